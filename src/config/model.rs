@@ -1,0 +1,238 @@
+//! The configuration model: what a keepalived.conf says, validated, with
+//! every default resolved. Built at start-up and on reload only, so it may
+//! allocate; the tables the daemon runs on are sized from `crate::limits`.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use arrayvec::ArrayVec;
+
+use crate::limits::{MAX_TRACKS, MAX_UNICAST_PEERS, MAX_VIPS, MAX_VIPS_EXCLUDED};
+
+/// Where a block or statement came from, for messages at run time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Loc {
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub global: GlobalDefs,
+    /// At most `limits::MAX_INSTANCES`.
+    pub instances: Vec<InstanceConfig>,
+    /// At most `limits::MAX_SYNC_GROUPS`.
+    pub sync_groups: Vec<SyncGroup>,
+    /// At most `limits::MAX_SCRIPTS`.
+    pub scripts: Vec<VrrpScript>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpServer {
+    pub host: String,
+    /// 25 unless given.
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalDefs {
+    pub router_id: Option<String>,
+    pub notification_email: Vec<String>,
+    pub notification_email_from: Option<String>,
+    pub smtp_server: Option<SmtpServer>,
+    /// Seconds; default 30.
+    pub smtp_connect_timeout_s: u32,
+    pub smtp_helo_name: Option<String>,
+    pub smtp_alert: bool,
+    /// 2 or 3; default 2.
+    pub vrrp_version: u8,
+    pub vrrp_mcast_group4: Ipv4Addr,
+    pub vrrp_mcast_group6: Ipv6Addr,
+    /// Seconds; default 5.
+    pub vrrp_garp_master_delay_s: u32,
+    /// Default 5.
+    pub vrrp_garp_master_repeat: u32,
+    /// Seconds; 0 = off (default).
+    pub vrrp_garp_master_refresh_s: u32,
+    /// Default 1.
+    pub vrrp_garp_master_refresh_repeat: u32,
+    /// Microseconds between GARPs of one burst (keepalived takes decimal
+    /// seconds); default 0.
+    pub vrrp_garp_interval_us: u32,
+    /// Microseconds between unsolicited NAs of one burst; default 0.
+    pub vrrp_gna_interval_us: u32,
+    /// Milliseconds (keepalived takes decimal seconds); default 0.
+    pub vrrp_startup_delay_ms: u32,
+    pub vrrp_skip_check_adv_addr: bool,
+    pub vrrp_strict: bool,
+    pub v3_checksum_as_v2: bool,
+    pub script_user: Option<String>,
+    pub enable_script_security: bool,
+    pub vrrp_notify_fifo: Option<String>,
+    pub notify_fifo: Option<String>,
+}
+
+impl Default for GlobalDefs {
+    fn default() -> Self {
+        GlobalDefs {
+            router_id: None,
+            notification_email: Vec::new(),
+            notification_email_from: None,
+            smtp_server: None,
+            smtp_connect_timeout_s: 30,
+            smtp_helo_name: None,
+            smtp_alert: false,
+            vrrp_version: 2,
+            vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
+            vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
+            vrrp_garp_master_delay_s: 5,
+            vrrp_garp_master_repeat: 5,
+            vrrp_garp_master_refresh_s: 0,
+            vrrp_garp_master_refresh_repeat: 1,
+            vrrp_garp_interval_us: 0,
+            vrrp_gna_interval_us: 0,
+            vrrp_startup_delay_ms: 0,
+            vrrp_skip_check_adv_addr: false,
+            vrrp_strict: false,
+            v3_checksum_as_v2: false,
+            script_user: None,
+            enable_script_security: false,
+            vrrp_notify_fifo: None,
+            notify_fifo: None,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InitialState {
+    Master,
+    Backup,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub fn of(addr: &IpAddr) -> Family {
+        match addr {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+}
+
+/// v2 simple password authentication (RFC 3768 §5.3.6.1). AH is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Auth {
+    /// The password, zero padded (or truncated, with a warning) to 8 bytes.
+    pub pass: [u8; 8],
+}
+
+/// One `virtual_ipaddress` line:
+/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vip {
+    pub addr: IpAddr,
+    /// 32 (IPv4) or 128 (IPv6) when not given.
+    pub prefix_len: u8,
+    /// The instance's interface when not given.
+    pub dev: Option<String>,
+    pub label: Option<String>,
+    pub brd: Option<Ipv4Addr>,
+    /// rtnetlink scope number (0 global, 200 site, 253 link, 254 host,
+    /// 255 nowhere); names are translated by the parser.
+    pub scope: Option<u8>,
+}
+
+/// A tracked interface or script, with its optional weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Track {
+    pub name: String,
+    /// None: FAULT while down. Some(w): priority changes by w (-253..=253).
+    pub weight: Option<i16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceConfig {
+    pub name: String,
+    /// The `vrrp_instance` line.
+    pub loc: Loc,
+    /// The `state` keyword; Backup when absent (Master when priority 255).
+    pub state: InitialState,
+    pub interface: String,
+    pub vrid: u8,
+    /// 1..=255; 100 by default, 255 for `state MASTER` without `priority`.
+    pub priority: u8,
+    /// Advertisement interval in centiseconds (v2: a multiple of 100).
+    pub advert_int_cs: u16,
+    /// 2 or 3, resolved: `version`, else 3 with IPv6 VIPs, else `vrrp_version`.
+    pub version: u8,
+    /// The family of the VIPs (V4 when there are none).
+    pub family: Family,
+    pub auth: Option<Auth>,
+    pub vips: ArrayVec<Vip, MAX_VIPS>,
+    pub vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
+    pub nopreempt: bool,
+    /// Seconds, 0..=1000.
+    pub preempt_delay_s: u16,
+    /// Resolved from the instance keyword, else the global one.
+    pub garp_master_delay_s: u32,
+    pub garp_master_repeat: u32,
+    pub garp_master_refresh_s: u32,
+    pub garp_master_refresh_repeat: u32,
+    pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,
+    pub track_scripts: ArrayVec<Track, MAX_TRACKS>,
+    pub notify_master: Option<String>,
+    pub notify_backup: Option<String>,
+    pub notify_fault: Option<String>,
+    pub notify_stop: Option<String>,
+    pub notify: Option<String>,
+    pub smtp_alert: bool,
+    pub unicast_src_ip: Option<IpAddr>,
+    pub unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
+    /// `accept` / `no_accept`; None when neither is given.
+    pub accept: Option<bool>,
+    pub dont_track_primary: bool,
+    /// `use_vmac [NAME]`: Some("") without a name. Accepted, not acted on.
+    pub use_vmac: Option<String>,
+    pub native_ipv6: bool,
+    /// `debug [LEVEL]`.
+    pub debug: Option<u8>,
+    /// Resolved from the instance keyword, else the global one.
+    pub v3_checksum_as_v2: bool,
+    /// Resolved from the global `vrrp_skip_check_adv_addr`.
+    pub skip_check_adv_addr: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncGroup {
+    pub name: String,
+    pub loc: Loc,
+    /// Names of the member instances (each must exist).
+    pub group: Vec<String>,
+    pub notify_master: Option<String>,
+    pub notify_backup: Option<String>,
+    pub notify_fault: Option<String>,
+    pub notify: Option<String>,
+    pub smtp_alert: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpScript {
+    pub name: String,
+    pub loc: Loc,
+    pub script: String,
+    /// Seconds; default 1.
+    pub interval_s: u32,
+    /// Seconds; default: interval.
+    pub timeout_s: Option<u32>,
+    /// -253..=253; default 0.
+    pub weight: i16,
+    /// Default 1.
+    pub rise: u32,
+    /// Default 1.
+    pub fall: u32,
+    pub user: Option<String>,
+}

@@ -1,0 +1,26 @@
+//! Every capacity of the daemon, in one place. A configuration that needs
+//! more than one of these is refused with an error naming the constant.
+
+/// VRRP instances (one per VRID per interface and family).
+pub const MAX_INSTANCES: usize = 255;
+/// Distinct interfaces referenced by instances.
+pub const MAX_INTERFACES: usize = 32;
+/// Virtual addresses per instance (`virtual_ipaddress`). 20 is also the
+/// most a VRRP advert can carry in a 1500-byte frame for IPv6 and what
+/// keepalived accepts before it warns.
+pub const MAX_VIPS: usize = 20;
+/// Excluded virtual addresses per instance (`virtual_ipaddress_excluded`).
+pub const MAX_VIPS_EXCLUDED: usize = 20;
+/// Unicast peers per instance.
+pub const MAX_UNICAST_PEERS: usize = 16;
+/// Tracked interfaces / scripts per instance.
+pub const MAX_TRACKS: usize = 16;
+/// vrrp_sync_group blocks and vrrp_script blocks.
+pub const MAX_SYNC_GROUPS: usize = 64;
+pub const MAX_SCRIPTS: usize = 64;
+/// Nesting depth of `include`.
+pub const MAX_INCLUDE_DEPTH: usize = 8;
+/// Actions one event may produce in the core.
+pub const MAX_ACTIONS: usize = 16;
+/// Largest packet we receive or send (an Ethernet MTU).
+pub const PACKET_BUF: usize = 1500;

@@ -1,0 +1,3 @@
+fn main() {
+    println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
+}

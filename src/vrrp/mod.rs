@@ -1,0 +1,3 @@
+//! The pure protocol core: one state machine per VRRP instance.
+//!
+//! STUB: being written.
