@@ -1,0 +1,541 @@
+//! The per-instance state machine of RFC 5798 §6.4 (RFC 3768 §6.4 for v2),
+//! with keepalived's differences where its users rely on them (each marked
+//! "keepalived:").
+//!
+//! ```text
+//!            Startup                     Master_Down_Timer fires
+//!   Init ------------> Backup ------------------------------------> Master
+//!     |  (priority 255)   ^  <----------------------------------------  |
+//!     +-------------------|--------> Master    higher-priority advert   |
+//!                         |                                             |
+//!          LinkUp         |          LinkDown (from Backup or Master)   |
+//!   Fault ----------------+  <------------------------------------------+
+//! ```
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::params::Params;
+use crate::limits::MAX_ACTIONS;
+use crate::time::{Duration, Instant};
+use crate::wire::vrrp::{Advert, AuthType, RxError, Version};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    Init,
+    Backup,
+    Master,
+    Fault,
+}
+
+impl State {
+    /// The word keepalived logs and dumps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Init => "INIT",
+            State::Backup => "BACKUP",
+            State::Master => "MASTER",
+            State::Fault => "FAULT",
+        }
+    }
+
+    /// keepalived's numeric state in its JSON dump.
+    pub fn keepalived_code(self) -> u8 {
+        match self {
+            State::Init => 0,
+            State::Backup => 1,
+            State::Master => 2,
+            State::Fault => 3,
+        }
+    }
+}
+
+/// What happened to the instance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// The daemon starts the instance.
+    Startup,
+    /// The daemon stops the instance (SIGTERM, or removed by a reload).
+    Shutdown,
+    /// An advert for our VRID arrived on our interface and family and passed
+    /// the wire checks; `src` is the IP source address.
+    Advert {
+        advert: &'a Advert,
+        src: IpAddr,
+    },
+    /// The instance's timer fired (perhaps early, perhaps spuriously).
+    Timeout,
+    /// The interface went down / came back up.
+    LinkDown,
+    LinkUp,
+    /// The effective priority changed (tracking weights), 1..=254.
+    Priority(u8),
+}
+
+/// Why a transition happened, for the log line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    Startup,
+    /// Priority 255: we own the addresses (RFC 5798 §6.4.1).
+    Owner,
+    /// Master_Down_Timer fired.
+    MasterDown,
+    /// A master heard a better advert: its priority and ours.
+    HigherPriority {
+        theirs: u8,
+        ours: u8,
+    },
+    Shutdown,
+    LinkDown,
+    LinkUp,
+}
+
+/// What the shell must do, in order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Transition {
+        from: State,
+        to: State,
+        why: Why,
+    },
+    /// Send an advert with this priority (0 on release).
+    SendAdvert {
+        priority: u8,
+    },
+    /// Install the instance's VIPs (and excluded VIPs).
+    AddVips,
+    /// Remove them.
+    DelVips,
+    /// Send `count` gratuitous ARPs (or unsolicited NAs) per VIP.
+    SendGarp {
+        count: u32,
+    },
+    /// An advert failed an instance-level check (already counted).
+    Rejected(RxError),
+}
+
+pub type Actions = ArrayVec<Action, MAX_ACTIONS>;
+
+/// Per-instance counters (RFC 6527 names where there is one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub advert_rcvd: u64,
+    pub advert_sent: u64,
+    pub become_master: u64,
+    pub release_master: u64,
+    pub pri_zero_rcvd: u64,
+    pub pri_zero_sent: u64,
+    /// Instance-level rejections, indexed by `RxError::index`.
+    pub rejected: [u64; RxError::ALL.len()],
+}
+
+/// One VRRP instance: configuration, state, timers and counters.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    params: Params,
+    state: State,
+    effective_priority: u8,
+    /// RFC 5798 Master_Adver_Interval: the master's interval, learnt from
+    /// its adverts (v3); our own for v2.
+    master_adver_int: Duration,
+    /// Source of the last accepted advert while backup.
+    master_addr: Option<IpAddr>,
+    adver_timer: Option<Instant>,
+    master_down_timer: Option<Instant>,
+    /// keepalived: the moment a delayed preemption may happen.
+    preempt_time: Option<Instant>,
+    /// The second GARP burst after becoming master.
+    garp_delayed: Option<Instant>,
+    garp_refresh: Option<Instant>,
+    last_transition: Option<Instant>,
+    stats: Stats,
+}
+
+/// Push an action; the capacity is sized for the longest sequence one event
+/// produces, so a failure here is a bug caught by the tests.
+fn push(out: &mut Actions, a: Action) {
+    let pushed = out.try_push(a);
+    debug_assert!(pushed.is_ok(), "Actions capacity too small");
+}
+
+fn due(t: Option<Instant>, now: Instant) -> bool {
+    matches!(t, Some(t) if t <= now)
+}
+
+impl Instance {
+    pub fn new(params: Params) -> Instance {
+        let master_adver_int = params.advert_int();
+        Instance {
+            effective_priority: params.priority,
+            params,
+            state: State::Init,
+            master_adver_int,
+            master_addr: None,
+            adver_timer: None,
+            master_down_timer: None,
+            preempt_time: None,
+            garp_delayed: None,
+            garp_refresh: None,
+            last_transition: None,
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+    pub fn state(&self) -> State {
+        self.state
+    }
+    pub fn effective_priority(&self) -> u8 {
+        self.effective_priority
+    }
+    pub fn master_adver_int(&self) -> Duration {
+        self.master_adver_int
+    }
+    pub fn master_addr(&self) -> Option<IpAddr> {
+        self.master_addr
+    }
+    pub fn last_transition(&self) -> Option<Instant> {
+        self.last_transition
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// RFC 5798 §6.1 Skew_Time: (256 - Priority) * Master_Adver_Interval / 256.
+    /// v2 (RFC 3768) uses our own interval, which equals the master's there.
+    pub fn skew_time(&self) -> Duration {
+        let interval = match self.params.version {
+            Version::V2 => self.params.advert_int(),
+            Version::V3 => self.master_adver_int,
+        };
+        let factor = 256 - u64::from(self.effective_priority);
+        Duration::from_micros(interval.as_micros() * factor / 256)
+    }
+
+    /// RFC 5798 §6.1 Master_Down_Interval: 3 * Master_Adver_Interval + Skew_Time.
+    pub fn master_down_interval(&self) -> Duration {
+        let interval = match self.params.version {
+            Version::V2 => self.params.advert_int(),
+            Version::V3 => self.master_adver_int,
+        };
+        interval.mul(3) + self.skew_time()
+    }
+
+    /// The earliest moment the instance wants a `Timeout`.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        [
+            self.adver_timer,
+            self.master_down_timer,
+            self.garp_delayed,
+            self.garp_refresh,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Replace the configuration, keeping state, timers and counters (a
+    /// reload that kept the instance's interface, VRID and family).
+    pub fn reconfigure(&mut self, params: Params) {
+        let priority_was_base = self.effective_priority == self.params.priority;
+        if self.params.version == Version::V2 || self.state != State::Backup {
+            self.master_adver_int = params.advert_int();
+        }
+        if priority_was_base {
+            self.effective_priority = params.priority;
+        }
+        self.params = params;
+    }
+
+    pub fn on_event(&mut self, ev: Event<'_>, now: Instant, out: &mut Actions) {
+        match ev {
+            Event::Startup => self.startup(now, out),
+            Event::Shutdown => self.shutdown(now, out),
+            Event::Advert { advert, src } => self.receive(advert, src, now, out),
+            Event::Timeout => self.timeout(now, out),
+            Event::LinkDown => self.link_down(now, out),
+            Event::LinkUp => self.link_up(now, out),
+            Event::Priority(p) => self.effective_priority = p.clamp(1, 255),
+        }
+    }
+
+    fn transition(&mut self, to: State, why: Why, now: Instant, out: &mut Actions) {
+        let from = self.state;
+        self.state = to;
+        self.last_transition = Some(now);
+        push(out, Action::Transition { from, to, why });
+    }
+
+    // RFC 5798 §6.4.1: Initialize.
+    fn startup(&mut self, now: Instant, out: &mut Actions) {
+        if self.state != State::Init {
+            return;
+        }
+        // keepalived: configured VIPs are removed first; they may be left
+        // over from a crash.
+        push(out, Action::DelVips);
+        if self.params.priority == 255 {
+            self.become_master(Why::Owner, now, out);
+        } else {
+            self.enter_backup(Why::Startup, now, out);
+        }
+    }
+
+    fn enter_backup(&mut self, why: Why, now: Instant, out: &mut Actions) {
+        self.transition(State::Backup, why, now, out);
+        self.adver_timer = None;
+        self.garp_delayed = None;
+        self.garp_refresh = None;
+        self.preempt_time = None;
+        self.master_down_timer = Some(now + self.master_down_interval());
+    }
+
+    // RFC 5798 §6.4.2 "If the Master_Down_Timer fires" and §6.4.1 for the
+    // owner: send an advert, announce the addresses, start the adver timer.
+    fn become_master(&mut self, why: Why, now: Instant, out: &mut Actions) {
+        self.transition(State::Master, why, now, out);
+        self.stats.become_master += 1;
+        self.master_down_timer = None;
+        self.preempt_time = None;
+        self.master_addr = None;
+        self.send_advert(self.effective_priority, out);
+        push(out, Action::AddVips);
+        push(
+            out,
+            Action::SendGarp {
+                count: self.params.garp_master_repeat,
+            },
+        );
+        self.adver_timer = Some(now + self.params.advert_int());
+        // keepalived: a second burst garp_master_delay later, and periodic
+        // refreshes with garp_master_refresh.
+        self.garp_delayed = if self.params.garp_master_delay.is_zero() {
+            None
+        } else {
+            Some(now + self.params.garp_master_delay)
+        };
+        self.garp_refresh = if self.params.garp_master_refresh.is_zero() {
+            None
+        } else {
+            Some(now + self.params.garp_master_refresh)
+        };
+    }
+
+    fn send_advert(&mut self, priority: u8, out: &mut Actions) {
+        self.stats.advert_sent += 1;
+        if priority == 0 {
+            self.stats.pri_zero_sent += 1;
+        }
+        push(out, Action::SendAdvert { priority });
+    }
+
+    // A master giving up: priority 0 so that a backup takes over after
+    // Skew_Time instead of Master_Down_Interval (RFC 5798 §6.4.3 Shutdown;
+    // keepalived also does it on entering FAULT).
+    fn release(&mut self, out: &mut Actions) {
+        self.send_advert(0, out);
+        push(out, Action::DelVips);
+        self.stats.release_master += 1;
+    }
+
+    fn stop_timers(&mut self) {
+        self.adver_timer = None;
+        self.master_down_timer = None;
+        self.preempt_time = None;
+        self.garp_delayed = None;
+        self.garp_refresh = None;
+    }
+
+    // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
+    fn shutdown(&mut self, now: Instant, out: &mut Actions) {
+        let was_master = self.state == State::Master;
+        if self.state != State::Init {
+            self.transition(State::Init, Why::Shutdown, now, out);
+        }
+        if was_master {
+            self.release(out);
+        }
+        self.stop_timers();
+    }
+
+    fn link_down(&mut self, now: Instant, out: &mut Actions) {
+        let was_master = match self.state {
+            State::Master => true,
+            State::Backup => false,
+            State::Init | State::Fault => return,
+        };
+        self.transition(State::Fault, Why::LinkDown, now, out);
+        if was_master {
+            self.release(out);
+        }
+        self.stop_timers();
+    }
+
+    // keepalived: leaving FAULT goes to BACKUP with a full down timer on our
+    // own interval, whatever the old master advertised.
+    fn link_up(&mut self, now: Instant, out: &mut Actions) {
+        if self.state != State::Fault {
+            return;
+        }
+        self.master_adver_int = self.params.advert_int();
+        self.enter_backup(Why::LinkUp, now, out);
+    }
+
+    fn timeout(&mut self, now: Instant, out: &mut Actions) {
+        match self.state {
+            State::Backup => {
+                // RFC 5798 §6.4.2: Master_Down_Timer fires.
+                if due(self.master_down_timer, now) {
+                    self.become_master(Why::MasterDown, now, out);
+                }
+            }
+            State::Master => {
+                // RFC 5798 §6.4.3: Adver_Timer fires.
+                if due(self.adver_timer, now) {
+                    self.send_advert(self.effective_priority, out);
+                    self.adver_timer = Some(now + self.params.advert_int());
+                }
+                if due(self.garp_delayed, now) {
+                    self.garp_delayed = None;
+                    push(
+                        out,
+                        Action::SendGarp {
+                            count: self.params.garp_master_repeat,
+                        },
+                    );
+                }
+                if due(self.garp_refresh, now) {
+                    self.garp_refresh = Some(now + self.params.garp_master_refresh);
+                    push(
+                        out,
+                        Action::SendGarp {
+                            count: self.params.garp_master_refresh_repeat,
+                        },
+                    );
+                }
+            }
+            State::Init | State::Fault => {}
+        }
+    }
+
+    /// The instance-level receive checks (RFC 3768 §7.1, RFC 5798 §7.1,
+    /// keepalived's vrrp_check_packet): version, v2 authentication and
+    /// interval, and the address list.
+    pub fn check(&self, adv: &Advert) -> Result<(), RxError> {
+        let p = &self.params;
+        if adv.version != p.version {
+            return Err(RxError::BadVersion);
+        }
+        if p.version == Version::V2 {
+            if adv.auth_type != p.auth_type {
+                return Err(RxError::AuthTypeMismatch);
+            }
+            if p.auth_type == AuthType::Pass && adv.auth_data != p.auth_data {
+                return Err(RxError::AuthFailure);
+            }
+            if u32::from(adv.max_adver_int_cs) != u32::from(p.advert_int_cs) {
+                return Err(RxError::IntervalMismatch);
+            }
+        }
+        if !p.skip_check_adv_addr {
+            if adv.addrs.len() != p.vips.len() {
+                return Err(RxError::AddrCountMismatch);
+            }
+            if adv.addrs.iter().any(|a| !p.vips.contains(a)) {
+                return Err(RxError::AddrListMismatch);
+            }
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, adv: &Advert, src: IpAddr, now: Instant, out: &mut Actions) {
+        // Our own adverts looped back carry no news.
+        if src == self.params.primary {
+            return;
+        }
+        if let Err(e) = self.check(adv) {
+            self.stats.rejected[e.index()] += 1;
+            push(out, Action::Rejected(e));
+            return;
+        }
+        self.stats.advert_rcvd += 1;
+        if adv.priority == 0 {
+            self.stats.pri_zero_rcvd += 1;
+        }
+        match self.state {
+            State::Backup => self.backup_receive(adv, src, now),
+            State::Master => self.master_receive(adv, src, now, out),
+            State::Init | State::Fault => {}
+        }
+    }
+
+    // RFC 5798 §6.4.2: Backup receives an ADVERTISEMENT.
+    fn backup_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant) {
+        if adv.priority == 0 {
+            // The master is leaving: take over after Skew_Time only.
+            self.master_down_timer = Some(now + self.skew_time());
+            return;
+        }
+        let ours = self.effective_priority;
+        if adv.priority >= ours {
+            // keepalived: a better master cancels a pending delayed preemption.
+            self.preempt_time = None;
+        } else if self.params.preempt && !self.params.preempt_delay.is_zero() {
+            // keepalived: the first lower-priority advert starts the
+            // preempt_delay clock; until it runs out we follow that master.
+            self.preempt_time
+                .get_or_insert(now + self.params.preempt_delay);
+        }
+        let follow = !self.params.preempt
+            || adv.priority >= ours
+            || matches!(self.preempt_time, Some(t) if t > now);
+        if follow {
+            if self.params.version == Version::V3 {
+                self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
+            }
+            self.master_addr = Some(src);
+            self.master_down_timer = Some(now + self.master_down_interval());
+        }
+        // Otherwise (preempting a lower-priority master) the advert is
+        // discarded and our Master_Down_Timer fires.
+    }
+
+    // RFC 5798 §6.4.3: Master receives an ADVERTISEMENT.
+    fn master_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant, out: &mut Actions) {
+        let ours = self.effective_priority;
+        if adv.priority == 0 {
+            // Another master is leaving: assert ourselves at once.
+            self.send_advert(ours, out);
+            self.adver_timer = Some(now + self.params.advert_int());
+            return;
+        }
+        let they_win = adv.priority > ours || (adv.priority == ours && src > self.params.primary);
+        if they_win {
+            if self.params.version == Version::V3 {
+                self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
+            }
+            self.master_addr = Some(src);
+            self.stats.release_master += 1;
+            self.enter_backup(
+                Why::HigherPriority {
+                    theirs: adv.priority,
+                    ours,
+                },
+                now,
+                out,
+            );
+            push(out, Action::DelVips);
+        } else {
+            // keepalived: a lower-priority master is answered at once, so it
+            // backs off without waiting for our next Adver_Timer.
+            self.send_advert(ours, out);
+            self.adver_timer = Some(now + self.params.advert_int());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! What one instance needs to know about its configuration, in protocol
+//! units, with every default resolved.
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use crate::config::InstanceConfig;
+use crate::limits::MAX_VIPS;
+use crate::time::Duration;
+use crate::wire::vrrp::{AuthType, ChecksumForm, Version};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub vrid: u8,
+    pub version: Version,
+    /// Configured priority, 1..=255 (255: the address owner).
+    pub priority: u8,
+    /// Our own advertisement interval (RFC 5798 Advertisement_Interval), cs.
+    pub advert_int_cs: u16,
+    /// RFC 5798 Preempt_Mode; false with `nopreempt`.
+    pub preempt: bool,
+    /// keepalived: `preempt_delay`; zero for none.
+    pub preempt_delay: Duration,
+    /// Delay of the second GARP burst after becoming master; zero for none.
+    pub garp_master_delay: Duration,
+    /// GARPs per address in each burst.
+    pub garp_master_repeat: u32,
+    /// Period of refresh GARPs while master; zero for none.
+    pub garp_master_refresh: Duration,
+    /// GARPs per address in each refresh.
+    pub garp_master_refresh_repeat: u32,
+    /// The interface's primary address of the instance's family: the source
+    /// of our adverts and the tie-breaker between equal priorities.
+    pub primary: IpAddr,
+    /// v2: authentication we send and require.
+    pub auth_type: AuthType,
+    pub auth_data: [u8; 8],
+    /// The advertised virtual addresses, in configuration order.
+    pub vips: ArrayVec<IpAddr, MAX_VIPS>,
+    /// keepalived: `vrrp_skip_check_adv_addr`.
+    pub skip_check_adv_addr: bool,
+    /// v3 IPv4 checksum form we send.
+    pub checksum_form: ChecksumForm,
+}
+
+impl Params {
+    /// Resolve an instance's configuration against the primary address the
+    /// shell found on its interface.
+    pub fn from_config(c: &InstanceConfig, primary: IpAddr) -> Params {
+        let (auth_type, auth_data) = match (&c.auth, c.version) {
+            (Some(a), 2) => (AuthType::Pass, a.pass),
+            _ => (AuthType::None, [0; 8]),
+        };
+        Params {
+            vrid: c.vrid,
+            version: if c.version == 3 {
+                Version::V3
+            } else {
+                Version::V2
+            },
+            priority: c.priority,
+            advert_int_cs: c.advert_int_cs,
+            preempt: !c.nopreempt,
+            preempt_delay: Duration::from_secs(u64::from(c.preempt_delay_s)),
+            garp_master_delay: Duration::from_secs(u64::from(c.garp_master_delay_s)),
+            garp_master_repeat: c.garp_master_repeat,
+            garp_master_refresh: Duration::from_secs(u64::from(c.garp_master_refresh_s)),
+            garp_master_refresh_repeat: c.garp_master_refresh_repeat,
+            primary,
+            auth_type,
+            auth_data,
+            vips: c.vips.iter().map(|v| v.addr).collect(),
+            skip_check_adv_addr: c.skip_check_adv_addr,
+            checksum_form: if c.v3_checksum_as_v2 {
+                ChecksumForm::Plain
+            } else {
+                ChecksumForm::PseudoHeader
+            },
+        }
+    }
+
+    pub fn advert_int(&self) -> Duration {
+        Duration::from_cs(u64::from(self.advert_int_cs))
+    }
+}
