@@ -71,6 +71,13 @@ impl Sub<Duration> for Instant {
     }
 }
 
+impl Sub for Duration {
+    type Output = Duration;
+    fn sub(self, d: Duration) -> Duration {
+        Duration(self.0.saturating_sub(d.0))
+    }
+}
+
 impl Add for Duration {
     type Output = Duration;
     fn add(self, d: Duration) -> Duration {

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install what the test suite needs, only when missing, quietly.
+# Idempotent: a second run does nothing and prints nothing.
+set -eu
+
+need=""
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v tcpdump >/dev/null 2>&1 || need="$need tcpdump"
+command -v keepalived >/dev/null 2>&1 || [ -x /usr/sbin/keepalived ] || need="$need keepalived"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+
+if [ -n "$need" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "tests/deps.sh: missing:$need (run as root to install them)" >&2
+        exit 0
+    fi
+    echo "tests/deps.sh: installing$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi

@@ -1,0 +1,728 @@
+//! Deterministic simulation: several routers running many VRRP instances on
+//! one virtual LAN, a virtual clock, and links that drop, delay, duplicate
+//! and partition, all from a seeded PRNG. Every advert goes through
+//! `Advert::emit` and `Advert::parse`, so the codec is exercised too.
+//!
+//! Invariants (DESIGN.md "Tests, in layers", 4):
+//! - settled: exactly one master per VRID among the routers that can hear
+//!   each other, and it is the highest priority (ties: the higher address);
+//! - a dead master is replaced within 3 x interval + skew + link delay;
+//! - a master that stops hands over within skew + link delay (priority 0);
+//! - nopreempt and preempt_delay hold;
+//! - no transition after the initial election while loss stays low.
+//!
+//! On failure the test prints the seed and the tail of the event trace;
+//! `SIM_SEED=N cargo test --test simulation` replays one seed.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use arrayvec::ArrayVec;
+use tinyvrrpd::time::{Duration, Instant};
+use tinyvrrpd::vrrp::{Action, Actions, Event, Instance, Params, State, Why};
+use tinyvrrpd::wire::vrrp::{Advert, AuthType, ChecksumForm, Version};
+
+/// xorshift64*: small, fast and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    /// True with probability `ppm` parts per million.
+    fn chance(&mut self, ppm: u64) -> bool {
+        self.below(1_000_000) < ppm
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Family {
+    V4,
+    V6,
+}
+
+#[derive(Clone, Debug)]
+struct Link {
+    /// Loss, duplication in parts per million.
+    drop_ppm: u64,
+    dup_ppm: u64,
+    /// One-way delay: base plus uniform jitter, in microseconds.
+    delay_us: u64,
+    jitter_us: u64,
+}
+
+impl Link {
+    fn max_delay(&self) -> Duration {
+        Duration::from_micros(self.delay_us + self.jitter_us)
+    }
+}
+
+enum Ev {
+    /// Bytes of a VRRP message from router `from` arrive at router `to`.
+    Deliver {
+        to: usize,
+        from: usize,
+        bytes: ArrayVec<u8, 128>,
+    },
+    /// Instance `idx` of router `r` asked to be woken up.
+    Wake { r: usize, idx: usize },
+}
+
+struct Router {
+    addr: IpAddr,
+    alive: bool,
+    /// Routers in the same partition group hear each other.
+    group: u8,
+    instances: Vec<Instance>,
+}
+
+struct Sim {
+    seed: u64,
+    rng: Rng,
+    now: Instant,
+    link: Link,
+    family: Family,
+    routers: Vec<Router>,
+    queue: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    events: Vec<Option<Ev>>,
+    seq: u64,
+    /// (time, router, vrid index, from, to, why)
+    transitions: Vec<(Instant, usize, usize, State, State, Why)>,
+    trace: VecDeque<String>,
+    delivered: u64,
+}
+
+const TRACE_LINES: usize = 400;
+
+impl Sim {
+    fn new(seed: u64, family: Family, link: Link, configs: Vec<Vec<Params>>) -> Sim {
+        let routers = configs
+            .into_iter()
+            .enumerate()
+            .map(|(r, ps)| Router {
+                addr: addr_of(family, r),
+                alive: false,
+                group: 0,
+                instances: ps.into_iter().map(Instance::new).collect(),
+            })
+            .collect();
+        Sim {
+            seed,
+            rng: Rng::new(seed),
+            now: Instant::from_micros(1_000_000),
+            link,
+            family,
+            routers,
+            queue: BinaryHeap::new(),
+            events: Vec::new(),
+            seq: 0,
+            transitions: Vec::new(),
+            trace: VecDeque::new(),
+            delivered: 0,
+        }
+    }
+
+    fn log(&mut self, line: String) {
+        if self.trace.len() == TRACE_LINES {
+            self.trace.pop_front();
+        }
+        self.trace.push_back(line);
+    }
+
+    fn fail(&self, what: &str) -> ! {
+        let mut s = String::new();
+        for l in &self.trace {
+            let _ = writeln!(s, "  {l}");
+        }
+        panic!(
+            "simulation invariant failed (seed {}; replay with SIM_SEED={}): {what}\nlast events:\n{s}",
+            self.seed, self.seed
+        );
+    }
+
+    fn schedule(&mut self, at: Instant, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Some(ev));
+        self.queue.push(Reverse((at, self.seq, self.events.len() - 1)));
+    }
+
+    fn dst(&self) -> IpAddr {
+        match self.family {
+            Family::V4 => IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)),
+            Family::V6 => IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
+        }
+    }
+
+    /// Feed one event to one instance and carry out what it asks for.
+    fn drive(&mut self, r: usize, idx: usize, ev: Event<'_>) {
+        let mut out = Actions::new();
+        let now = self.now;
+        let inst = &mut self.routers[r].instances[idx];
+        let before = inst.next_deadline();
+        inst.on_event(ev, now, &mut out);
+        let after = inst.next_deadline();
+        let priority_now = inst.effective_priority();
+        let params = inst.params().clone();
+        for a in out {
+            match a {
+                Action::SendAdvert { priority } => self.send(r, &params, priority),
+                Action::Transition { from, to, why } => {
+                    self.transitions.push((now, r, idx, from, to, why));
+                    self.log(format!(
+                        "{:>10}us r{r} vrid{} {from:?}->{to:?} ({why:?}) prio {priority_now}",
+                        now.as_micros(),
+                        params.vrid
+                    ));
+                }
+                Action::Rejected(e) => {
+                    self.fail(&format!("r{r} vrid{} rejected a peer advert: {e:?}", params.vrid))
+                }
+                Action::AddVips | Action::DelVips | Action::SendGarp { .. } => {}
+            }
+        }
+        if let Some(t) = after {
+            if after != before {
+                self.schedule(t, Ev::Wake { r, idx });
+            }
+        }
+    }
+
+    fn send(&mut self, from: usize, p: &Params, priority: u8) {
+        let adv = Advert {
+            version: p.version,
+            vrid: p.vrid,
+            priority,
+            max_adver_int_cs: p.advert_int_cs,
+            auth_type: p.auth_type,
+            auth_data: p.auth_data,
+            addrs: p.vips.clone(),
+        };
+        let mut buf = [0u8; 128];
+        let n = match adv.emit(&mut buf, p.primary, self.dst(), p.checksum_form) {
+            Ok(n) => n,
+            Err(e) => self.fail(&format!("emit failed: {e:?}")),
+        };
+        let bytes: ArrayVec<u8, 128> = buf[..n].iter().copied().collect();
+        for to in 0..self.routers.len() {
+            if to == from || self.routers[to].group != self.routers[from].group {
+                continue;
+            }
+            if self.rng.chance(self.link.drop_ppm) {
+                continue;
+            }
+            let copies = if self.rng.chance(self.link.dup_ppm) { 2 } else { 1 };
+            for _ in 0..copies {
+                let delay = self.link.delay_us + self.rng.below(self.link.jitter_us + 1);
+                let at = self.now + Duration::from_micros(delay);
+                self.schedule(
+                    at,
+                    Ev::Deliver {
+                        to,
+                        from,
+                        bytes: bytes.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn deliver(&mut self, to: usize, from: usize, bytes: &[u8]) {
+        if !self.routers[to].alive || self.routers[to].group != self.routers[from].group {
+            return;
+        }
+        let src = self.routers[from].addr;
+        let (adv, _) = match Advert::parse(bytes, src, self.dst()) {
+            Ok(x) => x,
+            Err(e) => self.fail(&format!("parse of our own emit failed: {e:?}")),
+        };
+        self.delivered += 1;
+        // The daemon's dispatch: the instance with this VRID.
+        let idx = self.routers[to]
+            .instances
+            .iter()
+            .position(|i| i.params().vrid == adv.vrid);
+        if let Some(idx) = idx {
+            self.drive(to, idx, Event::Advert { advert: &adv, src });
+        }
+    }
+
+    /// Run the world until `until`.
+    fn run_until(&mut self, until: Instant) {
+        while let Some(&Reverse((at, _, id))) = self.queue.peek() {
+            if at > until {
+                break;
+            }
+            self.queue.pop();
+            self.now = at;
+            let Some(ev) = self.events[id].take() else {
+                continue;
+            };
+            match ev {
+                Ev::Deliver { to, from, bytes } => self.deliver(to, from, &bytes),
+                Ev::Wake { r, idx } => {
+                    if self.routers[r].alive {
+                        self.drive(r, idx, Event::Timeout);
+                    }
+                }
+            }
+        }
+        self.now = until;
+    }
+
+    fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    fn start(&mut self, r: usize) {
+        self.log(format!("{:>10}us r{r} start", self.now.as_micros()));
+        self.routers[r].alive = true;
+        for idx in 0..self.routers[r].instances.len() {
+            let p = self.routers[r].instances[idx].params().clone();
+            // A restarted daemon starts from scratch.
+            self.routers[r].instances[idx] = Instance::new(p);
+            self.drive(r, idx, Event::Startup);
+        }
+    }
+
+    /// SIGKILL and link down: no goodbye.
+    fn crash(&mut self, r: usize) {
+        self.log(format!("{:>10}us r{r} crash", self.now.as_micros()));
+        self.routers[r].alive = false;
+    }
+
+    /// SIGTERM: every instance shuts down (priority 0 from masters).
+    fn stop(&mut self, r: usize) {
+        self.log(format!("{:>10}us r{r} stop", self.now.as_micros()));
+        for idx in 0..self.routers[r].instances.len() {
+            self.drive(r, idx, Event::Shutdown);
+        }
+        self.routers[r].alive = false;
+    }
+
+    fn n_vrids(&self) -> usize {
+        self.routers[0].instances.len()
+    }
+
+    fn masters(&self, idx: usize, group: u8) -> Vec<usize> {
+        (0..self.routers.len())
+            .filter(|&r| {
+                let rt = &self.routers[r];
+                rt.alive && rt.group == group && rt.instances[idx].state() == State::Master
+            })
+            .collect()
+    }
+
+    /// The router that should be master of `idx` among live routers in
+    /// `group`: highest priority, then highest address.
+    fn best(&self, idx: usize, group: u8) -> Option<usize> {
+        (0..self.routers.len())
+            .filter(|&r| self.routers[r].alive && self.routers[r].group == group)
+            .max_by_key(|&r| {
+                (
+                    self.routers[r].instances[idx].params().priority,
+                    self.routers[r].addr,
+                )
+            })
+    }
+
+    fn check_settled(&self, what: &str) {
+        let groups: Vec<u8> = {
+            let mut g: Vec<u8> = self.routers.iter().map(|r| r.group).collect();
+            g.sort();
+            g.dedup();
+            g
+        };
+        for idx in 0..self.n_vrids() {
+            for &g in &groups {
+                let want: Vec<usize> = self.best(idx, g).into_iter().collect();
+                let got = self.masters(idx, g);
+                if got != want {
+                    let vrid = self.routers[0].instances[idx].params().vrid;
+                    self.fail(&format!(
+                        "{what}: vrid {vrid} group {g}: masters {got:?}, expected {want:?}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The worst master-down interval of any instance: 3 x interval + skew.
+    fn worst_down_interval(&self) -> Duration {
+        self.routers
+            .iter()
+            .flat_map(|r| r.instances.iter())
+            .map(|i| {
+                let p = i.params();
+                let interval = p.advert_int();
+                interval.mul(3)
+                    + Duration::from_micros(
+                        interval.as_micros() * (256 - u64::from(p.priority)) / 256,
+                    )
+            })
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    fn max_interval(&self) -> Duration {
+        self.routers
+            .iter()
+            .flat_map(|r| r.instances.iter())
+            .map(|i| i.params().advert_int())
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    fn transitions_since(&self, t: Instant) -> usize {
+        self.transitions.iter().filter(|x| x.0 > t).count()
+    }
+
+    /// First time after `t` that `r` became master of `idx`.
+    fn became_master_after(&self, t: Instant, r: usize, idx: usize) -> Option<Instant> {
+        self.transitions
+            .iter()
+            .find(|x| x.0 >= t && x.1 == r && x.2 == idx && x.4 == State::Master)
+            .map(|x| x.0)
+    }
+}
+
+fn addr_of(family: Family, r: usize) -> IpAddr {
+    let r = u8::try_from(r + 1).unwrap_or(u8::MAX);
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, r)),
+        Family::V6 => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(r))),
+    }
+}
+
+fn vip_of(family: Family, vrid: u8) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, 0x80 | (vrid & 0x7f))),
+        Family::V6 => IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100 + u16::from(vrid))),
+    }
+}
+
+struct Shape {
+    routers: usize,
+    vrids: usize,
+    family: Family,
+    version: Version,
+    advert_int_cs: u16,
+    link: Link,
+}
+
+fn random_shape(rng: &mut Rng, max_vrids: usize, lossy: bool) -> Shape {
+    let family = if rng.chance(300_000) {
+        Family::V6
+    } else {
+        Family::V4
+    };
+    let version = match family {
+        Family::V6 => Version::V3,
+        Family::V4 if rng.chance(500_000) => Version::V3,
+        Family::V4 => Version::V2,
+    };
+    let advert_int_cs = match version {
+        Version::V2 => 100 * rng.range(1, 3) as u16,
+        Version::V3 => [10, 20, 50, 100][rng.below(4) as usize],
+    };
+    // Delays well below one interval, as on a LAN.
+    let interval_us = u64::from(advert_int_cs) * 10_000;
+    Shape {
+        routers: rng.range(2, 5) as usize,
+        vrids: rng.range(1, max_vrids as u64) as usize,
+        family,
+        version,
+        advert_int_cs,
+        link: Link {
+            drop_ppm: if lossy { rng.range(0, 2_000) } else { 0 },
+            dup_ppm: rng.range(0, 50_000),
+            delay_us: rng.range(50, interval_us / 50),
+            jitter_us: rng.range(0, interval_us / 50),
+        },
+    }
+}
+
+/// Priorities per router and VRID; ties are allowed (the address decides).
+fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<Vec<Params>> {
+    (0..s.routers)
+        .map(|r| {
+            (0..s.vrids)
+                .map(|v| {
+                    let vrid = u8::try_from(v + 1).unwrap_or(u8::MAX);
+                    let mut vips = ArrayVec::new();
+                    vips.push(vip_of(s.family, vrid));
+                    let v2 = s.version == Version::V2;
+                    Params {
+                        vrid,
+                        version: s.version,
+                        priority: [50, 100, 100, 150, 200, 254][rng.below(6) as usize],
+                        advert_int_cs: s.advert_int_cs,
+                        preempt: true,
+                        preempt_delay: Duration::ZERO,
+                        garp_master_delay: Duration::from_secs(5),
+                        garp_master_repeat: 5,
+                        garp_master_refresh: Duration::ZERO,
+                        garp_master_refresh_repeat: 1,
+                        primary: addr_of(s.family, r),
+                        auth_type: if v2 { AuthType::Pass } else { AuthType::None },
+                        auth_data: if v2 { *b"secret\0\0" } else { [0; 8] },
+                        vips,
+                        skip_check_adv_addr: false,
+                        checksum_form: if rng.chance(200_000) {
+                            ChecksumForm::Plain
+                        } else {
+                            ChecksumForm::PseudoHeader
+                        },
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn seeds(default_count: u64, base: u64) -> Vec<u64> {
+    match std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(seed) => vec![seed],
+        None => (0..default_count).map(|k| base + k).collect(),
+    }
+}
+
+/// Cold start, settle, then a long quiet run: exactly one master per VRID,
+/// the best one, and no transition after the election despite loss,
+/// duplication and jitter.
+#[test]
+fn election_settles_and_does_not_flap() {
+    for seed in seeds(150, 1_000) {
+        let mut rng = Rng::new(seed);
+        let shape = random_shape(&mut rng, 16, true);
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            // Start times spread over up to two intervals.
+            sim.start(r);
+            let gap = rng.below(2 * u64::from(shape.advert_int_cs) * 10_000 / shape.routers as u64);
+            sim.run_for(Duration::from_micros(gap));
+        }
+        let settle = sim.worst_down_interval().mul(2) + sim.max_interval().mul(2);
+        sim.run_for(settle);
+        sim.check_settled("after cold start");
+        let quiet_from = sim.now;
+        // 60 intervals of steady state.
+        sim.run_for(sim.max_interval().mul(60));
+        sim.check_settled("after steady state");
+        let flaps = sim.transitions_since(quiet_from);
+        if flaps != 0 {
+            sim.fail(&format!(
+                "{flaps} transitions in steady state at {} ppm loss",
+                shape.link.drop_ppm
+            ));
+        }
+        assert!(sim.delivered > 0);
+    }
+}
+
+/// SIGKILL of the master router: every VRID it mastered moves to the best
+/// remaining router within 3 x interval + skew + link delay; when it comes
+/// back it preempts again.
+#[test]
+fn dead_master_is_replaced_within_master_down_interval() {
+    for seed in seeds(120, 2_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 8, false);
+        shape.link.dup_ppm = 0;
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("before crash");
+        let victim = sim.best(0, 0).unwrap_or(0);
+        let mastered: Vec<usize> = (0..sim.n_vrids())
+            .filter(|&i| sim.routers[victim].instances[i].state() == State::Master)
+            .collect();
+        let t_crash = sim.now;
+        sim.crash(victim);
+        sim.run_for(sim.worst_down_interval().mul(2));
+        for &idx in &mastered {
+            let Some(heir) = sim.best(idx, 0) else {
+                continue;
+            };
+            let heir_inst = &sim.routers[heir].instances[idx];
+            let bound = heir_inst.master_down_interval() + shape.link.max_delay();
+            match sim.became_master_after(t_crash, heir, idx) {
+                Some(t) if t <= t_crash + bound => {}
+                other => sim.fail(&format!(
+                    "vrid index {idx}: heir r{heir} master at {other:?}, crash at {t_crash:?}, bound {bound:?}"
+                )),
+            }
+        }
+        sim.check_settled("after crash");
+        sim.start(victim);
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("after restart (preemption)");
+    }
+}
+
+/// SIGTERM of the master router: priority 0 hands every VRID over within
+/// Skew_Time + link delay.
+#[test]
+fn stopped_master_hands_over_within_skew() {
+    for seed in seeds(120, 3_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 8, false);
+        shape.link.dup_ppm = 0;
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        let victim = sim.best(0, 0).unwrap_or(0);
+        let mastered: Vec<usize> = (0..sim.n_vrids())
+            .filter(|&i| sim.routers[victim].instances[i].state() == State::Master)
+            .collect();
+        let t_stop = sim.now;
+        sim.stop(victim);
+        sim.run_for(sim.worst_down_interval().mul(2));
+        for &idx in &mastered {
+            let Some(heir) = sim.best(idx, 0) else {
+                continue;
+            };
+            let bound = sim.routers[heir].instances[idx].skew_time() + shape.link.max_delay();
+            match sim.became_master_after(t_stop, heir, idx) {
+                Some(t) if t <= t_stop + bound => {}
+                other => sim.fail(&format!(
+                    "vrid index {idx}: heir r{heir} master at {other:?}, stop at {t_stop:?}, bound {bound:?}"
+                )),
+            }
+        }
+        sim.check_settled("after stop");
+    }
+}
+
+/// A partition elects a master on each side; healing converges back to one
+/// master per VRID within an advert interval plus delay (the lower master
+/// hears the higher one and yields).
+#[test]
+fn partition_heals_to_one_master() {
+    for seed in seeds(100, 4_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 8, true);
+        shape.routers = rng.range(3, 5) as usize;
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("before partition");
+        // Split off a random non-empty proper subset.
+        let cut = rng.range(1, shape.routers as u64 - 1) as usize;
+        for r in 0..cut {
+            sim.routers[r].group = 1;
+        }
+        sim.log(format!("{:>10}us partition r0..r{}", sim.now.as_micros(), cut - 1));
+        sim.run_for(sim.worst_down_interval().mul(3));
+        sim.check_settled("during partition");
+        for r in 0..cut {
+            sim.routers[r].group = 0;
+        }
+        sim.log(format!("{:>10}us heal", sim.now.as_micros()));
+        sim.run_for(sim.max_interval().mul(3) + shape.link.max_delay().mul(2));
+        sim.check_settled("after heal");
+    }
+}
+
+/// nopreempt: a higher-priority router that starts while a master runs
+/// leaves it alone; preempt_delay: it waits that long before preempting.
+#[test]
+fn nopreempt_and_preempt_delay_hold() {
+    for seed in seeds(60, 5_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 4, false);
+        shape.routers = 2;
+        let mut configs = make_configs(&mut rng, &shape);
+        let delayed = seed % 2 == 0;
+        for p in configs[0].iter_mut() {
+            p.priority = 100;
+        }
+        for p in configs[1].iter_mut() {
+            p.priority = 200;
+            if delayed {
+                p.preempt_delay = p.advert_int().mul(10);
+            } else {
+                p.preempt = false;
+            }
+        }
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        sim.start(0);
+        sim.run_for(sim.worst_down_interval().mul(2));
+        let t_join = sim.now;
+        sim.start(1);
+        let delay = sim.max_interval().mul(10);
+        sim.run_for(delay - sim.max_interval());
+        for idx in 0..sim.n_vrids() {
+            if sim.masters(idx, 0) != vec![0] {
+                sim.fail("r1 preempted early");
+            }
+        }
+        sim.run_for(sim.max_interval() + sim.worst_down_interval().mul(2));
+        for idx in 0..sim.n_vrids() {
+            let want = if delayed { vec![1] } else { vec![0] };
+            if sim.masters(idx, 0) != want {
+                sim.fail(&format!("after the delay: expected {want:?}"));
+            }
+            if delayed {
+                let t = sim.became_master_after(t_join, 1, idx);
+                if !matches!(t, Some(t) if t >= t_join + delay) {
+                    sim.fail(&format!("preempted at {t:?}, joined {t_join:?}"));
+                }
+            }
+        }
+    }
+}
+
+/// 255 instances on 2 to 3 routers at 0.1 s (v3): the election settles
+/// and holds.
+#[test]
+fn many_instances_settle() {
+    for seed in seeds(3, 6_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 255, true);
+        shape.vrids = 255;
+        shape.routers = rng.range(2, 3) as usize;
+        shape.version = Version::V3;
+        shape.advert_int_cs = 10;
+        shape.link.drop_ppm = 1_000;
+        shape.link.delay_us = 200;
+        shape.link.jitter_us = 800;
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("255 instances after start");
+        let t = sim.now;
+        sim.run_for(Duration::from_secs(20));
+        sim.check_settled("255 instances after 20 s");
+        assert_eq!(sim.transitions_since(t), 0, "seed {seed}: flapping");
+    }
+}
