@@ -139,6 +139,7 @@ pub fn read_config(path: &Path, sink: &mut Sink) -> Vec<Item> {
         sink,
         items: Vec::new(),
         next_seq: 1,
+        reading: vec![canonical(path)],
     };
     let name: Rc<str> = Rc::from(path.display().to_string());
     match std::fs::read(path) {
@@ -159,6 +160,14 @@ struct Reader<'a> {
     sink: &'a mut Sink,
     items: Vec<Item>,
     next_seq: u32,
+    /// The chain of files being read, to refuse an include cycle at once:
+    /// with globs, cycles fan out and the depth limit alone would allow
+    /// exponentially many reads before stopping them.
+    reading: Vec<PathBuf>,
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 impl Reader<'_> {
@@ -209,8 +218,18 @@ impl Reader<'_> {
         }
         for file in matches {
             let name: Rc<str> = Rc::from(file.display().to_string());
+            let key = canonical(&file);
+            if self.reading.contains(&key) {
+                self.sink
+                    .error(pos, format!("include cycle: {name} is already being read"));
+                continue;
+            }
             match std::fs::read(&file) {
-                Ok(bytes) => self.read_text(&name, &file, &bytes, depth + 1),
+                Ok(bytes) => {
+                    self.reading.push(key);
+                    self.read_text(&name, &file, &bytes, depth + 1);
+                    self.reading.pop();
+                }
                 Err(e) => self
                     .sink
                     .error(pos, format!("cannot read included file {name}: {e}")),
@@ -239,4 +258,171 @@ fn include_pattern(pieces: &[Piece], pos: &Pos, sink: &mut Sink) -> Option<Optio
         );
     }
     Some(pattern)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str) -> Word {
+        Word {
+            text: text.to_string(),
+            quoted: false,
+        }
+    }
+
+    fn q(text: &str) -> Word {
+        Word {
+            text: text.to_string(),
+            quoted: true,
+        }
+    }
+
+    fn ok(line: &str) -> Vec<Piece> {
+        let (pieces, result) = lex_line(line);
+        assert_eq!(result, Ok(()), "{line:?}");
+        pieces
+    }
+
+    #[test]
+    fn blanks_and_tabs() {
+        assert_eq!(
+            ok("\t priority\t\t200  "),
+            vec![Piece::Stmt(vec![w("priority"), w("200")])]
+        );
+        assert_eq!(ok(""), vec![]);
+        assert_eq!(ok(" \t "), vec![]);
+    }
+
+    #[test]
+    fn crlf_line_endings() {
+        assert_eq!(
+            ok("interface eth0\r"),
+            vec![Piece::Stmt(vec![w("interface"), w("eth0")])]
+        );
+        assert_eq!(ok("}\r"), vec![Piece::Close]);
+    }
+
+    #[test]
+    fn comments_hash_and_bang() {
+        assert_eq!(ok("# whole line"), vec![]);
+        assert_eq!(ok("! Configuration File for keepalived"), vec![]);
+        assert_eq!(
+            ok("priority 100 # trailing"),
+            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+        );
+        assert_eq!(
+            ok("priority 100! glued"),
+            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+        );
+        assert_eq!(
+            ok("virtual_ipaddress { # comment }"),
+            vec![Piece::Stmt(vec![w("virtual_ipaddress")]), Piece::Open]
+        );
+    }
+
+    #[test]
+    fn comment_characters_inside_quotes() {
+        assert_eq!(
+            ok(r#"notify_master "/bin/x --tag #1 !urgent" # real comment"#),
+            vec![Piece::Stmt(vec![
+                w("notify_master"),
+                q("/bin/x --tag #1 !urgent")
+            ])]
+        );
+    }
+
+    #[test]
+    fn glued_braces() {
+        assert_eq!(
+            ok("vrrp_instance VI_1{"),
+            vec![
+                Piece::Stmt(vec![w("vrrp_instance"), w("VI_1")]),
+                Piece::Open
+            ]
+        );
+        assert_eq!(
+            ok("virtual_ipaddress { 192.0.2.1 }"),
+            vec![
+                Piece::Stmt(vec![w("virtual_ipaddress")]),
+                Piece::Open,
+                Piece::Stmt(vec![w("192.0.2.1")]),
+                Piece::Close
+            ]
+        );
+        assert_eq!(
+            ok("auth_pass 1066}}"),
+            vec![
+                Piece::Stmt(vec![w("auth_pass"), w("1066")]),
+                Piece::Close,
+                Piece::Close
+            ]
+        );
+        assert_eq!(ok("{"), vec![Piece::Open]);
+        assert_eq!(ok("}{"), vec![Piece::Close, Piece::Open]);
+    }
+
+    #[test]
+    fn quoted_braces_are_words() {
+        assert_eq!(
+            ok(r#"script "echo {}""#),
+            vec![Piece::Stmt(vec![w("script"), q("echo {}")])]
+        );
+    }
+
+    #[test]
+    fn quotes_join_adjacent_text() {
+        assert_eq!(
+            ok(r#"router_id "my router"x"#),
+            vec![Piece::Stmt(vec![w("router_id"), q("my routerx")])]
+        );
+        assert_eq!(
+            ok(r#"router_id """#),
+            vec![Piece::Stmt(vec![w("router_id"), q("")])]
+        );
+    }
+
+    #[test]
+    fn single_quotes_only_on_script_lines() {
+        assert_eq!(
+            ok("notify '/bin/echo a b'"),
+            vec![Piece::Stmt(vec![w("notify"), q("/bin/echo a b")])]
+        );
+        assert_eq!(
+            ok("script 'pidof haproxy'"),
+            vec![Piece::Stmt(vec![w("script"), q("pidof haproxy")])]
+        );
+        assert_eq!(
+            ok("notification_email_from o'brien@example.com"),
+            vec![Piece::Stmt(vec![
+                w("notification_email_from"),
+                w("o'brien@example.com")
+            ])]
+        );
+        // Double quotes keep single quotes inside them literal.
+        assert_eq!(
+            ok(r#"notify "/bin/sh -c 'echo hi'""#),
+            vec![Piece::Stmt(vec![w("notify"), q("/bin/sh -c 'echo hi'")])]
+        );
+    }
+
+    #[test]
+    fn unterminated_quote() {
+        let (pieces, result) = lex_line(r#"notify_master "/bin/x arg"#);
+        assert_eq!(result, Err(LexError));
+        assert_eq!(
+            pieces,
+            vec![Piece::Stmt(vec![w("notify_master"), q("/bin/x arg")])]
+        );
+        let (_, result) = lex_line("script 'never closed");
+        assert_eq!(result, Err(LexError));
+    }
+
+    #[test]
+    fn keywords_are_case_sensitive_words() {
+        assert_eq!(
+            ok("Priority 1"),
+            vec![Piece::Stmt(vec![w("Priority"), w("1")])]
+        );
+    }
 }

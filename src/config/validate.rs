@@ -483,14 +483,17 @@ fn check_sync_groups(
                         g.name, m.v
                     ),
                 );
-            } else if let Some(other) = member_of.insert(&m.v, &g.name) {
+            } else if let Some(first) = member_of.get(m.v.as_str()) {
+                // Named after the first group: that is the one it stays in.
                 sink.error(
                     &m.pos,
                     format!(
-                        "vrrp_instance {} is already in vrrp_sync_group {other}",
+                        "vrrp_instance {} is already in vrrp_sync_group {first}",
                         m.v
                     ),
                 );
+            } else {
+                member_of.insert(&m.v, &g.name);
             }
         }
     }
