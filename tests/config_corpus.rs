@@ -465,3 +465,17 @@ fn invalid_corpus() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn include_inside_a_block_with_a_glued_brace() {
+    let file = "tests/configs/valid/08-include-in-block.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut inc = default_instance("INC", file, 1);
+    inc.vrid = 8;
+    inc.notify_backup = Some("/usr/bin/logger -t vrrp backup".to_string());
+    let mut after = default_instance("AFTER", file, 3);
+    after.interface = "eth1".to_string();
+    after.vrid = 9;
+    assert_eq!(config.instances, [inc, after]);
+}

@@ -187,13 +187,17 @@ impl Reader<'_> {
             if result.is_err() {
                 self.sink.error(&pos, "unterminated quoted string");
             }
-            if let Some(pattern) = include_pattern(&pieces, &pos, self.sink) {
+            let mut pieces = pieces.into_iter().peekable();
+            if let Some(pattern) = pieces
+                .peek()
+                .and_then(|first| include_pattern(first, &pos, self.sink))
+            {
+                pieces.next();
                 if let Some(pattern) = pattern {
                     self.include(path, &pattern, &pos, depth);
                 }
-                continue;
             }
-            self.items.extend(pieces.into_iter().map(|piece| Item {
+            self.items.extend(pieces.map(|piece| Item {
                 piece,
                 pos: pos.clone(),
             }));
@@ -238,10 +242,12 @@ impl Reader<'_> {
     }
 }
 
-/// `include PATTERN` as a line of its own: None when the line is anything
-/// else, Some(None) for an include without a pattern (already reported).
-fn include_pattern(pieces: &[Piece], pos: &Pos, sink: &mut Sink) -> Option<Option<String>> {
-    let [Piece::Stmt(words), rest @ ..] = pieces else {
+/// `include PATTERN` at the start of a line: None when the line is
+/// anything else, Some(None) for an include without a pattern (already
+/// reported). Braces glued after it stay with the caller, so
+/// `include x.conf }` still closes its block.
+fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<String>> {
+    let Piece::Stmt(words) = piece else {
         return None;
     };
     let first = words.first()?;
@@ -251,10 +257,10 @@ fn include_pattern(pieces: &[Piece], pos: &Pos, sink: &mut Sink) -> Option<Optio
     let pattern = words.get(1).map(|w| w.text.clone());
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
-    } else if !rest.is_empty() || words.len() > 2 {
+    } else if let Some(extra) = words.get(2) {
         sink.warn(
             pos,
-            "include takes one pattern; the rest of the line is ignored",
+            format!("include: extra argument '{}' ignored", extra.text),
         );
     }
     Some(pattern)
