@@ -1,9 +1,21 @@
 //! keepalived.conf: lexer (tokens with file:line), parser (keyword tables),
 //! the model, and validation.
 //!
-//! STUB: the entry point and the diagnostic type are the contract.
+//! The pipeline: `lexer` reads the file and its includes into one stream of
+//! statements and braces; `tree` nests them into blocks; `parser` (with
+//! `instance`) runs each block through its keyword table into raw blocks;
+//! `validate` resolves defaults and cross-checks into the model. Each stage
+//! reports into one sink and carries on, so one run reports every error.
 
+mod diag;
+mod glob;
+mod instance;
+mod lexer;
 pub mod model;
+mod parser;
+mod tree;
+mod validate;
+mod values;
 
 use core::fmt;
 use std::path::Path;
@@ -38,6 +50,16 @@ impl fmt::Display for Diag {
 /// On success returns the model and the warnings; on failure every error
 /// found (and the warnings), so `-t` can print them all.
 pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
-    let _ = path;
-    todo!()
+    let mut sink = diag::Sink::default();
+    let items = lexer::read_config(path, &mut sink);
+    let nodes = tree::build(items, &mut sink);
+    let raw = parser::parse(&mut sink, &nodes);
+    let config = validate::resolve(&mut sink, raw);
+    let failed = sink.has_errors();
+    let diags = sink.finish();
+    if failed {
+        Err(diags)
+    } else {
+        Ok((config, diags))
+    }
 }

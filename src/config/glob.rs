@@ -1,0 +1,169 @@
+//! The subset of glob(7) that `include` needs: `*`, `?` and `[...]` (with
+//! `!`/`^` negation and ranges) in any path component, `\` escaping.
+//! Like glob(3), wildcards do not match a leading dot, matches are sorted,
+//! and unreadable directories are skipped rather than fatal.
+
+use std::path::{Path, PathBuf};
+
+/// The files `pattern` names, relative to `base` unless absolute.
+pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
+    let (root, rest) = match pattern.strip_prefix('/') {
+        Some(rest) => (PathBuf::from("/"), rest),
+        None => (base.to_path_buf(), pattern),
+    };
+    let comps: Vec<&str> = rest
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let mut found = vec![root];
+    for (i, comp) in comps.iter().enumerate() {
+        found = found.iter().flat_map(|dir| step_into(dir, comp)).collect();
+        if i + 1 < comps.len() {
+            found.retain(|p| p.is_dir());
+        }
+    }
+    // A directory is no configuration file: glob(3) would return it and
+    // keepalived would fail to read it; skipping it is the same outcome
+    // without a confusing error.
+    found.retain(|p| p.metadata().is_ok_and(|m| !m.is_dir()));
+    found.sort();
+    found
+}
+
+fn step_into(dir: &Path, comp: &str) -> Vec<PathBuf> {
+    if !comp.contains(['*', '?', '[', '\\']) {
+        return vec![dir.join(comp)];
+    }
+    let listed = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(listed) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| matches(comp, name))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| dir.join(n)).collect()
+}
+
+/// Whether `name` (one path component) matches `pattern`.
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    if n.first() == Some(&'.') && p.first() != Some(&'.') {
+        return false;
+    }
+    match_chars(&p, &n)
+}
+
+/// Greedy matching that backtracks only to the most recent `*`: enough for
+/// glob patterns and linear in practice, with no recursion on file data.
+fn match_chars(p: &[char], n: &[char]) -> bool {
+    let (mut pi, mut ni) = (0usize, 0usize);
+    // Where to resume after the last `*`: pattern index, name index.
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = n.get(ni) {
+        if p.get(pi) == Some(&'*') {
+            pi += 1;
+            star = Some((pi, ni));
+        } else if let Some(next) = step(p, pi, c) {
+            pi = next;
+            ni += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+}
+
+/// Matches one pattern element at `pi` against `c`; the index after it.
+fn step(p: &[char], pi: usize, c: char) -> Option<usize> {
+    match *p.get(pi)? {
+        '*' => None,
+        '?' => Some(pi + 1),
+        '[' => match class(p, pi + 1, c) {
+            Some((hit, end)) => hit.then_some(end),
+            // An unterminated class is a literal `[`, as in glob(3).
+            None => (c == '[').then_some(pi + 1),
+        },
+        '\\' => match p.get(pi + 1) {
+            Some(&e) => (e == c).then_some(pi + 2),
+            None => (c == '\\').then_some(pi + 1),
+        },
+        l => (l == c).then_some(pi + 1),
+    }
+}
+
+/// A `[...]` class starting after the `[`: whether `c` is in it and the
+/// index after the `]`; None when there is no closing `]`.
+fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = start;
+    let negate = matches!(p.get(i), Some('!' | '^'));
+    if negate {
+        i += 1;
+    }
+    let mut hit = false;
+    let mut first = true;
+    loop {
+        let lo = *p.get(i)?;
+        // A `]` right after the opening is a member, not the end.
+        if lo == ']' && !first {
+            return Some((hit != negate, i + 1));
+        }
+        first = false;
+        match (p.get(i + 1), p.get(i + 2)) {
+            (Some('-'), Some(&hi)) if hi != ']' => {
+                hit |= lo <= c && c <= hi;
+                i += 3;
+            }
+            _ => {
+                hit |= lo == c;
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn wildcards() {
+        assert!(matches("*.conf", "a.conf"));
+        assert!(!matches("*.conf", ".conf"));
+        assert!(!matches("*.conf", ".hidden.conf"));
+        assert!(matches(".*.conf", ".hidden.conf"));
+        assert!(matches("a*b*c", "aXXbYYbc"));
+        assert!(!matches("a*b*c", "aXXbYYbd"));
+        assert!(matches("?.conf", "1.conf"));
+        assert!(!matches("?.conf", "12.conf"));
+        assert!(matches("*", "anything"));
+        assert!(matches("exact", "exact"));
+        assert!(!matches("exact", "exactly"));
+    }
+
+    #[test]
+    fn classes() {
+        assert!(matches("[0-9]*.conf", "10-vrrp.conf"));
+        assert!(!matches("[0-9]*.conf", "a-vrrp.conf"));
+        assert!(matches("[!a]x", "bx"));
+        assert!(!matches("[!a]x", "ax"));
+        assert!(matches("[^a]x", "bx"));
+        assert!(matches("[]]", "]"));
+        assert!(matches("[a-]", "-"));
+        assert!(matches("x[", "x["));
+        assert!(matches("\\*", "*"));
+        assert!(!matches("\\*", "a"));
+    }
+}

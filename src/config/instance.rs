@@ -1,0 +1,560 @@
+//! `vrrp_instance NAME { ... }` into a raw instance: every keyword of
+//! COMPAT.md's table, checked on its own. Defaults that depend on other
+//! keywords or on global_defs are resolved in `validate`.
+
+use core::net::IpAddr;
+
+use super::diag::{Pos, Sink};
+use super::model::{InitialState, Track, Vip};
+use super::parser::{
+    At, GARP_DELAY, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body, dispatch, flag, int,
+    int_word, ip, notify_script, val, value,
+};
+use super::tree::Node;
+use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
+
+/// `advert_int` as read: whether it is valid depends on the version, which
+/// may be set later in the block or in global_defs.
+#[derive(Clone, Debug)]
+pub struct AdvertInt {
+    pub text: String,
+    /// Centiseconds; None when too large to hold.
+    pub cs: Option<u64>,
+    /// False when finer than a centisecond.
+    pub exact: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RawAuth {
+    pub pos: Pos,
+    /// Some(true) for PASS, Some(false) for a type already reported as
+    /// invalid, None when auth_type is missing.
+    pub type_ok: Option<bool>,
+    pub pass: Option<[u8; 8]>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RawInstance {
+    pub name: String,
+    pub pos: Pos,
+    pub state: Option<At<InitialState>>,
+    pub interface: Option<At<String>>,
+    /// The keyword was present, even if its value was bad: a bad value is
+    /// reported once, not again as "missing".
+    pub interface_seen: bool,
+    pub vrid: Option<At<u8>>,
+    pub vrid_seen: bool,
+    pub priority: Option<At<u8>>,
+    pub advert_int: Option<At<AdvertInt>>,
+    pub version: Option<At<u8>>,
+    pub auth: Option<RawAuth>,
+    pub vips: Vec<At<Vip>>,
+    pub vips_excluded: Vec<At<Vip>>,
+    pub nopreempt: Option<Pos>,
+    pub preempt_delay_s: u16,
+    pub garp_master_delay_s: Option<u32>,
+    pub garp_master_repeat: Option<u32>,
+    pub garp_master_refresh_s: Option<u32>,
+    pub garp_master_refresh_repeat: Option<u32>,
+    pub track_interfaces: Vec<At<Track>>,
+    pub track_scripts: Vec<At<Track>>,
+    pub notify_master: Option<String>,
+    pub notify_backup: Option<String>,
+    pub notify_fault: Option<String>,
+    pub notify_stop: Option<String>,
+    pub notify: Option<String>,
+    pub smtp_alert: bool,
+    pub unicast_src_ip: Option<At<IpAddr>>,
+    pub unicast_peers: Vec<At<IpAddr>>,
+    pub accept: Option<bool>,
+    pub dont_track_primary: bool,
+    pub use_vmac: Option<String>,
+    pub native_ipv6: bool,
+    pub debug: Option<u8>,
+    pub v3_checksum_as_v2: Option<bool>,
+}
+
+impl RawInstance {
+    fn new(name: String, pos: Pos) -> Self {
+        RawInstance {
+            name,
+            pos,
+            state: None,
+            interface: None,
+            interface_seen: false,
+            vrid: None,
+            vrid_seen: false,
+            priority: None,
+            advert_int: None,
+            version: None,
+            auth: None,
+            vips: Vec::new(),
+            vips_excluded: Vec::new(),
+            nopreempt: None,
+            preempt_delay_s: 0,
+            garp_master_delay_s: None,
+            garp_master_repeat: None,
+            garp_master_refresh_s: None,
+            garp_master_refresh_repeat: None,
+            track_interfaces: Vec::new(),
+            track_scripts: Vec::new(),
+            notify_master: None,
+            notify_backup: None,
+            notify_fault: None,
+            notify_stop: None,
+            notify: None,
+            smtp_alert: false,
+            unicast_src_ip: None,
+            unicast_peers: Vec::new(),
+            accept: None,
+            dont_track_primary: false,
+            use_vmac: None,
+            native_ipv6: false,
+            debug: None,
+            v3_checksum_as_v2: None,
+        }
+    }
+}
+
+pub fn parse(sink: &mut Sink, node: &Node, name: String) -> RawInstance {
+    let mut inst = RawInstance::new(name, node.pos.clone());
+    dispatch(sink, body(node), INSTANCE_KW, &mut inst);
+    inst
+}
+
+fn at<T>(v: Option<T>, node: &Node) -> Option<At<T>> {
+    v.map(|v| At {
+        v,
+        pos: node.pos.clone(),
+    })
+}
+
+static INSTANCE_KW: &[Kw<RawInstance>] = &[
+    val("state", |s, n, i| {
+        let state = match value(s, n) {
+            Some("MASTER") => Some(InitialState::Master),
+            Some("BACKUP") => Some(InitialState::Backup),
+            Some(other) => {
+                s.error(
+                    &n.pos,
+                    format!("invalid state '{other}': expected MASTER or BACKUP"),
+                );
+                None
+            }
+            None => None,
+        };
+        i.state = at(state, n).or(i.state.take());
+    }),
+    val("interface", |s, n, i| {
+        i.interface_seen = true;
+        let name = value(s, n);
+        i.interface = at(ifname(s, n, name), n);
+    }),
+    val("virtual_router_id", |s, n, i| {
+        i.vrid_seen = true;
+        i.vrid = at(int(s, n, 1, 255), n);
+    }),
+    val("priority", |s, n, i| {
+        i.priority = at(int(s, n, 1, 255), n).or(i.priority.take())
+    }),
+    val("advert_int", |s, n, i| {
+        i.advert_int = at(advert_int(s, n), n).or(i.advert_int.take())
+    }),
+    val("version", |s, n, i| {
+        i.version = at(int(s, n, 2, 3), n).or(i.version.take())
+    }),
+    blk("authentication", |s, n, i| {
+        let mut auth = RawAuth {
+            pos: n.pos.clone(),
+            type_ok: None,
+            pass: None,
+        };
+        dispatch(s, body(n), AUTH_KW, &mut auth);
+        i.auth = Some(auth);
+    }),
+    blk("virtual_ipaddress", |s, n, i| {
+        i.vips.extend(vip_block(s, n))
+    }),
+    blk("virtual_ipaddress_excluded", |s, n, i| {
+        i.vips_excluded.extend(vip_block(s, n));
+    }),
+    val("nopreempt", |s, n, i| {
+        no_args(s, n);
+        i.nopreempt = Some(n.pos.clone());
+    }),
+    val("preempt", |s, n, i| {
+        // keepalived's default, accepted so configs that spell it out load.
+        no_args(s, n);
+        i.nopreempt = None;
+    }),
+    val("preempt_delay", |s, n, i| {
+        if let Some(v) = int(s, n, 0, 1000) {
+            i.preempt_delay_s = v;
+        }
+    }),
+    val("garp_master_delay", |s, n, i| {
+        i.garp_master_delay_s = int(s, n, GARP_DELAY.0, GARP_DELAY.1).or(i.garp_master_delay_s);
+    }),
+    val("garp_master_repeat", |s, n, i| {
+        i.garp_master_repeat = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1).or(i.garp_master_repeat);
+    }),
+    val("garp_master_refresh", |s, n, i| {
+        i.garp_master_refresh_s =
+            int(s, n, GARP_REFRESH.0, GARP_REFRESH.1).or(i.garp_master_refresh_s);
+    }),
+    val("garp_master_refresh_repeat", |s, n, i| {
+        i.garp_master_refresh_repeat =
+            int(s, n, GARP_REPEAT.0, GARP_REPEAT.1).or(i.garp_master_refresh_repeat);
+    }),
+    blk("track_interface", |s, n, i| {
+        for line in body(n) {
+            if let Some(t) = track(s, line, "track_interface") {
+                if ifname(s, line, Some(&t.name)).is_some() {
+                    i.track_interfaces.push(At {
+                        v: t,
+                        pos: line.pos.clone(),
+                    });
+                }
+            }
+        }
+    }),
+    blk("track_script", |s, n, i| {
+        for line in body(n) {
+            if let Some(t) = track(s, line, "track_script") {
+                i.track_scripts.push(At {
+                    v: t,
+                    pos: line.pos.clone(),
+                });
+            }
+        }
+    }),
+    val("notify_master", |s, n, i| {
+        i.notify_master = notify_script(s, n)
+    }),
+    val("notify_backup", |s, n, i| {
+        i.notify_backup = notify_script(s, n)
+    }),
+    val("notify_fault", |s, n, i| {
+        i.notify_fault = notify_script(s, n)
+    }),
+    val("notify_stop", |s, n, i| i.notify_stop = notify_script(s, n)),
+    val("notify", |s, n, i| i.notify = notify_script(s, n)),
+    val("smtp_alert", |s, n, i| i.smtp_alert = flag(s, n)),
+    val("unicast_src_ip", |s, n, i| {
+        i.unicast_src_ip = at(ip(s, n), n)
+    }),
+    blk("unicast_peer", |s, n, i| {
+        for line in body(n) {
+            if let Some(peer) = unicast_peer(s, line) {
+                i.unicast_peers.push(At {
+                    v: peer,
+                    pos: line.pos.clone(),
+                });
+            }
+        }
+    }),
+    val("accept", |s, n, i| {
+        no_args(s, n);
+        i.accept = Some(true);
+    }),
+    val("no_accept", |s, n, i| {
+        no_args(s, n);
+        i.accept = Some(false);
+    }),
+    val("dont_track_primary", |s, n, i| {
+        no_args(s, n);
+        i.dont_track_primary = true;
+    }),
+    val("use_vmac", |_, n, i| {
+        let name = n.args().first().map(|w| w.text.clone()).unwrap_or_default();
+        i.use_vmac = Some(name);
+    }),
+    val("native_ipv6", |s, n, i| {
+        no_args(s, n);
+        i.native_ipv6 = true;
+    }),
+    val("debug", |s, n, i| {
+        // Without a level, debugging is simply on: level 1.
+        i.debug = match n.args().first() {
+            Some(w) => int_word(s, &n.pos, "debug", &w.text, 0, 4),
+            None => Some(1),
+        };
+    }),
+    val("v3_checksum_as_v2", |s, n, i| {
+        i.v3_checksum_as_v2 = Some(flag(s, n))
+    }),
+];
+
+static AUTH_KW: &[Kw<RawAuth>] = &[
+    val("auth_type", |s, n, a| {
+        a.type_ok = Some(match value(s, n) {
+            Some("PASS") => true,
+            None => false,
+            Some("AH") => {
+                s.error(&n.pos, "authentication type AH is not supported");
+                false
+            }
+            Some(other) => {
+                s.error(
+                    &n.pos,
+                    format!("invalid auth_type '{other}': expected PASS"),
+                );
+                false
+            }
+        });
+    }),
+    val("auth_pass", |s, n, a| {
+        let Some(text) = value(s, n) else { return };
+        let bytes = text.as_bytes();
+        if bytes.len() > 8 {
+            // The password itself is not echoed: logs are often shared.
+            s.warn(
+                &n.pos,
+                "auth_pass is longer than 8 characters; only the first 8 are used",
+            );
+        }
+        let mut pass = [0u8; 8];
+        for (dst, src) in pass.iter_mut().zip(bytes) {
+            *dst = *src;
+        }
+        a.pass = Some(pass);
+    }),
+];
+
+fn no_args(sink: &mut Sink, node: &Node) {
+    if let Some(extra) = node.args().first() {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+}
+
+/// Linux interface names: at most IFNAMSIZ-1 bytes, no '/' or blanks.
+fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String> {
+    let name = name?;
+    let ok = !name.is_empty()
+        && name.len() <= 15
+        && !name.contains(['/', ' ', '\t', ':'])
+        && name != "."
+        && name != "..";
+    if ok {
+        Some(name.to_string())
+    } else {
+        sink.error(&node.pos, format!("invalid interface name '{name}'"));
+        None
+    }
+}
+
+fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
+    let text = value(sink, node)?;
+    let (cs, exact) = match parse_fixed(text, 2) {
+        Ok((cs, exact)) => (Some(cs), exact),
+        Err(NumError::TooLarge) => (None, true),
+        Err(NumError::NotNumber) => {
+            sink.error(
+                &node.pos,
+                format!("invalid advert_int '{text}': expected seconds"),
+            );
+            return None;
+        }
+    };
+    Some(AdvertInt {
+        text: text.to_string(),
+        cs,
+        exact,
+    })
+}
+
+fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+        }
+        if let Some(vip) = vip(sink, line, node.keyword()) {
+            out.push(At {
+                v: vip,
+                pos: line.pos.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// keepalived per-address options that do not change what we install and
+/// advertise closely enough to refuse the config, with whether they take an
+/// argument. They are ignored with a warning.
+const VIP_IGNORED: &[(&str, bool)] = &[
+    ("no_track", false),
+    ("home", false),
+    ("nodad", false),
+    ("-nodad", false),
+    ("noprefixroute", false),
+    ("autojoin", false),
+    ("mngtmpaddr", false),
+    ("preferred_lft", true),
+    ("track_group", true),
+];
+
+/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
+fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
+    let text = line.keyword();
+    let Ok((addr, len)) = parse_prefix(text) else {
+        sink.error(&line.pos, format!("invalid address '{text}' in {block}"));
+        return None;
+    };
+    let mut vip = Vip {
+        addr,
+        prefix_len: len.unwrap_or(if addr.is_ipv4() { 32 } else { 128 }),
+        dev: None,
+        label: None,
+        brd: None,
+        scope: None,
+    };
+    let mut ok = true;
+    let mut words = line.args().iter();
+    while let Some(opt) = words.next() {
+        let opt = opt.text.as_str();
+        let takes_arg = match opt {
+            "dev" | "label" | "brd" | "broadcast" | "scope" => true,
+            _ => match VIP_IGNORED.iter().find(|(name, _)| *name == opt) {
+                Some((_, arg)) => *arg,
+                None => {
+                    sink.error(&line.pos, format!("unknown option '{opt}' in {block}"));
+                    ok = false;
+                    continue;
+                }
+            },
+        };
+        let arg = if takes_arg {
+            match words.next() {
+                Some(w) => w.text.as_str(),
+                None => {
+                    sink.error(&line.pos, format!("{block} option '{opt}' needs a value"));
+                    ok = false;
+                    continue;
+                }
+            }
+        } else {
+            ""
+        };
+        ok &= vip_option(sink, line, block, &mut vip, opt, arg);
+    }
+    ok.then_some(vip)
+}
+
+fn vip_option(
+    sink: &mut Sink,
+    line: &Node,
+    block: &str,
+    vip: &mut Vip,
+    opt: &str,
+    arg: &str,
+) -> bool {
+    match opt {
+        "dev" => {
+            vip.dev = ifname(sink, line, Some(arg));
+            vip.dev.is_some()
+        }
+        "label" => {
+            vip.label = Some(arg.to_string());
+            true
+        }
+        "brd" | "broadcast" => match parse_ipv4(arg) {
+            Some(b) if vip.addr.is_ipv4() => {
+                vip.brd = Some(b);
+                true
+            }
+            _ => {
+                sink.error(
+                    &line.pos,
+                    format!("invalid broadcast address '{arg}' in {block}"),
+                );
+                false
+            }
+        },
+        "scope" => {
+            vip.scope = parse_scope(arg);
+            if vip.scope.is_none() {
+                sink.error(&line.pos, format!("invalid scope '{arg}' in {block}"));
+            }
+            vip.scope.is_some()
+        }
+        _ => {
+            sink.warn(
+                &line.pos,
+                format!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
+            );
+            true
+        }
+    }
+}
+
+/// `NAME [weight N]` in track_interface / track_script.
+fn track(sink: &mut Sink, line: &Node, block: &str) -> Option<Track> {
+    if line.block.is_some() {
+        sink.error(&line.pos, format!("unexpected block in {block}"));
+    }
+    let name = line.keyword().to_string();
+    let weight = match line.args() {
+        [] => None,
+        [w, v] if w.text == "weight" => Some(int_word(
+            sink,
+            &line.pos,
+            &format!("{block} weight"),
+            &v.text,
+            WEIGHT.0,
+            WEIGHT.1,
+        )?),
+        [w] if w.text == "weight" => {
+            sink.error(&line.pos, format!("{block} weight needs a value"));
+            return None;
+        }
+        [w, _, r] if w.text == "weight" && r.text == "reverse" => {
+            sink.error(
+                &line.pos,
+                format!("{block}: weight reverse is not supported"),
+            );
+            return None;
+        }
+        [other, ..] => {
+            sink.error(
+                &line.pos,
+                format!("{block}: unexpected '{}' after {name}", other.text),
+            );
+            return None;
+        }
+    };
+    Some(Track { name, weight })
+}
+
+/// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
+/// not have.
+fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
+    if line.block.is_some() {
+        sink.error(&line.pos, "unexpected block in unicast_peer");
+    }
+    let text = line.keyword();
+    let Some(addr) = super::values::parse_ip(text) else {
+        sink.error(
+            &line.pos,
+            format!("invalid address '{text}' in unicast_peer"),
+        );
+        return None;
+    };
+    if let Some(extra) = line.args().first() {
+        sink.warn(
+            &line.pos,
+            format!(
+                "unicast_peer option '{}' is not supported by tinyvrrpd; ignored",
+                extra.text
+            ),
+        );
+    }
+    Some(addr)
+}

@@ -1,0 +1,637 @@
+//! The tree to raw blocks, through one keyword table per block kind. Values
+//! are checked as they are read (syntax and fixed ranges); everything that
+//! depends on other statements is left to `validate`.
+
+use core::net::IpAddr;
+
+use super::diag::{Pos, Sink};
+use super::instance::{self, RawInstance};
+use super::model::{GlobalDefs, SmtpServer, VrrpScript};
+use super::tree::Node;
+use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
+
+/// A value and the statement that set it.
+#[derive(Clone, Debug)]
+pub struct At<T> {
+    pub v: T,
+    pub pos: Pos,
+}
+
+pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
+
+/// One keyword of a block: its name, whether it opens a block of its own,
+/// and what to do with it.
+pub struct Kw<T: 'static> {
+    pub name: &'static str,
+    pub block: bool,
+    pub f: Handler<T>,
+}
+
+pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
+    Kw {
+        name,
+        block: false,
+        f,
+    }
+}
+
+pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
+    Kw {
+        name,
+        block: true,
+        f,
+    }
+}
+
+/// keepalived blocks for features tinyvrrpd does not have. They are read
+/// (with everything nested) and dropped with one warning each, so configs
+/// that also drive LVS, BFD or static routes still load.
+const IGNORED_BLOCKS: &[&str] = &[
+    "virtual_server",
+    "virtual_server_group",
+    "real_server",
+    "bfd_instance",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_interfaces",
+    "garp_group",
+    "vrrp_track_process",
+    "vrrp_track_file",
+    "track_process",
+    "track_file",
+];
+
+pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T) {
+    for node in nodes {
+        if node.words.is_empty() {
+            // A stray `{ ... }`; the tree builder has reported it.
+            continue;
+        }
+        let kw = node.keyword();
+        match table.iter().find(|k| k.name == kw) {
+            Some(k) => {
+                if k.block && node.block.is_none() {
+                    sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                    continue;
+                }
+                if !k.block && node.block.is_some() {
+                    sink.error(&node.pos, format!("{kw} does not take a block"));
+                }
+                (k.f)(sink, node, target);
+            }
+            None if IGNORED_BLOCKS.contains(&kw) => sink.warn(
+                &node.pos,
+                format!("{kw} blocks are not supported by tinyvrrpd; ignored"),
+            ),
+            None => sink.warn(&node.pos, format!("Unknown keyword '{kw}'")),
+        }
+    }
+}
+
+/// The statements of a node's block (empty when it has none).
+pub fn body(node: &Node) -> &[Node] {
+    node.block.as_deref().unwrap_or(&[])
+}
+
+// ---- single values -------------------------------------------------------
+
+/// The one argument of a statement. Extra words are ignored with a warning
+/// (keepalived ignores them silently; a typo there should be visible).
+pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+    let args = node.args();
+    if let Some(extra) = args.get(1) {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+    match args.first() {
+        Some(w) => Some(w.text.as_str()),
+        None => {
+            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            None
+        }
+    }
+}
+
+pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
+    value(sink, node).map(str::to_string)
+}
+
+/// An integer in `lo..=hi`, converted to the field's type.
+pub fn int<T: TryFrom<i64>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+    let text = value(sink, node)?;
+    int_word(sink, &node.pos, node.keyword(), text, lo, hi)
+}
+
+/// An integer word anywhere on a line, `what` naming it in messages.
+pub fn int_word<T: TryFrom<i64>>(
+    sink: &mut Sink,
+    pos: &Pos,
+    what: &str,
+    text: &str,
+    lo: i64,
+    hi: i64,
+) -> Option<T> {
+    let range = fmt_range(lo, hi);
+    match parse_int(text) {
+        Ok(v) if (lo..=hi).contains(&v) => T::try_from(v).ok(),
+        Ok(_) | Err(NumError::TooLarge) => {
+            sink.error(pos, format!("{what} {text} out of range {range}"));
+            None
+        }
+        Err(NumError::NotNumber) => {
+            sink.error(
+                pos,
+                format!("invalid {what} '{text}': expected a number {range}"),
+            );
+            None
+        }
+    }
+}
+
+/// Decimal seconds (`0.5`) in units of 10^-`decimals` s, within `lo..=hi`
+/// of those units; the range is shown in seconds as `shown`.
+pub fn fixed(
+    sink: &mut Sink,
+    node: &Node,
+    decimals: u32,
+    lo: u64,
+    hi: u64,
+    shown: &str,
+) -> Option<u64> {
+    let text = value(sink, node)?;
+    let kw = node.keyword();
+    match parse_fixed(text, decimals) {
+        Err(NumError::NotNumber) => {
+            sink.error(
+                &node.pos,
+                format!("invalid {kw} '{text}': expected seconds {shown}"),
+            );
+            None
+        }
+        Ok((_, false)) => {
+            sink.error(
+                &node.pos,
+                format!("{kw} {text} has more than {decimals} decimals"),
+            );
+            None
+        }
+        Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
+        Ok(_) | Err(NumError::TooLarge) => {
+            sink.error(&node.pos, format!("{kw} {text} out of range {shown}"));
+            None
+        }
+    }
+}
+
+/// keepalived's switches: the keyword alone means on, and an optional
+/// on/off (yes/no, true/false) may follow.
+pub fn flag(sink: &mut Sink, node: &Node) -> bool {
+    let Some(w) = node.args().first() else {
+        return true;
+    };
+    match parse_bool(&w.text) {
+        Some(b) => b,
+        None => {
+            sink.error(
+                &node.pos,
+                format!(
+                    "invalid {} '{}': expected on or off",
+                    node.keyword(),
+                    w.text
+                ),
+            );
+            false
+        }
+    }
+}
+
+pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
+    let text = value(sink, node)?;
+    let parsed = parse_ip(text);
+    if parsed.is_none() {
+        sink.error(
+            &node.pos,
+            format!(
+                "invalid {} '{text}': expected an IP address",
+                node.keyword()
+            ),
+        );
+    }
+    parsed
+}
+
+/// `USER [GROUP]`, kept as `USER` or `USER:GROUP` (chown's notation) since
+/// the model holds one string.
+pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if let Some(extra) = args.get(2) {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+    match (args.first(), args.get(1)) {
+        (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
+        (Some(u), None) => Some(u.text.clone()),
+        _ => {
+            sink.error(&node.pos, format!("{} needs a user name", node.keyword()));
+            None
+        }
+    }
+}
+
+/// A notify script: one word, quoted when it has arguments. keepalived
+/// reads further words as the user (and group) to run it as, which we do
+/// not support; refusing is safer than running it as root instead.
+pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    let kw = node.keyword();
+    if let Some(user) = args.get(1) {
+        sink.error(
+            &node.pos,
+            format!(
+                "{kw}: running the script as user '{}' is not supported; quote the command if '{}' is an argument",
+                user.text, user.text
+            ),
+        );
+        return None;
+    }
+    match args.first() {
+        Some(w) if !w.text.trim().is_empty() => Some(w.text.clone()),
+        _ => {
+            sink.error(&node.pos, format!("{kw} needs a script"));
+            None
+        }
+    }
+}
+
+/// A free-form list block (`notification_email`, `group`): every word of
+/// every line is an entry.
+pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+        }
+        out.extend(line.words.iter().map(|w| At {
+            v: w.text.clone(),
+            pos: line.pos.clone(),
+        }));
+    }
+    out
+}
+
+// ---- the whole file ------------------------------------------------------
+
+#[derive(Default)]
+pub struct Raw {
+    pub global: GlobalDefs,
+    pub instances: Vec<RawInstance>,
+    pub sync_groups: Vec<RawSyncGroup>,
+    pub scripts: Vec<RawScript>,
+}
+
+pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
+    let mut raw = Raw::default();
+    dispatch(sink, nodes, TOP_KW, &mut raw);
+    raw
+}
+
+static TOP_KW: &[Kw<Raw>] = &[
+    blk("global_defs", |s, n, r| {
+        dispatch(s, body(n), GLOBAL_KW, &mut r.global)
+    }),
+    blk("vrrp_instance", |s, n, r| {
+        let name = block_name(s, n);
+        let inst = instance::parse(s, n, name.clone().unwrap_or_default());
+        if name.is_some() {
+            r.instances.push(inst);
+        }
+    }),
+    blk("vrrp_sync_group", |s, n, r| {
+        let name = block_name(s, n);
+        let mut g = RawSyncGroup {
+            name: name.clone().unwrap_or_default(),
+            pos: n.pos.clone(),
+            group: Vec::new(),
+            notify_master: None,
+            notify_backup: None,
+            notify_fault: None,
+            notify: None,
+            smtp_alert: false,
+        };
+        dispatch(s, body(n), SYNC_KW, &mut g);
+        if name.is_some() {
+            r.sync_groups.push(g);
+        }
+    }),
+    blk("vrrp_script", |s, n, r| {
+        let name = block_name(s, n);
+        let mut sc = RawScript {
+            script: VrrpScript {
+                name: name.clone().unwrap_or_default(),
+                loc: n.pos.loc(),
+                script: String::new(),
+                interval_s: 1,
+                timeout_s: None,
+                weight: 0,
+                rise: 1,
+                fall: 1,
+                user: None,
+            },
+            pos: n.pos.clone(),
+            has_script: false,
+        };
+        dispatch(s, body(n), SCRIPT_KW, &mut sc);
+        if name.is_some() {
+            r.scripts.push(sc);
+        }
+    }),
+];
+
+/// The NAME of `vrrp_instance NAME {`.
+fn block_name(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if let Some(extra) = args.get(1) {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+    let name = args.first().map(|w| w.text.clone());
+    if name.is_none() {
+        sink.error(&node.pos, format!("{} needs a name", node.keyword()));
+    }
+    name
+}
+
+// ---- global_defs ---------------------------------------------------------
+
+static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
+    val("router_id", |s, n, g| {
+        g.router_id = string(s, n).or(g.router_id.take())
+    }),
+    blk("notification_email", |s, n, g| {
+        g.notification_email
+            .extend(word_list(s, n).into_iter().map(|a| a.v));
+    }),
+    val("notification_email_from", |s, n, g| {
+        g.notification_email_from = string(s, n).or(g.notification_email_from.take());
+    }),
+    val("smtp_server", |s, n, g| {
+        if let Some(server) = smtp_server(s, n) {
+            g.smtp_server = Some(server);
+        }
+    }),
+    val("smtp_connect_timeout", |s, n, g| {
+        if let Some(v) = int(s, n, 1, 3600) {
+            g.smtp_connect_timeout_s = v;
+        }
+    }),
+    val("smtp_helo_name", |s, n, g| {
+        g.smtp_helo_name = string(s, n).or(g.smtp_helo_name.take())
+    }),
+    val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
+    val("vrrp_version", |s, n, g| {
+        if let Some(v) = int(s, n, 2, 3) {
+            g.vrrp_version = v;
+        }
+    }),
+    val("vrrp_mcast_group4", |s, n, g| match ip(s, n) {
+        Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
+        Some(a) => s.error(
+            &n.pos,
+            format!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
+        ),
+        None => {}
+    }),
+    val("vrrp_mcast_group6", |s, n, g| match ip(s, n) {
+        Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
+        Some(a) => s.error(
+            &n.pos,
+            format!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
+        ),
+        None => {}
+    }),
+    val("vrrp_garp_master_delay", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_DELAY.0, GARP_DELAY.1) {
+            g.vrrp_garp_master_delay_s = v;
+        }
+    }),
+    val("vrrp_garp_master_repeat", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1) {
+            g.vrrp_garp_master_repeat = v;
+        }
+    }),
+    val("vrrp_garp_master_refresh", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_REFRESH.0, GARP_REFRESH.1) {
+            g.vrrp_garp_master_refresh_s = v;
+        }
+    }),
+    val("vrrp_garp_master_refresh_repeat", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1) {
+            g.vrrp_garp_master_refresh_repeat = v;
+        }
+    }),
+    val("vrrp_garp_interval", |s, n, g| {
+        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
+            g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
+        }
+    }),
+    val("vrrp_gna_interval", |s, n, g| {
+        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
+            g.vrrp_gna_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
+        }
+    }),
+    val("vrrp_startup_delay", |s, n, g| {
+        if let Some(v) = fixed(s, n, 3, 0, 3_600_000, "0-3600") {
+            g.vrrp_startup_delay_ms = u32::try_from(v).unwrap_or(u32::MAX);
+        }
+    }),
+    val("vrrp_skip_check_adv_addr", |s, n, g| {
+        g.vrrp_skip_check_adv_addr = flag(s, n)
+    }),
+    val("vrrp_strict", |s, n, g| g.vrrp_strict = flag(s, n)),
+    val("v3_checksum_as_v2", |s, n, g| {
+        g.v3_checksum_as_v2 = flag(s, n)
+    }),
+    val("script_user", |s, n, g| {
+        g.script_user = user_group(s, n).or(g.script_user.take())
+    }),
+    val("enable_script_security", |s, n, g| {
+        g.enable_script_security = flag(s, n)
+    }),
+    val("vrrp_notify_fifo", |s, n, g| {
+        g.vrrp_notify_fifo = fifo(s, n).or(g.vrrp_notify_fifo.take())
+    }),
+    val("notify_fifo", |s, n, g| {
+        g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
+    }),
+];
+
+/// Ranges shared by the global and per-instance GARP keywords.
+pub const GARP_DELAY: (i64, i64) = (0, 3600);
+pub const GARP_REPEAT: (i64, i64) = (1, 255);
+pub const GARP_REFRESH: (i64, i64) = (0, 86400);
+
+/// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
+fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
+    let args = node.args();
+    let Some(host) = args.first() else {
+        sink.error(&node.pos, "smtp_server needs a value");
+        return None;
+    };
+    if let Some(extra) = args.get(2) {
+        sink.warn(
+            &node.pos,
+            format!("smtp_server: extra argument '{}' ignored", extra.text),
+        );
+    }
+    let port = match args.get(1) {
+        Some(p) => int_word(sink, &node.pos, "smtp_server port", &p.text, 1, 65535)?,
+        None => 25,
+    };
+    Some(SmtpServer {
+        host: host.text.clone(),
+        port,
+    })
+}
+
+/// `notify_fifo FILE [USER [GROUP]]`: the model keeps the path; the fifo
+/// owner is not supported and said so.
+fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if args.len() > 1 {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: setting the fifo's owner is not supported; ignored",
+                node.keyword()
+            ),
+        );
+    }
+    match args.first() {
+        Some(w) => Some(w.text.clone()),
+        None => {
+            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            None
+        }
+    }
+}
+
+// ---- vrrp_sync_group -----------------------------------------------------
+
+pub struct RawSyncGroup {
+    pub name: String,
+    pub pos: Pos,
+    pub group: Vec<At<String>>,
+    pub notify_master: Option<String>,
+    pub notify_backup: Option<String>,
+    pub notify_fault: Option<String>,
+    pub notify: Option<String>,
+    pub smtp_alert: bool,
+}
+
+static SYNC_KW: &[Kw<RawSyncGroup>] = &[
+    blk("group", |s, n, g| g.group.extend(word_list(s, n))),
+    val("notify_master", |s, n, g| {
+        g.notify_master = notify_script(s, n)
+    }),
+    val("notify_backup", |s, n, g| {
+        g.notify_backup = notify_script(s, n)
+    }),
+    val("notify_fault", |s, n, g| {
+        g.notify_fault = notify_script(s, n)
+    }),
+    val("notify", |s, n, g| g.notify = notify_script(s, n)),
+    val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
+];
+
+// ---- vrrp_script ---------------------------------------------------------
+
+pub struct RawScript {
+    pub script: VrrpScript,
+    pub pos: Pos,
+    pub has_script: bool,
+}
+
+/// Script weights and track weights: the most a priority can move and
+/// still stay within 1-254.
+pub const WEIGHT: (i64, i64) = (-253, 253);
+
+static SCRIPT_KW: &[Kw<RawScript>] = &[
+    val("script", |s, n, r| {
+        if let Some(cmd) = script_command(s, n) {
+            r.script.script = cmd;
+            r.has_script = true;
+        }
+    }),
+    val("interval", |s, n, r| {
+        if let Some(v) = int(s, n, 1, 86400) {
+            r.script.interval_s = v;
+        }
+    }),
+    val("timeout", |s, n, r| {
+        if let Some(v) = int(s, n, 1, 86400) {
+            r.script.timeout_s = Some(v);
+        }
+    }),
+    val("weight", |s, n, r| {
+        if let Some(v) = int(s, n, WEIGHT.0, WEIGHT.1) {
+            r.script.weight = v;
+        }
+    }),
+    val("rise", |s, n, r| {
+        if let Some(v) = int(s, n, 1, 65535) {
+            r.script.rise = v;
+        }
+    }),
+    val("fall", |s, n, r| {
+        if let Some(v) = int(s, n, 1, 65535) {
+            r.script.fall = v;
+        }
+    }),
+    val("user", |s, n, r| {
+        r.script.user = user_group(s, n).or(r.script.user.take())
+    }),
+];
+
+/// `script CMD`: the command line, quoted or as several words. Words are
+/// rejoined with single spaces; a word that had blanks inside quotes is
+/// quoted again so the command splits the same way later.
+fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if args.is_empty() {
+        sink.error(&node.pos, "script needs a command");
+        return None;
+    }
+    if let [only] = args {
+        return Some(only.text.clone());
+    }
+    let words: Vec<String> = args
+        .iter()
+        .map(|w| {
+            if w.text.contains([' ', '\t']) {
+                format!("\"{}\"", w.text)
+            } else {
+                w.text.clone()
+            }
+        })
+        .collect();
+    Some(words.join(" "))
+}

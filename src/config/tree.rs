@@ -1,0 +1,226 @@
+//! The item stream to a tree of statements with optional `{ ... }` blocks.
+//! Brace errors are reported here; the tree is still built as well as it
+//! can be, so the parser can report the errors inside it too.
+
+use super::diag::{Pos, Sink};
+use super::lexer::{Item, Piece, Word};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// Empty only for a stray `{ ... }` that followed no statement.
+    pub words: Vec<Word>,
+    pub pos: Pos,
+    pub block: Option<Vec<Node>>,
+}
+
+impl Node {
+    pub fn keyword(&self) -> &str {
+        self.words.first().map_or("", |w| w.text.as_str())
+    }
+
+    /// The words after the keyword.
+    pub fn args(&self) -> &[Word] {
+        self.words.get(1..).unwrap_or(&[])
+    }
+
+    /// The statement as written, for messages (at most two words, so a
+    /// long line does not drown the message).
+    fn title(&self) -> String {
+        let shown: Vec<&str> = self.words.iter().take(2).map(|w| w.text.as_str()).collect();
+        shown.join(" ")
+    }
+}
+
+/// keepalived's deepest real nesting is 4 (virtual_server, real_server,
+/// HTTP_GET, url). The cap keeps recursion over the tree (dropping it
+/// included) bounded whatever the file holds.
+const MAX_BLOCK_DEPTH: usize = 32;
+
+struct Frame {
+    opener: Node,
+    children: Vec<Node>,
+}
+
+pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
+    let mut top: Vec<Node> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // A `{` belongs to the statement right before it, even on the next
+    // line, but not to one that already had a block closed after it.
+    let mut after_stmt = false;
+    for Item { piece, pos } in items {
+        let depth = stack.len();
+        let children = match stack.last_mut() {
+            Some(frame) => &mut frame.children,
+            None => &mut top,
+        };
+        match piece {
+            Piece::Stmt(words) => {
+                children.push(Node {
+                    words,
+                    pos,
+                    block: None,
+                });
+                after_stmt = true;
+            }
+            Piece::Open if depth >= MAX_BLOCK_DEPTH => {
+                sink.error(
+                    &pos,
+                    format!(
+                        "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
+                    ),
+                );
+                unwind(stack, &mut top);
+                return top;
+            }
+            Piece::Open => {
+                let opener = match children.pop() {
+                    Some(node) if after_stmt => node,
+                    other => {
+                        children.extend(other);
+                        sink.error(&pos, "unexpected '{'");
+                        Node {
+                            words: Vec::new(),
+                            pos,
+                            block: None,
+                        }
+                    }
+                };
+                stack.push(Frame {
+                    opener,
+                    children: Vec::new(),
+                });
+                after_stmt = false;
+            }
+            Piece::Close => {
+                match stack.pop() {
+                    Some(frame) => close(frame, &mut stack, &mut top),
+                    None => sink.error(&pos, "unexpected '}'"),
+                }
+                after_stmt = false;
+            }
+        }
+    }
+    while let Some(frame) = stack.pop() {
+        let msg = if frame.opener.words.is_empty() {
+            "unterminated block: missing '}'".to_string()
+        } else {
+            format!(
+                "unterminated block '{}': missing '}}'",
+                frame.opener.title()
+            )
+        };
+        sink.error(&frame.opener.pos, msg);
+        close(frame, &mut stack, &mut top);
+    }
+    top
+}
+
+/// Closes every open block without reporting it (the caller has reported
+/// why it stopped).
+fn unwind(mut stack: Vec<Frame>, top: &mut Vec<Node>) {
+    while let Some(frame) = stack.pop() {
+        close(frame, &mut stack, top);
+    }
+}
+
+fn close(frame: Frame, stack: &mut [Frame], top: &mut Vec<Node>) {
+    let mut node = frame.opener;
+    node.block = Some(frame.children);
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None => top.push(node),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::config::lexer::lex_line;
+
+    fn tree(lines: &[&str]) -> (Vec<Node>, Vec<String>) {
+        let file: Rc<str> = Rc::from("t.conf");
+        let mut items = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let line_no = u32::try_from(i + 1).unwrap();
+            let pos = Pos {
+                file: file.clone(),
+                line: line_no,
+                seq: line_no,
+            };
+            let (pieces, _) = lex_line(line);
+            items.extend(pieces.into_iter().map(|piece| Item {
+                piece,
+                pos: pos.clone(),
+            }));
+        }
+        let mut sink = Sink::default();
+        let nodes = build(items, &mut sink);
+        let msgs = sink.finish().iter().map(ToString::to_string).collect();
+        (nodes, msgs)
+    }
+
+    fn shape(nodes: &[Node]) -> String {
+        let parts: Vec<String> = nodes
+            .iter()
+            .map(|n| {
+                let words: Vec<&str> = n.words.iter().map(|w| w.text.as_str()).collect();
+                match &n.block {
+                    Some(b) => format!("{}{{{}}}", words.join(" "), shape(b)),
+                    None => words.join(" "),
+                }
+            })
+            .collect();
+        parts.join(";")
+    }
+
+    #[test]
+    fn brace_on_next_line() {
+        let (nodes, msgs) = tree(&["vrrp_instance VI_1", "# comment", "{", "state MASTER", "}"]);
+        assert_eq!(shape(&nodes), "vrrp_instance VI_1{state MASTER}");
+        assert!(msgs.is_empty());
+    }
+
+    #[test]
+    fn one_line_blocks() {
+        let (nodes, msgs) = tree(&["a {", "v { 1 } w { 2 }", "}"]);
+        assert_eq!(shape(&nodes), "a{v{1};w{2}}");
+        assert!(msgs.is_empty());
+    }
+
+    #[test]
+    fn extra_close() {
+        let (nodes, msgs) = tree(&["a {", "}", "}"]);
+        assert_eq!(shape(&nodes), "a{}");
+        assert_eq!(msgs, ["(t.conf: Line 3) unexpected '}'"]);
+    }
+
+    #[test]
+    fn unterminated() {
+        let (nodes, msgs) = tree(&["vrrp_instance VI_1 {", "virtual_ipaddress {", "}"]);
+        assert_eq!(shape(&nodes), "vrrp_instance VI_1{virtual_ipaddress{}}");
+        assert_eq!(
+            msgs,
+            ["(t.conf: Line 1) unterminated block 'vrrp_instance VI_1': missing '}'"]
+        );
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let deep = "a {".repeat(100);
+        let (nodes, msgs) = tree(&["x", &deep, "y"]);
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(
+            msgs,
+            ["(t.conf: Line 2) blocks nested more than 32 deep; rest of the file ignored"]
+        );
+    }
+
+    #[test]
+    fn stray_open() {
+        let (nodes, msgs) = tree(&["a { }", "{ b }"]);
+        assert_eq!(shape(&nodes), "a{};{b}");
+        assert_eq!(msgs, ["(t.conf: Line 2) unexpected '{'"]);
+    }
+}

@@ -1,0 +1,513 @@
+//! Raw blocks to the model: defaults resolved against global_defs, and the
+//! checks that need more than one statement. Every problem is reported; the
+//! returned model is only meaningful when no error was reported.
+
+use std::collections::HashMap;
+
+use arrayvec::ArrayVec;
+
+use super::diag::{Pos, Sink};
+use super::instance::{AdvertInt, RawInstance};
+use super::model::{
+    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, Vip, VrrpScript,
+};
+use super::parser::{At, Raw, RawScript, RawSyncGroup};
+use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
+
+pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
+    let Raw {
+        global,
+        instances,
+        sync_groups,
+        scripts,
+    } = raw;
+    let scripts = check_scripts(sink, scripts);
+    check_instance_set(sink, &instances);
+    let resolved: Vec<(InstanceConfig, &RawInstance)> = instances
+        .iter()
+        .filter_map(|r| resolve_instance(sink, &global, r, &scripts).map(|i| (i, r)))
+        .collect();
+    check_vrids(sink, &resolved);
+    check_interfaces(sink, &resolved);
+    let sync_groups = check_sync_groups(sink, sync_groups, &instances);
+    Config {
+        global,
+        instances: resolved.into_iter().map(|(i, _)| i).collect(),
+        sync_groups,
+        scripts,
+    }
+}
+
+fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "IPv4",
+        Family::V6 => "IPv6",
+    }
+}
+
+/// Reports `what` the first time a name is seen again.
+fn first_seen<'a>(
+    sink: &mut Sink,
+    seen: &mut HashMap<&'a str, &'a Pos>,
+    name: &'a str,
+    pos: &'a Pos,
+    what: &str,
+) -> bool {
+    match seen.get(name) {
+        Some(first) => {
+            let at = first.refer_from(pos);
+            sink.error(
+                pos,
+                format!("duplicate {what} name '{name}' (first at {at})"),
+            );
+            false
+        }
+        None => {
+            seen.insert(name, pos);
+            true
+        }
+    }
+}
+
+/// Reports one error at the first block past `limit`.
+fn check_count(sink: &mut Sink, positions: &[&Pos], what: &str, limit_name: &str, limit: usize) {
+    if let Some(pos) = positions.get(limit) {
+        sink.error(
+            pos,
+            format!("too many {what}: limit {limit_name} is {limit}"),
+        );
+    }
+}
+
+/// A table filled up to its capacity; one error at the first entry that
+/// does not fit.
+fn bounded<T: Clone, const N: usize>(
+    sink: &mut Sink,
+    items: &[At<T>],
+    what: &str,
+    limit_name: &str,
+) -> ArrayVec<T, N> {
+    let mut out = ArrayVec::new();
+    for item in items {
+        if out.try_push(item.v.clone()).is_err() {
+            sink.error(
+                &item.pos,
+                format!("too many {what} entries: limit {limit_name} is {N}"),
+            );
+            break;
+        }
+    }
+    out
+}
+
+// ---- vrrp_script ---------------------------------------------------------
+
+fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
+    let positions: Vec<&Pos> = scripts.iter().map(|s| &s.pos).collect();
+    check_count(
+        sink,
+        &positions,
+        "vrrp_script blocks",
+        "MAX_SCRIPTS",
+        MAX_SCRIPTS,
+    );
+    let mut seen = HashMap::new();
+    for s in &scripts {
+        first_seen(sink, &mut seen, &s.script.name, &s.pos, "vrrp_script");
+        if !s.has_script {
+            sink.error(
+                &s.pos,
+                format!("vrrp_script {} has no script", s.script.name),
+            );
+        }
+    }
+    scripts.into_iter().map(|s| s.script).collect()
+}
+
+// ---- vrrp_instance -------------------------------------------------------
+
+fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
+    let positions: Vec<&Pos> = instances.iter().map(|i| &i.pos).collect();
+    check_count(
+        sink,
+        &positions,
+        "vrrp_instance blocks",
+        "MAX_INSTANCES",
+        MAX_INSTANCES,
+    );
+    let mut seen = HashMap::new();
+    for i in instances {
+        first_seen(sink, &mut seen, &i.name, &i.pos, "vrrp_instance");
+    }
+}
+
+fn resolve_instance(
+    sink: &mut Sink,
+    g: &GlobalDefs,
+    r: &RawInstance,
+    scripts: &[VrrpScript],
+) -> Option<InstanceConfig> {
+    let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
+    let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
+    let family = vip_family(sink, r);
+    let version = version(sink, g, r, family);
+    let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), version);
+    let (state, priority) = state_and_priority(sink, r);
+    let auth = auth(sink, r, version);
+    check_unicast_family(sink, r, family);
+    check_track_scripts(sink, r, scripts);
+
+    let vips = bounded(sink, &r.vips, "virtual_ipaddress", "MAX_VIPS");
+    let vips_excluded = bounded(
+        sink,
+        &r.vips_excluded,
+        "virtual_ipaddress_excluded",
+        "MAX_VIPS_EXCLUDED",
+    );
+    let track_interfaces = bounded(sink, &r.track_interfaces, "track_interface", "MAX_TRACKS");
+    let track_scripts = bounded(sink, &r.track_scripts, "track_script", "MAX_TRACKS");
+    let unicast_peers = bounded(sink, &r.unicast_peers, "unicast_peer", "MAX_UNICAST_PEERS");
+
+    Some(InstanceConfig {
+        name: r.name.clone(),
+        loc: r.pos.loc(),
+        state,
+        interface: interface?,
+        vrid: vrid?,
+        priority,
+        advert_int_cs: advert_int_cs?,
+        version,
+        family,
+        auth,
+        vips,
+        vips_excluded,
+        nopreempt: r.nopreempt.is_some(),
+        preempt_delay_s: r.preempt_delay_s,
+        garp_master_delay_s: r.garp_master_delay_s.unwrap_or(g.vrrp_garp_master_delay_s),
+        garp_master_repeat: r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
+        garp_master_refresh_s: r
+            .garp_master_refresh_s
+            .unwrap_or(g.vrrp_garp_master_refresh_s),
+        garp_master_refresh_repeat: r
+            .garp_master_refresh_repeat
+            .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+        track_interfaces,
+        track_scripts,
+        notify_master: r.notify_master.clone(),
+        notify_backup: r.notify_backup.clone(),
+        notify_fault: r.notify_fault.clone(),
+        notify_stop: r.notify_stop.clone(),
+        notify: r.notify.clone(),
+        smtp_alert: r.smtp_alert,
+        unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
+        unicast_peers,
+        accept: r.accept,
+        dont_track_primary: r.dont_track_primary,
+        use_vmac: r.use_vmac.clone(),
+        native_ipv6: r.native_ipv6,
+        debug: r.debug,
+        v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
+        skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
+    })
+}
+
+/// A keyword the instance cannot run without. Missing is reported at the
+/// vrrp_instance line; a bad value was already reported at its own line.
+fn required<T: Clone>(
+    sink: &mut Sink,
+    r: &RawInstance,
+    field: &Option<At<T>>,
+    seen: bool,
+    keyword: &str,
+) -> Option<T> {
+    if field.is_none() && !seen {
+        sink.error(&r.pos, format!("vrrp_instance {} has no {keyword}", r.name));
+    }
+    field.as_ref().map(|f| f.v.clone())
+}
+
+/// The family of the first VIP; every other VIP must share it. Excluded
+/// addresses may be of either family (keepalived's way of carrying IPv6
+/// addresses along with an IPv4 instance).
+fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
+    let Some(first) = r.vips.first() else {
+        return Family::V4;
+    };
+    let family = Family::of(&first.v.addr);
+    if let Some(other) = r.vips.iter().find(|v| Family::of(&v.v.addr) != family) {
+        sink.error(
+            &other.pos,
+            format!(
+                "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
+                other.v.addr,
+                family_name(Family::of(&other.v.addr)),
+                first.v.addr,
+                family_name(family)
+            ),
+        );
+    }
+    family
+}
+
+/// `version`, else 3 for IPv6 (VRRPv2 has no IPv6), else `vrrp_version`.
+fn version(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance, family: Family) -> u8 {
+    match &r.version {
+        Some(v) => {
+            if v.v == 2 && family == Family::V6 {
+                sink.error(
+                    &v.pos,
+                    "version 2 cannot carry IPv6 virtual addresses: VRRPv2 is IPv4 only",
+                );
+            }
+            v.v
+        }
+        None if family == Family::V6 => 3,
+        None => g.vrrp_version,
+    }
+}
+
+fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option<u16> {
+    let Some(At { v: a, pos }) = a else {
+        return Some(100);
+    };
+    let t = &a.text;
+    let (lo, hi, range) = if version == 2 {
+        (100, 25_500, "1-255 for VRRPv2")
+    } else {
+        (1, 4095, "0.01-40.95 for VRRPv3")
+    };
+    let cs = match a.cs {
+        Some(cs) if (lo..=hi).contains(&cs) => cs,
+        _ => {
+            sink.error(pos, format!("advert_int {t} out of range {range}"));
+            return None;
+        }
+    };
+    if version == 2 && (!a.exact || cs % 100 != 0) {
+        sink.error(
+            pos,
+            format!("advert_int {t} must be whole seconds for VRRPv2"),
+        );
+        return None;
+    }
+    if !a.exact {
+        sink.error(pos, format!("advert_int {t} is not a multiple of 0.01 s"));
+        return None;
+    }
+    u16::try_from(cs).ok()
+}
+
+fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
+    let explicit = r.state.as_ref().map(|s| s.v);
+    let priority = match (&r.priority, explicit) {
+        (Some(p), _) => p.v,
+        // keepalived: a MASTER without a priority is the address owner.
+        (None, Some(InitialState::Master)) => 255,
+        (None, _) => 100,
+    };
+    let state = explicit.unwrap_or(if priority == 255 {
+        InitialState::Master
+    } else {
+        InitialState::Backup
+    });
+    if let Some(np) = &r.nopreempt {
+        if let Some(s) = r.state.as_ref().filter(|s| s.v == InitialState::Master) {
+            let at = s.pos.refer_from(np);
+            sink.error(
+                np,
+                format!("nopreempt needs state BACKUP, but state is MASTER at {at}"),
+            );
+        }
+        if let Some(p) = r.priority.as_ref().filter(|p| p.v == 255) {
+            let at = p.pos.refer_from(np);
+            sink.error(
+                np,
+                format!("nopreempt is invalid with priority 255 (the address owner) at {at}"),
+            );
+        }
+    }
+    (state, priority)
+}
+
+fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
+    let a = r.auth.as_ref()?;
+    if version == 3 {
+        // keepalived ignores it with a warning too: VRRPv3 has no auth field.
+        sink.warn(&a.pos, "authentication is ignored with VRRPv3");
+        return None;
+    }
+    match (a.type_ok, a.pass) {
+        (None, _) => {
+            sink.error(&a.pos, "authentication needs auth_type PASS");
+            None
+        }
+        (Some(false), _) => None,
+        (Some(true), None) => {
+            sink.error(&a.pos, "authentication needs auth_pass");
+            None
+        }
+        (Some(true), Some(pass)) => Some(Auth { pass }),
+    }
+}
+
+fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
+    let addrs = r
+        .unicast_src_ip
+        .iter()
+        .map(|a| ("unicast_src_ip", a))
+        .chain(r.unicast_peers.iter().map(|a| ("unicast_peer", a)));
+    for (what, a) in addrs {
+        let f = Family::of(&a.v);
+        if f != family {
+            sink.error(
+                &a.pos,
+                format!(
+                    "{what} {} is {} but the instance is {}",
+                    a.v,
+                    family_name(f),
+                    family_name(family)
+                ),
+            );
+        }
+    }
+}
+
+fn check_track_scripts(sink: &mut Sink, r: &RawInstance, scripts: &[VrrpScript]) {
+    for t in &r.track_scripts {
+        if !scripts.iter().any(|s| s.name == t.v.name) {
+            sink.error(
+                &t.pos,
+                format!("track_script: no vrrp_script named '{}'", t.v.name),
+            );
+        }
+    }
+}
+
+/// One VRID per interface and family: two instances with the same one
+/// would answer each other's adverts as the same virtual router.
+fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
+    // Family is not Hash (model type); whether it is IPv6 stands in for it.
+    let mut seen: HashMap<(&str, u8, bool), (&str, &Pos)> = HashMap::new();
+    for (i, r) in resolved {
+        let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
+            continue;
+        };
+        let key = (i.interface.as_str(), i.vrid, i.family == Family::V6);
+        match seen.get(&key) {
+            Some((first_name, first_pos)) => {
+                let at = first_pos.refer_from(pos);
+                sink.error(
+                    pos,
+                    format!(
+                        "virtual_router_id {} on {} ({}) already used by vrrp_instance {first_name} at {at}",
+                        i.vrid,
+                        i.interface,
+                        family_name(i.family)
+                    ),
+                );
+            }
+            None => {
+                seen.insert(key, (i.name.as_str(), pos));
+            }
+        }
+    }
+}
+
+/// Every interface the instances name (their own, VIP `dev`s, tracked
+/// ones) needs a slot in the daemon's interface table.
+fn check_interfaces(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
+    let mut names: Vec<&str> = Vec::new();
+    for (i, r) in resolved {
+        let used = core::iter::once((i.interface.as_str(), &r.pos))
+            .chain(
+                r.vips
+                    .iter()
+                    .chain(&r.vips_excluded)
+                    .filter_map(|v: &At<Vip>| v.v.dev.as_deref().map(|d| (d, &v.pos))),
+            )
+            .chain(
+                r.track_interfaces
+                    .iter()
+                    .map(|t| (t.v.name.as_str(), &t.pos)),
+            );
+        for (name, pos) in used {
+            if names.contains(&name) {
+                continue;
+            }
+            if names.len() == MAX_INTERFACES {
+                sink.error(
+                    pos,
+                    format!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+                );
+                return;
+            }
+            names.push(name);
+        }
+    }
+}
+
+// ---- vrrp_sync_group -----------------------------------------------------
+
+fn check_sync_groups(
+    sink: &mut Sink,
+    groups: Vec<RawSyncGroup>,
+    instances: &[RawInstance],
+) -> Vec<SyncGroup> {
+    let positions: Vec<&Pos> = groups.iter().map(|g| &g.pos).collect();
+    check_count(
+        sink,
+        &positions,
+        "vrrp_sync_group blocks",
+        "MAX_SYNC_GROUPS",
+        MAX_SYNC_GROUPS,
+    );
+    let mut seen = HashMap::new();
+    let mut member_of: HashMap<&str, &str> = HashMap::new();
+    for g in &groups {
+        first_seen(sink, &mut seen, &g.name, &g.pos, "vrrp_sync_group");
+        if g.group.is_empty() {
+            sink.error(
+                &g.pos,
+                format!(
+                    "vrrp_sync_group {} has no group {{ ... }} of instances",
+                    g.name
+                ),
+            );
+        }
+        for m in &g.group {
+            if !instances.iter().any(|i| i.name == m.v) {
+                sink.error(
+                    &m.pos,
+                    format!(
+                        "vrrp_sync_group {}: no vrrp_instance named '{}'",
+                        g.name, m.v
+                    ),
+                );
+            } else if let Some(first) = member_of.get(m.v.as_str()) {
+                // Named after the first group: that is the one it stays in.
+                sink.error(
+                    &m.pos,
+                    format!(
+                        "vrrp_instance {} is already in vrrp_sync_group {first}",
+                        m.v
+                    ),
+                );
+            } else {
+                member_of.insert(&m.v, &g.name);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| SyncGroup {
+            loc: g.pos.loc(),
+            name: g.name,
+            group: g.group.into_iter().map(|m| m.v).collect(),
+            notify_master: g.notify_master,
+            notify_backup: g.notify_backup,
+            notify_fault: g.notify_fault,
+            notify: g.notify,
+            smtp_alert: g.smtp_alert,
+        })
+        .collect()
+}

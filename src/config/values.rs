@@ -1,0 +1,185 @@
+//! Parsing of single values. Pure functions on strings; the parser turns
+//! their failures into messages.
+
+use core::net::{IpAddr, Ipv4Addr};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum NumError {
+    NotNumber,
+    /// Syntactically a number, but too large to hold.
+    TooLarge,
+}
+
+/// `[+-]digits`, nothing else: keepalived's strtol would accept `12abc` or
+/// `0x10`, which hide typos.
+pub fn parse_int(s: &str) -> Result<i64, NumError> {
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, s.get(1..).unwrap_or("")),
+        Some(b'+') => (false, s.get(1..).unwrap_or("")),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NumError::NotNumber);
+    }
+    let mut v: i64 = 0;
+    for b in digits.bytes() {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .ok_or(NumError::TooLarge)?;
+    }
+    Ok(if neg { -v } else { v })
+}
+
+/// A non-negative decimal (`1`, `0.5`, `.25`, `2.`) in units of
+/// 10^-`decimals`, computed from the digits so `0.1` is exactly 10 cs and
+/// never 9.999... Returns the value and whether it was exact, i.e. had no
+/// non-zero digits beyond `decimals`.
+pub fn parse_fixed(s: &str, decimals: u32) -> Result<(u64, bool), NumError> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+        return Err(NumError::NotNumber);
+    }
+    let mut v: u64 = 0;
+    let push = |v: u64, b: u8| {
+        v.checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .ok_or(NumError::TooLarge)
+    };
+    for b in int.bytes() {
+        v = push(v, b)?;
+    }
+    let mut frac_digits = frac.bytes();
+    for _ in 0..decimals {
+        v = push(v, frac_digits.next().unwrap_or(b'0'))?;
+    }
+    let exact = frac_digits.all(|b| b == b'0');
+    Ok((v, exact))
+}
+
+/// IPv4 or IPv6 in the strict forms of std (no leading zeros, no
+/// shorthands like `10.1`), so an address is never silently different from
+/// what the user meant.
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse().ok()
+}
+
+pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+/// An address with an optional prefix length: the address, and the length
+/// if one was given. Err(()) for a malformed address or length.
+pub fn parse_prefix(s: &str) -> Result<(IpAddr, Option<u8>), ()> {
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let addr = parse_ip(addr).ok_or(())?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match len {
+        None => None,
+        Some(l) => match parse_int(l) {
+            Ok(n) if (0..=max).contains(&n) => Some(u8::try_from(n).map_err(|_| ())?),
+            _ => return Err(()),
+        },
+    };
+    Ok((addr, len))
+}
+
+/// rtnetlink scope by name (iproute2's names) or number.
+pub fn parse_scope(s: &str) -> Option<u8> {
+    match s {
+        "global" => Some(0),
+        "site" => Some(200),
+        "link" => Some(253),
+        "host" => Some(254),
+        "nowhere" => Some(255),
+        _ => parse_int(s).ok().and_then(|n| u8::try_from(n).ok()),
+    }
+}
+
+/// The optional argument of keepalived's on/off keywords.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Some(true),
+        "off" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A range as messages show it: `1-255`, or `-253 to 253` where a dash
+/// would be ambiguous.
+pub fn fmt_range(lo: i64, hi: i64) -> String {
+    if lo < 0 {
+        format!("{lo} to {hi}")
+    } else {
+        format!("{lo}-{hi}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints() {
+        assert_eq!(parse_int("42"), Ok(42));
+        assert_eq!(parse_int("-20"), Ok(-20));
+        assert_eq!(parse_int("+5"), Ok(5));
+        assert_eq!(parse_int(""), Err(NumError::NotNumber));
+        assert_eq!(parse_int("-"), Err(NumError::NotNumber));
+        assert_eq!(parse_int("12abc"), Err(NumError::NotNumber));
+        assert_eq!(parse_int("0x10"), Err(NumError::NotNumber));
+        assert_eq!(parse_int("1.5"), Err(NumError::NotNumber));
+        assert_eq!(
+            parse_int("99999999999999999999999"),
+            Err(NumError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn fixed() {
+        assert_eq!(parse_fixed("1", 2), Ok((100, true)));
+        assert_eq!(parse_fixed("0.1", 2), Ok((10, true)));
+        assert_eq!(parse_fixed("0.01", 2), Ok((1, true)));
+        assert_eq!(parse_fixed("40.95", 2), Ok((4095, true)));
+        assert_eq!(parse_fixed(".5", 2), Ok((50, true)));
+        assert_eq!(parse_fixed("2.", 2), Ok((200, true)));
+        assert_eq!(parse_fixed("0.015", 2), Ok((1, false)));
+        assert_eq!(parse_fixed("0.0100", 2), Ok((1, true)));
+        assert_eq!(parse_fixed("0.001", 6), Ok((1000, true)));
+        assert_eq!(parse_fixed(".", 2), Err(NumError::NotNumber));
+        assert_eq!(parse_fixed("1.2.3", 2), Err(NumError::NotNumber));
+        assert_eq!(parse_fixed("-1", 2), Err(NumError::NotNumber));
+        assert_eq!(parse_fixed("1e3", 2), Err(NumError::NotNumber));
+        assert_eq!(
+            parse_fixed("999999999999999999999", 2),
+            Err(NumError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn prefixes() {
+        let v4: IpAddr = "10.0.0.100".parse().unwrap();
+        assert_eq!(parse_prefix("10.0.0.100/24"), Ok((v4, Some(24))));
+        assert_eq!(parse_prefix("10.0.0.100"), Ok((v4, None)));
+        assert_eq!(parse_prefix("10.0.0.100/33"), Err(()));
+        assert_eq!(parse_prefix("10.0.0.100/"), Err(()));
+        assert_eq!(parse_prefix("10.0.0.256/24"), Err(()));
+        assert!(parse_prefix("2001:db8::1/64").is_ok());
+        assert_eq!(parse_prefix("2001:db8::1/129"), Err(()));
+    }
+
+    #[test]
+    fn scopes_and_bools() {
+        assert_eq!(parse_scope("link"), Some(253));
+        assert_eq!(parse_scope("200"), Some(200));
+        assert_eq!(parse_scope("256"), None);
+        assert_eq!(parse_scope("galaxy"), None);
+        assert_eq!(parse_bool("On"), Some(true));
+        assert_eq!(parse_bool("no"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}

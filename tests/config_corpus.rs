@@ -1,0 +1,481 @@
+//! The configuration corpus: real keepalived.conf shapes that must load into
+//! an exact model, and invalid files that must fail with exact messages.
+//!
+//! Paths are relative to the package root (cargo runs tests there), and the
+//! messages name files exactly as they were passed to `load`.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use tinyvrrpd::config::{
+    Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Severity,
+    SmtpServer, SyncGroup, Track, Vip, VrrpScript, load,
+};
+
+fn load_ok(path: &str) -> (Config, Vec<String>) {
+    match load(Path::new(path)) {
+        Ok((config, warnings)) => {
+            assert!(
+                warnings.iter().all(|d| d.severity == Severity::Warning),
+                "{path}: Ok with an error: {warnings:?}"
+            );
+            (config, warnings.iter().map(Diag::to_string).collect())
+        }
+        Err(diags) => {
+            let shown: Vec<String> = diags.iter().map(Diag::to_string).collect();
+            panic!("{path} did not load:\n{}", shown.join("\n"));
+        }
+    }
+}
+
+fn vip(addr: &str, prefix_len: u8) -> Vip {
+    Vip {
+        addr: addr.parse().unwrap(),
+        prefix_len,
+        dev: None,
+        label: None,
+        brd: None,
+        scope: None,
+    }
+}
+
+fn auth(pass: &[u8]) -> Option<Auth> {
+    let mut p = [0u8; 8];
+    p[..pass.len()].copy_from_slice(pass);
+    Some(Auth { pass: p })
+}
+
+/// An instance with keepalived's defaults, for tests to override.
+fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
+    InstanceConfig {
+        name: name.to_string(),
+        loc: Loc {
+            file: file.to_string(),
+            line,
+        },
+        state: InitialState::Backup,
+        interface: "eth0".to_string(),
+        vrid: 1,
+        priority: 100,
+        advert_int_cs: 100,
+        version: 2,
+        family: Family::V4,
+        auth: None,
+        vips: Default::default(),
+        vips_excluded: Default::default(),
+        nopreempt: false,
+        preempt_delay_s: 0,
+        garp_master_delay_s: 5,
+        garp_master_repeat: 5,
+        garp_master_refresh_s: 0,
+        garp_master_refresh_repeat: 1,
+        track_interfaces: Default::default(),
+        track_scripts: Default::default(),
+        notify_master: None,
+        notify_backup: None,
+        notify_fault: None,
+        notify_stop: None,
+        notify: None,
+        smtp_alert: false,
+        unicast_src_ip: None,
+        unicast_peers: Default::default(),
+        accept: None,
+        dont_track_primary: false,
+        use_vmac: None,
+        native_ipv6: false,
+        debug: None,
+        v3_checksum_as_v2: false,
+        skip_check_adv_addr: false,
+    }
+}
+
+fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> Config {
+    let mut inst = default_instance("VRRP1", file, 10);
+    inst.state = state;
+    inst.interface = "eth0".to_string();
+    inst.vrid = 41;
+    inst.priority = priority;
+    inst.advert_int_cs = 100;
+    inst.auth = auth(b"1066");
+    inst.vips.push(vip("10.0.0.100", 24));
+    Config {
+        global: GlobalDefs {
+            notification_email: vec!["root@mydomain.com".to_string()],
+            notification_email_from: Some(from.to_string()),
+            smtp_server: Some(SmtpServer {
+                host: "localhost".to_string(),
+                port: 25,
+            }),
+            smtp_connect_timeout_s: 30,
+            ..GlobalDefs::default()
+        },
+        instances: vec![inst],
+        sync_groups: vec![],
+        scripts: vec![],
+    }
+}
+
+#[test]
+fn seed_master_exact_model() {
+    let file = "tests/configs/valid/01-seed-master.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        config,
+        seed_expected(file, "svr1@mydomain.com", InitialState::Master, 200)
+    );
+}
+
+#[test]
+fn seed_backup_exact_model() {
+    let file = "tests/configs/valid/02-seed-backup.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        config,
+        seed_expected(file, "svr2@mydomain.com", InitialState::Backup, 100)
+    );
+}
+
+#[test]
+fn seed_files_are_the_documents_configs_byte_for_byte() {
+    let doc = std::fs::read_to_string("/work/shared/seed/keepalived-vip-failover.txt");
+    // The seed lives outside the repository; skip where it is not present.
+    let Ok(doc) = doc else { return };
+    for file in [
+        "tests/configs/valid/01-seed-master.conf",
+        "tests/configs/valid/02-seed-backup.conf",
+    ] {
+        let conf = std::fs::read_to_string(file).unwrap();
+        assert!(doc.contains(&conf), "{file} is not verbatim from the seed");
+    }
+}
+
+fn hotplug(action: &str, name: &str, kind: &str) -> Option<String> {
+    Some(format!(
+        "/bin/busybox env -i ACTION={action} NAME={name} TYPE={kind} /sbin/hotplug-call keepalived"
+    ))
+}
+
+#[test]
+fn openwrt_generated() {
+    let file = "tests/configs/valid/03-openwrt-generated.conf";
+    let (config, warnings) = load_ok(file);
+    assert_eq!(
+        warnings,
+        [format!(
+            "({file}: Line 58) auth_pass is longer than 8 characters; only the first 8 are used"
+        )]
+    );
+    let g = &config.global;
+    assert_eq!(
+        g.notification_email,
+        ["root@localhost".to_string(), "noc@example.net".to_string()]
+    );
+    assert_eq!(
+        g.smtp_server,
+        Some(SmtpServer {
+            host: "127.0.0.1".to_string(),
+            port: 2525
+        })
+    );
+    assert_eq!(g.router_id.as_deref(), Some("OpenWrt"));
+    assert_eq!(g.vrrp_startup_delay_ms, 5500);
+    assert_eq!(g.vrrp_garp_master_delay_s, 1);
+    assert_eq!(g.vrrp_garp_master_refresh_s, 60);
+    assert_eq!(g.vrrp_garp_master_refresh_repeat, 2);
+    assert_eq!(g.vrrp_garp_interval_us, 1000);
+    assert!(g.vrrp_skip_check_adv_addr && g.enable_script_security);
+    assert_eq!(g.script_user.as_deref(), Some("root"));
+
+    assert_eq!(
+        config.sync_groups,
+        [SyncGroup {
+            name: "OpenWrt_Group".to_string(),
+            loc: Loc {
+                file: file.to_string(),
+                line: 24
+            },
+            group: vec!["lan".to_string(), "wan".to_string()],
+            notify_master: hotplug("NOTIFY_MASTER", "OpenWrt_Group", "GROUP"),
+            notify_backup: hotplug("NOTIFY_BACKUP", "OpenWrt_Group", "GROUP"),
+            notify_fault: hotplug("NOTIFY_FAULT", "OpenWrt_Group", "GROUP"),
+            notify: hotplug("NOTIFY", "OpenWrt_Group", "GROUP"),
+            smtp_alert: true,
+        }]
+    );
+
+    let mut lan = default_instance("lan", file, 36);
+    lan.interface = "br-lan".to_string();
+    lan.vrid = 51;
+    lan.priority = 150;
+    lan.nopreempt = true;
+    lan.preempt_delay_s = 30;
+    lan.garp_master_delay_s = 2;
+    lan.garp_master_refresh_s = 60;
+    lan.garp_master_refresh_repeat = 2;
+    lan.skip_check_adv_addr = true;
+    lan.unicast_src_ip = Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)));
+    lan.unicast_peers.push("192.168.1.3".parse().unwrap());
+    lan.track_interfaces.push(Track {
+        name: "br-lan".to_string(),
+        weight: None,
+    });
+    lan.track_interfaces.push(Track {
+        name: "eth1".to_string(),
+        weight: Some(-20),
+    });
+    lan.vips.push(Vip {
+        dev: Some("br-lan".to_string()),
+        scope: Some(0),
+        ..vip("192.168.1.1", 24)
+    });
+    lan.auth = auth(b"openwrt-");
+    lan.notify_master = hotplug("NOTIFY_MASTER", "lan", "INSTANCE");
+    lan.notify_backup = hotplug("NOTIFY_BACKUP", "lan", "INSTANCE");
+    lan.notify_fault = hotplug("NOTIFY_FAULT", "lan", "INSTANCE");
+    lan.notify_stop = hotplug("NOTIFY_STOP", "lan", "INSTANCE");
+    lan.notify = hotplug("NOTIFY", "lan", "INSTANCE");
+
+    let mut wan = default_instance("wan", file, 67);
+    wan.interface = "eth1".to_string();
+    wan.vrid = 52;
+    wan.priority = 150;
+    wan.nopreempt = true;
+    wan.garp_master_delay_s = 1;
+    wan.garp_master_refresh_s = 60;
+    wan.garp_master_refresh_repeat = 2;
+    wan.skip_check_adv_addr = true;
+    wan.vips.push(Vip {
+        dev: Some("eth1".to_string()),
+        label: Some("eth1:vip".to_string()),
+        brd: Some(Ipv4Addr::new(203, 0, 113, 15)),
+        scope: Some(0),
+        ..vip("203.0.113.10", 29)
+    });
+    // Excluded addresses may be of the other family.
+    wan.vips_excluded.push(Vip {
+        dev: Some("eth1".to_string()),
+        ..vip("2001:db8:1::1", 64)
+    });
+    wan.notify_master = hotplug("NOTIFY_MASTER", "wan", "INSTANCE");
+    wan.notify_backup = hotplug("NOTIFY_BACKUP", "wan", "INSTANCE");
+
+    assert_eq!(config.instances, [lan, wan]);
+}
+
+#[test]
+fn lvs_blocks_are_ignored_with_one_warning_each() {
+    let file = "tests/configs/valid/04-with-lvs.conf";
+    let (config, warnings) = load_ok(file);
+    let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
+    assert_eq!(
+        warnings,
+        [
+            f(4, "Unknown keyword 'lvs_id'"),
+            f(
+                18,
+                "virtual_server_group blocks are not supported by tinyvrrpd; ignored"
+            ),
+            f(
+                22,
+                "virtual_server blocks are not supported by tinyvrrpd; ignored"
+            ),
+            f(
+                48,
+                "static_ipaddress blocks are not supported by tinyvrrpd; ignored"
+            ),
+            f(
+                52,
+                "bfd_instance blocks are not supported by tinyvrrpd; ignored"
+            ),
+        ]
+    );
+    let mut vi = default_instance("VI_1", file, 7);
+    vi.state = InitialState::Master;
+    vi.vrid = 51;
+    vi.vips.push(vip("192.0.2.100", 32));
+    assert_eq!(config.instances, [vi]);
+    assert_eq!(config.global.router_id.as_deref(), Some("LVS_DEVEL"));
+}
+
+#[test]
+fn includes_with_globs() {
+    let file = "tests/configs/valid/05-include-main.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.global.router_id.as_deref(), Some("split"));
+    assert_eq!(config.global.vrrp_version, 3);
+
+    let mut vi10 = default_instance("VI_10", "tests/configs/valid/include.d/10-vrrp.conf", 1);
+    vi10.vrid = 10;
+    vi10.version = 3;
+    // From the two parts included inside the block, in sorted order.
+    vi10.priority = 120;
+    vi10.advert_int_cs = 25;
+    vi10.vips.push(vip("192.0.2.10", 24));
+    let mut vi20 = default_instance("VI_20", "tests/configs/valid/include.d/20-vrrp.conf", 1);
+    vi20.vrid = 20;
+    vi20.version = 3;
+    vi20.advert_int_cs = 50;
+    vi20.vips.push(vip("192.0.2.20", 24));
+    assert_eq!(config.instances, [vi10, vi20]);
+}
+
+#[test]
+fn ipv6_implies_v3() {
+    let file = "tests/configs/valid/06-ipv6-v3.conf";
+    let (config, warnings) = load_ok(file);
+    assert_eq!(
+        warnings,
+        [format!(
+            "({file}: Line 16) authentication is ignored with VRRPv3"
+        )]
+    );
+    assert_eq!(config.global.vrrp_gna_interval_us, 250);
+
+    let mut v6 = default_instance("V6", file, 6);
+    v6.vrid = 60;
+    v6.priority = 110;
+    v6.version = 3;
+    v6.family = Family::V6;
+    v6.advert_int_cs = 10;
+    v6.vips.push(vip("2001:db8::100", 64));
+    v6.vips.push(vip("2001:db8::101", 128));
+    v6.vips.push(Vip {
+        scope: Some(253),
+        ..vip("fe80::1:100", 64)
+    });
+    v6.accept = Some(true);
+    v6.native_ipv6 = true;
+
+    // Same VRID and interface, other family: allowed.
+    let mut v4 = default_instance("V4_SAME_VRID", file, 24);
+    v4.vrid = 60;
+    v4.version = 3;
+    v4.v3_checksum_as_v2 = true;
+    v4.advert_int_cs = 250;
+    v4.vips.push(vip("192.0.2.60", 24));
+    assert_eq!(config.instances, [v6, v4]);
+}
+
+#[test]
+fn glued_braces_crlf_and_scripts() {
+    let file = "tests/configs/valid/07-glued-crlf.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+
+    let mut glued = default_instance("GLUED", file, 1);
+    glued.vrid = 7;
+    glued.state = InitialState::Master;
+    glued.priority = 255;
+    glued.vips.push(Vip {
+        dev: Some("eth0".to_string()),
+        ..vip("192.0.2.7", 24)
+    });
+    glued.track_scripts.push(Track {
+        name: "chk_web".to_string(),
+        weight: Some(10),
+    });
+    assert_eq!(config.instances, [glued]);
+    assert_eq!(
+        config.scripts,
+        [
+            VrrpScript {
+                name: "chk_web".to_string(),
+                loc: Loc {
+                    file: file.to_string(),
+                    line: 8
+                },
+                script: "/usr/bin/curl -sf http://127.0.0.1/ # not a comment".to_string(),
+                interval_s: 2,
+                timeout_s: Some(1),
+                weight: -5,
+                rise: 2,
+                fall: 3,
+                user: Some("nobody:nogroup".to_string()),
+            },
+            VrrpScript {
+                name: "chk_pid".to_string(),
+                loc: Loc {
+                    file: file.to_string(),
+                    line: 18
+                },
+                script: "pidof haproxy".to_string(),
+                interval_s: 1,
+                timeout_s: None,
+                weight: 0,
+                rise: 1,
+                fall: 1,
+                user: None,
+            },
+        ]
+    );
+}
+
+#[test]
+fn missing_main_file_is_reported_at_line_0() {
+    let file = "tests/configs/does-not-exist.conf";
+    let diags = load(Path::new(file)).unwrap_err();
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].severity, Severity::Error);
+    assert_eq!(
+        diags[0].to_string(),
+        format!("({file}: Line 0) cannot read file: No such file or directory (os error 2)")
+    );
+}
+
+/// Every `tests/configs/invalid/*.conf` fails to load with exactly the
+/// lines of its `.expected` sibling (errors and warnings, in file order).
+#[test]
+fn invalid_corpus() {
+    let dir = Path::new("tests/configs/invalid");
+    let mut cases: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".conf"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 25, "only {} invalid cases", cases.len());
+    let mut failures = Vec::new();
+    for name in &cases {
+        let conf = format!("tests/configs/invalid/{name}");
+        let expected_path = conf.replace(".conf", ".expected");
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|e| panic!("{expected_path}: {e}"));
+        let got = match load(Path::new(&conf)) {
+            Ok((_, warnings)) => {
+                failures.push(format!("{conf}: loaded (warnings: {warnings:?})"));
+                continue;
+            }
+            Err(diags) => diags,
+        };
+        if !got.iter().any(|d| d.severity == Severity::Error) {
+            failures.push(format!("{conf}: Err without an error"));
+        }
+        let got: Vec<String> = got.iter().map(Diag::to_string).collect();
+        let want: Vec<&str> = expected.lines().collect();
+        if got != want {
+            failures.push(format!(
+                "{conf}:\n  want:\n    {}\n  got:\n    {}",
+                want.join("\n    "),
+                got.join("\n    ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn include_inside_a_block_with_a_glued_brace() {
+    let file = "tests/configs/valid/08-include-in-block.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut inc = default_instance("INC", file, 1);
+    inc.vrid = 8;
+    inc.notify_backup = Some("/usr/bin/logger -t vrrp backup".to_string());
+    let mut after = default_instance("AFTER", file, 3);
+    after.interface = "eth1".to_string();
+    after.vrid = 9;
+    assert_eq!(config.instances, [inc, after]);
+}
