@@ -348,14 +348,9 @@ fn pseudo_header(src: IpAddr, dst: IpAddr, len: usize) -> u16 {
     }
 }
 
-/// Copies `bytes` to `buf` at `*at` and advances `*at`.
+/// [`crate::wire::put`] with this module's error.
 fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), TxError> {
-    let end = *at + bytes.len();
-    buf.get_mut(*at..end)
-        .ok_or(TxError::BufferTooSmall)?
-        .copy_from_slice(bytes);
-    *at = end;
-    Ok(())
+    crate::wire::put(buf, at, bytes).map_err(|_| TxError::BufferTooSmall)
 }
 
 impl Advert {
