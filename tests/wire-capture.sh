@@ -13,8 +13,8 @@
 # Fixed MACs make the captures reproducible: r1 = 02:00:00:00:00:01, so its
 # link-local address is fe80::ff:fe00:1.
 #
-# Output per scenario: NAME.pcap, NAME.txt (tcpdump -nn -v -xx) and NAME.log
-# (keepalived's console log). The unit tests embed hex copied from NAME.txt;
+# Output per scenario: NAME.pcap, NAME.txt (tcpdump -nn -v -xx), NAME.log
+# (keepalived's console log) and NAME.strace (its sendmsg/sendto calls). The unit tests embed hex copied from NAME.txt;
 # they do not need this script or root.
 
 set -u
@@ -75,8 +75,15 @@ run() {
 		>"$OUT/$name.tcpdump.log" 2>&1 &
 	TPID=$!
 	sleep 1
-	ip netns exec "$R1" /usr/sbin/keepalived -n -l -P -f "$conf" \
-		-p "/tmp/${P}$name.pid" -r "/tmp/${P}$name-vrrp.pid" >"$OUT/$name.log" 2>&1 &
+	# strace (when present) records keepalived's netlink requests, decoded,
+	# in NAME.strace: the reference for src/wire/netlink.rs.
+	local tracer=()
+	if command -v strace >/dev/null; then
+		tracer=(strace -f -qq -v -s 1024 -e trace=sendmsg,sendto -o "$OUT/$name.strace")
+	fi
+	local pidf="/tmp/${P}$name.pid"
+	ip netns exec "$R1" "${tracer[@]}" /usr/sbin/keepalived -n -l -P -f "$conf" \
+		-p "$pidf" -r "/tmp/${P}$name-vrrp.pid" >"$OUT/$name.log" 2>&1 &
 	KPID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -86,7 +93,10 @@ run() {
 	grep -q 'Entering MASTER STATE' "$OUT/$name.log" || echo "wire-capture: $name: no MASTER" >&2
 	# Past garp_master_delay (1 s below) so the second GARP/NA batch is in too.
 	sleep 3
-	kill -TERM "$KPID"
+	# Signal keepalived itself: with strace in front, $KPID is strace.
+	local kpid
+	kpid="$(cat "$pidf" 2>/dev/null)"
+	kill -TERM "${kpid:-$KPID}"
 	for i in $(seq 1 50); do
 		kill -0 "$KPID" 2>/dev/null || break
 		sleep 0.1
