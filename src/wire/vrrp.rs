@@ -1,13 +1,45 @@
 //! VRRP advertisements: version 2 (RFC 3768 §5.1) and version 3 (RFC 5798 §5.1).
 //!
-//! STUB: the API below is the contract the core and the daemon code against.
-//! Bodies are to be written.
+//! ```text
+//! v2 (RFC 3768 §5.1), IPv4 only       v3 (RFC 5798 §5.1), IPv4 or IPv6
+//!  0               1               2               3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-------+-------+---------------+---------------+---------------+
+//! |Version| Type  | Virtual Rtr ID|   Priority    | Count IP Addrs|
+//! +-------+-------+---------------+---------------+---------------+
+//! |   Auth Type   |   Adver Int   |          Checksum             |  v2
+//! +-------+-------+---------------+-------------------------------+
+//! | (rsvd)|  Max Adver Int (cs)   |          Checksum             |  v3
+//! +-------+-----------------------+-------------------------------+
+//! |            IP Address(es): count x 4 (IPv4) or x 16 (IPv6)    |
+//! +---------------------------------------------------------------+
+//! |            Authentication Data (1), v2 only                   |
+//! |            Authentication Data (2), v2 only                   |
+//! +---------------------------------------------------------------+
+//! ```
+//!
+//! Checksums: v2 over the VRRP message. v3 over an IPv6 pseudo-header and
+//! the message. v3 over IPv4: keepalived (and FRR) include the IPv4
+//! pseudo-header, RFC 9568 and other vendors do not; we send either
+//! ([`ChecksumForm`]) and accept both.
+//!
+//! CARP (OpenBSD) shares protocol 112 and 224.0.0.18 and also starts with
+//! version 2, type 1, but its header is always 36 bytes and its fourth byte
+//! (our "count") is its authlen, always 7:
+//!
+//! ```text
+//! | 2 | 1 | vhid | advskew | authlen=7 | pad | advbase | cksum | counter (8) | SHA1 HMAC (20) |
+//! ```
+//!
+//! A v2 advert with 7 addresses is 44 bytes long, so the shapes cannot be
+//! confused.
 
 use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
 use crate::limits::MAX_VIPS;
+use crate::wire::checksum;
 
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: u8 = 112;
@@ -161,10 +193,182 @@ pub enum TxError {
     BadInterval,
 }
 
+/// Length of a CARP advertisement (`struct carp_header`).
+pub const CARP_LEN: usize = 36;
+/// CARP's `carp_authlen`, which sits where VRRP has its address count.
+const CARP_AUTHLEN: u8 = 7;
+/// The only VRRP packet type (RFC 3768 §5.3.2, RFC 5798 §5.2.2).
+pub const TYPE_ADVERTISEMENT: u8 = 1;
+/// The 12-bit v3 interval field.
+pub const MAX_ADVER_INT_CS: u16 = 0x0fff;
+
+const AUTH_TYPE_NONE: u8 = 0;
+const AUTH_TYPE_PASS: u8 = 1;
+const AUTH_TYPE_AH: u8 = 2;
+
+impl AuthType {
+    /// The wire value (RFC 3768 §5.3.6).
+    pub const fn to_wire(self) -> u8 {
+        match self {
+            AuthType::None => AUTH_TYPE_NONE,
+            AuthType::Pass => AUTH_TYPE_PASS,
+            AuthType::Ah => AUTH_TYPE_AH,
+        }
+    }
+
+    /// The auth type for a wire value; `None` for values RFC 3768 does not
+    /// define.
+    pub const fn from_wire(v: u8) -> Option<AuthType> {
+        match v {
+            AUTH_TYPE_NONE => Some(AuthType::None),
+            AUTH_TYPE_PASS => Some(AuthType::Pass),
+            AUTH_TYPE_AH => Some(AuthType::Ah),
+            _ => None,
+        }
+    }
+}
+
+/// A read-only or writable view of a VRRP message whose fixed header is
+/// known to be present. Field accessors return raw wire values; use
+/// [`Advert::parse`] for the checked representation.
+#[derive(Debug, Clone)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps `buffer` if it holds at least the fixed 8-byte header.
+    pub fn new_checked(buffer: T) -> Result<Packet<T>, RxError> {
+        if buffer.as_ref().len() < HEADER_LEN {
+            return Err(RxError::TooShort);
+        }
+        Ok(Packet { buffer })
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// The fixed header. `new_checked` guarantees it is there; the zero
+    /// fallback only keeps this free of panics.
+    fn header(&self) -> [u8; HEADER_LEN] {
+        self.buffer
+            .as_ref()
+            .first_chunk::<HEADER_LEN>()
+            .copied()
+            .unwrap_or([0; HEADER_LEN])
+    }
+
+    pub fn version(&self) -> u8 {
+        self.header()[0] >> 4
+    }
+    pub fn msg_type(&self) -> u8 {
+        self.header()[0] & 0x0f
+    }
+    pub fn vrid(&self) -> u8 {
+        self.header()[1]
+    }
+    pub fn priority(&self) -> u8 {
+        self.header()[2]
+    }
+    pub fn count_ip_addrs(&self) -> u8 {
+        self.header()[3]
+    }
+    /// v2: the auth type byte.
+    pub fn auth_type(&self) -> u8 {
+        self.header()[4]
+    }
+    /// v2: the advertisement interval in seconds.
+    pub fn adver_int_s(&self) -> u8 {
+        self.header()[5]
+    }
+    /// v3: the 12-bit maximum advertisement interval; the reserved bits
+    /// are ignored on receive (RFC 5798 §5.2.4).
+    pub fn max_adver_int_cs(&self) -> u16 {
+        let h = self.header();
+        u16::from_be_bytes([h[4], h[5]]) & MAX_ADVER_INT_CS
+    }
+    pub fn checksum(&self) -> u16 {
+        let h = self.header();
+        u16::from_be_bytes([h[6], h[7]])
+    }
+    /// Everything after the fixed header: addresses, then v2 auth data.
+    pub fn body(&self) -> &[u8] {
+        self.buffer.as_ref().get(HEADER_LEN..).unwrap_or(&[])
+    }
+    /// True when the message looks like CARP rather than VRRP (see the
+    /// module documentation).
+    pub fn is_carp(&self) -> bool {
+        self.version() == 2
+            && self.msg_type() == TYPE_ADVERTISEMENT
+            && self.buffer.as_ref().len() == CARP_LEN
+            && self.count_ip_addrs() == CARP_AUTHLEN
+    }
+}
+
+/// The address family of an advert: that of its IP header.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    fn of_pair(src: IpAddr, dst: IpAddr) -> Option<Family> {
+        match (src, dst) {
+            (IpAddr::V4(_), IpAddr::V4(_)) => Some(Family::V4),
+            (IpAddr::V6(_), IpAddr::V6(_)) => Some(Family::V6),
+            _ => None,
+        }
+    }
+
+    const fn addr_len(self) -> usize {
+        match self {
+            Family::V4 => 4,
+            Family::V6 => 16,
+        }
+    }
+}
+
+/// The pseudo-header sum for a VRRP message of `len` bytes.
+fn pseudo_header(src: IpAddr, dst: IpAddr, len: usize) -> u16 {
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            // Callers pass lengths bounded by the address count, far below
+            // 64 KiB; saturate rather than wrap if that ever changes.
+            checksum::ipv4_pseudo_header(s, d, IPPROTO_VRRP, u16::try_from(len).unwrap_or(u16::MAX))
+        }
+        (IpAddr::V6(s), IpAddr::V6(d)) => checksum::ipv6_pseudo_header(
+            &s,
+            &d,
+            IPPROTO_VRRP,
+            u32::try_from(len).unwrap_or(u32::MAX),
+        ),
+        _ => 0,
+    }
+}
+
+/// [`crate::wire::put`] with this module's error.
+fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), TxError> {
+    crate::wire::put(buf, at, bytes).map_err(|_| TxError::BufferTooSmall)
+}
+
 impl Advert {
     /// Bytes of the VRRP message (no IP header) this advert emits to.
     pub fn buffer_len(&self) -> usize {
-        todo!()
+        let addrs: usize = self
+            .addrs
+            .iter()
+            .map(|a| match a {
+                IpAddr::V4(_) => 4,
+                IpAddr::V6(_) => 16,
+            })
+            .sum();
+        let auth = match self.version {
+            Version::V2 => AUTH_LEN,
+            Version::V3 => 0,
+        };
+        HEADER_LEN + addrs + auth
     }
 
     /// Parse the VRRP message `buf` (the IP payload) received from `src` to
@@ -173,8 +377,109 @@ impl Advert {
     /// Does not check TTL (that is the IP layer's) nor anything that needs
     /// the instance's configuration.
     pub fn parse(buf: &[u8], src: IpAddr, dst: IpAddr) -> Result<(Advert, ChecksumForm), RxError> {
-        let _ = (buf, src, dst);
-        todo!()
+        let packet = Packet::new_checked(buf)?;
+        let version = match packet.version() {
+            2 => Version::V2,
+            3 => Version::V3,
+            _ => return Err(RxError::BadVersion),
+        };
+        if packet.msg_type() != TYPE_ADVERTISEMENT {
+            return Err(RxError::BadType);
+        }
+        // Before the family check: CARP also runs over IPv6, and "CARP" is
+        // the more useful log line than "v2 over IPv6".
+        if packet.is_carp() {
+            return Err(RxError::Carp);
+        }
+        let family = Family::of_pair(src, dst).ok_or(RxError::BadFamily)?;
+        if version == Version::V2 && family == Family::V6 {
+            return Err(RxError::BadFamily);
+        }
+        let count = usize::from(packet.count_ip_addrs());
+        if count > MAX_VIPS {
+            return Err(RxError::TooManyAddrs);
+        }
+        let addrs_len = count * family.addr_len();
+        let auth_len = match version {
+            Version::V2 => AUTH_LEN,
+            Version::V3 => 0,
+        };
+        let expected = HEADER_LEN + addrs_len + auth_len;
+        if buf.len() < expected {
+            return Err(RxError::TooShort);
+        }
+        if buf.len() > expected {
+            return Err(RxError::BadLength);
+        }
+
+        let form = match (version, family) {
+            (Version::V2, _) => {
+                if !checksum::verify(0, buf) {
+                    return Err(RxError::BadChecksum);
+                }
+                ChecksumForm::Plain
+            }
+            (Version::V3, Family::V6) => {
+                if !checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
+                    return Err(RxError::BadChecksum);
+                }
+                ChecksumForm::PseudoHeader
+            }
+            (Version::V3, Family::V4) => {
+                // keepalived's form first: it is what most peers send.
+                if checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
+                    ChecksumForm::PseudoHeader
+                } else if checksum::verify(0, buf) {
+                    ChecksumForm::Plain
+                } else {
+                    return Err(RxError::BadChecksum);
+                }
+            }
+        };
+
+        let body = packet.body();
+        let mut addrs = ArrayVec::new();
+        let addr_bytes = body.get(..addrs_len).ok_or(RxError::TooShort)?;
+        for chunk in addr_bytes.chunks_exact(family.addr_len()) {
+            let addr = match family {
+                Family::V4 => chunk
+                    .first_chunk::<4>()
+                    .map(|b| IpAddr::from(*b))
+                    .ok_or(RxError::TooShort)?,
+                Family::V6 => chunk
+                    .first_chunk::<16>()
+                    .map(|b| IpAddr::from(*b))
+                    .ok_or(RxError::TooShort)?,
+            };
+            addrs.try_push(addr).map_err(|_| RxError::TooManyAddrs)?;
+        }
+
+        let (auth_type, auth_data, max_adver_int_cs) = match version {
+            Version::V2 => {
+                // An auth type RFC 3768 does not define is counted as
+                // vrrpStatsInvalidAuthType, which shares this variant.
+                let auth_type =
+                    AuthType::from_wire(packet.auth_type()).ok_or(RxError::AuthTypeMismatch)?;
+                let auth_data = body
+                    .get(addrs_len..)
+                    .and_then(|b| b.first_chunk::<AUTH_LEN>())
+                    .copied()
+                    .ok_or(RxError::TooShort)?;
+                (auth_type, auth_data, u16::from(packet.adver_int_s()) * 100)
+            }
+            Version::V3 => (AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs()),
+        };
+
+        let advert = Advert {
+            version,
+            vrid: packet.vrid(),
+            priority: packet.priority(),
+            max_adver_int_cs,
+            auth_type,
+            auth_data,
+            addrs,
+        };
+        Ok((advert, form))
     }
 
     /// Write the VRRP message into `buf` and return its length. `form` is
@@ -186,7 +491,71 @@ impl Advert {
         dst: IpAddr,
         form: ChecksumForm,
     ) -> Result<usize, TxError> {
-        let _ = (buf, src, dst, form);
-        todo!()
+        let family = Family::of_pair(src, dst).ok_or(TxError::BadFamily)?;
+        if self.version == Version::V2 && family == Family::V6 {
+            return Err(TxError::BadFamily);
+        }
+        let same_family = self.addrs.iter().all(|a| match a {
+            IpAddr::V4(_) => family == Family::V4,
+            IpAddr::V6(_) => family == Family::V6,
+        });
+        if !same_family {
+            return Err(TxError::BadFamily);
+        }
+        let interval = match self.version {
+            Version::V2 => {
+                let secs = self.max_adver_int_cs / 100;
+                if self.max_adver_int_cs % 100 != 0 || !(1..=255).contains(&secs) {
+                    return Err(TxError::BadInterval);
+                }
+                // Checked just above: fits one byte.
+                [self.auth_type.to_wire(), secs as u8]
+            }
+            Version::V3 => {
+                if self.max_adver_int_cs > MAX_ADVER_INT_CS {
+                    return Err(TxError::BadInterval);
+                }
+                self.max_adver_int_cs.to_be_bytes()
+            }
+        };
+        let len = self.buffer_len();
+        let out = buf.get_mut(..len).ok_or(TxError::BufferTooSmall)?;
+        let (header, body) = out.split_at_mut(HEADER_LEN);
+        let version_nibble = match self.version {
+            Version::V2 => 2u8,
+            Version::V3 => 3u8,
+        };
+        // ArrayVec capacity MAX_VIPS (20) keeps this within a byte.
+        let count = self.addrs.len() as u8;
+        header.copy_from_slice(&[
+            (version_nibble << 4) | TYPE_ADVERTISEMENT,
+            self.vrid,
+            self.priority,
+            count,
+            interval[0],
+            interval[1],
+            0,
+            0,
+        ]);
+        let mut at = 0;
+        for addr in &self.addrs {
+            match addr {
+                IpAddr::V4(a) => put(body, &mut at, &a.octets())?,
+                IpAddr::V6(a) => put(body, &mut at, &a.octets())?,
+            }
+        }
+        if self.version == Version::V2 {
+            put(body, &mut at, &self.auth_data)?;
+        }
+        let pseudo = match (self.version, family, form) {
+            (Version::V2, _, _) | (Version::V3, Family::V4, ChecksumForm::Plain) => 0,
+            (Version::V3, Family::V6, _)
+            | (Version::V3, Family::V4, ChecksumForm::PseudoHeader) => pseudo_header(src, dst, len),
+        };
+        let sum = checksum::finish(checksum::combine(&[pseudo, checksum::sum(out)]));
+        if let Some(field) = out.get_mut(6..8) {
+            field.copy_from_slice(&sum.to_be_bytes());
+        }
+        Ok(len)
     }
 }
