@@ -6,7 +6,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build release test check fmt clippy unit deps demo clean
+.PHONY: all build release test check fmt clippy unit integration deps demo clean
 
 all: release
 
@@ -31,6 +31,15 @@ unit:
 	$(CARGO) test
 
 test: deps fmt clippy unit
+
+# The namespace scenarios alone, with their measured times shown (root;
+# without root they skip). `make test` runs them too, through cargo test.
+integration: deps
+	$(CARGO) test --test integration -- --nocapture
+
+# The seed failover, live: two daemons in network namespaces (root).
+demo: release
+	bash tests/demo.sh
 
 clean:
 	$(CARGO) clean
