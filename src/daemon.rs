@@ -238,6 +238,13 @@ impl Daemon {
         &self.rx_errors
     }
 
+    /// Instance names and counters, for tests and dumps.
+    pub fn stats(&self) -> impl Iterator<Item = (&str, &crate::vrrp::Stats)> {
+        self.slots
+            .iter()
+            .map(|s| (s.cfg.name.as_str(), s.inst.stats()))
+    }
+
     /// Instance names and states, for tests and dumps.
     pub fn states(&self) -> impl Iterator<Item = (&str, State)> {
         self.slots
