@@ -102,6 +102,10 @@ impl Slot {
     }
 }
 
+/// A kept instance (by its new index) whose addresses a reload changed,
+/// with its previous configuration.
+type ChangedVips = (usize, InstanceConfig);
+
 /// Rejected-advert log lines: at most one per instance in this interval.
 const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// How long a failed address request waits before it is tried again.
@@ -164,7 +168,7 @@ impl Daemon {
             opts,
         };
         d.ifaces = d.lookup_interfaces()?;
-        let slots = d.build_slots(&config, &mut Vec::new())?;
+        let (slots, _) = d.build_slots(&config, &mut Vec::new())?;
         d.slots = slots;
         d.rebuild_pollfds();
         Ok(d)
@@ -377,7 +381,7 @@ impl Daemon {
         &mut self,
         config: &Config,
         old: &mut Vec<Slot>,
-    ) -> Result<Vec<Slot>, StartError> {
+    ) -> Result<(Vec<Slot>, Vec<ChangedVips>), StartError> {
         // First pass: everything that can fail, without touching `old`.
         let mut plan: Vec<(u32, Params)> = Vec::with_capacity(config.instances.len());
         for c in &config.instances {
@@ -415,8 +419,10 @@ impl Daemon {
                 timers.push(Timer::new()?);
             }
         }
-        // Second pass: cannot fail.
+        // Second pass: cannot fail. Kept instances whose addresses changed
+        // are reported with their old configuration.
         let mut slots = Vec::with_capacity(MAX_INSTANCES);
+        let mut changed = Vec::new();
         for (c, (ifindex, params)) in config.instances.iter().zip(plan) {
             let reused = old.iter().position(|s| {
                 s.ifindex == ifindex && s.cfg.vrid == c.vrid && s.cfg.family == c.family
@@ -428,7 +434,10 @@ impl Daemon {
                     }
                     let mut s = old.swap_remove(k);
                     s.inst.reconfigure(params);
-                    s.cfg = c.clone();
+                    let prev = core::mem::replace(&mut s.cfg, c.clone());
+                    if prev.vips != c.vips || prev.vips_excluded != c.vips_excluded {
+                        changed.push((slots.len(), prev));
+                    }
                     s
                 }
                 (None, Some(timer)) => Slot {
@@ -445,7 +454,7 @@ impl Daemon {
             };
             slots.push(slot);
         }
-        Ok(slots)
+        Ok((slots, changed))
     }
 
     // ---- events ------------------------------------------------------
@@ -543,8 +552,8 @@ impl Daemon {
             }
         }
         let mut old = core::mem::take(&mut self.slots);
-        match self.build_slots(&config, &mut old) {
-            Ok(new) => {
+        let changed = match self.build_slots(&config, &mut old) {
+            Ok((new, changed)) => {
                 // What is left of `old` was removed from the configuration:
                 // release it like a stop.
                 self.slots = old;
@@ -552,6 +561,7 @@ impl Daemon {
                     self.drive(i, Event::Shutdown, now);
                 }
                 self.slots = new;
+                changed
             }
             Err(e) => {
                 // Put everything back as it was.
@@ -565,20 +575,28 @@ impl Daemon {
                 );
                 return;
             }
-        }
+        };
         self.rebuild_pollfds();
         self.join_groups();
         for i in 0..self.slots.len() {
             if self.slots[i].inst.state() == State::Init {
                 self.start_slot(i, now);
             } else {
-                // A kept master's VIPs may have changed: install the new set
-                // (existing ones answer EEXIST, which is success).
-                if self.slots[i].inst.state() == State::Master {
-                    self.vips(i, true, now);
-                }
                 self.rearm(i);
             }
+        }
+        // A kept master whose addresses changed: the old set goes, the new
+        // one comes and is announced.
+        for (i, prev) in changed {
+            if self.slots[i].inst.state() != State::Master {
+                continue;
+            }
+            let new = core::mem::replace(&mut self.slots[i].cfg, prev);
+            self.vips(i, false, now);
+            self.slots[i].cfg = new;
+            self.vips(i, true, now);
+            let count = self.slots[i].inst.params().garp_master_repeat;
+            self.send_garps(i, count);
         }
         log!(self.log, Level::Info, "Reload done");
     }
