@@ -4,7 +4,9 @@
 //! logging. All I/O lives in `sys` and the poll loop in `daemon`.
 
 pub mod config;
+pub mod daemon;
 pub mod limits;
+pub mod sys;
 pub mod time;
 pub mod vrrp;
 pub mod wire;

@@ -1,37 +1,122 @@
-//! tinyvrrpd command line. For now: check a configuration (`-t`); the
-//! daemon itself comes with the poll loop.
+//! tinyvrrpd command line: keepalived's flags, logging set-up, pid file,
+//! detaching, then the poll loop. No protocol logic here.
 
-use std::path::PathBuf;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tinyvrrpd::config::{self, Severity};
+use tinyvrrpd::daemon::{Daemon, Options, StartError};
+use tinyvrrpd::log;
+use tinyvrrpd::sys::clock;
+use tinyvrrpd::sys::log::{Level, LogOptions};
 
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+const DEFAULT_PIDFILE: &str = "/var/run/tinyvrrpd.pid";
+
+fn options() -> getopts::Options {
+    let mut o = getopts::Options::new();
+    o.optopt(
+        "f",
+        "use-file",
+        "configuration file (default /etc/keepalived/keepalived.conf)",
+        "FILE",
+    );
+    o.optflag("n", "dont-fork", "stay in the foreground");
+    o.optflag("l", "log-console", "log to the console (stderr)");
+    o.optflag("D", "log-detail", "detailed log messages");
+    o.optopt(
+        "S",
+        "log-facility",
+        "syslog facility local0-7 (default daemon)",
+        "0-7",
+    );
+    o.optflag("G", "no-syslog", "do not log through syslog");
+    o.optopt(
+        "",
+        "log-socket",
+        "syslog socket path (default /dev/log)",
+        "PATH",
+    );
+    o.optopt(
+        "p",
+        "pid",
+        "pid file (default /var/run/tinyvrrpd.pid)",
+        "FILE",
+    );
+    o.optflag(
+        "t",
+        "config-test",
+        "check the configuration and exit (0 good, 1 bad)",
+    );
+    o.optflag(
+        "V",
+        "dont-release-vrrp",
+        "leave the virtual addresses in place on stop",
+    );
+    o.optflag("v", "version", "print the version and exit");
+    o.optflag("h", "help", "print this help and exit");
+    o
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let mut opts = getopts::Options::new();
-    opts.optopt("f", "use-file", "configuration file", "FILE");
-    opts.optflag("t", "config-test", "check the configuration and exit");
-    opts.optflag("v", "version", "print the version and exit");
-    opts.optflag("h", "help", "print this help and exit");
-    let m = match opts.parse(args.iter().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = options();
+    let m = match opts.parse(&args) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("tinyvrrpd: {e}");
+            eprintln!("tinyvrrpd: {e} (try -h)");
             return ExitCode::from(2);
         }
     };
     if m.opt_present("h") {
-        print!("{}", opts.usage("Usage: tinyvrrpd [options]"));
+        print!(
+            "{}",
+            opts.usage(
+                "Usage: tinyvrrpd [options]\n\nA VRRP daemon that reads keepalived.conf.\n\
+                 Signals: TERM/INT stop, HUP reload."
+            )
+        );
         return ExitCode::SUCCESS;
     }
     if m.opt_present("v") {
         println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let path = PathBuf::from(m.opt_str("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
-    match config::load(&path) {
+    let config = PathBuf::from(m.opt_str("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
+    if m.opt_present("t") {
+        return config_test(&config);
+    }
+    let facility = match m.opt_str("S").map(|s| s.parse::<u8>()) {
+        None => None,
+        Some(Ok(n)) if n <= 7 => Some(n),
+        Some(_) => {
+            eprintln!("tinyvrrpd: -S takes a facility number 0-7 (local0-local7)");
+            return ExitCode::from(2);
+        }
+    };
+    let foreground = m.opt_present("n");
+    let log = LogOptions {
+        console: m.opt_present("l"),
+        syslog: !m.opt_present("G"),
+        facility,
+        socket: m.opt_str("log-socket"),
+        detail: m.opt_present("D"),
+    };
+    let opts = Options {
+        config,
+        keep_vips: m.opt_present("V"),
+        log,
+    };
+    let pidfile = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
+    run(opts, &pidfile, foreground)
+}
+
+fn config_test(path: &Path) -> ExitCode {
+    match config::load(path) {
         Ok((_, warnings)) => {
             for w in warnings {
                 eprintln!("{w}");
@@ -46,8 +131,142 @@ fn main() -> ExitCode {
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
-            eprintln!("tinyvrrpd: {n} error(s) in the configuration");
+            eprintln!("tinyvrrpd: {n} error(s) in {}", path.display());
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run(opts: Options, pidfile: &Path, foreground: bool) -> ExitCode {
+    // The pid file is locked before anything else, so a second daemon
+    // says so plainly instead of fighting the first over the VIPs.
+    let mut pid = match PidFile::lock(pidfile) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("tinyvrrpd: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut daemon = match Daemon::new(opts) {
+        Ok(d) => d,
+        Err(e) => {
+            match &e {
+                StartError::Config(diags) => {
+                    for d in diags {
+                        eprintln!("{d}");
+                    }
+                }
+                other => eprintln!("tinyvrrpd: {other}"),
+            }
+            pid.remove();
+            return ExitCode::FAILURE;
+        }
+    };
+    if !foreground {
+        if let Err(e) = detach() {
+            eprintln!("tinyvrrpd: {e}");
+            pid.remove();
+            return ExitCode::FAILURE;
+        }
+        daemon.reopen_log();
+    }
+    if let Err(e) = pid.write(std::process::id()) {
+        log!(
+            daemon.log_mut(),
+            Level::Warning,
+            "pid file {}: {e}",
+            pidfile.display()
+        );
+    }
+    log!(
+        daemon.log_mut(),
+        Level::Info,
+        "Starting tinyvrrpd {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    daemon.join_groups();
+    let status = match daemon.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log!(daemon.log_mut(), Level::Error, "poll loop failed: {e}");
+            daemon.stop(clock::now());
+            ExitCode::FAILURE
+        }
+    };
+    pid.remove();
+    status
+}
+
+/// Double fork, setsid, chdir /, standard streams to /dev/null.
+fn detach() -> Result<(), String> {
+    use nix::unistd::{ForkResult, fork, setsid};
+    // SAFETY: single-threaded here; the child only continues our own code.
+    match unsafe { fork() } {
+        Ok(ForkResult::Parent { .. }) => std::process::exit(0),
+        Ok(ForkResult::Child) => {}
+        Err(e) => return Err(format!("fork: {}", e.desc())),
+    }
+    setsid().map_err(|e| format!("setsid: {}", e.desc()))?;
+    // SAFETY: as above.
+    match unsafe { fork() } {
+        Ok(ForkResult::Parent { .. }) => std::process::exit(0),
+        Ok(ForkResult::Child) => {}
+        Err(e) => return Err(format!("fork: {}", e.desc())),
+    }
+    std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))?;
+    let null = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| format!("/dev/null: {e}"))?;
+    for fd in 0..3 {
+        // SAFETY: dup2 onto the standard descriptors.
+        unsafe { libc::dup2(null.as_raw_fd(), fd) };
+    }
+    Ok(())
+}
+
+/// A pid file held with an exclusive flock for the daemon's life.
+struct PidFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl PidFile {
+    fn lock(path: &Path) -> Result<PidFile, String> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .open(path)
+            .map_err(|e| format!("pid file {}: {e}", path.display()))?;
+        // SAFETY: flock on our own open file.
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            let mut s = String::new();
+            let _ = file.read_to_string(&mut s);
+            return Err(format!(
+                "another tinyvrrpd is running (pid {}, pid file {}); not starting",
+                s.trim(),
+                path.display()
+            ));
+        }
+        Ok(PidFile {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn write(&mut self, pid: u32) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        writeln!(self.file, "{pid}")?;
+        self.file.flush()
+    }
+
+    fn remove(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }

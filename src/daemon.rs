@@ -1,0 +1,1076 @@
+//! The poll loop: owns every fd, the buffers and the instance table, turns
+//! what the kernel says into core events and the core's actions into
+//! packets, netlink requests and log lines.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+use arrayvec::ArrayVec;
+
+use crate::config::{self, Config, Family, InstanceConfig, Severity};
+use crate::limits::{
+    MAX_INSTANCES, MAX_INTERFACES, MAX_UNICAST_PEERS, MAX_VIPS, MAX_VIPS_EXCLUDED, PACKET_BUF,
+};
+use crate::log;
+use crate::sys::clock;
+use crate::sys::log::{Level, Log, LogOptions};
+use crate::sys::netlink::Netlink;
+use crate::sys::packet::PacketSock;
+use crate::sys::poll::{self, PollFd};
+use crate::sys::raw4::Raw4;
+use crate::sys::signals::{Sig, Signals};
+use crate::sys::timer::Timer;
+use crate::sys::{Errno, SysError};
+use crate::time::{Duration, Instant};
+use crate::vrrp::{Action, Actions, Event, Instance, Params, State, Why};
+use crate::wire::netlink::{self as nl, AddrRequest, NlMsg};
+use crate::wire::vrrp::{Advert, RxError};
+use crate::wire::{Mac, arp, ipv4, ndisc};
+
+/// How the daemon was asked to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub config: PathBuf,
+    /// `-V`: leave the VIPs in place on stop.
+    pub keep_vips: bool,
+    pub log: LogOptions,
+}
+
+/// Why the daemon could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Config(Vec<config::Diag>),
+    Sys(SysError),
+    /// An instance's interface is missing or unusable.
+    Interface(String),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Config(d) => {
+                for x in d {
+                    writeln!(f, "{x}")?;
+                }
+                Ok(())
+            }
+            StartError::Sys(e) => write!(f, "{e}"),
+            StartError::Interface(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl From<SysError> for StartError {
+    fn from(e: SysError) -> Self {
+        StartError::Sys(e)
+    }
+}
+
+/// What the daemon knows of one interface.
+#[derive(Clone, Debug)]
+struct Iface {
+    name: String,
+    index: u32,
+    mac: Mac,
+    up: bool,
+    primary4: Option<Ipv4Addr>,
+    link_local6: Option<Ipv6Addr>,
+}
+
+/// One running instance with its configuration and its timer.
+struct Slot {
+    cfg: InstanceConfig,
+    inst: Instance,
+    timer: Timer,
+    ifindex: u32,
+    /// Before `vrrp_startup_delay` runs out the instance is not started.
+    start_at: Option<Instant>,
+    /// A netlink request failed: make the VIPs match the state again then.
+    vip_retry_at: Option<Instant>,
+    /// The IPv4 identification of our adverts, counting like keepalived's.
+    ip_id: u16,
+    /// Last rejected-advert log line, for rate limiting.
+    last_reject_log: Option<Instant>,
+}
+
+impl Slot {
+    fn deadline(&self) -> Option<Instant> {
+        [self.start_at, self.inst.next_deadline(), self.vip_retry_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
+/// A kept instance (by its new index) whose addresses a reload changed,
+/// with its previous configuration.
+type ChangedVips = (usize, InstanceConfig);
+
+/// Rejected-advert log lines: at most one per instance in this interval.
+const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(10);
+/// How long a failed address request waits before it is tried again.
+const VIP_RETRY: Duration = Duration::from_secs(1);
+/// How long a stop waits for the kernel's acks of the last deletions.
+const STOP_ACK_WAIT_MS: i32 = 50;
+/// Netlink replies: a dump of many interfaces comes in large datagrams.
+const NL_BUF: usize = 32 * 1024;
+/// Fixed poll slots before the timers: raw socket, netlink, signals.
+const FIXED_FDS: usize = 3;
+
+pub struct Daemon {
+    opts: Options,
+    log: Log,
+    config: Config,
+    raw4: Raw4,
+    packet: PacketSock,
+    nl: Netlink,
+    signals: Signals,
+    ifaces: ArrayVec<Iface, MAX_INTERFACES>,
+    slots: Vec<Slot>,
+    pollfds: Vec<PollFd>,
+    rx: Box<[u8; PACKET_BUF]>,
+    tx: Box<[u8; PACKET_BUF]>,
+    nlbuf: Box<[u8; NL_BUF]>,
+    /// Packets dropped before they reached an instance, per reason.
+    rx_errors: [u64; RxError::ALL.len()],
+    last_global_reject_log: Option<Instant>,
+    netlink_errors: u64,
+    stopping: bool,
+}
+
+fn ip_of(a: &IpAddr) -> Family {
+    Family::of(a)
+}
+
+impl Daemon {
+    /// Load the configuration, open every socket, look up the interfaces
+    /// and build the instance table. Nothing is sent yet.
+    pub fn new(opts: Options) -> Result<Daemon, StartError> {
+        let log = Log::new(&opts.log);
+        let config = load(&opts.config)?;
+        let mut d = Daemon {
+            log,
+            raw4: Raw4::open()?,
+            packet: PacketSock::open()?,
+            nl: Netlink::open()?,
+            signals: Signals::new()?,
+            ifaces: ArrayVec::new(),
+            slots: Vec::with_capacity(MAX_INSTANCES),
+            pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
+            rx: Box::new([0; PACKET_BUF]),
+            tx: Box::new([0; PACKET_BUF]),
+            nlbuf: Box::new([0; NL_BUF]),
+            rx_errors: [0; RxError::ALL.len()],
+            last_global_reject_log: None,
+            netlink_errors: 0,
+            stopping: false,
+            config: config.clone(),
+            opts,
+        };
+        d.ifaces = d.lookup_interfaces()?;
+        let (slots, _) = d.build_slots(&config, &mut Vec::new())?;
+        d.slots = slots;
+        d.rebuild_pollfds();
+        Ok(d)
+    }
+
+    /// Reopen syslog, for after the process has detached.
+    pub fn reopen_log(&mut self) {
+        self.log.open_syslog();
+    }
+
+    pub fn log_mut(&mut self) -> &mut Log {
+        &mut self.log
+    }
+
+    /// Start every instance (or schedule it after vrrp_startup_delay).
+    pub fn start(&mut self, now: Instant) {
+        let delay = Duration::from_millis(u64::from(self.config.global.vrrp_startup_delay_ms));
+        for i in 0..self.slots.len() {
+            if delay.is_zero() {
+                self.start_slot(i, now);
+            } else {
+                self.slots[i].start_at = Some(now + delay);
+                self.rearm(i);
+            }
+        }
+    }
+
+    /// Run until a stop signal has been handled.
+    pub fn run(&mut self) -> Result<(), SysError> {
+        self.start(clock::now());
+        while !self.stopping {
+            self.poll_once(-1)?;
+        }
+        Ok(())
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// Wait for one round of events (at most `timeout_ms`, -1 for no limit)
+    /// and handle them.
+    pub fn poll_once(&mut self, timeout_ms: i32) -> Result<(), SysError> {
+        poll::poll(&mut self.pollfds, timeout_ms)?;
+        let now = clock::now();
+        if self.pollfds.first().is_some_and(poll::readable) {
+            self.receive_adverts(now);
+        }
+        if self.pollfds.get(1).is_some_and(poll::readable) {
+            self.receive_netlink(now);
+        }
+        if self.pollfds.get(2).is_some_and(poll::readable) {
+            while let Some(sig) = self.signals.read() {
+                self.on_signal(sig, now);
+                if self.stopping {
+                    return Ok(());
+                }
+            }
+        }
+        for i in 0..self.slots.len() {
+            if self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) {
+                self.slots[i].timer.clear();
+                self.on_timer(i, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Packets dropped per reason before they reached an instance.
+    pub fn rx_errors(&self) -> &[u64; RxError::ALL.len()] {
+        &self.rx_errors
+    }
+
+    /// Instance names and counters, for tests and dumps.
+    pub fn stats(&self) -> impl Iterator<Item = (&str, &crate::vrrp::Stats)> {
+        self.slots
+            .iter()
+            .map(|s| (s.cfg.name.as_str(), s.inst.stats()))
+    }
+
+    /// Instance names and states, for tests and dumps.
+    pub fn states(&self) -> impl Iterator<Item = (&str, State)> {
+        self.slots
+            .iter()
+            .map(|s| (s.cfg.name.as_str(), s.inst.state()))
+    }
+
+    fn rebuild_pollfds(&mut self) {
+        self.pollfds.clear();
+        self.pollfds.push(poll::pollfd(self.raw4.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.nl.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
+        for s in &self.slots {
+            self.pollfds.push(poll::pollfd(s.timer.as_raw_fd()));
+        }
+    }
+
+    // ---- interfaces --------------------------------------------------
+
+    /// Dump links and addresses over netlink (blocking, bounded).
+    fn lookup_interfaces(&mut self) -> Result<ArrayVec<Iface, MAX_INTERFACES>, StartError> {
+        let mut all: Vec<Iface> = Vec::new();
+        let seq = self.nl.next_seq();
+        let n = nl::dump_links(&mut self.tx[..], seq)
+            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
+        self.nl.send(&self.tx[..n])?;
+        self.read_dump(seq, |m| {
+            if let NlMsg::Link(l) = m {
+                all.push(Iface {
+                    name: l.name.unwrap_or("").to_string(),
+                    index: l.index,
+                    mac: l.mac.unwrap_or([0; 6]),
+                    up: l.is_up() && l.is_running(),
+                    primary4: None,
+                    link_local6: None,
+                });
+            }
+        })?;
+        let seq = self.nl.next_seq();
+        let n = nl::dump_addrs(&mut self.tx[..], seq, nl::AF_UNSPEC)
+            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
+        self.nl.send(&self.tx[..n])?;
+        self.read_dump(seq, |m| {
+            if let NlMsg::Addr(a) = m {
+                let Some(ifc) = all.iter_mut().find(|i| i.index == a.index) else {
+                    return;
+                };
+                match a.addr() {
+                    Some(IpAddr::V4(v4)) if !a.is_secondary() && ifc.primary4.is_none() => {
+                        ifc.primary4 = Some(v4)
+                    }
+                    Some(IpAddr::V6(v6))
+                        if (v6.segments()[0] & 0xffc0) == 0xfe80 && ifc.link_local6.is_none() =>
+                    {
+                        ifc.link_local6 = Some(v6)
+                    }
+                    _ => {}
+                }
+            }
+        })?;
+        // Keep only the interfaces the configuration names: that is what
+        // MAX_INTERFACES bounds.
+        let wanted: Vec<&str> = self
+            .config
+            .instances
+            .iter()
+            .flat_map(|c| {
+                core::iter::once(c.interface.as_str())
+                    .chain(c.vips.iter().filter_map(|v| v.dev.as_deref()))
+                    .chain(c.vips_excluded.iter().filter_map(|v| v.dev.as_deref()))
+            })
+            .collect();
+        let mut out = ArrayVec::new();
+        for i in all {
+            if wanted.contains(&i.name.as_str()) && out.try_push(i).is_err() {
+                return Err(StartError::Interface(format!(
+                    "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Read netlink replies for `seq` until NLMSG_DONE, for at most 2 s.
+    fn read_dump(&mut self, seq: u32, mut f: impl FnMut(NlMsg<'_>)) -> Result<(), StartError> {
+        let deadline = clock::now() + Duration::from_secs(2);
+        loop {
+            if clock::now() > deadline {
+                return Err(StartError::Interface(
+                    "netlink dump did not finish within 2 s".into(),
+                ));
+            }
+            if !self.nl.wait(100)? {
+                continue;
+            }
+            let Some(n) = self.nl.recv(&mut self.nlbuf[..])? else {
+                continue;
+            };
+            for m in nl::messages(&self.nlbuf[..n]).flatten() {
+                if m.seq != seq {
+                    continue;
+                }
+                match m.parse() {
+                    Ok(NlMsg::Done { .. }) => return Ok(()),
+                    Ok(NlMsg::Ack(a)) if a.errno != 0 => {
+                        return Err(StartError::Sys(SysError::new(
+                            "netlink dump",
+                            Errno::from_raw(a.errno),
+                        )));
+                    }
+                    Ok(msg) => f(msg),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
+    fn iface(&self, index: u32) -> Option<&Iface> {
+        self.ifaces.iter().find(|i| i.index == index)
+    }
+
+    fn iface_by_name(&self, name: &str) -> Option<&Iface> {
+        self.ifaces.iter().find(|i| i.name == name)
+    }
+
+    /// Build the instance table for `config`, moving out of `old` the
+    /// slots whose interface, VRID and family are unchanged (reload). On
+    /// error `old` is left untouched.
+    fn build_slots(
+        &mut self,
+        config: &Config,
+        old: &mut Vec<Slot>,
+    ) -> Result<(Vec<Slot>, Vec<ChangedVips>), StartError> {
+        // First pass: everything that can fail, without touching `old`.
+        let mut plan: Vec<(u32, Params)> = Vec::with_capacity(config.instances.len());
+        for c in &config.instances {
+            let ifc = self.iface_by_name(&c.interface).ok_or_else(|| {
+                StartError::Interface(format!(
+                    "vrrp_instance {}: interface {} not found",
+                    c.name, c.interface
+                ))
+            })?;
+            let primary: IpAddr = match (c.family, c.unicast_src_ip) {
+                (_, Some(ip)) => ip,
+                (Family::V4, None) => IpAddr::V4(ifc.primary4.ok_or_else(|| {
+                    StartError::Interface(format!(
+                        "vrrp_instance {}: interface {} has no IPv4 address",
+                        c.name, c.interface
+                    ))
+                })?),
+                (Family::V6, None) => {
+                    return Err(StartError::Interface(format!(
+                        "vrrp_instance {}: IPv6 instances are not supported yet",
+                        c.name
+                    )));
+                }
+            };
+            plan.push((ifc.index, Params::from_config(c, primary)));
+        }
+        let mut timers: Vec<Timer> = Vec::new();
+        for (ifindex, p) in &plan {
+            let reused = old.iter().any(|s| {
+                s.ifindex == *ifindex
+                    && s.cfg.vrid == p.vrid
+                    && s.inst.params().primary.is_ipv4() == p.primary.is_ipv4()
+            });
+            if !reused {
+                timers.push(Timer::new()?);
+            }
+        }
+        // Second pass: cannot fail. Kept instances whose addresses changed
+        // are reported with their old configuration.
+        let mut slots = Vec::with_capacity(MAX_INSTANCES);
+        let mut changed = Vec::new();
+        for (c, (ifindex, params)) in config.instances.iter().zip(plan) {
+            let reused = old.iter().position(|s| {
+                s.ifindex == ifindex && s.cfg.vrid == c.vrid && s.cfg.family == c.family
+            });
+            let slot = match (reused, timers.pop()) {
+                (Some(k), spare) => {
+                    if let Some(t) = spare {
+                        timers.push(t);
+                    }
+                    let mut s = old.swap_remove(k);
+                    s.inst.reconfigure(params);
+                    let prev = core::mem::replace(&mut s.cfg, c.clone());
+                    if prev.vips != c.vips || prev.vips_excluded != c.vips_excluded {
+                        changed.push((slots.len(), prev));
+                    }
+                    s
+                }
+                (None, Some(timer)) => Slot {
+                    cfg: c.clone(),
+                    inst: Instance::new(params),
+                    timer,
+                    ifindex,
+                    start_at: None,
+                    vip_retry_at: None,
+                    ip_id: 0,
+                    last_reject_log: None,
+                },
+                (None, None) => continue,
+            };
+            slots.push(slot);
+        }
+        Ok((slots, changed))
+    }
+
+    // ---- events ------------------------------------------------------
+
+    fn start_slot(&mut self, i: usize, now: Instant) {
+        self.slots[i].start_at = None;
+        self.drive(i, Event::Startup, now);
+        let up = self.iface(self.slots[i].ifindex).is_some_and(|f| f.up);
+        if !up {
+            self.drive(i, Event::LinkDown, now);
+        }
+    }
+
+    fn on_timer(&mut self, i: usize, now: Instant) {
+        let s = &mut self.slots[i];
+        if s.start_at.is_some_and(|t| t <= now) {
+            self.start_slot(i, now);
+            return;
+        }
+        if s.vip_retry_at.is_some_and(|t| t <= now) {
+            s.vip_retry_at = None;
+            let master = s.inst.state() == State::Master;
+            self.vips(i, master, now);
+        }
+        self.drive(i, Event::Timeout, now);
+    }
+
+    fn on_signal(&mut self, sig: Sig, now: Instant) {
+        match sig {
+            Sig::Stop => self.stop(now),
+            Sig::Reload => self.reload(now),
+            Sig::DumpData | Sig::DumpStats | Sig::DumpJson => {
+                log!(
+                    self.log,
+                    Level::Debug,
+                    "state dumps are not implemented yet"
+                );
+            }
+        }
+    }
+
+    /// Release everything: priority 0 from masters, VIPs removed (unless
+    /// `-V`), and wait briefly for the kernel's acks.
+    pub fn stop(&mut self, now: Instant) {
+        log!(self.log, Level::Info, "Stopping");
+        for i in 0..self.slots.len() {
+            self.drive(i, Event::Shutdown, now);
+        }
+        // Deletions are done by the time sendmsg returns; the acks only
+        // tell us whether they worked. Read what is there, briefly.
+        if self.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
+            self.receive_netlink(now);
+        }
+        self.stopping = true;
+        log!(self.log, Level::Info, "Stopped");
+    }
+
+    fn reload(&mut self, now: Instant) {
+        log!(
+            self.log,
+            Level::Info,
+            "Reloading configuration from {}",
+            self.opts.config.display()
+        );
+        let config = match load(&self.opts.config) {
+            Ok(c) => c,
+            Err(e) => {
+                log!(
+                    self.log,
+                    Level::Error,
+                    "Reload failed, keeping the running configuration:"
+                );
+                if let StartError::Config(diags) = &e {
+                    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+                        log!(self.log, Level::Error, "{d}");
+                    }
+                } else {
+                    log!(self.log, Level::Error, "{e}");
+                }
+                return;
+            }
+        };
+        let old_config = core::mem::replace(&mut self.config, config.clone());
+        let old_ifaces = self.ifaces.clone();
+        match self.lookup_interfaces() {
+            Ok(ifaces) => self.ifaces = ifaces,
+            Err(e) => {
+                self.config = old_config;
+                log!(
+                    self.log,
+                    Level::Error,
+                    "Reload failed, keeping the running configuration: {e}"
+                );
+                return;
+            }
+        }
+        let mut old = core::mem::take(&mut self.slots);
+        let changed = match self.build_slots(&config, &mut old) {
+            Ok((new, changed)) => {
+                // What is left of `old` was removed from the configuration:
+                // release it like a stop.
+                self.slots = old;
+                for i in 0..self.slots.len() {
+                    self.drive(i, Event::Shutdown, now);
+                }
+                self.slots = new;
+                changed
+            }
+            Err(e) => {
+                // Put everything back as it was.
+                self.slots = old;
+                self.config = old_config;
+                self.ifaces = old_ifaces;
+                log!(
+                    self.log,
+                    Level::Error,
+                    "Reload failed, keeping the running configuration: {e}"
+                );
+                return;
+            }
+        };
+        self.rebuild_pollfds();
+        self.join_groups();
+        for i in 0..self.slots.len() {
+            if self.slots[i].inst.state() == State::Init {
+                self.start_slot(i, now);
+            } else {
+                self.rearm(i);
+            }
+        }
+        // A kept master whose addresses changed: the old set goes, the new
+        // one comes and is announced.
+        for (i, prev) in changed {
+            if self.slots[i].inst.state() != State::Master {
+                continue;
+            }
+            let new = core::mem::replace(&mut self.slots[i].cfg, prev);
+            self.vips(i, false, now);
+            self.slots[i].cfg = new;
+            self.vips(i, true, now);
+            let count = self.slots[i].inst.params().garp_master_repeat;
+            self.send_garps(i, count);
+        }
+        log!(self.log, Level::Info, "Reload done");
+    }
+
+    /// Join the VRRP group on every interface in use.
+    pub fn join_groups(&mut self) {
+        let group = self.config.global.vrrp_mcast_group4;
+        let mut done: ArrayVec<u32, MAX_INTERFACES> = ArrayVec::new();
+        for k in 0..self.slots.len() {
+            let ifindex = self.slots[k].ifindex;
+            if done.contains(&ifindex) || self.slots[k].cfg.family != Family::V4 {
+                continue;
+            }
+            let _ = done.try_push(ifindex);
+            if let Err(e) = self.raw4.join(group, ifindex) {
+                log!(
+                    self.log,
+                    Level::Error,
+                    "joining {group} on ifindex {ifindex}: {e}"
+                );
+            }
+        }
+    }
+
+    /// Feed one event to instance `i`, carry out its actions, re-arm.
+    fn drive(&mut self, i: usize, ev: Event<'_>, now: Instant) {
+        let mut out = Actions::new();
+        let before = self.slots[i].inst.state();
+        self.slots[i].inst.on_event(ev, now, &mut out);
+        for a in out {
+            self.execute(i, a, before, now);
+        }
+        self.rearm(i);
+    }
+
+    fn rearm(&mut self, i: usize) {
+        let s = &mut self.slots[i];
+        let at = s.deadline();
+        if let Err(e) = s.timer.set(at) {
+            let name = &self.slots[i].cfg.name;
+            log!(self.log, Level::Error, "VRRP_Instance({name}) {e}");
+        }
+    }
+
+    fn execute(&mut self, i: usize, a: Action, before: State, now: Instant) {
+        match a {
+            Action::Transition { from, to, why } => self.log_transition(i, from, to, why),
+            Action::SendAdvert { priority } => self.send_advert(i, priority),
+            Action::AddVips => {
+                let name = &self.slots[i].cfg.name;
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) setting protocol VIPs."
+                );
+                self.vips(i, true, now);
+            }
+            Action::DelVips => {
+                let stopping = matches!(self.slots[i].inst.state(), State::Init);
+                if stopping && self.opts.keep_vips {
+                    return;
+                }
+                let name = &self.slots[i].cfg.name;
+                if before == State::Init {
+                    // Start-up clean-up of leftovers from a crash.
+                    log!(
+                        self.log,
+                        Level::Debug,
+                        "VRRP_Instance({name}) removing leftover VIPs"
+                    );
+                } else {
+                    log!(
+                        self.log,
+                        Level::Info,
+                        "VRRP_Instance({name}) removing protocol VIPs."
+                    );
+                }
+                self.vips(i, false, now);
+            }
+            Action::SendGarp { count } => self.send_garps(i, count),
+            Action::Rejected(e) => self.log_reject(Some(i), e, None, now),
+        }
+    }
+
+    fn log_transition(&mut self, i: usize, from: State, to: State, why: Why) {
+        let name = &self.slots[i].cfg.name;
+        match (to, why) {
+            (State::Backup, Why::HigherPriority { theirs, ours }) => {
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Master received advert with higher priority {theirs}, ours {ours}"
+                );
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Entering BACKUP STATE"
+                );
+            }
+            (State::Backup, _) => {
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Entering BACKUP STATE"
+                )
+            }
+            (State::Master, _) => {
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Transition to MASTER STATE"
+                );
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Entering MASTER STATE"
+                );
+            }
+            (State::Fault, _) => {
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Entering FAULT STATE"
+                )
+            }
+            (State::Init, _) => log!(
+                self.log,
+                Level::Debug,
+                "VRRP_Instance({name}) stopped (was {})",
+                from.as_str()
+            ),
+        }
+    }
+
+    // ---- sending -----------------------------------------------------
+
+    fn send_advert(&mut self, i: usize, priority: u8) {
+        let group = self.config.global.vrrp_mcast_group4;
+        let s = &self.slots[i];
+        let p = s.inst.params();
+        let IpAddr::V4(src) = p.primary else {
+            return;
+        };
+        let adv = Advert {
+            version: p.version,
+            vrid: p.vrid,
+            priority,
+            max_adver_int_cs: p.advert_int_cs,
+            auth_type: p.auth_type,
+            auth_data: p.auth_data,
+            addrs: p.vips.clone(),
+        };
+        let form = p.checksum_form;
+        let ifindex = s.ifindex;
+        let mut peers: ArrayVec<Ipv4Addr, MAX_UNICAST_PEERS> = s
+            .cfg
+            .unicast_peers
+            .iter()
+            .filter_map(|a| match a {
+                IpAddr::V4(v) => Some(*v),
+                IpAddr::V6(_) => None,
+            })
+            .collect();
+        if peers.is_empty() {
+            peers.push(group);
+        }
+        for dst in peers {
+            let ident = self.slots[i].ip_id.wrapping_add(1);
+            self.slots[i].ip_id = ident;
+            let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
+            let len = adv
+                .emit(body, IpAddr::V4(src), IpAddr::V4(dst), form)
+                .ok()
+                .and_then(|n| {
+                    let h = ipv4::Repr::vrrp(src, dst, n, ident).emit(hdr).ok()?;
+                    Some(h + n)
+                });
+            let result = match len {
+                Some(len) => self.raw4.send(&self.tx[..len], dst, ifindex),
+                None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+            };
+            if let Err(e) = result {
+                let name = &self.slots[i].cfg.name;
+                log!(
+                    self.log,
+                    Level::Error,
+                    "VRRP_Instance({name}) sending advert: {e}"
+                );
+            }
+        }
+    }
+
+    fn send_garps(&mut self, i: usize, count: u32) {
+        let ifindex = self.slots[i].ifindex;
+        let Some(ifc) = self.iface(ifindex) else {
+            return;
+        };
+        let mac = ifc.mac;
+        let vips: ArrayVec<IpAddr, { MAX_VIPS + MAX_VIPS_EXCLUDED }> = self.slots[i]
+            .cfg
+            .vips
+            .iter()
+            .chain(self.slots[i].cfg.vips_excluded.iter())
+            .map(|v| v.addr)
+            .collect();
+        for vip in vips {
+            let name = &self.slots[i].cfg.name;
+            let ifname = self
+                .ifaces
+                .iter()
+                .find(|f| f.index == ifindex)
+                .map(|f| f.name.as_str())
+                .unwrap_or("?");
+            let (len, dst, ethertype) = match vip {
+                IpAddr::V4(v4) => {
+                    log!(
+                        self.log,
+                        Level::Info,
+                        "VRRP_Instance({name}) Sending gratuitous ARPs on {ifname} for {v4}"
+                    );
+                    let r = arp::Repr::gratuitous(mac, v4);
+                    (r.emit(&mut self.tx[..]), arp::BROADCAST, arp::ETHERTYPE_ARP)
+                }
+                IpAddr::V6(v6) => {
+                    log!(
+                        self.log,
+                        Level::Info,
+                        "VRRP_Instance({name}) Sending unsolicited Neighbour Advertisements on {ifname} for {v6}"
+                    );
+                    // keepalived sends the NA from the VIP itself.
+                    let r = ndisc::Repr::unsolicited(mac, v6, v6, false);
+                    (
+                        r.emit(&mut self.tx[..]),
+                        ndisc::ALL_NODES_MAC,
+                        ndisc::ETHERTYPE_IPV6,
+                    )
+                }
+            };
+            let Ok(len) = len else {
+                continue;
+            };
+            for _ in 0..count {
+                if let Err(e) = self.packet.send(&self.tx[..len], ifindex, dst, ethertype) {
+                    let name = &self.slots[i].cfg.name;
+                    log!(
+                        self.log,
+                        Level::Error,
+                        "VRRP_Instance({name}) gratuitous ARP: {e}"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Add (`add`) or delete the instance's VIPs with netlink requests.
+    /// The acks come back through the poll loop.
+    fn vips(&mut self, i: usize, add: bool, now: Instant) {
+        let ifindex = self.slots[i].ifindex;
+        // The slot index rides in the sequence number so a failed ack can
+        // schedule a retry for the right instance.
+        let seq_base = (self.nl.next_seq() << 8) & !0xff;
+        let seq = seq_base | (u32::try_from(i).unwrap_or(0) & 0xff);
+        let n_vips = self.slots[i].cfg.vips.len() + self.slots[i].cfg.vips_excluded.len();
+        for k in 0..n_vips {
+            let cfg = &self.slots[i].cfg;
+            let vip = match cfg.vips.get(k) {
+                Some(v) => v,
+                None => match cfg.vips_excluded.get(k - cfg.vips.len()) {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            let index = vip
+                .dev
+                .as_deref()
+                .and_then(|d| self.ifaces.iter().find(|f| f.name == d))
+                .map(|f| f.index)
+                .unwrap_or(ifindex);
+            let req = AddrRequest {
+                index,
+                addr: vip.addr,
+                prefix_len: vip.prefix_len,
+                scope: vip.scope.unwrap_or(0),
+                broadcast: vip.brd,
+                label: vip.label.as_deref(),
+            };
+            let built = if add {
+                nl::new_addr(&mut self.tx[..], seq, &req)
+            } else {
+                nl::del_addr(&mut self.tx[..], seq, &req)
+            };
+            let Ok(len) = built else {
+                continue;
+            };
+            if let Err(e) = self.nl.send(&self.tx[..len]) {
+                self.netlink_errors += 1;
+                let name = &self.slots[i].cfg.name;
+                log!(
+                    self.log,
+                    Level::Error,
+                    "VRRP_Instance({name}) address request: {e}"
+                );
+                self.slots[i].vip_retry_at = Some(now + VIP_RETRY);
+            }
+        }
+    }
+
+    // ---- receiving ---------------------------------------------------
+
+    fn receive_netlink(&mut self, now: Instant) {
+        for _ in 0..64 {
+            let n = match self.nl.recv(&mut self.nlbuf[..]) {
+                Ok(Some(n)) => n,
+                Ok(None) => return,
+                Err(e) => {
+                    // ENOBUFS: events were lost; nothing to do but go on.
+                    log!(self.log, Level::Warning, "netlink: {e}");
+                    return;
+                }
+            };
+            let mut link_changes: ArrayVec<(u32, bool), 16> = ArrayVec::new();
+            let mut failed: ArrayVec<(u32, i32), 16> = ArrayVec::new();
+            for m in nl::messages(&self.nlbuf[..n]).flatten() {
+                match m.parse() {
+                    Ok(NlMsg::Ack(a)) if a.errno != 0 => {
+                        let ok = a.errno == libc::EEXIST || a.errno == libc::EADDRNOTAVAIL;
+                        if !ok {
+                            let _ = failed.try_push((a.seq, a.errno));
+                        }
+                    }
+                    Ok(NlMsg::Link(l)) if l.msg_type == libc::RTM_NEWLINK => {
+                        let _ = link_changes.try_push((l.index, l.is_up() && l.is_running()));
+                    }
+                    _ => {}
+                }
+            }
+            for (seq, errno) in failed {
+                self.netlink_errors += 1;
+                let i = (seq & 0xff) as usize;
+                let e = Errno::from_raw(errno);
+                if let Some(s) = self.slots.get_mut(i) {
+                    s.vip_retry_at = Some(now + VIP_RETRY);
+                    let name = &self.slots[i].cfg.name;
+                    log!(
+                        self.log,
+                        Level::Error,
+                        "VRRP_Instance({name}) address change failed: {}; retrying",
+                        e.desc()
+                    );
+                    self.rearm(i);
+                }
+            }
+            for (index, up) in link_changes {
+                self.link_changed(index, up, now);
+            }
+        }
+    }
+
+    fn link_changed(&mut self, index: u32, up: bool, now: Instant) {
+        let Some(ifc) = self.ifaces.iter_mut().find(|f| f.index == index) else {
+            return;
+        };
+        if ifc.up == up {
+            return;
+        }
+        ifc.up = up;
+        let name = ifc.name.clone();
+        log!(
+            self.log,
+            Level::Info,
+            "Interface {name} is {}",
+            if up { "up" } else { "down" }
+        );
+        for i in 0..self.slots.len() {
+            if self.slots[i].ifindex == index && self.slots[i].start_at.is_none() {
+                let ev = if up { Event::LinkUp } else { Event::LinkDown };
+                self.drive(i, ev, now);
+            }
+        }
+    }
+
+    fn receive_adverts(&mut self, now: Instant) {
+        // Bounded: a flood cannot starve timers and signals.
+        for _ in 0..256 {
+            let (len, ifindex) = match self.raw4.recv(&mut self.rx[..]) {
+                Ok(Some(x)) => x,
+                Ok(None) => return,
+                Err(e) => {
+                    log!(self.log, Level::Warning, "receiving adverts: {e}");
+                    return;
+                }
+            };
+            match self.parse_rx4(len) {
+                Ok((adv, src)) => self.dispatch(adv, src, ifindex, now),
+                Err((e, src)) => {
+                    self.rx_errors[e.index()] += 1;
+                    self.log_reject(None, e, src, now);
+                }
+            }
+        }
+    }
+
+    fn parse_rx4(&self, len: usize) -> Result<(Advert, IpAddr), (RxError, Option<IpAddr>)> {
+        let buf = self.rx.get(..len).ok_or((RxError::TooShort, None))?;
+        let pkt = ipv4::Packet::new_checked(buf).map_err(|e| (RxError::from(e), None))?;
+        let src = IpAddr::V4(pkt.src_addr());
+        pkt.check_vrrp()
+            .map_err(|e| (RxError::from(e), Some(src)))?;
+        let dst = IpAddr::V4(pkt.dst_addr());
+        let (adv, _form) = Advert::parse(pkt.payload(), src, dst).map_err(|e| (e, Some(src)))?;
+        Ok((adv, src))
+    }
+
+    fn dispatch(&mut self, adv: Advert, src: IpAddr, ifindex: u32, now: Instant) {
+        let family = ip_of(&src);
+        let found = self
+            .slots
+            .iter()
+            .position(|s| s.ifindex == ifindex && s.cfg.vrid == adv.vrid && s.cfg.family == family);
+        match found {
+            Some(i) if self.slots[i].start_at.is_none() => {
+                self.drive(i, Event::Advert { advert: &adv, src }, now);
+            }
+            Some(_) => {}
+            None => self.rx_errors[RxError::UnknownVrid.index()] += 1,
+        }
+    }
+
+    fn log_reject(&mut self, i: Option<usize>, e: RxError, src: Option<IpAddr>, now: Instant) {
+        let last = match i {
+            Some(k) => &mut self.slots[k].last_reject_log,
+            None => &mut self.last_global_reject_log,
+        };
+        if last.is_some_and(|t| now.saturating_since(t) < REJECT_LOG_INTERVAL) {
+            return;
+        }
+        *last = Some(now);
+        match i {
+            Some(k) => {
+                let s = &self.slots[k];
+                let count = s.inst.stats().rejected[e.index()];
+                let name = &s.cfg.name;
+                log!(
+                    self.log,
+                    Level::Warning,
+                    "VRRP_Instance({name}) advert rejected: {} ({count} so far)",
+                    e.as_str()
+                );
+            }
+            None => {
+                let count = self.rx_errors[e.index()];
+                let from = src.map(|a| a.to_string()).unwrap_or_else(|| "?".into());
+                if e == RxError::Carp {
+                    log!(
+                        self.log,
+                        Level::Warning,
+                        "CARP packet from {from} ignored: CARP shares IP protocol 112 with VRRP ({count} so far)"
+                    );
+                } else {
+                    log!(
+                        self.log,
+                        Level::Warning,
+                        "advert from {from} dropped: {} ({count} so far)",
+                        e.as_str()
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<Config, StartError> {
+    config::load(path)
+        .map(|(c, _warnings)| c)
+        .map_err(StartError::Config)
+}

@@ -1,0 +1,106 @@
+//! The only place with `unsafe`, libc and nix: sockets, timers, signals,
+//! the clock and the log. Each resource is an `OwnedFd` wrapper that closes
+//! itself; each error names the operation and the errno.
+
+pub mod clock;
+pub mod log;
+pub mod netlink;
+pub mod packet;
+pub mod poll;
+pub mod raw4;
+pub mod signals;
+pub mod timer;
+
+use core::fmt;
+
+pub use nix::errno::Errno;
+
+/// A failed system call: which operation, and why.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SysError {
+    pub op: &'static str,
+    pub errno: Errno,
+}
+
+impl SysError {
+    pub fn new(op: &'static str, errno: Errno) -> SysError {
+        SysError { op, errno }
+    }
+    /// The error of the last failed libc call.
+    pub fn last(op: &'static str) -> SysError {
+        SysError::new(op, Errno::last())
+    }
+}
+
+impl fmt::Display for SysError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.op, self.errno.desc())
+    }
+}
+
+pub type Result<T> = core::result::Result<T, SysError>;
+
+/// Turn a libc return value into a `Result`.
+fn check(op: &'static str, ret: libc::c_int) -> Result<libc::c_int> {
+    if ret < 0 {
+        Err(SysError::last(op))
+    } else {
+        Ok(ret)
+    }
+}
+
+fn check_size(op: &'static str, ret: libc::ssize_t) -> Result<usize> {
+    usize::try_from(ret).map_err(|_| SysError::last(op))
+}
+
+/// setsockopt with a plain value.
+fn setsockopt<T>(
+    fd: &impl std::os::fd::AsRawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+    op: &'static str,
+) -> Result<()> {
+    let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
+    // SAFETY: `value` points to a live T of `len` bytes for the call.
+    let ret =
+        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len) };
+    check(op, ret).map(|_| ())
+}
+
+/// Open a socket as an `OwnedFd`.
+fn socket(
+    domain: libc::c_int,
+    ty: libc::c_int,
+    proto: libc::c_int,
+    op: &'static str,
+) -> Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain syscall; the fd is owned by the OwnedFd on success.
+    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
+    let fd = check(op, fd)?;
+    // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// Attach a classic BPF program that accepts nothing, so a send-only
+/// socket's receive queue never fills.
+fn attach_drop_all(fd: &impl std::os::fd::AsRawFd) -> Result<()> {
+    let mut insn = [libc::sock_filter {
+        code: 0x06, // BPF_RET | BPF_K
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }];
+    let prog = libc::sock_fprog {
+        len: 1,
+        filter: insn.as_mut_ptr(),
+    };
+    setsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_ATTACH_FILTER,
+        &prog,
+        "setsockopt(SO_ATTACH_FILTER)",
+    )
+}

@@ -1,0 +1,102 @@
+//! The NETLINK_ROUTE socket: address requests (acks read in the poll loop),
+//! start-up dumps of links and addresses, and link events.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use super::{Result, SysError, check, check_size, setsockopt, socket};
+
+pub struct Netlink {
+    fd: OwnedFd,
+    seq: u32,
+}
+
+impl Netlink {
+    /// Open and bind, subscribed to link events (RTMGRP_LINK) so that an
+    /// interface going down can put its instances into FAULT.
+    pub fn open() -> Result<Netlink> {
+        let fd = socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+            "socket(AF_NETLINK)",
+        )?;
+        // SAFETY: sockaddr_nl is plain data; all-zero is valid.
+        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
+        sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        sa.nl_groups = libc::RTMGRP_LINK as u32;
+        // SAFETY: sa is a valid sockaddr_nl for the call.
+        let ret = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&sa as *const libc::sockaddr_nl).cast(),
+                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        };
+        check("bind(AF_NETLINK)", ret)?;
+        // Link events may burst; a larger queue avoids ENOBUFS.
+        let rcvbuf: libc::c_int = 256 * 1024;
+        let _ = setsockopt(
+            &fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            &rcvbuf,
+            "setsockopt(SO_RCVBUF)",
+        );
+        Ok(Netlink { fd, seq: 1 })
+    }
+
+    /// A fresh sequence number for a request.
+    pub fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        self.seq
+    }
+
+    pub fn send(&self, msg: &[u8]) -> Result<()> {
+        // SAFETY: sockaddr_nl is plain data; pid 0 addresses the kernel.
+        let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
+        sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        // SAFETY: msg and sa are live for the call.
+        let n = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                msg.as_ptr().cast(),
+                msg.len(),
+                0,
+                (&sa as *const libc::sockaddr_nl).cast(),
+                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        };
+        check_size("sendto(AF_NETLINK)", n).map(|_| ())
+    }
+
+    /// Read one datagram (possibly several messages); None when empty.
+    pub fn recv(&self, buf: &mut [u8]) -> Result<Option<usize>> {
+        // SAFETY: buf is a live, writable buffer of its length.
+        let n = unsafe {
+            libc::recv(
+                self.fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            let e = SysError::last("recv(AF_NETLINK)");
+            if e.errno == nix::errno::Errno::EAGAIN {
+                return Ok(None);
+            }
+            return Err(e);
+        }
+        check_size("recv(AF_NETLINK)", n).map(Some)
+    }
+
+    /// Wait up to `timeout_ms` for the socket to become readable.
+    pub fn wait(&self, timeout_ms: i32) -> Result<bool> {
+        let mut p = [super::poll::pollfd(self.as_raw_fd())];
+        Ok(super::poll::poll(&mut p, timeout_ms)? > 0)
+    }
+
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}

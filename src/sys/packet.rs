@@ -1,0 +1,48 @@
+//! The PF_PACKET socket that writes gratuitous ARPs and unsolicited
+//! neighbour advertisements as whole Ethernet frames. Send-only: protocol
+//! 0 receives nothing, and a drop-all filter makes sure of it.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use super::{Result, attach_drop_all, check_size, socket};
+use crate::wire::Mac;
+
+pub struct PacketSock {
+    fd: OwnedFd,
+}
+
+impl PacketSock {
+    pub fn open() -> Result<PacketSock> {
+        let fd = socket(
+            libc::AF_PACKET,
+            libc::SOCK_RAW,
+            0,
+            "socket(AF_PACKET, SOCK_RAW)",
+        )?;
+        attach_drop_all(&fd)?;
+        Ok(PacketSock { fd })
+    }
+
+    /// Send a complete Ethernet frame out of `ifindex` to `dst`.
+    pub fn send(&self, frame: &[u8], ifindex: u32, dst: Mac, ethertype: u16) -> Result<()> {
+        // SAFETY: sockaddr_ll is plain data; all-zero is valid.
+        let mut sa: libc::sockaddr_ll = unsafe { core::mem::zeroed() };
+        sa.sll_family = libc::AF_PACKET as u16;
+        sa.sll_protocol = ethertype.to_be();
+        sa.sll_ifindex = libc::c_int::try_from(ifindex).unwrap_or(0);
+        sa.sll_halen = 6;
+        sa.sll_addr[..6].copy_from_slice(&dst);
+        // SAFETY: frame and sa are live for the call; lengths are theirs.
+        let n = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                frame.as_ptr().cast(),
+                frame.len(),
+                libc::MSG_DONTWAIT,
+                (&sa as *const libc::sockaddr_ll).cast(),
+                core::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        check_size("sendto(AF_PACKET)", n).map(|_| ())
+    }
+}

@@ -1,0 +1,87 @@
+//! The signals the daemon acts on, read from a signalfd in the poll loop.
+
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+use super::{Result, SysError};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Sig {
+    /// TERM or INT: release and exit.
+    Stop,
+    /// HUP: reload the configuration.
+    Reload,
+    /// USR1: state dump.
+    DumpData,
+    /// USR2: counters dump.
+    DumpStats,
+    /// SIGRTMIN+2: JSON dump.
+    DumpJson,
+}
+
+/// keepalived's JSON dump signal: SIGRTMIN+2 (36 on glibc, 37 on musl).
+pub fn sig_json() -> libc::c_int {
+    libc::SIGRTMIN() + 2
+}
+
+pub struct Signals {
+    fd: SignalFd,
+}
+
+fn mask() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        set.add(s);
+    }
+    // SIGRTMIN+2 has no `Signal` variant; add it to the raw set.
+    let mut raw: libc::sigset_t = *set.as_ref();
+    // SAFETY: raw is a valid, initialised sigset_t, and stays one after
+    // sigaddset of a valid signal number.
+    unsafe {
+        libc::sigaddset(&mut raw, sig_json());
+        SigSet::from_sigset_t_unchecked(raw)
+    }
+}
+
+impl Signals {
+    /// Block the signals and open a signalfd for them. Blocked signals are
+    /// inherited across fork, so call this after daemonizing or before; it
+    /// works either way.
+    pub fn new() -> Result<Signals> {
+        let set = mask();
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
+            .map_err(|e| SysError::new("sigprocmask", e))?;
+        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .map_err(|e| SysError::new("signalfd", e))?;
+        Ok(Signals { fd })
+    }
+
+    /// The next pending signal, if any.
+    pub fn read(&mut self) -> Option<Sig> {
+        loop {
+            let info = self.fd.read_signal().ok()??;
+            let signo = i32::try_from(info.ssi_signo).unwrap_or(0);
+            let sig = match signo {
+                libc::SIGTERM | libc::SIGINT => Sig::Stop,
+                libc::SIGHUP => Sig::Reload,
+                libc::SIGUSR1 => Sig::DumpData,
+                libc::SIGUSR2 => Sig::DumpStats,
+                s if s == sig_json() => Sig::DumpJson,
+                _ => continue,
+            };
+            return Some(sig);
+        }
+    }
+
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_fd().as_raw_fd()
+    }
+}

@@ -1,0 +1,75 @@
+//! One timerfd per instance: CLOCK_MONOTONIC, armed at an absolute time.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
+
+use super::{Result, SysError};
+use crate::time::Instant;
+
+pub struct Timer {
+    fd: TimerFd,
+    armed: Option<Instant>,
+}
+
+impl Timer {
+    pub fn new() -> Result<Timer> {
+        let fd = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )
+        .map_err(|e| SysError::new("timerfd_create", e))?;
+        Ok(Timer { fd, armed: None })
+    }
+
+    /// Arm at `at` (a time in the past fires at once), or disarm. Does no
+    /// system call when the deadline has not changed.
+    pub fn set(&mut self, at: Option<Instant>) -> Result<()> {
+        if at == self.armed {
+            return Ok(());
+        }
+        match at {
+            Some(t) => {
+                let us = t.as_micros().max(1);
+                let ts = TimeSpec::new(
+                    i64::try_from(us / 1_000_000).unwrap_or(i64::MAX) as _,
+                    ((us % 1_000_000) * 1_000) as _,
+                );
+                self.fd
+                    .set(
+                        Expiration::OneShot(ts),
+                        TimerSetTimeFlags::TFD_TIMER_ABSTIME,
+                    )
+                    .map_err(|e| SysError::new("timerfd_settime", e))?;
+            }
+            None => self
+                .fd
+                .unset()
+                .map_err(|e| SysError::new("timerfd_settime", e))?,
+        }
+        self.armed = at;
+        Ok(())
+    }
+
+    /// Consume an expiry after poll reported the fd readable.
+    pub fn clear(&mut self) {
+        let mut buf = [0u8; 8];
+        // SAFETY: reading 8 bytes into an 8-byte buffer from our own fd.
+        let n = unsafe { libc::read(self.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n == 8 {
+            // A one-shot timer that fired is disarmed.
+            self.armed = None;
+        }
+    }
+
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_fd().as_raw_fd()
+    }
+}
+
+impl AsFd for Timer {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}

@@ -1,0 +1,98 @@
+//! The command line as a user meets it, without root: -v, -h, -t, bad
+//! flags. The daemon's own behaviour is tested in namespaces elsewhere.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run tinyvrrpd");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn version_and_help() {
+    let (code, out, _) = run(&["-v"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("tinyvrrpd "), "{out}");
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    for flag in [
+        "--use-file",
+        "--dont-fork",
+        "--log-console",
+        "--log-detail",
+        "--log-facility",
+        "--no-syslog",
+        "--pid",
+        "--config-test",
+        "--dont-release-vrrp",
+        "--version",
+    ] {
+        assert!(out.contains(flag), "help lacks {flag}:\n{out}");
+    }
+}
+
+#[test]
+fn config_test_accepts_the_seed_configs() {
+    for f in ["01-seed-master.conf", "02-seed-backup.conf"] {
+        let path = format!("tests/configs/valid/{f}");
+        let (code, _, err) = run(&["-t", "-f", &path]);
+        assert_eq!(code, 0, "{f}: {err}");
+        let (code, _, _) = run(&["--config-test", "--use-file", &path]);
+        assert_eq!(code, 0);
+    }
+}
+
+#[test]
+fn config_test_prints_every_error_and_fails() {
+    let path = "tests/configs/invalid/01-vrid-out-of-range.conf";
+    let (code, _, err) = run(&["-t", "-f", path]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "({path}: Line 3) virtual_router_id 256 out of range 1-255"
+        )),
+        "{err}"
+    );
+    // A file with several errors reports them all.
+    let many = std::fs::read_dir("tests/configs/invalid")
+        .expect("corpus")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "expected"))
+        .max_by_key(|p| {
+            std::fs::read_to_string(p)
+                .map(|s| s.lines().count())
+                .unwrap_or(0)
+        })
+        .expect("an expected file");
+    let expected = std::fs::read_to_string(&many).expect("read");
+    let conf = many.with_extension("conf");
+    let (code, _, err) = run(&["-t", "-f", conf.to_str().expect("utf-8 path")]);
+    assert_ne!(code, 0);
+    for line in expected.lines() {
+        assert!(err.contains(line), "missing {line:?} in:\n{err}");
+    }
+    assert!(expected.lines().count() >= 5);
+}
+
+#[test]
+fn missing_config_and_bad_flags_fail_clearly() {
+    let (code, _, err) = run(&["-t", "-f", "/nonexistent/keepalived.conf"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("/nonexistent/keepalived.conf"), "{err}");
+    let (code, _, err) = run(&["--no-such-flag"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-flag"), "{err}");
+    let (code, _, err) = run(&["-S", "9", "-f", "tests/configs/valid/01-seed-master.conf"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("-S"), "{err}");
+}
