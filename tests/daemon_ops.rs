@@ -1,0 +1,248 @@
+//! How the daemon behaves as a process on a namespace LAN: stop timing,
+//! `-V`, the pid file lock, detaching without `-n`, and FAULT on link
+//! down. Needs root; see tests/common/mod.rs.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const VIP: &str = "192.0.2.100";
+const STEP: Duration = Duration::from_millis(20);
+const GENEROUS: Duration = Duration::from_secs(10);
+
+fn seed_master() -> String {
+    include_str!("configs/valid/01-seed-master.conf").replace("10.0.0.", "192.0.2.")
+}
+
+fn seed_backup() -> String {
+    include_str!("configs/valid/02-seed-backup.conf").replace("10.0.0.", "192.0.2.")
+}
+
+fn logs(ds: &[&Daemon]) -> String {
+    ds.iter()
+        .map(|d| format!("\n--- {} ---\n{}{}", d.name, d.log(), show(&d.ns)))
+        .collect()
+}
+
+/// SIGTERM as master: the process is gone quickly (the goal is 100 ms;
+/// keepalived takes about a second), exit status 0, VIP removed.
+#[test]
+fn sigterm_exits_promptly_and_removes_the_vip() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let mut r1 = lan.spawn(1, &seed_master());
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master{}",
+        logs(&[&r1])
+    );
+    let t0 = Instant::now();
+    r1.signal("TERM");
+    let status = r1.wait_exit(Duration::from_secs(5));
+    let took = t0.elapsed();
+    println!(
+        "SIGTERM -> exit: {:.1} ms (goal 100 ms; polled every {} ms)",
+        took.as_secs_f64() * 1000.0,
+        STEP.as_millis()
+    );
+    let status =
+        status.unwrap_or_else(|| panic!("still running 5 s after SIGTERM{}", logs(&[&r1])));
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(2), "stop took {took:?}");
+    assert!(!has_vip(lan.r(1), VIP), "VIP left behind{}", logs(&[&r1]));
+}
+
+/// `-V` (--dont-release-vrrp): the VIP stays on stop.
+#[test]
+fn dont_release_keeps_the_vip_on_stop() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let mut r1 = lan.spawn_with(1, &seed_master(), |conf, pid| {
+        [BIN, "-n", "-l", "-G", "-V", "-f", conf, "-p", pid]
+            .map(String::from)
+            .to_vec()
+    });
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master{}",
+        logs(&[&r1])
+    );
+    r1.signal("TERM");
+    let status = r1.wait_exit(Duration::from_secs(5));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    assert!(has_vip(lan.r(1), VIP), "-V removed the VIP{}", logs(&[&r1]));
+}
+
+/// A second daemon on the same pid file refuses to start, says why, and
+/// leaves the first one alone.
+#[test]
+fn second_daemon_on_the_same_pid_file_refuses() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let pidfile = lan.dir.join("shared.pid");
+    let pid = pidfile.to_str().unwrap().to_string();
+    let conf = lan.write_file("r1.conf", &seed_master());
+    let conf = conf.to_str().unwrap().to_string();
+    let mut first = lan.spawn_with(1, &seed_master(), |c, _| {
+        [BIN, "-n", "-l", "-G", "-f", c, "-p", &pid]
+            .map(String::from)
+            .to_vec()
+    });
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "first daemon never became master{}",
+        logs(&[&first])
+    );
+    let second = run(&[
+        "ip",
+        "netns",
+        "exec",
+        lan.r(1),
+        BIN,
+        "-n",
+        "-l",
+        "-G",
+        "-f",
+        &conf,
+        "-p",
+        &pid,
+    ]);
+    let err = second.expect_err("a second daemon started on the same pid file");
+    assert!(err.contains("another tinyvrrpd is running"), "{err}");
+    assert!(
+        err.contains(&first.pid.to_string()),
+        "message lacks the pid: {err}"
+    );
+    assert!(first.running(), "the first daemon died{}", logs(&[&first]));
+    assert!(has_vip(lan.r(1), VIP));
+}
+
+/// Without `-n` the daemon detaches: the command returns at once, the pid
+/// file names a running process in a session of its own, and it works.
+#[test]
+fn detaches_without_dont_fork() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let pidfile = lan.dir.join("bg.pid");
+    let conf = lan.write_file("bg.conf", &seed_master());
+    let t0 = Instant::now();
+    let out = run(&[
+        "ip",
+        "netns",
+        "exec",
+        lan.r(1),
+        BIN,
+        "-G",
+        "-f",
+        conf.to_str().unwrap(),
+        "-p",
+        pidfile.to_str().unwrap(),
+    ]);
+    assert!(out.is_ok(), "{out:?}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "did not return promptly"
+    );
+    let pid = wait_until(Duration::from_secs(5), STEP, || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.trim().parse::<u32>().is_ok())
+    });
+    assert!(pid.is_some(), "no pid file");
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("daemon running");
+    // Fields after the command: state ppid pgrp session.
+    let rest: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let session: u32 = rest[3].parse().unwrap();
+    assert_ne!(
+        session, pid,
+        "a double-forked daemon does not lead its session"
+    );
+    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap();
+    assert_eq!(cwd, std::path::Path::new("/"));
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "the detached daemon never became master"
+    );
+    must(&["kill", "-TERM", &pid.to_string()]);
+    assert!(
+        wait_until(Duration::from_secs(5), STEP, || !std::path::Path::new(
+            &format!("/proc/{pid}")
+        )
+        .exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")))
+        .is_some(),
+        "the detached daemon did not stop"
+    );
+    assert!(!has_vip(lan.r(1), VIP));
+    assert!(!pidfile.exists(), "pid file left behind");
+}
+
+/// The master's link goes down with the daemon running: FAULT, VIPs
+/// removed, the backup takes over; link back up: BACKUP, then it
+/// preempts again.
+#[test]
+fn link_down_is_fault_and_link_up_recovers() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(2);
+    let r1 = lan.spawn(1, &seed_master());
+    let r2 = lan.spawn(2, &seed_backup());
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master{}",
+        logs(&[&r1, &r2])
+    );
+    link_down(lan.r(1));
+    let fault = wait_until(GENEROUS, STEP, || {
+        r1.log()
+            .contains("VRRP_Instance(VRRP1) Entering FAULT STATE")
+    });
+    assert!(
+        fault.is_some(),
+        "r1 never entered FAULT{}",
+        logs(&[&r1, &r2])
+    );
+    assert!(
+        wait_until(GENEROUS, STEP, || !has_vip(lan.r(1), VIP)
+            && has_vip(lan.r(2), VIP))
+        .is_some(),
+        "the VIP did not move to r2{}",
+        logs(&[&r1, &r2])
+    );
+    let mark = r1.log().len();
+    link_up(lan.r(1));
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)
+            && !has_vip(lan.r(2), VIP))
+        .is_some(),
+        "r1 did not take the VIP back{}",
+        logs(&[&r1, &r2])
+    );
+    let after = r1.log_since(mark);
+    let backup = after.find("Entering BACKUP STATE");
+    let master = after.find("Entering MASTER STATE");
+    assert!(
+        matches!((backup, master), (Some(b), Some(m)) if b < m),
+        "r1 should go BACKUP then MASTER after link up:\n{after}"
+    );
+}
