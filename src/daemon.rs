@@ -740,15 +740,7 @@ impl Daemon {
         let IpAddr::V4(src) = p.primary else {
             return;
         };
-        let adv = Advert {
-            version: p.version,
-            vrid: p.vrid,
-            priority,
-            max_adver_int_cs: p.advert_int_cs,
-            auth_type: p.auth_type,
-            auth_data: p.auth_data,
-            addrs: p.vips.clone(),
-        };
+        let adv = p.advert(priority);
         let form = p.checksum_form;
         let ifindex = s.ifindex;
         let mut peers: ArrayVec<Ipv4Addr, MAX_UNICAST_PEERS> = s

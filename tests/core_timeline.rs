@@ -45,18 +45,6 @@ fn params(priority: u8, version: Version) -> Params {
     }
 }
 
-fn advert_from(p: &Params, priority: u8) -> Advert {
-    Advert {
-        version: p.version,
-        vrid: p.vrid,
-        priority,
-        max_adver_int_cs: p.advert_int_cs,
-        auth_type: p.auth_type,
-        auth_data: p.auth_data,
-        addrs: p.vips.clone(),
-    }
-}
-
 fn ms(n: u64) -> Instant {
     Instant::from_micros(n * 1000)
 }
@@ -160,7 +148,7 @@ fn master_down_timer_makes_master_then_adverts_every_interval() {
 fn backup_follows_higher_priority_master() {
     // RFC 5798 §6.4.2: priority >= ours resets Master_Down_Timer.
     let mut i = backup(100);
-    let adv = advert_from(i.params(), 200);
+    let adv = i.params().advert(200);
     let a = run(
         &mut i,
         Event::Advert {
@@ -182,7 +170,7 @@ fn backup_follows_higher_priority_master() {
 fn backup_takes_over_after_skew_on_priority_zero() {
     // RFC 5798 §6.4.2: priority 0 sets Master_Down_Timer to Skew_Time.
     let mut i = backup(100);
-    let adv = advert_from(i.params(), 0);
+    let adv = i.params().advert(0);
     run(
         &mut i,
         Event::Advert {
@@ -205,7 +193,7 @@ fn preempting_backup_ignores_lower_priority_master() {
     // RFC 5798 §6.4.2: with Preempt_Mode a lower priority advert is discarded.
     let mut i = backup(150);
     let before = i.next_deadline();
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     assert!(
         run(
             &mut i,
@@ -226,7 +214,7 @@ fn nopreempt_backup_follows_lower_priority_master() {
     p.preempt = false;
     let mut i = Instance::new(p);
     run(&mut i, Event::Startup, ms(0));
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     for k in 1..=20 {
         run(
             &mut i,
@@ -248,7 +236,7 @@ fn preempt_delay_holds_then_preempts() {
     p.preempt_delay = Duration::from_secs(10);
     let mut i = Instance::new(p);
     run(&mut i, Event::Startup, ms(0));
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     let mut became_master_at = None;
     for k in 1..=30u64 {
         let now = ms(1000 * k);
@@ -281,7 +269,7 @@ fn preempt_delay_holds_then_preempts() {
 fn master_answers_lower_priority_at_once() {
     // keepalived: a lower-priority advert is answered with ours at once.
     let (mut i, t) = master(200);
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     let now = t + Duration::from_millis(300);
     let a = run(
         &mut i,
@@ -300,7 +288,7 @@ fn master_answers_lower_priority_at_once() {
 fn master_backs_off_to_higher_priority() {
     // RFC 5798 §6.4.3: a higher priority advert makes the master a backup.
     let (mut i, t) = master(100);
-    let adv = advert_from(i.params(), 200);
+    let adv = i.params().advert(200);
     let now = t + Duration::from_millis(300);
     let a = run(
         &mut i,
@@ -335,7 +323,7 @@ fn master_backs_off_to_higher_priority() {
 fn equal_priority_goes_to_higher_address() {
     // RFC 5798 §6.4.3: equal priority, the larger primary address wins.
     let (mut i, t) = master(100);
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     let a = run(
         &mut i,
         Event::Advert {
@@ -362,7 +350,7 @@ fn equal_priority_goes_to_higher_address() {
 fn master_answers_priority_zero_at_once() {
     // RFC 5798 §6.4.3 does not say; keepalived advertises at once.
     let (mut i, t) = master(100);
-    let adv = advert_from(i.params(), 0);
+    let adv = i.params().advert(0);
     let a = run(
         &mut i,
         Event::Advert {
@@ -431,7 +419,7 @@ fn link_down_as_master_releases_then_link_up_is_backup() {
     );
     assert_eq!(i.next_deadline(), None);
     // Adverts are not acted on in Fault.
-    let adv = advert_from(i.params(), 200);
+    let adv = i.params().advert(200);
     assert!(
         run(
             &mut i,
@@ -480,7 +468,7 @@ fn v3_backup_learns_master_adver_interval() {
     p.advert_int_cs = 100;
     let mut i = Instance::new(p);
     run(&mut i, Event::Startup, ms(0));
-    let mut adv = advert_from(i.params(), 200);
+    let mut adv = i.params().advert(200);
     adv.max_adver_int_cs = 10;
     run(
         &mut i,
@@ -566,7 +554,7 @@ fn receive_checks_reject_and_count() {
     // RFC 3768 §7.1, keepalived's vrrp_check_packet.
     let mut i = backup(100);
     let deadline = i.next_deadline();
-    let good = advert_from(i.params(), 200);
+    let good = i.params().advert(200);
     let cases: Vec<(Advert, RxError)> = vec![
         (
             Advert {
@@ -634,7 +622,7 @@ fn skip_check_adv_addr_accepts_other_address_lists() {
     p.skip_check_adv_addr = true;
     let mut i = Instance::new(p);
     run(&mut i, Event::Startup, ms(0));
-    let mut adv = advert_from(i.params(), 200);
+    let mut adv = i.params().advert(200);
     adv.addrs.clear();
     assert!(rejected(&mut i, &adv).is_empty());
     assert_eq!(i.stats().advert_rcvd, 1);
@@ -643,7 +631,7 @@ fn skip_check_adv_addr_accepts_other_address_lists() {
 #[test]
 fn own_adverts_are_ignored() {
     let (mut i, t) = master(100);
-    let adv = advert_from(i.params(), 100);
+    let adv = i.params().advert(100);
     assert!(
         run(
             &mut i,

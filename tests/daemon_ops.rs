@@ -12,14 +12,6 @@ const VIP: &str = "192.0.2.100";
 const STEP: Duration = Duration::from_millis(20);
 const GENEROUS: Duration = Duration::from_secs(10);
 
-fn seed_master() -> String {
-    include_str!("configs/valid/01-seed-master.conf").replace("10.0.0.", "192.0.2.")
-}
-
-fn seed_backup() -> String {
-    include_str!("configs/valid/02-seed-backup.conf").replace("10.0.0.", "192.0.2.")
-}
-
 fn logs(ds: &[&Daemon]) -> String {
     ds.iter()
         .map(|d| format!("\n--- {} ---\n{}{}", d.name, d.log(), show(&d.ns)))

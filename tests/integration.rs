@@ -25,14 +25,6 @@ const STEP: Duration = Duration::from_millis(50);
 /// the test calls it missing.
 const GENEROUS: Duration = Duration::from_secs(10);
 
-fn seed_master() -> String {
-    include_str!("configs/valid/01-seed-master.conf").replace("10.0.0.", "192.0.2.")
-}
-
-fn seed_backup() -> String {
-    include_str!("configs/valid/02-seed-backup.conf").replace("10.0.0.", "192.0.2.")
-}
-
 /// Replaces `from` by `to`, insisting that `from` is there: a scenario must
 /// never run silently on a config it did not mean.
 fn edit(conf: &str, from: &str, to: &str) -> String {

@@ -211,15 +211,7 @@ impl Sim {
     }
 
     fn send(&mut self, from: usize, p: &Params, priority: u8) {
-        let adv = Advert {
-            version: p.version,
-            vrid: p.vrid,
-            priority,
-            max_adver_int_cs: p.advert_int_cs,
-            auth_type: p.auth_type,
-            auth_data: p.auth_data,
-            addrs: p.vips.clone(),
-        };
+        let adv = p.advert(priority);
         let mut buf = [0u8; 128];
         let n = match adv.emit(&mut buf, p.primary, self.dst(), p.checksum_form) {
             Ok(n) => n,

@@ -8,7 +8,7 @@ use arrayvec::ArrayVec;
 use crate::config::InstanceConfig;
 use crate::limits::MAX_VIPS;
 use crate::time::Duration;
-use crate::wire::vrrp::{AuthType, ChecksumForm, Version};
+use crate::wire::vrrp::{Advert, AuthType, ChecksumForm, Version};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
@@ -77,6 +77,19 @@ impl Params {
             } else {
                 ChecksumForm::PseudoHeader
             },
+        }
+    }
+
+    /// The advert this instance sends at `priority`.
+    pub fn advert(&self, priority: u8) -> Advert {
+        Advert {
+            version: self.version,
+            vrid: self.vrid,
+            priority,
+            max_adver_int_cs: self.advert_int_cs,
+            auth_type: self.auth_type,
+            auth_data: self.auth_data,
+            addrs: self.vips.clone(),
         }
     }
 

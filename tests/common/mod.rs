@@ -37,6 +37,17 @@ use tinyvrrpd::wire::vrrp::Advert;
 
 /// The daemon under test, built by cargo for this test run.
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+/// The seed document's master config, byte for byte but for 10.0.0.x
+/// mapped into 192.0.2.x (r1 = 192.0.2.71, priority 200).
+pub fn seed_master() -> String {
+    include_str!("../configs/valid/01-seed-master.conf").replace("10.0.0.", "192.0.2.")
+}
+
+/// The seed document's backup config, mapped the same way (r2, priority 100).
+pub fn seed_backup() -> String {
+    include_str!("../configs/valid/02-seed-backup.conf").replace("10.0.0.", "192.0.2.")
+}
+
 /// Debian's keepalived, the reference peer for interop scenarios.
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
