@@ -372,6 +372,12 @@ impl Lan {
     /// Starts tcpdump on the observer's eth0 (VRRP and ARP only) and returns
     /// once it is listening, so nothing that follows can be missed.
     pub fn capture(&self) -> Capture {
+        self.capture_filter("arp or ip proto 112 or ip6 proto 112")
+    }
+
+    /// [`Lan::capture`] with another tcpdump filter expression (say, one
+    /// that adds `icmp6` for IPv6 neighbour advertisements).
+    pub fn capture_filter(&self, filter: &str) -> Capture {
         let n = self.seq();
         let pcap = self.dir.join(format!("cap-{n}.pcap"));
         let err = self.dir.join(format!("cap-{n}.err"));
@@ -382,7 +388,7 @@ impl Lan {
             .args(["netns", "exec", &self.obs, "timeout", "300"])
             .args(["tcpdump", "-i", "eth0", "-n", "-U", "-Z", "root", "-w"])
             .arg(&pcap)
-            .arg("arp or ip proto 112 or ip6 proto 112")
+            .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(fs::File::create(&err).unwrap())
