@@ -18,6 +18,7 @@ use crate::sys::netlink::Netlink;
 use crate::sys::packet::PacketSock;
 use crate::sys::poll::{self, PollFd};
 use crate::sys::raw4::Raw4;
+use crate::sys::raw6::{Raw6, Rx6};
 use crate::sys::signals::{Sig, Signals};
 use crate::sys::timer::Timer;
 use crate::sys::{Errno, SysError};
@@ -75,6 +76,8 @@ struct Iface {
     up: bool,
     primary4: Option<Ipv4Addr>,
     link_local6: Option<Ipv6Addr>,
+    /// IPv6 forwarding on: our unsolicited NAs carry the Router flag.
+    router6: bool,
 }
 
 /// One running instance with its configuration and its timer.
@@ -114,14 +117,16 @@ const VIP_RETRY: Duration = Duration::from_secs(1);
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Netlink replies: a dump of many interfaces comes in large datagrams.
 const NL_BUF: usize = 32 * 1024;
-/// Fixed poll slots before the timers: raw socket, netlink, signals.
-const FIXED_FDS: usize = 3;
+/// Fixed poll slots before the timers: raw IPv4 socket, netlink, signals,
+/// raw IPv6 socket.
+const FIXED_FDS: usize = 4;
 
 pub struct Daemon {
     opts: Options,
     log: Log,
     config: Config,
     raw4: Raw4,
+    raw6: Raw6,
     packet: PacketSock,
     nl: Netlink,
     signals: Signals,
@@ -151,6 +156,7 @@ impl Daemon {
         let mut d = Daemon {
             log,
             raw4: Raw4::open()?,
+            raw6: Raw6::open()?,
             packet: PacketSock::open()?,
             nl: Netlink::open()?,
             signals: Signals::new()?,
@@ -220,6 +226,9 @@ impl Daemon {
         if self.pollfds.get(1).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
+        if self.pollfds.get(3).is_some_and(poll::readable) {
+            self.receive_adverts6(now);
+        }
         if self.pollfds.get(2).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
                 self.on_signal(sig, now);
@@ -261,6 +270,7 @@ impl Daemon {
         self.pollfds.push(poll::pollfd(self.raw4.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.nl.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.raw6.as_raw_fd()));
         for s in &self.slots {
             self.pollfds.push(poll::pollfd(s.timer.as_raw_fd()));
         }
@@ -284,6 +294,7 @@ impl Daemon {
                     up: l.is_up() && l.is_running(),
                     primary4: None,
                     link_local6: None,
+                    router6: false,
                 });
             }
         })?;
@@ -322,8 +333,12 @@ impl Daemon {
             })
             .collect();
         let mut out = ArrayVec::new();
-        for i in all {
-            if wanted.contains(&i.name.as_str()) && out.try_push(i).is_err() {
+        for mut i in all {
+            if !wanted.contains(&i.name.as_str()) {
+                continue;
+            }
+            i.router6 = ipv6_forwarding(&i.name);
+            if out.try_push(i).is_err() {
                 return Err(StartError::Interface(format!(
                     "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
                 )));
@@ -399,12 +414,12 @@ impl Daemon {
                         c.name, c.interface
                     ))
                 })?),
-                (Family::V6, None) => {
-                    return Err(StartError::Interface(format!(
-                        "vrrp_instance {}: IPv6 instances are not supported yet",
-                        c.name
-                    )));
-                }
+                (Family::V6, None) => IpAddr::V6(ifc.link_local6.ok_or_else(|| {
+                    StartError::Interface(format!(
+                        "vrrp_instance {}: interface {} has no IPv6 link-local address",
+                        c.name, c.interface
+                    ))
+                })?),
             };
             plan.push((ifc.index, Params::from_config(c, primary)));
         }
@@ -601,21 +616,26 @@ impl Daemon {
         log!(self.log, Level::Info, "Reload done");
     }
 
-    /// Join the VRRP group on every interface in use.
+    /// Join the VRRP group of each family on every interface in use.
     pub fn join_groups(&mut self) {
-        let group = self.config.global.vrrp_mcast_group4;
-        let mut done: ArrayVec<u32, MAX_INTERFACES> = ArrayVec::new();
+        let group4 = self.config.global.vrrp_mcast_group4;
+        let group6 = self.config.global.vrrp_mcast_group6;
+        let mut done: ArrayVec<(u32, Family), { 2 * MAX_INTERFACES }> = ArrayVec::new();
         for k in 0..self.slots.len() {
-            let ifindex = self.slots[k].ifindex;
-            if done.contains(&ifindex) || self.slots[k].cfg.family != Family::V4 {
+            let key = (self.slots[k].ifindex, self.slots[k].cfg.family);
+            if done.contains(&key) || done.try_push(key).is_err() {
                 continue;
             }
-            let _ = done.try_push(ifindex);
-            if let Err(e) = self.raw4.join(group, ifindex) {
+            let (ifindex, family) = key;
+            let joined = match family {
+                Family::V4 => self.raw4.join(group4, ifindex),
+                Family::V6 => self.raw6.join(group6, ifindex),
+            };
+            if let Err(e) = joined {
                 log!(
                     self.log,
                     Level::Error,
-                    "joining {group} on ifindex {ifindex}: {e}"
+                    "joining the VRRP group on ifindex {ifindex}: {e}"
                 );
             }
         }
@@ -734,41 +754,46 @@ impl Daemon {
     // ---- sending -----------------------------------------------------
 
     fn send_advert(&mut self, i: usize, priority: u8) {
-        let group = self.config.global.vrrp_mcast_group4;
+        let group: IpAddr = match self.slots[i].cfg.family {
+            Family::V4 => self.config.global.vrrp_mcast_group4.into(),
+            Family::V6 => self.config.global.vrrp_mcast_group6.into(),
+        };
         let s = &self.slots[i];
         let p = s.inst.params();
-        let IpAddr::V4(src) = p.primary else {
-            return;
-        };
         let adv = p.advert(priority);
-        let form = p.checksum_form;
-        let ifindex = s.ifindex;
-        let mut peers: ArrayVec<Ipv4Addr, MAX_UNICAST_PEERS> = s
+        let (src, form, ifindex) = (p.primary, p.checksum_form, s.ifindex);
+        let mut peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS> = s
             .cfg
             .unicast_peers
             .iter()
-            .filter_map(|a| match a {
-                IpAddr::V4(v) => Some(*v),
-                IpAddr::V6(_) => None,
-            })
+            .filter(|a| a.is_ipv4() == src.is_ipv4())
+            .copied()
             .collect();
         if peers.is_empty() {
             peers.push(group);
         }
         for dst in peers {
-            let ident = self.slots[i].ip_id.wrapping_add(1);
-            self.slots[i].ip_id = ident;
-            let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
-            let len = adv
-                .emit(body, IpAddr::V4(src), IpAddr::V4(dst), form)
-                .ok()
-                .and_then(|n| {
-                    let h = ipv4::Repr::vrrp(src, dst, n, ident).emit(hdr).ok()?;
-                    Some(h + n)
-                });
-            let result = match len {
-                Some(len) => self.raw4.send(&self.tx[..len], dst, ifindex),
-                None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+            let result = match (src, dst) {
+                (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
+                    let ident = self.slots[i].ip_id.wrapping_add(1);
+                    self.slots[i].ip_id = ident;
+                    let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
+                    let len = adv.emit(body, src, dst, form).ok().and_then(|n| {
+                        let h = ipv4::Repr::vrrp(src4, dst4, n, ident).emit(hdr).ok()?;
+                        Some(h + n)
+                    });
+                    match len {
+                        Some(len) => self.raw4.send(&self.tx[..len], dst4, ifindex),
+                        None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+                    }
+                }
+                (IpAddr::V6(src6), IpAddr::V6(dst6)) => {
+                    match adv.emit(&mut self.tx[..], src, dst, form) {
+                        Ok(len) => self.raw6.send(&self.tx[..len], src6, dst6, ifindex),
+                        Err(_) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+                    }
+                }
+                _ => continue,
             };
             if let Err(e) = result {
                 let name = &self.slots[i].cfg.name;
@@ -786,7 +811,7 @@ impl Daemon {
         let Some(ifc) = self.iface(ifindex) else {
             return;
         };
-        let mac = ifc.mac;
+        let (mac, router) = (ifc.mac, ifc.router6);
         let vips: ArrayVec<IpAddr, { MAX_VIPS + MAX_VIPS_EXCLUDED }> = self.slots[i]
             .cfg
             .vips
@@ -819,7 +844,7 @@ impl Daemon {
                         "VRRP_Instance({name}) Sending unsolicited Neighbour Advertisements on {ifname} for {v6}"
                     );
                     // keepalived sends the NA from the VIP itself.
-                    let r = ndisc::Repr::unsolicited(mac, v6, v6, false);
+                    let r = ndisc::Repr::unsolicited(mac, v6, v6, router);
                     (
                         r.emit(&mut self.tx[..]),
                         ndisc::ALL_NODES_MAC,
@@ -992,6 +1017,36 @@ impl Daemon {
         }
     }
 
+    fn receive_adverts6(&mut self, now: Instant) {
+        for _ in 0..256 {
+            let rx = match self.raw6.recv(&mut self.rx[..]) {
+                Ok(Some(x)) => x,
+                Ok(None) => return,
+                Err(e) => {
+                    log!(self.log, Level::Warning, "receiving IPv6 adverts: {e}");
+                    return;
+                }
+            };
+            match self.parse_rx6(&rx) {
+                Ok(adv) => self.dispatch(adv, IpAddr::V6(rx.src), rx.ifindex, now),
+                Err(e) => {
+                    self.rx_errors[e.index()] += 1;
+                    self.log_reject(None, e, Some(IpAddr::V6(rx.src)), now);
+                }
+            }
+        }
+    }
+
+    fn parse_rx6(&self, rx: &Rx6) -> Result<Advert, RxError> {
+        // RFC 5798 §7.1: hop limit 255. Only multicast adverts are held to
+        // it: unicast ones to configured peers may cross routers.
+        if rx.dst.is_multicast() && rx.hop_limit != 255 {
+            return Err(RxError::BadTtl);
+        }
+        let buf = self.rx.get(..rx.len).ok_or(RxError::TooShort)?;
+        Advert::parse(buf, IpAddr::V6(rx.src), IpAddr::V6(rx.dst)).map(|(adv, _)| adv)
+    }
+
     fn parse_rx4(&self, len: usize) -> Result<(Advert, IpAddr), (RxError, Option<IpAddr>)> {
         let buf = self.rx.get(..len).ok_or((RxError::TooShort, None))?;
         let pkt = ipv4::Packet::new_checked(buf).map_err(|e| (RxError::from(e), None))?;
@@ -1059,6 +1114,16 @@ impl Daemon {
             }
         }
     }
+}
+
+/// Whether IPv6 forwarding is on for `ifname` (the NA Router flag). Read
+/// at start-up and reload only.
+fn ipv6_forwarding(ifname: &str) -> bool {
+    if ifname.contains('/') || ifname.starts_with('.') {
+        return false;
+    }
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
 }
 
 fn load(path: &std::path::Path) -> Result<Config, StartError> {

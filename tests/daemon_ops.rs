@@ -238,3 +238,78 @@ fn link_down_is_fault_and_link_up_recovers() {
         "r1 should go BACKUP then MASTER after link up:\n{after}"
     );
 }
+
+/// `v3_checksum_as_v2`: the checksum form we send is the plain one (no
+/// pseudo-header), and a peer without it accepts those adverts (receive
+/// takes either form), so it stays backup; the other way round too.
+#[test]
+fn v3_checksum_forms_interwork() {
+    use tinyvrrpd::wire::vrrp::{Advert, ChecksumForm};
+    use tinyvrrpd::wire::{arp, ipv4};
+    if !root_or_skip() {
+        return;
+    }
+    let v3 = |prio: &str, plain: bool| {
+        let globals = if plain {
+            "global_defs {\n    v3_checksum_as_v2\n}\n"
+        } else {
+            ""
+        };
+        format!(
+            "{globals}vrrp_instance V3 {{\n    interface eth0\n    virtual_router_id 42\n    \
+             priority {prio}\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        \
+             {VIP}/24\n    }}\n}}\n"
+        )
+    };
+    let lan = Lan::new(2);
+    let cap = lan.capture();
+    let r1 = lan.spawn(1, &v3("200", true));
+    let r2 = lan.spawn(2, &v3("100", false));
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master{}",
+        logs(&[&r1, &r2])
+    );
+    // r2 hears r1's plain-checksum adverts and never takes over.
+    let held = holds_for(Duration::from_secs(2), Duration::from_millis(100), || {
+        has_vip(lan.r(1), VIP) && !has_vip(lan.r(2), VIP)
+    });
+    assert!(
+        held.is_ok(),
+        "r2 did not accept r1's adverts{}",
+        logs(&[&r1, &r2])
+    );
+    let forms: Vec<(std::net::Ipv4Addr, ChecksumForm)> = cap
+        .frames()
+        .iter()
+        .filter_map(|f| {
+            let ip = f.data.get(arp::ETH_HEADER_LEN..)?;
+            let total = usize::from(u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]));
+            let p = ipv4::Packet::new_checked(ip.get(..total)?).ok()?;
+            let (_, form) =
+                Advert::parse(p.payload(), p.src_addr().into(), p.dst_addr().into()).ok()?;
+            Some((p.src_addr(), form))
+        })
+        .collect();
+    assert!(forms.len() >= 10, "too few adverts seen: {forms:?}");
+    assert!(
+        forms.iter().all(|(_, f)| *f == ChecksumForm::Plain),
+        "r1 should send the plain form: {forms:?}"
+    );
+    // And the other way: r2 (pseudo-header form) as master, r1 backup.
+    drop(r1);
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(2), VIP)).is_some(),
+        "r2 never took over{}",
+        logs(&[&r2])
+    );
+    let r1 = lan.spawn(1, &v3("50", true));
+    let held = holds_for(Duration::from_secs(2), Duration::from_millis(100), || {
+        has_vip(lan.r(2), VIP) && !has_vip(lan.r(1), VIP)
+    });
+    assert!(
+        held.is_ok(),
+        "r1 did not accept r2's adverts{}",
+        logs(&[&r1, &r2])
+    );
+}

@@ -4,10 +4,12 @@
 
 pub mod clock;
 pub mod log;
+mod msg;
 pub mod netlink;
 pub mod packet;
 pub mod poll;
 pub mod raw4;
+pub mod raw6;
 pub mod signals;
 pub mod timer;
 

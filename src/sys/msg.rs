@@ -1,0 +1,113 @@
+//! recvmsg/sendmsg with one peer address and control messages, shared by
+//! the raw IPv4 and IPv6 sockets.
+
+use std::os::fd::RawFd;
+
+use super::{Result, SysError, check_size};
+
+/// Room for the control messages we use (pktinfo + hop limit), aligned for
+/// cmsghdr.
+#[repr(C, align(8))]
+struct CmsgBuf([u8; 128]);
+
+/// A zeroed C struct (sockaddr, msghdr, pktinfo): all-zero is valid for
+/// these plain-data types.
+pub(super) fn zeroed<T: Copy>() -> T {
+    // SAFETY: only used with plain-old-data libc structs.
+    unsafe { core::mem::zeroed() }
+}
+
+/// One received datagram: its length; `from` is filled with the sender and
+/// `on_cmsg(level, type, data)` sees each control message. None when the
+/// socket has nothing.
+pub(super) fn recv<A: Copy>(
+    fd: RawFd,
+    buf: &mut [u8],
+    from: &mut A,
+    mut on_cmsg: impl FnMut(libc::c_int, libc::c_int, *const u8),
+) -> Result<Option<usize>> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut cmsg = CmsgBuf([0; 128]);
+    let mut msg: libc::msghdr = zeroed();
+    msg.msg_name = (from as *mut A).cast();
+    msg.msg_namelen = core::mem::size_of::<A>() as _;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.0.as_mut_ptr().cast();
+    msg.msg_controllen = cmsg.0.len() as _;
+    // SAFETY: msg points at live buffers for the duration of the call.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, libc::MSG_DONTWAIT) };
+    if n < 0 {
+        let e = SysError::last("recvmsg");
+        if e.errno == nix::errno::Errno::EAGAIN {
+            return Ok(None);
+        }
+        return Err(e);
+    }
+    let len = check_size("recvmsg", n)?;
+    // SAFETY: the CMSG_* macros walk the control buffer the kernel filled
+    // in, bounded by msg_controllen.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            on_cmsg((*c).cmsg_level, (*c).cmsg_type, libc::CMSG_DATA(c));
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(Some(len))
+}
+
+/// Read a control message's data as a `T` (unaligned).
+///
+/// # Safety
+/// `data` must point at a control message whose data holds a `T`.
+pub(super) unsafe fn cmsg_data<T: Copy>(data: *const u8) -> T {
+    // SAFETY: the caller promises a T is there.
+    unsafe { core::ptr::read_unaligned(data.cast()) }
+}
+
+/// Send `buf` to `to` with one control message (`level`, `ty`, `value`).
+pub(super) fn send<A: Copy, C: Copy>(
+    fd: RawFd,
+    buf: &[u8],
+    to: &A,
+    level: libc::c_int,
+    ty: libc::c_int,
+    value: &C,
+    op: &'static str,
+) -> Result<()> {
+    let mut to = *to;
+    let mut iov = libc::iovec {
+        iov_base: buf.as_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    let mut cmsg = CmsgBuf([0; 128]);
+    let data_len = u32::try_from(core::mem::size_of::<C>()).unwrap_or(u32::MAX);
+    // SAFETY: CMSG_SPACE/LEN are pure arithmetic.
+    let (space, len) = unsafe { (libc::CMSG_SPACE(data_len), libc::CMSG_LEN(data_len)) };
+    if space as usize > cmsg.0.len() {
+        return Err(SysError::new(op, nix::errno::Errno::EMSGSIZE));
+    }
+    let mut msg: libc::msghdr = zeroed();
+    msg.msg_name = (&mut to as *mut A).cast();
+    msg.msg_namelen = core::mem::size_of::<A>() as _;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.0.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: the control buffer holds `space` bytes (checked above), so
+    // CMSG_FIRSTHDR is non-null and its data has room for a C.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = level;
+        (*c).cmsg_type = ty;
+        (*c).cmsg_len = len as _;
+        core::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), *value);
+    }
+    // SAFETY: msg points at live buffers for the duration of the call.
+    let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT) };
+    check_size(op, n).map(|_| ())
+}

@@ -1,0 +1,155 @@
+//! The raw IPv6 socket for protocol 112 (VRRPv3 over IPv6). The kernel
+//! writes the IPv6 header: hop limit 255 is set on the socket, the source
+//! (our link-local address) and the interface ride in IPV6_PKTINFO. On
+//! receive the hop limit and the destination come as control messages,
+//! since a raw IPv6 socket never sees the header.
+
+use core::net::Ipv6Addr;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use super::msg::{self, zeroed};
+use super::{Result, setsockopt, socket};
+use crate::wire::vrrp::IPPROTO_VRRP;
+
+/// struct in6_pktinfo of <linux/ipv6.h> (libc has it for other systems only).
+#[repr(C)]
+#[derive(Copy, Clone)]
+struct In6Pktinfo {
+    addr: [u8; 16],
+    ifindex: libc::c_int,
+}
+
+/// What arrived with a datagram.
+#[derive(Copy, Clone, Debug)]
+pub struct Rx6 {
+    pub len: usize,
+    pub ifindex: u32,
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+}
+
+pub struct Raw6 {
+    fd: OwnedFd,
+}
+
+impl Raw6 {
+    pub fn open() -> Result<Raw6> {
+        let fd = socket(
+            libc::AF_INET6,
+            libc::SOCK_RAW | libc::SOCK_NONBLOCK,
+            libc::c_int::from(IPPROTO_VRRP),
+            "socket(AF_INET6, SOCK_RAW, 112)",
+        )?;
+        let one: libc::c_int = 1;
+        let zero: libc::c_int = 0;
+        let hops: libc::c_int = 255;
+        // keepalived's traffic class, like TOS 0xc0 for IPv4.
+        let tclass: libc::c_int = 0xc0;
+        let opts = [
+            (libc::IPV6_RECVPKTINFO, &one, "setsockopt(IPV6_RECVPKTINFO)"),
+            (
+                libc::IPV6_RECVHOPLIMIT,
+                &one,
+                "setsockopt(IPV6_RECVHOPLIMIT)",
+            ),
+            (
+                libc::IPV6_MULTICAST_LOOP,
+                &zero,
+                "setsockopt(IPV6_MULTICAST_LOOP)",
+            ),
+            (
+                libc::IPV6_MULTICAST_HOPS,
+                &hops,
+                "setsockopt(IPV6_MULTICAST_HOPS)",
+            ),
+            (
+                libc::IPV6_UNICAST_HOPS,
+                &hops,
+                "setsockopt(IPV6_UNICAST_HOPS)",
+            ),
+            (libc::IPV6_TCLASS, &tclass, "setsockopt(IPV6_TCLASS)"),
+        ];
+        for (name, value, op) in opts {
+            setsockopt(&fd, libc::IPPROTO_IPV6, name, value, op)?;
+        }
+        Ok(Raw6 { fd })
+    }
+
+    /// Join `group` on interface `ifindex`. Joining twice is not an error.
+    pub fn join(&self, group: Ipv6Addr, ifindex: u32) -> Result<()> {
+        let mreq = libc::ipv6_mreq {
+            ipv6mr_multiaddr: libc::in6_addr {
+                s6_addr: group.octets(),
+            },
+            ipv6mr_interface: ifindex as _,
+        };
+        match setsockopt(
+            &self.fd,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_ADD_MEMBERSHIP,
+            &mreq,
+            "setsockopt(IPV6_ADD_MEMBERSHIP)",
+        ) {
+            Err(e) if e.errno == nix::errno::Errno::EADDRINUSE => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Receive one VRRP message (no IP header) into `buf`.
+    pub fn recv(&self, buf: &mut [u8]) -> Result<Option<Rx6>> {
+        let mut from: libc::sockaddr_in6 = zeroed();
+        let mut rx = Rx6 {
+            len: 0,
+            ifindex: 0,
+            src: Ipv6Addr::UNSPECIFIED,
+            dst: Ipv6Addr::UNSPECIFIED,
+            hop_limit: 0,
+        };
+        let n = msg::recv(self.fd.as_raw_fd(), buf, &mut from, |level, ty, data| {
+            if level != libc::IPPROTO_IPV6 {
+                return;
+            }
+            if ty == libc::IPV6_PKTINFO {
+                // SAFETY: an IPV6_PKTINFO control message holds in6_pktinfo.
+                let info: In6Pktinfo = unsafe { msg::cmsg_data(data) };
+                rx.dst = Ipv6Addr::from(info.addr);
+                rx.ifindex = u32::try_from(info.ifindex).unwrap_or(0);
+            } else if ty == libc::IPV6_HOPLIMIT {
+                // SAFETY: an IPV6_HOPLIMIT control message holds an int.
+                let hl: libc::c_int = unsafe { msg::cmsg_data(data) };
+                rx.hop_limit = u8::try_from(hl).unwrap_or(0);
+            }
+        })?;
+        Ok(n.map(|len| Rx6 {
+            len,
+            src: Ipv6Addr::from(from.sin6_addr.s6_addr),
+            ..rx
+        }))
+    }
+
+    /// Send one VRRP message from `src` to `dst` out of `ifindex`.
+    pub fn send(&self, payload: &[u8], src: Ipv6Addr, dst: Ipv6Addr, ifindex: u32) -> Result<()> {
+        let mut to: libc::sockaddr_in6 = zeroed();
+        to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+        to.sin6_addr.s6_addr = dst.octets();
+        to.sin6_scope_id = ifindex;
+        let info = In6Pktinfo {
+            addr: src.octets(),
+            ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),
+        };
+        msg::send(
+            self.fd.as_raw_fd(),
+            payload,
+            &to,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_PKTINFO,
+            &info,
+            "sendmsg(raw IPv6)",
+        )
+    }
+
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
