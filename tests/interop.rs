@@ -174,15 +174,20 @@ fn dump(daemons: &[&Daemon]) -> String {
     s
 }
 
-/// SIGKILL for the whole daemon: keepalived is a parent and a VRRP child
-/// process, and killing only the parent would let the child stop cleanly
-/// (a priority-0 advert: not a crash). Everything in the router's
-/// namespace is the daemon's, so everything there is killed, then the
-/// parent is reaped.
+/// SIGKILL for the whole daemon. keepalived is a parent and a VRRP child
+/// process, and the child asks for SIGTERM when its parent dies
+/// (PR_SET_PDEATHSIG): killing the parent first lets the child stop
+/// cleanly, priority-0 advert included, which is not a crash (seen here:
+/// a 0.6 s "crash" takeover). So the parent is stopped (it can neither
+/// die nor restart a child), everything else in the router's namespace
+/// (the daemon's children, nothing else runs there) is killed, then the
+/// parent, which is reaped.
 fn crash(d: &mut Daemon) {
+    let parent = d.pid.to_string();
+    let _ = run(&["kill", "-STOP", &parent]);
     if let Ok(pids) = run(&["ip", "netns", "pids", &d.ns]) {
         let mut argv = vec!["kill", "-9"];
-        argv.extend(pids.split_whitespace());
+        argv.extend(pids.split_whitespace().filter(|p| *p != parent));
         if argv.len() > 2 {
             // A process may have gone in between: its error is fine.
             let _ = run(&argv);
@@ -331,6 +336,8 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     let vip = case.vip();
     let int = case.interval();
     let (r1_mac, r2_mac) = (mac(lan.r(1)), mac(lan.r(2)));
+    // Tests run in parallel: every measurement line says whose it is.
+    let tag = format!("[{case:?} {hi}>{lo}]");
     println!(
         "{case:?} (interval {:.1} s): r1 {hi} priority {HI_PRIO}, r2 {lo} priority {LO_PRIO}",
         secs(int)
@@ -356,7 +363,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     let r2 = lo.spawn(&lan, 2, &case.conf(false));
     let took = wait_until(GENEROUS, STEP, || has_vip(lan.r(1), vip)).map(|_| t0.elapsed());
     println!(
-        "  cold start: r1 master after {:.3} s (Master_Down_Interval {:.3} s)",
+        "{tag} cold start: r1 master after {:.3} s (Master_Down_Interval {:.3} s)",
         secs(took.unwrap_or(GENEROUS)),
         secs(case.master_down(HI_PRIO))
     );
@@ -405,7 +412,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     let took = wait_until(GENEROUS, STEP, || has_vip(lan.r(2), vip)).map(|_| t.elapsed());
     let bound = case.skew(LO_PRIO) + Duration::from_millis(500);
     println!(
-        "  SIGTERM r1 ({hi}): r2 ({lo}) holds the VIP after {:.3} s (protocol: within \
+        "{tag} SIGTERM r1 ({hi}): r2 ({lo}) holds the VIP after {:.3} s (protocol: within \
          {:.3} s; Master_Down_Interval {:.3} s)",
         secs(took.unwrap_or(GENEROUS)),
         secs(bound),
@@ -443,7 +450,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     let gap = since(first.ts, zero.ts);
     let timer_path = case.master_down(LO_PRIO) - int;
     println!(
-        "  on the wire: r1's priority 0 -> r2's first advert {:.3} s (Skew_Time {:.3} s; \
+        "{tag} on the wire: r1's priority 0 -> r2's first advert {:.3} s (Skew_Time {:.3} s; \
          the down-timer path would take >= {:.3} s)",
         secs(gap),
         secs(case.skew(LO_PRIO)),
@@ -474,7 +481,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     })
     .map(|_| t.elapsed());
     println!(
-        "  restart r1 ({hi}): VIP back on r1 alone after {:.3} s (protocol: within {:.3} s)",
+        "{tag} restart r1 ({hi}): VIP back on r1 alone after {:.3} s (protocol: within {:.3} s)",
         secs(took.unwrap_or(GENEROUS)),
         secs(case.master_down(HI_PRIO) + Duration::from_millis(500))
     );
@@ -500,7 +507,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
     let took = wait_until(GENEROUS, STEP, || has_vip(lan.r(2), vip)).map(|_| t.elapsed());
     let bound = case.master_down(LO_PRIO) + Duration::from_millis(500);
     println!(
-        "  SIGKILL + link down r1 ({hi}): r2 ({lo}) holds the VIP after {:.3} s (protocol: \
+        "{tag} SIGKILL + link down r1 ({hi}): r2 ({lo}) holds the VIP after {:.3} s (protocol: \
          within {:.3} s)",
         secs(took.unwrap_or(GENEROUS)),
         secs(bound)
@@ -527,7 +534,18 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
             dump(&[&r2])
         );
     };
+    assert!(caught_up(&cap, SystemTime::now()), "the capture stalled");
     let seen = wire_adverts(&cap);
+    // A crash says nothing: a priority-0 advert would make this the
+    // SIGTERM case again.
+    let zero: Vec<_> = seen
+        .iter()
+        .filter(|a| a.eth_src == r1_mac && a.advert.priority == 0 && a.ts >= mark)
+        .collect();
+    assert!(
+        zero.is_empty(),
+        "r1 ({hi}) sent priority 0 after SIGKILL: {zero:?}"
+    );
     let last_r1 = seen
         .iter()
         .filter(|a| a.eth_src == r1_mac && a.ts < mark)
@@ -540,7 +558,7 @@ fn scenario(case: Case, hi: Impl, lo: Impl) {
         .min();
     if let (Some(last), Some(first)) = (last_r1, first_r2) {
         println!(
-            "  on the wire: r1's last advert -> r2's first {:.3} s, -> its announcement \
+            "{tag} on the wire: r1's last advert -> r2's first {:.3} s, -> its announcement \
              {:.3} s (Master_Down_Interval {:.3} s)",
             secs(since(first, last)),
             secs(since(announced, last)),
@@ -650,6 +668,12 @@ fn mismatch(what: &str, hi: Side, lo: Side) {
         return;
     }
     let lan = Lan::new(2);
+    let tag = format!(
+        "[{} {}>{}]",
+        what.split(" (").next().unwrap_or(what),
+        hi.imp,
+        lo.imp
+    );
     let cap = lan.capture_filter(FILTER);
     println!(
         "{what}: r1 {} priority {HI_PRIO}, r2 {} priority {LO_PRIO}",
@@ -661,7 +685,7 @@ fn mismatch(what: &str, hi: Side, lo: Side) {
     let t0 = Instant::now();
     let took = wait_until(GENEROUS, STEP, both).map(|_| t0.elapsed());
     println!(
-        "  both master after {:.3} s (r2's Master_Down_Interval {:.3} s)",
+        "{tag} both master after {:.3} s (r2's Master_Down_Interval {:.3} s)",
         secs(took.unwrap_or(GENEROUS)),
         secs(Case::V2.master_down(LO_PRIO))
     );
@@ -708,7 +732,7 @@ fn mismatch(what: &str, hi: Side, lo: Side) {
             .filter(|a| a.ts >= window && a.ts < end)
             .count();
         println!(
-            "  {} ({}) sent {total} adverts at priority {prio}, {late} in the last 3 s",
+            "{tag} {} ({}) sent {total} adverts at priority {prio}, {late} in the last 3 s",
             d.name, side.imp
         );
         assert!(total >= 1, "{} never advertised as master", d.name);
@@ -723,7 +747,7 @@ fn mismatch(what: &str, hi: Side, lo: Side) {
     for (d, side) in [(&r1, &hi), (&r2, &lo)] {
         let n = rejected(d, side.imp, &side.reject);
         println!(
-            "  {} ({}) rejected {n} adverts: {:?}",
+            "{tag} {} ({}) rejected {n} adverts: {:?}",
             d.name, side.imp, side.reject
         );
         // keepalived logs each rejected advert: over 3 s as master, the
