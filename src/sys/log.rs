@@ -4,7 +4,47 @@
 use core::fmt;
 use std::io::Write;
 
-use syslog::{Facility, Formatter3164, LoggerBackend};
+use syslog::{Facility, LogFormat, LoggerBackend, Severity};
+
+/// RFC 3164 messages as glibc's syslog(3) writes them to /dev/log:
+/// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
+///
+/// Our own formatter rather than the syslog crate's Formatter3164: that
+/// one stamps UTC instead of local time on Unix and pulls the `time` crate
+/// (about 46 KB of a MIPS binary) in for it; libc's localtime_r does the
+/// same job here.
+#[derive(Clone, Debug)]
+struct Rfc3164 {
+    facility: Facility,
+    pid: u32,
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl<T: fmt::Display> LogFormat<T> for Rfc3164 {
+    fn format<W: Write>(&self, w: &mut W, severity: Severity, message: T) -> syslog::Result<()> {
+        // SAFETY: time(NULL) and localtime_r into our own struct tm.
+        let tm = unsafe {
+            let now = libc::time(core::ptr::null_mut());
+            let mut tm: libc::tm = core::mem::zeroed();
+            libc::localtime_r(&now, &mut tm);
+            tm
+        };
+        let month = usize::try_from(tm.tm_mon)
+            .ok()
+            .and_then(|m| MONTHS.get(m))
+            .unwrap_or(&"Jan");
+        let pri = self.facility as u8 | severity as u8;
+        write!(
+            w,
+            "<{pri}>{month} {:2} {:02}:{:02}:{:02} tinyvrrpd[{}]: {message}",
+            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, self.pid
+        )
+        .map_err(syslog::Error::Write)
+    }
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -28,7 +68,7 @@ pub struct LogOptions {
 
 pub struct Log {
     opts: LogOptions,
-    syslog: Option<syslog::Logger<LoggerBackend, Formatter3164>>,
+    syslog: Option<syslog::Logger<LoggerBackend, Rfc3164>>,
     pid: u32,
 }
 
@@ -66,10 +106,8 @@ impl Log {
         if !o.syslog {
             return;
         }
-        let f = Formatter3164 {
+        let f = Rfc3164 {
             facility: facility(o.facility),
-            hostname: None,
-            process: "tinyvrrpd".into(),
             pid: self.pid,
         };
         let logger = match &o.socket {
