@@ -6,7 +6,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build release test check fmt clippy unit integration deps demo clean
+.PHONY: all build release test check fmt clippy unit integration deps demo clean cross size cross-test cross-test-be
 
 all: release
 
@@ -30,7 +30,7 @@ clippy:
 unit:
 	$(CARGO) test
 
-test: deps fmt clippy unit
+test: deps fmt clippy unit cross-test-be
 
 # The namespace scenarios alone, with their measured times shown (root;
 # without root they skip). `make test` runs them too, through cargo test.
@@ -40,6 +40,25 @@ integration: deps
 # The seed failover, live: two daemons in network namespaces (root).
 demo: release
 	bash tests/demo.sh
+
+# Static musl binaries for routers into out/cross (installs the toolchain
+# pieces it needs; see cross/). TARGETS=... builds a subset.
+TARGETS ?=
+cross:
+	sh cross/build.sh $(TARGETS)
+
+# Binary sizes against the recorded table; UPDATE=1 records the new ones.
+size:
+	sh cross/size.sh $(if $(UPDATE),--update)
+
+# Core tests under qemu-user for big-endian MIPS and ARMv7 (or TARGETS),
+# and each release binary's -v and -t.
+cross-test:
+	sh cross/test.sh $(TARGETS)
+
+# The big-endian MIPS part of cross-test: catches byte-order mistakes.
+cross-test-be:
+	sh cross/test.sh mips-unknown-linux-musl
 
 clean:
 	$(CARGO) clean

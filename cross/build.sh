@@ -14,8 +14,10 @@ for t in $targets; do flags="$flags --target $t"; done
 # One cargo call for all targets: std is built once per target either way,
 # but the crates.io dependencies resolve once.
 # shellcheck disable=SC2086
-cargo zigbuild --quiet --release --bin tinyvrrpd --config cross/config.toml \
-    -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size $flags
+cargo zigbuild --quiet --release --bin tinyvrrpd \
+    --config cross/config.toml --config cross/release.toml \
+    -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size \
+    -Z panic-immediate-abort $flags
 
 mkdir -p out/cross
 objcopy=$(objcopy_bin)

@@ -24,7 +24,10 @@ fn version_and_help() {
     assert!(out.starts_with("tinyvrrpd "), "{out}");
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
+    // Every option getopts accepts is in the written-out help, and every
+    // flag in the help is accepted.
     for flag in [
+        "--log-socket",
         "--use-file",
         "--dont-fork",
         "--log-console",
@@ -37,6 +40,20 @@ fn version_and_help() {
         "--version",
     ] {
         assert!(out.contains(flag), "help lacks {flag}:\n{out}");
+    }
+    for line in out.lines().filter(|l| l.trim_start().starts_with('-')) {
+        let long = line
+            .split_whitespace()
+            .find(|w| w.starts_with("--"))
+            .expect("a long option on each option line");
+        let takes_arg = !line.contains(&format!("{long}  "));
+        let mut args = vec![long];
+        if takes_arg {
+            args.push("0");
+        }
+        args.extend(["-t", "-f", "tests/configs/valid/01-seed-master.conf"]);
+        let (_, _, err) = run(&args);
+        assert!(!err.contains("Unrecognized option"), "{long}: {err}");
     }
 }
 

@@ -534,11 +534,20 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<Vec<Params>> {
         .collect()
 }
 
+/// The seeds of one test: `SIM_SEED=N` replays one; `SIM_SCALE=K` runs a
+/// K-th of the default count (cross/test.sh uses it under qemu, where the
+/// simulation runs some fifty times slower).
 fn seeds(default_count: u64, base: u64) -> Vec<u64> {
-    match std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
-        Some(seed) => vec![seed],
-        None => (0..default_count).map(|k| base + k).collect(),
+    if let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+        return vec![seed];
     }
+    let scale: u64 = std::env::var("SIM_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let count = (default_count / scale).max(1);
+    (0..count).map(|k| base + k).collect()
 }
 
 /// Cold start, settle, then a long quiet run: exactly one master per VRID,
