@@ -9,7 +9,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 . cross/env.sh
-sh cross/setup.sh
+if ! sh cross/setup.sh; then
+    # Without root the toolchain cannot be installed: a developer's
+    # `make test` says so and goes on; CI (root) must not get here.
+    [ -z "${CI:-}" ] || exit 1
+    echo "cross/test.sh: skipped: the cross toolchain is missing (run as root once)"
+    exit 0
+fi
 # The test builds keep their own target dir: unwinding std, dev profile.
 export CARGO_TARGET_DIR=target/cross-test
 
