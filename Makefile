@@ -3,10 +3,11 @@
 #   make test       format check, clippy, unit, simulation and integration tests
 #   make demo       the seed failover scenario, live in network namespaces (root)
 #   make cross      static musl binaries for MIPS, ARM, AArch64 and x86_64
+#   make bench      tinyvrrpd beside keepalived, results in bench/results/ (root)
 
 CARGO ?= cargo
 
-.PHONY: all build release test check fmt clippy unit integration deps demo clean cross size cross-test cross-test-be
+.PHONY: all build release test check fmt clippy unit integration deps demo clean cross size cross-test cross-test-be bench
 
 all: release
 
@@ -59,6 +60,19 @@ cross-test:
 # The big-endian MIPS part of cross-test: catches byte-order mistakes.
 cross-test-be:
 	sh cross/test.sh mips-unknown-linux-musl
+
+# tinyvrrpd beside Debian's keepalived on a namespace LAN (root, about ten
+# minutes): prints a markdown table and writes it with the raw samples to
+# bench/results/. The static x86_64 musl binary (what a router runs) is
+# measured when out/cross has it; it is rebuilt first when the cross
+# toolchain is already installed (BENCH_CROSS=0 skips that, BENCH_CROSS=1
+# forces it, installing the toolchain). Otherwise target/release is measured.
+BENCH_CROSS ?= auto
+bench: deps release
+	@if [ "$(BENCH_CROSS)" = 1 ] || { [ "$(BENCH_CROSS)" = auto ] && \
+	    [ -d "$${XDG_CACHE_HOME:-$$HOME/.cache}/tinyvrrpd-cross/venv" ]; }; then \
+	    $(MAKE) --no-print-directory cross TARGETS=x86_64-unknown-linux-musl; fi
+	$(CARGO) bench --bench vrrp
 
 clean:
 	$(CARGO) clean
