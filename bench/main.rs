@@ -934,7 +934,9 @@ fn cell(s: &Option<Stats>, n: usize) -> String {
 }
 
 fn unit(metric: &str) -> &'static str {
-    if metric.contains("RSS") || metric.contains("PSS") || metric.contains("size") {
+    if metric.contains("missed") || metric.contains("count") {
+        "count"
+    } else if metric.contains("RSS") || metric.contains("PSS") || metric.contains("size") {
         "KiB"
     } else if metric.contains("CPU")
         || metric.contains("->")
@@ -1117,13 +1119,16 @@ fn main() {
         .map(|n| n.get())
         .unwrap_or(0);
     let doc = format!(
-        "# tinyvrrpd vs keepalived, {date} {time} UTC\n\n\
+        "# tinyvrrpd vs keepalived, {date} {}:{}:{} UTC\n\n\
          `make bench` ({took} s). tinyvrrpd binary: `{}`; {kaver}; kernel {}; {cpus} CPUs.\n\n\
          Cells: median (p90 / min-max) over the samples; a single sample is shown alone. \
          Ratio = tinyvrrpd median / keepalived median: lower is better for every row. \
          Goals are reported, never asserted.\n\n{table}\n\
          Other tinyvrrpd builds (one sample each):\n\n| metric | unit | value |\n|---|---|---:|\n{extra_table}\n\
          ## How each number is measured\n\n{NOTES}\n## Raw samples\n\n{raw}",
+        &time[0..2],
+        &time[2..4],
+        &time[4..6],
         bin.strip_prefix(&root).unwrap_or(&bin).display(),
         kver.trim(),
     );
