@@ -1177,7 +1177,8 @@ False transitions: `Entering MASTER/BACKUP STATE` lines in both logs after settl
 missed: per VRID, r1's IPv6 adverts on the observer's capture within the 60 s; a gap of k \
 intervals (rounded) between two consecutive ones counts k - 1 missed. tcpdump's own kernel \
 drops (reported) would count as misses too; \"expected\" is floor(60 s / 0.1 s) x 255 and \
-\"captured\" the total seen (edges make these differ by up to one per VRID).
+\"captured\" the total seen: they differ by the window's edges and by the \
+adverts' mean interval being slightly above 0.1 s (timer re-arming drift), not by losses.
 - Start-up: a priority-255 owner, v3 0.1 s, `state MASTER`: exec -> its first priority-255 \
 advert on the wire; both daemons go master at once for an owner (no down timer), so nothing \
 is subtracted.
