@@ -7,7 +7,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build release test check fmt clippy unit integration deps demo clean cross size cross-test cross-test-be bench
+.PHONY: all build release test check fmt clippy unit integration deps demo clean cross size cross-test cross-test-be board-test bench
 
 all: release
 
@@ -37,6 +37,12 @@ test: deps fmt clippy unit cross-test-be
 # without root they skip). `make test` runs them too, through cargo test.
 integration: deps
 	$(CARGO) test --test integration -- --nocapture
+
+# OpenWrt board support alone: the init script under dash and busybox ash,
+# the package Makefile's target mapping, syslog lines on a /dev/log socket
+# (root for the last). `make test` runs them too, through cargo test.
+board-test: deps
+	$(CARGO) test --test openwrt -- --nocapture
 
 # The seed failover, live: two daemons in network namespaces (root).
 demo: release

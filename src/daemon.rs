@@ -35,6 +35,26 @@ pub struct Options {
     /// `-V`: leave the VIPs in place on stop.
     pub keep_vips: bool,
     pub log: LogOptions,
+    /// Where SIGUSR1, SIGUSR2 and SIGRTMIN+2 write their dumps.
+    pub dumps: DumpPaths,
+}
+
+#[derive(Clone, Debug)]
+pub struct DumpPaths {
+    pub data: PathBuf,
+    pub stats: PathBuf,
+    pub json: PathBuf,
+}
+
+impl Default for DumpPaths {
+    /// keepalived's paths, which LuCI and scripts read.
+    fn default() -> Self {
+        DumpPaths {
+            data: "/tmp/keepalived.data".into(),
+            stats: "/tmp/keepalived.stats".into(),
+            json: "/tmp/keepalived.json".into(),
+        }
+    }
 }
 
 /// Why the daemon could not start.
@@ -103,6 +123,13 @@ impl Slot {
             .flatten()
             .min()
     }
+}
+
+#[derive(Copy, Clone)]
+enum DumpKind {
+    Data,
+    Stats,
+    Json,
 }
 
 /// A kept instance (by its new index) whose addresses a reload changed,
@@ -501,12 +528,51 @@ impl Daemon {
         match sig {
             Sig::Stop => self.stop(now),
             Sig::Reload => self.reload(now),
-            Sig::DumpData | Sig::DumpStats | Sig::DumpJson => {
-                log!(
-                    self.log,
-                    Level::Debug,
-                    "state dumps are not implemented yet"
-                );
+            Sig::DumpData => self.dump(crate::dump::data, DumpKind::Data, now),
+            Sig::DumpStats => self.dump(crate::dump::stats, DumpKind::Stats, now),
+            Sig::DumpJson => self.dump(crate::dump::json, DumpKind::Json, now),
+        }
+    }
+
+    /// Write one dump atomically: a temporary file beside it, then rename,
+    /// so a reader never sees half a file.
+    fn dump(&mut self, f: fn(&[crate::dump::View<'_>]) -> String, kind: DumpKind, now: Instant) {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let views: Vec<crate::dump::View<'_>> = self
+            .slots
+            .iter()
+            .map(|s| crate::dump::View {
+                cfg: &s.cfg,
+                inst: &s.inst,
+                ifname: self
+                    .ifaces
+                    .iter()
+                    .find(|f| f.index == s.ifindex)
+                    .map(|f| f.name.as_str())
+                    .unwrap_or("?"),
+                last_transition: s
+                    .inst
+                    .last_transition()
+                    .map(|t| wall - now.saturating_since(t).as_micros() as f64 / 1e6),
+            })
+            .collect();
+        let text = f(&views);
+        let path = match kind {
+            DumpKind::Data => &self.opts.dumps.data,
+            DumpKind::Stats => &self.opts.dumps.stats,
+            DumpKind::Json => &self.opts.dumps.json,
+        };
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+        match written {
+            Ok(()) => log!(self.log, Level::Info, "state written to {}", path.display()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                log!(self.log, Level::Error, "writing {}: {e}", path.display());
             }
         }
     }
@@ -1010,8 +1076,12 @@ impl Daemon {
             match self.parse_rx4(len) {
                 Ok((adv, src)) => self.dispatch(adv, src, ifindex, now),
                 Err((e, src)) => {
-                    self.rx_errors[e.index()] += 1;
-                    self.log_reject(None, e, src, now);
+                    // The VRRP header's VRID, when there is one, says whose
+                    // counters this belongs to.
+                    let vrid = ipv4::Packet::new_checked(&self.rx[..len])
+                        .ok()
+                        .and_then(|p| p.payload().get(1).copied());
+                    self.rx_error(e, src, ifindex, Family::V4, vrid, now);
                 }
             }
         }
@@ -1030,8 +1100,9 @@ impl Daemon {
             match self.parse_rx6(&rx) {
                 Ok(adv) => self.dispatch(adv, IpAddr::V6(rx.src), rx.ifindex, now),
                 Err(e) => {
-                    self.rx_errors[e.index()] += 1;
-                    self.log_reject(None, e, Some(IpAddr::V6(rx.src)), now);
+                    let vrid = self.rx.get(1).copied().filter(|_| rx.len >= 2);
+                    let src = Some(IpAddr::V6(rx.src));
+                    self.rx_error(e, src, rx.ifindex, Family::V6, vrid, now);
                 }
             }
         }
@@ -1071,6 +1142,30 @@ impl Daemon {
             Some(_) => {}
             None => self.rx_errors[RxError::UnknownVrid.index()] += 1,
         }
+    }
+
+    /// Count a dropped packet: globally, and on the instance it was meant
+    /// for when its VRID names one on that interface (keepalived counts them
+    /// per instance too).
+    fn rx_error(
+        &mut self,
+        e: RxError,
+        src: Option<IpAddr>,
+        ifindex: u32,
+        family: Family,
+        vrid: Option<u8>,
+        now: Instant,
+    ) {
+        self.rx_errors[e.index()] += 1;
+        let slot = vrid.and_then(|v| {
+            self.slots
+                .iter()
+                .position(|s| s.ifindex == ifindex && s.cfg.family == family && s.cfg.vrid == v)
+        });
+        if let Some(i) = slot {
+            self.slots[i].inst.stats_mut().rejected[e.index()] += 1;
+        }
+        self.log_reject(slot, e, src, now);
     }
 
     fn log_reject(&mut self, i: Option<usize>, e: RxError, src: Option<IpAddr>, now: Instant) {

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod daemon;
+pub mod dump;
 pub mod limits;
 pub mod sys;
 pub mod time;

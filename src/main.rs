@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tinyvrrpd::config::{self, Severity};
-use tinyvrrpd::daemon::{Daemon, Options, StartError};
+use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError};
 use tinyvrrpd::log;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::log::{Level, LogOptions};
@@ -25,7 +25,8 @@ const HELP: &str = "\
 Usage: tinyvrrpd [options]
 
 A VRRP daemon that reads keepalived.conf.
-Signals: TERM/INT stop, HUP reload.
+Signals: TERM/INT stop, HUP reload, USR1 state dump, USR2 counters,
+RTMIN+2 JSON dump.
 
 Options:
     -f, --use-file FILE      configuration file
@@ -39,6 +40,9 @@ Options:
     -p, --pid FILE           pid file (default /var/run/tinyvrrpd.pid)
     -t, --config-test        check the configuration and exit (0 good, 1 bad)
     -V, --dont-release-vrrp  leave the virtual addresses in place on stop
+        --data-file PATH     SIGUSR1 state dump (default /tmp/keepalived.data)
+        --stats-file PATH    SIGUSR2 counters (default /tmp/keepalived.stats)
+        --json-file PATH     SIGRTMIN+2 JSON dump (default /tmp/keepalived.json)
     -v, --version            print the version and exit
     -h, --help               print this help and exit
 ";
@@ -55,6 +59,9 @@ fn options() -> getopts::Options {
     o.optopt("p", "pid", "", "FILE");
     o.optflag("t", "config-test", "");
     o.optflag("V", "dont-release-vrrp", "");
+    o.optopt("", "data-file", "", "PATH");
+    o.optopt("", "stats-file", "", "PATH");
+    o.optopt("", "json-file", "", "PATH");
     o.optflag("v", "version", "");
     o.optflag("h", "help", "");
     o
@@ -98,10 +105,21 @@ fn main() -> ExitCode {
         socket: m.opt_str("log-socket"),
         detail: m.opt_present("D"),
     };
+    let mut dumps = DumpPaths::default();
+    if let Some(p) = m.opt_str("data-file") {
+        dumps.data = p.into();
+    }
+    if let Some(p) = m.opt_str("stats-file") {
+        dumps.stats = p.into();
+    }
+    if let Some(p) = m.opt_str("json-file") {
+        dumps.json = p.into();
+    }
     let opts = Options {
         config,
         keep_vips: m.opt_present("V"),
         log,
+        dumps,
     };
     let pidfile = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
     run(opts, &pidfile, foreground)

@@ -244,6 +244,7 @@ fn main() {
         config: ours,
         keep_vips: false,
         log: LogOptions::default(),
+        dumps: Default::default(),
     })
     .unwrap_or_else(|e| panic!("daemon start: {e}"));
     d.join_groups();

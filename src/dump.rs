@@ -1,0 +1,255 @@
+//! State dumps as keepalived writes them: SIGUSR1 -> keepalived.data
+//! (human-readable state), SIGUSR2 -> keepalived.stats (counters),
+//! SIGRTMIN+2 -> keepalived.json (json_version 1: an array of
+//! `{"data": {...}, "stats": {...}}`, the keys OpenWrt's LuCI reads among
+//! them). Formatting only: the daemon gathers the views and writes the file.
+//! Dumps happen on a signal, never in the steady state, so they allocate.
+
+use core::fmt::Write as _;
+
+use crate::config::{InitialState, InstanceConfig};
+use crate::vrrp::{Instance, State, Stats};
+use crate::wire::vrrp::{RxError, Version};
+
+/// One instance as a dump sees it.
+pub struct View<'a> {
+    pub cfg: &'a InstanceConfig,
+    pub inst: &'a Instance,
+    pub ifname: &'a str,
+    /// Wall-clock time of the last transition, seconds since the epoch.
+    pub last_transition: Option<f64>,
+}
+
+fn rejected(s: &Stats, e: RxError) -> u64 {
+    s.rejected[e.index()]
+}
+
+fn wantstate(c: &InstanceConfig) -> u8 {
+    match c.state {
+        InitialState::Master => State::Master.keepalived_code(),
+        InitialState::Backup => State::Backup.keepalived_code(),
+    }
+}
+
+fn version(i: &Instance) -> u8 {
+    match i.params().version {
+        Version::V2 => 2,
+        Version::V3 => 3,
+    }
+}
+
+/// keepalived.data: `------< VRRP Topology >------` and one block each.
+pub fn data(views: &[View<'_>]) -> String {
+    let mut s = String::from("------< VRRP Topology >------\n");
+    for v in views {
+        let (c, i) = (v.cfg, v.inst);
+        let _ = writeln!(s, " VRRP Instance = {}", c.name);
+        let _ = writeln!(s, "   State = {}", i.state().as_str());
+        let _ = writeln!(
+            s,
+            "   Wantstate = {}",
+            if wantstate(c) == 2 {
+                "MASTER"
+            } else {
+                "BACKUP"
+            }
+        );
+        let _ = writeln!(s, "   Interface = {}", v.ifname);
+        let _ = writeln!(s, "   Virtual Router ID = {}", c.vrid);
+        let _ = writeln!(s, "   Version = {}", version(i));
+        let _ = writeln!(
+            s,
+            "   Priority = {}, effective {}",
+            c.priority,
+            i.effective_priority()
+        );
+        let _ = writeln!(
+            s,
+            "   Advert interval = {} ms, master's {} ms",
+            u64::from(c.advert_int_cs) * 10,
+            i.master_adver_int().as_millis()
+        );
+        let master = match (i.state(), i.master_addr()) {
+            (State::Master, _) => i.params().primary.to_string(),
+            (_, Some(a)) => a.to_string(),
+            _ => "unknown".into(),
+        };
+        let _ = writeln!(s, "   Master router = {master}");
+        let _ = writeln!(
+            s,
+            "   Preempt = {}",
+            if c.nopreempt { "disabled" } else { "enabled" }
+        );
+        let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
+        match v.last_transition {
+            Some(t) => {
+                let _ = writeln!(s, "   Last transition = {t:.6}");
+            }
+            None => {
+                let _ = writeln!(s, "   Last transition = never");
+            }
+        }
+        let _ = writeln!(s, "   Virtual IP = {}", c.vips.len());
+        for vip in &c.vips {
+            let dev = vip.dev.as_deref().unwrap_or(v.ifname);
+            let _ = writeln!(s, "     {}/{} dev {}", vip.addr, vip.prefix_len, dev);
+        }
+        if !c.vips_excluded.is_empty() {
+            let _ = writeln!(s, "   Virtual IP Excluded = {}", c.vips_excluded.len());
+            for vip in &c.vips_excluded {
+                let dev = vip.dev.as_deref().unwrap_or(v.ifname);
+                let _ = writeln!(s, "     {}/{} dev {}", vip.addr, vip.prefix_len, dev);
+            }
+        }
+    }
+    s
+}
+
+/// keepalived.stats: keepalived's headings, one block per instance.
+pub fn stats(views: &[View<'_>]) -> String {
+    let mut s = String::new();
+    for v in views {
+        let st = v.inst.stats();
+        let r = |e| rejected(st, e);
+        let _ = writeln!(s, "VRRP Instance: {}", v.cfg.name);
+        let _ = writeln!(s, "  Advertisements:");
+        let _ = writeln!(s, "    Received: {}", st.advert_rcvd);
+        let _ = writeln!(s, "    Sent: {}", st.advert_sent);
+        let _ = writeln!(s, "  Became master: {}", st.become_master);
+        let _ = writeln!(s, "  Released master: {}", st.release_master);
+        let _ = writeln!(s, "  Packet Errors:");
+        let _ = writeln!(
+            s,
+            "    Length: {}",
+            r(RxError::BadLength) + r(RxError::TooShort)
+        );
+        let _ = writeln!(s, "    TTL: {}", r(RxError::BadTtl));
+        let _ = writeln!(s, "    Invalid Type: {}", r(RxError::BadType));
+        let _ = writeln!(s, "    Version: {}", r(RxError::BadVersion));
+        let _ = writeln!(s, "    Checksum: {}", r(RxError::BadChecksum));
+        let _ = writeln!(
+            s,
+            "    Advertisement Interval: {}",
+            r(RxError::IntervalMismatch)
+        );
+        let _ = writeln!(
+            s,
+            "    Address List: {}",
+            r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch)
+        );
+        let _ = writeln!(s, "  Authentication Errors:");
+        let _ = writeln!(s, "    Type Mismatch: {}", r(RxError::AuthTypeMismatch));
+        let _ = writeln!(s, "    Failure: {}", r(RxError::AuthFailure));
+        let _ = writeln!(s, "  Priority Zero:");
+        let _ = writeln!(s, "    Received: {}", st.pri_zero_rcvd);
+        let _ = writeln!(s, "    Sent: {}", st.pri_zero_sent);
+    }
+    s
+}
+
+/// A JSON string literal.
+fn jstr(s: &mut String, v: &str) {
+    s.push('"');
+    for ch in v.chars() {
+        match ch {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+}
+
+/// keepalived.json, json_version 1 shape.
+pub fn json(views: &[View<'_>]) -> String {
+    let mut s = String::from("[");
+    for (k, v) in views.iter().enumerate() {
+        if k > 0 {
+            s.push(',');
+        }
+        let (c, i) = (v.cfg, v.inst);
+        let p = i.params();
+        s.push_str("{\"data\":{\"iname\":");
+        jstr(&mut s, &c.name);
+        s.push_str(",\"ifp_ifname\":");
+        jstr(&mut s, v.ifname);
+        let _ = write!(
+            s,
+            ",\"vrid\":{},\"state\":{},\"wantstate\":{},\"version\":{},\
+             \"base_priority\":{},\"effective_priority\":{},\"vipset\":{},\
+             \"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\
+             \"preempt_delay\":{},\"garp_delay\":{},\"garp_rep\":{},\
+             \"garp_refresh\":{},\"garp_refresh_rep\":{},\"skip_check_adv_addr\":{},\
+             \"last_transition\":{:.6}",
+            c.vrid,
+            i.state().keepalived_code(),
+            wantstate(c),
+            version(i),
+            c.priority,
+            i.effective_priority(),
+            u8::from(i.state() == State::Master),
+            f64::from(c.advert_int_cs) / 100.0,
+            i.master_adver_int().as_micros() as f64 / 1e6,
+            u8::from(c.nopreempt),
+            c.preempt_delay_s,
+            c.garp_master_delay_s,
+            c.garp_master_repeat,
+            c.garp_master_refresh_s,
+            c.garp_master_refresh_repeat,
+            u8::from(p.skip_check_adv_addr),
+            v.last_transition.unwrap_or(0.0),
+        );
+        s.push_str(",\"master_saddr\":");
+        let master = match (i.state(), i.master_addr()) {
+            (State::Master, _) => p.primary.to_string(),
+            (_, Some(a)) => a.to_string(),
+            _ => String::new(),
+        };
+        jstr(&mut s, &master);
+        for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
+            let _ = write!(s, ",\"{key}\":[");
+            for (n, vip) in list.iter().enumerate() {
+                if n > 0 {
+                    s.push(',');
+                }
+                let dev = vip.dev.as_deref().unwrap_or(v.ifname);
+                jstr(
+                    &mut s,
+                    &format!("{}/{} dev {}", vip.addr, vip.prefix_len, dev),
+                );
+            }
+            s.push(']');
+        }
+        let st = i.stats();
+        let r = |e| rejected(st, e);
+        let _ = write!(
+            s,
+            "}},\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\
+             \"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\
+             \"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\
+             \"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\
+             \"pri_zero_rcvd\":{},\"pri_zero_sent\":{},\"version_err\":{},\"checksum_err\":{}}}}}",
+            st.advert_rcvd,
+            st.advert_sent,
+            st.become_master,
+            st.release_master,
+            r(RxError::BadLength) + r(RxError::TooShort),
+            r(RxError::IntervalMismatch),
+            r(RxError::BadTtl),
+            r(RxError::BadType),
+            r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
+            0,
+            r(RxError::AuthTypeMismatch),
+            r(RxError::AuthFailure),
+            st.pri_zero_rcvd,
+            st.pri_zero_sent,
+            r(RxError::BadVersion),
+            r(RxError::BadChecksum),
+        );
+    }
+    s.push_str("]\n");
+    s
+}

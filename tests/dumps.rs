@@ -1,0 +1,202 @@
+//! State dumps on signals, as keepalived writes them: SIGUSR1 -> data,
+//! SIGUSR2 -> stats, SIGRTMIN+2 -> JSON (validated by python3's json module,
+//! a real parser). Needs root; see tests/common/mod.rs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+const VIP: &str = "192.0.2.100";
+const STEP: Duration = Duration::from_millis(50);
+const GENEROUS: Duration = Duration::from_secs(10);
+
+fn send(d: &mut Daemon, sig: libc::c_int) {
+    assert!(d.running(), "{} exited:\n{}", d.name, d.log());
+    let pid = libc::pid_t::try_from(d.pid).unwrap();
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+}
+
+fn wait_file(p: &Path) -> String {
+    let ok = wait_until(GENEROUS, STEP, || p.exists());
+    assert!(ok.is_some(), "{} never written", p.display());
+    std::fs::read_to_string(p).unwrap()
+}
+
+/// The JSON through python3: parsed, and the keys LuCI reads printed as
+/// `iname ifname state last_transition>0 advert_sent advert_rcvd`.
+fn luci_view(json: &Path) -> String {
+    let script = "import json,sys\n\
+        d=json.load(open(sys.argv[1]))\n\
+        assert isinstance(d,list)\n\
+        for x in d:\n\
+        \x20 a,s=x['data'],x['stats']\n\
+        \x20 print(a['iname'],a['ifp_ifname'],a['state'],a['last_transition']>0,s['advert_sent'],s['advert_rcvd'],s['auth_failure'])\n";
+    let out = Command::new("python3")
+        .args(["-c", script, json.to_str().unwrap()])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python3 rejected the JSON: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(json).unwrap_or_default()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn signals_write_data_stats_and_json() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(2);
+    let data = lan.dir.join("ka.data");
+    let stats = lan.dir.join("ka.stats");
+    let json = lan.dir.join("ka.json");
+    let (d, s, j) = (
+        data.to_str().unwrap().to_string(),
+        stats.to_str().unwrap().to_string(),
+        json.to_str().unwrap().to_string(),
+    );
+    let mut r1 = lan.spawn_with(1, &seed_master(), |conf, pid| {
+        [
+            BIN,
+            "-n",
+            "-l",
+            "-G",
+            "-f",
+            conf,
+            "-p",
+            pid,
+            "--data-file",
+            &d,
+            "--stats-file",
+            &s,
+            "--json-file",
+            &j,
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    let mut r2 = lan.spawn_with(2, &seed_backup(), |conf, pid| {
+        [
+            BIN,
+            "-n",
+            "-l",
+            "-G",
+            "-f",
+            conf,
+            "-p",
+            pid,
+            "--json-file",
+            &format!("{j}.r2"),
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master:\n{}",
+        r1.log()
+    );
+    // A couple of adverts flow.
+    std::thread::sleep(Duration::from_millis(2500));
+
+    send(&mut r1, libc::SIGUSR1);
+    let text = wait_file(&data);
+    for want in [
+        "------< VRRP Topology >------",
+        " VRRP Instance = VRRP1",
+        "   State = MASTER",
+        "   Interface = eth0",
+        "   Virtual Router ID = 41",
+        "   Master router = 192.0.2.71",
+        "     192.0.2.100/24 dev eth0",
+    ] {
+        assert!(text.contains(want), "data lacks {want:?}:\n{text}");
+    }
+
+    send(&mut r1, libc::SIGUSR2);
+    let text = wait_file(&stats);
+    assert!(text.contains("VRRP Instance: VRRP1"), "{text}");
+    assert!(text.contains("  Became master: 1"), "{text}");
+    let sent: u64 = text
+        .lines()
+        .skip_while(|l| !l.contains("Advertisements:"))
+        .find_map(|l| l.trim().strip_prefix("Sent: "))
+        .and_then(|n| n.parse().ok())
+        .expect("Sent: line");
+    assert!(sent >= 2, "adverts sent: {sent}\n{text}");
+
+    send(&mut r1, libc::SIGRTMIN() + 2);
+    wait_file(&json);
+    let view = luci_view(&json);
+    let f: Vec<&str> = view.split_whitespace().collect();
+    assert_eq!(&f[..4], ["VRRP1", "eth0", "2", "True"], "{view}");
+    assert!(f[4].parse::<u64>().unwrap() >= 2, "{view}");
+
+    send(&mut r2, libc::SIGRTMIN() + 2);
+    let r2json = Path::new(&format!("{j}.r2")).to_path_buf();
+    wait_file(&r2json);
+    let view = luci_view(&r2json);
+    let f: Vec<&str> = view.split_whitespace().collect();
+    // Backup (1), adverts received from r1, none sent.
+    assert_eq!(&f[..3], ["VRRP1", "eth0", "1"], "{view}");
+    assert_eq!(f[4], "0", "{view}");
+    assert!(f[5].parse::<u64>().unwrap() >= 2, "{view}");
+
+    // No temporary files are left beside the dumps.
+    let leftovers: Vec<_> = std::fs::read_dir(&lan.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(r1.running() && r2.running());
+}
+
+/// Adverts with the wrong password are counted on the instance they were
+/// meant for, and show in the dumps.
+#[test]
+fn rejected_adverts_show_in_the_counters() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(2);
+    let json = lan.dir.join("r2.json");
+    let j = json.to_str().unwrap().to_string();
+    let _r1 = lan.spawn(1, &seed_master());
+    let wrong = seed_backup().replace("auth_pass 1066", "auth_pass 9999");
+    let mut r2 = lan.spawn_with(2, &wrong, |conf, pid| {
+        [
+            BIN,
+            "-n",
+            "-l",
+            "-G",
+            "-f",
+            conf,
+            "-p",
+            pid,
+            "--json-file",
+            &j,
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    send(&mut r2, libc::SIGRTMIN() + 2);
+    wait_file(&json);
+    let view = luci_view(&json);
+    let f: Vec<&str> = view.split_whitespace().collect();
+    assert!(f[6].parse::<u64>().unwrap() >= 2, "auth_failure: {view}");
+    assert_eq!(f[5], "0", "nothing accepted: {view}");
+}
