@@ -145,6 +145,22 @@ fn master_down_timer_makes_master_then_adverts_every_interval() {
 }
 
 #[test]
+fn adverts_keep_their_schedule_despite_late_wakeups() {
+    // A timer that fires 3 ms late does not push the next advert later.
+    let (mut i, t) = master(100);
+    let late = t + Duration::from_secs(1) + Duration::from_millis(3);
+    assert_eq!(
+        run(&mut i, Event::Timeout, late),
+        vec![Action::SendAdvert { priority: 100 }]
+    );
+    assert_eq!(i.next_deadline(), Some(t + Duration::from_secs(2)));
+    // A stall longer than an interval starts the schedule again from now.
+    let stalled = t + Duration::from_millis(3500);
+    run(&mut i, Event::Timeout, stalled);
+    assert_eq!(i.next_deadline(), Some(stalled + Duration::from_secs(1)));
+}
+
+#[test]
 fn backup_follows_higher_priority_master() {
     // RFC 5798 §6.4.2: priority >= ours resets Master_Down_Timer.
     let mut i = backup(100);

@@ -397,9 +397,15 @@ impl Instance {
             }
             State::Master => {
                 // RFC 5798 §6.4.3: Adver_Timer fires.
-                if due(self.adver_timer, now) {
+                if let Some(t) = self.adver_timer.filter(|t| *t <= now) {
                     self.send_advert(self.effective_priority, out);
-                    self.adver_timer = Some(now + self.params.advert_int());
+                    // Keep the schedule rather than counting from the
+                    // wake-up, so adverts do not drift late by the loop's
+                    // latency each interval; after a long stall (a whole
+                    // interval missed) start again from now.
+                    let interval = self.params.advert_int();
+                    let next = t + interval;
+                    self.adver_timer = Some(if next > now { next } else { now + interval });
                 }
                 if due(self.garp_delayed, now) {
                     self.garp_delayed = None;
