@@ -304,6 +304,12 @@ fn v3_checksum_forms_interwork() {
         logs(&[&r2])
     );
     let r1 = lan.spawn(1, &v3("50", true));
+    // The killed r1 left its VIP behind; the new one removes it at start.
+    assert!(
+        wait_until(GENEROUS, STEP, || !has_vip(lan.r(1), VIP)).is_some(),
+        "r1 kept the stale VIP{}",
+        logs(&[&r1, &r2])
+    );
     let held = holds_for(Duration::from_secs(2), Duration::from_millis(100), || {
         has_vip(lan.r(2), VIP) && !has_vip(lan.r(1), VIP)
     });
