@@ -539,8 +539,8 @@ impl Daemon {
     fn dump(&mut self, f: fn(&[crate::dump::View<'_>]) -> String, kind: DumpKind, now: Instant) {
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
+            .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
+            .unwrap_or(0);
         let views: Vec<crate::dump::View<'_>> = self
             .slots
             .iter()
@@ -553,10 +553,10 @@ impl Daemon {
                     .find(|f| f.index == s.ifindex)
                     .map(|f| f.name.as_str())
                     .unwrap_or("?"),
-                last_transition: s
+                last_transition_us: s
                     .inst
                     .last_transition()
-                    .map(|t| wall - now.saturating_since(t).as_micros() as f64 / 1e6),
+                    .map(|t| wall.saturating_sub(now.saturating_since(t).as_micros())),
             })
             .collect();
         let text = f(&views);

@@ -16,8 +16,18 @@ pub struct View<'a> {
     pub cfg: &'a InstanceConfig,
     pub inst: &'a Instance,
     pub ifname: &'a str,
-    /// Wall-clock time of the last transition, seconds since the epoch.
-    pub last_transition: Option<f64>,
+    /// Wall-clock time of the last transition, microseconds since the epoch.
+    pub last_transition_us: Option<u64>,
+}
+
+/// Microseconds as decimal seconds with six places, without floating-point
+/// formatting (which alone costs some 15 KB of a MIPS binary).
+struct Secs(u64);
+
+impl core::fmt::Display for Secs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
 }
 
 fn rejected(s: &Stats, e: RxError) -> u64 {
@@ -81,9 +91,9 @@ pub fn data(views: &[View<'_>]) -> String {
             if c.nopreempt { "disabled" } else { "enabled" }
         );
         let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
-        match v.last_transition {
+        match v.last_transition_us {
             Some(t) => {
-                let _ = writeln!(s, "   Last transition = {t:.6}");
+                let _ = writeln!(s, "   Last transition = {}", Secs(t));
             }
             None => {
                 let _ = writeln!(s, "   Last transition = never");
@@ -183,7 +193,7 @@ pub fn json(views: &[View<'_>]) -> String {
              \"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\
              \"preempt_delay\":{},\"garp_delay\":{},\"garp_rep\":{},\
              \"garp_refresh\":{},\"garp_refresh_rep\":{},\"skip_check_adv_addr\":{},\
-             \"last_transition\":{:.6}",
+             \"last_transition\":{}",
             c.vrid,
             i.state().keepalived_code(),
             wantstate(c),
@@ -191,8 +201,8 @@ pub fn json(views: &[View<'_>]) -> String {
             c.priority,
             i.effective_priority(),
             u8::from(i.state() == State::Master),
-            f64::from(c.advert_int_cs) / 100.0,
-            i.master_adver_int().as_micros() as f64 / 1e6,
+            Secs(u64::from(c.advert_int_cs) * 10_000),
+            Secs(i.master_adver_int().as_micros()),
             u8::from(c.nopreempt),
             c.preempt_delay_s,
             c.garp_master_delay_s,
@@ -200,7 +210,7 @@ pub fn json(views: &[View<'_>]) -> String {
             c.garp_master_refresh_s,
             c.garp_master_refresh_repeat,
             u8::from(p.skip_check_adv_addr),
-            v.last_transition.unwrap_or(0.0),
+            Secs(v.last_transition_us.unwrap_or(0)),
         );
         s.push_str(",\"master_saddr\":");
         let master = match (i.state(), i.master_addr()) {
