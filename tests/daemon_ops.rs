@@ -55,11 +55,7 @@ fn dont_release_keeps_the_vip_on_stop() {
         return;
     }
     let lan = Lan::new(1);
-    let mut r1 = lan.spawn_with(1, &seed_master(), |conf, pid| {
-        [BIN, "-n", "-l", "-G", "-V", "-f", conf, "-p", pid]
-            .map(String::from)
-            .to_vec()
-    });
+    let mut r1 = lan.spawn_args(1, &seed_master(), &["-V"]);
     assert!(
         wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
         "r1 never became master{}",

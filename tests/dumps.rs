@@ -63,42 +63,13 @@ fn signals_write_data_stats_and_json() {
         stats.to_str().unwrap().to_string(),
         json.to_str().unwrap().to_string(),
     );
-    let mut r1 = lan.spawn_with(1, &seed_master(), |conf, pid| {
-        [
-            BIN,
-            "-n",
-            "-l",
-            "-G",
-            "-f",
-            conf,
-            "-p",
-            pid,
-            "--data-file",
-            &d,
-            "--stats-file",
-            &s,
-            "--json-file",
-            &j,
-        ]
-        .map(String::from)
-        .to_vec()
-    });
-    let mut r2 = lan.spawn_with(2, &seed_backup(), |conf, pid| {
-        [
-            BIN,
-            "-n",
-            "-l",
-            "-G",
-            "-f",
-            conf,
-            "-p",
-            pid,
-            "--json-file",
-            &format!("{j}.r2"),
-        ]
-        .map(String::from)
-        .to_vec()
-    });
+    let mut r1 = lan.spawn_args(
+        1,
+        &seed_master(),
+        &["--data-file", &d, "--stats-file", &s, "--json-file", &j],
+    );
+    let r2_json = format!("{j}.r2");
+    let mut r2 = lan.spawn_args(2, &seed_backup(), &["--json-file", &r2_json]);
     assert!(
         wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
         "r1 never became master:\n{}",
@@ -172,22 +143,7 @@ fn rejected_adverts_show_in_the_counters() {
     let j = json.to_str().unwrap().to_string();
     let _r1 = lan.spawn(1, &seed_master());
     let wrong = seed_backup().replace("auth_pass 1066", "auth_pass 9999");
-    let mut r2 = lan.spawn_with(2, &wrong, |conf, pid| {
-        [
-            BIN,
-            "-n",
-            "-l",
-            "-G",
-            "-f",
-            conf,
-            "-p",
-            pid,
-            "--json-file",
-            &j,
-        ]
-        .map(String::from)
-        .to_vec()
-    });
+    let mut r2 = lan.spawn_args(2, &wrong, &["--json-file", &j]);
     assert!(
         wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
         "r1 never became master"

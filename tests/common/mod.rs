@@ -316,6 +316,18 @@ impl Lan {
         })
     }
 
+    /// Starts tinyvrrpd in router `i` like `spawn`, with `extra` flags
+    /// after the usual ones.
+    pub fn spawn_args(&self, i: usize, conf: &str, extra: &[&str]) -> Daemon {
+        self.spawn_with(i, conf, |conf, pid| {
+            let mut v: Vec<String> = [BIN, "-n", "-l", "-G", "-f", conf, "-p", pid]
+                .map(String::from)
+                .to_vec();
+            v.extend(extra.iter().map(|s| s.to_string()));
+            v
+        })
+    }
+
     /// Starts Debian's keepalived (VRRP only) in router `i`: the peer for
     /// interop scenarios.
     pub fn spawn_keepalived(&self, i: usize, conf: &str) -> Daemon {
