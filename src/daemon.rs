@@ -170,8 +170,25 @@ pub struct Daemon {
     stopping: bool,
 }
 
-fn ip_of(a: &IpAddr) -> Family {
-    Family::of(a)
+/// Interface lookups as free functions, so that code holding other fields
+/// of the daemon mutably can still use them.
+fn by_index(ifaces: &[Iface], index: u32) -> Option<&Iface> {
+    ifaces.iter().find(|i| i.index == index)
+}
+
+fn by_name<'a>(ifaces: &'a [Iface], name: &str) -> Option<&'a Iface> {
+    ifaces.iter().find(|i| i.name == name)
+}
+
+/// The name of interface `index`, for logs and dumps.
+fn name_of(ifaces: &[Iface], index: u32) -> &str {
+    by_index(ifaces, index).map_or("?", |f| f.name.as_str())
+}
+
+/// Whether `s` runs the instance `c` on interface `ifindex`: what a reload
+/// keeps (interface, VRID and family unchanged).
+fn same_instance(s: &Slot, ifindex: u32, c: &InstanceConfig) -> bool {
+    s.ifindex == ifindex && s.cfg.vrid == c.vrid && s.cfg.family == c.family
 }
 
 impl Daemon {
@@ -339,7 +356,7 @@ impl Daemon {
                         ifc.primary4 = Some(v4)
                     }
                     Some(IpAddr::V6(v6))
-                        if (v6.segments()[0] & 0xffc0) == 0xfe80 && ifc.link_local6.is_none() =>
+                        if v6.is_unicast_link_local() && ifc.link_local6.is_none() =>
                     {
                         ifc.link_local6 = Some(v6)
                     }
@@ -409,11 +426,7 @@ impl Daemon {
     }
 
     fn iface(&self, index: u32) -> Option<&Iface> {
-        self.ifaces.iter().find(|i| i.index == index)
-    }
-
-    fn iface_by_name(&self, name: &str) -> Option<&Iface> {
-        self.ifaces.iter().find(|i| i.name == name)
+        by_index(&self.ifaces, index)
     }
 
     /// Build the instance table for `config`, moving out of `old` the
@@ -427,7 +440,7 @@ impl Daemon {
         // First pass: everything that can fail, without touching `old`.
         let mut plan: Vec<(u32, Params)> = Vec::with_capacity(config.instances.len());
         for c in &config.instances {
-            let ifc = self.iface_by_name(&c.interface).ok_or_else(|| {
+            let ifc = by_name(&self.ifaces, &c.interface).ok_or_else(|| {
                 StartError::Interface(format!(
                     "vrrp_instance {}: interface {} not found",
                     c.name, c.interface
@@ -450,14 +463,11 @@ impl Daemon {
             };
             plan.push((ifc.index, Params::from_config(c, primary)));
         }
+        // A timer for each new instance (validation refuses the same VRID
+        // twice on one interface and family, so matches are one to one).
         let mut timers: Vec<Timer> = Vec::new();
-        for (ifindex, p) in &plan {
-            let reused = old.iter().any(|s| {
-                s.ifindex == *ifindex
-                    && s.cfg.vrid == p.vrid
-                    && s.inst.params().primary.is_ipv4() == p.primary.is_ipv4()
-            });
-            if !reused {
+        for (c, (ifindex, _)) in config.instances.iter().zip(&plan) {
+            if !old.iter().any(|s| same_instance(s, *ifindex, c)) {
                 timers.push(Timer::new()?);
             }
         }
@@ -466,14 +476,9 @@ impl Daemon {
         let mut slots = Vec::with_capacity(MAX_INSTANCES);
         let mut changed = Vec::new();
         for (c, (ifindex, params)) in config.instances.iter().zip(plan) {
-            let reused = old.iter().position(|s| {
-                s.ifindex == ifindex && s.cfg.vrid == c.vrid && s.cfg.family == c.family
-            });
-            let slot = match (reused, timers.pop()) {
-                (Some(k), spare) => {
-                    if let Some(t) = spare {
-                        timers.push(t);
-                    }
+            let reused = old.iter().position(|s| same_instance(s, ifindex, c));
+            let slot = match reused {
+                Some(k) => {
                     let mut s = old.swap_remove(k);
                     s.inst.reconfigure(params);
                     let prev = core::mem::replace(&mut s.cfg, c.clone());
@@ -482,17 +487,22 @@ impl Daemon {
                     }
                     s
                 }
-                (None, Some(timer)) => Slot {
-                    cfg: c.clone(),
-                    inst: Instance::new(params),
-                    timer,
-                    ifindex,
-                    start_at: None,
-                    vip_retry_at: None,
-                    ip_id: 0,
-                    last_reject_log: None,
-                },
-                (None, None) => continue,
+                None => {
+                    // Counted in the first pass: there is one.
+                    let Some(timer) = timers.pop() else {
+                        continue;
+                    };
+                    Slot {
+                        cfg: c.clone(),
+                        inst: Instance::new(params),
+                        timer,
+                        ifindex,
+                        start_at: None,
+                        vip_retry_at: None,
+                        ip_id: 0,
+                        last_reject_log: None,
+                    }
+                }
             };
             slots.push(slot);
         }
@@ -547,12 +557,7 @@ impl Daemon {
             .map(|s| crate::dump::View {
                 cfg: &s.cfg,
                 inst: &s.inst,
-                ifname: self
-                    .ifaces
-                    .iter()
-                    .find(|f| f.index == s.ifindex)
-                    .map(|f| f.name.as_str())
-                    .unwrap_or("?"),
+                ifname: name_of(&self.ifaces, s.ifindex),
                 last_transition_us: s
                     .inst
                     .last_transition()
@@ -887,12 +892,7 @@ impl Daemon {
             .collect();
         for vip in vips {
             let name = &self.slots[i].cfg.name;
-            let ifname = self
-                .ifaces
-                .iter()
-                .find(|f| f.index == ifindex)
-                .map(|f| f.name.as_str())
-                .unwrap_or("?");
+            let ifname = name_of(&self.ifaces, ifindex);
             let (len, dst, ethertype) = match vip {
                 IpAddr::V4(v4) => {
                     log!(
@@ -956,7 +956,7 @@ impl Daemon {
             let index = vip
                 .dev
                 .as_deref()
-                .and_then(|d| self.ifaces.iter().find(|f| f.name == d))
+                .and_then(|d| by_name(&self.ifaces, d))
                 .map(|f| f.index)
                 .unwrap_or(ifindex);
             let req = AddrRequest {
@@ -1130,7 +1130,7 @@ impl Daemon {
     }
 
     fn dispatch(&mut self, adv: Advert, src: IpAddr, ifindex: u32, now: Instant) {
-        let family = ip_of(&src);
+        let family = Family::of(&src);
         let found = self
             .slots
             .iter()
