@@ -140,7 +140,7 @@ pub fn stats(views: &[View<'_>]) -> String {
         let _ = writeln!(
             s,
             "    Advertisement Interval: {}",
-            r(RxError::IntervalMismatch)
+            r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort)
         );
         let _ = writeln!(
             s,
@@ -247,7 +247,7 @@ pub fn json(views: &[View<'_>]) -> String {
             st.become_master,
             st.release_master,
             r(RxError::BadLength) + r(RxError::TooShort),
-            r(RxError::IntervalMismatch),
+            r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
             r(RxError::BadTtl),
             r(RxError::BadType),
             r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),

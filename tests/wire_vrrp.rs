@@ -455,10 +455,57 @@ fn emit_errors() {
             "{cs} cs"
         );
     }
-    let mut a = v3_ipv4_advert(100);
-    a.max_adver_int_cs = 4096;
-    assert_eq!(
-        a.emit(&mut buf, R1_V4, GROUP_V4, ChecksumForm::Plain),
-        Err(TxError::BadInterval)
-    );
+    for cs in [0u16, 4096] {
+        let mut a = v3_ipv4_advert(100);
+        a.max_adver_int_cs = cs;
+        assert_eq!(
+            a.emit(&mut buf, R1_V4, GROUP_V4, ChecksumForm::Plain),
+            Err(TxError::BadInterval),
+            "{cs} cs"
+        );
+    }
+}
+
+/// Issue 10 item 5: Max Adver Int 0 (below VRRPv3's 10 ms minimum) is
+/// dropped in every checksum form and family, whatever the reserved bits;
+/// 1 cs, the minimum, is accepted. v2's whole-second interval 0 likewise.
+#[test]
+fn rejects_interval_zero() {
+    let mut plain = hex(V3_IPV4_PLAIN_VRRP);
+    plain[4] = 0xf0;
+    plain[5] = 0;
+    fix_plain_checksum(&mut plain);
+    assert_eq!(parse4(&plain), Err(RxError::IntervalTooShort));
+    plain[5] = 1;
+    fix_plain_checksum(&mut plain);
+    assert_eq!(parse4(&plain).map(|(a, _)| a.max_adver_int_cs), Ok(1));
+
+    let mut buf = [0u8; 64];
+    let cases = [
+        (v3_ipv4_advert(100), R1_V4, GROUP_V4),
+        (v3_ipv6_advert(100), R1_LL, GROUP_V6),
+    ];
+    for (mut advert, src, dst) in cases {
+        advert.max_adver_int_cs = 1;
+        let n = advert
+            .emit(&mut buf, src, dst, ChecksumForm::PseudoHeader)
+            .unwrap();
+        // Interval 1 -> 0 in place, and the checksum with it (RFC 1624:
+        // the sum drops by one).
+        assert_eq!(&buf[4..6], &[0, 1]);
+        buf[5] = 0;
+        let c = u16::from_be_bytes([buf[6], buf[7]]);
+        let fixed = checksum::finish(checksum::combine(&[!c, 0xfffe]));
+        buf[6..8].copy_from_slice(&fixed.to_be_bytes());
+        assert_eq!(
+            Advert::parse(&buf[..n], src, dst),
+            Err(RxError::IntervalTooShort),
+            "{src}"
+        );
+    }
+
+    let mut v2 = vrrp4(V2_PASS);
+    v2[5] = 0;
+    fix_plain_checksum(&mut v2);
+    assert_eq!(parse4(&v2), Err(RxError::IntervalTooShort));
 }

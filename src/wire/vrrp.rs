@@ -126,6 +126,11 @@ pub enum RxError {
     /// Instance-level: v2 advert interval differs from ours
     /// (vrrpStatsAdvertiseIntervalErrors).
     IntervalMismatch,
+    /// The advertised interval is 0: below the 10 ms minimum of VRRPv3
+    /// (and the 1 s of v2). It would make a backup's Master_Down_Interval
+    /// 0, so anyone could make backups take over at once (counted with
+    /// vrrpStatsAdvertiseIntervalErrors).
+    IntervalTooShort,
     /// Instance-level: address count differs (vrrpStatsAddressListErrors).
     AddrCountMismatch,
     /// Instance-level: address set differs (vrrpStatsAddressListErrors).
@@ -136,7 +141,7 @@ pub enum RxError {
 
 impl RxError {
     /// Every reason, for counters and their names.
-    pub const ALL: [RxError; 15] = [
+    pub const ALL: [RxError; 16] = [
         RxError::TooShort,
         RxError::BadLength,
         RxError::BadTtl,
@@ -149,6 +154,7 @@ impl RxError {
         RxError::AuthTypeMismatch,
         RxError::AuthFailure,
         RxError::IntervalMismatch,
+        RxError::IntervalTooShort,
         RxError::AddrCountMismatch,
         RxError::AddrListMismatch,
         RxError::UnknownVrid,
@@ -174,6 +180,7 @@ impl RxError {
             RxError::AuthTypeMismatch => "authentication type mismatch",
             RxError::AuthFailure => "authentication failure (password mismatch)",
             RxError::IntervalMismatch => "advertisement interval mismatch",
+            RxError::IntervalTooShort => "advertisement interval 0 (below the 10 ms minimum)",
             RxError::AddrCountMismatch => "address count mismatch",
             RxError::AddrListMismatch => "address list mismatch",
             RxError::UnknownVrid => "no instance for this VRID",
@@ -189,7 +196,7 @@ pub enum TxError {
     /// Addresses of another family than `src`/`dst`, or v2 with IPv6.
     BadFamily,
     /// v2 interval not a whole number of seconds in 1..=255, or v3 interval
-    /// above 4095 cs.
+    /// not in 1..=4095 cs.
     BadInterval,
 }
 
@@ -469,6 +476,13 @@ impl Advert {
             }
             Version::V3 => (AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs()),
         };
+        // Issue 10 item 5: the one check on a field's value here, because
+        // no instance could use such an advert: VRRPv3 has no
+        // authentication, and an interval of 0 from anyone would make
+        // backups compute Master_Down_Interval 0 and take over at once.
+        if max_adver_int_cs == 0 {
+            return Err(RxError::IntervalTooShort);
+        }
 
         let advert = Advert {
             version,
@@ -512,7 +526,8 @@ impl Advert {
                 [self.auth_type.to_wire(), secs as u8]
             }
             Version::V3 => {
-                if self.max_adver_int_cs > MAX_ADVER_INT_CS {
+                // 0 is what `parse` refuses: we never send it either.
+                if !(1..=MAX_ADVER_INT_CS).contains(&self.max_adver_int_cs) {
                     return Err(TxError::BadInterval);
                 }
                 self.max_adver_int_cs.to_be_bytes()
