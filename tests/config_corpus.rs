@@ -69,6 +69,9 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         garp_master_repeat: 5,
         garp_master_refresh_s: 0,
         garp_master_refresh_repeat: 1,
+        garp_lower_prio_repeat: 5,
+        garp_lower_prio_delay_s: 5,
+        lower_prio_no_advert: false,
         track_interfaces: Default::default(),
         track_scripts: Default::default(),
         notify_master: None,
@@ -214,6 +217,8 @@ fn openwrt_generated() {
     lan.garp_master_delay_s = 2;
     lan.garp_master_refresh_s = 60;
     lan.garp_master_refresh_repeat = 2;
+    // keepalived: the global vrrp_garp_master_delay, not the instance's.
+    lan.garp_lower_prio_delay_s = 1;
     lan.skip_check_adv_addr = true;
     lan.unicast_src_ip = Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)));
     lan.unicast_peers.push("192.168.1.3".parse().unwrap());
@@ -245,6 +250,7 @@ fn openwrt_generated() {
     wan.garp_master_delay_s = 1;
     wan.garp_master_refresh_s = 60;
     wan.garp_master_refresh_repeat = 2;
+    wan.garp_lower_prio_delay_s = 1;
     wan.skip_check_adv_addr = true;
     wan.vips.push(Vip {
         dev: Some("eth1".to_string()),
@@ -478,4 +484,65 @@ fn include_inside_a_block_with_a_glued_brace() {
     after.interface = "eth1".to_string();
     after.vrid = 9;
     assert_eq!(config.instances, [inc, after]);
+}
+
+/// Issue 10 item 4: keepalived's defaults chain for the re-announcement
+/// after a lower-priority advert (vrrp.c: instance, else global
+/// vrrp_garp_lower_prio_*, else vrrp_garp_master_repeat / _delay).
+#[test]
+fn lower_prio_settings_follow_keepalived_chain() {
+    let file = "tests/configs/valid/09-lower-prio.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.global.vrrp_garp_lower_prio_repeat, None);
+    assert_eq!(config.global.vrrp_garp_lower_prio_delay_s, Some(7));
+    assert!(config.global.vrrp_lower_prio_no_advert);
+    let got: Vec<(&str, u32, u32, bool)> = config
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.garp_lower_prio_repeat,
+                i.garp_lower_prio_delay_s,
+                i.lower_prio_no_advert,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("GLOBALS", 3, 7, true),
+            ("OFF", 0, 0, false),
+            ("MIXED", 2, 7, true)
+        ]
+    );
+    // Without any of the keywords: garp_master_repeat 5, garp_master_delay
+    // 5 s, answers on.
+    let (seed, _) = load_ok("tests/configs/valid/01-seed-master.conf");
+    let i = &seed.instances[0];
+    assert_eq!(
+        (
+            i.garp_lower_prio_repeat,
+            i.garp_lower_prio_delay_s,
+            i.lower_prio_no_advert
+        ),
+        (5, 5, false)
+    );
+}
+
+#[test]
+fn vrrp_strict_turns_lower_prio_reannouncement_off() {
+    let file = "tests/configs/valid/10-lower-prio-strict.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let i = &config.instances[0];
+    assert_eq!(
+        (
+            i.garp_lower_prio_repeat,
+            i.garp_lower_prio_delay_s,
+            i.lower_prio_no_advert
+        ),
+        (0, 0, true)
+    );
 }

@@ -7,8 +7,8 @@ use core::net::IpAddr;
 use super::diag::{Pos, Sink};
 use super::model::{InitialState, Track, Vip};
 use super::parser::{
-    At, GARP_DELAY, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body, dispatch, flag, int,
-    int_word, ip, notify_script, val, value,
+    At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
+    dispatch, flag, int, int_word, ip, notify_script, val, value,
 };
 use super::tree::Node;
 use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
@@ -56,6 +56,9 @@ pub struct RawInstance {
     pub garp_master_repeat: Option<u32>,
     pub garp_master_refresh_s: Option<u32>,
     pub garp_master_refresh_repeat: Option<u32>,
+    pub garp_lower_prio_repeat: Option<At<u32>>,
+    pub garp_lower_prio_delay_s: Option<At<u32>>,
+    pub lower_prio_no_advert: Option<At<bool>>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
     pub notify_master: Option<String>,
@@ -96,6 +99,9 @@ impl RawInstance {
             garp_master_repeat: None,
             garp_master_refresh_s: None,
             garp_master_refresh_repeat: None,
+            garp_lower_prio_repeat: None,
+            garp_lower_prio_delay_s: None,
+            lower_prio_no_advert: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             notify_master: None,
@@ -205,6 +211,17 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("garp_master_refresh_repeat", |s, n, i| {
         i.garp_master_refresh_repeat =
             int(s, n, GARP_REPEAT.0, GARP_REPEAT.1).or(i.garp_master_refresh_repeat);
+    }),
+    val("garp_lower_prio_repeat", |s, n, i| {
+        let v = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1);
+        i.garp_lower_prio_repeat = at(v, n).or(i.garp_lower_prio_repeat.take());
+    }),
+    val("garp_lower_prio_delay", |s, n, i| {
+        let v = int(s, n, GARP_DELAY.0, GARP_DELAY.1);
+        i.garp_lower_prio_delay_s = at(v, n).or(i.garp_lower_prio_delay_s.take());
+    }),
+    val("lower_prio_no_advert", |s, n, i| {
+        i.lower_prio_no_advert = at(Some(flag(s, n)), n);
     }),
     blk("track_interface", |s, n, i| {
         for line in body(n) {

@@ -55,6 +55,13 @@ pub struct GlobalDefs {
     pub vrrp_garp_master_refresh_s: u32,
     /// Default 1.
     pub vrrp_garp_master_refresh_repeat: u32,
+    /// GARPs per address when a master hears a lower-priority advert;
+    /// None: `vrrp_garp_master_repeat` (keepalived's chain).
+    pub vrrp_garp_lower_prio_repeat: Option<u32>,
+    /// Seconds to the second such burst; None: `vrrp_garp_master_delay`.
+    pub vrrp_garp_lower_prio_delay_s: Option<u32>,
+    /// Do not answer a lower-priority advert with an advert; default off.
+    pub vrrp_lower_prio_no_advert: bool,
     /// Microseconds between GARPs of one burst (keepalived takes decimal
     /// seconds); default 0.
     pub vrrp_garp_interval_us: u32,
@@ -88,6 +95,9 @@ impl Default for GlobalDefs {
             vrrp_garp_master_repeat: 5,
             vrrp_garp_master_refresh_s: 0,
             vrrp_garp_master_refresh_repeat: 1,
+            vrrp_garp_lower_prio_repeat: None,
+            vrrp_garp_lower_prio_delay_s: None,
+            vrrp_lower_prio_no_advert: false,
             vrrp_garp_interval_us: 0,
             vrrp_gna_interval_us: 0,
             vrrp_startup_delay_ms: 0,
@@ -182,6 +192,12 @@ pub struct InstanceConfig {
     pub garp_master_repeat: u32,
     pub garp_master_refresh_s: u32,
     pub garp_master_refresh_repeat: u32,
+    /// Resolved as keepalived does: the instance keyword, else the global
+    /// `vrrp_garp_lower_prio_*`, else the global `vrrp_garp_master_repeat`
+    /// / `vrrp_garp_master_delay`; 0 / 0 / on under `vrrp_strict`.
+    pub garp_lower_prio_repeat: u32,
+    pub garp_lower_prio_delay_s: u32,
+    pub lower_prio_no_advert: bool,
     pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,
     pub track_scripts: ArrayVec<Track, MAX_TRACKS>,
     pub notify_master: Option<String>,

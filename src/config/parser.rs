@@ -448,6 +448,19 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
             g.vrrp_garp_master_refresh_repeat = v;
         }
     }),
+    val("vrrp_garp_lower_prio_repeat", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1) {
+            g.vrrp_garp_lower_prio_repeat = Some(v);
+        }
+    }),
+    val("vrrp_garp_lower_prio_delay", |s, n, g| {
+        if let Some(v) = int(s, n, GARP_DELAY.0, GARP_DELAY.1) {
+            g.vrrp_garp_lower_prio_delay_s = Some(v);
+        }
+    }),
+    val("vrrp_lower_prio_no_advert", |s, n, g| {
+        g.vrrp_lower_prio_no_advert = flag(s, n)
+    }),
     val("vrrp_garp_interval", |s, n, g| {
         if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
             g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
@@ -488,6 +501,8 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
 pub const GARP_DELAY: (i64, i64) = (0, 3600);
 pub const GARP_REPEAT: (i64, i64) = (1, 255);
 pub const GARP_REFRESH: (i64, i64) = (0, 86400);
+/// `garp_lower_prio_repeat`: 0 turns the re-announcement off.
+pub const GARP_LOWER_PRIO_REPEAT: (i64, i64) = (0, 255);
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
 fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {

@@ -191,6 +191,34 @@ fn resolve_instance(
         garp_master_refresh_repeat: r
             .garp_master_refresh_repeat
             .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+        garp_lower_prio_repeat: lower_prio(
+            sink,
+            g,
+            &r.garp_lower_prio_repeat,
+            ("garp_lower_prio_repeat", |v| v.to_string()),
+            g.vrrp_garp_lower_prio_repeat
+                .unwrap_or(g.vrrp_garp_master_repeat),
+            0,
+        ),
+        garp_lower_prio_delay_s: lower_prio(
+            sink,
+            g,
+            &r.garp_lower_prio_delay_s,
+            ("garp_lower_prio_delay", |v| v.to_string()),
+            g.vrrp_garp_lower_prio_delay_s
+                .unwrap_or(g.vrrp_garp_master_delay_s),
+            0,
+        ),
+        lower_prio_no_advert: lower_prio(
+            sink,
+            g,
+            &r.lower_prio_no_advert,
+            ("lower_prio_no_advert", |v| {
+                if v { "on" } else { "off" }.to_string()
+            }),
+            g.vrrp_lower_prio_no_advert,
+            true,
+        ),
         track_interfaces,
         track_scripts,
         notify_master: r.notify_master.clone(),
@@ -209,6 +237,33 @@ fn resolve_instance(
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
     })
+}
+
+/// keepalived's chain for the lower-priority settings: the instance's
+/// value, else the global default; under `vrrp_strict` the strict value,
+/// which an instance may not contradict (keepalived overrides it with an
+/// error; we refuse).
+fn lower_prio<T: Copy + PartialEq>(
+    sink: &mut Sink,
+    g: &GlobalDefs,
+    set: &Option<At<T>>,
+    (keyword, show): (&str, fn(T) -> String),
+    global: T,
+    strict: T,
+) -> T {
+    match set {
+        Some(At { v, pos }) if g.vrrp_strict && *v != strict => {
+            let (shown, needed) = (show(*v), show(strict));
+            sink.error(
+                pos,
+                format!("{keyword} {shown} is not allowed with vrrp_strict (which needs {needed})"),
+            );
+            strict
+        }
+        Some(At { v, .. }) => *v,
+        None if g.vrrp_strict => strict,
+        None => global,
+    }
 }
 
 /// A keyword the instance cannot run without. Missing is reported at the
