@@ -218,7 +218,8 @@ impl Daemon {
             opts,
         };
         d.ifaces = d.lookup_interfaces()?;
-        let (slots, _) = d.build_slots(&config, &mut Vec::new())?;
+        // Nothing is kept at start, so nothing is reconfigured at a time.
+        let (slots, _) = d.build_slots(&config, &mut Vec::new(), Instant::ZERO)?;
         d.slots = slots;
         d.rebuild_pollfds();
         Ok(d)
@@ -436,6 +437,7 @@ impl Daemon {
         &mut self,
         config: &Config,
         old: &mut Vec<Slot>,
+        now: Instant,
     ) -> Result<(Vec<Slot>, Vec<ChangedVips>), StartError> {
         // First pass: everything that can fail, without touching `old`.
         let mut plan: Vec<(u32, Params)> = Vec::with_capacity(config.instances.len());
@@ -480,7 +482,7 @@ impl Daemon {
             let slot = match reused {
                 Some(k) => {
                     let mut s = old.swap_remove(k);
-                    s.inst.reconfigure(params);
+                    s.inst.reconfigure(params, now);
                     let prev = core::mem::replace(&mut s.cfg, c.clone());
                     if prev.vips != c.vips || prev.vips_excluded != c.vips_excluded {
                         changed.push((slots.len(), prev));
@@ -638,7 +640,7 @@ impl Daemon {
             }
         }
         let mut old = core::mem::take(&mut self.slots);
-        let changed = match self.build_slots(&config, &mut old) {
+        let changed = match self.build_slots(&config, &mut old, now) {
             Ok((new, changed)) => {
                 // What is left of `old` was removed from the configuration:
                 // release it like a stop.
@@ -769,6 +771,25 @@ impl Daemon {
             }
             Action::SendGarp { count } => self.send_garps(i, count),
             Action::Rejected(e) => self.log_reject(Some(i), e, None, now),
+            Action::LowerPriority {
+                from,
+                theirs,
+                ours,
+                answered,
+            } => {
+                // keepalived 2.2.7's line (vrrp_state_master_rx).
+                let name = &self.slots[i].cfg.name;
+                let election = if answered {
+                    ", forcing new election"
+                } else {
+                    ""
+                };
+                log!(
+                    self.log,
+                    Level::Info,
+                    "VRRP_Instance({name}) Received advert from {from} with lower priority {theirs}, ours {ours}{election}"
+                );
+            }
         }
     }
 

@@ -28,6 +28,9 @@ fn params(priority: u8, version: Version) -> Params {
         garp_master_repeat: 5,
         garp_master_refresh: Duration::ZERO,
         garp_master_refresh_repeat: 1,
+        garp_lower_prio_repeat: 5,
+        garp_lower_prio_delay: Duration::from_secs(5),
+        lower_prio_no_advert: false,
         primary: ME,
         auth_type: if version == Version::V2 {
             AuthType::Pass
@@ -281,9 +284,19 @@ fn preempt_delay_holds_then_preempts() {
     );
 }
 
+fn lower_priority(from: IpAddr, theirs: u8, ours: u8) -> Action {
+    Action::LowerPriority {
+        from,
+        theirs,
+        ours,
+        answered: true,
+    }
+}
+
 #[test]
 fn master_answers_lower_priority_at_once() {
-    // keepalived: a lower-priority advert is answered with ours at once.
+    // keepalived: a lower-priority advert is answered with ours at once,
+    // and the VIPs are re-announced (garp_lower_prio_repeat).
     let (mut i, t) = master(200);
     let adv = i.params().advert(100);
     let now = t + Duration::from_millis(300);
@@ -295,7 +308,14 @@ fn master_answers_lower_priority_at_once() {
         },
         now,
     );
-    assert_eq!(a, vec![Action::SendAdvert { priority: 200 }]);
+    assert_eq!(
+        a,
+        vec![
+            lower_priority(HIGHER, 100, 200),
+            Action::SendAdvert { priority: 200 },
+            Action::SendGarp { count: 5 }
+        ]
+    );
     assert_eq!(i.next_deadline(), Some(now + Duration::from_secs(1)));
     assert_eq!(i.state(), State::Master);
 }
@@ -348,7 +368,14 @@ fn equal_priority_goes_to_higher_address() {
         },
         t,
     );
-    assert_eq!(a, vec![Action::SendAdvert { priority: 100 }]);
+    assert_eq!(
+        a,
+        vec![
+            lower_priority(LOWER, 100, 100),
+            Action::SendAdvert { priority: 100 },
+            Action::SendGarp { count: 5 }
+        ]
+    );
     assert_eq!(i.state(), State::Master);
     let a = run(
         &mut i,
@@ -667,11 +694,358 @@ fn reconfigure_keeps_state_and_timers() {
     let (mut i, t) = master(100);
     let mut p = i.params().clone();
     p.priority = 120;
-    i.reconfigure(p);
+    i.reconfigure(p, t);
     assert_eq!(i.state(), State::Master);
     assert_eq!(i.effective_priority(), 120);
     assert_eq!(
         run(&mut i, Event::Timeout, t + Duration::from_secs(1)),
         vec![Action::SendAdvert { priority: 120 }]
     );
+}
+
+#[test]
+fn reload_that_removes_garp_refresh_stops_refreshing() {
+    // Issue 10 item 1: a master with garp_master_refresh reloaded without
+    // it kept its refresh timer, which then re-armed at now + 0 for ever.
+    let mut p = params(100, Version::V2);
+    p.garp_master_refresh = Duration::from_secs(7);
+    p.garp_master_delay = Duration::ZERO;
+    let mut i = Instance::new(p);
+    run(&mut i, Event::Startup, ms(0));
+    let t = i.next_deadline().unwrap();
+    run(&mut i, Event::Timeout, t);
+    let mut off = i.params().clone();
+    off.garp_master_refresh = Duration::ZERO;
+    i.reconfigure(off, t);
+    // Follow the instance's own deadlines for 30 s of virtual time, bounded
+    // in steps: every deadline must lie ahead, and no GARP may follow.
+    let mut now = t;
+    let mut garps = 0;
+    for _ in 0..100 {
+        let next = i.next_deadline().expect("a master has an advert timer");
+        assert!(next > now, "timer armed at {next:?}, not after {now:?}");
+        now = next;
+        garps += run(&mut i, Event::Timeout, now)
+            .iter()
+            .filter(|a| matches!(a, Action::SendGarp { .. }))
+            .count();
+    }
+    assert!(now.saturating_since(t) >= Duration::from_secs(30));
+    assert_eq!(garps, 0);
+}
+
+/// Runs the instance's own timeouts up to `until`, bounded, and returns
+/// every action with the time (ms since `from`) it happened at. Each
+/// deadline must lie after the moment it was set.
+fn timeouts_until(i: &mut Instance, from: Instant, until: Instant) -> Vec<(u64, Action)> {
+    let mut seen = Vec::new();
+    let mut now = from;
+    for _ in 0..10_000 {
+        let Some(next) = i.next_deadline() else { break };
+        assert!(next > now, "timer armed at {next:?}, not after {now:?}");
+        if next > until {
+            break;
+        }
+        now = next;
+        for a in run(i, Event::Timeout, now) {
+            seen.push((now.saturating_since(from).as_millis(), a));
+        }
+    }
+    seen
+}
+
+fn garps_of(actions: &[(u64, Action)]) -> Vec<(u64, u32)> {
+    actions
+        .iter()
+        .filter_map(|(t, a)| match a {
+            Action::SendGarp { count } => Some((*t, *count)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A master at 200 with no second burst of its own, so that the GARPs
+/// seen are the re-announcement's.
+fn master_for_reannounce(tweak: impl FnOnce(&mut Params)) -> (Instance, Instant) {
+    let mut p = params(200, Version::V2);
+    p.garp_master_delay = Duration::ZERO;
+    tweak(&mut p);
+    let mut i = Instance::new(p);
+    run(&mut i, Event::Startup, ms(0));
+    let t = i.next_deadline().unwrap();
+    run(&mut i, Event::Timeout, t);
+    (i, t)
+}
+
+#[test]
+fn lower_priority_reannounces_now_and_after_the_delay() {
+    // keepalived: vrrp_state_master_rx sends garp_lower_prio_repeat GARPs
+    // at once and vrrp_lower_prio_gratuitous_arp_thread the same again
+    // garp_lower_prio_delay later.
+    let (mut i, t) = master_for_reannounce(|p| {
+        p.garp_lower_prio_repeat = 3;
+        p.garp_lower_prio_delay = Duration::from_secs(2);
+    });
+    let adv = i.params().advert(100);
+    let now = t + Duration::from_millis(300);
+    let a = run(
+        &mut i,
+        Event::Advert {
+            advert: &adv,
+            src: LOWER,
+        },
+        now,
+    );
+    assert_eq!(
+        a,
+        vec![
+            lower_priority(LOWER, 100, 200),
+            Action::SendAdvert { priority: 200 },
+            Action::SendGarp { count: 3 }
+        ]
+    );
+    let later = timeouts_until(&mut i, now, now + Duration::from_secs(10));
+    assert_eq!(garps_of(&later), vec![(2000, 3)]);
+}
+
+#[test]
+fn lower_prio_no_advert_and_no_repeat() {
+    // keepalived: lower_prio_no_advert sends no answer (and keeps the
+    // advert schedule); garp_lower_prio_repeat 0 sends no GARP.
+    let (mut i, t) = master_for_reannounce(|p| p.lower_prio_no_advert = true);
+    let before = i.next_deadline();
+    let adv = i.params().advert(100);
+    let now = t + Duration::from_millis(300);
+    let ev = Event::Advert {
+        advert: &adv,
+        src: LOWER,
+    };
+    assert_eq!(
+        run(&mut i, ev, now),
+        vec![
+            Action::LowerPriority {
+                from: LOWER,
+                theirs: 100,
+                ours: 200,
+                answered: false
+            },
+            Action::SendGarp { count: 5 }
+        ]
+    );
+    assert_eq!(i.next_deadline(), before);
+
+    let (mut i, t) = master_for_reannounce(|p| p.garp_lower_prio_repeat = 0);
+    let now = t + Duration::from_millis(300);
+    assert_eq!(
+        run(&mut i, ev, now),
+        vec![
+            lower_priority(LOWER, 100, 200),
+            Action::SendAdvert { priority: 200 }
+        ]
+    );
+    let later = timeouts_until(&mut i, now, now + Duration::from_secs(10));
+    assert_eq!(garps_of(&later), vec![]);
+}
+
+#[test]
+fn lower_priority_flood_is_answered_once_per_interval() {
+    // Issue 10 item 8: 10,000 lower-priority adverts within one interval
+    // (1 s) yield one advert and one GARP burst, then one delayed burst;
+    // a flood kept up for 10 s yields at most one answer per interval.
+    let (mut i, t) = master_for_reannounce(|_| {});
+    let adv = i.params().advert(100);
+    let ev = Event::Advert {
+        advert: &adv,
+        src: LOWER,
+    };
+    let start = t + Duration::from_millis(10);
+    // (answers, adverts, GARP bursts)
+    let mut sent = (0, 0, 0);
+    let tally = |sent: &mut (u32, u32, u32), a: Vec<Action>| {
+        for a in a {
+            match a {
+                Action::LowerPriority { .. } => sent.0 += 1,
+                Action::SendAdvert { .. } => sent.1 += 1,
+                Action::SendGarp { .. } => sent.2 += 1,
+                _ => {}
+            }
+        }
+    };
+    for k in 0..10_000u64 {
+        tally(
+            &mut sent,
+            run(&mut i, ev, start + Duration::from_micros(k * 90)),
+        );
+    }
+    assert_eq!(sent, (1, 1, 1), "within one interval");
+    // The rest of 10 s at 10,000 pps, with the timeouts as they come.
+    let mut now = start + Duration::from_micros(10_000 * 90);
+    let end = start + Duration::from_secs(10);
+    while now < end {
+        if let Some(d) = i.next_deadline().filter(|d| *d <= now) {
+            tally(&mut sent, run(&mut i, Event::Timeout, d));
+        }
+        tally(&mut sent, run(&mut i, ev, now));
+        now = now + Duration::from_micros(100);
+    }
+    // One answer (with its burst) per 1 s interval, besides the scheduled
+    // adverts; the delayed burst keeps being pushed back by the flood.
+    let (answers, adverts, bursts) = sent;
+    assert!(answers <= 10, "{answers} answers in 10 s");
+    assert!(adverts <= 2 * 10, "{adverts} adverts in 10 s");
+    assert_eq!(bursts, answers);
+    assert_eq!(i.state(), State::Master);
+}
+
+#[test]
+fn priority_zero_flood_is_answered_once_per_interval() {
+    let (mut i, t) = master(100);
+    let adv = i.params().advert(0);
+    let mut answers = 0;
+    for k in 0..1_000u64 {
+        let a = run(
+            &mut i,
+            Event::Advert {
+                advert: &adv,
+                src: LOWER,
+            },
+            t + Duration::from_micros(k * 900),
+        );
+        answers += a.len();
+    }
+    assert_eq!(answers, 1);
+}
+
+#[test]
+fn v3_interval_zero_adverts_are_rejected_and_cause_no_flip() {
+    // Issue 10 item 5: Max Adver Int 0 made Master_Down_Interval 0, and
+    // 5 spoofed adverts made 4 flips.
+    let mut p = params(100, Version::V3);
+    p.advert_int_cs = 10;
+    let mut i = Instance::new(p);
+    run(&mut i, Event::Startup, ms(0));
+    let mut flips = 0;
+    let mut rejected = 0;
+    for k in 0..5u64 {
+        // Alternately higher and lower priority than ours, from a stranger.
+        let mut adv = i.params().advert(if k % 2 == 0 { 255 } else { 1 });
+        adv.max_adver_int_cs = 0;
+        let now = ms(20 + 50 * k);
+        for a in run(
+            &mut i,
+            Event::Advert {
+                advert: &adv,
+                src: HIGHER,
+            },
+            now,
+        ) {
+            match a {
+                Action::Transition { .. } => flips += 1,
+                Action::Rejected(RxError::IntervalTooShort) => rejected += 1,
+                _ => {}
+            }
+        }
+        let next = i.next_deadline().unwrap();
+        assert!(next > now);
+        if next <= now + Duration::from_millis(1) {
+            flips += run(&mut i, Event::Timeout, next)
+                .iter()
+                .filter(|a| matches!(a, Action::Transition { .. }))
+                .count();
+        }
+    }
+    assert_eq!((flips, rejected), (0, 5));
+    assert_eq!(i.stats().rejected[RxError::IntervalTooShort.index()], 5);
+    assert_eq!(i.master_adver_int(), Duration::from_millis(100));
+}
+
+#[test]
+fn reload_turns_garp_refresh_on_and_changes_its_period() {
+    let (mut i, t) = master_for_reannounce(|_| {});
+    // Off -> every 3 s, counted from the reload.
+    let reload = t + Duration::from_millis(500);
+    let mut p = i.params().clone();
+    p.garp_master_refresh = Duration::from_secs(3);
+    i.reconfigure(p, reload);
+    let seen = timeouts_until(&mut i, reload, reload + Duration::from_secs(7));
+    assert_eq!(garps_of(&seen), vec![(3000, 1), (6000, 1)]);
+    // 3 s -> 10 s: the next refresh 10 s after this reload.
+    let reload = reload + Duration::from_secs(7);
+    let mut p = i.params().clone();
+    p.garp_master_refresh = Duration::from_secs(10);
+    i.reconfigure(p, reload);
+    let seen = timeouts_until(&mut i, reload, reload + Duration::from_secs(12));
+    assert_eq!(garps_of(&seen), vec![(10_000, 1)]);
+    // Unchanged: the schedule is kept.
+    let before = i.next_deadline();
+    let p = i.params().clone();
+    i.reconfigure(p, reload + Duration::from_secs(12));
+    assert_eq!(i.next_deadline(), before);
+}
+
+#[test]
+fn reload_cancels_pending_bursts_set_to_none() {
+    // garp_master_delay 0 and garp_lower_prio_delay 0 mean "no second
+    // burst": a reload to them cancels a pending one.
+    let (mut i, t) = master(200);
+    let adv = i.params().advert(100);
+    run(
+        &mut i,
+        Event::Advert {
+            advert: &adv,
+            src: LOWER,
+        },
+        t + Duration::from_millis(100),
+    );
+    let mut p = i.params().clone();
+    p.garp_master_delay = Duration::ZERO;
+    p.garp_lower_prio_delay = Duration::ZERO;
+    let reload = t + Duration::from_millis(200);
+    i.reconfigure(p, reload);
+    let seen = timeouts_until(&mut i, reload, reload + Duration::from_secs(10));
+    assert_eq!(garps_of(&seen), vec![]);
+}
+
+#[test]
+fn reload_of_advert_int_keeps_adverts_no_later_than_before() {
+    let (mut i, t) = master(100);
+    // 1 s -> 3 s: the advert due at t + 1 s still goes then, then every 3 s.
+    let reload = t + Duration::from_millis(400);
+    let mut p = i.params().clone();
+    p.advert_int_cs = 300;
+    i.reconfigure(p, reload);
+    assert_eq!(i.next_deadline(), Some(t + Duration::from_secs(1)));
+    run(&mut i, Event::Timeout, t + Duration::from_secs(1));
+    assert_eq!(i.next_deadline(), Some(t + Duration::from_secs(4)));
+    // 3 s -> 1 s: the next advert within the new interval.
+    let reload = t + Duration::from_millis(1500);
+    let mut p = i.params().clone();
+    p.advert_int_cs = 100;
+    i.reconfigure(p, reload);
+    assert_eq!(i.next_deadline(), Some(reload + Duration::from_secs(1)));
+}
+
+#[test]
+fn reload_of_backup_priority_restarts_the_down_timer() {
+    let mut i = backup(100);
+    let adv = i.params().advert(200);
+    let ev = Event::Advert {
+        advert: &adv,
+        src: LOWER,
+    };
+    run(&mut i, ev, ms(1000));
+    let kept = i.next_deadline();
+    // Unchanged parameters: the timer is kept.
+    let p = i.params().clone();
+    i.reconfigure(p, ms(1500));
+    assert_eq!(i.next_deadline(), kept);
+    // A new priority changes the skew: a full Master_Down_Interval from now.
+    let mut p = i.params().clone();
+    p.priority = 150;
+    i.reconfigure(p, ms(2000));
+    assert_eq!(
+        i.next_deadline(),
+        Some(ms(5000) + Duration::from_micros(1_000_000 * 106 / 256))
+    );
+    assert_eq!(i.state(), State::Backup);
 }

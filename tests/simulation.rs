@@ -9,7 +9,13 @@
 //! - a dead master is replaced within 3 x interval + skew + link delay;
 //! - a master that stops hands over within skew + link delay (priority 0);
 //! - nopreempt and preempt_delay hold;
-//! - no transition after the initial election while loss stays low.
+//! - no transition after the initial election while loss stays low;
+//! - after every event (and every reload) each instance's next deadline
+//!   lies strictly after now: no timer is ever armed at or before now
+//!   (issue 10 item 1);
+//! - reloads: unchanged parameters, and GARP or preemption settings that
+//!   do not change who is best, cause no transition; priority and interval
+//!   changes settle to the best router again.
 //!
 //! On failure the test prints the seed and the tail of the event trace;
 //! `SIM_SEED=N cargo test --test simulation` replays one seed.
@@ -22,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use arrayvec::ArrayVec;
 use tinyvrrpd::time::{Duration, Instant};
 use tinyvrrpd::vrrp::{Action, Actions, Event, Instance, Params, State, Why};
-use tinyvrrpd::wire::vrrp::{Advert, AuthType, ChecksumForm, Version};
+use tinyvrrpd::wire::vrrp::{Advert, AuthType, ChecksumForm, RxError, Version};
 
 /// xorshift64*: small, fast and the same on every platform.
 struct Rng(u64);
@@ -82,6 +88,12 @@ enum Ev {
     },
     /// Instance `idx` of router `r` asked to be woken up.
     Wake { r: usize, idx: usize },
+    /// Bytes from a stranger (not one of the routers) arrive at router `to`.
+    Spoof {
+        to: usize,
+        src: IpAddr,
+        bytes: ArrayVec<u8, 128>,
+    },
 }
 
 struct Router {
@@ -109,6 +121,11 @@ struct Sim {
     /// Last delivery time per (from, to): a LAN does not reorder the frames
     /// of one sender, so jitter never lets a later advert overtake.
     fifo: Vec<Vec<Instant>>,
+    /// Spoofed packets the wire parser dropped.
+    spoofs_dropped: u64,
+    /// After a v2 interval reload, adverts still in flight carry the old
+    /// interval and are rejected, rightly: tolerated until then.
+    interval_change_until: Instant,
 }
 
 const TRACE_LINES: usize = 400;
@@ -140,6 +157,8 @@ impl Sim {
             trace: VecDeque::new(),
             delivered: 0,
             fifo: vec![vec![Instant::ZERO; n]; n],
+            spoofs_dropped: 0,
+            interval_change_until: Instant::ZERO,
         }
     }
 
@@ -185,6 +204,7 @@ impl Sim {
         let after = inst.next_deadline();
         let priority_now = inst.effective_priority();
         let params = inst.params().clone();
+        self.check_deadline(r, idx, after, "an event");
         for a in out {
             match a {
                 Action::SendAdvert { priority } => self.send(r, &params, priority),
@@ -196,17 +216,104 @@ impl Sim {
                         params.vrid
                     ));
                 }
+                Action::Rejected(RxError::IntervalMismatch)
+                    if now <= self.interval_change_until => {}
                 Action::Rejected(e) => self.fail(&format!(
                     "r{r} vrid{} rejected a peer advert: {e:?}",
                     params.vrid
                 )),
-                Action::AddVips | Action::DelVips | Action::SendGarp { .. } => {}
+                Action::AddVips
+                | Action::DelVips
+                | Action::SendGarp { .. }
+                | Action::LowerPriority { .. } => {}
             }
         }
+        self.wake_if_moved(r, idx, before, after);
+    }
+
+    /// The invariant of issue 10 item 1: a deadline, if any, is after now.
+    fn check_deadline(&self, r: usize, idx: usize, deadline: Option<Instant>, what: &str) {
+        if deadline.is_some_and(|t| t <= self.now) {
+            let vrid = self.routers[r].instances[idx].params().vrid;
+            self.fail(&format!(
+                "r{r} vrid{vrid}: after {what} at {:?} the next deadline is {deadline:?}, not after now",
+                self.now
+            ));
+        }
+    }
+
+    fn wake_if_moved(
+        &mut self,
+        r: usize,
+        idx: usize,
+        before: Option<Instant>,
+        after: Option<Instant>,
+    ) {
         if let Some(t) = after {
             if after != before {
                 self.schedule(t, Ev::Wake { r, idx });
             }
+        }
+    }
+
+    /// SIGHUP with a new configuration for instance `idx` of router `r`.
+    fn reload(&mut self, r: usize, idx: usize, p: Params) {
+        let now = self.now;
+        let inst = &mut self.routers[r].instances[idx];
+        let changed = *inst.params() != p;
+        let before = inst.next_deadline();
+        inst.reconfigure(p, now);
+        let after = inst.next_deadline();
+        let vrid = inst.params().vrid;
+        self.log(format!(
+            "{:>10}us r{r} vrid{vrid} reload{}",
+            now.as_micros(),
+            if changed { " (changed)" } else { "" }
+        ));
+        self.check_deadline(r, idx, after, "a reload");
+        self.wake_if_moved(r, idx, before, after);
+    }
+
+    fn deliver_spoof(&mut self, to: usize, src: IpAddr, bytes: &[u8]) {
+        if !self.routers[to].alive {
+            return;
+        }
+        let adv = match Advert::parse(bytes, src, self.dst()) {
+            Ok((adv, _)) => adv,
+            Err(_) => {
+                self.spoofs_dropped += 1;
+                return;
+            }
+        };
+        let idx = self.routers[to]
+            .instances
+            .iter()
+            .position(|i| i.params().vrid == adv.vrid);
+        if let Some(idx) = idx {
+            let mut out = Actions::new();
+            let now = self.now;
+            let inst = &mut self.routers[to].instances[idx];
+            let before = inst.next_deadline();
+            inst.on_event(Event::Advert { advert: &adv, src }, now, &mut out);
+            let after = inst.next_deadline();
+            self.check_deadline(to, idx, after, "a spoofed advert");
+            for a in out {
+                match a {
+                    Action::SendAdvert { priority } => {
+                        let params = self.routers[to].instances[idx].params().clone();
+                        self.send(to, &params, priority);
+                    }
+                    Action::Transition {
+                        from,
+                        to: state,
+                        why,
+                    } => {
+                        self.transitions.push((now, to, idx, from, state, why));
+                    }
+                    _ => {}
+                }
+            }
+            self.wake_if_moved(to, idx, before, after);
         }
     }
 
@@ -284,6 +391,7 @@ impl Sim {
                         self.drive(r, idx, Event::Timeout);
                     }
                 }
+                Ev::Spoof { to, src, bytes } => self.deliver_spoof(to, src, &bytes),
             }
         }
         self.now = until;
@@ -517,6 +625,9 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<Vec<Params>> {
                         garp_master_repeat: 5,
                         garp_master_refresh: Duration::ZERO,
                         garp_master_refresh_repeat: 1,
+                        garp_lower_prio_repeat: 5,
+                        garp_lower_prio_delay: Duration::from_secs(5),
+                        lower_prio_no_advert: rng.chance(200_000),
                         primary: addr_of(s.family, r),
                         auth_type: if v2 { AuthType::Pass } else { AuthType::None },
                         auth_data: if v2 { *b"secret\0\0" } else { [0; 8] },
@@ -799,5 +910,226 @@ fn simultaneous_ties_go_to_the_highest_address() {
                 sim.fail(&format!("vrid index {idx}: expected r{highest}"));
             }
         }
+    }
+}
+
+/// What one round of reloads changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    /// The same configuration again (a HUP with an unchanged file).
+    Nothing,
+    /// GARP settings: refresh (to and from 0), delays, repeats, the
+    /// lower-priority re-announcement.
+    Garp,
+    /// nopreempt / preempt_delay on some routers.
+    Preempt,
+    /// Priorities on some routers.
+    Priority,
+    /// The advert interval, on every router at once.
+    Interval,
+}
+
+fn pick<T: Copy>(rng: &mut Rng, from: &[T]) -> T {
+    from[rng.below(from.len() as u64) as usize]
+}
+
+fn mutate_garp(rng: &mut Rng, p: &mut Params) {
+    let ms = |rng: &mut Rng, from: &[u64]| Duration::from_millis(pick(rng, from));
+    if rng.chance(700_000) {
+        p.garp_master_refresh = ms(rng, &[0, 0, 300, 1_000, 2_000, 5_000]);
+    }
+    if rng.chance(500_000) {
+        p.garp_master_refresh_repeat = pick(rng, &[1, 2, 5]);
+    }
+    if rng.chance(500_000) {
+        p.garp_master_delay = ms(rng, &[0, 500, 5_000]);
+        p.garp_master_repeat = pick(rng, &[1, 5]);
+    }
+    if rng.chance(500_000) {
+        p.garp_lower_prio_repeat = pick(rng, &[0, 1, 5]);
+        p.garp_lower_prio_delay = ms(rng, &[0, 300, 5_000]);
+    }
+    if rng.chance(300_000) {
+        p.lower_prio_no_advert = !p.lower_prio_no_advert;
+    }
+}
+
+/// Random reloads while the routers run: the simulation reloads, with
+/// garp_master_refresh among what changes (issue 10 item 1), and checks
+/// the deadline invariant on every step (in `Sim::drive` and `Sim::reload`).
+#[test]
+fn reloads_keep_the_election_and_the_timers_sane() {
+    for seed in seeds(300, 8_000) {
+        let mut rng = Rng::new(seed);
+        let shape = random_shape(&mut rng, 8, false);
+        let mut configs = make_configs(&mut rng, &shape);
+        for p in configs.iter_mut().flatten() {
+            mutate_garp(&mut rng, p);
+        }
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("before the reloads");
+        for round in 0..12 {
+            let kind = pick(
+                &mut rng,
+                &[
+                    Change::Nothing,
+                    Change::Garp,
+                    Change::Garp,
+                    Change::Preempt,
+                    Change::Priority,
+                    Change::Interval,
+                ],
+            );
+            sim.log(format!(
+                "{:>10}us round {round}: {kind:?}",
+                sim.now.as_micros()
+            ));
+            let t0 = sim.now;
+            let interval_us = sim.max_interval().as_micros();
+            if kind == Change::Interval {
+                // v2 routers must agree on it: all at one moment.
+                let cs = match shape.version {
+                    Version::V2 => pick(&mut rng, &[100u16, 200, 300]),
+                    Version::V3 => pick(&mut rng, &[10u16, 20, 50, 100]),
+                };
+                sim.interval_change_until = sim.now + shape.link.max_delay();
+                for r in 0..shape.routers {
+                    for idx in 0..sim.n_vrids() {
+                        let mut p = sim.routers[r].instances[idx].params().clone();
+                        p.advert_int_cs = cs;
+                        sim.reload(r, idx, p);
+                    }
+                }
+            } else {
+                for _ in 0..rng.range(1, 4) {
+                    let r = rng.below(shape.routers as u64) as usize;
+                    for idx in 0..sim.n_vrids() {
+                        let mut p = sim.routers[r].instances[idx].params().clone();
+                        match kind {
+                            Change::Nothing | Change::Interval => {}
+                            Change::Garp => mutate_garp(&mut rng, &mut p),
+                            Change::Preempt => {
+                                p.preempt = rng.chance(500_000);
+                                p.preempt_delay = p.advert_int().mul(rng.range(0, 3));
+                            }
+                            Change::Priority => {
+                                p.priority = pick(&mut rng, &[50, 100, 150, 200, 254]);
+                            }
+                        }
+                        sim.reload(r, idx, p);
+                    }
+                    sim.run_for(Duration::from_micros(rng.below(2 * interval_us)));
+                }
+            }
+            let settle = sim.worst_down_interval().mul(2) + sim.max_interval().mul(2);
+            sim.run_for(settle);
+            sim.check_settled(&format!("after reload round {round} ({kind:?})"));
+            let flips = sim.transitions_since(t0);
+            let must_hold = matches!(
+                kind,
+                Change::Nothing | Change::Garp | Change::Preempt | Change::Interval
+            );
+            if must_hold && flips != 0 {
+                sim.fail(&format!("{flips} transitions after {kind:?} reloads"));
+            }
+            if kind == Change::Preempt {
+                // Back to preemption, so that priority rounds can check
+                // that the best router wins.
+                let t1 = sim.now;
+                for r in 0..shape.routers {
+                    for idx in 0..sim.n_vrids() {
+                        let mut p = sim.routers[r].instances[idx].params().clone();
+                        p.preempt = true;
+                        p.preempt_delay = Duration::ZERO;
+                        sim.reload(r, idx, p);
+                    }
+                }
+                sim.run_for(settle);
+                if sim.transitions_since(t1) != 0 {
+                    sim.fail("transitions after restoring preemption");
+                }
+            }
+        }
+    }
+}
+
+/// The VRRP message `p` would send at `priority`, from `src`, but with Max
+/// Adver Int 0: emitted with 1 cs (emit refuses 0), then patched, with the
+/// checksum updated as RFC 1624 does (the word drops by one).
+fn interval_zero_bytes(p: &Params, priority: u8, src: IpAddr, dst: IpAddr) -> ArrayVec<u8, 128> {
+    let mut adv = p.advert(priority);
+    adv.max_adver_int_cs = 1;
+    let mut buf = [0u8; 128];
+    let n = adv
+        .emit(&mut buf, src, dst, ChecksumForm::PseudoHeader)
+        .expect("emit");
+    assert_eq!(&buf[4..6], &[0, 1]);
+    buf[5] = 0;
+    let c = u16::from_be_bytes([buf[6], buf[7]]);
+    let sum = tinyvrrpd::wire::checksum::combine(&[!c, 0xfffe]);
+    buf[6..8].copy_from_slice(&tinyvrrpd::wire::checksum::finish(sum).to_be_bytes());
+    buf[..n].iter().copied().collect()
+}
+
+/// Issue 10 item 5: five spoofed VRRPv3 adverts with Max Adver Int 0 (v3
+/// has no authentication), at priority 255 and 1, sent to every router of
+/// a settled LAN: all dropped by the wire parser, no transition.
+#[test]
+fn interval_zero_spoofs_cause_no_flip() {
+    for seed in seeds(100, 9_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 8, false);
+        shape.version = Version::V3;
+        if !matches!(shape.advert_int_cs, 10 | 20 | 50 | 100) {
+            shape.advert_int_cs = 100;
+        }
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("before the spoofs");
+        let t0 = sim.now;
+        let stranger = match shape.family {
+            Family::V4 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, 250)),
+            Family::V6 => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0xfa)),
+        };
+        let gap = sim.max_interval().as_micros() / 4;
+        for k in 0..5u64 {
+            let priority = if k % 2 == 0 { 255 } else { 1 };
+            for idx in 0..sim.n_vrids() {
+                let p = sim.routers[0].instances[idx].params().clone();
+                let bytes = interval_zero_bytes(&p, priority, stranger, sim.dst());
+                for to in 0..shape.routers {
+                    let at = t0 + Duration::from_micros(k * gap);
+                    sim.schedule(
+                        at,
+                        Ev::Spoof {
+                            to,
+                            src: stranger,
+                            bytes: bytes.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        sim.run_for(sim.worst_down_interval().mul(2));
+        let flips = sim.transitions_since(t0);
+        if flips != 0 {
+            sim.fail(&format!(
+                "{flips} transitions after 5 spoofed interval-0 adverts"
+            ));
+        }
+        sim.check_settled("after the spoofs");
+        assert_eq!(
+            sim.spoofs_dropped,
+            5 * (shape.routers * sim.n_vrids()) as u64,
+            "seed {seed}"
+        );
     }
 }

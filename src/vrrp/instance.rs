@@ -113,6 +113,15 @@ pub enum Action {
     },
     /// An advert failed an instance-level check (already counted).
     Rejected(RxError),
+    /// keepalived: a master heard a lower-priority advert (or an equal one
+    /// from a lower address) and re-asserts itself, for the log line;
+    /// `answered`: our advert follows (not with `lower_prio_no_advert`).
+    LowerPriority {
+        from: IpAddr,
+        theirs: u8,
+        ours: u8,
+        answered: bool,
+    },
 }
 
 pub type Actions = ArrayVec<Action, MAX_ACTIONS>;
@@ -148,6 +157,12 @@ pub struct Instance {
     /// The second GARP burst after becoming master.
     garp_delayed: Option<Instant>,
     garp_refresh: Option<Instant>,
+    /// keepalived: the second re-announcement burst after a lower-priority
+    /// advert (`garp_lower_prio_delay`).
+    garp_lower_prio: Option<Instant>,
+    /// When a master last answered an advert at once (a lower priority or
+    /// priority 0): the rate limit of those answers.
+    last_answer: Option<Instant>,
     last_transition: Option<Instant>,
     stats: Stats,
 }
@@ -161,6 +176,21 @@ fn push(out: &mut Actions, a: Action) {
 
 fn due(t: Option<Instant>, now: Instant) -> bool {
     matches!(t, Some(t) if t <= now)
+}
+
+/// The least a timer is armed ahead of `now`. Every deadline lies strictly
+/// after the event that set it: one at `now` would make the shell's timer
+/// fire at once, and fire again, for ever (issue 10 item 1).
+const MIN_STEP: Duration = Duration::from_micros(1);
+
+/// A timer that must run: `d` after `now`, and never at `now` itself.
+fn after(now: Instant, d: Duration) -> Instant {
+    now + d.max(MIN_STEP)
+}
+
+/// A timer a zero setting turns off: `d` after `now`, or none.
+fn after_unless_zero(now: Instant, d: Duration) -> Option<Instant> {
+    (!d.is_zero()).then(|| now + d)
 }
 
 impl Instance {
@@ -177,6 +207,8 @@ impl Instance {
             preempt_time: None,
             garp_delayed: None,
             garp_refresh: None,
+            garp_lower_prio: None,
+            last_answer: None,
             last_transition: None,
             stats: Stats::default(),
         }
@@ -234,15 +266,22 @@ impl Instance {
             self.master_down_timer,
             self.garp_delayed,
             self.garp_refresh,
+            self.garp_lower_prio,
         ]
         .into_iter()
         .flatten()
         .min()
     }
 
-    /// Replace the configuration, keeping state, timers and counters (a
-    /// reload that kept the instance's interface, VRID and family).
-    pub fn reconfigure(&mut self, params: Params) {
+    /// Replace the configuration at `now` (a reload that kept the
+    /// instance's interface, VRID and family), keeping state and counters.
+    /// Every timer is derived again from the new parameters: one the new
+    /// configuration turns off is cleared, one whose period changed is
+    /// re-armed from `now`, and none is armed at or before `now` (issue 10
+    /// item 1: a refresh timer kept across a reload that zeroed its period
+    /// re-armed itself at `now + 0`, for ever).
+    pub fn reconfigure(&mut self, params: Params, now: Instant) {
+        let old_down_interval = self.master_down_interval();
         let priority_was_base = self.effective_priority == self.params.priority;
         if self.params.version == Version::V2 || self.state != State::Backup {
             self.master_adver_int = params.advert_int();
@@ -250,7 +289,49 @@ impl Instance {
         if priority_was_base {
             self.effective_priority = params.priority;
         }
-        self.params = params;
+        let old = core::mem::replace(&mut self.params, params);
+        let p = &self.params;
+        match self.state {
+            State::Master => {
+                // RFC 5798 §6.4.3 Adver_Timer: a new interval applies from
+                // the next advert, which comes no later than the old
+                // schedule said, so that backups still counting on the old
+                // interval do not time out.
+                if p.advert_int_cs != old.advert_int_cs {
+                    let sooner = after(now, p.advert_int());
+                    self.adver_timer = Some(self.adver_timer.map_or(sooner, |t| t.min(sooner)));
+                }
+                // keepalived: the second burst of the last transition and
+                // the delayed re-announcement are one-shots of a moment
+                // that has passed: kept unless the new setting is "none".
+                if p.garp_master_delay.is_zero() {
+                    self.garp_delayed = None;
+                }
+                if p.garp_lower_prio_delay.is_zero() || p.garp_lower_prio_repeat == 0 {
+                    self.garp_lower_prio = None;
+                }
+                // keepalived: garp_master_refresh; zero turns it off, and a
+                // new period counts from the reload.
+                if p.garp_master_refresh != old.garp_master_refresh {
+                    self.garp_refresh = after_unless_zero(now, p.garp_master_refresh);
+                }
+            }
+            State::Backup => {
+                // keepalived: preempt_delay counts from the first
+                // lower-priority advert; a changed delay starts again.
+                if !p.preempt || p.preempt_delay != old.preempt_delay {
+                    self.preempt_time = None;
+                }
+                // RFC 5798 §6.4.2: a new priority (skew) or, for v2, a new
+                // interval changes Master_Down_Interval: wait it out in
+                // full from now rather than cut a wait short.
+                let down_interval = self.master_down_interval();
+                if down_interval != old_down_interval {
+                    self.master_down_timer = Some(after(now, down_interval));
+                }
+            }
+            State::Init | State::Fault => {}
+        }
     }
 
     pub fn on_event(&mut self, ev: Event<'_>, now: Instant, out: &mut Actions) {
@@ -292,8 +373,9 @@ impl Instance {
         self.adver_timer = None;
         self.garp_delayed = None;
         self.garp_refresh = None;
+        self.garp_lower_prio = None;
         self.preempt_time = None;
-        self.master_down_timer = Some(now + self.master_down_interval());
+        self.master_down_timer = Some(after(now, self.master_down_interval()));
     }
 
     // RFC 5798 §6.4.2 "If the Master_Down_Timer fires" and §6.4.1 for the
@@ -312,19 +394,12 @@ impl Instance {
                 count: self.params.garp_master_repeat,
             },
         );
-        self.adver_timer = Some(now + self.params.advert_int());
+        self.adver_timer = Some(after(now, self.params.advert_int()));
         // keepalived: a second burst garp_master_delay later, and periodic
         // refreshes with garp_master_refresh.
-        self.garp_delayed = if self.params.garp_master_delay.is_zero() {
-            None
-        } else {
-            Some(now + self.params.garp_master_delay)
-        };
-        self.garp_refresh = if self.params.garp_master_refresh.is_zero() {
-            None
-        } else {
-            Some(now + self.params.garp_master_refresh)
-        };
+        self.garp_delayed = after_unless_zero(now, self.params.garp_master_delay);
+        self.garp_refresh = after_unless_zero(now, self.params.garp_master_refresh);
+        self.garp_lower_prio = None;
     }
 
     fn send_advert(&mut self, priority: u8, out: &mut Actions) {
@@ -350,6 +425,7 @@ impl Instance {
         self.preempt_time = None;
         self.garp_delayed = None;
         self.garp_refresh = None;
+        self.garp_lower_prio = None;
     }
 
     // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
@@ -405,7 +481,11 @@ impl Instance {
                     // interval missed) start again from now.
                     let interval = self.params.advert_int();
                     let next = t + interval;
-                    self.adver_timer = Some(if next > now { next } else { now + interval });
+                    self.adver_timer = Some(if next > now {
+                        next
+                    } else {
+                        after(now, interval)
+                    });
                 }
                 if due(self.garp_delayed, now) {
                     self.garp_delayed = None;
@@ -417,11 +497,21 @@ impl Instance {
                     );
                 }
                 if due(self.garp_refresh, now) {
-                    self.garp_refresh = Some(now + self.params.garp_master_refresh);
+                    self.garp_refresh = after_unless_zero(now, self.params.garp_master_refresh);
                     push(
                         out,
                         Action::SendGarp {
                             count: self.params.garp_master_refresh_repeat,
+                        },
+                    );
+                }
+                // keepalived: vrrp_lower_prio_gratuitous_arp_thread.
+                if due(self.garp_lower_prio, now) {
+                    self.garp_lower_prio = None;
+                    push(
+                        out,
+                        Action::SendGarp {
+                            count: self.params.garp_lower_prio_repeat,
                         },
                     );
                 }
@@ -437,6 +527,12 @@ impl Instance {
         let p = &self.params;
         if adv.version != p.version {
             return Err(RxError::BadVersion);
+        }
+        // Issue 10 item 5: an interval of 0 would make Master_Down_Interval
+        // 0 (the wire parser drops these already; this guards adverts that
+        // were built otherwise).
+        if adv.max_adver_int_cs == 0 {
+            return Err(RxError::IntervalTooShort);
         }
         if p.version == Version::V2 {
             if adv.auth_type != p.auth_type {
@@ -485,7 +581,7 @@ impl Instance {
     fn backup_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant) {
         if adv.priority == 0 {
             // The master is leaving: take over after Skew_Time only.
-            self.master_down_timer = Some(now + self.skew_time());
+            self.master_down_timer = Some(after(now, self.skew_time()));
             return;
         }
         let ours = self.effective_priority;
@@ -506,7 +602,7 @@ impl Instance {
                 self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
             }
             self.master_addr = Some(src);
-            self.master_down_timer = Some(now + self.master_down_interval());
+            self.master_down_timer = Some(after(now, self.master_down_interval()));
         }
         // Otherwise (preempting a lower-priority master) the advert is
         // discarded and our Master_Down_Timer fires.
@@ -516,9 +612,13 @@ impl Instance {
     fn master_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant, out: &mut Actions) {
         let ours = self.effective_priority;
         if adv.priority == 0 {
-            // Another master is leaving: assert ourselves at once.
-            self.send_advert(ours, out);
-            self.adver_timer = Some(now + self.params.advert_int());
+            // RFC 5798 §6.4.3 does not say; keepalived: another master is
+            // leaving, assert ourselves at once (rate limited like every
+            // answer).
+            if self.may_answer(now) {
+                self.send_advert(ours, out);
+                self.adver_timer = Some(after(now, self.params.advert_int()));
+            }
             return;
         }
         let they_win = adv.priority > ours || (adv.priority == ours && src > self.params.primary);
@@ -538,10 +638,55 @@ impl Instance {
             );
             push(out, Action::DelVips);
         } else {
-            // keepalived: a lower-priority master is answered at once, so it
-            // backs off without waiting for our next Adver_Timer.
-            self.send_advert(ours, out);
-            self.adver_timer = Some(now + self.params.advert_int());
+            self.lower_priority(adv.priority, src, now, out);
         }
+    }
+
+    // RFC 5798 §6.4.3 discards a lower-priority advert. keepalived
+    // (vrrp_state_master_rx) answers it with an advert at once, so the other
+    // router backs off without waiting for our Adver_Timer (unless
+    // `lower_prio_no_advert`), and re-announces the VIPs with
+    // `garp_lower_prio_repeat` GARPs, now and again `garp_lower_prio_delay`
+    // later: the other router was master for a moment and its GARPs took
+    // the VIPs' ARP entries. Not keepalived: at most once per own advert
+    // interval, so a flood of lower-priority adverts cannot become a flood
+    // of adverts and GARPs (issue 10 item 8).
+    fn lower_priority(&mut self, theirs: u8, src: IpAddr, now: Instant, out: &mut Actions) {
+        if !self.may_answer(now) {
+            return;
+        }
+        let ours = self.effective_priority;
+        let answered = !self.params.lower_prio_no_advert;
+        push(
+            out,
+            Action::LowerPriority {
+                from: src,
+                theirs,
+                ours,
+                answered,
+            },
+        );
+        if answered {
+            self.send_advert(ours, out);
+            self.adver_timer = Some(after(now, self.params.advert_int()));
+        }
+        let repeat = self.params.garp_lower_prio_repeat;
+        if repeat > 0 {
+            push(out, Action::SendGarp { count: repeat });
+            // One delayed burst, after the last re-announcement (keepalived
+            // starts one timer per lower-priority advert).
+            self.garp_lower_prio = after_unless_zero(now, self.params.garp_lower_prio_delay);
+        }
+    }
+
+    /// The rate limit of a master's immediate answers: one per own advert
+    /// interval; true (and counted as the last) when one may go now.
+    fn may_answer(&mut self, now: Instant) -> bool {
+        let interval = self.params.advert_int();
+        let may = self.last_answer.is_none_or(|t| now >= t + interval);
+        if may {
+            self.last_answer = Some(now);
+        }
+        may
     }
 }

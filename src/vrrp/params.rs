@@ -30,6 +30,14 @@ pub struct Params {
     pub garp_master_refresh: Duration,
     /// GARPs per address in each refresh.
     pub garp_master_refresh_repeat: u32,
+    /// keepalived: GARPs per address when a master hears a lower-priority
+    /// advert (re-announcing the VIPs after a dual master); zero for none.
+    pub garp_lower_prio_repeat: u32,
+    /// keepalived: delay of the second such burst; zero for none.
+    pub garp_lower_prio_delay: Duration,
+    /// keepalived: `lower_prio_no_advert`: do not answer a lower-priority
+    /// advert with one of ours.
+    pub lower_prio_no_advert: bool,
     /// The interface's primary address of the instance's family: the source
     /// of our adverts and the tie-breaker between equal priorities.
     pub primary: IpAddr,
@@ -67,6 +75,9 @@ impl Params {
             garp_master_repeat: c.garp_master_repeat,
             garp_master_refresh: Duration::from_secs(u64::from(c.garp_master_refresh_s)),
             garp_master_refresh_repeat: c.garp_master_refresh_repeat,
+            garp_lower_prio_repeat: c.garp_lower_prio_repeat,
+            garp_lower_prio_delay: Duration::from_secs(u64::from(c.garp_lower_prio_delay_s)),
+            lower_prio_no_advert: c.lower_prio_no_advert,
             primary,
             auth_type,
             auth_data,
