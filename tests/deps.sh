@@ -10,6 +10,8 @@ command -v keepalived >/dev/null 2>&1 || [ -x /usr/sbin/keepalived ] || need="$n
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 # tests/openwrt.rs runs the OpenWrt init script under busybox's ash too.
 command -v busybox >/dev/null 2>&1 || need="$need busybox"
+# tests/reannounce.rs drops VRRP in one namespace for a moment (nftables).
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ]; then
