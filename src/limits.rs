@@ -24,3 +24,13 @@ pub const MAX_INCLUDE_DEPTH: usize = 8;
 pub const MAX_ACTIONS: usize = 16;
 /// Largest packet we receive or send (an Ethernet MTU).
 pub const PACKET_BUF: usize = 1500;
+
+// ---- one configuration load (start-up or reload) --------------------------
+// A real keepalived.conf is a few KiB with at most tens of thousands of
+// words. These caps keep a mistaken `include` (a log file, a huge dump)
+// from taking the router's memory or stalling a reload: the load stops
+// with an error naming the cap, and a reload keeps the running config.
+
+/// Diagnostics kept per load (errors before warnings, then in reading
+/// order); the rest are counted on one last line.
+pub const MAX_CONFIG_DIAGS: usize = 100;

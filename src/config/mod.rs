@@ -48,9 +48,11 @@ impl fmt::Display for Diag {
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error
-/// found (and the warnings), so `-t` can print them all.
+/// found (and the warnings), so `-t` can print them all: at most
+/// `MAX_CONFIG_DIAGS` of them, errors first, then a line counting the rest.
 pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
-    let mut sink = diag::Sink::default();
+    let main: std::rc::Rc<str> = std::rc::Rc::from(path.display().to_string());
+    let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
     let items = lexer::read_config(path, &mut sink);
     let nodes = tree::build(items, &mut sink);
     let raw = parser::parse(&mut sink, &nodes);
