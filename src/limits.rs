@@ -24,3 +24,23 @@ pub const MAX_INCLUDE_DEPTH: usize = 8;
 pub const MAX_ACTIONS: usize = 16;
 /// Largest packet we receive or send (an Ethernet MTU).
 pub const PACKET_BUF: usize = 1500;
+
+// ---- one configuration load (start-up or reload) --------------------------
+// A real keepalived.conf is a few KiB with at most tens of thousands of
+// words. These caps keep a mistaken `include` (a log file, a huge dump)
+// from taking the router's memory or stalling a reload: the load stops
+// with an error naming the cap, and a reload keeps the running config.
+
+/// Bytes read from all the files of one load, comments included. Comments
+/// are not held in memory, so this bounds time, not memory.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+/// Words (and braces) held by one load, after comments are dropped.
+pub const MAX_CONFIG_WORDS: usize = 200_000;
+/// Bytes of those words.
+pub const MAX_CONFIG_WORD_BYTES: usize = 4 << 20;
+/// Longest line, in bytes, unless the part past the limit is a comment.
+/// keepalived reads lines in 1 KiB pieces.
+pub const MAX_CONFIG_LINE: usize = 4096;
+/// Diagnostics kept per load (errors before warnings, then in reading
+/// order); the rest are counted on one last line.
+pub const MAX_CONFIG_DIAGS: usize = 100;

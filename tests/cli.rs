@@ -113,3 +113,67 @@ fn missing_config_and_bad_flags_fail_clearly() {
     assert_eq!(code, 2);
     assert!(err.contains("-S"), "{err}");
 }
+
+/// `-t` on a configuration that includes a FIFO (or names one) must not
+/// block on open(): it exits 1 at once. The wait is bounded and the
+/// process killed on timeout, so a regression fails instead of hanging.
+#[test]
+fn config_test_with_a_fifo_include_exits_1_at_once() {
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-cli-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fifo = dir.join("pipe.conf");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let main = dir.join("main.conf");
+    std::fs::write(&main, "include pipe.conf\n").expect("write main.conf");
+    let mut results = Vec::new();
+    for (conf, want) in [
+        (
+            &main,
+            format!("include: {} is not a regular file (a FIFO)", fifo.display()),
+        ),
+        (&fifo, "not a regular file (a FIFO)".to_string()),
+    ] {
+        let start = Instant::now();
+        let mut child = Command::new(BIN)
+            .args(["-t", "-f"])
+            .arg(conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run tinyvrrpd");
+        let mut status = None;
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Some(s) = child.try_wait().expect("wait") {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let took = start.elapsed();
+        if status.is_none() {
+            let _ = child.kill();
+        }
+        // Reaps it (at once: it has exited or was just killed).
+        let _ = child.wait();
+        let mut err = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            use std::io::Read;
+            let _ = pipe.read_to_string(&mut err);
+        }
+        results.push((conf.clone(), status.and_then(|s| s.code()), took, err, want));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for (conf, code, took, err, want) in results {
+        println!("-t -f {}: exit {code:?} after {took:?}", conf.display());
+        assert_eq!(
+            code,
+            Some(1),
+            "{}: still running after 5 s or wrong exit; stderr:\n{err}",
+            conf.display()
+        );
+        assert!(err.contains(&want), "{}: {err}", conf.display());
+    }
+}

@@ -491,7 +491,7 @@ fn include_inside_a_block_with_a_glued_brace() {
 /// vrrp_garp_lower_prio_*, else vrrp_garp_master_repeat / _delay).
 #[test]
 fn lower_prio_settings_follow_keepalived_chain() {
-    let file = "tests/configs/valid/09-lower-prio.conf";
+    let file = "tests/configs/valid/10-lower-prio.conf";
     let (config, warnings) = load_ok(file);
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(config.global.vrrp_garp_lower_prio_repeat, None);
@@ -532,8 +532,269 @@ fn lower_prio_settings_follow_keepalived_chain() {
 }
 
 #[test]
+fn utf8_bom_and_latin1_bytes_in_comments_load() {
+    let file = "tests/configs/valid/09-bom-and-latin1-comments.conf";
+    let (config, warnings) = load_ok(file);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut bom = default_instance("BOM", file, 1);
+    bom.vrid = 9;
+    bom.vips.push(vip("192.0.2.9", 32));
+    assert_eq!(config.instances, [bom]);
+}
+
+// ---- loading limits: files that are not regular, fan-out, memory ----------
+
+/// A scratch directory for generated configurations, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_string()
+    }
+
+    fn write(&self, name: &str, text: impl AsRef<[u8]>) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn fifo(&self, name: &str) -> String {
+        let path = self.path(name);
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mkfifo {path}");
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+type Loaded = Result<(Config, Vec<Diag>), Vec<Diag>>;
+
+/// `load` on another thread, so a loader that blocks or fans out makes the
+/// test fail after `limit` instead of hanging it (the stuck thread ends
+/// with the test process).
+fn load_within(path: &str, limit: std::time::Duration) -> (Loaded, std::time::Duration) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = path.to_string();
+    let start = std::time::Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(load(Path::new(&owned)));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(loaded) => (loaded, start.elapsed()),
+        Err(_) => panic!("loading {path} did not finish within {limit:?}"),
+    }
+}
+
+fn lines_of(loaded: Loaded) -> Result<Vec<String>, Vec<String>> {
+    let show = |d: Vec<Diag>| d.iter().map(Diag::to_string).collect();
+    match loaded {
+        Ok((_, warnings)) => Ok(show(warnings)),
+        Err(diags) => Err(show(diags)),
+    }
+}
+
+const SECS_10: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[test]
+fn include_of_a_fifo_is_refused_without_blocking() {
+    let dir = Scratch::new("fifo");
+    let fifo = dir.fifo("pipe.conf");
+    let main = dir.write(
+        "main.conf",
+        "include pipe.conf\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n",
+    );
+    let (loaded, took) = load_within(&main, SECS_10);
+    println!("include of a FIFO refused in {took:?}");
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({main}: Line 1) include: {fifo} is not a regular file (a FIFO); not read"
+        )])
+    );
+    // The FIFO as the main file: the same, at line 0.
+    let (loaded, _) = load_within(&fifo, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({fifo}: Line 0) not a regular file (a FIFO); not read"
+        )])
+    );
+}
+
+#[test]
+fn main_file_that_is_a_device_is_refused_at_line_0() {
+    let (loaded, _) = load_within("/dev/zero", SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![
+            "(/dev/zero: Line 0) not a regular file (a character device); not read".to_string()
+        ])
+    );
+}
+
+/// n files that each include `f*.conf`: every file is read once, so the
+/// load takes linear time and reports a bounded number of errors (before,
+/// it took factorial time: 9 files 8 s and 167 MB).
+#[test]
+fn glob_fan_out_reads_each_file_once() {
+    for n in [9usize, 12] {
+        let dir = Scratch::new(&format!("fanout{n}"));
+        for i in 1..=n {
+            dir.write(&format!("f{i}.conf"), "include f*.conf\n");
+        }
+        let main = dir.write("main.conf", "include f*.conf\n");
+        let (loaded, took) = load_within(&main, SECS_10);
+        println!("{n} files: {took:?}");
+        let lines = lines_of(loaded).expect_err("include cycles are errors");
+        // Per include statement at most one error per file being read
+        // (cycles), one for files already read and one for the depth.
+        let bound = (n + 1) * (tinyvrrpd::limits::MAX_INCLUDE_DEPTH + 3);
+        assert!(
+            lines.len() <= bound,
+            "{n} files: {} diagnostics",
+            lines.len()
+        );
+        for line in &lines {
+            assert!(
+                line.contains("include cycle:")
+                    || line.contains("was already read")
+                    || line.contains("include nested too deeply"),
+                "{line}"
+            );
+        }
+        // Every file was read: each one's include is reported on.
+        for i in 1..=n {
+            let f = dir.path(&format!("f{i}.conf"));
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(&format!("({f}: Line 1)"))),
+                "f{i} not read:\n{}",
+                lines.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn too_many_words_stop_the_load() {
+    use tinyvrrpd::limits::MAX_CONFIG_WORDS;
+    let dir = Scratch::new("words");
+    // Lines of 10 words: the line after the first MAX_CONFIG_WORDS words
+    // crosses the limit.
+    assert_eq!(MAX_CONFIG_WORDS % 10, 0);
+    let lines = MAX_CONFIG_WORDS / 10 + 1;
+    let main = dir.write(
+        "main.conf",
+        "unknown_keyword 1 2 3 4 5 6 7 8 9\n".repeat(lines),
+    );
+    let (loaded, _) = load_within(&main, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({main}: Line {lines}) more than {MAX_CONFIG_WORDS} words in the configuration \
+             (limit MAX_CONFIG_WORDS); rest not read"
+        )])
+    );
+    // One line fewer loads (with its unknown-keyword warnings).
+    let main = dir.write(
+        "ok.conf",
+        "unknown_keyword 1 2 3 4 5 6 7 8 9\n".repeat(lines - 1),
+    );
+    let (loaded, _) = load_within(&main, SECS_10);
+    assert!(lines_of(loaded).is_ok());
+}
+
+#[test]
+fn too_many_word_bytes_stop_the_load() {
+    use tinyvrrpd::limits::{MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES};
+    let dir = Scratch::new("wordbytes");
+    let word = "x".repeat(MAX_CONFIG_LINE - 1);
+    let lines = MAX_CONFIG_WORD_BYTES / word.len() + 1;
+    let main = dir.write("main.conf", format!("{word}\n").repeat(lines));
+    let (loaded, _) = load_within(&main, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({main}: Line {lines}) more than {MAX_CONFIG_WORD_BYTES} bytes of words in the \
+             configuration (limit MAX_CONFIG_WORD_BYTES); rest not read"
+        )])
+    );
+}
+
+#[test]
+fn long_lines_are_refused_unless_comments() {
+    use tinyvrrpd::limits::MAX_CONFIG_LINE;
+    let dir = Scratch::new("longline");
+    let long = "1".repeat(MAX_CONFIG_LINE);
+    let main = dir.write(
+        "main.conf",
+        format!(
+            "# {long}\nvrrp_instance A {{ # {long}\n interface eth0\n virtual_router_id 1\n \
+             priority {long}\n}}\n"
+        ),
+    );
+    let (loaded, _) = load_within(&main, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({main}: Line 5) line longer than {MAX_CONFIG_LINE} bytes (limit MAX_CONFIG_LINE); \
+             not read"
+        )])
+    );
+}
+
+#[test]
+fn diagnostics_are_capped_errors_first() {
+    use tinyvrrpd::limits::MAX_CONFIG_DIAGS;
+    let dir = Scratch::new("diags");
+    let n = 10 * MAX_CONFIG_DIAGS;
+    let mut text: String = (0..n).map(|i| format!("unknown_{i}\n")).collect();
+    // Two errors after all the warnings: they must be among those kept.
+    text.push_str("vrrp_instance A {\n}\n");
+    let main = dir.write("main.conf", text);
+    let (loaded, _) = load_within(&main, SECS_10);
+    let lines = lines_of(loaded).expect_err("the instance is invalid");
+    assert_eq!(lines.len(), MAX_CONFIG_DIAGS + 1, "{lines:?}");
+    let a = n + 1;
+    assert_eq!(
+        lines[MAX_CONFIG_DIAGS - 2..],
+        [
+            format!("({main}: Line {a}) vrrp_instance A has no interface"),
+            format!("({main}: Line {a}) vrrp_instance A has no virtual_router_id"),
+            format!(
+                "({main}: Line 0) ... and {} more (0 errors, {} warnings): limit MAX_CONFIG_DIAGS \
+             is {MAX_CONFIG_DIAGS}",
+                n - (MAX_CONFIG_DIAGS - 2),
+                n - (MAX_CONFIG_DIAGS - 2)
+            ),
+        ]
+    );
+    assert_eq!(
+        lines[0],
+        format!("({main}: Line 1) Unknown keyword 'unknown_0'")
+    );
+}
+
+#[test]
 fn vrrp_strict_turns_lower_prio_reannouncement_off() {
-    let file = "tests/configs/valid/10-lower-prio-strict.conf";
+    let file = "tests/configs/valid/11-lower-prio-strict.conf";
     let (config, warnings) = load_ok(file);
     assert!(warnings.is_empty(), "{warnings:?}");
     let i = &config.instances[0];
@@ -545,4 +806,56 @@ fn vrrp_strict_turns_lower_prio_reannouncement_off() {
         ),
         (0, 0, true)
     );
+}
+
+#[test]
+fn oversized_files_are_refused_before_reading() {
+    use tinyvrrpd::limits::MAX_CONFIG_BYTES;
+    let dir = Scratch::new("bytes");
+    // Sparse: nothing is written, and nothing may be read either.
+    let big = dir.path("big.conf");
+    let size = MAX_CONFIG_BYTES + 1;
+    std::fs::File::create(&big).unwrap().set_len(size).unwrap();
+    let main = dir.write("main.conf", "# fine\ninclude big.conf\n");
+    let (loaded, _) = load_within(&main, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({main}: Line 2) include: {big} has {size} bytes: the load would read more than \
+             MAX_CONFIG_BYTES ({MAX_CONFIG_BYTES}); not read"
+        )])
+    );
+    let (loaded, _) = load_within(&big, SECS_10);
+    assert_eq!(
+        lines_of(loaded),
+        Err(vec![format!(
+            "({big}: Line 0) file has {size} bytes: the load would read more than \
+             MAX_CONFIG_BYTES ({MAX_CONFIG_BYTES}); not read"
+        )])
+    );
+}
+
+/// Comments are read, not held: a comment-only include just under
+/// MAX_CONFIG_BYTES loads (another test slows a reload down with one).
+#[test]
+fn comment_only_include_up_to_the_byte_cap_loads() {
+    use std::io::Write;
+    use tinyvrrpd::limits::MAX_CONFIG_BYTES;
+    let dir = Scratch::new("comments");
+    let main = dir.write(
+        "main.conf",
+        "include comments.conf\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n",
+    );
+    let main_len = std::fs::metadata(&main).unwrap().len();
+    let line = format!("# {}\n", "c".repeat(77));
+    let lines = (MAX_CONFIG_BYTES - main_len) / line.len() as u64;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.path("comments.conf")).unwrap());
+    for _ in 0..lines {
+        f.write_all(line.as_bytes()).unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let (loaded, took) = load_within(&main, std::time::Duration::from_secs(60));
+    println!("{} MiB of comments: {took:?}", (lines * 80) >> 20);
+    assert_eq!(lines_of(loaded), Ok(vec![]));
 }

@@ -1,9 +1,11 @@
 //! Positions and the diagnostic sink shared by the lexer, parser and
 //! validator.
 
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 use super::{Diag, Severity};
+use crate::limits::MAX_CONFIG_DIAGS;
 
 /// Where a statement was read. `seq` counts lines in reading order across
 /// includes, so diagnostics from several files sort into the order the
@@ -34,13 +36,65 @@ impl Pos {
     }
 }
 
-/// Collects every diagnostic of one load; nothing stops at the first error.
-#[derive(Default)]
+/// Collects the diagnostics of one load; nothing stops at the first error.
+/// At most `MAX_CONFIG_DIAGS` are kept (errors before warnings, then the
+/// earliest in reading order), so a file of a million unknown keywords costs
+/// no memory for its warnings; the others are counted on one last line.
 pub struct Sink {
-    diags: Vec<(u32, Diag)>,
+    /// A max-heap on "least worth keeping", so the one to drop is on top.
+    kept: BinaryHeap<Kept>,
+    limit: usize,
+    /// Where the closing "... and N more" line points: the main file.
+    main: Rc<str>,
+    pushed: u32,
+    dropped_errors: usize,
+    dropped_warnings: usize,
+    errors: bool,
+}
+
+impl Default for Sink {
+    fn default() -> Sink {
+        Sink::new(Rc::from(""), MAX_CONFIG_DIAGS)
+    }
+}
+
+struct Kept {
+    /// (is a warning, reading order, order found): larger is dropped first.
+    key: (bool, u32, u32),
+    diag: Diag,
+}
+
+impl PartialEq for Kept {
+    fn eq(&self, other: &Kept) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Kept {}
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Kept) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Kept {
+    fn cmp(&self, other: &Kept) -> core::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 impl Sink {
+    /// A sink for the load of `main`, keeping at most `limit` diagnostics.
+    pub fn new(main: Rc<str>, limit: usize) -> Sink {
+        Sink {
+            kept: BinaryHeap::new(),
+            limit,
+            main,
+            pushed: 0,
+            dropped_errors: 0,
+            dropped_warnings: 0,
+            errors: false,
+        }
+    }
+
     pub fn error(&mut self, pos: &Pos, msg: impl Into<String>) {
         self.push(pos, Severity::Error, msg.into());
     }
@@ -50,25 +104,114 @@ impl Sink {
     }
 
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
+        self.errors |= severity == Severity::Error;
+        let key = (severity == Severity::Warning, pos.seq, self.pushed);
+        self.pushed = self.pushed.saturating_add(1);
+        if self.kept.len() >= self.limit {
+            // Full: the new one replaces the least worth keeping, if it is
+            // worth more.
+            let evict = self.kept.peek().is_some_and(|worst| key < worst.key);
+            let dropped = if evict {
+                self.kept.pop().map_or(severity, |k| k.diag.severity)
+            } else {
+                severity
+            };
+            match dropped {
+                Severity::Error => self.dropped_errors += 1,
+                Severity::Warning => self.dropped_warnings += 1,
+            }
+            if !evict {
+                return;
+            }
+        }
         let diag = Diag {
             severity,
             file: pos.file.to_string(),
             line: pos.line,
             msg,
         };
-        self.diags.push((pos.seq, diag));
+        self.kept.push(Kept { key, diag });
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diags
-            .iter()
-            .any(|(_, d)| d.severity == Severity::Error)
+        self.errors
     }
 
-    /// The diagnostics in reading order; those of one line keep the order
-    /// they were found in (the sort is stable).
-    pub fn finish(mut self) -> Vec<Diag> {
-        self.diags.sort_by_key(|(seq, _)| *seq);
-        self.diags.into_iter().map(|(_, d)| d).collect()
+    /// The diagnostics kept, in reading order (those of one line in the
+    /// order they were found), then one line counting those not kept.
+    pub fn finish(self) -> Vec<Diag> {
+        let mut kept = self.kept.into_vec();
+        kept.sort_by_key(|k| (k.key.1, k.key.2));
+        let mut diags: Vec<Diag> = kept.into_iter().map(|k| k.diag).collect();
+        let (errors, warnings) = (self.dropped_errors, self.dropped_warnings);
+        if errors + warnings > 0 {
+            diags.push(Diag {
+                severity: if errors > 0 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                file: self.main.to_string(),
+                line: 0,
+                msg: format!(
+                    "... and {} more ({errors} errors, {warnings} warnings): limit \
+                     MAX_CONFIG_DIAGS is {}",
+                    errors + warnings,
+                    self.limit
+                ),
+            });
+        }
+        diags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: u32) -> Pos {
+        Pos {
+            file: Rc::from("t.conf"),
+            line,
+            seq: line,
+        }
+    }
+
+    #[test]
+    fn keeps_errors_first_then_reading_order() {
+        let mut sink = Sink::new(Rc::from("main.conf"), 3);
+        sink.warn(&at(5), "w5");
+        sink.warn(&at(1), "w1");
+        sink.warn(&at(3), "w3");
+        sink.error(&at(9), "e9");
+        sink.warn(&at(2), "w2");
+        sink.error(&at(7), "e7");
+        sink.warn(&at(8), "w8");
+        assert!(sink.has_errors());
+        let shown: Vec<String> = sink.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "(t.conf: Line 1) w1",
+                "(t.conf: Line 7) e7",
+                "(t.conf: Line 9) e9",
+                "(main.conf: Line 0) ... and 4 more (0 errors, 4 warnings): limit \
+                 MAX_CONFIG_DIAGS is 3",
+            ]
+        );
+    }
+
+    #[test]
+    fn dropped_errors_make_the_last_line_an_error() {
+        let mut sink = Sink::new(Rc::from("main.conf"), 1);
+        sink.error(&at(1), "e1");
+        sink.error(&at(2), "e2");
+        let diags = sink.finish();
+        assert_eq!(diags.len(), 2);
+        assert_eq!(diags[1].severity, Severity::Error);
+        assert_eq!(
+            diags[1].msg,
+            "... and 1 more (1 errors, 0 warnings): limit MAX_CONFIG_DIAGS is 1"
+        );
     }
 }

@@ -1,12 +1,24 @@
 //! Lines to tokens, and files (with their includes) to one stream of
 //! statements and braces, each with its file and line.
+//!
+//! Files are read in bounded pieces, line by line: comments are never held,
+//! and what is held (words) is capped, as is what is read (bytes), so no
+//! file, however large, can make a load take the router's memory. Anything
+//! that is not a regular file is refused without blocking on it.
 
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
 use super::glob;
-use crate::limits::MAX_INCLUDE_DEPTH;
+use super::tree::Builder;
+use crate::limits::{
+    MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
+};
 
 /// One blank-separated word. `quoted` records that quotes were used, so a
 /// quoted `"{"` stays a word and a quoted `include` is not a directive.
@@ -44,51 +56,76 @@ const SCRIPT_KEYWORDS: &[&str] = &[
     "script",
 ];
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct LexError;
+/// What lexing one line found besides its pieces.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LineInfo {
+    /// A quote was still open at the end of the line.
+    pub unterminated: bool,
+    /// The line ended in a comment (`#` or `!` outside quotes).
+    pub comment: bool,
+    /// The first byte of a word that is not UTF-8 text.
+    pub bad_byte: Option<u8>,
+}
 
-/// Splits one line. On an unterminated quote the rest of the line becomes
-/// the last word, so parsing goes on and reports what else is wrong.
-pub fn lex_line(line: &str) -> (Vec<Piece>, Result<(), LexError>) {
+/// Splits one line (without its newline) into pieces. The line is bytes:
+/// every delimiter is ASCII, which never occurs inside a UTF-8 sequence, so
+/// bytes after a comment start are skipped whatever they are, and only the
+/// words themselves must be UTF-8. A word that is not keeps its place, with
+/// U+FFFD for the bad bytes, and `bad_byte` names the first: the caller
+/// refuses the file, and the rest of the line still parses. On an
+/// unterminated quote the rest of the line becomes the last word, so parsing
+/// goes on and reports what else is wrong.
+pub fn lex_bytes(line: &[u8]) -> (Vec<Piece>, LineInfo) {
     let mut lx = LineLexer::default();
-    let mut chars = line.chars();
-    let mut result = Ok(());
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\r' | '\u{b}' | '\u{c}' => lx.end_word(),
-            '#' | '!' => break,
-            '{' => lx.brace(Piece::Open),
-            '}' => lx.brace(Piece::Close),
-            '"' => result = lx.quoted(&mut chars, '"'),
-            '\'' if lx.single_quotes_allowed() => result = lx.quoted(&mut chars, '\''),
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        i += 1;
+        match b {
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => lx.end_word(),
+            b'#' | b'!' => {
+                lx.info.comment = true;
+                break;
+            }
+            b'{' => lx.brace(Piece::Open),
+            b'}' => lx.brace(Piece::Close),
+            b'"' => i = lx.quoted(line, i, b'"'),
+            b'\'' if lx.single_quotes_allowed() => i = lx.quoted(line, i, b'\''),
             _ => {
-                lx.word.push(c);
+                lx.word.push(b);
                 lx.in_word = true;
             }
-        }
-        if result.is_err() {
-            break;
         }
     }
     lx.end_word();
     lx.end_stmt();
-    (lx.pieces, result)
+    (lx.pieces, lx.info)
 }
 
 #[derive(Default)]
 struct LineLexer {
     pieces: Vec<Piece>,
     stmt: Vec<Word>,
-    word: String,
+    word: Vec<u8>,
     in_word: bool,
     quoted: bool,
+    info: LineInfo,
 }
 
 impl LineLexer {
     fn end_word(&mut self) {
         if self.in_word {
+            let text = match core::str::from_utf8(&self.word) {
+                Ok(text) => text.to_string(),
+                Err(e) => {
+                    if self.info.bad_byte.is_none() {
+                        self.info.bad_byte = self.word.get(e.valid_up_to()).copied();
+                    }
+                    String::from_utf8_lossy(&self.word).into_owned()
+                }
+            };
+            self.word.clear();
             self.stmt.push(Word {
-                text: core::mem::take(&mut self.word),
+                text,
                 quoted: self.quoted,
             });
         }
@@ -98,8 +135,10 @@ impl LineLexer {
 
     fn end_stmt(&mut self) {
         if !self.stmt.is_empty() {
-            self.pieces
-                .push(Piece::Stmt(core::mem::take(&mut self.stmt)));
+            // Collected to exact size: a one-word statement would otherwise
+            // hold room for four.
+            let words: Vec<Word> = self.stmt.drain(..).collect();
+            self.pieces.push(Piece::Stmt(words));
         }
     }
 
@@ -119,88 +158,371 @@ impl LineLexer {
                 .is_some_and(|w| SCRIPT_KEYWORDS.contains(&w.text.as_str()))
     }
 
-    fn quoted(&mut self, chars: &mut core::str::Chars<'_>, close: char) -> Result<(), LexError> {
+    /// The quoted text from `start` (just after the opening quote) up to
+    /// `close`; the index after the closing quote.
+    fn quoted(&mut self, line: &[u8], start: usize, close: u8) -> usize {
         self.in_word = true;
         self.quoted = true;
-        for c in chars.by_ref() {
-            if c == close {
-                return Ok(());
+        let rest = line.get(start..).unwrap_or_default();
+        match rest.iter().position(|&b| b == close) {
+            Some(len) => {
+                self.word.extend_from_slice(&rest[..len]);
+                start + len + 1
             }
-            self.word.push(c);
+            None => {
+                self.word.extend_from_slice(rest);
+                self.info.unterminated = true;
+                line.len()
+            }
         }
-        Err(LexError)
     }
 }
 
-/// Reads the main file and its includes into one stream. A main file that
-/// cannot be read is reported at line 0.
-pub fn read_config(path: &Path, sink: &mut Sink) -> Vec<Item> {
+/// The caps of one load (the `MAX_CONFIG_*` constants; smaller in tests).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub bytes: u64,
+    pub words: usize,
+    pub word_bytes: usize,
+    pub line: usize,
+}
+
+impl Limits {
+    pub const CONFIG: Limits = Limits {
+        bytes: MAX_CONFIG_BYTES,
+        words: MAX_CONFIG_WORDS,
+        word_bytes: MAX_CONFIG_WORD_BYTES,
+        line: MAX_CONFIG_LINE,
+    };
+}
+
+/// Reads the main file and its includes into `out`. A main file that
+/// cannot be read is reported at line 0. Returns false when a cap stopped
+/// the load before the end: what was read is then only part of the
+/// configuration, not worth checking further.
+pub fn read_config(path: &Path, sink: &mut Sink, out: &mut Builder, limits: Limits) -> bool {
+    let name: Rc<str> = Rc::from(path.display().to_string());
+    let key = canonical(path);
     let mut reader = Reader {
         sink,
-        items: Vec::new(),
+        out,
+        limits,
         next_seq: 1,
-        reading: vec![canonical(path)],
+        reading: vec![key],
+        read: HashMap::new(),
+        bytes: 0,
+        words: 0,
+        word_bytes: 0,
+        stopped: false,
     };
-    let name: Rc<str> = Rc::from(path.display().to_string());
-    match std::fs::read(path) {
-        Ok(bytes) => reader.read_text(&name, path, &bytes, 0),
-        Err(e) => {
-            let pos = Pos {
-                file: name,
-                line: 0,
-                seq: 0,
-            };
-            reader.sink.error(&pos, format!("cannot read file: {e}"));
+    let pos = Pos {
+        file: name.clone(),
+        line: 0,
+        seq: 0,
+    };
+    match open_regular(path) {
+        Ok((file, size)) => {
+            if reader.fits(size, &pos, "file") {
+                reader.read_file(&name, path, file, 0);
+            }
         }
+        Err(Refused::Io(e)) => reader.sink.error(&pos, format!("cannot read file: {e}")),
+        Err(Refused::NotRegular(kind)) => reader
+            .sink
+            .error(&pos, format!("not a regular file ({kind}); not read")),
     }
-    reader.items
+    !reader.stopped
 }
 
 struct Reader<'a> {
     sink: &'a mut Sink,
-    items: Vec<Item>,
+    out: &'a mut Builder,
+    limits: Limits,
     next_seq: u32,
-    /// The chain of files being read, to refuse an include cycle at once:
-    /// with globs, cycles fan out and the depth limit alone would allow
-    /// exponentially many reads before stopping them.
+    /// The chain of files being read, to refuse an include cycle at once.
     reading: Vec<PathBuf>,
+    /// Every file an include opened (canonical path), with the include
+    /// that read it, or None when it could not be read (already reported).
+    /// A file is read at most once per load: with globs, files that
+    /// include each other would otherwise be read factorially often.
+    read: HashMap<PathBuf, Option<Pos>>,
+    bytes: u64,
+    words: usize,
+    word_bytes: usize,
+    /// A cap was reached: nothing more is read.
+    stopped: bool,
 }
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Why a file was not opened for reading.
+enum Refused {
+    Io(io::Error),
+    /// What it is instead: "a FIFO", "a character device", ...
+    NotRegular(&'static str),
+}
+
+/// Opens `path` for reading if it is a regular file, with its size.
+/// O_NONBLOCK: opening a FIFO for reading would otherwise block until a
+/// writer comes (forever, in a reload); the type is then checked on the
+/// open descriptor (fstat), so nothing can swap it in between. O_NOCTTY: a
+/// terminal must not become the daemon's. std adds O_CLOEXEC.
+fn open_regular(path: &Path) -> Result<(File, u64), Refused> {
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let file = match opened {
+        Ok(file) => file,
+        // A socket cannot be opened at all (ENXIO): name it as what it is.
+        Err(e) => {
+            return Err(match std::fs::metadata(path) {
+                Ok(meta) if !meta.is_file() => Refused::NotRegular(kind(&meta.file_type())),
+                _ => Refused::Io(e),
+            });
+        }
+    };
+    let meta = file.metadata().map_err(Refused::Io)?;
+    if meta.is_file() {
+        Ok((file, meta.len()))
+    } else {
+        Err(Refused::NotRegular(kind(&meta.file_type())))
+    }
+}
+
+fn kind(t: &std::fs::FileType) -> &'static str {
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "of another type"
+    }
+}
+
+/// A file's lines, read in bounded pieces: at most `max` bytes of a line
+/// are kept, whatever its length.
+struct Lines {
+    reader: BufReader<File>,
+    buf: Vec<u8>,
+    max: usize,
+}
+
+/// One line in `Lines::buf`.
+struct Line {
+    /// Longer than `max`: `buf` holds its first `max` bytes.
+    truncated: bool,
+    /// A NUL byte anywhere in it.
+    nul: bool,
+    /// Bytes consumed, newline included.
+    len: u64,
+}
+
+enum LineError {
+    Io(io::Error),
+    /// Reading on would pass the byte cap.
+    TooMany,
+}
+
+impl Lines {
+    fn new(file: File, max: usize) -> Lines {
+        Lines {
+            reader: BufReader::with_capacity(8192, file),
+            buf: Vec::new(),
+            max,
+        }
+    }
+
+    /// The next line; `left` is how many bytes the load may still read.
+    fn next(&mut self, left: u64) -> Result<Option<Line>, LineError> {
+        self.buf.clear();
+        let mut line = Line {
+            truncated: false,
+            nul: false,
+            len: 0,
+        };
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(LineError::Io(e)),
+            };
+            if chunk.is_empty() {
+                return Ok((line.len > 0).then_some(line));
+            }
+            let newline = chunk.iter().position(|&b| b == b'\n');
+            let part = &chunk[..newline.unwrap_or(chunk.len())];
+            let used = part.len() + usize::from(newline.is_some());
+            line.len += used as u64;
+            if line.len > left {
+                return Err(LineError::TooMany);
+            }
+            line.nul |= part.contains(&0);
+            let room = self.max.saturating_sub(self.buf.len());
+            line.truncated |= part.len() > room;
+            self.buf.extend_from_slice(&part[..part.len().min(room)]);
+            self.reader.consume(used);
+            if newline.is_some() {
+                return Ok(Some(line));
+            }
+        }
+    }
+}
+
 impl Reader<'_> {
-    fn read_text(&mut self, name: &Rc<str>, path: &Path, bytes: &[u8], depth: usize) {
-        // Non-UTF-8 bytes are only ever in comments in practice; a lossy
-        // decode keeps line numbers and lets a bad byte in a value show up
-        // as an invalid value rather than an unreadable file.
-        let text = String::from_utf8_lossy(bytes);
-        for (idx, line) in text.split('\n').enumerate() {
+    /// Whether a file of `size` bytes fits in what the load may still
+    /// read; if not, says so at `pos` and stops the load.
+    fn fits(&mut self, size: u64, pos: &Pos, what: &str) -> bool {
+        if self.bytes.saturating_add(size) <= self.limits.bytes {
+            return true;
+        }
+        self.sink.error(
+            pos,
+            format!(
+                "{what} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
+                 not read",
+                self.limits.bytes
+            ),
+        );
+        self.stopped = true;
+        false
+    }
+
+    fn read_file(&mut self, name: &Rc<str>, path: &Path, file: File, depth: usize) {
+        let mut lines = Lines::new(file, self.limits.line);
+        let mut line_no: u32 = 0;
+        while !self.stopped {
+            let left = self.limits.bytes.saturating_sub(self.bytes);
+            let got = lines.next(left);
+            line_no = line_no.saturating_add(1);
             let pos = Pos {
                 file: name.clone(),
-                line: u32::try_from(idx + 1).unwrap_or(u32::MAX),
+                line: line_no,
                 seq: self.next_seq,
             };
             self.next_seq = self.next_seq.saturating_add(1);
-            let (pieces, result) = lex_line(line);
-            if result.is_err() {
-                self.sink.error(&pos, "unterminated quoted string");
-            }
-            let mut pieces = pieces.into_iter().peekable();
-            if let Some(pattern) = pieces
-                .peek()
-                .and_then(|first| include_pattern(first, &pos, self.sink))
-            {
-                pieces.next();
-                if let Some(pattern) = pattern {
-                    self.include(path, &pattern, &pos, depth);
+            let line = match got {
+                Ok(Some(line)) => line,
+                Ok(None) => return,
+                Err(LineError::Io(e)) => {
+                    self.sink.error(&pos, format!("cannot read {name}: {e}"));
+                    return;
                 }
+                Err(LineError::TooMany) => {
+                    self.sink.error(
+                        &pos,
+                        format!(
+                            "the load read more than MAX_CONFIG_BYTES ({}); rest not read",
+                            self.limits.bytes
+                        ),
+                    );
+                    self.stopped = true;
+                    return;
+                }
+            };
+            self.bytes += line.len;
+            let mut text = lines.buf.as_slice();
+            if line_no == 1 {
+                if text.starts_with(&[0xff, 0xfe]) || text.starts_with(&[0xfe, 0xff]) {
+                    self.sink
+                        .error(&pos, "not a text file (UTF-16 byte order mark); not read");
+                    return;
+                }
+                // A UTF-8 byte order mark, as some Windows editors write.
+                text = text.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(text);
             }
-            self.items.extend(pieces.map(|piece| Item {
+            if line.nul {
+                self.sink
+                    .error(&pos, "not a text file (NUL byte; UTF-16?); not read");
+                return;
+            }
+            self.line(text, line.truncated, &pos, path, depth);
+        }
+    }
+
+    fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+        let (pieces, info) = lex_bytes(text);
+        if truncated && !info.comment {
+            self.sink.error(
+                pos,
+                format!(
+                    "line longer than {} bytes (limit MAX_CONFIG_LINE); not read",
+                    self.limits.line
+                ),
+            );
+            return;
+        }
+        if info.unterminated {
+            self.sink.error(pos, "unterminated quoted string");
+        }
+        if let Some(b) = info.bad_byte {
+            self.sink
+                .error(pos, format!("byte 0x{b:02X} is not UTF-8 text"));
+        }
+        let words: usize = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Stmt(words) => words.len(),
+                Piece::Open | Piece::Close => 1,
+            })
+            .sum();
+        let word_bytes: usize = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Stmt(words) => words.iter().map(|w| w.text.len()).sum(),
+                Piece::Open | Piece::Close => 1,
+            })
+            .sum();
+        self.words += words;
+        self.word_bytes += word_bytes;
+        if self.words > self.limits.words {
+            self.sink.error(
+                pos,
+                format!(
+                    "more than {} words in the configuration (limit MAX_CONFIG_WORDS); rest not \
+                     read",
+                    self.limits.words
+                ),
+            );
+            self.stopped = true;
+            return;
+        }
+        if self.word_bytes > self.limits.word_bytes {
+            self.sink.error(
+                pos,
+                format!(
+                    "more than {} bytes of words in the configuration (limit \
+                     MAX_CONFIG_WORD_BYTES); rest not read",
+                    self.limits.word_bytes
+                ),
+            );
+            self.stopped = true;
+            return;
+        }
+        let mut pieces = pieces.into_iter().peekable();
+        if let Some(pattern) = pieces
+            .peek()
+            .and_then(|first| include_pattern(first, pos, self.sink))
+        {
+            pieces.next();
+            if let Some(pattern) = pattern {
+                self.include(path, &pattern, pos, depth);
+            }
+        }
+        for piece in pieces {
+            let item = Item {
                 piece,
                 pos: pos.clone(),
-            }));
+            };
+            self.out.push(item, self.sink);
         }
     }
 
@@ -220,7 +542,14 @@ impl Reader<'_> {
             self.sink
                 .warn(pos, format!("include '{pattern}' matches no file"));
         }
+        // Files this include names that an earlier one has read: the first,
+        // and how many more, so fan-out costs one line per include.
+        let mut again: Option<(Rc<str>, Pos)> = None;
+        let mut again_more = 0usize;
         for file in matches {
+            if self.stopped {
+                return;
+            }
             let name: Rc<str> = Rc::from(file.display().to_string());
             let key = canonical(&file);
             if self.reading.contains(&key) {
@@ -228,16 +557,51 @@ impl Reader<'_> {
                     .error(pos, format!("include cycle: {name} is already being read"));
                 continue;
             }
-            match std::fs::read(&file) {
-                Ok(bytes) => {
+            if let Some(first) = self.read.get(&key) {
+                match (first, &again) {
+                    (Some(first), None) => again = Some((name, first.clone())),
+                    (Some(_), Some(_)) => again_more += 1,
+                    // Could not be read: said so the first time.
+                    (None, _) => {}
+                }
+                continue;
+            }
+            match open_regular(&file) {
+                Ok((opened, size)) => {
+                    self.read.insert(key.clone(), Some(pos.clone()));
+                    if !self.fits(size, pos, &format!("include: {name}")) {
+                        return;
+                    }
                     self.reading.push(key);
-                    self.read_text(&name, &file, &bytes, depth + 1);
+                    self.read_file(&name, &file, opened, depth + 1);
                     self.reading.pop();
                 }
-                Err(e) => self
-                    .sink
-                    .error(pos, format!("cannot read included file {name}: {e}")),
+                Err(refused) => {
+                    self.read.insert(key, None);
+                    let msg = match refused {
+                        Refused::Io(e) => format!("cannot read included file {name}: {e}"),
+                        Refused::NotRegular(kind) => {
+                            format!("include: {name} is not a regular file ({kind}); not read")
+                        }
+                    };
+                    self.sink.error(pos, msg);
+                }
             }
+        }
+        if let Some((name, first)) = again {
+            let more = match again_more {
+                0 => String::new(),
+                1 => " (and 1 more file)".to_string(),
+                n => format!(" (and {n} more files)"),
+            };
+            self.sink.error(
+                pos,
+                format!(
+                    "include: {name} was already read (include at {}); a file is read at most \
+                     once per load{more}",
+                    first.refer_from(pos)
+                ),
+            );
         }
     }
 }
@@ -264,6 +628,22 @@ fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<S
         );
     }
     Some(pattern)
+}
+
+#[cfg(test)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct LexError;
+
+/// `lex_bytes` for tests that think in text lines.
+#[cfg(test)]
+pub fn lex_line(line: &str) -> (Vec<Piece>, Result<(), LexError>) {
+    let (pieces, info) = lex_bytes(line.as_bytes());
+    let result = if info.unterminated {
+        Err(LexError)
+    } else {
+        Ok(())
+    };
+    (pieces, result)
 }
 
 #[cfg(test)]
@@ -430,5 +810,98 @@ mod tests {
             ok("Priority 1"),
             vec![Piece::Stmt(vec![w("Priority"), w("1")])]
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8() {
+        // In a word: reported, and the word keeps its place.
+        let (pieces, info) = lex_bytes(b"auth_pass 10\xff6");
+        assert_eq!(info.bad_byte, Some(0xff));
+        assert_eq!(
+            pieces,
+            vec![Piece::Stmt(vec![w("auth_pass"), w("10\u{fffd}6")])]
+        );
+        // The first bad byte of the line is the one named; a sequence cut
+        // short names its lead byte.
+        let (_, info) = lex_bytes(b"a \xc3 \xe9");
+        assert_eq!(info.bad_byte, Some(0xc3));
+        // Inside quotes too.
+        let (_, info) = lex_bytes(b"notify \"/bin/caf\xe9\"");
+        assert_eq!(info.bad_byte, Some(0xe9));
+        // In a comment: skipped, whatever it is.
+        let (pieces, info) = lex_bytes(b"priority 1 # caf\xe9 \xff\xfe");
+        assert_eq!(
+            info,
+            LineInfo {
+                comment: true,
+                ..LineInfo::default()
+            }
+        );
+        assert_eq!(pieces, vec![Piece::Stmt(vec![w("priority"), w("1")])]);
+        // Valid UTF-8 is text like any other.
+        let (pieces, info) = lex_bytes("router_id k\u{f6}ln".as_bytes());
+        assert_eq!(info.bad_byte, None);
+        assert_eq!(
+            pieces,
+            vec![Piece::Stmt(vec![w("router_id"), w("k\u{f6}ln")])]
+        );
+    }
+
+    fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {
+        let mut sink = Sink::default();
+        let mut out = Builder::default();
+        let complete = read_config(path, &mut sink, &mut out, limits);
+        let _ = out.finish(&mut sink, complete);
+        let msgs = sink.finish().iter().map(|d| d.msg.clone()).collect();
+        (complete, msgs)
+    }
+
+    /// A file whose size says nothing (procfs reports 0) is still held to
+    /// the byte cap while it is read.
+    #[test]
+    fn byte_cap_while_reading() {
+        let path = Path::new("/proc/self/status");
+        let small = Limits {
+            bytes: 100,
+            ..Limits::CONFIG
+        };
+        let (complete, msgs) = read_with(path, small);
+        assert!(!complete);
+        assert_eq!(
+            msgs.last().map(String::as_str),
+            Some("the load read more than MAX_CONFIG_BYTES (100); rest not read")
+        );
+        let (complete, _) = read_with(path, Limits::CONFIG);
+        assert!(complete);
+    }
+
+    #[test]
+    fn word_caps_count_braces_and_bytes() {
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-lexer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("w.conf");
+        std::fs::write(&file, "a {\n}\nb\n").unwrap();
+        let limits = |words, word_bytes| Limits {
+            words,
+            word_bytes,
+            ..Limits::CONFIG
+        };
+        assert_eq!(read_with(&file, limits(4, 4)), (true, vec![]));
+        let (complete, msgs) = read_with(&file, limits(3, 4));
+        assert!(!complete);
+        assert_eq!(
+            msgs,
+            ["more than 3 words in the configuration (limit MAX_CONFIG_WORDS); rest not read"]
+        );
+        let (complete, msgs) = read_with(&file, limits(4, 3));
+        assert!(!complete);
+        assert_eq!(
+            msgs,
+            [
+                "more than 3 bytes of words in the configuration (limit MAX_CONFIG_WORD_BYTES); \
+              rest not read"
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

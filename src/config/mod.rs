@@ -2,10 +2,12 @@
 //! the model, and validation.
 //!
 //! The pipeline: `lexer` reads the file and its includes into one stream of
-//! statements and braces; `tree` nests them into blocks; `parser` (with
-//! `instance`) runs each block through its keyword table into raw blocks;
-//! `validate` resolves defaults and cross-checks into the model. Each stage
-//! reports into one sink and carries on, so one run reports every error.
+//! statements and braces, which `tree` nests into blocks as they come;
+//! `parser` (with `instance`) runs each block through its keyword table into
+//! raw blocks; `validate` resolves defaults and cross-checks into the model.
+//! Each stage reports into one sink and carries on, so one run reports every
+//! error (up to `MAX_CONFIG_DIAGS`). Only the caps on what one load may read
+//! and hold (`MAX_CONFIG_*`) stop it early.
 
 mod diag;
 mod glob;
@@ -48,11 +50,19 @@ impl fmt::Display for Diag {
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error
-/// found (and the warnings), so `-t` can print them all.
+/// found (and the warnings), so `-t` can print them all: at most
+/// `MAX_CONFIG_DIAGS` of them, errors first, then a line counting the rest.
 pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
-    let mut sink = diag::Sink::default();
-    let items = lexer::read_config(path, &mut sink);
-    let nodes = tree::build(items, &mut sink);
+    let main: std::rc::Rc<str> = std::rc::Rc::from(path.display().to_string());
+    let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
+    let mut builder = tree::Builder::default();
+    let complete = lexer::read_config(path, &mut sink, &mut builder, lexer::Limits::CONFIG);
+    let nodes = builder.finish(&mut sink, complete);
+    if !complete {
+        // A cap stopped reading: the rest of the checks would only report
+        // what is missing from a configuration cut short.
+        return Err(sink.finish());
+    }
     let raw = parser::parse(&mut sink, &nodes);
     let config = validate::resolve(&mut sink, raw);
     let failed = sink.has_errors();

@@ -8,9 +8,11 @@ use super::lexer::{Item, Piece, Word};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
     /// Empty only for a stray `{ ... }` that followed no statement.
-    pub words: Vec<Word>,
+    /// Boxed slices, not vectors: a load may hold 200,000 of these
+    /// (MAX_CONFIG_WORDS), and each byte per node is 200 KB then.
+    pub words: Box<[Word]>,
     pub pos: Pos,
-    pub block: Option<Vec<Node>>,
+    pub block: Option<Box<[Node]>>,
 }
 
 impl Node {
@@ -41,26 +43,38 @@ struct Frame {
     children: Vec<Node>,
 }
 
-pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
-    let mut top: Vec<Node> = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    // A `{` belongs to the statement right before it, even on the next
-    // line, but not to one that already had a block closed after it.
-    let mut after_stmt = false;
-    for Item { piece, pos } in items {
-        let depth = stack.len();
-        let children = match stack.last_mut() {
+/// Nests items as the lexer produces them, so the load never holds the
+/// flat item stream and the tree at once.
+#[derive(Default)]
+pub struct Builder {
+    top: Vec<Node>,
+    stack: Vec<Frame>,
+    /// A `{` belongs to the statement right before it, even on the next
+    /// line, but not to one that already had a block closed after it.
+    after_stmt: bool,
+    /// Set when nesting went too deep: the rest is ignored.
+    stopped: bool,
+}
+
+impl Builder {
+    pub fn push(&mut self, item: Item, sink: &mut Sink) {
+        if self.stopped {
+            return;
+        }
+        let Item { piece, pos } = item;
+        let depth = self.stack.len();
+        let children = match self.stack.last_mut() {
             Some(frame) => &mut frame.children,
-            None => &mut top,
+            None => &mut self.top,
         };
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
-                    words,
+                    words: words.into_boxed_slice(),
                     pos,
                     block: None,
                 });
-                after_stmt = true;
+                self.after_stmt = true;
             }
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
                 sink.error(
@@ -69,63 +83,74 @@ pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
                         "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
                     ),
                 );
-                unwind(stack, &mut top);
-                return top;
+                self.stopped = true;
+                while let Some(frame) = self.stack.pop() {
+                    close(frame, &mut self.stack, &mut self.top);
+                }
             }
             Piece::Open => {
                 let opener = match children.pop() {
-                    Some(node) if after_stmt => node,
+                    Some(node) if self.after_stmt => node,
                     other => {
                         children.extend(other);
                         sink.error(&pos, "unexpected '{'");
                         Node {
-                            words: Vec::new(),
+                            words: Box::default(),
                             pos,
                             block: None,
                         }
                     }
                 };
-                stack.push(Frame {
+                self.stack.push(Frame {
                     opener,
                     children: Vec::new(),
                 });
-                after_stmt = false;
+                self.after_stmt = false;
             }
             Piece::Close => {
-                match stack.pop() {
-                    Some(frame) => close(frame, &mut stack, &mut top),
+                match self.stack.pop() {
+                    Some(frame) => close(frame, &mut self.stack, &mut self.top),
                     None => sink.error(&pos, "unexpected '}'"),
                 }
-                after_stmt = false;
+                self.after_stmt = false;
             }
         }
     }
-    while let Some(frame) = stack.pop() {
-        let msg = if frame.opener.words.is_empty() {
-            "unterminated block: missing '}'".to_string()
-        } else {
-            format!(
-                "unterminated block '{}': missing '}}'",
-                frame.opener.title()
-            )
-        };
-        sink.error(&frame.opener.pos, msg);
-        close(frame, &mut stack, &mut top);
+
+    /// The tree; blocks still open are closed and, when `report` (the
+    /// input was read to its end), reported as unterminated.
+    pub fn finish(mut self, sink: &mut Sink, report: bool) -> Vec<Node> {
+        while let Some(frame) = self.stack.pop() {
+            if report {
+                let msg = if frame.opener.words.is_empty() {
+                    "unterminated block: missing '}'".to_string()
+                } else {
+                    format!(
+                        "unterminated block '{}': missing '}}'",
+                        frame.opener.title()
+                    )
+                };
+                sink.error(&frame.opener.pos, msg);
+            }
+            close(frame, &mut self.stack, &mut self.top);
+        }
+        self.top.shrink_to_fit();
+        self.top
     }
-    top
 }
 
-/// Closes every open block without reporting it (the caller has reported
-/// why it stopped).
-fn unwind(mut stack: Vec<Frame>, top: &mut Vec<Node>) {
-    while let Some(frame) = stack.pop() {
-        close(frame, &mut stack, top);
+#[cfg(test)]
+pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
+    let mut builder = Builder::default();
+    for item in items {
+        builder.push(item, sink);
     }
+    builder.finish(sink, true)
 }
 
 fn close(frame: Frame, stack: &mut [Frame], top: &mut Vec<Node>) {
     let mut node = frame.opener;
-    node.block = Some(frame.children);
+    node.block = Some(frame.children.into_boxed_slice());
     match stack.last_mut() {
         Some(parent) => parent.children.push(node),
         None => top.push(node),
