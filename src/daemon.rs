@@ -534,7 +534,7 @@ impl Daemon {
         match sig {
             Sig::Stop => self.stop(now),
             Sig::Reload => self.reload(),
-            Sig::DumpData => self.dump(crate::dump::data, DumpKind::Data, now),
+            Sig::DumpData => self.dump(|v, _| crate::dump::data(v), DumpKind::Data, now),
             Sig::DumpStats => self.dump(crate::dump::stats, DumpKind::Stats, now),
             Sig::DumpJson => self.dump(crate::dump::json, DumpKind::Json, now),
         }
@@ -542,7 +542,12 @@ impl Daemon {
 
     /// Write one dump atomically: a temporary file beside it, then rename,
     /// so a reader never sees half a file.
-    fn dump(&mut self, f: fn(&[crate::dump::View<'_>]) -> String, kind: DumpKind, now: Instant) {
+    fn dump(
+        &mut self,
+        f: fn(&[crate::dump::View<'_>], &crate::dump::Global) -> String,
+        kind: DumpKind,
+        now: Instant,
+    ) {
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
@@ -560,7 +565,7 @@ impl Daemon {
                     .map(|t| wall.saturating_sub(now.saturating_since(t).as_micros())),
             })
             .collect();
-        let text = f(&views);
+        let text = f(&views, &self.rx_errors);
         let path = match kind {
             DumpKind::Data => &self.opts.dumps.data,
             DumpKind::Stats => &self.opts.dumps.stats,
