@@ -3,9 +3,10 @@
 //! packets, netlink requests and log lines.
 
 mod ifaces;
+mod vipfile;
 
 use core::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use arrayvec::ArrayVec;
 
@@ -40,6 +41,22 @@ pub struct Options {
     pub log: LogOptions,
     /// Where SIGUSR1, SIGUSR2 and SIGRTMIN+2 write their dumps.
     pub dumps: DumpPaths,
+    /// The record of installed VIPs, cleaned at the next start (see
+    /// [`state_file_for`]); None for none.
+    pub state_file: Option<PathBuf>,
+}
+
+/// The VIP record that goes with pid file `pidfile`: the same path with
+/// `.vips` for `.pid` (`/var/run/tinyvrrpd.pid` -> `/var/run/tinyvrrpd.vips`),
+/// so daemons with their own pid files keep their own records.
+pub fn state_file_for(pidfile: &Path) -> PathBuf {
+    if pidfile.extension().is_some_and(|e| e == "pid") {
+        pidfile.with_extension("vips")
+    } else {
+        let mut p = pidfile.as_os_str().to_os_string();
+        p.push(".vips");
+        p.into()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +121,8 @@ struct Slot {
     ip_id: u16,
     /// Last rejected-advert log line, for rate limiting.
     last_reject_log: Option<Instant>,
+    /// The VIPs were last added (not deleted): what the state file records.
+    vips_installed: bool,
 }
 
 impl Slot {
@@ -160,6 +179,8 @@ pub struct Daemon {
     rx_errors: [u64; RxError::ALL.len()],
     last_global_reject_log: Option<Instant>,
     netlink_errors: u64,
+    /// The installed VIPs changed since the state file was written.
+    state_dirty: bool,
     stopping: bool,
 }
 
@@ -217,6 +238,7 @@ impl Daemon {
             rx_errors: [0; RxError::ALL.len()],
             last_global_reject_log: None,
             netlink_errors: 0,
+            state_dirty: false,
             stopping: false,
             config: config.clone(),
             opts,
@@ -237,8 +259,11 @@ impl Daemon {
         &mut self.log
     }
 
-    /// Start every instance (or schedule it after vrrp_startup_delay).
+    /// Start every instance (or schedule it after vrrp_startup_delay),
+    /// after removing the VIPs a previous run recorded as installed.
     pub fn start(&mut self, now: Instant) {
+        self.remove_recorded_vips();
+        self.state_dirty = true;
         let delay = Duration::from_millis(u64::from(self.config.global.vrrp_startup_delay_ms));
         for i in 0..self.slots.len() {
             if delay.is_zero() {
@@ -248,6 +273,7 @@ impl Daemon {
                 self.rearm(i);
             }
         }
+        self.flush_state();
     }
 
     /// Run until a stop signal has been handled.
@@ -291,6 +317,7 @@ impl Daemon {
                 self.on_timer(i, now);
             }
         }
+        self.flush_state();
         Ok(())
     }
 
@@ -494,6 +521,7 @@ impl Daemon {
                         vip_retry_at: None,
                         ip_id: 0,
                         last_reject_log: None,
+                        vips_installed: false,
                     }
                 }
             };
@@ -583,6 +611,101 @@ impl Daemon {
         }
     }
 
+    /// Delete the VIPs the state file says a previous run installed (it
+    /// may have been killed with them in place, under another
+    /// configuration). keepalived removes only the current configuration's
+    /// at start; this goes further. Requests are answered on the spot.
+    fn remove_recorded_vips(&mut self) {
+        use std::io::Read as _;
+        let Some(path) = self.opts.state_file.clone() else {
+            return;
+        };
+        // Bounded: the largest record we write is well under this.
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
+        match read {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                log!(self.log, Level::Warning, "reading {}: {e}", path.display());
+                return;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for e in vipfile::parse(&text) {
+            // Gone with its interface, if that is gone.
+            let Some(index) = crate::sys::if_index(e.ifname) else {
+                continue;
+            };
+            let req = AddrRequest {
+                index,
+                addr: e.addr,
+                prefix_len: e.prefix_len,
+                scope: 0,
+                broadcast: None,
+                label: None,
+            };
+            let seq = self.nl_dump.next_seq();
+            let Ok(len) = nl::del_addr(&mut self.tx[..], seq, &req) else {
+                continue;
+            };
+            let done = match self.nl_dump.send(&self.tx[..len]) {
+                Ok(()) => self.read_dump(seq, |_| {}),
+                Err(e) => Err(StartError::Sys(e)),
+            };
+            let (ifname, addr, len) = (e.ifname, e.addr, e.prefix_len);
+            match done {
+                Ok(()) => log!(
+                    self.log,
+                    Level::Info,
+                    "removed {addr}/{len} from {ifname}, left installed by a previous run ({})",
+                    path.display()
+                ),
+                Err(StartError::Sys(se)) if se.errno == Errno::EADDRNOTAVAIL => {}
+                Err(err) => log!(
+                    self.log,
+                    Level::Warning,
+                    "removing {addr}/{len} from {ifname} (left by a previous run): {err}"
+                ),
+            }
+        }
+    }
+
+    /// Rewrite the state file when the installed VIPs changed: a
+    /// temporary file, then rename, so a crash never leaves half a record.
+    fn flush_state(&mut self) {
+        if !core::mem::take(&mut self.state_dirty) {
+            return;
+        }
+        let Some(path) = &self.opts.state_file else {
+            return;
+        };
+        let ifaces = &self.ifaces;
+        let entries = self
+            .slots
+            .iter()
+            .filter(|s| s.vips_installed)
+            .flat_map(|s| {
+                s.cfg
+                    .vips
+                    .iter()
+                    .chain(s.cfg.vips_excluded.iter())
+                    .map(|v| vipfile::Entry {
+                        ifname: vip_ifname(ifaces, &s.cfg, v),
+                        addr: v.addr,
+                        prefix_len: v.prefix_len,
+                        instance: &s.cfg.name,
+                    })
+            });
+        let text = vipfile::format(entries);
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            log!(self.log, Level::Error, "writing {}: {e}", path.display());
+        }
+    }
+
     /// Release everything: priority 0 from masters, VIPs removed (unless
     /// `-V`), and wait briefly for the kernel's acks.
     pub fn stop(&mut self, now: Instant) {
@@ -594,6 +717,13 @@ impl Daemon {
         // tell us whether they worked. Read what is there, briefly.
         if self.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
             self.receive_netlink(now);
+        }
+        self.flush_state();
+        if !self.slots.iter().any(|s| s.vips_installed) {
+            // Nothing left installed: no record (`-V` keeps it).
+            if let Some(p) = &self.opts.state_file {
+                let _ = std::fs::remove_file(p);
+            }
         }
         self.stopping = true;
         log!(self.log, Level::Info, "Stopped");
@@ -1010,6 +1140,10 @@ impl Daemon {
                 );
                 self.slots[i].vip_retry_at = Some(now + VIP_RETRY);
             }
+        }
+        if self.slots[i].vips_installed != add {
+            self.slots[i].vips_installed = add;
+            self.state_dirty = true;
         }
     }
 
