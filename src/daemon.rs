@@ -2,12 +2,15 @@
 //! what the kernel says into core events and the core's actions into
 //! packets, netlink requests and log lines.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+mod ifaces;
+mod vipfile;
+
+use core::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use arrayvec::ArrayVec;
 
-use crate::config::{self, Config, Family, InstanceConfig, Severity};
+use crate::config::{self, Config, Family, InstanceConfig, Severity, Vip};
 use crate::limits::{
     MAX_INSTANCES, MAX_INTERFACES, MAX_UNICAST_PEERS, MAX_VIPS, MAX_VIPS_EXCLUDED, PACKET_BUF,
 };
@@ -26,7 +29,8 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::{Action, Actions, Event, Instance, Params, State, Why};
 use crate::wire::netlink::{self as nl, AddrRequest, NlMsg};
 use crate::wire::vrrp::{Advert, RxError};
-use crate::wire::{Mac, arp, ipv4, ndisc};
+use crate::wire::{arp, ipv4, ndisc};
+use ifaces::{Changed, Iface, Ifaces, LinkEvent, Status, link_events};
 
 /// How the daemon was asked to run.
 #[derive(Clone, Debug)]
@@ -37,6 +41,22 @@ pub struct Options {
     pub log: LogOptions,
     /// Where SIGUSR1, SIGUSR2 and SIGRTMIN+2 write their dumps.
     pub dumps: DumpPaths,
+    /// The record of installed VIPs, cleaned at the next start (see
+    /// [`state_file_for`]); None for none.
+    pub state_file: Option<PathBuf>,
+}
+
+/// The VIP record that goes with pid file `pidfile`: the same path with
+/// `.vips` for `.pid` (`/var/run/tinyvrrpd.pid` -> `/var/run/tinyvrrpd.vips`),
+/// so daemons with their own pid files keep their own records.
+pub fn state_file_for(pidfile: &Path) -> PathBuf {
+    if pidfile.extension().is_some_and(|e| e == "pid") {
+        pidfile.with_extension("vips")
+    } else {
+        let mut p = pidfile.as_os_str().to_os_string();
+        p.push(".vips");
+        p.into()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -87,19 +107,6 @@ impl From<SysError> for StartError {
     }
 }
 
-/// What the daemon knows of one interface.
-#[derive(Clone, Debug)]
-struct Iface {
-    name: String,
-    index: u32,
-    mac: Mac,
-    up: bool,
-    primary4: Option<Ipv4Addr>,
-    link_local6: Option<Ipv6Addr>,
-    /// IPv6 forwarding on: our unsolicited NAs carry the Router flag.
-    router6: bool,
-}
-
 /// One running instance with its configuration and its timer.
 struct Slot {
     cfg: InstanceConfig,
@@ -114,6 +121,8 @@ struct Slot {
     ip_id: u16,
     /// Last rejected-advert log line, for rate limiting.
     last_reject_log: Option<Instant>,
+    /// The VIPs were last added (not deleted): what the state file records.
+    vips_installed: bool,
 }
 
 impl Slot {
@@ -155,9 +164,12 @@ pub struct Daemon {
     raw4: Raw4,
     raw6: Raw6,
     packet: PacketSock,
+    /// Link and address events, and address requests (acks in the loop).
     nl: Netlink,
+    /// Dumps and requests read to their end at once.
+    nl_dump: Netlink,
     signals: Signals,
-    ifaces: ArrayVec<Iface, MAX_INTERFACES>,
+    ifaces: Ifaces,
     slots: Vec<Slot>,
     pollfds: Vec<PollFd>,
     rx: Box<[u8; PACKET_BUF]>,
@@ -167,17 +179,29 @@ pub struct Daemon {
     rx_errors: [u64; RxError::ALL.len()],
     last_global_reject_log: Option<Instant>,
     netlink_errors: u64,
+    /// The installed VIPs changed since the state file was written.
+    state_dirty: bool,
     stopping: bool,
 }
 
 /// Interface lookups as free functions, so that code holding other fields
-/// of the daemon mutably can still use them.
+/// of the daemon mutably can still use them. An interface that is gone
+/// (index 0) has no index to be found by.
 fn by_index(ifaces: &[Iface], index: u32) -> Option<&Iface> {
-    ifaces.iter().find(|i| i.index == index)
+    ifaces.iter().find(|i| i.exists() && i.index == index)
 }
 
 fn by_name<'a>(ifaces: &'a [Iface], name: &str) -> Option<&'a Iface> {
-    ifaces.iter().find(|i| i.name == name)
+    ifaces.iter().find(|i| i.name.as_str() == name)
+}
+
+/// The interface a VIP goes on: its `dev`, else the instance's. A `dev`
+/// the daemon does not know falls back to the instance's interface.
+fn vip_ifname<'a>(ifaces: &[Iface], c: &'a InstanceConfig, vip: &'a Vip) -> &'a str {
+    match vip.dev.as_deref() {
+        Some(d) if by_name(ifaces, d).is_some() => d,
+        _ => c.interface.as_str(),
+    }
 }
 
 /// The name of interface `index`, for logs and dumps.
@@ -202,9 +226,10 @@ impl Daemon {
             raw4: Raw4::open()?,
             raw6: Raw6::open()?,
             packet: PacketSock::open()?,
-            nl: Netlink::open()?,
+            nl: Netlink::open_events()?,
+            nl_dump: Netlink::open_requests()?,
             signals: Signals::new()?,
-            ifaces: ArrayVec::new(),
+            ifaces: Ifaces::new(),
             slots: Vec::with_capacity(MAX_INSTANCES),
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: Box::new([0; PACKET_BUF]),
@@ -213,6 +238,7 @@ impl Daemon {
             rx_errors: [0; RxError::ALL.len()],
             last_global_reject_log: None,
             netlink_errors: 0,
+            state_dirty: false,
             stopping: false,
             config: config.clone(),
             opts,
@@ -234,8 +260,11 @@ impl Daemon {
         &mut self.log
     }
 
-    /// Start every instance (or schedule it after vrrp_startup_delay).
+    /// Start every instance (or schedule it after vrrp_startup_delay),
+    /// after removing the VIPs a previous run recorded as installed.
     pub fn start(&mut self, now: Instant) {
+        self.remove_recorded_vips();
+        self.state_dirty = true;
         let delay = Duration::from_millis(u64::from(self.config.global.vrrp_startup_delay_ms));
         for i in 0..self.slots.len() {
             if delay.is_zero() {
@@ -245,6 +274,7 @@ impl Daemon {
                 self.rearm(i);
             }
         }
+        self.flush_state();
     }
 
     /// Run until a stop signal has been handled.
@@ -288,6 +318,7 @@ impl Daemon {
                 self.on_timer(i, now);
             }
         }
+        self.flush_state();
         Ok(())
     }
 
@@ -323,51 +354,12 @@ impl Daemon {
 
     // ---- interfaces --------------------------------------------------
 
-    /// Dump links and addresses over netlink (blocking, bounded).
-    fn lookup_interfaces(&mut self) -> Result<ArrayVec<Iface, MAX_INTERFACES>, StartError> {
-        let mut all: Vec<Iface> = Vec::new();
-        let seq = self.nl.next_seq();
-        let n = nl::dump_links(&mut self.tx[..], seq)
-            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
-        self.nl.send(&self.tx[..n])?;
-        self.read_dump(seq, |m| {
-            if let NlMsg::Link(l) = m {
-                all.push(Iface {
-                    name: l.name.unwrap_or("").to_string(),
-                    index: l.index,
-                    mac: l.mac.unwrap_or([0; 6]),
-                    up: l.is_up() && l.is_running(),
-                    primary4: None,
-                    link_local6: None,
-                    router6: false,
-                });
-            }
-        })?;
-        let seq = self.nl.next_seq();
-        let n = nl::dump_addrs(&mut self.tx[..], seq, nl::AF_UNSPEC)
-            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
-        self.nl.send(&self.tx[..n])?;
-        self.read_dump(seq, |m| {
-            if let NlMsg::Addr(a) = m {
-                let Some(ifc) = all.iter_mut().find(|i| i.index == a.index) else {
-                    return;
-                };
-                match a.addr() {
-                    Some(IpAddr::V4(v4)) if !a.is_secondary() && ifc.primary4.is_none() => {
-                        ifc.primary4 = Some(v4)
-                    }
-                    Some(IpAddr::V6(v6))
-                        if v6.is_unicast_link_local() && ifc.link_local6.is_none() =>
-                    {
-                        ifc.link_local6 = Some(v6)
-                    }
-                    _ => {}
-                }
-            }
-        })?;
-        // Keep only the interfaces the configuration names: that is what
+    /// Dump links and addresses over the request socket (blocking,
+    /// bounded): the interfaces the configuration names, as they are now.
+    fn lookup_interfaces(&mut self) -> Result<Ifaces, StartError> {
+        // Only the interfaces the configuration names: that is what
         // MAX_INTERFACES bounds.
-        let wanted: Vec<&str> = self
+        let wanted: Vec<String> = self
             .config
             .instances
             .iter()
@@ -376,23 +368,49 @@ impl Daemon {
                     .chain(c.vips.iter().filter_map(|v| v.dev.as_deref()))
                     .chain(c.vips_excluded.iter().filter_map(|v| v.dev.as_deref()))
             })
+            .map(String::from)
             .collect();
-        let mut out = ArrayVec::new();
-        for mut i in all {
-            if !wanted.contains(&i.name.as_str()) {
-                continue;
+        let mut table = Ifaces::new();
+        let mut full = false;
+        let seq = self.nl_dump.next_seq();
+        let n = nl::dump_links(&mut self.tx[..], seq)
+            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
+        self.nl_dump.send(&self.tx[..n])?;
+        self.read_dump(seq, |m| {
+            let NlMsg::Link(l) = m else {
+                return;
+            };
+            if !l.name.is_some_and(|n| wanted.iter().any(|w| w == n)) {
+                return;
             }
-            i.router6 = ipv6_forwarding(&i.name);
-            if out.try_push(i).is_err() {
-                return Err(StartError::Interface(format!(
-                    "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
-                )));
+            if let Some(f) = Iface::new(&l) {
+                full |= table.push(f).is_err();
             }
+        })?;
+        if full {
+            return Err(StartError::Interface(format!(
+                "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
+            )));
         }
-        Ok(out)
+        let seq = self.nl_dump.next_seq();
+        let n = nl::dump_addrs(&mut self.tx[..], seq, nl::AF_UNSPEC)
+            .map_err(|_| StartError::Interface("netlink request too large".into()))?;
+        self.nl_dump.send(&self.tx[..n])?;
+        self.read_dump(seq, |m| {
+            if let NlMsg::Addr(a) = m {
+                table.apply_addr(&a);
+            }
+        })?;
+        for k in 0..table.len() {
+            let on = ipv6_forwarding(&table[k].name);
+            table.set_router6(k, on);
+        }
+        Ok(table)
     }
 
-    /// Read netlink replies for `seq` until NLMSG_DONE, for at most 2 s.
+    /// Read the request socket's replies to `seq` until the dump's
+    /// NLMSG_DONE or the request's ack, for at most 2 s. The socket is
+    /// subscribed to nothing, so nothing else is read past.
     fn read_dump(&mut self, seq: u32, mut f: impl FnMut(NlMsg<'_>)) -> Result<(), StartError> {
         let deadline = clock::now() + Duration::from_secs(2);
         loop {
@@ -401,10 +419,10 @@ impl Daemon {
                     "netlink dump did not finish within 2 s".into(),
                 ));
             }
-            if !self.nl.wait(100)? {
+            if !self.nl_dump.wait(100)? {
                 continue;
             }
-            let Some(n) = self.nl.recv(&mut self.nlbuf[..])? else {
+            let Some(n) = self.nl_dump.recv(&mut self.nlbuf[..])? else {
                 continue;
             };
             for m in nl::messages(&self.nlbuf[..n]).flatten() {
@@ -412,10 +430,12 @@ impl Daemon {
                     continue;
                 }
                 match m.parse() {
-                    Ok(NlMsg::Done { .. }) => return Ok(()),
-                    Ok(NlMsg::Ack(a)) if a.errno != 0 => {
+                    Ok(NlMsg::Done { .. }) | Ok(NlMsg::Ack(nl::Ack { errno: 0, .. })) => {
+                        return Ok(());
+                    }
+                    Ok(NlMsg::Ack(a)) => {
                         return Err(StartError::Sys(SysError::new(
-                            "netlink dump",
+                            "netlink request",
                             Errno::from_raw(a.errno),
                         )));
                     }
@@ -503,6 +523,7 @@ impl Daemon {
                         vip_retry_at: None,
                         ip_id: 0,
                         last_reject_log: None,
+                        vips_installed: false,
                     }
                 }
             };
@@ -516,8 +537,11 @@ impl Daemon {
     fn start_slot(&mut self, i: usize, now: Instant) {
         self.slots[i].start_at = None;
         self.drive(i, Event::Startup, now);
-        let up = self.iface(self.slots[i].ifindex).is_some_and(|f| f.up);
-        if !up {
+        let family = self.slots[i].cfg.family;
+        let ready = self
+            .iface(self.slots[i].ifindex)
+            .is_some_and(|f| f.status().ready(family));
+        if !ready {
             self.drive(i, Event::LinkDown, now);
         }
     }
@@ -539,8 +563,8 @@ impl Daemon {
     fn on_signal(&mut self, sig: Sig, now: Instant) {
         match sig {
             Sig::Stop => self.stop(now),
-            Sig::Reload => self.reload(now),
-            Sig::DumpData => self.dump(crate::dump::data, DumpKind::Data, now),
+            Sig::Reload => self.reload(),
+            Sig::DumpData => self.dump(|v, _| crate::dump::data(v), DumpKind::Data, now),
             Sig::DumpStats => self.dump(crate::dump::stats, DumpKind::Stats, now),
             Sig::DumpJson => self.dump(crate::dump::json, DumpKind::Json, now),
         }
@@ -548,7 +572,12 @@ impl Daemon {
 
     /// Write one dump atomically: a temporary file beside it, then rename,
     /// so a reader never sees half a file.
-    fn dump(&mut self, f: fn(&[crate::dump::View<'_>]) -> String, kind: DumpKind, now: Instant) {
+    fn dump(
+        &mut self,
+        f: fn(&[crate::dump::View<'_>], &crate::dump::Global) -> String,
+        kind: DumpKind,
+        now: Instant,
+    ) {
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
@@ -566,7 +595,7 @@ impl Daemon {
                     .map(|t| wall.saturating_sub(now.saturating_since(t).as_micros())),
             })
             .collect();
-        let text = f(&views);
+        let text = f(&views, &self.rx_errors);
         let path = match kind {
             DumpKind::Data => &self.opts.dumps.data,
             DumpKind::Stats => &self.opts.dumps.stats,
@@ -584,6 +613,101 @@ impl Daemon {
         }
     }
 
+    /// Delete the VIPs the state file says a previous run installed (it
+    /// may have been killed with them in place, under another
+    /// configuration). keepalived removes only the current configuration's
+    /// at start; this goes further. Requests are answered on the spot.
+    fn remove_recorded_vips(&mut self) {
+        use std::io::Read as _;
+        let Some(path) = self.opts.state_file.clone() else {
+            return;
+        };
+        // Bounded: the largest record we write is well under this.
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
+        match read {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                log!(self.log, Level::Warning, "reading {}: {e}", path.display());
+                return;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for e in vipfile::parse(&text) {
+            // Gone with its interface, if that is gone.
+            let Some(index) = crate::sys::if_index(e.ifname) else {
+                continue;
+            };
+            let req = AddrRequest {
+                index,
+                addr: e.addr,
+                prefix_len: e.prefix_len,
+                scope: 0,
+                broadcast: None,
+                label: None,
+            };
+            let seq = self.nl_dump.next_seq();
+            let Ok(len) = nl::del_addr(&mut self.tx[..], seq, &req) else {
+                continue;
+            };
+            let done = match self.nl_dump.send(&self.tx[..len]) {
+                Ok(()) => self.read_dump(seq, |_| {}),
+                Err(e) => Err(StartError::Sys(e)),
+            };
+            let (ifname, addr, len) = (e.ifname, e.addr, e.prefix_len);
+            match done {
+                Ok(()) => log!(
+                    self.log,
+                    Level::Info,
+                    "removed {addr}/{len} from {ifname}, left installed by a previous run ({})",
+                    path.display()
+                ),
+                Err(StartError::Sys(se)) if se.errno == Errno::EADDRNOTAVAIL => {}
+                Err(err) => log!(
+                    self.log,
+                    Level::Warning,
+                    "removing {addr}/{len} from {ifname} (left by a previous run): {err}"
+                ),
+            }
+        }
+    }
+
+    /// Rewrite the state file when the installed VIPs changed: a
+    /// temporary file, then rename, so a crash never leaves half a record.
+    fn flush_state(&mut self) {
+        if !core::mem::take(&mut self.state_dirty) {
+            return;
+        }
+        let Some(path) = &self.opts.state_file else {
+            return;
+        };
+        let ifaces = &self.ifaces;
+        let entries = self
+            .slots
+            .iter()
+            .filter(|s| s.vips_installed)
+            .flat_map(|s| {
+                s.cfg
+                    .vips
+                    .iter()
+                    .chain(s.cfg.vips_excluded.iter())
+                    .map(|v| vipfile::Entry {
+                        ifname: vip_ifname(ifaces, &s.cfg, v),
+                        addr: v.addr,
+                        prefix_len: v.prefix_len,
+                        instance: &s.cfg.name,
+                    })
+            });
+        let text = vipfile::format(entries);
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            log!(self.log, Level::Error, "writing {}: {e}", path.display());
+        }
+    }
+
     /// Release everything: priority 0 from masters, VIPs removed (unless
     /// `-V`), and wait briefly for the kernel's acks.
     pub fn stop(&mut self, now: Instant) {
@@ -596,11 +720,18 @@ impl Daemon {
         if self.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
             self.receive_netlink(now);
         }
+        self.flush_state();
+        if !self.slots.iter().any(|s| s.vips_installed) {
+            // Nothing left installed: no record (`-V` keeps it).
+            if let Some(p) = &self.opts.state_file {
+                let _ = std::fs::remove_file(p);
+            }
+        }
         self.stopping = true;
         log!(self.log, Level::Info, "Stopped");
     }
 
-    fn reload(&mut self, now: Instant) {
+    fn reload(&mut self) {
         log!(
             self.log,
             Level::Info,
@@ -625,6 +756,12 @@ impl Daemon {
                 return;
             }
         };
+        // Loading can take a while (a large include): first act on the link
+        // and address changes that came meanwhile, in order and with the
+        // running configuration, so that the dump below is newer than all
+        // the instances have seen.
+        let now = clock::now();
+        self.receive_netlink(now);
         let old_config = core::mem::replace(&mut self.config, config.clone());
         let old_ifaces = self.ifaces.clone();
         match self.lookup_interfaces() {
@@ -666,6 +803,16 @@ impl Daemon {
         };
         self.rebuild_pollfds();
         self.join_groups();
+        // The dump above has the links as they are now, and the
+        // notifications queued while the configuration loaded no longer
+        // differ from it: a change during the reload shows only here, as a
+        // difference from what the kept instances last saw.
+        for k in 0..self.ifaces.len() {
+            let before = by_name(&old_ifaces, &self.ifaces[k].name).map(Iface::status);
+            if let Some(before) = before {
+                self.iface_changed(k, before, now);
+            }
+        }
         for i in 0..self.slots.len() {
             if self.slots[i].inst.state() == State::Init {
                 self.start_slot(i, now);
@@ -696,7 +843,9 @@ impl Daemon {
         let mut done: ArrayVec<(u32, Family), { 2 * MAX_INTERFACES }> = ArrayVec::new();
         for k in 0..self.slots.len() {
             let key = (self.slots[k].ifindex, self.slots[k].cfg.family);
-            if done.contains(&key) || done.try_push(key).is_err() {
+            // Index 0 (an interface that is gone) would let the kernel
+            // pick an interface.
+            if key.0 == 0 || done.contains(&key) || done.try_push(key).is_err() {
                 continue;
             }
             let (ifindex, family) = key;
@@ -851,6 +1000,11 @@ impl Daemon {
             Family::V6 => self.config.global.vrrp_mcast_group6.into(),
         };
         let s = &self.slots[i];
+        // Nowhere to send on a link that is down or gone (a priority-0
+        // advert on the way into FAULT): no error to log for each.
+        if !self.iface(s.ifindex).is_some_and(|f| f.up) {
+            return;
+        }
         let p = s.inst.params();
         let adv = p.advert(priority);
         let (src, form, ifindex) = (p.primary, p.checksum_form, s.ifindex);
@@ -900,7 +1054,7 @@ impl Daemon {
 
     fn send_garps(&mut self, i: usize, count: u32) {
         let ifindex = self.slots[i].ifindex;
-        let Some(ifc) = self.iface(ifindex) else {
+        let Some(ifc) = self.iface(ifindex).filter(|f| f.up) else {
             return;
         };
         let (mac, router) = (ifc.mac, ifc.router6);
@@ -957,9 +1111,9 @@ impl Daemon {
     }
 
     /// Add (`add`) or delete the instance's VIPs with netlink requests.
-    /// The acks come back through the poll loop.
+    /// The acks come back through the poll loop. Nothing is sent for an
+    /// interface that is gone: its addresses went with it.
     fn vips(&mut self, i: usize, add: bool, now: Instant) {
-        let ifindex = self.slots[i].ifindex;
         // The slot index rides in the sequence number so a failed ack can
         // schedule a retry for the right instance.
         let seq_base = (self.nl.next_seq() << 8) & !0xff;
@@ -974,12 +1128,13 @@ impl Daemon {
                     None => continue,
                 },
             };
-            let index = vip
-                .dev
-                .as_deref()
-                .and_then(|d| by_name(&self.ifaces, d))
+            let ifname = vip_ifname(&self.ifaces, cfg, vip);
+            let Some(index) = by_name(&self.ifaces, ifname)
                 .map(|f| f.index)
-                .unwrap_or(ifindex);
+                .filter(|&x| x != 0)
+            else {
+                continue;
+            };
             let req = AddrRequest {
                 index,
                 addr: vip.addr,
@@ -1007,6 +1162,10 @@ impl Daemon {
                 self.slots[i].vip_retry_at = Some(now + VIP_RETRY);
             }
         }
+        if self.slots[i].vips_installed != add {
+            self.slots[i].vips_installed = add;
+            self.state_dirty = true;
+        }
     }
 
     // ---- receiving ---------------------------------------------------
@@ -1017,69 +1176,186 @@ impl Daemon {
                 Ok(Some(n)) => n,
                 Ok(None) => return,
                 Err(e) => {
-                    // ENOBUFS: events were lost; nothing to do but go on.
                     log!(self.log, Level::Warning, "netlink: {e}");
+                    if e.errno == Errno::ENOBUFS {
+                        // Notifications were lost: read the links afresh.
+                        self.resync(now);
+                    }
                     return;
                 }
             };
-            let mut link_changes: ArrayVec<(u32, bool), 16> = ArrayVec::new();
+            let mut changed: ArrayVec<Changed, MAX_INTERFACES> = ArrayVec::new();
             let mut failed: ArrayVec<(u32, i32), 16> = ArrayVec::new();
             for m in nl::messages(&self.nlbuf[..n]).flatten() {
-                match m.parse() {
+                let ch: ArrayVec<Changed, 2> = match m.parse() {
                     Ok(NlMsg::Ack(a)) if a.errno != 0 => {
                         let ok = a.errno == libc::EEXIST || a.errno == libc::EADDRNOTAVAIL;
                         if !ok {
                             let _ = failed.try_push((a.seq, a.errno));
                         }
+                        continue;
                     }
-                    Ok(NlMsg::Link(l)) if l.msg_type == libc::RTM_NEWLINK => {
-                        let _ = link_changes.try_push((l.index, l.is_up() && l.is_running()));
+                    Ok(NlMsg::Link(l)) => self.ifaces.apply_link(&l),
+                    Ok(NlMsg::Addr(a)) => self.ifaces.apply_addr(&a).into_iter().collect(),
+                    _ => continue,
+                };
+                // Several changes to one interface in one datagram: what
+                // its instances saw is its status before the first.
+                for (k, before) in ch {
+                    if !changed.iter().any(|(j, _)| *j == k) {
+                        let _ = changed.try_push((k, before));
                     }
-                    _ => {}
                 }
             }
             for (seq, errno) in failed {
                 self.netlink_errors += 1;
                 let i = (seq & 0xff) as usize;
                 let e = Errno::from_raw(errno);
-                if let Some(s) = self.slots.get_mut(i) {
-                    s.vip_retry_at = Some(now + VIP_RETRY);
-                    let name = &self.slots[i].cfg.name;
-                    log!(
-                        self.log,
-                        Level::Error,
-                        "VRRP_Instance({name}) address change failed: {}; retrying",
-                        e.desc()
-                    );
-                    self.rearm(i);
+                let Some(s) = self.slots.get(i) else {
+                    continue;
+                };
+                // Sent just before the interface went away: its addresses
+                // went with it, nothing to retry.
+                if !by_name(&self.ifaces, &s.cfg.interface).is_some_and(Iface::exists) {
+                    continue;
                 }
+                self.slots[i].vip_retry_at = Some(now + VIP_RETRY);
+                let name = &self.slots[i].cfg.name;
+                log!(
+                    self.log,
+                    Level::Error,
+                    "VRRP_Instance({name}) address change failed: {}; retrying",
+                    e.desc()
+                );
+                self.rearm(i);
             }
-            for (index, up) in link_changes {
-                self.link_changed(index, up, now);
+            for (k, before) in changed {
+                self.iface_changed(k, before, now);
             }
         }
     }
 
-    fn link_changed(&mut self, index: u32, up: bool, now: Instant) {
-        let Some(ifc) = self.ifaces.iter_mut().find(|f| f.index == index) else {
+    /// Interface `k` changed from `before`: log it, move its instances to
+    /// its new index, feed them LinkDown / LinkUp, and follow it with the
+    /// VRRP groups. Instances not started yet only move: they look at the
+    /// interface when they start.
+    fn iface_changed(&mut self, k: usize, before: Status, now: Instant) {
+        let Some(f) = self.ifaces.get(k) else {
             return;
         };
-        if ifc.up == up {
+        let (name, after) = (f.name, f.status());
+        if after == before {
             return;
         }
-        ifc.up = up;
-        let name = ifc.name.clone();
-        log!(
-            self.log,
-            Level::Info,
-            "Interface {name} is {}",
-            if up { "up" } else { "down" }
-        );
+        self.log_iface(&name, before, after);
         for i in 0..self.slots.len() {
-            if self.slots[i].ifindex == index && self.slots[i].start_at.is_none() {
-                let ev = if up { Event::LinkUp } else { Event::LinkDown };
-                self.drive(i, ev, now);
+            if self.slots[i].cfg.interface != name.as_str() {
+                continue;
             }
+            let started =
+                self.slots[i].start_at.is_none() && self.slots[i].inst.state() != State::Init;
+            for ev in link_events(before, after, self.slots[i].cfg.family) {
+                // Down on the old index (a master's release goes there,
+                // if anywhere), up on the new one.
+                let ev = match ev {
+                    LinkEvent::Down => Event::LinkDown,
+                    LinkEvent::Up => {
+                        self.slots[i].ifindex = after.index;
+                        Event::LinkUp
+                    }
+                };
+                if started {
+                    self.drive(i, ev, now);
+                }
+            }
+            self.slots[i].ifindex = after.index;
+        }
+        if before.index != after.index {
+            self.follow_groups(&name, before.index, after.index);
+        }
+    }
+
+    fn log_iface(&mut self, name: &str, before: Status, after: Status) {
+        if !after.exists() {
+            log!(self.log, Level::Info, "Interface {name} deleted");
+            return;
+        }
+        if before.index != after.index {
+            log!(
+                self.log,
+                Level::Info,
+                "Interface {name} added (index {}, {})",
+                after.index,
+                if after.up { "up" } else { "down" }
+            );
+        } else if before.up != after.up {
+            log!(
+                self.log,
+                Level::Info,
+                "Interface {name} is {}",
+                if after.up { "up" } else { "down" }
+            );
+        }
+        if (before.has4, before.has6) != (after.has4, after.has6) {
+            log!(
+                self.log,
+                Level::Debug,
+                "Interface {name}: IPv4 address {}, IPv6 link-local address {}",
+                if after.has4 { "present" } else { "none" },
+                if after.has6 { "present" } else { "none" }
+            );
+        }
+    }
+
+    /// Interface `name` moved from index `old` to `new` (0: gone): leave
+    /// the VRRP groups on the old index (a membership outlives its
+    /// interface and counts against the socket's limit), join them on the
+    /// new one, and read its IPv6 forwarding setting.
+    fn follow_groups(&mut self, name: &str, old: u32, new: u32) {
+        if old != 0 {
+            let group4 = self.config.global.vrrp_mcast_group4;
+            let group6 = self.config.global.vrrp_mcast_group6;
+            for r in [self.raw4.leave(group4, old), self.raw6.leave(group6, old)] {
+                if let Err(e) = r {
+                    log!(
+                        self.log,
+                        Level::Debug,
+                        "leaving the VRRP group on ifindex {old}: {e}"
+                    );
+                }
+            }
+        }
+        if new != 0 {
+            self.join_groups();
+            let on = ipv6_forwarding(name);
+            if let Some(k) = self.ifaces.iter().position(|f| f.name.as_str() == name) {
+                self.ifaces.set_router6(k, on);
+            }
+        }
+    }
+
+    /// After lost notifications: dump the links again and act on every
+    /// difference. An interface missing from the dump is gone.
+    fn resync(&mut self, now: Instant) {
+        let old = self.ifaces.clone();
+        let mut fresh = match self.lookup_interfaces() {
+            Ok(t) => t,
+            Err(e) => {
+                log!(self.log, Level::Warning, "re-reading the interfaces: {e}");
+                return;
+            }
+        };
+        for f in old.iter() {
+            if by_name(&fresh, &f.name).is_none() {
+                let mut gone = f.clone();
+                gone.vanish();
+                let _ = fresh.push(gone);
+            }
+        }
+        self.ifaces = fresh;
+        for k in 0..self.ifaces.len() {
+            let before = by_name(&old, &self.ifaces[k].name).map_or(Status::GONE, Iface::status);
+            self.iface_changed(k, before, now);
         }
     }
 

@@ -4,6 +4,10 @@
 //! `{"data": {...}, "stats": {...}}`, the keys OpenWrt's LuCI reads among
 //! them). Formatting only: the daemon gathers the views and writes the file.
 //! Dumps happen on a signal, never in the steady state, so they allocate.
+//!
+//! Beyond keepalived, both the stats and the JSON carry the global
+//! counters of packets dropped before they reached an instance (unknown
+//! VRID, CARP, too short, ...), which belong to no instance's block.
 
 use core::fmt::Write as _;
 
@@ -28,6 +32,40 @@ impl core::fmt::Display for Secs {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
     }
+}
+
+/// The global drop counters, indexed by [`RxError::index`].
+pub type Global = [u64; RxError::ALL.len()];
+
+/// How a global drop reason is named: (JSON key, stats label). None for
+/// the checks made by an instance, which count on that instance only. No
+/// catch-all: a new reason must be named here.
+fn global_name(e: RxError) -> Option<(&'static str, &'static str)> {
+    match e {
+        RxError::UnknownVrid => Some(("unknown_vrid", "Unknown VRID")),
+        RxError::Carp => Some(("carp", "CARP")),
+        RxError::TooShort => Some(("too_short", "Too short")),
+        RxError::BadLength => Some(("packet_len_err", "Bad length")),
+        RxError::BadTtl => Some(("ip_ttl_err", "Bad TTL")),
+        RxError::BadVersion => Some(("version_err", "Bad version")),
+        RxError::BadType => Some(("invalid_type_rcvd", "Bad type")),
+        RxError::BadChecksum => Some(("checksum_err", "Bad checksum")),
+        RxError::BadFamily => Some(("addr_family_err", "Address family")),
+        RxError::TooManyAddrs => Some(("too_many_addrs", "Too many addresses")),
+        RxError::AuthTypeMismatch
+        | RxError::AuthFailure
+        | RxError::IntervalMismatch
+        | RxError::AddrCountMismatch
+        | RxError::AddrListMismatch => None,
+    }
+}
+
+/// The global reasons with their names and counts, in a fixed order.
+fn globals(g: &Global) -> impl Iterator<Item = (&'static str, &'static str, u64)> + '_ {
+    RxError::ALL.into_iter().filter_map(|e| {
+        let (key, label) = global_name(e)?;
+        Some((key, label, g.get(e.index()).copied().unwrap_or(0)))
+    })
 }
 
 fn rejected(s: &Stats, e: RxError) -> u64 {
@@ -115,8 +153,11 @@ pub fn data(views: &[View<'_>]) -> String {
     s
 }
 
-/// keepalived.stats: keepalived's headings, one block per instance.
-pub fn stats(views: &[View<'_>]) -> String {
+/// keepalived.stats: keepalived's headings, one block per instance, then
+/// the global drops: last, under a heading of their own and with labels no
+/// instance block uses, so readers that split on `VRRP Instance:` or look
+/// for an instance's `Length:` find what they did before.
+pub fn stats(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::new();
     for v in views {
         let st = v.inst.stats();
@@ -154,6 +195,10 @@ pub fn stats(views: &[View<'_>]) -> String {
         let _ = writeln!(s, "    Received: {}", st.pri_zero_rcvd);
         let _ = writeln!(s, "    Sent: {}", st.pri_zero_sent);
     }
+    let _ = writeln!(s, "Dropped before reaching an instance:");
+    for (_, label, n) in globals(global) {
+        let _ = writeln!(s, "  {label}: {n}");
+    }
     s
 }
 
@@ -173,8 +218,13 @@ fn jstr(s: &mut String, v: &str) {
     s.push('"');
 }
 
-/// keepalived.json, json_version 1 shape.
-pub fn json(views: &[View<'_>]) -> String {
+/// keepalived.json, json_version 1 shape, with the global drops as a
+/// third key, `"global"`, in every element. LuCI reads the file as an
+/// array whose every element has `data` and `stats`, and ignores other
+/// keys: an element of its own for the globals, or an object around the
+/// array, would break it. The globals are the same in every element (and
+/// absent with no instance).
+pub fn json(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::from("[");
     for (k, v) in views.iter().enumerate() {
         if k > 0 {
@@ -259,6 +309,16 @@ pub fn json(views: &[View<'_>]) -> String {
             r(RxError::BadVersion),
             r(RxError::BadChecksum),
         );
+        // Replace the element's closing brace with the globals.
+        s.pop();
+        s.push_str(",\"global\":{");
+        for (n, (key, _, count)) in globals(global).enumerate() {
+            if n > 0 {
+                s.push(',');
+            }
+            let _ = write!(s, "\"{key}\":{count}");
+        }
+        s.push_str("}}");
     }
     s.push_str("]\n");
     s

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tinyvrrpd::config::{self, Severity};
-use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError};
+use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 use tinyvrrpd::log;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::log::{Level, LogOptions};
@@ -115,13 +115,14 @@ fn main() -> ExitCode {
     if let Some(p) = m.opt_str("json-file") {
         dumps.json = p.into();
     }
+    let pidfile = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
     let opts = Options {
         config,
         keep_vips: m.opt_present("V"),
         log,
         dumps,
+        state_file: Some(state_file_for(&pidfile)),
     };
-    let pidfile = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
     run(opts, &pidfile, foreground)
 }
 

@@ -315,3 +315,69 @@ fn v3_checksum_forms_interwork() {
         logs(&[&r1, &r2])
     );
 }
+
+/// SIGKILL as master under configuration A (VIP X), then a start with
+/// configuration B (VIP Y) on the same pid file: X, which B does not name,
+/// is removed too (the state file beside the pid file recorded it), and Y
+/// works. keepalived would leave X: it cleans its current VIPs only.
+#[test]
+fn restart_after_sigkill_removes_the_old_configurations_vips() {
+    if !root_or_skip() {
+        return;
+    }
+    const X: &str = VIP;
+    const Y: &str = "192.0.2.101";
+    let lan = Lan::new(1);
+    let pidfile = lan.dir.join("tv.pid");
+    let state = lan.dir.join("tv.vips");
+    let pid = pidfile.to_str().unwrap().to_string();
+    let argv = |c: &str| {
+        [BIN, "-n", "-l", "-G", "-f", c, "-p", &pid]
+            .map(String::from)
+            .to_vec()
+    };
+    let mut a = lan.spawn_with(1, &seed_master(), |c, _| argv(c));
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), X)).is_some(),
+        "A never became master{}",
+        logs(&[&a])
+    );
+    let recorded = wait_until(GENEROUS, STEP, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("eth0 192.0.2.100/24 VRRP1"))
+    });
+    assert!(
+        recorded.is_some(),
+        "X not recorded in {}: {:?}",
+        state.display(),
+        std::fs::read_to_string(&state)
+    );
+    a.kill9();
+    assert!(has_vip(lan.r(1), X), "SIGKILL should leave X behind");
+    let conf_b = seed_master()
+        .replace("192.0.2.100/24", "192.0.2.101/24")
+        .replace("virtual_router_id 41", "virtual_router_id 42");
+    let mut b = lan.spawn_with(1, &conf_b, |c, _| argv(c));
+    let clean = wait_until(GENEROUS, STEP, || {
+        !has_vip(lan.r(1), X) && has_vip(lan.r(1), Y)
+    });
+    assert!(
+        clean.is_some(),
+        "after the restart X should be gone and Y held{}",
+        logs(&[&b])
+    );
+    assert!(
+        b.log()
+            .contains("removed 192.0.2.100/24 from eth0, left installed by a previous run"),
+        "{}",
+        b.log()
+    );
+    let now = std::fs::read_to_string(&state).unwrap_or_default();
+    assert!(
+        now.contains("eth0 192.0.2.101/24 VRRP1") && !now.contains("192.0.2.100"),
+        "{now}"
+    );
+    // A clean stop removes the VIPs and the record with them.
+    b.signal("TERM");
+    assert!(b.wait_exit(Duration::from_secs(5)).is_some());
+    assert!(!state.exists(), "state file left after a clean stop");
+}

@@ -156,3 +156,127 @@ fn rejected_adverts_show_in_the_counters() {
     assert!(f[6].parse::<u64>().unwrap() >= 2, "auth_failure: {view}");
     assert_eq!(f[5], "0", "nothing accepted: {view}");
 }
+
+/// Sends each payload (a VRRP message, the kernel adds the IPv4 header
+/// with TTL 255) from the observer to r1's address.
+fn send_from_observer(lan: &Lan, payloads: &[Vec<u8>]) {
+    let script = "import socket,sys\n\
+        s=socket.socket(socket.AF_INET,socket.SOCK_RAW,112)\n\
+        s.setsockopt(socket.IPPROTO_IP,socket.IP_TTL,255)\n\
+        for p in sys.argv[2:]:\n\
+        \x20 s.sendto(bytes.fromhex(p),(sys.argv[1],0))\n";
+    let hex: Vec<String> = payloads
+        .iter()
+        .map(|p| p.iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    let r1 = router_ip(1).to_string();
+    let mut argv = vec![
+        "ip",
+        "netns",
+        "exec",
+        lan.obs(),
+        "python3",
+        "-c",
+        script,
+        &r1,
+    ];
+    argv.extend(hex.iter().map(String::as_str));
+    must(&argv);
+}
+
+/// Packets dropped before they reach an instance (unknown VRID, CARP, too
+/// short) are counted globally, in the stats file and in the JSON, whose
+/// elements keep the `data` and `stats` LuCI reads.
+#[test]
+fn dropped_packets_show_as_global_counters() {
+    use std::net::IpAddr;
+    use tinyvrrpd::wire::vrrp::{Advert, AuthType, ChecksumForm, RxError, Version};
+    if !root_or_skip() {
+        return;
+    }
+    let src: IpAddr = OBSERVER_IP.into();
+    let dst: IpAddr = router_ip(1).into();
+    // A good v2 advert for a VRID r1 does not run.
+    let stranger = Advert {
+        version: Version::V2,
+        vrid: 99,
+        priority: 100,
+        max_adver_int_cs: 100,
+        auth_type: AuthType::None,
+        auth_data: [0; 8],
+        addrs: [IpAddr::from([192, 0, 2, 199])].into_iter().collect(),
+    };
+    let mut buf = [0u8; 64];
+    let n = stranger
+        .emit(&mut buf, src, dst, ChecksumForm::Plain)
+        .unwrap();
+    let unknown_vrid = buf[..n].to_vec();
+    // CARP: version 2, type 1, 36 bytes, authlen 7 where VRRP's count is.
+    let mut carp = vec![0x21, 5, 0, 7, 0, 1, 0, 0];
+    carp.resize(36, 0xab);
+    let too_short = vec![0x21, 99, 200];
+    // What the daemon must make of them, by the crate's own parser.
+    assert!(Advert::parse(&unknown_vrid, src, dst).is_ok());
+    assert_eq!(Advert::parse(&carp, src, dst), Err(RxError::Carp));
+    assert_eq!(Advert::parse(&too_short, src, dst), Err(RxError::TooShort));
+
+    let lan = Lan::new(1);
+    let stats = lan.dir.join("r1.stats");
+    let json = lan.dir.join("r1.json");
+    let mut r1 = lan.spawn_args(
+        1,
+        &seed_master(),
+        &[
+            "--stats-file",
+            stats.to_str().unwrap(),
+            "--json-file",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master:\n{}",
+        r1.log()
+    );
+    let mut payloads = vec![unknown_vrid; 3];
+    payloads.extend(vec![carp; 2]);
+    payloads.extend(vec![too_short; 4]);
+    send_from_observer(&lan, &payloads);
+    // Received by the time a signal sent after them is handled: the loop
+    // reads the raw socket before the signals.
+    std::thread::sleep(Duration::from_millis(200));
+
+    send(&mut r1, libc::SIGUSR2);
+    let text = wait_file(&stats);
+    let global = text
+        .split("Dropped before reaching an instance:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no global block:\n{text}"));
+    for want in ["  Unknown VRID: 3\n", "  CARP: 2\n", "  Too short: 4\n"] {
+        assert!(global.contains(want), "{want:?} missing:\n{text}");
+    }
+    // The instance's own block is as before: none of these are its.
+    assert!(text.contains("    Length: 0\n"), "{text}");
+
+    send(&mut r1, libc::SIGRTMIN() + 2);
+    wait_file(&json);
+    // LuCI's view still reads, and each element carries the globals.
+    let view = luci_view(&json);
+    assert!(view.starts_with("VRRP1 eth0 2 True"), "{view}");
+    let script = "import json,sys\n\
+        d=json.load(open(sys.argv[1]))\n\
+        g=d[0]['global']\n\
+        print(g['unknown_vrid'],g['carp'],g['too_short'],g['checksum_err'])\n";
+    let out = Command::new("python3")
+        .args(["-c", script, json.to_str().unwrap()])
+        .output()
+        .expect("python3");
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        got.trim(),
+        "3 2 4 0",
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&json).unwrap_or_default()
+    );
+}

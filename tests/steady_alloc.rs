@@ -245,6 +245,7 @@ fn main() {
         keep_vips: false,
         log: LogOptions::default(),
         dumps: Default::default(),
+        state_file: None,
     })
     .unwrap_or_else(|e| panic!("daemon start: {e}"));
     d.join_groups();

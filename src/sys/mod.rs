@@ -85,6 +85,14 @@ fn socket(
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 
+/// The index of the interface called `name`; None when there is none.
+pub fn if_index(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string for the call.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
 /// Attach a classic BPF program that accepts nothing, so a send-only
 /// socket's receive queue never fills.
 fn attach_drop_all(fd: &impl std::os::fd::AsRawFd) -> Result<()> {

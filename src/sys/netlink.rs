@@ -1,5 +1,8 @@
-//! The NETLINK_ROUTE socket: address requests (acks read in the poll loop),
-//! start-up dumps of links and addresses, and link events.
+//! NETLINK_ROUTE sockets. The daemon has two: one subscribed to link and
+//! address events, which also carries the address requests whose acks the
+//! poll loop reads; and one subscribed to nothing for dumps and requests
+//! answered on the spot. A dump on the event socket would have to read past
+//! (and so lose) the notifications queued before its replies.
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
@@ -11,9 +14,21 @@ pub struct Netlink {
 }
 
 impl Netlink {
-    /// Open and bind, subscribed to link events (RTMGRP_LINK) so that an
-    /// interface going down can put its instances into FAULT.
-    pub fn open() -> Result<Netlink> {
+    /// The event socket: link events (an interface going down, deleted or
+    /// re-created) and address events (a re-created interface getting its
+    /// address), IPv4 and IPv6.
+    pub fn open_events() -> Result<Netlink> {
+        let groups = libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR;
+        Netlink::open(groups as u32)
+    }
+
+    /// A socket for dumps and requests read to their end at once: it
+    /// receives nothing but the replies to what it sent.
+    pub fn open_requests() -> Result<Netlink> {
+        Netlink::open(0)
+    }
+
+    fn open(groups: u32) -> Result<Netlink> {
         let fd = socket(
             libc::AF_NETLINK,
             libc::SOCK_RAW | libc::SOCK_NONBLOCK,
@@ -23,7 +38,7 @@ impl Netlink {
         // SAFETY: sockaddr_nl is plain data; all-zero is valid.
         let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        sa.nl_groups = libc::RTMGRP_LINK as u32;
+        sa.nl_groups = groups;
         // SAFETY: sa is a valid sockaddr_nl for the call.
         let ret = unsafe {
             libc::bind(

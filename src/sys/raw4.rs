@@ -69,6 +69,29 @@ impl Raw4 {
         }
     }
 
+    /// Leave `group` on interface `ifindex`; also after the interface is
+    /// gone (the membership would otherwise count against the socket's
+    /// limit, igmp_max_memberships). Not a member is not an error.
+    pub fn leave(&self, group: Ipv4Addr, ifindex: u32) -> Result<()> {
+        let mreq = libc::ip_mreqn {
+            imr_multiaddr: libc::in_addr {
+                s_addr: u32::from_ne_bytes(group.octets()),
+            },
+            imr_address: libc::in_addr { s_addr: 0 },
+            imr_ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),
+        };
+        match setsockopt(
+            &self.fd,
+            libc::IPPROTO_IP,
+            libc::IP_DROP_MEMBERSHIP,
+            &mreq,
+            "setsockopt(IP_DROP_MEMBERSHIP)",
+        ) {
+            Err(e) if e.errno == nix::errno::Errno::EADDRNOTAVAIL => Ok(()),
+            other => other,
+        }
+    }
+
     /// Receive one IP packet (header included) into `buf`: its length and
     /// the index of the interface it arrived on. None when nothing waits.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Option<(usize, u32)>> {

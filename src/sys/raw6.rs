@@ -96,6 +96,27 @@ impl Raw6 {
         }
     }
 
+    /// Leave `group` on interface `ifindex`, also after the interface is
+    /// gone. Not a member is not an error.
+    pub fn leave(&self, group: Ipv6Addr, ifindex: u32) -> Result<()> {
+        let mreq = libc::ipv6_mreq {
+            ipv6mr_multiaddr: libc::in6_addr {
+                s6_addr: group.octets(),
+            },
+            ipv6mr_interface: ifindex as _,
+        };
+        match setsockopt(
+            &self.fd,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_DROP_MEMBERSHIP,
+            &mreq,
+            "setsockopt(IPV6_DROP_MEMBERSHIP)",
+        ) {
+            Err(e) if e.errno == nix::errno::Errno::EADDRNOTAVAIL => Ok(()),
+            other => other,
+        }
+    }
+
     /// Receive one VRRP message (no IP header) into `buf`.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Option<Rx6>> {
         let mut from: libc::sockaddr_in6 = zeroed();

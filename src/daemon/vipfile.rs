@@ -1,0 +1,110 @@
+//! The record of the virtual addresses the daemon installed, one per line:
+//!
+//! ```text
+//! # tinyvrrpd: virtual addresses installed, removed at the next start
+//! eth0 192.0.2.100/24 VRRP1
+//! ```
+//!
+//! interface, address/prefix (what a delete must name), then the instance
+//! for a reader. A daemon killed without its clean-up (SIGKILL, a crash,
+//! power) leaves the file behind; the next start deletes what it lists,
+//! whatever the configuration has become since. Formatting and parsing
+//! only: the daemon reads and writes the file.
+
+use core::fmt::Write as _;
+use core::net::IpAddr;
+
+/// One installed address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub ifname: &'a str,
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+    pub instance: &'a str,
+}
+
+/// Most lines read back: every instance with all its addresses.
+pub const MAX_ENTRIES: usize =
+    crate::limits::MAX_INSTANCES * (crate::limits::MAX_VIPS + crate::limits::MAX_VIPS_EXCLUDED);
+
+const HEADER: &str = "# tinyvrrpd: virtual addresses installed, removed at the next start\n";
+
+pub fn format<'a>(entries: impl Iterator<Item = Entry<'a>>) -> String {
+    let mut s = String::from(HEADER);
+    for e in entries {
+        let _ = writeln!(s, "{} {}/{} {}", e.ifname, e.addr, e.prefix_len, e.instance);
+    }
+    s
+}
+
+/// The entries of a record; lines that do not read as one (a damaged
+/// file) are skipped. The instance is not needed to delete an address.
+pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let ifname = w.next()?;
+            let (addr, len) = w.next()?.split_once('/')?;
+            let addr: IpAddr = addr.parse().ok()?;
+            let prefix_len: u8 = len.parse().ok()?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            (prefix_len <= max).then_some(Entry {
+                ifname,
+                addr,
+                prefix_len,
+                instance: w.next().unwrap_or(""),
+            })
+        })
+        .take(MAX_ENTRIES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let e = [
+            Entry {
+                ifname: "eth0",
+                addr: "192.0.2.100".parse().unwrap(),
+                prefix_len: 24,
+                instance: "VRRP1",
+            },
+            Entry {
+                ifname: "br-lan",
+                addr: "2001:db8::1".parse().unwrap(),
+                prefix_len: 64,
+                instance: "V6",
+            },
+        ];
+        let text = format(e.iter().copied());
+        assert_eq!(
+            text,
+            format!("{HEADER}eth0 192.0.2.100/24 VRRP1\nbr-lan 2001:db8::1/64 V6\n")
+        );
+        assert_eq!(parse(&text).collect::<Vec<_>>(), e);
+    }
+
+    #[test]
+    fn damaged_lines_are_skipped() {
+        let text = "eth0 192.0.2.100/24 A\n\
+                    eth0\n\
+                    eth0 192.0.2.300/24 B\n\
+                    eth0 192.0.2.101/33 C\n\
+                    eth0 192.0.2.102 D\n\
+                    \u{fffd}\u{0}garbage\n\
+                    eth1 192.0.2.103/32\n";
+        let got: Vec<(&str, String)> = parse(text)
+            .map(|e| (e.ifname, format!("{}/{}", e.addr, e.prefix_len)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eth0", "192.0.2.100/24".to_string()),
+                ("eth1", "192.0.2.103/32".to_string())
+            ]
+        );
+    }
+}
