@@ -52,6 +52,7 @@ fn global_name(e: RxError) -> Option<(&'static str, &'static str)> {
         RxError::BadChecksum => Some(("checksum_err", "Bad checksum")),
         RxError::BadFamily => Some(("addr_family_err", "Address family")),
         RxError::TooManyAddrs => Some(("too_many_addrs", "Too many addresses")),
+        RxError::IntervalTooShort => Some(("interval_too_short", "Interval below 10 ms")),
         RxError::AuthTypeMismatch
         | RxError::AuthFailure
         | RxError::IntervalMismatch
