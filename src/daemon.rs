@@ -15,6 +15,7 @@ use crate::limits::{
     MAX_INSTANCES, MAX_INTERFACES, MAX_UNICAST_PEERS, MAX_VIPS, MAX_VIPS_EXCLUDED, PACKET_BUF,
 };
 use crate::log;
+use crate::node::pending::{Pending, Uid};
 use crate::sys::clock;
 use crate::sys::log::{Level, Log, LogOptions};
 use crate::sys::netlink::Netlink;
@@ -109,6 +110,8 @@ impl From<SysError> for StartError {
 
 /// One running instance with its configuration and its timer.
 struct Slot {
+    /// Who this instance is for netlink acks, whatever its index.
+    uid: Uid,
     cfg: InstanceConfig,
     inst: Instance,
     timer: Timer,
@@ -145,6 +148,9 @@ enum DumpKind {
 /// with its previous configuration.
 type ChangedVips = (usize, InstanceConfig);
 
+/// Failed acks handled from one netlink datagram (the kernel sends each
+/// ack in a datagram of its own; more is counted as a netlink error).
+const MAX_FAILED_PER_READ: usize = 16;
 /// Rejected-advert log lines: at most one per instance in this interval.
 const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// How long a failed address request waits before it is tried again.
@@ -162,7 +168,9 @@ pub struct Daemon {
     log: Log,
     config: Config,
     raw4: Raw4,
-    raw6: Raw6,
+    /// Opened only when an instance runs IPv6: an IPv4-only configuration
+    /// starts on a kernel without IPv6.
+    raw6: Option<Raw6>,
     packet: PacketSock,
     /// Link and address events, and address requests (acks in the loop).
     nl: Netlink,
@@ -179,6 +187,10 @@ pub struct Daemon {
     rx_errors: [u64; RxError::ALL.len()],
     last_global_reject_log: Option<Instant>,
     netlink_errors: u64,
+    /// Outstanding address requests and the instance that sent each.
+    pending: Pending,
+    /// The last instance uid handed out.
+    next_uid: Uid,
     /// The installed VIPs changed since the state file was written.
     state_dirty: bool,
     stopping: bool,
@@ -220,11 +232,11 @@ impl Daemon {
     /// and build the instance table. Nothing is sent yet.
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let log = Log::new(&opts.log);
-        let config = load(&opts.config)?;
+        let (config, warnings) = load(&opts.config)?;
         let mut d = Daemon {
             log,
             raw4: Raw4::open()?,
-            raw6: Raw6::open()?,
+            raw6: None,
             packet: PacketSock::open()?,
             nl: Netlink::open_events()?,
             nl_dump: Netlink::open_requests()?,
@@ -238,17 +250,30 @@ impl Daemon {
             rx_errors: [0; RxError::ALL.len()],
             last_global_reject_log: None,
             netlink_errors: 0,
+            pending: Pending::default(),
+            next_uid: 0,
             state_dirty: false,
             stopping: false,
             config: config.clone(),
             opts,
         };
+        log_diags(&mut d.log, &warnings);
+        d.open_raw6_if_needed(&config)?;
         d.ifaces = d.lookup_interfaces()?;
         // Nothing is kept at start, so nothing is reconfigured at a time.
         let (slots, _) = d.build_slots(&config, &mut Vec::new(), Instant::ZERO)?;
         d.slots = slots;
         d.rebuild_pollfds();
         Ok(d)
+    }
+
+    /// Open the raw IPv6 socket once a configuration runs IPv6.
+    fn open_raw6_if_needed(&mut self, config: &Config) -> Result<(), SysError> {
+        let v6 = config.instances.iter().any(|c| c.family == Family::V6);
+        if v6 && self.raw6.is_none() {
+            self.raw6 = Some(Raw6::open()?);
+        }
+        Ok(())
     }
 
     /// Reopen syslog, for after the process has detached.
@@ -346,7 +371,9 @@ impl Daemon {
         self.pollfds.push(poll::pollfd(self.raw4.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.nl.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
-        self.pollfds.push(poll::pollfd(self.raw6.as_raw_fd()));
+        // A negative fd is a slot poll(2) skips.
+        let fd6 = self.raw6.as_ref().map_or(-1, |r| r.as_raw_fd());
+        self.pollfds.push(poll::pollfd(fd6));
         for s in &self.slots {
             self.pollfds.push(poll::pollfd(s.timer.as_raw_fd()));
         }
@@ -514,7 +541,9 @@ impl Daemon {
                     let Some(timer) = timers.pop() else {
                         continue;
                     };
+                    self.next_uid += 1;
                     Slot {
+                        uid: self.next_uid,
                         cfg: c.clone(),
                         inst: Instance::new(params),
                         timer,
@@ -739,23 +768,31 @@ impl Daemon {
             self.opts.config.display()
         );
         let config = match load(&self.opts.config) {
-            Ok(c) => c,
+            Ok((c, warnings)) => {
+                log_diags(&mut self.log, &warnings);
+                c
+            }
             Err(e) => {
                 log!(
                     self.log,
                     Level::Error,
                     "Reload failed, keeping the running configuration:"
                 );
-                if let StartError::Config(diags) = &e {
-                    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
-                        log!(self.log, Level::Error, "{d}");
-                    }
-                } else {
-                    log!(self.log, Level::Error, "{e}");
+                match &e {
+                    StartError::Config(diags) => log_diags(&mut self.log, diags),
+                    other => log!(self.log, Level::Error, "{other}"),
                 }
                 return;
             }
         };
+        if let Err(e) = self.open_raw6_if_needed(&config) {
+            log!(
+                self.log,
+                Level::Error,
+                "Reload failed, keeping the running configuration: {e}"
+            );
+            return;
+        }
         // Loading can take a while (a large include): first act on the link
         // and address changes that came meanwhile, in order and with the
         // running configuration, so that the dump below is newer than all
@@ -851,7 +888,10 @@ impl Daemon {
             let (ifindex, family) = key;
             let joined = match family {
                 Family::V4 => self.raw4.join(group4, ifindex),
-                Family::V6 => self.raw6.join(group6, ifindex),
+                Family::V6 => match &self.raw6 {
+                    Some(r) => r.join(group6, ifindex),
+                    None => continue,
+                },
             };
             if let Err(e) = joined {
                 log!(
@@ -1035,7 +1075,10 @@ impl Daemon {
                 }
                 (IpAddr::V6(src6), IpAddr::V6(dst6)) => {
                     match adv.emit(&mut self.tx[..], src, dst, form) {
-                        Ok(len) => self.raw6.send(&self.tx[..len], src6, dst6, ifindex),
+                        Ok(len) => match &self.raw6 {
+                            Some(r) => r.send(&self.tx[..len], src6, dst6, ifindex),
+                            None => continue,
+                        },
                         Err(_) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
                     }
                 }
@@ -1114,10 +1157,9 @@ impl Daemon {
     /// The acks come back through the poll loop. Nothing is sent for an
     /// interface that is gone: its addresses went with it.
     fn vips(&mut self, i: usize, add: bool, now: Instant) {
-        // The slot index rides in the sequence number so a failed ack can
-        // schedule a retry for the right instance.
-        let seq_base = (self.nl.next_seq() << 8) & !0xff;
-        let seq = seq_base | (u32::try_from(i).unwrap_or(0) & 0xff);
+        // A failed ack retries the instance that sent the request, found
+        // by its uid: a reload may have renumbered the table meanwhile.
+        let seq = self.pending.request(self.slots[i].uid);
         let n_vips = self.slots[i].cfg.vips.len() + self.slots[i].cfg.vips_excluded.len();
         for k in 0..n_vips {
             let cfg = &self.slots[i].cfg;
@@ -1185,13 +1227,15 @@ impl Daemon {
                 }
             };
             let mut changed: ArrayVec<Changed, MAX_INTERFACES> = ArrayVec::new();
-            let mut failed: ArrayVec<(u32, i32), 16> = ArrayVec::new();
+            let mut failed: ArrayVec<(u32, i32), MAX_FAILED_PER_READ> = ArrayVec::new();
             for m in nl::messages(&self.nlbuf[..n]).flatten() {
                 let ch: ArrayVec<Changed, 2> = match m.parse() {
                     Ok(NlMsg::Ack(a)) if a.errno != 0 => {
                         let ok = a.errno == libc::EEXIST || a.errno == libc::EADDRNOTAVAIL;
-                        if !ok {
-                            let _ = failed.try_push((a.seq, a.errno));
+                        if !ok && failed.try_push((a.seq, a.errno)).is_err() {
+                            // More than one read's worth: counted, and the
+                            // next VIP retry of those instances is lost.
+                            self.netlink_errors += 1;
                         }
                         continue;
                     }
@@ -1209,11 +1253,19 @@ impl Daemon {
             }
             for (seq, errno) in failed {
                 self.netlink_errors += 1;
-                let i = (seq & 0xff) as usize;
                 let e = Errno::from_raw(errno);
-                let Some(s) = self.slots.get(i) else {
+                let owner = self.pending.owner(seq);
+                let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
+                    // Its instance was removed by a reload since.
+                    log!(
+                        self.log,
+                        Level::Debug,
+                        "netlink request {seq} failed ({}) for an instance no longer configured",
+                        e.desc()
+                    );
                     continue;
                 };
+                let s = &self.slots[i];
                 // Sent just before the interface went away: its addresses
                 // went with it, nothing to retry.
                 if !by_name(&self.ifaces, &s.cfg.interface).is_some_and(Iface::exists) {
@@ -1315,7 +1367,11 @@ impl Daemon {
         if old != 0 {
             let group4 = self.config.global.vrrp_mcast_group4;
             let group6 = self.config.global.vrrp_mcast_group6;
-            for r in [self.raw4.leave(group4, old), self.raw6.leave(group6, old)] {
+            let left6 = self.raw6.as_ref().map(|r| r.leave(group6, old));
+            for r in [Some(self.raw4.leave(group4, old)), left6]
+                .into_iter()
+                .flatten()
+            {
                 if let Err(e) = r {
                     log!(
                         self.log,
@@ -1386,7 +1442,10 @@ impl Daemon {
 
     fn receive_adverts6(&mut self, now: Instant) {
         for _ in 0..256 {
-            let rx = match self.raw6.recv(&mut self.rx[..]) {
+            let Some(raw6) = &self.raw6 else {
+                return;
+            };
+            let rx = match raw6.recv(&mut self.rx[..]) {
                 Ok(Some(x)) => x,
                 Ok(None) => return,
                 Err(e) => {
@@ -1518,8 +1577,18 @@ fn ipv6_forwarding(ifname: &str) -> bool {
         .is_ok_and(|v| v.trim() == "1")
 }
 
-fn load(path: &std::path::Path) -> Result<Config, StartError> {
-    config::load(path)
-        .map(|(c, _warnings)| c)
-        .map_err(StartError::Config)
+/// Load the configuration; its warnings come back with it, to be logged:
+/// under procd nobody sees `-t`, so an ignored keyword must reach logread.
+fn load(path: &std::path::Path) -> Result<(Config, Vec<config::Diag>), StartError> {
+    config::load(path).map_err(StartError::Config)
+}
+
+/// Log configuration messages: errors as errors, warnings as warnings.
+fn log_diags(log: &mut Log, diags: &[config::Diag]) {
+    for d in diags {
+        match d.severity {
+            Severity::Error => log!(log, Level::Error, "{d}"),
+            Severity::Warning => log!(log, Level::Warning, "{d}"),
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod daemon;
 pub mod dump;
 pub mod limits;
+pub mod node;
 pub mod sys;
 pub mod time;
 pub mod vrrp;

@@ -44,3 +44,6 @@ pub const MAX_CONFIG_LINE: usize = 4096;
 /// Diagnostics kept per load (errors before warnings, then in reading
 /// order); the rest are counted on one last line.
 pub const MAX_CONFIG_DIAGS: usize = 100;
+/// Netlink requests remembered with the instance that sent them, so that
+/// a failed ack retries the right one (src/node/pending.rs).
+pub const MAX_PENDING_REQUESTS: usize = 1024;

@@ -381,3 +381,86 @@ fn restart_after_sigkill_removes_the_old_configurations_vips() {
     assert!(b.wait_exit(Duration::from_secs(5)).is_some());
     assert!(!state.exists(), "state file left after a clean stop");
 }
+
+/// Configuration warnings reach the log at start and at every reload, not
+/// only `-t`'s output: under procd nobody runs `-t`.
+#[test]
+fn config_warnings_are_logged_at_start_and_reload() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let conf = format!("{}\nvirtual_server 192.0.2.50 80 {{\n}}\n", seed_master());
+    let mut r1 = lan.spawn(1, &conf);
+    let line = "virtual_server blocks are not supported by tinyvrrpd; ignored";
+    let count = |d: &Daemon| d.log().matches(line).count();
+    assert!(
+        wait_until(GENEROUS, STEP, || count(&r1) == 1).is_some(),
+        "the warning was not logged at start{}",
+        logs(&[&r1])
+    );
+    r1.signal("HUP");
+    assert!(
+        wait_until(GENEROUS, STEP, || count(&r1) == 2).is_some(),
+        "the warning was not logged at reload{}",
+        logs(&[&r1])
+    );
+    let log = r1.log();
+    assert!(
+        log.contains(&format!("{}: Line ", r1.conf.display())),
+        "the warning names no file and line{}",
+        logs(&[&r1])
+    );
+}
+
+/// An IPv4-only configuration opens no raw IPv6 socket (so it starts on a
+/// kernel without IPv6); an IPv6 instance added by a reload opens one.
+#[test]
+fn raw_ipv6_socket_only_with_an_ipv6_instance() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    // /proc/net/raw6 of the router's namespace: one line per raw IPv6
+    // socket; a raw socket's "port" is its protocol.
+    let raw6_sockets = |ns: &str| {
+        let text = must(&["ip", "netns", "exec", ns, "cat", "/proc/net/raw6"]);
+        // local_address is ADDR:PROTO in hex; 112 = 0x70.
+        text.lines()
+            .skip(1)
+            .filter(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|a| a.ends_with(":0070"))
+            })
+            .count()
+    };
+    let mut r1 = lan.spawn(1, &seed_master());
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP)).is_some(),
+        "r1 never became master{}",
+        logs(&[&r1])
+    );
+    assert_eq!(
+        raw6_sockets(lan.r(1)),
+        0,
+        "IPv4-only config opened raw IPv6"
+    );
+    let v6 = format!(
+        "{}\nvrrp_instance V6 {{\n  interface eth0\n  virtual_router_id 61\n  \
+         priority 200\n  virtual_ipaddress {{\n    2001:db8::61/64\n  }}\n}}\n",
+        seed_master()
+    );
+    r1.write_conf(&v6);
+    r1.signal("HUP");
+    assert!(
+        wait_until(GENEROUS, STEP, || raw6_sockets(lan.r(1)) == 1).is_some(),
+        "a reload with an IPv6 instance opened no raw IPv6 socket{}",
+        logs(&[&r1])
+    );
+    assert!(
+        wait_until(GENEROUS, STEP, || has_vip(lan.r(1), "2001:db8::61")).is_some(),
+        "the IPv6 instance added by the reload never became master{}",
+        logs(&[&r1])
+    );
+}
