@@ -195,7 +195,6 @@ fn run(opts: Options, pidfile: &Path, foreground: bool) -> ExitCode {
         "Starting tinyvrrpd {}",
         env!("CARGO_PKG_VERSION")
     );
-    daemon.join_groups();
     let status = match daemon.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

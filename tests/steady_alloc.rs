@@ -248,7 +248,6 @@ fn main() {
         state_file: None,
     })
     .unwrap_or_else(|e| panic!("daemon start: {e}"));
-    d.join_groups();
     d.start(tinyvrrpd::sys::clock::now());
     // Election: our FOLLOW waits 3 s + skew for nothing (the peer wins at
     // priority 200); give it twice that.

@@ -1,5 +1,322 @@
-//! The pure router layer above the instances (issue 11): what several
-//! instances share or what the kernel tells us, decided without fds or a
-//! clock. It grows here piece by piece out of the poll loop.
+//! The pure router above the instances: the interface table (fed by
+//! netlink events), the instance table and the dispatch of received
+//! adverts by interface, family and VRID, the start-up delay, VIP retries
+//! keyed by netlink sequence numbers, and reload as plan-then-apply. No
+//! fds, no clock, no allocation in the steady state: every input is an
+//! event with the time it happened, every output an [`Out`] pushed to the
+//! caller's [`Outbox`]. The poll loop (`crate::daemon`) and the
+//! deterministic simulation (tests/simulation.rs) drive the same `Node`.
 
+pub mod iface;
+mod links;
+pub mod out;
 pub mod pending;
+mod reload;
+mod rx;
+pub mod slot;
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use crate::config::{Config, Family, InstanceConfig};
+use crate::limits::{MAX_INSTANCES, MAX_INTERFACES};
+use crate::time::{Duration, Instant};
+use crate::vrrp::{Event, Instance, Params, State};
+use crate::wire::vrrp::RxError;
+use iface::Ifaces;
+use out::{AddrWhy, Note, Out, Outbox};
+use pending::{Pending, Uid};
+use slot::{Ctx, Slot, SlotTimer, VIP_RETRY};
+
+pub use reload::Plan;
+pub use rx::Rx6;
+
+/// Why a configuration cannot run on the interfaces as they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError(pub String);
+
+impl core::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The dispatch key of an instance: what a received advert is matched by.
+type Key = (u32, Family, u8);
+
+pub struct Node {
+    group4: IpAddr,
+    group6: IpAddr,
+    startup_delay: Duration,
+    /// `-V`: leave the VIPs in place on stop.
+    keep_vips: bool,
+    ifaces: Ifaces,
+    slots: ArrayVec<Slot, MAX_INSTANCES>,
+    /// (interface index, family, VRID) -> slot, sorted for binary search.
+    dispatch: ArrayVec<(Key, u8), MAX_INSTANCES>,
+    pending: Pending,
+    next_uid: Uid,
+    /// Packets dropped per reason before they reached an instance.
+    rx_errors: [u64; RxError::ALL.len()],
+    last_global_reject_log: Option<Instant>,
+    netlink_errors: u64,
+}
+
+impl Node {
+    /// A router for `config` on the interfaces of `ifaces` (a dump of the
+    /// ones the configuration names). Nothing happens until [`Node::start`].
+    pub fn new(config: &Config, ifaces: Ifaces, keep_vips: bool) -> Result<Node, PlanError> {
+        let mut node = Node {
+            group4: config.global.vrrp_mcast_group4.into(),
+            group6: config.global.vrrp_mcast_group6.into(),
+            startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
+            keep_vips,
+            ifaces: Ifaces::new(),
+            slots: ArrayVec::new(),
+            dispatch: ArrayVec::new(),
+            pending: Pending::default(),
+            next_uid: 0,
+            rx_errors: [0; RxError::ALL.len()],
+            last_global_reject_log: None,
+            netlink_errors: 0,
+        };
+        let plan = node.plan_reload(config, &ifaces)?;
+        node.ifaces = ifaces;
+        for (c, params, ifindex, _) in plan.into_parts() {
+            node.add_slot(c, params, ifindex);
+        }
+        node.reindex();
+        Ok(node)
+    }
+
+    fn add_slot(&mut self, c: InstanceConfig, params: Params, ifindex: u32) {
+        self.next_uid += 1;
+        let slot = Slot::new(self.next_uid, c, Instance::new(params), ifindex);
+        // The plan was checked against MAX_INSTANCES by validation.
+        let _ = self.slots.try_push(slot);
+    }
+
+    /// Join the groups and start every instance (or schedule it after
+    /// `vrrp_startup_delay`).
+    pub fn start(&mut self, now: Instant, out: &mut dyn Outbox) {
+        self.join_groups(out);
+        for i in 0..self.slots.len() {
+            if self.startup_delay.is_zero() {
+                self.start_slot(i, now, out);
+            } else {
+                self.slots[i].set_timer(SlotTimer::Start, Some(now + self.startup_delay));
+                self.slots[i].rearm(i, out, false);
+            }
+        }
+    }
+
+    /// Release everything: priority 0 from masters, VIPs removed (unless
+    /// `-V`).
+    pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for i in 0..self.slots.len() {
+            self.drive(i, Event::Shutdown, now, out);
+        }
+    }
+
+    /// Slot `i`'s timer fired (perhaps early or spuriously: only what is
+    /// due happens).
+    pub fn on_timer(&mut self, i: usize, now: Instant, out: &mut dyn Outbox) {
+        let Some(s) = self.slots.get(i) else {
+            return;
+        };
+        if s.timer(SlotTimer::Start).is_some_and(|t| t <= now) {
+            self.start_slot(i, now, out);
+            return;
+        }
+        if s.timer(SlotTimer::VipRetry).is_some_and(|t| t <= now) {
+            let mut cx = ctx(
+                &self.ifaces,
+                &mut self.pending,
+                self.group4,
+                self.group6,
+                false,
+            );
+            let s = &mut self.slots[i];
+            s.set_timer(SlotTimer::VipRetry, None);
+            let master = s.inst.state() == State::Master;
+            s.vips(master, AddrWhy::Retry, &mut cx, out);
+        }
+        self.drive(i, Event::Timeout, now, out);
+    }
+
+    /// The kernel refused netlink request `seq` (`errno`; EEXIST on add and
+    /// EADDRNOTAVAIL on delete are success). The instance that sent it
+    /// makes its VIPs match its state again after VIP_RETRY.
+    pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
+        if errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL {
+            return;
+        }
+        self.netlink_errors += 1;
+        let owner = self.pending.owner(seq);
+        let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
+            out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
+            return;
+        };
+        let s = &mut self.slots[i];
+        // Sent just before the interface went away: its addresses went
+        // with it, nothing to retry.
+        if !self
+            .ifaces
+            .by_name(&s.cfg.interface)
+            .is_some_and(|f| f.exists())
+        {
+            return;
+        }
+        s.set_timer(SlotTimer::VipRetry, Some(now + VIP_RETRY));
+        let errno_note = Note::AddrFailed {
+            name: &s.cfg.name,
+            errno,
+        };
+        out.push(Out::Log(errno_note));
+        s.rearm(i, out, false);
+    }
+
+    /// The shell read interface `ifname`'s IPv6 forwarding setting.
+    pub fn set_router6(&mut self, ifname: &str, on: bool) {
+        if let Some(k) = self.ifaces.iter().position(|f| f.name.as_str() == ifname) {
+            self.ifaces.set_router6(k, on);
+        }
+    }
+
+    // ---- views, for dumps and tests -----------------------------------
+
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    pub fn ifaces(&self) -> &Ifaces {
+        &self.ifaces
+    }
+
+    /// Packets dropped per reason before they reached an instance.
+    pub fn rx_errors(&self) -> &[u64; RxError::ALL.len()] {
+        &self.rx_errors
+    }
+
+    pub fn netlink_errors(&self) -> u64 {
+        self.netlink_errors
+    }
+
+    /// The VIPs installed now: (interface, address, prefix, instance).
+    pub fn installed(&self) -> impl Iterator<Item = (&str, IpAddr, u8, &str)> {
+        self.slots
+            .iter()
+            .filter(|s| s.vips_installed)
+            .flat_map(|s| {
+                s.cfg
+                    .vips
+                    .iter()
+                    .chain(s.cfg.vips_excluded.iter())
+                    .map(|v| {
+                        let ifname = slot::vip_ifname(&self.ifaces, &s.cfg, v);
+                        (ifname, v.addr, v.prefix_len, s.cfg.name.as_str())
+                    })
+            })
+    }
+
+    // ---- inside ---------------------------------------------------------
+
+    fn start_slot(&mut self, i: usize, now: Instant, out: &mut dyn Outbox) {
+        self.slots[i].set_timer(SlotTimer::Start, None);
+        self.drive(i, Event::Startup, now, out);
+        let s = &self.slots[i];
+        let ready = self
+            .ifaces
+            .by_index(s.ifindex)
+            .is_some_and(|f| f.status().ready(s.cfg.family));
+        if !ready {
+            self.drive(i, Event::LinkDown, now, out);
+        }
+    }
+
+    /// Feed one event to slot `i`, carry out its actions, re-arm.
+    fn drive(&mut self, i: usize, ev: Event<'_>, now: Instant, out: &mut dyn Outbox) {
+        let keep = self.keep_vips;
+        let mut cx = ctx(
+            &self.ifaces,
+            &mut self.pending,
+            self.group4,
+            self.group6,
+            keep,
+        );
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
+        s.drive(ev, now, &mut cx, out);
+        s.rearm(i, out, false);
+    }
+
+    /// Join the VRRP group of each family on every interface in use.
+    fn join_groups(&self, out: &mut dyn Outbox) {
+        let mut done: ArrayVec<(u32, Family), { 2 * MAX_INTERFACES }> = ArrayVec::new();
+        for s in &self.slots {
+            let key = (s.ifindex, s.cfg.family);
+            // Index 0 (an interface that is gone) would let the kernel
+            // pick an interface.
+            if key.0 == 0 || done.contains(&key) || done.try_push(key).is_err() {
+                continue;
+            }
+            let group = match key.1 {
+                Family::V4 => self.group4,
+                Family::V6 => self.group6,
+            };
+            out.push(Out::Group {
+                join: true,
+                ifindex: key.0,
+                group,
+            });
+        }
+    }
+
+    /// Rebuild the dispatch index after the table or an index changed.
+    fn reindex(&mut self) {
+        self.dispatch.clear();
+        for (i, s) in self.slots.iter().enumerate() {
+            let key = (s.ifindex, s.cfg.family, s.cfg.vrid);
+            let _ = self
+                .dispatch
+                .try_push((key, u8::try_from(i).unwrap_or(u8::MAX)));
+        }
+        self.dispatch.sort_unstable_by_key(|(k, _)| family_key(*k));
+    }
+
+    fn find(&self, ifindex: u32, family: Family, vrid: u8) -> Option<usize> {
+        let key = family_key((ifindex, family, vrid));
+        let k = self
+            .dispatch
+            .binary_search_by_key(&key, |(k, _)| family_key(*k))
+            .ok()?;
+        self.dispatch.get(k).map(|&(_, i)| usize::from(i))
+    }
+}
+
+/// A sortable form of a dispatch key.
+fn family_key((ifindex, family, vrid): Key) -> (u32, u8, u8) {
+    let f = match family {
+        Family::V4 => 4,
+        Family::V6 => 6,
+    };
+    (ifindex, f, vrid)
+}
+
+fn ctx<'a>(
+    ifaces: &'a Ifaces,
+    pending: &'a mut Pending,
+    group4: IpAddr,
+    group6: IpAddr,
+    keep_vips: bool,
+) -> Ctx<'a> {
+    Ctx {
+        ifaces,
+        pending,
+        group4,
+        group6,
+        keep_vips,
+    }
+}

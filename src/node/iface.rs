@@ -226,6 +226,14 @@ impl Ifaces {
         Ifaces::default()
     }
 
+    pub fn by_index(&self, index: u32) -> Option<&Iface> {
+        self.list.iter().find(|f| f.exists() && f.index == index)
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Iface> {
+        self.list.iter().find(|f| f.name.as_str() == name)
+    }
+
     /// Add an interface from a dump.
     pub fn push(&mut self, f: Iface) -> Result<(), Full> {
         self.list.try_push(f).map_err(|_| Full)

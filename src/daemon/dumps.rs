@@ -1,0 +1,133 @@
+//! Netlink dumps over the request socket (subscribed to nothing, so no
+//! notification is ever read past or lost): the interfaces as they are now,
+//! at start, on reload and after lost notifications.
+
+use crate::config::Config;
+use crate::limits::MAX_INTERFACES;
+use crate::node::iface::{Iface, Ifaces};
+use crate::sys::clock;
+use crate::sys::netlink::Netlink;
+use crate::sys::{Errno, SysError};
+use crate::time::Duration;
+use crate::wire::netlink::{self as nl, NlMsg};
+
+use super::StartError;
+
+/// Netlink replies: a dump of many interfaces comes in large datagrams.
+pub const NL_BUF: usize = 32 * 1024;
+
+/// The names of the interfaces `config` uses: what MAX_INTERFACES bounds.
+pub fn wanted(config: &Config) -> Vec<&str> {
+    config
+        .instances
+        .iter()
+        .flat_map(|c| {
+            core::iter::once(c.interface.as_str())
+                .chain(c.vips.iter().filter_map(|v| v.dev.as_deref()))
+                .chain(c.vips_excluded.iter().filter_map(|v| v.dev.as_deref()))
+        })
+        .collect()
+}
+
+/// Dump links and addresses (blocking, bounded): the interfaces named
+/// `wanted`, as they are now.
+pub fn interfaces(
+    nl_sock: &mut Netlink,
+    buf: &mut [u8],
+    wanted: &[&str],
+) -> Result<Ifaces, StartError> {
+    let mut table = Ifaces::new();
+    let mut full = false;
+    let mut req = [0u8; 64];
+    let too_large = |_| StartError::Interface("netlink request too large".into());
+    let seq = nl_sock.next_seq();
+    let n = nl::dump_links(&mut req, seq).map_err(too_large)?;
+    nl_sock.send(&req[..n])?;
+    read(nl_sock, buf, seq, |m| {
+        let NlMsg::Link(l) = m else {
+            return;
+        };
+        if l.name.is_some_and(|n| wanted.contains(&n)) {
+            if let Some(f) = Iface::new(&l) {
+                full |= table.push(f).is_err();
+            }
+        }
+    })?;
+    if full {
+        return Err(StartError::Interface(format!(
+            "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
+        )));
+    }
+    let seq = nl_sock.next_seq();
+    let n = nl::dump_addrs(&mut req, seq, nl::AF_UNSPEC).map_err(too_large)?;
+    nl_sock.send(&req[..n])?;
+    read(nl_sock, buf, seq, |m| {
+        if let NlMsg::Addr(a) = m {
+            table.apply_addr(&a);
+        }
+    })?;
+    for k in 0..table.len() {
+        let on = ipv6_forwarding(&table[k].name);
+        table.set_router6(k, on);
+    }
+    Ok(table)
+}
+
+/// Wait for the ack of request `seq` on the request socket.
+pub fn wait_ack(nl_sock: &mut Netlink, buf: &mut [u8], seq: u32) -> Result<(), SysError> {
+    read(nl_sock, buf, seq, |_| {}).map_err(|e| match e {
+        StartError::Sys(s) => s,
+        _ => SysError::new("netlink request", Errno::ETIMEDOUT),
+    })
+}
+
+/// Read the replies to `seq` until the dump's NLMSG_DONE or the request's
+/// ack, for at most 2 s.
+fn read(
+    nl_sock: &mut Netlink,
+    buf: &mut [u8],
+    seq: u32,
+    mut f: impl FnMut(NlMsg<'_>),
+) -> Result<(), StartError> {
+    let deadline = clock::now() + Duration::from_secs(2);
+    loop {
+        if clock::now() > deadline {
+            return Err(StartError::Interface(
+                "netlink dump did not finish within 2 s".into(),
+            ));
+        }
+        if !nl_sock.wait(100)? {
+            continue;
+        }
+        let Some(n) = nl_sock.recv(buf)? else {
+            continue;
+        };
+        for m in nl::messages(buf.get(..n).unwrap_or_default()).flatten() {
+            if m.seq != seq {
+                continue;
+            }
+            match m.parse() {
+                Ok(NlMsg::Done { .. }) | Ok(NlMsg::Ack(nl::Ack { errno: 0, .. })) => {
+                    return Ok(());
+                }
+                Ok(NlMsg::Ack(a)) => {
+                    return Err(StartError::Sys(SysError::new(
+                        "netlink request",
+                        Errno::from_raw(a.errno),
+                    )));
+                }
+                Ok(msg) => f(msg),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Whether IPv6 forwarding is on for `ifname` (the NA Router flag).
+pub fn ipv6_forwarding(ifname: &str) -> bool {
+    if ifname.contains('/') || ifname.starts_with('.') {
+        return false;
+    }
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
+}

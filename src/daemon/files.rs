@@ -1,0 +1,134 @@
+//! Files the daemon writes and reads: state dumps on signals, and the
+//! record of installed VIPs (cleaned at the next start). Every write is a
+//! temporary file beside the target and a rename, so a reader never sees
+//! half a file.
+
+use std::path::Path;
+
+use super::vipfile;
+use super::{DumpPaths, dumps};
+use crate::log;
+use crate::node::Node;
+use crate::sys::Errno;
+use crate::sys::log::{Level, Log};
+use crate::sys::netlink::Netlink;
+use crate::time::Instant;
+use crate::wire::netlink::{self as nl, AddrRequest};
+
+#[derive(Copy, Clone)]
+pub enum DumpKind {
+    Data,
+    Stats,
+    Json,
+}
+
+/// Write `text` to `path` atomically.
+fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".tmp");
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// One state dump, as keepalived writes it.
+pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: Instant) {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
+        .unwrap_or(0);
+    let ifaces = node.ifaces();
+    let views: Vec<crate::dump::View<'_>> = node
+        .slots()
+        .iter()
+        .map(|s| crate::dump::View {
+            cfg: &s.cfg,
+            inst: &s.inst,
+            ifname: ifaces.by_index(s.ifindex).map_or("?", |f| f.name.as_str()),
+            last_transition_us: s
+                .inst
+                .last_transition()
+                .map(|t| wall.saturating_sub(now.saturating_since(t).as_micros())),
+        })
+        .collect();
+    let (text, path) = match kind {
+        DumpKind::Data => (crate::dump::data(&views), &paths.data),
+        DumpKind::Stats => (crate::dump::stats(&views, node.rx_errors()), &paths.stats),
+        DumpKind::Json => (crate::dump::json(&views, node.rx_errors()), &paths.json),
+    };
+    match write_atomic(path, &text) {
+        Ok(()) => log!(log, Level::Info, "state written to {}", path.display()),
+        Err(e) => log!(log, Level::Error, "writing {}: {e}", path.display()),
+    }
+}
+
+/// Rewrite the record of installed VIPs.
+pub fn record_installed(log: &mut Log, node: &Node, path: &Path) {
+    let entries = node
+        .installed()
+        .map(|(ifname, addr, prefix_len, instance)| vipfile::Entry {
+            ifname,
+            addr,
+            prefix_len,
+            instance,
+        });
+    if let Err(e) = write_atomic(path, &vipfile::format(entries)) {
+        log!(log, Level::Error, "writing {}: {e}", path.display());
+    }
+}
+
+/// Delete the VIPs a previous run recorded as installed (it may have been
+/// killed before it could): beyond keepalived, which cleans only the VIPs
+/// of its current configuration. Start-up only: waits for each answer.
+pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], path: &Path) {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
+    match read {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            log!(log, Level::Warning, "reading {}: {e}", path.display());
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for e in vipfile::parse(&text) {
+        let Some(index) = crate::sys::if_index(e.ifname) else {
+            continue;
+        };
+        let req = AddrRequest {
+            index,
+            addr: e.addr,
+            prefix_len: e.prefix_len,
+            scope: 0,
+            broadcast: None,
+            label: None,
+        };
+        let mut msg = [0u8; 256];
+        let seq = nl_sock.next_seq();
+        let Ok(len) = nl::del_addr(&mut msg, seq, &req) else {
+            continue;
+        };
+        let done = nl_sock
+            .send(&msg[..len])
+            .and_then(|()| dumps::wait_ack(nl_sock, buf, seq));
+        let (ifname, addr, len) = (e.ifname, e.addr, e.prefix_len);
+        match done {
+            Ok(()) => log!(
+                log,
+                Level::Info,
+                "removed {addr}/{len} from {ifname}, left installed by a previous run ({})",
+                path.display()
+            ),
+            Err(se) if se.errno == Errno::EADDRNOTAVAIL => {}
+            Err(err) => log!(
+                log,
+                Level::Warning,
+                "removing {addr}/{len} from {ifname} (left by a previous run): {err}"
+            ),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The shell's hands: every socket the router's outputs go through, the
+//! transmit buffer and one timer per instance. [`Io`] is the [`Outbox`]
+//! the `Node` pushes to; each output is carried out at once.
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::notes::Line;
+use crate::limits::{MAX_INSTANCES, PACKET_BUF};
+use crate::log;
+use crate::node::out::{AddrReq, Loudness, Out, Outbox};
+use crate::sys::log::{Level, Log};
+use crate::sys::netlink::Netlink;
+use crate::sys::packet::PacketSock;
+use crate::sys::raw4::Raw4;
+use crate::sys::raw6::Raw6;
+use crate::sys::timer::Timer;
+use crate::sys::{Errno, SysError};
+use crate::wire::netlink::{self as nl, AddrRequest};
+use crate::wire::vrrp::{Advert, ChecksumForm};
+use crate::wire::{Mac, arp, ipv4, ndisc};
+
+/// Address requests whose send failed in one round, reported back to the
+/// router as failed acks (more are counted and dropped).
+const MAX_SEND_FAILURES: usize = 16;
+
+pub struct Io {
+    pub log: Log,
+    pub raw4: Raw4,
+    /// Opened only when an instance runs IPv6: an IPv4-only configuration
+    /// starts on a kernel without IPv6.
+    pub raw6: Option<Raw6>,
+    pub packet: PacketSock,
+    /// Netlink events (links, addresses) and our address requests' acks.
+    pub nl: Netlink,
+    /// Dumps and start-up requests, subscribed to nothing.
+    pub nl_dump: Netlink,
+    /// One per instance, by slot index.
+    pub timers: Vec<Timer>,
+    tx: Box<[u8; PACKET_BUF]>,
+    /// Address requests that could not be sent: (sequence, errno).
+    pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
+    /// The router's set of installed VIPs changed since the last record.
+    pub installed_changed: bool,
+    /// Interfaces whose IPv6 forwarding setting must be read.
+    pub read_router6: ArrayVec<arrayvec::ArrayString<16>, 4>,
+}
+
+impl Io {
+    pub fn open(log: Log) -> Result<Io, SysError> {
+        Ok(Io {
+            log,
+            raw4: Raw4::open()?,
+            raw6: None,
+            packet: PacketSock::open()?,
+            nl: Netlink::open_events()?,
+            nl_dump: Netlink::open_requests()?,
+            timers: Vec::with_capacity(MAX_INSTANCES),
+            tx: Box::new([0; PACKET_BUF]),
+            send_failed: ArrayVec::new(),
+            installed_changed: false,
+            read_router6: ArrayVec::new(),
+        })
+    }
+
+    /// At least `n` timers, one per instance (a reload's plan is applied
+    /// only once they exist).
+    pub fn ensure_timers(&mut self, n: usize) -> Result<(), SysError> {
+        while self.timers.len() < n {
+            self.timers.push(Timer::new()?);
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_advert(
+        &mut self,
+        name: &str,
+        ifindex: u32,
+        src: IpAddr,
+        dst: IpAddr,
+        adv: &Advert,
+        form: ChecksumForm,
+        ident: u16,
+    ) {
+        let result = match (src, dst) {
+            (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
+                let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
+                let len = adv.emit(body, src, dst, form).ok().and_then(|n| {
+                    let h = ipv4::Repr::vrrp(src4, dst4, n, ident).emit(hdr).ok()?;
+                    Some(h + n)
+                });
+                match len {
+                    Some(len) => self.raw4.send(&self.tx[..len], dst4, ifindex),
+                    None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+                }
+            }
+            (IpAddr::V6(src6), IpAddr::V6(dst6)) => {
+                match (adv.emit(&mut self.tx[..], src, dst, form), &self.raw6) {
+                    (Ok(len), Some(r)) => r.send(&self.tx[..len], src6, dst6, ifindex),
+                    (Ok(_), None) => Ok(()),
+                    (Err(_), _) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+                }
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            log!(
+                self.log,
+                Level::Error,
+                "VRRP_Instance({name}) sending advert: {e}"
+            );
+        }
+    }
+
+    fn send_garp(
+        &mut self,
+        name: &str,
+        ifindex: u32,
+        mac: Mac,
+        addr: IpAddr,
+        count: u32,
+        router: bool,
+    ) {
+        let (len, dst, ethertype) = match addr {
+            IpAddr::V4(v4) => {
+                let r = arp::Repr::gratuitous(mac, v4);
+                (r.emit(&mut self.tx[..]), arp::BROADCAST, arp::ETHERTYPE_ARP)
+            }
+            IpAddr::V6(v6) => {
+                // keepalived sends the NA from the VIP itself.
+                let r = ndisc::Repr::unsolicited(mac, v6, v6, router);
+                (
+                    r.emit(&mut self.tx[..]),
+                    ndisc::ALL_NODES_MAC,
+                    ndisc::ETHERTYPE_IPV6,
+                )
+            }
+        };
+        let Ok(len) = len else {
+            return;
+        };
+        for _ in 0..count {
+            if let Err(e) = self.packet.send(&self.tx[..len], ifindex, dst, ethertype) {
+                log!(
+                    self.log,
+                    Level::Error,
+                    "VRRP_Instance({name}) gratuitous ARP: {e}"
+                );
+                break;
+            }
+        }
+    }
+
+    fn addr(&mut self, name: &str, req: &AddrReq<'_>) {
+        let r = AddrRequest {
+            index: req.ifindex,
+            addr: req.addr,
+            prefix_len: req.prefix_len,
+            scope: req.scope,
+            broadcast: req.brd,
+            label: req.label,
+        };
+        let built = if req.add {
+            nl::new_addr(&mut self.tx[..], req.seq, &r)
+        } else {
+            nl::del_addr(&mut self.tx[..], req.seq, &r)
+        };
+        let Ok(len) = built else {
+            return;
+        };
+        if let Err(e) = self.nl.send(&self.tx[..len]) {
+            log!(
+                self.log,
+                Level::Error,
+                "VRRP_Instance({name}) address request: {e}"
+            );
+            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
+        }
+    }
+
+    fn group(&mut self, join: bool, ifindex: u32, group: IpAddr) {
+        let r = match (group, &self.raw6) {
+            (IpAddr::V4(g), _) if join => self.raw4.join(g, ifindex),
+            (IpAddr::V4(g), _) => self.raw4.leave(g, ifindex),
+            (IpAddr::V6(g), Some(r6)) if join => r6.join(g, ifindex),
+            (IpAddr::V6(g), Some(r6)) => r6.leave(g, ifindex),
+            (IpAddr::V6(_), None) => Ok(()),
+        };
+        match r {
+            Err(e) if join => log!(
+                self.log,
+                Level::Error,
+                "joining the VRRP group on ifindex {ifindex}: {e}"
+            ),
+            Err(e) => log!(
+                self.log,
+                Level::Debug,
+                "leaving the VRRP group on ifindex {ifindex}: {e}"
+            ),
+            Ok(()) => {}
+        }
+    }
+
+    fn arm(&mut self, slot: usize, at: Option<crate::time::Instant>) {
+        let Some(t) = self.timers.get_mut(slot) else {
+            return;
+        };
+        if let Err(e) = t.set(at) {
+            log!(self.log, Level::Error, "instance timer {slot}: {e}");
+        }
+    }
+}
+
+impl Outbox for Io {
+    fn push(&mut self, out: Out<'_>) {
+        match out {
+            Out::Advert {
+                name,
+                ifindex,
+                src,
+                dst,
+                advert,
+                form,
+                ip_id,
+            } => self.send_advert(name, ifindex, src, dst, advert, form, ip_id),
+            Out::Addr { name, req } => self.addr(name, &req),
+            Out::Garp {
+                name,
+                ifindex,
+                mac,
+                addr,
+                count,
+                router,
+            } => self.send_garp(name, ifindex, mac, addr, count, router),
+            Out::Group {
+                join,
+                ifindex,
+                group,
+            } => self.group(join, ifindex, group),
+            Out::Arm { slot, at } => self.arm(slot, at),
+            Out::ReadRouter6 { ifname } => {
+                if let Ok(n) = arrayvec::ArrayString::from(ifname) {
+                    let _ = self.read_router6.try_push(n);
+                }
+            }
+            Out::InstalledChanged => self.installed_changed = true,
+            Out::Log(note) => {
+                let level = match note.loudness() {
+                    Loudness::Error => Level::Error,
+                    Loudness::Warning => Level::Warning,
+                    Loudness::Info => Level::Info,
+                    Loudness::Debug => Level::Debug,
+                };
+                log!(self.log, level, "{}", Line(&note));
+            }
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! The shell: the poll loop. It owns every fd and buffer, reads what the
+//! kernel says, hands it to the router (`crate::node::Node`) as events with
+//! the time, and carries out what the router pushes (through [`io::Io`]).
+//! It decides nothing about VRRP itself.
+
+mod dumps;
+mod files;
+mod io;
+mod notes;
+mod vipfile;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config, Family, Severity};
+use crate::limits::{MAX_INSTANCES, PACKET_BUF};
+use crate::log;
+use crate::node::Node;
+use crate::node::Rx6;
+use crate::sys::clock;
+use crate::sys::log::{Level, Log, LogOptions};
+use crate::sys::poll::{self, PollFd};
+use crate::sys::raw6::Raw6;
+use crate::sys::signals::{Sig, Signals};
+use crate::sys::{Errno, SysError};
+use crate::time::Instant;
+use crate::vrrp::State;
+use crate::wire::netlink::{self as nl, NlMsg};
+use crate::wire::vrrp::RxError;
+use files::DumpKind;
+use io::Io;
+
+/// How the daemon was asked to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub config: PathBuf,
+    /// `-V`: leave the VIPs in place on stop.
+    pub keep_vips: bool,
+    pub log: LogOptions,
+    /// Where SIGUSR1, SIGUSR2 and SIGRTMIN+2 write their dumps.
+    pub dumps: DumpPaths,
+    /// The record of installed VIPs, cleaned at the next start (see
+    /// [`state_file_for`]); None for none.
+    pub state_file: Option<PathBuf>,
+}
+
+/// The VIP record that goes with pid file `pidfile`: the same path with
+/// `.vips` for `.pid` (`/var/run/tinyvrrpd.pid` -> `/var/run/tinyvrrpd.vips`),
+/// so daemons with their own pid files keep their own records.
+pub fn state_file_for(pidfile: &Path) -> PathBuf {
+    if pidfile.extension().is_some_and(|e| e == "pid") {
+        pidfile.with_extension("vips")
+    } else {
+        let mut p = pidfile.as_os_str().to_os_string();
+        p.push(".vips");
+        p.into()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DumpPaths {
+    pub data: PathBuf,
+    pub stats: PathBuf,
+    pub json: PathBuf,
+}
+
+impl Default for DumpPaths {
+    /// keepalived's paths, which LuCI and scripts read.
+    fn default() -> Self {
+        DumpPaths {
+            data: "/tmp/keepalived.data".into(),
+            stats: "/tmp/keepalived.stats".into(),
+            json: "/tmp/keepalived.json".into(),
+        }
+    }
+}
+
+/// Why the daemon could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Config(Vec<config::Diag>),
+    Sys(SysError),
+    /// An instance's interface is missing or unusable.
+    Interface(String),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Config(d) => {
+                for x in d {
+                    writeln!(f, "{x}")?;
+                }
+                Ok(())
+            }
+            StartError::Sys(e) => write!(f, "{e}"),
+            StartError::Interface(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl From<SysError> for StartError {
+    fn from(e: SysError) -> Self {
+        StartError::Sys(e)
+    }
+}
+
+/// How long a stop waits for the kernel's acks of the last deletions.
+const STOP_ACK_WAIT_MS: i32 = 50;
+/// Fixed poll slots before the timers: raw IPv4 socket, netlink, signals,
+/// raw IPv6 socket.
+const FIXED_FDS: usize = 4;
+/// Packets read from one socket per wake-up: a flood cannot starve timers
+/// and signals.
+const RX_BATCH: usize = 256;
+
+pub struct Daemon {
+    opts: Options,
+    node: Node,
+    io: Io,
+    signals: Signals,
+    pollfds: Vec<PollFd>,
+    rx: Box<[u8; PACKET_BUF]>,
+    nlbuf: Box<[u8; dumps::NL_BUF]>,
+    stopping: bool,
+}
+
+impl Daemon {
+    /// Load the configuration, open every socket, look up the interfaces
+    /// and build the router. Nothing is sent yet.
+    pub fn new(opts: Options) -> Result<Daemon, StartError> {
+        let mut log = Log::new(&opts.log);
+        let (config, warnings) = load(&opts.config)?;
+        log_diags(&mut log, &warnings);
+        let mut io = Io::open(log)?;
+        open_raw6_if_needed(&mut io, &config)?;
+        let mut nlbuf = Box::new([0; dumps::NL_BUF]);
+        let ifaces = dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
+        let node =
+            Node::new(&config, ifaces, opts.keep_vips).map_err(|e| StartError::Interface(e.0))?;
+        io.ensure_timers(node.slots().len())?;
+        let mut d = Daemon {
+            opts,
+            node,
+            io,
+            signals: Signals::new()?,
+            pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
+            rx: Box::new([0; PACKET_BUF]),
+            nlbuf,
+            stopping: false,
+        };
+        d.rebuild_pollfds();
+        Ok(d)
+    }
+
+    /// Reopen syslog, for after the process has detached.
+    pub fn reopen_log(&mut self) {
+        self.io.log.open_syslog();
+    }
+
+    pub fn log_mut(&mut self) -> &mut Log {
+        &mut self.io.log
+    }
+
+    /// Start every instance (or schedule it after vrrp_startup_delay),
+    /// after removing the VIPs a previous run recorded as installed.
+    pub fn start(&mut self, now: Instant) {
+        if let Some(path) = &self.opts.state_file {
+            files::remove_recorded(
+                &mut self.io.log,
+                &mut self.io.nl_dump,
+                &mut self.nlbuf[..],
+                path,
+            );
+        }
+        self.node.start(now, &mut self.io);
+        self.io.installed_changed = true;
+        self.after_events(now);
+    }
+
+    /// Run until a stop signal has been handled.
+    pub fn run(&mut self) -> Result<(), SysError> {
+        self.start(clock::now());
+        while !self.stopping {
+            self.poll_once(-1)?;
+        }
+        Ok(())
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// Wait for one round of events (at most `timeout_ms`, -1 for no limit)
+    /// and handle them.
+    pub fn poll_once(&mut self, timeout_ms: i32) -> Result<(), SysError> {
+        poll::poll(&mut self.pollfds, timeout_ms)?;
+        let now = clock::now();
+        if self.pollfds.first().is_some_and(poll::readable) {
+            self.receive_adverts(now);
+        }
+        if self.pollfds.get(1).is_some_and(poll::readable) {
+            self.receive_netlink(now);
+        }
+        if self.pollfds.get(3).is_some_and(poll::readable) {
+            self.receive_adverts6(now);
+        }
+        if self.pollfds.get(2).is_some_and(poll::readable) {
+            while let Some(sig) = self.signals.read() {
+                self.on_signal(sig, now);
+                if self.stopping {
+                    return Ok(());
+                }
+            }
+        }
+        for i in 0..self.node.slots().len() {
+            if self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) {
+                if let Some(t) = self.io.timers.get_mut(i) {
+                    t.clear();
+                }
+                self.node.on_timer(i, now, &mut self.io);
+            }
+        }
+        self.after_events(now);
+        Ok(())
+    }
+
+    /// What the outputs of this round left to do: failed sends go back to
+    /// the router as failed acks, interfaces that appeared get their IPv6
+    /// forwarding read, and the VIP record is rewritten if it changed.
+    fn after_events(&mut self, now: Instant) {
+        for _ in 0..4 {
+            let failed = core::mem::take(&mut self.io.send_failed);
+            if failed.is_empty() {
+                break;
+            }
+            for (seq, errno) in failed {
+                self.node.on_ack(seq, errno, now, &mut self.io);
+            }
+        }
+        for name in core::mem::take(&mut self.io.read_router6) {
+            self.node.set_router6(&name, dumps::ipv6_forwarding(&name));
+        }
+        if core::mem::take(&mut self.io.installed_changed) {
+            if let Some(path) = &self.opts.state_file {
+                files::record_installed(&mut self.io.log, &self.node, path);
+            }
+        }
+    }
+
+    /// Packets dropped per reason before they reached an instance.
+    pub fn rx_errors(&self) -> &[u64; RxError::ALL.len()] {
+        self.node.rx_errors()
+    }
+
+    /// Instance names and counters, for tests and dumps.
+    pub fn stats(&self) -> impl Iterator<Item = (&str, &crate::vrrp::Stats)> {
+        self.node
+            .slots()
+            .iter()
+            .map(|s| (s.cfg.name.as_str(), s.inst.stats()))
+    }
+
+    /// Instance names and states, for tests and dumps.
+    pub fn states(&self) -> impl Iterator<Item = (&str, State)> {
+        self.node
+            .slots()
+            .iter()
+            .map(|s| (s.cfg.name.as_str(), s.inst.state()))
+    }
+
+    fn rebuild_pollfds(&mut self) {
+        self.pollfds.clear();
+        self.pollfds.push(poll::pollfd(self.io.raw4.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.io.nl.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
+        // A negative fd is a slot poll(2) skips.
+        let fd6 = self.io.raw6.as_ref().map_or(-1, |r| r.as_raw_fd());
+        self.pollfds.push(poll::pollfd(fd6));
+        for t in self.io.timers.iter().take(self.node.slots().len()) {
+            self.pollfds.push(poll::pollfd(t.as_raw_fd()));
+        }
+    }
+
+    fn on_signal(&mut self, sig: Sig, now: Instant) {
+        let kind = match sig {
+            Sig::Stop => return self.stop(now),
+            Sig::Reload => return self.reload(),
+            Sig::DumpData => DumpKind::Data,
+            Sig::DumpStats => DumpKind::Stats,
+            Sig::DumpJson => DumpKind::Json,
+        };
+        files::dump(&mut self.io.log, &self.node, &self.opts.dumps, kind, now);
+    }
+
+    /// Release everything: priority 0 from masters, VIPs removed (unless
+    /// `-V`), and wait briefly for the kernel's acks.
+    pub fn stop(&mut self, now: Instant) {
+        log!(self.io.log, Level::Info, "Stopping");
+        self.node.stop(now, &mut self.io);
+        // Deletions are done by the time sendmsg returns; the acks only
+        // tell us whether they worked. Read what is there, briefly.
+        if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
+            self.receive_netlink(now);
+        }
+        self.after_events(now);
+        let installed = self.node.installed().next().is_some();
+        if let (false, Some(p)) = (installed, &self.opts.state_file) {
+            let _ = std::fs::remove_file(p);
+        }
+        self.stopping = true;
+        log!(self.io.log, Level::Info, "Stopped");
+    }
+
+    fn reload(&mut self) {
+        let path = self.opts.config.display();
+        log!(
+            self.io.log,
+            Level::Info,
+            "Reloading configuration from {path}"
+        );
+        match self.try_reload() {
+            Ok(()) => log!(self.io.log, Level::Info, "Reload done"),
+            Err(e) => {
+                let log = &mut self.io.log;
+                log!(
+                    log,
+                    Level::Error,
+                    "Reload failed, keeping the running configuration:"
+                );
+                match &e {
+                    StartError::Config(diags) => log_diags(log, diags),
+                    other => log!(log, Level::Error, "{other}"),
+                }
+            }
+        }
+    }
+
+    /// Load, plan, make sure the plan's fds exist, then apply: anything
+    /// that fails before the apply leaves the running router untouched.
+    fn try_reload(&mut self) -> Result<(), StartError> {
+        let (config, warnings) = load(&self.opts.config)?;
+        log_diags(&mut self.io.log, &warnings);
+        open_raw6_if_needed(&mut self.io, &config)?;
+        // Loading can take a while (a large include): first act on the link
+        // and address changes that came meanwhile, in order and with the
+        // running configuration, so that the dump below is newer than all
+        // the instances have seen.
+        let now = clock::now();
+        self.receive_netlink(now);
+        let ifaces = dumps::interfaces(
+            &mut self.io.nl_dump,
+            &mut self.nlbuf[..],
+            &dumps::wanted(&config),
+        )?;
+        let plan = self
+            .node
+            .plan_reload(&config, &ifaces)
+            .map_err(|e| StartError::Interface(e.0))?;
+        self.io.ensure_timers(plan.len())?;
+        self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
+            let _ = t.set(None);
+        }
+        self.rebuild_pollfds();
+        self.after_events(now);
+        Ok(())
+    }
+
+    // ---- receiving ---------------------------------------------------
+
+    fn receive_netlink(&mut self, now: Instant) {
+        for _ in 0..64 {
+            let n = match self.io.nl.recv(&mut self.nlbuf[..]) {
+                Ok(Some(n)) => n,
+                Ok(None) => return,
+                Err(e) => {
+                    log!(self.io.log, Level::Warning, "netlink: {e}");
+                    if e.errno == Errno::ENOBUFS {
+                        // Notifications were lost: read the links afresh.
+                        self.resync(now);
+                    }
+                    return;
+                }
+            };
+            let buf = self.nlbuf.get(..n).unwrap_or_default();
+            for m in nl::messages(buf).flatten() {
+                match m.parse() {
+                    Ok(NlMsg::Ack(a)) => self.node.on_ack(a.seq, a.errno, now, &mut self.io),
+                    Ok(NlMsg::Link(l)) => self.node.on_link(&l, now, &mut self.io),
+                    Ok(NlMsg::Addr(a)) => self.node.on_addr(&a, now, &mut self.io),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// After lost notifications: dump the interfaces again.
+    fn resync(&mut self, now: Instant) {
+        let known = self.node.ifaces();
+        let wanted: Vec<&str> = known.iter().map(|f| f.name.as_str()).collect();
+        match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
+            Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
+            Err(e) => log!(
+                self.io.log,
+                Level::Warning,
+                "re-reading the interfaces: {e}"
+            ),
+        }
+    }
+
+    fn receive_adverts(&mut self, now: Instant) {
+        for _ in 0..RX_BATCH {
+            let (len, ifindex) = match self.io.raw4.recv(&mut self.rx[..]) {
+                Ok(Some(x)) => x,
+                Ok(None) => return,
+                Err(e) => {
+                    log!(self.io.log, Level::Warning, "receiving adverts: {e}");
+                    return;
+                }
+            };
+            let packet = self.rx.get(..len).unwrap_or_default();
+            self.node.on_rx4(packet, ifindex, now, &mut self.io);
+        }
+    }
+
+    fn receive_adverts6(&mut self, now: Instant) {
+        for _ in 0..RX_BATCH {
+            let Some(raw6) = &self.io.raw6 else {
+                return;
+            };
+            let rx = match raw6.recv(&mut self.rx[..]) {
+                Ok(Some(x)) => x,
+                Ok(None) => return,
+                Err(e) => {
+                    log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
+                    return;
+                }
+            };
+            let rx6 = Rx6 {
+                payload: self.rx.get(..rx.len).unwrap_or_default(),
+                src: rx.src,
+                dst: rx.dst,
+                hop_limit: rx.hop_limit,
+                ifindex: rx.ifindex,
+            };
+            self.node.on_rx6(rx6, now, &mut self.io);
+        }
+    }
+}
+
+/// Open the raw IPv6 socket once a configuration runs IPv6.
+fn open_raw6_if_needed(io: &mut Io, config: &Config) -> Result<(), SysError> {
+    let v6 = config.instances.iter().any(|c| c.family == Family::V6);
+    if v6 && io.raw6.is_none() {
+        io.raw6 = Some(Raw6::open()?);
+    }
+    Ok(())
+}
+
+/// Load the configuration; its warnings come back with it, to be logged:
+/// under procd nobody sees `-t`, so an ignored keyword must reach logread.
+fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartError> {
+    config::load(path).map_err(StartError::Config)
+}
+
+/// Log configuration messages: errors as errors, warnings as warnings.
+fn log_diags(log: &mut Log, diags: &[config::Diag]) {
+    for d in diags {
+        match d.severity {
+            Severity::Error => log!(log, Level::Error, "{d}"),
+            Severity::Warning => log!(log, Level::Warning, "{d}"),
+        }
+    }
+}

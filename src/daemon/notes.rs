@@ -1,0 +1,141 @@
+//! The router's notes in keepalived's wording (the seed document's
+//! transition lines contain keepalived 2.x's as substrings).
+
+use core::fmt;
+use core::net::IpAddr;
+
+use crate::node::out::Note;
+use crate::sys::Errno;
+use crate::vrrp::State;
+use crate::wire::vrrp::RxError;
+
+/// A note as the log line it becomes.
+pub struct Line<'a, 'b>(pub &'a Note<'b>);
+
+impl fmt::Display for Line<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self.0 {
+            Note::Entering { name, state } => {
+                write!(f, "VRRP_Instance({name}) Entering {} STATE", state.as_str())
+            }
+            Note::ToMaster { name } => {
+                write!(f, "VRRP_Instance({name}) Transition to MASTER STATE")
+            }
+            Note::HigherPriority { name, theirs, ours } => write!(
+                f,
+                "VRRP_Instance({name}) Master received advert with higher priority {theirs}, ours {ours}"
+            ),
+            Note::Stopped { name, was } => stopped(f, name, was),
+            Note::SettingVips { name } => write!(f, "VRRP_Instance({name}) setting protocol VIPs."),
+            Note::RemovingVips {
+                name,
+                leftover: true,
+            } => {
+                write!(f, "VRRP_Instance({name}) removing leftover VIPs")
+            }
+            Note::RemovingVips { name, .. } => {
+                write!(f, "VRRP_Instance({name}) removing protocol VIPs.")
+            }
+            Note::LowerPriority {
+                name,
+                from,
+                theirs,
+                ours,
+                answered,
+            } => {
+                // keepalived 2.2.7's line (vrrp_state_master_rx).
+                let election = if answered {
+                    ", forcing new election"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "VRRP_Instance({name}) Received advert from {from} with lower priority \
+                     {theirs}, ours {ours}{election}"
+                )
+            }
+            Note::Garp { name, ifname, addr } => garp(f, name, ifname, addr),
+            Note::Rejected { name, why, count } => write!(
+                f,
+                "VRRP_Instance({name}) advert rejected: {} ({count} so far)",
+                why.as_str()
+            ),
+            Note::Dropped { from, why, count } => dropped(f, from, why, count),
+            Note::AddrFailed { name, errno } => write!(
+                f,
+                "VRRP_Instance({name}) address change failed: {}; retrying",
+                Errno::from_raw(errno).desc()
+            ),
+            Note::AddrFailedOrphan { seq, errno } => write!(
+                f,
+                "netlink request {seq} failed ({}) for an instance no longer configured",
+                Errno::from_raw(errno).desc()
+            ),
+            ref iface => interface(f, iface),
+        }
+    }
+}
+
+fn stopped(f: &mut fmt::Formatter<'_>, name: &str, was: State) -> fmt::Result {
+    write!(f, "VRRP_Instance({name}) stopped (was {})", was.as_str())
+}
+
+fn garp(f: &mut fmt::Formatter<'_>, name: &str, ifname: &str, addr: IpAddr) -> fmt::Result {
+    match addr {
+        IpAddr::V4(a) => write!(
+            f,
+            "VRRP_Instance({name}) Sending gratuitous ARPs on {ifname} for {a}"
+        ),
+        IpAddr::V6(a) => write!(
+            f,
+            "VRRP_Instance({name}) Sending unsolicited Neighbour Advertisements on {ifname} for {a}"
+        ),
+    }
+}
+
+fn dropped(
+    f: &mut fmt::Formatter<'_>,
+    from: Option<IpAddr>,
+    why: RxError,
+    count: u64,
+) -> fmt::Result {
+    let from: &dyn fmt::Display = match &from {
+        Some(a) => a,
+        None => &"?",
+    };
+    if why == RxError::Carp {
+        write!(
+            f,
+            "CARP packet from {from} ignored: CARP shares IP protocol 112 with VRRP ({count} so far)"
+        )
+    } else {
+        write!(
+            f,
+            "advert from {from} dropped: {} ({count} so far)",
+            why.as_str()
+        )
+    }
+}
+
+fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
+    let word = |b: bool, yes: &'static str, no: &'static str| if b { yes } else { no };
+    match *note {
+        Note::IfaceDeleted { name } => write!(f, "Interface {name} deleted"),
+        Note::IfaceAdded { name, index, up } => write!(
+            f,
+            "Interface {name} added (index {index}, {})",
+            word(up, "up", "down")
+        ),
+        Note::IfaceUpDown { name, up } => {
+            write!(f, "Interface {name} is {}", word(up, "up", "down"))
+        }
+        Note::IfaceAddrs { name, has4, has6 } => write!(
+            f,
+            "Interface {name}: IPv4 address {}, IPv6 link-local address {}",
+            word(has4, "present", "none"),
+            word(has6, "present", "none")
+        ),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,150 @@
+//! Link and address events: the interface table follows the kernel, and
+//! the instances on an interface that changed see LinkDown / LinkUp.
+
+use arrayvec::ArrayVec;
+
+use super::Node;
+use super::iface::{Changed, Ifaces, LinkEvent, Status, link_events};
+use super::out::{Note, Out, Outbox};
+use crate::config::Family;
+use crate::limits::MAX_INTERFACES;
+use crate::time::Instant;
+use crate::vrrp::Event;
+use crate::wire::netlink::{Addr, Link};
+
+impl Node {
+    /// An RTM_NEWLINK / RTM_DELLINK notification.
+    pub fn on_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) {
+        for (k, before) in self.ifaces.apply_link(l) {
+            self.iface_changed(k, before, now, out);
+        }
+    }
+
+    /// An RTM_NEWADDR / RTM_DELADDR notification.
+    pub fn on_addr(&mut self, a: &Addr<'_>, now: Instant, out: &mut dyn Outbox) {
+        if let Some((k, before)) = self.ifaces.apply_addr(a) {
+            self.iface_changed(k, before, now, out);
+        }
+    }
+
+    /// A fresh dump after notifications were lost (ENOBUFS): every
+    /// difference is acted on. An interface missing from the dump is gone.
+    pub fn on_resync(&mut self, fresh: Ifaces, now: Instant, out: &mut dyn Outbox) {
+        let old = core::mem::replace(&mut self.ifaces, fresh);
+        self.follow_table(&old, now, out);
+    }
+
+    /// After `self.ifaces` was replaced by a dump: the differences from
+    /// `old` become link events.
+    pub(super) fn follow_table(&mut self, old: &Ifaces, now: Instant, out: &mut dyn Outbox) {
+        for f in old.iter() {
+            if self.ifaces.by_name(&f.name).is_none() {
+                let mut gone = f.clone();
+                gone.vanish();
+                let _ = self.ifaces.push(gone);
+            }
+        }
+        let mut changes: ArrayVec<Changed, MAX_INTERFACES> = ArrayVec::new();
+        for (k, f) in self.ifaces.iter().enumerate() {
+            let before = old.by_name(&f.name).map_or(Status::GONE, |o| o.status());
+            let _ = changes.try_push((k, before));
+        }
+        for (k, before) in changes {
+            self.iface_changed(k, before, now, out);
+        }
+    }
+
+    /// Interface `k` changed from `before`: log it, move its instances to
+    /// its new index, feed them LinkDown / LinkUp, and follow it with the
+    /// VRRP groups. Instances not started yet only move: they look at the
+    /// interface when they start.
+    fn iface_changed(&mut self, k: usize, before: Status, now: Instant, out: &mut dyn Outbox) {
+        let Some(f) = self.ifaces.get(k) else {
+            return;
+        };
+        let (name, after) = (f.name, f.status());
+        if after == before {
+            return;
+        }
+        log_iface(&name, before, after, out);
+        for i in 0..self.slots.len() {
+            if self.slots[i].cfg.interface != name.as_str() {
+                continue;
+            }
+            let running = self.slots[i].running();
+            for ev in link_events(before, after, self.slots[i].cfg.family) {
+                // Down on the old index (a master's release goes there,
+                // if anywhere), up on the new one.
+                let ev = match ev {
+                    LinkEvent::Down => Event::LinkDown,
+                    LinkEvent::Up => {
+                        self.slots[i].ifindex = after.index;
+                        Event::LinkUp
+                    }
+                };
+                if running {
+                    self.drive(i, ev, now, out);
+                }
+            }
+            self.slots[i].ifindex = after.index;
+        }
+        if before.index != after.index {
+            self.reindex();
+            self.follow_groups(&name, before.index, after.index, out);
+        }
+    }
+
+    /// Interface `name` moved from index `old` to `new` (0: gone): leave
+    /// the VRRP groups on the old index (a membership outlives its
+    /// interface and counts against the socket's limit), join them on the
+    /// new one, and have its IPv6 forwarding setting read.
+    fn follow_groups(&self, name: &str, old: u32, new: u32, out: &mut dyn Outbox) {
+        for family in [Family::V4, Family::V6] {
+            let used = self
+                .slots
+                .iter()
+                .any(|s| s.cfg.interface == name && s.cfg.family == family);
+            if !used {
+                continue;
+            }
+            let group = match family {
+                Family::V4 => self.group4,
+                Family::V6 => self.group6,
+            };
+            if old != 0 {
+                out.push(Out::Group {
+                    join: false,
+                    ifindex: old,
+                    group,
+                });
+            }
+            if new != 0 {
+                out.push(Out::Group {
+                    join: true,
+                    ifindex: new,
+                    group,
+                });
+            }
+        }
+        if new != 0 {
+            out.push(Out::ReadRouter6 { ifname: name });
+        }
+    }
+}
+
+fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
+    if !after.exists() {
+        out.push(Out::Log(Note::IfaceDeleted { name }));
+        return;
+    }
+    if before.index != after.index {
+        let (index, up) = (after.index, after.up);
+        out.push(Out::Log(Note::IfaceAdded { name, index, up }));
+    } else if before.up != after.up {
+        out.push(Out::Log(Note::IfaceUpDown { name, up: after.up }));
+    }
+    if (before.has4, before.has6) != (after.has4, after.has6) {
+        let (has4, has6) = (after.has4, after.has6);
+        out.push(Out::Log(Note::IfaceAddrs { name, has4, has6 }));
+    }
+}

@@ -1,0 +1,201 @@
+//! What the router asks the shell to do: each [`Out`] carries everything
+//! needed to act (the advert and where to send it, the exact address and
+//! why, the MAC to announce from, the log line's data), so the shell never
+//! asks the router a question back. The shell executes them in order as
+//! they are pushed; a simulation records them.
+
+use core::net::IpAddr;
+
+use crate::vrrp::State;
+use crate::wire::Mac;
+use crate::wire::vrrp::{Advert, ChecksumForm, RxError};
+
+/// Where the router's outputs go, in order.
+pub trait Outbox {
+    fn push(&mut self, out: Out<'_>);
+}
+
+/// Why an address is added or removed: for the log and for tests.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AddrWhy {
+    /// keepalived: configured VIPs are removed at start, in case a crash
+    /// left them behind.
+    Leftover,
+    /// The instance became master.
+    Master,
+    /// The instance left MASTER (a better master, FAULT).
+    Release,
+    /// The daemon stops, or a reload removed the instance.
+    Shutdown,
+    /// A reload changed a master's address set.
+    Reload,
+    /// An earlier request failed: the addresses are made to match the
+    /// state again.
+    Retry,
+}
+
+/// One address request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct AddrReq<'a> {
+    pub add: bool,
+    pub why: AddrWhy,
+    /// The netlink sequence number; a failed ack comes back with it.
+    pub seq: u32,
+    pub ifindex: u32,
+    /// The interface's name, for the log.
+    pub ifname: &'a str,
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+    pub scope: u8,
+    pub brd: Option<core::net::Ipv4Addr>,
+    pub label: Option<&'a str>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Out<'a> {
+    /// Send `advert` from `src` to `dst` out of `ifindex`.
+    Advert {
+        /// The instance, for the shell's error line.
+        name: &'a str,
+        ifindex: u32,
+        src: IpAddr,
+        dst: IpAddr,
+        advert: &'a Advert,
+        form: ChecksumForm,
+        /// IPv4 identification (ignored for IPv6).
+        ip_id: u16,
+    },
+    /// Add or delete one address with netlink.
+    Addr { name: &'a str, req: AddrReq<'a> },
+    /// `count` gratuitous ARPs (IPv4) or unsolicited neighbour
+    /// advertisements (IPv6) for `addr`, from `mac`, out of `ifindex`.
+    Garp {
+        name: &'a str,
+        ifindex: u32,
+        mac: Mac,
+        addr: IpAddr,
+        count: u32,
+        /// IPv6 forwarding is on: the NA carries the Router flag.
+        router: bool,
+    },
+    /// Join (or leave) the VRRP multicast group on an interface.
+    Group {
+        join: bool,
+        ifindex: u32,
+        group: IpAddr,
+    },
+    /// Arm slot `slot`'s timer for `at` (None: disarm).
+    Arm {
+        slot: usize,
+        at: Option<crate::time::Instant>,
+    },
+    /// Interface `ifname` appeared: the shell reads its IPv6 forwarding
+    /// setting and reports it with `Node::set_router6`.
+    ReadRouter6 { ifname: &'a str },
+    /// The set of installed VIPs changed: the shell rewrites its record.
+    InstalledChanged,
+    /// A line for the log.
+    Log(Note<'a>),
+}
+
+/// How loud a note is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Loudness {
+    Error,
+    Warning,
+    Info,
+    Debug,
+}
+
+/// A log line's data; the shell writes it in keepalived's wording.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Note<'a> {
+    /// `Entering BACKUP/FAULT STATE` (MASTER comes after `ToMaster`).
+    Entering {
+        name: &'a str,
+        state: State,
+    },
+    /// `Transition to MASTER STATE`.
+    ToMaster {
+        name: &'a str,
+    },
+    /// `Master received advert with higher priority ...` (then Entering
+    /// BACKUP).
+    HigherPriority {
+        name: &'a str,
+        theirs: u8,
+        ours: u8,
+    },
+    /// Stopped by a shutdown or a reload that removed it.
+    Stopped {
+        name: &'a str,
+        was: State,
+    },
+    SettingVips {
+        name: &'a str,
+    },
+    RemovingVips {
+        name: &'a str,
+        leftover: bool,
+    },
+    LowerPriority {
+        name: &'a str,
+        from: IpAddr,
+        theirs: u8,
+        ours: u8,
+        answered: bool,
+    },
+    Garp {
+        name: &'a str,
+        ifname: &'a str,
+        addr: IpAddr,
+    },
+    Rejected {
+        name: &'a str,
+        why: RxError,
+        count: u64,
+    },
+    Dropped {
+        from: Option<IpAddr>,
+        why: RxError,
+        count: u64,
+    },
+    AddrFailed {
+        name: &'a str,
+        errno: i32,
+    },
+    AddrFailedOrphan {
+        seq: u32,
+        errno: i32,
+    },
+    IfaceDeleted {
+        name: &'a str,
+    },
+    IfaceAdded {
+        name: &'a str,
+        index: u32,
+        up: bool,
+    },
+    IfaceUpDown {
+        name: &'a str,
+        up: bool,
+    },
+    IfaceAddrs {
+        name: &'a str,
+        has4: bool,
+        has6: bool,
+    },
+}
+
+impl Note<'_> {
+    pub fn loudness(&self) -> Loudness {
+        match self {
+            Note::Stopped { .. } | Note::IfaceAddrs { .. } => Loudness::Debug,
+            Note::RemovingVips { leftover: true, .. } => Loudness::Debug,
+            Note::AddrFailedOrphan { .. } => Loudness::Debug,
+            Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
+            Note::AddrFailed { .. } => Loudness::Error,
+            _ => Loudness::Info,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Reload as plan-then-apply: the plan checks the new configuration
+//! against the interfaces and decides which instances are kept (same
+//! interface, VRID and family) without touching anything, so a plan that
+//! fails leaves the running router as it was; applying it cannot fail.
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::iface::Ifaces;
+use super::out::{AddrWhy, Outbox};
+use super::slot::Slot;
+use super::{Node, PlanError, ctx};
+use crate::config::{Config, Family, InstanceConfig};
+use crate::limits::MAX_INSTANCES;
+use crate::time::Instant;
+use crate::vrrp::{Event, Instance, Params, State};
+
+/// One instance of the new configuration: its parameters, its interface's
+/// index, and the running slot it continues, if any.
+struct Planned {
+    cfg: InstanceConfig,
+    params: Params,
+    ifindex: u32,
+    kept: Option<usize>,
+}
+
+/// What a reload will do; made by [`Node::plan_reload`].
+pub struct Plan {
+    items: Vec<Planned>,
+}
+
+impl Plan {
+    /// How many instances the new configuration runs (the shell has a
+    /// timer ready for each before applying).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub(super) fn into_parts(
+        self,
+    ) -> impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)> {
+        self.items
+            .into_iter()
+            .map(|p| (p.cfg, p.params, p.ifindex, p.kept))
+    }
+}
+
+/// Whether running slot `s` continues as instance `c`: same interface,
+/// VRID and family (by the interface's name, so an interface re-created
+/// with a new index keeps its instances).
+fn same_instance(s: &Slot, c: &InstanceConfig) -> bool {
+    s.cfg.interface == c.interface && s.cfg.vrid == c.vrid && s.cfg.family == c.family
+}
+
+/// The address an instance sends from: `unicast_src_ip`, else the
+/// interface's primary address of its family.
+fn primary(c: &InstanceConfig, ifaces: &Ifaces) -> Result<(u32, IpAddr), PlanError> {
+    let ifc = ifaces.by_name(&c.interface).filter(|f| f.exists());
+    let ifc = ifc.ok_or_else(|| {
+        PlanError(format!(
+            "vrrp_instance {}: interface {} not found",
+            c.name, c.interface
+        ))
+    })?;
+    let missing = |what: &str| {
+        PlanError(format!(
+            "vrrp_instance {}: interface {} has no {what} address",
+            c.name, c.interface
+        ))
+    };
+    let ip = match (c.family, c.unicast_src_ip) {
+        (_, Some(ip)) => ip,
+        (Family::V4, None) => IpAddr::V4(ifc.primary4.ok_or_else(|| missing("IPv4"))?),
+        (Family::V6, None) => {
+            IpAddr::V6(ifc.link_local6.ok_or_else(|| missing("IPv6 link-local"))?)
+        }
+    };
+    Ok((ifc.index, ip))
+}
+
+impl Node {
+    /// Check `config` against the interfaces of `ifaces` (a fresh dump)
+    /// and decide what is kept. Nothing changes yet.
+    pub fn plan_reload(&self, config: &Config, ifaces: &Ifaces) -> Result<Plan, PlanError> {
+        if config.instances.len() > MAX_INSTANCES {
+            return Err(PlanError(format!(
+                "too many instances: limit MAX_INSTANCES is {MAX_INSTANCES}"
+            )));
+        }
+        let mut items = Vec::with_capacity(config.instances.len());
+        for c in &config.instances {
+            let (ifindex, src) = primary(c, ifaces)?;
+            items.push(Planned {
+                cfg: c.clone(),
+                params: Params::from_config(c, src),
+                ifindex,
+                kept: self.slots.iter().position(|s| same_instance(s, c)),
+            });
+        }
+        Ok(Plan { items })
+    }
+
+    /// Carry out a plan with the dump it was made from: removed instances
+    /// stop like on SIGTERM, kept ones keep their state (a master whose
+    /// addresses changed swaps them and announces the new ones), new ones
+    /// start, and interface changes the dump shows become link events.
+    pub fn apply_reload(&mut self, plan: Plan, ifaces: Ifaces, now: Instant, out: &mut dyn Outbox) {
+        let mut old: ArrayVec<Option<Slot>, MAX_INSTANCES> = core::mem::take(&mut self.slots)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.stop_removed(&mut old, &plan, now, out);
+        let old_ifaces = core::mem::replace(&mut self.ifaces, ifaces);
+        let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
+        for (c, params, ifindex, kept) in plan.into_parts() {
+            let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
+            let slot = match taken {
+                Some(mut s) => {
+                    s.inst.reconfigure(params, now);
+                    s.ifindex = ifindex;
+                    let prev = core::mem::replace(&mut s.cfg, Box::new(c));
+                    if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
+                        changed.push((self.slots.len(), prev));
+                    }
+                    s
+                }
+                None => {
+                    self.next_uid += 1;
+                    Slot::new(self.next_uid, c, Instance::new(params), ifindex)
+                }
+            };
+            let _ = self.slots.try_push(slot);
+        }
+        self.reindex();
+        self.join_groups(out);
+        self.follow_table(&old_ifaces, now, out);
+        for i in 0..self.slots.len() {
+            if self.slots[i].inst.state() == State::Init && !self.slots[i].waiting_to_start() {
+                self.start_slot(i, now, out);
+            }
+            self.slots[i].rearm(i, out, true);
+        }
+        for (i, prev) in changed {
+            self.swap_vips(i, prev, out);
+        }
+    }
+
+    /// Release the running instances the plan does not keep.
+    fn stop_removed(
+        &mut self,
+        old: &mut [Option<Slot>],
+        plan: &Plan,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
+        let keep = self.keep_vips;
+        let mut cx = ctx(
+            &self.ifaces,
+            &mut self.pending,
+            self.group4,
+            self.group6,
+            keep,
+        );
+        for (k, s) in old.iter_mut().enumerate() {
+            if plan.items.iter().any(|p| p.kept == Some(k)) {
+                continue;
+            }
+            if let Some(s) = s {
+                s.drive(Event::Shutdown, now, &mut cx, out);
+            }
+        }
+    }
+
+    /// A kept master whose addresses changed: the old set goes, the new
+    /// one comes and is announced.
+    fn swap_vips(&mut self, i: usize, prev: Box<InstanceConfig>, out: &mut dyn Outbox) {
+        let mut cx = ctx(
+            &self.ifaces,
+            &mut self.pending,
+            self.group4,
+            self.group6,
+            false,
+        );
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
+        if s.inst.state() != State::Master {
+            return;
+        }
+        let new = core::mem::replace(&mut s.cfg, prev);
+        s.vips(false, AddrWhy::Reload, &mut cx, out);
+        s.cfg = new;
+        s.vips(true, AddrWhy::Reload, &mut cx, out);
+        let count = s.inst.params().garp_master_repeat;
+        s.announce(count, &cx, out);
+    }
+}

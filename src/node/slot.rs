@@ -1,0 +1,326 @@
+//! One running instance inside the router: its configuration, its state
+//! machine, the router's own timers for it, and how the state machine's
+//! actions become outputs.
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::iface::Ifaces;
+use super::out::{AddrReq, AddrWhy, Note, Out, Outbox};
+use super::pending::{Pending, Uid};
+use crate::config::{Family, InstanceConfig, Vip};
+use crate::limits::MAX_UNICAST_PEERS;
+use crate::time::{Duration, Instant};
+use crate::vrrp::{Action, Actions, Event, Instance, State, Why};
+
+/// Rejected-advert log lines: at most one per instance in this interval.
+pub const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(10);
+/// How long a failed address request waits before it is tried again.
+pub const VIP_RETRY: Duration = Duration::from_secs(1);
+
+/// The router's own timers for an instance, beside the state machine's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SlotTimer {
+    /// `vrrp_startup_delay`: the instance starts then.
+    Start,
+    /// A netlink request failed: make the VIPs match the state again then.
+    VipRetry,
+}
+
+impl SlotTimer {
+    pub const COUNT: usize = 2;
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+pub struct Slot {
+    /// Who this instance is for netlink acks, whatever its index.
+    pub uid: Uid,
+    /// Boxed (allocated when a configuration is loaded, never in the
+    /// steady state): the table of MAX_INSTANCES slots stays small.
+    pub cfg: Box<InstanceConfig>,
+    pub inst: Instance,
+    /// The interface's current index (0 while it is gone).
+    pub ifindex: u32,
+    timers: [Option<Instant>; SlotTimer::COUNT],
+    /// The IPv4 identification of our adverts, counting like keepalived's.
+    ip_id: u16,
+    /// Last rejected-advert log line, for rate limiting.
+    pub last_reject_log: Option<Instant>,
+    /// The VIPs were last added (not deleted): what the state file records.
+    pub vips_installed: bool,
+    /// The deadline the shell's timer was last armed for.
+    armed: Option<Instant>,
+}
+
+/// What the slot's outputs need from the router around it.
+pub struct Ctx<'a> {
+    pub ifaces: &'a Ifaces,
+    pub pending: &'a mut Pending,
+    pub group4: IpAddr,
+    pub group6: IpAddr,
+    pub keep_vips: bool,
+}
+
+impl Slot {
+    pub fn new(uid: Uid, cfg: InstanceConfig, inst: Instance, ifindex: u32) -> Slot {
+        Slot {
+            uid,
+            cfg: Box::new(cfg),
+            inst,
+            ifindex,
+            timers: [None; SlotTimer::COUNT],
+            ip_id: 0,
+            last_reject_log: None,
+            vips_installed: false,
+            armed: None,
+        }
+    }
+
+    pub fn timer(&self, t: SlotTimer) -> Option<Instant> {
+        self.timers[t.index()]
+    }
+
+    pub fn set_timer(&mut self, t: SlotTimer, at: Option<Instant>) {
+        self.timers[t.index()] = at;
+    }
+
+    /// The slot's timer has not run out yet: the instance waits for
+    /// `vrrp_startup_delay`.
+    pub fn waiting_to_start(&self) -> bool {
+        self.timer(SlotTimer::Start).is_some()
+    }
+
+    /// Started and not stopped: link events and adverts reach it.
+    pub fn running(&self) -> bool {
+        !self.waiting_to_start() && self.inst.state() != State::Init
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.timers
+            .iter()
+            .copied()
+            .chain([self.inst.next_deadline()])
+            .flatten()
+            .min()
+    }
+
+    /// Tell the shell when to wake this slot, if that changed.
+    pub fn rearm(&mut self, index: usize, out: &mut dyn Outbox, force: bool) {
+        let at = self.deadline();
+        if force || at != self.armed {
+            self.armed = at;
+            out.push(Out::Arm { slot: index, at });
+        }
+    }
+
+    /// Feed one event to the state machine and carry out its actions.
+    pub fn drive(&mut self, ev: Event<'_>, now: Instant, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+        let mut acts = Actions::new();
+        let before = self.inst.state();
+        self.inst.on_event(ev, now, &mut acts);
+        for a in acts {
+            self.act(a, before, now, cx, out);
+        }
+    }
+
+    fn act(
+        &mut self,
+        a: Action,
+        before: State,
+        now: Instant,
+        cx: &mut Ctx<'_>,
+        out: &mut dyn Outbox,
+    ) {
+        let name = self.cfg.name.as_str();
+        match a {
+            Action::Transition { from, to, why } => transition_notes(name, from, to, why, out),
+            Action::SendAdvert { priority } => self.send_advert(priority, cx, out),
+            Action::AddVips => {
+                out.push(Out::Log(Note::SettingVips { name }));
+                self.vips(true, AddrWhy::Master, cx, out);
+            }
+            Action::DelVips => self.del_vips(before, cx, out),
+            Action::SendGarp { count } => self.announce(count, cx, out),
+            Action::Rejected(e) => self.log_reject(e, now, out),
+            Action::LowerPriority {
+                from,
+                theirs,
+                ours,
+                answered,
+            } => {
+                out.push(Out::Log(Note::LowerPriority {
+                    name,
+                    from,
+                    theirs,
+                    ours,
+                    answered,
+                }));
+            }
+        }
+    }
+
+    fn del_vips(&mut self, before: State, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+        let name = self.cfg.name.as_str();
+        let why = match (before, self.inst.state()) {
+            // Start-up clean-up of leftovers from a crash.
+            (State::Init, _) => AddrWhy::Leftover,
+            (_, State::Init) if cx.keep_vips => return,
+            (_, State::Init) => AddrWhy::Shutdown,
+            _ => AddrWhy::Release,
+        };
+        let leftover = why == AddrWhy::Leftover;
+        out.push(Out::Log(Note::RemovingVips { name, leftover }));
+        self.vips(false, why, cx, out);
+    }
+
+    /// Add or delete the instance's VIPs (and excluded VIPs). Nothing is
+    /// asked for an interface that is gone: its addresses went with it.
+    pub fn vips(&mut self, add: bool, why: AddrWhy, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+        let cfg = &self.cfg;
+        for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
+            let ifname = vip_ifname(cx.ifaces, cfg, vip);
+            let Some(ifindex) = vip_ifindex(cx.ifaces, cfg, vip) else {
+                continue;
+            };
+            let req = AddrReq {
+                add,
+                why,
+                seq: cx.pending.request(self.uid),
+                ifindex,
+                ifname,
+                addr: vip.addr,
+                prefix_len: vip.prefix_len,
+                scope: vip.scope.unwrap_or(0),
+                brd: vip.brd,
+                label: vip.label.as_deref(),
+            };
+            out.push(Out::Addr {
+                name: &cfg.name,
+                req,
+            });
+        }
+        if self.vips_installed != add {
+            self.vips_installed = add;
+            out.push(Out::InstalledChanged);
+        }
+    }
+
+    fn send_advert(&mut self, priority: u8, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+        // Nowhere to send on a link that is down or gone (a priority-0
+        // advert on the way into FAULT): no error to log for each.
+        if !cx.ifaces.by_index(self.ifindex).is_some_and(|f| f.up) {
+            return;
+        }
+        let group = match self.cfg.family {
+            Family::V4 => cx.group4,
+            Family::V6 => cx.group6,
+        };
+        let p = self.inst.params();
+        let (advert, src, form) = (p.advert(priority), p.primary, p.checksum_form);
+        let mut dsts: ArrayVec<IpAddr, MAX_UNICAST_PEERS> = self
+            .cfg
+            .unicast_peers
+            .iter()
+            .filter(|a| a.is_ipv4() == src.is_ipv4())
+            .copied()
+            .collect();
+        if dsts.is_empty() {
+            dsts.push(group);
+        }
+        for dst in dsts {
+            self.ip_id = self.ip_id.wrapping_add(1);
+            out.push(Out::Advert {
+                name: &self.cfg.name,
+                ifindex: self.ifindex,
+                src,
+                dst,
+                advert: &advert,
+                form,
+                ip_id: self.ip_id,
+            });
+        }
+    }
+
+    /// `count` gratuitous ARPs (or NAs) for each VIP, logged as keepalived
+    /// does.
+    pub fn announce(&self, count: u32, cx: &Ctx<'_>, out: &mut dyn Outbox) {
+        let Some(ifc) = cx.ifaces.by_index(self.ifindex).filter(|f| f.up) else {
+            return;
+        };
+        let cfg = &self.cfg;
+        for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
+            let (name, ifname) = (cfg.name.as_str(), ifc.name.as_str());
+            out.push(Out::Log(Note::Garp {
+                name,
+                ifname,
+                addr: vip.addr,
+            }));
+            out.push(Out::Garp {
+                name,
+                ifindex: self.ifindex,
+                mac: ifc.mac,
+                addr: vip.addr,
+                count,
+                router: ifc.router6,
+            });
+        }
+    }
+
+    /// Log a rejected advert, at most once per REJECT_LOG_INTERVAL.
+    pub fn log_reject(
+        &mut self,
+        why: crate::wire::vrrp::RxError,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
+        if self
+            .last_reject_log
+            .is_some_and(|t| now.saturating_since(t) < REJECT_LOG_INTERVAL)
+        {
+            return;
+        }
+        self.last_reject_log = Some(now);
+        let count = self.inst.stats().rejected[why.index()];
+        out.push(Out::Log(Note::Rejected {
+            name: &self.cfg.name,
+            why,
+            count,
+        }));
+    }
+}
+
+/// The interface a VIP goes on: its `dev`, else the instance's. A `dev`
+/// the router does not know falls back to the instance's interface.
+pub fn vip_ifname<'a>(ifaces: &Ifaces, c: &'a InstanceConfig, vip: &'a Vip) -> &'a str {
+    match vip.dev.as_deref() {
+        Some(d) if ifaces.by_name(d).is_some() => d,
+        _ => c.interface.as_str(),
+    }
+}
+
+/// The index of the interface a VIP goes on; None while it is gone.
+fn vip_ifindex(ifaces: &Ifaces, c: &InstanceConfig, vip: &Vip) -> Option<u32> {
+    ifaces
+        .by_name(vip_ifname(ifaces, c, vip))
+        .map(|f| f.index)
+        .filter(|&x| x != 0)
+}
+
+/// The seed document's lines for a transition.
+fn transition_notes(name: &str, from: State, to: State, why: Why, out: &mut dyn Outbox) {
+    match (to, why) {
+        (State::Backup, Why::HigherPriority { theirs, ours }) => {
+            out.push(Out::Log(Note::HigherPriority { name, theirs, ours }));
+            out.push(Out::Log(Note::Entering { name, state: to }));
+        }
+        (State::Master, _) => {
+            out.push(Out::Log(Note::ToMaster { name }));
+            out.push(Out::Log(Note::Entering { name, state: to }));
+        }
+        (State::Init, _) => out.push(Out::Log(Note::Stopped { name, was: from })),
+        _ => out.push(Out::Log(Note::Entering { name, state: to })),
+    }
+}
