@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use arrayvec::ArrayVec;
 use tinyvrrpd::time::{Duration, Instant};
-use tinyvrrpd::vrrp::{Action, Actions, Event, Instance, Params, State, Why};
+use tinyvrrpd::vrrp::{Action, Actions, Event, Instance, Params, State, Timer, Why};
 use tinyvrrpd::wire::vrrp::{Advert, AuthType, ChecksumForm, RxError, Version};
 
 const VIP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
@@ -1048,4 +1048,50 @@ fn reload_of_backup_priority_restarts_the_down_timer() {
         Some(ms(5000) + Duration::from_micros(1_000_000 * 106 / 256))
     );
     assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn timer_table_shows_each_deadline_and_the_preempt_moment_never_wakes() {
+    let mut p = params(150, Version::V2);
+    p.preempt_delay = Duration::from_secs(10);
+    let mut i = Instance::new(p);
+    run(&mut i, Event::Startup, ms(0));
+    let down = i.timer(Timer::MasterDown);
+    assert!(down.is_some());
+    assert_eq!(i.next_deadline(), down);
+    assert_eq!(i.timer(Timer::Adver), None);
+    // A lower-priority advert starts the preempt clock; the down timer
+    // stays the earliest wake-up.
+    let adv = i.params().advert(100);
+    let ev = Event::Advert {
+        advert: &adv,
+        src: HIGHER,
+    };
+    run(&mut i, ev, ms(1000));
+    assert_eq!(i.timer(Timer::Preempt), Some(ms(11_000)));
+    assert_eq!(i.next_deadline(), i.timer(Timer::MasterDown));
+    // Once passed, the preempt moment is kept (later adverts do not restart
+    // it) and is no deadline: a backup fed adverts never spins on it.
+    for k in 2..=12u64 {
+        let ev = Event::Advert {
+            advert: &adv,
+            src: HIGHER,
+        };
+        run(&mut i, ev, ms(1000 * k));
+    }
+    assert_eq!(i.timer(Timer::Preempt), Some(ms(11_000)));
+    let next = i.next_deadline().expect("the down timer runs");
+    assert!(next > ms(12_000));
+    assert_eq!(Some(next), i.timer(Timer::MasterDown));
+    // The master's table: the advert and the delayed GARP burst.
+    run(&mut i, Event::Timeout, next);
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(i.timer(Timer::MasterDown), None);
+    assert_eq!(i.timer(Timer::Preempt), None);
+    assert_eq!(i.timer(Timer::Adver), Some(next + Duration::from_secs(1)));
+    assert_eq!(
+        i.timer(Timer::GarpDelayed),
+        Some(next + Duration::from_secs(5))
+    );
+    assert_eq!(i.next_deadline(), i.timer(Timer::Adver));
 }

@@ -17,6 +17,7 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::params::Params;
+use super::timer::{Timer, Timers};
 use crate::limits::MAX_ACTIONS;
 use crate::time::{Duration, Instant};
 use crate::wire::vrrp::{Advert, AuthType, RxError, Version};
@@ -150,16 +151,9 @@ pub struct Instance {
     master_adver_int: Duration,
     /// Source of the last accepted advert while backup.
     master_addr: Option<IpAddr>,
-    adver_timer: Option<Instant>,
-    master_down_timer: Option<Instant>,
-    /// keepalived: the moment a delayed preemption may happen.
-    preempt_time: Option<Instant>,
-    /// The second GARP burst after becoming master.
-    garp_delayed: Option<Instant>,
-    garp_refresh: Option<Instant>,
-    /// keepalived: the second re-announcement burst after a lower-priority
-    /// advert (`garp_lower_prio_delay`).
-    garp_lower_prio: Option<Instant>,
+    /// Every deadline of the instance; none is armed at or before the
+    /// moment that armed it.
+    timers: Timers,
     /// When a master last answered an advert at once (a lower priority or
     /// priority 0): the rate limit of those answers.
     last_answer: Option<Instant>,
@@ -174,25 +168,6 @@ fn push(out: &mut Actions, a: Action) {
     debug_assert!(pushed.is_ok(), "Actions capacity too small");
 }
 
-fn due(t: Option<Instant>, now: Instant) -> bool {
-    matches!(t, Some(t) if t <= now)
-}
-
-/// The least a timer is armed ahead of `now`. Every deadline lies strictly
-/// after the event that set it: one at `now` would make the shell's timer
-/// fire at once, and fire again, for ever (issue 10 item 1).
-const MIN_STEP: Duration = Duration::from_micros(1);
-
-/// A timer that must run: `d` after `now`, and never at `now` itself.
-fn after(now: Instant, d: Duration) -> Instant {
-    now + d.max(MIN_STEP)
-}
-
-/// A timer a zero setting turns off: `d` after `now`, or none.
-fn after_unless_zero(now: Instant, d: Duration) -> Option<Instant> {
-    (!d.is_zero()).then(|| now + d)
-}
-
 impl Instance {
     pub fn new(params: Params) -> Instance {
         let master_adver_int = params.advert_int();
@@ -202,12 +177,7 @@ impl Instance {
             state: State::Init,
             master_adver_int,
             master_addr: None,
-            adver_timer: None,
-            master_down_timer: None,
-            preempt_time: None,
-            garp_delayed: None,
-            garp_refresh: None,
-            garp_lower_prio: None,
+            timers: Timers::new(),
             last_answer: None,
             last_transition: None,
             stats: Stats::default(),
@@ -238,6 +208,10 @@ impl Instance {
     pub fn stats_mut(&mut self) -> &mut Stats {
         &mut self.stats
     }
+    /// One of the instance's deadlines, for tests and dumps.
+    pub fn timer(&self, t: Timer) -> Option<Instant> {
+        self.timers.get(t)
+    }
 
     /// RFC 5798 §6.1 Skew_Time: (256 - Priority) * Master_Adver_Interval / 256.
     /// v2 (RFC 3768) uses our own interval, which equals the master's there.
@@ -261,16 +235,7 @@ impl Instance {
 
     /// The earliest moment the instance wants a `Timeout`.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [
-            self.adver_timer,
-            self.master_down_timer,
-            self.garp_delayed,
-            self.garp_refresh,
-            self.garp_lower_prio,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        self.timers.next()
     }
 
     /// Replace the configuration at `now` (a reload that kept the
@@ -298,36 +263,36 @@ impl Instance {
                 // schedule said, so that backups still counting on the old
                 // interval do not time out.
                 if p.advert_int_cs != old.advert_int_cs {
-                    let sooner = after(now, p.advert_int());
-                    self.adver_timer = Some(self.adver_timer.map_or(sooner, |t| t.min(sooner)));
+                    self.timers.arm_no_later(Timer::Adver, now, p.advert_int());
                 }
                 // keepalived: the second burst of the last transition and
                 // the delayed re-announcement are one-shots of a moment
                 // that has passed: kept unless the new setting is "none".
                 if p.garp_master_delay.is_zero() {
-                    self.garp_delayed = None;
+                    self.timers.stop(Timer::GarpDelayed);
                 }
                 if p.garp_lower_prio_delay.is_zero() || p.garp_lower_prio_repeat == 0 {
-                    self.garp_lower_prio = None;
+                    self.timers.stop(Timer::GarpLowerPrio);
                 }
                 // keepalived: garp_master_refresh; zero turns it off, and a
                 // new period counts from the reload.
                 if p.garp_master_refresh != old.garp_master_refresh {
-                    self.garp_refresh = after_unless_zero(now, p.garp_master_refresh);
+                    let period = p.garp_master_refresh;
+                    self.timers.arm_unless_zero(Timer::GarpRefresh, now, period);
                 }
             }
             State::Backup => {
                 // keepalived: preempt_delay counts from the first
                 // lower-priority advert; a changed delay starts again.
                 if !p.preempt || p.preempt_delay != old.preempt_delay {
-                    self.preempt_time = None;
+                    self.timers.stop(Timer::Preempt);
                 }
                 // RFC 5798 §6.4.2: a new priority (skew) or, for v2, a new
                 // interval changes Master_Down_Interval: wait it out in
                 // full from now rather than cut a wait short.
                 let down_interval = self.master_down_interval();
                 if down_interval != old_down_interval {
-                    self.master_down_timer = Some(after(now, down_interval));
+                    self.timers.arm(Timer::MasterDown, now, down_interval);
                 }
             }
             State::Init | State::Fault => {}
@@ -370,12 +335,9 @@ impl Instance {
 
     fn enter_backup(&mut self, why: Why, now: Instant, out: &mut Actions) {
         self.transition(State::Backup, why, now, out);
-        self.adver_timer = None;
-        self.garp_delayed = None;
-        self.garp_refresh = None;
-        self.garp_lower_prio = None;
-        self.preempt_time = None;
-        self.master_down_timer = Some(after(now, self.master_down_interval()));
+        self.timers.stop_all();
+        let down_interval = self.master_down_interval();
+        self.timers.arm(Timer::MasterDown, now, down_interval);
     }
 
     // RFC 5798 §6.4.2 "If the Master_Down_Timer fires" and §6.4.1 for the
@@ -383,8 +345,8 @@ impl Instance {
     fn become_master(&mut self, why: Why, now: Instant, out: &mut Actions) {
         self.transition(State::Master, why, now, out);
         self.stats.become_master += 1;
-        self.master_down_timer = None;
-        self.preempt_time = None;
+        self.timers.stop(Timer::MasterDown);
+        self.timers.stop(Timer::Preempt);
         self.master_addr = None;
         self.send_advert(self.effective_priority, out);
         push(out, Action::AddVips);
@@ -394,12 +356,15 @@ impl Instance {
                 count: self.params.garp_master_repeat,
             },
         );
-        self.adver_timer = Some(after(now, self.params.advert_int()));
+        let p = &self.params;
+        self.timers.arm(Timer::Adver, now, p.advert_int());
         // keepalived: a second burst garp_master_delay later, and periodic
         // refreshes with garp_master_refresh.
-        self.garp_delayed = after_unless_zero(now, self.params.garp_master_delay);
-        self.garp_refresh = after_unless_zero(now, self.params.garp_master_refresh);
-        self.garp_lower_prio = None;
+        self.timers
+            .arm_unless_zero(Timer::GarpDelayed, now, p.garp_master_delay);
+        self.timers
+            .arm_unless_zero(Timer::GarpRefresh, now, p.garp_master_refresh);
+        self.timers.stop(Timer::GarpLowerPrio);
     }
 
     fn send_advert(&mut self, priority: u8, out: &mut Actions) {
@@ -419,15 +384,6 @@ impl Instance {
         self.stats.release_master += 1;
     }
 
-    fn stop_timers(&mut self) {
-        self.adver_timer = None;
-        self.master_down_timer = None;
-        self.preempt_time = None;
-        self.garp_delayed = None;
-        self.garp_refresh = None;
-        self.garp_lower_prio = None;
-    }
-
     // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
     fn shutdown(&mut self, now: Instant, out: &mut Actions) {
         let was_master = self.state == State::Master;
@@ -437,7 +393,7 @@ impl Instance {
         if was_master {
             self.release(out);
         }
-        self.stop_timers();
+        self.timers.stop_all();
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Actions) {
@@ -450,7 +406,7 @@ impl Instance {
         if was_master {
             self.release(out);
         }
-        self.stop_timers();
+        self.timers.stop_all();
     }
 
     // keepalived: leaving FAULT goes to BACKUP with a full down timer on our
@@ -463,60 +419,59 @@ impl Instance {
         self.enter_backup(Why::LinkUp, now, out);
     }
 
+    // Only the timers due at `now` act, so an early or spurious wake-up
+    // does nothing. Each acts in the state the instance was woken in.
     fn timeout(&mut self, now: Instant, out: &mut Actions) {
-        match self.state {
-            State::Backup => {
-                // RFC 5798 §6.4.2: Master_Down_Timer fires.
-                if due(self.master_down_timer, now) {
-                    self.become_master(Why::MasterDown, now, out);
-                }
+        let state = self.state;
+        for t in self.timers.expired(now) {
+            self.fire(state, t, now, out);
+        }
+    }
+
+    fn fire(&mut self, state: State, t: Timer, now: Instant, out: &mut Actions) {
+        let p = &self.params;
+        match (state, t) {
+            // RFC 5798 §6.4.2: Master_Down_Timer fires.
+            (State::Backup, Timer::MasterDown) => self.become_master(Why::MasterDown, now, out),
+            // RFC 5798 §6.4.3: Adver_Timer fires.
+            (State::Master, Timer::Adver) => self.adver_fires(now, out),
+            // keepalived: the second burst after becoming master.
+            (State::Master, Timer::GarpDelayed) => {
+                let count = p.garp_master_repeat;
+                self.timers.stop(Timer::GarpDelayed);
+                push(out, Action::SendGarp { count });
             }
-            State::Master => {
-                // RFC 5798 §6.4.3: Adver_Timer fires.
-                if let Some(t) = self.adver_timer.filter(|t| *t <= now) {
-                    self.send_advert(self.effective_priority, out);
-                    // Keep the schedule rather than counting from the
-                    // wake-up, so adverts do not drift late by the loop's
-                    // latency each interval; after a long stall (a whole
-                    // interval missed) start again from now.
-                    let interval = self.params.advert_int();
-                    let next = t + interval;
-                    self.adver_timer = Some(if next > now {
-                        next
-                    } else {
-                        after(now, interval)
-                    });
-                }
-                if due(self.garp_delayed, now) {
-                    self.garp_delayed = None;
-                    push(
-                        out,
-                        Action::SendGarp {
-                            count: self.params.garp_master_repeat,
-                        },
-                    );
-                }
-                if due(self.garp_refresh, now) {
-                    self.garp_refresh = after_unless_zero(now, self.params.garp_master_refresh);
-                    push(
-                        out,
-                        Action::SendGarp {
-                            count: self.params.garp_master_refresh_repeat,
-                        },
-                    );
-                }
-                // keepalived: vrrp_lower_prio_gratuitous_arp_thread.
-                if due(self.garp_lower_prio, now) {
-                    self.garp_lower_prio = None;
-                    push(
-                        out,
-                        Action::SendGarp {
-                            count: self.params.garp_lower_prio_repeat,
-                        },
-                    );
-                }
+            // keepalived: garp_master_refresh.
+            (State::Master, Timer::GarpRefresh) => {
+                let (period, count) = (p.garp_master_refresh, p.garp_master_refresh_repeat);
+                self.timers.arm_unless_zero(Timer::GarpRefresh, now, period);
+                push(out, Action::SendGarp { count });
             }
-            State::Init | State::Fault => {}
+            // keepalived: vrrp_lower_prio_gratuitous_arp_thread.
+            (State::Master, Timer::GarpLowerPrio) => {
+                let count = p.garp_lower_prio_repeat;
+                self.timers.stop(Timer::GarpLowerPrio);
+                push(out, Action::SendGarp { count });
+            }
+            // No other timer runs in these states; Preempt never wakes.
+            _ => {}
+        }
+    }
+
+    fn adver_fires(&mut self, now: Instant, out: &mut Actions) {
+        let Some(t) = self.timers.get(Timer::Adver) else {
+            return;
+        };
+        self.send_advert(self.effective_priority, out);
+        // Keep the schedule rather than counting from the wake-up, so
+        // adverts do not drift late by the loop's latency each interval;
+        // after a long stall (a whole interval missed) start again from now.
+        let interval = self.params.advert_int();
+        let next = t + interval;
+        if next > now {
+            self.timers.set(Timer::Adver, next);
+        } else {
+            self.timers.arm(Timer::Adver, now, interval);
         }
     }
 
@@ -581,28 +536,32 @@ impl Instance {
     fn backup_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant) {
         if adv.priority == 0 {
             // The master is leaving: take over after Skew_Time only.
-            self.master_down_timer = Some(after(now, self.skew_time()));
+            let skew = self.skew_time();
+            self.timers.arm(Timer::MasterDown, now, skew);
             return;
         }
         let ours = self.effective_priority;
         if adv.priority >= ours {
             // keepalived: a better master cancels a pending delayed preemption.
-            self.preempt_time = None;
+            self.timers.stop(Timer::Preempt);
         } else if self.params.preempt && !self.params.preempt_delay.is_zero() {
             // keepalived: the first lower-priority advert starts the
             // preempt_delay clock; until it runs out we follow that master.
-            self.preempt_time
-                .get_or_insert(now + self.params.preempt_delay);
+            if self.timers.get(Timer::Preempt).is_none() {
+                let delay = self.params.preempt_delay;
+                self.timers.arm(Timer::Preempt, now, delay);
+            }
         }
         let follow = !self.params.preempt
             || adv.priority >= ours
-            || matches!(self.preempt_time, Some(t) if t > now);
+            || self.timers.get(Timer::Preempt).is_some_and(|t| t > now);
         if follow {
             if self.params.version == Version::V3 {
                 self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
             }
             self.master_addr = Some(src);
-            self.master_down_timer = Some(after(now, self.master_down_interval()));
+            let down_interval = self.master_down_interval();
+            self.timers.arm(Timer::MasterDown, now, down_interval);
         }
         // Otherwise (preempting a lower-priority master) the advert is
         // discarded and our Master_Down_Timer fires.
@@ -617,7 +576,7 @@ impl Instance {
             // answer).
             if self.may_answer(now) {
                 self.send_advert(ours, out);
-                self.adver_timer = Some(after(now, self.params.advert_int()));
+                self.timers.arm(Timer::Adver, now, self.params.advert_int());
             }
             return;
         }
@@ -668,14 +627,16 @@ impl Instance {
         );
         if answered {
             self.send_advert(ours, out);
-            self.adver_timer = Some(after(now, self.params.advert_int()));
+            self.timers.arm(Timer::Adver, now, self.params.advert_int());
         }
         let repeat = self.params.garp_lower_prio_repeat;
         if repeat > 0 {
             push(out, Action::SendGarp { count: repeat });
             // One delayed burst, after the last re-announcement (keepalived
             // starts one timer per lower-priority advert).
-            self.garp_lower_prio = after_unless_zero(now, self.params.garp_lower_prio_delay);
+            let delay = self.params.garp_lower_prio_delay;
+            self.timers
+                .arm_unless_zero(Timer::GarpLowerPrio, now, delay);
         }
     }
 

@@ -7,6 +7,8 @@
 
 mod instance;
 mod params;
+mod timer;
 
 pub use instance::{Action, Actions, Event, Instance, State, Stats, Why};
 pub use params::Params;
+pub use timer::{Expired, MIN_STEP, Timer, TimerKind, TimerTable, Timers};
