@@ -3,8 +3,8 @@
 //!
 //! The pipeline: `lexer` reads the file and its includes into one stream of
 //! statements and braces, which `tree` nests into blocks as they come;
-//! `parser` (with `instance`) runs each block through its keyword table into
-//! raw blocks; `validate` resolves defaults and cross-checks into the model.
+//! `parser` (with `instance`) runs each block through its keyword table
+//! (the table machinery and value readers are `keywords`) into raw blocks; `validate` resolves defaults and cross-checks into the model.
 //! Each stage reports into one sink and carries on, so one run reports every
 //! error (up to `MAX_CONFIG_DIAGS`). Only the caps on what one load may read
 //! and hold (`MAX_CONFIG_*`) stop it early.
@@ -12,6 +12,7 @@
 mod diag;
 mod glob;
 mod instance;
+mod keywords;
 mod lexer;
 pub mod model;
 mod parser;
