@@ -15,6 +15,7 @@ use crate::limits::{
     MAX_INSTANCES, MAX_INTERFACES, MAX_UNICAST_PEERS, MAX_VIPS, MAX_VIPS_EXCLUDED, PACKET_BUF,
 };
 use crate::log;
+use crate::node;
 use crate::sys::clock;
 use crate::sys::log::{Level, Log, LogOptions};
 use crate::sys::netlink::Netlink;
@@ -483,7 +484,7 @@ impl Daemon {
                     ))
                 })?),
             };
-            plan.push((ifc.index, Params::from_config(c, primary)));
+            plan.push((ifc.index, node::params(c, primary)));
         }
         // A timer for each new instance (validation refuses the same VRID
         // twice on one interface and family, so matches are one to one).
