@@ -73,10 +73,20 @@ fn rejected(s: &Stats, e: RxError) -> u64 {
     s.rejected[e.index()]
 }
 
+/// keepalived's numeric state in its JSON dump.
+fn keepalived_code(state: State) -> u8 {
+    match state {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
 fn wantstate(c: &InstanceConfig) -> u8 {
     match c.state {
-        InitialState::Master => State::Master.keepalived_code(),
-        InitialState::Backup => State::Backup.keepalived_code(),
+        InitialState::Master => keepalived_code(State::Master),
+        InitialState::Backup => keepalived_code(State::Backup),
     }
 }
 
@@ -246,7 +256,7 @@ pub fn json(views: &[View<'_>], global: &Global) -> String {
              \"garp_refresh\":{},\"garp_refresh_rep\":{},\"skip_check_adv_addr\":{},\
              \"last_transition\":{}",
             c.vrid,
-            i.state().keepalived_code(),
+            keepalived_code(i.state()),
             wantstate(c),
             version(i),
             c.priority,
