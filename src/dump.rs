@@ -73,10 +73,20 @@ fn rejected(s: &Stats, e: RxError) -> u64 {
     s.rejected[e.index()]
 }
 
+/// keepalived's numeric state in its JSON dump.
+fn keepalived_code(state: State) -> u8 {
+    match state {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
 fn wantstate(c: &InstanceConfig) -> u8 {
     match c.state {
-        InitialState::Master => State::Master.keepalived_code(),
-        InitialState::Backup => State::Backup.keepalived_code(),
+        InitialState::Master => keepalived_code(State::Master),
+        InitialState::Backup => keepalived_code(State::Backup),
     }
 }
 
@@ -231,85 +241,8 @@ pub fn json(views: &[View<'_>], global: &Global) -> String {
         if k > 0 {
             s.push(',');
         }
-        let (c, i) = (v.cfg, v.inst);
-        let p = i.params();
-        s.push_str("{\"data\":{\"iname\":");
-        jstr(&mut s, &c.name);
-        s.push_str(",\"ifp_ifname\":");
-        jstr(&mut s, v.ifname);
-        let _ = write!(
-            s,
-            ",\"vrid\":{},\"state\":{},\"wantstate\":{},\"version\":{},\
-             \"base_priority\":{},\"effective_priority\":{},\"vipset\":{},\
-             \"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\
-             \"preempt_delay\":{},\"garp_delay\":{},\"garp_rep\":{},\
-             \"garp_refresh\":{},\"garp_refresh_rep\":{},\"skip_check_adv_addr\":{},\
-             \"last_transition\":{}",
-            c.vrid,
-            i.state().keepalived_code(),
-            wantstate(c),
-            version(i),
-            c.priority,
-            i.effective_priority(),
-            u8::from(i.state() == State::Master),
-            Secs(u64::from(c.advert_int_cs) * 10_000),
-            Secs(i.master_adver_int().as_micros()),
-            u8::from(c.nopreempt),
-            c.preempt_delay_s,
-            c.garp_master_delay_s,
-            c.garp_master_repeat,
-            c.garp_master_refresh_s,
-            c.garp_master_refresh_repeat,
-            u8::from(p.skip_check_adv_addr),
-            Secs(v.last_transition_us.unwrap_or(0)),
-        );
-        s.push_str(",\"master_saddr\":");
-        let master = match (i.state(), i.master_addr()) {
-            (State::Master, _) => p.primary.to_string(),
-            (_, Some(a)) => a.to_string(),
-            _ => String::new(),
-        };
-        jstr(&mut s, &master);
-        for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
-            let _ = write!(s, ",\"{key}\":[");
-            for (n, vip) in list.iter().enumerate() {
-                if n > 0 {
-                    s.push(',');
-                }
-                let dev = vip.dev.as_deref().unwrap_or(v.ifname);
-                jstr(
-                    &mut s,
-                    &format!("{}/{} dev {}", vip.addr, vip.prefix_len, dev),
-                );
-            }
-            s.push(']');
-        }
-        let st = i.stats();
-        let r = |e| rejected(st, e);
-        let _ = write!(
-            s,
-            "}},\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\
-             \"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\
-             \"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\
-             \"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\
-             \"pri_zero_rcvd\":{},\"pri_zero_sent\":{},\"version_err\":{},\"checksum_err\":{}}}}}",
-            st.advert_rcvd,
-            st.advert_sent,
-            st.become_master,
-            st.release_master,
-            r(RxError::BadLength) + r(RxError::TooShort),
-            r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
-            r(RxError::BadTtl),
-            r(RxError::BadType),
-            r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
-            0,
-            r(RxError::AuthTypeMismatch),
-            r(RxError::AuthFailure),
-            st.pri_zero_rcvd,
-            st.pri_zero_sent,
-            r(RxError::BadVersion),
-            r(RxError::BadChecksum),
-        );
+        json_data(&mut s, v);
+        json_stats(&mut s, v.inst.stats());
         // Replace the element's closing brace with the globals.
         s.pop();
         s.push_str(",\"global\":{");
@@ -323,4 +256,87 @@ pub fn json(views: &[View<'_>], global: &Global) -> String {
     }
     s.push_str("]\n");
     s
+}
+
+/// One instance's `"data"` object, left open for the stats.
+fn json_data(s: &mut String, v: &View<'_>) {
+    let (c, i) = (v.cfg, v.inst);
+    let p = i.params();
+    s.push_str("{\"data\":{\"iname\":");
+    jstr(s, &c.name);
+    s.push_str(",\"ifp_ifname\":");
+    jstr(s, v.ifname);
+    let _ = write!(
+        s,
+        ",\"vrid\":{},\"state\":{},\"wantstate\":{},\"version\":{},\
+         \"base_priority\":{},\"effective_priority\":{},\"vipset\":{},\
+         \"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\
+         \"preempt_delay\":{},\"garp_delay\":{},\"garp_rep\":{},\
+         \"garp_refresh\":{},\"garp_refresh_rep\":{},\"skip_check_adv_addr\":{},\
+         \"last_transition\":{}",
+        c.vrid,
+        keepalived_code(i.state()),
+        wantstate(c),
+        version(i),
+        c.priority,
+        i.effective_priority(),
+        u8::from(i.state() == State::Master),
+        Secs(u64::from(c.advert_int_cs) * 10_000),
+        Secs(i.master_adver_int().as_micros()),
+        u8::from(c.nopreempt),
+        c.preempt_delay_s,
+        c.garp_master_delay_s,
+        c.garp_master_repeat,
+        c.garp_master_refresh_s,
+        c.garp_master_refresh_repeat,
+        u8::from(p.skip_check_adv_addr),
+        Secs(v.last_transition_us.unwrap_or(0)),
+    );
+    s.push_str(",\"master_saddr\":");
+    let master = match (i.state(), i.master_addr()) {
+        (State::Master, _) => p.primary.to_string(),
+        (_, Some(a)) => a.to_string(),
+        _ => String::new(),
+    };
+    jstr(s, &master);
+    for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
+        let _ = write!(s, ",\"{key}\":[");
+        for (n, vip) in list.iter().enumerate() {
+            if n > 0 {
+                s.push(',');
+            }
+            let dev = vip.dev.as_deref().unwrap_or(v.ifname);
+            jstr(s, &format!("{}/{} dev {}", vip.addr, vip.prefix_len, dev));
+        }
+        s.push(']');
+    }
+}
+
+/// The instance's `"stats"` object, closing its element.
+fn json_stats(s: &mut String, st: &Stats) {
+    let r = |e| rejected(st, e);
+    let _ = write!(
+        s,
+        "}},\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\
+         \"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\
+         \"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\
+         \"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\
+         \"pri_zero_rcvd\":{},\"pri_zero_sent\":{},\"version_err\":{},\"checksum_err\":{}}}}}",
+        st.advert_rcvd,
+        st.advert_sent,
+        st.become_master,
+        st.release_master,
+        r(RxError::BadLength) + r(RxError::TooShort),
+        r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
+        r(RxError::BadTtl),
+        r(RxError::BadType),
+        r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
+        0,
+        r(RxError::AuthTypeMismatch),
+        r(RxError::AuthFailure),
+        st.pri_zero_rcvd,
+        st.pri_zero_sent,
+        r(RxError::BadVersion),
+        r(RxError::BadChecksum),
+    );
 }

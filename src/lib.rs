@@ -1,7 +1,7 @@
 //! tinyvrrpd: a VRRP daemon that reads keepalived.conf.
 //!
-//! `config`, `wire`, `vrrp` and `time` are pure: no sockets, no clock, no
-//! logging. All I/O lives in `sys` and the poll loop in `daemon`.
+//! `config`, `wire`, `vrrp`, `node` and `time` are pure: no sockets, no
+//! clock, no logging. All I/O lives in `sys` and the poll loop in `daemon`.
 
 pub mod config;
 pub mod daemon;

@@ -1,11 +1,37 @@
-//! Positions and the diagnostic sink shared by the lexer, parser and
+//! The messages about a configuration (re-exported as `config::Diag`),
+//! positions, and the diagnostic sink shared by the lexer, parser and
 //! validator.
 
+use core::fmt;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
 
-use super::{Diag, Severity};
+use super::model::Loc;
 use crate::limits::MAX_CONFIG_DIAGS;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One message about the configuration, printed as keepalived prints them:
+/// `(FILE: Line N) message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diag {
+    pub severity: Severity,
+    /// The file as it was named (the -f argument, or the include's path).
+    pub file: String,
+    /// 1-based line number; 0 when the message is about the whole file.
+    pub line: u32,
+    pub msg: String,
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}: Line {}) {}", self.file, self.line, self.msg)
+    }
+}
 
 /// Where a statement was read. `seq` counts lines in reading order across
 /// includes, so diagnostics from several files sort into the order the
@@ -18,8 +44,8 @@ pub struct Pos {
 }
 
 impl Pos {
-    pub fn loc(&self) -> super::Loc {
-        super::Loc {
+    pub fn loc(&self) -> Loc {
+        Loc {
             file: self.file.to_string(),
             line: self.line,
         }

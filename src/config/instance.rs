@@ -5,11 +5,11 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::model::{InitialState, Track, Vip};
-use super::parser::{
+use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
     dispatch, flag, int, int_word, ip, notify_script, val, value,
 };
+use super::model::{InitialState, Track, Vip};
 use super::tree::Node;
 use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
 

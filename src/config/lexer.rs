@@ -15,7 +15,6 @@ use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
 use super::glob;
-use super::tree::Builder;
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
@@ -196,11 +195,17 @@ impl Limits {
     };
 }
 
-/// Reads the main file and its includes into `out`. A main file that
+/// Reads the main file and its includes, handing each item to `out` (in a
+/// load, the tree builder, which nests them as they come). A main file that
 /// cannot be read is reported at line 0. Returns false when a cap stopped
 /// the load before the end: what was read is then only part of the
 /// configuration, not worth checking further.
-pub fn read_config(path: &Path, sink: &mut Sink, out: &mut Builder, limits: Limits) -> bool {
+pub fn read_config<O: FnMut(Item, &mut Sink)>(
+    path: &Path,
+    sink: &mut Sink,
+    out: &mut O,
+    limits: Limits,
+) -> bool {
     let name: Rc<str> = Rc::from(path.display().to_string());
     let key = canonical(path);
     let mut reader = Reader {
@@ -234,9 +239,9 @@ pub fn read_config(path: &Path, sink: &mut Sink, out: &mut Builder, limits: Limi
     !reader.stopped
 }
 
-struct Reader<'a> {
+struct Reader<'a, O> {
     sink: &'a mut Sink,
-    out: &'a mut Builder,
+    out: &'a mut O,
     limits: Limits,
     next_seq: u32,
     /// The chain of files being read, to refuse an include cycle at once.
@@ -377,7 +382,7 @@ impl Lines {
     }
 }
 
-impl Reader<'_> {
+impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
     /// read; if not, says so at `pos` and stops the load.
     fn fits(&mut self, size: u64, pos: &Pos, what: &str) -> bool {
@@ -522,7 +527,7 @@ impl Reader<'_> {
                 piece,
                 pos: pos.clone(),
             };
-            self.out.push(item, self.sink);
+            (self.out)(item, self.sink);
         }
     }
 
@@ -849,9 +854,8 @@ mod tests {
 
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {
         let mut sink = Sink::default();
-        let mut out = Builder::default();
-        let complete = read_config(path, &mut sink, &mut out, limits);
-        let _ = out.finish(&mut sink, complete);
+        // The lexer's own messages only: the files here nest no blocks.
+        let complete = read_config(path, &mut sink, &mut |_, _| {}, limits);
         let msgs = sink.finish().iter().map(|d| d.msg.clone()).collect();
         (complete, msgs)
     }

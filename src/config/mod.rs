@@ -3,8 +3,8 @@
 //!
 //! The pipeline: `lexer` reads the file and its includes into one stream of
 //! statements and braces, which `tree` nests into blocks as they come;
-//! `parser` (with `instance`) runs each block through its keyword table into
-//! raw blocks; `validate` resolves defaults and cross-checks into the model.
+//! `parser` (with `instance`) runs each block through its keyword table
+//! (the table machinery and value readers are `keywords`) into raw blocks; `validate` resolves defaults and cross-checks into the model.
 //! Each stage reports into one sink and carries on, so one run reports every
 //! error (up to `MAX_CONFIG_DIAGS`). Only the caps on what one load may read
 //! and hold (`MAX_CONFIG_*`) stop it early.
@@ -12,6 +12,7 @@
 mod diag;
 mod glob;
 mod instance;
+mod keywords;
 mod lexer;
 pub mod model;
 mod parser;
@@ -19,34 +20,10 @@ mod tree;
 mod validate;
 mod values;
 
-use core::fmt;
 use std::path::Path;
 
+pub use diag::{Diag, Severity};
 pub use model::*;
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-/// One message about the configuration, printed as keepalived prints them:
-/// `(FILE: Line N) message`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diag {
-    pub severity: Severity,
-    /// The file as it was named (the -f argument, or the include's path).
-    pub file: String,
-    /// 1-based line number; 0 when the message is about the whole file.
-    pub line: u32,
-    pub msg: String,
-}
-
-impl fmt::Display for Diag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({}: Line {}) {}", self.file, self.line, self.msg)
-    }
-}
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error
@@ -56,7 +33,8 @@ pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
     let main: std::rc::Rc<str> = std::rc::Rc::from(path.display().to_string());
     let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
     let mut builder = tree::Builder::default();
-    let complete = lexer::read_config(path, &mut sink, &mut builder, lexer::Limits::CONFIG);
+    let mut nest = |item, sink: &mut diag::Sink| builder.push(item, sink);
+    let complete = lexer::read_config(path, &mut sink, &mut nest, lexer::Limits::CONFIG);
     let nodes = builder.finish(&mut sink, complete);
     if !complete {
         // A cap stopped reading: the rest of the checks would only report

@@ -8,10 +8,11 @@ use arrayvec::ArrayVec;
 
 use super::diag::{Pos, Sink};
 use super::instance::{AdvertInt, RawInstance};
+use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, Vip, VrrpScript,
 };
-use super::parser::{At, Raw, RawScript, RawSyncGroup};
+use super::parser::{Raw, RawScript, RawSyncGroup};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {

@@ -10,6 +10,7 @@
 pub mod iface;
 mod links;
 pub mod out;
+mod params;
 pub mod pending;
 mod reload;
 mod rx;
@@ -29,6 +30,7 @@ use out::{AddrWhy, Note, Out, Outbox};
 use pending::{Pending, Uid};
 use slot::{Ctx, Slot, SlotTimer, VIP_RETRY};
 
+pub use params::params;
 pub use reload::Plan;
 pub use rx::Rx6;
 

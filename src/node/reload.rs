@@ -97,7 +97,7 @@ impl Node {
             let (ifindex, src) = primary(c, ifaces)?;
             items.push(Planned {
                 cfg: c.clone(),
-                params: Params::from_config(c, src),
+                params: super::params(c, src),
                 ifindex,
                 kept: self.slots.iter().position(|s| same_instance(s, c)),
             });

@@ -40,16 +40,6 @@ impl State {
             State::Fault => "FAULT",
         }
     }
-
-    /// keepalived's numeric state in its JSON dump.
-    pub fn keepalived_code(self) -> u8 {
-        match self {
-            State::Init => 0,
-            State::Backup => 1,
-            State::Master => 2,
-            State::Fault => 3,
-        }
-    }
 }
 
 /// What happened to the instance.

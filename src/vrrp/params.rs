@@ -1,11 +1,11 @@
 //! What one instance needs to know about its configuration, in protocol
-//! units, with every default resolved.
+//! units, with every default resolved. The core does not read the config
+//! model: `node::params` builds these from it.
 
 use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
-use crate::config::InstanceConfig;
 use crate::limits::MAX_VIPS;
 use crate::time::Duration;
 use crate::wire::vrrp::{Advert, AuthType, ChecksumForm, Version};
@@ -53,44 +53,6 @@ pub struct Params {
 }
 
 impl Params {
-    /// Resolve an instance's configuration against the primary address the
-    /// shell found on its interface.
-    pub fn from_config(c: &InstanceConfig, primary: IpAddr) -> Params {
-        let (auth_type, auth_data) = match (&c.auth, c.version) {
-            (Some(a), 2) => (AuthType::Pass, a.pass),
-            _ => (AuthType::None, [0; 8]),
-        };
-        Params {
-            vrid: c.vrid,
-            version: if c.version == 3 {
-                Version::V3
-            } else {
-                Version::V2
-            },
-            priority: c.priority,
-            advert_int_cs: c.advert_int_cs,
-            preempt: !c.nopreempt,
-            preempt_delay: Duration::from_secs(u64::from(c.preempt_delay_s)),
-            garp_master_delay: Duration::from_secs(u64::from(c.garp_master_delay_s)),
-            garp_master_repeat: c.garp_master_repeat,
-            garp_master_refresh: Duration::from_secs(u64::from(c.garp_master_refresh_s)),
-            garp_master_refresh_repeat: c.garp_master_refresh_repeat,
-            garp_lower_prio_repeat: c.garp_lower_prio_repeat,
-            garp_lower_prio_delay: Duration::from_secs(u64::from(c.garp_lower_prio_delay_s)),
-            lower_prio_no_advert: c.lower_prio_no_advert,
-            primary,
-            auth_type,
-            auth_data,
-            vips: c.vips.iter().map(|v| v.addr).collect(),
-            skip_check_adv_addr: c.skip_check_adv_addr,
-            checksum_form: if c.v3_checksum_as_v2 {
-                ChecksumForm::Plain
-            } else {
-                ChecksumForm::PseudoHeader
-            },
-        }
-    }
-
     /// The advert this instance sends at `priority`.
     pub fn advert(&self, priority: u8) -> Advert {
         Advert {

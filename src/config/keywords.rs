@@ -1,0 +1,306 @@
+//! The keyword-table library the grammar files share: a block's keyword
+//! table, the machinery that runs a block's statements through it, and the
+//! readers of one statement's value. The grammars themselves are
+//! `parser` (the file, global_defs, sync groups, scripts) and `instance`
+//! (vrrp_instance); both use this file and neither uses the other's tables.
+
+use core::net::IpAddr;
+
+use super::diag::{Pos, Sink};
+use super::tree::Node;
+use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
+
+/// A value and the statement that set it.
+#[derive(Clone, Debug)]
+pub struct At<T> {
+    pub v: T,
+    pub pos: Pos,
+}
+
+pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
+
+/// One keyword of a block: its name, whether it opens a block of its own,
+/// and what to do with it.
+pub struct Kw<T: 'static> {
+    pub name: &'static str,
+    pub block: bool,
+    pub f: Handler<T>,
+}
+
+pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
+    Kw {
+        name,
+        block: false,
+        f,
+    }
+}
+
+pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
+    Kw {
+        name,
+        block: true,
+        f,
+    }
+}
+
+/// keepalived blocks for features tinyvrrpd does not have. They are read
+/// (with everything nested) and dropped with one warning each, so configs
+/// that also drive LVS, BFD or static routes still load.
+const IGNORED_BLOCKS: &[&str] = &[
+    "virtual_server",
+    "virtual_server_group",
+    "real_server",
+    "bfd_instance",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_interfaces",
+    "garp_group",
+    "vrrp_track_process",
+    "vrrp_track_file",
+    "track_process",
+    "track_file",
+];
+
+pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T) {
+    for node in nodes {
+        if node.words.is_empty() {
+            // A stray `{ ... }`; the tree builder has reported it.
+            continue;
+        }
+        let kw = node.keyword();
+        match table.iter().find(|k| k.name == kw) {
+            Some(k) => {
+                if k.block && node.block.is_none() {
+                    sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                    continue;
+                }
+                if !k.block && node.block.is_some() {
+                    sink.error(&node.pos, format!("{kw} does not take a block"));
+                }
+                (k.f)(sink, node, target);
+            }
+            None if IGNORED_BLOCKS.contains(&kw) => sink.warn(
+                &node.pos,
+                format!("{kw} blocks are not supported by tinyvrrpd; ignored"),
+            ),
+            None => sink.warn(&node.pos, format!("Unknown keyword '{kw}'")),
+        }
+    }
+}
+
+/// The statements of a node's block (empty when it has none).
+pub fn body(node: &Node) -> &[Node] {
+    node.block.as_deref().unwrap_or(&[])
+}
+
+// ---- single values -------------------------------------------------------
+
+/// The one argument of a statement. Extra words are ignored with a warning
+/// (keepalived ignores them silently; a typo there should be visible).
+pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+    let args = node.args();
+    if let Some(extra) = args.get(1) {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+    match args.first() {
+        Some(w) => Some(w.text.as_str()),
+        None => {
+            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            None
+        }
+    }
+}
+
+pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
+    value(sink, node).map(str::to_string)
+}
+
+/// An integer in `lo..=hi`, converted to the field's type.
+pub fn int<T: TryFrom<i64>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+    let text = value(sink, node)?;
+    int_word(sink, &node.pos, node.keyword(), text, lo, hi)
+}
+
+/// An integer word anywhere on a line, `what` naming it in messages.
+pub fn int_word<T: TryFrom<i64>>(
+    sink: &mut Sink,
+    pos: &Pos,
+    what: &str,
+    text: &str,
+    lo: i64,
+    hi: i64,
+) -> Option<T> {
+    let range = fmt_range(lo, hi);
+    match parse_int(text) {
+        Ok(v) if (lo..=hi).contains(&v) => T::try_from(v).ok(),
+        Ok(_) | Err(NumError::TooLarge) => {
+            sink.error(pos, format!("{what} {text} out of range {range}"));
+            None
+        }
+        Err(NumError::NotNumber) => {
+            sink.error(
+                pos,
+                format!("invalid {what} '{text}': expected a number {range}"),
+            );
+            None
+        }
+    }
+}
+
+/// Decimal seconds (`0.5`) in units of 10^-`decimals` s, within `lo..=hi`
+/// of those units; the range is shown in seconds as `shown`.
+pub fn fixed(
+    sink: &mut Sink,
+    node: &Node,
+    decimals: u32,
+    lo: u64,
+    hi: u64,
+    shown: &str,
+) -> Option<u64> {
+    let text = value(sink, node)?;
+    let kw = node.keyword();
+    match parse_fixed(text, decimals) {
+        Err(NumError::NotNumber) => {
+            sink.error(
+                &node.pos,
+                format!("invalid {kw} '{text}': expected seconds {shown}"),
+            );
+            None
+        }
+        Ok((_, false)) => {
+            sink.error(
+                &node.pos,
+                format!("{kw} {text} has more than {decimals} decimals"),
+            );
+            None
+        }
+        Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
+        Ok(_) | Err(NumError::TooLarge) => {
+            sink.error(&node.pos, format!("{kw} {text} out of range {shown}"));
+            None
+        }
+    }
+}
+
+/// keepalived's switches: the keyword alone means on, and an optional
+/// on/off (yes/no, true/false) may follow.
+pub fn flag(sink: &mut Sink, node: &Node) -> bool {
+    let Some(w) = node.args().first() else {
+        return true;
+    };
+    match parse_bool(&w.text) {
+        Some(b) => b,
+        None => {
+            sink.error(
+                &node.pos,
+                format!(
+                    "invalid {} '{}': expected on or off",
+                    node.keyword(),
+                    w.text
+                ),
+            );
+            false
+        }
+    }
+}
+
+pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
+    let text = value(sink, node)?;
+    let parsed = parse_ip(text);
+    if parsed.is_none() {
+        sink.error(
+            &node.pos,
+            format!(
+                "invalid {} '{text}': expected an IP address",
+                node.keyword()
+            ),
+        );
+    }
+    parsed
+}
+
+/// `USER [GROUP]`, kept as `USER` or `USER:GROUP` (chown's notation) since
+/// the model holds one string.
+pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if let Some(extra) = args.get(2) {
+        sink.warn(
+            &node.pos,
+            format!(
+                "{}: extra argument '{}' ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+    match (args.first(), args.get(1)) {
+        (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
+        (Some(u), None) => Some(u.text.clone()),
+        _ => {
+            sink.error(&node.pos, format!("{} needs a user name", node.keyword()));
+            None
+        }
+    }
+}
+
+/// A notify script: one word, quoted when it has arguments. keepalived
+/// reads further words as the user (and group) to run it as, which we do
+/// not support; refusing is safer than running it as root instead.
+pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    let kw = node.keyword();
+    if let Some(user) = args.get(1) {
+        sink.error(
+            &node.pos,
+            format!(
+                "{kw}: running the script as user '{}' is not supported; quote the command if '{}' is an argument",
+                user.text, user.text
+            ),
+        );
+        return None;
+    }
+    match args.first() {
+        Some(w) if !w.text.trim().is_empty() => Some(w.text.clone()),
+        _ => {
+            sink.error(&node.pos, format!("{kw} needs a script"));
+            None
+        }
+    }
+}
+
+/// A free-form list block (`notification_email`, `group`): every word of
+/// every line is an entry.
+pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+        }
+        out.extend(line.words.iter().map(|w| At {
+            v: w.text.clone(),
+            pos: line.pos.clone(),
+        }));
+    }
+    out
+}
+
+// ---- ranges shared by several blocks -------------------------------------
+
+/// Ranges shared by the global and per-instance GARP keywords.
+pub const GARP_DELAY: (i64, i64) = (0, 3600);
+pub const GARP_REPEAT: (i64, i64) = (1, 255);
+pub const GARP_REFRESH: (i64, i64) = (0, 86400);
+/// `garp_lower_prio_repeat`: 0 turns the re-announcement off.
+pub const GARP_LOWER_PRIO_REPEAT: (i64, i64) = (0, 255);
+
+/// Script weights and track weights: the most a priority can move and
+/// still stay within 1-254.
+pub const WEIGHT: (i64, i64) = (-253, 253);
