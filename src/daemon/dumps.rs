@@ -11,7 +11,7 @@ use crate::sys::{Errno, SysError};
 use crate::time::Duration;
 use crate::wire::netlink::{self as nl, NlMsg};
 
-use super::StartError;
+use super::options::StartError;
 
 /// Netlink replies: a dump of many interfaces comes in large datagrams.
 pub const NL_BUF: usize = 32 * 1024;

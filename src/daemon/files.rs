@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
+use super::dumps;
+use super::options::DumpPaths;
 use super::vipfile;
-use super::{DumpPaths, dumps};
 use crate::log;
 use crate::node::Node;
 use crate::sys::Errno;

@@ -7,6 +7,7 @@
 //! caller's [`Outbox`]. The poll loop (`crate::daemon`) and the
 //! deterministic simulation (tests/simulation.rs) drive the same `Node`.
 
+mod events;
 pub mod iface;
 mod links;
 pub mod out;
@@ -30,19 +31,8 @@ use out::{AddrWhy, Note, Out, Outbox};
 use pending::{Pending, Uid};
 use slot::{Ctx, Slot, SlotTimer, VIP_RETRY};
 
+pub use events::{Plan, PlanError, Rx6};
 pub use params::params;
-pub use reload::Plan;
-pub use rx::Rx6;
-
-/// Why a configuration cannot run on the interfaces as they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanError(pub String);
-
-impl core::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The dispatch key of an instance: what a received advert is matched by.
 type Key = (u32, Family, u8);
@@ -107,7 +97,7 @@ impl Node {
             if self.startup_delay.is_zero() {
                 self.start_slot(i, now, out);
             } else {
-                self.slots[i].set_timer(SlotTimer::Start, Some(now + self.startup_delay));
+                self.slots[i].set_timer(SlotTimer::Start, now, Some(self.startup_delay));
                 self.slots[i].rearm(i, out, false);
             }
         }
@@ -140,7 +130,7 @@ impl Node {
                 false,
             );
             let s = &mut self.slots[i];
-            s.set_timer(SlotTimer::VipRetry, None);
+            s.set_timer(SlotTimer::VipRetry, now, None);
             let master = s.inst.state() == State::Master;
             s.vips(master, AddrWhy::Retry, &mut cx, out);
         }
@@ -170,7 +160,7 @@ impl Node {
         {
             return;
         }
-        s.set_timer(SlotTimer::VipRetry, Some(now + VIP_RETRY));
+        s.set_timer(SlotTimer::VipRetry, now, Some(VIP_RETRY));
         let errno_note = Note::AddrFailed {
             name: &s.cfg.name,
             errno,
@@ -225,7 +215,7 @@ impl Node {
     // ---- inside ---------------------------------------------------------
 
     fn start_slot(&mut self, i: usize, now: Instant, out: &mut dyn Outbox) {
-        self.slots[i].set_timer(SlotTimer::Start, None);
+        self.slots[i].set_timer(SlotTimer::Start, now, None);
         self.drive(i, Event::Startup, now, out);
         let s = &self.slots[i];
         let ready = self

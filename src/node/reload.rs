@@ -7,48 +7,15 @@ use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
+use super::events::{Plan, PlanError, Planned};
 use super::iface::Ifaces;
 use super::out::{AddrWhy, Outbox};
 use super::slot::Slot;
-use super::{Node, PlanError, ctx};
+use super::{Node, ctx};
 use crate::config::{Config, Family, InstanceConfig};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
-use crate::vrrp::{Event, Instance, Params, State};
-
-/// One instance of the new configuration: its parameters, its interface's
-/// index, and the running slot it continues, if any.
-struct Planned {
-    cfg: InstanceConfig,
-    params: Params,
-    ifindex: u32,
-    kept: Option<usize>,
-}
-
-/// What a reload will do; made by [`Node::plan_reload`].
-pub struct Plan {
-    items: Vec<Planned>,
-}
-
-impl Plan {
-    /// How many instances the new configuration runs (the shell has a
-    /// timer ready for each before applying).
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    pub(super) fn into_parts(
-        self,
-    ) -> impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)> {
-        self.items
-            .into_iter()
-            .map(|p| (p.cfg, p.params, p.ifindex, p.kept))
-    }
-}
+use crate::vrrp::{Event, Instance, State};
 
 /// Whether running slot `s` continues as instance `c`: same interface,
 /// VRID and family (by the interface's name, so an interface re-created
@@ -102,7 +69,7 @@ impl Node {
                 kept: self.slots.iter().position(|s| same_instance(s, c)),
             });
         }
-        Ok(Plan { items })
+        Ok(Plan::new(items))
     }
 
     /// Carry out a plan with the dump it was made from: removed instances
@@ -167,7 +134,7 @@ impl Node {
             keep,
         );
         for (k, s) in old.iter_mut().enumerate() {
-            if plan.items.iter().any(|p| p.kept == Some(k)) {
+            if plan.keeps(k) {
                 continue;
             }
             if let Some(s) = s {

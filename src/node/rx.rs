@@ -1,9 +1,10 @@
 //! Received adverts: parsed through length-checked views, matched to an
 //! instance by interface, family and VRID, or dropped and counted.
 
-use core::net::{IpAddr, Ipv6Addr};
+use core::net::IpAddr;
 
 use super::Node;
+use super::events::Rx6;
 use super::out::{Note, Out, Outbox};
 use super::slot::REJECT_LOG_INTERVAL;
 use crate::config::Family;
@@ -11,17 +12,6 @@ use crate::time::Instant;
 use crate::vrrp::Event;
 use crate::wire::ipv4;
 use crate::wire::vrrp::{Advert, RxError};
-
-/// An IPv6 advert as the raw IPv6 socket hands it over: the VRRP payload
-/// and what the kernel said of its header.
-#[derive(Copy, Clone, Debug)]
-pub struct Rx6<'a> {
-    pub payload: &'a [u8],
-    pub src: Ipv6Addr,
-    pub dst: Ipv6Addr,
-    pub hop_limit: u8,
-    pub ifindex: u32,
-}
 
 impl Node {
     /// A packet from the raw IPv4 socket (its IP header included) that

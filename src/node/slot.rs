@@ -12,7 +12,7 @@ use super::pending::{Pending, Uid};
 use crate::config::{Family, InstanceConfig, Vip};
 use crate::limits::MAX_UNICAST_PEERS;
 use crate::time::{Duration, Instant};
-use crate::vrrp::{Action, Actions, Event, Instance, State, Why};
+use crate::vrrp::{Action, Actions, Event, Instance, State, TimerKind, TimerTable, Why};
 
 /// Rejected-advert log lines: at most one per instance in this interval.
 pub const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -29,7 +29,11 @@ pub enum SlotTimer {
 }
 
 impl SlotTimer {
-    pub const COUNT: usize = 2;
+    pub const COUNT: usize = <SlotTimer as TimerKind>::ALL.len();
+}
+
+impl TimerKind for SlotTimer {
+    const ALL: &'static [SlotTimer] = &[SlotTimer::Start, SlotTimer::VipRetry];
     fn index(self) -> usize {
         self as usize
     }
@@ -44,7 +48,7 @@ pub struct Slot {
     pub inst: Instance,
     /// The interface's current index (0 while it is gone).
     pub ifindex: u32,
-    timers: [Option<Instant>; SlotTimer::COUNT],
+    timers: TimerTable<SlotTimer, { SlotTimer::COUNT }>,
     /// The IPv4 identification of our adverts, counting like keepalived's.
     ip_id: u16,
     /// Last rejected-advert log line, for rate limiting.
@@ -71,7 +75,7 @@ impl Slot {
             cfg: Box::new(cfg),
             inst,
             ifindex,
-            timers: [None; SlotTimer::COUNT],
+            timers: TimerTable::new(),
             ip_id: 0,
             last_reject_log: None,
             vips_installed: false,
@@ -80,11 +84,15 @@ impl Slot {
     }
 
     pub fn timer(&self, t: SlotTimer) -> Option<Instant> {
-        self.timers[t.index()]
+        self.timers.get(t)
     }
 
-    pub fn set_timer(&mut self, t: SlotTimer, at: Option<Instant>) {
-        self.timers[t.index()] = at;
+    /// Arm `t` for `d` from `now` (None: stop it).
+    pub fn set_timer(&mut self, t: SlotTimer, now: Instant, d: Option<Duration>) {
+        match d {
+            Some(d) => self.timers.arm(t, now, d),
+            None => self.timers.stop(t),
+        }
     }
 
     /// The slot's timer has not run out yet: the instance waits for
@@ -99,10 +107,8 @@ impl Slot {
     }
 
     pub fn deadline(&self) -> Option<Instant> {
-        self.timers
-            .iter()
-            .copied()
-            .chain([self.inst.next_deadline()])
+        [self.timers.next(), self.inst.next_deadline()]
+            .into_iter()
             .flatten()
             .min()
     }

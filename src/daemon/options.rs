@@ -1,0 +1,82 @@
+//! How the daemon is asked to run, and why it could not start.
+
+use std::path::{Path, PathBuf};
+
+use crate::config;
+use crate::sys::SysError;
+use crate::sys::log::LogOptions;
+
+/// How the daemon was asked to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub config: PathBuf,
+    /// `-V`: leave the VIPs in place on stop.
+    pub keep_vips: bool,
+    pub log: LogOptions,
+    /// Where SIGUSR1, SIGUSR2 and SIGRTMIN+2 write their dumps.
+    pub dumps: DumpPaths,
+    /// The record of installed VIPs, cleaned at the next start (see
+    /// [`state_file_for`]); None for none.
+    pub state_file: Option<PathBuf>,
+}
+
+/// The VIP record that goes with pid file `pidfile`: the same path with
+/// `.vips` for `.pid` (`/var/run/tinyvrrpd.pid` -> `/var/run/tinyvrrpd.vips`),
+/// so daemons with their own pid files keep their own records.
+pub fn state_file_for(pidfile: &Path) -> PathBuf {
+    if pidfile.extension().is_some_and(|e| e == "pid") {
+        pidfile.with_extension("vips")
+    } else {
+        let mut p = pidfile.as_os_str().to_os_string();
+        p.push(".vips");
+        p.into()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DumpPaths {
+    pub data: PathBuf,
+    pub stats: PathBuf,
+    pub json: PathBuf,
+}
+
+impl Default for DumpPaths {
+    /// keepalived's paths, which LuCI and scripts read.
+    fn default() -> Self {
+        DumpPaths {
+            data: "/tmp/keepalived.data".into(),
+            stats: "/tmp/keepalived.stats".into(),
+            json: "/tmp/keepalived.json".into(),
+        }
+    }
+}
+
+/// Why the daemon could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Config(Vec<config::Diag>),
+    Sys(SysError),
+    /// An instance's interface is missing or unusable.
+    Interface(String),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Config(d) => {
+                for x in d {
+                    writeln!(f, "{x}")?;
+                }
+                Ok(())
+            }
+            StartError::Sys(e) => write!(f, "{e}"),
+            StartError::Interface(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl From<SysError> for StartError {
+    fn from(e: SysError) -> Self {
+        StartError::Sys(e)
+    }
+}

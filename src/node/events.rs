@@ -1,0 +1,71 @@
+//! The router's inputs that are more than a value: a received IPv6 advert
+//! and a reload's plan.
+
+use core::net::Ipv6Addr;
+
+use crate::config::InstanceConfig;
+use crate::vrrp::Params;
+
+/// An IPv6 advert as the raw IPv6 socket hands it over: the VRRP payload
+/// and what the kernel said of its header.
+#[derive(Copy, Clone, Debug)]
+pub struct Rx6<'a> {
+    pub payload: &'a [u8],
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+    pub ifindex: u32,
+}
+
+/// Why a configuration cannot run on the interfaces as they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError(pub String);
+
+impl core::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One instance of the new configuration: its parameters, its interface's
+/// index, and the running slot it continues, if any.
+pub(crate) struct Planned {
+    pub cfg: InstanceConfig,
+    pub params: Params,
+    pub ifindex: u32,
+    pub kept: Option<usize>,
+}
+
+/// What a reload will do; made by [`Node::plan_reload`].
+pub struct Plan {
+    items: Vec<Planned>,
+}
+
+impl Plan {
+    pub(crate) fn new(items: Vec<Planned>) -> Plan {
+        Plan { items }
+    }
+
+    /// Whether running slot `k` continues in the new configuration.
+    pub(crate) fn keeps(&self, k: usize) -> bool {
+        self.items.iter().any(|p| p.kept == Some(k))
+    }
+
+    /// How many instances the new configuration runs (the shell has a
+    /// timer ready for each before applying).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub(crate) fn into_parts(
+        self,
+    ) -> impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)> {
+        self.items
+            .into_iter()
+            .map(|p| (p.cfg, p.params, p.ifindex, p.kept))
+    }
+}
