@@ -31,12 +31,7 @@ impl Node {
     /// difference is acted on. An interface missing from the dump is gone.
     pub fn on_resync(&mut self, fresh: Ifaces, now: Instant, out: &mut dyn Outbox) {
         let old = core::mem::replace(&mut self.ifaces, fresh);
-        self.follow_table(&old, now, out);
-    }
-
-    /// After `self.ifaces` was replaced by a dump: the differences from
-    /// `old` become link events.
-    pub(super) fn follow_table(&mut self, old: &Ifaces, now: Instant, out: &mut dyn Outbox) {
+        // The dump asked for every interface we knew: one it lacks is gone.
         for f in old.iter() {
             if self.ifaces.by_name(&f.name).is_none() {
                 let mut gone = f.clone();
@@ -44,6 +39,12 @@ impl Node {
                 let _ = self.ifaces.push(gone);
             }
         }
+        self.follow_table(&old, now, out);
+    }
+
+    /// After `self.ifaces` was replaced by a dump: the differences from
+    /// `old` become link events.
+    pub(super) fn follow_table(&mut self, old: &Ifaces, now: Instant, out: &mut dyn Outbox) {
         let mut changes: ArrayVec<Changed, MAX_INTERFACES> = ArrayVec::new();
         for (k, f) in self.ifaces.iter().enumerate() {
             let before = old.by_name(&f.name).map_or(Status::GONE, |o| o.status());
