@@ -2,6 +2,7 @@
 //! checks that need more than one statement. Every problem is reported; the
 //! returned model is only meaningful when no error was reported.
 
+use core::net::IpAddr;
 use std::collections::HashMap;
 
 use arrayvec::ArrayVec;
@@ -10,10 +11,14 @@ use super::diag::{Pos, Sink};
 use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
-    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, Vip, VrrpScript,
+    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, Track, Vip,
+    VrrpScript,
 };
 use super::parser::{Raw, RawScript, RawSyncGroup};
-use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
+use crate::limits::{
+    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_TRACKS, MAX_UNICAST_PEERS,
+    MAX_VIPS, MAX_VIPS_EXCLUDED,
+};
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
@@ -157,71 +162,36 @@ fn resolve_instance(
     let auth = auth(sink, r, version);
     check_unicast_family(sink, r, family);
     check_track_scripts(sink, r, scripts);
-
-    let vips = bounded(sink, &r.vips, "virtual_ipaddress", "MAX_VIPS");
-    let vips_excluded = bounded(
-        sink,
-        &r.vips_excluded,
-        "virtual_ipaddress_excluded",
-        "MAX_VIPS_EXCLUDED",
-    );
-    let track_interfaces = bounded(sink, &r.track_interfaces, "track_interface", "MAX_TRACKS");
-    let track_scripts = bounded(sink, &r.track_scripts, "track_script", "MAX_TRACKS");
-    let unicast_peers = bounded(sink, &r.unicast_peers, "unicast_peer", "MAX_UNICAST_PEERS");
+    let lists = Lists::bounded(sink, r);
+    // Without these three there is no instance; the GARP settings are then
+    // neither resolved nor checked against vrrp_strict.
+    let (interface, vrid, advert_int_cs) = (interface?, vrid?, advert_int_cs?);
+    let garp = Garp::resolve(sink, g, r);
 
     Some(InstanceConfig {
         name: r.name.clone(),
         loc: r.pos.loc(),
         state,
-        interface: interface?,
-        vrid: vrid?,
+        interface,
+        vrid,
         priority,
-        advert_int_cs: advert_int_cs?,
+        advert_int_cs,
         version,
         family,
         auth,
-        vips,
-        vips_excluded,
+        vips: lists.vips,
+        vips_excluded: lists.vips_excluded,
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
-        garp_master_delay_s: r.garp_master_delay_s.unwrap_or(g.vrrp_garp_master_delay_s),
-        garp_master_repeat: r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
-        garp_master_refresh_s: r
-            .garp_master_refresh_s
-            .unwrap_or(g.vrrp_garp_master_refresh_s),
-        garp_master_refresh_repeat: r
-            .garp_master_refresh_repeat
-            .unwrap_or(g.vrrp_garp_master_refresh_repeat),
-        garp_lower_prio_repeat: lower_prio(
-            sink,
-            g,
-            &r.garp_lower_prio_repeat,
-            ("garp_lower_prio_repeat", |v| v.to_string()),
-            g.vrrp_garp_lower_prio_repeat
-                .unwrap_or(g.vrrp_garp_master_repeat),
-            0,
-        ),
-        garp_lower_prio_delay_s: lower_prio(
-            sink,
-            g,
-            &r.garp_lower_prio_delay_s,
-            ("garp_lower_prio_delay", |v| v.to_string()),
-            g.vrrp_garp_lower_prio_delay_s
-                .unwrap_or(g.vrrp_garp_master_delay_s),
-            0,
-        ),
-        lower_prio_no_advert: lower_prio(
-            sink,
-            g,
-            &r.lower_prio_no_advert,
-            ("lower_prio_no_advert", |v| {
-                if v { "on" } else { "off" }.to_string()
-            }),
-            g.vrrp_lower_prio_no_advert,
-            true,
-        ),
-        track_interfaces,
-        track_scripts,
+        garp_master_delay_s: garp.master_delay_s,
+        garp_master_repeat: garp.master_repeat,
+        garp_master_refresh_s: garp.master_refresh_s,
+        garp_master_refresh_repeat: garp.master_refresh_repeat,
+        garp_lower_prio_repeat: garp.lower_prio_repeat,
+        garp_lower_prio_delay_s: garp.lower_prio_delay_s,
+        lower_prio_no_advert: garp.lower_prio_no_advert,
+        track_interfaces: lists.track_interfaces,
+        track_scripts: lists.track_scripts,
         notify_master: r.notify_master.clone(),
         notify_backup: r.notify_backup.clone(),
         notify_fault: r.notify_fault.clone(),
@@ -229,7 +199,7 @@ fn resolve_instance(
         notify: r.notify.clone(),
         smtp_alert: r.smtp_alert,
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
-        unicast_peers,
+        unicast_peers: lists.unicast_peers,
         accept: r.accept,
         dont_track_primary: r.dont_track_primary,
         use_vmac: r.use_vmac.clone(),
@@ -238,6 +208,89 @@ fn resolve_instance(
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
     })
+}
+
+/// The list keywords of an instance, each cut at its limit in
+/// `src/limits.rs` with one error at the first entry that does not fit.
+struct Lists {
+    vips: ArrayVec<Vip, MAX_VIPS>,
+    vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
+    track_interfaces: ArrayVec<Track, MAX_TRACKS>,
+    track_scripts: ArrayVec<Track, MAX_TRACKS>,
+    unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
+}
+
+impl Lists {
+    fn bounded(sink: &mut Sink, r: &RawInstance) -> Lists {
+        Lists {
+            vips: bounded(sink, &r.vips, "virtual_ipaddress", "MAX_VIPS"),
+            vips_excluded: bounded(
+                sink,
+                &r.vips_excluded,
+                "virtual_ipaddress_excluded",
+                "MAX_VIPS_EXCLUDED",
+            ),
+            track_interfaces: bounded(sink, &r.track_interfaces, "track_interface", "MAX_TRACKS"),
+            track_scripts: bounded(sink, &r.track_scripts, "track_script", "MAX_TRACKS"),
+            unicast_peers: bounded(sink, &r.unicast_peers, "unicast_peer", "MAX_UNICAST_PEERS"),
+        }
+    }
+}
+
+/// The gratuitous ARP/NA settings of an instance: the master ones from the
+/// instance keyword, else the global one; the lower-priority ones through
+/// [`lower_prio`].
+struct Garp {
+    master_delay_s: u32,
+    master_repeat: u32,
+    master_refresh_s: u32,
+    master_refresh_repeat: u32,
+    lower_prio_repeat: u32,
+    lower_prio_delay_s: u32,
+    lower_prio_no_advert: bool,
+}
+
+impl Garp {
+    fn resolve(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance) -> Garp {
+        Garp {
+            master_delay_s: r.garp_master_delay_s.unwrap_or(g.vrrp_garp_master_delay_s),
+            master_repeat: r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
+            master_refresh_s: r
+                .garp_master_refresh_s
+                .unwrap_or(g.vrrp_garp_master_refresh_s),
+            master_refresh_repeat: r
+                .garp_master_refresh_repeat
+                .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+            lower_prio_repeat: lower_prio(
+                sink,
+                g,
+                &r.garp_lower_prio_repeat,
+                ("garp_lower_prio_repeat", |v| v.to_string()),
+                g.vrrp_garp_lower_prio_repeat
+                    .unwrap_or(g.vrrp_garp_master_repeat),
+                0,
+            ),
+            lower_prio_delay_s: lower_prio(
+                sink,
+                g,
+                &r.garp_lower_prio_delay_s,
+                ("garp_lower_prio_delay", |v| v.to_string()),
+                g.vrrp_garp_lower_prio_delay_s
+                    .unwrap_or(g.vrrp_garp_master_delay_s),
+                0,
+            ),
+            lower_prio_no_advert: lower_prio(
+                sink,
+                g,
+                &r.lower_prio_no_advert,
+                ("lower_prio_no_advert", |v| {
+                    if v { "on" } else { "off" }.to_string()
+                }),
+                g.vrrp_lower_prio_no_advert,
+                true,
+            ),
+        }
+    }
 }
 
 /// keepalived's chain for the lower-priority settings: the instance's

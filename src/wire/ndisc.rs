@@ -180,27 +180,8 @@ impl Repr {
     /// length, options) an Ethernet frame; bytes past the IPv6 payload
     /// length (padding) are ignored.
     pub fn parse(frame: &[u8]) -> Result<Repr, NdiscError> {
-        let eth = frame
-            .first_chunk::<ETH_HEADER_LEN>()
-            .ok_or(NdiscError::TooShort)?;
-        if u16::from_be_bytes([eth[12], eth[13]]) != ETHERTYPE_IPV6 {
-            return Err(NdiscError::NotIpv6);
-        }
-        let ip = frame
-            .get(ETH_HEADER_LEN..)
-            .and_then(|b| b.first_chunk::<IPV6_HEADER_LEN>())
-            .ok_or(NdiscError::TooShort)?;
-        if ip[0] >> 4 != 6 {
-            return Err(NdiscError::NotIpv6);
-        }
-        if ip[6] != NEXT_HEADER_ICMPV6 {
-            return Err(NdiscError::NotIcmpv6);
-        }
-        let payload_len = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
-        let icmp_start = ETH_HEADER_LEN + IPV6_HEADER_LEN;
-        let icmp = frame
-            .get(icmp_start..icmp_start + payload_len)
-            .ok_or(NdiscError::BadLength)?;
+        let Layers { eth, ip, icmp } = split_headers(frame)?;
+        let payload_len = icmp.len();
         let na = icmp.first_chunk::<NA_LEN>().ok_or(NdiscError::TooShort)?;
         if na[0] != ICMPV6_NEIGHBOR_ADVERT || na[1] != 0 {
             return Err(NdiscError::NotNa);
@@ -212,7 +193,7 @@ impl Repr {
         let addr = |b: &[u8]| b.first_chunk::<16>().map(|a| Ipv6Addr::from(*a));
         let src = ip.get(8..24).and_then(addr).ok_or(NdiscError::TooShort)?;
         let dst = ip.get(24..40).and_then(addr).ok_or(NdiscError::TooShort)?;
-        // payload_len came from a u16: fits a u32.
+        // The 16-bit payload length field sized icmp: fits a u32.
         let pseudo =
             checksum::ipv6_pseudo_header(&src, &dst, NEXT_HEADER_ICMPV6, payload_len as u32);
         if !checksum::verify(pseudo, icmp) {
@@ -220,36 +201,11 @@ impl Repr {
         }
         let target = na.get(8..24).and_then(addr).ok_or(NdiscError::TooShort)?;
 
-        let mut target_mac = None;
-        let mut opts = icmp.get(NA_LEN..).unwrap_or(&[]);
-        while let [kind, len_units, ..] = *opts {
-            let len = usize::from(len_units) * 8;
-            if len == 0 {
-                return Err(NdiscError::BadOption);
-            }
-            let opt = opts.get(..len).ok_or(NdiscError::BadOption)?;
-            if kind == OPT_TARGET_LINKADDR && len == TLLA_OPTION_LEN {
-                target_mac = opt.get(2..8).and_then(|m| m.first_chunk::<6>()).copied();
-            }
-            opts = opts.get(len..).unwrap_or(&[]);
-        }
-        if !opts.is_empty() {
-            return Err(NdiscError::BadOption);
-        }
+        let target_mac = target_link_addr(icmp.get(NA_LEN..).unwrap_or(&[]))?;
 
-        let mac = |i: usize| -> Mac {
-            [
-                eth[i],
-                eth[i + 1],
-                eth[i + 2],
-                eth[i + 3],
-                eth[i + 4],
-                eth[i + 5],
-            ]
-        };
         Ok(Repr {
-            eth_dst: mac(0),
-            eth_src: mac(6),
+            eth_dst: mac_at(eth, 0),
+            eth_src: mac_at(eth, 6),
             src,
             dst,
             hop_limit,
@@ -260,4 +216,74 @@ impl Repr {
             target_mac,
         })
     }
+}
+
+/// The layers of a received frame, split by [`split_headers`].
+struct Layers<'a> {
+    eth: &'a [u8; ETH_HEADER_LEN],
+    ip: &'a [u8; IPV6_HEADER_LEN],
+    /// The ICMPv6 message: the IPv6 payload, without any padding.
+    icmp: &'a [u8],
+}
+
+/// The Ethernet header, the IPv6 header and the ICMPv6 message of a frame,
+/// after checking the ethertype, the IP version, the next header and the
+/// payload length.
+fn split_headers(frame: &[u8]) -> Result<Layers<'_>, NdiscError> {
+    let eth = frame
+        .first_chunk::<ETH_HEADER_LEN>()
+        .ok_or(NdiscError::TooShort)?;
+    if u16::from_be_bytes([eth[12], eth[13]]) != ETHERTYPE_IPV6 {
+        return Err(NdiscError::NotIpv6);
+    }
+    let ip = frame
+        .get(ETH_HEADER_LEN..)
+        .and_then(|b| b.first_chunk::<IPV6_HEADER_LEN>())
+        .ok_or(NdiscError::TooShort)?;
+    if ip[0] >> 4 != 6 {
+        return Err(NdiscError::NotIpv6);
+    }
+    if ip[6] != NEXT_HEADER_ICMPV6 {
+        return Err(NdiscError::NotIcmpv6);
+    }
+    let payload_len = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
+    let icmp_start = ETH_HEADER_LEN + IPV6_HEADER_LEN;
+    let icmp = frame
+        .get(icmp_start..icmp_start + payload_len)
+        .ok_or(NdiscError::BadLength)?;
+    Ok(Layers { eth, ip, icmp })
+}
+
+/// Walks the options after the fixed NA and returns the target link-layer
+/// address, if an Ethernet-sized one is present (the last one wins). An
+/// option of length zero or one running past the message is an error.
+fn target_link_addr(mut opts: &[u8]) -> Result<Option<Mac>, NdiscError> {
+    let mut target_mac = None;
+    while let [kind, len_units, ..] = *opts {
+        let len = usize::from(len_units) * 8;
+        if len == 0 {
+            return Err(NdiscError::BadOption);
+        }
+        let opt = opts.get(..len).ok_or(NdiscError::BadOption)?;
+        if kind == OPT_TARGET_LINKADDR && len == TLLA_OPTION_LEN {
+            target_mac = opt.get(2..8).and_then(|m| m.first_chunk::<6>()).copied();
+        }
+        opts = opts.get(len..).unwrap_or(&[]);
+    }
+    if !opts.is_empty() {
+        return Err(NdiscError::BadOption);
+    }
+    Ok(target_mac)
+}
+
+/// The six bytes of `eth` from `i`: 0 for the destination, 6 for the source.
+fn mac_at(eth: &[u8; ETH_HEADER_LEN], i: usize) -> Mac {
+    [
+        eth[i],
+        eth[i + 1],
+        eth[i + 2],
+        eth[i + 3],
+        eth[i + 4],
+        eth[i + 5],
+    ]
 }

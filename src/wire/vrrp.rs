@@ -355,6 +355,146 @@ fn pseudo_header(src: IpAddr, dst: IpAddr, len: usize) -> u16 {
     }
 }
 
+/// The header checks of [`Advert::parse`], in order: version, type, CARP,
+/// then the family of the IP header (v2 is IPv4 only).
+fn check_header(
+    packet: &Packet<&[u8]>,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<(Version, Family), RxError> {
+    let version = match packet.version() {
+        2 => Version::V2,
+        3 => Version::V3,
+        _ => return Err(RxError::BadVersion),
+    };
+    if packet.msg_type() != TYPE_ADVERTISEMENT {
+        return Err(RxError::BadType);
+    }
+    // Before the family check: CARP also runs over IPv6, and "CARP" is
+    // the more useful log line than "v2 over IPv6".
+    if packet.is_carp() {
+        return Err(RxError::Carp);
+    }
+    let family = Family::of_pair(src, dst).ok_or(RxError::BadFamily)?;
+    if version == Version::V2 && family == Family::V6 {
+        return Err(RxError::BadFamily);
+    }
+    Ok((version, family))
+}
+
+/// The address count against [`MAX_VIPS`], then the message length against
+/// the one the count implies. Returns the length of the address list.
+fn check_length(
+    packet: &Packet<&[u8]>,
+    version: Version,
+    family: Family,
+) -> Result<usize, RxError> {
+    let count = usize::from(packet.count_ip_addrs());
+    if count > MAX_VIPS {
+        return Err(RxError::TooManyAddrs);
+    }
+    let addrs_len = count * family.addr_len();
+    let auth_len = match version {
+        Version::V2 => AUTH_LEN,
+        Version::V3 => 0,
+    };
+    let expected = HEADER_LEN + addrs_len + auth_len;
+    let len = packet.buffer.len();
+    if len < expected {
+        return Err(RxError::TooShort);
+    }
+    if len > expected {
+        return Err(RxError::BadLength);
+    }
+    Ok(addrs_len)
+}
+
+/// The checksum in the forms this version and family accept: v2 plain,
+/// v3 IPv6 pseudo-header, v3 IPv4 either (and which one it was).
+fn check_checksum(
+    buf: &[u8],
+    version: Version,
+    family: Family,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<ChecksumForm, RxError> {
+    match (version, family) {
+        (Version::V2, _) => {
+            if !checksum::verify(0, buf) {
+                return Err(RxError::BadChecksum);
+            }
+            Ok(ChecksumForm::Plain)
+        }
+        (Version::V3, Family::V6) => {
+            if !checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
+                return Err(RxError::BadChecksum);
+            }
+            Ok(ChecksumForm::PseudoHeader)
+        }
+        (Version::V3, Family::V4) => {
+            // keepalived's form first: it is what most peers send.
+            if checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
+                Ok(ChecksumForm::PseudoHeader)
+            } else if checksum::verify(0, buf) {
+                Ok(ChecksumForm::Plain)
+            } else {
+                Err(RxError::BadChecksum)
+            }
+        }
+    }
+}
+
+/// The address list: the first `addrs_len` bytes of the body, all of
+/// `family`.
+fn parse_addrs(
+    body: &[u8],
+    addrs_len: usize,
+    family: Family,
+) -> Result<ArrayVec<IpAddr, MAX_VIPS>, RxError> {
+    let mut addrs = ArrayVec::new();
+    let addr_bytes = body.get(..addrs_len).ok_or(RxError::TooShort)?;
+    for chunk in addr_bytes.chunks_exact(family.addr_len()) {
+        let addr = match family {
+            Family::V4 => chunk
+                .first_chunk::<4>()
+                .map(|b| IpAddr::from(*b))
+                .ok_or(RxError::TooShort)?,
+            Family::V6 => chunk
+                .first_chunk::<16>()
+                .map(|b| IpAddr::from(*b))
+                .ok_or(RxError::TooShort)?,
+        };
+        addrs.try_push(addr).map_err(|_| RxError::TooManyAddrs)?;
+    }
+    Ok(addrs)
+}
+
+/// The fields whose layout depends on the version: v2's auth type, auth
+/// data (after the addresses) and interval in seconds, stored in
+/// centiseconds; v3's interval in centiseconds and no authentication.
+fn version_fields(
+    packet: &Packet<&[u8]>,
+    body: &[u8],
+    addrs_len: usize,
+    version: Version,
+) -> Result<(AuthType, [u8; AUTH_LEN], u16), RxError> {
+    match version {
+        Version::V2 => {
+            // An auth type RFC 3768 does not define is counted as
+            // vrrpStatsInvalidAuthType, which shares this variant.
+            let auth_type =
+                AuthType::from_wire(packet.auth_type()).ok_or(RxError::AuthTypeMismatch)?;
+            let auth_data = body
+                .get(addrs_len..)
+                .and_then(|b| b.first_chunk::<AUTH_LEN>())
+                .copied()
+                .ok_or(RxError::TooShort)?;
+            Ok((auth_type, auth_data, u16::from(packet.adver_int_s()) * 100))
+        }
+        Version::V3 => Ok((AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs())),
+    }
+}
+
 /// [`crate::wire::put`] with this module's error.
 fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), TxError> {
     crate::wire::put(buf, at, bytes).map_err(|_| TxError::BufferTooSmall)
@@ -385,97 +525,13 @@ impl Advert {
     /// the instance's configuration.
     pub fn parse(buf: &[u8], src: IpAddr, dst: IpAddr) -> Result<(Advert, ChecksumForm), RxError> {
         let packet = Packet::new_checked(buf)?;
-        let version = match packet.version() {
-            2 => Version::V2,
-            3 => Version::V3,
-            _ => return Err(RxError::BadVersion),
-        };
-        if packet.msg_type() != TYPE_ADVERTISEMENT {
-            return Err(RxError::BadType);
-        }
-        // Before the family check: CARP also runs over IPv6, and "CARP" is
-        // the more useful log line than "v2 over IPv6".
-        if packet.is_carp() {
-            return Err(RxError::Carp);
-        }
-        let family = Family::of_pair(src, dst).ok_or(RxError::BadFamily)?;
-        if version == Version::V2 && family == Family::V6 {
-            return Err(RxError::BadFamily);
-        }
-        let count = usize::from(packet.count_ip_addrs());
-        if count > MAX_VIPS {
-            return Err(RxError::TooManyAddrs);
-        }
-        let addrs_len = count * family.addr_len();
-        let auth_len = match version {
-            Version::V2 => AUTH_LEN,
-            Version::V3 => 0,
-        };
-        let expected = HEADER_LEN + addrs_len + auth_len;
-        if buf.len() < expected {
-            return Err(RxError::TooShort);
-        }
-        if buf.len() > expected {
-            return Err(RxError::BadLength);
-        }
-
-        let form = match (version, family) {
-            (Version::V2, _) => {
-                if !checksum::verify(0, buf) {
-                    return Err(RxError::BadChecksum);
-                }
-                ChecksumForm::Plain
-            }
-            (Version::V3, Family::V6) => {
-                if !checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
-                    return Err(RxError::BadChecksum);
-                }
-                ChecksumForm::PseudoHeader
-            }
-            (Version::V3, Family::V4) => {
-                // keepalived's form first: it is what most peers send.
-                if checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
-                    ChecksumForm::PseudoHeader
-                } else if checksum::verify(0, buf) {
-                    ChecksumForm::Plain
-                } else {
-                    return Err(RxError::BadChecksum);
-                }
-            }
-        };
-
+        let (version, family) = check_header(&packet, src, dst)?;
+        let addrs_len = check_length(&packet, version, family)?;
+        let form = check_checksum(buf, version, family, src, dst)?;
         let body = packet.body();
-        let mut addrs = ArrayVec::new();
-        let addr_bytes = body.get(..addrs_len).ok_or(RxError::TooShort)?;
-        for chunk in addr_bytes.chunks_exact(family.addr_len()) {
-            let addr = match family {
-                Family::V4 => chunk
-                    .first_chunk::<4>()
-                    .map(|b| IpAddr::from(*b))
-                    .ok_or(RxError::TooShort)?,
-                Family::V6 => chunk
-                    .first_chunk::<16>()
-                    .map(|b| IpAddr::from(*b))
-                    .ok_or(RxError::TooShort)?,
-            };
-            addrs.try_push(addr).map_err(|_| RxError::TooManyAddrs)?;
-        }
-
-        let (auth_type, auth_data, max_adver_int_cs) = match version {
-            Version::V2 => {
-                // An auth type RFC 3768 does not define is counted as
-                // vrrpStatsInvalidAuthType, which shares this variant.
-                let auth_type =
-                    AuthType::from_wire(packet.auth_type()).ok_or(RxError::AuthTypeMismatch)?;
-                let auth_data = body
-                    .get(addrs_len..)
-                    .and_then(|b| b.first_chunk::<AUTH_LEN>())
-                    .copied()
-                    .ok_or(RxError::TooShort)?;
-                (auth_type, auth_data, u16::from(packet.adver_int_s()) * 100)
-            }
-            Version::V3 => (AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs()),
-        };
+        let addrs = parse_addrs(body, addrs_len, family)?;
+        let (auth_type, auth_data, max_adver_int_cs) =
+            version_fields(&packet, body, addrs_len, version)?;
         // Issue 10 item 5: the one check on a field's value here, because
         // no instance could use such an advert: VRRPv3 has no
         // authentication, and an interval of 0 from anyone would make
