@@ -266,16 +266,20 @@ impl Node {
         }
     }
 
-    /// Rebuild the dispatch index after the table or an index changed.
+    /// Rebuild the dispatch index after the table or an index changed
+    /// (start, reload, an interface re-created): sorted insertion, which
+    /// costs less code than a general sort and is run rarely.
     fn reindex(&mut self) {
         self.dispatch.clear();
         for (i, s) in self.slots.iter().enumerate() {
-            let key = (s.ifindex, s.cfg.family, s.cfg.vrid);
-            let _ = self
-                .dispatch
-                .try_push((key, u8::try_from(i).unwrap_or(u8::MAX)));
+            let key = family_key((s.ifindex, s.cfg.family, s.cfg.vrid));
+            let at = self.dispatch.partition_point(|(k, _)| family_key(*k) < key);
+            let entry = (
+                (s.ifindex, s.cfg.family, s.cfg.vrid),
+                u8::try_from(i).unwrap_or(u8::MAX),
+            );
+            let _ = self.dispatch.try_insert(at, entry);
         }
-        self.dispatch.sort_unstable_by_key(|(k, _)| family_key(*k));
     }
 
     fn find(&self, ifindex: u32, family: Family, vrid: u8) -> Option<usize> {
