@@ -7,7 +7,7 @@ use core::net::IpAddr;
 use super::diag::{Pos, Sink};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
-    dispatch, flag, int, int_word, ip, notify_script, val, value,
+    dispatch, flag, int, int_word, ip, notify_script, val, value, warn_extra,
 };
 use super::model::{InitialState, Track, Vip};
 use super::tree::Node;
@@ -339,16 +339,7 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
 ];
 
 fn no_args(sink: &mut Sink, node: &Node) {
-    if let Some(extra) = node.args().first() {
-        sink.warn(
-            &node.pos,
-            format!(
-                "{}: extra argument '{}' ignored",
-                node.keyword(),
-                extra.text
-            ),
-        );
-    }
+    warn_extra(sink, node, 0);
 }
 
 /// Linux interface names: at most IFNAMSIZ-1 bytes, no '/' or blanks.

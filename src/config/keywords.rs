@@ -96,11 +96,10 @@ pub fn body(node: &Node) -> &[Node] {
 
 // ---- single values -------------------------------------------------------
 
-/// The one argument of a statement. Extra words are ignored with a warning
+/// Words beyond the first `allowed` arguments are ignored with a warning
 /// (keepalived ignores them silently; a typo there should be visible).
-pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
-    let args = node.args();
-    if let Some(extra) = args.get(1) {
+pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
+    if let Some(extra) = node.args().get(allowed) {
         sink.warn(
             &node.pos,
             format!(
@@ -110,6 +109,13 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
             ),
         );
     }
+}
+
+/// The one argument of a statement. Extra words are ignored with a warning
+/// (keepalived ignores them silently; a typo there should be visible).
+pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+    warn_extra(sink, node, 1);
+    let args = node.args();
     match args.first() {
         Some(w) => Some(w.text.as_str()),
         None => {
@@ -230,17 +236,8 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
 /// `USER [GROUP]`, kept as `USER` or `USER:GROUP` (chown's notation) since
 /// the model holds one string.
 pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
+    warn_extra(sink, node, 2);
     let args = node.args();
-    if let Some(extra) = args.get(2) {
-        sink.warn(
-            &node.pos,
-            format!(
-                "{}: extra argument '{}' ignored",
-                node.keyword(),
-                extra.text
-            ),
-        );
-    }
     match (args.first(), args.get(1)) {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),

@@ -10,7 +10,8 @@ use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
-    dispatch, fixed, flag, int, int_word, ip, notify_script, string, user_group, val, word_list,
+    dispatch, fixed, flag, int, int_word, ip, notify_script, string, user_group, val, warn_extra,
+    word_list,
 };
 use super::model::{GlobalDefs, SmtpServer, VrrpScript};
 use super::tree::Node;
@@ -85,17 +86,8 @@ static TOP_KW: &[Kw<Raw>] = &[
 
 /// The NAME of `vrrp_instance NAME {`.
 fn block_name(sink: &mut Sink, node: &Node) -> Option<String> {
+    warn_extra(sink, node, 1);
     let args = node.args();
-    if let Some(extra) = args.get(1) {
-        sink.warn(
-            &node.pos,
-            format!(
-                "{}: extra argument '{}' ignored",
-                node.keyword(),
-                extra.text
-            ),
-        );
-    }
     let name = args.first().map(|w| w.text.clone());
     if name.is_none() {
         sink.error(&node.pos, format!("{} needs a name", node.keyword()));
