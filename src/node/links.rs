@@ -15,14 +15,14 @@ use crate::wire::netlink::{Addr, Link};
 impl Node {
     /// An RTM_NEWLINK / RTM_DELLINK notification.
     pub fn on_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) {
-        for (k, before) in self.ifaces.apply_link(l) {
+        for (k, before) in self.shared.ifaces.apply_link(l) {
             self.iface_changed(k, before, now, out);
         }
     }
 
     /// An RTM_NEWADDR / RTM_DELADDR notification.
     pub fn on_addr(&mut self, a: &Addr<'_>, now: Instant, out: &mut dyn Outbox) {
-        if let Some((k, before)) = self.ifaces.apply_addr(a) {
+        if let Some((k, before)) = self.shared.ifaces.apply_addr(a) {
             self.iface_changed(k, before, now, out);
         }
     }
@@ -30,23 +30,23 @@ impl Node {
     /// A fresh dump after notifications were lost (ENOBUFS): every
     /// difference is acted on. An interface missing from the dump is gone.
     pub fn on_resync(&mut self, fresh: Ifaces, now: Instant, out: &mut dyn Outbox) {
-        let old = core::mem::replace(&mut self.ifaces, fresh);
+        let old = core::mem::replace(&mut self.shared.ifaces, fresh);
         // The dump asked for every interface we knew: one it lacks is gone.
         for f in old.iter() {
-            if self.ifaces.by_name(&f.name).is_none() {
+            if self.shared.ifaces.by_name(&f.name).is_none() {
                 let mut gone = f.clone();
                 gone.vanish();
-                let _ = self.ifaces.push(gone);
+                let _ = self.shared.ifaces.push(gone);
             }
         }
         self.follow_table(&old, now, out);
     }
 
-    /// After `self.ifaces` was replaced by a dump: the differences from
+    /// After `self.shared.ifaces` was replaced by a dump: the differences from
     /// `old` become link events.
     pub(super) fn follow_table(&mut self, old: &Ifaces, now: Instant, out: &mut dyn Outbox) {
         let mut changes: ArrayVec<Changed, MAX_INTERFACES> = ArrayVec::new();
-        for (k, f) in self.ifaces.iter().enumerate() {
+        for (k, f) in self.shared.ifaces.iter().enumerate() {
             let before = old.by_name(&f.name).map_or(Status::GONE, |o| o.status());
             let _ = changes.try_push((k, before));
         }
@@ -60,7 +60,7 @@ impl Node {
     /// VRRP groups. Instances not started yet only move: they look at the
     /// interface when they start.
     fn iface_changed(&mut self, k: usize, before: Status, now: Instant, out: &mut dyn Outbox) {
-        let Some(f) = self.ifaces.get(k) else {
+        let Some(f) = self.shared.ifaces.get(k) else {
             return;
         };
         let (name, after) = (f.name, f.status());
@@ -109,8 +109,8 @@ impl Node {
                 continue;
             }
             let group = match family {
-                Family::V4 => self.group4,
-                Family::V6 => self.group6,
+                Family::V4 => self.shared.group4,
+                Family::V6 => self.shared.group6,
             };
             if old != 0 {
                 out.push(Out::Group {

@@ -29,7 +29,7 @@ use crate::wire::vrrp::RxError;
 use iface::Ifaces;
 use out::{AddrWhy, Note, Out, Outbox};
 use pending::{Pending, Uid};
-use slot::{Ctx, Slot, SlotTimer, VIP_RETRY};
+use slot::{Shared, Slot, SlotTimer, VIP_RETRY};
 
 pub use events::{Plan, PlanError, Rx6};
 pub use params::params;
@@ -38,16 +38,13 @@ pub use params::params;
 type Key = (u32, Family, u8);
 
 pub struct Node {
-    group4: IpAddr,
-    group6: IpAddr,
+    /// The interface table, pending requests and settings every instance
+    /// uses (borrowed beside a mutably borrowed slot).
+    shared: Shared,
     startup_delay: Duration,
-    /// `-V`: leave the VIPs in place on stop.
-    keep_vips: bool,
-    ifaces: Ifaces,
     slots: ArrayVec<Slot, MAX_INSTANCES>,
     /// (interface index, family, VRID) -> slot, sorted for binary search.
     dispatch: ArrayVec<(Key, u8), MAX_INSTANCES>,
-    pending: Pending,
     next_uid: Uid,
     /// Packets dropped per reason before they reached an instance.
     rx_errors: [u64; RxError::ALL.len()],
@@ -60,21 +57,23 @@ impl Node {
     /// ones the configuration names). Nothing happens until [`Node::start`].
     pub fn new(config: &Config, ifaces: Ifaces, keep_vips: bool) -> Result<Node, PlanError> {
         let mut node = Node {
-            group4: config.global.vrrp_mcast_group4.into(),
-            group6: config.global.vrrp_mcast_group6.into(),
+            shared: Shared {
+                ifaces: Ifaces::new(),
+                pending: Pending::default(),
+                group4: config.global.vrrp_mcast_group4.into(),
+                group6: config.global.vrrp_mcast_group6.into(),
+                keep_vips,
+            },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
-            keep_vips,
-            ifaces: Ifaces::new(),
             slots: ArrayVec::new(),
             dispatch: ArrayVec::new(),
-            pending: Pending::default(),
             next_uid: 0,
             rx_errors: [0; RxError::ALL.len()],
             last_global_reject_log: None,
             netlink_errors: 0,
         };
         let plan = node.plan_reload(config, &ifaces)?;
-        node.ifaces = ifaces;
+        node.shared.ifaces = ifaces;
         for (c, params, ifindex, _) in plan.into_parts() {
             node.add_slot(c, params, ifindex);
         }
@@ -122,17 +121,11 @@ impl Node {
             return;
         }
         if s.timer(SlotTimer::VipRetry).is_some_and(|t| t <= now) {
-            let mut cx = ctx(
-                &self.ifaces,
-                &mut self.pending,
-                self.group4,
-                self.group6,
-                false,
-            );
+            let cx = &mut self.shared;
             let s = &mut self.slots[i];
             s.set_timer(SlotTimer::VipRetry, now, None);
             let master = s.inst.state() == State::Master;
-            s.vips(master, AddrWhy::Retry, &mut cx, out);
+            s.vips(master, AddrWhy::Retry, cx, out);
         }
         self.drive(i, Event::Timeout, now, out);
     }
@@ -145,7 +138,7 @@ impl Node {
             return;
         }
         self.netlink_errors += 1;
-        let owner = self.pending.owner(seq);
+        let owner = self.shared.pending.owner(seq);
         let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
             out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
             return;
@@ -154,6 +147,7 @@ impl Node {
         // Sent just before the interface went away: its addresses went
         // with it, nothing to retry.
         if !self
+            .shared
             .ifaces
             .by_name(&s.cfg.interface)
             .is_some_and(|f| f.exists())
@@ -171,8 +165,13 @@ impl Node {
 
     /// The shell read interface `ifname`'s IPv6 forwarding setting.
     pub fn set_router6(&mut self, ifname: &str, on: bool) {
-        if let Some(k) = self.ifaces.iter().position(|f| f.name.as_str() == ifname) {
-            self.ifaces.set_router6(k, on);
+        if let Some(k) = self
+            .shared
+            .ifaces
+            .iter()
+            .position(|f| f.name.as_str() == ifname)
+        {
+            self.shared.ifaces.set_router6(k, on);
         }
     }
 
@@ -183,7 +182,7 @@ impl Node {
     }
 
     pub fn ifaces(&self) -> &Ifaces {
-        &self.ifaces
+        &self.shared.ifaces
     }
 
     /// Packets dropped per reason before they reached an instance.
@@ -206,7 +205,7 @@ impl Node {
                     .iter()
                     .chain(s.cfg.vips_excluded.iter())
                     .map(|v| {
-                        let ifname = slot::vip_ifname(&self.ifaces, &s.cfg, v);
+                        let ifname = slot::vip_ifname(&self.shared.ifaces, &s.cfg, v);
                         (ifname, v.addr, v.prefix_len, s.cfg.name.as_str())
                     })
             })
@@ -219,6 +218,7 @@ impl Node {
         self.drive(i, Event::Startup, now, out);
         let s = &self.slots[i];
         let ready = self
+            .shared
             .ifaces
             .by_index(s.ifindex)
             .is_some_and(|f| f.status().ready(s.cfg.family));
@@ -229,18 +229,11 @@ impl Node {
 
     /// Feed one event to slot `i`, carry out its actions, re-arm.
     fn drive(&mut self, i: usize, ev: Event<'_>, now: Instant, out: &mut dyn Outbox) {
-        let keep = self.keep_vips;
-        let mut cx = ctx(
-            &self.ifaces,
-            &mut self.pending,
-            self.group4,
-            self.group6,
-            keep,
-        );
+        let cx = &mut self.shared;
         let Some(s) = self.slots.get_mut(i) else {
             return;
         };
-        s.drive(ev, now, &mut cx, out);
+        s.drive(ev, now, cx, out);
         s.rearm(i, out, false);
     }
 
@@ -255,8 +248,8 @@ impl Node {
                 continue;
             }
             let group = match key.1 {
-                Family::V4 => self.group4,
-                Family::V6 => self.group6,
+                Family::V4 => self.shared.group4,
+                Family::V6 => self.shared.group6,
             };
             out.push(Out::Group {
                 join: true,
@@ -299,20 +292,4 @@ fn family_key((ifindex, family, vrid): Key) -> (u32, u8, u8) {
         Family::V6 => 6,
     };
     (ifindex, f, vrid)
-}
-
-fn ctx<'a>(
-    ifaces: &'a Ifaces,
-    pending: &'a mut Pending,
-    group4: IpAddr,
-    group6: IpAddr,
-    keep_vips: bool,
-) -> Ctx<'a> {
-    Ctx {
-        ifaces,
-        pending,
-        group4,
-        group6,
-        keep_vips,
-    }
 }

@@ -7,11 +7,11 @@ use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
+use super::Node;
 use super::events::{Plan, PlanError, Planned};
 use super::iface::Ifaces;
 use super::out::{AddrWhy, Outbox};
 use super::slot::Slot;
-use super::{Node, ctx};
 use crate::config::{Config, Family, InstanceConfig};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
@@ -82,7 +82,7 @@ impl Node {
             .map(Some)
             .collect();
         self.stop_removed(&mut old, &plan, now, out);
-        let old_ifaces = core::mem::replace(&mut self.ifaces, ifaces);
+        let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         for (c, params, ifindex, kept) in plan.into_parts() {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
@@ -125,20 +125,13 @@ impl Node {
         now: Instant,
         out: &mut dyn Outbox,
     ) {
-        let keep = self.keep_vips;
-        let mut cx = ctx(
-            &self.ifaces,
-            &mut self.pending,
-            self.group4,
-            self.group6,
-            keep,
-        );
+        let cx = &mut self.shared;
         for (k, s) in old.iter_mut().enumerate() {
             if plan.keeps(k) {
                 continue;
             }
             if let Some(s) = s {
-                s.drive(Event::Shutdown, now, &mut cx, out);
+                s.drive(Event::Shutdown, now, cx, out);
             }
         }
     }
@@ -146,13 +139,7 @@ impl Node {
     /// A kept master whose addresses changed: the old set goes, the new
     /// one comes and is announced.
     fn swap_vips(&mut self, i: usize, prev: Box<InstanceConfig>, out: &mut dyn Outbox) {
-        let mut cx = ctx(
-            &self.ifaces,
-            &mut self.pending,
-            self.group4,
-            self.group6,
-            false,
-        );
+        let cx = &mut self.shared;
         let Some(s) = self.slots.get_mut(i) else {
             return;
         };
@@ -160,10 +147,10 @@ impl Node {
             return;
         }
         let new = core::mem::replace(&mut s.cfg, prev);
-        s.vips(false, AddrWhy::Reload, &mut cx, out);
+        s.vips(false, AddrWhy::Reload, cx, out);
         s.cfg = new;
-        s.vips(true, AddrWhy::Reload, &mut cx, out);
+        s.vips(true, AddrWhy::Reload, cx, out);
         let count = s.inst.params().garp_master_repeat;
-        s.announce(count, &cx, out);
+        s.announce(count, cx, out);
     }
 }

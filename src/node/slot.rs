@@ -59,12 +59,14 @@ pub struct Slot {
     armed: Option<Instant>,
 }
 
-/// What the slot's outputs need from the router around it.
-pub struct Ctx<'a> {
-    pub ifaces: &'a Ifaces,
-    pub pending: &'a mut Pending,
+/// What the instances share inside the router: what a slot's outputs
+/// need from around it.
+pub struct Shared {
+    pub ifaces: Ifaces,
+    pub pending: Pending,
     pub group4: IpAddr,
     pub group6: IpAddr,
+    /// `-V`: leave the VIPs in place on stop.
     pub keep_vips: bool,
 }
 
@@ -123,7 +125,7 @@ impl Slot {
     }
 
     /// Feed one event to the state machine and carry out its actions.
-    pub fn drive(&mut self, ev: Event<'_>, now: Instant, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+    pub fn drive(&mut self, ev: Event<'_>, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
         let mut acts = Actions::new();
         let before = self.inst.state();
         self.inst.on_event(ev, now, &mut acts);
@@ -137,7 +139,7 @@ impl Slot {
         a: Action,
         before: State,
         now: Instant,
-        cx: &mut Ctx<'_>,
+        cx: &mut Shared,
         out: &mut dyn Outbox,
     ) {
         let name = self.cfg.name.as_str();
@@ -168,7 +170,7 @@ impl Slot {
         }
     }
 
-    fn del_vips(&mut self, before: State, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+    fn del_vips(&mut self, before: State, cx: &mut Shared, out: &mut dyn Outbox) {
         let name = self.cfg.name.as_str();
         let why = match (before, self.inst.state()) {
             // Start-up clean-up of leftovers from a crash.
@@ -184,11 +186,11 @@ impl Slot {
 
     /// Add or delete the instance's VIPs (and excluded VIPs). Nothing is
     /// asked for an interface that is gone: its addresses went with it.
-    pub fn vips(&mut self, add: bool, why: AddrWhy, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+    pub fn vips(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
         let cfg = &self.cfg;
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
-            let ifname = vip_ifname(cx.ifaces, cfg, vip);
-            let Some(ifindex) = vip_ifindex(cx.ifaces, cfg, vip) else {
+            let ifname = vip_ifname(&cx.ifaces, cfg, vip);
+            let Some(ifindex) = vip_ifindex(&cx.ifaces, cfg, vip) else {
                 continue;
             };
             let req = AddrReq {
@@ -214,7 +216,7 @@ impl Slot {
         }
     }
 
-    fn send_advert(&mut self, priority: u8, cx: &mut Ctx<'_>, out: &mut dyn Outbox) {
+    fn send_advert(&mut self, priority: u8, cx: &mut Shared, out: &mut dyn Outbox) {
         // Nowhere to send on a link that is down or gone (a priority-0
         // advert on the way into FAULT): no error to log for each.
         if !cx.ifaces.by_index(self.ifindex).is_some_and(|f| f.up) {
@@ -252,7 +254,7 @@ impl Slot {
 
     /// `count` gratuitous ARPs (or NAs) for each VIP, logged as keepalived
     /// does.
-    pub fn announce(&self, count: u32, cx: &Ctx<'_>, out: &mut dyn Outbox) {
+    pub fn announce(&self, count: u32, cx: &Shared, out: &mut dyn Outbox) {
         let Some(ifc) = cx.ifaces.by_index(self.ifindex).filter(|f| f.up) else {
             return;
         };
