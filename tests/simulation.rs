@@ -449,7 +449,9 @@ fn restore_preemption(sim: &mut Sim, settle: Duration) {
             p.nopreempt = false;
             p.preempt_delay_s = 0;
         });
-        sim.reload(r, cfg);
+        if cfg != sim.routers[r].cfg {
+            sim.reload(r, cfg);
+        }
     }
     sim.run_for(settle);
     if sim.transitions_since(t1) != 0 {
@@ -462,7 +464,10 @@ fn restore_preemption(sim: &mut Sim, settle: Duration) {
 /// the timer invariant on every slot's arming (reloads re-arm every slot).
 #[test]
 fn reloads_keep_the_election_and_the_timers_sane() {
-    for seed in seeds(300, 8_000) {
+    // 150 seeds (300 before the harness ran the real Node and loader:
+    // each reload now writes and parses a file); the 1,000 reloads of
+    // `reloads_that_keep_every_instance_change_nothing` add to them.
+    for seed in seeds(150, 8_000) {
         let mut rng = Rng::new(seed);
         let shape = random_shape(&mut rng, 8, false);
         let mut configs = make_configs(&mut rng, &shape);
@@ -595,7 +600,7 @@ fn startup_delay_holds_back_everything_until_it_ends() {
         sim.check_settled("after every delay");
         for (r, d) in delays.iter().enumerate() {
             let first = sim.routers[r].first_activity;
-            if first.is_none_or(|t| t < t0 + *d) {
+            if first != Some(t0 + *d) {
                 sim.fail(&format!(
                     "r{r}: first output at {first:?}, delay {d:?} from {t0:?}"
                 ));
