@@ -1,0 +1,1090 @@
+//! The simulation's world: routers that are each a real `tinyvrrpd::node::Node`
+//! loaded from keepalived.conf text by the real parser, on one virtual LAN,
+//! with a virtual clock, a lossy and jittery link, and a kernel model that
+//! keeps each router's addresses and acks (or refuses) its requests. The
+//! harness does what the daemon's shell does (src/daemon): it feeds the
+//! Node events with the time and carries out its outputs.
+
+#![allow(dead_code)]
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrayvec::ArrayVec;
+use tinyvrrpd::config::Config;
+use tinyvrrpd::node::iface::{Iface, Ifaces};
+use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox};
+use tinyvrrpd::node::{Node, Rx6};
+use tinyvrrpd::time::{Duration, Instant};
+use tinyvrrpd::vrrp::{Instance, State};
+use tinyvrrpd::wire::ipv4;
+use tinyvrrpd::wire::netlink::{Addr, Link as NlLink};
+use tinyvrrpd::wire::vrrp::{Advert, ChecksumForm, RxError};
+
+/// The one interface every router has.
+pub const IFINDEX: u32 = 2;
+const TRACE_LINES: usize = 400;
+
+/// xorshift64*: small, fast and the same on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    /// True with probability `ppm` parts per million.
+    pub fn chance(&mut self, ppm: u64) -> bool {
+        self.below(1_000_000) < ppm
+    }
+}
+
+pub fn pick<T: Copy>(rng: &mut Rng, from: &[T]) -> T {
+    from[rng.below(from.len() as u64) as usize]
+}
+
+/// The seeds of one test: `SIM_SEED=N` replays one; `SIM_SCALE=K` runs a
+/// K-th of the default count (cross/test.sh uses it under qemu, where the
+/// simulation runs some fifty times slower).
+pub fn seeds(default_count: u64, base: u64) -> Vec<u64> {
+    if let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+        return vec![seed];
+    }
+    let scale: u64 = std::env::var("SIM_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let count = (default_count / scale).max(1);
+    (0..count).map(|k| base + k).collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// Loss, duplication in parts per million.
+    pub drop_ppm: u64,
+    pub dup_ppm: u64,
+    /// One-way delay: base plus uniform jitter, in microseconds.
+    pub delay_us: u64,
+    pub jitter_us: u64,
+}
+
+impl Link {
+    pub fn max_delay(&self) -> Duration {
+        Duration::from_micros(self.delay_us + self.jitter_us)
+    }
+}
+
+// ---- configuration text ------------------------------------------------
+
+/// The GARP settings of an instance (keepalived takes whole seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Garp {
+    pub master_delay_s: u32,
+    pub master_repeat: u32,
+    pub refresh_s: u32,
+    pub refresh_repeat: u32,
+    pub lower_prio_repeat: u32,
+    pub lower_prio_delay_s: u32,
+    pub lower_prio_no_advert: bool,
+}
+
+/// One `vrrp_instance` block, as the scenario wants it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spec {
+    pub vrid: u8,
+    pub priority: u8,
+    pub advert_int_cs: u16,
+    pub v3: bool,
+    pub nopreempt: bool,
+    pub preempt_delay_s: u16,
+    pub garp: Garp,
+    /// `v3_checksum_as_v2` (VRRPv3 only).
+    pub plain_checksum: bool,
+}
+
+impl Spec {
+    pub fn advert_int(&self) -> Duration {
+        Duration::from_cs(u64::from(self.advert_int_cs))
+    }
+}
+
+/// One router's keepalived.conf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterCfg {
+    pub startup_delay_ms: u32,
+    pub specs: Vec<Spec>,
+}
+
+/// The keepalived.conf text of `cfg`; instance `k` is `VI_k`.
+pub fn render(family: Family, cfg: &RouterCfg) -> String {
+    let mut s = String::new();
+    if cfg.startup_delay_ms > 0 {
+        let ms = cfg.startup_delay_ms;
+        let _ = writeln!(
+            s,
+            "global_defs {{\n    vrrp_startup_delay {}.{:03}\n}}",
+            ms / 1000,
+            ms % 1000
+        );
+    }
+    for (k, p) in cfg.specs.iter().enumerate() {
+        render_instance(&mut s, family, k, p);
+    }
+    s
+}
+
+fn render_instance(s: &mut String, family: Family, k: usize, p: &Spec) {
+    let cs = p.advert_int_cs;
+    let mut lines = vec![
+        "state BACKUP".to_string(),
+        "interface eth0".to_string(),
+        format!("virtual_router_id {}", p.vrid),
+        format!("priority {}", p.priority),
+        format!("advert_int {}.{:02}", cs / 100, cs % 100),
+        format!("version {}", if p.v3 { 3 } else { 2 }),
+    ];
+    if !p.v3 {
+        lines.push("authentication {\n    auth_type PASS\n    auth_pass secret\n}".into());
+    }
+    if p.nopreempt {
+        lines.push("nopreempt".into());
+    } else if p.preempt_delay_s > 0 {
+        lines.push(format!("preempt_delay {}", p.preempt_delay_s));
+    }
+    let g = &p.garp;
+    lines.push(format!("garp_master_delay {}", g.master_delay_s));
+    lines.push(format!("garp_master_repeat {}", g.master_repeat));
+    lines.push(format!("garp_master_refresh {}", g.refresh_s));
+    lines.push(format!("garp_master_refresh_repeat {}", g.refresh_repeat));
+    lines.push(format!("garp_lower_prio_repeat {}", g.lower_prio_repeat));
+    lines.push(format!("garp_lower_prio_delay {}", g.lower_prio_delay_s));
+    let onoff = if g.lower_prio_no_advert { "on" } else { "off" };
+    lines.push(format!("lower_prio_no_advert {onoff}"));
+    if p.v3 && p.plain_checksum {
+        lines.push("v3_checksum_as_v2".into());
+    }
+    let (vip, len) = match vip_of(family, p.vrid) {
+        v @ IpAddr::V4(_) => (v, 32),
+        v => (v, 128),
+    };
+    lines.push(format!("virtual_ipaddress {{\n    {vip}/{len}\n}}"));
+    let _ = writeln!(s, "vrrp_instance VI_{k} {{");
+    for l in lines {
+        for part in l.lines() {
+            let _ = writeln!(s, "    {part}");
+        }
+    }
+    let _ = writeln!(s, "}}");
+}
+
+/// Router `r`'s address of `family`: its primary IPv4 address or its IPv6
+/// link-local one.
+pub fn addr_of(family: Family, r: usize) -> IpAddr {
+    let r = u8::try_from(r + 1).unwrap_or(u8::MAX);
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::new(198, 51, 100, r)),
+        Family::V6 => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(r))),
+    }
+}
+
+/// The VIP of VRID `vrid`: 192.0.2.VRID or 2001:db8::100+VRID.
+pub fn vip_of(family: Family, vrid: u8) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, vrid)),
+        Family::V6 => IpAddr::V6(Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0x100 + u16::from(vrid),
+        )),
+    }
+}
+
+fn addr_msg(add: bool, addr: IpAddr, prefix_len: u8) -> Addr<'static> {
+    let (family, scope, local) = match addr {
+        IpAddr::V4(_) => (libc::AF_INET as u8, 0, Some(addr)),
+        IpAddr::V6(a) if a.is_unicast_link_local() => (libc::AF_INET6 as u8, 253, None),
+        IpAddr::V6(_) => (libc::AF_INET6 as u8, 0, None),
+    };
+    Addr {
+        msg_type: if add {
+            libc::RTM_NEWADDR
+        } else {
+            libc::RTM_DELADDR
+        },
+        family,
+        prefix_len,
+        flags: 0,
+        scope,
+        index: IFINDEX,
+        address: Some(addr),
+        local,
+        broadcast: None,
+        label: None,
+    }
+}
+
+// ---- the outbox ----------------------------------------------------------
+
+pub type Bytes = ArrayVec<u8, 160>;
+
+/// An output of the Node, owned, to be carried out once the call returns.
+enum Rec {
+    Advert {
+        src: IpAddr,
+        dst: IpAddr,
+        bytes: Bytes,
+    },
+    BadEmit(String),
+    Arm {
+        slot: usize,
+        at: Option<Instant>,
+    },
+    Addr {
+        add: bool,
+        why: AddrWhy,
+        seq: u32,
+        addr: IpAddr,
+        prefix: u8,
+    },
+    Trans {
+        idx: usize,
+        to: State,
+    },
+    AddrFailed(i32),
+}
+
+#[derive(Default)]
+struct Collect {
+    recs: Vec<Rec>,
+    garps: u64,
+    groups: u64,
+}
+
+/// Instance index `k` of `VI_k`.
+fn index_of(name: &str) -> usize {
+    name.strip_prefix("VI_")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+/// The advert's bytes as the shell sends them: IPv4 with its header (as
+/// src/daemon/io.rs builds it), IPv6 the payload only.
+fn emit(src: IpAddr, dst: IpAddr, adv: &Advert, form: ChecksumForm, ident: u16) -> Rec {
+    let mut buf = [0u8; 160];
+    let len = match (src, dst) {
+        (IpAddr::V4(s4), IpAddr::V4(d4)) => {
+            let (hdr, body) = buf.split_at_mut(ipv4::HEADER_LEN);
+            adv.emit(body, src, dst, form).ok().and_then(|n| {
+                let h = ipv4::Repr::vrrp(s4, d4, n, ident).emit(hdr).ok()?;
+                Some(h + n)
+            })
+        }
+        (IpAddr::V6(_), IpAddr::V6(_)) => adv.emit(&mut buf, src, dst, form).ok(),
+        _ => None,
+    };
+    match len {
+        Some(n) => Rec::Advert {
+            src,
+            dst,
+            bytes: buf[..n].iter().copied().collect(),
+        },
+        None => Rec::BadEmit(format!("emit of {adv:?} from {src} to {dst} failed")),
+    }
+}
+
+impl Outbox for Collect {
+    fn push(&mut self, out: Out<'_>) {
+        let rec = match out {
+            Out::Advert {
+                src,
+                dst,
+                advert,
+                form,
+                ip_id,
+                ..
+            } => emit(src, dst, advert, form, ip_id),
+            Out::Addr { req, .. } => Rec::Addr {
+                add: req.add,
+                why: req.why,
+                seq: req.seq,
+                addr: req.addr,
+                prefix: req.prefix_len,
+            },
+            Out::Arm { slot, at } => Rec::Arm { slot, at },
+            Out::Log(Note::Entering { name, state }) => Rec::Trans {
+                idx: index_of(name),
+                to: state,
+            },
+            Out::Log(Note::Stopped { name, .. }) => Rec::Trans {
+                idx: index_of(name),
+                to: State::Init,
+            },
+            Out::Log(Note::AddrFailed { errno, .. }) => Rec::AddrFailed(errno),
+            Out::Garp { count, .. } => {
+                self.garps += u64::from(count);
+                return;
+            }
+            Out::Group { join: true, .. } => {
+                self.groups += 1;
+                return;
+            }
+            _ => return,
+        };
+        self.recs.push(rec);
+    }
+}
+
+// ---- the world -------------------------------------------------------------
+
+enum Ev {
+    /// An advert from router `from` arrives at router `to`.
+    Deliver {
+        to: usize,
+        from: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        bytes: Bytes,
+    },
+    /// Bytes from a stranger (not one of the routers) arrive at `to`.
+    Spoof {
+        to: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        bytes: Bytes,
+    },
+    /// Router `r`'s timer for slot `slot` fires (if still armed so).
+    Wake {
+        r: usize,
+        epoch: u64,
+        slot: usize,
+        generation: u64,
+    },
+    /// The kernel's answer to an address request: the address
+    /// notification (when it changed something), then the ack.
+    Ack {
+        r: usize,
+        epoch: u64,
+        seq: u32,
+        errno: i32,
+        note: Option<(bool, IpAddr, u8)>,
+    },
+}
+
+pub struct Router {
+    pub cfg: RouterCfg,
+    /// None while the daemon is not running.
+    pub node: Option<Box<Node>>,
+    /// Routers in the same partition group hear each other.
+    pub group: u8,
+    /// Counts daemon lifetimes: wakes and acks of an earlier one are void.
+    epoch: u64,
+    /// The shell's timer per slot: (generation, deadline).
+    timers: Vec<(u64, Option<Instant>)>,
+    /// The kernel's VIPs on eth0 (address, prefix), in the order added.
+    pub kernel: Vec<(IpAddr, u8)>,
+    last_ack: Instant,
+    pub started_at: Instant,
+    /// First advert, address request or transition since the last start.
+    pub first_activity: Option<Instant>,
+}
+
+impl Router {
+    pub fn alive(&self) -> bool {
+        self.node.is_some()
+    }
+
+    pub fn node(&self) -> &Node {
+        self.node.as_ref().expect("router is running")
+    }
+}
+
+pub struct Sim {
+    pub seed: u64,
+    pub rng: Rng,
+    pub now: Instant,
+    pub link: Link,
+    pub family: Family,
+    pub routers: Vec<Router>,
+    queue: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    events: Vec<Option<Ev>>,
+    seq: u64,
+    /// (time, router, instance index, new state)
+    pub transitions: Vec<(Instant, usize, usize, State)>,
+    trace: VecDeque<String>,
+    pub delivered: u64,
+    /// Last delivery time per (from, to): a LAN does not reorder the frames
+    /// of one sender, so jitter never lets a later advert overtake.
+    fifo: Vec<Vec<Instant>>,
+    /// After a v2 interval reload, adverts still in flight carry the old
+    /// interval and are rejected, rightly: tolerated until then.
+    pub interval_change_until: Instant,
+    /// Address requests the kernel refuses (ENOBUFS), in ppm.
+    pub nack_ppm: u64,
+    /// Address requests the routers made, and how many were refused.
+    pub addr_outs: u64,
+    pub nacks: u64,
+    pub garps: u64,
+    /// Packets the routers dropped or rejected, from strangers included.
+    pub spoofs_dropped: u64,
+    out: Collect,
+}
+
+static CONF_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Sim {
+    pub fn new(seed: u64, family: Family, link: Link, cfgs: Vec<RouterCfg>) -> Sim {
+        let n = cfgs.len();
+        let routers = cfgs
+            .into_iter()
+            .map(|cfg| Router {
+                cfg,
+                node: None,
+                group: 0,
+                epoch: 0,
+                timers: Vec::new(),
+                kernel: Vec::new(),
+                last_ack: Instant::ZERO,
+                started_at: Instant::ZERO,
+                first_activity: None,
+            })
+            .collect();
+        Sim {
+            seed,
+            rng: Rng::new(seed ^ 0x5eed),
+            now: Instant::from_micros(1_000_000),
+            link,
+            family,
+            routers,
+            queue: BinaryHeap::new(),
+            events: Vec::new(),
+            seq: 0,
+            transitions: Vec::new(),
+            trace: VecDeque::new(),
+            delivered: 0,
+            fifo: vec![vec![Instant::ZERO; n]; n],
+            interval_change_until: Instant::ZERO,
+            nack_ppm: 0,
+            addr_outs: 0,
+            nacks: 0,
+            garps: 0,
+            spoofs_dropped: 0,
+            out: Collect::default(),
+        }
+    }
+
+    pub fn log(&mut self, line: String) {
+        if self.trace.len() == TRACE_LINES {
+            self.trace.pop_front();
+        }
+        let line = format!("{:>10}us {line}", self.now.as_micros());
+        self.trace.push_back(line);
+    }
+
+    pub fn fail(&self, what: &str) -> ! {
+        let mut s = String::new();
+        for l in &self.trace {
+            let _ = writeln!(s, "  {l}");
+        }
+        panic!(
+            "simulation invariant failed (seed {}; replay with SIM_SEED={}): {what}\nlast events:\n{s}",
+            self.seed, self.seed
+        );
+    }
+
+    fn schedule(&mut self, at: Instant, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Some(ev));
+        self.queue
+            .push(Reverse((at, self.seq, self.events.len() - 1)));
+    }
+
+    // ---- driving one Node ------------------------------------------------
+
+    /// Call router `r`'s Node, then carry out what it pushed, in order.
+    fn call(&mut self, r: usize, f: impl FnOnce(&mut Node, Instant, &mut Collect)) {
+        let mut out = std::mem::take(&mut self.out);
+        let now = self.now;
+        if let Some(node) = self.routers[r].node.as_mut() {
+            f(node, now, &mut out);
+        }
+        self.garps += std::mem::take(&mut out.garps);
+        let mut recs = std::mem::take(&mut out.recs);
+        self.out = out;
+        for rec in recs.drain(..) {
+            self.carry_out(r, rec);
+        }
+        self.out.recs = recs;
+    }
+
+    fn carry_out(&mut self, r: usize, rec: Rec) {
+        match rec {
+            Rec::Advert { src, dst, bytes } => {
+                self.activity(r);
+                self.send(r, src, dst, &bytes);
+            }
+            Rec::BadEmit(e) => self.fail(&e),
+            Rec::Arm { slot, at } => self.arm(r, slot, at),
+            Rec::Addr {
+                add,
+                why,
+                seq,
+                addr,
+                prefix,
+            } => {
+                self.activity(r);
+                self.kernel_addr(r, (add, why, seq), addr, prefix);
+            }
+            Rec::Trans { idx, to } => {
+                self.activity(r);
+                self.transitions.push((self.now, r, idx, to));
+                let prio = self.routers[r].cfg.specs.get(idx).map_or(0, |s| s.priority);
+                self.log(format!("r{r} VI_{idx} -> {to:?} (prio {prio})"));
+            }
+            Rec::AddrFailed(errno) => self.log(format!("r{r} address request failed: {errno}")),
+        }
+    }
+
+    fn activity(&mut self, r: usize) {
+        let rt = &mut self.routers[r];
+        rt.first_activity = rt.first_activity.or(Some(self.now));
+    }
+
+    /// `Out::Arm`: the timer of (r, slot) now fires at `at` only. The
+    /// invariant of issue 10 item 1: never at or before now.
+    fn arm(&mut self, r: usize, slot: usize, at: Option<Instant>) {
+        if at.is_some_and(|t| t <= self.now) {
+            self.fail(&format!(
+                "r{r} slot {slot}: armed for {at:?}, not after now ({:?})",
+                self.now
+            ));
+        }
+        let rt = &mut self.routers[r];
+        if rt.timers.len() <= slot {
+            rt.timers.resize(slot + 1, (0, None));
+        }
+        let t = &mut rt.timers[slot];
+        t.0 += 1;
+        t.1 = at;
+        let (epoch, generation) = (rt.epoch, t.0);
+        if let Some(at) = at {
+            self.schedule(
+                at,
+                Ev::Wake {
+                    r,
+                    epoch,
+                    slot,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// `Out::Addr`: the kernel applies the request at once (or refuses it)
+    /// and answers a little later, in order.
+    fn kernel_addr(&mut self, r: usize, (add, why, seq): (bool, AddrWhy, u32), a: IpAddr, len: u8) {
+        self.addr_outs += 1;
+        let (errno, note) = if self.rng.chance(self.nack_ppm) {
+            self.nacks += 1;
+            (libc::ENOBUFS, None)
+        } else {
+            let k = &mut self.routers[r].kernel;
+            match (add, k.iter().position(|x| x.0 == a)) {
+                (true, Some(_)) => (libc::EEXIST, None),
+                (true, None) => {
+                    k.push((a, len));
+                    (0, Some((true, a, len)))
+                }
+                (false, Some(i)) => {
+                    k.remove(i);
+                    (0, Some((false, a, len)))
+                }
+                (false, None) => (libc::EADDRNOTAVAIL, None),
+            }
+        };
+        let verb = if add { "add" } else { "del" };
+        self.log(format!(
+            "r{r} {verb} {a} ({why:?}) seq {seq}: errno {errno}"
+        ));
+        let delay = Duration::from_micros(self.rng.range(20, 2_000));
+        let rt = &mut self.routers[r];
+        let at = (self.now + delay).max(rt.last_ack);
+        rt.last_ack = at;
+        let epoch = rt.epoch;
+        let ev = Ev::Ack {
+            r,
+            epoch,
+            seq,
+            errno,
+            note,
+        };
+        self.schedule(at, ev);
+    }
+
+    /// An advert on the wire: to every other router of the same group,
+    /// through the lossy link.
+    fn send(&mut self, from: usize, src: IpAddr, dst: IpAddr, bytes: &Bytes) {
+        for to in 0..self.routers.len() {
+            if to == from || self.routers[to].group != self.routers[from].group {
+                continue;
+            }
+            if self.rng.chance(self.link.drop_ppm) {
+                continue;
+            }
+            let copies = if self.rng.chance(self.link.dup_ppm) {
+                2
+            } else {
+                1
+            };
+            for _ in 0..copies {
+                let delay = self.link.delay_us + self.rng.below(self.link.jitter_us + 1);
+                let at = (self.now + Duration::from_micros(delay)).max(self.fifo[from][to]);
+                self.fifo[from][to] = at;
+                let bytes = bytes.clone();
+                let ev = Ev::Deliver {
+                    to,
+                    from,
+                    src,
+                    dst,
+                    bytes,
+                };
+                self.schedule(at, ev);
+            }
+        }
+    }
+
+    /// The drop and rejection counters of router `r` that concern
+    /// instance `idx` (the Node's, wire level, and the instance's): all of
+    /// them, and those for an interval mismatch.
+    fn rejections(&self, r: usize, idx: usize) -> (u64, u64) {
+        let Some(node) = &self.routers[r].node else {
+            return (0, 0);
+        };
+        let im = RxError::IntervalMismatch.index();
+        let rx = node.rx_errors();
+        let (mut all, mut mismatch) = (rx.iter().sum::<u64>(), rx[im]);
+        if let Some(s) = node.slots().get(idx) {
+            let rejected = &s.inst.stats().rejected;
+            all += rejected.iter().sum::<u64>();
+            mismatch += rejected[im];
+        }
+        (all, mismatch)
+    }
+
+    fn receive(&mut self, to: usize, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        match (src, dst) {
+            (IpAddr::V6(src), IpAddr::V6(dst)) => self.call(to, |n, now, out| {
+                let rx = Rx6 {
+                    payload: bytes,
+                    src,
+                    dst,
+                    hop_limit: 255,
+                    ifindex: IFINDEX,
+                };
+                n.on_rx6(rx, now, out)
+            }),
+            _ => self.call(to, |n, now, out| n.on_rx4(bytes, IFINDEX, now, out)),
+        }
+    }
+
+    /// A peer's advert arrives: nothing of it may be dropped or rejected
+    /// (but an old interval just after an interval reload).
+    fn deliver(&mut self, to: usize, from: usize, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        if !self.routers[to].alive() || self.routers[to].group != self.routers[from].group {
+            return;
+        }
+        self.delivered += 1;
+        let off = if src.is_ipv4() { ipv4::HEADER_LEN } else { 0 };
+        let vrid = bytes.get(off + 1).copied().unwrap_or(0);
+        let idx = usize::from(vrid).saturating_sub(1);
+        let before = self.rejections(to, idx);
+        self.receive(to, src, dst, bytes);
+        let after = self.rejections(to, idx);
+        let tolerated = self.now <= self.interval_change_until;
+        let mismatches = after.1 - before.1;
+        if after.0 - before.0 > mismatches || (mismatches > 0 && !tolerated) {
+            let node = self.routers[to].node();
+            let rx = node.rx_errors();
+            let rej = node.slots().get(idx).map(|s| s.inst.stats().rejected);
+            self.fail(&format!(
+                "r{to} VI_{idx} dropped an advert of r{from}: node {rx:?}, instance {rej:?}"
+            ));
+        }
+    }
+
+    fn spoof(&mut self, to: usize, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        if !self.routers[to].alive() {
+            return;
+        }
+        let before: u64 = self.routers[to].node().rx_errors().iter().sum();
+        self.receive(to, src, dst, bytes);
+        let after: u64 = self.routers[to].node().rx_errors().iter().sum();
+        self.spoofs_dropped += after - before;
+    }
+
+    /// Send `bytes` from a stranger at `src` to every router at `at`.
+    pub fn schedule_spoof(&mut self, at: Instant, src: IpAddr, dst: IpAddr, bytes: &Bytes) {
+        for to in 0..self.routers.len() {
+            let bytes = bytes.clone();
+            self.schedule(
+                at,
+                Ev::Spoof {
+                    to,
+                    src,
+                    dst,
+                    bytes,
+                },
+            );
+        }
+    }
+
+    fn wake(&mut self, r: usize, epoch: u64, slot: usize, generation: u64) {
+        let rt = &mut self.routers[r];
+        match rt.timers.get_mut(slot) {
+            Some(t) if rt.epoch == epoch && t.0 == generation => t.1 = None,
+            _ => return,
+        }
+        self.call(r, |n, now, out| n.on_timer(slot, now, out));
+    }
+
+    fn ack(&mut self, r: usize, seq: u32, errno: i32, note: Option<(bool, IpAddr, u8)>) {
+        self.call(r, |n, now, out| {
+            if let Some((add, addr, len)) = note {
+                n.on_addr(&addr_msg(add, addr, len), now, out);
+            }
+            n.on_ack(seq, errno, now, out);
+        });
+    }
+
+    /// Run the world until `until`.
+    pub fn run_until(&mut self, until: Instant) {
+        while let Some(&Reverse((at, _, id))) = self.queue.peek() {
+            if at > until {
+                break;
+            }
+            self.queue.pop();
+            self.now = at;
+            let Some(ev) = self.events[id].take() else {
+                continue;
+            };
+            match ev {
+                Ev::Deliver {
+                    to,
+                    from,
+                    src,
+                    dst,
+                    bytes,
+                } => self.deliver(to, from, src, dst, &bytes),
+                Ev::Spoof {
+                    to,
+                    src,
+                    dst,
+                    bytes,
+                } => self.spoof(to, src, dst, &bytes),
+                Ev::Wake {
+                    r,
+                    epoch,
+                    slot,
+                    generation,
+                } => self.wake(r, epoch, slot, generation),
+                Ev::Ack {
+                    r,
+                    epoch,
+                    seq,
+                    errno,
+                    note,
+                } if self.routers[r].epoch == epoch => self.ack(r, seq, errno, note),
+                Ev::Ack { .. } => {}
+            }
+        }
+        self.now = until;
+    }
+
+    pub fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    // ---- the daemon's life ---------------------------------------------
+
+    /// Router `r`'s configuration through the real loader: written to a
+    /// file of its own, loaded, removed.
+    fn load(&self, r: usize) -> Config {
+        let k = CONF_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            "tinyvrrpd-sim-{}-{}-{k}.conf",
+            std::process::id(),
+            self.seed
+        );
+        let path = std::env::temp_dir().join(name);
+        let text = render(self.family, &self.routers[r].cfg);
+        if let Err(e) = std::fs::write(&path, &text) {
+            self.fail(&format!("writing {}: {e}", path.display()));
+        }
+        let loaded = tinyvrrpd::config::load(&path);
+        let _ = std::fs::remove_file(&path);
+        match loaded {
+            Ok((c, w)) if w.is_empty() => c,
+            Ok((_, d)) | Err(d) => {
+                let d: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+                self.fail(&format!("r{r}: config refused or warned: {d:?}\n{text}"))
+            }
+        }
+    }
+
+    /// What a netlink dump would say of router `r`'s eth0 now.
+    fn dump(&self, r: usize) -> Ifaces {
+        let mac = [2, 0, 0, 0, 0, u8::try_from(r + 1).unwrap_or(0)];
+        let link = NlLink {
+            msg_type: libc::RTM_NEWLINK,
+            index: IFINDEX,
+            flags: (libc::IFF_UP | libc::IFF_RUNNING) as u32,
+            name: Some("eth0"),
+            mac: Some(mac),
+            operstate: Some(6),
+        };
+        let mut t = Ifaces::new();
+        let eth0 = Iface::new(&link).expect("eth0");
+        t.push(eth0).expect("room for eth0");
+        t.apply_addr(&addr_msg(true, addr_of(Family::V4, r), 24));
+        t.apply_addr(&addr_msg(true, addr_of(Family::V6, r), 64));
+        for &(a, len) in &self.routers[r].kernel {
+            t.apply_addr(&addr_msg(true, a, len));
+        }
+        t
+    }
+
+    /// Start router `r`'s daemon from scratch.
+    pub fn start(&mut self, r: usize) {
+        self.log(format!("r{r} start"));
+        let config = self.load(r);
+        let node = match Node::new(&config, self.dump(r), false) {
+            Ok(n) => Box::new(n),
+            Err(e) => self.fail(&format!("r{r}: Node::new: {e}")),
+        };
+        let now = self.now;
+        let rt = &mut self.routers[r];
+        rt.node = Some(node);
+        rt.epoch += 1;
+        rt.timers.clear();
+        rt.started_at = now;
+        rt.first_activity = None;
+        self.call(r, |n, now, out| n.start(now, out));
+    }
+
+    /// SIGKILL and link down: no goodbye; the kernel keeps the VIPs.
+    pub fn crash(&mut self, r: usize) {
+        self.log(format!("r{r} crash"));
+        self.routers[r].node = None;
+        self.routers[r].epoch += 1;
+    }
+
+    /// SIGTERM: every instance shuts down (priority 0 from masters, VIPs
+    /// removed).
+    pub fn stop(&mut self, r: usize) {
+        self.log(format!("r{r} stop"));
+        self.call(r, |n, now, out| n.stop(now, out));
+        self.routers[r].node = None;
+        self.routers[r].epoch += 1;
+    }
+
+    /// SIGHUP with configuration `cfg`: plan, then apply, as the shell does.
+    pub fn reload(&mut self, r: usize, cfg: RouterCfg) {
+        let changed = self.routers[r].cfg != cfg;
+        self.log(format!(
+            "r{r} reload{}",
+            if changed { " (changed)" } else { "" }
+        ));
+        self.routers[r].cfg = cfg;
+        if !self.routers[r].alive() {
+            return;
+        }
+        let config = self.load(r);
+        let ifaces = self.dump(r);
+        let plan = match self.routers[r].node().plan_reload(&config, &ifaces) {
+            Ok(p) => p,
+            Err(e) => self.fail(&format!("r{r}: reload plan: {e}")),
+        };
+        let n = plan.len();
+        self.call(r, |node, now, out| {
+            node.apply_reload(plan, ifaces, now, out)
+        });
+        // The shell disarms the timers of slots that went away.
+        for t in self.routers[r].timers.iter_mut().skip(n) {
+            t.0 += 1;
+            t.1 = None;
+        }
+    }
+
+    // ---- looking at the world -------------------------------------------
+
+    pub fn n_vrids(&self) -> usize {
+        self.routers[0].cfg.specs.len()
+    }
+
+    pub fn instance(&self, r: usize, idx: usize) -> &Instance {
+        &self.routers[r].node().slots()[idx].inst
+    }
+
+    pub fn state(&self, r: usize, idx: usize) -> Option<State> {
+        let node = self.routers[r].node.as_ref()?;
+        node.slots().get(idx).map(|s| s.inst.state())
+    }
+
+    pub fn masters(&self, idx: usize, group: u8) -> Vec<usize> {
+        (0..self.routers.len())
+            .filter(|&r| {
+                self.routers[r].group == group && self.state(r, idx) == Some(State::Master)
+            })
+            .collect()
+    }
+
+    /// The live routers of `group` (among those `among` admits) with the
+    /// best priority for `idx`. Between equal priorities the address
+    /// decides only when both contend at once (RFC 5798 §6.4.3); a backup
+    /// does not preempt an equal-priority master (§6.4.2), so any of them
+    /// may hold it.
+    pub fn contenders_among(
+        &self,
+        idx: usize,
+        group: u8,
+        among: &dyn Fn(usize) -> bool,
+    ) -> Vec<usize> {
+        let live: Vec<usize> = (0..self.routers.len())
+            .filter(|&r| self.routers[r].alive() && self.routers[r].group == group && among(r))
+            .collect();
+        let prio = |r: usize| self.routers[r].cfg.specs[idx].priority;
+        let best = live.iter().map(|&r| prio(r)).max();
+        live.into_iter()
+            .filter(|&r| Some(prio(r)) == best)
+            .collect()
+    }
+
+    pub fn contenders(&self, idx: usize, group: u8) -> Vec<usize> {
+        self.contenders_among(idx, group, &|_| true)
+    }
+
+    /// The router to stop or crash: the master of VRID index 0.
+    pub fn master_of_first(&self) -> usize {
+        self.masters(0, 0).first().copied().unwrap_or(0)
+    }
+
+    /// One master per VRID in each group, one of the best; and every live
+    /// router holds exactly the VIPs of what it is master of.
+    pub fn check_settled(&self, what: &str) {
+        let mut groups: Vec<u8> = self.routers.iter().map(|r| r.group).collect();
+        groups.sort();
+        groups.dedup();
+        for idx in 0..self.n_vrids() {
+            for &g in &groups {
+                let want = self.contenders(idx, g);
+                let got = self.masters(idx, g);
+                let ok = match (got.as_slice(), want.is_empty()) {
+                    ([], true) => true,
+                    ([m], false) => want.contains(m),
+                    _ => false,
+                };
+                if !ok {
+                    let vrid = self.routers[0].cfg.specs[idx].vrid;
+                    self.fail(&format!(
+                        "{what}: vrid {vrid} group {g}: masters {got:?}, expected one of {want:?}"
+                    ));
+                }
+            }
+        }
+        self.check_addresses(what);
+    }
+
+    /// Each live router's kernel holds exactly the VIPs of the instances it
+    /// is master of, and the Node's view of what it installed agrees.
+    pub fn check_addresses(&self, what: &str) {
+        for (r, rt) in self.routers.iter().enumerate() {
+            let Some(node) = &rt.node else {
+                continue;
+            };
+            let mut want: Vec<IpAddr> = (0..rt.cfg.specs.len())
+                .filter(|&i| self.state(r, i) == Some(State::Master))
+                .map(|i| vip_of(self.family, rt.cfg.specs[i].vrid))
+                .collect();
+            want.sort();
+            let mut got: Vec<IpAddr> = rt.kernel.iter().map(|x| x.0).collect();
+            got.sort();
+            let mut view: Vec<IpAddr> = node.installed().map(|x| x.1).collect();
+            view.sort();
+            if got != want || view != want {
+                self.fail(&format!(
+                    "{what}: r{r} holds {got:?} (the Node says {view:?}), masters of {want:?}"
+                ));
+            }
+        }
+    }
+
+    /// The worst master-down interval of any instance: 3 x interval + skew.
+    pub fn worst_down_interval(&self) -> Duration {
+        self.specs()
+            .map(|p| {
+                let interval = p.advert_int();
+                interval.mul(3)
+                    + Duration::from_micros(
+                        interval.as_micros() * (256 - u64::from(p.priority)) / 256,
+                    )
+            })
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    pub fn max_interval(&self) -> Duration {
+        self.specs()
+            .map(Spec::advert_int)
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    fn specs(&self) -> impl Iterator<Item = &Spec> {
+        self.routers.iter().flat_map(|r| r.cfg.specs.iter())
+    }
+
+    pub fn transitions_since(&self, t: Instant) -> usize {
+        self.transitions.iter().filter(|x| x.0 > t).count()
+    }
+
+    /// First time after `t` that one of `rs` became master of `idx`, and who.
+    pub fn became_master_after(
+        &self,
+        t: Instant,
+        rs: &[usize],
+        idx: usize,
+    ) -> Option<(Instant, usize)> {
+        self.transitions
+            .iter()
+            .find(|x| x.0 >= t && rs.contains(&x.1) && x.2 == idx && x.3 == State::Master)
+            .map(|x| (x.0, x.1))
+    }
+}
