@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrayvec::ArrayVec;
 use tinyvrrpd::config::Config;
@@ -457,7 +457,8 @@ pub struct Sim {
     out: Collect,
 }
 
-static CONF_COUNTER: AtomicU64 = AtomicU64::new(0);
+// 32 bits: MIPS32 has no 64-bit atomics (cross/test.sh runs this on mips).
+static CONF_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl Sim {
     pub fn new(seed: u64, family: Family, link: Link, cfgs: Vec<RouterCfg>) -> Sim {
