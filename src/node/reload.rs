@@ -5,8 +5,6 @@
 
 use core::net::IpAddr;
 
-use arrayvec::ArrayVec;
-
 use super::Node;
 use super::events::{Plan, PlanError, Planned};
 use super::iface::Ifaces;
@@ -77,10 +75,9 @@ impl Node {
     /// addresses changed swaps them and announces the new ones), new ones
     /// start, and interface changes the dump shows become link events.
     pub fn apply_reload(&mut self, plan: Plan, ifaces: Ifaces, now: Instant, out: &mut dyn Outbox) {
-        let mut old: ArrayVec<Option<Slot>, MAX_INSTANCES> = core::mem::take(&mut self.slots)
-            .into_iter()
-            .map(Some)
-            .collect();
+        // A reload may allocate (the steady state does not); a Vec also
+        // keeps a second table of MAX_INSTANCES slots off the stack.
+        let mut old: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
         self.stop_removed(&mut old, &plan, now, out);
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
