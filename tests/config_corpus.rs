@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
 use tinyvrrpd::config::{
-    Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Severity,
+    Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Script, Severity,
     SmtpServer, SyncGroup, Track, Vip, VrrpScript, load,
 };
 
@@ -154,10 +154,13 @@ fn seed_files_are_the_documents_configs_byte_for_byte() {
     }
 }
 
-fn hotplug(action: &str, name: &str, kind: &str) -> Option<String> {
-    Some(format!(
-        "/bin/busybox env -i ACTION={action} NAME={name} TYPE={kind} /sbin/hotplug-call keepalived"
-    ))
+fn hotplug(action: &str, name: &str, kind: &str) -> Option<Script> {
+    Some(Script {
+        cmd: format!(
+            "/bin/busybox env -i ACTION={action} NAME={name} TYPE={kind} /sbin/hotplug-call keepalived"
+        ),
+        user: None,
+    })
 }
 
 #[test]
@@ -479,7 +482,10 @@ fn include_inside_a_block_with_a_glued_brace() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let mut inc = default_instance("INC", file, 1);
     inc.vrid = 8;
-    inc.notify_backup = Some("/usr/bin/logger -t vrrp backup".to_string());
+    inc.notify_backup = Some(Script {
+        cmd: "/usr/bin/logger -t vrrp backup".to_string(),
+        user: None,
+    });
     let mut after = default_instance("AFTER", file, 3);
     after.interface = "eth1".to_string();
     after.vrid = 9;
@@ -858,4 +864,36 @@ fn comment_only_include_up_to_the_byte_cap_loads() {
     let (loaded, took) = load_within(&main, std::time::Duration::from_secs(60));
     println!("{} MiB of comments: {took:?}", (lines * 80) >> 20);
     assert_eq!(lines_of(loaded), Ok(vec![]));
+}
+
+/// keepalived's `notify_X "/path arg" USER [GROUP]`: the trailing words
+/// are who runs the script, not arguments.
+#[test]
+fn notify_lines_take_a_user_and_group() {
+    let dir = Scratch::new("notify-user");
+    let main = dir.write(
+        "main.conf",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \
+         notify_master \"/etc/keepalived/master.sh eth0\" root\n \
+         notify_backup /etc/keepalived/backup.sh nobody nogroup\n \
+         notify_fault '/bin/fault.sh x'\n}\n",
+    );
+    let (config, warnings) = load_ok(&main);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let i = &config.instances[0];
+    let script = |cmd: &str, user: Option<&str>| {
+        Some(Script {
+            cmd: cmd.to_string(),
+            user: user.map(str::to_string),
+        })
+    };
+    assert_eq!(
+        i.notify_master,
+        script("/etc/keepalived/master.sh eth0", Some("root"))
+    );
+    assert_eq!(
+        i.notify_backup,
+        script("/etc/keepalived/backup.sh", Some("nobody:nogroup"))
+    );
+    assert_eq!(i.notify_fault, script("/bin/fault.sh x", None));
 }

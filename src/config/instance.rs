@@ -9,7 +9,7 @@ use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
     dispatch, flag, int, int_word, ip, notify_script, val, value, warn_extra,
 };
-use super::model::{InitialState, Track, Vip};
+use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
 use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
 
@@ -61,11 +61,11 @@ pub struct RawInstance {
     pub lower_prio_no_advert: Option<At<bool>>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
-    pub notify_master: Option<String>,
-    pub notify_backup: Option<String>,
-    pub notify_fault: Option<String>,
-    pub notify_stop: Option<String>,
-    pub notify: Option<String>,
+    pub notify_master: Option<Script>,
+    pub notify_backup: Option<Script>,
+    pub notify_fault: Option<Script>,
+    pub notify_stop: Option<Script>,
+    pub notify: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<At<IpAddr>>,
     pub unicast_peers: Vec<At<IpAddr>>,

@@ -7,6 +7,7 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
+use super::model::Script;
 use super::tree::Node;
 use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
 
@@ -248,26 +249,24 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
     }
 }
 
-/// A notify script: one word, quoted when it has arguments. keepalived
-/// reads further words as the user (and group) to run it as, which we do
-/// not support; refusing is safer than running it as root instead.
-pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<String> {
+/// A notify script: one word, quoted when it has arguments, then
+/// keepalived's optional `USER [GROUP]` to run it as
+/// (`notify_master "/path arg" root`).
+pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
+    warn_extra(sink, node, 3);
     let args = node.args();
-    let kw = node.keyword();
-    if let Some(user) = args.get(1) {
-        sink.error(
-            &node.pos,
-            format!(
-                "{kw}: running the script as user '{}' is not supported; quote the command if '{}' is an argument",
-                user.text, user.text
-            ),
-        );
-        return None;
-    }
+    let user = match (args.get(1), args.get(2)) {
+        (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
+        (Some(u), None) => Some(u.text.clone()),
+        _ => None,
+    };
     match args.first() {
-        Some(w) if !w.text.trim().is_empty() => Some(w.text.clone()),
+        Some(w) if !w.text.trim().is_empty() => Some(Script {
+            cmd: w.text.clone(),
+            user,
+        }),
         _ => {
-            sink.error(&node.pos, format!("{kw} needs a script"));
+            sink.error(&node.pos, format!("{} needs a script", node.keyword()));
             None
         }
     }

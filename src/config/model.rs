@@ -200,11 +200,11 @@ pub struct InstanceConfig {
     pub lower_prio_no_advert: bool,
     pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,
     pub track_scripts: ArrayVec<Track, MAX_TRACKS>,
-    pub notify_master: Option<String>,
-    pub notify_backup: Option<String>,
-    pub notify_fault: Option<String>,
-    pub notify_stop: Option<String>,
-    pub notify: Option<String>,
+    pub notify_master: Option<Script>,
+    pub notify_backup: Option<Script>,
+    pub notify_fault: Option<Script>,
+    pub notify_stop: Option<Script>,
+    pub notify: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<IpAddr>,
     pub unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
@@ -222,16 +222,25 @@ pub struct InstanceConfig {
     pub skip_check_adv_addr: bool,
 }
 
+/// A script line: the command as written (split into words only when it
+/// runs, by keepalived's rules) and the `USER[:GROUP]` to run it as, when
+/// the line names one (else `script_user`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    pub cmd: String,
+    pub user: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncGroup {
     pub name: String,
     pub loc: Loc,
     /// Names of the member instances (each must exist).
     pub group: Vec<String>,
-    pub notify_master: Option<String>,
-    pub notify_backup: Option<String>,
-    pub notify_fault: Option<String>,
-    pub notify: Option<String>,
+    pub notify_master: Option<Script>,
+    pub notify_backup: Option<Script>,
+    pub notify_fault: Option<Script>,
+    pub notify: Option<Script>,
     pub smtp_alert: bool,
 }
 

@@ -13,7 +13,7 @@ use super::keywords::{
     dispatch, fixed, flag, int, int_word, ip, notify_script, string, user_group, val, warn_extra,
     word_list,
 };
-use super::model::{GlobalDefs, SmtpServer, VrrpScript};
+use super::model::{GlobalDefs, Script, SmtpServer, VrrpScript};
 use super::tree::Node;
 
 // ---- the whole file ------------------------------------------------------
@@ -263,10 +263,10 @@ pub struct RawSyncGroup {
     pub name: String,
     pub pos: Pos,
     pub group: Vec<At<String>>,
-    pub notify_master: Option<String>,
-    pub notify_backup: Option<String>,
-    pub notify_fault: Option<String>,
-    pub notify: Option<String>,
+    pub notify_master: Option<Script>,
+    pub notify_backup: Option<Script>,
+    pub notify_fault: Option<Script>,
+    pub notify: Option<Script>,
     pub smtp_alert: bool,
 }
 
