@@ -98,6 +98,19 @@ fn zombies() -> Vec<i32> {
     found
 }
 
+/// Processes (any parent) in process group `pgid`.
+fn in_group(pgid: i32) -> usize {
+    let want = pgid.to_string();
+    let stats = fs::read_dir("/proc").expect("/proc").flatten();
+    let fields = stats.filter_map(|e| fs::read_to_string(e.path().join("stat")).ok());
+    // After "(comm)": state ppid pgrp ...
+    let pgrps = fields.filter_map(|s| {
+        s.rsplit_once(')')
+            .and_then(|(_, t)| t.split_whitespace().nth(2).map(str::to_string))
+    });
+    pgrps.filter(|g| *g == want).count()
+}
+
 fn thousand_children(sigs: &mut Signals) {
     let fds_before = fd_count();
     let mut expected = HashMap::new();
@@ -127,10 +140,13 @@ fn child_fds(sigs: &mut Signals, s: &mut Scratch) {
     assert!(leaked > 2, "dup");
     let pid = child::spawn(&["/bin/sleep", "30"], None).expect("spawn sleep");
     s.pids.push(pid);
-    // Wait for the exec: then the fds are the program's.
-    let exe = PathBuf::from(format!("/proc/{pid}/exe"));
+    // Wait until sleep sleeps: exec'd, and done with the dynamic loader's
+    // files (they are open for a moment after exec).
+    let wchan = format!("/proc/{pid}/wchan");
     let until = Instant::now() + Duration::from_secs(5);
-    while fs::read_link(&exe).map_or(true, |p| !p.ends_with("sleep")) && Instant::now() < until {
+    while !fs::read_to_string(&wchan).is_ok_and(|w| w.contains("nanosleep"))
+        && Instant::now() < until
+    {
         std::thread::sleep(Duration::from_millis(1));
     }
     let mut fds: Vec<(String, PathBuf)> = fs::read_dir(format!("/proc/{pid}/fd"))
@@ -208,11 +224,20 @@ fn kill_hard_and_exec_failure(sigs: &mut Signals, s: &mut Scratch) {
         early.is_empty(),
         "a child that ignores TERM survives it: {early:?}"
     );
+    assert_eq!(
+        in_group(pid),
+        2,
+        "sh and its sleep, in the child's own group"
+    );
     child::kill(pid, true);
     let exits = collect(sigs, 1, Duration::from_secs(10));
     assert_eq!(exits.get(&pid), Some(&Exit::Signal(libc::SIGKILL)));
     // The shell's sleep is in the child's process group: killed with it.
-    std::thread::sleep(Duration::from_millis(100));
+    let until = Instant::now() + Duration::from_secs(5);
+    while in_group(pid) > 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(in_group(pid), 0, "the group is gone");
     assert_eq!(zombies(), Vec::<i32>::new());
 
     let pid = child::spawn(&["/nonexistent/tv-program"], None).expect("spawn");
@@ -295,8 +320,9 @@ fn latency(sigs: &mut Signals, s: &Scratch) {
         let pid =
             child::spawn(&["/bin/touch", file.to_str().expect("utf-8")], None).expect("spawn");
         spawn_us.push(start.elapsed().as_micros());
+        // Sleep between looks: on 2 cores a spinning parent slows the child.
         while !file.exists() && start.elapsed() < Duration::from_secs(5) {
-            std::hint::spin_loop();
+            std::thread::sleep(Duration::from_micros(50));
         }
         total_us.push(start.elapsed().as_micros());
         let exits = collect(sigs, 1, Duration::from_secs(5));
