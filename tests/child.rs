@@ -270,6 +270,8 @@ fn security(s: &Scratch) {
     mode(&script, 0o755);
     assert_eq!(check(None), Ok(()), "root-owned 0755 script in a 0755 dir");
     assert_eq!(child::check_secure("sh", None), Ok(()), "found in PATH");
+    let sh = child::find_in_path("sh", None).expect("sh in PATH");
+    assert!(sh.is_absolute() && sh.ends_with("sh"), "{}", sh.display());
 
     mode(&script, 0o757);
     println!("child: refused: {}", named(check(None), &script));

@@ -132,7 +132,8 @@ fn group_by_name(name: &str) -> Option<u32> {
 struct Prepared {
     /// Owns the strings `argv` points into.
     _args: Vec<CString>,
-    /// NUL-terminated pointer array for execv.
+    /// The program (argv[0]), and the NUL-terminated array for execv.
+    program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
     default_action: libc::sigaction,
     empty_mask: libc::sigset_t,
@@ -156,6 +157,7 @@ impl Prepared {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         }
         let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+        let program = ptrs[0];
         ptrs.push(core::ptr::null());
         // SAFETY: plain data; all-zero is SIG_DFL with no flags.
         let mut default_action: libc::sigaction = unsafe { core::mem::zeroed() };
@@ -166,6 +168,7 @@ impl Prepared {
         unsafe { libc::sigemptyset(&mut empty_mask) };
         Ok(Prepared {
             _args: args,
+            program,
             argv: ptrs,
             default_action,
             empty_mask,
@@ -232,7 +235,7 @@ fn in_child(p: &Prepared) -> ! {
                 libc::_exit(EXIT_NOT_RUN);
             }
         }
-        libc::execv(p.argv[0], p.argv.as_ptr());
+        libc::execv(p.program, p.argv.as_ptr());
         libc::_exit(EXIT_NOT_RUN)
     }
 }
@@ -337,7 +340,7 @@ pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), St
     let given = if path.contains('/') {
         PathBuf::from(path)
     } else {
-        search_path(path, ids).ok_or_else(|| format!("Cannot find script {path} in path"))?
+        find_in_path(path, Some(ids)).ok_or_else(|| format!("Cannot find script {path} in path"))?
     };
     let real =
         fs::canonicalize(&given).map_err(|e| format!("Script {path} cannot be accessed - {e}"))?;
@@ -400,8 +403,11 @@ fn needs_protection(meta: &fs::Metadata, ids: Ids) -> bool {
         || (meta.gid() == 0 && mode & 0o2010 == 0o2010)
 }
 
-/// The first executable regular file called `name` in PATH.
-fn search_path(name: &str, ids: Ids) -> Option<PathBuf> {
+/// The first regular file called `name` in PATH that `ids` (None: root) may
+/// execute, as keepalived resolves a script given without a `/` (`spawn`
+/// itself does no PATH search).
+pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<PathBuf> {
+    let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
