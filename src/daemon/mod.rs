@@ -216,6 +216,8 @@ impl Daemon {
             Sig::DumpData => DumpKind::Data,
             Sig::DumpStats => DumpKind::Stats,
             Sig::DumpJson => DumpKind::Json,
+            // No children are started yet; the script runner reaps here.
+            Sig::Child => return,
         };
         files::dump(&mut self.io.log, &self.node, &self.opts.dumps, kind, now);
     }

@@ -1,7 +1,8 @@
 //! The only place with `unsafe`, libc and nix: sockets, timers, signals,
-//! the clock and the log. Each resource is an `OwnedFd` wrapper that closes
+//! child processes, the clock and the log. Each resource is an `OwnedFd` wrapper that closes
 //! itself; each error names the operation and the errno.
 
+pub mod child;
 pub mod clock;
 pub mod log;
 mod msg;

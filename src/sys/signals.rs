@@ -19,6 +19,9 @@ pub enum Sig {
     DumpStats,
     /// SIGRTMIN+2: JSON dump.
     DumpJson,
+    /// CHLD: one or more children ended; `child::reap` collects them all
+    /// (signals of one kind merge, so one Child may stand for many exits).
+    Child,
 }
 
 /// keepalived's JSON dump signal: SIGRTMIN+2 (36 on glibc, 37 on musl).
@@ -38,6 +41,7 @@ fn mask() -> SigSet {
         Signal::SIGHUP,
         Signal::SIGUSR1,
         Signal::SIGUSR2,
+        Signal::SIGCHLD,
     ] {
         set.add(s);
     }
@@ -75,6 +79,7 @@ impl Signals {
                 libc::SIGUSR1 => Sig::DumpData,
                 libc::SIGUSR2 => Sig::DumpStats,
                 s if s == sig_json() => Sig::DumpJson,
+                libc::SIGCHLD => Sig::Child,
                 _ => continue,
             };
             return Some(sig);
