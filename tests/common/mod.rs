@@ -545,6 +545,30 @@ impl Daemon {
         }
     }
 
+    /// SIGKILL for the whole daemon, children included. keepalived is a
+    /// parent and a VRRP child, and the child asks for SIGTERM when its
+    /// parent dies (PR_SET_PDEATHSIG): killing the parent alone lets the
+    /// child stop cleanly (priority-0 advert, notify_stop), which is no
+    /// crash. So the parent is stopped, everything else in the router's
+    /// namespace (only the daemon runs there) is killed, then the parent.
+    /// For tinyvrrpd, a single process, this is `kill9`.
+    pub fn crash(&mut self) {
+        if !self.running() {
+            return;
+        }
+        let parent = self.pid.to_string();
+        let _ = run(&["kill", "-STOP", &parent]);
+        if let Ok(pids) = run(&["ip", "netns", "pids", &self.ns]) {
+            let mut argv = vec!["kill", "-9"];
+            argv.extend(pids.split_whitespace().filter(|p| *p != parent));
+            if argv.len() > 2 {
+                // A process may have gone in between: its error is fine.
+                let _ = run(&argv);
+            }
+        }
+        self.kill9();
+    }
+
     /// Waits (bounded) for the daemon to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         wait_until(timeout, Duration::from_millis(20), || !self.running())?;
