@@ -47,3 +47,7 @@ pub const MAX_CONFIG_DIAGS: usize = 100;
 /// Netlink requests remembered with the instance that sent them, so that
 /// a failed ack retries the right one (src/node/pending.rs).
 pub const MAX_PENDING_REQUESTS: usize = 1024;
+/// Notify scripts waiting per instance behind the one running.
+pub const MAX_QUEUED_SCRIPTS: usize = 16;
+/// Scripts running at once (children of the daemon).
+pub const MAX_CHILDREN: usize = 32;

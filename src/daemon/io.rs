@@ -6,6 +6,7 @@ use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
+use super::children::{Children, Start};
 use super::notes::Line;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
@@ -43,6 +44,8 @@ pub struct Io {
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
     /// The router's set of installed VIPs changed since the last record.
     pub installed_changed: bool,
+    /// The notify scripts running.
+    pub children: Children,
     /// Interfaces whose IPv6 forwarding setting must be read.
     pub read_router6: ArrayVec<arrayvec::ArrayString<16>, 4>,
 }
@@ -61,6 +64,7 @@ impl Io {
             send_failed: ArrayVec::new(),
             installed_changed: false,
             read_router6: ArrayVec::new(),
+            children: Children::default(),
         })
     }
 
@@ -245,6 +249,25 @@ impl Outbox for Io {
                     let _ = self.read_router6.try_push(n);
                 }
             }
+            Out::Spawn {
+                id,
+                name,
+                cmd,
+                user,
+                secure,
+                args,
+            } => {
+                let start = Start {
+                    id,
+                    name,
+                    cmd,
+                    user,
+                    secure,
+                    args,
+                };
+                self.children.start(&mut self.log, &start);
+            }
+            Out::Kill { id, hard } => self.children.kill(id, hard),
             Out::InstalledChanged => self.installed_changed = true,
             Out::Log(note) => {
                 let level = match note.loudness() {

@@ -3,6 +3,7 @@
 //! the time, and carries out what the router pushes (through [`io::Io`]).
 //! It decides nothing about VRRP itself.
 
+mod children;
 mod dumps;
 mod files;
 mod io;
@@ -17,13 +18,14 @@ use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
 use crate::node::Node;
 use crate::node::Rx6;
+use crate::node::scripts::STOP_SCRIPT_TIMEOUT;
 use crate::sys::clock;
 use crate::sys::log::{Level, Log};
 use crate::sys::poll::{self, PollFd};
 use crate::sys::raw6::Raw6;
 use crate::sys::signals::{Sig, Signals};
 use crate::sys::{Errno, SysError};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 use crate::vrrp::State;
 use crate::wire::netlink::{self as nl, NlMsg};
 use crate::wire::vrrp::RxError;
@@ -165,6 +167,15 @@ impl Daemon {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
         }
+        for _ in 0..4 {
+            let ended = core::mem::take(&mut self.io.children.ended);
+            if ended.is_empty() {
+                break;
+            }
+            for id in ended {
+                self.node.on_script_end(id, now, &mut self.io);
+            }
+        }
         for name in core::mem::take(&mut self.io.read_router6) {
             self.node.set_router6(&name, dumps::ipv6_forwarding(&name));
         }
@@ -216,8 +227,7 @@ impl Daemon {
             Sig::DumpData => DumpKind::Data,
             Sig::DumpStats => DumpKind::Stats,
             Sig::DumpJson => DumpKind::Json,
-            // No children are started yet; the script runner reaps here.
-            Sig::Child => return,
+            Sig::Child => return self.io.children.reap(&mut self.io.log),
         };
         files::dump(&mut self.io.log, &self.node, &self.opts.dumps, kind, now);
     }
@@ -227,6 +237,7 @@ impl Daemon {
     pub fn stop(&mut self, now: Instant) {
         log!(self.io.log, Level::Info, "Stopping");
         self.node.stop(now, &mut self.io);
+        self.wait_for_scripts();
         // Deletions are done by the time sendmsg returns; the acks only
         // tell us whether they worked. Read what is there, briefly.
         if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
@@ -239,6 +250,27 @@ impl Daemon {
         }
         self.stopping = true;
         log!(self.io.log, Level::Info, "Stopped");
+    }
+
+    /// On stop: the STOP scripts run, for at most their timeout (keepalived
+    /// kills them after a second); then every child left is killed.
+    fn wait_for_scripts(&mut self) {
+        let deadline = clock::now() + STOP_SCRIPT_TIMEOUT + Duration::from_millis(100);
+        while !self.io.children.is_empty() && clock::now() < deadline {
+            let left = deadline.saturating_since(clock::now()).as_millis();
+            let mut fds = [poll::pollfd(self.signals.as_raw_fd())];
+            let _ = poll::poll(&mut fds, i32::try_from(left.max(1)).unwrap_or(1000));
+            while let Some(sig) = self.signals.read() {
+                if sig == Sig::Child {
+                    self.io.children.reap(&mut self.io.log);
+                }
+            }
+            let now = clock::now();
+            for id in core::mem::take(&mut self.io.children.ended) {
+                self.node.on_script_end(id, now, &mut self.io);
+            }
+        }
+        self.io.children.kill_all();
     }
 
     fn reload(&mut self) {

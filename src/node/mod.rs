@@ -15,6 +15,7 @@ mod params;
 pub mod pending;
 mod reload;
 mod rx;
+pub mod scripts;
 pub mod slot;
 
 use core::net::IpAddr;
@@ -63,6 +64,10 @@ impl Node {
                 group4: config.global.vrrp_mcast_group4.into(),
                 group6: config.global.vrrp_mcast_group6.into(),
                 keep_vips,
+                script_user: config.global.script_user.clone(),
+                script_security: config.global.enable_script_security,
+                scripts_running: 0,
+                last_script_id: 0,
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: ArrayVec::new(),
@@ -104,9 +109,36 @@ impl Node {
 
     /// Release everything: priority 0 from masters, VIPs removed (unless
     /// `-V`).
+    /// Scripts still waiting: none once STOP scripts are queued, so the
+    /// shell waits for [`Node::scripts_running`] only.
     pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
         for i in 0..self.slots.len() {
+            self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
+        }
+    }
+
+    /// Notify scripts running now (the shell waits for them on stop, at
+    /// most STOP_SCRIPT_TIMEOUT plus the kill grace).
+    pub fn scripts_running(&self) -> usize {
+        self.shared.scripts_running
+    }
+
+    /// Script `id` ended (or could not start): the next script of its
+    /// instance starts, and a script some instance waits for a free child
+    /// for.
+    pub fn on_script_end(&mut self, id: u32, now: Instant, out: &mut dyn Outbox) {
+        let cx = &mut self.shared;
+        let ended = self.slots.iter_mut().position(|s| s.script_ended(id, cx));
+        let Some(i) = ended else {
+            return;
+        };
+        // Its own instance first (order), then any that waited for a child.
+        let order = core::iter::once(i).chain(0..self.slots.len());
+        for k in order {
+            let s = &mut self.slots[k];
+            s.start_script(now, &mut self.shared, out);
+            s.rearm(k, out, false);
         }
     }
 
@@ -120,6 +152,12 @@ impl Node {
             self.start_slot(i, now, out);
             return;
         }
+        if s.timer(SlotTimer::Script).is_some_and(|t| t <= now) {
+            let s = &mut self.slots[i];
+            s.script_timeout(now, &mut self.shared, out);
+            s.start_script(now, &mut self.shared, out);
+        }
+        let s = &self.slots[i];
         if s.timer(SlotTimer::VipRetry).is_some_and(|t| t <= now) {
             let cx = &mut self.shared;
             let s = &mut self.slots[i];
@@ -234,6 +272,7 @@ impl Node {
             return;
         };
         s.drive(ev, now, cx, out);
+        s.start_script(now, cx, out);
         s.rearm(i, out, false);
     }
 

@@ -92,10 +92,33 @@ pub enum Out<'a> {
     /// Interface `ifname` appeared: the shell reads its IPv6 forwarding
     /// setting and reports it with `Node::set_router6`.
     ReadRouter6 { ifname: &'a str },
+    /// Start notify script `id` for instance `name`: `cmd` split into words
+    /// as keepalived does, then `args` when given, as `user` (None: root),
+    /// refused unless it passes keepalived's checks when `secure`. The shell
+    /// reports its end with `Node::on_script_end(id)`.
+    Spawn {
+        id: u32,
+        name: &'a str,
+        cmd: &'a str,
+        user: Option<&'a str>,
+        secure: bool,
+        args: Option<NotifyArgs<'a>>,
+    },
+    /// End script `id`: SIGTERM, or SIGKILL when `hard`.
+    Kill { id: u32, hard: bool },
     /// The set of installed VIPs changed: the shell rewrites its record.
     InstalledChanged,
     /// A line for the log.
     Log(Note<'a>),
+}
+
+/// The words keepalived appends for the generic `notify` script:
+/// `INSTANCE NAME STATE PRIORITY`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct NotifyArgs<'a> {
+    pub name: &'a str,
+    pub state: &'static str,
+    pub priority: u8,
 }
 
 /// How loud a note is.
@@ -185,6 +208,16 @@ pub enum Note<'a> {
         has4: bool,
         has6: bool,
     },
+    /// The instance's script queue was full: `dropped` scripts not run.
+    ScriptsDropped {
+        name: &'a str,
+        dropped: usize,
+    },
+    /// A notify script ran out of time: SIGTERM, or SIGKILL when `hard`.
+    ScriptTimeout {
+        name: &'a str,
+        hard: bool,
+    },
 }
 
 impl Note<'_> {
@@ -194,7 +227,8 @@ impl Note<'_> {
             Note::RemovingVips { leftover: true, .. } => Loudness::Debug,
             Note::AddrFailedOrphan { .. } => Loudness::Debug,
             Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
-            Note::AddrFailed { .. } => Loudness::Error,
+            Note::AddrFailed { .. } | Note::ScriptsDropped { .. } => Loudness::Error,
+            Note::ScriptTimeout { .. } => Loudness::Warning,
             _ => Loudness::Info,
         }
     }

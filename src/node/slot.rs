@@ -7,10 +7,11 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::iface::Ifaces;
-use super::out::{AddrReq, AddrWhy, Note, Out, Outbox};
+use super::out::{AddrReq, AddrWhy, Note, NotifyArgs, Out, Outbox};
 use super::pending::{Pending, Uid};
+use super::scripts::{Job, KILL_GRACE, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word};
 use crate::config::{Family, InstanceConfig, Vip};
-use crate::limits::MAX_UNICAST_PEERS;
+use crate::limits::{MAX_CHILDREN, MAX_UNICAST_PEERS};
 use crate::time::{Duration, Instant};
 use crate::vrrp::{Action, Actions, Event, Instance, State, TimerKind, TimerTable, Why};
 
@@ -26,6 +27,8 @@ pub enum SlotTimer {
     Start,
     /// A netlink request failed: make the VIPs match the state again then.
     VipRetry,
+    /// The running notify script's time is up (SIGTERM, then SIGKILL).
+    Script,
 }
 
 impl SlotTimer {
@@ -33,7 +36,7 @@ impl SlotTimer {
 }
 
 impl TimerKind for SlotTimer {
-    const ALL: &'static [SlotTimer] = &[SlotTimer::Start, SlotTimer::VipRetry];
+    const ALL: &'static [SlotTimer] = &[SlotTimer::Start, SlotTimer::VipRetry, SlotTimer::Script];
     fn index(self) -> usize {
         self as usize
     }
@@ -57,6 +60,8 @@ pub struct Slot {
     pub vips_installed: bool,
     /// The deadline the shell's timer was last armed for.
     armed: Option<Instant>,
+    /// Notify scripts: the one running and those waiting, in order.
+    pub scripts: Queue,
 }
 
 /// What the instances share inside the router: what a slot's outputs
@@ -68,6 +73,13 @@ pub struct Shared {
     pub group6: IpAddr,
     /// `-V`: leave the VIPs in place on stop.
     pub keep_vips: bool,
+    /// `script_user`: who runs a script whose line names nobody.
+    pub script_user: Option<String>,
+    /// `enable_script_security`.
+    pub script_security: bool,
+    /// Scripts running now (at most MAX_CHILDREN) and the last id given.
+    pub scripts_running: usize,
+    pub last_script_id: u32,
 }
 
 impl Slot {
@@ -82,6 +94,7 @@ impl Slot {
             last_reject_log: None,
             vips_installed: false,
             armed: None,
+            scripts: Queue::default(),
         }
     }
 
@@ -144,7 +157,15 @@ impl Slot {
     ) {
         let name = self.cfg.name.as_str();
         match a {
-            Action::Transition { from, to, why } => transition_notes(name, from, to, why, out),
+            Action::Transition { from, to, why } => {
+                transition_notes(name, from, to, why, out);
+                let prio = self.inst.effective_priority();
+                let dropped = self.scripts.transition(&self.cfg, to, prio);
+                if dropped > 0 {
+                    let name = self.cfg.name.as_str();
+                    out.push(Out::Log(Note::ScriptsDropped { name, dropped }));
+                }
+            }
             Action::SendAdvert { priority } => self.send_advert(priority, cx, out),
             Action::AddVips => {
                 out.push(Out::Log(Note::SettingVips { name }));
@@ -274,6 +295,99 @@ impl Slot {
                 count,
                 router: ifc.router6,
             });
+        }
+    }
+
+    /// Start the next waiting notify script, if none runs and the daemon
+    /// has a child to spare.
+    pub fn start_script(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
+        if cx.scripts_running >= MAX_CHILDREN {
+            return;
+        }
+        while let Some(job) = self.scripts.take_next() {
+            let Some(script) = job.script(&self.cfg) else {
+                continue;
+            };
+            cx.last_script_id = cx.last_script_id.wrapping_add(1);
+            let id = cx.last_script_id;
+            cx.scripts_running += 1;
+            self.scripts.running = Some(Running {
+                id,
+                job,
+                termed: false,
+            });
+            self.timers.arm(SlotTimer::Script, now, job.timeout());
+            let name = self.cfg.name.as_str();
+            let args = match job {
+                Job::Generic { state, priority } => Some(NotifyArgs {
+                    name,
+                    state: state_word(state),
+                    priority,
+                }),
+                Job::Specific(_) => None,
+            };
+            out.push(Out::Spawn {
+                id,
+                name,
+                cmd: &script.cmd,
+                user: script.user.as_deref().or(cx.script_user.as_deref()),
+                secure: cx.script_security,
+                args,
+            });
+            return;
+        }
+    }
+
+    /// Script `id` ended (or could not start). True when it was this
+    /// slot's.
+    pub fn script_ended(&mut self, id: u32, cx: &mut Shared) -> bool {
+        if self.scripts.running.is_none_or(|r| r.id != id) {
+            return false;
+        }
+        self.scripts.running = None;
+        self.timers.stop(SlotTimer::Script);
+        cx.scripts_running = cx.scripts_running.saturating_sub(1);
+        true
+    }
+
+    /// The running script's time is up: SIGTERM, then SIGKILL; after the
+    /// SIGKILL the queue moves on (the shell still reaps the process).
+    pub fn script_timeout(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
+        let Some(r) = self.scripts.running.as_mut() else {
+            self.timers.stop(SlotTimer::Script);
+            return;
+        };
+        let name = self.cfg.name.as_str();
+        out.push(Out::Log(Note::ScriptTimeout {
+            name,
+            hard: r.termed,
+        }));
+        out.push(Out::Kill {
+            id: r.id,
+            hard: r.termed,
+        });
+        if r.termed {
+            let id = r.id;
+            self.script_ended(id, cx);
+        } else {
+            r.termed = true;
+            self.timers.arm(SlotTimer::Script, now, KILL_GRACE);
+        }
+    }
+
+    /// The daemon stops: what waits is dropped and a running script that
+    /// is not a STOP script is killed, so that only STOP scripts run.
+    pub fn stop_scripts(&mut self, cx: &mut Shared, out: &mut dyn Outbox) {
+        self.scripts.clear_waiting();
+        let Some(r) = self.scripts.running else {
+            return;
+        };
+        if r.job.timeout() != STOP_SCRIPT_TIMEOUT {
+            out.push(Out::Kill {
+                id: r.id,
+                hard: true,
+            });
+            self.script_ended(r.id, cx);
         }
     }
 

@@ -1,0 +1,135 @@
+//! The daemon's children: the notify scripts the router asked for, started
+//! without blocking the loop, reaped on SIGCHLD, killed on the router's
+//! word. Each end (or failure to start) goes back to the router by id.
+
+use arrayvec::ArrayVec;
+
+use crate::limits::MAX_CHILDREN;
+use crate::log;
+use crate::node::out::NotifyArgs;
+use crate::node::scripts::split_words;
+use crate::sys::child::{self, Exit, Ids};
+use crate::sys::log::{Level, Log};
+
+/// One script to start, as the router described it.
+pub struct Start<'a> {
+    pub id: u32,
+    pub name: &'a str,
+    pub cmd: &'a str,
+    pub user: Option<&'a str>,
+    pub secure: bool,
+    pub args: Option<NotifyArgs<'a>>,
+}
+
+#[derive(Default)]
+pub struct Children {
+    /// (pid, script id) of every child running.
+    running: ArrayVec<(i32, u32), MAX_CHILDREN>,
+    /// Scripts that ended or never started since the router last heard.
+    pub ended: ArrayVec<u32, MAX_CHILDREN>,
+}
+
+impl Children {
+    pub fn start(&mut self, log: &mut Log, s: &Start<'_>) {
+        match prepare(s).and_then(|(argv, ids)| {
+            let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+            child::spawn(&words, ids).map_err(|e| format!("{e}"))
+        }) {
+            Ok(pid) if self.running.try_push((pid, s.id)).is_ok() => {
+                log!(
+                    log,
+                    Level::Debug,
+                    "VRRP_Instance({}) script {} started (pid {pid})",
+                    s.name,
+                    s.cmd
+                );
+            }
+            Ok(pid) => {
+                // The router never asks for more than MAX_CHILDREN.
+                child::kill(pid, true);
+                let _ = self.ended.try_push(s.id);
+            }
+            Err(why) => {
+                log!(
+                    log,
+                    Level::Error,
+                    "VRRP_Instance({}) script {}: {why}; not run",
+                    s.name,
+                    s.cmd
+                );
+                let _ = self.ended.try_push(s.id);
+            }
+        }
+    }
+
+    /// SIGTERM (or SIGKILL) to script `id`, if it still runs.
+    pub fn kill(&self, id: u32, hard: bool) {
+        if let Some(&(pid, _)) = self.running.iter().find(|(_, i)| *i == id) {
+            child::kill(pid, hard);
+        }
+    }
+
+    /// SIGKILL to every child (the daemon is leaving).
+    pub fn kill_all(&self) {
+        for &(pid, _) in &self.running {
+            child::kill(pid, true);
+        }
+    }
+
+    /// Collect every child that ended (after SIGCHLD).
+    pub fn reap(&mut self, log: &mut Log) {
+        let (running, ended) = (&mut self.running, &mut self.ended);
+        child::reap(|pid, exit| {
+            let Some(k) = running.iter().position(|(p, _)| *p == pid) else {
+                return;
+            };
+            let (_, id) = running.remove(k);
+            let _ = ended.try_push(id);
+            match exit {
+                Exit::Code(0) => {}
+                Exit::Code(c) => log!(log, Level::Debug, "script pid {pid} exited with {c}"),
+                Exit::Signal(s) => log!(log, Level::Debug, "script pid {pid} killed by signal {s}"),
+            }
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+}
+
+/// The words to exec and who runs them, or why the script must not run.
+fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
+    let mut argv = split_words(s.cmd);
+    if argv.is_empty() {
+        return Err("empty command".into());
+    }
+    if let Some(a) = &s.args {
+        argv.extend([
+            "INSTANCE".to_string(),
+            a.name.to_string(),
+            a.state.to_string(),
+        ]);
+        argv.push(a.priority.to_string());
+    }
+    let ids = match s.user {
+        None => None,
+        Some(u) => {
+            let (user, group) = match u.split_once(':') {
+                Some((u, g)) => (u, Some(g)),
+                None => (u, None),
+            };
+            Some(child::lookup_ids(user, group).ok_or_else(|| format!("unknown user '{u}'"))?)
+        }
+    };
+    // keepalived resolves a script named without a `/` through PATH.
+    if !argv[0].contains('/') {
+        let found = child::find_in_path(&argv[0], ids);
+        let path = found.ok_or_else(|| format!("{} not found in PATH", argv[0]))?;
+        argv[0] = path.to_string_lossy().into_owned();
+    }
+    if s.secure {
+        child::check_secure(&argv[0], ids).map_err(|e| format!("insecure: {e}"))?;
+    }
+    Ok((argv, ids))
+}

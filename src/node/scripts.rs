@@ -1,0 +1,241 @@
+//! Notify scripts, as keepalived calls them, in order: for one instance a
+//! script starts only when the one before it has ended, so the scripts of
+//! a quick MASTER -> BACKUP reach the hotplug handlers in that order
+//! (keepalived starts them side by side). The router only decides what runs
+//! when; the shell starts, reaps and kills the processes and reports each
+//! end back with [`Node::on_script_end`](super::Node::on_script_end).
+
+use arrayvec::ArrayVec;
+
+use crate::config::{InstanceConfig, Script};
+use crate::limits::MAX_QUEUED_SCRIPTS;
+use crate::time::Duration;
+use crate::vrrp::State;
+
+/// keepalived: a `notify_stop` (and `notify` with STOP) is killed after a
+/// second (TIMER_HZ in vrrp_notify.c), so a stop never hangs.
+pub const STOP_SCRIPT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Other notify scripts have no timeout in keepalived; ours end after this
+/// (SIGTERM, then SIGKILL after KILL_GRACE), since the next script of the
+/// instance waits for them.
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Between SIGTERM and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// One script to run for one transition of an instance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// `notify_master` / `notify_backup` / `notify_fault` / `notify_stop`
+    /// (Init stands for STOP).
+    Specific(State),
+    /// `notify` with `INSTANCE NAME STATE PRIORITY`.
+    Generic { state: State, priority: u8 },
+}
+
+impl Job {
+    pub fn timeout(self) -> Duration {
+        match self {
+            Job::Specific(State::Init)
+            | Job::Generic {
+                state: State::Init, ..
+            } => STOP_SCRIPT_TIMEOUT,
+            _ => NOTIFY_TIMEOUT,
+        }
+    }
+
+    /// The configured script this job runs, if any.
+    pub fn script(self, c: &InstanceConfig) -> Option<&Script> {
+        match self {
+            Job::Specific(State::Master) => c.notify_master.as_ref(),
+            Job::Specific(State::Backup) => c.notify_backup.as_ref(),
+            Job::Specific(State::Fault) => c.notify_fault.as_ref(),
+            Job::Specific(State::Init) => c.notify_stop.as_ref(),
+            Job::Generic { .. } => c.notify.as_ref(),
+        }
+    }
+}
+
+/// keepalived's word for a state in `notify`'s arguments and the FIFO.
+pub fn state_word(s: State) -> &'static str {
+    match s {
+        State::Init => "STOP",
+        other => other.as_str(),
+    }
+}
+
+/// A script line split into the words to exec, as keepalived splits it:
+/// blanks separate words, '...' and "..." keep blanks inside a word, and a
+/// backslash outside single quotes takes the next character as it is.
+/// (Run time only: this allocates.)
+pub fn split_words(cmd: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut in_word, mut quote, mut escaped) = (false, None, false);
+    for c in cmd.chars() {
+        if escaped {
+            word.push(c);
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => word.push(c),
+            (_, '\\') => {
+                escaped = true;
+                in_word = true;
+            }
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, ' ' | '\t') => {
+                if in_word {
+                    words.push(core::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// The script running for an instance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Running {
+    pub id: u32,
+    pub job: Job,
+    /// SIGTERM was sent; SIGKILL follows after KILL_GRACE.
+    pub termed: bool,
+}
+
+/// An instance's scripts: the one running and those waiting, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Queue {
+    pub running: Option<Running>,
+    waiting: ArrayVec<Job, MAX_QUEUED_SCRIPTS>,
+}
+
+impl Queue {
+    /// Queue the scripts keepalived runs when an instance enters `state`
+    /// (the specific one, then `notify`), those that are configured.
+    /// Returns how many were dropped because the queue was full.
+    pub fn transition(&mut self, c: &InstanceConfig, state: State, priority: u8) -> usize {
+        let jobs = [Job::Specific(state), Job::Generic { state, priority }];
+        let mut dropped = 0;
+        for job in jobs {
+            if job.script(c).is_some() && self.waiting.try_push(job).is_err() {
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// The next job to start, when nothing runs.
+    pub fn take_next(&mut self) -> Option<Job> {
+        if self.running.is_some() || self.waiting.is_empty() {
+            return None;
+        }
+        Some(self.waiting.remove(0))
+    }
+
+    /// Forget what waits (the instance stops: only its STOP scripts run).
+    pub fn clear_waiting(&mut self) {
+        self.waiting.clear();
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(master: bool, generic: bool) -> InstanceConfig {
+        let mut text =
+            String::from("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n");
+        if master {
+            text.push_str(" notify_master /bin/m\n");
+        }
+        if generic {
+            text.push_str(" notify /bin/n\n");
+        }
+        text.push_str("}\n");
+        let path = std::env::temp_dir().join(format!(
+            "tinyvrrpd-scripts-{}-{master}-{generic}.conf",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).expect("write a test config");
+        let loaded = crate::config::load(&path);
+        let _ = std::fs::remove_file(&path);
+        let (config, _) = loaded.expect("a valid test config");
+        config.instances.into_iter().next().expect("one instance")
+    }
+
+    #[test]
+    fn specific_then_generic_and_only_configured() {
+        let mut q = Queue::default();
+        assert_eq!(q.transition(&cfg(true, true), State::Master, 200), 0);
+        assert_eq!(q.take_next(), Some(Job::Specific(State::Master)));
+        q.running = Some(Running {
+            id: 1,
+            job: Job::Specific(State::Master),
+            termed: false,
+        });
+        assert_eq!(q.take_next(), None, "one at a time");
+        q.running = None;
+        let generic = Job::Generic {
+            state: State::Master,
+            priority: 200,
+        };
+        assert_eq!(q.take_next(), Some(generic));
+        assert_eq!(q.take_next(), None);
+        // No notify_backup configured: only `notify` runs for BACKUP.
+        q.transition(&cfg(true, true), State::Backup, 100);
+        assert_eq!(q.waiting(), 1);
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_says_so() {
+        let mut q = Queue::default();
+        let c = cfg(true, true);
+        let mut dropped = 0;
+        for _ in 0..MAX_QUEUED_SCRIPTS {
+            dropped += q.transition(&c, State::Master, 1);
+        }
+        assert_eq!(q.waiting(), MAX_QUEUED_SCRIPTS);
+        assert_eq!(dropped, MAX_QUEUED_SCRIPTS);
+    }
+
+    #[test]
+    fn words_split_like_keepalived() {
+        let w = split_words(
+            "/bin/busybox env -i ACTION=NOTIFY_MASTER  TYPE=INSTANCE NAME=lan /sbin/hotplug-call keepalived",
+        );
+        assert_eq!(w.len(), 8);
+        assert_eq!(w[0], "/bin/busybox");
+        assert_eq!(w[7], "keepalived");
+        assert_eq!(
+            split_words(r#"/s "a b" 'c "d"' e\ f """#),
+            ["/s", "a b", "c \"d\"", "e f", ""]
+        );
+        assert!(split_words("  ").is_empty());
+    }
+
+    #[test]
+    fn stop_scripts_time_out_after_a_second() {
+        assert_eq!(Job::Specific(State::Init).timeout(), STOP_SCRIPT_TIMEOUT);
+        assert_eq!(Job::Specific(State::Master).timeout(), NOTIFY_TIMEOUT);
+        assert_eq!(state_word(State::Init), "STOP");
+        assert_eq!(state_word(State::Fault), "FAULT");
+    }
+}
