@@ -464,3 +464,72 @@ fn raw_ipv6_socket_only_with_an_ipv6_instance() {
         logs(&[&r1])
     );
 }
+
+/// `startup_script` runs and is waited for before any instance starts;
+/// `shutdown_script` runs after the instances stopped (their notify_stop
+/// ran): one recording file shows the order.
+#[test]
+fn startup_and_shutdown_scripts_bracket_the_instances() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let rec = lan.dir.join("order.txt");
+    let script = lan.dir.join("say.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {}\n[ \"$2\" ] && sleep \"$2\"\necho \"$1 done\" >> {}\n",
+            rec.display(),
+            rec.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let s = script.display();
+    let conf = seed_master()
+        .replacen(
+            "global_defs {",
+            &format!(
+                "global_defs {{\n   startup_script \"{s} startup 1\"\n   startup_script_timeout 5\n   shutdown_script \"{s} shutdown\"\n"
+            ),
+            1,
+        )
+        .replacen(
+            "    state MASTER",
+            &format!("    state MASTER\n    notify_backup \"{s} backup\"\n    notify_stop \"{s} stop\""),
+            1,
+        );
+    let mut r1 = lan.spawn(1, &conf);
+    let read = || std::fs::read_to_string(&rec).unwrap_or_default();
+    assert!(
+        wait_until(GENEROUS, STEP, || read().contains("backup done")).is_some(),
+        "notify_backup never ran: {:?}{}",
+        read(),
+        logs(&[&r1])
+    );
+    r1.signal("TERM");
+    assert!(
+        r1.wait_exit(Duration::from_secs(10))
+            .is_some_and(|s| s.success()),
+        "{}",
+        logs(&[&r1])
+    );
+    let lines: Vec<String> = read().lines().map(str::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "startup",
+            "startup done",
+            "backup",
+            "backup done",
+            "stop",
+            "stop done",
+            "shutdown",
+            "shutdown done"
+        ],
+        "{}",
+        logs(&[&r1])
+    );
+}

@@ -53,6 +53,8 @@ const SCRIPT_KEYWORDS: &[&str] = &[
     "notify_deleted",
     "notify_master_rx_lower_pri",
     "script",
+    "startup_script",
+    "shutdown_script",
 ];
 
 /// What lexing one line found besides its pieces.

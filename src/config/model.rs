@@ -76,6 +76,13 @@ pub struct GlobalDefs {
     pub enable_script_security: bool,
     pub vrrp_notify_fifo: Option<String>,
     pub notify_fifo: Option<String>,
+    /// Run before the instances start; they wait for it, at most its
+    /// timeout (seconds, default 10).
+    pub startup_script: Option<Script>,
+    pub startup_script_timeout_s: u32,
+    /// Run after the instances stopped, at most its timeout (default 10).
+    pub shutdown_script: Option<Script>,
+    pub shutdown_script_timeout_s: u32,
 }
 
 impl Default for GlobalDefs {
@@ -108,6 +115,10 @@ impl Default for GlobalDefs {
             enable_script_security: false,
             vrrp_notify_fifo: None,
             notify_fifo: None,
+            startup_script: None,
+            startup_script_timeout_s: 10,
+            shutdown_script: None,
+            shutdown_script_timeout_s: 10,
         }
     }
 }

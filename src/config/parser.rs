@@ -210,6 +210,22 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     val("notify_fifo", |s, n, g| {
         g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
     }),
+    val("startup_script", |s, n, g| {
+        g.startup_script = notify_script(s, n).or(g.startup_script.take())
+    }),
+    val("startup_script_timeout", |s, n, g| {
+        if let Some(v) = int(s, n, 1, 1000) {
+            g.startup_script_timeout_s = v;
+        }
+    }),
+    val("shutdown_script", |s, n, g| {
+        g.shutdown_script = notify_script(s, n).or(g.shutdown_script.take())
+    }),
+    val("shutdown_script_timeout", |s, n, g| {
+        if let Some(v) = int(s, n, 1, 1000) {
+            g.shutdown_script_timeout_s = v;
+        }
+    }),
 ];
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).

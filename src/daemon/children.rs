@@ -9,7 +9,11 @@ use crate::log;
 use crate::node::out::NotifyArgs;
 use crate::node::scripts::split_words;
 use crate::sys::child::{self, Exit, Ids};
+use crate::sys::clock;
 use crate::sys::log::{Level, Log};
+use crate::sys::poll;
+use crate::sys::signals::{Sig, Signals};
+use crate::time::Instant;
 
 /// One script to start, as the router described it.
 pub struct Start<'a> {
@@ -39,7 +43,7 @@ impl Children {
                 log!(
                     log,
                     Level::Debug,
-                    "VRRP_Instance({}) script {} started (pid {pid})",
+                    "{}: script {} started (pid {pid})",
                     s.name,
                     s.cmd
                 );
@@ -53,7 +57,7 @@ impl Children {
                 log!(
                     log,
                     Level::Error,
-                    "VRRP_Instance({}) script {}: {why}; not run",
+                    "{}: script {}: {why}; not run",
                     s.name,
                     s.cmd
                 );
@@ -91,6 +95,19 @@ impl Children {
                 Exit::Signal(s) => log!(log, Level::Debug, "script pid {pid} killed by signal {s}"),
             }
         });
+    }
+
+    /// Wait until a child ends or `deadline` passes, reaping what ended
+    /// (for the stop and the start-up/shutdown scripts: outside the loop).
+    pub fn wait_some(&mut self, signals: &mut Signals, log: &mut Log, deadline: Instant) {
+        let left = deadline.saturating_since(clock::now()).as_millis();
+        let mut fds = [poll::pollfd(signals.as_raw_fd())];
+        let _ = poll::poll(&mut fds, i32::try_from(left.max(1)).unwrap_or(1000));
+        while let Some(sig) = signals.read() {
+            if sig == Sig::Child {
+                self.reap(log);
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {

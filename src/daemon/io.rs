@@ -8,16 +8,20 @@ use arrayvec::ArrayVec;
 
 use super::children::{Children, Start};
 use super::notes::Line;
+use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
 use crate::node::out::{AddrReq, Loudness, Out, Outbox};
+use crate::sys::clock;
 use crate::sys::log::{Level, Log};
 use crate::sys::netlink::Netlink;
 use crate::sys::packet::PacketSock;
 use crate::sys::raw4::Raw4;
 use crate::sys::raw6::Raw6;
+use crate::sys::signals::Signals;
 use crate::sys::timer::Timer;
 use crate::sys::{Errno, SysError};
+use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
 use crate::wire::{Mac, arp, ipv4, ndisc};
@@ -205,6 +209,52 @@ impl Io {
             ),
             Ok(()) => {}
         }
+    }
+
+    /// `startup_script` / `shutdown_script`: run and waited for, at most
+    /// its timeout (then killed), before the instances start or after they
+    /// stopped: the loop is not running yet, or no more.
+    pub fn run_global_script(&mut self, signals: &mut Signals, g: &GlobalDefs, startup: bool) {
+        const ID: u32 = u32::MAX;
+        let (what, script, timeout_s) = match startup {
+            true => (
+                "startup_script",
+                &g.startup_script,
+                g.startup_script_timeout_s,
+            ),
+            false => (
+                "shutdown_script",
+                &g.shutdown_script,
+                g.shutdown_script_timeout_s,
+            ),
+        };
+        let Some(script) = script else {
+            return;
+        };
+        let user = script.user.as_deref().or(g.script_user.as_deref());
+        let (cmd, secure) = (script.cmd.as_str(), g.enable_script_security);
+        let start = Start {
+            id: ID,
+            name: what,
+            cmd,
+            user,
+            secure,
+            args: None,
+        };
+        self.children.start(&mut self.log, &start);
+        let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
+        while !self.children.ended.contains(&ID) && clock::now() < deadline {
+            self.children.wait_some(signals, &mut self.log, deadline);
+        }
+        if !self.children.ended.contains(&ID) {
+            log!(
+                self.log,
+                Level::Warning,
+                "{what} did not end within {timeout_s} s; killed"
+            );
+            self.children.kill(ID, true);
+        }
+        self.children.ended.retain(|i| *i != ID);
     }
 
     fn arm(&mut self, slot: usize, at: Option<crate::time::Instant>) {

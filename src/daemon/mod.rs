@@ -11,9 +11,7 @@ mod notes;
 mod options;
 mod vipfile;
 
-use std::path::Path;
-
-use crate::config::{self, Config, Family, Severity};
+use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
 use crate::node::Node;
@@ -22,7 +20,6 @@ use crate::node::scripts::STOP_SCRIPT_TIMEOUT;
 use crate::sys::clock;
 use crate::sys::log::{Level, Log};
 use crate::sys::poll::{self, PollFd};
-use crate::sys::raw6::Raw6;
 use crate::sys::signals::{Sig, Signals};
 use crate::sys::{Errno, SysError};
 use crate::time::{Duration, Instant};
@@ -33,6 +30,7 @@ use files::DumpKind;
 use io::Io;
 
 pub use options::{DumpPaths, Options, StartError, state_file_for};
+use options::{load, log_diags, open_raw6_if_needed};
 
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
@@ -51,6 +49,8 @@ pub struct Daemon {
     pollfds: Vec<PollFd>,
     rx: Box<[u8; PACKET_BUF]>,
     nlbuf: Box<[u8; dumps::NL_BUF]>,
+    /// The global settings of scripts (from the running configuration).
+    scripts: GlobalDefs,
     stopping: bool,
 }
 
@@ -76,6 +76,7 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: Box::new([0; PACKET_BUF]),
             nlbuf,
+            scripts: config.global.clone(),
             stopping: false,
         };
         d.rebuild_pollfds();
@@ -102,6 +103,9 @@ impl Daemon {
                 path,
             );
         }
+        self.io
+            .run_global_script(&mut self.signals, &self.scripts, true);
+        let now = now.max(clock::now());
         self.node.start(now, &mut self.io);
         self.io.installed_changed = true;
         self.after_events(now);
@@ -238,6 +242,8 @@ impl Daemon {
         log!(self.io.log, Level::Info, "Stopping");
         self.node.stop(now, &mut self.io);
         self.wait_for_scripts();
+        self.io
+            .run_global_script(&mut self.signals, &self.scripts, false);
         // Deletions are done by the time sendmsg returns; the acks only
         // tell us whether they worked. Read what is there, briefly.
         if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
@@ -257,14 +263,9 @@ impl Daemon {
     fn wait_for_scripts(&mut self) {
         let deadline = clock::now() + STOP_SCRIPT_TIMEOUT + Duration::from_millis(100);
         while !self.io.children.is_empty() && clock::now() < deadline {
-            let left = deadline.saturating_since(clock::now()).as_millis();
-            let mut fds = [poll::pollfd(self.signals.as_raw_fd())];
-            let _ = poll::poll(&mut fds, i32::try_from(left.max(1)).unwrap_or(1000));
-            while let Some(sig) = self.signals.read() {
-                if sig == Sig::Child {
-                    self.io.children.reap(&mut self.io.log);
-                }
-            }
+            let io = &mut self.io;
+            io.children
+                .wait_some(&mut self.signals, &mut io.log, deadline);
             let now = clock::now();
             for id in core::mem::take(&mut self.io.children.ended) {
                 self.node.on_script_end(id, now, &mut self.io);
@@ -320,6 +321,7 @@ impl Daemon {
             .map_err(|e| StartError::Interface(e.0))?;
         self.io.ensure_timers(plan.len())?;
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        self.scripts = config.global.clone();
         for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
             let _ = t.set(None);
         }
@@ -406,31 +408,6 @@ impl Daemon {
                 ifindex: rx.ifindex,
             };
             self.node.on_rx6(rx6, now, &mut self.io);
-        }
-    }
-}
-
-/// Open the raw IPv6 socket once a configuration runs IPv6.
-fn open_raw6_if_needed(io: &mut Io, config: &Config) -> Result<(), SysError> {
-    let v6 = config.instances.iter().any(|c| c.family == Family::V6);
-    if v6 && io.raw6.is_none() {
-        io.raw6 = Some(Raw6::open()?);
-    }
-    Ok(())
-}
-
-/// Load the configuration; its warnings come back with it, to be logged:
-/// under procd nobody sees `-t`, so an ignored keyword must reach logread.
-fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartError> {
-    config::load(path).map_err(StartError::Config)
-}
-
-/// Log configuration messages: errors as errors, warnings as warnings.
-fn log_diags(log: &mut Log, diags: &[config::Diag]) {
-    for d in diags {
-        match d.severity {
-            Severity::Error => log!(log, Level::Error, "{d}"),
-            Severity::Warning => log!(log, Level::Warning, "{d}"),
         }
     }
 }

@@ -2,6 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use super::io::Io;
+use crate::config::{Config, Family, Severity};
+use crate::log;
+use crate::sys::log::{Level, Log};
+use crate::sys::raw6::Raw6;
+
 use crate::config;
 use crate::sys::SysError;
 use crate::sys::log::LogOptions;
@@ -78,5 +84,30 @@ impl core::fmt::Display for StartError {
 impl From<SysError> for StartError {
     fn from(e: SysError) -> Self {
         StartError::Sys(e)
+    }
+}
+
+/// Open the raw IPv6 socket once a configuration runs IPv6.
+pub(crate) fn open_raw6_if_needed(io: &mut Io, config: &Config) -> Result<(), SysError> {
+    let v6 = config.instances.iter().any(|c| c.family == Family::V6);
+    if v6 && io.raw6.is_none() {
+        io.raw6 = Some(Raw6::open()?);
+    }
+    Ok(())
+}
+
+/// Load the configuration; its warnings come back with it, to be logged:
+/// under procd nobody sees `-t`, so an ignored keyword must reach logread.
+pub(crate) fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartError> {
+    config::load(path).map_err(StartError::Config)
+}
+
+/// Log configuration messages: errors as errors, warnings as warnings.
+pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
+    for d in diags {
+        match d.severity {
+            Severity::Error => log!(log, Level::Error, "{d}"),
+            Severity::Warning => log!(log, Level::Warning, "{d}"),
+        }
     }
 }
