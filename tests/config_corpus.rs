@@ -79,6 +79,7 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         notify_fault: None,
         notify_stop: None,
         notify: None,
+        notify_master_rx_lower_pri: None,
         smtp_alert: false,
         unicast_src_ip: None,
         unicast_peers: Default::default(),

@@ -533,3 +533,60 @@ fn startup_and_shutdown_scripts_bracket_the_instances() {
         logs(&[&r1])
     );
 }
+
+/// `vrrp_notify_fifo`: the same lines keepalived 2.2.7 writes for a cold
+/// start to MASTER and a stop, read from a FIFO the test created; the
+/// daemon never waits for a reader.
+#[test]
+fn notify_fifo_lines_match_keepalived() {
+    if !root_or_skip() {
+        return;
+    }
+    let run = |keepalived: bool| -> Vec<String> {
+        let lan = Lan::new(1);
+        let fifo = lan.dir.join("notify.fifo");
+        must(&["mkfifo", fifo.to_str().unwrap()]);
+        // Read side opened first, without blocking, before the daemon.
+        use std::io::Read as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        let conf = seed_master().replacen(
+            "global_defs {",
+            &format!("global_defs {{\n   vrrp_notify_fifo {}\n", fifo.display()),
+            1,
+        );
+        let mut d = if keepalived {
+            lan.spawn_keepalived(1, &conf)
+        } else {
+            lan.spawn(1, &conf)
+        };
+        let mut text = String::new();
+        let mut read = |text: &mut String| {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        };
+        let master = wait_until(GENEROUS, STEP, || {
+            read(&mut text);
+            text.contains("MASTER")
+        });
+        assert!(master.is_some(), "no MASTER line: {text:?}{}", logs(&[&d]));
+        d.signal("TERM");
+        let _ = d.wait_exit(Duration::from_secs(10));
+        read(&mut text);
+        text.lines().map(str::to_string).collect()
+    };
+    let theirs = run(true);
+    let ours = run(false);
+    println!("keepalived: {theirs:?}\ntinyvrrpd:  {ours:?}");
+    assert!(!theirs.is_empty(), "keepalived wrote nothing");
+    assert_eq!(ours, theirs);
+}

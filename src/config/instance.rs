@@ -66,6 +66,7 @@ pub struct RawInstance {
     pub notify_fault: Option<Script>,
     pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
+    pub notify_master_rx_lower_pri: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<At<IpAddr>>,
     pub unicast_peers: Vec<At<IpAddr>>,
@@ -109,6 +110,7 @@ impl RawInstance {
             notify_fault: None,
             notify_stop: None,
             notify: None,
+            notify_master_rx_lower_pri: None,
             smtp_alert: false,
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
@@ -256,6 +258,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     val("notify_stop", |s, n, i| i.notify_stop = notify_script(s, n)),
     val("notify", |s, n, i| i.notify = notify_script(s, n)),
+    val("notify_master_rx_lower_pri", |s, n, i| {
+        i.notify_master_rx_lower_pri = notify_script(s, n)
+    }),
     val("smtp_alert", |s, n, i| i.smtp_alert = flag(s, n)),
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)

@@ -216,6 +216,8 @@ pub struct InstanceConfig {
     pub notify_fault: Option<Script>,
     pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
+    /// A master heard a lower-priority advert (keepalived 2.2's event).
+    pub notify_master_rx_lower_pri: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<IpAddr>,
     pub unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,

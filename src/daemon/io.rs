@@ -13,6 +13,7 @@ use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
 use crate::node::out::{AddrReq, Loudness, Out, Outbox};
 use crate::sys::clock;
+use crate::sys::fifo;
 use crate::sys::log::{Level, Log};
 use crate::sys::netlink::Netlink;
 use crate::sys::packet::PacketSock;
@@ -25,6 +26,7 @@ use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
 use crate::wire::{Mac, arp, ipv4, ndisc};
+use std::fs::File;
 
 /// Address requests whose send failed in one round, reported back to the
 /// router as failed acks (more are counted and dropped).
@@ -50,6 +52,10 @@ pub struct Io {
     pub installed_changed: bool,
     /// The notify scripts running.
     pub children: Children,
+    /// `notify_fifo` and `vrrp_notify_fifo`, open.
+    fifos: ArrayVec<File, 2>,
+    /// Lines a full FIFO (no reader keeping up) did not take.
+    pub fifo_dropped: u64,
     /// Interfaces whose IPv6 forwarding setting must be read.
     pub read_router6: ArrayVec<arrayvec::ArrayString<16>, 4>,
 }
@@ -69,6 +75,8 @@ impl Io {
             installed_changed: false,
             read_router6: ArrayVec::new(),
             children: Children::default(),
+            fifos: ArrayVec::new(),
+            fifo_dropped: 0,
         })
     }
 
@@ -214,6 +222,20 @@ impl Io {
     /// `startup_script` / `shutdown_script`: run and waited for, at most
     /// its timeout (then killed), before the instances start or after they
     /// stopped: the loop is not running yet, or no more.
+    /// (Re)open the notify FIFOs the configuration names, creating them
+    /// when missing; one that cannot be opened is logged and skipped.
+    pub fn open_fifos(&mut self, g: &GlobalDefs) {
+        self.fifos.clear();
+        for path in [&g.notify_fifo, &g.vrrp_notify_fifo].into_iter().flatten() {
+            match fifo::open(path) {
+                Ok(f) => {
+                    let _ = self.fifos.try_push(f);
+                }
+                Err(e) => log!(self.log, Level::Error, "notify fifo {path}: {e}"),
+            }
+        }
+    }
+
     pub fn run_global_script(&mut self, signals: &mut Signals, g: &GlobalDefs, startup: bool) {
         const ID: u32 = u32::MAX;
         let (what, script, timeout_s) = match startup {
@@ -318,6 +340,18 @@ impl Outbox for Io {
                 self.children.start(&mut self.log, &start);
             }
             Out::Kill { id, hard } => self.children.kill(id, hard),
+            Out::Fifo {
+                name,
+                state,
+                priority,
+            } => {
+                let line = format!("INSTANCE \"{name}\" {state} {priority}\n");
+                for f in &mut self.fifos {
+                    if !fifo::write_line(f, line.as_bytes()) {
+                        self.fifo_dropped += 1;
+                    }
+                }
+            }
             Out::InstalledChanged => self.installed_changed = true,
             Out::Log(note) => {
                 let level = match note.loudness() {

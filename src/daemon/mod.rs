@@ -79,6 +79,7 @@ impl Daemon {
             scripts: config.global.clone(),
             stopping: false,
         };
+        d.io.open_fifos(&d.scripts);
         d.rebuild_pollfds();
         Ok(d)
     }
@@ -322,6 +323,7 @@ impl Daemon {
         self.io.ensure_timers(plan.len())?;
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
         self.scripts = config.global.clone();
+        self.io.open_fifos(&self.scripts);
         for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
             let _ = t.set(None);
         }

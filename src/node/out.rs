@@ -104,6 +104,12 @@ pub enum Out<'a> {
         secure: bool,
         args: Option<NotifyArgs<'a>>,
     },
+    /// A line for the notify FIFOs: `INSTANCE "NAME" STATE PRIORITY`.
+    Fifo {
+        name: &'a str,
+        state: &'static str,
+        priority: u8,
+    },
     /// End script `id`: SIGTERM, or SIGKILL when `hard`.
     Kill { id: u32, hard: bool },
     /// The set of installed VIPs changed: the shell rewrites its record.

@@ -30,6 +30,8 @@ pub enum Job {
     Specific(State),
     /// `notify` with `INSTANCE NAME STATE PRIORITY`.
     Generic { state: State, priority: u8 },
+    /// `notify_master_rx_lower_pri`: a master heard a lower priority.
+    RxLowerPri,
 }
 
 impl Job {
@@ -51,6 +53,7 @@ impl Job {
             Job::Specific(State::Fault) => c.notify_fault.as_ref(),
             Job::Specific(State::Init) => c.notify_stop.as_ref(),
             Job::Generic { .. } => c.notify.as_ref(),
+            Job::RxLowerPri => c.notify_master_rx_lower_pri.as_ref(),
         }
     }
 }
@@ -136,6 +139,12 @@ impl Queue {
             }
         }
         dropped
+    }
+
+    /// Queue one job when its script is configured (dropped when full:
+    /// false).
+    pub fn push(&mut self, c: &InstanceConfig, job: Job) -> bool {
+        job.script(c).is_none() || self.waiting.try_push(job).is_ok()
     }
 
     /// The next job to start, when nothing runs.

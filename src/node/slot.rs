@@ -160,6 +160,12 @@ impl Slot {
             Action::Transition { from, to, why } => {
                 transition_notes(name, from, to, why, out);
                 let prio = self.inst.effective_priority();
+                let state = state_word(to);
+                out.push(Out::Fifo {
+                    name,
+                    state,
+                    priority: prio,
+                });
                 let dropped = self.scripts.transition(&self.cfg, to, prio);
                 if dropped > 0 {
                     let name = self.cfg.name.as_str();
@@ -187,6 +193,16 @@ impl Slot {
                     ours,
                     answered,
                 }));
+                // keepalived's send_event_notify.
+                let state = "MASTER_RX_LOWER_PRI";
+                out.push(Out::Fifo {
+                    name,
+                    state,
+                    priority: ours,
+                });
+                if !self.scripts.push(&self.cfg, Job::RxLowerPri) {
+                    out.push(Out::Log(Note::ScriptsDropped { name, dropped: 1 }));
+                }
             }
         }
     }
@@ -324,7 +340,7 @@ impl Slot {
                     state: state_word(state),
                     priority,
                 }),
-                Job::Specific(_) => None,
+                Job::Specific(_) | Job::RxLowerPri => None,
             };
             out.push(Out::Spawn {
                 id,

@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod clock;
+pub mod fifo;
 pub mod log;
 mod msg;
 pub mod netlink;
