@@ -122,11 +122,7 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
         return Err("empty command".into());
     }
     if let Some(a) = &s.args {
-        argv.extend([
-            "INSTANCE".to_string(),
-            a.name.to_string(),
-            a.state.to_string(),
-        ]);
+        argv.extend([a.kind.to_string(), a.name.to_string(), a.state.to_string()]);
         argv.push(a.priority.to_string());
     }
     let ids = match s.user {

@@ -341,11 +341,12 @@ impl Outbox for Io {
             }
             Out::Kill { id, hard } => self.children.kill(id, hard),
             Out::Fifo {
+                kind,
                 name,
                 state,
                 priority,
             } => {
-                let line = format!("INSTANCE \"{name}\" {state} {priority}\n");
+                let line = format!("{kind} \"{name}\" {state} {priority}\n");
                 for f in &mut self.fifos {
                     if !fifo::write_line(f, line.as_bytes()) {
                         self.fifo_dropped += 1;

@@ -106,6 +106,8 @@ pub enum Out<'a> {
     },
     /// A line for the notify FIFOs: `INSTANCE "NAME" STATE PRIORITY`.
     Fifo {
+        /// `INSTANCE` or `GROUP`.
+        kind: &'static str,
         name: &'a str,
         state: &'static str,
         priority: u8,
@@ -122,6 +124,8 @@ pub enum Out<'a> {
 /// `INSTANCE NAME STATE PRIORITY`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct NotifyArgs<'a> {
+    /// `INSTANCE`, or `GROUP` for a vrrp_sync_group's scripts.
+    pub kind: &'static str,
     pub name: &'a str,
     pub state: &'static str,
     pub priority: u8,

@@ -58,6 +58,11 @@ impl Job {
     }
 }
 
+/// What a script or FIFO line is about (vrrp_sync_group scripts say
+/// `GROUP` when groups run them).
+pub const INSTANCE: &str = "INSTANCE";
+pub const GROUP: &str = "GROUP";
+
 /// keepalived's word for a state in `notify`'s arguments and the FIFO.
 pub fn state_word(s: State) -> &'static str {
     match s {
@@ -179,10 +184,11 @@ mod tests {
             text.push_str(" notify /bin/n\n");
         }
         text.push_str("}\n");
-        let path = std::env::temp_dir().join(format!(
-            "tinyvrrpd-scripts-{}-{master}-{generic}.conf",
-            std::process::id()
-        ));
+        // Tests run side by side: a file of their own each.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("tinyvrrpd-scripts-{}-{k}.conf", std::process::id()));
         std::fs::write(&path, text).expect("write a test config");
         let loaded = crate::config::load(&path);
         let _ = std::fs::remove_file(&path);

@@ -9,7 +9,7 @@ use arrayvec::ArrayVec;
 use super::iface::Ifaces;
 use super::out::{AddrReq, AddrWhy, Note, NotifyArgs, Out, Outbox};
 use super::pending::{Pending, Uid};
-use super::scripts::{Job, KILL_GRACE, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word};
+use super::scripts::{INSTANCE, Job, KILL_GRACE, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word};
 use crate::config::{Family, InstanceConfig, Vip};
 use crate::limits::{MAX_CHILDREN, MAX_UNICAST_PEERS};
 use crate::time::{Duration, Instant};
@@ -162,6 +162,7 @@ impl Slot {
                 let prio = self.inst.effective_priority();
                 let state = state_word(to);
                 out.push(Out::Fifo {
+                    kind: INSTANCE,
                     name,
                     state,
                     priority: prio,
@@ -196,6 +197,7 @@ impl Slot {
                 // keepalived's send_event_notify.
                 let state = "MASTER_RX_LOWER_PRI";
                 out.push(Out::Fifo {
+                    kind: INSTANCE,
                     name,
                     state,
                     priority: ours,
@@ -336,6 +338,7 @@ impl Slot {
             let name = self.cfg.name.as_str();
             let args = match job {
                 Job::Generic { state, priority } => Some(NotifyArgs {
+                    kind: INSTANCE,
                     name,
                     state: state_word(state),
                     priority,
