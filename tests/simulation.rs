@@ -35,7 +35,7 @@ mod sim;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use sim::{Family, Garp, Link, Rng, RouterCfg, Sim, Spec, pick, seeds};
+use sim::{Family, Garp, Link, Rng, RouterCfg, Scripts, Sim, Spec, pick, seeds};
 use tinyvrrpd::time::Duration;
 use tinyvrrpd::vrrp::{Params, State};
 use tinyvrrpd::wire::ipv4;
@@ -106,10 +106,35 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                     preempt_delay_s: 0,
                     garp: default_garp(rng),
                     plain_checksum: rng.chance(200_000),
+                    scripts: Scripts::default(),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// Random notify lines on every instance of every router (issue 12 item 7).
+fn add_scripts(rng: &mut Rng, configs: &mut [RouterCfg]) {
+    for p in configs.iter_mut().flat_map(|c| c.specs.iter_mut()) {
+        p.scripts = Scripts::random(rng);
+    }
+}
+
+/// Scripts that end quickly: none dropped, none timed out, every STOP
+/// script run within the stop window, and every live router ran every
+/// script its transitions asked for, in order (checked as they spawn).
+fn check_quick_scripts(sim: &Sim, what: &str) {
+    sim.check_scripts_drained(what);
+    let st = &sim.script_stats;
+    let configured = (sim.routers.iter())
+        .flat_map(|r| r.cfg.specs.iter())
+        .any(|p| p.scripts.any());
+    if configured && st.spawns == 0 {
+        sim.fail(&format!("{what}: notify lines, but no script ran"));
+    }
+    if st.drops != 0 || st.soft_kills != 0 || st.not_run_at_stop != 0 {
+        sim.fail(&format!("{what}: quick scripts: {st:?}"));
+    }
 }
 
 fn start_all(sim: &mut Sim) {
@@ -126,7 +151,10 @@ fn election_settles_and_does_not_flap() {
     for seed in seeds(500, 1_000) {
         let mut rng = Rng::new(seed);
         let shape = random_shape(&mut rng, 16, true);
-        let configs = make_configs(&mut rng, &shape);
+        let mut configs = make_configs(&mut rng, &shape);
+        if seed % 3 == 0 {
+            add_scripts(&mut rng, &mut configs);
+        }
         let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
         for r in 0..shape.routers {
             // Start times spread over up to two intervals.
@@ -149,6 +177,7 @@ fn election_settles_and_does_not_flap() {
             ));
         }
         assert!(sim.delivered > 0);
+        check_quick_scripts(&sim, "after steady state");
     }
 }
 
@@ -168,7 +197,10 @@ fn handover(seed: u64, how: Loss) {
     let mut rng = Rng::new(seed);
     let mut shape = random_shape(&mut rng, 8, false);
     shape.link.dup_ppm = 0;
-    let configs = make_configs(&mut rng, &shape);
+    let mut configs = make_configs(&mut rng, &shape);
+    if seed % 2 == 0 {
+        add_scripts(&mut rng, &mut configs);
+    }
     let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
     start_all(&mut sim);
     sim.run_for(sim.worst_down_interval().mul(2));
@@ -205,10 +237,12 @@ fn handover(seed: u64, how: Loss) {
         }
     }
     sim.check_settled("after the master went");
+    check_quick_scripts(&sim, "after the master went");
     if how == Loss::Crash {
         sim.start(victim);
         sim.run_for(sim.worst_down_interval().mul(2));
         sim.check_settled("after restart (preemption)");
+        check_quick_scripts(&sim, "after restart (preemption)");
     }
 }
 
