@@ -936,3 +936,39 @@ fn scripts_of_255_instances_respect_max_children() {
         eprintln!("255 instances: {:?}", sim.script_stats);
     }
 }
+
+/// Issue 12: a reload that removes an instance whose script runs. Node
+/// bug, found by reading src/node/reload.rs: `stop_removed` drives the
+/// slot to Init and drops it with its queue, so its running script is
+/// never killed, its end (on_script_end finds no slot) never uncounts it:
+/// `scripts_running` stays one too high for good (the router's children
+/// run out after MAX_CHILDREN such reloads), and its STOP scripts never
+/// run. Fails with "the Node counts 1 scripts running, the harness 0";
+/// ignored until src/node is fixed.
+#[test]
+#[ignore = "Node bug: a reload leaks a removed instance's running script"]
+fn reload_removing_an_instance_ends_its_scripts() {
+    for seed in seeds(4, 16_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 2, false);
+        shape.vrids = 2;
+        shape.routers = 2;
+        let mut configs = make_configs(&mut rng, &shape);
+        for p in configs.iter_mut().flat_map(|c| c.specs.iter_mut()) {
+            p.scripts = Scripts::ALL;
+        }
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        sim.script_mix.quick_us = (2_000_000, 3_000_000);
+        start_all(&mut sim);
+        sim.run_for(Duration::from_millis(500));
+        // The last instance goes (so the names of the others stay), on
+        // both routers (a VRID one of them lacks is an error otherwise).
+        for r in 0..2 {
+            let mut cfg = sim.routers[r].cfg.clone();
+            cfg.specs.truncate(1);
+            sim.reload(r, cfg);
+        }
+        sim.run_for(sim.worst_down_interval().mul(2) + Duration::from_secs(5));
+        sim.check_scripts_drained("after the reload");
+    }
+}
