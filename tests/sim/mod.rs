@@ -8,15 +8,17 @@
 #![allow(dead_code)]
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrayvec::ArrayVec;
 use tinyvrrpd::config::Config;
+use tinyvrrpd::limits::MAX_CHILDREN;
 use tinyvrrpd::node::iface::{Iface, Ifaces};
 use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox};
+use tinyvrrpd::node::scripts::{KILL_GRACE, NOTIFY_TIMEOUT, STOP_SCRIPT_TIMEOUT};
 use tinyvrrpd::node::{Node, Rx6};
 use tinyvrrpd::time::{Duration, Instant};
 use tinyvrrpd::vrrp::{Instance, State};
@@ -123,6 +125,105 @@ pub struct Spec {
     pub garp: Garp,
     /// `v3_checksum_as_v2` (VRRPv3 only).
     pub plain_checksum: bool,
+    /// The notify lines the instance has.
+    pub scripts: Scripts,
+}
+
+/// Which notify lines an instance's block has (issue 12 item 7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scripts {
+    pub master: bool,
+    pub backup: bool,
+    pub fault: bool,
+    pub stop: bool,
+    /// `notify`, with `INSTANCE NAME STATE PRIORITY` appended.
+    pub generic: bool,
+}
+
+impl Scripts {
+    pub const ALL: Scripts = Scripts {
+        master: true,
+        backup: true,
+        fault: true,
+        stop: true,
+        generic: true,
+    };
+
+    /// A random subset, each line with probability 1/2 (none at all too).
+    pub fn random(rng: &mut Rng) -> Scripts {
+        Scripts {
+            master: rng.chance(500_000),
+            backup: rng.chance(500_000),
+            fault: rng.chance(500_000),
+            stop: rng.chance(500_000),
+            generic: rng.chance(500_000),
+        }
+    }
+
+    /// Whether the line of `kind` is configured (`notify` for "notify").
+    fn has(self, kind: &str) -> bool {
+        match kind {
+            "master" => self.master,
+            "backup" => self.backup,
+            "fault" => self.fault,
+            "stop" => self.stop,
+            _ => self.generic,
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self != Scripts::default()
+    }
+}
+
+/// The command of instance `k`'s notify line of `kind`: nothing runs, the
+/// words only tell the spawns apart (OpenWrt-like, with blanks, quoted).
+pub fn script_cmd(kind: &str, k: usize) -> String {
+    format!("/bin/busybox env -i ACTION={kind} NAME=VI_{k} /sbin/hotplug-call keepalived")
+}
+
+/// The word of `kind` and of `notify`'s STATE argument for a state.
+fn state_kind(s: State) -> (&'static str, &'static str) {
+    match s {
+        State::Master => ("master", "MASTER"),
+        State::Backup => ("backup", "BACKUP"),
+        State::Fault => ("fault", "FAULT"),
+        State::Init => ("stop", "STOP"),
+    }
+}
+
+/// The scripts a transition of instance `k` to `to` runs, in order, as
+/// keepalived calls them: `notify_<state>`, then `notify` with its words.
+pub fn expected_jobs(sc: Scripts, k: usize, to: State, priority: u8) -> Vec<Job> {
+    let (kind, word) = state_kind(to);
+    let mut jobs = Vec::new();
+    if sc.has(kind) {
+        jobs.push(Job {
+            cmd: script_cmd(kind, k),
+            args: None,
+        });
+    }
+    if sc.generic {
+        jobs.push(Job {
+            cmd: script_cmd("notify", k),
+            args: Some((word, priority)),
+        });
+    }
+    jobs
+}
+
+/// One script as spawned: its command and `notify`'s (STATE, PRIORITY).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub cmd: String,
+    pub args: Option<(&'static str, u8)>,
+}
+
+impl Job {
+    /// A `notify_stop`, or `notify` with STOP: keepalived's 1 s timeout.
+    fn is_stop(&self) -> bool {
+        self.cmd.contains("ACTION=stop ") || self.args.is_some_and(|a| a.0 == "STOP")
+    }
 }
 
 impl Spec {
@@ -191,6 +292,15 @@ fn render_instance(s: &mut String, family: Family, k: usize, p: &Spec) {
         v => (v, 128),
     };
     lines.push(format!("virtual_ipaddress {{\n    {vip}/{len}\n}}"));
+    for kind in ["master", "backup", "fault", "stop", "notify"] {
+        if p.scripts.has(kind) {
+            let key = match kind {
+                "notify" => kind.to_string(),
+                _ => format!("notify_{kind}"),
+            };
+            lines.push(format!("{key} \"{}\"", script_cmd(kind, k)));
+        }
+    }
     let _ = writeln!(s, "vrrp_instance VI_{k} {{");
     for l in lines {
         for part in l.lines() {
@@ -279,6 +389,19 @@ enum Rec {
         to: State,
     },
     AddrFailed(i32),
+    Spawn {
+        id: u32,
+        idx: usize,
+        job: Job,
+    },
+    Kill {
+        id: u32,
+        hard: bool,
+    },
+    Dropped {
+        idx: usize,
+        n: usize,
+    },
 }
 
 #[derive(Default)]
@@ -348,6 +471,30 @@ impl Outbox for Collect {
                 to: State::Init,
             },
             Out::Log(Note::AddrFailed { errno, .. }) => Rec::AddrFailed(errno),
+            Out::Spawn {
+                id,
+                name,
+                cmd,
+                args,
+                ..
+            } => match args {
+                Some(a) if a.name != name => {
+                    Rec::BadEmit(format!("{name}: script #{id} gets the name {}", a.name))
+                }
+                _ => Rec::Spawn {
+                    id,
+                    idx: index_of(name),
+                    job: Job {
+                        cmd: cmd.to_string(),
+                        args: args.map(|a| (a.state, a.priority)),
+                    },
+                },
+            },
+            Out::Kill { id, hard } => Rec::Kill { id, hard },
+            Out::Log(Note::ScriptsDropped { name, dropped }) => Rec::Dropped {
+                idx: index_of(name),
+                n: dropped,
+            },
             Out::Garp { count, .. } => {
                 self.garps += u64::from(count);
                 return;
@@ -396,6 +543,10 @@ enum Ev {
         errno: i32,
         note: Option<(bool, IpAddr, u8)>,
     },
+    /// Script `id` of router `r`'s daemon lifetime `life` ends (is reaped).
+    ScriptEnd { r: usize, life: u64, id: u32 },
+    /// The stopping daemon's wait for its STOP scripts is over.
+    StopDone { r: usize, life: u64 },
 }
 
 pub struct Router {
@@ -414,6 +565,12 @@ pub struct Router {
     pub started_at: Instant,
     /// First advert, address request or transition since the last start.
     pub first_activity: Option<Instant>,
+    /// Counts daemon lifetimes for script ends (a stop keeps it: the
+    /// stopping daemon still reaps its STOP scripts).
+    life: u64,
+    /// The Node of a daemon that stops and waits for its STOP scripts.
+    stopping: Option<Box<Node>>,
+    scripts: ScriptModel,
 }
 
 impl Router {
@@ -454,6 +611,11 @@ pub struct Sim {
     pub garps: u64,
     /// Packets the routers dropped or rejected, from strangers included.
     pub spoofs_dropped: u64,
+    /// How the scripts the routers spawn behave, and what they did.
+    pub script_mix: ScriptMix,
+    pub script_stats: ScriptStats,
+    /// Inside `Node::stop`: the hard kills of non-STOP scripts come now.
+    in_stop_call: bool,
     out: Collect,
 }
 
@@ -475,6 +637,9 @@ impl Sim {
                 last_ack: Instant::ZERO,
                 started_at: Instant::ZERO,
                 first_activity: None,
+                life: 0,
+                stopping: None,
+                scripts: ScriptModel::default(),
             })
             .collect();
         Sim {
@@ -497,6 +662,9 @@ impl Sim {
             nacks: 0,
             garps: 0,
             spoofs_dropped: 0,
+            script_mix: ScriptMix::QUICK,
+            script_stats: ScriptStats::default(),
+            in_stop_call: false,
             out: Collect::default(),
         }
     }
@@ -533,7 +701,8 @@ impl Sim {
     fn call(&mut self, r: usize, f: impl FnOnce(&mut Node, Instant, &mut Collect)) {
         let mut out = std::mem::take(&mut self.out);
         let now = self.now;
-        if let Some(node) = self.routers[r].node.as_mut() {
+        let rt = &mut self.routers[r];
+        if let Some(node) = rt.node.as_mut().or(rt.stopping.as_mut()) {
             f(node, now, &mut out);
         }
         self.garps += std::mem::take(&mut out.garps);
@@ -543,6 +712,7 @@ impl Sim {
             self.carry_out(r, rec);
         }
         self.out.recs = recs;
+        self.check_script_count(r);
     }
 
     fn carry_out(&mut self, r: usize, rec: Rec) {
@@ -568,8 +738,12 @@ impl Sim {
                 self.transitions.push((self.now, r, idx, to));
                 let prio = self.routers[r].cfg.specs.get(idx).map_or(0, |s| s.priority);
                 self.log(format!("r{r} VI_{idx} -> {to:?} (prio {prio})"));
+                self.expect_scripts(r, idx, to);
             }
             Rec::AddrFailed(errno) => self.log(format!("r{r} address request failed: {errno}")),
+            Rec::Spawn { id, idx, job } => self.on_spawn(r, id, idx, job),
+            Rec::Kill { id, hard } => self.on_kill(r, id, hard),
+            Rec::Dropped { idx, n } => self.on_dropped(r, idx, n),
         }
     }
 
@@ -772,6 +946,10 @@ impl Sim {
             Some(t) if rt.epoch == epoch && t.0 == generation => t.1 = None,
             _ => return,
         }
+        // A stopping daemon waits for its children only (src/daemon).
+        if rt.node.is_none() {
+            return;
+        }
         self.call(r, |n, now, out| n.on_timer(slot, now, out));
     }
 
@@ -823,6 +1001,12 @@ impl Sim {
                     note,
                 } if self.routers[r].epoch == epoch => self.ack(r, seq, errno, note),
                 Ev::Ack { .. } => {}
+                Ev::ScriptEnd { r, life, id } => self.script_end(r, life, id),
+                Ev::StopDone { r, life } => {
+                    if self.routers[r].life == life {
+                        self.finish_stop(r);
+                    }
+                }
             }
         }
         self.now = until;
@@ -884,6 +1068,7 @@ impl Sim {
 
     /// Start router `r`'s daemon from scratch.
     pub fn start(&mut self, r: usize) {
+        self.finish_stop(r);
         self.log(format!("r{r} start"));
         let config = self.load(r);
         let node = match Node::new(&config, self.dump(r), false) {
@@ -897,23 +1082,48 @@ impl Sim {
         rt.timers.clear();
         rt.started_at = now;
         rt.first_activity = None;
+        rt.life += 1;
+        rt.scripts = ScriptModel::default();
         self.call(r, |n, now, out| n.start(now, out));
     }
 
     /// SIGKILL and link down: no goodbye; the kernel keeps the VIPs.
     pub fn crash(&mut self, r: usize) {
         self.log(format!("r{r} crash"));
-        self.routers[r].node = None;
-        self.routers[r].epoch += 1;
+        self.finish_stop(r);
+        let rt = &mut self.routers[r];
+        rt.node = None;
+        rt.epoch += 1;
+        // Its children are orphans now: their ends reach nobody.
+        rt.life += 1;
+        rt.scripts = ScriptModel::default();
     }
 
     /// SIGTERM: every instance shuts down (priority 0 from masters, VIPs
     /// removed).
+    /// Then, as src/daemon does, it waits up to STOP_SCRIPT_TIMEOUT + 0.1 s
+    /// for its STOP scripts (reaping them, starting those that wait), and
+    /// kills what is left.
     pub fn stop(&mut self, r: usize) {
         self.log(format!("r{r} stop"));
+        if !self.routers[r].alive() {
+            return;
+        }
+        let m = &mut self.routers[r].scripts;
+        // The Node forgets what waits: only STOP scripts run from now on.
+        let waiting: usize = m.expected.iter_mut().map(|q| q.drain(..).count()).sum();
+        self.script_stats.discarded_at_stop += waiting as u64;
+        m.stopping = true;
+        self.in_stop_call = true;
         self.call(r, |n, now, out| n.stop(now, out));
-        self.routers[r].node = None;
-        self.routers[r].epoch += 1;
+        self.in_stop_call = false;
+        self.check_only_stop_scripts_run(r);
+        let rt = &mut self.routers[r];
+        rt.stopping = rt.node.take();
+        rt.epoch += 1;
+        let life = rt.life;
+        let at = self.now + STOP_SCRIPT_TIMEOUT + Duration::from_millis(100);
+        self.schedule(at, Ev::StopDone { r, life });
     }
 
     /// SIGHUP with configuration `cfg`: plan, then apply, as the shell does.
@@ -1087,5 +1297,313 @@ impl Sim {
             .iter()
             .find(|x| x.0 >= t && rs.contains(&x.1) && x.2 == idx && x.3 == State::Master)
             .map(|x| (x.0, x.1))
+    }
+}
+
+// ---- notify scripts (issue 12 item 7) ------------------------------------
+
+/// How the scripts the routers spawn behave. Nothing is executed: the
+/// harness reports each end to the Node after a seeded delay.
+#[derive(Clone, Debug)]
+pub struct ScriptMix {
+    /// A quick script ends after this many microseconds (range).
+    pub quick_us: (u64, u64),
+    /// Parts per million that end late: 1 to 10 s, past the next
+    /// transition.
+    pub late_ppm: u64,
+    /// Parts per million that hang: they end only when killed (SIGKILL,
+    /// or SIGTERM for `term_ends_ppm` of them, a little after it).
+    pub hung_ppm: u64,
+    pub term_ends_ppm: u64,
+}
+
+impl ScriptMix {
+    pub const QUICK: ScriptMix = ScriptMix {
+        quick_us: (200, 30_000),
+        late_ppm: 0,
+        hung_ppm: 0,
+        term_ends_ppm: 0,
+    };
+}
+
+/// What the scripts did, over one simulation.
+#[derive(Clone, Debug, Default)]
+pub struct ScriptStats {
+    pub spawns: u64,
+    pub ends: u64,
+    /// Jobs the Node reported dropped (Note::ScriptsDropped).
+    pub drops: u64,
+    /// Jobs still waiting when their router stopped (the Node forgets
+    /// them: only STOP scripts run then).
+    pub discarded_at_stop: u64,
+    /// STOP scripts that had not started when the stop window closed.
+    pub not_run_at_stop: u64,
+    pub soft_kills: u64,
+    pub hard_kills: u64,
+    /// Children the stopping shell killed when its wait was over.
+    pub shell_kills: u64,
+    /// Most scripts running at once on one router.
+    pub max_running: usize,
+    /// Ends reported after the end of a script spawned later.
+    pub reordered_ends: u64,
+}
+
+/// One child of a daemon, as the harness sees it: from Spawn until the
+/// harness reports its end.
+struct Proc {
+    idx: usize,
+    job: Job,
+    spawned: Instant,
+    hung: bool,
+    termed: bool,
+}
+
+/// A router's scripts: its children, what its Node believes runs per
+/// instance, and what each instance must spawn next, in order.
+#[derive(Default)]
+struct ScriptModel {
+    procs: BTreeMap<u32, Proc>,
+    running: Vec<Option<u32>>,
+    n_running: usize,
+    expected: Vec<VecDeque<Job>>,
+    stopping: bool,
+    /// The highest id reported ended.
+    last_end: u32,
+}
+
+impl ScriptModel {
+    fn grow(&mut self, idx: usize) {
+        if self.running.len() <= idx {
+            self.running.resize(idx + 1, None);
+            self.expected.resize(idx + 1, VecDeque::new());
+        }
+    }
+
+    /// The Node no longer runs `id` (it ended, or was SIGKILLed).
+    fn not_running(&mut self, idx: usize, id: u32) {
+        if self.running.get(idx) == Some(&Some(id)) {
+            self.running[idx] = None;
+            self.n_running -= 1;
+        }
+    }
+}
+
+impl Sim {
+    /// A transition of (r, idx) to `to`: its scripts join what the
+    /// instance must spawn, in order.
+    fn expect_scripts(&mut self, r: usize, idx: usize, to: State) {
+        let rt = &mut self.routers[r];
+        let Some(spec) = rt.cfg.specs.get(idx) else {
+            return;
+        };
+        let jobs = expected_jobs(spec.scripts, idx, to, spec.priority);
+        rt.scripts.grow(idx);
+        rt.scripts.expected[idx].extend(jobs);
+    }
+
+    /// `Out::Spawn`: one at a time per instance, in transition order, at
+    /// most MAX_CHILDREN per router, only STOP scripts once stopping.
+    fn on_spawn(&mut self, r: usize, id: u32, idx: usize, job: Job) {
+        self.log(format!(
+            "r{r} VI_{idx} spawn #{id} {} {:?}",
+            job.cmd, job.args
+        ));
+        let m = &mut self.routers[r].scripts;
+        m.grow(idx);
+        let want = m.expected[idx].pop_front();
+        let problem = if let Some(prev) = m.running[idx] {
+            Some(format!("spawned #{id} while #{prev} still runs"))
+        } else if m.stopping && !job.is_stop() {
+            Some(format!("spawned {job:?} after the stop"))
+        } else if want.as_ref() != Some(&job) {
+            Some(format!("spawned {job:?}, expected {want:?}"))
+        } else if m.procs.contains_key(&id) {
+            Some(format!("id #{id} given twice"))
+        } else if m.n_running >= MAX_CHILDREN {
+            Some(format!("a child beyond MAX_CHILDREN ({MAX_CHILDREN})"))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.fail(&format!("r{r} VI_{idx}: {p}"));
+        }
+        m.running[idx] = Some(id);
+        m.n_running += 1;
+        let st = &mut self.script_stats;
+        st.spawns += 1;
+        st.max_running = st.max_running.max(m.n_running);
+        let mix = &self.script_mix;
+        let roll = self.rng.below(1_000_000);
+        let (hung, end_us) = if roll < mix.hung_ppm {
+            (true, None)
+        } else if roll < mix.hung_ppm + mix.late_ppm {
+            (false, Some(self.rng.range(1_000_000, 10_000_000)))
+        } else {
+            (false, Some(self.rng.range(mix.quick_us.0, mix.quick_us.1)))
+        };
+        let spawned = self.now;
+        let proc = Proc {
+            idx,
+            job,
+            spawned,
+            hung,
+            termed: false,
+        };
+        self.routers[r].scripts.procs.insert(id, proc);
+        if let Some(us) = end_us {
+            self.script_end_in(r, id, Duration::from_micros(us));
+        }
+    }
+
+    fn script_end_in(&mut self, r: usize, id: u32, d: Duration) {
+        let life = self.routers[r].life;
+        self.schedule(self.now + d, Ev::ScriptEnd { r, life, id });
+    }
+
+    /// `Out::Kill`: only of a script the Node runs; SIGTERM exactly at its
+    /// timeout, SIGKILL KILL_GRACE later, or at once when the router stops
+    /// and it is no STOP script.
+    fn on_kill(&mut self, r: usize, id: u32, hard: bool) {
+        self.log(format!(
+            "r{r} kill #{id}{}",
+            if hard { " hard" } else { "" }
+        ));
+        let (now, stopping) = (self.now, self.in_stop_call);
+        let m = &self.routers[r].scripts;
+        let Some(p) = m.procs.get(&id) else {
+            self.fail(&format!("r{r}: kill of #{id}, which is no child"));
+        };
+        let timeout = if p.job.is_stop() {
+            STOP_SCRIPT_TIMEOUT
+        } else {
+            NOTIFY_TIMEOUT
+        };
+        let due = match (hard, stopping) {
+            (false, _) if p.termed => None,
+            (false, _) => Some(p.spawned + timeout),
+            (true, true) if !p.job.is_stop() => Some(now),
+            (true, _) => Some(p.spawned + timeout + KILL_GRACE).filter(|_| p.termed),
+        };
+        if m.running.get(p.idx) != Some(&Some(id)) || due != Some(now) {
+            let what = format!(
+                "{:?} spawned at {:?}, termed {}",
+                p.job, p.spawned, p.termed
+            );
+            self.fail(&format!(
+                "r{r}: kill #{id} (hard {hard}) of {what}: due {due:?}"
+            ));
+        }
+        let (idx, hung) = (p.idx, p.hung);
+        if hard {
+            self.script_stats.hard_kills += 1;
+            self.routers[r].scripts.not_running(idx, id);
+            let reap = Duration::from_micros(self.rng.range(10, 5_000));
+            self.script_end_in(r, id, reap);
+            return;
+        }
+        self.script_stats.soft_kills += 1;
+        if let Some(p) = self.routers[r].scripts.procs.get_mut(&id) {
+            p.termed = true;
+        }
+        if hung && self.rng.chance(self.script_mix.term_ends_ppm) {
+            let after = Duration::from_micros(self.rng.range(1_000, 100_000));
+            self.script_end_in(r, id, after);
+        }
+    }
+
+    /// `Note::ScriptsDropped`: the last `n` jobs of the transition just
+    /// queued are not run.
+    fn on_dropped(&mut self, r: usize, idx: usize, n: usize) {
+        self.log(format!("r{r} VI_{idx} dropped {n} scripts"));
+        self.script_stats.drops += n as u64;
+        let m = &mut self.routers[r].scripts;
+        m.grow(idx);
+        let have = m.expected[idx].len();
+        if have < n {
+            self.fail(&format!("r{r} VI_{idx}: {n} dropped of {have} queued"));
+        }
+        self.routers[r].scripts.expected[idx].truncate(have - n);
+    }
+
+    /// A child ends: the shell reaps it and tells the Node.
+    fn script_end(&mut self, r: usize, life: u64, id: u32) {
+        let rt = &mut self.routers[r];
+        if rt.life != life {
+            return;
+        }
+        let Some(p) = rt.scripts.procs.remove(&id) else {
+            return;
+        };
+        rt.scripts.not_running(p.idx, id);
+        if id < rt.scripts.last_end {
+            self.script_stats.reordered_ends += 1;
+        }
+        rt.scripts.last_end = rt.scripts.last_end.max(id);
+        self.script_stats.ends += 1;
+        self.log(format!("r{r} VI_{} end #{id}", p.idx));
+        self.call(r, |n, now, out| n.on_script_end(id, now, out));
+    }
+
+    /// The stopping daemon's wait is over: what still runs is killed, and
+    /// the daemon exits.
+    fn finish_stop(&mut self, r: usize) {
+        let rt = &mut self.routers[r];
+        if rt.stopping.take().is_none() {
+            return;
+        }
+        let left = rt.scripts.procs.len();
+        let unstarted: usize = rt.scripts.expected.iter().map(VecDeque::len).sum();
+        rt.scripts = ScriptModel::default();
+        self.script_stats.shell_kills += left as u64;
+        self.script_stats.not_run_at_stop += unstarted as u64;
+        self.log(format!(
+            "r{r} stopped: {left} children killed, {unstarted} STOP scripts not run"
+        ));
+    }
+
+    /// The Node's count of running scripts is the harness's.
+    fn check_script_count(&self, r: usize) {
+        let rt = &self.routers[r];
+        let Some(node) = rt.node.as_ref().or(rt.stopping.as_ref()) else {
+            return;
+        };
+        if node.scripts_running() != rt.scripts.n_running {
+            self.fail(&format!(
+                "r{r}: the Node counts {} scripts running, the harness {}",
+                node.scripts_running(),
+                rt.scripts.n_running
+            ));
+        }
+    }
+
+    /// Right after `Node::stop`: every script still running is a STOP one.
+    fn check_only_stop_scripts_run(&self, r: usize) {
+        let m = &self.routers[r].scripts;
+        for id in m.running.iter().flatten() {
+            if m.procs.get(id).is_none_or(|p| !p.job.is_stop()) {
+                self.fail(&format!("r{r}: script #{id} not killed by the stop"));
+            }
+        }
+    }
+
+    /// Every live router ran every script its transitions asked for (but
+    /// those reported dropped) and runs none now.
+    pub fn check_scripts_drained(&self, what: &str) {
+        for (r, rt) in self.routers.iter().enumerate() {
+            let Some(node) = &rt.node else {
+                continue;
+            };
+            let m = &rt.scripts;
+            let waiting: Vec<(usize, usize)> = (m.expected.iter().enumerate())
+                .filter(|(_, q)| !q.is_empty())
+                .map(|(k, q)| (k, q.len()))
+                .collect();
+            if m.n_running != 0 || node.scripts_running() != 0 || !waiting.is_empty() {
+                self.fail(&format!(
+                    "{what}: r{r}: {} scripts running, (instance, jobs) never run {waiting:?}",
+                    m.n_running
+                ));
+            }
+        }
     }
 }
