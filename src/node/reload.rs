@@ -114,7 +114,8 @@ impl Node {
         }
     }
 
-    /// Release the running instances the plan does not keep.
+    /// Release the running instances the plan does not keep: priority 0
+    /// and their VIPs removed, as on a stop.
     fn stop_removed(
         &mut self,
         old: &mut [Option<Slot>],
@@ -128,7 +129,12 @@ impl Node {
                 continue;
             }
             if let Some(s) = s {
+                // The slot goes away with its queue: its running script is
+                // killed (and no longer counted) and none is started for
+                // it. keepalived would run notify_fault (or notify_deleted).
+                s.stop_scripts(cx, out);
                 s.drive(Event::Shutdown, now, cx, out);
+                s.scripts.clear_waiting();
             }
         }
     }

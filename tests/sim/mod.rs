@@ -1144,9 +1144,17 @@ impl Sim {
             Err(e) => self.fail(&format!("r{r}: reload plan: {e}")),
         };
         let n = plan.len();
+        // A reload kills the running script of an instance it removes.
+        self.in_stop_call = true;
         self.call(r, |node, now, out| {
             node.apply_reload(plan, ifaces, now, out)
         });
+        self.in_stop_call = false;
+        // Instances the reload removed run no more scripts (their queue
+        // goes with them; src/node/reload.rs).
+        for q in self.routers[r].scripts.expected.iter_mut().skip(n) {
+            q.clear();
+        }
         // The shell disarms the timers of slots that went away.
         for t in self.routers[r].timers.iter_mut().skip(n) {
             t.0 += 1;
