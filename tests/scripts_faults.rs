@@ -497,3 +497,29 @@ fn still_master(lan: &Lan, cap: &Capture, r1: &mut Daemon) {
         assert!(n.is_some(), "VRID {vrid}: adverts stopped{}", context(r1));
     }
 }
+
+/// The /proc readings the leak checks rely on must see what they look for:
+/// a zombie child, one more fd, a resident set (no namespaces needed).
+#[test]
+fn proc_readings_see_zombies_and_fds() {
+    // The other tests open and close fds of this process (their commands).
+    let _serial = serial();
+    let me = std::process::id();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    let zombie = wait_until(Duration::from_secs(5), Duration::from_millis(10), || {
+        children_of(me).contains(&(pid, 'Z'))
+    });
+    let seen = children_of(me);
+    child.wait().unwrap();
+    assert!(
+        zombie.is_some(),
+        "child {pid} not seen as a zombie: {seen:?}"
+    );
+    assert!(!children_of(me).iter().any(|(p, _)| *p == pid));
+    let fds = fd_count(me).unwrap();
+    let file = fs::File::open("/proc/self/status").unwrap();
+    assert_eq!(fd_count(me), Some(fds + 1));
+    drop(file);
+    assert!(vm_rss_kib(me).is_some_and(|k| k > 0));
+}
