@@ -852,3 +852,51 @@ pub fn in_order(log: &str, lines: &[&str]) -> Result<Vec<usize>, String> {
 pub fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
+
+// ---- a process's resources, from /proc (leak checks) ------------------------
+
+/// The pids of the processes in namespace `ns` (`ip netns pids`).
+pub fn ns_pids(ns: &str) -> Vec<u32> {
+    run(&["ip", "netns", "pids", ns])
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// How many file descriptors `pid` has open (/proc/PID/fd).
+pub fn fd_count(pid: u32) -> Option<usize> {
+    Some(fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// `pid`'s resident set size in KiB (VmRSS in /proc/PID/status).
+pub fn vm_rss_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The fields of /proc/PID/stat after the command name: (state, ppid).
+/// The name is in parentheses and may hold blanks or ')': cut at the last.
+pub fn proc_state_ppid(pid: u32) -> Option<(char, u32)> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut words = rest.split_whitespace();
+    let state = words.next()?.chars().next()?;
+    let ppid = words.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// The children of `parent` (every process whose ppid it is), each with
+/// its state letter ('Z' for a zombie).
+pub fn children_of(parent: u32) -> Vec<(u32, char)> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let (state, ppid) = proc_state_ppid(pid)?;
+            (ppid == parent).then_some((pid, state))
+        })
+        .collect()
+}
