@@ -72,7 +72,19 @@ impl fmt::Display for Line<'_, '_> {
                 "netlink request {seq} failed ({}) for an instance no longer configured",
                 Errno::from_raw(errno).desc()
             ),
-            ref iface => interface(f, iface),
+            Note::ScriptsDropped { name, dropped } => write!(
+                f,
+                "VRRP_Instance({name}) notify script queue full: {dropped} script(s) dropped"
+            ),
+            Note::ScriptTimeout { name, hard } => write!(
+                f,
+                "VRRP_Instance({name}) notify script timed out: sent {}",
+                if hard { "SIGKILL" } else { "SIGTERM" }
+            ),
+            Note::IfaceDeleted { .. }
+            | Note::IfaceAdded { .. }
+            | Note::IfaceUpDown { .. }
+            | Note::IfaceAddrs { .. } => interface(f, self.0),
         }
     }
 }
