@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, sleep};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::*;
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
@@ -285,6 +285,31 @@ fn seed(v3: bool, master: bool) -> String {
     edit(&c, AUTH_BLOCK, "")
 }
 
+/// The backup's config with a notify_master that writes the moment it
+/// started (ns since the epoch) to `stamps`.
+fn seed_notify(v3: bool, stamps: &Path) -> String {
+    let line = format!(
+        "    priority 100\n    notify_master \"/bin/sh -c 'date +%s%N >> {}'\"\n",
+        stamps.display()
+    );
+    edit(&seed(v3, false), "    priority 100\n", &line)
+}
+
+/// The first stamp at or after `after` in `stamps`, waiting up to 2 s.
+fn stamp_after(stamps: &Path, after: SystemTime) -> Option<SystemTime> {
+    let mut found = None;
+    wait(Duration::from_secs(2), STEP, || {
+        let text = fs::read_to_string(stamps).unwrap_or_default();
+        found = text
+            .lines()
+            .filter_map(|l| l.trim().parse::<u64>().ok())
+            .map(|ns| UNIX_EPOCH + Duration::from_nanos(ns))
+            .find(|t| *t >= after);
+        found.is_some()
+    });
+    found
+}
+
 /// `n` v3 instances at 0.1 s, VRIDs 1..=n. IPv6 VIPs (2001:db8::1:N):
 /// 192.0.2.0/24 has too few free addresses for 255 instances.
 fn multi(n: usize, master: bool) -> String {
@@ -481,7 +506,8 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
             l.contains("Entering BACKUP STATE") || l.contains("Entering MASTER STATE")
         });
         assert!(started.is_some(), "r1 did not start:\n{}", r1.log());
-        let mut r2 = imp.spawn(&lan, 2, &seed(v3, false), bin);
+        let stamps = lan.dir.join(format!("notify-{c}.txt"));
+        let mut r2 = imp.spawn(&lan, 2, &seed_notify(v3, &stamps), bin);
         let vip1 = mon1.wait(VIP, true, t_exec);
         let vip1 = vip1.or_else(|| {
             wait(LONG, STEP, || has_vip(lan.r(1), VIP))?;
@@ -530,6 +556,14 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
             &format!("{tag}: SIGTERM -> VIP on backup"),
             diff_ms(t_term, vip2),
         );
+        match stamp_after(&stamps, t_term) {
+            Some(t) => push(
+                &mut out,
+                &format!("{tag}: takeover, VIP on backup -> notify_master started"),
+                diff_ms(vip2, t),
+            ),
+            None => progress(&format!("{} {tag}: cycle {c}: no notify stamp", imp.name())),
+        }
 
         // Restart r1: preemption. Overlap or gap between r1's add and r2's
         // delete of the VIP.
