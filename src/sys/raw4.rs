@@ -50,29 +50,17 @@ impl Raw4 {
 
     /// Join `group` on interface `ifindex`. Joining twice is not an error.
     pub fn join(&self, group: Ipv4Addr, ifindex: u32) -> Result<()> {
-        let mreq = libc::ip_mreqn {
-            imr_multiaddr: libc::in_addr {
-                s_addr: u32::from_ne_bytes(group.octets()),
-            },
-            imr_address: libc::in_addr { s_addr: 0 },
-            imr_ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),
-        };
-        match setsockopt(
-            &self.fd,
-            libc::IPPROTO_IP,
-            libc::IP_ADD_MEMBERSHIP,
-            &mreq,
-            "setsockopt(IP_ADD_MEMBERSHIP)",
-        ) {
-            Err(e) if e.errno == nix::errno::Errno::EADDRINUSE => Ok(()),
-            other => other,
-        }
+        self.membership(group, ifindex, true)
     }
 
     /// Leave `group` on interface `ifindex`; also after the interface is
     /// gone (the membership would otherwise count against the socket's
     /// limit, igmp_max_memberships). Not a member is not an error.
     pub fn leave(&self, group: Ipv4Addr, ifindex: u32) -> Result<()> {
+        self.membership(group, ifindex, false)
+    }
+
+    fn membership(&self, group: Ipv4Addr, ifindex: u32, join: bool) -> Result<()> {
         let mreq = libc::ip_mreqn {
             imr_multiaddr: libc::in_addr {
                 s_addr: u32::from_ne_bytes(group.octets()),
@@ -80,14 +68,21 @@ impl Raw4 {
             imr_address: libc::in_addr { s_addr: 0 },
             imr_ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),
         };
-        match setsockopt(
-            &self.fd,
-            libc::IPPROTO_IP,
-            libc::IP_DROP_MEMBERSHIP,
-            &mreq,
-            "setsockopt(IP_DROP_MEMBERSHIP)",
-        ) {
-            Err(e) if e.errno == nix::errno::Errno::EADDRNOTAVAIL => Ok(()),
+        let (opt, what, harmless) = if join {
+            (
+                libc::IP_ADD_MEMBERSHIP,
+                "setsockopt(IP_ADD_MEMBERSHIP)",
+                nix::errno::Errno::EADDRINUSE,
+            )
+        } else {
+            (
+                libc::IP_DROP_MEMBERSHIP,
+                "setsockopt(IP_DROP_MEMBERSHIP)",
+                nix::errno::Errno::EADDRNOTAVAIL,
+            )
+        };
+        match setsockopt(&self.fd, libc::IPPROTO_IP, opt, &mreq, what) {
+            Err(e) if e.errno == harmless => Ok(()),
             other => other,
         }
     }

@@ -78,41 +78,37 @@ impl Raw6 {
 
     /// Join `group` on interface `ifindex`. Joining twice is not an error.
     pub fn join(&self, group: Ipv6Addr, ifindex: u32) -> Result<()> {
-        let mreq = libc::ipv6_mreq {
-            ipv6mr_multiaddr: libc::in6_addr {
-                s6_addr: group.octets(),
-            },
-            ipv6mr_interface: ifindex as _,
-        };
-        match setsockopt(
-            &self.fd,
-            libc::IPPROTO_IPV6,
-            libc::IPV6_ADD_MEMBERSHIP,
-            &mreq,
-            "setsockopt(IPV6_ADD_MEMBERSHIP)",
-        ) {
-            Err(e) if e.errno == nix::errno::Errno::EADDRINUSE => Ok(()),
-            other => other,
-        }
+        self.membership(group, ifindex, true)
     }
 
     /// Leave `group` on interface `ifindex`, also after the interface is
     /// gone. Not a member is not an error.
     pub fn leave(&self, group: Ipv6Addr, ifindex: u32) -> Result<()> {
+        self.membership(group, ifindex, false)
+    }
+
+    fn membership(&self, group: Ipv6Addr, ifindex: u32, join: bool) -> Result<()> {
         let mreq = libc::ipv6_mreq {
             ipv6mr_multiaddr: libc::in6_addr {
                 s6_addr: group.octets(),
             },
             ipv6mr_interface: ifindex as _,
         };
-        match setsockopt(
-            &self.fd,
-            libc::IPPROTO_IPV6,
-            libc::IPV6_DROP_MEMBERSHIP,
-            &mreq,
-            "setsockopt(IPV6_DROP_MEMBERSHIP)",
-        ) {
-            Err(e) if e.errno == nix::errno::Errno::EADDRNOTAVAIL => Ok(()),
+        let (opt, what, harmless) = if join {
+            (
+                libc::IPV6_ADD_MEMBERSHIP,
+                "setsockopt(IPV6_ADD_MEMBERSHIP)",
+                nix::errno::Errno::EADDRINUSE,
+            )
+        } else {
+            (
+                libc::IPV6_DROP_MEMBERSHIP,
+                "setsockopt(IPV6_DROP_MEMBERSHIP)",
+                nix::errno::Errno::EADDRNOTAVAIL,
+            )
+        };
+        match setsockopt(&self.fd, libc::IPPROTO_IPV6, opt, &mreq, what) {
+            Err(e) if e.errno == harmless => Ok(()),
             other => other,
         }
     }
