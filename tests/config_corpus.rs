@@ -7,6 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
+use arrayvec::ArrayVec;
+
 use tinyvrrpd::config::{
     Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Script, Severity,
     SmtpServer, SyncGroup, Track, Vip, VrrpScript, load,
@@ -74,6 +76,8 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         lower_prio_no_advert: false,
         track_interfaces: Default::default(),
         track_scripts: Default::default(),
+        track_files: Default::default(),
+        track_processes: Default::default(),
         notify_master: None,
         notify_backup: None,
         notify_fault: None,
@@ -116,6 +120,9 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
         instances: vec![inst],
         sync_groups: vec![],
         scripts: vec![],
+        track_files: vec![],
+        track_processes: vec![],
+        up_down_delays: vec![],
     }
 }
 
@@ -221,6 +228,12 @@ fn openwrt_generated() {
             notify_fault: hotplug("NOTIFY_FAULT", "OpenWrt_Group", "GROUP"),
             notify: hotplug("NOTIFY", "OpenWrt_Group", "GROUP"),
             smtp_alert: true,
+            track_interfaces: ArrayVec::new(),
+            track_scripts: ArrayVec::new(),
+            track_files: ArrayVec::new(),
+            track_processes: ArrayVec::new(),
+            global_tracking: false,
+            tracking_weight: false,
         }]
     );
 
@@ -241,10 +254,12 @@ fn openwrt_generated() {
     lan.track_interfaces.push(Track {
         name: "br-lan".to_string(),
         weight: None,
+        reverse: None,
     });
     lan.track_interfaces.push(Track {
         name: "eth1".to_string(),
         weight: Some(-20),
+        reverse: None,
     });
     lan.vips.push(Vip {
         dev: Some("br-lan".to_string()),
@@ -398,6 +413,7 @@ fn glued_braces_crlf_and_scripts() {
     glued.track_scripts.push(Track {
         name: "chk_web".to_string(),
         weight: Some(10),
+        reverse: None,
     });
     assert_eq!(config.instances, [glued]);
     assert_eq!(
@@ -413,8 +429,10 @@ fn glued_braces_crlf_and_scripts() {
                 interval_s: 2,
                 timeout_s: Some(1),
                 weight: -5,
+                reverse: false,
                 rise: 2,
                 fall: 3,
+                init_fail: false,
                 user: Some("nobody:nogroup".to_string()),
             },
             VrrpScript {
@@ -427,8 +445,10 @@ fn glued_braces_crlf_and_scripts() {
                 interval_s: 1,
                 timeout_s: None,
                 weight: 0,
+                reverse: false,
                 rise: 1,
                 fall: 1,
+                init_fail: false,
                 user: None,
             },
         ]

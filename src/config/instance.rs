@@ -543,7 +543,11 @@ fn track(sink: &mut Sink, line: &Node, block: &str) -> Option<Track> {
             return None;
         }
     };
-    Some(Track { name, weight })
+    Some(Track {
+        name,
+        weight,
+        reverse: None,
+    })
 }
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do

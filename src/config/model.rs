@@ -24,6 +24,13 @@ pub struct Config {
     pub sync_groups: Vec<SyncGroup>,
     /// At most `limits::MAX_SCRIPTS`.
     pub scripts: Vec<VrrpScript>,
+    /// `vrrp_track_file` blocks; at most `limits::MAX_SCRIPTS`.
+    pub track_files: Vec<TrackFile>,
+    /// `vrrp_track_process` blocks; at most `limits::MAX_SCRIPTS`.
+    pub track_processes: Vec<TrackProcess>,
+    /// `interface_up_down_delays`: per interface, how long a carrier
+    /// change must last before it counts.
+    pub up_down_delays: Vec<UpDownDelay>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,12 +174,19 @@ pub struct Vip {
     pub scope: Option<u8>,
 }
 
-/// A tracked interface or script, with its optional weight.
+/// A tracked object on an instance or sync group line:
+/// `NAME [weight N [reverse|noreverse]]` (interface, vrrp_script,
+/// vrrp_track_file or vrrp_track_process by name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Track {
     pub name: String,
-    /// None: FAULT while down. Some(w): priority changes by w (-253..=253).
+    /// None: not given on the line (an interface: FAULT while down; a
+    /// script, file or process: the weight of its own block).
+    /// Some(0): FAULT-type. Some(w): priority changes by w (-253..=253).
     pub weight: Option<i16>,
+    /// `reverse` given on the line (the sense of the object is inverted);
+    /// None: not given (the block's own setting applies).
+    pub reverse: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,6 +225,8 @@ pub struct InstanceConfig {
     pub lower_prio_no_advert: bool,
     pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,
     pub track_scripts: ArrayVec<Track, MAX_TRACKS>,
+    pub track_files: ArrayVec<Track, MAX_TRACKS>,
+    pub track_processes: ArrayVec<Track, MAX_TRACKS>,
     pub notify_master: Option<Script>,
     pub notify_backup: Option<Script>,
     pub notify_fault: Option<Script>,
@@ -255,6 +271,17 @@ pub struct SyncGroup {
     pub notify_fault: Option<Script>,
     pub notify: Option<Script>,
     pub smtp_alert: bool,
+    /// Group-level tracking: applies to every member instance.
+    pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,
+    pub track_scripts: ArrayVec<Track, MAX_TRACKS>,
+    pub track_files: ArrayVec<Track, MAX_TRACKS>,
+    pub track_processes: ArrayVec<Track, MAX_TRACKS>,
+    /// `global_tracking` (deprecated in keepalived: members keep their own
+    /// tracking and it is not synchronised).
+    pub global_tracking: bool,
+    /// `sync_group_tracking_weight`: weighted tracking of a member applies
+    /// to the whole group.
+    pub tracking_weight: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,9 +295,78 @@ pub struct VrrpScript {
     pub timeout_s: Option<u32>,
     /// -253..=253; default 0.
     pub weight: i16,
+    /// `weight N reverse`: the weight applies while the script fails.
+    pub reverse: bool,
     /// Default 1.
     pub rise: u32,
     /// Default 1.
     pub fall: u32,
+    /// `init_fail`: the script starts as failed instead of as
+    /// keepalived's "init" state.
+    pub init_fail: bool,
     pub user: Option<String>,
+}
+
+/// `vrrp_track_file NAME { file PATH; weight N [reverse]; init_file [V] [overwrite] }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    pub name: String,
+    pub loc: Loc,
+    pub path: String,
+    /// Default 1.
+    pub weight: i16,
+    pub reverse: bool,
+    /// `init_file [VALUE] [overwrite]`: create the file with VALUE
+    /// (default 0) if missing, or always with `overwrite`.
+    pub init: Option<InitFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitFile {
+    pub value: i64,
+    pub overwrite: bool,
+}
+
+/// How a `vrrp_track_process`'s `param_match` compares arguments.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ParamMatch {
+    /// No parameters given: any arguments match.
+    Any,
+    /// `param_match exact` (keepalived's default when parameters are given).
+    Exact,
+    /// `param_match partial`: the given words appear, in order, anywhere.
+    Partial,
+    /// `param_match initial`: the arguments start with the given words.
+    Initial,
+}
+
+/// `vrrp_track_process NAME { process PATH [ARGS]; ... }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackProcess {
+    pub name: String,
+    pub loc: Loc,
+    /// The process name (comm, or the path with `full_command`).
+    pub process: String,
+    /// The arguments to match (after the name), as words.
+    pub params: Vec<String>,
+    pub param_match: ParamMatch,
+    /// Default 0 (FAULT-type).
+    pub weight: i16,
+    pub reverse: bool,
+    /// Up while quorum <= count <= quorum_max. Defaults 1 and u32::MAX.
+    pub quorum: u32,
+    pub quorum_max: u32,
+    /// `fork_delay` / `terminate_delay` (`delay` sets both), in ms.
+    pub fork_delay_ms: u32,
+    pub terminate_delay_ms: u32,
+    /// Match the whole command line path rather than the process name.
+    pub full_command: bool,
+}
+
+/// One line of `interface_up_down_delays`: `IFNAME DOWN_DELAY [UP_DELAY]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpDownDelay {
+    pub interface: String,
+    pub down_ms: u32,
+    pub up_ms: u32,
 }

@@ -41,6 +41,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         instances: resolved.into_iter().map(|(i, _)| i).collect(),
         sync_groups,
         scripts,
+        track_files: Vec::new(),
+        track_processes: Vec::new(),
+        up_down_delays: Vec::new(),
     }
 }
 
@@ -192,6 +195,8 @@ fn resolve_instance(
         lower_prio_no_advert: garp.lower_prio_no_advert,
         track_interfaces: lists.track_interfaces,
         track_scripts: lists.track_scripts,
+        track_files: ArrayVec::new(),
+        track_processes: ArrayVec::new(),
         notify_master: r.notify_master.clone(),
         notify_backup: r.notify_backup.clone(),
         notify_fault: r.notify_fault.clone(),
@@ -618,6 +623,12 @@ fn check_sync_groups(
             notify_fault: g.notify_fault,
             notify: g.notify,
             smtp_alert: g.smtp_alert,
+            track_interfaces: ArrayVec::new(),
+            track_scripts: ArrayVec::new(),
+            track_files: ArrayVec::new(),
+            track_processes: ArrayVec::new(),
+            global_tracking: false,
+            tracking_weight: false,
         })
         .collect()
 }

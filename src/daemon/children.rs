@@ -6,7 +6,7 @@ use arrayvec::ArrayVec;
 
 use crate::limits::MAX_CHILDREN;
 use crate::log;
-use crate::node::out::NotifyArgs;
+use crate::node::out::{NotifyArgs, ScriptEnd};
 use crate::node::scripts::split_words;
 use crate::sys::child::{self, Exit, Ids};
 use crate::sys::clock;
@@ -30,7 +30,7 @@ pub struct Children {
     /// (pid, script id) of every child running.
     running: ArrayVec<(i32, u32), MAX_CHILDREN>,
     /// Scripts that ended or never started since the router last heard.
-    pub ended: ArrayVec<u32, MAX_CHILDREN>,
+    pub ended: ArrayVec<(u32, ScriptEnd), MAX_CHILDREN>,
 }
 
 impl Children {
@@ -51,7 +51,7 @@ impl Children {
             Ok(pid) => {
                 // The router never asks for more than MAX_CHILDREN.
                 child::kill(pid, true);
-                let _ = self.ended.try_push(s.id);
+                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
             }
             Err(why) => {
                 log!(
@@ -61,7 +61,7 @@ impl Children {
                     s.name,
                     s.cmd
                 );
-                let _ = self.ended.try_push(s.id);
+                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
             }
         }
     }
@@ -88,7 +88,11 @@ impl Children {
                 return;
             };
             let (_, id) = running.remove(k);
-            let _ = ended.try_push(id);
+            let end = match exit {
+                Exit::Code(c) => ScriptEnd::Code(c),
+                Exit::Signal(s) => ScriptEnd::Signal(s),
+            };
+            let _ = ended.try_push((id, end));
             match exit {
                 Exit::Code(0) => {}
                 Exit::Code(c) => log!(log, Level::Debug, "script pid {pid} exited with {c}"),

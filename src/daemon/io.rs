@@ -265,10 +265,10 @@ impl Io {
         };
         self.children.start(&mut self.log, &start);
         let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
-        while !self.children.ended.contains(&ID) && clock::now() < deadline {
+        while !self.children.ended.iter().any(|e| e.0 == ID) && clock::now() < deadline {
             self.children.wait_some(signals, &mut self.log, deadline);
         }
-        if !self.children.ended.contains(&ID) {
+        if !self.children.ended.iter().any(|e| e.0 == ID) {
             log!(
                 self.log,
                 Level::Warning,
@@ -276,7 +276,7 @@ impl Io {
             );
             self.children.kill(ID, true);
         }
-        self.children.ended.retain(|i| *i != ID);
+        self.children.ended.retain(|e| e.0 != ID);
     }
 
     fn arm(&mut self, slot: usize, at: Option<crate::time::Instant>) {
@@ -316,6 +316,9 @@ impl Outbox for Io {
                 group,
             } => self.group(join, ifindex, group),
             Out::Arm { slot, at } => self.arm(slot, at),
+            // Issue 13: the router's timer and the process scan (the shell's
+            // half comes with the tracking shell work).
+            Out::ArmRouter { .. } | Out::ScanProcesses => {}
             Out::ReadRouter6 { ifname } => {
                 if let Ok(n) = arrayvec::ArrayString::from(ifname) {
                     let _ = self.read_router6.try_push(n);

@@ -177,8 +177,8 @@ impl Daemon {
             if ended.is_empty() {
                 break;
             }
-            for id in ended {
-                self.node.on_script_end(id, now, &mut self.io);
+            for (id, end) in ended {
+                self.node.on_script_end(id, end, now, &mut self.io);
             }
         }
         for name in core::mem::take(&mut self.io.read_router6) {
@@ -268,8 +268,8 @@ impl Daemon {
             io.children
                 .wait_some(&mut self.signals, &mut io.log, deadline);
             let now = clock::now();
-            for id in core::mem::take(&mut self.io.children.ended) {
-                self.node.on_script_end(id, now, &mut self.io);
+            for (id, end) in core::mem::take(&mut self.io.children.ended) {
+                self.node.on_script_end(id, end, now, &mut self.io);
             }
         }
         self.io.children.kill_all();

@@ -28,7 +28,7 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::{Event, Instance, Params, State};
 use crate::wire::vrrp::RxError;
 use iface::Ifaces;
-use out::{AddrWhy, Note, Out, Outbox};
+use out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
 use pending::{Pending, Uid};
 use slot::{Shared, Slot, SlotTimer, VIP_RETRY};
 
@@ -130,7 +130,8 @@ impl Node {
     /// Script `id` ended (or could not start): the next script of its
     /// instance starts, and a script some instance waits for a free child
     /// for.
-    pub fn on_script_end(&mut self, id: u32, now: Instant, out: &mut dyn Outbox) {
+    pub fn on_script_end(&mut self, id: u32, end: ScriptEnd, now: Instant, out: &mut dyn Outbox) {
+        let _ = end;
         let cx = &mut self.shared;
         let ended = self.slots.iter_mut().position(|s| s.script_ended(id, cx));
         let Some(i) = ended else {

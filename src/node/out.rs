@@ -89,13 +89,19 @@ pub enum Out<'a> {
         slot: usize,
         at: Option<crate::time::Instant>,
     },
+    /// Arm the router's own timer (tracking: check scripts, process
+    /// scans) for `at` (None: disarm); it fires `Node::on_router_timer`.
+    ArmRouter { at: Option<crate::time::Instant> },
+    /// Count the processes each `vrrp_track_process` matches and report
+    /// them with `Node::on_process_counts`.
+    ScanProcesses,
     /// Interface `ifname` appeared: the shell reads its IPv6 forwarding
     /// setting and reports it with `Node::set_router6`.
     ReadRouter6 { ifname: &'a str },
     /// Start notify script `id` for instance `name`: `cmd` split into words
     /// as keepalived does, then `args` when given, as `user` (None: root),
     /// refused unless it passes keepalived's checks when `secure`. The shell
-    /// reports its end with `Node::on_script_end(id)`.
+    /// reports its end with `Node::on_script_end(id, end)`.
     Spawn {
         id: u32,
         name: &'a str,
@@ -118,6 +124,17 @@ pub enum Out<'a> {
     InstalledChanged,
     /// A line for the log.
     Log(Note<'a>),
+}
+
+/// How a script the router asked for ended, as the shell reports it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ScriptEnd {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal ended it.
+    Signal(i32),
+    /// It could not be started (refused, not found, no child to spare).
+    NotRun,
 }
 
 /// The words keepalived appends for the generic `notify` script:

@@ -17,7 +17,7 @@ use arrayvec::ArrayVec;
 use tinyvrrpd::config::Config;
 use tinyvrrpd::limits::MAX_CHILDREN;
 use tinyvrrpd::node::iface::{Iface, Ifaces};
-use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox};
+use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
 use tinyvrrpd::node::scripts::{KILL_GRACE, NOTIFY_TIMEOUT, STOP_SCRIPT_TIMEOUT};
 use tinyvrrpd::node::{Node, Rx6};
 use tinyvrrpd::time::{Duration, Instant};
@@ -1549,7 +1549,9 @@ impl Sim {
         rt.scripts.last_end = rt.scripts.last_end.max(id);
         self.script_stats.ends += 1;
         self.log(format!("r{r} VI_{} end #{id}", p.idx));
-        self.call(r, |n, now, out| n.on_script_end(id, now, out));
+        self.call(r, |n, now, out| {
+            n.on_script_end(id, ScriptEnd::Code(0), now, out)
+        });
     }
 
     /// The stopping daemon's wait is over: what still runs is killed, and
