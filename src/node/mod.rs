@@ -17,6 +17,7 @@ mod reload;
 mod rx;
 pub mod scripts;
 pub mod slot;
+mod track;
 
 use core::net::IpAddr;
 
