@@ -4,7 +4,7 @@
 use core::fmt;
 use core::net::IpAddr;
 
-use crate::node::out::Note;
+use crate::node::out::{CheckResult, FaultWhy, Note};
 use crate::sys::Errno;
 use crate::vrrp::State;
 use crate::wire::vrrp::RxError;
@@ -76,6 +76,40 @@ impl fmt::Display for Line<'_, '_> {
                 f,
                 "VRRP_Instance({name}) notify script queue full: {dropped} script(s) dropped"
             ),
+            Note::PriorityChanged { name, from, to } => write!(
+                f,
+                "VRRP_Instance({name}) Changing effective priority from {from} to {to}"
+            ),
+            Note::GroupSync { group, state } => write!(
+                f,
+                "VRRP_Group({group}) Syncing instances to {} state",
+                state.as_str()
+            ),
+            Note::CheckResult { script, result } => match result {
+                CheckResult::Succeeded => write!(f, "VRRP_Script({script}) succeeded"),
+                CheckResult::TimedOut => write!(f, "VRRP_Script({script}) timed_out"),
+                CheckResult::Failed(None) => write!(f, "VRRP_Script({script}) failed"),
+                CheckResult::Failed(Some((reason, code))) => {
+                    write!(f, "VRRP_Script({script}) failed ({reason} {code})")
+                }
+            },
+            Note::CheckStatus { script, status } => {
+                write!(f, "Script `{script}` now returning {status}")
+            }
+            Note::CheckSkipped { script } => write!(
+                f,
+                "Track script {script} is already running, expect idle - skipping run"
+            ),
+            Note::Quorum { process, gained } => write!(
+                f,
+                "Quorum {} for tracked process {process}",
+                if gained { "gained" } else { "lost" }
+            ),
+            Note::TrackFile { file, value } => match value {
+                Some(v) => write!(f, "Tracked file {file} now has value {v}"),
+                None => write!(f, "Tracked file {file} cannot be read: value 0"),
+            },
+            Note::StartFault { name, why } => start_fault(f, name, why),
             Note::ScriptTimeout { name, hard } => write!(
                 f,
                 "VRRP_Instance({name}) notify script timed out: sent {}",
@@ -149,5 +183,18 @@ fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
             word(has6, "present", "none")
         ),
         _ => Ok(()),
+    }
+}
+
+/// keepalived's lines for an instance that starts in FAULT.
+fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt::Result {
+    write!(f, "VRRP_Instance({name}): entering FAULT state ")?;
+    match why {
+        FaultWhy::Interface(i) => write!(f, "(interface {i} down)"),
+        FaultWhy::Script(s) => write!(f, "due to script {s}"),
+        FaultWhy::File(file, v) => write!(f, "(tracked file {file} has status {v})"),
+        FaultWhy::Process(p) => write!(f, "(tracked process {p} quorum not achieved)"),
+        FaultWhy::Link => write!(f, "(interface down or without an address)"),
+        FaultWhy::Group(g) => write!(f, "(vrrp_sync_group {g} in FAULT)"),
     }
 }

@@ -3,7 +3,7 @@
 
 use core::net::Ipv6Addr;
 
-use crate::config::InstanceConfig;
+use crate::config::{Config, InstanceConfig};
 use crate::vrrp::Params;
 
 /// An IPv6 advert as the raw IPv6 socket hands it over: the VRRP payload
@@ -39,11 +39,16 @@ pub(crate) struct Planned {
 /// What a reload will do; made by [`Node::plan_reload`].
 pub struct Plan {
     items: Vec<Planned>,
+    /// The configuration planned for (its tracked objects and groups).
+    pub(crate) config: Box<Config>,
 }
 
 impl Plan {
-    pub(crate) fn new(items: Vec<Planned>) -> Plan {
-        Plan { items }
+    pub(crate) fn new(items: Vec<Planned>, config: &Config) -> Plan {
+        Plan {
+            items,
+            config: Box::new(config.clone()),
+        }
     }
 
     /// Whether running slot `k` continues in the new configuration.
@@ -63,9 +68,14 @@ impl Plan {
 
     pub(crate) fn into_parts(
         self,
-    ) -> impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)> {
-        self.items
+    ) -> (
+        impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)>,
+        Box<Config>,
+    ) {
+        let items = self
+            .items
             .into_iter()
-            .map(|p| (p.cfg, p.params, p.ifindex, p.kept))
+            .map(|p| (p.cfg, p.params, p.ifindex, p.kept));
+        (items, self.config)
     }
 }

@@ -9,7 +9,6 @@ use super::out::{Note, Out, Outbox};
 use crate::config::Family;
 use crate::limits::MAX_INTERFACES;
 use crate::time::Instant;
-use crate::vrrp::Event;
 use crate::wire::netlink::{Addr, Link};
 
 impl Node {
@@ -76,15 +75,15 @@ impl Node {
             for ev in link_events(before, after, self.slots[i].cfg.family) {
                 // Down on the old index (a master's release goes there,
                 // if anywhere), up on the new one.
-                let ev = match ev {
-                    LinkEvent::Down => Event::LinkDown,
+                match ev {
+                    LinkEvent::Down => self.slots[i].link_ok = false,
                     LinkEvent::Up => {
                         self.slots[i].ifindex = after.index;
-                        Event::LinkUp
+                        self.slots[i].link_ok = true;
                     }
-                };
+                }
                 if running {
-                    self.drive(i, ev, now, out);
+                    self.settle(now, out);
                 }
             }
             self.slots[i].ifindex = after.index;
@@ -93,6 +92,8 @@ impl Node {
             self.reindex();
             self.follow_groups(&name, before.index, after.index, out);
         }
+        // Interfaces tracked by other instances (track_interface).
+        self.settle(now, out);
     }
 
     /// Interface `name` moved from index `old` to `new` (0: gone): leave

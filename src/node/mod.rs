@@ -17,7 +17,9 @@ mod reload;
 mod rx;
 pub mod scripts;
 pub mod slot;
-mod track;
+mod sync;
+pub mod track;
+mod verdict;
 
 use core::net::IpAddr;
 
@@ -55,6 +57,10 @@ pub struct Node {
     rx_errors: [u64; RxError::ALL.len()],
     last_global_reject_log: Option<Instant>,
     netlink_errors: u64,
+    /// Check scripts, track files, tracked processes.
+    track: track::Trackers,
+    /// vrrp_sync_groups.
+    groups: Vec<sync::Group>,
 }
 
 impl Node {
@@ -80,13 +86,17 @@ impl Node {
             rx_errors: [0; RxError::ALL.len()],
             last_global_reject_log: None,
             netlink_errors: 0,
+            track: track::Trackers::default(),
+            groups: Vec::new(),
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
-        for (c, params, ifindex, _) in plan.into_parts() {
+        let (items, _) = plan.into_parts();
+        for (c, params, ifindex, _) in items {
             node.add_slot(c, params, ifindex);
         }
         node.reindex();
+        node.track_config(config);
         Ok(node)
     }
 
@@ -101,6 +111,7 @@ impl Node {
     /// `vrrp_startup_delay`).
     pub fn start(&mut self, now: Instant, out: &mut dyn Outbox) {
         self.join_groups(out);
+        self.start_tracking(now, out);
         for i in 0..self.slots.len() {
             if self.startup_delay.is_zero() {
                 self.start_slot(i, now, out);
@@ -116,6 +127,12 @@ impl Node {
     /// Scripts still waiting: none once STOP scripts are queued, so the
     /// shell waits for [`Node::scripts_running`] only.
     pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for id in self.track.runs() {
+            out.push(Out::Kill { id, hard: true });
+        }
+        self.track.forget_runs(&mut self.shared);
+        self.track.stop();
+        self.track.rearm(out);
         for i in 0..self.slots.len() {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
@@ -132,19 +149,61 @@ impl Node {
     /// instance starts, and a script some instance waits for a free child
     /// for.
     pub fn on_script_end(&mut self, id: u32, end: ScriptEnd, now: Instant, out: &mut dyn Outbox) {
-        let _ = end;
+        if self.check_ended(id, end, now, out) {
+            self.start_waiting_scripts(now, out);
+            return;
+        }
         let cx = &mut self.shared;
         let ended = self.slots.iter_mut().position(|s| s.script_ended(id, cx));
         let Some(i) = ended else {
             return;
         };
         // Its own instance first (order), then any that waited for a child.
-        let order = core::iter::once(i).chain(0..self.slots.len());
-        for k in order {
+        let s = &mut self.slots[i];
+        s.start_script(now, &mut self.shared, out);
+        s.rearm(i, out, false);
+        self.start_waiting_scripts(now, out);
+    }
+
+    /// A child is free: instances whose scripts wait for one start them.
+    fn start_waiting_scripts(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for k in 0..self.slots.len() {
             let s = &mut self.slots[k];
             s.start_script(now, &mut self.shared, out);
             s.rearm(k, out, false);
         }
+    }
+
+    /// The tracked objects and groups of `config` (kept readings and group
+    /// states carry over from the running configuration).
+    fn track_config(&mut self, config: &Config) {
+        self.track = track::Trackers::new(config, &self.track);
+        let names: Vec<&str> = self.slots.iter().map(|s| s.cfg.name.as_str()).collect();
+        let (groups, of) = sync::build(config, &names, &self.groups);
+        self.groups = groups;
+        for (s, g) in self.slots.iter_mut().zip(of) {
+            s.group = g;
+            let sync = g
+                .and_then(|g| self.groups.get(g))
+                .is_some_and(|g| g.members.len() > 1);
+            s.inst.set_sync(sync);
+        }
+    }
+
+    /// Start the checks some instance or group uses, and the scans.
+    fn start_tracking(&mut self, now: Instant, out: &mut dyn Outbox) {
+        let slots = &self.slots;
+        let groups = &self.groups;
+        let used = |name: &str| {
+            slots
+                .iter()
+                .any(|s| s.cfg.track_scripts.iter().any(|t| t.name == name))
+                || groups
+                    .iter()
+                    .any(|g| g.cfg.track_scripts.iter().any(|t| t.name == name))
+        };
+        self.track.start(&used, now);
+        self.track.rearm(out);
     }
 
     /// Slot `i`'s timer fired (perhaps early or spuriously: only what is
@@ -256,18 +315,28 @@ impl Node {
 
     // ---- inside ---------------------------------------------------------
 
+    /// Start slot `i`: to BACKUP (or MASTER, as the owner), or straight
+    /// to FAULT when its interface or a tracked object holds it there;
+    /// then the rest of the router follows (its group, priorities).
     fn start_slot(&mut self, i: usize, now: Instant, out: &mut dyn Outbox) {
         self.slots[i].set_timer(SlotTimer::Start, now, None);
-        self.drive(i, Event::Startup, now, out);
         let s = &self.slots[i];
         let ready = self
             .shared
             .ifaces
             .by_index(s.ifindex)
             .is_some_and(|f| f.status().ready(s.cfg.family));
-        if !ready {
-            self.drive(i, Event::LinkDown, now, out);
+        self.slots[i].link_ok = ready;
+        let p = self.judge(i).priority;
+        if p != self.slots[i].inst.effective_priority() {
+            self.drive(i, Event::Priority(p), now, out);
         }
+        let ev = self.start_event(i);
+        if ev == (Event::StartFault { quiet: false }) {
+            self.start_fault_note(i, out);
+        }
+        self.drive(i, ev, now, out);
+        self.settle(now, out);
     }
 
     /// Feed one event to slot `i`, carry out its actions, re-arm.
@@ -279,6 +348,9 @@ impl Node {
         s.drive(ev, now, cx, out);
         s.start_script(now, cx, out);
         s.rearm(i, out, false);
+        if !s.sync_events.is_empty() {
+            self.follow_group(i, now, out);
+        }
     }
 
     /// Join the VRRP group of each family on every interface in use.

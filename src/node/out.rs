@@ -245,6 +245,69 @@ pub enum Note<'a> {
         name: &'a str,
         hard: bool,
     },
+    /// keepalived's `Changing effective priority from %d to %d`.
+    PriorityChanged {
+        name: &'a str,
+        from: u8,
+        to: u8,
+    },
+    /// `VRRP_Group(%s) Syncing instances to %s state`.
+    GroupSync {
+        group: &'a str,
+        state: State,
+    },
+    /// A vrrp_script's status changed: `VRRP_Script(%s) succeeded` etc.
+    CheckResult {
+        script: &'a str,
+        result: CheckResult,
+    },
+    /// `Script `%s` now returning %d`: the exit code differs from the
+    /// last one.
+    CheckStatus {
+        script: &'a str,
+        status: i32,
+    },
+    /// The previous run of a vrrp_script still runs: this one is skipped.
+    CheckSkipped {
+        script: &'a str,
+    },
+    /// `Quorum gained/lost for tracked process %s`.
+    Quorum {
+        process: &'a str,
+        gained: bool,
+    },
+    /// A vrrp_track_file's value changed.
+    TrackFile {
+        file: &'a str,
+        value: Option<i64>,
+    },
+    /// The instance starts in FAULT because of a tracked object.
+    StartFault {
+        name: &'a str,
+        why: FaultWhy<'a>,
+    },
+}
+
+/// How a check script's run ended, in keepalived's words.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CheckResult {
+    Succeeded,
+    /// `failed`, `failed (exited with status N)`, `failed (due to signal N)`.
+    Failed(Option<(&'static str, i32)>),
+    TimedOut,
+}
+
+/// What holds an instance in FAULT, for the log.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FaultWhy<'a> {
+    Interface(&'a str),
+    Script(&'a str),
+    File(&'a str, i64),
+    Process(&'a str),
+    /// Its own interface is missing, down or without an address.
+    Link,
+    /// Another member of its vrrp_sync_group.
+    Group(&'a str),
 }
 
 impl Note<'_> {
@@ -255,7 +318,7 @@ impl Note<'_> {
             Note::AddrFailedOrphan { .. } => Loudness::Debug,
             Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
             Note::AddrFailed { .. } | Note::ScriptsDropped { .. } => Loudness::Error,
-            Note::ScriptTimeout { .. } => Loudness::Warning,
+            Note::ScriptTimeout { .. } | Note::CheckSkipped { .. } => Loudness::Warning,
             _ => Loudness::Info,
         }
     }

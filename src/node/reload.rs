@@ -67,7 +67,7 @@ impl Node {
                 kept: self.slots.iter().position(|s| same_instance(s, c)),
             });
         }
-        Ok(Plan::new(items))
+        Ok(Plan::new(items, config))
     }
 
     /// Carry out a plan with the dump it was made from: removed instances
@@ -81,7 +81,8 @@ impl Node {
         self.stop_removed(&mut old, &plan, now, out);
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
-        for (c, params, ifindex, kept) in plan.into_parts() {
+        let (items, config) = plan.into_parts();
+        for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
             let slot = match taken {
                 Some(mut s) => {
@@ -101,6 +102,8 @@ impl Node {
             let _ = self.slots.try_push(slot);
         }
         self.reindex();
+        self.track_config(&config);
+        self.start_tracking(now, out);
         self.join_groups(out);
         self.follow_table(&old_ifaces, now, out);
         for i in 0..self.slots.len() {
@@ -112,6 +115,7 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, out);
         }
+        self.settle(now, out);
     }
 
     /// Release the running instances the plan does not keep: priority 0

@@ -62,6 +62,22 @@ pub struct Slot {
     armed: Option<Instant>,
     /// Notify scripts: the one running and those waiting, in order.
     pub scripts: Queue,
+    /// The instance's own interface is there, up and addressed (as last
+    /// told to the instance).
+    pub link_ok: bool,
+    /// Its vrrp_sync_group (index in the router's group table).
+    pub group: Option<usize>,
+    /// What the last events mean for its group, for the router to act on.
+    pub sync_events: ArrayVec<SyncEv, 4>,
+}
+
+/// What an instance did that its vrrp_sync_group must follow.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SyncEv {
+    /// It wants MASTER and waits for the group.
+    WantMaster,
+    /// It changed state.
+    Entered { from: State, to: State, why: Why },
 }
 
 /// What the instances share inside the router: what a slot's outputs
@@ -95,6 +111,9 @@ impl Slot {
             vips_installed: false,
             armed: None,
             scripts: Queue::default(),
+            link_ok: true,
+            group: None,
+            sync_events: ArrayVec::new(),
         }
     }
 
@@ -158,7 +177,15 @@ impl Slot {
         let name = self.cfg.name.as_str();
         match a {
             Action::Transition { from, to, why } => {
+                if self.group.is_some() {
+                    let _ = self.sync_events.try_push(SyncEv::Entered { from, to, why });
+                }
                 transition_notes(name, from, to, why, out);
+                // keepalived: no notification for a FAULT that only
+                // waits for the first result of a check script.
+                if why == (Why::StartFault { quiet: true }) {
+                    return;
+                }
                 let prio = self.inst.effective_priority();
                 let state = state_word(to);
                 out.push(Out::Fifo {
@@ -174,6 +201,12 @@ impl Slot {
                 }
             }
             Action::SendAdvert { priority } => self.send_advert(priority, cx, out),
+            Action::WantMaster => {
+                let _ = self.sync_events.try_push(SyncEv::WantMaster);
+            }
+            Action::PriorityChanged { from, to } => {
+                out.push(Out::Log(Note::PriorityChanged { name, from, to }));
+            }
             Action::AddVips => {
                 out.push(Out::Log(Note::SettingVips { name }));
                 self.vips(true, AddrWhy::Master, cx, out);

@@ -62,6 +62,18 @@ pub enum Event<'a> {
     LinkUp,
     /// The effective priority changed (tracking weights), 1..=254.
     Priority(u8),
+    /// Start straight into FAULT (a tracked object is down at start);
+    /// `quiet`: only scripts that have not reported yet hold it there, and
+    /// keepalived sends no notification for that.
+    StartFault {
+        quiet: bool,
+    },
+    /// A vrrp_sync_group takes the instance to MASTER with another member
+    /// (from BACKUP only).
+    SyncMaster,
+    /// A vrrp_sync_group takes the instance from MASTER to BACKUP with
+    /// another member (no priority-0 advert, as keepalived).
+    SyncBackup,
 }
 
 /// Why a transition happened, for the log line.
@@ -80,6 +92,12 @@ pub enum Why {
     Shutdown,
     LinkDown,
     LinkUp,
+    /// Started in FAULT; `quiet` as in [`Event::StartFault`].
+    StartFault {
+        quiet: bool,
+    },
+    /// Moved by its vrrp_sync_group.
+    Sync,
 }
 
 /// What the shell must do, in order.
@@ -112,6 +130,15 @@ pub enum Action {
         theirs: u8,
         ours: u8,
         answered: bool,
+    },
+    /// In a vrrp_sync_group, the Master_Down_Timer fired: the instance
+    /// wants MASTER and waits for the group (keepalived's wantstate); the
+    /// router answers with `SyncMaster` when every member wants it.
+    WantMaster,
+    /// The effective priority changed, for the log line.
+    PriorityChanged {
+        from: u8,
+        to: u8,
     },
 }
 
@@ -149,6 +176,12 @@ pub struct Instance {
     last_answer: Option<Instant>,
     last_transition: Option<Instant>,
     stats: Stats,
+    /// In a vrrp_sync_group of more than one instance: MASTER only with
+    /// the group.
+    sync: bool,
+    /// keepalived's wantstate MASTER: the down timer fired while the group
+    /// held the instance in BACKUP.
+    wants_master: bool,
 }
 
 /// Push an action; the capacity is sized for the longest sequence one event
@@ -171,6 +204,8 @@ impl Instance {
             last_answer: None,
             last_transition: None,
             stats: Stats::default(),
+            sync: false,
+            wants_master: false,
         }
     }
 
@@ -197,6 +232,17 @@ impl Instance {
     }
     pub fn stats_mut(&mut self) -> &mut Stats {
         &mut self.stats
+    }
+    /// Whether a vrrp_sync_group decides when the instance is MASTER.
+    pub fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
+        if !sync {
+            self.wants_master = false;
+        }
+    }
+    /// keepalived's wantstate MASTER (a master wants it too).
+    pub fn wants_master(&self) -> bool {
+        self.wants_master || self.state == State::Master
     }
     /// One of the instance's deadlines, for tests and dumps.
     pub fn timer(&self, t: Timer) -> Option<Instant> {
@@ -297,12 +343,72 @@ impl Instance {
             Event::Timeout => self.timeout(now, out),
             Event::LinkDown => self.link_down(now, out),
             Event::LinkUp => self.link_up(now, out),
-            Event::Priority(p) => self.effective_priority = p.clamp(1, 255),
+            Event::Priority(p) => self.set_priority(p, now, out),
+            Event::StartFault { quiet } => self.start_fault(quiet, now, out),
+            Event::SyncMaster => {
+                if self.state == State::Backup {
+                    self.become_master(Why::Sync, now, out);
+                }
+            }
+            Event::SyncBackup => {
+                if self.state == State::Master {
+                    self.stats.release_master += 1;
+                    self.enter_backup(Why::Sync, now, out);
+                    push(out, Action::DelVips);
+                }
+            }
         }
+    }
+
+    /// keepalived's vrrp_set_effective_priority: an owner's priority never
+    /// changes; a backup's Master_Down_Timer moves by the change of its
+    /// Skew_Time. Not keepalived: a master advertises the new priority at
+    /// once (keepalived waits for its next advert), so a backup that now
+    /// outranks it preempts one interval sooner.
+    fn set_priority(&mut self, p: u8, now: Instant, out: &mut Actions) {
+        let p = p.clamp(1, 254);
+        if self.params.priority == 255 || p == self.effective_priority {
+            return;
+        }
+        let from = self.effective_priority;
+        let old_down = self.master_down_interval();
+        self.effective_priority = p;
+        push(out, Action::PriorityChanged { from, to: p });
+        match self.state {
+            State::Backup => {
+                let new_down = self.master_down_interval();
+                if let Some(t) = self.timers.get(Timer::MasterDown) {
+                    let at = if new_down >= old_down {
+                        t + (new_down - old_down)
+                    } else {
+                        t - (old_down - new_down)
+                    };
+                    self.timers.set_after(Timer::MasterDown, now, at);
+                }
+            }
+            State::Master => {
+                self.send_advert(p, out);
+                self.timers.arm(Timer::Adver, now, self.params.advert_int());
+            }
+            State::Init | State::Fault => {}
+        }
+    }
+
+    /// Init -> FAULT: a tracked object (or the interface) is down at start.
+    fn start_fault(&mut self, quiet: bool, now: Instant, out: &mut Actions) {
+        if self.state != State::Init {
+            return;
+        }
+        push(out, Action::DelVips);
+        self.transition(State::Fault, Why::StartFault { quiet }, now, out);
+        self.timers.stop_all();
     }
 
     fn transition(&mut self, to: State, why: Why, now: Instant, out: &mut Actions) {
         let from = self.state;
+        if to != State::Backup {
+            self.wants_master = false;
+        }
         self.state = to;
         self.last_transition = Some(now);
         push(out, Action::Transition { from, to, why });
@@ -422,6 +528,14 @@ impl Instance {
         let p = &self.params;
         match (state, t) {
             // RFC 5798 §6.4.2: Master_Down_Timer fires.
+            (State::Backup, Timer::MasterDown) if self.sync => {
+                // keepalived's vrrp_sync_can_goto_master: wait for the
+                // group, timing out again meanwhile.
+                self.wants_master = true;
+                let down_interval = self.master_down_interval();
+                self.timers.arm(Timer::MasterDown, now, down_interval);
+                push(out, Action::WantMaster);
+            }
             (State::Backup, Timer::MasterDown) => self.become_master(Why::MasterDown, now, out),
             // RFC 5798 §6.4.3: Adver_Timer fires.
             (State::Master, Timer::Adver) => self.adver_fires(now, out),
@@ -550,6 +664,9 @@ impl Instance {
                 self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
             }
             self.master_addr = Some(src);
+            // keepalived: a backup held by its sync group that hears a
+            // master wants BACKUP again.
+            self.wants_master = false;
             let down_interval = self.master_down_interval();
             self.timers.arm(Timer::MasterDown, now, down_interval);
         }

@@ -147,6 +147,11 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
         }
     }
 
+    /// Set `t` for `at`, or just after `now` if `at` is not after it.
+    pub fn set_after(&mut self, t: T, now: Instant, at: Instant) {
+        self.set(t, at.max(now + MIN_STEP));
+    }
+
     /// Whether `t` is set and its deadline has come.
     pub fn is_due(&self, t: T, now: Instant) -> bool {
         matches!(self.get(t), Some(at) if at <= now)

@@ -1,0 +1,272 @@
+//! What the tracked objects say of each instance, and the router keeping
+//! the instances in line with it: FAULT while something unweighted is
+//! down (or its sync group is in FAULT), priority = base + weights.
+
+use super::Node;
+use super::out::{FaultWhy, Note, Out, Outbox, ScriptEnd};
+use super::track::{Effect, effect, file_effect, line_weight};
+use crate::config::Track;
+use crate::time::Instant;
+use crate::vrrp::{Event, State};
+
+/// What holds an instance in FAULT (the first thing found), and whether
+/// only scripts without a first result do.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Judged<'a> {
+    pub fault: Option<FaultWhy<'a>>,
+    pub waiting: bool,
+    pub priority: u8,
+}
+
+impl Node {
+    /// The verdict of slot `i`'s tracked objects (those of its sync group
+    /// included) and its own interface.
+    pub fn judge(&self, i: usize) -> Judged<'_> {
+        let s = &self.slots[i];
+        let mut waiting = false;
+        let mut weight: i32 = 0;
+        let group = s.group.and_then(|g| self.groups.get(g)).map(|g| &g.cfg);
+        let mut first_fault: Option<FaultWhy<'_>> = None;
+        let ifaces = group
+            .iter()
+            .flat_map(|g| g.track_interfaces.iter())
+            .chain(s.cfg.track_interfaces.iter());
+        for t in ifaces {
+            let up = self
+                .shared
+                .ifaces
+                .by_name(&t.name)
+                .is_some_and(|f| f.exists() && f.up);
+            let (w, rev) = line_weight(t, 0, false);
+            add(
+                effect(Some(up), w, rev),
+                FaultWhy::Interface(&t.name),
+                &mut first_fault,
+                &mut waiting,
+                &mut weight,
+            );
+        }
+        let scripts = lines(group.map(|g| &g.track_scripts[..]), &s.cfg.track_scripts);
+        for t in scripts {
+            let Some(c) = self.track.check(&t.name) else {
+                continue;
+            };
+            let (w, rev) = line_weight(t, c.cfg.weight, c.cfg.reverse);
+            add(
+                effect(c.up(), w, rev),
+                FaultWhy::Script(&c.cfg.name),
+                &mut first_fault,
+                &mut waiting,
+                &mut weight,
+            );
+        }
+        let files = lines(group.map(|g| &g.track_files[..]), &s.cfg.track_files);
+        for t in files {
+            let Some(f) = self.track.file(&t.name) else {
+                continue;
+            };
+            let (w, rev) = line_weight(t, f.cfg.weight, f.cfg.reverse);
+            let why = FaultWhy::File(&f.cfg.name, f.value);
+            add(
+                file_effect(f.value, w, rev),
+                why,
+                &mut first_fault,
+                &mut waiting,
+                &mut weight,
+            );
+        }
+        let procs = lines(
+            group.map(|g| &g.track_processes[..]),
+            &s.cfg.track_processes,
+        );
+        for t in procs {
+            let Some(p) = self.track.proc(&t.name) else {
+                continue;
+            };
+            let (w, rev) = line_weight(t, p.cfg.weight, p.cfg.reverse);
+            add(
+                effect(p.quorum, w, rev),
+                FaultWhy::Process(&p.cfg.name),
+                &mut first_fault,
+                &mut waiting,
+                &mut weight,
+            );
+        }
+        let mut fault = first_fault;
+        if !s.link_ok && fault.is_none() {
+            fault = Some(FaultWhy::Link);
+        }
+        let base = i32::from(s.cfg.priority);
+        let priority = if base == 255 {
+            255
+        } else {
+            u8::try_from((base + weight).clamp(1, 254)).unwrap_or(1)
+        };
+        Judged {
+            fault,
+            waiting: waiting && fault.is_none(),
+            priority,
+        }
+    }
+
+    /// Bring every running instance in line with its verdict and its sync
+    /// group: into FAULT or out of it, to its new priority. The members
+    /// at fault move first, then the group follows them (keepalived's
+    /// order: the instance's own line, then `Syncing instances to FAULT`).
+    pub(crate) fn settle(&mut self, now: Instant, out: &mut dyn Outbox) {
+        let n = self.slots.len();
+        let mut own = [false; crate::limits::MAX_INSTANCES];
+        for (i, o) in own.iter_mut().enumerate().take(n) {
+            let j = self.judge(i);
+            *o = j.fault.is_some() || j.waiting;
+        }
+        for (g, grp) in self.groups.iter_mut().enumerate() {
+            grp.faulty = grp.members.iter().any(|&m| {
+                let m = usize::from(m);
+                own[m] && self.slots[m].running() && self.slots[m].group == Some(g)
+            });
+        }
+        // Own faults first, then the group's, then recoveries.
+        for pass in 0..3 {
+            for (i, &mine) in own.iter().enumerate().take(n) {
+                if !self.slots[i].running() {
+                    continue;
+                }
+                let in_group_fault = self.slots[i]
+                    .group
+                    .and_then(|g| self.groups.get(g))
+                    .is_some_and(|g| g.faulty);
+                let want = mine || in_group_fault;
+                let faulted = self.slots[i].inst.state() == State::Fault;
+                match pass {
+                    0 if want && !faulted && mine => self.drive(i, Event::LinkDown, now, out),
+                    1 if want && !faulted => self.drive(i, Event::LinkDown, now, out),
+                    2 if !want && faulted => self.drive(i, Event::LinkUp, now, out),
+                    _ => {}
+                }
+            }
+            if pass == 0 {
+                for g in 0..self.groups.len() {
+                    if self.groups[g].faulty {
+                        self.group_to_fault(g, out);
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            if self.slots[i].running() {
+                let p = self.judge(i).priority;
+                if p != self.slots[i].inst.effective_priority() {
+                    self.drive(i, Event::Priority(p), now, out);
+                }
+            }
+        }
+    }
+
+    /// How slot `i` starts: FAULT if something holds it there.
+    pub(crate) fn start_event(&self, i: usize) -> Event<'static> {
+        let j = self.judge(i);
+        let in_group_fault = self.slots[i]
+            .group
+            .and_then(|g| self.groups.get(g))
+            .is_some_and(|g| g.faulty);
+        match (j.fault, j.waiting, in_group_fault) {
+            (Some(_), _, _) | (None, _, true) => Event::StartFault { quiet: false },
+            (None, true, false) => Event::StartFault { quiet: true },
+            (None, false, false) => Event::Startup,
+        }
+    }
+
+    /// The log line for a slot starting in FAULT.
+    pub(crate) fn start_fault_note(&self, i: usize, out: &mut dyn Outbox) {
+        let j = self.judge(i);
+        let name = self.slots[i].cfg.name.as_str();
+        if let Some(why) = j.fault {
+            out.push(Out::Log(Note::StartFault { name, why }));
+        }
+    }
+
+    /// The router's timer fired: checks to start or end, a scan to ask for.
+    pub fn on_router_timer(&mut self, now: Instant, out: &mut dyn Outbox) {
+        if self.track.run_due(now, &mut self.shared, out) {
+            self.settle(now, out);
+        }
+        self.track.rearm(out);
+    }
+
+    /// `vrrp_track_file` number `k` (in configuration order) was read:
+    /// its contents, or None when it is missing or unreadable.
+    pub fn on_track_file(
+        &mut self,
+        k: usize,
+        contents: Option<&[u8]>,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
+        let value = contents.and_then(file_value);
+        if self.track.file_read(k, value, out) {
+            self.settle(now, out);
+        }
+    }
+
+    /// A process scan ended: for each `vrrp_track_process` (configuration
+    /// order), how many processes match it.
+    pub fn on_process_counts(&mut self, counts: &[u32], now: Instant, out: &mut dyn Outbox) {
+        if self.track.counted(counts, now, out) {
+            self.settle(now, out);
+        }
+        self.track.rearm(out);
+    }
+
+    /// A check script ended: true when it was one.
+    pub(crate) fn check_ended(
+        &mut self,
+        id: u32,
+        end: ScriptEnd,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) -> bool {
+        let Some(changed) = self.track.script_ended(id, end, &mut self.shared, out) else {
+            return false;
+        };
+        if changed {
+            self.settle(now, out);
+        }
+        self.track.rearm(out);
+        true
+    }
+}
+
+/// The group's lines, then the instance's.
+fn lines<'a>(group: Option<&'a [Track]>, own: &'a [Track]) -> impl Iterator<Item = &'a Track> {
+    group.unwrap_or(&[]).iter().chain(own.iter())
+}
+
+fn add<'a>(
+    e: Effect,
+    why: FaultWhy<'a>,
+    fault: &mut Option<FaultWhy<'a>>,
+    waiting: &mut bool,
+    weight: &mut i32,
+) {
+    match e {
+        Effect::Weight(w) => *weight += w,
+        Effect::Fault => {
+            fault.get_or_insert(why);
+        }
+        Effect::Waiting => *waiting = true,
+        Effect::None => {}
+    }
+}
+
+/// keepalived's reading of a track file: the leading number (strtol: blanks,
+/// a sign, digits); anything else reads as 0.
+fn file_value(bytes: &[u8]) -> Option<i64> {
+    let text = core::str::from_utf8(bytes).ok()?;
+    let t = text.trim_start();
+    let end = t
+        .char_indices()
+        .find(|&(k, c)| !(c.is_ascii_digit() || (k == 0 && (c == '-' || c == '+'))))
+        .map_or(t.len(), |(k, _)| k);
+    Some(t[..end].parse::<i64>().unwrap_or(0))
+}
