@@ -17,7 +17,7 @@ mod reload;
 mod rx;
 pub mod scripts;
 pub mod slot;
-mod sync;
+pub mod sync;
 pub mod track;
 mod verdict;
 
@@ -285,6 +285,17 @@ impl Node {
 
     pub fn ifaces(&self) -> &Ifaces {
         &self.shared.ifaces
+    }
+
+    /// The tracked objects (check scripts, files, processes) and their
+    /// readings.
+    pub fn trackers(&self) -> &track::Trackers {
+        &self.track
+    }
+
+    /// The vrrp_sync_groups and their states.
+    pub fn groups(&self) -> &[sync::Group] {
+        &self.groups
     }
 
     /// Packets dropped per reason before they reached an instance.
