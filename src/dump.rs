@@ -192,7 +192,7 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
             .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
     };
     let none = |_: &str| (0, false);
-    let lists: [(&str, &[Track], &dyn Fn(&str) -> (i16, bool)); 4] = [
+    let lists: [(&str, &[Track], &Default); 4] = [
         ("Tracked interfaces", &c.track_interfaces, &none),
         ("Tracked scripts", &c.track_scripts, &w_script),
         ("Tracked files", &c.track_files, &w_file),
@@ -203,7 +203,10 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
     }
 }
 
-fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &dyn Fn(&str) -> (i16, bool)) {
+/// A tracked object's own weight and sense, by name.
+type Default = dyn Fn(&str) -> (i16, bool);
+
+fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &Default) {
     if list.is_empty() {
         return;
     }
