@@ -192,7 +192,7 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
             .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
     };
     let none = |_: &str| (0, false);
-    let lists: [(&str, &[Track], &Default); 4] = [
+    let lists: [(&str, &[Track], &WeightOf<'_>); 4] = [
         ("Tracked interfaces", &c.track_interfaces, &none),
         ("Tracked scripts", &c.track_scripts, &w_script),
         ("Tracked files", &c.track_files, &w_file),
@@ -204,9 +204,9 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
 }
 
 /// A tracked object's own weight and sense, by name.
-type Default = dyn Fn(&str) -> (i16, bool);
+type WeightOf<'a> = dyn Fn(&str) -> (i16, bool) + 'a;
 
-fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &Default) {
+fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &WeightOf<'_>) {
     if list.is_empty() {
         return;
     }
