@@ -10,8 +10,9 @@ use std::path::Path;
 use arrayvec::ArrayVec;
 
 use tinyvrrpd::config::{
-    Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Script, Severity,
-    SmtpServer, SyncGroup, Track, Vip, VrrpScript, load,
+    Auth, Config, Diag, Family, GlobalDefs, InitFile, InitialState, InstanceConfig, Loc,
+    ParamMatch, Script, Severity, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess,
+    UpDownDelay, Vip, VrrpScript, load,
 };
 
 fn load_ok(path: &str) -> (Config, Vec<String>) {
@@ -934,4 +935,173 @@ fn notify_lines_take_a_user_and_group() {
         script("/etc/keepalived/backup.sh", Some("nobody:nogroup"))
     );
     assert_eq!(i.notify_fault, script("/bin/fault.sh x", None));
+}
+
+fn track(name: &str, weight: Option<i16>, reverse: Option<bool>) -> Track {
+    Track {
+        name: name.to_string(),
+        weight,
+        reverse,
+    }
+}
+
+fn tracks<const N: usize>(list: &[Track]) -> ArrayVec<Track, N> {
+    list.iter().cloned().collect()
+}
+
+fn at(file: &str, line: u32) -> Loc {
+    Loc {
+        file: file.to_string(),
+        line,
+    }
+}
+
+/// Every tracking keyword of keepalived 2.2.7, with the defaults its
+/// parser gives (vrrp_data.c:alloc_vrrp_script / alloc_vrrp_process,
+/// track_file.c:track_file_handler, vrrp_parser.c:alloc_if_up_down_delay).
+#[test]
+fn tracking_keywords() {
+    let file = "tests/configs/valid/12-tracking.conf";
+    let (config, warnings) = load_ok(file);
+    let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
+    assert_eq!(
+        warnings,
+        [
+            f(
+                18,
+                "\"vrrp_track_file\" is deprecated, please use \"track_file\""
+            ),
+            f(
+                55,
+                "(A) duplicate track_script chk_wan - ignoring (first at line 53)"
+            ),
+        ]
+    );
+    let s = &config.scripts;
+    assert_eq!(
+        (s[0].weight, s[0].reverse, s[0].init_fail),
+        (-30, true, true)
+    );
+    assert_eq!(
+        (s[1].weight, s[1].reverse, s[1].init_fail),
+        (0, false, false)
+    );
+    assert_eq!(
+        config.track_files,
+        [
+            TrackFile {
+                name: "tf_new".to_string(),
+                loc: at(file, 13),
+                path: "/run/prio".to_string(),
+                weight: -2,
+                reverse: true,
+                init: Some(InitFile {
+                    value: 5,
+                    overwrite: true
+                }),
+            },
+            TrackFile {
+                name: "tf_old".to_string(),
+                loc: at(file, 18),
+                path: "/run/old prio".to_string(),
+                weight: 1,
+                reverse: false,
+                init: None,
+            },
+        ]
+    );
+    let process = |name: &str, line: u32, process: &str| TrackProcess {
+        name: name.to_string(),
+        loc: at(file, line),
+        process: process.to_string(),
+        params: Vec::new(),
+        param_match: ParamMatch::Any,
+        weight: 0,
+        reverse: false,
+        quorum: 1,
+        quorum_max: u32::MAX,
+        fork_delay_ms: 0,
+        terminate_delay_ms: 0,
+        full_command: false,
+    };
+    assert_eq!(
+        config.track_processes,
+        [
+            TrackProcess {
+                params: vec!["-f".to_string(), "/etc/haproxy.cfg".to_string()],
+                param_match: ParamMatch::Partial,
+                weight: 254,
+                reverse: true,
+                quorum: 2,
+                quorum_max: 4,
+                fork_delay_ms: 1500,
+                terminate_delay_ms: 250,
+                full_command: true,
+                ..process("haproxy", 21, "haproxy")
+            },
+            TrackProcess {
+                quorum: 0,
+                quorum_max: 0,
+                full_command: true,
+                ..process("no_dnsmasq", 30, "dnsmasq")
+            },
+            TrackProcess {
+                fork_delay_ms: 3000,
+                ..process("plain", 35, "sshd")
+            },
+        ]
+    );
+    let delay = |interface: &str, down_ms, up_ms| UpDownDelay {
+        interface: interface.to_string(),
+        down_ms,
+        up_ms,
+    };
+    assert_eq!(
+        config.up_down_delays,
+        [delay("eth1", 500, 2000), delay("eth2", 1000, 0)]
+    );
+
+    let a = &config.instances[0];
+    assert_eq!(
+        a.track_interfaces,
+        tracks(&[
+            track("eth1", None, None),
+            track("eth2", Some(-10), None),
+            track("eth3", Some(5), Some(true)),
+        ])
+    );
+    assert_eq!(
+        a.track_scripts,
+        tracks(&[
+            track("chk_wan", None, None),
+            track("chk_fault", Some(0), None)
+        ])
+    );
+    assert_eq!(
+        a.track_files,
+        tracks(&[
+            track("tf_new", Some(3), Some(false)),
+            track("tf_old", None, None)
+        ])
+    );
+    assert_eq!(
+        a.track_processes,
+        tracks(&[
+            track("haproxy", None, None),
+            track("plain", Some(-254), None)
+        ])
+    );
+
+    let g = &config.sync_groups[0];
+    assert_eq!(g.track_interfaces, tracks(&[track("eth4", Some(20), None)]));
+    assert_eq!(
+        g.track_scripts,
+        tracks(&[track("chk_wan", Some(-20), Some(false))])
+    );
+    assert_eq!(g.track_files, tracks(&[track("tf_old", Some(0), None)]));
+    assert_eq!(
+        g.track_processes,
+        tracks(&[track("no_dnsmasq", None, None)])
+    );
+    assert!(g.tracking_weight && !g.global_tracking);
 }
