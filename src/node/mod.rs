@@ -47,6 +47,9 @@ pub struct Node {
     /// moved by value would copy, touching every page of it (RSS 1.7 MB
     /// instead of 0.4); on the heap, pages no slot uses are never touched.
     slots: Box<ArrayVec<Slot, MAX_INSTANCES>>,
+    /// Instances a reload removed whose scripts (notify_deleted) still
+    /// run or wait: out of the table, kept until the last one ended.
+    leaving: Vec<Slot>,
     /// (interface index, family, VRID) -> slot, sorted for binary search.
     dispatch: ArrayVec<(Key, u8), MAX_INSTANCES>,
     next_uid: Uid,
@@ -74,6 +77,7 @@ impl Node {
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: Box::default(),
+            leaving: Vec::new(),
             dispatch: ArrayVec::new(),
             next_uid: 0,
             rx_errors: [0; RxError::ALL.len()],
@@ -115,6 +119,7 @@ impl Node {
     /// Scripts still waiting: none once STOP scripts are queued, so the
     /// shell waits for [`Node::scripts_running`] only.
     pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
+        self.stop_leaving(out);
         for i in 0..self.slots.len() {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
@@ -134,15 +139,26 @@ impl Node {
         let cx = &mut self.shared;
         let ended = self.slots.iter_mut().position(|s| s.script_ended(id, cx));
         let Some(i) = ended else {
+            if self.leaving_script_ended(id, now, out) {
+                self.on_child_free(now, out);
+            }
             return;
         };
         // Its own instance first (order), then any that waited for a child.
-        let order = core::iter::once(i).chain(0..self.slots.len());
-        for k in order {
+        let s = &mut self.slots[i];
+        s.start_script(now, &mut self.shared, out);
+        s.rearm(i, out, false);
+        self.on_child_free(now, out);
+    }
+
+    /// A child may be free: start what waits for one.
+    fn on_child_free(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for k in 0..self.slots.len() {
             let s = &mut self.slots[k];
             s.start_script(now, &mut self.shared, out);
             s.rearm(k, out, false);
         }
+        self.start_leaving(now, out);
     }
 
     /// Slot `i`'s timer fired (perhaps early or spuriously: only what is
