@@ -32,6 +32,11 @@ use std::fs::File;
 /// router as failed acks (more are counted and dropped).
 const MAX_SEND_FAILURES: usize = 16;
 
+/// Child ids of the FIFO scripts (the router's count up from 1; the
+/// startup/shutdown script is u32::MAX).
+const FIFO_SCRIPT_IDS: [u32; 2] = [u32::MAX - 1, u32::MAX - 2];
+const FIFO_SCRIPT_NAMES: [&str; 2] = ["notify fifo script", "vrrp notify fifo script"];
+
 pub struct Io {
     pub log: Log,
     pub raw4: Raw4,
@@ -54,6 +59,9 @@ pub struct Io {
     pub children: Children,
     /// `notify_fifo` and `vrrp_notify_fifo`, open.
     fifos: ArrayVec<File, 2>,
+    /// The FIFO scripts believed running (`notify_fifo_script`,
+    /// `vrrp_notify_fifo_script`), by FIFO_SCRIPT_IDS.
+    fifo_scripts: [bool; 2],
     /// Lines a full FIFO (no reader keeping up) did not take.
     pub fifo_dropped: u64,
     /// Interfaces whose IPv6 forwarding setting must be read.
@@ -76,6 +84,7 @@ impl Io {
             read_router6: ArrayVec::new(),
             children: Children::default(),
             fifos: ArrayVec::new(),
+            fifo_scripts: [false; 2],
             fifo_dropped: 0,
         })
     }
@@ -223,17 +232,68 @@ impl Io {
     /// its timeout (then killed), before the instances start or after they
     /// stopped: the loop is not running yet, or no more.
     /// (Re)open the notify FIFOs the configuration names, creating them
-    /// when missing; one that cannot be opened is logged and skipped.
+    /// when missing; one that cannot be opened is logged and skipped. As
+    /// keepalived 2.2.7 does (lib/notify.c fifo_open, vrrp_daemon.c
+    /// reload_vrrp_thread), each FIFO's script is started with the FIFO's
+    /// path as its last argument, and on a reload the old ones get
+    /// SIGTERM first and new ones start (they are never restarted
+    /// otherwise).
     pub fn open_fifos(&mut self, g: &GlobalDefs) {
+        self.stop_fifo_scripts();
         self.fifos.clear();
-        for path in [&g.notify_fifo, &g.vrrp_notify_fifo].into_iter().flatten() {
+        let both = [
+            (&g.notify_fifo, &g.notify_fifo_script),
+            (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
+        ];
+        for (k, (path, script)) in both.into_iter().enumerate() {
+            let Some(path) = path else {
+                continue;
+            };
             match fifo::open(path) {
                 Ok(f) => {
                     let _ = self.fifos.try_push(f);
                 }
-                Err(e) => log!(self.log, Level::Error, "notify fifo {path}: {e}"),
+                Err(e) => {
+                    log!(self.log, Level::Error, "notify fifo {path}: {e}");
+                    continue;
+                }
+            }
+            if let Some(s) = script {
+                let start = Start {
+                    id: FIFO_SCRIPT_IDS[k],
+                    name: FIFO_SCRIPT_NAMES[k],
+                    cmd: &s.cmd,
+                    user: s.user.as_deref().or(g.script_user.as_deref()),
+                    secure: g.enable_script_security,
+                    args: None,
+                    extra: Some(path),
+                };
+                self.children.start(&mut self.log, &start);
+                self.fifo_scripts[k] = !self.children.ended.contains(&start.id);
             }
         }
+    }
+
+    /// SIGTERM to the FIFO scripts (a reload, or the start of a stop,
+    /// where keepalived kills every script first).
+    pub fn stop_fifo_scripts(&mut self) {
+        for (k, live) in self.fifo_scripts.iter_mut().enumerate() {
+            if core::mem::take(live) {
+                self.children.kill(FIFO_SCRIPT_IDS[k], false);
+            }
+        }
+    }
+
+    /// Child `id` ended: true when it was a FIFO script (not the
+    /// router's), logged when it ended of its own accord.
+    pub fn fifo_script_ended(&mut self, id: u32) -> bool {
+        let Some(k) = FIFO_SCRIPT_IDS.iter().position(|&i| i == id) else {
+            return false;
+        };
+        if core::mem::take(&mut self.fifo_scripts[k]) {
+            log!(self.log, Level::Info, "{} terminated", FIFO_SCRIPT_NAMES[k]);
+        }
+        true
     }
 
     pub fn run_global_script(&mut self, signals: &mut Signals, g: &GlobalDefs, startup: bool) {
@@ -262,6 +322,7 @@ impl Io {
             user,
             secure,
             args: None,
+            extra: None,
         };
         self.children.start(&mut self.log, &start);
         let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
@@ -336,6 +397,7 @@ impl Outbox for Io {
                     user,
                     secure,
                     args,
+                    extra: None,
                 };
                 self.children.start(&mut self.log, &start);
             }
