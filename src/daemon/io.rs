@@ -32,9 +32,12 @@ use std::fs::File;
 /// router as failed acks (more are counted and dropped).
 const MAX_SEND_FAILURES: usize = 16;
 
-/// Child ids of the FIFO scripts (the router's count up from 1; the
-/// startup/shutdown script is u32::MAX).
-const FIFO_SCRIPT_IDS: [u32; 2] = [u32::MAX - 1, u32::MAX - 2];
+/// Child ids of the FIFO scripts, a fresh one per start (so the end of a
+/// script a reload replaced is not taken for its successor's): counting
+/// down from below u32::MAX (the startup/shutdown script) through
+/// FIFO_SCRIPT_ID_SPAN ids; the router's count up from 1.
+const FIFO_SCRIPT_ID_TOP: u32 = u32::MAX - 1;
+const FIFO_SCRIPT_ID_SPAN: u32 = 1 << 20;
 const FIFO_SCRIPT_NAMES: [&str; 2] = ["notify fifo script", "vrrp notify fifo script"];
 
 pub struct Io {
@@ -59,9 +62,14 @@ pub struct Io {
     pub children: Children,
     /// `notify_fifo` and `vrrp_notify_fifo`, open.
     fifos: ArrayVec<File, 2>,
-    /// The FIFO scripts believed running (`notify_fifo_script`,
-    /// `vrrp_notify_fifo_script`), by FIFO_SCRIPT_IDS.
-    fifo_scripts: [bool; 2],
+    /// The ids of the FIFO scripts believed running (`notify_fifo_script`,
+    /// `vrrp_notify_fifo_script`), and how many were started.
+    fifo_scripts: [Option<u32>; 2],
+    fifo_started: u32,
+    /// FIFOs this daemon created: unlinked when closed, as keepalived does,
+    /// so that a reader left over from before a reload (or a stop) cannot
+    /// take lines meant for the new one.
+    fifo_created: ArrayVec<String, 2>,
     /// Lines a full FIFO (no reader keeping up) did not take.
     pub fifo_dropped: u64,
     /// Interfaces whose IPv6 forwarding setting must be read.
@@ -84,7 +92,9 @@ impl Io {
             read_router6: ArrayVec::new(),
             children: Children::default(),
             fifos: ArrayVec::new(),
-            fifo_scripts: [false; 2],
+            fifo_scripts: [None; 2],
+            fifo_started: 0,
+            fifo_created: ArrayVec::new(),
             fifo_dropped: 0,
         })
     }
@@ -240,7 +250,7 @@ impl Io {
     /// otherwise).
     pub fn open_fifos(&mut self, g: &GlobalDefs) {
         self.stop_fifo_scripts();
-        self.fifos.clear();
+        self.close_fifos();
         let both = [
             (&g.notify_fifo, &g.notify_fifo_script),
             (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
@@ -249,9 +259,13 @@ impl Io {
             let Some(path) = path else {
                 continue;
             };
+            let missing = std::fs::symlink_metadata(path).is_err();
             match fifo::open(path) {
                 Ok(f) => {
                     let _ = self.fifos.try_push(f);
+                    if missing {
+                        let _ = self.fifo_created.try_push(path.clone());
+                    }
                 }
                 Err(e) => {
                     log!(self.log, Level::Error, "notify fifo {path}: {e}");
@@ -259,8 +273,10 @@ impl Io {
                 }
             }
             if let Some(s) = script {
+                self.fifo_started = self.fifo_started.wrapping_add(1);
+                let id = FIFO_SCRIPT_ID_TOP - self.fifo_started % FIFO_SCRIPT_ID_SPAN;
                 let start = Start {
-                    id: FIFO_SCRIPT_IDS[k],
+                    id,
                     name: FIFO_SCRIPT_NAMES[k],
                     cmd: &s.cmd,
                     user: s.user.as_deref().or(g.script_user.as_deref()),
@@ -269,28 +285,37 @@ impl Io {
                     extra: Some(path),
                 };
                 self.children.start(&mut self.log, &start);
-                self.fifo_scripts[k] = !self.children.ended.contains(&start.id);
+                let started = !self.children.ended.contains(&id);
+                self.fifo_scripts[k] = started.then_some(id);
             }
         }
+    }
+
+    /// Close the FIFOs, unlinking those this daemon created (first, as
+    /// keepalived's fifo_close, so a reader that reopens cannot find it).
+    pub fn close_fifos(&mut self) {
+        for path in self.fifo_created.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+        self.fifos.clear();
     }
 
     /// SIGTERM to the FIFO scripts (a reload, or the start of a stop,
     /// where keepalived kills every script first).
     pub fn stop_fifo_scripts(&mut self) {
-        for (k, live) in self.fifo_scripts.iter_mut().enumerate() {
-            if core::mem::take(live) {
-                self.children.kill(FIFO_SCRIPT_IDS[k], false);
-            }
+        for id in self.fifo_scripts.iter_mut().filter_map(Option::take) {
+            self.children.kill(id, false);
         }
     }
 
     /// Child `id` ended: true when it was a FIFO script (not the
     /// router's), logged when it ended of its own accord.
     pub fn fifo_script_ended(&mut self, id: u32) -> bool {
-        let Some(k) = FIFO_SCRIPT_IDS.iter().position(|&i| i == id) else {
+        if !(FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN..=FIFO_SCRIPT_ID_TOP).contains(&id) {
             return false;
-        };
-        if core::mem::take(&mut self.fifo_scripts[k]) {
+        }
+        if let Some(k) = self.fifo_scripts.iter().position(|&i| i == Some(id)) {
+            self.fifo_scripts[k] = None;
             log!(self.log, Level::Info, "{} terminated", FIFO_SCRIPT_NAMES[k]);
         }
         true

@@ -257,6 +257,7 @@ impl Daemon {
             self.receive_netlink(now);
         }
         self.after_events(now);
+        self.io.close_fifos();
         let installed = self.node.installed().next().is_some();
         if let (false, Some(p)) = (installed, &self.opts.state_file) {
             let _ = std::fs::remove_file(p);
