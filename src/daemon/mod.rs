@@ -59,8 +59,9 @@ impl Daemon {
     /// and build the router. Nothing is sent yet.
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let mut log = Log::new(&opts.log);
-        let (config, warnings) = load(&opts.config)?;
+        let (mut config, warnings) = load(&opts.config)?;
         log_diags(&mut log, &warnings);
+        default_script_user(&mut log, &mut config);
         let mut io = Io::open(log)?;
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf = Box::new([0; dumps::NL_BUF]);
@@ -178,7 +179,9 @@ impl Daemon {
                 break;
             }
             for (id, end) in ended {
-                self.node.on_script_end(id, end, now, &mut self.io);
+                if !self.io.fifo_script_ended(id) {
+                    self.node.on_script_end(id, end, now, &mut self.io);
+                }
             }
         }
         for name in core::mem::take(&mut self.io.read_router6) {
@@ -241,6 +244,9 @@ impl Daemon {
     /// `-V`), and wait briefly for the kernel's acks.
     pub fn stop(&mut self, now: Instant) {
         log!(self.io.log, Level::Info, "Stopping");
+        // keepalived SIGTERMs every script before the instances stop, the
+        // FIFO scripts too (their reader is gone before the STOP lines).
+        self.io.stop_fifo_scripts();
         self.node.stop(now, &mut self.io);
         self.wait_for_scripts();
         self.io
@@ -251,6 +257,7 @@ impl Daemon {
             self.receive_netlink(now);
         }
         self.after_events(now);
+        self.io.close_fifos();
         let installed = self.node.installed().next().is_some();
         if let (false, Some(p)) = (installed, &self.opts.state_file) {
             let _ = std::fs::remove_file(p);
@@ -269,7 +276,9 @@ impl Daemon {
                 .wait_some(&mut self.signals, &mut io.log, deadline);
             let now = clock::now();
             for (id, end) in core::mem::take(&mut self.io.children.ended) {
-                self.node.on_script_end(id, end, now, &mut self.io);
+                if !self.io.fifo_script_ended(id) {
+                    self.node.on_script_end(id, end, now, &mut self.io);
+                }
             }
         }
         self.io.children.kill_all();
@@ -302,8 +311,9 @@ impl Daemon {
     /// Load, plan, make sure the plan's fds exist, then apply: anything
     /// that fails before the apply leaves the running router untouched.
     fn try_reload(&mut self) -> Result<(), StartError> {
-        let (config, warnings) = load(&self.opts.config)?;
+        let (mut config, warnings) = load(&self.opts.config)?;
         log_diags(&mut self.io.log, &warnings);
+        default_script_user(&mut self.io.log, &mut config);
         open_raw6_if_needed(&mut self.io, &config)?;
         // Loading can take a while (a large include): first act on the link
         // and address changes that came meanwhile, in order and with the
@@ -321,9 +331,11 @@ impl Daemon {
             .plan_reload(&config, &ifaces)
             .map_err(|e| StartError::Interface(e.0))?;
         self.io.ensure_timers(plan.len())?;
-        self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // As keepalived: FIFOs reopened (their scripts restarted) before
+        // the removed instances report, so the new reader gets DELETED.
         self.scripts = config.global.clone();
         self.io.open_fifos(&self.scripts);
+        self.node.apply_reload(plan, ifaces, now, &mut self.io);
         for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
             let _ = t.set(None);
         }
@@ -411,5 +423,14 @@ impl Daemon {
             };
             self.node.on_rx6(rx6, now, &mut self.io);
         }
+    }
+}
+
+/// `script_user` when not given: keepalived's default user, if it exists
+/// (see children::default_script_user).
+fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
+    let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
+    for (level, line) in children::default_script_user(config, exists) {
+        log!(log, level, "{line}");
     }
 }
