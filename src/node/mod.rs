@@ -18,6 +18,7 @@ mod rx;
 pub mod scripts;
 pub mod slot;
 mod track;
+pub mod watch;
 
 use core::net::IpAddr;
 
