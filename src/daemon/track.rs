@@ -312,3 +312,139 @@ fn write_replacing(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{InitFile, Loc, ParamMatch};
+    use crate::sys::log::LogOptions;
+
+    fn log() -> Log {
+        Log::new(&LogOptions::default())
+    }
+
+    fn tf(path: &str, init: Option<(i64, bool)>) -> TrackFile {
+        TrackFile {
+            name: "tf".into(),
+            loc: Loc::default(),
+            path: path.into(),
+            weight: 1,
+            reverse: false,
+            init: init.map(|(value, overwrite)| InitFile { value, overwrite }),
+        }
+    }
+
+    struct Dir(std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+    fn dir(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("tvtrk-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir(&d).expect("dir");
+        Dir(d)
+    }
+
+    #[test]
+    fn init_file_as_keepalived() {
+        let d = dir("init");
+        let p = d.0.join("f");
+        let ps = p.to_str().expect("utf8");
+        let mut l = log();
+        init_file(&tf(ps, Some((3, false))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        // Exists, no overwrite: left alone.
+        init_file(&tf(ps, Some((4, false))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        // overwrite: replaced, but not on a reload.
+        init_file(&tf(ps, Some((-5, true))), true, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        init_file(&tf(ps, Some((-5, true))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("-5\n"));
+        // Missing: created on a reload too.
+        fs::remove_file(&p).expect("rm");
+        init_file(&tf(ps, Some((7, true))), true, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("7\n"));
+        // Not a regular file: refused.
+        let sub = d.0.join("sub");
+        fs::create_dir(&sub).expect("sub");
+        init_file(
+            &tf(sub.to_str().expect("utf8"), Some((1, true))),
+            false,
+            &mut l,
+        );
+        assert!(sub.is_dir());
+        // No init_file: nothing made; no temporary file left anywhere.
+        init_file(
+            &tf(d.0.join("g").to_str().expect("utf8"), None),
+            false,
+            &mut l,
+        );
+        let names: Vec<_> = fs::read_dir(&d.0).expect("ls").flatten().collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    fn ev(wd: i32, mask: u32, name: &[u8]) -> Vec<u8> {
+        let pad = (name.len() + 1).div_ceil(16) * 16;
+        let mut v = Vec::new();
+        for w in [wd as u32, mask, 0, pad as u32] {
+            v.extend(w.to_ne_bytes());
+        }
+        v.extend(name);
+        v.resize(16 + pad, 0);
+        v
+    }
+
+    fn files() -> Vec<Watched> {
+        let w = |wd, name: &[u8]| Watched {
+            path: CString::default(),
+            wd: Some(wd),
+            name: name.to_vec(),
+        };
+        vec![w(1, b"a"), w(1, b"b"), w(2, b"a")]
+    }
+
+    #[test]
+    fn events_mark_the_files_they_name() {
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        let mut buf = ev(1, libc::IN_MOVED_TO, b"a");
+        buf.extend(ev(1, libc::IN_CLOSE_WRITE, b"other"));
+        buf.extend(ev(1, libc::IN_CREATE | libc::IN_ISDIR, b"b"));
+        mark(&mut f, &mut d, &buf);
+        assert_eq!(d, [true, false, false]);
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        mark(&mut f, &mut d, &ev(-1, libc::IN_Q_OVERFLOW, b""));
+        assert_eq!(d, [true; 3]);
+        // The directory went: its files read again (missing), unwatched.
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        mark(&mut f, &mut d, &ev(1, libc::IN_IGNORED, b""));
+        assert_eq!(d, [true, true, false]);
+        assert_eq!(f[0].wd, None);
+    }
+
+    #[test]
+    fn zombies_are_not_counted() {
+        let tp = TrackProcess {
+            name: "p".into(),
+            loc: Loc::default(),
+            process: "sleep".into(),
+            params: Vec::new(),
+            param_match: ParamMatch::Any,
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            fork_delay_ms: 0,
+            terminate_delay_ms: 0,
+            full_command: false,
+        };
+        let mut c = [0];
+        count(core::slice::from_ref(&tp), &mut c, b"10 (sleep) S 1", b"");
+        count(core::slice::from_ref(&tp), &mut c, b"11 (sleep) Z 1", b"");
+        count(core::slice::from_ref(&tp), &mut c, b"12 (sleepy) S 1", b"");
+        assert_eq!(c, [1]);
+        assert!(!needs_cmdline(&tp));
+    }
+}
