@@ -220,6 +220,92 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::log::LogOptions;
+    use std::time::Duration;
+
+    fn start(
+        c: &mut Children,
+        log: &mut Log,
+        id: u32,
+        cmd: &str,
+        user: Option<&str>,
+        secure: bool,
+    ) {
+        let s = Start {
+            id,
+            name: "t",
+            cmd,
+            user,
+            secure,
+            args: None,
+            extra: None,
+        };
+        c.start(log, &s);
+    }
+
+    /// Reap (polling waitpid, no SIGCHLD here) until `n` ends are in.
+    fn wait_ended(c: &mut Children, log: &mut Log, n: usize) {
+        for _ in 0..400 {
+            c.reap(log);
+            if c.ended.len() >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// How scripts end as the router hears it: killed by its Kill ->
+    /// Signal(n), an exec that fails -> Code(127), refused -> NotRun.
+    /// One test: reaping is waitpid(-1), which would take another test's
+    /// children in this binary.
+    #[test]
+    fn script_ends_reach_the_router_as_they_happened() {
+        let mut log = Log::new(&LogOptions::default());
+        let mut c = Children::default();
+        start(&mut c, &mut log, 1, "/bin/sleep 100", None, false);
+        start(&mut c, &mut log, 2, "/bin/sleep 100", None, false);
+        start(&mut c, &mut log, 3, "/nonexistent/check", None, false);
+        start(
+            &mut c,
+            &mut log,
+            4,
+            "/bin/true",
+            Some("no-such-user-tv"),
+            false,
+        );
+        // World-writable directory, run as root with script security.
+        let dir = std::env::temp_dir().join(format!("tvkids{}", std::process::id()));
+        let _ = std::fs::create_dir(&dir);
+        let script = dir.join("s.sh");
+        let _ = std::fs::write(&script, "#!/bin/sh\nexit 0\n");
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o777));
+        start(
+            &mut c,
+            &mut log,
+            5,
+            script.to_str().unwrap_or("/"),
+            None,
+            true,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        c.kill(1, false);
+        c.kill(2, true);
+        wait_ended(&mut c, &mut log, 5);
+        let mut ended = c.ended.to_vec();
+        ended.sort_by_key(|e| e.0);
+        assert_eq!(
+            ended,
+            [
+                (1, ScriptEnd::Signal(libc::SIGTERM)),
+                (2, ScriptEnd::Signal(libc::SIGKILL)),
+                (3, ScriptEnd::Code(127)),
+                (4, ScriptEnd::NotRun),
+                (5, ScriptEnd::NotRun),
+            ]
+        );
+        assert!(c.is_empty());
+    }
 
     fn config(global: &str, notify: &str) -> Config {
         let text = format!(

@@ -53,6 +53,11 @@ pub struct Io {
     pub nl_dump: Netlink,
     /// One per instance, by slot index.
     pub timers: Vec<Timer>,
+    /// The router's own timer (tracking: check scripts, process scans).
+    pub router_timer: Timer,
+    /// The router asked for a process scan (done after this round's
+    /// events, by the loop, which owns the tracker).
+    pub scan_requested: bool,
     tx: Box<[u8; PACKET_BUF]>,
     /// Address requests that could not be sent: (sequence, errno).
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
@@ -86,6 +91,8 @@ impl Io {
             nl: Netlink::open_events()?,
             nl_dump: Netlink::open_requests()?,
             timers: Vec::with_capacity(MAX_INSTANCES),
+            router_timer: Timer::new()?,
+            scan_requested: false,
             tx: Box::new([0; PACKET_BUF]),
             send_failed: ArrayVec::new(),
             installed_changed: false,
@@ -402,9 +409,12 @@ impl Outbox for Io {
                 group,
             } => self.group(join, ifindex, group),
             Out::Arm { slot, at } => self.arm(slot, at),
-            // Issue 13: the router's timer and the process scan (the shell's
-            // half comes with the tracking shell work).
-            Out::ArmRouter { .. } | Out::ScanProcesses => {}
+            Out::ArmRouter { at } => {
+                if let Err(e) = self.router_timer.set(at) {
+                    log!(self.log, Level::Error, "router timer: {e}");
+                }
+            }
+            Out::ScanProcesses => self.scan_requested = true,
             Out::ReadRouter6 { ifname } => {
                 if let Ok(n) = arrayvec::ArrayString::from(ifname) {
                     let _ = self.read_router6.try_push(n);

@@ -20,6 +20,7 @@ pub mod slot;
 pub mod sync;
 pub mod track;
 mod verdict;
+pub mod watch;
 
 use core::net::IpAddr;
 
