@@ -178,19 +178,9 @@ fn hotplug(action: &str, name: &str, kind: &str) -> Option<Script> {
 fn openwrt_generated() {
     let file = "tests/configs/valid/03-openwrt-generated.conf";
     let (config, warnings) = load_ok(file);
-    let group = |line: u32, kw: &str| {
-        format!(
-            "({file}: Line {line}) {kw} in vrrp_sync_group is not supported by tinyvrrpd yet: \
-             keepalived runs it when the whole group changes state; ignored"
-        )
-    };
     assert_eq!(
         warnings,
         [
-            group(29, "notify_master"),
-            group(30, "notify_backup"),
-            group(31, "notify_fault"),
-            group(32, "notify"),
             // keepalived 2.2.7 vrrp.c:vrrp_complete_instance: the own
             // interface is tracked anyway, and a sync group without
             // sync_group_tracking_weight makes a weighted line unweighted,
@@ -237,6 +227,7 @@ fn openwrt_generated() {
             notify_master: hotplug("NOTIFY_MASTER", "OpenWrt_Group", "GROUP"),
             notify_backup: hotplug("NOTIFY_BACKUP", "OpenWrt_Group", "GROUP"),
             notify_fault: hotplug("NOTIFY_FAULT", "OpenWrt_Group", "GROUP"),
+            notify_stop: None,
             notify: hotplug("NOTIFY", "OpenWrt_Group", "GROUP"),
             smtp_alert: true,
             track_interfaces: ArrayVec::new(),

@@ -280,6 +280,7 @@ pub struct SyncGroup {
     pub notify_master: Option<Script>,
     pub notify_backup: Option<Script>,
     pub notify_fault: Option<Script>,
+    pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
     pub smtp_alert: bool,
     /// Group-level tracking: applies to every member instance.

@@ -58,6 +58,7 @@ static TOP_KW: &[Kw<Raw>] = &[
             notify_master: None,
             notify_backup: None,
             notify_fault: None,
+            notify_stop: None,
             notify: None,
             smtp_alert: false,
             track_interfaces: Vec::new(),
@@ -333,6 +334,7 @@ pub struct RawSyncGroup {
     pub notify_master: Option<Script>,
     pub notify_backup: Option<Script>,
     pub notify_fault: Option<Script>,
+    pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
     pub smtp_alert: bool,
     pub track_interfaces: Vec<At<Track>>,
@@ -347,15 +349,16 @@ pub struct RawSyncGroup {
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| g.group.extend(word_list(s, n))),
     val("notify_master", |s, n, g| {
-        g.notify_master = group_script(s, n)
+        g.notify_master = notify_script(s, n)
     }),
     val("notify_backup", |s, n, g| {
-        g.notify_backup = group_script(s, n)
+        g.notify_backup = notify_script(s, n)
     }),
     val("notify_fault", |s, n, g| {
-        g.notify_fault = group_script(s, n)
+        g.notify_fault = notify_script(s, n)
     }),
-    val("notify", |s, n, g| g.notify = group_script(s, n)),
+    val("notify_stop", |s, n, g| g.notify_stop = notify_script(s, n)),
+    val("notify", |s, n, g| g.notify = notify_script(s, n)),
     val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
     blk("track_interface", |s, n, g| {
         g.track_interfaces
@@ -389,21 +392,6 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
         g.tracking_weight = true;
     }),
 ];
-
-/// A vrrp_sync_group's script line: kept in the model, and said not to
-/// run (sync groups are not acted on yet), so nothing is accepted in
-/// silence.
-fn group_script(sink: &mut Sink, node: &Node) -> Option<Script> {
-    sink.warn(
-        &node.pos,
-        format!(
-            "{} in vrrp_sync_group is not supported by tinyvrrpd yet: keepalived runs it \
-             when the whole group changes state; ignored",
-            node.keyword()
-        ),
-    );
-    notify_script(sink, node)
-}
 
 // ---- vrrp_script ---------------------------------------------------------
 

@@ -707,6 +707,7 @@ fn check_sync_groups(
                 notify_master: g.notify_master.clone(),
                 notify_backup: g.notify_backup.clone(),
                 notify_fault: g.notify_fault.clone(),
+                notify_stop: g.notify_stop.clone(),
                 notify: g.notify.clone(),
                 smtp_alert: g.smtp_alert,
                 track_interfaces: tracks.interfaces,

@@ -137,12 +137,20 @@ impl Node {
         }
         self.track.forget_runs(&mut self.shared);
         self.track.stop();
-        self.track.rearm(out);
         self.stop_leaving(out);
         for i in 0..self.slots.len() {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
         }
+        self.stop_groups(now, out);
+        self.rearm_router(out);
+    }
+
+    /// Tell the shell when the router's own timer is due next (checks,
+    /// scans, group script timeouts).
+    pub(crate) fn rearm_router(&mut self, out: &mut dyn Outbox) {
+        let groups = self.groups_deadline();
+        self.track.rearm(groups, out);
     }
 
     /// Notify scripts running now (the shell waits for them on stop, at
@@ -155,8 +163,9 @@ impl Node {
     /// instance starts, and a script some instance waits for a free child
     /// for.
     pub fn on_script_end(&mut self, id: u32, end: ScriptEnd, now: Instant, out: &mut dyn Outbox) {
-        if self.check_ended(id, end, now, out) {
+        if self.check_ended(id, end, now, out) || self.group_script_ended(id, now, out) {
             self.on_child_free(now, out);
+            self.rearm_router(out);
             return;
         }
         let cx = &mut self.shared;
@@ -182,6 +191,10 @@ impl Node {
             s.rearm(k, out, false);
         }
         self.start_leaving(now, out);
+        for g in 0..self.groups.len() {
+            self.start_group_script(g, now, out);
+        }
+        self.rearm_router(out);
     }
 
     /// The tracked objects and groups of `config` (kept readings and group
@@ -213,7 +226,7 @@ impl Node {
                     .any(|g| g.cfg.track_scripts.iter().any(|t| t.name == name))
         };
         self.track.start(&used, now);
-        self.track.rearm(out);
+        self.rearm_router(out);
     }
 
     /// Slot `i`'s timer fired (perhaps early or spuriously: only what is

@@ -7,7 +7,7 @@
 
 use arrayvec::ArrayVec;
 
-use crate::config::{InstanceConfig, Script};
+use crate::config::{InstanceConfig, Script, SyncGroup};
 use crate::limits::MAX_QUEUED_SCRIPTS;
 use crate::time::Duration;
 use crate::vrrp::State;
@@ -51,8 +51,21 @@ impl Job {
     }
 
     /// The configured script this job runs, if any.
-    pub fn script(self, c: &InstanceConfig) -> Option<&Script> {
-        match self {
+    pub fn script(self, c: &dyn Notifies) -> Option<&Script> {
+        c.notify_script(self)
+    }
+}
+
+/// Whose notify lines a job is looked up in: an instance's or a sync
+/// group's.
+pub trait Notifies {
+    fn notify_script(&self, job: Job) -> Option<&Script>;
+}
+
+impl Notifies for InstanceConfig {
+    fn notify_script(&self, job: Job) -> Option<&Script> {
+        let c = self;
+        match job {
             Job::Specific(State::Master) => c.notify_master.as_ref(),
             Job::Specific(State::Backup) => c.notify_backup.as_ref(),
             Job::Specific(State::Fault) => c.notify_fault.as_ref(),
@@ -63,8 +76,24 @@ impl Job {
             Job::GenericDeleted { .. } => c.notify.as_ref(),
         }
     }
+}
 
-    /// `notify`'s STATE and PRIORITY words, for the generic jobs.
+/// A vrrp_sync_group's notify lines (keepalived's get_gscript): no
+/// per-event or deleted scripts.
+impl Notifies for SyncGroup {
+    fn notify_script(&self, job: Job) -> Option<&Script> {
+        match job {
+            Job::Specific(State::Master) => self.notify_master.as_ref(),
+            Job::Specific(State::Backup) => self.notify_backup.as_ref(),
+            Job::Specific(State::Fault) => self.notify_fault.as_ref(),
+            Job::Specific(State::Init) => self.notify_stop.as_ref(),
+            Job::Generic { .. } => self.notify.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl Job {
     pub fn generic_args(self) -> Option<(&'static str, u8)> {
         match self {
             Job::Generic { state, priority } => Some((state_word(state), priority)),
@@ -153,7 +182,7 @@ impl Queue {
     /// Queue the scripts keepalived runs when an instance enters `state`
     /// (the specific one, then `notify`), those that are configured.
     /// Returns how many were dropped because the queue was full.
-    pub fn transition(&mut self, c: &InstanceConfig, state: State, priority: u8) -> usize {
+    pub fn transition(&mut self, c: &dyn Notifies, state: State, priority: u8) -> usize {
         let jobs = [Job::Specific(state), Job::Generic { state, priority }];
         let mut dropped = 0;
         for job in jobs {
@@ -166,7 +195,7 @@ impl Queue {
 
     /// Queue one job when its script is configured (dropped when full:
     /// false).
-    pub fn push(&mut self, c: &InstanceConfig, job: Job) -> bool {
+    pub fn push(&mut self, c: &dyn Notifies, job: Job) -> bool {
         job.script(c).is_none() || self.waiting.try_push(job).is_ok()
     }
 

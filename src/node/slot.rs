@@ -194,7 +194,7 @@ impl Slot {
                     state,
                     priority: prio,
                 });
-                let dropped = self.scripts.transition(&self.cfg, to, prio);
+                let dropped = self.scripts.transition(&*self.cfg, to, prio);
                 if dropped > 0 {
                     let name = self.cfg.name.as_str();
                     out.push(Out::Log(Note::ScriptsDropped { name, dropped }));
@@ -235,7 +235,7 @@ impl Slot {
                     state,
                     priority: ours,
                 });
-                if !self.scripts.push(&self.cfg, Job::RxLowerPri) {
+                if !self.scripts.push(&*self.cfg, Job::RxLowerPri) {
                     out.push(Out::Log(Note::ScriptsDropped { name, dropped: 1 }));
                 }
             }
@@ -356,7 +356,7 @@ impl Slot {
             return;
         }
         while let Some(job) = self.scripts.take_next() {
-            let Some(script) = job.script(&self.cfg) else {
+            let Some(script) = job.script(&*self.cfg) else {
                 continue;
             };
             cx.last_script_id = cx.last_script_id.wrapping_add(1);

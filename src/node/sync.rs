@@ -7,11 +7,11 @@
 use arrayvec::ArrayVec;
 
 use super::Node;
-use super::out::{Note, Out, Outbox};
-use super::scripts::{GROUP, state_word};
+use super::out::{Note, NotifyArgs, Out, Outbox};
+use super::scripts::{GROUP, KILL_GRACE, Queue, Running, state_word};
 use super::slot::SyncEv;
 use crate::config::{Config, SyncGroup};
-use crate::limits::MAX_INSTANCES;
+use crate::limits::{MAX_CHILDREN, MAX_INSTANCES};
 use crate::time::Instant;
 use crate::vrrp::{Event, State, Why};
 
@@ -26,6 +26,14 @@ pub struct Group {
     pub state: State,
     /// A member is at fault: every member is held in FAULT.
     pub faulty: bool,
+    /// A member waits for a check's first result: every member waits in
+    /// FAULT, nobody told (keepalived's num_member_init).
+    pub waiting: bool,
+    /// The group's notify scripts, one at a time in order, as an
+    /// instance's.
+    pub scripts: Queue,
+    /// When the running one is overdue (SIGTERM, then SIGKILL).
+    script_due: Option<Instant>,
 }
 
 /// The groups of `config` for the slots named `names` (in slot order);
@@ -51,6 +59,9 @@ pub fn build(config: &Config, names: &[&str], old: &[Group]) -> (Vec<Group>, Vec
                 members,
                 state: before.map_or(State::Init, |o| o.state),
                 faulty: before.is_some_and(|o| o.faulty),
+                waiting: before.is_some_and(|o| o.waiting),
+                scripts: before.map(|o| o.scripts.clone()).unwrap_or_default(),
+                script_due: before.and_then(|o| o.script_due),
             }
         })
         .collect();
@@ -83,7 +94,7 @@ impl Node {
                     from: State::Fault | State::Init,
                     to: State::Backup,
                     ..
-                } => self.group_settled(g, out),
+                } => self.group_settled(g, now, out),
                 SyncEv::Entered { .. } => {}
             }
         }
@@ -108,7 +119,7 @@ impl Node {
         let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
-        if grp.state == state || grp.faulty {
+        if grp.state == state || grp.faulty || grp.waiting {
             return;
         }
         grp.state = state;
@@ -124,12 +135,12 @@ impl Node {
             };
             self.drive(m, ev, now, out);
         }
-        self.notify_group(g, out);
+        self.notify_group(g, now, out);
     }
 
     /// A member is at fault: the group goes to FAULT (the members follow
     /// in `settle`).
-    pub(crate) fn group_to_fault(&mut self, g: usize, out: &mut dyn Outbox) {
+    pub(crate) fn group_to_fault(&mut self, g: usize, now: Instant, out: &mut dyn Outbox) {
         let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
@@ -140,16 +151,16 @@ impl Node {
         let group = grp.cfg.name.as_str();
         let state = State::Fault;
         out.push(Out::Log(Note::GroupSync { group, state }));
-        self.notify_group(g, out);
+        self.notify_group(g, now, out);
     }
 
     /// A member left FAULT: once none is left there (or at start, once
     /// all are up), the group is BACKUP.
-    fn group_settled(&mut self, g: usize, out: &mut dyn Outbox) {
+    fn group_settled(&mut self, g: usize, now: Instant, out: &mut dyn Outbox) {
         let Some(grp) = self.groups.get(g) else {
             return;
         };
-        if grp.faulty || grp.state == State::Backup || grp.state == State::Master {
+        if grp.faulty || grp.waiting || matches!(grp.state, State::Backup | State::Master) {
             return;
         }
         let all_up = grp.members.iter().all(|&m| {
@@ -167,19 +178,141 @@ impl Node {
             let state = State::Backup;
             out.push(Out::Log(Note::GroupSync { group, state }));
         }
-        self.notify_group(g, out);
+        self.notify_group(g, now, out);
     }
 
-    /// The group's FIFO line (`GROUP "NAME" STATE 0`) and scripts.
-    fn notify_group(&mut self, g: usize, out: &mut dyn Outbox) {
-        let Some(grp) = self.groups.get(g) else {
+    /// The group's FIFO line (`GROUP "NAME" STATE 0`) and scripts
+    /// (keepalived's send_group_notifies: `notify_<state>`, then `notify
+    /// GROUP NAME STATE 0`).
+    fn notify_group(&mut self, g: usize, now: Instant, out: &mut dyn Outbox) {
+        let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
+        let name = grp.cfg.name.as_str();
+        let state = state_word(grp.state);
         out.push(Out::Fifo {
             kind: GROUP,
-            name: &grp.cfg.name,
-            state: state_word(grp.state),
+            name,
+            state,
             priority: 0,
         });
+        let dropped = grp.scripts.transition(&grp.cfg, grp.state, 0);
+        if dropped > 0 {
+            out.push(Out::Log(Note::ScriptsDropped { name, dropped }));
+        }
+        self.start_group_script(g, now, out);
+        self.rearm_router(out);
+    }
+
+    /// Start group `g`'s next script, if none runs and a child is free.
+    pub(crate) fn start_group_script(&mut self, g: usize, now: Instant, out: &mut dyn Outbox) {
+        let cx = &mut self.shared;
+        let Some(grp) = self.groups.get_mut(g) else {
+            return;
+        };
+        if cx.scripts_running >= MAX_CHILDREN {
+            return;
+        }
+        while let Some(job) = grp.scripts.take_next() {
+            let Some(script) = job.script(&grp.cfg) else {
+                continue;
+            };
+            cx.last_script_id = cx.last_script_id.wrapping_add(1);
+            let id = cx.last_script_id;
+            cx.scripts_running += 1;
+            let termed = false;
+            grp.scripts.running = Some(Running { id, job, termed });
+            grp.script_due = Some(now + job.timeout());
+            let name = grp.cfg.name.as_str();
+            let args = job.generic_args().map(|(state, priority)| NotifyArgs {
+                kind: GROUP,
+                name,
+                state,
+                priority,
+            });
+            out.push(Out::Spawn {
+                id,
+                name,
+                cmd: &script.cmd,
+                user: script.user.as_deref().or(cx.script_user.as_deref()),
+                secure: cx.script_security,
+                args,
+            });
+            return;
+        }
+    }
+
+    /// Script `id` ended: true when it was a group's (whose next one
+    /// starts).
+    pub(crate) fn group_script_ended(
+        &mut self,
+        id: u32,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) -> bool {
+        let Some(g) = self
+            .groups
+            .iter()
+            .position(|grp| grp.scripts.running.is_some_and(|r| r.id == id))
+        else {
+            return false;
+        };
+        let grp = &mut self.groups[g];
+        grp.scripts.running = None;
+        grp.script_due = None;
+        self.shared.scripts_running = self.shared.scripts_running.saturating_sub(1);
+        self.start_group_script(g, now, out);
+        self.rearm_router(out);
+        true
+    }
+
+    /// Group scripts overdue at `now`: SIGTERM, SIGKILL after KILL_GRACE,
+    /// then the queue moves on (the shell still reaps them).
+    pub(crate) fn group_script_timeouts(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for g in 0..self.groups.len() {
+            let grp = &mut self.groups[g];
+            if grp.script_due.is_none_or(|t| t > now) {
+                continue;
+            }
+            let Some(r) = grp.scripts.running.as_mut() else {
+                grp.script_due = None;
+                continue;
+            };
+            let name = grp.cfg.name.as_str();
+            let hard = r.termed;
+            out.push(Out::Log(Note::ScriptTimeout { name, hard }));
+            out.push(Out::Kill { id: r.id, hard });
+            if hard {
+                let id = r.id;
+                self.group_script_ended(id, now, out);
+            } else {
+                r.termed = true;
+                grp.script_due = Some(now + KILL_GRACE);
+            }
+        }
+    }
+
+    /// The earliest group script deadline.
+    pub(crate) fn groups_deadline(&self) -> Option<Instant> {
+        self.groups.iter().filter_map(|g| g.script_due).min()
+    }
+
+    /// The daemon stops: what waits is dropped, a running script killed,
+    /// and each group reports STOP (keepalived's notify_shutdown, after
+    /// the instances).
+    pub(crate) fn stop_groups(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for g in 0..self.groups.len() {
+            let grp = &mut self.groups[g];
+            grp.scripts.clear_waiting();
+            if let Some(r) = grp.scripts.running {
+                out.push(Out::Kill {
+                    id: r.id,
+                    hard: true,
+                });
+                self.group_script_ended(r.id, now, out);
+            }
+            self.groups[g].state = State::Init;
+            self.notify_group(g, now, out);
+        }
     }
 }

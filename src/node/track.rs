@@ -335,8 +335,9 @@ impl Trackers {
     }
 
     /// Tell the shell when to wake the router, if that changed.
-    pub fn rearm(&mut self, out: &mut dyn Outbox) {
-        let at = self.deadline();
+    /// `also`: the router's other deadlines (group scripts).
+    pub fn rearm(&mut self, also: Option<Instant>, out: &mut dyn Outbox) {
+        let at = [self.deadline(), also].into_iter().flatten().min();
         if at != self.armed {
             self.armed = at;
             out.push(Out::ArmRouter { at });

@@ -115,27 +115,37 @@ impl Node {
     /// order: the instance's own line, then `Syncing instances to FAULT`).
     pub(crate) fn settle(&mut self, now: Instant, out: &mut dyn Outbox) {
         let n = self.slots.len();
-        let mut own = [false; crate::limits::MAX_INSTANCES];
+        // Per slot: at fault, or waiting for a check's first result.
+        let mut own = [(false, false); crate::limits::MAX_INSTANCES];
         for (i, o) in own.iter_mut().enumerate().take(n) {
             let j = self.judge(i);
-            *o = j.fault.is_some() || j.waiting;
+            *o = (j.fault.is_some(), j.waiting);
         }
         for (g, grp) in self.groups.iter_mut().enumerate() {
-            grp.faulty = grp.members.iter().any(|&m| {
-                let m = usize::from(m);
-                own[m] && self.slots[m].running() && self.slots[m].group == Some(g)
-            });
+            let members = grp
+                .members
+                .iter()
+                .map(|&m| usize::from(m))
+                .filter(|&m| self.slots[m].running() && self.slots[m].group == Some(g));
+            let (mut faulty, mut waiting) = (false, false);
+            for m in members {
+                faulty |= own[m].0;
+                waiting |= own[m].1;
+            }
+            grp.faulty = faulty;
+            grp.waiting = waiting;
         }
         // Own faults first, then the group's, then recoveries.
         for pass in 0..3 {
-            for (i, &mine) in own.iter().enumerate().take(n) {
+            for (i, &(fault, waiting)) in own.iter().enumerate().take(n) {
                 if !self.slots[i].running() {
                     continue;
                 }
                 let in_group_fault = self.slots[i]
                     .group
                     .and_then(|g| self.groups.get(g))
-                    .is_some_and(|g| g.faulty);
+                    .is_some_and(|g| g.faulty || g.waiting);
+                let mine = fault || waiting;
                 let want = mine || in_group_fault;
                 let faulted = self.slots[i].inst.state() == State::Fault;
                 match pass {
@@ -148,7 +158,7 @@ impl Node {
             if pass == 0 {
                 for g in 0..self.groups.len() {
                     if self.groups[g].faulty {
-                        self.group_to_fault(g, out);
+                        self.group_to_fault(g, now, out);
                     }
                 }
             }
@@ -166,11 +176,17 @@ impl Node {
     /// How slot `i` starts: FAULT if something holds it there.
     pub(crate) fn start_event(&self, i: usize) -> Event<'static> {
         let j = self.judge(i);
-        let in_group_fault = self.slots[i]
-            .group
-            .and_then(|g| self.groups.get(g))
-            .is_some_and(|g| g.faulty);
-        match (j.fault, j.waiting, in_group_fault) {
+        let group = self.slots[i].group.and_then(|g| self.groups.get(g));
+        let group_fault = group.is_some_and(|g| g.faulty);
+        // keepalived: a group with a member whose check has not reported
+        // waits in INIT, its members in a FAULT nobody is told of.
+        let group_waiting = group.is_some_and(|g| {
+            g.waiting
+                || g.members
+                    .iter()
+                    .any(|&m| usize::from(m) != i && self.judge(usize::from(m)).waiting)
+        });
+        match (j.fault, j.waiting || group_waiting, group_fault) {
             (Some(_), _, _) | (None, _, true) => Event::StartFault { quiet: false },
             (None, true, false) => Event::StartFault { quiet: true },
             (None, false, false) => Event::Startup,
@@ -188,10 +204,11 @@ impl Node {
 
     /// The router's timer fired: checks to start or end, a scan to ask for.
     pub fn on_router_timer(&mut self, now: Instant, out: &mut dyn Outbox) {
+        self.group_script_timeouts(now, out);
         if self.track.run_due(now, &mut self.shared, out) {
             self.settle(now, out);
         }
-        self.track.rearm(out);
+        self.rearm_router(out);
     }
 
     /// `vrrp_track_file` number `k` (in configuration order) was read:
@@ -223,7 +240,7 @@ impl Node {
         if self.track.counted(counts, now, out) {
             self.settle(now, out);
         }
-        self.track.rearm(out);
+        self.rearm_router(out);
     }
 
     /// A check script ended: true when it was one.
@@ -240,7 +257,7 @@ impl Node {
         if changed {
             self.settle(now, out);
         }
-        self.track.rearm(out);
+        self.rearm_router(out);
         true
     }
 }
