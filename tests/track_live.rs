@@ -300,10 +300,15 @@ fn last_state<'l>(log: &'l str, name: &str) -> Option<&'l str> {
     last
 }
 
-/// Is `vip` on `dev` in namespace `ns`? (False when `dev` does not exist.)
+/// Is `vip` on `dev` in namespace `ns`? (False when `dev` does not
+/// exist; "" means any device.)
 fn has_vip_on(ns: &str, dev: &str, vip: &str) -> bool {
     let vip: std::net::IpAddr = vip.parse().unwrap();
-    run(&["ip", "-n", ns, "-o", "addr", "show", "dev", dev])
+    let mut argv = vec!["ip", "-n", ns, "-o", "addr", "show"];
+    if !dev.is_empty() {
+        argv.extend(["dev", dev]);
+    }
+    run(&argv)
         .map(|t| parse_ip_addr(&t).iter().any(|a| a.addr == vip))
         .unwrap_or(false)
 }
@@ -790,5 +795,109 @@ fn count_check_runs(ctx: &mut Ctx, before: [usize; 2], elapsed: Duration) {
 fn c_openwrt_sync_group_wan_loss() {
     if root_or_skip() {
         compare(wan_setup, LAN_WAN, LAN_AND_WAN, openwrt_scenario);
+    }
+}
+
+// ---- (d) the instance's interface appears 5 s after the start -------------
+
+/// The VIP wherever it is (r1's on late0, r2's on eth0).
+const ANY_DEV_VIP: &[Vip] = &[Vip {
+    dev: "",
+    addr: LAN_VIP,
+}];
+const LATE: Duration = Duration::from_secs(5);
+
+/// Router 1 loses its eth0: its LAN link will be `late0`, made later.
+fn late_setup(lan: &Lan) {
+    must(&["ip", "-n", lan.r(1), "link", "del", "eth0"]);
+}
+
+/// r1's config: VI_1 on `late0`, which does not exist at start; with
+/// `dynamic_interfaces` or without.
+fn late_conf(dynamic: bool) -> String {
+    let globals = if dynamic {
+        dynamic_globals()
+    } else {
+        GLOBALS.to_string()
+    };
+    let vi = instance("VI_1", "late0", 51, prio(1), &format!("{LAN_VIP}/24"), "");
+    format!("{globals}{vi}")
+}
+
+fn dynamic_globals() -> String {
+    GLOBALS.replacen("{\n", "{\n    dynamic_interfaces\n", 1)
+}
+
+/// Creates r1's `late0` on the LAN (a veth to the bridge), gives it
+/// r1's address, then brings it up.
+fn create_late0(lan: &Lan) {
+    let br = br_ns(lan);
+    must(&[
+        "ip",
+        "-n",
+        &br,
+        "link",
+        "add",
+        "q1",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "late0",
+        "netns",
+        lan.r(1),
+    ]);
+    must(&["ip", "-n", &br, "link", "set", "q1", "master", "br0", "up"]);
+    let addr = format!("{}/24", router_ip(1));
+    must(&["ip", "-n", lan.r(1), "addr", "add", &addr, "dev", "late0"]);
+    set_link(lan.r(1), "late0", "up");
+}
+
+/// Without `dynamic_interfaces` (not compared: here the two differ on
+/// purpose). keepalived 2.2.7 refuses to start ("Non-existent interface
+/// specified in configuration", exit 2 [keepalived-tracking.md §9]);
+/// tinyvrrpd must start, name late0 in its log, and wait.
+fn without_dynamic_interfaces(ctx: &mut Ctx) {
+    let conf = late_conf(false);
+    let mut d = match ctx.imp {
+        Impl::Keepalived => ctx.lan.spawn_keepalived(1, &conf),
+        Impl::Tinyvrrpd => ctx.lan.spawn(1, &conf),
+    };
+    let exited = d.wait_exit(Duration::from_secs(3));
+    let log = d.log();
+    d.crash();
+    ctx.notes.push(format!(
+        "without dynamic_interfaces, late0 missing: {}",
+        match exited {
+            Some(st) => format!("exited within 3 s ({st})"),
+            None => "still running after 3 s".to_string(),
+        }
+    ));
+    if ctx.imp == Impl::Tinyvrrpd && (exited.is_some() || !log.contains("late0")) {
+        ctx.problems.push(format!(
+            "without dynamic_interfaces tinyvrrpd must start, name late0 and wait; \
+             exited: {exited:?}, log:\n{log}"
+        ));
+    }
+}
+
+fn late_scenario(ctx: &mut Ctx) -> Result<(), String> {
+    without_dynamic_interfaces(ctx);
+    // The compared run: both routers' configs say dynamic_interfaces.
+    ctx.confs[1] = late_conf(true);
+    let vi = instance("VI_1", "eth0", 51, prio(2), &format!("{LAN_VIP}/24"), "");
+    ctx.confs[2] = format!("{}{vi}", dynamic_globals());
+    ctx.step("r2 starts", &[2], NO_HOLD, |c| c.start(2))?;
+    ctx.step("r1 starts, late0 missing", &[2], LATE, |c| c.start(1))?;
+    ctx.step("late0 created and addressed", &[1], NO_HOLD, |c| {
+        create_late0(c.lan)
+    })
+}
+
+/// (d) an instance whose interface comes 5 s late leaves FAULT and works.
+#[test]
+fn d_interface_created_late() {
+    if root_or_skip() {
+        compare(late_setup, ANY_DEV_VIP, VI_1, late_scenario);
     }
 }
