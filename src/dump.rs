@@ -11,7 +11,9 @@
 
 use core::fmt::Write as _;
 
-use crate::config::{InitialState, InstanceConfig};
+use crate::config::{InitialState, InstanceConfig, Track};
+use crate::node::sync::Group;
+use crate::node::track::{Init, Trackers};
 use crate::vrrp::{Instance, State, Stats};
 use crate::wire::vrrp::{RxError, Version};
 
@@ -97,8 +99,15 @@ fn version(i: &Instance) -> u8 {
     }
 }
 
-/// keepalived.data: `------< VRRP Topology >------` and one block each.
-pub fn data(views: &[View<'_>]) -> String {
+/// What the router tracks, for the dumps.
+pub struct Tracking<'a> {
+    pub trackers: &'a Trackers,
+    pub groups: &'a [Group],
+}
+
+/// keepalived.data: `------< VRRP Topology >------` and one block each,
+/// then the sync groups and the tracked objects, as keepalived's sections.
+pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
     let mut s = String::from("------< VRRP Topology >------\n");
     for v in views {
         let (c, i) = (v.cfg, v.inst);
@@ -160,8 +169,122 @@ pub fn data(views: &[View<'_>]) -> String {
                 let _ = writeln!(s, "     {}/{} dev {}", vip.addr, vip.prefix_len, dev);
             }
         }
+        tracked_lists(&mut s, c, t);
     }
+    tracking_sections(&mut s, t);
     s
+}
+
+/// An instance's `Tracked ... :` lists, keepalived's `NAME weight W`
+/// lines (the weight a line resolves to, with its block's default).
+fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
+    let tr = t.trackers;
+    let w_script = |n: &str| {
+        tr.check(n)
+            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
+    };
+    let w_file = |n: &str| {
+        tr.file(n)
+            .map_or((1, false), |x| (x.cfg.weight, x.cfg.reverse))
+    };
+    let w_proc = |n: &str| {
+        tr.proc(n)
+            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
+    };
+    let none = |_: &str| (0, false);
+    let lists: [(&str, &[Track], &WeightOf<'_>); 4] = [
+        ("Tracked interfaces", &c.track_interfaces, &none),
+        ("Tracked scripts", &c.track_scripts, &w_script),
+        ("Tracked files", &c.track_files, &w_file),
+        ("Tracked processes", &c.track_processes, &w_proc),
+    ];
+    for (head, list, dflt) in lists {
+        tracked_list(s, head, list, dflt);
+    }
+}
+
+/// A tracked object's own weight and sense, by name.
+type WeightOf<'a> = dyn Fn(&str) -> (i16, bool) + 'a;
+
+fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &WeightOf<'_>) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "   {head} :");
+    for l in list {
+        let (w, rev) = dflt(&l.name);
+        let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
+        let rev = if rev { " reverse" } else { "" };
+        let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
+    }
+}
+
+/// keepalived's sync group, script, track file and track process
+/// sections, with each object's current reading.
+fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
+    if !t.groups.is_empty() {
+        s.push_str("------< VRRP Sync groups >------\n");
+    }
+    for g in t.groups {
+        let _ = writeln!(s, " VRRP Sync Group = {}, {}", g.cfg.name, g.state.as_str());
+        let _ = writeln!(s, "   VRRP member instances :");
+        for m in &g.cfg.group {
+            let _ = writeln!(s, "     {m}");
+        }
+        if g.cfg.tracking_weight {
+            let _ = writeln!(s, "   sync group tracking weight set");
+        }
+    }
+    let tr = t.trackers;
+    if !tr.checks.is_empty() {
+        s.push_str("------< VRRP Scripts >------\n");
+    }
+    for c in &tr.checks {
+        let _ = writeln!(s, " VRRP Script = {}", c.cfg.name);
+        let _ = writeln!(s, "   Command = {}", c.cfg.script);
+        let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
+        let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
+        let rev = if c.cfg.reverse { " reverse" } else { "" };
+        let _ = writeln!(s, "   Weight = {}{rev}", c.cfg.weight);
+        let _ = writeln!(s, "   Rise = {}", c.cfg.rise);
+        let _ = writeln!(s, "   Fall = {}", c.cfg.fall);
+        let _ = writeln!(s, "   Result = {}", c.result);
+        let init = match c.init {
+            Init::Waiting => "INIT",
+            Init::Failed => "INIT/FAILED",
+            Init::Done => "unknown",
+        };
+        let _ = writeln!(s, "   Init state = {init}");
+        let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
+        let _ = writeln!(s, "   Status = {good}");
+        let run = if c.run.is_some() { "running" } else { "idle" };
+        let _ = writeln!(s, "   State = {run}");
+    }
+    if !tr.files.is_empty() {
+        s.push_str("------< VRRP Track files >------\n");
+    }
+    for f in &tr.files {
+        let _ = writeln!(s, " Track file = {}", f.cfg.name);
+        let _ = writeln!(s, "   File = {}", f.cfg.path);
+        let _ = writeln!(s, "   Status = {}", f.value);
+        let rev = if f.cfg.reverse { " reverse" } else { "" };
+        let _ = writeln!(s, "   Weight = {}{rev}", f.cfg.weight);
+    }
+    if !tr.procs.is_empty() {
+        s.push_str("------< VRRP Track processes >------\n");
+    }
+    for p in &tr.procs {
+        let _ = writeln!(s, " VRRP Track process = {}", p.cfg.name);
+        let _ = writeln!(s, "   Process = {}", p.cfg.process);
+        let _ = writeln!(s, "   Min processes = {}", p.cfg.quorum);
+        if p.cfg.quorum_max != u32::MAX {
+            let _ = writeln!(s, "   Max processes = {}", p.cfg.quorum_max);
+        }
+        let _ = writeln!(s, "   Current processes = {}", p.count);
+        let _ = writeln!(s, "   Have quorum = {}", p.quorum == Some(true));
+        let rev = if p.cfg.reverse { " reverse" } else { "" };
+        let _ = writeln!(s, "   Weight = {}{rev}", p.cfg.weight);
+    }
 }
 
 /// keepalived.stats: keepalived's headings, one block per instance, then
@@ -235,13 +358,13 @@ fn jstr(s: &mut String, v: &str) {
 /// keys: an element of its own for the globals, or an object around the
 /// array, would break it. The globals are the same in every element (and
 /// absent with no instance).
-pub fn json(views: &[View<'_>], global: &Global) -> String {
+pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
     let mut s = String::from("[");
     for (k, v) in views.iter().enumerate() {
         if k > 0 {
             s.push(',');
         }
-        json_data(&mut s, v);
+        json_data(&mut s, v, t);
         json_stats(&mut s, v.inst.stats());
         // Replace the element's closing brace with the globals.
         s.pop();
@@ -259,7 +382,7 @@ pub fn json(views: &[View<'_>], global: &Global) -> String {
 }
 
 /// One instance's `"data"` object, left open for the stats.
-fn json_data(s: &mut String, v: &View<'_>) {
+fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
     let (c, i) = (v.cfg, v.inst);
     let p = i.params();
     s.push_str("{\"data\":{\"iname\":");
@@ -299,6 +422,31 @@ fn json_data(s: &mut String, v: &View<'_>) {
         _ => String::new(),
     };
     jstr(s, &master);
+    let _ = write!(
+        s,
+        ",\"dont_track_primary\":{}",
+        u8::from(c.dont_track_primary)
+    );
+    s.push_str(",\"track_ifp\":[");
+    for (n, l) in c.track_interfaces.iter().enumerate() {
+        if n > 0 {
+            s.push(',');
+        }
+        jstr(s, &l.name);
+    }
+    // keepalived lists the tracked scripts by their commands.
+    s.push_str("],\"track_script\":[");
+    let cmds = c
+        .track_scripts
+        .iter()
+        .filter_map(|l| t.trackers.check(&l.name));
+    for (n, chk) in cmds.enumerate() {
+        if n > 0 {
+            s.push(',');
+        }
+        jstr(s, &chk.cfg.script);
+    }
+    s.push(']');
     for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
         let _ = write!(s, ",\"{key}\":[");
         for (n, vip) in list.iter().enumerate() {

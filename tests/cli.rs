@@ -68,6 +68,17 @@ fn config_test_accepts_the_seed_configs() {
     }
 }
 
+/// Every tracking keyword (issue 13) is known: `-t` passes and says
+/// nothing is unknown or unsupported.
+#[test]
+fn config_test_knows_every_tracking_keyword() {
+    let (code, _, err) = run(&["-t", "-f", "tests/configs/valid/12-tracking.conf"]);
+    assert_eq!(code, 0, "{err}");
+    for word in ["Unknown keyword", "not supported", "ignored;"] {
+        assert!(!err.contains(word), "{word}: {err}");
+    }
+}
+
 #[test]
 fn config_test_prints_every_error_and_fails() {
     let path = "tests/configs/invalid/01-vrid-out-of-range.conf";

@@ -10,8 +10,9 @@ use std::path::Path;
 use arrayvec::ArrayVec;
 
 use tinyvrrpd::config::{
-    Auth, Config, Diag, Family, GlobalDefs, InitialState, InstanceConfig, Loc, Script, Severity,
-    SmtpServer, SyncGroup, Track, Vip, VrrpScript, load,
+    Auth, Config, Diag, Family, GlobalDefs, InitFile, InitialState, InstanceConfig, Loc,
+    ParamMatch, Script, Severity, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess,
+    UpDownDelay, Vip, VrrpScript, load,
 };
 
 fn load_ok(path: &str) -> (Config, Vec<String>) {
@@ -188,6 +189,14 @@ fn openwrt_generated() {
             group(30, "notify_backup"),
             group(31, "notify_fault"),
             group(32, "notify"),
+            // keepalived 2.2.7 vrrp.c:vrrp_complete_instance: the own
+            // interface is tracked anyway, and a sync group without
+            // sync_group_tracking_weight makes a weighted line unweighted,
+            // so eth1 down puts lan (and the group) in FAULT.
+            format!("({file}: Line 50) (lan) Ignoring track_interface br-lan since own interface"),
+            format!(
+                "({file}: Line 51) (lan) ignoring eth1 tracked interface weight due to SYNC group"
+            ),
             format!(
                 "({file}: Line 58) auth_pass is longer than 8 characters; only the first 8 are used"
             )
@@ -252,13 +261,8 @@ fn openwrt_generated() {
     lan.unicast_src_ip = Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)));
     lan.unicast_peers.push("192.168.1.3".parse().unwrap());
     lan.track_interfaces.push(Track {
-        name: "br-lan".to_string(),
-        weight: None,
-        reverse: None,
-    });
-    lan.track_interfaces.push(Track {
         name: "eth1".to_string(),
-        weight: Some(-20),
+        weight: Some(0),
         reverse: None,
     });
     lan.vips.push(Vip {
@@ -400,7 +404,14 @@ fn ipv6_implies_v3() {
 fn glued_braces_crlf_and_scripts() {
     let file = "tests/configs/valid/07-glued-crlf.conf";
     let (config, warnings) = load_ok(file);
-    assert!(warnings.is_empty(), "{warnings:?}");
+    // state MASTER without a priority is the address owner (255), whose
+    // priority no weight changes: keepalived drops the line, and says so.
+    assert_eq!(
+        warnings,
+        [format!(
+            "({file}: Line 6) (GLUED) ignoring tracked script chk_web with weights due to address_owner"
+        )]
+    );
 
     let mut glued = default_instance("GLUED", file, 1);
     glued.vrid = 7;
@@ -409,11 +420,6 @@ fn glued_braces_crlf_and_scripts() {
     glued.vips.push(Vip {
         dev: Some("eth0".to_string()),
         ..vip("192.0.2.7", 24)
-    });
-    glued.track_scripts.push(Track {
-        name: "chk_web".to_string(),
-        weight: Some(10),
-        reverse: None,
     });
     assert_eq!(config.instances, [glued]);
     assert_eq!(
@@ -929,4 +935,173 @@ fn notify_lines_take_a_user_and_group() {
         script("/etc/keepalived/backup.sh", Some("nobody:nogroup"))
     );
     assert_eq!(i.notify_fault, script("/bin/fault.sh x", None));
+}
+
+fn track(name: &str, weight: Option<i16>, reverse: Option<bool>) -> Track {
+    Track {
+        name: name.to_string(),
+        weight,
+        reverse,
+    }
+}
+
+fn tracks<const N: usize>(list: &[Track]) -> ArrayVec<Track, N> {
+    list.iter().cloned().collect()
+}
+
+fn at(file: &str, line: u32) -> Loc {
+    Loc {
+        file: file.to_string(),
+        line,
+    }
+}
+
+/// Every tracking keyword of keepalived 2.2.7, with the defaults its
+/// parser gives (vrrp_data.c:alloc_vrrp_script / alloc_vrrp_process,
+/// track_file.c:track_file_handler, vrrp_parser.c:alloc_if_up_down_delay).
+#[test]
+fn tracking_keywords() {
+    let file = "tests/configs/valid/12-tracking.conf";
+    let (config, warnings) = load_ok(file);
+    let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
+    assert_eq!(
+        warnings,
+        [
+            f(
+                18,
+                "\"vrrp_track_file\" is deprecated, please use \"track_file\""
+            ),
+            f(
+                55,
+                "(A) duplicate track_script chk_wan - ignoring (first at line 53)"
+            ),
+        ]
+    );
+    let s = &config.scripts;
+    assert_eq!(
+        (s[0].weight, s[0].reverse, s[0].init_fail),
+        (-30, true, true)
+    );
+    assert_eq!(
+        (s[1].weight, s[1].reverse, s[1].init_fail),
+        (0, false, false)
+    );
+    assert_eq!(
+        config.track_files,
+        [
+            TrackFile {
+                name: "tf_new".to_string(),
+                loc: at(file, 13),
+                path: "/run/prio".to_string(),
+                weight: -2,
+                reverse: true,
+                init: Some(InitFile {
+                    value: 5,
+                    overwrite: true
+                }),
+            },
+            TrackFile {
+                name: "tf_old".to_string(),
+                loc: at(file, 18),
+                path: "/run/old prio".to_string(),
+                weight: 1,
+                reverse: false,
+                init: None,
+            },
+        ]
+    );
+    let process = |name: &str, line: u32, process: &str| TrackProcess {
+        name: name.to_string(),
+        loc: at(file, line),
+        process: process.to_string(),
+        params: Vec::new(),
+        param_match: ParamMatch::Any,
+        weight: 0,
+        reverse: false,
+        quorum: 1,
+        quorum_max: u32::MAX,
+        fork_delay_ms: 0,
+        terminate_delay_ms: 0,
+        full_command: false,
+    };
+    assert_eq!(
+        config.track_processes,
+        [
+            TrackProcess {
+                params: vec!["-f".to_string(), "/etc/haproxy.cfg".to_string()],
+                param_match: ParamMatch::Partial,
+                weight: 254,
+                reverse: true,
+                quorum: 2,
+                quorum_max: 4,
+                fork_delay_ms: 1500,
+                terminate_delay_ms: 250,
+                full_command: true,
+                ..process("haproxy", 21, "haproxy")
+            },
+            TrackProcess {
+                quorum: 0,
+                quorum_max: 0,
+                full_command: true,
+                ..process("no_dnsmasq", 30, "dnsmasq")
+            },
+            TrackProcess {
+                fork_delay_ms: 3000,
+                ..process("plain", 35, "sshd")
+            },
+        ]
+    );
+    let delay = |interface: &str, down_ms, up_ms| UpDownDelay {
+        interface: interface.to_string(),
+        down_ms,
+        up_ms,
+    };
+    assert_eq!(
+        config.up_down_delays,
+        [delay("eth1", 500, 2000), delay("eth2", 1000, 0)]
+    );
+
+    let a = &config.instances[0];
+    assert_eq!(
+        a.track_interfaces,
+        tracks(&[
+            track("eth1", None, None),
+            track("eth2", Some(-10), None),
+            track("eth3", Some(5), Some(true)),
+        ])
+    );
+    assert_eq!(
+        a.track_scripts,
+        tracks(&[
+            track("chk_wan", None, None),
+            track("chk_fault", Some(0), None)
+        ])
+    );
+    assert_eq!(
+        a.track_files,
+        tracks(&[
+            track("tf_new", Some(3), Some(false)),
+            track("tf_old", None, None)
+        ])
+    );
+    assert_eq!(
+        a.track_processes,
+        tracks(&[
+            track("haproxy", None, None),
+            track("plain", Some(-254), None)
+        ])
+    );
+
+    let g = &config.sync_groups[0];
+    assert_eq!(g.track_interfaces, tracks(&[track("eth4", Some(20), None)]));
+    assert_eq!(
+        g.track_scripts,
+        tracks(&[track("chk_wan", Some(-20), Some(false))])
+    );
+    assert_eq!(g.track_files, tracks(&[track("tf_old", Some(0), None)]));
+    assert_eq!(
+        g.track_processes,
+        tracks(&[track("no_dnsmasq", None, None)])
+    );
+    assert!(g.tracking_weight && !g.global_tracking);
 }

@@ -6,8 +6,9 @@ use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
 use super::keywords::{
-    At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
-    dispatch, flag, int, int_word, ip, notify_script, val, value, warn_extra,
+    At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, dispatch, flag, ifname, int, int_word,
+    ip, no_args, notify_script, track_block, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -61,6 +62,8 @@ pub struct RawInstance {
     pub lower_prio_no_advert: Option<At<bool>>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
+    pub track_files: Vec<At<Track>>,
+    pub track_processes: Vec<At<Track>>,
     pub notify_master: Option<Script>,
     pub notify_backup: Option<Script>,
     pub notify_fault: Option<Script>,
@@ -105,6 +108,8 @@ impl RawInstance {
             lower_prio_no_advert: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
+            track_files: Vec::new(),
+            track_processes: Vec::new(),
             notify_master: None,
             notify_backup: None,
             notify_fault: None,
@@ -226,26 +231,17 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.lower_prio_no_advert = at(Some(flag(s, n)), n);
     }),
     blk("track_interface", |s, n, i| {
-        for line in body(n) {
-            if let Some(t) = track(s, line, "track_interface") {
-                if ifname(s, line, Some(&t.name)).is_some() {
-                    i.track_interfaces.push(At {
-                        v: t,
-                        pos: line.pos.clone(),
-                    });
-                }
-            }
-        }
+        i.track_interfaces
+            .extend(track_block(s, n, &TRACK_INTERFACE))
     }),
     blk("track_script", |s, n, i| {
-        for line in body(n) {
-            if let Some(t) = track(s, line, "track_script") {
-                i.track_scripts.push(At {
-                    v: t,
-                    pos: line.pos.clone(),
-                });
-            }
-        }
+        i.track_scripts.extend(track_block(s, n, &TRACK_SCRIPT))
+    }),
+    blk("track_file", |s, n, i| {
+        i.track_files.extend(track_block(s, n, &TRACK_FILE))
+    }),
+    blk("track_process", |s, n, i| {
+        i.track_processes.extend(track_block(s, n, &TRACK_PROCESS))
     }),
     val("notify_master", |s, n, i| {
         i.notify_master = notify_script(s, n)
@@ -342,26 +338,6 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
         a.pass = Some(pass);
     }),
 ];
-
-fn no_args(sink: &mut Sink, node: &Node) {
-    warn_extra(sink, node, 0);
-}
-
-/// Linux interface names: at most IFNAMSIZ-1 bytes, no '/' or blanks.
-fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String> {
-    let name = name?;
-    let ok = !name.is_empty()
-        && name.len() <= 15
-        && !name.contains(['/', ' ', '\t', ':'])
-        && name != "."
-        && name != "..";
-    if ok {
-        Some(name.to_string())
-    } else {
-        sink.error(&node.pos, format!("invalid interface name '{name}'"));
-        None
-    }
-}
 
 fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     let text = value(sink, node)?;
@@ -506,48 +482,6 @@ fn vip_option(
             true
         }
     }
-}
-
-/// `NAME [weight N]` in track_interface / track_script.
-fn track(sink: &mut Sink, line: &Node, block: &str) -> Option<Track> {
-    if line.block.is_some() {
-        sink.error(&line.pos, format!("unexpected block in {block}"));
-    }
-    let name = line.keyword().to_string();
-    let weight = match line.args() {
-        [] => None,
-        [w, v] if w.text == "weight" => Some(int_word(
-            sink,
-            &line.pos,
-            &format!("{block} weight"),
-            &v.text,
-            WEIGHT.0,
-            WEIGHT.1,
-        )?),
-        [w] if w.text == "weight" => {
-            sink.error(&line.pos, format!("{block} weight needs a value"));
-            return None;
-        }
-        [w, _, r] if w.text == "weight" && r.text == "reverse" => {
-            sink.error(
-                &line.pos,
-                format!("{block}: weight reverse is not supported"),
-            );
-            return None;
-        }
-        [other, ..] => {
-            sink.error(
-                &line.pos,
-                format!("{block}: unexpected '{}' after {name}", other.text),
-            );
-            return None;
-        }
-    };
-    Some(Track {
-        name,
-        weight,
-        reverse: None,
-    })
 }
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do

@@ -7,7 +7,7 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::model::Script;
+use super::model::{Script, Track};
 use super::tree::Node;
 use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
 
@@ -57,10 +57,6 @@ const IGNORED_BLOCKS: &[&str] = &[
     "static_rules",
     "linkbeat_interfaces",
     "garp_group",
-    "vrrp_track_process",
-    "vrrp_track_file",
-    "track_process",
-    "track_file",
 ];
 
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T) {
@@ -173,25 +169,42 @@ pub fn fixed(
     shown: &str,
 ) -> Option<u64> {
     let text = value(sink, node)?;
-    let kw = node.keyword();
+    fixed_word(
+        sink,
+        &node.pos,
+        node.keyword(),
+        text,
+        (decimals, lo, hi, shown),
+    )
+}
+
+/// [`fixed`] for a word anywhere on a line, `what` naming it in messages;
+/// `spec` is (decimals, lo, hi, shown).
+pub fn fixed_word(
+    sink: &mut Sink,
+    pos: &Pos,
+    what: &str,
+    text: &str,
+    (decimals, lo, hi, shown): (u32, u64, u64, &str),
+) -> Option<u64> {
     match parse_fixed(text, decimals) {
         Err(NumError::NotNumber) => {
             sink.error(
-                &node.pos,
-                format!("invalid {kw} '{text}': expected seconds {shown}"),
+                pos,
+                format!("invalid {what} '{text}': expected seconds {shown}"),
             );
             None
         }
         Ok((_, false)) => {
             sink.error(
-                &node.pos,
-                format!("{kw} {text} has more than {decimals} decimals"),
+                pos,
+                format!("{what} {text} has more than {decimals} decimals"),
             );
             None
         }
         Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
-            sink.error(&node.pos, format!("{kw} {text} out of range {shown}"));
+            sink.error(pos, format!("{what} {text} out of range {shown}"));
             None
         }
     }
@@ -300,3 +313,148 @@ pub const GARP_LOWER_PRIO_REPEAT: (i64, i64) = (0, 255);
 /// Script weights and track weights: the most a priority can move and
 /// still stay within 1-254.
 pub const WEIGHT: (i64, i64) = (-253, 253);
+
+/// Weights of `vrrp_track_file` / `vrrp_track_process` blocks and of the
+/// track_file / track_process lines: keepalived 2.2.7 reads these as
+/// -254..254 without complaint (trackers/track_file.c:track_file_weight_handler,
+/// vrrp/vrrp_track.c:alloc_track_process), where interface and script
+/// weights stop at +/-253.
+pub const WEIGHT_254: (i64, i64) = (-254, 254);
+
+// ---- tracked objects -----------------------------------------------------
+
+/// One kind of `track_*` block of an instance or a sync group.
+pub struct TrackKind {
+    /// The block keyword, naming the kind in messages.
+    pub keyword: &'static str,
+    pub weight: (i64, i64),
+    /// `noreverse` is a word keepalived knows on this kind of line
+    /// (track_script, track_file, track_process; not track_interface).
+    pub noreverse: bool,
+    /// The names are interface names (checked as such).
+    pub interface: bool,
+}
+
+pub const TRACK_INTERFACE: TrackKind = TrackKind {
+    keyword: "track_interface",
+    weight: WEIGHT,
+    noreverse: false,
+    interface: true,
+};
+pub const TRACK_SCRIPT: TrackKind = TrackKind {
+    keyword: "track_script",
+    weight: WEIGHT,
+    noreverse: true,
+    interface: false,
+};
+pub const TRACK_FILE: TrackKind = TrackKind {
+    keyword: "track_file",
+    weight: WEIGHT_254,
+    noreverse: true,
+    interface: false,
+};
+pub const TRACK_PROCESS: TrackKind = TrackKind {
+    keyword: "track_process",
+    weight: WEIGHT_254,
+    noreverse: true,
+    interface: false,
+};
+
+/// The lines of a `track_* { ... }` block, each `NAME [weight N
+/// [reverse|noreverse]]` (keepalived 2.2.7 vrrp/vrrp_track.c:alloc_track_if,
+/// alloc_track_script, alloc_track_process; trackers/track_file.c:
+/// vrrp_alloc_track_file). keepalived ignores a bad line, or a bad word of
+/// one, with an error; we refuse the line.
+pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Track>> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if let Some(t) = track_line(sink, line, kind) {
+            out.push(At {
+                v: t,
+                pos: line.pos.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
+    let block = kind.keyword;
+    if line.block.is_some() {
+        sink.error(&line.pos, format!("unexpected block in {block}"));
+    }
+    let name = line.keyword().to_string();
+    if kind.interface {
+        ifname(sink, line, Some(&name))?;
+    }
+    let args = line.args();
+    let (weight, reverse) = match args {
+        [] => (None, None),
+        [w] if w.text == "weight" => {
+            sink.error(&line.pos, format!("{block} weight needs a value"));
+            return None;
+        }
+        [w, v, rest @ ..] if w.text == "weight" => {
+            let (lo, hi) = kind.weight;
+            let what = format!("{block} weight");
+            let weight = int_word(sink, &line.pos, &what, &v.text, lo, hi);
+            let reverse = match rest.first().map(|r| r.text.as_str()) {
+                None => None,
+                Some("reverse") => Some(true),
+                Some("noreverse") if kind.noreverse => Some(false),
+                Some(other) => {
+                    let expected = if kind.noreverse {
+                        "reverse or noreverse"
+                    } else {
+                        "reverse"
+                    };
+                    sink.error(
+                        &line.pos,
+                        format!("{block}: unknown weight option '{other}' after {name} (expected {expected})"),
+                    );
+                    return None;
+                }
+            };
+            if let Some(extra) = rest.get(1) {
+                sink.warn(
+                    &line.pos,
+                    format!("{block}: extra argument '{}' ignored", extra.text),
+                );
+            }
+            (Some(weight?), reverse)
+        }
+        [other, ..] => {
+            sink.error(
+                &line.pos,
+                format!("{block}: unexpected '{}' after {name}", other.text),
+            );
+            return None;
+        }
+    };
+    Some(Track {
+        name,
+        weight,
+        reverse,
+    })
+}
+
+/// Linux interface names: at most IFNAMSIZ-1 bytes, no '/' or blanks.
+pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String> {
+    let name = name?;
+    let ok = !name.is_empty()
+        && name.len() <= 15
+        && !name.contains(['/', ' ', '\t', ':'])
+        && name != "."
+        && name != "..";
+    if ok {
+        Some(name.to_string())
+    } else {
+        sink.error(&node.pos, format!("invalid interface name '{name}'"));
+        None
+    }
+}
+
+/// A statement that takes no argument: extra words are warned about.
+pub fn no_args(sink: &mut Sink, node: &Node) {
+    warn_extra(sink, node, 0);
+}

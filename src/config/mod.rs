@@ -3,8 +3,9 @@
 //!
 //! The pipeline: `lexer` reads the file and its includes into one stream of
 //! statements and braces, which `tree` nests into blocks as they come;
-//! `parser` (with `instance`) runs each block through its keyword table
-//! (the table machinery and value readers are `keywords`) into raw blocks; `validate` resolves defaults and cross-checks into the model.
+//! `parser` (with `instance` and `trackers`) runs each block through its keyword table
+//! (the table machinery and value readers are `keywords`) into raw blocks; `validate` (with `track_check`) resolves defaults and
+//! cross-checks into the model.
 //! Each stage reports into one sink and carries on, so one run reports every
 //! error (up to `MAX_CONFIG_DIAGS`). Only the caps on what one load may read
 //! and hold (`MAX_CONFIG_*`) stop it early.
@@ -16,6 +17,8 @@ mod keywords;
 mod lexer;
 pub mod model;
 mod parser;
+mod track_check;
+mod trackers;
 mod tree;
 mod validate;
 mod values;

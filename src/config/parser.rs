@@ -9,11 +9,14 @@ use core::net::IpAddr;
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::{
-    At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, WEIGHT, blk, body,
-    dispatch, fixed, flag, int, int_word, ip, notify_script, string, user_group, val, warn_extra,
+    At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, dispatch, fixed, flag, int,
+    int_word, ip, no_args, notify_script, string, track_block, user_group, val, warn_extra,
     word_list,
 };
-use super::model::{GlobalDefs, Script, SmtpServer, VrrpScript};
+use super::model::UpDownDelay;
+use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
+use super::trackers::{self, RawTrackFile, RawTrackProcess};
 use super::tree::Node;
 
 // ---- the whole file ------------------------------------------------------
@@ -24,6 +27,9 @@ pub struct Raw {
     pub instances: Vec<RawInstance>,
     pub sync_groups: Vec<RawSyncGroup>,
     pub scripts: Vec<RawScript>,
+    pub track_files: Vec<RawTrackFile>,
+    pub track_processes: Vec<RawTrackProcess>,
+    pub up_down_delays: Vec<At<UpDownDelay>>,
 }
 
 pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
@@ -54,6 +60,12 @@ static TOP_KW: &[Kw<Raw>] = &[
             notify_fault: None,
             notify: None,
             smtp_alert: false,
+            track_interfaces: Vec::new(),
+            track_scripts: Vec::new(),
+            track_files: Vec::new(),
+            track_processes: Vec::new(),
+            global_tracking: None,
+            tracking_weight: false,
         };
         dispatch(s, body(n), SYNC_KW, &mut g);
         if name.is_some() {
@@ -83,6 +95,37 @@ static TOP_KW: &[Kw<Raw>] = &[
         if name.is_some() {
             r.scripts.push(sc);
         }
+    }),
+    blk("track_file", |s, n, r| {
+        let name = block_name(s, n);
+        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
+        if name.is_some() {
+            r.track_files.push(f);
+        }
+    }),
+    blk("vrrp_track_file", |s, n, r| {
+        // keepalived 2.2.7 logs this too (trackers/track_file.c:
+        // vrrp_track_file_handler) and reads the block as track_file.
+        s.warn(
+            &n.pos,
+            "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
+        );
+        let name = block_name(s, n);
+        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
+        if name.is_some() {
+            r.track_files.push(f);
+        }
+    }),
+    blk("vrrp_track_process", |s, n, r| {
+        let name = block_name(s, n);
+        let p = trackers::track_process(s, n, name.clone().unwrap_or_default());
+        if name.is_some() {
+            r.track_processes.push(p);
+        }
+    }),
+    blk("interface_up_down_delays", |s, n, r| {
+        warn_extra(s, n, 0);
+        r.up_down_delays.extend(trackers::up_down_delays(s, n));
     }),
 ];
 
@@ -286,6 +329,13 @@ pub struct RawSyncGroup {
     pub notify_fault: Option<Script>,
     pub notify: Option<Script>,
     pub smtp_alert: bool,
+    pub track_interfaces: Vec<At<Track>>,
+    pub track_scripts: Vec<At<Track>>,
+    pub track_files: Vec<At<Track>>,
+    pub track_processes: Vec<At<Track>>,
+    /// Where `global_tracking` was given.
+    pub global_tracking: Option<Pos>,
+    pub tracking_weight: bool,
 }
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
@@ -301,6 +351,37 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     }),
     val("notify", |s, n, g| g.notify = group_script(s, n)),
     val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
+    blk("track_interface", |s, n, g| {
+        g.track_interfaces
+            .extend(track_block(s, n, &TRACK_INTERFACE))
+    }),
+    blk("track_script", |s, n, g| {
+        g.track_scripts.extend(track_block(s, n, &TRACK_SCRIPT))
+    }),
+    blk("track_file", |s, n, g| {
+        g.track_files.extend(track_block(s, n, &TRACK_FILE))
+    }),
+    blk("track_process", |s, n, g| {
+        g.track_processes.extend(track_block(s, n, &TRACK_PROCESS))
+    }),
+    val("global_tracking", |s, n, g| {
+        // keepalived 2.2.7 (vrrp_parser.c:vrrp_gglobal_tracking_handler)
+        // says so and then sets sync_group_tracking_weight.
+        no_args(s, n);
+        s.warn(
+            &n.pos,
+            format!(
+                "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
+                g.name
+            ),
+        );
+        g.global_tracking = Some(n.pos.clone());
+        g.tracking_weight = true;
+    }),
+    val("sync_group_tracking_weight", |s, n, g| {
+        no_args(s, n);
+        g.tracking_weight = true;
+    }),
 ];
 
 /// A vrrp_sync_group's script line: kept in the model, and said not to
@@ -344,9 +425,14 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
         }
     }),
     val("weight", |s, n, r| {
-        if let Some(v) = int(s, n, WEIGHT.0, WEIGHT.1) {
+        if let Some((v, reverse)) = trackers::block_weight(s, n, WEIGHT) {
             r.script.weight = v;
+            r.script.reverse = reverse;
         }
+    }),
+    val("init_fail", |s, n, r| {
+        no_args(s, n);
+        r.script.init_fail = true;
     }),
     val("rise", |s, n, r| {
         if let Some(v) = int(s, n, 1, 65535) {

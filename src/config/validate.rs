@@ -11,13 +11,15 @@ use super::diag::{Pos, Sink};
 use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
-    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, Track, Vip,
-    VrrpScript,
+    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
+    TrackProcess, UpDownDelay, Vip, VrrpScript,
 };
 use super::parser::{Raw, RawScript, RawSyncGroup};
+use super::track_check::{self, Defined, Owner, RawTracks};
+use super::trackers::{RawTrackFile, RawTrackProcess};
 use crate::limits::{
-    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_TRACKS, MAX_UNICAST_PEERS,
-    MAX_VIPS, MAX_VIPS_EXCLUDED,
+    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_UNICAST_PEERS, MAX_VIPS,
+    MAX_VIPS_EXCLUDED,
 };
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
@@ -26,25 +28,52 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         instances,
         sync_groups,
         scripts,
+        track_files,
+        track_processes,
+        up_down_delays,
     } = raw;
     let scripts = check_scripts(sink, scripts);
+    let track_files = check_track_files(sink, track_files);
+    let track_processes = check_track_processes(sink, track_processes);
+    let defs = Defined {
+        scripts: &scripts,
+        files: &track_files,
+        processes: &track_processes,
+    };
     check_instance_set(sink, &instances);
+    let sync_of = sync_membership(&sync_groups);
     let resolved: Vec<(InstanceConfig, &RawInstance)> = instances
         .iter()
-        .filter_map(|r| resolve_instance(sink, &global, r, &scripts).map(|i| (i, r)))
+        .filter_map(|r| {
+            let sync_no_weight = sync_of.get(r.name.as_str()) == Some(&false);
+            resolve_instance(sink, &global, r, &defs, sync_no_weight).map(|i| (i, r))
+        })
         .collect();
     check_vrids(sink, &resolved);
-    check_interfaces(sink, &resolved);
-    let sync_groups = check_sync_groups(sink, sync_groups, &instances);
+    check_interfaces(sink, &resolved, &sync_groups);
+    let sync_groups = check_sync_groups(sink, sync_groups, &instances, &resolved, &defs);
+    let up_down_delays = check_up_down_delays(sink, up_down_delays);
     Config {
         global,
         instances: resolved.into_iter().map(|(i, _)| i).collect(),
         sync_groups,
         scripts,
-        track_files: Vec::new(),
-        track_processes: Vec::new(),
-        up_down_delays: Vec::new(),
+        track_files,
+        track_processes,
+        up_down_delays,
     }
+}
+
+/// For each instance named in a sync group (the first one, where it
+/// stays), whether that group has sync_group_tracking_weight.
+fn sync_membership(groups: &[RawSyncGroup]) -> HashMap<&str, bool> {
+    let mut of = HashMap::new();
+    for g in groups {
+        for m in &g.group {
+            of.entry(m.v.as_str()).or_insert(g.tracking_weight);
+        }
+    }
+    of
 }
 
 fn family_name(f: Family) -> &'static str {
@@ -133,6 +162,60 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
     scripts.into_iter().map(|s| s.script).collect()
 }
 
+// ---- track_file, vrrp_track_process, interface_up_down_delays ------------
+
+fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
+    let positions: Vec<&Pos> = files.iter().map(|f| &f.pos).collect();
+    check_count(
+        sink,
+        &positions,
+        "track_file blocks",
+        "MAX_SCRIPTS",
+        MAX_SCRIPTS,
+    );
+    let mut seen = HashMap::new();
+    for f in &files {
+        first_seen(sink, &mut seen, &f.file.name, &f.pos, "track_file");
+    }
+    files.into_iter().map(|f| f.file).collect()
+}
+
+fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
+    let positions: Vec<&Pos> = procs.iter().map(|p| &p.pos).collect();
+    check_count(
+        sink,
+        &positions,
+        "vrrp_track_process blocks",
+        "MAX_SCRIPTS",
+        MAX_SCRIPTS,
+    );
+    let mut seen = HashMap::new();
+    for p in &procs {
+        first_seen(
+            sink,
+            &mut seen,
+            &p.process.name,
+            &p.pos,
+            "vrrp_track_process",
+        );
+    }
+    procs.into_iter().map(|p| p.process).collect()
+}
+
+/// One line per interface (the parser kept the last of repeats); a delay
+/// only matters for an interface in the daemon's table, so the same cap.
+fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<UpDownDelay> {
+    if let Some(d) = delays.get(MAX_INTERFACES) {
+        sink.error(
+            &d.pos,
+            format!(
+                "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
+            ),
+        );
+    }
+    delays.into_iter().map(|d| d.v).collect()
+}
+
 // ---- vrrp_instance -------------------------------------------------------
 
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
@@ -154,7 +237,8 @@ fn resolve_instance(
     sink: &mut Sink,
     g: &GlobalDefs,
     r: &RawInstance,
-    scripts: &[VrrpScript],
+    defs: &Defined,
+    sync_no_weight: bool,
 ) -> Option<InstanceConfig> {
     let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
     let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
@@ -164,8 +248,14 @@ fn resolve_instance(
     let (state, priority) = state_and_priority(sink, r);
     let auth = auth(sink, r, version);
     check_unicast_family(sink, r, family);
-    check_track_scripts(sink, r, scripts);
     let lists = Lists::bounded(sink, r);
+    let owner = Owner {
+        name: &r.name,
+        interface: r.interface.as_ref().map(|i| i.v.as_str()),
+        owner: priority == 255,
+        sync_no_weight,
+    };
+    let tracks = track_check::check(sink, defs, &owner, &instance_tracks(r));
     // Without these three there is no instance; the GARP settings are then
     // neither resolved nor checked against vrrp_strict.
     let (interface, vrid, advert_int_cs) = (interface?, vrid?, advert_int_cs?);
@@ -193,10 +283,10 @@ fn resolve_instance(
         garp_lower_prio_repeat: garp.lower_prio_repeat,
         garp_lower_prio_delay_s: garp.lower_prio_delay_s,
         lower_prio_no_advert: garp.lower_prio_no_advert,
-        track_interfaces: lists.track_interfaces,
-        track_scripts: lists.track_scripts,
-        track_files: ArrayVec::new(),
-        track_processes: ArrayVec::new(),
+        track_interfaces: tracks.interfaces,
+        track_scripts: tracks.scripts,
+        track_files: tracks.files,
+        track_processes: tracks.processes,
         notify_master: r.notify_master.clone(),
         notify_backup: r.notify_backup.clone(),
         notify_fault: r.notify_fault.clone(),
@@ -221,8 +311,6 @@ fn resolve_instance(
 struct Lists {
     vips: ArrayVec<Vip, MAX_VIPS>,
     vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
-    track_interfaces: ArrayVec<Track, MAX_TRACKS>,
-    track_scripts: ArrayVec<Track, MAX_TRACKS>,
     unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
 }
 
@@ -236,10 +324,17 @@ impl Lists {
                 "virtual_ipaddress_excluded",
                 "MAX_VIPS_EXCLUDED",
             ),
-            track_interfaces: bounded(sink, &r.track_interfaces, "track_interface", "MAX_TRACKS"),
-            track_scripts: bounded(sink, &r.track_scripts, "track_script", "MAX_TRACKS"),
             unicast_peers: bounded(sink, &r.unicast_peers, "unicast_peer", "MAX_UNICAST_PEERS"),
         }
+    }
+}
+
+fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
+    RawTracks {
+        interfaces: &r.track_interfaces,
+        scripts: &r.track_scripts,
+        files: &r.track_files,
+        processes: &r.track_processes,
     }
 }
 
@@ -487,17 +582,6 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
     }
 }
 
-fn check_track_scripts(sink: &mut Sink, r: &RawInstance, scripts: &[VrrpScript]) {
-    for t in &r.track_scripts {
-        if !scripts.iter().any(|s| s.name == t.v.name) {
-            sink.error(
-                &t.pos,
-                format!("track_script: no vrrp_script named '{}'", t.v.name),
-            );
-        }
-    }
-}
-
 /// One VRID per interface and family: two instances with the same one
 /// would answer each other's adverts as the same virtual router.
 fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
@@ -528,12 +612,18 @@ fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
     }
 }
 
-/// Every interface the instances name (their own, VIP `dev`s, tracked
-/// ones) needs a slot in the daemon's interface table.
-fn check_interfaces(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
+/// Every interface the configuration names (the instances' own, VIP
+/// `dev`s, the interfaces instances and sync groups track) needs a slot in
+/// the daemon's interface table.
+fn check_interfaces(
+    sink: &mut Sink,
+    resolved: &[(InstanceConfig, &RawInstance)],
+    groups: &[RawSyncGroup],
+) {
     let mut names: Vec<&str> = Vec::new();
-    for (i, r) in resolved {
-        let used = core::iter::once((i.interface.as_str(), &r.pos))
+    let group_tracks = groups.iter().flat_map(|g| &g.track_interfaces);
+    let per_instance = resolved.iter().map(|(i, r)| {
+        core::iter::once((i.interface.as_str(), &r.pos))
             .chain(
                 r.vips
                     .iter()
@@ -544,20 +634,23 @@ fn check_interfaces(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]
                 r.track_interfaces
                     .iter()
                     .map(|t| (t.v.name.as_str(), &t.pos)),
-            );
-        for (name, pos) in used {
-            if names.contains(&name) {
-                continue;
-            }
-            if names.len() == MAX_INTERFACES {
-                sink.error(
-                    pos,
-                    format!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
-                );
-                return;
-            }
-            names.push(name);
+            )
+    });
+    let used = per_instance
+        .flatten()
+        .chain(group_tracks.map(|t| (t.v.name.as_str(), &t.pos)));
+    for (name, pos) in used {
+        if names.contains(&name) {
+            continue;
         }
+        if names.len() == MAX_INTERFACES {
+            sink.error(
+                pos,
+                format!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+            );
+            return;
+        }
+        names.push(name);
     }
 }
 
@@ -567,6 +660,8 @@ fn check_sync_groups(
     sink: &mut Sink,
     groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
+    resolved: &[(InstanceConfig, &RawInstance)],
+    defs: &Defined,
 ) -> Vec<SyncGroup> {
     let positions: Vec<&Pos> = groups.iter().map(|g| &g.pos).collect();
     check_count(
@@ -580,55 +675,85 @@ fn check_sync_groups(
     let mut member_of: HashMap<&str, &str> = HashMap::new();
     for g in &groups {
         first_seen(sink, &mut seen, &g.name, &g.pos, "vrrp_sync_group");
-        if g.group.is_empty() {
-            sink.error(
-                &g.pos,
-                format!(
-                    "vrrp_sync_group {} has no group {{ ... }} of instances",
-                    g.name
-                ),
-            );
-        }
-        for m in &g.group {
-            if !instances.iter().any(|i| i.name == m.v) {
-                sink.error(
-                    &m.pos,
-                    format!(
-                        "vrrp_sync_group {}: no vrrp_instance named '{}'",
-                        g.name, m.v
-                    ),
-                );
-            } else if let Some(first) = member_of.get(m.v.as_str()) {
-                // Named after the first group: that is the one it stays in.
-                sink.error(
-                    &m.pos,
-                    format!(
-                        "vrrp_instance {} is already in vrrp_sync_group {first}",
-                        m.v
-                    ),
-                );
-            } else {
-                member_of.insert(&m.v, &g.name);
-            }
-        }
+        check_members(sink, g, instances, &mut member_of);
     }
+    let is_owner = |name: &str| {
+        resolved
+            .iter()
+            .any(|(i, _)| i.name == name && i.priority == 255)
+    };
     groups
-        .into_iter()
-        .map(|g| SyncGroup {
-            loc: g.pos.loc(),
-            name: g.name,
-            group: g.group.into_iter().map(|m| m.v).collect(),
-            notify_master: g.notify_master,
-            notify_backup: g.notify_backup,
-            notify_fault: g.notify_fault,
-            notify: g.notify,
-            smtp_alert: g.smtp_alert,
-            track_interfaces: ArrayVec::new(),
-            track_scripts: ArrayVec::new(),
-            track_files: ArrayVec::new(),
-            track_processes: ArrayVec::new(),
-            global_tracking: false,
-            tracking_weight: false,
+        .iter()
+        .map(|g| {
+            let owner = Owner {
+                name: &g.name,
+                interface: None,
+                owner: g.group.iter().any(|m| is_owner(&m.v)),
+                sync_no_weight: false,
+            };
+            let raw = RawTracks {
+                interfaces: &g.track_interfaces,
+                scripts: &g.track_scripts,
+                files: &g.track_files,
+                processes: &g.track_processes,
+            };
+            let tracks = track_check::check(sink, defs, &owner, &raw);
+            SyncGroup {
+                loc: g.pos.loc(),
+                name: g.name.clone(),
+                group: g.group.iter().map(|m| m.v.clone()).collect(),
+                notify_master: g.notify_master.clone(),
+                notify_backup: g.notify_backup.clone(),
+                notify_fault: g.notify_fault.clone(),
+                notify: g.notify.clone(),
+                smtp_alert: g.smtp_alert,
+                track_interfaces: tracks.interfaces,
+                track_scripts: tracks.scripts,
+                track_files: tracks.files,
+                track_processes: tracks.processes,
+                global_tracking: g.global_tracking.is_some(),
+                tracking_weight: g.tracking_weight,
+            }
         })
         .collect()
+}
+
+/// A group needs members, each an instance, each in one group only.
+fn check_members<'a>(
+    sink: &mut Sink,
+    g: &'a RawSyncGroup,
+    instances: &[RawInstance],
+    member_of: &mut HashMap<&'a str, &'a str>,
+) {
+    if g.group.is_empty() {
+        sink.error(
+            &g.pos,
+            format!(
+                "vrrp_sync_group {} has no group {{ ... }} of instances",
+                g.name
+            ),
+        );
+    }
+    for m in &g.group {
+        if !instances.iter().any(|i| i.name == m.v) {
+            sink.error(
+                &m.pos,
+                format!(
+                    "vrrp_sync_group {}: no vrrp_instance named '{}'",
+                    g.name, m.v
+                ),
+            );
+        } else if let Some(first) = member_of.get(m.v.as_str()) {
+            // Named after the first group: that is the one it stays in.
+            sink.error(
+                &m.pos,
+                format!(
+                    "vrrp_instance {} is already in vrrp_sync_group {first}",
+                    m.v
+                ),
+            );
+        } else {
+            member_of.insert(&m.v, &g.name);
+        }
+    }
 }

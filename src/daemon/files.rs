@@ -54,10 +54,14 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
                 .map(|t| wall.saturating_sub(now.saturating_since(t).as_micros())),
         })
         .collect();
+    let t = crate::dump::Tracking {
+        trackers: node.trackers(),
+        groups: node.groups(),
+    };
     let (text, path) = match kind {
-        DumpKind::Data => (crate::dump::data(&views), &paths.data),
+        DumpKind::Data => (crate::dump::data(&views, &t), &paths.data),
         DumpKind::Stats => (crate::dump::stats(&views, node.rx_errors()), &paths.stats),
-        DumpKind::Json => (crate::dump::json(&views, node.rx_errors()), &paths.json),
+        DumpKind::Json => (crate::dump::json(&views, node.rx_errors(), &t), &paths.json),
     };
     match write_atomic(path, &text) {
         Ok(()) => log!(log, Level::Info, "state written to {}", path.display()),

@@ -515,3 +515,104 @@ pub struct Verdict<'a> {
     pub effect: Effect,
     pub why: FaultWhy<'a>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Sink(Vec<String>);
+    impl Outbox for Sink {
+        fn push(&mut self, out: Out<'_>) {
+            self.0.push(format!("{out:?}"));
+        }
+    }
+
+    fn check(rise: u32, fall: u32, init_fail: bool) -> Check {
+        Check::new(VrrpScript {
+            name: "chk".into(),
+            loc: Default::default(),
+            script: "/bin/true".into(),
+            interval_s: 1,
+            timeout_s: None,
+            weight: -10,
+            reverse: false,
+            rise,
+            fall,
+            init_fail,
+            user: None,
+        })
+    }
+
+    fn run(c: &mut Check, ok: bool) -> bool {
+        let r = if ok {
+            CheckResult::Succeeded
+        } else {
+            CheckResult::Failed(None)
+        };
+        c.count(ok, r, &mut Sink(Vec::new()))
+    }
+
+    #[test]
+    fn the_first_result_decides_then_rise_and_fall_count() {
+        let mut c = check(2, 3, false);
+        assert_eq!(c.up(), None);
+        assert!(run(&mut c, true), "one success is enough at first");
+        assert_eq!(c.up(), Some(true));
+        // Good: three failures in a row make it bad, not two.
+        assert!(!run(&mut c, false));
+        assert!(!run(&mut c, false));
+        assert!(run(&mut c, false));
+        assert_eq!(c.up(), Some(false));
+        // Bad: two successes make it good.
+        assert!(!run(&mut c, true));
+        assert!(run(&mut c, true));
+        assert_eq!(c.up(), Some(true));
+        // A failure between successes only delays the fall.
+        assert!(!run(&mut c, false));
+        assert!(!run(&mut c, true));
+        assert_eq!(c.up(), Some(true));
+
+        let mut first_fail = check(2, 3, false);
+        assert!(
+            run(&mut first_fail, false),
+            "one failure is enough at first"
+        );
+        assert_eq!(first_fail.up(), Some(false));
+    }
+
+    #[test]
+    fn init_fail_starts_failed_and_needs_rise_successes() {
+        let mut c = check(2, 1, true);
+        assert_eq!(c.up(), Some(false));
+        assert!(!run(&mut c, true));
+        assert!(run(&mut c, true));
+        assert_eq!(c.up(), Some(true));
+    }
+
+    #[test]
+    fn weights_follow_keepalived() {
+        // Unweighted: FAULT while down (up, reversed); waiting before the
+        // first result.
+        assert_eq!(effect(Some(false), 0, false), Effect::Fault);
+        assert_eq!(effect(Some(true), 0, false), Effect::None);
+        assert_eq!(effect(Some(true), 0, true), Effect::Fault);
+        assert_eq!(effect(None, 0, false), Effect::Waiting);
+        assert_eq!(effect(None, -5, false), Effect::None);
+        // Positive weights add while up, negative ones while down.
+        assert_eq!(effect(Some(true), 10, false), Effect::Weight(10));
+        assert_eq!(effect(Some(false), 10, false), Effect::Weight(0));
+        assert_eq!(effect(Some(true), -10, false), Effect::Weight(0));
+        assert_eq!(effect(Some(false), -10, false), Effect::Weight(-10));
+        // Reverse negates.
+        assert_eq!(effect(Some(true), 10, true), Effect::Weight(-10));
+        assert_eq!(effect(Some(false), -10, true), Effect::Weight(10));
+        // Files: value x weight, FAULT at -254, at most 253.
+        assert_eq!(file_effect(3, -10, false), Effect::Weight(-30));
+        assert_eq!(file_effect(30, -10, false), Effect::Fault);
+        assert_eq!(file_effect(100, 10, false), Effect::Weight(253));
+        assert_eq!(file_effect(2, 5, true), Effect::Weight(-10));
+        assert_eq!(file_effect(1, 0, false), Effect::Fault);
+        assert_eq!(file_effect(0, 0, false), Effect::None);
+        assert_eq!(file_effect(0, 0, true), Effect::Fault);
+    }
+}

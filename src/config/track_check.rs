@@ -1,0 +1,273 @@
+//! The track_* lines of instances and sync groups against the rest of the
+//! configuration, as keepalived 2.2.7 resolves them: each name must name a
+//! block, a repeated or pointless line is dropped, and weights that cannot
+//! apply (an address owner; a sync group without
+//! `sync_group_tracking_weight`) are cleared or dropped with keepalived's
+//! words (vrrp/vrrp.c:vrrp_complete_instance, sync_group_tracking_init).
+//!
+//! A name that names no block is an error: keepalived drops the line and
+//! runs, but `keepalived -t` exits 5 on it, and a router that silently does
+//! not track what its config says does not fail over when it should.
+//! Everything keepalived drops or changes without losing what the line
+//! asked for is a warning.
+
+use arrayvec::ArrayVec;
+
+use super::diag::Sink;
+use super::keywords::At;
+use super::model::{Track, TrackFile, TrackProcess, VrrpScript};
+use crate::limits::MAX_TRACKS;
+
+/// The blocks a track_* line may name.
+pub struct Defined<'a> {
+    pub scripts: &'a [VrrpScript],
+    pub files: &'a [TrackFile],
+    pub processes: &'a [TrackProcess],
+}
+
+/// The four track_* lists of an instance or a sync group, as read.
+pub struct RawTracks<'a> {
+    pub interfaces: &'a [At<Track>],
+    pub scripts: &'a [At<Track>],
+    pub files: &'a [At<Track>],
+    pub processes: &'a [At<Track>],
+}
+
+/// The same lists checked, each at most `MAX_TRACKS` long.
+#[derive(Default)]
+pub struct Tracks {
+    pub interfaces: ArrayVec<Track, MAX_TRACKS>,
+    pub scripts: ArrayVec<Track, MAX_TRACKS>,
+    pub files: ArrayVec<Track, MAX_TRACKS>,
+    pub processes: ArrayVec<Track, MAX_TRACKS>,
+}
+
+/// What the instance is, for the weight rules.
+pub struct Owner<'a> {
+    /// `(NAME)` in keepalived's messages.
+    pub name: &'a str,
+    /// The instance's own interface (None for a sync group).
+    pub interface: Option<&'a str>,
+    /// Priority 255, or a sync group with such a member.
+    pub owner: bool,
+    /// A member of a sync group without sync_group_tracking_weight.
+    pub sync_no_weight: bool,
+}
+
+/// The weight a line gives: its own, else its block's.
+fn script_weight(d: &Defined, t: &Track) -> i16 {
+    let block = d.scripts.iter().find(|s| s.name == t.name);
+    t.weight.unwrap_or(block.map_or(0, |s| s.weight))
+}
+
+fn file_weight(d: &Defined, t: &Track) -> i16 {
+    let block = d.files.iter().find(|f| f.name == t.name);
+    t.weight.unwrap_or(block.map_or(1, |f| f.weight))
+}
+
+fn process_weight(d: &Defined, t: &Track) -> i16 {
+    let block = d.processes.iter().find(|p| p.name == t.name);
+    t.weight.unwrap_or(block.map_or(0, |p| p.weight))
+}
+
+/// Lines whose name exists, each name once (keepalived keeps the first:
+/// vrrp_track.c "(%s) duplicate track_interface %s - ignoring").
+fn known<'a>(
+    sink: &mut Sink,
+    o: &Owner,
+    lines: &'a [At<Track>],
+    (keyword, block): (&str, &str),
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<&'a At<Track>> {
+    let mut out: Vec<&At<Track>> = Vec::new();
+    for t in lines {
+        if !exists(&t.v.name) {
+            sink.error(
+                &t.pos,
+                format!("{keyword}: no {block} named '{}'", t.v.name),
+            );
+        } else if let Some(first) = out.iter().find(|f| f.v.name == t.v.name) {
+            let at = first.pos.refer_from(&t.pos);
+            sink.warn(
+                &t.pos,
+                format!(
+                    "({}) duplicate {keyword} {} - ignoring (first at {at})",
+                    o.name, t.v.name
+                ),
+            );
+        } else {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// The checked lists of an instance (`o.interface` set) or a sync group.
+pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks) -> Tracks {
+    let interfaces = known(sink, o, raw.interfaces, ("track_interface", ""), &|_| true);
+    let scripts = known(
+        sink,
+        o,
+        raw.scripts,
+        ("track_script", "vrrp_script"),
+        &|n| d.scripts.iter().any(|s| s.name == n),
+    );
+    let files = known(sink, o, raw.files, ("track_file", "track_file"), &|n| {
+        d.files.iter().any(|f| f.name == n)
+    });
+    let processes = known(
+        sink,
+        o,
+        raw.processes,
+        ("track_process", "vrrp_track_process"),
+        &|n| d.processes.iter().any(|p| p.name == n),
+    );
+    let mut t = Tracks::default();
+    let lists = [
+        (interfaces, "track_interface"),
+        (scripts, "track_script"),
+        (files, "track_file"),
+        (processes, "track_process"),
+    ];
+    for (k, (lines, keyword)) in lists.into_iter().enumerate() {
+        let out = match k {
+            0 => &mut t.interfaces,
+            1 => &mut t.scripts,
+            2 => &mut t.files,
+            _ => &mut t.processes,
+        };
+        for line in lines {
+            let kept = match (k, o.interface) {
+                (0, Some(own)) => instance_interface(sink, o, own, line),
+                (1, Some(_)) => instance_script(sink, d, o, line),
+                (2, Some(_)) => instance_file(sink, d, o, line),
+                (_, Some(_)) => Some(line.v.clone()),
+                (_, None) => group_line(sink, d, o, k, line),
+            };
+            let Some(kept) = kept else { continue };
+            if out.try_push(kept).is_err() {
+                sink.error(
+                    &line.pos,
+                    format!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
+                );
+                break;
+            }
+        }
+    }
+    t
+}
+
+/// Why a weight cannot apply, in keepalived's words (it spells the owner
+/// two ways).
+fn reason(o: &Owner, underscore: bool) -> &'static str {
+    match (o.sync_no_weight, underscore) {
+        (true, _) => "SYNC group",
+        (false, true) => "address_owner",
+        (false, false) => "address owner",
+    }
+}
+
+fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> Option<Track> {
+    let (name, pos) = (&t.v.name, &t.pos);
+    if name == own {
+        // vrrp.c:vrrp_complete_instance; the own interface is tracked
+        // anyway (FAULT while down) unless dont_track_primary.
+        sink.warn(
+            pos,
+            format!(
+                "({}) Ignoring track_interface {name} since own interface",
+                o.name
+            ),
+        );
+        return None;
+    }
+    let weighted = t.v.weight.is_some_and(|w| w != 0);
+    if !weighted || !(o.owner || o.sync_no_weight) {
+        return Some(t.v.clone());
+    }
+    let prefix = if o.sync_no_weight { "weight " } else { "" };
+    sink.warn(
+        pos,
+        format!(
+            "({}) ignoring {name} tracked interface {prefix}due to {}",
+            o.name,
+            reason(o, false)
+        ),
+    );
+    // In a sync group the line stays, unweighted; an owner drops it.
+    o.sync_no_weight.then(|| Track {
+        weight: Some(0),
+        ..t.v.clone()
+    })
+}
+
+fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<Track> {
+    if script_weight(d, &t.v) == 0 || !(o.owner || o.sync_no_weight) {
+        return Some(t.v.clone());
+    }
+    sink.warn(
+        &t.pos,
+        format!(
+            "({}) ignoring tracked script {} with weights due to {}",
+            o.name,
+            t.v.name,
+            reason(o, true)
+        ),
+    );
+    None
+}
+
+fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<Track> {
+    let weight = file_weight(d, &t.v);
+    if weight == 0 || !(o.owner || o.sync_no_weight) {
+        return Some(t.v.clone());
+    }
+    let (name, why) = (&t.v.name, reason(o, true));
+    if weight == 1 {
+        // keepalived takes weight 1 for "not set" and makes it 0.
+        sink.warn(
+            &t.pos,
+            format!(
+                "({}) ignoring weight from tracked file {name} due to {why}. specify weight 0",
+                o.name
+            ),
+        );
+        return Some(Track {
+            weight: Some(0),
+            ..t.v.clone()
+        });
+    }
+    sink.warn(
+        &t.pos,
+        format!(
+            "({}) ignoring tracked file {name} with weight {weight} due to {why}",
+            o.name
+        ),
+    );
+    None
+}
+
+/// A sync group's line: with an address owner among the members, its
+/// weight is cleared (vrrp.c:sync_group_tracking_init).
+fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<Track> {
+    let (weight, what, outcome) = match k {
+        0 => (t.v.weight.unwrap_or(0), "interface", "clearing weight"),
+        1 => (script_weight(d, &t.v), "script", "clearing weight"),
+        2 => (file_weight(d, &t.v), "file", "setting weight 0"),
+        _ => (process_weight(d, &t.v), "process", "setting weight 0"),
+    };
+    if weight == 0 || !o.owner {
+        return Some(t.v.clone());
+    }
+    sink.warn(
+        &t.pos,
+        format!(
+            "({}) Cannot have weighted track {what} '{}' with member having priority 255 - {outcome}",
+            o.name, t.v.name
+        ),
+    );
+    Some(Track {
+        weight: Some(0),
+        ..t.v.clone()
+    })
+}

@@ -1,0 +1,381 @@
+//! The blocks that define tracked objects other than vrrp_script, as
+//! keepalived 2.2.7 reads them: `track_file` (and its deprecated name
+//! `vrrp_track_file`; trackers/track_file.c), `vrrp_track_process`
+//! (vrrp/vrrp_parser.c:vrrp_tprocess_*) and `interface_up_down_delays`
+//! (vrrp_parser.c:alloc_if_up_down_delay). Checked here as far as one
+//! block allows; names are matched against track_* lines in `validate`.
+
+use super::diag::{Pos, Sink};
+use super::keywords::{
+    At, Kw, WEIGHT_254, body, dispatch, fixed, fixed_word, ifname, int, int_word, no_args, val,
+    warn_extra,
+};
+use super::model::{InitFile, ParamMatch, TrackFile, TrackProcess, UpDownDelay};
+use super::tree::Node;
+
+/// `weight N [reverse]` in a vrrp_script, track_file or vrrp_track_process
+/// block. keepalived knows only `reverse` after the number there
+/// (`noreverse` is a word of the track_* lines).
+pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i64, i64)) -> Option<(i16, bool)> {
+    warn_extra(sink, node, 2);
+    let args = node.args();
+    let Some(w) = args.first() else {
+        sink.error(&node.pos, "weight needs a value");
+        return None;
+    };
+    let weight = int_word(sink, &node.pos, "weight", &w.text, lo, hi);
+    let reverse = match args.get(1).map(|r| r.text.as_str()) {
+        None => false,
+        Some("reverse") => true,
+        Some(other) => {
+            sink.error(
+                &node.pos,
+                format!("weight: unknown option '{other}' (expected reverse)"),
+            );
+            return None;
+        }
+    };
+    Some((weight?, reverse))
+}
+
+// ---- track_file ----------------------------------------------------------
+
+pub struct RawTrackFile {
+    pub file: TrackFile,
+    pub pos: Pos,
+}
+
+pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> RawTrackFile {
+    let mut f = RawTrackFile {
+        file: TrackFile {
+            name,
+            loc: node.pos.loc(),
+            path: String::new(),
+            // trackers/track_file.c:track_file_handler: weight = 1.
+            weight: 1,
+            reverse: false,
+            init: None,
+        },
+        pos: node.pos.clone(),
+    };
+    dispatch(sink, body(node), FILE_KW, &mut f);
+    if f.file.path.is_empty() {
+        // keepalived: "No file set for track_file %s - ignoring".
+        sink.error(
+            &node.pos,
+            format!("{} {} has no file", node.keyword(), f.file.name),
+        );
+    }
+    f
+}
+
+static FILE_KW: &[Kw<RawTrackFile>] = &[
+    val("file", |s, n, f| {
+        let Some(path) = n.args().first() else {
+            s.error(&n.pos, "file needs a path");
+            return;
+        };
+        warn_extra(s, n, 1);
+        if !f.file.path.is_empty() {
+            s.error(
+                &n.pos,
+                format!("file already set for track_file {}", f.file.name),
+            );
+        } else if path.text.is_empty() {
+            s.error(&n.pos, "file needs a path");
+        } else {
+            f.file.path = path.text.clone();
+        }
+    }),
+    val("weight", |s, n, f| {
+        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
+            f.file.weight = w;
+            f.file.reverse = reverse;
+        }
+    }),
+    val("init_file", |s, n, f| {
+        f.file.init = init_file(s, n, &f.file.name)
+    }),
+];
+
+/// `init_file [VALUE] [overwrite]`, the words in any order
+/// (trackers/track_file.c:track_file_init_handler).
+fn init_file(sink: &mut Sink, node: &Node, name: &str) -> Option<InitFile> {
+    let mut init = InitFile {
+        value: 0,
+        overwrite: false,
+    };
+    for w in node.args() {
+        let t = w.text.as_str();
+        if t == "overwrite" {
+            init.overwrite = true;
+            continue;
+        }
+        let (lo, hi) = (i64::from(i32::MIN), i64::from(i32::MAX));
+        init.value = int_word(sink, &node.pos, "init_file value", t, lo, hi)?;
+        if !(-254..=254).contains(&init.value) {
+            // keepalived's words; the value is written all the same.
+            sink.warn(
+                &node.pos,
+                format!(
+                    "Track file {name} init value {} is outside sensible range [-254, 254]",
+                    init.value
+                ),
+            );
+        }
+    }
+    Some(init)
+}
+
+// ---- vrrp_track_process --------------------------------------------------
+
+pub struct RawTrackProcess {
+    pub process: TrackProcess,
+    pub pos: Pos,
+    pub quorum: Option<At<u32>>,
+    pub quorum_max: Option<At<u32>>,
+}
+
+pub fn track_process(sink: &mut Sink, node: &Node, name: String) -> RawTrackProcess {
+    let mut p = RawTrackProcess {
+        // vrrp_data.c:alloc_vrrp_process: quorum 1, quorum_max UINT_MAX,
+        // everything else zero (weight 0, no delays, no param match).
+        process: TrackProcess {
+            name,
+            loc: node.pos.loc(),
+            process: String::new(),
+            params: Vec::new(),
+            param_match: ParamMatch::Any,
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            fork_delay_ms: 0,
+            terminate_delay_ms: 0,
+            full_command: false,
+        },
+        pos: node.pos.clone(),
+        quorum: None,
+        quorum_max: None,
+    };
+    dispatch(sink, body(node), PROCESS_KW, &mut p);
+    finish_process(sink, &mut p);
+    p
+}
+
+/// The checks that need the whole block: a process named, and the quorum
+/// range (keepalived checks it in reading order; we check the result).
+fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
+    let t = &mut p.process;
+    if t.process.is_empty() {
+        // keepalived: "track process '%s' process name not specified".
+        sink.error(
+            &p.pos,
+            format!("vrrp_track_process {} has no process", t.name),
+        );
+    }
+    // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16).
+    if !t.full_command && t.process.len() > 15 {
+        sink.warn(
+            &p.pos,
+            format!(
+                "vrrp_track_process {}: process name '{}' is longer than the 15 bytes the \
+                 kernel keeps of a name; it matches only with full_command or parameters",
+                t.name, t.process
+            ),
+        );
+    }
+    match (&p.quorum, &p.quorum_max) {
+        (Some(q), Some(m)) if q.v > m.v => {
+            let later = if q.pos.seq > m.pos.seq {
+                &q.pos
+            } else {
+                &m.pos
+            };
+            sink.error(
+                later,
+                format!("quorum {} is greater than quorum_max {}", q.v, m.v),
+            );
+        }
+        // vrrp_parser.c:vrrp_tprocess_quorum_max_handler: quorum_max 0
+        // alone means "up while no such process runs".
+        (None, Some(m)) if m.v == 0 => t.quorum = 0,
+        _ => {}
+    }
+    if let Some(q) = &p.quorum {
+        t.quorum = q.v;
+    }
+    if let Some(m) = &p.quorum_max {
+        t.quorum_max = m.v;
+    }
+}
+
+static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
+    val("process", |s, n, p| {
+        let args = n.args();
+        let Some(first) = args.first().filter(|w| !w.text.is_empty()) else {
+            s.error(&n.pos, "process needs a name");
+            return;
+        };
+        let t = &mut p.process;
+        if !t.process.is_empty() {
+            s.error(
+                &n.pos,
+                format!("process already set for vrrp_track_process {}", t.name),
+            );
+            return;
+        }
+        t.process = first.text.clone();
+        t.params = args.iter().skip(1).map(|w| w.text.clone()).collect();
+        // vrrp_parser.c:vrrp_tprocess_process_handler: parameters mean an
+        // exact match of them by default, on the full command line.
+        if !t.params.is_empty() {
+            if t.param_match == ParamMatch::Any {
+                t.param_match = ParamMatch::Exact;
+            }
+            t.full_command = true;
+        }
+    }),
+    val("param_match", |s, n, p| {
+        warn_extra(s, n, 1);
+        let m = match n.args().first().map(|w| w.text.as_str()) {
+            None => ParamMatch::Exact,
+            Some("initial") => ParamMatch::Initial,
+            Some("partial") => ParamMatch::Partial,
+            Some(other) => {
+                // keepalived 2.2.7 has no word for exact: the keyword
+                // alone means it.
+                s.error(
+                    &n.pos,
+                    format!(
+                        "invalid param_match '{other}': expected initial or partial \
+                         (param_match alone is an exact match)"
+                    ),
+                );
+                return;
+            }
+        };
+        p.process.param_match = m;
+        p.process.full_command = true;
+    }),
+    val("weight", |s, n, p| {
+        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
+            p.process.weight = w;
+            p.process.reverse = reverse;
+        }
+    }),
+    val("quorum", |s, n, p| {
+        if let Some(v) = int(s, n, 1, 65535) {
+            p.quorum = Some(At {
+                v,
+                pos: n.pos.clone(),
+            });
+        }
+    }),
+    val("quorum_max", |s, n, p| {
+        if let Some(v) = int(s, n, 0, 65535) {
+            p.quorum_max = Some(At {
+                v,
+                pos: n.pos.clone(),
+            });
+        }
+    }),
+    val("delay", |s, n, p| {
+        if let Some(ms) = delay_ms(s, n) {
+            p.process.fork_delay_ms = ms;
+            p.process.terminate_delay_ms = ms;
+        }
+    }),
+    val("fork_delay", |s, n, p| {
+        if let Some(ms) = delay_ms(s, n) {
+            p.process.fork_delay_ms = ms;
+        }
+    }),
+    val("terminate_delay", |s, n, p| {
+        if let Some(ms) = delay_ms(s, n) {
+            p.process.terminate_delay_ms = ms;
+        }
+    }),
+    val("full_command", |s, n, p| {
+        no_args(s, n);
+        p.process.full_command = true;
+    }),
+];
+
+/// keepalived reads these delays as decimal seconds, 0.000001..3600
+/// (vrrp_parser.c:vrrp_tprocess_delay_general); the model holds ms, so a
+/// finer value is refused rather than rounded.
+fn delay_ms(sink: &mut Sink, node: &Node) -> Option<u32> {
+    let ms = fixed(sink, node, 3, 1, 3_600_000, "0.001-3600")?;
+    u32::try_from(ms).ok()
+}
+
+// ---- interface_up_down_delays --------------------------------------------
+
+/// `IFNAME DOWN [UP]` lines: decimal seconds 0..255 (read_timer with
+/// 255 * TIMER_HZ); UP is 0 when absent, as the 2.2.7 code does (its man
+/// page says "the same as the down delay").
+pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
+    let mut out: Vec<At<UpDownDelay>> = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, "unexpected block in interface_up_down_delays");
+        }
+        let Some(d) = up_down_line(sink, line) else {
+            continue;
+        };
+        if let Some(first) = out.iter_mut().find(|f| f.v.interface == d.interface) {
+            // keepalived keeps the last line for an interface.
+            let at = first.pos.refer_from(&line.pos);
+            sink.warn(
+                &line.pos,
+                format!(
+                    "interface_up_down_delays: {} given again (first at {at}); this line wins",
+                    d.interface
+                ),
+            );
+            *first = At {
+                v: d,
+                pos: line.pos.clone(),
+            };
+            continue;
+        }
+        out.push(At {
+            v: d,
+            pos: line.pos.clone(),
+        });
+    }
+    out
+}
+
+fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
+    let interface = ifname(sink, line, Some(line.keyword()))?;
+    let args = line.args();
+    let Some(down) = args.first() else {
+        sink.error(
+            &line.pos,
+            format!("interface_up_down_delays: {interface} needs a down delay"),
+        );
+        return None;
+    };
+    if let Some(extra) = args.get(2) {
+        sink.warn(
+            &line.pos,
+            format!(
+                "interface_up_down_delays: extra argument '{}' ignored",
+                extra.text
+            ),
+        );
+    }
+    let spec = (3, 0, 255_000, "0-255");
+    let down_ms = fixed_word(sink, &line.pos, "down delay", &down.text, spec);
+    let up_ms = match args.get(1) {
+        Some(up) => fixed_word(sink, &line.pos, "up delay", &up.text, spec),
+        None => Some(0),
+    };
+    Some(UpDownDelay {
+        interface,
+        down_ms: u32::try_from(down_ms?).ok()?,
+        up_ms: u32::try_from(up_ms?).ok()?,
+    })
+}
