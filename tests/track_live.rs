@@ -901,3 +901,60 @@ fn d_interface_created_late() {
         compare(late_setup, ANY_DEV_VIP, VI_1, late_scenario);
     }
 }
+
+// ---- the checks themselves, without namespaces ------------------------------
+
+#[test]
+fn last_state_reads_both_daemons_lines() {
+    let keepalived = "(VI_1): entering FAULT state (interface late0 down)\n\
+                      (VI_1) entering FAULT state\n\
+                      Netlink reports late0 up\n\
+                      (VI_1) Entering BACKUP STATE\n\
+                      (VI_1) Receive advertisement timeout\n\
+                      (VI_1) Entering MASTER STATE\n\
+                      (VI_10) Entering FAULT STATE\n";
+    assert_eq!(last_state(keepalived, "VI_1"), Some("MASTER"));
+    assert_eq!(last_state(keepalived, "VI_10"), Some("FAULT"));
+    let ours = "VRRP_Instance(lan) Entering BACKUP STATE\n\
+                VRRP_Group(OpenWrt_Group) Syncing instances to FAULT state\n\
+                VRRP_Instance(lan): entering FAULT state (tracked interface wan0 down)\n";
+    assert_eq!(last_state(ours, "lan"), Some("FAULT"));
+    assert_eq!(last_state(ours, "OpenWrt_Group"), None);
+    assert_eq!(last_state(ours, "wan"), None);
+}
+
+#[test]
+fn diff_names_the_steps_that_differ() {
+    let snap = |holder: &str, state: &str| Snap {
+        vips: vec![format!("192.0.2.100 on [{holder}]")],
+        states: vec![format!("r1 VI_1 {state}")],
+        prios: vec![],
+        running: vec![],
+    };
+    let run = |steps: Vec<(&'static str, Snap)>| Run {
+        imp: Impl::Keepalived,
+        steps: steps
+            .into_iter()
+            .map(|(name, snap)| Done {
+                name,
+                took: None,
+                snap,
+            })
+            .collect(),
+        notes: vec![],
+        problems: vec![],
+        error: None,
+        dump: String::new(),
+    };
+    let want = run(vec![("a", snap("1", "MASTER")), ("b", snap("2", "FAULT"))]);
+    let same = run(vec![("a", snap("1", "MASTER")), ("b", snap("2", "FAULT"))]);
+    assert_eq!(diff(&want, &same), "");
+    let state_only = run(vec![("a", snap("1", "MASTER")), ("b", snap("2", "BACKUP"))]);
+    let d = diff(&want, &state_only);
+    assert!(
+        d.starts_with("-- b:\n") && d.contains("r1 VI_1 BACKUP"),
+        "{d}"
+    );
+    let short = run(vec![("a", snap("1", "MASTER"))]);
+    assert_eq!(diff(&want, &short), "-- b: not reached\n");
+}
