@@ -16,17 +16,28 @@ use super::options::StartError;
 /// Netlink replies: a dump of many interfaces comes in large datagrams.
 pub const NL_BUF: usize = 32 * 1024;
 
-/// The names of the interfaces `config` uses: what MAX_INTERFACES bounds.
+/// The names of the interfaces `config` uses: what MAX_INTERFACES bounds
+/// (the instances' own, their VIPs' and the tracked ones).
 pub fn wanted(config: &Config) -> Vec<&str> {
-    config
+    let mut names: Vec<&str> = config
         .instances
         .iter()
         .flat_map(|c| {
             core::iter::once(c.interface.as_str())
                 .chain(c.vips.iter().filter_map(|v| v.dev.as_deref()))
                 .chain(c.vips_excluded.iter().filter_map(|v| v.dev.as_deref()))
+                .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
         })
-        .collect()
+        .chain(
+            config
+                .sync_groups
+                .iter()
+                .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str())),
+        )
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Dump links and addresses (blocking, bounded): the interfaces named
@@ -53,6 +64,14 @@ pub fn interfaces(
             }
         }
     })?;
+    // Those not there yet are followed by name from the start.
+    for name in wanted {
+        if table.by_name(name).is_none() {
+            if let Some(f) = Iface::gone(name) {
+                full |= table.push(f).is_err();
+            }
+        }
+    }
     if full {
         return Err(StartError::Interface(format!(
             "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"

@@ -194,7 +194,7 @@ fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt
         FaultWhy::Script(s) => write!(f, "due to script {s}"),
         FaultWhy::File(file, v) => write!(f, "(tracked file {file} has status {v})"),
         FaultWhy::Process(p) => write!(f, "(tracked process {p} quorum not achieved)"),
-        FaultWhy::Link => write!(f, "(interface down or without an address)"),
+        FaultWhy::Link(i) => write!(f, "(interface {i} missing, down or without an address)"),
         FaultWhy::Group(g) => write!(f, "(vrrp_sync_group {g} in FAULT)"),
     }
 }

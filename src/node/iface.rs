@@ -137,6 +137,31 @@ impl Iface {
         self.index != 0
     }
 
+    /// An interface the configuration names that is not there (yet): it
+    /// is followed by name and takes the index it appears with.
+    pub fn gone(name: &str) -> Option<Iface> {
+        Some(Iface {
+            name: IfName::from(name).ok()?,
+            index: 0,
+            mac: [0; 6],
+            up: false,
+            primary4: None,
+            link_local6: None,
+            router6: false,
+            addrs: ArrayVec::new(),
+            overflow4: false,
+            overflow6: false,
+        })
+    }
+
+    /// The address an instance of `family` sends from, if it has one.
+    pub fn source(&self, family: Family) -> Option<IpAddr> {
+        match family {
+            Family::V4 => self.primary4.map(IpAddr::V4),
+            Family::V6 => self.link_local6.map(IpAddr::V6),
+        }
+    }
+
     pub fn status(&self) -> Status {
         let has = |v4: bool| self.addrs.iter().any(|a| a.is_ipv4() == v4);
         Status {

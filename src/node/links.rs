@@ -71,6 +71,7 @@ impl Node {
             if self.slots[i].cfg.interface != name.as_str() {
                 continue;
             }
+            self.follow_source(i, k);
             let running = self.slots[i].running();
             for ev in link_events(before, after, self.slots[i].cfg.family) {
                 // Down on the old index (a master's release goes there,
@@ -94,6 +95,24 @@ impl Node {
         }
         // Interfaces tracked by other instances (track_interface).
         self.settle(now, out);
+    }
+
+    /// Slot `i`'s interface (`k`) changed: a new primary address is the
+    /// source of its adverts from now on (not with `unicast_src_ip`). One
+    /// that is gone leaves the last one in place (nothing is sent then).
+    fn follow_source(&mut self, i: usize, k: usize) {
+        let s = &mut self.slots[i];
+        if s.cfg.unicast_src_ip.is_some() {
+            return;
+        }
+        let ip = self
+            .shared
+            .ifaces
+            .get(k)
+            .and_then(|f| f.source(s.cfg.family));
+        if let Some(ip) = ip.filter(|&ip| ip != s.inst.params().primary) {
+            s.inst.set_primary(ip);
+        }
     }
 
     /// Interface `name` moved from index `old` to `new` (0: gone): leave

@@ -305,7 +305,7 @@ pub enum FaultWhy<'a> {
     File(&'a str, i64),
     Process(&'a str),
     /// Its own interface is missing, down or without an address.
-    Link,
+    Link(&'a str),
     /// Another member of its vrrp_sync_group.
     Group(&'a str),
 }

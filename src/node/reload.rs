@@ -22,30 +22,26 @@ fn same_instance(s: &Slot, c: &InstanceConfig) -> bool {
     s.cfg.interface == c.interface && s.cfg.vrid == c.vrid && s.cfg.family == c.family
 }
 
-/// The address an instance sends from: `unicast_src_ip`, else the
-/// interface's primary address of its family.
-fn primary(c: &InstanceConfig, ifaces: &Ifaces) -> Result<(u32, IpAddr), PlanError> {
+/// The interface's index (0 while it is not there) and the address an
+/// instance sends from: `unicast_src_ip`, else the interface's primary
+/// address of its family; the unspecified address while it has none (the
+/// instance waits in FAULT, issue 13 item 6: keepalived 2.2.7 refuses to
+/// start instead, unless `dynamic_interfaces`).
+fn primary(c: &InstanceConfig, ifaces: &Ifaces) -> (u32, IpAddr) {
     let ifc = ifaces.by_name(&c.interface).filter(|f| f.exists());
-    let ifc = ifc.ok_or_else(|| {
-        PlanError(format!(
-            "vrrp_instance {}: interface {} not found",
-            c.name, c.interface
-        ))
-    })?;
-    let missing = |what: &str| {
-        PlanError(format!(
-            "vrrp_instance {}: interface {} has no {what} address",
-            c.name, c.interface
-        ))
+    let index = ifc.map_or(0, |f| f.index);
+    let ip = match (c.unicast_src_ip, ifc.and_then(|f| f.source(c.family))) {
+        (Some(ip), _) | (None, Some(ip)) => ip,
+        (None, None) => unspecified(c.family),
     };
-    let ip = match (c.family, c.unicast_src_ip) {
-        (_, Some(ip)) => ip,
-        (Family::V4, None) => IpAddr::V4(ifc.primary4.ok_or_else(|| missing("IPv4"))?),
-        (Family::V6, None) => {
-            IpAddr::V6(ifc.link_local6.ok_or_else(|| missing("IPv6 link-local"))?)
-        }
-    };
-    Ok((ifc.index, ip))
+    (index, ip)
+}
+
+pub(crate) fn unspecified(f: Family) -> IpAddr {
+    match f {
+        Family::V4 => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
+        Family::V6 => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
+    }
 }
 
 impl Node {
@@ -59,7 +55,7 @@ impl Node {
         }
         let mut items = Vec::with_capacity(config.instances.len());
         for c in &config.instances {
-            let (ifindex, src) = primary(c, ifaces)?;
+            let (ifindex, src) = primary(c, ifaces);
             items.push(Planned {
                 cfg: c.clone(),
                 params: super::params(c, src),

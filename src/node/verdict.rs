@@ -94,7 +94,7 @@ impl Node {
         }
         let mut fault = first_fault;
         if !s.link_ok && fault.is_none() {
-            fault = Some(FaultWhy::Link);
+            fault = Some(FaultWhy::Link(&s.cfg.interface));
         }
         let base = i32::from(s.cfg.priority);
         let priority = if base == 255 {

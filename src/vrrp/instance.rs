@@ -233,6 +233,12 @@ impl Instance {
     pub fn stats_mut(&mut self) -> &mut Stats {
         &mut self.stats
     }
+    /// The interface's address changed: adverts go from `ip` now, and our
+    /// own looped-back adverts are recognised by it.
+    pub fn set_primary(&mut self, ip: IpAddr) {
+        self.params.primary = ip;
+    }
+
     /// Whether a vrrp_sync_group decides when the instance is MASTER.
     pub fn set_sync(&mut self, sync: bool) {
         self.sync = sync;
