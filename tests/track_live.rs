@@ -80,6 +80,9 @@ struct Snap {
     prios: Vec<String>,
     /// Per router: running or exited.
     running: Vec<String>,
+    /// The `notify` calls made during the step, sorted (keepalived runs
+    /// them concurrently): `r1 INSTANCE VI_1 MASTER 150`.
+    notifies: Vec<String>,
 }
 
 impl fmt::Display for Snap {
@@ -87,7 +90,8 @@ impl fmt::Display for Snap {
         writeln!(f, "      vips:    {}", self.vips.join("; "))?;
         writeln!(f, "      states:  {}", self.states.join("; "))?;
         writeln!(f, "      adverts: {}", self.prios.join("; "))?;
-        write!(f, "      daemons: {}", self.running.join("; "))
+        writeln!(f, "      daemons: {}", self.running.join("; "))?;
+        write!(f, "      notify:  {}", self.notifies.join("; "))
     }
 }
 
@@ -116,6 +120,8 @@ struct Ctx<'a> {
     notes: Vec<String>,
     /// Checks of this run alone that failed (both runs must have none).
     problems: Vec<String>,
+    /// Per router, how much of its notify recording earlier steps took.
+    calls_seen: [usize; 3],
 }
 
 impl<'a> Ctx<'a> {
@@ -132,6 +138,7 @@ impl<'a> Ctx<'a> {
             steps: Vec::new(),
             notes: Vec::new(),
             problems: Vec::new(),
+            calls_seen: [0; 3],
         }
     }
 
@@ -154,6 +161,8 @@ impl<'a> Ctx<'a> {
         if let Some(old) = self.daemons[i].take() {
             self.old_logs[i] += &old.log();
         }
+        let conf = with_recorder(self.lan, i, conf);
+        let conf = conf.as_str();
         self.daemons[i] = Some(match self.imp {
             Impl::Keepalived => self.lan.spawn_keepalived(i, conf),
             Impl::Tinyvrrpd => self.lan.spawn(i, conf),
@@ -249,11 +258,20 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|((i, vrid), p)| format!("r{i} vrid {vrid} prio {p}"))
             .collect();
+        let mut notifies = Vec::new();
+        for i in 1..=2 {
+            let calls = recorded(self.lan, i);
+            let new = calls.get(self.calls_seen[i]..).unwrap_or("");
+            notifies.extend(new.lines().map(|l| format!("r{i} {l}")));
+            self.calls_seen[i] = calls.len();
+        }
+        notifies.sort();
         Snap {
             vips,
             states,
             prios,
             running,
+            notifies,
         }
     }
 
@@ -332,6 +350,25 @@ fn script_dir(lan: &Lan, i: usize) -> PathBuf {
     dir
 }
 
+/// Records each call's arguments in `calls` next to itself.
+const RECORDER: &str = "#!/bin/sh\necho \"$*\" >> \"${0%/*}/calls\"\n";
+
+/// `conf` with `@NOTIFY@` replaced by router `i`'s recorder (installed
+/// on first use).
+fn with_recorder(lan: &Lan, i: usize, conf: &str) -> String {
+    let path = script_dir(lan, i).join("notify");
+    if !path.exists() {
+        fs::write(&path, RECORDER).unwrap();
+        chmod(&path, 0o755);
+    }
+    conf.replace("@NOTIFY@", path.to_str().unwrap())
+}
+
+/// What router `i`'s recorder has recorded.
+fn recorded(lan: &Lan, i: usize) -> String {
+    fs::read_to_string(lan.dir.join(format!("scripts-r{i}")).join("calls")).unwrap_or_default()
+}
+
 const GLOBALS: &str = "global_defs {\n    script_user root\n    enable_script_security\n}\n";
 
 /// A plain instance: state BACKUP, advert_int 1, one VIP, then `extra`.
@@ -346,6 +383,7 @@ fn instance(name: &str, dev: &str, vrid: u8, prio: u8, vip: &str, extra: &str) -
     virtual_ipaddress {{
         {vip}
     }}
+    notify @NOTIFY@
 {extra}}}
 "
     )
@@ -696,6 +734,7 @@ vrrp_sync_group OpenWrt_Group {{
 \t\tlan
 \t\twan
 \t}}
+\tnotify @NOTIFY@
 }}
 
 vrrp_instance lan {{
@@ -707,6 +746,7 @@ vrrp_instance lan {{
 \tvirtual_ipaddress {{
 \t\t{LAN_VIP}/24 dev eth0
 \t}}
+\tnotify @NOTIFY@
 
 \ttrack_interface {{
 \t\twan0
@@ -723,6 +763,7 @@ vrrp_instance wan {{
 \tvirtual_ipaddress {{
 \t\t{WAN_VIP}/28 dev wan0
 \t}}
+\tnotify @NOTIFY@
 
 \ttrack_script {{
 \t\tcheck_wan
@@ -858,7 +899,7 @@ fn create_late0(lan: &Lan) {
 /// specified in configuration", exit 2 [keepalived-tracking.md §9]);
 /// tinyvrrpd must start, name late0 in its log, and wait.
 fn without_dynamic_interfaces(ctx: &mut Ctx) {
-    let conf = late_conf(false);
+    let conf = with_recorder(ctx.lan, 1, &late_conf(false));
     let mut d = match ctx.imp {
         Impl::Keepalived => ctx.lan.spawn_keepalived(1, &conf),
         Impl::Tinyvrrpd => ctx.lan.spawn(1, &conf),
@@ -866,6 +907,8 @@ fn without_dynamic_interfaces(ctx: &mut Ctx) {
     let exited = d.wait_exit(Duration::from_secs(3));
     let log = d.log();
     d.crash();
+    // Its calls (a FAULT notify, say) belong to no compared step.
+    ctx.calls_seen[1] = recorded(ctx.lan, 1).len();
     ctx.notes.push(format!(
         "without dynamic_interfaces, late0 missing: {}",
         match exited {
@@ -930,6 +973,7 @@ fn diff_names_the_steps_that_differ() {
         states: vec![format!("r1 VI_1 {state}")],
         prios: vec![],
         running: vec![],
+        notifies: vec![],
     };
     let run = |steps: Vec<(&'static str, Snap)>| Run {
         imp: Impl::Keepalived,
