@@ -85,6 +85,8 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         notify_stop: None,
         notify: None,
         notify_master_rx_lower_pri: None,
+        notify_deleted: false,
+        notify_deleted_script: None,
         smtp_alert: false,
         unicast_src_ip: None,
         unicast_peers: Default::default(),

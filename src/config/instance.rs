@@ -70,6 +70,8 @@ pub struct RawInstance {
     pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
     pub notify_master_rx_lower_pri: Option<Script>,
+    pub notify_deleted: bool,
+    pub notify_deleted_script: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<At<IpAddr>>,
     pub unicast_peers: Vec<At<IpAddr>>,
@@ -116,6 +118,8 @@ impl RawInstance {
             notify_stop: None,
             notify: None,
             notify_master_rx_lower_pri: None,
+            notify_deleted: false,
+            notify_deleted_script: None,
             smtp_alert: false,
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
@@ -254,6 +258,14 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     val("notify_stop", |s, n, i| i.notify_stop = notify_script(s, n)),
     val("notify", |s, n, i| i.notify = notify_script(s, n)),
+    val("notify_deleted", |s, n, i| {
+        // keepalived: the script is optional; the keyword alone turns FAULT
+        // into DELETED for a removed instance.
+        i.notify_deleted = true;
+        if !n.args().is_empty() {
+            i.notify_deleted_script = notify_script(s, n);
+        }
+    }),
     val("notify_master_rx_lower_pri", |s, n, i| {
         i.notify_master_rx_lower_pri = notify_script(s, n)
     }),

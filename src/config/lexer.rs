@@ -55,6 +55,8 @@ const SCRIPT_KEYWORDS: &[&str] = &[
     "script",
     "startup_script",
     "shutdown_script",
+    "notify_fifo_script",
+    "vrrp_notify_fifo_script",
 ];
 
 /// What lexing one line found besides its pieces.

@@ -83,6 +83,10 @@ pub struct GlobalDefs {
     pub enable_script_security: bool,
     pub vrrp_notify_fifo: Option<String>,
     pub notify_fifo: Option<String>,
+    /// `vrrp_notify_fifo_script` / `notify_fifo_script`: started with the
+    /// FIFO's path as last argument when the FIFO is opened, to read it.
+    pub vrrp_notify_fifo_script: Option<Script>,
+    pub notify_fifo_script: Option<Script>,
     /// Run before the instances start; they wait for it, at most its
     /// timeout (seconds, default 10).
     pub startup_script: Option<Script>,
@@ -122,6 +126,8 @@ impl Default for GlobalDefs {
             enable_script_security: false,
             vrrp_notify_fifo: None,
             notify_fifo: None,
+            vrrp_notify_fifo_script: None,
+            notify_fifo_script: None,
             startup_script: None,
             startup_script_timeout_s: 10,
             shutdown_script: None,
@@ -234,6 +240,11 @@ pub struct InstanceConfig {
     pub notify: Option<Script>,
     /// A master heard a lower-priority advert (keepalived 2.2's event).
     pub notify_master_rx_lower_pri: Option<Script>,
+    /// `notify_deleted [SCRIPT [USER [GROUP]]]`: a reload that removes the
+    /// instance reports DELETED (and runs the script, if given) instead of
+    /// keepalived's default FAULT.
+    pub notify_deleted: bool,
+    pub notify_deleted_script: Option<Script>,
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<IpAddr>,
     pub unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,

@@ -255,6 +255,12 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     val("notify_fifo", |s, n, g| {
         g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
     }),
+    val("vrrp_notify_fifo_script", |s, n, g| {
+        g.vrrp_notify_fifo_script = notify_script(s, n).or(g.vrrp_notify_fifo_script.take())
+    }),
+    val("notify_fifo_script", |s, n, g| {
+        g.notify_fifo_script = notify_script(s, n).or(g.notify_fifo_script.take())
+    }),
     val("startup_script", |s, n, g| {
         g.startup_script = notify_script(s, n).or(g.startup_script.take())
     }),

@@ -293,6 +293,8 @@ fn resolve_instance(
         notify_stop: r.notify_stop.clone(),
         notify: r.notify.clone(),
         notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.clone(),
+        notify_deleted: r.notify_deleted,
+        notify_deleted_script: r.notify_deleted_script.clone(),
         smtp_alert: r.smtp_alert,
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
         unicast_peers: lists.unicast_peers,

@@ -4,6 +4,7 @@
 
 use arrayvec::ArrayVec;
 
+use crate::config::{Config, Script};
 use crate::limits::MAX_CHILDREN;
 use crate::log;
 use crate::node::out::{NotifyArgs, ScriptEnd};
@@ -23,6 +24,8 @@ pub struct Start<'a> {
     pub user: Option<&'a str>,
     pub secure: bool,
     pub args: Option<NotifyArgs<'a>>,
+    /// One more word at the end (a notify FIFO script's FIFO path).
+    pub extra: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -119,6 +122,68 @@ impl Children {
     }
 }
 
+/// keepalived's default script user (lib/notify.c get_default_script_user).
+pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
+/// Who runs a script whose line names nobody, when `script_user` is not
+/// given, as keepalived 2.2.7 decides (lib/notify.c
+/// get_default_script_user): `keepalived_script` when that user exists;
+/// else root, with "Script user 'keepalived_script' does not exist"
+/// logged, and under `enable_script_security` such scripts are refused
+/// ("Unable to set default user keepalived_script for script"): here the
+/// user stays `keepalived_script`, which each such script then fails to
+/// find, with a log line naming it. Nothing is looked up or logged when
+/// every script names its user. Returns the log lines (level, text).
+pub fn default_script_user(c: &mut Config, exists: impl Fn(&str) -> bool) -> Vec<(Level, String)> {
+    if c.global.script_user.is_some() || !some_script_without_user(c) {
+        return Vec::new();
+    }
+    if exists(DEFAULT_SCRIPT_USER) {
+        c.global.script_user = Some(DEFAULT_SCRIPT_USER.to_string());
+        return Vec::new();
+    }
+    let mut lines = vec![(
+        Level::Info,
+        format!("Script user '{DEFAULT_SCRIPT_USER}' does not exist"),
+    )];
+    if c.global.enable_script_security {
+        c.global.script_user = Some(DEFAULT_SCRIPT_USER.to_string());
+        lines.push((
+            Level::Error,
+            format!(
+                "Unable to set default user {DEFAULT_SCRIPT_USER} for script: scripts that name \
+                 no user are not run (enable_script_security)"
+            ),
+        ));
+    }
+    lines
+}
+
+fn some_script_without_user(c: &Config) -> bool {
+    let g = &c.global;
+    let global = [
+        &g.startup_script,
+        &g.shutdown_script,
+        &g.notify_fifo_script,
+        &g.vrrp_notify_fifo_script,
+    ];
+    let no_user = |s: &Option<Script>| s.as_ref().is_some_and(|s| s.user.is_none());
+    global.into_iter().any(no_user)
+        || c.instances.iter().any(|i| {
+            [
+                &i.notify_master,
+                &i.notify_backup,
+                &i.notify_fault,
+                &i.notify_stop,
+                &i.notify,
+                &i.notify_master_rx_lower_pri,
+                &i.notify_deleted_script,
+            ]
+            .into_iter()
+            .any(no_user)
+        })
+}
+
 /// The words to exec and who runs them, or why the script must not run.
 fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
     let mut argv = split_words(s.cmd);
@@ -129,6 +194,7 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
         argv.extend([a.kind.to_string(), a.name.to_string(), a.state.to_string()]);
         argv.push(a.priority.to_string());
     }
+    argv.extend(s.extra.map(str::to_string));
     let ids = match s.user {
         None => None,
         Some(u) => {
@@ -149,4 +215,144 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
         child::check_secure(&argv[0], ids).map_err(|e| format!("insecure: {e}"))?;
     }
     Ok((argv, ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::log::LogOptions;
+    use std::time::Duration;
+
+    fn start(
+        c: &mut Children,
+        log: &mut Log,
+        id: u32,
+        cmd: &str,
+        user: Option<&str>,
+        secure: bool,
+    ) {
+        let s = Start {
+            id,
+            name: "t",
+            cmd,
+            user,
+            secure,
+            args: None,
+            extra: None,
+        };
+        c.start(log, &s);
+    }
+
+    /// Reap (polling waitpid, no SIGCHLD here) until `n` ends are in.
+    fn wait_ended(c: &mut Children, log: &mut Log, n: usize) {
+        for _ in 0..400 {
+            c.reap(log);
+            if c.ended.len() >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// How scripts end as the router hears it: killed by its Kill ->
+    /// Signal(n), an exec that fails -> Code(127), refused -> NotRun.
+    /// One test: reaping is waitpid(-1), which would take another test's
+    /// children in this binary.
+    #[test]
+    fn script_ends_reach_the_router_as_they_happened() {
+        let mut log = Log::new(&LogOptions::default());
+        let mut c = Children::default();
+        start(&mut c, &mut log, 1, "/bin/sleep 100", None, false);
+        start(&mut c, &mut log, 2, "/bin/sleep 100", None, false);
+        start(&mut c, &mut log, 3, "/nonexistent/check", None, false);
+        start(
+            &mut c,
+            &mut log,
+            4,
+            "/bin/true",
+            Some("no-such-user-tv"),
+            false,
+        );
+        // World-writable directory, run as root with script security.
+        let dir = std::env::temp_dir().join(format!("tvkids{}", std::process::id()));
+        let _ = std::fs::create_dir(&dir);
+        let script = dir.join("s.sh");
+        let _ = std::fs::write(&script, "#!/bin/sh\nexit 0\n");
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o777));
+        start(
+            &mut c,
+            &mut log,
+            5,
+            script.to_str().unwrap_or("/"),
+            None,
+            true,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        c.kill(1, false);
+        c.kill(2, true);
+        wait_ended(&mut c, &mut log, 5);
+        let mut ended = c.ended.to_vec();
+        ended.sort_by_key(|e| e.0);
+        assert_eq!(
+            ended,
+            [
+                (1, ScriptEnd::Signal(libc::SIGTERM)),
+                (2, ScriptEnd::Signal(libc::SIGKILL)),
+                (3, ScriptEnd::Code(127)),
+                (4, ScriptEnd::NotRun),
+                (5, ScriptEnd::NotRun),
+            ]
+        );
+        assert!(c.is_empty());
+    }
+
+    fn config(global: &str, notify: &str) -> Config {
+        let text = format!(
+            "global_defs {{\n{global}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n \
+             virtual_router_id 1\n {notify}\n}}\n"
+        );
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("tinyvrrpd-defuser-{}-{k}.conf", std::process::id()));
+        std::fs::write(&path, text).expect("write a test config");
+        let loaded = crate::config::load(&path);
+        let _ = std::fs::remove_file(&path);
+        loaded.expect("a valid test config").0
+    }
+
+    fn resolve(global: &str, notify: &str, user_exists: bool) -> (Option<String>, Vec<String>) {
+        let mut c = config(global, notify);
+        let lines = default_script_user(&mut c, |u| user_exists && u == DEFAULT_SCRIPT_USER);
+        let lines = lines.into_iter().map(|(_, l)| l).collect();
+        (c.global.script_user, lines)
+    }
+
+    #[test]
+    fn default_script_user_as_keepalived() {
+        let ks = Some(DEFAULT_SCRIPT_USER.to_string());
+        // The user exists: it runs the scripts, security or not.
+        assert_eq!(resolve("", "notify /bin/n", true), (ks.clone(), vec![]));
+        let sec = "enable_script_security";
+        assert_eq!(resolve(sec, "notify /bin/n", true), (ks.clone(), vec![]));
+        // It does not: root, said once; under security, refused.
+        let (user, lines) = resolve("", "notify /bin/n", false);
+        assert_eq!(user, None);
+        assert_eq!(lines, ["Script user 'keepalived_script' does not exist"]);
+        let (user, lines) = resolve(sec, "notify /bin/n", false);
+        assert_eq!(user, ks);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].starts_with("Unable to set default user keepalived_script"));
+        // script_user given, or every script names its user: no lookup.
+        let root = Some("root".to_string());
+        assert_eq!(
+            resolve("script_user root", "notify /bin/n", true),
+            (root, vec![])
+        );
+        assert_eq!(resolve(sec, "notify /bin/n root", false), (None, vec![]));
+        // A FIFO script without a user counts.
+        let fifo = "vrrp_notify_fifo /tmp/f\nvrrp_notify_fifo_script /bin/r";
+        assert_eq!(resolve(fifo, "", true), (ks, vec![]));
+    }
 }

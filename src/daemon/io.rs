@@ -32,6 +32,14 @@ use std::fs::File;
 /// router as failed acks (more are counted and dropped).
 const MAX_SEND_FAILURES: usize = 16;
 
+/// Child ids of the FIFO scripts, a fresh one per start (so the end of a
+/// script a reload replaced is not taken for its successor's): counting
+/// down from below u32::MAX (the startup/shutdown script) through
+/// FIFO_SCRIPT_ID_SPAN ids; the router's count up from 1.
+const FIFO_SCRIPT_ID_TOP: u32 = u32::MAX - 1;
+const FIFO_SCRIPT_ID_SPAN: u32 = 1 << 20;
+const FIFO_SCRIPT_NAMES: [&str; 2] = ["notify fifo script", "vrrp notify fifo script"];
+
 pub struct Io {
     pub log: Log,
     pub raw4: Raw4,
@@ -45,6 +53,11 @@ pub struct Io {
     pub nl_dump: Netlink,
     /// One per instance, by slot index.
     pub timers: Vec<Timer>,
+    /// The router's own timer (tracking: check scripts, process scans).
+    pub router_timer: Timer,
+    /// The router asked for a process scan (done after this round's
+    /// events, by the loop, which owns the tracker).
+    pub scan_requested: bool,
     tx: Box<[u8; PACKET_BUF]>,
     /// Address requests that could not be sent: (sequence, errno).
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
@@ -54,6 +67,14 @@ pub struct Io {
     pub children: Children,
     /// `notify_fifo` and `vrrp_notify_fifo`, open.
     fifos: ArrayVec<File, 2>,
+    /// The ids of the FIFO scripts believed running (`notify_fifo_script`,
+    /// `vrrp_notify_fifo_script`), and how many were started.
+    fifo_scripts: [Option<u32>; 2],
+    fifo_started: u32,
+    /// FIFOs this daemon created: unlinked when closed, as keepalived does,
+    /// so that a reader left over from before a reload (or a stop) cannot
+    /// take lines meant for the new one.
+    fifo_created: ArrayVec<String, 2>,
     /// Lines a full FIFO (no reader keeping up) did not take.
     pub fifo_dropped: u64,
     /// Interfaces whose IPv6 forwarding setting must be read.
@@ -70,12 +91,17 @@ impl Io {
             nl: Netlink::open_events()?,
             nl_dump: Netlink::open_requests()?,
             timers: Vec::with_capacity(MAX_INSTANCES),
+            router_timer: Timer::new()?,
+            scan_requested: false,
             tx: Box::new([0; PACKET_BUF]),
             send_failed: ArrayVec::new(),
             installed_changed: false,
             read_router6: ArrayVec::new(),
             children: Children::default(),
             fifos: ArrayVec::new(),
+            fifo_scripts: [None; 2],
+            fifo_started: 0,
+            fifo_created: ArrayVec::new(),
             fifo_dropped: 0,
         })
     }
@@ -223,17 +249,83 @@ impl Io {
     /// its timeout (then killed), before the instances start or after they
     /// stopped: the loop is not running yet, or no more.
     /// (Re)open the notify FIFOs the configuration names, creating them
-    /// when missing; one that cannot be opened is logged and skipped.
+    /// when missing; one that cannot be opened is logged and skipped. As
+    /// keepalived 2.2.7 does (lib/notify.c fifo_open, vrrp_daemon.c
+    /// reload_vrrp_thread), each FIFO's script is started with the FIFO's
+    /// path as its last argument, and on a reload the old ones get
+    /// SIGTERM first and new ones start (they are never restarted
+    /// otherwise).
     pub fn open_fifos(&mut self, g: &GlobalDefs) {
-        self.fifos.clear();
-        for path in [&g.notify_fifo, &g.vrrp_notify_fifo].into_iter().flatten() {
+        self.stop_fifo_scripts();
+        self.close_fifos();
+        let both = [
+            (&g.notify_fifo, &g.notify_fifo_script),
+            (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
+        ];
+        for (k, (path, script)) in both.into_iter().enumerate() {
+            let Some(path) = path else {
+                continue;
+            };
+            let missing = std::fs::symlink_metadata(path).is_err();
             match fifo::open(path) {
                 Ok(f) => {
                     let _ = self.fifos.try_push(f);
+                    if missing {
+                        let _ = self.fifo_created.try_push(path.clone());
+                    }
                 }
-                Err(e) => log!(self.log, Level::Error, "notify fifo {path}: {e}"),
+                Err(e) => {
+                    log!(self.log, Level::Error, "notify fifo {path}: {e}");
+                    continue;
+                }
+            }
+            if let Some(s) = script {
+                self.fifo_started = self.fifo_started.wrapping_add(1);
+                let id = FIFO_SCRIPT_ID_TOP - self.fifo_started % FIFO_SCRIPT_ID_SPAN;
+                let start = Start {
+                    id,
+                    name: FIFO_SCRIPT_NAMES[k],
+                    cmd: &s.cmd,
+                    user: s.user.as_deref().or(g.script_user.as_deref()),
+                    secure: g.enable_script_security,
+                    args: None,
+                    extra: Some(path),
+                };
+                self.children.start(&mut self.log, &start);
+                let started = !self.children.ended.iter().any(|e| e.0 == id);
+                self.fifo_scripts[k] = started.then_some(id);
             }
         }
+    }
+
+    /// Close the FIFOs, unlinking those this daemon created (first, as
+    /// keepalived's fifo_close, so a reader that reopens cannot find it).
+    pub fn close_fifos(&mut self) {
+        for path in self.fifo_created.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+        self.fifos.clear();
+    }
+
+    /// SIGTERM to the FIFO scripts (a reload, or the start of a stop,
+    /// where keepalived kills every script first).
+    pub fn stop_fifo_scripts(&mut self) {
+        for id in self.fifo_scripts.iter_mut().filter_map(Option::take) {
+            self.children.kill(id, false);
+        }
+    }
+
+    /// Child `id` ended: true when it was a FIFO script (not the
+    /// router's), logged when it ended of its own accord.
+    pub fn fifo_script_ended(&mut self, id: u32) -> bool {
+        if !(FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN..=FIFO_SCRIPT_ID_TOP).contains(&id) {
+            return false;
+        }
+        if let Some(k) = self.fifo_scripts.iter().position(|&i| i == Some(id)) {
+            self.fifo_scripts[k] = None;
+            log!(self.log, Level::Info, "{} terminated", FIFO_SCRIPT_NAMES[k]);
+        }
+        true
     }
 
     pub fn run_global_script(&mut self, signals: &mut Signals, g: &GlobalDefs, startup: bool) {
@@ -262,6 +354,7 @@ impl Io {
             user,
             secure,
             args: None,
+            extra: None,
         };
         self.children.start(&mut self.log, &start);
         let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
@@ -316,9 +409,12 @@ impl Outbox for Io {
                 group,
             } => self.group(join, ifindex, group),
             Out::Arm { slot, at } => self.arm(slot, at),
-            // Issue 13: the router's timer and the process scan (the shell's
-            // half comes with the tracking shell work).
-            Out::ArmRouter { .. } | Out::ScanProcesses => {}
+            Out::ArmRouter { at } => {
+                if let Err(e) = self.router_timer.set(at) {
+                    log!(self.log, Level::Error, "router timer: {e}");
+                }
+            }
+            Out::ScanProcesses => self.scan_requested = true,
             Out::ReadRouter6 { ifname } => {
                 if let Ok(n) = arrayvec::ArrayString::from(ifname) {
                     let _ = self.read_router6.try_push(n);
@@ -339,6 +435,7 @@ impl Outbox for Io {
                     user,
                     secure,
                     args,
+                    extra: None,
                 };
                 self.children.start(&mut self.log, &start);
             }

@@ -9,6 +9,7 @@ mod files;
 mod io;
 mod notes;
 mod options;
+mod track;
 mod vipfile;
 
 use crate::config::GlobalDefs;
@@ -34,9 +35,15 @@ use options::{load, log_diags, open_raw6_if_needed};
 
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
-/// Fixed poll slots before the timers: raw IPv4 socket, netlink, signals,
-/// raw IPv6 socket.
-const FIXED_FDS: usize = 4;
+/// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
+/// signals, raw IPv6 socket, the router's timer, inotify.
+const FIXED_FDS: usize = 6;
+const ROUTER_TIMER_FD: usize = 4;
+const INOTIFY_FD: usize = 5;
+/// Rounds of follow-up work (failed sends, ended scripts, a process scan)
+/// after one wake-up; what is left waits for the next poll, which then
+/// does not sleep.
+const FOLLOW_UP_ROUNDS: usize = 4;
 /// Packets read from one socket per wake-up: a flood cannot starve timers
 /// and signals.
 const RX_BATCH: usize = 256;
@@ -51,6 +58,8 @@ pub struct Daemon {
     nlbuf: Box<[u8; dumps::NL_BUF]>,
     /// The global settings of scripts (from the running configuration).
     scripts: GlobalDefs,
+    /// Track files and tracked processes.
+    track: track::Tracker,
     stopping: bool,
 }
 
@@ -59,8 +68,9 @@ impl Daemon {
     /// and build the router. Nothing is sent yet.
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let mut log = Log::new(&opts.log);
-        let (config, warnings) = load(&opts.config)?;
+        let (mut config, warnings) = load(&opts.config)?;
         log_diags(&mut log, &warnings);
+        default_script_user(&mut log, &mut config);
         let mut io = Io::open(log)?;
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf = Box::new([0; dumps::NL_BUF]);
@@ -68,6 +78,13 @@ impl Daemon {
         let node =
             Node::new(&config, ifaces, opts.keep_vips).map_err(|e| StartError::Interface(e.0))?;
         io.ensure_timers(node.slots().len())?;
+        let mut tracker = track::Tracker::default();
+        tracker.configure(
+            &config.track_files,
+            &config.track_processes,
+            false,
+            &mut io.log,
+        );
         let mut d = Daemon {
             opts,
             node,
@@ -77,6 +94,7 @@ impl Daemon {
             rx: Box::new([0; PACKET_BUF]),
             nlbuf,
             scripts: config.global.clone(),
+            track: tracker,
             stopping: false,
         };
         d.io.open_fifos(&d.scripts);
@@ -107,6 +125,8 @@ impl Daemon {
         self.io
             .run_global_script(&mut self.signals, &self.scripts, true);
         let now = now.max(clock::now());
+        // keepalived reads the track files before the instances start.
+        self.track.report_all(&mut self.node, now, &mut self.io);
         self.node.start(now, &mut self.io);
         self.io.installed_changed = true;
         self.after_events(now);
@@ -128,6 +148,11 @@ impl Daemon {
     /// Wait for one round of events (at most `timeout_ms`, -1 for no limit)
     /// and handle them.
     pub fn poll_once(&mut self, timeout_ms: i32) -> Result<(), SysError> {
+        let timeout_ms = if self.io.scan_requested {
+            0
+        } else {
+            timeout_ms
+        };
         poll::poll(&mut self.pollfds, timeout_ms)?;
         let now = clock::now();
         if self.pollfds.first().is_some_and(poll::readable) {
@@ -147,6 +172,7 @@ impl Daemon {
                 }
             }
         }
+        self.tracking_events(now);
         for i in 0..self.node.slots().len() {
             if self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) {
                 if let Some(t) = self.io.timers.get_mut(i) {
@@ -159,26 +185,43 @@ impl Daemon {
         Ok(())
     }
 
+    /// The router's timer and the track files' inotify events.
+    fn tracking_events(&mut self, now: Instant) {
+        if self
+            .pollfds
+            .get(ROUTER_TIMER_FD)
+            .is_some_and(poll::readable)
+        {
+            self.io.router_timer.clear();
+            self.node.on_router_timer(now, &mut self.io);
+        }
+        if self.pollfds.get(INOTIFY_FD).is_some_and(poll::readable) {
+            self.track.on_inotify(&mut self.node, now, &mut self.io);
+        }
+    }
+
     /// What the outputs of this round left to do: failed sends go back to
-    /// the router as failed acks, interfaces that appeared get their IPv6
+    /// the router as failed acks, ended scripts as their ends, a process
+    /// scan asked for is done, interfaces that appeared get their IPv6
     /// forwarding read, and the VIP record is rewritten if it changed.
     fn after_events(&mut self, now: Instant) {
-        for _ in 0..4 {
+        for _ in 0..FOLLOW_UP_ROUNDS {
             let failed = core::mem::take(&mut self.io.send_failed);
-            if failed.is_empty() {
+            let ended = core::mem::take(&mut self.io.children.ended);
+            let scan = core::mem::take(&mut self.io.scan_requested);
+            if failed.is_empty() && ended.is_empty() && !scan {
                 break;
             }
             for (seq, errno) in failed {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
-        }
-        for _ in 0..4 {
-            let ended = core::mem::take(&mut self.io.children.ended);
-            if ended.is_empty() {
-                break;
-            }
             for (id, end) in ended {
-                self.node.on_script_end(id, end, now, &mut self.io);
+                if !self.io.fifo_script_ended(id) {
+                    self.node.on_script_end(id, end, now, &mut self.io);
+                }
+            }
+            if scan {
+                self.track.scan(&mut self.node, now, &mut self.io);
             }
         }
         for name in core::mem::take(&mut self.io.read_router6) {
@@ -220,6 +263,9 @@ impl Daemon {
         // A negative fd is a slot poll(2) skips.
         let fd6 = self.io.raw6.as_ref().map_or(-1, |r| r.as_raw_fd());
         self.pollfds.push(poll::pollfd(fd6));
+        self.pollfds
+            .push(poll::pollfd(self.io.router_timer.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.track.fd()));
         for t in self.io.timers.iter().take(self.node.slots().len()) {
             self.pollfds.push(poll::pollfd(t.as_raw_fd()));
         }
@@ -241,6 +287,9 @@ impl Daemon {
     /// `-V`), and wait briefly for the kernel's acks.
     pub fn stop(&mut self, now: Instant) {
         log!(self.io.log, Level::Info, "Stopping");
+        // keepalived SIGTERMs every script before the instances stop, the
+        // FIFO scripts too (their reader is gone before the STOP lines).
+        self.io.stop_fifo_scripts();
         self.node.stop(now, &mut self.io);
         self.wait_for_scripts();
         self.io
@@ -251,6 +300,7 @@ impl Daemon {
             self.receive_netlink(now);
         }
         self.after_events(now);
+        self.io.close_fifos();
         let installed = self.node.installed().next().is_some();
         if let (false, Some(p)) = (installed, &self.opts.state_file) {
             let _ = std::fs::remove_file(p);
@@ -269,7 +319,9 @@ impl Daemon {
                 .wait_some(&mut self.signals, &mut io.log, deadline);
             let now = clock::now();
             for (id, end) in core::mem::take(&mut self.io.children.ended) {
-                self.node.on_script_end(id, end, now, &mut self.io);
+                if !self.io.fifo_script_ended(id) {
+                    self.node.on_script_end(id, end, now, &mut self.io);
+                }
             }
         }
         self.io.children.kill_all();
@@ -302,8 +354,9 @@ impl Daemon {
     /// Load, plan, make sure the plan's fds exist, then apply: anything
     /// that fails before the apply leaves the running router untouched.
     fn try_reload(&mut self) -> Result<(), StartError> {
-        let (config, warnings) = load(&self.opts.config)?;
+        let (mut config, warnings) = load(&self.opts.config)?;
         log_diags(&mut self.io.log, &warnings);
+        default_script_user(&mut self.io.log, &mut config);
         open_raw6_if_needed(&mut self.io, &config)?;
         // Loading can take a while (a large include): first act on the link
         // and address changes that came meanwhile, in order and with the
@@ -321,9 +374,18 @@ impl Daemon {
             .plan_reload(&config, &ifaces)
             .map_err(|e| StartError::Interface(e.0))?;
         self.io.ensure_timers(plan.len())?;
-        self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // As keepalived: FIFOs reopened (their scripts restarted) before
+        // the removed instances report, so the new reader gets DELETED.
         self.scripts = config.global.clone();
         self.io.open_fifos(&self.scripts);
+        self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        self.track.configure(
+            &config.track_files,
+            &config.track_processes,
+            true,
+            &mut self.io.log,
+        );
+        self.track.report_all(&mut self.node, now, &mut self.io);
         for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
             let _ = t.set(None);
         }
@@ -411,5 +473,14 @@ impl Daemon {
             };
             self.node.on_rx6(rx6, now, &mut self.io);
         }
+    }
+}
+
+/// `script_user` when not given: keepalived's default user, if it exists
+/// (see children::default_script_user).
+fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
+    let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
+    for (level, line) in children::default_script_user(config, exists) {
+        log!(log, level, "{line}");
     }
 }

@@ -20,6 +20,7 @@ pub mod slot;
 pub mod sync;
 pub mod track;
 mod verdict;
+pub mod watch;
 
 use core::net::IpAddr;
 
@@ -50,6 +51,9 @@ pub struct Node {
     /// moved by value would copy, touching every page of it (RSS 1.7 MB
     /// instead of 0.4); on the heap, pages no slot uses are never touched.
     slots: Box<ArrayVec<Slot, MAX_INSTANCES>>,
+    /// Instances a reload removed whose scripts (notify_deleted) still
+    /// run or wait: out of the table, kept until the last one ended.
+    leaving: Vec<Slot>,
     /// (interface index, family, VRID) -> slot, sorted for binary search.
     dispatch: ArrayVec<(Key, u8), MAX_INSTANCES>,
     next_uid: Uid,
@@ -81,6 +85,7 @@ impl Node {
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: Box::default(),
+            leaving: Vec::new(),
             dispatch: ArrayVec::new(),
             next_uid: 0,
             rx_errors: [0; RxError::ALL.len()],
@@ -133,6 +138,7 @@ impl Node {
         self.track.forget_runs(&mut self.shared);
         self.track.stop();
         self.track.rearm(out);
+        self.stop_leaving(out);
         for i in 0..self.slots.len() {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
@@ -150,28 +156,32 @@ impl Node {
     /// for.
     pub fn on_script_end(&mut self, id: u32, end: ScriptEnd, now: Instant, out: &mut dyn Outbox) {
         if self.check_ended(id, end, now, out) {
-            self.start_waiting_scripts(now, out);
+            self.on_child_free(now, out);
             return;
         }
         let cx = &mut self.shared;
         let ended = self.slots.iter_mut().position(|s| s.script_ended(id, cx));
         let Some(i) = ended else {
+            if self.leaving_script_ended(id, now, out) {
+                self.on_child_free(now, out);
+            }
             return;
         };
         // Its own instance first (order), then any that waited for a child.
         let s = &mut self.slots[i];
         s.start_script(now, &mut self.shared, out);
         s.rearm(i, out, false);
-        self.start_waiting_scripts(now, out);
+        self.on_child_free(now, out);
     }
 
-    /// A child is free: instances whose scripts wait for one start them.
-    fn start_waiting_scripts(&mut self, now: Instant, out: &mut dyn Outbox) {
+    /// A child may be free: start what waits for one.
+    fn on_child_free(&mut self, now: Instant, out: &mut dyn Outbox) {
         for k in 0..self.slots.len() {
             let s = &mut self.slots[k];
             s.start_script(now, &mut self.shared, out);
             s.rearm(k, out, false);
         }
+        self.start_leaving(now, out);
     }
 
     /// The tracked objects and groups of `config` (kept readings and group

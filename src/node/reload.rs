@@ -8,7 +8,8 @@ use core::net::IpAddr;
 use super::Node;
 use super::events::{Plan, PlanError, Planned};
 use super::iface::Ifaces;
-use super::out::{AddrWhy, Outbox};
+use super::out::{AddrWhy, Out, Outbox};
+use super::scripts::INSTANCE;
 use super::slot::Slot;
 use crate::config::{Config, Family, InstanceConfig};
 use crate::limits::MAX_INSTANCES;
@@ -75,6 +76,7 @@ impl Node {
         // keeps a second table of MAX_INSTANCES slots off the stack.
         let mut old: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
         self.stop_removed(&mut old, &plan, now, out);
+        self.leave(&mut old, &plan, now, out);
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
@@ -115,7 +117,8 @@ impl Node {
     }
 
     /// Release the running instances the plan does not keep: priority 0
-    /// and their VIPs removed, as on a stop.
+    /// and their VIPs removed, as on a stop, and the scripts keepalived
+    /// runs for a removed instance queued (DELETED, or FAULT).
     fn stop_removed(
         &mut self,
         old: &mut [Option<Slot>],
@@ -129,12 +132,82 @@ impl Node {
                 continue;
             }
             if let Some(s) = s {
-                // The slot goes away with its queue: its running script is
-                // killed (and no longer counted) and none is started for
-                // it. keepalived would run notify_fault (or notify_deleted).
+                let (was, priority) = (s.inst.state(), s.inst.effective_priority());
+                // keepalived SIGTERMs every script on a reload; we end only
+                // the removed instance's (a STOP script is let run).
                 s.stop_scripts(cx, out);
-                s.drive(Event::Shutdown, now, cx, out);
+                // No STOP line on the FIFO, and no STOP script: keepalived
+                // reports the removal only.
+                s.drive(Event::Shutdown, now, cx, &mut NoFifo(out));
                 s.scripts.clear_waiting();
+                if let Some(state) = s.scripts.deleted(&s.cfg, was, priority) {
+                    let name = s.cfg.name.as_str();
+                    let kind = INSTANCE;
+                    out.push(Out::Fifo {
+                        kind,
+                        name,
+                        state,
+                        priority,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The removed slots whose scripts still run or wait go on, without a
+    /// place in the table, until their last script ended (their scripts
+    /// have no timeout, as keepalived gives notify_deleted none; the stop
+    /// kills them).
+    fn leave(&mut self, old: &mut [Option<Slot>], plan: &Plan, now: Instant, out: &mut dyn Outbox) {
+        for (k, s) in old.iter_mut().enumerate() {
+            if plan.keeps(k) {
+                continue;
+            }
+            if let Some(s) = s.take().filter(|s| !s.scripts.is_idle()) {
+                self.leaving.push(s);
+            }
+        }
+        for s in &mut self.leaving {
+            s.start_script(now, &mut self.shared, out);
+        }
+    }
+
+    /// Script `id` ended: true when it was a removed instance's (its next
+    /// script starts; a slot with nothing left goes).
+    pub(super) fn leaving_script_ended(
+        &mut self,
+        id: u32,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) -> bool {
+        let cx = &mut self.shared;
+        let Some(k) = self.leaving.iter_mut().position(|s| s.script_ended(id, cx)) else {
+            return false;
+        };
+        self.leaving[k].start_script(now, cx, out);
+        if self.leaving[k].scripts.is_idle() {
+            self.leaving.swap_remove(k);
+        }
+        true
+    }
+
+    /// Start what removed instances wait to run (a child came free).
+    pub(super) fn start_leaving(&mut self, now: Instant, out: &mut dyn Outbox) {
+        for s in &mut self.leaving {
+            s.start_script(now, &mut self.shared, out);
+        }
+    }
+
+    /// The daemon stops: the removed instances' scripts are killed.
+    pub(super) fn stop_leaving(&mut self, out: &mut dyn Outbox) {
+        for mut s in self.leaving.drain(..) {
+            s.scripts.clear_waiting();
+            if let Some(r) = s.scripts.running {
+                out.push(Out::Kill {
+                    id: r.id,
+                    hard: true,
+                });
+                s.script_ended(r.id, &mut self.shared);
             }
         }
     }
@@ -155,5 +228,17 @@ impl Node {
         s.vips(true, AddrWhy::Reload, cx, out);
         let count = s.inst.params().garp_master_repeat;
         s.announce(count, cx, out);
+    }
+}
+
+/// Passes every output on but the FIFO lines: a removed instance reports
+/// DELETED (or FAULT), not the STOP its shutdown would write.
+struct NoFifo<'a>(&'a mut dyn Outbox);
+
+impl Outbox for NoFifo<'_> {
+    fn push(&mut self, o: Out<'_>) {
+        if !matches!(o, Out::Fifo { .. }) {
+            self.0.push(o);
+        }
     }
 }

@@ -32,6 +32,11 @@ pub enum Job {
     Generic { state: State, priority: u8 },
     /// `notify_master_rx_lower_pri`: a master heard a lower priority.
     RxLowerPri,
+    /// A reload removed the instance: `notify_deleted`'s script.
+    Deleted,
+    /// A reload removed the instance: `notify` with DELETED, or with FAULT
+    /// when `notify_deleted` is not set (keepalived's default).
+    GenericDeleted { fault: bool, priority: u8 },
 }
 
 impl Job {
@@ -54,6 +59,19 @@ impl Job {
             Job::Specific(State::Init) => c.notify_stop.as_ref(),
             Job::Generic { .. } => c.notify.as_ref(),
             Job::RxLowerPri => c.notify_master_rx_lower_pri.as_ref(),
+            Job::Deleted => c.notify_deleted_script.as_ref(),
+            Job::GenericDeleted { .. } => c.notify.as_ref(),
+        }
+    }
+
+    /// `notify`'s STATE and PRIORITY words, for the generic jobs.
+    pub fn generic_args(self) -> Option<(&'static str, u8)> {
+        match self {
+            Job::Generic { state, priority } => Some((state_word(state), priority)),
+            Job::GenericDeleted { fault, priority } => {
+                Some((if fault { "FAULT" } else { "DELETED" }, priority))
+            }
+            _ => None,
         }
     }
 }
@@ -160,6 +178,39 @@ impl Queue {
         Some(self.waiting.remove(0))
     }
 
+    /// Queue what keepalived runs for an instance a reload removed, which
+    /// was in state `was` with `priority` (vrrp.c clear_diff_vrrp and
+    /// vrrp_notify.c send_instance_notifies, 2.2.7): nothing for one in
+    /// FAULT without `notify_deleted`; else `notify_deleted`'s script and
+    /// `notify ... DELETED`, or without `notify_deleted` only `notify ...
+    /// FAULT` (notify_fault is not run: keepalived picks the specific
+    /// script while the state still says DELETED). The FIFO line's state
+    /// word, or None when nothing is reported.
+    pub fn deleted(
+        &mut self,
+        c: &InstanceConfig,
+        was: State,
+        priority: u8,
+    ) -> Option<&'static str> {
+        self.waiting.clear();
+        if !c.notify_deleted && was == State::Fault {
+            return None;
+        }
+        let fault = !c.notify_deleted;
+        for job in [Job::Deleted, Job::GenericDeleted { fault, priority }] {
+            if job.script(c).is_some() {
+                // Cleared above: room for both.
+                let _ = self.waiting.try_push(job);
+            }
+        }
+        Some(if fault { "FAULT" } else { "DELETED" })
+    }
+
+    /// Nothing runs and nothing waits.
+    pub fn is_idle(&self) -> bool {
+        self.running.is_none() && self.waiting.is_empty()
+    }
+
     /// Forget what waits (the instance stops: only its STOP scripts run).
     pub fn clear_waiting(&mut self) {
         self.waiting.clear();
@@ -175,15 +226,19 @@ mod tests {
     use super::*;
 
     fn cfg(master: bool, generic: bool) -> InstanceConfig {
-        let mut text =
-            String::from("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n");
+        let mut lines = String::new();
         if master {
-            text.push_str(" notify_master /bin/m\n");
+            lines.push_str(" notify_master /bin/m\n");
         }
         if generic {
-            text.push_str(" notify /bin/n\n");
+            lines.push_str(" notify /bin/n\n");
         }
-        text.push_str("}\n");
+        cfg_with(&lines)
+    }
+
+    fn cfg_with(lines: &str) -> InstanceConfig {
+        let text =
+            format!("vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n{lines}}}\n");
         // Tests run side by side: a file of their own each.
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -229,6 +284,47 @@ mod tests {
         }
         assert_eq!(q.waiting(), MAX_QUEUED_SCRIPTS);
         assert_eq!(dropped, MAX_QUEUED_SCRIPTS);
+    }
+
+    #[test]
+    fn a_removed_instance_reports_like_keepalived() {
+        let jobs = |lines: &str, was: State| {
+            let mut q = Queue::default();
+            q.transition(&cfg_with(" notify /bin/n\n"), State::Master, 9);
+            let c = cfg_with(lines);
+            let word = q.deleted(&c, was, 150);
+            (
+                word,
+                core::iter::from_fn(|| q.take_next()).collect::<Vec<_>>(),
+            )
+        };
+        let generic = |fault| Job::GenericDeleted {
+            fault,
+            priority: 150,
+        };
+        // Default: FAULT to `notify` only, notify_fault not run.
+        let plain = " notify /bin/n\n notify_fault /bin/f\n";
+        assert_eq!(
+            jobs(plain, State::Master),
+            (Some("FAULT"), vec![generic(true)])
+        );
+        assert_eq!(jobs(plain, State::Fault), (None, vec![]));
+        // notify_deleted with a script: it, then `notify ... DELETED`.
+        let del = " notify /bin/n\n notify_deleted \"/bin/d x\" root\n";
+        assert_eq!(
+            jobs(del, State::Fault),
+            (Some("DELETED"), vec![Job::Deleted, generic(false)])
+        );
+        // The keyword alone: DELETED, no script of its own.
+        let bare = " notify /bin/n\n notify_deleted\n";
+        assert_eq!(
+            jobs(bare, State::Backup),
+            (Some("DELETED"), vec![generic(false)])
+        );
+        assert_eq!(generic(false).generic_args(), Some(("DELETED", 150)));
+        assert_eq!(generic(true).generic_args(), Some(("FAULT", 150)));
+        let user = cfg_with(del).notify_deleted_script.and_then(|s| s.user);
+        assert_eq!(user.as_deref(), Some("root"));
     }
 
     #[test]

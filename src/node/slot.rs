@@ -369,15 +369,12 @@ impl Slot {
             });
             self.timers.arm(SlotTimer::Script, now, job.timeout());
             let name = self.cfg.name.as_str();
-            let args = match job {
-                Job::Generic { state, priority } => Some(NotifyArgs {
-                    kind: INSTANCE,
-                    name,
-                    state: state_word(state),
-                    priority,
-                }),
-                Job::Specific(_) | Job::RxLowerPri => None,
-            };
+            let args = job.generic_args().map(|(state, priority)| NotifyArgs {
+                kind: INSTANCE,
+                name,
+                state,
+                priority,
+            });
             out.push(Out::Spawn {
                 id,
                 name,

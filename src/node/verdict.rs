@@ -203,7 +203,15 @@ impl Node {
         now: Instant,
         out: &mut dyn Outbox,
     ) {
-        let value = contents.and_then(file_value);
+        // Missing or unreadable: 0, as keepalived. A number out of its
+        // range is ignored (the value stays).
+        let value = match contents {
+            None => None,
+            Some(bytes) => match super::watch::file_value(bytes) {
+                Some(v) => Some(v),
+                None => return,
+            },
+        };
         if self.track.file_read(k, value, out) {
             self.settle(now, out);
         }
@@ -257,16 +265,4 @@ fn add<'a>(
         Effect::Waiting => *waiting = true,
         Effect::None => {}
     }
-}
-
-/// keepalived's reading of a track file: the leading number (strtol: blanks,
-/// a sign, digits); anything else reads as 0.
-fn file_value(bytes: &[u8]) -> Option<i64> {
-    let text = core::str::from_utf8(bytes).ok()?;
-    let t = text.trim_start();
-    let end = t
-        .char_indices()
-        .find(|&(k, c)| !(c.is_ascii_digit() || (k == 0 && (c == '-' || c == '+'))))
-        .map_or(t.len(), |(k, _)| k);
-    Some(t[..end].parse::<i64>().unwrap_or(0))
 }

@@ -5,11 +5,13 @@
 pub mod child;
 pub mod clock;
 pub mod fifo;
+pub mod inotify;
 pub mod log;
 mod msg;
 pub mod netlink;
 pub mod packet;
 pub mod poll;
+pub mod procscan;
 pub mod raw4;
 pub mod raw6;
 pub mod signals;

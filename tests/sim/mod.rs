@@ -1133,7 +1133,7 @@ impl Sim {
             "r{r} reload{}",
             if changed { " (changed)" } else { "" }
         ));
-        self.routers[r].cfg = cfg;
+        let old = core::mem::replace(&mut self.routers[r].cfg, cfg);
         if !self.routers[r].alive() {
             return;
         }
@@ -1144,17 +1144,32 @@ impl Sim {
             Err(e) => self.fail(&format!("r{r}: reload plan: {e}")),
         };
         let n = plan.len();
+        // Instances the reload removed run no more of their queue, only
+        // what keepalived runs for a removed instance: without
+        // notify_deleted, `notify` with FAULT unless it was in FAULT
+        // (src/node/reload.rs).
+        let rt = &mut self.routers[r];
+        let removed: Vec<(State, u8)> = (rt.node().slots().iter().skip(n))
+            .map(|s| (s.inst.state(), s.inst.effective_priority()))
+            .collect();
+        for (k, (state, prio)) in removed.into_iter().enumerate() {
+            let idx = n + k;
+            let generic = old.specs.get(idx).is_some_and(|s| s.scripts.generic);
+            rt.scripts.grow(idx);
+            rt.scripts.expected[idx].clear();
+            if generic && state != State::Fault {
+                rt.scripts.expected[idx].push_back(Job {
+                    cmd: script_cmd("notify", idx),
+                    args: Some(("FAULT", prio)),
+                });
+            }
+        }
         // A reload kills the running script of an instance it removes.
         self.in_stop_call = true;
         self.call(r, |node, now, out| {
             node.apply_reload(plan, ifaces, now, out)
         });
         self.in_stop_call = false;
-        // Instances the reload removed run no more scripts (their queue
-        // goes with them; src/node/reload.rs).
-        for q in self.routers[r].scripts.expected.iter_mut().skip(n) {
-            q.clear();
-        }
         // The shell disarms the timers of slots that went away.
         for t in self.routers[r].timers.iter_mut().skip(n) {
             t.0 += 1;

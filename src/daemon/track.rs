@@ -1,0 +1,450 @@
+//! The shell's half of `vrrp_track_file` and `vrrp_track_process`: track
+//! files initialised (`init_file`), read and watched with inotify, and the
+//! /proc scan the router asks for. What a reading means is the router's
+//! (`crate::node::watch` and `Node::on_track_file` / `on_process_counts`);
+//! this only reads, with fixed buffers and bounded reads, so a FIFO or a
+//! huge file never blocks the loop and the steady state allocates nothing.
+
+use std::ffi::CString;
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use super::io::Io;
+use crate::config::{TrackFile, TrackProcess};
+use crate::log;
+use crate::node::Node;
+use crate::node::watch::{process_matches, stat_comm};
+use crate::sys::clock;
+use crate::sys::inotify::{self, DIR_EVENTS, Inotify, Q_OVERFLOW};
+use crate::sys::log::{Level, Log};
+use crate::sys::procscan::ProcScan;
+use crate::time::Instant;
+
+/// Most bytes of a track file read (keepalived looks at the first 127).
+pub const FILE_READ: usize = 4096;
+/// inotify's buffer: many events, and at least one with the longest name.
+const EVENT_BUF: usize = 4096;
+/// Reads of the inotify fd per wake-up: a storm of events in a busy
+/// directory cannot starve the rest of the loop (the fd stays readable).
+const EVENT_READS: usize = 16;
+
+/// A track file as the shell follows it.
+struct Watched {
+    /// The path read: the real path when the file (or its directory)
+    /// exists, as keepalived resolves it.
+    path: CString,
+    /// The watch on its directory, and its name in it.
+    wd: Option<i32>,
+    name: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct Tracker {
+    files: Vec<Watched>,
+    inotify: Option<Inotify>,
+    /// Files with an event since they were last read.
+    dirty: Vec<bool>,
+    evbuf: Box<[u8]>,
+    filebuf: Box<[u8]>,
+    processes: Vec<TrackProcess>,
+    counts: Vec<u32>,
+    scan: Option<ProcScan>,
+}
+
+impl Tracker {
+    /// Follow `files` and `processes` (a configuration's, in order):
+    /// `init_file` applied (`reload`: keepalived does not overwrite an
+    /// existing file then), every directory watched. Replaces what was
+    /// followed before.
+    pub fn configure(
+        &mut self,
+        files: &[TrackFile],
+        processes: &[TrackProcess],
+        reload: bool,
+        log: &mut Log,
+    ) {
+        for tf in files {
+            init_file(tf, reload, log);
+        }
+        self.inotify = None;
+        if !files.is_empty() {
+            match Inotify::new() {
+                Ok(i) => self.inotify = Some(i),
+                Err(e) => log!(log, Level::Error, "Unable to monitor track files: {e}"),
+            }
+        }
+        self.files.clear();
+        for tf in files {
+            let w = watch(self.inotify.as_ref(), tf, log);
+            self.files.push(w);
+        }
+        self.dirty = vec![false; files.len()];
+        self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
+        self.filebuf = vec![0; FILE_READ].into_boxed_slice();
+        self.processes = processes.to_vec();
+        self.counts = vec![0; processes.len()];
+        if !processes.is_empty() && self.scan.is_none() {
+            match ProcScan::open() {
+                Ok(s) => self.scan = Some(s),
+                Err(e) => log!(log, Level::Error, "track_process: {e}"),
+            }
+        }
+    }
+
+    /// The inotify fd for poll (-1: none, poll skips it).
+    pub fn fd(&self) -> i32 {
+        self.inotify.as_ref().map_or(-1, Inotify::as_raw_fd)
+    }
+
+    /// Read every track file and tell the router (at start, after a
+    /// reload, after lost events).
+    pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+        for k in 0..self.files.len() {
+            self.report(k, node, now, io);
+        }
+    }
+
+    fn report(&mut self, k: usize, node: &mut Node, now: Instant, io: &mut Io) {
+        let Some(w) = self.files.get(k) else {
+            return;
+        };
+        let n = inotify::read_bounded(&w.path, &mut self.filebuf);
+        let contents = n.and_then(|n| self.filebuf.get(..n));
+        node.on_track_file(k, contents, now, io);
+    }
+
+    /// The inotify fd is readable: mark the files the events name, then
+    /// read each of them once.
+    pub fn on_inotify(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+        for _ in 0..EVENT_READS {
+            let Some(ino) = &self.inotify else {
+                return;
+            };
+            match ino.read(&mut self.evbuf) {
+                Ok(Some(n)) if n > 0 => {
+                    let buf = self.evbuf.get(..n).unwrap_or_default();
+                    mark(&mut self.files, &mut self.dirty, buf);
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    log!(io.log, Level::Warning, "{e}");
+                    break;
+                }
+            }
+        }
+        for k in 0..self.dirty.len() {
+            if core::mem::take(&mut self.dirty[k]) {
+                self.report(k, node, now, io);
+            }
+        }
+    }
+
+    /// Count the processes each `vrrp_track_process` matches and tell the
+    /// router. A failed scan reports nothing (the counts it had stand).
+    pub fn scan(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+        let Some(scan) = &mut self.scan else {
+            return;
+        };
+        let started = clock::now();
+        self.counts.fill(0);
+        let want_cmdline = self.processes.iter().any(needs_cmdline);
+        let (processes, counts) = (&self.processes, &mut self.counts);
+        let r = scan.scan(want_cmdline, |_pid, stat, cmdline| {
+            count(processes, counts, stat, cmdline);
+        });
+        match r {
+            Ok(seen) => {
+                let us = clock::now().saturating_since(started).as_micros();
+                log!(
+                    io.log,
+                    Level::Debug,
+                    "process scan: {seen} processes in {us} us"
+                );
+                node.on_process_counts(&self.counts, now, io);
+            }
+            Err(e) => log!(io.log, Level::Error, "track_process: {e}"),
+        }
+    }
+}
+
+/// Add one process to the counts of the `vrrp_track_process`es it
+/// matches. keepalived: zombies are not counted.
+fn count(processes: &[TrackProcess], counts: &mut [u32], stat: &[u8], cmdline: &[u8]) {
+    let Some((comm, state)) = stat_comm(stat) else {
+        return;
+    };
+    if state == b'Z' {
+        return;
+    }
+    for (tp, c) in processes.iter().zip(counts.iter_mut()) {
+        if process_matches(tp, comm, cmdline) {
+            *c = c.saturating_add(1);
+        }
+    }
+}
+
+/// Whether matching `tp` reads /proc/PID/cmdline (keepalived avoids it
+/// otherwise: it may swap a process in).
+fn needs_cmdline(tp: &TrackProcess) -> bool {
+    tp.full_command || !tp.params.is_empty() || tp.param_match != crate::config::ParamMatch::Any
+}
+
+/// Mark the files that the events in `buf` name. A lost-events overflow
+/// marks them all; a watch the kernel dropped (its directory went) marks
+/// its files, which then read as missing.
+fn mark(files: &mut [Watched], dirty: &mut [bool], buf: &[u8]) {
+    for ev in inotify::events(buf) {
+        if ev.mask & Q_OVERFLOW != 0 {
+            dirty.fill(true);
+            continue;
+        }
+        let gone = ev.mask & libc::IN_IGNORED != 0;
+        if ev.mask & libc::IN_ISDIR != 0 && !gone {
+            continue;
+        }
+        for (w, d) in files.iter_mut().zip(dirty.iter_mut()) {
+            if w.wd == Some(ev.wd) && (gone || w.name == ev.name) {
+                *d = true;
+                if gone {
+                    w.wd = None;
+                }
+            }
+        }
+    }
+}
+
+/// Resolve `tf`'s path as keepalived does (the real path of the file, or
+/// of its directory when the file is missing) and watch its directory.
+fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
+    let given = Path::new(&tf.path);
+    let resolved = fs::canonicalize(given).or_else(|e| {
+        let name = given.file_name().ok_or(e)?;
+        let dir = given.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = fs::canonicalize(dir.unwrap_or(Path::new(".")))?;
+        Ok::<_, std::io::Error>(dir.join(name))
+    });
+    let path = match resolved {
+        Ok(p) => p,
+        Err(_) => {
+            log!(
+                log,
+                Level::Error,
+                "Track file directory for {} does not exist - not watched",
+                tf.name
+            );
+            given.to_path_buf()
+        }
+    };
+    let name = path.file_name().map(|n| n.as_encoded_bytes().to_vec());
+    let dir = path
+        .parent()
+        .and_then(|d| CString::new(d.as_os_str().as_encoded_bytes()).ok());
+    let wd = match (ino, &dir) {
+        (Some(ino), Some(dir)) => match ino.add_watch(dir, DIR_EVENTS) {
+            Ok(wd) => Some(wd),
+            Err(e) => {
+                log!(log, Level::Error, "track file {}: {e}", tf.name);
+                None
+            }
+        },
+        _ => None,
+    };
+    Watched {
+        path: CString::new(path.as_os_str().as_encoded_bytes()).unwrap_or_default(),
+        wd,
+        name: name.unwrap_or_default(),
+    }
+}
+
+/// keepalived's `init_file [VALUE] [overwrite]` (track_file.c,
+/// track_file_end_handler): create the file with "VALUE\n" when it is
+/// missing; with `overwrite`, also replace an existing regular file, but
+/// not on a reload. Written to a temporary file renamed over the path, as
+/// keepalived's fopen_safe does.
+pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
+    let Some(init) = &tf.init else {
+        return;
+    };
+    if let Ok(m) = fs::metadata(&tf.path) {
+        if !init.overwrite {
+            return;
+        }
+        if !m.is_file() {
+            log!(
+                log,
+                Level::Error,
+                "Cannot initialise track file {} - it is not a regular file",
+                tf.name
+            );
+            return;
+        }
+        if reload {
+            return;
+        }
+    }
+    if let Err(e) = write_replacing(&tf.path, format!("{}\n", init.value).as_bytes()) {
+        log!(
+            log,
+            Level::Error,
+            "Unable to initialise track file {}: {e}",
+            tf.name
+        );
+    }
+}
+
+fn write_replacing(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = format!("{path}.{}.tmp", std::process::id());
+    let write = || {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o666)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        fs::rename(&tmp, path)
+    };
+    let r = write();
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{InitFile, Loc, ParamMatch};
+    use crate::sys::log::LogOptions;
+
+    fn log() -> Log {
+        Log::new(&LogOptions::default())
+    }
+
+    fn tf(path: &str, init: Option<(i64, bool)>) -> TrackFile {
+        TrackFile {
+            name: "tf".into(),
+            loc: Loc::default(),
+            path: path.into(),
+            weight: 1,
+            reverse: false,
+            init: init.map(|(value, overwrite)| InitFile { value, overwrite }),
+        }
+    }
+
+    struct Dir(std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+    fn dir(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("tvtrk-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir(&d).expect("dir");
+        Dir(d)
+    }
+
+    #[test]
+    fn init_file_as_keepalived() {
+        let d = dir("init");
+        let p = d.0.join("f");
+        let ps = p.to_str().expect("utf8");
+        let mut l = log();
+        init_file(&tf(ps, Some((3, false))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        // Exists, no overwrite: left alone.
+        init_file(&tf(ps, Some((4, false))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        // overwrite: replaced, but not on a reload.
+        init_file(&tf(ps, Some((-5, true))), true, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("3\n"));
+        init_file(&tf(ps, Some((-5, true))), false, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("-5\n"));
+        // Missing: created on a reload too.
+        fs::remove_file(&p).expect("rm");
+        init_file(&tf(ps, Some((7, true))), true, &mut l);
+        assert_eq!(fs::read_to_string(&p).ok().as_deref(), Some("7\n"));
+        // Not a regular file: refused.
+        let sub = d.0.join("sub");
+        fs::create_dir(&sub).expect("sub");
+        init_file(
+            &tf(sub.to_str().expect("utf8"), Some((1, true))),
+            false,
+            &mut l,
+        );
+        assert!(sub.is_dir());
+        // No init_file: nothing made; no temporary file left anywhere.
+        init_file(
+            &tf(d.0.join("g").to_str().expect("utf8"), None),
+            false,
+            &mut l,
+        );
+        let names: Vec<_> = fs::read_dir(&d.0).expect("ls").flatten().collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    fn ev(wd: i32, mask: u32, name: &[u8]) -> Vec<u8> {
+        let pad = (name.len() + 1).div_ceil(16) * 16;
+        let mut v = Vec::new();
+        for w in [wd as u32, mask, 0, pad as u32] {
+            v.extend(w.to_ne_bytes());
+        }
+        v.extend(name);
+        v.resize(16 + pad, 0);
+        v
+    }
+
+    fn files() -> Vec<Watched> {
+        let w = |wd, name: &[u8]| Watched {
+            path: CString::default(),
+            wd: Some(wd),
+            name: name.to_vec(),
+        };
+        vec![w(1, b"a"), w(1, b"b"), w(2, b"a")]
+    }
+
+    #[test]
+    fn events_mark_the_files_they_name() {
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        let mut buf = ev(1, libc::IN_MOVED_TO, b"a");
+        buf.extend(ev(1, libc::IN_CLOSE_WRITE, b"other"));
+        buf.extend(ev(1, libc::IN_CREATE | libc::IN_ISDIR, b"b"));
+        mark(&mut f, &mut d, &buf);
+        assert_eq!(d, [true, false, false]);
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        mark(&mut f, &mut d, &ev(-1, libc::IN_Q_OVERFLOW, b""));
+        assert_eq!(d, [true; 3]);
+        // The directory went: its files read again (missing), unwatched.
+        let (mut f, mut d) = (files(), vec![false; 3]);
+        mark(&mut f, &mut d, &ev(1, libc::IN_IGNORED, b""));
+        assert_eq!(d, [true, true, false]);
+        assert_eq!(f[0].wd, None);
+    }
+
+    #[test]
+    fn zombies_are_not_counted() {
+        let tp = TrackProcess {
+            name: "p".into(),
+            loc: Loc::default(),
+            process: "sleep".into(),
+            params: Vec::new(),
+            param_match: ParamMatch::Any,
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            fork_delay_ms: 0,
+            terminate_delay_ms: 0,
+            full_command: false,
+        };
+        let mut c = [0];
+        count(core::slice::from_ref(&tp), &mut c, b"10 (sleep) S 1", b"");
+        count(core::slice::from_ref(&tp), &mut c, b"11 (sleep) Z 1", b"");
+        count(core::slice::from_ref(&tp), &mut c, b"12 (sleepy) S 1", b"");
+        assert_eq!(c, [1]);
+        assert!(!needs_cmdline(&tp));
+    }
+}

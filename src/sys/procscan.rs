@@ -1,0 +1,184 @@
+//! A scan of /proc for `vrrp_track_process`: every process's stat line
+//! and, when asked, its command line, each with one bounded read. /proc is
+//! opened once and re-read from the start with getdents64 into a fixed
+//! buffer, so a scan allocates nothing. A process that vanishes while it
+//! is read is skipped quietly.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::{Errno, Result, SysError, check};
+
+/// Bytes of /proc/PID/stat read: keepalived reads 127, which always hold
+/// the pid, the comm (at most 15 bytes, in parentheses) and the state.
+pub const STAT_READ: usize = 127;
+/// Bytes of /proc/PID/cmdline read: argv[0] and the words a
+/// `vrrp_track_process` can name (keepalived reads as many as the longest
+/// configured name and parameters, plus one).
+pub const CMDLINE_READ: usize = 4096;
+const DENTS_BUF: usize = 8192;
+
+pub struct ProcScan {
+    dir: OwnedFd,
+    dents: Box<[u8; DENTS_BUF]>,
+    stat: [u8; STAT_READ],
+    cmdline: Box<[u8; CMDLINE_READ]>,
+    own_pid: u32,
+}
+
+impl ProcScan {
+    pub fn open() -> Result<ProcScan> {
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        // SAFETY: a NUL-terminated literal path.
+        let fd = unsafe { libc::open(c"/proc".as_ptr(), flags) };
+        let fd = check("opening /proc", fd)?;
+        Ok(ProcScan {
+            // SAFETY: a fresh descriptor nothing else owns.
+            dir: unsafe { OwnedFd::from_raw_fd(fd) },
+            dents: Box::new([0; DENTS_BUF]),
+            stat: [0; STAT_READ],
+            cmdline: Box::new([0; CMDLINE_READ]),
+            own_pid: std::process::id(),
+        })
+    }
+
+    /// Call `f(pid, stat, cmdline)` for every process but this one
+    /// (`cmdline` is empty unless `want_cmdline`); the number of processes
+    /// seen.
+    pub fn scan(
+        &mut self,
+        want_cmdline: bool,
+        mut f: impl FnMut(u32, &[u8], &[u8]),
+    ) -> Result<usize> {
+        // SAFETY: plain syscall on our own directory fd.
+        if unsafe { libc::lseek(self.dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+            return Err(SysError::last("rewinding /proc"));
+        }
+        let mut seen = 0;
+        loop {
+            let n = self.read_dents()?;
+            if n == 0 {
+                return Ok(seen);
+            }
+            let mut off = 0;
+            while let Some((pid, reclen)) = dirent_pid(self.dents.get(off..n).unwrap_or_default()) {
+                off += reclen;
+                let Some(pid) = pid.filter(|&p| p != self.own_pid) else {
+                    continue;
+                };
+                let Some(stat_len) = read_at(&self.dir, pid, c"stat", &mut self.stat) else {
+                    continue;
+                };
+                let mut cmd_len = 0;
+                if want_cmdline {
+                    match read_at(&self.dir, pid, c"cmdline", &mut self.cmdline[..]) {
+                        Some(len) => cmd_len = len,
+                        None => continue,
+                    }
+                }
+                seen += 1;
+                let stat = self.stat.get(..stat_len).unwrap_or_default();
+                f(pid, stat, self.cmdline.get(..cmd_len).unwrap_or_default());
+            }
+        }
+    }
+
+    fn read_dents(&mut self) -> Result<usize> {
+        let (fd, buf) = (self.dir.as_raw_fd(), &mut self.dents[..]);
+        // SAFETY: getdents64 writes at most `buf.len()` bytes into `buf`.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        usize::try_from(n).map_err(|_| SysError::last("reading /proc"))
+    }
+}
+
+/// The first linux_dirent64 in `buf`: the pid its name is (None for a
+/// name that is not all digits, or a non-directory) and its length; None
+/// at the end.
+fn dirent_pid(buf: &[u8]) -> Option<(Option<u32>, usize)> {
+    // d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+    let reclen = usize::from(u16::from_ne_bytes(buf.get(16..18)?.try_into().ok()?));
+    let rec = buf.get(..reclen).filter(|_| reclen > 19)?;
+    let d_type = *rec.get(18)?;
+    let name = rec.get(19..).unwrap_or_default();
+    let name = name.get(..name.iter().position(|&b| b == 0)?)?;
+    let dir = d_type == libc::DT_DIR || d_type == libc::DT_UNKNOWN;
+    let digits = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
+    let pid = (dir && digits)
+        .then(|| core::str::from_utf8(name).ok()?.parse().ok())
+        .flatten();
+    Some((pid, reclen))
+}
+
+/// Read /proc/PID/WHAT (relative to the open /proc) into `buf` with one
+/// read; None when the process is gone or the file unreadable.
+fn read_at(dir: &OwnedFd, pid: u32, what: &core::ffi::CStr, buf: &mut [u8]) -> Option<usize> {
+    let mut path = arrayvec::ArrayVec::<u8, 24>::new();
+    let mut digits = arrayvec::ArrayVec::<u8, 10>::new();
+    let mut p = pid;
+    loop {
+        digits.push(b'0' + (p % 10) as u8);
+        p /= 10;
+        if p == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    path.try_extend_from_slice(&digits).ok()?;
+    path.try_push(b'/').ok()?;
+    path.try_extend_from_slice(what.to_bytes_with_nul()).ok()?;
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC;
+    // SAFETY: `path` is NUL-terminated (from `what`); `dir` is open.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), path.as_ptr().cast(), flags) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: a fresh descriptor nothing else owns; closed on drop.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    loop {
+        // SAFETY: reading into `buf`, valid for its length.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            return Some(n.unsigned_abs());
+        }
+        if Errno::last() != Errno::EINTR {
+            return None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dirent(name: &[u8], d_type: u8) -> Vec<u8> {
+        let reclen = (19 + name.len() + 1).div_ceil(8) * 8;
+        let mut v = vec![0u8; reclen];
+        v[16..18].copy_from_slice(&(reclen as u16).to_ne_bytes());
+        v[18] = d_type;
+        v[19..19 + name.len()].copy_from_slice(name);
+        v
+    }
+
+    #[test]
+    fn only_numeric_directories_are_pids() {
+        let d = dirent(b"1234", libc::DT_DIR);
+        assert_eq!(dirent_pid(&d), Some((Some(1234), d.len())));
+        assert_eq!(dirent_pid(&dirent(b"self", libc::DT_LNK)).unwrap().0, None);
+        assert_eq!(dirent_pid(&dirent(b"12a", libc::DT_DIR)).unwrap().0, None);
+        assert_eq!(dirent_pid(&dirent(b"99", libc::DT_REG)).unwrap().0, None);
+        assert_eq!(dirent_pid(&d[..10]), None);
+    }
+
+    #[test]
+    fn scan_sees_init_and_not_itself() {
+        let mut s = ProcScan::open().expect("open /proc");
+        let me = std::process::id();
+        let (mut one, mut self_seen) = (false, false);
+        let n = s
+            .scan(true, |pid, stat, _| {
+                one |= pid == 1 && stat.starts_with(b"1 (");
+                self_seen |= pid == me;
+            })
+            .expect("scan");
+        assert!(n > 0 && one && !self_seen);
+    }
+}
