@@ -126,11 +126,13 @@ impl Node {
                 .members
                 .iter()
                 .map(|&m| usize::from(m))
-                .filter(|&m| self.slots[m].running() && self.slots[m].group == Some(g));
+                .filter(|&m| self.slots[m].group == Some(g));
             let (mut faulty, mut waiting) = (false, false);
             for m in members {
-                faulty |= own[m].0;
-                waiting |= own[m].1;
+                // A member not started yet holds the others back too.
+                let running = self.slots[m].running();
+                faulty |= running && own[m].0;
+                waiting |= !running || own[m].1;
             }
             grp.faulty = faulty;
             grp.waiting = waiting;
@@ -184,7 +186,8 @@ impl Node {
             g.waiting
                 || g.members
                     .iter()
-                    .any(|&m| usize::from(m) != i && self.judge(usize::from(m)).waiting)
+                    .map(|&m| usize::from(m))
+                    .any(|m| m != i && (!self.slots[m].running() || self.judge(m).waiting))
         });
         match (j.fault, j.waiting || group_waiting, group_fault) {
             (Some(_), _, _) | (None, _, true) => Event::StartFault { quiet: false },
