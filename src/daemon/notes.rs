@@ -110,6 +110,12 @@ impl fmt::Display for Line<'_, '_> {
                 None => write!(f, "Tracked file {file} cannot be read: value 0"),
             },
             Note::StartFault { name, why } => start_fault(f, name, why),
+            Note::LinkDelayed { name, up, ms } => write!(
+                f,
+                "{name}: link {} delayed by {ms} ms (interface_up_down_delays)",
+                if up { "up" } else { "down" }
+            ),
+            Note::LinkDelayCancelled { name } => write!(f, "Delay timer for {name} cancelled"),
             Note::ScriptTimeout { name, hard } => write!(
                 f,
                 "VRRP_Instance({name}) notify script timed out: sent {}",

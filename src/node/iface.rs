@@ -35,6 +35,9 @@ pub struct Iface {
     pub mac: Mac,
     /// IFF_UP and IFF_RUNNING.
     pub up: bool,
+    /// It has been up since the daemon knows it (keepalived's seen_up:
+    /// interface_up_down_delays apply from then on).
+    pub seen_up: bool,
     /// The first primary IPv4 address and the first IPv6 link-local one:
     /// what an instance's source address is resolved from at start and on
     /// reload. A running instance keeps the one it was given.
@@ -124,6 +127,7 @@ impl Iface {
             index: l.index,
             mac: l.mac.unwrap_or([0; 6]),
             up: l.is_up() && l.is_running(),
+            seen_up: l.is_up() && l.is_running(),
             primary4: None,
             link_local6: None,
             router6: false,
@@ -145,6 +149,7 @@ impl Iface {
             index: 0,
             mac: [0; 6],
             up: false,
+            seen_up: false,
             primary4: None,
             link_local6: None,
             router6: false,
@@ -264,6 +269,16 @@ impl Ifaces {
         self.list.try_push(f).map_err(|_| Full)
     }
 
+    /// Entry `k`'s link is up (`up`) now, a delayed change that took
+    /// effect (interface_up_down_delays). Its status before, when changed.
+    pub fn set_up(&mut self, k: usize, up: bool) -> Option<Changed> {
+        let f = self.list.get_mut(k).filter(|f| f.exists())?;
+        let before = f.status();
+        f.up = up;
+        f.seen_up |= up;
+        (f.status() != before).then_some((k, before))
+    }
+
     /// Record IPv6 forwarding (read by the shell) for entry `k`.
     pub fn set_router6(&mut self, k: usize, on: bool) {
         if let Some(f) = self.list.get_mut(k) {
@@ -303,6 +318,7 @@ impl Ifaces {
                 f.vanish();
             } else {
                 f.up = up;
+                f.seen_up |= up;
                 if let Some(mac) = l.mac {
                     f.mac = mac;
                 }
@@ -329,6 +345,7 @@ impl Ifaces {
             f.forget_addrs();
             f.index = l.index;
             f.up = up;
+            f.seen_up |= up;
             if let Some(mac) = l.mac {
                 f.mac = mac;
             }

@@ -14,8 +14,63 @@ use crate::wire::netlink::{Addr, Link};
 impl Node {
     /// An RTM_NEWLINK / RTM_DELLINK notification.
     pub fn on_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) {
+        if self.delay_link(l, now, out) {
+            return;
+        }
         for (k, before) in self.shared.ifaces.apply_link(l) {
             self.iface_changed(k, before, now, out);
+        }
+    }
+
+    /// keepalived's interface_up_down_delays: a carrier change of an
+    /// interface that has been up before counts only once it has lasted
+    /// the interface's delay; a change back meanwhile cancels it. True
+    /// when `l` is held back (or cancels a held-back change).
+    fn delay_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) -> bool {
+        if l.msg_type != libc::RTM_NEWLINK {
+            return false;
+        }
+        let Some(f) = self.shared.ifaces.by_index(l.index) else {
+            return false;
+        };
+        if l.name.is_some_and(|n| n != f.name.as_str()) {
+            return false;
+        }
+        let (name, up) = (f.name, l.is_up() && l.is_running());
+        if let Some(p) = self.link_delays.iter().position(|d| d.0 == name) {
+            if self.link_delays[p].1 != up {
+                self.link_delays.remove(p);
+                out.push(Out::Log(Note::LinkDelayCancelled { name: &name }));
+            }
+            return true;
+        }
+        let ms = self
+            .up_down
+            .iter()
+            .find(|d| d.interface == name.as_str())
+            .map_or(0, |d| if up { d.up_ms } else { d.down_ms });
+        if up == f.up || ms == 0 || !f.seen_up {
+            return false;
+        }
+        let due = now + crate::time::Duration::from_millis(u64::from(ms));
+        let _ = self.link_delays.try_push((name, up, due));
+        out.push(Out::Log(Note::LinkDelayed {
+            name: &name,
+            up,
+            ms,
+        }));
+        self.rearm_router(out);
+        true
+    }
+
+    /// Held-back carrier changes whose delay is over take effect.
+    pub(crate) fn delayed_links(&mut self, now: Instant, out: &mut dyn Outbox) {
+        while let Some(p) = self.link_delays.iter().position(|d| d.2 <= now) {
+            let (name, up, _) = self.link_delays.remove(p);
+            let k = self.shared.ifaces.iter().position(|f| f.name == name);
+            if let Some((k, before)) = k.and_then(|k| self.shared.ifaces.set_up(k, up)) {
+                self.iface_changed(k, before, now, out);
+            }
         }
     }
 

@@ -65,6 +65,10 @@ pub struct Node {
     track: track::Trackers,
     /// vrrp_sync_groups.
     groups: Vec<sync::Group>,
+    /// interface_up_down_delays, and the carrier changes held back by
+    /// them: (interface, up, when it takes effect).
+    up_down: Vec<crate::config::UpDownDelay>,
+    link_delays: ArrayVec<(iface::IfName, bool, Instant), MAX_INTERFACES>,
 }
 
 impl Node {
@@ -93,6 +97,8 @@ impl Node {
             netlink_errors: 0,
             track: track::Trackers::default(),
             groups: Vec::new(),
+            up_down: Vec::new(),
+            link_delays: ArrayVec::new(),
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
@@ -150,7 +156,9 @@ impl Node {
     /// scans, group script timeouts).
     pub(crate) fn rearm_router(&mut self, out: &mut dyn Outbox) {
         let groups = self.groups_deadline();
-        self.track.rearm(groups, out);
+        let links = self.link_delays.iter().map(|d| d.2).min();
+        let also = [groups, links].into_iter().flatten().min();
+        self.track.rearm(also, out);
     }
 
     /// Notify scripts running now (the shell waits for them on stop, at
@@ -201,6 +209,7 @@ impl Node {
     /// states carry over from the running configuration).
     fn track_config(&mut self, config: &Config) {
         self.track = track::Trackers::new(config, &self.track);
+        self.up_down.clone_from(&config.up_down_delays);
         let names: Vec<&str> = self.slots.iter().map(|s| s.cfg.name.as_str()).collect();
         let (groups, of) = sync::build(config, &names, &self.groups);
         self.groups = groups;

@@ -281,6 +281,17 @@ pub enum Note<'a> {
         file: &'a str,
         value: Option<i64>,
     },
+    /// interface_up_down_delays: a carrier change of `name` counts only if
+    /// it lasts `ms`.
+    LinkDelayed {
+        name: &'a str,
+        up: bool,
+        ms: u32,
+    },
+    /// It did not last: `Delay timer for %s cancelled`.
+    LinkDelayCancelled {
+        name: &'a str,
+    },
     /// The instance starts in FAULT because of a tracked object.
     StartFault {
         name: &'a str,

@@ -93,7 +93,15 @@ impl Node {
             );
         }
         let mut fault = first_fault;
-        if !s.link_ok && fault.is_none() {
+        // dont_track_primary: the interface's carrier is ignored (not its
+        // existence nor its address).
+        let ignored = s.cfg.dont_track_primary
+            && self
+                .shared
+                .ifaces
+                .by_name(&s.cfg.interface)
+                .is_some_and(|f| f.exists() && f.source(s.cfg.family).is_some());
+        if !s.link_ok && !ignored && fault.is_none() {
             fault = Some(FaultWhy::Link(&s.cfg.interface));
         }
         let base = i32::from(s.cfg.priority);
@@ -208,6 +216,7 @@ impl Node {
     /// The router's timer fired: checks to start or end, a scan to ask for.
     pub fn on_router_timer(&mut self, now: Instant, out: &mut dyn Outbox) {
         self.group_script_timeouts(now, out);
+        self.delayed_links(now, out);
         if self.track.run_due(now, &mut self.shared, out) {
             self.settle(now, out);
         }
