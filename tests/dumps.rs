@@ -280,3 +280,69 @@ fn dropped_packets_show_as_global_counters() {
         std::fs::read_to_string(&json).unwrap_or_default()
     );
 }
+
+/// Tracked objects and the effective priority in the dumps (issue 13):
+/// keepalived's `Tracked ... :` lists and script section in the data, the
+/// priority that tracking made, `track_ifp` / `track_script` in the JSON.
+#[test]
+fn tracked_objects_and_effective_priority_show_in_the_dumps() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let ok = lan.dir.join("ok");
+    let conf = format!(
+        "vrrp_script chk {{\n    script \"/usr/bin/test -e {}\"\n    interval 1\n    weight -30\n}}\n{}",
+        ok.display(),
+        seed_master().replacen(
+            "    virtual_ipaddress {",
+            "    track_script {\n        chk\n    }\n    track_interface {\n        lo weight 7\n    }\n    virtual_ipaddress {",
+            1
+        )
+    );
+    assert!(
+        conf.contains("track_script"),
+        "the seed's shape changed:\n{conf}"
+    );
+    let data = lan.dir.join("ka.data");
+    let json = lan.dir.join("ka.json");
+    let (d, j) = (data.to_str().unwrap(), json.to_str().unwrap());
+    let mut r1 = lan.spawn_args(1, &conf, &["--data-file", d, "--json-file", j]);
+    // The check fails (no file yet): 100 - 30 + 7 (lo is up).
+    let failed = wait_until(GENEROUS, STEP, || {
+        r1.log().contains("VRRP_Script(chk) failed")
+    });
+    assert!(failed.is_some(), "no check result:\n{}", r1.log());
+    send(&mut r1, libc::SIGUSR1);
+    let text = wait_file(&data);
+    for want in [
+        "   Tracked interfaces :\n     lo weight 7\n",
+        "   Tracked scripts :\n     chk weight -30\n",
+        " VRRP Script = chk\n",
+        "   Status = BAD\n",
+    ] {
+        assert!(text.contains(want), "data lacks {want:?}:\n{text}");
+    }
+    let prio = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Priority = "))
+        .expect("a Priority line");
+    let base: u8 = prio.split(',').next().unwrap().parse().unwrap();
+    assert!(
+        prio.ends_with(&format!("effective {}", base - 30 + 7)),
+        "{prio}"
+    );
+    send(&mut r1, libc::SIGRTMIN() + 2);
+    let text = wait_file(&json);
+    assert!(text.contains("\"track_ifp\":[\"lo\"]"), "{text}");
+    assert!(
+        text.contains("\"track_script\":[\"/usr/bin/test -e "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\"effective_priority\":{}", base - 30 + 7)),
+        "{text}"
+    );
+    luci_view(&json);
+    assert!(r1.running());
+}
