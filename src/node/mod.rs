@@ -107,7 +107,7 @@ impl Node {
             node.add_slot(c, params, ifindex);
         }
         node.reindex();
-        node.track_config(config);
+        let _ = node.track_config(config);
         Ok(node)
     }
 
@@ -207,8 +207,12 @@ impl Node {
 
     /// The tracked objects and groups of `config` (kept readings and group
     /// states carry over from the running configuration).
-    fn track_config(&mut self, config: &Config) {
-        self.track = track::Trackers::new(config, &self.track);
+    /// Returns the check runs whose checks went away.
+    fn track_config(&mut self, config: &Config) -> Vec<u32> {
+        self.follow_named(config);
+        let old = core::mem::take(&mut self.track);
+        self.track = track::Trackers::new(config, &old);
+        let orphans = self.track.orphans(&old).collect();
         self.up_down.clone_from(&config.up_down_delays);
         let names: Vec<&str> = self.slots.iter().map(|s| s.cfg.name.as_str()).collect();
         let (groups, of) = sync::build(config, &names, &self.groups);
@@ -219,6 +223,31 @@ impl Node {
                 .and_then(|g| self.groups.get(g))
                 .is_some_and(|g| g.members.len() > 1);
             s.inst.set_sync(sync);
+        }
+        orphans
+    }
+
+    /// Every interface the configuration names is in the table, those
+    /// not there (yet) as gone: followed by name, it is seen when it
+    /// appears, whatever dump the table came from.
+    fn follow_named(&mut self, config: &Config) {
+        let own = config.instances.iter().flat_map(|c| {
+            let vips = c.vips.iter().chain(c.vips_excluded.iter());
+            core::iter::once(c.interface.as_str())
+                .chain(vips.filter_map(|v| v.dev.as_deref()))
+                .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
+        });
+        let groups = config
+            .sync_groups
+            .iter()
+            .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
+        for name in own.chain(groups) {
+            if self.shared.ifaces.by_name(name).is_none() {
+                // Validation bounds the names by MAX_INTERFACES.
+                if let Some(f) = iface::Iface::gone(name) {
+                    let _ = self.shared.ifaces.push(f);
+                }
+            }
         }
     }
 
@@ -235,6 +264,9 @@ impl Node {
                     .any(|g| g.cfg.track_scripts.iter().any(|t| t.name == name))
         };
         self.track.start(&used, now);
+        // What is due now (every check's first run, the first scan) starts
+        // now: the router's timer is never armed for the present.
+        self.track.run_due(now, &mut self.shared, out);
         self.rearm_router(out);
     }
 

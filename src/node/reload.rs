@@ -100,7 +100,10 @@ impl Node {
             let _ = self.slots.try_push(slot);
         }
         self.reindex();
-        self.track_config(&config);
+        for id in self.track_config(&config) {
+            out.push(Out::Kill { id, hard: true });
+            self.shared.scripts_running = self.shared.scripts_running.saturating_sub(1);
+        }
         self.start_tracking(now, out);
         self.join_groups(out);
         self.follow_table(&old_ifaces, now, out);

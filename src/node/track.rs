@@ -247,12 +247,8 @@ impl Trackers {
         let checks = config
             .scripts
             .iter()
-            .map(|c| match old.checks.iter().find(|o| o.cfg == *c) {
-                Some(o) => Check {
-                    run: o.run,
-                    next: o.next,
-                    ..o.clone()
-                },
+            .map(|c| match old.checks.iter().find(|o| o.cfg.name == c.name) {
+                Some(o) => carry(c, o),
                 None => Check::new(c.clone()),
             })
             .collect();
@@ -271,15 +267,20 @@ impl Trackers {
         let procs = config
             .track_processes
             .iter()
-            .map(|c| match old.procs.iter().find(|o| o.cfg == *c) {
-                Some(o) => o.clone(),
-                None => ProcTrack {
-                    cfg: c.clone(),
-                    count: 0,
-                    quorum: None,
-                    since: None,
+            .map(
+                |c| match old.procs.iter().find(|o| same_process(&o.cfg, c)) {
+                    Some(o) => ProcTrack {
+                        cfg: c.clone(),
+                        ..o.clone()
+                    },
+                    None => ProcTrack {
+                        cfg: c.clone(),
+                        count: 0,
+                        quorum: None,
+                        since: None,
+                    },
                 },
-            })
+            )
             .collect();
         Trackers {
             checks,
@@ -288,6 +289,12 @@ impl Trackers {
             next_scan: None,
             armed: None,
         }
+    }
+
+    /// Runs of `old` this table no longer follows (their checks went
+    /// away): the router kills them and frees their children.
+    pub fn orphans<'a>(&'a self, old: &'a Trackers) -> impl Iterator<Item = u32> + 'a {
+        old.runs().filter(|id| !self.runs().any(|n| n == *id))
     }
 
     pub fn check(&self, name: &str) -> Option<&Check> {
@@ -447,6 +454,34 @@ impl Trackers {
     pub fn runs(&self) -> impl Iterator<Item = u32> + '_ {
         self.checks.iter().filter_map(|c| c.run.map(|r| r.id))
     }
+}
+
+/// A check kept by name across a reload keeps its verdict (keepalived's
+/// clear_diff_script, "considered (un)successful on reload": good stays
+/// good, bad stays bad, counted afresh with the new rise and fall) and its
+/// run in progress.
+fn carry(c: &VrrpScript, o: &Check) -> Check {
+    let mut n = Check::new(c.clone());
+    n.run = o.run;
+    n.next = o.next;
+    n.last_status = o.last_status;
+    if o.init != Init::Waiting {
+        n.init = Init::Done;
+        n.result = if o.up() == Some(true) {
+            c.rise + c.fall - 1
+        } else {
+            0
+        };
+    }
+    n
+}
+
+/// The same vrrp_track_process wherever its block now stands.
+fn same_process(a: &TrackProcess, b: &TrackProcess) -> bool {
+    TrackProcess {
+        loc: b.loc.clone(),
+        ..a.clone()
+    } == *b
 }
 
 /// Start check `c` if its last run ended and a child is free; plan the
