@@ -109,8 +109,11 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                     garp: default_garp(rng),
                     plain_checksum: rng.chance(200_000),
                     scripts: Scripts::default(),
+                    tracks: Vec::new(),
                 })
                 .collect(),
+            checks: Vec::new(),
+            tail: String::new(),
         })
         .collect()
 }

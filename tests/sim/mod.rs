@@ -127,6 +127,40 @@ pub struct Spec {
     pub plain_checksum: bool,
     /// The notify lines the instance has.
     pub scripts: Scripts,
+    /// What it tracks (rendered as track_interface / track_script).
+    pub tracks: Vec<TrackLine>,
+}
+
+/// One line of a `track_interface` or `track_script` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackLine {
+    pub what: Tracked,
+    /// None: no `weight` word (the script's own weight; 0 for eth1).
+    pub weight: Option<i16>,
+    /// `reverse` after the weight (only with one).
+    pub reverse: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tracked {
+    Eth1,
+    Check(String),
+}
+
+impl TrackLine {
+    fn render(&self) -> String {
+        let name = match &self.what {
+            Tracked::Eth1 => "eth1",
+            Tracked::Check(n) => n.as_str(),
+        };
+        match self.weight {
+            None => name.to_string(),
+            Some(w) => {
+                let rev = if self.reverse { " reverse" } else { "" };
+                format!("{name} weight {w}{rev}")
+            }
+        }
+    }
 }
 
 /// Which notify lines an instance's block has (issue 12 item 7).
@@ -237,6 +271,49 @@ impl Spec {
 pub struct RouterCfg {
     pub startup_delay_ms: u32,
     pub specs: Vec<Spec>,
+    /// The `vrrp_script` blocks (before the instances, as keepalived
+    /// wants them).
+    pub checks: Vec<CheckDef>,
+    /// More top-level text, after the instances (vrrp_sync_group blocks).
+    pub tail: String,
+}
+
+/// One `vrrp_script` block; the harness plays the script (see
+/// [`Health`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckDef {
+    pub name: String,
+    pub interval_s: u32,
+    /// None: keepalived's default, the interval.
+    pub timeout_s: Option<u32>,
+    pub weight: i16,
+    pub rise: u32,
+    pub fall: u32,
+}
+
+impl CheckDef {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.timeout_s.unwrap_or(self.interval_s)))
+    }
+
+    /// The longest a check takes to report a steady health: `rise` or
+    /// `fall` runs, each perhaps hung until SIGKILL.
+    pub fn settle_time(&self) -> Duration {
+        let run = Duration::from_secs(u64::from(self.interval_s)).max(self.timeout() + KILL_GRACE);
+        let runs = u64::from(self.rise.max(self.fall) + 1);
+        (run + Duration::from_secs(u64::from(self.interval_s))).mul(runs)
+    }
+}
+
+/// How a check script behaves when run, as the scenario sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Exits 0.
+    Ok,
+    /// Exits 1.
+    Fail,
+    /// Never ends by itself: the Node times it out and kills it.
+    Hang,
 }
 
 /// The keepalived.conf text of `cfg`; instance `k` is `VI_k`.
@@ -251,10 +328,25 @@ pub fn render(family: Family, cfg: &RouterCfg) -> String {
             ms % 1000
         );
     }
+    for c in &cfg.checks {
+        render_check(&mut s, c);
+    }
     for (k, p) in cfg.specs.iter().enumerate() {
         render_instance(&mut s, family, k, p);
     }
+    s.push_str(&cfg.tail);
     s
+}
+
+fn render_check(s: &mut String, c: &CheckDef) {
+    let _ = writeln!(s, "vrrp_script {} {{", c.name);
+    let _ = writeln!(s, "    script \"/bin/sh -c 'check {}'\"", c.name);
+    let _ = writeln!(s, "    interval {}", c.interval_s);
+    if let Some(t) = c.timeout_s {
+        let _ = writeln!(s, "    timeout {t}");
+    }
+    let _ = writeln!(s, "    weight {}", c.weight);
+    let _ = writeln!(s, "    rise {}\n    fall {}\n}}", c.rise, c.fall);
 }
 
 fn render_instance(s: &mut String, family: Family, k: usize, p: &Spec) {
@@ -299,6 +391,15 @@ fn render_instance(s: &mut String, family: Family, k: usize, p: &Spec) {
                 _ => format!("notify_{kind}"),
             };
             lines.push(format!("{key} \"{}\"", script_cmd(kind, k)));
+        }
+    }
+    for (block, eth1) in [("track_interface", true), ("track_script", false)] {
+        let mine: Vec<String> = (p.tracks.iter())
+            .filter(|t| (t.what == Tracked::Eth1) == eth1)
+            .map(|t| format!("    {}", t.render()))
+            .collect();
+        if !mine.is_empty() {
+            lines.push(format!("{block} {{\n{}\n}}", mine.join("\n")));
         }
     }
     let _ = writeln!(s, "vrrp_instance VI_{k} {{");
@@ -402,6 +503,17 @@ enum Rec {
         idx: usize,
         n: usize,
     },
+    /// A vrrp_script run (its name is the script's, not an instance's).
+    Check {
+        id: u32,
+        name: String,
+    },
+    ArmRouter(Option<Instant>),
+    Priority {
+        idx: usize,
+        from: u8,
+        to: u8,
+    },
 }
 
 #[derive(Default)]
@@ -478,6 +590,10 @@ impl Outbox for Collect {
                 args,
                 ..
             } => match args {
+                None if !name.starts_with("VI_") => Rec::Check {
+                    id,
+                    name: name.to_string(),
+                },
                 Some(a) if a.name != name => {
                     Rec::BadEmit(format!("{name}: script #{id} gets the name {}", a.name))
                 }
@@ -491,6 +607,13 @@ impl Outbox for Collect {
                 },
             },
             Out::Kill { id, hard } => Rec::Kill { id, hard },
+            Out::ArmRouter { at } => Rec::ArmRouter(at),
+            Out::ScanProcesses => Rec::BadEmit("a process scan, with no track_process".into()),
+            Out::Log(Note::PriorityChanged { name, from, to }) => Rec::Priority {
+                idx: index_of(name),
+                from,
+                to,
+            },
             Out::Log(Note::ScriptsDropped { name, dropped }) => Rec::Dropped {
                 idx: index_of(name),
                 n: dropped,
@@ -547,6 +670,12 @@ enum Ev {
     ScriptEnd { r: usize, life: u64, id: u32 },
     /// The stopping daemon's wait for its STOP scripts is over.
     StopDone { r: usize, life: u64 },
+    /// Router `r`'s own timer (tracking) fires, if still armed so.
+    RouterWake {
+        r: usize,
+        epoch: u64,
+        generation: u64,
+    },
 }
 
 pub struct Router {
@@ -571,6 +700,14 @@ pub struct Router {
     /// The Node of a daemon that stops and waits for its STOP scripts.
     stopping: Option<Box<Node>>,
     scripts: ScriptModel,
+    /// The router's own timer: (generation, deadline).
+    rtimer: (u64, Option<Instant>),
+    /// Whether eth1 (tracked, never an instance's own) has its carrier.
+    pub eth1_up: bool,
+    /// How each of its check scripts behaves now (by name; absent: Ok).
+    pub health: BTreeMap<String, Health>,
+    /// `Changing effective priority` lines seen.
+    pub priority_changes: u64,
 }
 
 impl Router {
@@ -640,6 +777,10 @@ impl Sim {
                 life: 0,
                 stopping: None,
                 scripts: ScriptModel::default(),
+                rtimer: (0, None),
+                eth1_up: true,
+                health: BTreeMap::new(),
+                priority_changes: 0,
             })
             .collect();
         Sim {
@@ -744,6 +885,12 @@ impl Sim {
             Rec::Spawn { id, idx, job } => self.on_spawn(r, id, idx, job),
             Rec::Kill { id, hard } => self.on_kill(r, id, hard),
             Rec::Dropped { idx, n } => self.on_dropped(r, idx, n),
+            Rec::Check { id, name } => self.on_check_spawn(r, id, name),
+            Rec::ArmRouter(at) => self.arm_router(r, at),
+            Rec::Priority { idx, from, to } => {
+                self.routers[r].priority_changes += 1;
+                self.log(format!("r{r} VI_{idx} priority {from} -> {to}"));
+            }
         }
     }
 
@@ -1007,6 +1154,11 @@ impl Sim {
                         self.finish_stop(r);
                     }
                 }
+                Ev::RouterWake {
+                    r,
+                    epoch,
+                    generation,
+                } => self.router_wake(r, epoch, generation),
             }
         }
         self.now = until;
@@ -1063,6 +1215,8 @@ impl Sim {
         for &(a, len) in &self.routers[r].kernel {
             t.apply_addr(&addr_msg(true, a, len));
         }
+        let eth1 = Iface::new(&eth1_link(r, self.routers[r].eth1_up)).expect("eth1");
+        t.push(eth1).expect("room for eth1");
         t
     }
 
@@ -1080,6 +1234,7 @@ impl Sim {
         rt.node = Some(node);
         rt.epoch += 1;
         rt.timers.clear();
+        rt.rtimer = (rt.rtimer.0 + 1, None);
         rt.started_at = now;
         rt.first_activity = None;
         rt.life += 1;
@@ -1354,6 +1509,9 @@ pub struct ScriptStats {
     pub max_running: usize,
     /// Ends reported after the end of a script spawned later.
     pub reordered_ends: u64,
+    /// Check script (vrrp_script) runs, and their ends reported.
+    pub check_spawns: u64,
+    pub check_ends: u64,
 }
 
 /// One child of a daemon, as the harness sees it: from Spawn until the
@@ -1377,6 +1535,19 @@ struct ScriptModel {
     stopping: bool,
     /// The highest id reported ended.
     last_end: u32,
+    /// Check scripts (vrrp_script runs) alive, by id.
+    checks: BTreeMap<u32, CheckProc>,
+}
+
+/// One run of a check script, from Spawn until its end is reported.
+struct CheckProc {
+    name: String,
+    spawned: Instant,
+    /// How it will end (None: it hangs until killed).
+    end: Option<ScriptEnd>,
+    termed: bool,
+    /// The Node still counts it (a stop forgets its runs at once).
+    counted: bool,
 }
 
 impl ScriptModel {
@@ -1472,6 +1643,10 @@ impl Sim {
     /// timeout, SIGKILL KILL_GRACE later, or at once when the router stops
     /// and it is no STOP script.
     fn on_kill(&mut self, r: usize, id: u32, hard: bool) {
+        if self.routers[r].scripts.checks.contains_key(&id) {
+            self.on_check_kill(r, id, hard);
+            return;
+        }
         self.log(format!(
             "r{r} kill #{id}{}",
             if hard { " hard" } else { "" }
@@ -1537,6 +1712,10 @@ impl Sim {
     fn script_end(&mut self, r: usize, life: u64, id: u32) {
         let rt = &mut self.routers[r];
         if rt.life != life {
+            return;
+        }
+        if rt.scripts.checks.contains_key(&id) {
+            self.check_end(r, id);
             return;
         }
         let Some(p) = rt.scripts.procs.remove(&id) else {
@@ -1615,5 +1794,243 @@ impl Sim {
                 ));
             }
         }
+    }
+}
+
+// ---- tracking (issue 13) -------------------------------------------------
+
+/// Router `r`'s eth1 (index 3), up or without carrier.
+fn eth1_link(r: usize, up: bool) -> NlLink<'static> {
+    let running = if up { libc::IFF_RUNNING as u32 } else { 0 };
+    NlLink {
+        msg_type: libc::RTM_NEWLINK,
+        index: ETH1,
+        flags: libc::IFF_UP as u32 | running,
+        name: Some("eth1"),
+        mac: Some([2, 0, 0, 0, 1, u8::try_from(r + 1).unwrap_or(0)]),
+        operstate: Some(if up { 6 } else { 2 }),
+    }
+}
+
+/// The tracked interface's index.
+pub const ETH1: u32 = 3;
+
+/// What a tracked object adds to an instance's priority, by keepalived's
+/// rules (vrrp_track.c): weight w > 0 adds w while up, w < 0 adds w
+/// while down; reverse negates it. None: weight 0 (FAULT, no weight).
+pub fn contribution(up: bool, w: i16, reverse: bool) -> Option<i32> {
+    if w == 0 {
+        return None;
+    }
+    let w = i32::from(w);
+    let c = match (up, w > 0) {
+        (true, true) | (false, false) => w,
+        _ => 0,
+    };
+    Some(if reverse { -c } else { c })
+}
+
+impl Sim {
+    /// `Out::ArmRouter`: the router's timer fires at `at` only; never at
+    /// or before now.
+    fn arm_router(&mut self, r: usize, at: Option<Instant>) {
+        if at.is_some_and(|t| t <= self.now) {
+            self.fail(&format!(
+                "r{r}: router timer armed for {at:?}, not after now ({:?})",
+                self.now
+            ));
+        }
+        let rt = &mut self.routers[r];
+        rt.rtimer.0 += 1;
+        rt.rtimer.1 = at;
+        let (epoch, generation) = (rt.epoch, rt.rtimer.0);
+        if let Some(at) = at {
+            self.schedule(
+                at,
+                Ev::RouterWake {
+                    r,
+                    epoch,
+                    generation,
+                },
+            );
+        }
+    }
+
+    fn router_wake(&mut self, r: usize, epoch: u64, generation: u64) {
+        let rt = &mut self.routers[r];
+        if rt.epoch != epoch || rt.rtimer.0 != generation || rt.node.is_none() {
+            return;
+        }
+        rt.rtimer.1 = None;
+        self.call(r, |n, now, out| n.on_router_timer(now, out));
+    }
+
+    /// The health of check `name` on router `r` now.
+    pub fn health(&self, r: usize, name: &str) -> Health {
+        self.routers[r]
+            .health
+            .get(name)
+            .copied()
+            .unwrap_or(Health::Ok)
+    }
+
+    pub fn set_health(&mut self, r: usize, name: &str, h: Health) {
+        self.log(format!("r{r} check {name} now {h:?}"));
+        self.routers[r].health.insert(name.to_string(), h);
+    }
+
+    /// eth1's carrier comes or goes: the kernel tells the daemon.
+    pub fn set_eth1(&mut self, r: usize, up: bool) {
+        self.log(format!("r{r} eth1 {}", if up { "up" } else { "down" }));
+        self.routers[r].eth1_up = up;
+        if self.routers[r].alive() {
+            self.call(r, |n, now, out| n.on_link(&eth1_link(r, up), now, out));
+        }
+    }
+
+    /// `Out::Spawn` of a vrrp_script: one run at a time per script, within
+    /// MAX_CHILDREN; it ends after a short while with the exit code of its
+    /// health (or hangs).
+    fn on_check_spawn(&mut self, r: usize, id: u32, name: String) {
+        self.log(format!("r{r} check {name} spawn #{id}"));
+        let m = &self.routers[r].scripts;
+        let problem = if m.checks.values().any(|c| c.name == name && c.counted) {
+            Some("while its last run still runs".to_string())
+        } else if m.procs.contains_key(&id) || m.checks.contains_key(&id) {
+            Some(format!("id #{id} given twice"))
+        } else if m.n_running >= MAX_CHILDREN {
+            Some(format!("a child beyond MAX_CHILDREN ({MAX_CHILDREN})"))
+        } else if !self.routers[r].cfg.checks.iter().any(|c| c.name == name) {
+            Some("which is no vrrp_script".to_string())
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.fail(&format!("r{r}: check {name} spawned #{id} {p}"));
+        }
+        let end = match self.health(r, &name) {
+            Health::Ok => Some(ScriptEnd::Code(0)),
+            Health::Fail => Some(ScriptEnd::Code(1)),
+            Health::Hang => None,
+        };
+        let proc = CheckProc {
+            name,
+            spawned: self.now,
+            end,
+            termed: false,
+            counted: true,
+        };
+        let m = &mut self.routers[r].scripts;
+        m.checks.insert(id, proc);
+        m.n_running += 1;
+        self.script_stats.check_spawns += 1;
+        self.script_stats.max_running = self.script_stats.max_running.max(m.n_running);
+        if end.is_some() {
+            // Well within any timeout (a second at least).
+            let us = self.rng.range(200, 300_000);
+            self.script_end_in(r, id, Duration::from_micros(us));
+        }
+    }
+
+    /// `Out::Kill` of a check run: SIGTERM at its timeout, SIGKILL
+    /// KILL_GRACE later, or SIGKILL at once from `Node::stop`.
+    fn on_check_kill(&mut self, r: usize, id: u32, hard: bool) {
+        self.log(format!(
+            "r{r} check kill #{id}{}",
+            if hard { " hard" } else { "" }
+        ));
+        let (now, stopping) = (self.now, self.in_stop_call);
+        let rt = &self.routers[r];
+        let Some(p) = rt.scripts.checks.get(&id) else {
+            return;
+        };
+        let timeout = rt
+            .cfg
+            .checks
+            .iter()
+            .find(|c| c.name == p.name)
+            .map_or(Duration::ZERO, CheckDef::timeout);
+        let due = match (hard, stopping) {
+            (_, true) => Some(now).filter(|_| hard),
+            (false, false) => Some(p.spawned + timeout).filter(|_| !p.termed),
+            (true, false) => Some(p.spawned + timeout + KILL_GRACE).filter(|_| p.termed),
+        };
+        if due != Some(now) || !p.counted {
+            let what = format!("{} spawned at {:?}, termed {}", p.name, p.spawned, p.termed);
+            self.fail(&format!(
+                "r{r}: kill #{id} (hard {hard}) of {what}: due {due:?}"
+            ));
+        }
+        let signal = if hard { 9 } else { 15 };
+        // A hung script dies of SIGKILL; of SIGTERM, half the time.
+        let ends = hard || self.rng.chance(500_000);
+        let m = &mut self.routers[r].scripts;
+        if stopping {
+            m.n_running -= 1;
+        }
+        let Some(p) = m.checks.get_mut(&id) else {
+            return;
+        };
+        p.counted &= !stopping;
+        p.termed = true;
+        if ends {
+            p.end = Some(ScriptEnd::Signal(signal));
+            let us = self.rng.range(10, 5_000);
+            self.script_end_in(r, id, Duration::from_micros(us));
+        }
+    }
+
+    /// A check run ends: reaped, and reported to the Node.
+    fn check_end(&mut self, r: usize, id: u32) {
+        let m = &mut self.routers[r].scripts;
+        let Some(p) = m.checks.remove(&id) else {
+            return;
+        };
+        if p.counted {
+            m.n_running -= 1;
+        }
+        let Some(end) = p.end else {
+            return;
+        };
+        self.script_stats.check_ends += 1;
+        self.log(format!("r{r} check {} end #{id}: {end:?}", p.name));
+        self.call(r, |n, now, out| n.on_script_end(id, end, now, out));
+    }
+
+    /// The priority router `r` should give instance `idx` by keepalived's
+    /// rules, from the scenario's flags (eth1, check health): base plus the
+    /// weights of the tracked objects, clamped to 1..=254.
+    pub fn expected_priority(&self, r: usize, idx: usize) -> u8 {
+        let rt = &self.routers[r];
+        let spec = &rt.cfg.specs[idx];
+        let mut total = i32::from(spec.priority);
+        for t in &spec.tracks {
+            let (up, w, rev) = match &t.what {
+                Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0), t.reverse),
+                Tracked::Check(name) => {
+                    let def = rt.cfg.checks.iter().find(|c| &c.name == name);
+                    let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
+                    (self.health(r, name) == Health::Ok, w, t.reverse)
+                }
+            };
+            total += contribution(up, w, rev).unwrap_or(0);
+        }
+        u8::try_from(total.clamp(1, 254)).unwrap_or(1)
+    }
+
+    /// Whether a weight-0 tracked object of (r, idx) is down.
+    pub fn expected_fault(&self, r: usize, idx: usize) -> bool {
+        let rt = &self.routers[r];
+        rt.cfg.specs[idx].tracks.iter().any(|t| {
+            let (up, w) = match &t.what {
+                Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0)),
+                Tracked::Check(name) => {
+                    let def = rt.cfg.checks.iter().find(|c| &c.name == name);
+                    let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
+                    (self.health(r, name) == Health::Ok, w)
+                }
+            };
+            w == 0 && up == t.reverse
+        })
     }
 }
