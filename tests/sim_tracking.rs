@@ -54,11 +54,7 @@ fn random_shape(rng: &mut Rng, routers: (u64, u64), vrids: (u64, u64)) -> Shape 
         Family::V4
     };
     let v3 = family == Family::V6 || rng.chance(500_000);
-    let advert_int_cs = if v3 {
-        pick(rng, &[20, 50, 100])
-    } else {
-        100
-    };
+    let advert_int_cs = if v3 { pick(rng, &[20, 50, 100]) } else { 100 };
     let interval_us = u64::from(advert_int_cs) * 10_000;
     Shape {
         routers: rng.range(routers.0, routers.1) as usize,
@@ -171,8 +167,14 @@ fn flip(sim: &mut Sim) {
         sim.set_eth1(r, up);
         return;
     }
-    let name = pick(&mut sim.rng, &names.iter().map(String::as_str).collect::<Vec<_>>());
-    let h = pick(&mut sim.rng, &[Health::Ok, Health::Ok, Health::Fail, Health::Hang]);
+    let name = pick(
+        &mut sim.rng,
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let h = pick(
+        &mut sim.rng,
+        &[Health::Ok, Health::Ok, Health::Fail, Health::Hang],
+    );
     sim.set_health(r, name, h);
 }
 
@@ -307,18 +309,24 @@ fn weights_make_the_best_effective_priority_master() {
 const SYNC_TAIL: &str = "vrrp_sync_group G {\n    group {\n        VI_0\n        VI_1\n    }\n}\n";
 
 /// VI_0 tracks eth1, VI_1 the check `chk`, both unweighted; both in G,
-/// with the router's one priority.
-fn sync_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
+/// with the router's one priority (or, `mixed`, VI_1's 20 lower: the
+/// members' timers differ, so one waits for the other to want MASTER).
+/// Members must rank the routers alike: were A best for VI_0 and B for
+/// VI_1, keepalived's rules can livelock (both groups go MASTER within a
+/// link delay, each member hearing a better master pulls its group to
+/// BACKUP, and after a silent master-down interval it starts again).
+fn sync_configs(rng: &mut Rng, s: &Shape, mixed: bool) -> Vec<RouterCfg> {
     (0..s.routers)
         .map(|_| {
             let checks = vec![check(rng, "chk", 0)];
             let base = pick(rng, &[50, 100, 100, 150, 200, 254]);
+            let other = if mixed { base - 20 } else { base };
             let specs = vec![
                 spec(s, 0, base, vec![track(Tracked::Eth1, None, rng)]),
                 spec(
                     s,
                     1,
-                    base,
+                    other,
                     vec![track(Tracked::Check("chk".into()), None, rng)],
                 ),
             ];
@@ -362,11 +370,15 @@ fn check_sync(sim: &Sim, what: &str) {
             ));
         }
     }
-    let prio = |r: usize| sim.routers[r].cfg.specs[0].priority;
-    let live: Vec<usize> = (0..sim.routers.len()).filter(|&r| healthy(sim, r)).collect();
-    let top = live.iter().map(|&r| prio(r)).max();
-    let best: Vec<usize> = live.into_iter().filter(|&r| Some(prio(r)) == top).collect();
+    let live: Vec<usize> = (0..sim.routers.len())
+        .filter(|&r| healthy(sim, r))
+        .collect();
     for idx in 0..2 {
+        let prio = |r: usize| sim.routers[r].cfg.specs[idx].priority;
+        let top = live.iter().map(|&r| prio(r)).max();
+        let best: Vec<usize> = (live.iter().copied())
+            .filter(|&r| Some(prio(r)) == top)
+            .collect();
         let masters = sim.masters(idx, 0);
         let ok = match masters.as_slice() {
             [] => best.is_empty(),
@@ -388,7 +400,8 @@ fn sync_groups_fault_and_move_together() {
     for seed in seeds(40, 13_100) {
         let mut rng = Rng::new(seed);
         let shape = random_shape(&mut rng, (2, 3), (2, 2));
-        let cfgs = sync_configs(&mut rng, &shape);
+        let mixed = rng.chance(400_000);
+        let cfgs = sync_configs(&mut rng, &shape, mixed);
         let mut sim = Sim::new(seed, shape.family, shape.link.clone(), cfgs);
         sim.router_timer_now_at_start = true;
         sim.watch = Some(watch_sync);
@@ -420,7 +433,7 @@ fn a_flapping_check_causes_no_storm() {
     for seed in seeds(30, 13_200) {
         let mut rng = Rng::new(seed);
         let shape = random_shape(&mut rng, (2, 3), (2, 2));
-        let mut cfgs = sync_configs(&mut rng, &shape);
+        let mut cfgs = sync_configs(&mut rng, &shape, false);
         for c in cfgs.iter_mut().flat_map(|c| c.checks.iter_mut()) {
             (c.interval_s, c.timeout_s, c.rise, c.fall) = (1, None, 1, 1);
         }
