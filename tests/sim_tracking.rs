@@ -460,20 +460,46 @@ fn a_flapping_check_causes_no_storm() {
         }
         sim.run_for(settle);
         check_sync(&sim, "after the flapping");
-        // The flapping router: FAULT, then BACKUP and perhaps MASTER again,
-        // for each change: members x 2 per change at most on average. Its
-        // peers take over and hand back (equal peers may both take over a
-        // moment): that bound again for each of them.
+        // The flapping router: each failure puts its members in FAULT,
+        // each recovery in BACKUP and perhaps MASTER again, so at most
+        // members x 2 per change (the brief's bound), and members x 1.5
+        // on average. Its peers take over and hand back (equal peers may
+        // both take over a moment): members x 2 per change for each.
         let members = 2;
-        let bound = flips as usize * members * 2;
+        let flips = flips as usize;
+        let bound = flips * members * 2;
+        let tight = flips.div_ceil(2) * members + flips / 2 * members * 2;
         let own = transitions_of(&sim, r, since);
         let all: usize = (0..sim.routers.len())
             .map(|q| transitions_of(&sim, q, since))
             .sum();
-        if own > bound || all > bound * sim.routers.len() {
+        if own > tight || all > bound * sim.routers.len() {
             sim.fail(&format!(
-                "{flips} input changes moved r{r}'s members {own} times, all {all} (at most {bound} each)"
+                "{flips} input changes moved r{r}'s members {own} times (at most {tight}), \
+                 all members {all} times (at most {bound} per router)"
             ));
         }
+    }
+}
+
+// ---- known bugs ---------------------------------------------------------------
+
+/// Issue 10 item 1 for the router timer: `Node::start` plans the first
+/// check runs for now (keepalived runs them at once) and arms the router
+/// timer for now, where every slot timer lies strictly after now. The
+/// scenarios above tolerate it at start only.
+#[test]
+#[ignore = "bug: Node::start arms the router timer for now (the first checks are due at once)"]
+fn router_timer_is_never_armed_for_now() {
+    for seed in seeds(5, 13_300) {
+        let mut rng = Rng::new(seed);
+        let shape = random_shape(&mut rng, (2, 2), (1, 1));
+        let mut cfgs = weighted_configs(&mut rng, &shape);
+        let chk = track(Tracked::Check("chk_a".into()), None, &mut rng);
+        cfgs[0].specs[0].tracks.retain(|t| t.what != chk.what);
+        cfgs[0].specs[0].tracks.push(chk);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), cfgs);
+        start_all(&mut sim);
+        sim.run_for(Duration::from_secs(5));
     }
 }
