@@ -32,9 +32,10 @@
 mod sim;
 
 use sim::{
-    CheckDef, Family, Garp, Health, Link, Rng, RouterCfg, Scripts, Sim, Spec, TrackLine, Tracked,
-    pick, seeds,
+    CheckDef, Family, Garp, Health, Link, ProcDef, Rng, RouterCfg, Scripts, Sim, Spec, TrackLine,
+    Tracked, pick, seeds,
 };
+use tinyvrrpd::node::track::SCAN_PERIOD;
 use tinyvrrpd::time::{Duration, Instant};
 use tinyvrrpd::vrrp::State;
 
@@ -146,7 +147,13 @@ fn settle_time(sim: &Sim) -> Duration {
         .map(CheckDef::settle_time)
         .max()
         .unwrap_or(Duration::ZERO);
-    checks + sim.worst_down_interval() + sim.max_interval().mul(2) + Duration::from_secs(1)
+    let procs = (sim.routers.iter())
+        .flat_map(|r| r.cfg.procs.iter())
+        .map(|p| Duration::from_millis(u64::from(p.delay_ms)) + SCAN_PERIOD.mul(2))
+        .max()
+        .unwrap_or(Duration::ZERO);
+    let tracked = checks.max(procs);
+    tracked + sim.worst_down_interval() + sim.max_interval().mul(2) + Duration::from_secs(1)
 }
 
 fn check_names(sim: &Sim, r: usize) -> Vec<String> {
@@ -161,6 +168,14 @@ fn check_names(sim: &Sim, r: usize) -> Vec<String> {
 /// One random input change: eth1's carrier, or a check's health.
 fn flip(sim: &mut Sim) {
     let r = sim.rng.below(sim.routers.len() as u64) as usize;
+    let procs: Vec<String> = (sim.routers[r].cfg.procs.iter())
+        .map(|p| p.name.clone())
+        .collect();
+    if !procs.is_empty() && sim.rng.chance(250_000) {
+        let n = sim.rng.range(0, 3) as u32;
+        sim.set_proc_count(r, &procs[0], n);
+        return;
+    }
     let names = check_names(sim, r);
     if names.is_empty() || sim.rng.chance(400_000) {
         let up = !sim.routers[r].eth1_up;
@@ -196,6 +211,14 @@ fn weighted_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
         .map(|_| {
             let (wa, wb) = (weight(rng, 60), weight(rng, 60));
             let checks = vec![check(rng, "chk_a", wa), check(rng, "chk_b", wb)];
+            let quorum = rng.range(1, 2) as u32;
+            let procs = vec![ProcDef {
+                name: "proc_a".into(),
+                quorum,
+                quorum_max: pick(rng, &[quorum, quorum + 1, u32::MAX]),
+                weight: weight(rng, 60),
+                delay_ms: pick(rng, &[0, 0, 300, 1500]),
+            }];
             let specs = (0..s.vrids)
                 .map(|v| {
                     let mut tracks = Vec::new();
@@ -208,6 +231,10 @@ fn weighted_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                             tracks.push(track(Tracked::Check(c.name.clone()), w, rng));
                         }
                     }
+                    if rng.chance(500_000) {
+                        let w = rng.chance(400_000).then(|| weight(rng, 80));
+                        tracks.push(track(Tracked::Proc("proc_a".into()), w, rng));
+                    }
                     let base = pick(rng, &[50, 100, 100, 150, 200, 254]);
                     spec(s, v, base, tracks)
                 })
@@ -217,6 +244,7 @@ fn weighted_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                 specs,
                 checks,
                 tail: String::new(),
+                procs,
             }
         })
         .collect()
@@ -261,6 +289,7 @@ struct Seen {
     priority_changes: u64,
     check_kills: u64,
     faults: u64,
+    scans: u64,
     seeds: u64,
 }
 
@@ -269,6 +298,7 @@ impl Seen {
         self.seeds += 1;
         self.priority_changes += sim.routers.iter().map(|r| r.priority_changes).sum::<u64>();
         self.check_kills += sim.script_stats.check_kills;
+        self.scans += sim.routers.iter().map(|r| r.scans).sum::<u64>();
         self.faults += (sim.transitions.iter())
             .filter(|x| x.3 == State::Fault)
             .count() as u64;
@@ -299,7 +329,8 @@ fn weights_make_the_best_effective_priority_master() {
         assert!(!tracked || st.check_ends > 0, "seed {seed}: {st:?}");
         seen.add(&sim);
     }
-    let enough = seen.seeds < 5 || (seen.priority_changes > 0 && seen.check_kills > 0);
+    let enough =
+        seen.seeds < 5 || (seen.priority_changes > 0 && seen.check_kills > 0 && seen.scans > 0);
     assert!(enough, "not exercised: {seen:?}");
     eprintln!("weights: {seen:?}");
 }
@@ -335,6 +366,7 @@ fn sync_configs(rng: &mut Rng, s: &Shape, mixed: bool) -> Vec<RouterCfg> {
                 specs,
                 checks,
                 tail: SYNC_TAIL.to_string(),
+                procs: Vec::new(),
             }
         })
         .collect()

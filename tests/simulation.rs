@@ -114,6 +114,7 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                 .collect(),
             checks: Vec::new(),
             tail: String::new(),
+            procs: Vec::new(),
         })
         .collect()
 }

@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrayvec::ArrayVec;
-use tinyvrrpd::config::Config;
+use tinyvrrpd::config::{Config, Loc, ParamMatch, Track, TrackProcess};
 use tinyvrrpd::limits::MAX_CHILDREN;
 use tinyvrrpd::node::iface::{Iface, Ifaces};
 use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
@@ -145,13 +145,16 @@ pub struct TrackLine {
 pub enum Tracked {
     Eth1,
     Check(String),
+    /// A vrrp_track_process: not rendered (the loader has no
+    /// `track_process` yet), put in the loaded Config instead.
+    Proc(String),
 }
 
 impl TrackLine {
     fn render(&self) -> String {
         let name = match &self.what {
             Tracked::Eth1 => "eth1",
-            Tracked::Check(n) => n.as_str(),
+            Tracked::Check(n) | Tracked::Proc(n) => n.as_str(),
         };
         match self.weight {
             None => name.to_string(),
@@ -276,6 +279,26 @@ pub struct RouterCfg {
     pub checks: Vec<CheckDef>,
     /// More top-level text, after the instances (vrrp_sync_group blocks).
     pub tail: String,
+    /// vrrp_track_process blocks (put in the loaded Config, see
+    /// [`Tracked::Proc`]).
+    pub procs: Vec<ProcDef>,
+}
+
+/// One vrrp_track_process: up while quorum <= count <= quorum_max.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcDef {
+    pub name: String,
+    pub quorum: u32,
+    pub quorum_max: u32,
+    pub weight: i16,
+    /// fork_delay and terminate_delay.
+    pub delay_ms: u32,
+}
+
+impl ProcDef {
+    pub fn up(&self, count: u32) -> bool {
+        self.quorum <= count && count <= self.quorum_max
+    }
 }
 
 /// One `vrrp_script` block; the harness plays the script (see
@@ -395,6 +418,7 @@ fn render_instance(s: &mut String, family: Family, k: usize, p: &Spec) {
     }
     for (block, eth1) in [("track_interface", true), ("track_script", false)] {
         let mine: Vec<String> = (p.tracks.iter())
+            .filter(|t| !matches!(t.what, Tracked::Proc(_)))
             .filter(|t| (t.what == Tracked::Eth1) == eth1)
             .map(|t| format!("    {}", t.render()))
             .collect();
@@ -509,6 +533,7 @@ enum Rec {
         name: String,
     },
     ArmRouter(Option<Instant>),
+    Scan,
     Priority {
         idx: usize,
         from: u8,
@@ -608,7 +633,7 @@ impl Outbox for Collect {
             },
             Out::Kill { id, hard } => Rec::Kill { id, hard },
             Out::ArmRouter { at } => Rec::ArmRouter(at),
-            Out::ScanProcesses => Rec::BadEmit("a process scan, with no track_process".into()),
+            Out::ScanProcesses => Rec::Scan,
             Out::Log(Note::PriorityChanged { name, from, to }) => Rec::Priority {
                 idx: index_of(name),
                 from,
@@ -676,6 +701,8 @@ enum Ev {
         epoch: u64,
         generation: u64,
     },
+    /// Router `r`'s process scan is done.
+    ScanDone { r: usize, epoch: u64 },
 }
 
 pub struct Router {
@@ -708,6 +735,14 @@ pub struct Router {
     pub health: BTreeMap<String, Health>,
     /// `Changing effective priority` lines seen.
     pub priority_changes: u64,
+    /// How many processes each vrrp_track_process matches (absent: 0).
+    pub proc_counts: BTreeMap<String, u32>,
+    /// A process scan was asked for and not answered yet.
+    scanning: bool,
+    /// Per vrrp_track_process: since when the scans disagree with the
+    /// Node's quorum.
+    disagree: BTreeMap<String, Instant>,
+    pub scans: u64,
 }
 
 impl Router {
@@ -788,6 +823,10 @@ impl Sim {
                 eth1_up: true,
                 health: BTreeMap::new(),
                 priority_changes: 0,
+                proc_counts: BTreeMap::new(),
+                scanning: false,
+                disagree: BTreeMap::new(),
+                scans: 0,
             })
             .collect();
         Sim {
@@ -900,6 +939,7 @@ impl Sim {
             Rec::Dropped { idx, n } => self.on_dropped(r, idx, n),
             Rec::Check { id, name } => self.on_check_spawn(r, id, name),
             Rec::ArmRouter(at) => self.arm_router(r, at),
+            Rec::Scan => self.on_scan(r),
             Rec::Priority { idx, from, to } => {
                 self.routers[r].priority_changes += 1;
                 self.log(format!("r{r} VI_{idx} priority {from} -> {to}"));
@@ -1172,6 +1212,7 @@ impl Sim {
                     epoch,
                     generation,
                 } => self.router_wake(r, epoch, generation),
+                Ev::ScanDone { r, epoch } => self.scan_done(r, epoch),
             }
         }
         self.now = until;
@@ -1201,7 +1242,10 @@ impl Sim {
         let loaded = tinyvrrpd::config::load(&path);
         let _ = std::fs::remove_file(&path);
         match loaded {
-            Ok((c, w)) if w.is_empty() => c,
+            Ok((mut c, w)) if w.is_empty() => {
+                self.add_procs(r, &mut c);
+                c
+            }
             Ok((_, d)) | Err(d) => {
                 let d: Vec<String> = d.iter().map(|d| d.to_string()).collect();
                 self.fail(&format!("r{r}: config refused or warned: {d:?}\n{text}"))
@@ -1248,6 +1292,7 @@ impl Sim {
         rt.epoch += 1;
         rt.timers.clear();
         rt.rtimer = (rt.rtimer.0 + 1, None);
+        rt.scanning = false;
         rt.started_at = now;
         rt.first_activity = None;
         rt.life += 1;
@@ -2024,32 +2069,168 @@ impl Sim {
         let spec = &rt.cfg.specs[idx];
         let mut total = i32::from(spec.priority);
         for t in &spec.tracks {
-            let (up, w, rev) = match &t.what {
-                Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0), t.reverse),
-                Tracked::Check(name) => {
-                    let def = rt.cfg.checks.iter().find(|c| &c.name == name);
-                    let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
-                    (self.health(r, name) == Health::Ok, w, t.reverse)
-                }
-            };
-            total += contribution(up, w, rev).unwrap_or(0);
+            let (up, w) = self.reading(r, t);
+            total += contribution(up, w, t.reverse).unwrap_or(0);
         }
         u8::try_from(total.clamp(1, 254)).unwrap_or(1)
     }
 
+    /// Whether the object of line `t` of router `r` is up by the flags,
+    /// and the line's weight.
+    fn reading(&self, r: usize, t: &TrackLine) -> (bool, i16) {
+        let rt = &self.routers[r];
+        match &t.what {
+            Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0)),
+            Tracked::Check(name) => {
+                let def = rt.cfg.checks.iter().find(|c| &c.name == name);
+                let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
+                (self.health(r, name) == Health::Ok, w)
+            }
+            Tracked::Proc(name) => {
+                let def = rt.cfg.procs.iter().find(|p| &p.name == name);
+                let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
+                let n = rt.proc_counts.get(name).copied().unwrap_or(0);
+                (def.is_some_and(|d| d.up(n)), w)
+            }
+        }
+    }
+
     /// Whether a weight-0 tracked object of (r, idx) is down.
     pub fn expected_fault(&self, r: usize, idx: usize) -> bool {
-        let rt = &self.routers[r];
-        rt.cfg.specs[idx].tracks.iter().any(|t| {
-            let (up, w) = match &t.what {
-                Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0)),
-                Tracked::Check(name) => {
-                    let def = rt.cfg.checks.iter().find(|c| &c.name == name);
-                    let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
-                    (self.health(r, name) == Health::Ok, w)
-                }
-            };
+        self.routers[r].cfg.specs[idx].tracks.iter().any(|t| {
+            let (up, w) = self.reading(r, t);
             w == 0 && up == t.reverse
         })
+    }
+}
+
+// ---- tracked processes -----------------------------------------------------
+
+impl Sim {
+    /// The loader has no `vrrp_track_process` / `track_process` yet: the
+    /// router's ProcDefs and Tracked::Proc lines go into its Config here.
+    fn add_procs(&self, r: usize, c: &mut Config) {
+        let cfg = &self.routers[r].cfg;
+        for p in &cfg.procs {
+            c.track_processes.push(TrackProcess {
+                name: p.name.clone(),
+                loc: Loc {
+                    file: "sim".into(),
+                    line: 0,
+                },
+                process: p.name.clone(),
+                params: Vec::new(),
+                param_match: ParamMatch::Any,
+                weight: p.weight,
+                reverse: false,
+                quorum: p.quorum,
+                quorum_max: p.quorum_max,
+                fork_delay_ms: p.delay_ms,
+                terminate_delay_ms: p.delay_ms,
+                full_command: false,
+            });
+        }
+        for (k, spec) in cfg.specs.iter().enumerate() {
+            for t in &spec.tracks {
+                let Tracked::Proc(name) = &t.what else {
+                    continue;
+                };
+                let line = Track {
+                    name: name.clone(),
+                    weight: t.weight,
+                    reverse: t.weight.map(|_| t.reverse),
+                };
+                let Some(inst) = c.instances.get_mut(k) else {
+                    self.fail(&format!("r{r}: no instance {k} for {name}"));
+                };
+                if inst.track_processes.try_push(line).is_err() {
+                    self.fail(&format!("r{r}: too many track_process lines"));
+                }
+            }
+        }
+    }
+
+    /// `Out::ScanProcesses`: one at a time; the counts come back a little
+    /// later.
+    fn on_scan(&mut self, r: usize) {
+        let rt = &mut self.routers[r];
+        if rt.scanning {
+            self.fail(&format!("r{r}: a process scan asked for while one runs"));
+        }
+        rt.scanning = true;
+        rt.scans += 1;
+        let epoch = rt.epoch;
+        let d = Duration::from_micros(self.rng.range(100, 50_000));
+        self.schedule(self.now + d, Ev::ScanDone { r, epoch });
+    }
+
+    fn scan_done(&mut self, r: usize, epoch: u64) {
+        let rt = &mut self.routers[r];
+        if rt.epoch != epoch || rt.node.is_none() {
+            return;
+        }
+        rt.scanning = false;
+        let counts: Vec<u32> = (rt.cfg.procs.iter())
+            .map(|p| rt.proc_counts.get(&p.name).copied().unwrap_or(0))
+            .collect();
+        self.log(format!("r{r} scan: {counts:?}"));
+        let before = self.quorums(r);
+        self.call(r, |n, now, out| n.on_process_counts(&counts, now, out));
+        let after = self.quorums(r);
+        self.check_quorum_delays(r, &counts, &before, &after);
+    }
+
+    fn quorums(&self, r: usize) -> Vec<Option<bool>> {
+        let Some(node) = &self.routers[r].node else {
+            return Vec::new();
+        };
+        (self.routers[r].cfg.procs.iter())
+            .map(|p| node.trackers().proc(&p.name).and_then(|t| t.quorum))
+            .collect()
+    }
+
+    /// keepalived's fork/terminate delay: the quorum follows the count only
+    /// once it has disagreed for the whole delay (a flap back inside it
+    /// starts it again); the first scan decides at once.
+    fn check_quorum_delays(
+        &mut self,
+        r: usize,
+        counts: &[u32],
+        before: &[Option<bool>],
+        after: &[Option<bool>],
+    ) {
+        let now = self.now;
+        let procs = self.routers[r].cfg.procs.clone();
+        for (k, p) in procs.iter().enumerate() {
+            let have = p.up(counts[k]);
+            let disagree = &mut self.routers[r].disagree;
+            let since = match before[k] {
+                Some(q) if q != have => *disagree.entry(p.name.clone()).or_insert(now),
+                _ => {
+                    disagree.remove(&p.name);
+                    now
+                }
+            };
+            let due = since + Duration::from_millis(u64::from(p.delay_ms));
+            let want = match before[k] {
+                None => Some(have),
+                Some(q) if q != have && due <= now => Some(have),
+                q => q,
+            };
+            if after[k] != want {
+                self.fail(&format!(
+                    "r{r} {}: count {} (disagreeing since {since:?}): quorum {:?} -> {:?}, expected {want:?}",
+                    p.name, counts[k], before[k], after[k]
+                ));
+            }
+            if after[k] != before[k] {
+                self.routers[r].disagree.remove(&p.name);
+            }
+        }
+    }
+
+    pub fn set_proc_count(&mut self, r: usize, name: &str, n: u32) {
+        self.log(format!("r{r} process {name}: {n} running"));
+        self.routers[r].proc_counts.insert(name.to_string(), n);
     }
 }
