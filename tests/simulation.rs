@@ -97,6 +97,7 @@ fn default_garp(rng: &mut Rng) -> Garp {
 fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
     (0..s.routers)
         .map(|_| RouterCfg {
+            head: String::new(),
             startup_delay_ms: 0,
             specs: (0..s.vrids)
                 .map(|v| Spec {
