@@ -246,6 +246,7 @@ fn weighted_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                 checks,
                 tail: String::new(),
                 procs,
+                group_tracks: Vec::new(),
             }
         })
         .collect()
@@ -369,6 +370,7 @@ fn sync_configs(rng: &mut Rng, s: &Shape, mixed: bool) -> Vec<RouterCfg> {
                 checks,
                 tail: SYNC_TAIL.to_string(),
                 procs: Vec::new(),
+                group_tracks: Vec::new(),
             }
         })
         .collect()
@@ -435,7 +437,15 @@ fn sync_groups_fault_and_move_together() {
         let mut rng = Rng::new(seed);
         let shape = random_shape(&mut rng, (2, 3), (2, 2));
         let mixed = rng.chance(400_000);
-        let cfgs = sync_configs(&mut rng, &shape, mixed);
+        let mut cfgs = sync_configs(&mut rng, &shape, mixed);
+        if rng.chance(300_000) {
+            // The group tracks eth1 and the check itself.
+            for c in &mut cfgs {
+                for p in &mut c.specs {
+                    c.group_tracks.append(&mut p.tracks);
+                }
+            }
+        }
         let mut sim = Sim::new(seed, shape.family, shape.link.clone(), cfgs);
         sim.router_timer_now_at_start = true;
         sim.watch = Some(watch_sync);

@@ -116,6 +116,7 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
             checks: Vec::new(),
             tail: String::new(),
             procs: Vec::new(),
+            group_tracks: Vec::new(),
         })
         .collect()
 }

@@ -284,6 +284,10 @@ pub struct RouterCfg {
     /// vrrp_track_process blocks (put in the loaded Config, see
     /// [`Tracked::Proc`]).
     pub procs: Vec<ProcDef>,
+    /// The first vrrp_sync_group's own track_interface / track_script
+    /// lines (put in the loaded Config: the loader has no group tracking
+    /// yet).
+    pub group_tracks: Vec<TrackLine>,
 }
 
 /// One vrrp_track_process: up while quorum <= count <= quorum_max.
@@ -1247,6 +1251,7 @@ impl Sim {
         match loaded {
             Ok((mut c, w)) if w.is_empty() => {
                 self.add_procs(r, &mut c);
+                self.add_group_tracks(r, &mut c);
                 c
             }
             Ok((_, d)) | Err(d) => {
@@ -2235,5 +2240,28 @@ impl Sim {
     pub fn set_proc_count(&mut self, r: usize, name: &str, n: u32) {
         self.log(format!("r{r} process {name}: {n} running"));
         self.routers[r].proc_counts.insert(name.to_string(), n);
+    }
+}
+
+impl Sim {
+    fn add_group_tracks(&self, r: usize, c: &mut Config) {
+        for t in &self.routers[r].cfg.group_tracks {
+            let Some(g) = c.sync_groups.first_mut() else {
+                self.fail(&format!("r{r}: group tracking without a group"));
+            };
+            let (list, name) = match &t.what {
+                Tracked::Eth1 => (&mut g.track_interfaces, "eth1"),
+                Tracked::Check(n) => (&mut g.track_scripts, n.as_str()),
+                Tracked::Proc(n) => (&mut g.track_processes, n.as_str()),
+            };
+            let line = Track {
+                name: name.to_string(),
+                weight: t.weight,
+                reverse: t.weight.map(|_| t.reverse),
+            };
+            if list.try_push(line).is_err() {
+                self.fail(&format!("r{r}: too many group track lines"));
+            }
+        }
     }
 }
