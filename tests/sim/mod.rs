@@ -2078,7 +2078,10 @@ impl Sim {
         let rt = &self.routers[r];
         let spec = &rt.cfg.specs[idx];
         let mut total = i32::from(spec.priority);
-        for t in &spec.tracks {
+        // The group's lines count on every member (keepalived attaches
+        // them to each); here every instance of a router with group lines
+        // is a member.
+        for t in spec.tracks.iter().chain(&rt.cfg.group_tracks) {
             let (up, w) = self.reading(r, t);
             total += contribution(up, w, t.reverse).unwrap_or(0);
         }
@@ -2107,10 +2110,15 @@ impl Sim {
 
     /// Whether a weight-0 tracked object of (r, idx) is down.
     pub fn expected_fault(&self, r: usize, idx: usize) -> bool {
-        self.routers[r].cfg.specs[idx].tracks.iter().any(|t| {
-            let (up, w) = self.reading(r, t);
-            w == 0 && up == t.reverse
-        })
+        let cfg = &self.routers[r].cfg;
+        cfg.specs[idx]
+            .tracks
+            .iter()
+            .chain(&cfg.group_tracks)
+            .any(|t| {
+                let (up, w) = self.reading(r, t);
+                w == 0 && up == t.reverse
+            })
     }
 }
 
