@@ -737,6 +737,9 @@ pub struct Router {
     rtimer: (u64, Option<Instant>),
     /// Whether eth1 (tracked, never an instance's own) has its carrier.
     pub eth1_up: bool,
+    /// eth1's index (0: deleted; a new one each time it comes back).
+    pub eth1_index: u32,
+    eth1_index_next: u32,
     /// How each of its check scripts behaves now (by name; absent: Ok).
     pub health: BTreeMap<String, Health>,
     /// `Changing effective priority` lines seen.
@@ -830,6 +833,8 @@ impl Sim {
                 scripts: ScriptModel::default(),
                 rtimer: (0, None),
                 eth1_up: true,
+                eth1_index: ETH1,
+                eth1_index_next: 0,
                 health: BTreeMap::new(),
                 priority_changes: 0,
                 proc_counts: BTreeMap::new(),
@@ -1280,8 +1285,11 @@ impl Sim {
         for &(a, len) in &self.routers[r].kernel {
             t.apply_addr(&addr_msg(true, a, len));
         }
-        let eth1 = Iface::new(&eth1_link(r, self.routers[r].eth1_up)).expect("eth1");
-        t.push(eth1).expect("room for eth1");
+        let rt = &self.routers[r];
+        if rt.eth1_index != 0 {
+            let eth1 = Iface::new(&eth1_link(r, rt.eth1_index, rt.eth1_up)).expect("eth1");
+            t.push(eth1).expect("room for eth1");
+        }
         t
     }
 
@@ -1871,12 +1879,12 @@ impl Sim {
 
 // ---- tracking (issue 13) -------------------------------------------------
 
-/// Router `r`'s eth1 (index 3), up or without carrier.
-fn eth1_link(r: usize, up: bool) -> NlLink<'static> {
+/// Router `r`'s eth1 at `index`, up or without carrier.
+fn eth1_link(r: usize, index: u32, up: bool) -> NlLink<'static> {
     let running = if up { libc::IFF_RUNNING as u32 } else { 0 };
     NlLink {
         msg_type: libc::RTM_NEWLINK,
-        index: ETH1,
+        index,
         flags: libc::IFF_UP as u32 | running,
         name: Some("eth1"),
         mac: Some([2, 0, 0, 0, 1, u8::try_from(r + 1).unwrap_or(0)]),
@@ -1956,8 +1964,38 @@ impl Sim {
     pub fn set_eth1(&mut self, r: usize, up: bool) {
         self.log(format!("r{r} eth1 {}", if up { "up" } else { "down" }));
         self.routers[r].eth1_up = up;
+        let index = self.routers[r].eth1_index;
+        if self.routers[r].alive() && index != 0 {
+            self.call(r, |n, now, out| {
+                n.on_link(&eth1_link(r, index, up), now, out)
+            });
+        }
+    }
+
+    /// eth1 is deleted (RTM_DELLINK), or comes back under a new index.
+    pub fn set_eth1_exists(&mut self, r: usize, exists: bool) {
+        let rt = &mut self.routers[r];
+        let old = rt.eth1_index;
+        if exists == (old != 0) {
+            return;
+        }
+        let link = if exists {
+            rt.eth1_index = ETH1 + 1 + (rt.eth1_index_next % 20);
+            rt.eth1_index_next += 1;
+            eth1_link(r, rt.eth1_index, rt.eth1_up)
+        } else {
+            rt.eth1_index = 0;
+            NlLink {
+                msg_type: libc::RTM_DELLINK,
+                ..eth1_link(r, old, false)
+            }
+        };
+        self.log(format!(
+            "r{r} eth1 {}",
+            if exists { "created" } else { "deleted" }
+        ));
         if self.routers[r].alive() {
-            self.call(r, |n, now, out| n.on_link(&eth1_link(r, up), now, out));
+            self.call(r, |n, now, out| n.on_link(&link, now, out));
         }
     }
 
@@ -2093,7 +2131,7 @@ impl Sim {
     fn reading(&self, r: usize, t: &TrackLine) -> (bool, i16) {
         let rt = &self.routers[r];
         match &t.what {
-            Tracked::Eth1 => (rt.eth1_up, t.weight.unwrap_or(0)),
+            Tracked::Eth1 => (rt.eth1_up && rt.eth1_index != 0, t.weight.unwrap_or(0)),
             Tracked::Check(name) => {
                 let def = rt.cfg.checks.iter().find(|c| &c.name == name);
                 let w = t.weight.or(def.map(|d| d.weight)).unwrap_or(0);
