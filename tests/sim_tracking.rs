@@ -549,18 +549,19 @@ fn a_flapping_check_causes_no_storm() {
         let settle = settle_time(&sim);
         sim.run_for(settle);
         check_sync(&sim, "initial election");
-        // The master's check flaps at every run.
+        // The master's check flaps at every run (or its eth1, as often).
         let r = sim.masters(0, 0).first().copied().unwrap_or(0);
+        let link = rng.chance(300_000);
         let since = sim.now;
         let flips = rng.range(4, 20);
-        let mut health = Health::Ok;
+        let mut ok = true;
         for _ in 0..flips {
-            health = if health == Health::Ok {
-                Health::Fail
+            ok = !ok;
+            if link {
+                sim.set_eth1(r, ok);
             } else {
-                Health::Ok
-            };
-            sim.set_health(r, "chk", health);
+                sim.set_health(r, "chk", if ok { Health::Ok } else { Health::Fail });
+            }
             sim.run_for(Duration::from_secs(1));
         }
         sim.run_for(settle);
