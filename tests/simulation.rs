@@ -97,6 +97,7 @@ fn default_garp(rng: &mut Rng) -> Garp {
 fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
     (0..s.routers)
         .map(|_| RouterCfg {
+            head: String::new(),
             startup_delay_ms: 0,
             specs: (0..s.vrids)
                 .map(|v| Spec {
@@ -109,8 +110,13 @@ fn make_configs(rng: &mut Rng, s: &Shape) -> Vec<RouterCfg> {
                     garp: default_garp(rng),
                     plain_checksum: rng.chance(200_000),
                     scripts: Scripts::default(),
+                    tracks: Vec::new(),
                 })
                 .collect(),
+            checks: Vec::new(),
+            tail: String::new(),
+            procs: Vec::new(),
+            group_tracks: Vec::new(),
         })
         .collect()
 }
