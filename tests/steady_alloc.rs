@@ -73,6 +73,15 @@ const OURS: &str = "
 global_defs {
   vrrp_garp_master_delay 0
 }
+vrrp_script chk {
+  script \"/bin/true\"
+  interval 1
+  weight 10
+}
+vrrp_track_process init {
+  process tinyvrrpd-none
+  weight -5
+}
 vrrp_instance FOLLOW {
   interface veth0
   virtual_router_id 1
@@ -93,6 +102,17 @@ vrrp_instance LEAD {
   advert_int 1
   virtual_ipaddress {
     192.0.2.102/24
+  }
+  # Issue 13: a check run every second and a /proc scan every second
+  # allocate nothing once the check's command is prepared.
+  track_script {
+    chk
+  }
+  track_process {
+    init
+  }
+  track_interface {
+    lo weight 1
   }
 }
 vrrp_instance FAST {

@@ -34,14 +34,58 @@ pub struct Children {
     running: ArrayVec<(i32, u32), MAX_CHILDREN>,
     /// Scripts that ended or never started since the router last heard.
     pub ended: ArrayVec<(u32, ScriptEnd), MAX_CHILDREN>,
+    /// Commands without added words (check scripts, specific notify
+    /// scripts), prepared the first time they run: split, found in PATH,
+    /// its user looked up and its security checked once, as keepalived
+    /// does at load; later runs allocate nothing. Cleared on a reload.
+    prepared: Vec<Cached>,
 }
 
+/// One prepared command and what it was prepared from.
+struct Cached {
+    cmd: String,
+    user: Option<String>,
+    secure: bool,
+    prep: child::Prepared,
+}
+
+/// At most this many commands are kept prepared.
+const MAX_PREPARED: usize = crate::limits::MAX_SCRIPTS;
+
 impl Children {
+    /// Forget the prepared commands (a reload may change scripts, users or
+    /// the files themselves).
+    pub fn forget_prepared(&mut self) {
+        self.prepared.clear();
+    }
+
+    /// Start `s`, from its prepared form when there is one.
+    fn spawn(&mut self, s: &Start<'_>) -> Result<i32, String> {
+        let plain = s.args.is_none() && s.extra.is_none();
+        let hit = self
+            .prepared
+            .iter()
+            .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
+        if let Some(c) = hit.filter(|_| plain) {
+            return child::spawn_prepared(&c.prep).map_err(|e| format!("{e}"));
+        }
+        let (argv, ids) = prepare(s)?;
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let prep = child::Prepared::new(&words, ids).map_err(|e| format!("{e}"))?;
+        let pid = child::spawn_prepared(&prep).map_err(|e| format!("{e}"));
+        if plain && self.prepared.len() < MAX_PREPARED {
+            self.prepared.push(Cached {
+                cmd: s.cmd.to_string(),
+                user: s.user.map(str::to_string),
+                secure: s.secure,
+                prep,
+            });
+        }
+        pid
+    }
+
     pub fn start(&mut self, log: &mut Log, s: &Start<'_>) {
-        match prepare(s).and_then(|(argv, ids)| {
-            let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-            child::spawn(&words, ids).map_err(|e| format!("{e}"))
-        }) {
+        match self.spawn(s) {
             Ok(pid) if self.running.try_push((pid, s.id)).is_ok() => {
                 log!(
                     log,

@@ -334,6 +334,8 @@ impl Daemon {
             Level::Info,
             "Reloading configuration from {path}"
         );
+        // Scripts are prepared again: their files or users may have changed.
+        self.io.children.forget_prepared();
         match self.try_reload() {
             Ok(()) => log!(self.io.log, Level::Info, "Reload done"),
             Err(e) => {

@@ -129,7 +129,7 @@ fn group_by_name(name: &str) -> Option<u32> {
 // ---- spawn ----------------------------------------------------------------
 
 /// Everything the forked child uses, made before the fork.
-struct Prepared {
+pub struct Prepared {
     /// Owns the strings `argv` points into.
     _args: Vec<CString>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
@@ -147,7 +147,7 @@ struct Prepared {
 const DEV_NULL: &CStr = c"/dev/null";
 
 impl Prepared {
-    fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
+    pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
         let args = argv
             .iter()
             .map(|a| CString::new(*a))
@@ -197,12 +197,17 @@ fn fd_limit() -> libc::c_int {
 /// is the daemon's own. Returns the pid; the child exits 127 when it cannot
 /// run the program.
 pub fn spawn(argv: &[&str], ids: Option<Ids>) -> Result<i32> {
-    let prep = Prepared::new(argv, ids)?;
+    spawn_prepared(&Prepared::new(argv, ids)?)
+}
+
+/// [`spawn`] from a command prepared once ([`Prepared::new`]): nothing is
+/// allocated, so a check script run every second costs no allocation.
+pub fn spawn_prepared(prep: &Prepared) -> Result<i32> {
     // SAFETY: the child only makes async-signal-safe calls on data made
     // before the fork (`in_child`), and never returns.
     match unsafe { libc::fork() } {
         -1 => Err(SysError::last("fork")),
-        0 => in_child(&prep),
+        0 => in_child(prep),
         pid => Ok(pid),
     }
 }
