@@ -375,6 +375,28 @@ pub struct TrackProcess {
     pub full_command: bool,
 }
 
+impl TrackProcess {
+    /// A block named `name` with keepalived's defaults (vrrp_data.c
+    /// alloc_vrrp_process): any arguments, weight 0, quorum 1..unlimited,
+    /// no delays.
+    pub fn new(name: String, loc: Loc, process: String) -> TrackProcess {
+        TrackProcess {
+            name,
+            loc,
+            process,
+            params: Vec::new(),
+            param_match: ParamMatch::Any,
+            weight: 0,
+            reverse: false,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            fork_delay_ms: 0,
+            terminate_delay_ms: 0,
+            full_command: false,
+        }
+    }
+}
+
 /// One line of `interface_up_down_delays`: `IFNAME DOWN_DELAY [UP_DELAY]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpDownDelay {

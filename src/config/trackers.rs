@@ -140,20 +140,7 @@ pub fn track_process(sink: &mut Sink, node: &Node, name: String) -> RawTrackProc
     let mut p = RawTrackProcess {
         // vrrp_data.c:alloc_vrrp_process: quorum 1, quorum_max UINT_MAX,
         // everything else zero (weight 0, no delays, no param match).
-        process: TrackProcess {
-            name,
-            loc: node.pos.loc(),
-            process: String::new(),
-            params: Vec::new(),
-            param_match: ParamMatch::Any,
-            weight: 0,
-            reverse: false,
-            quorum: 1,
-            quorum_max: u32::MAX,
-            fork_delay_ms: 0,
-            terminate_delay_ms: 0,
-            full_command: false,
-        },
+        process: TrackProcess::new(name, node.pos.loc(), String::new()),
         pos: node.pos.clone(),
         quorum: None,
         quorum_max: None,

@@ -316,7 +316,7 @@ fn write_replacing(path: &str, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{InitFile, Loc, ParamMatch};
+    use crate::config::{InitFile, Loc};
     use crate::sys::log::LogOptions;
 
     fn log() -> Log {
@@ -426,20 +426,7 @@ mod tests {
 
     #[test]
     fn zombies_are_not_counted() {
-        let tp = TrackProcess {
-            name: "p".into(),
-            loc: Loc::default(),
-            process: "sleep".into(),
-            params: Vec::new(),
-            param_match: ParamMatch::Any,
-            weight: 0,
-            reverse: false,
-            quorum: 1,
-            quorum_max: u32::MAX,
-            fork_delay_ms: 0,
-            terminate_delay_ms: 0,
-            full_command: false,
-        };
+        let tp = TrackProcess::new("p".into(), Loc::default(), "sleep".into());
         let mut c = [0];
         count(core::slice::from_ref(&tp), &mut c, b"10 (sleep) S 1", b"");
         count(core::slice::from_ref(&tp), &mut c, b"11 (sleep) Z 1", b"");

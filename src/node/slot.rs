@@ -9,7 +9,9 @@ use arrayvec::ArrayVec;
 use super::iface::Ifaces;
 use super::out::{AddrReq, AddrWhy, Note, NotifyArgs, Out, Outbox};
 use super::pending::{Pending, Uid};
-use super::scripts::{INSTANCE, Job, KILL_GRACE, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word};
+use super::scripts::{
+    INSTANCE, Job, KILL_GRACE, Notifies, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word,
+};
 use crate::config::{Family, InstanceConfig, Vip};
 use crate::limits::{MAX_CHILDREN, MAX_UNICAST_PEERS};
 use crate::time::{Duration, Instant};
@@ -352,38 +354,9 @@ impl Slot {
     /// Start the next waiting notify script, if none runs and the daemon
     /// has a child to spare.
     pub fn start_script(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
-        if cx.scripts_running >= MAX_CHILDREN {
-            return;
-        }
-        while let Some(job) = self.scripts.take_next() {
-            let Some(script) = job.script(&*self.cfg) else {
-                continue;
-            };
-            cx.last_script_id = cx.last_script_id.wrapping_add(1);
-            let id = cx.last_script_id;
-            cx.scripts_running += 1;
-            self.scripts.running = Some(Running {
-                id,
-                job,
-                termed: false,
-            });
-            self.timers.arm(SlotTimer::Script, now, job.timeout());
-            let name = self.cfg.name.as_str();
-            let args = job.generic_args().map(|(state, priority)| NotifyArgs {
-                kind: INSTANCE,
-                name,
-                state,
-                priority,
-            });
-            out.push(Out::Spawn {
-                id,
-                name,
-                cmd: &script.cmd,
-                user: script.user.as_deref().or(cx.script_user.as_deref()),
-                secure: cx.script_security,
-                args,
-            });
-            return;
+        let (q, lines) = (&mut self.scripts, &*self.cfg);
+        if let Some(timeout) = launch_next(q, lines, INSTANCE, &self.cfg.name, cx, out) {
+            self.timers.arm(SlotTimer::Script, now, timeout);
         }
     }
 
@@ -461,6 +434,48 @@ impl Slot {
             count,
         }));
     }
+}
+
+/// Start the next job of `q` (an instance's or a group's, `kind`, whose
+/// notify lines are `lines`) if none runs and the daemon has a child to
+/// spare; its timeout, when one started.
+pub fn launch_next(
+    q: &mut Queue,
+    lines: &dyn Notifies,
+    kind: &'static str,
+    name: &str,
+    cx: &mut Shared,
+    out: &mut dyn Outbox,
+) -> Option<Duration> {
+    if cx.scripts_running >= MAX_CHILDREN {
+        return None;
+    }
+    while let Some(job) = q.take_next() {
+        let Some(script) = job.script(lines) else {
+            continue;
+        };
+        cx.last_script_id = cx.last_script_id.wrapping_add(1);
+        let id = cx.last_script_id;
+        cx.scripts_running += 1;
+        let termed = false;
+        q.running = Some(Running { id, job, termed });
+        let args = job.generic_args().map(|(state, priority)| NotifyArgs {
+            kind,
+            name,
+            state,
+            priority,
+        });
+        out.push(Out::Spawn {
+            id,
+            name,
+            cmd: &script.cmd,
+            user: script.user.as_deref().or(cx.script_user.as_deref()),
+            secure: cx.script_security,
+            args,
+        });
+        return Some(job.timeout());
+    }
+    None
 }
 
 /// The interface a VIP goes on: its `dev`, else the instance's. A `dev`

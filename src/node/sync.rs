@@ -7,11 +7,11 @@
 use arrayvec::ArrayVec;
 
 use super::Node;
-use super::out::{Note, NotifyArgs, Out, Outbox};
-use super::scripts::{GROUP, KILL_GRACE, Queue, Running, state_word};
-use super::slot::SyncEv;
+use super::out::{Note, Out, Outbox};
+use super::scripts::{GROUP, KILL_GRACE, Queue, state_word};
+use super::slot::{SyncEv, launch_next};
 use crate::config::{Config, SyncGroup};
-use crate::limits::{MAX_CHILDREN, MAX_INSTANCES};
+use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
 use crate::vrrp::{Event, State, Why};
 
@@ -210,35 +210,9 @@ impl Node {
         let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
-        if cx.scripts_running >= MAX_CHILDREN {
-            return;
-        }
-        while let Some(job) = grp.scripts.take_next() {
-            let Some(script) = job.script(&grp.cfg) else {
-                continue;
-            };
-            cx.last_script_id = cx.last_script_id.wrapping_add(1);
-            let id = cx.last_script_id;
-            cx.scripts_running += 1;
-            let termed = false;
-            grp.scripts.running = Some(Running { id, job, termed });
-            grp.script_due = Some(now + job.timeout());
-            let name = grp.cfg.name.as_str();
-            let args = job.generic_args().map(|(state, priority)| NotifyArgs {
-                kind: GROUP,
-                name,
-                state,
-                priority,
-            });
-            out.push(Out::Spawn {
-                id,
-                name,
-                cmd: &script.cmd,
-                user: script.user.as_deref().or(cx.script_user.as_deref()),
-                secure: cx.script_security,
-                args,
-            });
-            return;
+        let (q, name) = (&mut grp.scripts, grp.cfg.name.as_str());
+        if let Some(timeout) = launch_next(q, &grp.cfg, GROUP, name, cx, out) {
+            grp.script_due = Some(now + timeout);
         }
     }
 

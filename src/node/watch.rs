@@ -191,18 +191,10 @@ mod tests {
 
     fn tp(process: &str, params: &[&str], mode: ParamMatch, full: bool) -> TrackProcess {
         TrackProcess {
-            name: "t".into(),
-            loc: Loc::default(),
-            process: process.into(),
             params: params.iter().map(|s| s.to_string()).collect(),
             param_match: mode,
-            weight: 0,
-            reverse: false,
-            quorum: 1,
-            quorum_max: u32::MAX,
-            fork_delay_ms: 0,
-            terminate_delay_ms: 0,
             full_command: full,
+            ..TrackProcess::new("t".into(), Loc::default(), process.into())
         }
     }
 

@@ -111,16 +111,7 @@ pub fn read_bounded(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     }
     // SAFETY: a fresh descriptor nothing else owns; closed on drop.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    loop {
-        // SAFETY: reading into `buf`, valid for its length.
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            return Some(n.unsigned_abs());
-        }
-        if Errno::last() != Errno::EINTR {
-            return None;
-        }
-    }
+    super::read_once(&fd, buf)
 }
 
 #[cfg(test)]

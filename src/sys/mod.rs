@@ -118,3 +118,20 @@ fn attach_drop_all(fd: &impl std::os::fd::AsRawFd) -> Result<()> {
         "setsockopt(SO_ATTACH_FILTER)",
     )
 }
+
+/// Read once from `fd` into `buf`, again after EINTR: the bytes read, or
+/// None on an error (a bounded read of a small file: a track file, a
+/// /proc entry).
+pub fn read_once(fd: &std::os::fd::OwnedFd, buf: &mut [u8]) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: reading into `buf`, valid for its length.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            return Some(n.unsigned_abs());
+        }
+        if Errno::last() != Errno::EINTR {
+            return None;
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use super::{Errno, Result, SysError, check};
+use super::{Result, SysError, check};
 
 /// Bytes of /proc/PID/stat read: keepalived reads 127, which always hold
 /// the pid, the comm (at most 15 bytes, in parentheses) and the state.
@@ -133,16 +133,7 @@ fn read_at(dir: &OwnedFd, pid: u32, what: &core::ffi::CStr, buf: &mut [u8]) -> O
     }
     // SAFETY: a fresh descriptor nothing else owns; closed on drop.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    loop {
-        // SAFETY: reading into `buf`, valid for its length.
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            return Some(n.unsigned_abs());
-        }
-        if Errno::last() != Errno::EINTR {
-            return None;
-        }
-    }
+    super::read_once(&fd, buf)
 }
 
 #[cfg(test)]
