@@ -69,6 +69,9 @@ pub struct Slot {
     pub link_ok: bool,
     /// Its vrrp_sync_group (index in the router's group table).
     pub group: Option<usize>,
+    /// Its own tracking (or interface) held it in FAULT at the last look,
+    /// not only its group.
+    pub held_own: bool,
     /// What the last events mean for its group, for the router to act on.
     pub sync_events: ArrayVec<SyncEv, 4>,
 }
@@ -115,6 +118,7 @@ impl Slot {
             scripts: Queue::default(),
             link_ok: true,
             group: None,
+            held_own: false,
             sync_events: ArrayVec::new(),
         }
     }

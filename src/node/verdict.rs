@@ -145,8 +145,11 @@ impl Node {
             grp.faulty = faulty;
             grp.waiting = waiting;
         }
-        // Own faults first, then the group's, then recoveries.
-        for pass in 0..3 {
+        // Own faults first, then the group's, then recoveries: those that
+        // were held by their own fault lead their group out of FAULT, the
+        // others follow (keepalived: the member whose fault ends last
+        // enters BACKUP, then vrrp_sync_backup takes the others along).
+        for pass in 0..4 {
             for (i, &(fault, waiting)) in own.iter().enumerate().take(n) {
                 if !self.slots[i].running() {
                     continue;
@@ -161,7 +164,10 @@ impl Node {
                 match pass {
                     0 if want && !faulted && mine => self.drive(i, Event::LinkDown, now, out),
                     1 if want && !faulted => self.drive(i, Event::LinkDown, now, out),
-                    2 if !want && faulted => self.drive(i, Event::LinkUp, now, out),
+                    2 if !want && faulted && self.slots[i].held_own => {
+                        self.drive(i, Event::LinkUp, now, out)
+                    }
+                    3 if !want && faulted => self.drive(i, Event::LinkUp, now, out),
                     _ => {}
                 }
             }
@@ -171,6 +177,11 @@ impl Node {
                         self.group_to_fault(g, now, out);
                     }
                 }
+            }
+        }
+        for (s, &(fault, waiting)) in self.slots.iter_mut().zip(own.iter()) {
+            if s.running() {
+                s.held_own = fault || waiting;
             }
         }
         for i in 0..n {
