@@ -1196,6 +1196,16 @@ fn fifo_scenario(ctx: &mut Ctx) -> Result<(), String> {
 }
 
 /// (h) the GROUP and INSTANCE lines r1 writes to its vrrp_notify_fifo.
+///
+/// Fails with tinyvrrpd as of e530410, on the members' order only: when a
+/// group leaves FAULT (at start, once check_wan's first result is in; and
+/// when wan0 is back) keepalived's try_up_instance lets the member whose
+/// fault count reaches 0 last (`wan`) enter BACKUP first, log `Syncing
+/// instances to BACKUP state` and pull the others (vrrp_sync_backup);
+/// tinyvrrpd (src/node/verdict.rs, Node::settle pass 2) brings members up
+/// in config order (`lan` first) and logs the sync line after all (and not
+/// at all at start). The MASTER lines then differ too: the member that
+/// entered BACKUP last has the later down timer and leads the group there.
 #[test]
 fn h_sync_group_notify_fifo() {
     if root_or_skip() {
