@@ -24,6 +24,15 @@
 //!   together, and back; the check script fails on r1 -> both VIPs move
 //!   (only the sync group moves `lan`); the script runs on its interval.
 //! - (d) r1's interface is created 5 s after the daemon started.
+//! - (e) `interface_up_down_delays { trk0 3 3 }` with `track_interface
+//!   { trk0 }`: a 1 s flap changes nothing; a lasting loss faults r1 after
+//!   3 s; the return counts after 3 s more.
+//! - (f) `track_file`: `tf` (weight -60) at 1 moves r1 below r2, at 0 back;
+//!   `tf0` (weight 0) at 1 faults r1; written by rename and by `echo >`.
+//! - (g) `dont_track_primary`: r1 alone loses its eth0 carrier and stays
+//!   MASTER with the VIP, no notify.
+//! - (h) (c)'s sync group with a `vrrp_notify_fifo` and its reader script
+//!   on r1: the GROUP/INSTANCE lines, in order, per step.
 
 mod common;
 
@@ -83,6 +92,9 @@ struct Snap {
     /// The `notify` calls made during the step, sorted (keepalived runs
     /// them concurrently): `r1 INSTANCE VI_1 MASTER 150`.
     notifies: Vec<String>,
+    /// The lines a `vrrp_notify_fifo_script` reader got during the step,
+    /// in order: `r1 GROUP "OpenWrt_Group" MASTER 0` (none without one).
+    fifo: Vec<String>,
 }
 
 impl fmt::Display for Snap {
@@ -91,7 +103,11 @@ impl fmt::Display for Snap {
         writeln!(f, "      states:  {}", self.states.join("; "))?;
         writeln!(f, "      adverts: {}", self.prios.join("; "))?;
         writeln!(f, "      daemons: {}", self.running.join("; "))?;
-        write!(f, "      notify:  {}", self.notifies.join("; "))
+        write!(f, "      notify:  {}", self.notifies.join("; "))?;
+        if !self.fifo.is_empty() {
+            write!(f, "\n      fifo:    {}", self.fifo.join("; "))?;
+        }
+        Ok(())
     }
 }
 
@@ -122,6 +138,8 @@ struct Ctx<'a> {
     problems: Vec<String>,
     /// Per router, how much of its notify recording earlier steps took.
     calls_seen: [usize; 3],
+    /// The same for its FIFO reader's recording.
+    fifo_seen: [usize; 3],
 }
 
 impl<'a> Ctx<'a> {
@@ -139,6 +157,7 @@ impl<'a> Ctx<'a> {
             notes: Vec::new(),
             problems: Vec::new(),
             calls_seen: [0; 3],
+            fifo_seen: [0; 3],
         }
     }
 
@@ -266,12 +285,20 @@ impl<'a> Ctx<'a> {
             self.calls_seen[i] = calls.len();
         }
         notifies.sort();
+        let mut fifo = Vec::new();
+        for i in 1..=2 {
+            let got = recorded_as(self.lan, i, "fifo");
+            let new = got.get(self.fifo_seen[i]..).unwrap_or("");
+            fifo.extend(new.lines().map(|l| format!("r{i} {l}")));
+            self.fifo_seen[i] = got.len();
+        }
         Snap {
             vips,
             states,
             prios,
             running,
             notifies,
+            fifo,
         }
     }
 
@@ -366,7 +393,12 @@ fn with_recorder(lan: &Lan, i: usize, conf: &str) -> String {
 
 /// What router `i`'s recorder has recorded.
 fn recorded(lan: &Lan, i: usize) -> String {
-    fs::read_to_string(lan.dir.join(format!("scripts-r{i}")).join("calls")).unwrap_or_default()
+    recorded_as(lan, i, "calls")
+}
+
+/// The file `name` in router `i`'s script directory ("" while missing).
+fn recorded_as(lan: &Lan, i: usize, name: &str) -> String {
+    fs::read_to_string(lan.dir.join(format!("scripts-r{i}")).join(name)).unwrap_or_default()
 }
 
 const GLOBALS: &str = "global_defs {\n    script_user root\n    enable_script_security\n}\n";
@@ -532,7 +564,9 @@ fn compare(
     let why = why.cloned().collect::<Vec<_>>().join("\n");
     assert!(
         d.is_empty() && why.is_empty(),
-        "tinyvrrpd differs from keepalived:\n{d}{why}\n\n{both}\n{}",
+        "tinyvrrpd differs from keepalived:\n{d}{why}\n\n{both}\n=== keepalived logs ===\n{}\
+         === tinyvrrpd logs ===\n{}",
+        reference.dump,
         tested.dump
     );
 }
@@ -956,6 +990,229 @@ fn d_interface_created_late() {
     }
 }
 
+// ---- (e) interface_up_down_delays on a tracked interface --------------------
+
+/// keepalived's delays for trk0 (s), down and up.
+const DELAY: Duration = Duration::from_secs(3);
+
+impl Ctx<'_> {
+    /// A problem unless the last step reached its layout no sooner than
+    /// `min` (the step's outcome must have waited for a delay).
+    fn took_at_least(&mut self, min: Duration) {
+        let Some(d) = self.steps.last() else {
+            return;
+        };
+        let line = match d.took {
+            Some(t) => format!("{}: reached after {:.1} s", d.name, secs(t)),
+            None => return,
+        };
+        if d.took.is_some_and(|t| t < min) {
+            let min = secs(min);
+            self.problems
+                .push(format!("{line}, sooner than the {min:.1} s delay"));
+        }
+        self.notes.push(line);
+    }
+}
+
+fn delays_scenario(ctx: &mut Ctx) -> Result<(), String> {
+    let before = format!(
+        "interface_up_down_delays {{\n    trk0 {0} {0}\n}}\n",
+        DELAY.as_secs()
+    );
+    let track = "    track_interface {\n        trk0\n    }\n";
+    for i in 1..=2 {
+        ctx.confs[i] = conf_one(i, &before, track);
+    }
+    ctx.step("r1 starts", &[1], NO_HOLD, |c| c.start(1))?;
+    ctx.step("r2 starts", &[1], NO_HOLD, |c| c.start(2))?;
+    // Down for 1 s, shorter than the down delay: nothing may happen, also
+    // not once the delay would have run out (held 4 s).
+    let hold = DELAY + Duration::from_secs(1);
+    ctx.step("trk0 down for 1 s, then up", &[1], hold, |c| {
+        set_link(c.lan.r(1), "trk0", "down");
+        sleep(Duration::from_secs(1));
+        set_link(c.lan.r(1), "trk0", "up");
+    })?;
+    ctx.step("trk0 down and left down", &[2], NO_HOLD, |c| {
+        set_link(c.lan.r(1), "trk0", "down")
+    })?;
+    ctx.took_at_least(DELAY);
+    ctx.step("trk0 up again", &[1], NO_HOLD, |c| {
+        set_link(c.lan.r(1), "trk0", "up")
+    })?;
+    ctx.took_at_least(DELAY);
+    Ok(())
+}
+
+/// (e) a tracked interface's carrier changes count after their delay: a
+/// 1 s flap is ignored, a lasting loss faults r1 3 s late, its return
+/// counts 3 s late.
+#[test]
+fn e_interface_up_down_delays() {
+    if root_or_skip() {
+        compare(add_trk0, ONE_VIP, VI_1, delays_scenario);
+    }
+}
+
+// ---- (f) track_file, weighted and weight 0 ----------------------------------
+
+/// r1's track files live here: `tf` (weight -60) and `tf0` (weight 0).
+fn files_dir(lan: &Lan) -> PathBuf {
+    lan.dir.join("files")
+}
+
+/// Both track files, at 0, before either daemon starts.
+fn files_setup(lan: &Lan) {
+    let dir = files_dir(lan);
+    fs::create_dir_all(&dir).unwrap();
+    for name in ["tf", "tf0"] {
+        fs::write(dir.join(name), "0\n").unwrap();
+    }
+}
+
+/// Writes `value` into track file `name` as tools that care do: a temp
+/// file in the same directory, renamed over it.
+fn write_atomic(lan: &Lan, name: &str, value: u32) {
+    let dir = files_dir(lan);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    fs::write(&tmp, format!("{value}\n")).unwrap();
+    fs::rename(&tmp, dir.join(name)).unwrap();
+}
+
+/// Writes `value` into track file `name` as a shell user does:
+/// `echo VALUE > FILE` (truncate, write, close).
+fn write_in_place(lan: &Lan, name: &str, value: u32) {
+    let path = files_dir(lan).join(name);
+    let cmd = format!("echo {value} > {}", path.display());
+    must(&["sh", "-c", &cmd]);
+}
+
+fn files_scenario(ctx: &mut Ctx) -> Result<(), String> {
+    let dir = files_dir(ctx.lan);
+    let before = format!(
+        "track_file tf {{\n    file {}\n    weight -60\n}}\n\
+         track_file tf0 {{\n    file {}\n    weight 0\n}}\n",
+        dir.join("tf").display(),
+        dir.join("tf0").display()
+    );
+    let track = "    track_file {\n        tf\n        tf0\n    }\n";
+    for i in 1..=2 {
+        ctx.confs[i] = conf_one(i, &before, track);
+    }
+    ctx.step("r1 starts", &[1], NO_HOLD, |c| c.start(1))?;
+    ctx.step("r2 starts", &[1], NO_HOLD, |c| c.start(2))?;
+    ctx.step("tf 1 (renamed over): r1 150 - 60", &[2], NO_HOLD, |c| {
+        write_atomic(c.lan, "tf", 1)
+    })?;
+    ctx.step("tf 0 (echo >): r1 150", &[1], NO_HOLD, |c| {
+        write_in_place(c.lan, "tf", 0)
+    })?;
+    ctx.step("tf0 1 (echo >): r1 FAULT", &[2], NO_HOLD, |c| {
+        write_in_place(c.lan, "tf0", 1)
+    })?;
+    ctx.step("tf0 0 (renamed over): r1 back", &[1], NO_HOLD, |c| {
+        write_atomic(c.lan, "tf0", 0)
+    })
+}
+
+/// (f) track_file: a weighted file moves r1's priority below r2's and
+/// back, a weight-0 file faults r1; each written both ways.
+#[test]
+fn f_track_file() {
+    if root_or_skip() {
+        compare(files_setup, ONE_VIP, VI_1, files_scenario);
+    }
+}
+
+// ---- (g) dont_track_primary -------------------------------------------------
+
+/// How long r1's carrier stays away: longer than a master-down interval.
+const NO_CARRIER: Duration = Duration::from_secs(4);
+
+/// r1 alone (with r2 running both would hold the VIP while r1 cannot be
+/// heard, which says nothing about r1): its eth0 loses carrier (the
+/// bridge's end goes down) and gets it back. With `dont_track_primary`
+/// r1 stays MASTER, keeps the VIP and calls no notify; without it, it
+/// would go FAULT and drop the VIP.
+fn primary_scenario(ctx: &mut Ctx) -> Result<(), String> {
+    ctx.confs[1] = conf_one(1, "", "    dont_track_primary\n");
+    let br = br_ns(ctx.lan);
+    ctx.step("r1 starts alone", &[1], NO_HOLD, |c| c.start(1))?;
+    ctx.step("r1 eth0 carrier lost", &[1], NO_CARRIER, |_| {
+        set_link(&br, "p1", "down")
+    })?;
+    ctx.step("r1 eth0 carrier back", &[1], NO_HOLD, |_| {
+        set_link(&br, "p1", "up")
+    })
+}
+
+/// (g) dont_track_primary: the own interface's carrier loss is no FAULT.
+#[test]
+fn g_dont_track_primary() {
+    if root_or_skip() {
+        compare(|_| {}, ONE_VIP, VI_1, primary_scenario);
+    }
+}
+
+// ---- (h) the sync group's FIFO in the OpenWrt shape -------------------------
+
+/// Appends each line it reads from the FIFO (its argument) to `fifo` next
+/// to itself. Builtins only.
+const FIFO_READER: &str = "#!/bin/sh
+while read -r line; do
+    echo \"$line\" >> \"${0%/*}/fifo\"
+done < \"$1\"
+";
+
+/// (c)'s setup plus r1's FIFO reader.
+fn fifo_setup(lan: &Lan) {
+    wan_setup(lan);
+    let reader = script_dir(lan, 1).join("fifo_reader");
+    fs::write(&reader, FIFO_READER).unwrap();
+    chmod(&reader, 0o755);
+}
+
+fn fifo_scenario(ctx: &mut Ctx) -> Result<(), String> {
+    let lan = ctx.lan;
+    let br = br_ns(lan);
+    for i in 1..=2 {
+        ctx.confs[i] = openwrt_conf(lan, i);
+    }
+    let fifo = format!(
+        "\tenable_script_security\n\tvrrp_notify_fifo {}\n\tvrrp_notify_fifo_script {}\n",
+        lan.dir.join("r1.fifo").display(),
+        script_dir(lan, 1).join("fifo_reader").display()
+    );
+    ctx.confs[1] = ctx.confs[1].replacen("\tenable_script_security\n", &fifo, 1);
+    ctx.step("r1 starts", &[1, 1], NO_HOLD, |c| c.start(1))?;
+    ctx.step("r2 starts", &[1, 1], NO_HOLD, |c| c.start(2))?;
+    ctx.step("r1 WAN carrier lost", &[2, 2], NO_HOLD, |_| {
+        set_link(&br, "w1", "down")
+    })?;
+    ctx.step("r1 WAN carrier back", &[1, 1], NO_HOLD, |_| {
+        set_link(&br, "w1", "up")
+    })
+}
+
+/// (h) the GROUP and INSTANCE lines r1 writes to its vrrp_notify_fifo.
+///
+/// Fails with tinyvrrpd as of e530410, on the members' order only: when a
+/// group leaves FAULT (at start, once check_wan's first result is in; and
+/// when wan0 is back) keepalived's try_up_instance lets the member whose
+/// fault count reaches 0 last (`wan`) enter BACKUP first, log `Syncing
+/// instances to BACKUP state` and pull the others (vrrp_sync_backup);
+/// tinyvrrpd (src/node/verdict.rs, Node::settle pass 2) brings members up
+/// in config order (`lan` first) and logs the sync line after all (and not
+/// at all at start). The MASTER lines then differ too: the member that
+/// entered BACKUP last has the later down timer and leads the group there.
+#[test]
+fn h_sync_group_notify_fifo() {
+    if root_or_skip() {
+        compare(fifo_setup, LAN_WAN, LAN_AND_WAN, fifo_scenario);
+    }
+}
+
 // ---- the checks themselves, without namespaces ------------------------------
 
 #[test]
@@ -985,6 +1242,7 @@ fn diff_names_the_steps_that_differ() {
         prios: vec![],
         running: vec![],
         notifies: vec![],
+        fifo: vec![],
     };
     let run = |steps: Vec<(&'static str, Snap)>| Run {
         imp: Impl::Keepalived,
