@@ -247,6 +247,15 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     val("script_user", |s, n, g| {
         g.script_user = user_group(s, n).or(g.script_user.take())
     }),
+    // keepalived 2.2.7 exits on an interface that does not exist unless
+    // this is set; tinyvrrpd always waits for such an interface in FAULT.
+    val("dynamic_interfaces", |s, n, _| {
+        s.warn(
+            &n.pos,
+            "dynamic_interfaces: tinyvrrpd always follows interfaces that do not exist yet \
+             (their instances wait in FAULT); the keyword changes nothing",
+        );
+    }),
     val("enable_script_security", |s, n, g| {
         g.enable_script_security = flag(s, n)
     }),
