@@ -1098,3 +1098,31 @@ fn tracking_keywords() {
     );
     assert!(g.tracking_weight && !g.global_tracking);
 }
+
+/// keepalived 2.2.7 keeps an IPv6 VIP whose line has a label (OpenWrt's
+/// generator writes one for every address with a device) and drops only
+/// the label, with its warning; an IPv4 label of 15 bytes is kept.
+#[test]
+fn ipv6_vip_label_is_dropped_and_the_address_kept() {
+    let dir = Scratch::new("vip-labels");
+    let main = dir.write(
+        "main.conf",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \
+         virtual_ipaddress {\n  192.0.2.10/24 dev eth0 label eth0:0123456789\n }\n \
+         virtual_ipaddress_excluded {\n  2001:db8::10/64 dev eth0 label eth0:v6\n }\n}\n",
+    );
+    let (config, warnings) = load_ok(&main);
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "({main}: Line 8) Cannot specify label for IPv6 addresses (2001:db8::10/64) - ignoring label"
+        )]
+    );
+    let i = &config.instances[0];
+    assert_eq!(i.vips.len(), 1);
+    assert_eq!(i.vips[0].label.as_deref(), Some("eth0:0123456789"));
+    let v6 = &i.vips_excluded[0];
+    assert_eq!(v6.addr, "2001:db8::10".parse::<IpAddr>().unwrap());
+    assert_eq!(v6.label, None);
+    assert_eq!(v6.dev.as_deref(), Some("eth0"));
+}

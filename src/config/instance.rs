@@ -446,8 +446,43 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
         };
         ok &= vip_option(sink, line, block, &mut vip, opt, arg);
     }
+    ok &= vip_label(sink, line, &mut vip);
     ok.then_some(vip)
 }
+
+/// keepalived 2.2.7 (vrrp_ipaddress.c parse_ipaddress): a label of
+/// IFNAMSIZ bytes or more removes the address with a config error (the
+/// kernel would refuse it); an IPv6 address cannot carry a label, which is
+/// dropped with a warning and the address kept. keepalived does not ask
+/// that the label start with the interface's name, and neither do we.
+fn vip_label(sink: &mut Sink, line: &Node, vip: &mut Vip) -> bool {
+    let Some(label) = vip.label.as_deref() else {
+        return true;
+    };
+    if label.len() > MAX_LABEL {
+        sink.error(
+            &line.pos,
+            format!(
+                "Address label {label} is longer than maximum length {MAX_LABEL} - removing address"
+            ),
+        );
+        return false;
+    }
+    if vip.addr.is_ipv6() {
+        sink.warn(
+            &line.pos,
+            format!(
+                "Cannot specify label for IPv6 addresses ({}) - ignoring label",
+                line.keyword()
+            ),
+        );
+        vip.label = None;
+    }
+    true
+}
+
+/// The longest address label the kernel takes: IFNAMSIZ less its NUL.
+const MAX_LABEL: usize = 15;
 
 fn vip_option(
     sink: &mut Sink,
