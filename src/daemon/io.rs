@@ -209,7 +209,16 @@ impl Io {
         } else {
             nl::del_addr(&mut self.tx[..], req.seq, &r)
         };
+        // A request that cannot be built (a label the kernel would refuse)
+        // fails like a refused one: logged, and the router told.
         let Ok(len) = built else {
+            log!(
+                self.log,
+                Level::Error,
+                "VRRP_Instance({name}) address request for {} cannot be built",
+                req.addr
+            );
+            let _ = self.send_failed.try_push((req.seq, libc::EINVAL));
             return;
         };
         if let Err(e) = self.nl.send(&self.tx[..len]) {

@@ -62,7 +62,16 @@ impl fmt::Display for Line<'_, '_> {
                 why.as_str()
             ),
             Note::Dropped { from, why, count } => dropped(f, from, why, count),
-            Note::AddrFailed { name, errno } => write!(
+            Note::AddrFailed {
+                name,
+                addr: Some(addr),
+                errno,
+            } => write!(
+                f,
+                "VRRP_Instance({name}) address change for {addr} failed: {}; retrying",
+                Errno::from_raw(errno).desc()
+            ),
+            Note::AddrFailed { name, errno, .. } => write!(
                 f,
                 "VRRP_Instance({name}) address change failed: {}; retrying",
                 Errno::from_raw(errno).desc()

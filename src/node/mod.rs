@@ -8,6 +8,7 @@
 //! deterministic simulation (tests/simulation.rs) drive the same `Node`.
 
 mod events;
+pub mod garp;
 pub mod iface;
 mod links;
 pub mod out;
@@ -86,6 +87,10 @@ impl Node {
                 script_security: config.global.enable_script_security,
                 scripts_running: 0,
                 last_script_id: 0,
+                pace: garp::Pace::new(
+                    config.global.vrrp_garp_interval_us,
+                    config.global.vrrp_gna_interval_us,
+                ),
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: Box::default(),
@@ -293,23 +298,38 @@ impl Node {
             let master = s.inst.state() == State::Master;
             s.vips(master, AddrWhy::Retry, cx, out);
         }
+        let s = &mut self.slots[i];
+        if s.timer(SlotTimer::Garp).is_some_and(|t| t <= now) {
+            s.garp_due(now, &mut self.shared, out);
+        }
         self.drive(i, Event::Timeout, now, out);
     }
 
     /// The kernel refused netlink request `seq` (`errno`; EEXIST on add and
     /// EADDRNOTAVAIL on delete are success). The instance that sent it
     /// makes its VIPs match its state again after VIP_RETRY.
+    /// An add's ack also tells the instance whether it holds the address:
+    /// only then is it announced.
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
-        if errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL {
+        let ok = errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL;
+        let (owner, tag) = self.shared.pending.lookup(seq).unzip();
+        let slot = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u));
+        if let (Some(i), Some(Some((addr, true)))) = (slot, tag) {
+            self.slots[i].add_acked(addr, ok, now, &mut self.shared, out);
+            self.slots[i].rearm(i, out, false);
+        }
+        if ok {
             return;
         }
         self.netlink_errors += 1;
-        let owner = self.shared.pending.owner(seq);
-        let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
+        let Some(i) = slot else {
             out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
             return;
         };
         let s = &mut self.slots[i];
+        let addr = tag.flatten().map(|(a, _)| a);
+        let name = s.cfg.name.as_str();
+        out.push(Out::Log(Note::AddrFailed { name, addr, errno }));
         // Sent just before the interface went away: its addresses went
         // with it, nothing to retry.
         if !self
@@ -321,11 +341,6 @@ impl Node {
             return;
         }
         s.set_timer(SlotTimer::VipRetry, now, Some(VIP_RETRY));
-        let errno_note = Note::AddrFailed {
-            name: &s.cfg.name,
-            errno,
-        };
-        out.push(Out::Log(errno_note));
         s.rearm(i, out, false);
     }
 

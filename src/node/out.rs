@@ -210,8 +210,10 @@ pub enum Note<'a> {
         why: RxError,
         count: u64,
     },
+    /// A netlink request failed (the address, for an address request).
     AddrFailed {
         name: &'a str,
+        addr: Option<IpAddr>,
         errno: i32,
     },
     AddrFailedOrphan {

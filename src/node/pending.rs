@@ -9,14 +9,25 @@
 //! `MAX_PENDING_REQUESTS` requests has no owner any more (the kernel acks at
 //! once, so in practice only a reload of every instance comes near it).
 
+use core::net::IpAddr;
+
 use crate::limits::MAX_PENDING_REQUESTS;
 
 /// An instance's identity for the lifetime of the daemon: kept across
 /// reloads, never reused.
 pub type Uid = u32;
 
+/// What an address request asked: add (true) or delete `addr`. An ack
+/// names the address it answers, so a refused add keeps that address from
+/// being announced.
+pub type AddrTag = (IpAddr, bool);
+
+/// One remembered request: its sequence number, its sender, and the
+/// address it is about when it is an address request.
+type Entry = (u32, Uid, Option<AddrTag>);
+
 pub struct Pending {
-    ring: [(u32, Uid); MAX_PENDING_REQUESTS],
+    ring: [Entry; MAX_PENDING_REQUESTS],
     /// How many slots of the ring are in use (it fills once, then wraps).
     len: usize,
     next: usize,
@@ -26,7 +37,7 @@ pub struct Pending {
 impl Default for Pending {
     fn default() -> Self {
         Pending {
-            ring: [(0, 0); MAX_PENDING_REQUESTS],
+            ring: [(0, 0, None); MAX_PENDING_REQUESTS],
             len: 0,
             next: 0,
             next_seq: 1,
@@ -38,10 +49,20 @@ impl Pending {
     /// A fresh sequence number for a request `owner` sends, recorded.
     /// Zero is skipped: the kernel's notifications carry sequence 0.
     pub fn request(&mut self, owner: Uid) -> u32 {
+        self.record(owner, None)
+    }
+
+    /// A fresh sequence number for `owner`'s request to add (or delete)
+    /// an address, recorded with the address.
+    pub fn request_addr(&mut self, owner: Uid, tag: AddrTag) -> u32 {
+        self.record(owner, Some(tag))
+    }
+
+    fn record(&mut self, owner: Uid, tag: Option<AddrTag>) -> u32 {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1).max(1);
         if let Some(slot) = self.ring.get_mut(self.next) {
-            *slot = (seq, owner);
+            *slot = (seq, owner, tag);
         }
         self.next = (self.next + 1) % MAX_PENDING_REQUESTS;
         self.len = (self.len + 1).min(MAX_PENDING_REQUESTS);
@@ -50,11 +71,16 @@ impl Pending {
 
     /// The instance that sent request `seq`, if it is still remembered.
     pub fn owner(&self, seq: u32) -> Option<Uid> {
+        self.lookup(seq).map(|(uid, _)| uid)
+    }
+
+    /// The sender of request `seq` and the address it was about.
+    pub fn lookup(&self, seq: u32) -> Option<(Uid, Option<AddrTag>)> {
         self.ring
             .get(..self.len)?
             .iter()
-            .find(|(s, _)| *s == seq && seq != 0)
-            .map(|&(_, uid)| uid)
+            .find(|(s, _, _)| *s == seq && seq != 0)
+            .map(|&(_, uid, tag)| (uid, tag))
     }
 }
 
@@ -74,6 +100,10 @@ mod tests {
         assert_eq!(p.owner(a), Some(7));
         assert_eq!(p.owner(0), None);
         assert_eq!(p.owner(b + 1), None);
+        let addr: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0; 4]));
+        let c = p.request_addr(9, (addr, true));
+        assert_eq!(p.lookup(c), Some((9, Some((addr, true)))));
+        assert_eq!(p.lookup(b), Some((9, None)));
     }
 
     #[test]

@@ -80,6 +80,8 @@ impl Node {
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
+        let g = &config.global;
+        (self.shared.pace).set(g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
             let slot = match taken {
@@ -114,7 +116,7 @@ impl Node {
             self.slots[i].rearm(i, out, true);
         }
         for (i, prev) in changed {
-            self.swap_vips(i, prev, out);
+            self.swap_vips(i, prev, now, out);
         }
         self.settle(now, out);
     }
@@ -217,7 +219,13 @@ impl Node {
 
     /// A kept master whose addresses changed: the old set goes, the new
     /// one comes and is announced.
-    fn swap_vips(&mut self, i: usize, prev: Box<InstanceConfig>, out: &mut dyn Outbox) {
+    fn swap_vips(
+        &mut self,
+        i: usize,
+        prev: Box<InstanceConfig>,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
         let cx = &mut self.shared;
         let Some(s) = self.slots.get_mut(i) else {
             return;
@@ -230,7 +238,7 @@ impl Node {
         s.cfg = new;
         s.vips(true, AddrWhy::Reload, cx, out);
         let count = s.inst.params().garp_master_repeat;
-        s.announce(count, cx, out);
+        s.announce(count, now, cx, out);
     }
 }
 

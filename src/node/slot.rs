@@ -31,6 +31,8 @@ pub enum SlotTimer {
     VipRetry,
     /// The running notify script's time is up (SIGTERM, then SIGKILL).
     Script,
+    /// A spaced gratuitous ARP (or NA) is due (vrrp_garp_interval).
+    Garp,
 }
 
 impl SlotTimer {
@@ -38,7 +40,12 @@ impl SlotTimer {
 }
 
 impl TimerKind for SlotTimer {
-    const ALL: &'static [SlotTimer] = &[SlotTimer::Start, SlotTimer::VipRetry, SlotTimer::Script];
+    const ALL: &'static [SlotTimer] = &[
+        SlotTimer::Start,
+        SlotTimer::VipRetry,
+        SlotTimer::Script,
+        SlotTimer::Garp,
+    ];
     fn index(self) -> usize {
         self as usize
     }
@@ -74,6 +81,8 @@ pub struct Slot {
     pub held_own: bool,
     /// What the last events mean for its group, for the router to act on.
     pub sync_events: ArrayVec<SyncEv, 4>,
+    /// Which VIPs the kernel took, and their pending announcements.
+    pub garp: super::garp::Marks,
 }
 
 /// What an instance did that its vrrp_sync_group must follow.
@@ -101,6 +110,8 @@ pub struct Shared {
     /// Scripts running now (at most MAX_CHILDREN) and the last id given.
     pub scripts_running: usize,
     pub last_script_id: u32,
+    /// vrrp_garp_interval / vrrp_gna_interval, per interface.
+    pub pace: super::garp::Pace,
 }
 
 impl Slot {
@@ -120,6 +131,7 @@ impl Slot {
             group: None,
             held_own: false,
             sync_events: ArrayVec::new(),
+            garp: super::garp::Marks::default(),
         }
     }
 
@@ -218,7 +230,7 @@ impl Slot {
                 self.vips(true, AddrWhy::Master, cx, out);
             }
             Action::DelVips => self.del_vips(before, cx, out),
-            Action::SendGarp { count } => self.announce(count, cx, out),
+            Action::SendGarp { count } => self.announce(count, now, cx, out),
             Action::Rejected(e) => self.log_reject(e, now, out),
             Action::LowerPriority {
                 from,
@@ -271,10 +283,13 @@ impl Slot {
             let Some(ifindex) = vip_ifindex(&cx.ifaces, cfg, vip) else {
                 continue;
             };
+            if let Some(m) = self.garp.get(vip.addr).filter(|_| add) {
+                m.awaiting = true;
+            }
             let req = AddrReq {
                 add,
                 why,
-                seq: cx.pending.request(self.uid),
+                seq: cx.pending.request_addr(self.uid, (vip.addr, add)),
                 ifindex,
                 ifname,
                 addr: vip.addr,
@@ -287,6 +302,9 @@ impl Slot {
                 name: &cfg.name,
                 req,
             });
+        }
+        if !add {
+            self.garp.drop_announcements();
         }
         if self.vips_installed != add {
             self.vips_installed = add;
@@ -326,31 +344,6 @@ impl Slot {
                 advert: &advert,
                 form,
                 ip_id: self.ip_id,
-            });
-        }
-    }
-
-    /// `count` gratuitous ARPs (or NAs) for each VIP, logged as keepalived
-    /// does.
-    pub fn announce(&self, count: u32, cx: &Shared, out: &mut dyn Outbox) {
-        let Some(ifc) = cx.ifaces.by_index(self.ifindex).filter(|f| f.up) else {
-            return;
-        };
-        let cfg = &self.cfg;
-        for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
-            let (name, ifname) = (cfg.name.as_str(), ifc.name.as_str());
-            out.push(Out::Log(Note::Garp {
-                name,
-                ifname,
-                addr: vip.addr,
-            }));
-            out.push(Out::Garp {
-                name,
-                ifindex: self.ifindex,
-                mac: ifc.mac,
-                addr: vip.addr,
-                count,
-                router: ifc.router6,
             });
         }
     }

@@ -1,0 +1,362 @@
+//! Announcing the VIPs: gratuitous ARPs and unsolicited neighbour
+//! advertisements only for addresses the kernel took, spaced per interface
+//! as keepalived 2.2.7 spaces them.
+//!
+//! keepalived (vrrp_arp.c send_gratuitous_arp, vrrp_ndisc.c,
+//! vrrp_scheduler.c vrrp_arpna_send): with `vrrp_garp_interval` (or
+//! `vrrp_gna_interval` for IPv6) set, an interface sends at most one
+//! announcement per interval. An address whose turn has not come is marked
+//! pending, once: further repeats of a burst while it is pending add
+//! nothing, so a burst of five for one address becomes one at once and one
+//! an interval later. A pending address is sent only while the instance is
+//! master and the address is set. Without an interval a burst goes out
+//! back to back, as before.
+//!
+//! Whether an address is held: an add request in flight is `awaiting` its
+//! ack, and the announcements asked meanwhile are `owed` until the ack
+//! says it was taken; a refused add is `refused` until a later add (the
+//! retry) is acked, and then what is owed goes out.
+
+use core::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::out::{Note, Out, Outbox};
+use super::slot::{Shared, Slot, SlotTimer};
+use crate::limits::{MAX_INTERFACES, MAX_VIPS, MAX_VIPS_EXCLUDED};
+use crate::time::{Duration, Instant};
+use crate::vrrp::State;
+use crate::wire::Mac;
+
+/// The spacing of announcements per interface, shared by all instances.
+#[derive(Default)]
+pub struct Pace {
+    garp: Duration,
+    gna: Duration,
+    /// (interface index, earliest next GARP, earliest next NA).
+    next: ArrayVec<(u32, Option<Instant>, Option<Instant>), MAX_INTERFACES>,
+}
+
+impl Pace {
+    /// `vrrp_garp_interval` and `vrrp_gna_interval`, in microseconds.
+    pub fn new(garp_us: u32, gna_us: u32) -> Pace {
+        let mut p = Pace::default();
+        p.set(garp_us, gna_us);
+        p
+    }
+
+    /// A reload's settings; the times already noted stay.
+    pub fn set(&mut self, garp_us: u32, gna_us: u32) {
+        self.garp = Duration::from_micros(u64::from(garp_us));
+        self.gna = Duration::from_micros(u64::from(gna_us));
+    }
+
+    /// The spacing for IPv6 (NA) or IPv4 (GARP) announcements.
+    pub fn interval(&self, v6: bool) -> Duration {
+        if v6 { self.gna } else { self.garp }
+    }
+
+    /// When `ifindex` may send its next announcement (None: now).
+    pub fn next(&self, ifindex: u32, v6: bool) -> Option<Instant> {
+        let e = self.next.iter().find(|e| e.0 == ifindex)?;
+        if v6 { e.2 } else { e.1 }
+    }
+
+    pub fn ready(&self, ifindex: u32, v6: bool, now: Instant) -> bool {
+        self.next(ifindex, v6).is_none_or(|t| t <= now)
+    }
+
+    /// `ifindex` sent one at `now`: the next waits an interval.
+    pub fn sent(&mut self, ifindex: u32, v6: bool, now: Instant) {
+        let at = Some(now + self.interval(v6));
+        let k = match self.next.iter().position(|e| e.0 == ifindex) {
+            Some(k) => k,
+            None => {
+                // A full table (more interfaces than the router tracks)
+                // forgets the oldest.
+                if self.next.is_full() {
+                    self.next.remove(0);
+                }
+                self.next.push((ifindex, None, None));
+                self.next.len() - 1
+            }
+        };
+        if let Some(e) = self.next.get_mut(k) {
+            if v6 {
+                e.2 = at;
+            } else {
+                e.1 = at;
+            }
+        }
+    }
+}
+
+/// What the instance knows of one VIP's address for announcing it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub addr: IpAddr,
+    /// An add request was sent and its ack has not come.
+    pub awaiting: bool,
+    /// The last add request was refused: not ours to announce.
+    pub refused: bool,
+    /// Announcements asked while awaiting or refused, sent once it is held.
+    pub owed: u32,
+    /// One spaced announcement waits for the interface's turn.
+    pub queued: bool,
+}
+
+const MAX_MARKS: usize = MAX_VIPS + MAX_VIPS_EXCLUDED;
+
+/// An instance's marks, one per address it added.
+#[derive(Default)]
+pub struct Marks {
+    v: ArrayVec<Mark, MAX_MARKS>,
+}
+
+impl Marks {
+    pub fn find(&self, addr: IpAddr) -> Option<&Mark> {
+        self.v.iter().find(|m| m.addr == addr)
+    }
+
+    /// The mark for `addr`, made when missing. A full table (after
+    /// reloads changed the addresses) drops the marks nothing waits on.
+    pub fn get(&mut self, addr: IpAddr) -> Option<&mut Mark> {
+        if let Some(k) = self.v.iter().position(|m| m.addr == addr) {
+            return self.v.get_mut(k);
+        }
+        if self.v.is_full() {
+            self.v
+                .retain(|m| m.awaiting || m.refused || m.owed > 0 || m.queued);
+        }
+        self.v
+            .try_push(Mark {
+                addr,
+                awaiting: false,
+                refused: false,
+                owed: 0,
+                queued: false,
+            })
+            .ok()?;
+        self.v.last_mut()
+    }
+
+    /// The instance left MASTER: nothing it asked to announce goes out
+    /// (keepalived's vrrp_remove_delayed_arp).
+    pub fn drop_announcements(&mut self) {
+        for m in self.v.iter_mut() {
+            m.owed = 0;
+            m.queued = false;
+        }
+    }
+
+    /// Drop the pending announcements of the marks `drop` names.
+    pub fn unqueue(&mut self, drop: impl Fn(&Mark) -> bool) {
+        for m in self.v.iter_mut().filter(|m| drop(m)) {
+            m.queued = false;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Mark> {
+        self.v.iter()
+    }
+}
+
+/// Where an instance's announcements go out.
+struct Via<'a> {
+    name: &'a str,
+    ifindex: u32,
+    mac: Mac,
+    router: bool,
+}
+
+/// `count` announcements of `m`'s address: back to back without an
+/// interval; with one, at once if the interface's turn has come and the
+/// rest (however many) as one pending announcement, as keepalived.
+fn send_paced(
+    m: &mut Mark,
+    via: &Via<'_>,
+    count: u32,
+    now: Instant,
+    pace: &mut Pace,
+    out: &mut dyn Outbox,
+) {
+    let v6 = m.addr.is_ipv6();
+    let garp = |count| Out::Garp {
+        name: via.name,
+        ifindex: via.ifindex,
+        mac: via.mac,
+        addr: m.addr,
+        count,
+        router: via.router,
+    };
+    if count == 0 {
+        return;
+    }
+    if pace.interval(v6) == Duration::ZERO {
+        out.push(garp(count));
+        return;
+    }
+    if pace.ready(via.ifindex, v6, now) {
+        out.push(garp(1));
+        pace.sent(via.ifindex, v6, now);
+        m.queued |= count > 1;
+    } else {
+        m.queued = true;
+    }
+}
+
+impl Slot {
+    /// `count` gratuitous ARPs (or NAs) for each VIP the kernel took,
+    /// logged as keepalived does. Those whose add is not acked yet wait
+    /// for the ack; refused ones wait for a retry that succeeds.
+    pub fn announce(&mut self, count: u32, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
+        let Shared { ifaces, pace, .. } = cx;
+        let Some(ifc) = ifaces.by_index(self.ifindex).filter(|f| f.up) else {
+            return;
+        };
+        let cfg = &self.cfg;
+        let via = Via {
+            name: cfg.name.as_str(),
+            ifindex: self.ifindex,
+            mac: ifc.mac,
+            router: ifc.router6,
+        };
+        for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
+            let Some(m) = self.garp.get(vip.addr) else {
+                continue;
+            };
+            if m.awaiting || m.refused {
+                m.owed = m.owed.max(count);
+                continue;
+            }
+            let (name, ifname, addr) = (via.name, ifc.name.as_str(), vip.addr);
+            out.push(Out::Log(Note::Garp { name, ifname, addr }));
+            send_paced(m, &via, count, now, pace, out);
+        }
+        self.arm_garp(now, cx);
+    }
+
+    /// The kernel answered the add request for `addr` (`ok`: it holds the
+    /// address). Announcements owed for it go out now, if still master.
+    pub fn add_acked(
+        &mut self,
+        addr: IpAddr,
+        ok: bool,
+        now: Instant,
+        cx: &mut Shared,
+        out: &mut dyn Outbox,
+    ) {
+        let master = self.inst.state() == State::Master;
+        let Some(m) = self.garp.get(addr) else {
+            return;
+        };
+        m.awaiting = false;
+        m.refused = !ok;
+        if !ok || m.owed == 0 {
+            return;
+        }
+        let count = core::mem::take(&mut m.owed);
+        let Shared { ifaces, pace, .. } = cx;
+        let Some(ifc) = ifaces.by_index(self.ifindex).filter(|f| f.up) else {
+            return;
+        };
+        if !master {
+            return;
+        }
+        let via = Via {
+            name: self.cfg.name.as_str(),
+            ifindex: self.ifindex,
+            mac: ifc.mac,
+            router: ifc.router6,
+        };
+        let (name, ifname) = (via.name, ifc.name.as_str());
+        out.push(Out::Log(Note::Garp { name, ifname, addr }));
+        send_paced(m, &via, count, now, pace, out);
+        self.arm_garp(now, cx);
+    }
+
+    /// The GARP timer: each pending address whose interface's turn has
+    /// come is announced (keepalived's vrrp_arp_thread); the others wait.
+    pub fn garp_due(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
+        self.set_timer(SlotTimer::Garp, now, None);
+        let Shared { ifaces, pace, .. } = cx;
+        let ifc = ifaces.by_index(self.ifindex).filter(|f| f.up);
+        let Some(ifc) = ifc.filter(|_| self.inst.state() == State::Master) else {
+            self.garp.drop_announcements();
+            return;
+        };
+        let cfg = &self.cfg;
+        let via = Via {
+            name: cfg.name.as_str(),
+            ifindex: self.ifindex,
+            mac: ifc.mac,
+            router: ifc.router6,
+        };
+        for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
+            let Some(m) = self.garp.get(vip.addr) else {
+                continue;
+            };
+            let v6 = m.addr.is_ipv6();
+            if m.queued && !m.refused && pace.ready(via.ifindex, v6, now) {
+                m.queued = false;
+                send_paced(m, &via, 1, now, pace, out);
+            }
+        }
+        // Pending for an address a reload removed, or refused: dropped.
+        let keep = |a: IpAddr| {
+            cfg.vips
+                .iter()
+                .chain(&cfg.vips_excluded)
+                .any(|v| v.addr == a)
+        };
+        self.garp.unqueue(|m| m.refused || !keep(m.addr));
+        self.arm_garp(now, cx);
+    }
+
+    /// Arm the GARP timer for the earliest pending announcement.
+    fn arm_garp(&mut self, now: Instant, cx: &Shared) {
+        let ifindex = self.ifindex;
+        let at = self
+            .garp
+            .iter()
+            .filter(|m| m.queued)
+            .map(|m| {
+                cx.pace
+                    .next(ifindex, m.addr.is_ipv6())
+                    .unwrap_or(now)
+                    .max(now)
+            })
+            .min();
+        self.set_timer(SlotTimer::Garp, now, at.map(|t| t.saturating_since(now)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interface_announces_once_per_interval_per_family() {
+        let mut p = Pace::new(200_000, 0);
+        let t0 = Instant::from_micros(1_000_000);
+        assert!(p.ready(3, false, t0));
+        p.sent(3, false, t0);
+        assert!(!p.ready(3, false, t0 + Duration::from_millis(199)));
+        assert!(p.ready(3, false, t0 + Duration::from_millis(200)));
+        assert!(p.ready(4, false, t0), "another interface has its own pace");
+        assert!(p.ready(3, true, t0), "NAs have their own interval");
+    }
+
+    #[test]
+    fn marks_are_kept_by_address_and_dropped_on_leaving_master() {
+        let mut m = Marks::default();
+        let a: IpAddr = IpAddr::from([192, 0, 2, 1]);
+        if let Some(x) = m.get(a) {
+            x.owed = 5;
+            x.queued = true;
+        }
+        assert_eq!(m.find(a).map(|x| x.owed), Some(5));
+        m.drop_announcements();
+        assert_eq!(m.find(a).map(|x| (x.owed, x.queued)), Some((0, false)));
+    }
+}
