@@ -974,3 +974,44 @@ fn reload_removing_an_instance_ends_its_scripts() {
         sim.check_scripts_drained("after the reload");
     }
 }
+
+/// Issue 14: with vrrp_garp_interval / vrrp_gna_interval (0.2 s) an
+/// interface sends one announcement per interval, whatever instance asks;
+/// as keepalived, the repeats of a burst collapse into one pending
+/// announcement per address.
+#[test]
+fn announcements_are_spaced_by_the_interval_per_interface() {
+    let interval = Duration::from_millis(200);
+    for seed in seeds(60, 14_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 4, false);
+        shape.routers = 2;
+        let mut configs = make_configs(&mut rng, &shape);
+        for c in &mut configs {
+            c.head = "global_defs {\n vrrp_garp_interval 0.2\n vrrp_gna_interval 0.2\n}\n".into();
+        }
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        start_all(&mut sim);
+        sim.run_for(sim.worst_down_interval().mul(2) + Duration::from_secs(12));
+        sim.check_settled("after start");
+        for r in 0..2 {
+            let mine: Vec<_> = sim.garp_log.iter().filter(|g| g.1 == r).collect();
+            for w in mine.windows(2) {
+                let gap = w[1].0.saturating_since(w[0].0);
+                if gap < interval || w[1].3 != 1 {
+                    sim.fail(&format!("r{r}: {:?} then {:?}: {gap:?} apart", w[0], w[1]));
+                }
+            }
+        }
+        for vrid in 1..=shape.vrids {
+            let addr = sim::vip_of(shape.family, vrid as u8);
+            let n = sim.garp_log.iter().filter(|g| g.2 == addr).count();
+            // Two bursts (at once and garp_master_delay later), at least
+            // one each: instances sharing the interface queue behind each
+            // other, and a pending address is announced once.
+            if n < 2 {
+                sim.fail(&format!("{addr} announced {n} times"));
+            }
+        }
+    }
+}

@@ -498,6 +498,11 @@ pub type Bytes = ArrayVec<u8, 160>;
 
 /// An output of the Node, owned, to be carried out once the call returns.
 enum Rec {
+    /// Gratuitous ARPs (NAs) for `addr`: the kernel must hold it.
+    Garp {
+        addr: IpAddr,
+        count: u32,
+    },
     Advert {
         src: IpAddr,
         dst: IpAddr,
@@ -649,10 +654,7 @@ impl Outbox for Collect {
                 idx: index_of(name),
                 n: dropped,
             },
-            Out::Garp { count, .. } => {
-                self.garps += u64::from(count);
-                return;
-            }
+            Out::Garp { count, addr, .. } => Rec::Garp { addr, count },
             Out::Group { join: true, .. } => {
                 self.groups += 1;
                 return;
@@ -792,6 +794,8 @@ pub struct Sim {
     pub addr_outs: u64,
     pub nacks: u64,
     pub garps: u64,
+    /// Every GARP (NA) output: (when, router, address, count).
+    pub garp_log: Vec<(Instant, usize, IpAddr, u32)>,
     /// Packets the routers dropped or rejected, from strangers included.
     pub spoofs_dropped: u64,
     /// How the scripts the routers spawn behave, and what they did.
@@ -863,6 +867,7 @@ impl Sim {
             addr_outs: 0,
             nacks: 0,
             garps: 0,
+            garp_log: Vec::new(),
             spoofs_dropped: 0,
             script_mix: ScriptMix::QUICK,
             script_stats: ScriptStats::default(),
@@ -925,6 +930,14 @@ impl Sim {
 
     fn carry_out(&mut self, r: usize, rec: Rec) {
         match rec {
+            // Issue 14: never announce an address the kernel refused.
+            Rec::Garp { addr, count } => {
+                self.garps += u64::from(count);
+                self.garp_log.push((self.now, r, addr, count));
+                if !self.routers[r].kernel.iter().any(|x| x.0 == addr) {
+                    self.fail(&format!("r{r} announced {addr}, which it does not hold"));
+                }
+            }
             Rec::Advert { src, dst, bytes } => {
                 self.activity(r);
                 self.send(r, src, dst, &bytes);
