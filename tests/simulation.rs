@@ -685,6 +685,7 @@ fn refused_address_requests_are_retried_until_they_hold() {
         start_all(&mut sim);
         sim.run_for(converge);
         sim.check_settled("after start");
+        announced_once_held(&sim);
         let victim = sim.master_of_first();
         sim.crash(victim);
         sim.run_for(converge);
@@ -700,6 +701,18 @@ fn refused_address_requests_are_retried_until_they_hold() {
         }
         if sim.nacks == 0 && std::env::var_os("SIM_SEED").is_none() && seed % 10 == 0 {
             sim.fail("no request was refused: the scenario tests nothing");
+        }
+    }
+}
+
+/// Issue 14: an address whose add was refused is announced once a retry
+/// got it in (the GARPs asked meanwhile were owed, not dropped).
+fn announced_once_held(sim: &Sim) {
+    for (r, rt) in sim.routers.iter().enumerate() {
+        for &(addr, _) in &rt.kernel {
+            if !sim.garp_log.iter().any(|g| g.1 == r && g.2 == addr) {
+                sim.fail(&format!("r{r} holds {addr} and never announced it"));
+            }
         }
     }
 }
@@ -1011,6 +1024,38 @@ fn announcements_are_spaced_by_the_interval_per_interface() {
             // other, and a pending address is announced once.
             if n < 2 {
                 sim.fail(&format!("{addr} announced {n} times"));
+            }
+        }
+    }
+}
+
+/// Issue 14: while every address request is refused, a new master
+/// announces nothing; once a retry gets the address in, the GARPs asked
+/// meanwhile go out at once (not only garp_master_delay later).
+#[test]
+fn a_refused_address_is_announced_when_the_retry_gets_it_in() {
+    for seed in seeds(40, 15_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 4, false);
+        shape.routers = 1;
+        let configs = make_configs(&mut rng, &shape);
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        sim.nack_ppm = 1_000_000;
+        start_all(&mut sim);
+        sim.run_for(sim.worst_down_interval() + Duration::from_millis(500));
+        if !sim.garp_log.is_empty() || !sim.routers[0].kernel.is_empty() {
+            sim.fail("announced (or held) while every request was refused");
+        }
+        sim.nack_ppm = 0;
+        let t = sim.now;
+        sim.run_for(Duration::from_secs(2));
+        let held = sim.routers[0].kernel.clone();
+        if held.len() != shape.vrids {
+            sim.fail(&format!("holds {held:?} after the retry"));
+        }
+        for (addr, _) in held {
+            if !sim.garp_log.iter().any(|g| g.2 == addr && g.0 > t) {
+                sim.fail(&format!("{addr} held but not announced within 2 s"));
             }
         }
     }
