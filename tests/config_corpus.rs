@@ -126,6 +126,7 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
         track_files: vec![],
         track_processes: vec![],
         up_down_delays: vec![],
+        garp_groups: vec![],
     }
 }
 
@@ -1125,4 +1126,32 @@ fn ipv6_vip_label_is_dropped_and_the_address_kept() {
     assert_eq!(v6.addr, "2001:db8::10".parse::<IpAddr>().unwrap());
     assert_eq!(v6.label, None);
     assert_eq!(v6.dev.as_deref(), Some("eth0"));
+}
+
+/// keepalived 2.2.7's garp_group: intervals in decimal seconds, an
+/// `interface` line and an `interfaces` block; an interface already in a
+/// group stays there.
+#[test]
+fn garp_groups_load() {
+    let dir = Scratch::new("garp-group");
+    let main = dir.write(
+        "main.conf",
+        "garp_group {\n garp_interval 0.25\n gna_interval 0.1\n interface eth0\n}\n\
+         garp_group {\n garp_interval 1.5\n interfaces {\n  eth1\n  eth0\n }\n}\n",
+    );
+    let (config, warnings) = load_ok(&main);
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "({main}: Line 10) garp_group already specified for eth0 - ignoring"
+        )]
+    );
+    let g = &config.garp_groups;
+    assert_eq!(g.len(), 2);
+    assert_eq!(g[0].garp_interval_us, Some(250_000));
+    assert_eq!(g[0].gna_interval_us, Some(100_000));
+    assert_eq!(g[0].interfaces, vec!["eth0".to_string()]);
+    assert_eq!(g[1].garp_interval_us, Some(1_500_000));
+    assert_eq!(g[1].gna_interval_us, None);
+    assert_eq!(g[1].interfaces, vec!["eth1".to_string()]);
 }

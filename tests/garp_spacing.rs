@@ -16,24 +16,29 @@ const INTERVAL: Duration = Duration::from_millis(300);
 /// From the start until the second burst (garp_master_delay 1) is done.
 const RUN: Duration = Duration::from_secs(4);
 
-fn conf() -> String {
-    "global_defs {\n    vrrp_garp_interval 0.3\n}\n\
-     vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
+/// The spacing as the global setting.
+const GLOBAL: &str = "global_defs {\n    vrrp_garp_interval 0.3\n}\n";
+/// The spacing as a garp_group for eth0, which overrides a global 0.05.
+const GROUP: &str = "global_defs {\n    vrrp_garp_interval 0.05\n}\n\
+     garp_group {\n    garp_interval 0.3\n    interface eth0\n}\n";
+
+fn conf(head: &str) -> String {
+    head.to_string()
+        + "vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
      priority 100\n    version 3\n    advert_int 0.1\n    garp_master_delay 1\n    \
      garp_master_repeat 3\n    virtual_ipaddress {\n        192.0.2.100/24\n        \
      192.0.2.101/24\n    }\n}\n"
-        .to_string()
 }
 
 /// The GARPs for the VIPs one daemon sends after a takeover, as (seconds
 /// after the first, address).
-fn run_one(keepalived: bool) -> Vec<(f64, Ipv4Addr)> {
+fn run_one(head: &str, keepalived: bool) -> Vec<(f64, Ipv4Addr)> {
     let lan = Lan::new(1);
     let cap = lan.capture();
     let mut d = if keepalived {
-        lan.spawn_keepalived(1, &conf())
+        lan.spawn_keepalived(1, &conf(head))
     } else {
-        lan.spawn(1, &conf())
+        lan.spawn(1, &conf(head))
     };
     sleep(RUN);
     let vips = [Ipv4Addr::new(192, 0, 2, 100), Ipv4Addr::new(192, 0, 2, 101)];
@@ -66,13 +71,10 @@ fn check_spacing(who: &str, seen: &[(f64, Ipv4Addr)]) {
     }
 }
 
-#[test]
-fn takeover_garps_are_spaced_like_keepalived() {
-    if !root_or_skip() {
-        return;
-    }
-    let ours = run_one(false);
-    let theirs = run_one(true);
+/// Both daemons with the configuration `head` starts: spaced, and alike.
+fn side_by_side(head: &str) {
+    let ours = run_one(head, false);
+    let theirs = run_one(head, true);
     println!("tinyvrrpd: {ours:?}\nkeepalived: {theirs:?}");
     check_spacing("tinyvrrpd", &ours);
     check_spacing("keepalived", &theirs);
@@ -84,4 +86,22 @@ fn takeover_garps_are_spaced_like_keepalived() {
             "timed alike: {ours:?} vs {theirs:?}"
         );
     }
+}
+
+#[test]
+fn takeover_garps_are_spaced_like_keepalived() {
+    if !root_or_skip() {
+        return;
+    }
+    side_by_side(GLOBAL);
+}
+
+/// keepalived has no per-instance garp_interval: a garp_group sets it per
+/// interface, over the global one.
+#[test]
+fn garp_group_interval_overrides_the_global_one() {
+    if !root_or_skip() {
+        return;
+    }
+    side_by_side(GROUP);
 }

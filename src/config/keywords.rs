@@ -56,7 +56,6 @@ const IGNORED_BLOCKS: &[&str] = &[
     "static_routes",
     "static_rules",
     "linkbeat_interfaces",
-    "garp_group",
 ];
 
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T) {

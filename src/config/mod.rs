@@ -11,6 +11,7 @@
 //! and hold (`MAX_CONFIG_*`) stop it early.
 
 mod diag;
+mod garp_group;
 mod glob;
 mod instance;
 mod keywords;
@@ -26,6 +27,7 @@ mod values;
 use std::path::Path;
 
 pub use diag::{Diag, Severity};
+pub use garp_group::GarpGroup;
 pub use model::*;
 
 /// Read, parse and validate the configuration at `path` with its includes.

@@ -31,6 +31,8 @@ pub struct Config {
     /// `interface_up_down_delays`: per interface, how long a carrier
     /// change must last before it counts.
     pub up_down_delays: Vec<UpDownDelay>,
+    /// `garp_group` blocks: GARP/NA spacing per interface.
+    pub garp_groups: Vec<super::GarpGroup>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

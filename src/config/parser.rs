@@ -30,6 +30,7 @@ pub struct Raw {
     pub track_files: Vec<RawTrackFile>,
     pub track_processes: Vec<RawTrackProcess>,
     pub up_down_delays: Vec<At<UpDownDelay>>,
+    pub garp_groups: Vec<super::GarpGroup>,
 }
 
 pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
@@ -127,6 +128,9 @@ static TOP_KW: &[Kw<Raw>] = &[
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
         r.up_down_delays.extend(trackers::up_down_delays(s, n));
+    }),
+    blk("garp_group", |s, n, r| {
+        super::garp_group::parse(s, n, &mut r.garp_groups)
     }),
 ];
 

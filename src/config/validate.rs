@@ -31,6 +31,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_files,
         track_processes,
         up_down_delays,
+        garp_groups,
     } = raw;
     let scripts = check_scripts(sink, scripts);
     let track_files = check_track_files(sink, track_files);
@@ -61,6 +62,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_files,
         track_processes,
         up_down_delays,
+        garp_groups,
     }
 }
 

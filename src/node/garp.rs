@@ -23,6 +23,7 @@ use arrayvec::ArrayVec;
 
 use super::out::{Note, Out, Outbox};
 use super::slot::{Shared, Slot, SlotTimer};
+use crate::config::GarpGroup;
 use crate::limits::{MAX_INTERFACES, MAX_VIPS, MAX_VIPS_EXCLUDED};
 use crate::time::{Duration, Instant};
 use crate::vrrp::State;
@@ -33,43 +34,80 @@ use crate::wire::Mac;
 pub struct Pace {
     garp: Duration,
     gna: Duration,
-    /// (interface index, earliest next GARP, earliest next NA).
+    /// `garp_group`s: (GARP spacing, NA spacing, interface names). Their
+    /// interfaces share one pace.
+    groups: Vec<(Duration, Duration, Vec<String>)>,
+    /// (pace key, earliest next GARP, earliest next NA).
     next: ArrayVec<(u32, Option<Instant>, Option<Instant>), MAX_INTERFACES>,
 }
 
+/// Pace keys of garp_groups, apart from interface indexes.
+const GROUP_KEY: u32 = 1 << 31;
+
+/// An interface, by index and name.
+pub type IfRef<'a> = (u32, &'a str);
+
 impl Pace {
-    /// `vrrp_garp_interval` and `vrrp_gna_interval`, in microseconds.
-    pub fn new(garp_us: u32, gna_us: u32) -> Pace {
+    /// `vrrp_garp_interval` and `vrrp_gna_interval`, in microseconds, and
+    /// the `garp_group`s.
+    pub fn new(garp_us: u32, gna_us: u32, groups: &[GarpGroup]) -> Pace {
         let mut p = Pace::default();
-        p.set(garp_us, gna_us);
+        p.set(garp_us, gna_us, groups);
         p
     }
 
     /// A reload's settings; the times already noted stay.
-    pub fn set(&mut self, garp_us: u32, gna_us: u32) {
-        self.garp = Duration::from_micros(u64::from(garp_us));
-        self.gna = Duration::from_micros(u64::from(gna_us));
+    pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: &[GarpGroup]) {
+        let us = |v: u32| Duration::from_micros(u64::from(v));
+        self.garp = us(garp_us);
+        self.gna = us(gna_us);
+        self.groups = groups
+            .iter()
+            .map(|g| {
+                let (a, b) = (g.garp_interval_us, g.gna_interval_us);
+                (us(a.unwrap_or(0)), us(b.unwrap_or(0)), g.interfaces.clone())
+            })
+            .collect();
     }
 
-    /// The spacing for IPv6 (NA) or IPv4 (GARP) announcements.
-    pub fn interval(&self, v6: bool) -> Duration {
-        if v6 { self.gna } else { self.garp }
+    fn group(&self, ifname: &str) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| g.2.iter().any(|n| n == ifname))
     }
 
-    /// When `ifindex` may send its next announcement (None: now).
-    pub fn next(&self, ifindex: u32, v6: bool) -> Option<Instant> {
-        let e = self.next.iter().find(|e| e.0 == ifindex)?;
+    fn key(&self, (ifindex, ifname): IfRef<'_>) -> u32 {
+        match self.group(ifname) {
+            Some(k) => GROUP_KEY | u32::try_from(k).unwrap_or(0),
+            None => ifindex,
+        }
+    }
+
+    /// The spacing on `ifname` for IPv6 (NA) or IPv4 (GARP).
+    pub fn interval(&self, ifname: &str, v6: bool) -> Duration {
+        let (garp, gna) = match self.group(ifname).and_then(|k| self.groups.get(k)) {
+            Some(g) => (g.0, g.1),
+            None => (self.garp, self.gna),
+        };
+        if v6 { gna } else { garp }
+    }
+
+    /// When the interface may send its next announcement (None: now).
+    pub fn next(&self, ifc: IfRef<'_>, v6: bool) -> Option<Instant> {
+        let key = self.key(ifc);
+        let e = self.next.iter().find(|e| e.0 == key)?;
         if v6 { e.2 } else { e.1 }
     }
 
-    pub fn ready(&self, ifindex: u32, v6: bool, now: Instant) -> bool {
-        self.next(ifindex, v6).is_none_or(|t| t <= now)
+    pub fn ready(&self, ifc: IfRef<'_>, v6: bool, now: Instant) -> bool {
+        self.next(ifc, v6).is_none_or(|t| t <= now)
     }
 
-    /// `ifindex` sent one at `now`: the next waits an interval.
-    pub fn sent(&mut self, ifindex: u32, v6: bool, now: Instant) {
-        let at = Some(now + self.interval(v6));
-        let k = match self.next.iter().position(|e| e.0 == ifindex) {
+    /// The interface sent one at `now`: the next waits an interval.
+    pub fn sent(&mut self, ifc: IfRef<'_>, v6: bool, now: Instant) {
+        let at = Some(now + self.interval(ifc.1, v6));
+        let key = self.key(ifc);
+        let k = match self.next.iter().position(|e| e.0 == key) {
             Some(k) => k,
             None => {
                 // A full table (more interfaces than the router tracks)
@@ -77,7 +115,7 @@ impl Pace {
                 if self.next.is_full() {
                     self.next.remove(0);
                 }
-                self.next.push((ifindex, None, None));
+                self.next.push((key, None, None));
                 self.next.len() - 1
             }
         };
@@ -165,6 +203,7 @@ impl Marks {
 struct Via<'a> {
     name: &'a str,
     ifindex: u32,
+    ifname: &'a str,
     mac: Mac,
     router: bool,
 }
@@ -181,6 +220,7 @@ fn send_paced(
     out: &mut dyn Outbox,
 ) {
     let v6 = m.addr.is_ipv6();
+    let ifc = (via.ifindex, via.ifname);
     let garp = |count| Out::Garp {
         name: via.name,
         ifindex: via.ifindex,
@@ -192,13 +232,13 @@ fn send_paced(
     if count == 0 {
         return;
     }
-    if pace.interval(v6) == Duration::ZERO {
+    if pace.interval(via.ifname, v6) == Duration::ZERO {
         out.push(garp(count));
         return;
     }
-    if pace.ready(via.ifindex, v6, now) {
+    if pace.ready(ifc, v6, now) {
         out.push(garp(1));
-        pace.sent(via.ifindex, v6, now);
+        pace.sent(ifc, v6, now);
         m.queued |= count > 1;
     } else {
         m.queued = true;
@@ -218,6 +258,7 @@ impl Slot {
         let via = Via {
             name: cfg.name.as_str(),
             ifindex: self.ifindex,
+            ifname: ifc.name.as_str(),
             mac: ifc.mac,
             router: ifc.router6,
         };
@@ -266,6 +307,7 @@ impl Slot {
         let via = Via {
             name: self.cfg.name.as_str(),
             ifindex: self.ifindex,
+            ifname: ifc.name.as_str(),
             mac: ifc.mac,
             router: ifc.router6,
         };
@@ -289,6 +331,7 @@ impl Slot {
         let via = Via {
             name: cfg.name.as_str(),
             ifindex: self.ifindex,
+            ifname: ifc.name.as_str(),
             mac: ifc.mac,
             router: ifc.router6,
         };
@@ -297,7 +340,7 @@ impl Slot {
                 continue;
             };
             let v6 = m.addr.is_ipv6();
-            if m.queued && !m.refused && pace.ready(via.ifindex, v6, now) {
+            if m.queued && !m.refused && pace.ready((via.ifindex, via.ifname), v6, now) {
                 m.queued = false;
                 send_paced(m, &via, 1, now, pace, out);
             }
@@ -316,17 +359,14 @@ impl Slot {
     /// Arm the GARP timer for the earliest pending announcement.
     fn arm_garp(&mut self, now: Instant, cx: &Shared) {
         let ifindex = self.ifindex;
-        let at = self
-            .garp
-            .iter()
-            .filter(|m| m.queued)
-            .map(|m| {
-                cx.pace
-                    .next(ifindex, m.addr.is_ipv6())
-                    .unwrap_or(now)
-                    .max(now)
-            })
-            .min();
+        let at = cx.ifaces.by_index(ifindex).and_then(|f| {
+            let ifc = (ifindex, f.name.as_str());
+            self.garp
+                .iter()
+                .filter(|m| m.queued)
+                .map(|m| cx.pace.next(ifc, m.addr.is_ipv6()).unwrap_or(now).max(now))
+                .min()
+        });
         self.set_timer(SlotTimer::Garp, now, at.map(|t| t.saturating_since(now)));
     }
 }
@@ -337,14 +377,43 @@ mod tests {
 
     #[test]
     fn an_interface_announces_once_per_interval_per_family() {
-        let mut p = Pace::new(200_000, 0);
+        let mut p = Pace::new(200_000, 0, &[]);
         let t0 = Instant::from_micros(1_000_000);
-        assert!(p.ready(3, false, t0));
-        p.sent(3, false, t0);
-        assert!(!p.ready(3, false, t0 + Duration::from_millis(199)));
-        assert!(p.ready(3, false, t0 + Duration::from_millis(200)));
-        assert!(p.ready(4, false, t0), "another interface has its own pace");
-        assert!(p.ready(3, true, t0), "NAs have their own interval");
+        let eth0 = (3, "eth0");
+        assert!(p.ready(eth0, false, t0));
+        p.sent(eth0, false, t0);
+        assert!(!p.ready(eth0, false, t0 + Duration::from_millis(199)));
+        assert!(p.ready(eth0, false, t0 + Duration::from_millis(200)));
+        assert!(
+            p.ready((4, "eth1"), false, t0),
+            "another interface has its own pace"
+        );
+        assert!(p.ready(eth0, true, t0), "NAs have their own interval");
+    }
+
+    #[test]
+    fn a_garp_group_shares_one_pace_and_overrides_the_global_interval() {
+        let group = GarpGroup {
+            garp_interval_us: Some(500_000),
+            gna_interval_us: None,
+            interfaces: vec!["lan1".into(), "lan2".into()],
+        };
+        let mut p = Pace::new(200_000, 100_000, &[group]);
+        let t0 = Instant::from_micros(1_000_000);
+        assert_eq!(p.interval("lan1", false), Duration::from_millis(500));
+        assert_eq!(
+            p.interval("lan2", true),
+            Duration::ZERO,
+            "no gna_interval: none"
+        );
+        assert_eq!(p.interval("eth0", true), Duration::from_millis(100));
+        p.sent((5, "lan1"), false, t0);
+        let later = t0 + Duration::from_millis(499);
+        assert!(
+            !p.ready((6, "lan2"), false, later),
+            "lan2 shares lan1's pace"
+        );
+        assert!(p.ready((6, "lan2"), false, later + Duration::from_millis(1)));
     }
 
     #[test]

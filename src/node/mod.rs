@@ -90,6 +90,7 @@ impl Node {
                 pace: garp::Pace::new(
                     config.global.vrrp_garp_interval_us,
                     config.global.vrrp_gna_interval_us,
+                    &config.garp_groups,
                 ),
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),

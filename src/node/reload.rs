@@ -81,7 +81,8 @@ impl Node {
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
         let g = &config.global;
-        (self.shared.pace).set(g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
+        let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
+        (self.shared.pace).set(garp, gna, &config.garp_groups);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
             let slot = match taken {

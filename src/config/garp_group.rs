@@ -1,0 +1,99 @@
+//! `garp_group` blocks (keepalived 2.2.7 vrrp_parser.c garp_group_handler
+//! and the handlers after it): the spacing of gratuitous ARPs and NAs on
+//! some interfaces, instead of the global `vrrp_garp_interval` /
+//! `vrrp_gna_interval`. keepalived has no per-instance `garp_interval`:
+//! these two words exist only here.
+//!
+//! ```text
+//! garp_group {
+//!     garp_interval 0.2     # decimal seconds, microsecond precision
+//!     gna_interval 0.1
+//!     interface eth0        # and/or
+//!     interfaces {
+//!         eth1
+//!         eth2
+//!     }
+//! }
+//! ```
+//!
+//! All the interfaces of one group share one pace (keepalived points them
+//! at one garp_delay). An interval the group does not give means no
+//! spacing on its interfaces, whatever the global one says (keepalived's
+//! set_default_garp_delay only fills interfaces without a group). An
+//! interface named by an earlier group stays there: `garp_group already
+//! specified for IF - ignoring`.
+
+use super::diag::Sink;
+use super::keywords::{Kw, blk, body, dispatch, fixed, val, warn_extra};
+use super::tree::Node;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GarpGroup {
+    /// `garp_interval` in microseconds; None: not given (no spacing).
+    pub garp_interval_us: Option<u32>,
+    /// `gna_interval` in microseconds; None: not given (no spacing).
+    pub gna_interval_us: Option<u32>,
+    pub interfaces: Vec<String>,
+}
+
+/// The largest interval keepalived reads (INT_MAX microseconds).
+const MAX_US: u64 = i32::MAX as u64;
+
+/// One `garp_group` block, added to `groups` (the earlier ones decide
+/// which interfaces are taken).
+pub fn parse(sink: &mut Sink, node: &Node, groups: &mut Vec<GarpGroup>) {
+    warn_extra(sink, node, 0);
+    let mut g = Parsing {
+        group: GarpGroup::default(),
+        taken: groups.iter().flat_map(|g| g.interfaces.clone()).collect(),
+    };
+    dispatch(sink, body(node), GARP_GROUP_KW, &mut g);
+    groups.push(g.group);
+}
+
+struct Parsing {
+    group: GarpGroup,
+    /// Interfaces earlier groups (and this one, so far) named.
+    taken: Vec<String>,
+}
+
+static GARP_GROUP_KW: &[Kw<Parsing>] = &[
+    val("garp_interval", |s, n, g| {
+        if let Some(v) = fixed(s, n, 6, 0, MAX_US, "0-2147") {
+            g.group.garp_interval_us = u32::try_from(v).ok();
+        }
+    }),
+    val("gna_interval", |s, n, g| {
+        if let Some(v) = fixed(s, n, 6, 0, MAX_US, "0-2147") {
+            g.group.gna_interval_us = u32::try_from(v).ok();
+        }
+    }),
+    val("interface", |s, n, g| {
+        warn_extra(s, n, 1);
+        match n.args().first() {
+            Some(w) => add(s, n, g, &w.text),
+            None => s.error(&n.pos, "garp_group interface needs a name"),
+        }
+    }),
+    blk("interfaces", |s, n, g| {
+        if body(n).is_empty() {
+            s.warn(&n.pos, "Warning - empty garp_group interfaces block");
+        }
+        for line in body(n) {
+            warn_extra(s, line, 0);
+            add(s, line, g, line.keyword());
+        }
+    }),
+];
+
+fn add(sink: &mut Sink, line: &Node, g: &mut Parsing, name: &str) {
+    if g.taken.iter().any(|t| t == name) {
+        sink.warn(
+            &line.pos,
+            format!("garp_group already specified for {name} - ignoring"),
+        );
+        return;
+    }
+    g.taken.push(name.to_string());
+    g.group.interfaces.push(name.to_string());
+}
