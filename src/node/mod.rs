@@ -306,11 +306,11 @@ impl Node {
         self.drive(i, Event::Timeout, now, out);
     }
 
-    /// The kernel refused netlink request `seq` (`errno`; EEXIST on add and
-    /// EADDRNOTAVAIL on delete are success). The instance that sent it
-    /// makes its VIPs match its state again after VIP_RETRY.
-    /// An add's ack also tells the instance whether it holds the address:
-    /// only then is it announced.
+    /// The kernel answered netlink request `seq` (`errno` 0, or EEXIST on
+    /// add and EADDRNOTAVAIL on delete, are success). An add's answer tells
+    /// the instance whether it holds the address: only then is it
+    /// announced. On a failure, logged with the address, the instance that
+    /// sent it makes its VIPs match its state again after VIP_RETRY.
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
         let ok = errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL;
         let (owner, tag) = self.shared.pending.lookup(seq).unzip();
