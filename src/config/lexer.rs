@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
 use super::glob;
+use super::params::{self, Params};
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
@@ -223,6 +224,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         words: 0,
         word_bytes: 0,
         stopped: false,
+        params: Params::new(params::config_id(), limits.line),
     };
     let pos = Pos {
         file: name.clone(),
@@ -260,6 +262,8 @@ struct Reader<'a, O> {
     word_bytes: usize,
     /// A cap was reached: nothing more is read.
     stopped: bool,
+    /// `@ID` lines and `$NAME` parameters.
+    params: Params,
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -458,6 +462,15 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+        let replaced;
+        let text = match self.params.line(text, pos, self.sink) {
+            params::Line::Skip => return,
+            params::Line::Same => text,
+            params::Line::Text(t) => {
+                replaced = t;
+                replaced.as_bytes()
+            }
+        };
         let (pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error(

@@ -16,6 +16,7 @@ mod instance;
 mod keywords;
 mod lexer;
 pub mod model;
+mod params;
 mod parser;
 mod track_check;
 mod trackers;
@@ -27,6 +28,7 @@ use std::path::Path;
 
 pub use diag::{Diag, Severity};
 pub use model::*;
+pub use params::set_config_id;
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error
