@@ -14,6 +14,7 @@ mod diag;
 mod glob;
 mod instance;
 mod keywords;
+mod known;
 mod lexer;
 pub mod model;
 mod params;
