@@ -85,9 +85,34 @@ fn parameters_are_substituted() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The manual's multiline example: one definition, two instances.
+#[test]
+fn multiline_parameters_expand_to_lines() {
+    let text = "$INSTANCE= \\\n\
+                vrrp_instance VI_${NUM} { \\\n\
+                 interface lo \\\n\
+                 virtual_router_id 5${NUM} \\\n\
+                 @high priority 256 \\\n\
+                 @low priority 120 \\\n\
+                 virtual_ipaddress { \\\n\
+                  192.0.2.1${NUM}/24 \\\n\
+                 } \\\n\
+                }\n\
+                $NUM=0\n\
+                $INSTANCE\n\
+                $NUM=1\n\
+                $INSTANCE\n";
+    let (code, err) = check(text, &["-i", "low"]);
+    assert_eq!(code, 0, "{err}");
+    // Both instances are read: each says so when its priority is bad.
+    let (code, err) = check(text, &["-i", "high"]);
+    assert_ne!(code, 0);
+    assert_eq!(err.matches("priority 256 out of range").count(), 2, "{err}");
+}
+
 #[test]
 fn unsupported_line_language_is_refused_by_name() {
-    for line in ["$M=a \\", "~SEQ(i,1,3) x", "x $_RANDOM"] {
+    for line in ["~SEQ(i,1,3) x", "x $_RANDOM", "x ${_PWD}"] {
         let (code, err) = check(&instance(line, ""), &[]);
         assert_ne!(code, 0, "{line}: {err}");
         assert!(err.contains("not supported by tinyvrrpd"), "{line}: {err}");

@@ -461,16 +461,36 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
+    /// One line of a file: `@ID` and `$NAME` applied, then the line and
+    /// those a multiline parameter expanded it to are read in turn.
     fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
-        let replaced;
-        let text = match self.params.line(text, pos, self.sink) {
-            params::Line::Skip => return,
-            params::Line::Same => text,
-            params::Line::Text(t) => {
-                replaced = t;
-                replaced.as_bytes()
+        let first = self.params.line(text, pos, self.sink);
+        self.read_line(text, first, truncated, pos, path, depth);
+        while let Some((more, line)) = self.params.next_pending(pos, self.sink) {
+            if self.stopped {
+                return;
             }
-        };
+            self.read_line(more.as_bytes(), line, false, pos, path, depth);
+        }
+    }
+
+    fn read_line(
+        &mut self,
+        text: &[u8],
+        line: params::Line,
+        truncated: bool,
+        pos: &Pos,
+        path: &Path,
+        depth: usize,
+    ) {
+        match line {
+            params::Line::Skip => {}
+            params::Line::Same => self.lexed(text, truncated, pos, path, depth),
+            params::Line::Text(t) => self.lexed(t.as_bytes(), truncated, pos, path, depth),
+        }
+    }
+
+    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
         let (pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error(

@@ -9,16 +9,24 @@
 //!   replaced by its value, anywhere on a line (quotes included), and a
 //!   replaced line is checked again for `@` and `$`.
 //!
-//! What tinyvrrpd does not do is refused by name: multiline definitions
-//! (a value ending in '\'), `~SEQ(...)`/`~LST(...)` line generators, and
-//! keepalived's built-in parameters (`$_PWD`, `$_INSTANCE`, `$_RANDOM`,
-//! `$_HASH`, `$_BANG`).
+//! - A definition whose lines end in '\\' goes on over the following lines
+//!   (up to one that does not, or an empty one); `$NAME` at the end of a
+//!   line then expands to all of them, each read as a line of its own
+//!   (definitions and `@ID` in them included).
+//!
+//! What tinyvrrpd does not do is refused by name: `~SEQ(...)`/`~LST(...)`
+//! line generators and keepalived's built-in parameters (`$_PWD`,
+//! `$_INSTANCE`, `$_RANDOM`, `$_HASH`, `$_BANG`).
 
 use super::diag::{Pos, Sink};
 
 /// How many times one line may be rescanned after a substitution (a
 /// parameter whose value names another): bounds `$A=$A` loops.
 const MAX_PASSES: usize = 16;
+
+/// How many lines multiline parameters may expand one line of the file
+/// into: bounds a definition that expands to itself.
+const MAX_EXPANDED: usize = 10_000;
 
 /// keepalived's built-in parameters.
 const BUILTIN: &[&str] = &["_PWD", "_INSTANCE", "_RANDOM", "_HASH", "_BANG"];
@@ -28,9 +36,24 @@ const BUILTIN: &[&str] = &["_PWD", "_INSTANCE", "_RANDOM", "_HASH", "_BANG"];
 pub struct Params {
     /// The `-i` id; None matches no `@ID` (and every `@^ID`).
     id: Option<String>,
-    defs: Vec<(String, String)>,
+    defs: Vec<Def>,
     /// The longest a line may grow to by substitution.
     max_len: usize,
+    /// The multiline definition the next lines of the file belong to.
+    collecting: Option<usize>,
+    /// Lines a multiline parameter expanded to, still to be read; the
+    /// last one is next.
+    pending: Vec<String>,
+    /// How many lines the current line of the file expanded to.
+    expanded: usize,
+}
+
+#[derive(Debug)]
+struct Def {
+    name: String,
+    /// The lines of a multiline value are separated by '\n'.
+    value: String,
+    multiline: bool,
 }
 
 /// What the preprocessing made of one line.
@@ -49,17 +72,59 @@ impl Params {
     pub fn new(id: Option<String>, max_len: usize) -> Params {
         Params {
             id,
-            defs: Vec::new(),
             max_len,
+            ..Params::default()
         }
     }
 
-    /// Applies `@ID`, `$NAME=` and `$NAME` to one line.
+    /// Applies `@ID`, `$NAME=` and `$NAME` to one line of the file. Lines
+    /// it expanded to come from [`Params::next_pending`] after it.
     pub fn line(&mut self, raw: &[u8], pos: &Pos, sink: &mut Sink) -> Line {
+        self.expanded = 0;
+        self.pending.clear();
         let Ok(text) = core::str::from_utf8(raw) else {
+            self.collecting = None;
             return Line::Same;
         };
-        let start = text.trim_start_matches([' ', '\t']);
+        if let Some(i) = self.collecting {
+            self.collect(i, text);
+            return Line::Skip;
+        }
+        self.process(text, pos, sink)
+    }
+
+    /// The next line a multiline parameter expanded to, with what
+    /// preprocessing made of it.
+    pub fn next_pending(&mut self, pos: &Pos, sink: &mut Sink) -> Option<(String, Line)> {
+        let text = self.pending.pop()?;
+        let line = self.process(&text, pos, sink);
+        Some((text, line))
+    }
+
+    /// One more line of the multiline definition `defs[i]`.
+    fn collect(&mut self, i: usize, text: &str) {
+        if text.is_empty() {
+            self.collecting = None;
+            return;
+        }
+        let line = strip_comment(text).trim_matches([' ', '\t']);
+        let (line, more) = match line.strip_suffix('\\') {
+            Some(l) => (l.trim_end_matches([' ', '\t']), true),
+            None => (line, false),
+        };
+        if !more {
+            self.collecting = None;
+        }
+        if let Some(def) = self.defs.get_mut(i).filter(|_| !line.is_empty()) {
+            if !def.value.is_empty() {
+                def.value.push('\n');
+            }
+            def.value.push_str(line);
+        }
+    }
+
+    fn process(&mut self, text: &str, pos: &Pos, sink: &mut Sink) -> Line {
+        let start = text.trim_matches([' ', '\t']);
         if !start.starts_with(['@', '~']) && !text.contains('$') {
             return Line::Same;
         }
@@ -74,7 +139,7 @@ impl Params {
                 }
                 Some(_) => {}
             }
-            if cur.starts_with('$') && self.define(&cur, pos, sink) {
+            if cur.starts_with('$') && self.define(&cur) {
                 return Line::Skip;
             }
             if cur.starts_with("~SEQ") || cur.starts_with("~LST") {
@@ -91,7 +156,10 @@ impl Params {
             match self.substitute(&cur, pos, sink) {
                 Subst::None => break,
                 Subst::Refused => return Line::Skip,
-                Subst::Done(next) => {
+                Subst::Done(next, more) => {
+                    if !self.expand(more, pos, sink) {
+                        return Line::Skip;
+                    }
                     cur = next;
                     changed = true;
                     if !cur.starts_with('@') && !cur.contains('$') {
@@ -101,6 +169,22 @@ impl Params {
             }
         }
         if changed { Line::Text(cur) } else { Line::Same }
+    }
+
+    /// Queues the further lines of a multiline parameter (before those
+    /// queued earlier: they come from inside them); false past the cap.
+    fn expand(&mut self, more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
+        self.expanded += more.len();
+        if self.expanded > MAX_EXPANDED {
+            sink.error(
+                pos,
+                format!("multiline parameters expand this line to more than {MAX_EXPANDED} lines"),
+            );
+            self.pending.clear();
+            return false;
+        }
+        self.pending.extend(more.into_iter().rev());
+        true
     }
 
     /// The line without its `@ID ` prefix, the line itself when it has
@@ -122,7 +206,7 @@ impl Params {
 
     /// `$NAME=value` (blanks allowed before '='): stores it and returns
     /// true; false when the line is not a definition.
-    fn define(&mut self, line: &str, pos: &Pos, sink: &mut Sink) -> bool {
+    fn define(&mut self, line: &str) -> bool {
         let body = line.get(1..).unwrap_or_default();
         let name_len = ident_len(body);
         let Some(name) = body.get(..name_len).filter(|n| !n.is_empty()) else {
@@ -133,19 +217,27 @@ impl Params {
             return false;
         };
         let value = strip_comment(value).trim_matches([' ', '\t']);
-        if value.ends_with('\\') {
-            sink.error(
-                pos,
-                format!(
-                    "multiline definition ${name}=...\\ not supported by tinyvrrpd: keepalived \
-                     would join the following lines into one value that expands to several lines"
-                ),
-            );
-            return true;
-        }
-        match self.defs.iter_mut().find(|(n, _)| n == name) {
-            Some(def) => def.1 = value.to_string(),
-            None => self.defs.push((name.to_string(), value.to_string())),
+        let (value, multiline) = match value.strip_suffix('\\') {
+            Some(v) => (v.trim_end_matches([' ', '\t']), true),
+            None => (value, false),
+        };
+        let def = Def {
+            name: name.to_string(),
+            value: value.to_string(),
+            multiline,
+        };
+        let i = match self.defs.iter().position(|d| d.name == name) {
+            Some(i) => {
+                self.defs[i] = def;
+                i
+            }
+            None => {
+                self.defs.push(def);
+                self.defs.len() - 1
+            }
+        };
+        if multiline {
+            self.collecting = Some(i);
         }
         true
     }
@@ -155,12 +247,15 @@ impl Params {
         let mut out = String::with_capacity(line.len());
         let mut rest = line;
         let mut found = false;
+        let mut more = Vec::new();
         while let Some(at) = rest.find('$') {
             out.push_str(&rest[..at]);
             let after = &rest[at + 1..];
             match self.reference(after) {
                 Ref::Def(value, used) => {
-                    out.push_str(value);
+                    let mut lines = value.split('\n');
+                    out.push_str(lines.next().unwrap_or_default());
+                    more.extend(lines.map(str::to_string));
                     rest = &after[used..];
                     found = true;
                 }
@@ -192,7 +287,11 @@ impl Params {
             }
         }
         out.push_str(rest);
-        if found { Subst::Done(out) } else { Subst::None }
+        if found {
+            Subst::Done(out, more)
+        } else {
+            Subst::None
+        }
     }
 
     /// What follows a '$': a defined parameter (its value and how many
@@ -218,8 +317,13 @@ impl Params {
         if name.is_empty() {
             return Ref::Other;
         }
-        match self.defs.iter().find(|(n, _)| n == name) {
-            Some((_, v)) => Ref::Def(v, used),
+        // A multiline value only replaces a reference that ends the line.
+        let ends = after
+            .get(used..)
+            .is_some_and(|r| r.trim_end_matches([' ', '\t']).is_empty());
+        match self.defs.iter().find(|d| d.name == name) {
+            Some(d) if !d.multiline || ends => Ref::Def(&d.value, used),
+            Some(_) => Ref::Other,
             None if BUILTIN.contains(&name) => Ref::Builtin(name.to_string()),
             None => Ref::Other,
         }
@@ -229,7 +333,8 @@ impl Params {
 enum Subst {
     None,
     Refused,
-    Done(String),
+    /// The line, and the further lines of a multiline parameter.
+    Done(String, Vec<String>),
 }
 
 enum Ref<'a> {
@@ -303,10 +408,16 @@ mod tests {
                 line,
                 seq: line,
             };
-            match p.line(l.as_bytes(), &pos, &mut sink) {
-                Line::Skip => {}
-                Line::Same => out.push((*l).to_string()),
-                Line::Text(t) => out.push(t),
+            let mut got = vec![((*l).to_string(), p.line(l.as_bytes(), &pos, &mut sink))];
+            while let Some(more) = p.next_pending(&pos, &mut sink) {
+                got.push(more);
+            }
+            for (text, line) in got {
+                match line {
+                    Line::Skip => {}
+                    Line::Same => out.push(text),
+                    Line::Text(t) => out.push(t),
+                }
             }
         }
         let msgs = sink.finish().iter().map(ToString::to_string).collect();
@@ -374,19 +485,92 @@ mod tests {
         assert_eq!(out, ["x $A"]);
     }
 
+    /// The manual's examples: recursive replacement at use time, and a
+    /// multiline definition with `@ID` lines in it.
+    #[test]
+    fn manual_examples() {
+        let lines = [
+            "$ADDRESS_BASE=10.2.${ADDRESS_BASE_SUB}",
+            "$ADDRESS_BASE_SUB=0",
+            "${ADDRESS_BASE}.100/32",
+            "$ADDRESS_BASE_SUB=10",
+            "${ADDRESS_BASE}.100/32",
+        ];
+        assert_eq!(run(None, &lines).0, ["10.2.0.100/32", "10.2.10.100/32"]);
+        let lines = [
+            "$INSTANCE= \\",
+            "vrrp_instance VI_${NUM} { \\",
+            "    interface eth0.${NUM} \\ # a comment",
+            "    @high priority 130 \\",
+            "    @low priority 120 \\",
+            "}",
+            "$NUM=0",
+            "$INSTANCE",
+            "$NUM=1",
+            "  $INSTANCE  ",
+            "x $INSTANCE y",
+        ];
+        let (out, msgs) = run(Some("low"), &lines);
+        assert!(msgs.is_empty(), "{msgs:?}");
+        assert_eq!(
+            out,
+            [
+                "vrrp_instance VI_0 {",
+                "interface eth0.0",
+                "priority 120",
+                "}",
+                "vrrp_instance VI_1 {",
+                "interface eth0.1",
+                "priority 120",
+                "}",
+                // Not at the end of the line: not replaced.
+                "x $INSTANCE y",
+            ]
+        );
+    }
+
+    /// Nested multiline parameters expand in order; an empty line ends a
+    /// definition; one that expands to itself stops at the cap.
+    #[test]
+    fn nested_multiline() {
+        let lines = [
+            "$RS= \\",
+            "rs ${N} \\",
+            "end ${N}",
+            "$VS= \\",
+            "vs { \\",
+            "$N=1 \\",
+            "$RS \\",
+            "$N=2 \\",
+            "$RS \\",
+            "}",
+            "$VS",
+            "$E= \\",
+            "",
+            "e $E",
+        ];
+        let (out, msgs) = run(None, &lines);
+        assert!(msgs.is_empty(), "{msgs:?}");
+        assert_eq!(out, ["vs {", "rs 1", "end 1", "rs 2", "end 2", "}", "e "]);
+        let (out, msgs) = run(None, &["$L= \\", "x \\", "$L", "$L"]);
+        // "$L" ends the definition: L is "x" then "$L".
+        assert_eq!(out.len(), MAX_EXPANDED, "{:?}", out.get(..4));
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].contains("more than 10000 lines"), "{msgs:?}");
+    }
+
     #[test]
     fn refused_by_name() {
-        let lines = ["$M=a \\", "~SEQ(i,1,3) x", "x $_RANDOM"];
+        let lines = ["~SEQ(i,1,3) x", "x $_RANDOM"];
         let (out, msgs) = run(None, &lines);
         assert!(out.is_empty(), "{out:?}");
-        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs.len(), 2);
         assert!(
             msgs.iter()
                 .all(|m| m.contains("not supported by tinyvrrpd"))
         );
-        assert!(msgs[0].starts_with("(t.conf: Line 1) multiline definition $M"));
-        assert!(msgs[1].contains("~SEQ(...)"));
-        assert!(msgs[2].contains("$_RANDOM"));
+        assert!(msgs[0].contains("~SEQ(...)"));
+        assert!(msgs[1].contains("$_RANDOM"));
     }
 
     #[test]
