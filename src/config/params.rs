@@ -14,9 +14,11 @@
 //!   line then expands to all of them, each read as a line of its own
 //!   (definitions and `@ID` in them included).
 //!
+//! - Built in: `$_INSTANCE` (the config id), `$_HASH` ('#') and `$_BANG`
+//!   ('!'; both start a comment unless quoted, as in keepalived).
+//!
 //! What tinyvrrpd does not do is refused by name: `~SEQ(...)`/`~LST(...)`
-//! line generators and keepalived's built-in parameters (`$_PWD`,
-//! `$_INSTANCE`, `$_RANDOM`, `$_HASH`, `$_BANG`).
+//! line generators and the built-in `$_PWD` and `$_RANDOM`.
 
 use super::diag::{Pos, Sink};
 
@@ -29,7 +31,9 @@ const MAX_PASSES: usize = 16;
 const MAX_EXPANDED: usize = 10_000;
 
 /// keepalived's built-in parameters.
-const BUILTIN: &[&str] = &["_PWD", "_INSTANCE", "_RANDOM", "_HASH", "_BANG"];
+/// keepalived's built-in parameters tinyvrrpd does not have (`_INSTANCE`,
+/// `_HASH` and `_BANG` it has).
+const BUILTIN: &[&str] = &["_PWD", "_RANDOM"];
 
 /// The definitions and config id of one load.
 #[derive(Debug, Default)]
@@ -324,6 +328,9 @@ impl Params {
         match self.defs.iter().find(|d| d.name == name) {
             Some(d) if !d.multiline || ends => Ref::Def(&d.value, used),
             Some(_) => Ref::Other,
+            None if name == "_INSTANCE" => Ref::Def(self.id.as_deref().unwrap_or_default(), used),
+            None if name == "_HASH" => Ref::Def("#", used),
+            None if name == "_BANG" => Ref::Def("!", used),
             None if BUILTIN.contains(&name) => Ref::Builtin(name.to_string()),
             None => Ref::Other,
         }
@@ -557,6 +564,17 @@ mod tests {
         assert_eq!(out.len(), MAX_EXPANDED, "{:?}", out.get(..4));
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert!(msgs[0].contains("more than 10000 lines"), "{msgs:?}");
+    }
+
+    #[test]
+    fn builtins() {
+        let lines = [
+            "x ${_INSTANCE} \"a${_HASH}b${_BANG}\" $_BANG\"",
+            "$_HASH=h",
+            "y $_HASH",
+        ];
+        // `$_BANG"`: a name ends at a blank, ',', ')' or the end of the line.
+        assert_eq!(run(Some("r1"), &lines).0, ["x r1 \"a#b!\" $_BANG\"", "y h"]);
     }
 
     #[test]
