@@ -829,6 +829,24 @@ mod tests {
         assert_eq!(nearest("stat", names.into_iter()), Some("state"));
     }
 
+    /// Every entry is a `warned` row of tests/keywords.tsv with the same
+    /// meaning (tests/keyword_table.rs checks the rows against `-t`).
+    #[test]
+    fn table_file_agrees() {
+        let tsv = include_str!("../../tests/keywords.tsv");
+        let warned: Vec<(&str, &str, &str)> = tsv
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let c: Vec<&str> = l.split('\t').collect();
+                let kw = c.get(1)?.split_whitespace().next()?;
+                let (block, class, meaning) = (*c.first()?, *c.get(2)?, *c.get(3)?);
+                (class == "warned").then_some((block, kw, meaning))
+            })
+            .collect();
+        assert_eq!(warned, UNSUPPORTED);
+    }
+
     #[test]
     fn unsupported_lookup() {
         assert!(unsupported("vrrp_instance", "no_accept").is_some_and(|m| m.contains("nft")));
