@@ -73,11 +73,17 @@ pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mu
             continue;
         }
         let kw = node.keyword();
-        if let Some(meaning) = known::unsupported(block, kw) {
-            sink.warn(
-                &node.pos,
-                format!("{kw}: not supported by tinyvrrpd: {meaning}"),
-            );
+        match known::unsupported(block, kw) {
+            Some((meaning, true)) => {
+                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+                sink.error(&node.pos, msg);
+                continue;
+            }
+            Some((meaning, false)) => {
+                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+                sink.warn(&node.pos, msg);
+            }
+            None => {}
         }
         match table.iter().find(|k| k.name == kw) {
             Some(k) => {

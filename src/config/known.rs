@@ -4,11 +4,12 @@
 //! so no keyword is ignored in silence. Any other keyword not in a block's
 //! table is a typo and an error naming the nearest known keyword.
 //! Written by hand from keepalived.conf(5); tests/keywords.tsv holds every
-//! keyword of these blocks with its class, and tests/keyword_table.rs checks
-//! that this list and that file agree.
+//! keyword of these blocks with its class, and a test below keeps these
+//! lists and that file identical.
 
-/// (block, keyword, what keepalived would have done). The block is the
-/// name [`super::keywords::dispatch`] is given: `root` for the top level.
+/// (block, keyword, what keepalived would have done): a warning. The block
+/// is the name [`super::keywords::dispatch`] is given: `root` for the top
+/// level.
 pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     (
         "root",
@@ -64,11 +65,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "root",
         "bfd_instance",
         "would run a BFD session with a neighbour",
-    ),
-    (
-        "root",
-        "net_namespace",
-        "would run keepalived inside this network namespace",
     ),
     (
         "root",
@@ -642,22 +638,11 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "check_unicast_src",
         "would drop unicast adverts from addresses not listed in unicast_peer",
     ),
-    (
-        "vrrp_instance",
-        "old_unicast_checksum",
-        "would compute unicast VRRPv3 checksums the way keepalived before 1.2.24 did",
-    ),
-    ("vrrp_instance", "vrf", "would run the instance in this VRF"),
     ("vrrp_instance", "track_bfd", "would track BFD sessions"),
     (
         "vrrp_instance",
         "mcast_src_ip",
         "would send multicast adverts from this source address",
-    ),
-    (
-        "vrrp_instance",
-        "mcast_dst_ip",
-        "would send adverts to this multicast group",
     ),
     (
         "vrrp_instance",
@@ -751,19 +736,50 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The same for keywords whose absence would make tinyvrrpd do something
+/// wrong, not just less: an error.
+pub const REFUSED: &[(&str, &str, &str)] = &[
+    (
+        "root",
+        "net_namespace",
+        "would run keepalived inside this network namespace; refused: tinyvrrpd would run on this namespace's interfaces instead",
+    ),
+    (
+        "vrrp_instance",
+        "old_unicast_checksum",
+        "would compute unicast VRRPv3 checksums the way keepalived before 1.2.24 did; refused: tinyvrrpd would drop the adverts of peers that need it",
+    ),
+    (
+        "vrrp_instance",
+        "vrf",
+        "would run the instance in this VRF; refused: tinyvrrpd would send and receive in the main routing table instead",
+    ),
+    (
+        "vrrp_instance",
+        "mcast_dst_ip",
+        "would send adverts to this multicast group; refused: tinyvrrpd would send to the default group, which peers using this one do not hear",
+    ),
+];
+
 /// What keepalived would have done with `keyword` in `block`, when it is a
-/// keyword tinyvrrpd does not act on there.
-pub fn unsupported(block: &str, keyword: &str) -> Option<&'static str> {
-    UNSUPPORTED
-        .iter()
-        .find(|(b, k, _)| *b == block && *k == keyword)
-        .map(|(_, _, m)| *m)
+/// keyword tinyvrrpd does not act on there, and whether that is refused.
+pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
+    let find = |list: &'static [(&str, &str, &str)]| {
+        list.iter()
+            .find(|(b, k, _)| *b == block && *k == keyword)
+            .map(|(_, _, m)| *m)
+    };
+    match find(REFUSED) {
+        Some(m) => Some((m, true)),
+        None => find(UNSUPPORTED).map(|m| (m, false)),
+    }
 }
 
-/// The unsupported keywords of `block`.
+/// The unsupported keywords of `block`, refused ones included.
 pub fn names(block: &str) -> impl Iterator<Item = &'static str> + '_ {
     UNSUPPORTED
         .iter()
+        .chain(REFUSED)
         .filter(move |(b, _, _)| *b == block)
         .map(|(_, k, _)| *k)
 }
@@ -829,27 +845,33 @@ mod tests {
         assert_eq!(nearest("stat", names.into_iter()), Some("state"));
     }
 
-    /// Every entry is a `warned` row of tests/keywords.tsv with the same
-    /// meaning (tests/keyword_table.rs checks the rows against `-t`).
+    /// The lists are the `warned` and `error` rows of tests/keywords.tsv
+    /// with the same meanings (tests/keyword_table.rs checks the rows
+    /// against `-t`).
     #[test]
     fn table_file_agrees() {
         let tsv = include_str!("../../tests/keywords.tsv");
-        let warned: Vec<(&str, &str, &str)> = tsv
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let c: Vec<&str> = l.split('\t').collect();
-                let kw = c.get(1)?.split_whitespace().next()?;
-                let (block, class, meaning) = (*c.first()?, *c.get(2)?, *c.get(3)?);
-                (class == "warned").then_some((block, kw, meaning))
-            })
-            .collect();
-        assert_eq!(warned, UNSUPPORTED);
+        let rows = |want: &str| -> Vec<(&str, &str, &str)> {
+            tsv.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| {
+                    let c: Vec<&str> = l.split('\t').collect();
+                    let kw = c.get(1)?.split_whitespace().next()?;
+                    let (block, class, meaning) = (*c.first()?, *c.get(2)?, *c.get(3)?);
+                    (class == want).then_some((block, kw, meaning))
+                })
+                .collect()
+        };
+        assert_eq!(rows("warned"), UNSUPPORTED);
+        assert_eq!(rows("error"), REFUSED);
     }
 
     #[test]
     fn unsupported_lookup() {
-        assert!(unsupported("vrrp_instance", "no_accept").is_some_and(|m| m.contains("nft")));
+        assert!(
+            unsupported("vrrp_instance", "no_accept").is_some_and(|(m, r)| m.contains("nft") && !r)
+        );
+        assert!(unsupported("vrrp_instance", "vrf").is_some_and(|(_, refused)| refused));
         assert!(unsupported("global_defs", "no_accept").is_none());
         assert!(names("root").any(|n| n == "virtual_server"));
     }
