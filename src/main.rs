@@ -39,6 +39,8 @@ Options:
         --log-socket PATH    syslog socket path (default /dev/log)
     -p, --pid FILE           pid file (default /var/run/tinyvrrpd.pid)
     -t, --config-test        check the configuration and exit (0 good, 1 bad)
+    -i, --config-id ID       read `@ID` lines for ID (default the host name
+                             up to its first '.')
     -V, --dont-release-vrrp  leave the virtual addresses in place on stop
         --data-file PATH     SIGUSR1 state dump (default /tmp/keepalived.data)
         --stats-file PATH    SIGUSR2 counters (default /tmp/keepalived.stats)
@@ -58,6 +60,7 @@ fn options() -> getopts::Options {
     o.optopt("", "log-socket", "", "PATH");
     o.optopt("p", "pid", "", "FILE");
     o.optflag("t", "config-test", "");
+    o.optopt("i", "config-id", "", "ID");
     o.optflag("V", "dont-release-vrrp", "");
     o.optopt("", "data-file", "", "PATH");
     o.optopt("", "stats-file", "", "PATH");
@@ -84,6 +87,9 @@ fn main() -> ExitCode {
     if m.opt_present("v") {
         println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
+    }
+    if let Some(id) = m.opt_str("i") {
+        config::set_config_id(&id);
     }
     let config = PathBuf::from(m.opt_str("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
     if m.opt_present("t") {

@@ -392,7 +392,7 @@ fn config_warnings_are_logged_at_start_and_reload() {
     let lan = Lan::new(1);
     let conf = format!("{}\nvirtual_server 192.0.2.50 80 {{\n}}\n", seed_master());
     let mut r1 = lan.spawn(1, &conf);
-    let line = "virtual_server blocks are not supported by tinyvrrpd; ignored";
+    let line = "virtual_server: not supported by tinyvrrpd: would configure an LVS";
     let count = |d: &Daemon| d.log().matches(line).count();
     assert!(
         wait_until(GENEROUS, STEP, || count(&r1) == 1).is_some(),

@@ -135,7 +135,7 @@ impl RawInstance {
 
 pub fn parse(sink: &mut Sink, node: &Node, name: String) -> RawInstance {
     let mut inst = RawInstance::new(name, node.pos.clone());
-    dispatch(sink, body(node), INSTANCE_KW, &mut inst);
+    dispatch(sink, body(node), INSTANCE_KW, &mut inst, "vrrp_instance");
     inst
 }
 
@@ -186,7 +186,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             type_ok: None,
             pass: None,
         };
-        dispatch(s, body(n), AUTH_KW, &mut auth);
+        dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
         i.auth = Some(auth);
     }),
     blk("virtual_ipaddress", |s, n, i| {

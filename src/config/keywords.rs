@@ -7,6 +7,7 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
+use super::known;
 use super::model::{Script, Track};
 use super::tree::Node;
 use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
@@ -58,13 +59,31 @@ const IGNORED_BLOCKS: &[&str] = &[
     "linkbeat_interfaces",
 ];
 
-pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T) {
+/// Runs a block's statements through its keyword table. `block` names the
+/// block for [`known::UNSUPPORTED`] (`root` at the top level): a keyword
+/// keepalived knows there and tinyvrrpd does not act on is named with what
+/// keepalived would have done (and still read by the table when it has
+/// it, so its value is checked); any other keyword is a typo, an error
+/// naming the nearest known keyword.
+pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
     for node in nodes {
         if node.words.is_empty() {
             // A stray `{ ... }`; the tree builder has reported it.
             continue;
         }
         let kw = node.keyword();
+        match known::unsupported(block, kw) {
+            Some((meaning, true)) => {
+                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+                sink.error(&node.pos, msg);
+                continue;
+            }
+            Some((meaning, false)) => {
+                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+                sink.warn(&node.pos, msg);
+            }
+            None => {}
+        }
         match table.iter().find(|k| k.name == kw) {
             Some(k) => {
                 if k.block && node.block.is_none() {
@@ -76,11 +95,19 @@ pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mu
                 }
                 (k.f)(sink, node, target);
             }
+            None if known::unsupported(block, kw).is_some() => {}
             None if IGNORED_BLOCKS.contains(&kw) => sink.warn(
                 &node.pos,
                 format!("{kw} blocks are not supported by tinyvrrpd; ignored"),
             ),
-            None => sink.warn(&node.pos, format!("Unknown keyword '{kw}'")),
+            None => {
+                let names = table.iter().map(|k| k.name);
+                let msg = match known::nearest(kw, names.chain(known::names(block))) {
+                    Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
+                    None => format!("Unknown keyword '{kw}'"),
+                };
+                sink.error(&node.pos, msg);
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
 use super::glob;
+use super::params::{self, Params};
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
@@ -223,6 +224,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         words: 0,
         word_bytes: 0,
         stopped: false,
+        params: Params::new(params::config_id(), limits.line),
     };
     let pos = Pos {
         file: name.clone(),
@@ -260,6 +262,8 @@ struct Reader<'a, O> {
     word_bytes: usize,
     /// A cap was reached: nothing more is read.
     stopped: bool,
+    /// `@ID` lines and `$NAME` parameters.
+    params: Params,
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -457,7 +461,36 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
+    /// One line of a file: `@ID` and `$NAME` applied, then the line and
+    /// those a multiline parameter expanded it to are read in turn.
     fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+        let first = self.params.line(text, pos, self.sink);
+        self.read_line(text, first, truncated, pos, path, depth);
+        while let Some((more, line)) = self.params.next_pending(pos, self.sink) {
+            if self.stopped {
+                return;
+            }
+            self.read_line(more.as_bytes(), line, false, pos, path, depth);
+        }
+    }
+
+    fn read_line(
+        &mut self,
+        text: &[u8],
+        line: params::Line,
+        truncated: bool,
+        pos: &Pos,
+        path: &Path,
+        depth: usize,
+    ) {
+        match line {
+            params::Line::Skip => {}
+            params::Line::Same => self.lexed(text, truncated, pos, path, depth),
+            params::Line::Text(t) => self.lexed(t.as_bytes(), truncated, pos, path, depth),
+        }
+    }
+
+    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
         let (pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error(

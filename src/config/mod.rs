@@ -15,8 +15,10 @@ mod garp_group;
 mod glob;
 mod instance;
 mod keywords;
+mod known;
 mod lexer;
 pub mod model;
+mod params;
 mod parser;
 mod track_check;
 mod trackers;
@@ -29,6 +31,7 @@ use std::path::Path;
 pub use diag::{Diag, Severity};
 pub use garp_group::GarpGroup;
 pub use model::*;
+pub use params::set_config_id;
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error

@@ -35,13 +35,13 @@ pub struct Raw {
 
 pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
     let mut raw = Raw::default();
-    dispatch(sink, nodes, TOP_KW, &mut raw);
+    dispatch(sink, nodes, TOP_KW, &mut raw, "root");
     raw
 }
 
 static TOP_KW: &[Kw<Raw>] = &[
     blk("global_defs", |s, n, r| {
-        dispatch(s, body(n), GLOBAL_KW, &mut r.global)
+        dispatch(s, body(n), GLOBAL_KW, &mut r.global, "global_defs")
     }),
     blk("vrrp_instance", |s, n, r| {
         let name = block_name(s, n);
@@ -69,7 +69,7 @@ static TOP_KW: &[Kw<Raw>] = &[
             global_tracking: None,
             tracking_weight: false,
         };
-        dispatch(s, body(n), SYNC_KW, &mut g);
+        dispatch(s, body(n), SYNC_KW, &mut g, "vrrp_sync_group");
         if name.is_some() {
             r.sync_groups.push(g);
         }
@@ -93,7 +93,7 @@ static TOP_KW: &[Kw<Raw>] = &[
             pos: n.pos.clone(),
             has_script: false,
         };
-        dispatch(s, body(n), SCRIPT_KW, &mut sc);
+        dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
         if name.is_some() {
             r.scripts.push(sc);
         }

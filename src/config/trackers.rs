@@ -58,7 +58,7 @@ pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> RawTrackFile {
         },
         pos: node.pos.clone(),
     };
-    dispatch(sink, body(node), FILE_KW, &mut f);
+    dispatch(sink, body(node), FILE_KW, &mut f, "track_file");
     if f.file.path.is_empty() {
         // keepalived: "No file set for track_file %s - ignoring".
         sink.error(
@@ -145,7 +145,7 @@ pub fn track_process(sink: &mut Sink, node: &Node, name: String) -> RawTrackProc
         quorum: None,
         quorum_max: None,
     };
-    dispatch(sink, body(node), PROCESS_KW, &mut p);
+    dispatch(sink, body(node), PROCESS_KW, &mut p, "vrrp_track_process");
     finish_process(sink, &mut p);
     p
 }
