@@ -47,7 +47,7 @@ pub fn parse(sink: &mut Sink, node: &Node, groups: &mut Vec<GarpGroup>) {
         group: GarpGroup::default(),
         taken: groups.iter().flat_map(|g| g.interfaces.clone()).collect(),
     };
-    dispatch(sink, body(node), GARP_GROUP_KW, &mut g);
+    dispatch(sink, body(node), GARP_GROUP_KW, &mut g, "garp_group");
     groups.push(g.group);
 }
 

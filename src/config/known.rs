@@ -33,11 +33,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "root",
-        "garp_group",
-        "would set the gratuitous ARP / NA spacing for a group of interfaces",
-    ),
-    (
-        "root",
         "linkbeat_interfaces",
         "would poll these interfaces' carrier with ioctls instead of netlink",
     ),
@@ -225,16 +220,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "global_defs",
         "vrrp_down_timer_adverts",
         "would wait this many advert intervals (instead of 3) before a backup takes over",
-    ),
-    (
-        "global_defs",
-        "vrrp_garp_interval",
-        "would space gratuitous ARPs by this many seconds (tinyvrrpd sends them back to back)",
-    ),
-    (
-        "global_defs",
-        "vrrp_gna_interval",
-        "would space unsolicited neighbour advertisements by this many seconds (tinyvrrpd sends them back to back)",
     ),
     (
         "global_defs",
