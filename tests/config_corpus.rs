@@ -66,6 +66,7 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         auth: None,
         vips: Default::default(),
         vips_excluded: Default::default(),
+        vroutes: vec![],
         nopreempt: false,
         preempt_delay_s: 0,
         garp_master_delay_s: 5,
@@ -126,6 +127,8 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
         track_files: vec![],
         track_processes: vec![],
         up_down_delays: vec![],
+        static_addrs: vec![],
+        static_routes: vec![],
     }
 }
 

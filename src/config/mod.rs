@@ -17,6 +17,7 @@ mod keywords;
 mod lexer;
 pub mod model;
 mod parser;
+mod routes;
 mod track_check;
 mod trackers;
 mod tree;
@@ -27,6 +28,7 @@ use std::path::Path;
 
 pub use diag::{Diag, Severity};
 pub use model::*;
+pub use routes::{Route, RouteMode};
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error

@@ -31,6 +31,11 @@ pub struct Config {
     /// `interface_up_down_delays`: per interface, how long a carrier
     /// change must last before it counts.
     pub up_down_delays: Vec<UpDownDelay>,
+    /// `static_ipaddress`: installed at start whatever the state, removed
+    /// on stop.
+    pub static_addrs: Vec<Vip>,
+    /// `static_routes`: installed at start, removed on stop.
+    pub static_routes: Vec<super::routes::Route>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,6 +220,8 @@ pub struct InstanceConfig {
     pub auth: Option<Auth>,
     pub vips: ArrayVec<Vip, MAX_VIPS>,
     pub vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
+    /// `virtual_routes`: installed with mastership, removed on leaving it.
+    pub vroutes: Vec<super::routes::Route>,
     pub nopreempt: bool,
     /// Seconds, 0..=1000.
     pub preempt_delay_s: u16,

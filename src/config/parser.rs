@@ -30,6 +30,8 @@ pub struct Raw {
     pub track_files: Vec<RawTrackFile>,
     pub track_processes: Vec<RawTrackProcess>,
     pub up_down_delays: Vec<At<UpDownDelay>>,
+    pub static_addrs: Vec<At<super::model::Vip>>,
+    pub static_routes: Vec<At<super::routes::Route>>,
 }
 
 pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
@@ -127,6 +129,14 @@ static TOP_KW: &[Kw<Raw>] = &[
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
         r.up_down_delays.extend(trackers::up_down_delays(s, n));
+    }),
+    blk("static_ipaddress", |s, n, r| {
+        warn_extra(s, n, 0);
+        r.static_addrs.extend(super::routes::static_addrs(s, n));
+    }),
+    blk("static_routes", |s, n, r| {
+        warn_extra(s, n, 0);
+        r.static_routes.extend(super::routes::route_block(s, n));
     }),
 ];
 

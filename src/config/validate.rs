@@ -31,6 +31,8 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_files,
         track_processes,
         up_down_delays,
+        static_addrs,
+        static_routes,
     } = raw;
     let scripts = check_scripts(sink, scripts);
     let track_files = check_track_files(sink, track_files);
@@ -61,6 +63,8 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_files,
         track_processes,
         up_down_delays,
+        static_addrs: static_addrs.into_iter().map(|a| a.v).collect(),
+        static_routes: static_routes.into_iter().map(|a| a.v).collect(),
     }
 }
 
@@ -274,6 +278,7 @@ fn resolve_instance(
         auth,
         vips: lists.vips,
         vips_excluded: lists.vips_excluded,
+        vroutes: r.vroutes.iter().map(|a| a.v.clone()).collect(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
         garp_master_delay_s: garp.master_delay_s,
