@@ -67,6 +67,11 @@ impl fmt::Display for Line<'_, '_> {
                 "VRRP_Instance({name}) address change failed: {}; retrying",
                 Errno::from_raw(errno).desc()
             ),
+            Note::StaticFailed { seq, errno } => write!(
+                f,
+                "netlink request {seq} for static_ipaddress/static_routes failed: {}",
+                Errno::from_raw(errno).desc()
+            ),
             Note::AddrFailedOrphan { seq, errno } => write!(
                 f,
                 "netlink request {seq} failed ({}) for an instance no longer configured",

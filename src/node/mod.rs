@@ -14,6 +14,7 @@ pub mod out;
 mod params;
 pub mod pending;
 mod reload;
+pub mod routes;
 mod rx;
 pub mod scripts;
 pub mod slot;
@@ -69,6 +70,8 @@ pub struct Node {
     /// them: (interface, up, when it takes effect).
     up_down: Vec<crate::config::UpDownDelay>,
     link_delays: ArrayVec<(iface::IfName, bool, Instant), MAX_INTERFACES>,
+    /// static_ipaddress / static_routes.
+    statics: routes::Statics,
 }
 
 impl Node {
@@ -99,6 +102,11 @@ impl Node {
             groups: Vec::new(),
             up_down: Vec::new(),
             link_delays: ArrayVec::new(),
+            statics: routes::Statics {
+                addrs: config.static_addrs.clone(),
+                routes: config.static_routes.clone(),
+                installed: false,
+            },
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
@@ -121,6 +129,7 @@ impl Node {
     /// Join the groups and start every instance (or schedule it after
     /// `vrrp_startup_delay`).
     pub fn start(&mut self, now: Instant, out: &mut dyn Outbox) {
+        self.statics.apply(true, &mut self.shared, out);
         self.join_groups(out);
         self.start_tracking(now, out);
         for i in 0..self.slots.len() {
@@ -148,6 +157,7 @@ impl Node {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
         }
+        self.statics.apply(false, &mut self.shared, out);
         self.stop_groups(now, out);
         self.rearm_router(out);
     }
@@ -241,7 +251,7 @@ impl Node {
             .sync_groups
             .iter()
             .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
-        for name in own.chain(groups) {
+        for name in own.chain(groups).chain(routes::devs(config)) {
             if self.shared.ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {
@@ -300,11 +310,20 @@ impl Node {
     /// EADDRNOTAVAIL on delete are success). The instance that sent it
     /// makes its VIPs match its state again after VIP_RETRY.
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
-        if errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL {
+        // ESRCH: a route to delete is not there.
+        if errno == 0
+            || errno == libc::EEXIST
+            || errno == libc::EADDRNOTAVAIL
+            || errno == libc::ESRCH
+        {
             return;
         }
         self.netlink_errors += 1;
         let owner = self.shared.pending.owner(seq);
+        if owner == Some(routes::STATIC_UID) {
+            out.push(Out::Log(Note::StaticFailed { seq, errno }));
+            return;
+        }
         let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
             out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
             return;

@@ -51,6 +51,18 @@ pub struct AddrReq<'a> {
     pub label: Option<&'a str>,
 }
 
+/// One route request (`virtual_routes`, `static_routes`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RouteReq<'a> {
+    pub add: bool,
+    pub why: AddrWhy,
+    /// The netlink sequence number; a failed ack comes back with it.
+    pub seq: u32,
+    pub route: &'a crate::config::Route,
+    /// The index of the route's `dev`, when it names one.
+    pub oif: Option<u32>,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Out<'a> {
     /// Send `advert` from `src` to `dst` out of `ifindex`.
@@ -67,6 +79,9 @@ pub enum Out<'a> {
     },
     /// Add or delete one address with netlink.
     Addr { name: &'a str, req: AddrReq<'a> },
+    /// Add or delete one route with netlink (`name`: the instance, or
+    /// `static_routes`).
+    Route { name: &'a str, req: RouteReq<'a> },
     /// `count` gratuitous ARPs (IPv4) or unsolicited neighbour
     /// advertisements (IPv6) for `addr`, from `mac`, out of `ifindex`.
     Garp {
@@ -212,6 +227,11 @@ pub enum Note<'a> {
     },
     AddrFailed {
         name: &'a str,
+        errno: i32,
+    },
+    /// A static_ipaddress / static_routes request failed.
+    StaticFailed {
+        seq: u32,
         errno: i32,
     },
     AddrFailedOrphan {

@@ -1,0 +1,140 @@
+//! `virtual_routes` (with mastership) and the root `static_ipaddress` /
+//! `static_routes` (for the daemon's life), as keepalived 2.2.7 moves them:
+//! vrrp.c `vrrp_state_become_master` adds an instance's routes after its
+//! addresses, `vrrp_restore_interface` deletes them before; netlink_rtlist
+//! deletes only the routes it set (no start-up clean-up of routes, unlike
+//! addresses). vrrp_daemon.c `start_vrrp` adds the static addresses and
+//! routes before any instance runs; `vrrp_terminate_phase2` deletes them,
+//! with `-V` too.
+
+use crate::config::{Config, Route, Vip};
+
+use super::iface::Ifaces;
+use super::out::{AddrReq, AddrWhy, Out, Outbox, RouteReq};
+use super::pending::Uid;
+use super::slot::{Shared, Slot};
+
+/// The owner of the static entries' netlink requests: no slot has it.
+pub const STATIC_UID: Uid = 0;
+
+/// The name the static entries carry in outputs and log lines.
+pub const STATIC_NAME: &str = "static";
+
+fn oif(ifaces: &Ifaces, r: &Route) -> Option<u32> {
+    let dev = r.dev.as_deref()?;
+    ifaces.by_name(dev).map(|f| f.index).filter(|&x| x != 0)
+}
+
+fn route_out<'a>(
+    name: &'a str,
+    r: &'a Route,
+    add: bool,
+    why: AddrWhy,
+    cx: &mut Shared,
+    uid: Uid,
+) -> Option<Out<'a>> {
+    let oif = oif(&cx.ifaces, r);
+    // A route through an interface that is gone went with it.
+    if r.dev.is_some() && oif.is_none() {
+        return None;
+    }
+    let seq = cx.pending.request(uid);
+    let req = RouteReq {
+        add,
+        why,
+        seq,
+        route: r,
+        oif,
+    };
+    Some(Out::Route { name, req })
+}
+
+impl Slot {
+    /// Add or delete the instance's `virtual_routes`: a delete only after
+    /// an add, nothing at the start-up clean-up (keepalived's `set`).
+    pub fn routes(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
+        if why == AddrWhy::Leftover || (!add && !self.routes_installed) {
+            return;
+        }
+        for r in &self.cfg.vroutes {
+            if let Some(o) = route_out(&self.cfg.name, r, add, why, cx, self.uid) {
+                out.push(o);
+            }
+        }
+        self.routes_installed = add && !self.cfg.vroutes.is_empty();
+    }
+}
+
+/// The root `static_ipaddress` and `static_routes` blocks.
+#[derive(Default)]
+pub struct Statics {
+    pub addrs: Vec<Vip>,
+    pub routes: Vec<Route>,
+    pub installed: bool,
+}
+
+impl Statics {
+    /// Add them all (start), or delete them all once added (stop):
+    /// addresses before routes on the way in, after them on the way out.
+    pub fn apply(&mut self, add: bool, cx: &mut Shared, out: &mut dyn Outbox) {
+        if add == self.installed {
+            return;
+        }
+        let why = if add {
+            AddrWhy::Master
+        } else {
+            AddrWhy::Shutdown
+        };
+        if add {
+            self.addrs(add, why, cx, out);
+        }
+        for r in &self.routes {
+            if let Some(o) = route_out(STATIC_NAME, r, add, why, cx, STATIC_UID) {
+                out.push(o);
+            }
+        }
+        if !add {
+            self.addrs(add, why, cx, out);
+        }
+        self.installed = add;
+    }
+
+    fn addrs(&self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
+        for a in &self.addrs {
+            // keepalived requires `dev` on a static address; without one
+            // (or while it is gone) there is nowhere to put it.
+            let Some(f) = a.dev.as_deref().and_then(|d| cx.ifaces.by_name(d)) else {
+                continue;
+            };
+            if f.index == 0 {
+                continue;
+            }
+            let req = AddrReq {
+                add,
+                why,
+                seq: cx.pending.request(STATIC_UID),
+                ifindex: f.index,
+                ifname: a.dev.as_deref().unwrap_or_default(),
+                addr: a.addr,
+                prefix_len: a.prefix_len,
+                scope: a.scope.unwrap_or(0),
+                brd: a.brd,
+                label: a.label.as_deref(),
+            };
+            out.push(Out::Addr {
+                name: STATIC_NAME,
+                req,
+            });
+        }
+    }
+}
+
+/// The interfaces the route and static lines name (`dev`), for the
+/// interface table.
+pub fn devs(config: &Config) -> impl Iterator<Item = &str> {
+    let vroutes = config.instances.iter().flat_map(|c| c.vroutes.iter());
+    let routes = vroutes.chain(config.static_routes.iter());
+    routes
+        .filter_map(|r| r.dev.as_deref())
+        .chain(config.static_addrs.iter().filter_map(|a| a.dev.as_deref()))
+}
