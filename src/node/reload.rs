@@ -87,7 +87,10 @@ impl Node {
                     s.inst.reconfigure(params, now);
                     s.ifindex = ifindex;
                     let prev = core::mem::replace(&mut s.cfg, Box::new(c));
-                    if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
+                    if prev.vips != s.cfg.vips
+                        || prev.vips_excluded != s.cfg.vips_excluded
+                        || prev.vroutes != s.cfg.vroutes
+                    {
                         changed.push((self.slots.len(), prev));
                     }
                     s
@@ -116,6 +119,12 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, out);
         }
+        self.statics.reload(
+            &config.static_addrs,
+            &config.static_routes,
+            &mut self.shared,
+            out,
+        );
         self.settle(now, out);
     }
 

@@ -99,6 +99,33 @@ impl Statics {
         self.installed = add;
     }
 
+    /// A reload: the entries no longer configured go, the new ones come
+    /// (keepalived's clear_diff_static_*), the others stay as they are.
+    pub fn reload(
+        &mut self,
+        addrs: &[Vip],
+        routes: &[Route],
+        cx: &mut Shared,
+        out: &mut dyn Outbox,
+    ) {
+        if self.installed {
+            let mut gone = Statics {
+                addrs: missing(&self.addrs, addrs),
+                routes: missing(&self.routes, routes),
+                installed: true,
+            };
+            gone.apply(false, cx, out);
+            let mut fresh = Statics {
+                addrs: missing(addrs, &self.addrs),
+                routes: missing(routes, &self.routes),
+                installed: false,
+            };
+            fresh.apply(true, cx, out);
+        }
+        self.addrs = addrs.to_vec();
+        self.routes = routes.to_vec();
+    }
+
     fn addrs(&self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
         for a in &self.addrs {
             // keepalived requires `dev` on a static address; without one
@@ -127,6 +154,11 @@ impl Statics {
             });
         }
     }
+}
+
+/// The entries of `a` that `b` does not have.
+fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
+    a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }
 
 /// The interfaces the route and static lines name (`dev`), for the
