@@ -14,6 +14,7 @@ use tinyvrrpd::config::{
     ParamMatch, Script, Severity, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess,
     UpDownDelay, Vip, VrrpScript, load,
 };
+use tinyvrrpd::config::{Route, RouteMode};
 
 fn load_ok(path: &str) -> (Config, Vec<String>) {
     match load(Path::new(path)) {
@@ -303,6 +304,7 @@ fn openwrt_generated() {
 
 #[test]
 fn lvs_blocks_are_ignored_with_one_warning_each() {
+    // static_ipaddress is read since issue 14 (tests/routes_live.rs).
     let file = "tests/configs/valid/04-with-lvs.conf";
     let (config, warnings) = load_ok(file);
     let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
@@ -319,10 +321,6 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
                 "virtual_server blocks are not supported by tinyvrrpd; ignored"
             ),
             f(
-                48,
-                "static_ipaddress blocks are not supported by tinyvrrpd; ignored"
-            ),
-            f(
                 52,
                 "bfd_instance blocks are not supported by tinyvrrpd; ignored"
             ),
@@ -334,6 +332,10 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
     vi.vips.push(vip("192.0.2.100", 32));
     assert_eq!(config.instances, [vi]);
     assert_eq!(config.global.router_id.as_deref(), Some("LVS_DEVEL"));
+    let mut st = vip("192.0.2.250", 24);
+    st.dev = Some("eth0".to_string());
+    st.scope = Some(0);
+    assert_eq!(config.static_addrs, [st]);
 }
 
 #[test]
@@ -1100,4 +1102,85 @@ fn tracking_keywords() {
         tracks(&[track("no_dnsmasq", None, None)])
     );
     assert!(g.tracking_weight && !g.global_tracking);
+}
+
+fn route(dst: &str, dst_len: u8) -> Route {
+    Route {
+        dst: dst.parse().unwrap(),
+        dst_len,
+        kind: 1,
+        via: None,
+        dev: None,
+        src: None,
+        table: 254,
+        metric: None,
+        scope: None,
+        protocol: 18,
+        onlink: false,
+        mode: RouteMode::Prepend,
+    }
+}
+
+#[test]
+fn routes_and_static_entries() {
+    let file = "tests/configs/valid/13-routes.conf";
+    let (config, warnings) = load_ok(file);
+    let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
+    assert_eq!(
+        warnings,
+        [
+            f(17, "\"gw\" for routes is deprecated. Please use \"via\""),
+            f(
+                19,
+                "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol"
+            ),
+        ]
+    );
+    let eth0 = Some("eth0".to_string());
+    let mut st = vip("192.0.2.201", 32);
+    st.dev = eth0.clone();
+    assert_eq!(config.static_addrs, [st]);
+    let s1 = Route {
+        via: Some("192.0.2.9".parse().unwrap()),
+        dev: eth0.clone(),
+        ..route("198.51.100.0", 24)
+    };
+    let s2 = Route {
+        via: Some("2001:db8::9".parse().unwrap()),
+        dev: eth0.clone(),
+        metric: Some(1024),
+        ..route("::", 0)
+    };
+    assert_eq!(config.static_routes, [s1, s2]);
+    let v = [
+        Route {
+            via: Some("192.0.2.9".parse().unwrap()),
+            dev: eth0.clone(),
+            src: Some("192.0.2.100".parse().unwrap()),
+            table: 100,
+            ..route("203.0.113.0", 25)
+        },
+        Route {
+            kind: 6,
+            table: 1000,
+            ..route("203.0.113.192", 26)
+        },
+        Route {
+            via: Some("192.0.2.9".parse().unwrap()),
+            ..route("0.0.0.0", 0)
+        },
+        Route {
+            dev: eth0.clone(),
+            scope: Some(253),
+            metric: Some(7),
+            protocol: 4,
+            mode: RouteMode::Append,
+            ..route("203.0.113.128", 26)
+        },
+        Route {
+            dev: eth0.clone(),
+            ..route("203.0.113.7", 32)
+        },
+    ];
+    assert_eq!(config.instances[0].vroutes, v);
 }

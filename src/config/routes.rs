@@ -265,11 +265,15 @@ fn destination(
 ) -> Result<usize, String> {
     let (mut taken, mut words) = (0, [Some(w), next, after].into_iter());
     let mut cur = words.next().flatten();
-    if cur == Some("to") {
+    // keepalived 2.2.7 looks for the type in the word `to` itself, so
+    // `to TYPE DST` is refused there ("unknown route keyword TYPE"): the
+    // same here, so a file -t accepts is one keepalived loads.
+    let to = cur == Some("to");
+    if to {
         taken += 1;
         cur = words.next().flatten();
     }
-    if let Some(k) = cur.and_then(route_type) {
+    if let Some(k) = cur.filter(|_| !to).and_then(route_type) {
         d.kind = Some(k);
         taken += 1;
         cur = words.next().flatten();
@@ -400,8 +404,10 @@ mod tests {
         assert_eq!((r.kind, r.dst_len, r.table), (6, 24, 100));
         let r = ok("unreachable 198.51.100.7");
         assert_eq!((r.kind, r.dst_len, r.table), (7, 32, RT_TABLE_MAIN));
-        let r = ok("to prohibit 198.51.100.0/24");
+        let r = ok("prohibit 198.51.100.0/24");
         assert_eq!(r.kind, 8);
+        assert_eq!(ok("to 198.51.100.0/24").dst_len, 24);
+        assert!(err("to prohibit 198.51.100.0/24").contains("unknown route keyword prohibit"));
         let r = ok("default via 2001:db8::1");
         assert_eq!((r.dst, r.dst_len), ("::".parse().unwrap(), 0));
         let r = ok("default via 192.0.2.1 table main");
