@@ -14,7 +14,7 @@ use tinyvrrpd::config::{
     ParamMatch, Script, Severity, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess,
     UpDownDelay, Vip, VrrpScript, load,
 };
-use tinyvrrpd::config::{Route, RouteMode};
+use tinyvrrpd::config::{Route, RouteMode, Rule};
 
 fn load_ok(path: &str) -> (Config, Vec<String>) {
     match load(Path::new(path)) {
@@ -68,6 +68,7 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         vips: Default::default(),
         vips_excluded: Default::default(),
         vroutes: vec![],
+        vrules: vec![],
         nopreempt: false,
         preempt_delay_s: 0,
         garp_master_delay_s: 5,
@@ -130,6 +131,7 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
         up_down_delays: vec![],
         static_addrs: vec![],
         static_routes: vec![],
+        static_rules: vec![],
     }
 }
 
@@ -1183,4 +1185,83 @@ fn routes_and_static_entries() {
         },
     ];
     assert_eq!(config.instances[0].vroutes, v);
+}
+
+fn rule(priority: u32) -> Rule {
+    Rule {
+        v6: false,
+        from: None,
+        to: None,
+        action: 1,
+        table: 100,
+        goto: 0,
+        invert: false,
+        priority,
+        tos: 0,
+        fwmark: None,
+        iif: None,
+        oif: None,
+        protocol: Some(18),
+    }
+}
+
+#[test]
+fn rules_with_keepalived_numbering() {
+    let file = "tests/configs/valid/14-rules.conf";
+    let (config, warnings) = load_ok(file);
+    let auto = |line: u32, n: u32| {
+        format!(
+            "({file}: Line {line}) Rule has no preference specified - setting to {n}. This is probably not what you want."
+        )
+    };
+    // One counter per family across static and virtual rules, in reading
+    // order, as keepalived -t prints them for this file.
+    assert_eq!(warnings, [auto(3, 16384), auto(15, 16383), auto(16, 16384)]);
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let st = [
+        Rule {
+            from: Some((ip("192.0.2.201"), 32)),
+            table: 200,
+            ..rule(200)
+        },
+        Rule {
+            to: Some((ip("198.51.100.0"), 24)),
+            table: 254,
+            ..rule(16384)
+        },
+    ];
+    assert_eq!(config.static_rules, st);
+    let v = [
+        Rule {
+            from: Some((ip("192.0.2.100"), 32)),
+            ..rule(100)
+        },
+        Rule {
+            invert: true,
+            fwmark: Some((16, Some(255))),
+            iif: Some("eth0".to_string()),
+            action: 6,
+            table: 0,
+            protocol: None,
+            ..rule(5)
+        },
+        Rule {
+            v6: true,
+            from: Some((ip("2001:db8::"), 64)),
+            action: 2,
+            table: 0,
+            goto: 300,
+            ..rule(250)
+        },
+        Rule {
+            to: Some((ip("203.0.113.0"), 24)),
+            ..rule(16383)
+        },
+        Rule {
+            v6: true,
+            to: Some((ip("2001:db8:1::"), 48)),
+            ..rule(16384)
+        },
+    ];
+    assert_eq!(config.instances[0].vrules, v);
 }

@@ -7,7 +7,8 @@
 //! (bounded) for the VIP layout the step aims at, lets things settle, and
 //! takes a snapshot per router: table 100 (the instance's routes), the
 //! routes of the main table with keepalived's protocol (the static route),
-//! and whether the static address is on eth0. The tinyvrrpd snapshots must
+//! the rules (virtual and static), and whether the static address is on
+//! eth0. The tinyvrrpd snapshots must
 //! equal keepalived's.
 //!
 //! Steps: both started (r1, priority 200, master); r1 crashes (SIGKILL of
@@ -36,6 +37,9 @@ fn config(priority: u8) -> String {
 static_routes {{
     198.51.100.0/24 via 192.0.2.9 dev eth0
 }}
+static_rules {{
+    from {STATIC_ADDR} table 200 priority 200
+}}
 vrrp_instance VI_1 {{
     state BACKUP
     interface eth0
@@ -51,6 +55,10 @@ vrrp_instance VI_1 {{
         blackhole 203.0.113.192/26 table 100
         default via 192.0.2.9 table 100
     }}
+    virtual_rules {{
+        from {VIP} table 100 priority 100
+        to 203.0.113.0/24 table 100
+    }}
 }}
 "
     )
@@ -63,8 +71,9 @@ fn snapshot(ns: &str) -> String {
     let t100 = run(&["ip", "-n", ns, "route", "show", "table", "100"])
         .unwrap_or_else(|_| "(no table 100)\n".to_string());
     let main = run(&["ip", "-n", ns, "route", "show", "proto", "18"]).unwrap_or_else(|e| e);
+    let rules = run(&["ip", "-n", ns, "rule", "show"]).unwrap_or_else(|e| e);
     format!(
-        "table 100:\n{t100}main proto 18:\n{main}static address: {}\n",
+        "table 100:\n{t100}main proto 18:\n{main}rules:\n{rules}static address: {}\n",
         has_vip(ns, STATIC_ADDR)
     )
 }
@@ -137,6 +146,15 @@ fn routes_follow_keepalived() {
         "{started:?}"
     );
     assert!(!started.2.contains("203.0.113.0/25"), "{started:?}");
+    assert!(
+        started.1.contains("from 192.0.2.100 lookup 100"),
+        "{started:?}"
+    );
+    assert!(!started.2.contains("from 192.0.2.100"), "{started:?}");
+    assert!(
+        started.2.contains("from 192.0.2.201 lookup 200"),
+        "{started:?}"
+    );
     assert!(
         reference[1].2.contains("blackhole 203.0.113.192/26"),
         "{reference:?}"

@@ -1,11 +1,13 @@
-//! RTM_NEWROUTE / RTM_DELROUTE builders against hand-computed bytes (host
+//! RTM_NEWROUTE / RTM_DELROUTE / RTM_NEWRULE / RTM_DELRULE builders against hand-computed bytes (host
 //! byte order, so these hold on big-endian targets too). That the kernel
 //! takes them as keepalived's are taken is tests/routes_live.rs.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use tinyvrrpd::wire::EmitError;
-use tinyvrrpd::wire::route::{AddMode, RouteRequest, del_route, new_route};
+use tinyvrrpd::wire::route::{
+    AddMode, RouteRequest, RuleRequest, del_route, del_rule, new_route, new_rule,
+};
 
 #[derive(Default)]
 struct Bytes(Vec<u8>);
@@ -159,4 +161,94 @@ fn refusals() {
     assert_eq!(new_route(&mut buf, 1, &mixed), Err(EmitError::BadFamily));
     let mut small = [0u8; 30];
     assert!(new_route(&mut small, 1, &unicast()).is_err());
+}
+
+const RTM_NEWRULE: u16 = 32;
+const RTM_DELRULE: u16 = 33;
+const FRA_DST: u16 = 1;
+const FRA_SRC: u16 = 2;
+const FRA_IIFNAME: u16 = 3;
+const FRA_PRIORITY: u16 = 6;
+const FRA_FWMARK: u16 = 10;
+const FRA_TABLE: u16 = 15;
+const FRA_FWMASK: u16 = 16;
+const FRA_PROTOCOL: u16 = 21;
+
+fn from_to_table() -> RuleRequest<'static> {
+    RuleRequest {
+        v6: false,
+        from: Some((v4([192, 0, 2, 100]), 32)),
+        to: Some((v4([198, 51, 100, 0]), 24)),
+        action: 1,
+        table: 100,
+        goto: 0,
+        invert: false,
+        priority: 100,
+        tos: 0,
+        fwmark: None,
+        iif: None,
+        oif: None,
+        protocol: Some(18),
+    }
+}
+
+#[test]
+fn new_and_del_rule() {
+    // fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2,
+    // action, flags.
+    let body = Bytes::default()
+        .rtmsg([2, 24, 32, 0, 100, 0, 0, 1], 0)
+        .attr(FRA_SRC, &[192, 0, 2, 100])
+        .attr(FRA_DST, &[198, 51, 100, 0])
+        .attr(FRA_PRIORITY, &100u32.to_ne_bytes())
+        .attr(FRA_PROTOCOL, &[18])
+        .0;
+    let len = 16 + body.len() as u32;
+    let want = Bytes::default()
+        .nlmsghdr(len, RTM_NEWRULE, NEW_FLAGS | 0x200, 77)
+        .u8s(&body)
+        .0;
+    let mut buf = [0u8; 256];
+    let n = new_rule(&mut buf, 77, &from_to_table()).unwrap();
+    assert_eq!(buf[..n], want[..]);
+    let want = Bytes::default()
+        .nlmsghdr(len, RTM_DELRULE, 0x1 | 0x4, 77)
+        .u8s(&body)
+        .0;
+    let n = del_rule(&mut buf, 77, &from_to_table()).unwrap();
+    assert_eq!(buf[..n], want[..]);
+}
+
+#[test]
+fn rule_big_table_not_fwmark_iif() {
+    let r = RuleRequest {
+        from: None,
+        to: None,
+        table: 1000,
+        invert: true,
+        fwmark: Some((16, Some(255))),
+        iif: Some("eth0"),
+        protocol: None,
+        ..from_to_table()
+    };
+    let body = Bytes::default()
+        .rtmsg([2, 0, 0, 0, 0, 0, 0, 1], 2)
+        .attr(FRA_TABLE, &1000u32.to_ne_bytes())
+        .attr(FRA_PRIORITY, &100u32.to_ne_bytes())
+        .attr(FRA_FWMARK, &16u32.to_ne_bytes())
+        .attr(FRA_FWMASK, &255u32.to_ne_bytes())
+        .attr(FRA_IIFNAME, b"eth0\0")
+        .0;
+    let want = Bytes::default()
+        .nlmsghdr(16 + body.len() as u32, RTM_NEWRULE, NEW_FLAGS | 0x200, 77)
+        .u8s(&body)
+        .0;
+    let mut buf = [0u8; 256];
+    let n = new_rule(&mut buf, 77, &r).unwrap();
+    assert_eq!(buf[..n], want[..]);
+    let long = RuleRequest {
+        iif: Some("a-name-too-long-x"),
+        ..r
+    };
+    assert_eq!(new_rule(&mut buf, 1, &long), Err(EmitError::TooLong));
 }

@@ -52,6 +52,7 @@ pub struct RawInstance {
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
     pub vroutes: Vec<At<super::routes::Route>>,
+    pub vrules: Vec<super::rules::RawRule>,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
     pub garp_master_delay_s: Option<u32>,
@@ -101,6 +102,7 @@ impl RawInstance {
             vips: Vec::new(),
             vips_excluded: Vec::new(),
             vroutes: Vec::new(),
+            vrules: Vec::new(),
             nopreempt: None,
             preempt_delay_s: 0,
             garp_master_delay_s: None,
@@ -199,6 +201,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     blk("virtual_routes", |s, n, i| {
         i.vroutes.extend(super::routes::route_block(s, n));
+    }),
+    blk("virtual_rules", |s, n, i| {
+        i.vrules.extend(super::rules::rule_block(s, n));
     }),
     val("nopreempt", |s, n, i| {
         no_args(s, n);

@@ -52,7 +52,6 @@ const IGNORED_BLOCKS: &[&str] = &[
     "virtual_server_group",
     "real_server",
     "bfd_instance",
-    "static_rules",
     "linkbeat_interfaces",
     "garp_group",
 ];

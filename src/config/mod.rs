@@ -18,6 +18,7 @@ mod lexer;
 pub mod model;
 mod parser;
 mod routes;
+mod rules;
 mod track_check;
 mod trackers;
 mod tree;
@@ -29,6 +30,7 @@ use std::path::Path;
 pub use diag::{Diag, Severity};
 pub use model::*;
 pub use routes::{Route, RouteMode};
+pub use rules::Rule;
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error

@@ -36,6 +36,8 @@ pub struct Config {
     pub static_addrs: Vec<Vip>,
     /// `static_routes`: installed at start, removed on stop.
     pub static_routes: Vec<super::routes::Route>,
+    /// `static_rules`: installed at start, removed on stop.
+    pub static_rules: Vec<super::rules::Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +224,8 @@ pub struct InstanceConfig {
     pub vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
     /// `virtual_routes`: installed with mastership, removed on leaving it.
     pub vroutes: Vec<super::routes::Route>,
+    /// `virtual_rules`: as `vroutes`.
+    pub vrules: Vec<super::rules::Rule>,
     pub nopreempt: bool,
     /// Seconds, 0..=1000.
     pub preempt_delay_s: u16,

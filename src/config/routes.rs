@@ -176,7 +176,10 @@ fn option(
 ) -> Result<usize, String> {
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
     match w {
-        "inet" | "inet6" => d.family(w == "inet6").map(|()| 1),
+        // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
+        // (one `i++` in the branch, one at the end of its loop): the same
+        // here, so a line means what it means to keepalived.
+        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
         "src" => {
             d.src = Some(d.addr("src", next)?);
             Ok(2)
@@ -339,7 +342,7 @@ fn route_type(s: &str) -> Option<u8> {
     }
 }
 
-fn table(s: &str) -> Option<u32> {
+pub(super) fn table(s: &str) -> Option<u32> {
     match s {
         "default" => Some(253),
         "main" => Some(RT_TABLE_MAIN),
@@ -412,8 +415,11 @@ mod tests {
         assert_eq!((r.dst, r.dst_len), ("::".parse().unwrap(), 0));
         let r = ok("default via 192.0.2.1 table main");
         assert_eq!(r.dst, "0.0.0.0".parse::<IpAddr>().unwrap());
-        let r = ok("inet6 default dev eth0");
+        let r = ok("default dev eth0 inet6");
         assert!(r.dst.is_ipv6());
+        // keepalived steps over the word after inet6: here `default`.
+        assert!(err("inet6 default dev eth0").contains("destination"));
+        assert!(ok("inet6 to 2001:db8::/48 dev eth0").dst.is_ipv6());
     }
 
     #[test]

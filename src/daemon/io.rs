@@ -11,7 +11,7 @@ use super::notes::Line;
 use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
-use crate::node::out::{AddrReq, Loudness, Out, Outbox, RouteReq};
+use crate::node::out::{AddrReq, Loudness, Out, Outbox, RouteReq, RuleReq};
 use crate::sys::clock;
 use crate::sys::fifo;
 use crate::sys::log::{Level, Log};
@@ -243,6 +243,27 @@ impl Io {
         }
     }
 
+    fn rule(&mut self, name: &str, req: &RuleReq<'_>) {
+        let r = crate::wire::route::rule_request(req.rule);
+        let built = if req.add {
+            crate::wire::route::new_rule(&mut self.tx[..], req.seq, &r)
+        } else {
+            crate::wire::route::del_rule(&mut self.tx[..], req.seq, &r)
+        };
+        let Ok(len) = built else {
+            log!(
+                self.log,
+                Level::Error,
+                "({name}) rule request not sent: {built:?}"
+            );
+            return;
+        };
+        if let Err(e) = self.nl.send(&self.tx[..len]) {
+            log!(self.log, Level::Error, "({name}) rule request: {e}");
+            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
+        }
+    }
+
     fn group(&mut self, join: bool, ifindex: u32, group: IpAddr) {
         let r = match (group, &self.raw6) {
             (IpAddr::V4(g), _) if join => self.raw4.join(g, ifindex),
@@ -417,6 +438,7 @@ impl Outbox for Io {
             } => self.send_advert(name, ifindex, src, dst, advert, form, ip_id),
             Out::Addr { name, req } => self.addr(name, &req),
             Out::Route { name, req } => self.route(name, &req),
+            Out::Rule { name, req } => self.rule(name, &req),
             Out::Garp {
                 name,
                 ifindex,

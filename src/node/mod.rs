@@ -105,6 +105,7 @@ impl Node {
             statics: routes::Statics {
                 addrs: config.static_addrs.clone(),
                 routes: config.static_routes.clone(),
+                rules: config.static_rules.clone(),
                 installed: false,
             },
         };

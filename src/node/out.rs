@@ -63,6 +63,15 @@ pub struct RouteReq<'a> {
     pub oif: Option<u32>,
 }
 
+/// One policy-routing rule request (`virtual_rules`, `static_rules`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RuleReq<'a> {
+    pub add: bool,
+    pub why: AddrWhy,
+    pub seq: u32,
+    pub rule: &'a crate::config::Rule,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Out<'a> {
     /// Send `advert` from `src` to `dst` out of `ifindex`.
@@ -82,6 +91,8 @@ pub enum Out<'a> {
     /// Add or delete one route with netlink (`name`: the instance, or
     /// `static_routes`).
     Route { name: &'a str, req: RouteReq<'a> },
+    /// Add or delete one policy-routing rule with netlink.
+    Rule { name: &'a str, req: RuleReq<'a> },
     /// `count` gratuitous ARPs (IPv4) or unsolicited neighbour
     /// advertisements (IPv6) for `addr`, from `mac`, out of `ifindex`.
     Garp {

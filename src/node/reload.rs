@@ -90,6 +90,7 @@ impl Node {
                     if prev.vips != s.cfg.vips
                         || prev.vips_excluded != s.cfg.vips_excluded
                         || prev.vroutes != s.cfg.vroutes
+                        || prev.vrules != s.cfg.vrules
                     {
                         changed.push((self.slots.len(), prev));
                     }
@@ -119,12 +120,7 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, out);
         }
-        self.statics.reload(
-            &config.static_addrs,
-            &config.static_routes,
-            &mut self.shared,
-            out,
-        );
+        self.statics.reload(&config, &mut self.shared, out);
         self.settle(now, out);
     }
 

@@ -7,10 +7,10 @@
 //! routes before any instance runs; `vrrp_terminate_phase2` deletes them,
 //! with `-V` too.
 
-use crate::config::{Config, Route, Vip};
+use crate::config::{Config, Route, Rule, Vip};
 
 use super::iface::Ifaces;
-use super::out::{AddrReq, AddrWhy, Out, Outbox, RouteReq};
+use super::out::{AddrReq, AddrWhy, Out, Outbox, RouteReq, RuleReq};
 use super::pending::Uid;
 use super::slot::{Shared, Slot};
 
@@ -49,19 +49,49 @@ fn route_out<'a>(
     Some(Out::Route { name, req })
 }
 
+fn rules(
+    name: &str,
+    rules: &[Rule],
+    add: bool,
+    why: AddrWhy,
+    cx: &mut Shared,
+    uid: Uid,
+    out: &mut dyn Outbox,
+) {
+    for rule in rules {
+        let seq = cx.pending.request(uid);
+        let req = RuleReq {
+            add,
+            why,
+            seq,
+            rule,
+        };
+        out.push(Out::Rule { name, req });
+    }
+}
+
 impl Slot {
-    /// Add or delete the instance's `virtual_routes`: a delete only after
-    /// an add, nothing at the start-up clean-up (keepalived's `set`).
+    /// Add or delete the instance's `virtual_routes` and `virtual_rules`
+    /// (rules after routes on the way in, before them on the way out): a
+    /// delete only after an add, nothing at the start-up clean-up
+    /// (keepalived's `set`).
     pub fn routes(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
         if why == AddrWhy::Leftover || (!add && !self.routes_installed) {
             return;
         }
+        let (name, uid) = (self.cfg.name.as_str(), self.uid);
+        if !add {
+            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+        }
         for r in &self.cfg.vroutes {
-            if let Some(o) = route_out(&self.cfg.name, r, add, why, cx, self.uid) {
+            if let Some(o) = route_out(name, r, add, why, cx, uid) {
                 out.push(o);
             }
         }
-        self.routes_installed = add && !self.cfg.vroutes.is_empty();
+        if add {
+            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+        }
+        self.routes_installed = add && !(self.cfg.vroutes.is_empty() && self.cfg.vrules.is_empty());
     }
 }
 
@@ -70,6 +100,7 @@ impl Slot {
 pub struct Statics {
     pub addrs: Vec<Vip>,
     pub routes: Vec<Route>,
+    pub rules: Vec<Rule>,
     pub installed: bool,
 }
 
@@ -85,15 +116,31 @@ impl Statics {
         } else {
             AddrWhy::Shutdown
         };
+        let name = STATIC_NAME;
         if add {
             self.addrs(add, why, cx, out);
+        } else {
+            rules(name, &self.rules, false, why, cx, STATIC_UID, out);
         }
         for r in &self.routes {
-            if let Some(o) = route_out(STATIC_NAME, r, add, why, cx, STATIC_UID) {
+            if let Some(o) = route_out(name, r, add, why, cx, STATIC_UID) {
                 out.push(o);
             }
         }
-        if !add {
+        if add {
+            // keepalived clears leftover static rules first (ENOENT
+            // ignored): a rule is added with NLM_F_EXCL.
+            rules(
+                name,
+                &self.rules,
+                false,
+                AddrWhy::Leftover,
+                cx,
+                STATIC_UID,
+                out,
+            );
+            rules(name, &self.rules, true, why, cx, STATIC_UID, out);
+        } else {
             self.addrs(add, why, cx, out);
         }
         self.installed = add;
@@ -101,29 +148,31 @@ impl Statics {
 
     /// A reload: the entries no longer configured go, the new ones come
     /// (keepalived's clear_diff_static_*), the others stay as they are.
-    pub fn reload(
-        &mut self,
-        addrs: &[Vip],
-        routes: &[Route],
-        cx: &mut Shared,
-        out: &mut dyn Outbox,
-    ) {
+    pub fn reload(&mut self, config: &Config, cx: &mut Shared, out: &mut dyn Outbox) {
+        let (addrs, routes, new_rules) = (
+            &config.static_addrs,
+            &config.static_routes,
+            &config.static_rules,
+        );
         if self.installed {
             let mut gone = Statics {
                 addrs: missing(&self.addrs, addrs),
                 routes: missing(&self.routes, routes),
+                rules: missing(&self.rules, new_rules),
                 installed: true,
             };
             gone.apply(false, cx, out);
             let mut fresh = Statics {
                 addrs: missing(addrs, &self.addrs),
                 routes: missing(routes, &self.routes),
+                rules: missing(new_rules, &self.rules),
                 installed: false,
             };
             fresh.apply(true, cx, out);
         }
-        self.addrs = addrs.to_vec();
-        self.routes = routes.to_vec();
+        self.addrs = addrs.clone();
+        self.routes = routes.clone();
+        self.rules = new_rules.clone();
     }
 
     fn addrs(&self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
@@ -164,6 +213,7 @@ fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
 /// The interfaces the route and static lines name (`dev`), for the
 /// interface table.
 pub fn devs(config: &Config) -> impl Iterator<Item = &str> {
+    // Rules name their interfaces (FRA_IIFNAME): none needed here.
     let vroutes = config.instances.iter().flat_map(|c| c.vroutes.iter());
     let routes = vroutes.chain(config.static_routes.iter());
     routes

@@ -14,7 +14,7 @@
 use core::net::IpAddr;
 
 use super::EmitError;
-use super::netlink::{Writer, addr_family, put_addr_attr};
+use super::netlink::{AF_INET, AF_INET6, Writer, addr_family, put_addr_attr};
 
 const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
 const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
@@ -132,5 +132,150 @@ pub fn request(r: &crate::config::Route, oif: Option<u32>) -> RouteRequest {
             RouteMode::Add => AddMode::Excl,
             RouteMode::Append => AddMode::Append,
         },
+    }
+}
+
+/// `FRA_*` from <linux/fib_rules.h>.
+const FRA_DST: u16 = 1;
+const FRA_SRC: u16 = 2;
+const FRA_IIFNAME: u16 = 3;
+const FRA_GOTO: u16 = 4;
+const FRA_PRIORITY: u16 = 6;
+const FRA_FWMARK: u16 = 10;
+const FRA_TABLE: u16 = 15;
+const FRA_FWMASK: u16 = 16;
+const FRA_OIFNAME: u16 = 17;
+const FRA_PROTOCOL: u16 = 21;
+/// `FIB_RULE_INVERT` (`not`).
+const FIB_RULE_INVERT: u32 = 2;
+/// `FR_ACT_TO_TBL`.
+const FR_ACT_TO_TBL: u8 = 1;
+/// `FR_ACT_GOTO`.
+const FR_ACT_GOTO: u8 = 2;
+pub const FIB_RULE_HDR_LEN: usize = 12;
+
+/// One policy-routing rule to add or delete.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RuleRequest<'a> {
+    pub v6: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    /// `FR_ACT_*`.
+    pub action: u8,
+    pub table: u32,
+    pub goto: u32,
+    pub invert: bool,
+    pub priority: u32,
+    pub tos: u8,
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub iif: Option<&'a str>,
+    pub oif: Option<&'a str>,
+    pub protocol: Option<u8>,
+}
+
+/// RTM_NEWRULE with NLM_F_REQUEST|NLM_F_ACK|NLM_F_CREATE|NLM_F_EXCL, as
+/// keepalived (vrrp_iprule.c `netlink_rule`): a rule already there comes
+/// back as EEXIST.
+pub fn new_rule(buf: &mut [u8], seq: u32, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
+    let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    let w = Writer::new(buf, libc::RTM_NEWRULE, flags, seq)?;
+    rule_body(w, r)
+}
+
+/// RTM_DELRULE with NLM_F_REQUEST|NLM_F_ACK and the same fields: the kernel
+/// deletes the rule they match (ENOENT when there is none).
+pub fn del_rule(buf: &mut [u8], seq: u32, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
+    let w = Writer::new(buf, libc::RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK, seq)?;
+    rule_body(w, r)
+}
+
+fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
+    let b = name.as_bytes();
+    if b.len() >= super::netlink::IFNAMSIZ || b.contains(&0) {
+        return Err(EmitError::TooLong);
+    }
+    let mut z = [0u8; super::netlink::IFNAMSIZ];
+    z.get_mut(..b.len())
+        .ok_or(EmitError::TooLong)?
+        .copy_from_slice(b);
+    w.attr(kind, z.get(..=b.len()).ok_or(EmitError::TooLong)?)
+}
+
+/// fib_rule_hdr (12): | family | dst_len | src_len | tos | table | res1 |
+/// res2 | action | flags u32 |, then the attributes in keepalived's order.
+fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
+    let family = if r.v6 { AF_INET6 } else { AF_INET };
+    let ends = [r.from, r.to];
+    if ends
+        .iter()
+        .flatten()
+        .any(|(a, _)| addr_family(*a) != family)
+    {
+        return Err(EmitError::BadFamily);
+    }
+    let len_of = |e: Option<(IpAddr, u8)>| e.map_or(0, |(_, l)| l);
+    let table = match (r.action, u8::try_from(r.table)) {
+        (FR_ACT_TO_TBL, Ok(t)) => t,
+        _ => libc::RT_TABLE_UNSPEC,
+    };
+    w.put(&[
+        family,
+        len_of(r.to),
+        len_of(r.from),
+        r.tos,
+        table,
+        0,
+        0,
+        r.action,
+    ])?;
+    let flags = if r.invert { FIB_RULE_INVERT } else { 0 };
+    w.put(&flags.to_ne_bytes())?;
+    if r.action == FR_ACT_TO_TBL && r.table > 255 {
+        w.attr(FRA_TABLE, &r.table.to_ne_bytes())?;
+    }
+    if let Some((a, _)) = r.from {
+        put_addr_attr(&mut w, FRA_SRC, a)?;
+    }
+    if let Some((a, _)) = r.to {
+        put_addr_attr(&mut w, FRA_DST, a)?;
+    }
+    w.attr(FRA_PRIORITY, &r.priority.to_ne_bytes())?;
+    if let Some((mark, mask)) = r.fwmark {
+        w.attr(FRA_FWMARK, &mark.to_ne_bytes())?;
+        if let Some(m) = mask {
+            w.attr(FRA_FWMASK, &m.to_ne_bytes())?;
+        }
+    }
+    if let Some(n) = r.iif {
+        put_name(&mut w, FRA_IIFNAME, n)?;
+    }
+    if let Some(n) = r.oif {
+        put_name(&mut w, FRA_OIFNAME, n)?;
+    }
+    if let Some(p) = r.protocol {
+        w.attr(FRA_PROTOCOL, &[p])?;
+    }
+    if r.action == FR_ACT_GOTO {
+        w.attr(FRA_GOTO, &r.goto.to_ne_bytes())?;
+    }
+    w.finish()
+}
+
+/// The request for a configured rule.
+pub fn rule_request(r: &crate::config::Rule) -> RuleRequest<'_> {
+    RuleRequest {
+        v6: r.v6,
+        from: r.from,
+        to: r.to,
+        action: r.action,
+        table: r.table,
+        goto: r.goto,
+        invert: r.invert,
+        priority: r.priority,
+        tos: r.tos,
+        fwmark: r.fwmark,
+        iif: r.iif.as_deref(),
+        oif: r.oif.as_deref(),
+        protocol: r.protocol,
     }
 }
