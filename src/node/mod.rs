@@ -308,15 +308,12 @@ impl Node {
     }
 
     /// The kernel refused netlink request `seq` (`errno`; EEXIST on add and
-    /// EADDRNOTAVAIL on delete are success). The instance that sent it
+    /// EADDRNOTAVAIL, ESRCH, ENOENT on delete are success). The instance that sent it
     /// makes its VIPs match its state again after VIP_RETRY.
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
-        // ESRCH: a route to delete is not there.
-        if errno == 0
-            || errno == libc::EEXIST
-            || errno == libc::EADDRNOTAVAIL
-            || errno == libc::ESRCH
-        {
+        // ESRCH: a route to delete is not there; ENOENT: a rule.
+        let gone = [libc::EADDRNOTAVAIL, libc::ESRCH, libc::ENOENT];
+        if errno == 0 || errno == libc::EEXIST || gone.contains(&errno) {
             return;
         }
         self.netlink_errors += 1;
