@@ -184,22 +184,7 @@ fn option(
             d.src = Some(d.addr("src", next)?);
             Ok(2)
         }
-        "via" | "gw" => {
-            if w == "gw" {
-                warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
-            }
-            match next {
-                Some(f @ ("inet" | "inet6")) => {
-                    d.family(f == "inet6")?;
-                    d.via = Some(d.addr("via", after)?);
-                    Ok(3)
-                }
-                _ => {
-                    d.via = Some(d.addr("via", next)?);
-                    Ok(2)
-                }
-            }
-        }
+        "via" | "gw" => via(d, w == "gw", next, after, warnings),
         "table" => {
             let t = need("table")?;
             d.table =
@@ -251,6 +236,30 @@ fn option(
             Err(format!("route option '{w}' is not supported by tinyvrrpd"))
         }
         _ => destination(d, w, next, after),
+    }
+}
+
+/// `via|gw [inet|inet6] GW`: returns how many words it took.
+fn via(
+    d: &mut Draft,
+    gw: bool,
+    next: Option<&str>,
+    after: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<usize, String> {
+    if gw {
+        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
+    }
+    match next {
+        Some(f @ ("inet" | "inet6")) => {
+            d.family(f == "inet6")?;
+            d.via = Some(d.addr("via", after)?);
+            Ok(3)
+        }
+        _ => {
+            d.via = Some(d.addr("via", next)?);
+            Ok(2)
+        }
     }
 }
 

@@ -223,7 +223,7 @@ impl Io {
     }
 
     fn route(&mut self, name: &str, req: &RouteReq<'_>) {
-        let r = crate::wire::route::request(req.route, req.oif);
+        let r = crate::node::routes::route_request(req.route, req.oif);
         let built = if req.add {
             crate::wire::route::new_route(&mut self.tx[..], req.seq, &r)
         } else {
@@ -244,7 +244,7 @@ impl Io {
     }
 
     fn rule(&mut self, name: &str, req: &RuleReq<'_>) {
-        let r = crate::wire::route::rule_request(req.rule);
+        let r = crate::node::routes::rule_request(req.rule);
         let built = if req.add {
             crate::wire::route::new_rule(&mut self.tx[..], req.seq, &r)
         } else {

@@ -7,7 +7,8 @@
 //! routes before any instance runs; `vrrp_terminate_phase2` deletes them,
 //! with `-V` too.
 
-use crate::config::{Config, Route, Rule, Vip};
+use crate::config::{Config, Route, RouteMode, Rule, Vip};
+use crate::wire::route::{AddMode, RouteRequest, RuleRequest};
 
 use super::iface::Ifaces;
 use super::out::{AddrReq, AddrWhy, Out, Outbox, RouteReq, RuleReq};
@@ -219,4 +220,45 @@ pub fn devs(config: &Config) -> impl Iterator<Item = &str> {
     routes
         .filter_map(|r| r.dev.as_deref())
         .chain(config.static_addrs.iter().filter_map(|a| a.dev.as_deref()))
+}
+
+/// The request for a configured route through interface `oif`.
+pub fn route_request(r: &Route, oif: Option<u32>) -> RouteRequest {
+    RouteRequest {
+        dst: r.dst,
+        dst_len: r.dst_len,
+        kind: r.kind,
+        via: r.via,
+        oif,
+        src: r.src,
+        table: r.table,
+        metric: r.metric,
+        scope: r.scope,
+        protocol: r.protocol,
+        onlink: r.onlink,
+        mode: match r.mode {
+            RouteMode::Prepend => AddMode::Prepend,
+            RouteMode::Add => AddMode::Excl,
+            RouteMode::Append => AddMode::Append,
+        },
+    }
+}
+
+/// The request for a configured rule.
+pub fn rule_request(r: &Rule) -> RuleRequest<'_> {
+    RuleRequest {
+        v6: r.v6,
+        from: r.from,
+        to: r.to,
+        action: r.action,
+        table: r.table,
+        goto: r.goto,
+        invert: r.invert,
+        priority: r.priority,
+        tos: r.tos,
+        fwmark: r.fwmark,
+        iif: r.iif.as_deref(),
+        oif: r.oif.as_deref(),
+        protocol: r.protocol,
+    }
 }

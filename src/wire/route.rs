@@ -112,29 +112,6 @@ fn route_body(mut w: Writer<'_>, r: &RouteRequest, scope: u8) -> Result<usize, E
     w.finish()
 }
 
-/// The request for a configured route through interface `oif`.
-pub fn request(r: &crate::config::Route, oif: Option<u32>) -> RouteRequest {
-    use crate::config::RouteMode;
-    RouteRequest {
-        dst: r.dst,
-        dst_len: r.dst_len,
-        kind: r.kind,
-        via: r.via,
-        oif,
-        src: r.src,
-        table: r.table,
-        metric: r.metric,
-        scope: r.scope,
-        protocol: r.protocol,
-        onlink: r.onlink,
-        mode: match r.mode {
-            RouteMode::Prepend => AddMode::Prepend,
-            RouteMode::Add => AddMode::Excl,
-            RouteMode::Append => AddMode::Append,
-        },
-    }
-}
-
 /// `FRA_*` from <linux/fib_rules.h>.
 const FRA_DST: u16 = 1;
 const FRA_SRC: u16 = 2;
@@ -259,23 +236,4 @@ fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError>
         w.attr(FRA_GOTO, &r.goto.to_ne_bytes())?;
     }
     w.finish()
-}
-
-/// The request for a configured rule.
-pub fn rule_request(r: &crate::config::Rule) -> RuleRequest<'_> {
-    RuleRequest {
-        v6: r.v6,
-        from: r.from,
-        to: r.to,
-        action: r.action,
-        table: r.table,
-        goto: r.goto,
-        invert: r.invert,
-        priority: r.priority,
-        tos: r.tos,
-        fwmark: r.fwmark,
-        iif: r.iif.as_deref(),
-        oif: r.oif.as_deref(),
-        protocol: r.protocol,
-    }
 }
