@@ -34,8 +34,8 @@ impl Outbox for Rec {
                 let r = req.route;
                 let oif = req.oif.map_or(0, |i| i);
                 format!(
-                    "{name} route {op} {}/{} t{} oif{oif} {:?}",
-                    r.dst, r.dst_len, r.table, req.why
+                    "{name} route {op} {}/{} k{} t{} oif{oif} {:?}",
+                    r.dst, r.dst_len, r.kind, r.table, req.why
                 )
             }
             Out::Rule { name, req } => {
@@ -86,19 +86,19 @@ fn node(keep_vips: bool) -> Node {
 
 const START: &[&str] = &[
     "static addr add 192.0.2.201 Master",
-    "static route add 198.51.100.0/24 t254 oif2 Master",
+    "static route add 198.51.100.0/24 k1 t254 oif2 Master",
     "static rule del p200 Leftover",
     "static rule add p200 Master",
     "VI_1 addr del 192.0.2.100 Leftover",
     "VI_1 addr add 192.0.2.100 Master",
-    "VI_1 route add 203.0.113.0/25 t100 oif2 Master",
-    "VI_1 route add 203.0.113.192/26 t100 oif0 Master",
+    "VI_1 route add 203.0.113.0/25 k1 t100 oif2 Master",
+    "VI_1 route add 203.0.113.192/26 k6 t100 oif0 Master",
     "VI_1 rule add p100 Master",
 ];
 
 const STATIC_STOP: &[&str] = &[
     "static rule del p200 Shutdown",
-    "static route del 198.51.100.0/24 t254 oif2 Shutdown",
+    "static route del 198.51.100.0/24 k1 t254 oif2 Shutdown",
     "static addr del 192.0.2.201 Shutdown",
 ];
 
@@ -112,8 +112,8 @@ fn start_master_and_stop_in_keepalived_order() {
     n.stop(Instant::from_micros(1_000_000), &mut rec);
     let mut want = vec![
         "VI_1 rule del p100 Shutdown",
-        "VI_1 route del 203.0.113.0/25 t100 oif2 Shutdown",
-        "VI_1 route del 203.0.113.192/26 t100 oif0 Shutdown",
+        "VI_1 route del 203.0.113.0/25 k1 t100 oif2 Shutdown",
+        "VI_1 route del 203.0.113.192/26 k6 t100 oif0 Shutdown",
         "VI_1 addr del 192.0.2.100 Shutdown",
     ];
     want.extend_from_slice(STATIC_STOP);
@@ -147,4 +147,35 @@ fn missing_entries_are_no_error_and_static_failures_are_named() {
     n.on_ack(seqs[1], libc::ENETUNREACH, t, &mut rec);
     n.on_ack(seqs[6], libc::ENETUNREACH, t, &mut rec);
     assert_eq!(rec.0, ["static failed", "addr failed"]);
+}
+
+#[test]
+fn reload_swaps_changed_routes_and_statics_only() {
+    let mut n = node(false);
+    let t = Instant::from_micros(0);
+    n.start(t, &mut Rec::default());
+    let text = std::fs::read_to_string("tests/configs/valid/15-routes-node.conf").unwrap();
+    let text = text
+        .replace("198.51.100.0/24 via", "198.51.100.128/25 via")
+        .replace("blackhole 203.0.113.192/26", "unreachable 203.0.113.192/26");
+    let path = std::env::temp_dir().join(format!("tinyvrrpd-routes-{}.conf", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let loaded = tinyvrrpd::config::load(&path);
+    let _ = std::fs::remove_file(&path);
+    let (config, _) = loaded.expect("loads");
+    let plan = n.plan_reload(&config, &ifaces()).expect("a plan");
+    let mut rec = Rec::default();
+    n.apply_reload(plan, ifaces(), Instant::from_micros(1_000_000), &mut rec);
+    // The master's route set changed: the route no longer configured
+    // goes, the new one comes, the VIP and the rest stay; of the statics
+    // only the changed route.
+    assert_eq!(
+        rec.0,
+        [
+            "VI_1 route del 203.0.113.192/26 k6 t100 oif0 Reload",
+            "VI_1 route add 203.0.113.192/26 k7 t100 oif0 Reload",
+            "static route del 198.51.100.0/24 k1 t254 oif2 Shutdown",
+            "static route add 198.51.100.128/25 k1 t254 oif2 Master",
+        ]
+    );
 }

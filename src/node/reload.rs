@@ -79,6 +79,7 @@ impl Node {
         self.leave(&mut old, &plan, now, out);
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
+        let mut routes_changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
@@ -87,12 +88,10 @@ impl Node {
                     s.inst.reconfigure(params, now);
                     s.ifindex = ifindex;
                     let prev = core::mem::replace(&mut s.cfg, Box::new(c));
-                    if prev.vips != s.cfg.vips
-                        || prev.vips_excluded != s.cfg.vips_excluded
-                        || prev.vroutes != s.cfg.vroutes
-                        || prev.vrules != s.cfg.vrules
-                    {
+                    if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
                         changed.push((self.slots.len(), prev));
+                    } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
+                        routes_changed.push((self.slots.len(), prev));
                     }
                     s
                 }
@@ -119,6 +118,9 @@ impl Node {
         }
         for (i, prev) in changed {
             self.swap_vips(i, prev, out);
+        }
+        for (i, prev) in routes_changed {
+            self.swap_routes(i, &prev, out);
         }
         self.statics.reload(&config, &mut self.shared, out);
         self.settle(now, out);

@@ -7,7 +7,8 @@
 //! routes before any instance runs; `vrrp_terminate_phase2` deletes them,
 //! with `-V` too.
 
-use crate::config::{Config, Route, RouteMode, Rule, Vip};
+use crate::config::{Config, InstanceConfig, Route, RouteMode, Rule, Vip};
+use crate::vrrp::State;
 use crate::wire::route::{AddMode, RouteRequest, RuleRequest};
 
 use super::iface::Ifaces;
@@ -93,6 +94,51 @@ impl Slot {
             rules(name, &self.cfg.vrules, add, why, cx, uid, out);
         }
         self.routes_installed = add && !(self.cfg.vroutes.is_empty() && self.cfg.vrules.is_empty());
+    }
+}
+
+impl super::Node {
+    /// A reload changed a kept instance's routes or rules (not its VIPs):
+    /// a master deletes the ones no longer configured and adds the new
+    /// ones (keepalived's clear_diff_vrrp_vroutes / _vrules); the VIPs and
+    /// the unchanged entries stay.
+    pub(super) fn swap_routes(&mut self, i: usize, prev: &InstanceConfig, out: &mut dyn Outbox) {
+        let cx = &mut self.shared;
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
+        if s.inst.state() != State::Master || !s.routes_installed {
+            return;
+        }
+        let (name, uid, why) = (s.cfg.name.as_str(), s.uid, AddrWhy::Reload);
+        rules(
+            name,
+            &missing(&prev.vrules, &s.cfg.vrules),
+            false,
+            why,
+            cx,
+            uid,
+            out,
+        );
+        for r in &missing(&prev.vroutes, &s.cfg.vroutes) {
+            if let Some(o) = route_out(name, r, false, why, cx, uid) {
+                out.push(o);
+            }
+        }
+        for r in s.cfg.vroutes.iter().filter(|r| !prev.vroutes.contains(r)) {
+            if let Some(o) = route_out(name, r, true, why, cx, uid) {
+                out.push(o);
+            }
+        }
+        rules(
+            name,
+            &missing(&s.cfg.vrules, &prev.vrules),
+            true,
+            why,
+            cx,
+            uid,
+            out,
+        );
     }
 }
 
