@@ -45,6 +45,7 @@ impl Outbox for Rec {
             }
             Out::Log(Note::StaticFailed { .. }) => "static failed".to_string(),
             Out::Log(Note::AddrFailed { .. }) => "addr failed".to_string(),
+            Out::Log(Note::RouteFailed { name, .. }) => format!("{name} route failed"),
             _ => return,
         };
         self.0.push(line);
@@ -131,7 +132,7 @@ fn keep_vips_keeps_virtual_routes_not_static_ones() {
 }
 
 #[test]
-fn missing_entries_are_no_error_and_static_failures_are_named() {
+fn missing_entries_are_no_error_and_failures_are_named() {
     let mut n = node(false);
     let mut rec = Rec::default();
     let t = Instant::from_micros(0);
@@ -146,7 +147,10 @@ fn missing_entries_are_no_error_and_static_failures_are_named() {
     assert!(rec.0.is_empty(), "{:?}", rec.0);
     n.on_ack(seqs[1], libc::ENETUNREACH, t, &mut rec);
     n.on_ack(seqs[6], libc::ENETUNREACH, t, &mut rec);
-    assert_eq!(rec.0, ["static failed", "addr failed"]);
+    n.on_ack(seqs[5], libc::ENETUNREACH, t, &mut rec);
+    // A VIP failure is retried; a route failure is logged once, as
+    // keepalived logs it.
+    assert_eq!(rec.0, ["static failed", "VI_1 route failed", "addr failed"]);
 }
 
 #[test]

@@ -67,6 +67,11 @@ impl fmt::Display for Line<'_, '_> {
                 "VRRP_Instance({name}) address change failed: {}; retrying",
                 Errno::from_raw(errno).desc()
             ),
+            Note::RouteFailed { name, seq, errno } => write!(
+                f,
+                "VRRP_Instance({name}) virtual route/rule request {seq} failed: {}",
+                Errno::from_raw(errno).desc()
+            ),
             Note::StaticFailed { seq, errno } => write!(
                 f,
                 "netlink request {seq} for static_ipaddress/static_routes failed: {}",

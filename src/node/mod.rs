@@ -322,6 +322,10 @@ impl Node {
             out.push(Out::Log(Note::StaticFailed { seq, errno }));
             return;
         }
+        if let Some(o) = owner.filter(|o| o & routes::ROUTE_BIT != 0) {
+            self.route_failed(o, seq, errno, out);
+            return;
+        }
         let Some(i) = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u)) else {
             out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
             return;

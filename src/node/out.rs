@@ -240,6 +240,13 @@ pub enum Note<'a> {
         name: &'a str,
         errno: i32,
     },
+    /// A virtual_routes / virtual_rules request failed: logged, not
+    /// retried (keepalived logs netlink errors and carries on).
+    RouteFailed {
+        name: &'a str,
+        seq: u32,
+        errno: i32,
+    },
     /// A static_ipaddress / static_routes request failed.
     StaticFailed {
         seq: u32,
@@ -360,6 +367,7 @@ impl Note<'_> {
             Note::AddrFailedOrphan { .. } => Loudness::Debug,
             Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
             Note::AddrFailed { .. } | Note::ScriptsDropped { .. } => Loudness::Error,
+            Note::RouteFailed { .. } | Note::StaticFailed { .. } => Loudness::Error,
             Note::ScriptTimeout { .. } | Note::CheckSkipped { .. } => Loudness::Warning,
             _ => Loudness::Info,
         }

@@ -12,12 +12,17 @@ use crate::vrrp::State;
 use crate::wire::route::{AddMode, RouteRequest, RuleRequest};
 
 use super::iface::Ifaces;
-use super::out::{AddrReq, AddrWhy, Out, Outbox, RouteReq, RuleReq};
+use super::out::{AddrReq, AddrWhy, Note, Out, Outbox, RouteReq, RuleReq};
 use super::pending::Uid;
 use super::slot::{Shared, Slot};
 
 /// The owner of the static entries' netlink requests: no slot has it.
 pub const STATIC_UID: Uid = 0;
+
+/// Set in the owner of an instance's route and rule requests: a failure
+/// is logged, and does not start the VIP retry. Uids count up from 1 and
+/// never reach it.
+pub const ROUTE_BIT: Uid = 1 << 31;
 
 /// The name the static entries carry in outputs and log lines.
 pub const STATIC_NAME: &str = "static";
@@ -81,7 +86,7 @@ impl Slot {
         if why == AddrWhy::Leftover || (!add && !self.routes_installed) {
             return;
         }
-        let (name, uid) = (self.cfg.name.as_str(), self.uid);
+        let (name, uid) = (self.cfg.name.as_str(), self.uid | ROUTE_BIT);
         if !add {
             rules(name, &self.cfg.vrules, add, why, cx, uid, out);
         }
@@ -98,6 +103,15 @@ impl Slot {
 }
 
 impl super::Node {
+    /// A route or rule request of an instance failed (`owner` with
+    /// ROUTE_BIT): one error line, no retry.
+    pub(super) fn route_failed(&self, owner: Uid, seq: u32, errno: i32, out: &mut dyn Outbox) {
+        let uid = owner & !ROUTE_BIT;
+        let name = self.slots.iter().find(|s| s.uid == uid);
+        let name = name.map_or("?", |s| s.cfg.name.as_str());
+        out.push(Out::Log(Note::RouteFailed { name, seq, errno }));
+    }
+
     /// A reload changed a kept instance's routes or rules (not its VIPs):
     /// a master deletes the ones no longer configured and adds the new
     /// ones (keepalived's clear_diff_vrrp_vroutes / _vrules); the VIPs and
@@ -110,7 +124,7 @@ impl super::Node {
         if s.inst.state() != State::Master || !s.routes_installed {
             return;
         }
-        let (name, uid, why) = (s.cfg.name.as_str(), s.uid, AddrWhy::Reload);
+        let (name, uid, why) = (s.cfg.name.as_str(), s.uid | ROUTE_BIT, AddrWhy::Reload);
         rules(
             name,
             &missing(&prev.vrules, &s.cfg.vrules),

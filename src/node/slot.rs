@@ -60,7 +60,8 @@ pub struct Slot {
     pub last_reject_log: Option<Instant>,
     /// The VIPs were last added (not deleted): what the state file records.
     pub vips_installed: bool,
-    /// The `virtual_routes` were added and not deleted since.
+    /// The `virtual_routes` and `virtual_rules` were added and not
+    /// deleted since.
     pub routes_installed: bool,
     /// The deadline the shell's timer was last armed for.
     armed: Option<Instant>,
