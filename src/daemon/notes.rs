@@ -74,7 +74,7 @@ impl fmt::Display for Line<'_, '_> {
             ),
             Note::StaticFailed { seq, errno } => write!(
                 f,
-                "netlink request {seq} for static_ipaddress/static_routes failed: {}",
+                "netlink request {seq} for static_ipaddress/static_routes/static_rules failed: {}",
                 Errno::from_raw(errno).desc()
             ),
             Note::AddrFailedOrphan { seq, errno } => write!(

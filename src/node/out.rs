@@ -247,7 +247,7 @@ pub enum Note<'a> {
         seq: u32,
         errno: i32,
     },
-    /// A static_ipaddress / static_routes request failed.
+    /// A static_ipaddress / static_routes / static_rules request failed.
     StaticFailed {
         seq: u32,
         errno: i32,
