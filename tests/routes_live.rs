@@ -54,6 +54,7 @@ vrrp_instance VI_1 {{
         203.0.113.128/26 dev eth0 scope link table 100 metric 7
         blackhole 203.0.113.192/26 table 100
         default via 192.0.2.9 table 100
+        blackhole 2001:db8:2::/48 table 100
     }}
     virtual_rules {{
         from {VIP} table 100 priority 100
@@ -70,10 +71,12 @@ fn snapshot(ns: &str) -> String {
     // An error: table 100 never had a route in this namespace.
     let t100 = run(&["ip", "-n", ns, "route", "show", "table", "100"])
         .unwrap_or_else(|_| "(no table 100)\n".to_string());
+    let t100_6 = run(&["ip", "-n", ns, "-6", "route", "show", "table", "100"])
+        .unwrap_or_else(|_| "(no table 100)\n".to_string());
     let main = run(&["ip", "-n", ns, "route", "show", "proto", "18"]).unwrap_or_else(|e| e);
     let rules = run(&["ip", "-n", ns, "rule", "show"]).unwrap_or_else(|e| e);
     format!(
-        "table 100:\n{t100}main proto 18:\n{main}rules:\n{rules}static address: {}\n",
+        "table 100:\n{t100}{t100_6}main proto 18:\n{main}rules:\n{rules}static address: {}\n",
         has_vip(ns, STATIC_ADDR)
     )
 }
