@@ -14,6 +14,7 @@ use tinyvrrpd::config::{
     ParamMatch, Script, Severity, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess,
     UpDownDelay, Vip, VrrpScript, load,
 };
+use tinyvrrpd::config::{Route, RouteMode, Rule};
 
 /// [`load_all`] without the `KW: not supported by tinyvrrpd: ...` lines:
 /// these tests are about the model, and tests/keyword_table.rs checks
@@ -75,6 +76,8 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         auth: None,
         vips: Default::default(),
         vips_excluded: Default::default(),
+        vroutes: vec![],
+        vrules: vec![],
         nopreempt: false,
         preempt_delay_s: 0,
         garp_master_delay_s: 5,
@@ -136,6 +139,9 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
         track_processes: vec![],
         up_down_delays: vec![],
         garp_groups: vec![],
+        static_addrs: vec![],
+        static_routes: vec![],
+        static_rules: vec![],
     }
 }
 
@@ -310,6 +316,7 @@ fn openwrt_generated() {
 
 #[test]
 fn lvs_blocks_are_ignored_with_one_warning_each() {
+    // static_ipaddress is read since issue 14 (tests/routes_live.rs).
     let file = "tests/configs/valid/04-with-lvs.conf";
     let (config, warnings) = load_all(file);
     let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
@@ -335,11 +342,6 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
                  virtual server and health-check its real servers"
             ),
             f(
-                48,
-                "static_ipaddress: not supported by tinyvrrpd: would install these addresses at \
-                 start, whatever the VRRP state, and remove them on stop"
-            ),
-            f(
                 52,
                 "bfd_instance: not supported by tinyvrrpd: would run a BFD session with a neighbour"
             ),
@@ -351,6 +353,10 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
     vi.vips.push(vip("192.0.2.100", 32));
     assert_eq!(config.instances, [vi]);
     assert_eq!(config.global.router_id.as_deref(), Some("LVS_DEVEL"));
+    let mut st = vip("192.0.2.250", 24);
+    st.dev = Some("eth0".to_string());
+    st.scope = Some(0);
+    assert_eq!(config.static_addrs, [st]);
 }
 
 #[test]
@@ -1173,4 +1179,164 @@ fn garp_groups_load() {
     assert_eq!(g[1].garp_interval_us, Some(1_500_000));
     assert_eq!(g[1].gna_interval_us, None);
     assert_eq!(g[1].interfaces, vec!["eth1".to_string()]);
+}
+
+fn route(dst: &str, dst_len: u8) -> Route {
+    Route {
+        dst: dst.parse().unwrap(),
+        dst_len,
+        kind: 1,
+        via: None,
+        dev: None,
+        src: None,
+        table: 254,
+        metric: None,
+        scope: None,
+        protocol: 18,
+        onlink: false,
+        mode: RouteMode::Prepend,
+    }
+}
+
+#[test]
+fn routes_and_static_entries() {
+    let file = "tests/configs/valid/13-routes.conf";
+    let (config, warnings) = load_ok(file);
+    let f = |line: u32, msg: &str| format!("({file}: Line {line}) {msg}");
+    assert_eq!(
+        warnings,
+        [
+            f(17, "\"gw\" for routes is deprecated. Please use \"via\""),
+            f(
+                19,
+                "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol"
+            ),
+        ]
+    );
+    let eth0 = Some("eth0".to_string());
+    let mut st = vip("192.0.2.201", 32);
+    st.dev = eth0.clone();
+    assert_eq!(config.static_addrs, [st]);
+    let s1 = Route {
+        via: Some("192.0.2.9".parse().unwrap()),
+        dev: eth0.clone(),
+        ..route("198.51.100.0", 24)
+    };
+    let s2 = Route {
+        via: Some("2001:db8::9".parse().unwrap()),
+        dev: eth0.clone(),
+        metric: Some(1024),
+        ..route("::", 0)
+    };
+    assert_eq!(config.static_routes, [s1, s2]);
+    let v = [
+        Route {
+            via: Some("192.0.2.9".parse().unwrap()),
+            dev: eth0.clone(),
+            src: Some("192.0.2.100".parse().unwrap()),
+            table: 100,
+            ..route("203.0.113.0", 25)
+        },
+        Route {
+            kind: 6,
+            table: 1000,
+            ..route("203.0.113.192", 26)
+        },
+        Route {
+            via: Some("192.0.2.9".parse().unwrap()),
+            ..route("0.0.0.0", 0)
+        },
+        Route {
+            dev: eth0.clone(),
+            scope: Some(253),
+            metric: Some(7),
+            protocol: 4,
+            mode: RouteMode::Append,
+            ..route("203.0.113.128", 26)
+        },
+        Route {
+            dev: eth0.clone(),
+            ..route("203.0.113.7", 32)
+        },
+    ];
+    assert_eq!(config.instances[0].vroutes, v);
+}
+
+fn rule(priority: u32) -> Rule {
+    Rule {
+        v6: false,
+        from: None,
+        to: None,
+        action: 1,
+        table: 100,
+        goto: 0,
+        invert: false,
+        priority,
+        tos: 0,
+        fwmark: None,
+        iif: None,
+        oif: None,
+        protocol: Some(18),
+    }
+}
+
+#[test]
+fn rules_with_keepalived_numbering() {
+    let file = "tests/configs/valid/14-rules.conf";
+    let (config, warnings) = load_ok(file);
+    let auto = |line: u32, n: u32| {
+        format!(
+            "({file}: Line {line}) Rule has no preference specified - setting to {n}. This is probably not what you want."
+        )
+    };
+    // One counter per family across static and virtual rules, in reading
+    // order, as keepalived -t prints them for this file.
+    assert_eq!(warnings, [auto(3, 16384), auto(15, 16383), auto(16, 16384)]);
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let st = [
+        Rule {
+            from: Some((ip("192.0.2.201"), 32)),
+            table: 200,
+            ..rule(200)
+        },
+        Rule {
+            to: Some((ip("198.51.100.0"), 24)),
+            table: 254,
+            ..rule(16384)
+        },
+    ];
+    assert_eq!(config.static_rules, st);
+    let v = [
+        Rule {
+            from: Some((ip("192.0.2.100"), 32)),
+            ..rule(100)
+        },
+        Rule {
+            invert: true,
+            fwmark: Some((16, Some(255))),
+            iif: Some("eth0".to_string()),
+            action: 6,
+            table: 0,
+            protocol: None,
+            ..rule(5)
+        },
+        Rule {
+            v6: true,
+            from: Some((ip("2001:db8::"), 64)),
+            action: 2,
+            table: 0,
+            goto: 300,
+            ..rule(250)
+        },
+        Rule {
+            to: Some((ip("203.0.113.0"), 24)),
+            ..rule(16383)
+        },
+        Rule {
+            v6: true,
+            to: Some((ip("2001:db8:1::"), 48)),
+            ..rule(16384)
+        },
+    ];
+    assert_eq!(config.instances[0].vrules, v);
 }

@@ -51,6 +51,8 @@ pub struct RawInstance {
     pub auth: Option<RawAuth>,
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
+    pub vroutes: Vec<At<super::routes::Route>>,
+    pub vrules: Vec<super::rules::RawRule>,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
     pub garp_master_delay_s: Option<u32>,
@@ -99,6 +101,8 @@ impl RawInstance {
             auth: None,
             vips: Vec::new(),
             vips_excluded: Vec::new(),
+            vroutes: Vec::new(),
+            vrules: Vec::new(),
             nopreempt: None,
             preempt_delay_s: 0,
             garp_master_delay_s: None,
@@ -194,6 +198,12 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     blk("virtual_ipaddress_excluded", |s, n, i| {
         i.vips_excluded.extend(vip_block(s, n));
+    }),
+    blk("virtual_routes", |s, n, i| {
+        i.vroutes.extend(super::routes::route_block(s, n));
+    }),
+    blk("virtual_rules", |s, n, i| {
+        i.vrules.extend(super::rules::rule_block(s, n));
     }),
     val("nopreempt", |s, n, i| {
         no_args(s, n);
@@ -371,7 +381,7 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     })
 }
 
-fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
+pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
     let mut out = Vec::new();
     for line in body(node) {
         if line.block.is_some() {

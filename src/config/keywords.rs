@@ -53,9 +53,6 @@ const IGNORED_BLOCKS: &[&str] = &[
     "virtual_server_group",
     "real_server",
     "bfd_instance",
-    "static_ipaddress",
-    "static_routes",
-    "static_rules",
     "linkbeat_interfaces",
 ];
 

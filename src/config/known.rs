@@ -18,21 +18,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "root",
-        "static_ipaddress",
-        "would install these addresses at start, whatever the VRRP state, and remove them on stop",
-    ),
-    (
-        "root",
-        "static_routes",
-        "would install these routes at start, whatever the VRRP state, and remove them on stop",
-    ),
-    (
-        "root",
-        "static_rules",
-        "would install these policy routing rules at start and remove them on stop",
-    ),
-    (
-        "root",
         "linkbeat_interfaces",
         "would poll these interfaces' carrier with ioctls instead of netlink",
     ),
@@ -648,16 +633,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "vrrp_instance",
         "linkbeat_use_polling",
         "would poll the interface's carrier with ioctls instead of netlink (deprecated)",
-    ),
-    (
-        "vrrp_instance",
-        "virtual_routes",
-        "would install these routes while master and remove them on leaving",
-    ),
-    (
-        "vrrp_instance",
-        "virtual_rules",
-        "would install these policy routing rules while master and remove them on leaving",
     ),
     (
         "vrrp_instance",

@@ -20,6 +20,8 @@ mod lexer;
 pub mod model;
 mod params;
 mod parser;
+mod routes;
+mod rules;
 mod track_check;
 mod trackers;
 mod tree;
@@ -32,6 +34,8 @@ pub use diag::{Diag, Severity};
 pub use garp_group::GarpGroup;
 pub use model::*;
 pub use params::set_config_id;
+pub use routes::{Route, RouteMode};
+pub use rules::Rule;
 
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error

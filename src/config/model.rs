@@ -33,6 +33,13 @@ pub struct Config {
     pub up_down_delays: Vec<UpDownDelay>,
     /// `garp_group` blocks: GARP/NA spacing per interface.
     pub garp_groups: Vec<super::GarpGroup>,
+    /// `static_ipaddress`: installed at start whatever the state, removed
+    /// on stop.
+    pub static_addrs: Vec<Vip>,
+    /// `static_routes`: installed at start, removed on stop.
+    pub static_routes: Vec<super::routes::Route>,
+    /// `static_rules`: installed at start, removed on stop.
+    pub static_rules: Vec<super::rules::Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,6 +224,10 @@ pub struct InstanceConfig {
     pub auth: Option<Auth>,
     pub vips: ArrayVec<Vip, MAX_VIPS>,
     pub vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
+    /// `virtual_routes`: installed with mastership, removed on leaving it.
+    pub vroutes: Vec<super::routes::Route>,
+    /// `virtual_rules`: as `vroutes`.
+    pub vrules: Vec<super::rules::Rule>,
     pub nopreempt: bool,
     /// Seconds, 0..=1000.
     pub preempt_delay_s: u16,

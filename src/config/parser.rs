@@ -31,6 +31,11 @@ pub struct Raw {
     pub track_processes: Vec<RawTrackProcess>,
     pub up_down_delays: Vec<At<UpDownDelay>>,
     pub garp_groups: Vec<super::GarpGroup>,
+    pub static_addrs: Vec<At<super::model::Vip>>,
+    pub static_routes: Vec<At<super::routes::Route>>,
+    pub static_rules: Vec<super::rules::RawRule>,
+    /// keepalived's numbering of rules without a preference.
+    pub rule_prio: super::rules::AutoPriority,
 }
 
 pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
@@ -45,7 +50,8 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("vrrp_instance", |s, n, r| {
         let name = block_name(s, n);
-        let inst = instance::parse(s, n, name.clone().unwrap_or_default());
+        let mut inst = instance::parse(s, n, name.clone().unwrap_or_default());
+        super::rules::number(s, &mut inst.vrules, &mut r.rule_prio);
         if name.is_some() {
             r.instances.push(inst);
         }
@@ -131,6 +137,20 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("garp_group", |s, n, r| {
         super::garp_group::parse(s, n, &mut r.garp_groups)
+    }),
+    blk("static_ipaddress", |s, n, r| {
+        warn_extra(s, n, 0);
+        r.static_addrs.extend(super::routes::static_addrs(s, n));
+    }),
+    blk("static_routes", |s, n, r| {
+        warn_extra(s, n, 0);
+        r.static_routes.extend(super::routes::route_block(s, n));
+    }),
+    blk("static_rules", |s, n, r| {
+        warn_extra(s, n, 0);
+        let mut rules = super::rules::rule_block(s, n);
+        super::rules::number(s, &mut rules, &mut r.rule_prio);
+        r.static_rules.extend(rules);
     }),
 ];
 

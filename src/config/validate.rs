@@ -32,6 +32,10 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_processes,
         up_down_delays,
         garp_groups,
+        static_addrs,
+        static_routes,
+        static_rules,
+        rule_prio: _,
     } = raw;
     let scripts = check_scripts(sink, scripts);
     let track_files = check_track_files(sink, track_files);
@@ -63,6 +67,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_processes,
         up_down_delays,
         garp_groups,
+        static_addrs: static_addrs.into_iter().map(|a| a.v).collect(),
+        static_routes: static_routes.into_iter().map(|a| a.v).collect(),
+        static_rules: static_rules.into_iter().map(|(a, _)| a.v).collect(),
     }
 }
 
@@ -276,6 +283,8 @@ fn resolve_instance(
         auth,
         vips: lists.vips,
         vips_excluded: lists.vips_excluded,
+        vroutes: r.vroutes.iter().map(|a| a.v.clone()).collect(),
+        vrules: r.vrules.iter().map(|(a, _)| a.v.clone()).collect(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
         garp_master_delay_s: garp.master_delay_s,

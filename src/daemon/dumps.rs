@@ -34,6 +34,7 @@ pub fn wanted(config: &Config) -> Vec<&str> {
                 .iter()
                 .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str())),
         )
+        .chain(crate::node::routes::devs(config))
         .collect();
     names.sort_unstable();
     names.dedup();

@@ -11,7 +11,7 @@ use super::notes::Line;
 use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
 use crate::log;
-use crate::node::out::{AddrReq, Loudness, Out, Outbox};
+use crate::node::out::{AddrReq, Loudness, Out, Outbox, RouteReq, RuleReq};
 use crate::sys::clock;
 use crate::sys::fifo;
 use crate::sys::log::{Level, Log};
@@ -231,6 +231,48 @@ impl Io {
         }
     }
 
+    fn route(&mut self, name: &str, req: &RouteReq<'_>) {
+        let r = crate::node::routes::route_request(req.route, req.oif);
+        let built = if req.add {
+            crate::wire::route::new_route(&mut self.tx[..], req.seq, &r)
+        } else {
+            crate::wire::route::del_route(&mut self.tx[..], req.seq, &r)
+        };
+        let Ok(len) = built else {
+            log!(
+                self.log,
+                Level::Error,
+                "({name}) route request not sent: {built:?}"
+            );
+            return;
+        };
+        if let Err(e) = self.nl.send(&self.tx[..len]) {
+            log!(self.log, Level::Error, "({name}) route request: {e}");
+            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
+        }
+    }
+
+    fn rule(&mut self, name: &str, req: &RuleReq<'_>) {
+        let r = crate::node::routes::rule_request(req.rule);
+        let built = if req.add {
+            crate::wire::route::new_rule(&mut self.tx[..], req.seq, &r)
+        } else {
+            crate::wire::route::del_rule(&mut self.tx[..], req.seq, &r)
+        };
+        let Ok(len) = built else {
+            log!(
+                self.log,
+                Level::Error,
+                "({name}) rule request not sent: {built:?}"
+            );
+            return;
+        };
+        if let Err(e) = self.nl.send(&self.tx[..len]) {
+            log!(self.log, Level::Error, "({name}) rule request: {e}");
+            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
+        }
+    }
+
     fn group(&mut self, join: bool, ifindex: u32, group: IpAddr) {
         let r = match (group, &self.raw6) {
             (IpAddr::V4(g), _) if join => self.raw4.join(g, ifindex),
@@ -404,6 +446,8 @@ impl Outbox for Io {
                 ip_id,
             } => self.send_advert(name, ifindex, src, dst, advert, form, ip_id),
             Out::Addr { name, req } => self.addr(name, &req),
+            Out::Route { name, req } => self.route(name, &req),
+            Out::Rule { name, req } => self.rule(name, &req),
             Out::Garp {
                 name,
                 ifindex,

@@ -76,6 +76,16 @@ impl fmt::Display for Line<'_, '_> {
                 "VRRP_Instance({name}) address change failed: {}; retrying",
                 Errno::from_raw(errno).desc()
             ),
+            Note::RouteFailed { name, seq, errno } => write!(
+                f,
+                "VRRP_Instance({name}) virtual route/rule request {seq} failed: {}",
+                Errno::from_raw(errno).desc()
+            ),
+            Note::StaticFailed { seq, errno } => write!(
+                f,
+                "netlink request {seq} for static_ipaddress/static_routes/static_rules failed: {}",
+                Errno::from_raw(errno).desc()
+            ),
             Note::AddrFailedOrphan { seq, errno } => write!(
                 f,
                 "netlink request {seq} failed ({}) for an instance no longer configured",

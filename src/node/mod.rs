@@ -15,6 +15,7 @@ pub mod out;
 mod params;
 pub mod pending;
 mod reload;
+pub mod routes;
 mod rx;
 pub mod scripts;
 pub mod slot;
@@ -70,6 +71,8 @@ pub struct Node {
     /// them: (interface, up, when it takes effect).
     up_down: Vec<crate::config::UpDownDelay>,
     link_delays: ArrayVec<(iface::IfName, bool, Instant), MAX_INTERFACES>,
+    /// static_ipaddress / static_routes.
+    statics: routes::Statics,
 }
 
 impl Node {
@@ -105,6 +108,12 @@ impl Node {
             groups: Vec::new(),
             up_down: Vec::new(),
             link_delays: ArrayVec::new(),
+            statics: routes::Statics {
+                addrs: config.static_addrs.clone(),
+                routes: config.static_routes.clone(),
+                rules: config.static_rules.clone(),
+                installed: false,
+            },
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
@@ -127,6 +136,7 @@ impl Node {
     /// Join the groups and start every instance (or schedule it after
     /// `vrrp_startup_delay`).
     pub fn start(&mut self, now: Instant, out: &mut dyn Outbox) {
+        self.statics.apply(true, &mut self.shared, out);
         self.join_groups(out);
         self.start_tracking(now, out);
         for i in 0..self.slots.len() {
@@ -154,6 +164,7 @@ impl Node {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
         }
+        self.statics.apply(false, &mut self.shared, out);
         self.stop_groups(now, out);
         self.rearm_router(out);
     }
@@ -247,7 +258,7 @@ impl Node {
             .sync_groups
             .iter()
             .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
-        for name in own.chain(groups) {
+        for name in own.chain(groups).chain(routes::devs(config)) {
             if self.shared.ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {
@@ -307,13 +318,30 @@ impl Node {
     }
 
     /// The kernel answered netlink request `seq` (`errno` 0, or EEXIST on
-    /// add and EADDRNOTAVAIL on delete, are success). An add's answer tells
-    /// the instance whether it holds the address: only then is it
-    /// announced. On a failure, logged with the address, the instance that
-    /// sent it makes its VIPs match its state again after VIP_RETRY.
+    /// add and EADDRNOTAVAIL (an address), ESRCH (a route) or ENOENT (a
+    /// rule) on delete, are success). An add's answer tells the instance
+    /// whether it holds the address: only then is it announced. On a
+    /// failure, logged with the address, the instance that sent it makes
+    /// its VIPs match its state again after VIP_RETRY; a failed route or
+    /// rule is logged (keepalived logs and carries on).
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
-        let ok = errno == 0 || errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL;
+        let gone = [libc::EADDRNOTAVAIL, libc::ESRCH, libc::ENOENT];
+        let ok = errno == 0 || errno == libc::EEXIST || gone.contains(&errno);
         let (owner, tag) = self.shared.pending.lookup(seq).unzip();
+        if owner == Some(routes::STATIC_UID) {
+            if !ok {
+                self.netlink_errors += 1;
+                out.push(Out::Log(Note::StaticFailed { seq, errno }));
+            }
+            return;
+        }
+        if let Some(o) = owner.filter(|o| o & routes::ROUTE_BIT != 0) {
+            if !ok {
+                self.netlink_errors += 1;
+                self.route_failed(o, seq, errno, out);
+            }
+            return;
+        }
         let slot = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u));
         if let (Some(i), Some(Some((addr, true)))) = (slot, tag) {
             self.slots[i].add_acked(addr, ok, now, &mut self.shared, out);

@@ -51,6 +51,27 @@ pub struct AddrReq<'a> {
     pub label: Option<&'a str>,
 }
 
+/// One route request (`virtual_routes`, `static_routes`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RouteReq<'a> {
+    pub add: bool,
+    pub why: AddrWhy,
+    /// The netlink sequence number; a failed ack comes back with it.
+    pub seq: u32,
+    pub route: &'a crate::config::Route,
+    /// The index of the route's `dev`, when it names one.
+    pub oif: Option<u32>,
+}
+
+/// One policy-routing rule request (`virtual_rules`, `static_rules`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RuleReq<'a> {
+    pub add: bool,
+    pub why: AddrWhy,
+    pub seq: u32,
+    pub rule: &'a crate::config::Rule,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Out<'a> {
     /// Send `advert` from `src` to `dst` out of `ifindex`.
@@ -67,6 +88,11 @@ pub enum Out<'a> {
     },
     /// Add or delete one address with netlink.
     Addr { name: &'a str, req: AddrReq<'a> },
+    /// Add or delete one route with netlink (`name`: the instance, or
+    /// `static_routes`).
+    Route { name: &'a str, req: RouteReq<'a> },
+    /// Add or delete one policy-routing rule with netlink.
+    Rule { name: &'a str, req: RuleReq<'a> },
     /// `count` gratuitous ARPs (IPv4) or unsolicited neighbour
     /// advertisements (IPv6) for `addr`, from `mac`, out of `ifindex`.
     Garp {
@@ -216,6 +242,18 @@ pub enum Note<'a> {
         addr: Option<IpAddr>,
         errno: i32,
     },
+    /// A virtual_routes / virtual_rules request failed: logged, not
+    /// retried (keepalived logs netlink errors and carries on).
+    RouteFailed {
+        name: &'a str,
+        seq: u32,
+        errno: i32,
+    },
+    /// A static_ipaddress / static_routes / static_rules request failed.
+    StaticFailed {
+        seq: u32,
+        errno: i32,
+    },
     AddrFailedOrphan {
         seq: u32,
         errno: i32,
@@ -331,6 +369,7 @@ impl Note<'_> {
             Note::AddrFailedOrphan { .. } => Loudness::Debug,
             Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
             Note::AddrFailed { .. } | Note::ScriptsDropped { .. } => Loudness::Error,
+            Note::RouteFailed { .. } | Note::StaticFailed { .. } => Loudness::Error,
             Note::ScriptTimeout { .. } | Note::CheckSkipped { .. } => Loudness::Warning,
             _ => Loudness::Info,
         }

@@ -79,6 +79,7 @@ impl Node {
         self.leave(&mut old, &plan, now, out);
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
+        let mut routes_changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
@@ -92,6 +93,8 @@ impl Node {
                     let prev = core::mem::replace(&mut s.cfg, Box::new(c));
                     if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
                         changed.push((self.slots.len(), prev));
+                    } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
+                        routes_changed.push((self.slots.len(), prev));
                     }
                     s
                 }
@@ -119,6 +122,10 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, now, out);
         }
+        for (i, prev) in routes_changed {
+            self.swap_routes(i, &prev, out);
+        }
+        self.statics.reload(&config, &mut self.shared, out);
         self.settle(now, out);
     }
 

@@ -67,6 +67,9 @@ pub struct Slot {
     pub last_reject_log: Option<Instant>,
     /// The VIPs were last added (not deleted): what the state file records.
     pub vips_installed: bool,
+    /// The `virtual_routes` and `virtual_rules` were added and not
+    /// deleted since.
+    pub routes_installed: bool,
     /// The deadline the shell's timer was last armed for.
     armed: Option<Instant>,
     /// Notify scripts: the one running and those waiting, in order.
@@ -125,6 +128,7 @@ impl Slot {
             ip_id: 0,
             last_reject_log: None,
             vips_installed: false,
+            routes_installed: false,
             armed: None,
             scripts: Queue::default(),
             link_ok: true,
@@ -277,6 +281,17 @@ impl Slot {
     /// Add or delete the instance's VIPs (and excluded VIPs). Nothing is
     /// asked for an interface that is gone: its addresses went with it.
     pub fn vips(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
+        // keepalived: routes go before the addresses, come after them.
+        if !add {
+            self.routes(false, why, cx, out);
+        }
+        self.addrs(add, why, cx, out);
+        if add {
+            self.routes(true, why, cx, out);
+        }
+    }
+
+    fn addrs(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
         let cfg = &self.cfg;
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
             let ifname = vip_ifname(&cx.ifaces, cfg, vip);

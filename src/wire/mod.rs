@@ -6,6 +6,7 @@ pub mod checksum;
 pub mod ipv4;
 pub mod ndisc;
 pub mod netlink;
+pub mod route;
 pub mod vrrp;
 
 /// Why a frame or message could not be built (ARP, NA, IPv4 header,

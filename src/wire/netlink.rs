@@ -68,13 +68,18 @@ pub struct AddrRequest<'a> {
 }
 
 /// Writes one message: header first, `finish` fills in the length.
-struct Writer<'b> {
+pub(super) struct Writer<'b> {
     buf: &'b mut [u8],
     at: usize,
 }
 
 impl<'b> Writer<'b> {
-    fn new(buf: &'b mut [u8], msg_type: u16, flags: u16, seq: u32) -> Result<Self, EmitError> {
+    pub(super) fn new(
+        buf: &'b mut [u8],
+        msg_type: u16,
+        flags: u16,
+        seq: u32,
+    ) -> Result<Self, EmitError> {
         let mut w = Writer { buf, at: 0 };
         w.put(&0u32.to_ne_bytes())?; // nlmsg_len, set by finish
         w.put(&msg_type.to_ne_bytes())?;
@@ -85,7 +90,7 @@ impl<'b> Writer<'b> {
         Ok(w)
     }
 
-    fn put(&mut self, bytes: &[u8]) -> Result<(), EmitError> {
+    pub(super) fn put(&mut self, bytes: &[u8]) -> Result<(), EmitError> {
         put(self.buf, &mut self.at, bytes)
     }
 
@@ -94,7 +99,7 @@ impl<'b> Writer<'b> {
         self.put(&[0; 3][..n])
     }
 
-    fn attr(&mut self, kind: u16, payload: &[u8]) -> Result<(), EmitError> {
+    pub(super) fn attr(&mut self, kind: u16, payload: &[u8]) -> Result<(), EmitError> {
         let len = u16::try_from(RTA_HDRLEN + payload.len()).map_err(|_| EmitError::TooLong)?;
         self.put(&len.to_ne_bytes())?;
         self.put(&kind.to_ne_bytes())?;
@@ -102,7 +107,7 @@ impl<'b> Writer<'b> {
         self.pad()
     }
 
-    fn finish(self) -> Result<usize, EmitError> {
+    pub(super) fn finish(self) -> Result<usize, EmitError> {
         let len = u32::try_from(self.at).map_err(|_| EmitError::TooLong)?;
         let mut at = 0;
         put(self.buf, &mut at, &len.to_ne_bytes())?;
@@ -110,7 +115,7 @@ impl<'b> Writer<'b> {
     }
 }
 
-fn addr_family(addr: IpAddr) -> u8 {
+pub(super) fn addr_family(addr: IpAddr) -> u8 {
     match addr {
         IpAddr::V4(_) => AF_INET,
         IpAddr::V6(_) => AF_INET6,
@@ -129,7 +134,7 @@ fn put_ifaddrmsg(
     w.put(&index.to_ne_bytes())
 }
 
-fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) -> Result<(), EmitError> {
+pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) -> Result<(), EmitError> {
     match addr {
         IpAddr::V4(a) => w.attr(kind, &a.octets()),
         IpAddr::V6(a) => w.attr(kind, &a.octets()),

@@ -1,0 +1,456 @@
+//! Route lines, as keepalived 2.2.7 reads them (vrrp_iproute.c
+//! `alloc_route`): `virtual_routes` in a vrrp_instance and the root
+//! `static_routes` block. Each line is
+//! `[inet|inet6] [to] [TYPE] DST[/LEN]|default [via [inet|inet6] GW]
+//! [dev IF] [src IP] [table N] [metric N] [scope S] [protocol P] [onlink]
+//! [no_track] [add|prepend|append]`, in any order. The route attributes
+//! keepalived sends that tinyvrrpd does not (metrics such as `mtu`,
+//! `nexthop`, `encap`, ...) refuse the line: installing a different route
+//! than the one written would be worse than not loading.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::diag::Sink;
+use super::keywords::{At, body};
+use super::model::Vip;
+use super::tree::Node;
+use super::values::{parse_int, parse_ip, parse_prefix, parse_scope};
+
+/// `RTPROT_KEEPALIVED`: keepalived marks its routes with it.
+pub const RTPROT_KEEPALIVED: u8 = 18;
+/// `RTN_UNICAST`, the type of an ordinary route.
+pub const RTN_UNICAST: u8 = 1;
+/// `RT_TABLE_MAIN`.
+pub const RT_TABLE_MAIN: u32 = 254;
+
+/// How a new route is added (keepalived's `add`, `prepend`, `append`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RouteMode {
+    /// NLM_F_CREATE: keepalived's default (`prepend`).
+    Prepend,
+    /// NLM_F_CREATE|NLM_F_EXCL (`add`).
+    Add,
+    /// NLM_F_CREATE|NLM_F_APPEND (`append`).
+    Append,
+}
+
+/// One route line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The destination and its prefix length (`default`: the unspecified
+    /// address of the route's family, length 0).
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    /// `RTN_*`: 1 unicast, 6 blackhole, 7 unreachable, 8 prohibit, 9 throw.
+    pub kind: u8,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    /// `src`: the preferred source address (RTA_PREFSRC).
+    pub src: Option<IpAddr>,
+    pub table: u32,
+    pub metric: Option<u32>,
+    pub scope: Option<u8>,
+    /// keepalived's RTPROT_KEEPALIVED (18) unless `no_track` and
+    /// `protocol` say otherwise.
+    pub protocol: u8,
+    pub onlink: bool,
+    pub mode: RouteMode,
+}
+
+/// Route options keepalived 2.2.7 knows and tinyvrrpd does not send.
+const UNSUPPORTED: &[&str] = &[
+    "from",
+    "tos",
+    "dsfield",
+    "as",
+    "encap",
+    "expires",
+    "mtu",
+    "hoplimit",
+    "advmss",
+    "rtt",
+    "rttvar",
+    "reordering",
+    "window",
+    "cwnd",
+    "ssthresh",
+    "realms",
+    "rto_min",
+    "initcwnd",
+    "initrwnd",
+    "features",
+    "quickack",
+    "congctl",
+    "pref",
+    "ttl-propagate",
+    "fastopen_no_cookie",
+    "or",
+    "nexthop",
+    "track_group",
+    "vrf",
+];
+
+/// The lines of a `virtual_routes` / `static_routes` block.
+pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            continue;
+        }
+        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
+        match route(&words) {
+            Ok((r, warnings)) => {
+                for w in warnings {
+                    sink.warn(&line.pos, w);
+                }
+                out.push(At {
+                    v: r,
+                    pos: line.pos.clone(),
+                });
+            }
+            Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
+        }
+    }
+    out
+}
+
+/// What the line has said so far.
+#[derive(Default)]
+struct Draft {
+    v6: Option<bool>,
+    dst: Option<(Option<IpAddr>, u8)>,
+    kind: Option<u8>,
+    via: Option<IpAddr>,
+    dev: Option<String>,
+    src: Option<IpAddr>,
+    table: Option<u32>,
+    metric: Option<u32>,
+    scope: Option<u8>,
+    protocol: Option<u8>,
+    onlink: bool,
+    no_track: bool,
+    mode: Option<RouteMode>,
+}
+
+impl Draft {
+    fn family(&mut self, v6: bool) -> Result<(), String> {
+        match self.v6 {
+            Some(f) if f != v6 => Err("Cannot mix IPv4 and IPv6 addresses for route".into()),
+            _ => {
+                self.v6 = Some(v6);
+                Ok(())
+            }
+        }
+    }
+
+    fn addr(&mut self, what: &str, text: Option<&str>) -> Result<IpAddr, String> {
+        let text = text.ok_or_else(|| format!("route {what} needs a value"))?;
+        let a = parse_ip(text).ok_or_else(|| format!("invalid route {what} address {text}"))?;
+        self.family(a.is_ipv6())?;
+        Ok(a)
+    }
+}
+
+/// One route line's words: the route and its warnings, or why it is
+/// refused.
+pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
+    let mut d = Draft::default();
+    let mut warnings = Vec::new();
+    let mut i = 0;
+    while let Some(&w) = words.get(i) {
+        let next = words.get(i + 1).copied();
+        i += option(&mut d, w, next, words.get(i + 2).copied(), &mut warnings)?;
+    }
+    finish(d, warnings)
+}
+
+/// Reads one option (or the destination) at `w`; returns how many words
+/// it took.
+fn option(
+    d: &mut Draft,
+    w: &str,
+    next: Option<&str>,
+    after: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<usize, String> {
+    let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
+    match w {
+        // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
+        // (one `i++` in the branch, one at the end of its loop): the same
+        // here, so a line means what it means to keepalived.
+        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
+        "src" => {
+            d.src = Some(d.addr("src", next)?);
+            Ok(2)
+        }
+        "via" | "gw" => via(d, w == "gw", next, after, warnings),
+        "table" => {
+            let t = need("table")?;
+            d.table =
+                Some(table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?);
+            Ok(2)
+        }
+        "protocol" => {
+            let p = need("protocol")?;
+            d.protocol = Some(
+                protocol(p)
+                    .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?,
+            );
+            Ok(2)
+        }
+        "scope" => {
+            let s = need("scope")?;
+            d.scope = Some(
+                parse_scope(s)
+                    .ok_or_else(|| format!("Scope {s} not found or invalid for route"))?,
+            );
+            Ok(2)
+        }
+        "metric" | "priority" | "preference" => {
+            let m = need("metric")?;
+            let n = parse_int(m).ok().and_then(|n| u32::try_from(n).ok());
+            d.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
+            Ok(2)
+        }
+        "dev" | "oif" => {
+            let name = need("dev")?;
+            if name.is_empty() || name.len() >= 16 || name.contains('/') {
+                return Err(format!("invalid interface name '{name}' for route"));
+            }
+            d.dev = Some(name.to_string());
+            Ok(2)
+        }
+        "onlink" => {
+            d.onlink = true;
+            Ok(1)
+        }
+        "no_track" => {
+            d.no_track = true;
+            Ok(1)
+        }
+        "add" => mode(d, RouteMode::Add),
+        "prepend" => mode(d, RouteMode::Prepend),
+        "append" => mode(d, RouteMode::Append),
+        _ if UNSUPPORTED.contains(&w) => {
+            Err(format!("route option '{w}' is not supported by tinyvrrpd"))
+        }
+        _ => destination(d, w, next, after),
+    }
+}
+
+/// `via|gw [inet|inet6] GW`: returns how many words it took.
+fn via(
+    d: &mut Draft,
+    gw: bool,
+    next: Option<&str>,
+    after: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<usize, String> {
+    if gw {
+        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
+    }
+    match next {
+        Some(f @ ("inet" | "inet6")) => {
+            d.family(f == "inet6")?;
+            d.via = Some(d.addr("via", after)?);
+            Ok(3)
+        }
+        _ => {
+            d.via = Some(d.addr("via", next)?);
+            Ok(2)
+        }
+    }
+}
+
+fn mode(d: &mut Draft, m: RouteMode) -> Result<usize, String> {
+    d.mode = Some(m);
+    Ok(1)
+}
+
+/// `[to] [TYPE] DST`: returns how many words it took.
+fn destination(
+    d: &mut Draft,
+    w: &str,
+    next: Option<&str>,
+    after: Option<&str>,
+) -> Result<usize, String> {
+    let (mut taken, mut words) = (0, [Some(w), next, after].into_iter());
+    let mut cur = words.next().flatten();
+    // keepalived 2.2.7 looks for the type in the word `to` itself, so
+    // `to TYPE DST` is refused there ("unknown route keyword TYPE"): the
+    // same here, so a file -t accepts is one keepalived loads.
+    let to = cur == Some("to");
+    if to {
+        taken += 1;
+        cur = words.next().flatten();
+    }
+    if let Some(k) = cur.filter(|_| !to).and_then(route_type) {
+        d.kind = Some(k);
+        taken += 1;
+        cur = words.next().flatten();
+    }
+    let text = cur.ok_or("Route must have a destination")?;
+    let dst = match text {
+        "default" | "any" | "all" => (None, 0),
+        _ => {
+            let (a, len) =
+                parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
+            d.family(a.is_ipv6())?;
+            (Some(a), len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))
+        }
+    };
+    d.dst = Some(dst);
+    Ok(taken + 1)
+}
+
+fn finish(d: Draft, mut warnings: Vec<String>) -> Result<(Route, Vec<String>), String> {
+    let (dst, dst_len) = d.dst.ok_or("Route must have a destination")?;
+    let v6 = d.v6.unwrap_or(false);
+    let unspecified = if v6 {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    };
+    let mut protocol = d.protocol.unwrap_or(RTPROT_KEEPALIVED);
+    if !d.no_track {
+        if protocol != RTPROT_KEEPALIVED {
+            warnings.push(format!(
+                "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
+            ));
+        }
+        protocol = RTPROT_KEEPALIVED;
+    }
+    let route = Route {
+        dst: dst.unwrap_or(unspecified),
+        dst_len,
+        kind: d.kind.unwrap_or(RTN_UNICAST),
+        via: d.via,
+        dev: d.dev,
+        src: d.src,
+        table: d.table.unwrap_or(RT_TABLE_MAIN),
+        metric: d.metric,
+        scope: d.scope,
+        protocol,
+        onlink: d.onlink,
+        mode: d.mode.unwrap_or(RouteMode::Prepend),
+    };
+    Ok((route, warnings))
+}
+
+/// The route types of `/etc/iproute2/rt_tables`'s companion list that a
+/// VRRP router has use for.
+fn route_type(s: &str) -> Option<u8> {
+    match s {
+        "unicast" => Some(RTN_UNICAST),
+        "blackhole" => Some(6),
+        "unreachable" => Some(7),
+        "prohibit" => Some(8),
+        "throw" => Some(9),
+        _ => None,
+    }
+}
+
+pub(super) fn table(s: &str) -> Option<u32> {
+    match s {
+        "default" => Some(253),
+        "main" => Some(RT_TABLE_MAIN),
+        "local" => Some(255),
+        _ => parse_int(s).ok().and_then(|n| u32::try_from(n).ok()),
+    }
+}
+
+fn protocol(s: &str) -> Option<u8> {
+    match s {
+        "redirect" => Some(1),
+        "kernel" => Some(2),
+        "boot" => Some(3),
+        "static" => Some(4),
+        "keepalived" => Some(RTPROT_KEEPALIVED),
+        _ => parse_int(s).ok().and_then(|n| u8::try_from(n).ok()),
+    }
+}
+
+/// The lines of a root `static_ipaddress` block: VIP syntax.
+pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
+    super::instance::vip_block(sink, node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Route {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match route(&words) {
+            Ok((r, _)) => r,
+            Err(e) => panic!("{line}: {e}"),
+        }
+    }
+
+    fn err(line: &str) -> String {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match route(&words) {
+            Ok(r) => panic!("{line}: accepted {r:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn full_line() {
+        let r = ok(
+            "192.0.2.128/25 via 192.0.2.1 dev eth0 src 192.0.2.10 table 100 metric 5 scope link",
+        );
+        assert_eq!(r.dst, "192.0.2.128".parse::<IpAddr>().unwrap());
+        assert_eq!(r.dst_len, 25);
+        assert_eq!(r.via, Some("192.0.2.1".parse().unwrap()));
+        assert_eq!(r.dev.as_deref(), Some("eth0"));
+        assert_eq!(r.src, Some("192.0.2.10".parse().unwrap()));
+        assert_eq!((r.table, r.metric, r.scope), (100, Some(5), Some(253)));
+        assert_eq!((r.kind, r.protocol), (RTN_UNICAST, RTPROT_KEEPALIVED));
+    }
+
+    #[test]
+    fn types_default_and_families() {
+        let r = ok("blackhole 198.51.100.0/24 table 100");
+        assert_eq!((r.kind, r.dst_len, r.table), (6, 24, 100));
+        let r = ok("unreachable 198.51.100.7");
+        assert_eq!((r.kind, r.dst_len, r.table), (7, 32, RT_TABLE_MAIN));
+        let r = ok("prohibit 198.51.100.0/24");
+        assert_eq!(r.kind, 8);
+        assert_eq!(ok("to 198.51.100.0/24").dst_len, 24);
+        assert!(err("to prohibit 198.51.100.0/24").contains("unknown route keyword prohibit"));
+        let r = ok("default via 2001:db8::1");
+        assert_eq!((r.dst, r.dst_len), ("::".parse().unwrap(), 0));
+        let r = ok("default via 192.0.2.1 table main");
+        assert_eq!(r.dst, "0.0.0.0".parse::<IpAddr>().unwrap());
+        let r = ok("default dev eth0 inet6");
+        assert!(r.dst.is_ipv6());
+        // keepalived steps over the word after inet6: here `default`.
+        assert!(err("inet6 default dev eth0").contains("destination"));
+        assert!(ok("inet6 to 2001:db8::/48 dev eth0").dst.is_ipv6());
+    }
+
+    #[test]
+    fn protocol_forced_unless_no_track() {
+        assert_eq!(
+            ok("192.0.2.0/24 dev eth0 protocol static").protocol,
+            RTPROT_KEEPALIVED
+        );
+        assert_eq!(
+            ok("192.0.2.0/24 dev eth0 protocol static no_track").protocol,
+            4
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(err("via 192.0.2.1").contains("destination"));
+        assert!(err("192.0.2.0/24 via 2001:db8::1").contains("mix"));
+        assert!(err("192.0.2.0/24 mtu 1400").contains("not supported by tinyvrrpd"));
+        assert!(err("192.0.2.0/24 proto static").contains("unknown route keyword proto"));
+        assert!(err("192.0.2.0/24 table").contains("needs a value"));
+        assert!(err("192.0.2.0/24 table nosuch").contains("Routing table"));
+        assert!(err("192.0.2.0/33").contains("unknown route keyword"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Policy-routing rule lines, as keepalived 2.2.7 reads them
+//! (vrrp_iprule.c `alloc_rule`): `virtual_rules` in a vrrp_instance and the
+//! root `static_rules` block. Each line is, in any order,
+//! `[inet|inet6] [not] [from PFX|all] [to PFX|all] [table|lookup N]
+//! [preference|order|priority N] [tos N] [fwmark N[/M]] [dev|iif IF]
+//! [oif IF] [protocol N] [no_track] [[type] goto N|nop|blackhole|
+//! unreachable|prohibit]`. The selectors keepalived sends that tinyvrrpd
+//! does not (`realms`, `suppress_*`, `uidrange`, ports, ...) refuse the
+//! line.
+
+use core::net::IpAddr;
+
+use super::diag::Sink;
+use super::keywords::{At, body};
+use super::routes::RTPROT_KEEPALIVED;
+use super::tree::Node;
+use super::values::{parse_int, parse_prefix};
+
+/// `FR_ACT_*` from <linux/fib_rules.h>.
+pub const FR_ACT_TO_TBL: u8 = 1;
+pub const FR_ACT_GOTO: u8 = 2;
+pub const FR_ACT_NOP: u8 = 3;
+pub const FR_ACT_BLACKHOLE: u8 = 6;
+pub const FR_ACT_UNREACHABLE: u8 = 7;
+pub const FR_ACT_PROHIBIT: u8 = 8;
+
+/// keepalived numbers rules without a preference down from here, per
+/// family, in the order they are read.
+pub const RULE_START_PRIORITY: u32 = 16384;
+
+/// One rule line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub v6: bool,
+    /// `from`: prefix and length (None: any).
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    /// `FR_ACT_*`.
+    pub action: u8,
+    /// For FR_ACT_TO_TBL.
+    pub table: u32,
+    /// For FR_ACT_GOTO.
+    pub goto: u32,
+    /// `not`.
+    pub invert: bool,
+    pub priority: u32,
+    pub tos: u8,
+    /// `fwmark N[/MASK]`.
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    /// keepalived's 18 unless `no_track` (then `protocol`, if given).
+    pub protocol: Option<u8>,
+}
+
+const UNSUPPORTED: &[&str] = &[
+    "realms",
+    "suppress_prefixlength",
+    "sup_pl",
+    "suppress_ifgroup",
+    "sup_group",
+    "tunnel-id",
+    "uidrange",
+    "l3mdev",
+    "ipproto",
+    "sport",
+    "dport",
+    "track_group",
+];
+
+/// Numbers rules without a preference as keepalived does: one counter per
+/// family for the whole file, in reading order.
+#[derive(Clone, Copy, Debug)]
+pub struct AutoPriority {
+    v4: u32,
+    v6: u32,
+}
+
+impl Default for AutoPriority {
+    fn default() -> Self {
+        AutoPriority {
+            v4: RULE_START_PRIORITY,
+            v6: RULE_START_PRIORITY,
+        }
+    }
+}
+
+/// A rule as read, and whether its line gave a preference.
+pub type RawRule = (At<Rule>, bool);
+
+/// The lines of a `virtual_rules` / `static_rules` block; the rules
+/// without a preference are numbered by [`number`] in reading order.
+pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
+    let mut out = Vec::new();
+    for line in body(node) {
+        if line.block.is_some() {
+            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            continue;
+        }
+        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
+        match rule(&words) {
+            Ok((r, explicit, warnings)) => {
+                for w in warnings {
+                    sink.warn(&line.pos, w);
+                }
+                let pos = line.pos.clone();
+                out.push((At { v: r, pos }, explicit));
+            }
+            Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
+        }
+    }
+    out
+}
+
+/// Gives the rules without a preference keepalived's numbers (with its
+/// warning).
+pub fn number(sink: &mut Sink, rules: &mut [RawRule], auto: &mut AutoPriority) {
+    for (r, explicit) in rules.iter_mut().filter(|(_, e)| !*e) {
+        let next = if r.v.v6 { &mut auto.v6 } else { &mut auto.v4 };
+        r.v.priority = *next;
+        *next = next.saturating_sub(1);
+        *explicit = true;
+        sink.warn(
+            &r.pos,
+            format!(
+                "Rule has no preference specified - setting to {}. This is probably not what you want.",
+                r.v.priority
+            ),
+        );
+    }
+}
+
+#[derive(Default)]
+struct Draft {
+    v6: Option<bool>,
+    from: Option<Option<(IpAddr, u8)>>,
+    to: Option<Option<(IpAddr, u8)>>,
+    action: Option<u8>,
+    table: u32,
+    goto: u32,
+    invert: bool,
+    priority: Option<u32>,
+    tos: u8,
+    fwmark: Option<(u32, Option<u32>)>,
+    iif: Option<String>,
+    oif: Option<String>,
+    protocol: Option<u8>,
+    no_track: bool,
+}
+
+impl Draft {
+    fn family(&mut self, v6: bool) -> Result<(), String> {
+        match self.v6 {
+            Some(f) if f != v6 => Err("rule specification has mixed IPv4 and IPv6".into()),
+            _ => {
+                self.v6 = Some(v6);
+                Ok(())
+            }
+        }
+    }
+
+    fn prefix(&mut self, what: &str, text: Option<&str>) -> Result<Option<(IpAddr, u8)>, String> {
+        let text = text.ok_or_else(|| format!("rule {what} needs a value"))?;
+        if matches!(text, "default" | "any" | "all") {
+            return Ok(None);
+        }
+        let (a, len) =
+            parse_prefix(text).map_err(|()| format!("Invalid rule {what} address {text}"))?;
+        self.family(a.is_ipv6())?;
+        Ok(Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))))
+    }
+
+    fn set_action(&mut self, a: u8) -> Result<(), String> {
+        if self.action.is_some() {
+            return Err(
+                "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
+                    .into(),
+            );
+        }
+        self.action = Some(a);
+        Ok(())
+    }
+}
+
+/// One rule line's words: the rule, whether it gave a preference, and its
+/// warnings; or why it is refused.
+pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> {
+    let mut d = Draft::default();
+    let mut i = 0;
+    while let Some(&w) = words.get(i) {
+        i += option(&mut d, w, words.get(i + 1).copied())?;
+    }
+    finish(d)
+}
+
+fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
+    let t = text.ok_or_else(|| format!("rule {what} needs a value"))?;
+    parse_int(t)
+        .ok()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| format!("Invalid rule {what} {t} specified"))
+}
+
+fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
+    match w {
+        // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
+        // (one `i++` in the branch, one at the end of its loop): the same
+        // here, so a line means what it means to keepalived.
+        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
+        "from" => {
+            d.from = Some(d.prefix("from", next)?);
+            Ok(2)
+        }
+        "to" => {
+            d.to = Some(d.prefix("to", next)?);
+            Ok(2)
+        }
+        "table" | "lookup" => {
+            let t = next.ok_or("rule table needs a value")?;
+            let n = super::routes::table(t)
+                .ok_or_else(|| format!("Routing table {t} not found for rule"))?;
+            if n == 0 {
+                return Err("Table 0 is not valid".into());
+            }
+            d.table = n;
+            d.set_action(FR_ACT_TO_TBL).map(|()| 2)
+        }
+        "not" => {
+            d.invert = true;
+            Ok(1)
+        }
+        "preference" | "order" | "priority" => {
+            d.priority = Some(u32_word(next, "preference")?);
+            Ok(2)
+        }
+        "tos" | "dsfield" => {
+            let t = next.ok_or("rule tos needs a value")?;
+            d.tos = hex_or_dec(t)
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or_else(|| format!("TOS value {t} is invalid"))?;
+            Ok(2)
+        }
+        "fwmark" => {
+            let t = next.ok_or("rule fwmark needs a value")?;
+            d.fwmark = Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
+            Ok(2)
+        }
+        "dev" | "iif" | "oif" => {
+            let name = next.ok_or_else(|| format!("rule {w} needs a value"))?;
+            if name.is_empty() || name.len() >= 16 || name.contains('/') {
+                return Err(format!("invalid interface name '{name}' for rule"));
+            }
+            let slot = if w == "oif" { &mut d.oif } else { &mut d.iif };
+            *slot = Some(name.to_string());
+            Ok(2)
+        }
+        "protocol" => {
+            let p = u32_word(next, "protocol")?;
+            d.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
+            Ok(2)
+        }
+        "no_track" => {
+            d.no_track = true;
+            Ok(1)
+        }
+        _ if UNSUPPORTED.contains(&w) => {
+            Err(format!("rule option '{w}' is not supported by tinyvrrpd"))
+        }
+        "type" => action(d, next.ok_or("rule type needs a value")?, None).map(|n| n + 1),
+        _ => action(d, w, next),
+    }
+}
+
+/// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
+fn action(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
+    let (a, taken) = match w {
+        "goto" => {
+            d.goto = u32_word(next, "goto target")?;
+            (FR_ACT_GOTO, 2)
+        }
+        "nop" => (FR_ACT_NOP, 1),
+        "blackhole" => (FR_ACT_BLACKHOLE, 1),
+        "unreachable" => (FR_ACT_UNREACHABLE, 1),
+        "prohibit" => (FR_ACT_PROHIBIT, 1),
+        _ => return Err(format!("Unknown rule option {w}")),
+    };
+    d.set_action(a).map(|()| taken)
+}
+
+fn hex_or_dec(t: &str) -> Option<u64> {
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => parse_int(t).ok().and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
+    let (mark, mask) = match t.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (t, None),
+    };
+    let mark = u32::try_from(hex_or_dec(mark)?).ok()?;
+    let mask = match mask {
+        Some(m) => Some(u32::try_from(hex_or_dec(m)?).ok()?),
+        None => None,
+    };
+    Some((mark, mask))
+}
+
+fn finish(d: Draft) -> Result<(Rule, bool, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let action = d.action.ok_or("No action specified for rule - ignoring")?;
+    if action == FR_ACT_GOTO {
+        match d.priority {
+            Some(p) if p >= d.goto => {
+                return Err(format!(
+                    "Invalid rule - preference {p} >= goto target {}",
+                    d.goto
+                ));
+            }
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "Invalid rule - goto target {} specified without preference",
+                    d.goto
+                ));
+            }
+        }
+    }
+    let mut protocol = d.protocol;
+    if !d.no_track {
+        if protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
+            warnings.push(format!(
+                "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
+            ));
+        }
+        protocol = Some(RTPROT_KEEPALIVED);
+    }
+    let v6 = d.v6.unwrap_or(false);
+    let rule = Rule {
+        v6,
+        from: d.from.flatten(),
+        to: d.to.flatten(),
+        action,
+        table: d.table,
+        goto: d.goto,
+        invert: d.invert,
+        priority: d.priority.unwrap_or(0),
+        tos: d.tos,
+        fwmark: d.fwmark,
+        iif: d.iif,
+        oif: d.oif,
+        protocol,
+    };
+    Ok((rule, d.priority.is_some(), warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> Option<IpAddr> {
+        super::super::values::parse_ip(text)
+    }
+
+    fn ok(line: &str) -> (Rule, bool) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match rule(&words) {
+            Ok((r, explicit, _)) => (r, explicit),
+            Err(e) => panic!("{line}: {e}"),
+        }
+    }
+
+    fn err(line: &str) -> String {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match rule(&words) {
+            Ok(r) => panic!("{line}: accepted {r:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn lines() {
+        let (r, explicit) = ok("from 192.0.2.100 to 198.51.100.0/24 table 100 priority 100");
+        assert!(explicit);
+        assert_eq!(r.from, Some((addr("192.0.2.100").unwrap(), 32)));
+        assert_eq!(r.to, Some((addr("198.51.100.0").unwrap(), 24)));
+        assert_eq!((r.action, r.table, r.priority), (FR_ACT_TO_TBL, 100, 100));
+        assert_eq!(r.protocol, Some(RTPROT_KEEPALIVED));
+        let (r, explicit) = ok("from all lookup main");
+        assert!(!explicit);
+        assert_eq!((r.from, r.table), (None, 254));
+        let (r, _) = ok("not fwmark 0x10/0xff iif eth0 type blackhole priority 5 no_track");
+        assert!(r.invert);
+        assert_eq!(r.fwmark, Some((16, Some(255))));
+        assert_eq!((r.action, r.protocol), (FR_ACT_BLACKHOLE, None));
+        let (r, _) = ok("from 2001:db8::/64 goto 200 priority 100 inet6");
+        assert!(r.v6);
+        assert_eq!((r.action, r.goto), (FR_ACT_GOTO, 200));
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(err("from 192.0.2.1").contains("No action"));
+        assert!(err("from 192.0.2.1 table 0").contains("Table 0"));
+        assert!(err("table 100 blackhole").contains("more than one"));
+        assert!(err("from 192.0.2.1 to 2001:db8::1 table 5").contains("mixed"));
+        assert!(err("goto 5 priority 9").contains(">= goto target"));
+        assert!(err("sport 80 table 5").contains("not supported by tinyvrrpd"));
+        assert!(err("frm 192.0.2.1 table 5").contains("Unknown rule option frm"));
+        // keepalived's step over the word after inet6.
+        assert!(
+            err("inet6 from 2001:db8::/64 table 5").contains("Unknown rule option 2001:db8::/64")
+        );
+        assert!(ok("inet6 inet6 from 2001:db8::/64 table 5").0.v6);
+    }
+}

@@ -1,0 +1,324 @@
+//! `virtual_routes` (with mastership) and the root `static_ipaddress` /
+//! `static_routes` (for the daemon's life), as keepalived 2.2.7 moves them:
+//! vrrp.c `vrrp_state_become_master` adds an instance's routes after its
+//! addresses, `vrrp_restore_interface` deletes them before; netlink_rtlist
+//! deletes only the routes it set (no start-up clean-up of routes, unlike
+//! addresses). vrrp_daemon.c `start_vrrp` adds the static addresses and
+//! routes before any instance runs; `vrrp_terminate_phase2` deletes them,
+//! with `-V` too.
+
+use crate::config::{Config, InstanceConfig, Route, RouteMode, Rule, Vip};
+use crate::vrrp::State;
+use crate::wire::route::{AddMode, RouteRequest, RuleRequest};
+
+use super::iface::Ifaces;
+use super::out::{AddrReq, AddrWhy, Note, Out, Outbox, RouteReq, RuleReq};
+use super::pending::Uid;
+use super::slot::{Shared, Slot};
+
+/// The owner of the static entries' netlink requests: no slot has it.
+pub const STATIC_UID: Uid = 0;
+
+/// Set in the owner of an instance's route and rule requests: a failure
+/// is logged, and does not start the VIP retry. Uids count up from 1 and
+/// never reach it.
+pub const ROUTE_BIT: Uid = 1 << 31;
+
+/// The name the static entries carry in outputs and log lines.
+pub const STATIC_NAME: &str = "static";
+
+fn oif(ifaces: &Ifaces, r: &Route) -> Option<u32> {
+    let dev = r.dev.as_deref()?;
+    ifaces.by_name(dev).map(|f| f.index).filter(|&x| x != 0)
+}
+
+fn route_out<'a>(
+    name: &'a str,
+    r: &'a Route,
+    add: bool,
+    why: AddrWhy,
+    cx: &mut Shared,
+    uid: Uid,
+) -> Option<Out<'a>> {
+    let oif = oif(&cx.ifaces, r);
+    // A route through an interface that is gone went with it.
+    if r.dev.is_some() && oif.is_none() {
+        return None;
+    }
+    let seq = cx.pending.request(uid);
+    let req = RouteReq {
+        add,
+        why,
+        seq,
+        route: r,
+        oif,
+    };
+    Some(Out::Route { name, req })
+}
+
+fn rules(
+    name: &str,
+    rules: &[Rule],
+    add: bool,
+    why: AddrWhy,
+    cx: &mut Shared,
+    uid: Uid,
+    out: &mut dyn Outbox,
+) {
+    for rule in rules {
+        let seq = cx.pending.request(uid);
+        let req = RuleReq {
+            add,
+            why,
+            seq,
+            rule,
+        };
+        out.push(Out::Rule { name, req });
+    }
+}
+
+impl Slot {
+    /// Add or delete the instance's `virtual_routes` and `virtual_rules`
+    /// (rules after routes on the way in, before them on the way out): a
+    /// delete only after an add, nothing at the start-up clean-up
+    /// (keepalived's `set`).
+    pub fn routes(&mut self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
+        if why == AddrWhy::Leftover || (!add && !self.routes_installed) {
+            return;
+        }
+        let (name, uid) = (self.cfg.name.as_str(), self.uid | ROUTE_BIT);
+        if !add {
+            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+        }
+        for r in &self.cfg.vroutes {
+            if let Some(o) = route_out(name, r, add, why, cx, uid) {
+                out.push(o);
+            }
+        }
+        if add {
+            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+        }
+        self.routes_installed = add && !(self.cfg.vroutes.is_empty() && self.cfg.vrules.is_empty());
+    }
+}
+
+impl super::Node {
+    /// A route or rule request of an instance failed (`owner` with
+    /// ROUTE_BIT): one error line, no retry.
+    pub(super) fn route_failed(&self, owner: Uid, seq: u32, errno: i32, out: &mut dyn Outbox) {
+        let uid = owner & !ROUTE_BIT;
+        let name = self.slots.iter().find(|s| s.uid == uid);
+        let name = name.map_or("?", |s| s.cfg.name.as_str());
+        out.push(Out::Log(Note::RouteFailed { name, seq, errno }));
+    }
+
+    /// A reload changed a kept instance's routes or rules (not its VIPs):
+    /// a master deletes the ones no longer configured and adds the new
+    /// ones (keepalived's clear_diff_vrrp_vroutes / _vrules); the VIPs and
+    /// the unchanged entries stay.
+    pub(super) fn swap_routes(&mut self, i: usize, prev: &InstanceConfig, out: &mut dyn Outbox) {
+        let cx = &mut self.shared;
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
+        if s.inst.state() != State::Master || !s.routes_installed {
+            return;
+        }
+        let (name, uid, why) = (s.cfg.name.as_str(), s.uid | ROUTE_BIT, AddrWhy::Reload);
+        rules(
+            name,
+            &missing(&prev.vrules, &s.cfg.vrules),
+            false,
+            why,
+            cx,
+            uid,
+            out,
+        );
+        for r in &missing(&prev.vroutes, &s.cfg.vroutes) {
+            if let Some(o) = route_out(name, r, false, why, cx, uid) {
+                out.push(o);
+            }
+        }
+        for r in s.cfg.vroutes.iter().filter(|r| !prev.vroutes.contains(r)) {
+            if let Some(o) = route_out(name, r, true, why, cx, uid) {
+                out.push(o);
+            }
+        }
+        rules(
+            name,
+            &missing(&s.cfg.vrules, &prev.vrules),
+            true,
+            why,
+            cx,
+            uid,
+            out,
+        );
+    }
+}
+
+/// The root `static_ipaddress` and `static_routes` blocks.
+#[derive(Default)]
+pub struct Statics {
+    pub addrs: Vec<Vip>,
+    pub routes: Vec<Route>,
+    pub rules: Vec<Rule>,
+    pub installed: bool,
+}
+
+impl Statics {
+    /// Add them all (start), or delete them all once added (stop):
+    /// addresses before routes on the way in, after them on the way out.
+    pub fn apply(&mut self, add: bool, cx: &mut Shared, out: &mut dyn Outbox) {
+        if add == self.installed {
+            return;
+        }
+        let why = if add {
+            AddrWhy::Master
+        } else {
+            AddrWhy::Shutdown
+        };
+        let name = STATIC_NAME;
+        if add {
+            self.addrs(add, why, cx, out);
+        } else {
+            rules(name, &self.rules, false, why, cx, STATIC_UID, out);
+        }
+        for r in &self.routes {
+            if let Some(o) = route_out(name, r, add, why, cx, STATIC_UID) {
+                out.push(o);
+            }
+        }
+        if add {
+            // keepalived clears leftover static rules first (ENOENT
+            // ignored): a rule is added with NLM_F_EXCL.
+            rules(
+                name,
+                &self.rules,
+                false,
+                AddrWhy::Leftover,
+                cx,
+                STATIC_UID,
+                out,
+            );
+            rules(name, &self.rules, true, why, cx, STATIC_UID, out);
+        } else {
+            self.addrs(add, why, cx, out);
+        }
+        self.installed = add;
+    }
+
+    /// A reload: the entries no longer configured go, the new ones come
+    /// (keepalived's clear_diff_static_*), the others stay as they are.
+    pub fn reload(&mut self, config: &Config, cx: &mut Shared, out: &mut dyn Outbox) {
+        let (addrs, routes, new_rules) = (
+            &config.static_addrs,
+            &config.static_routes,
+            &config.static_rules,
+        );
+        if self.installed {
+            let mut gone = Statics {
+                addrs: missing(&self.addrs, addrs),
+                routes: missing(&self.routes, routes),
+                rules: missing(&self.rules, new_rules),
+                installed: true,
+            };
+            gone.apply(false, cx, out);
+            let mut fresh = Statics {
+                addrs: missing(addrs, &self.addrs),
+                routes: missing(routes, &self.routes),
+                rules: missing(new_rules, &self.rules),
+                installed: false,
+            };
+            fresh.apply(true, cx, out);
+        }
+        self.addrs = addrs.clone();
+        self.routes = routes.clone();
+        self.rules = new_rules.clone();
+    }
+
+    fn addrs(&self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
+        for a in &self.addrs {
+            // keepalived requires `dev` on a static address; without one
+            // (or while it is gone) there is nowhere to put it.
+            let Some(f) = a.dev.as_deref().and_then(|d| cx.ifaces.by_name(d)) else {
+                continue;
+            };
+            if f.index == 0 {
+                continue;
+            }
+            let req = AddrReq {
+                add,
+                why,
+                seq: cx.pending.request(STATIC_UID),
+                ifindex: f.index,
+                ifname: a.dev.as_deref().unwrap_or_default(),
+                addr: a.addr,
+                prefix_len: a.prefix_len,
+                scope: a.scope.unwrap_or(0),
+                brd: a.brd,
+                label: a.label.as_deref(),
+            };
+            out.push(Out::Addr {
+                name: STATIC_NAME,
+                req,
+            });
+        }
+    }
+}
+
+/// The entries of `a` that `b` does not have.
+fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
+    a.iter().filter(|x| !b.contains(x)).cloned().collect()
+}
+
+/// The interfaces the route and static lines name (`dev`), for the
+/// interface table.
+pub fn devs(config: &Config) -> impl Iterator<Item = &str> {
+    // Rules name their interfaces (FRA_IIFNAME): none needed here.
+    let vroutes = config.instances.iter().flat_map(|c| c.vroutes.iter());
+    let routes = vroutes.chain(config.static_routes.iter());
+    routes
+        .filter_map(|r| r.dev.as_deref())
+        .chain(config.static_addrs.iter().filter_map(|a| a.dev.as_deref()))
+}
+
+/// The request for a configured route through interface `oif`.
+pub fn route_request(r: &Route, oif: Option<u32>) -> RouteRequest {
+    RouteRequest {
+        dst: r.dst,
+        dst_len: r.dst_len,
+        kind: r.kind,
+        via: r.via,
+        oif,
+        src: r.src,
+        table: r.table,
+        metric: r.metric,
+        scope: r.scope,
+        protocol: r.protocol,
+        onlink: r.onlink,
+        mode: match r.mode {
+            RouteMode::Prepend => AddMode::Prepend,
+            RouteMode::Add => AddMode::Excl,
+            RouteMode::Append => AddMode::Append,
+        },
+    }
+}
+
+/// The request for a configured rule.
+pub fn rule_request(r: &Rule) -> RuleRequest<'_> {
+    RuleRequest {
+        v6: r.v6,
+        from: r.from,
+        to: r.to,
+        action: r.action,
+        table: r.table,
+        goto: r.goto,
+        invert: r.invert,
+        priority: r.priority,
+        tos: r.tos,
+        fwmark: r.fwmark,
+        iif: r.iif.as_deref(),
+        oif: r.oif.as_deref(),
+        protocol: r.protocol,
+    }
+}
