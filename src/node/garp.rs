@@ -208,6 +208,19 @@ struct Via<'a> {
     router: bool,
 }
 
+impl<'a> Via<'a> {
+    /// Announcements of instance `name` out of interface `ifc`.
+    fn of(name: &'a str, ifindex: u32, ifc: &'a super::iface::Iface) -> Via<'a> {
+        Via {
+            name,
+            ifindex,
+            ifname: ifc.name.as_str(),
+            mac: ifc.mac,
+            router: ifc.router6,
+        }
+    }
+}
+
 /// `count` announcements of `m`'s address: back to back without an
 /// interval; with one, at once if the interface's turn has come and the
 /// rest (however many) as one pending announcement, as keepalived.
@@ -255,13 +268,7 @@ impl Slot {
             return;
         };
         let cfg = &self.cfg;
-        let via = Via {
-            name: cfg.name.as_str(),
-            ifindex: self.ifindex,
-            ifname: ifc.name.as_str(),
-            mac: ifc.mac,
-            router: ifc.router6,
-        };
+        let via = Via::of(&cfg.name, self.ifindex, ifc);
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
             let Some(m) = self.garp.get(vip.addr) else {
                 continue;
@@ -328,13 +335,7 @@ impl Slot {
             return;
         };
         let cfg = &self.cfg;
-        let via = Via {
-            name: cfg.name.as_str(),
-            ifindex: self.ifindex,
-            ifname: ifc.name.as_str(),
-            mac: ifc.mac,
-            router: ifc.router6,
-        };
+        let via = Via::of(&cfg.name, self.ifindex, ifc);
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
             let Some(m) = self.garp.get(vip.addr) else {
                 continue;
