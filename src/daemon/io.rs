@@ -238,18 +238,7 @@ impl Io {
         } else {
             crate::wire::route::del_route(&mut self.tx[..], req.seq, &r)
         };
-        let Ok(len) = built else {
-            log!(
-                self.log,
-                Level::Error,
-                "({name}) route request not sent: {built:?}"
-            );
-            return;
-        };
-        if let Err(e) = self.nl.send(&self.tx[..len]) {
-            log!(self.log, Level::Error, "({name}) route request: {e}");
-            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
-        }
+        self.send_built(name, "route", req.seq, built);
     }
 
     fn rule(&mut self, name: &str, req: &RuleReq<'_>) {
@@ -259,17 +248,30 @@ impl Io {
         } else {
             crate::wire::route::del_rule(&mut self.tx[..], req.seq, &r)
         };
+        self.send_built(name, "rule", req.seq, built);
+    }
+
+    /// Send a route or rule request built in `tx`: one that could not be
+    /// built is logged; a send that fails is logged and goes back to the
+    /// router as a failed ack of `seq`.
+    fn send_built<E: core::fmt::Debug>(
+        &mut self,
+        name: &str,
+        what: &str,
+        seq: u32,
+        built: Result<usize, E>,
+    ) {
         let Ok(len) = built else {
             log!(
                 self.log,
                 Level::Error,
-                "({name}) rule request not sent: {built:?}"
+                "({name}) {what} request not sent: {built:?}"
             );
             return;
         };
         if let Err(e) = self.nl.send(&self.tx[..len]) {
-            log!(self.log, Level::Error, "({name}) rule request: {e}");
-            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
+            log!(self.log, Level::Error, "({name}) {what} request: {e}");
+            let _ = self.send_failed.try_push((seq, e.errno as i32));
         }
     }
 

@@ -121,19 +121,13 @@ pub fn link_events(before: Status, after: Status, family: Family) -> ArrayVec<Li
 impl Iface {
     /// An interface from a link message; None without a usable name.
     pub fn new(l: &Link<'_>) -> Option<Iface> {
-        let name = IfName::from(l.name?).ok()?;
+        let up = l.is_up() && l.is_running();
         Some(Iface {
-            name,
             index: l.index,
             mac: l.mac.unwrap_or([0; 6]),
-            up: l.is_up() && l.is_running(),
-            seen_up: l.is_up() && l.is_running(),
-            primary4: None,
-            link_local6: None,
-            router6: false,
-            addrs: ArrayVec::new(),
-            overflow4: false,
-            overflow6: false,
+            up,
+            seen_up: up,
+            ..Iface::gone(l.name?)?
         })
     }
 
