@@ -125,9 +125,12 @@ impl Node {
         let n = self.slots.len();
         // Per slot: at fault, or waiting for a check's first result.
         let mut own = [(false, false); crate::limits::MAX_INSTANCES];
-        for (i, o) in own.iter_mut().enumerate().take(n) {
+        // The priority each verdict gives (no transition below changes it).
+        let mut prio = [0u8; crate::limits::MAX_INSTANCES];
+        for (i, (o, p)) in own.iter_mut().zip(prio.iter_mut()).enumerate().take(n) {
             let j = self.judge(i);
             *o = (j.fault.is_some(), j.waiting);
+            *p = j.priority;
         }
         for (g, grp) in self.groups.iter_mut().enumerate() {
             let members = grp
@@ -184,12 +187,9 @@ impl Node {
                 s.held_own = fault || waiting;
             }
         }
-        for i in 0..n {
-            if self.slots[i].running() {
-                let p = self.judge(i).priority;
-                if p != self.slots[i].inst.effective_priority() {
-                    self.drive(i, Event::Priority(p), now, out);
-                }
+        for (i, &p) in prio.iter().enumerate().take(n) {
+            if self.slots[i].running() && p != self.slots[i].inst.effective_priority() {
+                self.drive(i, Event::Priority(p), now, out);
             }
         }
     }
