@@ -107,6 +107,21 @@ impl<'b> Writer<'b> {
         self.pad()
     }
 
+    /// Open a nested attribute: its length is written by [`Writer::end_nest`].
+    pub(super) fn begin_nest(&mut self, kind: u16) -> Result<usize, EmitError> {
+        let start = self.at;
+        self.put(&0u16.to_ne_bytes())?;
+        self.put(&kind.to_ne_bytes())?;
+        Ok(start)
+    }
+
+    /// Close the nested attribute opened at `start`.
+    pub(super) fn end_nest(&mut self, start: usize) -> Result<(), EmitError> {
+        let len = u16::try_from(self.at - start).map_err(|_| EmitError::TooLong)?;
+        let mut at = start;
+        put(self.buf, &mut at, &len.to_ne_bytes())
+    }
+
     pub(super) fn finish(self) -> Result<usize, EmitError> {
         let len = u32::try_from(self.at).map_err(|_| EmitError::TooLong)?;
         let mut at = 0;
