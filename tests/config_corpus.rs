@@ -104,7 +104,7 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         unicast_peers: Default::default(),
         accept: None,
         dont_track_primary: false,
-        use_vmac: None,
+        vmac: None,
         native_ipv6: false,
         debug: None,
         v3_checksum_as_v2: false,

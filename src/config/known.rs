@@ -570,18 +570,8 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "vrrp_instance",
-        "use_vmac",
-        "would create a macvlan interface with the VRRP virtual MAC and send and hold the VIPs on it (tinyvrrpd uses the interface's own MAC)",
-    ),
-    (
-        "vrrp_instance",
         "use_vmac_addr",
         "would use a VMAC interface's own address as the advert source",
-    ),
-    (
-        "vrrp_instance",
-        "vmac_xmit_base",
-        "would send adverts from the VMAC's base interface",
     ),
     (
         "vrrp_instance",

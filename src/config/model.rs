@@ -264,8 +264,8 @@ pub struct InstanceConfig {
     /// `accept` / `no_accept`; None when neither is given.
     pub accept: Option<bool>,
     pub dont_track_primary: bool,
-    /// `use_vmac [NAME]`: Some("") without a name. Accepted, not acted on.
-    pub use_vmac: Option<String>,
+    /// `use_vmac`: the macvlan that holds the VIPs and sends the adverts.
+    pub vmac: Option<Vmac>,
     pub native_ipv6: bool,
     /// `debug [LEVEL]`.
     pub debug: Option<u8>,
@@ -273,6 +273,17 @@ pub struct InstanceConfig {
     pub v3_checksum_as_v2: bool,
     /// Resolved from the global `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
+}
+
+/// `use_vmac [NAME] [MAC]` (and `vmac_xmit_base`), resolved: the
+/// interface's name (given, else keepalived's `vrrp.VRID` or the next free
+/// one) and its MAC (given, else 00:00:5e:00:01:VRID, :02: for IPv6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vmac {
+    pub name: String,
+    pub mac: [u8; 6],
+    /// `vmac_xmit_base`: adverts leave from the base interface.
+    pub xmit_base: bool,
 }
 
 /// A script line: the command as written (split into words only when it
