@@ -22,6 +22,7 @@ pub mod slot;
 pub mod sync;
 pub mod track;
 mod verdict;
+pub mod vmac;
 pub mod watch;
 
 use core::net::IpAddr;
@@ -73,6 +74,23 @@ pub struct Node {
     link_delays: ArrayVec<(iface::IfName, bool, Instant), MAX_INTERFACES>,
     /// static_ipaddress / static_routes.
     statics: routes::Statics,
+}
+
+/// Every interface `config` names (repeats included): the instances' own,
+/// their VMACs, their VIPs' `dev`s, the tracked ones and the routes' `dev`s.
+pub fn named_ifaces(config: &Config) -> impl Iterator<Item = &str> {
+    let own = config.instances.iter().flat_map(|c| {
+        let vips = c.vips.iter().chain(c.vips_excluded.iter());
+        core::iter::once(c.interface.as_str())
+            .chain(c.vmac.as_ref().map(|v| v.name.as_str()))
+            .chain(vips.filter_map(|v| v.dev.as_deref()))
+            .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
+    });
+    let groups = config
+        .sync_groups
+        .iter()
+        .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
+    own.chain(groups).chain(routes::devs(config))
 }
 
 impl Node {
@@ -164,6 +182,9 @@ impl Node {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
         }
+        for s in self.slots.iter() {
+            vmac::drop(&s.cfg, &self.shared.ifaces, out);
+        }
         self.statics.apply(false, &mut self.shared, out);
         self.stop_groups(now, out);
         self.rearm_router(out);
@@ -248,17 +269,7 @@ impl Node {
     /// not there (yet) as gone: followed by name, it is seen when it
     /// appears, whatever dump the table came from.
     fn follow_named(&mut self, config: &Config) {
-        let own = config.instances.iter().flat_map(|c| {
-            let vips = c.vips.iter().chain(c.vips_excluded.iter());
-            core::iter::once(c.interface.as_str())
-                .chain(vips.filter_map(|v| v.dev.as_deref()))
-                .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
-        });
-        let groups = config
-            .sync_groups
-            .iter()
-            .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
-        for name in own.chain(groups).chain(routes::devs(config)) {
+        for name in named_ifaces(config) {
             if self.shared.ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {

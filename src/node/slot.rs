@@ -333,6 +333,10 @@ impl Slot {
         if !cx.ifaces.by_index(self.ifindex).is_some_and(|f| f.up) {
             return;
         }
+        let ifindex = super::vmac::tx_index(&self.cfg, &cx.ifaces, self.ifindex);
+        if ifindex == 0 {
+            return;
+        }
         let group = match self.cfg.family {
             Family::V4 => cx.group4,
             Family::V6 => cx.group6,
@@ -353,7 +357,7 @@ impl Slot {
             self.ip_id = self.ip_id.wrapping_add(1);
             out.push(Out::Advert {
                 name: &self.cfg.name,
-                ifindex: self.ifindex,
+                ifindex,
                 src,
                 dst,
                 advert: &advert,
@@ -490,11 +494,13 @@ pub fn launch_next(
     None
 }
 
-/// The interface a VIP goes on: its `dev`, else the instance's. A `dev`
-/// the router does not know falls back to the instance's interface.
+/// The interface a VIP goes on: its `dev`, else the instance's (its VMAC
+/// with `use_vmac`). A `dev` the router does not know falls back to the
+/// instance's.
 pub fn vip_ifname<'a>(ifaces: &Ifaces, c: &'a InstanceConfig, vip: &'a Vip) -> &'a str {
-    match vip.dev.as_deref() {
-        Some(d) if ifaces.by_name(d).is_some() => d,
+    match (vip.dev.as_deref(), &c.vmac) {
+        (Some(d), _) if ifaces.by_name(d).is_some() => d,
+        (_, Some(v)) => v.name.as_str(),
         _ => c.interface.as_str(),
     }
 }
