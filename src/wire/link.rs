@@ -12,13 +12,11 @@
 //! RTM_DELLINK  ifinfomsg(AF_UNSPEC, index)
 //! ```
 
-use super::netlink::{AF_UNSPEC, IFNAMSIZ, Writer};
+use super::netlink::{
+    AF_UNSPEC, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, Writer, put_name,
+};
 use super::{EmitError, Mac};
 
-const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
-const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
-const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
-const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
 /// <linux/if_link.h>: IFLA_ADDRESS, IFLA_IFNAME, IFLA_LINK, IFLA_LINKINFO,
 /// IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE.
 const IFLA_ADDRESS: u16 = 1;
@@ -37,19 +35,6 @@ fn put_ifinfomsg(w: &mut Writer<'_>, index: u32, flags: u32, change: u32) -> Res
     w.put(&index.to_ne_bytes())?;
     w.put(&flags.to_ne_bytes())?;
     w.put(&change.to_ne_bytes())
-}
-
-/// A string attribute with its NUL, at most IFNAMSIZ bytes in all.
-fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
-    let bytes = name.as_bytes();
-    if bytes.is_empty() || bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
-        return Err(EmitError::TooLong);
-    }
-    let mut z = [0u8; IFNAMSIZ];
-    z.get_mut(..bytes.len())
-        .ok_or(EmitError::TooLong)?
-        .copy_from_slice(bytes);
-    w.attr(kind, z.get(..=bytes.len()).ok_or(EmitError::TooLong)?)
 }
 
 /// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: a private-mode macvlan `name`
@@ -71,6 +56,9 @@ pub fn new_macvlan(
     w.end_nest(data)?;
     w.end_nest(info)?;
     w.attr(IFLA_LINK, &base.to_ne_bytes())?;
+    if name.is_empty() {
+        return Err(EmitError::TooLong);
+    }
     put_name(&mut w, IFLA_IFNAME, name)?;
     w.attr(IFLA_ADDRESS, &mac)?;
     w.finish()

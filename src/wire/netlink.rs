@@ -39,10 +39,10 @@ pub const AF_INET6: u8 = libc::AF_INET6 as u8;
 
 const NLMSG_ERROR: u16 = libc::NLMSG_ERROR as u16;
 const NLMSG_DONE: u16 = libc::NLMSG_DONE as u16;
-const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
-const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
-const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
-const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
+pub(super) const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
+pub(super) const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
+pub(super) const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
+pub(super) const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
 const NLM_F_DUMP: u16 = libc::NLM_F_DUMP as u16;
 const NLA_TYPE_MASK: u16 = libc::NLA_TYPE_MASK as u16;
 
@@ -149,6 +149,20 @@ fn put_ifaddrmsg(
     w.put(&index.to_ne_bytes())
 }
 
+/// An interface name (or label) attribute with its NUL: at most IFNAMSIZ
+/// bytes in all, no NUL inside.
+pub(super) fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
+    let bytes = name.as_bytes();
+    if bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
+        return Err(EmitError::TooLong);
+    }
+    let mut z = [0u8; IFNAMSIZ];
+    z.get_mut(..bytes.len())
+        .ok_or(EmitError::TooLong)?
+        .copy_from_slice(bytes);
+    w.attr(kind, z.get(..=bytes.len()).ok_or(EmitError::TooLong)?)
+}
+
 pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) -> Result<(), EmitError> {
     match addr {
         IpAddr::V4(a) => w.attr(kind, &a.octets()),
@@ -189,18 +203,7 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
         w.attr(libc::IFA_BROADCAST, &brd.octets())?;
     }
     if let Some(label) = req.label {
-        let bytes = label.as_bytes();
-        if bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
-            return Err(EmitError::TooLong);
-        }
-        let mut z = [0u8; IFNAMSIZ];
-        z.get_mut(..bytes.len())
-            .ok_or(EmitError::TooLong)?
-            .copy_from_slice(bytes);
-        w.attr(
-            libc::IFA_LABEL,
-            z.get(..=bytes.len()).ok_or(EmitError::TooLong)?,
-        )?;
+        put_name(&mut w, libc::IFA_LABEL, label)?;
     }
     if is_v6 {
         w.attr(IFA_FLAGS, &libc::IFA_F_NODAD.to_ne_bytes())?;
