@@ -331,11 +331,6 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
         warnings,
         [
             f(
-                3,
-                "router_id: not supported by tinyvrrpd: would name this router in notification \
-                 e-mails (tinyvrrpd sends no mail)"
-            ),
-            f(
                 4,
                 "lvs_flush: not supported by tinyvrrpd: would flush the IPVS table at start"
             ),

@@ -74,7 +74,7 @@ pub struct RawInstance {
     pub notify_master_rx_lower_pri: Option<Script>,
     pub notify_deleted: bool,
     pub notify_deleted_script: Option<Script>,
-    pub smtp_alert: bool,
+    pub smtp_alert: Option<bool>,
     pub unicast_src_ip: Option<At<IpAddr>>,
     pub unicast_peers: Vec<At<IpAddr>>,
     pub accept: Option<bool>,
@@ -126,7 +126,7 @@ impl RawInstance {
             notify_master_rx_lower_pri: None,
             notify_deleted: false,
             notify_deleted_script: None,
-            smtp_alert: false,
+            smtp_alert: None,
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             accept: None,
@@ -282,7 +282,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("notify_master_rx_lower_pri", |s, n, i| {
         i.notify_master_rx_lower_pri = notify_script(s, n)
     }),
-    val("smtp_alert", |s, n, i| i.smtp_alert = flag(s, n)),
+    val("smtp_alert", |s, n, i| i.smtp_alert = Some(flag(s, n))),
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)
     }),

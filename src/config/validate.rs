@@ -57,7 +57,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(sink, sync_groups, &instances, &resolved, &defs);
+    let sync_groups = check_sync_groups(sink, &global, sync_groups, &instances, &resolved, &defs);
     let up_down_delays = check_up_down_delays(sink, up_down_delays);
     Config {
         global,
@@ -307,7 +307,7 @@ fn resolve_instance(
         notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.clone(),
         notify_deleted: r.notify_deleted,
         notify_deleted_script: r.notify_deleted_script.clone(),
-        smtp_alert: r.smtp_alert,
+        smtp_alert: g.mails(r.smtp_alert),
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
         unicast_peers: lists.unicast_peers,
         accept: r.accept,
@@ -756,6 +756,7 @@ fn check_interfaces(
 
 fn check_sync_groups(
     sink: &mut Sink,
+    global: &GlobalDefs,
     groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
     resolved: &[(InstanceConfig, &RawInstance)],
@@ -805,7 +806,7 @@ fn check_sync_groups(
                 notify_fault: g.notify_fault.clone(),
                 notify_stop: g.notify_stop.clone(),
                 notify: g.notify.clone(),
-                smtp_alert: g.smtp_alert,
+                smtp_alert: global.mails(g.smtp_alert),
                 track_interfaces: tracks.interfaces,
                 track_scripts: tracks.scripts,
                 track_files: tracks.files,

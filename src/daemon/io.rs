@@ -513,6 +513,8 @@ impl Outbox for Io {
                 }
             }
             Out::InstalledChanged => self.installed_changed = true,
+            // Sent by the mailer (issue 15): not yet.
+            Out::Mail { .. } => {}
             Out::Log(note) => {
                 let level = match note.loudness() {
                     Loudness::Error => Level::Error,

@@ -11,6 +11,7 @@ mod events;
 pub mod garp;
 pub mod iface;
 mod links;
+pub mod mail;
 pub mod out;
 mod params;
 pub mod pending;
@@ -113,6 +114,7 @@ impl Node {
                     config.global.vrrp_gna_interval_us,
                     &config.garp_groups,
                 ),
+                mail: mail::MailDefs::of(&config.global),
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: Box::default(),

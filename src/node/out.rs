@@ -162,6 +162,13 @@ pub enum Out<'a> {
         secure: bool,
         args: Option<NotifyArgs<'a>>,
     },
+    /// Mail that instance (or group) `name` entered `state` (MASTER,
+    /// BACKUP or FAULT): `kind` is INSTANCE or GROUP (`smtp_alert`).
+    Mail {
+        kind: &'static str,
+        name: &'a str,
+        state: State,
+    },
     /// A line for the notify FIFOs: `INSTANCE "NAME" STATE PRIORITY`.
     Fifo {
         /// `INSTANCE` or `GROUP`.

@@ -82,6 +82,8 @@ pub struct Slot {
     /// Its own tracking (or interface) held it in FAULT at the last look,
     /// not only its group.
     pub held_own: bool,
+    /// The state last mailed (`smtp_alert`).
+    pub mailed: Option<State>,
     /// What the last events mean for its group, for the router to act on.
     pub sync_events: ArrayVec<SyncEv, 4>,
     /// Which VIPs the kernel took, and their pending announcements.
@@ -115,6 +117,8 @@ pub struct Shared {
     pub last_script_id: u32,
     /// vrrp_garp_interval / vrrp_gna_interval, per interface.
     pub pace: super::garp::Pace,
+    /// Whether mail can go out, and `no_email_faults`.
+    pub mail: super::mail::MailDefs,
 }
 
 impl Slot {
@@ -134,6 +138,7 @@ impl Slot {
             link_ok: true,
             group: None,
             held_own: false,
+            mailed: None,
             sync_events: ArrayVec::new(),
             garp: super::garp::Marks::default(),
         }
@@ -216,6 +221,8 @@ impl Slot {
                     state,
                     priority: prio,
                 });
+                let (alert, last) = (self.cfg.smtp_alert, &mut self.mailed);
+                super::mail::mail(INSTANCE, name, alert, last, to, cx, out);
                 let dropped = self.scripts.transition(&*self.cfg, to, prio);
                 if dropped > 0 {
                     let name = self.cfg.name.as_str();
