@@ -244,3 +244,43 @@ fn a_deleted_vmac_is_made_again_and_its_instance_leaves_fault() {
         stop_all(&mut sim);
     }
 }
+
+/// Reloads that turn use_vmac or vmac_xmit_base on or off on some
+/// instances (a changed VMAC is a new instance: the old VMAC goes, the new
+/// one is made before it starts), or change nothing, among VMAC deletions:
+/// settled after each, and nothing left behind.
+#[test]
+fn reloads_that_change_the_vmacs_settle_and_leave_nothing_behind() {
+    for seed in seeds(100, 32_000) {
+        let mut rng = Rng::new(seed);
+        let (mut sim, shape) = make_sim(seed, &mut rng);
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(settle_time(&sim));
+        check_all(&sim, "before the reloads");
+        for round in 0..6 {
+            for _ in 0..rng.range(1, 3) {
+                let r = rng.below(shape.routers as u64) as usize;
+                let idx = rng.below(shape.vrids as u64) as usize;
+                if rng.chance(300_000) {
+                    sim.delete_vmac(r, idx);
+                } else {
+                    let mode = &mut sim.routers[r].use_vmac[idx];
+                    *mode = match rng.below(3) {
+                        0 => None,
+                        1 => Some(false),
+                        _ => Some(true),
+                    };
+                    let cfg = sim.routers[r].cfg.clone();
+                    sim.reload(r, cfg);
+                }
+                let us = rng.below(2 * u64::from(shape.advert_int_cs) * 10_000);
+                sim.run_for(Duration::from_micros(us));
+            }
+            sim.run_for(settle_time(&sim));
+            check_all(&sim, &format!("after reload round {round}"));
+        }
+        stop_all(&mut sim);
+    }
+}

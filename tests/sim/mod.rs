@@ -799,6 +799,9 @@ pub struct Router {
     pub vmacs: Vec<VmacLink>,
     pub vmac_history: BTreeMap<u32, String>,
     pub vmac_cfg: Vec<Option<Vmac>>,
+    /// During a reload: the VMACs of the configuration it replaces (the
+    /// removed instances' last adverts and the new ones' first may mix).
+    vmac_cfg_old: Option<Vec<Option<Vmac>>>,
     /// Per instance index: Some(vmac_xmit_base) to render `use_vmac`.
     pub use_vmac: Vec<Option<bool>>,
     /// Link notifications sent and not yet read by the daemon.
@@ -902,6 +905,7 @@ impl Sim {
                 vmacs: Vec::new(),
                 vmac_history: BTreeMap::new(),
                 vmac_cfg: Vec::new(),
+                vmac_cfg_old: None,
                 use_vmac: Vec::new(),
                 notes_pending: 0,
                 last_tx: BTreeMap::new(),
@@ -1497,6 +1501,8 @@ impl Sim {
         if !self.routers[r].alive() {
             return;
         }
+        let before = self.routers[r].vmac_cfg.clone();
+        self.routers[r].vmac_cfg_old = Some(before);
         let config = self.load(r);
         let ifaces = self.reload_vmacs(r, &config);
         let plan = match self.routers[r].node().plan_reload(&config, &ifaces) {
@@ -1536,6 +1542,8 @@ impl Sim {
         self.call(r, |node, _, out| {
             node.make_vmacs(out);
         });
+        self.routers[r].vmac_cfg_old = None;
+        self.check_vmacs_now(r);
         // The shell disarms the timers of slots that went away.
         for t in self.routers[r].timers.iter_mut().skip(n) {
             t.0 += 1;
@@ -2787,32 +2795,47 @@ impl Sim {
 
     /// An advert of (r, idx) leaves from its VMAC (a VMAC of that name,
     /// perhaps one just deleted), from eth0 with vmac_xmit_base or
-    /// without use_vmac.
+    /// without use_vmac (by the old configuration or the new during a
+    /// reload).
     fn check_advert_iface(&mut self, r: usize, idx: usize, ifindex: u32) {
         self.routers[r].last_tx.insert(idx, ifindex);
-        let want_base = self.vmac_of(r, idx).is_none_or(|v| v.xmit_base);
-        if want_base {
-            if ifindex != IFINDEX {
-                self.fail(&format!(
-                    "r{r} VI_{idx}: advert out of #{ifindex}, not eth0"
-                ));
-            }
-            if self.vmac_of(r, idx).is_some() {
-                self.vmac_stats.base_adverts += 1;
-            }
-            return;
-        }
-        let name = self.vmac_of(r, idx).map(|v| v.name.clone());
         let rt = &self.routers[r];
-        if rt.vmac_history.get(&ifindex) != name.as_ref() {
-            self.fail(&format!(
-                "r{r} VI_{idx}: advert out of #{ifindex}, not its VMAC {name:?}"
-            ));
+        let new = rt.vmac_cfg.get(idx).cloned().flatten();
+        let old = rt
+            .vmac_cfg_old
+            .as_ref()
+            .map(|o| o.get(idx).cloned().flatten());
+        let verdict = match (self.advert_from(r, new.as_ref(), ifindex), old) {
+            (Err(_), Some(old)) => self.advert_from(r, old.as_ref(), ifindex),
+            (v, _) => v,
+        };
+        match verdict {
+            Err(e) => self.fail(&format!("r{r} VI_{idx}: advert out of #{ifindex}, {e}")),
+            Ok(Some(true)) => self.vmac_stats.vmac_adverts += 1,
+            Ok(Some(false)) => self.vmac_stats.stale += 1,
+            Ok(None) => self.vmac_stats.base_adverts += u64::from(new.is_some()),
         }
-        if rt.vmacs.iter().any(|v| v.index == ifindex) {
-            self.vmac_stats.vmac_adverts += 1;
-        } else {
-            self.vmac_stats.stale += 1;
+    }
+
+    /// Whether an advert of an instance with VMAC `v` may leave from
+    /// `ifindex`: Some(whether that VMAC is there) for a VMAC, None for
+    /// eth0.
+    fn advert_from(
+        &self,
+        r: usize,
+        v: Option<&Vmac>,
+        ifindex: u32,
+    ) -> Result<Option<bool>, String> {
+        let rt = &self.routers[r];
+        match v {
+            Some(v) if !v.xmit_base => {
+                if rt.vmac_history.get(&ifindex) != Some(&v.name) {
+                    return Err(format!("not its VMAC {}", v.name));
+                }
+                Ok(Some(rt.vmacs.iter().any(|x| x.index == ifindex)))
+            }
+            _ if ifindex == IFINDEX => Ok(None),
+            _ => Err("not eth0".to_string()),
         }
     }
 
@@ -2850,6 +2873,9 @@ impl Sim {
     /// or INIT and its router holds none of its VIPs.
     fn check_vmacs_now(&self, r: usize) {
         let rt = &self.routers[r];
+        if rt.vmac_cfg_old.is_some() {
+            return;
+        }
         for (idx, v) in rt.vmac_cfg.iter().enumerate() {
             let (Some(v), Some(spec)) = (v, rt.cfg.specs.get(idx)) else {
                 continue;
@@ -2892,13 +2918,17 @@ impl Sim {
     }
 
     /// Settled, with use_vmac: every live router's VMACs exist (up, with
-    /// the VRRP MAC), none of their instances is in FAULT, and a master
+    /// the VRRP MAC) and no other (none left by a reload), none of their instances is in FAULT, and a master
     /// holds its VIP on its VMAC and sent its last advert out of it (out
     /// of eth0 with vmac_xmit_base).
     pub fn check_vmacs_settled(&self, what: &str) {
         for (r, rt) in self.routers.iter().enumerate() {
             if !rt.alive() {
                 continue;
+            }
+            let used = |n: &String| rt.vmac_cfg.iter().flatten().any(|v| &v.name == n);
+            if let Some(v) = rt.vmacs.iter().find(|v| !used(&v.name)) {
+                self.fail(&format!("{what}: r{r} left {v:?}, which no instance uses"));
             }
             for (idx, v) in rt.vmac_cfg.iter().enumerate() {
                 let Some(v) = v else {
