@@ -157,7 +157,7 @@ fn chaos_step(sim: &mut Sim, rng: &mut Rng, shape: &Shape) {
 #[test]
 fn vmacs_follow_crashes_stops_and_deletions() {
     let mut total = sim::VmacStats::default();
-    for seed in seeds(150, 30_000) {
+    for seed in seeds(400, 30_000) {
         let mut rng = Rng::new(seed);
         let (mut sim, shape) = make_sim(seed, &mut rng);
         for r in 0..shape.routers {
@@ -210,7 +210,7 @@ fn vmacs_follow_crashes_stops_and_deletions() {
 /// leaves FAULT and, being the best, is master again on the new VMAC.
 #[test]
 fn a_deleted_vmac_is_made_again_and_its_instance_leaves_fault() {
-    for seed in seeds(100, 31_000) {
+    for seed in seeds(200, 31_000) {
         let mut rng = Rng::new(seed);
         let (mut sim, shape) = make_sim(seed, &mut rng);
         for r in 0..shape.routers {
@@ -251,7 +251,7 @@ fn a_deleted_vmac_is_made_again_and_its_instance_leaves_fault() {
 /// settled after each, and nothing left behind.
 #[test]
 fn reloads_that_change_the_vmacs_settle_and_leave_nothing_behind() {
-    for seed in seeds(100, 32_000) {
+    for seed in seeds(150, 32_000) {
         let mut rng = Rng::new(seed);
         let (mut sim, shape) = make_sim(seed, &mut rng);
         for r in 0..shape.routers {
@@ -281,6 +281,39 @@ fn reloads_that_change_the_vmacs_settle_and_leave_nothing_behind() {
             sim.run_for(settle_time(&sim));
             check_all(&sim, &format!("after reload round {round}"));
         }
+        stop_all(&mut sim);
+    }
+}
+
+/// Known bug (reported, not fixed here: src/ is the lead's): a reload
+/// that changes an instance's VMAC but keeps its name (vmac_xmit_base
+/// turned on or off) removes the old instance, which deletes the VMAC,
+/// and starts the new one in the same call while the router's table still
+/// shows the deleted VMAC (its RTM_DELLINK is not read yet). The new
+/// instance sends its start-up VIP removal to the dead index (ENODEV,
+/// logged as a failed address request), enters BACKUP with no VMAC, and
+/// only when the notification comes is the VMAC asked for again (FAULT,
+/// then BACKUP). src/daemon/mod.rs's comment expects those instances to
+/// "wait in FAULT". `cargo test --test sim_vmac -- --ignored` runs it.
+#[test]
+#[ignore = "known bug: a reload that changes a VMAC but keeps its name uses the deleted VMAC"]
+fn a_reload_that_changes_a_vmac_never_uses_the_deleted_one() {
+    for seed in seeds(20, 33_000) {
+        let mut rng = Rng::new(seed);
+        let (mut sim, shape) = make_sim(seed, &mut rng);
+        sim.strict_own_deletes = true;
+        for r in 0..shape.routers {
+            sim.start(r);
+        }
+        sim.run_for(settle_time(&sim));
+        check_all(&sim, "before the reload");
+        let r = sim.master_of_first();
+        let mode = &mut sim.routers[r].use_vmac[0];
+        *mode = mode.map(|xmit_base| !xmit_base);
+        let cfg = sim.routers[r].cfg.clone();
+        sim.reload(r, cfg);
+        sim.run_for(settle_time(&sim));
+        check_all(&sim, "after the reload");
         stop_all(&mut sim);
     }
 }

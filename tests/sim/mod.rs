@@ -808,6 +808,8 @@ pub struct Router {
     pub notes_pending: u32,
     /// Per instance index: the interface its last advert left from.
     pub last_tx: BTreeMap<usize, u32>,
+    /// The VMACs (by index) the router itself deleted.
+    own_deleted: Vec<u32>,
 }
 
 impl Router {
@@ -869,6 +871,11 @@ pub struct Sim {
     /// The next index the kernel gives a VMAC (never reused).
     next_vmac_index: u32,
     pub vmac_stats: VmacStats,
+    /// A router never uses a VMAC it deleted itself: no address request
+    /// on it, no instance entering BACKUP or MASTER while it is missing
+    /// (off by default: a reload that changes a VMAC but keeps its name
+    /// does both, see tests/sim_vmac.rs).
+    pub strict_own_deletes: bool,
 }
 
 // 32 bits: MIPS32 has no 64-bit atomics (cross/test.sh runs this on mips).
@@ -909,6 +916,7 @@ impl Sim {
                 use_vmac: Vec::new(),
                 notes_pending: 0,
                 last_tx: BTreeMap::new(),
+                own_deleted: Vec::new(),
             })
             .collect();
         Sim {
@@ -942,6 +950,7 @@ impl Sim {
             in_start_call: false,
             next_vmac_index: 100,
             vmac_stats: VmacStats::default(),
+            strict_own_deletes: false,
         }
     }
 
@@ -1046,6 +1055,7 @@ impl Sim {
                 self.transitions.push((self.now, r, idx, to));
                 let prio = self.routers[r].cfg.specs.get(idx).map_or(0, |s| s.priority);
                 self.log(format!("r{r} VI_{idx} -> {to:?} (prio {prio})"));
+                self.check_vmac_on_entry(r, idx, to);
                 self.expect_scripts(r, idx, to);
             }
             Rec::AddrFailed(errno) => self.log(format!("r{r} address request failed: {errno}")),
@@ -1139,6 +1149,11 @@ impl Sim {
         self.log(format!(
             "r{r} {verb} {a} on #{ifindex} ({why:?}) seq {seq}: errno {errno}"
         ));
+        if self.strict_own_deletes && self.routers[r].own_deleted.contains(&ifindex) {
+            self.fail(&format!(
+                "r{r}: {verb} {a} on #{ifindex}, a VMAC it deleted itself"
+            ));
+        }
         let delay = Duration::from_micros(self.rng.range(20, 2_000));
         let rt = &mut self.routers[r];
         let at = (self.now + delay).max(rt.last_ack);
@@ -2707,6 +2722,7 @@ impl Sim {
         match at {
             Some(k) if rt.vmacs[k].index == v.index && rt.vmacs[k].mac == v.mac => {
                 let gone = self.routers[r].vmacs.remove(k);
+                self.routers[r].own_deleted.push(gone.index);
                 self.vmac_stats.deletes += 1;
                 self.log(format!("r{r} deleted {} #{}", gone.name, gone.index));
                 vec![LinkNote {
@@ -2954,6 +2970,34 @@ impl Sim {
                     ));
                 }
             }
+        }
+    }
+}
+
+impl Sim {
+    /// With `strict_own_deletes`: (r, idx) enters BACKUP or MASTER only
+    /// with its VMAC there, unless someone else deleted it and the router
+    /// has not been told yet.
+    fn check_vmac_on_entry(&self, r: usize, idx: usize, to: State) {
+        if !self.strict_own_deletes || !matches!(to, State::Backup | State::Master) {
+            return;
+        }
+        let Some(v) = self.vmac_of(r, idx) else {
+            return;
+        };
+        if self.vmac_link(r, &v.name).is_some() {
+            return;
+        }
+        let rt = &self.routers[r];
+        let last = (rt.vmac_history.iter())
+            .filter(|(_, n)| **n == v.name)
+            .map(|(i, _)| *i)
+            .max();
+        if last.is_some_and(|i| rt.own_deleted.contains(&i)) {
+            self.fail(&format!(
+                "r{r} VI_{idx} -> {to:?} while {} is missing: it deleted it itself (#{last:?})",
+                v.name
+            ));
         }
     }
 }
