@@ -285,18 +285,13 @@ fn reloads_that_change_the_vmacs_settle_and_leave_nothing_behind() {
     }
 }
 
-/// Known bug (reported, not fixed here: src/ is the lead's): a reload
-/// that changes an instance's VMAC but keeps its name (vmac_xmit_base
-/// turned on or off) removes the old instance, which deletes the VMAC,
-/// and starts the new one in the same call while the router's table still
-/// shows the deleted VMAC (its RTM_DELLINK is not read yet). The new
-/// instance sends its start-up VIP removal to the dead index (ENODEV,
-/// logged as a failed address request), enters BACKUP with no VMAC, and
-/// only when the notification comes is the VMAC asked for again (FAULT,
-/// then BACKUP). src/daemon/mod.rs's comment expects those instances to
-/// "wait in FAULT". `cargo test --test sim_vmac -- --ignored` runs it.
+/// A reload that changes an instance's VMAC but keeps its name
+/// (vmac_xmit_base turned on or off) removes the old instance, which
+/// deletes the VMAC, and starts the new one in the same call, before the
+/// RTM_DELLINK is read: the new instance must not take the deleted VMAC for
+/// there (it did: a start-up VIP removal to the dead index, BACKUP with no
+/// VMAC). It starts in FAULT and asks for the VMAC again.
 #[test]
-#[ignore = "known bug: a reload that changes a VMAC but keeps its name uses the deleted VMAC"]
 fn a_reload_that_changes_a_vmac_never_uses_the_deleted_one() {
     for seed in seeds(20, 33_000) {
         let mut rng = Rng::new(seed);
