@@ -1342,3 +1342,11 @@ fn rules_with_keepalived_numbering() {
     ];
     assert_eq!(config.instances[0].vrules, v);
 }
+
+#[test]
+fn mcast_src_ip_is_the_adverts_source_as_unicast_src_ip() {
+    let (config, warnings) = load_all("tests/configs/valid/16-mcast-src-ip.conf");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let want = Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)));
+    assert_eq!(config.instances[0].unicast_src_ip, want);
+}

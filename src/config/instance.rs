@@ -286,6 +286,8 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)
     }),
+    // keepalived reads both with one handler: the adverts' source address.
+    val("mcast_src_ip", |s, n, i| i.unicast_src_ip = at(ip(s, n), n)),
     blk("unicast_peer", |s, n, i| {
         for line in body(n) {
             if let Some(peer) = unicast_peer(s, line) {

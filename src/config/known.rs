@@ -551,11 +551,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ("vrrp_instance", "track_bfd", "would track BFD sessions"),
     (
         "vrrp_instance",
-        "mcast_src_ip",
-        "would send multicast adverts from this source address",
-    ),
-    (
-        "vrrp_instance",
         "track_src_ip",
         "would go to FAULT when the advert source address goes away",
     ),
