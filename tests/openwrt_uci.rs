@@ -1,0 +1,439 @@
+//! OpenWrt drop-in for the keepalived package: the UCI generator in
+//! board/openwrt/files/keepalived.init, run under busybox ash and dash with
+//! the functions.sh stand-in of tests/openwrt/, on the fixtures of
+//! tests/data/openwrt/. The generated file must load in `tinyvrrpd -t`
+//! without a warning, equal the recorded one (checked by hand against the
+//! keepalived package's own init script, see tests/data/openwrt/README.md),
+//! and carry every instance option into the daemon's model.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tinyvrrpd::config::{self, model::InitialState};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The shells the generator must run under: busybox ash (OpenWrt's) when
+/// installed (a failure in CI when not), and dash.
+fn shells() -> Vec<Vec<&'static str>> {
+    let mut v = vec![vec![if have("dash") { "dash" } else { "sh" }]];
+    if have("busybox") {
+        v.push(vec!["busybox", "sh"]);
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "busybox missing in CI");
+    }
+    v
+}
+
+/// A fresh scratch directory.
+pub fn scratch(tag: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("owrt-uci-{}-{tag}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(ROOT).join("tests/data/openwrt").join(name)
+}
+
+/// Run the generator on `uci_dir/keepalived` under `shell`, with the date
+/// line fixed, into `out`.
+fn generate(shell: &[&str], uci_dir: &Path, out: &Path) {
+    let o = Command::new(shell[0])
+        .args(&shell[1..])
+        .arg(Path::new(ROOT).join("tests/openwrt/generate.sh"))
+        .arg(uci_dir)
+        .arg(out)
+        .env("KC_DATE", "DATE")
+        .output()
+        .expect("run generate.sh");
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "{shell:?} generate.sh {}: {}{}",
+        uci_dir.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `tinyvrrpd -t -f conf`: (exit code, everything it printed).
+fn config_test(conf: &Path) -> (i32, String) {
+    let o = Command::new(BIN)
+        .args(["-t", "-f"])
+        .arg(conf)
+        .output()
+        .expect("tinyvrrpd -t");
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.code().unwrap_or(-1), text)
+}
+
+fn assert_same_as_recorded(out: &Path, recorded: &Path) {
+    let got = std::fs::read_to_string(out).expect("generated");
+    let want = std::fs::read_to_string(recorded).expect("recorded");
+    if got != want {
+        let d = Command::new("diff")
+            .args(["-u"])
+            .arg(recorded)
+            .arg(out)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        panic!(
+            "{} differs from {}:\n{d}",
+            out.display(),
+            recorded.display()
+        );
+    }
+}
+
+/// Every section type, every option tinyvrrpd implements: the file equals
+/// the recorded one and loads with no warning and no error.
+#[test]
+fn full_fixture_generates_a_clean_config() {
+    for sh in shells() {
+        let dir = scratch("full");
+        let out = dir.join("keepalived.conf");
+        generate(&sh, &fixture("full"), &out);
+        assert_same_as_recorded(&out, &fixture("full/keepalived.conf"));
+        let (code, text) = config_test(&out);
+        assert!(code == 0 && text.is_empty(), "{sh:?} -t: {code}\n{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The sample /etc/config/keepalived the package installs (disabled, the
+/// examples commented out) gives the bare skeleton, clean.
+#[test]
+fn shipped_uci_file_generates_a_clean_config() {
+    for sh in shells() {
+        let dir = scratch("shipped");
+        std::fs::copy(
+            Path::new(ROOT).join("board/openwrt/files/keepalived.config"),
+            dir.join("keepalived"),
+        )
+        .expect("copy");
+        let out = dir.join("keepalived.conf");
+        generate(&sh, &dir, &out);
+        assert_same_as_recorded(&out, &fixture("shipped.conf"));
+        let (code, text) = config_test(&out);
+        assert!(code == 0 && text.is_empty(), "{sh:?} -t: {code}\n{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The options of the schema that tinyvrrpd does not implement are
+/// written as the keepalived package writes them, and `-t` names each one
+/// (and nothing else): exit 0, one line per option (one for a peer's
+/// min_ttl and max_ttl: the daemon names the first unsupported word).
+#[test]
+fn unsupported_options_are_written_and_named() {
+    let want = [
+        "linkbeat_use_polling: not supported",
+        "bfd_instance: not supported",
+        "global_tracking is deprecated",
+        "mcast_src_ip: not supported",
+        "debug: not supported",
+        "lvs_sync_daemon_interface: not supported",
+        "native_ipv6: not supported",
+        "no_accept: not supported",
+        "track_bfd: not supported",
+        "unicast_peer option 'min_ttl' is not supported",
+    ];
+    for sh in shells() {
+        let dir = scratch("unsupported");
+        let out = dir.join("keepalived.conf");
+        generate(&sh, &fixture("unsupported"), &out);
+        assert_same_as_recorded(&out, &fixture("unsupported/keepalived.conf"));
+        let (code, text) = config_test(&out);
+        assert_eq!(code, 0, "{sh:?}: {text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), want.len(), "{sh:?}:\n{text}");
+        for (line, w) in lines.iter().zip(want) {
+            assert!(
+                line.contains(w),
+                "{sh:?}: {line:?} should say {w:?}\n{text}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// `alt_config_file` naming an existing file: /tmp/keepalived.conf is a
+/// symlink to it, nothing generated; naming a missing file: generated.
+#[test]
+fn alt_config_file_is_linked_when_it_exists() {
+    for sh in shells() {
+        let dir = scratch("alt");
+        let alt = dir.join("mine.conf");
+        let uci = |path: &Path| {
+            std::fs::write(
+                dir.join("keepalived"),
+                format!(
+                    "config globals 'globals'\n\toption alt_config_file '{}'\n",
+                    path.display()
+                ),
+            )
+            .expect("uci");
+        };
+        let out = dir.join("keepalived.conf");
+        uci(&alt);
+        generate(&sh, &dir, &out);
+        assert!(std::fs::read_to_string(&out).is_ok_and(|t| t.contains("global_defs")));
+        std::fs::write(&alt, "! mine\n").expect("alt");
+        generate(&sh, &dir, &out);
+        assert_eq!(std::fs::read_link(&out).ok(), Some(alt.clone()), "{sh:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+fn hotplug(action: &str, ty: &str, name: &str) -> String {
+    format!(
+        "/bin/busybox env -i ACTION={action} TYPE={ty} NAME={name} /sbin/hotplug-call keepalived"
+    )
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("ip")
+}
+
+/// VI_ALL sets every instance option tinyvrrpd implements; each one must
+/// reach the model the daemon builds from the generated file.
+#[test]
+fn every_instance_option_reaches_the_model() {
+    let sh = shells().pop().expect("a shell");
+    let dir = scratch("model");
+    let out = dir.join("keepalived.conf");
+    generate(&sh, &fixture("full"), &out);
+    let (cfg, diags) = config::load(&out).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let i = cfg
+        .instances
+        .iter()
+        .find(|i| i.name == "VI_ALL")
+        .expect("VI_ALL");
+    assert_eq!(i.state, InitialState::Backup);
+    assert_eq!(i.interface, "eth0");
+    assert_eq!(i.unicast_src_ip, Some(ip("192.0.2.1")));
+    assert_eq!(i.vrid, 51);
+    assert_eq!(i.version, 2);
+    assert_eq!(i.priority, 150);
+    assert_eq!(i.advert_int_cs, 200);
+    assert_eq!(i.preempt_delay_s, 30);
+    assert_eq!(i.garp_master_delay_s, 3);
+    assert_eq!(i.garp_master_refresh_s, 60);
+    assert_eq!(i.garp_master_repeat, 4);
+    assert_eq!(i.garp_master_refresh_repeat, 2);
+    assert_eq!(i.auth.as_ref().map(|a| a.pass), Some(*b"secret12"));
+    let vmac = i.vmac.as_ref().expect("use_vmac");
+    assert!(vmac.xmit_base, "vmac_xmit_base");
+    assert_eq!(vmac.mac, [0, 0, 0x5e, 0, 1, 51]);
+    assert_eq!(i.accept, Some(true));
+    assert!(i.dont_track_primary && i.smtp_alert && i.nopreempt);
+    assert_eq!(
+        i.unicast_peers.as_slice(),
+        [ip("192.0.2.2"), ip("192.0.2.3")]
+    );
+    instance_lists(i);
+    let notify = |s: &Option<config::model::Script>| s.as_ref().map(|s| s.cmd.clone());
+    assert_eq!(
+        notify(&i.notify_master),
+        Some(hotplug("NOTIFY_MASTER", "INSTANCE", "VI_ALL"))
+    );
+    assert_eq!(
+        notify(&i.notify_backup),
+        Some(hotplug("NOTIFY_BACKUP", "INSTANCE", "VI_ALL"))
+    );
+    assert_eq!(
+        notify(&i.notify_fault),
+        Some(hotplug("NOTIFY_FAULT", "INSTANCE", "VI_ALL"))
+    );
+    assert_eq!(
+        notify(&i.notify_stop),
+        Some(hotplug("NOTIFY_STOP", "INSTANCE", "VI_ALL"))
+    );
+    assert_eq!(notify(&i.notify), None);
+    // VI_TWO: flags set to 0/off are left out; the nameless one is skipped.
+    let two = cfg
+        .instances
+        .iter()
+        .find(|i| i.name == "VI_TWO")
+        .expect("VI_TWO");
+    assert!(!two.nopreempt && two.accept.is_none());
+    assert_eq!(cfg.instances.len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// VI_ALL's addresses, routes and tracking, resolved from the lists of
+/// section names.
+fn instance_lists(i: &config::model::InstanceConfig) {
+    let v: Vec<_> = i
+        .vips
+        .iter()
+        .map(|v| {
+            (
+                v.addr,
+                v.prefix_len,
+                v.dev.as_deref(),
+                v.label.as_deref(),
+                v.scope,
+            )
+        })
+        .collect();
+    assert_eq!(
+        v,
+        [
+            (
+                ip("192.0.2.100"),
+                24,
+                Some("eth0"),
+                Some("eth0:vip"),
+                Some(0)
+            ),
+            (ip("192.0.2.101"), 24, Some("eth0"), Some("eth0:v2"), None),
+            (ip("192.0.2.102"), 32, None, None, None),
+        ]
+    );
+    let x = &i.vips_excluded[0];
+    assert_eq!(
+        (x.addr, x.label.as_deref(), x.scope),
+        (ip("192.0.2.110"), Some("eth0:vip"), Some(253))
+    );
+    assert_eq!(i.vips_excluded.len(), 1);
+    let r: Vec<_> = i
+        .vroutes
+        .iter()
+        .map(|r| {
+            (
+                r.dst,
+                r.dst_len,
+                r.kind,
+                r.via,
+                r.dev.as_deref(),
+                r.src,
+                r.table,
+            )
+        })
+        .collect();
+    assert_eq!(
+        r,
+        [
+            (
+                ip("203.0.113.0"),
+                24,
+                1,
+                Some(ip("192.0.2.1")),
+                Some("eth0"),
+                None,
+                100
+            ),
+            (
+                ip("198.51.100.0"),
+                25,
+                1,
+                None,
+                Some("eth0"),
+                Some(ip("192.0.2.100")),
+                254
+            ),
+            (ip("203.0.113.128"), 25, 6, None, None, None, 254),
+        ]
+    );
+    let t: Vec<_> = i
+        .track_scripts
+        .iter()
+        .map(|t| (t.name.as_str(), t.weight, t.reverse))
+        .collect();
+    assert_eq!(t, [("chk_dns", Some(10), Some(true))]);
+    let t: Vec<_> = i
+        .track_interfaces
+        .iter()
+        .map(|t| (t.name.as_str(), t.weight))
+        .collect();
+    assert_eq!(t, [("eth1", Some(-20)), ("eth2", None)]);
+}
+
+/// The other sections: globals, scripts, the sync group, static addresses
+/// and routes, up/down delays.
+#[test]
+fn other_sections_reach_the_model() {
+    let sh = shells().pop().expect("a shell");
+    let dir = scratch("model2");
+    let out = dir.join("keepalived.conf");
+    generate(&sh, &fixture("full"), &out);
+    let (cfg, _) = config::load(&out).unwrap_or_else(|e| panic!("{e:?}"));
+    let g = &cfg.global;
+    assert_eq!(g.notification_email, ["ops@example.org", "noc@example.org"]);
+    assert_eq!(
+        g.notification_email_from.as_deref(),
+        Some("vrrp@example.org")
+    );
+    assert_eq!(
+        g.smtp_server.as_ref().map(|s| s.host.as_str()),
+        Some("192.0.2.250")
+    );
+    assert_eq!(g.smtp_connect_timeout_s, 20);
+    assert_eq!(g.router_id.as_deref(), Some("owrt-test"));
+    assert_eq!(g.vrrp_startup_delay_ms, 2000);
+    assert_eq!(g.script_user.as_deref(), Some("root"));
+    assert!(g.enable_script_security);
+    let cmd = |s: &Option<config::model::Script>| s.as_ref().map(|s| s.cmd.clone());
+    let hp = |a: &str| format!("/bin/busybox env -i ACTION={a} /sbin/hotplug-call keepalived");
+    assert_eq!(cmd(&g.startup_script), Some(hp("startup")));
+    assert_eq!(cmd(&g.shutdown_script), Some(hp("shutdown")));
+    let s = &cfg.scripts[0];
+    assert_eq!(
+        (
+            s.name.as_str(),
+            s.script.as_str(),
+            s.interval_s,
+            s.weight,
+            s.fall,
+            s.rise,
+            s.timeout_s
+        ),
+        (
+            "chk_dns",
+            "/usr/bin/check dns --quiet",
+            5,
+            10,
+            2,
+            3,
+            Some(4)
+        )
+    );
+    let sg = &cfg.sync_groups[0];
+    assert_eq!(
+        (sg.name.as_str(), sg.group.as_slice()),
+        ("SG_1", &["VI_TWO".to_string(), "VI_THREE".to_string()][..])
+    );
+    assert!(sg.smtp_alert);
+    assert_eq!(sg.track_scripts[0].name, "chk_up");
+    assert_eq!(cmd(&sg.notify), Some(hotplug("NOTIFY", "GROUP", "SG_1")));
+    assert_eq!(
+        cmd(&sg.notify_master),
+        Some(hotplug("NOTIFY_MASTER", "GROUP", "SG_1"))
+    );
+    assert_eq!(cfg.static_addrs[0].label.as_deref(), Some("eth1:vip"));
+    assert_eq!(cfg.static_routes[0].via, Some(ip("198.51.100.254")));
+    let d: Vec<_> = cfg
+        .up_down_delays
+        .iter()
+        .map(|d| (d.interface.as_str(), d.down_ms, d.up_ms))
+        .collect();
+    assert_eq!(d, [("eth1", 3000, 5000), ("eth2", 2000, 0)]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
