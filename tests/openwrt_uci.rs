@@ -6,10 +6,13 @@
 //! keepalived package's own init script, see tests/data/openwrt/README.md),
 //! and carry every instance option into the daemon's model.
 
+mod common;
+
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use tinyvrrpd::config::{self, model::InitialState};
 
@@ -436,4 +439,243 @@ fn other_sections_reach_the_model() {
         .collect();
     assert_eq!(d, [("eth1", 3000, 5000), ("eth2", 2000, 0)]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// --- live: hotplug handlers and the rpcd helper, in namespaces -------------
+
+const RPCD: &str = "board/openwrt/files/rpcd-keepalived";
+
+/// One router's OpenWrt pieces under the Lan's temp dir: its UCI file, a
+/// hotplug.d with the package's handlers and a recording one, the user
+/// hook, the status directory, and the hotplug-call wrapper the generated
+/// notify lines run.
+struct Router {
+    uci: PathBuf,
+    events: PathBuf,
+    status: PathBuf,
+    hotplug_call: PathBuf,
+}
+
+fn uci_pair(priority: u8, state: &str) -> String {
+    format!(
+        "config globals 'globals'\n\toption enabled '1'\n\
+         config ipaddress\n\toption name 'vip'\n\toption address '192.0.2.100/24'\n\toption device 'eth0'\n\
+         config vrrp_sync_group\n\toption name 'SG'\n\tlist group 'VI_1'\n\
+         config vrrp_instance\n\toption name 'VI_1'\n\toption state '{state}'\n\
+         \toption interface 'eth0'\n\toption virtual_router_id '51'\n\
+         \toption priority '{priority}'\n\toption advert_int '1'\n\
+         \tlist virtual_ipaddress 'vip'\n"
+    )
+}
+
+fn write_exec(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+fn router_files(lan: &common::Lan, i: usize, uci: &str) -> Router {
+    let base = lan.dir.join(format!("r{i}-owrt"));
+    let hp = base.join("hotplug.d/keepalived");
+    std::fs::create_dir_all(&hp).expect("hotplug.d");
+    std::fs::create_dir_all(base.join("config")).expect("config");
+    std::fs::write(base.join("config/keepalived"), uci).expect("uci");
+    let files = Path::new(ROOT).join("board/openwrt/files");
+    for h in ["01-user", "01-ubus"] {
+        std::fs::copy(files.join("hotplug.d").join(h), hp.join(h)).expect("copy");
+    }
+    let events = base.join("events");
+    let rec = format!(
+        "echo \"$ACTION ${{TYPE-}} ${{NAME-}}\" >>{}\n",
+        events.display()
+    );
+    std::fs::write(hp.join("99-record"), &rec).expect("record");
+    let user = base.join("keepalived.user");
+    std::fs::write(
+        &user,
+        format!("echo \"user $ACTION\" >>{}\n", events.display()),
+    )
+    .expect("user");
+    let status = base.join("status");
+    let hotplug_call = base.join("hotplug-call");
+    write_exec(
+        &hotplug_call,
+        &format!(
+            "#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin HOTPLUG_D={} \
+             UCI_CONFIG_DIR={} KEEPALIVED_STATUS_DIR={} KEEPALIVED_USER_SCRIPT={}\n\
+             exec busybox sh {}/tests/openwrt/hotplug-call \"$@\"\n",
+            base.join("hotplug.d").display(),
+            base.join("config").display(),
+            status.display(),
+            user.display(),
+            ROOT
+        ),
+    );
+    Router {
+        uci: base.join("config"),
+        events,
+        status,
+        hotplug_call,
+    }
+}
+
+/// The generated configuration, its notify lines through the router's
+/// hotplug-call wrapper.
+fn generated(r: &Router) -> String {
+    let out = r.uci.join("keepalived.conf");
+    let o = Command::new("busybox")
+        .arg("sh")
+        .arg(Path::new(ROOT).join("tests/openwrt/generate.sh"))
+        .arg(&r.uci)
+        .arg(&out)
+        .env("KEEPALIVED_HOTPLUG_CALL", &r.hotplug_call)
+        .output()
+        .expect("generate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(&out).expect("generated")
+}
+
+fn events(r: &Router) -> String {
+    std::fs::read_to_string(&r.events).unwrap_or_default()
+}
+
+fn wait_event(r: &Router, line: &str, d: &common::Daemon) {
+    let seen = common::wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
+        events(r).lines().any(|l| l == line)
+    });
+    assert!(
+        seen.is_some(),
+        "no {line:?} in {}:\n{}\nlog:\n{}",
+        r.events.display(),
+        events(r),
+        d.log()
+    );
+}
+
+/// A failover between two routers running generated configurations: the
+/// notify lines reach the hotplug.d handlers with keepalived's ACTION /
+/// TYPE / NAME, the user hook runs, and the status directory follows.
+#[test]
+fn failover_reaches_hotplug_handlers() {
+    if !common::root_or_skip() || shells().len() < 2 {
+        return;
+    }
+    let lan = common::Lan::new(2);
+    let r1 = router_files(&lan, 1, &uci_pair(200, "MASTER"));
+    let r2 = router_files(&lan, 2, &uci_pair(100, "BACKUP"));
+    let mut d1 = lan.spawn(1, &generated(&r1));
+    wait_event(&r1, "startup  ", &d1);
+    wait_event(&r1, "NOTIFY_MASTER INSTANCE VI_1", &d1);
+    wait_event(&r1, "NOTIFY_MASTER GROUP SG", &d1);
+    wait_event(&r1, "user NOTIFY_MASTER", &d1);
+    let d2 = lan.spawn(2, &generated(&r2));
+    wait_event(&r2, "NOTIFY_BACKUP INSTANCE VI_1", &d2);
+    assert!(!events(&r2).contains("NOTIFY_MASTER"), "{}", events(&r2));
+    d1.signal("TERM");
+    wait_event(&r2, "NOTIFY_MASTER INSTANCE VI_1", &d2);
+    wait_event(&r2, "NOTIFY_MASTER GROUP SG", &d2);
+    wait_event(&r2, "NOTIFY GROUP SG", &d2);
+    wait_event(&r1, "NOTIFY_STOP INSTANCE VI_1", &d1);
+    wait_event(&r1, "shutdown  ", &d1);
+    println!("r1:\n{}r2:\n{}", events(&r1), events(&r2));
+    let read = |r: &Router, f: &str| std::fs::read_to_string(r.status.join(f)).unwrap_or_default();
+    assert_eq!(read(&r2, "VI_1_INSTANCE/STATUS"), "NOTIFY_MASTER\n");
+    // The group's plain NOTIFY does not overwrite its state.
+    assert_eq!(read(&r2, "SG_GROUP/STATUS"), "NOTIFY_MASTER\n");
+    assert!(
+        read(&r2, "VI_1_INSTANCE/TIME")
+            .trim()
+            .parse::<u64>()
+            .is_ok()
+    );
+}
+
+/// Runs the rpcd helper with ARGS, its paths pointed at the test's files,
+/// and passes its output through python3's json.load and `py` (a script
+/// that prints what the test compares).
+fn rpcd(env: &[(&str, &Path)], args: &[&str], py: &str) -> String {
+    let o = Command::new("busybox")
+        .arg("sh")
+        .arg(Path::new(ROOT).join(RPCD))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .output()
+        .expect("rpcd helper");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{args:?}: {text}");
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            &format!("import json,sys\nd=json.load(sys.stdin)\n{py}"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3");
+    assert!(
+        out.status.success(),
+        "{args:?} output is not the JSON expected: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The keys LuCI's keepalived status views read from `dump`.
+const LUCI_DUMP: &str = "for e in d['status']:
+    a = e['data']; s = e['stats']
+    print(a['iname'], a['ifp_ifname'], a['state'], a['last_transition'] > 0,
+          s['advert_sent'] > 0, s['advert_rcvd'] >= 0,
+          s['become_master'] - s['release_master'])
+print(len(d))";
+
+const STATUS: &str = "for k in ('instance', 'group'):
+    for e in d[k]:
+        print(k, e['name'], e['status'], e['event'] > 0)";
+
+/// For a running daemon in a namespace the helper's `list`, `dump` and
+/// `status` answers are JSON with the keys LuCI reads; once it stopped,
+/// `dump` is `{}`.
+#[test]
+fn rpcd_helper_answers_luci() {
+    if !common::root_or_skip() || shells().len() < 2 || !have("python3") {
+        return;
+    }
+    let lan = common::Lan::new(1);
+    let r = router_files(&lan, 1, &uci_pair(200, "MASTER"));
+    let json = lan.dir.join("r1.json");
+    let mut d = lan.spawn_args(
+        1,
+        &generated(&r),
+        &["--json-file", json.to_str().expect("path")],
+    );
+    wait_event(&r, "NOTIFY_MASTER INSTANCE VI_1", &d);
+    let pid = d.conf.with_extension("pid");
+    let env = [
+        ("TINYVRRPD_PIDFILE", pid.as_path()),
+        ("KEEPALIVED_JSON", json.as_path()),
+        ("KEEPALIVED_STATUS_DIR", r.status.as_path()),
+    ];
+    let list = rpcd(&env, &["list"], "print(sorted(d))");
+    assert_eq!(list, "['dump', 'status']\n");
+    // A master for a second at least: adverts sent.
+    std::thread::sleep(Duration::from_millis(1500));
+    let dump = rpcd(&env, &["call", "dump"], LUCI_DUMP);
+    assert_eq!(dump, "VI_1 eth0 2 True True True 1\n1\n", "{}", d.log());
+    let status = rpcd(&env, &["call", "status"], STATUS);
+    assert_eq!(
+        status,
+        "instance VI_1 NOTIFY_MASTER True\ngroup SG NOTIFY_MASTER True\n"
+    );
+    d.signal("TERM");
+    assert!(d.wait_exit(Duration::from_secs(5)).is_some(), "{}", d.log());
+    assert_eq!(rpcd(&env, &["call", "dump"], "print(d)"), "{}\n");
 }
