@@ -171,6 +171,14 @@ fn unsupported_options_are_written_and_named() {
                 "{sh:?}: {line:?} should say {w:?}\n{text}"
             );
         }
+        // Those the model keeps (the daemon does nothing with them) are there.
+        let (cfg, _) = config::load(&out).unwrap_or_else(|e| panic!("{e:?}"));
+        let i = &cfg.instances[0];
+        assert_eq!(
+            (i.debug, i.native_ipv6, i.accept),
+            (Some(2), true, Some(false))
+        );
+        assert!(cfg.sync_groups[0].global_tracking);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -355,6 +363,11 @@ fn instance_lists(i: &config::model::InstanceConfig) {
             (ip("203.0.113.128"), 25, 6, None, None, None, 254),
         ]
     );
+    instance_tracking(i);
+}
+
+/// VI_ALL's tracked scripts and interfaces.
+fn instance_tracking(i: &config::model::InstanceConfig) {
     let t: Vec<_> = i
         .track_scripts
         .iter()
