@@ -38,11 +38,12 @@ test: deps fmt clippy unit cross-test-be
 integration: deps
 	$(CARGO) test --test integration -- --nocapture
 
-# OpenWrt board support alone: the init script under dash and busybox ash,
-# the package Makefile's target mapping, syslog lines on a /dev/log socket
-# (root for the last). `make test` runs them too, through cargo test.
+# OpenWrt board support alone: the init script and the UCI generator under
+# dash and busybox ash, the package Makefile, syslog lines on a /dev/log
+# socket, hotplug handlers and the rpcd helper on a live failover (root for
+# the last two). `make test` runs them too, through cargo test.
 board-test: deps
-	$(CARGO) test --test openwrt -- --nocapture
+	$(CARGO) test --test openwrt --test openwrt_uci -- --nocapture
 
 # The seed failover, live: two daemons in network namespaces (root).
 demo: release

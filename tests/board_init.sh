@@ -1,58 +1,23 @@
 #!/bin/sh
-# Runs board/openwrt/files/tinyvrrpd.init as OpenWrt would, with rc.common,
-# functions.sh (config_*) and procd.sh (procd_*) replaced by stubs that
-# read a fake /etc/config and record every procd call, then compares the
-# recordings with the expected lines exactly. Run it with the shell under
+# Runs board/openwrt/files/keepalived.init (installed as
+# /etc/init.d/keepalived) as OpenWrt would, with rc.common, functions.sh
+# (config_*, tests/openwrt/functions.sh) and procd.sh (procd_*) replaced by
+# stand-ins that read a fake /etc/config and record every procd call, then
+# compares the recordings with the expected lines exactly. Run it with the shell under
 # test: `dash tests/board_init.sh`, `busybox sh tests/board_init.sh`
 # (tests/openwrt.rs does both). Exit 0 when every case matches.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 files="$here/../board/openwrt/files"
-init="$files/tinyvrrpd.init"
+init="$files/keepalived.init"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-# --- functions.sh stubs: UCI read from $UCI_CONFIG_DIR/PACKAGE ---------------
+# --- functions.sh: the stand-in of tests/openwrt/ (UCI from $UCI_CONFIG_DIR)
 
-# Understands `config TYPE 'NAME'` and `option KEY 'VALUE'` (quotes optional;
-# the value may hold blanks); sets CONFIG_<section>_<option> as uci does.
-config_load() {
-	_file="$UCI_CONFIG_DIR/$1"
-	_section=
-	[ -f "$_file" ] || return 0
-	while read -r _kw _key _val; do
-		case "$_kw" in
-		config) _section=$(unquote "$_val") ;;
-		option) eval "CONFIG_${_section}_${_key}=\$(unquote \"\$_val\")" ;;
-		esac
-	done <"$_file"
-}
-
-unquote() {
-	case "$1" in
-	\'*\') _u=${1#\'}; _u=${_u%\'} ;;
-	\"*\") _u=${1#\"}; _u=${_u%\"} ;;
-	*) _u=$1 ;;
-	esac
-	printf '%s' "$_u"
-}
-
-# config_get VAR SECTION OPTION [DEFAULT]: unset or empty gives DEFAULT.
-config_get() {
-	eval "$1=\${CONFIG_${2}_${3}:-\${4-}}"
-}
-
-# config_get_bool VAR SECTION OPTION [DEFAULT]: 1/0 from uci's spellings.
-config_get_bool() {
-	config_get _b "$2" "$3" "${4-}"
-	case "$_b" in
-	1 | on | true | yes | enabled) _b=1 ;;
-	0 | off | false | no | disabled) _b=0 ;;
-	*) _b=${4-} ;;
-	esac
-	eval "$1=\$_b"
-}
+# shellcheck source=openwrt/functions.sh
+. "$here/openwrt/functions.sh"
 
 # --- procd.sh stubs: one line per call, every argument in brackets ----------
 
@@ -90,20 +55,25 @@ procd_set_param() {
 # --- rc.common shim: source the script, then what `start` would call -------
 
 # Usage: run_case NAME UCI-FILE-OR-"none" EXPECTED-LINES
+# The generated configuration goes to $tmp/NAME/keepalived.conf (the
+# expected command line names it as CONF).
 run_case() {
 	_dir="$tmp/$1"
 	mkdir -p "$_dir/config"
-	[ "$2" = none ] || cp "$2" "$_dir/config/tinyvrrpd"
-	printf '%s\n' "$3" >"$_dir/expected"
+	[ "$2" = none ] || cp "$2" "$_dir/config/keepalived"
+	printf '%s\n' "$3" | sed "s|CONF|$_dir/keepalived.conf|" >"$_dir/expected"
 	: >"$_dir/calls"
 	(
 		UCI_CONFIG_DIR="$_dir/config"
 		CALLS="$_dir/calls"
-		# shellcheck source-path=SCRIPTDIR source=../board/openwrt/files/tinyvrrpd.init
+		# shellcheck source-path=SCRIPTDIR source=../board/openwrt/files/keepalived.init
 		. "$init"
+		KEEPALIVED_CONF="$_dir/keepalived.conf"
 		record "START=$START STOP=$STOP USE_PROCD=$USE_PROCD"
 		start_service
 		service_triggers
+		[ -f "$KEEPALIVED_CONF" ] && record "generated"
+		true
 	) >"$_dir/out" 2>&1 || {
 		echo "FAIL $1: the init script failed:"
 		cat "$_dir/out"
@@ -126,65 +96,63 @@ mkuci() {
 }
 
 head_line="START=70 STOP=01 USE_PROCD=1"
-instance() {
-	printf '%s\n' \
-		"procd_open_instance" \
-		"procd_set_param [command] [/usr/sbin/tinyvrrpd] [-n] [-f] [$1]" \
-		"procd_set_param [respawn] [3600] [5] [5]" \
-		"procd_set_param [term_timeout] [10]" \
-		"procd_set_param [reload_signal] [HUP]" \
-		"procd_set_param [stdout] [1]" \
-		"procd_set_param [stderr] [1]" \
-		"procd_close_instance"
-}
-trigger="procd_add_reload_trigger [tinyvrrpd]"
-default=/etc/keepalived/keepalived.conf
+instance="procd_open_instance
+procd_set_param [command] [/usr/sbin/tinyvrrpd] [-n] [-f] [CONF] [-p] [/var/run/tinyvrrpd.pid]
+procd_set_param [respawn] [3600] [5] [5]
+procd_set_param [term_timeout] [10]
+procd_set_param [reload_signal] [HUP]
+procd_set_param [stdout] [1]
+procd_set_param [stderr] [1]
+procd_close_instance"
+trigger="procd_add_reload_trigger [keepalived]"
+vrrp="config vrrp_instance
+	option name 'VI_1'
+	option interface 'eth0'
+	option virtual_router_id '51'"
 
 fails=0
 check() { run_case "$@" || fails=$((fails + 1)); }
 
-# The UCI file the package installs.
-check shipped-config "$files/tinyvrrpd.config" \
+# The UCI file the package installs: enabled '0', so no instance and no
+# configuration written (procd stops a running daemon), the trigger stays.
+check shipped-config "$files/keepalived.config" \
 	"$head_line
-$(instance "$default")
 $trigger"
 
-# No /etc/config/tinyvrrpd at all: enabled, keepalived's default path.
+# No /etc/config/keepalived at all: nothing, as the keepalived package.
 check no-uci-file none \
 	"$head_line
-$(instance "$default")
 $trigger"
 
-# Enabled, config_file unset or empty: the default path.
-check no-config-file "$(mkuci a "config tinyvrrpd 'main'" "	option enabled '1'")" \
+# Enabled explicitly or by default (no enabled option, no globals section).
+check enabled "$(mkuci a "config globals 'globals'" "	option enabled '1'" "$vrrp")" \
 	"$head_line
-$(instance "$default")
-$trigger"
-check empty-config-file "$(mkuci b "config tinyvrrpd 'main'" "	option config_file ''")" \
+$instance
+$trigger
+generated"
+check enabled-by-default "$(mkuci b "$vrrp")" \
 	"$head_line
-$(instance "$default")
-$trigger"
+$instance
+$trigger
+generated"
 
-# Disabled: no instance (procd stops a running one), trigger still there.
-check disabled "$(mkuci c "config tinyvrrpd 'main'" "	option enabled '0'" \
-	"	option config_file '/etc/keepalived/keepalived.conf'")" \
-	"$head_line
-$trigger"
-check disabled-no "$(mkuci d "config tinyvrrpd 'main'" "	option enabled 'no'")" \
+# Disabled in uci's other spellings.
+check disabled-no "$(mkuci c "config globals 'globals'" "	option enabled 'no'" "$vrrp")" \
 	"$head_line
 $trigger"
 
-# A custom path, with a blank in it: one argument, as written.
-check custom-path "$(mkuci e "config tinyvrrpd 'main'" "	option enabled 'on'" \
-	"	option config_file '/etc/vrrp/two routers.conf'")" \
+# alt_config_file: the same command line, on the symlink.
+check alt-config "$(mkuci d "config globals 'globals'" \
+	"	option alt_config_file '$files/keepalived.conf'")" \
 	"$head_line
-$(instance "/etc/vrrp/two routers.conf")
-$trigger"
+$instance
+$trigger
+generated"
 
 # The comparison itself must be able to fail: a wrong expectation is caught.
-if run_case self-check "$files/tinyvrrpd.config" "$head_line
-$(instance /wrong/path)
-$trigger" >/dev/null; then
+if run_case self-check "$(mkuci e "$vrrp")" "$head_line
+$trigger
+generated" >/dev/null; then
 	echo "FAIL self-check: a wrong expectation passed"
 	fails=$((fails + 1))
 else

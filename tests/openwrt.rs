@@ -63,7 +63,17 @@ fn init_script_under_busybox_ash() {
 
 #[test]
 fn shell_scripts_parse() {
-    let scripts = ["board/openwrt/files/tinyvrrpd.init", "tests/board_init.sh"];
+    let scripts = [
+        "board/openwrt/files/keepalived.init",
+        "board/openwrt/files/rpcd-keepalived",
+        "board/openwrt/files/hotplug.d/01-user",
+        "board/openwrt/files/hotplug.d/01-ubus",
+        "board/openwrt/files/keepalived.user",
+        "tests/board_init.sh",
+        "tests/openwrt/functions.sh",
+        "tests/openwrt/generate.sh",
+        "tests/openwrt/hotplug-call",
+    ];
     for s in scripts {
         let path = Path::new(ROOT).join(s);
         must(&["sh", "-n", path.to_str().unwrap()]);
@@ -83,6 +93,40 @@ fn shell_scripts_parse() {
                 String::from_utf8_lossy(&out.stdout)
             );
         }
+    }
+}
+
+/// The package stands in for keepalived's (PROVIDES, CONFLICTS), keeps
+/// /etc/config/keepalived on upgrade, and installs files that exist, in
+/// the places the keepalived package puts them.
+#[test]
+fn package_makefile_is_a_keepalived_drop_in() {
+    let mk = std::fs::read_to_string(Path::new(ROOT).join("board/openwrt/Makefile")).unwrap();
+    for line in ["PROVIDES:=keepalived", "CONFLICTS:=keepalived"] {
+        assert!(mk.lines().any(|l| l.trim() == line), "{line} missing");
+    }
+    let conffiles = mk
+        .split("define Package/tinyvrrpd/conffiles")
+        .nth(1)
+        .and_then(|t| t.split("endef").next())
+        .unwrap_or("");
+    assert!(conffiles.lines().any(|l| l == "/etc/config/keepalived"));
+    for (src, dst) in [
+        ("keepalived.init", "/etc/init.d/keepalived"),
+        ("keepalived.config", "/etc/config/keepalived"),
+        ("keepalived.user", "/etc/keepalived.user"),
+        ("hotplug.d/01-user", "/etc/hotplug.d/keepalived/01-user"),
+        ("hotplug.d/01-ubus", "/etc/hotplug.d/keepalived/01-ubus"),
+        ("rpcd-keepalived", "/usr/libexec/rpcd/keepalived"),
+    ] {
+        let line = format!("./files/{src} $(1){dst}");
+        assert!(mk.contains(&line), "no install line {line:?}");
+        assert!(
+            Path::new(ROOT)
+                .join("board/openwrt/files")
+                .join(src)
+                .is_file()
+        );
     }
 }
 
