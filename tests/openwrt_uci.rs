@@ -142,13 +142,13 @@ fn shipped_uci_file_generates_a_clean_config() {
 /// written as the keepalived package writes them, and `-t` names each one
 /// (and nothing else): exit 0, one line per option (one for a peer's
 /// min_ttl and max_ttl: the daemon names the first unsupported word).
+/// The fixture's mcast_src_ip is read since (as unicast_src_ip): no line.
 #[test]
 fn unsupported_options_are_written_and_named() {
     let want = [
         "linkbeat_use_polling: not supported",
         "bfd_instance: not supported",
         "global_tracking is deprecated",
-        "mcast_src_ip: not supported",
         "debug: not supported",
         "lvs_sync_daemon_interface: not supported",
         "native_ipv6: not supported",
