@@ -22,6 +22,8 @@ pub struct View<'a> {
     pub cfg: &'a InstanceConfig,
     pub inst: &'a Instance,
     pub ifname: &'a str,
+    /// `use_vmac`: the VMAC is there and up.
+    pub vmac_up: bool,
     /// Wall-clock time of the last transition, microseconds since the epoch.
     pub last_transition_us: Option<u64>,
 }
@@ -149,6 +151,13 @@ pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
             if c.nopreempt { "disabled" } else { "enabled" }
         );
         let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
+        if let Some(m) = &c.vmac {
+            let _ = writeln!(
+                s,
+                "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
+                m.name, v.vmac_up, m.xmit_base
+            );
+        }
         match v.last_transition_us {
             Some(t) => {
                 let _ = writeln!(s, "   Last transition = {}", Secs(t));

@@ -104,7 +104,7 @@ fn default_instance(name: &str, file: &str, line: u32) -> InstanceConfig {
         unicast_peers: Default::default(),
         accept: None,
         dont_track_primary: false,
-        use_vmac: None,
+        vmac: None,
         native_ipv6: false,
         debug: None,
         v3_checksum_as_v2: false,
@@ -330,11 +330,6 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
     assert_eq!(
         warnings,
         [
-            f(
-                3,
-                "router_id: not supported by tinyvrrpd: would name this router in notification \
-                 e-mails (tinyvrrpd sends no mail)"
-            ),
             f(
                 4,
                 "lvs_flush: not supported by tinyvrrpd: would flush the IPVS table at start"

@@ -74,12 +74,14 @@ pub struct RawInstance {
     pub notify_master_rx_lower_pri: Option<Script>,
     pub notify_deleted: bool,
     pub notify_deleted_script: Option<Script>,
-    pub smtp_alert: bool,
+    pub smtp_alert: Option<bool>,
     pub unicast_src_ip: Option<At<IpAddr>>,
     pub unicast_peers: Vec<At<IpAddr>>,
     pub accept: Option<bool>,
     pub dont_track_primary: bool,
-    pub use_vmac: Option<String>,
+    /// `use_vmac [NAME] [MAC]`: where it was, the name and MAC given.
+    pub use_vmac: Option<At<RawVmac>>,
+    pub vmac_xmit_base: Option<Pos>,
     pub native_ipv6: bool,
     pub debug: Option<u8>,
     pub v3_checksum_as_v2: Option<bool>,
@@ -124,12 +126,13 @@ impl RawInstance {
             notify_master_rx_lower_pri: None,
             notify_deleted: false,
             notify_deleted_script: None,
-            smtp_alert: false,
+            smtp_alert: None,
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             accept: None,
             dont_track_primary: false,
             use_vmac: None,
+            vmac_xmit_base: None,
             native_ipv6: false,
             debug: None,
             v3_checksum_as_v2: None,
@@ -279,7 +282,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("notify_master_rx_lower_pri", |s, n, i| {
         i.notify_master_rx_lower_pri = notify_script(s, n)
     }),
-    val("smtp_alert", |s, n, i| i.smtp_alert = flag(s, n)),
+    val("smtp_alert", |s, n, i| i.smtp_alert = Some(flag(s, n))),
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)
     }),
@@ -305,9 +308,15 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.dont_track_primary = true;
     }),
-    val("use_vmac", |_, n, i| {
-        let name = n.args().first().map(|w| w.text.clone()).unwrap_or_default();
-        i.use_vmac = Some(name);
+    val("use_vmac", |s, n, i| {
+        i.use_vmac = Some(At {
+            v: raw_vmac(s, n),
+            pos: n.pos.clone(),
+        })
+    }),
+    val("vmac_xmit_base", |s, n, i| {
+        no_args(s, n);
+        i.vmac_xmit_base = Some(n.pos.clone());
     }),
     val("native_ipv6", |s, n, i| {
         no_args(s, n);
@@ -565,4 +574,69 @@ fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
         );
     }
     Some(addr)
+}
+
+/// `use_vmac`'s words as given: an interface name and a MAC address, in
+/// either order (a word with a ':' is the MAC, as keepalived tells them).
+#[derive(Clone, Debug, Default)]
+pub struct RawVmac {
+    pub name: Option<String>,
+    /// The MAC; `Some(.., true)` when only five octets were given (the
+    /// sixth is the VRID).
+    pub mac: Option<([u8; 6], bool)>,
+}
+
+fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
+    let mut v = RawVmac::default();
+    for w in n.args().iter().take(2) {
+        let t = w.text.as_str();
+        if !t.contains(':') {
+            if v.name.is_some() {
+                sink.error(&n.pos, "VMAC interface name already specified");
+            } else if let Some(name) = ifname(sink, n, Some(t)) {
+                v.name = Some(name);
+            }
+            continue;
+        }
+        if v.mac.is_some() {
+            sink.error(&n.pos, "VMAC interface address already specified");
+            continue;
+        }
+        match vmac_mac(t) {
+            Some((m, _)) if m[0] & 1 != 0 => {
+                sink.error(&n.pos, format!("VMAC MAC address is multicast {t}"))
+            }
+            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error(
+                &n.pos,
+                format!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
+            ),
+            Some(m) => v.mac = Some(m),
+            None => sink.error(&n.pos, format!("VMAC invalid MAC address {t}")),
+        }
+    }
+    if n.args().len() > 2 {
+        sink.warn(&n.pos, "use_vmac takes at most a name and a MAC address");
+    }
+    v
+}
+
+/// Six hex octets separated by ':', or five (with or without a trailing
+/// ':'): then the sixth is the VRID, as keepalived reads them.
+fn vmac_mac(t: &str) -> Option<([u8; 6], bool)> {
+    let t = t.strip_suffix(':').unwrap_or(t);
+    let mut m = [0u8; 6];
+    let mut k = 0;
+    for part in t.split(':') {
+        let ok = (1..=2).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
+        if !ok || k == 6 {
+            return None;
+        }
+        m[k] = u8::from_str_radix(part, 16).ok()?;
+        k += 1;
+    }
+    match k {
+        6 => Some((m, false)),
+        5 => Some((m, true)),
+        _ => None,
+    }
 }

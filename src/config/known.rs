@@ -73,53 +73,8 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "global_defs",
-        "router_id",
-        "would name this router in notification e-mails (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "notification_email",
-        "would send e-mail on state changes to these addresses (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "notification_email_from",
-        "would send notification e-mail from this address (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "smtp_server",
-        "would send notification e-mail through this SMTP server (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "smtp_helo_name",
-        "would greet the SMTP server with this name (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "smtp_connect_timeout",
-        "would wait this long for the SMTP server (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "smtp_alert",
-        "would send e-mail on every state change (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
-        "smtp_alert_vrrp",
-        "would send e-mail on VRRP state changes (tinyvrrpd sends no mail)",
-    ),
-    (
-        "global_defs",
         "smtp_alert_checker",
         "would send e-mail on LVS checker changes",
-    ),
-    (
-        "global_defs",
-        "no_email_faults",
-        "would send no e-mail on FAULT (tinyvrrpd sends no mail)",
     ),
     (
         "global_defs",
@@ -565,23 +520,8 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
     ),
     (
         "vrrp_instance",
-        "smtp_alert",
-        "would send e-mail on this instance's state changes (tinyvrrpd sends no mail)",
-    ),
-    (
-        "vrrp_instance",
-        "use_vmac",
-        "would create a macvlan interface with the VRRP virtual MAC and send and hold the VIPs on it (tinyvrrpd uses the interface's own MAC)",
-    ),
-    (
-        "vrrp_instance",
         "use_vmac_addr",
         "would use a VMAC interface's own address as the advert source",
-    ),
-    (
-        "vrrp_instance",
-        "vmac_xmit_base",
-        "would send adverts from the VMAC's base interface",
     ),
     (
         "vrrp_instance",
@@ -678,11 +618,6 @@ pub const UNSUPPORTED: &[(&str, &str, &str)] = &[
         "vrrp_instance",
         "kernel_rx_buf_size",
         "would size the instance's receive socket buffer",
-    ),
-    (
-        "vrrp_sync_group",
-        "smtp_alert",
-        "would send e-mail on the group's state changes (tinyvrrpd sends no mail)",
     ),
     (
         "vrrp_sync_group",

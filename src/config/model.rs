@@ -58,7 +58,13 @@ pub struct GlobalDefs {
     /// Seconds; default 30.
     pub smtp_connect_timeout_s: u32,
     pub smtp_helo_name: Option<String>,
-    pub smtp_alert: bool,
+    /// `smtp_alert` / `smtp_alert_vrrp` as given (None: not given): an
+    /// instance or group without its own `smtp_alert` takes
+    /// `smtp_alert_vrrp`, else `smtp_alert`, else no mail.
+    pub smtp_alert: Option<bool>,
+    pub smtp_alert_vrrp: Option<bool>,
+    /// `no_email_faults`: no mail for FAULT.
+    pub no_email_faults: bool,
     /// 2 or 3; default 2.
     pub vrrp_version: u8,
     pub vrrp_mcast_group4: Ipv4Addr,
@@ -105,6 +111,22 @@ pub struct GlobalDefs {
     pub shutdown_script_timeout_s: u32,
 }
 
+impl GlobalDefs {
+    /// Whether an instance or group with `own` (its `smtp_alert`, if
+    /// given) mails its transitions: own, else `smtp_alert_vrrp`, else
+    /// `smtp_alert`, else not.
+    pub fn mails(&self, own: Option<bool>) -> bool {
+        own.or(self.smtp_alert_vrrp)
+            .or(self.smtp_alert)
+            .unwrap_or(false)
+    }
+
+    /// Mail can be sent at all: a server and someone to send it to.
+    pub fn mail_configured(&self) -> bool {
+        self.smtp_server.is_some() && !self.notification_email.is_empty()
+    }
+}
+
 impl Default for GlobalDefs {
     fn default() -> Self {
         GlobalDefs {
@@ -114,7 +136,9 @@ impl Default for GlobalDefs {
             smtp_server: None,
             smtp_connect_timeout_s: 30,
             smtp_helo_name: None,
-            smtp_alert: false,
+            smtp_alert: None,
+            smtp_alert_vrrp: None,
+            no_email_faults: false,
             vrrp_version: 2,
             vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
             vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
@@ -258,14 +282,16 @@ pub struct InstanceConfig {
     /// keepalived's default FAULT.
     pub notify_deleted: bool,
     pub notify_deleted_script: Option<Script>,
+    /// Mail its transitions: its own `smtp_alert`, else the global
+    /// `smtp_alert_vrrp`, else `smtp_alert` (keepalived's order).
     pub smtp_alert: bool,
     pub unicast_src_ip: Option<IpAddr>,
     pub unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
     /// `accept` / `no_accept`; None when neither is given.
     pub accept: Option<bool>,
     pub dont_track_primary: bool,
-    /// `use_vmac [NAME]`: Some("") without a name. Accepted, not acted on.
-    pub use_vmac: Option<String>,
+    /// `use_vmac`: the macvlan that holds the VIPs and sends the adverts.
+    pub vmac: Option<Vmac>,
     pub native_ipv6: bool,
     /// `debug [LEVEL]`.
     pub debug: Option<u8>,
@@ -273,6 +299,17 @@ pub struct InstanceConfig {
     pub v3_checksum_as_v2: bool,
     /// Resolved from the global `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
+}
+
+/// `use_vmac [NAME] [MAC]` (and `vmac_xmit_base`), resolved: the
+/// interface's name (given, else keepalived's `vrrp.VRID` or the next free
+/// one) and its MAC (given, else 00:00:5e:00:01:VRID, :02: for IPv6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vmac {
+    pub name: String,
+    pub mac: [u8; 6],
+    /// `vmac_xmit_base`: adverts leave from the base interface.
+    pub xmit_base: bool,
 }
 
 /// A script line: the command as written (split into words only when it
@@ -295,6 +332,7 @@ pub struct SyncGroup {
     pub notify_fault: Option<Script>,
     pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
+    /// Mail its transitions (resolved as an instance's).
     pub smtp_alert: bool,
     /// Group-level tracking: applies to every member instance.
     pub track_interfaces: ArrayVec<Track, MAX_TRACKS>,

@@ -67,7 +67,7 @@ static TOP_KW: &[Kw<Raw>] = &[
             notify_fault: None,
             notify_stop: None,
             notify: None,
-            smtp_alert: false,
+            smtp_alert: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             track_files: Vec::new(),
@@ -191,7 +191,14 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     val("smtp_helo_name", |s, n, g| {
         g.smtp_helo_name = string(s, n).or(g.smtp_helo_name.take())
     }),
-    val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
+    val("smtp_alert", |s, n, g| g.smtp_alert = Some(flag(s, n))),
+    val("smtp_alert_vrrp", |s, n, g| {
+        g.smtp_alert_vrrp = Some(flag(s, n))
+    }),
+    val("no_email_faults", |s, n, g| {
+        no_args(s, n);
+        g.no_email_faults = true;
+    }),
     val("vrrp_version", |s, n, g| {
         if let Some(v) = int(s, n, 2, 3) {
             g.vrrp_version = v;
@@ -369,7 +376,7 @@ pub struct RawSyncGroup {
     pub notify_fault: Option<Script>,
     pub notify_stop: Option<Script>,
     pub notify: Option<Script>,
-    pub smtp_alert: bool,
+    pub smtp_alert: Option<bool>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
     pub track_files: Vec<At<Track>>,
@@ -392,7 +399,7 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     }),
     val("notify_stop", |s, n, g| g.notify_stop = notify_script(s, n)),
     val("notify", |s, n, g| g.notify = notify_script(s, n)),
-    val("smtp_alert", |s, n, g| g.smtp_alert = flag(s, n)),
+    val("smtp_alert", |s, n, g| g.smtp_alert = Some(flag(s, n))),
     blk("track_interface", |s, n, g| {
         g.track_interfaces
             .extend(track_block(s, n, &TRACK_INTERFACE))

@@ -12,7 +12,7 @@ use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
-    TrackProcess, UpDownDelay, Vip, VrrpScript,
+    TrackProcess, UpDownDelay, Vip, Vmac, VrrpScript,
 };
 use super::parser::{Raw, RawScript, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks};
@@ -47,7 +47,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     };
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
-    let resolved: Vec<(InstanceConfig, &RawInstance)> = instances
+    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = instances
         .iter()
         .filter_map(|r| {
             let sync_no_weight = sync_of.get(r.name.as_str()) == Some(&false);
@@ -55,8 +55,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         })
         .collect();
     check_vrids(sink, &resolved);
+    name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(sink, sync_groups, &instances, &resolved, &defs);
+    let sync_groups = check_sync_groups(sink, &global, sync_groups, &instances, &resolved, &defs);
     let up_down_delays = check_up_down_delays(sink, up_down_delays);
     Config {
         global,
@@ -306,12 +307,12 @@ fn resolve_instance(
         notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.clone(),
         notify_deleted: r.notify_deleted,
         notify_deleted_script: r.notify_deleted_script.clone(),
-        smtp_alert: r.smtp_alert,
+        smtp_alert: g.mails(r.smtp_alert),
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
         unicast_peers: lists.unicast_peers,
         accept: r.accept,
         dont_track_primary: r.dont_track_primary,
-        use_vmac: r.use_vmac.clone(),
+        vmac: vmac(sink, r, vrid, family),
         native_ipv6: r.native_ipv6,
         debug: r.debug,
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
@@ -625,6 +626,89 @@ fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
     }
 }
 
+/// `use_vmac` of one instance: its MAC and `vmac_xmit_base`, as keepalived
+/// resolves them; the name is given, or chosen by [`name_vmacs`].
+fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vmac> {
+    let Some(v) = &r.use_vmac else {
+        if let Some(pos) = &r.vmac_xmit_base {
+            let msg = format!("({}) vmac_xmit_base is only valid with a vmac", r.name);
+            sink.warn(pos, msg);
+        }
+        return None;
+    };
+    let mac = match v.v.mac {
+        Some((mut m, true)) => {
+            m[5] = vrid;
+            m
+        }
+        Some((m, false)) => m,
+        None => [
+            0,
+            0,
+            0x5e,
+            0,
+            if family == Family::V6 { 2 } else { 1 },
+            vrid,
+        ],
+    };
+    let mut xmit_base = r.vmac_xmit_base.is_some();
+    if !r.unicast_peers.is_empty() && !xmit_base {
+        let msg = format!(
+            "({}) unicast with use_vmac requires vmac_xmit_base - setting",
+            r.name
+        );
+        sink.warn(&v.pos, msg);
+        xmit_base = true;
+    }
+    Some(Vmac {
+        name: v.v.name.clone().unwrap_or_default(),
+        mac,
+        xmit_base,
+    })
+}
+
+/// Each VMAC's interface name: a name given twice (or naming an interface
+/// the configuration uses otherwise) is refused; without a name an
+/// instance gets keepalived's `vrrp.VRID`, else the next name free in the
+/// configuration (`vrrp1.VRID`, ...; IPv6 tries `vrrp6.VRID` first).
+fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) {
+    let mut taken: Vec<String> = resolved.iter().map(|(i, _)| i.interface.clone()).collect();
+    for (i, r) in resolved.iter() {
+        let (Some(v), Some(at)) = (&i.vmac, &r.use_vmac) else {
+            continue;
+        };
+        if v.name.is_empty() {
+            continue;
+        }
+        if taken.contains(&v.name) {
+            let msg = format!("({}) VMAC interface {} is already in use", i.name, v.name);
+            sink.error(&at.pos, msg);
+        }
+        taken.push(v.name.clone());
+    }
+    for (i, _) in resolved.iter_mut() {
+        let (vrid, v6) = (i.vrid, i.family == Family::V6);
+        let Some(v) = i.vmac.as_mut().filter(|v| v.name.is_empty()) else {
+            continue;
+        };
+        let order = if v6 {
+            [0, 6, 1, 2, 3, 4, 5, 7]
+        } else {
+            [0, 1, 2, 3, 4, 5, 6, 7]
+        };
+        let name = order
+            .iter()
+            .map(|&k| match k {
+                0 => format!("vrrp.{vrid}"),
+                k => format!("vrrp{k}.{vrid}"),
+            })
+            .find(|n| !taken.contains(n))
+            .unwrap_or_else(|| format!("vrrp9.{vrid}"));
+        taken.push(name.clone());
+        v.name = name;
+    }
+}
+
 /// Every interface the configuration names (the instances' own, VIP
 /// `dev`s, the interfaces instances and sync groups track) needs a slot in
 /// the daemon's interface table.
@@ -648,6 +732,7 @@ fn check_interfaces(
                     .iter()
                     .map(|t| (t.v.name.as_str(), &t.pos)),
             )
+            .chain(i.vmac.as_ref().map(|v| (v.name.as_str(), &r.pos)))
     });
     let used = per_instance
         .flatten()
@@ -671,6 +756,7 @@ fn check_interfaces(
 
 fn check_sync_groups(
     sink: &mut Sink,
+    global: &GlobalDefs,
     groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
     resolved: &[(InstanceConfig, &RawInstance)],
@@ -720,7 +806,7 @@ fn check_sync_groups(
                 notify_fault: g.notify_fault.clone(),
                 notify_stop: g.notify_stop.clone(),
                 notify: g.notify.clone(),
-                smtp_alert: g.smtp_alert,
+                smtp_alert: global.mails(g.smtp_alert),
                 track_interfaces: tracks.interfaces,
                 track_scripts: tracks.scripts,
                 track_files: tracks.files,

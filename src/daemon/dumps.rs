@@ -19,23 +19,7 @@ pub const NL_BUF: usize = 32 * 1024;
 /// The names of the interfaces `config` uses: what MAX_INTERFACES bounds
 /// (the instances' own, their VIPs' and the tracked ones).
 pub fn wanted(config: &Config) -> Vec<&str> {
-    let mut names: Vec<&str> = config
-        .instances
-        .iter()
-        .flat_map(|c| {
-            core::iter::once(c.interface.as_str())
-                .chain(c.vips.iter().filter_map(|v| v.dev.as_deref()))
-                .chain(c.vips_excluded.iter().filter_map(|v| v.dev.as_deref()))
-                .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
-        })
-        .chain(
-            config
-                .sync_groups
-                .iter()
-                .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str())),
-        )
-        .chain(crate::node::routes::devs(config))
-        .collect();
+    let mut names: Vec<&str> = crate::node::named_ifaces(config).collect();
     names.sort_unstable();
     names.dedup();
     names

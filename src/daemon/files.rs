@@ -9,7 +9,7 @@ use super::dumps;
 use super::options::DumpPaths;
 use super::vipfile;
 use crate::log;
-use crate::node::Node;
+use crate::node::{Node, vmac};
 use crate::sys::Errno;
 use crate::sys::log::{Level, Log};
 use crate::sys::netlink::Netlink;
@@ -47,7 +47,12 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
         .map(|s| crate::dump::View {
             cfg: &s.cfg,
             inst: &s.inst,
-            ifname: ifaces.by_index(s.ifindex).map_or("?", |f| f.name.as_str()),
+            // keepalived's instance interface is its VMAC, with use_vmac.
+            ifname: match &s.cfg.vmac {
+                Some(v) => v.name.as_str(),
+                None => ifaces.by_index(s.ifindex).map_or("?", |f| f.name.as_str()),
+            },
+            vmac_up: (s.cfg.vmac.as_ref()).is_some_and(|v| vmac::usable(v, ifaces).is_some()),
             last_transition_us: s
                 .inst
                 .last_transition()

@@ -79,6 +79,8 @@ pub struct Io {
     pub fifo_dropped: u64,
     /// Interfaces whose IPv6 forwarding setting must be read.
     pub read_router6: ArrayVec<arrayvec::ArrayString<16>, 4>,
+    /// The base interfaces of our IPv4 VMACs: their settings to restore.
+    pub vmac_bases: Vec<super::vmac::Base>,
 }
 
 impl Io {
@@ -97,6 +99,7 @@ impl Io {
             send_failed: ArrayVec::new(),
             installed_changed: false,
             read_router6: ArrayVec::new(),
+            vmac_bases: Vec::new(),
             children: Children::default(),
             fifos: ArrayVec::new(),
             fifo_scripts: [None; 2],
@@ -450,6 +453,7 @@ impl Outbox for Io {
             Out::Addr { name, req } => self.addr(name, &req),
             Out::Route { name, req } => self.route(name, &req),
             Out::Rule { name, req } => self.rule(name, &req),
+            Out::Vmac(req) => self.vmac(&req),
             Out::Garp {
                 name,
                 ifindex,
@@ -509,6 +513,8 @@ impl Outbox for Io {
                 }
             }
             Out::InstalledChanged => self.installed_changed = true,
+            // Sent by the mailer (issue 15): not yet.
+            Out::Mail { .. } => {}
             Out::Log(note) => {
                 let level = match note.loudness() {
                     Loudness::Error => Level::Error,

@@ -11,6 +11,7 @@ mod notes;
 mod options;
 mod track;
 mod vipfile;
+mod vmac;
 
 use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
@@ -75,8 +76,19 @@ impl Daemon {
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf = Box::new([0; dumps::NL_BUF]);
         let ifaces = dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
-        let node =
+        let mut node =
             Node::new(&config, ifaces, opts.keep_vips).map_err(|e| StartError::Interface(e.0))?;
+        // The VMACs exist before the instances start (as keepalived makes
+        // them at start-up): the router is built again on the new dump.
+        if node.make_vmacs(&mut io) {
+            // Their creation's notifications are older than the dump below
+            // (nothing else waits there yet: no request was sent).
+            while io.nl.recv(&mut nlbuf[..]).is_ok_and(|n| n.is_some()) {}
+            let ifaces =
+                dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
+            node = Node::new(&config, ifaces, opts.keep_vips)
+                .map_err(|e| StartError::Interface(e.0))?;
+        }
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
         tracker.configure(
@@ -366,11 +378,20 @@ impl Daemon {
         // the instances have seen.
         let now = clock::now();
         self.receive_netlink(now);
-        let ifaces = dumps::interfaces(
-            &mut self.io.nl_dump,
-            &mut self.nlbuf[..],
-            &dumps::wanted(&config),
-        )?;
+        let wanted = dumps::wanted(&config);
+        let mut ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
+        // New VMACs (names not taken) before the new instances start.
+        let new_vmacs = config.instances.iter().filter(|c| {
+            c.vmac
+                .as_ref()
+                .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
+        });
+        if crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
+            // Their creation's notifications go to the running router (for
+            // which they are no news) before the dump.
+            self.receive_netlink(now);
+            ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
+        }
         let plan = self
             .node
             .plan_reload(&config, &ifaces)
@@ -381,6 +402,9 @@ impl Daemon {
         self.scripts = config.global.clone();
         self.io.open_fifos(&self.scripts);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // Those whose name was held by an instance the reload removed (their
+        // instances wait in FAULT for the notifications).
+        self.node.make_vmacs(&mut self.io);
         self.track.configure(
             &config.track_files,
             &config.track_processes,

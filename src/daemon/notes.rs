@@ -140,6 +140,11 @@ impl fmt::Display for Line<'_, '_> {
                 "VRRP_Instance({name}) notify script timed out: sent {}",
                 if hard { "SIGKILL" } else { "SIGTERM" }
             ),
+            Note::VmacConflict { name, ifname } => write!(
+                f,
+                "({name}) VMAC {ifname} conflicts with existing interface (another MAC): \
+                 the instance stays in FAULT"
+            ),
             Note::IfaceDeleted { .. }
             | Note::IfaceAdded { .. }
             | Note::IfaceUpDown { .. }

@@ -208,12 +208,25 @@ struct Via<'a> {
     router: bool,
 }
 
+/// The interface an instance's announcements leave from (up): its VMAC
+/// with `use_vmac` (the VRRP MAC as the sender's), else its own (`base`).
+fn out_iface<'a>(
+    cfg: &crate::config::InstanceConfig,
+    ifaces: &'a super::iface::Ifaces,
+    base: u32,
+) -> Option<&'a super::iface::Iface> {
+    match &cfg.vmac {
+        Some(v) => super::vmac::usable(v, ifaces),
+        None => ifaces.by_index(base).filter(|f| f.up),
+    }
+}
+
 impl<'a> Via<'a> {
     /// Announcements of instance `name` out of interface `ifc`.
-    fn of(name: &'a str, ifindex: u32, ifc: &'a super::iface::Iface) -> Via<'a> {
+    fn of(name: &'a str, ifc: &'a super::iface::Iface) -> Via<'a> {
         Via {
             name,
-            ifindex,
+            ifindex: ifc.index,
             ifname: ifc.name.as_str(),
             mac: ifc.mac,
             router: ifc.router6,
@@ -264,11 +277,11 @@ impl Slot {
     /// for the ack; refused ones wait for a retry that succeeds.
     pub fn announce(&mut self, count: u32, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
         let Shared { ifaces, pace, .. } = cx;
-        let Some(ifc) = ifaces.by_index(self.ifindex).filter(|f| f.up) else {
+        let cfg = &self.cfg;
+        let Some(ifc) = out_iface(cfg, ifaces, self.ifindex) else {
             return;
         };
-        let cfg = &self.cfg;
-        let via = Via::of(&cfg.name, self.ifindex, ifc);
+        let via = Via::of(&cfg.name, ifc);
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
             let Some(m) = self.garp.get(vip.addr) else {
                 continue;
@@ -305,19 +318,13 @@ impl Slot {
         }
         let count = core::mem::take(&mut m.owed);
         let Shared { ifaces, pace, .. } = cx;
-        let Some(ifc) = ifaces.by_index(self.ifindex).filter(|f| f.up) else {
+        let Some(ifc) = out_iface(&self.cfg, ifaces, self.ifindex) else {
             return;
         };
         if !master {
             return;
         }
-        let via = Via {
-            name: self.cfg.name.as_str(),
-            ifindex: self.ifindex,
-            ifname: ifc.name.as_str(),
-            mac: ifc.mac,
-            router: ifc.router6,
-        };
+        let via = Via::of(&self.cfg.name, ifc);
         let (name, ifname) = (via.name, ifc.name.as_str());
         out.push(Out::Log(Note::Garp { name, ifname, addr }));
         send_paced(m, &via, count, now, pace, out);
@@ -329,13 +336,13 @@ impl Slot {
     pub fn garp_due(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
         self.set_timer(SlotTimer::Garp, now, None);
         let Shared { ifaces, pace, .. } = cx;
-        let ifc = ifaces.by_index(self.ifindex).filter(|f| f.up);
+        let cfg = &self.cfg;
+        let ifc = out_iface(cfg, ifaces, self.ifindex);
         let Some(ifc) = ifc.filter(|_| self.inst.state() == State::Master) else {
             self.garp.drop_announcements();
             return;
         };
-        let cfg = &self.cfg;
-        let via = Via::of(&cfg.name, self.ifindex, ifc);
+        let via = Via::of(&cfg.name, ifc);
         for vip in cfg.vips.iter().chain(cfg.vips_excluded.iter()) {
             let Some(m) = self.garp.get(vip.addr) else {
                 continue;

@@ -147,6 +147,7 @@ impl Node {
         if before.index != after.index {
             self.reindex();
             self.follow_groups(&name, before.index, after.index, out);
+            self.follow_vmacs(&name, out);
         }
         // Interfaces tracked by other instances (track_interface).
         self.settle(now, out);

@@ -11,6 +11,7 @@ mod events;
 pub mod garp;
 pub mod iface;
 mod links;
+pub mod mail;
 pub mod out;
 mod params;
 pub mod pending;
@@ -22,6 +23,7 @@ pub mod slot;
 pub mod sync;
 pub mod track;
 mod verdict;
+pub mod vmac;
 pub mod watch;
 
 use core::net::IpAddr;
@@ -75,6 +77,23 @@ pub struct Node {
     statics: routes::Statics,
 }
 
+/// Every interface `config` names (repeats included): the instances' own,
+/// their VMACs, their VIPs' `dev`s, the tracked ones and the routes' `dev`s.
+pub fn named_ifaces(config: &Config) -> impl Iterator<Item = &str> {
+    let own = config.instances.iter().flat_map(|c| {
+        let vips = c.vips.iter().chain(c.vips_excluded.iter());
+        core::iter::once(c.interface.as_str())
+            .chain(c.vmac.as_ref().map(|v| v.name.as_str()))
+            .chain(vips.filter_map(|v| v.dev.as_deref()))
+            .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
+    });
+    let groups = config
+        .sync_groups
+        .iter()
+        .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
+    own.chain(groups).chain(routes::devs(config))
+}
+
 impl Node {
     /// A router for `config` on the interfaces of `ifaces` (a dump of the
     /// ones the configuration names). Nothing happens until [`Node::start`].
@@ -95,6 +114,7 @@ impl Node {
                     config.global.vrrp_gna_interval_us,
                     &config.garp_groups,
                 ),
+                mail: mail::MailDefs::of(&config.global),
             },
             startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
             slots: Box::default(),
@@ -163,6 +183,9 @@ impl Node {
         for i in 0..self.slots.len() {
             self.slots[i].stop_scripts(&mut self.shared, out);
             self.drive(i, Event::Shutdown, now, out);
+        }
+        for s in self.slots.iter() {
+            vmac::drop(&s.cfg, &self.shared.ifaces, out);
         }
         self.statics.apply(false, &mut self.shared, out);
         self.stop_groups(now, out);
@@ -248,17 +271,7 @@ impl Node {
     /// not there (yet) as gone: followed by name, it is seen when it
     /// appears, whatever dump the table came from.
     fn follow_named(&mut self, config: &Config) {
-        let own = config.instances.iter().flat_map(|c| {
-            let vips = c.vips.iter().chain(c.vips_excluded.iter());
-            core::iter::once(c.interface.as_str())
-                .chain(vips.filter_map(|v| v.dev.as_deref()))
-                .chain(c.track_interfaces.iter().map(|t| t.name.as_str()))
-        });
-        let groups = config
-            .sync_groups
-            .iter()
-            .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
-        for name in own.chain(groups).chain(routes::devs(config)) {
+        for name in named_ifaces(config) {
             if self.shared.ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {

@@ -63,6 +63,29 @@ pub struct RouteReq<'a> {
     pub oif: Option<u32>,
 }
 
+/// Create or delete an instance's VMAC (`use_vmac`): a private-mode macvlan
+/// `name` on `base` with `mac`, up, with the kernel settings keepalived
+/// applies (IPv4: arp_ignore/arp_filter on the base, restored when its last
+/// VMAC goes). For an IPv6 instance that sends from it, `ll6` is the base's
+/// link-local address, added to the VMAC as keepalived does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct VmacReq<'a> {
+    pub add: bool,
+    /// The instance, for the log.
+    pub instance: &'a str,
+    pub name: &'a str,
+    pub base: &'a str,
+    pub base_index: u32,
+    /// The VMAC's index, to delete it (0 when adding).
+    pub index: u32,
+    pub mac: Mac,
+    pub v6: bool,
+    pub ll6: Option<core::net::Ipv6Addr>,
+    /// No IPv6 on it (an IPv4 instance with no IPv6 address to hold there),
+    /// as keepalived: no link-local address, no IPv6 traffic from it.
+    pub ipv6_off: bool,
+}
+
 /// One policy-routing rule request (`virtual_rules`, `static_rules`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct RuleReq<'a> {
@@ -93,6 +116,9 @@ pub enum Out<'a> {
     Route { name: &'a str, req: RouteReq<'a> },
     /// Add or delete one policy-routing rule with netlink.
     Rule { name: &'a str, req: RuleReq<'a> },
+    /// Create or delete a VMAC interface (the shell waits for the kernel's
+    /// answer: the interface exists when the next output is carried out).
+    Vmac(VmacReq<'a>),
     /// `count` gratuitous ARPs (IPv4) or unsolicited neighbour
     /// advertisements (IPv6) for `addr`, from `mac`, out of `ifindex`.
     Garp {
@@ -135,6 +161,13 @@ pub enum Out<'a> {
         user: Option<&'a str>,
         secure: bool,
         args: Option<NotifyArgs<'a>>,
+    },
+    /// Mail that instance (or group) `name` entered `state` (MASTER,
+    /// BACKUP or FAULT): `kind` is INSTANCE or GROUP (`smtp_alert`).
+    Mail {
+        kind: &'static str,
+        name: &'a str,
+        state: State,
     },
     /// A line for the notify FIFOs: `INSTANCE "NAME" STATE PRIORITY`.
     Fifo {
@@ -258,6 +291,12 @@ pub enum Note<'a> {
         seq: u32,
         errno: i32,
     },
+    /// `use_vmac`: an interface of the VMAC's name exists with another MAC
+    /// (keepalived: `VMAC NAME conflicts with existing interface`).
+    VmacConflict {
+        name: &'a str,
+        ifname: &'a str,
+    },
     IfaceDeleted {
         name: &'a str,
     },
@@ -369,6 +408,7 @@ impl Note<'_> {
             Note::AddrFailedOrphan { .. } => Loudness::Debug,
             Note::Rejected { .. } | Note::Dropped { .. } => Loudness::Warning,
             Note::AddrFailed { .. } | Note::ScriptsDropped { .. } => Loudness::Error,
+            Note::VmacConflict { .. } => Loudness::Error,
             Note::RouteFailed { .. } | Note::StaticFailed { .. } => Loudness::Error,
             Note::ScriptTimeout { .. } | Note::CheckSkipped { .. } => Loudness::Warning,
             _ => Loudness::Info,

@@ -18,9 +18,13 @@ use crate::vrrp::{Event, Instance, State};
 
 /// Whether running slot `s` continues as instance `c`: same interface,
 /// VRID and family (by the interface's name, so an interface re-created
-/// with a new index keeps its instances).
+/// with a new index keeps its instances), and the same VMAC (a changed one
+/// is a new instance: the old VMAC goes with the old one).
 fn same_instance(s: &Slot, c: &InstanceConfig) -> bool {
-    s.cfg.interface == c.interface && s.cfg.vrid == c.vrid && s.cfg.family == c.family
+    s.cfg.interface == c.interface
+        && s.cfg.vrid == c.vrid
+        && s.cfg.family == c.family
+        && s.cfg.vmac == c.vmac
 }
 
 /// The interface's index (0 while it is not there) and the address an
@@ -84,6 +88,7 @@ impl Node {
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
         (self.shared.pace).set(garp, gna, &config.garp_groups);
+        self.shared.mail = super::mail::MailDefs::of(g);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
             let slot = match taken {
@@ -152,6 +157,7 @@ impl Node {
                 // No STOP line on the FIFO, and no STOP script: keepalived
                 // reports the removal only.
                 s.drive(Event::Shutdown, now, cx, &mut NoFifo(out));
+                super::vmac::drop(&s.cfg, &cx.ifaces, out);
                 s.scripts.clear_waiting();
                 if let Some(state) = s.scripts.deleted(&s.cfg, was, priority) {
                     let name = s.cfg.name.as_str();

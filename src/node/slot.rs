@@ -82,6 +82,8 @@ pub struct Slot {
     /// Its own tracking (or interface) held it in FAULT at the last look,
     /// not only its group.
     pub held_own: bool,
+    /// The state last mailed (`smtp_alert`).
+    pub mailed: Option<State>,
     /// What the last events mean for its group, for the router to act on.
     pub sync_events: ArrayVec<SyncEv, 4>,
     /// Which VIPs the kernel took, and their pending announcements.
@@ -115,6 +117,8 @@ pub struct Shared {
     pub last_script_id: u32,
     /// vrrp_garp_interval / vrrp_gna_interval, per interface.
     pub pace: super::garp::Pace,
+    /// Whether mail can go out, and `no_email_faults`.
+    pub mail: super::mail::MailDefs,
 }
 
 impl Slot {
@@ -134,6 +138,7 @@ impl Slot {
             link_ok: true,
             group: None,
             held_own: false,
+            mailed: None,
             sync_events: ArrayVec::new(),
             garp: super::garp::Marks::default(),
         }
@@ -216,6 +221,8 @@ impl Slot {
                     state,
                     priority: prio,
                 });
+                let (alert, last) = (self.cfg.smtp_alert, &mut self.mailed);
+                super::mail::mail(INSTANCE, name, alert, last, to, cx, out);
                 let dropped = self.scripts.transition(&*self.cfg, to, prio);
                 if dropped > 0 {
                     let name = self.cfg.name.as_str();
@@ -333,6 +340,10 @@ impl Slot {
         if !cx.ifaces.by_index(self.ifindex).is_some_and(|f| f.up) {
             return;
         }
+        let ifindex = super::vmac::tx_index(&self.cfg, &cx.ifaces, self.ifindex);
+        if ifindex == 0 {
+            return;
+        }
         let group = match self.cfg.family {
             Family::V4 => cx.group4,
             Family::V6 => cx.group6,
@@ -353,7 +364,7 @@ impl Slot {
             self.ip_id = self.ip_id.wrapping_add(1);
             out.push(Out::Advert {
                 name: &self.cfg.name,
-                ifindex: self.ifindex,
+                ifindex,
                 src,
                 dst,
                 advert: &advert,
@@ -490,11 +501,13 @@ pub fn launch_next(
     None
 }
 
-/// The interface a VIP goes on: its `dev`, else the instance's. A `dev`
-/// the router does not know falls back to the instance's interface.
+/// The interface a VIP goes on: its `dev`, else the instance's (its VMAC
+/// with `use_vmac`). A `dev` the router does not know falls back to the
+/// instance's.
 pub fn vip_ifname<'a>(ifaces: &Ifaces, c: &'a InstanceConfig, vip: &'a Vip) -> &'a str {
-    match vip.dev.as_deref() {
-        Some(d) if ifaces.by_name(d).is_some() => d,
+    match (vip.dev.as_deref(), &c.vmac) {
+        (Some(d), _) if ifaces.by_name(d).is_some() => d,
+        (_, Some(v)) => v.name.as_str(),
         _ => c.interface.as_str(),
     }
 }

@@ -34,6 +34,8 @@ pub struct Group {
     pub scripts: Queue,
     /// When the running one is overdue (SIGTERM, then SIGKILL).
     script_due: Option<Instant>,
+    /// The state last mailed (`smtp_alert`).
+    mailed: Option<State>,
 }
 
 /// The groups of `config` for the slots named `names` (in slot order);
@@ -62,6 +64,7 @@ pub fn build(config: &Config, names: &[&str], old: &[Group]) -> (Vec<Group>, Vec
                 waiting: before.is_some_and(|o| o.waiting),
                 scripts: before.map(|o| o.scripts.clone()).unwrap_or_default(),
                 script_due: before.and_then(|o| o.script_due),
+                mailed: before.and_then(|o| o.mailed),
             }
         })
         .collect();
@@ -196,6 +199,8 @@ impl Node {
             state,
             priority: 0,
         });
+        let (alert, last) = (grp.cfg.smtp_alert, &mut grp.mailed);
+        super::mail::mail(GROUP, name, alert, last, grp.state, &self.shared, out);
         let dropped = grp.scripts.transition(&grp.cfg, grp.state, 0);
         if dropped > 0 {
             out.push(Out::Log(Note::ScriptsDropped { name, dropped }));

@@ -104,6 +104,13 @@ impl Node {
         if !s.link_ok && !ignored && fault.is_none() {
             fault = Some(FaultWhy::Link(&s.cfg.interface));
         }
+        // use_vmac: nothing to hold the VIPs on while the VMAC is not
+        // usable (keepalived tracks the VMAC as the instance's interface).
+        if let Some(v) = s.cfg.vmac.as_ref().filter(|_| fault.is_none()) {
+            if super::vmac::usable(v, &self.shared.ifaces).is_none() {
+                fault = Some(FaultWhy::Link(&v.name));
+            }
+        }
         let base = i32::from(s.cfg.priority);
         let priority = if base == 255 {
             255

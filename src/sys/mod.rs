@@ -15,6 +15,7 @@ pub mod procscan;
 pub mod raw4;
 pub mod raw6;
 pub mod signals;
+pub mod sysctl;
 pub mod timer;
 
 use core::fmt;

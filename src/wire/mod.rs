@@ -4,6 +4,7 @@
 pub mod arp;
 pub mod checksum;
 pub mod ipv4;
+pub mod link;
 pub mod ndisc;
 pub mod netlink;
 pub mod route;

@@ -39,10 +39,10 @@ pub const AF_INET6: u8 = libc::AF_INET6 as u8;
 
 const NLMSG_ERROR: u16 = libc::NLMSG_ERROR as u16;
 const NLMSG_DONE: u16 = libc::NLMSG_DONE as u16;
-const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
-const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
-const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
-const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
+pub(super) const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
+pub(super) const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
+pub(super) const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
+pub(super) const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
 const NLM_F_DUMP: u16 = libc::NLM_F_DUMP as u16;
 const NLA_TYPE_MASK: u16 = libc::NLA_TYPE_MASK as u16;
 
@@ -107,6 +107,21 @@ impl<'b> Writer<'b> {
         self.pad()
     }
 
+    /// Open a nested attribute: its length is written by [`Writer::end_nest`].
+    pub(super) fn begin_nest(&mut self, kind: u16) -> Result<usize, EmitError> {
+        let start = self.at;
+        self.put(&0u16.to_ne_bytes())?;
+        self.put(&kind.to_ne_bytes())?;
+        Ok(start)
+    }
+
+    /// Close the nested attribute opened at `start`.
+    pub(super) fn end_nest(&mut self, start: usize) -> Result<(), EmitError> {
+        let len = u16::try_from(self.at - start).map_err(|_| EmitError::TooLong)?;
+        let mut at = start;
+        put(self.buf, &mut at, &len.to_ne_bytes())
+    }
+
     pub(super) fn finish(self) -> Result<usize, EmitError> {
         let len = u32::try_from(self.at).map_err(|_| EmitError::TooLong)?;
         let mut at = 0;
@@ -132,6 +147,20 @@ fn put_ifaddrmsg(
     // ifa_flags stays 0: the full flags travel in IFA_FLAGS.
     w.put(&[family, prefix_len, 0, scope])?;
     w.put(&index.to_ne_bytes())
+}
+
+/// An interface name (or label) attribute with its NUL: at most IFNAMSIZ
+/// bytes in all, no NUL inside.
+pub(super) fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
+    let bytes = name.as_bytes();
+    if bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
+        return Err(EmitError::TooLong);
+    }
+    let mut z = [0u8; IFNAMSIZ];
+    z.get_mut(..bytes.len())
+        .ok_or(EmitError::TooLong)?
+        .copy_from_slice(bytes);
+    w.attr(kind, z.get(..=bytes.len()).ok_or(EmitError::TooLong)?)
 }
 
 pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) -> Result<(), EmitError> {
@@ -174,18 +203,7 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
         w.attr(libc::IFA_BROADCAST, &brd.octets())?;
     }
     if let Some(label) = req.label {
-        let bytes = label.as_bytes();
-        if bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
-            return Err(EmitError::TooLong);
-        }
-        let mut z = [0u8; IFNAMSIZ];
-        z.get_mut(..bytes.len())
-            .ok_or(EmitError::TooLong)?
-            .copy_from_slice(bytes);
-        w.attr(
-            libc::IFA_LABEL,
-            z.get(..=bytes.len()).ok_or(EmitError::TooLong)?,
-        )?;
+        put_name(&mut w, libc::IFA_LABEL, label)?;
     }
     if is_v6 {
         w.attr(IFA_FLAGS, &libc::IFA_F_NODAD.to_ne_bytes())?;

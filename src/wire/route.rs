@@ -14,12 +14,11 @@
 use core::net::IpAddr;
 
 use super::EmitError;
-use super::netlink::{AF_INET, AF_INET6, Writer, addr_family, put_addr_attr};
+use super::netlink::{
+    AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, Writer, addr_family,
+    put_addr_attr,
+};
 
-const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
-const NLM_F_ACK: u16 = libc::NLM_F_ACK as u16;
-const NLM_F_CREATE: u16 = libc::NLM_F_CREATE as u16;
-const NLM_F_EXCL: u16 = libc::NLM_F_EXCL as u16;
 const NLM_F_APPEND: u16 = libc::NLM_F_APPEND as u16;
 /// `RT_SCOPE_NOWHERE`: a delete matches a route of any scope.
 const RT_SCOPE_NOWHERE: u8 = 255;

@@ -1,0 +1,169 @@
+//! Carrying out `Out::Vmac`: the VMAC created, set and brought up (or
+//! deleted) through the request socket, waiting for each answer (rare:
+//! start, stop, reload, an interface appearing), with the kernel settings
+//! keepalived 2.2.7 applies (vrrp_if_config.c): on an IPv4 VMAC
+//! arp_ignore=1, accept_local=1, rp_filter=0, promote_secondaries=1; on its
+//! base arp_ignore=1 and arp_filter=1, put back as they were when the last
+//! VMAC on it goes.
+
+use super::dumps;
+use super::io::Io;
+use crate::log;
+use crate::node::out::VmacReq;
+use crate::sys::log::Level;
+use crate::sys::{SysError, sysctl};
+use crate::wire::netlink::{self as nl, AddrRequest};
+use crate::wire::{EmitError, link};
+
+/// A base interface of IPv4 VMACs: its settings before the first one came.
+pub struct Base {
+    name: String,
+    arp_ignore: Option<u32>,
+    arp_filter: Option<u32>,
+    vmacs: u32,
+}
+
+const VMAC_SYSCTL: [(&str, u32); 4] = [
+    ("arp_ignore", 1),
+    ("accept_local", 1),
+    ("rp_filter", 0),
+    ("promote_secondaries", 1),
+];
+
+impl Io {
+    pub(super) fn vmac(&mut self, req: &VmacReq<'_>) {
+        let done = if req.add {
+            self.add_vmac(req)
+        } else {
+            self.del_vmac(req)
+        };
+        if let Err(e) = done {
+            let (name, what) = (req.instance, if req.add { "create" } else { "remove" });
+            let ifname = req.name;
+            log!(
+                self.log,
+                Level::Error,
+                "({name}) Unable to {what} VMAC interface {ifname}: {e}"
+            );
+        }
+    }
+
+    /// Send one request built by `build` and wait for the kernel's answer.
+    fn talk(
+        &mut self,
+        build: impl FnOnce(&mut [u8], u32) -> Result<usize, EmitError>,
+    ) -> Result<(), String> {
+        let mut msg = [0u8; 256];
+        let seq = self.nl_dump.next_seq();
+        let len = build(&mut msg, seq).map_err(|e| format!("request: {e:?}"))?;
+        let mut buf = [0u8; 1024];
+        let sent = self.nl_dump.send(msg.get(..len).unwrap_or_default());
+        sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
+            .map_err(|e: SysError| e.to_string())
+    }
+
+    fn add_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), String> {
+        let (name, base, mac) = (req.name, req.base_index, req.mac);
+        self.talk(|b, seq| link::new_macvlan(b, seq, name, base, mac))?;
+        let index = crate::sys::if_index(name).ok_or("gone once created")?;
+        // Before it is up: no link-local address of its own.
+        let _ = sysctl::write("ipv6", name, "addr_gen_mode", 1);
+        if req.ipv6_off {
+            let _ = sysctl::write("ipv6", name, "disable_ipv6", 1);
+        }
+        if !req.v6 {
+            for (key, value) in VMAC_SYSCTL {
+                if let Err(e) = sysctl::write("ipv4", name, key, value) {
+                    log!(self.log, Level::Warning, "VMAC {name}: setting {key}: {e}");
+                }
+            }
+            self.vmac_base_set(req.base);
+        }
+        self.talk(|b, seq| link::set_up(b, seq, index, true))?;
+        if let Some(ll) = req.ll6 {
+            let r = AddrRequest {
+                index,
+                addr: ll.into(),
+                prefix_len: 64,
+                scope: 0,
+                broadcast: None,
+                label: None,
+            };
+            self.talk(|b, seq| nl::new_addr(b, seq, &r))
+                .map_err(|e| format!("adding link-local address {ll}: {e}"))?;
+        }
+        let inst = req.instance;
+        log!(
+            self.log,
+            Level::Info,
+            "({inst}) Success creating VMAC interface {name}"
+        );
+        Ok(())
+    }
+
+    fn del_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), String> {
+        if !req.v6 {
+            self.vmac_base_reset(req.base);
+        }
+        let index = req.index;
+        self.talk(|b, seq| link::del_link(b, seq, index))?;
+        let (inst, name) = (req.instance, req.name);
+        log!(
+            self.log,
+            Level::Info,
+            "({inst}) Success removing VMAC interface {name}"
+        );
+        Ok(())
+    }
+
+    /// The first VMAC on `base`: arp_ignore and arp_filter to 1, the old
+    /// values kept.
+    fn vmac_base_set(&mut self, base: &str) {
+        if let Some(b) = self.vmac_bases.iter_mut().find(|b| b.name == base) {
+            b.vmacs += 1;
+            return;
+        }
+        let b = Base {
+            name: base.to_string(),
+            arp_ignore: sysctl::read("ipv4", base, "arp_ignore"),
+            arp_filter: sysctl::read("ipv4", base, "arp_filter"),
+            vmacs: 1,
+        };
+        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+            if old == Some(1) {
+                continue;
+            }
+            if let Err(e) = sysctl::write("ipv4", base, key, 1) {
+                log!(
+                    self.log,
+                    Level::Warning,
+                    "VMAC base {base}: setting {key}: {e}"
+                );
+            }
+        }
+        self.vmac_bases.push(b);
+    }
+
+    /// The last VMAC on `base` goes: its settings back as they were.
+    fn vmac_base_reset(&mut self, base: &str) {
+        let Some(k) = self.vmac_bases.iter().position(|b| b.name == base) else {
+            return;
+        };
+        self.vmac_bases[k].vmacs -= 1;
+        if self.vmac_bases[k].vmacs > 0 {
+            return;
+        }
+        let b = self.vmac_bases.swap_remove(k);
+        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+            if let Some(v) = old.filter(|&v| v != 1) {
+                if let Err(e) = sysctl::write("ipv4", base, key, v) {
+                    log!(
+                        self.log,
+                        Level::Warning,
+                        "VMAC base {base}: resetting {key}: {e}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `use_vmac`: the macvlan keepalived calls a VMAC. The router decides
+//! when one is created (before its instance starts, when its base interface
+//! appears, when someone deleted it) and deleted (on stop, and when a
+//! reload removes its instance); the shell carries it out
+//! ([`Out::Vmac`]). While the VMAC is missing, down or has another MAC,
+//! its instance is in FAULT (`Node::judge`).
+
+use super::Node;
+use super::iface::{Iface, Ifaces};
+use super::out::{Note, Out, Outbox, VmacReq};
+use crate::config::{Family, InstanceConfig, Vmac};
+
+/// The VMAC of `c` as the router sees it, when it can be used: there, up
+/// and with the instance's MAC.
+pub fn usable<'a>(v: &Vmac, ifaces: &'a Ifaces) -> Option<&'a Iface> {
+    ifaces
+        .by_name(&v.name)
+        .filter(|f| f.exists() && f.up && f.mac == v.mac)
+}
+
+/// The interface `c`'s adverts leave from: its VMAC unless
+/// `vmac_xmit_base`, else its own (`base`); 0 while there is none.
+pub fn tx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
+    match &c.vmac {
+        Some(v) if !v.xmit_base => usable(v, ifaces).map_or(0, |f| f.index),
+        _ => base,
+    }
+}
+
+/// Ask for the VMACs of `cfgs` that are missing while their base
+/// interface is there. One whose name an interface with another MAC holds
+/// is not touched (it may not be ours): logged, its instance stays in
+/// FAULT. Returns whether any was asked for.
+pub fn want<'a>(
+    cfgs: impl Iterator<Item = &'a InstanceConfig>,
+    ifaces: &Ifaces,
+    out: &mut dyn Outbox,
+) -> bool {
+    let mut asked = false;
+    for c in cfgs {
+        let Some(v) = &c.vmac else {
+            continue;
+        };
+        let Some(base) = ifaces.by_name(&c.interface).filter(|f| f.exists()) else {
+            continue;
+        };
+        match ifaces.by_name(&v.name).filter(|f| f.exists()) {
+            Some(f) if f.mac == v.mac => {}
+            Some(_) => out.push(Out::Log(Note::VmacConflict {
+                name: &c.name,
+                ifname: &v.name,
+            })),
+            None => {
+                let v6 = c.family == Family::V6;
+                out.push(Out::Vmac(VmacReq {
+                    add: true,
+                    instance: &c.name,
+                    name: &v.name,
+                    base: &c.interface,
+                    base_index: base.index,
+                    index: 0,
+                    mac: v.mac,
+                    v6,
+                    ll6: base.link_local6.filter(|_| v6 && !v.xmit_base),
+                    ipv6_off: !v6 && !holds_v6(c),
+                }));
+                asked = true;
+            }
+        }
+    }
+    asked
+}
+
+/// Delete `c`'s VMAC, if it is there (with its MAC: another interface of
+/// that name is not ours).
+pub fn drop(c: &InstanceConfig, ifaces: &Ifaces, out: &mut dyn Outbox) {
+    let Some(v) = &c.vmac else {
+        return;
+    };
+    let Some(f) = ifaces
+        .by_name(&v.name)
+        .filter(|f| f.exists() && f.mac == v.mac)
+    else {
+        return;
+    };
+    out.push(Out::Vmac(VmacReq {
+        add: false,
+        instance: &c.name,
+        name: &v.name,
+        base: &c.interface,
+        base_index: ifaces.by_name(&c.interface).map_or(0, |b| b.index),
+        index: f.index,
+        mac: v.mac,
+        v6: c.family == Family::V6,
+        ll6: None,
+        ipv6_off: false,
+    }));
+}
+
+/// An IPv6 address of `c` goes on its VMAC (one with no `dev`).
+fn holds_v6(c: &InstanceConfig) -> bool {
+    let vips = c.vips.iter().chain(c.vips_excluded.iter());
+    vips.filter(|v| v.dev.is_none()).any(|v| v.addr.is_ipv6())
+}
+
+impl Node {
+    /// Ask for every VMAC missing (at start, before the instances start;
+    /// after a reload). The shell then dumps the interfaces again
+    /// (`Node::on_resync`) when this returns true.
+    pub fn make_vmacs(&self, out: &mut dyn Outbox) -> bool {
+        want(self.slots.iter().map(|s| &*s.cfg), &self.shared.ifaces, out)
+    }
+
+    /// Interface `name` appeared or went: a running instance whose base it
+    /// is, or whose VMAC it was, gets its VMAC (again).
+    pub(super) fn follow_vmacs(&self, name: &str, out: &mut dyn Outbox) {
+        let cfgs = self.slots.iter().filter(|s| s.running()).map(|s| &*s.cfg);
+        let touched = cfgs.filter(|c| {
+            c.vmac
+                .as_ref()
+                .is_some_and(|v| v.name == name || c.interface == name)
+        });
+        want(touched, &self.shared.ifaces, out);
+    }
+}
