@@ -258,6 +258,14 @@ impl Ifaces {
         self.list.iter().find(|f| f.name.as_str() == name)
     }
 
+    /// Interface `name` is known to be gone (we deleted it and the kernel
+    /// said yes) before its notification comes.
+    pub fn vanish(&mut self, name: &str) {
+        if let Some(f) = self.list.iter_mut().find(|f| f.name.as_str() == name) {
+            f.vanish();
+        }
+    }
+
     /// Add an interface from a dump.
     pub fn push(&mut self, f: Iface) -> Result<(), Full> {
         self.list.try_push(f).map_err(|_| Full)

@@ -185,7 +185,7 @@ impl Node {
             self.drive(i, Event::Shutdown, now, out);
         }
         for s in self.slots.iter() {
-            vmac::drop(&s.cfg, &self.shared.ifaces, out);
+            vmac::drop(&s.cfg, &mut self.shared.ifaces, out);
         }
         self.statics.apply(false, &mut self.shared, out);
         self.stop_groups(now, out);

@@ -72,17 +72,18 @@ pub fn want<'a>(
 }
 
 /// Delete `c`'s VMAC, if it is there (with its MAC: another interface of
-/// that name is not ours).
-pub fn drop(c: &InstanceConfig, ifaces: &Ifaces, out: &mut dyn Outbox) {
-    let Some(v) = &c.vmac else {
-        return;
-    };
-    let Some(f) = ifaces
+/// that name is not ours). The shell waits for the kernel's answer, so the
+/// table forgets it at once: an instance started next (a reload) does not
+/// take it for there. Returns its name when asked.
+pub fn drop<'a>(
+    c: &'a InstanceConfig,
+    ifaces: &mut Ifaces,
+    out: &mut dyn Outbox,
+) -> Option<&'a str> {
+    let v = c.vmac.as_ref()?;
+    let f = ifaces
         .by_name(&v.name)
-        .filter(|f| f.exists() && f.mac == v.mac)
-    else {
-        return;
-    };
+        .filter(|f| f.exists() && f.mac == v.mac)?;
     out.push(Out::Vmac(VmacReq {
         add: false,
         instance: &c.name,
@@ -95,6 +96,8 @@ pub fn drop(c: &InstanceConfig, ifaces: &Ifaces, out: &mut dyn Outbox) {
         ll6: None,
         ipv6_off: false,
     }));
+    ifaces.vanish(&v.name);
+    Some(&v.name)
 }
 
 /// An IPv6 address of `c` goes on its VMAC (one with no `dev`).

@@ -14,10 +14,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrayvec::ArrayVec;
-use tinyvrrpd::config::{Config, Loc, ParamMatch, Track, TrackProcess};
+use tinyvrrpd::config::{Config, Loc, ParamMatch, Track, TrackProcess, Vmac};
 use tinyvrrpd::limits::MAX_CHILDREN;
 use tinyvrrpd::node::iface::{Iface, Ifaces};
-use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
+use tinyvrrpd::node::out::{AddrWhy, Note, Out, Outbox, ScriptEnd, VmacReq};
 use tinyvrrpd::node::scripts::{KILL_GRACE, NOTIFY_TIMEOUT, STOP_SCRIPT_TIMEOUT};
 use tinyvrrpd::node::{Node, Rx6};
 use tinyvrrpd::time::{Duration, Instant};
@@ -468,7 +468,7 @@ pub fn vip_of(family: Family, vrid: u8) -> IpAddr {
     }
 }
 
-fn addr_msg(add: bool, addr: IpAddr, prefix_len: u8) -> Addr<'static> {
+fn addr_msg(add: bool, addr: IpAddr, prefix_len: u8, index: u32) -> Addr<'static> {
     let (family, scope, local) = match addr {
         IpAddr::V4(_) => (libc::AF_INET as u8, 0, Some(addr)),
         IpAddr::V6(a) if a.is_unicast_link_local() => (libc::AF_INET6 as u8, 253, None),
@@ -484,7 +484,7 @@ fn addr_msg(add: bool, addr: IpAddr, prefix_len: u8) -> Addr<'static> {
         prefix_len,
         flags: 0,
         scope,
-        index: IFINDEX,
+        index,
         address: Some(addr),
         local,
         broadcast: None,
@@ -500,14 +500,21 @@ pub type Bytes = ArrayVec<u8, 160>;
 enum Rec {
     /// Gratuitous ARPs (NAs) for `addr`: the kernel must hold it.
     Garp {
+        idx: usize,
+        ifindex: u32,
+        mac: [u8; 6],
         addr: IpAddr,
         count: u32,
     },
     Advert {
+        idx: usize,
+        ifindex: u32,
         src: IpAddr,
         dst: IpAddr,
         bytes: Bytes,
     },
+    /// `Out::Vmac`: create or delete a VMAC.
+    Vmac(VmacRec),
     BadEmit(String),
     Arm {
         slot: usize,
@@ -517,6 +524,7 @@ enum Rec {
         add: bool,
         why: AddrWhy,
         seq: u32,
+        ifindex: u32,
         addr: IpAddr,
         prefix: u8,
     },
@@ -568,7 +576,14 @@ fn index_of(name: &str) -> usize {
 
 /// The advert's bytes as the shell sends them: IPv4 with its header (as
 /// src/daemon/io.rs builds it), IPv6 the payload only.
-fn emit(src: IpAddr, dst: IpAddr, adv: &Advert, form: ChecksumForm, ident: u16) -> Rec {
+fn emit(
+    (idx, ifindex): (usize, u32),
+    src: IpAddr,
+    dst: IpAddr,
+    adv: &Advert,
+    form: ChecksumForm,
+    ident: u16,
+) -> Rec {
     let mut buf = [0u8; 160];
     let len = match (src, dst) {
         (IpAddr::V4(s4), IpAddr::V4(d4)) => {
@@ -583,6 +598,8 @@ fn emit(src: IpAddr, dst: IpAddr, adv: &Advert, form: ChecksumForm, ident: u16) 
     };
     match len {
         Some(n) => Rec::Advert {
+            idx,
+            ifindex,
             src,
             dst,
             bytes: buf[..n].iter().copied().collect(),
@@ -595,17 +612,19 @@ impl Outbox for Collect {
     fn push(&mut self, out: Out<'_>) {
         let rec = match out {
             Out::Advert {
+                name,
+                ifindex,
                 src,
                 dst,
                 advert,
                 form,
                 ip_id,
-                ..
-            } => emit(src, dst, advert, form, ip_id),
+            } => emit((index_of(name), ifindex), src, dst, advert, form, ip_id),
             Out::Addr { req, .. } => Rec::Addr {
                 add: req.add,
                 why: req.why,
                 seq: req.seq,
+                ifindex: req.ifindex,
                 addr: req.addr,
                 prefix: req.prefix_len,
             },
@@ -654,7 +673,21 @@ impl Outbox for Collect {
                 idx: index_of(name),
                 n: dropped,
             },
-            Out::Garp { count, addr, .. } => Rec::Garp { addr, count },
+            Out::Garp {
+                name,
+                ifindex,
+                mac,
+                count,
+                addr,
+                ..
+            } => Rec::Garp {
+                idx: index_of(name),
+                ifindex,
+                mac,
+                addr,
+                count,
+            },
+            Out::Vmac(req) => Rec::Vmac(VmacRec::of(&req)),
             Out::Group { join: true, .. } => {
                 self.groups += 1;
                 return;
@@ -697,7 +730,13 @@ enum Ev {
         epoch: u64,
         seq: u32,
         errno: i32,
-        note: Option<(bool, IpAddr, u8)>,
+        note: Option<AddrNote>,
+    },
+    /// A link notification reaches router `r`'s daemon of `epoch`.
+    LinkNote {
+        r: usize,
+        epoch: u64,
+        link: LinkNote,
     },
     /// Script `id` of router `r`'s daemon lifetime `life` ends (is reaped).
     ScriptEnd { r: usize, life: u64, id: u32 },
@@ -754,6 +793,23 @@ pub struct Router {
     /// Node's quorum.
     disagree: BTreeMap<String, Instant>,
     pub scans: u64,
+    /// use_vmac (issue 14): the VMACs in its kernel, each VMAC index it
+    /// ever had (with its name), and per instance the VMAC of its last
+    /// loaded configuration.
+    pub vmacs: Vec<VmacLink>,
+    pub vmac_history: BTreeMap<u32, String>,
+    pub vmac_cfg: Vec<Option<Vmac>>,
+    /// During a reload: the VMACs of the configuration it replaces (the
+    /// removed instances' last adverts and the new ones' first may mix).
+    vmac_cfg_old: Option<Vec<Option<Vmac>>>,
+    /// Per instance index: Some(vmac_xmit_base) to render `use_vmac`.
+    pub use_vmac: Vec<Option<bool>>,
+    /// Link notifications sent and not yet read by the daemon.
+    pub notes_pending: u32,
+    /// Per instance index: the interface its last advert left from.
+    pub last_tx: BTreeMap<usize, u32>,
+    /// The VMACs (by index) the router itself deleted.
+    own_deleted: Vec<u32>,
 }
 
 impl Router {
@@ -812,6 +868,14 @@ pub struct Sim {
     /// tests/sim_tracking.rs).
     pub router_timer_now_at_start: bool,
     in_start_call: bool,
+    /// The next index the kernel gives a VMAC (never reused).
+    next_vmac_index: u32,
+    pub vmac_stats: VmacStats,
+    /// A router never uses a VMAC it deleted itself: no address request
+    /// on it, no instance entering BACKUP or MASTER while it is missing
+    /// (off by default: a reload that changes a VMAC but keeps its name
+    /// does both, see tests/sim_vmac.rs).
+    pub strict_own_deletes: bool,
 }
 
 // 32 bits: MIPS32 has no 64-bit atomics (cross/test.sh runs this on mips).
@@ -845,6 +909,14 @@ impl Sim {
                 scanning: false,
                 disagree: BTreeMap::new(),
                 scans: 0,
+                vmacs: Vec::new(),
+                vmac_history: BTreeMap::new(),
+                vmac_cfg: Vec::new(),
+                vmac_cfg_old: None,
+                use_vmac: Vec::new(),
+                notes_pending: 0,
+                last_tx: BTreeMap::new(),
+                own_deleted: Vec::new(),
             })
             .collect();
         Sim {
@@ -876,6 +948,9 @@ impl Sim {
             watch: None,
             router_timer_now_at_start: false,
             in_start_call: false,
+            next_vmac_index: 100,
+            vmac_stats: VmacStats::default(),
+            strict_own_deletes: false,
         }
     }
 
@@ -923,6 +998,7 @@ impl Sim {
         }
         self.out.recs = recs;
         self.check_script_count(r);
+        self.check_vmacs_now(r);
         if let Some(watch) = self.watch {
             watch(self, r);
         }
@@ -931,16 +1007,35 @@ impl Sim {
     fn carry_out(&mut self, r: usize, rec: Rec) {
         match rec {
             // Issue 14: never announce an address the kernel refused.
-            Rec::Garp { addr, count } => {
+            Rec::Garp {
+                idx,
+                ifindex,
+                mac,
+                addr,
+                count,
+            } => {
                 self.garps += u64::from(count);
                 self.garp_log.push((self.now, r, addr, count));
-                if !self.routers[r].kernel.iter().any(|x| x.0 == addr) {
+                if self.vmac_of(r, idx).is_some() {
+                    self.check_vmac_garp(r, idx, (ifindex, mac), addr);
+                } else if !self.routers[r].kernel.iter().any(|x| x.0 == addr) {
                     self.fail(&format!("r{r} announced {addr}, which it does not hold"));
                 }
             }
-            Rec::Advert { src, dst, bytes } => {
+            Rec::Advert {
+                idx,
+                ifindex,
+                src,
+                dst,
+                bytes,
+            } => {
                 self.activity(r);
+                self.check_advert_iface(r, idx, ifindex);
                 self.send(r, src, dst, &bytes);
+            }
+            Rec::Vmac(v) => {
+                let notes = self.kernel_vmac(r, v);
+                self.notify_links(r, notes);
             }
             Rec::BadEmit(e) => self.fail(&e),
             Rec::Arm { slot, at } => self.arm(r, slot, at),
@@ -948,17 +1043,19 @@ impl Sim {
                 add,
                 why,
                 seq,
+                ifindex,
                 addr,
                 prefix,
             } => {
                 self.activity(r);
-                self.kernel_addr(r, (add, why, seq), addr, prefix);
+                self.kernel_addr(r, (add, why, seq), (ifindex, addr), prefix);
             }
             Rec::Trans { idx, to } => {
                 self.activity(r);
                 self.transitions.push((self.now, r, idx, to));
                 let prio = self.routers[r].cfg.specs.get(idx).map_or(0, |s| s.priority);
                 self.log(format!("r{r} VI_{idx} -> {to:?} (prio {prio})"));
+                self.check_vmac_on_entry(r, idx, to);
                 self.expect_scripts(r, idx, to);
             }
             Rec::AddrFailed(errno) => self.log(format!("r{r} address request failed: {errno}")),
@@ -1012,30 +1109,51 @@ impl Sim {
 
     /// `Out::Addr`: the kernel applies the request at once (or refuses it)
     /// and answers a little later, in order.
-    fn kernel_addr(&mut self, r: usize, (add, why, seq): (bool, AddrWhy, u32), a: IpAddr, len: u8) {
+    /// Addresses live on their interface: eth0's in `kernel`, a VMAC's on
+    /// it; another index is no device.
+    fn kernel_addr(
+        &mut self,
+        r: usize,
+        (add, why, seq): (bool, AddrWhy, u32),
+        (ifindex, a): (u32, IpAddr),
+        len: u8,
+    ) {
         self.addr_outs += 1;
         let (errno, note) = if self.rng.chance(self.nack_ppm) {
             self.nacks += 1;
             (libc::ENOBUFS, None)
         } else {
-            let k = &mut self.routers[r].kernel;
-            match (add, k.iter().position(|x| x.0 == a)) {
-                (true, Some(_)) => (libc::EEXIST, None),
-                (true, None) => {
+            let rt = &mut self.routers[r];
+            let k = if ifindex == IFINDEX {
+                Some(&mut rt.kernel)
+            } else {
+                let v = rt.vmacs.iter_mut().find(|v| v.index == ifindex);
+                v.map(|v| &mut v.addrs)
+            };
+            let note = |add| Some((add, a, len, ifindex));
+            match k.map(|k| (k.iter().position(|x| x.0 == a), k)) {
+                None => (libc::ENODEV, None),
+                Some((Some(_), _)) if add => (libc::EEXIST, None),
+                Some((None, k)) if add => {
                     k.push((a, len));
-                    (0, Some((true, a, len)))
+                    (0, note(true))
                 }
-                (false, Some(i)) => {
+                Some((Some(i), k)) => {
                     k.remove(i);
-                    (0, Some((false, a, len)))
+                    (0, note(false))
                 }
-                (false, None) => (libc::EADDRNOTAVAIL, None),
+                Some((None, _)) => (libc::EADDRNOTAVAIL, None),
             }
         };
         let verb = if add { "add" } else { "del" };
         self.log(format!(
-            "r{r} {verb} {a} ({why:?}) seq {seq}: errno {errno}"
+            "r{r} {verb} {a} on #{ifindex} ({why:?}) seq {seq}: errno {errno}"
         ));
+        if self.strict_own_deletes && self.routers[r].own_deleted.contains(&ifindex) {
+            self.fail(&format!(
+                "r{r}: {verb} {a} on #{ifindex}, a VMAC it deleted itself"
+            ));
+        }
         let delay = Duration::from_micros(self.rng.range(20, 2_000));
         let rt = &mut self.routers[r];
         let at = (self.now + delay).max(rt.last_ack);
@@ -1181,10 +1299,10 @@ impl Sim {
         self.call(r, |n, now, out| n.on_timer(slot, now, out));
     }
 
-    fn ack(&mut self, r: usize, seq: u32, errno: i32, note: Option<(bool, IpAddr, u8)>) {
+    fn ack(&mut self, r: usize, seq: u32, errno: i32, note: Option<AddrNote>) {
         self.call(r, |n, now, out| {
-            if let Some((add, addr, len)) = note {
-                n.on_addr(&addr_msg(add, addr, len), now, out);
+            if let Some((add, addr, len, index)) = note {
+                n.on_addr(&addr_msg(add, addr, len, index), now, out);
             }
             n.on_ack(seq, errno, now, out);
         });
@@ -1229,6 +1347,7 @@ impl Sim {
                     note,
                 } if self.routers[r].epoch == epoch => self.ack(r, seq, errno, note),
                 Ev::Ack { .. } => {}
+                Ev::LinkNote { r, epoch, link } => self.link_note(r, epoch, &link),
                 Ev::ScriptEnd { r, life, id } => self.script_end(r, life, id),
                 Ev::StopDone { r, life } => {
                     if self.routers[r].life == life {
@@ -1257,10 +1376,18 @@ impl Sim {
     /// file of its own, loaded, removed.
     /// The file is the router's own, the same at every load, as the
     /// daemon's keepalived.conf (the loaded blocks' locations stay put).
-    fn load(&self, r: usize) -> Config {
+    fn load(&mut self, r: usize) -> Config {
+        let c = self.load_only(r);
+        let vmacs = c.instances.iter().map(|i| i.vmac.clone()).collect();
+        self.routers[r].vmac_cfg = vmacs;
+        c
+    }
+
+    fn load_only(&self, r: usize) -> Config {
         let name = format!("tinyvrrpd-sim-{}-{}-r{r}.conf", std::process::id(), self.id);
         let path = std::env::temp_dir().join(name);
-        let text = render(self.family, &self.routers[r].cfg);
+        let mut text = render(self.family, &self.routers[r].cfg);
+        add_vmac_lines(&mut text, &self.routers[r].use_vmac);
         if let Err(e) = std::fs::write(&path, &text) {
             self.fail(&format!("writing {}: {e}", path.display()));
         }
@@ -1279,8 +1406,10 @@ impl Sim {
         }
     }
 
-    /// What a netlink dump would say of router `r`'s eth0 now.
-    fn dump(&self, r: usize) -> Ifaces {
+    /// What a netlink dump would say of router `r`'s interfaces now (those
+    /// `config` names and are missing: gone, followed by name, as
+    /// src/daemon/dumps.rs has them).
+    fn dump(&self, r: usize, config: &Config) -> Ifaces {
         let mac = [2, 0, 0, 0, 0, u8::try_from(r + 1).unwrap_or(0)];
         let link = NlLink {
             msg_type: libc::RTM_NEWLINK,
@@ -1293,15 +1422,23 @@ impl Sim {
         let mut t = Ifaces::new();
         let eth0 = Iface::new(&link).expect("eth0");
         t.push(eth0).expect("room for eth0");
-        t.apply_addr(&addr_msg(true, addr_of(Family::V4, r), 24));
-        t.apply_addr(&addr_msg(true, addr_of(Family::V6, r), 64));
+        t.apply_addr(&addr_msg(true, addr_of(Family::V4, r), 24, IFINDEX));
+        t.apply_addr(&addr_msg(true, addr_of(Family::V6, r), 64, IFINDEX));
         for &(a, len) in &self.routers[r].kernel {
-            t.apply_addr(&addr_msg(true, a, len));
+            t.apply_addr(&addr_msg(true, a, len, IFINDEX));
         }
         let rt = &self.routers[r];
         if rt.eth1_index != 0 {
             let eth1 = Iface::new(&eth1_link(r, rt.eth1_index, rt.eth1_up)).expect("eth1");
             t.push(eth1).expect("room for eth1");
+        }
+        self.dump_vmacs(r, &mut t);
+        let wanted = tinyvrrpd::node::named_ifaces(config);
+        for name in wanted {
+            if t.by_name(name).is_none() {
+                let gone = Iface::gone(name).expect("a name");
+                t.push(gone).expect("room for a missing interface");
+            }
         }
         t
     }
@@ -1311,10 +1448,7 @@ impl Sim {
         self.finish_stop(r);
         self.log(format!("r{r} start"));
         let config = self.load(r);
-        let node = match Node::new(&config, self.dump(r), false) {
-            Ok(n) => Box::new(n),
-            Err(e) => self.fail(&format!("r{r}: Node::new: {e}")),
-        };
+        let node = self.start_node(r, &config);
         let now = self.now;
         let rt = &mut self.routers[r];
         rt.node = Some(node);
@@ -1362,6 +1496,7 @@ impl Sim {
         self.call(r, |n, now, out| n.stop(now, out));
         self.in_stop_call = false;
         self.check_only_stop_scripts_run(r);
+        self.check_vmacs_deleted(r);
         let rt = &mut self.routers[r];
         rt.stopping = rt.node.take();
         rt.epoch += 1;
@@ -1381,8 +1516,10 @@ impl Sim {
         if !self.routers[r].alive() {
             return;
         }
+        let before = self.routers[r].vmac_cfg.clone();
+        self.routers[r].vmac_cfg_old = Some(before);
         let config = self.load(r);
-        let ifaces = self.dump(r);
+        let ifaces = self.reload_vmacs(r, &config);
         let plan = match self.routers[r].node().plan_reload(&config, &ifaces) {
             Ok(p) => p,
             Err(e) => self.fail(&format!("r{r}: reload plan: {e}")),
@@ -1416,6 +1553,12 @@ impl Sim {
         });
         self.in_stop_call = false;
         self.in_start_call = false;
+        // VMACs whose name an instance the reload removed held.
+        self.call(r, |node, _, out| {
+            node.make_vmacs(out);
+        });
+        self.routers[r].vmac_cfg_old = None;
+        self.check_vmacs_now(r);
         // The shell disarms the timers of slots that went away.
         for t in self.routers[r].timers.iter_mut().skip(n) {
             t.0 += 1;
@@ -1514,7 +1657,8 @@ impl Sim {
                 .map(|i| vip_of(self.family, rt.cfg.specs[i].vrid))
                 .collect();
             want.sort();
-            let mut got: Vec<IpAddr> = rt.kernel.iter().map(|x| x.0).collect();
+            let on_vmacs = rt.vmacs.iter().flat_map(|v| v.addrs.iter());
+            let mut got: Vec<IpAddr> = rt.kernel.iter().chain(on_vmacs).map(|x| x.0).collect();
             got.sort();
             let mut view: Vec<IpAddr> = node.installed().map(|x| x.1).collect();
             view.sort();
@@ -2341,6 +2485,519 @@ impl Sim {
             if list.try_push(line).is_err() {
                 self.fail(&format!("r{r}: too many group track lines"));
             }
+        }
+    }
+}
+
+// ---- use_vmac (issue 14) -------------------------------------------------
+
+/// An address notification: (added, address, prefix, interface index).
+type AddrNote = (bool, IpAddr, u8, u32);
+
+/// A VMAC in a router's kernel.
+#[derive(Clone, Debug)]
+pub struct VmacLink {
+    pub name: String,
+    pub index: u32,
+    pub mac: [u8; 6],
+    pub up: bool,
+    /// Its addresses (VIPs), in the order added.
+    pub addrs: Vec<(IpAddr, u8)>,
+    /// The base's link-local address, added for an IPv6 instance.
+    pub ll6: Option<Ipv6Addr>,
+}
+
+/// `Out::Vmac`, owned.
+struct VmacRec {
+    add: bool,
+    name: String,
+    base_index: u32,
+    index: u32,
+    mac: [u8; 6],
+    ll6: Option<Ipv6Addr>,
+}
+
+impl VmacRec {
+    fn of(req: &VmacReq<'_>) -> VmacRec {
+        VmacRec {
+            add: req.add,
+            name: req.name.to_string(),
+            base_index: req.base_index,
+            index: req.index,
+            mac: req.mac,
+            ll6: req.ll6,
+        }
+    }
+}
+
+/// A link notification, owned.
+struct LinkNote {
+    index: u32,
+    name: String,
+    mac: [u8; 6],
+    up: bool,
+    del: bool,
+}
+
+impl LinkNote {
+    fn msg(&self) -> NlLink<'_> {
+        let flags = if self.up {
+            libc::IFF_UP | libc::IFF_RUNNING
+        } else {
+            0
+        };
+        NlLink {
+            msg_type: if self.del {
+                libc::RTM_DELLINK
+            } else {
+                libc::RTM_NEWLINK
+            },
+            index: self.index,
+            flags: flags as u32,
+            name: Some(self.name.as_str()),
+            mac: Some(self.mac),
+            operstate: Some(if self.up { 6 } else { 2 }),
+        }
+    }
+}
+
+/// What the VMACs saw, over one simulation.
+#[derive(Clone, Debug, Default)]
+pub struct VmacStats {
+    /// VMACs the routers created and deleted.
+    pub creates: u64,
+    pub deletes: u64,
+    /// VMACs someone else deleted.
+    pub removed: u64,
+    /// Adverts out of a VMAC; out of eth0 with vmac_xmit_base.
+    pub vmac_adverts: u64,
+    pub base_adverts: u64,
+    /// GARPs (NAs) out of a VMAC.
+    pub vmac_garps: u64,
+    /// Adverts, GARPs and deletions toward a VMAC just deleted, before
+    /// the router was told (a real kernel answers ENODEV).
+    pub stale: u64,
+}
+
+/// `use_vmac` (and `vmac_xmit_base`) lines in the blocks of the instances
+/// `modes` names (Some(xmit_base)).
+fn add_vmac_lines(text: &mut String, modes: &[Option<bool>]) {
+    for (k, m) in modes.iter().enumerate() {
+        let Some(xmit_base) = m else {
+            continue;
+        };
+        let head = format!("vrrp_instance VI_{k} {{\n");
+        let mut lines = "    use_vmac\n".to_string();
+        if *xmit_base {
+            lines.push_str("    vmac_xmit_base\n");
+        }
+        if let Some(at) = text.find(&head) {
+            text.insert_str(at + head.len(), &lines);
+        }
+    }
+}
+
+impl Sim {
+    /// The VMAC of router `r`'s instance `idx` (its last loaded config).
+    pub fn vmac_of(&self, r: usize, idx: usize) -> Option<&Vmac> {
+        self.routers[r].vmac_cfg.get(idx).and_then(Option::as_ref)
+    }
+
+    /// The VMAC called `name` in router `r`'s kernel.
+    pub fn vmac_link(&self, r: usize, name: &str) -> Option<&VmacLink> {
+        self.routers[r].vmacs.iter().find(|v| v.name == name)
+    }
+
+    /// `Node::new` as the daemon builds it: the VMACs it asks for are
+    /// created (their notifications are older than the dump that follows)
+    /// and the router is built again on a fresh dump.
+    fn start_node(&mut self, r: usize, config: &Config) -> Box<Node> {
+        let build = |sim: &Sim| match Node::new(config, sim.dump(r, config), false) {
+            Ok(n) => Box::new(n),
+            Err(e) => sim.fail(&format!("r{r}: Node::new: {e}")),
+        };
+        let node = build(self);
+        let mut out = Collect::default();
+        if !node.make_vmacs(&mut out) {
+            return node;
+        }
+        for rec in out.recs {
+            if let Rec::Vmac(v) = rec {
+                self.kernel_vmac(r, v);
+            }
+        }
+        build(self)
+    }
+
+    /// Before a reload's plan, as the shell: the new configuration's VMACs
+    /// whose names are free are created (the running router reads their
+    /// notifications), and the interfaces are dumped again.
+    fn reload_vmacs(&mut self, r: usize, config: &Config) -> Ifaces {
+        let ifaces = self.dump(r, config);
+        let free = |c: &&tinyvrrpd::config::InstanceConfig| {
+            let v = c.vmac.as_ref();
+            v.is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
+        };
+        let new = config.instances.iter().filter(free);
+        let mut out = Collect::default();
+        if !tinyvrrpd::node::vmac::want(new, &ifaces, &mut out) {
+            return ifaces;
+        }
+        for rec in out.recs {
+            let Rec::Vmac(v) = rec else {
+                continue;
+            };
+            for link in self.kernel_vmac(r, v) {
+                self.call(r, |n, now, out| n.on_link(&link.msg(), now, out));
+            }
+        }
+        self.dump(r, config)
+    }
+
+    /// The VMACs in router `r`'s kernel, for a dump.
+    fn dump_vmacs(&self, r: usize, t: &mut Ifaces) {
+        for v in &self.routers[r].vmacs {
+            let note = LinkNote {
+                index: v.index,
+                name: v.name.clone(),
+                mac: v.mac,
+                up: v.up,
+                del: false,
+            };
+            let f = Iface::new(&note.msg()).expect("a VMAC");
+            t.push(f).expect("room for a VMAC");
+            for &(a, len) in &v.addrs {
+                t.apply_addr(&addr_msg(true, a, len, v.index));
+            }
+            if let Some(ll) = v.ll6 {
+                t.apply_addr(&addr_msg(true, IpAddr::V6(ll), 64, v.index));
+            }
+        }
+    }
+
+    /// `Out::Vmac`: the kernel creates the VMAC (a new index, the MAC, up)
+    /// or deletes it with its addresses; the notifications it sends.
+    /// Invariant: never asked to create one that exists.
+    fn kernel_vmac(&mut self, r: usize, v: VmacRec) -> Vec<LinkNote> {
+        let rt = &self.routers[r];
+        let at = rt.vmacs.iter().position(|x| x.name == v.name);
+        if v.add {
+            if let Some(k) = at {
+                let index = rt.vmacs[k].index;
+                self.fail(&format!(
+                    "r{r} asked to create {}, which exists (#{index})",
+                    v.name
+                ));
+            }
+            if v.base_index != IFINDEX || v.index != 0 {
+                self.fail(&format!(
+                    "r{r} asked for {} on #{} (index {})",
+                    v.name, v.base_index, v.index
+                ));
+            }
+            let index = self.next_vmac_index;
+            self.next_vmac_index += 1;
+            self.vmac_stats.creates += 1;
+            self.log(format!("r{r} created {} #{index} {:02x?}", v.name, v.mac));
+            let rt = &mut self.routers[r];
+            rt.vmac_history.insert(index, v.name.clone());
+            rt.vmacs.push(VmacLink {
+                name: v.name.clone(),
+                index,
+                mac: v.mac,
+                up: true,
+                addrs: Vec::new(),
+                ll6: v.ll6,
+            });
+            // Created down, then set up.
+            let note = |up| LinkNote {
+                index,
+                name: v.name.clone(),
+                mac: v.mac,
+                up,
+                del: false,
+            };
+            return vec![note(false), note(true)];
+        }
+        match at {
+            Some(k) if rt.vmacs[k].index == v.index && rt.vmacs[k].mac == v.mac => {
+                let gone = self.routers[r].vmacs.remove(k);
+                self.routers[r].own_deleted.push(gone.index);
+                self.vmac_stats.deletes += 1;
+                self.log(format!("r{r} deleted {} #{}", gone.name, gone.index));
+                vec![LinkNote {
+                    index: gone.index,
+                    name: gone.name,
+                    mac: gone.mac,
+                    up: false,
+                    del: true,
+                }]
+            }
+            _ => {
+                self.vmac_stats.stale += 1;
+                self.log(format!("r{r} delete {} #{}: ENODEV", v.name, v.index));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The kernel's notifications reach the daemon a little later, in
+    /// order with its answers.
+    fn notify_links(&mut self, r: usize, notes: Vec<LinkNote>) {
+        for link in notes {
+            let d = Duration::from_micros(self.rng.range(20, 2_000));
+            let rt = &mut self.routers[r];
+            let at = (self.now + d).max(rt.last_ack);
+            rt.last_ack = at;
+            rt.notes_pending += 1;
+            let epoch = rt.epoch;
+            self.schedule(at, Ev::LinkNote { r, epoch, link });
+        }
+    }
+
+    fn link_note(&mut self, r: usize, epoch: u64, link: &LinkNote) {
+        let rt = &mut self.routers[r];
+        rt.notes_pending -= 1;
+        if rt.epoch != epoch || rt.node.is_none() {
+            return;
+        }
+        let what = if link.del { "gone" } else { "new" };
+        let up = if link.up { "up" } else { "down" };
+        self.log(format!(
+            "r{r} told: {} #{} {what} {up}",
+            link.name, link.index
+        ));
+        self.call(r, |n, now, out| n.on_link(&link.msg(), now, out));
+    }
+
+    /// Someone deletes router `r`'s VMAC of instance `idx` (`ip link
+    /// del`): its addresses go with it, the daemon is told. False when it
+    /// has none.
+    pub fn delete_vmac(&mut self, r: usize, idx: usize) -> bool {
+        let Some(name) = self.vmac_of(r, idx).map(|v| v.name.clone()) else {
+            return false;
+        };
+        let rt = &mut self.routers[r];
+        let Some(k) = rt.vmacs.iter().position(|v| v.name == name) else {
+            return false;
+        };
+        let v = rt.vmacs.remove(k);
+        self.vmac_stats.removed += 1;
+        self.log(format!(
+            "r{r} {name} #{} deleted by someone else, with {:?}",
+            v.index, v.addrs
+        ));
+        let note = LinkNote {
+            index: v.index,
+            name,
+            mac: v.mac,
+            up: false,
+            del: true,
+        };
+        self.notify_links(r, vec![note]);
+        true
+    }
+}
+
+// ---- use_vmac: invariants --------------------------------------------------
+
+impl Sim {
+    /// The MAC keepalived gives a VMAC of VRID `vrid`: 00:00:5e:00:01:VRID
+    /// (02 for IPv6).
+    pub fn vrrp_mac(&self, vrid: u8) -> [u8; 6] {
+        let v6 = u8::from(self.family == Family::V6);
+        [0, 0, 0x5e, 0, 1 + v6, vrid]
+    }
+
+    /// An advert of (r, idx) leaves from its VMAC (a VMAC of that name,
+    /// perhaps one just deleted), from eth0 with vmac_xmit_base or
+    /// without use_vmac (by the old configuration or the new during a
+    /// reload).
+    fn check_advert_iface(&mut self, r: usize, idx: usize, ifindex: u32) {
+        self.routers[r].last_tx.insert(idx, ifindex);
+        let rt = &self.routers[r];
+        let new = rt.vmac_cfg.get(idx).cloned().flatten();
+        let old = rt
+            .vmac_cfg_old
+            .as_ref()
+            .map(|o| o.get(idx).cloned().flatten());
+        let verdict = match (self.advert_from(r, new.as_ref(), ifindex), old) {
+            (Err(_), Some(old)) => self.advert_from(r, old.as_ref(), ifindex),
+            (v, _) => v,
+        };
+        match verdict {
+            Err(e) => self.fail(&format!("r{r} VI_{idx}: advert out of #{ifindex}, {e}")),
+            Ok(Some(true)) => self.vmac_stats.vmac_adverts += 1,
+            Ok(Some(false)) => self.vmac_stats.stale += 1,
+            Ok(None) => self.vmac_stats.base_adverts += u64::from(new.is_some()),
+        }
+    }
+
+    /// Whether an advert of an instance with VMAC `v` may leave from
+    /// `ifindex`: Some(whether that VMAC is there) for a VMAC, None for
+    /// eth0.
+    fn advert_from(
+        &self,
+        r: usize,
+        v: Option<&Vmac>,
+        ifindex: u32,
+    ) -> Result<Option<bool>, String> {
+        let rt = &self.routers[r];
+        match v {
+            Some(v) if !v.xmit_base => {
+                if rt.vmac_history.get(&ifindex) != Some(&v.name) {
+                    return Err(format!("not its VMAC {}", v.name));
+                }
+                Ok(Some(rt.vmacs.iter().any(|x| x.index == ifindex)))
+            }
+            _ if ifindex == IFINDEX => Ok(None),
+            _ => Err("not eth0".to_string()),
+        }
+    }
+
+    /// A GARP of (r, idx) with use_vmac: out of its VMAC, from the VRRP
+    /// MAC, for an address the VMAC holds (or toward one just deleted).
+    fn check_vmac_garp(&mut self, r: usize, idx: usize, (ifindex, mac): (u32, [u8; 6]), a: IpAddr) {
+        let Some(v) = self.vmac_of(r, idx).cloned() else {
+            return;
+        };
+        let vrid = self.routers[r].cfg.specs.get(idx).map_or(0, |s| s.vrid);
+        let rt = &self.routers[r];
+        let problem = if mac != v.mac || mac != self.vrrp_mac(vrid) {
+            Some(format!("from {mac:02x?}"))
+        } else if rt.vmac_history.get(&ifindex) != Some(&v.name) {
+            Some(format!("out of #{ifindex}, not {}", v.name))
+        } else {
+            match rt.vmacs.iter().find(|x| x.index == ifindex) {
+                Some(x) if x.addrs.iter().any(|h| h.0 == a) => None,
+                Some(_) => Some(format!("but {} does not hold it", v.name)),
+                None => {
+                    self.vmac_stats.stale += 1;
+                    return;
+                }
+            }
+        };
+        if let Some(p) = problem {
+            self.fail(&format!("r{r} VI_{idx}: GARP for {a} {p}"));
+        }
+        self.vmac_stats.vmac_garps += 1;
+    }
+
+    /// After every call into router `r`: a use_vmac instance's VIP is
+    /// never on eth0; once the daemon has read every link notification,
+    /// an instance whose VMAC is missing (or down, or foreign) is in FAULT
+    /// or INIT and its router holds none of its VIPs.
+    fn check_vmacs_now(&self, r: usize) {
+        let rt = &self.routers[r];
+        if rt.vmac_cfg_old.is_some() {
+            return;
+        }
+        for (idx, v) in rt.vmac_cfg.iter().enumerate() {
+            let (Some(v), Some(spec)) = (v, rt.cfg.specs.get(idx)) else {
+                continue;
+            };
+            let vip = vip_of(self.family, spec.vrid);
+            if rt.kernel.iter().any(|x| x.0 == vip) {
+                self.fail(&format!("r{r} VI_{idx}: {vip} on eth0, not on {}", v.name));
+            }
+            let Some(node) = rt.node.as_ref().filter(|_| rt.notes_pending == 0) else {
+                continue;
+            };
+            let usable = self
+                .vmac_link(r, &v.name)
+                .is_some_and(|l| l.up && l.mac == v.mac);
+            if usable {
+                continue;
+            }
+            let state = self.state(r, idx);
+            let name = format!("VI_{idx}");
+            let held = node.installed().any(|x| x.0 == name);
+            if !matches!(state, Some(State::Fault | State::Init)) || held {
+                self.fail(&format!(
+                    "r{r} VI_{idx}: {} missing, yet {state:?} (VIPs held: {held})",
+                    v.name
+                ));
+            }
+        }
+    }
+
+    /// After a stop: every VMAC router `r` created is deleted.
+    fn check_vmacs_deleted(&self, r: usize) {
+        let rt = &self.routers[r];
+        let left: Vec<_> = (rt.vmacs.iter())
+            .filter(|v| rt.vmac_history.contains_key(&v.index))
+            .map(|v| (&v.name, v.index))
+            .collect();
+        if !left.is_empty() {
+            self.fail(&format!("r{r} stopped and left its VMACs {left:?}"));
+        }
+    }
+
+    /// Settled, with use_vmac: every live router's VMACs exist (up, with
+    /// the VRRP MAC) and no other (none left by a reload), none of their instances is in FAULT, and a master
+    /// holds its VIP on its VMAC and sent its last advert out of it (out
+    /// of eth0 with vmac_xmit_base).
+    pub fn check_vmacs_settled(&self, what: &str) {
+        for (r, rt) in self.routers.iter().enumerate() {
+            if !rt.alive() {
+                continue;
+            }
+            let used = |n: &String| rt.vmac_cfg.iter().flatten().any(|v| &v.name == n);
+            if let Some(v) = rt.vmacs.iter().find(|v| !used(&v.name)) {
+                self.fail(&format!("{what}: r{r} left {v:?}, which no instance uses"));
+            }
+            for (idx, v) in rt.vmac_cfg.iter().enumerate() {
+                let Some(v) = v else {
+                    continue;
+                };
+                let vrid = rt.cfg.specs[idx].vrid;
+                let link = self.vmac_link(r, &v.name);
+                let state = self.state(r, idx);
+                let ok = link.is_some_and(|l| l.up && l.mac == self.vrrp_mac(vrid));
+                if !ok || state == Some(State::Fault) {
+                    self.fail(&format!("{what}: r{r} VI_{idx} {state:?} with {link:?}"));
+                }
+                if state != Some(State::Master) {
+                    continue;
+                }
+                let vip = vip_of(self.family, vrid);
+                let l = link.expect("checked above");
+                let tx = if v.xmit_base { IFINDEX } else { l.index };
+                let last = rt.last_tx.get(&idx).copied();
+                if !l.addrs.iter().any(|x| x.0 == vip) || last != Some(tx) {
+                    self.fail(&format!(
+                        "{what}: r{r} VI_{idx} master: {vip} not on {l:?}, or last advert out of {last:?}, not #{tx}"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Sim {
+    /// With `strict_own_deletes`: (r, idx) enters BACKUP or MASTER only
+    /// with its VMAC there, unless someone else deleted it and the router
+    /// has not been told yet.
+    fn check_vmac_on_entry(&self, r: usize, idx: usize, to: State) {
+        if !self.strict_own_deletes || !matches!(to, State::Backup | State::Master) {
+            return;
+        }
+        let Some(v) = self.vmac_of(r, idx) else {
+            return;
+        };
+        if self.vmac_link(r, &v.name).is_some() {
+            return;
+        }
+        let rt = &self.routers[r];
+        let last = (rt.vmac_history.iter())
+            .filter(|(_, n)| **n == v.name)
+            .map(|(i, _)| *i)
+            .max();
+        if last.is_some_and(|i| rt.own_deleted.contains(&i)) {
+            self.fail(&format!(
+                "r{r} VI_{idx} -> {to:?} while {} is missing: it deleted it itself (#{last:?})",
+                v.name
+            ));
         }
     }
 }
