@@ -12,6 +12,9 @@ command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v busybox >/dev/null 2>&1 || need="$need busybox"
 # tests/reannounce.rs drops VRRP in one namespace for a moment (nftables).
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
+# tests/vmac_live.rs asks for the VIP's MAC from the observer (iputils'
+# arping: -b keeps broadcasting).
+command -v arping >/dev/null 2>&1 || need="$need iputils-arping"
 
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ]; then
