@@ -41,6 +41,7 @@ impl Outbox for Rec {
                 format!("addr {} on {}", req.addr, req.ifindex)
             }
             Out::Advert { ifindex, .. } => format!("advert on {ifindex}"),
+            Out::Group { join, ifindex, .. } => format!("join {join} on {ifindex}"),
             Out::Garp { ifindex, mac, .. } => format!("garp on {ifindex} {mac:02x?}"),
             Out::Log(Note::VmacConflict { name, ifname }) => format!("conflict {name} {ifname}"),
             _ => return,
@@ -262,6 +263,9 @@ fn a_master_holds_sends_and_announces_from_the_vmac_and_deletes_it_on_stop() {
     );
     assert!(rec.0.contains(&"advert on 7".to_string()), "{:?}", rec.0);
     assert!(!rec.0.contains(&"advert on 2".to_string()), "{:?}", rec.0);
+    // It listens where the kernel hands a peer's advert from the VRRP MAC
+    // (its own VMAC has it too): on the VMAC.
+    assert_eq!(rec.0.first().map(String::as_str), Some("join true on 7"));
     let garp = format!("garp on 7 {VRRP_MAC:02x?}");
     assert!(rec.0.contains(&garp), "{:?}", rec.0);
     let mut rec = Rec::default();
@@ -276,6 +280,7 @@ fn xmit_base_sends_adverts_from_the_base_and_keeps_the_vips_on_the_vmac() {
     assert_eq!(n.slots()[0].inst.state(), State::Master);
     assert!(rec.0.contains(&"advert on 2".to_string()), "{:?}", rec.0);
     assert!(!rec.0.contains(&"advert on 7".to_string()), "{:?}", rec.0);
+    assert_eq!(rec.0.first().map(String::as_str), Some("join true on 2"));
     assert!(
         rec.0.contains(&"addr 192.0.2.100 on 7".to_string()),
         "{:?}",

@@ -177,10 +177,8 @@ impl Node {
     /// new one, and have its IPv6 forwarding setting read.
     fn follow_groups(&self, name: &str, old: u32, new: u32, out: &mut dyn Outbox) {
         for family in [Family::V4, Family::V6] {
-            let used = self
-                .slots
-                .iter()
-                .any(|s| s.cfg.interface == name && s.cfg.family == family);
+            let used = (self.slots.iter())
+                .any(|s| super::vmac::rx_ifname(&s.cfg) == name && s.cfg.family == family);
             if !used {
                 continue;
             }

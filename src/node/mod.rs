@@ -489,7 +489,8 @@ impl Node {
     fn join_groups(&self, out: &mut dyn Outbox) {
         let mut done: ArrayVec<(u32, Family), { 2 * MAX_INTERFACES }> = ArrayVec::new();
         for s in self.slots.iter() {
-            let key = (s.ifindex, s.cfg.family);
+            let rx = vmac::rx_index(&s.cfg, &self.shared.ifaces, s.ifindex);
+            let key = (rx, s.cfg.family);
             // Index 0 (an interface that is gone) would let the kernel
             // pick an interface.
             if key.0 == 0 || done.contains(&key) || done.try_push(key).is_err() {
@@ -513,10 +514,11 @@ impl Node {
     fn reindex(&mut self) {
         self.dispatch.clear();
         for (i, s) in self.slots.iter().enumerate() {
-            let key = family_key((s.ifindex, s.cfg.family, s.cfg.vrid));
+            let rx = vmac::rx_index(&s.cfg, &self.shared.ifaces, s.ifindex);
+            let key = family_key((rx, s.cfg.family, s.cfg.vrid));
             let at = self.dispatch.partition_point(|(k, _)| family_key(*k) < key);
             let entry = (
-                (s.ifindex, s.cfg.family, s.cfg.vrid),
+                (rx, s.cfg.family, s.cfg.vrid),
                 u8::try_from(i).unwrap_or(u8::MAX),
             );
             let _ = self.dispatch.try_insert(at, entry);

@@ -79,13 +79,11 @@ impl Node {
         // A reload may allocate (the steady state does not); a Vec also
         // keeps a second table of MAX_INSTANCES slots off the stack.
         let mut old: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
-        let deleted = self.stop_removed(&mut old, &plan, now, out);
-        self.leave(&mut old, &plan, now, out);
+        // The removed instances go with the fresh dump: the VMACs they
+        // delete are the ones there now.
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
-        // The dump was taken before they went.
-        for name in &deleted {
-            self.shared.ifaces.vanish(name);
-        }
+        self.stop_removed(&mut old, &plan, now, out);
+        self.leave(&mut old, &plan, now, out);
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let mut routes_changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
@@ -140,17 +138,15 @@ impl Node {
 
     /// Release the running instances the plan does not keep: priority 0
     /// and their VIPs removed, as on a stop, and the scripts keepalived
-    /// runs for a removed instance queued (DELETED, or FAULT). Returns the
-    /// VMACs deleted with them.
+    /// runs for a removed instance queued (DELETED, or FAULT).
     fn stop_removed(
         &mut self,
         old: &mut [Option<Slot>],
         plan: &Plan,
         now: Instant,
         out: &mut dyn Outbox,
-    ) -> Vec<String> {
+    ) {
         let cx = &mut self.shared;
-        let mut deleted = Vec::new();
         for (k, s) in old.iter_mut().enumerate() {
             if plan.keeps(k) {
                 continue;
@@ -163,9 +159,7 @@ impl Node {
                 // No STOP line on the FIFO, and no STOP script: keepalived
                 // reports the removal only.
                 s.drive(Event::Shutdown, now, cx, &mut NoFifo(out));
-                if let Some(name) = super::vmac::drop(&s.cfg, &mut cx.ifaces, out) {
-                    deleted.push(name.to_string());
-                }
+                super::vmac::drop(&s.cfg, &mut cx.ifaces, out);
                 s.scripts.clear_waiting();
                 if let Some(state) = s.scripts.deleted(&s.cfg, was, priority) {
                     let name = s.cfg.name.as_str();
@@ -179,7 +173,6 @@ impl Node {
                 }
             }
         }
-        deleted
     }
 
     /// The removed slots whose scripts still run or wait go on, without a

@@ -27,6 +27,25 @@ pub fn tx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
     }
 }
 
+/// The interface `c` hears adverts on, by name: its VMAC unless
+/// `vmac_xmit_base` (as keepalived opens its socket there): a peer's
+/// advert from the VRRP MAC, which this router's VMAC has too, is given by
+/// the kernel's macvlan to that VMAC only, not to the base.
+pub fn rx_ifname(c: &InstanceConfig) -> &str {
+    match &c.vmac {
+        Some(v) if !v.xmit_base => &v.name,
+        _ => &c.interface,
+    }
+}
+
+/// Its index (0 while it is not there).
+pub fn rx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
+    match &c.vmac {
+        Some(v) if !v.xmit_base => ifaces.by_name(&v.name).map_or(0, |f| f.index),
+        _ => base,
+    }
+}
+
 /// Ask for the VMACs of `cfgs` that are missing while their base
 /// interface is there. One whose name an interface with another MAC holds
 /// is not touched (it may not be ours): logged, its instance stays in
@@ -74,16 +93,17 @@ pub fn want<'a>(
 /// Delete `c`'s VMAC, if it is there (with its MAC: another interface of
 /// that name is not ours). The shell waits for the kernel's answer, so the
 /// table forgets it at once: an instance started next (a reload) does not
-/// take it for there. Returns its name when asked.
-pub fn drop<'a>(
-    c: &'a InstanceConfig,
-    ifaces: &mut Ifaces,
-    out: &mut dyn Outbox,
-) -> Option<&'a str> {
-    let v = c.vmac.as_ref()?;
-    let f = ifaces
+/// take it for there.
+pub fn drop(c: &InstanceConfig, ifaces: &mut Ifaces, out: &mut dyn Outbox) {
+    let Some(v) = c.vmac.as_ref() else {
+        return;
+    };
+    let Some(f) = ifaces
         .by_name(&v.name)
-        .filter(|f| f.exists() && f.mac == v.mac)?;
+        .filter(|f| f.exists() && f.mac == v.mac)
+    else {
+        return;
+    };
     out.push(Out::Vmac(VmacReq {
         add: false,
         instance: &c.name,
@@ -97,7 +117,6 @@ pub fn drop<'a>(
         ipv6_off: false,
     }));
     ifaces.vanish(&v.name);
-    Some(&v.name)
 }
 
 /// An IPv6 address of `c` goes on its VMAC (one with no `dev`).

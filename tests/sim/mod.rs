@@ -708,6 +708,9 @@ enum Ev {
         src: IpAddr,
         dst: IpAddr,
         bytes: Bytes,
+        /// The sender's VMAC's MAC when it left from one (the frame's
+        /// source MAC); None: from its eth0.
+        vmac: Option<[u8; 6]>,
     },
     /// Bytes from a stranger (not one of the routers) arrive at `to`.
     Spoof {
@@ -1031,7 +1034,9 @@ impl Sim {
             } => {
                 self.activity(r);
                 self.check_advert_iface(r, idx, ifindex);
-                self.send(r, src, dst, &bytes);
+                let vmacs = &self.routers[r].vmacs;
+                let vmac = vmacs.iter().find(|v| v.index == ifindex).map(|v| v.mac);
+                self.send(r, src, dst, &bytes, vmac);
             }
             Rec::Vmac(v) => {
                 let notes = self.kernel_vmac(r, v);
@@ -1171,7 +1176,14 @@ impl Sim {
 
     /// An advert on the wire: to every other router of the same group,
     /// through the lossy link.
-    fn send(&mut self, from: usize, src: IpAddr, dst: IpAddr, bytes: &Bytes) {
+    fn send(
+        &mut self,
+        from: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        bytes: &Bytes,
+        vmac: Option<[u8; 6]>,
+    ) {
         for to in 0..self.routers.len() {
             if to == from || self.routers[to].group != self.routers[from].group {
                 continue;
@@ -1195,6 +1207,7 @@ impl Sim {
                     src,
                     dst,
                     bytes,
+                    vmac,
                 };
                 self.schedule(at, ev);
             }
@@ -1219,7 +1232,7 @@ impl Sim {
         (all, mismatch)
     }
 
-    fn receive(&mut self, to: usize, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+    fn receive(&mut self, to: usize, src: IpAddr, dst: IpAddr, bytes: &[u8], ifindex: u32) {
         match (src, dst) {
             (IpAddr::V6(src), IpAddr::V6(dst)) => self.call(to, |n, now, out| {
                 let rx = Rx6 {
@@ -1227,26 +1240,60 @@ impl Sim {
                     src,
                     dst,
                     hop_limit: 255,
-                    ifindex: IFINDEX,
+                    ifindex,
                 };
                 n.on_rx6(rx, now, out)
             }),
-            _ => self.call(to, |n, now, out| n.on_rx4(bytes, IFINDEX, now, out)),
+            _ => self.call(to, |n, now, out| n.on_rx4(bytes, ifindex, now, out)),
         }
+    }
+
+    /// Where router `to`'s kernel hands an advert for `vrid` (None: to no
+    /// socket). A frame from the VRRP MAC that one of `to`'s VMACs has too
+    /// goes to that VMAC only (the macvlan driver takes it for its own);
+    /// any other goes where the group was joined: the VMAC of an instance
+    /// that listens there (use_vmac without vmac_xmit_base), else eth0.
+    /// A frame handed to an interface where the instance does not listen
+    /// (one the Node has not been told of yet, a VMAC of an instance with
+    /// vmac_xmit_base, a straggler from before a reload changed the mode)
+    /// is counted there as from an unknown interface, not as a drop: left
+    /// out here. A Node that listens on the wrong interface hears nothing
+    /// then, and the mastership checks catch it.
+    fn rx_iface(&self, to: usize, vrid: u8, vmac: Option<[u8; 6]>) -> Option<u32> {
+        let rt = &self.routers[to];
+        let node = rt.node.as_ref()?;
+        let listens = match node.slots().iter().find(|s| s.cfg.vrid == vrid) {
+            Some(s) => tinyvrrpd::node::vmac::rx_index(&s.cfg, node.ifaces(), IFINDEX),
+            None => IFINDEX,
+        };
+        let own = vmac.and_then(|m| rt.vmacs.iter().find(|v| v.mac == m));
+        let at = own.map_or(listens, |v| v.index);
+        (at != 0 && at == listens).then_some(at)
     }
 
     /// A peer's advert arrives: nothing of it may be dropped or rejected
     /// (but an old interval just after an interval reload).
-    fn deliver(&mut self, to: usize, from: usize, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+    fn deliver(
+        &mut self,
+        to: usize,
+        from: usize,
+        src: IpAddr,
+        dst: IpAddr,
+        bytes: &[u8],
+        vmac: Option<[u8; 6]>,
+    ) {
         if !self.routers[to].alive() || self.routers[to].group != self.routers[from].group {
             return;
         }
-        self.delivered += 1;
         let off = if src.is_ipv4() { ipv4::HEADER_LEN } else { 0 };
         let vrid = bytes.get(off + 1).copied().unwrap_or(0);
+        let Some(ifindex) = self.rx_iface(to, vrid, vmac) else {
+            return;
+        };
+        self.delivered += 1;
         let idx = usize::from(vrid).saturating_sub(1);
         let before = self.rejections(to, idx);
-        self.receive(to, src, dst, bytes);
+        self.receive(to, src, dst, bytes, ifindex);
         let after = self.rejections(to, idx);
         let tolerated = self.now <= self.interval_change_until;
         let mismatches = after.1 - before.1;
@@ -1265,7 +1312,7 @@ impl Sim {
             return;
         }
         let before: u64 = self.routers[to].node().rx_errors().iter().sum();
-        self.receive(to, src, dst, bytes);
+        self.receive(to, src, dst, bytes, IFINDEX);
         let after: u64 = self.routers[to].node().rx_errors().iter().sum();
         self.spoofs_dropped += after - before;
     }
@@ -1326,7 +1373,8 @@ impl Sim {
                     src,
                     dst,
                     bytes,
-                } => self.deliver(to, from, src, dst, &bytes),
+                    vmac,
+                } => self.deliver(to, from, src, dst, &bytes, vmac),
                 Ev::Spoof {
                     to,
                     src,
