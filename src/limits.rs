@@ -51,3 +51,11 @@ pub const MAX_PENDING_REQUESTS: usize = 1024;
 pub const MAX_QUEUED_SCRIPTS: usize = 16;
 /// Scripts running at once (children of the daemon).
 pub const MAX_CHILDREN: usize = 32;
+/// Mails waiting behind the one being sent (issue 15); one more is
+/// dropped with a log line.
+pub const MAX_QUEUED_MAILS: usize = 8;
+/// Bytes of one mail command or message (headers, recipients, body): a
+/// longer one is dropped with a log line.
+pub const MAIL_BUF: usize = 2048;
+/// Bytes of an instance or group name a queued mail keeps.
+pub const MAIL_NAME: usize = 128;

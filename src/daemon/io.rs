@@ -7,6 +7,7 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::children::{Children, Start};
+use super::mailer::Mailer;
 use super::notes::Line;
 use crate::config::GlobalDefs;
 use crate::limits::{MAX_INSTANCES, PACKET_BUF};
@@ -81,6 +82,8 @@ pub struct Io {
     pub read_router6: ArrayVec<arrayvec::ArrayString<16>, 4>,
     /// The base interfaces of our IPv4 VMACs: their settings to restore.
     pub vmac_bases: Vec<super::vmac::Base>,
+    /// Sends the router's mails (`smtp_alert`).
+    pub mailer: Mailer,
 }
 
 impl Io {
@@ -106,7 +109,13 @@ impl Io {
             fifo_started: 0,
             fifo_created: ArrayVec::new(),
             fifo_dropped: 0,
+            mailer: Mailer::new()?,
         })
+    }
+
+    /// The mail settings of a load or reload.
+    pub fn configure_mail(&mut self, g: &GlobalDefs) {
+        self.mailer.configure(g, &mut self.log);
     }
 
     /// At least `n` timers, one per instance (a reload's plan is applied
@@ -513,8 +522,9 @@ impl Outbox for Io {
                 }
             }
             Out::InstalledChanged => self.installed_changed = true,
-            // Sent by the mailer (issue 15): not yet.
-            Out::Mail { .. } => {}
+            Out::Mail { kind, name, state } => {
+                self.mailer.enqueue(kind, name, state, &mut self.log);
+            }
             Out::Log(note) => {
                 let level = match note.loudness() {
                     Loudness::Error => Level::Error,

@@ -7,6 +7,7 @@ mod children;
 mod dumps;
 mod files;
 mod io;
+mod mailer;
 mod notes;
 mod options;
 mod track;
@@ -37,10 +38,13 @@ use options::{load, log_diags, open_raw6_if_needed};
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
-/// signals, raw IPv6 socket, the router's timer, inotify.
-const FIXED_FDS: usize = 6;
+/// signals, raw IPv6 socket, the router's timer, inotify, the mailer's
+/// socket (fd -1 while idle) and its timer.
+const FIXED_FDS: usize = 8;
 const ROUTER_TIMER_FD: usize = 4;
 const INOTIFY_FD: usize = 5;
+const MAIL_FD: usize = 6;
+const MAIL_TIMER_FD: usize = 7;
 /// Rounds of follow-up work (failed sends, ended scripts, a process scan)
 /// after one wake-up; what is left waits for the next poll, which then
 /// does not sleep.
@@ -73,6 +77,7 @@ impl Daemon {
         log_diags(&mut log, &warnings);
         default_script_user(&mut log, &mut config);
         let mut io = Io::open(log)?;
+        io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf = Box::new([0; dumps::NL_BUF]);
         let ifaces = dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
@@ -165,6 +170,9 @@ impl Daemon {
         } else {
             timeout_ms
         };
+        if let Some(p) = self.pollfds.get_mut(MAIL_FD) {
+            *p = self.io.mailer.pollfd();
+        }
         poll::poll(&mut self.pollfds, timeout_ms)?;
         let now = clock::now();
         if self.pollfds.first().is_some_and(poll::readable) {
@@ -209,6 +217,13 @@ impl Daemon {
         }
         if self.pollfds.get(INOTIFY_FD).is_some_and(poll::readable) {
             self.track.on_inotify(&mut self.node, now, &mut self.io);
+        }
+        let io = &mut self.io;
+        if self.pollfds.get(MAIL_FD).is_some_and(|p| p.revents != 0) {
+            io.mailer.on_ready(&mut io.log);
+        }
+        if self.pollfds.get(MAIL_TIMER_FD).is_some_and(poll::readable) {
+            io.mailer.on_timer(&mut io.log);
         }
     }
 
@@ -278,6 +293,8 @@ impl Daemon {
         self.pollfds
             .push(poll::pollfd(self.io.router_timer.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.track.fd()));
+        self.pollfds.push(self.io.mailer.pollfd());
+        self.pollfds.push(poll::pollfd(self.io.mailer.timer_fd()));
         for t in self.io.timers.iter().take(self.node.slots().len()) {
             self.pollfds.push(poll::pollfd(t.as_raw_fd()));
         }
@@ -303,6 +320,8 @@ impl Daemon {
         // FIFO scripts too (their reader is gone before the STOP lines).
         self.io.stop_fifo_scripts();
         self.node.stop(now, &mut self.io);
+        // keepalived sends no mail once it stops (nor does it wait).
+        self.io.mailer.stop();
         self.wait_for_scripts();
         self.io
             .run_global_script(&mut self.signals, &self.scripts, false);
@@ -401,6 +420,8 @@ impl Daemon {
         // the removed instances report, so the new reader gets DELETED.
         self.scripts = config.global.clone();
         self.io.open_fifos(&self.scripts);
+        // Mails not yet started go with the new settings.
+        self.io.configure_mail(&config.global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).

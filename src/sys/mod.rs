@@ -16,6 +16,7 @@ pub mod raw4;
 pub mod raw6;
 pub mod signals;
 pub mod sysctl;
+pub mod tcp;
 pub mod timer;
 
 use core::fmt;

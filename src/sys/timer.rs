@@ -52,8 +52,9 @@ impl Timer {
         Ok(())
     }
 
-    /// Consume an expiry after poll reported the fd readable.
-    pub fn clear(&mut self) {
+    /// Consume an expiry after poll reported the fd readable; false when
+    /// there was none (re-armed since it fired).
+    pub fn clear(&mut self) -> bool {
         let mut buf = [0u8; 8];
         // SAFETY: reading 8 bytes into an 8-byte buffer from our own fd.
         let n = unsafe { libc::read(self.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -61,6 +62,7 @@ impl Timer {
             // A one-shot timer that fired is disarmed.
             self.armed = None;
         }
+        n == 8
     }
 
     pub fn as_raw_fd(&self) -> RawFd {

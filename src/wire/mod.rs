@@ -8,6 +8,7 @@ pub mod link;
 pub mod ndisc;
 pub mod netlink;
 pub mod route;
+pub mod smtp;
 pub mod vrrp;
 
 /// Why a frame or message could not be built (ARP, NA, IPv4 header,

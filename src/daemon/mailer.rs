@@ -1,0 +1,382 @@
+//! The SMTP mailer (issue 15): the router's `Out::Mail` become mails, one
+//! session at a time, in order, from a bounded queue. The dialogue is the
+//! pure [`Session`]; this part owns the socket, its timer and the buffers,
+//! all made once. A down, slow or rude server costs a log line and that
+//! mail: every wait is bounded by `smtp_connect_timeout`, nothing blocks.
+//!
+//! keepalived opens one connection per mail at once, unbounded, in
+//! parallel; a queue keeps our memory and sockets fixed and the mails in
+//! transition order (the order keepalived connects in).
+
+use core::net::SocketAddr;
+
+use arrayvec::{ArrayString, ArrayVec};
+
+use crate::config::GlobalDefs;
+use crate::limits::{MAIL_BUF, MAIL_NAME, MAX_QUEUED_MAILS};
+use crate::log;
+use crate::sys::SysError;
+use crate::sys::clock;
+use crate::sys::log::{Level, Log};
+use crate::sys::poll::{self, PollFd};
+use crate::sys::tcp::{self, Connect, Tcp};
+use crate::sys::timer::Timer;
+use crate::time::Duration;
+use crate::vrrp::State;
+use crate::wire::smtp::{Event, Mail, Reply, ReplyBuf, Session, Stage, Then, write_command};
+
+/// What mail needs from global_defs, resolved at load or reload.
+#[derive(Default)]
+struct Settings {
+    /// None: mail is off (no server, no recipients, or an unresolvable
+    /// server name).
+    server: Option<SocketAddr>,
+    timeout: Duration,
+    helo: String,
+    from: String,
+    router_id: String,
+    to: Vec<String>,
+}
+
+impl Settings {
+    /// keepalived's defaults: the HELO name, router_id and sender's domain
+    /// are the local name (here the host name, without DNS), else
+    /// `localhost`; the sender's user is ours (root).
+    fn of(g: &GlobalDefs, log: &mut Log) -> Settings {
+        let host = tcp::hostname();
+        let local = host.as_deref().unwrap_or("localhost");
+        let server = g.smtp_server.as_ref().and_then(|s| {
+            let r = tcp::resolve(&s.host, s.port);
+            if r.is_none() {
+                log!(
+                    log,
+                    Level::Error,
+                    "Invalid smtp server {} {}",
+                    s.host,
+                    s.port
+                );
+            }
+            r
+        });
+        Settings {
+            server: server.filter(|_| g.mail_configured()),
+            // keepalived turns 0 into 1.
+            timeout: Duration::from_secs(u64::from(g.smtp_connect_timeout_s.max(1))),
+            helo: g.smtp_helo_name.clone().unwrap_or_else(|| local.into()),
+            from: g
+                .notification_email_from
+                .clone()
+                .unwrap_or_else(|| format!("root@{local}")),
+            router_id: g.router_id.clone().unwrap_or_else(|| local.into()),
+            to: g.notification_email.clone(),
+        }
+    }
+}
+
+/// A mail waiting: what the router said, and when (its Date).
+struct Queued {
+    kind: &'static str,
+    name: ArrayString<MAIL_NAME>,
+    state: State,
+    secs: i64,
+}
+
+/// The session under way.
+struct Active {
+    tcp: Tcp,
+    session: Session,
+    mail: Queued,
+    server: SocketAddr,
+}
+
+pub struct Mailer {
+    settings: Settings,
+    /// A reload's settings, taken by the next mail started.
+    next: Option<Settings>,
+    queue: ArrayVec<Queued, MAX_QUEUED_MAILS>,
+    active: Option<Active>,
+    timer: Timer,
+    rx: Box<ReplyBuf>,
+    tx: Box<[u8; MAIL_BUF]>,
+    /// What of `tx` is still to send: `tx_at..tx_len`.
+    tx_at: usize,
+    tx_len: usize,
+    date: [u8; 64],
+    date_len: usize,
+    /// Mails the server took, and mails lost (failed or dropped).
+    pub sent: u64,
+    pub lost: u64,
+}
+
+impl Mailer {
+    pub fn new() -> Result<Mailer, SysError> {
+        Ok(Mailer {
+            settings: Settings::default(),
+            next: None,
+            queue: ArrayVec::new(),
+            active: None,
+            timer: Timer::new()?,
+            rx: Box::default(),
+            tx: Box::new([0; MAIL_BUF]),
+            tx_at: 0,
+            tx_len: 0,
+            date: [0; 64],
+            date_len: 0,
+            sent: 0,
+            lost: 0,
+        })
+    }
+
+    /// The settings of a load or reload; a session under way keeps the
+    /// ones it started with.
+    pub fn configure(&mut self, g: &GlobalDefs, log: &mut Log) {
+        let s = Settings::of(g, log);
+        if self.active.is_some() {
+            self.next = Some(s);
+        } else {
+            self.settings = s;
+        }
+    }
+
+    /// Queue the mail of `name` entering `state` (sent at once when no
+    /// other is under way).
+    pub fn enqueue(&mut self, kind: &'static str, name: &str, state: State, log: &mut Log) {
+        let settings = self.next.as_ref().unwrap_or(&self.settings);
+        if settings.server.is_none() {
+            return;
+        }
+        let what = state.as_str();
+        let Ok(name) = ArrayString::from(name) else {
+            self.lost += 1;
+            return log!(
+                log,
+                Level::Warning,
+                "SMTP alert for {name} {what} dropped: name longer than {MAIL_NAME} bytes"
+            );
+        };
+        let mail = Queued {
+            kind,
+            name,
+            state,
+            secs: tcp::wall_secs(),
+        };
+        if self.queue.try_push(mail).is_err() {
+            self.lost += 1;
+            return log!(
+                log,
+                Level::Warning,
+                "SMTP alert for {name} {what} dropped: {MAX_QUEUED_MAILS} mails already wait"
+            );
+        }
+        self.start_next(log);
+    }
+
+    /// On stop: nothing more is sent (keepalived delivers no mail then).
+    pub fn stop(&mut self) {
+        self.lost += (self.queue.len() + usize::from(self.active.is_some())) as u64;
+        self.queue.clear();
+        self.active = None;
+        let _ = self.timer.set(None);
+    }
+
+    /// The socket's poll slot: fd -1 (skipped) while idle; writable while
+    /// connecting or sending, else readable.
+    pub fn pollfd(&self) -> PollFd {
+        let Some(a) = &self.active else {
+            return poll::pollfd(-1);
+        };
+        let mut p = poll::pollfd(a.tcp.as_raw_fd());
+        if a.session.stage() == Stage::Connecting || self.tx_at < self.tx_len {
+            p.events = libc::POLLOUT;
+        }
+        p
+    }
+
+    pub fn timer_fd(&self) -> i32 {
+        self.timer.as_raw_fd()
+    }
+
+    /// The socket polled ready.
+    pub fn on_ready(&mut self, log: &mut Log) {
+        let Some(a) = &self.active else {
+            return;
+        };
+        let ev = if a.session.stage() == Stage::Connecting {
+            match a.tcp.connect_result() {
+                Ok(()) => Event::Connected,
+                Err(_) => Event::ConnectFailed,
+            }
+        } else if self.tx_at < self.tx_len {
+            match self.flush() {
+                Ok(()) => return,
+                Err(_) => Event::SendError,
+            }
+        } else {
+            match a.tcp.recv(self.rx.space()) {
+                Ok(None) => return,
+                Ok(Some(0)) => Event::Closed,
+                Ok(Some(n)) => {
+                    self.rx.filled(n);
+                    match self.rx.take() {
+                        // A reply in pieces: its wait is not extended.
+                        Reply::Incomplete => return,
+                        r => Event::Reply(r),
+                    }
+                }
+                Err(_) => Event::ReadError,
+            }
+        };
+        self.event(ev, log);
+        self.start_next(log);
+    }
+
+    /// The timer fired: the connect or the reply took too long.
+    pub fn on_timer(&mut self, log: &mut Log) {
+        // A timer re-armed since it fired has nothing to read.
+        if self.timer.clear() && self.active.is_some() {
+            self.event(Event::Timeout, log);
+            self.start_next(log);
+        }
+    }
+
+    /// Start the mails waiting, until one is under way.
+    fn start_next(&mut self, log: &mut Log) {
+        while self.active.is_none() && !self.queue.is_empty() {
+            let mail = self.queue.remove(0);
+            if let Some(s) = self.next.take() {
+                self.settings = s;
+            }
+            let Some(server) = self.settings.server else {
+                // A reload turned mail off.
+                self.lost += 1 + self.queue.len() as u64;
+                self.queue.clear();
+                break;
+            };
+            self.date_len = tcp::mail_date(mail.secs, &mut self.date);
+            let (tcp, connected) = match Tcp::connect(server) {
+                Ok(Connect::Done(tcp)) => (tcp, true),
+                Ok(Connect::Pending(tcp)) => (tcp, false),
+                Err(e) => {
+                    self.lost += 1;
+                    log!(
+                        log,
+                        Level::Warning,
+                        "Cannot connect to remote SMTP server [{}]:{}: {e}",
+                        server.ip(),
+                        server.port()
+                    );
+                    continue;
+                }
+            };
+            self.tx_at = 0;
+            self.tx_len = 0;
+            self.active = Some(Active {
+                tcp,
+                session: Session::new(self.settings.to.len()),
+                mail,
+                server,
+            });
+            self.arm();
+            if connected {
+                self.event(Event::Connected, log);
+            }
+        }
+        if self.active.is_none() {
+            let _ = self.timer.set(None);
+        }
+    }
+
+    /// Feed the session `ev` and do what it says.
+    fn event(&mut self, ev: Event, log: &mut Log) {
+        let Some(a) = self.active.as_mut() else {
+            return;
+        };
+        let step = a.session.on(ev);
+        if let Some(note) = step.note {
+            let level = if note.detail() {
+                Level::Debug
+            } else {
+                Level::Warning
+            };
+            log!(log, level, "{}", note.line(a.server, a.tcp.as_raw_fd()));
+        }
+        match step.then {
+            Then::Wait => self.arm(),
+            Then::Send(stage) => {
+                self.rx.clear();
+                if self.write(stage, log) && self.flush().is_err() {
+                    return self.event(Event::SendError, log);
+                }
+                self.arm();
+            }
+            Then::Close => {
+                if a.session.sent {
+                    self.sent += 1;
+                } else {
+                    self.lost += 1;
+                }
+                self.active = None;
+                self.tx_len = 0;
+            }
+        }
+    }
+
+    /// Write `stage`'s command into the transmit buffer; false (the
+    /// session closed) when it does not fit.
+    fn write(&mut self, stage: Stage, log: &mut Log) -> bool {
+        let Some(a) = &self.active else {
+            return false;
+        };
+        let s = &self.settings;
+        let mail = Mail {
+            helo: &s.helo,
+            from: &s.from,
+            to: &s.to,
+            date: core::str::from_utf8(self.date.get(..self.date_len).unwrap_or_default())
+                .unwrap_or_default(),
+            router_id: &s.router_id,
+            kind: a.mail.kind,
+            name: &a.mail.name,
+            state: a.mail.state,
+        };
+        match write_command(stage, &mail, &mut self.tx[..]) {
+            Ok(n) => {
+                self.tx_at = 0;
+                self.tx_len = n;
+                true
+            }
+            Err(_) => {
+                log!(
+                    log,
+                    Level::Warning,
+                    "SMTP alert for {} dropped: longer than {MAIL_BUF} bytes",
+                    a.mail.name
+                );
+                self.lost += 1;
+                self.active = None;
+                self.tx_len = 0;
+                false
+            }
+        }
+    }
+
+    /// Send what the socket takes of the transmit buffer (the rest when it
+    /// polls writable).
+    fn flush(&mut self) -> Result<(), SysError> {
+        let Some(a) = &self.active else {
+            return Ok(());
+        };
+        let rest = self.tx.get(self.tx_at..self.tx_len).unwrap_or_default();
+        if rest.is_empty() {
+            return Ok(());
+        }
+        // 0 when the socket is full: the rest goes when it polls writable.
+        self.tx_at += a.tcp.send(rest)?;
+        Ok(())
+    }
+
+    /// Wait for the next step for at most `smtp_connect_timeout`.
+    fn arm(&mut self) {
+        let _ = self.timer.set(Some(clock::now() + self.settings.timeout));
+    }
+}

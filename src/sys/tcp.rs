@@ -1,0 +1,202 @@
+//! A non-blocking TCP client socket (the SMTP mailer's), the server's
+//! address lookup, the host name and the mail's Date.
+
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use super::{Errno, Result, SysError};
+
+pub struct Tcp {
+    fd: OwnedFd,
+}
+
+/// How a connect began.
+pub enum Connect {
+    /// Connected at once (loopback may).
+    Done(Tcp),
+    /// In progress: poll for writable, then [`Tcp::connect_result`].
+    Pending(Tcp),
+}
+
+impl Tcp {
+    /// Start a non-blocking connect to `to`.
+    pub fn connect(to: SocketAddr) -> Result<Connect> {
+        let family = match to {
+            SocketAddr::V4(_) => libc::AF_INET,
+            SocketAddr::V6(_) => libc::AF_INET6,
+        };
+        let fd = super::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0, "socket")?;
+        let ret = match to {
+            SocketAddr::V4(a) => {
+                let mut sin: libc::sockaddr_in = super::msg::zeroed();
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_port = a.port().to_be();
+                sin.sin_addr.s_addr = u32::from(*a.ip()).to_be();
+                connect_to(&fd, &sin)
+            }
+            SocketAddr::V6(a) => {
+                let mut sin6: libc::sockaddr_in6 = super::msg::zeroed();
+                sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                sin6.sin6_port = a.port().to_be();
+                sin6.sin6_addr.s6_addr = a.ip().octets();
+                sin6.sin6_scope_id = a.scope_id();
+                connect_to(&fd, &sin6)
+            }
+        };
+        let tcp = Tcp { fd };
+        if ret == 0 {
+            return Ok(Connect::Done(tcp));
+        }
+        match Errno::last() {
+            Errno::EINPROGRESS | Errno::EINTR => Ok(Connect::Pending(tcp)),
+            e => Err(SysError::new("connect", e)),
+        }
+    }
+
+    /// After the socket polled writable: whether the connect worked.
+    pub fn connect_result(&self) -> Result<()> {
+        let mut err: libc::c_int = 0;
+        let mut len = libc::socklen_t::try_from(core::mem::size_of::<libc::c_int>()).unwrap_or(0);
+        // SAFETY: `err` and `len` are valid for the call.
+        let ret = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&raw mut err).cast(),
+                &mut len,
+            )
+        };
+        super::check("getsockopt(SO_ERROR)", ret)?;
+        match err {
+            0 => Ok(()),
+            e => Err(SysError::new("connect", Errno::from_raw(e))),
+        }
+    }
+
+    /// Send what the socket takes now: the bytes sent, 0 when it is full.
+    pub fn send(&self, buf: &[u8]) -> Result<usize> {
+        // SAFETY: `buf` is valid for its length; MSG_NOSIGNAL: no SIGPIPE.
+        let n = unsafe {
+            libc::send(
+                self.fd.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        match super::check_size("send", n) {
+            Err(e) if matches!(e.errno, Errno::EAGAIN | Errno::EINTR) => Ok(0),
+            r => r,
+        }
+    }
+
+    /// Read what is there: Some(0) when the peer closed, None when there
+    /// is nothing yet.
+    pub fn recv(&self, buf: &mut [u8]) -> Result<Option<usize>> {
+        // SAFETY: `buf` is valid for its length.
+        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        match super::check_size("recv", n) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if matches!(e.errno, Errno::EAGAIN | Errno::EINTR) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// connect(2) to the sockaddr `sa`.
+fn connect_to<T>(fd: &OwnedFd, sa: &T) -> libc::c_int {
+    let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
+    // SAFETY: `sa` is a live sockaddr of `len` bytes for the call.
+    unsafe { libc::connect(fd.as_raw_fd(), (sa as *const T).cast(), len) }
+}
+
+/// `smtp_server HOST PORT` as keepalived resolves it at load: an address
+/// as is, `localhost` as 127.0.0.1, another name by getaddrinfo (its first
+/// address only). None when it cannot be resolved.
+pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    if host == "localhost" {
+        return Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
+    }
+    let c = std::ffi::CString::new(host).ok()?;
+    let mut res: *mut libc::addrinfo = core::ptr::null_mut();
+    // SAFETY: `c` is NUL-terminated; no hints; `res` receives a list we
+    // free below.
+    let ret =
+        unsafe { libc::getaddrinfo(c.as_ptr(), core::ptr::null(), core::ptr::null(), &mut res) };
+    if ret != 0 || res.is_null() {
+        return None;
+    }
+    // SAFETY: `res` is the first entry of the list getaddrinfo returned;
+    // its ai_addr holds ai_addrlen bytes of the family it names.
+    let ip = unsafe {
+        let ai = &*res;
+        let ip = match ai.ai_family {
+            libc::AF_INET if !ai.ai_addr.is_null() => {
+                let sin = &*ai.ai_addr.cast::<libc::sockaddr_in>();
+                Some(IpAddr::from(
+                    u32::from_be(sin.sin_addr.s_addr).to_be_bytes(),
+                ))
+            }
+            libc::AF_INET6 if !ai.ai_addr.is_null() => {
+                let sin6 = &*ai.ai_addr.cast::<libc::sockaddr_in6>();
+                Some(IpAddr::from(sin6.sin6_addr.s6_addr))
+            }
+            _ => None,
+        };
+        libc::freeaddrinfo(res);
+        ip
+    };
+    ip.map(|ip| SocketAddr::new(ip, port))
+}
+
+/// The host name (uname's nodename), None when empty or not UTF-8.
+pub fn hostname() -> Option<String> {
+    // SAFETY: uname fills our zeroed struct.
+    let uts = unsafe {
+        let mut uts: libc::utsname = core::mem::zeroed();
+        (libc::uname(&mut uts) == 0).then_some(uts)?
+    };
+    let bytes: Vec<u8> = uts
+        .nodename
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+}
+
+/// The wall clock, seconds since the epoch (a mail's Date).
+#[allow(clippy::useless_conversion)] // time_t is not i64 on every target
+pub fn wall_secs() -> i64 {
+    // SAFETY: time(NULL) only returns the time.
+    i64::from(unsafe { libc::time(core::ptr::null_mut()) })
+}
+
+/// `secs` as keepalived writes a mail's Date: strftime
+/// `%a, %d %b %Y %H:%M:%S %z` in local time (the C locale: this process
+/// never calls setlocale). The length written into `buf`.
+pub fn mail_date(secs: i64, buf: &mut [u8; 64]) -> usize {
+    let t = libc::time_t::try_from(secs).unwrap_or(0);
+    // SAFETY: localtime_r into our own struct tm; strftime writes at most
+    // buf.len() bytes (NUL included) into `buf` and returns the length.
+    unsafe {
+        let mut tm: libc::tm = core::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return 0;
+        }
+        libc::strftime(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%a, %d %b %Y %H:%M:%S %z".as_ptr(),
+            &tm,
+        )
+    }
+}
