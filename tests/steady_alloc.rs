@@ -55,12 +55,16 @@ fn sh(args: &[&str]) {
 struct Peer {
     ns: String,
     child: Option<Child>,
+    smtpd: Option<Child>,
     dir: PathBuf,
 }
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        if let Some(c) = self.child.as_mut() {
+        for c in [self.child.as_mut(), self.smtpd.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -72,6 +76,33 @@ impl Drop for Peer {
 const OURS: &str = "
 global_defs {
   vrrp_garp_master_delay 0
+  notification_email {
+    a@example.com
+    b@example.com
+  }
+  smtp_server 192.0.2.2 2525
+  smtp_connect_timeout 2
+  router_id steady
+}
+# Issue 15: MAILER goes FAULT, BACKUP, MASTER every 2 s (its check fails
+# every other second); each transition is a mail to the peer's server.
+vrrp_script flip {
+  script \"/bin/sh -c '[ $(( $(date +%s) / 2 % 2 )) = 0 ]'\"
+  interval 1
+}
+vrrp_instance MAILER {
+  interface veth0
+  virtual_router_id 5
+  priority 100
+  version 3
+  advert_int 0.05
+  virtual_ipaddress {
+    192.0.2.105/24
+  }
+  track_script {
+    flip
+  }
+  smtp_alert
 }
 vrrp_script chk {
   script \"/bin/true\"
@@ -185,6 +216,23 @@ vrrp_instance FASTFOLLOW {
 }
 ";
 
+/// An SMTP server that takes every mail (one connection at a time).
+const SMTPD: &str = r#"
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.2", 2525)); s.listen(8)
+while True:
+    c, _ = s.accept(); f = c.makefile("rb"); c.sendall(b"220 steady\r\n")
+    data = False
+    for line in f:
+        if data:
+            if line == b".\r\n": data = False; c.sendall(b"250 ok\r\n")
+        elif line.startswith(b"DATA"): data = True; c.sendall(b"354 go\r\n")
+        elif line.startswith(b"QUIT"): c.sendall(b"221 bye\r\n"); break
+        else: c.sendall(b"250 ok\r\n")
+    c.close()
+"#;
+
 fn run_loop(d: &mut Daemon, for_: Duration) -> usize {
     let until = Instant::now() + for_;
     let mut iterations = 0;
@@ -216,6 +264,7 @@ fn main() {
     let mut peer = Peer {
         ns: ns.clone(),
         child: None,
+        smtpd: None,
         dir: dir.clone(),
     };
     sh(&["ip", "netns", "add", &ns]);
@@ -239,6 +288,12 @@ fn main() {
     let theirs = dir.join("theirs.conf");
     std::fs::write(&ours, OURS).expect("write config");
     std::fs::write(&theirs, THEIRS).expect("write config");
+    peer.smtpd = Some(
+        Command::new("ip")
+            .args(["netns", "exec", &ns, "python3", "-c", SMTPD])
+            .spawn()
+            .expect("start python3's SMTP server"),
+    );
     let pidfile = dir.join("peer.pid");
     peer.child = Some(
         Command::new("ip")
@@ -287,6 +342,7 @@ fn main() {
     }
     let rcvd_before: u64 = d.stats().map(|(_, s)| s.advert_rcvd).sum();
     let sent_before: u64 = d.stats().map(|(_, s)| s.advert_sent).sum();
+    let (mailed_before, lost_before) = d.mails();
 
     COUNTING.store(true, Ordering::SeqCst);
     let iterations = run_loop(&mut d, Duration::from_secs(4));
@@ -295,9 +351,13 @@ fn main() {
 
     let rcvd: u64 = d.stats().map(|(_, s)| s.advert_rcvd).sum::<u64>() - rcvd_before;
     let sent: u64 = d.stats().map(|(_, s)| s.advert_sent).sum::<u64>() - sent_before;
+    let (mailed, lost) = d.mails();
+    let (mailed, lost) = (mailed - mailed_before, lost - lost_before);
     println!(
-        "steady_alloc: {iterations} loop iterations, {rcvd} adverts received, {sent} sent, {allocs} allocations"
+        "steady_alloc: {iterations} loop iterations, {rcvd} adverts received, {sent} sent, {mailed} mails sent ({lost} lost), {allocs} allocations"
     );
+    // MAILER flips every 2 s: FAULT, BACKUP and MASTER mails.
+    assert!(mailed >= 2, "too few mails sent: {mailed} ({lost} lost)");
     // At 0.05 s, 4 s is ~80 adverts each way for the fast instances.
     assert!(rcvd >= 40, "too few adverts received: {rcvd}");
     assert!(sent >= 40, "too few adverts sent: {sent}");

@@ -514,6 +514,10 @@ impl Outbox for Io {
                 state,
                 priority,
             } => {
+                // No FIFO, no line (a transition allocates nothing).
+                if self.fifos.is_empty() {
+                    return;
+                }
                 let line = format!("{kind} \"{name}\" {state} {priority}\n");
                 for f in &mut self.fifos {
                     if !fifo::write_line(f, line.as_bytes()) {

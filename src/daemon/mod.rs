@@ -274,6 +274,11 @@ impl Daemon {
             .map(|s| (s.cfg.name.as_str(), s.inst.stats()))
     }
 
+    /// Mails the SMTP server took, and mails lost (failed or dropped).
+    pub fn mails(&self) -> (u64, u64) {
+        (self.io.mailer.sent, self.io.mailer.lost)
+    }
+
     /// Instance names and states, for tests and dumps.
     pub fn states(&self) -> impl Iterator<Item = (&str, State)> {
         self.node

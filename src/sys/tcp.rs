@@ -200,3 +200,55 @@ pub fn mail_date(secs: i64, buf: &mut [u8; 64]) -> usize {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_literals_localhost_and_bad_names() {
+        assert_eq!(
+            resolve("192.0.2.50", 25),
+            Some("192.0.2.50:25".parse().unwrap())
+        );
+        assert_eq!(
+            resolve("2001:db8::50", 2525),
+            Some("[2001:db8::50]:2525".parse().unwrap())
+        );
+        // As keepalived resolved it (no ::1 in /etc/hosts there).
+        assert_eq!(
+            resolve("localhost", 25),
+            Some("127.0.0.1:25".parse().unwrap())
+        );
+        // (No DNS query in a unit test: an empty name fails locally.)
+        assert_eq!(resolve("", 25), None);
+        assert_eq!(resolve("bad\0name", 25), None);
+    }
+
+    #[test]
+    fn mail_date_is_strftime_rfc2822_in_the_c_locale() {
+        let mut buf = [0u8; 64];
+        let n = mail_date(1_796_041_699, &mut buf);
+        let s = core::str::from_utf8(&buf[..n]).unwrap();
+        // "Mon, 30 Nov 2026 12:28:19 +0000" in UTC; the time zone of the
+        // machine moves the hour, not the shape.
+        let b = s.as_bytes();
+        assert_eq!(n, 31, "{s}");
+        assert!(s.starts_with(|c: char| c.is_ascii_uppercase()), "{s}");
+        assert_eq!(
+            (&s[3..5], b[7], b[11], b[16]),
+            (", ", b' ', b' ', b' '),
+            "{s}"
+        );
+        assert!(b[26] == b'+' || b[26] == b'-', "{s}");
+        if s.ends_with("+0000") {
+            assert_eq!(s, "Mon, 30 Nov 2026 12:28:19 +0000");
+        }
+    }
+
+    #[test]
+    fn hostname_is_uname_s() {
+        let h = hostname().expect("a host name");
+        assert!(!h.is_empty() && !h.contains('\0'));
+    }
+}
