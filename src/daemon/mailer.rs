@@ -23,7 +23,9 @@ use crate::sys::tcp::{self, Connect, Tcp};
 use crate::sys::timer::Timer;
 use crate::time::Duration;
 use crate::vrrp::State;
-use crate::wire::smtp::{Event, Mail, Reply, ReplyBuf, Session, Stage, Then, write_command};
+use crate::wire::smtp::{
+    Event, Mail, Reply, ReplyBuf, Session, Stage, Then, write_command, write_date,
+};
 
 /// What mail needs from global_defs, resolved at load or reload.
 #[derive(Default)]
@@ -252,7 +254,9 @@ impl Mailer {
                 self.queue.clear();
                 break;
             };
-            self.date_len = tcp::mail_date(mail.secs, &mut self.date);
+            self.date_len = tcp::local_time(mail.secs)
+                .and_then(|t| write_date(&t, &mut self.date).ok())
+                .unwrap_or(0);
             let (tcp, connected) = match Tcp::connect(server) {
                 Ok(Connect::Done(tcp)) => (tcp, true),
                 Ok(Connect::Pending(tcp)) => (tcp, false),

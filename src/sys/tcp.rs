@@ -5,6 +5,7 @@ use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::{Errno, Result, SysError};
+use crate::wire::smtp::LocalTime;
 
 pub struct Tcp {
     fd: OwnedFd,
@@ -180,25 +181,29 @@ pub fn wall_secs() -> i64 {
     i64::from(unsafe { libc::time(core::ptr::null_mut()) })
 }
 
-/// `secs` as keepalived writes a mail's Date: strftime
-/// `%a, %d %b %Y %H:%M:%S %z` in local time (the C locale: this process
-/// never calls setlocale). The length written into `buf`.
-pub fn mail_date(secs: i64, buf: &mut [u8; 64]) -> usize {
-    let t = libc::time_t::try_from(secs).unwrap_or(0);
-    // SAFETY: localtime_r into our own struct tm; strftime writes at most
-    // buf.len() bytes (NUL included) into `buf` and returns the length.
-    unsafe {
+/// `secs` in local time (as keepalived dates a mail); None when
+/// localtime_r fails.
+pub fn local_time(secs: i64) -> Option<LocalTime> {
+    let t = libc::time_t::try_from(secs).ok()?;
+    // SAFETY: localtime_r into our own zeroed struct tm.
+    let tm = unsafe {
         let mut tm: libc::tm = core::mem::zeroed();
         if libc::localtime_r(&t, &mut tm).is_null() {
-            return 0;
+            return None;
         }
-        libc::strftime(
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            c"%a, %d %b %Y %H:%M:%S %z".as_ptr(),
-            &tm,
-        )
-    }
+        tm
+    };
+    let small = |v: libc::c_int| u8::try_from(v).unwrap_or(0);
+    Some(LocalTime {
+        wday: small(tm.tm_wday),
+        mday: small(tm.tm_mday),
+        mon: small(tm.tm_mon),
+        year: tm.tm_year.saturating_add(1900),
+        hour: small(tm.tm_hour),
+        min: small(tm.tm_min),
+        sec: small(tm.tm_sec),
+        gmtoff_s: i32::try_from(tm.tm_gmtoff).unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
@@ -226,23 +231,13 @@ mod tests {
     }
 
     #[test]
-    fn mail_date_is_strftime_rfc2822_in_the_c_locale() {
-        let mut buf = [0u8; 64];
-        let n = mail_date(1_796_041_699, &mut buf);
-        let s = core::str::from_utf8(&buf[..n]).unwrap();
-        // "Mon, 30 Nov 2026 12:28:19 +0000" in UTC; the time zone of the
-        // machine moves the hour, not the shape.
-        let b = s.as_bytes();
-        assert_eq!(n, 31, "{s}");
-        assert!(s.starts_with(|c: char| c.is_ascii_uppercase()), "{s}");
-        assert_eq!(
-            (&s[3..5], b[7], b[11], b[16]),
-            (", ", b' ', b' ', b' '),
-            "{s}"
-        );
-        assert!(b[26] == b'+' || b[26] == b'-', "{s}");
-        if s.ends_with("+0000") {
-            assert_eq!(s, "Mon, 30 Nov 2026 12:28:19 +0000");
+    fn local_time_of_a_known_second() {
+        let t = local_time(1_796_041_699).expect("localtime_r");
+        // 2026-11-30 12:28:19 UTC, a Monday; the zone moves the hour.
+        assert!(t.gmtoff_s.abs() <= 14 * 3600, "{t:?}");
+        assert_eq!((t.year, t.min, t.sec), (2026, 28, 19), "{t:?}");
+        if t.gmtoff_s == 0 {
+            assert_eq!((t.wday, t.mday, t.mon, t.hour), (1, 30, 10, 12));
         }
     }
 

@@ -453,6 +453,51 @@ fn texts(kind: &str, state: State) -> (&'static str, &'static str) {
     }
 }
 
+/// A local time broken down (what localtime_r gives).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct LocalTime {
+    /// 0 is Sunday.
+    pub wday: u8,
+    pub mday: u8,
+    /// 0 is January.
+    pub mon: u8,
+    pub year: i32,
+    pub hour: u8,
+    pub min: u8,
+    pub sec: u8,
+    /// East of UTC.
+    pub gmtoff_s: i32,
+}
+
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The Date header's value as keepalived's strftime
+/// `%a, %d %b %Y %H:%M:%S %z` writes it in the C locale; written here
+/// rather than by strftime, which costs a static musl binary about 22 KB.
+pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
+    let mut w = Cursor { buf, at: 0 };
+    let day = DAYS.get(usize::from(t.wday)).unwrap_or(&"Sun");
+    let mon = MONTHS.get(usize::from(t.mon)).unwrap_or(&"Jan");
+    let sign = if t.gmtoff_s < 0 { '-' } else { '+' };
+    let off_min = t.gmtoff_s.unsigned_abs() / 60;
+    write!(
+        w,
+        "{day}, {:02} {mon} {} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        t.mday,
+        t.year,
+        t.hour,
+        t.min,
+        t.sec,
+        off_min / 60,
+        off_min % 60
+    )
+    .map(|()| w.at)
+    .map_err(|_| TooLong)
+}
+
 /// `fmt::Write` into a fixed buffer; an error when it is full.
 struct Cursor<'a> {
     buf: &'a mut [u8],
@@ -774,6 +819,45 @@ mod tests {
             write_command(Stage::Rcpt(2), &m, &mut [0; 64]),
             Err(TooLong)
         );
+    }
+
+    #[test]
+    fn date_as_strftime_writes_it() {
+        let t = LocalTime {
+            wday: 1,
+            mday: 30,
+            mon: 10,
+            year: 2026,
+            hour: 12,
+            min: 28,
+            sec: 19,
+            gmtoff_s: 0,
+        };
+        let date = |t: &LocalTime| {
+            let mut buf = [0u8; 64];
+            let n = write_date(t, &mut buf).unwrap();
+            String::from_utf8(buf[..n].to_vec()).unwrap()
+        };
+        assert_eq!(date(&t), "Mon, 30 Nov 2026 12:28:19 +0000");
+        let t2 = LocalTime {
+            wday: 0,
+            mday: 1,
+            mon: 0,
+            year: 2027,
+            hour: 3,
+            min: 4,
+            sec: 5,
+            gmtoff_s: 19_800,
+        };
+        assert_eq!(date(&t2), "Sun, 01 Jan 2027 03:04:05 +0530");
+        let t3 = LocalTime {
+            gmtoff_s: -12_600,
+            wday: 6,
+            mon: 11,
+            ..t2
+        };
+        assert_eq!(date(&t3), "Sat, 01 Dec 2027 03:04:05 -0330");
+        assert_eq!(write_date(&t, &mut [0; 30]), Err(TooLong));
     }
 
     #[test]
