@@ -14,6 +14,7 @@
 //! 4. scale: 255 instances at 0.1 s for 60 s: false transitions, missed
 //!    adverts (the 255-instance CPU figure is the first 30 s of this run).
 //! 5. start-up: exec -> first advert of a priority-255 owner.
+//! 6. mail: transition to MASTER -> the SMTP server accepted the mail.
 //!
 //! Environment: `TINYVRRPD_BIN` picks the tinyvrrpd binary to measure;
 //! otherwise out/cross/tinyvrrpd-x86_64-unknown-linux-musl (static, what a
@@ -914,6 +915,77 @@ fn startup(imp: Impl, samples: usize, bin: &Path) -> Samples {
     out
 }
 
+// ---------------------------------------------------------------- 6. mail
+
+/// The seed master with `smtp_alert`, mailing the observer's SMTP server.
+fn seed_mail() -> String {
+    let c = edit(
+        &seed(false, true),
+        "smtp_server localhost",
+        &format!("smtp_server {OBSERVER_IP}"),
+    );
+    edit(
+        &c,
+        "    advert_int 1\n",
+        "    advert_int 1\n    smtp_alert\n",
+    )
+}
+
+/// Cold start of a lone master, `samples` times: its first advert on the
+/// wire (the transition to MASTER) -> the server's 250 for the MASTER mail.
+fn mail(imp: Impl, samples: usize, bin: &Path) -> Samples {
+    let lan = Lan::new(1);
+    let srv = smtp::SmtpServer::start(&lan, smtp::Mode::Ok);
+    let m1 = mac(lan.r(1));
+    let cap = lan.capture();
+    let mut out = Samples::new();
+    for k in 1..=samples {
+        progress(&format!("{} mail {k}/{samples}", imp.name()));
+        let t = SystemTime::now();
+        let mut d = imp.spawn(&lan, 1, &seed_mail(), bin);
+        let mut accepted = None;
+        wait(Duration::from_secs(8), STEP, || {
+            accepted = srv
+                .mails_from(router_ip(1))
+                .into_iter()
+                .filter(|s| s.subject.as_deref().is_some_and(|s| s.contains("MASTER")))
+                .filter_map(|s| s.accepted)
+                .find(|a| *a >= t);
+            accepted.is_some()
+        });
+        let first = cap.wait_for(Duration::from_secs(2), |c| {
+            c.adverts()
+                .into_iter()
+                .find(|a| a.eth_src == m1 && a.ts >= t && a.advert.priority == 200)
+        });
+        stop_clean(&mut d);
+        let _ = run(&[
+            "ip",
+            "-n",
+            lan.r(1),
+            "addr",
+            "del",
+            &format!("{VIP}/24"),
+            "dev",
+            "eth0",
+        ]);
+        let (Some(acc), Some(first)) = (accepted, first) else {
+            progress(&format!(
+                "{}: no MASTER mail accepted: mail row skipped",
+                imp.name()
+            ));
+            break;
+        };
+        push(
+            &mut out,
+            "mail: transition to MASTER (first advert) -> mail accepted by the server",
+            diff_ms(first.ts, acc),
+        );
+        nap(Duration::from_millis(300));
+    }
+    out
+}
+
 // ---------------------------------------------------------------- table
 
 struct Stats {
@@ -1079,6 +1151,7 @@ fn main() {
         }
     }
     pair(&|i| startup(i, cycles, &bin), &mut tv, &mut ka);
+    pair(&|i| mail(i, cycles, &bin), &mut tv, &mut ka);
     pair(&|i| failover(i, true, cycles, &bin), &mut tv, &mut ka);
     pair(&|i| failover(i, false, cycles, &bin), &mut tv, &mut ka);
 
@@ -1213,6 +1286,11 @@ intervals (rounded) between two consecutive ones counts k - 1 missed. tcpdump's 
 drops (reported) would count as misses too; \"expected\" is floor(60 s / 0.1 s) x 255 and \
 \"captured\" the total seen: they differ by the window's edges and by the \
 adverts' mean interval being slightly above 0.1 s (timer re-arming drift), not by losses.
+- Mail: a lone master (seed master config, `smtp_alert`, `smtp_server` the observer's \
+tests/smtp_server.py), cold start, per cycle: its first priority-200 advert on the observer's \
+capture (the transition to MASTER) -> the server's wall-clock stamp just after it sent the 250 \
+for the `Entering MASTER state` mail. Same host clock for both; keepalived may mail before its \
+first advert leaves (negative values).
 - Start-up: a priority-255 owner, v3 0.1 s, `state MASTER`: exec -> its first priority-255 \
 advert on the wire; both daemons go master at once for an owner (no down timer), so nothing \
 is subtracted.

@@ -35,6 +35,8 @@ use tinyvrrpd::wire::arp;
 use tinyvrrpd::wire::ipv4;
 use tinyvrrpd::wire::vrrp::Advert;
 
+pub mod smtp;
+
 /// The daemon under test, built by cargo for this test run.
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
 /// The seed document's master config, byte for byte but for 10.0.0.x
