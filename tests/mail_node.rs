@@ -3,15 +3,17 @@
 //! smtp_alert resolution, each state once, nothing delivered on stop); the
 //! same live, against a real SMTP server, in tests/mail_live.rs.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use tinyvrrpd::config::Config;
 use tinyvrrpd::node::Node;
-use tinyvrrpd::node::iface::{Iface, Ifaces};
+use tinyvrrpd::node::iface::Ifaces;
 use tinyvrrpd::node::out::{Out, Outbox};
 use tinyvrrpd::time::Instant;
-use tinyvrrpd::wire::netlink::{Addr, Link};
+use tinyvrrpd::wire::netlink::Link;
 
 const ETH0: u32 = 2;
 
@@ -31,39 +33,11 @@ impl Outbox for Rec {
 }
 
 fn link(up: bool) -> Link<'static> {
-    let flags = if up {
-        libc::IFF_UP | libc::IFF_RUNNING
-    } else {
-        0
-    };
-    Link {
-        msg_type: libc::RTM_NEWLINK,
-        index: ETH0,
-        flags: flags as u32,
-        name: Some("eth0"),
-        mac: Some([2, 0, 0, 0, 0, 1]),
-        operstate: Some(if up { 6 } else { 2 }),
-    }
+    common::ifaces::link(ETH0, "eth0", common::ifaces::ETH0_MAC, up)
 }
 
 fn ifaces() -> Ifaces {
-    let mut t = Ifaces::new();
-    t.push(Iface::new(&link(true)).expect("eth0"))
-        .expect("room");
-    let me = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-    t.apply_addr(&Addr {
-        msg_type: libc::RTM_NEWADDR,
-        family: libc::AF_INET as u8,
-        prefix_len: 24,
-        flags: 0,
-        scope: 0,
-        index: ETH0,
-        address: Some(me),
-        local: Some(me),
-        broadcast: None,
-        label: None,
-    });
-    t
+    common::ifaces::eth0(ETH0, Ipv4Addr::new(192, 0, 2, 1))
 }
 
 fn load(text: &str) -> Config {

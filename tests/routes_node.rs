@@ -5,14 +5,15 @@
 //! (keepalived 2.2.7's vrrp.c and vrrp_daemon.c; the same sequence seen
 //! in the kernel next to keepalived is tests/routes_live.rs).
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
+use std::net::Ipv4Addr;
 use std::path::Path;
 
 use tinyvrrpd::node::Node;
-use tinyvrrpd::node::iface::{Iface, Ifaces};
+use tinyvrrpd::node::iface::Ifaces;
 use tinyvrrpd::node::out::{Note, Out, Outbox};
 use tinyvrrpd::time::Instant;
-use tinyvrrpd::wire::netlink::{Addr, Link};
 
 const IFINDEX: u32 = 2;
 
@@ -53,30 +54,7 @@ impl Outbox for Rec {
 }
 
 fn ifaces() -> Ifaces {
-    let link = Link {
-        msg_type: libc::RTM_NEWLINK,
-        index: IFINDEX,
-        flags: (libc::IFF_UP | libc::IFF_RUNNING) as u32,
-        name: Some("eth0"),
-        mac: Some([2, 0, 0, 0, 0, 1]),
-        operstate: Some(6),
-    };
-    let mut t = Ifaces::new();
-    t.push(Iface::new(&link).expect("eth0")).expect("room");
-    let me = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 71));
-    t.apply_addr(&Addr {
-        msg_type: libc::RTM_NEWADDR,
-        family: libc::AF_INET as u8,
-        prefix_len: 24,
-        flags: 0,
-        scope: 0,
-        index: IFINDEX,
-        address: Some(me),
-        local: Some(me),
-        broadcast: None,
-        label: None,
-    });
-    t
+    common::ifaces::eth0(IFINDEX, Ipv4Addr::new(192, 0, 2, 71))
 }
 
 fn node(keep_vips: bool) -> Node {

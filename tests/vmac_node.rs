@@ -6,7 +6,9 @@
 //! sits in FAULT while the VMAC is missing or has another MAC. The same
 //! live, next to keepalived 2.2.7: tests/vmac_live.rs.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use tinyvrrpd::config::Config;
@@ -15,12 +17,13 @@ use tinyvrrpd::node::iface::{Iface, Ifaces};
 use tinyvrrpd::node::out::{Note, Out, Outbox};
 use tinyvrrpd::time::Instant;
 use tinyvrrpd::vrrp::State;
-use tinyvrrpd::wire::netlink::{Addr, Link};
+use tinyvrrpd::wire::netlink::Link;
+
+use common::ifaces::link;
 
 const ETH0: u32 = 2;
 const VMAC: u32 = 7;
 const VRRP_MAC: [u8; 6] = [0, 0, 0x5e, 0, 1, 51];
-const ETH0_MAC: [u8; 6] = [2, 0, 0, 0, 0, 1];
 
 /// The outputs this test is about, as short lines.
 #[derive(Default)]
@@ -52,39 +55,8 @@ impl Outbox for Rec {
     }
 }
 
-fn link(index: u32, name: &str, mac: [u8; 6], up: bool) -> Link<'_> {
-    let flags = if up {
-        libc::IFF_UP | libc::IFF_RUNNING
-    } else {
-        0
-    };
-    Link {
-        msg_type: libc::RTM_NEWLINK,
-        index,
-        flags: flags as u32,
-        name: Some(name),
-        mac: Some(mac),
-        operstate: Some(if up { 6 } else { 2 }),
-    }
-}
-
 fn ifaces(vmac: Option<[u8; 6]>) -> Ifaces {
-    let mut t = Ifaces::new();
-    t.push(Iface::new(&link(ETH0, "eth0", ETH0_MAC, true)).expect("eth0"))
-        .expect("room");
-    let me = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-    t.apply_addr(&Addr {
-        msg_type: libc::RTM_NEWADDR,
-        family: libc::AF_INET as u8,
-        prefix_len: 24,
-        flags: 0,
-        scope: 0,
-        index: ETH0,
-        address: Some(me),
-        local: Some(me),
-        broadcast: None,
-        label: None,
-    });
+    let mut t = common::ifaces::eth0(ETH0, Ipv4Addr::new(192, 0, 2, 1));
     let vm = match vmac {
         Some(mac) => Iface::new(&link(VMAC, "vrrp.51", mac, true)),
         None => Iface::gone("vrrp.51"),

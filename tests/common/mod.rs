@@ -35,6 +35,7 @@ use tinyvrrpd::wire::arp;
 use tinyvrrpd::wire::ipv4;
 use tinyvrrpd::wire::vrrp::Advert;
 
+pub mod ifaces;
 pub mod smtp;
 
 /// The daemon under test, built by cargo for this test run.
