@@ -63,48 +63,66 @@ const IGNORED_BLOCKS: &[&str] = &[
 /// it, so its value is checked); any other keyword is a typo, an error
 /// naming the nearest known keyword.
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
+    // Only the call is generic: the checks and their messages are one
+    // function for every table, not a copy per block (size: issue 17).
+    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block));
     for node in nodes {
-        if node.words.is_empty() {
-            // A stray `{ ... }`; the tree builder has reported it.
-            continue;
+        if let Some(k) = check(sink, node, &entry, block).and_then(|i| table.get(i)) {
+            (k.f)(sink, node, target);
         }
-        let kw = node.keyword();
-        match known::unsupported(block, kw) {
-            Some((meaning, true)) => {
-                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
-                sink.error(&node.pos, msg);
-                continue;
-            }
-            Some((meaning, false)) => {
-                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
-                sink.warn(&node.pos, msg);
-            }
-            None => {}
+    }
+}
+
+/// One statement against a table seen through `entry` (the name and
+/// block-ness of its i-th keyword): the index of the keyword to run, after
+/// the warnings and errors [`dispatch`] describes.
+#[inline(never)]
+fn check(
+    sink: &mut Sink,
+    node: &Node,
+    entry: &dyn Fn(usize) -> Option<(&'static str, bool)>,
+    block: &str,
+) -> Option<usize> {
+    if node.words.is_empty() {
+        // A stray `{ ... }`; the tree builder has reported it.
+        return None;
+    }
+    let kw = node.keyword();
+    let unsupported = known::unsupported(block, kw);
+    if let Some((meaning, fatal)) = unsupported {
+        let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+        if fatal {
+            sink.error(&node.pos, msg);
+            return None;
         }
-        match table.iter().find(|k| k.name == kw) {
-            Some(k) => {
-                if k.block && node.block.is_none() {
-                    sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
-                    continue;
-                }
-                if !k.block && node.block.is_some() {
-                    sink.error(&node.pos, format!("{kw} does not take a block"));
-                }
-                (k.f)(sink, node, target);
+        sink.warn(&node.pos, msg);
+    }
+    let names = || (0..).map_while(entry).map(|(name, _)| name);
+    match (0..).map_while(entry).position(|(name, _)| name == kw) {
+        Some(i) => {
+            let takes_block = entry(i).is_some_and(|(_, b)| b);
+            if takes_block && node.block.is_none() {
+                sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                return None;
             }
-            None if known::unsupported(block, kw).is_some() => {}
-            None if IGNORED_BLOCKS.contains(&kw) => sink.warn(
-                &node.pos,
-                format!("{kw} blocks are not supported by tinyvrrpd; ignored"),
-            ),
-            None => {
-                let names = table.iter().map(|k| k.name);
-                let msg = match known::nearest(kw, names.chain(known::names(block))) {
-                    Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
-                    None => format!("Unknown keyword '{kw}'"),
-                };
-                sink.error(&node.pos, msg);
+            if !takes_block && node.block.is_some() {
+                sink.error(&node.pos, format!("{kw} does not take a block"));
             }
+            Some(i)
+        }
+        None if unsupported.is_some() => None,
+        None if IGNORED_BLOCKS.contains(&kw) => {
+            let msg = format!("{kw} blocks are not supported by tinyvrrpd; ignored");
+            sink.warn(&node.pos, msg);
+            None
+        }
+        None => {
+            let msg = match known::nearest(kw, names().chain(known::names(block))) {
+                Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
+                None => format!("Unknown keyword '{kw}'"),
+            };
+            sink.error(&node.pos, msg);
+            None
         }
     }
 }
