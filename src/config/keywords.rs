@@ -169,8 +169,14 @@ pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
 
 /// An integer in `lo..=hi`, converted to the field's type.
 pub fn int<T: TryFrom<i64>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+    int_value(sink, node, lo, hi).and_then(|v| T::try_from(v).ok())
+}
+
+/// [`int`] before the conversion: one copy for every field type.
+#[inline(never)]
+fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i64> {
     let text = value(sink, node)?;
-    int_word(sink, &node.pos, node.keyword(), text, lo, hi)
+    int_in(sink, &node.pos, node.keyword(), text, lo, hi)
 }
 
 /// An integer word anywhere on a line, `what` naming it in messages.
@@ -182,14 +188,22 @@ pub fn int_word<T: TryFrom<i64>>(
     lo: i64,
     hi: i64,
 ) -> Option<T> {
-    let range = fmt_range(lo, hi);
+    int_in(sink, pos, what, text, lo, hi).and_then(|v| T::try_from(v).ok())
+}
+
+/// [`int_word`] before the conversion. The range is formatted only for a
+/// message, not for every value read.
+#[inline(never)]
+fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i64> {
     match parse_int(text) {
-        Ok(v) if (lo..=hi).contains(&v) => T::try_from(v).ok(),
+        Ok(v) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
+            let range = fmt_range(lo, hi);
             sink.error(pos, format!("{what} {text} out of range {range}"));
             None
         }
         Err(NumError::NotNumber) => {
+            let range = fmt_range(lo, hi);
             sink.error(
                 pos,
                 format!("invalid {what} '{text}': expected a number {range}"),
