@@ -183,7 +183,7 @@ fn check(
     let kw = node.keyword();
     let unsupported = known::unsupported(block, kw);
     if let Some((meaning, fatal)) = unsupported {
-        let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
+        let msg = format!("{kw}: not supported by tinyvrrpd: would {meaning}");
         if fatal {
             sink.error(&node.pos, msg);
             return None;
