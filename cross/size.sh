@@ -39,6 +39,15 @@ for t in $ALL_TARGETS; do
 "
 done
 
+# llvm-nm / llvm-size, versioned or not (as env.sh's objcopy_bin).
+llvm_tool() {
+    for v in "" -22 -19 -14; do
+        command -v "llvm-$1$v" >/dev/null 2>&1 && { echo "llvm-$1$v"; return 0; }
+    done
+    echo "cross/size.sh: llvm-$1 not found (apt-get install llvm)" >&2
+    return 1
+}
+
 # The module paths of this crate, from the source tree, so a symbol is
 # filed under its file's module (tinyvrrpd::config::parser), not under a
 # type or function name.
@@ -59,8 +68,10 @@ breakdown() {
     elf="$1"
     tmp=$(mktemp -d)
     modules > "$tmp/modules"
-    llvm-size -A "$elf" | awk 'NF == 3 { print $1, $2 }' > "$tmp/sections"
-    llvm-nm -t d -S -C --defined-only "$elf" > "$tmp/symbols"
+    llvm_size=$(llvm_tool size)
+    llvm_nm=$(llvm_tool nm)
+    "$llvm_size" -A "$elf" | awk 'NF == 3 { print $1, $2 }' > "$tmp/sections"
+    "$llvm_nm" -t d -S -C --defined-only "$elf" > "$tmp/symbols"
     awk -f - "$tmp/modules" "$tmp/symbols" "$tmp/sections" <<'AWK' | sort -t'	' -k1,1nr > "$tmp/groups"
 FILENAME == ARGV[1] { mod[$1] = 1; next }
 FILENAME == ARGV[3] { sect[$1] = $2; next }
