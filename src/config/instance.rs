@@ -5,10 +5,11 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
+use super::keywords::Act::{Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
-    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, dispatch, flag, ifname, int, int_word,
-    ip, no_args, notify_script, track_block, val, value,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
+    int_word, ip, no_args, notify_script, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -222,20 +223,22 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.preempt_delay_s = v;
         }
     }),
-    val("garp_master_delay", |s, n, i| {
-        i.garp_master_delay_s = int(s, n, GARP_DELAY.0, GARP_DELAY.1).or(i.garp_master_delay_s);
-    }),
-    val("garp_master_repeat", |s, n, i| {
-        i.garp_master_repeat = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1).or(i.garp_master_repeat);
-    }),
-    val("garp_master_refresh", |s, n, i| {
-        i.garp_master_refresh_s =
-            int(s, n, GARP_REFRESH.0, GARP_REFRESH.1).or(i.garp_master_refresh_s);
-    }),
-    val("garp_master_refresh_repeat", |s, n, i| {
-        i.garp_master_refresh_repeat =
-            int(s, n, GARP_REPEAT.0, GARP_REPEAT.1).or(i.garp_master_refresh_repeat);
-    }),
+    data(
+        "garp_master_delay",
+        OptU32(|i| &mut i.garp_master_delay_s, &GARP_DELAY),
+    ),
+    data(
+        "garp_master_repeat",
+        OptU32(|i| &mut i.garp_master_repeat, &GARP_REPEAT),
+    ),
+    data(
+        "garp_master_refresh",
+        OptU32(|i| &mut i.garp_master_refresh_s, &GARP_REFRESH),
+    ),
+    data(
+        "garp_master_refresh_repeat",
+        OptU32(|i| &mut i.garp_master_refresh_repeat, &GARP_REPEAT),
+    ),
     val("garp_lower_prio_repeat", |s, n, i| {
         let v = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1);
         i.garp_lower_prio_repeat = at(v, n).or(i.garp_lower_prio_repeat.take());
@@ -247,30 +250,24 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("lower_prio_no_advert", |s, n, i| {
         i.lower_prio_no_advert = at(Some(flag(s, n)), n);
     }),
-    blk("track_interface", |s, n, i| {
-        i.track_interfaces
-            .extend(track_block(s, n, &TRACK_INTERFACE))
-    }),
-    blk("track_script", |s, n, i| {
-        i.track_scripts.extend(track_block(s, n, &TRACK_SCRIPT))
-    }),
-    blk("track_file", |s, n, i| {
-        i.track_files.extend(track_block(s, n, &TRACK_FILE))
-    }),
-    blk("track_process", |s, n, i| {
-        i.track_processes.extend(track_block(s, n, &TRACK_PROCESS))
-    }),
-    val("notify_master", |s, n, i| {
-        i.notify_master = notify_script(s, n)
-    }),
-    val("notify_backup", |s, n, i| {
-        i.notify_backup = notify_script(s, n)
-    }),
-    val("notify_fault", |s, n, i| {
-        i.notify_fault = notify_script(s, n)
-    }),
-    val("notify_stop", |s, n, i| i.notify_stop = notify_script(s, n)),
-    val("notify", |s, n, i| i.notify = notify_script(s, n)),
+    data(
+        "track_interface",
+        Tracks(|i| &mut i.track_interfaces, &TRACK_INTERFACE),
+    ),
+    data(
+        "track_script",
+        Tracks(|i| &mut i.track_scripts, &TRACK_SCRIPT),
+    ),
+    data("track_file", Tracks(|i| &mut i.track_files, &TRACK_FILE)),
+    data(
+        "track_process",
+        Tracks(|i| &mut i.track_processes, &TRACK_PROCESS),
+    ),
+    data("notify_master", Notify(|i| &mut i.notify_master)),
+    data("notify_backup", Notify(|i| &mut i.notify_backup)),
+    data("notify_fault", Notify(|i| &mut i.notify_fault)),
+    data("notify_stop", Notify(|i| &mut i.notify_stop)),
+    data("notify", Notify(|i| &mut i.notify)),
     val("notify_deleted", |s, n, i| {
         // keepalived: the script is optional; the keyword alone turns FAULT
         // into DELETED for a removed instance.
@@ -279,10 +276,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.notify_deleted_script = notify_script(s, n);
         }
     }),
-    val("notify_master_rx_lower_pri", |s, n, i| {
-        i.notify_master_rx_lower_pri = notify_script(s, n)
-    }),
-    val("smtp_alert", |s, n, i| i.smtp_alert = Some(flag(s, n))),
+    data(
+        "notify_master_rx_lower_pri",
+        Notify(|i| &mut i.notify_master_rx_lower_pri),
+    ),
+    data("smtp_alert", OptFlag(|i| &mut i.smtp_alert)),
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)
     }),
@@ -306,10 +304,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.accept = Some(false);
     }),
-    val("dont_track_primary", |s, n, i| {
-        no_args(s, n);
-        i.dont_track_primary = true;
-    }),
+    data("dont_track_primary", On(|i| &mut i.dont_track_primary)),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
             v: raw_vmac(s, n),
@@ -320,10 +315,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.vmac_xmit_base = Some(n.pos.clone());
     }),
-    val("native_ipv6", |s, n, i| {
-        no_args(s, n);
-        i.native_ipv6 = true;
-    }),
+    data("native_ipv6", On(|i| &mut i.native_ipv6)),
     val("debug", |s, n, i| {
         // Without a level, debugging is simply on: level 1.
         i.debug = match n.args().first() {
@@ -331,9 +323,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             None => Some(1),
         };
     }),
-    val("v3_checksum_as_v2", |s, n, i| {
-        i.v3_checksum_as_v2 = Some(flag(s, n))
-    }),
+    data("v3_checksum_as_v2", OptFlag(|i| &mut i.v3_checksum_as_v2)),
 ];
 
 static AUTH_KW: &[Kw<RawAuth>] = &[

@@ -21,19 +21,48 @@ pub struct At<T> {
 
 pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 
+/// Where a keyword's value goes: a field of the block being read.
+pub type Field<T, V> = fn(&mut T) -> &mut V;
+
+/// What a keyword does with its statement. Most keywords read one value of
+/// a common kind into one field: those are data (the kind, the field, the
+/// range), run by [`run`], instead of a handler each (size: issue 17). A
+/// keyword with rules of its own has a handler.
+pub enum Act<T: 'static> {
+    Run(Handler<T>),
+    /// An integer in the range; a bad value leaves the field as it was.
+    U32(Field<T, u32>, &'static (i64, i64)),
+    /// The same into an optional field.
+    OptU32(Field<T, Option<u32>>, &'static (i64, i64)),
+    /// A switch ([`flag`]).
+    Flag(Field<T, bool>),
+    /// A switch, remembered as given.
+    OptFlag(Field<T, Option<bool>>),
+    /// A keyword alone ([`no_args`]) that turns the field on.
+    On(Field<T, bool>),
+    /// A notify script; a bad one clears the field.
+    Notify(Field<T, Option<Script>>),
+    /// A notify script; a bad one leaves the field as it was.
+    NotifyKeep(Field<T, Option<Script>>),
+    /// One word ([`string`]); a bad statement leaves the field as it was.
+    StringKeep(Field<T, Option<String>>),
+    /// A `track_*` block, added to the field.
+    Tracks(Field<T, Vec<At<Track>>>, &'static TrackKind),
+}
+
 /// One keyword of a block: its name, whether it opens a block of its own,
 /// and what to do with it.
 pub struct Kw<T: 'static> {
     pub name: &'static str,
     pub block: bool,
-    pub f: Handler<T>,
+    pub act: Act<T>,
 }
 
 pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
     Kw {
         name,
         block: false,
-        f,
+        act: Act::Run(f),
     }
 }
 
@@ -41,8 +70,72 @@ pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
     Kw {
         name,
         block: true,
-        f,
+        act: Act::Run(f),
     }
+}
+
+/// A keyword whose statement is read as data ([`Act`]).
+pub const fn data<T>(name: &'static str, act: Act<T>) -> Kw<T> {
+    let block = matches!(act, Act::Tracks(..));
+    Kw { name, block, act }
+}
+
+/// Runs one keyword's action on its statement. Only the field look-up is
+/// generic; reading the value is one function per kind, shared by all
+/// blocks.
+fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
+    match *act {
+        Act::Run(f) => f(sink, node, target),
+        Act::U32(field, range) => set_u32(sink, node, field(target), range),
+        Act::OptU32(field, range) => set_opt_u32(sink, node, field(target), range),
+        Act::Flag(field) => *field(target) = flag(sink, node),
+        Act::OptFlag(field) => *field(target) = Some(flag(sink, node)),
+        Act::On(field) => set_on(sink, node, field(target)),
+        Act::Notify(field) => *field(target) = notify_script(sink, node),
+        Act::NotifyKeep(field) => set_notify_keep(sink, node, field(target)),
+        Act::StringKeep(field) => set_string_keep(sink, node, field(target)),
+        Act::Tracks(field, kind) => add_tracks(sink, node, field(target), kind),
+    }
+}
+
+#[inline(never)]
+fn set_u32(sink: &mut Sink, node: &Node, slot: &mut u32, &(lo, hi): &(i64, i64)) {
+    if let Some(v) = int(sink, node, lo, hi) {
+        *slot = v;
+    }
+}
+
+#[inline(never)]
+fn set_opt_u32(sink: &mut Sink, node: &Node, slot: &mut Option<u32>, &(lo, hi): &(i64, i64)) {
+    if let Some(v) = int(sink, node, lo, hi) {
+        *slot = Some(v);
+    }
+}
+
+#[inline(never)]
+fn set_on(sink: &mut Sink, node: &Node, slot: &mut bool) {
+    no_args(sink, node);
+    *slot = true;
+}
+
+#[inline(never)]
+fn set_notify_keep(sink: &mut Sink, node: &Node, slot: &mut Option<Script>) {
+    if let Some(v) = notify_script(sink, node) {
+        *slot = Some(v);
+    }
+}
+
+#[inline(never)]
+fn set_string_keep(sink: &mut Sink, node: &Node, slot: &mut Option<String>) {
+    if let Some(v) = string(sink, node) {
+        *slot = Some(v);
+    }
+}
+
+#[inline(never)]
+fn add_tracks(sink: &mut Sink, node: &Node, slot: &mut Vec<At<Track>>, kind: &TrackKind) {
+    let tracks = track_block(sink, node, kind);
+    slot.extend(tracks);
 }
 
 /// keepalived blocks for features tinyvrrpd does not have. They are read
@@ -63,48 +156,66 @@ const IGNORED_BLOCKS: &[&str] = &[
 /// it, so its value is checked); any other keyword is a typo, an error
 /// naming the nearest known keyword.
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
+    // Only the call is generic: the checks and their messages are one
+    // function for every table, not a copy per block (size: issue 17).
+    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block));
     for node in nodes {
-        if node.words.is_empty() {
-            // A stray `{ ... }`; the tree builder has reported it.
-            continue;
+        if let Some(k) = check(sink, node, &entry, block).and_then(|i| table.get(i)) {
+            run(sink, node, &k.act, target);
         }
-        let kw = node.keyword();
-        match known::unsupported(block, kw) {
-            Some((meaning, true)) => {
-                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
-                sink.error(&node.pos, msg);
-                continue;
-            }
-            Some((meaning, false)) => {
-                let msg = format!("{kw}: not supported by tinyvrrpd: {meaning}");
-                sink.warn(&node.pos, msg);
-            }
-            None => {}
+    }
+}
+
+/// One statement against a table seen through `entry` (the name and
+/// block-ness of its i-th keyword): the index of the keyword to run, after
+/// the warnings and errors [`dispatch`] describes.
+#[inline(never)]
+fn check(
+    sink: &mut Sink,
+    node: &Node,
+    entry: &dyn Fn(usize) -> Option<(&'static str, bool)>,
+    block: &str,
+) -> Option<usize> {
+    if node.words.is_empty() {
+        // A stray `{ ... }`; the tree builder has reported it.
+        return None;
+    }
+    let kw = node.keyword();
+    let unsupported = known::unsupported(block, kw);
+    if let Some((meaning, fatal)) = unsupported {
+        let msg = format!("{kw}: not supported by tinyvrrpd: would {meaning}");
+        if fatal {
+            sink.error(&node.pos, msg);
+            return None;
         }
-        match table.iter().find(|k| k.name == kw) {
-            Some(k) => {
-                if k.block && node.block.is_none() {
-                    sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
-                    continue;
-                }
-                if !k.block && node.block.is_some() {
-                    sink.error(&node.pos, format!("{kw} does not take a block"));
-                }
-                (k.f)(sink, node, target);
+        sink.warn(&node.pos, msg);
+    }
+    let names = || (0..).map_while(entry).map(|(name, _)| name);
+    match (0..).map_while(entry).position(|(name, _)| name == kw) {
+        Some(i) => {
+            let takes_block = entry(i).is_some_and(|(_, b)| b);
+            if takes_block && node.block.is_none() {
+                sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                return None;
             }
-            None if known::unsupported(block, kw).is_some() => {}
-            None if IGNORED_BLOCKS.contains(&kw) => sink.warn(
-                &node.pos,
-                format!("{kw} blocks are not supported by tinyvrrpd; ignored"),
-            ),
-            None => {
-                let names = table.iter().map(|k| k.name);
-                let msg = match known::nearest(kw, names.chain(known::names(block))) {
-                    Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
-                    None => format!("Unknown keyword '{kw}'"),
-                };
-                sink.error(&node.pos, msg);
+            if !takes_block && node.block.is_some() {
+                sink.error(&node.pos, format!("{kw} does not take a block"));
             }
+            Some(i)
+        }
+        None if unsupported.is_some() => None,
+        None if IGNORED_BLOCKS.contains(&kw) => {
+            let msg = format!("{kw} blocks are not supported by tinyvrrpd; ignored");
+            sink.warn(&node.pos, msg);
+            None
+        }
+        None => {
+            let msg = match known::nearest(kw, names().chain(known::names(block))) {
+                Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
+                None => format!("Unknown keyword '{kw}'"),
+            };
+            sink.error(&node.pos, msg);
+            None
         }
     }
 }
@@ -151,8 +262,14 @@ pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
 
 /// An integer in `lo..=hi`, converted to the field's type.
 pub fn int<T: TryFrom<i64>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+    int_value(sink, node, lo, hi).and_then(|v| T::try_from(v).ok())
+}
+
+/// [`int`] before the conversion: one copy for every field type.
+#[inline(never)]
+fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i64> {
     let text = value(sink, node)?;
-    int_word(sink, &node.pos, node.keyword(), text, lo, hi)
+    int_in(sink, &node.pos, node.keyword(), text, lo, hi)
 }
 
 /// An integer word anywhere on a line, `what` naming it in messages.
@@ -164,14 +281,22 @@ pub fn int_word<T: TryFrom<i64>>(
     lo: i64,
     hi: i64,
 ) -> Option<T> {
-    let range = fmt_range(lo, hi);
+    int_in(sink, pos, what, text, lo, hi).and_then(|v| T::try_from(v).ok())
+}
+
+/// [`int_word`] before the conversion. The range is formatted only for a
+/// message, not for every value read.
+#[inline(never)]
+fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i64> {
     match parse_int(text) {
-        Ok(v) if (lo..=hi).contains(&v) => T::try_from(v).ok(),
+        Ok(v) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
+            let range = fmt_range(lo, hi);
             sink.error(pos, format!("{what} {text} out of range {range}"));
             None
         }
         Err(NumError::NotNumber) => {
+            let range = fmt_range(lo, hi);
             sink.error(
                 pos,
                 format!("invalid {what} '{text}': expected a number {range}"),

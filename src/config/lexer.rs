@@ -6,7 +6,7 @@
 //! file, however large, can make a load take the router's memory. Anything
 //! that is not a regular file is refused without blocking on it.
 
-use std::collections::HashMap;
+use super::names::Map;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
@@ -219,7 +219,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         limits,
         next_seq: 1,
         reading: vec![key],
-        read: HashMap::new(),
+        read: Map::default(),
         bytes: 0,
         words: 0,
         word_bytes: 0,
@@ -256,7 +256,7 @@ struct Reader<'a, O> {
     /// that read it, or None when it could not be read (already reported).
     /// A file is read at most once per load: with globs, files that
     /// include each other would otherwise be read factorially often.
-    read: HashMap<PathBuf, Option<Pos>>,
+    read: Map<PathBuf, Option<Pos>>,
     bytes: u64,
     words: usize,
     word_bytes: usize,

@@ -18,6 +18,7 @@ mod keywords;
 mod known;
 mod lexer;
 pub mod model;
+mod names;
 mod params;
 mod parser;
 mod routes;

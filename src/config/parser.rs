@@ -8,11 +8,13 @@ use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
+use super::keywords::Act::{
+    Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32,
+};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
-    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, dispatch, fixed, flag, int,
-    int_word, ip, no_args, notify_script, string, track_block, user_group, val, warn_extra,
-    word_list,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, fixed, int,
+    int_word, ip, no_args, user_group, val, warn_extra, word_list,
 };
 use super::model::UpDownDelay;
 use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
@@ -168,37 +170,28 @@ fn block_name(sink: &mut Sink, node: &Node) -> Option<String> {
 // ---- global_defs ---------------------------------------------------------
 
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
-    val("router_id", |s, n, g| {
-        g.router_id = string(s, n).or(g.router_id.take())
-    }),
+    data("router_id", StringKeep(|g| &mut g.router_id)),
     blk("notification_email", |s, n, g| {
         g.notification_email
             .extend(word_list(s, n).into_iter().map(|a| a.v));
     }),
-    val("notification_email_from", |s, n, g| {
-        g.notification_email_from = string(s, n).or(g.notification_email_from.take());
-    }),
+    data(
+        "notification_email_from",
+        StringKeep(|g| &mut g.notification_email_from),
+    ),
     val("smtp_server", |s, n, g| {
         if let Some(server) = smtp_server(s, n) {
             g.smtp_server = Some(server);
         }
     }),
-    val("smtp_connect_timeout", |s, n, g| {
-        if let Some(v) = int(s, n, 1, 3600) {
-            g.smtp_connect_timeout_s = v;
-        }
-    }),
-    val("smtp_helo_name", |s, n, g| {
-        g.smtp_helo_name = string(s, n).or(g.smtp_helo_name.take())
-    }),
-    val("smtp_alert", |s, n, g| g.smtp_alert = Some(flag(s, n))),
-    val("smtp_alert_vrrp", |s, n, g| {
-        g.smtp_alert_vrrp = Some(flag(s, n))
-    }),
-    val("no_email_faults", |s, n, g| {
-        no_args(s, n);
-        g.no_email_faults = true;
-    }),
+    data(
+        "smtp_connect_timeout",
+        U32(|g| &mut g.smtp_connect_timeout_s, &(1, 3600)),
+    ),
+    data("smtp_helo_name", StringKeep(|g| &mut g.smtp_helo_name)),
+    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
+    data("smtp_alert_vrrp", OptFlag(|g| &mut g.smtp_alert_vrrp)),
+    data("no_email_faults", On(|g| &mut g.no_email_faults)),
     val("vrrp_version", |s, n, g| {
         if let Some(v) = int(s, n, 2, 3) {
             g.vrrp_version = v;
@@ -220,39 +213,37 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
         ),
         None => {}
     }),
-    val("vrrp_garp_master_delay", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_DELAY.0, GARP_DELAY.1) {
-            g.vrrp_garp_master_delay_s = v;
-        }
-    }),
-    val("vrrp_garp_master_repeat", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1) {
-            g.vrrp_garp_master_repeat = v;
-        }
-    }),
-    val("vrrp_garp_master_refresh", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_REFRESH.0, GARP_REFRESH.1) {
-            g.vrrp_garp_master_refresh_s = v;
-        }
-    }),
-    val("vrrp_garp_master_refresh_repeat", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_REPEAT.0, GARP_REPEAT.1) {
-            g.vrrp_garp_master_refresh_repeat = v;
-        }
-    }),
-    val("vrrp_garp_lower_prio_repeat", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1) {
-            g.vrrp_garp_lower_prio_repeat = Some(v);
-        }
-    }),
-    val("vrrp_garp_lower_prio_delay", |s, n, g| {
-        if let Some(v) = int(s, n, GARP_DELAY.0, GARP_DELAY.1) {
-            g.vrrp_garp_lower_prio_delay_s = Some(v);
-        }
-    }),
-    val("vrrp_lower_prio_no_advert", |s, n, g| {
-        g.vrrp_lower_prio_no_advert = flag(s, n)
-    }),
+    data(
+        "vrrp_garp_master_delay",
+        U32(|g| &mut g.vrrp_garp_master_delay_s, &GARP_DELAY),
+    ),
+    data(
+        "vrrp_garp_master_repeat",
+        U32(|g| &mut g.vrrp_garp_master_repeat, &GARP_REPEAT),
+    ),
+    data(
+        "vrrp_garp_master_refresh",
+        U32(|g| &mut g.vrrp_garp_master_refresh_s, &GARP_REFRESH),
+    ),
+    data(
+        "vrrp_garp_master_refresh_repeat",
+        U32(|g| &mut g.vrrp_garp_master_refresh_repeat, &GARP_REPEAT),
+    ),
+    data(
+        "vrrp_garp_lower_prio_repeat",
+        OptU32(
+            |g| &mut g.vrrp_garp_lower_prio_repeat,
+            &GARP_LOWER_PRIO_REPEAT,
+        ),
+    ),
+    data(
+        "vrrp_garp_lower_prio_delay",
+        OptU32(|g| &mut g.vrrp_garp_lower_prio_delay_s, &GARP_DELAY),
+    ),
+    data(
+        "vrrp_lower_prio_no_advert",
+        Flag(|g| &mut g.vrrp_lower_prio_no_advert),
+    ),
     val("vrrp_garp_interval", |s, n, g| {
         if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
             g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
@@ -268,13 +259,12 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
             g.vrrp_startup_delay_ms = u32::try_from(v).unwrap_or(u32::MAX);
         }
     }),
-    val("vrrp_skip_check_adv_addr", |s, n, g| {
-        g.vrrp_skip_check_adv_addr = flag(s, n)
-    }),
-    val("vrrp_strict", |s, n, g| g.vrrp_strict = flag(s, n)),
-    val("v3_checksum_as_v2", |s, n, g| {
-        g.v3_checksum_as_v2 = flag(s, n)
-    }),
+    data(
+        "vrrp_skip_check_adv_addr",
+        Flag(|g| &mut g.vrrp_skip_check_adv_addr),
+    ),
+    data("vrrp_strict", Flag(|g| &mut g.vrrp_strict)),
+    data("v3_checksum_as_v2", Flag(|g| &mut g.v3_checksum_as_v2)),
     val("script_user", |s, n, g| {
         g.script_user = user_group(s, n).or(g.script_user.take())
     }),
@@ -287,37 +277,34 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
              (their instances wait in FAULT); the keyword changes nothing",
         );
     }),
-    val("enable_script_security", |s, n, g| {
-        g.enable_script_security = flag(s, n)
-    }),
+    data(
+        "enable_script_security",
+        Flag(|g| &mut g.enable_script_security),
+    ),
     val("vrrp_notify_fifo", |s, n, g| {
         g.vrrp_notify_fifo = fifo(s, n).or(g.vrrp_notify_fifo.take())
     }),
     val("notify_fifo", |s, n, g| {
         g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
     }),
-    val("vrrp_notify_fifo_script", |s, n, g| {
-        g.vrrp_notify_fifo_script = notify_script(s, n).or(g.vrrp_notify_fifo_script.take())
-    }),
-    val("notify_fifo_script", |s, n, g| {
-        g.notify_fifo_script = notify_script(s, n).or(g.notify_fifo_script.take())
-    }),
-    val("startup_script", |s, n, g| {
-        g.startup_script = notify_script(s, n).or(g.startup_script.take())
-    }),
-    val("startup_script_timeout", |s, n, g| {
-        if let Some(v) = int(s, n, 1, 1000) {
-            g.startup_script_timeout_s = v;
-        }
-    }),
-    val("shutdown_script", |s, n, g| {
-        g.shutdown_script = notify_script(s, n).or(g.shutdown_script.take())
-    }),
-    val("shutdown_script_timeout", |s, n, g| {
-        if let Some(v) = int(s, n, 1, 1000) {
-            g.shutdown_script_timeout_s = v;
-        }
-    }),
+    data(
+        "vrrp_notify_fifo_script",
+        NotifyKeep(|g| &mut g.vrrp_notify_fifo_script),
+    ),
+    data(
+        "notify_fifo_script",
+        NotifyKeep(|g| &mut g.notify_fifo_script),
+    ),
+    data("startup_script", NotifyKeep(|g| &mut g.startup_script)),
+    data(
+        "startup_script_timeout",
+        U32(|g| &mut g.startup_script_timeout_s, &(1, 1000)),
+    ),
+    data("shutdown_script", NotifyKeep(|g| &mut g.shutdown_script)),
+    data(
+        "shutdown_script_timeout",
+        U32(|g| &mut g.shutdown_script_timeout_s, &(1, 1000)),
+    ),
 ];
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
@@ -388,31 +375,25 @@ pub struct RawSyncGroup {
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| g.group.extend(word_list(s, n))),
-    val("notify_master", |s, n, g| {
-        g.notify_master = notify_script(s, n)
-    }),
-    val("notify_backup", |s, n, g| {
-        g.notify_backup = notify_script(s, n)
-    }),
-    val("notify_fault", |s, n, g| {
-        g.notify_fault = notify_script(s, n)
-    }),
-    val("notify_stop", |s, n, g| g.notify_stop = notify_script(s, n)),
-    val("notify", |s, n, g| g.notify = notify_script(s, n)),
-    val("smtp_alert", |s, n, g| g.smtp_alert = Some(flag(s, n))),
-    blk("track_interface", |s, n, g| {
-        g.track_interfaces
-            .extend(track_block(s, n, &TRACK_INTERFACE))
-    }),
-    blk("track_script", |s, n, g| {
-        g.track_scripts.extend(track_block(s, n, &TRACK_SCRIPT))
-    }),
-    blk("track_file", |s, n, g| {
-        g.track_files.extend(track_block(s, n, &TRACK_FILE))
-    }),
-    blk("track_process", |s, n, g| {
-        g.track_processes.extend(track_block(s, n, &TRACK_PROCESS))
-    }),
+    data("notify_master", Notify(|g| &mut g.notify_master)),
+    data("notify_backup", Notify(|g| &mut g.notify_backup)),
+    data("notify_fault", Notify(|g| &mut g.notify_fault)),
+    data("notify_stop", Notify(|g| &mut g.notify_stop)),
+    data("notify", Notify(|g| &mut g.notify)),
+    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
+    data(
+        "track_interface",
+        Tracks(|g| &mut g.track_interfaces, &TRACK_INTERFACE),
+    ),
+    data(
+        "track_script",
+        Tracks(|g| &mut g.track_scripts, &TRACK_SCRIPT),
+    ),
+    data("track_file", Tracks(|g| &mut g.track_files, &TRACK_FILE)),
+    data(
+        "track_process",
+        Tracks(|g| &mut g.track_processes, &TRACK_PROCESS),
+    ),
     val("global_tracking", |s, n, g| {
         // keepalived 2.2.7 (vrrp_parser.c:vrrp_gglobal_tracking_handler)
         // says so and then sets sync_group_tracking_weight.
@@ -427,10 +408,7 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
         g.global_tracking = Some(n.pos.clone());
         g.tracking_weight = true;
     }),
-    val("sync_group_tracking_weight", |s, n, g| {
-        no_args(s, n);
-        g.tracking_weight = true;
-    }),
+    data("sync_group_tracking_weight", On(|g| &mut g.tracking_weight)),
 ];
 
 // ---- vrrp_script ---------------------------------------------------------
@@ -448,36 +426,17 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
             r.has_script = true;
         }
     }),
-    val("interval", |s, n, r| {
-        if let Some(v) = int(s, n, 1, 86400) {
-            r.script.interval_s = v;
-        }
-    }),
-    val("timeout", |s, n, r| {
-        if let Some(v) = int(s, n, 1, 86400) {
-            r.script.timeout_s = Some(v);
-        }
-    }),
+    data("interval", U32(|r| &mut r.script.interval_s, &(1, 86400))),
+    data("timeout", OptU32(|r| &mut r.script.timeout_s, &(1, 86400))),
     val("weight", |s, n, r| {
         if let Some((v, reverse)) = trackers::block_weight(s, n, WEIGHT) {
             r.script.weight = v;
             r.script.reverse = reverse;
         }
     }),
-    val("init_fail", |s, n, r| {
-        no_args(s, n);
-        r.script.init_fail = true;
-    }),
-    val("rise", |s, n, r| {
-        if let Some(v) = int(s, n, 1, 65535) {
-            r.script.rise = v;
-        }
-    }),
-    val("fall", |s, n, r| {
-        if let Some(v) = int(s, n, 1, 65535) {
-            r.script.fall = v;
-        }
-    }),
+    data("init_fail", On(|r| &mut r.script.init_fail)),
+    data("rise", U32(|r| &mut r.script.rise, &(1, 65535))),
+    data("fall", U32(|r| &mut r.script.fall, &(1, 65535))),
     val("user", |s, n, r| {
         r.script.user = user_group(s, n).or(r.script.user.take())
     }),

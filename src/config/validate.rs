@@ -2,8 +2,8 @@
 //! checks that need more than one statement. Every problem is reported; the
 //! returned model is only meaningful when no error was reported.
 
+use super::names::Map;
 use core::net::IpAddr;
-use std::collections::HashMap;
 
 use arrayvec::ArrayVec;
 
@@ -76,8 +76,8 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
 
 /// For each instance named in a sync group (the first one, where it
 /// stays), whether that group has sync_group_tracking_weight.
-fn sync_membership(groups: &[RawSyncGroup]) -> HashMap<&str, bool> {
-    let mut of = HashMap::new();
+fn sync_membership(groups: &[RawSyncGroup]) -> Map<&str, bool> {
+    let mut of = Map::default();
     for g in groups {
         for m in &g.group {
             of.entry(m.v.as_str()).or_insert(g.tracking_weight);
@@ -96,7 +96,7 @@ fn family_name(f: Family) -> &'static str {
 /// Reports `what` the first time a name is seen again.
 fn first_seen<'a>(
     sink: &mut Sink,
-    seen: &mut HashMap<&'a str, &'a Pos>,
+    seen: &mut Map<&'a str, &'a Pos>,
     name: &'a str,
     pos: &'a Pos,
     what: &str,
@@ -159,7 +159,7 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = HashMap::new();
+    let mut seen = Map::default();
     for s in &scripts {
         first_seen(sink, &mut seen, &s.script.name, &s.pos, "vrrp_script");
         if !s.has_script {
@@ -183,7 +183,7 @@ fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = HashMap::new();
+    let mut seen = Map::default();
     for f in &files {
         first_seen(sink, &mut seen, &f.file.name, &f.pos, "track_file");
     }
@@ -199,7 +199,7 @@ fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<Tr
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = HashMap::new();
+    let mut seen = Map::default();
     for p in &procs {
         first_seen(
             sink,
@@ -237,7 +237,7 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
         "MAX_INSTANCES",
         MAX_INSTANCES,
     );
-    let mut seen = HashMap::new();
+    let mut seen = Map::default();
     for i in instances {
         first_seen(sink, &mut seen, &i.name, &i.pos, "vrrp_instance");
     }
@@ -600,7 +600,7 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
 /// would answer each other's adverts as the same virtual router.
 fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
     // Family is not Hash (model type); whether it is IPv6 stands in for it.
-    let mut seen: HashMap<(&str, u8, bool), (&str, &Pos)> = HashMap::new();
+    let mut seen: Map<(&str, u8, bool), (&str, &Pos)> = Map::default();
     for (i, r) in resolved {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
@@ -770,8 +770,8 @@ fn check_sync_groups(
         "MAX_SYNC_GROUPS",
         MAX_SYNC_GROUPS,
     );
-    let mut seen = HashMap::new();
-    let mut member_of: HashMap<&str, &str> = HashMap::new();
+    let mut seen = Map::default();
+    let mut member_of: Map<&str, &str> = Map::default();
     for g in &groups {
         first_seen(sink, &mut seen, &g.name, &g.pos, "vrrp_sync_group");
         check_members(sink, g, instances, &mut member_of);
@@ -823,7 +823,7 @@ fn check_members<'a>(
     sink: &mut Sink,
     g: &'a RawSyncGroup,
     instances: &[RawInstance],
-    member_of: &mut HashMap<&'a str, &'a str>,
+    member_of: &mut Map<&'a str, &'a str>,
 ) {
     if g.group.is_empty() {
         sink.error(

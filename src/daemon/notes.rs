@@ -5,7 +5,7 @@ use core::fmt;
 use core::net::IpAddr;
 
 use crate::node::out::{CheckResult, FaultWhy, Note};
-use crate::sys::Errno;
+use crate::sys::{ErrText, Errno};
 use crate::vrrp::State;
 use crate::wire::vrrp::RxError;
 
@@ -69,27 +69,27 @@ impl fmt::Display for Line<'_, '_> {
             } => write!(
                 f,
                 "VRRP_Instance({name}) address change for {addr} failed: {}; retrying",
-                Errno::from_raw(errno).desc()
+                ErrText(Errno::from_raw(errno))
             ),
             Note::AddrFailed { name, errno, .. } => write!(
                 f,
                 "VRRP_Instance({name}) address change failed: {}; retrying",
-                Errno::from_raw(errno).desc()
+                ErrText(Errno::from_raw(errno))
             ),
             Note::RouteFailed { name, seq, errno } => write!(
                 f,
                 "VRRP_Instance({name}) virtual route/rule request {seq} failed: {}",
-                Errno::from_raw(errno).desc()
+                ErrText(Errno::from_raw(errno))
             ),
             Note::StaticFailed { seq, errno } => write!(
                 f,
                 "netlink request {seq} for static_ipaddress/static_routes/static_rules failed: {}",
-                Errno::from_raw(errno).desc()
+                ErrText(Errno::from_raw(errno))
             ),
             Note::AddrFailedOrphan { seq, errno } => write!(
                 f,
                 "netlink request {seq} failed ({}) for an instance no longer configured",
-                Errno::from_raw(errno).desc()
+                ErrText(Errno::from_raw(errno))
             ),
             Note::ScriptsDropped { name, dropped } => write!(
                 f,

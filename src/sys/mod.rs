@@ -42,7 +42,32 @@ impl SysError {
 
 impl fmt::Display for SysError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.op, self.errno.desc())
+        write!(f, "{}: {}", self.op, ErrText(self.errno))
+    }
+}
+
+/// An errno as the C library words it (strerror), as keepalived prints
+/// it. nix's own table of texts (`Errno::desc`) would be a second copy of
+/// libc's: about 5 KB on mipsel (issue 17). Formats from a stack buffer:
+/// no allocation.
+#[derive(Copy, Clone)]
+pub struct ErrText(pub Errno);
+
+impl fmt::Display for ErrText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 128];
+        // SAFETY: strerror_r (the XSI one, which the libc crate binds on
+        // glibc and musl) writes at most buf.len() bytes, NUL included.
+        let ret =
+            unsafe { libc::strerror_r(self.0 as libc::c_int, buf.as_mut_ptr().cast(), buf.len()) };
+        let text = core::ffi::CStr::from_bytes_until_nul(&buf)
+            .ok()
+            .and_then(|c| c.to_str().ok())
+            .filter(|t| ret == 0 && !t.is_empty());
+        match text {
+            Some(t) => f.write_str(t),
+            None => write!(f, "errno {}", self.0 as libc::c_int),
+        }
     }
 }
 
@@ -135,5 +160,19 @@ pub fn read_once(fd: &std::os::fd::OwnedFd, buf: &mut [u8]) -> Option<usize> {
         if Errno::last() != Errno::EINTR {
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_texts_are_the_c_librarys() {
+        let text = SysError::new("open", Errno::ENOENT).to_string();
+        assert_eq!(text, "open: No such file or directory");
+        assert_eq!(ErrText(Errno::EPERM).to_string(), "Operation not permitted");
+        // An errno no C library names still prints as something.
+        assert!(!ErrText(Errno::UnknownErrno).to_string().is_empty());
     }
 }
