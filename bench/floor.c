@@ -6,7 +6,7 @@
  * kernel's own cost.
  *
  *   floor master packet|batch N IFACE
- *   floor backup packet|batch N IFACE
+ *   floor backup packet|batch N IFACE [HOLD_US]
  *
  * master: VRIDs 1..N at priority 200 advertise every 0.1 s to ff02::12 from
  *   a raw IPv6 socket (the kernel writes the header and the checksum, as for
@@ -22,7 +22,10 @@
  *   re-arms at the last advert + master-down, or reports "master down".
  *   packet: a timerfd per instance, one recvmsg per advert.
  *   batch:  one timerfd at the earliest deadline, the socket drained with
- *           recvmmsg in batches of 64.
+ *           recvmmsg in batches of 64, twice per wakeup: at once and after
+ *           a hold-off (HOLD_US, default 1000 us; 0: none), so a master's
+ *           burst costs about two wakeups, not one per few adverts (an
+ *           advert that needs action waits at most that much more).
  *
  * Waits on epoll; runs until a signal ends it (SIGTERM's default action).
  * Prints one "ready" line once set up, and "master down" lines should a
@@ -50,8 +53,11 @@
 /* 3 x interval + skew, skew = (256 - 100) x interval / 256 (RFC 5798). */
 #define MASTER_DOWN_NS (3 * INTERVAL_NS + (256 - 100) * INTERVAL_NS / 256)
 #define TAG_SOCK 0xffff
+/* The batched backup's hold-off after a wakeup (see hold_off), by default. */
+#define HOLD_US 1000
 
 static int n_inst, batch, ifindex;
+static long hold_us = HOLD_US;
 static unsigned char adverts[MAX_INST + 1][24];
 static int64_t last_ns[MAX_INST + 1];
 
@@ -332,6 +338,18 @@ static void drain_batches(int fd)
 	}
 }
 
+/* A master sends a tick's adverts in a burst that takes a while to cross
+ * the LAN: woken by its first advert, the backup waits hold_us before it
+ * drains again, so the burst comes in two batches rather than one wakeup per
+ * few adverts. An advert that needs action (priority 0, a better master)
+ * waits at most that long. */
+static void hold_off(void)
+{
+	struct timespec ts = ts_of(hold_us * 1000LL);
+	if (hold_us > 0)
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 static int64_t earliest_deadline(void)
 {
 	int64_t now = now_ns(), first = INT64_MAX;
@@ -360,6 +378,8 @@ static void backup_batch(int ep, int fd)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_SOCK) {
 				drain_batches(fd);
+				hold_off();
+				drain_batches(fd);
 				continue;
 			}
 			drain_timer(tfd);
@@ -382,10 +402,12 @@ static void backup(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5 || (strcmp(argv[2], "packet") && strcmp(argv[2], "batch"))) {
-		fprintf(stderr, "usage: floor master|backup packet|batch N IFACE\n");
+	if (argc < 5 || argc > 6 || (strcmp(argv[2], "packet") && strcmp(argv[2], "batch"))) {
+		fprintf(stderr, "usage: floor master|backup packet|batch N IFACE [HOLD_US]\n");
 		return 2;
 	}
+	if (argc == 6)
+		hold_us = atol(argv[5]);
 	batch = !strcmp(argv[2], "batch");
 	n_inst = atoi(argv[3]);
 	ifindex = (int)if_nametoindex(argv[4]);
