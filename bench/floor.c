@@ -22,10 +22,11 @@
  *   re-arms at the last advert + master-down, or reports "master down".
  *   packet: a timerfd per instance, one recvmsg per advert.
  *   batch:  one timerfd at the earliest deadline, the socket drained with
- *           recvmmsg in batches of 64, twice per wakeup: at once and after
- *           a hold-off (HOLD_US, default 1000 us; 0: none), so a master's
- *           burst costs about two wakeups, not one per few adverts (an
- *           advert that needs action waits at most that much more).
+ *           recvmmsg in batches of 64 at once and, when that took fewer
+ *           than N adverts (a master's burst still arriving), again after
+ *           a hold-off (HOLD_US, default 1000 us; 0: none): a burst costs
+ *           about two wakeups, not one per few adverts (an advert that
+ *           needs action waits at most the hold-off more).
  *
  * Waits on epoll; runs until a signal ends it (SIGTERM's default action).
  * Prints one "ready" line once set up, and "master down" lines should a
@@ -316,17 +317,20 @@ static void backup_packet(int ep, int fd)
 	}
 }
 
-/* Drains the socket with recvmmsg; one clock read per batch. */
-static void drain_batches(int fd)
+/* Drains the socket with recvmmsg; one clock read per batch. The number of
+ * datagrams taken. */
+static int drain_batches(int fd)
 {
 	static struct rx r[BATCH];
 	static struct mmsghdr msgs[BATCH];
+	int total = 0;
 	for (;;) {
 		for (int i = 0; i < BATCH; i++)
 			rx_init(&r[i], &msgs[i].msg_hdr);
 		int k = recvmmsg(fd, msgs, BATCH, 0, NULL);
 		if (k <= 0)
-			return;
+			return total;
+		total += k;
 		int64_t now = now_ns();
 		for (int i = 0; i < k; i++) {
 			int v = accept_advert(r[i].buf, msgs[i].msg_len, &msgs[i].msg_hdr);
@@ -334,7 +338,7 @@ static void drain_batches(int fd)
 				last_ns[v] = now;
 		}
 		if (k < BATCH)
-			return;
+			return total;
 	}
 }
 
@@ -377,9 +381,12 @@ static void backup_batch(int ep, int fd)
 		int n = epoll_wait(ep, evs, 2, -1);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_SOCK) {
-				drain_batches(fd);
-				hold_off();
-				drain_batches(fd);
+				/* Fewer than a tick's adverts: the burst is
+				 * still arriving. */
+				if (drain_batches(fd) < n_inst) {
+					hold_off();
+					drain_batches(fd);
+				}
 				continue;
 			}
 			drain_timer(tfd);

@@ -782,6 +782,72 @@ fn measure(p1: &[u32], p2: &[u32], tag: &str, window: Duration) -> Samples {
     out
 }
 
+/// Per VRID, r1's (MAC `m1`) adverts on the capture within `t0..t1`; a gap
+/// of k intervals (rounded) between two of them is k - 1 missed adverts, so
+/// the window's edges cost nothing.
+fn adverts_missed(
+    cap: &Capture,
+    m1: [u8; 6],
+    n: usize,
+    (t0, t1): (SystemTime, SystemTime),
+    tag: &str,
+) -> Samples {
+    let mut out = Samples::new();
+    let mut per_vrid: Vec<Vec<SystemTime>> = vec![Vec::new(); 256];
+    for f in cap.frames() {
+        if f.ts < t0 || f.ts >= t1 {
+            continue;
+        }
+        if let Some((src, vrid)) = advert6(&f.data) {
+            if src == m1 {
+                per_vrid[usize::from(vrid)].push(f.ts);
+            }
+        }
+    }
+    let (mut missed, mut worst, mut max_gap, mut counted) = (0.0, 0.0f64, 0.0f64, 0.0);
+    for ts in &per_vrid[1..=n] {
+        counted += ts.len() as f64;
+        let mut m = 0.0;
+        for w in ts.windows(2) {
+            let gap = diff_ms(w[0], w[1]);
+            max_gap = max_gap.max(gap);
+            m += ((gap / 100.0).round() - 1.0).max(0.0);
+        }
+        if ts.is_empty() {
+            m = (diff_ms(t0, t1) / 100.0).floor();
+        }
+        missed += m;
+        worst = worst.max(m);
+    }
+    let expected = (diff_ms(t0, t1) / 100.0).floor() * n as f64;
+    push(
+        &mut out,
+        &format!("scale {tag}, 60 s: adverts expected (all VRIDs)"),
+        expected,
+    );
+    push(
+        &mut out,
+        &format!("scale {tag}, 60 s: adverts captured (all VRIDs)"),
+        counted,
+    );
+    push(
+        &mut out,
+        &format!("scale {tag}, 60 s: adverts missed (gaps, all VRIDs)"),
+        missed,
+    );
+    push(
+        &mut out,
+        &format!("scale {tag}, 60 s: adverts missed, worst VRID"),
+        worst,
+    );
+    push(
+        &mut out,
+        &format!("scale {tag}, 60 s: longest gap between adverts of a VRID"),
+        max_gap,
+    );
+    out
+}
+
 fn idle(imp: Impl, n: usize, scale: bool, bin: &Path) -> Samples {
     let window = Duration::from_secs(env_num("BENCH_WINDOW", 30));
     let lan = Lan::new(2);
@@ -828,61 +894,7 @@ fn idle(imp: Impl, n: usize, scale: bool, bin: &Path) -> Samples {
             &format!("scale {tag}, 60 s: false transitions (both routers)"),
             transitions(&r1, mark1) + transitions(&r2, mark2),
         );
-        // Per VRID, r1's adverts in the window; a gap of k intervals
-        // (rounded) between two of them is k - 1 missed adverts, so the
-        // window's edges cost nothing.
-        let mut per_vrid: Vec<Vec<SystemTime>> = vec![Vec::new(); 256];
-        for f in cap.frames() {
-            if f.ts < t0 || f.ts >= t1 {
-                continue;
-            }
-            if let Some((src, vrid)) = advert6(&f.data) {
-                if src == m1 {
-                    per_vrid[usize::from(vrid)].push(f.ts);
-                }
-            }
-        }
-        let (mut missed, mut worst, mut max_gap, mut counted) = (0.0, 0.0f64, 0.0f64, 0.0);
-        for ts in &per_vrid[1..=n] {
-            counted += ts.len() as f64;
-            let mut m = 0.0;
-            for w in ts.windows(2) {
-                let gap = diff_ms(w[0], w[1]);
-                max_gap = max_gap.max(gap);
-                m += ((gap / 100.0).round() - 1.0).max(0.0);
-            }
-            if ts.is_empty() {
-                m = (diff_ms(t0, t1) / 100.0).floor();
-            }
-            missed += m;
-            worst = worst.max(m);
-        }
-        let expected = (diff_ms(t0, t1) / 100.0).floor() * n as f64;
-        push(
-            &mut out,
-            &format!("scale {tag}, 60 s: adverts expected (all VRIDs)"),
-            expected,
-        );
-        push(
-            &mut out,
-            &format!("scale {tag}, 60 s: adverts captured (all VRIDs)"),
-            counted,
-        );
-        push(
-            &mut out,
-            &format!("scale {tag}, 60 s: adverts missed (gaps, all VRIDs)"),
-            missed,
-        );
-        push(
-            &mut out,
-            &format!("scale {tag}, 60 s: adverts missed, worst VRID"),
-            worst,
-        );
-        push(
-            &mut out,
-            &format!("scale {tag}, 60 s: longest gap between adverts of a VRID"),
-            max_gap,
-        );
+        out.extend(adverts_missed(&cap, m1, n, (t0, t1), &tag));
         let dropped = tcpdump_drops(&lan.dir);
         push(
             &mut out,
@@ -1327,6 +1339,63 @@ fn timing(bin: &Path, cycles: usize, tv: &mut Samples, ka: &mut Samples, extra: 
     pair(&|i| failover(i, false, cycles, bin), tv, ka);
 }
 
+/// keepalived's version line, the kernel release and the CPU count.
+fn host() -> (String, String, usize) {
+    let kver = run(&["uname", "-r"]).unwrap_or_default();
+    let kaver = Command::new(KEEPALIVED)
+        .arg("-v")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let cpus = thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    (kaver, kver, cpus)
+}
+
+/// Writes the report to bench/results/`name` and latest.md, or, for a
+/// trial run, to the temp dir only.
+fn write_doc(root: &Path, trial: bool, name: &str, doc: &str, took: u64) {
+    if trial {
+        let path = std::env::temp_dir().join("tinyvrrpd-bench-trial.md");
+        fs::write(&path, doc).unwrap();
+        progress(&format!(
+            "trial run: wrote {} only ({took} s)",
+            path.display()
+        ));
+        return;
+    }
+    let dir = root.join("bench/results");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    fs::write(&path, doc).unwrap();
+    fs::write(dir.join("latest.md"), doc).unwrap();
+    progress(&format!(
+        "wrote {} and latest.md ({took} s)",
+        path.display()
+    ));
+}
+
+/// The floor binary: FLOOR_BIN, or target/floor as `make bench` builds it.
+fn floor_bin(root: &Path) -> PathBuf {
+    let floor = std::env::var_os("FLOOR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(FLOOR));
+    if !floor.exists() {
+        progress(&format!(
+            "{} absent (`make bench` builds it): floor columns left empty",
+            floor.display()
+        ));
+    }
+    floor
+}
+
 fn main() {
     if !root_or_skip() {
         return;
@@ -1360,15 +1429,7 @@ fn main() {
 
     // CPU: one daemon at a time, then the floors (bench/floor.c, built by
     // `make bench`; FLOOR_BIN picks another).
-    let floor = std::env::var_os("FLOOR_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(FLOOR));
-    if !floor.exists() {
-        progress(&format!(
-            "{} absent (`make bench` builds it): floor columns left empty",
-            floor.display()
-        ));
-    }
+    let floor = floor_bin(&root);
     let (mut fb, mut fp) = (Samples::new(), Samples::new());
     for &n in &counts {
         for (imp, out) in [(Impl::Tiny, &mut tv), (Impl::Ka, &mut ka)] {
@@ -1388,21 +1449,7 @@ fn main() {
     }
     let (date, time) = utc_now();
     let took = t_start.elapsed().as_secs();
-    let kver = run(&["uname", "-r"]).unwrap_or_default();
-    let kaver = Command::new(KEEPALIVED)
-        .arg("-v")
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
-        .unwrap_or_default();
-    let cpus = thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let (kaver, kver, cpus) = host();
     let doc = format!(
         "# tinyvrrpd vs keepalived, {date} {}:{}:{} UTC\n\n\
          `make bench` ({took} s). tinyvrrpd binary: `{}`; {kaver}; kernel {}; {cpus} CPUs.\n\n\
@@ -1419,24 +1466,7 @@ fn main() {
         kver.trim(),
     );
     println!("\n{table}");
-    if trial {
-        let path = std::env::temp_dir().join("tinyvrrpd-bench-trial.md");
-        fs::write(&path, &doc).unwrap();
-        progress(&format!(
-            "trial run: wrote {} only ({took} s)",
-            path.display()
-        ));
-        return;
-    }
-    let dir = root.join("bench/results");
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{date}-{time}.md"));
-    fs::write(&path, &doc).unwrap();
-    fs::write(dir.join("latest.md"), &doc).unwrap();
-    progress(&format!(
-        "wrote {} and latest.md ({took} s)",
-        path.display()
-    ));
+    write_doc(&root, trial, &format!("{date}-{time}.md"), &doc, took);
 }
 
 const NOTES: &str = "\
