@@ -1510,7 +1510,9 @@ timer that fires re-arms at last advert + master-down). \"Per packet\": a period
 per master instance, a read and a sendto per advert; a timerfd per backup instance and one \
 recvmsg per advert. \"Batched\": masters one timerfd tick and one sendmmsg for the tick's \
 adverts; backups one timerfd at the earliest deadline and the socket drained with recvmmsg \
-(64 at a time). Both wait on epoll; all instances share one phase. The batched floor is the \
+(64 at a time) at once and, when that took fewer than N adverts (the master's burst still \
+arriving), again after a 1 ms hold-off: about two wakeups per burst, and an advert that needs \
+action would wait at most 1 ms more. Both wait on epoll; all instances share one phase. The batched floor is the \
 reference for the \"tinyvrrpd / floor\" ratio and the goals; a floor run whose backup saw a \
 master-down expiry in the window (adverts lost) is left out. The floor does no VIPs, no \
 logging, no configuration.
