@@ -9,8 +9,8 @@
  *   floor backup packet|batch N IFACE [HOLD_US]
  *
  * master: VRIDs 1..N at priority 200 advertise every 0.1 s to ff02::12 from
- *   a raw IPv6 socket (the kernel writes the header and the checksum, as for
- *   keepalived and tinyvrrpd: IPV6_CHECKSUM, hop limit 255).
+ *   a raw IPv6 socket, hop limit 255; the kernel writes the header and, as
+ *   for keepalived, the checksum (IPV6_CHECKSUM; tinyvrrpd sums its own).
  *   packet: a timerfd per instance (periodic), a read and a sendto per
  *           advert.
  *   batch:  one timerfd for the tick; the tick's due adverts go out with one

@@ -1503,8 +1503,8 @@ process slept and was woken.
 - Floor (bench/floor.c, built by `make bench` with the system C compiler into target/floor): \
 only the syscalls VRRPv3 over IPv6 needs for the same N instances, in r1 (masters, priority \
 200) and r2 (backups, priority 100) of a LAN like the daemons', measured the same way. Masters \
-send each instance's advert every 0.1 s from a raw IPv6 socket (kernel header and checksum, \
-hop limit 255, as keepalived and tinyvrrpd). Backups check version/type, VRID and hop limit \
+send each instance's advert every 0.1 s from a raw IPv6 socket (hop limit 255; kernel header and, \
+as for keepalived, checksum: IPV6_CHECKSUM, which also checks it on receive). Backups check version/type, VRID and hop limit \
 255 (a control message) and keep master-down timers lazily (an advert records its time; a \
 timer that fires re-arms at last advert + master-down). \"Per packet\": a periodic timerfd \
 per master instance, a read and a sendto per advert; a timerfd per backup instance and one \
