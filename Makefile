@@ -68,18 +68,27 @@ cross-test:
 cross-test-be:
 	sh cross/test.sh mips-unknown-linux-musl
 
-# tinyvrrpd beside Debian's keepalived on a namespace LAN (root, about ten
+# tinyvrrpd beside Debian's keepalived on a namespace LAN (root, about fourteen
 # minutes): prints a markdown table and writes it with the raw samples to
 # bench/results/. The static x86_64 musl binary (what a router runs) is
 # measured when out/cross has it; it is rebuilt first when the cross
 # toolchain is already installed (BENCH_CROSS=0 skips that, BENCH_CROSS=1
 # forces it, installing the toolchain). Otherwise target/release is measured.
+# The floor reference (bench/floor.c: only the protocol's syscalls, see
+# there) is built with the system C compiler into target/floor; bench/deps.sh
+# installs the compiler when it is missing. Trial runs: BENCH_ONLY=cpu
+# BENCH_N=16 BENCH_WINDOW=5 make bench (see bench/main.rs).
 BENCH_CROSS ?= auto
-bench: deps release
+bench: deps release target/floor
 	@if [ "$(BENCH_CROSS)" = 1 ] || { [ "$(BENCH_CROSS)" = auto ] && \
 	    [ -d "$${XDG_CACHE_HOME:-$$HOME/.cache}/tinyvrrpd-cross/venv" ]; }; then \
 	    $(MAKE) --no-print-directory cross TARGETS=x86_64-unknown-linux-musl; fi
 	$(CARGO) bench --bench vrrp
+
+target/floor: bench/floor.c
+	@sh bench/deps.sh
+	@mkdir -p target
+	$(CC) -O2 -Wall -Wextra -o $@ bench/floor.c
 
 clean:
 	$(CARGO) clean
