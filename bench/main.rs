@@ -655,19 +655,16 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
         // Reset for the next cycle.
         stop_clean(&mut r2);
         link_up(lan.r(1));
-        let _ = run(&[
-            "ip",
-            "-n",
-            lan.r(1),
-            "addr",
-            "del",
-            &format!("{VIP}/24"),
-            "dev",
-            "eth0",
-        ]);
+        del_vip(&lan);
         drop(cap);
     }
     out
+}
+
+/// Take the VIP off r1 (what a stop left, or a crash), for the next cycle.
+fn del_vip(lan: &Lan) {
+    let vip = format!("{VIP}/24");
+    let _ = run(&["ip", "-n", lan.r(1), "addr", "del", &vip, "dev", "eth0"]);
 }
 
 // ---------------------------------------------------------------- 2. footprint
@@ -998,16 +995,7 @@ fn startup(imp: Impl, samples: usize, bin: &Path) -> Samples {
             diff_ms(t, first.ts),
         );
         stop_clean(&mut d);
-        let _ = run(&[
-            "ip",
-            "-n",
-            lan.r(1),
-            "addr",
-            "del",
-            &format!("{VIP}/24"),
-            "dev",
-            "eth0",
-        ]);
+        del_vip(&lan);
         nap(Duration::from_millis(300));
     }
     out
@@ -1057,16 +1045,7 @@ fn mail(imp: Impl, samples: usize, bin: &Path) -> Samples {
                 .find(|a| a.eth_src == m1 && a.ts >= t && a.advert.priority == 200)
         });
         stop_clean(&mut d);
-        let _ = run(&[
-            "ip",
-            "-n",
-            lan.r(1),
-            "addr",
-            "del",
-            &format!("{VIP}/24"),
-            "dev",
-            "eth0",
-        ]);
+        del_vip(&lan);
         let (Some(acc), Some(first)) = (accepted, first) else {
             progress(&format!(
                 "{}: no MASTER mail accepted: mail row skipped",
