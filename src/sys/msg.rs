@@ -17,6 +17,25 @@ pub(super) fn zeroed<T: Copy>() -> T {
     unsafe { core::mem::zeroed() }
 }
 
+/// `ip:port` as a sockaddr_in.
+pub(super) fn sockaddr4(ip: core::net::Ipv4Addr, port: u16) -> libc::sockaddr_in {
+    let mut sin: libc::sockaddr_in = zeroed();
+    sin.sin_family = libc::AF_INET as libc::sa_family_t;
+    sin.sin_port = port.to_be();
+    sin.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
+    sin
+}
+
+/// `[ip%scope]:port` as a sockaddr_in6.
+pub(super) fn sockaddr6(ip: core::net::Ipv6Addr, port: u16, scope: u32) -> libc::sockaddr_in6 {
+    let mut sin6: libc::sockaddr_in6 = zeroed();
+    sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    sin6.sin6_port = port.to_be();
+    sin6.sin6_addr.s6_addr = ip.octets();
+    sin6.sin6_scope_id = scope;
+    sin6
+}
+
 /// One received datagram: its length; `from` is filled with the sender and
 /// `on_cmsg(level, type, data)` sees each control message. None when the
 /// socket has nothing.

@@ -104,9 +104,7 @@ impl Raw4 {
 
     /// Send one IP packet (our header included) to `dst` out of `ifindex`.
     pub fn send(&self, packet: &[u8], dst: Ipv4Addr, ifindex: u32) -> Result<()> {
-        let mut to: libc::sockaddr_in = zeroed();
-        to.sin_family = libc::AF_INET as libc::sa_family_t;
-        to.sin_addr.s_addr = u32::from_ne_bytes(dst.octets());
+        let to = msg::sockaddr4(dst, 0);
         // The outgoing interface for multicast rides in IP_PKTINFO.
         let mut info: libc::in_pktinfo = zeroed();
         info.ipi_ifindex = libc::c_int::try_from(ifindex).unwrap_or(0);

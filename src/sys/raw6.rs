@@ -147,10 +147,7 @@ impl Raw6 {
 
     /// Send one VRRP message from `src` to `dst` out of `ifindex`.
     pub fn send(&self, payload: &[u8], src: Ipv6Addr, dst: Ipv6Addr, ifindex: u32) -> Result<()> {
-        let mut to: libc::sockaddr_in6 = zeroed();
-        to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-        to.sin6_addr.s6_addr = dst.octets();
-        to.sin6_scope_id = ifindex;
+        let to = msg::sockaddr6(dst, 0, ifindex);
         let info = In6Pktinfo {
             addr: src.octets(),
             ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),

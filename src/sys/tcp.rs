@@ -28,19 +28,9 @@ impl Tcp {
         };
         let fd = super::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0, "socket")?;
         let ret = match to {
-            SocketAddr::V4(a) => {
-                let mut sin: libc::sockaddr_in = super::msg::zeroed();
-                sin.sin_family = libc::AF_INET as libc::sa_family_t;
-                sin.sin_port = a.port().to_be();
-                sin.sin_addr.s_addr = u32::from(*a.ip()).to_be();
-                connect_to(&fd, &sin)
-            }
+            SocketAddr::V4(a) => connect_to(&fd, &super::msg::sockaddr4(*a.ip(), a.port())),
             SocketAddr::V6(a) => {
-                let mut sin6: libc::sockaddr_in6 = super::msg::zeroed();
-                sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                sin6.sin6_port = a.port().to_be();
-                sin6.sin6_addr.s6_addr = a.ip().octets();
-                sin6.sin6_scope_id = a.scope_id();
+                let sin6 = super::msg::sockaddr6(*a.ip(), a.port(), a.scope_id());
                 connect_to(&fd, &sin6)
             }
         };
