@@ -129,9 +129,5 @@ fn read(
 
 /// Whether IPv6 forwarding is on for `ifname` (the NA Router flag).
 pub fn ipv6_forwarding(ifname: &str) -> bool {
-    if ifname.contains('/') || ifname.starts_with('.') {
-        return false;
-    }
-    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding"))
-        .is_ok_and(|v| v.trim() == "1")
+    crate::sys::sysctl::read("ipv6", ifname, "forwarding") == Some(1)
 }
