@@ -16,14 +16,5 @@ command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 # arping: -b keeps broadcasting).
 command -v arping >/dev/null 2>&1 || need="$need iputils-arping"
 
-if [ -n "$need" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "tests/deps.sh: missing:$need (run as root to install them)" >&2
-        exit 0
-    fi
-    echo "tests/deps.sh: installing$need"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
+# shellcheck disable=SC2086
+sh "$(dirname "$0")/apt-install.sh" tests/deps.sh $need
