@@ -126,9 +126,10 @@ fn holds_v6(c: &InstanceConfig) -> bool {
 }
 
 impl Node {
-    /// Ask for every VMAC missing (at start, before the instances start;
-    /// after a reload). The shell then dumps the interfaces again
-    /// (`Node::on_resync`) when this returns true.
+    /// Ask for every VMAC missing (at start, before the instances start:
+    /// when this returns true the shell dumps the interfaces again and
+    /// builds the router on that dump; after a reload, for names a removed
+    /// instance held: their notifications then bring them in).
     pub fn make_vmacs(&self, out: &mut dyn Outbox) -> bool {
         want(self.slots.iter().map(|s| &*s.cfg), &self.shared.ifaces, out)
     }
