@@ -393,17 +393,14 @@ pub fn write_command(stage: Stage, mail: &Mail<'_>, buf: &mut [u8]) -> Result<us
 /// The message as keepalived writes it (smtp.c body_cmd): these headers in
 /// this order, an empty line, the one-line body, an empty line, the dot.
 fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> fmt::Result {
-    let (what, body) = texts(mail.kind, mail.state);
+    let group = mail.kind == "GROUP";
+    let (what, body) = texts(group, mail.state);
     write!(w, "Date: {}\r\nFrom: {}\r\n", mail.date, mail.from)?;
     write!(
         w,
         "Subject: [{}] VRRP {} {} - {}\r\n",
         mail.router_id,
-        if mail.kind == "GROUP" {
-            "Group"
-        } else {
-            "Instance"
-        },
+        if group { "Group" } else { "Instance" },
         mail.name,
         what
     )?;
@@ -418,8 +415,7 @@ fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> fmt::Result {
 }
 
 /// The subject's end and the body (vrrp_notify.c).
-fn texts(kind: &str, state: State) -> (&'static str, &'static str) {
-    let group = kind == "GROUP";
+fn texts(group: bool, state: State) -> (&'static str, &'static str) {
     match (state, group) {
         (State::Master, false) => (
             "Entering MASTER state",
