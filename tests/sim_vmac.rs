@@ -23,45 +23,15 @@
 
 mod sim;
 
-use sim::{Family, Garp, Link, Rng, RouterCfg, Scripts, Sim, Spec, seeds};
+use sim::{Garp, Rng, RouterCfg, Scripts, Shape, Sim, Spec, random_shape, seeds};
 use tinyvrrpd::time::Duration;
 use tinyvrrpd::vrrp::State;
 
-struct Shape {
-    routers: usize,
-    vrids: usize,
-    family: Family,
-    v3: bool,
-    advert_int_cs: u16,
-    link: Link,
-}
-
-fn random_shape(rng: &mut Rng) -> Shape {
-    let family = if rng.chance(300_000) {
-        Family::V6
-    } else {
-        Family::V4
-    };
-    let v3 = family == Family::V6 || rng.chance(500_000);
-    let advert_int_cs = if v3 {
-        [10, 20, 50, 100][rng.below(4) as usize]
-    } else {
-        100
-    };
-    let interval_us = u64::from(advert_int_cs) * 10_000;
-    Shape {
-        routers: rng.range(2, 3) as usize,
-        vrids: rng.range(1, 3) as usize,
-        family,
-        v3,
-        advert_int_cs,
-        link: Link {
-            drop_ppm: rng.range(0, 2_000),
-            dup_ppm: rng.range(0, 50_000),
-            delay_us: rng.range(50, interval_us / 50),
-            jitter_us: rng.range(0, interval_us / 50),
-        },
-    }
+/// simulation.rs's LANs, of 2 or 3 routers and up to 3 VRIDs.
+fn vmac_shape(rng: &mut Rng) -> Shape {
+    let mut shape = random_shape(rng, 3, true);
+    shape.routers = shape.routers.min(3);
+    shape
 }
 
 fn spec(rng: &mut Rng, s: &Shape, v: usize) -> Spec {
@@ -93,7 +63,7 @@ fn spec(rng: &mut Rng, s: &Shape, v: usize) -> Spec {
 /// peer's advert from the VRRP MAC its own VMAC has, so a mixed VRID
 /// splits, under keepalived too).
 fn make_sim(seed: u64, rng: &mut Rng) -> (Sim, Shape) {
-    let shape = random_shape(rng);
+    let shape = vmac_shape(rng);
     let configs = (0..shape.routers)
         .map(|_| RouterCfg {
             head: String::new(),

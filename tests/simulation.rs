@@ -35,51 +35,15 @@ mod sim;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use sim::{Family, Garp, Link, Rng, RouterCfg, ScriptMix, Scripts, Sim, Spec, pick, seeds};
+use sim::{
+    Family, Garp, Rng, RouterCfg, ScriptMix, Scripts, Shape, Sim, Spec, pick, random_shape, seeds,
+};
 use tinyvrrpd::limits::MAX_CHILDREN;
 use tinyvrrpd::node::scripts::{KILL_GRACE, NOTIFY_TIMEOUT};
 use tinyvrrpd::time::Duration;
 use tinyvrrpd::vrrp::{Params, State};
 use tinyvrrpd::wire::ipv4;
 use tinyvrrpd::wire::vrrp::ChecksumForm;
-
-struct Shape {
-    routers: usize,
-    vrids: usize,
-    family: Family,
-    v3: bool,
-    advert_int_cs: u16,
-    link: Link,
-}
-
-fn random_shape(rng: &mut Rng, max_vrids: usize, lossy: bool) -> Shape {
-    let family = if rng.chance(300_000) {
-        Family::V6
-    } else {
-        Family::V4
-    };
-    let v3 = family == Family::V6 || rng.chance(500_000);
-    let advert_int_cs = if v3 {
-        [10, 20, 50, 100][rng.below(4) as usize]
-    } else {
-        100 * rng.range(1, 3) as u16
-    };
-    // Delays well below one interval, as on a LAN.
-    let interval_us = u64::from(advert_int_cs) * 10_000;
-    Shape {
-        routers: rng.range(2, 5) as usize,
-        vrids: rng.range(1, max_vrids as u64) as usize,
-        family,
-        v3,
-        advert_int_cs,
-        link: Link {
-            drop_ppm: if lossy { rng.range(0, 2_000) } else { 0 },
-            dup_ppm: rng.range(0, 50_000),
-            delay_us: rng.range(50, interval_us / 50),
-            jitter_us: rng.range(0, interval_us / 50),
-        },
-    }
-}
 
 fn default_garp(rng: &mut Rng) -> Garp {
     Garp {

@@ -3049,3 +3049,43 @@ impl Sim {
         }
     }
 }
+
+/// A random LAN: routers, VRIDs, family and version, interval, link.
+pub struct Shape {
+    pub routers: usize,
+    pub vrids: usize,
+    pub family: Family,
+    pub v3: bool,
+    pub advert_int_cs: u16,
+    pub link: Link,
+}
+
+/// `max_vrids` VRIDs at most; `lossy`: the link drops some adverts.
+pub fn random_shape(rng: &mut Rng, max_vrids: usize, lossy: bool) -> Shape {
+    let family = if rng.chance(300_000) {
+        Family::V6
+    } else {
+        Family::V4
+    };
+    let v3 = family == Family::V6 || rng.chance(500_000);
+    let advert_int_cs = if v3 {
+        [10, 20, 50, 100][rng.below(4) as usize]
+    } else {
+        100 * rng.range(1, 3) as u16
+    };
+    // Delays well below one interval, as on a LAN.
+    let interval_us = u64::from(advert_int_cs) * 10_000;
+    Shape {
+        routers: rng.range(2, 5) as usize,
+        vrids: rng.range(1, max_vrids as u64) as usize,
+        family,
+        v3,
+        advert_int_cs,
+        link: Link {
+            drop_ppm: if lossy { rng.range(0, 2_000) } else { 0 },
+            dup_ppm: rng.range(0, 50_000),
+            delay_us: rng.range(50, interval_us / 50),
+            jitter_us: rng.range(0, interval_us / 50),
+        },
+    }
+}
