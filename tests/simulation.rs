@@ -1024,3 +1024,42 @@ fn a_refused_address_is_announced_when_the_retry_gets_it_in() {
         }
     }
 }
+
+/// Issue 17 item 1: a backup re-arms its master-down timer lazily. Each
+/// advert moves its deadline later and costs no timerfd_settime: the timer
+/// fires early about once per Master_Down_Interval and is re-armed for
+/// the true deadline then (the takeover tests above check it still fires
+/// there). Over 60 intervals of steady state the backup's arms and wakes
+/// stay near 60 / 3 per instance, not one per advert.
+#[test]
+fn backups_rearm_their_timers_lazily() {
+    for seed in seeds(40, 17_000) {
+        let mut rng = Rng::new(seed);
+        let mut shape = random_shape(&mut rng, 8, false);
+        shape.routers = 2;
+        let mut configs = make_configs(&mut rng, &shape);
+        for (r, c) in configs.iter_mut().enumerate() {
+            for p in c.specs.iter_mut() {
+                p.priority = if r == 0 { 200 } else { 100 };
+            }
+        }
+        let mut sim = Sim::new(seed, shape.family, shape.link.clone(), configs);
+        start_all(&mut sim);
+        sim.run_for(sim.worst_down_interval().mul(2));
+        sim.check_settled("before the count");
+        let (arms, wakes) = (sim.routers[1].arms, sim.routers[1].wakes);
+        sim.run_for(sim.max_interval().mul(60));
+        sim.check_settled("after the count");
+        let arms = sim.routers[1].arms - arms;
+        let wakes = sim.routers[1].wakes - wakes;
+        // One per Master_Down_Interval (over 3 intervals), and one more for
+        // the early wake that straddles each end of the window.
+        let bound = sim.n_vrids() as u64 * (60 / 3 + 2);
+        if arms > bound || wakes > bound {
+            sim.fail(&format!(
+                "backup: {arms} arms, {wakes} wakes over 60 intervals (bound {bound})"
+            ));
+        }
+        assert!(sim.delivered > 0);
+    }
+}

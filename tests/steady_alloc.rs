@@ -1,7 +1,8 @@
 //! Steady state allocates nothing: the daemon's poll loop runs in this
 //! process, in a network namespace of its own, with a peer tinyvrrpd on a
 //! veth pair; once the election has settled, many loop iterations with
-//! adverts flowing both ways must not allocate at all.
+//! adverts flowing both ways (IPv4 and IPv6, received in batches) must
+//! not allocate at all.
 //!
 //! Needs root (network namespaces). Without root it says so and skips,
 //! except under CI, where that is a failure.
@@ -166,6 +167,16 @@ vrrp_instance FASTFOLLOW {
     192.0.2.104/24
   }
 }
+vrrp_instance FAST6 {
+  interface veth0
+  virtual_router_id 5
+  priority 50
+  version 3
+  advert_int 0.05
+  virtual_ipaddress {
+    2001:db8::105/64
+  }
+}
 ";
 
 const THEIRS: &str = "
@@ -212,6 +223,16 @@ vrrp_instance FASTFOLLOW {
   advert_int 0.05
   virtual_ipaddress {
     192.0.2.104/24
+  }
+}
+vrrp_instance FAST6 {
+  interface veth1
+  virtual_router_id 5
+  priority 200
+  version 3
+  advert_int 0.05
+  virtual_ipaddress {
+    2001:db8::105/64
   }
 }
 ";
@@ -333,6 +354,8 @@ fn main() {
         ("LEAD", State::Master),
         ("FAST", State::Master),
         ("FASTFOLLOW", State::Backup),
+        // The IPv6 socket's batched receive too (issue 17).
+        ("FAST6", State::Backup),
     ];
     for (name, st) in want {
         assert!(
@@ -341,6 +364,13 @@ fn main() {
         );
     }
     let rcvd_before: u64 = d.stats().map(|(_, s)| s.advert_rcvd).sum();
+    let rcvd6 = |d: &Daemon| -> u64 {
+        d.stats()
+            .filter(|(n, _)| *n == "FAST6")
+            .map(|(_, s)| s.advert_rcvd)
+            .sum()
+    };
+    let rcvd6_before = rcvd6(&d);
     let sent_before: u64 = d.stats().map(|(_, s)| s.advert_sent).sum();
     let (mailed_before, lost_before) = d.mails();
 
@@ -350,6 +380,7 @@ fn main() {
     let allocs = ALLOCS.load(Ordering::SeqCst);
 
     let rcvd: u64 = d.stats().map(|(_, s)| s.advert_rcvd).sum::<u64>() - rcvd_before;
+    let rcvd6 = rcvd6(&d) - rcvd6_before;
     let sent: u64 = d.stats().map(|(_, s)| s.advert_sent).sum::<u64>() - sent_before;
     let (mailed, lost) = d.mails();
     let (mailed, lost) = (mailed - mailed_before, lost - lost_before);
@@ -360,6 +391,7 @@ fn main() {
     assert!(mailed >= 2, "too few mails sent: {mailed} ({lost} lost)");
     // At 0.05 s, 4 s is ~80 adverts each way for the fast instances.
     assert!(rcvd >= 40, "too few adverts received: {rcvd}");
+    assert!(rcvd6 >= 40, "too few IPv6 adverts received: {rcvd6}");
     assert!(sent >= 40, "too few adverts sent: {sent}");
     assert_eq!(allocs, 0, "the steady state allocated");
     d.stop(tinyvrrpd::sys::clock::now());

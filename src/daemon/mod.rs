@@ -15,7 +15,7 @@ mod vipfile;
 mod vmac;
 
 use crate::config::GlobalDefs;
-use crate::limits::{MAX_INSTANCES, PACKET_BUF};
+use crate::limits::MAX_INSTANCES;
 use crate::log;
 use crate::node::Node;
 use crate::node::Rx6;
@@ -23,8 +23,10 @@ use crate::node::scripts::STOP_SCRIPT_TIMEOUT;
 use crate::sys::clock;
 use crate::sys::log::{Level, Log};
 use crate::sys::poll::{self, PollFd};
+use crate::sys::raw4::Raw4;
+use crate::sys::raw6::Raw6;
 use crate::sys::signals::{Sig, Signals};
-use crate::sys::{Errno, SysError};
+use crate::sys::{Errno, RX_BATCH_MSGS, RxBatch, SysError};
 use crate::time::{Duration, Instant};
 use crate::vrrp::State;
 use crate::wire::netlink::{self as nl, NlMsg};
@@ -59,7 +61,8 @@ pub struct Daemon {
     io: Io,
     signals: Signals,
     pollfds: Vec<PollFd>,
-    rx: Box<[u8; PACKET_BUF]>,
+    /// The raw sockets' receive buffers, made once.
+    rx: Box<RxBatch>,
     nlbuf: Box<[u8; dumps::NL_BUF]>,
     /// The global settings of scripts (from the running configuration).
     scripts: GlobalDefs,
@@ -108,7 +111,7 @@ impl Daemon {
             io,
             signals: Signals::new()?,
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
-            rx: Box::new([0; PACKET_BUF]),
+            rx: RxBatch::new(),
             nlbuf,
             scripts: config.global.clone(),
             track: tracker,
@@ -488,42 +491,60 @@ impl Daemon {
         }
     }
 
+    /// Drain the raw IPv4 socket in batches of [`RX_BATCH_MSGS`] (one
+    /// `recvmmsg` each), at most RX_BATCH packets per wake-up. A batch
+    /// that comes back short emptied the socket: no call just to see
+    /// EAGAIN.
     fn receive_adverts(&mut self, now: Instant) {
-        for _ in 0..RX_BATCH {
-            let (len, ifindex) = match self.io.raw4.recv(&mut self.rx[..]) {
-                Ok(Some(x)) => x,
-                Ok(None) => return,
+        let mut left = RX_BATCH;
+        while left > 0 {
+            let n = match self.io.raw4.recv_batch(&mut self.rx, left) {
+                Ok(n) => n,
                 Err(e) => {
                     log!(self.io.log, Level::Warning, "receiving adverts: {e}");
                     return;
                 }
             };
-            let packet = self.rx.get(..len).unwrap_or_default();
-            self.node.on_rx4(packet, ifindex, now, &mut self.io);
+            for i in 0..n {
+                let (packet, ifindex) = Raw4::packet(&self.rx, i);
+                self.node.on_rx4(packet, ifindex, now, &mut self.io);
+            }
+            if n < RX_BATCH_MSGS {
+                return;
+            }
+            left -= n;
         }
     }
 
+    /// The same for the raw IPv6 socket.
     fn receive_adverts6(&mut self, now: Instant) {
-        for _ in 0..RX_BATCH {
+        let mut left = RX_BATCH;
+        while left > 0 {
             let Some(raw6) = &self.io.raw6 else {
                 return;
             };
-            let rx = match raw6.recv(&mut self.rx[..]) {
-                Ok(Some(x)) => x,
-                Ok(None) => return,
+            let n = match raw6.recv_batch(&mut self.rx, left) {
+                Ok(n) => n,
                 Err(e) => {
                     log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
                     return;
                 }
             };
-            let rx6 = Rx6 {
-                payload: self.rx.get(..rx.len).unwrap_or_default(),
-                src: rx.src,
-                dst: rx.dst,
-                hop_limit: rx.hop_limit,
-                ifindex: rx.ifindex,
-            };
-            self.node.on_rx6(rx6, now, &mut self.io);
+            for i in 0..n {
+                let (payload, rx) = Raw6::packet(&self.rx, i);
+                let rx6 = Rx6 {
+                    payload,
+                    src: rx.src,
+                    dst: rx.dst,
+                    hop_limit: rx.hop_limit,
+                    ifindex: rx.ifindex,
+                };
+                self.node.on_rx6(rx6, now, &mut self.io);
+            }
+            if n < RX_BATCH_MSGS {
+                return;
+            }
+            left -= n;
         }
     }
 }

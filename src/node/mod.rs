@@ -301,11 +301,13 @@ impl Node {
     }
 
     /// Slot `i`'s timer fired (perhaps early or spuriously: only what is
-    /// due happens).
+    /// due happens). It may have fired early on purpose (see [`Slot::rearm`]): the
+    /// re-arm below then sets the real deadline.
     pub fn on_timer(&mut self, i: usize, now: Instant, out: &mut dyn Outbox) {
-        let Some(s) = self.slots.get(i) else {
+        let Some(s) = self.slots.get_mut(i) else {
             return;
         };
+        s.fired();
         if s.timer(SlotTimer::Start).is_some_and(|t| t <= now) {
             self.start_slot(i, now, out);
             return;

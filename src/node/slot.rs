@@ -174,13 +174,25 @@ impl Slot {
             .min()
     }
 
-    /// Tell the shell when to wake this slot, if that changed.
+    /// Tell the shell when to wake this slot, if that changed. Lazily: a
+    /// deadline that only moved later (each advert a backup receives
+    /// moves its master-down deadline) leaves the timer armed for the
+    /// earlier time; it fires early, [`Slot::fired`] forgets it and the
+    /// re-arm after the (harmless) early timeout sets the real deadline.
+    /// One timerfd_settime per master-down interval instead of one per
+    /// advert; the deadline itself is kept to the nanosecond.
     pub fn rearm(&mut self, index: usize, out: &mut dyn Outbox, force: bool) {
         let at = self.deadline();
-        if force || at != self.armed {
+        let later = matches!((self.armed, at), (Some(a), Some(b)) if b > a);
+        if force || (at != self.armed && !later) {
             self.armed = at;
             out.push(Out::Arm { slot: index, at });
         }
+    }
+
+    /// The shell's timer for this slot fired: it is armed no longer.
+    pub fn fired(&mut self) {
+        self.armed = None;
     }
 
     /// Feed one event to the state machine and carry out its actions.

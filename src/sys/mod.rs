@@ -21,6 +21,7 @@ pub mod timer;
 
 use core::fmt;
 
+pub use msg::{BATCH as RX_BATCH_MSGS, RxBatch};
 pub use nix::errno::Errno;
 
 /// A failed system call: which operation, and why.

@@ -1,9 +1,10 @@
-//! recvmsg/sendmsg with one peer address and control messages, shared by
+//! recvmmsg/sendmsg with one peer address and control messages, shared by
 //! the raw IPv4 and IPv6 sockets.
 
 use std::os::fd::RawFd;
 
 use super::{Result, SysError, check_size};
+use crate::limits::PACKET_BUF;
 
 /// Room for the control messages we use (pktinfo + hop limit), aligned for
 /// cmsghdr.
@@ -36,47 +37,102 @@ pub(super) fn sockaddr6(ip: core::net::Ipv6Addr, port: u16, scope: u32) -> libc:
     sin6
 }
 
-/// One received datagram: its length; `from` is filled with the sender and
-/// `on_cmsg(level, type, data)` sees each control message. None when the
-/// socket has nothing.
-pub(super) fn recv<A: Copy>(
-    fd: RawFd,
-    buf: &mut [u8],
-    from: &mut A,
-    mut on_cmsg: impl FnMut(libc::c_int, libc::c_int, *const u8),
-) -> Result<Option<usize>> {
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
+/// Datagrams one `recvmmsg` takes at most.
+pub const BATCH: usize = 16;
+
+/// Buffers for receiving [`BATCH`] datagrams with one `recvmmsg`: made
+/// once at start (boxed, about 26 KiB), reused for every batch, so that
+/// receiving allocates nothing. The headers point into the buffers and
+/// are set again before each call.
+pub struct RxBatch {
+    bufs: [[u8; PACKET_BUF]; BATCH],
+    names: [libc::sockaddr_storage; BATCH],
+    cmsgs: [CmsgBuf; BATCH],
+    iovs: [libc::iovec; BATCH],
+    hdrs: [libc::mmsghdr; BATCH],
+}
+
+impl RxBatch {
+    pub fn new() -> Box<RxBatch> {
+        Box::new(RxBatch {
+            bufs: [[0; PACKET_BUF]; BATCH],
+            names: [zeroed(); BATCH],
+            cmsgs: [const { CmsgBuf([0; 128]) }; BATCH],
+            iovs: [zeroed(); BATCH],
+            hdrs: [zeroed(); BATCH],
+        })
+    }
+}
+
+/// Receive up to `max` (at most [`BATCH`]) datagrams into `b` with one
+/// `recvmmsg`, each sender's address up to `namelen` bytes: how many came
+/// (0 when the socket has nothing).
+pub(super) fn recv_batch(fd: RawFd, b: &mut RxBatch, max: usize, namelen: usize) -> Result<usize> {
+    let n = max.min(BATCH);
+    for i in 0..n {
+        b.iovs[i] = libc::iovec {
+            iov_base: b.bufs[i].as_mut_ptr().cast(),
+            iov_len: PACKET_BUF,
+        };
+        let mut msg: libc::msghdr = zeroed();
+        msg.msg_name = (&mut b.names[i] as *mut libc::sockaddr_storage).cast();
+        msg.msg_namelen = namelen.min(core::mem::size_of::<libc::sockaddr_storage>()) as _;
+        msg.msg_iov = &mut b.iovs[i];
+        msg.msg_iovlen = 1;
+        msg.msg_control = b.cmsgs[i].0.as_mut_ptr().cast();
+        msg.msg_controllen = b.cmsgs[i].0.len() as _;
+        b.hdrs[i] = libc::mmsghdr {
+            msg_hdr: msg,
+            msg_len: 0,
+        };
+    }
+    // SAFETY: the first n headers point at live buffers of `b`, which the
+    // exclusive borrow keeps in place for the duration of the call.
+    let got = unsafe {
+        libc::recvmmsg(
+            fd,
+            b.hdrs.as_mut_ptr(),
+            n as libc::c_uint,
+            libc::MSG_DONTWAIT as _,
+            core::ptr::null_mut(),
+        )
     };
-    let mut cmsg = CmsgBuf([0; 128]);
-    let mut msg: libc::msghdr = zeroed();
-    msg.msg_name = (from as *mut A).cast();
-    msg.msg_namelen = core::mem::size_of::<A>() as _;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cmsg.0.as_mut_ptr().cast();
-    msg.msg_controllen = cmsg.0.len() as _;
-    // SAFETY: msg points at live buffers for the duration of the call.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, libc::MSG_DONTWAIT) };
-    if n < 0 {
-        let e = SysError::last("recvmsg");
+    if got < 0 {
+        let e = SysError::last("recvmmsg");
         if e.errno == nix::errno::Errno::EAGAIN {
-            return Ok(None);
+            return Ok(0);
         }
         return Err(e);
     }
-    let len = check_size("recvmsg", n)?;
+    Ok(usize::try_from(got).unwrap_or(0).min(n))
+}
+
+/// Datagram `i` of the last batch: its bytes and its sender (read as an
+/// `A`, which must be the address type the batch was received with);
+/// `on_cmsg(level, type, data)` sees each of its control messages.
+pub(super) fn batch_item<A: Copy>(
+    b: &RxBatch,
+    i: usize,
+    mut on_cmsg: impl FnMut(libc::c_int, libc::c_int, *const u8),
+) -> (&[u8], A) {
+    const { assert!(core::mem::size_of::<A>() <= core::mem::size_of::<libc::sockaddr_storage>()) };
+    let i = i.min(BATCH - 1);
+    let h = &b.hdrs[i];
+    let len = (h.msg_len as usize).min(PACKET_BUF);
+    let data = b.bufs[i].get(..len).unwrap_or_default();
+    // SAFETY: sockaddr_storage is larger and more aligned than any
+    // sockaddr; A is plain data.
+    let from: A = unsafe { core::ptr::read(b.names[i..].as_ptr().cast()) };
     // SAFETY: the CMSG_* macros walk the control buffer the kernel filled
-    // in, bounded by msg_controllen.
+    // in, bounded by the msg_controllen it wrote back.
     unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        let mut c = libc::CMSG_FIRSTHDR(&h.msg_hdr);
         while !c.is_null() {
             on_cmsg((*c).cmsg_level, (*c).cmsg_type, libc::CMSG_DATA(c));
-            c = libc::CMSG_NXTHDR(&msg, c);
+            c = libc::CMSG_NXTHDR(&h.msg_hdr, c);
         }
     }
-    Ok(Some(len))
+    (data, from)
 }
 
 /// Read a control message's data as a `T` (unaligned).

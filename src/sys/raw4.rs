@@ -5,7 +5,7 @@
 use core::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::msg::{self, zeroed};
+use super::msg::{self, RxBatch, zeroed};
 use super::{Result, setsockopt, socket};
 use crate::wire::vrrp::IPPROTO_VRRP;
 
@@ -87,19 +87,25 @@ impl Raw4 {
         }
     }
 
-    /// Receive one IP packet (header included) into `buf`: its length and
-    /// the index of the interface it arrived on. None when nothing waits.
-    pub fn recv(&self, buf: &mut [u8]) -> Result<Option<(usize, u32)>> {
-        let mut from: libc::sockaddr_in = zeroed();
+    /// Receive up to `max` IP packets into `b` with one `recvmmsg`: how
+    /// many (0 when nothing waits). Read them with [`Raw4::packet`].
+    pub fn recv_batch(&self, b: &mut RxBatch, max: usize) -> Result<usize> {
+        let namelen = core::mem::size_of::<libc::sockaddr_in>();
+        msg::recv_batch(self.fd.as_raw_fd(), b, max, namelen)
+    }
+
+    /// Packet `i` of the last batch (IP header included) and the index
+    /// of the interface it arrived on.
+    pub fn packet(b: &RxBatch, i: usize) -> (&[u8], u32) {
         let mut ifindex = 0u32;
-        let n = msg::recv(self.fd.as_raw_fd(), buf, &mut from, |level, ty, data| {
+        let (data, _from): (_, libc::sockaddr_in) = msg::batch_item(b, i, |level, ty, data| {
             if level == libc::IPPROTO_IP && ty == libc::IP_PKTINFO {
                 // SAFETY: an IP_PKTINFO control message holds in_pktinfo.
                 let info: libc::in_pktinfo = unsafe { msg::cmsg_data(data) };
                 ifindex = u32::try_from(info.ipi_ifindex).unwrap_or(0);
             }
-        })?;
-        Ok(n.map(|n| (n, ifindex)))
+        });
+        (data, ifindex)
     }
 
     /// Send one IP packet (our header included) to `dst` out of `ifindex`.

@@ -7,7 +7,7 @@
 use core::net::Ipv6Addr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::msg::{self, zeroed};
+use super::msg::{self, RxBatch};
 use super::{Result, setsockopt, socket};
 use crate::wire::vrrp::IPPROTO_VRRP;
 
@@ -113,9 +113,15 @@ impl Raw6 {
         }
     }
 
-    /// Receive one VRRP message (no IP header) into `buf`.
-    pub fn recv(&self, buf: &mut [u8]) -> Result<Option<Rx6>> {
-        let mut from: libc::sockaddr_in6 = zeroed();
+    /// Receive up to `max` VRRP messages into `b` with one `recvmmsg`:
+    /// how many (0 when nothing waits). Read them with [`Raw6::packet`].
+    pub fn recv_batch(&self, b: &mut RxBatch, max: usize) -> Result<usize> {
+        let namelen = core::mem::size_of::<libc::sockaddr_in6>();
+        msg::recv_batch(self.fd.as_raw_fd(), b, max, namelen)
+    }
+
+    /// Message `i` of the last batch (no IP header) and what came with it.
+    pub fn packet(b: &RxBatch, i: usize) -> (&[u8], Rx6) {
         let mut rx = Rx6 {
             len: 0,
             ifindex: 0,
@@ -123,7 +129,7 @@ impl Raw6 {
             dst: Ipv6Addr::UNSPECIFIED,
             hop_limit: 0,
         };
-        let n = msg::recv(self.fd.as_raw_fd(), buf, &mut from, |level, ty, data| {
+        let (data, from): (_, libc::sockaddr_in6) = msg::batch_item(b, i, |level, ty, data| {
             if level != libc::IPPROTO_IPV6 {
                 return;
             }
@@ -137,12 +143,13 @@ impl Raw6 {
                 let hl: libc::c_int = unsafe { msg::cmsg_data(data) };
                 rx.hop_limit = u8::try_from(hl).unwrap_or(0);
             }
-        })?;
-        Ok(n.map(|len| Rx6 {
-            len,
+        });
+        let rx = Rx6 {
+            len: data.len(),
             src: Ipv6Addr::from(from.sin6_addr.s6_addr),
             ..rx
-        }))
+        };
+        (data, rx)
     }
 
     /// Send one VRRP message from `src` to `dst` out of `ifindex`.

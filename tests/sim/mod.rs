@@ -788,6 +788,10 @@ pub struct Router {
     pub health: BTreeMap<String, Health>,
     /// `Changing effective priority` lines seen.
     pub priority_changes: u64,
+    /// `Out::Arm` outputs (timerfd_settime calls) and slot wakes, for the
+    /// lazy re-arm (issue 17).
+    pub arms: u64,
+    pub wakes: u64,
     /// How many processes each vrrp_track_process matches (absent: 0).
     pub proc_counts: BTreeMap<String, u32>,
     /// A process scan was asked for and not answered yet.
@@ -895,6 +899,8 @@ impl Sim {
                 group: 0,
                 epoch: 0,
                 timers: Vec::new(),
+                arms: 0,
+                wakes: 0,
                 kernel: Vec::new(),
                 last_ack: Instant::ZERO,
                 started_at: Instant::ZERO,
@@ -1092,6 +1098,7 @@ impl Sim {
             ));
         }
         let rt = &mut self.routers[r];
+        rt.arms += 1;
         if rt.timers.len() <= slot {
             rt.timers.resize(slot + 1, (0, None));
         }
@@ -1339,6 +1346,7 @@ impl Sim {
             Some(t) if rt.epoch == epoch && t.0 == generation => t.1 = None,
             _ => return,
         }
+        rt.wakes += 1;
         // A stopping daemon waits for its children only (src/daemon).
         if rt.node.is_none() {
             return;
