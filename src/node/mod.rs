@@ -43,6 +43,11 @@ use slot::{Shared, Slot, SlotTimer, VIP_RETRY};
 pub use events::{Plan, PlanError, Rx6};
 pub use params::params;
 
+/// How far ahead [`Node::catch_up`] looks: a master's burst of adverts
+/// (every instance of a router advertises in the same tick) reaches the
+/// backups within a few milliseconds, so their timers run out as close.
+const CATCH_UP_AHEAD: Duration = Duration::from_millis(10);
+
 /// The dispatch key of an instance: what a received advert is matched by.
 type Key = (u32, Family, u8);
 
@@ -308,6 +313,14 @@ impl Node {
             return;
         };
         s.fired();
+        if s.deadline().is_some_and(|d| d > now) {
+            // Early: this slot's adverts moved its deadline. Others that
+            // heard the same burst of adverts are about to fire early too.
+            self.catch_up(now, out);
+        }
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
         if s.timer(SlotTimer::Start).is_some_and(|t| t <= now) {
             self.start_slot(i, now, out);
             return;
@@ -330,6 +343,17 @@ impl Node {
             s.garp_due(now, &mut self.shared, out);
         }
         self.drive(i, Event::Timeout, now, out);
+    }
+
+    /// A lazily armed timer fired early: every slot whose timer would fire
+    /// early within [`CATCH_UP_AHEAD`] is armed for its real deadline now,
+    /// so that a burst of adverts costs one early wake-up, not one per
+    /// instance that heard it.
+    fn catch_up(&mut self, now: Instant, out: &mut dyn Outbox) {
+        let horizon = now + CATCH_UP_AHEAD;
+        for (k, s) in self.slots.iter_mut().enumerate() {
+            s.catch_up(k, horizon, out);
+        }
     }
 
     /// The kernel answered netlink request `seq` (`errno` 0, or EEXIST on

@@ -179,6 +179,11 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Jobs wait to be started.
+    pub fn has_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
     /// Queue the scripts keepalived runs when an instance enters `state`
     /// (the specific one, then `notify`), those that are configured.
     /// Returns how many were dropped because the queue was full.

@@ -190,6 +190,18 @@ impl Slot {
         }
     }
 
+    /// Armed for a time before the deadline (see [`Slot::rearm`]) and due
+    /// by `horizon`: arm it for the deadline now, before it fires early.
+    pub fn catch_up(&mut self, index: usize, horizon: Instant, out: &mut dyn Outbox) {
+        let at = self.deadline();
+        if let (Some(a), Some(d)) = (self.armed, at) {
+            if a <= horizon && d > a {
+                self.armed = at;
+                out.push(Out::Arm { slot: index, at });
+            }
+        }
+    }
+
     /// The shell's timer for this slot fired: it is armed no longer.
     pub fn fired(&mut self) {
         self.armed = None;
@@ -389,6 +401,11 @@ impl Slot {
     /// Start the next waiting notify script, if none runs and the daemon
     /// has a child to spare.
     pub fn start_script(&mut self, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
+        // Called after every event: an empty queue must not touch the
+        // configuration (a cache miss per advert at 255 instances).
+        if !self.scripts.has_waiting() {
+            return;
+        }
         let (q, lines) = (&mut self.scripts, &*self.cfg);
         if let Some(timeout) = launch_next(q, lines, INSTANCE, &self.cfg.name, cx, out) {
             self.timers.arm(SlotTimer::Script, now, timeout);
