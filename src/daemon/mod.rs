@@ -54,6 +54,12 @@ const FOLLOW_UP_ROUNDS: usize = 4;
 /// Packets read from one socket per wake-up: a flood cannot starve timers
 /// and signals.
 const RX_BATCH: usize = 256;
+/// After a wake-up that received adverts, the raw sockets are left alone
+/// this long before they are drained again (see [`Daemon::poll_once`]).
+const RX_HOLD: Duration = Duration::from_micros(1_000);
+/// Holds in a row at most (a steady stream of adverts): then the loop
+/// waits on every fd again.
+const RX_HOLD_ROUNDS: u8 = 8;
 
 pub struct Daemon {
     opts: Options,
@@ -69,6 +75,10 @@ pub struct Daemon {
     /// Track files and tracked processes.
     track: track::Tracker,
     stopping: bool,
+    /// Until when the raw sockets are held (not polled), and how many
+    /// holds in a row.
+    rx_hold: Option<Instant>,
+    rx_holds: u8,
 }
 
 impl Daemon {
@@ -116,6 +126,8 @@ impl Daemon {
             scripts: config.global.clone(),
             track: tracker,
             stopping: false,
+            rx_hold: None,
+            rx_holds: 0,
         };
         d.io.open_fifos(&d.scripts);
         d.rebuild_pollfds();
@@ -167,6 +179,16 @@ impl Daemon {
 
     /// Wait for one round of events (at most `timeout_ms`, -1 for no limit)
     /// and handle them.
+    ///
+    /// Batched receive: a master sends its instances' adverts in one burst
+    /// per tick, which takes a while to cross the LAN. Woken by the first
+    /// adverts, the loop takes what is there at once (an advert after a
+    /// quiet spell, such as a priority-0 one, waits for nothing), then holds
+    /// the raw sockets for [`RX_HOLD`]: it waits on the other fixed fds
+    /// only, its timeout cut at the earliest instance timer (whose expiry
+    /// it then reads as a timerfd that fired), and drains the sockets
+    /// after. A burst costs two or three wake-ups, not one per few adverts,
+    /// and no poll over every instance's timerfd in between.
     pub fn poll_once(&mut self, timeout_ms: i32) -> Result<(), SysError> {
         let timeout_ms = if self.io.scan_requested {
             0
@@ -176,16 +198,23 @@ impl Daemon {
         if let Some(p) = self.pollfds.get_mut(MAIL_FD) {
             *p = self.io.mailer.pollfd();
         }
-        poll::poll(&mut self.pollfds, timeout_ms)?;
+        let held = self.rx_hold.take();
+        match held {
+            Some(until) => self.poll_held(until, timeout_ms)?,
+            None => {
+                poll::poll(&mut self.pollfds, timeout_ms)?;
+            }
+        }
         let now = clock::now();
-        if self.pollfds.first().is_some_and(poll::readable) {
-            self.receive_adverts(now);
+        let mut got = 0;
+        if held.is_some() || self.pollfds.first().is_some_and(poll::readable) {
+            got += self.receive_adverts(now);
         }
         if self.pollfds.get(1).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
-        if self.pollfds.get(3).is_some_and(poll::readable) {
-            self.receive_adverts6(now);
+        if held.is_some() || self.pollfds.get(3).is_some_and(poll::readable) {
+            got += self.receive_adverts6(now);
         }
         if self.pollfds.get(2).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
@@ -196,16 +225,58 @@ impl Daemon {
             }
         }
         self.tracking_events(now);
-        for i in 0..self.node.slots().len() {
-            if self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) {
-                if let Some(t) = self.io.timers.get_mut(i) {
-                    t.clear();
-                }
-                self.node.on_timer(i, now, &mut self.io);
-            }
+        self.instance_timers(held.is_some(), now);
+        self.rx_holds = if held.is_some() { self.rx_holds + 1 } else { 0 };
+        if got > 0 && self.rx_holds < RX_HOLD_ROUNDS {
+            self.rx_hold = Some(now + RX_HOLD);
         }
         self.after_events(now);
         Ok(())
+    }
+
+    /// The wait of a hold: the fixed fds but the raw sockets, until `until`
+    /// or the earliest instance timer (or `timeout_ms`), whichever comes
+    /// first.
+    fn poll_held(&mut self, until: Instant, timeout_ms: i32) -> Result<(), SysError> {
+        let now = clock::now();
+        let mut end = until;
+        for t in &self.io.timers {
+            end = t.armed().map_or(end, |a| a.min(end));
+        }
+        let mut wait = end.saturating_since(now);
+        if let Ok(ms) = u64::try_from(timeout_ms) {
+            wait = wait.min(Duration::from_millis(ms));
+        }
+        let fixed = self.pollfds.len().min(FIXED_FDS);
+        let (head, timers) = self.pollfds.split_at_mut(fixed);
+        for p in timers {
+            p.revents = 0;
+        }
+        let raw = [0, 3].map(|i| head.get_mut(i).map(|p| core::mem::replace(&mut p.fd, -1)));
+        let result = poll::ppoll(head, wait);
+        for (i, fd) in [0, 3].into_iter().zip(raw) {
+            if let (Some(p), Some(fd)) = (head.get_mut(i), fd) {
+                p.fd = fd;
+                p.revents = 0;
+            }
+        }
+        result.map(|_| ())
+    }
+
+    /// The instances' timers that fired: by poll's word, or during a hold
+    /// (their fds not polled) by their armed time. One re-armed since it
+    /// fired (the router caught it up) has nothing to say.
+    fn instance_timers(&mut self, held: bool, now: Instant) {
+        for i in 0..self.node.slots().len() {
+            let fired = match self.io.timers.get_mut(i) {
+                Some(t) if held => t.armed().is_some_and(|a| a <= now) && t.clear(),
+                Some(t) => self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) && t.clear(),
+                None => false,
+            };
+            if fired {
+                self.node.on_timer(i, now, &mut self.io);
+            }
+        }
     }
 
     /// The router's timer and the track files' inotify events.
@@ -495,39 +566,40 @@ impl Daemon {
     /// `recvmmsg` each), at most RX_BATCH packets per wake-up. A batch
     /// that comes back short emptied the socket: no call just to see
     /// EAGAIN.
-    fn receive_adverts(&mut self, now: Instant) {
+    fn receive_adverts(&mut self, now: Instant) -> usize {
         let mut left = RX_BATCH;
         while left > 0 {
             let n = match self.io.raw4.recv_batch(&mut self.rx, left) {
                 Ok(n) => n,
                 Err(e) => {
                     log!(self.io.log, Level::Warning, "receiving adverts: {e}");
-                    return;
+                    break;
                 }
             };
             for i in 0..n {
                 let (packet, ifindex) = Raw4::packet(&self.rx, i);
                 self.node.on_rx4(packet, ifindex, now, &mut self.io);
             }
-            if n < RX_BATCH_MSGS {
-                return;
-            }
             left -= n;
+            if n < RX_BATCH_MSGS {
+                break;
+            }
         }
+        RX_BATCH - left
     }
 
     /// The same for the raw IPv6 socket.
-    fn receive_adverts6(&mut self, now: Instant) {
+    fn receive_adverts6(&mut self, now: Instant) -> usize {
         let mut left = RX_BATCH;
         while left > 0 {
             let Some(raw6) = &self.io.raw6 else {
-                return;
+                break;
             };
             let n = match raw6.recv_batch(&mut self.rx, left) {
                 Ok(n) => n,
                 Err(e) => {
                     log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
-                    return;
+                    break;
                 }
             };
             for i in 0..n {
@@ -541,11 +613,12 @@ impl Daemon {
                 };
                 self.node.on_rx6(rx6, now, &mut self.io);
             }
-            if n < RX_BATCH_MSGS {
-                return;
-            }
             left -= n;
+            if n < RX_BATCH_MSGS {
+                break;
+            }
         }
+        RX_BATCH - left
     }
 }
 

@@ -31,3 +31,25 @@ pub fn poll(fds: &mut [PollFd], timeout_ms: i32) -> Result<usize> {
     }
     Ok(usize::try_from(ret).unwrap_or(0))
 }
+
+/// [`poll`] with a timeout to the microsecond (ppoll(2), no signal mask
+/// change).
+pub fn ppoll(fds: &mut [PollFd], timeout: crate::time::Duration) -> Result<usize> {
+    let us = timeout.as_micros();
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(us / 1_000_000).unwrap_or(libc::time_t::MAX),
+        tv_nsec: ((us % 1_000_000) * 1_000) as _,
+    };
+    let n = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+    // SAFETY: fds is a valid slice of pollfd and ts a valid timespec for
+    // the call; a null sigmask leaves the mask alone.
+    let ret = unsafe { libc::ppoll(fds.as_mut_ptr(), n, &ts, core::ptr::null()) };
+    if ret < 0 {
+        let e = SysError::last("ppoll");
+        if e.errno == nix::errno::Errno::EINTR {
+            return Ok(0);
+        }
+        return Err(e);
+    }
+    Ok(usize::try_from(ret).unwrap_or(0))
+}

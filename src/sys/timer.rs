@@ -65,6 +65,11 @@ impl Timer {
         n == 8
     }
 
+    /// The time it is armed for (None: disarmed, or fired and read).
+    pub fn armed(&self) -> Option<Instant> {
+        self.armed
+    }
+
     pub fn as_raw_fd(&self) -> RawFd {
         self.fd.as_fd().as_raw_fd()
     }
