@@ -25,7 +25,8 @@
 //! `BENCH_WINDOW` (default 30) the idle-CPU window in seconds (the scale
 //! run is two windows): smaller values are for trying the bench out only.
 //! So are `BENCH_ONLY=cpu` (the idle-CPU runs alone) and `BENCH_N=1,16`
-//! (instance counts); with either, the table goes to the temp dir only,
+//! (instance counts), and `BENCH_IMPL=tiny,ka,floor` (who runs the idle-CPU
+//! runs); with any of them, the table goes to the temp dir only,
 //! never to bench/results. `FLOOR_BIN` picks the floor binary (default
 //! target/floor, which `make bench` builds).
 
@@ -1400,7 +1401,9 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 16, 255]);
-    let trial = only_cpu || std::env::var_os("BENCH_N").is_some();
+    let trial = only_cpu
+        || std::env::var_os("BENCH_N").is_some()
+        || std::env::var_os("BENCH_IMPL").is_some();
     let mut extra = Samples::new();
     if !only_cpu {
         timing(&bin, cycles, &mut tv, &mut ka, &mut extra);
@@ -1409,13 +1412,19 @@ fn main() {
     // CPU: one daemon at a time, then the floors (bench/floor.c, built by
     // `make bench`; FLOOR_BIN picks another).
     let floor = floor_bin(&root);
+    // BENCH_IMPL=tiny,ka,floor (trial runs) picks who runs idle.
+    let impls = std::env::var("BENCH_IMPL").unwrap_or_else(|_| "tiny,ka,floor".into());
+    let runs = |what: &str| impls.split(',').any(|x| x.trim() == what);
     let (mut fb, mut fp) = (Samples::new(), Samples::new());
     for &n in &counts {
-        for (imp, out) in [(Impl::Tiny, &mut tv), (Impl::Ka, &mut ka)] {
+        for (imp, out, what) in [(Impl::Tiny, &mut tv, "tiny"), (Impl::Ka, &mut ka, "ka")] {
+            if !runs(what) {
+                continue;
+            }
             progress(&format!("{} idle CPU, {n} instances", imp.name()));
             out.extend(idle(imp, n, n == 255, &bin));
         }
-        if floor.exists() {
+        if floor.exists() && runs("floor") {
             fb.extend(idle_floor(&floor, "batch", n));
             fp.extend(idle_floor(&floor, "packet", n));
         }
