@@ -263,18 +263,31 @@ impl Daemon {
         result.map(|_| ())
     }
 
-    /// The instances' timers that fired: by poll's word, or during a hold
-    /// (their fds not polled) by their armed time. One re-armed since it
-    /// fired (the router caught it up) has nothing to say.
+    /// The instances' timers that fired: by poll's word (during a hold,
+    /// their fds not polled, by their armed time alone), and only when
+    /// still armed for a time that has come: one re-armed since it fired
+    /// (the router caught it up) has nothing to say. The expiry is read
+    /// only when the router did not re-arm the timer: re-arming clears it,
+    /// so a master's advert timer costs no read(2).
     fn instance_timers(&mut self, held: bool, now: Instant) {
         for i in 0..self.node.slots().len() {
-            let fired = match self.io.timers.get_mut(i) {
-                Some(t) if held => t.armed().is_some_and(|a| a <= now) && t.clear(),
-                Some(t) => self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) && t.clear(),
-                None => false,
+            let Some(t) = self.io.timers.get_mut(i) else {
+                break;
             };
-            if fired {
-                self.node.on_timer(i, now, &mut self.io);
+            if !held && !self.pollfds.get(FIXED_FDS + i).is_some_and(poll::readable) {
+                continue;
+            }
+            if t.armed().is_none_or(|a| a > now) {
+                if !held && t.armed().is_none() {
+                    // Readable and disarmed: nothing to wait for.
+                    t.clear();
+                }
+                continue;
+            }
+            t.expiring();
+            self.node.on_timer(i, now, &mut self.io);
+            if let Some(t) = self.io.timers.get_mut(i) {
+                t.expired();
             }
         }
     }

@@ -11,6 +11,8 @@ use crate::time::Instant;
 pub struct Timer {
     fd: TimerFd,
     armed: Option<Instant>,
+    /// Fired and not yet read or re-armed (see [`Timer::expiring`]).
+    expired: bool,
 }
 
 impl Timer {
@@ -20,13 +22,17 @@ impl Timer {
             TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
         )
         .map_err(|e| SysError::new("timerfd_create", e))?;
-        Ok(Timer { fd, armed: None })
+        Ok(Timer {
+            fd,
+            armed: None,
+            expired: false,
+        })
     }
 
     /// Arm at `at` (a time in the past fires at once), or disarm. Does no
     /// system call when the deadline has not changed.
     pub fn set(&mut self, at: Option<Instant>) -> Result<()> {
-        if at == self.armed {
+        if at == self.armed && !self.expired {
             return Ok(());
         }
         match at {
@@ -49,7 +55,24 @@ impl Timer {
                 .map_err(|e| SysError::new("timerfd_settime", e))?,
         }
         self.armed = at;
+        // Setting the timer cleared any expiry it had.
+        self.expired = false;
         Ok(())
+    }
+
+    /// The timer fired and its owner is told: until [`Timer::expired`],
+    /// a [`Timer::set`] re-arms it even for the same time (so a re-arm
+    /// always clears the expiry).
+    pub fn expiring(&mut self) {
+        self.expired = true;
+    }
+
+    /// After the owner was told: an expiry it did not re-arm is read (so
+    /// that poll does not report it again).
+    pub fn expired(&mut self) {
+        if core::mem::take(&mut self.expired) {
+            self.clear();
+        }
     }
 
     /// Consume an expiry after poll reported the fd readable; false when
