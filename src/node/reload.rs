@@ -97,7 +97,7 @@ impl Node {
                 Some(mut s) => {
                     s.inst.reconfigure(params, now);
                     s.ifindex = ifindex;
-                    let prev = core::mem::replace(&mut s.cfg, Box::new(c));
+                    let prev = s.set_cfg(Box::new(c));
                     if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
                         changed.push((self.slots.len(), prev));
                     } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
@@ -249,9 +249,10 @@ impl Node {
         if s.inst.state() != State::Master {
             return;
         }
+        // The old VIPs go with the old configuration, for this call only.
         let new = core::mem::replace(&mut s.cfg, prev);
         s.vips(false, AddrWhy::Reload, cx, out);
-        s.cfg = new;
+        s.set_cfg(new);
         s.vips(true, AddrWhy::Reload, cx, out);
         let count = s.inst.params().garp_master_repeat;
         s.announce(count, now, cx, out);

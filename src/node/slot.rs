@@ -58,6 +58,10 @@ pub struct Slot {
     /// steady state): the table of MAX_INSTANCES slots stays small.
     pub cfg: Box<InstanceConfig>,
     pub inst: Instance,
+    /// What every advert sent needs of `cfg`, kept beside the instance:
+    /// at 255 instances each field read from the (large) configuration
+    /// is a cache miss per advert (perf).
+    tx: TxHot,
     /// The interface's current index (0 while it is gone).
     pub ifindex: u32,
     timers: TimerTable<SlotTimer, { SlotTimer::COUNT }>,
@@ -88,6 +92,25 @@ pub struct Slot {
     pub sync_events: ArrayVec<SyncEv, 4>,
     /// Which VIPs the kernel took, and their pending announcements.
     pub garp: super::garp::Marks,
+}
+
+/// See [`Slot::tx`]; made from the configuration by [`TxHot::of`].
+#[derive(Copy, Clone)]
+struct TxHot {
+    /// Adverts leave from a VMAC (`use_vmac` without `vmac_xmit_base`).
+    vmac: bool,
+    /// `unicast_peer` has addresses of the advert's family.
+    unicast: bool,
+}
+
+impl TxHot {
+    fn of(cfg: &InstanceConfig) -> TxHot {
+        let v4 = cfg.family == Family::V4;
+        TxHot {
+            vmac: cfg.vmac.as_ref().is_some_and(|v| !v.xmit_base),
+            unicast: cfg.unicast_peers.iter().any(|a| a.is_ipv4() == v4),
+        }
+    }
 }
 
 /// What an instance did that its vrrp_sync_group must follow.
@@ -125,6 +148,7 @@ impl Slot {
     pub fn new(uid: Uid, cfg: InstanceConfig, inst: Instance, ifindex: u32) -> Slot {
         Slot {
             uid,
+            tx: TxHot::of(&cfg),
             cfg: Box::new(cfg),
             inst,
             ifindex,
@@ -200,6 +224,14 @@ impl Slot {
                 out.push(Out::Arm { slot: index, at });
             }
         }
+    }
+
+    /// Replace the configuration (a reload that keeps the instance): the
+    /// one it had. Every change of `cfg` that outlives a call goes through
+    /// here.
+    pub fn set_cfg(&mut self, cfg: Box<InstanceConfig>) -> Box<InstanceConfig> {
+        self.tx = TxHot::of(&cfg);
+        core::mem::replace(&mut self.cfg, cfg)
     }
 
     /// The shell's timer for this slot fired: it is armed no longer.
@@ -364,24 +396,21 @@ impl Slot {
         if !cx.ifaces.by_index(self.ifindex).is_some_and(|f| f.up) {
             return;
         }
-        let ifindex = super::vmac::tx_index(&self.cfg, &cx.ifaces, self.ifindex);
+        let ifindex = match self.tx.vmac {
+            true => super::vmac::tx_index(&self.cfg, &cx.ifaces, self.ifindex),
+            false => self.ifindex,
+        };
         if ifindex == 0 {
             return;
         }
-        let group = match self.cfg.family {
-            Family::V4 => cx.group4,
-            Family::V6 => cx.group6,
-        };
         let p = self.inst.params();
         let (advert, src, form) = (p.advert(priority), p.primary, p.checksum_form);
-        let mut dsts: ArrayVec<IpAddr, MAX_UNICAST_PEERS> = self
-            .cfg
-            .unicast_peers
-            .iter()
-            .filter(|a| a.is_ipv4() == src.is_ipv4())
-            .copied()
-            .collect();
-        if dsts.is_empty() {
+        let group = if src.is_ipv4() { cx.group4 } else { cx.group6 };
+        let mut dsts: ArrayVec<IpAddr, MAX_UNICAST_PEERS> = ArrayVec::new();
+        if self.tx.unicast {
+            let peers = self.cfg.unicast_peers.iter();
+            dsts.extend(peers.filter(|a| a.is_ipv4() == src.is_ipv4()).copied());
+        } else {
             dsts.push(group);
         }
         for dst in dsts {
