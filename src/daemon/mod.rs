@@ -79,6 +79,8 @@ pub struct Daemon {
     /// holds in a row.
     rx_hold: Option<Instant>,
     rx_holds: u8,
+    /// Adverts received since the wake-up that started the holds.
+    rx_burst: usize,
 }
 
 impl Daemon {
@@ -128,6 +130,7 @@ impl Daemon {
             stopping: false,
             rx_hold: None,
             rx_holds: 0,
+            rx_burst: 0,
         };
         d.io.open_fifos(&d.scripts);
         d.rebuild_pollfds();
@@ -226,12 +229,27 @@ impl Daemon {
         }
         self.tracking_events(now);
         self.instance_timers(held.is_some(), now);
-        self.rx_holds = if held.is_some() { self.rx_holds + 1 } else { 0 };
-        if got > 0 && self.rx_holds < RX_HOLD_ROUNDS {
-            self.rx_hold = Some(now + RX_HOLD);
-        }
+        self.hold_rx(held.is_some(), got, now);
         self.after_events(now);
         Ok(())
+    }
+
+    /// Whether the next round holds the raw sockets: after adverts came,
+    /// while fewer came since the first than there are instances (one
+    /// instance's advert is all there is: no hold), at most
+    /// [`RX_HOLD_ROUNDS`] times in a row.
+    fn hold_rx(&mut self, held: bool, got: usize, now: Instant) {
+        if held {
+            self.rx_holds += 1;
+            self.rx_burst += got;
+        } else {
+            self.rx_holds = 0;
+            self.rx_burst = got;
+        }
+        let more = self.rx_burst < self.node.slots().len();
+        if got > 0 && more && self.rx_holds < RX_HOLD_ROUNDS {
+            self.rx_hold = Some(now + RX_HOLD);
+        }
     }
 
     /// The wait of a hold: the fixed fds but the raw sockets, until `until`
