@@ -95,8 +95,10 @@ pub struct Slot {
 }
 
 /// See [`Slot::tx`]; made from the configuration by [`TxHot::of`].
-#[derive(Copy, Clone)]
 struct TxHot {
+    /// The instance's name (a copy of `cfg.name`: for the shell's error
+    /// line, never read on the way).
+    name: Box<str>,
     /// Adverts leave from a VMAC (`use_vmac` without `vmac_xmit_base`).
     vmac: bool,
     /// `unicast_peer` has addresses of the advert's family.
@@ -107,6 +109,7 @@ impl TxHot {
     fn of(cfg: &InstanceConfig) -> TxHot {
         let v4 = cfg.family == Family::V4;
         TxHot {
+            name: cfg.name.as_str().into(),
             vmac: cfg.vmac.as_ref().is_some_and(|v| !v.xmit_base),
             unicast: cfg.unicast_peers.iter().any(|a| a.is_ipv4() == v4),
         }
@@ -257,7 +260,7 @@ impl Slot {
         cx: &mut Shared,
         out: &mut dyn Outbox,
     ) {
-        let name = self.cfg.name.as_str();
+        let name = &*self.tx.name;
         match a {
             Action::Transition { from, to, why } => {
                 if self.group.is_some() {
@@ -416,7 +419,7 @@ impl Slot {
         for dst in dsts {
             self.ip_id = self.ip_id.wrapping_add(1);
             out.push(Out::Advert {
-                name: &self.cfg.name,
+                name: &self.tx.name,
                 ifindex,
                 src,
                 dst,
