@@ -5,6 +5,7 @@
 pub mod child;
 pub mod clock;
 pub mod fifo;
+pub mod file;
 pub mod inotify;
 pub mod log;
 mod msg;
