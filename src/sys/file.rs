@@ -8,10 +8,11 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// resolver reads /etc/hosts through a 512-byte line buffer).
 const LINE_MAX: usize = 1024;
 
-/// Calls `f` with each line of the file at `path` (without its newline)
-/// until `f` answers: that answer. None when the file cannot be read or
-/// no line answered.
-pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+/// Calls `f` with each line of the file at `path` (without its newline;
+/// a line that is not UTF-8 is skipped) until `f` answers: that answer.
+/// None when the file cannot be read or no line answered.
+pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    let mut f = |line: &[u8]| f(core::str::from_utf8(line).ok()?);
     let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
@@ -54,13 +55,13 @@ pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Optio
 mod tests {
     use super::*;
 
-    fn lines_of(text: &[u8]) -> Vec<Vec<u8>> {
+    fn lines_of(text: &[u8]) -> Vec<String> {
         let path = std::env::temp_dir().join(format!("tinyvrrpd-lines-{}", std::process::id()));
         std::fs::write(&path, text).unwrap();
         let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
         let mut seen = Vec::new();
         let none: Option<()> = find_line(&c, |l| {
-            seen.push(l.to_vec());
+            seen.push(l.to_string());
             None
         });
         assert_eq!(none, None);
@@ -70,32 +71,30 @@ mod tests {
 
     #[test]
     fn every_line_once_and_long_ones_skipped() {
-        assert_eq!(lines_of(b"a\nbb\n\nc"), [&b"a"[..], b"bb", b"", b"c"]);
-        assert_eq!(lines_of(b"a\n"), [b"a"]);
+        assert_eq!(lines_of(b"a\nbb\n\nc"), ["a", "bb", "", "c"]);
+        assert_eq!(lines_of(b"a\n"), ["a"]);
+        assert_eq!(lines_of(b"a\n\xff\nb"), ["a", "b"]);
         assert!(lines_of(b"").is_empty());
         // Lines around the buffer's size, and over it.
-        let fits = vec![b'x'; LINE_MAX - 1];
-        let long = vec![b'y'; 3 * LINE_MAX];
-        let mut text = [&b"1"[..], &fits, &long, b"2", &long].join(&b'\n');
-        assert_eq!(lines_of(&text), [&b"1"[..], &fits, b"2"]);
-        text.push(b'\n');
-        text.extend_from_slice(b"3\n");
-        assert_eq!(lines_of(&text), [&b"1"[..], &fits, b"2", b"3"]);
+        let fits = "x".repeat(LINE_MAX - 1);
+        let long = "y".repeat(3 * LINE_MAX);
+        let mut text = ["1", &fits, &long, "2", &long].join("\n");
+        assert_eq!(lines_of(text.as_bytes()), ["1", &fits, "2"]);
+        text += "\n3\n";
+        assert_eq!(lines_of(text.as_bytes()), ["1", &fits, "2", "3"]);
         // Many short lines: each across the buffer's refills.
         let many: Vec<u8> = (0..1000)
             .flat_map(|i| format!("line {i}\n").into_bytes())
             .collect();
         let seen = lines_of(&many);
         assert_eq!(seen.len(), 1000);
-        assert_eq!(seen[999], b"line 999");
+        assert_eq!(seen[999], "line 999");
     }
 
     #[test]
     fn the_first_answer_and_a_missing_file() {
         assert_eq!(
-            find_line(c"/proc/self/status", |l| l
-                .starts_with(b"Pid:")
-                .then_some(1)),
+            find_line(c"/proc/self/status", |l| l.starts_with("Pid:").then_some(1)),
             Some(1)
         );
         assert_eq!(find_line(c"/nonexistent/file", |_| Some(1)), None);

@@ -126,20 +126,13 @@ pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if host == "localhost" {
         return Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
     }
-    let ip = super::file::find_line(c"/etc/hosts", |l| dns::hosts_line(text(l)?, host)).or_else(
-        || {
-            let server =
-                super::file::find_line(c"/etc/resolv.conf", |l| dns::nameserver_line(text(l)?));
-            // As musl: no nameserver line means one on this host.
-            let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
-            ask(server, host, dns::TYPE_A).or_else(|| ask(server, host, dns::TYPE_AAAA))
-        },
-    )?;
+    let ip = super::file::find_line(c"/etc/hosts", |l| dns::hosts_line(l, host)).or_else(|| {
+        let server = super::file::find_line(c"/etc/resolv.conf", dns::nameserver_line);
+        // As musl: no nameserver line means one on this host.
+        let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
+        ask(server, host, dns::TYPE_A).or_else(|| ask(server, host, dns::TYPE_AAAA))
+    })?;
     Some(SocketAddr::new(ip, port))
-}
-
-fn text(line: &[u8]) -> Option<&str> {
-    core::str::from_utf8(line).ok()
 }
 
 /// How long one DNS question waits for its answer (the daemon waits with
