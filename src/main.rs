@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use tinyvrrpd::config::{self, Severity};
 use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
+// Ours, not std's: one write per line, without std's stderr machinery.
+use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::log::{Level, LogOptions};
@@ -81,11 +83,11 @@ fn main() -> ExitCode {
         }
     };
     if m.opt_present("h") {
-        print!("{HELP}");
+        tinyvrrpd::sys::log::console(1, HELP);
         return ExitCode::SUCCESS;
     }
     if m.opt_present("v") {
-        println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
+        tinyvrrpd::sys::log::console(1, concat!("tinyvrrpd ", env!("CARGO_PKG_VERSION"), "\n"));
         return ExitCode::SUCCESS;
     }
     if let Some(id) = m.opt_str("i") {

@@ -2,7 +2,6 @@
 //! tinyvrrpd) over a Unix socket of its own, and/or the console.
 
 use core::fmt::{self, Write as _};
-use std::io::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use super::{ErrText, Errno};
@@ -204,7 +203,8 @@ impl Log {
             Ok(l) => self.syslog = Some(l),
             Err(e) => {
                 if o.console {
-                    eprintln!("tinyvrrpd[{}]: syslog unavailable: {e}", self.pid);
+                    let pid = self.pid;
+                    console_line(2, format_args!("tinyvrrpd[{pid}]: syslog unavailable: {e}"));
                 }
             }
         }
@@ -219,8 +219,7 @@ impl Log {
             return;
         }
         if self.opts.console {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "tinyvrrpd[{}]: {args}", self.pid);
+            console_line(2, format_args!("tinyvrrpd[{}]: {args}", self.pid));
         }
         let facility = facility(self.opts.facility);
         if let Some(s) = self.syslog.as_mut() {
@@ -239,6 +238,39 @@ impl Log {
             }
         }
     }
+}
+
+/// Write `args` and a newline to standard output (fd 1) or error (fd 2),
+/// formatted first and sent in one write where the pipe takes it: the
+/// bytes println!/eprintln! wrote, without std's stdout and stderr
+/// machinery (buffer, locks, flush at exit).
+pub fn console_line(fd: i32, args: fmt::Arguments<'_>) {
+    let mut text = std::fmt::format(args);
+    text.push('\n');
+    console(fd, &text);
+}
+
+/// Write `text` to fd 1 or 2, all of it unless the fd fails.
+pub fn console(fd: i32, text: &str) {
+    let mut left = text.as_bytes();
+    while !left.is_empty() {
+        // SAFETY: `left` is valid for its length; fd 1 or 2 is ours.
+        let n = unsafe { libc::write(fd, left.as_ptr().cast(), left.len()) };
+        match usize::try_from(n) {
+            Ok(0) => return,
+            Ok(n) => left = left.get(n..).unwrap_or_default(),
+            Err(_) if Errno::last() == Errno::EINTR => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// `eprintln!` through [`console_line`].
+#[macro_export]
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        $crate::sys::log::console_line(2, format_args!($($arg)*))
+    };
 }
 
 /// `log!(log, Level::Info, "fmt", args...)`
