@@ -62,7 +62,8 @@ modules() {
 # instantiated for one of our types, or a closure of ours, counts as ours);
 # other Rust symbols to their crate (core, alloc and std to their second
 # level: core::fmt); C symbols to libc (zig's own libc parts have dotted
-# names). What no symbol covers (string literals, constant tables, padding)
+# names; rustc's $anon.HASH.N constants are not libc). What no symbol
+# covers (string literals, constant tables, padding)
 # is its own line.
 breakdown() {
     elf="$1"
@@ -99,6 +100,9 @@ function group(n,    p, parts, k, i, j, q) {
         if (parts[1] ~ /^(core|alloc|std)$/) return parts[1] "::" parts[2]
         return parts[1]
     }
+    # rustc's anonymous constants: mostly format_args templates (the
+    # literal text of each format string, placeholders encoded).
+    if (n ~ /^\$anon\./) return "(Rust $anon: format templates, constants)"
     if (n ~ /\./) return "libc (zig parts)"
     return "libc (musl, C)"
 }

@@ -3,6 +3,7 @@
 //! `config`, `wire`, `vrrp`, `node` and `time` are pure: no sockets, no
 //! clock, no logging. All I/O lives in `sys` and the poll loop in `daemon`.
 
+pub mod cmdline;
 pub mod config;
 pub mod daemon;
 pub mod dump;

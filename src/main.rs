@@ -8,8 +8,11 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tinyvrrpd::cmdline;
 use tinyvrrpd::config::{self, Severity};
 use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
+// Ours, not std's: one write per line, without std's stderr machinery.
+use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::log::{Level, LogOptions};
@@ -20,7 +23,7 @@ const DEFAULT_PIDFILE: &str = "/var/run/tinyvrrpd.pid";
 /// The help text, written out rather than built by getopts' usage(): that
 /// pulls Unicode width tables into the binary (about 15 KB on MIPS) for a
 /// text that never changes at run time. A test keeps it in step with the
-/// options below.
+/// options (cmdline::OPTIONS).
 const HELP: &str = "\
 Usage: tinyvrrpd [options]
 
@@ -49,53 +52,31 @@ Options:
     -h, --help               print this help and exit
 ";
 
-fn options() -> getopts::Options {
-    let mut o = getopts::Options::new();
-    o.optopt("f", "use-file", "", "FILE");
-    o.optflag("n", "dont-fork", "");
-    o.optflag("l", "log-console", "");
-    o.optflag("D", "log-detail", "");
-    o.optopt("S", "log-facility", "", "0-7");
-    o.optflag("G", "no-syslog", "");
-    o.optopt("", "log-socket", "", "PATH");
-    o.optopt("p", "pid", "", "FILE");
-    o.optflag("t", "config-test", "");
-    o.optopt("i", "config-id", "", "ID");
-    o.optflag("V", "dont-release-vrrp", "");
-    o.optopt("", "data-file", "", "PATH");
-    o.optopt("", "stats-file", "", "PATH");
-    o.optopt("", "json-file", "", "PATH");
-    o.optflag("v", "version", "");
-    o.optflag("h", "help", "");
-    o
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let opts = options();
-    let m = match opts.parse(&args) {
+    let m = match cmdline::parse(&args) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
             return ExitCode::from(2);
         }
     };
-    if m.opt_present("h") {
-        print!("{HELP}");
+    if m.present("h") {
+        tinyvrrpd::sys::log::console(1, HELP);
         return ExitCode::SUCCESS;
     }
-    if m.opt_present("v") {
-        println!("tinyvrrpd {}", env!("CARGO_PKG_VERSION"));
+    if m.present("v") {
+        tinyvrrpd::sys::log::console(1, concat!("tinyvrrpd ", env!("CARGO_PKG_VERSION"), "\n"));
         return ExitCode::SUCCESS;
     }
-    if let Some(id) = m.opt_str("i") {
+    if let Some(id) = m.value("i") {
         config::set_config_id(&id);
     }
-    let config = PathBuf::from(m.opt_str("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
-    if m.opt_present("t") {
+    let config = PathBuf::from(m.value("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
+    if m.present("t") {
         return config_test(&config);
     }
-    let facility = match m.opt_str("S").map(|s| s.parse::<u8>()) {
+    let facility = match m.value("S").map(|s| s.parse::<u8>()) {
         None => None,
         Some(Ok(n)) if n <= 7 => Some(n),
         Some(_) => {
@@ -103,28 +84,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let foreground = m.opt_present("n");
+    let foreground = m.present("n");
     let log = LogOptions {
-        console: m.opt_present("l"),
-        syslog: !m.opt_present("G"),
+        console: m.present("l"),
+        syslog: !m.present("G"),
         facility,
-        socket: m.opt_str("log-socket"),
-        detail: m.opt_present("D"),
+        socket: m.value("log-socket"),
+        detail: m.present("D"),
     };
     let mut dumps = DumpPaths::default();
-    if let Some(p) = m.opt_str("data-file") {
+    if let Some(p) = m.value("data-file") {
         dumps.data = p.into();
     }
-    if let Some(p) = m.opt_str("stats-file") {
+    if let Some(p) = m.value("stats-file") {
         dumps.stats = p.into();
     }
-    if let Some(p) = m.opt_str("json-file") {
+    if let Some(p) = m.value("json-file") {
         dumps.json = p.into();
     }
-    let pidfile = PathBuf::from(m.opt_str("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
+    let pidfile = PathBuf::from(m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
     let opts = Options {
         config,
-        keep_vips: m.opt_present("V"),
+        keep_vips: m.present("V"),
         log,
         dumps,
         state_file: Some(state_file_for(&pidfile)),

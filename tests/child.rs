@@ -202,7 +202,14 @@ fn as_nobody(sigs: &mut Signals, s: &Scratch) {
     fs::set_permissions(&outdir, fs::Permissions::from_mode(0o777)).expect("chmod");
     let file = outdir.join("ids");
     let cmd = format!("echo $(id -u) $(id -g) $(id -G) > {}", file.display());
-    assert_eq!(run_sh(sigs, &cmd, Some(ids)), Exit::Code(0));
+    // Supplementary groups of ours (root's, say) must not reach the child.
+    let ours: [libc::gid_t; 2] = [0, 4];
+    // SAFETY: `ours` is live for the call; this process is the test's own.
+    assert_eq!(unsafe { libc::setgroups(2, ours.as_ptr()) }, 0, "setgroups");
+    let ran = run_sh(sigs, &cmd, Some(ids));
+    // SAFETY: as above (no supplementary groups, as before).
+    unsafe { libc::setgroups(0, core::ptr::null()) };
+    assert_eq!(ran, Exit::Code(0));
     let got = fs::read_to_string(&file).expect("ids written");
     let want = format!("{0} {1} {1}\n", ids.uid, ids.gid);
     assert_eq!(got, want, "uid, gid and groups of the child");

@@ -425,3 +425,140 @@ fn mail_faults_keepalived() {
     }
     faults(Which::Keepalived);
 }
+
+// ---------------------------------------------------------------- C
+
+/// A DNS server for the test (UDP, 192.0.2.9:53 in the observer): an A
+/// record for relay-dns.test (the SMTP server's address), no AAAA, and
+/// NXDOMAIN for any other name; each question logged as `NAME TYPE`.
+const DNS_SERVER: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+log = open(sys.argv[2], "a", buffering=1)
+log.write("listening\n")
+while True:
+    q, peer = s.recvfrom(512)
+    i, labels = 12, []
+    while q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode())
+        i += 1 + q[i]
+    name, qtype = ".".join(labels), int.from_bytes(q[i + 1:i + 3], "big")
+    log.write("%s %d\n" % (name, qtype))
+    an = b""
+    if name != "relay-dns.test":
+        flags = b"\x81\x83"
+    else:
+        flags = b"\x81\x80"
+        if qtype == 1:
+            an = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + socket.inet_aton(sys.argv[1])
+    head = q[:2] + flags + b"\x00\x01" + (b"\x00\x01" if an else b"\x00\x00") + b"\x00" * 4
+    s.sendto(head + q[12:i + 5] + an, peer)
+"#;
+
+/// /etc/netns/NS: `ip netns exec` mounts its files over /etc's, so the
+/// daemon in NS reads this hosts and resolv.conf. Removed on drop.
+struct EtcNetns(std::path::PathBuf);
+
+impl EtcNetns {
+    fn new(ns: &str, files: &[(&str, String)]) -> EtcNetns {
+        let dir = EtcNetns(std::path::PathBuf::from(format!("/etc/netns/{ns}")));
+        std::fs::create_dir_all(&dir.0).expect("mkdir /etc/netns/NS");
+        for (name, text) in files {
+            std::fs::write(dir.0.join(name), text).expect("write /etc/netns/NS/FILE");
+        }
+        dir
+    }
+}
+
+impl Drop for EtcNetns {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child killed and waited for on drop.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A master mailing through `smtp_server {server}`.
+fn by_name_conf(server: &str) -> String {
+    format!(
+        "global_defs {{\n    notification_email {{\n        root@mydomain.com\n    }}\n    \
+         smtp_server {server}\n    smtp_connect_timeout 3\n}}\n\
+         vrrp_instance VI_1 {{\n    state MASTER\n    interface eth0\n    \
+         virtual_router_id 41\n    priority 200\n    advert_int 1\n    smtp_alert\n    \
+         virtual_ipaddress {{\n        {VIP}/24\n    }}\n}}\n"
+    )
+}
+
+/// `smtp_server NAME`: a name from /etc/hosts, a name from DNS (the
+/// nameserver of resolv.conf), and a name nobody knows (logged, no mail).
+#[test]
+fn mail_server_by_name() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let _etc = EtcNetns::new(
+        lan.r(1),
+        &[
+            (
+                "hosts",
+                format!("# test\n{OBSERVER_IP}\trelay-hosts.test relay\n"),
+            ),
+            (
+                "resolv.conf",
+                format!("search test\nnameserver {OBSERVER_IP}\n"),
+            ),
+        ],
+    );
+    let srv = SmtpServer::start(&lan, Mode::Ok);
+    let dns_log = lan.dir.join("dns.log");
+    let _dns = Reaped(
+        std::process::Command::new("ip")
+            .args(["netns", "exec", lan.obs(), "python3", "-c", DNS_SERVER])
+            .arg(OBSERVER_IP.to_string())
+            .arg(&dns_log)
+            .spawn()
+            .expect("spawn the DNS server"),
+    );
+    let dns = || std::fs::read_to_string(&dns_log).unwrap_or_default();
+    let listening = wait_until(GENEROUS, STEP, || dns().contains("listening"));
+    assert!(listening.is_some(), "the DNS server did not start");
+    for (n, name) in ["relay-hosts.test", "relay-dns.test"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut r1 = lan.spawn(1, &by_name_conf(name));
+        let mailed = wait_until(GENEROUS, STEP, || srv.mails_from(router_ip(1)).len() > n);
+        assert!(
+            mailed.is_some(),
+            "{name}: no mail:\n{}\nDNS: {}",
+            r1.log(),
+            dns()
+        );
+        stop(&mut r1, Which::Tinyvrrpd);
+    }
+    // /etc/hosts answered the first name: only the second was asked.
+    assert_eq!(dns().lines().nth(1), Some("relay-dns.test 1"), "{}", dns());
+    let mut r1 = lan.spawn(1, &by_name_conf("nowhere.test"));
+    let master = wait_until(GENEROUS, STEP, || has_vip(lan.r(1), VIP));
+    assert!(master.is_some(), "not master:\n{}", r1.log());
+    sleep(SETTLE);
+    let log = r1.log();
+    stop(&mut r1, Which::Tinyvrrpd);
+    assert!(log.contains("Invalid smtp server nowhere.test 25"), "{log}");
+    assert_eq!(srv.mails_from(router_ip(1)).len(), 2, "{}", srv.raw());
+    assert!(
+        dns().contains("nowhere.test 1\nnowhere.test 28\n"),
+        "{}",
+        dns()
+    );
+}

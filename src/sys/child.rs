@@ -55,75 +55,45 @@ pub fn lookup_ids(user: &str, group: Option<&str>) -> Option<Ids> {
     Some(Ids { uid, gid })
 }
 
-/// Run a `get*_r` lookup with a buffer that grows on ERANGE (bounded).
-fn with_buffer<T>(mut lookup: impl FnMut(&mut [u8]) -> core::result::Result<T, i32>) -> Option<T> {
-    let mut len = 1024;
-    while len <= 1 << 20 {
-        let mut buf = vec![0u8; len];
-        match lookup(&mut buf) {
-            Ok(v) => return Some(v),
-            Err(libc::ERANGE) => len *= 4,
-            Err(_) => return None,
-        }
-    }
-    None
+/// (uid, primary gid) of the first /etc/passwd entry `matches` takes.
+/// Read as musl's getpwnam does, without its nscd query (a service
+/// OpenWrt does not have).
+fn passwd(matches: impl Fn(&str, u32) -> bool) -> Option<(u32, u32)> {
+    super::file::find_line(c"/etc/passwd", |l| {
+        passwd_entry(l)
+            .filter(|e| matches(e.0, e.1))
+            .map(|e| (e.1, e.2))
+    })
 }
 
 fn passwd_by_name(name: &str) -> Option<(u32, u32)> {
-    let c = CString::new(name).ok()?;
-    passwd_lookup(|pwd, buf, found| {
-        // SAFETY: all pointers are valid for the call; buf is writable.
-        unsafe { libc::getpwnam_r(c.as_ptr(), pwd, buf.as_mut_ptr().cast(), buf.len(), found) }
-    })
+    passwd(|n, _| n == name)
 }
 
 fn passwd_by_uid(uid: u32) -> Option<(u32, u32)> {
-    passwd_lookup(|pwd, buf, found| {
-        // SAFETY: as in passwd_by_name.
-        unsafe { libc::getpwuid_r(uid, pwd, buf.as_mut_ptr().cast(), buf.len(), found) }
-    })
+    passwd(|_, u| u == uid)
 }
 
-/// (uid, primary gid) of a passwd entry, or None when there is none.
-fn passwd_lookup(
-    mut call: impl FnMut(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) -> i32,
-) -> Option<(u32, u32)> {
-    with_buffer(|buf| {
-        // SAFETY: passwd is plain data; all-zero is a valid value.
-        let mut pwd: libc::passwd = unsafe { core::mem::zeroed() };
-        let mut found: *mut libc::passwd = core::ptr::null_mut();
-        match call(&mut pwd, buf, &mut found) {
-            0 if found.is_null() => Ok(None),
-            0 => Ok(Some((pwd.pw_uid, pwd.pw_gid))),
-            e => Err(e),
-        }
-    })
-    .flatten()
-}
-
+/// The gid of the first /etc/group entry called `name`.
 fn group_by_name(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    with_buffer(|buf| {
-        // SAFETY: group is plain data; all-zero is a valid value.
-        let mut grp: libc::group = unsafe { core::mem::zeroed() };
-        let mut found: *mut libc::group = core::ptr::null_mut();
-        // SAFETY: all pointers are valid for the call; buf is writable.
-        let ret = unsafe {
-            libc::getgrnam_r(
-                c.as_ptr(),
-                &mut grp,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut found,
-            )
-        };
-        match ret {
-            0 if found.is_null() => Ok(None),
-            0 => Ok(Some(grp.gr_gid)),
-            e => Err(e),
-        }
+    super::file::find_line(c"/etc/group", |l| {
+        group_entry(l).filter(|e| e.0 == name).map(|e| e.1)
     })
-    .flatten()
+}
+
+/// `name:password:uid:gid:gecos:home:shell`: (name, uid, gid); None for a
+/// line without the seven fields or with a uid or gid not a number.
+fn passwd_entry(line: &str) -> Option<(&str, u32, u32)> {
+    let f: arrayvec::ArrayVec<&str, 7> = line.splitn(7, ':').collect();
+    let [name, _, uid, gid, _, _, _] = f.into_inner().ok()?;
+    Some((name, uid.parse().ok()?, gid.parse().ok()?))
+}
+
+/// `name:password:gid:members`: (name, gid).
+fn group_entry(line: &str) -> Option<(&str, u32)> {
+    let f: arrayvec::ArrayVec<&str, 4> = line.splitn(4, ':').collect();
+    let [name, _, gid, _] = f.into_inner().ok()?;
+    Some((name, gid.parse().ok()?))
 }
 
 // ---- spawn ----------------------------------------------------------------
@@ -233,10 +203,7 @@ fn in_child(p: &Prepared) -> ! {
         }
         close_from_3(p.fd_limit);
         if let Some(ids) = p.ids {
-            if libc::setgroups(1, &ids.gid) != 0
-                || libc::setgid(ids.gid) != 0
-                || libc::setuid(ids.uid) != 0
-            {
+            if !drop_to(ids) {
                 libc::_exit(EXIT_NOT_RUN);
             }
         }
@@ -263,6 +230,28 @@ unsafe fn stdio_to_dev_null() -> bool {
             }
         }
         true
+    }
+}
+
+/// In the child: setgroups, setgid and setuid as system calls. The child
+/// is the only thread, so they change the whole process; libc's wrappers
+/// make every thread of a process change together, machinery (about 3 KB
+/// on mipsel) a forked child does not need. ARM's and i386's plain calls
+/// take 16-bit ids: there, the 32-bit ones.
+///
+/// # Safety
+/// Only for the forked child.
+unsafe fn drop_to(ids: Ids) -> bool {
+    #[cfg(not(any(target_arch = "arm", target_arch = "x86")))]
+    use libc::{SYS_setgid as SETGID, SYS_setgroups as SETGROUPS, SYS_setuid as SETUID};
+    #[cfg(any(target_arch = "arm", target_arch = "x86"))]
+    use libc::{SYS_setgid32 as SETGID, SYS_setgroups32 as SETGROUPS, SYS_setuid32 as SETUID};
+    let groups: [libc::gid_t; 1] = [ids.gid];
+    // SAFETY: `groups` is live for the call; the others take numbers.
+    unsafe {
+        libc::syscall(SETGROUPS, 1 as libc::c_long, groups.as_ptr()) == 0
+            && libc::syscall(SETGID, ids.gid as libc::c_long) == 0
+            && libc::syscall(SETUID, ids.uid as libc::c_long) == 0
     }
 }
 
@@ -468,4 +457,60 @@ fn unsafe_because(meta: &fs::Metadata) -> Option<String> {
         return Some("is writable by everyone".to_string());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwd_and_group_lines() {
+        let root = "root:x:0:0:root:/root:/bin/ash";
+        assert_eq!(passwd_entry(root), Some(("root", 0, 0)));
+        assert_eq!(
+            passwd_entry("nobody:*:65534:65534:nobody:/var:/bin/false"),
+            Some(("nobody", 65534, 65534))
+        );
+        // Empty fields but all seven, and a gecos with spaces.
+        assert_eq!(passwd_entry("a::1:2:A B::"), Some(("a", 1, 2)));
+        for bad in [
+            "root:x:0:0:root:/root",
+            "root:x:zero:0:r:/:/sh",
+            "root:x:0::r:/:/sh",
+            "",
+        ] {
+            assert_eq!(passwd_entry(bad), None, "{bad:?}");
+        }
+        assert_eq!(group_entry("dialout:x:20:alice,bob"), Some(("dialout", 20)));
+        assert_eq!(group_entry("nogroup:x:65534:"), Some(("nogroup", 65534)));
+        assert_eq!(group_entry("nogroup:x:65534"), None);
+        assert_eq!(group_entry("nogroup:x::"), None);
+    }
+
+    /// Every user and group of this system is looked up as the C library
+    /// does (/etc/passwd and /etc/group, no other database here).
+    #[test]
+    fn lookups_agree_with_the_c_library() {
+        let users = fs::read_to_string("/etc/passwd").expect("/etc/passwd");
+        let mut n = 0;
+        for (name, _, _) in users.lines().filter_map(passwd_entry) {
+            let c = CString::new(name).expect("a name");
+            // SAFETY: getpwnam with a valid name; the entry is read at once.
+            let pw = unsafe { libc::getpwnam(c.as_ptr()).as_ref() }.expect("libc knows it");
+            let want = Some((pw.pw_uid, pw.pw_gid));
+            assert_eq!(passwd_by_name(name), want, "{name}");
+            n += 1;
+        }
+        assert!(n >= 2, "{n} users");
+        assert_eq!(passwd_by_uid(0), Some((0, 0)));
+        assert_eq!(passwd_by_name("no-such-user-tv"), None);
+        let groups = fs::read_to_string("/etc/group").expect("/etc/group");
+        for (name, _) in groups.lines().filter_map(group_entry) {
+            let c = CString::new(name).expect("a name");
+            // SAFETY: as above.
+            let gr = unsafe { libc::getgrnam(c.as_ptr()).as_ref() }.expect("libc knows it");
+            assert_eq!(group_by_name(name), Some(gr.gr_gid), "{name}");
+        }
+        assert_eq!(group_by_name("no-such-group-tv"), None);
+    }
 }

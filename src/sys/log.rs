@@ -1,50 +1,135 @@
 //! The daemon's log: syslog (facility daemon or local0-7, LOG_PID, ident
-//! tinyvrrpd) through the syslog crate, and/or the console.
+//! tinyvrrpd) over a Unix socket of its own, and/or the console.
 
-use core::fmt;
-use std::io::Write;
+use core::fmt::{self, Write as _};
+use std::os::fd::{AsRawFd, OwnedFd};
 
-use syslog::{Facility, LogFormat, LoggerBackend, Severity};
+use super::{ErrText, Errno};
 
-/// RFC 3164 messages as glibc's syslog(3) writes them to /dev/log:
+/// The sockets tried when no `--log-socket` is given, in order (as the
+/// syslog crate tried them): a missing one is skipped.
+const SOCKET_PATHS: [&str; 3] = ["/dev/log", "/var/run/syslog", "/var/run/log"];
+
+/// A connected syslog socket: datagrams (one message each), or a stream
+/// where each message ends with a NUL (a syslogd listening that way).
+struct Syslog {
+    fd: OwnedFd,
+    stream: bool,
+}
+
+/// Why no syslog socket could be opened; worded as the syslog crate
+/// worded it on the console.
+enum OpenError {
+    Os(Errno),
+    /// The path does not fit a sockaddr_un.
+    TooLong,
+    /// None of SOCKET_PATHS exists.
+    NoSocket,
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Initialization error: ")?;
+        match *self {
+            OpenError::Os(e) => write!(f, "Io error: {} (os error {})", ErrText(e), e as i32),
+            OpenError::TooLong => f.write_str("Io error: path must be shorter than SUN_LEN"),
+            OpenError::NoSocket => f.write_str("unix socket paths not found"),
+        }
+    }
+}
+
+impl Syslog {
+    /// Connect to `path`: as a datagram socket, or as a stream when the
+    /// socket there is one (EPROTOTYPE).
+    fn connect(path: &str) -> Result<Syslog, OpenError> {
+        // SAFETY: sockaddr_un is plain data; all-zero is valid.
+        let mut sun: libc::sockaddr_un = unsafe { core::mem::zeroed() };
+        sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        if path.len() >= sun.sun_path.len() {
+            return Err(OpenError::TooLong);
+        }
+        for (d, s) in sun.sun_path.iter_mut().zip(path.bytes()) {
+            *d = s as libc::c_char;
+        }
+        let len = core::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+        for (ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)] {
+            let fd = super::socket(libc::AF_UNIX, ty, 0, "socket")
+                .map_err(|e| OpenError::Os(e.errno))?;
+            // SAFETY: `sun` is a live sockaddr_un of `len` bytes.
+            let ret = unsafe { libc::connect(fd.as_raw_fd(), (&raw const sun).cast(), len) };
+            match Errno::last() {
+                _ if ret == 0 => return Ok(Syslog { fd, stream }),
+                Errno::EPROTOTYPE if !stream => {}
+                e => return Err(OpenError::Os(e)),
+            }
+        }
+        Err(OpenError::Os(Errno::EPROTOTYPE))
+    }
+
+    /// The first of SOCKET_PATHS that exists.
+    fn connect_default() -> Result<Syslog, OpenError> {
+        for path in SOCKET_PATHS {
+            match Syslog::connect(path) {
+                Err(OpenError::Os(Errno::ENOENT)) => {}
+                r => return r,
+            }
+        }
+        Err(OpenError::NoSocket)
+    }
+
+    /// Send one formatted message; false when the socket failed.
+    fn send(&mut self, msg: &mut String) -> bool {
+        if self.stream {
+            msg.push('\0');
+        }
+        let mut left = msg.as_bytes();
+        while !left.is_empty() {
+            // SAFETY: `left` is valid for its length; MSG_NOSIGNAL: no SIGPIPE.
+            let n = unsafe {
+                libc::send(
+                    self.fd.as_raw_fd(),
+                    left.as_ptr().cast(),
+                    left.len(),
+                    libc::MSG_NOSIGNAL,
+                )
+            };
+            match usize::try_from(n) {
+                Ok(n) if self.stream => left = left.get(n..).unwrap_or_default(),
+                Ok(_) => return true,
+                Err(_) if Errno::last() == Errno::EINTR => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+}
+
+/// An RFC 3164 message as glibc's syslog(3) writes it to /dev/log:
 /// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
-///
-/// Our own formatter rather than the syslog crate's Formatter3164: that
-/// one stamps UTC instead of local time on Unix and pulls the `time` crate
-/// (about 46 KB of a MIPS binary) in for it; libc's localtime_r does the
-/// same job here.
-#[derive(Clone, Debug)]
-struct Rfc3164 {
-    facility: Facility,
-    pid: u32,
+fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
+    // SAFETY: time(NULL) and localtime_r into our own struct tm.
+    let tm = unsafe {
+        let now = libc::time(core::ptr::null_mut());
+        let mut tm: libc::tm = core::mem::zeroed();
+        libc::localtime_r(&now, &mut tm);
+        tm
+    };
+    let month = usize::try_from(tm.tm_mon)
+        .ok()
+        .and_then(|m| MONTHS.get(m))
+        .unwrap_or(&"Jan");
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<{pri}>{month} {:2} {:02}:{:02}:{:02} tinyvrrpd[{pid}]: {message}",
+        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec
+    );
+    s
 }
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-impl<T: fmt::Display> LogFormat<T> for Rfc3164 {
-    fn format<W: Write>(&self, w: &mut W, severity: Severity, message: T) -> syslog::Result<()> {
-        // SAFETY: time(NULL) and localtime_r into our own struct tm.
-        let tm = unsafe {
-            let now = libc::time(core::ptr::null_mut());
-            let mut tm: libc::tm = core::mem::zeroed();
-            libc::localtime_r(&now, &mut tm);
-            tm
-        };
-        let month = usize::try_from(tm.tm_mon)
-            .ok()
-            .and_then(|m| MONTHS.get(m))
-            .unwrap_or(&"Jan");
-        let pri = self.facility as u8 | severity as u8;
-        write!(
-            w,
-            "<{pri}>{month} {:2} {:02}:{:02}:{:02} tinyvrrpd[{}]: {message}",
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, self.pid
-        )
-        .map_err(syslog::Error::Write)
-    }
-}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -68,21 +153,25 @@ pub struct LogOptions {
 
 pub struct Log {
     opts: LogOptions,
-    syslog: Option<syslog::Logger<LoggerBackend, Rfc3164>>,
+    syslog: Option<Syslog>,
     pid: u32,
 }
 
-fn facility(n: Option<u8>) -> Facility {
+/// The syslog facility's code, shifted: local N (`-S N`), else daemon.
+fn facility(n: Option<u8>) -> u8 {
     match n {
-        Some(0) => Facility::LOG_LOCAL0,
-        Some(1) => Facility::LOG_LOCAL1,
-        Some(2) => Facility::LOG_LOCAL2,
-        Some(3) => Facility::LOG_LOCAL3,
-        Some(4) => Facility::LOG_LOCAL4,
-        Some(5) => Facility::LOG_LOCAL5,
-        Some(6) => Facility::LOG_LOCAL6,
-        Some(7) => Facility::LOG_LOCAL7,
-        _ => Facility::LOG_DAEMON,
+        Some(n @ 0..=7) => (16 + n) << 3,
+        _ => 3 << 3,
+    }
+}
+
+/// Severities: err, warning, info, debug.
+fn severity(level: Level) -> u8 {
+    match level {
+        Level::Error => 3,
+        Level::Warning => 4,
+        Level::Info => 6,
+        Level::Debug => 7,
     }
 }
 
@@ -106,19 +195,16 @@ impl Log {
         if !o.syslog {
             return;
         }
-        let f = Rfc3164 {
-            facility: facility(o.facility),
-            pid: self.pid,
-        };
         let logger = match &o.socket {
-            Some(p) => syslog::unix_custom(f, p),
-            None => syslog::unix(f),
+            Some(p) => Syslog::connect(p),
+            None => Syslog::connect_default(),
         };
         match logger {
             Ok(l) => self.syslog = Some(l),
             Err(e) => {
                 if o.console {
-                    eprintln!("tinyvrrpd[{}]: syslog unavailable: {e}", self.pid);
+                    let pid = self.pid;
+                    console_line(2, format_args!("tinyvrrpd[{pid}]: syslog unavailable: {e}"));
                 }
             }
         }
@@ -133,26 +219,58 @@ impl Log {
             return;
         }
         if self.opts.console {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "tinyvrrpd[{}]: {args}", self.pid);
+            console_line(2, format_args!("tinyvrrpd[{}]: {args}", self.pid));
         }
+        let facility = facility(self.opts.facility);
         if let Some(s) = self.syslog.as_mut() {
-            let r = match level {
-                Level::Error => s.err(args),
-                Level::Warning => s.warning(args),
-                Level::Info => s.info(args),
-                Level::Debug => s.debug(args),
-            };
+            let sent = s.send(&mut rfc3164(facility | severity(level), self.pid, args));
             // A restarted syslogd (logd on OpenWrt) closes our socket:
-            // reconnect once and resend.
-            if r.is_err() {
+            // reconnect once and resend (at info, as before).
+            if !sent {
                 self.open_syslog();
                 if let Some(s) = self.syslog.as_mut() {
-                    let _ = s.info(args);
+                    s.send(&mut rfc3164(
+                        facility | severity(Level::Info),
+                        self.pid,
+                        args,
+                    ));
                 }
             }
         }
     }
+}
+
+/// Write `args` and a newline to standard output (fd 1) or error (fd 2),
+/// formatted first and sent in one write where the pipe takes it: the
+/// bytes println!/eprintln! wrote, without std's stdout and stderr
+/// machinery (buffer, locks, flush at exit).
+pub fn console_line(fd: i32, args: fmt::Arguments<'_>) {
+    let mut text = std::fmt::format(args);
+    text.push('\n');
+    console(fd, &text);
+}
+
+/// Write `text` to fd 1 or 2, all of it unless the fd fails.
+pub fn console(fd: i32, text: &str) {
+    let mut left = text.as_bytes();
+    while !left.is_empty() {
+        // SAFETY: `left` is valid for its length; fd 1 or 2 is ours.
+        let n = unsafe { libc::write(fd, left.as_ptr().cast(), left.len()) };
+        match usize::try_from(n) {
+            Ok(0) => return,
+            Ok(n) => left = left.get(n..).unwrap_or_default(),
+            Err(_) if Errno::last() == Errno::EINTR => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// `eprintln!` through [`console_line`].
+#[macro_export]
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        $crate::sys::log::console_line(2, format_args!($($arg)*))
+    };
 }
 
 /// `log!(log, Level::Info, "fmt", args...)`
@@ -161,4 +279,116 @@ macro_rules! log {
     ($log:expr, $lvl:expr, $($arg:tt)*) => {
         $log.log($lvl, format_args!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+    use std::os::unix::net::{UnixDatagram, UnixListener};
+
+    fn temp(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("tinyvrrpd-log-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        dir.to_str().expect("a UTF-8 temp dir").to_string()
+    }
+
+    fn to_socket(path: &str, facility: Option<u8>) -> Log {
+        Log::new(&LogOptions {
+            syslog: true,
+            socket: Some(path.to_string()),
+            facility,
+            detail: true,
+            ..LogOptions::default()
+        })
+    }
+
+    /// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: ` and the rest.
+    fn split(msg: &str) -> (&str, &str) {
+        let (pri, rest) = msg.split_once('>').expect("<PRI>");
+        let (stamp, text) = rest.split_at(16);
+        assert!(MONTHS.contains(&&stamp[..3]), "{msg:?}");
+        let b = stamp.as_bytes();
+        assert!(
+            b[3] == b' ' && b[6] == b' ' && b[9] == b':' && b[12] == b':' && b[15] == b' ',
+            "{msg:?}"
+        );
+        let pid = format!("tinyvrrpd[{}]: ", std::process::id());
+        (
+            pri.strip_prefix('<').expect("<"),
+            text.strip_prefix(&pid).expect("ident and pid"),
+        )
+    }
+
+    #[test]
+    fn datagrams_with_priority_stamp_and_pid() {
+        let path = temp("dgram");
+        let rx = UnixDatagram::bind(&path).expect("bind");
+        let mut log = to_socket(&path, None);
+        let mut buf = [0u8; 512];
+        for (level, pri) in [
+            (Level::Error, "27"),
+            (Level::Warning, "28"),
+            (Level::Info, "30"),
+            (Level::Debug, "31"),
+        ] {
+            log!(log, level, "hello {}", 42);
+            let n = rx.recv(&mut buf).expect("a message");
+            let msg = core::str::from_utf8(&buf[..n]).expect("text");
+            assert_eq!(split(msg), (pri, "hello 42"), "{msg:?}");
+        }
+        let mut log = to_socket(&path, Some(2));
+        log!(log, Level::Info, "local2");
+        let n = rx.recv(&mut buf).expect("a message");
+        assert_eq!(
+            split(core::str::from_utf8(&buf[..n]).unwrap()),
+            ("150", "local2")
+        );
+        // The receiver goes and comes back (a restarted logd): the line is
+        // sent again, at info.
+        drop(rx);
+        std::fs::remove_file(&path).expect("rm");
+        let rx = UnixDatagram::bind(&path).expect("bind again");
+        log!(log, Level::Error, "again");
+        let n = rx.recv(&mut buf).expect("a message");
+        assert_eq!(
+            split(core::str::from_utf8(&buf[..n]).unwrap()),
+            ("150", "again")
+        );
+        std::fs::remove_file(&path).expect("rm");
+    }
+
+    #[test]
+    fn a_stream_socket_gets_nul_terminated_messages() {
+        let path = temp("stream");
+        let listener = UnixListener::bind(&path).expect("bind");
+        let mut log = to_socket(&path, None);
+        let (mut conn, _) = listener.accept().expect("connected");
+        log!(log, Level::Info, "one");
+        log!(log, Level::Warning, "two");
+        drop(log);
+        let mut all = String::new();
+        conn.read_to_string(&mut all).expect("read");
+        let msgs: Vec<_> = all.split_terminator('\0').map(split).collect();
+        assert_eq!(msgs, [("30", "one"), ("28", "two")], "{all:?}");
+        assert!(all.ends_with('\0'));
+        std::fs::remove_file(&path).expect("rm");
+    }
+
+    #[test]
+    fn why_a_socket_cannot_be_opened() {
+        let err = |r: Result<Syslog, OpenError>| r.err().map(|e| e.to_string());
+        assert_eq!(
+            err(Syslog::connect("/nonexistent/log")).as_deref(),
+            Some("Initialization error: Io error: No such file or directory (os error 2)")
+        );
+        assert_eq!(
+            err(Syslog::connect(&"/x".repeat(60))).as_deref(),
+            Some("Initialization error: Io error: path must be shorter than SUN_LEN")
+        );
+        assert_eq!(
+            OpenError::NoSocket.to_string(),
+            "Initialization error: unix socket paths not found"
+        );
+    }
 }

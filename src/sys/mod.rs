@@ -2,9 +2,11 @@
 //! child processes, the clock and the log. Each resource is an `OwnedFd` wrapper that closes
 //! itself; each error names the operation and the errno.
 
+mod alloc;
 pub mod child;
 pub mod clock;
 pub mod fifo;
+pub mod file;
 pub mod inotify;
 pub mod log;
 mod msg;

@@ -5,6 +5,7 @@ use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::{Errno, Result, SysError};
+use crate::wire::dns;
 use crate::wire::smtp::LocalTime;
 
 pub struct Tcp {
@@ -22,18 +23,7 @@ pub enum Connect {
 impl Tcp {
     /// Start a non-blocking connect to `to`.
     pub fn connect(to: SocketAddr) -> Result<Connect> {
-        let family = match to {
-            SocketAddr::V4(_) => libc::AF_INET,
-            SocketAddr::V6(_) => libc::AF_INET6,
-        };
-        let fd = super::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0, "socket")?;
-        let ret = match to {
-            SocketAddr::V4(a) => connect_to(&fd, &super::msg::sockaddr4(*a.ip(), a.port())),
-            SocketAddr::V6(a) => {
-                let sin6 = super::msg::sockaddr6(*a.ip(), a.port(), a.scope_id());
-                connect_to(&fd, &sin6)
-            }
-        };
+        let (fd, ret) = open_to(to, libc::SOCK_STREAM | libc::SOCK_NONBLOCK)?;
         let tcp = Tcp { fd };
         if ret == 0 {
             return Ok(Connect::Done(tcp));
@@ -99,6 +89,24 @@ impl Tcp {
     }
 }
 
+/// A socket of type `ty` in `to`'s family, and connect(2)'s return for
+/// `to`.
+fn open_to(to: SocketAddr, ty: libc::c_int) -> Result<(OwnedFd, libc::c_int)> {
+    let family = match to {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    let fd = super::socket(family, ty, 0, "socket")?;
+    let ret = match to {
+        SocketAddr::V4(a) => connect_to(&fd, &super::msg::sockaddr4(*a.ip(), a.port())),
+        SocketAddr::V6(a) => {
+            let sin6 = super::msg::sockaddr6(*a.ip(), a.port(), a.scope_id());
+            connect_to(&fd, &sin6)
+        }
+    };
+    Ok((fd, ret))
+}
+
 /// connect(2) to the sockaddr `sa`.
 fn connect_to<T>(fd: &OwnedFd, sa: &T) -> libc::c_int {
     let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
@@ -107,8 +115,10 @@ fn connect_to<T>(fd: &OwnedFd, sa: &T) -> libc::c_int {
 }
 
 /// `smtp_server HOST PORT` as keepalived resolves it at load: an address
-/// as is, `localhost` as 127.0.0.1, another name by getaddrinfo (its first
-/// address only). None when it cannot be resolved.
+/// as is, `localhost` as 127.0.0.1, another name by the first matching
+/// line of /etc/hosts, else by DNS (an A query, then AAAA) to the first
+/// nameserver of /etc/resolv.conf (what is kept of getaddrinfo: see
+/// `wire::dns`). None when it cannot be resolved.
 pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Some(SocketAddr::new(ip, port));
@@ -116,36 +126,51 @@ pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if host == "localhost" {
         return Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
     }
-    let c = std::ffi::CString::new(host).ok()?;
-    let mut res: *mut libc::addrinfo = core::ptr::null_mut();
-    // SAFETY: `c` is NUL-terminated; no hints; `res` receives a list we
-    // free below.
-    let ret =
-        unsafe { libc::getaddrinfo(c.as_ptr(), core::ptr::null(), core::ptr::null(), &mut res) };
-    if ret != 0 || res.is_null() {
+    let ip = super::file::find_line(c"/etc/hosts", |l| dns::hosts_line(l, host)).or_else(|| {
+        let server = super::file::find_line(c"/etc/resolv.conf", dns::nameserver_line);
+        // As musl: no nameserver line means one on this host.
+        let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
+        ask(server, host, dns::TYPE_A).or_else(|| ask(server, host, dns::TYPE_AAAA))
+    })?;
+    Some(SocketAddr::new(ip, port))
+}
+
+/// How long one DNS question waits for its answer (the daemon waits with
+/// it, at start or reload only, as it did in getaddrinfo).
+const DNS_WAIT_MS: u64 = 2000;
+
+/// One DNS question for `name` to `server` over UDP: the first address of
+/// type `qtype` in the answer; None on any failure or after DNS_WAIT_MS.
+fn ask(server: SocketAddr, name: &str, qtype: u16) -> Option<IpAddr> {
+    let mut buf = [0u8; 512];
+    let start = super::clock::now().as_micros();
+    // An id not easily guessed off the host: the clock's microseconds.
+    let id = (start as u16) ^ (std::process::id() as u16);
+    let len = dns::query(&mut buf, id, name, qtype).ok()?;
+    // Connected: only the server's datagrams are received. Tcp's send and
+    // recv serve any connected socket.
+    let (fd, ret) = open_to(server, libc::SOCK_DGRAM).ok()?;
+    let udp = Tcp { fd };
+    if ret != 0 || udp.send(&buf[..len]).ok()? != len {
         return None;
     }
-    // SAFETY: `res` is the first entry of the list getaddrinfo returned;
-    // its ai_addr holds ai_addrlen bytes of the family it names.
-    let ip = unsafe {
-        let ai = &*res;
-        let ip = match ai.ai_family {
-            libc::AF_INET if !ai.ai_addr.is_null() => {
-                let sin = &*ai.ai_addr.cast::<libc::sockaddr_in>();
-                Some(IpAddr::from(
-                    u32::from_be(sin.sin_addr.s_addr).to_be_bytes(),
-                ))
-            }
-            libc::AF_INET6 if !ai.ai_addr.is_null() => {
-                let sin6 = &*ai.ai_addr.cast::<libc::sockaddr_in6>();
-                Some(IpAddr::from(sin6.sin6_addr.s6_addr))
-            }
-            _ => None,
-        };
-        libc::freeaddrinfo(res);
-        ip
-    };
-    ip.map(|ip| SocketAddr::new(ip, port))
+    loop {
+        let waited = super::clock::now().as_micros().saturating_sub(start) / 1000;
+        let left = DNS_WAIT_MS.saturating_sub(waited);
+        let mut fds = [super::poll::pollfd(udp.as_raw_fd())];
+        if left == 0 || super::poll::poll(&mut fds, left as i32).ok()? == 0 {
+            return None;
+        }
+        let n = udp.recv(&mut buf).ok()??;
+        if let Some(ip) = dns::answer(&buf[..n], id, qtype) {
+            return Some(ip);
+        }
+        // Our answer without the address ends the wait; a stray datagram
+        // (a late answer to an earlier question) does not.
+        if n >= 2 && buf[..2] == id.to_be_bytes() {
+            return None;
+        }
+    }
 }
 
 /// The host name (uname's nodename), None when empty or not UTF-8.

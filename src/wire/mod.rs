@@ -3,6 +3,7 @@
 
 pub mod arp;
 pub mod checksum;
+pub mod dns;
 pub mod ipv4;
 pub mod link;
 pub mod ndisc;

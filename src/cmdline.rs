@@ -1,0 +1,321 @@
+//! The command line's options, read as the getopts crate read them (its
+//! rules and its error texts), without it: getopts' general machinery (a
+//! Vec of values per option, names as Strings, usage formatting) was about
+//! 4 KB of a mipsel binary for sixteen fixed options.
+//!
+//! The rules kept: `-x` and `--long` names (a long name of one letter is
+//! the short one: `--f`); a short flag cluster (`-nl`) where an option
+//! taking a value takes the rest of the cluster (`-fFILE`) or else the
+//! next argument (`-f FILE`, whatever it looks like); `--long=VALUE` or
+//! `--long VALUE`; a flag given a value (`--help=x`) is an error; every
+//! option at most once; `--` ends the options; other arguments (`-` too)
+//! are ignored.
+
+/// One option: its short letter (if any), long name and whether it takes
+/// a value.
+pub struct Opt {
+    pub short: Option<char>,
+    pub long: &'static str,
+    pub value: bool,
+}
+
+const fn opt(short: char, long: &'static str, value: bool) -> Opt {
+    Opt {
+        short: Some(short),
+        long,
+        value,
+    }
+}
+
+const fn long_only(long: &'static str) -> Opt {
+    Opt {
+        short: None,
+        long,
+        value: true,
+    }
+}
+
+/// tinyvrrpd's options (main.rs's HELP describes them).
+pub const OPTIONS: &[Opt] = &[
+    opt('f', "use-file", true),
+    opt('n', "dont-fork", false),
+    opt('l', "log-console", false),
+    opt('D', "log-detail", false),
+    opt('S', "log-facility", true),
+    opt('G', "no-syslog", false),
+    long_only("log-socket"),
+    opt('p', "pid", true),
+    opt('t', "config-test", false),
+    opt('i', "config-id", true),
+    opt('V', "dont-release-vrrp", false),
+    long_only("data-file"),
+    long_only("stats-file"),
+    long_only("json-file"),
+    opt('v', "version", false),
+    opt('h', "help", false),
+];
+
+/// What the command line gave: per option of [`OPTIONS`], how many times
+/// and its value.
+pub struct Given {
+    count: Vec<u32>,
+    values: Vec<Option<String>>,
+}
+
+/// A name as written: a short letter, or a long name.
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Short(char),
+    Long(&'a str),
+}
+
+impl Name<'_> {
+    /// The index of its option.
+    fn find(self, opts: &[Opt]) -> Option<usize> {
+        opts.iter().position(|o| match self {
+            Name::Short(c) => o.short == Some(c),
+            Name::Long(l) => o.long == l,
+        })
+    }
+    fn text(self) -> String {
+        match self {
+            Name::Short(c) => c.to_string(),
+            Name::Long(l) => l.to_string(),
+        }
+    }
+}
+
+/// `name` after `--`: one letter is a short name.
+fn long_name(name: &str) -> Name<'_> {
+    match name.as_bytes() {
+        [b] => Name::Short(char::from(*b)),
+        _ => Name::Long(name),
+    }
+}
+
+/// Reads `args` (without the program's name) against [`OPTIONS`]; the
+/// error is getopts' text for it.
+pub fn parse(args: &[String]) -> Result<Given, String> {
+    let opts = OPTIONS;
+    let mut values: Vec<Option<String>> = opts.iter().map(|_| None).collect();
+    let mut count = vec![0u32; opts.len()];
+    let mut args = args.iter();
+    while let Some(cur) = args.next() {
+        if cur.len() < 2 || !cur.starts_with('-') {
+            continue;
+        }
+        if cur == "--" {
+            break;
+        }
+        let (name, inline) = match cur.strip_prefix("--") {
+            Some(tail) => match tail.split_once('=') {
+                Some((n, v)) => (Some(long_name(n)), Some(v)),
+                None => (Some(long_name(tail)), None),
+            },
+            None => cluster(opts, cur, &mut count)?,
+        };
+        let Some(name) = name else { continue };
+        let i = name
+            .find(opts)
+            .ok_or_else(|| format!("Unrecognized option: '{}'", name.text()))?;
+        count[i] += 1;
+        if !opts[i].value {
+            if inline.is_some() {
+                return Err(format!(
+                    "Option '{}' does not take an argument",
+                    name.text()
+                ));
+            }
+            continue;
+        }
+        let value = inline.or_else(|| args.next().map(String::as_str));
+        let value = value.ok_or_else(|| format!("Argument to option '{}' missing", name.text()))?;
+        values[i].get_or_insert_with(|| value.to_string());
+    }
+    // getopts names an option by its long name when it has one.
+    if let Some(o) = opts
+        .iter()
+        .zip(&count)
+        .find(|(_, n)| **n > 1)
+        .map(|(o, _)| o)
+    {
+        return Err(format!("Option '{}' given more than once", o.long));
+    }
+    Ok(Given { count, values })
+}
+
+/// A short cluster `-abc`: flags are counted; the option taking a value,
+/// if any, with the rest of the cluster as its value (None: the next
+/// argument).
+fn cluster<'a>(
+    opts: &[Opt],
+    cur: &'a str,
+    count: &mut [u32],
+) -> Result<(Option<Name<'a>>, Option<&'a str>), String> {
+    for (j, c) in cur.char_indices().skip(1) {
+        let name = Name::Short(c);
+        let i = name
+            .find(opts)
+            .ok_or_else(|| format!("Unrecognized option: '{c}'"))?;
+        if opts[i].value {
+            let rest = &cur[j + c.len_utf8()..];
+            return Ok((Some(name), (!rest.is_empty()).then_some(rest)));
+        }
+        count[i] += 1;
+    }
+    Ok((None, None))
+}
+
+impl Given {
+    /// Whether the option named `name` (short letter or long name) was
+    /// given.
+    pub fn present(&self, name: &str) -> bool {
+        long_name(name)
+            .find(OPTIONS)
+            .is_some_and(|i| self.count[i] > 0)
+    }
+
+    /// Its value, when given.
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.values.get(long_name(name).find(OPTIONS)?)?.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The getopts parser as main.rs set it up.
+    fn reference() -> getopts::Options {
+        let mut o = getopts::Options::new();
+        for opt in OPTIONS {
+            let short = opt.short.map(String::from).unwrap_or_default();
+            if opt.value {
+                o.optopt(&short, opt.long, "", "V");
+            } else {
+                o.optflag(&short, opt.long, "");
+            }
+        }
+        o
+    }
+
+    /// Every option's presence and value, or the error, as a text.
+    fn ours(args: &[String]) -> String {
+        match parse(args) {
+            Err(e) => e,
+            Ok(g) => OPTIONS
+                .iter()
+                .flat_map(|o| {
+                    [
+                        o.short.map(String::from).unwrap_or_default(),
+                        o.long.to_string(),
+                    ]
+                })
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("{n}:{}:{:?} ", g.present(&n), g.value(&n)))
+                .collect(),
+        }
+    }
+
+    fn theirs(o: &getopts::Options, args: &[String]) -> String {
+        match o.parse(args) {
+            Err(e) => e.to_string(),
+            Ok(m) => OPTIONS
+                .iter()
+                .flat_map(|o| {
+                    [
+                        o.short.map(String::from).unwrap_or_default(),
+                        o.long.to_string(),
+                    ]
+                })
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("{n}:{}:{:?} ", m.opt_present(&n), m.opt_str(&n)))
+                .collect(),
+        }
+    }
+
+    /// Every sequence of up to three of these words reads as getopts
+    /// read it.
+    #[test]
+    fn as_getopts_read_it() {
+        let words = [
+            "-n",
+            "-l",
+            "-f",
+            "conf",
+            "-fconf",
+            "-nlf",
+            "-nfl",
+            "-fn",
+            "--use-file",
+            "--use-file=a",
+            "--use-file=",
+            "--dont-fork",
+            "--dont-fork=1",
+            "--log-socket",
+            "--log-socket=/s",
+            "--f",
+            "--n",
+            "--n=1",
+            "-",
+            "--",
+            "---",
+            "--=x",
+            "-x",
+            "-nx",
+            "--bogus",
+            "-S",
+            "7",
+            "-vh",
+            "-é",
+            "--pid",
+            "-p-n",
+            "free",
+        ];
+        let o = reference();
+        let mut n = 0;
+        let mut case = |args: Vec<String>| {
+            assert_eq!(ours(&args), theirs(&o, &args), "{args:?}");
+            n += 1;
+        };
+        case(vec![]);
+        for a in words {
+            case(vec![a.to_string()]);
+            for b in words {
+                case(vec![a.to_string(), b.to_string()]);
+                for c in words {
+                    case(vec![a.to_string(), b.to_string(), c.to_string()]);
+                }
+            }
+        }
+        assert!(n > 30_000, "{n} cases");
+    }
+
+    #[test]
+    fn main_s_uses() {
+        let args: Vec<String> = [
+            "-nl",
+            "-G",
+            "-f",
+            "/c",
+            "--log-socket=/s",
+            "-S2",
+            "--json-file",
+            "/j",
+        ]
+        .map(String::from)
+        .to_vec();
+        let g = parse(&args).expect("good");
+        assert!(g.present("n") && g.present("l") && g.present("G") && !g.present("t"));
+        assert_eq!(g.value("f").as_deref(), Some("/c"));
+        assert_eq!(g.value("use-file").as_deref(), Some("/c"));
+        assert_eq!(g.value("log-socket").as_deref(), Some("/s"));
+        assert_eq!(g.value("S").as_deref(), Some("2"));
+        assert_eq!(g.value("json-file").as_deref(), Some("/j"));
+        assert_eq!(g.value("p"), None);
+        assert_eq!(
+            parse(&["-f".to_string()]).err().as_deref(),
+            Some("Argument to option 'f' missing")
+        );
+    }
+}
