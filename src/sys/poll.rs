@@ -32,8 +32,10 @@ pub fn ppoll(fds: &mut [PollFd], timeout: crate::time::Duration) -> Result<usize
 fn wait(fds: &mut [PollFd], timeout: Option<crate::time::Duration>) -> Result<usize> {
     let ts = timeout.map(|t| {
         let us = t.as_micros();
+        // time_t is 32 bits on 32-bit musl: a wait is far shorter anyway.
+        let secs = i32::try_from(us / 1_000_000).unwrap_or(i32::MAX);
         libc::timespec {
-            tv_sec: libc::time_t::try_from(us / 1_000_000).unwrap_or(libc::time_t::MAX),
+            tv_sec: secs.into(),
             tv_nsec: ((us % 1_000_000) * 1_000) as _,
         }
     });

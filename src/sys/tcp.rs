@@ -198,8 +198,11 @@ pub fn wall_secs() -> i64 {
 
 /// `secs` in local time (as keepalived dates a mail); None when
 /// localtime_r fails.
+#[allow(clippy::useless_conversion)] // time_t is not i64 on every target
 pub fn local_time(secs: i64) -> Option<LocalTime> {
-    let t = libc::time_t::try_from(secs).ok()?;
+    // time_t is 32 bits on 32-bit musl (the libc crate's ABI): a later
+    // time does not fit.
+    let t = secs.try_into().ok()?;
     // SAFETY: localtime_r into our own zeroed struct tm.
     let tm = unsafe {
         let mut tm: libc::tm = core::mem::zeroed();
