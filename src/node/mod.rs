@@ -169,7 +169,7 @@ impl Node {
                 self.start_slot(i, now, out);
             } else {
                 self.slots[i].set_timer(SlotTimer::Start, now, Some(self.startup_delay));
-                self.slots[i].rearm(i, out, false);
+                self.slots[i].rearm(i, now, out, false);
             }
         }
     }
@@ -232,7 +232,7 @@ impl Node {
         // Its own instance first (order), then any that waited for a child.
         let s = &mut self.slots[i];
         s.start_script(now, &mut self.shared, out);
-        s.rearm(i, out, false);
+        s.rearm(i, now, out, false);
         self.on_child_free(now, out);
     }
 
@@ -241,7 +241,7 @@ impl Node {
         for k in 0..self.slots.len() {
             let s = &mut self.slots[k];
             s.start_script(now, &mut self.shared, out);
-            s.rearm(k, out, false);
+            s.rearm(k, now, out, false);
         }
         self.start_leaving(now, out);
         for g in 0..self.groups.len() {
@@ -384,7 +384,7 @@ impl Node {
         let slot = owner.and_then(|u| self.slots.iter().position(|s| s.uid == u));
         if let (Some(i), Some(Some((addr, true)))) = (slot, tag) {
             self.slots[i].add_acked(addr, ok, now, &mut self.shared, out);
-            self.slots[i].rearm(i, out, false);
+            self.slots[i].rearm(i, now, out, false);
         }
         if ok {
             return;
@@ -409,7 +409,7 @@ impl Node {
             return;
         }
         s.set_timer(SlotTimer::VipRetry, now, Some(VIP_RETRY));
-        s.rearm(i, out, false);
+        s.rearm(i, now, out, false);
     }
 
     /// The shell read interface `ifname`'s IPv6 forwarding setting.
@@ -505,7 +505,7 @@ impl Node {
         };
         s.drive(ev, now, cx, out);
         s.start_script(now, cx, out);
-        s.rearm(i, out, false);
+        s.rearm(i, now, out, false);
         if !s.sync_events.is_empty() {
             self.follow_group(i, now, out);
         }

@@ -124,7 +124,7 @@ impl Node {
             if self.slots[i].inst.state() == State::Init && !self.slots[i].waiting_to_start() {
                 self.start_slot(i, now, out);
             }
-            self.slots[i].rearm(i, out, true);
+            self.slots[i].rearm(i, now, out, true);
         }
         for (i, prev) in changed {
             self.swap_vips(i, prev, now, out);

@@ -204,14 +204,20 @@ impl Slot {
     /// Tell the shell when to wake this slot, if that changed. Lazily: a
     /// deadline that only moved later (each advert a backup receives
     /// moves its master-down deadline) leaves the timer armed for the
-    /// earlier time; it fires early, [`Slot::fired`] forgets it and the
-    /// re-arm after the (harmless) early timeout sets the real deadline.
-    /// One timerfd_settime per master-down interval instead of one per
-    /// advert; the deadline itself is kept to the nanosecond.
-    pub fn rearm(&mut self, index: usize, out: &mut dyn Outbox, force: bool) {
+    /// earlier time while that is more than the master's advert interval
+    /// (and a quarter, for jitter) away: the next advert comes first and
+    /// moves the deadline again. So the timer is re-armed on the last
+    /// advert before it would run out: about one timerfd_settime per
+    /// three adverts, and no early wake-up while adverts keep coming. If
+    /// one does fire early, [`Slot::fired`] forgets it and the re-arm
+    /// after the (harmless) early timeout sets the real deadline. The
+    /// deadline itself is kept to the microsecond.
+    pub fn rearm(&mut self, index: usize, now: Instant, out: &mut dyn Outbox, force: bool) {
         let at = self.deadline();
-        let later = matches!((self.armed, at), (Some(a), Some(b)) if b > a);
-        if force || (at != self.armed && !later) {
+        let interval = self.inst.master_adver_int();
+        let slack = interval + Duration::from_micros(interval.as_micros() / 4);
+        let keep = matches!((self.armed, at), (Some(a), Some(b)) if b > a && a > now + slack);
+        if force || (at != self.armed && !keep) {
             self.armed = at;
             out.push(Out::Arm { slot: index, at });
         }
