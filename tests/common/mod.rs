@@ -82,10 +82,15 @@ fn euid() -> Option<u32> {
     line.split_whitespace().nth(2)?.parse().ok()
 }
 
-/// Runs a command to completion; Err carries its stderr.
+/// Runs a command to completion; Err carries its stderr. A `make` it runs
+/// does not take the flags of the `make test` around it (`make -n test`
+/// would turn the board tests' make calls into dry runs).
 pub fn run(argv: &[&str]) -> Result<String, String> {
     let out = Command::new(argv[0])
         .args(&argv[1..])
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("{}: {e}", argv.join(" ")))?;
