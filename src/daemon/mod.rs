@@ -43,6 +43,10 @@ const STOP_ACK_WAIT_MS: i32 = 50;
 /// signals, raw IPv6 socket, the router's timer, inotify, the mailer's
 /// socket (fd -1 while idle) and its timer.
 const FIXED_FDS: usize = 8;
+const RAW4_FD: usize = 0;
+const RAW6_FD: usize = 3;
+/// The slots a hold leaves out of the wait.
+const RAW_FDS: [usize; 2] = [RAW4_FD, RAW6_FD];
 const ROUTER_TIMER_FD: usize = 4;
 const INOTIFY_FD: usize = 5;
 const MAIL_FD: usize = 6;
@@ -210,13 +214,13 @@ impl Daemon {
         }
         let now = clock::now();
         let mut got = 0;
-        if held.is_some() || self.pollfds.first().is_some_and(poll::readable) {
+        if held.is_some() || self.pollfds.get(RAW4_FD).is_some_and(poll::readable) {
             got += self.receive_adverts(now);
         }
         if self.pollfds.get(1).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
-        if held.is_some() || self.pollfds.get(3).is_some_and(poll::readable) {
+        if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
             got += self.receive_adverts6(now);
         }
         if self.pollfds.get(2).is_some_and(poll::readable) {
@@ -265,17 +269,16 @@ impl Daemon {
         if let Ok(ms) = u64::try_from(timeout_ms) {
             wait = wait.min(Duration::from_millis(ms));
         }
+        // The instance timers' slots are not looked at after a hold (their
+        // expiries are taken by their armed times) and a negative fd gets
+        // no events: no revents to clear.
         let fixed = self.pollfds.len().min(FIXED_FDS);
-        let (head, timers) = self.pollfds.split_at_mut(fixed);
-        for p in timers {
-            p.revents = 0;
-        }
-        let raw = [0, 3].map(|i| head.get_mut(i).map(|p| core::mem::replace(&mut p.fd, -1)));
+        let head = &mut self.pollfds[..fixed];
+        let raw = RAW_FDS.map(|i| head.get_mut(i).map(|p| core::mem::replace(&mut p.fd, -1)));
         let result = poll::ppoll(head, wait);
-        for (i, fd) in [0, 3].into_iter().zip(raw) {
+        for (i, fd) in RAW_FDS.into_iter().zip(raw) {
             if let (Some(p), Some(fd)) = (head.get_mut(i), fd) {
                 p.fd = fd;
-                p.revents = 0;
             }
         }
         result.map(|_| ())
@@ -593,64 +596,70 @@ impl Daemon {
         }
     }
 
-    /// Drain the raw IPv4 socket in batches of [`RX_BATCH_MSGS`] (one
-    /// `recvmmsg` each), at most RX_BATCH packets per wake-up. A batch
-    /// that comes back short emptied the socket: no call just to see
-    /// EAGAIN.
+    /// Drain the raw IPv4 socket (see [`drain`]); how many packets came.
     fn receive_adverts(&mut self, now: Instant) -> usize {
-        let mut left = RX_BATCH;
-        while left > 0 {
-            let n = match self.io.raw4.recv_batch(&mut self.rx, left) {
-                Ok(n) => n,
-                Err(e) => {
-                    log!(self.io.log, Level::Warning, "receiving adverts: {e}");
-                    break;
-                }
-            };
+        let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
+        let (got, err) = drain(|left| {
+            let n = io.raw4.recv_batch(rx, left)?;
             for i in 0..n {
-                let (packet, ifindex) = Raw4::packet(&self.rx, i);
-                self.node.on_rx4(packet, ifindex, now, &mut self.io);
+                let (packet, ifindex) = Raw4::packet(rx, i);
+                node.on_rx4(packet, ifindex, now, io);
             }
-            left -= n;
-            if n < RX_BATCH_MSGS {
-                break;
-            }
+            Ok(n)
+        });
+        if let Some(e) = err {
+            log!(self.io.log, Level::Warning, "receiving adverts: {e}");
         }
-        RX_BATCH - left
+        got
     }
 
-    /// The same for the raw IPv6 socket.
+    /// The same for the raw IPv6 socket, when open.
     fn receive_adverts6(&mut self, now: Instant) -> usize {
-        let mut left = RX_BATCH;
-        while left > 0 {
-            let Some(raw6) = &self.io.raw6 else {
-                break;
-            };
-            let n = match raw6.recv_batch(&mut self.rx, left) {
-                Ok(n) => n,
-                Err(e) => {
-                    log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
-                    break;
-                }
+        let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
+        let (got, err) = drain(|left| {
+            let n = match &io.raw6 {
+                Some(raw6) => raw6.recv_batch(rx, left)?,
+                None => 0,
             };
             for i in 0..n {
-                let (payload, rx) = Raw6::packet(&self.rx, i);
+                let (payload, meta) = Raw6::packet(rx, i);
                 let rx6 = Rx6 {
                     payload,
-                    src: rx.src,
-                    dst: rx.dst,
-                    hop_limit: rx.hop_limit,
-                    ifindex: rx.ifindex,
+                    src: meta.src,
+                    dst: meta.dst,
+                    hop_limit: meta.hop_limit,
+                    ifindex: meta.ifindex,
                 };
-                self.node.on_rx6(rx6, now, &mut self.io);
+                node.on_rx6(rx6, now, io);
             }
-            left -= n;
-            if n < RX_BATCH_MSGS {
-                break;
-            }
+            Ok(n)
+        });
+        if let Some(e) = err {
+            log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
         }
-        RX_BATCH - left
+        got
     }
+}
+
+/// Drain a raw socket: `batch(left)` receives one batch of at most `left`
+/// (one `recvmmsg`, up to [`RX_BATCH_MSGS`]), hands it to the router and
+/// says how many came; at most RX_BATCH packets per wake-up. A batch that
+/// comes back short emptied the socket: no call just to see EAGAIN. How
+/// many came, and the error that stopped it.
+fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Option<SysError>) {
+    let mut left = RX_BATCH;
+    while left > 0 {
+        match batch(left) {
+            Ok(n) => {
+                left -= n.min(left);
+                if n < RX_BATCH_MSGS {
+                    break;
+                }
+            }
+            Err(e) => return (RX_BATCH - left, Some(e)),
+        }
+    }
+    (RX_BATCH - left, None)
 }
 
 /// `script_user` when not given: keepalived's default user, if it exists
