@@ -110,7 +110,7 @@ impl TxHot {
         let v4 = cfg.family == Family::V4;
         TxHot {
             name: cfg.name.as_str().into(),
-            vmac: cfg.vmac.as_ref().is_some_and(|v| !v.xmit_base),
+            vmac: super::vmac::tx_vmac(cfg).is_some(),
             unicast: cfg.unicast_peers.iter().any(|a| a.is_ipv4() == v4),
         }
     }

@@ -18,13 +18,16 @@ pub fn usable<'a>(v: &Vmac, ifaces: &'a Ifaces) -> Option<&'a Iface> {
         .filter(|f| f.exists() && f.up && f.mac == v.mac)
 }
 
+/// The VMAC `c`'s adverts leave from and arrive on: its own unless
+/// `vmac_xmit_base` (then the base interface does both).
+pub fn tx_vmac(c: &InstanceConfig) -> Option<&Vmac> {
+    c.vmac.as_ref().filter(|v| !v.xmit_base)
+}
+
 /// The interface `c`'s adverts leave from: its VMAC unless
 /// `vmac_xmit_base`, else its own (`base`); 0 while there is none.
 pub fn tx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
-    match &c.vmac {
-        Some(v) if !v.xmit_base => usable(v, ifaces).map_or(0, |f| f.index),
-        _ => base,
-    }
+    tx_vmac(c).map_or(base, |v| usable(v, ifaces).map_or(0, |f| f.index))
 }
 
 /// The interface `c` hears adverts on, by name: its VMAC unless
@@ -32,18 +35,12 @@ pub fn tx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
 /// advert from the VRRP MAC, which this router's VMAC has too, is given by
 /// the kernel's macvlan to that VMAC only, not to the base.
 pub fn rx_ifname(c: &InstanceConfig) -> &str {
-    match &c.vmac {
-        Some(v) if !v.xmit_base => &v.name,
-        _ => &c.interface,
-    }
+    tx_vmac(c).map_or(&c.interface, |v| &v.name)
 }
 
 /// Its index (0 while it is not there).
 pub fn rx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
-    match &c.vmac {
-        Some(v) if !v.xmit_base => ifaces.by_name(&v.name).map_or(0, |f| f.index),
-        _ => base,
-    }
+    tx_vmac(c).map_or(base, |v| ifaces.by_name(&v.name).map_or(0, |f| f.index))
 }
 
 /// Ask for the VMACs of `cfgs` that are missing while their base
