@@ -180,20 +180,28 @@ fn cpu_ms(pids: &[u32]) -> (f64, f64) {
         if let Some(f) = stat_fields(p) {
             ticks += f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
         }
-        for t in fs::read_dir(format!("/proc/{p}/task"))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let s = fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
-            ns += s
-                .split_whitespace()
-                .next()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-        }
+    }
+    for s in task_files(pids, "schedstat") {
+        ns += s
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
     }
     (ticks as f64 * 1000.0 / hz, ns as f64 / 1e6)
+}
+
+/// The text of /proc/PID/task/TID/`name` for every thread of the
+/// processes (empty where it could not be read).
+fn task_files<'a>(pids: &'a [u32], name: &'a str) -> impl Iterator<Item = String> + 'a {
+    pids.iter().flat_map(move |p| {
+        let tasks = fs::read_dir(format!("/proc/{p}/task"))
+            .into_iter()
+            .flatten();
+        tasks
+            .flatten()
+            .map(move |t| fs::read_to_string(t.path().join(name)).unwrap_or_default())
+    })
 }
 
 /// (RSS kB, PSS kB) summed over the processes, from smaps_rollup.
@@ -730,22 +738,14 @@ fn advert6(data: &[u8]) -> Option<([u8; 6], u8)> {
 /// Voluntary context switches (the process slept, then woke: wakeups)
 /// summed over every thread of the processes.
 fn wakeups(pids: &[u32]) -> f64 {
-    let mut total = 0.0;
-    for &p in pids {
-        for t in fs::read_dir(format!("/proc/{p}/task"))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let s = fs::read_to_string(t.path().join("status")).unwrap_or_default();
-            total += s
-                .lines()
+    task_files(pids, "status")
+        .map(|s| {
+            s.lines()
                 .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
                 .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(0.0);
-        }
-    }
-    total
+                .unwrap_or(0.0)
+        })
+        .sum()
 }
 
 /// CPU (ticks and schedstat) and wakeups per second of the master's
