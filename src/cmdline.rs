@@ -199,19 +199,24 @@ mod tests {
         o
     }
 
+    /// Every option's names, short and long.
+    fn names() -> impl Iterator<Item = String> {
+        OPTIONS
+            .iter()
+            .flat_map(|o| {
+                [
+                    o.short.map(String::from).unwrap_or_default(),
+                    o.long.to_string(),
+                ]
+            })
+            .filter(|n| !n.is_empty())
+    }
+
     /// Every option's presence and value, or the error, as a text.
     fn ours(args: &[String]) -> String {
         match parse(args) {
             Err(e) => e,
-            Ok(g) => OPTIONS
-                .iter()
-                .flat_map(|o| {
-                    [
-                        o.short.map(String::from).unwrap_or_default(),
-                        o.long.to_string(),
-                    ]
-                })
-                .filter(|n| !n.is_empty())
+            Ok(g) => names()
                 .map(|n| format!("{n}:{}:{:?} ", g.present(&n), g.value(&n)))
                 .collect(),
         }
@@ -220,15 +225,7 @@ mod tests {
     fn theirs(o: &getopts::Options, args: &[String]) -> String {
         match o.parse(args) {
             Err(e) => e.to_string(),
-            Ok(m) => OPTIONS
-                .iter()
-                .flat_map(|o| {
-                    [
-                        o.short.map(String::from).unwrap_or_default(),
-                        o.long.to_string(),
-                    ]
-                })
-                .filter(|n| !n.is_empty())
+            Ok(m) => names()
                 .map(|n| format!("{n}:{}:{:?} ", m.opt_present(&n), m.opt_str(&n)))
                 .collect(),
         }
