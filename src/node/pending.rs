@@ -27,7 +27,9 @@ pub type AddrTag = (IpAddr, bool);
 type Entry = (u32, Uid, Option<AddrTag>);
 
 pub struct Pending {
-    ring: [Entry; MAX_PENDING_REQUESTS],
+    /// On the heap: at 16 bytes an entry it would make the router, and
+    /// every stack frame that builds or moves one, 16 KiB larger.
+    ring: Box<[Entry]>,
     /// How many slots of the ring are in use (it fills once, then wraps).
     len: usize,
     next: usize,
@@ -37,7 +39,7 @@ pub struct Pending {
 impl Default for Pending {
     fn default() -> Self {
         Pending {
-            ring: [(0, 0, None); MAX_PENDING_REQUESTS],
+            ring: vec![(0, 0, None); MAX_PENDING_REQUESTS].into_boxed_slice(),
             len: 0,
             next: 0,
             next_seq: 1,
