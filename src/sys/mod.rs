@@ -26,6 +26,35 @@ use core::fmt;
 pub use msg::{BATCH as RX_BATCH_MSGS, RxBatch};
 pub use nix::errno::Errno;
 
+/// Types for which all-zero bytes are a valid value (byte buffers, structs
+/// of plain C data), which [`zeroed_box`] may make.
+///
+/// # Safety
+/// The implementer promises that all-zero bytes are a valid value of the
+/// type and that it is not zero-sized.
+pub unsafe trait Zeroed {}
+
+// SAFETY: any bytes are a valid byte array; the buffers are never empty.
+unsafe impl<const N: usize> Zeroed for [u8; N] {}
+
+/// A zero-filled `T` made directly on the heap. `Box::new` of a large
+/// buffer builds it on the stack first, and every page of stack the
+/// daemon ever touches stays resident while it runs: the 32 KiB netlink
+/// buffer and the 27 KiB receive batch made that way cost as much RAM.
+pub fn zeroed_box<T: Zeroed>() -> Box<T> {
+    let layout = std::alloc::Layout::new::<T>();
+    // SAFETY: T is not zero-sized and all-zero is a valid T (`Zeroed`'s
+    // contract); the block comes from the global allocator with T's
+    // layout, which is what Box::from_raw needs.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout);
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Box::from_raw(p.cast())
+    }
+}
+
 /// A failed system call: which operation, and why.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct SysError {

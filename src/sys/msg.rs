@@ -52,15 +52,15 @@ pub struct RxBatch {
     hdrs: [libc::mmsghdr; BATCH],
 }
 
+// SAFETY: byte buffers and plain C structs (null pointers in iovec and
+// mmsghdr are valid values; they are set before each call).
+unsafe impl super::Zeroed for RxBatch {}
+
 impl RxBatch {
+    /// Made on the heap directly (not on the stack first: see
+    /// [`super::zeroed_box`]).
     pub fn new() -> Box<RxBatch> {
-        Box::new(RxBatch {
-            bufs: [[0; PACKET_BUF]; BATCH],
-            names: [zeroed(); BATCH],
-            cmsgs: [const { CmsgBuf([0; 128]) }; BATCH],
-            iovs: [zeroed(); BATCH],
-            hdrs: [zeroed(); BATCH],
-        })
+        super::zeroed_box()
     }
 }
 
