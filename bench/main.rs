@@ -514,6 +514,15 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
             "{} failover {tag}: cycle {c}/{cycles}",
             imp.name()
         ));
+        // A VIP left from the last cycle would make r1's add a no-op that
+        // the address monitor never sees.
+        for r in [1, 2] {
+            assert!(
+                !has_vip(lan.r(r), VIP),
+                "cycle {c}: VIP left on r{r}:\n{}",
+                show(lan.r(r))
+            );
+        }
         let cap = lan.capture();
         // Cold start: exec of r1 -> VIP on r1 (address monitor); r2 joins
         // once r1 runs its protocol.
@@ -531,7 +540,15 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
             wait(LONG, STEP, || has_vip(lan.r(1), VIP))?;
             mon1.first(VIP, true, t_exec)
         });
-        let vip1 = vip1.unwrap_or_else(|| panic!("r1 never got the VIP:\n{}", r1.log()));
+        let vip1 = vip1.unwrap_or_else(|| {
+            let seen = has_vip(lan.r(1), VIP);
+            panic!(
+                "r1: VIP {} (address monitor: no add since exec):\n{}\n{}",
+                if seen { "present" } else { "never added" },
+                show(lan.r(1)),
+                r1.log()
+            )
+        });
         push(
             &mut out,
             &format!("{tag}: cold start, exec -> VIP on master"),
@@ -670,10 +687,17 @@ fn failover(imp: Impl, v3: bool, cycles: usize, bin: &Path) -> Samples {
     out
 }
 
-/// Take the VIP off r1 (what a stop left, or a crash), for the next cycle.
+/// Take the VIP off r1 (what a stop left, or a crash), for the next cycle;
+/// checked (bounded retries): the next cycle asserts a clean start.
 fn del_vip(lan: &Lan) {
     let vip = format!("{VIP}/24");
-    let _ = run(&["ip", "-n", lan.r(1), "addr", "del", &vip, "dev", "eth0"]);
+    for _ in 0..20 {
+        if !has_vip(lan.r(1), VIP) {
+            return;
+        }
+        let _ = run(&["ip", "-n", lan.r(1), "addr", "del", &vip, "dev", "eth0"]);
+        sleep(Duration::from_millis(50));
+    }
 }
 
 // ---------------------------------------------------------------- 2. footprint
