@@ -30,11 +30,17 @@ impl core::fmt::Display for PlanError {
 /// One instance of the new configuration: its parameters, its interface's
 /// index, and the running slot it continues, if any.
 pub(crate) struct Planned {
-    pub cfg: InstanceConfig,
+    /// Boxed: a 6 KiB configuration moved by value through the plan
+    /// reserved stack and copy code for it in every function on the way.
+    pub cfg: Box<InstanceConfig>,
     pub params: Params,
     pub ifindex: u32,
     pub kept: Option<usize>,
 }
+
+/// One planned instance taken apart: its configuration, parameters,
+/// interface index and the running slot it continues.
+pub(crate) type PlannedParts = (Box<InstanceConfig>, Params, u32, Option<usize>);
 
 /// What a reload will do; made by [`Node::plan_reload`].
 pub struct Plan {
@@ -69,7 +75,7 @@ impl Plan {
     pub(crate) fn into_parts(
         self,
     ) -> (
-        impl Iterator<Item = (InstanceConfig, Params, u32, Option<usize>)>,
+        impl Iterator<Item = PlannedParts>,
         Box<Config>,
     ) {
         let items = self

@@ -62,7 +62,7 @@ impl Node {
         for c in &config.instances {
             let (ifindex, src) = primary(c, ifaces);
             items.push(Planned {
-                cfg: c.clone(),
+                cfg: Box::new(c.clone()),
                 params: super::params(c, src),
                 ifindex,
                 kept: self.slots.iter().position(|s| same_instance(s, c)),
@@ -97,7 +97,7 @@ impl Node {
                 Some(mut s) => {
                     s.inst.reconfigure(params, now);
                     s.ifindex = ifindex;
-                    let prev = s.set_cfg(Box::new(c));
+                    let prev = s.set_cfg(c);
                     if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
                         changed.push((self.slots.len(), prev));
                     } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {

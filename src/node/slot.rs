@@ -148,11 +148,11 @@ pub struct Shared {
 }
 
 impl Slot {
-    pub fn new(uid: Uid, cfg: InstanceConfig, inst: Instance, ifindex: u32) -> Slot {
+    pub fn new(uid: Uid, cfg: Box<InstanceConfig>, inst: Instance, ifindex: u32) -> Slot {
         Slot {
             uid,
             tx: TxHot::of(&cfg),
-            cfg: Box::new(cfg),
+            cfg,
             inst,
             ifindex,
             timers: TimerTable::new(),
