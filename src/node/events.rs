@@ -72,12 +72,7 @@ impl Plan {
         self.items.is_empty()
     }
 
-    pub(crate) fn into_parts(
-        self,
-    ) -> (
-        impl Iterator<Item = PlannedParts>,
-        Box<Config>,
-    ) {
+    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, Box<Config>) {
         let items = self
             .items
             .into_iter()

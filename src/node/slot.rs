@@ -195,10 +195,7 @@ impl Slot {
     }
 
     pub fn deadline(&self) -> Option<Instant> {
-        [self.timers.next(), self.inst.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        super::earliest(self.timers.next(), self.inst.next_deadline())
     }
 
     /// Tell the shell when to wake this slot, if that changed. Lazily: a

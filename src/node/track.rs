@@ -10,6 +10,7 @@ use crate::config::{Config, Track, TrackFile, TrackProcess, VrrpScript};
 use crate::time::{Duration, Instant};
 use crate::vrrp::MIN_STEP;
 
+use super::earliest;
 use super::out::{CheckResult, FaultWhy, Note, Out, Outbox, ScriptEnd};
 use super::scripts::KILL_GRACE;
 use super::slot::Shared;
@@ -334,17 +335,17 @@ impl Trackers {
 
     /// The earliest moment something is due.
     pub fn deadline(&self) -> Option<Instant> {
-        let checks = self
-            .checks
-            .iter()
-            .flat_map(|c| [c.next, c.run.map(|r| r.deadline)]);
-        checks.chain([self.next_scan]).flatten().min()
+        let mut at = self.next_scan;
+        for c in &self.checks {
+            at = earliest(earliest(at, c.next), c.run.map(|r| r.deadline));
+        }
+        at
     }
 
     /// Tell the shell when to wake the router, if that changed.
     /// `also`: the router's other deadlines (group scripts).
     pub fn rearm(&mut self, also: Option<Instant>, out: &mut dyn Outbox) {
-        let at = [self.deadline(), also].into_iter().flatten().min();
+        let at = earliest(self.deadline(), also);
         if at != self.armed {
             self.armed = at;
             out.push(Out::ArmRouter { at });
