@@ -271,17 +271,6 @@ fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
     a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }
 
-/// The interfaces the route and static lines name (`dev`), for the
-/// interface table.
-pub fn devs(config: &Config) -> impl Iterator<Item = &str> {
-    // Rules name their interfaces (FRA_IIFNAME): none needed here.
-    let vroutes = config.instances.iter().flat_map(|c| c.vroutes.iter());
-    let routes = vroutes.chain(config.static_routes.iter());
-    routes
-        .filter_map(|r| r.dev.as_deref())
-        .chain(config.static_addrs.iter().filter_map(|a| a.dev.as_deref()))
-}
-
 /// The request for a configured route through interface `oif`.
 pub fn route_request(r: &Route, oif: Option<u32>) -> RouteRequest {
     RouteRequest {
