@@ -27,10 +27,10 @@ impl Node {
         let mut weight: i32 = 0;
         let group = s.group.and_then(|g| self.groups.get(g)).map(|g| &g.cfg);
         let mut first_fault: Option<FaultWhy<'_>> = None;
-        let ifaces = group
-            .iter()
-            .flat_map(|g| g.track_interfaces.iter())
-            .chain(s.cfg.track_interfaces.iter());
+        let ifaces = lines(
+            group.map(|g| &g.track_interfaces[..]),
+            &s.cfg.track_interfaces,
+        );
         for t in ifaces {
             let up = self
                 .shared

@@ -112,9 +112,21 @@ fn check_params(mode: ParamMatch, params: &[String], rest: &[u8]) -> bool {
     if rest.len() < want_len {
         return false;
     }
+    // The first n bytes of the words, each with its NUL, against rest's.
     let starts_with = |n: usize| {
-        let want = params.iter().flat_map(|w| w.bytes().chain([0]));
-        want.take(n).eq(rest.iter().copied().take(n))
+        let mut at = 0;
+        for w in params {
+            for b in w.bytes().chain([0]) {
+                if at == n {
+                    return true;
+                }
+                if rest.get(at) != Some(&b) {
+                    return false;
+                }
+                at += 1;
+            }
+        }
+        at == n
     };
     match mode {
         ParamMatch::Exact => rest.len() == want_len && starts_with(want_len),
