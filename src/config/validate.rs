@@ -4,6 +4,7 @@
 
 use super::names::Map;
 use core::net::IpAddr;
+use std::collections::hash_map::Entry;
 
 use arrayvec::ArrayVec;
 
@@ -50,7 +51,10 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let mut resolved: Vec<(InstanceConfig, &RawInstance)> = instances
         .iter()
         .filter_map(|r| {
-            let sync_no_weight = sync_of.get(r.name.as_str()) == Some(&false);
+            let sync_no_weight = sync_of
+                .get(&r.name)
+                .and_then(|k| sync_groups.get(k))
+                .is_some_and(|g| !g.tracking_weight);
             resolve_instance(sink, &global, r, &defs, sync_no_weight).map(|i| (i, r))
         })
         .collect();
@@ -74,17 +78,44 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     }
 }
 
-/// For each instance named in a sync group (the first one, where it
-/// stays), whether that group has sync_group_tracking_weight.
-fn sync_membership(groups: &[RawSyncGroup]) -> Map<&str, bool> {
-    let mut of = Map::default();
-    for g in groups {
+/// For each instance named in a sync group, the index of the first group
+/// that names it (the one it stays in).
+fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
+    let mut of = Firsts::default();
+    for (k, g) in groups.iter().enumerate() {
         for m in &g.group {
-            of.entry(m.v.as_str()).or_insert(g.tracking_weight);
+            of.seen(&m.v, k);
         }
     }
     of
 }
+
+/// The names seen so far, each with the index of the first that had it:
+/// one map type and one look-up for every check (size: issue 17).
+#[derive(Default)]
+struct Firsts<'a>(Map<&'a str, usize>);
+
+impl<'a> Firsts<'a> {
+    /// The index `name` was first seen with; None (and `k` kept) when new.
+    #[inline(never)]
+    fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
+        match self.0.entry(name) {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(e) => {
+                e.insert(k);
+                None
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn get(&self, name: &str) -> Option<usize> {
+        self.0.get(name).copied()
+    }
+}
+
+/// Blocks of one kind, by name and position.
+type Blocks<'a> = Vec<(&'a str, &'a Pos)>;
 
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -93,33 +124,35 @@ fn family_name(f: Family) -> &'static str {
     }
 }
 
-/// Reports `what` the first time a name is seen again.
+/// Reports `what` when the name of block `k` was seen before.
 fn first_seen<'a>(
     sink: &mut Sink,
-    seen: &mut Map<&'a str, &'a Pos>,
-    name: &'a str,
-    pos: &'a Pos,
+    seen: &mut Firsts<'a>,
+    blocks: &[(&'a str, &'a Pos)],
+    k: usize,
     what: &str,
-) -> bool {
-    match seen.get(name) {
-        Some(first) => {
-            let at = first.refer_from(pos);
-            sink.error(
-                pos,
-                format!("duplicate {what} name '{name}' (first at {at})"),
-            );
-            false
-        }
-        None => {
-            seen.insert(name, pos);
-            true
-        }
+) {
+    let Some(&(name, pos)) = blocks.get(k) else {
+        return;
+    };
+    if let Some(&(_, first)) = seen.seen(name, k).and_then(|f| blocks.get(f)) {
+        let at = first.refer_from(pos);
+        sink.error(
+            pos,
+            format!("duplicate {what} name '{name}' (first at {at})"),
+        );
     }
 }
 
 /// Reports one error at the first block past `limit`.
-fn check_count(sink: &mut Sink, positions: &[&Pos], what: &str, limit_name: &str, limit: usize) {
-    if let Some(pos) = positions.get(limit) {
+fn check_count(
+    sink: &mut Sink,
+    blocks: &[(&str, &Pos)],
+    what: &str,
+    limit_name: &str,
+    limit: usize,
+) {
+    if let Some((_, pos)) = blocks.get(limit) {
         sink.error(
             pos,
             format!("too many {what}: limit {limit_name} is {limit}"),
@@ -151,17 +184,20 @@ fn bounded<T: Clone, const N: usize>(
 // ---- vrrp_script ---------------------------------------------------------
 
 fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
-    let positions: Vec<&Pos> = scripts.iter().map(|s| &s.pos).collect();
+    let blocks: Blocks = scripts
+        .iter()
+        .map(|s| (s.script.name.as_str(), &s.pos))
+        .collect();
     check_count(
         sink,
-        &positions,
+        &blocks,
         "vrrp_script blocks",
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = Map::default();
-    for s in &scripts {
-        first_seen(sink, &mut seen, &s.script.name, &s.pos, "vrrp_script");
+    let mut seen = Firsts::default();
+    for (k, s) in scripts.iter().enumerate() {
+        first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
         if !s.has_script {
             sink.error(
                 &s.pos,
@@ -172,43 +208,44 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
     scripts.into_iter().map(|s| s.script).collect()
 }
 
+/// Blocks of a kind with nothing else to check: their count and names.
+fn check_blocks(
+    sink: &mut Sink,
+    blocks: &[(&str, &Pos)],
+    what: &str,
+    limit_name: &str,
+    limit: usize,
+) {
+    check_count(sink, blocks, &format!("{what} blocks"), limit_name, limit);
+    let mut seen = Firsts::default();
+    for k in 0..blocks.len() {
+        first_seen(sink, &mut seen, blocks, k, what);
+    }
+}
+
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
 fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
-    let positions: Vec<&Pos> = files.iter().map(|f| &f.pos).collect();
-    check_count(
-        sink,
-        &positions,
-        "track_file blocks",
-        "MAX_SCRIPTS",
-        MAX_SCRIPTS,
-    );
-    let mut seen = Map::default();
-    for f in &files {
-        first_seen(sink, &mut seen, &f.file.name, &f.pos, "track_file");
-    }
+    let blocks: Blocks = files
+        .iter()
+        .map(|f| (f.file.name.as_str(), &f.pos))
+        .collect();
+    check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
     files.into_iter().map(|f| f.file).collect()
 }
 
 fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
-    let positions: Vec<&Pos> = procs.iter().map(|p| &p.pos).collect();
-    check_count(
+    let blocks: Blocks = procs
+        .iter()
+        .map(|p| (p.process.name.as_str(), &p.pos))
+        .collect();
+    check_blocks(
         sink,
-        &positions,
-        "vrrp_track_process blocks",
+        &blocks,
+        "vrrp_track_process",
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = Map::default();
-    for p in &procs {
-        first_seen(
-            sink,
-            &mut seen,
-            &p.process.name,
-            &p.pos,
-            "vrrp_track_process",
-        );
-    }
     procs.into_iter().map(|p| p.process).collect()
 }
 
@@ -229,18 +266,17 @@ fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<Up
 // ---- vrrp_instance -------------------------------------------------------
 
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
-    let positions: Vec<&Pos> = instances.iter().map(|i| &i.pos).collect();
-    check_count(
+    let blocks: Blocks = instances
+        .iter()
+        .map(|i| (i.name.as_str(), &i.pos))
+        .collect();
+    check_blocks(
         sink,
-        &positions,
-        "vrrp_instance blocks",
+        &blocks,
+        "vrrp_instance",
         "MAX_INSTANCES",
         MAX_INSTANCES,
     );
-    let mut seen = Map::default();
-    for i in instances {
-        first_seen(sink, &mut seen, &i.name, &i.pos, "vrrp_instance");
-    }
 }
 
 fn resolve_instance(
@@ -599,30 +635,33 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
 /// One VRID per interface and family: two instances with the same one
 /// would answer each other's adverts as the same virtual router.
 fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
-    // Family is not Hash (model type); whether it is IPv6 stands in for it.
-    let mut seen: Map<(&str, u8, bool), (&str, &Pos)> = Map::default();
-    for (i, r) in resolved {
+    // An interface name has no '/': the key cannot be another's.
+    let keys: Vec<String> = resolved
+        .iter()
+        .map(|(i, _)| format!("{}/{}/{}", i.interface, i.vrid, i.family == Family::V6))
+        .collect();
+    let mut seen = Firsts::default();
+    for (k, ((i, r), key)) in resolved.iter().zip(&keys).enumerate() {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let key = (i.interface.as_str(), i.vrid, i.family == Family::V6);
-        match seen.get(&key) {
-            Some((first_name, first_pos)) => {
-                let at = first_pos.refer_from(pos);
-                sink.error(
-                    pos,
-                    format!(
-                        "virtual_router_id {} on {} ({}) already used by vrrp_instance {first_name} at {at}",
-                        i.vrid,
-                        i.interface,
-                        family_name(i.family)
-                    ),
-                );
-            }
-            None => {
-                seen.insert(key, (i.name.as_str(), pos));
-            }
-        }
+        let Some((first, first_r)) = seen.seen(key, k).and_then(|f| resolved.get(f)) else {
+            continue;
+        };
+        let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
+            continue;
+        };
+        let at = first_pos.refer_from(pos);
+        sink.error(
+            pos,
+            format!(
+                "virtual_router_id {} on {} ({}) already used by vrrp_instance {} at {at}",
+                i.vrid,
+                i.interface,
+                family_name(i.family),
+                first.name
+            ),
+        );
     }
 }
 
@@ -762,19 +801,19 @@ fn check_sync_groups(
     resolved: &[(InstanceConfig, &RawInstance)],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
-    let positions: Vec<&Pos> = groups.iter().map(|g| &g.pos).collect();
+    let blocks: Blocks = groups.iter().map(|g| (g.name.as_str(), &g.pos)).collect();
     check_count(
         sink,
-        &positions,
+        &blocks,
         "vrrp_sync_group blocks",
         "MAX_SYNC_GROUPS",
         MAX_SYNC_GROUPS,
     );
-    let mut seen = Map::default();
-    let mut member_of: Map<&str, &str> = Map::default();
-    for g in &groups {
-        first_seen(sink, &mut seen, &g.name, &g.pos, "vrrp_sync_group");
-        check_members(sink, g, instances, &mut member_of);
+    let mut seen = Firsts::default();
+    let mut member_of = Firsts::default();
+    for k in 0..groups.len() {
+        first_seen(sink, &mut seen, &blocks, k, "vrrp_sync_group");
+        check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| {
         resolved
@@ -821,10 +860,14 @@ fn check_sync_groups(
 /// A group needs members, each an instance, each in one group only.
 fn check_members<'a>(
     sink: &mut Sink,
-    g: &'a RawSyncGroup,
+    groups: &'a [RawSyncGroup],
+    k: usize,
     instances: &[RawInstance],
-    member_of: &mut Map<&'a str, &'a str>,
+    member_of: &mut Firsts<'a>,
 ) {
+    let Some(g) = groups.get(k) else {
+        return;
+    };
     if g.group.is_empty() {
         sink.error(
             &g.pos,
@@ -843,17 +886,15 @@ fn check_members<'a>(
                     g.name, m.v
                 ),
             );
-        } else if let Some(first) = member_of.get(m.v.as_str()) {
+        } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
             // Named after the first group: that is the one it stays in.
             sink.error(
                 &m.pos,
                 format!(
-                    "vrrp_instance {} is already in vrrp_sync_group {first}",
-                    m.v
+                    "vrrp_instance {} is already in vrrp_sync_group {}",
+                    m.v, first.name
                 ),
             );
-        } else {
-            member_of.insert(&m.v, &g.name);
         }
     }
 }
