@@ -756,26 +756,27 @@ fn check_interfaces(
     resolved: &[(InstanceConfig, &RawInstance)],
     groups: &[RawSyncGroup],
 ) {
+    // Plain loops into one list: a chain of iterators over the same is
+    // its own code for every link (size: issue 17).
+    let mut used: Blocks = Vec::new();
+    for (i, r) in resolved {
+        used.push((&i.interface, &r.pos));
+        for v in r.vips.iter().chain(&r.vips_excluded) {
+            if let Some(dev) = &v.v.dev {
+                used.push((dev, &v.pos));
+            }
+        }
+        for t in &r.track_interfaces {
+            used.push((&t.v.name, &t.pos));
+        }
+        if let Some(v) = &i.vmac {
+            used.push((&v.name, &r.pos));
+        }
+    }
+    for t in groups.iter().flat_map(|g| &g.track_interfaces) {
+        used.push((&t.v.name, &t.pos));
+    }
     let mut names: Vec<&str> = Vec::new();
-    let group_tracks = groups.iter().flat_map(|g| &g.track_interfaces);
-    let per_instance = resolved.iter().map(|(i, r)| {
-        core::iter::once((i.interface.as_str(), &r.pos))
-            .chain(
-                r.vips
-                    .iter()
-                    .chain(&r.vips_excluded)
-                    .filter_map(|v: &At<Vip>| v.v.dev.as_deref().map(|d| (d, &v.pos))),
-            )
-            .chain(
-                r.track_interfaces
-                    .iter()
-                    .map(|t| (t.v.name.as_str(), &t.pos)),
-            )
-            .chain(i.vmac.as_ref().map(|v| (v.name.as_str(), &r.pos)))
-    });
-    let used = per_instance
-        .flatten()
-        .chain(group_tracks.map(|t| (t.v.name.as_str(), &t.pos)));
     for (name, pos) in used {
         if names.contains(&name) {
             continue;
