@@ -88,11 +88,15 @@ fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
         Act::Run(f) => f(sink, node, target),
         Act::U32(field, range) => set_u32(sink, node, field(target), range),
         Act::OptU32(field, range) => set_opt_u32(sink, node, field(target), range),
-        Act::Flag(field) => *field(target) = flag(sink, node),
+        // Kinds with the same field type share one arm (and its call):
+        // each arm is code in every table's copy of this function.
+        Act::Flag(field) | Act::On(field) => {
+            set_bool(sink, node, field(target), matches!(act, Act::On(_)))
+        }
         Act::OptFlag(field) => *field(target) = Some(flag(sink, node)),
-        Act::On(field) => set_on(sink, node, field(target)),
-        Act::Notify(field) => *field(target) = notify_script(sink, node),
-        Act::NotifyKeep(field) => set_notify_keep(sink, node, field(target)),
+        Act::Notify(field) | Act::NotifyKeep(field) => {
+            set_notify(sink, node, field(target), matches!(act, Act::NotifyKeep(_)))
+        }
         Act::StringKeep(field) => set_string_keep(sink, node, field(target)),
         Act::Tracks(field, kind) => add_tracks(sink, node, field(target), kind),
     }
@@ -112,16 +116,23 @@ fn set_opt_u32(sink: &mut Sink, node: &Node, slot: &mut Option<u32>, &(lo, hi): 
     }
 }
 
+/// A switch ([`flag`]), or with `on` a keyword alone that turns it on.
 #[inline(never)]
-fn set_on(sink: &mut Sink, node: &Node, slot: &mut bool) {
-    no_args(sink, node);
-    *slot = true;
+fn set_bool(sink: &mut Sink, node: &Node, slot: &mut bool, on: bool) {
+    if on {
+        no_args(sink, node);
+        *slot = true;
+    } else {
+        *slot = flag(sink, node);
+    }
 }
 
+/// A notify script; a bad one clears the field, or with `keep` leaves it.
 #[inline(never)]
-fn set_notify_keep(sink: &mut Sink, node: &Node, slot: &mut Option<Script>) {
-    if let Some(v) = notify_script(sink, node) {
-        *slot = Some(v);
+fn set_notify(sink: &mut Sink, node: &Node, slot: &mut Option<Script>, keep: bool) {
+    let v = notify_script(sink, node);
+    if v.is_some() || !keep {
+        *slot = v;
     }
 }
 
