@@ -51,17 +51,17 @@ static TOP_KW: &[Kw<Raw>] = &[
         dispatch(s, body(n), GLOBAL_KW, &mut r.global, "global_defs")
     }),
     blk("vrrp_instance", |s, n, r| {
-        let name = block_name(s, n);
-        let mut inst = instance::parse(s, n, name.clone().unwrap_or_default());
+        let (name, named) = block_name(s, n);
+        let mut inst = instance::parse(s, n, name);
         super::rules::number(s, &mut inst.vrules, &mut r.rule_prio);
-        if name.is_some() {
+        if named {
             r.instances.push(inst);
         }
     }),
     blk("vrrp_sync_group", |s, n, r| {
-        let name = block_name(s, n);
+        let (name, named) = block_name(s, n);
         let mut g = RawSyncGroup {
-            name: name.clone().unwrap_or_default(),
+            name,
             pos: n.pos.clone(),
             group: Vec::new(),
             notify_master: None,
@@ -78,15 +78,15 @@ static TOP_KW: &[Kw<Raw>] = &[
             tracking_weight: false,
         };
         dispatch(s, body(n), SYNC_KW, &mut g, "vrrp_sync_group");
-        if name.is_some() {
+        if named {
             r.sync_groups.push(g);
         }
     }),
     blk("vrrp_script", |s, n, r| {
-        let name = block_name(s, n);
+        let (name, named) = block_name(s, n);
         let mut sc = RawScript {
             script: VrrpScript {
-                name: name.clone().unwrap_or_default(),
+                name,
                 loc: n.pos.loc(),
                 script: String::new(),
                 interval_s: 1,
@@ -102,17 +102,11 @@ static TOP_KW: &[Kw<Raw>] = &[
             has_script: false,
         };
         dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
-        if name.is_some() {
+        if named {
             r.scripts.push(sc);
         }
     }),
-    blk("track_file", |s, n, r| {
-        let name = block_name(s, n);
-        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
-            r.track_files.push(f);
-        }
-    }),
+    blk("track_file", track_file),
     blk("vrrp_track_file", |s, n, r| {
         // keepalived 2.2.7 logs this too (trackers/track_file.c:
         // vrrp_track_file_handler) and reads the block as track_file.
@@ -120,16 +114,12 @@ static TOP_KW: &[Kw<Raw>] = &[
             &n.pos,
             "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
         );
-        let name = block_name(s, n);
-        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
-            r.track_files.push(f);
-        }
+        track_file(s, n, r);
     }),
     blk("vrrp_track_process", |s, n, r| {
-        let name = block_name(s, n);
-        let p = trackers::track_process(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
+        let (name, named) = block_name(s, n);
+        let p = trackers::track_process(s, n, name);
+        if named {
             r.track_processes.push(p);
         }
     }),
@@ -156,15 +146,26 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
 ];
 
-/// The NAME of `vrrp_instance NAME {`.
-fn block_name(sink: &mut Sink, node: &Node) -> Option<String> {
-    warn_extra(sink, node, 1);
-    let args = node.args();
-    let name = args.first().map(|w| w.text.clone());
-    if name.is_none() {
-        sink.error(&node.pos, format!("{} needs a name", node.keyword()));
+/// `track_file NAME { ... }` (and `vrrp_track_file`).
+fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
+    let (name, named) = block_name(s, n);
+    let f = trackers::track_file(s, n, name);
+    if named {
+        r.track_files.push(f);
     }
-    name
+}
+
+/// The NAME of `vrrp_instance NAME {`, empty when missing (then reported,
+/// and the block read for its own errors but not kept: the bool is false).
+fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
+    warn_extra(sink, node, 1);
+    match node.args().first() {
+        Some(w) => (w.text.clone(), true),
+        None => {
+            sink.error(&node.pos, format!("{} needs a name", node.keyword()));
+            (String::new(), false)
+        }
+    }
 }
 
 // ---- global_defs ---------------------------------------------------------
