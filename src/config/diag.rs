@@ -113,6 +113,19 @@ impl Sink {
         self.push(pos, Severity::Warning, msg.into());
     }
 
+    /// [`Sink::error`] with the message still to format: one call at each
+    /// site instead of `format!` and then this (size: issue 17).
+    #[inline(never)]
+    pub fn error_fmt(&mut self, pos: &Pos, msg: fmt::Arguments) {
+        self.push(pos, Severity::Error, std::fmt::format(msg));
+    }
+
+    /// [`Sink::warn`] with the message still to format.
+    #[inline(never)]
+    pub fn warn_fmt(&mut self, pos: &Pos, msg: fmt::Arguments) {
+        self.push(pos, Severity::Warning, std::fmt::format(msg));
+    }
+
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
         self.errors |= severity == Severity::Error;
         let key = (severity == Severity::Warning, pos.seq, self.pushed);

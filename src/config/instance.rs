@@ -160,9 +160,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             Some("MASTER") => Some(InitialState::Master),
             Some("BACKUP") => Some(InitialState::Backup),
             Some(other) => {
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!("invalid state '{other}': expected MASTER or BACKUP"),
+                    format_args!("invalid state '{other}': expected MASTER or BACKUP"),
                 );
                 None
             }
@@ -336,9 +336,9 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
                 false
             }
             Some(other) => {
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!("invalid auth_type '{other}': expected PASS"),
+                    format_args!("invalid auth_type '{other}': expected PASS"),
                 );
                 false
             }
@@ -368,9 +368,9 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
         Ok((cs, exact)) => (Some(cs), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!("invalid advert_int '{text}': expected seconds"),
+                format_args!("invalid advert_int '{text}': expected seconds"),
             );
             return None;
         }
@@ -386,7 +386,10 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
     let mut out = Vec::new();
     for line in body(node) {
         if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            sink.error_fmt(
+                &line.pos,
+                format_args!("unexpected block in {}", node.keyword()),
+            );
         }
         if let Some(vip) = vip(sink, line, node.keyword()) {
             out.push(At {
@@ -417,7 +420,10 @@ const VIP_IGNORED: &[(&str, bool)] = &[
 fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
-        sink.error(&line.pos, format!("invalid address '{text}' in {block}"));
+        sink.error_fmt(
+            &line.pos,
+            format_args!("invalid address '{text}' in {block}"),
+        );
         return None;
     };
     let mut vip = Vip {
@@ -437,7 +443,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
             _ => match VIP_IGNORED.iter().find(|(name, _)| *name == opt) {
                 Some((_, arg)) => *arg,
                 None => {
-                    sink.error(&line.pos, format!("unknown option '{opt}' in {block}"));
+                    sink.error_fmt(&line.pos, format_args!("unknown option '{opt}' in {block}"));
                     ok = false;
                     continue;
                 }
@@ -447,7 +453,10 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
             match words.next() {
                 Some(w) => w.text.as_str(),
                 None => {
-                    sink.error(&line.pos, format!("{block} option '{opt}' needs a value"));
+                    sink.error_fmt(
+                        &line.pos,
+                        format_args!("{block} option '{opt}' needs a value"),
+                    );
                     ok = false;
                     continue;
                 }
@@ -471,18 +480,18 @@ fn vip_label(sink: &mut Sink, line: &Node, vip: &mut Vip) -> bool {
         return true;
     };
     if label.len() > MAX_LABEL {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "Address label {label} is longer than maximum length {MAX_LABEL} - removing address"
             ),
         );
         return false;
     }
     if vip.addr.is_ipv6() {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "Cannot specify label for IPv6 addresses ({}) - ignoring label",
                 line.keyword()
             ),
@@ -518,9 +527,9 @@ fn vip_option(
                 true
             }
             _ => {
-                sink.error(
+                sink.error_fmt(
                     &line.pos,
-                    format!("invalid broadcast address '{arg}' in {block}"),
+                    format_args!("invalid broadcast address '{arg}' in {block}"),
                 );
                 false
             }
@@ -528,14 +537,14 @@ fn vip_option(
         "scope" => {
             vip.scope = parse_scope(arg);
             if vip.scope.is_none() {
-                sink.error(&line.pos, format!("invalid scope '{arg}' in {block}"));
+                sink.error_fmt(&line.pos, format_args!("invalid scope '{arg}' in {block}"));
             }
             vip.scope.is_some()
         }
         _ => {
-            sink.warn(
+            sink.warn_fmt(
                 &line.pos,
-                format!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
+                format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
             );
             true
         }
@@ -550,16 +559,16 @@ fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
     }
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!("invalid address '{text}' in unicast_peer"),
+            format_args!("invalid address '{text}' in unicast_peer"),
         );
         return None;
     };
     if let Some(extra) = line.args().first() {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "unicast_peer option '{}' is not supported by tinyvrrpd; ignored",
                 extra.text
             ),
@@ -596,14 +605,14 @@ fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
         }
         match vmac_mac(t) {
             Some((m, _)) if m[0] & 1 != 0 => {
-                sink.error(&n.pos, format!("VMAC MAC address is multicast {t}"))
+                sink.error_fmt(&n.pos, format_args!("VMAC MAC address is multicast {t}"))
             }
-            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error(
+            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error_fmt(
                 &n.pos,
-                format!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
+                format_args!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
             ),
             Some(m) => v.mac = Some(m),
-            None => sink.error(&n.pos, format!("VMAC invalid MAC address {t}")),
+            None => sink.error_fmt(&n.pos, format_args!("VMAC invalid MAC address {t}")),
         }
     }
     if n.args().len() > 2 {

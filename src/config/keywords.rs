@@ -206,26 +206,30 @@ fn check(
         Some(i) => {
             let takes_block = entry(i).is_some_and(|(_, b)| b);
             if takes_block && node.block.is_none() {
-                sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                sink.error_fmt(&node.pos, format_args!("{kw} needs a block {{ ... }}"));
                 return None;
             }
             if !takes_block && node.block.is_some() {
-                sink.error(&node.pos, format!("{kw} does not take a block"));
+                sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
             }
             Some(i)
         }
         None if unsupported.is_some() => None,
         None if IGNORED_BLOCKS.contains(&kw) => {
-            let msg = format!("{kw} blocks are not supported by tinyvrrpd; ignored");
-            sink.warn(&node.pos, msg);
+            sink.warn_fmt(
+                &node.pos,
+                format_args!("{kw} blocks are not supported by tinyvrrpd; ignored"),
+            );
             None
         }
         None => {
-            let msg = match known::nearest(kw, names().chain(known::names(block))) {
-                Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
-                None => format!("Unknown keyword '{kw}'"),
-            };
-            sink.error(&node.pos, msg);
+            match known::nearest(kw, names().chain(known::names(block))) {
+                Some(near) => sink.error_fmt(
+                    &node.pos,
+                    format_args!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
+                ),
+                None => sink.error_fmt(&node.pos, format_args!("Unknown keyword '{kw}'")),
+            }
             None
         }
     }
@@ -242,9 +246,9 @@ pub fn body(node: &Node) -> &[Node] {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
     if let Some(extra) = node.args().get(allowed) {
-        sink.warn(
+        sink.warn_fmt(
             &node.pos,
-            format!(
+            format_args!(
                 "{}: extra argument '{}' ignored",
                 node.keyword(),
                 extra.text
@@ -261,7 +265,7 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     match args.first() {
         Some(w) => Some(w.text.as_str()),
         None => {
-            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
             None
         }
     }
@@ -303,14 +307,14 @@ fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) 
         Ok(v) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
             let range = fmt_range(lo, hi);
-            sink.error(pos, format!("{what} {text} out of range {range}"));
+            sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
             None
         }
         Err(NumError::NotNumber) => {
             let range = fmt_range(lo, hi);
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("invalid {what} '{text}': expected a number {range}"),
+                format_args!("invalid {what} '{text}': expected a number {range}"),
             );
             None
         }
@@ -348,22 +352,22 @@ pub fn fixed_word(
 ) -> Option<u64> {
     match parse_fixed(text, decimals) {
         Err(NumError::NotNumber) => {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("invalid {what} '{text}': expected seconds {shown}"),
+                format_args!("invalid {what} '{text}': expected seconds {shown}"),
             );
             None
         }
         Ok((_, false)) => {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("{what} {text} has more than {decimals} decimals"),
+                format_args!("{what} {text} has more than {decimals} decimals"),
             );
             None
         }
         Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
-            sink.error(pos, format!("{what} {text} out of range {shown}"));
+            sink.error_fmt(pos, format_args!("{what} {text} out of range {shown}"));
             None
         }
     }
@@ -378,9 +382,9 @@ pub fn flag(sink: &mut Sink, node: &Node) -> bool {
     match parse_bool(&w.text) {
         Some(b) => b,
         None => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!(
+                format_args!(
                     "invalid {} '{}': expected on or off",
                     node.keyword(),
                     w.text
@@ -395,9 +399,9 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
     let text = value(sink, node)?;
     let parsed = parse_ip(text);
     if parsed.is_none() {
-        sink.error(
+        sink.error_fmt(
             &node.pos,
-            format!(
+            format_args!(
                 "invalid {} '{text}': expected an IP address",
                 node.keyword()
             ),
@@ -415,7 +419,10 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
         _ => {
-            sink.error(&node.pos, format!("{} needs a user name", node.keyword()));
+            sink.error_fmt(
+                &node.pos,
+                format_args!("{} needs a user name", node.keyword()),
+            );
             None
         }
     }
@@ -438,7 +445,7 @@ pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
             user,
         }),
         _ => {
-            sink.error(&node.pos, format!("{} needs a script", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a script", node.keyword()));
             None
         }
     }
@@ -450,7 +457,10 @@ pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
     let mut out = Vec::new();
     for line in body(node) {
         if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            sink.error_fmt(
+                &line.pos,
+                format_args!("unexpected block in {}", node.keyword()),
+            );
         }
         out.extend(line.words.iter().map(|w| At {
             v: w.text.clone(),
@@ -540,7 +550,7 @@ pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Tra
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
     if line.block.is_some() {
-        sink.error(&line.pos, format!("unexpected block in {block}"));
+        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
     }
     let name = line.keyword().to_string();
     if kind.interface {
@@ -550,7 +560,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let (weight, reverse) = match args {
         [] => (None, None),
         [w] if w.text == "weight" => {
-            sink.error(&line.pos, format!("{block} weight needs a value"));
+            sink.error_fmt(&line.pos, format_args!("{block} weight needs a value"));
             return None;
         }
         [w, v, rest @ ..] if w.text == "weight" => {
@@ -567,25 +577,25 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
                     } else {
                         "reverse"
                     };
-                    sink.error(
+                    sink.error_fmt(
                         &line.pos,
-                        format!("{block}: unknown weight option '{other}' after {name} (expected {expected})"),
+                        format_args!("{block}: unknown weight option '{other}' after {name} (expected {expected})"),
                     );
                     return None;
                 }
             };
             if let Some(extra) = rest.get(1) {
-                sink.warn(
+                sink.warn_fmt(
                     &line.pos,
-                    format!("{block}: extra argument '{}' ignored", extra.text),
+                    format_args!("{block}: extra argument '{}' ignored", extra.text),
                 );
             }
             (Some(weight?), reverse)
         }
         [other, ..] => {
-            sink.error(
+            sink.error_fmt(
                 &line.pos,
-                format!("{block}: unexpected '{}' after {name}", other.text),
+                format_args!("{block}: unexpected '{}' after {name}", other.text),
             );
             return None;
         }
@@ -608,7 +618,7 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
     if ok {
         Some(name.to_string())
     } else {
-        sink.error(&node.pos, format!("invalid interface name '{name}'"));
+        sink.error_fmt(&node.pos, format_args!("invalid interface name '{name}'"));
         None
     }
 }

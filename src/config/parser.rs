@@ -162,7 +162,7 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
     match node.args().first() {
         Some(w) => (w.text.clone(), true),
         None => {
-            sink.error(&node.pos, format!("{} needs a name", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a name", node.keyword()));
             (String::new(), false)
         }
     }
@@ -200,17 +200,17 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     }),
     val("vrrp_mcast_group4", |s, n, g| match ip(s, n) {
         Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
-        Some(a) => s.error(
+        Some(a) => s.error_fmt(
             &n.pos,
-            format!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
+            format_args!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
         ),
         None => {}
     }),
     val("vrrp_mcast_group6", |s, n, g| match ip(s, n) {
         Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
-        Some(a) => s.error(
+        Some(a) => s.error_fmt(
             &n.pos,
-            format!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
+            format_args!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
         ),
         None => {}
     }),
@@ -316,9 +316,9 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
         return None;
     };
     if let Some(extra) = args.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             &node.pos,
-            format!("smtp_server: extra argument '{}' ignored", extra.text),
+            format_args!("smtp_server: extra argument '{}' ignored", extra.text),
         );
     }
     let port = match args.get(1) {
@@ -336,9 +336,9 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
 fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
     let args = node.args();
     if args.len() > 1 {
-        sink.warn(
+        sink.warn_fmt(
             &node.pos,
-            format!(
+            format_args!(
                 "{}: setting the fifo's owner is not supported; ignored",
                 node.keyword()
             ),
@@ -347,7 +347,7 @@ fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
     match args.first() {
         Some(w) => Some(w.text.clone()),
         None => {
-            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
             None
         }
     }
@@ -399,9 +399,9 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
         // keepalived 2.2.7 (vrrp_parser.c:vrrp_gglobal_tracking_handler)
         // says so and then sets sync_group_tracking_weight.
         no_args(s, n);
-        s.warn(
+        s.warn_fmt(
             &n.pos,
-            format!(
+            format_args!(
                 "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
                 g.name
             ),

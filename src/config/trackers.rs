@@ -28,9 +28,9 @@ pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i64, i64)) -> Optio
         None => false,
         Some("reverse") => true,
         Some(other) => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!("weight: unknown option '{other}' (expected reverse)"),
+                format_args!("weight: unknown option '{other}' (expected reverse)"),
             );
             return None;
         }
@@ -61,9 +61,9 @@ pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> RawTrackFile {
     dispatch(sink, body(node), FILE_KW, &mut f, "track_file");
     if f.file.path.is_empty() {
         // keepalived: "No file set for track_file %s - ignoring".
-        sink.error(
+        sink.error_fmt(
             &node.pos,
-            format!("{} {} has no file", node.keyword(), f.file.name),
+            format_args!("{} {} has no file", node.keyword(), f.file.name),
         );
     }
     f
@@ -77,9 +77,9 @@ static FILE_KW: &[Kw<RawTrackFile>] = &[
         };
         warn_extra(s, n, 1);
         if !f.file.path.is_empty() {
-            s.error(
+            s.error_fmt(
                 &n.pos,
-                format!("file already set for track_file {}", f.file.name),
+                format_args!("file already set for track_file {}", f.file.name),
             );
         } else if path.text.is_empty() {
             s.error(&n.pos, "file needs a path");
@@ -115,9 +115,9 @@ fn init_file(sink: &mut Sink, node: &Node, name: &str) -> Option<InitFile> {
         init.value = int_word(sink, &node.pos, "init_file value", t, lo, hi)?;
         if !(-254..=254).contains(&init.value) {
             // keepalived's words; the value is written all the same.
-            sink.warn(
+            sink.warn_fmt(
                 &node.pos,
-                format!(
+                format_args!(
                     "Track file {name} init value {} is outside sensible range [-254, 254]",
                     init.value
                 ),
@@ -156,16 +156,16 @@ fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
     let t = &mut p.process;
     if t.process.is_empty() {
         // keepalived: "track process '%s' process name not specified".
-        sink.error(
+        sink.error_fmt(
             &p.pos,
-            format!("vrrp_track_process {} has no process", t.name),
+            format_args!("vrrp_track_process {} has no process", t.name),
         );
     }
     // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16).
     if !t.full_command && t.process.len() > 15 {
-        sink.warn(
+        sink.warn_fmt(
             &p.pos,
-            format!(
+            format_args!(
                 "vrrp_track_process {}: process name '{}' is longer than the 15 bytes the \
                  kernel keeps of a name; it matches only with full_command or parameters",
                 t.name, t.process
@@ -179,9 +179,9 @@ fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
             } else {
                 &m.pos
             };
-            sink.error(
+            sink.error_fmt(
                 later,
-                format!("quorum {} is greater than quorum_max {}", q.v, m.v),
+                format_args!("quorum {} is greater than quorum_max {}", q.v, m.v),
             );
         }
         // vrrp_parser.c:vrrp_tprocess_quorum_max_handler: quorum_max 0
@@ -206,9 +206,9 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
         };
         let t = &mut p.process;
         if !t.process.is_empty() {
-            s.error(
+            s.error_fmt(
                 &n.pos,
-                format!("process already set for vrrp_track_process {}", t.name),
+                format_args!("process already set for vrrp_track_process {}", t.name),
             );
             return;
         }
@@ -232,9 +232,9 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
             Some(other) => {
                 // keepalived 2.2.7 has no word for exact: the keyword
                 // alone means it.
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!(
+                    format_args!(
                         "invalid param_match '{other}': expected initial or partial \
                          (param_match alone is an exact match)"
                     ),
@@ -314,9 +314,9 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
         if let Some(first) = out.iter_mut().find(|f| f.v.interface == d.interface) {
             // keepalived keeps the last line for an interface.
             let at = first.pos.refer_from(&line.pos);
-            sink.warn(
+            sink.warn_fmt(
                 &line.pos,
-                format!(
+                format_args!(
                     "interface_up_down_delays: {} given again (first at {at}); this line wins",
                     d.interface
                 ),
@@ -339,16 +339,16 @@ fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
     let interface = ifname(sink, line, Some(line.keyword()))?;
     let args = line.args();
     let Some(down) = args.first() else {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!("interface_up_down_delays: {interface} needs a down delay"),
+            format_args!("interface_up_down_delays: {interface} needs a down delay"),
         );
         return None;
     };
     if let Some(extra) = args.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "interface_up_down_delays: extra argument '{}' ignored",
                 extra.text
             ),

@@ -137,9 +137,9 @@ fn first_seen<'a>(
     };
     if let Some(&(_, first)) = seen.seen(name, k).and_then(|f| blocks.get(f)) {
         let at = first.refer_from(pos);
-        sink.error(
+        sink.error_fmt(
             pos,
-            format!("duplicate {what} name '{name}' (first at {at})"),
+            format_args!("duplicate {what} name '{name}' (first at {at})"),
         );
     }
 }
@@ -153,9 +153,9 @@ fn check_count(
     limit: usize,
 ) {
     if let Some((_, pos)) = blocks.get(limit) {
-        sink.error(
+        sink.error_fmt(
             pos,
-            format!("too many {what}: limit {limit_name} is {limit}"),
+            format_args!("too many {what}: limit {limit_name} is {limit}"),
         );
     }
 }
@@ -171,9 +171,9 @@ fn bounded<T: Clone, const N: usize>(
     let mut out = ArrayVec::new();
     for item in items {
         if out.try_push(item.v.clone()).is_err() {
-            sink.error(
+            sink.error_fmt(
                 &item.pos,
-                format!("too many {what} entries: limit {limit_name} is {N}"),
+                format_args!("too many {what} entries: limit {limit_name} is {N}"),
             );
             break;
         }
@@ -199,9 +199,9 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
     for (k, s) in scripts.iter().enumerate() {
         first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
         if !s.has_script {
-            sink.error(
+            sink.error_fmt(
                 &s.pos,
-                format!("vrrp_script {} has no script", s.script.name),
+                format_args!("vrrp_script {} has no script", s.script.name),
             );
         }
     }
@@ -253,9 +253,9 @@ fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<Tr
 /// only matters for an interface in the daemon's table, so the same cap.
 fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<UpDownDelay> {
     if let Some(d) = delays.get(MAX_INTERFACES) {
-        sink.error(
+        sink.error_fmt(
             &d.pos,
-            format!(
+            format_args!(
                 "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
             ),
         );
@@ -459,9 +459,11 @@ fn lower_prio<T: Copy + PartialEq>(
     match set {
         Some(At { v, pos }) if g.vrrp_strict && *v != strict => {
             let (shown, needed) = (show(*v), show(strict));
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("{keyword} {shown} is not allowed with vrrp_strict (which needs {needed})"),
+                format_args!(
+                    "{keyword} {shown} is not allowed with vrrp_strict (which needs {needed})"
+                ),
             );
             strict
         }
@@ -481,7 +483,10 @@ fn required<T: Clone>(
     keyword: &str,
 ) -> Option<T> {
     if field.is_none() && !seen {
-        sink.error(&r.pos, format!("vrrp_instance {} has no {keyword}", r.name));
+        sink.error_fmt(
+            &r.pos,
+            format_args!("vrrp_instance {} has no {keyword}", r.name),
+        );
     }
     field.as_ref().map(|f| f.v.clone())
 }
@@ -495,9 +500,9 @@ fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
     };
     let family = Family::of(&first.v.addr);
     if let Some(other) = r.vips.iter().find(|v| Family::of(&v.v.addr) != family) {
-        sink.error(
+        sink.error_fmt(
             &other.pos,
-            format!(
+            format_args!(
                 "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
                 other.v.addr,
                 family_name(Family::of(&other.v.addr)),
@@ -539,19 +544,22 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
     let cs = match a.cs {
         Some(cs) if (lo..=hi).contains(&cs) => cs,
         _ => {
-            sink.error(pos, format!("advert_int {t} out of range {range}"));
+            sink.error_fmt(pos, format_args!("advert_int {t} out of range {range}"));
             return None;
         }
     };
     if version == 2 && (!a.exact || cs % 100 != 0) {
-        sink.error(
+        sink.error_fmt(
             pos,
-            format!("advert_int {t} must be whole seconds for VRRPv2"),
+            format_args!("advert_int {t} must be whole seconds for VRRPv2"),
         );
         return None;
     }
     if !a.exact {
-        sink.error(pos, format!("advert_int {t} is not a multiple of 0.01 s"));
+        sink.error_fmt(
+            pos,
+            format_args!("advert_int {t} is not a multiple of 0.01 s"),
+        );
         return None;
     }
     u16::try_from(cs).ok()
@@ -573,16 +581,16 @@ fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
     if let Some(np) = &r.nopreempt {
         if let Some(s) = r.state.as_ref().filter(|s| s.v == InitialState::Master) {
             let at = s.pos.refer_from(np);
-            sink.error(
+            sink.error_fmt(
                 np,
-                format!("nopreempt needs state BACKUP, but state is MASTER at {at}"),
+                format_args!("nopreempt needs state BACKUP, but state is MASTER at {at}"),
             );
         }
         if let Some(p) = r.priority.as_ref().filter(|p| p.v == 255) {
             let at = p.pos.refer_from(np);
-            sink.error(
+            sink.error_fmt(
                 np,
-                format!("nopreempt is invalid with priority 255 (the address owner) at {at}"),
+                format_args!("nopreempt is invalid with priority 255 (the address owner) at {at}"),
             );
         }
     }
@@ -619,9 +627,9 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
     for (what, a) in addrs {
         let f = Family::of(&a.v);
         if f != family {
-            sink.error(
+            sink.error_fmt(
                 &a.pos,
-                format!(
+                format_args!(
                     "{what} {} is {} but the instance is {}",
                     a.v,
                     family_name(f),
@@ -652,9 +660,9 @@ fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
             continue;
         };
         let at = first_pos.refer_from(pos);
-        sink.error(
+        sink.error_fmt(
             pos,
-            format!(
+            format_args!(
                 "virtual_router_id {} on {} ({}) already used by vrrp_instance {} at {at}",
                 i.vrid,
                 i.interface,
@@ -670,8 +678,10 @@ fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
 fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vmac> {
     let Some(v) = &r.use_vmac else {
         if let Some(pos) = &r.vmac_xmit_base {
-            let msg = format!("({}) vmac_xmit_base is only valid with a vmac", r.name);
-            sink.warn(pos, msg);
+            sink.warn_fmt(
+                pos,
+                format_args!("({}) vmac_xmit_base is only valid with a vmac", r.name),
+            );
         }
         return None;
     };
@@ -692,11 +702,13 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
     };
     let mut xmit_base = r.vmac_xmit_base.is_some();
     if !r.unicast_peers.is_empty() && !xmit_base {
-        let msg = format!(
-            "({}) unicast with use_vmac requires vmac_xmit_base - setting",
-            r.name
+        sink.warn_fmt(
+            &v.pos,
+            format_args!(
+                "({}) unicast with use_vmac requires vmac_xmit_base - setting",
+                r.name
+            ),
         );
-        sink.warn(&v.pos, msg);
         xmit_base = true;
     }
     Some(Vmac {
@@ -720,8 +732,10 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
             continue;
         }
         if taken.contains(&v.name) {
-            let msg = format!("({}) VMAC interface {} is already in use", i.name, v.name);
-            sink.error(&at.pos, msg);
+            sink.error_fmt(
+                &at.pos,
+                format_args!("({}) VMAC interface {} is already in use", i.name, v.name),
+            );
         }
         taken.push(v.name.clone());
     }
@@ -782,9 +796,9 @@ fn check_interfaces(
             continue;
         }
         if names.len() == MAX_INTERFACES {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+                format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
             );
             return;
         }
@@ -870,9 +884,9 @@ fn check_members<'a>(
         return;
     };
     if g.group.is_empty() {
-        sink.error(
+        sink.error_fmt(
             &g.pos,
-            format!(
+            format_args!(
                 "vrrp_sync_group {} has no group {{ ... }} of instances",
                 g.name
             ),
@@ -880,18 +894,18 @@ fn check_members<'a>(
     }
     for m in &g.group {
         if !instances.iter().any(|i| i.name == m.v) {
-            sink.error(
+            sink.error_fmt(
                 &m.pos,
-                format!(
+                format_args!(
                     "vrrp_sync_group {}: no vrrp_instance named '{}'",
                     g.name, m.v
                 ),
             );
         } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
             // Named after the first group: that is the one it stays in.
-            sink.error(
+            sink.error_fmt(
                 &m.pos,
-                format!(
+                format_args!(
                     "vrrp_instance {} is already in vrrp_sync_group {}",
                     m.v, first.name
                 ),
