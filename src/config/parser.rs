@@ -33,9 +33,11 @@ pub struct Raw {
     pub track_processes: Vec<RawTrackProcess>,
     pub up_down_delays: Vec<At<UpDownDelay>>,
     pub garp_groups: Vec<super::GarpGroup>,
-    pub static_addrs: Vec<At<super::model::Vip>>,
-    pub static_routes: Vec<At<super::routes::Route>>,
-    pub static_rules: Vec<super::rules::RawRule>,
+    /// The static lists, without the positions only their own lines'
+    /// messages needed.
+    pub static_addrs: Vec<super::model::Vip>,
+    pub static_routes: Vec<super::routes::Route>,
+    pub static_rules: Vec<super::rules::Rule>,
     /// keepalived's numbering of rules without a preference.
     pub rule_prio: super::rules::AutoPriority,
 }
@@ -132,17 +134,19 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_addrs.extend(super::routes::static_addrs(s, n));
+        r.static_addrs
+            .extend(super::routes::static_addrs(s, n).into_iter().map(|a| a.v));
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_routes.extend(super::routes::route_block(s, n));
+        r.static_routes
+            .extend(super::routes::route_block(s, n).into_iter().map(|a| a.v));
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
         let mut rules = super::rules::rule_block(s, n);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.extend(rules);
+        r.static_rules.extend(rules.into_iter().map(|(a, _)| a.v));
     }),
 ];
 

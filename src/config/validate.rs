@@ -72,9 +72,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_processes,
         up_down_delays,
         garp_groups,
-        static_addrs: static_addrs.into_iter().map(|a| a.v).collect(),
-        static_routes: static_routes.into_iter().map(|a| a.v).collect(),
-        static_rules: static_rules.into_iter().map(|(a, _)| a.v).collect(),
+        static_addrs,
+        static_routes,
+        static_rules,
     }
 }
 
