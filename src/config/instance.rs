@@ -52,7 +52,7 @@ pub struct RawInstance {
     pub auth: Option<RawAuth>,
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
-    pub vroutes: Vec<At<super::routes::Route>>,
+    pub vroutes: Vec<super::routes::Route>,
     pub vrules: Vec<super::rules::RawRule>,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
@@ -204,7 +204,8 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vips_excluded.extend(vip_block(s, n));
     }),
     blk("virtual_routes", |s, n, i| {
-        i.vroutes.extend(super::routes::route_block(s, n));
+        i.vroutes
+            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
     }),
     blk("virtual_rules", |s, n, i| {
         i.vrules.extend(super::rules::rule_block(s, n));

@@ -19,6 +19,14 @@ pub struct At<T> {
     pub pos: Pos,
 }
 
+impl<T> At<T> {
+    /// The value without its position. A named function, so the lists that
+    /// drop their positions share one copy of the loop per type.
+    pub fn value(self) -> T {
+        self.v
+    }
+}
+
 pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 
 /// Where a keyword's value goes: a field of the block being read.

@@ -135,12 +135,12 @@ static TOP_KW: &[Kw<Raw>] = &[
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
         r.static_addrs
-            .extend(super::routes::static_addrs(s, n).into_iter().map(|a| a.v));
+            .extend(super::routes::static_addrs(s, n).into_iter().map(At::value));
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
         r.static_routes
-            .extend(super::routes::route_block(s, n).into_iter().map(|a| a.v));
+            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
@@ -178,7 +178,7 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("router_id", StringKeep(|g| &mut g.router_id)),
     blk("notification_email", |s, n, g| {
         g.notification_email
-            .extend(word_list(s, n).into_iter().map(|a| a.v));
+            .extend(word_list(s, n).into_iter().map(At::value));
     }),
     data(
         "notification_email_from",

@@ -320,7 +320,7 @@ fn resolve_instance(
         auth,
         vips: lists.vips,
         vips_excluded: lists.vips_excluded,
-        vroutes: r.vroutes.iter().map(|a| a.v.clone()).collect(),
+        vroutes: r.vroutes.clone(),
         vrules: r.vrules.iter().map(|(a, _)| a.v.clone()).collect(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
