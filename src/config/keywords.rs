@@ -231,7 +231,10 @@ fn check(
             None
         }
         None => {
-            match known::nearest(kw, names().chain(known::names(block))) {
+            let mut near = known::Nearest::new(kw);
+            names().for_each(|n| near.offer(n));
+            near.offer_known(block);
+            match near.best() {
                 Some(near) => sink.error_fmt(
                     &node.pos,
                     format_args!("Unknown keyword '{kw}' (did you mean '{near}'?)"),

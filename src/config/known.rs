@@ -177,51 +177,78 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The (keyword, meaning) lines of `block` in `list`.
-fn entries<'a>(
+/// The first (keyword, meaning) line of `block` in `list` that `pick`
+/// takes. Plain loops and a `dyn` callback: one copy of the walk for the
+/// look-up and the suggestions alike (size: issue 17).
+fn find_line(
     list: &'static [(&'static str, &'static str)],
-    block: &'a str,
-) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
-    list.iter()
-        .filter(move |(b, _)| *b == block)
-        .flat_map(|(_, lines)| lines.lines())
-        .filter_map(|line| line.split_once('\t'))
+    block: &str,
+    pick: &mut dyn FnMut(&'static str) -> bool,
+) -> Option<&'static str> {
+    for (b, lines) in list {
+        if *b != block {
+            continue;
+        }
+        for line in lines.lines() {
+            if let Some((k, m)) = line.split_once('\t') {
+                if pick(k) {
+                    return Some(m);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// What keepalived would have done with `keyword` in `block` (the words
 /// after "would"), when it is a keyword tinyvrrpd does not act on there,
 /// and whether that is refused.
 pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
-    let find = |list| {
-        entries(list, block)
-            .find(|(k, _)| *k == keyword)
-            .map(|(_, m)| m)
-    };
-    match find(REFUSED) {
+    let mut is = |k: &str| k == keyword;
+    match find_line(REFUSED, block, &mut is) {
         Some(m) => Some((m, true)),
-        None => find(UNSUPPORTED).map(|m| (m, false)),
+        None => find_line(UNSUPPORTED, block, &mut is).map(|m| (m, false)),
     }
 }
 
-/// The unsupported keywords of `block`, refused ones included.
-pub fn names(block: &str) -> impl Iterator<Item = &'static str> + '_ {
-    entries(UNSUPPORTED, block)
-        .chain(entries(REFUSED, block))
-        .map(|(k, _)| k)
+/// The candidate closest to a word by edit distance, when it is close
+/// enough to be a typo of it: at most 2 edits, or a quarter of the word.
+/// Candidates are offered in order; the first of equals wins.
+pub struct Nearest<'w> {
+    word: &'w str,
+    limit: usize,
+    best: Option<(usize, &'static str)>,
 }
 
-/// The candidate closest to `word` by edit distance, when it is close
-/// enough to be a typo of it: at most 2 edits, or a quarter of the word.
-pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = 2.max(word.chars().count() / 4);
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        let d = distance(word, c);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
+impl<'w> Nearest<'w> {
+    pub fn new(word: &'w str) -> Nearest<'w> {
+        Nearest {
+            word,
+            limit: 2.max(word.chars().count() / 4),
+            best: None,
         }
     }
-    best.map(|(_, c)| c)
+
+    pub fn offer(&mut self, c: &'static str) {
+        let d = distance(self.word, c);
+        if d <= self.limit && self.best.is_none_or(|(bd, _)| d < bd) {
+            self.best = Some((d, c));
+        }
+    }
+
+    /// Offers the unsupported keywords of `block`, refused ones last.
+    pub fn offer_known(&mut self, block: &str) {
+        for list in [UNSUPPORTED, REFUSED] {
+            find_line(list, block, &mut |k| {
+                self.offer(k);
+                false
+            });
+        }
+    }
+
+    pub fn best(&self) -> Option<&'static str> {
+        self.best.map(|(_, c)| c)
+    }
 }
 
 /// Levenshtein distance (insertions, deletions, substitutions), with a
@@ -262,6 +289,27 @@ mod tests {
         assert_eq!(distance("same", "same"), 0);
     }
 
+    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+        let mut n = Nearest::new(word);
+        names.for_each(|c| n.offer(c));
+        n.best()
+    }
+
+    /// The (keyword, meaning) lines of `block` in `list`.
+    fn entries(
+        list: &'static [(&'static str, &'static str)],
+        block: &str,
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        find_line(list, block, &mut |k| {
+            out.push(k);
+            false
+        });
+        out.into_iter()
+            .filter_map(|k| Some((k, find_line(list, block, &mut |o| o == k)?)))
+            .collect()
+    }
+
     #[test]
     fn nearest_keyword() {
         let names = ["priority", "preempt", "state", "interface"];
@@ -291,7 +339,9 @@ mod tests {
         let ours = |list: &'static [(&'static str, &'static str)]| -> Vec<(&str, &str, String)> {
             list.iter()
                 .flat_map(|(block, _)| {
-                    entries(list, block).map(move |(k, m)| (*block, k, format!("would {m}")))
+                    entries(list, block)
+                        .into_iter()
+                        .map(move |(k, m)| (*block, k, format!("would {m}")))
                 })
                 .collect()
         };
@@ -306,6 +356,8 @@ mod tests {
         );
         assert!(unsupported("vrrp_instance", "vrf").is_some_and(|(_, refused)| refused));
         assert!(unsupported("global_defs", "no_accept").is_none());
-        assert!(names("root").any(|n| n == "virtual_server"));
+        let mut n = Nearest::new("virtual_servr");
+        n.offer_known("root");
+        assert_eq!(n.best(), Some("virtual_server"));
     }
 }
