@@ -5,11 +5,11 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::keywords::Act::{Notify, On, OptFlag, OptU32, Tracks};
+use super::keywords::Slot::{Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
-    int_word, ip, no_args, notify_script, val, value,
+    int_word, ip, no_args, notify_script, tracks, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -224,22 +224,18 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.preempt_delay_s = v;
         }
     }),
-    data(
-        "garp_master_delay",
-        OptU32(|i| &mut i.garp_master_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "garp_master_repeat",
-        OptU32(|i| &mut i.garp_master_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "garp_master_refresh",
-        OptU32(|i| &mut i.garp_master_refresh_s, &GARP_REFRESH),
-    ),
-    data(
-        "garp_master_refresh_repeat",
-        OptU32(|i| &mut i.garp_master_refresh_repeat, &GARP_REPEAT),
-    ),
+    data("garp_master_delay", |i| {
+        OptU32(&mut i.garp_master_delay_s, &GARP_DELAY)
+    }),
+    data("garp_master_repeat", |i| {
+        OptU32(&mut i.garp_master_repeat, &GARP_REPEAT)
+    }),
+    data("garp_master_refresh", |i| {
+        OptU32(&mut i.garp_master_refresh_s, &GARP_REFRESH)
+    }),
+    data("garp_master_refresh_repeat", |i| {
+        OptU32(&mut i.garp_master_refresh_repeat, &GARP_REPEAT)
+    }),
     val("garp_lower_prio_repeat", |s, n, i| {
         let v = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1);
         i.garp_lower_prio_repeat = at(v, n).or(i.garp_lower_prio_repeat.take());
@@ -251,24 +247,21 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("lower_prio_no_advert", |s, n, i| {
         i.lower_prio_no_advert = at(Some(flag(s, n)), n);
     }),
-    data(
-        "track_interface",
-        Tracks(|i| &mut i.track_interfaces, &TRACK_INTERFACE),
-    ),
-    data(
-        "track_script",
-        Tracks(|i| &mut i.track_scripts, &TRACK_SCRIPT),
-    ),
-    data("track_file", Tracks(|i| &mut i.track_files, &TRACK_FILE)),
-    data(
-        "track_process",
-        Tracks(|i| &mut i.track_processes, &TRACK_PROCESS),
-    ),
-    data("notify_master", Notify(|i| &mut i.notify_master)),
-    data("notify_backup", Notify(|i| &mut i.notify_backup)),
-    data("notify_fault", Notify(|i| &mut i.notify_fault)),
-    data("notify_stop", Notify(|i| &mut i.notify_stop)),
-    data("notify", Notify(|i| &mut i.notify)),
+    tracks("track_interface", |i| {
+        Tracks(&mut i.track_interfaces, &TRACK_INTERFACE)
+    }),
+    tracks("track_script", |i| {
+        Tracks(&mut i.track_scripts, &TRACK_SCRIPT)
+    }),
+    tracks("track_file", |i| Tracks(&mut i.track_files, &TRACK_FILE)),
+    tracks("track_process", |i| {
+        Tracks(&mut i.track_processes, &TRACK_PROCESS)
+    }),
+    data("notify_master", |i| Notify(&mut i.notify_master)),
+    data("notify_backup", |i| Notify(&mut i.notify_backup)),
+    data("notify_fault", |i| Notify(&mut i.notify_fault)),
+    data("notify_stop", |i| Notify(&mut i.notify_stop)),
+    data("notify", |i| Notify(&mut i.notify)),
     val("notify_deleted", |s, n, i| {
         // keepalived: the script is optional; the keyword alone turns FAULT
         // into DELETED for a removed instance.
@@ -277,11 +270,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.notify_deleted_script = notify_script(s, n);
         }
     }),
-    data(
-        "notify_master_rx_lower_pri",
-        Notify(|i| &mut i.notify_master_rx_lower_pri),
-    ),
-    data("smtp_alert", OptFlag(|i| &mut i.smtp_alert)),
+    data("notify_master_rx_lower_pri", |i| {
+        Notify(&mut i.notify_master_rx_lower_pri)
+    }),
+    data("smtp_alert", |i| OptFlag(&mut i.smtp_alert)),
     val("unicast_src_ip", |s, n, i| {
         i.unicast_src_ip = at(ip(s, n), n)
     }),
@@ -305,7 +297,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.accept = Some(false);
     }),
-    data("dont_track_primary", On(|i| &mut i.dont_track_primary)),
+    data("dont_track_primary", |i| On(&mut i.dont_track_primary)),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
             v: raw_vmac(s, n),
@@ -316,7 +308,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.vmac_xmit_base = Some(n.pos.clone());
     }),
-    data("native_ipv6", On(|i| &mut i.native_ipv6)),
+    data("native_ipv6", |i| On(&mut i.native_ipv6)),
     val("debug", |s, n, i| {
         // Without a level, debugging is simply on: level 1.
         i.debug = match n.args().first() {
@@ -324,7 +316,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             None => Some(1),
         };
     }),
-    data("v3_checksum_as_v2", OptFlag(|i| &mut i.v3_checksum_as_v2)),
+    data("v3_checksum_as_v2", |i| OptFlag(&mut i.v3_checksum_as_v2)),
 ];
 
 static AUTH_KW: &[Kw<RawAuth>] = &[

@@ -29,33 +29,38 @@ impl<T> At<T> {
 
 pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 
-/// Where a keyword's value goes: a field of the block being read.
-pub type Field<T, V> = fn(&mut T) -> &mut V;
-
 /// What a keyword does with its statement. Most keywords read one value of
-/// a common kind into one field: those are data (the kind, the field, the
-/// range), run by [`run`], instead of a handler each (size: issue 17). A
-/// keyword with rules of its own has a handler.
+/// a common kind into one field: those are data, a function naming the
+/// field and its kind ([`Slot`]), run by [`apply`], instead of a handler
+/// each (size: issue 17). A keyword with rules of its own has a handler.
 pub enum Act<T: 'static> {
     Run(Handler<T>),
+    Data(fn(&mut T) -> Slot<'_>),
+}
+
+/// A field of the block being read, with the kind of value it takes. Only
+/// the function that names the field is per block; reading the value is
+/// one [`apply`] for every block, and [`run`] has two arms in each block's
+/// copy instead of one per kind.
+pub enum Slot<'a> {
     /// An integer in the range; a bad value leaves the field as it was.
-    U32(Field<T, u32>, &'static (i64, i64)),
+    U32(&'a mut u32, &'static (i64, i64)),
     /// The same into an optional field.
-    OptU32(Field<T, Option<u32>>, &'static (i64, i64)),
+    OptU32(&'a mut Option<u32>, &'static (i64, i64)),
     /// A switch ([`flag`]).
-    Flag(Field<T, bool>),
+    Flag(&'a mut bool),
     /// A switch, remembered as given.
-    OptFlag(Field<T, Option<bool>>),
+    OptFlag(&'a mut Option<bool>),
     /// A keyword alone ([`no_args`]) that turns the field on.
-    On(Field<T, bool>),
+    On(&'a mut bool),
     /// A notify script; a bad one clears the field.
-    Notify(Field<T, Option<Script>>),
+    Notify(&'a mut Option<Script>),
     /// A notify script; a bad one leaves the field as it was.
-    NotifyKeep(Field<T, Option<Script>>),
+    NotifyKeep(&'a mut Option<Script>),
     /// One word ([`string`]); a bad statement leaves the field as it was.
-    StringKeep(Field<T, Option<String>>),
+    StringKeep(&'a mut Option<String>),
     /// A `track_*` block, added to the field.
-    Tracks(Field<T, Vec<At<Track>>>, &'static TrackKind),
+    Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
 }
 
 /// One keyword of a block: its name, whether it opens a block of its own,
@@ -82,79 +87,65 @@ pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
     }
 }
 
-/// A keyword whose statement is read as data ([`Act`]).
-pub const fn data<T>(name: &'static str, act: Act<T>) -> Kw<T> {
-    let block = matches!(act, Act::Tracks(..));
-    Kw { name, block, act }
+/// A keyword whose statement is read as data ([`Slot`]).
+pub const fn data<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
+    Kw {
+        name,
+        block: false,
+        act: Act::Data(f),
+    }
 }
 
-/// Runs one keyword's action on its statement. Only the field look-up is
-/// generic; reading the value is one function per kind, shared by all
-/// blocks.
+/// A `track_*` keyword: data ([`Slot::Tracks`]) with a block.
+pub const fn tracks<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
+    Kw {
+        name,
+        block: true,
+        act: Act::Data(f),
+    }
+}
+
+/// Runs one keyword's action on its statement: the only generic part.
 fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
     match *act {
         Act::Run(f) => f(sink, node, target),
-        Act::U32(field, range) => set_u32(sink, node, field(target), range),
-        Act::OptU32(field, range) => set_opt_u32(sink, node, field(target), range),
-        // Kinds with the same field type share one arm (and its call):
-        // each arm is code in every table's copy of this function.
-        Act::Flag(field) | Act::On(field) => {
-            set_bool(sink, node, field(target), matches!(act, Act::On(_)))
+        Act::Data(field) => apply(sink, node, field(target)),
+    }
+}
+
+/// Reads a data keyword's value into its field.
+#[inline(never)]
+fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
+    match slot {
+        Slot::U32(v, &(lo, hi)) => {
+            if let Some(x) = int(sink, node, lo, hi) {
+                *v = x;
+            }
         }
-        Act::OptFlag(field) => *field(target) = Some(flag(sink, node)),
-        Act::Notify(field) | Act::NotifyKeep(field) => {
-            set_notify(sink, node, field(target), matches!(act, Act::NotifyKeep(_)))
+        Slot::OptU32(v, &(lo, hi)) => {
+            if let Some(x) = int(sink, node, lo, hi) {
+                *v = Some(x);
+            }
         }
-        Act::StringKeep(field) => set_string_keep(sink, node, field(target)),
-        Act::Tracks(field, kind) => add_tracks(sink, node, field(target), kind),
+        Slot::Flag(v) => *v = flag(sink, node),
+        Slot::OptFlag(v) => *v = Some(flag(sink, node)),
+        Slot::On(v) => {
+            no_args(sink, node);
+            *v = true;
+        }
+        Slot::Notify(v) => *v = notify_script(sink, node),
+        Slot::NotifyKeep(v) => {
+            if let Some(x) = notify_script(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::StringKeep(v) => {
+            if let Some(x) = string(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::Tracks(v, kind) => v.extend(track_block(sink, node, kind)),
     }
-}
-
-#[inline(never)]
-fn set_u32(sink: &mut Sink, node: &Node, slot: &mut u32, &(lo, hi): &(i64, i64)) {
-    if let Some(v) = int(sink, node, lo, hi) {
-        *slot = v;
-    }
-}
-
-#[inline(never)]
-fn set_opt_u32(sink: &mut Sink, node: &Node, slot: &mut Option<u32>, &(lo, hi): &(i64, i64)) {
-    if let Some(v) = int(sink, node, lo, hi) {
-        *slot = Some(v);
-    }
-}
-
-/// A switch ([`flag`]), or with `on` a keyword alone that turns it on.
-#[inline(never)]
-fn set_bool(sink: &mut Sink, node: &Node, slot: &mut bool, on: bool) {
-    if on {
-        no_args(sink, node);
-        *slot = true;
-    } else {
-        *slot = flag(sink, node);
-    }
-}
-
-/// A notify script; a bad one clears the field, or with `keep` leaves it.
-#[inline(never)]
-fn set_notify(sink: &mut Sink, node: &Node, slot: &mut Option<Script>, keep: bool) {
-    let v = notify_script(sink, node);
-    if v.is_some() || !keep {
-        *slot = v;
-    }
-}
-
-#[inline(never)]
-fn set_string_keep(sink: &mut Sink, node: &Node, slot: &mut Option<String>) {
-    if let Some(v) = string(sink, node) {
-        *slot = Some(v);
-    }
-}
-
-#[inline(never)]
-fn add_tracks(sink: &mut Sink, node: &Node, slot: &mut Vec<At<Track>>, kind: &TrackKind) {
-    let tracks = track_block(sink, node, kind);
-    slot.extend(tracks);
 }
 
 /// keepalived blocks for features tinyvrrpd does not have. They are read

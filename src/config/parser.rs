@@ -8,13 +8,13 @@ use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
-use super::keywords::Act::{
+use super::keywords::Slot::{
     Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32,
 };
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, fixed, int,
-    int_word, ip, no_args, user_group, val, warn_extra, word_list,
+    int_word, ip, no_args, tracks, user_group, val, warn_extra, word_list,
 };
 use super::model::UpDownDelay;
 use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
@@ -175,28 +175,26 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
 // ---- global_defs ---------------------------------------------------------
 
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
-    data("router_id", StringKeep(|g| &mut g.router_id)),
+    data("router_id", |g| StringKeep(&mut g.router_id)),
     blk("notification_email", |s, n, g| {
         g.notification_email
             .extend(word_list(s, n).into_iter().map(At::value));
     }),
-    data(
-        "notification_email_from",
-        StringKeep(|g| &mut g.notification_email_from),
-    ),
+    data("notification_email_from", |g| {
+        StringKeep(&mut g.notification_email_from)
+    }),
     val("smtp_server", |s, n, g| {
         if let Some(server) = smtp_server(s, n) {
             g.smtp_server = Some(server);
         }
     }),
-    data(
-        "smtp_connect_timeout",
-        U32(|g| &mut g.smtp_connect_timeout_s, &(1, 3600)),
-    ),
-    data("smtp_helo_name", StringKeep(|g| &mut g.smtp_helo_name)),
-    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
-    data("smtp_alert_vrrp", OptFlag(|g| &mut g.smtp_alert_vrrp)),
-    data("no_email_faults", On(|g| &mut g.no_email_faults)),
+    data("smtp_connect_timeout", |g| {
+        U32(&mut g.smtp_connect_timeout_s, &(1, 3600))
+    }),
+    data("smtp_helo_name", |g| StringKeep(&mut g.smtp_helo_name)),
+    data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
+    data("smtp_alert_vrrp", |g| OptFlag(&mut g.smtp_alert_vrrp)),
+    data("no_email_faults", |g| On(&mut g.no_email_faults)),
     val("vrrp_version", |s, n, g| {
         if let Some(v) = int(s, n, 2, 3) {
             g.vrrp_version = v;
@@ -218,37 +216,27 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
         ),
         None => {}
     }),
-    data(
-        "vrrp_garp_master_delay",
-        U32(|g| &mut g.vrrp_garp_master_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "vrrp_garp_master_repeat",
-        U32(|g| &mut g.vrrp_garp_master_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "vrrp_garp_master_refresh",
-        U32(|g| &mut g.vrrp_garp_master_refresh_s, &GARP_REFRESH),
-    ),
-    data(
-        "vrrp_garp_master_refresh_repeat",
-        U32(|g| &mut g.vrrp_garp_master_refresh_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "vrrp_garp_lower_prio_repeat",
-        OptU32(
-            |g| &mut g.vrrp_garp_lower_prio_repeat,
-            &GARP_LOWER_PRIO_REPEAT,
-        ),
-    ),
-    data(
-        "vrrp_garp_lower_prio_delay",
-        OptU32(|g| &mut g.vrrp_garp_lower_prio_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "vrrp_lower_prio_no_advert",
-        Flag(|g| &mut g.vrrp_lower_prio_no_advert),
-    ),
+    data("vrrp_garp_master_delay", |g| {
+        U32(&mut g.vrrp_garp_master_delay_s, &GARP_DELAY)
+    }),
+    data("vrrp_garp_master_repeat", |g| {
+        U32(&mut g.vrrp_garp_master_repeat, &GARP_REPEAT)
+    }),
+    data("vrrp_garp_master_refresh", |g| {
+        U32(&mut g.vrrp_garp_master_refresh_s, &GARP_REFRESH)
+    }),
+    data("vrrp_garp_master_refresh_repeat", |g| {
+        U32(&mut g.vrrp_garp_master_refresh_repeat, &GARP_REPEAT)
+    }),
+    data("vrrp_garp_lower_prio_repeat", |g| {
+        OptU32(&mut g.vrrp_garp_lower_prio_repeat, &GARP_LOWER_PRIO_REPEAT)
+    }),
+    data("vrrp_garp_lower_prio_delay", |g| {
+        OptU32(&mut g.vrrp_garp_lower_prio_delay_s, &GARP_DELAY)
+    }),
+    data("vrrp_lower_prio_no_advert", |g| {
+        Flag(&mut g.vrrp_lower_prio_no_advert)
+    }),
     val("vrrp_garp_interval", |s, n, g| {
         if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
             g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
@@ -264,12 +252,11 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
             g.vrrp_startup_delay_ms = u32::try_from(v).unwrap_or(u32::MAX);
         }
     }),
-    data(
-        "vrrp_skip_check_adv_addr",
-        Flag(|g| &mut g.vrrp_skip_check_adv_addr),
-    ),
-    data("vrrp_strict", Flag(|g| &mut g.vrrp_strict)),
-    data("v3_checksum_as_v2", Flag(|g| &mut g.v3_checksum_as_v2)),
+    data("vrrp_skip_check_adv_addr", |g| {
+        Flag(&mut g.vrrp_skip_check_adv_addr)
+    }),
+    data("vrrp_strict", |g| Flag(&mut g.vrrp_strict)),
+    data("v3_checksum_as_v2", |g| Flag(&mut g.v3_checksum_as_v2)),
     val("script_user", |s, n, g| {
         g.script_user = user_group(s, n).or(g.script_user.take())
     }),
@@ -282,34 +269,29 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
              (their instances wait in FAULT); the keyword changes nothing",
         );
     }),
-    data(
-        "enable_script_security",
-        Flag(|g| &mut g.enable_script_security),
-    ),
+    data("enable_script_security", |g| {
+        Flag(&mut g.enable_script_security)
+    }),
     val("vrrp_notify_fifo", |s, n, g| {
         g.vrrp_notify_fifo = fifo(s, n).or(g.vrrp_notify_fifo.take())
     }),
     val("notify_fifo", |s, n, g| {
         g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
     }),
-    data(
-        "vrrp_notify_fifo_script",
-        NotifyKeep(|g| &mut g.vrrp_notify_fifo_script),
-    ),
-    data(
-        "notify_fifo_script",
-        NotifyKeep(|g| &mut g.notify_fifo_script),
-    ),
-    data("startup_script", NotifyKeep(|g| &mut g.startup_script)),
-    data(
-        "startup_script_timeout",
-        U32(|g| &mut g.startup_script_timeout_s, &(1, 1000)),
-    ),
-    data("shutdown_script", NotifyKeep(|g| &mut g.shutdown_script)),
-    data(
-        "shutdown_script_timeout",
-        U32(|g| &mut g.shutdown_script_timeout_s, &(1, 1000)),
-    ),
+    data("vrrp_notify_fifo_script", |g| {
+        NotifyKeep(&mut g.vrrp_notify_fifo_script)
+    }),
+    data("notify_fifo_script", |g| {
+        NotifyKeep(&mut g.notify_fifo_script)
+    }),
+    data("startup_script", |g| NotifyKeep(&mut g.startup_script)),
+    data("startup_script_timeout", |g| {
+        U32(&mut g.startup_script_timeout_s, &(1, 1000))
+    }),
+    data("shutdown_script", |g| NotifyKeep(&mut g.shutdown_script)),
+    data("shutdown_script_timeout", |g| {
+        U32(&mut g.shutdown_script_timeout_s, &(1, 1000))
+    }),
 ];
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
@@ -380,25 +362,22 @@ pub struct RawSyncGroup {
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| g.group.extend(word_list(s, n))),
-    data("notify_master", Notify(|g| &mut g.notify_master)),
-    data("notify_backup", Notify(|g| &mut g.notify_backup)),
-    data("notify_fault", Notify(|g| &mut g.notify_fault)),
-    data("notify_stop", Notify(|g| &mut g.notify_stop)),
-    data("notify", Notify(|g| &mut g.notify)),
-    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
-    data(
-        "track_interface",
-        Tracks(|g| &mut g.track_interfaces, &TRACK_INTERFACE),
-    ),
-    data(
-        "track_script",
-        Tracks(|g| &mut g.track_scripts, &TRACK_SCRIPT),
-    ),
-    data("track_file", Tracks(|g| &mut g.track_files, &TRACK_FILE)),
-    data(
-        "track_process",
-        Tracks(|g| &mut g.track_processes, &TRACK_PROCESS),
-    ),
+    data("notify_master", |g| Notify(&mut g.notify_master)),
+    data("notify_backup", |g| Notify(&mut g.notify_backup)),
+    data("notify_fault", |g| Notify(&mut g.notify_fault)),
+    data("notify_stop", |g| Notify(&mut g.notify_stop)),
+    data("notify", |g| Notify(&mut g.notify)),
+    data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
+    tracks("track_interface", |g| {
+        Tracks(&mut g.track_interfaces, &TRACK_INTERFACE)
+    }),
+    tracks("track_script", |g| {
+        Tracks(&mut g.track_scripts, &TRACK_SCRIPT)
+    }),
+    tracks("track_file", |g| Tracks(&mut g.track_files, &TRACK_FILE)),
+    tracks("track_process", |g| {
+        Tracks(&mut g.track_processes, &TRACK_PROCESS)
+    }),
     val("global_tracking", |s, n, g| {
         // keepalived 2.2.7 (vrrp_parser.c:vrrp_gglobal_tracking_handler)
         // says so and then sets sync_group_tracking_weight.
@@ -413,7 +392,7 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
         g.global_tracking = Some(n.pos.clone());
         g.tracking_weight = true;
     }),
-    data("sync_group_tracking_weight", On(|g| &mut g.tracking_weight)),
+    data("sync_group_tracking_weight", |g| On(&mut g.tracking_weight)),
 ];
 
 // ---- vrrp_script ---------------------------------------------------------
@@ -431,17 +410,17 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
             r.has_script = true;
         }
     }),
-    data("interval", U32(|r| &mut r.script.interval_s, &(1, 86400))),
-    data("timeout", OptU32(|r| &mut r.script.timeout_s, &(1, 86400))),
+    data("interval", |r| U32(&mut r.script.interval_s, &(1, 86400))),
+    data("timeout", |r| OptU32(&mut r.script.timeout_s, &(1, 86400))),
     val("weight", |s, n, r| {
         if let Some((v, reverse)) = trackers::block_weight(s, n, WEIGHT) {
             r.script.weight = v;
             r.script.reverse = reverse;
         }
     }),
-    data("init_fail", On(|r| &mut r.script.init_fail)),
-    data("rise", U32(|r| &mut r.script.rise, &(1, 65535))),
-    data("fall", U32(|r| &mut r.script.fall, &(1, 65535))),
+    data("init_fail", |r| On(&mut r.script.init_fail)),
+    data("rise", |r| U32(&mut r.script.rise, &(1, 65535))),
+    data("fall", |r| U32(&mut r.script.fall, &(1, 65535))),
     val("user", |s, n, r| {
         r.script.user = user_group(s, n).or(r.script.user.take())
     }),
