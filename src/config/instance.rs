@@ -5,7 +5,7 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::keywords::Slot::{Notify, On, OptFlag, OptU32, Tracks};
+use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
@@ -179,15 +179,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vrid_seen = true;
         i.vrid = at(int(s, n, 1, 255), n);
     }),
-    val("priority", |s, n, i| {
-        i.priority = at(int(s, n, 1, 255), n).or(i.priority.take())
-    }),
+    data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
         i.advert_int = at(advert_int(s, n), n).or(i.advert_int.take())
     }),
-    val("version", |s, n, i| {
-        i.version = at(int(s, n, 2, 3), n).or(i.version.take())
-    }),
+    data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
         let mut auth = RawAuth {
             pos: n.pos.clone(),
@@ -210,10 +206,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     blk("virtual_rules", |s, n, i| {
         i.vrules.extend(super::rules::rule_block(s, n));
     }),
-    val("nopreempt", |s, n, i| {
-        no_args(s, n);
-        i.nopreempt = Some(n.pos.clone());
-    }),
+    data("nopreempt", |i| Here(&mut i.nopreempt)),
     val("preempt", |s, n, i| {
         // keepalived's default, accepted so configs that spell it out load.
         no_args(s, n);
@@ -236,13 +229,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     data("garp_master_refresh_repeat", |i| {
         OptU32(&mut i.garp_master_refresh_repeat, &GARP_REPEAT)
     }),
-    val("garp_lower_prio_repeat", |s, n, i| {
-        let v = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1);
-        i.garp_lower_prio_repeat = at(v, n).or(i.garp_lower_prio_repeat.take());
+    data("garp_lower_prio_repeat", |i| {
+        AtU32(&mut i.garp_lower_prio_repeat, &GARP_LOWER_PRIO_REPEAT)
     }),
-    val("garp_lower_prio_delay", |s, n, i| {
-        let v = int(s, n, GARP_DELAY.0, GARP_DELAY.1);
-        i.garp_lower_prio_delay_s = at(v, n).or(i.garp_lower_prio_delay_s.take());
+    data("garp_lower_prio_delay", |i| {
+        AtU32(&mut i.garp_lower_prio_delay_s, &GARP_DELAY)
     }),
     val("lower_prio_no_advert", |s, n, i| {
         i.lower_prio_no_advert = at(Some(flag(s, n)), n);
@@ -274,11 +265,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         Notify(&mut i.notify_master_rx_lower_pri)
     }),
     data("smtp_alert", |i| OptFlag(&mut i.smtp_alert)),
-    val("unicast_src_ip", |s, n, i| {
-        i.unicast_src_ip = at(ip(s, n), n)
-    }),
+    val("unicast_src_ip", src_ip),
     // keepalived reads both with one handler: the adverts' source address.
-    val("mcast_src_ip", |s, n, i| i.unicast_src_ip = at(ip(s, n), n)),
+    val("mcast_src_ip", src_ip),
     blk("unicast_peer", |s, n, i| {
         for line in body(n) {
             if let Some(peer) = unicast_peer(s, line) {
@@ -304,10 +293,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             pos: n.pos.clone(),
         })
     }),
-    val("vmac_xmit_base", |s, n, i| {
-        no_args(s, n);
-        i.vmac_xmit_base = Some(n.pos.clone());
-    }),
+    data("vmac_xmit_base", |i| Here(&mut i.vmac_xmit_base)),
     data("native_ipv6", |i| On(&mut i.native_ipv6)),
     val("debug", |s, n, i| {
         // Without a level, debugging is simply on: level 1.
@@ -318,6 +304,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("v3_checksum_as_v2", |i| OptFlag(&mut i.v3_checksum_as_v2)),
 ];
+
+/// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
+fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    i.unicast_src_ip = at(ip(s, n), n);
+}
 
 static AUTH_KW: &[Kw<RawAuth>] = &[
     val("auth_type", |s, n, a| {

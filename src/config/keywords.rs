@@ -61,6 +61,19 @@ pub enum Slot<'a> {
     StringKeep(&'a mut Option<String>),
     /// A `track_*` block, added to the field.
     Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
+    /// An integer in the range, with where it was set; a bad value leaves
+    /// the field as it was.
+    AtU8(&'a mut Option<At<u8>>, &'static (i64, i64)),
+    AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
+    /// A keyword alone, remembered with where it was.
+    Here(&'a mut Option<Pos>),
+    /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
+    /// units of the decimals.
+    Fixed(&'a mut u32, &'static (u32, u64, u64, &'static str)),
+    /// `USER [GROUP]` ([`user_group`]); a bad one leaves the field.
+    UserKeep(&'a mut Option<String>),
+    /// A FIFO's path ([`fifo`]); a bad one leaves the field.
+    Fifo(&'a mut Option<String>),
 }
 
 /// One keyword of a block: its name, whether it opens a block of its own,
@@ -145,6 +158,37 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
             }
         }
         Slot::Tracks(v, kind) => v.extend(track_block(sink, node, kind)),
+        Slot::AtU8(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
+        Slot::AtU32(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
+        Slot::Here(v) => {
+            no_args(sink, node);
+            *v = Some(node.pos.clone());
+        }
+        Slot::Fixed(v, &(decimals, lo, hi, shown)) => {
+            if let Some(x) = fixed(sink, node, decimals, lo, hi, shown) {
+                *v = u32::try_from(x).unwrap_or(u32::MAX);
+            }
+        }
+        Slot::UserKeep(v) => {
+            if let Some(x) = user_group(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::Fifo(v) => {
+            if let Some(x) = fifo(sink, node) {
+                *v = Some(x);
+            }
+        }
+    }
+}
+
+/// A value read with its statement's position; None leaves the field.
+fn keep<T>(field: &mut Option<At<T>>, v: Option<T>, node: &Node) {
+    if let Some(v) = v {
+        *field = Some(At {
+            v,
+            pos: node.pos.clone(),
+        });
     }
 }
 
@@ -448,6 +492,28 @@ pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
         }),
         _ => {
             sink.error_fmt(&node.pos, format_args!("{} needs a script", node.keyword()));
+            None
+        }
+    }
+}
+
+/// `notify_fifo FILE [USER [GROUP]]`: the model keeps the path; the fifo
+/// owner is not supported and said so.
+pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if args.len() > 1 {
+        sink.warn_fmt(
+            &node.pos,
+            format_args!(
+                "{}: setting the fifo's owner is not supported; ignored",
+                node.keyword()
+            ),
+        );
+    }
+    match args.first() {
+        Some(w) => Some(w.text.clone()),
+        None => {
+            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
             None
         }
     }

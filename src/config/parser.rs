@@ -9,12 +9,12 @@ use core::net::IpAddr;
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::Slot::{
-    Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32,
+    Fifo, Fixed, Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32, UserKeep,
 };
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
-    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, fixed, int,
-    int_word, ip, no_args, tracks, user_group, val, warn_extra, word_list,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
+    ip, no_args, tracks, val, warn_extra, word_list,
 };
 use super::model::UpDownDelay;
 use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
@@ -237,29 +237,21 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("vrrp_lower_prio_no_advert", |g| {
         Flag(&mut g.vrrp_lower_prio_no_advert)
     }),
-    val("vrrp_garp_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
-            g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_garp_interval", |g| {
+        Fixed(&mut g.vrrp_garp_interval_us, &(6, 0, 1_000_000, "0-1"))
     }),
-    val("vrrp_gna_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
-            g.vrrp_gna_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_gna_interval", |g| {
+        Fixed(&mut g.vrrp_gna_interval_us, &(6, 0, 1_000_000, "0-1"))
     }),
-    val("vrrp_startup_delay", |s, n, g| {
-        if let Some(v) = fixed(s, n, 3, 0, 3_600_000, "0-3600") {
-            g.vrrp_startup_delay_ms = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_startup_delay", |g| {
+        Fixed(&mut g.vrrp_startup_delay_ms, &(3, 0, 3_600_000, "0-3600"))
     }),
     data("vrrp_skip_check_adv_addr", |g| {
         Flag(&mut g.vrrp_skip_check_adv_addr)
     }),
     data("vrrp_strict", |g| Flag(&mut g.vrrp_strict)),
     data("v3_checksum_as_v2", |g| Flag(&mut g.v3_checksum_as_v2)),
-    val("script_user", |s, n, g| {
-        g.script_user = user_group(s, n).or(g.script_user.take())
-    }),
+    data("script_user", |g| UserKeep(&mut g.script_user)),
     // keepalived 2.2.7 exits on an interface that does not exist unless
     // this is set; tinyvrrpd always waits for such an interface in FAULT.
     val("dynamic_interfaces", |s, n, _| {
@@ -272,12 +264,8 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("enable_script_security", |g| {
         Flag(&mut g.enable_script_security)
     }),
-    val("vrrp_notify_fifo", |s, n, g| {
-        g.vrrp_notify_fifo = fifo(s, n).or(g.vrrp_notify_fifo.take())
-    }),
-    val("notify_fifo", |s, n, g| {
-        g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
-    }),
+    data("vrrp_notify_fifo", |g| Fifo(&mut g.vrrp_notify_fifo)),
+    data("notify_fifo", |g| Fifo(&mut g.notify_fifo)),
     data("vrrp_notify_fifo_script", |g| {
         NotifyKeep(&mut g.vrrp_notify_fifo_script)
     }),
@@ -315,28 +303,6 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
         host: host.text.clone(),
         port,
     })
-}
-
-/// `notify_fifo FILE [USER [GROUP]]`: the model keeps the path; the fifo
-/// owner is not supported and said so.
-fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
-    let args = node.args();
-    if args.len() > 1 {
-        sink.warn_fmt(
-            &node.pos,
-            format_args!(
-                "{}: setting the fifo's owner is not supported; ignored",
-                node.keyword()
-            ),
-        );
-    }
-    match args.first() {
-        Some(w) => Some(w.text.clone()),
-        None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
-            None
-        }
-    }
 }
 
 // ---- vrrp_sync_group -----------------------------------------------------
@@ -421,9 +387,7 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
     data("init_fail", |r| On(&mut r.script.init_fail)),
     data("rise", |r| U32(&mut r.script.rise, &(1, 65535))),
     data("fall", |r| U32(&mut r.script.fall, &(1, 65535))),
-    val("user", |s, n, r| {
-        r.script.user = user_group(s, n).or(r.script.user.take())
-    }),
+    data("user", |r| UserKeep(&mut r.script.user)),
 ];
 
 /// `script CMD`: the command line, quoted or as several words. Words are
