@@ -92,8 +92,15 @@ fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
 
 /// The names seen so far, each with the index of the first that had it:
 /// one map type and one look-up for every check (size: issue 17).
-#[derive(Default)]
 struct Firsts<'a>(Map<&'a str, usize>);
+
+impl Default for Firsts<'_> {
+    /// Out of line: an empty map is code at every site that makes one.
+    #[inline(never)]
+    fn default() -> Self {
+        Firsts(Map::default())
+    }
+}
 
 impl<'a> Firsts<'a> {
     /// The index `name` was first seen with; None (and `k` kept) when new.
