@@ -191,10 +191,10 @@ fn bounded<T: Clone, const N: usize>(
 // ---- vrrp_script ---------------------------------------------------------
 
 fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
-    let blocks: Blocks = scripts
-        .iter()
-        .map(|s| (s.script.name.as_str(), &s.pos))
-        .collect();
+    let mut blocks = Blocks::with_capacity(scripts.len());
+    for s in scripts.iter() {
+        blocks.push((s.script.name.as_str(), &s.pos));
+    }
     check_count(
         sink,
         &blocks,
@@ -212,7 +212,11 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
             );
         }
     }
-    scripts.into_iter().map(|s| s.script).collect()
+    let mut out = Vec::with_capacity(scripts.len());
+    for s in scripts {
+        out.push(s.script);
+    }
+    out
 }
 
 /// Blocks of a kind with nothing else to check: their count and names.
@@ -233,19 +237,23 @@ fn check_blocks(
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
 fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
-    let blocks: Blocks = files
-        .iter()
-        .map(|f| (f.file.name.as_str(), &f.pos))
-        .collect();
+    let mut blocks = Blocks::with_capacity(files.len());
+    for f in files.iter() {
+        blocks.push((f.file.name.as_str(), &f.pos));
+    }
     check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
-    files.into_iter().map(|f| f.file).collect()
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        out.push(f.file);
+    }
+    out
 }
 
 fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
-    let blocks: Blocks = procs
-        .iter()
-        .map(|p| (p.process.name.as_str(), &p.pos))
-        .collect();
+    let mut blocks = Blocks::with_capacity(procs.len());
+    for p in procs.iter() {
+        blocks.push((p.process.name.as_str(), &p.pos));
+    }
     check_blocks(
         sink,
         &blocks,
@@ -253,7 +261,11 @@ fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<Tr
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    procs.into_iter().map(|p| p.process).collect()
+    let mut out = Vec::with_capacity(procs.len());
+    for p in procs {
+        out.push(p.process);
+    }
+    out
 }
 
 /// One line per interface (the parser kept the last of repeats); a delay
@@ -267,16 +279,20 @@ fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<Up
             ),
         );
     }
-    delays.into_iter().map(|d| d.v).collect()
+    let mut out = Vec::with_capacity(delays.len());
+    for d in delays {
+        out.push(d.v);
+    }
+    out
 }
 
 // ---- vrrp_instance -------------------------------------------------------
 
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
-    let blocks: Blocks = instances
-        .iter()
-        .map(|i| (i.name.as_str(), &i.pos))
-        .collect();
+    let mut blocks = Blocks::with_capacity(instances.len());
+    for i in instances.iter() {
+        blocks.push((i.name.as_str(), &i.pos));
+    }
     check_blocks(
         sink,
         &blocks,
@@ -823,7 +839,10 @@ fn check_sync_groups(
     resolved: &[(InstanceConfig, &RawInstance)],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
-    let blocks: Blocks = groups.iter().map(|g| (g.name.as_str(), &g.pos)).collect();
+    let mut blocks = Blocks::with_capacity(groups.len());
+    for g in groups.iter() {
+        blocks.push((g.name.as_str(), &g.pos));
+    }
     check_count(
         sink,
         &blocks,
