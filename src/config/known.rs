@@ -254,26 +254,35 @@ impl<'w> Nearest<'w> {
 /// Levenshtein distance (insertions, deletions, substitutions), with a
 /// transposition of neighbours counted as one edit.
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // Three rows: two back (for transpositions), previous, current.
-    let mut back: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            if i > 0 && j > 0 && a[i - 1] == *cb && *ca == b[j - 1] {
-                d = d.min(back[j - 1] + 1);
-            }
-            cur[j + 1] = d;
-        }
-        core::mem::swap(&mut back, &mut prev);
-        core::mem::swap(&mut prev, &mut cur);
+    let n = b.chars().count();
+    let w = n + 1;
+    // Three rows in one buffer (two back, for transpositions; previous;
+    // current), rotated by offset; the characters before the current ones
+    // are kept as the walk goes instead of in buffers of their own.
+    let mut rows = vec![0usize; 3 * w];
+    let (mut back, mut prev, mut cur) = (0, w, 2 * w);
+    for (j, slot) in rows[prev..cur].iter_mut().enumerate() {
+        *slot = j;
     }
-    prev[b.len()]
+    let mut before_a = None;
+    for (i, ca) in a.chars().enumerate() {
+        rows[cur] = i + 1;
+        let mut before_b = None;
+        for (j, cb) in b.chars().enumerate() {
+            let cost = usize::from(ca != cb);
+            let mut d = (rows[prev + j] + cost)
+                .min(rows[prev + j + 1] + 1)
+                .min(rows[cur + j] + 1);
+            if before_a == Some(cb) && before_b == Some(ca) {
+                d = d.min(rows[back + j - 1] + 1);
+            }
+            rows[cur + j + 1] = d;
+            before_b = Some(cb);
+        }
+        (back, prev, cur) = (prev, cur, back);
+        before_a = Some(ca);
+    }
+    rows[prev + n]
 }
 
 #[cfg(test)]
@@ -308,6 +317,15 @@ mod tests {
         out.into_iter()
             .filter_map(|k| Some((k, find_line(list, block, &mut |o| o == k)?)))
             .collect()
+    }
+
+    #[test]
+    fn transpositions_and_wide_characters() {
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("abc", "acb"), 1);
+        assert_eq!(distance("ca", "abc"), 3);
+        assert_eq!(distance("é", "e"), 1);
+        assert_eq!(distance("éa", "aé"), 1);
     }
 
     #[test]
