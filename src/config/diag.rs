@@ -133,8 +133,13 @@ impl Sink {
         if self.kept.len() >= self.limit {
             // Full: the new one replaces the least worth keeping (the
             // largest key; keys are unique), if it is worth more.
-            let worst = (0..self.kept.len()).max_by_key(|&i| self.kept.get(i).map(|k| k.key));
-            let evict = worst.filter(|&i| self.kept.get(i).is_some_and(|w| key < w.key));
+            let mut worst: Option<(usize, &Kept)> = None;
+            for (i, k) in self.kept.iter().enumerate() {
+                if worst.is_none_or(|(_, w)| k.key > w.key) {
+                    worst = Some((i, k));
+                }
+            }
+            let evict = worst.filter(|(_, w)| key < w.key).map(|(i, _)| i);
             let dropped = match evict {
                 Some(i) => self.kept.remove(i).diag.severity,
                 None => severity,
