@@ -157,7 +157,7 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
                 *v = Some(x);
             }
         }
-        Slot::Tracks(v, kind) => v.extend(track_block(sink, node, kind)),
+        Slot::Tracks(v, kind) => track_block(sink, node, kind, v),
         Slot::AtU8(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::AtU32(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::Here(v) => {
@@ -601,9 +601,9 @@ pub const TRACK_PROCESS: TrackKind = TrackKind {
 /// [reverse|noreverse]]` (keepalived 2.2.7 vrrp/vrrp_track.c:alloc_track_if,
 /// alloc_track_script, alloc_track_process; trackers/track_file.c:
 /// vrrp_alloc_track_file). keepalived ignores a bad line, or a bad word of
-/// one, with an error; we refuse the line.
-pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Track>> {
-    let mut out = Vec::new();
+/// one, with an error; we refuse the line. The lines read are added to
+/// `out`.
+fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<Track>>) {
     for line in body(node) {
         if let Some(t) = track_line(sink, line, kind) {
             out.push(At {
@@ -612,7 +612,6 @@ pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Tra
             });
         }
     }
-    out
 }
 
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
