@@ -48,16 +48,14 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     };
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
-    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = instances
-        .iter()
-        .filter_map(|r| {
-            let sync_no_weight = sync_of
-                .get(&r.name)
-                .and_then(|k| sync_groups.get(k))
-                .is_some_and(|g| !g.tracking_weight);
-            resolve_instance(sink, &global, r, &defs, sync_no_weight).map(|i| (i, r))
-        })
-        .collect();
+    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = Vec::new();
+    for r in &instances {
+        let sync_no_weight = sync_of
+            .get(&r.name)
+            .and_then(|k| sync_groups.get(k))
+            .is_some_and(|g| !g.tracking_weight);
+        resolve_instance(sink, (&global, &defs), r, sync_no_weight, &mut resolved);
+    }
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
@@ -302,13 +300,17 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
     );
 }
 
-fn resolve_instance(
+/// Resolves one instance into `out` (with its raw block, for the checks
+/// across instances); nothing when it cannot run. Pushed from here: the
+/// model is kilobytes, and each move of it through an Option and a tuple
+/// was code (size: issue 17).
+fn resolve_instance<'a>(
     sink: &mut Sink,
-    g: &GlobalDefs,
-    r: &RawInstance,
-    defs: &Defined,
+    (g, defs): (&GlobalDefs, &Defined),
+    r: &'a RawInstance,
     sync_no_weight: bool,
-) -> Option<InstanceConfig> {
+    out: &mut Vec<(InstanceConfig, &'a RawInstance)>,
+) {
     let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
     let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
@@ -327,10 +329,12 @@ fn resolve_instance(
     let tracks = track_check::check(sink, defs, &owner, &instance_tracks(r));
     // Without these three there is no instance; the GARP settings are then
     // neither resolved nor checked against vrrp_strict.
-    let (interface, vrid, advert_int_cs) = (interface?, vrid?, advert_int_cs?);
+    let (Some(interface), Some(vrid), Some(advert_int_cs)) = (interface, vrid, advert_int_cs)
+    else {
+        return;
+    };
     let garp = Garp::resolve(sink, g, r);
-
-    Some(InstanceConfig {
+    let model = InstanceConfig {
         name: r.name.clone(),
         loc: r.pos.loc(),
         state,
@@ -376,7 +380,8 @@ fn resolve_instance(
         debug: r.debug,
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-    })
+    };
+    out.push((model, r));
 }
 
 /// The list keywords of an instance, each cut at its limit in
