@@ -6,9 +6,9 @@
 //! block allows; names are matched against track_* lines in `validate`.
 
 use super::diag::{Pos, Sink};
+use super::keywords::Slot::{AtU32, Fixed, On};
 use super::keywords::{
-    At, Kw, WEIGHT_254, body, dispatch, fixed, fixed_word, ifname, int, int_word, no_args, val,
-    warn_extra,
+    At, Kw, WEIGHT_254, body, data, dispatch, fixed, fixed_word, ifname, int_word, val, warn_extra,
 };
 use super::model::{InitFile, ParamMatch, TrackFile, TrackProcess, UpDownDelay};
 use super::tree::Node;
@@ -251,51 +251,34 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
             p.process.reverse = reverse;
         }
     }),
-    val("quorum", |s, n, p| {
-        if let Some(v) = int(s, n, 1, 65535) {
-            p.quorum = Some(At {
-                v,
-                pos: n.pos.clone(),
-            });
-        }
-    }),
-    val("quorum_max", |s, n, p| {
-        if let Some(v) = int(s, n, 0, 65535) {
-            p.quorum_max = Some(At {
-                v,
-                pos: n.pos.clone(),
-            });
-        }
-    }),
+    data("quorum", |p| AtU32(&mut p.quorum, &(1, 65535))),
+    data("quorum_max", |p| AtU32(&mut p.quorum_max, &(0, 65535))),
     val("delay", |s, n, p| {
         if let Some(ms) = delay_ms(s, n) {
             p.process.fork_delay_ms = ms;
             p.process.terminate_delay_ms = ms;
         }
     }),
-    val("fork_delay", |s, n, p| {
-        if let Some(ms) = delay_ms(s, n) {
-            p.process.fork_delay_ms = ms;
-        }
+    data("fork_delay", |p| {
+        Fixed(&mut p.process.fork_delay_ms, &DELAY)
     }),
-    val("terminate_delay", |s, n, p| {
-        if let Some(ms) = delay_ms(s, n) {
-            p.process.terminate_delay_ms = ms;
-        }
+    data("terminate_delay", |p| {
+        Fixed(&mut p.process.terminate_delay_ms, &DELAY)
     }),
-    val("full_command", |s, n, p| {
-        no_args(s, n);
-        p.process.full_command = true;
-    }),
+    data("full_command", |p| On(&mut p.process.full_command)),
 ];
 
 /// keepalived reads these delays as decimal seconds, 0.000001..3600
 /// (vrrp_parser.c:vrrp_tprocess_delay_general); the model holds ms, so a
 /// finer value is refused rather than rounded.
 fn delay_ms(sink: &mut Sink, node: &Node) -> Option<u32> {
-    let ms = fixed(sink, node, 3, 1, 3_600_000, "0.001-3600")?;
+    let (decimals, lo, hi, shown) = DELAY;
+    let ms = fixed(sink, node, decimals, lo, hi, shown)?;
     u32::try_from(ms).ok()
 }
+
+/// The delays' [`Slot::Fixed`] spec: ms, 0.001-3600 s.
+const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
 
 // ---- interface_up_down_delays --------------------------------------------
 
