@@ -402,15 +402,55 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
     if let [only] = args {
         return Some(only.text.clone());
     }
-    let words: Vec<String> = args
-        .iter()
-        .map(|w| {
-            if w.text.contains([' ', '\t']) {
-                format!("\"{}\"", w.text)
-            } else {
-                w.text.clone()
-            }
-        })
-        .collect();
-    Some(words.join(" "))
+    // Built in one string: a Vec of words and a join were code of their own.
+    let mut cmd = String::new();
+    for (k, w) in args.iter().enumerate() {
+        if k > 0 {
+            cmd.push(' ');
+        }
+        let quote = w.text.contains([' ', '\t']);
+        if quote {
+            cmd.push('"');
+        }
+        cmd.push_str(&w.text);
+        if quote {
+            cmd.push('"');
+        }
+    }
+    Some(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::lexer::Word;
+
+    fn node(words: &[&str]) -> Node {
+        Node {
+            words: words
+                .iter()
+                .map(|t| Word {
+                    text: t.to_string(),
+                    quoted: false,
+                })
+                .collect(),
+            pos: Pos {
+                file: std::rc::Rc::from("t.conf"),
+                line: 1,
+                seq: 1,
+            },
+            block: None,
+        }
+    }
+
+    #[test]
+    fn script_words_rejoined_and_requoted() {
+        let mut sink = Sink::default();
+        let one = script_command(&mut sink, &node(&["script", "/bin/chk a  b"]));
+        assert_eq!(one.as_deref(), Some("/bin/chk a  b"));
+        let many = script_command(&mut sink, &node(&["script", "/bin/chk", "-x", "a b\tc"]));
+        assert_eq!(many.as_deref(), Some("/bin/chk -x \"a b\tc\""));
+        assert_eq!(script_command(&mut sink, &node(&["script"])), None);
+        assert!(sink.has_errors());
+    }
 }
