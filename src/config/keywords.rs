@@ -82,6 +82,9 @@ pub enum Slot<'a> {
     UserKeep(&'a mut Option<String>),
     /// A FIFO's path ([`fifo`]); a bad one leaves the field.
     Fifo(&'a mut Option<String>),
+    /// A block's `weight N [reverse]` into its weight and reverse fields
+    /// (`trackers::block_weight`); a bad one leaves both.
+    Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
 }
 
 /// One keyword of a block: its name and what to do with it.
@@ -186,6 +189,11 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
         Slot::Fifo(v) => {
             if let Some(x) = fifo(sink, node) {
                 *v = Some(x);
+            }
+        }
+        Slot::Weight(w, reverse, &range) => {
+            if let Some((x, r)) = super::trackers::block_weight(sink, node, range) {
+                (*w, *reverse) = (x, r);
             }
         }
     }

@@ -10,6 +10,7 @@ use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::Slot::{
     Fifo, Fixed, Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32, UserKeep,
+    Weight,
 };
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
@@ -378,11 +379,8 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
     }),
     data("interval", |r| U32(&mut r.script.interval_s, &(1, 86400))),
     data("timeout", |r| OptU32(&mut r.script.timeout_s, &(1, 86400))),
-    val("weight", |s, n, r| {
-        if let Some((v, reverse)) = trackers::block_weight(s, n, WEIGHT) {
-            r.script.weight = v;
-            r.script.reverse = reverse;
-        }
+    data("weight", |r| {
+        Weight(&mut r.script.weight, &mut r.script.reverse, &WEIGHT)
     }),
     data("init_fail", |r| On(&mut r.script.init_fail)),
     data("rise", |r| U32(&mut r.script.rise, &(1, 65535))),

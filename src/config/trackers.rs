@@ -6,7 +6,7 @@
 //! block allows; names are matched against track_* lines in `validate`.
 
 use super::diag::{Pos, Sink};
-use super::keywords::Slot::{AtU32, Fixed, On};
+use super::keywords::Slot::{AtU32, Fixed, On, Weight};
 use super::keywords::{
     At, Kw, WEIGHT_254, body, data, dispatch, fixed, fixed_word, ifname, int_word, val, warn_extra,
 };
@@ -87,11 +87,8 @@ static FILE_KW: &[Kw<RawTrackFile>] = &[
             f.file.path = path.text.clone();
         }
     }),
-    val("weight", |s, n, f| {
-        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
-            f.file.weight = w;
-            f.file.reverse = reverse;
-        }
+    data("weight", |f| {
+        Weight(&mut f.file.weight, &mut f.file.reverse, &WEIGHT_254)
     }),
     val("init_file", |s, n, f| {
         f.file.init = init_file(s, n, &f.file.name)
@@ -245,11 +242,8 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
         p.process.param_match = m;
         p.process.full_command = true;
     }),
-    val("weight", |s, n, p| {
-        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
-            p.process.weight = w;
-            p.process.reverse = reverse;
-        }
+    data("weight", |p| {
+        Weight(&mut p.process.weight, &mut p.process.reverse, &WEIGHT_254)
     }),
     data("quorum", |p| AtU32(&mut p.quorum, &(1, 65535))),
     data("quorum_max", |p| AtU32(&mut p.quorum_max, &(0, 65535))),
