@@ -3,7 +3,6 @@
 //! validator.
 
 use core::fmt;
-use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 use super::model::Loc;
@@ -67,8 +66,10 @@ impl Pos {
 /// earliest in reading order), so a file of a million unknown keywords costs
 /// no memory for its warnings; the others are counted on one last line.
 pub struct Sink {
-    /// A max-heap on "least worth keeping", so the one to drop is on top.
-    kept: BinaryHeap<Kept>,
+    /// In reading order, as they are shown. A plain list searched from end
+    /// to end: at most `limit` (100) long, it needs no heap and no sort,
+    /// which are code of their own (size: issue 17).
+    kept: Vec<Kept>,
     limit: usize,
     /// Where the closing "... and N more" line points: the main file.
     main: Rc<str>,
@@ -90,28 +91,11 @@ struct Kept {
     diag: Diag,
 }
 
-impl PartialEq for Kept {
-    fn eq(&self, other: &Kept) -> bool {
-        self.key == other.key
-    }
-}
-impl Eq for Kept {}
-impl PartialOrd for Kept {
-    fn partial_cmp(&self, other: &Kept) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Kept {
-    fn cmp(&self, other: &Kept) -> core::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
 impl Sink {
     /// A sink for the load of `main`, keeping at most `limit` diagnostics.
     pub fn new(main: Rc<str>, limit: usize) -> Sink {
         Sink {
-            kept: BinaryHeap::new(),
+            kept: Vec::new(),
             limit,
             main,
             pushed: 0,
@@ -129,24 +113,42 @@ impl Sink {
         self.push(pos, Severity::Warning, msg.into());
     }
 
+    /// [`Sink::error`] with the message still to format: one call at each
+    /// site instead of `format!` and then this (size: issue 17).
+    #[inline(never)]
+    pub fn error_fmt(&mut self, pos: &Pos, msg: fmt::Arguments) {
+        self.push(pos, Severity::Error, std::fmt::format(msg));
+    }
+
+    /// [`Sink::warn`] with the message still to format.
+    #[inline(never)]
+    pub fn warn_fmt(&mut self, pos: &Pos, msg: fmt::Arguments) {
+        self.push(pos, Severity::Warning, std::fmt::format(msg));
+    }
+
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
         self.errors |= severity == Severity::Error;
         let key = (severity == Severity::Warning, pos.seq, self.pushed);
         self.pushed = self.pushed.saturating_add(1);
         if self.kept.len() >= self.limit {
-            // Full: the new one replaces the least worth keeping, if it is
-            // worth more.
-            let evict = self.kept.peek().is_some_and(|worst| key < worst.key);
-            let dropped = if evict {
-                self.kept.pop().map_or(severity, |k| k.diag.severity)
-            } else {
-                severity
+            // Full: the new one replaces the least worth keeping (the
+            // largest key; keys are unique), if it is worth more.
+            let mut worst: Option<(usize, &Kept)> = None;
+            for (i, k) in self.kept.iter().enumerate() {
+                if worst.is_none_or(|(_, w)| k.key > w.key) {
+                    worst = Some((i, k));
+                }
+            }
+            let evict = worst.filter(|(_, w)| key < w.key).map(|(i, _)| i);
+            let dropped = match evict {
+                Some(i) => self.kept.remove(i).diag.severity,
+                None => severity,
             };
             match dropped {
                 Severity::Error => self.dropped_errors += 1,
                 Severity::Warning => self.dropped_warnings += 1,
             }
-            if !evict {
+            if evict.is_none() {
                 return;
             }
         }
@@ -156,7 +158,14 @@ impl Sink {
             line: pos.line,
             msg,
         };
-        self.kept.push(Kept { key, diag });
+        // Reading order, then the order found.
+        let order = |k: &Kept| (k.key.1, k.key.2);
+        let at = self
+            .kept
+            .iter()
+            .position(|k| order(k) > (key.1, key.2))
+            .unwrap_or(self.kept.len());
+        self.kept.insert(at, Kept { key, diag });
     }
 
     pub fn has_errors(&self) -> bool {
@@ -166,11 +175,7 @@ impl Sink {
     /// The diagnostics kept, in reading order (those of one line in the
     /// order they were found), then one line counting those not kept.
     pub fn finish(self) -> Vec<Diag> {
-        let mut kept = self.kept.into_vec();
-        // The keys are unique (`pushed` counts), so an unstable sort gives
-        // the same order with less code (issue 17: size).
-        kept.sort_unstable_by_key(|k| (k.key.1, k.key.2));
-        let mut diags: Vec<Diag> = kept.into_iter().map(|k| k.diag).collect();
+        let mut diags: Vec<Diag> = self.kept.into_iter().map(|k| k.diag).collect();
         let (errors, warnings) = (self.dropped_errors, self.dropped_warnings);
         if errors + warnings > 0 {
             diags.push(Diag {

@@ -88,9 +88,9 @@ static GARP_GROUP_KW: &[Kw<Parsing>] = &[
 
 fn add(sink: &mut Sink, line: &Node, g: &mut Parsing, name: &str) {
     if g.taken.iter().any(|t| t == name) {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!("garp_group already specified for {name} - ignoring"),
+            format_args!("garp_group already specified for {name} - ignoring"),
         );
         return;
     }

@@ -5,11 +5,11 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::keywords::Act::{Notify, On, OptFlag, OptU32, Tracks};
+use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
-    int_word, ip, no_args, notify_script, val, value,
+    int_word, ip, no_args, notify_script, tracks, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -52,7 +52,7 @@ pub struct RawInstance {
     pub auth: Option<RawAuth>,
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
-    pub vroutes: Vec<At<super::routes::Route>>,
+    pub vroutes: Vec<super::routes::Route>,
     pub vrules: Vec<super::rules::RawRule>,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
@@ -160,9 +160,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             Some("MASTER") => Some(InitialState::Master),
             Some("BACKUP") => Some(InitialState::Backup),
             Some(other) => {
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!("invalid state '{other}': expected MASTER or BACKUP"),
+                    format_args!("invalid state '{other}': expected MASTER or BACKUP"),
                 );
                 None
             }
@@ -179,15 +179,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vrid_seen = true;
         i.vrid = at(int(s, n, 1, 255), n);
     }),
-    val("priority", |s, n, i| {
-        i.priority = at(int(s, n, 1, 255), n).or(i.priority.take())
-    }),
+    data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
         i.advert_int = at(advert_int(s, n), n).or(i.advert_int.take())
     }),
-    val("version", |s, n, i| {
-        i.version = at(int(s, n, 2, 3), n).or(i.version.take())
-    }),
+    data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
         let mut auth = RawAuth {
             pos: n.pos.clone(),
@@ -204,15 +200,13 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vips_excluded.extend(vip_block(s, n));
     }),
     blk("virtual_routes", |s, n, i| {
-        i.vroutes.extend(super::routes::route_block(s, n));
+        i.vroutes
+            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
     }),
     blk("virtual_rules", |s, n, i| {
         i.vrules.extend(super::rules::rule_block(s, n));
     }),
-    val("nopreempt", |s, n, i| {
-        no_args(s, n);
-        i.nopreempt = Some(n.pos.clone());
-    }),
+    data("nopreempt", |i| Here(&mut i.nopreempt)),
     val("preempt", |s, n, i| {
         // keepalived's default, accepted so configs that spell it out load.
         no_args(s, n);
@@ -223,51 +217,42 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.preempt_delay_s = v;
         }
     }),
-    data(
-        "garp_master_delay",
-        OptU32(|i| &mut i.garp_master_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "garp_master_repeat",
-        OptU32(|i| &mut i.garp_master_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "garp_master_refresh",
-        OptU32(|i| &mut i.garp_master_refresh_s, &GARP_REFRESH),
-    ),
-    data(
-        "garp_master_refresh_repeat",
-        OptU32(|i| &mut i.garp_master_refresh_repeat, &GARP_REPEAT),
-    ),
-    val("garp_lower_prio_repeat", |s, n, i| {
-        let v = int(s, n, GARP_LOWER_PRIO_REPEAT.0, GARP_LOWER_PRIO_REPEAT.1);
-        i.garp_lower_prio_repeat = at(v, n).or(i.garp_lower_prio_repeat.take());
+    data("garp_master_delay", |i| {
+        OptU32(&mut i.garp_master_delay_s, &GARP_DELAY)
     }),
-    val("garp_lower_prio_delay", |s, n, i| {
-        let v = int(s, n, GARP_DELAY.0, GARP_DELAY.1);
-        i.garp_lower_prio_delay_s = at(v, n).or(i.garp_lower_prio_delay_s.take());
+    data("garp_master_repeat", |i| {
+        OptU32(&mut i.garp_master_repeat, &GARP_REPEAT)
+    }),
+    data("garp_master_refresh", |i| {
+        OptU32(&mut i.garp_master_refresh_s, &GARP_REFRESH)
+    }),
+    data("garp_master_refresh_repeat", |i| {
+        OptU32(&mut i.garp_master_refresh_repeat, &GARP_REPEAT)
+    }),
+    data("garp_lower_prio_repeat", |i| {
+        AtU32(&mut i.garp_lower_prio_repeat, &GARP_LOWER_PRIO_REPEAT)
+    }),
+    data("garp_lower_prio_delay", |i| {
+        AtU32(&mut i.garp_lower_prio_delay_s, &GARP_DELAY)
     }),
     val("lower_prio_no_advert", |s, n, i| {
         i.lower_prio_no_advert = at(Some(flag(s, n)), n);
     }),
-    data(
-        "track_interface",
-        Tracks(|i| &mut i.track_interfaces, &TRACK_INTERFACE),
-    ),
-    data(
-        "track_script",
-        Tracks(|i| &mut i.track_scripts, &TRACK_SCRIPT),
-    ),
-    data("track_file", Tracks(|i| &mut i.track_files, &TRACK_FILE)),
-    data(
-        "track_process",
-        Tracks(|i| &mut i.track_processes, &TRACK_PROCESS),
-    ),
-    data("notify_master", Notify(|i| &mut i.notify_master)),
-    data("notify_backup", Notify(|i| &mut i.notify_backup)),
-    data("notify_fault", Notify(|i| &mut i.notify_fault)),
-    data("notify_stop", Notify(|i| &mut i.notify_stop)),
-    data("notify", Notify(|i| &mut i.notify)),
+    tracks("track_interface", |i| {
+        Tracks(&mut i.track_interfaces, &TRACK_INTERFACE)
+    }),
+    tracks("track_script", |i| {
+        Tracks(&mut i.track_scripts, &TRACK_SCRIPT)
+    }),
+    tracks("track_file", |i| Tracks(&mut i.track_files, &TRACK_FILE)),
+    tracks("track_process", |i| {
+        Tracks(&mut i.track_processes, &TRACK_PROCESS)
+    }),
+    data("notify_master", |i| Notify(&mut i.notify_master)),
+    data("notify_backup", |i| Notify(&mut i.notify_backup)),
+    data("notify_fault", |i| Notify(&mut i.notify_fault)),
+    data("notify_stop", |i| Notify(&mut i.notify_stop)),
+    data("notify", |i| Notify(&mut i.notify)),
     val("notify_deleted", |s, n, i| {
         // keepalived: the script is optional; the keyword alone turns FAULT
         // into DELETED for a removed instance.
@@ -276,16 +261,13 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             i.notify_deleted_script = notify_script(s, n);
         }
     }),
-    data(
-        "notify_master_rx_lower_pri",
-        Notify(|i| &mut i.notify_master_rx_lower_pri),
-    ),
-    data("smtp_alert", OptFlag(|i| &mut i.smtp_alert)),
-    val("unicast_src_ip", |s, n, i| {
-        i.unicast_src_ip = at(ip(s, n), n)
+    data("notify_master_rx_lower_pri", |i| {
+        Notify(&mut i.notify_master_rx_lower_pri)
     }),
+    data("smtp_alert", |i| OptFlag(&mut i.smtp_alert)),
+    val("unicast_src_ip", src_ip),
     // keepalived reads both with one handler: the adverts' source address.
-    val("mcast_src_ip", |s, n, i| i.unicast_src_ip = at(ip(s, n), n)),
+    val("mcast_src_ip", src_ip),
     blk("unicast_peer", |s, n, i| {
         for line in body(n) {
             if let Some(peer) = unicast_peer(s, line) {
@@ -304,18 +286,15 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         no_args(s, n);
         i.accept = Some(false);
     }),
-    data("dont_track_primary", On(|i| &mut i.dont_track_primary)),
+    data("dont_track_primary", |i| On(&mut i.dont_track_primary)),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
             v: raw_vmac(s, n),
             pos: n.pos.clone(),
         })
     }),
-    val("vmac_xmit_base", |s, n, i| {
-        no_args(s, n);
-        i.vmac_xmit_base = Some(n.pos.clone());
-    }),
-    data("native_ipv6", On(|i| &mut i.native_ipv6)),
+    data("vmac_xmit_base", |i| Here(&mut i.vmac_xmit_base)),
+    data("native_ipv6", |i| On(&mut i.native_ipv6)),
     val("debug", |s, n, i| {
         // Without a level, debugging is simply on: level 1.
         i.debug = match n.args().first() {
@@ -323,8 +302,13 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             None => Some(1),
         };
     }),
-    data("v3_checksum_as_v2", OptFlag(|i| &mut i.v3_checksum_as_v2)),
+    data("v3_checksum_as_v2", |i| OptFlag(&mut i.v3_checksum_as_v2)),
 ];
+
+/// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
+fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    i.unicast_src_ip = at(ip(s, n), n);
+}
 
 static AUTH_KW: &[Kw<RawAuth>] = &[
     val("auth_type", |s, n, a| {
@@ -336,9 +320,9 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
                 false
             }
             Some(other) => {
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!("invalid auth_type '{other}': expected PASS"),
+                    format_args!("invalid auth_type '{other}': expected PASS"),
                 );
                 false
             }
@@ -368,9 +352,9 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
         Ok((cs, exact)) => (Some(cs), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!("invalid advert_int '{text}': expected seconds"),
+                format_args!("invalid advert_int '{text}': expected seconds"),
             );
             return None;
         }
@@ -386,7 +370,10 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
     let mut out = Vec::new();
     for line in body(node) {
         if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            sink.error_fmt(
+                &line.pos,
+                format_args!("unexpected block in {}", node.keyword()),
+            );
         }
         if let Some(vip) = vip(sink, line, node.keyword()) {
             out.push(At {
@@ -417,7 +404,10 @@ const VIP_IGNORED: &[(&str, bool)] = &[
 fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
-        sink.error(&line.pos, format!("invalid address '{text}' in {block}"));
+        sink.error_fmt(
+            &line.pos,
+            format_args!("invalid address '{text}' in {block}"),
+        );
         return None;
     };
     let mut vip = Vip {
@@ -437,7 +427,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
             _ => match VIP_IGNORED.iter().find(|(name, _)| *name == opt) {
                 Some((_, arg)) => *arg,
                 None => {
-                    sink.error(&line.pos, format!("unknown option '{opt}' in {block}"));
+                    sink.error_fmt(&line.pos, format_args!("unknown option '{opt}' in {block}"));
                     ok = false;
                     continue;
                 }
@@ -447,7 +437,10 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
             match words.next() {
                 Some(w) => w.text.as_str(),
                 None => {
-                    sink.error(&line.pos, format!("{block} option '{opt}' needs a value"));
+                    sink.error_fmt(
+                        &line.pos,
+                        format_args!("{block} option '{opt}' needs a value"),
+                    );
                     ok = false;
                     continue;
                 }
@@ -471,18 +464,18 @@ fn vip_label(sink: &mut Sink, line: &Node, vip: &mut Vip) -> bool {
         return true;
     };
     if label.len() > MAX_LABEL {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "Address label {label} is longer than maximum length {MAX_LABEL} - removing address"
             ),
         );
         return false;
     }
     if vip.addr.is_ipv6() {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "Cannot specify label for IPv6 addresses ({}) - ignoring label",
                 line.keyword()
             ),
@@ -518,9 +511,9 @@ fn vip_option(
                 true
             }
             _ => {
-                sink.error(
+                sink.error_fmt(
                     &line.pos,
-                    format!("invalid broadcast address '{arg}' in {block}"),
+                    format_args!("invalid broadcast address '{arg}' in {block}"),
                 );
                 false
             }
@@ -528,14 +521,14 @@ fn vip_option(
         "scope" => {
             vip.scope = parse_scope(arg);
             if vip.scope.is_none() {
-                sink.error(&line.pos, format!("invalid scope '{arg}' in {block}"));
+                sink.error_fmt(&line.pos, format_args!("invalid scope '{arg}' in {block}"));
             }
             vip.scope.is_some()
         }
         _ => {
-            sink.warn(
+            sink.warn_fmt(
                 &line.pos,
-                format!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
+                format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
             );
             true
         }
@@ -550,16 +543,16 @@ fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
     }
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!("invalid address '{text}' in unicast_peer"),
+            format_args!("invalid address '{text}' in unicast_peer"),
         );
         return None;
     };
     if let Some(extra) = line.args().first() {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "unicast_peer option '{}' is not supported by tinyvrrpd; ignored",
                 extra.text
             ),
@@ -596,14 +589,14 @@ fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
         }
         match vmac_mac(t) {
             Some((m, _)) if m[0] & 1 != 0 => {
-                sink.error(&n.pos, format!("VMAC MAC address is multicast {t}"))
+                sink.error_fmt(&n.pos, format_args!("VMAC MAC address is multicast {t}"))
             }
-            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error(
+            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error_fmt(
                 &n.pos,
-                format!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
+                format_args!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
             ),
             Some(m) => v.mac = Some(m),
-            None => sink.error(&n.pos, format!("VMAC invalid MAC address {t}")),
+            None => sink.error_fmt(&n.pos, format_args!("VMAC invalid MAC address {t}")),
         }
     }
     if n.args().len() > 2 {

@@ -19,49 +19,90 @@ pub struct At<T> {
     pub pos: Pos,
 }
 
-pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
-
-/// Where a keyword's value goes: a field of the block being read.
-pub type Field<T, V> = fn(&mut T) -> &mut V;
-
-/// What a keyword does with its statement. Most keywords read one value of
-/// a common kind into one field: those are data (the kind, the field, the
-/// range), run by [`run`], instead of a handler each (size: issue 17). A
-/// keyword with rules of its own has a handler.
-pub enum Act<T: 'static> {
-    Run(Handler<T>),
-    /// An integer in the range; a bad value leaves the field as it was.
-    U32(Field<T, u32>, &'static (i64, i64)),
-    /// The same into an optional field.
-    OptU32(Field<T, Option<u32>>, &'static (i64, i64)),
-    /// A switch ([`flag`]).
-    Flag(Field<T, bool>),
-    /// A switch, remembered as given.
-    OptFlag(Field<T, Option<bool>>),
-    /// A keyword alone ([`no_args`]) that turns the field on.
-    On(Field<T, bool>),
-    /// A notify script; a bad one clears the field.
-    Notify(Field<T, Option<Script>>),
-    /// A notify script; a bad one leaves the field as it was.
-    NotifyKeep(Field<T, Option<Script>>),
-    /// One word ([`string`]); a bad statement leaves the field as it was.
-    StringKeep(Field<T, Option<String>>),
-    /// A `track_*` block, added to the field.
-    Tracks(Field<T, Vec<At<Track>>>, &'static TrackKind),
+impl<T> At<T> {
+    /// The value without its position. A named function, so the lists that
+    /// drop their positions share one copy of the loop per type.
+    pub fn value(self) -> T {
+        self.v
+    }
 }
 
-/// One keyword of a block: its name, whether it opens a block of its own,
-/// and what to do with it.
+pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
+
+/// What a keyword does with its statement. Most keywords read one value of
+/// a common kind into one field: those are data, a function naming the
+/// field and its kind ([`Slot`]), run by [`apply`], instead of a handler
+/// each (size: issue 17). A keyword with rules of its own has a handler.
+///
+/// Whether the keyword opens a block of its own is part of the kind, not
+/// a field beside it: a table entry is then 16 bytes, not 20 (131 of them).
+pub enum Act<T: 'static> {
+    /// A handler, for a keyword with a value.
+    Run(Handler<T>),
+    /// A handler, for a keyword that opens a block.
+    RunBlock(Handler<T>),
+    Data(fn(&mut T) -> Slot<'_>),
+    /// Data read from a block ([`Slot::Tracks`]).
+    DataBlock(fn(&mut T) -> Slot<'_>),
+}
+
+/// A field of the block being read, with the kind of value it takes. Only
+/// the function that names the field is per block; reading the value is
+/// one [`apply`] for every block, and [`run`] has two arms in each block's
+/// copy instead of one per kind.
+pub enum Slot<'a> {
+    /// An integer in the range; a bad value leaves the field as it was.
+    U32(&'a mut u32, &'static (i64, i64)),
+    /// The same into an optional field.
+    OptU32(&'a mut Option<u32>, &'static (i64, i64)),
+    /// A switch ([`flag`]).
+    Flag(&'a mut bool),
+    /// A switch, remembered as given.
+    OptFlag(&'a mut Option<bool>),
+    /// A keyword alone ([`no_args`]) that turns the field on.
+    On(&'a mut bool),
+    /// A notify script; a bad one clears the field.
+    Notify(&'a mut Option<Script>),
+    /// A notify script; a bad one leaves the field as it was.
+    NotifyKeep(&'a mut Option<Script>),
+    /// One word ([`string`]); a bad statement leaves the field as it was.
+    StringKeep(&'a mut Option<String>),
+    /// A `track_*` block, added to the field.
+    Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
+    /// An integer in the range, with where it was set; a bad value leaves
+    /// the field as it was.
+    AtU8(&'a mut Option<At<u8>>, &'static (i64, i64)),
+    AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
+    /// A keyword alone, remembered with where it was.
+    Here(&'a mut Option<Pos>),
+    /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
+    /// units of the decimals.
+    Fixed(&'a mut u32, &'static (u32, u64, u64, &'static str)),
+    /// `USER [GROUP]` ([`user_group`]); a bad one leaves the field.
+    UserKeep(&'a mut Option<String>),
+    /// A FIFO's path ([`fifo`]); a bad one leaves the field.
+    Fifo(&'a mut Option<String>),
+    /// A block's `weight N [reverse]` into its weight and reverse fields
+    /// (`trackers::block_weight`); a bad one leaves both.
+    Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
+}
+
+/// One keyword of a block: its name and what to do with it.
 pub struct Kw<T: 'static> {
     pub name: &'static str,
-    pub block: bool,
     pub act: Act<T>,
+}
+
+impl<T> Kw<T> {
+    /// Whether the keyword opens a block of its own.
+    fn block(&self) -> bool {
+        matches!(self.act, Act::RunBlock(_) | Act::DataBlock(_))
+    }
 }
 
 pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
     Kw {
         name,
-        block: false,
         act: Act::Run(f),
     }
 }
@@ -69,73 +110,103 @@ pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
 pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
     Kw {
         name,
-        block: true,
-        act: Act::Run(f),
+        act: Act::RunBlock(f),
     }
 }
 
-/// A keyword whose statement is read as data ([`Act`]).
-pub const fn data<T>(name: &'static str, act: Act<T>) -> Kw<T> {
-    let block = matches!(act, Act::Tracks(..));
-    Kw { name, block, act }
+/// A keyword whose statement is read as data ([`Slot`]).
+pub const fn data<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
+    Kw {
+        name,
+        act: Act::Data(f),
+    }
 }
 
-/// Runs one keyword's action on its statement. Only the field look-up is
-/// generic; reading the value is one function per kind, shared by all
-/// blocks.
+/// A `track_*` keyword: data ([`Slot::Tracks`]) with a block.
+pub const fn tracks<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
+    Kw {
+        name,
+        act: Act::DataBlock(f),
+    }
+}
+
+/// Runs one keyword's action on its statement: the only generic part.
 fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
     match *act {
-        Act::Run(f) => f(sink, node, target),
-        Act::U32(field, range) => set_u32(sink, node, field(target), range),
-        Act::OptU32(field, range) => set_opt_u32(sink, node, field(target), range),
-        Act::Flag(field) => *field(target) = flag(sink, node),
-        Act::OptFlag(field) => *field(target) = Some(flag(sink, node)),
-        Act::On(field) => set_on(sink, node, field(target)),
-        Act::Notify(field) => *field(target) = notify_script(sink, node),
-        Act::NotifyKeep(field) => set_notify_keep(sink, node, field(target)),
-        Act::StringKeep(field) => set_string_keep(sink, node, field(target)),
-        Act::Tracks(field, kind) => add_tracks(sink, node, field(target), kind),
+        Act::Run(f) | Act::RunBlock(f) => f(sink, node, target),
+        Act::Data(field) | Act::DataBlock(field) => apply(sink, node, field(target)),
     }
 }
 
+/// Reads a data keyword's value into its field.
 #[inline(never)]
-fn set_u32(sink: &mut Sink, node: &Node, slot: &mut u32, &(lo, hi): &(i64, i64)) {
-    if let Some(v) = int(sink, node, lo, hi) {
-        *slot = v;
+fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
+    match slot {
+        Slot::U32(v, &(lo, hi)) => {
+            if let Some(x) = int(sink, node, lo, hi) {
+                *v = x;
+            }
+        }
+        Slot::OptU32(v, &(lo, hi)) => {
+            if let Some(x) = int(sink, node, lo, hi) {
+                *v = Some(x);
+            }
+        }
+        Slot::Flag(v) => *v = flag(sink, node),
+        Slot::OptFlag(v) => *v = Some(flag(sink, node)),
+        Slot::On(v) => {
+            no_args(sink, node);
+            *v = true;
+        }
+        Slot::Notify(v) => *v = notify_script(sink, node),
+        Slot::NotifyKeep(v) => {
+            if let Some(x) = notify_script(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::StringKeep(v) => {
+            if let Some(x) = string(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::Tracks(v, kind) => track_block(sink, node, kind, v),
+        Slot::AtU8(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
+        Slot::AtU32(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
+        Slot::Here(v) => {
+            no_args(sink, node);
+            *v = Some(node.pos.clone());
+        }
+        Slot::Fixed(v, &(decimals, lo, hi, shown)) => {
+            if let Some(x) = fixed(sink, node, decimals, lo, hi, shown) {
+                *v = u32::try_from(x).unwrap_or(u32::MAX);
+            }
+        }
+        Slot::UserKeep(v) => {
+            if let Some(x) = user_group(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::Fifo(v) => {
+            if let Some(x) = fifo(sink, node) {
+                *v = Some(x);
+            }
+        }
+        Slot::Weight(w, reverse, &range) => {
+            if let Some((x, r)) = super::trackers::block_weight(sink, node, range) {
+                (*w, *reverse) = (x, r);
+            }
+        }
     }
 }
 
-#[inline(never)]
-fn set_opt_u32(sink: &mut Sink, node: &Node, slot: &mut Option<u32>, &(lo, hi): &(i64, i64)) {
-    if let Some(v) = int(sink, node, lo, hi) {
-        *slot = Some(v);
+/// A value read with its statement's position; None leaves the field.
+fn keep<T>(field: &mut Option<At<T>>, v: Option<T>, node: &Node) {
+    if let Some(v) = v {
+        *field = Some(At {
+            v,
+            pos: node.pos.clone(),
+        });
     }
-}
-
-#[inline(never)]
-fn set_on(sink: &mut Sink, node: &Node, slot: &mut bool) {
-    no_args(sink, node);
-    *slot = true;
-}
-
-#[inline(never)]
-fn set_notify_keep(sink: &mut Sink, node: &Node, slot: &mut Option<Script>) {
-    if let Some(v) = notify_script(sink, node) {
-        *slot = Some(v);
-    }
-}
-
-#[inline(never)]
-fn set_string_keep(sink: &mut Sink, node: &Node, slot: &mut Option<String>) {
-    if let Some(v) = string(sink, node) {
-        *slot = Some(v);
-    }
-}
-
-#[inline(never)]
-fn add_tracks(sink: &mut Sink, node: &Node, slot: &mut Vec<At<Track>>, kind: &TrackKind) {
-    let tracks = track_block(sink, node, kind);
-    slot.extend(tracks);
 }
 
 /// keepalived blocks for features tinyvrrpd does not have. They are read
@@ -158,7 +229,7 @@ const IGNORED_BLOCKS: &[&str] = &[
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
     // Only the call is generic: the checks and their messages are one
     // function for every table, not a copy per block (size: issue 17).
-    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block));
+    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block()));
     for node in nodes {
         if let Some(k) = check(sink, node, &entry, block).and_then(|i| table.get(i)) {
             run(sink, node, &k.act, target);
@@ -195,26 +266,33 @@ fn check(
         Some(i) => {
             let takes_block = entry(i).is_some_and(|(_, b)| b);
             if takes_block && node.block.is_none() {
-                sink.error(&node.pos, format!("{kw} needs a block {{ ... }}"));
+                sink.error_fmt(&node.pos, format_args!("{kw} needs a block {{ ... }}"));
                 return None;
             }
             if !takes_block && node.block.is_some() {
-                sink.error(&node.pos, format!("{kw} does not take a block"));
+                sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
             }
             Some(i)
         }
         None if unsupported.is_some() => None,
         None if IGNORED_BLOCKS.contains(&kw) => {
-            let msg = format!("{kw} blocks are not supported by tinyvrrpd; ignored");
-            sink.warn(&node.pos, msg);
+            sink.warn_fmt(
+                &node.pos,
+                format_args!("{kw} blocks are not supported by tinyvrrpd; ignored"),
+            );
             None
         }
         None => {
-            let msg = match known::nearest(kw, names().chain(known::names(block))) {
-                Some(near) => format!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
-                None => format!("Unknown keyword '{kw}'"),
-            };
-            sink.error(&node.pos, msg);
+            let mut near = known::Nearest::new(kw);
+            names().for_each(|n| near.offer(n));
+            near.offer_known(block);
+            match near.best() {
+                Some(near) => sink.error_fmt(
+                    &node.pos,
+                    format_args!("Unknown keyword '{kw}' (did you mean '{near}'?)"),
+                ),
+                None => sink.error_fmt(&node.pos, format_args!("Unknown keyword '{kw}'")),
+            }
             None
         }
     }
@@ -231,9 +309,9 @@ pub fn body(node: &Node) -> &[Node] {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
     if let Some(extra) = node.args().get(allowed) {
-        sink.warn(
+        sink.warn_fmt(
             &node.pos,
-            format!(
+            format_args!(
                 "{}: extra argument '{}' ignored",
                 node.keyword(),
                 extra.text
@@ -250,7 +328,7 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     match args.first() {
         Some(w) => Some(w.text.as_str()),
         None => {
-            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
             None
         }
     }
@@ -292,14 +370,14 @@ fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) 
         Ok(v) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
             let range = fmt_range(lo, hi);
-            sink.error(pos, format!("{what} {text} out of range {range}"));
+            sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
             None
         }
         Err(NumError::NotNumber) => {
             let range = fmt_range(lo, hi);
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("invalid {what} '{text}': expected a number {range}"),
+                format_args!("invalid {what} '{text}': expected a number {range}"),
             );
             None
         }
@@ -337,22 +415,22 @@ pub fn fixed_word(
 ) -> Option<u64> {
     match parse_fixed(text, decimals) {
         Err(NumError::NotNumber) => {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("invalid {what} '{text}': expected seconds {shown}"),
+                format_args!("invalid {what} '{text}': expected seconds {shown}"),
             );
             None
         }
         Ok((_, false)) => {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("{what} {text} has more than {decimals} decimals"),
+                format_args!("{what} {text} has more than {decimals} decimals"),
             );
             None
         }
         Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
-            sink.error(pos, format!("{what} {text} out of range {shown}"));
+            sink.error_fmt(pos, format_args!("{what} {text} out of range {shown}"));
             None
         }
     }
@@ -367,9 +445,9 @@ pub fn flag(sink: &mut Sink, node: &Node) -> bool {
     match parse_bool(&w.text) {
         Some(b) => b,
         None => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!(
+                format_args!(
                     "invalid {} '{}': expected on or off",
                     node.keyword(),
                     w.text
@@ -384,9 +462,9 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
     let text = value(sink, node)?;
     let parsed = parse_ip(text);
     if parsed.is_none() {
-        sink.error(
+        sink.error_fmt(
             &node.pos,
-            format!(
+            format_args!(
                 "invalid {} '{text}': expected an IP address",
                 node.keyword()
             ),
@@ -404,7 +482,10 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
         _ => {
-            sink.error(&node.pos, format!("{} needs a user name", node.keyword()));
+            sink.error_fmt(
+                &node.pos,
+                format_args!("{} needs a user name", node.keyword()),
+            );
             None
         }
     }
@@ -427,7 +508,29 @@ pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
             user,
         }),
         _ => {
-            sink.error(&node.pos, format!("{} needs a script", node.keyword()));
+            sink.error_fmt(&node.pos, format_args!("{} needs a script", node.keyword()));
+            None
+        }
+    }
+}
+
+/// `notify_fifo FILE [USER [GROUP]]`: the model keeps the path; the fifo
+/// owner is not supported and said so.
+pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
+    let args = node.args();
+    if args.len() > 1 {
+        sink.warn_fmt(
+            &node.pos,
+            format_args!(
+                "{}: setting the fifo's owner is not supported; ignored",
+                node.keyword()
+            ),
+        );
+    }
+    match args.first() {
+        Some(w) => Some(w.text.clone()),
+        None => {
+            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
             None
         }
     }
@@ -439,7 +542,10 @@ pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
     let mut out = Vec::new();
     for line in body(node) {
         if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            sink.error_fmt(
+                &line.pos,
+                format_args!("unexpected block in {}", node.keyword()),
+            );
         }
         out.extend(line.words.iter().map(|w| At {
             v: w.text.clone(),
@@ -512,9 +618,9 @@ pub const TRACK_PROCESS: TrackKind = TrackKind {
 /// [reverse|noreverse]]` (keepalived 2.2.7 vrrp/vrrp_track.c:alloc_track_if,
 /// alloc_track_script, alloc_track_process; trackers/track_file.c:
 /// vrrp_alloc_track_file). keepalived ignores a bad line, or a bad word of
-/// one, with an error; we refuse the line.
-pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Track>> {
-    let mut out = Vec::new();
+/// one, with an error; we refuse the line. The lines read are added to
+/// `out`.
+fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<Track>>) {
     for line in body(node) {
         if let Some(t) = track_line(sink, line, kind) {
             out.push(At {
@@ -523,13 +629,12 @@ pub fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind) -> Vec<At<Tra
             });
         }
     }
-    out
 }
 
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
     if line.block.is_some() {
-        sink.error(&line.pos, format!("unexpected block in {block}"));
+        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
     }
     let name = line.keyword().to_string();
     if kind.interface {
@@ -539,7 +644,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let (weight, reverse) = match args {
         [] => (None, None),
         [w] if w.text == "weight" => {
-            sink.error(&line.pos, format!("{block} weight needs a value"));
+            sink.error_fmt(&line.pos, format_args!("{block} weight needs a value"));
             return None;
         }
         [w, v, rest @ ..] if w.text == "weight" => {
@@ -556,25 +661,25 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
                     } else {
                         "reverse"
                     };
-                    sink.error(
+                    sink.error_fmt(
                         &line.pos,
-                        format!("{block}: unknown weight option '{other}' after {name} (expected {expected})"),
+                        format_args!("{block}: unknown weight option '{other}' after {name} (expected {expected})"),
                     );
                     return None;
                 }
             };
             if let Some(extra) = rest.get(1) {
-                sink.warn(
+                sink.warn_fmt(
                     &line.pos,
-                    format!("{block}: extra argument '{}' ignored", extra.text),
+                    format_args!("{block}: extra argument '{}' ignored", extra.text),
                 );
             }
             (Some(weight?), reverse)
         }
         [other, ..] => {
-            sink.error(
+            sink.error_fmt(
                 &line.pos,
-                format!("{block}: unexpected '{}' after {name}", other.text),
+                format_args!("{block}: unexpected '{}' after {name}", other.text),
             );
             return None;
         }
@@ -597,7 +702,7 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
     if ok {
         Some(name.to_string())
     } else {
-        sink.error(&node.pos, format!("invalid interface name '{name}'"));
+        sink.error_fmt(&node.pos, format_args!("invalid interface name '{name}'"));
         None
     }
 }
@@ -605,4 +710,19 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
 /// A statement that takes no argument: extra words are warned about.
 pub fn no_args(sink: &mut Sink, node: &Node) {
     warn_extra(sink, node, 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table entry is its name and its action, nothing beside them
+    /// (the block-ness is in the action's kind).
+    #[test]
+    fn table_entry_is_four_words() {
+        assert_eq!(
+            core::mem::size_of::<Kw<u8>>(),
+            4 * core::mem::size_of::<usize>()
+        );
+    }
 }

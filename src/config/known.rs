@@ -177,76 +177,112 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The (keyword, meaning) lines of `block` in `list`.
-fn entries<'a>(
+/// The first (keyword, meaning) line of `block` in `list` that `pick`
+/// takes. Plain loops and a `dyn` callback: one copy of the walk for the
+/// look-up and the suggestions alike (size: issue 17).
+fn find_line(
     list: &'static [(&'static str, &'static str)],
-    block: &'a str,
-) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
-    list.iter()
-        .filter(move |(b, _)| *b == block)
-        .flat_map(|(_, lines)| lines.lines())
-        .filter_map(|line| line.split_once('\t'))
+    block: &str,
+    pick: &mut dyn FnMut(&'static str) -> bool,
+) -> Option<&'static str> {
+    for (b, lines) in list {
+        if *b != block {
+            continue;
+        }
+        for line in lines.lines() {
+            if let Some((k, m)) = line.split_once('\t') {
+                if pick(k) {
+                    return Some(m);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// What keepalived would have done with `keyword` in `block` (the words
 /// after "would"), when it is a keyword tinyvrrpd does not act on there,
 /// and whether that is refused.
 pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
-    let find = |list| {
-        entries(list, block)
-            .find(|(k, _)| *k == keyword)
-            .map(|(_, m)| m)
-    };
-    match find(REFUSED) {
+    let mut is = |k: &str| k == keyword;
+    match find_line(REFUSED, block, &mut is) {
         Some(m) => Some((m, true)),
-        None => find(UNSUPPORTED).map(|m| (m, false)),
+        None => find_line(UNSUPPORTED, block, &mut is).map(|m| (m, false)),
     }
 }
 
-/// The unsupported keywords of `block`, refused ones included.
-pub fn names(block: &str) -> impl Iterator<Item = &'static str> + '_ {
-    entries(UNSUPPORTED, block)
-        .chain(entries(REFUSED, block))
-        .map(|(k, _)| k)
+/// The candidate closest to a word by edit distance, when it is close
+/// enough to be a typo of it: at most 2 edits, or a quarter of the word.
+/// Candidates are offered in order; the first of equals wins.
+pub struct Nearest<'w> {
+    word: &'w str,
+    limit: usize,
+    best: Option<(usize, &'static str)>,
 }
 
-/// The candidate closest to `word` by edit distance, when it is close
-/// enough to be a typo of it: at most 2 edits, or a quarter of the word.
-pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = 2.max(word.chars().count() / 4);
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        let d = distance(word, c);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
+impl<'w> Nearest<'w> {
+    pub fn new(word: &'w str) -> Nearest<'w> {
+        Nearest {
+            word,
+            limit: 2.max(word.chars().count() / 4),
+            best: None,
         }
     }
-    best.map(|(_, c)| c)
+
+    pub fn offer(&mut self, c: &'static str) {
+        let d = distance(self.word, c);
+        if d <= self.limit && self.best.is_none_or(|(bd, _)| d < bd) {
+            self.best = Some((d, c));
+        }
+    }
+
+    /// Offers the unsupported keywords of `block`, refused ones last.
+    pub fn offer_known(&mut self, block: &str) {
+        for list in [UNSUPPORTED, REFUSED] {
+            find_line(list, block, &mut |k| {
+                self.offer(k);
+                false
+            });
+        }
+    }
+
+    pub fn best(&self) -> Option<&'static str> {
+        self.best.map(|(_, c)| c)
+    }
 }
 
 /// Levenshtein distance (insertions, deletions, substitutions), with a
 /// transposition of neighbours counted as one edit.
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // Three rows: two back (for transpositions), previous, current.
-    let mut back: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            if i > 0 && j > 0 && a[i - 1] == *cb && *ca == b[j - 1] {
-                d = d.min(back[j - 1] + 1);
-            }
-            cur[j + 1] = d;
-        }
-        core::mem::swap(&mut back, &mut prev);
-        core::mem::swap(&mut prev, &mut cur);
+    let n = b.chars().count();
+    let w = n + 1;
+    // Three rows in one buffer (two back, for transpositions; previous;
+    // current), rotated by offset; the characters before the current ones
+    // are kept as the walk goes instead of in buffers of their own.
+    let mut rows = vec![0usize; 3 * w];
+    let (mut back, mut prev, mut cur) = (0, w, 2 * w);
+    for (j, slot) in rows[prev..cur].iter_mut().enumerate() {
+        *slot = j;
     }
-    prev[b.len()]
+    let mut before_a = None;
+    for (i, ca) in a.chars().enumerate() {
+        rows[cur] = i + 1;
+        let mut before_b = None;
+        for (j, cb) in b.chars().enumerate() {
+            let cost = usize::from(ca != cb);
+            let mut d = (rows[prev + j] + cost)
+                .min(rows[prev + j + 1] + 1)
+                .min(rows[cur + j] + 1);
+            if before_a == Some(cb) && before_b == Some(ca) {
+                d = d.min(rows[back + j - 1] + 1);
+            }
+            rows[cur + j + 1] = d;
+            before_b = Some(cb);
+        }
+        (back, prev, cur) = (prev, cur, back);
+        before_a = Some(ca);
+    }
+    rows[prev + n]
 }
 
 #[cfg(test)]
@@ -260,6 +296,36 @@ mod tests {
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("same", "same"), 0);
+    }
+
+    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+        let mut n = Nearest::new(word);
+        names.for_each(|c| n.offer(c));
+        n.best()
+    }
+
+    /// The (keyword, meaning) lines of `block` in `list`.
+    fn entries(
+        list: &'static [(&'static str, &'static str)],
+        block: &str,
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        find_line(list, block, &mut |k| {
+            out.push(k);
+            false
+        });
+        out.into_iter()
+            .filter_map(|k| Some((k, find_line(list, block, &mut |o| o == k)?)))
+            .collect()
+    }
+
+    #[test]
+    fn transpositions_and_wide_characters() {
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("abc", "acb"), 1);
+        assert_eq!(distance("ca", "abc"), 3);
+        assert_eq!(distance("é", "e"), 1);
+        assert_eq!(distance("éa", "aé"), 1);
     }
 
     #[test]
@@ -291,7 +357,9 @@ mod tests {
         let ours = |list: &'static [(&'static str, &'static str)]| -> Vec<(&str, &str, String)> {
             list.iter()
                 .flat_map(|(block, _)| {
-                    entries(list, block).map(move |(k, m)| (*block, k, format!("would {m}")))
+                    entries(list, block)
+                        .into_iter()
+                        .map(move |(k, m)| (*block, k, format!("would {m}")))
                 })
                 .collect()
         };
@@ -306,6 +374,8 @@ mod tests {
         );
         assert!(unsupported("vrrp_instance", "vrf").is_some_and(|(_, refused)| refused));
         assert!(unsupported("global_defs", "no_accept").is_none());
-        assert!(names("root").any(|n| n == "virtual_server"));
+        let mut n = Nearest::new("virtual_servr");
+        n.offer_known("root");
+        assert_eq!(n.best(), Some("virtual_server"));
     }
 }

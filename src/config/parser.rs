@@ -8,13 +8,14 @@ use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
-use super::keywords::Act::{
-    Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32,
+use super::keywords::Slot::{
+    Fifo, Fixed, Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32, UserKeep,
+    Weight,
 };
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
-    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, fixed, int,
-    int_word, ip, no_args, user_group, val, warn_extra, word_list,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
+    ip, no_args, tracks, val, warn_extra, word_list,
 };
 use super::model::UpDownDelay;
 use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
@@ -33,9 +34,11 @@ pub struct Raw {
     pub track_processes: Vec<RawTrackProcess>,
     pub up_down_delays: Vec<At<UpDownDelay>>,
     pub garp_groups: Vec<super::GarpGroup>,
-    pub static_addrs: Vec<At<super::model::Vip>>,
-    pub static_routes: Vec<At<super::routes::Route>>,
-    pub static_rules: Vec<super::rules::RawRule>,
+    /// The static lists, without the positions only their own lines'
+    /// messages needed.
+    pub static_addrs: Vec<super::model::Vip>,
+    pub static_routes: Vec<super::routes::Route>,
+    pub static_rules: Vec<super::rules::Rule>,
     /// keepalived's numbering of rules without a preference.
     pub rule_prio: super::rules::AutoPriority,
 }
@@ -51,17 +54,17 @@ static TOP_KW: &[Kw<Raw>] = &[
         dispatch(s, body(n), GLOBAL_KW, &mut r.global, "global_defs")
     }),
     blk("vrrp_instance", |s, n, r| {
-        let name = block_name(s, n);
-        let mut inst = instance::parse(s, n, name.clone().unwrap_or_default());
+        let (name, named) = block_name(s, n);
+        let mut inst = instance::parse(s, n, name);
         super::rules::number(s, &mut inst.vrules, &mut r.rule_prio);
-        if name.is_some() {
+        if named {
             r.instances.push(inst);
         }
     }),
     blk("vrrp_sync_group", |s, n, r| {
-        let name = block_name(s, n);
+        let (name, named) = block_name(s, n);
         let mut g = RawSyncGroup {
-            name: name.clone().unwrap_or_default(),
+            name,
             pos: n.pos.clone(),
             group: Vec::new(),
             notify_master: None,
@@ -78,15 +81,15 @@ static TOP_KW: &[Kw<Raw>] = &[
             tracking_weight: false,
         };
         dispatch(s, body(n), SYNC_KW, &mut g, "vrrp_sync_group");
-        if name.is_some() {
+        if named {
             r.sync_groups.push(g);
         }
     }),
     blk("vrrp_script", |s, n, r| {
-        let name = block_name(s, n);
+        let (name, named) = block_name(s, n);
         let mut sc = RawScript {
             script: VrrpScript {
-                name: name.clone().unwrap_or_default(),
+                name,
                 loc: n.pos.loc(),
                 script: String::new(),
                 interval_s: 1,
@@ -102,17 +105,11 @@ static TOP_KW: &[Kw<Raw>] = &[
             has_script: false,
         };
         dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
-        if name.is_some() {
+        if named {
             r.scripts.push(sc);
         }
     }),
-    blk("track_file", |s, n, r| {
-        let name = block_name(s, n);
-        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
-            r.track_files.push(f);
-        }
-    }),
+    blk("track_file", track_file),
     blk("vrrp_track_file", |s, n, r| {
         // keepalived 2.2.7 logs this too (trackers/track_file.c:
         // vrrp_track_file_handler) and reads the block as track_file.
@@ -120,16 +117,12 @@ static TOP_KW: &[Kw<Raw>] = &[
             &n.pos,
             "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
         );
-        let name = block_name(s, n);
-        let f = trackers::track_file(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
-            r.track_files.push(f);
-        }
+        track_file(s, n, r);
     }),
     blk("vrrp_track_process", |s, n, r| {
-        let name = block_name(s, n);
-        let p = trackers::track_process(s, n, name.clone().unwrap_or_default());
-        if name.is_some() {
+        let (name, named) = block_name(s, n);
+        let p = trackers::track_process(s, n, name);
+        if named {
             r.track_processes.push(p);
         }
     }),
@@ -142,56 +135,67 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_addrs.extend(super::routes::static_addrs(s, n));
+        r.static_addrs
+            .extend(super::routes::static_addrs(s, n).into_iter().map(At::value));
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_routes.extend(super::routes::route_block(s, n));
+        r.static_routes
+            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
         let mut rules = super::rules::rule_block(s, n);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.extend(rules);
+        r.static_rules.extend(rules.into_iter().map(|(a, _)| a.v));
     }),
 ];
 
-/// The NAME of `vrrp_instance NAME {`.
-fn block_name(sink: &mut Sink, node: &Node) -> Option<String> {
-    warn_extra(sink, node, 1);
-    let args = node.args();
-    let name = args.first().map(|w| w.text.clone());
-    if name.is_none() {
-        sink.error(&node.pos, format!("{} needs a name", node.keyword()));
+/// `track_file NAME { ... }` (and `vrrp_track_file`).
+fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
+    let (name, named) = block_name(s, n);
+    let f = trackers::track_file(s, n, name);
+    if named {
+        r.track_files.push(f);
     }
-    name
+}
+
+/// The NAME of `vrrp_instance NAME {`, empty when missing (then reported,
+/// and the block read for its own errors but not kept: the bool is false).
+fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
+    warn_extra(sink, node, 1);
+    match node.args().first() {
+        Some(w) => (w.text.clone(), true),
+        None => {
+            sink.error_fmt(&node.pos, format_args!("{} needs a name", node.keyword()));
+            (String::new(), false)
+        }
+    }
 }
 
 // ---- global_defs ---------------------------------------------------------
 
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
-    data("router_id", StringKeep(|g| &mut g.router_id)),
+    data("router_id", |g| StringKeep(&mut g.router_id)),
     blk("notification_email", |s, n, g| {
         g.notification_email
-            .extend(word_list(s, n).into_iter().map(|a| a.v));
+            .extend(word_list(s, n).into_iter().map(At::value));
     }),
-    data(
-        "notification_email_from",
-        StringKeep(|g| &mut g.notification_email_from),
-    ),
+    data("notification_email_from", |g| {
+        StringKeep(&mut g.notification_email_from)
+    }),
     val("smtp_server", |s, n, g| {
         if let Some(server) = smtp_server(s, n) {
             g.smtp_server = Some(server);
         }
     }),
-    data(
-        "smtp_connect_timeout",
-        U32(|g| &mut g.smtp_connect_timeout_s, &(1, 3600)),
-    ),
-    data("smtp_helo_name", StringKeep(|g| &mut g.smtp_helo_name)),
-    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
-    data("smtp_alert_vrrp", OptFlag(|g| &mut g.smtp_alert_vrrp)),
-    data("no_email_faults", On(|g| &mut g.no_email_faults)),
+    data("smtp_connect_timeout", |g| {
+        U32(&mut g.smtp_connect_timeout_s, &(1, 3600))
+    }),
+    data("smtp_helo_name", |g| StringKeep(&mut g.smtp_helo_name)),
+    data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
+    data("smtp_alert_vrrp", |g| OptFlag(&mut g.smtp_alert_vrrp)),
+    data("no_email_faults", |g| On(&mut g.no_email_faults)),
     val("vrrp_version", |s, n, g| {
         if let Some(v) = int(s, n, 2, 3) {
             g.vrrp_version = v;
@@ -199,75 +203,56 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     }),
     val("vrrp_mcast_group4", |s, n, g| match ip(s, n) {
         Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
-        Some(a) => s.error(
+        Some(a) => s.error_fmt(
             &n.pos,
-            format!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
+            format_args!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
         ),
         None => {}
     }),
     val("vrrp_mcast_group6", |s, n, g| match ip(s, n) {
         Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
-        Some(a) => s.error(
+        Some(a) => s.error_fmt(
             &n.pos,
-            format!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
+            format_args!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
         ),
         None => {}
     }),
-    data(
-        "vrrp_garp_master_delay",
-        U32(|g| &mut g.vrrp_garp_master_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "vrrp_garp_master_repeat",
-        U32(|g| &mut g.vrrp_garp_master_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "vrrp_garp_master_refresh",
-        U32(|g| &mut g.vrrp_garp_master_refresh_s, &GARP_REFRESH),
-    ),
-    data(
-        "vrrp_garp_master_refresh_repeat",
-        U32(|g| &mut g.vrrp_garp_master_refresh_repeat, &GARP_REPEAT),
-    ),
-    data(
-        "vrrp_garp_lower_prio_repeat",
-        OptU32(
-            |g| &mut g.vrrp_garp_lower_prio_repeat,
-            &GARP_LOWER_PRIO_REPEAT,
-        ),
-    ),
-    data(
-        "vrrp_garp_lower_prio_delay",
-        OptU32(|g| &mut g.vrrp_garp_lower_prio_delay_s, &GARP_DELAY),
-    ),
-    data(
-        "vrrp_lower_prio_no_advert",
-        Flag(|g| &mut g.vrrp_lower_prio_no_advert),
-    ),
-    val("vrrp_garp_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
-            g.vrrp_garp_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_garp_master_delay", |g| {
+        U32(&mut g.vrrp_garp_master_delay_s, &GARP_DELAY)
     }),
-    val("vrrp_gna_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, 1_000_000, "0-1") {
-            g.vrrp_gna_interval_us = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_garp_master_repeat", |g| {
+        U32(&mut g.vrrp_garp_master_repeat, &GARP_REPEAT)
     }),
-    val("vrrp_startup_delay", |s, n, g| {
-        if let Some(v) = fixed(s, n, 3, 0, 3_600_000, "0-3600") {
-            g.vrrp_startup_delay_ms = u32::try_from(v).unwrap_or(u32::MAX);
-        }
+    data("vrrp_garp_master_refresh", |g| {
+        U32(&mut g.vrrp_garp_master_refresh_s, &GARP_REFRESH)
     }),
-    data(
-        "vrrp_skip_check_adv_addr",
-        Flag(|g| &mut g.vrrp_skip_check_adv_addr),
-    ),
-    data("vrrp_strict", Flag(|g| &mut g.vrrp_strict)),
-    data("v3_checksum_as_v2", Flag(|g| &mut g.v3_checksum_as_v2)),
-    val("script_user", |s, n, g| {
-        g.script_user = user_group(s, n).or(g.script_user.take())
+    data("vrrp_garp_master_refresh_repeat", |g| {
+        U32(&mut g.vrrp_garp_master_refresh_repeat, &GARP_REPEAT)
     }),
+    data("vrrp_garp_lower_prio_repeat", |g| {
+        OptU32(&mut g.vrrp_garp_lower_prio_repeat, &GARP_LOWER_PRIO_REPEAT)
+    }),
+    data("vrrp_garp_lower_prio_delay", |g| {
+        OptU32(&mut g.vrrp_garp_lower_prio_delay_s, &GARP_DELAY)
+    }),
+    data("vrrp_lower_prio_no_advert", |g| {
+        Flag(&mut g.vrrp_lower_prio_no_advert)
+    }),
+    data("vrrp_garp_interval", |g| {
+        Fixed(&mut g.vrrp_garp_interval_us, &(6, 0, 1_000_000, "0-1"))
+    }),
+    data("vrrp_gna_interval", |g| {
+        Fixed(&mut g.vrrp_gna_interval_us, &(6, 0, 1_000_000, "0-1"))
+    }),
+    data("vrrp_startup_delay", |g| {
+        Fixed(&mut g.vrrp_startup_delay_ms, &(3, 0, 3_600_000, "0-3600"))
+    }),
+    data("vrrp_skip_check_adv_addr", |g| {
+        Flag(&mut g.vrrp_skip_check_adv_addr)
+    }),
+    data("vrrp_strict", |g| Flag(&mut g.vrrp_strict)),
+    data("v3_checksum_as_v2", |g| Flag(&mut g.v3_checksum_as_v2)),
+    data("script_user", |g| UserKeep(&mut g.script_user)),
     // keepalived 2.2.7 exits on an interface that does not exist unless
     // this is set; tinyvrrpd always waits for such an interface in FAULT.
     val("dynamic_interfaces", |s, n, _| {
@@ -277,34 +262,25 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
              (their instances wait in FAULT); the keyword changes nothing",
         );
     }),
-    data(
-        "enable_script_security",
-        Flag(|g| &mut g.enable_script_security),
-    ),
-    val("vrrp_notify_fifo", |s, n, g| {
-        g.vrrp_notify_fifo = fifo(s, n).or(g.vrrp_notify_fifo.take())
+    data("enable_script_security", |g| {
+        Flag(&mut g.enable_script_security)
     }),
-    val("notify_fifo", |s, n, g| {
-        g.notify_fifo = fifo(s, n).or(g.notify_fifo.take())
+    data("vrrp_notify_fifo", |g| Fifo(&mut g.vrrp_notify_fifo)),
+    data("notify_fifo", |g| Fifo(&mut g.notify_fifo)),
+    data("vrrp_notify_fifo_script", |g| {
+        NotifyKeep(&mut g.vrrp_notify_fifo_script)
     }),
-    data(
-        "vrrp_notify_fifo_script",
-        NotifyKeep(|g| &mut g.vrrp_notify_fifo_script),
-    ),
-    data(
-        "notify_fifo_script",
-        NotifyKeep(|g| &mut g.notify_fifo_script),
-    ),
-    data("startup_script", NotifyKeep(|g| &mut g.startup_script)),
-    data(
-        "startup_script_timeout",
-        U32(|g| &mut g.startup_script_timeout_s, &(1, 1000)),
-    ),
-    data("shutdown_script", NotifyKeep(|g| &mut g.shutdown_script)),
-    data(
-        "shutdown_script_timeout",
-        U32(|g| &mut g.shutdown_script_timeout_s, &(1, 1000)),
-    ),
+    data("notify_fifo_script", |g| {
+        NotifyKeep(&mut g.notify_fifo_script)
+    }),
+    data("startup_script", |g| NotifyKeep(&mut g.startup_script)),
+    data("startup_script_timeout", |g| {
+        U32(&mut g.startup_script_timeout_s, &(1, 1000))
+    }),
+    data("shutdown_script", |g| NotifyKeep(&mut g.shutdown_script)),
+    data("shutdown_script_timeout", |g| {
+        U32(&mut g.shutdown_script_timeout_s, &(1, 1000))
+    }),
 ];
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
@@ -315,9 +291,9 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
         return None;
     };
     if let Some(extra) = args.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             &node.pos,
-            format!("smtp_server: extra argument '{}' ignored", extra.text),
+            format_args!("smtp_server: extra argument '{}' ignored", extra.text),
         );
     }
     let port = match args.get(1) {
@@ -328,28 +304,6 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
         host: host.text.clone(),
         port,
     })
-}
-
-/// `notify_fifo FILE [USER [GROUP]]`: the model keeps the path; the fifo
-/// owner is not supported and said so.
-fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
-    let args = node.args();
-    if args.len() > 1 {
-        sink.warn(
-            &node.pos,
-            format!(
-                "{}: setting the fifo's owner is not supported; ignored",
-                node.keyword()
-            ),
-        );
-    }
-    match args.first() {
-        Some(w) => Some(w.text.clone()),
-        None => {
-            sink.error(&node.pos, format!("{} needs a value", node.keyword()));
-            None
-        }
-    }
 }
 
 // ---- vrrp_sync_group -----------------------------------------------------
@@ -375,32 +329,29 @@ pub struct RawSyncGroup {
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| g.group.extend(word_list(s, n))),
-    data("notify_master", Notify(|g| &mut g.notify_master)),
-    data("notify_backup", Notify(|g| &mut g.notify_backup)),
-    data("notify_fault", Notify(|g| &mut g.notify_fault)),
-    data("notify_stop", Notify(|g| &mut g.notify_stop)),
-    data("notify", Notify(|g| &mut g.notify)),
-    data("smtp_alert", OptFlag(|g| &mut g.smtp_alert)),
-    data(
-        "track_interface",
-        Tracks(|g| &mut g.track_interfaces, &TRACK_INTERFACE),
-    ),
-    data(
-        "track_script",
-        Tracks(|g| &mut g.track_scripts, &TRACK_SCRIPT),
-    ),
-    data("track_file", Tracks(|g| &mut g.track_files, &TRACK_FILE)),
-    data(
-        "track_process",
-        Tracks(|g| &mut g.track_processes, &TRACK_PROCESS),
-    ),
+    data("notify_master", |g| Notify(&mut g.notify_master)),
+    data("notify_backup", |g| Notify(&mut g.notify_backup)),
+    data("notify_fault", |g| Notify(&mut g.notify_fault)),
+    data("notify_stop", |g| Notify(&mut g.notify_stop)),
+    data("notify", |g| Notify(&mut g.notify)),
+    data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
+    tracks("track_interface", |g| {
+        Tracks(&mut g.track_interfaces, &TRACK_INTERFACE)
+    }),
+    tracks("track_script", |g| {
+        Tracks(&mut g.track_scripts, &TRACK_SCRIPT)
+    }),
+    tracks("track_file", |g| Tracks(&mut g.track_files, &TRACK_FILE)),
+    tracks("track_process", |g| {
+        Tracks(&mut g.track_processes, &TRACK_PROCESS)
+    }),
     val("global_tracking", |s, n, g| {
         // keepalived 2.2.7 (vrrp_parser.c:vrrp_gglobal_tracking_handler)
         // says so and then sets sync_group_tracking_weight.
         no_args(s, n);
-        s.warn(
+        s.warn_fmt(
             &n.pos,
-            format!(
+            format_args!(
                 "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
                 g.name
             ),
@@ -408,7 +359,7 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
         g.global_tracking = Some(n.pos.clone());
         g.tracking_weight = true;
     }),
-    data("sync_group_tracking_weight", On(|g| &mut g.tracking_weight)),
+    data("sync_group_tracking_weight", |g| On(&mut g.tracking_weight)),
 ];
 
 // ---- vrrp_script ---------------------------------------------------------
@@ -426,20 +377,15 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
             r.has_script = true;
         }
     }),
-    data("interval", U32(|r| &mut r.script.interval_s, &(1, 86400))),
-    data("timeout", OptU32(|r| &mut r.script.timeout_s, &(1, 86400))),
-    val("weight", |s, n, r| {
-        if let Some((v, reverse)) = trackers::block_weight(s, n, WEIGHT) {
-            r.script.weight = v;
-            r.script.reverse = reverse;
-        }
+    data("interval", |r| U32(&mut r.script.interval_s, &(1, 86400))),
+    data("timeout", |r| OptU32(&mut r.script.timeout_s, &(1, 86400))),
+    data("weight", |r| {
+        Weight(&mut r.script.weight, &mut r.script.reverse, &WEIGHT)
     }),
-    data("init_fail", On(|r| &mut r.script.init_fail)),
-    data("rise", U32(|r| &mut r.script.rise, &(1, 65535))),
-    data("fall", U32(|r| &mut r.script.fall, &(1, 65535))),
-    val("user", |s, n, r| {
-        r.script.user = user_group(s, n).or(r.script.user.take())
-    }),
+    data("init_fail", |r| On(&mut r.script.init_fail)),
+    data("rise", |r| U32(&mut r.script.rise, &(1, 65535))),
+    data("fall", |r| U32(&mut r.script.fall, &(1, 65535))),
+    data("user", |r| UserKeep(&mut r.script.user)),
 ];
 
 /// `script CMD`: the command line, quoted or as several words. Words are
@@ -454,15 +400,55 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
     if let [only] = args {
         return Some(only.text.clone());
     }
-    let words: Vec<String> = args
-        .iter()
-        .map(|w| {
-            if w.text.contains([' ', '\t']) {
-                format!("\"{}\"", w.text)
-            } else {
-                w.text.clone()
-            }
-        })
-        .collect();
-    Some(words.join(" "))
+    // Built in one string: a Vec of words and a join were code of their own.
+    let mut cmd = String::new();
+    for (k, w) in args.iter().enumerate() {
+        if k > 0 {
+            cmd.push(' ');
+        }
+        let quote = w.text.contains([' ', '\t']);
+        if quote {
+            cmd.push('"');
+        }
+        cmd.push_str(&w.text);
+        if quote {
+            cmd.push('"');
+        }
+    }
+    Some(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::lexer::Word;
+
+    fn node(words: &[&str]) -> Node {
+        Node {
+            words: words
+                .iter()
+                .map(|t| Word {
+                    text: t.to_string(),
+                    quoted: false,
+                })
+                .collect(),
+            pos: Pos {
+                file: std::rc::Rc::from("t.conf"),
+                line: 1,
+                seq: 1,
+            },
+            block: None,
+        }
+    }
+
+    #[test]
+    fn script_words_rejoined_and_requoted() {
+        let mut sink = Sink::default();
+        let one = script_command(&mut sink, &node(&["script", "/bin/chk a  b"]));
+        assert_eq!(one.as_deref(), Some("/bin/chk a  b"));
+        let many = script_command(&mut sink, &node(&["script", "/bin/chk", "-x", "a b\tc"]));
+        assert_eq!(many.as_deref(), Some("/bin/chk -x \"a b\tc\""));
+        assert_eq!(script_command(&mut sink, &node(&["script"])), None);
+        assert!(sink.has_errors());
+    }
 }

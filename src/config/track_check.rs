@@ -82,15 +82,15 @@ fn known<'a>(
     let mut out: Vec<&At<Track>> = Vec::new();
     for t in lines {
         if !exists(&t.v.name) {
-            sink.error(
+            sink.error_fmt(
                 &t.pos,
-                format!("{keyword}: no {block} named '{}'", t.v.name),
+                format_args!("{keyword}: no {block} named '{}'", t.v.name),
             );
         } else if let Some(first) = out.iter().find(|f| f.v.name == t.v.name) {
             let at = first.pos.refer_from(&t.pos);
-            sink.warn(
+            sink.warn_fmt(
                 &t.pos,
-                format!(
+                format_args!(
                     "({}) duplicate {keyword} {} - ignoring (first at {at})",
                     o.name, t.v.name
                 ),
@@ -146,9 +146,9 @@ pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks) -> Tracks
             };
             let Some(kept) = kept else { continue };
             if out.try_push(kept).is_err() {
-                sink.error(
+                sink.error_fmt(
                     &line.pos,
-                    format!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
+                    format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
                 );
                 break;
             }
@@ -172,9 +172,9 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
     if name == own {
         // vrrp.c:vrrp_complete_instance; the own interface is tracked
         // anyway (FAULT while down) unless dont_track_primary.
-        sink.warn(
+        sink.warn_fmt(
             pos,
-            format!(
+            format_args!(
                 "({}) Ignoring track_interface {name} since own interface",
                 o.name
             ),
@@ -186,9 +186,9 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
         return Some(t.v.clone());
     }
     let prefix = if o.sync_no_weight { "weight " } else { "" };
-    sink.warn(
+    sink.warn_fmt(
         pos,
-        format!(
+        format_args!(
             "({}) ignoring {name} tracked interface {prefix}due to {}",
             o.name,
             reason(o, false)
@@ -205,9 +205,9 @@ fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Op
     if script_weight(d, &t.v) == 0 || !(o.owner || o.sync_no_weight) {
         return Some(t.v.clone());
     }
-    sink.warn(
+    sink.warn_fmt(
         &t.pos,
-        format!(
+        format_args!(
             "({}) ignoring tracked script {} with weights due to {}",
             o.name,
             t.v.name,
@@ -225,9 +225,9 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
     let (name, why) = (&t.v.name, reason(o, true));
     if weight == 1 {
         // keepalived takes weight 1 for "not set" and makes it 0.
-        sink.warn(
+        sink.warn_fmt(
             &t.pos,
-            format!(
+            format_args!(
                 "({}) ignoring weight from tracked file {name} due to {why}. specify weight 0",
                 o.name
             ),
@@ -237,9 +237,9 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
             ..t.v.clone()
         });
     }
-    sink.warn(
+    sink.warn_fmt(
         &t.pos,
-        format!(
+        format_args!(
             "({}) ignoring tracked file {name} with weight {weight} due to {why}",
             o.name
         ),
@@ -259,9 +259,9 @@ fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) 
     if weight == 0 || !o.owner {
         return Some(t.v.clone());
     }
-    sink.warn(
+    sink.warn_fmt(
         &t.pos,
-        format!(
+        format_args!(
             "({}) Cannot have weighted track {what} '{}' with member having priority 255 - {outcome}",
             o.name, t.v.name
         ),

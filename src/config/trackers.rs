@@ -6,9 +6,9 @@
 //! block allows; names are matched against track_* lines in `validate`.
 
 use super::diag::{Pos, Sink};
+use super::keywords::Slot::{AtU32, Fixed, On, Weight};
 use super::keywords::{
-    At, Kw, WEIGHT_254, body, dispatch, fixed, fixed_word, ifname, int, int_word, no_args, val,
-    warn_extra,
+    At, Kw, WEIGHT_254, body, data, dispatch, fixed, fixed_word, ifname, int_word, val, warn_extra,
 };
 use super::model::{InitFile, ParamMatch, TrackFile, TrackProcess, UpDownDelay};
 use super::tree::Node;
@@ -28,9 +28,9 @@ pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i64, i64)) -> Optio
         None => false,
         Some("reverse") => true,
         Some(other) => {
-            sink.error(
+            sink.error_fmt(
                 &node.pos,
-                format!("weight: unknown option '{other}' (expected reverse)"),
+                format_args!("weight: unknown option '{other}' (expected reverse)"),
             );
             return None;
         }
@@ -61,9 +61,9 @@ pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> RawTrackFile {
     dispatch(sink, body(node), FILE_KW, &mut f, "track_file");
     if f.file.path.is_empty() {
         // keepalived: "No file set for track_file %s - ignoring".
-        sink.error(
+        sink.error_fmt(
             &node.pos,
-            format!("{} {} has no file", node.keyword(), f.file.name),
+            format_args!("{} {} has no file", node.keyword(), f.file.name),
         );
     }
     f
@@ -77,9 +77,9 @@ static FILE_KW: &[Kw<RawTrackFile>] = &[
         };
         warn_extra(s, n, 1);
         if !f.file.path.is_empty() {
-            s.error(
+            s.error_fmt(
                 &n.pos,
-                format!("file already set for track_file {}", f.file.name),
+                format_args!("file already set for track_file {}", f.file.name),
             );
         } else if path.text.is_empty() {
             s.error(&n.pos, "file needs a path");
@@ -87,11 +87,8 @@ static FILE_KW: &[Kw<RawTrackFile>] = &[
             f.file.path = path.text.clone();
         }
     }),
-    val("weight", |s, n, f| {
-        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
-            f.file.weight = w;
-            f.file.reverse = reverse;
-        }
+    data("weight", |f| {
+        Weight(&mut f.file.weight, &mut f.file.reverse, &WEIGHT_254)
     }),
     val("init_file", |s, n, f| {
         f.file.init = init_file(s, n, &f.file.name)
@@ -115,9 +112,9 @@ fn init_file(sink: &mut Sink, node: &Node, name: &str) -> Option<InitFile> {
         init.value = int_word(sink, &node.pos, "init_file value", t, lo, hi)?;
         if !(-254..=254).contains(&init.value) {
             // keepalived's words; the value is written all the same.
-            sink.warn(
+            sink.warn_fmt(
                 &node.pos,
-                format!(
+                format_args!(
                     "Track file {name} init value {} is outside sensible range [-254, 254]",
                     init.value
                 ),
@@ -156,16 +153,16 @@ fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
     let t = &mut p.process;
     if t.process.is_empty() {
         // keepalived: "track process '%s' process name not specified".
-        sink.error(
+        sink.error_fmt(
             &p.pos,
-            format!("vrrp_track_process {} has no process", t.name),
+            format_args!("vrrp_track_process {} has no process", t.name),
         );
     }
     // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16).
     if !t.full_command && t.process.len() > 15 {
-        sink.warn(
+        sink.warn_fmt(
             &p.pos,
-            format!(
+            format_args!(
                 "vrrp_track_process {}: process name '{}' is longer than the 15 bytes the \
                  kernel keeps of a name; it matches only with full_command or parameters",
                 t.name, t.process
@@ -179,9 +176,9 @@ fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
             } else {
                 &m.pos
             };
-            sink.error(
+            sink.error_fmt(
                 later,
-                format!("quorum {} is greater than quorum_max {}", q.v, m.v),
+                format_args!("quorum {} is greater than quorum_max {}", q.v, m.v),
             );
         }
         // vrrp_parser.c:vrrp_tprocess_quorum_max_handler: quorum_max 0
@@ -206,9 +203,9 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
         };
         let t = &mut p.process;
         if !t.process.is_empty() {
-            s.error(
+            s.error_fmt(
                 &n.pos,
-                format!("process already set for vrrp_track_process {}", t.name),
+                format_args!("process already set for vrrp_track_process {}", t.name),
             );
             return;
         }
@@ -232,9 +229,9 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
             Some(other) => {
                 // keepalived 2.2.7 has no word for exact: the keyword
                 // alone means it.
-                s.error(
+                s.error_fmt(
                     &n.pos,
-                    format!(
+                    format_args!(
                         "invalid param_match '{other}': expected initial or partial \
                          (param_match alone is an exact match)"
                     ),
@@ -245,57 +242,37 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
         p.process.param_match = m;
         p.process.full_command = true;
     }),
-    val("weight", |s, n, p| {
-        if let Some((w, reverse)) = block_weight(s, n, WEIGHT_254) {
-            p.process.weight = w;
-            p.process.reverse = reverse;
-        }
+    data("weight", |p| {
+        Weight(&mut p.process.weight, &mut p.process.reverse, &WEIGHT_254)
     }),
-    val("quorum", |s, n, p| {
-        if let Some(v) = int(s, n, 1, 65535) {
-            p.quorum = Some(At {
-                v,
-                pos: n.pos.clone(),
-            });
-        }
-    }),
-    val("quorum_max", |s, n, p| {
-        if let Some(v) = int(s, n, 0, 65535) {
-            p.quorum_max = Some(At {
-                v,
-                pos: n.pos.clone(),
-            });
-        }
-    }),
+    data("quorum", |p| AtU32(&mut p.quorum, &(1, 65535))),
+    data("quorum_max", |p| AtU32(&mut p.quorum_max, &(0, 65535))),
     val("delay", |s, n, p| {
         if let Some(ms) = delay_ms(s, n) {
             p.process.fork_delay_ms = ms;
             p.process.terminate_delay_ms = ms;
         }
     }),
-    val("fork_delay", |s, n, p| {
-        if let Some(ms) = delay_ms(s, n) {
-            p.process.fork_delay_ms = ms;
-        }
+    data("fork_delay", |p| {
+        Fixed(&mut p.process.fork_delay_ms, &DELAY)
     }),
-    val("terminate_delay", |s, n, p| {
-        if let Some(ms) = delay_ms(s, n) {
-            p.process.terminate_delay_ms = ms;
-        }
+    data("terminate_delay", |p| {
+        Fixed(&mut p.process.terminate_delay_ms, &DELAY)
     }),
-    val("full_command", |s, n, p| {
-        no_args(s, n);
-        p.process.full_command = true;
-    }),
+    data("full_command", |p| On(&mut p.process.full_command)),
 ];
 
 /// keepalived reads these delays as decimal seconds, 0.000001..3600
 /// (vrrp_parser.c:vrrp_tprocess_delay_general); the model holds ms, so a
 /// finer value is refused rather than rounded.
 fn delay_ms(sink: &mut Sink, node: &Node) -> Option<u32> {
-    let ms = fixed(sink, node, 3, 1, 3_600_000, "0.001-3600")?;
+    let (decimals, lo, hi, shown) = DELAY;
+    let ms = fixed(sink, node, decimals, lo, hi, shown)?;
     u32::try_from(ms).ok()
 }
+
+/// The delays' [`Slot::Fixed`] spec: ms, 0.001-3600 s.
+const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
 
 // ---- interface_up_down_delays --------------------------------------------
 
@@ -314,9 +291,9 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
         if let Some(first) = out.iter_mut().find(|f| f.v.interface == d.interface) {
             // keepalived keeps the last line for an interface.
             let at = first.pos.refer_from(&line.pos);
-            sink.warn(
+            sink.warn_fmt(
                 &line.pos,
-                format!(
+                format_args!(
                     "interface_up_down_delays: {} given again (first at {at}); this line wins",
                     d.interface
                 ),
@@ -339,16 +316,16 @@ fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
     let interface = ifname(sink, line, Some(line.keyword()))?;
     let args = line.args();
     let Some(down) = args.first() else {
-        sink.error(
+        sink.error_fmt(
             &line.pos,
-            format!("interface_up_down_delays: {interface} needs a down delay"),
+            format_args!("interface_up_down_delays: {interface} needs a down delay"),
         );
         return None;
     };
     if let Some(extra) = args.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             &line.pos,
-            format!(
+            format_args!(
                 "interface_up_down_delays: extra argument '{}' ignored",
                 extra.text
             ),

@@ -4,6 +4,7 @@
 
 use super::names::Map;
 use core::net::IpAddr;
+use std::collections::hash_map::Entry;
 
 use arrayvec::ArrayVec;
 
@@ -47,13 +48,14 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     };
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
-    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = instances
-        .iter()
-        .filter_map(|r| {
-            let sync_no_weight = sync_of.get(r.name.as_str()) == Some(&false);
-            resolve_instance(sink, &global, r, &defs, sync_no_weight).map(|i| (i, r))
-        })
-        .collect();
+    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = Vec::new();
+    for r in &instances {
+        let sync_no_weight = sync_of
+            .get(&r.name)
+            .and_then(|k| sync_groups.get(k))
+            .is_some_and(|g| !g.tracking_weight);
+        resolve_instance(sink, (&global, &defs), r, sync_no_weight, &mut resolved);
+    }
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
@@ -68,23 +70,57 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         track_processes,
         up_down_delays,
         garp_groups,
-        static_addrs: static_addrs.into_iter().map(|a| a.v).collect(),
-        static_routes: static_routes.into_iter().map(|a| a.v).collect(),
-        static_rules: static_rules.into_iter().map(|(a, _)| a.v).collect(),
+        static_addrs,
+        static_routes,
+        static_rules,
     }
 }
 
-/// For each instance named in a sync group (the first one, where it
-/// stays), whether that group has sync_group_tracking_weight.
-fn sync_membership(groups: &[RawSyncGroup]) -> Map<&str, bool> {
-    let mut of = Map::default();
-    for g in groups {
+/// For each instance named in a sync group, the index of the first group
+/// that names it (the one it stays in).
+fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
+    let mut of = Firsts::default();
+    for (k, g) in groups.iter().enumerate() {
         for m in &g.group {
-            of.entry(m.v.as_str()).or_insert(g.tracking_weight);
+            of.seen(&m.v, k);
         }
     }
     of
 }
+
+/// The names seen so far, each with the index of the first that had it:
+/// one map type and one look-up for every check (size: issue 17).
+struct Firsts<'a>(Map<&'a str, usize>);
+
+impl Default for Firsts<'_> {
+    /// Out of line: an empty map is code at every site that makes one.
+    #[inline(never)]
+    fn default() -> Self {
+        Firsts(Map::default())
+    }
+}
+
+impl<'a> Firsts<'a> {
+    /// The index `name` was first seen with; None (and `k` kept) when new.
+    #[inline(never)]
+    fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
+        match self.0.entry(name) {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(e) => {
+                e.insert(k);
+                None
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn get(&self, name: &str) -> Option<usize> {
+        self.0.get(name).copied()
+    }
+}
+
+/// Blocks of one kind, by name and position.
+type Blocks<'a> = Vec<(&'a str, &'a Pos)>;
 
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -93,36 +129,38 @@ fn family_name(f: Family) -> &'static str {
     }
 }
 
-/// Reports `what` the first time a name is seen again.
+/// Reports `what` when the name of block `k` was seen before.
 fn first_seen<'a>(
     sink: &mut Sink,
-    seen: &mut Map<&'a str, &'a Pos>,
-    name: &'a str,
-    pos: &'a Pos,
+    seen: &mut Firsts<'a>,
+    blocks: &[(&'a str, &'a Pos)],
+    k: usize,
     what: &str,
-) -> bool {
-    match seen.get(name) {
-        Some(first) => {
-            let at = first.refer_from(pos);
-            sink.error(
-                pos,
-                format!("duplicate {what} name '{name}' (first at {at})"),
-            );
-            false
-        }
-        None => {
-            seen.insert(name, pos);
-            true
-        }
+) {
+    let Some(&(name, pos)) = blocks.get(k) else {
+        return;
+    };
+    if let Some(&(_, first)) = seen.seen(name, k).and_then(|f| blocks.get(f)) {
+        let at = first.refer_from(pos);
+        sink.error_fmt(
+            pos,
+            format_args!("duplicate {what} name '{name}' (first at {at})"),
+        );
     }
 }
 
 /// Reports one error at the first block past `limit`.
-fn check_count(sink: &mut Sink, positions: &[&Pos], what: &str, limit_name: &str, limit: usize) {
-    if let Some(pos) = positions.get(limit) {
-        sink.error(
+fn check_count(
+    sink: &mut Sink,
+    blocks: &[(&str, &Pos)],
+    what: &str,
+    limit_name: &str,
+    limit: usize,
+) {
+    if let Some((_, pos)) = blocks.get(limit) {
+        sink.error_fmt(
             pos,
-            format!("too many {what}: limit {limit_name} is {limit}"),
+            format_args!("too many {what}: limit {limit_name} is {limit}"),
         );
     }
 }
@@ -138,9 +176,9 @@ fn bounded<T: Clone, const N: usize>(
     let mut out = ArrayVec::new();
     for item in items {
         if out.try_push(item.v.clone()).is_err() {
-            sink.error(
+            sink.error_fmt(
                 &item.pos,
-                format!("too many {what} entries: limit {limit_name} is {N}"),
+                format_args!("too many {what} entries: limit {limit_name} is {N}"),
             );
             break;
         }
@@ -151,105 +189,128 @@ fn bounded<T: Clone, const N: usize>(
 // ---- vrrp_script ---------------------------------------------------------
 
 fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
-    let positions: Vec<&Pos> = scripts.iter().map(|s| &s.pos).collect();
+    let mut blocks = Blocks::with_capacity(scripts.len());
+    for s in scripts.iter() {
+        blocks.push((s.script.name.as_str(), &s.pos));
+    }
     check_count(
         sink,
-        &positions,
+        &blocks,
         "vrrp_script blocks",
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = Map::default();
-    for s in &scripts {
-        first_seen(sink, &mut seen, &s.script.name, &s.pos, "vrrp_script");
+    let mut seen = Firsts::default();
+    for (k, s) in scripts.iter().enumerate() {
+        first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
         if !s.has_script {
-            sink.error(
+            sink.error_fmt(
                 &s.pos,
-                format!("vrrp_script {} has no script", s.script.name),
+                format_args!("vrrp_script {} has no script", s.script.name),
             );
         }
     }
-    scripts.into_iter().map(|s| s.script).collect()
+    let mut out = Vec::with_capacity(scripts.len());
+    for s in scripts {
+        out.push(s.script);
+    }
+    out
+}
+
+/// Blocks of a kind with nothing else to check: their count and names.
+fn check_blocks(
+    sink: &mut Sink,
+    blocks: &[(&str, &Pos)],
+    what: &str,
+    limit_name: &str,
+    limit: usize,
+) {
+    check_count(sink, blocks, &format!("{what} blocks"), limit_name, limit);
+    let mut seen = Firsts::default();
+    for k in 0..blocks.len() {
+        first_seen(sink, &mut seen, blocks, k, what);
+    }
 }
 
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
 fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
-    let positions: Vec<&Pos> = files.iter().map(|f| &f.pos).collect();
-    check_count(
-        sink,
-        &positions,
-        "track_file blocks",
-        "MAX_SCRIPTS",
-        MAX_SCRIPTS,
-    );
-    let mut seen = Map::default();
-    for f in &files {
-        first_seen(sink, &mut seen, &f.file.name, &f.pos, "track_file");
+    let mut blocks = Blocks::with_capacity(files.len());
+    for f in files.iter() {
+        blocks.push((f.file.name.as_str(), &f.pos));
     }
-    files.into_iter().map(|f| f.file).collect()
+    check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        out.push(f.file);
+    }
+    out
 }
 
 fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
-    let positions: Vec<&Pos> = procs.iter().map(|p| &p.pos).collect();
-    check_count(
+    let mut blocks = Blocks::with_capacity(procs.len());
+    for p in procs.iter() {
+        blocks.push((p.process.name.as_str(), &p.pos));
+    }
+    check_blocks(
         sink,
-        &positions,
-        "vrrp_track_process blocks",
+        &blocks,
+        "vrrp_track_process",
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut seen = Map::default();
-    for p in &procs {
-        first_seen(
-            sink,
-            &mut seen,
-            &p.process.name,
-            &p.pos,
-            "vrrp_track_process",
-        );
+    let mut out = Vec::with_capacity(procs.len());
+    for p in procs {
+        out.push(p.process);
     }
-    procs.into_iter().map(|p| p.process).collect()
+    out
 }
 
 /// One line per interface (the parser kept the last of repeats); a delay
 /// only matters for an interface in the daemon's table, so the same cap.
 fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<UpDownDelay> {
     if let Some(d) = delays.get(MAX_INTERFACES) {
-        sink.error(
+        sink.error_fmt(
             &d.pos,
-            format!(
+            format_args!(
                 "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
             ),
         );
     }
-    delays.into_iter().map(|d| d.v).collect()
+    let mut out = Vec::with_capacity(delays.len());
+    for d in delays {
+        out.push(d.v);
+    }
+    out
 }
 
 // ---- vrrp_instance -------------------------------------------------------
 
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
-    let positions: Vec<&Pos> = instances.iter().map(|i| &i.pos).collect();
-    check_count(
+    let mut blocks = Blocks::with_capacity(instances.len());
+    for i in instances.iter() {
+        blocks.push((i.name.as_str(), &i.pos));
+    }
+    check_blocks(
         sink,
-        &positions,
-        "vrrp_instance blocks",
+        &blocks,
+        "vrrp_instance",
         "MAX_INSTANCES",
         MAX_INSTANCES,
     );
-    let mut seen = Map::default();
-    for i in instances {
-        first_seen(sink, &mut seen, &i.name, &i.pos, "vrrp_instance");
-    }
 }
 
-fn resolve_instance(
+/// Resolves one instance into `out` (with its raw block, for the checks
+/// across instances); nothing when it cannot run. Pushed from here: the
+/// model is kilobytes, and each move of it through an Option and a tuple
+/// was code (size: issue 17).
+fn resolve_instance<'a>(
     sink: &mut Sink,
-    g: &GlobalDefs,
-    r: &RawInstance,
-    defs: &Defined,
+    (g, defs): (&GlobalDefs, &Defined),
+    r: &'a RawInstance,
     sync_no_weight: bool,
-) -> Option<InstanceConfig> {
+    out: &mut Vec<(InstanceConfig, &'a RawInstance)>,
+) {
     let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
     let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
@@ -268,10 +329,12 @@ fn resolve_instance(
     let tracks = track_check::check(sink, defs, &owner, &instance_tracks(r));
     // Without these three there is no instance; the GARP settings are then
     // neither resolved nor checked against vrrp_strict.
-    let (interface, vrid, advert_int_cs) = (interface?, vrid?, advert_int_cs?);
+    let (Some(interface), Some(vrid), Some(advert_int_cs)) = (interface, vrid, advert_int_cs)
+    else {
+        return;
+    };
     let garp = Garp::resolve(sink, g, r);
-
-    Some(InstanceConfig {
+    let model = InstanceConfig {
         name: r.name.clone(),
         loc: r.pos.loc(),
         state,
@@ -284,7 +347,7 @@ fn resolve_instance(
         auth,
         vips: lists.vips,
         vips_excluded: lists.vips_excluded,
-        vroutes: r.vroutes.iter().map(|a| a.v.clone()).collect(),
+        vroutes: r.vroutes.clone(),
         vrules: r.vrules.iter().map(|(a, _)| a.v.clone()).collect(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
@@ -317,7 +380,8 @@ fn resolve_instance(
         debug: r.debug,
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-    })
+    };
+    out.push((model, r));
 }
 
 /// The list keywords of an instance, each cut at its limit in
@@ -423,9 +487,11 @@ fn lower_prio<T: Copy + PartialEq>(
     match set {
         Some(At { v, pos }) if g.vrrp_strict && *v != strict => {
             let (shown, needed) = (show(*v), show(strict));
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("{keyword} {shown} is not allowed with vrrp_strict (which needs {needed})"),
+                format_args!(
+                    "{keyword} {shown} is not allowed with vrrp_strict (which needs {needed})"
+                ),
             );
             strict
         }
@@ -445,7 +511,10 @@ fn required<T: Clone>(
     keyword: &str,
 ) -> Option<T> {
     if field.is_none() && !seen {
-        sink.error(&r.pos, format!("vrrp_instance {} has no {keyword}", r.name));
+        sink.error_fmt(
+            &r.pos,
+            format_args!("vrrp_instance {} has no {keyword}", r.name),
+        );
     }
     field.as_ref().map(|f| f.v.clone())
 }
@@ -459,9 +528,9 @@ fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
     };
     let family = Family::of(&first.v.addr);
     if let Some(other) = r.vips.iter().find(|v| Family::of(&v.v.addr) != family) {
-        sink.error(
+        sink.error_fmt(
             &other.pos,
-            format!(
+            format_args!(
                 "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
                 other.v.addr,
                 family_name(Family::of(&other.v.addr)),
@@ -503,19 +572,22 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
     let cs = match a.cs {
         Some(cs) if (lo..=hi).contains(&cs) => cs,
         _ => {
-            sink.error(pos, format!("advert_int {t} out of range {range}"));
+            sink.error_fmt(pos, format_args!("advert_int {t} out of range {range}"));
             return None;
         }
     };
     if version == 2 && (!a.exact || cs % 100 != 0) {
-        sink.error(
+        sink.error_fmt(
             pos,
-            format!("advert_int {t} must be whole seconds for VRRPv2"),
+            format_args!("advert_int {t} must be whole seconds for VRRPv2"),
         );
         return None;
     }
     if !a.exact {
-        sink.error(pos, format!("advert_int {t} is not a multiple of 0.01 s"));
+        sink.error_fmt(
+            pos,
+            format_args!("advert_int {t} is not a multiple of 0.01 s"),
+        );
         return None;
     }
     u16::try_from(cs).ok()
@@ -537,16 +609,16 @@ fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
     if let Some(np) = &r.nopreempt {
         if let Some(s) = r.state.as_ref().filter(|s| s.v == InitialState::Master) {
             let at = s.pos.refer_from(np);
-            sink.error(
+            sink.error_fmt(
                 np,
-                format!("nopreempt needs state BACKUP, but state is MASTER at {at}"),
+                format_args!("nopreempt needs state BACKUP, but state is MASTER at {at}"),
             );
         }
         if let Some(p) = r.priority.as_ref().filter(|p| p.v == 255) {
             let at = p.pos.refer_from(np);
-            sink.error(
+            sink.error_fmt(
                 np,
-                format!("nopreempt is invalid with priority 255 (the address owner) at {at}"),
+                format_args!("nopreempt is invalid with priority 255 (the address owner) at {at}"),
             );
         }
     }
@@ -583,9 +655,9 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
     for (what, a) in addrs {
         let f = Family::of(&a.v);
         if f != family {
-            sink.error(
+            sink.error_fmt(
                 &a.pos,
-                format!(
+                format_args!(
                     "{what} {} is {} but the instance is {}",
                     a.v,
                     family_name(f),
@@ -599,30 +671,33 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
 /// One VRID per interface and family: two instances with the same one
 /// would answer each other's adverts as the same virtual router.
 fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
-    // Family is not Hash (model type); whether it is IPv6 stands in for it.
-    let mut seen: Map<(&str, u8, bool), (&str, &Pos)> = Map::default();
-    for (i, r) in resolved {
+    // An interface name has no '/': the key cannot be another's.
+    let keys: Vec<String> = resolved
+        .iter()
+        .map(|(i, _)| format!("{}/{}/{}", i.interface, i.vrid, i.family == Family::V6))
+        .collect();
+    let mut seen = Firsts::default();
+    for (k, ((i, r), key)) in resolved.iter().zip(&keys).enumerate() {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let key = (i.interface.as_str(), i.vrid, i.family == Family::V6);
-        match seen.get(&key) {
-            Some((first_name, first_pos)) => {
-                let at = first_pos.refer_from(pos);
-                sink.error(
-                    pos,
-                    format!(
-                        "virtual_router_id {} on {} ({}) already used by vrrp_instance {first_name} at {at}",
-                        i.vrid,
-                        i.interface,
-                        family_name(i.family)
-                    ),
-                );
-            }
-            None => {
-                seen.insert(key, (i.name.as_str(), pos));
-            }
-        }
+        let Some((first, first_r)) = seen.seen(key, k).and_then(|f| resolved.get(f)) else {
+            continue;
+        };
+        let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
+            continue;
+        };
+        let at = first_pos.refer_from(pos);
+        sink.error_fmt(
+            pos,
+            format_args!(
+                "virtual_router_id {} on {} ({}) already used by vrrp_instance {} at {at}",
+                i.vrid,
+                i.interface,
+                family_name(i.family),
+                first.name
+            ),
+        );
     }
 }
 
@@ -631,8 +706,10 @@ fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
 fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vmac> {
     let Some(v) = &r.use_vmac else {
         if let Some(pos) = &r.vmac_xmit_base {
-            let msg = format!("({}) vmac_xmit_base is only valid with a vmac", r.name);
-            sink.warn(pos, msg);
+            sink.warn_fmt(
+                pos,
+                format_args!("({}) vmac_xmit_base is only valid with a vmac", r.name),
+            );
         }
         return None;
     };
@@ -653,11 +730,13 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
     };
     let mut xmit_base = r.vmac_xmit_base.is_some();
     if !r.unicast_peers.is_empty() && !xmit_base {
-        let msg = format!(
-            "({}) unicast with use_vmac requires vmac_xmit_base - setting",
-            r.name
+        sink.warn_fmt(
+            &v.pos,
+            format_args!(
+                "({}) unicast with use_vmac requires vmac_xmit_base - setting",
+                r.name
+            ),
         );
-        sink.warn(&v.pos, msg);
         xmit_base = true;
     }
     Some(Vmac {
@@ -681,8 +760,10 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
             continue;
         }
         if taken.contains(&v.name) {
-            let msg = format!("({}) VMAC interface {} is already in use", i.name, v.name);
-            sink.error(&at.pos, msg);
+            sink.error_fmt(
+                &at.pos,
+                format_args!("({}) VMAC interface {} is already in use", i.name, v.name),
+            );
         }
         taken.push(v.name.clone());
     }
@@ -717,34 +798,35 @@ fn check_interfaces(
     resolved: &[(InstanceConfig, &RawInstance)],
     groups: &[RawSyncGroup],
 ) {
+    // Plain loops into one list: a chain of iterators over the same is
+    // its own code for every link (size: issue 17).
+    let mut used: Blocks = Vec::new();
+    for (i, r) in resolved {
+        used.push((&i.interface, &r.pos));
+        for v in r.vips.iter().chain(&r.vips_excluded) {
+            if let Some(dev) = &v.v.dev {
+                used.push((dev, &v.pos));
+            }
+        }
+        for t in &r.track_interfaces {
+            used.push((&t.v.name, &t.pos));
+        }
+        if let Some(v) = &i.vmac {
+            used.push((&v.name, &r.pos));
+        }
+    }
+    for t in groups.iter().flat_map(|g| &g.track_interfaces) {
+        used.push((&t.v.name, &t.pos));
+    }
     let mut names: Vec<&str> = Vec::new();
-    let group_tracks = groups.iter().flat_map(|g| &g.track_interfaces);
-    let per_instance = resolved.iter().map(|(i, r)| {
-        core::iter::once((i.interface.as_str(), &r.pos))
-            .chain(
-                r.vips
-                    .iter()
-                    .chain(&r.vips_excluded)
-                    .filter_map(|v: &At<Vip>| v.v.dev.as_deref().map(|d| (d, &v.pos))),
-            )
-            .chain(
-                r.track_interfaces
-                    .iter()
-                    .map(|t| (t.v.name.as_str(), &t.pos)),
-            )
-            .chain(i.vmac.as_ref().map(|v| (v.name.as_str(), &r.pos)))
-    });
-    let used = per_instance
-        .flatten()
-        .chain(group_tracks.map(|t| (t.v.name.as_str(), &t.pos)));
     for (name, pos) in used {
         if names.contains(&name) {
             continue;
         }
         if names.len() == MAX_INTERFACES {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+                format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
             );
             return;
         }
@@ -762,19 +844,22 @@ fn check_sync_groups(
     resolved: &[(InstanceConfig, &RawInstance)],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
-    let positions: Vec<&Pos> = groups.iter().map(|g| &g.pos).collect();
+    let mut blocks = Blocks::with_capacity(groups.len());
+    for g in groups.iter() {
+        blocks.push((g.name.as_str(), &g.pos));
+    }
     check_count(
         sink,
-        &positions,
+        &blocks,
         "vrrp_sync_group blocks",
         "MAX_SYNC_GROUPS",
         MAX_SYNC_GROUPS,
     );
-    let mut seen = Map::default();
-    let mut member_of: Map<&str, &str> = Map::default();
-    for g in &groups {
-        first_seen(sink, &mut seen, &g.name, &g.pos, "vrrp_sync_group");
-        check_members(sink, g, instances, &mut member_of);
+    let mut seen = Firsts::default();
+    let mut member_of = Firsts::default();
+    for k in 0..groups.len() {
+        first_seen(sink, &mut seen, &blocks, k, "vrrp_sync_group");
+        check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| {
         resolved
@@ -821,14 +906,18 @@ fn check_sync_groups(
 /// A group needs members, each an instance, each in one group only.
 fn check_members<'a>(
     sink: &mut Sink,
-    g: &'a RawSyncGroup,
+    groups: &'a [RawSyncGroup],
+    k: usize,
     instances: &[RawInstance],
-    member_of: &mut Map<&'a str, &'a str>,
+    member_of: &mut Firsts<'a>,
 ) {
+    let Some(g) = groups.get(k) else {
+        return;
+    };
     if g.group.is_empty() {
-        sink.error(
+        sink.error_fmt(
             &g.pos,
-            format!(
+            format_args!(
                 "vrrp_sync_group {} has no group {{ ... }} of instances",
                 g.name
             ),
@@ -836,24 +925,22 @@ fn check_members<'a>(
     }
     for m in &g.group {
         if !instances.iter().any(|i| i.name == m.v) {
-            sink.error(
+            sink.error_fmt(
                 &m.pos,
-                format!(
+                format_args!(
                     "vrrp_sync_group {}: no vrrp_instance named '{}'",
                     g.name, m.v
                 ),
             );
-        } else if let Some(first) = member_of.get(m.v.as_str()) {
+        } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
             // Named after the first group: that is the one it stays in.
-            sink.error(
+            sink.error_fmt(
                 &m.pos,
-                format!(
-                    "vrrp_instance {} is already in vrrp_sync_group {first}",
-                    m.v
+                format_args!(
+                    "vrrp_instance {} is already in vrrp_sync_group {}",
+                    m.v, first.name
                 ),
             );
-        } else {
-            member_of.insert(&m.v, &g.name);
         }
     }
 }
