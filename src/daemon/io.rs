@@ -26,8 +26,18 @@ use crate::sys::{Errno, SysError};
 use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
-use crate::wire::{Mac, arp, ipv4, ndisc};
+use crate::wire::{EmitError, Mac, arp, ipv4, ndisc};
 use std::fs::File;
+
+/// The name of an [`EmitError`] variant, as `{:?}` wrote it (the
+/// release build formats no Debug: `-Zfmt-debug=none`).
+pub(super) fn emit_error_name(e: EmitError) -> &'static str {
+    match e {
+        EmitError::BufferTooSmall => "BufferTooSmall",
+        EmitError::TooLong => "TooLong",
+        EmitError::BadFamily => "BadFamily",
+    }
+}
 
 /// Address requests whose send failed in one round, reported back to the
 /// router as failed acks (more are counted and dropped).
@@ -266,20 +276,18 @@ impl Io {
     /// Send a route or rule request built in `tx`: one that could not be
     /// built is logged; a send that fails is logged and goes back to the
     /// router as a failed ack of `seq`.
-    fn send_built<E: core::fmt::Debug>(
-        &mut self,
-        name: &str,
-        what: &str,
-        seq: u32,
-        built: Result<usize, E>,
-    ) {
-        let Ok(len) = built else {
-            log!(
-                self.log,
-                Level::Error,
-                "({name}) {what} request not sent: {built:?}"
-            );
-            return;
+    fn send_built(&mut self, name: &str, what: &str, seq: u32, built: Result<usize, EmitError>) {
+        let len = match built {
+            Ok(len) => len,
+            Err(e) => {
+                let e = emit_error_name(e);
+                log!(
+                    self.log,
+                    Level::Error,
+                    "({name}) {what} request not sent: Err({e})"
+                );
+                return;
+            }
         };
         if let Err(e) = self.nl.send(&self.tx[..len]) {
             log!(self.log, Level::Error, "({name}) {what} request: {e}");
@@ -538,6 +546,22 @@ impl Outbox for Io {
                 };
                 log!(self.log, level, "{}", Line(&note));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emit_error_names_are_the_debug_text() {
+        for e in [
+            EmitError::BufferTooSmall,
+            EmitError::TooLong,
+            EmitError::BadFamily,
+        ] {
+            assert_eq!(emit_error_name(e), format!("{e:?}"));
         }
     }
 }

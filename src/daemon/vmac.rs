@@ -55,7 +55,8 @@ impl Io {
     ) -> Result<(), String> {
         let mut msg = [0u8; 256];
         let seq = self.nl_dump.next_seq();
-        let len = build(&mut msg, seq).map_err(|e| format!("request: {e:?}"))?;
+        let len = build(&mut msg, seq)
+            .map_err(|e| format!("request: {}", super::io::emit_error_name(e)))?;
         let mut buf = [0u8; 1024];
         let sent = self.nl_dump.send(msg.get(..len).unwrap_or_default());
         sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
