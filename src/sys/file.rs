@@ -2,7 +2,67 @@
 //! /etc/resolv.conf), with open(2) and read(2): no stdio, no allocation.
 
 use core::ffi::CStr;
-use std::os::fd::{FromRawFd, OwnedFd};
+use core::fmt;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::{ErrText, Errno};
+
+/// An errno worded as std's `io::Error` words an OS error:
+/// `TEXT (os error N)` (the daemon's messages kept that wording when they
+/// left std::fs).
+#[derive(Copy, Clone, Debug)]
+pub struct OsError(pub Errno);
+
+impl fmt::Display for OsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (os error {})", ErrText(self.0), self.0 as i32)
+    }
+}
+
+/// open(2) of `path` with `flags` (O_CLOEXEC added) and, for O_CREAT,
+/// `mode`.
+pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
+    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    // SAFETY: `c` is NUL-terminated for the call.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            libc::c_uint::from(mode),
+        )
+    };
+    if fd < 0 {
+        return Err(OsError(Errno::last()));
+    }
+    // SAFETY: a fresh descriptor nothing else owns; closed on drop.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Everything left to read on `fd`, as text: empty when it is not UTF-8
+/// (as `read_to_string` leaves it); a read error ends it.
+pub fn read_rest(fd: &OwnedFd) -> String {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 256];
+    while let Some(n @ 1..) = super::read_once(fd, &mut buf) {
+        bytes.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Write all of `bytes` to `fd`.
+pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is valid for its length.
+        let n = unsafe { libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        match usize::try_from(n) {
+            Ok(0) => return Err(OsError(Errno::EIO)),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(_) if Errno::last() == Errno::EINTR => {}
+            Err(_) => return Err(OsError(Errno::last())),
+        }
+    }
+    Ok(())
+}
 
 /// The longest line looked at; a longer one is skipped whole (musl's
 /// resolver reads /etc/hosts through a 512-byte line buffer).
@@ -54,6 +114,28 @@ pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn os_error_words_it_as_std_does() {
+        for e in [Errno::ENOENT, Errno::EACCES, Errno::EINVAL, Errno::EROFS] {
+            let std = std::io::Error::from_raw_os_error(e as i32).to_string();
+            assert_eq!(OsError(e).to_string(), std);
+        }
+    }
+
+    #[test]
+    fn open_read_write() {
+        let path = std::env::temp_dir().join(format!("tinyvrrpd-open-{}", std::process::id()));
+        let p = path.to_str().unwrap();
+        let _ = std::fs::remove_file(p);
+        let e = open(p, libc::O_RDONLY, 0).err().map(|e| e.0);
+        assert_eq!(e, Some(Errno::ENOENT));
+        let fd = open(p, libc::O_RDWR | libc::O_CREAT, 0o600).unwrap();
+        write_all(&fd, b"1234\n").unwrap();
+        let fd = open(p, libc::O_RDONLY, 0).unwrap();
+        assert_eq!(read_rest(&fd), "1234\n");
+        std::fs::remove_file(p).unwrap();
+    }
 
     fn lines_of(text: &[u8]) -> Vec<String> {
         let path = std::env::temp_dir().join(format!("tinyvrrpd-lines-{}", std::process::id()));
