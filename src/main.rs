@@ -93,13 +93,13 @@ fn main() -> ExitCode {
     };
     let mut dumps = DumpPaths::default();
     if let Some(p) = m.value("data-file") {
-        dumps.data = p.into();
+        dumps.data = p;
     }
     if let Some(p) = m.value("stats-file") {
-        dumps.stats = p.into();
+        dumps.stats = p;
     }
     if let Some(p) = m.value("json-file") {
-        dumps.json = p.into();
+        dumps.json = p;
     }
     let pidfile = m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into());
     let opts = Options {
@@ -107,7 +107,7 @@ fn main() -> ExitCode {
         keep_vips: m.present("V"),
         log,
         dumps,
-        state_file: Some(state_file_for(Path::new(&pidfile))),
+        state_file: Some(state_file_for(&pidfile)),
     };
     run(opts, &pidfile, foreground)
 }
@@ -253,6 +253,6 @@ impl PidFile {
     }
 
     fn remove(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        file::remove(&self.path);
     }
 }

@@ -27,7 +27,7 @@ use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
 use crate::wire::{EmitError, Mac, arp, ipv4, ndisc};
-use std::fs::File;
+use std::os::fd::OwnedFd;
 
 /// The name of an [`EmitError`] variant, as `{:?}` wrote it (the
 /// release build formats no Debug: `-Zfmt-debug=none`).
@@ -77,7 +77,7 @@ pub struct Io {
     /// The notify scripts running.
     pub children: Children,
     /// `notify_fifo` and `vrrp_notify_fifo`, open.
-    fifos: ArrayVec<File, 2>,
+    fifos: ArrayVec<OwnedFd, 2>,
     /// The ids of the FIFO scripts believed running (`notify_fifo_script`,
     /// `vrrp_notify_fifo_script`), and how many were started.
     fifo_scripts: [Option<u32>; 2],
@@ -339,7 +339,7 @@ impl Io {
             let Some(path) = path else {
                 continue;
             };
-            let missing = std::fs::symlink_metadata(path).is_err();
+            let missing = crate::sys::file::stat(path, false).is_err();
             match fifo::open(path) {
                 Ok(f) => {
                     let _ = self.fifos.try_push(f);
@@ -375,7 +375,7 @@ impl Io {
     /// keepalived's fifo_close, so a reader that reopens cannot find it).
     pub fn close_fifos(&mut self) {
         for path in self.fifo_created.drain(..) {
-            let _ = std::fs::remove_file(path);
+            crate::sys::file::remove(&path);
         }
         self.fifos.clear();
     }
@@ -527,7 +527,7 @@ impl Outbox for Io {
                     return;
                 }
                 let line = format!("{kind} \"{name}\" {state} {priority}\n");
-                for f in &mut self.fifos {
+                for f in &self.fifos {
                     if !fifo::write_line(f, line.as_bytes()) {
                         self.fifo_dropped += 1;
                     }

@@ -447,7 +447,7 @@ impl Daemon {
         self.io.close_fifos();
         let installed = self.node.installed().next().is_some();
         if let (false, Some(p)) = (installed, &self.opts.state_file) {
-            let _ = std::fs::remove_file(p);
+            crate::sys::file::remove(p);
         }
         self.stopping = true;
         log!(self.io.log, Level::Info, "Stopped");

@@ -38,14 +38,70 @@ pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedF
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Everything left to read on `fd`, as text: empty when it is not UTF-8
-/// (as `read_to_string` leaves it); a read error ends it.
-pub fn read_rest(fd: &OwnedFd) -> String {
-    let mut bytes = Vec::new();
-    let mut buf = [0u8; 256];
-    while let Some(n @ 1..) = super::read_once(fd, &mut buf) {
-        bytes.extend_from_slice(buf.get(..n).unwrap_or_default());
+/// stat(2) of `path` (`follow`: through a last symbolic link, else lstat).
+pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
+    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    // SAFETY: stat/lstat into our own zeroed struct from a NUL-terminated path.
+    unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        let ret = if follow {
+            libc::stat(c.as_ptr(), &mut st)
+        } else {
+            libc::lstat(c.as_ptr(), &mut st)
+        };
+        if ret != 0 {
+            return Err(OsError(Errno::last()));
+        }
+        Ok(st)
     }
+}
+
+/// The file type bits of a stat's mode are `ty` (libc::S_IFREG, ...).
+pub fn is_type(st: &libc::stat, ty: libc::mode_t) -> bool {
+    st.st_mode & libc::S_IFMT == ty
+}
+
+/// rename(2).
+pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
+    let inval = |_| OsError(Errno::EINVAL);
+    let (f, t) = (
+        std::ffi::CString::new(from).map_err(inval)?,
+        std::ffi::CString::new(to).map_err(inval)?,
+    );
+    // SAFETY: two NUL-terminated paths.
+    if unsafe { libc::rename(f.as_ptr(), t.as_ptr()) } != 0 {
+        return Err(OsError(Errno::last()));
+    }
+    Ok(())
+}
+
+/// unlink(2), its failure ignored (a file that may already be gone).
+pub fn remove(path: &str) {
+    if let Ok(c) = std::ffi::CString::new(path) {
+        // SAFETY: a NUL-terminated path.
+        unsafe { libc::unlink(c.as_ptr()) };
+    }
+}
+
+/// Up to `limit` bytes of what is left to read on `fd`.
+pub fn read_up_to(fd: &OwnedFd, limit: usize) -> Result<Vec<u8>, OsError> {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 512];
+    while bytes.len() < limit {
+        let room = buf.len().min(limit - bytes.len());
+        match super::read_once(fd, &mut buf[..room]) {
+            Some(0) => break,
+            Some(n) => bytes.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            None => return Err(OsError(Errno::last())),
+        }
+    }
+    Ok(bytes)
+}
+
+/// Everything left to read on `fd`, as text: empty when it is not UTF-8
+/// or cannot be read (as `read_to_string` leaves it).
+pub fn read_rest(fd: &OwnedFd) -> String {
+    let bytes = read_up_to(fd, usize::MAX).unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
 
