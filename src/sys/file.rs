@@ -128,12 +128,22 @@ const LINE_MAX: usize = 1024;
 /// a line that is not UTF-8 is skipped) until `f` answers: that answer.
 /// None when the file cannot be read or no line answered.
 pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
-    let mut f = |line: &[u8]| f(core::str::from_utf8(line).ok()?);
+    let mut answer = None;
+    each_line(path, &mut |line| {
+        answer = core::str::from_utf8(line).ok().and_then(&mut f);
+        answer.is_some()
+    });
+    answer
+}
+
+/// The loop of [`find_line`], once for every caller: `f` sees each line
+/// and says whether to stop.
+fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
     let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
     if fd < 0 {
-        return None;
+        return;
     }
     // SAFETY: a fresh descriptor nothing else owns; closed on drop.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -142,21 +152,24 @@ pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option
     // In the middle of a line longer than the buffer.
     let mut skipping = false;
     loop {
-        let n = super::read_once(&fd, buf.get_mut(len..)?)?;
+        let Some(n) = buf.get_mut(len..).and_then(|b| super::read_once(&fd, b)) else {
+            return;
+        };
         len += n;
         let mut start = 0;
         while let Some(nl) = buf[start..len].iter().position(|&b| b == b'\n') {
-            if !skipping {
-                if let Some(t) = f(&buf[start..start + nl]) {
-                    return Some(t);
-                }
+            if !skipping && f(&buf[start..start + nl]) {
+                return;
             }
             skipping = false;
             start += nl + 1;
         }
         if n == 0 {
             // The last line, without a newline.
-            return (!skipping && start < len).then(|| f(&buf[start..len]))?;
+            if !skipping && start < len {
+                f(&buf[start..len]);
+            }
+            return;
         }
         buf.copy_within(start..len, 0);
         len -= start;
