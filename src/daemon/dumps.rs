@@ -19,9 +19,13 @@ pub const NL_BUF: usize = 32 * 1024;
 /// The names of the interfaces `config` uses: what MAX_INTERFACES bounds
 /// (the instances' own, their VIPs' and the tracked ones).
 pub fn wanted(config: &Config) -> Vec<&str> {
-    let mut names: Vec<&str> = crate::node::named_ifaces(config).collect();
-    names.sort_unstable();
-    names.dedup();
+    // Sorted and without repeats, kept so as they come (a few names).
+    let mut names: Vec<&str> = Vec::new();
+    for n in crate::node::named_ifaces(config) {
+        if let Err(at) = names.binary_search(&n) {
+            names.insert(at, n);
+        }
+    }
     names
 }
 
