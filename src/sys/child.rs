@@ -115,11 +115,11 @@ const DEV_NULL: &CStr = c"/dev/null";
 
 impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
-        let args = argv
-            .iter()
-            .map(|a| CString::new(*a))
-            .collect::<core::result::Result<Vec<_>, _>>()
-            .map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?;
+        let mut args = Vec::with_capacity(argv.len());
+        for a in argv {
+            let c = CString::new(*a);
+            args.push(c.map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?);
+        }
         if args.is_empty() {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         }
