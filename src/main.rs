@@ -52,7 +52,10 @@ Options:
 ";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = Vec::new();
+    for a in std::env::args().skip(1) {
+        args.push(a);
+    }
     let m = match cmdline::parse(&args) {
         Ok(m) => m,
         Err(e) => {
