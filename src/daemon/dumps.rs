@@ -43,7 +43,7 @@ pub fn interfaces(
     let seq = nl_sock.next_seq();
     let n = nl::dump_links(&mut req, seq).map_err(too_large)?;
     nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, |m| {
+    read(nl_sock, buf, seq, &mut |m| {
         let NlMsg::Link(l) = m else {
             return;
         };
@@ -69,7 +69,7 @@ pub fn interfaces(
     let seq = nl_sock.next_seq();
     let n = nl::dump_addrs(&mut req, seq, nl::AF_UNSPEC).map_err(too_large)?;
     nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, |m| {
+    read(nl_sock, buf, seq, &mut |m| {
         if let NlMsg::Addr(a) = m {
             table.apply_addr(&a);
         }
@@ -83,7 +83,7 @@ pub fn interfaces(
 
 /// Wait for the ack of request `seq` on the request socket.
 pub fn wait_ack(nl_sock: &mut Netlink, buf: &mut [u8], seq: u32) -> Result<(), SysError> {
-    read(nl_sock, buf, seq, |_| {}).map_err(|e| match e {
+    read(nl_sock, buf, seq, &mut |_| {}).map_err(|e| match e {
         StartError::Sys(s) => s,
         _ => SysError::new("netlink request", Errno::ETIMEDOUT),
     })
@@ -95,7 +95,7 @@ fn read(
     nl_sock: &mut Netlink,
     buf: &mut [u8],
     seq: u32,
-    mut f: impl FnMut(NlMsg<'_>),
+    f: &mut dyn FnMut(NlMsg<'_>),
 ) -> Result<(), StartError> {
     let deadline = clock::now() + Duration::from_secs(2);
     loop {
