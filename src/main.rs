@@ -1,10 +1,7 @@
 //! tinyvrrpd command line: keepalived's flags, logging set-up, pid file,
 //! detaching, then the poll loop. No protocol logic here.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +11,9 @@ use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 // Ours, not std's: one write per line, without std's stderr machinery.
 use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
+use tinyvrrpd::sys::Errno;
 use tinyvrrpd::sys::clock;
+use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
 
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
@@ -53,7 +52,10 @@ Options:
 ";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = Vec::new();
+    for a in std::env::args().skip(1) {
+        args.push(a);
+    }
     let m = match cmdline::parse(&args) {
         Ok(m) => m,
         Err(e) => {
@@ -94,15 +96,15 @@ fn main() -> ExitCode {
     };
     let mut dumps = DumpPaths::default();
     if let Some(p) = m.value("data-file") {
-        dumps.data = p.into();
+        dumps.data = p;
     }
     if let Some(p) = m.value("stats-file") {
-        dumps.stats = p.into();
+        dumps.stats = p;
     }
     if let Some(p) = m.value("json-file") {
-        dumps.json = p.into();
+        dumps.json = p;
     }
-    let pidfile = PathBuf::from(m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into()));
+    let pidfile = m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into());
     let opts = Options {
         config,
         keep_vips: m.present("V"),
@@ -135,7 +137,7 @@ fn config_test(path: &Path) -> ExitCode {
     }
 }
 
-fn run(opts: Options, pidfile: &Path, foreground: bool) -> ExitCode {
+fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs.
     let mut pid = match PidFile::lock(pidfile) {
@@ -169,12 +171,7 @@ fn run(opts: Options, pidfile: &Path, foreground: bool) -> ExitCode {
         daemon.reopen_log();
     }
     if let Err(e) = pid.write(std::process::id()) {
-        log!(
-            daemon.log_mut(),
-            Level::Warning,
-            "pid file {}: {e}",
-            pidfile.display()
-        );
+        log!(daemon.log_mut(), Level::Warning, "pid file {pidfile}: {e}");
     }
     log!(
         daemon.log_mut(),
@@ -210,12 +207,11 @@ fn detach() -> Result<(), String> {
         Ok(ForkResult::Child) => {}
         Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
     }
-    std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))?;
-    let null = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-        .map_err(|e| format!("/dev/null: {e}"))?;
+    // SAFETY: chdir to a NUL-terminated literal.
+    if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
+        return Err(format!("chdir /: {}", OsError(Errno::last())));
+    }
+    let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| format!("/dev/null: {e}"))?;
     for fd in 0..3 {
         // SAFETY: dup2 onto the standard descriptors.
         unsafe { libc::dup2(null.as_raw_fd(), fd) };
@@ -225,45 +221,41 @@ fn detach() -> Result<(), String> {
 
 /// A pid file held with an exclusive flock for the daemon's life.
 struct PidFile {
-    file: File,
-    path: PathBuf,
+    fd: OwnedFd,
+    path: String,
 }
 
 impl PidFile {
-    fn lock(path: &Path) -> Result<PidFile, String> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o644)
-            .open(path)
-            .map_err(|e| format!("pid file {}: {e}", path.display()))?;
+    fn lock(path: &str) -> Result<PidFile, String> {
+        let fd = file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644)
+            .map_err(|e| format!("pid file {path}: {e}"))?;
         // SAFETY: flock on our own open file.
-        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        let r = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if r != 0 {
-            let mut s = String::new();
-            let _ = file.read_to_string(&mut s);
+            let s = file::read_rest(&fd);
             return Err(format!(
-                "another tinyvrrpd is running (pid {}, pid file {}); not starting",
+                "another tinyvrrpd is running (pid {}, pid file {path}); not starting",
                 s.trim(),
-                path.display()
             ));
         }
         Ok(PidFile {
-            file,
-            path: path.to_path_buf(),
+            fd,
+            path: path.to_string(),
         })
     }
 
-    fn write(&mut self, pid: u32) -> std::io::Result<()> {
-        self.file.set_len(0)?;
-        self.file.rewind()?;
-        writeln!(self.file, "{pid}")?;
-        self.file.flush()
+    fn write(&mut self, pid: u32) -> Result<(), OsError> {
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: truncating and rewinding our own open file.
+        if unsafe { libc::ftruncate(fd, 0) } != 0
+            || unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } != 0
+        {
+            return Err(OsError(Errno::last()));
+        }
+        file::write_all(&self.fd, format!("{pid}\n").as_bytes())
     }
 
     fn remove(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        file::remove(&self.path);
     }
 }

@@ -251,9 +251,9 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
     };
     // keepalived resolves a script named without a `/` through PATH.
     if !argv[0].contains('/') {
-        let found = child::find_in_path(&argv[0], ids);
+        let found = child::find_script(&argv[0], ids);
         let path = found.ok_or_else(|| format!("{} not found in PATH", argv[0]))?;
-        argv[0] = path.to_string_lossy().into_owned();
+        argv[0] = path;
     }
     if s.secure {
         child::check_secure(&argv[0], ids).map_err(|e| format!("insecure: {e}"))?;

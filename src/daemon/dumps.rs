@@ -19,9 +19,13 @@ pub const NL_BUF: usize = 32 * 1024;
 /// The names of the interfaces `config` uses: what MAX_INTERFACES bounds
 /// (the instances' own, their VIPs' and the tracked ones).
 pub fn wanted(config: &Config) -> Vec<&str> {
-    let mut names: Vec<&str> = crate::node::named_ifaces(config).collect();
-    names.sort_unstable();
-    names.dedup();
+    // Sorted and without repeats, kept so as they come (a few names).
+    let mut names: Vec<&str> = Vec::new();
+    for n in crate::node::named_ifaces(config) {
+        if let Err(at) = names.binary_search(&n) {
+            names.insert(at, n);
+        }
+    }
     names
 }
 
@@ -39,7 +43,7 @@ pub fn interfaces(
     let seq = nl_sock.next_seq();
     let n = nl::dump_links(&mut req, seq).map_err(too_large)?;
     nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, |m| {
+    read(nl_sock, buf, seq, &mut |m| {
         let NlMsg::Link(l) = m else {
             return;
         };
@@ -65,7 +69,7 @@ pub fn interfaces(
     let seq = nl_sock.next_seq();
     let n = nl::dump_addrs(&mut req, seq, nl::AF_UNSPEC).map_err(too_large)?;
     nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, |m| {
+    read(nl_sock, buf, seq, &mut |m| {
         if let NlMsg::Addr(a) = m {
             table.apply_addr(&a);
         }
@@ -79,7 +83,7 @@ pub fn interfaces(
 
 /// Wait for the ack of request `seq` on the request socket.
 pub fn wait_ack(nl_sock: &mut Netlink, buf: &mut [u8], seq: u32) -> Result<(), SysError> {
-    read(nl_sock, buf, seq, |_| {}).map_err(|e| match e {
+    read(nl_sock, buf, seq, &mut |_| {}).map_err(|e| match e {
         StartError::Sys(s) => s,
         _ => SysError::new("netlink request", Errno::ETIMEDOUT),
     })
@@ -91,7 +95,7 @@ fn read(
     nl_sock: &mut Netlink,
     buf: &mut [u8],
     seq: u32,
-    mut f: impl FnMut(NlMsg<'_>),
+    f: &mut dyn FnMut(NlMsg<'_>),
 ) -> Result<(), StartError> {
     let deadline = clock::now() + Duration::from_secs(2);
     loop {

@@ -3,14 +3,13 @@
 //! temporary file beside the target and a rename, so a reader never sees
 //! half a file.
 
-use std::path::Path;
-
 use super::dumps;
 use super::options::DumpPaths;
 use super::vipfile;
 use crate::log;
 use crate::node::{Node, vmac};
 use crate::sys::Errno;
+use crate::sys::file::{self, OsError};
 use crate::sys::log::{Level, Log};
 use crate::sys::netlink::Netlink;
 use crate::time::Instant;
@@ -24,12 +23,14 @@ pub enum DumpKind {
 }
 
 /// Write `text` to `path` atomically.
-fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+fn write_atomic(path: &str, text: &str) -> Result<(), OsError> {
+    let tmp = format!("{path}.tmp");
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
+    let written = file::open(&tmp, flags, 0o666)
+        .and_then(|fd| file::write_all(&fd, text.as_bytes()))
+        .and_then(|()| file::rename(&tmp, path));
     if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        file::remove(&tmp);
     }
     written
 }
@@ -69,13 +70,13 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
         DumpKind::Json => (crate::dump::json(&views, node.rx_errors(), &t), &paths.json),
     };
     match write_atomic(path, &text) {
-        Ok(()) => log!(log, Level::Info, "state written to {}", path.display()),
-        Err(e) => log!(log, Level::Error, "writing {}: {e}", path.display()),
+        Ok(()) => log!(log, Level::Info, "state written to {path}"),
+        Err(e) => log!(log, Level::Error, "writing {path}: {e}"),
     }
 }
 
 /// Rewrite the record of installed VIPs.
-pub fn record_installed(log: &mut Log, node: &Node, path: &Path) {
+pub fn record_installed(log: &mut Log, node: &Node, path: &str) {
     let entries = node
         .installed()
         .map(|(ifname, addr, prefix_len, instance)| vipfile::Entry {
@@ -85,25 +86,23 @@ pub fn record_installed(log: &mut Log, node: &Node, path: &Path) {
             instance,
         });
     if let Err(e) = write_atomic(path, &vipfile::format(entries)) {
-        log!(log, Level::Error, "writing {}: {e}", path.display());
+        log!(log, Level::Error, "writing {path}: {e}");
     }
 }
 
 /// Delete the VIPs a previous run recorded as installed (it may have been
 /// killed before it could): beyond keepalived, which cleans only the VIPs
 /// of its current configuration. Start-up only: waits for each answer.
-pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], path: &Path) {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
-    match read {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => {
-            log!(log, Level::Warning, "reading {}: {e}", path.display());
-            return;
-        }
-    }
+pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], path: &str) {
+    let bytes =
+        match file::open(path, libc::O_RDONLY, 0).and_then(|fd| file::read_up_to(&fd, 1 << 20)) {
+            Ok(b) => b,
+            Err(OsError(Errno::ENOENT)) => return,
+            Err(e) => {
+                log!(log, Level::Warning, "reading {path}: {e}");
+                return;
+            }
+        };
     let text = String::from_utf8_lossy(&bytes);
     for e in vipfile::parse(&text) {
         let Some(index) = crate::sys::if_index(e.ifname) else {
@@ -130,8 +129,7 @@ pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], pat
             Ok(()) => log!(
                 log,
                 Level::Info,
-                "removed {addr}/{len} from {ifname}, left installed by a previous run ({})",
-                path.display()
+                "removed {addr}/{len} from {ifname}, left installed by a previous run ({path})"
             ),
             Err(se) if se.errno == Errno::EADDRNOTAVAIL => {}
             Err(err) => log!(

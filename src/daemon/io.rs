@@ -26,8 +26,18 @@ use crate::sys::{Errno, SysError};
 use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
-use crate::wire::{Mac, arp, ipv4, ndisc};
-use std::fs::File;
+use crate::wire::{EmitError, Mac, arp, ipv4, ndisc};
+use std::os::fd::OwnedFd;
+
+/// The name of an [`EmitError`] variant, as `{:?}` wrote it (the
+/// release build formats no Debug: `-Zfmt-debug=none`).
+pub(super) fn emit_error_name(e: EmitError) -> &'static str {
+    match e {
+        EmitError::BufferTooSmall => "BufferTooSmall",
+        EmitError::TooLong => "TooLong",
+        EmitError::BadFamily => "BadFamily",
+    }
+}
 
 /// Address requests whose send failed in one round, reported back to the
 /// router as failed acks (more are counted and dropped).
@@ -67,7 +77,7 @@ pub struct Io {
     /// The notify scripts running.
     pub children: Children,
     /// `notify_fifo` and `vrrp_notify_fifo`, open.
-    fifos: ArrayVec<File, 2>,
+    fifos: ArrayVec<OwnedFd, 2>,
     /// The ids of the FIFO scripts believed running (`notify_fifo_script`,
     /// `vrrp_notify_fifo_script`), and how many were started.
     fifo_scripts: [Option<u32>; 2],
@@ -266,20 +276,18 @@ impl Io {
     /// Send a route or rule request built in `tx`: one that could not be
     /// built is logged; a send that fails is logged and goes back to the
     /// router as a failed ack of `seq`.
-    fn send_built<E: core::fmt::Debug>(
-        &mut self,
-        name: &str,
-        what: &str,
-        seq: u32,
-        built: Result<usize, E>,
-    ) {
-        let Ok(len) = built else {
-            log!(
-                self.log,
-                Level::Error,
-                "({name}) {what} request not sent: {built:?}"
-            );
-            return;
+    fn send_built(&mut self, name: &str, what: &str, seq: u32, built: Result<usize, EmitError>) {
+        let len = match built {
+            Ok(len) => len,
+            Err(e) => {
+                let e = emit_error_name(e);
+                log!(
+                    self.log,
+                    Level::Error,
+                    "({name}) {what} request not sent: Err({e})"
+                );
+                return;
+            }
         };
         if let Err(e) = self.nl.send(&self.tx[..len]) {
             log!(self.log, Level::Error, "({name}) {what} request: {e}");
@@ -331,7 +339,7 @@ impl Io {
             let Some(path) = path else {
                 continue;
             };
-            let missing = std::fs::symlink_metadata(path).is_err();
+            let missing = crate::sys::file::stat(path, false).is_err();
             match fifo::open(path) {
                 Ok(f) => {
                     let _ = self.fifos.try_push(f);
@@ -367,7 +375,7 @@ impl Io {
     /// keepalived's fifo_close, so a reader that reopens cannot find it).
     pub fn close_fifos(&mut self) {
         for path in self.fifo_created.drain(..) {
-            let _ = std::fs::remove_file(path);
+            crate::sys::file::remove(&path);
         }
         self.fifos.clear();
     }
@@ -519,7 +527,7 @@ impl Outbox for Io {
                     return;
                 }
                 let line = format!("{kind} \"{name}\" {state} {priority}\n");
-                for f in &mut self.fifos {
+                for f in &self.fifos {
                     if !fifo::write_line(f, line.as_bytes()) {
                         self.fifo_dropped += 1;
                     }
@@ -538,6 +546,22 @@ impl Outbox for Io {
                 };
                 log!(self.log, level, "{}", Line(&note));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emit_error_names_are_the_debug_text() {
+        for e in [
+            EmitError::BufferTooSmall,
+            EmitError::TooLong,
+            EmitError::BadFamily,
+        ] {
+            assert_eq!(emit_error_name(e), format!("{e:?}"));
         }
     }
 }

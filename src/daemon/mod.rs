@@ -87,6 +87,17 @@ pub struct Daemon {
     rx_burst: usize,
 }
 
+/// The router of `config` on the interfaces the kernel has now.
+fn router(
+    io: &mut Io,
+    nlbuf: &mut [u8],
+    config: &crate::config::Config,
+    keep: bool,
+) -> Result<Node, StartError> {
+    let ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &dumps::wanted(config))?;
+    Node::new(config, ifaces, keep).map_err(|e| StartError::Interface(e.0))
+}
+
 impl Daemon {
     /// Load the configuration, open every socket, look up the interfaces
     /// and build the router. Nothing is sent yet.
@@ -99,19 +110,14 @@ impl Daemon {
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf = Box::new([0; dumps::NL_BUF]);
-        let ifaces = dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
-        let mut node =
-            Node::new(&config, ifaces, opts.keep_vips).map_err(|e| StartError::Interface(e.0))?;
+        let mut node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
         // The VMACs exist before the instances start (as keepalived makes
         // them at start-up): the router is built again on the new dump.
         if node.make_vmacs(&mut io) {
             // Their creation's notifications are older than the dump below
             // (nothing else waits there yet: no request was sent).
             while io.nl.recv(&mut nlbuf[..]).is_ok_and(|n| n.is_some()) {}
-            let ifaces =
-                dumps::interfaces(&mut io.nl_dump, &mut nlbuf[..], &dumps::wanted(&config))?;
-            node = Node::new(&config, ifaces, opts.keep_vips)
-                .map_err(|e| StartError::Interface(e.0))?;
+            node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
         }
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
@@ -447,7 +453,7 @@ impl Daemon {
         self.io.close_fifos();
         let installed = self.node.installed().next().is_some();
         if let (false, Some(p)) = (installed, &self.opts.state_file) {
-            let _ = std::fs::remove_file(p);
+            crate::sys::file::remove(p);
         }
         self.stopping = true;
         log!(self.io.log, Level::Info, "Stopped");

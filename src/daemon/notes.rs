@@ -12,36 +12,58 @@ use crate::wire::vrrp::RxError;
 /// A note as the log line it becomes.
 pub struct Line<'a, 'b>(pub &'a Note<'b>);
 
+/// The instance a note's line starts with (`VRRP_Instance(NAME) `),
+/// written once for every such note.
+fn instance<'a>(note: &Note<'a>) -> Option<&'a str> {
+    match *note {
+        Note::Entering { name, .. }
+        | Note::ToMaster { name }
+        | Note::HigherPriority { name, .. }
+        | Note::Stopped { name, .. }
+        | Note::SettingVips { name }
+        | Note::RemovingVips { name, .. }
+        | Note::LowerPriority { name, .. }
+        | Note::Garp { name, .. }
+        | Note::Rejected { name, .. }
+        | Note::AddrFailed { name, .. }
+        | Note::RouteFailed { name, .. }
+        | Note::ScriptsDropped { name, .. }
+        | Note::PriorityChanged { name, .. }
+        | Note::ScriptTimeout { name, .. } => Some(name),
+        _ => None,
+    }
+}
+
 impl fmt::Display for Line<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(name) = instance(self.0) {
+            write!(f, "VRRP_Instance({name}) ")?;
+        }
         match *self.0 {
-            Note::Entering { name, state } => {
-                write!(f, "VRRP_Instance({name}) Entering {} STATE", state.as_str())
+            Note::Entering { state, .. } => {
+                write!(f, "Entering {} STATE", state.as_str())
             }
-            Note::ToMaster { name } => {
-                write!(f, "VRRP_Instance({name}) Transition to MASTER STATE")
+            Note::ToMaster { .. } => {
+                write!(f, "Transition to MASTER STATE")
             }
-            Note::HigherPriority { name, theirs, ours } => write!(
+            Note::HigherPriority { theirs, ours, .. } => write!(
                 f,
-                "VRRP_Instance({name}) Master received advert with higher priority {theirs}, ours {ours}"
+                "Master received advert with higher priority {theirs}, ours {ours}"
             ),
-            Note::Stopped { name, was } => stopped(f, name, was),
-            Note::SettingVips { name } => write!(f, "VRRP_Instance({name}) setting protocol VIPs."),
-            Note::RemovingVips {
-                name,
-                leftover: true,
-            } => {
-                write!(f, "VRRP_Instance({name}) removing leftover VIPs")
+            Note::Stopped { was, .. } => stopped(f, was),
+            Note::SettingVips { .. } => write!(f, "setting protocol VIPs."),
+            Note::RemovingVips { leftover: true, .. } => {
+                write!(f, "removing leftover VIPs")
             }
-            Note::RemovingVips { name, .. } => {
-                write!(f, "VRRP_Instance({name}) removing protocol VIPs.")
+            Note::RemovingVips { .. } => {
+                write!(f, "removing protocol VIPs.")
             }
             Note::LowerPriority {
-                name,
                 from,
                 theirs,
                 ours,
                 answered,
+                ..
             } => {
                 // keepalived 2.2.7's line (vrrp_state_master_rx).
                 let election = if answered {
@@ -51,34 +73,32 @@ impl fmt::Display for Line<'_, '_> {
                 };
                 write!(
                     f,
-                    "VRRP_Instance({name}) Received advert from {from} with lower priority \
+                    "Received advert from {from} with lower priority \
                      {theirs}, ours {ours}{election}"
                 )
             }
-            Note::Garp { name, ifname, addr } => garp(f, name, ifname, addr),
-            Note::Rejected { name, why, count } => write!(
-                f,
-                "VRRP_Instance({name}) advert rejected: {} ({count} so far)",
-                why.as_str()
-            ),
+            Note::Garp { ifname, addr, .. } => garp(f, ifname, addr),
+            Note::Rejected { why, count, .. } => {
+                write!(f, "advert rejected: {} ({count} so far)", why.as_str())
+            }
             Note::Dropped { from, why, count } => dropped(f, from, why, count),
             Note::AddrFailed {
-                name,
                 addr: Some(addr),
                 errno,
+                ..
             } => write!(
                 f,
-                "VRRP_Instance({name}) address change for {addr} failed: {}; retrying",
+                "address change for {addr} failed: {}; retrying",
                 ErrText(Errno::from_raw(errno))
             ),
-            Note::AddrFailed { name, errno, .. } => write!(
+            Note::AddrFailed { errno, .. } => write!(
                 f,
-                "VRRP_Instance({name}) address change failed: {}; retrying",
+                "address change failed: {}; retrying",
                 ErrText(Errno::from_raw(errno))
             ),
-            Note::RouteFailed { name, seq, errno } => write!(
+            Note::RouteFailed { seq, errno, .. } => write!(
                 f,
-                "VRRP_Instance({name}) virtual route/rule request {seq} failed: {}",
+                "virtual route/rule request {seq} failed: {}",
                 ErrText(Errno::from_raw(errno))
             ),
             Note::StaticFailed { seq, errno } => write!(
@@ -91,14 +111,12 @@ impl fmt::Display for Line<'_, '_> {
                 "netlink request {seq} failed ({}) for an instance no longer configured",
                 ErrText(Errno::from_raw(errno))
             ),
-            Note::ScriptsDropped { name, dropped } => write!(
-                f,
-                "VRRP_Instance({name}) notify script queue full: {dropped} script(s) dropped"
-            ),
-            Note::PriorityChanged { name, from, to } => write!(
-                f,
-                "VRRP_Instance({name}) Changing effective priority from {from} to {to}"
-            ),
+            Note::ScriptsDropped { dropped, .. } => {
+                write!(f, "notify script queue full: {dropped} script(s) dropped")
+            }
+            Note::PriorityChanged { from, to, .. } => {
+                write!(f, "Changing effective priority from {from} to {to}")
+            }
             Note::GroupSync { group, state } => write!(
                 f,
                 "VRRP_Group({group}) Syncing instances to {} state",
@@ -135,9 +153,9 @@ impl fmt::Display for Line<'_, '_> {
                 if up { "up" } else { "down" }
             ),
             Note::LinkDelayCancelled { name } => write!(f, "Delay timer for {name} cancelled"),
-            Note::ScriptTimeout { name, hard } => write!(
+            Note::ScriptTimeout { hard, .. } => write!(
                 f,
-                "VRRP_Instance({name}) notify script timed out: sent {}",
+                "notify script timed out: sent {}",
                 if hard { "SIGKILL" } else { "SIGTERM" }
             ),
             Note::VmacConflict { name, ifname } => write!(
@@ -153,19 +171,16 @@ impl fmt::Display for Line<'_, '_> {
     }
 }
 
-fn stopped(f: &mut fmt::Formatter<'_>, name: &str, was: State) -> fmt::Result {
-    write!(f, "VRRP_Instance({name}) stopped (was {})", was.as_str())
+fn stopped(f: &mut fmt::Formatter<'_>, was: State) -> fmt::Result {
+    write!(f, "stopped (was {})", was.as_str())
 }
 
-fn garp(f: &mut fmt::Formatter<'_>, name: &str, ifname: &str, addr: IpAddr) -> fmt::Result {
+fn garp(f: &mut fmt::Formatter<'_>, ifname: &str, addr: IpAddr) -> fmt::Result {
     match addr {
-        IpAddr::V4(a) => write!(
-            f,
-            "VRRP_Instance({name}) Sending gratuitous ARPs on {ifname} for {a}"
-        ),
+        IpAddr::V4(a) => write!(f, "Sending gratuitous ARPs on {ifname} for {a}"),
         IpAddr::V6(a) => write!(
             f,
-            "VRRP_Instance({name}) Sending unsolicited Neighbour Advertisements on {ifname} for {a}"
+            "Sending unsolicited Neighbour Advertisements on {ifname} for {a}"
         ),
     }
 }
@@ -226,5 +241,81 @@ fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt
         FaultWhy::Process(p) => write!(f, "(tracked process {p} quorum not achieved)"),
         FaultWhy::Link(i) => write!(f, "(interface {i} missing, down or without an address)"),
         FaultWhy::Group(g) => write!(f, "(vrrp_sync_group {g} in FAULT)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: Note<'_>) -> String {
+        Line(&n).to_string()
+    }
+
+    /// The instance prefix is written once for the notes that have it, and
+    /// only for them.
+    #[test]
+    fn lines_with_and_without_the_instance() {
+        let name = "VI_1";
+        let from: IpAddr = "192.0.2.7".parse().unwrap();
+        let cases = [
+            (
+                Note::Entering {
+                    name,
+                    state: State::Backup,
+                },
+                "VRRP_Instance(VI_1) Entering BACKUP STATE",
+            ),
+            (
+                Note::Stopped {
+                    name,
+                    was: State::Master,
+                },
+                "VRRP_Instance(VI_1) stopped (was MASTER)",
+            ),
+            (
+                Note::RemovingVips {
+                    name,
+                    leftover: true,
+                },
+                "VRRP_Instance(VI_1) removing leftover VIPs",
+            ),
+            (
+                Note::Garp {
+                    name,
+                    ifname: "eth0",
+                    addr: from,
+                },
+                "VRRP_Instance(VI_1) Sending gratuitous ARPs on eth0 for 192.0.2.7",
+            ),
+            (
+                Note::LowerPriority {
+                    name,
+                    from,
+                    theirs: 50,
+                    ours: 100,
+                    answered: true,
+                },
+                "VRRP_Instance(VI_1) Received advert from 192.0.2.7 with lower priority 50, \
+                 ours 100, forcing new election",
+            ),
+            (
+                Note::StartFault {
+                    name,
+                    why: FaultWhy::Interface("eth0"),
+                },
+                "VRRP_Instance(VI_1): entering FAULT state (interface eth0 down)",
+            ),
+            (
+                Note::IfaceUpDown {
+                    name: "eth0",
+                    up: true,
+                },
+                "Interface eth0 is up",
+            ),
+        ];
+        for (n, want) in cases {
+            assert_eq!(line(n), want);
+        }
     }
 }

@@ -23,27 +23,28 @@ pub struct Options {
     pub dumps: DumpPaths,
     /// The record of installed VIPs, cleaned at the next start (see
     /// [`state_file_for`]); None for none.
-    pub state_file: Option<PathBuf>,
+    pub state_file: Option<String>,
 }
 
 /// The VIP record that goes with pid file `pidfile`: the same path with
 /// `.vips` for `.pid` (`/var/run/tinyvrrpd.pid` -> `/var/run/tinyvrrpd.vips`),
 /// so daemons with their own pid files keep their own records.
-pub fn state_file_for(pidfile: &Path) -> PathBuf {
-    if pidfile.extension().is_some_and(|e| e == "pid") {
-        pidfile.with_extension("vips")
-    } else {
-        let mut p = pidfile.as_os_str().to_os_string();
-        p.push(".vips");
-        p.into()
+pub fn state_file_for(pidfile: &str) -> String {
+    // The extension as std::path sees it: after the last dot of the last
+    // component, that dot not its first byte.
+    let name = pidfile.rsplit('/').next().unwrap_or(pidfile);
+    let stem = name.strip_suffix(".pid").filter(|s| !s.is_empty());
+    match stem {
+        Some(_) => format!("{}vips", &pidfile[..pidfile.len() - 3]),
+        None => format!("{pidfile}.vips"),
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct DumpPaths {
-    pub data: PathBuf,
-    pub stats: PathBuf,
-    pub json: PathBuf,
+    pub data: String,
+    pub stats: String,
+    pub json: String,
 }
 
 impl Default for DumpPaths {
@@ -108,6 +109,36 @@ pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
         match d.severity {
             Severity::Error => log!(log, Level::Error, "{d}"),
             Severity::Warning => log!(log, Level::Warning, "{d}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record's name as std::path's extension rules made it.
+    #[test]
+    fn state_file_as_with_extension_made_it() {
+        let cases = [
+            "/var/run/tinyvrrpd.pid",
+            "/var/run/x.y.pid",
+            "a.pid",
+            ".pid",
+            "/run/.pid",
+            "/run/a.pidx",
+            "/run/pid",
+            "/r.pid/tinyvrrpd",
+            "x.PID",
+        ];
+        for p in cases {
+            let path = Path::new(p);
+            let want = if path.extension().is_some_and(|e| e == "pid") {
+                path.with_extension("vips")
+            } else {
+                PathBuf::from(format!("{p}.vips"))
+            };
+            assert_eq!(state_file_for(p), want.to_str().unwrap(), "{p}");
         }
     }
 }

@@ -6,9 +6,7 @@
 //! huge file never blocks the loop and the steady state allocates nothing.
 
 use std::ffi::CString;
-use std::fs::{self, OpenOptions};
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::fs;
 use std::path::Path;
 
 use super::io::Io;
@@ -17,6 +15,7 @@ use crate::log;
 use crate::node::Node;
 use crate::node::watch::{process_matches, stat_comm};
 use crate::sys::clock;
+use crate::sys::file::{self, OsError};
 use crate::sys::inotify::{self, DIR_EVENTS, Inotify, Q_OVERFLOW};
 use crate::sys::log::{Level, Log};
 use crate::sys::procscan::ProcScan;
@@ -267,11 +266,11 @@ pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
     let Some(init) = &tf.init else {
         return;
     };
-    if let Ok(m) = fs::metadata(&tf.path) {
+    if let Ok(m) = file::stat(&tf.path, true) {
         if !init.overwrite {
             return;
         }
-        if !m.is_file() {
+        if !file::is_type(&m, libc::S_IFREG) {
             log!(
                 log,
                 Level::Error,
@@ -294,21 +293,14 @@ pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
     }
 }
 
-fn write_replacing(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+fn write_replacing(path: &str, bytes: &[u8]) -> Result<(), OsError> {
     let tmp = format!("{path}.{}.tmp", std::process::id());
-    let write = || {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o666)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        fs::rename(&tmp, path)
-    };
-    let r = write();
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
+    let r = file::open(&tmp, flags, 0o666)
+        .and_then(|fd| file::write_all(&fd, bytes))
+        .and_then(|()| file::rename(&tmp, path));
     if r.is_err() {
-        let _ = fs::remove_file(&tmp);
+        file::remove(&tmp);
     }
     r
 }

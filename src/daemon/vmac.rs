@@ -15,6 +15,9 @@ use crate::sys::{SysError, sysctl};
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::{EmitError, link};
 
+/// Builds a request into the buffer with the sequence number given.
+type Build<'a> = dyn Fn(&mut [u8], u32) -> Result<usize, EmitError> + 'a;
+
 /// A base interface of IPv4 VMACs: its settings before the first one came.
 pub struct Base {
     name: String,
@@ -49,13 +52,11 @@ impl Io {
     }
 
     /// Send one request built by `build` and wait for the kernel's answer.
-    fn talk(
-        &mut self,
-        build: impl FnOnce(&mut [u8], u32) -> Result<usize, EmitError>,
-    ) -> Result<(), String> {
+    fn talk(&mut self, build: &Build<'_>) -> Result<(), String> {
         let mut msg = [0u8; 256];
         let seq = self.nl_dump.next_seq();
-        let len = build(&mut msg, seq).map_err(|e| format!("request: {e:?}"))?;
+        let len = build(&mut msg, seq)
+            .map_err(|e| format!("request: {}", super::io::emit_error_name(e)))?;
         let mut buf = [0u8; 1024];
         let sent = self.nl_dump.send(msg.get(..len).unwrap_or_default());
         sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
@@ -64,7 +65,7 @@ impl Io {
 
     fn add_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), String> {
         let (name, base, mac) = (req.name, req.base_index, req.mac);
-        self.talk(|b, seq| link::new_macvlan(b, seq, name, base, mac))?;
+        self.talk(&|b, seq| link::new_macvlan(b, seq, name, base, mac))?;
         let index = crate::sys::if_index(name).ok_or("gone once created")?;
         // Before it is up: no link-local address of its own.
         let _ = sysctl::write("ipv6", name, "addr_gen_mode", 1);
@@ -79,7 +80,7 @@ impl Io {
             }
             self.vmac_base_set(req.base);
         }
-        self.talk(|b, seq| link::set_up(b, seq, index, true))?;
+        self.talk(&|b, seq| link::set_up(b, seq, index, true))?;
         if let Some(ll) = req.ll6 {
             let r = AddrRequest {
                 index,
@@ -89,7 +90,7 @@ impl Io {
                 broadcast: None,
                 label: None,
             };
-            self.talk(|b, seq| nl::new_addr(b, seq, &r))
+            self.talk(&|b, seq| nl::new_addr(b, seq, &r))
                 .map_err(|e| format!("adding link-local address {ll}: {e}"))?;
         }
         let inst = req.instance;
@@ -106,7 +107,7 @@ impl Io {
             self.vmac_base_reset(req.base);
         }
         let index = req.index;
-        self.talk(|b, seq| link::del_link(b, seq, index))?;
+        self.talk(&|b, seq| link::del_link(b, seq, index))?;
         let (inst, name) = (req.instance, req.name);
         log!(
             self.log,

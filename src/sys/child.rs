@@ -9,12 +9,9 @@
 //! them all; `waitpid(-1)` takes any child of ours, so the daemon must not
 //! start children any other way.
 
-use std::ffi::{CStr, CString};
-use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-
+use super::file::{self, OsError};
 use super::{Errno, Result, SysError};
+use std::ffi::{CStr, CString};
 
 /// Who a script runs as.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -118,11 +115,11 @@ const DEV_NULL: &CStr = c"/dev/null";
 
 impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
-        let args = argv
-            .iter()
-            .map(|a| CString::new(*a))
-            .collect::<core::result::Result<Vec<_>, _>>()
-            .map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?;
+        let mut args = Vec::with_capacity(argv.len());
+        for a in argv {
+            let c = CString::new(*a);
+            args.push(c.map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?);
+        }
         if args.is_empty() {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         }
@@ -332,15 +329,14 @@ pub fn kill(pid: i32, hard: bool) {
 pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let given = if path.contains('/') {
-        PathBuf::from(path)
+        path.to_string()
     } else {
-        find_in_path(path, Some(ids)).ok_or_else(|| format!("Cannot find script {path} in path"))?
+        find_script(path, Some(ids)).ok_or_else(|| format!("Cannot find script {path} in path"))?
     };
-    let real =
-        fs::canonicalize(&given).map_err(|e| format!("Script {path} cannot be accessed - {e}"))?;
+    let real = real_path(&given).map_err(|e| format!("Script {path} cannot be accessed - {e}"))?;
     let meta =
-        fs::metadata(&real).map_err(|e| format!("Unable to access script `{path}` - {e}"))?;
-    if !meta.is_file() {
+        file::stat(&real, true).map_err(|e| format!("Unable to access script `{path}` - {e}"))?;
+    if !file::is_type(&meta, libc::S_IFREG) {
         return Err(format!(
             "Wrong file type found in script path '{path}': not a regular file"
         ));
@@ -356,32 +352,55 @@ pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), St
     }
     check_path(path, &real)?;
     // keepalived also checks the name the script was given by, in its real
-    // directory, when it is a symbolic link with another name.
-    if let (Some(dir), Some(name)) = (given.parent(), given.file_name()) {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        if let Ok(dir) = fs::canonicalize(dir) {
-            let link = dir.join(name);
-            if link != real {
-                check_path(path, &link)?;
-            }
+    // directory, when it is a symbolic link with another name. (`given`
+    // resolved to a regular file: its last component is a name.)
+    let (dir, name) = match given.rsplit_once('/') {
+        Some(("", name)) => ("/", name),
+        Some((dir, name)) => (dir, name),
+        None => (".", given.as_str()),
+    };
+    if let Ok(dir) = real_path(dir) {
+        let link = join(&dir, name);
+        if link != real {
+            check_path(path, &link)?;
         }
     }
     Ok(())
 }
 
+/// realpath(3): the absolute path without links, `.` or `..`.
+fn real_path(path: &str) -> core::result::Result<String, OsError> {
+    let c = CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    // SAFETY: realpath with a NULL buffer returns a malloc'd string we free.
+    unsafe {
+        let r = libc::realpath(c.as_ptr(), core::ptr::null_mut());
+        if r.is_null() {
+            return Err(OsError(Errno::last()));
+        }
+        let s = CStr::from_ptr(r).to_str().map(str::to_string);
+        libc::free(r.cast());
+        s.map_err(|_| OsError(Errno::EILSEQ))
+    }
+}
+
+/// `dir` and `name` as one path (`Path::join` for a name without `/`).
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
 /// keepalived's is_executable: root may run any file with an x bit; anyone
 /// else needs the bit of the class they are in.
-fn is_executable(meta: &fs::Metadata, ids: Ids) -> bool {
-    let mode = meta.permissions().mode();
+fn is_executable(meta: &libc::stat, ids: Ids) -> bool {
+    let mode = meta.st_mode;
     if ids.uid == 0 {
         mode & 0o111 != 0
-    } else if ids.uid == meta.uid() {
+    } else if ids.uid == meta.st_uid {
         mode & 0o100 != 0
-    } else if ids.gid == meta.gid() {
+    } else if ids.gid == meta.st_gid {
         mode & 0o010 != 0
     } else {
         mode & 0o001 != 0
@@ -389,69 +408,97 @@ fn is_executable(meta: &fs::Metadata, ids: Ids) -> bool {
 }
 
 /// Root runs it: as root, or through a setuid/setgid-root bit.
-fn needs_protection(meta: &fs::Metadata, ids: Ids) -> bool {
-    let mode = meta.permissions().mode();
+fn needs_protection(meta: &libc::stat, ids: Ids) -> bool {
+    let mode = meta.st_mode;
     ids.uid == 0
         || ids.gid == 0
-        || (meta.uid() == 0 && mode & 0o4100 == 0o4100)
-        || (meta.gid() == 0 && mode & 0o2010 == 0o2010)
+        || (meta.st_uid == 0 && mode & 0o4100 == 0o4100)
+        || (meta.st_gid == 0 && mode & 0o2010 == 0o2010)
 }
 
 /// The first regular file called `name` in PATH that `ids` (None: root) may
 /// execute, as keepalived resolves a script given without a `/` (`spawn`
 /// itself does no PATH search).
-pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<PathBuf> {
+pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<std::path::PathBuf> {
+    find_script(name, ids).map(Into::into)
+}
+
+/// [`find_in_path`] as a string; a PATH entry that is not UTF-8 is skipped.
+pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && is_executable(&m, ids)))
+    // SAFETY: getenv gives NULL or a NUL-terminated string of the
+    // environment, read here at once; nothing in the daemon changes the
+    // environment (std's lock around it guards threads it does not have).
+    let path = unsafe {
+        let p = libc::getenv(c"PATH".as_ptr());
+        if p.is_null() {
+            &b"/usr/bin:/bin"[..]
+        } else {
+            CStr::from_ptr(p).to_bytes()
+        }
+    };
+    path.split(|&b| b == b':')
+        .filter_map(|dir| core::str::from_utf8(dir).ok())
+        .map(|dir| join(dir, name))
+        .find(|p| {
+            file::stat(p, true)
+                .is_ok_and(|m| file::is_type(&m, libc::S_IFREG) && is_executable(&m, ids))
+        })
 }
 
 /// Every prefix of `full` ("/", "/a", "/a/b", ...) without following links:
 /// directories but the last, which is a file or a link; each one root's and
-/// not writable by others (keepalived's check_security).
-fn check_path(script: &str, full: &Path) -> core::result::Result<(), String> {
-    let mut prefix = PathBuf::new();
-    let count = full.components().count();
-    for (i, part) in full.components().enumerate() {
-        prefix.push(part);
-        let last = i + 1 == count;
-        let shown = prefix.display();
-        let meta = fs::symlink_metadata(&prefix).map_err(|e| {
-            format!("check_script_secure could not find script '{script}': {shown}: {e}")
-        })?;
-        let ty = meta.file_type();
-        let fits = if last {
-            ty.is_file() || ty.is_symlink()
-        } else {
-            ty.is_dir()
-        };
-        if !fits {
-            let want = if last { "a file" } else { "a directory" };
-            return Err(format!(
-                "Wrong file type found in script path '{script}': {shown} is not {want}"
-            ));
+/// not writable by others (keepalived's check_security). `full` is absolute
+/// and without `.` or `..` (a real path, or one name in a real directory).
+fn check_path(script: &str, full: &str) -> core::result::Result<(), String> {
+    let names = || full.split('/').filter(|n| !n.is_empty());
+    let count = names().count();
+    let mut prefix = String::from("/");
+    check_part(script, &prefix, count == 0)?;
+    for (i, name) in names().enumerate() {
+        if prefix.len() > 1 {
+            prefix.push('/');
         }
-        if let Some(why) = unsafe_because(&meta) {
-            return Err(format!(
-                "Unsafe permissions found for script '{script}': {shown} {why}"
-            ));
-        }
+        prefix.push_str(name);
+        check_part(script, &prefix, i + 1 == count)?;
+    }
+    Ok(())
+}
+
+/// One prefix of check_path: `last`, the script itself.
+fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(), String> {
+    let meta = file::stat(shown, false).map_err(|e| {
+        format!("check_script_secure could not find script '{script}': {shown}: {e}")
+    })?;
+    let fits = if last {
+        file::is_type(&meta, libc::S_IFREG) || file::is_type(&meta, libc::S_IFLNK)
+    } else {
+        file::is_type(&meta, libc::S_IFDIR)
+    };
+    if !fits {
+        let want = if last { "a file" } else { "a directory" };
+        return Err(format!(
+            "Wrong file type found in script path '{script}': {shown} is not {want}"
+        ));
+    }
+    if let Some(why) = unsafe_because(&meta) {
+        return Err(format!(
+            "Unsafe permissions found for script '{script}': {shown} {why}"
+        ));
     }
     Ok(())
 }
 
 /// Why keepalived calls this path component unsafe, if it does.
-fn unsafe_because(meta: &fs::Metadata) -> Option<String> {
-    let mode = meta.permissions().mode();
-    if meta.uid() != 0 {
-        return Some(format!("is owned by uid {}, not root", meta.uid()));
+fn unsafe_because(meta: &libc::stat) -> Option<String> {
+    let mode = meta.st_mode;
+    if meta.st_uid != 0 {
+        return Some(format!("is owned by uid {}, not root", meta.st_uid));
     }
-    let ty = meta.file_type();
-    let write_rules = ty.is_file() || (ty.is_dir() && mode & 0o1000 == 0);
-    if write_rules && meta.gid() != 0 && mode & 0o020 != 0 {
-        return Some(format!("is writable by group {}", meta.gid()));
+    let write_rules = file::is_type(meta, libc::S_IFREG)
+        || (file::is_type(meta, libc::S_IFDIR) && mode & 0o1000 == 0);
+    if write_rules && meta.st_gid != 0 && mode & 0o020 != 0 {
+        return Some(format!("is writable by group {}", meta.st_gid));
     }
     if write_rules && mode & 0o002 != 0 {
         return Some("is writable by everyone".to_string());
@@ -491,7 +538,7 @@ mod tests {
     /// does (/etc/passwd and /etc/group, no other database here).
     #[test]
     fn lookups_agree_with_the_c_library() {
-        let users = fs::read_to_string("/etc/passwd").expect("/etc/passwd");
+        let users = std::fs::read_to_string("/etc/passwd").expect("/etc/passwd");
         let mut n = 0;
         for (name, _, _) in users.lines().filter_map(passwd_entry) {
             let c = CString::new(name).expect("a name");
@@ -504,7 +551,7 @@ mod tests {
         assert!(n >= 2, "{n} users");
         assert_eq!(passwd_by_uid(0), Some((0, 0)));
         assert_eq!(passwd_by_name("no-such-user-tv"), None);
-        let groups = fs::read_to_string("/etc/group").expect("/etc/group");
+        let groups = std::fs::read_to_string("/etc/group").expect("/etc/group");
         for (name, _) in groups.lines().filter_map(group_entry) {
             let c = CString::new(name).expect("a name");
             // SAFETY: as above.

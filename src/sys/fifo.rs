@@ -2,15 +2,14 @@
 //! keepalived opens them, so that opening never waits for a reader and a
 //! write never blocks (a full FIFO drops the line with EAGAIN).
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::os::fd::{AsRawFd, OwnedFd};
 
+use super::file;
 use super::{Errno, Result, SysError};
 
 /// Open `path` as a FIFO, creating it (mode 0600) when it does not exist.
 /// Something else at that path is refused.
-pub fn open(path: &str) -> Result<File> {
+pub fn open(path: &str) -> Result<OwnedFd> {
     let cpath =
         std::ffi::CString::new(path).map_err(|_| SysError::new("fifo path", Errno::EINVAL))?;
     // SAFETY: mkfifo on a NUL-terminated path; EEXIST is checked below.
@@ -20,28 +19,22 @@ pub fn open(path: &str) -> Result<File> {
             return Err(SysError::new("mkfifo", e));
         }
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| {
-            SysError::new(
-                "opening fifo",
-                Errno::from_raw(e.raw_os_error().unwrap_or(0)),
-            )
-        })?;
-    let is_fifo = file
-        .metadata()
-        .map(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()))
-        .unwrap_or(false);
+    let flags = libc::O_RDWR | libc::O_NONBLOCK | libc::O_NOFOLLOW;
+    let fd = file::open(path, flags, 0).map_err(|e| SysError::new("opening fifo", e.0))?;
+    // SAFETY: fstat of our own descriptor into a zeroed struct.
+    let is_fifo = unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        libc::fstat(fd.as_raw_fd(), &mut st) == 0 && file::is_type(&st, libc::S_IFIFO)
+    };
     if !is_fifo {
         return Err(SysError::new("opening fifo: not a FIFO", Errno::EINVAL));
     }
-    Ok(file)
+    Ok(fd)
 }
 
 /// Write one whole line without blocking; false when it was dropped.
-pub fn write_line(file: &mut File, line: &[u8]) -> bool {
-    matches!(file.write(line), Ok(n) if n == line.len())
+pub fn write_line(fd: &OwnedFd, line: &[u8]) -> bool {
+    // SAFETY: `line` is valid for its length.
+    let n = unsafe { libc::write(fd.as_raw_fd(), line.as_ptr().cast(), line.len()) };
+    usize::try_from(n) == Ok(line.len())
 }

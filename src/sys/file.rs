@@ -2,7 +2,123 @@
 //! /etc/resolv.conf), with open(2) and read(2): no stdio, no allocation.
 
 use core::ffi::CStr;
-use std::os::fd::{FromRawFd, OwnedFd};
+use core::fmt;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::{ErrText, Errno};
+
+/// An errno worded as std's `io::Error` words an OS error:
+/// `TEXT (os error N)` (the daemon's messages kept that wording when they
+/// left std::fs).
+#[derive(Copy, Clone, Debug)]
+pub struct OsError(pub Errno);
+
+impl fmt::Display for OsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (os error {})", ErrText(self.0), self.0 as i32)
+    }
+}
+
+/// open(2) of `path` with `flags` (O_CLOEXEC added) and, for O_CREAT,
+/// `mode`.
+pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
+    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    // SAFETY: `c` is NUL-terminated for the call.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            libc::c_uint::from(mode),
+        )
+    };
+    if fd < 0 {
+        return Err(OsError(Errno::last()));
+    }
+    // SAFETY: a fresh descriptor nothing else owns; closed on drop.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// stat(2) of `path` (`follow`: through a last symbolic link, else lstat).
+pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
+    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    // SAFETY: stat/lstat into our own zeroed struct from a NUL-terminated path.
+    unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        let ret = if follow {
+            libc::stat(c.as_ptr(), &mut st)
+        } else {
+            libc::lstat(c.as_ptr(), &mut st)
+        };
+        if ret != 0 {
+            return Err(OsError(Errno::last()));
+        }
+        Ok(st)
+    }
+}
+
+/// The file type bits of a stat's mode are `ty` (libc::S_IFREG, ...).
+pub fn is_type(st: &libc::stat, ty: libc::mode_t) -> bool {
+    st.st_mode & libc::S_IFMT == ty
+}
+
+/// rename(2).
+pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
+    let inval = |_| OsError(Errno::EINVAL);
+    let (f, t) = (
+        std::ffi::CString::new(from).map_err(inval)?,
+        std::ffi::CString::new(to).map_err(inval)?,
+    );
+    // SAFETY: two NUL-terminated paths.
+    if unsafe { libc::rename(f.as_ptr(), t.as_ptr()) } != 0 {
+        return Err(OsError(Errno::last()));
+    }
+    Ok(())
+}
+
+/// unlink(2), its failure ignored (a file that may already be gone).
+pub fn remove(path: &str) {
+    if let Ok(c) = std::ffi::CString::new(path) {
+        // SAFETY: a NUL-terminated path.
+        unsafe { libc::unlink(c.as_ptr()) };
+    }
+}
+
+/// Up to `limit` bytes of what is left to read on `fd`.
+pub fn read_up_to(fd: &OwnedFd, limit: usize) -> Result<Vec<u8>, OsError> {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 512];
+    while bytes.len() < limit {
+        let room = buf.len().min(limit - bytes.len());
+        match super::read_once(fd, &mut buf[..room]) {
+            Some(0) => break,
+            Some(n) => bytes.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            None => return Err(OsError(Errno::last())),
+        }
+    }
+    Ok(bytes)
+}
+
+/// Everything left to read on `fd`, as text: empty when it is not UTF-8
+/// or cannot be read (as `read_to_string` leaves it).
+pub fn read_rest(fd: &OwnedFd) -> String {
+    let bytes = read_up_to(fd, usize::MAX).unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Write all of `bytes` to `fd`.
+pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is valid for its length.
+        let n = unsafe { libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        match usize::try_from(n) {
+            Ok(0) => return Err(OsError(Errno::EIO)),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(_) if Errno::last() == Errno::EINTR => {}
+            Err(_) => return Err(OsError(Errno::last())),
+        }
+    }
+    Ok(())
+}
 
 /// The longest line looked at; a longer one is skipped whole (musl's
 /// resolver reads /etc/hosts through a 512-byte line buffer).
@@ -12,12 +128,22 @@ const LINE_MAX: usize = 1024;
 /// a line that is not UTF-8 is skipped) until `f` answers: that answer.
 /// None when the file cannot be read or no line answered.
 pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
-    let mut f = |line: &[u8]| f(core::str::from_utf8(line).ok()?);
+    let mut answer = None;
+    each_line(path, &mut |line| {
+        answer = core::str::from_utf8(line).ok().and_then(&mut f);
+        answer.is_some()
+    });
+    answer
+}
+
+/// The loop of [`find_line`], once for every caller: `f` sees each line
+/// and says whether to stop.
+fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
     let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
     if fd < 0 {
-        return None;
+        return;
     }
     // SAFETY: a fresh descriptor nothing else owns; closed on drop.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -26,21 +152,24 @@ pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option
     // In the middle of a line longer than the buffer.
     let mut skipping = false;
     loop {
-        let n = super::read_once(&fd, buf.get_mut(len..)?)?;
+        let Some(n) = buf.get_mut(len..).and_then(|b| super::read_once(&fd, b)) else {
+            return;
+        };
         len += n;
         let mut start = 0;
         while let Some(nl) = buf[start..len].iter().position(|&b| b == b'\n') {
-            if !skipping {
-                if let Some(t) = f(&buf[start..start + nl]) {
-                    return Some(t);
-                }
+            if !skipping && f(&buf[start..start + nl]) {
+                return;
             }
             skipping = false;
             start += nl + 1;
         }
         if n == 0 {
             // The last line, without a newline.
-            return (!skipping && start < len).then(|| f(&buf[start..len]))?;
+            if !skipping && start < len {
+                f(&buf[start..len]);
+            }
+            return;
         }
         buf.copy_within(start..len, 0);
         len -= start;
@@ -54,6 +183,28 @@ pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn os_error_words_it_as_std_does() {
+        for e in [Errno::ENOENT, Errno::EACCES, Errno::EINVAL, Errno::EROFS] {
+            let std = std::io::Error::from_raw_os_error(e as i32).to_string();
+            assert_eq!(OsError(e).to_string(), std);
+        }
+    }
+
+    #[test]
+    fn open_read_write() {
+        let path = std::env::temp_dir().join(format!("tinyvrrpd-open-{}", std::process::id()));
+        let p = path.to_str().unwrap();
+        let _ = std::fs::remove_file(p);
+        let e = open(p, libc::O_RDONLY, 0).err().map(|e| e.0);
+        assert_eq!(e, Some(Errno::ENOENT));
+        let fd = open(p, libc::O_RDWR | libc::O_CREAT, 0o600).unwrap();
+        write_all(&fd, b"1234\n").unwrap();
+        let fd = open(p, libc::O_RDONLY, 0).unwrap();
+        assert_eq!(read_rest(&fd), "1234\n");
+        std::fs::remove_file(p).unwrap();
+    }
 
     fn lines_of(text: &[u8]) -> Vec<String> {
         let path = std::env::temp_dir().join(format!("tinyvrrpd-lines-{}", std::process::id()));

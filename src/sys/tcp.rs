@@ -180,13 +180,14 @@ pub fn hostname() -> Option<String> {
         let mut uts: libc::utsname = core::mem::zeroed();
         (libc::uname(&mut uts) == 0).then_some(uts)?
     };
-    let bytes: Vec<u8> = uts
-        .nodename
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+    // SAFETY: `nodename` is an array of c_char, the size of one of u8.
+    let bytes: &[u8] =
+        unsafe { core::slice::from_raw_parts(uts.nodename.as_ptr().cast(), uts.nodename.len()) };
+    let name = bytes.split(|&b| b == 0).next().unwrap_or_default();
+    core::str::from_utf8(name)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// The wall clock, seconds since the epoch (a mail's Date).
