@@ -108,7 +108,7 @@ impl Io {
             timers: Vec::with_capacity(MAX_INSTANCES),
             router_timer: Timer::new()?,
             scan_requested: false,
-            tx: Box::new([0; PACKET_BUF]),
+            tx: crate::sys::zeroed_box(),
             send_failed: ArrayVec::new(),
             installed_changed: false,
             read_router6: ArrayVec::new(),

@@ -119,7 +119,7 @@ impl Mailer {
             active: None,
             timer: Timer::new()?,
             rx: Box::default(),
-            tx: Box::new([0; MAIL_BUF]),
+            tx: crate::sys::zeroed_box(),
             tx_at: 0,
             tx_len: 0,
             date: [0; 64],

@@ -109,7 +109,7 @@ impl Daemon {
         let mut io = Io::open(log)?;
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
-        let mut nlbuf = Box::new([0; dumps::NL_BUF]);
+        let mut nlbuf: Box<[u8; dumps::NL_BUF]> = crate::sys::zeroed_box();
         let mut node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
         // The VMACs exist before the instances start (as keepalived makes
         // them at start-up): the router is built again on the new dump.

@@ -34,9 +34,9 @@ impl ProcScan {
         Ok(ProcScan {
             // SAFETY: a fresh descriptor nothing else owns.
             dir: unsafe { OwnedFd::from_raw_fd(fd) },
-            dents: Box::new([0; DENTS_BUF]),
+            dents: super::zeroed_box(),
             stat: [0; STAT_READ],
-            cmdline: Box::new([0; CMDLINE_READ]),
+            cmdline: super::zeroed_box(),
             own_pid: std::process::id(),
         })
     }
