@@ -9,6 +9,7 @@
 use super::names::Map;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -251,12 +252,12 @@ struct Reader<'a, O> {
     limits: Limits,
     next_seq: u32,
     /// The chain of files being read, to refuse an include cycle at once.
-    reading: Vec<PathBuf>,
+    reading: Vec<Vec<u8>>,
     /// Every file an include opened (canonical path), with the include
     /// that read it, or None when it could not be read (already reported).
     /// A file is read at most once per load: with globs, files that
     /// include each other would otherwise be read factorially often.
-    read: Map<PathBuf, Option<Pos>>,
+    read: Map<Vec<u8>, Option<Pos>>,
     bytes: u64,
     words: usize,
     word_bytes: usize,
@@ -266,8 +267,14 @@ struct Reader<'a, O> {
     params: Params,
 }
 
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// The key of a file: its canonical path's bytes (compared as bytes, with
+/// far less code than paths compared component by component; canonical
+/// paths have no `//`, `.` or trailing `/` for that to differ on).
+fn canonical(path: &Path) -> Vec<u8> {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .into_os_string()
+        .into_vec()
 }
 
 /// Why a file was not opened for reading.
