@@ -57,37 +57,74 @@ pub struct Route {
     pub mode: RouteMode,
 }
 
-/// Route options keepalived 2.2.7 knows and tinyvrrpd does not send.
-const UNSUPPORTED: &[&str] = &[
-    "from",
-    "tos",
-    "dsfield",
-    "as",
-    "encap",
-    "expires",
-    "mtu",
-    "hoplimit",
-    "advmss",
-    "rtt",
-    "rttvar",
-    "reordering",
-    "window",
-    "cwnd",
-    "ssthresh",
-    "realms",
-    "rto_min",
-    "initcwnd",
-    "initrwnd",
-    "features",
-    "quickack",
-    "congctl",
-    "pref",
-    "ttl-propagate",
-    "fastopen_no_cookie",
-    "or",
-    "nexthop",
-    "track_group",
-    "vrf",
+/// What a route option word is.
+#[derive(Clone, Copy)]
+enum Opt {
+    Family(bool),
+    Src,
+    Via(bool),
+    Table,
+    Protocol,
+    Scope,
+    Metric,
+    Dev,
+    Onlink,
+    NoTrack,
+    Mode(RouteMode),
+    /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
+    Unsupported,
+}
+
+/// The option words, as data: one search instead of a comparison per
+/// word in code (issue 17: size).
+const OPTIONS: &[(&str, Opt)] = &[
+    ("inet", Opt::Family(false)),
+    ("inet6", Opt::Family(true)),
+    ("src", Opt::Src),
+    ("via", Opt::Via(false)),
+    ("gw", Opt::Via(true)),
+    ("table", Opt::Table),
+    ("protocol", Opt::Protocol),
+    ("scope", Opt::Scope),
+    ("metric", Opt::Metric),
+    ("priority", Opt::Metric),
+    ("preference", Opt::Metric),
+    ("dev", Opt::Dev),
+    ("oif", Opt::Dev),
+    ("onlink", Opt::Onlink),
+    ("no_track", Opt::NoTrack),
+    ("add", Opt::Mode(RouteMode::Add)),
+    ("prepend", Opt::Mode(RouteMode::Prepend)),
+    ("append", Opt::Mode(RouteMode::Append)),
+    ("from", Opt::Unsupported),
+    ("tos", Opt::Unsupported),
+    ("dsfield", Opt::Unsupported),
+    ("as", Opt::Unsupported),
+    ("encap", Opt::Unsupported),
+    ("expires", Opt::Unsupported),
+    ("mtu", Opt::Unsupported),
+    ("hoplimit", Opt::Unsupported),
+    ("advmss", Opt::Unsupported),
+    ("rtt", Opt::Unsupported),
+    ("rttvar", Opt::Unsupported),
+    ("reordering", Opt::Unsupported),
+    ("window", Opt::Unsupported),
+    ("cwnd", Opt::Unsupported),
+    ("ssthresh", Opt::Unsupported),
+    ("realms", Opt::Unsupported),
+    ("rto_min", Opt::Unsupported),
+    ("initcwnd", Opt::Unsupported),
+    ("initrwnd", Opt::Unsupported),
+    ("features", Opt::Unsupported),
+    ("quickack", Opt::Unsupported),
+    ("congctl", Opt::Unsupported),
+    ("pref", Opt::Unsupported),
+    ("ttl-propagate", Opt::Unsupported),
+    ("fastopen_no_cookie", Opt::Unsupported),
+    ("or", Opt::Unsupported),
+    ("nexthop", Opt::Unsupported),
+    ("track_group", Opt::Unsupported),
+    ("vrf", Opt::Unsupported),
 ];
 
 /// The lines of a `virtual_routes` / `static_routes` block.
@@ -175,23 +212,26 @@ fn option(
     warnings: &mut Vec<String>,
 ) -> Result<usize, String> {
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
-    match w {
+    let Some(&(_, opt)) = OPTIONS.iter().find(|(name, _)| *name == w) else {
+        return destination(d, w, next, after);
+    };
+    match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
-        "src" => {
+        Opt::Family(v6) => d.family(v6).map(|()| 2),
+        Opt::Src => {
             d.src = Some(d.addr("src", next)?);
             Ok(2)
         }
-        "via" | "gw" => via(d, w == "gw", next, after, warnings),
-        "table" => {
+        Opt::Via(gw) => via(d, gw, next, after, warnings),
+        Opt::Table => {
             let t = need("table")?;
             d.table =
                 Some(table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?);
             Ok(2)
         }
-        "protocol" => {
+        Opt::Protocol => {
             let p = need("protocol")?;
             d.protocol = Some(
                 protocol(p)
@@ -199,7 +239,7 @@ fn option(
             );
             Ok(2)
         }
-        "scope" => {
+        Opt::Scope => {
             let s = need("scope")?;
             d.scope = Some(
                 parse_scope(s)
@@ -207,13 +247,13 @@ fn option(
             );
             Ok(2)
         }
-        "metric" | "priority" | "preference" => {
+        Opt::Metric => {
             let m = need("metric")?;
             let n = parse_int(m).ok().and_then(|n| u32::try_from(n).ok());
             d.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
             Ok(2)
         }
-        "dev" | "oif" => {
+        Opt::Dev => {
             let name = need("dev")?;
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for route"));
@@ -221,21 +261,19 @@ fn option(
             d.dev = Some(name.to_string());
             Ok(2)
         }
-        "onlink" => {
+        Opt::Onlink => {
             d.onlink = true;
             Ok(1)
         }
-        "no_track" => {
+        Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        "add" => mode(d, RouteMode::Add),
-        "prepend" => mode(d, RouteMode::Prepend),
-        "append" => mode(d, RouteMode::Append),
-        _ if UNSUPPORTED.contains(&w) => {
-            Err(format!("route option '{w}' is not supported by tinyvrrpd"))
+        Opt::Mode(m) => {
+            d.mode = Some(m);
+            Ok(1)
         }
-        _ => destination(d, w, next, after),
+        Opt::Unsupported => Err(format!("route option '{w}' is not supported by tinyvrrpd")),
     }
 }
 
@@ -261,11 +299,6 @@ fn via(
             Ok(2)
         }
     }
-}
-
-fn mode(d: &mut Draft, m: RouteMode) -> Result<usize, String> {
-    d.mode = Some(m);
-    Ok(1)
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.
