@@ -53,19 +53,60 @@ pub struct Rule {
     pub protocol: Option<u8>,
 }
 
-const UNSUPPORTED: &[&str] = &[
-    "realms",
-    "suppress_prefixlength",
-    "sup_pl",
-    "suppress_ifgroup",
-    "sup_group",
-    "tunnel-id",
-    "uidrange",
-    "l3mdev",
-    "ipproto",
-    "sport",
-    "dport",
-    "track_group",
+/// What a rule option word is.
+#[derive(Clone, Copy)]
+enum Opt {
+    Family(bool),
+    From,
+    To,
+    Table,
+    Not,
+    Preference,
+    Tos,
+    Fwmark,
+    /// `dev`/`iif` (false) or `oif` (true).
+    Dev(bool),
+    Protocol,
+    NoTrack,
+    /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
+    Unsupported,
+    Type,
+}
+
+/// The option words, as data: one search instead of a comparison per
+/// word in code (issue 17: size). Anything else is an action.
+const OPTIONS: &[(&str, Opt)] = &[
+    ("inet", Opt::Family(false)),
+    ("inet6", Opt::Family(true)),
+    ("from", Opt::From),
+    ("to", Opt::To),
+    ("table", Opt::Table),
+    ("lookup", Opt::Table),
+    ("not", Opt::Not),
+    ("preference", Opt::Preference),
+    ("order", Opt::Preference),
+    ("priority", Opt::Preference),
+    ("tos", Opt::Tos),
+    ("dsfield", Opt::Tos),
+    ("fwmark", Opt::Fwmark),
+    ("dev", Opt::Dev(false)),
+    ("iif", Opt::Dev(false)),
+    ("oif", Opt::Dev(true)),
+    ("protocol", Opt::Protocol),
+    ("no_track", Opt::NoTrack),
+    ("realms", Opt::Unsupported),
+    ("suppress_prefixlength", Opt::Unsupported),
+    ("sup_pl", Opt::Unsupported),
+    ("suppress_ifgroup", Opt::Unsupported),
+    ("sup_group", Opt::Unsupported),
+    ("tunnel-id", Opt::Unsupported),
+    ("uidrange", Opt::Unsupported),
+    ("l3mdev", Opt::Unsupported),
+    ("ipproto", Opt::Unsupported),
+    ("sport", Opt::Unsupported),
+    ("dport", Opt::Unsupported),
+    ("track_group", Opt::Unsupported),
+    ("type", Opt::Type),
 ];
 
 /// Numbers rules without a preference as keepalived does: one counter per
@@ -202,20 +243,23 @@ fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
 }
 
 fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
-    match w {
+    let Some(&(_, opt)) = OPTIONS.iter().find(|(name, _)| *name == w) else {
+        return action(d, w, next);
+    };
+    match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
-        "from" => {
+        Opt::Family(v6) => d.family(v6).map(|()| 2),
+        Opt::From => {
             d.from = Some(d.prefix("from", next)?);
             Ok(2)
         }
-        "to" => {
+        Opt::To => {
             d.to = Some(d.prefix("to", next)?);
             Ok(2)
         }
-        "table" | "lookup" => {
+        Opt::Table => {
             let t = next.ok_or("rule table needs a value")?;
             let n = super::routes::table(t)
                 .ok_or_else(|| format!("Routing table {t} not found for rule"))?;
@@ -225,49 +269,46 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
             d.table = n;
             d.set_action(FR_ACT_TO_TBL).map(|()| 2)
         }
-        "not" => {
+        Opt::Not => {
             d.invert = true;
             Ok(1)
         }
-        "preference" | "order" | "priority" => {
+        Opt::Preference => {
             d.priority = Some(u32_word(next, "preference")?);
             Ok(2)
         }
-        "tos" | "dsfield" => {
+        Opt::Tos => {
             let t = next.ok_or("rule tos needs a value")?;
             d.tos = hex_or_dec(t)
                 .and_then(|n| u8::try_from(n).ok())
                 .ok_or_else(|| format!("TOS value {t} is invalid"))?;
             Ok(2)
         }
-        "fwmark" => {
+        Opt::Fwmark => {
             let t = next.ok_or("rule fwmark needs a value")?;
             d.fwmark = Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
             Ok(2)
         }
-        "dev" | "iif" | "oif" => {
+        Opt::Dev(oif) => {
             let name = next.ok_or_else(|| format!("rule {w} needs a value"))?;
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for rule"));
             }
-            let slot = if w == "oif" { &mut d.oif } else { &mut d.iif };
+            let slot = if oif { &mut d.oif } else { &mut d.iif };
             *slot = Some(name.to_string());
             Ok(2)
         }
-        "protocol" => {
+        Opt::Protocol => {
             let p = u32_word(next, "protocol")?;
             d.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
             Ok(2)
         }
-        "no_track" => {
+        Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        _ if UNSUPPORTED.contains(&w) => {
-            Err(format!("rule option '{w}' is not supported by tinyvrrpd"))
-        }
-        "type" => action(d, next.ok_or("rule type needs a value")?, None).map(|n| n + 1),
-        _ => action(d, w, next),
+        Opt::Unsupported => Err(format!("rule option '{w}' is not supported by tinyvrrpd")),
+        Opt::Type => action(d, next.ok_or("rule type needs a value")?, None).map(|n| n + 1),
     }
 }
 
