@@ -328,11 +328,22 @@ fn action(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
     d.set_action(a).map(|()| taken)
 }
 
-fn hex_or_dec(t: &str) -> Option<u64> {
-    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => parse_int(t).ok().and_then(|n| u64::try_from(n).ok()),
+/// `0xHEX` or a decimal, up to u32::MAX (every field it fills is a u32
+/// or smaller: 32-bit arithmetic, no u64 parser on 32-bit routers).
+fn hex_or_dec(t: &str) -> Option<u32> {
+    let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) else {
+        return parse_int(t).ok().and_then(|n| u32::try_from(n).ok());
+    };
+    // As from_str_radix: one '+' may lead, at least one digit.
+    let digits = h.strip_prefix('+').unwrap_or(h);
+    if digits.is_empty() {
+        return None;
     }
+    let mut n: u32 = 0;
+    for c in digits.chars() {
+        n = n.checked_mul(16)?.checked_add(c.to_digit(16)?)?;
+    }
+    Some(n)
 }
 
 fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
@@ -340,9 +351,9 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
         Some((a, b)) => (a, Some(b)),
         None => (t, None),
     };
-    let mark = u32::try_from(hex_or_dec(mark)?).ok()?;
+    let mark = hex_or_dec(mark)?;
     let mask = match mask {
-        Some(m) => Some(u32::try_from(hex_or_dec(m)?).ok()?),
+        Some(m) => Some(hex_or_dec(m)?),
         None => None,
     };
     Some((mark, mask))
@@ -438,6 +449,28 @@ mod tests {
         let (r, _) = ok("from 2001:db8::/64 goto 200 priority 100 inet6");
         assert!(r.v6);
         assert_eq!((r.action, r.goto), (FR_ACT_GOTO, 200));
+    }
+
+    #[test]
+    fn hex_and_decimal() {
+        assert_eq!(hex_or_dec("0x10"), Some(16));
+        assert_eq!(hex_or_dec("0XfF"), Some(255));
+        assert_eq!(hex_or_dec("0x+a"), Some(10));
+        assert_eq!(hex_or_dec("0xffffffff"), Some(u32::MAX));
+        assert_eq!(hex_or_dec("0x0000000100000000"), None);
+        assert_eq!(hex_or_dec("0x"), None);
+        assert_eq!(hex_or_dec("0x+"), None);
+        assert_eq!(hex_or_dec("0x-1"), None);
+        assert_eq!(hex_or_dec("0xg"), None);
+        assert_eq!(hex_or_dec("4294967295"), Some(u32::MAX));
+        assert_eq!(hex_or_dec("4294967296"), None);
+        assert_eq!(hex_or_dec("-1"), None);
+        assert_eq!(
+            ok("fwmark 0x10/0xff table 5").0.fwmark,
+            Some((16, Some(255)))
+        );
+        assert_eq!(ok("tos 0x10 table 5").0.tos, 16);
+        assert!(err("tos 256 table 5").contains("TOS value 256 is invalid"));
     }
 
     #[test]
