@@ -196,8 +196,8 @@ pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
     let mut warnings = Vec::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
-        let next = words.get(i + 1).copied();
-        i += option(&mut d, w, next, words.get(i + 2).copied(), &mut warnings)?;
+        let rest = words.get(i..).unwrap_or_default();
+        i += option(&mut d, w, rest, &mut warnings)?;
     }
     finish(d, warnings)
 }
@@ -207,13 +207,13 @@ pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
 fn option(
     d: &mut Draft,
     w: &str,
-    next: Option<&str>,
-    after: Option<&str>,
+    rest: &[&str],
     warnings: &mut Vec<String>,
 ) -> Result<usize, String> {
+    let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
     let Some(&(_, opt)) = OPTIONS.iter().find(|(name, _)| *name == w) else {
-        return destination(d, w, next, after);
+        return destination(d, rest);
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
@@ -302,28 +302,18 @@ fn via(
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.
-fn destination(
-    d: &mut Draft,
-    w: &str,
-    next: Option<&str>,
-    after: Option<&str>,
-) -> Result<usize, String> {
-    let (mut taken, mut words) = (0, [Some(w), next, after].into_iter());
-    let mut cur = words.next().flatten();
+fn destination(d: &mut Draft, rest: &[&str]) -> Result<usize, String> {
+    let mut taken = 0;
     // keepalived 2.2.7 looks for the type in the word `to` itself, so
     // `to TYPE DST` is refused there ("unknown route keyword TYPE"): the
     // same here, so a file -t accepts is one keepalived loads.
-    let to = cur == Some("to");
-    if to {
-        taken += 1;
-        cur = words.next().flatten();
-    }
-    if let Some(k) = cur.filter(|_| !to).and_then(route_type) {
+    if rest.first() == Some(&"to") {
+        taken = 1;
+    } else if let Some(k) = rest.first().and_then(|w| route_type(w)) {
         d.kind = Some(k);
-        taken += 1;
-        cur = words.next().flatten();
+        taken = 1;
     }
-    let text = cur.ok_or("Route must have a destination")?;
+    let text = *rest.get(taken).ok_or("Route must have a destination")?;
     let dst = match text {
         "default" | "any" | "all" => (None, 0),
         _ => {
