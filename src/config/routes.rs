@@ -191,7 +191,7 @@ impl Draft {
 
 /// One route line's words: the route and its warnings, or why it is
 /// refused.
-pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
+pub fn route(words: &[&str]) -> Result<(Route, Vec<&'static str>), String> {
     let mut d = Draft::default();
     let mut warnings = Vec::new();
     let mut i = 0;
@@ -208,7 +208,7 @@ fn option(
     d: &mut Draft,
     w: &str,
     rest: &[&str],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<&'static str>,
 ) -> Result<usize, String> {
     let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
@@ -283,10 +283,10 @@ fn via(
     gw: bool,
     next: Option<&str>,
     after: Option<&str>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<&'static str>,
 ) -> Result<usize, String> {
     if gw {
-        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
+        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
     }
     match next {
         Some(f @ ("inet" | "inet6")) => {
@@ -327,7 +327,12 @@ fn destination(d: &mut Draft, rest: &[&str]) -> Result<usize, String> {
     Ok(taken + 1)
 }
 
-fn finish(d: Draft, mut warnings: Vec<String>) -> Result<(Route, Vec<String>), String> {
+/// The warning for a tracked route given another protocol (18 is
+/// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).
+pub(super) const UNTRACKED: &str =
+    "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
+
+fn finish(d: Draft, mut warnings: Vec<&'static str>) -> Result<(Route, Vec<&'static str>), String> {
     let (dst, dst_len) = d.dst.ok_or("Route must have a destination")?;
     let v6 = d.v6.unwrap_or(false);
     let unspecified = if v6 {
@@ -338,9 +343,7 @@ fn finish(d: Draft, mut warnings: Vec<String>) -> Result<(Route, Vec<String>), S
     let mut protocol = d.protocol.unwrap_or(RTPROT_KEEPALIVED);
     if !d.no_track {
         if protocol != RTPROT_KEEPALIVED {
-            warnings.push(format!(
-                "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
-            ));
+            warnings.push(UNTRACKED);
         }
         protocol = RTPROT_KEEPALIVED;
     }
@@ -464,6 +467,12 @@ mod tests {
             ok("192.0.2.0/24 dev eth0 protocol static no_track").protocol,
             4
         );
+    }
+
+    #[test]
+    fn untracked_warning_names_the_protocol() {
+        assert!(UNTRACKED.contains(&format!("RTPROT_KEEPALIVED({RTPROT_KEEPALIVED})")));
+        assert!(super::super::rules::UNTRACKED.contains(&format!("({RTPROT_KEEPALIVED})")));
     }
 
     #[test]

@@ -225,7 +225,7 @@ impl Draft {
 
 /// One rule line's words: the rule, whether it gave a preference, and its
 /// warnings; or why it is refused.
-pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> {
+pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<&'static str>), String> {
     let mut d = Draft::default();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
@@ -359,7 +359,12 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
     Some((mark, mask))
 }
 
-fn finish(d: Draft) -> Result<(Rule, bool, Vec<String>), String> {
+/// The warning for a tracked rule given another protocol (18 is
+/// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).
+pub(super) const UNTRACKED: &str =
+    "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
+
+fn finish(d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
     let mut warnings = Vec::new();
     let action = d.action.ok_or("No action specified for rule - ignoring")?;
     if action == FR_ACT_GOTO {
@@ -382,9 +387,7 @@ fn finish(d: Draft) -> Result<(Rule, bool, Vec<String>), String> {
     let mut protocol = d.protocol;
     if !d.no_track {
         if protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(format!(
-                "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
-            ));
+            warnings.push(UNTRACKED);
         }
         protocol = Some(RTPROT_KEEPALIVED);
     }
