@@ -152,25 +152,40 @@ pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
     out
 }
 
-/// What the line has said so far.
-#[derive(Default)]
+/// What the line has said so far: the route itself, keepalived's
+/// defaults where nothing was said, and what `finish` settles.
 struct Draft {
+    r: Route,
     v6: Option<bool>,
-    dst: Option<(Option<IpAddr>, u8)>,
-    kind: Option<u8>,
-    via: Option<IpAddr>,
-    dev: Option<String>,
-    src: Option<IpAddr>,
-    table: Option<u32>,
-    metric: Option<u32>,
-    scope: Option<u8>,
-    protocol: Option<u8>,
-    onlink: bool,
+    /// The destination was given: true, or `default` (the unspecified
+    /// address of the route's family, known at the end).
+    dst: Option<bool>,
     no_track: bool,
-    mode: Option<RouteMode>,
 }
 
 impl Draft {
+    fn new() -> Draft {
+        Draft {
+            r: Route {
+                dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                dst_len: 0,
+                kind: RTN_UNICAST,
+                via: None,
+                dev: None,
+                src: None,
+                table: RT_TABLE_MAIN,
+                metric: None,
+                scope: None,
+                protocol: RTPROT_KEEPALIVED,
+                onlink: false,
+                mode: RouteMode::Prepend,
+            },
+            v6: None,
+            dst: None,
+            no_track: false,
+        }
+    }
+
     fn family(&mut self, v6: bool) -> Result<(), String> {
         match self.v6 {
             Some(f) if f != v6 => Err("Cannot mix IPv4 and IPv6 addresses for route".into()),
@@ -192,7 +207,7 @@ impl Draft {
 /// One route line's words: the route and its warnings, or why it is
 /// refused.
 pub fn route(words: &[&str]) -> Result<(Route, Vec<&'static str>), String> {
-    let mut d = Draft::default();
+    let mut d = Draft::new();
     let mut warnings = Vec::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
@@ -221,27 +236,24 @@ fn option(
         // here, so a line means what it means to keepalived.
         Opt::Family(v6) => d.family(v6).map(|()| 2),
         Opt::Src => {
-            d.src = Some(d.addr("src", next)?);
+            d.r.src = Some(d.addr("src", next)?);
             Ok(2)
         }
         Opt::Via(gw) => via(d, gw, next, after, warnings),
         Opt::Table => {
             let t = need("table")?;
-            d.table =
-                Some(table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?);
+            d.r.table = table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?;
             Ok(2)
         }
         Opt::Protocol => {
             let p = need("protocol")?;
-            d.protocol = Some(
-                protocol(p)
-                    .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?,
-            );
+            d.r.protocol = protocol(p)
+                .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?;
             Ok(2)
         }
         Opt::Scope => {
             let s = need("scope")?;
-            d.scope = Some(
+            d.r.scope = Some(
                 parse_scope(s)
                     .ok_or_else(|| format!("Scope {s} not found or invalid for route"))?,
             );
@@ -250,7 +262,7 @@ fn option(
         Opt::Metric => {
             let m = need("metric")?;
             let n = parse_int(m).ok().and_then(|n| u32::try_from(n).ok());
-            d.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
+            d.r.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
             Ok(2)
         }
         Opt::Dev => {
@@ -258,11 +270,11 @@ fn option(
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for route"));
             }
-            d.dev = Some(name.to_string());
+            d.r.dev = Some(name.to_string());
             Ok(2)
         }
         Opt::Onlink => {
-            d.onlink = true;
+            d.r.onlink = true;
             Ok(1)
         }
         Opt::NoTrack => {
@@ -270,7 +282,7 @@ fn option(
             Ok(1)
         }
         Opt::Mode(m) => {
-            d.mode = Some(m);
+            d.r.mode = m;
             Ok(1)
         }
         Opt::Unsupported => Err(format!("route option '{w}' is not supported by tinyvrrpd")),
@@ -291,11 +303,11 @@ fn via(
     match next {
         Some(f @ ("inet" | "inet6")) => {
             d.family(f == "inet6")?;
-            d.via = Some(d.addr("via", after)?);
+            d.r.via = Some(d.addr("via", after)?);
             Ok(3)
         }
         _ => {
-            d.via = Some(d.addr("via", next)?);
+            d.r.via = Some(d.addr("via", next)?);
             Ok(2)
         }
     }
@@ -310,20 +322,20 @@ fn destination(d: &mut Draft, rest: &[&str]) -> Result<usize, String> {
     if rest.first() == Some(&"to") {
         taken = 1;
     } else if let Some(k) = rest.first().and_then(|w| route_type(w)) {
-        d.kind = Some(k);
+        d.r.kind = k;
         taken = 1;
     }
     let text = *rest.get(taken).ok_or("Route must have a destination")?;
-    let dst = match text {
-        "default" | "any" | "all" => (None, 0),
-        _ => {
-            let (a, len) =
-                parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
-            d.family(a.is_ipv6())?;
-            (Some(a), len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))
-        }
-    };
-    d.dst = Some(dst);
+    let default = matches!(text, "default" | "any" | "all");
+    if default {
+        d.r.dst_len = 0;
+    } else {
+        let (a, len) = parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
+        d.family(a.is_ipv6())?;
+        d.r.dst = a;
+        d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
+    }
+    d.dst = Some(default);
     Ok(taken + 1)
 }
 
@@ -332,36 +344,25 @@ fn destination(d: &mut Draft, rest: &[&str]) -> Result<usize, String> {
 pub(super) const UNTRACKED: &str =
     "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish(d: Draft, mut warnings: Vec<&'static str>) -> Result<(Route, Vec<&'static str>), String> {
-    let (dst, dst_len) = d.dst.ok_or("Route must have a destination")?;
-    let v6 = d.v6.unwrap_or(false);
-    let unspecified = if v6 {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    };
-    let mut protocol = d.protocol.unwrap_or(RTPROT_KEEPALIVED);
+fn finish(
+    mut d: Draft,
+    mut warnings: Vec<&'static str>,
+) -> Result<(Route, Vec<&'static str>), String> {
+    let default = d.dst.ok_or("Route must have a destination")?;
+    if default {
+        d.r.dst = if d.v6.unwrap_or(false) {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        };
+    }
     if !d.no_track {
-        if protocol != RTPROT_KEEPALIVED {
+        if d.r.protocol != RTPROT_KEEPALIVED {
             warnings.push(UNTRACKED);
         }
-        protocol = RTPROT_KEEPALIVED;
+        d.r.protocol = RTPROT_KEEPALIVED;
     }
-    let route = Route {
-        dst: dst.unwrap_or(unspecified),
-        dst_len,
-        kind: d.kind.unwrap_or(RTN_UNICAST),
-        via: d.via,
-        dev: d.dev,
-        src: d.src,
-        table: d.table.unwrap_or(RT_TABLE_MAIN),
-        metric: d.metric,
-        scope: d.scope,
-        protocol,
-        onlink: d.onlink,
-        mode: d.mode.unwrap_or(RouteMode::Prepend),
-    };
-    Ok((route, warnings))
+    Ok((d.r, warnings))
 }
 
 /// The route types of `/etc/iproute2/rt_tables`'s companion list that a
