@@ -171,25 +171,40 @@ pub fn number(sink: &mut Sink, rules: &mut [RawRule], auto: &mut AutoPriority) {
     }
 }
 
-#[derive(Default)]
+/// What the line has said so far: the rule itself (action 0, FR_ACT_UNSPEC,
+/// until one is given), and what `finish` settles.
 struct Draft {
+    r: Rule,
     v6: Option<bool>,
-    from: Option<Option<(IpAddr, u8)>>,
-    to: Option<Option<(IpAddr, u8)>>,
-    action: Option<u8>,
-    table: u32,
-    goto: u32,
-    invert: bool,
-    priority: Option<u32>,
-    tos: u8,
-    fwmark: Option<(u32, Option<u32>)>,
-    iif: Option<String>,
-    oif: Option<String>,
-    protocol: Option<u8>,
+    /// A preference was given.
+    explicit: bool,
     no_track: bool,
 }
 
 impl Draft {
+    fn new() -> Draft {
+        Draft {
+            r: Rule {
+                v6: false,
+                from: None,
+                to: None,
+                action: 0,
+                table: 0,
+                goto: 0,
+                invert: false,
+                priority: 0,
+                tos: 0,
+                fwmark: None,
+                iif: None,
+                oif: None,
+                protocol: None,
+            },
+            v6: None,
+            explicit: false,
+            no_track: false,
+        }
+    }
+
     fn family(&mut self, v6: bool) -> Result<(), String> {
         match self.v6 {
             Some(f) if f != v6 => Err("rule specification has mixed IPv4 and IPv6".into()),
@@ -212,13 +227,13 @@ impl Draft {
     }
 
     fn set_action(&mut self, a: u8) -> Result<(), String> {
-        if self.action.is_some() {
+        if self.r.action != 0 {
             return Err(
                 "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
                     .into(),
             );
         }
-        self.action = Some(a);
+        self.r.action = a;
         Ok(())
     }
 }
@@ -226,7 +241,7 @@ impl Draft {
 /// One rule line's words: the rule, whether it gave a preference, and its
 /// warnings; or why it is refused.
 pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<&'static str>), String> {
-    let mut d = Draft::default();
+    let mut d = Draft::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         i += option(&mut d, w, words.get(i + 1).copied())?;
@@ -252,11 +267,11 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
         // here, so a line means what it means to keepalived.
         Opt::Family(v6) => d.family(v6).map(|()| 2),
         Opt::From => {
-            d.from = Some(d.prefix("from", next)?);
+            d.r.from = d.prefix("from", next)?;
             Ok(2)
         }
         Opt::To => {
-            d.to = Some(d.prefix("to", next)?);
+            d.r.to = d.prefix("to", next)?;
             Ok(2)
         }
         Opt::Table => {
@@ -266,27 +281,29 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
             if n == 0 {
                 return Err("Table 0 is not valid".into());
             }
-            d.table = n;
+            d.r.table = n;
             d.set_action(FR_ACT_TO_TBL).map(|()| 2)
         }
         Opt::Not => {
-            d.invert = true;
+            d.r.invert = true;
             Ok(1)
         }
         Opt::Preference => {
-            d.priority = Some(u32_word(next, "preference")?);
+            d.r.priority = u32_word(next, "preference")?;
+            d.explicit = true;
             Ok(2)
         }
         Opt::Tos => {
             let t = next.ok_or("rule tos needs a value")?;
-            d.tos = hex_or_dec(t)
+            d.r.tos = hex_or_dec(t)
                 .and_then(|n| u8::try_from(n).ok())
                 .ok_or_else(|| format!("TOS value {t} is invalid"))?;
             Ok(2)
         }
         Opt::Fwmark => {
             let t = next.ok_or("rule fwmark needs a value")?;
-            d.fwmark = Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
+            d.r.fwmark =
+                Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
             Ok(2)
         }
         Opt::Dev(oif) => {
@@ -294,13 +311,13 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for rule"));
             }
-            let slot = if oif { &mut d.oif } else { &mut d.iif };
+            let slot = if oif { &mut d.r.oif } else { &mut d.r.iif };
             *slot = Some(name.to_string());
             Ok(2)
         }
         Opt::Protocol => {
             let p = u32_word(next, "protocol")?;
-            d.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
+            d.r.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
             Ok(2)
         }
         Opt::NoTrack => {
@@ -316,7 +333,7 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
 fn action(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
     let (a, taken) = match w {
         "goto" => {
-            d.goto = u32_word(next, "goto target")?;
+            d.r.goto = u32_word(next, "goto target")?;
             (FR_ACT_GOTO, 2)
         }
         "nop" => (FR_ACT_NOP, 1),
@@ -364,50 +381,34 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
 pub(super) const UNTRACKED: &str =
     "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish(d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
+fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
     let mut warnings = Vec::new();
-    let action = d.action.ok_or("No action specified for rule - ignoring")?;
-    if action == FR_ACT_GOTO {
-        match d.priority {
-            Some(p) if p >= d.goto => {
-                return Err(format!(
-                    "Invalid rule - preference {p} >= goto target {}",
-                    d.goto
-                ));
-            }
-            Some(_) => {}
-            None => {
-                return Err(format!(
-                    "Invalid rule - goto target {} specified without preference",
-                    d.goto
-                ));
-            }
+    let r = &mut d.r;
+    if r.action == 0 {
+        return Err("No action specified for rule - ignoring".into());
+    }
+    if r.action == FR_ACT_GOTO {
+        if !d.explicit {
+            return Err(format!(
+                "Invalid rule - goto target {} specified without preference",
+                r.goto
+            ));
+        }
+        if r.priority >= r.goto {
+            return Err(format!(
+                "Invalid rule - preference {} >= goto target {}",
+                r.priority, r.goto
+            ));
         }
     }
-    let mut protocol = d.protocol;
     if !d.no_track {
-        if protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
+        if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
             warnings.push(UNTRACKED);
         }
-        protocol = Some(RTPROT_KEEPALIVED);
+        r.protocol = Some(RTPROT_KEEPALIVED);
     }
-    let v6 = d.v6.unwrap_or(false);
-    let rule = Rule {
-        v6,
-        from: d.from.flatten(),
-        to: d.to.flatten(),
-        action,
-        table: d.table,
-        goto: d.goto,
-        invert: d.invert,
-        priority: d.priority.unwrap_or(0),
-        tos: d.tos,
-        fwmark: d.fwmark,
-        iif: d.iif,
-        oif: d.oif,
-        protocol,
-    };
-    Ok((rule, d.priority.is_some(), warnings))
+    r.v6 = d.v6.unwrap_or(false);
+    Ok((d.r, d.explicit, warnings))
 }
 
 #[cfg(test)]
