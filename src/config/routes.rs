@@ -10,7 +10,7 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::diag::Sink;
+use super::diag::{Pos, Sink};
 use super::keywords::{At, body};
 use super::model::Vip;
 use super::tree::Node;
@@ -130,26 +130,43 @@ const OPTIONS: &[(&str, Opt)] = &[
 /// The lines of a `virtual_routes` / `static_routes` block.
 pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
     let mut out = Vec::new();
+    each_line(sink, node, &mut |words, pos| {
+        let (v, warnings) = route(words)?;
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        });
+        Ok(warnings)
+    });
+    out
+}
+
+/// What a line warns of.
+pub(super) type Warnings = Vec<&'static str>;
+
+/// Reads one line of a block: its words and place; its warnings, or why it
+/// is refused.
+pub(super) type LineReader<'a> = dyn FnMut(&[&str], &Pos) -> Result<Warnings, String> + 'a;
+
+/// Reads each line of a route or rule block with `read` (its words and
+/// place; what it warns of, or why it is refused), and says so: one loop
+/// for both blocks.
+pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
             continue;
         }
         let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
-        match route(&words) {
-            Ok((r, warnings)) => {
+        match read(&words, &line.pos) {
+            Ok(warnings) => {
                 for w in warnings {
                     sink.warn(&line.pos, w);
                 }
-                out.push(At {
-                    v: r,
-                    pos: line.pos.clone(),
-                });
             }
             Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
         }
     }
-    out
 }
 
 /// What the line has said so far: the route itself, keepalived's

@@ -11,7 +11,7 @@
 use core::net::IpAddr;
 
 use super::diag::Sink;
-use super::keywords::{At, body};
+use super::keywords::At;
 use super::routes::RTPROT_KEEPALIVED;
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
@@ -133,23 +133,17 @@ pub type RawRule = (At<Rule>, bool);
 /// without a preference are numbered by [`number`] in reading order.
 pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
     let mut out = Vec::new();
-    for line in body(node) {
-        if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
-            continue;
-        }
-        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
-        match rule(&words) {
-            Ok((r, explicit, warnings)) => {
-                for w in warnings {
-                    sink.warn(&line.pos, w);
-                }
-                let pos = line.pos.clone();
-                out.push((At { v: r, pos }, explicit));
-            }
-            Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
-        }
-    }
+    super::routes::each_line(sink, node, &mut |words, pos| {
+        let (v, explicit, warnings) = rule(words)?;
+        out.push((
+            At {
+                v,
+                pos: pos.clone(),
+            },
+            explicit,
+        ));
+        Ok(warnings)
+    });
     out
 }
 
