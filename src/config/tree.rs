@@ -28,8 +28,12 @@ impl Node {
     /// The statement as written, for messages (at most two words, so a
     /// long line does not drown the message).
     fn title(&self) -> String {
-        let shown: Vec<&str> = self.words.iter().take(2).map(|w| w.text.as_str()).collect();
-        shown.join(" ")
+        let mut shown = self.keyword().to_string();
+        if let Some(second) = self.words.get(1) {
+            shown.push(' ');
+            shown.push_str(&second.text);
+        }
+        shown
     }
 }
 
