@@ -16,6 +16,9 @@ pub struct Node {
 }
 
 impl Node {
+    /// Out of line: called from every keyword handler, where inlined
+    /// copies cost more than the call.
+    #[inline(never)]
     pub fn keyword(&self) -> &str {
         self.words.first().map_or("", |w| w.text.as_str())
     }
