@@ -111,9 +111,9 @@ impl Params {
             self.collecting = None;
             return;
         }
-        let line = strip_comment(text).trim_matches([' ', '\t']);
+        let line = trim_blanks(strip_comment(text));
         let (line, more) = match line.strip_suffix('\\') {
-            Some(l) => (l.trim_end_matches([' ', '\t']), true),
+            Some(l) => (trim_end_blanks(l), true),
             None => (line, false),
         };
         if !more {
@@ -128,7 +128,7 @@ impl Params {
     }
 
     fn process(&mut self, text: &str, pos: &Pos, sink: &mut Sink) -> Line {
-        let start = text.trim_matches([' ', '\t']);
+        let start = trim_blanks(text);
         if !start.starts_with(['@', '~']) && !text.contains('$') {
             return Line::Same;
         }
@@ -205,7 +205,7 @@ impl Params {
         let end = after.find([' ', '\t'])?;
         let (id, rest) = after.split_at(end);
         let matches = self.id.as_deref() == Some(id);
-        (matches != reverse).then(|| rest.trim_start_matches([' ', '\t']))
+        (matches != reverse).then(|| trim_start_blanks(rest))
     }
 
     /// `$NAME=value` (blanks allowed before '='): stores it and returns
@@ -217,12 +217,12 @@ impl Params {
             return false;
         };
         let after = body.get(name_len..).unwrap_or_default();
-        let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix('=') else {
+        let Some(value) = trim_start_blanks(after).strip_prefix('=') else {
             return false;
         };
-        let value = strip_comment(value).trim_matches([' ', '\t']);
+        let value = trim_blanks(strip_comment(value));
         let (value, multiline) = match value.strip_suffix('\\') {
-            Some(v) => (v.trim_end_matches([' ', '\t']), true),
+            Some(v) => (trim_end_blanks(v), true),
             None => (value, false),
         };
         let def = Def {
@@ -324,7 +324,7 @@ impl Params {
         // A multiline value only replaces a reference that ends the line.
         let ends = after
             .get(used..)
-            .is_some_and(|r| r.trim_end_matches([' ', '\t']).is_empty());
+            .is_some_and(|r| trim_end_blanks(r).is_empty());
         match self.defs.iter().find(|d| d.name == name) {
             Some(d) if !d.multiline || ends => Ref::Def(&d.value, used),
             Some(_) => Ref::Other,
@@ -361,6 +361,27 @@ fn ident_len(s: &str) -> usize {
     b.iter()
         .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
         .unwrap_or(b.len())
+}
+
+/// Blanks (space, tab) are ASCII, so they are trimmed byte by byte: a
+/// byte of a multibyte character is never one, and the cut is always on
+/// a character boundary (one loop each, not a char searcher per call).
+fn is_blank(b: &u8) -> bool {
+    *b == b' ' || *b == b'\t'
+}
+
+fn trim_start_blanks(s: &str) -> &str {
+    let n = s.bytes().take_while(is_blank).count();
+    s.get(n..).unwrap_or_default()
+}
+
+fn trim_end_blanks(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(is_blank).count();
+    s.get(..s.len() - n).unwrap_or_default()
+}
+
+fn trim_blanks(s: &str) -> &str {
+    trim_end_blanks(trim_start_blanks(s))
 }
 
 /// `s` up to a `#` or `!` outside double quotes.
@@ -429,6 +450,23 @@ mod tests {
         }
         let msgs = sink.finish().iter().map(ToString::to_string).collect();
         (out, msgs)
+    }
+
+    #[test]
+    fn blanks_trimmed_as_before() {
+        for t in [
+            "",
+            " ",
+            "\t a b\t ",
+            "é \t",
+            " \u{a0}x\u{a0} ",
+            "\r x \r",
+            "ab",
+        ] {
+            assert_eq!(trim_blanks(t), t.trim_matches([' ', '\t']), "{t:?}");
+            assert_eq!(trim_start_blanks(t), t.trim_start_matches([' ', '\t']));
+            assert_eq!(trim_end_blanks(t), t.trim_end_matches([' ', '\t']));
+        }
     }
 
     #[test]
