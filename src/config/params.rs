@@ -202,7 +202,7 @@ impl Params {
             Some(a) => (true, a),
             None => (false, after),
         };
-        let end = after.find([' ', '\t'])?;
+        let end = after.bytes().position(|b| is_blank(&b))?;
         let (id, rest) = after.split_at(end);
         let matches = self.id.as_deref() == Some(id);
         (matches != reverse).then(|| trim_start_blanks(rest))
@@ -386,11 +386,12 @@ fn trim_blanks(s: &str) -> &str {
 
 /// `s` up to a `#` or `!` outside double quotes.
 fn strip_comment(s: &str) -> &str {
+    // Bytes: the marks are ASCII, never part of a multibyte character.
     let mut quoted = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '#' | '!' if !quoted => return &s[..i],
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'#' | b'!' if !quoted => return s.get(..i).unwrap_or_default(),
             _ => {}
         }
     }
