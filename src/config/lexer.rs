@@ -8,7 +8,7 @@
 
 use super::names::Map;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -331,7 +331,13 @@ fn kind(t: &std::fs::FileType) -> &'static str {
 /// A file's lines, read in bounded pieces: at most `max` bytes of a line
 /// are kept, whatever its length.
 struct Lines {
-    reader: BufReader<File>,
+    file: File,
+    /// What was read from the file: `chunk[at..end]` is not used yet. Our
+    /// own buffer: std's BufReader reads through its BorrowedBuf path, code
+    /// this needs none of.
+    chunk: Vec<u8>,
+    at: usize,
+    end: usize,
     buf: Vec<u8>,
     max: usize,
 }
@@ -355,7 +361,10 @@ enum LineError {
 impl Lines {
     fn new(file: File, max: usize) -> Lines {
         Lines {
-            reader: BufReader::with_capacity(8192, file),
+            file,
+            chunk: vec![0; 8192],
+            at: 0,
+            end: 0,
             buf: Vec::new(),
             max,
         }
@@ -370,14 +379,17 @@ impl Lines {
             len: 0,
         };
         loop {
-            let chunk = match self.reader.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(LineError::Io(e)),
-            };
-            if chunk.is_empty() {
-                return Ok((line.len > 0).then_some(line));
+            if self.at >= self.end {
+                match self.file.read(&mut self.chunk) {
+                    Ok(n) => (self.at, self.end) = (0, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(LineError::Io(e)),
+                }
+                if self.end == 0 {
+                    return Ok((line.len > 0).then_some(line));
+                }
             }
+            let chunk = self.chunk.get(self.at..self.end).unwrap_or_default();
             let newline = chunk.iter().position(|&b| b == b'\n');
             let part = &chunk[..newline.unwrap_or(chunk.len())];
             let used = part.len() + usize::from(newline.is_some());
@@ -389,7 +401,7 @@ impl Lines {
             let room = self.max.saturating_sub(self.buf.len());
             line.truncated |= part.len() > room;
             self.buf.extend_from_slice(&part[..part.len().min(room)]);
-            self.reader.consume(used);
+            self.at += used;
             if newline.is_some() {
                 return Ok(Some(line));
             }
