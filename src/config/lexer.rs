@@ -140,9 +140,10 @@ impl LineLexer {
 
     fn end_stmt(&mut self) {
         if !self.stmt.is_empty() {
-            // Collected to exact size: a one-word statement would otherwise
+            // Moved to a Vec of exact size: a one-word statement would otherwise
             // hold room for four.
-            let words: Vec<Word> = self.stmt.drain(..).collect();
+            let mut words = Vec::with_capacity(self.stmt.len());
+            words.append(&mut self.stmt);
             self.pieces.push(Piece::Stmt(words));
         }
     }
