@@ -511,7 +511,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
-        let (pieces, info) = lex_bytes(text);
+        let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error(
                 pos,
@@ -569,12 +569,11 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.stopped = true;
             return;
         }
-        let mut pieces = pieces.into_iter().peekable();
         if let Some(pattern) = pieces
-            .peek()
+            .first()
             .and_then(|first| include_pattern(first, pos, self.sink))
         {
-            pieces.next();
+            pieces.remove(0);
             if let Some(pattern) = pattern {
                 self.include(path, &pattern, pos, depth);
             }
