@@ -529,22 +529,20 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .error(pos, format!("byte 0x{b:02X} is not UTF-8 text"));
         }
-        let words: usize = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Stmt(words) => words.len(),
-                Piece::Open | Piece::Close => 1,
-            })
-            .sum();
-        let word_bytes: usize = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Stmt(words) => words.iter().map(|w| w.text.len()).sum(),
-                Piece::Open | Piece::Close => 1,
-            })
-            .sum();
-        self.words += words;
-        self.word_bytes += word_bytes;
+        for p in &pieces {
+            match p {
+                Piece::Stmt(words) => {
+                    self.words += words.len();
+                    for w in words {
+                        self.word_bytes += w.text.len();
+                    }
+                }
+                Piece::Open | Piece::Close => {
+                    self.words += 1;
+                    self.word_bytes += 1;
+                }
+            }
+        }
         if self.words > self.limits.words {
             self.sink.error(
                 pos,
