@@ -300,7 +300,7 @@ impl Params {
 
     /// What follows a '$': a defined parameter (its value and how many
     /// bytes the reference takes), a built-in one, or anything else.
-    fn reference<'a>(&'a self, after: &str) -> Ref<'a> {
+    fn reference<'a>(&'a self, after: &'a str) -> Ref<'a> {
         let braced = after.starts_with('{');
         let name_at = usize::from(braced);
         let tail = after.get(name_at..).unwrap_or_default();
@@ -331,7 +331,7 @@ impl Params {
             None if name == "_INSTANCE" => Ref::Def(self.id.as_deref().unwrap_or_default(), used),
             None if name == "_HASH" => Ref::Def("#", used),
             None if name == "_BANG" => Ref::Def("!", used),
-            None if BUILTIN.contains(&name) => Ref::Builtin(name.to_string()),
+            None if BUILTIN.contains(&name) => Ref::Builtin(name),
             None => Ref::Other,
         }
     }
@@ -346,7 +346,7 @@ enum Subst {
 
 enum Ref<'a> {
     Def(&'a str, usize),
-    Builtin(String),
+    Builtin(&'a str),
     Other,
 }
 
