@@ -259,7 +259,9 @@ impl Params {
                 Ref::Def(value, used) => {
                     let mut lines = value.split('\n');
                     out.push_str(lines.next().unwrap_or_default());
-                    more.extend(lines.map(str::to_string));
+                    for l in lines {
+                        more.push(l.to_string());
+                    }
                     rest = &after[used..];
                     found = true;
                 }
