@@ -99,7 +99,9 @@ impl Builder {
                 let opener = match children.pop() {
                     Some(node) if self.after_stmt => node,
                     other => {
-                        children.extend(other);
+                        if let Some(node) = other {
+                            children.push(node);
+                        }
                         sink.error(&pos, "unexpected '{'");
                         Node {
                             words: Box::default(),
