@@ -71,6 +71,8 @@ enum Opt {
     /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
     Unsupported,
     Type,
+    /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`: `FR_ACT_*`.
+    Action(u8),
 }
 
 /// The option words, as data: one search instead of a comparison per
@@ -107,7 +109,19 @@ const OPTIONS: &[(&str, Opt)] = &[
     ("dport", Opt::Unsupported),
     ("track_group", Opt::Unsupported),
     ("type", Opt::Type),
+    ("goto", Opt::Action(FR_ACT_GOTO)),
+    ("nop", Opt::Action(FR_ACT_NOP)),
+    ("blackhole", Opt::Action(FR_ACT_BLACKHOLE)),
+    ("unreachable", Opt::Action(FR_ACT_UNREACHABLE)),
+    ("prohibit", Opt::Action(FR_ACT_PROHIBIT)),
 ];
+
+fn lookup(w: &str) -> Option<Opt> {
+    OPTIONS
+        .iter()
+        .find(|(name, _)| *name == w)
+        .map(|&(_, opt)| opt)
+}
 
 /// Numbers rules without a preference as keepalived does: one counter per
 /// family for the whole file, in reading order.
@@ -252,8 +266,8 @@ fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
 }
 
 fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
-    let Some(&(_, opt)) = OPTIONS.iter().find(|(name, _)| *name == w) else {
-        return action(d, w, next);
+    let Some(opt) = lookup(w) else {
+        return Err(format!("Unknown rule option {w}"));
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
@@ -319,23 +333,24 @@ fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
             Ok(1)
         }
         Opt::Unsupported => Err(format!("rule option '{w}' is not supported by tinyvrrpd")),
-        Opt::Type => action(d, next.ok_or("rule type needs a value")?, None).map(|n| n + 1),
+        Opt::Type => {
+            let t = next.ok_or("rule type needs a value")?;
+            match lookup(t) {
+                Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
+                _ => Err(format!("Unknown rule option {t}")),
+            }
+        }
+        Opt::Action(a) => action(d, a, next),
     }
 }
 
 /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
-fn action(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
-    let (a, taken) = match w {
-        "goto" => {
-            d.r.goto = u32_word(next, "goto target")?;
-            (FR_ACT_GOTO, 2)
-        }
-        "nop" => (FR_ACT_NOP, 1),
-        "blackhole" => (FR_ACT_BLACKHOLE, 1),
-        "unreachable" => (FR_ACT_UNREACHABLE, 1),
-        "prohibit" => (FR_ACT_PROHIBIT, 1),
-        _ => return Err(format!("Unknown rule option {w}")),
-    };
+fn action(d: &mut Draft, a: u8, next: Option<&str>) -> Result<usize, String> {
+    let mut taken = 1;
+    if a == FR_ACT_GOTO {
+        d.r.goto = u32_word(next, "goto target")?;
+        taken = 2;
+    }
     d.set_action(a).map(|()| taken)
 }
 
