@@ -73,6 +73,10 @@ enum Opt {
     Mode(RouteMode),
     /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
     Unsupported,
+    /// `to DST`.
+    To,
+    /// `TYPE DST`: `RTN_*`.
+    Kind(u8),
 }
 
 /// The option words, as data: one search instead of a comparison per
@@ -125,7 +129,22 @@ const OPTIONS: &[(&str, Opt)] = &[
     ("nexthop", Opt::Unsupported),
     ("track_group", Opt::Unsupported),
     ("vrf", Opt::Unsupported),
+    // Before the destination: `to`, or a type (the route types of
+    // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
+    ("to", Opt::To),
+    ("unicast", Opt::Kind(RTN_UNICAST)),
+    ("blackhole", Opt::Kind(6)),
+    ("unreachable", Opt::Kind(7)),
+    ("prohibit", Opt::Kind(8)),
+    ("throw", Opt::Kind(9)),
 ];
+
+fn lookup(w: &str) -> Option<Opt> {
+    OPTIONS
+        .iter()
+        .find(|(name, _)| *name == w)
+        .map(|&(_, opt)| opt)
+}
 
 /// The lines of a `virtual_routes` / `static_routes` block.
 pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
@@ -244,8 +263,8 @@ fn option(
 ) -> Result<usize, String> {
     let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
-    let Some(&(_, opt)) = OPTIONS.iter().find(|(name, _)| *name == w) else {
-        return destination(d, rest);
+    let Some(opt) = lookup(w) else {
+        return destination(d, rest, 0);
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
@@ -303,6 +322,11 @@ fn option(
             Ok(1)
         }
         Opt::Unsupported => Err(format!("route option '{w}' is not supported by tinyvrrpd")),
+        Opt::To => destination(d, rest, 1),
+        Opt::Kind(k) => {
+            d.r.kind = k;
+            destination(d, rest, 1)
+        }
     }
 }
 
@@ -317,9 +341,9 @@ fn via(
     if gw {
         warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
     }
-    match next {
-        Some(f @ ("inet" | "inet6")) => {
-            d.family(f == "inet6")?;
+    match next.and_then(lookup) {
+        Some(Opt::Family(v6)) => {
+            d.family(v6)?;
             d.r.via = Some(d.addr("via", after)?);
             Ok(3)
         }
@@ -331,17 +355,11 @@ fn via(
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.
-fn destination(d: &mut Draft, rest: &[&str]) -> Result<usize, String> {
-    let mut taken = 0;
-    // keepalived 2.2.7 looks for the type in the word `to` itself, so
-    // `to TYPE DST` is refused there ("unknown route keyword TYPE"): the
-    // same here, so a file -t accepts is one keepalived loads.
-    if rest.first() == Some(&"to") {
-        taken = 1;
-    } else if let Some(k) = rest.first().and_then(|w| route_type(w)) {
-        d.r.kind = k;
-        taken = 1;
-    }
+/// `taken` is 1 when `rest` starts with `to` or a type (already read).
+/// keepalived 2.2.7 looks for the type in the word `to` itself, so `to
+/// TYPE DST` is refused there ("unknown route keyword TYPE"): the same
+/// here, so a file -t accepts is one keepalived loads.
+fn destination(d: &mut Draft, rest: &[&str], taken: usize) -> Result<usize, String> {
     let text = *rest.get(taken).ok_or("Route must have a destination")?;
     let default = matches!(text, "default" | "any" | "all");
     if default {
@@ -380,19 +398,6 @@ fn finish(
         d.r.protocol = RTPROT_KEEPALIVED;
     }
     Ok((d.r, warnings))
-}
-
-/// The route types of `/etc/iproute2/rt_tables`'s companion list that a
-/// VRRP router has use for.
-fn route_type(s: &str) -> Option<u8> {
-    match s {
-        "unicast" => Some(RTN_UNICAST),
-        "blackhole" => Some(6),
-        "unreachable" => Some(7),
-        "prohibit" => Some(8),
-        "throw" => Some(9),
-        _ => None,
-    }
 }
 
 pub(super) fn table(s: &str) -> Option<u32> {
