@@ -235,7 +235,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     };
     match open_regular(path) {
         Ok((file, size)) => {
-            if reader.fits(size, &pos, "file") {
+            if reader.fits(size, &pos, "file", "") {
                 reader.read_file(&name, path, file, 0);
             }
         }
@@ -412,15 +412,16 @@ impl Lines {
 
 impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
-    /// read; if not, says so at `pos` and stops the load.
-    fn fits(&mut self, size: u64, pos: &Pos, what: &str) -> bool {
+    /// read; if not, says so at `pos` (naming it `what` `name`: the
+    /// message is built only then) and stops the load.
+    fn fits(&mut self, size: u64, pos: &Pos, what: &str, name: &str) -> bool {
         if self.bytes.saturating_add(size) <= self.limits.bytes {
             return true;
         }
         self.sink.error(
             pos,
             format!(
-                "{what} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
+                "{what}{name} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
                  not read",
                 self.limits.bytes
             ),
@@ -628,7 +629,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             match open_regular(&file) {
                 Ok((opened, size)) => {
                     self.read.insert(key.clone(), Some(pos.clone()));
-                    if !self.fits(size, pos, &format!("include: {name}")) {
+                    if !self.fits(size, pos, "include: ", &name) {
                         return;
                     }
                     self.reading.push(key);
