@@ -649,19 +649,17 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
         }
         if let Some((name, first)) = again {
-            let more = match again_more {
-                0 => String::new(),
-                1 => " (and 1 more file)".to_string(),
-                n => format!(" (and {n} more files)"),
-            };
-            self.sink.error(
-                pos,
-                format!(
-                    "include: {name} was already read (include at {}); a file is read at most \
-                     once per load{more}",
-                    first.refer_from(pos)
-                ),
+            let mut msg = format!(
+                "include: {name} was already read (include at {}); a file is read at most once \
+                 per load",
+                first.refer_from(pos)
             );
+            match again_more {
+                0 => {}
+                1 => msg.push_str(" (and 1 more file)"),
+                n => msg.push_str(&format!(" (and {n} more files)")),
+            }
+            self.sink.error(pos, msg);
         }
     }
 }
