@@ -11,30 +11,39 @@ pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
         Some(rest) => (PathBuf::from("/"), rest),
         None => (base.to_path_buf(), pattern),
     };
-    let comps: Vec<&str> = rest
+    let mut comps = rest
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
+        .peekable();
     let mut found = vec![root];
-    for (i, comp) in comps.iter().enumerate() {
-        found = found.iter().flat_map(|dir| step_into(dir, comp)).collect();
-        if i + 1 < comps.len() {
-            found.retain(|p| p.is_dir());
+    while let Some(comp) = comps.next() {
+        let mut next = Vec::new();
+        for dir in &found {
+            step_into(dir, comp, &mut next);
         }
+        found = next;
+        // Directories to go on into; after the last component, files: a
+        // directory is no configuration file (glob(3) would return it and
+        // keepalived would fail to read it; skipping it is the same
+        // outcome without a confusing error).
+        let dirs = comps.peek().is_some();
+        found.retain(|p| p.metadata().is_ok_and(|m| m.is_dir() == dirs));
     }
-    // A directory is no configuration file: glob(3) would return it and
-    // keepalived would fail to read it; skipping it is the same outcome
-    // without a confusing error.
-    found.retain(|p| p.metadata().is_ok_and(|m| !m.is_dir()));
     // Sorted already: each directory's matches are sorted (step_into) and
     // expanded in order, which is how paths compare, component by
     // component (a sort here cost 1.4 KB on mipsel for nothing).
     found
 }
 
-fn step_into(dir: &Path, comp: &str) -> Vec<PathBuf> {
-    if !comp.contains(['*', '?', '[', '\\']) {
-        return vec![dir.join(comp)];
+/// Appends to `out` what `comp` names in `dir`.
+fn step_into(dir: &Path, comp: &str, out: &mut Vec<PathBuf>) {
+    // Bytes: the wildcards are ASCII (a char-set search cost more code).
+    if !comp
+        .bytes()
+        .any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
+    {
+        out.push(dir.join(comp));
+        return;
     }
     let listed = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -42,16 +51,23 @@ fn step_into(dir: &Path, comp: &str) -> Vec<PathBuf> {
         dir
     };
     let Ok(entries) = std::fs::read_dir(listed) else {
-        return Vec::new();
+        return;
     };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| matches(comp, name))
-        .collect();
-    // Unique names: unstable is the same order, with less code.
-    names.sort_unstable();
-    names.into_iter().map(|n| dir.join(n)).collect()
+    // Kept in order as they come (a directory's names are unique): an
+    // insertion by halves costs less code than a sort of Strings.
+    let mut names: Vec<String> = Vec::new();
+    for entry in entries {
+        // Names that are not UTF-8 are left out.
+        if let Some(name) = entry.ok().and_then(|e| e.file_name().into_string().ok()) {
+            if matches(comp, &name) {
+                let at = names.partition_point(|n| *n < name);
+                names.insert(at, name);
+            }
+        }
+    }
+    for n in names {
+        out.push(dir.join(n));
+    }
 }
 
 /// Whether `name` (one path component) matches `pattern`.

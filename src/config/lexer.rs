@@ -8,7 +8,8 @@
 
 use super::names::Map;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -139,9 +140,10 @@ impl LineLexer {
 
     fn end_stmt(&mut self) {
         if !self.stmt.is_empty() {
-            // Collected to exact size: a one-word statement would otherwise
+            // Moved to a Vec of exact size: a one-word statement would otherwise
             // hold room for four.
-            let words: Vec<Word> = self.stmt.drain(..).collect();
+            let mut words = Vec::with_capacity(self.stmt.len());
+            words.append(&mut self.stmt);
             self.pieces.push(Piece::Stmt(words));
         }
     }
@@ -233,7 +235,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     };
     match open_regular(path) {
         Ok((file, size)) => {
-            if reader.fits(size, &pos, "file") {
+            if reader.fits(size, &pos, "file", "") {
                 reader.read_file(&name, path, file, 0);
             }
         }
@@ -251,12 +253,12 @@ struct Reader<'a, O> {
     limits: Limits,
     next_seq: u32,
     /// The chain of files being read, to refuse an include cycle at once.
-    reading: Vec<PathBuf>,
+    reading: Vec<Vec<u8>>,
     /// Every file an include opened (canonical path), with the include
     /// that read it, or None when it could not be read (already reported).
     /// A file is read at most once per load: with globs, files that
     /// include each other would otherwise be read factorially often.
-    read: Map<PathBuf, Option<Pos>>,
+    read: Map<Vec<u8>, Option<Pos>>,
     bytes: u64,
     words: usize,
     word_bytes: usize,
@@ -266,8 +268,14 @@ struct Reader<'a, O> {
     params: Params,
 }
 
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// The key of a file: its canonical path's bytes (compared as bytes, with
+/// far less code than paths compared component by component; canonical
+/// paths have no `//`, `.` or trailing `/` for that to differ on).
+fn canonical(path: &Path) -> Vec<u8> {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .into_os_string()
+        .into_vec()
 }
 
 /// Why a file was not opened for reading.
@@ -324,7 +332,13 @@ fn kind(t: &std::fs::FileType) -> &'static str {
 /// A file's lines, read in bounded pieces: at most `max` bytes of a line
 /// are kept, whatever its length.
 struct Lines {
-    reader: BufReader<File>,
+    file: File,
+    /// What was read from the file: `chunk[at..end]` is not used yet. Our
+    /// own buffer: std's BufReader reads through its BorrowedBuf path, code
+    /// this needs none of.
+    chunk: Vec<u8>,
+    at: usize,
+    end: usize,
     buf: Vec<u8>,
     max: usize,
 }
@@ -348,7 +362,10 @@ enum LineError {
 impl Lines {
     fn new(file: File, max: usize) -> Lines {
         Lines {
-            reader: BufReader::with_capacity(8192, file),
+            file,
+            chunk: vec![0; 8192],
+            at: 0,
+            end: 0,
             buf: Vec::new(),
             max,
         }
@@ -363,14 +380,17 @@ impl Lines {
             len: 0,
         };
         loop {
-            let chunk = match self.reader.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(LineError::Io(e)),
-            };
-            if chunk.is_empty() {
-                return Ok((line.len > 0).then_some(line));
+            if self.at >= self.end {
+                match self.file.read(&mut self.chunk) {
+                    Ok(n) => (self.at, self.end) = (0, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(LineError::Io(e)),
+                }
+                if self.end == 0 {
+                    return Ok((line.len > 0).then_some(line));
+                }
             }
+            let chunk = self.chunk.get(self.at..self.end).unwrap_or_default();
             let newline = chunk.iter().position(|&b| b == b'\n');
             let part = &chunk[..newline.unwrap_or(chunk.len())];
             let used = part.len() + usize::from(newline.is_some());
@@ -382,7 +402,7 @@ impl Lines {
             let room = self.max.saturating_sub(self.buf.len());
             line.truncated |= part.len() > room;
             self.buf.extend_from_slice(&part[..part.len().min(room)]);
-            self.reader.consume(used);
+            self.at += used;
             if newline.is_some() {
                 return Ok(Some(line));
             }
@@ -392,15 +412,16 @@ impl Lines {
 
 impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
-    /// read; if not, says so at `pos` and stops the load.
-    fn fits(&mut self, size: u64, pos: &Pos, what: &str) -> bool {
+    /// read; if not, says so at `pos` (naming it `what` `name`: the
+    /// message is built only then) and stops the load.
+    fn fits(&mut self, size: u64, pos: &Pos, what: &str, name: &str) -> bool {
         if self.bytes.saturating_add(size) <= self.limits.bytes {
             return true;
         }
         self.sink.error(
             pos,
             format!(
-                "{what} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
+                "{what}{name} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
                  not read",
                 self.limits.bytes
             ),
@@ -491,7 +512,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
-        let (pieces, info) = lex_bytes(text);
+        let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error(
                 pos,
@@ -509,22 +530,20 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .error(pos, format!("byte 0x{b:02X} is not UTF-8 text"));
         }
-        let words: usize = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Stmt(words) => words.len(),
-                Piece::Open | Piece::Close => 1,
-            })
-            .sum();
-        let word_bytes: usize = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Stmt(words) => words.iter().map(|w| w.text.len()).sum(),
-                Piece::Open | Piece::Close => 1,
-            })
-            .sum();
-        self.words += words;
-        self.word_bytes += word_bytes;
+        for p in &pieces {
+            match p {
+                Piece::Stmt(words) => {
+                    self.words += words.len();
+                    for w in words {
+                        self.word_bytes += w.text.len();
+                    }
+                }
+                Piece::Open | Piece::Close => {
+                    self.words += 1;
+                    self.word_bytes += 1;
+                }
+            }
+        }
         if self.words > self.limits.words {
             self.sink.error(
                 pos,
@@ -549,12 +568,11 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.stopped = true;
             return;
         }
-        let mut pieces = pieces.into_iter().peekable();
         if let Some(pattern) = pieces
-            .peek()
+            .first()
             .and_then(|first| include_pattern(first, pos, self.sink))
         {
-            pieces.next();
+            pieces.remove(0);
             if let Some(pattern) = pattern {
                 self.include(path, &pattern, pos, depth);
             }
@@ -611,7 +629,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             match open_regular(&file) {
                 Ok((opened, size)) => {
                     self.read.insert(key.clone(), Some(pos.clone()));
-                    if !self.fits(size, pos, &format!("include: {name}")) {
+                    if !self.fits(size, pos, "include: ", &name) {
                         return;
                     }
                     self.reading.push(key);
@@ -631,19 +649,17 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
         }
         if let Some((name, first)) = again {
-            let more = match again_more {
-                0 => String::new(),
-                1 => " (and 1 more file)".to_string(),
-                n => format!(" (and {n} more files)"),
-            };
-            self.sink.error(
-                pos,
-                format!(
-                    "include: {name} was already read (include at {}); a file is read at most \
-                     once per load{more}",
-                    first.refer_from(pos)
-                ),
+            let mut msg = format!(
+                "include: {name} was already read (include at {}); a file is read at most once \
+                 per load",
+                first.refer_from(pos)
             );
+            match again_more {
+                0 => {}
+                1 => msg.push_str(" (and 1 more file)"),
+                n => msg.push_str(&format!(" (and {n} more files)")),
+            }
+            self.sink.error(pos, msg);
         }
     }
 }

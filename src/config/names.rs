@@ -1,32 +1,98 @@
-//! The maps of names the loader keeps (names seen, files read): std's
-//! HashMap with a fixed FNV-1a hasher instead of RandomState's SipHash.
-//! A configuration is local and trusted, so seeding against hash flooding
-//! buys nothing, and RandomState costs its own code and the getrandom
-//! path (issue 17: size).
+//! The maps of names the loader keeps (names seen, files read): a Vec of
+//! pairs kept sorted by key, searched by halves. A configuration holds
+//! tens to hundreds of names, where this is as quick as a hash table, and
+//! it costs a fraction of hashbrown's code per key type (issue 17: size).
 
-use core::hash::{BuildHasherDefault, Hasher};
-use std::collections::HashMap;
+use core::borrow::Borrow;
+use core::cmp::Ordering;
 
-pub type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// Keys in order, each at most once.
+pub struct Map<K, V> {
+    pairs: Vec<(K, V)>,
+}
 
-/// FNV-1a, 64 bits.
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl<K, V> Default for Map<K, V> {
+    fn default() -> Self {
+        Map { pairs: Vec::new() }
     }
 }
 
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+impl<K: Ord, V> Map<K, V> {
+    /// Where `key` is (Ok) or would go (Err).
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        let pairs = &self.pairs;
+        search(pairs.len(), &mut |i| {
+            pairs
+                .get(i)
+                .map_or(Ordering::Greater, |(k, _)| k.borrow().cmp(key))
+        })
     }
 
-    fn finish(&self) -> u64 {
-        self.0
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        let i = self.find(key).ok()?;
+        self.pairs.get(i).map(|(_, v)| v)
+    }
+
+    /// `key`'s place, to fill if empty (as std's `entry`).
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        Entry { map: self, key }
+    }
+
+    /// Sets `key` to `value`; the value it had, if any.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => self
+                .pairs
+                .get_mut(i)
+                .map(|(_, v)| core::mem::replace(v, value)),
+            Err(i) => {
+                self.pairs.insert(i, (key, value));
+                None
+            }
+        }
+    }
+}
+
+/// Search by halves over `len` ordered items, `cmp(i)` saying how item
+/// `i` compares with the key sought: Ok(where it is), or Err(where it
+/// would go). One copy for every key type, the comparison passed in.
+#[inline(never)]
+fn search(len: usize, cmp: &mut dyn FnMut(usize) -> Ordering) -> Result<usize, usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match cmp(mid) {
+            Ordering::Less => lo = mid + 1,
+            Ordering::Greater => hi = mid,
+            Ordering::Equal => return Ok(mid),
+        }
+    }
+    Err(lo)
+}
+
+/// A key's place in a map (see `Map::entry`).
+pub struct Entry<'a, K, V> {
+    map: &'a mut Map<K, V>,
+    key: K,
+}
+
+impl<'a, K: Ord, V> Entry<'a, K, V> {
+    /// The key's value, set to `value` first if it had none.
+    pub fn or_insert(self, value: V) -> &'a mut V {
+        let i = match self.map.find(&self.key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.map.pairs.insert(i, (self.key, value));
+                i
+            }
+        };
+        &mut self.map.pairs[i].1
     }
 }
 
@@ -35,20 +101,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv1a_known_values() {
-        let hash = |s: &[u8]| {
-            let mut h = Fnv::default();
-            h.write(s);
-            h.finish()
-        };
-        assert_eq!(hash(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+    fn get_and_insert() {
         let mut m: Map<&str, u8> = Map::default();
-        m.insert("vi_1", 1);
-        m.insert("vi_2", 2);
+        assert_eq!(m.insert("vi_2", 2), None);
+        assert_eq!(m.insert("vi_1", 1), None);
+        assert_eq!(m.insert("vi_3", 3), None);
         assert_eq!(
-            (m.get("vi_1"), m.get("vi_2"), m.get("vi_3")),
-            (Some(&1), Some(&2), None)
+            (m.get("vi_1"), m.get("vi_2"), m.get("vi_3"), m.get("vi_0")),
+            (Some(&1), Some(&2), Some(&3), None)
         );
+        assert_eq!(m.insert("vi_2", 20), Some(2));
+        assert_eq!(m.get("vi_2"), Some(&20));
+        assert_eq!(*m.entry("vi_2").or_insert(7), 20);
+        assert_eq!(*m.entry("vi_4").or_insert(4), 4);
+        assert_eq!(m.get("vi_4"), Some(&4));
+        let mut t: Map<(&str, u8, bool), u8> = Map::default();
+        t.insert(("eth0", 1, false), 1);
+        t.insert(("eth0", 1, true), 2);
+        assert_eq!(t.get(&("eth0", 1, true)), Some(&2));
+        assert_eq!(t.get(&("eth1", 1, true)), None);
     }
 }

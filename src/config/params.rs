@@ -111,9 +111,9 @@ impl Params {
             self.collecting = None;
             return;
         }
-        let line = strip_comment(text).trim_matches([' ', '\t']);
+        let line = trim_blanks(strip_comment(text));
         let (line, more) = match line.strip_suffix('\\') {
-            Some(l) => (l.trim_end_matches([' ', '\t']), true),
+            Some(l) => (trim_end_blanks(l), true),
             None => (line, false),
         };
         if !more {
@@ -128,7 +128,7 @@ impl Params {
     }
 
     fn process(&mut self, text: &str, pos: &Pos, sink: &mut Sink) -> Line {
-        let start = text.trim_matches([' ', '\t']);
+        let start = trim_blanks(text);
         if !start.starts_with(['@', '~']) && !text.contains('$') {
             return Line::Same;
         }
@@ -202,10 +202,10 @@ impl Params {
             Some(a) => (true, a),
             None => (false, after),
         };
-        let end = after.find([' ', '\t'])?;
+        let end = after.bytes().position(|b| is_blank(&b))?;
         let (id, rest) = after.split_at(end);
         let matches = self.id.as_deref() == Some(id);
-        (matches != reverse).then(|| rest.trim_start_matches([' ', '\t']))
+        (matches != reverse).then(|| trim_start_blanks(rest))
     }
 
     /// `$NAME=value` (blanks allowed before '='): stores it and returns
@@ -217,12 +217,12 @@ impl Params {
             return false;
         };
         let after = body.get(name_len..).unwrap_or_default();
-        let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix('=') else {
+        let Some(value) = trim_start_blanks(after).strip_prefix('=') else {
             return false;
         };
-        let value = strip_comment(value).trim_matches([' ', '\t']);
+        let value = trim_blanks(strip_comment(value));
         let (value, multiline) = match value.strip_suffix('\\') {
-            Some(v) => (v.trim_end_matches([' ', '\t']), true),
+            Some(v) => (trim_end_blanks(v), true),
             None => (value, false),
         };
         let def = Def {
@@ -259,7 +259,9 @@ impl Params {
                 Ref::Def(value, used) => {
                     let mut lines = value.split('\n');
                     out.push_str(lines.next().unwrap_or_default());
-                    more.extend(lines.map(str::to_string));
+                    for l in lines {
+                        more.push(l.to_string());
+                    }
                     rest = &after[used..];
                     found = true;
                 }
@@ -300,7 +302,7 @@ impl Params {
 
     /// What follows a '$': a defined parameter (its value and how many
     /// bytes the reference takes), a built-in one, or anything else.
-    fn reference<'a>(&'a self, after: &str) -> Ref<'a> {
+    fn reference<'a>(&'a self, after: &'a str) -> Ref<'a> {
         let braced = after.starts_with('{');
         let name_at = usize::from(braced);
         let tail = after.get(name_at..).unwrap_or_default();
@@ -324,14 +326,14 @@ impl Params {
         // A multiline value only replaces a reference that ends the line.
         let ends = after
             .get(used..)
-            .is_some_and(|r| r.trim_end_matches([' ', '\t']).is_empty());
+            .is_some_and(|r| trim_end_blanks(r).is_empty());
         match self.defs.iter().find(|d| d.name == name) {
             Some(d) if !d.multiline || ends => Ref::Def(&d.value, used),
             Some(_) => Ref::Other,
             None if name == "_INSTANCE" => Ref::Def(self.id.as_deref().unwrap_or_default(), used),
             None if name == "_HASH" => Ref::Def("#", used),
             None if name == "_BANG" => Ref::Def("!", used),
-            None if BUILTIN.contains(&name) => Ref::Builtin(name.to_string()),
+            None if BUILTIN.contains(&name) => Ref::Builtin(name),
             None => Ref::Other,
         }
     }
@@ -346,7 +348,7 @@ enum Subst {
 
 enum Ref<'a> {
     Def(&'a str, usize),
-    Builtin(String),
+    Builtin(&'a str),
     Other,
 }
 
@@ -363,13 +365,35 @@ fn ident_len(s: &str) -> usize {
         .unwrap_or(b.len())
 }
 
+/// Blanks (space, tab) are ASCII, so they are trimmed byte by byte: a
+/// byte of a multibyte character is never one, and the cut is always on
+/// a character boundary (one loop each, not a char searcher per call).
+fn is_blank(b: &u8) -> bool {
+    *b == b' ' || *b == b'\t'
+}
+
+fn trim_start_blanks(s: &str) -> &str {
+    let n = s.bytes().take_while(is_blank).count();
+    s.get(n..).unwrap_or_default()
+}
+
+fn trim_end_blanks(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(is_blank).count();
+    s.get(..s.len() - n).unwrap_or_default()
+}
+
+fn trim_blanks(s: &str) -> &str {
+    trim_end_blanks(trim_start_blanks(s))
+}
+
 /// `s` up to a `#` or `!` outside double quotes.
 fn strip_comment(s: &str) -> &str {
+    // Bytes: the marks are ASCII, never part of a multibyte character.
     let mut quoted = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '#' | '!' if !quoted => return &s[..i],
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'#' | b'!' if !quoted => return s.get(..i).unwrap_or_default(),
             _ => {}
         }
     }
@@ -429,6 +453,23 @@ mod tests {
         }
         let msgs = sink.finish().iter().map(ToString::to_string).collect();
         (out, msgs)
+    }
+
+    #[test]
+    fn blanks_trimmed_as_before() {
+        for t in [
+            "",
+            " ",
+            "\t a b\t ",
+            "é \t",
+            " \u{a0}x\u{a0} ",
+            "\r x \r",
+            "ab",
+        ] {
+            assert_eq!(trim_blanks(t), t.trim_matches([' ', '\t']), "{t:?}");
+            assert_eq!(trim_start_blanks(t), t.trim_start_matches([' ', '\t']));
+            assert_eq!(trim_end_blanks(t), t.trim_end_matches([' ', '\t']));
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::diag::Sink;
+use super::diag::{Pos, Sink};
 use super::keywords::{At, body};
 use super::model::Vip;
 use super::tree::Node;
@@ -57,83 +57,171 @@ pub struct Route {
     pub mode: RouteMode,
 }
 
-/// Route options keepalived 2.2.7 knows and tinyvrrpd does not send.
-const UNSUPPORTED: &[&str] = &[
-    "from",
-    "tos",
-    "dsfield",
-    "as",
-    "encap",
-    "expires",
-    "mtu",
-    "hoplimit",
-    "advmss",
-    "rtt",
-    "rttvar",
-    "reordering",
-    "window",
-    "cwnd",
-    "ssthresh",
-    "realms",
-    "rto_min",
-    "initcwnd",
-    "initrwnd",
-    "features",
-    "quickack",
-    "congctl",
-    "pref",
-    "ttl-propagate",
-    "fastopen_no_cookie",
-    "or",
-    "nexthop",
-    "track_group",
-    "vrf",
+/// What a route option word is.
+#[derive(Clone, Copy)]
+enum Opt {
+    Family(bool),
+    Src,
+    Via(bool),
+    Table,
+    Protocol,
+    Scope,
+    Metric,
+    Dev,
+    Onlink,
+    NoTrack,
+    Mode(RouteMode),
+    /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
+    Unsupported,
+    /// `to DST`.
+    To,
+    /// `TYPE DST`: `RTN_*`.
+    Kind(u8),
+}
+
+/// The option words, as data: one search instead of a comparison per
+/// word in code (issue 17: size).
+const OPTIONS: &[(&str, Opt)] = &[
+    ("inet", Opt::Family(false)),
+    ("inet6", Opt::Family(true)),
+    ("src", Opt::Src),
+    ("via", Opt::Via(false)),
+    ("gw", Opt::Via(true)),
+    ("table", Opt::Table),
+    ("protocol", Opt::Protocol),
+    ("scope", Opt::Scope),
+    ("metric", Opt::Metric),
+    ("priority", Opt::Metric),
+    ("preference", Opt::Metric),
+    ("dev", Opt::Dev),
+    ("oif", Opt::Dev),
+    ("onlink", Opt::Onlink),
+    ("no_track", Opt::NoTrack),
+    ("add", Opt::Mode(RouteMode::Add)),
+    ("prepend", Opt::Mode(RouteMode::Prepend)),
+    ("append", Opt::Mode(RouteMode::Append)),
+    ("from", Opt::Unsupported),
+    ("tos", Opt::Unsupported),
+    ("dsfield", Opt::Unsupported),
+    ("as", Opt::Unsupported),
+    ("encap", Opt::Unsupported),
+    ("expires", Opt::Unsupported),
+    ("mtu", Opt::Unsupported),
+    ("hoplimit", Opt::Unsupported),
+    ("advmss", Opt::Unsupported),
+    ("rtt", Opt::Unsupported),
+    ("rttvar", Opt::Unsupported),
+    ("reordering", Opt::Unsupported),
+    ("window", Opt::Unsupported),
+    ("cwnd", Opt::Unsupported),
+    ("ssthresh", Opt::Unsupported),
+    ("realms", Opt::Unsupported),
+    ("rto_min", Opt::Unsupported),
+    ("initcwnd", Opt::Unsupported),
+    ("initrwnd", Opt::Unsupported),
+    ("features", Opt::Unsupported),
+    ("quickack", Opt::Unsupported),
+    ("congctl", Opt::Unsupported),
+    ("pref", Opt::Unsupported),
+    ("ttl-propagate", Opt::Unsupported),
+    ("fastopen_no_cookie", Opt::Unsupported),
+    ("or", Opt::Unsupported),
+    ("nexthop", Opt::Unsupported),
+    ("track_group", Opt::Unsupported),
+    ("vrf", Opt::Unsupported),
+    // Before the destination: `to`, or a type (the route types of
+    // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
+    ("to", Opt::To),
+    ("unicast", Opt::Kind(RTN_UNICAST)),
+    ("blackhole", Opt::Kind(6)),
+    ("unreachable", Opt::Kind(7)),
+    ("prohibit", Opt::Kind(8)),
+    ("throw", Opt::Kind(9)),
 ];
+
+fn lookup(w: &str) -> Option<Opt> {
+    OPTIONS
+        .iter()
+        .find(|(name, _)| *name == w)
+        .map(|&(_, opt)| opt)
+}
 
 /// The lines of a `virtual_routes` / `static_routes` block.
 pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
     let mut out = Vec::new();
+    each_line(sink, node, &mut |words, pos| {
+        let (v, warnings) = route(words)?;
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        });
+        Ok(warnings)
+    });
+    out
+}
+
+/// What a line warns of.
+pub(super) type Warnings = Vec<&'static str>;
+
+/// Reads one line of a block: its words and place; its warnings, or why it
+/// is refused.
+pub(super) type LineReader<'a> = dyn FnMut(&[&str], &Pos) -> Result<Warnings, String> + 'a;
+
+/// Reads each line of a route or rule block with `read` (its words and
+/// place; what it warns of, or why it is refused), and says so: one loop
+/// for both blocks.
+pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
             continue;
         }
         let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
-        match route(&words) {
-            Ok((r, warnings)) => {
+        match read(&words, &line.pos) {
+            Ok(warnings) => {
                 for w in warnings {
                     sink.warn(&line.pos, w);
                 }
-                out.push(At {
-                    v: r,
-                    pos: line.pos.clone(),
-                });
             }
             Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
         }
     }
-    out
 }
 
-/// What the line has said so far.
-#[derive(Default)]
+/// What the line has said so far: the route itself, keepalived's
+/// defaults where nothing was said, and what `finish` settles.
 struct Draft {
+    r: Route,
     v6: Option<bool>,
-    dst: Option<(Option<IpAddr>, u8)>,
-    kind: Option<u8>,
-    via: Option<IpAddr>,
-    dev: Option<String>,
-    src: Option<IpAddr>,
-    table: Option<u32>,
-    metric: Option<u32>,
-    scope: Option<u8>,
-    protocol: Option<u8>,
-    onlink: bool,
+    /// The destination was given: true, or `default` (the unspecified
+    /// address of the route's family, known at the end).
+    dst: Option<bool>,
     no_track: bool,
-    mode: Option<RouteMode>,
 }
 
 impl Draft {
+    fn new() -> Draft {
+        Draft {
+            r: Route {
+                dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                dst_len: 0,
+                kind: RTN_UNICAST,
+                via: None,
+                dev: None,
+                src: None,
+                table: RT_TABLE_MAIN,
+                metric: None,
+                scope: None,
+                protocol: RTPROT_KEEPALIVED,
+                onlink: false,
+                mode: RouteMode::Prepend,
+            },
+            v6: None,
+            dst: None,
+            no_track: false,
+        }
+    }
+
     fn family(&mut self, v6: bool) -> Result<(), String> {
         match self.v6 {
             Some(f) if f != v6 => Err("Cannot mix IPv4 and IPv6 addresses for route".into()),
@@ -154,13 +242,13 @@ impl Draft {
 
 /// One route line's words: the route and its warnings, or why it is
 /// refused.
-pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
-    let mut d = Draft::default();
+pub fn route(words: &[&str]) -> Result<(Route, Vec<&'static str>), String> {
+    let mut d = Draft::new();
     let mut warnings = Vec::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
-        let next = words.get(i + 1).copied();
-        i += option(&mut d, w, next, words.get(i + 2).copied(), &mut warnings)?;
+        let rest = words.get(i..).unwrap_or_default();
+        i += option(&mut d, w, rest, &mut warnings)?;
     }
     finish(d, warnings)
 }
@@ -170,72 +258,75 @@ pub fn route(words: &[&str]) -> Result<(Route, Vec<String>), String> {
 fn option(
     d: &mut Draft,
     w: &str,
-    next: Option<&str>,
-    after: Option<&str>,
-    warnings: &mut Vec<String>,
+    rest: &[&str],
+    warnings: &mut Vec<&'static str>,
 ) -> Result<usize, String> {
+    let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
     let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
-    match w {
+    let Some(opt) = lookup(w) else {
+        return destination(d, rest, 0);
+    };
+    match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
-        "src" => {
-            d.src = Some(d.addr("src", next)?);
+        Opt::Family(v6) => d.family(v6).map(|()| 2),
+        Opt::Src => {
+            d.r.src = Some(d.addr("src", next)?);
             Ok(2)
         }
-        "via" | "gw" => via(d, w == "gw", next, after, warnings),
-        "table" => {
+        Opt::Via(gw) => via(d, gw, next, after, warnings),
+        Opt::Table => {
             let t = need("table")?;
-            d.table =
-                Some(table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?);
+            d.r.table = table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?;
             Ok(2)
         }
-        "protocol" => {
+        Opt::Protocol => {
             let p = need("protocol")?;
-            d.protocol = Some(
-                protocol(p)
-                    .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?,
-            );
+            d.r.protocol = protocol(p)
+                .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?;
             Ok(2)
         }
-        "scope" => {
+        Opt::Scope => {
             let s = need("scope")?;
-            d.scope = Some(
+            d.r.scope = Some(
                 parse_scope(s)
                     .ok_or_else(|| format!("Scope {s} not found or invalid for route"))?,
             );
             Ok(2)
         }
-        "metric" | "priority" | "preference" => {
+        Opt::Metric => {
             let m = need("metric")?;
             let n = parse_int(m).ok().and_then(|n| u32::try_from(n).ok());
-            d.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
+            d.r.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
             Ok(2)
         }
-        "dev" | "oif" => {
+        Opt::Dev => {
             let name = need("dev")?;
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for route"));
             }
-            d.dev = Some(name.to_string());
+            d.r.dev = Some(name.to_string());
             Ok(2)
         }
-        "onlink" => {
-            d.onlink = true;
+        Opt::Onlink => {
+            d.r.onlink = true;
             Ok(1)
         }
-        "no_track" => {
+        Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        "add" => mode(d, RouteMode::Add),
-        "prepend" => mode(d, RouteMode::Prepend),
-        "append" => mode(d, RouteMode::Append),
-        _ if UNSUPPORTED.contains(&w) => {
-            Err(format!("route option '{w}' is not supported by tinyvrrpd"))
+        Opt::Mode(m) => {
+            d.r.mode = m;
+            Ok(1)
         }
-        _ => destination(d, w, next, after),
+        Opt::Unsupported => Err(format!("route option '{w}' is not supported by tinyvrrpd")),
+        Opt::To => destination(d, rest, 1),
+        Opt::Kind(k) => {
+            d.r.kind = k;
+            destination(d, rest, 1)
+        }
     }
 }
 
@@ -245,110 +336,68 @@ fn via(
     gw: bool,
     next: Option<&str>,
     after: Option<&str>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<&'static str>,
 ) -> Result<usize, String> {
     if gw {
-        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"".into());
+        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
     }
-    match next {
-        Some(f @ ("inet" | "inet6")) => {
-            d.family(f == "inet6")?;
-            d.via = Some(d.addr("via", after)?);
+    match next.and_then(lookup) {
+        Some(Opt::Family(v6)) => {
+            d.family(v6)?;
+            d.r.via = Some(d.addr("via", after)?);
             Ok(3)
         }
         _ => {
-            d.via = Some(d.addr("via", next)?);
+            d.r.via = Some(d.addr("via", next)?);
             Ok(2)
         }
     }
 }
 
-fn mode(d: &mut Draft, m: RouteMode) -> Result<usize, String> {
-    d.mode = Some(m);
-    Ok(1)
-}
-
 /// `[to] [TYPE] DST`: returns how many words it took.
-fn destination(
-    d: &mut Draft,
-    w: &str,
-    next: Option<&str>,
-    after: Option<&str>,
-) -> Result<usize, String> {
-    let (mut taken, mut words) = (0, [Some(w), next, after].into_iter());
-    let mut cur = words.next().flatten();
-    // keepalived 2.2.7 looks for the type in the word `to` itself, so
-    // `to TYPE DST` is refused there ("unknown route keyword TYPE"): the
-    // same here, so a file -t accepts is one keepalived loads.
-    let to = cur == Some("to");
-    if to {
-        taken += 1;
-        cur = words.next().flatten();
+/// `taken` is 1 when `rest` starts with `to` or a type (already read).
+/// keepalived 2.2.7 looks for the type in the word `to` itself, so `to
+/// TYPE DST` is refused there ("unknown route keyword TYPE"): the same
+/// here, so a file -t accepts is one keepalived loads.
+fn destination(d: &mut Draft, rest: &[&str], taken: usize) -> Result<usize, String> {
+    let text = *rest.get(taken).ok_or("Route must have a destination")?;
+    let default = matches!(text, "default" | "any" | "all");
+    if default {
+        d.r.dst_len = 0;
+    } else {
+        let (a, len) = parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
+        d.family(a.is_ipv6())?;
+        d.r.dst = a;
+        d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
     }
-    if let Some(k) = cur.filter(|_| !to).and_then(route_type) {
-        d.kind = Some(k);
-        taken += 1;
-        cur = words.next().flatten();
-    }
-    let text = cur.ok_or("Route must have a destination")?;
-    let dst = match text {
-        "default" | "any" | "all" => (None, 0),
-        _ => {
-            let (a, len) =
-                parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
-            d.family(a.is_ipv6())?;
-            (Some(a), len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))
-        }
-    };
-    d.dst = Some(dst);
+    d.dst = Some(default);
     Ok(taken + 1)
 }
 
-fn finish(d: Draft, mut warnings: Vec<String>) -> Result<(Route, Vec<String>), String> {
-    let (dst, dst_len) = d.dst.ok_or("Route must have a destination")?;
-    let v6 = d.v6.unwrap_or(false);
-    let unspecified = if v6 {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    };
-    let mut protocol = d.protocol.unwrap_or(RTPROT_KEEPALIVED);
-    if !d.no_track {
-        if protocol != RTPROT_KEEPALIVED {
-            warnings.push(format!(
-                "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
-            ));
-        }
-        protocol = RTPROT_KEEPALIVED;
-    }
-    let route = Route {
-        dst: dst.unwrap_or(unspecified),
-        dst_len,
-        kind: d.kind.unwrap_or(RTN_UNICAST),
-        via: d.via,
-        dev: d.dev,
-        src: d.src,
-        table: d.table.unwrap_or(RT_TABLE_MAIN),
-        metric: d.metric,
-        scope: d.scope,
-        protocol,
-        onlink: d.onlink,
-        mode: d.mode.unwrap_or(RouteMode::Prepend),
-    };
-    Ok((route, warnings))
-}
+/// The warning for a tracked route given another protocol (18 is
+/// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).
+pub(super) const UNTRACKED: &str =
+    "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-/// The route types of `/etc/iproute2/rt_tables`'s companion list that a
-/// VRRP router has use for.
-fn route_type(s: &str) -> Option<u8> {
-    match s {
-        "unicast" => Some(RTN_UNICAST),
-        "blackhole" => Some(6),
-        "unreachable" => Some(7),
-        "prohibit" => Some(8),
-        "throw" => Some(9),
-        _ => None,
+fn finish(
+    mut d: Draft,
+    mut warnings: Vec<&'static str>,
+) -> Result<(Route, Vec<&'static str>), String> {
+    let default = d.dst.ok_or("Route must have a destination")?;
+    if default {
+        d.r.dst = if d.v6.unwrap_or(false) {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        };
     }
+    if !d.no_track {
+        if d.r.protocol != RTPROT_KEEPALIVED {
+            warnings.push(UNTRACKED);
+        }
+        d.r.protocol = RTPROT_KEEPALIVED;
+    }
+    Ok((d.r, warnings))
 }
 
 pub(super) fn table(s: &str) -> Option<u32> {
@@ -441,6 +490,12 @@ mod tests {
             ok("192.0.2.0/24 dev eth0 protocol static no_track").protocol,
             4
         );
+    }
+
+    #[test]
+    fn untracked_warning_names_the_protocol() {
+        assert!(UNTRACKED.contains(&format!("RTPROT_KEEPALIVED({RTPROT_KEEPALIVED})")));
+        assert!(super::super::rules::UNTRACKED.contains(&format!("({RTPROT_KEEPALIVED})")));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use core::net::IpAddr;
 
 use super::diag::Sink;
-use super::keywords::{At, body};
+use super::keywords::At;
 use super::routes::RTPROT_KEEPALIVED;
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
@@ -53,20 +53,75 @@ pub struct Rule {
     pub protocol: Option<u8>,
 }
 
-const UNSUPPORTED: &[&str] = &[
-    "realms",
-    "suppress_prefixlength",
-    "sup_pl",
-    "suppress_ifgroup",
-    "sup_group",
-    "tunnel-id",
-    "uidrange",
-    "l3mdev",
-    "ipproto",
-    "sport",
-    "dport",
-    "track_group",
+/// What a rule option word is.
+#[derive(Clone, Copy)]
+enum Opt {
+    Family(bool),
+    From,
+    To,
+    Table,
+    Not,
+    Preference,
+    Tos,
+    Fwmark,
+    /// `dev`/`iif` (false) or `oif` (true).
+    Dev(bool),
+    Protocol,
+    NoTrack,
+    /// keepalived 2.2.7 knows it; tinyvrrpd does not send it.
+    Unsupported,
+    Type,
+    /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`: `FR_ACT_*`.
+    Action(u8),
+}
+
+/// The option words, as data: one search instead of a comparison per
+/// word in code (issue 17: size). Anything else is an action.
+const OPTIONS: &[(&str, Opt)] = &[
+    ("inet", Opt::Family(false)),
+    ("inet6", Opt::Family(true)),
+    ("from", Opt::From),
+    ("to", Opt::To),
+    ("table", Opt::Table),
+    ("lookup", Opt::Table),
+    ("not", Opt::Not),
+    ("preference", Opt::Preference),
+    ("order", Opt::Preference),
+    ("priority", Opt::Preference),
+    ("tos", Opt::Tos),
+    ("dsfield", Opt::Tos),
+    ("fwmark", Opt::Fwmark),
+    ("dev", Opt::Dev(false)),
+    ("iif", Opt::Dev(false)),
+    ("oif", Opt::Dev(true)),
+    ("protocol", Opt::Protocol),
+    ("no_track", Opt::NoTrack),
+    ("realms", Opt::Unsupported),
+    ("suppress_prefixlength", Opt::Unsupported),
+    ("sup_pl", Opt::Unsupported),
+    ("suppress_ifgroup", Opt::Unsupported),
+    ("sup_group", Opt::Unsupported),
+    ("tunnel-id", Opt::Unsupported),
+    ("uidrange", Opt::Unsupported),
+    ("l3mdev", Opt::Unsupported),
+    ("ipproto", Opt::Unsupported),
+    ("sport", Opt::Unsupported),
+    ("dport", Opt::Unsupported),
+    ("track_group", Opt::Unsupported),
+    ("type", Opt::Type),
+    ("goto", Opt::Action(FR_ACT_GOTO)),
+    ("nop", Opt::Action(FR_ACT_NOP)),
+    ("blackhole", Opt::Action(FR_ACT_BLACKHOLE)),
+    ("unreachable", Opt::Action(FR_ACT_UNREACHABLE)),
+    ("prohibit", Opt::Action(FR_ACT_PROHIBIT)),
 ];
+
+fn lookup(w: &str) -> Option<Opt> {
+    OPTIONS
+        .iter()
+        .find(|(name, _)| *name == w)
+        .map(|&(_, opt)| opt)
+}
 
 /// Numbers rules without a preference as keepalived does: one counter per
 /// family for the whole file, in reading order.
@@ -92,23 +147,17 @@ pub type RawRule = (At<Rule>, bool);
 /// without a preference are numbered by [`number`] in reading order.
 pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
     let mut out = Vec::new();
-    for line in body(node) {
-        if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
-            continue;
-        }
-        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
-        match rule(&words) {
-            Ok((r, explicit, warnings)) => {
-                for w in warnings {
-                    sink.warn(&line.pos, w);
-                }
-                let pos = line.pos.clone();
-                out.push((At { v: r, pos }, explicit));
-            }
-            Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
-        }
-    }
+    super::routes::each_line(sink, node, &mut |words, pos| {
+        let (v, explicit, warnings) = rule(words)?;
+        out.push((
+            At {
+                v,
+                pos: pos.clone(),
+            },
+            explicit,
+        ));
+        Ok(warnings)
+    });
     out
 }
 
@@ -130,25 +179,40 @@ pub fn number(sink: &mut Sink, rules: &mut [RawRule], auto: &mut AutoPriority) {
     }
 }
 
-#[derive(Default)]
+/// What the line has said so far: the rule itself (action 0, FR_ACT_UNSPEC,
+/// until one is given), and what `finish` settles.
 struct Draft {
+    r: Rule,
     v6: Option<bool>,
-    from: Option<Option<(IpAddr, u8)>>,
-    to: Option<Option<(IpAddr, u8)>>,
-    action: Option<u8>,
-    table: u32,
-    goto: u32,
-    invert: bool,
-    priority: Option<u32>,
-    tos: u8,
-    fwmark: Option<(u32, Option<u32>)>,
-    iif: Option<String>,
-    oif: Option<String>,
-    protocol: Option<u8>,
+    /// A preference was given.
+    explicit: bool,
     no_track: bool,
 }
 
 impl Draft {
+    fn new() -> Draft {
+        Draft {
+            r: Rule {
+                v6: false,
+                from: None,
+                to: None,
+                action: 0,
+                table: 0,
+                goto: 0,
+                invert: false,
+                priority: 0,
+                tos: 0,
+                fwmark: None,
+                iif: None,
+                oif: None,
+                protocol: None,
+            },
+            v6: None,
+            explicit: false,
+            no_track: false,
+        }
+    }
+
     fn family(&mut self, v6: bool) -> Result<(), String> {
         match self.v6 {
             Some(f) if f != v6 => Err("rule specification has mixed IPv4 and IPv6".into()),
@@ -171,21 +235,21 @@ impl Draft {
     }
 
     fn set_action(&mut self, a: u8) -> Result<(), String> {
-        if self.action.is_some() {
+        if self.r.action != 0 {
             return Err(
                 "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
                     .into(),
             );
         }
-        self.action = Some(a);
+        self.r.action = a;
         Ok(())
     }
 }
 
 /// One rule line's words: the rule, whether it gave a preference, and its
 /// warnings; or why it is refused.
-pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<String>), String> {
-    let mut d = Draft::default();
+pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<&'static str>), String> {
+    let mut d = Draft::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         i += option(&mut d, w, words.get(i + 1).copied())?;
@@ -202,96 +266,110 @@ fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
 }
 
 fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
-    match w {
+    let Some(opt) = lookup(w) else {
+        return Err(format!("Unknown rule option {w}"));
+    };
+    match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        "inet" | "inet6" => d.family(w == "inet6").map(|()| 2),
-        "from" => {
-            d.from = Some(d.prefix("from", next)?);
+        Opt::Family(v6) => d.family(v6).map(|()| 2),
+        Opt::From => {
+            d.r.from = d.prefix("from", next)?;
             Ok(2)
         }
-        "to" => {
-            d.to = Some(d.prefix("to", next)?);
+        Opt::To => {
+            d.r.to = d.prefix("to", next)?;
             Ok(2)
         }
-        "table" | "lookup" => {
+        Opt::Table => {
             let t = next.ok_or("rule table needs a value")?;
             let n = super::routes::table(t)
                 .ok_or_else(|| format!("Routing table {t} not found for rule"))?;
             if n == 0 {
                 return Err("Table 0 is not valid".into());
             }
-            d.table = n;
+            d.r.table = n;
             d.set_action(FR_ACT_TO_TBL).map(|()| 2)
         }
-        "not" => {
-            d.invert = true;
+        Opt::Not => {
+            d.r.invert = true;
             Ok(1)
         }
-        "preference" | "order" | "priority" => {
-            d.priority = Some(u32_word(next, "preference")?);
+        Opt::Preference => {
+            d.r.priority = u32_word(next, "preference")?;
+            d.explicit = true;
             Ok(2)
         }
-        "tos" | "dsfield" => {
+        Opt::Tos => {
             let t = next.ok_or("rule tos needs a value")?;
-            d.tos = hex_or_dec(t)
+            d.r.tos = hex_or_dec(t)
                 .and_then(|n| u8::try_from(n).ok())
                 .ok_or_else(|| format!("TOS value {t} is invalid"))?;
             Ok(2)
         }
-        "fwmark" => {
+        Opt::Fwmark => {
             let t = next.ok_or("rule fwmark needs a value")?;
-            d.fwmark = Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
+            d.r.fwmark =
+                Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
             Ok(2)
         }
-        "dev" | "iif" | "oif" => {
+        Opt::Dev(oif) => {
             let name = next.ok_or_else(|| format!("rule {w} needs a value"))?;
             if name.is_empty() || name.len() >= 16 || name.contains('/') {
                 return Err(format!("invalid interface name '{name}' for rule"));
             }
-            let slot = if w == "oif" { &mut d.oif } else { &mut d.iif };
+            let slot = if oif { &mut d.r.oif } else { &mut d.r.iif };
             *slot = Some(name.to_string());
             Ok(2)
         }
-        "protocol" => {
+        Opt::Protocol => {
             let p = u32_word(next, "protocol")?;
-            d.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
+            d.r.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
             Ok(2)
         }
-        "no_track" => {
+        Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        _ if UNSUPPORTED.contains(&w) => {
-            Err(format!("rule option '{w}' is not supported by tinyvrrpd"))
+        Opt::Unsupported => Err(format!("rule option '{w}' is not supported by tinyvrrpd")),
+        Opt::Type => {
+            let t = next.ok_or("rule type needs a value")?;
+            match lookup(t) {
+                Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
+                _ => Err(format!("Unknown rule option {t}")),
+            }
         }
-        "type" => action(d, next.ok_or("rule type needs a value")?, None).map(|n| n + 1),
-        _ => action(d, w, next),
+        Opt::Action(a) => action(d, a, next),
     }
 }
 
 /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
-fn action(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
-    let (a, taken) = match w {
-        "goto" => {
-            d.goto = u32_word(next, "goto target")?;
-            (FR_ACT_GOTO, 2)
-        }
-        "nop" => (FR_ACT_NOP, 1),
-        "blackhole" => (FR_ACT_BLACKHOLE, 1),
-        "unreachable" => (FR_ACT_UNREACHABLE, 1),
-        "prohibit" => (FR_ACT_PROHIBIT, 1),
-        _ => return Err(format!("Unknown rule option {w}")),
-    };
+fn action(d: &mut Draft, a: u8, next: Option<&str>) -> Result<usize, String> {
+    let mut taken = 1;
+    if a == FR_ACT_GOTO {
+        d.r.goto = u32_word(next, "goto target")?;
+        taken = 2;
+    }
     d.set_action(a).map(|()| taken)
 }
 
-fn hex_or_dec(t: &str) -> Option<u64> {
-    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => parse_int(t).ok().and_then(|n| u64::try_from(n).ok()),
+/// `0xHEX` or a decimal, up to u32::MAX (every field it fills is a u32
+/// or smaller: 32-bit arithmetic, no u64 parser on 32-bit routers).
+fn hex_or_dec(t: &str) -> Option<u32> {
+    let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) else {
+        return parse_int(t).ok().and_then(|n| u32::try_from(n).ok());
+    };
+    // As from_str_radix: one '+' may lead, at least one digit.
+    let digits = h.strip_prefix('+').unwrap_or(h);
+    if digits.is_empty() {
+        return None;
     }
+    let mut n: u32 = 0;
+    for c in digits.chars() {
+        n = n.checked_mul(16)?.checked_add(c.to_digit(16)?)?;
+    }
+    Some(n)
 }
 
 fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
@@ -299,60 +377,47 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
         Some((a, b)) => (a, Some(b)),
         None => (t, None),
     };
-    let mark = u32::try_from(hex_or_dec(mark)?).ok()?;
+    let mark = hex_or_dec(mark)?;
     let mask = match mask {
-        Some(m) => Some(u32::try_from(hex_or_dec(m)?).ok()?),
+        Some(m) => Some(hex_or_dec(m)?),
         None => None,
     };
     Some((mark, mask))
 }
 
-fn finish(d: Draft) -> Result<(Rule, bool, Vec<String>), String> {
+/// The warning for a tracked rule given another protocol (18 is
+/// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).
+pub(super) const UNTRACKED: &str =
+    "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
+
+fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
     let mut warnings = Vec::new();
-    let action = d.action.ok_or("No action specified for rule - ignoring")?;
-    if action == FR_ACT_GOTO {
-        match d.priority {
-            Some(p) if p >= d.goto => {
-                return Err(format!(
-                    "Invalid rule - preference {p} >= goto target {}",
-                    d.goto
-                ));
-            }
-            Some(_) => {}
-            None => {
-                return Err(format!(
-                    "Invalid rule - goto target {} specified without preference",
-                    d.goto
-                ));
-            }
-        }
+    let r = &mut d.r;
+    if r.action == 0 {
+        return Err("No action specified for rule - ignoring".into());
     }
-    let mut protocol = d.protocol;
-    if !d.no_track {
-        if protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(format!(
-                "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"
+    if r.action == FR_ACT_GOTO {
+        if !d.explicit {
+            return Err(format!(
+                "Invalid rule - goto target {} specified without preference",
+                r.goto
             ));
         }
-        protocol = Some(RTPROT_KEEPALIVED);
+        if r.priority >= r.goto {
+            return Err(format!(
+                "Invalid rule - preference {} >= goto target {}",
+                r.priority, r.goto
+            ));
+        }
     }
-    let v6 = d.v6.unwrap_or(false);
-    let rule = Rule {
-        v6,
-        from: d.from.flatten(),
-        to: d.to.flatten(),
-        action,
-        table: d.table,
-        goto: d.goto,
-        invert: d.invert,
-        priority: d.priority.unwrap_or(0),
-        tos: d.tos,
-        fwmark: d.fwmark,
-        iif: d.iif,
-        oif: d.oif,
-        protocol,
-    };
-    Ok((rule, d.priority.is_some(), warnings))
+    if !d.no_track {
+        if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
+            warnings.push(UNTRACKED);
+        }
+        r.protocol = Some(RTPROT_KEEPALIVED);
+    }
+    r.v6 = d.v6.unwrap_or(false);
+    Ok((d.r, d.explicit, warnings))
 }
 
 #[cfg(test)]
@@ -397,6 +462,28 @@ mod tests {
         let (r, _) = ok("from 2001:db8::/64 goto 200 priority 100 inet6");
         assert!(r.v6);
         assert_eq!((r.action, r.goto), (FR_ACT_GOTO, 200));
+    }
+
+    #[test]
+    fn hex_and_decimal() {
+        assert_eq!(hex_or_dec("0x10"), Some(16));
+        assert_eq!(hex_or_dec("0XfF"), Some(255));
+        assert_eq!(hex_or_dec("0x+a"), Some(10));
+        assert_eq!(hex_or_dec("0xffffffff"), Some(u32::MAX));
+        assert_eq!(hex_or_dec("0x0000000100000000"), None);
+        assert_eq!(hex_or_dec("0x"), None);
+        assert_eq!(hex_or_dec("0x+"), None);
+        assert_eq!(hex_or_dec("0x-1"), None);
+        assert_eq!(hex_or_dec("0xg"), None);
+        assert_eq!(hex_or_dec("4294967295"), Some(u32::MAX));
+        assert_eq!(hex_or_dec("4294967296"), None);
+        assert_eq!(hex_or_dec("-1"), None);
+        assert_eq!(
+            ok("fwmark 0x10/0xff table 5").0.fwmark,
+            Some((16, Some(255)))
+        );
+        assert_eq!(ok("tos 0x10 table 5").0.tos, 16);
+        assert!(err("tos 256 table 5").contains("TOS value 256 is invalid"));
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Node {
 }
 
 impl Node {
+    /// Out of line: called from every keyword handler, where inlined
+    /// copies cost more than the call.
+    #[inline(never)]
     pub fn keyword(&self) -> &str {
         self.words.first().map_or("", |w| w.text.as_str())
     }
@@ -28,8 +31,12 @@ impl Node {
     /// The statement as written, for messages (at most two words, so a
     /// long line does not drown the message).
     fn title(&self) -> String {
-        let shown: Vec<&str> = self.words.iter().take(2).map(|w| w.text.as_str()).collect();
-        shown.join(" ")
+        let mut shown = self.keyword().to_string();
+        if let Some(second) = self.words.get(1) {
+            shown.push(' ');
+            shown.push_str(&second.text);
+        }
+        shown
     }
 }
 
@@ -92,7 +99,9 @@ impl Builder {
                 let opener = match children.pop() {
                     Some(node) if self.after_stmt => node,
                     other => {
-                        children.extend(other);
+                        if let Some(node) = other {
+                            children.push(node);
+                        }
                         sink.error(&pos, "unexpected '{'");
                         Node {
                             words: Box::default(),
