@@ -39,11 +39,6 @@ impl<K: Ord, V> Map<K, V> {
         self.pairs.get(i).map(|(_, v)| v)
     }
 
-    /// `key`'s place, to fill if empty (as std's `entry`).
-    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
-        Entry { map: self, key }
-    }
-
     /// Sets `key` to `value`; the value it had, if any.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {
@@ -76,26 +71,6 @@ fn search(len: usize, cmp: &mut dyn FnMut(usize) -> Ordering) -> Result<usize, u
     Err(lo)
 }
 
-/// A key's place in a map (see `Map::entry`).
-pub struct Entry<'a, K, V> {
-    map: &'a mut Map<K, V>,
-    key: K,
-}
-
-impl<'a, K: Ord, V> Entry<'a, K, V> {
-    /// The key's value, set to `value` first if it had none.
-    pub fn or_insert(self, value: V) -> &'a mut V {
-        let i = match self.map.find(&self.key) {
-            Ok(i) => i,
-            Err(i) => {
-                self.map.pairs.insert(i, (self.key, value));
-                i
-            }
-        };
-        &mut self.map.pairs[i].1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,8 +87,7 @@ mod tests {
         );
         assert_eq!(m.insert("vi_2", 20), Some(2));
         assert_eq!(m.get("vi_2"), Some(&20));
-        assert_eq!(*m.entry("vi_2").or_insert(7), 20);
-        assert_eq!(*m.entry("vi_4").or_insert(4), 4);
+        assert_eq!(m.insert("vi_4", 4), None);
         assert_eq!(m.get("vi_4"), Some(&4));
         let mut t: Map<(&str, u8, bool), u8> = Map::default();
         t.insert(("eth0", 1, false), 1);

@@ -4,7 +4,6 @@
 
 use super::names::Map;
 use core::net::IpAddr;
-use std::collections::hash_map::Entry;
 
 use arrayvec::ArrayVec;
 
@@ -104,13 +103,11 @@ impl<'a> Firsts<'a> {
     /// The index `name` was first seen with; None (and `k` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
-        match self.0.entry(name) {
-            Entry::Occupied(e) => Some(*e.get()),
-            Entry::Vacant(e) => {
-                e.insert(k);
-                None
-            }
+        let first = self.0.get(name).copied();
+        if first.is_none() {
+            self.0.insert(name, k);
         }
+        first
     }
 
     #[inline(never)]
