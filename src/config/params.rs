@@ -416,7 +416,7 @@ pub fn config_id() -> Option<String> {
 /// The default config id, as keepalived: the host name up to its first
 /// '.'; None when it cannot be read.
 fn default_id() -> Option<String> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = crate::sys::file::find_line(c"/proc/sys/kernel/hostname", |l| Some(l.to_string()))?;
     let name = name.trim();
     let short = name.split('.').next().unwrap_or(name);
     (!short.is_empty()).then(|| short.to_string())
