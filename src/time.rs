@@ -85,6 +85,367 @@ impl Add for Duration {
     }
 }
 
+/// A time zone: what local time is at a UTC second. Built from a POSIX TZ
+/// string (POSIX.1-2017 XBD 8.3) or a TZif file (RFC 8536) by sys::tz.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Zone {
+    /// A TZif file's bytes, read where they are (empty: none).
+    tzif: Vec<u8>,
+    /// Where its transition times, their type indices and its local time
+    /// types begin; how many transitions; bytes a time (4 or 8).
+    times: usize,
+    idx: usize,
+    types: usize,
+    count: usize,
+    width: usize,
+    /// The offset before the first transition (seconds east of UTC).
+    first: i32,
+    /// The rule after the last transition (a TZif footer, or the TZ string).
+    rule: Option<Rule>,
+}
+
+/// A POSIX TZ rule: standard offset, and optionally DST with its dates.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rule {
+    /// Seconds east of UTC (POSIX writes them west: negated).
+    pub std: i32,
+    pub dst: Option<Dst>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Dst {
+    pub off: i32,
+    /// Starts at this local (standard) time...
+    pub start: (Day, i32),
+    /// ...and ends at this local (daylight) time; seconds after midnight.
+    pub end: (Day, i32),
+}
+
+/// A date in a POSIX rule.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Day {
+    /// Jn: day 1..=365, February 29 never counted.
+    Julian(u16),
+    /// n: day 0..=365 of the year, February 29 counted.
+    Zero(u16),
+    /// Mm.w.d: month 1..=12, week 1..=5 (5 is the last), weekday 0..=6.
+    Month(u8, u8, u8),
+}
+
+fn is_leap(y: i32) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+/// Leap years among years 1..=y (floor division, so right below 1 too).
+fn leaps_through(y: i32) -> i32 {
+    y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)
+}
+
+/// Days from 1970-01-01 to January 1 of year `y`.
+fn year_start(y: i32) -> i32 {
+    365 * (y - 1970) + leaps_through(y - 1) - leaps_through(1969)
+}
+
+/// Days before month `m` (0 is January) in a common year.
+const MONTH_START: [u16; 13] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+
+fn month_start(y: i32, m: usize) -> i32 {
+    let d = i32::from(MONTH_START.get(m).copied().unwrap_or(365));
+    d + i32::from(m >= 2 && is_leap(y))
+}
+
+/// The year holding day `days` since the epoch, and January 1 of it.
+fn year_of(days: i32) -> (i32, i32) {
+    // No year is longer than 366 days: the guess is near.
+    let mut y = 1970 + days.div_euclid(366);
+    while year_start(y) > days {
+        y -= 1;
+    }
+    while year_start(y + 1) <= days {
+        y += 1;
+    }
+    (y, year_start(y))
+}
+
+/// UTC second `t` as (days since the epoch, second of that day); the
+/// days kept within +-2^28 (about 700,000 years) so that none overflows.
+fn split(t: i64) -> (i32, i32) {
+    let days = t.div_euclid(86_400).clamp(-1 << 28, 1 << 28);
+    (days as i32, t.rem_euclid(86_400) as i32)
+}
+
+/// The day of year `y` (0-based) that `day` names.
+fn rule_day(y: i32, day: Day) -> i32 {
+    match day {
+        Day::Julian(n) => i32::from(n) - 1 + i32::from(n >= 60 && is_leap(y)),
+        Day::Zero(n) => i32::from(n),
+        Day::Month(m, w, d) => {
+            let m = usize::from(m.clamp(1, 12) - 1);
+            let first = month_start(y, m);
+            // Weekday of the month's first day: 1970-01-01 was a Thursday.
+            let wd = (year_start(y) + first + 4).rem_euclid(7);
+            let mut day = (i32::from(d) - wd).rem_euclid(7) + 7 * (i32::from(w) - 1);
+            let len = month_start(y, m + 1) - first;
+            while day >= len {
+                day -= 7;
+            }
+            first + day
+        }
+    }
+}
+
+impl Rule {
+    /// The offset at UTC second `t`.
+    pub fn offset_at(&self, t: i64) -> i32 {
+        let Some(dst) = self.dst else {
+            return self.std;
+        };
+        let (y, jan1) = year_of(split(t + i64::from(self.std)).0);
+        let when = |(day, secs): (Day, i32), off: i32| {
+            i64::from(jan1 + rule_day(y, day)) * 86_400 + i64::from(secs - off)
+        };
+        let start = when(dst.start, self.std);
+        let end = when(dst.end, dst.off);
+        let inside = if start < end {
+            start <= t && t < end
+        } else {
+            !(end <= t && t < start)
+        };
+        if inside { dst.off } else { self.std }
+    }
+}
+
+impl Zone {
+    /// A zone with one rule for all times.
+    pub fn from_rule(rule: Rule) -> Zone {
+        Zone {
+            first: rule.std,
+            rule: Some(rule),
+            ..Zone::default()
+        }
+    }
+
+    /// The offset (seconds east of UTC) at UTC second `t`.
+    pub fn offset_at(&self, t: i64) -> i32 {
+        let time = |i: usize| be(&self.tzif, self.times + i * self.width, self.width);
+        // Transitions at or before t: a binary search.
+        let (mut lo, mut hi) = (0, self.count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if time(mid).is_some_and(|at| at <= t) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if let (true, Some(r)) = (lo == self.count, &self.rule) {
+            return r.offset_at(t);
+        }
+        let Some(last) = lo.checked_sub(1) else {
+            return self.first;
+        };
+        let ty = self.tzif.get(self.idx + last).copied().unwrap_or(0);
+        self.utoff(usize::from(ty)).unwrap_or(self.first)
+    }
+
+    /// The offset of local time type `i`.
+    fn utoff(&self, i: usize) -> Option<i32> {
+        i32::try_from(be(&self.tzif, self.types + 6 * i, 4)?).ok()
+    }
+
+    /// UTC second `t` broken down in this zone.
+    pub fn local(&self, t: i64) -> crate::wire::smtp::LocalTime {
+        let off = self.offset_at(t);
+        let (days, secs) = split(t + i64::from(off));
+        let (y, jan1) = year_of(days);
+        let yday = days - jan1;
+        let mut mon = 0;
+        while mon < 11 && month_start(y, mon + 1) <= yday {
+            mon += 1;
+        }
+        // All in range by construction: plain casts.
+        crate::wire::smtp::LocalTime {
+            wday: (days + 4).rem_euclid(7) as u8,
+            mday: (yday - month_start(y, mon) + 1) as u8,
+            mon: mon as u8,
+            year: y,
+            hour: (secs / 3600) as u8,
+            min: (secs / 60 % 60) as u8,
+            sec: (secs % 60) as u8,
+            gmtoff_s: off,
+        }
+    }
+}
+
+/// A POSIX TZ string read left to right.
+struct TzText<'a>(&'a [u8]);
+
+impl TzText<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.0.first().copied()
+    }
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.0 = self.0.get(1..).unwrap_or_default();
+        }
+        hit
+    }
+    /// A zone name: three or more letters, or `<...>` of letters, digits,
+    /// `+` and `-`.
+    fn name(&mut self) -> Option<()> {
+        let quoted = self.eat(b'<');
+        let ok = |b: u8| {
+            b.is_ascii_alphabetic() || quoted && (b.is_ascii_digit() || b == b'+' || b == b'-')
+        };
+        let n = self.0.iter().take_while(|&&b| ok(b)).count();
+        self.0 = self.0.get(n..).unwrap_or_default();
+        (n >= 3 && (!quoted || self.eat(b'>'))).then_some(())
+    }
+    fn number(&mut self, max: u32) -> Option<u32> {
+        let n = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = self.0.get(..n).filter(|d| !d.is_empty() && d.len() <= 3)?;
+        self.0 = self.0.get(n..).unwrap_or_default();
+        let v = digits.iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0'));
+        (v <= max).then_some(v)
+    }
+    /// `[+-]hh[:mm[:ss]]` in seconds; hours up to `max_h`.
+    fn hms(&mut self, max_h: u32) -> Option<i32> {
+        let neg = self.eat(b'-');
+        if !neg {
+            self.eat(b'+');
+        }
+        let mut s = self.number(max_h)? * 3600;
+        if self.eat(b':') {
+            s += self.number(59)? * 60;
+            if self.eat(b':') {
+                s += self.number(59)?;
+            }
+        }
+        let s = i32::try_from(s).ok()?;
+        Some(if neg { -s } else { s })
+    }
+    /// `,date[/time]`, the time 02:00:00 when left out.
+    fn change(&mut self) -> Option<(Day, i32)> {
+        if !self.eat(b',') {
+            return None;
+        }
+        let day = if self.eat(b'J') {
+            Day::Julian(u16::try_from(self.number(365)?).ok().filter(|&n| n >= 1)?)
+        } else if self.eat(b'M') {
+            let m = self.number(12)?;
+            let w = self.eat(b'.').then(|| self.number(5))??;
+            let d = self.eat(b'.').then(|| self.number(6))??;
+            let small = |v: u32| u8::try_from(v).ok();
+            Day::Month(
+                small(m).filter(|&m| m >= 1)?,
+                small(w).filter(|&w| w >= 1)?,
+                small(d)?,
+            )
+        } else {
+            Day::Zero(u16::try_from(self.number(365)?).ok()?)
+        };
+        // RFC 8536 section 3.3.1 allows -167..=167 hours here.
+        let time = if self.eat(b'/') { self.hms(167)? } else { 7200 };
+        Some((day, time))
+    }
+}
+
+/// A POSIX TZ string (`CET-1CEST,M3.5.0,M10.5.0/3`); None when it is not
+/// one. Offsets are written west of UTC; a DST zone without dates follows
+/// the United States' rules (M3.2.0,M11.1.0), as the C libraries do.
+pub fn parse_tz(s: &str) -> Option<Rule> {
+    let mut p = TzText(s.as_bytes());
+    p.name()?;
+    let std = -p.hms(24)?;
+    if p.peek().is_none() {
+        return Some(Rule { std, dst: None });
+    }
+    p.name()?;
+    let off = match p.peek() {
+        Some(b) if b == b'+' || b == b'-' || b.is_ascii_digit() => -p.hms(24)?,
+        _ => std + 3600,
+    };
+    let (start, end) = if p.peek().is_none() {
+        ((Day::Month(3, 2, 0), 7200), (Day::Month(11, 1, 0), 7200))
+    } else {
+        (p.change()?, p.change()?)
+    };
+    let dst = Some(Dst { off, start, end });
+    p.peek().is_none().then_some(Rule { std, dst })
+}
+
+/// The big-endian number of `n` bytes at `at` (sign-extended), if there.
+fn be(b: &[u8], at: usize, n: usize) -> Option<i64> {
+    let bytes = b.get(at..at.checked_add(n)?)?;
+    let v = bytes.iter().fold(0i64, |v, &x| (v << 8) | i64::from(x));
+    let shift = 64 - 8 * n as u32;
+    Some((v << shift) >> shift)
+}
+
+/// A TZif file's header at `at`: its six counts (RFC 8536 section 3.1).
+fn tzif_counts(b: &[u8], at: usize) -> Option<[usize; 6]> {
+    if b.get(at..at + 4)? != b"TZif" {
+        return None;
+    }
+    let mut c = [0; 6];
+    for (i, c) in c.iter_mut().enumerate() {
+        // Far more than any real file has: no sum of them overflows.
+        *c = usize::try_from(be(b, at + 20 + 4 * i, 4)?)
+            .ok()
+            .filter(|&c| c < 1 << 20)?;
+    }
+    Some(c)
+}
+
+/// The length of a data block with `counts` and `t`-byte times.
+fn tzif_block_len(counts: [usize; 6], t: usize) -> usize {
+    let [isut, isstd, leap, time, types, chars] = counts;
+    time * (t + 1) + types * 6 + chars + leap * (t + 4) + isstd + isut
+}
+
+/// A TZif file (RFC 8536): version 1 data, or version 2+ 64-bit data and
+/// its footer TZ string for the times after the last transition.
+pub fn parse_tzif(tzif: Vec<u8>) -> Option<Zone> {
+    let b = &tzif[..];
+    let v1 = tzif_counts(b, 0)?;
+    let v2_at = 44 + tzif_block_len(v1, 4);
+    let (counts, data, width) = match b.get(4) {
+        Some(v) if *v >= b'2' => (tzif_counts(b, v2_at)?, v2_at + 44, 8),
+        _ => (v1, 44, 4),
+    };
+    let [_, _, _, count, types, _] = counts;
+    let end = data + tzif_block_len(counts, width);
+    let idx = data + count * width;
+    // All there, and every transition of a type that is.
+    if b.len() < end
+        || b.get(idx..idx + count)?
+            .iter()
+            .any(|&t| usize::from(t) >= types)
+    {
+        return None;
+    }
+    let mut rule = None;
+    if width == 8 {
+        let foot = b.get(end..)?.strip_prefix(b"\n")?;
+        let text = foot.split(|&c| c == b'\n').next()?;
+        // An empty or unreadable footer: the last transition stays.
+        rule = core::str::from_utf8(text).ok().and_then(parse_tz);
+    }
+    let mut zone = Zone {
+        times: data,
+        idx,
+        types: idx + count,
+        count,
+        width,
+        rule,
+        ..Zone::default()
+    };
+    zone.tzif = tzif;
+    zone.first = if types > 0 { zone.utoff(0)? } else { 0 };
+    Some(zone)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +457,68 @@ mod tests {
         let t = Instant::from_micros(5) + Duration::from_micros(7);
         assert_eq!(t.as_micros(), 12);
         assert_eq!(Instant::from_micros(3).saturating_since(t), Duration::ZERO);
+    }
+
+    use crate::time::{Day, Dst, Rule, Zone, parse_tz, parse_tzif};
+
+    #[test]
+    fn tz_strings_parse_or_are_refused() {
+        let cet = parse_tz("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        let dst = Dst {
+            off: 7200,
+            start: (Day::Month(3, 5, 0), 7200),
+            end: (Day::Month(10, 5, 0), 10800),
+        };
+        assert_eq!(
+            cet,
+            Rule {
+                std: 3600,
+                dst: Some(dst)
+            }
+        );
+        let ind = Rule {
+            std: 19800,
+            dst: None,
+        };
+        assert_eq!(parse_tz("<+0530>-5:30"), Some(ind));
+        for bad in [
+            "",
+            "C-1",
+            "CET",
+            "CET-1CEST,M3.5.0",
+            "CET-1CEST,M13.1.0,M1.1.0",
+            "CET-1CEST,J0,J5",
+            "CET-1CEST,M3.5.0,M10.5.0/3x",
+            "<+05-5",
+            "Europe/Berlin",
+        ] {
+            assert_eq!(parse_tz(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn all_year_dst_and_the_calendar() {
+        // DST from January 1 00:00 to after December 31 24:00: all year.
+        let z = Zone::from_rule(parse_tz("EST5EDT,0/0,J365/25").unwrap());
+        for t in [0, 220_938_141, 951_782_400, 1_167_619_433, 4_102_444_799] {
+            assert_eq!(z.offset_at(t), -4 * 3600, "{t}");
+        }
+        let utc = Zone::default();
+        let lt = utc.local(951_782_400); // 2000-02-29 00:00:00, a Tuesday
+        assert_eq!((lt.year, lt.mon, lt.mday, lt.wday), (2000, 1, 29, 2));
+        let lt = utc.local(-1); // 1969-12-31 23:59:59, a Wednesday
+        assert_eq!(
+            (lt.year, lt.mon, lt.mday, lt.wday, lt.sec),
+            (1969, 11, 31, 3, 59)
+        );
+        let lt = utc.local(4_107_542_399); // 2100-02-28 23:59:59 (no Feb 29)
+        assert_eq!((lt.year, lt.mon, lt.mday, lt.hour), (2100, 1, 28, 23));
+        assert_eq!(utc.local(4_107_542_400).mon, 2);
+    }
+
+    #[test]
+    fn tzif_files_that_are_not_refused() {
+        assert_eq!(parse_tzif(b"".to_vec()), None);
+        assert_eq!(parse_tzif(b"TZif2 short".to_vec()), None);
     }
 }

@@ -107,22 +107,13 @@ impl Syslog {
 /// An RFC 3164 message as glibc's syslog(3) writes it to /dev/log:
 /// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
 fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
-    // SAFETY: time(NULL) and localtime_r into our own struct tm.
-    let tm = unsafe {
-        let now = libc::time(core::ptr::null_mut());
-        let mut tm: libc::tm = core::mem::zeroed();
-        libc::localtime_r(&now, &mut tm);
-        tm
-    };
-    let month = usize::try_from(tm.tm_mon)
-        .ok()
-        .and_then(|m| MONTHS.get(m))
-        .unwrap_or(&"Jan");
+    let tm = super::tz::zone().local(super::tcp::wall_secs());
+    let month = MONTHS.get(usize::from(tm.mon)).unwrap_or(&"Jan");
     let mut s = String::new();
     let _ = write!(
         s,
         "<{pri}>{month} {:2} {:02}:{:02}:{:02} tinyvrrpd[{pid}]: {message}",
-        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec
+        tm.mday, tm.hour, tm.min, tm.sec
     );
     s
 }

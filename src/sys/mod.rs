@@ -20,6 +20,7 @@ pub mod signals;
 pub mod sysctl;
 pub mod tcp;
 pub mod timer;
+pub mod tz;
 
 use core::fmt;
 

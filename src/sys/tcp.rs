@@ -197,32 +197,10 @@ pub fn wall_secs() -> i64 {
     i64::from(unsafe { libc::time(core::ptr::null_mut()) })
 }
 
-/// `secs` in local time (as keepalived dates a mail); None when
-/// localtime_r fails.
-#[allow(clippy::useless_conversion)] // time_t is not i64 on every target
+/// `secs` in local time (as keepalived dates a mail), in the zone of
+/// [`super::tz`].
 pub fn local_time(secs: i64) -> Option<LocalTime> {
-    // time_t is 32 bits on 32-bit musl (the libc crate's ABI): a later
-    // time does not fit.
-    let t = secs.try_into().ok()?;
-    // SAFETY: localtime_r into our own zeroed struct tm.
-    let tm = unsafe {
-        let mut tm: libc::tm = core::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            return None;
-        }
-        tm
-    };
-    let small = |v: libc::c_int| u8::try_from(v).unwrap_or(0);
-    Some(LocalTime {
-        wday: small(tm.tm_wday),
-        mday: small(tm.tm_mday),
-        mon: small(tm.tm_mon),
-        year: tm.tm_year.saturating_add(1900),
-        hour: small(tm.tm_hour),
-        min: small(tm.tm_min),
-        sec: small(tm.tm_sec),
-        gmtoff_s: i32::try_from(tm.tm_gmtoff).unwrap_or(0),
-    })
+    Some(super::tz::zone().local(secs))
 }
 
 #[cfg(test)]

@@ -1,0 +1,70 @@
+//! The local time zone, found where the C library looks for it: the TZ
+//! environment variable (a POSIX TZ string, or `:FILE`/a TZif file name),
+//! else /etc/localtime; UTC when none of it can be read. Read once, at the
+//! first local time asked for (as musl caches it); no allocation after.
+
+use std::sync::OnceLock;
+
+use crate::time::{Zone, parse_tz, parse_tzif};
+
+static ZONE: OnceLock<Zone> = OnceLock::new();
+
+/// Where a relative TZif name is looked for, in order.
+const ZONEINFO: [&str; 3] = ["/usr/share/zoneinfo/", "/share/zoneinfo/", "/etc/zoneinfo/"];
+
+/// Larger than any real TZif file.
+const MAX_TZIF: usize = 256 * 1024;
+
+/// The local zone.
+pub fn zone() -> &'static Zone {
+    ZONE.get_or_init(|| from_tz(tz_env()))
+}
+
+/// TZ from the environment (not UTF-8: as unreadable, so UTC).
+fn tz_env() -> Option<&'static str> {
+    // SAFETY: getenv gives NULL or a NUL-terminated string of the
+    // environment, which nothing in the daemon changes (as sys::child
+    // reads PATH).
+    let tz = unsafe {
+        let p = libc::getenv(c"TZ".as_ptr());
+        if p.is_null() {
+            return None;
+        }
+        core::ffi::CStr::from_ptr(p).to_bytes()
+    };
+    Some(core::str::from_utf8(tz).unwrap_or_default())
+}
+
+/// The zone that TZ (or its absence) names.
+pub fn from_tz(tz: Option<&str>) -> Zone {
+    let name = match tz {
+        None => "/etc/localtime",
+        Some(s) => match s.strip_prefix(':') {
+            Some(name) => name,
+            None => match parse_tz(s) {
+                Some(rule) => return Zone::from_rule(rule),
+                None => s,
+            },
+        },
+    };
+    from_file(name).unwrap_or_default()
+}
+
+/// The TZif file `name`: a path, or a name under a zoneinfo directory.
+fn from_file(name: &str) -> Option<Zone> {
+    if name.is_empty() {
+        return None;
+    }
+    if name.starts_with('/') {
+        return read(name);
+    }
+    ZONEINFO
+        .iter()
+        .find_map(|dir| read(&format!("{dir}{name}")))
+}
+
+fn read(path: &str) -> Option<Zone> {
+    let fd = super::file::open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0).ok()?;
+    let bytes = super::file::read_up_to(&fd, MAX_TZIF).ok()?;
+    parse_tzif(bytes)
+}
