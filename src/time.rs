@@ -171,7 +171,7 @@ fn year_of(days: i32) -> (i32, i32) {
 /// days kept within +-2^28 (about 700,000 years) so that none overflows.
 fn split(t: i64) -> (i32, i32) {
     let days = t.div_euclid(86_400).clamp(-1 << 28, 1 << 28);
-    (days as i32, t.rem_euclid(86_400) as i32)
+    (days as i32, (t - days * 86_400).clamp(0, 86_399) as i32)
 }
 
 /// The day of year `y` (0-based) that `day` names.
@@ -200,16 +200,18 @@ impl Rule {
         let Some(dst) = self.dst else {
             return self.std;
         };
-        let (y, jan1) = year_of(split(t + i64::from(self.std)).0);
-        let when = |(day, secs): (Day, i32), off: i32| {
-            i64::from(jan1 + rule_day(y, day)) * 86_400 + i64::from(secs - off)
-        };
-        let start = when(dst.start, self.std);
-        let end = when(dst.end, dst.off);
+        // All in seconds of the year in local standard time.
+        let (days, secs) = split(t + i64::from(self.std));
+        let (y, jan1) = year_of(days);
+        let now = (days - jan1) * 86_400 + secs;
+        let when = |(day, secs): (Day, i32)| rule_day(y, day) * 86_400 + secs;
+        let start = when(dst.start);
+        // The end is written in daylight time.
+        let end = when(dst.end) - (dst.off - self.std);
         let inside = if start < end {
-            start <= t && t < end
+            start <= now && now < end
         } else {
-            !(end <= t && t < start)
+            !(end <= now && now < start)
         };
         if inside { dst.off } else { self.std }
     }
