@@ -239,10 +239,12 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
                 reader.read_file(&name, path, file, 0);
             }
         }
-        Err(Refused::Io(e)) => reader.sink.error(&pos, format!("cannot read file: {e}")),
+        Err(Refused::Io(e)) => reader
+            .sink
+            .error_fmt(&pos, format_args!("cannot read file: {e}")),
         Err(Refused::NotRegular(kind)) => reader
             .sink
-            .error(&pos, format!("not a regular file ({kind}); not read")),
+            .error_fmt(&pos, format_args!("not a regular file ({kind}); not read")),
     }
     !reader.stopped
 }
@@ -418,9 +420,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         if self.bytes.saturating_add(size) <= self.limits.bytes {
             return true;
         }
-        self.sink.error(
+        self.sink.error_fmt(
             pos,
-            format!(
+            format_args!(
                 "{what}{name} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
                  not read",
                 self.limits.bytes
@@ -447,13 +449,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 Ok(Some(line)) => line,
                 Ok(None) => return,
                 Err(LineError::Io(e)) => {
-                    self.sink.error(&pos, format!("cannot read {name}: {e}"));
+                    self.sink
+                        .error_fmt(&pos, format_args!("cannot read {name}: {e}"));
                     return;
                 }
                 Err(LineError::TooMany) => {
-                    self.sink.error(
+                    self.sink.error_fmt(
                         &pos,
-                        format!(
+                        format_args!(
                             "the load read more than MAX_CONFIG_BYTES ({}); rest not read",
                             self.limits.bytes
                         ),
@@ -514,9 +517,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
         let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "line longer than {} bytes (limit MAX_CONFIG_LINE); not read",
                     self.limits.line
                 ),
@@ -528,7 +531,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
         if let Some(b) = info.bad_byte {
             self.sink
-                .error(pos, format!("byte 0x{b:02X} is not UTF-8 text"));
+                .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
         }
         for p in &pieces {
             match p {
@@ -545,9 +548,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
         }
         if self.words > self.limits.words {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "more than {} words in the configuration (limit MAX_CONFIG_WORDS); rest not \
                      read",
                     self.limits.words
@@ -557,9 +560,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             return;
         }
         if self.word_bytes > self.limits.word_bytes {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "more than {} bytes of words in the configuration (limit \
                      MAX_CONFIG_WORD_BYTES); rest not read",
                     self.limits.word_bytes
@@ -588,9 +591,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 
     fn include(&mut self, including: &Path, pattern: &str, pos: &Pos, depth: usize) {
         if depth >= MAX_INCLUDE_DEPTH {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "include nested too deeply: limit MAX_INCLUDE_DEPTH is {MAX_INCLUDE_DEPTH}"
                 ),
             );
@@ -600,7 +603,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         let matches: Vec<PathBuf> = glob::expand(base, pattern);
         if matches.is_empty() {
             self.sink
-                .warn(pos, format!("include '{pattern}' matches no file"));
+                .warn_fmt(pos, format_args!("include '{pattern}' matches no file"));
         }
         // Files this include names that an earlier one has read: the first,
         // and how many more, so fan-out costs one line per include.
@@ -613,8 +616,10 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             let name: Rc<str> = Rc::from(file.display().to_string());
             let key = canonical(&file);
             if self.reading.contains(&key) {
-                self.sink
-                    .error(pos, format!("include cycle: {name} is already being read"));
+                self.sink.error_fmt(
+                    pos,
+                    format_args!("include cycle: {name} is already being read"),
+                );
                 continue;
             }
             if let Some(first) = self.read.get(&key) {
@@ -680,9 +685,9 @@ fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<S
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             pos,
-            format!("include: extra argument '{}' ignored", extra.text),
+            format_args!("include: extra argument '{}' ignored", extra.text),
         );
     }
     Some(pattern)

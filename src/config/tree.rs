@@ -84,9 +84,9 @@ impl Builder {
                 self.after_stmt = true;
             }
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
-                sink.error(
+                sink.error_fmt(
                     &pos,
-                    format!(
+                    format_args!(
                         "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
                     ),
                 );
