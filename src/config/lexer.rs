@@ -7,11 +7,12 @@
 //! that is not a regular file is refused without blocking on it.
 
 use super::names::Map;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
@@ -20,6 +21,7 @@ use super::params::{self, Params};
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
+use crate::sys::file;
 
 /// One blank-separated word. `quoted` records that quotes were used, so a
 /// quoted `"{"` stays a word and a quoted `include` is not a directive.
@@ -213,7 +215,8 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     out: &mut O,
     limits: Limits,
 ) -> bool {
-    let name: Rc<str> = Rc::from(path.display().to_string());
+    let path = path.as_os_str().as_bytes();
+    let name = display(path);
     let key = canonical(path);
     let mut reader = Reader {
         sink,
@@ -273,11 +276,14 @@ struct Reader<'a, O> {
 /// The key of a file: its canonical path's bytes (compared as bytes, with
 /// far less code than paths compared component by component; canonical
 /// paths have no `//`, `.` or trailing `/` for that to differ on).
-fn canonical(path: &Path) -> Vec<u8> {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .into_os_string()
-        .into_vec()
+fn canonical(path: &[u8]) -> Vec<u8> {
+    file::real_path(path).unwrap_or_else(|| path.to_vec())
+}
+
+/// A file's name in messages: its path, any bytes that are not UTF-8
+/// shown as U+FFFD (as `Path::display` shows them).
+fn display(path: &[u8]) -> Rc<str> {
+    Rc::from(String::from_utf8_lossy(path))
 }
 
 /// Why a file was not opened for reading.
@@ -292,7 +298,8 @@ enum Refused {
 /// writer comes (forever, in a reload); the type is then checked on the
 /// open descriptor (fstat), so nothing can swap it in between. O_NOCTTY: a
 /// terminal must not become the daemon's. std adds O_CLOEXEC.
-fn open_regular(path: &Path) -> Result<(File, u64), Refused> {
+fn open_regular(path: &[u8]) -> Result<(File, u64), Refused> {
+    let path = OsStr::from_bytes(path);
     let opened = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -432,7 +439,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         false
     }
 
-    fn read_file(&mut self, name: &Rc<str>, path: &Path, file: File, depth: usize) {
+    fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: File, depth: usize) {
         let mut lines = Lines::new(file, self.limits.line);
         let mut line_no: u32 = 0;
         while !self.stopped {
@@ -487,7 +494,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 
     /// One line of a file: `@ID` and `$NAME` applied, then the line and
     /// those a multiline parameter expanded it to are read in turn.
-    fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+    fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
         let first = self.params.line(text, pos, self.sink);
         self.read_line(text, first, truncated, pos, path, depth);
         while let Some((more, line)) = self.params.next_pending(pos, self.sink) {
@@ -504,7 +511,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         line: params::Line,
         truncated: bool,
         pos: &Pos,
-        path: &Path,
+        path: &[u8],
         depth: usize,
     ) {
         match line {
@@ -514,7 +521,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
-    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
         let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error_fmt(
@@ -589,7 +596,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
-    fn include(&mut self, including: &Path, pattern: &str, pos: &Pos, depth: usize) {
+    fn include(&mut self, including: &[u8], pattern: &str, pos: &Pos, depth: usize) {
         if depth >= MAX_INCLUDE_DEPTH {
             self.sink.error_fmt(
                 pos,
@@ -599,8 +606,8 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             );
             return;
         }
-        let base = including.parent().unwrap_or(Path::new(""));
-        let matches: Vec<PathBuf> = glob::expand(base, pattern);
+        let base = file::split_path(including).map_or(&b""[..], |(dir, _)| dir);
+        let matches = glob::expand(base, pattern);
         if matches.is_empty() {
             self.sink
                 .warn_fmt(pos, format_args!("include '{pattern}' matches no file"));
@@ -613,7 +620,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             if self.stopped {
                 return;
             }
-            let name: Rc<str> = Rc::from(file.display().to_string());
+            let name = display(&file);
             let key = canonical(&file);
             if self.reading.contains(&key) {
                 self.sink.error_fmt(
