@@ -4,8 +4,6 @@
 //! and unreadable directories are skipped rather than fatal.
 
 use crate::sys::file;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 
 /// The files `pattern` names, relative to `base` unless absolute.
 pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
@@ -29,7 +27,9 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
         // keepalived would fail to read it; skipping it is the same
         // outcome without a confusing error).
         let dirs = comps.peek().is_some();
-        found.retain(|p| std::fs::metadata(OsStr::from_bytes(p)).is_ok_and(|m| m.is_dir() == dirs));
+        found.retain(|p| {
+            file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
+        });
     }
     // Sorted already: each directory's matches are sorted (step_into) and
     // expanded in order, which is how paths compare, component by
@@ -47,22 +47,19 @@ fn step_into(dir: &[u8], comp: &str, out: &mut Vec<Vec<u8>>) {
         out.push(file::join(dir, comp.as_bytes()));
         return;
     }
-    let listed = if dir.is_empty() { b"." } else { dir };
-    let Ok(entries) = std::fs::read_dir(OsStr::from_bytes(listed)) else {
-        return;
-    };
+    let listed = if dir.is_empty() { &b"."[..] } else { dir };
     // Kept in order as they come (a directory's names are unique): an
     // insertion by halves costs less code than a sort of Strings.
     let mut names: Vec<String> = Vec::new();
-    for entry in entries {
+    file::list_dir(listed, |name| {
         // Names that are not UTF-8 are left out.
-        if let Some(name) = entry.ok().and_then(|e| e.file_name().into_string().ok()) {
-            if matches(comp, &name) {
-                let at = names.partition_point(|n| *n < name);
-                names.insert(at, name);
+        if let Ok(name) = std::str::from_utf8(name) {
+            if matches(comp, name) {
+                let at = names.partition_point(|n| n.as_str() < name);
+                names.insert(at, name.to_string());
             }
         }
-    }
+    });
     for n in names {
         out.push(file::join(dir, n.as_bytes()));
     }

@@ -7,11 +7,8 @@
 //! that is not a regular file is refused without blocking on it.
 
 use super::names::Map;
-use std::ffi::OsStr;
-use std::fs::File;
-use std::io::{self, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -21,7 +18,7 @@ use super::params::{self, Params};
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
-use crate::sys::file;
+use crate::sys::file::{self, OsError};
 
 /// One blank-separated word. `quoted` records that quotes were used, so a
 /// quoted `"{"` stays a word and a quoted `include` is not a directive.
@@ -288,7 +285,7 @@ fn display(path: &[u8]) -> Rc<str> {
 
 /// Why a file was not opened for reading.
 enum Refused {
-    Io(io::Error),
+    Io(OsError),
     /// What it is instead: "a FIFO", "a character device", ...
     NotRegular(&'static str),
 }
@@ -297,51 +294,42 @@ enum Refused {
 /// O_NONBLOCK: opening a FIFO for reading would otherwise block until a
 /// writer comes (forever, in a reload); the type is then checked on the
 /// open descriptor (fstat), so nothing can swap it in between. O_NOCTTY: a
-/// terminal must not become the daemon's. std adds O_CLOEXEC.
-fn open_regular(path: &[u8]) -> Result<(File, u64), Refused> {
-    let path = OsStr::from_bytes(path);
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let file = match opened {
-        Ok(file) => file,
+/// terminal must not become the daemon's. sys::file adds O_CLOEXEC.
+fn open_regular(path: &[u8]) -> Result<(OwnedFd, u64), Refused> {
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let fd = match file::open_bytes(path, flags, 0) {
+        Ok(fd) => fd,
         // A socket cannot be opened at all (ENXIO): name it as what it is.
         Err(e) => {
-            return Err(match std::fs::metadata(path) {
-                Ok(meta) if !meta.is_file() => Refused::NotRegular(kind(&meta.file_type())),
+            return Err(match file::stat_bytes(path, true) {
+                Ok(st) if !file::is_type(&st, libc::S_IFREG) => Refused::NotRegular(kind(&st)),
                 _ => Refused::Io(e),
             });
         }
     };
-    let meta = file.metadata().map_err(Refused::Io)?;
-    if meta.is_file() {
-        Ok((file, meta.len()))
+    let st = file::fstat(&fd).map_err(Refused::Io)?;
+    if file::is_type(&st, libc::S_IFREG) {
+        Ok((fd, u64::try_from(st.st_size).unwrap_or(0)))
     } else {
-        Err(Refused::NotRegular(kind(&meta.file_type())))
+        Err(Refused::NotRegular(kind(&st)))
     }
 }
 
-fn kind(t: &std::fs::FileType) -> &'static str {
-    if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_dir() {
-        "a directory"
-    } else {
-        "of another type"
+fn kind(st: &libc::stat) -> &'static str {
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFBLK => "a block device",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFDIR => "a directory",
+        _ => "of another type",
     }
 }
 
 /// A file's lines, read in bounded pieces: at most `max` bytes of a line
 /// are kept, whatever its length.
 struct Lines {
-    file: File,
+    file: OwnedFd,
     /// What was read from the file: `chunk[at..end]` is not used yet. Our
     /// own buffer: std's BufReader reads through its BorrowedBuf path, code
     /// this needs none of.
@@ -363,13 +351,13 @@ struct Line {
 }
 
 enum LineError {
-    Io(io::Error),
+    Io(OsError),
     /// Reading on would pass the byte cap.
     TooMany,
 }
 
 impl Lines {
-    fn new(file: File, max: usize) -> Lines {
+    fn new(file: OwnedFd, max: usize) -> Lines {
         Lines {
             file,
             chunk: vec![0; 8192],
@@ -390,10 +378,9 @@ impl Lines {
         };
         loop {
             if self.at >= self.end {
-                match self.file.read(&mut self.chunk) {
-                    Ok(n) => (self.at, self.end) = (0, n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(LineError::Io(e)),
+                match crate::sys::read_once(&self.file, &mut self.chunk) {
+                    Some(n) => (self.at, self.end) = (0, n),
+                    None => return Err(LineError::Io(OsError(crate::sys::Errno::last()))),
                 }
                 if self.end == 0 {
                     return Ok((line.len > 0).then_some(line));
@@ -439,7 +426,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         false
     }
 
-    fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: File, depth: usize) {
+    fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: OwnedFd, depth: usize) {
         let mut lines = Lines::new(file, self.limits.line);
         let mut line_no: u32 = 0;
         while !self.stopped {

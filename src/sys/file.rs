@@ -22,6 +22,11 @@ impl fmt::Display for OsError {
 /// open(2) of `path` with `flags` (O_CLOEXEC added) and, for O_CREAT,
 /// `mode`.
 pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
+    open_bytes(path.as_bytes(), flags, mode)
+}
+
+/// [`open`] of a path that need not be UTF-8.
+pub fn open_bytes(path: &[u8], flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
     let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
     // SAFETY: `c` is NUL-terminated for the call.
     let fd = unsafe {
@@ -40,6 +45,11 @@ pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedF
 
 /// stat(2) of `path` (`follow`: through a last symbolic link, else lstat).
 pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
+    stat_bytes(path.as_bytes(), follow)
+}
+
+/// [`stat`] of a path that need not be UTF-8.
+pub fn stat_bytes(path: &[u8], follow: bool) -> Result<libc::stat, OsError> {
     let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
     // SAFETY: stat/lstat into our own zeroed struct from a NUL-terminated path.
     unsafe {
@@ -54,6 +64,46 @@ pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
         }
         Ok(st)
     }
+}
+
+/// fstat(2) of an open file.
+pub fn fstat(fd: &OwnedFd) -> Result<libc::stat, OsError> {
+    // SAFETY: fstat into our own zeroed struct from a descriptor we hold.
+    unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        if libc::fstat(fd.as_raw_fd(), &mut st) != 0 {
+            return Err(OsError(Errno::last()));
+        }
+        Ok(st)
+    }
+}
+
+/// Calls `f` with each name in directory `path` but `.` and `..`, in the
+/// order readdir(3) gives them. False when it cannot be opened.
+pub fn list_dir(path: &[u8], mut f: impl FnMut(&[u8])) -> bool {
+    let Ok(c) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: opendir of a NUL-terminated path; each entry's name is read
+    // before the next readdir, and the stream is closed once.
+    unsafe {
+        let dir = libc::opendir(c.as_ptr());
+        if dir.is_null() {
+            return false;
+        }
+        loop {
+            let ent = libc::readdir(dir);
+            if ent.is_null() {
+                break;
+            }
+            let name = CStr::from_ptr((*ent).d_name.as_ptr()).to_bytes();
+            if name != b"." && name != b".." {
+                f(name);
+            }
+        }
+        libc::closedir(dir);
+    }
+    true
 }
 
 /// The file type bits of a stat's mode are `ty` (libc::S_IFREG, ...).
@@ -282,6 +332,15 @@ mod tests {
             let joined = join(p.as_bytes(), b"n");
             assert_eq!(joined, std.join("n").as_os_str().as_bytes(), "{p:?} joined");
         }
+    }
+
+    #[test]
+    fn list_dir_names() {
+        let mut names = Vec::new();
+        assert!(list_dir(b"/proc/self", |n| names.push(n.to_vec())));
+        assert!(names.iter().any(|n| n == b"status"));
+        assert!(!names.iter().any(|n| n == b"." || n == b".."));
+        assert!(!list_dir(b"/nonexistent-tinyvrrpd", |_| {}));
     }
 
     #[test]
