@@ -637,28 +637,34 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 Err(refused) => {
                     self.read.insert(key, None);
-                    let msg = match refused {
-                        Refused::Io(e) => format!("cannot read included file {name}: {e}"),
-                        Refused::NotRegular(kind) => {
-                            format!("include: {name} is not a regular file ({kind}); not read")
-                        }
-                    };
-                    self.sink.error(pos, msg);
+                    match refused {
+                        Refused::Io(e) => self
+                            .sink
+                            .error_fmt(pos, format_args!("cannot read included file {name}: {e}")),
+                        Refused::NotRegular(kind) => self.sink.error_fmt(
+                            pos,
+                            format_args!(
+                                "include: {name} is not a regular file ({kind}); not read"
+                            ),
+                        ),
+                    }
                 }
             }
         }
         if let Some((name, first)) = again {
-            let mut msg = format!(
-                "include: {name} was already read (include at {}); a file is read at most once \
-                 per load",
-                first.refer_from(pos)
+            let more = match again_more {
+                0 => String::new(),
+                1 => " (and 1 more file)".into(),
+                n => format!(" (and {n} more files)"),
+            };
+            self.sink.error_fmt(
+                pos,
+                format_args!(
+                    "include: {name} was already read (include at {}); a file is read at most \
+                     once per load{more}",
+                    first.refer_from(pos)
+                ),
             );
-            match again_more {
-                0 => {}
-                1 => msg.push_str(" (and 1 more file)"),
-                n => msg.push_str(&format!(" (and {n} more files)")),
-            }
-            self.sink.error(pos, msg);
         }
     }
 }
