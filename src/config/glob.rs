@@ -3,19 +3,19 @@
 //! Like glob(3), wildcards do not match a leading dot, matches are sorted,
 //! and unreadable directories are skipped rather than fatal.
 
-use std::path::{Path, PathBuf};
+use crate::sys::file;
 
 /// The files `pattern` names, relative to `base` unless absolute.
-pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
+pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     let (root, rest) = match pattern.strip_prefix('/') {
-        Some(rest) => (PathBuf::from("/"), rest),
-        None => (base.to_path_buf(), pattern),
+        Some(rest) => (&b"/"[..], rest),
+        None => (base, pattern),
     };
     let mut comps = rest
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .peekable();
-    let mut found = vec![root];
+    let mut found = vec![root.to_vec()];
     while let Some(comp) = comps.next() {
         let mut next = Vec::new();
         for dir in &found {
@@ -27,7 +27,9 @@ pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
         // keepalived would fail to read it; skipping it is the same
         // outcome without a confusing error).
         let dirs = comps.peek().is_some();
-        found.retain(|p| p.metadata().is_ok_and(|m| m.is_dir() == dirs));
+        found.retain(|p| {
+            file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
+        });
     }
     // Sorted already: each directory's matches are sorted (step_into) and
     // expanded in order, which is how paths compare, component by
@@ -36,37 +38,30 @@ pub fn expand(base: &Path, pattern: &str) -> Vec<PathBuf> {
 }
 
 /// Appends to `out` what `comp` names in `dir`.
-fn step_into(dir: &Path, comp: &str, out: &mut Vec<PathBuf>) {
+fn step_into(dir: &[u8], comp: &str, out: &mut Vec<Vec<u8>>) {
     // Bytes: the wildcards are ASCII (a char-set search cost more code).
     if !comp
         .bytes()
         .any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
     {
-        out.push(dir.join(comp));
+        out.push(file::join(dir, comp.as_bytes()));
         return;
     }
-    let listed = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = std::fs::read_dir(listed) else {
-        return;
-    };
+    let listed = if dir.is_empty() { &b"."[..] } else { dir };
     // Kept in order as they come (a directory's names are unique): an
     // insertion by halves costs less code than a sort of Strings.
     let mut names: Vec<String> = Vec::new();
-    for entry in entries {
+    file::list_dir(listed, |name| {
         // Names that are not UTF-8 are left out.
-        if let Some(name) = entry.ok().and_then(|e| e.file_name().into_string().ok()) {
-            if matches(comp, &name) {
-                let at = names.partition_point(|n| *n < name);
-                names.insert(at, name);
+        if let Ok(name) = std::str::from_utf8(name) {
+            if matches(comp, name) {
+                let at = names.partition_point(|n| n.as_str() < name);
+                names.insert(at, name.to_string());
             }
         }
-    }
+    });
     for n in names {
-        out.push(dir.join(n));
+        out.push(file::join(dir, n.as_bytes()));
     }
 }
 
@@ -156,6 +151,7 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 #[cfg(test)]
 mod tests {
     use super::{expand, matches};
+    use std::os::unix::ffi::OsStrExt;
 
     /// Matches come out sorted as paths compare (component by component)
     /// across directory levels, with no sort of the whole list.
@@ -174,10 +170,11 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap_or(&dir)).unwrap();
             std::fs::write(&path, "").unwrap();
         }
-        let found = expand(&dir, "*/*.conf");
+        let found = expand(dir.as_os_str().as_bytes(), "*/*.conf");
         std::fs::remove_dir_all(&dir).unwrap();
         let mut want: Vec<_> = files.iter().map(|f| dir.join(f)).collect();
         want.sort();
+        let want: Vec<_> = want.iter().map(|p| p.as_os_str().as_bytes()).collect();
         assert_eq!(found, want);
     }
 

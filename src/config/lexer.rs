@@ -7,11 +7,9 @@
 //! that is not a regular file is refused without blocking on it.
 
 use super::names::Map;
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::rc::Rc;
 
 use super::diag::{Pos, Sink};
@@ -20,6 +18,7 @@ use super::params::{self, Params};
 use crate::limits::{
     MAX_CONFIG_BYTES, MAX_CONFIG_LINE, MAX_CONFIG_WORD_BYTES, MAX_CONFIG_WORDS, MAX_INCLUDE_DEPTH,
 };
+use crate::sys::file::{self, OsError};
 
 /// One blank-separated word. `quoted` records that quotes were used, so a
 /// quoted `"{"` stays a word and a quoted `include` is not a directive.
@@ -213,7 +212,8 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     out: &mut O,
     limits: Limits,
 ) -> bool {
-    let name: Rc<str> = Rc::from(path.display().to_string());
+    let path = path.as_os_str().as_bytes();
+    let name = display(path);
     let key = canonical(path);
     let mut reader = Reader {
         sink,
@@ -239,10 +239,12 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
                 reader.read_file(&name, path, file, 0);
             }
         }
-        Err(Refused::Io(e)) => reader.sink.error(&pos, format!("cannot read file: {e}")),
+        Err(Refused::Io(e)) => reader
+            .sink
+            .error_fmt(&pos, format_args!("cannot read file: {e}")),
         Err(Refused::NotRegular(kind)) => reader
             .sink
-            .error(&pos, format!("not a regular file ({kind}); not read")),
+            .error_fmt(&pos, format_args!("not a regular file ({kind}); not read")),
     }
     !reader.stopped
 }
@@ -271,16 +273,19 @@ struct Reader<'a, O> {
 /// The key of a file: its canonical path's bytes (compared as bytes, with
 /// far less code than paths compared component by component; canonical
 /// paths have no `//`, `.` or trailing `/` for that to differ on).
-fn canonical(path: &Path) -> Vec<u8> {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .into_os_string()
-        .into_vec()
+fn canonical(path: &[u8]) -> Vec<u8> {
+    file::real_path(path).unwrap_or_else(|| path.to_vec())
+}
+
+/// A file's name in messages: its path, any bytes that are not UTF-8
+/// shown as U+FFFD (as `Path::display` shows them).
+fn display(path: &[u8]) -> Rc<str> {
+    Rc::from(String::from_utf8_lossy(path))
 }
 
 /// Why a file was not opened for reading.
 enum Refused {
-    Io(io::Error),
+    Io(OsError),
     /// What it is instead: "a FIFO", "a character device", ...
     NotRegular(&'static str),
 }
@@ -289,50 +294,42 @@ enum Refused {
 /// O_NONBLOCK: opening a FIFO for reading would otherwise block until a
 /// writer comes (forever, in a reload); the type is then checked on the
 /// open descriptor (fstat), so nothing can swap it in between. O_NOCTTY: a
-/// terminal must not become the daemon's. std adds O_CLOEXEC.
-fn open_regular(path: &Path) -> Result<(File, u64), Refused> {
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let file = match opened {
-        Ok(file) => file,
+/// terminal must not become the daemon's. sys::file adds O_CLOEXEC.
+fn open_regular(path: &[u8]) -> Result<(OwnedFd, u64), Refused> {
+    let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let fd = match file::open_bytes(path, flags, 0) {
+        Ok(fd) => fd,
         // A socket cannot be opened at all (ENXIO): name it as what it is.
         Err(e) => {
-            return Err(match std::fs::metadata(path) {
-                Ok(meta) if !meta.is_file() => Refused::NotRegular(kind(&meta.file_type())),
+            return Err(match file::stat_bytes(path, true) {
+                Ok(st) if !file::is_type(&st, libc::S_IFREG) => Refused::NotRegular(kind(&st)),
                 _ => Refused::Io(e),
             });
         }
     };
-    let meta = file.metadata().map_err(Refused::Io)?;
-    if meta.is_file() {
-        Ok((file, meta.len()))
+    let st = file::fstat(&fd).map_err(Refused::Io)?;
+    if file::is_type(&st, libc::S_IFREG) {
+        Ok((fd, u64::try_from(st.st_size).unwrap_or(0)))
     } else {
-        Err(Refused::NotRegular(kind(&meta.file_type())))
+        Err(Refused::NotRegular(kind(&st)))
     }
 }
 
-fn kind(t: &std::fs::FileType) -> &'static str {
-    if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_dir() {
-        "a directory"
-    } else {
-        "of another type"
+fn kind(st: &libc::stat) -> &'static str {
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFBLK => "a block device",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFDIR => "a directory",
+        _ => "of another type",
     }
 }
 
 /// A file's lines, read in bounded pieces: at most `max` bytes of a line
 /// are kept, whatever its length.
 struct Lines {
-    file: File,
+    file: OwnedFd,
     /// What was read from the file: `chunk[at..end]` is not used yet. Our
     /// own buffer: std's BufReader reads through its BorrowedBuf path, code
     /// this needs none of.
@@ -354,13 +351,13 @@ struct Line {
 }
 
 enum LineError {
-    Io(io::Error),
+    Io(OsError),
     /// Reading on would pass the byte cap.
     TooMany,
 }
 
 impl Lines {
-    fn new(file: File, max: usize) -> Lines {
+    fn new(file: OwnedFd, max: usize) -> Lines {
         Lines {
             file,
             chunk: vec![0; 8192],
@@ -381,10 +378,9 @@ impl Lines {
         };
         loop {
             if self.at >= self.end {
-                match self.file.read(&mut self.chunk) {
-                    Ok(n) => (self.at, self.end) = (0, n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(LineError::Io(e)),
+                match crate::sys::read_once(&self.file, &mut self.chunk) {
+                    Some(n) => (self.at, self.end) = (0, n),
+                    None => return Err(LineError::Io(OsError(crate::sys::Errno::last()))),
                 }
                 if self.end == 0 {
                     return Ok((line.len > 0).then_some(line));
@@ -418,9 +414,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         if self.bytes.saturating_add(size) <= self.limits.bytes {
             return true;
         }
-        self.sink.error(
+        self.sink.error_fmt(
             pos,
-            format!(
+            format_args!(
                 "{what}{name} has {size} bytes: the load would read more than MAX_CONFIG_BYTES ({}); \
                  not read",
                 self.limits.bytes
@@ -430,7 +426,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         false
     }
 
-    fn read_file(&mut self, name: &Rc<str>, path: &Path, file: File, depth: usize) {
+    fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: OwnedFd, depth: usize) {
         let mut lines = Lines::new(file, self.limits.line);
         let mut line_no: u32 = 0;
         while !self.stopped {
@@ -447,13 +443,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 Ok(Some(line)) => line,
                 Ok(None) => return,
                 Err(LineError::Io(e)) => {
-                    self.sink.error(&pos, format!("cannot read {name}: {e}"));
+                    self.sink
+                        .error_fmt(&pos, format_args!("cannot read {name}: {e}"));
                     return;
                 }
                 Err(LineError::TooMany) => {
-                    self.sink.error(
+                    self.sink.error_fmt(
                         &pos,
-                        format!(
+                        format_args!(
                             "the load read more than MAX_CONFIG_BYTES ({}); rest not read",
                             self.limits.bytes
                         ),
@@ -484,7 +481,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 
     /// One line of a file: `@ID` and `$NAME` applied, then the line and
     /// those a multiline parameter expanded it to are read in turn.
-    fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+    fn line(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
         let first = self.params.line(text, pos, self.sink);
         self.read_line(text, first, truncated, pos, path, depth);
         while let Some((more, line)) = self.params.next_pending(pos, self.sink) {
@@ -501,7 +498,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         line: params::Line,
         truncated: bool,
         pos: &Pos,
-        path: &Path,
+        path: &[u8],
         depth: usize,
     ) {
         match line {
@@ -511,12 +508,12 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
-    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &Path, depth: usize) {
+    fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
         let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "line longer than {} bytes (limit MAX_CONFIG_LINE); not read",
                     self.limits.line
                 ),
@@ -528,7 +525,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
         if let Some(b) = info.bad_byte {
             self.sink
-                .error(pos, format!("byte 0x{b:02X} is not UTF-8 text"));
+                .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
         }
         for p in &pieces {
             match p {
@@ -545,9 +542,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
         }
         if self.words > self.limits.words {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "more than {} words in the configuration (limit MAX_CONFIG_WORDS); rest not \
                      read",
                     self.limits.words
@@ -557,9 +554,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             return;
         }
         if self.word_bytes > self.limits.word_bytes {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "more than {} bytes of words in the configuration (limit \
                      MAX_CONFIG_WORD_BYTES); rest not read",
                     self.limits.word_bytes
@@ -586,21 +583,21 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         }
     }
 
-    fn include(&mut self, including: &Path, pattern: &str, pos: &Pos, depth: usize) {
+    fn include(&mut self, including: &[u8], pattern: &str, pos: &Pos, depth: usize) {
         if depth >= MAX_INCLUDE_DEPTH {
-            self.sink.error(
+            self.sink.error_fmt(
                 pos,
-                format!(
+                format_args!(
                     "include nested too deeply: limit MAX_INCLUDE_DEPTH is {MAX_INCLUDE_DEPTH}"
                 ),
             );
             return;
         }
-        let base = including.parent().unwrap_or(Path::new(""));
-        let matches: Vec<PathBuf> = glob::expand(base, pattern);
+        let base = file::split_path(including).map_or(&b""[..], |(dir, _)| dir);
+        let matches = glob::expand(base, pattern);
         if matches.is_empty() {
             self.sink
-                .warn(pos, format!("include '{pattern}' matches no file"));
+                .warn_fmt(pos, format_args!("include '{pattern}' matches no file"));
         }
         // Files this include names that an earlier one has read: the first,
         // and how many more, so fan-out costs one line per include.
@@ -610,11 +607,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             if self.stopped {
                 return;
             }
-            let name: Rc<str> = Rc::from(file.display().to_string());
+            let name = display(&file);
             let key = canonical(&file);
             if self.reading.contains(&key) {
-                self.sink
-                    .error(pos, format!("include cycle: {name} is already being read"));
+                self.sink.error_fmt(
+                    pos,
+                    format_args!("include cycle: {name} is already being read"),
+                );
                 continue;
             }
             if let Some(first) = self.read.get(&key) {
@@ -638,28 +637,34 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 Err(refused) => {
                     self.read.insert(key, None);
-                    let msg = match refused {
-                        Refused::Io(e) => format!("cannot read included file {name}: {e}"),
-                        Refused::NotRegular(kind) => {
-                            format!("include: {name} is not a regular file ({kind}); not read")
-                        }
-                    };
-                    self.sink.error(pos, msg);
+                    match refused {
+                        Refused::Io(e) => self
+                            .sink
+                            .error_fmt(pos, format_args!("cannot read included file {name}: {e}")),
+                        Refused::NotRegular(kind) => self.sink.error_fmt(
+                            pos,
+                            format_args!(
+                                "include: {name} is not a regular file ({kind}); not read"
+                            ),
+                        ),
+                    }
                 }
             }
         }
         if let Some((name, first)) = again {
-            let mut msg = format!(
-                "include: {name} was already read (include at {}); a file is read at most once \
-                 per load",
-                first.refer_from(pos)
+            let more = match again_more {
+                0 => String::new(),
+                1 => " (and 1 more file)".into(),
+                n => format!(" (and {n} more files)"),
+            };
+            self.sink.error_fmt(
+                pos,
+                format_args!(
+                    "include: {name} was already read (include at {}); a file is read at most \
+                     once per load{more}",
+                    first.refer_from(pos)
+                ),
             );
-            match again_more {
-                0 => {}
-                1 => msg.push_str(" (and 1 more file)"),
-                n => msg.push_str(&format!(" (and {n} more files)")),
-            }
-            self.sink.error(pos, msg);
         }
     }
 }
@@ -680,9 +685,9 @@ fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<S
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {
-        sink.warn(
+        sink.warn_fmt(
             pos,
-            format!("include: extra argument '{}' ignored", extra.text),
+            format_args!("include: extra argument '{}' ignored", extra.text),
         );
     }
     Some(pattern)

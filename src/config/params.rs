@@ -148,9 +148,9 @@ impl Params {
             }
             if cur.starts_with("~SEQ") || cur.starts_with("~LST") {
                 let what = cur.get(..4).unwrap_or("~SEQ");
-                sink.error(
+                sink.error_fmt(
                     pos,
-                    format!(
+                    format_args!(
                         "{what}(...) not supported by tinyvrrpd: keepalived would repeat the \
                          following line once per value; write the lines out"
                     ),
@@ -180,9 +180,11 @@ impl Params {
     fn expand(&mut self, more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
         self.expanded += more.len();
         if self.expanded > MAX_EXPANDED {
-            sink.error(
+            sink.error_fmt(
                 pos,
-                format!("multiline parameters expand this line to more than {MAX_EXPANDED} lines"),
+                format_args!(
+                    "multiline parameters expand this line to more than {MAX_EXPANDED} lines"
+                ),
             );
             self.pending.clear();
             return false;
@@ -266,9 +268,9 @@ impl Params {
                     found = true;
                 }
                 Ref::Builtin(name) => {
-                    sink.error(
+                    sink.error_fmt(
                         pos,
-                        format!(
+                        format_args!(
                             "${name} not supported by tinyvrrpd: it is one of keepalived's \
                              built-in parameters; define ${name}=value before using it"
                         ),
@@ -281,9 +283,9 @@ impl Params {
                 }
             }
             if out.len() > self.max_len {
-                sink.error(
+                sink.error_fmt(
                     pos,
-                    format!(
+                    format_args!(
                         "parameter substitution makes the line longer than {} bytes \
                          (limit MAX_CONFIG_LINE)",
                         self.max_len

@@ -173,7 +173,10 @@ pub(super) type LineReader<'a> = dyn FnMut(&[&str], &Pos) -> Result<Warnings, St
 pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>) {
     for line in body(node) {
         if line.block.is_some() {
-            sink.error(&line.pos, format!("unexpected block in {}", node.keyword()));
+            sink.error_fmt(
+                &line.pos,
+                format_args!("unexpected block in {}", node.keyword()),
+            );
             continue;
         }
         let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
@@ -183,7 +186,7 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
                     sink.warn(&line.pos, w);
                 }
             }
-            Err(e) => sink.error(&line.pos, format!("{}: {e}", node.keyword())),
+            Err(e) => sink.error_fmt(&line.pos, format_args!("{}: {e}", node.keyword())),
         }
     }
 }

@@ -169,9 +169,9 @@ pub fn number(sink: &mut Sink, rules: &mut [RawRule], auto: &mut AutoPriority) {
         r.v.priority = *next;
         *next = next.saturating_sub(1);
         *explicit = true;
-        sink.warn(
+        sink.warn_fmt(
             &r.pos,
-            format!(
+            format_args!(
                 "Rule has no preference specified - setting to {}. This is probably not what you want.",
                 r.v.priority
             ),

@@ -84,9 +84,9 @@ impl Builder {
                 self.after_stmt = true;
             }
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
-                sink.error(
+                sink.error_fmt(
                     &pos,
-                    format!(
+                    format_args!(
                         "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
                     ),
                 );
@@ -131,15 +131,17 @@ impl Builder {
     pub fn finish(mut self, sink: &mut Sink, report: bool) -> Vec<Node> {
         while let Some(frame) = self.stack.pop() {
             if report {
-                let msg = if frame.opener.words.is_empty() {
-                    "unterminated block: missing '}'".to_string()
+                if frame.opener.words.is_empty() {
+                    sink.error(&frame.opener.pos, "unterminated block: missing '}'");
                 } else {
-                    format!(
-                        "unterminated block '{}': missing '}}'",
-                        frame.opener.title()
-                    )
-                };
-                sink.error(&frame.opener.pos, msg);
+                    sink.error_fmt(
+                        &frame.opener.pos,
+                        format_args!(
+                            "unterminated block '{}': missing '}}'",
+                            frame.opener.title()
+                        ),
+                    );
+                }
             }
             close(frame, &mut self.stack, &mut self.top);
         }

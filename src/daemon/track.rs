@@ -6,8 +6,6 @@
 //! huge file never blocks the loop and the steady state allocates nothing.
 
 use std::ffi::CString;
-use std::fs;
-use std::path::Path;
 
 use super::io::Io;
 use crate::config::{TrackFile, TrackProcess};
@@ -217,29 +215,27 @@ fn mark(files: &mut [Watched], dirty: &mut [bool], buf: &[u8]) {
 /// Resolve `tf`'s path as keepalived does (the real path of the file, or
 /// of its directory when the file is missing) and watch its directory.
 fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
-    let given = Path::new(&tf.path);
-    let resolved = fs::canonicalize(given).or_else(|e| {
-        let name = given.file_name().ok_or(e)?;
-        let dir = given.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = fs::canonicalize(dir.unwrap_or(Path::new(".")))?;
-        Ok::<_, std::io::Error>(dir.join(name))
+    let given = tf.path.as_bytes();
+    let resolved = file::real_path(given).or_else(|| {
+        let name = file::file_name(given)?;
+        let dir = file::split_path(given).map_or(&b""[..], |(dir, _)| dir);
+        let dir = file::real_path(if dir.is_empty() { b"." } else { dir })?;
+        Some(file::join(&dir, name))
     });
     let path = match resolved {
-        Ok(p) => p,
-        Err(_) => {
+        Some(p) => p,
+        None => {
             log!(
                 log,
                 Level::Error,
                 "Track file directory for {} does not exist - not watched",
                 tf.name
             );
-            given.to_path_buf()
+            given.to_vec()
         }
     };
-    let name = path.file_name().map(|n| n.as_encoded_bytes().to_vec());
-    let dir = path
-        .parent()
-        .and_then(|d| CString::new(d.as_os_str().as_encoded_bytes()).ok());
+    let name = file::file_name(&path).map(<[u8]>::to_vec);
+    let dir = file::split_path(&path).and_then(|(d, _)| CString::new(d).ok());
     let wd = match (ino, &dir) {
         (Some(ino), Some(dir)) => match ino.add_watch(dir, DIR_EVENTS) {
             Ok(wd) => Some(wd),
@@ -251,7 +247,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
         _ => None,
     };
     Watched {
-        path: CString::new(path.as_os_str().as_encoded_bytes()).unwrap_or_default(),
+        path: CString::new(path).unwrap_or_default(),
         wd,
         name: name.unwrap_or_default(),
     }
@@ -310,6 +306,7 @@ mod tests {
     use super::*;
     use crate::config::{InitFile, Loc};
     use crate::sys::log::LogOptions;
+    use std::fs;
 
     fn log() -> Log {
         Log::new(&LogOptions::default())

@@ -22,6 +22,11 @@ impl fmt::Display for OsError {
 /// open(2) of `path` with `flags` (O_CLOEXEC added) and, for O_CREAT,
 /// `mode`.
 pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
+    open_bytes(path.as_bytes(), flags, mode)
+}
+
+/// [`open`] of a path that need not be UTF-8.
+pub fn open_bytes(path: &[u8], flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
     let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
     // SAFETY: `c` is NUL-terminated for the call.
     let fd = unsafe {
@@ -40,6 +45,11 @@ pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedF
 
 /// stat(2) of `path` (`follow`: through a last symbolic link, else lstat).
 pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
+    stat_bytes(path.as_bytes(), follow)
+}
+
+/// [`stat`] of a path that need not be UTF-8.
+pub fn stat_bytes(path: &[u8], follow: bool) -> Result<libc::stat, OsError> {
     let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
     // SAFETY: stat/lstat into our own zeroed struct from a NUL-terminated path.
     unsafe {
@@ -54,6 +64,46 @@ pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
         }
         Ok(st)
     }
+}
+
+/// fstat(2) of an open file.
+pub fn fstat(fd: &OwnedFd) -> Result<libc::stat, OsError> {
+    // SAFETY: fstat into our own zeroed struct from a descriptor we hold.
+    unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        if libc::fstat(fd.as_raw_fd(), &mut st) != 0 {
+            return Err(OsError(Errno::last()));
+        }
+        Ok(st)
+    }
+}
+
+/// Calls `f` with each name in directory `path` but `.` and `..`, in the
+/// order readdir(3) gives them. False when it cannot be opened.
+pub fn list_dir(path: &[u8], mut f: impl FnMut(&[u8])) -> bool {
+    let Ok(c) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: opendir of a NUL-terminated path; each entry's name is read
+    // before the next readdir, and the stream is closed once.
+    unsafe {
+        let dir = libc::opendir(c.as_ptr());
+        if dir.is_null() {
+            return false;
+        }
+        loop {
+            let ent = libc::readdir(dir);
+            if ent.is_null() {
+                break;
+            }
+            let name = CStr::from_ptr((*ent).d_name.as_ptr()).to_bytes();
+            if name != b"." && name != b".." {
+                f(name);
+            }
+        }
+        libc::closedir(dir);
+    }
+    true
 }
 
 /// The file type bits of a stat's mode are `ty` (libc::S_IFREG, ...).
@@ -120,6 +170,73 @@ pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
     Ok(())
 }
 
+/// realpath(3) of `path`: absolute, without links, `.` or `..`
+/// (`std::fs::canonicalize` without the PathBuf). None when it fails.
+pub fn real_path(path: &[u8]) -> Option<Vec<u8>> {
+    let c = std::ffi::CString::new(path).ok()?;
+    // SAFETY: realpath with a NULL buffer returns a malloc'd string (or
+    // NULL), copied here and then freed.
+    unsafe {
+        let r = libc::realpath(c.as_ptr(), core::ptr::null_mut());
+        if r.is_null() {
+            return None;
+        }
+        let bytes = CStr::from_ptr(r).to_bytes().to_vec();
+        libc::free(r.cast());
+        Some(bytes)
+    }
+}
+
+/// `path` without trailing `/` and `/.` (what std::path's components
+/// ignore at the end); a leading `.` stays.
+fn trim_back(mut path: &[u8]) -> &[u8] {
+    loop {
+        if let Some(r) = path.strip_suffix(b"/") {
+            path = r;
+        } else if let Some(r) = path.strip_suffix(b"/.") {
+            path = r;
+        } else {
+            return path;
+        }
+    }
+}
+
+/// A path's last component (a name, `.` or `..`) and the path before it,
+/// as std::path's `parent` sees them: None for `""` and `/` (nothing
+/// before); `"a"` -> (`""`, `"a"`), `"/a/"` -> (`"/"`, `"a"`),
+/// `"./a"` -> (`"."`, `"a"`), `"a/./b"` -> (`"a"`, `"b"`).
+pub fn split_path(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let body = trim_back(path);
+    if body.is_empty() {
+        return None;
+    }
+    let start = body.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let (before, last) = body.split_at(start);
+    let parent = trim_back(before);
+    if parent.is_empty() && path.first() == Some(&b'/') {
+        return Some((b"/", last));
+    }
+    Some((parent, last))
+}
+
+/// std::path's `Path::file_name`: the last component when it is a name.
+pub fn file_name(path: &[u8]) -> Option<&[u8]> {
+    split_path(path)
+        .map(|(_, last)| last)
+        .filter(|last| !matches!(last, [b'.'] | [b'.', b'.']))
+}
+
+/// `dir` and `name` (a name without `/`) as one path, as `Path::join`
+/// makes it.
+pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut out = dir.to_vec();
+    if !dir.is_empty() && !dir.ends_with(b"/") {
+        out.push(b'/');
+    }
+    out.extend_from_slice(name);
+    out
+}
+
 /// The longest line looked at; a longer one is skipped whole (musl's
 /// resolver reads /etc/hosts through a 512-byte line buffer).
 const LINE_MAX: usize = 1024;
@@ -183,6 +300,59 @@ fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// split_path, file_name and join give std::path's answers, for every
+    /// path of up to 6 characters from `a`, `.` and `/` (trailing slashes,
+    /// roots, `.` and `..` in every place).
+    #[test]
+    fn path_parts_as_std_sees_them() {
+        use std::path::Path;
+        let mut paths = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..6 {
+            let next: Vec<String> = last
+                .iter()
+                .flat_map(|p| ["a", ".", "/"].map(|c| format!("{p}{c}")))
+                .collect();
+            paths.extend(next.iter().cloned());
+            last = next;
+        }
+        paths.extend(["/etc/keepalived/", "conf.d/x.conf", "../x", "b/../c"].map(String::from));
+        for p in &paths {
+            let std = Path::new(p);
+            let ours = split_path(p.as_bytes()).map(|(d, _)| d);
+            assert_eq!(
+                ours,
+                std.parent().map(|d| d.as_os_str().as_bytes()),
+                "parent of {p:?}"
+            );
+            let name = std.file_name().map(|n| n.as_bytes());
+            assert_eq!(file_name(p.as_bytes()), name, "file name of {p:?}");
+            let joined = join(p.as_bytes(), b"n");
+            assert_eq!(joined, std.join("n").as_os_str().as_bytes(), "{p:?} joined");
+        }
+    }
+
+    #[test]
+    fn list_dir_names() {
+        let mut names = Vec::new();
+        assert!(list_dir(b"/proc/self", |n| names.push(n.to_vec())));
+        assert!(names.iter().any(|n| n == b"status"));
+        assert!(!names.iter().any(|n| n == b"." || n == b".."));
+        assert!(!list_dir(b"/nonexistent-tinyvrrpd", |_| {}));
+    }
+
+    #[test]
+    fn real_path_resolves() {
+        assert_eq!(
+            real_path(b"/proc/self/../self/.").map(|p| p.starts_with(b"/proc/")),
+            Some(true)
+        );
+        assert_eq!(real_path(b"/"), Some(b"/".to_vec()));
+        assert_eq!(real_path(b"/nonexistent-tinyvrrpd/x"), None);
+        assert_eq!(real_path(b"a\0b"), None);
+    }
 
     #[test]
     fn os_error_words_it_as_std_does() {
