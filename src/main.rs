@@ -131,7 +131,10 @@ fn config_test(path: &Path) -> ExitCode {
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
-            eprintln!("tinyvrrpd: {n} error(s) in {}", path.display());
+            eprintln!(
+                "tinyvrrpd: {n} error(s) in {}",
+                tinyvrrpd::config::path_text(path)
+            );
             ExitCode::FAILURE
         }
     }

@@ -38,12 +38,19 @@ pub use params::set_config_id;
 pub use routes::{Route, RouteMode};
 pub use rules::Rule;
 
+/// A path as text, as `Path::display` writes it (bytes that are not UTF-8
+/// replaced), without std::path's Display code.
+pub fn path_text(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    String::from_utf8_lossy(path.as_os_str().as_bytes()).into_owned()
+}
+
 /// Read, parse and validate the configuration at `path` with its includes.
 /// On success returns the model and the warnings; on failure every error
 /// found (and the warnings), so `-t` can print them all: at most
 /// `MAX_CONFIG_DIAGS` of them, errors first, then a line counting the rest.
 pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
-    let main: std::rc::Rc<str> = std::rc::Rc::from(path.display().to_string());
+    let main: std::rc::Rc<str> = std::rc::Rc::from(path_text(path));
     let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
     let mut builder = tree::Builder::default();
     let mut nest = |item, sink: &mut diag::Sink| builder.push(item, sink);

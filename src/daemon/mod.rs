@@ -478,7 +478,7 @@ impl Daemon {
     }
 
     fn reload(&mut self) {
-        let path = self.opts.config.display();
+        let path = crate::config::path_text(&self.opts.config);
         log!(
             self.io.log,
             Level::Info,
