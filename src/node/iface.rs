@@ -269,7 +269,9 @@ impl Ifaces {
         }
     }
 
-    /// Add an interface from a dump.
+    /// Add an interface from a dump (out of line: an `Iface` is large and
+    /// each inlined copy moves it again).
+    #[inline(never)]
     pub fn push(&mut self, f: Iface) -> Result<(), Full> {
         self.list.try_push(f).map_err(|_| Full)
     }

@@ -30,7 +30,7 @@ use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
-use crate::config::{Config, Family, InstanceConfig};
+use crate::config::{Config, Family, InstanceConfig, Route};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES};
 use crate::time::{Duration, Instant};
 use crate::vrrp::{Event, Instance, Params, State};
@@ -105,20 +105,39 @@ pub fn named_ifaces(config: &Config) -> std::vec::IntoIter<&str> {
             names.push(v.name.as_str());
         }
         for v in c.vips.iter().chain(c.vips_excluded.iter()) {
-            names.extend(v.dev.as_deref());
+            if let Some(d) = v.dev.as_deref() {
+                names.push(d);
+            }
         }
-        names.extend(c.track_interfaces.iter().map(|t| t.name.as_str()));
+        for t in &c.track_interfaces {
+            names.push(t.name.as_str());
+        }
     }
     for g in &config.sync_groups {
-        names.extend(g.track_interfaces.iter().map(|t| t.name.as_str()));
+        for t in &g.track_interfaces {
+            names.push(t.name.as_str());
+        }
     }
     // The routes' `dev`s (rules name their interfaces: none needed).
     for c in &config.instances {
-        names.extend(c.vroutes.iter().filter_map(|r| r.dev.as_deref()));
+        route_devs(&c.vroutes, &mut names);
     }
-    names.extend(config.static_routes.iter().filter_map(|r| r.dev.as_deref()));
-    names.extend(config.static_addrs.iter().filter_map(|a| a.dev.as_deref()));
+    route_devs(&config.static_routes, &mut names);
+    for a in &config.static_addrs {
+        if let Some(d) = a.dev.as_deref() {
+            names.push(d);
+        }
+    }
     names.into_iter()
+}
+
+/// The `dev`s of `routes`, onto `names`.
+fn route_devs<'a>(routes: &'a [Route], names: &mut Vec<&'a str>) {
+    for r in routes {
+        if let Some(d) = r.dev.as_deref() {
+            names.push(d);
+        }
+    }
 }
 
 impl Node {

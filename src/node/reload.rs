@@ -78,7 +78,10 @@ impl Node {
     pub fn apply_reload(&mut self, plan: Plan, ifaces: Ifaces, now: Instant, out: &mut dyn Outbox) {
         // A reload may allocate (the steady state does not); a Vec also
         // keeps a second table of MAX_INSTANCES slots off the stack.
-        let mut old: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
+        let mut old: Vec<Option<Slot>> = Vec::with_capacity(self.slots.len());
+        for s in self.slots.drain(..) {
+            old.push(Some(s));
+        }
         // The removed instances go with the fresh dump: the VMACs they
         // delete are the ones there now.
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);

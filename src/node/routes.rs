@@ -268,7 +268,13 @@ impl Statics {
 
 /// The entries of `a` that `b` does not have.
 fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
-    a.iter().filter(|x| !b.contains(x)).cloned().collect()
+    let mut v = Vec::new();
+    for x in a {
+        if !b.contains(x) {
+            v.push(x.clone());
+        }
+    }
+    v
 }
 
 /// The request for a configured route through interface `oif`.

@@ -13,7 +13,7 @@ use super::scripts::{
     INSTANCE, Job, KILL_GRACE, Notifies, Queue, Running, STOP_SCRIPT_TIMEOUT, state_word,
 };
 use crate::config::{Family, InstanceConfig, Vip};
-use crate::limits::{MAX_CHILDREN, MAX_UNICAST_PEERS};
+use crate::limits::MAX_CHILDREN;
 use crate::time::{Duration, Instant};
 use crate::vrrp::{Action, Actions, Event, Instance, State, TimerKind, TimerTable, Why};
 
@@ -412,14 +412,17 @@ impl Slot {
         let p = self.inst.params();
         let (advert, src, form) = (p.advert(priority), p.primary, p.checksum_form);
         let group = if src.is_ipv4() { cx.group4 } else { cx.group6 };
-        let mut dsts: ArrayVec<IpAddr, MAX_UNICAST_PEERS> = ArrayVec::new();
-        if self.tx.unicast {
-            let peers = self.cfg.unicast_peers.iter();
-            dsts.extend(peers.filter(|a| a.is_ipv4() == src.is_ipv4()).copied());
-        } else {
-            dsts.push(group);
-        }
-        for dst in dsts {
+        // The peers of the source's family, or the group: walked in
+        // place (the configuration is read only for unicast).
+        let unicast = self.tx.unicast;
+        let dsts = match unicast {
+            true => &self.cfg.unicast_peers[..],
+            false => core::slice::from_ref(&group),
+        };
+        for &dst in dsts {
+            if unicast && dst.is_ipv4() != src.is_ipv4() {
+                continue;
+            }
             self.ip_id = self.ip_id.wrapping_add(1);
             out.push(Out::Advert {
                 name: &self.tx.name,

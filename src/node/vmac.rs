@@ -54,37 +54,46 @@ pub fn want<'a>(
 ) -> bool {
     let mut asked = false;
     for c in cfgs {
-        let Some(v) = &c.vmac else {
-            continue;
-        };
-        let Some(base) = ifaces.by_name(&c.interface).filter(|f| f.exists()) else {
-            continue;
-        };
-        match ifaces.by_name(&v.name).filter(|f| f.exists()) {
-            Some(f) if f.mac == v.mac => {}
-            Some(_) => out.push(Out::Log(Note::VmacConflict {
-                name: &c.name,
-                ifname: &v.name,
-            })),
-            None => {
-                let v6 = c.family == Family::V6;
-                out.push(Out::Vmac(VmacReq {
-                    add: true,
-                    instance: &c.name,
-                    name: &v.name,
-                    base: &c.interface,
-                    base_index: base.index,
-                    index: 0,
-                    mac: v.mac,
-                    v6,
-                    ll6: base.link_local6.filter(|_| v6 && !v.xmit_base),
-                    ipv6_off: !v6 && !holds_v6(c),
-                }));
-                asked = true;
-            }
-        }
+        asked |= want_one(c, ifaces, out);
     }
     asked
+}
+
+/// [`want`] for one configuration (not generic: one copy of the code for
+/// every caller's iterator). Whether its VMAC was asked for.
+fn want_one(c: &InstanceConfig, ifaces: &Ifaces, out: &mut dyn Outbox) -> bool {
+    let Some(v) = &c.vmac else {
+        return false;
+    };
+    let Some(base) = ifaces.by_name(&c.interface).filter(|f| f.exists()) else {
+        return false;
+    };
+    match ifaces.by_name(&v.name).filter(|f| f.exists()) {
+        Some(f) if f.mac == v.mac => false,
+        Some(_) => {
+            out.push(Out::Log(Note::VmacConflict {
+                name: &c.name,
+                ifname: &v.name,
+            }));
+            false
+        }
+        None => {
+            let v6 = c.family == Family::V6;
+            out.push(Out::Vmac(VmacReq {
+                add: true,
+                instance: &c.name,
+                name: &v.name,
+                base: &c.interface,
+                base_index: base.index,
+                index: 0,
+                mac: v.mac,
+                v6,
+                ll6: base.link_local6.filter(|_| v6 && !v.xmit_base),
+                ipv6_off: !v6 && !holds_v6(c),
+            }));
+            true
+        }
+    }
 }
 
 /// Delete `c`'s VMAC, if it is there (with its MAC: another interface of

@@ -184,6 +184,18 @@ pub struct Instance {
     wants_master: bool,
 }
 
+/// `a > b` as `IpAddr` orders them (IPv4 below IPv6, else numerically),
+/// written out: std's comparison of IPv6 addresses by segments is about
+/// 400 bytes of code on mipsel, this is a few words compared.
+fn above(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(x), IpAddr::V4(y)) => x.to_bits() > y.to_bits(),
+        (IpAddr::V6(x), IpAddr::V6(y)) => x.to_bits() > y.to_bits(),
+        (IpAddr::V6(_), IpAddr::V4(_)) => true,
+        (IpAddr::V4(_), IpAddr::V6(_)) => false,
+    }
+}
+
 /// Push an action; the capacity is sized for the longest sequence one event
 /// produces, so a failure here is a bug caught by the tests.
 fn push(out: &mut Actions, a: Action) {
@@ -693,7 +705,8 @@ impl Instance {
             }
             return;
         }
-        let they_win = adv.priority > ours || (adv.priority == ours && src > self.params.primary);
+        let they_win =
+            adv.priority > ours || (adv.priority == ours && above(src, self.params.primary));
         if they_win {
             if self.params.version == Version::V3 {
                 self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));

@@ -170,11 +170,15 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// The earliest deadline of a waking timer.
     pub fn next(&self) -> Option<Instant> {
-        T::ALL
-            .iter()
-            .filter(|t| t.wakes())
-            .filter_map(|t| self.get(*t))
-            .min()
+        let mut first: Option<Instant> = None;
+        for &t in T::ALL {
+            if let Some(at) = self.get(t).filter(|_| t.wakes()) {
+                if first.is_none_or(|f| at < f) {
+                    first = Some(at);
+                }
+            }
+        }
+        first
     }
 }
 
