@@ -777,3 +777,41 @@ impl Instance {
         may
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::above;
+    use core::net::IpAddr;
+
+    /// The tie-break's order is std's IpAddr order (IPv4 below IPv6, then
+    /// by value), on addresses whose bytes differ early, late and in sign.
+    #[test]
+    fn above_orders_addresses_as_std_does() {
+        let addrs: Vec<IpAddr> = [
+            "0.0.0.0",
+            "192.0.2.1",
+            "192.0.2.2",
+            "192.0.3.1",
+            "10.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "2001:db8::1",
+            "2001:db8::2",
+            "2001:db8:1::1",
+            "fe80::1",
+            "ff02::12",
+            "8000::",
+            "7fff:ffff::",
+            "::ffff:192.0.2.1",
+        ]
+        .iter()
+        .map(|a| a.parse().expect("address"))
+        .collect();
+        for a in &addrs {
+            for b in &addrs {
+                assert_eq!(above(*a, *b), a > b, "{a} vs {b}");
+            }
+        }
+    }
+}
