@@ -216,10 +216,10 @@ fn mark(files: &mut [Watched], dirty: &mut [bool], buf: &[u8]) {
 /// of its directory when the file is missing) and watch its directory.
 fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     let given = tf.path.as_bytes();
-    let resolved = file::real_path(given).or_else(|| {
+    let resolved = file::real_path(given).ok().or_else(|| {
         let name = file::file_name(given)?;
         let dir = file::split_path(given).map_or(&b""[..], |(dir, _)| dir);
-        let dir = file::real_path(if dir.is_empty() { b"." } else { dir })?;
+        let dir = file::real_path(if dir.is_empty() { b"." } else { dir }).ok()?;
         Some(file::join(&dir, name))
     });
     let path = match resolved {

@@ -368,28 +368,15 @@ pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), St
     Ok(())
 }
 
-/// realpath(3): the absolute path without links, `.` or `..`.
+/// sys::file's realpath(3) as text (EILSEQ for a result that is not UTF-8).
 fn real_path(path: &str) -> core::result::Result<String, OsError> {
-    let c = CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
-    // SAFETY: realpath with a NULL buffer returns a malloc'd string we free.
-    unsafe {
-        let r = libc::realpath(c.as_ptr(), core::ptr::null_mut());
-        if r.is_null() {
-            return Err(OsError(Errno::last()));
-        }
-        let s = CStr::from_ptr(r).to_str().map(str::to_string);
-        libc::free(r.cast());
-        s.map_err(|_| OsError(Errno::EILSEQ))
-    }
+    let bytes = super::file::real_path(path.as_bytes())?;
+    String::from_utf8(bytes).map_err(|_| OsError(Errno::EILSEQ))
 }
 
-/// `dir` and `name` as one path (`Path::join` for a name without `/`).
+/// sys::file's `join` of two strings (`Path::join` for a name without `/`).
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() || dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
+    String::from_utf8_lossy(&super::file::join(dir.as_bytes(), name.as_bytes())).into_owned()
 }
 
 /// keepalived's is_executable: root may run any file with an x bit; anyone

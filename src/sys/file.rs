@@ -171,19 +171,19 @@ pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
 }
 
 /// realpath(3) of `path`: absolute, without links, `.` or `..`
-/// (`std::fs::canonicalize` without the PathBuf). None when it fails.
-pub fn real_path(path: &[u8]) -> Option<Vec<u8>> {
-    let c = std::ffi::CString::new(path).ok()?;
+/// (`std::fs::canonicalize` without the PathBuf); the error says why not.
+pub fn real_path(path: &[u8]) -> Result<Vec<u8>, OsError> {
+    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
     // SAFETY: realpath with a NULL buffer returns a malloc'd string (or
     // NULL), copied here and then freed.
     unsafe {
         let r = libc::realpath(c.as_ptr(), core::ptr::null_mut());
         if r.is_null() {
-            return None;
+            return Err(OsError(Errno::last()));
         }
         let bytes = CStr::from_ptr(r).to_bytes().to_vec();
         libc::free(r.cast());
-        Some(bytes)
+        Ok(bytes)
     }
 }
 
@@ -346,12 +346,14 @@ mod tests {
     #[test]
     fn real_path_resolves() {
         assert_eq!(
-            real_path(b"/proc/self/../self/.").map(|p| p.starts_with(b"/proc/")),
+            real_path(b"/proc/self/../self/.")
+                .ok()
+                .map(|p| p.starts_with(b"/proc/")),
             Some(true)
         );
-        assert_eq!(real_path(b"/"), Some(b"/".to_vec()));
-        assert_eq!(real_path(b"/nonexistent-tinyvrrpd/x"), None);
-        assert_eq!(real_path(b"a\0b"), None);
+        assert_eq!(real_path(b"/").ok(), Some(b"/".to_vec()));
+        assert_eq!(real_path(b"/nonexistent-tinyvrrpd/x").ok(), None);
+        assert_eq!(real_path(b"a\0b").ok(), None);
     }
 
     #[test]
