@@ -5,8 +5,8 @@
  * daemons, so every idle-CPU row can say how far a daemon is from the
  * kernel's own cost.
  *
- *   floor master packet|batch N IFACE
- *   floor backup packet|batch N IFACE [HOLD_US]
+ *   floor master packet|batch|poll N IFACE
+ *   floor backup packet|batch|poll N IFACE [HOLD_US]
  *
  * master: VRIDs 1..N at priority 200 advertise every 0.1 s to ff02::12 from
  *   a raw IPv6 socket, hop limit 255; the kernel writes the header and, as
@@ -15,6 +15,9 @@
  *           advert.
  *   batch:  one timerfd for the tick; the tick's due adverts go out with one
  *           sendmmsg.
+ *   poll:   the product's fixed design at its cheapest: a periodic timerfd
+ *           per instance, all in one poll(2) set with the socket; a read
+ *           per fired timerfd, the tick's adverts with one sendmmsg.
  * backup: VRIDs 1..N at priority 100 (master-down 3 x 0.1 s + skew
  *   60.9375 ms) take the adverts (version/type, hop limit 255, VRID in
  *   range; the kernel checks the checksum) and keep their master-down
@@ -27,8 +30,12 @@
  *           a hold-off (HOLD_US, default 1000 us; 0: none): a burst costs
  *           about two wakeups, not one per few adverts (an advert that
  *           needs action waits at most the hold-off more).
+ *   poll:   the fixed design at its cheapest: a timerfd per instance, armed
+ *           lazily (re-armed only when it fires), all in one poll(2) set with
+ *           the socket, which is drained as in batch.
  *
- * Waits on epoll; runs until a signal ends it (SIGTERM's default action).
+ * packet and batch wait on epoll, poll on poll(2). Runs until a signal ends
+ * it (SIGTERM's default action).
  * Prints one "ready" line once set up, and "master down" lines should a
  * master-down timer ever expire (the bench counts them).
  */
@@ -41,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -57,7 +65,9 @@
 /* The batched backup's hold-off after a wakeup (see hold_off), by default. */
 #define HOLD_US 1000
 
-static int n_inst, batch, ifindex;
+/* The variants. */
+enum { PACKET, BATCH_MODE, POLL };
+static int n_inst, mode, ifindex;
 static long hold_us = HOLD_US;
 static unsigned char adverts[MAX_INST + 1][24];
 static int64_t last_ns[MAX_INST + 1];
@@ -213,6 +223,46 @@ static void master_batch(int ep, int fd, struct sockaddr_in6 *to)
 	}
 }
 
+/* The fixed design's master: poll(2) over every instance's timerfd (same
+ * phase, so a tick wakes once), a read per fired timerfd, the due adverts
+ * with one sendmmsg. */
+static void master_poll(int fd, struct sockaddr_in6 *to)
+{
+	static struct pollfd pfd[MAX_INST + 1];
+	static struct mmsghdr msgs[MAX_INST];
+	static struct iovec iov[MAX_INST];
+	int64_t start = now_ns() + INTERVAL_NS;
+	pfd[0] = (struct pollfd){ .fd = fd, .events = 0 };
+	for (int v = 1; v <= n_inst; v++)
+		pfd[v] = (struct pollfd){ .fd = timer_at(start, INTERVAL_NS), .events = POLLIN };
+	printf("floor: master poll %d ready\n", n_inst);
+	fflush(stdout);
+	for (;;) {
+		if (poll(pfd, (nfds_t)n_inst + 1, -1) < 1)
+			continue;
+		int due = 0;
+		for (int v = 1; v <= n_inst; v++) {
+			if (!(pfd[v].revents & POLLIN))
+				continue;
+			drain_timer(pfd[v].fd);
+			iov[due] = (struct iovec){ adverts[v], sizeof adverts[v] };
+			msgs[due].msg_hdr = (struct msghdr){
+				.msg_name = to, .msg_namelen = sizeof *to,
+				.msg_iov = &iov[due], .msg_iovlen = 1,
+			};
+			due++;
+		}
+		for (int sent = 0; sent < due;) {
+			int k = sendmmsg(fd, msgs + sent, due - sent, 0);
+			if (k <= 0) {
+				perror("sendmmsg");
+				break;
+			}
+			sent += k;
+		}
+	}
+}
+
 static void master(void)
 {
 	int fd = raw6();
@@ -222,8 +272,10 @@ static void master(void)
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_scope_id = ifindex };
 	group(&to.sin6_addr);
 	build_adverts();
-	if (batch)
+	if (mode == BATCH_MODE)
 		master_batch(ep, fd, &to);
+	else if (mode == POLL)
+		master_poll(fd, &to);
 	else
 		master_packet(ep, fd, &to);
 }
@@ -395,27 +447,71 @@ static void backup_batch(int ep, int fd)
 	}
 }
 
+/* The fixed design's backup: poll(2) over the socket and every instance's
+ * timerfd, armed lazily (an advert records its time; a timer that fires
+ * re-arms at the last advert + master-down); the socket drained in batches
+ * with the hold-off, as in backup_batch. */
+static void backup_poll(int fd)
+{
+	static struct pollfd pfd[MAX_INST + 1];
+	int64_t start = now_ns();
+	pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	for (int v = 1; v <= n_inst; v++) {
+		last_ns[v] = start;
+		pfd[v] = (struct pollfd){ .fd = timer_at(start + MASTER_DOWN_NS, 0), .events = POLLIN };
+	}
+	printf("floor: backup poll %d ready\n", n_inst);
+	fflush(stdout);
+	for (;;) {
+		if (poll(pfd, (nfds_t)n_inst + 1, -1) < 1)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			if (drain_batches(fd) < n_inst) {
+				hold_off();
+				drain_batches(fd);
+			}
+		}
+		for (int v = 1; v <= n_inst; v++) {
+			if (!(pfd[v].revents & POLLIN))
+				continue;
+			drain_timer(pfd[v].fd);
+			if (now_ns() >= last_ns[v] + MASTER_DOWN_NS)
+				master_down(v);
+			arm(pfd[v].fd, last_ns[v] + MASTER_DOWN_NS);
+		}
+	}
+}
+
 static void backup(void)
 {
 	int fd = backup_socket();
 	int ep = epoll_create1(0);
 	if (ep < 0)
 		die("epoll_create1");
-	if (batch)
+	if (mode == BATCH_MODE)
 		backup_batch(ep, fd);
+	else if (mode == POLL)
+		backup_poll(fd);
 	else
 		backup_packet(ep, fd);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 5 || argc > 6 || (strcmp(argv[2], "packet") && strcmp(argv[2], "batch"))) {
-		fprintf(stderr, "usage: floor master|backup packet|batch N IFACE [HOLD_US]\n");
+	if (argc < 5 || argc > 6) {
+		fprintf(stderr, "usage: floor master|backup packet|batch|poll N IFACE [HOLD_US]\n");
+		return 2;
+	}
+	if (!strcmp(argv[2], "batch"))
+		mode = BATCH_MODE;
+	else if (!strcmp(argv[2], "poll"))
+		mode = POLL;
+	else if (strcmp(argv[2], "packet")) {
+		fprintf(stderr, "floor: packet, batch or poll\n");
 		return 2;
 	}
 	if (argc == 6)
 		hold_us = atol(argv[5]);
-	batch = !strcmp(argv[2], "batch");
 	n_inst = atoi(argv[3]);
 	ifindex = (int)if_nametoindex(argv[4]);
 	if (n_inst < 1 || n_inst > MAX_INST || ifindex == 0) {
