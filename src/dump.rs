@@ -15,6 +15,7 @@ use crate::config::{InitialState, InstanceConfig, Track, Vip};
 use crate::node::sync::Group;
 use crate::node::track::{Init, Trackers};
 use crate::vrrp::{Instance, State, Stats};
+use crate::wire::addr::Ip;
 use crate::wire::vrrp::{RxError, Version};
 
 /// One instance as a dump sees it.
@@ -151,18 +152,19 @@ fn line(s: &mut String, label: &str, v: &dyn Display) {
 /// A virtual address as the dumps show it: `ADDR/LEN dev DEV`.
 fn vip_text(s: &mut String, vip: &Vip, ifname: &str) {
     let dev = vip.dev.as_deref().unwrap_or(ifname);
-    let _ = write!(s, "{}/{} dev {}", vip.addr, vip.prefix_len, dev);
+    let _ = write!(s, "{}/{} dev {}", Ip(vip.addr), vip.prefix_len, dev);
 }
 
 /// Who the master is: this router's address, the last advertiser's, or
 /// `none` when not known.
 fn master<'a>(
-    i: &'a Instance,
-    other: &'a Option<core::net::IpAddr>,
+    i: &Instance,
+    primary: &'a Ip,
+    other: &'a Option<Ip>,
     none: &'a &'static str,
 ) -> &'a dyn Display {
     match (i.state(), other) {
-        (State::Master, _) => &i.params().primary,
+        (State::Master, _) => primary,
         (_, Some(a)) => a,
         _ => none,
     }
@@ -244,8 +246,12 @@ fn data_instance(s: &mut String, v: &View<'_>) {
         u64::from(c.advert_int_cs) * 10,
         i.master_adver_int().as_millis()
     );
-    let other = i.master_addr();
-    line(s, "   Master router = ", master(i, &other, &"unknown"));
+    let (primary, other) = (Ip(i.params().primary), i.master_addr().map(Ip));
+    line(
+        s,
+        "   Master router = ",
+        master(i, &primary, &other, &"unknown"),
+    );
     let preempt = if c.nopreempt { "disabled" } else { "enabled" };
     line(s, "   Preempt = ", &preempt);
     let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
@@ -523,11 +529,11 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
         Secs(v.last_transition_us.unwrap_or(0)),
     );
     // An address needs no escaping.
-    let other = i.master_addr();
+    let (primary, other) = (Ip(p.primary), i.master_addr().map(Ip));
     let _ = write!(
         s,
         ",\"master_saddr\":\"{}\",\"dont_track_primary\":{}",
-        master(i, &other, &""),
+        master(i, &primary, &other, &""),
         u8::from(c.dont_track_primary)
     );
     let ifs = &mut c.track_interfaces.iter().map(|l| &l.name[..]);
