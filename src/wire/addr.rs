@@ -163,7 +163,7 @@ pub fn parse_v6(s: &str) -> Option<Ipv6Addr> {
     while i < b.len() {
         let start = i;
         let mut v = 0u32;
-        while let Some(d) = b.get(i).and_then(|&c| char::from(c).to_digit(16)) {
+        while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
             if i - start == 4 {
                 return None;
             }
@@ -192,13 +192,26 @@ pub fn parse_v6(s: &str) -> Option<Ipv6Addr> {
     match gap {
         None => (n == 8).then_some(())?,
         Some(at) if n < 8 => {
-            let tail = n - at;
-            g.copy_within(at..n, 8 - tail);
-            g.get_mut(at..8 - tail)?.fill(0);
+            // Move the groups after the `::` to the end, zeros before.
+            for k in (at..n).rev() {
+                let x = core::mem::take(g.get_mut(k)?);
+                *g.get_mut(k + 8 - n)? = x;
+            }
         }
         Some(_) => return None,
     }
     Some(Ipv6Addr::from(g))
+}
+
+/// The value of a hex digit.
+fn hex_digit(c: u8) -> Option<u32> {
+    let d = match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => return None,
+    };
+    Some(u32::from(d))
 }
 
 #[cfg(test)]
