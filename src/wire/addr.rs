@@ -92,15 +92,16 @@ impl Text {
         }
         // The longest run of zero groups (the first of equal ones), as
         // `::`; a lone zero group is written.
-        let g = a.segments();
+        let o = a.octets();
+        let group = |i: usize| u16::from(o[2 * i]) << 8 | u16::from(o[2 * i + 1]);
         let (mut start, mut len, mut run) = (8, 0, 0);
-        for (i, &x) in g.iter().enumerate() {
-            run = if x == 0 { run + 1 } else { 0 };
+        for i in 0..8 {
+            run = if group(i) == 0 { run + 1 } else { 0 };
             if run > len.max(1) {
                 (start, len) = (i + 1 - run, run);
             }
         }
-        for (i, &x) in g.iter().enumerate() {
+        for i in 0..8 {
             if i == start {
                 self.push(b':');
                 if start + len == 8 {
@@ -113,7 +114,7 @@ impl Text {
             if i > 0 {
                 self.push(b':');
             }
-            self.num(x, 16);
+            self.num(group(i), 16);
         }
     }
 }
