@@ -9,12 +9,13 @@
 //! counters of packets dropped before they reached an instance (unknown
 //! VRID, CARP, too short, ...), which belong to no instance's block.
 
-use core::fmt::Write as _;
+use core::fmt::{Display, Write as _};
 
-use crate::config::{InitialState, InstanceConfig, Track};
+use crate::config::{InitialState, InstanceConfig, Track, Vip};
 use crate::node::sync::Group;
 use crate::node::track::{Init, Trackers};
 use crate::vrrp::{Instance, State, Stats};
+use crate::wire::addr::Ip;
 use crate::wire::vrrp::{RxError, Version};
 
 /// One instance as a dump sees it.
@@ -73,8 +74,108 @@ fn globals(g: &Global) -> impl Iterator<Item = (&'static str, &'static str, u64)
     })
 }
 
-fn rejected(s: &Stats, e: RxError) -> u64 {
-    s.rejected[e.index()]
+/// An instance's counters in keepalived.stats' order, and a last one,
+/// always 0, for the JSON's `invalid_authtype` (no such check here).
+fn counters(st: &Stats) -> [u64; 16] {
+    let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
+    [
+        st.advert_rcvd,
+        st.advert_sent,
+        st.become_master,
+        st.release_master,
+        r(RxError::BadLength) + r(RxError::TooShort),
+        r(RxError::BadTtl),
+        r(RxError::BadType),
+        r(RxError::BadVersion),
+        r(RxError::BadChecksum),
+        r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
+        r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
+        r(RxError::AuthTypeMismatch),
+        r(RxError::AuthFailure),
+        st.pri_zero_rcvd,
+        st.pri_zero_sent,
+        0,
+    ]
+}
+
+/// keepalived.stats' lines after `VRRP Instance: NAME`: a heading (ending
+/// with ':') or the label of the next of [`counters`].
+const STATS_LINES: [&str; 19] = [
+    "  Advertisements:",
+    "    Received: ",
+    "    Sent: ",
+    "  Became master: ",
+    "  Released master: ",
+    "  Packet Errors:",
+    "    Length: ",
+    "    TTL: ",
+    "    Invalid Type: ",
+    "    Version: ",
+    "    Checksum: ",
+    "    Advertisement Interval: ",
+    "    Address List: ",
+    "  Authentication Errors:",
+    "    Type Mismatch: ",
+    "    Failure: ",
+    "  Priority Zero:",
+    "    Received: ",
+    "    Sent: ",
+];
+
+/// keepalived.json's `"stats"` keys in its order, each with the index of
+/// its value in [`counters`].
+const JSON_STATS: [(&str, u8); 16] = [
+    ("advert_rcvd", 0),
+    ("advert_sent", 1),
+    ("become_master", 2),
+    ("release_master", 3),
+    ("packet_len_err", 4),
+    ("advert_interval_err", 9),
+    ("ip_ttl_err", 5),
+    ("invalid_type_rcvd", 6),
+    ("addr_list_err", 10),
+    ("invalid_authtype", 15),
+    ("authtype_mismatch", 11),
+    ("auth_failure", 12),
+    ("pri_zero_rcvd", 13),
+    ("pri_zero_sent", 14),
+    ("version_err", 7),
+    ("checksum_err", 8),
+];
+
+/// `label`, `v` and a newline: the shape of most dump lines.
+fn line(s: &mut String, label: &str, v: &dyn Display) {
+    s.push_str(label);
+    let _ = writeln!(s, "{v}");
+}
+
+/// A virtual address as the dumps show it: `ADDR/LEN dev DEV`.
+fn vip_text(s: &mut String, vip: &Vip, ifname: &str) {
+    let dev = vip.dev.as_deref().unwrap_or(ifname);
+    let _ = write!(s, "{}/{} dev {}", Ip(vip.addr), vip.prefix_len, dev);
+}
+
+/// Who the master is: this router's address, the last advertiser's, or
+/// `none` when not known.
+fn master<'a>(
+    i: &Instance,
+    primary: &'a Ip,
+    other: &'a Option<Ip>,
+    none: &'a &'static str,
+) -> &'a dyn Display {
+    match (i.state(), other) {
+        (State::Master, _) => primary,
+        (_, Some(a)) => a,
+        _ => none,
+    }
+}
+
+/// `"key":v`, after a comma unless `first`.
+fn jnum(s: &mut String, first: bool, key: &str, v: u64) {
+    if !first {
+        s.push(',');
+    }
+    let _ = write!(s, "\"{key}\":{v}");
 }
 
 /// keepalived's numeric state in its JSON dump.
@@ -112,76 +213,79 @@ pub struct Tracking<'a> {
 pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
     let mut s = String::from("------< VRRP Topology >------\n");
     for v in views {
-        let (c, i) = (v.cfg, v.inst);
-        let _ = writeln!(s, " VRRP Instance = {}", c.name);
-        let _ = writeln!(s, "   State = {}", i.state().as_str());
-        let _ = writeln!(
-            s,
-            "   Wantstate = {}",
-            if wantstate(c) == 2 {
-                "MASTER"
-            } else {
-                "BACKUP"
-            }
-        );
-        let _ = writeln!(s, "   Interface = {}", v.ifname);
-        let _ = writeln!(s, "   Virtual Router ID = {}", c.vrid);
-        let _ = writeln!(s, "   Version = {}", version(i));
-        let _ = writeln!(
-            s,
-            "   Priority = {}, effective {}",
-            c.priority,
-            i.effective_priority()
-        );
-        let _ = writeln!(
-            s,
-            "   Advert interval = {} ms, master's {} ms",
-            u64::from(c.advert_int_cs) * 10,
-            i.master_adver_int().as_millis()
-        );
-        let master = match (i.state(), i.master_addr()) {
-            (State::Master, _) => i.params().primary.to_string(),
-            (_, Some(a)) => a.to_string(),
-            _ => "unknown".into(),
-        };
-        let _ = writeln!(s, "   Master router = {master}");
-        let _ = writeln!(
-            s,
-            "   Preempt = {}",
-            if c.nopreempt { "disabled" } else { "enabled" }
-        );
-        let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
-        if let Some(m) = &c.vmac {
-            let _ = writeln!(
-                s,
-                "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
-                m.name, v.vmac_up, m.xmit_base
-            );
-        }
-        match v.last_transition_us {
-            Some(t) => {
-                let _ = writeln!(s, "   Last transition = {}", Secs(t));
-            }
-            None => {
-                let _ = writeln!(s, "   Last transition = never");
-            }
-        }
-        let _ = writeln!(s, "   Virtual IP = {}", c.vips.len());
-        for vip in &c.vips {
-            let dev = vip.dev.as_deref().unwrap_or(v.ifname);
-            let _ = writeln!(s, "     {}/{} dev {}", vip.addr, vip.prefix_len, dev);
-        }
-        if !c.vips_excluded.is_empty() {
-            let _ = writeln!(s, "   Virtual IP Excluded = {}", c.vips_excluded.len());
-            for vip in &c.vips_excluded {
-                let dev = vip.dev.as_deref().unwrap_or(v.ifname);
-                let _ = writeln!(s, "     {}/{} dev {}", vip.addr, vip.prefix_len, dev);
-            }
-        }
-        tracked_lists(&mut s, c, t);
+        data_instance(&mut s, v);
+        tracked_lists(&mut s, v.cfg, t);
     }
     tracking_sections(&mut s, t);
     s
+}
+
+/// One instance's block of keepalived.data, up to its tracked lists.
+fn data_instance(s: &mut String, v: &View<'_>) {
+    let (c, i) = (v.cfg, v.inst);
+    line(s, " VRRP Instance = ", &c.name);
+    line(s, "   State = ", &i.state().as_str());
+    let want = if wantstate(c) == 2 {
+        "MASTER"
+    } else {
+        "BACKUP"
+    };
+    line(s, "   Wantstate = ", &want);
+    line(s, "   Interface = ", &v.ifname);
+    line(s, "   Virtual Router ID = ", &c.vrid);
+    line(s, "   Version = ", &version(i));
+    let _ = writeln!(
+        s,
+        "   Priority = {}, effective {}",
+        c.priority,
+        i.effective_priority()
+    );
+    let _ = writeln!(
+        s,
+        "   Advert interval = {} ms, master's {} ms",
+        u64::from(c.advert_int_cs) * 10,
+        i.master_adver_int().as_millis()
+    );
+    let (primary, other) = (Ip(i.params().primary), i.master_addr().map(Ip));
+    line(
+        s,
+        "   Master router = ",
+        master(i, &primary, &other, &"unknown"),
+    );
+    let preempt = if c.nopreempt { "disabled" } else { "enabled" };
+    line(s, "   Preempt = ", &preempt);
+    let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
+    if let Some(m) = &c.vmac {
+        let _ = writeln!(
+            s,
+            "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
+            m.name, v.vmac_up, m.xmit_base
+        );
+    }
+    let secs;
+    let last: &dyn Display = match v.last_transition_us {
+        Some(t) => {
+            secs = Secs(t);
+            &secs
+        }
+        None => &"never",
+    };
+    line(s, "   Last transition = ", last);
+    let lists = [
+        ("   Virtual IP = ", &c.vips),
+        ("   Virtual IP Excluded = ", &c.vips_excluded),
+    ];
+    for (k, (head, list)) in lists.into_iter().enumerate() {
+        if k > 0 && list.is_empty() {
+            continue;
+        }
+        line(s, head, &list.len());
+        for vip in list {
+            s.push_str("     ");
+            vip_text(s, vip, v.ifname);
+            s.push('\n');
+        }
+    }
 }
 
 /// An instance's `Tracked ... :` lists, keepalived's `NAME weight W`
@@ -236,12 +340,12 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
     }
     for g in t.groups {
         let _ = writeln!(s, " VRRP Sync Group = {}, {}", g.cfg.name, g.state.as_str());
-        let _ = writeln!(s, "   VRRP member instances :");
+        s.push_str("   VRRP member instances :\n");
         for m in &g.cfg.group {
-            let _ = writeln!(s, "     {m}");
+            line(s, "     ", m);
         }
         if g.cfg.tracking_weight {
-            let _ = writeln!(s, "   sync group tracking weight set");
+            s.push_str("   sync group tracking weight set\n");
         }
     }
     let tr = t.trackers;
@@ -249,50 +353,58 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         s.push_str("------< VRRP Scripts >------\n");
     }
     for c in &tr.checks {
-        let _ = writeln!(s, " VRRP Script = {}", c.cfg.name);
-        let _ = writeln!(s, "   Command = {}", c.cfg.script);
+        line(s, " VRRP Script = ", &c.cfg.name);
+        line(s, "   Command = ", &c.cfg.script);
         let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
         let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
-        let rev = if c.cfg.reverse { " reverse" } else { "" };
-        let _ = writeln!(s, "   Weight = {}{rev}", c.cfg.weight);
-        let _ = writeln!(s, "   Rise = {}", c.cfg.rise);
-        let _ = writeln!(s, "   Fall = {}", c.cfg.fall);
-        let _ = writeln!(s, "   Result = {}", c.result);
+        weight(s, c.cfg.weight, c.cfg.reverse);
+        line(s, "   Rise = ", &c.cfg.rise);
+        line(s, "   Fall = ", &c.cfg.fall);
+        line(s, "   Result = ", &c.result);
         let init = match c.init {
             Init::Waiting => "INIT",
             Init::Failed => "INIT/FAILED",
             Init::Done => "unknown",
         };
-        let _ = writeln!(s, "   Init state = {init}");
+        line(s, "   Init state = ", &init);
         let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
-        let _ = writeln!(s, "   Status = {good}");
+        line(s, "   Status = ", &good);
         let run = if c.run.is_some() { "running" } else { "idle" };
-        let _ = writeln!(s, "   State = {run}");
+        line(s, "   State = ", &run);
     }
     if !tr.files.is_empty() {
         s.push_str("------< VRRP Track files >------\n");
     }
     for f in &tr.files {
-        let _ = writeln!(s, " Track file = {}", f.cfg.name);
-        let _ = writeln!(s, "   File = {}", f.cfg.path);
-        let _ = writeln!(s, "   Status = {}", f.value);
-        let rev = if f.cfg.reverse { " reverse" } else { "" };
-        let _ = writeln!(s, "   Weight = {}{rev}", f.cfg.weight);
+        line(s, " Track file = ", &f.cfg.name);
+        line(s, "   File = ", &f.cfg.path);
+        line(s, "   Status = ", &f.value);
+        weight(s, f.cfg.weight, f.cfg.reverse);
     }
+    track_processes(s, tr);
+}
+
+/// `   Weight = W`, and ` reverse` when so.
+fn weight(s: &mut String, w: i16, reverse: bool) {
+    let rev = if reverse { " reverse" } else { "" };
+    let _ = writeln!(s, "   Weight = {w}{rev}");
+}
+
+/// keepalived's track process section.
+fn track_processes(s: &mut String, tr: &Trackers) {
     if !tr.procs.is_empty() {
         s.push_str("------< VRRP Track processes >------\n");
     }
     for p in &tr.procs {
-        let _ = writeln!(s, " VRRP Track process = {}", p.cfg.name);
-        let _ = writeln!(s, "   Process = {}", p.cfg.process);
-        let _ = writeln!(s, "   Min processes = {}", p.cfg.quorum);
+        line(s, " VRRP Track process = ", &p.cfg.name);
+        line(s, "   Process = ", &p.cfg.process);
+        line(s, "   Min processes = ", &p.cfg.quorum);
         if p.cfg.quorum_max != u32::MAX {
-            let _ = writeln!(s, "   Max processes = {}", p.cfg.quorum_max);
+            line(s, "   Max processes = ", &p.cfg.quorum_max);
         }
-        let _ = writeln!(s, "   Current processes = {}", p.count);
-        let _ = writeln!(s, "   Have quorum = {}", p.quorum == Some(true));
-        let rev = if p.cfg.reverse { " reverse" } else { "" };
-        let _ = writeln!(s, "   Weight = {}{rev}", p.cfg.weight);
+        line(s, "   Current processes = ", &p.count);
+        line(s, "   Have quorum = ", &(p.quorum == Some(true)));
+        weight(s, p.cfg.weight, p.cfg.reverse);
     }
 }
 
@@ -303,42 +415,18 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
 pub fn stats(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::new();
     for v in views {
-        let st = v.inst.stats();
-        let r = |e| rejected(st, e);
-        let _ = writeln!(s, "VRRP Instance: {}", v.cfg.name);
-        let _ = writeln!(s, "  Advertisements:");
-        let _ = writeln!(s, "    Received: {}", st.advert_rcvd);
-        let _ = writeln!(s, "    Sent: {}", st.advert_sent);
-        let _ = writeln!(s, "  Became master: {}", st.become_master);
-        let _ = writeln!(s, "  Released master: {}", st.release_master);
-        let _ = writeln!(s, "  Packet Errors:");
-        let _ = writeln!(
-            s,
-            "    Length: {}",
-            r(RxError::BadLength) + r(RxError::TooShort)
-        );
-        let _ = writeln!(s, "    TTL: {}", r(RxError::BadTtl));
-        let _ = writeln!(s, "    Invalid Type: {}", r(RxError::BadType));
-        let _ = writeln!(s, "    Version: {}", r(RxError::BadVersion));
-        let _ = writeln!(s, "    Checksum: {}", r(RxError::BadChecksum));
-        let _ = writeln!(
-            s,
-            "    Advertisement Interval: {}",
-            r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort)
-        );
-        let _ = writeln!(
-            s,
-            "    Address List: {}",
-            r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch)
-        );
-        let _ = writeln!(s, "  Authentication Errors:");
-        let _ = writeln!(s, "    Type Mismatch: {}", r(RxError::AuthTypeMismatch));
-        let _ = writeln!(s, "    Failure: {}", r(RxError::AuthFailure));
-        let _ = writeln!(s, "  Priority Zero:");
-        let _ = writeln!(s, "    Received: {}", st.pri_zero_rcvd);
-        let _ = writeln!(s, "    Sent: {}", st.pri_zero_sent);
+        line(&mut s, "VRRP Instance: ", &v.cfg.name);
+        let mut n = counters(v.inst.stats()).into_iter();
+        for l in STATS_LINES {
+            if l.ends_with(':') {
+                s.push_str(l);
+                s.push('\n');
+            } else {
+                line(&mut s, l, &n.next().unwrap_or(0));
+            }
+        }
     }
-    let _ = writeln!(s, "Dropped before reaching an instance:");
+    s.push_str("Dropped before reaching an instance:\n");
     for (_, label, n) in globals(global) {
         let _ = writeln!(s, "  {label}: {n}");
     }
@@ -374,20 +462,36 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
             s.push(',');
         }
         json_data(&mut s, v, t);
-        json_stats(&mut s, v.inst.stats());
-        // Replace the element's closing brace with the globals.
-        s.pop();
-        s.push_str(",\"global\":{");
+        s.push_str("},\"stats\":{");
+        let c = counters(v.inst.stats());
+        for (n, (key, i)) in JSON_STATS.into_iter().enumerate() {
+            jnum(
+                &mut s,
+                n == 0,
+                key,
+                c.get(usize::from(i)).copied().unwrap_or(0),
+            );
+        }
+        s.push_str("},\"global\":{");
         for (n, (key, _, count)) in globals(global).enumerate() {
-            if n > 0 {
-                s.push(',');
-            }
-            let _ = write!(s, "\"{key}\":{count}");
+            jnum(&mut s, n == 0, key, count);
         }
         s.push_str("}}");
     }
     s.push_str("]\n");
     s
+}
+
+/// A JSON array of strings, after `head`.
+fn jlist(s: &mut String, head: &str, items: &mut dyn Iterator<Item = &str>) {
+    s.push_str(head);
+    for (n, v) in items.enumerate() {
+        if n > 0 {
+            s.push(',');
+        }
+        jstr(s, v);
+    }
+    s.push(']');
 }
 
 /// One instance's `"data"` object, left open for the stats.
@@ -424,76 +528,55 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
         u8::from(p.skip_check_adv_addr),
         Secs(v.last_transition_us.unwrap_or(0)),
     );
-    s.push_str(",\"master_saddr\":");
-    let master = match (i.state(), i.master_addr()) {
-        (State::Master, _) => p.primary.to_string(),
-        (_, Some(a)) => a.to_string(),
-        _ => String::new(),
-    };
-    jstr(s, &master);
+    // An address needs no escaping.
+    let (primary, other) = (Ip(p.primary), i.master_addr().map(Ip));
     let _ = write!(
         s,
-        ",\"dont_track_primary\":{}",
+        ",\"master_saddr\":\"{}\",\"dont_track_primary\":{}",
+        master(i, &primary, &other, &""),
         u8::from(c.dont_track_primary)
     );
-    s.push_str(",\"track_ifp\":[");
-    for (n, l) in c.track_interfaces.iter().enumerate() {
-        if n > 0 {
-            s.push(',');
-        }
-        jstr(s, &l.name);
-    }
+    let ifs = &mut c.track_interfaces.iter().map(|l| &l.name[..]);
+    jlist(s, ",\"track_ifp\":[", ifs);
     // keepalived lists the tracked scripts by their commands.
-    s.push_str("],\"track_script\":[");
-    let cmds = c
+    let cmds = &mut c
         .track_scripts
         .iter()
-        .filter_map(|l| t.trackers.check(&l.name));
-    for (n, chk) in cmds.enumerate() {
-        if n > 0 {
-            s.push(',');
-        }
-        jstr(s, &chk.cfg.script);
-    }
-    s.push(']');
+        .filter_map(|l| Some(&t.trackers.check(&l.name)?.cfg.script[..]));
+    jlist(s, ",\"track_script\":[", cmds);
     for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
         let _ = write!(s, ",\"{key}\":[");
+        let mut text = String::new();
         for (n, vip) in list.iter().enumerate() {
             if n > 0 {
                 s.push(',');
             }
-            let dev = vip.dev.as_deref().unwrap_or(v.ifname);
-            jstr(s, &format!("{}/{} dev {}", vip.addr, vip.prefix_len, dev));
+            text.clear();
+            vip_text(&mut text, vip, v.ifname);
+            jstr(s, &text);
         }
         s.push(']');
     }
 }
 
-/// The instance's `"stats"` object, closing its element.
-fn json_stats(s: &mut String, st: &Stats) {
-    let r = |e| rejected(st, e);
-    let _ = write!(
-        s,
-        "}},\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\
-         \"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\
-         \"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\
-         \"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\
-         \"pri_zero_rcvd\":{},\"pri_zero_sent\":{},\"version_err\":{},\"checksum_err\":{}}}}}",
-        st.advert_rcvd,
-        st.advert_sent,
-        st.become_master,
-        st.release_master,
-        r(RxError::BadLength) + r(RxError::TooShort),
-        r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
-        r(RxError::BadTtl),
-        r(RxError::BadType),
-        r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
-        0,
-        r(RxError::AuthTypeMismatch),
-        r(RxError::AuthFailure),
-        st.pri_zero_rcvd,
-        st.pri_zero_sent,
-        r(RxError::BadVersion),
-        r(RxError::BadChecksum),
-    );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_counter_has_one_stats_label_and_one_json_key() {
+        let labels = STATS_LINES.iter().filter(|l| !l.ends_with(':')).count();
+        assert_eq!(labels, 15);
+        let mut seen = [false; 16];
+        for (_, i) in JSON_STATS {
+            assert!(!core::mem::replace(&mut seen[usize::from(i)], true));
+        }
+        let mut st = Stats::default();
+        st.rejected[RxError::TooShort.index()] = 2;
+        st.rejected[RxError::BadLength.index()] = 3;
+        st.rejected[RxError::AuthFailure.index()] = 7;
+        st.pri_zero_sent = 9;
+        let c = counters(&st);
+        assert_eq!((c[4], c[12], c[14], c[15]), (5, 7, 9, 0));
+    }
 }

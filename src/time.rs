@@ -59,6 +59,9 @@ impl Duration {
 
 impl Add<Duration> for Instant {
     type Output = Instant;
+    // Out of line: a saturating u64 add inlined at each of its many uses
+    // costs more than the call on 32-bit targets.
+    #[inline(never)]
     fn add(self, d: Duration) -> Instant {
         Instant(self.0.saturating_add(d.0))
     }

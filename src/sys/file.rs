@@ -247,15 +247,20 @@ const LINE_MAX: usize = 1024;
 pub fn find_line<T>(path: &CStr, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
     let mut answer = None;
     each_line(path, &mut |line| {
-        answer = core::str::from_utf8(line).ok().and_then(&mut f);
+        answer = f(line);
         answer.is_some()
     });
     answer
 }
 
+/// `f` of `line` if it is UTF-8; false (go on) if not.
+fn utf8_line(f: &mut dyn FnMut(&str) -> bool, line: &[u8]) -> bool {
+    core::str::from_utf8(line).is_ok_and(f)
+}
+
 /// The loop of [`find_line`], once for every caller: `f` sees each line
-/// and says whether to stop.
-fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
+/// (UTF-8 ones) and says whether to stop.
+fn each_line(path: &CStr, f: &mut dyn FnMut(&str) -> bool) {
     let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
@@ -275,7 +280,7 @@ fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
         len += n;
         let mut start = 0;
         while let Some(nl) = buf[start..len].iter().position(|&b| b == b'\n') {
-            if !skipping && f(&buf[start..start + nl]) {
+            if !skipping && utf8_line(f, &buf[start..start + nl]) {
                 return;
             }
             skipping = false;
@@ -284,7 +289,7 @@ fn each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> bool) {
         if n == 0 {
             // The last line, without a newline.
             if !skipping && start < len {
-                f(&buf[start..len]);
+                utf8_line(f, &buf[start..len]);
             }
             return;
         }

@@ -120,7 +120,7 @@ fn connect_to<T>(fd: &OwnedFd, sa: &T) -> libc::c_int {
 /// nameserver of /etc/resolv.conf (what is kept of getaddrinfo: see
 /// `wire::dns`). None when it cannot be resolved.
 pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
+    if let Some(ip) = crate::wire::addr::parse_ip(host) {
         return Some(SocketAddr::new(ip, port));
     }
     if host == "localhost" {

@@ -47,7 +47,7 @@ pub fn hosts_line(line: &str, name: &str) -> Option<IpAddr> {
     if !words.any(|w| w == name) {
         return None;
     }
-    addr.parse().ok()
+    super::addr::parse_ip(addr)
 }
 
 /// The server of a `nameserver ADDR` line of /etc/resolv.conf; None for
@@ -55,7 +55,7 @@ pub fn hosts_line(line: &str, name: &str) -> Option<IpAddr> {
 pub fn nameserver_line(line: &str) -> Option<IpAddr> {
     let mut words = line.split_ascii_whitespace();
     (words.next()? == "nameserver").then_some(())?;
-    words.next()?.parse().ok()
+    super::addr::parse_ip(words.next()?)
 }
 
 /// Writes a query for `name` (valid, see [`valid_name`]) and record type

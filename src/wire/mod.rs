@@ -1,6 +1,7 @@
 //! Bytes only: parse and emit of every packet the daemon reads or writes.
 //! No sockets, no clock, no allocation; every parser is length-checked.
 
+pub mod addr;
 pub mod arp;
 pub mod checksum;
 pub mod dns;

@@ -204,7 +204,8 @@ pub struct NoteLine {
 impl fmt::Display for NoteLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // keepalived writes `[addr]:port` in both families.
-        let s = format_args!("[{}]:{}", self.server.ip(), self.server.port());
+        let ip = super::addr::Ip(self.server.ip());
+        let s = format_args!("[{ip}]:{}", self.server.port());
         match self.note {
             Note::Connected => write!(f, "Remote SMTP server {s} connected."),
             Note::Sent => f.write_str("SMTP alert successfully sent."),
