@@ -300,7 +300,10 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 /// Resolves one instance into `out` (with its raw block, for the checks
 /// across instances); nothing when it cannot run. Pushed from here: the
 /// model is kilobytes, and each move of it through an Option and a tuple
-/// was code (size: issue 17).
+/// was code (size: issue 17). Out of line: inlined into the loop of
+/// [`resolve`], its message texts were hoisted out of that loop into stack
+/// slots, code of their own.
+#[inline(never)]
 fn resolve_instance<'a>(
     sink: &mut Sink,
     (g, defs): (&GlobalDefs, &Defined),
