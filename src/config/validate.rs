@@ -669,19 +669,21 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
 }
 
 /// One VRID per interface and family: two instances with the same one
-/// would answer each other's adverts as the same virtual router.
+/// would answer each other's adverts as the same virtual router. Each
+/// duplicate names the first instance with its VRID (a search of those
+/// before it: at most MAX_INSTANCES, and no keys to build; size: issue 17).
 fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
-    // An interface name has no '/': the key cannot be another's.
-    let keys: Vec<String> = resolved
-        .iter()
-        .map(|(i, _)| format!("{}/{}/{}", i.interface, i.vrid, i.family == Family::V6))
-        .collect();
-    let mut seen = Firsts::default();
-    for (k, ((i, r), key)) in resolved.iter().zip(&keys).enumerate() {
+    for (k, (i, r)) in resolved.iter().enumerate() {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let Some((first, first_r)) = seen.seen(key, k).and_then(|f| resolved.get(f)) else {
+        let before = resolved.get(..k).unwrap_or_default();
+        let Some((first, first_r)) = before.iter().find(|(f, f_r)| {
+            f_r.vrid.is_some()
+                && f.vrid == i.vrid
+                && f.family == i.family
+                && f.interface == i.interface
+        }) else {
             continue;
         };
         let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
