@@ -47,7 +47,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     };
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
-    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = Vec::new();
+    let mut resolved = Resolved::default();
     for r in &instances {
         let sync_no_weight = sync_of
             .get(&r.name)
@@ -58,11 +58,18 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(sink, &global, sync_groups, &instances, &resolved, &defs);
+    let sync_groups = check_sync_groups(
+        sink,
+        &global,
+        sync_groups,
+        &instances,
+        &resolved.models,
+        &defs,
+    );
     let up_down_delays = check_up_down_delays(sink, up_down_delays);
     Config {
         global,
-        instances: resolved.into_iter().map(|(i, _)| i).collect(),
+        instances: resolved.models,
         sync_groups,
         scripts,
         track_files,
@@ -85,6 +92,16 @@ fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
         }
     }
     of
+}
+
+/// The instances resolved, each beside its raw block (for the checks
+/// across instances). Two lists, not one of pairs: the models are then
+/// the configuration's as they are, with no list to rebuild (size: issue
+/// 17).
+#[derive(Default)]
+struct Resolved<'a> {
+    models: Vec<InstanceConfig>,
+    raws: Vec<&'a RawInstance>,
 }
 
 /// The names seen so far, each with the index of the first that had it:
@@ -309,7 +326,7 @@ fn resolve_instance<'a>(
     (g, defs): (&GlobalDefs, &Defined),
     r: &'a RawInstance,
     sync_no_weight: bool,
-    out: &mut Vec<(InstanceConfig, &'a RawInstance)>,
+    out: &mut Resolved<'a>,
 ) {
     let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
     let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
@@ -381,7 +398,8 @@ fn resolve_instance<'a>(
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
     };
-    out.push((model, r));
+    out.models.push(model);
+    out.raws.push(r);
 }
 
 /// The list keywords of an instance, each cut at its limit in
@@ -672,13 +690,14 @@ fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
 /// would answer each other's adverts as the same virtual router. Each
 /// duplicate names the first instance with its VRID (a search of those
 /// before it: at most MAX_INSTANCES, and no keys to build; size: issue 17).
-fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
-    for (k, (i, r)) in resolved.iter().enumerate() {
+fn check_vrids(sink: &mut Sink, resolved: &Resolved) {
+    let models = &resolved.models;
+    for (k, (i, r)) in models.iter().zip(&resolved.raws).enumerate() {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let before = resolved.get(..k).unwrap_or_default();
-        let Some((first, first_r)) = before.iter().find(|(f, f_r)| {
+        let before = models.get(..k).unwrap_or_default();
+        let Some((first, first_r)) = before.iter().zip(&resolved.raws).find(|(f, f_r)| {
             f_r.vrid.is_some()
                 && f.vrid == i.vrid
                 && f.family == i.family
@@ -752,9 +771,12 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
 /// the configuration uses otherwise) is refused; without a name an
 /// instance gets keepalived's `vrrp.VRID`, else the next name free in the
 /// configuration (`vrrp1.VRID`, ...; IPv6 tries `vrrp6.VRID` first).
-fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) {
-    let mut taken: Vec<String> = resolved.iter().map(|(i, _)| i.interface.clone()).collect();
-    for (i, r) in resolved.iter() {
+fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
+    let mut taken: Vec<String> = Vec::with_capacity(resolved.models.len());
+    for i in &resolved.models {
+        taken.push(i.interface.clone());
+    }
+    for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         let (Some(v), Some(at)) = (&i.vmac, &r.use_vmac) else {
             continue;
         };
@@ -769,7 +791,7 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
         }
         taken.push(v.name.clone());
     }
-    for (i, _) in resolved.iter_mut() {
+    for i in resolved.models.iter_mut() {
         let (vrid, v6) = (i.vrid, i.family == Family::V6);
         let Some(v) = i.vmac.as_mut().filter(|v| v.name.is_empty()) else {
             continue;
@@ -795,15 +817,11 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
 /// Every interface the configuration names (the instances' own, VIP
 /// `dev`s, the interfaces instances and sync groups track) needs a slot in
 /// the daemon's interface table.
-fn check_interfaces(
-    sink: &mut Sink,
-    resolved: &[(InstanceConfig, &RawInstance)],
-    groups: &[RawSyncGroup],
-) {
+fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup]) {
     // Plain loops into one list: a chain of iterators over the same is
     // its own code for every link (size: issue 17).
     let mut used: Blocks = Vec::new();
-    for (i, r) in resolved {
+    for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         used.push((&i.interface, &r.pos));
         for v in r.vips.iter().chain(&r.vips_excluded) {
             if let Some(dev) = &v.v.dev {
@@ -843,7 +861,7 @@ fn check_sync_groups(
     global: &GlobalDefs,
     groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
-    resolved: &[(InstanceConfig, &RawInstance)],
+    resolved: &[InstanceConfig],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
     let mut blocks = Blocks::with_capacity(groups.len());
@@ -863,11 +881,7 @@ fn check_sync_groups(
         first_seen(sink, &mut seen, &blocks, k, "vrrp_sync_group");
         check_members(sink, &groups, k, instances, &mut member_of);
     }
-    let is_owner = |name: &str| {
-        resolved
-            .iter()
-            .any(|(i, _)| i.name == name && i.priority == 255)
-    };
+    let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
     groups
         .iter()
         .map(|g| {
