@@ -696,7 +696,9 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
     let name = name?;
     let ok = !name.is_empty()
         && name.len() <= 15
-        && !name.contains(['/', ' ', '\t', ':'])
+        && !name
+            .bytes()
+            .any(|b| matches!(b, b'/' | b' ' | b'\t' | b':'))
         && name != "."
         && name != "..";
     if ok {

@@ -129,7 +129,8 @@ impl Params {
 
     fn process(&mut self, text: &str, pos: &Pos, sink: &mut Sink) -> Line {
         let start = trim_blanks(text);
-        if !start.starts_with(['@', '~']) && !text.contains('$') {
+        // A byte test: a char-set pattern is a searcher of its own.
+        if !matches!(start.as_bytes().first(), Some(b'@' | b'~')) && !text.contains('$') {
             return Line::Same;
         }
         let mut cur = start.to_string();
