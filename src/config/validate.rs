@@ -461,8 +461,8 @@ impl Garp {
             lower_prio_repeat: lower_prio(
                 sink,
                 g,
-                &r.garp_lower_prio_repeat,
-                ("garp_lower_prio_repeat", |v| v.to_string()),
+                r.garp_lower_prio_repeat.as_ref().map(|a| (a.v, &a.pos)),
+                ("garp_lower_prio_repeat", false),
                 g.vrrp_garp_lower_prio_repeat
                     .unwrap_or(g.vrrp_garp_master_repeat),
                 0,
@@ -470,8 +470,8 @@ impl Garp {
             lower_prio_delay_s: lower_prio(
                 sink,
                 g,
-                &r.garp_lower_prio_delay_s,
-                ("garp_lower_prio_delay", |v| v.to_string()),
+                r.garp_lower_prio_delay_s.as_ref().map(|a| (a.v, &a.pos)),
+                ("garp_lower_prio_delay", false),
                 g.vrrp_garp_lower_prio_delay_s
                     .unwrap_or(g.vrrp_garp_master_delay_s),
                 0,
@@ -479,13 +479,13 @@ impl Garp {
             lower_prio_no_advert: lower_prio(
                 sink,
                 g,
-                &r.lower_prio_no_advert,
-                ("lower_prio_no_advert", |v| {
-                    if v { "on" } else { "off" }.to_string()
-                }),
-                g.vrrp_lower_prio_no_advert,
-                true,
-            ),
+                r.lower_prio_no_advert
+                    .as_ref()
+                    .map(|a| (u32::from(a.v), &a.pos)),
+                ("lower_prio_no_advert", true),
+                u32::from(g.vrrp_lower_prio_no_advert),
+                1,
+            ) != 0,
         }
     }
 }
@@ -493,18 +493,24 @@ impl Garp {
 /// keepalived's chain for the lower-priority settings: the instance's
 /// value, else the global default; under `vrrp_strict` the strict value,
 /// which an instance may not contradict (keepalived overrides it with an
-/// error; we refuse).
-fn lower_prio<T: Copy + PartialEq>(
+/// error; we refuse). A switch is 0 or 1, shown as off or on (`on_off`):
+/// one copy for both kinds of setting (size: issue 17).
+fn lower_prio(
     sink: &mut Sink,
     g: &GlobalDefs,
-    set: &Option<At<T>>,
-    (keyword, show): (&str, fn(T) -> String),
-    global: T,
-    strict: T,
-) -> T {
+    set: Option<(u32, &Pos)>,
+    (keyword, on_off): (&str, bool),
+    global: u32,
+    strict: u32,
+) -> u32 {
+    let show = |v: u32| match (on_off, v) {
+        (true, 0) => "off".to_string(),
+        (true, _) => "on".to_string(),
+        (false, v) => v.to_string(),
+    };
     match set {
-        Some(At { v, pos }) if g.vrrp_strict && *v != strict => {
-            let (shown, needed) = (show(*v), show(strict));
+        Some((v, pos)) if g.vrrp_strict && v != strict => {
+            let (shown, needed) = (show(v), show(strict));
             sink.error_fmt(
                 pos,
                 format_args!(
@@ -513,7 +519,7 @@ fn lower_prio<T: Copy + PartialEq>(
             );
             strict
         }
-        Some(At { v, .. }) => *v,
+        Some((v, _)) => v,
         None if g.vrrp_strict => strict,
         None => global,
     }
