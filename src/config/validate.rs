@@ -671,24 +671,27 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
 }
 
 fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
-    let addrs = r
-        .unicast_src_ip
-        .iter()
-        .map(|a| ("unicast_src_ip", a))
-        .chain(r.unicast_peers.iter().map(|a| ("unicast_peer", a)));
-    for (what, a) in addrs {
-        let f = Family::of(&a.v);
-        if f != family {
-            sink.error_fmt(
-                &a.pos,
-                format_args!(
-                    "{what} {} is {} but the instance is {}",
-                    a.v,
-                    family_name(f),
-                    family_name(family)
-                ),
-            );
-        }
+    // Plain calls, not a chain of the two lists: a chain is code of its own.
+    if let Some(a) = &r.unicast_src_ip {
+        unicast_family(sink, "unicast_src_ip", a, family);
+    }
+    for a in &r.unicast_peers {
+        unicast_family(sink, "unicast_peer", a, family);
+    }
+}
+
+fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
+    let f = Family::of(&a.v);
+    if f != family {
+        sink.error_fmt(
+            &a.pos,
+            format_args!(
+                "{what} {} is {} but the instance is {}",
+                a.v,
+                family_name(f),
+                family_name(family)
+            ),
+        );
     }
 }
 
