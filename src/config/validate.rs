@@ -328,8 +328,15 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
-    let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
+    let interface = r.interface.as_ref().map(|i| i.v.clone());
+    required(
+        sink,
+        r,
+        interface.is_some() || r.interface_seen,
+        "interface",
+    );
+    let vrid = r.vrid.as_ref().map(|v| v.v);
+    required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
     let version = version(sink, g, r, family);
     let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), version);
@@ -525,22 +532,17 @@ fn lower_prio(
     }
 }
 
-/// A keyword the instance cannot run without. Missing is reported at the
-/// vrrp_instance line; a bad value was already reported at its own line.
-fn required<T: Clone>(
-    sink: &mut Sink,
-    r: &RawInstance,
-    field: &Option<At<T>>,
-    seen: bool,
-    keyword: &str,
-) -> Option<T> {
-    if field.is_none() && !seen {
+/// A keyword the instance cannot run without: reported at the
+/// vrrp_instance line when it is missing (`given` false: neither set nor
+/// seen; a bad value was already reported at its own line). One copy for
+/// every keyword's type (size: issue 17).
+fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
+    if !given {
         sink.error_fmt(
             &r.pos,
             format_args!("vrrp_instance {} has no {keyword}", r.name),
         );
     }
-    field.as_ref().map(|f| f.v.clone())
 }
 
 /// The family of the first VIP; every other VIP must share it. Excluded
