@@ -11,12 +11,12 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
         Some(rest) => (&b"/"[..], rest),
         None => (base, pattern),
     };
-    let mut comps = rest
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .peekable();
+    // The components, with the next one looked at by hand (no adapters).
+    let mut comps = rest.split('/');
+    let mut following = next_comp(&mut comps);
     let mut found = vec![root.to_vec()];
-    while let Some(comp) = comps.next() {
+    while let Some(comp) = following {
+        following = next_comp(&mut comps);
         let mut next = Vec::new();
         for dir in &found {
             step_into(dir, comp, &mut next);
@@ -26,7 +26,7 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
         // directory is no configuration file (glob(3) would return it and
         // keepalived would fail to read it; skipping it is the same
         // outcome without a confusing error).
-        let dirs = comps.peek().is_some();
+        let dirs = following.is_some();
         found.retain(|p| {
             file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
         });
@@ -35,6 +35,16 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     // expanded in order, which is how paths compare, component by
     // component (a sort here cost 1.4 KB on mipsel for nothing).
     found
+}
+
+/// The next path component that names something (`a//b` and `./` do not).
+fn next_comp<'a>(comps: &mut core::str::Split<'a, char>) -> Option<&'a str> {
+    loop {
+        match comps.next()? {
+            "" | "." => {}
+            c => return Some(c),
+        }
+    }
 }
 
 /// Appends to `out` what `comp` names in `dir`.
