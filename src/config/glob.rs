@@ -11,12 +11,12 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
         Some(rest) => (&b"/"[..], rest),
         None => (base, pattern),
     };
-    let mut comps = rest
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .peekable();
+    // The components, with the next one looked at by hand (no adapters).
+    let mut comps = rest.split('/');
+    let mut following = next_comp(&mut comps);
     let mut found = vec![root.to_vec()];
-    while let Some(comp) = comps.next() {
+    while let Some(comp) = following {
+        following = next_comp(&mut comps);
         let mut next = Vec::new();
         for dir in &found {
             step_into(dir, comp, &mut next);
@@ -26,7 +26,7 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
         // directory is no configuration file (glob(3) would return it and
         // keepalived would fail to read it; skipping it is the same
         // outcome without a confusing error).
-        let dirs = comps.peek().is_some();
+        let dirs = following.is_some();
         found.retain(|p| {
             file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
         });
@@ -35,6 +35,16 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     // expanded in order, which is how paths compare, component by
     // component (a sort here cost 1.4 KB on mipsel for nothing).
     found
+}
+
+/// The next path component that names something (`a//b` and `./` do not).
+fn next_comp<'a>(comps: &mut core::str::Split<'a, char>) -> Option<&'a str> {
+    loop {
+        match comps.next()? {
+            "" | "." => {}
+            c => return Some(c),
+        }
+    }
 }
 
 /// Appends to `out` what `comp` names in `dir`.
@@ -65,44 +75,51 @@ fn step_into(dir: &[u8], comp: &str, out: &mut Vec<Vec<u8>>) {
     }
 }
 
-/// Whether `name` (one path component) matches `pattern`.
+/// Whether `name` (one path component) matches `pattern`. Both are walked
+/// in place by byte index, a character at a time: no lists of chars to
+/// build (size: issue 17).
 pub fn matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    if n.first() == Some(&'.') && p.first() != Some(&'.') {
+    if name.starts_with('.') && !pattern.starts_with('.') {
         return false;
     }
-    match_chars(&p, &n)
+    match_chars(pattern, name)
+}
+
+/// The character at byte `i` of `s`, if any.
+fn at(s: &str, i: usize) -> Option<char> {
+    s.get(i..)?.chars().next()
 }
 
 /// Greedy matching that backtracks only to the most recent `*`: enough for
 /// glob patterns and linear in practice, with no recursion on file data.
-fn match_chars(p: &[char], n: &[char]) -> bool {
+/// Indices are byte offsets on character boundaries.
+fn match_chars(p: &str, n: &str) -> bool {
     let (mut pi, mut ni) = (0usize, 0usize);
     // Where to resume after the last `*`: pattern index, name index.
     let mut star: Option<(usize, usize)> = None;
-    while let Some(&c) = n.get(ni) {
-        if p.get(pi) == Some(&'*') {
+    while let Some(c) = at(n, ni) {
+        if at(p, pi) == Some('*') {
             pi += 1;
             star = Some((pi, ni));
         } else if let Some(next) = step(p, pi, c) {
             pi = next;
-            ni += 1;
+            ni += c.len_utf8();
         } else if let Some((sp, sn)) = star {
+            let sn = sn + at(n, sn).map_or(1, char::len_utf8);
             pi = sp;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
+            ni = sn;
+            star = Some((sp, sn));
         } else {
             return false;
         }
     }
     p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+        .is_some_and(|rest| rest.bytes().all(|b| b == b'*'))
 }
 
 /// Matches one pattern element at `pi` against `c`; the index after it.
-fn step(p: &[char], pi: usize, c: char) -> Option<usize> {
-    match *p.get(pi)? {
+fn step(p: &str, pi: usize, c: char) -> Option<usize> {
+    match at(p, pi)? {
         '*' => None,
         '?' => Some(pi + 1),
         '[' => match class(p, pi + 1, c) {
@@ -110,39 +127,40 @@ fn step(p: &[char], pi: usize, c: char) -> Option<usize> {
             // An unterminated class is a literal `[`, as in glob(3).
             None => (c == '[').then_some(pi + 1),
         },
-        '\\' => match p.get(pi + 1) {
-            Some(&e) => (e == c).then_some(pi + 2),
+        '\\' => match at(p, pi + 1) {
+            Some(e) => (e == c).then_some(pi + 1 + e.len_utf8()),
             None => (c == '\\').then_some(pi + 1),
         },
-        l => (l == c).then_some(pi + 1),
+        l => (l == c).then_some(pi + l.len_utf8()),
     }
 }
 
 /// A `[...]` class starting after the `[`: whether `c` is in it and the
 /// index after the `]`; None when there is no closing `]`.
-fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+fn class(p: &str, start: usize, c: char) -> Option<(bool, usize)> {
     let mut i = start;
-    let negate = matches!(p.get(i), Some('!' | '^'));
+    let negate = matches!(at(p, i), Some('!' | '^'));
     if negate {
         i += 1;
     }
     let mut hit = false;
     let mut first = true;
     loop {
-        let lo = *p.get(i)?;
+        let lo = at(p, i)?;
         // A `]` right after the opening is a member, not the end.
         if lo == ']' && !first {
             return Some((hit != negate, i + 1));
         }
         first = false;
-        match (p.get(i + 1), p.get(i + 2)) {
-            (Some('-'), Some(&hi)) if hi != ']' => {
+        let after = i + lo.len_utf8();
+        match (at(p, after), at(p, after + 1)) {
+            (Some('-'), Some(hi)) if hi != ']' => {
                 hit |= lo <= c && c <= hi;
-                i += 3;
+                i = after + 1 + hi.len_utf8();
             }
             _ => {
                 hit |= lo == c;
-                i += 1;
+                i = after;
             }
         }
     }
@@ -205,5 +223,16 @@ mod tests {
         assert!(matches("x[", "x["));
         assert!(matches("\\*", "*"));
         assert!(!matches("\\*", "a"));
+    }
+
+    /// `?` and classes take a whole character, however many bytes it has.
+    #[test]
+    fn characters_not_bytes() {
+        assert!(matches("?.conf", "\u{e9}.conf"));
+        assert!(!matches("??.conf", "\u{e9}.conf"));
+        assert!(matches("[\u{e0}-\u{fc}]x", "\u{e9}x"));
+        assert!(!matches("[!\u{e9}]x", "\u{e9}x"));
+        assert!(matches("*\u{e9}*", "caf\u{e9}s"));
+        assert!(matches("\\\u{e9}", "\u{e9}"));
     }
 }

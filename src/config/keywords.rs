@@ -261,10 +261,18 @@ fn check(
         }
         sink.warn(&node.pos, msg);
     }
-    let names = || (0..).map_while(entry).map(|(name, _)| name);
-    match (0..).map_while(entry).position(|(name, _)| name == kw) {
-        Some(i) => {
-            let takes_block = entry(i).is_some_and(|(_, b)| b);
+    // Plain walks of the table: adapters over it were code of their own.
+    let mut found = None;
+    let mut i = 0;
+    while let Some((name, takes_block)) = entry(i) {
+        if name == kw {
+            found = Some((i, takes_block));
+            break;
+        }
+        i += 1;
+    }
+    match found {
+        Some((i, takes_block)) => {
             if takes_block && node.block.is_none() {
                 sink.error_fmt(&node.pos, format_args!("{kw} needs a block {{ ... }}"));
                 return None;
@@ -284,7 +292,11 @@ fn check(
         }
         None => {
             let mut near = known::Nearest::new(kw);
-            names().for_each(|n| near.offer(n));
+            let mut i = 0;
+            while let Some((name, _)) = entry(i) {
+                near.offer(name);
+                i += 1;
+            }
             near.offer_known(block);
             match near.best() {
                 Some(near) => sink.error_fmt(
@@ -696,7 +708,9 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
     let name = name?;
     let ok = !name.is_empty()
         && name.len() <= 15
-        && !name.contains(['/', ' ', '\t', ':'])
+        && !name
+            .bytes()
+            .any(|b| matches!(b, b'/' | b' ' | b'\t' | b':'))
         && name != "."
         && name != "..";
     if ok {

@@ -129,7 +129,8 @@ impl Params {
 
     fn process(&mut self, text: &str, pos: &Pos, sink: &mut Sink) -> Line {
         let start = trim_blanks(text);
-        if !start.starts_with(['@', '~']) && !text.contains('$') {
+        // A byte test: a char-set pattern is a searcher of its own.
+        if !matches!(start.as_bytes().first(), Some(b'@' | b'~')) && !text.contains('$') {
             return Line::Same;
         }
         let mut cur = start.to_string();
@@ -411,8 +412,14 @@ pub fn set_config_id(id: &str) {
     let _ = CONFIG_ID.set(Some(id.to_string()));
 }
 
+/// The config id: the one set, else the default, kept from then on. Set
+/// here the same way [`set_config_id`] sets it: one way into the cell, not
+/// a second one for `get_or_init` (size: issue 17).
 pub fn config_id() -> Option<String> {
-    CONFIG_ID.get_or_init(default_id).clone()
+    if CONFIG_ID.get().is_none() {
+        let _ = CONFIG_ID.set(default_id());
+    }
+    CONFIG_ID.get().cloned().flatten()
 }
 
 /// The default config id, as keepalived: the host name up to its first

@@ -406,7 +406,7 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
         if k > 0 {
             cmd.push(' ');
         }
-        let quote = w.text.contains([' ', '\t']);
+        let quote = w.text.bytes().any(|b| b == b' ' || b == b'\t');
         if quote {
             cmd.push('"');
         }

@@ -47,7 +47,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     };
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
-    let mut resolved: Vec<(InstanceConfig, &RawInstance)> = Vec::new();
+    let mut resolved = Resolved::default();
     for r in &instances {
         let sync_no_weight = sync_of
             .get(&r.name)
@@ -58,11 +58,18 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(sink, &global, sync_groups, &instances, &resolved, &defs);
+    let sync_groups = check_sync_groups(
+        sink,
+        &global,
+        sync_groups,
+        &instances,
+        &resolved.models,
+        &defs,
+    );
     let up_down_delays = check_up_down_delays(sink, up_down_delays);
     Config {
         global,
-        instances: resolved.into_iter().map(|(i, _)| i).collect(),
+        instances: resolved.models,
         sync_groups,
         scripts,
         track_files,
@@ -85,6 +92,16 @@ fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
         }
     }
     of
+}
+
+/// The instances resolved, each beside its raw block (for the checks
+/// across instances). Two lists, not one of pairs: the models are then
+/// the configuration's as they are, with no list to rebuild (size: issue
+/// 17).
+#[derive(Default)]
+struct Resolved<'a> {
+    models: Vec<InstanceConfig>,
+    raws: Vec<&'a RawInstance>,
 }
 
 /// The names seen so far, each with the index of the first that had it:
@@ -300,16 +317,26 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 /// Resolves one instance into `out` (with its raw block, for the checks
 /// across instances); nothing when it cannot run. Pushed from here: the
 /// model is kilobytes, and each move of it through an Option and a tuple
-/// was code (size: issue 17).
+/// was code (size: issue 17). Out of line: inlined into the loop of
+/// [`resolve`], its message texts were hoisted out of that loop into stack
+/// slots, code of their own.
+#[inline(never)]
 fn resolve_instance<'a>(
     sink: &mut Sink,
     (g, defs): (&GlobalDefs, &Defined),
     r: &'a RawInstance,
     sync_no_weight: bool,
-    out: &mut Vec<(InstanceConfig, &'a RawInstance)>,
+    out: &mut Resolved<'a>,
 ) {
-    let interface = required(sink, r, &r.interface, r.interface_seen, "interface");
-    let vrid = required(sink, r, &r.vrid, r.vrid_seen, "virtual_router_id");
+    let interface = r.interface.as_ref().map(|i| i.v.clone());
+    required(
+        sink,
+        r,
+        interface.is_some() || r.interface_seen,
+        "interface",
+    );
+    let vrid = r.vrid.as_ref().map(|v| v.v);
+    required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
     let version = version(sink, g, r, family);
     let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), version);
@@ -378,7 +405,8 @@ fn resolve_instance<'a>(
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
     };
-    out.push((model, r));
+    out.models.push(model);
+    out.raws.push(r);
 }
 
 /// The list keywords of an instance, each cut at its limit in
@@ -440,8 +468,8 @@ impl Garp {
             lower_prio_repeat: lower_prio(
                 sink,
                 g,
-                &r.garp_lower_prio_repeat,
-                ("garp_lower_prio_repeat", |v| v.to_string()),
+                r.garp_lower_prio_repeat.as_ref().map(|a| (a.v, &a.pos)),
+                ("garp_lower_prio_repeat", false),
                 g.vrrp_garp_lower_prio_repeat
                     .unwrap_or(g.vrrp_garp_master_repeat),
                 0,
@@ -449,8 +477,8 @@ impl Garp {
             lower_prio_delay_s: lower_prio(
                 sink,
                 g,
-                &r.garp_lower_prio_delay_s,
-                ("garp_lower_prio_delay", |v| v.to_string()),
+                r.garp_lower_prio_delay_s.as_ref().map(|a| (a.v, &a.pos)),
+                ("garp_lower_prio_delay", false),
                 g.vrrp_garp_lower_prio_delay_s
                     .unwrap_or(g.vrrp_garp_master_delay_s),
                 0,
@@ -458,13 +486,13 @@ impl Garp {
             lower_prio_no_advert: lower_prio(
                 sink,
                 g,
-                &r.lower_prio_no_advert,
-                ("lower_prio_no_advert", |v| {
-                    if v { "on" } else { "off" }.to_string()
-                }),
-                g.vrrp_lower_prio_no_advert,
-                true,
-            ),
+                r.lower_prio_no_advert
+                    .as_ref()
+                    .map(|a| (u32::from(a.v), &a.pos)),
+                ("lower_prio_no_advert", true),
+                u32::from(g.vrrp_lower_prio_no_advert),
+                1,
+            ) != 0,
         }
     }
 }
@@ -472,18 +500,24 @@ impl Garp {
 /// keepalived's chain for the lower-priority settings: the instance's
 /// value, else the global default; under `vrrp_strict` the strict value,
 /// which an instance may not contradict (keepalived overrides it with an
-/// error; we refuse).
-fn lower_prio<T: Copy + PartialEq>(
+/// error; we refuse). A switch is 0 or 1, shown as off or on (`on_off`):
+/// one copy for both kinds of setting (size: issue 17).
+fn lower_prio(
     sink: &mut Sink,
     g: &GlobalDefs,
-    set: &Option<At<T>>,
-    (keyword, show): (&str, fn(T) -> String),
-    global: T,
-    strict: T,
-) -> T {
+    set: Option<(u32, &Pos)>,
+    (keyword, on_off): (&str, bool),
+    global: u32,
+    strict: u32,
+) -> u32 {
+    let show = |v: u32| match (on_off, v) {
+        (true, 0) => "off".to_string(),
+        (true, _) => "on".to_string(),
+        (false, v) => v.to_string(),
+    };
     match set {
-        Some(At { v, pos }) if g.vrrp_strict && *v != strict => {
-            let (shown, needed) = (show(*v), show(strict));
+        Some((v, pos)) if g.vrrp_strict && v != strict => {
+            let (shown, needed) = (show(v), show(strict));
             sink.error_fmt(
                 pos,
                 format_args!(
@@ -492,28 +526,23 @@ fn lower_prio<T: Copy + PartialEq>(
             );
             strict
         }
-        Some(At { v, .. }) => *v,
+        Some((v, _)) => v,
         None if g.vrrp_strict => strict,
         None => global,
     }
 }
 
-/// A keyword the instance cannot run without. Missing is reported at the
-/// vrrp_instance line; a bad value was already reported at its own line.
-fn required<T: Clone>(
-    sink: &mut Sink,
-    r: &RawInstance,
-    field: &Option<At<T>>,
-    seen: bool,
-    keyword: &str,
-) -> Option<T> {
-    if field.is_none() && !seen {
+/// A keyword the instance cannot run without: reported at the
+/// vrrp_instance line when it is missing (`given` false: neither set nor
+/// seen; a bad value was already reported at its own line). One copy for
+/// every keyword's type (size: issue 17).
+fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
+    if !given {
         sink.error_fmt(
             &r.pos,
             format_args!("vrrp_instance {} has no {keyword}", r.name),
         );
     }
-    field.as_ref().map(|f| f.v.clone())
 }
 
 /// The family of the first VIP; every other VIP must share it. Excluded
@@ -644,41 +673,47 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
 }
 
 fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
-    let addrs = r
-        .unicast_src_ip
-        .iter()
-        .map(|a| ("unicast_src_ip", a))
-        .chain(r.unicast_peers.iter().map(|a| ("unicast_peer", a)));
-    for (what, a) in addrs {
-        let f = Family::of(&a.v);
-        if f != family {
-            sink.error_fmt(
-                &a.pos,
-                format_args!(
-                    "{what} {} is {} but the instance is {}",
-                    a.v,
-                    family_name(f),
-                    family_name(family)
-                ),
-            );
-        }
+    // Plain calls, not a chain of the two lists: a chain is code of its own.
+    if let Some(a) = &r.unicast_src_ip {
+        unicast_family(sink, "unicast_src_ip", a, family);
+    }
+    for a in &r.unicast_peers {
+        unicast_family(sink, "unicast_peer", a, family);
+    }
+}
+
+fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
+    let f = Family::of(&a.v);
+    if f != family {
+        sink.error_fmt(
+            &a.pos,
+            format_args!(
+                "{what} {} is {} but the instance is {}",
+                a.v,
+                family_name(f),
+                family_name(family)
+            ),
+        );
     }
 }
 
 /// One VRID per interface and family: two instances with the same one
-/// would answer each other's adverts as the same virtual router.
-fn check_vrids(sink: &mut Sink, resolved: &[(InstanceConfig, &RawInstance)]) {
-    // An interface name has no '/': the key cannot be another's.
-    let keys: Vec<String> = resolved
-        .iter()
-        .map(|(i, _)| format!("{}/{}/{}", i.interface, i.vrid, i.family == Family::V6))
-        .collect();
-    let mut seen = Firsts::default();
-    for (k, ((i, r), key)) in resolved.iter().zip(&keys).enumerate() {
+/// would answer each other's adverts as the same virtual router. Each
+/// duplicate names the first instance with its VRID (a search of those
+/// before it: at most MAX_INSTANCES, and no keys to build; size: issue 17).
+fn check_vrids(sink: &mut Sink, resolved: &Resolved) {
+    let models = &resolved.models;
+    for (k, (i, r)) in models.iter().zip(&resolved.raws).enumerate() {
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let Some((first, first_r)) = seen.seen(key, k).and_then(|f| resolved.get(f)) else {
+        let before = models.get(..k).unwrap_or_default();
+        let Some((first, first_r)) = before.iter().zip(&resolved.raws).find(|(f, f_r)| {
+            f_r.vrid.is_some()
+                && f.vrid == i.vrid
+                && f.family == i.family
+                && f.interface == i.interface
+        }) else {
             continue;
         };
         let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
@@ -747,9 +782,12 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
 /// the configuration uses otherwise) is refused; without a name an
 /// instance gets keepalived's `vrrp.VRID`, else the next name free in the
 /// configuration (`vrrp1.VRID`, ...; IPv6 tries `vrrp6.VRID` first).
-fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) {
-    let mut taken: Vec<String> = resolved.iter().map(|(i, _)| i.interface.clone()).collect();
-    for (i, r) in resolved.iter() {
+fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
+    let mut taken: Vec<String> = Vec::with_capacity(resolved.models.len());
+    for i in &resolved.models {
+        taken.push(i.interface.clone());
+    }
+    for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         let (Some(v), Some(at)) = (&i.vmac, &r.use_vmac) else {
             continue;
         };
@@ -764,7 +802,7 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
         }
         taken.push(v.name.clone());
     }
-    for (i, _) in resolved.iter_mut() {
+    for i in resolved.models.iter_mut() {
         let (vrid, v6) = (i.vrid, i.family == Family::V6);
         let Some(v) = i.vmac.as_mut().filter(|v| v.name.is_empty()) else {
             continue;
@@ -790,15 +828,11 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut [(InstanceConfig, &RawInstance)]) 
 /// Every interface the configuration names (the instances' own, VIP
 /// `dev`s, the interfaces instances and sync groups track) needs a slot in
 /// the daemon's interface table.
-fn check_interfaces(
-    sink: &mut Sink,
-    resolved: &[(InstanceConfig, &RawInstance)],
-    groups: &[RawSyncGroup],
-) {
+fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup]) {
     // Plain loops into one list: a chain of iterators over the same is
     // its own code for every link (size: issue 17).
     let mut used: Blocks = Vec::new();
-    for (i, r) in resolved {
+    for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         used.push((&i.interface, &r.pos));
         for v in r.vips.iter().chain(&r.vips_excluded) {
             if let Some(dev) = &v.v.dev {
@@ -838,7 +872,7 @@ fn check_sync_groups(
     global: &GlobalDefs,
     groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
-    resolved: &[(InstanceConfig, &RawInstance)],
+    resolved: &[InstanceConfig],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
     let mut blocks = Blocks::with_capacity(groups.len());
@@ -858,11 +892,7 @@ fn check_sync_groups(
         first_seen(sink, &mut seen, &blocks, k, "vrrp_sync_group");
         check_members(sink, &groups, k, instances, &mut member_of);
     }
-    let is_owner = |name: &str| {
-        resolved
-            .iter()
-            .any(|(i, _)| i.name == name && i.priority == 255)
-    };
+    let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
     groups
         .iter()
         .map(|g| {

@@ -102,12 +102,23 @@ pub fn parse_scope(s: &str) -> Option<u8> {
 
 /// The optional argument of keepalived's on/off keywords.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "on" | "true" | "yes" => Some(true),
-        "off" | "false" | "no" => Some(false),
-        _ => None,
+    // Compared ignoring case in place: no lowercased copy to build.
+    for &(word, v) in &BOOL_WORDS {
+        if s.eq_ignore_ascii_case(word) {
+            return Some(v);
+        }
     }
+    None
 }
+
+const BOOL_WORDS: [(&str, bool); 6] = [
+    ("on", true),
+    ("true", true),
+    ("yes", true),
+    ("off", false),
+    ("false", false),
+    ("no", false),
+];
 
 /// A range as messages show it: `1-255`, or `-253 to 253` where a dash
 /// would be ambiguous.
