@@ -12,7 +12,7 @@ use core::net::IpAddr;
 
 use super::diag::Sink;
 use super::keywords::At;
-use super::routes::RTPROT_KEEPALIVED;
+use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, table, u32_of};
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
 
@@ -147,8 +147,8 @@ pub type RawRule = (At<Rule>, bool);
 /// without a preference are numbered by [`number`] in reading order.
 pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
     let mut out = Vec::new();
-    super::routes::each_line(sink, node, &mut |words, pos| {
-        let (v, explicit, warnings) = rule(words)?;
+    super::routes::each_line(sink, node, &mut |words, pos, warnings| {
+        let (v, explicit) = rule(words, warnings)?;
         out.push((
             At {
                 v,
@@ -156,7 +156,7 @@ pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
             },
             explicit,
         ));
-        Ok(warnings)
+        Ok(())
     });
     out
 }
@@ -213,9 +213,9 @@ impl Draft {
         }
     }
 
-    fn family(&mut self, v6: bool) -> Result<(), String> {
+    fn family<'a>(&mut self, v6: bool) -> Result<(), Why<'a>> {
         match self.v6 {
-            Some(f) if f != v6 => Err("rule specification has mixed IPv4 and IPv6".into()),
+            Some(f) if f != v6 => Err(Why::says("rule specification has mixed IPv4 and IPv6")),
             _ => {
                 self.v6 = Some(v6);
                 Ok(())
@@ -223,132 +223,148 @@ impl Draft {
         }
     }
 
-    fn prefix(&mut self, what: &str, text: Option<&str>) -> Result<Option<(IpAddr, u8)>, String> {
-        let text = text.ok_or_else(|| format!("rule {what} needs a value"))?;
-        if matches!(text, "default" | "any" | "all") {
-            return Ok(None);
-        }
-        let (a, len) =
-            parse_prefix(text).map_err(|()| format!("Invalid rule {what} address {text}"))?;
-        self.family(a.is_ipv6())?;
-        Ok(Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))))
+    /// `from` (false) or `to` (true) `text`.
+    fn prefix<'a>(&mut self, to: bool, text: &'a str) -> Result<(), Why<'a>> {
+        let what = if to { "to" } else { "from" };
+        let p = if matches!(text, "default" | "any" | "all") {
+            None
+        } else {
+            let (a, len) = parse_prefix(text)
+                .map_err(|()| Why::Words(["Invalid rule ", what, " address ", text]))?;
+            self.family(a.is_ipv6())?;
+            Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 })))
+        };
+        *if to { &mut self.r.to } else { &mut self.r.from } = p;
+        Ok(())
     }
 
-    fn set_action(&mut self, a: u8) -> Result<(), String> {
+    fn set_action<'a>(&mut self, a: u8) -> Result<(), Why<'a>> {
         if self.r.action != 0 {
-            return Err(
-                "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
-                    .into(),
-            );
+            return Err(Why::says(
+                "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule",
+            ));
         }
         self.r.action = a;
         Ok(())
     }
 }
 
-/// One rule line's words: the rule, whether it gave a preference, and its
-/// warnings; or why it is refused.
-pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<&'static str>), String> {
+/// One rule line's words: the rule and whether it gave a preference (its
+/// warnings added to `warnings`); or why it is refused.
+pub(super) fn rule<'a>(
+    words: &[&'a str],
+    warnings: &mut Warnings,
+) -> Result<(Rule, bool), Why<'a>> {
     let mut d = Draft::new();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         i += option(&mut d, w, words.get(i + 1).copied())?;
     }
-    finish(d)
+    finish(d, warnings)
 }
 
-fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
-    let t = text.ok_or_else(|| format!("rule {what} needs a value"))?;
-    parse_int(t)
-        .ok()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| format!("Invalid rule {what} {t} specified"))
+/// The value of option `what`, or why not.
+fn need<'a>(next: Option<&'a str>, what: &'a str) -> Result<&'a str, Why<'a>> {
+    next.ok_or(Why::about("rule ", what, " needs a value"))
 }
 
-fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
+fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let Some(opt) = lookup(w) else {
-        return Err(format!("Unknown rule option {w}"));
+        return Err(Why::about("Unknown rule option ", w, ""));
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
         Opt::Family(v6) => d.family(v6).map(|()| 2),
-        Opt::From => {
-            d.r.from = d.prefix("from", next)?;
-            Ok(2)
-        }
-        Opt::To => {
-            d.r.to = d.prefix("to", next)?;
-            Ok(2)
-        }
-        Opt::Table => {
-            let t = next.ok_or("rule table needs a value")?;
-            let n = super::routes::table(t)
-                .ok_or_else(|| format!("Routing table {t} not found for rule"))?;
-            if n == 0 {
-                return Err("Table 0 is not valid".into());
-            }
-            d.r.table = n;
-            d.set_action(FR_ACT_TO_TBL).map(|()| 2)
-        }
         Opt::Not => {
             d.r.invert = true;
             Ok(1)
-        }
-        Opt::Preference => {
-            d.r.priority = u32_word(next, "preference")?;
-            d.explicit = true;
-            Ok(2)
-        }
-        Opt::Tos => {
-            let t = next.ok_or("rule tos needs a value")?;
-            d.r.tos = hex_or_dec(t)
-                .and_then(|n| u8::try_from(n).ok())
-                .ok_or_else(|| format!("TOS value {t} is invalid"))?;
-            Ok(2)
-        }
-        Opt::Fwmark => {
-            let t = next.ok_or("rule fwmark needs a value")?;
-            d.r.fwmark =
-                Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
-            Ok(2)
-        }
-        Opt::Dev(oif) => {
-            let name = next.ok_or_else(|| format!("rule {w} needs a value"))?;
-            if name.is_empty() || name.len() >= 16 || name.contains('/') {
-                return Err(format!("invalid interface name '{name}' for rule"));
-            }
-            let slot = if oif { &mut d.r.oif } else { &mut d.r.iif };
-            *slot = Some(name.to_string());
-            Ok(2)
-        }
-        Opt::Protocol => {
-            let p = u32_word(next, "protocol")?;
-            d.r.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
-            Ok(2)
         }
         Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        Opt::Unsupported => Err(format!("rule option '{w}' is not supported by tinyvrrpd")),
+        Opt::Unsupported => Err(Why::about(
+            "rule option '",
+            w,
+            "' is not supported by tinyvrrpd",
+        )),
         Opt::Type => {
-            let t = next.ok_or("rule type needs a value")?;
+            let t = need(next, "type")?;
             match lookup(t) {
                 Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
-                _ => Err(format!("Unknown rule option {t}")),
+                _ => Err(Why::about("Unknown rule option ", t, "")),
             }
         }
         Opt::Action(a) => action(d, a, next),
+        _ => value(d, opt, w, next).map(|()| 2),
     }
 }
 
+/// An option `w` with a value, `next`.
+fn value<'a>(d: &mut Draft, opt: Opt, w: &'a str, next: Option<&'a str>) -> Result<(), Why<'a>> {
+    let what = match opt {
+        Opt::From => "from",
+        Opt::To => "to",
+        Opt::Table => "table",
+        Opt::Preference => "preference",
+        Opt::Tos => "tos",
+        Opt::Fwmark => "fwmark",
+        Opt::Protocol => "protocol",
+        _ => w,
+    };
+    let v = need(next, what)?;
+    let r = &mut d.r;
+    let (ok, pre, post) = match opt {
+        Opt::From | Opt::To => return d.prefix(matches!(opt, Opt::To), v),
+        Opt::Table => {
+            let n = table(v).ok_or(Why::about("Routing table ", v, " not found for rule"))?;
+            if n == 0 {
+                return Err(Why::says("Table 0 is not valid"));
+            }
+            r.table = n;
+            return d.set_action(FR_ACT_TO_TBL);
+        }
+        Opt::Preference => {
+            d.explicit = true;
+            let p = u32_of(v).map(|p| r.priority = p);
+            (p, "Invalid rule preference ", " specified")
+        }
+        Opt::Tos => {
+            let t = hex_or_dec(v).and_then(|n| u8::try_from(n).ok());
+            (t.map(|t| r.tos = t), "TOS value ", " is invalid")
+        }
+        Opt::Fwmark => (
+            fwmark(v).map(|f| r.fwmark = Some(f)),
+            "Invalid rule fwmark ",
+            " specified",
+        ),
+        Opt::Protocol => {
+            let p = u32_of(v).ok_or(Why::about("Invalid rule protocol ", v, " specified"))?;
+            let p = u8::try_from(p).map_err(|_| Why::Nums("Invalid protocol ", p, "", None))?;
+            r.protocol = Some(p);
+            return Ok(());
+        }
+        _ => {
+            let slot = if matches!(opt, Opt::Dev(true)) {
+                &mut r.oif
+            } else {
+                &mut r.iif
+            };
+            let ok = ifname_ok(v).then(|| *slot = Some(v.to_string()));
+            (ok, "invalid interface name '", "' for rule")
+        }
+    };
+    ok.ok_or(Why::about(pre, v, post))
+}
+
 /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
-fn action(d: &mut Draft, a: u8, next: Option<&str>) -> Result<usize, String> {
+fn action<'a>(d: &mut Draft, a: u8, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let mut taken = 1;
     if a == FR_ACT_GOTO {
-        d.r.goto = u32_word(next, "goto target")?;
+        let t = need(next, "goto target")?;
+        d.r.goto = u32_of(t).ok_or(Why::about("Invalid rule goto target ", t, " specified"))?;
         taken = 2;
     }
     d.set_action(a).map(|()| taken)
@@ -390,23 +406,26 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
 pub(super) const UNTRACKED: &str =
     "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
-    let mut warnings = Vec::new();
+fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<(Rule, bool), Why<'a>> {
     let r = &mut d.r;
     if r.action == 0 {
-        return Err("No action specified for rule - ignoring".into());
+        return Err(Why::says("No action specified for rule - ignoring"));
     }
     if r.action == FR_ACT_GOTO {
         if !d.explicit {
-            return Err(format!(
-                "Invalid rule - goto target {} specified without preference",
-                r.goto
+            return Err(Why::Nums(
+                "Invalid rule - goto target ",
+                r.goto,
+                " specified without preference",
+                None,
             ));
         }
         if r.priority >= r.goto {
-            return Err(format!(
-                "Invalid rule - preference {} >= goto target {}",
-                r.priority, r.goto
+            return Err(Why::Nums(
+                "Invalid rule - preference ",
+                r.priority,
+                " >= goto target ",
+                Some(r.goto),
             ));
         }
     }
@@ -417,7 +436,7 @@ fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
         r.protocol = Some(RTPROT_KEEPALIVED);
     }
     r.v6 = d.v6.unwrap_or(false);
-    Ok((d.r, d.explicit, warnings))
+    Ok((d.r, d.explicit))
 }
 
 #[cfg(test)]
@@ -430,17 +449,17 @@ mod tests {
 
     fn ok(line: &str) -> (Rule, bool) {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words) {
-            Ok((r, explicit, _)) => (r, explicit),
+        match rule(&words, &mut Vec::new()) {
+            Ok(r) => r,
             Err(e) => panic!("{line}: {e}"),
         }
     }
 
     fn err(line: &str) -> String {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words) {
+        match rule(&words, &mut Vec::new()) {
             Ok(r) => panic!("{line}: accepted {r:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
