@@ -385,29 +385,48 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
     out
 }
 
-/// keepalived per-address options that do not change what we install and
-/// advertise closely enough to refuse the config, with whether they take an
-/// argument. They are ignored with a warning.
-const VIP_IGNORED: &[(&str, bool)] = &[
-    ("no_track", false),
-    ("home", false),
-    ("nodad", false),
-    ("-nodad", false),
-    ("noprefixroute", false),
-    ("autojoin", false),
-    ("mngtmpaddr", false),
-    ("preferred_lft", true),
-    ("track_group", true),
+/// What a `virtual_ipaddress` option word is.
+#[derive(Clone, Copy, PartialEq)]
+enum VipOpt {
+    Dev,
+    Label,
+    Brd,
+    Scope,
+    /// keepalived per-address options that do not change what we install
+    /// and advertise closely enough to refuse the config, with whether they
+    /// take an argument. They are ignored with a warning.
+    Ignored(bool),
+}
+
+/// The option words, as data: one search instead of a comparison per word
+/// in code (issue 17: size).
+const VIP_OPTIONS: &[(&str, VipOpt)] = &[
+    ("dev", VipOpt::Dev),
+    ("label", VipOpt::Label),
+    ("brd", VipOpt::Brd),
+    ("broadcast", VipOpt::Brd),
+    ("scope", VipOpt::Scope),
+    ("no_track", VipOpt::Ignored(false)),
+    ("home", VipOpt::Ignored(false)),
+    ("nodad", VipOpt::Ignored(false)),
+    ("-nodad", VipOpt::Ignored(false)),
+    ("noprefixroute", VipOpt::Ignored(false)),
+    ("autojoin", VipOpt::Ignored(false)),
+    ("mngtmpaddr", VipOpt::Ignored(false)),
+    ("preferred_lft", VipOpt::Ignored(true)),
+    ("track_group", VipOpt::Ignored(true)),
 ];
+
+/// `WHAT 'WORD' in BLOCK`: the refusals of a VIP line, said by one call.
+fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
+    sink.error_fmt(&line.pos, format_args!("{what} '{word}' in {block}"));
+}
 
 /// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
 fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
-        sink.error_fmt(
-            &line.pos,
-            format_args!("invalid address '{text}' in {block}"),
-        );
+        bad_in(sink, line, "invalid address", text, block);
         return None;
     };
     let mut vip = Vip {
@@ -422,18 +441,14 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
     let mut words = line.args().iter();
     while let Some(opt) = words.next() {
         let opt = opt.text.as_str();
-        let takes_arg = match opt {
-            "dev" | "label" | "brd" | "broadcast" | "scope" => true,
-            _ => match VIP_IGNORED.iter().find(|(name, _)| *name == opt) {
-                Some((_, arg)) => *arg,
-                None => {
-                    sink.error_fmt(&line.pos, format_args!("unknown option '{opt}' in {block}"));
-                    ok = false;
-                    continue;
-                }
-            },
+        let Some(&(_, o)) = VIP_OPTIONS.iter().find(|(name, _)| *name == opt) else {
+            bad_in(sink, line, "unknown option", opt, block);
+            ok = false;
+            continue;
         };
-        let arg = if takes_arg {
+        let arg = if o == VipOpt::Ignored(false) {
+            ""
+        } else {
             match words.next() {
                 Some(w) => w.text.as_str(),
                 None => {
@@ -445,10 +460,8 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
                     continue;
                 }
             }
-        } else {
-            ""
         };
-        ok &= vip_option(sink, line, block, &mut vip, opt, arg);
+        ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
     ok &= vip_label(sink, line, &mut vip);
     ok.then_some(vip)
@@ -493,39 +506,36 @@ fn vip_option(
     line: &Node,
     block: &str,
     vip: &mut Vip,
-    opt: &str,
+    (opt, o): (&str, VipOpt),
     arg: &str,
 ) -> bool {
-    match opt {
-        "dev" => {
+    match o {
+        VipOpt::Dev => {
             vip.dev = ifname(sink, line, Some(arg));
             vip.dev.is_some()
         }
-        "label" => {
+        VipOpt::Label => {
             vip.label = Some(arg.to_string());
             true
         }
-        "brd" | "broadcast" => match parse_ipv4(arg) {
+        VipOpt::Brd => match parse_ipv4(arg) {
             Some(b) if vip.addr.is_ipv4() => {
                 vip.brd = Some(b);
                 true
             }
             _ => {
-                sink.error_fmt(
-                    &line.pos,
-                    format_args!("invalid broadcast address '{arg}' in {block}"),
-                );
+                bad_in(sink, line, "invalid broadcast address", arg, block);
                 false
             }
         },
-        "scope" => {
+        VipOpt::Scope => {
             vip.scope = parse_scope(arg);
             if vip.scope.is_none() {
-                sink.error_fmt(&line.pos, format_args!("invalid scope '{arg}' in {block}"));
+                bad_in(sink, line, "invalid scope", arg, block);
             }
             vip.scope.is_some()
         }
-        _ => {
+        VipOpt::Ignored(_) => {
             sink.warn_fmt(
                 &line.pos,
                 format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
