@@ -174,36 +174,41 @@ pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
 /// What a line warns of.
 pub(super) type Warnings = Vec<&'static str>;
 
-/// Why a route or rule line is refused: its message in pieces (literals
-/// and the line's own words), put together once, where it is said. A
-/// `format!` and a `String` per refusal cost code at each (issue 17: size).
+/// Why a route or rule line is refused: its message in pieces (a word of
+/// the line or a number between two literals), put together once, where it
+/// is said. A `format!` and a `String` per refusal cost code at each, and
+/// so did a wider value here (issue 17: size).
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Why<'a> {
-    /// These, one after another.
-    Words([&'a str; 4]),
-    /// `TEXT N TEXT [N]`.
-    Nums(&'static str, u32, &'static str, Option<u32>),
+    /// `PRE WORD POST`.
+    Text(&'static [&'static str; 2], &'a str),
+    /// `PRE N POST [M]`: a rule's numbers.
+    Nums(&'static [&'static str; 2], u32, Option<u32>),
 }
 
 impl<'a> Why<'a> {
     pub(super) fn says(msg: &'static str) -> Why<'a> {
-        Why::Words([msg, "", "", ""])
+        Why::Text(&["", ""], msg)
     }
 
-    /// `PRE WORD POST`.
-    pub(super) fn about(pre: &'static str, word: &'a str, post: &'static str) -> Why<'a> {
-        Why::Words([pre, word, post, ""])
+    /// `PRE WORD POST`, `msg` being `[PRE, POST]`.
+    pub(super) fn about(msg: &'static [&'static str; 2], word: &'a str) -> Why<'a> {
+        Why::Text(msg, word)
     }
 }
 
 impl fmt::Display for Why<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Why::Words(parts) => parts.iter().try_for_each(|p| f.write_str(p)),
-            Why::Nums(a, n, b, m) => {
-                f.write_str(a)?;
+            Why::Text(&[pre, post], w) => {
+                f.write_str(pre)?;
+                f.write_str(w)?;
+                f.write_str(post)
+            }
+            Why::Nums(&[pre, post], n, m) => {
+                f.write_str(pre)?;
                 fmt::Display::fmt(&n, f)?;
-                f.write_str(b)?;
+                f.write_str(post)?;
                 m.map_or(Ok(()), |m| fmt::Display::fmt(&m, f))
             }
         }
@@ -288,8 +293,13 @@ impl Draft {
     /// `src` (false) or `via` (true) `text`.
     fn addr<'a>(&mut self, via: bool, text: Option<&'a str>) -> Result<(), Why<'a>> {
         let what = if via { "via" } else { "src" };
-        let text = text.ok_or(Why::about("route ", what, " needs a value"))?;
-        let a = parse_ip(text).ok_or(Why::Words(["invalid route ", what, " address ", text]))?;
+        let text = text.ok_or(Why::about(&["route ", " needs a value"], what))?;
+        let bad = if via {
+            &["invalid route via address ", ""]
+        } else {
+            &["invalid route src address ", ""]
+        };
+        let a = parse_ip(text).ok_or(Why::about(bad, text))?;
         self.family(a.is_ipv6())?;
         *if via {
             &mut self.r.via
@@ -345,9 +355,8 @@ fn option<'a>(
             Ok(1)
         }
         Opt::Unsupported => Err(Why::about(
-            "route option '",
+            &["route option '", "' is not supported by tinyvrrpd"],
             w,
-            "' is not supported by tinyvrrpd",
         )),
         Opt::To => destination(d, rest, 1),
         Opt::Kind(k) => {
@@ -360,14 +369,17 @@ fn option<'a>(
 /// `table`, `protocol`, `scope`, `metric` or `dev` and its value `next`:
 /// returns how many words it took.
 fn value<'a>(d: &mut Draft, opt: Opt, next: Option<&'a str>) -> Result<usize, Why<'a>> {
-    let (what, pre, post) = match opt {
-        Opt::Table => ("table", "Routing table ", " not found for route"),
-        Opt::Protocol => ("protocol", "Protocol ", " not found or invalid for route"),
-        Opt::Scope => ("scope", "Scope ", " not found or invalid for route"),
-        Opt::Metric => ("metric", "Invalid metric ", " specified for route"),
-        _ => ("dev", "invalid interface name '", "' for route"),
+    let (what, bad): (_, &[&str; 2]) = match opt {
+        Opt::Table => ("table", &["Routing table ", " not found for route"]),
+        Opt::Protocol => (
+            "protocol",
+            &["Protocol ", " not found or invalid for route"],
+        ),
+        Opt::Scope => ("scope", &["Scope ", " not found or invalid for route"]),
+        Opt::Metric => ("metric", &["Invalid metric ", " specified for route"]),
+        _ => ("dev", &["invalid interface name '", "' for route"]),
     };
-    let v = next.ok_or(Why::about("route ", what, " needs a value"))?;
+    let v = next.ok_or(Why::about(&["route ", " needs a value"], what))?;
     let r = &mut d.r;
     let ok = match opt {
         Opt::Table => table(v).map(|t| r.table = t),
@@ -376,7 +388,7 @@ fn value<'a>(d: &mut Draft, opt: Opt, next: Option<&'a str>) -> Result<usize, Wh
         Opt::Metric => u32_of(v).map(|m| r.metric = Some(m)),
         _ => ifname_ok(v).then(|| r.dev = Some(v.to_string())),
     };
-    ok.map(|()| 2).ok_or(Why::about(pre, v, post))
+    ok.map(|()| 2).ok_or(Why::about(bad, v))
 }
 
 /// A route or rule's interface name: as the kernel takes it.
@@ -421,7 +433,7 @@ fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usiz
         d.r.dst_len = 0;
     } else {
         let (a, len) =
-            parse_prefix(text).map_err(|()| Why::about("unknown route keyword ", text, ""))?;
+            parse_prefix(text).map_err(|()| Why::about(&["unknown route keyword ", ""], text))?;
         d.family(a.is_ipv6())?;
         d.r.dst = a;
         d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
@@ -551,6 +563,25 @@ mod tests {
     fn untracked_warning_names_the_protocol() {
         assert!(UNTRACKED.contains(&format!("RTPROT_KEEPALIVED({RTPROT_KEEPALIVED})")));
         assert!(super::super::rules::UNTRACKED.contains(&format!("({RTPROT_KEEPALIVED})")));
+    }
+
+    #[test]
+    fn refusals_word_for_word() {
+        assert_eq!(err("1.2.3.0/24 via x"), "invalid route via address x");
+        assert_eq!(err("1.2.3.0/24 src"), "route src needs a value");
+        assert_eq!(
+            err("1.2.3.0/24 protocol foo"),
+            "Protocol foo not found or invalid for route"
+        );
+        assert_eq!(
+            err("1.2.3.0/24 dev a/b"),
+            "invalid interface name 'a/b' for route"
+        );
+        assert_eq!(
+            err("1.2.3.0/24 rtt 5"),
+            "route option 'rtt' is not supported by tinyvrrpd"
+        );
+        assert_eq!(err("dev eth0"), "Route must have a destination");
     }
 
     #[test]

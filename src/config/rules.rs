@@ -237,12 +237,15 @@ impl Draft {
 
     /// `from` (false) or `to` (true) `text`.
     fn prefix<'a>(&mut self, to: bool, text: &'a str) -> Result<(), Why<'a>> {
-        let what = if to { "to" } else { "from" };
+        let bad = if to {
+            &["Invalid rule to address ", ""]
+        } else {
+            &["Invalid rule from address ", ""]
+        };
         let p = if matches!(text, "default" | "any" | "all") {
             None
         } else {
-            let (a, len) = parse_prefix(text)
-                .map_err(|()| Why::Words(["Invalid rule ", what, " address ", text]))?;
+            let (a, len) = parse_prefix(text).map_err(|()| Why::about(bad, text))?;
             self.family(a.is_ipv6())?;
             Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 })))
         };
@@ -277,12 +280,12 @@ pub(super) fn rule<'a>(
 
 /// The value of option `what`, or why not.
 fn need<'a>(next: Option<&'a str>, what: &'a str) -> Result<&'a str, Why<'a>> {
-    next.ok_or(Why::about("rule ", what, " needs a value"))
+    next.ok_or(Why::about(&["rule ", " needs a value"], what))
 }
 
 fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let Some(opt) = lookup(w) else {
-        return Err(Why::about("Unknown rule option ", w, ""));
+        return Err(Why::about(&["Unknown rule option ", ""], w));
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
@@ -298,15 +301,14 @@ fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize,
             Ok(1)
         }
         Opt::Unsupported => Err(Why::about(
-            "rule option '",
+            &["rule option '", "' is not supported by tinyvrrpd"],
             w,
-            "' is not supported by tinyvrrpd",
         )),
         Opt::Type => {
             let t = need(next, "type")?;
             match lookup(t) {
                 Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
-                _ => Err(Why::about("Unknown rule option ", t, "")),
+                _ => Err(Why::about(&["Unknown rule option ", ""], t)),
             }
         }
         Opt::Action(a) => action(d, a, next),
@@ -328,10 +330,10 @@ fn value<'a>(d: &mut Draft, opt: Opt, w: &'a str, next: Option<&'a str>) -> Resu
     };
     let v = need(next, what)?;
     let r = &mut d.r;
-    let (ok, pre, post) = match opt {
+    let (ok, bad): (_, &[&str; 2]) = match opt {
         Opt::From | Opt::To => return d.prefix(matches!(opt, Opt::To), v),
         Opt::Table => {
-            let n = table(v).ok_or(Why::about("Routing table ", v, " not found for rule"))?;
+            let n = table(v).ok_or(Why::about(&["Routing table ", " not found for rule"], v))?;
             if n == 0 {
                 return Err(Why::says("Table 0 is not valid"));
             }
@@ -341,20 +343,19 @@ fn value<'a>(d: &mut Draft, opt: Opt, w: &'a str, next: Option<&'a str>) -> Resu
         Opt::Preference => {
             d.explicit = true;
             let p = u32_of(v).map(|p| r.priority = p);
-            (p, "Invalid rule preference ", " specified")
+            (p, &["Invalid rule preference ", " specified"])
         }
         Opt::Tos => {
             let t = hex_or_dec(v).and_then(|n| u8::try_from(n).ok());
-            (t.map(|t| r.tos = t), "TOS value ", " is invalid")
+            (t.map(|t| r.tos = t), &["TOS value ", " is invalid"])
         }
         Opt::Fwmark => (
             fwmark(v).map(|f| r.fwmark = Some(f)),
-            "Invalid rule fwmark ",
-            " specified",
+            &["Invalid rule fwmark ", " specified"],
         ),
         Opt::Protocol => {
-            let p = u32_of(v).ok_or(Why::about("Invalid rule protocol ", v, " specified"))?;
-            let p = u8::try_from(p).map_err(|_| Why::Nums("Invalid protocol ", p, "", None))?;
+            let p = u32_of(v).ok_or(Why::about(&["Invalid rule protocol ", " specified"], v))?;
+            let p = u8::try_from(p).map_err(|_| Why::Nums(&["Invalid protocol ", ""], p, None))?;
             r.protocol = Some(p);
             return Ok(());
         }
@@ -365,10 +366,10 @@ fn value<'a>(d: &mut Draft, opt: Opt, w: &'a str, next: Option<&'a str>) -> Resu
                 &mut r.iif
             };
             let ok = ifname_ok(v).then(|| *slot = Some(v.to_string()));
-            (ok, "invalid interface name '", "' for rule")
+            (ok, &["invalid interface name '", "' for rule"])
         }
     };
-    ok.ok_or(Why::about(pre, v, post))
+    ok.ok_or(Why::about(bad, v))
 }
 
 /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
@@ -376,7 +377,7 @@ fn action<'a>(d: &mut Draft, a: u8, next: Option<&'a str>) -> Result<usize, Why<
     let mut taken = 1;
     if a == FR_ACT_GOTO {
         let t = need(next, "goto target")?;
-        d.r.goto = u32_of(t).ok_or(Why::about("Invalid rule goto target ", t, " specified"))?;
+        d.r.goto = u32_of(t).ok_or(Why::about(&["Invalid rule goto target ", " specified"], t))?;
         taken = 2;
     }
     d.set_action(a).map(|()| taken)
@@ -426,17 +427,18 @@ fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<(Rule, bool), Why
     if r.action == FR_ACT_GOTO {
         if !d.explicit {
             return Err(Why::Nums(
-                "Invalid rule - goto target ",
+                &[
+                    "Invalid rule - goto target ",
+                    " specified without preference",
+                ],
                 r.goto,
-                " specified without preference",
                 None,
             ));
         }
         if r.priority >= r.goto {
             return Err(Why::Nums(
-                "Invalid rule - preference ",
+                &["Invalid rule - preference ", " >= goto target "],
                 r.priority,
-                " >= goto target ",
                 Some(r.goto),
             ));
         }
@@ -515,6 +517,29 @@ mod tests {
         );
         assert_eq!(ok("tos 0x10 table 5").0.tos, 16);
         assert!(err("tos 256 table 5").contains("TOS value 256 is invalid"));
+    }
+
+    #[test]
+    fn refusals_word_for_word() {
+        assert_eq!(
+            err("goto 5 priority 9"),
+            "Invalid rule - preference 9 >= goto target 5"
+        );
+        assert_eq!(
+            err("goto 5"),
+            "Invalid rule - goto target 5 specified without preference"
+        );
+        assert_eq!(err("protocol +300 table 5"), "Invalid protocol 300");
+        assert_eq!(err("to x table 5"), "Invalid rule to address x");
+        assert_eq!(
+            err("priority x table 5"),
+            "Invalid rule preference x specified"
+        );
+        assert_eq!(err("oif"), "rule oif needs a value");
+        assert_eq!(
+            err("table 5 nop"),
+            "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
+        );
     }
 
     #[test]
