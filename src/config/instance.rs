@@ -597,17 +597,19 @@ fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
             sink.error(&n.pos, "VMAC interface address already specified");
             continue;
         }
-        match vmac_mac(t) {
-            Some((m, _)) if m[0] & 1 != 0 => {
-                sink.error_fmt(&n.pos, format_args!("VMAC MAC address is multicast {t}"))
+        // The refusals: `VMAC PRE{t}POST`, said by one call.
+        let [pre, post] = match vmac_mac(t) {
+            Some((m, _)) if m[0] & 1 != 0 => ["MAC address is multicast ", ""],
+            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => {
+                ["MAC address not allowed to be RFC5798 address (", ")"]
             }
-            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error_fmt(
-                &n.pos,
-                format_args!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
-            ),
-            Some(m) => v.mac = Some(m),
-            None => sink.error_fmt(&n.pos, format_args!("VMAC invalid MAC address {t}")),
-        }
+            Some(m) => {
+                v.mac = Some(m);
+                continue;
+            }
+            None => ["invalid MAC address ", ""],
+        };
+        sink.error_fmt(&n.pos, format_args!("VMAC {pre}{t}{post}"));
     }
     if n.args().len() > 2 {
         sink.warn(&n.pos, "use_vmac takes at most a name and a MAC address");
@@ -622,16 +624,50 @@ fn vmac_mac(t: &str) -> Option<([u8; 6], bool)> {
     let mut m = [0u8; 6];
     let mut k = 0;
     for part in t.split(':') {
-        let ok = (1..=2).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
-        if !ok || k == 6 {
+        let octet = m.get_mut(k)?;
+        if part.is_empty() || part.len() > 2 {
             return None;
         }
-        m[k] = u8::from_str_radix(part, 16).ok()?;
+        // One or two hex digits: at most 0xff.
+        for b in part.bytes() {
+            let d = char::from(b).to_digit(16)?;
+            *octet = (*octet << 4) | u8::try_from(d).ok()?;
+        }
         k += 1;
     }
     match k {
         6 => Some((m, false)),
         5 => Some((m, true)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vmac_mac;
+
+    #[test]
+    fn vmac_macs() {
+        let m = [0x02, 0xab, 0x0c, 0xd, 0xff, 0x01];
+        assert_eq!(vmac_mac("02:ab:0c:d:FF:01"), Some((m, false)));
+        assert_eq!(
+            vmac_mac("02:ab:0c:d:FF:"),
+            Some(([2, 0xab, 0xc, 0xd, 0xff, 0], true))
+        );
+        assert_eq!(
+            vmac_mac("02:ab:0c:d:ff"),
+            Some(([2, 0xab, 0xc, 0xd, 0xff, 0], true))
+        );
+        for bad in [
+            "02:ab:0c:d:ff:01:02",
+            "02:ab:0c:d",
+            "02:ab::d:ff:01",
+            "02:abc:0c:d:ff:01",
+            "02:+a:0c:d:ff:01",
+            "02:ag:0c:d:ff:01",
+            "02:é:0c:d:ff",
+        ] {
+            assert_eq!(vmac_mac(bad), None, "{bad}");
+        }
     }
 }
