@@ -375,12 +375,7 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
                 format_args!("unexpected block in {}", node.keyword()),
             );
         }
-        if let Some(vip) = vip(sink, line, node.keyword()) {
-            out.push(At {
-                v: vip,
-                pos: line.pos.clone(),
-            });
-        }
+        vip(sink, line, node.keyword(), &mut out);
     }
     out
 }
@@ -422,12 +417,13 @@ fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
     sink.error_fmt(&line.pos, format_args!("{what} '{word}' in {block}"));
 }
 
-/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
-fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
+/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`: added to `out`
+/// unless refused (in place: no Option<Vip> to move, issue 17: size).
+fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
         bad_in(sink, line, "invalid address", text, block);
-        return None;
+        return;
     };
     let mut vip = Vip {
         addr,
@@ -463,8 +459,12 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
         };
         ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
-    ok &= vip_label(sink, line, &mut vip);
-    ok.then_some(vip)
+    if vip_label(sink, line, &mut vip) && ok {
+        out.push(At {
+            v: vip,
+            pos: line.pos.clone(),
+        });
+    }
 }
 
 /// keepalived 2.2.7 (vrrp_ipaddress.c parse_ipaddress): a label of
