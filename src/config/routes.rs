@@ -162,8 +162,11 @@ fn lookup(w: &str) -> Option<Opt> {
 pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
     let mut out = Vec::new();
     each_line(sink, node, &mut |words, pos, warnings| {
+        // Read in place, moved once into the list (issue 17: size).
+        let mut d = Draft::new();
+        route(&mut d, words, warnings)?;
         out.push(At {
-            v: route(words, warnings)?,
+            v: d.r,
             pos: pos.clone(),
         });
         Ok(())
@@ -310,14 +313,13 @@ impl Draft {
     }
 }
 
-/// One route line's words: the route (its warnings added to `warnings`),
+/// One route line's words into `d.r` (its warnings added to `warnings`),
 /// or why it is refused.
-pub(super) fn route<'a>(words: &[&'a str], warnings: &mut Warnings) -> Result<Route, Why<'a>> {
-    let mut d = Draft::new();
+fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         let rest = words.get(i..).unwrap_or_default();
-        i += option(&mut d, w, rest, warnings)?;
+        i += option(d, w, rest, warnings)?;
     }
     finish(d, warnings)
 }
@@ -449,7 +451,7 @@ const NO_DST: &str = "Route must have a destination";
 pub(super) const UNTRACKED: &str =
     "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<Route, Why<'a>> {
+fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let default = d.dst.ok_or(Why::says(NO_DST))?;
     if default {
         d.r.dst = if d.v6.unwrap_or(false) {
@@ -464,7 +466,7 @@ fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<Route, Why<'a>> {
         }
         d.r.protocol = RTPROT_KEEPALIVED;
     }
-    Ok(d.r)
+    Ok(())
 }
 
 pub(super) fn table(s: &str) -> Option<u32> {
@@ -496,17 +498,21 @@ pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
 mod tests {
     use super::*;
 
-    fn ok(line: &str) -> Route {
+    fn parse(line: &str) -> Result<Route, Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match route(&words, &mut Vec::new()) {
+        let mut d = Draft::new();
+        route(&mut d, &words, &mut Vec::new()).map(|()| d.r)
+    }
+
+    fn ok(line: &str) -> Route {
+        match parse(line) {
             Ok(r) => r,
             Err(e) => panic!("{line}: {e}"),
         }
     }
 
     fn err(line: &str) -> String {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match route(&words, &mut Vec::new()) {
+        match parse(line) {
             Ok(r) => panic!("{line}: accepted {r:?}"),
             Err(e) => e.to_string(),
         }

@@ -160,13 +160,15 @@ pub type RawRule = (At<Rule>, bool);
 pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
     let mut out = Vec::new();
     super::routes::each_line(sink, node, &mut |words, pos, warnings| {
-        let (v, explicit) = rule(words, warnings)?;
+        // Read in place, moved once into the list (issue 17: size).
+        let mut d = Draft::new();
+        rule(&mut d, words, warnings)?;
         out.push((
             At {
-                v,
+                v: d.r,
                 pos: pos.clone(),
             },
-            explicit,
+            d.explicit,
         ));
         Ok(())
     });
@@ -264,16 +266,12 @@ impl Draft {
     }
 }
 
-/// One rule line's words: the rule and whether it gave a preference (its
-/// warnings added to `warnings`); or why it is refused.
-pub(super) fn rule<'a>(
-    words: &[&'a str],
-    warnings: &mut Warnings,
-) -> Result<(Rule, bool), Why<'a>> {
-    let mut d = Draft::new();
+/// One rule line's words into `d` (the rule, whether it gave a preference;
+/// its warnings added to `warnings`); or why it is refused.
+fn rule<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
     while let Some(&w) = words.get(i) {
-        i += option(&mut d, w, words.get(i + 1).copied())?;
+        i += option(d, w, words.get(i + 1).copied())?;
     }
     finish(d, warnings)
 }
@@ -419,7 +417,7 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
 pub(super) const UNTRACKED: &str =
     "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<(Rule, bool), Why<'a>> {
+fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let r = &mut d.r;
     if r.action == 0 {
         return Err(Why::says("No action specified for rule - ignoring"));
@@ -450,7 +448,7 @@ fn finish<'a>(mut d: Draft, warnings: &mut Warnings) -> Result<(Rule, bool), Why
         r.protocol = Some(RTPROT_KEEPALIVED);
     }
     r.v6 = d.v6.unwrap_or(false);
-    Ok((d.r, d.explicit))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -461,17 +459,21 @@ mod tests {
         super::super::values::parse_ip(text)
     }
 
-    fn ok(line: &str) -> (Rule, bool) {
+    fn parse(line: &str) -> Result<(Rule, bool), Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words, &mut Vec::new()) {
+        let mut d = Draft::new();
+        rule(&mut d, &words, &mut Vec::new()).map(|()| (d.r, d.explicit))
+    }
+
+    fn ok(line: &str) -> (Rule, bool) {
+        match parse(line) {
             Ok(r) => r,
             Err(e) => panic!("{line}: {e}"),
         }
     }
 
     fn err(line: &str) -> String {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words, &mut Vec::new()) {
+        match parse(line) {
             Ok(r) => panic!("{line}: accepted {r:?}"),
             Err(e) => e.to_string(),
         }
