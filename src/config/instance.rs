@@ -168,7 +168,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             }
             None => None,
         };
-        i.state = at(state, n).or(i.state.take());
+        // A bad value keeps what an earlier line set.
+        if state.is_some() {
+            i.state = at(state, n);
+        }
     }),
     val("interface", |s, n, i| {
         i.interface_seen = true;
@@ -181,7 +184,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
-        i.advert_int = at(advert_int(s, n), n).or(i.advert_int.take())
+        let a = advert_int(s, n);
+        if a.is_some() {
+            i.advert_int = at(a, n);
+        }
     }),
     data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
