@@ -235,7 +235,11 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
             );
             continue;
         }
-        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
+        // A plain loop: no collect() code of its own (issue 17: size).
+        let mut words: Vec<&str> = Vec::new();
+        for w in &line.words {
+            words.push(&w.text);
+        }
         let mut warnings = Vec::new();
         // A refused line says why, and nothing of what it warned of.
         match read(&words, &line.pos, &mut warnings) {
