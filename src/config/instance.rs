@@ -276,12 +276,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("mcast_src_ip", src_ip),
     blk("unicast_peer", |s, n, i| {
         for line in body(n) {
-            if let Some(peer) = unicast_peer(s, line) {
-                i.unicast_peers.push(At {
-                    v: peer,
-                    pos: line.pos.clone(),
-                });
-            }
+            unicast_peer(s, line, &mut i.unicast_peers);
         }
     }),
     val("accept", |s, n, i| {
@@ -552,18 +547,15 @@ fn vip_option(
 }
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
-/// not have.
-fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
+/// not have. Added to `out` in place (no Option<IpAddr> to move).
+fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
     if line.block.is_some() {
         sink.error(&line.pos, "unexpected block in unicast_peer");
     }
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
-        sink.error_fmt(
-            &line.pos,
-            format_args!("invalid address '{text}' in unicast_peer"),
-        );
-        return None;
+        bad_in(sink, line, "invalid address", text, "unicast_peer");
+        return;
     };
     if let Some(extra) = line.args().first() {
         sink.warn_fmt(
@@ -574,7 +566,10 @@ fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
             ),
         );
     }
-    Some(addr)
+    out.push(At {
+        v: addr,
+        pos: line.pos.clone(),
+    });
 }
 
 /// `use_vmac`'s words as given: an interface name and a MAC address, in
