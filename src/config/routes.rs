@@ -434,7 +434,7 @@ fn via<'a>(
 /// here, so a file -t accepts is one keepalived loads.
 fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usize, Why<'a>> {
     let text = *rest.get(taken).ok_or(Why::says(NO_DST))?;
-    let default = matches!(text, "default" | "any" | "all");
+    let default = is_any(text);
     if default {
         d.r.dst_len = 0;
     } else {
@@ -449,6 +449,13 @@ fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usiz
 }
 
 const NO_DST: &str = "Route must have a destination";
+
+/// `default`, `any` or `all`: any address, in route and rule lines. One
+/// copy of the three comparisons for both (issue 17: size).
+#[inline(never)]
+pub(super) fn is_any(t: &str) -> bool {
+    matches!(t, "default" | "any" | "all")
+}
 
 /// The warning for a tracked route given another protocol (18 is
 /// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).

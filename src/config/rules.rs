@@ -12,7 +12,7 @@ use core::net::IpAddr;
 
 use super::diag::Sink;
 use super::keywords::At;
-use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, table, u32_of};
+use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
 
@@ -244,7 +244,7 @@ impl Draft {
         } else {
             &["Invalid rule from address ", ""]
         };
-        let p = if matches!(text, "default" | "any" | "all") {
+        let p = if is_any(text) {
             None
         } else {
             let (a, len) = parse_prefix(text).map_err(|()| Why::about(bad, text))?;
