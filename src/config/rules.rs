@@ -281,6 +281,9 @@ fn need<'a>(next: Option<&'a str>, what: &'a str) -> Result<&'a str, Why<'a>> {
     next.ok_or(Why::about(&["rule ", " needs a value"], what))
 }
 
+// Out of line: inlined into the line's loop, its literals were hoisted
+// out of the loop and spilled, one stack slot each (issue 17: size).
+#[inline(never)]
 fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let Some(opt) = lookup(w) else {
         return Err(Why::about(&["Unknown rule option ", ""], w));
