@@ -43,18 +43,22 @@ const MAX_US: u64 = i32::MAX as u64;
 /// which interfaces are taken).
 pub fn parse(sink: &mut Sink, node: &Node, groups: &mut Vec<GarpGroup>) {
     warn_extra(sink, node, 0);
+    // The earlier groups are lent to the block's reader and given back:
+    // no copy of the names they took (issue 17: size).
     let mut g = Parsing {
         group: GarpGroup::default(),
-        taken: groups.iter().flat_map(|g| g.interfaces.clone()).collect(),
+        earlier: core::mem::take(groups),
     };
     dispatch(sink, body(node), GARP_GROUP_KW, &mut g, "garp_group");
+    *groups = g.earlier;
     groups.push(g.group);
 }
 
 struct Parsing {
     group: GarpGroup,
-    /// Interfaces earlier groups (and this one, so far) named.
-    taken: Vec<String>,
+    /// The earlier groups: the interfaces they (and this one, so far)
+    /// named are taken.
+    earlier: Vec<GarpGroup>,
 }
 
 static GARP_GROUP_KW: &[Kw<Parsing>] = &[
@@ -87,13 +91,13 @@ static GARP_GROUP_KW: &[Kw<Parsing>] = &[
 ];
 
 fn add(sink: &mut Sink, line: &Node, g: &mut Parsing, name: &str) {
-    if g.taken.iter().any(|t| t == name) {
+    let taken = |e: &GarpGroup| e.interfaces.iter().any(|t| t == name);
+    if g.earlier.iter().any(taken) || taken(&g.group) {
         sink.warn_fmt(
             &line.pos,
             format_args!("garp_group already specified for {name} - ignoring"),
         );
         return;
     }
-    g.taken.push(name.to_string());
     g.group.interfaces.push(name.to_string());
 }

@@ -168,7 +168,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             }
             None => None,
         };
-        i.state = at(state, n).or(i.state.take());
+        // A bad value keeps what an earlier line set.
+        if state.is_some() {
+            i.state = at(state, n);
+        }
     }),
     val("interface", |s, n, i| {
         i.interface_seen = true;
@@ -181,7 +184,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
-        i.advert_int = at(advert_int(s, n), n).or(i.advert_int.take())
+        let a = advert_int(s, n);
+        if a.is_some() {
+            i.advert_int = at(a, n);
+        }
     }),
     data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
@@ -270,12 +276,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("mcast_src_ip", src_ip),
     blk("unicast_peer", |s, n, i| {
         for line in body(n) {
-            if let Some(peer) = unicast_peer(s, line) {
-                i.unicast_peers.push(At {
-                    v: peer,
-                    pos: line.pos.clone(),
-                });
-            }
+            unicast_peer(s, line, &mut i.unicast_peers);
         }
     }),
     val("accept", |s, n, i| {
@@ -375,40 +376,55 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
                 format_args!("unexpected block in {}", node.keyword()),
             );
         }
-        if let Some(vip) = vip(sink, line, node.keyword()) {
-            out.push(At {
-                v: vip,
-                pos: line.pos.clone(),
-            });
-        }
+        vip(sink, line, node.keyword(), &mut out);
     }
     out
 }
 
-/// keepalived per-address options that do not change what we install and
-/// advertise closely enough to refuse the config, with whether they take an
-/// argument. They are ignored with a warning.
-const VIP_IGNORED: &[(&str, bool)] = &[
-    ("no_track", false),
-    ("home", false),
-    ("nodad", false),
-    ("-nodad", false),
-    ("noprefixroute", false),
-    ("autojoin", false),
-    ("mngtmpaddr", false),
-    ("preferred_lft", true),
-    ("track_group", true),
+/// What a `virtual_ipaddress` option word is.
+#[derive(Clone, Copy, PartialEq)]
+enum VipOpt {
+    Dev,
+    Label,
+    Brd,
+    Scope,
+    /// keepalived per-address options that do not change what we install
+    /// and advertise closely enough to refuse the config, with whether they
+    /// take an argument. They are ignored with a warning.
+    Ignored(bool),
+}
+
+/// The option words, as data: one search instead of a comparison per word
+/// in code (issue 17: size).
+const VIP_OPTIONS: &[(&str, VipOpt)] = &[
+    ("dev", VipOpt::Dev),
+    ("label", VipOpt::Label),
+    ("brd", VipOpt::Brd),
+    ("broadcast", VipOpt::Brd),
+    ("scope", VipOpt::Scope),
+    ("no_track", VipOpt::Ignored(false)),
+    ("home", VipOpt::Ignored(false)),
+    ("nodad", VipOpt::Ignored(false)),
+    ("-nodad", VipOpt::Ignored(false)),
+    ("noprefixroute", VipOpt::Ignored(false)),
+    ("autojoin", VipOpt::Ignored(false)),
+    ("mngtmpaddr", VipOpt::Ignored(false)),
+    ("preferred_lft", VipOpt::Ignored(true)),
+    ("track_group", VipOpt::Ignored(true)),
 ];
 
-/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
-fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
+/// `WHAT 'WORD' in BLOCK`: the refusals of a VIP line, said by one call.
+fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
+    sink.error_fmt(&line.pos, format_args!("{what} '{word}' in {block}"));
+}
+
+/// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`: added to `out`
+/// unless refused (in place: no Option<Vip> to move, issue 17: size).
+fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
-        sink.error_fmt(
-            &line.pos,
-            format_args!("invalid address '{text}' in {block}"),
-        );
-        return None;
+        bad_in(sink, line, "invalid address", text, block);
+        return;
     };
     let mut vip = Vip {
         addr,
@@ -422,18 +438,14 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
     let mut words = line.args().iter();
     while let Some(opt) = words.next() {
         let opt = opt.text.as_str();
-        let takes_arg = match opt {
-            "dev" | "label" | "brd" | "broadcast" | "scope" => true,
-            _ => match VIP_IGNORED.iter().find(|(name, _)| *name == opt) {
-                Some((_, arg)) => *arg,
-                None => {
-                    sink.error_fmt(&line.pos, format_args!("unknown option '{opt}' in {block}"));
-                    ok = false;
-                    continue;
-                }
-            },
+        let Some(&(_, o)) = VIP_OPTIONS.iter().find(|(name, _)| *name == opt) else {
+            bad_in(sink, line, "unknown option", opt, block);
+            ok = false;
+            continue;
         };
-        let arg = if takes_arg {
+        let arg = if o == VipOpt::Ignored(false) {
+            ""
+        } else {
             match words.next() {
                 Some(w) => w.text.as_str(),
                 None => {
@@ -445,13 +457,15 @@ fn vip(sink: &mut Sink, line: &Node, block: &str) -> Option<Vip> {
                     continue;
                 }
             }
-        } else {
-            ""
         };
-        ok &= vip_option(sink, line, block, &mut vip, opt, arg);
+        ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
-    ok &= vip_label(sink, line, &mut vip);
-    ok.then_some(vip)
+    if vip_label(sink, line, &mut vip) && ok {
+        out.push(At {
+            v: vip,
+            pos: line.pos.clone(),
+        });
+    }
 }
 
 /// keepalived 2.2.7 (vrrp_ipaddress.c parse_ipaddress): a label of
@@ -493,39 +507,36 @@ fn vip_option(
     line: &Node,
     block: &str,
     vip: &mut Vip,
-    opt: &str,
+    (opt, o): (&str, VipOpt),
     arg: &str,
 ) -> bool {
-    match opt {
-        "dev" => {
+    match o {
+        VipOpt::Dev => {
             vip.dev = ifname(sink, line, Some(arg));
             vip.dev.is_some()
         }
-        "label" => {
+        VipOpt::Label => {
             vip.label = Some(arg.to_string());
             true
         }
-        "brd" | "broadcast" => match parse_ipv4(arg) {
+        VipOpt::Brd => match parse_ipv4(arg) {
             Some(b) if vip.addr.is_ipv4() => {
                 vip.brd = Some(b);
                 true
             }
             _ => {
-                sink.error_fmt(
-                    &line.pos,
-                    format_args!("invalid broadcast address '{arg}' in {block}"),
-                );
+                bad_in(sink, line, "invalid broadcast address", arg, block);
                 false
             }
         },
-        "scope" => {
+        VipOpt::Scope => {
             vip.scope = parse_scope(arg);
             if vip.scope.is_none() {
-                sink.error_fmt(&line.pos, format_args!("invalid scope '{arg}' in {block}"));
+                bad_in(sink, line, "invalid scope", arg, block);
             }
             vip.scope.is_some()
         }
-        _ => {
+        VipOpt::Ignored(_) => {
             sink.warn_fmt(
                 &line.pos,
                 format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
@@ -536,18 +547,15 @@ fn vip_option(
 }
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
-/// not have.
-fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
+/// not have. Added to `out` in place (no Option<IpAddr> to move).
+fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
     if line.block.is_some() {
         sink.error(&line.pos, "unexpected block in unicast_peer");
     }
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
-        sink.error_fmt(
-            &line.pos,
-            format_args!("invalid address '{text}' in unicast_peer"),
-        );
-        return None;
+        bad_in(sink, line, "invalid address", text, "unicast_peer");
+        return;
     };
     if let Some(extra) = line.args().first() {
         sink.warn_fmt(
@@ -558,7 +566,10 @@ fn unicast_peer(sink: &mut Sink, line: &Node) -> Option<IpAddr> {
             ),
         );
     }
-    Some(addr)
+    out.push(At {
+        v: addr,
+        pos: line.pos.clone(),
+    });
 }
 
 /// `use_vmac`'s words as given: an interface name and a MAC address, in
@@ -587,17 +598,19 @@ fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
             sink.error(&n.pos, "VMAC interface address already specified");
             continue;
         }
-        match vmac_mac(t) {
-            Some((m, _)) if m[0] & 1 != 0 => {
-                sink.error_fmt(&n.pos, format_args!("VMAC MAC address is multicast {t}"))
+        // The refusals: `VMAC PRE{t}POST`, said by one call.
+        let [pre, post] = match vmac_mac(t) {
+            Some((m, _)) if m[0] & 1 != 0 => ["MAC address is multicast ", ""],
+            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => {
+                ["MAC address not allowed to be RFC5798 address (", ")"]
             }
-            Some((m, _)) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => sink.error_fmt(
-                &n.pos,
-                format_args!("VMAC MAC address not allowed to be RFC5798 address ({t})"),
-            ),
-            Some(m) => v.mac = Some(m),
-            None => sink.error_fmt(&n.pos, format_args!("VMAC invalid MAC address {t}")),
-        }
+            Some(m) => {
+                v.mac = Some(m);
+                continue;
+            }
+            None => ["invalid MAC address ", ""],
+        };
+        sink.error_fmt(&n.pos, format_args!("VMAC {pre}{t}{post}"));
     }
     if n.args().len() > 2 {
         sink.warn(&n.pos, "use_vmac takes at most a name and a MAC address");
@@ -612,16 +625,50 @@ fn vmac_mac(t: &str) -> Option<([u8; 6], bool)> {
     let mut m = [0u8; 6];
     let mut k = 0;
     for part in t.split(':') {
-        let ok = (1..=2).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
-        if !ok || k == 6 {
+        let octet = m.get_mut(k)?;
+        if part.is_empty() || part.len() > 2 {
             return None;
         }
-        m[k] = u8::from_str_radix(part, 16).ok()?;
+        // One or two hex digits: at most 0xff.
+        for b in part.bytes() {
+            let d = char::from(b).to_digit(16)?;
+            *octet = (*octet << 4) | u8::try_from(d).ok()?;
+        }
         k += 1;
     }
     match k {
         6 => Some((m, false)),
         5 => Some((m, true)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vmac_mac;
+
+    #[test]
+    fn vmac_macs() {
+        let m = [0x02, 0xab, 0x0c, 0xd, 0xff, 0x01];
+        assert_eq!(vmac_mac("02:ab:0c:d:FF:01"), Some((m, false)));
+        assert_eq!(
+            vmac_mac("02:ab:0c:d:FF:"),
+            Some(([2, 0xab, 0xc, 0xd, 0xff, 0], true))
+        );
+        assert_eq!(
+            vmac_mac("02:ab:0c:d:ff"),
+            Some(([2, 0xab, 0xc, 0xd, 0xff, 0], true))
+        );
+        for bad in [
+            "02:ab:0c:d:ff:01:02",
+            "02:ab:0c:d",
+            "02:ab::d:ff:01",
+            "02:abc:0c:d:ff:01",
+            "02:+a:0c:d:ff:01",
+            "02:ag:0c:d:ff:01",
+            "02:é:0c:d:ff",
+        ] {
+            assert_eq!(vmac_mac(bad), None, "{bad}");
+        }
     }
 }

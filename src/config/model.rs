@@ -49,7 +49,7 @@ pub struct SmtpServer {
     pub port: u16,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct GlobalDefs {
     pub router_id: Option<String>,
     pub notification_email: Vec<String>,
@@ -191,7 +191,7 @@ impl Family {
 }
 
 /// v2 simple password authentication (RFC 3768 §5.3.6.1). AH is refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Auth {
     /// The password, zero padded (or truncated, with a warning) to 8 bytes.
     pub pass: [u8; 8],
@@ -199,7 +199,7 @@ pub struct Auth {
 
 /// One `virtual_ipaddress` line:
 /// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Vip {
     pub addr: IpAddr,
     /// 32 (IPv4) or 128 (IPv6) when not given.
@@ -228,7 +228,7 @@ pub struct Track {
     pub reverse: Option<bool>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct InstanceConfig {
     pub name: String,
     /// The `vrrp_instance` line.
@@ -299,6 +299,69 @@ pub struct InstanceConfig {
     pub v3_checksum_as_v2: bool,
     /// Resolved from the global `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
+}
+
+// The Clones of the large structs by hand: what owns memory cloned, the
+// plain fields copied at once by struct update, smaller than the derived
+// field-by-field clones (issue 17: size). A new field that is not Copy
+// does not compile until it is cloned here.
+
+impl Clone for GlobalDefs {
+    fn clone(&self) -> GlobalDefs {
+        GlobalDefs {
+            router_id: self.router_id.clone(),
+            notification_email: self.notification_email.clone(),
+            notification_email_from: self.notification_email_from.clone(),
+            smtp_server: self.smtp_server.clone(),
+            smtp_helo_name: self.smtp_helo_name.clone(),
+            script_user: self.script_user.clone(),
+            vrrp_notify_fifo: self.vrrp_notify_fifo.clone(),
+            notify_fifo: self.notify_fifo.clone(),
+            vrrp_notify_fifo_script: self.vrrp_notify_fifo_script.clone(),
+            notify_fifo_script: self.notify_fifo_script.clone(),
+            startup_script: self.startup_script.clone(),
+            shutdown_script: self.shutdown_script.clone(),
+            ..*self
+        }
+    }
+}
+
+impl Clone for Vip {
+    fn clone(&self) -> Vip {
+        Vip {
+            dev: self.dev.clone(),
+            label: self.label.clone(),
+            ..*self
+        }
+    }
+}
+
+impl Clone for InstanceConfig {
+    fn clone(&self) -> InstanceConfig {
+        InstanceConfig {
+            name: self.name.clone(),
+            loc: self.loc.clone(),
+            interface: self.interface.clone(),
+            vips: self.vips.clone(),
+            vips_excluded: self.vips_excluded.clone(),
+            vroutes: self.vroutes.clone(),
+            vrules: self.vrules.clone(),
+            track_interfaces: self.track_interfaces.clone(),
+            track_scripts: self.track_scripts.clone(),
+            track_files: self.track_files.clone(),
+            track_processes: self.track_processes.clone(),
+            notify_master: self.notify_master.clone(),
+            notify_backup: self.notify_backup.clone(),
+            notify_fault: self.notify_fault.clone(),
+            notify_stop: self.notify_stop.clone(),
+            notify: self.notify.clone(),
+            notify_master_rx_lower_pri: self.notify_master_rx_lower_pri.clone(),
+            notify_deleted_script: self.notify_deleted_script.clone(),
+            unicast_peers: self.unicast_peers.clone(),
+            vmac: self.vmac.clone(),
+            ..*self
+        }
+    }
 }
 
 /// `use_vmac [NAME] [MAC]` (and `vmac_xmit_base`), resolved: the

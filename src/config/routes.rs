@@ -8,6 +8,7 @@
 //! `nexthop`, `encap`, ...) refuse the line: installing a different route
 //! than the one written would be worse than not loading.
 
+use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{Pos, Sink};
@@ -35,7 +36,7 @@ pub enum RouteMode {
 }
 
 /// One route line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Route {
     /// The destination and its prefix length (`default`: the unspecified
     /// address of the route's family, length 0).
@@ -55,6 +56,17 @@ pub struct Route {
     pub protocol: u8,
     pub onlink: bool,
     pub mode: RouteMode,
+}
+
+/// A copy of the plain fields and a clone of the name: smaller than the
+/// derived field-by-field clone (issue 17: size).
+impl Clone for Route {
+    fn clone(&self) -> Route {
+        Route {
+            dev: self.dev.clone(),
+            ..*self
+        }
+    }
 }
 
 /// What a route option word is.
@@ -149,13 +161,15 @@ fn lookup(w: &str) -> Option<Opt> {
 /// The lines of a `virtual_routes` / `static_routes` block.
 pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
     let mut out = Vec::new();
-    each_line(sink, node, &mut |words, pos| {
-        let (v, warnings) = route(words)?;
+    each_line(sink, node, &mut |words, pos, warnings| {
+        // Read in place, moved once into the list (issue 17: size).
+        let mut d = Draft::new();
+        route(&mut d, words, warnings)?;
         out.push(At {
-            v,
+            v: d.r,
             pos: pos.clone(),
         });
-        Ok(warnings)
+        Ok(())
     });
     out
 }
@@ -163,9 +177,51 @@ pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
 /// What a line warns of.
 pub(super) type Warnings = Vec<&'static str>;
 
-/// Reads one line of a block: its words and place; its warnings, or why it
-/// is refused.
-pub(super) type LineReader<'a> = dyn FnMut(&[&str], &Pos) -> Result<Warnings, String> + 'a;
+/// Why a route or rule line is refused: its message in pieces (a word of
+/// the line or a number between two literals), put together once, where it
+/// is said. A `format!` and a `String` per refusal cost code at each, and
+/// so did a wider value here (issue 17: size).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Why<'a> {
+    /// `PRE WORD POST`.
+    Text(&'static [&'static str; 2], &'a str),
+    /// `PRE N POST [M]`: a rule's numbers.
+    Nums(&'static [&'static str; 2], u32, Option<u32>),
+}
+
+impl<'a> Why<'a> {
+    pub(super) fn says(msg: &'static str) -> Why<'a> {
+        Why::Text(&["", ""], msg)
+    }
+
+    /// `PRE WORD POST`, `msg` being `[PRE, POST]`.
+    pub(super) fn about(msg: &'static [&'static str; 2], word: &'a str) -> Why<'a> {
+        Why::Text(msg, word)
+    }
+}
+
+impl fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Why::Text(&[pre, post], w) => {
+                f.write_str(pre)?;
+                f.write_str(w)?;
+                f.write_str(post)
+            }
+            Why::Nums(&[pre, post], n, m) => {
+                f.write_str(pre)?;
+                fmt::Display::fmt(&n, f)?;
+                f.write_str(post)?;
+                m.map_or(Ok(()), |m| fmt::Display::fmt(&m, f))
+            }
+        }
+    }
+}
+
+/// Reads one line of a block: its words and place, adding to its warnings;
+/// or why it is refused.
+pub(super) type LineReader<'a> =
+    dyn for<'w> FnMut(&[&'w str], &Pos, &mut Warnings) -> Result<(), Why<'w>> + 'a;
 
 /// Reads each line of a route or rule block with `read` (its words and
 /// place; what it warns of, or why it is refused), and says so: one loop
@@ -179,9 +235,15 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
             );
             continue;
         }
-        let words: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
-        match read(&words, &line.pos) {
-            Ok(warnings) => {
+        // A plain loop: no collect() code of its own (issue 17: size).
+        let mut words: Vec<&str> = Vec::new();
+        for w in &line.words {
+            words.push(&w.text);
+        }
+        let mut warnings = Vec::new();
+        // A refused line says why, and nothing of what it warned of.
+        match read(&words, &line.pos, &mut warnings) {
+            Ok(()) => {
                 for w in warnings {
                     sink.warn(&line.pos, w);
                 }
@@ -225,9 +287,9 @@ impl Draft {
         }
     }
 
-    fn family(&mut self, v6: bool) -> Result<(), String> {
+    fn family<'a>(&mut self, v6: bool) -> Result<(), Why<'a>> {
         match self.v6 {
-            Some(f) if f != v6 => Err("Cannot mix IPv4 and IPv6 addresses for route".into()),
+            Some(f) if f != v6 => Err(Why::says("Cannot mix IPv4 and IPv6 addresses for route")),
             _ => {
                 self.v6 = Some(v6);
                 Ok(())
@@ -235,37 +297,46 @@ impl Draft {
         }
     }
 
-    fn addr(&mut self, what: &str, text: Option<&str>) -> Result<IpAddr, String> {
-        let text = text.ok_or_else(|| format!("route {what} needs a value"))?;
-        let a = parse_ip(text).ok_or_else(|| format!("invalid route {what} address {text}"))?;
+    /// `src` (false) or `via` (true) `text`.
+    fn addr<'a>(&mut self, via: bool, text: Option<&'a str>) -> Result<(), Why<'a>> {
+        let what = if via { "via" } else { "src" };
+        let text = text.ok_or(Why::about(&["route ", " needs a value"], what))?;
+        let bad = if via {
+            &["invalid route via address ", ""]
+        } else {
+            &["invalid route src address ", ""]
+        };
+        let a = parse_ip(text).ok_or(Why::about(bad, text))?;
         self.family(a.is_ipv6())?;
-        Ok(a)
+        *if via {
+            &mut self.r.via
+        } else {
+            &mut self.r.src
+        } = Some(a);
+        Ok(())
     }
 }
 
-/// One route line's words: the route and its warnings, or why it is
-/// refused.
-pub fn route(words: &[&str]) -> Result<(Route, Vec<&'static str>), String> {
-    let mut d = Draft::new();
-    let mut warnings = Vec::new();
+/// One route line's words into `d.r` (its warnings added to `warnings`),
+/// or why it is refused.
+fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         let rest = words.get(i..).unwrap_or_default();
-        i += option(&mut d, w, rest, &mut warnings)?;
+        i += option(d, w, rest, warnings)?;
     }
     finish(d, warnings)
 }
 
 /// Reads one option (or the destination) at `w`; returns how many words
 /// it took.
-fn option(
+fn option<'a>(
     d: &mut Draft,
-    w: &str,
-    rest: &[&str],
-    warnings: &mut Vec<&'static str>,
-) -> Result<usize, String> {
+    w: &'a str,
+    rest: &[&'a str],
+    warnings: &mut Warnings,
+) -> Result<usize, Why<'a>> {
     let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
-    let need = |what: &str| next.ok_or_else(|| format!("route {what} needs a value"));
     let Some(opt) = lookup(w) else {
         return destination(d, rest, 0);
     };
@@ -274,44 +345,9 @@ fn option(
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
         Opt::Family(v6) => d.family(v6).map(|()| 2),
-        Opt::Src => {
-            d.r.src = Some(d.addr("src", next)?);
-            Ok(2)
-        }
+        Opt::Src => d.addr(false, next).map(|()| 2),
         Opt::Via(gw) => via(d, gw, next, after, warnings),
-        Opt::Table => {
-            let t = need("table")?;
-            d.r.table = table(t).ok_or_else(|| format!("Routing table {t} not found for route"))?;
-            Ok(2)
-        }
-        Opt::Protocol => {
-            let p = need("protocol")?;
-            d.r.protocol = protocol(p)
-                .ok_or_else(|| format!("Protocol {p} not found or invalid for route"))?;
-            Ok(2)
-        }
-        Opt::Scope => {
-            let s = need("scope")?;
-            d.r.scope = Some(
-                parse_scope(s)
-                    .ok_or_else(|| format!("Scope {s} not found or invalid for route"))?,
-            );
-            Ok(2)
-        }
-        Opt::Metric => {
-            let m = need("metric")?;
-            let n = parse_int(m).ok().and_then(|n| u32::try_from(n).ok());
-            d.r.metric = Some(n.ok_or_else(|| format!("Invalid metric {m} specified for route"))?);
-            Ok(2)
-        }
-        Opt::Dev => {
-            let name = need("dev")?;
-            if name.is_empty() || name.len() >= 16 || name.contains('/') {
-                return Err(format!("invalid interface name '{name}' for route"));
-            }
-            d.r.dev = Some(name.to_string());
-            Ok(2)
-        }
+        Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev => value(d, opt, next),
         Opt::Onlink => {
             d.r.onlink = true;
             Ok(1)
@@ -324,7 +360,10 @@ fn option(
             d.r.mode = m;
             Ok(1)
         }
-        Opt::Unsupported => Err(format!("route option '{w}' is not supported by tinyvrrpd")),
+        Opt::Unsupported => Err(Why::about(
+            &["route option '", "' is not supported by tinyvrrpd"],
+            w,
+        )),
         Opt::To => destination(d, rest, 1),
         Opt::Kind(k) => {
             d.r.kind = k;
@@ -333,27 +372,58 @@ fn option(
     }
 }
 
+/// `table`, `protocol`, `scope`, `metric` or `dev` and its value `next`:
+/// returns how many words it took.
+fn value<'a>(d: &mut Draft, opt: Opt, next: Option<&'a str>) -> Result<usize, Why<'a>> {
+    let (what, bad): (_, &[&str; 2]) = match opt {
+        Opt::Table => ("table", &["Routing table ", " not found for route"]),
+        Opt::Protocol => (
+            "protocol",
+            &["Protocol ", " not found or invalid for route"],
+        ),
+        Opt::Scope => ("scope", &["Scope ", " not found or invalid for route"]),
+        Opt::Metric => ("metric", &["Invalid metric ", " specified for route"]),
+        _ => ("dev", &["invalid interface name '", "' for route"]),
+    };
+    let v = next.ok_or(Why::about(&["route ", " needs a value"], what))?;
+    let r = &mut d.r;
+    let ok = match opt {
+        Opt::Table => table(v).map(|t| r.table = t),
+        Opt::Protocol => protocol(v).map(|p| r.protocol = p),
+        Opt::Scope => parse_scope(v).map(|s| r.scope = Some(s)),
+        Opt::Metric => u32_of(v).map(|m| r.metric = Some(m)),
+        _ => ifname_ok(v).then(|| r.dev = Some(v.to_string())),
+    };
+    ok.map(|()| 2).ok_or(Why::about(bad, v))
+}
+
+/// A route or rule's interface name: as the kernel takes it.
+pub(super) fn ifname_ok(name: &str) -> bool {
+    !name.is_empty() && name.len() < 16 && !name.contains('/')
+}
+
+/// A decimal u32.
+pub(super) fn u32_of(t: &str) -> Option<u32> {
+    parse_int(t).ok().and_then(|n| u32::try_from(n).ok())
+}
+
 /// `via|gw [inet|inet6] GW`: returns how many words it took.
-fn via(
+fn via<'a>(
     d: &mut Draft,
     gw: bool,
-    next: Option<&str>,
-    after: Option<&str>,
-    warnings: &mut Vec<&'static str>,
-) -> Result<usize, String> {
+    next: Option<&'a str>,
+    after: Option<&'a str>,
+    warnings: &mut Warnings,
+) -> Result<usize, Why<'a>> {
     if gw {
         warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
     }
     match next.and_then(lookup) {
         Some(Opt::Family(v6)) => {
             d.family(v6)?;
-            d.r.via = Some(d.addr("via", after)?);
-            Ok(3)
+            d.addr(true, after).map(|()| 3)
         }
-        _ => {
-            d.r.via = Some(d.addr("via", next)?);
-            Ok(2)
-        }
+        _ => d.addr(true, next).map(|()| 2),
     }
 }
 
@@ -362,13 +432,14 @@ fn via(
 /// keepalived 2.2.7 looks for the type in the word `to` itself, so `to
 /// TYPE DST` is refused there ("unknown route keyword TYPE"): the same
 /// here, so a file -t accepts is one keepalived loads.
-fn destination(d: &mut Draft, rest: &[&str], taken: usize) -> Result<usize, String> {
-    let text = *rest.get(taken).ok_or("Route must have a destination")?;
-    let default = matches!(text, "default" | "any" | "all");
+fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usize, Why<'a>> {
+    let text = *rest.get(taken).ok_or(Why::says(NO_DST))?;
+    let default = is_any(text);
     if default {
         d.r.dst_len = 0;
     } else {
-        let (a, len) = parse_prefix(text).map_err(|()| format!("unknown route keyword {text}"))?;
+        let (a, len) =
+            parse_prefix(text).map_err(|()| Why::about(&["unknown route keyword ", ""], text))?;
         d.family(a.is_ipv6())?;
         d.r.dst = a;
         d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
@@ -377,16 +448,22 @@ fn destination(d: &mut Draft, rest: &[&str], taken: usize) -> Result<usize, Stri
     Ok(taken + 1)
 }
 
+const NO_DST: &str = "Route must have a destination";
+
+/// `default`, `any` or `all`: any address, in route and rule lines. One
+/// copy of the three comparisons for both (issue 17: size).
+#[inline(never)]
+pub(super) fn is_any(t: &str) -> bool {
+    matches!(t, "default" | "any" | "all")
+}
+
 /// The warning for a tracked route given another protocol (18 is
 /// RTPROT_KEEPALIVED: a literal, as a format! here cost its own code).
 pub(super) const UNTRACKED: &str =
     "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish(
-    mut d: Draft,
-    mut warnings: Vec<&'static str>,
-) -> Result<(Route, Vec<&'static str>), String> {
-    let default = d.dst.ok_or("Route must have a destination")?;
+fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
+    let default = d.dst.ok_or(Why::says(NO_DST))?;
     if default {
         d.r.dst = if d.v6.unwrap_or(false) {
             IpAddr::V6(Ipv6Addr::UNSPECIFIED)
@@ -400,7 +477,7 @@ fn finish(
         }
         d.r.protocol = RTPROT_KEEPALIVED;
     }
-    Ok((d.r, warnings))
+    Ok(())
 }
 
 pub(super) fn table(s: &str) -> Option<u32> {
@@ -408,7 +485,7 @@ pub(super) fn table(s: &str) -> Option<u32> {
         "default" => Some(253),
         "main" => Some(RT_TABLE_MAIN),
         "local" => Some(255),
-        _ => parse_int(s).ok().and_then(|n| u32::try_from(n).ok()),
+        _ => u32_of(s),
     }
 }
 
@@ -432,19 +509,23 @@ pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
 mod tests {
     use super::*;
 
-    fn ok(line: &str) -> Route {
+    fn parse(line: &str) -> Result<Route, Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match route(&words) {
-            Ok((r, _)) => r,
+        let mut d = Draft::new();
+        route(&mut d, &words, &mut Vec::new()).map(|()| d.r)
+    }
+
+    fn ok(line: &str) -> Route {
+        match parse(line) {
+            Ok(r) => r,
             Err(e) => panic!("{line}: {e}"),
         }
     }
 
     fn err(line: &str) -> String {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match route(&words) {
+        match parse(line) {
             Ok(r) => panic!("{line}: accepted {r:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -499,6 +580,25 @@ mod tests {
     fn untracked_warning_names_the_protocol() {
         assert!(UNTRACKED.contains(&format!("RTPROT_KEEPALIVED({RTPROT_KEEPALIVED})")));
         assert!(super::super::rules::UNTRACKED.contains(&format!("({RTPROT_KEEPALIVED})")));
+    }
+
+    #[test]
+    fn refusals_word_for_word() {
+        assert_eq!(err("1.2.3.0/24 via x"), "invalid route via address x");
+        assert_eq!(err("1.2.3.0/24 src"), "route src needs a value");
+        assert_eq!(
+            err("1.2.3.0/24 protocol foo"),
+            "Protocol foo not found or invalid for route"
+        );
+        assert_eq!(
+            err("1.2.3.0/24 dev a/b"),
+            "invalid interface name 'a/b' for route"
+        );
+        assert_eq!(
+            err("1.2.3.0/24 rtt 5"),
+            "route option 'rtt' is not supported by tinyvrrpd"
+        );
+        assert_eq!(err("dev eth0"), "Route must have a destination");
     }
 
     #[test]

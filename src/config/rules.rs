@@ -12,7 +12,7 @@ use core::net::IpAddr;
 
 use super::diag::Sink;
 use super::keywords::At;
-use super::routes::RTPROT_KEEPALIVED;
+use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
 
@@ -29,7 +29,7 @@ pub const FR_ACT_PROHIBIT: u8 = 8;
 pub const RULE_START_PRIORITY: u32 = 16384;
 
 /// One rule line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Rule {
     pub v6: bool,
     /// `from`: prefix and length (None: any).
@@ -51,6 +51,18 @@ pub struct Rule {
     pub oif: Option<String>,
     /// keepalived's 18 unless `no_track` (then `protocol`, if given).
     pub protocol: Option<u8>,
+}
+
+/// A copy of the plain fields and a clone of the names: smaller than the
+/// derived field-by-field clone (issue 17: size).
+impl Clone for Rule {
+    fn clone(&self) -> Rule {
+        Rule {
+            iif: self.iif.clone(),
+            oif: self.oif.clone(),
+            ..*self
+        }
+    }
 }
 
 /// What a rule option word is.
@@ -147,16 +159,18 @@ pub type RawRule = (At<Rule>, bool);
 /// without a preference are numbered by [`number`] in reading order.
 pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
     let mut out = Vec::new();
-    super::routes::each_line(sink, node, &mut |words, pos| {
-        let (v, explicit, warnings) = rule(words)?;
+    super::routes::each_line(sink, node, &mut |words, pos, warnings| {
+        // Read in place, moved once into the list (issue 17: size).
+        let mut d = Draft::new();
+        rule(&mut d, words, warnings)?;
         out.push((
             At {
-                v,
+                v: d.r,
                 pos: pos.clone(),
             },
-            explicit,
+            d.explicit,
         ));
-        Ok(warnings)
+        Ok(())
     });
     out
 }
@@ -213,9 +227,9 @@ impl Draft {
         }
     }
 
-    fn family(&mut self, v6: bool) -> Result<(), String> {
+    fn family<'a>(&mut self, v6: bool) -> Result<(), Why<'a>> {
         match self.v6 {
-            Some(f) if f != v6 => Err("rule specification has mixed IPv4 and IPv6".into()),
+            Some(f) if f != v6 => Err(Why::says("rule specification has mixed IPv4 and IPv6")),
             _ => {
                 self.v6 = Some(v6);
                 Ok(())
@@ -223,132 +237,148 @@ impl Draft {
         }
     }
 
-    fn prefix(&mut self, what: &str, text: Option<&str>) -> Result<Option<(IpAddr, u8)>, String> {
-        let text = text.ok_or_else(|| format!("rule {what} needs a value"))?;
-        if matches!(text, "default" | "any" | "all") {
-            return Ok(None);
-        }
-        let (a, len) =
-            parse_prefix(text).map_err(|()| format!("Invalid rule {what} address {text}"))?;
-        self.family(a.is_ipv6())?;
-        Ok(Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 }))))
+    /// `from` (false) or `to` (true) `text`.
+    fn prefix<'a>(&mut self, to: bool, text: &'a str) -> Result<(), Why<'a>> {
+        let bad = if to {
+            &["Invalid rule to address ", ""]
+        } else {
+            &["Invalid rule from address ", ""]
+        };
+        let p = if is_any(text) {
+            None
+        } else {
+            let (a, len) = parse_prefix(text).map_err(|()| Why::about(bad, text))?;
+            self.family(a.is_ipv6())?;
+            Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 })))
+        };
+        *if to { &mut self.r.to } else { &mut self.r.from } = p;
+        Ok(())
     }
 
-    fn set_action(&mut self, a: u8) -> Result<(), String> {
+    fn set_action<'a>(&mut self, a: u8) -> Result<(), Why<'a>> {
         if self.r.action != 0 {
-            return Err(
-                "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
-                    .into(),
-            );
+            return Err(Why::says(
+                "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule",
+            ));
         }
         self.r.action = a;
         Ok(())
     }
 }
 
-/// One rule line's words: the rule, whether it gave a preference, and its
-/// warnings; or why it is refused.
-pub fn rule(words: &[&str]) -> Result<(Rule, bool, Vec<&'static str>), String> {
-    let mut d = Draft::new();
+/// One rule line's words into `d` (the rule, whether it gave a preference;
+/// its warnings added to `warnings`); or why it is refused.
+fn rule<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
     while let Some(&w) = words.get(i) {
-        i += option(&mut d, w, words.get(i + 1).copied())?;
+        i += option(d, w, words.get(i + 1).copied())?;
     }
-    finish(d)
+    finish(d, warnings)
 }
 
-fn u32_word(text: Option<&str>, what: &str) -> Result<u32, String> {
-    let t = text.ok_or_else(|| format!("rule {what} needs a value"))?;
-    parse_int(t)
-        .ok()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| format!("Invalid rule {what} {t} specified"))
+/// The value of option `what`, or why not.
+fn need<'a>(next: Option<&'a str>, what: &'a str) -> Result<&'a str, Why<'a>> {
+    next.ok_or(Why::about(&["rule ", " needs a value"], what))
 }
 
-fn option(d: &mut Draft, w: &str, next: Option<&str>) -> Result<usize, String> {
+// Out of line: inlined into the line's loop, its literals were hoisted
+// out of the loop and spilled, one stack slot each (issue 17: size).
+#[inline(never)]
+fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let Some(opt) = lookup(w) else {
-        return Err(format!("Unknown rule option {w}"));
+        return Err(Why::about(&["Unknown rule option ", ""], w));
     };
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
         Opt::Family(v6) => d.family(v6).map(|()| 2),
-        Opt::From => {
-            d.r.from = d.prefix("from", next)?;
-            Ok(2)
-        }
-        Opt::To => {
-            d.r.to = d.prefix("to", next)?;
-            Ok(2)
-        }
-        Opt::Table => {
-            let t = next.ok_or("rule table needs a value")?;
-            let n = super::routes::table(t)
-                .ok_or_else(|| format!("Routing table {t} not found for rule"))?;
-            if n == 0 {
-                return Err("Table 0 is not valid".into());
-            }
-            d.r.table = n;
-            d.set_action(FR_ACT_TO_TBL).map(|()| 2)
-        }
         Opt::Not => {
             d.r.invert = true;
             Ok(1)
-        }
-        Opt::Preference => {
-            d.r.priority = u32_word(next, "preference")?;
-            d.explicit = true;
-            Ok(2)
-        }
-        Opt::Tos => {
-            let t = next.ok_or("rule tos needs a value")?;
-            d.r.tos = hex_or_dec(t)
-                .and_then(|n| u8::try_from(n).ok())
-                .ok_or_else(|| format!("TOS value {t} is invalid"))?;
-            Ok(2)
-        }
-        Opt::Fwmark => {
-            let t = next.ok_or("rule fwmark needs a value")?;
-            d.r.fwmark =
-                Some(fwmark(t).ok_or_else(|| format!("Invalid rule fwmark {t} specified"))?);
-            Ok(2)
-        }
-        Opt::Dev(oif) => {
-            let name = next.ok_or_else(|| format!("rule {w} needs a value"))?;
-            if name.is_empty() || name.len() >= 16 || name.contains('/') {
-                return Err(format!("invalid interface name '{name}' for rule"));
-            }
-            let slot = if oif { &mut d.r.oif } else { &mut d.r.iif };
-            *slot = Some(name.to_string());
-            Ok(2)
-        }
-        Opt::Protocol => {
-            let p = u32_word(next, "protocol")?;
-            d.r.protocol = Some(u8::try_from(p).map_err(|_| format!("Invalid protocol {p}"))?);
-            Ok(2)
         }
         Opt::NoTrack => {
             d.no_track = true;
             Ok(1)
         }
-        Opt::Unsupported => Err(format!("rule option '{w}' is not supported by tinyvrrpd")),
+        Opt::Unsupported => Err(Why::about(
+            &["rule option '", "' is not supported by tinyvrrpd"],
+            w,
+        )),
         Opt::Type => {
-            let t = next.ok_or("rule type needs a value")?;
+            let t = need(next, "type")?;
             match lookup(t) {
                 Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
-                _ => Err(format!("Unknown rule option {t}")),
+                _ => Err(Why::about(&["Unknown rule option ", ""], t)),
             }
         }
         Opt::Action(a) => action(d, a, next),
+        _ => value(d, opt, w, next).map(|()| 2),
     }
 }
 
+/// An option `w` with a value, `next`.
+fn value<'a>(d: &mut Draft, opt: Opt, w: &'a str, next: Option<&'a str>) -> Result<(), Why<'a>> {
+    let what = match opt {
+        Opt::From => "from",
+        Opt::To => "to",
+        Opt::Table => "table",
+        Opt::Preference => "preference",
+        Opt::Tos => "tos",
+        Opt::Fwmark => "fwmark",
+        Opt::Protocol => "protocol",
+        _ => w,
+    };
+    let v = need(next, what)?;
+    let r = &mut d.r;
+    let (ok, bad): (_, &[&str; 2]) = match opt {
+        Opt::From | Opt::To => return d.prefix(matches!(opt, Opt::To), v),
+        Opt::Table => {
+            let n = table(v).ok_or(Why::about(&["Routing table ", " not found for rule"], v))?;
+            if n == 0 {
+                return Err(Why::says("Table 0 is not valid"));
+            }
+            r.table = n;
+            return d.set_action(FR_ACT_TO_TBL);
+        }
+        Opt::Preference => {
+            d.explicit = true;
+            let p = u32_of(v).map(|p| r.priority = p);
+            (p, &["Invalid rule preference ", " specified"])
+        }
+        Opt::Tos => {
+            let t = hex_or_dec(v).and_then(|n| u8::try_from(n).ok());
+            (t.map(|t| r.tos = t), &["TOS value ", " is invalid"])
+        }
+        Opt::Fwmark => (
+            fwmark(v).map(|f| r.fwmark = Some(f)),
+            &["Invalid rule fwmark ", " specified"],
+        ),
+        Opt::Protocol => {
+            let p = u32_of(v).ok_or(Why::about(&["Invalid rule protocol ", " specified"], v))?;
+            let p = u8::try_from(p).map_err(|_| Why::Nums(&["Invalid protocol ", ""], p, None))?;
+            r.protocol = Some(p);
+            return Ok(());
+        }
+        _ => {
+            let slot = if matches!(opt, Opt::Dev(true)) {
+                &mut r.oif
+            } else {
+                &mut r.iif
+            };
+            let ok = ifname_ok(v).then(|| *slot = Some(v.to_string()));
+            (ok, &["invalid interface name '", "' for rule"])
+        }
+    };
+    ok.ok_or(Why::about(bad, v))
+}
+
 /// `goto N`, `nop`, `blackhole`, `unreachable`, `prohibit`.
-fn action(d: &mut Draft, a: u8, next: Option<&str>) -> Result<usize, String> {
+fn action<'a>(d: &mut Draft, a: u8, next: Option<&'a str>) -> Result<usize, Why<'a>> {
     let mut taken = 1;
     if a == FR_ACT_GOTO {
-        d.r.goto = u32_word(next, "goto target")?;
+        let t = need(next, "goto target")?;
+        d.r.goto = u32_of(t).ok_or(Why::about(&["Invalid rule goto target ", " specified"], t))?;
         taken = 2;
     }
     d.set_action(a).map(|()| taken)
@@ -390,23 +420,27 @@ fn fwmark(t: &str) -> Option<(u32, Option<u32>)> {
 pub(super) const UNTRACKED: &str =
     "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol";
 
-fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
-    let mut warnings = Vec::new();
+fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let r = &mut d.r;
     if r.action == 0 {
-        return Err("No action specified for rule - ignoring".into());
+        return Err(Why::says("No action specified for rule - ignoring"));
     }
     if r.action == FR_ACT_GOTO {
         if !d.explicit {
-            return Err(format!(
-                "Invalid rule - goto target {} specified without preference",
-                r.goto
+            return Err(Why::Nums(
+                &[
+                    "Invalid rule - goto target ",
+                    " specified without preference",
+                ],
+                r.goto,
+                None,
             ));
         }
         if r.priority >= r.goto {
-            return Err(format!(
-                "Invalid rule - preference {} >= goto target {}",
-                r.priority, r.goto
+            return Err(Why::Nums(
+                &["Invalid rule - preference ", " >= goto target "],
+                r.priority,
+                Some(r.goto),
             ));
         }
     }
@@ -417,7 +451,7 @@ fn finish(mut d: Draft) -> Result<(Rule, bool, Vec<&'static str>), String> {
         r.protocol = Some(RTPROT_KEEPALIVED);
     }
     r.v6 = d.v6.unwrap_or(false);
-    Ok((d.r, d.explicit, warnings))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -428,19 +462,23 @@ mod tests {
         super::super::values::parse_ip(text)
     }
 
-    fn ok(line: &str) -> (Rule, bool) {
+    fn parse(line: &str) -> Result<(Rule, bool), Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words) {
-            Ok((r, explicit, _)) => (r, explicit),
+        let mut d = Draft::new();
+        rule(&mut d, &words, &mut Vec::new()).map(|()| (d.r, d.explicit))
+    }
+
+    fn ok(line: &str) -> (Rule, bool) {
+        match parse(line) {
+            Ok(r) => r,
             Err(e) => panic!("{line}: {e}"),
         }
     }
 
     fn err(line: &str) -> String {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match rule(&words) {
+        match parse(line) {
             Ok(r) => panic!("{line}: accepted {r:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -484,6 +522,29 @@ mod tests {
         );
         assert_eq!(ok("tos 0x10 table 5").0.tos, 16);
         assert!(err("tos 256 table 5").contains("TOS value 256 is invalid"));
+    }
+
+    #[test]
+    fn refusals_word_for_word() {
+        assert_eq!(
+            err("goto 5 priority 9"),
+            "Invalid rule - preference 9 >= goto target 5"
+        );
+        assert_eq!(
+            err("goto 5"),
+            "Invalid rule - goto target 5 specified without preference"
+        );
+        assert_eq!(err("protocol +300 table 5"), "Invalid protocol 300");
+        assert_eq!(err("to x table 5"), "Invalid rule to address x");
+        assert_eq!(
+            err("priority x table 5"),
+            "Invalid rule preference x specified"
+        );
+        assert_eq!(err("oif"), "rule oif needs a value");
+        assert_eq!(
+            err("table 5 nop"),
+            "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule"
+        );
     }
 
     #[test]

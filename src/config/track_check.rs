@@ -70,18 +70,29 @@ fn process_weight(d: &Defined, t: &Track) -> i16 {
     t.weight.unwrap_or(block.map_or(0, |p| p.weight))
 }
 
+/// Whether the block a line of list `k` (interfaces, scripts, files,
+/// processes) names exists: any interface may be named.
+fn exists(d: &Defined, k: usize, name: &str) -> bool {
+    match k {
+        0 => true,
+        1 => d.scripts.iter().any(|s| s.name == name),
+        2 => d.files.iter().any(|f| f.name == name),
+        _ => d.processes.iter().any(|p| p.name == name),
+    }
+}
+
 /// Lines whose name exists, each name once (keepalived keeps the first:
 /// vrrp_track.c "(%s) duplicate track_interface %s - ignoring").
 fn known<'a>(
     sink: &mut Sink,
-    o: &Owner,
+    (d, o): (&Defined, &Owner),
+    k: usize,
     lines: &'a [At<Track>],
     (keyword, block): (&str, &str),
-    exists: &dyn Fn(&str) -> bool,
 ) -> Vec<&'a At<Track>> {
     let mut out: Vec<&At<Track>> = Vec::new();
     for t in lines {
-        if !exists(&t.v.name) {
+        if !exists(d, k, &t.v.name) {
             sink.error_fmt(
                 &t.pos,
                 format_args!("{keyword}: no {block} named '{}'", t.v.name),
@@ -102,50 +113,38 @@ fn known<'a>(
     out
 }
 
-/// The checked lists of an instance (`o.interface` set) or a sync group.
+/// The checked lists of an instance (`o.interface` set) or a sync group,
+/// one list after the other (a line has at most one message from here, so
+/// the order of the lists' messages is the file's).
 pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks) -> Tracks {
-    let interfaces = known(sink, o, raw.interfaces, ("track_interface", ""), &|_| true);
-    let scripts = known(
-        sink,
-        o,
-        raw.scripts,
-        ("track_script", "vrrp_script"),
-        &|n| d.scripts.iter().any(|s| s.name == n),
-    );
-    let files = known(sink, o, raw.files, ("track_file", "track_file"), &|n| {
-        d.files.iter().any(|f| f.name == n)
-    });
-    let processes = known(
-        sink,
-        o,
-        raw.processes,
-        ("track_process", "vrrp_track_process"),
-        &|n| d.processes.iter().any(|p| p.name == n),
-    );
     let mut t = Tracks::default();
-    let lists = [
-        (interfaces, "track_interface"),
-        (scripts, "track_script"),
-        (files, "track_file"),
-        (processes, "track_process"),
-    ];
-    for (k, (lines, keyword)) in lists.into_iter().enumerate() {
-        let out = match k {
-            0 => &mut t.interfaces,
-            1 => &mut t.scripts,
-            2 => &mut t.files,
-            _ => &mut t.processes,
+    for k in 0..4 {
+        let (lines, out, names) = match k {
+            0 => (raw.interfaces, &mut t.interfaces, ("track_interface", "")),
+            1 => (raw.scripts, &mut t.scripts, ("track_script", "vrrp_script")),
+            2 => (raw.files, &mut t.files, ("track_file", "track_file")),
+            _ => (
+                raw.processes,
+                &mut t.processes,
+                ("track_process", "vrrp_track_process"),
+            ),
         };
-        for line in lines {
-            let kept = match (k, o.interface) {
+        for line in known(sink, (d, o), k, lines, names) {
+            // None: dropped; Some(true): kept with weight 0.
+            let zero = match (k, o.interface) {
                 (0, Some(own)) => instance_interface(sink, o, own, line),
                 (1, Some(_)) => instance_script(sink, d, o, line),
                 (2, Some(_)) => instance_file(sink, d, o, line),
-                (_, Some(_)) => Some(line.v.clone()),
+                (_, Some(_)) => Some(false),
                 (_, None) => group_line(sink, d, o, k, line),
             };
-            let Some(kept) = kept else { continue };
+            let Some(zero) = zero else { continue };
+            let mut kept = line.v.clone();
+            if zero {
+                kept.weight = Some(0);
+            }
             if out.try_push(kept).is_err() {
+                let keyword = names.0;
                 sink.error_fmt(
                     &line.pos,
                     format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
@@ -167,7 +166,7 @@ fn reason(o: &Owner, underscore: bool) -> &'static str {
     }
 }
 
-fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> Option<Track> {
+fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> Option<bool> {
     let (name, pos) = (&t.v.name, &t.pos);
     if name == own {
         // vrrp.c:vrrp_complete_instance; the own interface is tracked
@@ -183,7 +182,7 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
     }
     let weighted = t.v.weight.is_some_and(|w| w != 0);
     if !weighted || !(o.owner || o.sync_no_weight) {
-        return Some(t.v.clone());
+        return Some(false);
     }
     let prefix = if o.sync_no_weight { "weight " } else { "" };
     sink.warn_fmt(
@@ -195,15 +194,12 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
         ),
     );
     // In a sync group the line stays, unweighted; an owner drops it.
-    o.sync_no_weight.then(|| Track {
-        weight: Some(0),
-        ..t.v.clone()
-    })
+    o.sync_no_weight.then_some(true)
 }
 
-fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<Track> {
+fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
     if script_weight(d, &t.v) == 0 || !(o.owner || o.sync_no_weight) {
-        return Some(t.v.clone());
+        return Some(false);
     }
     sink.warn_fmt(
         &t.pos,
@@ -217,10 +213,10 @@ fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Op
     None
 }
 
-fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<Track> {
+fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
     let weight = file_weight(d, &t.v);
     if weight == 0 || !(o.owner || o.sync_no_weight) {
-        return Some(t.v.clone());
+        return Some(false);
     }
     let (name, why) = (&t.v.name, reason(o, true));
     if weight == 1 {
@@ -232,10 +228,7 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
                 o.name
             ),
         );
-        return Some(Track {
-            weight: Some(0),
-            ..t.v.clone()
-        });
+        return Some(true);
     }
     sink.warn_fmt(
         &t.pos,
@@ -249,7 +242,7 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
 
 /// A sync group's line: with an address owner among the members, its
 /// weight is cleared (vrrp.c:sync_group_tracking_init).
-fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<Track> {
+fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<bool> {
     let (weight, what, outcome) = match k {
         0 => (t.v.weight.unwrap_or(0), "interface", "clearing weight"),
         1 => (script_weight(d, &t.v), "script", "clearing weight"),
@@ -257,7 +250,7 @@ fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) 
         _ => (process_weight(d, &t.v), "process", "setting weight 0"),
     };
     if weight == 0 || !o.owner {
-        return Some(t.v.clone());
+        return Some(false);
     }
     sink.warn_fmt(
         &t.pos,
@@ -266,8 +259,5 @@ fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) 
             o.name, t.v.name
         ),
     );
-    Some(Track {
-        weight: Some(0),
-        ..t.v.clone()
-    })
+    Some(true)
 }

@@ -210,7 +210,10 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
             return;
         }
         t.process = first.text.clone();
-        t.params = args.iter().skip(1).map(|w| w.text.clone()).collect();
+        // A plain loop: no iterator-collect code of its own (issue 17: size).
+        for w in args.get(1..).unwrap_or_default() {
+            t.params.push(w.text.clone());
+        }
         // vrrp_parser.c:vrrp_tprocess_process_handler: parameters mean an
         // exact match of them by default, on the full command line.
         if !t.params.is_empty() {
