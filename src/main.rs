@@ -11,10 +11,10 @@ use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 // Ours, not std's: one write per line, without std's stderr machinery.
 use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
-use tinyvrrpd::sys::Errno;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
+use tinyvrrpd::sys::{ErrText, Errno};
 
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 const DEFAULT_PIDFILE: &str = "/var/run/tinyvrrpd.pid";
@@ -169,8 +169,11 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
         }
     };
     if !foreground {
-        if let Err(e) = detach() {
-            eprintln!("tinyvrrpd: {e}");
+        if let Err((what, errno, os)) = detach() {
+            // fork and setsid say the text only, the others "(os error N)" too.
+            let (text, full) = (ErrText(errno), OsError(errno));
+            let why: &dyn core::fmt::Display = if os { &full } else { &text };
+            eprintln!("tinyvrrpd: {what}: {why}");
             pid.remove();
             return ExitCode::FAILURE;
         }
@@ -197,27 +200,29 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     status
 }
 
-/// Double fork, setsid, chdir /, standard streams to /dev/null.
-fn detach() -> Result<(), String> {
+/// Double fork, setsid, chdir /, standard streams to /dev/null. What
+/// failed, its errno, and whether its text has "(os error N)" (one error
+/// line in run, not a format! per step).
+fn detach() -> Result<(), (&'static str, Errno, bool)> {
     use nix::unistd::{ForkResult, fork, setsid};
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
+        Err(e) => return Err(("fork", e, false)),
     }
-    setsid().map_err(|e| format!("setsid: {}", tinyvrrpd::sys::ErrText(e)))?;
+    setsid().map_err(|e| ("setsid", e, false))?;
     // SAFETY: as above.
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
+        Err(e) => return Err(("fork", e, false)),
     }
     // SAFETY: chdir to a NUL-terminated literal.
     if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
-        return Err(format!("chdir /: {}", OsError(Errno::last())));
+        return Err(("chdir /", Errno::last(), true));
     }
-    let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| format!("/dev/null: {e}"))?;
+    let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
     for fd in 0..3 {
         // SAFETY: dup2 onto the standard descriptors.
         unsafe { libc::dup2(null.as_raw_fd(), fd) };
