@@ -146,12 +146,8 @@ fn config_test(path: &Path) -> ExitCode {
 fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs.
-    let mut pid = match PidFile::lock(pidfile) {
-        Ok(p) => p,
-        Err(msg) => {
-            eprintln!("tinyvrrpd: {msg}");
-            return ExitCode::FAILURE;
-        }
+    let Some(mut pid) = PidFile::lock(pidfile) else {
+        return ExitCode::FAILURE;
     };
     let mut daemon = match Daemon::new(opts) {
         Ok(d) => d,
@@ -237,19 +233,26 @@ struct PidFile {
 }
 
 impl PidFile {
-    fn lock(path: &str) -> Result<PidFile, String> {
-        let fd = file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644)
-            .map_err(|e| format!("pid file {path}: {e}"))?;
+    /// The pid file, locked; None (said on stderr) when it cannot be.
+    fn lock(path: &str) -> Option<PidFile> {
+        let fd = match file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644) {
+            Ok(fd) => fd,
+            Err(e) => {
+                eprintln!("tinyvrrpd: pid file {path}: {e}");
+                return None;
+            }
+        };
         // SAFETY: flock on our own open file.
         let r = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if r != 0 {
             let s = file::read_rest(&fd);
-            return Err(format!(
-                "another tinyvrrpd is running (pid {}, pid file {path}); not starting",
+            eprintln!(
+                "tinyvrrpd: another tinyvrrpd is running (pid {}, pid file {path}); not starting",
                 s.trim(),
-            ));
+            );
+            return None;
         }
-        Ok(PidFile {
+        Some(PidFile {
             fd,
             path: path.to_string(),
         })
