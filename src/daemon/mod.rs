@@ -672,7 +672,7 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
 /// (see children::default_script_user).
 fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
     let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
-    for (level, line) in children::default_script_user(config, exists) {
+    for &(level, line) in children::default_script_user(config, exists) {
         log!(log, level, "{line}");
     }
 }
