@@ -149,8 +149,11 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     let Some(mut pid) = PidFile::lock(pidfile) else {
         return ExitCode::FAILURE;
     };
+    // Never dropped: the process ends with it (as the parents of detach
+    // exit without dropping it), and the kernel closes its fds; dropping
+    // it field by field would be about a kilobyte of code for nothing.
     let mut daemon = match Daemon::new(opts) {
-        Ok(d) => d,
+        Ok(d) => core::mem::ManuallyDrop::new(d),
         Err(e) => {
             match &e {
                 StartError::Config(diags) => {
