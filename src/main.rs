@@ -56,8 +56,11 @@ fn main() -> ExitCode {
     for a in std::env::args().skip(1) {
         args.push(a);
     }
+    // The arguments and what they gave live as long as the process: not
+    // dropped (their drops would be code for nothing, as for the daemon).
+    let args = core::mem::ManuallyDrop::new(args);
     let m = match cmdline::parse(&args) {
-        Ok(m) => m,
+        Ok(m) => core::mem::ManuallyDrop::new(m),
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
             return ExitCode::from(2);
