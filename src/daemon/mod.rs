@@ -120,6 +120,8 @@ impl Daemon {
             node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
         }
         io.ensure_timers(node.slots().len())?;
+        // Before the tracker: the last exit on error, none drops a tracker.
+        let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
         tracker.configure(
             &config.track_files,
@@ -131,7 +133,7 @@ impl Daemon {
             opts,
             node,
             io,
-            signals: Signals::new()?,
+            signals,
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf,
