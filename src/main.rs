@@ -154,7 +154,8 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     let mut daemon = match Daemon::new(opts) {
         Ok(d) => core::mem::ManuallyDrop::new(d),
         Err(e) => {
-            match &e {
+            // Not dropped either: the process ends.
+            match &*core::mem::ManuallyDrop::new(e) {
                 StartError::Config(diags) => {
                     for d in diags {
                         eprintln!("{d}");
