@@ -76,8 +76,10 @@ impl core::fmt::Display for StartError {
                 }
                 Ok(())
             }
-            StartError::Sys(e) => write!(f, "{e}"),
-            StartError::Interface(s) => write!(f, "{s}"),
+            // Passed on as they are (a write! each would be two more
+            // format calls).
+            StartError::Sys(e) => core::fmt::Display::fmt(e, f),
+            StartError::Interface(s) => f.write_str(s),
         }
     }
 }
