@@ -34,10 +34,12 @@ pub fn state_file_for(pidfile: &str) -> String {
     // component, that dot not its first byte.
     let name = pidfile.rsplit('/').next().unwrap_or(pidfile);
     let stem = name.strip_suffix(".pid").filter(|s| !s.is_empty());
-    match stem {
-        Some(_) => format!("{}vips", &pidfile[..pidfile.len() - 3]),
-        None => format!("{pidfile}.vips"),
-    }
+    // `x.pid` loses its `.pid`; then `.vips` (one format! for both).
+    let base = match stem {
+        Some(_) => &pidfile[..pidfile.len() - 4],
+        None => pidfile,
+    };
+    format!("{base}.vips")
 }
 
 #[derive(Clone, Debug)]
