@@ -67,12 +67,12 @@ impl Children {
             .iter()
             .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
         if let Some(c) = hit.filter(|_| plain) {
-            return child::spawn_prepared(&c.prep).map_err(|e| format!("{e}"));
+            return child::spawn_prepared(&c.prep).map_err(text);
         }
         let (argv, ids) = prepare(s)?;
         let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let prep = child::Prepared::new(&words, ids).map_err(|e| format!("{e}"))?;
-        let pid = child::spawn_prepared(&prep).map_err(|e| format!("{e}"));
+        let prep = child::Prepared::new(&words, ids).map_err(text)?;
+        let pid = child::spawn_prepared(&prep).map_err(text);
         if plain && self.prepared.len() < MAX_PREPARED {
             self.prepared.push(Cached {
                 cmd: s.cmd.to_string(),
@@ -231,6 +231,12 @@ fn some_script_without_user(c: &Config) -> bool {
             .into_iter()
             .any(no_user)
         })
+}
+
+/// A system error as the text of a script that did not start (one
+/// function for every such error).
+fn text(e: crate::sys::SysError) -> String {
+    e.to_string()
 }
 
 /// The words to exec and who runs them, or why the script must not run.
