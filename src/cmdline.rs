@@ -58,8 +58,8 @@ pub const OPTIONS: &[Opt] = &[
 /// What the command line gave: per option of [`OPTIONS`], how many times
 /// and its value.
 pub struct Given {
-    count: Vec<u32>,
-    values: Vec<Option<String>>,
+    count: [u32; OPTIONS.len()],
+    values: [Option<String>; OPTIONS.len()],
 }
 
 /// A name as written: a short letter, or a long name.
@@ -97,8 +97,9 @@ fn long_name(name: &str) -> Name<'_> {
 /// error is getopts' text for it.
 pub fn parse(args: &[String]) -> Result<Given, String> {
     let opts = OPTIONS;
-    let mut values: Vec<Option<String>> = opts.iter().map(|_| None).collect();
-    let mut count = vec![0u32; opts.len()];
+    // Arrays, one slot per option: no Vecs to build.
+    let mut values = [const { None::<String> }; OPTIONS.len()];
+    let mut count = [0u32; OPTIONS.len()];
     let mut args = args.iter();
     while let Some(cur) = args.next() {
         if cur.len() < 2 || !cur.starts_with('-') {
