@@ -176,9 +176,9 @@ impl Given {
             .is_some_and(|i| self.count[i] > 0)
     }
 
-    /// Its value, when given.
-    pub fn value(&self, name: &str) -> Option<String> {
-        self.values.get(long_name(name).find(OPTIONS)?)?.clone()
+    /// Its value, when given (borrowed: the caller copies what it keeps).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(long_name(name).find(OPTIONS)?)?.as_deref()
     }
 }
 
@@ -305,11 +305,11 @@ mod tests {
         .to_vec();
         let g = parse(&args).expect("good");
         assert!(g.present("n") && g.present("l") && g.present("G") && !g.present("t"));
-        assert_eq!(g.value("f").as_deref(), Some("/c"));
-        assert_eq!(g.value("use-file").as_deref(), Some("/c"));
-        assert_eq!(g.value("log-socket").as_deref(), Some("/s"));
-        assert_eq!(g.value("S").as_deref(), Some("2"));
-        assert_eq!(g.value("json-file").as_deref(), Some("/j"));
+        assert_eq!(g.value("f"), Some("/c"));
+        assert_eq!(g.value("use-file"), Some("/c"));
+        assert_eq!(g.value("log-socket"), Some("/s"));
+        assert_eq!(g.value("S"), Some("2"));
+        assert_eq!(g.value("json-file"), Some("/j"));
         assert_eq!(g.value("p"), None);
         assert_eq!(
             parse(&["-f".to_string()]).err().as_deref(),

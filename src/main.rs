@@ -75,9 +75,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(id) = m.value("i") {
-        config::set_config_id(&id);
+        config::set_config_id(id);
     }
-    let config = PathBuf::from(m.value("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
+    let config = PathBuf::from(m.value("f").unwrap_or(DEFAULT_CONFIG));
     if m.present("t") {
         return config_test(&config);
     }
@@ -94,28 +94,28 @@ fn main() -> ExitCode {
         console: m.present("l"),
         syslog: !m.present("G"),
         facility,
-        socket: m.value("log-socket"),
+        socket: m.value("log-socket").map(String::from),
         detail: m.present("D"),
     };
     let mut dumps = DumpPaths::default();
     if let Some(p) = m.value("data-file") {
-        dumps.data = p;
+        dumps.data = p.to_string();
     }
     if let Some(p) = m.value("stats-file") {
-        dumps.stats = p;
+        dumps.stats = p.to_string();
     }
     if let Some(p) = m.value("json-file") {
-        dumps.json = p;
+        dumps.json = p.to_string();
     }
-    let pidfile = m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into());
+    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
     let opts = Options {
         config,
         keep_vips: m.present("V"),
         log,
         dumps,
-        state_file: Some(state_file_for(&pidfile)),
+        state_file: Some(state_file_for(pidfile)),
     };
-    run(opts, &pidfile, foreground)
+    run(opts, pidfile, foreground)
 }
 
 fn config_test(path: &Path) -> ExitCode {
