@@ -97,16 +97,14 @@ fn main() -> ExitCode {
         socket: m.value("log-socket").map(String::from),
         detail: m.present("D"),
     };
-    let mut dumps = DumpPaths::default();
-    if let Some(p) = m.value("data-file") {
-        dumps.data = p.to_string();
-    }
-    if let Some(p) = m.value("stats-file") {
-        dumps.stats = p.to_string();
-    }
-    if let Some(p) = m.value("json-file") {
-        dumps.json = p.to_string();
-    }
+    // Each path copied once, given or keepalived's (no default copied
+    // to be dropped).
+    let path = |name: &str, default: &str| m.value(name).unwrap_or(default).to_string();
+    let dumps = DumpPaths {
+        data: path("data-file", DumpPaths::DATA),
+        stats: path("stats-file", DumpPaths::STATS),
+        json: path("json-file", DumpPaths::JSON),
+    };
     let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
     let opts = Options {
         config,

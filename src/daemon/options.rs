@@ -49,13 +49,19 @@ pub struct DumpPaths {
     pub json: String,
 }
 
-impl Default for DumpPaths {
+impl DumpPaths {
     /// keepalived's paths, which LuCI and scripts read.
+    pub const DATA: &str = "/tmp/keepalived.data";
+    pub const STATS: &str = "/tmp/keepalived.stats";
+    pub const JSON: &str = "/tmp/keepalived.json";
+}
+
+impl Default for DumpPaths {
     fn default() -> Self {
         DumpPaths {
-            data: "/tmp/keepalived.data".into(),
-            stats: "/tmp/keepalived.stats".into(),
-            json: "/tmp/keepalived.json".into(),
+            data: Self::DATA.into(),
+            stats: Self::STATS.into(),
+            json: Self::JSON.into(),
         }
     }
 }
