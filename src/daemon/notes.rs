@@ -231,17 +231,26 @@ fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
     }
 }
 
-/// keepalived's lines for an instance that starts in FAULT.
+/// keepalived's lines for an instance that starts in FAULT: the reason
+/// as the text around its one name (one write for them all).
 fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt::Result {
-    write!(f, "VRRP_Instance({name}): entering FAULT state ")?;
-    match why {
-        FaultWhy::Interface(i) => write!(f, "(interface {i} down)"),
-        FaultWhy::Script(s) => write!(f, "due to script {s}"),
-        FaultWhy::File(file, v) => write!(f, "(tracked file {file} has status {v})"),
-        FaultWhy::Process(p) => write!(f, "(tracked process {p} quorum not achieved)"),
-        FaultWhy::Link(i) => write!(f, "(interface {i} missing, down or without an address)"),
-        FaultWhy::Group(g) => write!(f, "(vrrp_sync_group {g} in FAULT)"),
-    }
+    let (pre, what, post) = match why {
+        FaultWhy::Interface(i) => ("(interface ", i, " down)"),
+        FaultWhy::Script(s) => ("due to script ", s, ""),
+        FaultWhy::File(file, v) => {
+            return write!(
+                f,
+                "VRRP_Instance({name}): entering FAULT state (tracked file {file} has status {v})"
+            );
+        }
+        FaultWhy::Process(p) => ("(tracked process ", p, " quorum not achieved)"),
+        FaultWhy::Link(i) => ("(interface ", i, " missing, down or without an address)"),
+        FaultWhy::Group(g) => ("(vrrp_sync_group ", g, " in FAULT)"),
+    };
+    write!(
+        f,
+        "VRRP_Instance({name}): entering FAULT state {pre}{what}{post}"
+    )
 }
 
 #[cfg(test)]
@@ -315,6 +324,30 @@ mod tests {
             ),
         ];
         for (n, want) in cases {
+            assert_eq!(line(n), want);
+        }
+    }
+
+    /// Every reason for starting in FAULT, as keepalived words it.
+    #[test]
+    fn start_fault_lines() {
+        let cases = [
+            (FaultWhy::Interface("eth0"), "(interface eth0 down)"),
+            (FaultWhy::Script("chk"), "due to script chk"),
+            (FaultWhy::File("f", -3), "(tracked file f has status -3)"),
+            (
+                FaultWhy::Process("p"),
+                "(tracked process p quorum not achieved)",
+            ),
+            (
+                FaultWhy::Link("eth1"),
+                "(interface eth1 missing, down or without an address)",
+            ),
+            (FaultWhy::Group("G"), "(vrrp_sync_group G in FAULT)"),
+        ];
+        for (why, want) in cases {
+            let n = Note::StartFault { name: "VI_1", why };
+            let want = format!("VRRP_Instance(VI_1): entering FAULT state {want}");
             assert_eq!(line(n), want);
         }
     }
