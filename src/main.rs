@@ -143,9 +143,11 @@ fn config_test(path: &Path) -> ExitCode {
 fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs.
-    let Some(mut pid) = PidFile::lock(pidfile) else {
+    let Some(pid) = PidFile::lock(pidfile) else {
         return ExitCode::FAILURE;
     };
+    // Held to the end of the process, which closes it (not dropped).
+    let mut pid = core::mem::ManuallyDrop::new(pid);
     // Never dropped: the process ends with it (as the parents of detach
     // exit without dropping it), and the kernel closes its fds; dropping
     // it field by field would be about a kilobyte of code for nothing.
