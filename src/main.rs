@@ -53,7 +53,10 @@ Options:
 
 fn main() -> ExitCode {
     let mut args = Vec::new();
-    for a in std::env::args().skip(1) {
+    // std's argument list is read to its end and not dropped (as what
+    // comes of it below): its buffer lives as long as the process.
+    let mut given = core::mem::ManuallyDrop::new(std::env::args().skip(1));
+    for a in &mut *given {
         args.push(a);
     }
     // The arguments and what they gave live as long as the process: not
