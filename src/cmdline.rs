@@ -58,8 +58,8 @@ pub const OPTIONS: &[Opt] = &[
 /// What the command line gave: per option of [`OPTIONS`], how many times
 /// and its value.
 pub struct Given {
-    count: Vec<u32>,
-    values: Vec<Option<String>>,
+    count: [u32; OPTIONS.len()],
+    values: [Option<String>; OPTIONS.len()],
 }
 
 /// A name as written: a short letter, or a long name.
@@ -97,8 +97,9 @@ fn long_name(name: &str) -> Name<'_> {
 /// error is getopts' text for it.
 pub fn parse(args: &[String]) -> Result<Given, String> {
     let opts = OPTIONS;
-    let mut values: Vec<Option<String>> = opts.iter().map(|_| None).collect();
-    let mut count = vec![0u32; opts.len()];
+    // Arrays, one slot per option: no Vecs to build.
+    let mut values = [const { None::<String> }; OPTIONS.len()];
+    let mut count = [0u32; OPTIONS.len()];
     let mut args = args.iter();
     while let Some(cur) = args.next() {
         if cur.len() < 2 || !cur.starts_with('-') {
@@ -175,9 +176,9 @@ impl Given {
             .is_some_and(|i| self.count[i] > 0)
     }
 
-    /// Its value, when given.
-    pub fn value(&self, name: &str) -> Option<String> {
-        self.values.get(long_name(name).find(OPTIONS)?)?.clone()
+    /// Its value, when given (borrowed: the caller copies what it keeps).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(long_name(name).find(OPTIONS)?)?.as_deref()
     }
 }
 
@@ -304,11 +305,11 @@ mod tests {
         .to_vec();
         let g = parse(&args).expect("good");
         assert!(g.present("n") && g.present("l") && g.present("G") && !g.present("t"));
-        assert_eq!(g.value("f").as_deref(), Some("/c"));
-        assert_eq!(g.value("use-file").as_deref(), Some("/c"));
-        assert_eq!(g.value("log-socket").as_deref(), Some("/s"));
-        assert_eq!(g.value("S").as_deref(), Some("2"));
-        assert_eq!(g.value("json-file").as_deref(), Some("/j"));
+        assert_eq!(g.value("f"), Some("/c"));
+        assert_eq!(g.value("use-file"), Some("/c"));
+        assert_eq!(g.value("log-socket"), Some("/s"));
+        assert_eq!(g.value("S"), Some("2"));
+        assert_eq!(g.value("json-file"), Some("/j"));
         assert_eq!(g.value("p"), None);
         assert_eq!(
             parse(&["-f".to_string()]).err().as_deref(),

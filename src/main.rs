@@ -11,10 +11,10 @@ use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 // Ours, not std's: one write per line, without std's stderr machinery.
 use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
-use tinyvrrpd::sys::Errno;
 use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
+use tinyvrrpd::sys::{ErrText, Errno};
 
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 const DEFAULT_PIDFILE: &str = "/var/run/tinyvrrpd.pid";
@@ -53,11 +53,17 @@ Options:
 
 fn main() -> ExitCode {
     let mut args = Vec::new();
-    for a in std::env::args().skip(1) {
+    // std's argument list is read to its end and not dropped (as what
+    // comes of it below): its buffer lives as long as the process.
+    let mut given = core::mem::ManuallyDrop::new(std::env::args().skip(1));
+    for a in &mut *given {
         args.push(a);
     }
+    // The arguments and what they gave live as long as the process: not
+    // dropped (their drops would be code for nothing, as for the daemon).
+    let args = core::mem::ManuallyDrop::new(args);
     let m = match cmdline::parse(&args) {
-        Ok(m) => m,
+        Ok(m) => core::mem::ManuallyDrop::new(m),
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
             return ExitCode::from(2);
@@ -72,9 +78,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(id) = m.value("i") {
-        config::set_config_id(&id);
+        config::set_config_id(id);
     }
-    let config = PathBuf::from(m.value("f").unwrap_or_else(|| DEFAULT_CONFIG.into()));
+    let config = PathBuf::from(m.value("f").unwrap_or(DEFAULT_CONFIG));
     if m.present("t") {
         return config_test(&config);
     }
@@ -91,69 +97,68 @@ fn main() -> ExitCode {
         console: m.present("l"),
         syslog: !m.present("G"),
         facility,
-        socket: m.value("log-socket"),
+        socket: m.value("log-socket").map(String::from),
         detail: m.present("D"),
     };
-    let mut dumps = DumpPaths::default();
-    if let Some(p) = m.value("data-file") {
-        dumps.data = p;
-    }
-    if let Some(p) = m.value("stats-file") {
-        dumps.stats = p;
-    }
-    if let Some(p) = m.value("json-file") {
-        dumps.json = p;
-    }
-    let pidfile = m.value("p").unwrap_or_else(|| DEFAULT_PIDFILE.into());
+    // Each path copied once, given or keepalived's (no default copied
+    // to be dropped).
+    let path = |name: &str, default: &str| m.value(name).unwrap_or(default).to_string();
+    let dumps = DumpPaths {
+        data: path("data-file", DumpPaths::DATA),
+        stats: path("stats-file", DumpPaths::STATS),
+        json: path("json-file", DumpPaths::JSON),
+    };
+    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
     let opts = Options {
         config,
         keep_vips: m.present("V"),
         log,
         dumps,
-        state_file: Some(state_file_for(&pidfile)),
+        state_file: Some(state_file_for(pidfile)),
     };
-    run(opts, &pidfile, foreground)
+    run(opts, pidfile, foreground)
 }
 
 fn config_test(path: &Path) -> ExitCode {
-    match config::load(path) {
-        Ok((_, warnings)) => {
-            for w in warnings {
-                eprintln!("{w}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            let n = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            eprintln!(
-                "tinyvrrpd: {n} error(s) in {}",
-                tinyvrrpd::config::path_text(path)
-            );
-            ExitCode::FAILURE
-        }
+    // The process ends here: what was loaded needs no freeing (its drops
+    // would be inlined into main for nothing).
+    let loaded = core::mem::ManuallyDrop::new(config::load(path));
+    let (diags, status) = match &*loaded {
+        Ok((_, warnings)) => (warnings, ExitCode::SUCCESS),
+        Err(diags) => (diags, ExitCode::FAILURE),
+    };
+    for d in diags {
+        eprintln!("{d}");
     }
+    if loaded.is_err() {
+        let n = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        eprintln!(
+            "tinyvrrpd: {n} error(s) in {}",
+            tinyvrrpd::config::path_text(path)
+        );
+    }
+    status
 }
 
 fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs.
-    let mut pid = match PidFile::lock(pidfile) {
-        Ok(p) => p,
-        Err(msg) => {
-            eprintln!("tinyvrrpd: {msg}");
-            return ExitCode::FAILURE;
-        }
+    let Some(pid) = PidFile::lock(pidfile) else {
+        return ExitCode::FAILURE;
     };
+    // Held to the end of the process, which closes it (not dropped).
+    let mut pid = core::mem::ManuallyDrop::new(pid);
+    // Never dropped: the process ends with it (as the parents of detach
+    // exit without dropping it), and the kernel closes its fds; dropping
+    // it field by field would be about a kilobyte of code for nothing.
     let mut daemon = match Daemon::new(opts) {
-        Ok(d) => d,
+        Ok(d) => core::mem::ManuallyDrop::new(d),
         Err(e) => {
-            match &e {
+            // Not dropped either: the process ends.
+            match &*core::mem::ManuallyDrop::new(e) {
                 StartError::Config(diags) => {
                     for d in diags {
                         eprintln!("{d}");
@@ -166,8 +171,11 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
         }
     };
     if !foreground {
-        if let Err(e) = detach() {
-            eprintln!("tinyvrrpd: {e}");
+        if let Err((what, errno, os)) = detach() {
+            // fork and setsid say the text only, the others "(os error N)" too.
+            let (text, full) = (ErrText(errno), OsError(errno));
+            let why: &dyn core::fmt::Display = if os { &full } else { &text };
+            eprintln!("tinyvrrpd: {what}: {why}");
             pid.remove();
             return ExitCode::FAILURE;
         }
@@ -194,27 +202,29 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
     status
 }
 
-/// Double fork, setsid, chdir /, standard streams to /dev/null.
-fn detach() -> Result<(), String> {
+/// Double fork, setsid, chdir /, standard streams to /dev/null. What
+/// failed, its errno, and whether its text has "(os error N)" (one error
+/// line in run, not a format! per step).
+fn detach() -> Result<(), (&'static str, Errno, bool)> {
     use nix::unistd::{ForkResult, fork, setsid};
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
+        Err(e) => return Err(("fork", e, false)),
     }
-    setsid().map_err(|e| format!("setsid: {}", tinyvrrpd::sys::ErrText(e)))?;
+    setsid().map_err(|e| ("setsid", e, false))?;
     // SAFETY: as above.
     match unsafe { fork() } {
         Ok(ForkResult::Parent { .. }) => std::process::exit(0),
         Ok(ForkResult::Child) => {}
-        Err(e) => return Err(format!("fork: {}", tinyvrrpd::sys::ErrText(e))),
+        Err(e) => return Err(("fork", e, false)),
     }
     // SAFETY: chdir to a NUL-terminated literal.
     if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
-        return Err(format!("chdir /: {}", OsError(Errno::last())));
+        return Err(("chdir /", Errno::last(), true));
     }
-    let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| format!("/dev/null: {e}"))?;
+    let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
     for fd in 0..3 {
         // SAFETY: dup2 onto the standard descriptors.
         unsafe { libc::dup2(null.as_raw_fd(), fd) };
@@ -229,19 +239,26 @@ struct PidFile {
 }
 
 impl PidFile {
-    fn lock(path: &str) -> Result<PidFile, String> {
-        let fd = file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644)
-            .map_err(|e| format!("pid file {path}: {e}"))?;
+    /// The pid file, locked; None (said on stderr) when it cannot be.
+    fn lock(path: &str) -> Option<PidFile> {
+        let fd = match file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644) {
+            Ok(fd) => fd,
+            Err(e) => {
+                eprintln!("tinyvrrpd: pid file {path}: {e}");
+                return None;
+            }
+        };
         // SAFETY: flock on our own open file.
         let r = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if r != 0 {
             let s = file::read_rest(&fd);
-            return Err(format!(
-                "another tinyvrrpd is running (pid {}, pid file {path}); not starting",
+            eprintln!(
+                "tinyvrrpd: another tinyvrrpd is running (pid {}, pid file {path}); not starting",
                 s.trim(),
-            ));
+            );
+            return None;
         }
-        Ok(PidFile {
+        Some(PidFile {
             fd,
             path: path.to_string(),
         })

@@ -67,12 +67,12 @@ impl Children {
             .iter()
             .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
         if let Some(c) = hit.filter(|_| plain) {
-            return child::spawn_prepared(&c.prep).map_err(|e| format!("{e}"));
+            return child::spawn_prepared(&c.prep).map_err(text);
         }
         let (argv, ids) = prepare(s)?;
         let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let prep = child::Prepared::new(&words, ids).map_err(|e| format!("{e}"))?;
-        let pid = child::spawn_prepared(&prep).map_err(|e| format!("{e}"));
+        let prep = child::Prepared::new(&words, ids).map_err(text)?;
+        let pid = child::spawn_prepared(&prep).map_err(text);
         if plain && self.prepared.len() < MAX_PREPARED {
             self.prepared.push(Cached {
                 cmd: s.cmd.to_string(),
@@ -178,29 +178,34 @@ pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
 /// user stays `keepalived_script`, which each such script then fails to
 /// find, with a log line naming it. Nothing is looked up or logged when
 /// every script names its user. Returns the log lines (level, text).
-pub fn default_script_user(c: &mut Config, exists: impl Fn(&str) -> bool) -> Vec<(Level, String)> {
+pub fn default_script_user(
+    c: &mut Config,
+    exists: impl Fn(&str) -> bool,
+) -> &'static [(Level, &'static str)] {
     if c.global.script_user.is_some() || !some_script_without_user(c) {
-        return Vec::new();
+        return &[];
     }
     if exists(DEFAULT_SCRIPT_USER) {
         c.global.script_user = Some(DEFAULT_SCRIPT_USER.to_string());
-        return Vec::new();
+        return &[];
     }
-    let mut lines = vec![(
+    // The lines are texts of the binary, not formatted at run time.
+    const MISSING: (Level, &str) = (
         Level::Info,
-        format!("Script user '{DEFAULT_SCRIPT_USER}' does not exist"),
-    )];
+        "Script user 'keepalived_script' does not exist",
+    );
     if c.global.enable_script_security {
         c.global.script_user = Some(DEFAULT_SCRIPT_USER.to_string());
-        lines.push((
-            Level::Error,
-            format!(
-                "Unable to set default user {DEFAULT_SCRIPT_USER} for script: scripts that name \
-                 no user are not run (enable_script_security)"
+        return &[
+            MISSING,
+            (
+                Level::Error,
+                "Unable to set default user keepalived_script for script: scripts that name \
+                 no user are not run (enable_script_security)",
             ),
-        ));
+        ];
     }
-    lines
+    &[MISSING]
 }
 
 fn some_script_without_user(c: &Config) -> bool {
@@ -226,6 +231,12 @@ fn some_script_without_user(c: &Config) -> bool {
             .into_iter()
             .any(no_user)
         })
+}
+
+/// A system error as the text of a script that did not start (one
+/// function for every such error).
+fn text(e: crate::sys::SysError) -> String {
+    e.to_string()
 }
 
 /// The words to exec and who runs them, or why the script must not run.
@@ -369,7 +380,7 @@ mod tests {
     fn resolve(global: &str, notify: &str, user_exists: bool) -> (Option<String>, Vec<String>) {
         let mut c = config(global, notify);
         let lines = default_script_user(&mut c, |u| user_exists && u == DEFAULT_SCRIPT_USER);
-        let lines = lines.into_iter().map(|(_, l)| l).collect();
+        let lines = lines.iter().map(|(_, l)| l.to_string()).collect();
         (c.global.script_user, lines)
     }
 

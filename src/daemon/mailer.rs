@@ -64,12 +64,14 @@ impl Settings {
             server: server.filter(|_| g.mail_configured()),
             // keepalived turns 0 into 1.
             timeout: Duration::from_secs(u64::from(g.smtp_connect_timeout_s.max(1))),
-            helo: g.smtp_helo_name.clone().unwrap_or_else(|| local.into()),
+            // Borrowed then copied once (a clone, else a copy of `local`,
+            // would be two copies of the copying code).
+            helo: g.smtp_helo_name.as_deref().unwrap_or(local).to_string(),
             from: g
                 .notification_email_from
                 .clone()
                 .unwrap_or_else(|| format!("root@{local}")),
-            router_id: g.router_id.clone().unwrap_or_else(|| local.into()),
+            router_id: g.router_id.as_deref().unwrap_or(local).to_string(),
             to: g.notification_email.clone(),
         }
     }

@@ -120,6 +120,8 @@ impl Daemon {
             node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
         }
         io.ensure_timers(node.slots().len())?;
+        // Before the tracker: the last exit on error, none drops a tracker.
+        let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
         tracker.configure(
             &config.track_files,
@@ -131,7 +133,7 @@ impl Daemon {
             opts,
             node,
             io,
-            signals: Signals::new()?,
+            signals,
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf,
@@ -672,7 +674,7 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
 /// (see children::default_script_user).
 fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
     let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
-    for (level, line) in children::default_script_user(config, exists) {
+    for &(level, line) in children::default_script_user(config, exists) {
         log!(log, level, "{line}");
     }
 }

@@ -122,14 +122,7 @@ impl fmt::Display for Line<'_, '_> {
                 "VRRP_Group({group}) Syncing instances to {} state",
                 state.as_str()
             ),
-            Note::CheckResult { script, result } => match result {
-                CheckResult::Succeeded => write!(f, "VRRP_Script({script}) succeeded"),
-                CheckResult::TimedOut => write!(f, "VRRP_Script({script}) timed_out"),
-                CheckResult::Failed(None) => write!(f, "VRRP_Script({script}) failed"),
-                CheckResult::Failed(Some((reason, code))) => {
-                    write!(f, "VRRP_Script({script}) failed ({reason} {code})")
-                }
-            },
+            Note::CheckResult { script, result } => check_result(f, script, result),
             Note::CheckStatus { script, status } => {
                 write!(f, "Script `{script}` now returning {status}")
             }
@@ -176,12 +169,24 @@ fn stopped(f: &mut fmt::Formatter<'_>, was: State) -> fmt::Result {
 }
 
 fn garp(f: &mut fmt::Formatter<'_>, ifname: &str, addr: IpAddr) -> fmt::Result {
-    match addr {
-        IpAddr::V4(a) => write!(f, "Sending gratuitous ARPs on {ifname} for {a}"),
-        IpAddr::V6(a) => write!(
-            f,
-            "Sending unsolicited Neighbour Advertisements on {ifname} for {a}"
-        ),
+    let what = match addr {
+        IpAddr::V4(_) => "gratuitous ARPs",
+        IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
+    };
+    write!(f, "Sending {what} on {ifname} for {addr}")
+}
+
+/// A check script's result (one write for them all).
+fn check_result(f: &mut fmt::Formatter<'_>, script: &str, result: CheckResult) -> fmt::Result {
+    let (what, why) = match result {
+        CheckResult::Succeeded => ("succeeded", None),
+        CheckResult::TimedOut => ("timed_out", None),
+        CheckResult::Failed(why) => ("failed", why),
+    };
+    write!(f, "VRRP_Script({script}) {what}")?;
+    match why {
+        Some((reason, code)) => write!(f, " ({reason} {code})"),
+        None => Ok(()),
     }
 }
 
@@ -212,15 +217,18 @@ fn dropped(
 fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
     let word = |b: bool, yes: &'static str, no: &'static str| if b { yes } else { no };
     match *note {
-        Note::IfaceDeleted { name } => write!(f, "Interface {name} deleted"),
+        Note::IfaceDeleted { name } | Note::IfaceUpDown { name, .. } => {
+            let what = match *note {
+                Note::IfaceUpDown { up, .. } => word(up, "is up", "is down"),
+                _ => "deleted",
+            };
+            write!(f, "Interface {name} {what}")
+        }
         Note::IfaceAdded { name, index, up } => write!(
             f,
             "Interface {name} added (index {index}, {})",
             word(up, "up", "down")
         ),
-        Note::IfaceUpDown { name, up } => {
-            write!(f, "Interface {name} is {}", word(up, "up", "down"))
-        }
         Note::IfaceAddrs { name, has4, has6 } => write!(
             f,
             "Interface {name}: IPv4 address {}, IPv6 link-local address {}",
@@ -231,17 +239,26 @@ fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
     }
 }
 
-/// keepalived's lines for an instance that starts in FAULT.
+/// keepalived's lines for an instance that starts in FAULT: the reason
+/// as the text around its one name (one write for them all).
 fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt::Result {
-    write!(f, "VRRP_Instance({name}): entering FAULT state ")?;
-    match why {
-        FaultWhy::Interface(i) => write!(f, "(interface {i} down)"),
-        FaultWhy::Script(s) => write!(f, "due to script {s}"),
-        FaultWhy::File(file, v) => write!(f, "(tracked file {file} has status {v})"),
-        FaultWhy::Process(p) => write!(f, "(tracked process {p} quorum not achieved)"),
-        FaultWhy::Link(i) => write!(f, "(interface {i} missing, down or without an address)"),
-        FaultWhy::Group(g) => write!(f, "(vrrp_sync_group {g} in FAULT)"),
-    }
+    let (pre, what, post) = match why {
+        FaultWhy::Interface(i) => ("(interface ", i, " down)"),
+        FaultWhy::Script(s) => ("due to script ", s, ""),
+        FaultWhy::File(file, v) => {
+            return write!(
+                f,
+                "VRRP_Instance({name}): entering FAULT state (tracked file {file} has status {v})"
+            );
+        }
+        FaultWhy::Process(p) => ("(tracked process ", p, " quorum not achieved)"),
+        FaultWhy::Link(i) => ("(interface ", i, " missing, down or without an address)"),
+        FaultWhy::Group(g) => ("(vrrp_sync_group ", g, " in FAULT)"),
+    };
+    write!(
+        f,
+        "VRRP_Instance({name}): entering FAULT state {pre}{what}{post}"
+    )
 }
 
 #[cfg(test)]
@@ -315,6 +332,89 @@ mod tests {
             ),
         ];
         for (n, want) in cases {
+            assert_eq!(line(n), want);
+        }
+    }
+
+    /// Check results, NAs, interfaces gone or down: one write each.
+    #[test]
+    fn merged_lines() {
+        let s = "chk";
+        let v6: IpAddr = "fe80::1".parse().unwrap();
+        let cases = [
+            (
+                Note::CheckResult {
+                    script: s,
+                    result: CheckResult::Succeeded,
+                },
+                "VRRP_Script(chk) succeeded",
+            ),
+            (
+                Note::CheckResult {
+                    script: s,
+                    result: CheckResult::TimedOut,
+                },
+                "VRRP_Script(chk) timed_out",
+            ),
+            (
+                Note::CheckResult {
+                    script: s,
+                    result: CheckResult::Failed(None),
+                },
+                "VRRP_Script(chk) failed",
+            ),
+            (
+                Note::CheckResult {
+                    script: s,
+                    result: CheckResult::Failed(Some(("exited with status", 2))),
+                },
+                "VRRP_Script(chk) failed (exited with status 2)",
+            ),
+            (
+                Note::Garp {
+                    name: "VI_6",
+                    ifname: "eth0",
+                    addr: v6,
+                },
+                "VRRP_Instance(VI_6) Sending unsolicited Neighbour Advertisements on eth0 for fe80::1",
+            ),
+            (
+                Note::IfaceDeleted { name: "eth2" },
+                "Interface eth2 deleted",
+            ),
+            (
+                Note::IfaceUpDown {
+                    name: "eth2",
+                    up: false,
+                },
+                "Interface eth2 is down",
+            ),
+        ];
+        for (n, want) in cases {
+            assert_eq!(line(n), want);
+        }
+    }
+
+    /// Every reason for starting in FAULT, as keepalived words it.
+    #[test]
+    fn start_fault_lines() {
+        let cases = [
+            (FaultWhy::Interface("eth0"), "(interface eth0 down)"),
+            (FaultWhy::Script("chk"), "due to script chk"),
+            (FaultWhy::File("f", -3), "(tracked file f has status -3)"),
+            (
+                FaultWhy::Process("p"),
+                "(tracked process p quorum not achieved)",
+            ),
+            (
+                FaultWhy::Link("eth1"),
+                "(interface eth1 missing, down or without an address)",
+            ),
+            (FaultWhy::Group("G"), "(vrrp_sync_group G in FAULT)"),
+        ];
+        for (why, want) in cases {
+            let n = Note::StartFault { name: "VI_1", why };
+            let want = format!("VRRP_Instance(VI_1): entering FAULT state {want}");
             assert_eq!(line(n), want);
         }
     }

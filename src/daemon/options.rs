@@ -34,10 +34,12 @@ pub fn state_file_for(pidfile: &str) -> String {
     // component, that dot not its first byte.
     let name = pidfile.rsplit('/').next().unwrap_or(pidfile);
     let stem = name.strip_suffix(".pid").filter(|s| !s.is_empty());
-    match stem {
-        Some(_) => format!("{}vips", &pidfile[..pidfile.len() - 3]),
-        None => format!("{pidfile}.vips"),
-    }
+    // `x.pid` loses its `.pid`; then `.vips` (one format! for both).
+    let base = match stem {
+        Some(_) => &pidfile[..pidfile.len() - 4],
+        None => pidfile,
+    };
+    format!("{base}.vips")
 }
 
 #[derive(Clone, Debug)]
@@ -47,13 +49,19 @@ pub struct DumpPaths {
     pub json: String,
 }
 
-impl Default for DumpPaths {
+impl DumpPaths {
     /// keepalived's paths, which LuCI and scripts read.
+    pub const DATA: &str = "/tmp/keepalived.data";
+    pub const STATS: &str = "/tmp/keepalived.stats";
+    pub const JSON: &str = "/tmp/keepalived.json";
+}
+
+impl Default for DumpPaths {
     fn default() -> Self {
         DumpPaths {
-            data: "/tmp/keepalived.data".into(),
-            stats: "/tmp/keepalived.stats".into(),
-            json: "/tmp/keepalived.json".into(),
+            data: Self::DATA.into(),
+            stats: Self::STATS.into(),
+            json: Self::JSON.into(),
         }
     }
 }
@@ -76,8 +84,10 @@ impl core::fmt::Display for StartError {
                 }
                 Ok(())
             }
-            StartError::Sys(e) => write!(f, "{e}"),
-            StartError::Interface(s) => write!(f, "{s}"),
+            // Passed on as they are (a write! each would be two more
+            // format calls).
+            StartError::Sys(e) => core::fmt::Display::fmt(e, f),
+            StartError::Interface(s) => f.write_str(s),
         }
     }
 }
