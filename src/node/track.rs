@@ -220,12 +220,16 @@ pub fn file_effect(value: i64, w: i16, reverse: bool) -> Effect {
             Effect::None
         };
     }
+    // Only the status's side of -254 and of 253 matters, and |w| >= 1: a
+    // value beyond +-254 decides as +-254 does, and then the product fits
+    // an i32 (a 64-bit saturating one is some 350 bytes on mipsel).
+    let v = value.clamp(-254, 254) as i32;
     let m = if reverse { -1 } else { 1 };
-    let status = value.saturating_mul(i64::from(w)).saturating_mul(m);
+    let status = v * i32::from(w) * m;
     if status <= -254 {
         Effect::Fault
     } else {
-        Effect::Weight(i32::try_from(status.min(253)).unwrap_or(253))
+        Effect::Weight(status.min(253))
     }
 }
 
@@ -651,5 +655,11 @@ mod tests {
         assert_eq!(file_effect(1, 0, false), Effect::Fault);
         assert_eq!(file_effect(0, 0, false), Effect::None);
         assert_eq!(file_effect(0, 0, true), Effect::Fault);
+        // Far beyond the bounds, either way round.
+        assert_eq!(file_effect(i64::MAX, -1, false), Effect::Fault);
+        assert_eq!(file_effect(i64::MIN, -32768, false), Effect::Weight(253));
+        assert_eq!(file_effect(i64::MIN, 1, true), Effect::Weight(253));
+        assert_eq!(file_effect(255, -1, false), Effect::Fault);
+        assert_eq!(file_effect(-253, 1, false), Effect::Weight(-253));
     }
 }
