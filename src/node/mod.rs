@@ -293,24 +293,22 @@ impl Node {
 
     /// The tracked objects and groups of `config` (kept readings and group
     /// states carry over from the running configuration).
-    /// Returns the check runs whose checks went away.
-    fn track_config(&mut self, config: &Config) -> Vec<u32> {
+    /// Returns the trackers it replaced: the check runs they have that
+    /// the new ones do not ([`track::Trackers::orphans`]) lost their check.
+    fn track_config(&mut self, config: &Config) -> track::Trackers {
         self.follow_named(config);
         let old = core::mem::take(&mut self.track);
         self.track = track::Trackers::new(config, &old);
-        let orphans = self.track.orphans(&old).collect();
         self.up_down.clone_from(&config.up_down_delays);
-        let names: Vec<&str> = self.slots.iter().map(|s| s.cfg.name.as_str()).collect();
-        let (groups, of) = sync::build(config, &names, &self.groups);
-        self.groups = groups;
-        for (s, g) in self.slots.iter_mut().zip(of) {
-            s.group = g;
-            let sync = g
+        self.groups = sync::build(config, &mut self.slots, &self.groups);
+        for s in self.slots.iter_mut() {
+            let sync = s
+                .group
                 .and_then(|g| self.groups.get(g))
                 .is_some_and(|g| g.members.len() > 1);
             s.inst.set_sync(sync);
         }
-        orphans
+        old
     }
 
     /// Every interface the configuration names is in the table, those

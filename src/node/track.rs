@@ -249,51 +249,31 @@ impl Trackers {
     /// The objects of `config`; those of `old` with the same definition
     /// keep their readings (a reload does not forget that a check failed).
     pub fn new(config: &Config, old: &Trackers) -> Trackers {
-        let checks = config
-            .scripts
-            .iter()
-            .map(|c| match old.checks.iter().find(|o| o.cfg.name == c.name) {
+        // Loops, not map/collect chains: run at start and reload only.
+        let mut t = Trackers::default();
+        for c in &config.scripts {
+            t.checks.push(match old.check(&c.name) {
                 Some(o) => carry(c, o),
                 None => Check::new(c.clone()),
-            })
-            .collect();
-        let files = config
-            .track_files
-            .iter()
-            .map(|c| FileTrack {
-                value: old
-                    .files
-                    .iter()
-                    .find(|o| o.cfg.path == c.path)
-                    .map_or(0, |o| o.value),
-                cfg: c.clone(),
-            })
-            .collect();
-        let procs = config
-            .track_processes
-            .iter()
-            .map(
-                |c| match old.procs.iter().find(|o| same_process(&o.cfg, c)) {
-                    Some(o) => ProcTrack {
-                        cfg: c.clone(),
-                        ..o.clone()
-                    },
-                    None => ProcTrack {
-                        cfg: c.clone(),
-                        count: 0,
-                        quorum: None,
-                        since: None,
-                    },
-                },
-            )
-            .collect();
-        Trackers {
-            checks,
-            files,
-            procs,
-            next_scan: None,
-            armed: None,
+            });
         }
+        for c in &config.track_files {
+            let kept = old.files.iter().find(|o| o.cfg.path == c.path);
+            t.files.push(FileTrack {
+                value: kept.map_or(0, |o| o.value),
+                cfg: c.clone(),
+            });
+        }
+        for c in &config.track_processes {
+            let kept = old.procs.iter().find(|o| same_process(&o.cfg, c));
+            t.procs.push(ProcTrack {
+                cfg: c.clone(),
+                count: kept.map_or(0, |o| o.count),
+                quorum: kept.and_then(|o| o.quorum),
+                since: kept.and_then(|o| o.since),
+            });
+        }
+        t
     }
 
     /// Runs of `old` this table no longer follows (their checks went
