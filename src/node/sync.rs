@@ -134,8 +134,11 @@ impl Node {
         grp.state = state;
         let group = grp.cfg.name.as_str();
         out.push(Out::Log(Note::GroupSync { group, state }));
-        let members = grp.members.clone();
-        for m in members {
+        // By index (the members do not change): no copy of the list.
+        for k in 0..grp.members.len() {
+            let Some(&m) = self.groups[g].members.get(k) else {
+                break;
+            };
             let m = usize::from(m);
             let ev = match (state, self.slots[m].inst.state()) {
                 (State::Master, State::Backup) => Event::SyncMaster,
