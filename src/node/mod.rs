@@ -299,7 +299,7 @@ impl Node {
         self.follow_named(config);
         let old = core::mem::take(&mut self.track);
         self.track = track::Trackers::new(config, &old);
-        self.up_down.clone_from(&config.up_down_delays);
+        self.up_down = config.up_down_delays.clone();
         self.groups = sync::build(config, &mut self.slots, &self.groups);
         for s in self.slots.iter_mut() {
             let sync = s
