@@ -48,9 +48,6 @@ pub use params::params;
 /// backups within a few milliseconds, so their timers run out as close.
 const CATCH_UP_AHEAD: Duration = Duration::from_millis(10);
 
-/// The dispatch key of an instance: what a received advert is matched by.
-type Key = (u32, Family, u8);
-
 pub struct Node {
     /// The interface table, pending requests and settings every instance
     /// uses (borrowed beside a mutably borrowed slot).
@@ -63,8 +60,9 @@ pub struct Node {
     /// Instances a reload removed whose scripts (notify_deleted) still
     /// run or wait: out of the table, kept until the last one ended.
     leaving: Vec<Slot>,
-    /// (interface index, family, VRID) -> slot, sorted for binary search.
-    dispatch: ArrayVec<(Key, u8), MAX_INSTANCES>,
+    /// [`dispatch_key`] (interface index, family, VRID) -> slot, sorted
+    /// for binary search.
+    dispatch: ArrayVec<(u64, u8), MAX_INSTANCES>,
     next_uid: Uid,
     /// Packets dropped per reason before they reached an instance.
     rx_errors: [u64; RxError::ALL.len()],
@@ -587,31 +585,26 @@ impl Node {
         self.dispatch.clear();
         for (i, s) in self.slots.iter().enumerate() {
             let rx = vmac::rx_index(&s.cfg, &self.shared.ifaces, s.ifindex);
-            let key = family_key((rx, s.cfg.family, s.cfg.vrid));
-            let at = self.dispatch.partition_point(|(k, _)| family_key(*k) < key);
-            let entry = (
-                (rx, s.cfg.family, s.cfg.vrid),
-                u8::try_from(i).unwrap_or(u8::MAX),
-            );
+            let key = dispatch_key(rx, s.cfg.family, s.cfg.vrid);
+            let at = self.dispatch.partition_point(|&(k, _)| k < key);
+            let entry = (key, u8::try_from(i).unwrap_or(u8::MAX));
             let _ = self.dispatch.try_insert(at, entry);
         }
     }
 
     fn find(&self, ifindex: u32, family: Family, vrid: u8) -> Option<usize> {
-        let key = family_key((ifindex, family, vrid));
-        let k = self
-            .dispatch
-            .binary_search_by_key(&key, |(k, _)| family_key(*k))
-            .ok()?;
+        let key = dispatch_key(ifindex, family, vrid);
+        let k = self.dispatch.binary_search_by_key(&key, |&(k, _)| k).ok()?;
         self.dispatch.get(k).map(|&(_, i)| usize::from(i))
     }
 }
 
-/// A sortable form of a dispatch key.
-fn family_key((ifindex, family, vrid): Key) -> (u32, u8, u8) {
-    let f = match family {
+/// What a received advert is matched by: (interface index, family, VRID)
+/// in one number that sorts as the triple does (one comparison, not three).
+fn dispatch_key(ifindex: u32, family: Family, vrid: u8) -> u64 {
+    let f: u64 = match family {
         Family::V4 => 4,
         Family::V6 => 6,
     };
-    (ifindex, f, vrid)
+    u64::from(ifindex) << 16 | f << 8 | u64::from(vrid)
 }
