@@ -239,9 +239,10 @@ impl Node {
     /// Tell the shell when the router's own timer is due next (checks,
     /// scans, group script timeouts).
     pub(crate) fn rearm_router(&mut self, out: &mut dyn Outbox) {
-        let groups = self.groups_deadline();
-        let links = self.link_delays.iter().map(|d| d.2).min();
-        let also = earliest(groups, links);
+        let mut also = self.groups_deadline();
+        for d in &self.link_delays {
+            also = earliest(also, Some(d.2));
+        }
         self.track.rearm(also, out);
     }
 

@@ -282,7 +282,11 @@ impl Node {
 
     /// The earliest group script deadline.
     pub(crate) fn groups_deadline(&self) -> Option<Instant> {
-        self.groups.iter().filter_map(|g| g.script_due).min()
+        let mut at = None;
+        for g in &self.groups {
+            at = super::earliest(at, g.script_due);
+        }
+        at
     }
 
     /// The daemon stops: what waits is dropped, a running script killed,
