@@ -363,14 +363,16 @@ impl Slot {
     /// Arm the GARP timer for the earliest pending announcement.
     fn arm_garp(&mut self, now: Instant, cx: &Shared) {
         let ifindex = self.ifindex;
-        let at = cx.ifaces.by_index(ifindex).and_then(|f| {
+        let mut at = None;
+        if let Some(f) = cx.ifaces.by_index(ifindex) {
             let ifc = (ifindex, f.name.as_str());
-            self.garp
-                .iter()
-                .filter(|m| m.queued)
-                .map(|m| cx.pace.next(ifc, m.addr.is_ipv6()).unwrap_or(now).max(now))
-                .min()
-        });
+            for m in self.garp.iter() {
+                if m.queued {
+                    let t = cx.pace.next(ifc, m.addr.is_ipv6()).unwrap_or(now);
+                    at = super::earliest(at, Some(t.max(now)));
+                }
+            }
+        }
         self.set_timer(SlotTimer::Garp, now, at.map(|t| t.saturating_since(now)));
     }
 }
