@@ -462,11 +462,30 @@ fn carry(c: &VrrpScript, o: &Check) -> Check {
 }
 
 /// The same vrrp_track_process wherever its block now stands.
+/// Every field but `loc`, compared in place (no clones); the pattern is
+/// exhaustive, so a new field cannot be left out silently.
 fn same_process(a: &TrackProcess, b: &TrackProcess) -> bool {
-    TrackProcess {
-        loc: b.loc.clone(),
-        ..a.clone()
-    } == *b
+    let TrackProcess {
+        name,
+        loc: _,
+        process,
+        params,
+        param_match,
+        weight,
+        reverse,
+        quorum,
+        quorum_max,
+        fork_delay_ms,
+        terminate_delay_ms,
+        full_command,
+    } = a;
+    *name == b.name
+        && *process == b.process
+        && *params == b.params
+        && *param_match == b.param_match
+        && (*weight, *reverse, *full_command) == (b.weight, b.reverse, b.full_command)
+        && (*quorum, *quorum_max) == (b.quorum, b.quorum_max)
+        && (*fork_delay_ms, *terminate_delay_ms) == (b.fork_delay_ms, b.terminate_delay_ms)
 }
 
 /// Start check `c` if its last run ended and a child is free; plan the
