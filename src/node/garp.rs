@@ -34,9 +34,8 @@ use crate::wire::Mac;
 pub struct Pace {
     garp: Duration,
     gna: Duration,
-    /// `garp_group`s: (GARP spacing, NA spacing, interface names). Their
-    /// interfaces share one pace.
-    groups: Vec<(Duration, Duration, Vec<String>)>,
+    /// `garp_group`s, as configured. Their interfaces share one pace.
+    groups: Vec<GarpGroup>,
     /// (pace key, earliest next GARP, earliest next NA).
     next: ArrayVec<(u32, Option<Instant>, Option<Instant>), MAX_INTERFACES>,
 }
@@ -58,22 +57,15 @@ impl Pace {
 
     /// A reload's settings; the times already noted stay.
     pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: &[GarpGroup]) {
-        let us = |v: u32| Duration::from_micros(u64::from(v));
-        self.garp = us(garp_us);
-        self.gna = us(gna_us);
-        self.groups = groups
-            .iter()
-            .map(|g| {
-                let (a, b) = (g.garp_interval_us, g.gna_interval_us);
-                (us(a.unwrap_or(0)), us(b.unwrap_or(0)), g.interfaces.clone())
-            })
-            .collect();
+        self.garp = Duration::from_micros(u64::from(garp_us));
+        self.gna = Duration::from_micros(u64::from(gna_us));
+        self.groups = groups.to_vec();
     }
 
     fn group(&self, ifname: &str) -> Option<usize> {
         self.groups
             .iter()
-            .position(|g| g.2.iter().any(|n| n == ifname))
+            .position(|g| g.interfaces.iter().any(|n| n == ifname))
     }
 
     fn key(&self, (ifindex, ifname): IfRef<'_>) -> u32 {
@@ -85,11 +77,15 @@ impl Pace {
 
     /// The spacing on `ifname` for IPv6 (NA) or IPv4 (GARP).
     pub fn interval(&self, ifname: &str, v6: bool) -> Duration {
-        let (garp, gna) = match self.group(ifname).and_then(|k| self.groups.get(k)) {
-            Some(g) => (g.0, g.1),
-            None => (self.garp, self.gna),
+        let Some(g) = self.group(ifname).and_then(|k| self.groups.get(k)) else {
+            return if v6 { self.gna } else { self.garp };
         };
-        if v6 { gna } else { garp }
+        let us = if v6 {
+            g.gna_interval_us
+        } else {
+            g.garp_interval_us
+        };
+        Duration::from_micros(u64::from(us.unwrap_or(0)))
     }
 
     /// When the interface may send its next announcement (None: now).
@@ -367,14 +363,16 @@ impl Slot {
     /// Arm the GARP timer for the earliest pending announcement.
     fn arm_garp(&mut self, now: Instant, cx: &Shared) {
         let ifindex = self.ifindex;
-        let at = cx.ifaces.by_index(ifindex).and_then(|f| {
+        let mut at = None;
+        if let Some(f) = cx.ifaces.by_index(ifindex) {
             let ifc = (ifindex, f.name.as_str());
-            self.garp
-                .iter()
-                .filter(|m| m.queued)
-                .map(|m| cx.pace.next(ifc, m.addr.is_ipv6()).unwrap_or(now).max(now))
-                .min()
-        });
+            for m in self.garp.iter() {
+                if m.queued {
+                    let t = cx.pace.next(ifc, m.addr.is_ipv6()).unwrap_or(now);
+                    at = super::earliest(at, Some(t.max(now)));
+                }
+            }
+        }
         self.set_timer(SlotTimer::Garp, now, at.map(|t| t.saturating_since(now)));
     }
 }

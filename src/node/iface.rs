@@ -214,11 +214,10 @@ impl Iface {
             }
         } else {
             self.addrs.retain(|x| *x != addr);
-            if self.primary4.map(IpAddr::V4) == Some(addr) {
-                self.primary4 = None;
-            }
-            if self.link_local6.map(IpAddr::V6) == Some(addr) {
-                self.link_local6 = None;
+            match addr {
+                IpAddr::V4(v4) if self.primary4 == Some(v4) => self.primary4 = None,
+                IpAddr::V6(v6) if self.link_local6 == Some(v6) => self.link_local6 = None,
+                _ => {}
             }
         }
     }

@@ -116,7 +116,8 @@ impl Node {
             let _ = self.slots.try_push(slot);
         }
         self.reindex();
-        for id in self.track_config(&config) {
+        let old_track = self.track_config(&config);
+        for id in self.track.orphans(&old_track) {
             out.push(Out::Kill { id, hard: true });
             self.shared.scripts_running = self.shared.scripts_running.saturating_sub(1);
         }

@@ -32,48 +32,52 @@ fn oif(ifaces: &Ifaces, r: &Route) -> Option<u32> {
     ifaces.by_name(dev).map(|f| f.index).filter(|&x| x != 0)
 }
 
-fn route_out<'a>(
+/// What one batch of route and rule requests shares.
+#[derive(Copy, Clone)]
+struct Batch<'a> {
+    /// The instance, or `static`.
     name: &'a str,
-    r: &'a Route,
     add: bool,
     why: AddrWhy,
-    cx: &mut Shared,
+    /// The requests' owner.
     uid: Uid,
-) -> Option<Out<'a>> {
-    let oif = oif(&cx.ifaces, r);
-    // A route through an interface that is gone went with it.
-    if r.dev.is_some() && oif.is_none() {
-        return None;
-    }
-    let seq = cx.pending.request(uid);
-    let req = RouteReq {
-        add,
-        why,
-        seq,
-        route: r,
-        oif,
-    };
-    Some(Out::Route { name, req })
 }
 
-fn rules(
-    name: &str,
-    rules: &[Rule],
-    add: bool,
-    why: AddrWhy,
-    cx: &mut Shared,
-    uid: Uid,
-    out: &mut dyn Outbox,
-) {
+/// Requests for `routes`, but those in `skip`; a route through an
+/// interface that is gone went with it (none).
+fn routes(b: Batch, routes: &[Route], skip: &[Route], cx: &mut Shared, out: &mut dyn Outbox) {
+    for r in routes {
+        if skip.contains(r) {
+            continue;
+        }
+        let oif = oif(&cx.ifaces, r);
+        if r.dev.is_some() && oif.is_none() {
+            continue;
+        }
+        let req = RouteReq {
+            add: b.add,
+            why: b.why,
+            seq: cx.pending.request(b.uid),
+            route: r,
+            oif,
+        };
+        out.push(Out::Route { name: b.name, req });
+    }
+}
+
+/// Requests for `rules`, but those in `skip`.
+fn rules(b: Batch, rules: &[Rule], skip: &[Rule], cx: &mut Shared, out: &mut dyn Outbox) {
     for rule in rules {
-        let seq = cx.pending.request(uid);
+        if skip.contains(rule) {
+            continue;
+        }
         let req = RuleReq {
-            add,
-            why,
-            seq,
+            add: b.add,
+            why: b.why,
+            seq: cx.pending.request(b.uid),
             rule,
         };
-        out.push(Out::Rule { name, req });
+        out.push(Out::Rule { name: b.name, req });
     }
 }
 
@@ -87,16 +91,19 @@ impl Slot {
             return;
         }
         let (name, uid) = (self.cfg.name.as_str(), self.uid | ROUTE_BIT);
+        let b = Batch {
+            name,
+            add,
+            why,
+            uid,
+        };
+        let c = &self.cfg;
         if !add {
-            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+            rules(b, &c.vrules, &[], cx, out);
         }
-        for r in &self.cfg.vroutes {
-            if let Some(o) = route_out(name, r, add, why, cx, uid) {
-                out.push(o);
-            }
-        }
+        routes(b, &c.vroutes, &[], cx, out);
         if add {
-            rules(name, &self.cfg.vrules, add, why, cx, uid, out);
+            rules(b, &c.vrules, &[], cx, out);
         }
         self.routes_installed = add && !(self.cfg.vroutes.is_empty() && self.cfg.vrules.is_empty());
     }
@@ -125,34 +132,18 @@ impl super::Node {
             return;
         }
         let (name, uid, why) = (s.cfg.name.as_str(), s.uid | ROUTE_BIT, AddrWhy::Reload);
-        rules(
+        let (old, new) = (prev, &*s.cfg);
+        let del = Batch {
             name,
-            &missing(&prev.vrules, &s.cfg.vrules),
-            false,
+            add: false,
             why,
-            cx,
             uid,
-            out,
-        );
-        for r in &missing(&prev.vroutes, &s.cfg.vroutes) {
-            if let Some(o) = route_out(name, r, false, why, cx, uid) {
-                out.push(o);
-            }
-        }
-        for r in s.cfg.vroutes.iter().filter(|r| !prev.vroutes.contains(r)) {
-            if let Some(o) = route_out(name, r, true, why, cx, uid) {
-                out.push(o);
-            }
-        }
-        rules(
-            name,
-            &missing(&s.cfg.vrules, &prev.vrules),
-            true,
-            why,
-            cx,
-            uid,
-            out,
-        );
+        };
+        rules(del, &old.vrules, &new.vrules, cx, out);
+        routes(del, &old.vroutes, &new.vroutes, cx, out);
+        let add = Batch { add: true, ..del };
+        routes(add, &new.vroutes, &old.vroutes, cx, out);
+        rules(add, &new.vrules, &old.vrules, cx, out);
     }
 }
 
@@ -165,116 +156,118 @@ pub struct Statics {
     pub installed: bool,
 }
 
+/// The static entries of one configuration, borrowed.
+#[derive(Copy, Clone)]
+struct Set<'a> {
+    addrs: &'a [Vip],
+    routes: &'a [Route],
+    rules: &'a [Rule],
+}
+
+const NONE: Set<'static> = Set {
+    addrs: &[],
+    routes: &[],
+    rules: &[],
+};
+
 impl Statics {
-    /// Add them all (start), or delete them all once added (stop):
-    /// addresses before routes on the way in, after them on the way out.
+    fn set(&self) -> Set<'_> {
+        Set {
+            addrs: &self.addrs,
+            routes: &self.routes,
+            rules: &self.rules,
+        }
+    }
+
+    /// Add them all (start), or delete them all once added (stop).
     pub fn apply(&mut self, add: bool, cx: &mut Shared, out: &mut dyn Outbox) {
-        if add == self.installed {
-            return;
+        if add != self.installed {
+            apply(self.set(), NONE, add, cx, out);
+            self.installed = add;
         }
-        let why = if add {
-            AddrWhy::Master
-        } else {
-            AddrWhy::Shutdown
-        };
-        let name = STATIC_NAME;
-        if add {
-            self.addrs(add, why, cx, out);
-        } else {
-            rules(name, &self.rules, false, why, cx, STATIC_UID, out);
-        }
-        for r in &self.routes {
-            if let Some(o) = route_out(name, r, add, why, cx, STATIC_UID) {
-                out.push(o);
-            }
-        }
-        if add {
-            // keepalived clears leftover static rules first (ENOENT
-            // ignored): a rule is added with NLM_F_EXCL.
-            rules(
-                name,
-                &self.rules,
-                false,
-                AddrWhy::Leftover,
-                cx,
-                STATIC_UID,
-                out,
-            );
-            rules(name, &self.rules, true, why, cx, STATIC_UID, out);
-        } else {
-            self.addrs(add, why, cx, out);
-        }
-        self.installed = add;
     }
 
     /// A reload: the entries no longer configured go, the new ones come
     /// (keepalived's clear_diff_static_*), the others stay as they are.
     pub fn reload(&mut self, config: &Config, cx: &mut Shared, out: &mut dyn Outbox) {
-        let (addrs, routes, new_rules) = (
-            &config.static_addrs,
-            &config.static_routes,
-            &config.static_rules,
-        );
+        let new = Set {
+            addrs: &config.static_addrs,
+            routes: &config.static_routes,
+            rules: &config.static_rules,
+        };
         if self.installed {
-            let mut gone = Statics {
-                addrs: missing(&self.addrs, addrs),
-                routes: missing(&self.routes, routes),
-                rules: missing(&self.rules, new_rules),
-                installed: true,
-            };
-            gone.apply(false, cx, out);
-            let mut fresh = Statics {
-                addrs: missing(addrs, &self.addrs),
-                routes: missing(routes, &self.routes),
-                rules: missing(new_rules, &self.rules),
-                installed: false,
-            };
-            fresh.apply(true, cx, out);
+            apply(self.set(), new, false, cx, out);
+            apply(new, self.set(), true, cx, out);
         }
-        self.addrs = addrs.clone();
-        self.routes = routes.clone();
-        self.rules = new_rules.clone();
-    }
-
-    fn addrs(&self, add: bool, why: AddrWhy, cx: &mut Shared, out: &mut dyn Outbox) {
-        for a in &self.addrs {
-            // keepalived requires `dev` on a static address; without one
-            // (or while it is gone) there is nowhere to put it.
-            let Some(f) = a.dev.as_deref().and_then(|d| cx.ifaces.by_name(d)) else {
-                continue;
-            };
-            if f.index == 0 {
-                continue;
-            }
-            let req = AddrReq {
-                add,
-                why,
-                seq: cx.pending.request(STATIC_UID),
-                ifindex: f.index,
-                ifname: a.dev.as_deref().unwrap_or_default(),
-                addr: a.addr,
-                prefix_len: a.prefix_len,
-                scope: a.scope.unwrap_or(0),
-                brd: a.brd,
-                label: a.label.as_deref(),
-            };
-            out.push(Out::Addr {
-                name: STATIC_NAME,
-                req,
-            });
-        }
+        self.addrs = new.addrs.to_vec();
+        self.routes = new.routes.to_vec();
+        self.rules = new.rules.to_vec();
     }
 }
 
-/// The entries of `a` that `b` does not have.
-fn missing<T: Clone + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
-    let mut v = Vec::new();
-    for x in a {
-        if !b.contains(x) {
-            v.push(x.clone());
-        }
+/// Add or delete the entries of `set` but those in `skip`: addresses
+/// before routes on the way in, after them on the way out.
+fn apply(set: Set, skip: Set, add: bool, cx: &mut Shared, out: &mut dyn Outbox) {
+    let why = if add {
+        AddrWhy::Master
+    } else {
+        AddrWhy::Shutdown
+    };
+    let b = Batch {
+        name: STATIC_NAME,
+        add,
+        why,
+        uid: STATIC_UID,
+    };
+    if add {
+        addrs(set.addrs, skip.addrs, b, cx, out);
+    } else {
+        rules(b, set.rules, skip.rules, cx, out);
     }
-    v
+    routes(b, set.routes, skip.routes, cx, out);
+    if add {
+        // keepalived clears leftover static rules first (ENOENT
+        // ignored): a rule is added with NLM_F_EXCL.
+        let clear = Batch {
+            add: false,
+            why: AddrWhy::Leftover,
+            ..b
+        };
+        rules(clear, set.rules, skip.rules, cx, out);
+        rules(b, set.rules, skip.rules, cx, out);
+    } else {
+        addrs(set.addrs, skip.addrs, b, cx, out);
+    }
+}
+
+/// Requests for the static addresses `addrs`, but those in `skip`.
+fn addrs(addrs: &[Vip], skip: &[Vip], b: Batch, cx: &mut Shared, out: &mut dyn Outbox) {
+    for a in addrs {
+        // keepalived requires `dev` on a static address; without one
+        // (or while it is gone) there is nowhere to put it.
+        let Some(f) = a.dev.as_deref().and_then(|d| cx.ifaces.by_name(d)) else {
+            continue;
+        };
+        if f.index == 0 || skip.contains(a) {
+            continue;
+        }
+        let req = AddrReq {
+            add: b.add,
+            why: b.why,
+            seq: cx.pending.request(STATIC_UID),
+            ifindex: f.index,
+            ifname: a.dev.as_deref().unwrap_or_default(),
+            addr: a.addr,
+            prefix_len: a.prefix_len,
+            scope: a.scope.unwrap_or(0),
+            brd: a.brd,
+            label: a.label.as_deref(),
+        };
+        out.push(Out::Addr {
+            name: STATIC_NAME,
+            req,
+        });
+    }
 }
 
 /// The request for a configured route through interface `oif`.

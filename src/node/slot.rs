@@ -589,16 +589,19 @@ fn vip_ifindex(ifaces: &Ifaces, c: &InstanceConfig, vip: &Vip) -> Option<u32> {
 
 /// The seed document's lines for a transition.
 fn transition_notes(name: &str, from: State, to: State, why: Why, out: &mut dyn Outbox) {
-    match (to, why) {
+    let first = match (to, why) {
         (State::Backup, Why::HigherPriority { theirs, ours }) => {
-            out.push(Out::Log(Note::HigherPriority { name, theirs, ours }));
-            out.push(Out::Log(Note::Entering { name, state: to }));
+            Some(Note::HigherPriority { name, theirs, ours })
         }
-        (State::Master, _) => {
-            out.push(Out::Log(Note::ToMaster { name }));
-            out.push(Out::Log(Note::Entering { name, state: to }));
+        (State::Master, _) => Some(Note::ToMaster { name }),
+        (State::Init, _) => {
+            out.push(Out::Log(Note::Stopped { name, was: from }));
+            return;
         }
-        (State::Init, _) => out.push(Out::Log(Note::Stopped { name, was: from })),
-        _ => out.push(Out::Log(Note::Entering { name, state: to })),
+        _ => None,
+    };
+    if let Some(n) = first {
+        out.push(Out::Log(n));
     }
+    out.push(Out::Log(Note::Entering { name, state: to }));
 }

@@ -9,7 +9,7 @@ use arrayvec::ArrayVec;
 use super::Node;
 use super::out::{Note, Out, Outbox};
 use super::scripts::{GROUP, KILL_GRACE, Queue, state_word};
-use super::slot::{SyncEv, launch_next};
+use super::slot::{Slot, SyncEv, launch_next};
 use crate::config::{Config, SyncGroup};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
@@ -38,37 +38,43 @@ pub struct Group {
     mailed: Option<State>,
 }
 
-/// The groups of `config` for the slots named `names` (in slot order);
-/// each slot's group index is returned beside. A group keeps the state
-/// it had in `old` (by name).
-pub fn build(config: &Config, names: &[&str], old: &[Group]) -> (Vec<Group>, Vec<Option<usize>>) {
-    let mut of = vec![None; names.len()];
-    let groups = config
-        .sync_groups
-        .iter()
-        .enumerate()
-        .map(|(g, cfg)| {
-            let mut members = ArrayVec::new();
-            for (i, n) in names.iter().enumerate() {
-                if cfg.group.iter().any(|m| m == n) {
-                    of[i] = Some(g);
-                    let _ = members.try_push(u8::try_from(i).unwrap_or(u8::MAX));
-                }
+/// The groups of `config` for `slots`, whose group index is set (None:
+/// in no group). A group keeps the state it had in `old` (by name).
+/// Loops, not iterator chains: run at start and reload only.
+pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &[Group]) -> Vec<Group> {
+    for s in slots.iter_mut() {
+        s.group = None;
+    }
+    let mut groups = Vec::with_capacity(config.sync_groups.len());
+    for (g, cfg) in config.sync_groups.iter().enumerate() {
+        let mut members = ArrayVec::new();
+        for (i, s) in slots.iter_mut().enumerate() {
+            if cfg.group.contains(&s.cfg.name) {
+                s.group = Some(g);
+                let _ = members.try_push(u8::try_from(i).unwrap_or(u8::MAX));
             }
-            let before = old.iter().find(|o| o.cfg.name == cfg.name);
-            Group {
-                cfg: cfg.clone(),
-                members,
-                state: before.map_or(State::Init, |o| o.state),
-                faulty: before.is_some_and(|o| o.faulty),
-                waiting: before.is_some_and(|o| o.waiting),
-                scripts: before.map(|o| o.scripts.clone()).unwrap_or_default(),
-                script_due: before.and_then(|o| o.script_due),
-                mailed: before.and_then(|o| o.mailed),
-            }
-        })
-        .collect();
-    (groups, of)
+        }
+        let mut grp = Group {
+            cfg: cfg.clone(),
+            members,
+            state: State::Init,
+            faulty: false,
+            waiting: false,
+            scripts: Queue::default(),
+            script_due: None,
+            mailed: None,
+        };
+        if let Some(o) = old.iter().find(|o| o.cfg.name == cfg.name) {
+            grp.state = o.state;
+            grp.faulty = o.faulty;
+            grp.waiting = o.waiting;
+            grp.scripts = o.scripts.clone();
+            grp.script_due = o.script_due;
+            grp.mailed = o.mailed;
+        }
+        groups.push(grp);
+    }
+    groups
 }
 
 impl Node {
@@ -128,8 +134,11 @@ impl Node {
         grp.state = state;
         let group = grp.cfg.name.as_str();
         out.push(Out::Log(Note::GroupSync { group, state }));
-        let members = grp.members.clone();
-        for m in members {
+        // By index (the members do not change): no copy of the list.
+        for k in 0..grp.members.len() {
+            let Some(&m) = self.groups[g].members.get(k) else {
+                break;
+            };
             let m = usize::from(m);
             let ev = match (state, self.slots[m].inst.state()) {
                 (State::Master, State::Backup) => Event::SyncMaster,
@@ -273,7 +282,11 @@ impl Node {
 
     /// The earliest group script deadline.
     pub(crate) fn groups_deadline(&self) -> Option<Instant> {
-        self.groups.iter().filter_map(|g| g.script_due).min()
+        let mut at = None;
+        for g in &self.groups {
+            at = super::earliest(at, g.script_due);
+        }
+        at
     }
 
     /// The daemon stops: what waits is dropped, a running script killed,

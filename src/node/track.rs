@@ -220,12 +220,16 @@ pub fn file_effect(value: i64, w: i16, reverse: bool) -> Effect {
             Effect::None
         };
     }
+    // Only the status's side of -254 and of 253 matters, and |w| >= 1: a
+    // value beyond +-254 decides as +-254 does, and then the product fits
+    // an i32 (a 64-bit saturating one is some 350 bytes on mipsel).
+    let v = value.clamp(-254, 254) as i32;
     let m = if reverse { -1 } else { 1 };
-    let status = value.saturating_mul(i64::from(w)).saturating_mul(m);
+    let status = v * i32::from(w) * m;
     if status <= -254 {
         Effect::Fault
     } else {
-        Effect::Weight(i32::try_from(status.min(253)).unwrap_or(253))
+        Effect::Weight(status.min(253))
     }
 }
 
@@ -245,51 +249,31 @@ impl Trackers {
     /// The objects of `config`; those of `old` with the same definition
     /// keep their readings (a reload does not forget that a check failed).
     pub fn new(config: &Config, old: &Trackers) -> Trackers {
-        let checks = config
-            .scripts
-            .iter()
-            .map(|c| match old.checks.iter().find(|o| o.cfg.name == c.name) {
+        // Loops, not map/collect chains: run at start and reload only.
+        let mut t = Trackers::default();
+        for c in &config.scripts {
+            t.checks.push(match old.check(&c.name) {
                 Some(o) => carry(c, o),
                 None => Check::new(c.clone()),
-            })
-            .collect();
-        let files = config
-            .track_files
-            .iter()
-            .map(|c| FileTrack {
-                value: old
-                    .files
-                    .iter()
-                    .find(|o| o.cfg.path == c.path)
-                    .map_or(0, |o| o.value),
-                cfg: c.clone(),
-            })
-            .collect();
-        let procs = config
-            .track_processes
-            .iter()
-            .map(
-                |c| match old.procs.iter().find(|o| same_process(&o.cfg, c)) {
-                    Some(o) => ProcTrack {
-                        cfg: c.clone(),
-                        ..o.clone()
-                    },
-                    None => ProcTrack {
-                        cfg: c.clone(),
-                        count: 0,
-                        quorum: None,
-                        since: None,
-                    },
-                },
-            )
-            .collect();
-        Trackers {
-            checks,
-            files,
-            procs,
-            next_scan: None,
-            armed: None,
+            });
         }
+        for c in &config.track_files {
+            let kept = old.files.iter().find(|o| o.cfg.path == c.path);
+            t.files.push(FileTrack {
+                value: kept.map_or(0, |o| o.value),
+                cfg: c.clone(),
+            });
+        }
+        for c in &config.track_processes {
+            let kept = old.procs.iter().find(|o| same_process(&o.cfg, c));
+            t.procs.push(ProcTrack {
+                cfg: c.clone(),
+                count: kept.map_or(0, |o| o.count),
+                quorum: kept.and_then(|o| o.quorum),
+                since: kept.and_then(|o| o.since),
+            });
+        }
+        t
     }
 
     /// Runs of `old` this table no longer follows (their checks went
@@ -478,11 +462,30 @@ fn carry(c: &VrrpScript, o: &Check) -> Check {
 }
 
 /// The same vrrp_track_process wherever its block now stands.
+/// Every field but `loc`, compared in place (no clones); the pattern is
+/// exhaustive, so a new field cannot be left out silently.
 fn same_process(a: &TrackProcess, b: &TrackProcess) -> bool {
-    TrackProcess {
-        loc: b.loc.clone(),
-        ..a.clone()
-    } == *b
+    let TrackProcess {
+        name,
+        loc: _,
+        process,
+        params,
+        param_match,
+        weight,
+        reverse,
+        quorum,
+        quorum_max,
+        fork_delay_ms,
+        terminate_delay_ms,
+        full_command,
+    } = a;
+    *name == b.name
+        && *process == b.process
+        && *params == b.params
+        && *param_match == b.param_match
+        && (*weight, *reverse, *full_command) == (b.weight, b.reverse, b.full_command)
+        && (*quorum, *quorum_max) == (b.quorum, b.quorum_max)
+        && (*fork_delay_ms, *terminate_delay_ms) == (b.fork_delay_ms, b.terminate_delay_ms)
 }
 
 /// Start check `c` if its last run ended and a child is free; plan the
@@ -651,5 +654,11 @@ mod tests {
         assert_eq!(file_effect(1, 0, false), Effect::Fault);
         assert_eq!(file_effect(0, 0, false), Effect::None);
         assert_eq!(file_effect(0, 0, true), Effect::Fault);
+        // Far beyond the bounds, either way round.
+        assert_eq!(file_effect(i64::MAX, -1, false), Effect::Fault);
+        assert_eq!(file_effect(i64::MIN, -32768, false), Effect::Weight(253));
+        assert_eq!(file_effect(i64::MIN, 1, true), Effect::Weight(253));
+        assert_eq!(file_effect(255, -1, false), Effect::Fault);
+        assert_eq!(file_effect(-253, 1, false), Effect::Weight(-253));
     }
 }

@@ -197,7 +197,9 @@ fn above(a: IpAddr, b: IpAddr) -> bool {
 }
 
 /// Push an action; the capacity is sized for the longest sequence one event
-/// produces, so a failure here is a bug caught by the tests.
+/// produces, so a failure here is a bug caught by the tests. Not inlined:
+/// the copy into the ArrayVec at each of its sites cost more than a call.
+#[inline(never)]
 fn push(out: &mut Actions, a: Action) {
     let pushed = out.try_push(a);
     debug_assert!(pushed.is_ok(), "Actions capacity too small");

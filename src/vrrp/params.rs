@@ -55,6 +55,9 @@ pub struct Params {
 impl Params {
     /// The advert this instance sends at `priority`.
     pub fn advert(&self, priority: u8) -> Advert {
+        // A copy of the slice, not ArrayVec's element-wise clone.
+        let mut addrs = ArrayVec::new();
+        let _ = addrs.try_extend_from_slice(&self.vips);
         Advert {
             version: self.version,
             vrid: self.vrid,
@@ -62,7 +65,7 @@ impl Params {
             max_adver_int_cs: self.advert_int_cs,
             auth_type: self.auth_type,
             auth_data: self.auth_data,
-            addrs: self.vips.clone(),
+            addrs,
         }
     }
 
