@@ -205,7 +205,10 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
         Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
         Some(a) => s.error_fmt(
             &n.pos,
-            format_args!("vrrp_mcast_group4 {a} is not an IPv4 multicast address"),
+            format_args!(
+                "vrrp_mcast_group4 {} is not an IPv4 multicast address",
+                crate::wire::addr::Ip(a)
+            ),
         ),
         None => {}
     }),
@@ -213,7 +216,10 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
         Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
         Some(a) => s.error_fmt(
             &n.pos,
-            format_args!("vrrp_mcast_group6 {a} is not an IPv6 multicast address"),
+            format_args!(
+                "vrrp_mcast_group6 {} is not an IPv6 multicast address",
+                crate::wire::addr::Ip(a)
+            ),
         ),
         None => {}
     }),

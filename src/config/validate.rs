@@ -558,9 +558,9 @@ fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
             &other.pos,
             format_args!(
                 "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
-                other.v.addr,
+                crate::wire::addr::Ip(other.v.addr),
                 family_name(Family::of(&other.v.addr)),
-                first.v.addr,
+                crate::wire::addr::Ip(first.v.addr),
                 family_name(family)
             ),
         );
@@ -689,7 +689,7 @@ fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
             &a.pos,
             format_args!(
                 "{what} {} is {} but the instance is {}",
-                a.v,
+                crate::wire::addr::Ip(a.v),
                 family_name(f),
                 family_name(family)
             ),

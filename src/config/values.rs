@@ -62,11 +62,11 @@ pub fn parse_fixed(s: &str, decimals: u32) -> Result<(u64, bool), NumError> {
 /// shorthands like `10.1`), so an address is never silently different from
 /// what the user meant.
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse().ok()
+    crate::wire::addr::parse_ip(s)
 }
 
 pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
-    s.parse().ok()
+    crate::wire::addr::parse_v4(s)
 }
 
 /// An address with an optional prefix length: the address, and the length

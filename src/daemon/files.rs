@@ -124,7 +124,7 @@ pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], pat
         let done = nl_sock
             .send(&msg[..len])
             .and_then(|()| dumps::wait_ack(nl_sock, buf, seq));
-        let (ifname, addr, len) = (e.ifname, e.addr, e.prefix_len);
+        let (ifname, addr, len) = (e.ifname, crate::wire::addr::Ip(e.addr), e.prefix_len);
         match done {
             Ok(()) => log!(
                 log,

@@ -238,7 +238,7 @@ impl Io {
                 self.log,
                 Level::Error,
                 "VRRP_Instance({name}) address request for {} cannot be built",
-                req.addr
+                crate::wire::addr::Ip(req.addr)
             );
             let _ = self.send_failed.try_push((req.seq, libc::EINVAL));
             return;

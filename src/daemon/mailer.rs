@@ -268,7 +268,7 @@ impl Mailer {
                         log,
                         Level::Warning,
                         "Cannot connect to remote SMTP server [{}]:{}: {e}",
-                        server.ip(),
+                        crate::wire::addr::Ip(server.ip()),
                         server.port()
                     );
                     continue;

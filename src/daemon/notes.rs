@@ -71,6 +71,7 @@ impl fmt::Display for Line<'_, '_> {
                 } else {
                     ""
                 };
+                let from = crate::wire::addr::Ip(from);
                 write!(
                     f,
                     "Received advert from {from} with lower priority \
@@ -88,7 +89,8 @@ impl fmt::Display for Line<'_, '_> {
                 ..
             } => write!(
                 f,
-                "address change for {addr} failed: {}; retrying",
+                "address change for {} failed: {}; retrying",
+                crate::wire::addr::Ip(addr),
                 ErrText(Errno::from_raw(errno))
             ),
             Note::AddrFailed { errno, .. } => write!(
@@ -173,6 +175,7 @@ fn garp(f: &mut fmt::Formatter<'_>, ifname: &str, addr: IpAddr) -> fmt::Result {
         IpAddr::V4(_) => "gratuitous ARPs",
         IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
     };
+    let addr = crate::wire::addr::Ip(addr);
     write!(f, "Sending {what} on {ifname} for {addr}")
 }
 
@@ -196,8 +199,12 @@ fn dropped(
     why: RxError,
     count: u64,
 ) -> fmt::Result {
-    let from: &dyn fmt::Display = match &from {
-        Some(a) => a,
+    let ip;
+    let from: &dyn fmt::Display = match from {
+        Some(a) => {
+            ip = crate::wire::addr::Ip(a);
+            &ip
+        }
         None => &"?",
     };
     if why == RxError::Carp {

@@ -32,7 +32,14 @@ const HEADER: &str = "# tinyvrrpd: virtual addresses installed, removed at the n
 pub fn format<'a>(entries: impl Iterator<Item = Entry<'a>>) -> String {
     let mut s = String::from(HEADER);
     for e in entries {
-        let _ = writeln!(s, "{} {}/{} {}", e.ifname, e.addr, e.prefix_len, e.instance);
+        let _ = writeln!(
+            s,
+            "{} {}/{} {}",
+            e.ifname,
+            crate::wire::addr::Ip(e.addr),
+            e.prefix_len,
+            e.instance
+        );
     }
     s
 }
@@ -46,7 +53,7 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
             let mut w = l.split_whitespace();
             let ifname = w.next()?;
             let (addr, len) = w.next()?.split_once('/')?;
-            let addr: IpAddr = addr.parse().ok()?;
+            let addr: IpAddr = crate::wire::addr::parse_ip(addr)?;
             let prefix_len: u8 = len.parse().ok()?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             (prefix_len <= max).then_some(Entry {

@@ -90,8 +90,12 @@ impl Io {
                 broadcast: None,
                 label: None,
             };
-            self.talk(&|b, seq| nl::new_addr(b, seq, &r))
-                .map_err(|e| format!("adding link-local address {ll}: {e}"))?;
+            self.talk(&|b, seq| nl::new_addr(b, seq, &r)).map_err(|e| {
+                format!(
+                    "adding link-local address {}: {e}",
+                    crate::wire::addr::Ip::from(ll)
+                )
+            })?;
         }
         let inst = req.instance;
         log!(
