@@ -191,6 +191,19 @@ static void master_packet(int ep, int fd, struct sockaddr_in6 *to)
 	}
 }
 
+/* Sends the n messages with sendmmsg, as many calls as it takes. */
+static void send_all(int fd, struct mmsghdr *msgs, int n)
+{
+	for (int sent = 0; sent < n;) {
+		int k = sendmmsg(fd, msgs + sent, (unsigned)(n - sent), 0);
+		if (k <= 0) {
+			perror("sendmmsg");
+			return;
+		}
+		sent += k;
+	}
+}
+
 static void master_batch(int ep, int fd, struct sockaddr_in6 *to)
 {
 	static struct mmsghdr msgs[MAX_INST];
@@ -212,14 +225,7 @@ static void master_batch(int ep, int fd, struct sockaddr_in6 *to)
 			continue;
 		drain_timer(tfd);
 		/* Every instance is due at each tick (same phase). */
-		for (int sent = 0; sent < n_inst;) {
-			int k = sendmmsg(fd, msgs + sent, n_inst - sent, 0);
-			if (k <= 0) {
-				perror("sendmmsg");
-				break;
-			}
-			sent += k;
-		}
+		send_all(fd, msgs, n_inst);
 	}
 }
 
@@ -252,14 +258,7 @@ static void master_poll(int fd, struct sockaddr_in6 *to)
 			};
 			due++;
 		}
-		for (int sent = 0; sent < due;) {
-			int k = sendmmsg(fd, msgs + sent, due - sent, 0);
-			if (k <= 0) {
-				perror("sendmmsg");
-				break;
-			}
-			sent += k;
-		}
+		send_all(fd, msgs, due);
 	}
 }
 
