@@ -127,45 +127,36 @@ impl Sink {
     }
 
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
-        self.errors |= severity == Severity::Error;
-        let key = (severity == Severity::Warning, pos.seq, self.pushed);
+        let warning = severity == Severity::Warning;
+        self.errors |= !warning;
+        let key = (warning, pos.seq, self.pushed);
         self.pushed = self.pushed.saturating_add(1);
-        if self.kept.len() >= self.limit {
-            // Full: the new one replaces the least worth keeping (the
-            // largest key; keys are unique), if it is worth more.
-            let mut worst: Option<(usize, &Kept)> = None;
-            for (i, k) in self.kept.iter().enumerate() {
-                if worst.is_none_or(|(_, w)| k.key > w.key) {
-                    worst = Some((i, k));
-                }
-            }
-            let evict = worst.filter(|(_, w)| key < w.key).map(|(i, _)| i);
-            let dropped = match evict {
-                Some(i) => self.kept.remove(i).diag.severity,
-                None => severity,
-            };
-            match dropped {
-                Severity::Error => self.dropped_errors += 1,
-                Severity::Warning => self.dropped_warnings += 1,
-            }
-            if evict.is_none() {
-                return;
-            }
-        }
         let diag = Diag {
             severity,
             file: pos.file.to_string(),
             line: pos.line,
             msg,
         };
-        // Reading order, then the order found.
-        let order = |k: &Kept| (k.key.1, k.key.2);
-        let at = self
-            .kept
-            .iter()
-            .position(|k| order(k) > (key.1, key.2))
-            .unwrap_or(self.kept.len());
+        // In reading order, then the order found.
+        let mut at = self.kept.len();
+        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+            at -= 1;
+        }
         self.kept.insert(at, Kept { key, diag });
+        if self.kept.len() > self.limit {
+            // Over the limit: the one least worth keeping goes (the
+            // largest key; keys are unique), the new one if it is that.
+            let mut worst = 0;
+            for (i, k) in self.kept.iter().enumerate() {
+                if self.kept.get(worst).is_some_and(|w| k.key > w.key) {
+                    worst = i;
+                }
+            }
+            match self.kept.remove(worst).diag.severity {
+                Severity::Error => self.dropped_errors += 1,
+                Severity::Warning => self.dropped_warnings += 1,
+            }
+        }
     }
 
     pub fn has_errors(&self) -> bool {
