@@ -509,7 +509,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
-        let (mut pieces, info) = lex_bytes(text);
+        let (pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error_fmt(
                 pos,
@@ -565,16 +565,19 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.stopped = true;
             return;
         }
-        if let Some(pattern) = pieces
-            .first()
-            .and_then(|first| include_pattern(first, pos, self.sink))
-        {
-            pieces.remove(0);
-            if let Some(pattern) = pattern {
-                self.include(path, &pattern, pos, depth);
-            }
-        }
+        let mut first = true;
         for piece in pieces {
+            // An include is read where it stands, before what follows it
+            // on its line.
+            if first {
+                first = false;
+                if let Some(pattern) = include_pattern(&piece, pos, self.sink) {
+                    if let Some(pattern) = pattern {
+                        self.include(path, pattern, pos, depth);
+                    }
+                    continue;
+                }
+            }
             let item = Item {
                 piece,
                 pos: pos.clone(),
@@ -673,7 +676,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 /// anything else, Some(None) for an include without a pattern (already
 /// reported). Braces glued after it stay with the caller, so
 /// `include x.conf }` still closes its block.
-fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<String>> {
+fn include_pattern<'p>(piece: &'p Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<&'p str>> {
     let Piece::Stmt(words) = piece else {
         return None;
     };
@@ -681,7 +684,7 @@ fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<S
     if first.quoted || first.text != "include" {
         return None;
     }
-    let pattern = words.get(1).map(|w| w.text.clone());
+    let pattern = words.get(1).map(|w| w.text.as_str());
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {
