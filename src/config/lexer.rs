@@ -220,7 +220,6 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         out,
         limits,
         next_seq: 1,
-        reading: vec![key],
         read: Map::default(),
         bytes: 0,
         words: 0,
@@ -228,6 +227,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         stopped: false,
         params: Params::new(params::config_id(), limits.line),
     };
+    reader.read.insert(key, (true, None));
     let pos = Pos {
         file: name.clone(),
         line: 0,
@@ -254,13 +254,13 @@ struct Reader<'a, O> {
     out: &'a mut O,
     limits: Limits,
     next_seq: u32,
-    /// The chain of files being read, to refuse an include cycle at once.
-    reading: Vec<Vec<u8>>,
-    /// Every file an include opened (canonical path), with the include
-    /// that read it, or None when it could not be read (already reported).
-    /// A file is read at most once per load: with globs, files that
-    /// include each other would otherwise be read factorially often.
-    read: Map<Vec<u8>, Option<Pos>>,
+    /// Every file opened (canonical path): whether it is being read (the
+    /// main file and the chain of includes down to the one read now, to
+    /// refuse an include cycle at once), and the include that read it, or
+    /// None when it could not be read (already reported). A file is read
+    /// at most once per load: with globs, files that include each other
+    /// would otherwise be read factorially often.
+    read: Map<Vec<u8>, (bool, Option<Pos>)>,
     bytes: u64,
     words: usize,
     word_bytes: usize,
@@ -612,14 +612,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
             let name = display(&file);
             let key = canonical(&file);
-            if self.reading.contains(&key) {
-                self.sink.error_fmt(
-                    pos,
-                    format_args!("include cycle: {name} is already being read"),
-                );
-                continue;
-            }
-            if let Some(first) = self.read.get(&key) {
+            if let Some((reading, first)) = self.read.get(&key) {
+                if *reading {
+                    self.sink.error_fmt(
+                        pos,
+                        format_args!("include cycle: {name} is already being read"),
+                    );
+                    continue;
+                }
                 match (first, &again) {
                     (Some(first), None) => again = Some((name, first.clone())),
                     (Some(_), Some(_)) => again_more += 1,
@@ -630,16 +630,15 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
             match open_regular(&file) {
                 Ok((opened, size)) => {
-                    self.read.insert(key.clone(), Some(pos.clone()));
+                    self.read.insert(key.clone(), (true, Some(pos.clone())));
                     if !self.fits(size, pos, "include: ", &name) {
                         return;
                     }
-                    self.reading.push(key);
                     self.read_file(&name, &file, opened, depth + 1);
-                    self.reading.pop();
+                    self.read.insert(key, (false, Some(pos.clone())));
                 }
                 Err(refused) => {
-                    self.read.insert(key, None);
+                    self.read.insert(key, (false, None));
                     match refused {
                         Refused::Io(e) => self
                             .sink
