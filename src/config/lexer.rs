@@ -118,15 +118,14 @@ struct LineLexer {
 impl LineLexer {
     fn end_word(&mut self) {
         if self.in_word {
-            let text = match core::str::from_utf8(&self.word) {
-                Ok(text) => text.to_string(),
-                Err(e) => {
-                    if self.info.bad_byte.is_none() {
-                        self.info.bad_byte = self.word.get(e.valid_up_to()).copied();
-                    }
-                    String::from_utf8_lossy(&self.word).into_owned()
+            if let Err(e) = core::str::from_utf8(&self.word) {
+                if self.info.bad_byte.is_none() {
+                    self.info.bad_byte = self.word.get(e.valid_up_to()).copied();
                 }
-            };
+            }
+            // The text as it is, or with U+FFFD for the bad bytes: one
+            // path for both.
+            let text = String::from_utf8_lossy(&self.word).into_owned();
             self.word.clear();
             self.stmt.push(Word {
                 text,
