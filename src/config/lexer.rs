@@ -226,25 +226,12 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         stopped: false,
         params: Params::new(params::config_id(), limits.line),
     };
-    reader.read.insert(key, (true, None));
     let pos = Pos {
         file: name.clone(),
         line: 0,
         seq: 0,
     };
-    match open_regular(path) {
-        Ok((file, size)) => {
-            if reader.fits(size, &pos, "file", "") {
-                reader.read_file(&name, path, file, 0);
-            }
-        }
-        Err(Refused::Io(e)) => reader
-            .sink
-            .error_fmt(&pos, format_args!("cannot read file: {e}")),
-        Err(Refused::NotRegular(kind)) => reader
-            .sink
-            .error_fmt(&pos, format_args!("not a regular file ({kind}); not read")),
-    }
+    reader.open_and_read(&name, path, key, &pos, 0);
     !reader.stopped
 }
 
@@ -423,6 +410,62 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         );
         self.stopped = true;
         false
+    }
+
+    /// Opens the file at `path` (`key` its canonical path) and reads it,
+    /// or says at `pos` why not: the main file (`depth` 0, `pos` its line
+    /// 0) or an include's (`pos` the include line). One function for both,
+    /// the texts that differ picked as data. False when it did not fit in
+    /// what the load may still read (the load then stops).
+    fn open_and_read(
+        &mut self,
+        name: &Rc<str>,
+        path: &[u8],
+        key: Vec<u8>,
+        pos: &Pos,
+        depth: usize,
+    ) -> bool {
+        let include = depth > 0;
+        let named: &str = if include { name } else { "" };
+        let first = include.then(|| pos.clone());
+        match open_regular(path) {
+            Ok((opened, size)) => {
+                self.read.insert(key.clone(), (true, first.clone()));
+                let what = if include { "include: " } else { "file" };
+                if !self.fits(size, pos, what, named) {
+                    return false;
+                }
+                self.read_file(name, path, opened, depth);
+                self.read.insert(key, (false, first));
+            }
+            Err(refused) => {
+                self.read.insert(key, (false, None));
+                match refused {
+                    Refused::Io(e) => {
+                        let read = if include {
+                            "cannot read included file "
+                        } else {
+                            "cannot read file"
+                        };
+                        self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
+                    }
+                    Refused::NotRegular(kind) => {
+                        let (before, is) = if include {
+                            ("include: ", " is ")
+                        } else {
+                            ("", "")
+                        };
+                        self.sink.error_fmt(
+                            pos,
+                            format_args!(
+                                "{before}{named}{is}not a regular file ({kind}); not read"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: OwnedFd, depth: usize) {
@@ -627,29 +670,8 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 continue;
             }
-            match open_regular(&file) {
-                Ok((opened, size)) => {
-                    self.read.insert(key.clone(), (true, Some(pos.clone())));
-                    if !self.fits(size, pos, "include: ", &name) {
-                        return;
-                    }
-                    self.read_file(&name, &file, opened, depth + 1);
-                    self.read.insert(key, (false, Some(pos.clone())));
-                }
-                Err(refused) => {
-                    self.read.insert(key, (false, None));
-                    match refused {
-                        Refused::Io(e) => self
-                            .sink
-                            .error_fmt(pos, format_args!("cannot read included file {name}: {e}")),
-                        Refused::NotRegular(kind) => self.sink.error_fmt(
-                            pos,
-                            format_args!(
-                                "include: {name} is not a regular file ({kind}); not read"
-                            ),
-                        ),
-                    }
-                }
+            if !self.open_and_read(&name, &file, key, pos, depth + 1) {
+                return;
             }
         }
         if let Some((name, first)) = again {
