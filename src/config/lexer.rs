@@ -583,25 +583,20 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
             }
         }
-        if self.words > self.limits.words {
+        // The two caps on words: one message, its varying parts as data.
+        let over = if self.words > self.limits.words {
+            Some((self.limits.words, "", "MAX_CONFIG_WORDS"))
+        } else if self.word_bytes > self.limits.word_bytes {
+            Some((self.limits.word_bytes, "bytes of ", "MAX_CONFIG_WORD_BYTES"))
+        } else {
+            None
+        };
+        if let Some((limit, what, name)) = over {
             self.sink.error_fmt(
                 pos,
                 format_args!(
-                    "more than {} words in the configuration (limit MAX_CONFIG_WORDS); rest not \
-                     read",
-                    self.limits.words
-                ),
-            );
-            self.stopped = true;
-            return;
-        }
-        if self.word_bytes > self.limits.word_bytes {
-            self.sink.error_fmt(
-                pos,
-                format_args!(
-                    "more than {} bytes of words in the configuration (limit \
-                     MAX_CONFIG_WORD_BYTES); rest not read",
-                    self.limits.word_bytes
+                    "more than {limit} {what}words in the configuration (limit {name}); rest not \
+                     read"
                 ),
             );
             self.stopped = true;
