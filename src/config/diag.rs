@@ -24,6 +24,10 @@ pub struct Diag {
     /// 1-based line number; 0 when the message is about the whole file.
     pub line: u32,
     pub msg: String,
+    /// Where the sink ranks it (is a warning, reading order, order
+    /// found): larger is dropped first. Kept in the message itself, so
+    /// the sink's list is the list it hands back.
+    key: (bool, u32, u32),
 }
 
 impl fmt::Display for Diag {
@@ -69,7 +73,7 @@ pub struct Sink {
     /// In reading order, as they are shown. A plain list searched from end
     /// to end: at most `limit` (100) long, it needs no heap and no sort,
     /// which are code of their own (size: issue 17).
-    kept: Vec<Kept>,
+    kept: Vec<Diag>,
     limit: usize,
     /// Where the closing "... and N more" line points: the main file.
     main: Rc<str>,
@@ -83,12 +87,6 @@ impl Default for Sink {
     fn default() -> Sink {
         Sink::new(Rc::from(""), MAX_CONFIG_DIAGS)
     }
-}
-
-struct Kept {
-    /// (is a warning, reading order, order found): larger is dropped first.
-    key: (bool, u32, u32),
-    diag: Diag,
 }
 
 impl Sink {
@@ -127,45 +125,37 @@ impl Sink {
     }
 
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
-        self.errors |= severity == Severity::Error;
-        let key = (severity == Severity::Warning, pos.seq, self.pushed);
+        let warning = severity == Severity::Warning;
+        self.errors |= !warning;
+        let key = (warning, pos.seq, self.pushed);
         self.pushed = self.pushed.saturating_add(1);
-        if self.kept.len() >= self.limit {
-            // Full: the new one replaces the least worth keeping (the
-            // largest key; keys are unique), if it is worth more.
-            let mut worst: Option<(usize, &Kept)> = None;
-            for (i, k) in self.kept.iter().enumerate() {
-                if worst.is_none_or(|(_, w)| k.key > w.key) {
-                    worst = Some((i, k));
-                }
-            }
-            let evict = worst.filter(|(_, w)| key < w.key).map(|(i, _)| i);
-            let dropped = match evict {
-                Some(i) => self.kept.remove(i).diag.severity,
-                None => severity,
-            };
-            match dropped {
-                Severity::Error => self.dropped_errors += 1,
-                Severity::Warning => self.dropped_warnings += 1,
-            }
-            if evict.is_none() {
-                return;
-            }
-        }
         let diag = Diag {
             severity,
             file: pos.file.to_string(),
             line: pos.line,
             msg,
+            key,
         };
-        // Reading order, then the order found.
-        let order = |k: &Kept| (k.key.1, k.key.2);
-        let at = self
-            .kept
-            .iter()
-            .position(|k| order(k) > (key.1, key.2))
-            .unwrap_or(self.kept.len());
-        self.kept.insert(at, Kept { key, diag });
+        // In reading order, then the order found.
+        let mut at = self.kept.len();
+        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+            at -= 1;
+        }
+        self.kept.insert(at, diag);
+        if self.kept.len() > self.limit {
+            // Over the limit: the one least worth keeping goes (the
+            // largest key; keys are unique), the new one if it is that.
+            let mut worst = 0;
+            for (i, k) in self.kept.iter().enumerate() {
+                if self.kept.get(worst).is_some_and(|w| k.key > w.key) {
+                    worst = i;
+                }
+            }
+            match self.kept.remove(worst).severity {
+                Severity::Error => self.dropped_errors += 1,
+                Severity::Warning => self.dropped_warnings += 1,
+            }
+        }
     }
 
     pub fn has_errors(&self) -> bool {
@@ -175,7 +165,7 @@ impl Sink {
     /// The diagnostics kept, in reading order (those of one line in the
     /// order they were found), then one line counting those not kept.
     pub fn finish(self) -> Vec<Diag> {
-        let mut diags: Vec<Diag> = self.kept.into_iter().map(|k| k.diag).collect();
+        let mut diags = self.kept;
         let (errors, warnings) = (self.dropped_errors, self.dropped_warnings);
         if errors + warnings > 0 {
             diags.push(Diag {
@@ -192,6 +182,7 @@ impl Sink {
                     errors + warnings,
                     self.limit
                 ),
+                key: (false, 0, 0),
             });
         }
         diags

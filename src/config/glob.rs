@@ -7,29 +7,25 @@ use crate::sys::file;
 
 /// The files `pattern` names, relative to `base` unless absolute.
 pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
-    let (root, rest) = match pattern.strip_prefix('/') {
+    let (root, mut rest) = match pattern.strip_prefix('/') {
         Some(rest) => (&b"/"[..], rest),
         None => (base, pattern),
     };
     // The components, with the next one looked at by hand (no adapters).
-    let mut comps = rest.split('/');
-    let mut following = next_comp(&mut comps);
+    let mut following = next_comp(&mut rest);
     let mut found = vec![root.to_vec()];
     while let Some(comp) = following {
-        following = next_comp(&mut comps);
-        let mut next = Vec::new();
-        for dir in &found {
-            step_into(dir, comp, &mut next);
-        }
-        found = next;
+        following = next_comp(&mut rest);
         // Directories to go on into; after the last component, files: a
         // directory is no configuration file (glob(3) would return it and
         // keepalived would fail to read it; skipping it is the same
         // outcome without a confusing error).
         let dirs = following.is_some();
-        found.retain(|p| {
-            file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
-        });
+        let mut next = Vec::new();
+        for dir in &found {
+            step_into(dir, comp, dirs, &mut next);
+        }
+        found = next;
     }
     // Sorted already: each directory's matches are sorted (step_into) and
     // expanded in order, which is how paths compare, component by
@@ -37,42 +33,59 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     found
 }
 
-/// The next path component that names something (`a//b` and `./` do not).
-fn next_comp<'a>(comps: &mut core::str::Split<'a, char>) -> Option<&'a str> {
+/// The next path component of `rest` that names something (`a//b` and
+/// `./` do not), taken off it. Through split_once: code shared with
+/// others (a str::Split walker of its own cost more).
+fn next_comp<'a>(rest: &mut &'a str) -> Option<&'a str> {
     loop {
-        match comps.next()? {
-            "" | "." => {}
-            c => return Some(c),
+        let (comp, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        *rest = tail;
+        if !(comp.is_empty() || comp == ".") {
+            return Some(comp);
+        }
+        if tail.is_empty() {
+            return None;
         }
     }
 }
 
-/// Appends to `out` what `comp` names in `dir`.
-fn step_into(dir: &[u8], comp: &str, out: &mut Vec<Vec<u8>>) {
+/// Appends to `out` the paths `comp` names in `dir` that are directories
+/// (`dirs`) or files that are not.
+fn step_into(dir: &[u8], comp: &str, dirs: bool, out: &mut Vec<Vec<u8>>) {
+    let fits = |p: &[u8]| {
+        file::stat_bytes(p, true).is_ok_and(|st| file::is_type(&st, libc::S_IFDIR) == dirs)
+    };
     // Bytes: the wildcards are ASCII (a char-set search cost more code).
     if !comp
         .bytes()
         .any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
     {
-        out.push(file::join(dir, comp.as_bytes()));
+        let path = file::join(dir, comp.as_bytes());
+        if fits(&path) {
+            out.push(path);
+        }
         return;
     }
     let listed = if dir.is_empty() { &b"."[..] } else { dir };
-    // Kept in order as they come (a directory's names are unique): an
-    // insertion by halves costs less code than a sort of Strings.
-    let mut names: Vec<String> = Vec::new();
+    // Kept in order as they come (a directory's names are unique): the
+    // paths share `dir`, so they sort as the names do.
+    let start = out.len();
     file::list_dir(listed, |name| {
         // Names that are not UTF-8 are left out.
-        if let Ok(name) = std::str::from_utf8(name) {
-            if matches(comp, name) {
-                let at = names.partition_point(|n| n.as_str() < name);
-                names.insert(at, name.to_string());
+        if std::str::from_utf8(name).is_ok_and(|name| matches(comp, name)) {
+            let path = file::join(dir, name);
+            if fits(&path) {
+                out.push(path);
+                // One step of an insertion sort: swaps are less code than
+                // a search by halves and an insert.
+                let mut i = out.len() - 1;
+                while i > start && out.get(i - 1) > out.get(i) {
+                    out.swap(i - 1, i);
+                    i -= 1;
+                }
             }
         }
     });
-    for n in names {
-        out.push(file::join(dir, n.as_bytes()));
-    }
 }
 
 /// Whether `name` (one path component) matches `pattern`. Both are walked
@@ -194,6 +207,23 @@ mod tests {
         want.sort();
         let want: Vec<_> = want.iter().map(|p| p.as_os_str().as_bytes()).collect();
         assert_eq!(found, want);
+    }
+
+    #[test]
+    fn components() {
+        fn comps(mut rest: &str) -> Vec<&str> {
+            let mut out = Vec::new();
+            while let Some(c) = super::next_comp(&mut rest) {
+                out.push(c);
+            }
+            out
+        }
+        assert_eq!(comps("a//b/./c/"), ["a", "b", "c"]);
+        assert_eq!(comps("./x"), ["x"]);
+        assert_eq!(comps("x"), ["x"]);
+        assert!(comps("").is_empty());
+        assert!(comps("/./").is_empty());
+        assert_eq!(comps(".hidden/.."), [".hidden", ".."]);
     }
 
     #[test]

@@ -189,7 +189,11 @@ fn find_line(
         if *b != block {
             continue;
         }
-        for line in lines.lines() {
+        // Every line ends in a newline: split_once, which is code shared
+        // with others, walks them (str::lines would be a walker of its own).
+        let mut rest = *lines;
+        while let Some((line, tail)) = rest.split_once('\n') {
+            rest = tail;
             if let Some((k, m)) = line.split_once('\t') {
                 if pick(k) {
                     return Some(m);
@@ -365,6 +369,15 @@ mod tests {
         };
         assert_eq!(rows("warned"), ours(UNSUPPORTED));
         assert_eq!(rows("error"), ours(REFUSED));
+    }
+
+    /// find_line walks lines that end in a newline: a last line without
+    /// one would not be seen.
+    #[test]
+    fn every_line_ends_in_a_newline() {
+        for (block, lines) in UNSUPPORTED.iter().chain(REFUSED) {
+            assert!(lines.ends_with('\n'), "{block}");
+        }
     }
 
     #[test]

@@ -118,15 +118,14 @@ struct LineLexer {
 impl LineLexer {
     fn end_word(&mut self) {
         if self.in_word {
-            let text = match core::str::from_utf8(&self.word) {
-                Ok(text) => text.to_string(),
-                Err(e) => {
-                    if self.info.bad_byte.is_none() {
-                        self.info.bad_byte = self.word.get(e.valid_up_to()).copied();
-                    }
-                    String::from_utf8_lossy(&self.word).into_owned()
+            if let Err(e) = core::str::from_utf8(&self.word) {
+                if self.info.bad_byte.is_none() {
+                    self.info.bad_byte = self.word.get(e.valid_up_to()).copied();
                 }
-            };
+            }
+            // The text as it is, or with U+FFFD for the bad bytes: one
+            // path for both.
+            let text = String::from_utf8_lossy(&self.word).into_owned();
             self.word.clear();
             self.stmt.push(Word {
                 text,
@@ -220,7 +219,6 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         out,
         limits,
         next_seq: 1,
-        reading: vec![key],
         read: Map::default(),
         bytes: 0,
         words: 0,
@@ -233,19 +231,7 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         line: 0,
         seq: 0,
     };
-    match open_regular(path) {
-        Ok((file, size)) => {
-            if reader.fits(size, &pos, "file", "") {
-                reader.read_file(&name, path, file, 0);
-            }
-        }
-        Err(Refused::Io(e)) => reader
-            .sink
-            .error_fmt(&pos, format_args!("cannot read file: {e}")),
-        Err(Refused::NotRegular(kind)) => reader
-            .sink
-            .error_fmt(&pos, format_args!("not a regular file ({kind}); not read")),
-    }
+    reader.open_and_read(&name, path, key, &pos, 0);
     !reader.stopped
 }
 
@@ -254,13 +240,13 @@ struct Reader<'a, O> {
     out: &'a mut O,
     limits: Limits,
     next_seq: u32,
-    /// The chain of files being read, to refuse an include cycle at once.
-    reading: Vec<Vec<u8>>,
-    /// Every file an include opened (canonical path), with the include
-    /// that read it, or None when it could not be read (already reported).
-    /// A file is read at most once per load: with globs, files that
-    /// include each other would otherwise be read factorially often.
-    read: Map<Vec<u8>, Option<Pos>>,
+    /// Every file opened (canonical path): whether it is being read (the
+    /// main file and the chain of includes down to the one read now, to
+    /// refuse an include cycle at once), and the include that read it, or
+    /// None when it could not be read (already reported). A file is read
+    /// at most once per load: with globs, files that include each other
+    /// would otherwise be read factorially often.
+    read: Map<Vec<u8>, (bool, Option<Pos>)>,
     bytes: u64,
     words: usize,
     word_bytes: usize,
@@ -279,7 +265,7 @@ fn canonical(path: &[u8]) -> Vec<u8> {
 
 /// A file's name in messages: its path, any bytes that are not UTF-8
 /// shown as U+FFFD (as `Path::display` shows them).
-fn display(path: &[u8]) -> Rc<str> {
+pub fn display(path: &[u8]) -> Rc<str> {
     Rc::from(String::from_utf8_lossy(path))
 }
 
@@ -426,6 +412,62 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         false
     }
 
+    /// Opens the file at `path` (`key` its canonical path) and reads it,
+    /// or says at `pos` why not: the main file (`depth` 0, `pos` its line
+    /// 0) or an include's (`pos` the include line). One function for both,
+    /// the texts that differ picked as data. False when it did not fit in
+    /// what the load may still read (the load then stops).
+    fn open_and_read(
+        &mut self,
+        name: &Rc<str>,
+        path: &[u8],
+        key: Vec<u8>,
+        pos: &Pos,
+        depth: usize,
+    ) -> bool {
+        let include = depth > 0;
+        let named: &str = if include { name } else { "" };
+        let first = include.then(|| pos.clone());
+        match open_regular(path) {
+            Ok((opened, size)) => {
+                self.read.insert(key.clone(), (true, first.clone()));
+                let what = if include { "include: " } else { "file" };
+                if !self.fits(size, pos, what, named) {
+                    return false;
+                }
+                self.read_file(name, path, opened, depth);
+                self.read.insert(key, (false, first));
+            }
+            Err(refused) => {
+                self.read.insert(key, (false, None));
+                match refused {
+                    Refused::Io(e) => {
+                        let read = if include {
+                            "cannot read included file "
+                        } else {
+                            "cannot read file"
+                        };
+                        self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
+                    }
+                    Refused::NotRegular(kind) => {
+                        let (before, is) = if include {
+                            ("include: ", " is ")
+                        } else {
+                            ("", "")
+                        };
+                        self.sink.error_fmt(
+                            pos,
+                            format_args!(
+                                "{before}{named}{is}not a regular file ({kind}); not read"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        true
+    }
+
     fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: OwnedFd, depth: usize) {
         let mut lines = Lines::new(file, self.limits.line);
         let mut line_no: u32 = 0;
@@ -509,7 +551,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
-        let (mut pieces, info) = lex_bytes(text);
+        let (pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error_fmt(
                 pos,
@@ -541,40 +583,38 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
             }
         }
-        if self.words > self.limits.words {
+        // The two caps on words: one message, its varying parts as data.
+        let over = if self.words > self.limits.words {
+            Some((self.limits.words, "", "MAX_CONFIG_WORDS"))
+        } else if self.word_bytes > self.limits.word_bytes {
+            Some((self.limits.word_bytes, "bytes of ", "MAX_CONFIG_WORD_BYTES"))
+        } else {
+            None
+        };
+        if let Some((limit, what, name)) = over {
             self.sink.error_fmt(
                 pos,
                 format_args!(
-                    "more than {} words in the configuration (limit MAX_CONFIG_WORDS); rest not \
-                     read",
-                    self.limits.words
+                    "more than {limit} {what}words in the configuration (limit {name}); rest not \
+                     read"
                 ),
             );
             self.stopped = true;
             return;
         }
-        if self.word_bytes > self.limits.word_bytes {
-            self.sink.error_fmt(
-                pos,
-                format_args!(
-                    "more than {} bytes of words in the configuration (limit \
-                     MAX_CONFIG_WORD_BYTES); rest not read",
-                    self.limits.word_bytes
-                ),
-            );
-            self.stopped = true;
-            return;
-        }
-        if let Some(pattern) = pieces
-            .first()
-            .and_then(|first| include_pattern(first, pos, self.sink))
-        {
-            pieces.remove(0);
-            if let Some(pattern) = pattern {
-                self.include(path, &pattern, pos, depth);
-            }
-        }
+        let mut first = true;
         for piece in pieces {
+            // An include is read where it stands, before what follows it
+            // on its line.
+            if first {
+                first = false;
+                if let Some(pattern) = include_pattern(&piece, pos, self.sink) {
+                    if let Some(pattern) = pattern {
+                        self.include(path, pattern, pos, depth);
+                    }
+                    continue;
+                }
+            }
             let item = Item {
                 piece,
                 pos: pos.clone(),
@@ -609,14 +649,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             }
             let name = display(&file);
             let key = canonical(&file);
-            if self.reading.contains(&key) {
-                self.sink.error_fmt(
-                    pos,
-                    format_args!("include cycle: {name} is already being read"),
-                );
-                continue;
-            }
-            if let Some(first) = self.read.get(&key) {
+            if let Some((reading, first)) = self.read.get(&key) {
+                if *reading {
+                    self.sink.error_fmt(
+                        pos,
+                        format_args!("include cycle: {name} is already being read"),
+                    );
+                    continue;
+                }
                 match (first, &again) {
                     (Some(first), None) => again = Some((name, first.clone())),
                     (Some(_), Some(_)) => again_more += 1,
@@ -625,30 +665,8 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 continue;
             }
-            match open_regular(&file) {
-                Ok((opened, size)) => {
-                    self.read.insert(key.clone(), Some(pos.clone()));
-                    if !self.fits(size, pos, "include: ", &name) {
-                        return;
-                    }
-                    self.reading.push(key);
-                    self.read_file(&name, &file, opened, depth + 1);
-                    self.reading.pop();
-                }
-                Err(refused) => {
-                    self.read.insert(key, None);
-                    match refused {
-                        Refused::Io(e) => self
-                            .sink
-                            .error_fmt(pos, format_args!("cannot read included file {name}: {e}")),
-                        Refused::NotRegular(kind) => self.sink.error_fmt(
-                            pos,
-                            format_args!(
-                                "include: {name} is not a regular file ({kind}); not read"
-                            ),
-                        ),
-                    }
-                }
+            if !self.open_and_read(&name, &file, key, pos, depth + 1) {
+                return;
             }
         }
         if let Some((name, first)) = again {
@@ -673,7 +691,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 /// anything else, Some(None) for an include without a pattern (already
 /// reported). Braces glued after it stay with the caller, so
 /// `include x.conf }` still closes its block.
-fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<String>> {
+fn include_pattern<'p>(piece: &'p Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<&'p str>> {
     let Piece::Stmt(words) = piece else {
         return None;
     };
@@ -681,7 +699,7 @@ fn include_pattern(piece: &Piece, pos: &Pos, sink: &mut Sink) -> Option<Option<S
     if first.quoted || first.text != "include" {
         return None;
     }
-    let pattern = words.get(1).map(|w| w.text.clone());
+    let pattern = words.get(1).map(|w| w.text.as_str());
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {

@@ -50,7 +50,8 @@ pub fn path_text(path: &Path) -> String {
 /// found (and the warnings), so `-t` can print them all: at most
 /// `MAX_CONFIG_DIAGS` of them, errors first, then a line counting the rest.
 pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
-    let main: std::rc::Rc<str> = std::rc::Rc::from(path_text(path));
+    use std::os::unix::ffi::OsStrExt as _;
+    let main = lexer::display(path.as_os_str().as_bytes());
     let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
     let mut builder = tree::Builder::default();
     let mut nest = |item, sink: &mut diag::Sink| builder.push(item, sink);

@@ -296,12 +296,7 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
         sink.error(&node.pos, "smtp_server needs a value");
         return None;
     };
-    if let Some(extra) = args.get(2) {
-        sink.warn_fmt(
-            &node.pos,
-            format_args!("smtp_server: extra argument '{}' ignored", extra.text),
-        );
-    }
+    warn_extra(sink, node, 2);
     let port = match args.get(1) {
         Some(p) => int_word(sink, &node.pos, "smtp_server port", &p.text, 1, 65535)?,
         None => 25,
