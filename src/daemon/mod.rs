@@ -223,13 +223,13 @@ impl Daemon {
         let now = clock::now();
         let mut got = 0;
         if held.is_some() || self.pollfds.get(RAW4_FD).is_some_and(poll::readable) {
-            got += self.receive_adverts(now);
+            got += self.receive_adverts(false, now);
         }
         if self.pollfds.get(1).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
         if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
-            got += self.receive_adverts6(now);
+            got += self.receive_adverts(true, now);
         }
         if self.pollfds.get(2).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
@@ -604,46 +604,38 @@ impl Daemon {
         }
     }
 
-    /// Drain the raw IPv4 socket (see [`drain`]); how many packets came.
-    fn receive_adverts(&mut self, now: Instant) -> usize {
+    /// Drain the raw IPv4 socket, or with `v6` the raw IPv6 one when open
+    /// (see [`drain`]); how many packets came. One function for both: one
+    /// copy of the loop and of its log line.
+    fn receive_adverts(&mut self, v6: bool, now: Instant) -> usize {
         let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
         let (got, err) = drain(|left| {
-            let n = io.raw4.recv_batch(rx, left)?;
-            for i in 0..n {
-                let (packet, ifindex) = Raw4::packet(rx, i);
-                node.on_rx4(packet, ifindex, now, io);
-            }
-            Ok(n)
-        });
-        if let Some(e) = err {
-            log!(self.io.log, Level::Warning, "receiving adverts: {e}");
-        }
-        got
-    }
-
-    /// The same for the raw IPv6 socket, when open.
-    fn receive_adverts6(&mut self, now: Instant) -> usize {
-        let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
-        let (got, err) = drain(|left| {
-            let n = match &io.raw6 {
-                Some(raw6) => raw6.recv_batch(rx, left)?,
-                None => 0,
+            let n = match (v6, &io.raw6) {
+                (false, _) => io.raw4.recv_batch(rx, left)?,
+                (true, Some(raw6)) => raw6.recv_batch(rx, left)?,
+                (true, None) => 0,
             };
             for i in 0..n {
-                let (payload, meta) = Raw6::packet(rx, i);
-                let rx6 = Rx6 {
-                    payload,
-                    src: meta.src,
-                    dst: meta.dst,
-                    hop_limit: meta.hop_limit,
-                    ifindex: meta.ifindex,
-                };
-                node.on_rx6(rx6, now, io);
+                if v6 {
+                    let (payload, meta) = Raw6::packet(rx, i);
+                    let rx6 = Rx6 {
+                        payload,
+                        src: meta.src,
+                        dst: meta.dst,
+                        hop_limit: meta.hop_limit,
+                        ifindex: meta.ifindex,
+                    };
+                    node.on_rx6(rx6, now, io);
+                } else {
+                    let (packet, ifindex) = Raw4::packet(rx, i);
+                    node.on_rx4(packet, ifindex, now, io);
+                }
             }
             Ok(n)
         });
         if let Some(e) = err {
-            log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
+            let what = if v6 { "IPv6 adverts" } else { "adverts" };
+            log!(self.io.log, Level::Warning, "receiving {what}: {e}");
         }
         got
     }
