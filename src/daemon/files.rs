@@ -22,17 +22,19 @@ pub enum DumpKind {
     Json,
 }
 
-/// Write `text` to `path` atomically.
-fn write_atomic(path: &str, text: &str) -> Result<(), OsError> {
+/// Write `text` to `path` atomically; a failure is logged (one log line
+/// for every file written), and the answer is whether it worked.
+fn write_atomic(log: &mut Log, path: &str, text: &str) -> bool {
     let tmp = format!("{path}.tmp");
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
     let written = file::open(&tmp, flags, 0o666)
         .and_then(|fd| file::write_all(&fd, text.as_bytes()))
         .and_then(|()| file::rename(&tmp, path));
-    if written.is_err() {
+    if let Err(e) = written {
         file::remove(&tmp);
+        log!(log, Level::Error, "writing {path}: {e}");
     }
-    written
+    written.is_ok()
 }
 
 /// One state dump, as keepalived writes it.
@@ -69,9 +71,8 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
         DumpKind::Stats => (crate::dump::stats(&views, node.rx_errors()), &paths.stats),
         DumpKind::Json => (crate::dump::json(&views, node.rx_errors(), &t), &paths.json),
     };
-    match write_atomic(path, &text) {
-        Ok(()) => log!(log, Level::Info, "state written to {path}"),
-        Err(e) => log!(log, Level::Error, "writing {path}: {e}"),
+    if write_atomic(log, path, &text) {
+        log!(log, Level::Info, "state written to {path}");
     }
 }
 
@@ -85,9 +86,7 @@ pub fn record_installed(log: &mut Log, node: &Node, path: &str) {
             prefix_len,
             instance,
         });
-    if let Err(e) = write_atomic(path, &vipfile::format(entries)) {
-        log!(log, Level::Error, "writing {path}: {e}");
-    }
+    write_atomic(log, path, &vipfile::format(entries));
 }
 
 /// Delete the VIPs a previous run recorded as installed (it may have been

@@ -303,18 +303,16 @@ impl Io {
             (IpAddr::V6(g), Some(r6)) => r6.leave(g, ifindex),
             (IpAddr::V6(_), None) => Ok(()),
         };
-        match r {
-            Err(e) if join => log!(
+        if let Err(e) = r {
+            let (level, verb) = match join {
+                true => (Level::Error, "joining"),
+                false => (Level::Debug, "leaving"),
+            };
+            log!(
                 self.log,
-                Level::Error,
-                "joining the VRRP group on ifindex {ifindex}: {e}"
-            ),
-            Err(e) => log!(
-                self.log,
-                Level::Debug,
-                "leaving the VRRP group on ifindex {ifindex}: {e}"
-            ),
-            Ok(()) => {}
+                level,
+                "{verb} the VRRP group on ifindex {ifindex}: {e}"
+            );
         }
     }
 

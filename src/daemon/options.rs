@@ -116,10 +116,11 @@ pub(crate) fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartErro
 /// Log configuration messages: errors as errors, warnings as warnings.
 pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
     for d in diags {
-        match d.severity {
-            Severity::Error => log!(log, Level::Error, "{d}"),
-            Severity::Warning => log!(log, Level::Warning, "{d}"),
-        }
+        let level = match d.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        };
+        log!(log, level, "{d}");
     }
 }
 
