@@ -39,10 +39,13 @@ fn write_atomic(log: &mut Log, path: &str, text: &str) -> bool {
 
 /// One state dump, as keepalived writes it.
 pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: Instant) {
+    // Seconds and microseconds apart: Duration::as_micros is u128
+    // arithmetic, costly on 32-bit targets (issue 17: size).
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
-        .unwrap_or(0);
+        .map_or(0, |d| {
+            d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
+        });
     let ifaces = node.ifaces();
     let views: Vec<crate::dump::View<'_>> = node
         .slots()
