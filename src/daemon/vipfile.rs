@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
             let ifname = w.next()?;
             let (addr, len) = w.next()?.split_once('/')?;
             let addr: IpAddr = crate::wire::addr::parse_ip(addr)?;
-            let prefix_len: u8 = len.parse().ok()?;
+            let prefix_len = parse_u8(len)?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             (prefix_len <= max).then_some(Entry {
                 ifname,
@@ -66,9 +66,34 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
         .take(MAX_ENTRIES)
 }
 
+/// `s` as `u8::from_str` reads it (an optional `+`, then decimal digits),
+/// without core's generic integer parser inlined here.
+fn parse_u8(s: &str) -> Option<u8> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u8, |n, b| {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(d)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u8_reads_as_from_str() {
+        for s in [
+            "0", "24", "+7", "255", "256", "", "+", "-1", "1a", " 1", "007", "1000",
+        ] {
+            assert_eq!(parse_u8(s), s.parse::<u8>().ok(), "{s:?}");
+        }
+    }
 
     #[test]
     fn what_is_written_reads_back() {
