@@ -25,16 +25,30 @@ pub enum DumpKind {
 /// Write `text` to `path` atomically; a failure is logged (one log line
 /// for every file written), and the answer is whether it worked.
 fn write_atomic(log: &mut Log, path: &str, text: &str) -> bool {
-    let tmp = format!("{path}.tmp");
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
-    let written = file::open(&tmp, flags, 0o666)
-        .and_then(|fd| file::write_all(&fd, text.as_bytes()))
-        .and_then(|()| file::rename(&tmp, path));
+    let written = write_renamed(&format!("{path}.tmp"), flags, path, text.as_bytes());
     if let Err(e) = written {
-        file::remove(&tmp);
         log!(log, Level::Error, "writing {path}: {e}");
     }
     written.is_ok()
+}
+
+/// Write `bytes` to a new file `tmp` (opened with `flags`) and rename it
+/// over `path`; `tmp` is removed when that fails. One copy for every file
+/// the daemon writes whole (dumps, the VIP record, track files).
+pub(super) fn write_renamed(
+    tmp: &str,
+    flags: i32,
+    path: &str,
+    bytes: &[u8],
+) -> Result<(), OsError> {
+    let written = file::open(tmp, flags, 0o666)
+        .and_then(|fd| file::write_all(&fd, bytes))
+        .and_then(|()| file::rename(tmp, path));
+    if written.is_err() {
+        file::remove(tmp);
+    }
+    written
 }
 
 /// One state dump, as keepalived writes it.
