@@ -50,7 +50,7 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
-            let mut w = l.split_whitespace();
+            let mut w = l.split_ascii_whitespace();
             let ifname = w.next()?;
             let (addr, len) = w.next()?.split_once('/')?;
             let addr: IpAddr = crate::wire::addr::parse_ip(addr)?;
@@ -117,6 +117,21 @@ mod tests {
             format!("{HEADER}eth0 192.0.2.100/24 VRRP1\nbr-lan 2001:db8::1/64 V6\n")
         );
         assert_eq!(parse(&text).collect::<Vec<_>>(), e);
+    }
+
+    /// Fields are split at ASCII whitespace, the only kind written: an
+    /// interface name may hold other whitespace (the kernel refuses only
+    /// ASCII's), and reads back whole.
+    #[test]
+    fn fields_split_at_ascii_whitespace_only() {
+        let e = Entry {
+            ifname: "lan\u{2003}1",
+            addr: "192.0.2.7".parse().unwrap(),
+            prefix_len: 32,
+            instance: "A",
+        };
+        let text = format([e].into_iter());
+        assert_eq!(parse(&text).collect::<Vec<_>>(), [e]);
     }
 
     #[test]
