@@ -247,7 +247,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
         _ => None,
     };
     Watched {
-        path: CString::new(path).unwrap_or_default(),
+        path: CString::new(&path[..]).unwrap_or_default(),
         wd,
         name: name.unwrap_or_default(),
     }
