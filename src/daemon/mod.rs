@@ -282,10 +282,15 @@ impl Daemon {
         // no events: no revents to clear.
         let fixed = self.pollfds.len().min(FIXED_FDS);
         let head = &mut self.pollfds[..fixed];
-        let raw = RAW_FDS.map(|i| head.get_mut(i).map(|p| core::mem::replace(&mut p.fd, -1)));
+        let mut raw = [-1; RAW_FDS.len()];
+        for (fd, &i) in raw.iter_mut().zip(&RAW_FDS) {
+            if let Some(p) = head.get_mut(i) {
+                *fd = core::mem::replace(&mut p.fd, -1);
+            }
+        }
         let result = poll::ppoll(head, wait);
-        for (i, fd) in RAW_FDS.into_iter().zip(raw) {
-            if let (Some(p), Some(fd)) = (head.get_mut(i), fd) {
+        for (&fd, &i) in raw.iter().zip(&RAW_FDS) {
+            if let Some(p) = head.get_mut(i) {
                 p.fd = fd;
             }
         }
