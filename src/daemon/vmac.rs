@@ -91,7 +91,7 @@ impl Io {
             let _ = sysctl::write("ipv6", name, "disable_ipv6", 1);
         }
         if !req.v6 {
-            for (key, value) in VMAC_SYSCTL {
+            for &(key, value) in &VMAC_SYSCTL {
                 if let Err(e) = sysctl::write("ipv4", name, key, value) {
                     self.sysctl_failed("VMAC", name, "setting", key, &e);
                 }
@@ -139,7 +139,7 @@ impl Io {
             arp_filter: sysctl::read("ipv4", base, "arp_filter"),
             vmacs: 1,
         };
-        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
             if old == Some(1) {
                 continue;
             }
@@ -160,7 +160,7 @@ impl Io {
             return;
         }
         let b = self.vmac_bases.swap_remove(k);
-        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
             if let Some(v) = old.filter(|&v| v != 1) {
                 if let Err(e) = sysctl::write("ipv4", base, key, v) {
                     self.sysctl_failed("VMAC base", base, "resetting", key, &e);
