@@ -98,15 +98,18 @@ pub struct Io {
 
 impl Io {
     pub fn open(log: Log) -> Result<Io, SysError> {
+        // The fallible opens first (fields are made in the order written):
+        // a failure then has no buffer to free, only the fds before it.
         Ok(Io {
-            log,
             raw4: Raw4::open()?,
-            raw6: None,
             packet: PacketSock::open()?,
             nl: Netlink::open_events()?,
             nl_dump: Netlink::open_requests()?,
-            timers: Vec::with_capacity(MAX_INSTANCES),
             router_timer: Timer::new()?,
+            mailer: Mailer::new()?,
+            log,
+            raw6: None,
+            timers: Vec::with_capacity(MAX_INSTANCES),
             scan_requested: false,
             tx: crate::sys::zeroed_box(),
             send_failed: ArrayVec::new(),
@@ -119,7 +122,6 @@ impl Io {
             fifo_started: 0,
             fifo_created: ArrayVec::new(),
             fifo_dropped: 0,
-            mailer: Mailer::new()?,
         })
     }
 
