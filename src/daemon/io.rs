@@ -365,7 +365,7 @@ impl Io {
                     extra: Some(path),
                 };
                 self.children.start(&mut self.log, &start);
-                let started = !self.children.ended.iter().any(|e| e.0 == id);
+                let started = !ended(&self.children, id);
                 self.fifo_scripts[k] = started.then_some(id);
             }
         }
@@ -431,10 +431,10 @@ impl Io {
         };
         self.children.start(&mut self.log, &start);
         let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
-        while !self.children.ended.iter().any(|e| e.0 == ID) && clock::now() < deadline {
+        while !ended(&self.children, ID) && clock::now() < deadline {
             self.children.wait_some(signals, &mut self.log, deadline);
         }
-        if !self.children.ended.iter().any(|e| e.0 == ID) {
+        if !ended(&self.children, ID) {
             log!(
                 self.log,
                 Level::Warning,
@@ -453,6 +453,12 @@ impl Io {
             log!(self.log, Level::Error, "instance timer {slot}: {e}");
         }
     }
+}
+
+/// Whether child `id` has ended (its end not yet taken): one copy of the
+/// search for the three places that wait on a child of their own.
+fn ended(children: &Children, id: u32) -> bool {
+    children.ended.iter().any(|e| e.0 == id)
 }
 
 impl Outbox for Io {
