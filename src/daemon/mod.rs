@@ -37,6 +37,10 @@ use io::Io;
 pub use options::{DumpPaths, Options, StartError, state_file_for};
 use options::{load, log_diags, open_raw6_if_needed};
 
+/// Children that ended, as [`children::Children`] keeps them.
+type Ended =
+    arrayvec::ArrayVec<(u32, crate::node::out::ScriptEnd), { crate::limits::MAX_CHILDREN }>;
+
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
@@ -363,11 +367,7 @@ impl Daemon {
             for (seq, errno) in failed {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
-            for (id, end) in ended {
-                if !self.io.fifo_script_ended(id) {
-                    self.node.on_script_end(id, end, now, &mut self.io);
-                }
-            }
+            self.give_ended(ended, now);
             if scan {
                 self.track.scan(&mut self.node, now, &mut self.io);
             }
@@ -474,14 +474,20 @@ impl Daemon {
             let io = &mut self.io;
             io.children
                 .wait_some(&mut self.signals, &mut io.log, deadline);
-            let now = clock::now();
-            for (id, end) in core::mem::take(&mut self.io.children.ended) {
-                if !self.io.fifo_script_ended(id) {
-                    self.node.on_script_end(id, end, now, &mut self.io);
-                }
-            }
+            let ended = core::mem::take(&mut self.io.children.ended);
+            self.give_ended(ended, clock::now());
         }
         self.io.children.kill_all();
+    }
+
+    /// Children that ended, to whom they belong: a FIFO script's end is
+    /// the shell's, the others' the router's.
+    fn give_ended(&mut self, ended: Ended, now: Instant) {
+        for (id, end) in ended {
+            if !self.io.fifo_script_ended(id) {
+                self.node.on_script_end(id, end, now, &mut self.io);
+            }
+        }
     }
 
     fn reload(&mut self) {
