@@ -22,25 +22,44 @@ pub enum DumpKind {
     Json,
 }
 
-/// Write `text` to `path` atomically.
-fn write_atomic(path: &str, text: &str) -> Result<(), OsError> {
-    let tmp = format!("{path}.tmp");
+/// Write `text` to `path` atomically; a failure is logged (one log line
+/// for every file written), and the answer is whether it worked.
+fn write_atomic(log: &mut Log, path: &str, text: &str) -> bool {
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
-    let written = file::open(&tmp, flags, 0o666)
-        .and_then(|fd| file::write_all(&fd, text.as_bytes()))
-        .and_then(|()| file::rename(&tmp, path));
+    let written = write_renamed(&format!("{path}.tmp"), flags, path, text.as_bytes());
+    if let Err(e) = written {
+        log!(log, Level::Error, "writing {path}: {e}");
+    }
+    written.is_ok()
+}
+
+/// Write `bytes` to a new file `tmp` (opened with `flags`) and rename it
+/// over `path`; `tmp` is removed when that fails. One copy for every file
+/// the daemon writes whole (dumps, the VIP record, track files).
+pub(super) fn write_renamed(
+    tmp: &str,
+    flags: i32,
+    path: &str,
+    bytes: &[u8],
+) -> Result<(), OsError> {
+    let written = file::open(tmp, flags, 0o666)
+        .and_then(|fd| file::write_all(&fd, bytes))
+        .and_then(|()| file::rename(tmp, path));
     if written.is_err() {
-        file::remove(&tmp);
+        file::remove(tmp);
     }
     written
 }
 
 /// One state dump, as keepalived writes it.
 pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: Instant) {
+    // Seconds and microseconds apart: Duration::as_micros is u128
+    // arithmetic, costly on 32-bit targets (issue 17: size).
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
-        .unwrap_or(0);
+        .map_or(0, |d| {
+            d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
+        });
     let ifaces = node.ifaces();
     let views: Vec<crate::dump::View<'_>> = node
         .slots()
@@ -69,9 +88,8 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
         DumpKind::Stats => (crate::dump::stats(&views, node.rx_errors()), &paths.stats),
         DumpKind::Json => (crate::dump::json(&views, node.rx_errors(), &t), &paths.json),
     };
-    match write_atomic(path, &text) {
-        Ok(()) => log!(log, Level::Info, "state written to {path}"),
-        Err(e) => log!(log, Level::Error, "writing {path}: {e}"),
+    if write_atomic(log, path, &text) {
+        log!(log, Level::Info, "state written to {path}");
     }
 }
 
@@ -85,9 +103,7 @@ pub fn record_installed(log: &mut Log, node: &Node, path: &str) {
             prefix_len,
             instance,
         });
-    if let Err(e) = write_atomic(path, &vipfile::format(entries)) {
-        log!(log, Level::Error, "writing {path}: {e}");
-    }
+    write_atomic(log, path, &vipfile::format(entries));
 }
 
 /// Delete the VIPs a previous run recorded as installed (it may have been

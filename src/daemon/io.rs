@@ -98,15 +98,18 @@ pub struct Io {
 
 impl Io {
     pub fn open(log: Log) -> Result<Io, SysError> {
+        // The fallible opens first (fields are made in the order written):
+        // a failure then has no buffer to free, only the fds before it.
         Ok(Io {
-            log,
             raw4: Raw4::open()?,
-            raw6: None,
             packet: PacketSock::open()?,
             nl: Netlink::open_events()?,
             nl_dump: Netlink::open_requests()?,
-            timers: Vec::with_capacity(MAX_INSTANCES),
             router_timer: Timer::new()?,
+            mailer: Mailer::new()?,
+            log,
+            raw6: None,
+            timers: Vec::with_capacity(MAX_INSTANCES),
             scan_requested: false,
             tx: crate::sys::zeroed_box(),
             send_failed: ArrayVec::new(),
@@ -119,7 +122,6 @@ impl Io {
             fifo_started: 0,
             fifo_created: ArrayVec::new(),
             fifo_dropped: 0,
-            mailer: Mailer::new()?,
         })
     }
 
@@ -303,18 +305,16 @@ impl Io {
             (IpAddr::V6(g), Some(r6)) => r6.leave(g, ifindex),
             (IpAddr::V6(_), None) => Ok(()),
         };
-        match r {
-            Err(e) if join => log!(
+        if let Err(e) = r {
+            let (level, verb) = match join {
+                true => (Level::Error, "joining"),
+                false => (Level::Debug, "leaving"),
+            };
+            log!(
                 self.log,
-                Level::Error,
-                "joining the VRRP group on ifindex {ifindex}: {e}"
-            ),
-            Err(e) => log!(
-                self.log,
-                Level::Debug,
-                "leaving the VRRP group on ifindex {ifindex}: {e}"
-            ),
-            Ok(()) => {}
+                level,
+                "{verb} the VRRP group on ifindex {ifindex}: {e}"
+            );
         }
     }
 
@@ -365,7 +365,7 @@ impl Io {
                     extra: Some(path),
                 };
                 self.children.start(&mut self.log, &start);
-                let started = !self.children.ended.iter().any(|e| e.0 == id);
+                let started = !ended(&self.children, id);
                 self.fifo_scripts[k] = started.then_some(id);
             }
         }
@@ -431,10 +431,10 @@ impl Io {
         };
         self.children.start(&mut self.log, &start);
         let deadline = clock::now() + Duration::from_secs(u64::from(timeout_s));
-        while !self.children.ended.iter().any(|e| e.0 == ID) && clock::now() < deadline {
+        while !ended(&self.children, ID) && clock::now() < deadline {
             self.children.wait_some(signals, &mut self.log, deadline);
         }
-        if !self.children.ended.iter().any(|e| e.0 == ID) {
+        if !ended(&self.children, ID) {
             log!(
                 self.log,
                 Level::Warning,
@@ -453,6 +453,12 @@ impl Io {
             log!(self.log, Level::Error, "instance timer {slot}: {e}");
         }
     }
+}
+
+/// Whether child `id` has ended (its end not yet taken): one copy of the
+/// search for the three places that wait on a child of their own.
+fn ended(children: &Children, id: u32) -> bool {
+    children.ended.iter().any(|e| e.0 == id)
 }
 
 impl Outbox for Io {

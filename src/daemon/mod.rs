@@ -37,6 +37,10 @@ use io::Io;
 pub use options::{DumpPaths, Options, StartError, state_file_for};
 use options::{load, log_diags, open_raw6_if_needed};
 
+/// Children that ended, as [`children::Children`] keeps them.
+type Ended =
+    arrayvec::ArrayVec<(u32, crate::node::out::ScriptEnd), { crate::limits::MAX_CHILDREN }>;
+
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
@@ -223,13 +227,13 @@ impl Daemon {
         let now = clock::now();
         let mut got = 0;
         if held.is_some() || self.pollfds.get(RAW4_FD).is_some_and(poll::readable) {
-            got += self.receive_adverts(now);
+            got += self.receive_adverts(false, now);
         }
         if self.pollfds.get(1).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
         if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
-            got += self.receive_adverts6(now);
+            got += self.receive_adverts(true, now);
         }
         if self.pollfds.get(2).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
@@ -282,10 +286,15 @@ impl Daemon {
         // no events: no revents to clear.
         let fixed = self.pollfds.len().min(FIXED_FDS);
         let head = &mut self.pollfds[..fixed];
-        let raw = RAW_FDS.map(|i| head.get_mut(i).map(|p| core::mem::replace(&mut p.fd, -1)));
+        let mut raw = [-1; RAW_FDS.len()];
+        for (fd, &i) in raw.iter_mut().zip(&RAW_FDS) {
+            if let Some(p) = head.get_mut(i) {
+                *fd = core::mem::replace(&mut p.fd, -1);
+            }
+        }
         let result = poll::ppoll(head, wait);
-        for (i, fd) in RAW_FDS.into_iter().zip(raw) {
-            if let (Some(p), Some(fd)) = (head.get_mut(i), fd) {
+        for (&fd, &i) in raw.iter().zip(&RAW_FDS) {
+            if let Some(p) = head.get_mut(i) {
                 p.fd = fd;
             }
         }
@@ -358,11 +367,7 @@ impl Daemon {
             for (seq, errno) in failed {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
-            for (id, end) in ended {
-                if !self.io.fifo_script_ended(id) {
-                    self.node.on_script_end(id, end, now, &mut self.io);
-                }
-            }
+            self.give_ended(ended, now);
             if scan {
                 self.track.scan(&mut self.node, now, &mut self.io);
             }
@@ -469,14 +474,20 @@ impl Daemon {
             let io = &mut self.io;
             io.children
                 .wait_some(&mut self.signals, &mut io.log, deadline);
-            let now = clock::now();
-            for (id, end) in core::mem::take(&mut self.io.children.ended) {
-                if !self.io.fifo_script_ended(id) {
-                    self.node.on_script_end(id, end, now, &mut self.io);
-                }
-            }
+            let ended = core::mem::take(&mut self.io.children.ended);
+            self.give_ended(ended, clock::now());
         }
         self.io.children.kill_all();
+    }
+
+    /// Children that ended, to whom they belong: a FIFO script's end is
+    /// the shell's, the others' the router's.
+    fn give_ended(&mut self, ended: Ended, now: Instant) {
+        for (id, end) in ended {
+            if !self.io.fifo_script_ended(id) {
+                self.node.on_script_end(id, end, now, &mut self.io);
+            }
+        }
     }
 
     fn reload(&mut self) {
@@ -604,46 +615,38 @@ impl Daemon {
         }
     }
 
-    /// Drain the raw IPv4 socket (see [`drain`]); how many packets came.
-    fn receive_adverts(&mut self, now: Instant) -> usize {
+    /// Drain the raw IPv4 socket, or with `v6` the raw IPv6 one when open
+    /// (see [`drain`]); how many packets came. One function for both: one
+    /// copy of the loop and of its log line.
+    fn receive_adverts(&mut self, v6: bool, now: Instant) -> usize {
         let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
         let (got, err) = drain(|left| {
-            let n = io.raw4.recv_batch(rx, left)?;
-            for i in 0..n {
-                let (packet, ifindex) = Raw4::packet(rx, i);
-                node.on_rx4(packet, ifindex, now, io);
-            }
-            Ok(n)
-        });
-        if let Some(e) = err {
-            log!(self.io.log, Level::Warning, "receiving adverts: {e}");
-        }
-        got
-    }
-
-    /// The same for the raw IPv6 socket, when open.
-    fn receive_adverts6(&mut self, now: Instant) -> usize {
-        let (rx, node, io) = (&mut self.rx, &mut self.node, &mut self.io);
-        let (got, err) = drain(|left| {
-            let n = match &io.raw6 {
-                Some(raw6) => raw6.recv_batch(rx, left)?,
-                None => 0,
+            let n = match (v6, &io.raw6) {
+                (false, _) => io.raw4.recv_batch(rx, left)?,
+                (true, Some(raw6)) => raw6.recv_batch(rx, left)?,
+                (true, None) => 0,
             };
             for i in 0..n {
-                let (payload, meta) = Raw6::packet(rx, i);
-                let rx6 = Rx6 {
-                    payload,
-                    src: meta.src,
-                    dst: meta.dst,
-                    hop_limit: meta.hop_limit,
-                    ifindex: meta.ifindex,
-                };
-                node.on_rx6(rx6, now, io);
+                if v6 {
+                    let (payload, meta) = Raw6::packet(rx, i);
+                    let rx6 = Rx6 {
+                        payload,
+                        src: meta.src,
+                        dst: meta.dst,
+                        hop_limit: meta.hop_limit,
+                        ifindex: meta.ifindex,
+                    };
+                    node.on_rx6(rx6, now, io);
+                } else {
+                    let (packet, ifindex) = Raw4::packet(rx, i);
+                    node.on_rx4(packet, ifindex, now, io);
+                }
             }
             Ok(n)
         });
         if let Some(e) = err {
-            log!(self.io.log, Level::Warning, "receiving IPv6 adverts: {e}");
+            let what = if v6 { "IPv6 adverts" } else { "adverts" };
+            log!(self.io.log, Level::Warning, "receiving {what}: {e}");
         }
         got
     }

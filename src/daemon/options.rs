@@ -32,7 +32,10 @@ pub struct Options {
 pub fn state_file_for(pidfile: &str) -> String {
     // The extension as std::path sees it: after the last dot of the last
     // component, that dot not its first byte.
-    let name = pidfile.rsplit('/').next().unwrap_or(pidfile);
+    let name = match pidfile.bytes().rposition(|b| b == b'/') {
+        Some(i) => &pidfile[i + 1..],
+        None => pidfile,
+    };
     let stem = name.strip_suffix(".pid").filter(|s| !s.is_empty());
     // `x.pid` loses its `.pid`; then `.vips` (one format! for both).
     let base = match stem {
@@ -116,10 +119,11 @@ pub(crate) fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartErro
 /// Log configuration messages: errors as errors, warnings as warnings.
 pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
     for d in diags {
-        match d.severity {
-            Severity::Error => log!(log, Level::Error, "{d}"),
-            Severity::Warning => log!(log, Level::Warning, "{d}"),
-        }
+        let level = match d.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        };
+        log!(log, level, "{d}");
     }
 }
 

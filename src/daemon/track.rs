@@ -247,7 +247,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
         _ => None,
     };
     Watched {
-        path: CString::new(path).unwrap_or_default(),
+        path: CString::new(&path[..]).unwrap_or_default(),
         wd,
         name: name.unwrap_or_default(),
     }
@@ -292,13 +292,7 @@ pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
 fn write_replacing(path: &str, bytes: &[u8]) -> Result<(), OsError> {
     let tmp = format!("{path}.{}.tmp", std::process::id());
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
-    let r = file::open(&tmp, flags, 0o666)
-        .and_then(|fd| file::write_all(&fd, bytes))
-        .and_then(|()| file::rename(&tmp, path));
-    if r.is_err() {
-        file::remove(&tmp);
-    }
-    r
+    super::files::write_renamed(&tmp, flags, path, bytes)
 }
 
 #[cfg(test)]

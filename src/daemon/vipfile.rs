@@ -50,11 +50,11 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
-            let mut w = l.split_whitespace();
+            let mut w = l.split_ascii_whitespace();
             let ifname = w.next()?;
             let (addr, len) = w.next()?.split_once('/')?;
             let addr: IpAddr = crate::wire::addr::parse_ip(addr)?;
-            let prefix_len: u8 = len.parse().ok()?;
+            let prefix_len = parse_u8(len)?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             (prefix_len <= max).then_some(Entry {
                 ifname,
@@ -66,9 +66,34 @@ pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
         .take(MAX_ENTRIES)
 }
 
+/// `s` as `u8::from_str` reads it (an optional `+`, then decimal digits),
+/// without core's generic integer parser inlined here.
+fn parse_u8(s: &str) -> Option<u8> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u8, |n, b| {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(d)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u8_reads_as_from_str() {
+        for s in [
+            "0", "24", "+7", "255", "256", "", "+", "-1", "1a", " 1", "007", "1000",
+        ] {
+            assert_eq!(parse_u8(s), s.parse::<u8>().ok(), "{s:?}");
+        }
+    }
 
     #[test]
     fn what_is_written_reads_back() {
@@ -92,6 +117,21 @@ mod tests {
             format!("{HEADER}eth0 192.0.2.100/24 VRRP1\nbr-lan 2001:db8::1/64 V6\n")
         );
         assert_eq!(parse(&text).collect::<Vec<_>>(), e);
+    }
+
+    /// Fields are split at ASCII whitespace, the only kind written: an
+    /// interface name may hold other whitespace (the kernel refuses only
+    /// ASCII's), and reads back whole.
+    #[test]
+    fn fields_split_at_ascii_whitespace_only() {
+        let e = Entry {
+            ifname: "lan\u{2003}1",
+            addr: "192.0.2.7".parse().unwrap(),
+            prefix_len: 32,
+            instance: "A",
+        };
+        let text = format([e].into_iter());
+        assert_eq!(parse(&text).collect::<Vec<_>>(), [e]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::dumps;
 use super::io::Io;
 use crate::log;
 use crate::node::out::VmacReq;
+use crate::sys::file::OsError;
 use crate::sys::log::Level;
 use crate::sys::{SysError, sysctl};
 use crate::wire::netlink::{self as nl, AddrRequest};
@@ -40,15 +41,32 @@ impl Io {
         } else {
             self.del_vmac(req)
         };
-        if let Err(e) = done {
-            let (name, what) = (req.instance, if req.add { "create" } else { "remove" });
-            let ifname = req.name;
-            log!(
-                self.log,
-                Level::Error,
-                "({name}) Unable to {what} VMAC interface {ifname}: {e}"
-            );
+        let (inst, name) = (req.instance, req.name);
+        match done {
+            Ok(()) => {
+                let verb = if req.add { "creating" } else { "removing" };
+                log!(
+                    self.log,
+                    Level::Info,
+                    "({inst}) Success {verb} VMAC interface {name}"
+                );
+            }
+            Err(e) => {
+                let verb = if req.add { "create" } else { "remove" };
+                log!(
+                    self.log,
+                    Level::Error,
+                    "({inst}) Unable to {verb} VMAC interface {name}: {e}"
+                );
+            }
         }
+    }
+
+    /// `VMAC[ base] NAME: [re]setting KEY: ERROR`, a warning: the sysctl
+    /// failures of a VMAC and of its base in one log line.
+    #[inline(never)]
+    fn sysctl_failed(&mut self, what: &str, name: &str, verb: &str, key: &str, e: &OsError) {
+        log!(self.log, Level::Warning, "{what} {name}: {verb} {key}: {e}");
     }
 
     /// Send one request built by `build` and wait for the kernel's answer.
@@ -73,9 +91,9 @@ impl Io {
             let _ = sysctl::write("ipv6", name, "disable_ipv6", 1);
         }
         if !req.v6 {
-            for (key, value) in VMAC_SYSCTL {
+            for &(key, value) in &VMAC_SYSCTL {
                 if let Err(e) = sysctl::write("ipv4", name, key, value) {
-                    log!(self.log, Level::Warning, "VMAC {name}: setting {key}: {e}");
+                    self.sysctl_failed("VMAC", name, "setting", key, &e);
                 }
             }
             self.vmac_base_set(req.base);
@@ -97,12 +115,6 @@ impl Io {
                 )
             })?;
         }
-        let inst = req.instance;
-        log!(
-            self.log,
-            Level::Info,
-            "({inst}) Success creating VMAC interface {name}"
-        );
         Ok(())
     }
 
@@ -111,14 +123,7 @@ impl Io {
             self.vmac_base_reset(req.base);
         }
         let index = req.index;
-        self.talk(&|b, seq| link::del_link(b, seq, index))?;
-        let (inst, name) = (req.instance, req.name);
-        log!(
-            self.log,
-            Level::Info,
-            "({inst}) Success removing VMAC interface {name}"
-        );
-        Ok(())
+        self.talk(&|b, seq| link::del_link(b, seq, index))
     }
 
     /// The first VMAC on `base`: arp_ignore and arp_filter to 1, the old
@@ -134,16 +139,12 @@ impl Io {
             arp_filter: sysctl::read("ipv4", base, "arp_filter"),
             vmacs: 1,
         };
-        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
             if old == Some(1) {
                 continue;
             }
             if let Err(e) = sysctl::write("ipv4", base, key, 1) {
-                log!(
-                    self.log,
-                    Level::Warning,
-                    "VMAC base {base}: setting {key}: {e}"
-                );
+                self.sysctl_failed("VMAC base", base, "setting", key, &e);
             }
         }
         self.vmac_bases.push(b);
@@ -159,14 +160,10 @@ impl Io {
             return;
         }
         let b = self.vmac_bases.swap_remove(k);
-        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
             if let Some(v) = old.filter(|&v| v != 1) {
                 if let Err(e) = sysctl::write("ipv4", base, key, v) {
-                    log!(
-                        self.log,
-                        Level::Warning,
-                        "VMAC base {base}: resetting {key}: {e}"
-                    );
+                    self.sysctl_failed("VMAC base", base, "resetting", key, &e);
                 }
             }
         }
