@@ -70,7 +70,18 @@ impl Children {
             return child::spawn_prepared(&c.prep).map_err(text);
         }
         let (argv, ids) = prepare(s)?;
-        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        // The notify words are borrowed, not copied.
+        let prio;
+        let mut words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        if let Some(a) = &s.args {
+            prio = a.priority.to_string();
+            for w in [a.kind, a.name, a.state, &prio] {
+                words.push(w);
+            }
+        }
+        if let Some(e) = s.extra {
+            words.push(e);
+        }
         let prep = child::Prepared::new(&words, ids).map_err(text)?;
         let pid = child::spawn_prepared(&prep).map_err(text);
         if plain && self.prepared.len() < MAX_PREPARED {
@@ -239,17 +250,13 @@ fn text(e: crate::sys::SysError) -> String {
     e.to_string()
 }
 
-/// The words to exec and who runs them, or why the script must not run.
+/// The command's words (the first found in PATH) and who runs them, or
+/// why the script must not run.
 fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
     let mut argv = split_words(s.cmd);
     if argv.is_empty() {
         return Err("empty command".into());
     }
-    if let Some(a) = &s.args {
-        argv.extend([a.kind.to_string(), a.name.to_string(), a.state.to_string()]);
-        argv.push(a.priority.to_string());
-    }
-    argv.extend(s.extra.map(str::to_string));
     let ids = match s.user {
         None => None,
         Some(u) => {
