@@ -191,7 +191,7 @@ pub(super) fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) {
     }
 }
 
-pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) {
+pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: &IpAddr) {
     match addr {
         IpAddr::V4(a) => w.attr(kind, &a.octets()),
         IpAddr::V6(a) => w.attr(kind, &a.octets()),
@@ -225,8 +225,8 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
         req.scope,
         req.index,
     );
-    put_addr_attr(&mut w, libc::IFA_LOCAL, req.addr);
-    put_addr_attr(&mut w, libc::IFA_ADDRESS, req.addr);
+    put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
+    put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
     if let Some(brd) = req.broadcast {
         w.attr(libc::IFA_BROADCAST, &brd.octets());
     }
@@ -252,8 +252,8 @@ pub fn del_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
         req.scope,
         req.index,
     );
-    put_addr_attr(&mut w, libc::IFA_LOCAL, req.addr);
-    put_addr_attr(&mut w, libc::IFA_ADDRESS, req.addr);
+    put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
+    put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
     w.finish()
 }
 

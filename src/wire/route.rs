@@ -94,12 +94,12 @@ fn route_body(mut w: Writer<'_>, r: &RouteRequest, scope: u8) -> Result<usize, E
         w.attr_u32(libc::RTA_TABLE, r.table);
     }
     if r.dst_len > 0 {
-        put_addr_attr(&mut w, libc::RTA_DST, r.dst);
+        put_addr_attr(&mut w, libc::RTA_DST, &r.dst);
     }
-    if let Some(src) = r.src {
+    if let Some(src) = &r.src {
         put_addr_attr(&mut w, libc::RTA_PREFSRC, src);
     }
-    if let Some(via) = r.via {
+    if let Some(via) = &r.via {
         put_addr_attr(&mut w, libc::RTA_GATEWAY, via);
     }
     if let Some(oif) = r.oif {
@@ -169,12 +169,8 @@ pub fn del_rule(buf: &mut [u8], seq: u32, r: &RuleRequest<'_>) -> Result<usize, 
 /// res2 | action | flags u32 |, then the attributes in keepalived's order.
 fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
     let family = if r.v6 { AF_INET6 } else { AF_INET };
-    let ends = [r.from, r.to];
-    if ends
-        .iter()
-        .flatten()
-        .any(|(a, _)| addr_family(*a) != family)
-    {
+    let other = |e: &Option<(IpAddr, u8)>| e.is_some_and(|(a, _)| addr_family(a) != family);
+    if other(&r.from) || other(&r.to) {
         w.fail(EmitError::BadFamily);
         return w.finish();
     }
@@ -197,10 +193,10 @@ fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError>
     if r.action == FR_ACT_TO_TBL && r.table > 255 {
         w.attr_u32(FRA_TABLE, r.table);
     }
-    if let Some((a, _)) = r.from {
+    if let Some((a, _)) = &r.from {
         put_addr_attr(&mut w, FRA_SRC, a);
     }
-    if let Some((a, _)) = r.to {
+    if let Some((a, _)) = &r.to {
         put_addr_attr(&mut w, FRA_DST, a);
     }
     w.attr_u32(FRA_PRIORITY, r.priority);
