@@ -39,7 +39,7 @@ fn instance<'a>(note: &Note<'a>) -> Option<&'a str> {
 struct Vals<'a> {
     s: [&'a str; 4],
     n: [i64; 3],
-    ip: Option<IpAddr>,
+    ip: Option<&'a IpAddr>,
     err: i32,
 }
 
@@ -75,7 +75,7 @@ fn fill(f: &mut fmt::Formatter<'_>, template: &str, v: &Vals<'_>) -> fmt::Result
             Some(b'u') => fmt::Display::fmt(&(n.next().copied().unwrap_or(0) as u64), f)?,
             Some(b'd') => fmt::Display::fmt(&n.next().copied().unwrap_or(0), f)?,
             Some(b'a') => match v.ip {
-                Some(a) => fmt::Display::fmt(&crate::wire::addr::Ip(a), f)?,
+                Some(a) => fmt::Display::fmt(&crate::wire::addr::Ip(*a), f)?,
                 None => f.write_str("?")?,
             },
             _ => fmt::Display::fmt(&ErrText(Errno::from_raw(v.err)), f)?,
@@ -90,7 +90,7 @@ fn pick(b: bool, yes: &'static str, no: &'static str) -> &'static str {
 }
 
 /// The lines of an instance's notes (after `VRRP_Instance(NAME) `).
-fn parts<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> Option<&'static str> {
+fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
     Some(match *note {
         Note::Entering { state, .. } => {
             v.s[0] = state.as_str();
@@ -121,7 +121,7 @@ fn parts<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> Option<&'static str> {
             "removing protocol VIPs.",
         ),
         Note::LowerPriority {
-            from,
+            ref from,
             theirs,
             ours,
             answered,
@@ -133,7 +133,9 @@ fn parts<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> Option<&'static str> {
             v.s[0] = pick(answered, ", forcing new election", "");
             "Received advert from %a with lower priority %u, ours %u%s"
         }
-        Note::Garp { ifname, addr, .. } => {
+        Note::Garp {
+            ifname, ref addr, ..
+        } => {
             let what = match addr {
                 IpAddr::V4(_) => "gratuitous ARPs",
                 IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
@@ -147,8 +149,10 @@ fn parts<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> Option<&'static str> {
             v.n[0] = count as i64;
             "advert rejected: %s (%u so far)"
         }
-        Note::AddrFailed { addr, errno, .. } => {
-            v.ip = addr;
+        Note::AddrFailed {
+            ref addr, errno, ..
+        } => {
+            v.ip = addr.as_ref();
             v.err = errno;
             match addr {
                 Some(_) => "address change for %a failed: %m; retrying",
@@ -173,10 +177,14 @@ fn parts<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> Option<&'static str> {
 }
 
 /// The lines of the other notes.
-fn others<'a>(note: &Note<'a>, v: &mut Vals<'a>) -> &'static str {
+fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
     match *note {
-        Note::Dropped { from, why, count } => {
-            v.ip = from;
+        Note::Dropped {
+            ref from,
+            why,
+            count,
+        } => {
+            v.ip = from.as_ref();
             v.s[0] = why.as_str();
             v.n[0] = count as i64;
             pick(
