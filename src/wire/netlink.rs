@@ -19,7 +19,7 @@
 //! NLM_F_CREATE|NLM_F_EXCL (see [`new_addr`]) and IFA_ADDRESS, as iproute2
 //! does, so the request says everything it means.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr};
 
 use crate::wire::{EmitError, Mac, put};
 
@@ -495,20 +495,14 @@ impl<'a> Iterator for Attrs<'a> {
     }
 }
 
-fn ip_attr(family: u8, payload: &[u8]) -> Result<IpAddr, NlError> {
-    match family {
-        AF_INET => payload
-            .first_chunk::<4>()
-            .filter(|_| payload.len() == 4)
-            .map(|b| IpAddr::V4(Ipv4Addr::from(*b)))
-            .ok_or(NlError::BadAttr),
-        AF_INET6 => payload
-            .first_chunk::<16>()
-            .filter(|_| payload.len() == 16)
-            .map(|b| IpAddr::V6(Ipv6Addr::from(*b)))
-            .ok_or(NlError::BadAttr),
-        _ => Err(NlError::BadAttr),
-    }
+/// An address attribute of `family` into `to` (written in place).
+fn ip_attr(family: u8, payload: &[u8], to: &mut Option<IpAddr>) -> Result<(), NlError> {
+    *to = Some(match family {
+        AF_INET => IpAddr::from(<[u8; 4]>::try_from(payload).map_err(|_| NlError::BadAttr)?),
+        AF_INET6 => IpAddr::from(<[u8; 16]>::try_from(payload).map_err(|_| NlError::BadAttr)?),
+        _ => return Err(NlError::BadAttr),
+    });
+    Ok(())
 }
 
 /// A NUL-terminated string attribute (the NUL is optional).
@@ -544,13 +538,13 @@ impl<'a> Message<'a> {
                     errno: errno_of(error),
                 })
             }
-            libc::RTM_NEWLINK | libc::RTM_DELLINK => self.parse_link().map(NlMsg::Link),
-            libc::RTM_NEWADDR | libc::RTM_DELADDR => self.parse_addr().map(NlMsg::Addr),
+            libc::RTM_NEWLINK | libc::RTM_DELLINK => self.parse_link(),
+            libc::RTM_NEWADDR | libc::RTM_DELADDR => self.parse_addr(),
             other => Ok(NlMsg::Other(other)),
         }
     }
 
-    fn parse_link(&self) -> Result<Link<'a>, NlError> {
+    fn parse_link(&self) -> Result<NlMsg<'a>, NlError> {
         let p = self.payload;
         let fixed = p.first_chunk::<IFINFOMSG_LEN>().ok_or(NlError::Truncated)?;
         let mut link = Link {
@@ -580,10 +574,10 @@ impl<'a> Message<'a> {
                 _ => {}
             }
         }
-        Ok(link)
+        Ok(NlMsg::Link(link))
     }
 
-    fn parse_addr(&self) -> Result<Addr<'a>, NlError> {
+    fn parse_addr(&self) -> Result<NlMsg<'a>, NlError> {
         let p = self.payload;
         let fixed = p.first_chunk::<IFADDRMSG_LEN>().ok_or(NlError::Truncated)?;
         let family = fixed[0];
@@ -605,17 +599,18 @@ impl<'a> Message<'a> {
         for attr in attrs {
             let (kind, payload) = attr?;
             match kind {
-                libc::IFA_ADDRESS => addr.address = Some(ip_attr(family, payload)?),
-                libc::IFA_LOCAL => addr.local = Some(ip_attr(family, payload)?),
-                libc::IFA_BROADCAST => match ip_attr(family, payload)? {
-                    IpAddr::V4(b) => addr.broadcast = Some(b),
-                    IpAddr::V6(_) => return Err(NlError::BadAttr),
+                libc::IFA_ADDRESS => ip_attr(family, payload, &mut addr.address)?,
+                libc::IFA_LOCAL => ip_attr(family, payload, &mut addr.local)?,
+                // IPv4 only: anything else is what ip_attr refuses or a V6.
+                libc::IFA_BROADCAST => match <[u8; 4]>::try_from(payload) {
+                    Ok(b) if family == AF_INET => addr.broadcast = Some(Ipv4Addr::from(b)),
+                    _ => return Err(NlError::BadAttr),
                 },
                 libc::IFA_LABEL => addr.label = Some(str_attr(payload)?),
                 IFA_FLAGS => addr.flags = ne_u32(payload, 0).ok_or(NlError::BadAttr)?,
                 _ => {}
             }
         }
-        Ok(addr)
+        Ok(NlMsg::Addr(addr))
     }
 }
