@@ -75,11 +75,11 @@ impl Children {
         }
         let (argv, ids) = prepare(log, s)?;
         // The notify words are borrowed, not copied.
-        let prio;
+        let mut digits = [0; 3];
         let mut words: Vec<&str> = argv.iter().map(String::as_str).collect();
         if let Some(a) = &s.args {
-            prio = a.priority.to_string();
-            for w in [a.kind, a.name, a.state, &prio] {
+            let prio = decimal(a.priority, &mut digits);
+            for w in [a.kind, a.name, a.state, prio] {
                 words.push(w);
             }
         }
@@ -239,6 +239,20 @@ fn some_script_without_user(c: &Config) -> bool {
             .into_iter()
             .any(no_user)
         })
+}
+
+/// `n` in decimal, in `buf`.
+fn decimal(mut n: u8, buf: &mut [u8; 3]) -> &str {
+    let mut k = buf.len();
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + n % 10;
+        k -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buf.get(k..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// Log why script `s` is not run (one line for every reason).
@@ -406,6 +420,13 @@ mod tests {
         let lines = default_script_user(&mut c, |u| user_exists && u == DEFAULT_SCRIPT_USER);
         let lines = lines.iter().map(|(_, l)| l.to_string()).collect();
         (c.global.script_user, lines)
+    }
+
+    #[test]
+    fn priorities_in_decimal() {
+        for n in [0u8, 7, 10, 42, 100, 255] {
+            assert_eq!(decimal(n, &mut [0; 3]), n.to_string());
+        }
     }
 
     #[test]
