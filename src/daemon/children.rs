@@ -2,6 +2,8 @@
 //! without blocking the loop, reaped on SIGCHLD, killed on the router's
 //! word. Each end (or failure to start) goes back to the router by id.
 
+use core::fmt;
+
 use arrayvec::ArrayVec;
 
 use crate::config::{Config, Script};
@@ -9,6 +11,7 @@ use crate::limits::MAX_CHILDREN;
 use crate::log;
 use crate::node::out::{NotifyArgs, ScriptEnd};
 use crate::node::scripts::split_words;
+use crate::sys::SysError;
 use crate::sys::child::{self, Exit, Ids};
 use crate::sys::clock;
 use crate::sys::log::{Level, Log};
@@ -59,20 +62,32 @@ impl Children {
         self.prepared.clear();
     }
 
-    /// Start `s`, from its prepared form when there is one.
-    fn spawn(&mut self, s: &Start<'_>) -> Result<i32, String> {
+    /// Start `s`, from its prepared form when there is one; None when it
+    /// is not run (logged).
+    fn spawn(&mut self, log: &mut Log, s: &Start<'_>) -> Option<i32> {
         let plain = s.args.is_none() && s.extra.is_none();
         let hit = self
             .prepared
             .iter()
             .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
         if let Some(c) = hit.filter(|_| plain) {
-            return child::spawn_prepared(&c.prep).map_err(text);
+            return sys(log, s, child::spawn_prepared(&c.prep));
         }
-        let (argv, ids) = prepare(s)?;
-        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let prep = child::Prepared::new(&words, ids).map_err(text)?;
-        let pid = child::spawn_prepared(&prep).map_err(text);
+        let (argv, ids) = prepare(log, s)?;
+        // The notify words are borrowed, not copied.
+        let mut digits = [0; 3];
+        let mut words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        if let Some(a) = &s.args {
+            let prio = decimal(a.priority, &mut digits);
+            for w in [a.kind, a.name, a.state, prio] {
+                words.push(w);
+            }
+        }
+        if let Some(e) = s.extra {
+            words.push(e);
+        }
+        let prep = sys(log, s, child::Prepared::new(&words, ids))?;
+        let pid = sys(log, s, child::spawn_prepared(&prep));
         if plain && self.prepared.len() < MAX_PREPARED {
             self.prepared.push(Cached {
                 cmd: s.cmd.to_string(),
@@ -85,8 +100,8 @@ impl Children {
     }
 
     pub fn start(&mut self, log: &mut Log, s: &Start<'_>) {
-        match self.spawn(s) {
-            Ok(pid) if self.running.try_push((pid, s.id)).is_ok() => {
+        match self.spawn(log, s) {
+            Some(pid) if self.running.try_push((pid, s.id)).is_ok() => {
                 log!(
                     log,
                     Level::Debug,
@@ -95,19 +110,12 @@ impl Children {
                     s.cmd
                 );
             }
-            Ok(pid) => {
+            Some(pid) => {
                 // The router never asks for more than MAX_CHILDREN.
                 child::kill(pid, true);
                 let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
             }
-            Err(why) => {
-                log!(
-                    log,
-                    Level::Error,
-                    "{}: script {}: {why}; not run",
-                    s.name,
-                    s.cmd
-                );
+            None => {
                 let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
             }
         }
@@ -233,23 +241,44 @@ fn some_script_without_user(c: &Config) -> bool {
         })
 }
 
-/// A system error as the text of a script that did not start (one
-/// function for every such error).
-fn text(e: crate::sys::SysError) -> String {
-    e.to_string()
+/// `n` in decimal, in `buf`.
+fn decimal(mut n: u8, buf: &mut [u8; 3]) -> &str {
+    let mut k = buf.len();
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + n % 10;
+        k -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buf.get(k..).unwrap_or_default()).unwrap_or_default()
 }
 
-/// The words to exec and who runs them, or why the script must not run.
-fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
+/// Log why script `s` is not run (one line for every reason).
+fn not_run(log: &mut Log, s: &Start<'_>, why: fmt::Arguments<'_>) {
+    log!(
+        log,
+        Level::Error,
+        "{}: script {}: {why}; not run",
+        s.name,
+        s.cmd
+    );
+}
+
+/// `r`'s value, or None with its system error logged.
+fn sys<T>(log: &mut Log, s: &Start<'_>, r: Result<T, SysError>) -> Option<T> {
+    r.map_err(|e| not_run(log, s, format_args!("{e}"))).ok()
+}
+
+/// The command's words (the first found in PATH) and who runs them, or
+/// None when the script must not run (logged).
+fn prepare(log: &mut Log, s: &Start<'_>) -> Option<(Vec<String>, Option<Ids>)> {
     let mut argv = split_words(s.cmd);
     if argv.is_empty() {
-        return Err("empty command".into());
+        not_run(log, s, format_args!("empty command"));
+        return None;
     }
-    if let Some(a) = &s.args {
-        argv.extend([a.kind.to_string(), a.name.to_string(), a.state.to_string()]);
-        argv.push(a.priority.to_string());
-    }
-    argv.extend(s.extra.map(str::to_string));
     let ids = match s.user {
         None => None,
         Some(u) => {
@@ -257,19 +286,28 @@ fn prepare(s: &Start<'_>) -> Result<(Vec<String>, Option<Ids>), String> {
                 Some((u, g)) => (u, Some(g)),
                 None => (u, None),
             };
-            Some(child::lookup_ids(user, group).ok_or_else(|| format!("unknown user '{u}'"))?)
+            let ids = child::lookup_ids(user, group);
+            if ids.is_none() {
+                not_run(log, s, format_args!("unknown user '{u}'"));
+            }
+            Some(ids?)
         }
     };
     // keepalived resolves a script named without a `/` through PATH.
     if !argv[0].contains('/') {
-        let found = child::find_script(&argv[0], ids);
-        let path = found.ok_or_else(|| format!("{} not found in PATH", argv[0]))?;
+        let Some(path) = child::find_script(&argv[0], ids) else {
+            not_run(log, s, format_args!("{} not found in PATH", argv[0]));
+            return None;
+        };
         argv[0] = path;
     }
     if s.secure {
-        child::check_secure(&argv[0], ids).map_err(|e| format!("insecure: {e}"))?;
+        if let Err(e) = child::check_secure(&argv[0], ids) {
+            not_run(log, s, format_args!("insecure: {e}"));
+            return None;
+        }
     }
-    Ok((argv, ids))
+    Some((argv, ids))
 }
 
 #[cfg(test)]
@@ -382,6 +420,13 @@ mod tests {
         let lines = default_script_user(&mut c, |u| user_exists && u == DEFAULT_SCRIPT_USER);
         let lines = lines.iter().map(|(_, l)| l.to_string()).collect();
         (c.global.script_user, lines)
+    }
+
+    #[test]
+    fn priorities_in_decimal() {
+        for n in [0u8, 7, 10, 42, 100, 255] {
+            assert_eq!(decimal(n, &mut [0; 3]), n.to_string());
+        }
     }
 
     #[test]

@@ -85,11 +85,10 @@ struct Queued {
     secs: i64,
 }
 
-/// The session under way.
+/// The session under way (its mail is the first of the queue).
 struct Active {
     tcp: Tcp,
     session: Session,
-    mail: Queued,
     server: SocketAddr,
 }
 
@@ -97,7 +96,9 @@ pub struct Mailer {
     settings: Settings,
     /// A reload's settings, taken by the next mail started.
     next: Option<Settings>,
-    queue: ArrayVec<Queued, MAX_QUEUED_MAILS>,
+    /// The mail under way, if any, then the mails waiting: at most
+    /// MAX_QUEUED_MAILS wait (the queue is empty when none is under way).
+    queue: ArrayVec<Queued, { MAX_QUEUED_MAILS + 1 }>,
     active: Option<Active>,
     timer: Timer,
     rx: Box<ReplyBuf>,
@@ -177,7 +178,7 @@ impl Mailer {
 
     /// On stop: nothing more is sent (keepalived delivers no mail then).
     pub fn stop(&mut self) {
-        self.lost += (self.queue.len() + usize::from(self.active.is_some())) as u64;
+        self.lost += self.queue.len() as u64;
         self.queue.clear();
         self.active = None;
         let _ = self.timer.set(None);
@@ -245,18 +246,20 @@ impl Mailer {
 
     /// Start the mails waiting, until one is under way.
     fn start_next(&mut self, log: &mut Log) {
-        while self.active.is_none() && !self.queue.is_empty() {
-            let mail = self.queue.remove(0);
+        while self.active.is_none() {
+            let Some(secs) = self.queue.first().map(|m| m.secs) else {
+                break;
+            };
             if let Some(s) = self.next.take() {
                 self.settings = s;
             }
             let Some(server) = self.settings.server else {
                 // A reload turned mail off.
-                self.lost += 1 + self.queue.len() as u64;
+                self.lost += self.queue.len() as u64;
                 self.queue.clear();
                 break;
             };
-            self.date_len = tcp::local_time(mail.secs)
+            self.date_len = tcp::local_time(secs)
                 .and_then(|t| write_date(&t, &mut self.date).ok())
                 .unwrap_or(0);
             let (tcp, connected) = match Tcp::connect(server) {
@@ -264,6 +267,7 @@ impl Mailer {
                 Ok(Connect::Pending(tcp)) => (tcp, false),
                 Err(e) => {
                     self.lost += 1;
+                    self.queue.pop_at(0);
                     log!(
                         log,
                         Level::Warning,
@@ -279,7 +283,6 @@ impl Mailer {
             self.active = Some(Active {
                 tcp,
                 session: Session::new(self.settings.to.len()),
-                mail,
                 server,
             });
             self.arm();
@@ -321,8 +324,7 @@ impl Mailer {
                 } else {
                     self.lost += 1;
                 }
-                self.active = None;
-                self.tx_len = 0;
+                self.end();
             }
         }
     }
@@ -330,7 +332,7 @@ impl Mailer {
     /// Write `stage`'s command into the transmit buffer; false (the
     /// session closed) when it does not fit.
     fn write(&mut self, stage: Stage, log: &mut Log) -> bool {
-        let Some(a) = &self.active else {
+        let Some(m) = self.queue.first().filter(|_| self.active.is_some()) else {
             return false;
         };
         let s = &self.settings;
@@ -341,9 +343,9 @@ impl Mailer {
             date: core::str::from_utf8(self.date.get(..self.date_len).unwrap_or_default())
                 .unwrap_or_default(),
             router_id: &s.router_id,
-            kind: a.mail.kind,
-            name: &a.mail.name,
-            state: a.mail.state,
+            kind: m.kind,
+            name: &m.name,
+            state: m.state,
         };
         match write_command(stage, &mail, &mut self.tx[..]) {
             Ok(n) => {
@@ -356,14 +358,20 @@ impl Mailer {
                     log,
                     Level::Warning,
                     "SMTP alert for {} dropped: longer than {MAIL_BUF} bytes",
-                    a.mail.name
+                    m.name
                 );
                 self.lost += 1;
-                self.active = None;
-                self.tx_len = 0;
+                self.end();
                 false
             }
         }
+    }
+
+    /// The session is over: its mail leaves the queue.
+    fn end(&mut self) {
+        self.active = None;
+        self.tx_len = 0;
+        self.queue.pop_at(0);
     }
 
     /// Send what the socket takes of the transmit buffer (the rest when it
@@ -384,5 +392,30 @@ impl Mailer {
     /// Wait for the next step for at most `smtp_connect_timeout`.
     fn arm(&mut self) {
         let _ = self.timer.set(Some(clock::now() + self.settings.timeout));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::log::LogOptions;
+
+    /// MAX_QUEUED_MAILS wait behind the one under way; one more is lost.
+    #[test]
+    fn the_queue_holds_the_mail_under_way_and_the_bound_waiting() {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let mut log = Log::new(&LogOptions::default());
+        let mut m = Mailer::new().expect("a timer");
+        m.settings.server = server.local_addr().ok();
+        m.settings.to = vec!["a@b".into()];
+        for k in 0..=MAX_QUEUED_MAILS {
+            m.enqueue("INSTANCE", &format!("VI_{k}"), State::Master, &mut log);
+        }
+        assert!(m.active.is_some());
+        assert_eq!((m.queue.len(), m.lost), (MAX_QUEUED_MAILS + 1, 0));
+        m.enqueue("INSTANCE", "VI_X", State::Master, &mut log);
+        assert_eq!((m.queue.len(), m.lost), (MAX_QUEUED_MAILS + 1, 1));
+        m.stop();
+        assert_eq!((m.queue.len(), m.lost), (0, 2 + MAX_QUEUED_MAILS as u64));
     }
 }

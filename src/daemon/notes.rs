@@ -6,7 +6,6 @@ use core::net::IpAddr;
 
 use crate::node::out::{CheckResult, FaultWhy, Note};
 use crate::sys::{ErrText, Errno};
-use crate::vrrp::State;
 use crate::wire::vrrp::RxError;
 
 /// A note as the log line it becomes.
@@ -34,243 +33,283 @@ fn instance<'a>(note: &Note<'a>) -> Option<&'a str> {
     }
 }
 
+/// The values of a line, which its template places, printf-like: `%s` the
+/// next of `s`, `%u`/`%d` the next of `n` unsigned/signed, `%a` the
+/// address (`?` when none), `%m` the errno's text.
+struct Vals<'a> {
+    s: [&'a str; 4],
+    n: [i64; 3],
+    ip: Option<&'a IpAddr>,
+    err: i32,
+}
+
 impl fmt::Display for Line<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vals {
+            s: [""; 4],
+            n: [0; 3],
+            ip: None,
+            err: 0,
+        };
         if let Some(name) = instance(self.0) {
-            write!(f, "VRRP_Instance({name}) ")?;
+            v.s[0] = name;
+            fill(f, "VRRP_Instance(%s) ", &v)?;
         }
-        match *self.0 {
-            Note::Entering { state, .. } => {
-                write!(f, "Entering {} STATE", state.as_str())
-            }
-            Note::ToMaster { .. } => {
-                write!(f, "Transition to MASTER STATE")
-            }
-            Note::HigherPriority { theirs, ours, .. } => write!(
-                f,
-                "Master received advert with higher priority {theirs}, ours {ours}"
-            ),
-            Note::Stopped { was, .. } => stopped(f, was),
-            Note::SettingVips { .. } => write!(f, "setting protocol VIPs."),
-            Note::RemovingVips { leftover: true, .. } => {
-                write!(f, "removing leftover VIPs")
-            }
-            Note::RemovingVips { .. } => {
-                write!(f, "removing protocol VIPs.")
-            }
-            Note::LowerPriority {
-                from,
-                theirs,
-                ours,
-                answered,
-                ..
-            } => {
-                // keepalived 2.2.7's line (vrrp_state_master_rx).
-                let election = if answered {
-                    ", forcing new election"
-                } else {
-                    ""
-                };
-                let from = crate::wire::addr::Ip(from);
-                write!(
-                    f,
-                    "Received advert from {from} with lower priority \
-                     {theirs}, ours {ours}{election}"
-                )
-            }
-            Note::Garp { ifname, addr, .. } => garp(f, ifname, addr),
-            Note::Rejected { why, count, .. } => {
-                write!(f, "advert rejected: {} ({count} so far)", why.as_str())
-            }
-            Note::Dropped { from, why, count } => dropped(f, from, why, count),
-            Note::AddrFailed {
-                addr: Some(addr),
-                errno,
-                ..
-            } => write!(
-                f,
-                "address change for {} failed: {}; retrying",
-                crate::wire::addr::Ip(addr),
-                ErrText(Errno::from_raw(errno))
-            ),
-            Note::AddrFailed { errno, .. } => write!(
-                f,
-                "address change failed: {}; retrying",
-                ErrText(Errno::from_raw(errno))
-            ),
-            Note::RouteFailed { seq, errno, .. } => write!(
-                f,
-                "virtual route/rule request {seq} failed: {}",
-                ErrText(Errno::from_raw(errno))
-            ),
-            Note::StaticFailed { seq, errno } => write!(
-                f,
-                "netlink request {seq} for static_ipaddress/static_routes/static_rules failed: {}",
-                ErrText(Errno::from_raw(errno))
-            ),
-            Note::AddrFailedOrphan { seq, errno } => write!(
-                f,
-                "netlink request {seq} failed ({}) for an instance no longer configured",
-                ErrText(Errno::from_raw(errno))
-            ),
-            Note::ScriptsDropped { dropped, .. } => {
-                write!(f, "notify script queue full: {dropped} script(s) dropped")
-            }
-            Note::PriorityChanged { from, to, .. } => {
-                write!(f, "Changing effective priority from {from} to {to}")
-            }
-            Note::GroupSync { group, state } => write!(
-                f,
-                "VRRP_Group({group}) Syncing instances to {} state",
-                state.as_str()
-            ),
-            Note::CheckResult { script, result } => check_result(f, script, result),
-            Note::CheckStatus { script, status } => {
-                write!(f, "Script `{script}` now returning {status}")
-            }
-            Note::CheckSkipped { script } => write!(
-                f,
-                "Track script {script} is already running, expect idle - skipping run"
-            ),
-            Note::Quorum { process, gained } => write!(
-                f,
-                "Quorum {} for tracked process {process}",
-                if gained { "gained" } else { "lost" }
-            ),
-            Note::TrackFile { file, value } => match value {
-                Some(v) => write!(f, "Tracked file {file} now has value {v}"),
-                None => write!(f, "Tracked file {file} cannot be read: value 0"),
-            },
-            Note::StartFault { name, why } => start_fault(f, name, why),
-            Note::LinkDelayed { name, up, ms } => write!(
-                f,
-                "{name}: link {} delayed by {ms} ms (interface_up_down_delays)",
-                if up { "up" } else { "down" }
-            ),
-            Note::LinkDelayCancelled { name } => write!(f, "Delay timer for {name} cancelled"),
-            Note::ScriptTimeout { hard, .. } => write!(
-                f,
-                "notify script timed out: sent {}",
-                if hard { "SIGKILL" } else { "SIGTERM" }
-            ),
-            Note::VmacConflict { name, ifname } => write!(
-                f,
-                "({name}) VMAC {ifname} conflicts with existing interface (another MAC): \
-                 the instance stays in FAULT"
-            ),
-            Note::IfaceDeleted { .. }
-            | Note::IfaceAdded { .. }
-            | Note::IfaceUpDown { .. }
-            | Note::IfaceAddrs { .. } => interface(f, self.0),
-        }
+        // Every line is a template and its values (data, one writer).
+        let t = match parts(self.0, &mut v) {
+            Some(t) => t,
+            None => others(self.0, &mut v),
+        };
+        fill(f, t, &v)
     }
 }
 
-fn stopped(f: &mut fmt::Formatter<'_>, was: State) -> fmt::Result {
-    write!(f, "stopped (was {})", was.as_str())
+/// `template` with its `%` parts replaced by the values in `v`.
+fn fill(f: &mut fmt::Formatter<'_>, template: &str, v: &Vals<'_>) -> fmt::Result {
+    let (mut s, mut n) = (v.s.iter(), v.n.iter());
+    let mut pieces = template.split('%');
+    f.write_str(pieces.next().unwrap_or_default())?;
+    for p in pieces {
+        match p.as_bytes().first() {
+            Some(b's') => f.write_str(s.next().copied().unwrap_or_default())?,
+            Some(b'u') => fmt::Display::fmt(&(n.next().copied().unwrap_or(0) as u64), f)?,
+            Some(b'd') => fmt::Display::fmt(&n.next().copied().unwrap_or(0), f)?,
+            Some(b'a') => match v.ip {
+                Some(a) => fmt::Display::fmt(&crate::wire::addr::Ip(*a), f)?,
+                None => f.write_str("?")?,
+            },
+            _ => fmt::Display::fmt(&ErrText(Errno::from_raw(v.err)), f)?,
+        }
+        f.write_str(p.get(1..).unwrap_or_default())?;
+    }
+    Ok(())
 }
 
-fn garp(f: &mut fmt::Formatter<'_>, ifname: &str, addr: IpAddr) -> fmt::Result {
-    let what = match addr {
-        IpAddr::V4(_) => "gratuitous ARPs",
-        IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
-    };
-    let addr = crate::wire::addr::Ip(addr);
-    write!(f, "Sending {what} on {ifname} for {addr}")
+fn pick(b: bool, yes: &'static str, no: &'static str) -> &'static str {
+    if b { yes } else { no }
 }
 
-/// A check script's result (one write for them all).
-fn check_result(f: &mut fmt::Formatter<'_>, script: &str, result: CheckResult) -> fmt::Result {
+/// The lines of an instance's notes (after `VRRP_Instance(NAME) `).
+fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
+    Some(match *note {
+        Note::Entering { state, .. } => {
+            v.s[0] = state.as_str();
+            "Entering %s STATE"
+        }
+        Note::ToMaster { .. } => "Transition to MASTER STATE",
+        Note::HigherPriority { theirs, ours, .. }
+        | Note::PriorityChanged {
+            from: theirs,
+            to: ours,
+            ..
+        } => {
+            v.n = [theirs.into(), ours.into(), 0];
+            pick(
+                matches!(note, Note::HigherPriority { .. }),
+                "Master received advert with higher priority %u, ours %u",
+                "Changing effective priority from %u to %u",
+            )
+        }
+        Note::Stopped { was, .. } => {
+            v.s[0] = was.as_str();
+            "stopped (was %s)"
+        }
+        Note::SettingVips { .. } => "setting protocol VIPs.",
+        Note::RemovingVips { leftover, .. } => pick(
+            leftover,
+            "removing leftover VIPs",
+            "removing protocol VIPs.",
+        ),
+        Note::LowerPriority {
+            ref from,
+            theirs,
+            ours,
+            answered,
+            ..
+        } => {
+            // keepalived 2.2.7's line (vrrp_state_master_rx).
+            v.ip = Some(from);
+            v.n = [theirs.into(), ours.into(), 0];
+            v.s[0] = pick(answered, ", forcing new election", "");
+            "Received advert from %a with lower priority %u, ours %u%s"
+        }
+        Note::Garp {
+            ifname, ref addr, ..
+        } => {
+            let what = match addr {
+                IpAddr::V4(_) => "gratuitous ARPs",
+                IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
+            };
+            v.s = [what, ifname, "", ""];
+            v.ip = Some(addr);
+            "Sending %s on %s for %a"
+        }
+        Note::Rejected { why, count, .. } => {
+            v.s[0] = why.as_str();
+            v.n[0] = count as i64;
+            "advert rejected: %s (%u so far)"
+        }
+        Note::AddrFailed {
+            ref addr, errno, ..
+        } => {
+            v.ip = addr.as_ref();
+            v.err = errno;
+            match addr {
+                Some(_) => "address change for %a failed: %m; retrying",
+                None => "address change failed: %m; retrying",
+            }
+        }
+        Note::RouteFailed { seq, errno, .. } => {
+            v.n[0] = seq.into();
+            v.err = errno;
+            "virtual route/rule request %u failed: %m"
+        }
+        Note::ScriptsDropped { dropped, .. } => {
+            v.n[0] = dropped as i64;
+            "notify script queue full: %u script(s) dropped"
+        }
+        Note::ScriptTimeout { hard, .. } => {
+            v.s[0] = pick(hard, "SIGKILL", "SIGTERM");
+            "notify script timed out: sent %s"
+        }
+        _ => return None,
+    })
+}
+
+/// The lines of the other notes.
+fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
+    match *note {
+        Note::Dropped {
+            ref from,
+            why,
+            count,
+        } => {
+            v.ip = from.as_ref();
+            v.s[0] = why.as_str();
+            v.n[0] = count as i64;
+            pick(
+                why == RxError::Carp,
+                "CARP packet from %a ignored: CARP shares IP protocol 112 with VRRP (%u so far)",
+                "advert from %a dropped: %s (%u so far)",
+            )
+        }
+        Note::StaticFailed { seq, errno } | Note::AddrFailedOrphan { seq, errno } => {
+            v.n[0] = seq.into();
+            v.err = errno;
+            pick(
+                matches!(note, Note::StaticFailed { .. }),
+                "netlink request %u for static_ipaddress/static_routes/static_rules failed: %m",
+                "netlink request %u failed (%m) for an instance no longer configured",
+            )
+        }
+        Note::GroupSync { group, state } => {
+            v.s = [group, state.as_str(), "", ""];
+            "VRRP_Group(%s) Syncing instances to %s state"
+        }
+        Note::CheckResult { script, result } => check_result(v, script, result),
+        Note::CheckStatus { script, status } => {
+            v.s[0] = script;
+            v.n[0] = status.into();
+            "Script `%s` now returning %d"
+        }
+        Note::CheckSkipped { script } => {
+            v.s[0] = script;
+            "Track script %s is already running, expect idle - skipping run"
+        }
+        Note::Quorum { process, gained } => {
+            v.s = [pick(gained, "gained", "lost"), process, "", ""];
+            "Quorum %s for tracked process %s"
+        }
+        Note::TrackFile { file, value } => {
+            v.s[0] = file;
+            v.n[0] = value.unwrap_or(0);
+            match value {
+                Some(_) => "Tracked file %s now has value %d",
+                None => "Tracked file %s cannot be read: value 0",
+            }
+        }
+        Note::StartFault { name, why } => start_fault(v, name, why),
+        Note::LinkDelayed { name, up, ms } => {
+            v.s = [name, pick(up, "up", "down"), "", ""];
+            v.n[0] = ms.into();
+            "%s: link %s delayed by %u ms (interface_up_down_delays)"
+        }
+        Note::LinkDelayCancelled { name } => {
+            v.s[0] = name;
+            "Delay timer for %s cancelled"
+        }
+        Note::VmacConflict { name, ifname } => {
+            v.s = [name, ifname, "", ""];
+            "(%s) VMAC %s conflicts with existing interface (another MAC): \
+             the instance stays in FAULT"
+        }
+        _ => interface(v, note),
+    }
+}
+
+/// A check script's result.
+fn check_result<'a>(v: &mut Vals<'a>, script: &'a str, result: CheckResult) -> &'static str {
     let (what, why) = match result {
         CheckResult::Succeeded => ("succeeded", None),
         CheckResult::TimedOut => ("timed_out", None),
         CheckResult::Failed(why) => ("failed", why),
     };
-    write!(f, "VRRP_Script({script}) {what}")?;
+    let (reason, code) = why.unwrap_or(("", 0));
+    v.s = [script, what, reason, ""];
+    v.n[0] = code.into();
     match why {
-        Some((reason, code)) => write!(f, " ({reason} {code})"),
-        None => Ok(()),
+        Some(_) => "VRRP_Script(%s) %s (%s %d)",
+        None => "VRRP_Script(%s) %s",
     }
 }
 
-fn dropped(
-    f: &mut fmt::Formatter<'_>,
-    from: Option<IpAddr>,
-    why: RxError,
-    count: u64,
-) -> fmt::Result {
-    let ip;
-    let from: &dyn fmt::Display = match from {
-        Some(a) => {
-            ip = crate::wire::addr::Ip(a);
-            &ip
-        }
-        None => &"?",
-    };
-    if why == RxError::Carp {
-        write!(
-            f,
-            "CARP packet from {from} ignored: CARP shares IP protocol 112 with VRRP ({count} so far)"
-        )
-    } else {
-        write!(
-            f,
-            "advert from {from} dropped: {} ({count} so far)",
-            why.as_str()
-        )
-    }
-}
-
-fn interface(f: &mut fmt::Formatter<'_>, note: &Note<'_>) -> fmt::Result {
-    let word = |b: bool, yes: &'static str, no: &'static str| if b { yes } else { no };
+fn interface<'a>(v: &mut Vals<'a>, note: &Note<'a>) -> &'static str {
     match *note {
-        Note::IfaceDeleted { name } | Note::IfaceUpDown { name, .. } => {
-            let what = match *note {
-                Note::IfaceUpDown { up, .. } => word(up, "is up", "is down"),
-                _ => "deleted",
-            };
-            write!(f, "Interface {name} {what}")
+        Note::IfaceDeleted { name } => {
+            v.s = [name, "deleted", "", ""];
+            "Interface %s %s"
         }
-        Note::IfaceAdded { name, index, up } => write!(
-            f,
-            "Interface {name} added (index {index}, {})",
-            word(up, "up", "down")
-        ),
-        Note::IfaceAddrs { name, has4, has6 } => write!(
-            f,
-            "Interface {name}: IPv4 address {}, IPv6 link-local address {}",
-            word(has4, "present", "none"),
-            word(has6, "present", "none")
-        ),
-        _ => Ok(()),
+        Note::IfaceUpDown { name, up } => {
+            v.s = [name, pick(up, "is up", "is down"), "", ""];
+            "Interface %s %s"
+        }
+        Note::IfaceAdded { name, index, up } => {
+            v.s = [name, pick(up, "up", "down"), "", ""];
+            v.n[0] = index.into();
+            "Interface %s added (index %u, %s)"
+        }
+        Note::IfaceAddrs { name, has4, has6 } => {
+            let (v4, v6) = (pick(has4, "present", "none"), pick(has6, "present", "none"));
+            v.s = [name, v4, v6, ""];
+            "Interface %s: IPv4 address %s, IPv6 link-local address %s"
+        }
+        _ => "",
     }
 }
 
 /// keepalived's lines for an instance that starts in FAULT: the reason
-/// as the text around its one name (one write for them all).
-fn start_fault(f: &mut fmt::Formatter<'_>, name: &str, why: FaultWhy<'_>) -> fmt::Result {
+/// as the text around its one name.
+fn start_fault<'a>(v: &mut Vals<'a>, name: &'a str, why: FaultWhy<'a>) -> &'static str {
     let (pre, what, post) = match why {
         FaultWhy::Interface(i) => ("(interface ", i, " down)"),
         FaultWhy::Script(s) => ("due to script ", s, ""),
-        FaultWhy::File(file, v) => {
-            return write!(
-                f,
-                "VRRP_Instance({name}): entering FAULT state (tracked file {file} has status {v})"
-            );
+        FaultWhy::File(file, n) => {
+            v.s = [name, file, "", ""];
+            v.n[0] = n;
+            return "VRRP_Instance(%s): entering FAULT state (tracked file %s has status %d)";
         }
         FaultWhy::Process(p) => ("(tracked process ", p, " quorum not achieved)"),
         FaultWhy::Link(i) => ("(interface ", i, " missing, down or without an address)"),
         FaultWhy::Group(g) => ("(vrrp_sync_group ", g, " in FAULT)"),
     };
-    write!(
-        f,
-        "VRRP_Instance({name}): entering FAULT state {pre}{what}{post}"
-    )
+    v.s = [name, pre, what, post];
+    "VRRP_Instance(%s): entering FAULT state %s%s%s"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vrrp::State;
 
     fn line(n: Note<'_>) -> String {
         Line(&n).to_string()

@@ -29,12 +29,12 @@ const IFLA_MACVLAN_MODE: u16 = 1;
 pub const MACVLAN_MODE_PRIVATE: u32 = 1;
 const IFF_UP: u32 = libc::IFF_UP as u32;
 
-fn put_ifinfomsg(w: &mut Writer<'_>, index: u32, flags: u32, change: u32) -> Result<(), EmitError> {
-    w.put(&[AF_UNSPEC, 0])?;
-    w.put(&0u16.to_ne_bytes())?; // ifi_type
-    w.put(&index.to_ne_bytes())?;
-    w.put(&flags.to_ne_bytes())?;
-    w.put(&change.to_ne_bytes())
+fn put_ifinfomsg(w: &mut Writer<'_>, index: u32, flags: u32, change: u32) {
+    // AF_UNSPEC, a pad byte and ifi_type 0.
+    w.put(&[AF_UNSPEC, 0, 0, 0]);
+    w.put_u32(index);
+    w.put_u32(flags);
+    w.put_u32(change);
 }
 
 /// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: a private-mode macvlan `name`
@@ -47,34 +47,34 @@ pub fn new_macvlan(
     mac: Mac,
 ) -> Result<usize, EmitError> {
     let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-    let mut w = Writer::new(buf, libc::RTM_NEWLINK, flags, seq)?;
-    put_ifinfomsg(&mut w, 0, 0, 0)?;
-    let info = w.begin_nest(IFLA_LINKINFO)?;
-    w.attr(IFLA_INFO_KIND, b"macvlan")?;
-    let data = w.begin_nest(IFLA_INFO_DATA)?;
-    w.attr(IFLA_MACVLAN_MODE, &MACVLAN_MODE_PRIVATE.to_ne_bytes())?;
-    w.end_nest(data)?;
-    w.end_nest(info)?;
-    w.attr(IFLA_LINK, &base.to_ne_bytes())?;
+    let mut w = Writer::new(buf, libc::RTM_NEWLINK, flags, seq);
+    put_ifinfomsg(&mut w, 0, 0, 0);
+    let info = w.begin_nest(IFLA_LINKINFO);
+    w.attr(IFLA_INFO_KIND, b"macvlan");
+    let data = w.begin_nest(IFLA_INFO_DATA);
+    w.attr_u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE);
+    w.end_nest(data);
+    w.end_nest(info);
+    w.attr_u32(IFLA_LINK, base);
     if name.is_empty() {
-        return Err(EmitError::TooLong);
+        w.fail(EmitError::TooLong);
     }
-    put_name(&mut w, IFLA_IFNAME, name)?;
-    w.attr(IFLA_ADDRESS, &mac)?;
+    put_name(&mut w, IFLA_IFNAME, name);
+    w.attr(IFLA_ADDRESS, &mac);
     w.finish()
 }
 
 /// RTM_NEWLINK on `index`: set it up (`up`) or down.
 pub fn set_up(buf: &mut [u8], seq: u32, index: u32, up: bool) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq)?;
-    put_ifinfomsg(&mut w, index, if up { IFF_UP } else { 0 }, IFF_UP)?;
+    let mut w = Writer::new(buf, libc::RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
+    put_ifinfomsg(&mut w, index, if up { IFF_UP } else { 0 }, IFF_UP);
     w.finish()
 }
 
 /// RTM_DELLINK of `index`.
 pub fn del_link(buf: &mut [u8], seq: u32, index: u32) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq)?;
-    put_ifinfomsg(&mut w, index, 0, 0)?;
+    let mut w = Writer::new(buf, libc::RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
+    put_ifinfomsg(&mut w, index, 0, 0);
     w.finish()
 }
 

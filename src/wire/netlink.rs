@@ -19,7 +19,7 @@
 //! NLM_F_CREATE|NLM_F_EXCL (see [`new_addr`]) and IFA_ADDRESS, as iproute2
 //! does, so the request says everything it means.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr};
 
 use crate::wire::{EmitError, Mac, put};
 
@@ -67,62 +67,96 @@ pub struct AddrRequest<'a> {
     pub label: Option<&'a str>,
 }
 
-/// Writes one message: header first, `finish` fills in the length.
+/// Writes one message: header first, `finish` fills in the length. A
+/// failed write is remembered, not returned: `finish` returns the first
+/// (one check per message instead of one per field).
 pub(super) struct Writer<'b> {
     buf: &'b mut [u8],
     at: usize,
+    err: Option<EmitError>,
 }
 
 impl<'b> Writer<'b> {
-    pub(super) fn new(
-        buf: &'b mut [u8],
-        msg_type: u16,
-        flags: u16,
-        seq: u32,
-    ) -> Result<Self, EmitError> {
-        let mut w = Writer { buf, at: 0 };
-        w.put(&0u32.to_ne_bytes())?; // nlmsg_len, set by finish
-        w.put(&msg_type.to_ne_bytes())?;
-        w.put(&flags.to_ne_bytes())?;
-        w.put(&seq.to_ne_bytes())?;
-        // nlmsg_pid 0: the kernel is the destination and fills in ours.
-        w.put(&0u32.to_ne_bytes())?;
-        Ok(w)
+    pub(super) fn new(buf: &'b mut [u8], msg_type: u16, flags: u16, seq: u32) -> Self {
+        let mut w = Writer {
+            buf,
+            at: 0,
+            err: None,
+        };
+        // nlmsg_len is set by finish; nlmsg_pid 0: the kernel is the
+        // destination and fills in ours.
+        let [t0, t1] = msg_type.to_ne_bytes();
+        let [f0, f1] = flags.to_ne_bytes();
+        let [s0, s1, s2, s3] = seq.to_ne_bytes();
+        w.put(&[0, 0, 0, 0, t0, t1, f0, f1, s0, s1, s2, s3, 0, 0, 0, 0]);
+        w
     }
 
-    pub(super) fn put(&mut self, bytes: &[u8]) -> Result<(), EmitError> {
-        put(self.buf, &mut self.at, bytes)
+    /// Remember `e` unless an earlier error is.
+    pub(super) fn fail(&mut self, e: EmitError) {
+        self.err.get_or_insert(e);
     }
 
-    fn pad(&mut self) -> Result<(), EmitError> {
+    pub(super) fn put(&mut self, bytes: &[u8]) {
+        if let Err(e) = put(self.buf, &mut self.at, bytes) {
+            self.fail(e);
+        }
+    }
+
+    pub(super) fn put_u32(&mut self, n: u32) {
+        self.put(&n.to_ne_bytes());
+    }
+
+    fn pad(&mut self) {
         let n = align4(self.at) - self.at;
-        self.put(&[0; 3][..n])
+        self.put(&[0; 3][..n]);
     }
 
-    pub(super) fn attr(&mut self, kind: u16, payload: &[u8]) -> Result<(), EmitError> {
-        let len = u16::try_from(RTA_HDRLEN + payload.len()).map_err(|_| EmitError::TooLong)?;
-        self.put(&len.to_ne_bytes())?;
-        self.put(&kind.to_ne_bytes())?;
-        self.put(payload)?;
-        self.pad()
+    /// An attribute's header (its length: `len` bytes of payload follow).
+    fn attr_head(&mut self, kind: u16, len: usize) {
+        match u16::try_from(RTA_HDRLEN + len) {
+            Ok(len) => {
+                let ([l0, l1], [k0, k1]) = (len.to_ne_bytes(), kind.to_ne_bytes());
+                self.put(&[l0, l1, k0, k1]);
+            }
+            Err(_) => self.fail(EmitError::TooLong),
+        }
+    }
+
+    pub(super) fn attr(&mut self, kind: u16, payload: &[u8]) {
+        self.attr_head(kind, payload.len());
+        self.put(payload);
+        self.pad();
+    }
+
+    pub(super) fn attr_u32(&mut self, kind: u16, n: u32) {
+        self.attr(kind, &n.to_ne_bytes());
     }
 
     /// Open a nested attribute: its length is written by [`Writer::end_nest`].
-    pub(super) fn begin_nest(&mut self, kind: u16) -> Result<usize, EmitError> {
+    pub(super) fn begin_nest(&mut self, kind: u16) -> usize {
         let start = self.at;
-        self.put(&0u16.to_ne_bytes())?;
-        self.put(&kind.to_ne_bytes())?;
-        Ok(start)
+        self.attr_head(kind, 0);
+        start
     }
 
     /// Close the nested attribute opened at `start`.
-    pub(super) fn end_nest(&mut self, start: usize) -> Result<(), EmitError> {
-        let len = u16::try_from(self.at - start).map_err(|_| EmitError::TooLong)?;
-        let mut at = start;
-        put(self.buf, &mut at, &len.to_ne_bytes())
+    pub(super) fn end_nest(&mut self, start: usize) {
+        match u16::try_from(self.at - start) {
+            Ok(len) => {
+                let mut at = start;
+                if let Err(e) = put(self.buf, &mut at, &len.to_ne_bytes()) {
+                    self.fail(e);
+                }
+            }
+            Err(_) => self.fail(EmitError::TooLong),
+        }
     }
 
     pub(super) fn finish(self) -> Result<usize, EmitError> {
+        if let Some(e) = self.err {
+            return Err(e);
+        }
         let len = u32::try_from(self.at).map_err(|_| EmitError::TooLong)?;
         let mut at = 0;
         put(self.buf, &mut at, &len.to_ne_bytes())?;
@@ -137,33 +171,27 @@ pub(super) fn addr_family(addr: IpAddr) -> u8 {
     }
 }
 
-fn put_ifaddrmsg(
-    w: &mut Writer<'_>,
-    family: u8,
-    prefix_len: u8,
-    scope: u8,
-    index: u32,
-) -> Result<(), EmitError> {
+fn put_ifaddrmsg(w: &mut Writer<'_>, family: u8, prefix_len: u8, scope: u8, index: u32) {
     // ifa_flags stays 0: the full flags travel in IFA_FLAGS.
-    w.put(&[family, prefix_len, 0, scope])?;
-    w.put(&index.to_ne_bytes())
+    w.put(&[family, prefix_len, 0, scope]);
+    w.put_u32(index);
 }
 
 /// An interface name (or label) attribute with its NUL: at most IFNAMSIZ
 /// bytes in all, no NUL inside.
-pub(super) fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
+pub(super) fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) {
     let bytes = name.as_bytes();
-    if bytes.len() >= IFNAMSIZ || bytes.contains(&0) {
-        return Err(EmitError::TooLong);
-    }
     let mut z = [0u8; IFNAMSIZ];
-    z.get_mut(..bytes.len())
-        .ok_or(EmitError::TooLong)?
-        .copy_from_slice(bytes);
-    w.attr(kind, z.get(..=bytes.len()).ok_or(EmitError::TooLong)?)
+    match z.get_mut(..bytes.len()) {
+        Some(to) if bytes.len() < IFNAMSIZ && !bytes.contains(&0) => {
+            to.copy_from_slice(bytes);
+            w.attr(kind, z.get(..=bytes.len()).unwrap_or_default());
+        }
+        _ => w.fail(EmitError::TooLong),
+    }
 }
 
-pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: IpAddr) -> Result<(), EmitError> {
+pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: &IpAddr) {
     match addr {
         IpAddr::V4(a) => w.attr(kind, &a.octets()),
         IpAddr::V6(a) => w.attr(kind, &a.octets()),
@@ -189,24 +217,24 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
     if is_v6 && (req.broadcast.is_some() || req.label.is_some()) {
         return Err(EmitError::BadFamily);
     }
-    let mut w = Writer::new(buf, libc::RTM_NEWADDR, flags, seq)?;
+    let mut w = Writer::new(buf, libc::RTM_NEWADDR, flags, seq);
     put_ifaddrmsg(
         &mut w,
         addr_family(req.addr),
         req.prefix_len,
         req.scope,
         req.index,
-    )?;
-    put_addr_attr(&mut w, libc::IFA_LOCAL, req.addr)?;
-    put_addr_attr(&mut w, libc::IFA_ADDRESS, req.addr)?;
+    );
+    put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
+    put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
     if let Some(brd) = req.broadcast {
-        w.attr(libc::IFA_BROADCAST, &brd.octets())?;
+        w.attr(libc::IFA_BROADCAST, &brd.octets());
     }
     if let Some(label) = req.label {
-        put_name(&mut w, libc::IFA_LABEL, label)?;
+        put_name(&mut w, libc::IFA_LABEL, label);
     }
     if is_v6 {
-        w.attr(IFA_FLAGS, &libc::IFA_F_NODAD.to_ne_bytes())?;
+        w.attr_u32(IFA_FLAGS, libc::IFA_F_NODAD);
     }
     w.finish()
 }
@@ -216,16 +244,16 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
 /// refuse a delete whose label differs. A missing address comes back as
 /// EADDRNOTAVAIL.
 pub fn del_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, seq)?;
+    let mut w = Writer::new(buf, libc::RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, seq);
     put_ifaddrmsg(
         &mut w,
         addr_family(req.addr),
         req.prefix_len,
         req.scope,
         req.index,
-    )?;
-    put_addr_attr(&mut w, libc::IFA_LOCAL, req.addr)?;
-    put_addr_attr(&mut w, libc::IFA_ADDRESS, req.addr)?;
+    );
+    put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
+    put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
     w.finish()
 }
 
@@ -233,22 +261,19 @@ pub fn del_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
 /// RTEXT_FILTER_SKIP_STATS, as keepalived asks, keeps each reply small
 /// (no per-interface statistics blocks).
 pub fn dump_links(buf: &mut [u8], seq: u32) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq)?;
-    w.put(&[AF_UNSPEC, 0])?;
-    w.put(&0u16.to_ne_bytes())?; // ifi_type
-    w.put(&0i32.to_ne_bytes())?; // ifi_index
-    w.put(&0u32.to_ne_bytes())?; // ifi_flags
-    w.put(&0u32.to_ne_bytes())?; // ifi_change
+    let mut w = Writer::new(buf, libc::RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq);
+    // ifinfomsg: AF_UNSPEC, every other field 0.
+    w.put(&[0; IFINFOMSG_LEN]);
     let mask = libc::RTEXT_FILTER_SKIP_STATS as u32;
-    w.attr(libc::IFLA_EXT_MASK, &mask.to_ne_bytes())?;
+    w.attr_u32(libc::IFLA_EXT_MASK, mask);
     w.finish()
 }
 
 /// RTM_GETADDR dump of the addresses of `family` (`AF_INET`, `AF_INET6`,
 /// or `AF_UNSPEC` for both).
 pub fn dump_addrs(buf: &mut [u8], seq: u32, family: u8) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq)?;
-    put_ifaddrmsg(&mut w, family, 0, 0, 0)?;
+    let mut w = Writer::new(buf, libc::RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq);
+    put_ifaddrmsg(&mut w, family, 0, 0, 0);
     w.finish()
 }
 
@@ -470,20 +495,14 @@ impl<'a> Iterator for Attrs<'a> {
     }
 }
 
-fn ip_attr(family: u8, payload: &[u8]) -> Result<IpAddr, NlError> {
-    match family {
-        AF_INET => payload
-            .first_chunk::<4>()
-            .filter(|_| payload.len() == 4)
-            .map(|b| IpAddr::V4(Ipv4Addr::from(*b)))
-            .ok_or(NlError::BadAttr),
-        AF_INET6 => payload
-            .first_chunk::<16>()
-            .filter(|_| payload.len() == 16)
-            .map(|b| IpAddr::V6(Ipv6Addr::from(*b)))
-            .ok_or(NlError::BadAttr),
-        _ => Err(NlError::BadAttr),
-    }
+/// An address attribute of `family` into `to` (written in place).
+fn ip_attr(family: u8, payload: &[u8], to: &mut Option<IpAddr>) -> Result<(), NlError> {
+    *to = Some(match family {
+        AF_INET => IpAddr::from(<[u8; 4]>::try_from(payload).map_err(|_| NlError::BadAttr)?),
+        AF_INET6 => IpAddr::from(<[u8; 16]>::try_from(payload).map_err(|_| NlError::BadAttr)?),
+        _ => return Err(NlError::BadAttr),
+    });
+    Ok(())
 }
 
 /// A NUL-terminated string attribute (the NUL is optional).
@@ -519,13 +538,13 @@ impl<'a> Message<'a> {
                     errno: errno_of(error),
                 })
             }
-            libc::RTM_NEWLINK | libc::RTM_DELLINK => self.parse_link().map(NlMsg::Link),
-            libc::RTM_NEWADDR | libc::RTM_DELADDR => self.parse_addr().map(NlMsg::Addr),
+            libc::RTM_NEWLINK | libc::RTM_DELLINK => self.parse_link(),
+            libc::RTM_NEWADDR | libc::RTM_DELADDR => self.parse_addr(),
             other => Ok(NlMsg::Other(other)),
         }
     }
 
-    fn parse_link(&self) -> Result<Link<'a>, NlError> {
+    fn parse_link(&self) -> Result<NlMsg<'a>, NlError> {
         let p = self.payload;
         let fixed = p.first_chunk::<IFINFOMSG_LEN>().ok_or(NlError::Truncated)?;
         let mut link = Link {
@@ -555,10 +574,10 @@ impl<'a> Message<'a> {
                 _ => {}
             }
         }
-        Ok(link)
+        Ok(NlMsg::Link(link))
     }
 
-    fn parse_addr(&self) -> Result<Addr<'a>, NlError> {
+    fn parse_addr(&self) -> Result<NlMsg<'a>, NlError> {
         let p = self.payload;
         let fixed = p.first_chunk::<IFADDRMSG_LEN>().ok_or(NlError::Truncated)?;
         let family = fixed[0];
@@ -580,17 +599,18 @@ impl<'a> Message<'a> {
         for attr in attrs {
             let (kind, payload) = attr?;
             match kind {
-                libc::IFA_ADDRESS => addr.address = Some(ip_attr(family, payload)?),
-                libc::IFA_LOCAL => addr.local = Some(ip_attr(family, payload)?),
-                libc::IFA_BROADCAST => match ip_attr(family, payload)? {
-                    IpAddr::V4(b) => addr.broadcast = Some(b),
-                    IpAddr::V6(_) => return Err(NlError::BadAttr),
+                libc::IFA_ADDRESS => ip_attr(family, payload, &mut addr.address)?,
+                libc::IFA_LOCAL => ip_attr(family, payload, &mut addr.local)?,
+                // IPv4 only: anything else is what ip_attr refuses or a V6.
+                libc::IFA_BROADCAST => match <[u8; 4]>::try_from(payload) {
+                    Ok(b) if family == AF_INET => addr.broadcast = Some(Ipv4Addr::from(b)),
+                    _ => return Err(NlError::BadAttr),
                 },
                 libc::IFA_LABEL => addr.label = Some(str_attr(payload)?),
                 IFA_FLAGS => addr.flags = ne_u32(payload, 0).ok_or(NlError::BadAttr)?,
                 _ => {}
             }
         }
-        Ok(addr)
+        Ok(NlMsg::Addr(addr))
     }
 }

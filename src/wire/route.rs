@@ -16,7 +16,7 @@ use core::net::IpAddr;
 use super::EmitError;
 use super::netlink::{
     AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, Writer, addr_family,
-    put_addr_attr,
+    put_addr_attr, put_name,
 };
 
 const NLM_F_APPEND: u16 = libc::NLM_F_APPEND as u16;
@@ -65,7 +65,7 @@ pub fn new_route(buf: &mut [u8], seq: u32, r: &RouteRequest) -> Result<usize, Em
         AddMode::Append => NLM_F_APPEND,
     };
     let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | extra;
-    let w = Writer::new(buf, libc::RTM_NEWROUTE, flags, seq)?;
+    let w = Writer::new(buf, libc::RTM_NEWROUTE, flags, seq);
     route_body(w, r, r.scope.unwrap_or(0))
 }
 
@@ -75,7 +75,7 @@ pub fn new_route(buf: &mut [u8], seq: u32, r: &RouteRequest) -> Result<usize, Em
 /// someone else put there with another protocol stays). A missing route
 /// comes back as ESRCH.
 pub fn del_route(buf: &mut [u8], seq: u32, r: &RouteRequest) -> Result<usize, EmitError> {
-    let w = Writer::new(buf, libc::RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, seq)?;
+    let w = Writer::new(buf, libc::RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, seq);
     route_body(w, r, r.scope.unwrap_or(RT_SCOPE_NOWHERE))
 }
 
@@ -84,29 +84,29 @@ fn route_body(mut w: Writer<'_>, r: &RouteRequest, scope: u8) -> Result<usize, E
     if r.via.is_some_and(|v| addr_family(v) != family)
         || r.src.is_some_and(|s| addr_family(s) != family)
     {
-        return Err(EmitError::BadFamily);
+        w.fail(EmitError::BadFamily);
+        return w.finish();
     }
     let table = u8::try_from(r.table).unwrap_or(libc::RT_TABLE_UNSPEC);
-    w.put(&[family, r.dst_len, 0, 0, table, r.protocol, scope, r.kind])?;
-    let flags = if r.onlink { RTNH_F_ONLINK } else { 0 };
-    w.put(&flags.to_ne_bytes())?;
+    w.put(&[family, r.dst_len, 0, 0, table, r.protocol, scope, r.kind]);
+    w.put_u32(if r.onlink { RTNH_F_ONLINK } else { 0 });
     if r.table > 255 {
-        w.attr(libc::RTA_TABLE, &r.table.to_ne_bytes())?;
+        w.attr_u32(libc::RTA_TABLE, r.table);
     }
     if r.dst_len > 0 {
-        put_addr_attr(&mut w, libc::RTA_DST, r.dst)?;
+        put_addr_attr(&mut w, libc::RTA_DST, &r.dst);
     }
-    if let Some(src) = r.src {
-        put_addr_attr(&mut w, libc::RTA_PREFSRC, src)?;
+    if let Some(src) = &r.src {
+        put_addr_attr(&mut w, libc::RTA_PREFSRC, src);
     }
-    if let Some(via) = r.via {
-        put_addr_attr(&mut w, libc::RTA_GATEWAY, via)?;
+    if let Some(via) = &r.via {
+        put_addr_attr(&mut w, libc::RTA_GATEWAY, via);
     }
     if let Some(oif) = r.oif {
-        w.attr(libc::RTA_OIF, &oif.to_ne_bytes())?;
+        w.attr_u32(libc::RTA_OIF, oif);
     }
     if let Some(m) = r.metric {
-        w.attr(libc::RTA_PRIORITY, &m.to_ne_bytes())?;
+        w.attr_u32(libc::RTA_PRIORITY, m);
     }
     w.finish()
 }
@@ -154,40 +154,25 @@ pub struct RuleRequest<'a> {
 /// back as EEXIST.
 pub fn new_rule(buf: &mut [u8], seq: u32, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
     let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-    let w = Writer::new(buf, libc::RTM_NEWRULE, flags, seq)?;
+    let w = Writer::new(buf, libc::RTM_NEWRULE, flags, seq);
     rule_body(w, r)
 }
 
 /// RTM_DELRULE with NLM_F_REQUEST|NLM_F_ACK and the same fields: the kernel
 /// deletes the rule they match (ENOENT when there is none).
 pub fn del_rule(buf: &mut [u8], seq: u32, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
-    let w = Writer::new(buf, libc::RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK, seq)?;
+    let w = Writer::new(buf, libc::RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK, seq);
     rule_body(w, r)
-}
-
-fn put_name(w: &mut Writer<'_>, kind: u16, name: &str) -> Result<(), EmitError> {
-    let b = name.as_bytes();
-    if b.len() >= super::netlink::IFNAMSIZ || b.contains(&0) {
-        return Err(EmitError::TooLong);
-    }
-    let mut z = [0u8; super::netlink::IFNAMSIZ];
-    z.get_mut(..b.len())
-        .ok_or(EmitError::TooLong)?
-        .copy_from_slice(b);
-    w.attr(kind, z.get(..=b.len()).ok_or(EmitError::TooLong)?)
 }
 
 /// fib_rule_hdr (12): | family | dst_len | src_len | tos | table | res1 |
 /// res2 | action | flags u32 |, then the attributes in keepalived's order.
 fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError> {
     let family = if r.v6 { AF_INET6 } else { AF_INET };
-    let ends = [r.from, r.to];
-    if ends
-        .iter()
-        .flatten()
-        .any(|(a, _)| addr_family(*a) != family)
-    {
-        return Err(EmitError::BadFamily);
+    let other = |e: &Option<(IpAddr, u8)>| e.is_some_and(|(a, _)| addr_family(a) != family);
+    if other(&r.from) || other(&r.to) {
+        w.fail(EmitError::BadFamily);
+        return w.finish();
     }
     let len_of = |e: Option<(IpAddr, u8)>| e.map_or(0, |(_, l)| l);
     let table = match (r.action, u8::try_from(r.table)) {
@@ -203,36 +188,35 @@ fn rule_body(mut w: Writer<'_>, r: &RuleRequest<'_>) -> Result<usize, EmitError>
         0,
         0,
         r.action,
-    ])?;
-    let flags = if r.invert { FIB_RULE_INVERT } else { 0 };
-    w.put(&flags.to_ne_bytes())?;
+    ]);
+    w.put_u32(if r.invert { FIB_RULE_INVERT } else { 0 });
     if r.action == FR_ACT_TO_TBL && r.table > 255 {
-        w.attr(FRA_TABLE, &r.table.to_ne_bytes())?;
+        w.attr_u32(FRA_TABLE, r.table);
     }
-    if let Some((a, _)) = r.from {
-        put_addr_attr(&mut w, FRA_SRC, a)?;
+    if let Some((a, _)) = &r.from {
+        put_addr_attr(&mut w, FRA_SRC, a);
     }
-    if let Some((a, _)) = r.to {
-        put_addr_attr(&mut w, FRA_DST, a)?;
+    if let Some((a, _)) = &r.to {
+        put_addr_attr(&mut w, FRA_DST, a);
     }
-    w.attr(FRA_PRIORITY, &r.priority.to_ne_bytes())?;
+    w.attr_u32(FRA_PRIORITY, r.priority);
     if let Some((mark, mask)) = r.fwmark {
-        w.attr(FRA_FWMARK, &mark.to_ne_bytes())?;
+        w.attr_u32(FRA_FWMARK, mark);
         if let Some(m) = mask {
-            w.attr(FRA_FWMASK, &m.to_ne_bytes())?;
+            w.attr_u32(FRA_FWMASK, m);
         }
     }
     if let Some(n) = r.iif {
-        put_name(&mut w, FRA_IIFNAME, n)?;
+        put_name(&mut w, FRA_IIFNAME, n);
     }
     if let Some(n) = r.oif {
-        put_name(&mut w, FRA_OIFNAME, n)?;
+        put_name(&mut w, FRA_OIFNAME, n);
     }
     if let Some(p) = r.protocol {
-        w.attr(FRA_PROTOCOL, &[p])?;
+        w.attr(FRA_PROTOCOL, &[p]);
     }
     if r.action == FR_ACT_GOTO {
-        w.attr(FRA_GOTO, &r.goto.to_ne_bytes())?;
+        w.attr_u32(FRA_GOTO, r.goto);
     }
     w.finish()
 }

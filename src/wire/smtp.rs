@@ -202,30 +202,33 @@ pub struct NoteLine {
 }
 
 impl fmt::Display for NoteLine {
+    /// The lines that name the server are the text around it (one write
+    /// for them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // keepalived writes `[addr]:port` in both families.
         let ip = super::addr::Ip(self.server.ip());
-        let s = format_args!("[{ip}]:{}", self.server.port());
-        match self.note {
-            Note::Connected => write!(f, "Remote SMTP server {s} connected."),
-            Note::Sent => f.write_str("SMTP alert successfully sent."),
-            Note::ConnectFailed => write!(f, "smtp fd {} returned write error", self.fd),
-            Note::ConnectTimeout => {
-                write!(f, "Timeout opening connection to remote SMTP server {s}.")
+        let port = self.server.port();
+        let (pre, post) = match self.note {
+            Note::Sent => return f.write_str("SMTP alert successfully sent."),
+            Note::ConnectFailed => return write!(f, "smtp fd {} returned write error", self.fd),
+            Note::Error { cmd, code } => {
+                return write!(
+                    f,
+                    "Error processing {cmd} cmd on SMTP server [{ip}]:{port}. SMTP status code = {code}"
+                );
             }
-            Note::ReadTimeout => write!(f, "Timeout reading data to remote SMTP server {s}."),
-            Note::Error { cmd, code } => write!(
-                f,
-                "Error processing {cmd} cmd on SMTP server {s}. SMTP status code = {code}"
+            Note::Connected => ("Remote SMTP server ", " connected."),
+            Note::ConnectTimeout => ("Timeout opening connection to remote SMTP server ", "."),
+            Note::ReadTimeout => ("Timeout reading data to remote SMTP server ", "."),
+            Note::Closed => ("Remote SMTP server ", " has closed the connection."),
+            Note::Overflow => (
+                "Received buffer from remote SMTP server ",
+                " overflow our get read buffer length.",
             ),
-            Note::Closed => write!(f, "Remote SMTP server {s} has closed the connection."),
-            Note::Overflow => write!(
-                f,
-                "Received buffer from remote SMTP server {s} overflow our get read buffer length."
-            ),
-            Note::ReadError => write!(f, "Error reading data from remote SMTP server {s}."),
-            Note::SendError => write!(f, "Cannot send data to remote SMTP server {s}."),
-        }
+            Note::ReadError => ("Error reading data from remote SMTP server ", "."),
+            Note::SendError => ("Cannot send data to remote SMTP server ", "."),
+        };
+        write!(f, "{pre}[{ip}]:{port}{post}")
     }
 }
 
