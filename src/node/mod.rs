@@ -299,7 +299,8 @@ impl Node {
         let old = core::mem::take(&mut self.track);
         self.track = track::Trackers::new(config, &old);
         self.up_down = config.up_down_delays.clone();
-        self.groups = sync::build(config, &mut self.slots, &self.groups);
+        let mut old_groups = core::mem::take(&mut self.groups);
+        self.groups = sync::build(config, &mut self.slots, &mut old_groups);
         for s in self.slots.iter_mut() {
             let sync = s
                 .group

@@ -39,9 +39,10 @@ pub struct Group {
 }
 
 /// The groups of `config` for `slots`, whose group index is set (None:
-/// in no group). A group keeps the state it had in `old` (by name).
+/// in no group). A group keeps the state it had in `old` (by name), its
+/// script queue moved out of `old`, not cloned (issue 17: size).
 /// Loops, not iterator chains: run at start and reload only.
-pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &[Group]) -> Vec<Group> {
+pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &mut [Group]) -> Vec<Group> {
     for s in slots.iter_mut() {
         s.group = None;
     }
@@ -64,11 +65,11 @@ pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &[Group]) -> Vec<G
             script_due: None,
             mailed: None,
         };
-        if let Some(o) = old.iter().find(|o| o.cfg.name == cfg.name) {
+        if let Some(o) = old.iter_mut().find(|o| o.cfg.name == cfg.name) {
             grp.state = o.state;
             grp.faulty = o.faulty;
             grp.waiting = o.waiting;
-            grp.scripts = o.scripts.clone();
+            grp.scripts = core::mem::take(&mut o.scripts);
             grp.script_due = o.script_due;
             grp.mailed = o.mailed;
         }
