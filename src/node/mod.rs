@@ -36,6 +36,7 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::{Event, Instance, Params, State};
 use crate::wire::vrrp::RxError;
 use iface::Ifaces;
+use out::note;
 use out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
 use pending::{Pending, Uid};
 use slot::{Shared, Slot, SlotTimer, VIP_RETRY};
@@ -409,7 +410,7 @@ impl Node {
         if owner == Some(routes::STATIC_UID) {
             if !ok {
                 self.netlink_errors += 1;
-                out.push(Out::Log(Note::StaticFailed { seq, errno }));
+                note(out, Note::StaticFailed { seq, errno });
             }
             return;
         }
@@ -430,13 +431,13 @@ impl Node {
         }
         self.netlink_errors += 1;
         let Some(i) = slot else {
-            out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
+            note(out, Note::AddrFailedOrphan { seq, errno });
             return;
         };
         let s = &mut self.slots[i];
         let addr = tag.flatten().map(|(a, _)| a);
         let name = s.cfg.name.as_str();
-        out.push(Out::Log(Note::AddrFailed { name, addr, errno }));
+        note(out, Note::AddrFailed { name, addr, errno });
         // Sent just before the interface went away: its addresses went
         // with it, nothing to retry.
         if !self

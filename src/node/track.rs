@@ -11,6 +11,7 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::MIN_STEP;
 
 use super::earliest;
+use super::out::note;
 use super::out::{CheckResult, FaultWhy, Note, Out, Outbox, ScriptEnd};
 use super::scripts::KILL_GRACE;
 use super::slot::Shared;
@@ -103,7 +104,7 @@ impl Check {
             let changed = self.result < rise || was_waiting;
             self.result = top;
             if changed {
-                out.push(Out::Log(Note::CheckResult { script, result }));
+                note(out, Note::CheckResult { script, result });
             }
             return changed;
         }
@@ -114,7 +115,7 @@ impl Check {
         let changed = self.result == rise || was_waiting;
         self.result = 0;
         if changed {
-            out.push(Out::Log(Note::CheckResult { script, result }));
+            note(out, Note::CheckResult { script, result });
         }
         changed
     }
@@ -165,10 +166,13 @@ impl ProcTrack {
         self.quorum = Some(have);
         self.since = None;
         let process = self.cfg.name.as_str();
-        out.push(Out::Log(Note::Quorum {
-            process,
-            gained: have,
-        }));
+        note(
+            out,
+            Note::Quorum {
+                process,
+                gained: have,
+            },
+        );
         true
     }
 }
@@ -378,10 +382,13 @@ impl Trackers {
                 if c.last_status.is_some_and(|s| s != code)
                     || (c.last_status.is_none() && code != 0)
                 {
-                    out.push(Out::Log(Note::CheckStatus {
-                        script,
-                        status: code,
-                    }));
+                    note(
+                        out,
+                        Note::CheckStatus {
+                            script,
+                            status: code,
+                        },
+                    );
                 }
                 c.last_status = Some(code);
                 match code {
@@ -422,7 +429,7 @@ impl Trackers {
         }
         f.value = v;
         let file = f.cfg.name.as_str();
-        out.push(Out::Log(Note::TrackFile { file, value }));
+        note(out, Note::TrackFile { file, value });
         true
     }
 
@@ -496,7 +503,7 @@ fn launch(c: &mut Check, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
     c.next = Some(if next > now { next } else { now + interval });
     if c.run.is_some() {
         let script = c.cfg.name.as_str();
-        out.push(Out::Log(Note::CheckSkipped { script }));
+        note(out, Note::CheckSkipped { script });
         return;
     }
     if cx.scripts_running >= MAX_CHILDREN {

@@ -3,7 +3,8 @@
 //! down (or its sync group is in FAULT), priority = base + weights.
 
 use super::Node;
-use super::out::{FaultWhy, Note, Out, Outbox, ScriptEnd};
+use super::out::note;
+use super::out::{FaultWhy, Note, Outbox, ScriptEnd};
 use super::track::{Effect, effect, file_effect, line_weight};
 use crate::config::Track;
 use crate::time::Instant;
@@ -209,7 +210,7 @@ impl Node {
         let j = self.judge(i);
         let name = self.slots[i].cfg.name.as_str();
         if let Some(why) = j.fault {
-            out.push(Out::Log(Note::StartFault { name, why }));
+            note(out, Note::StartFault { name, why });
         }
     }
 
