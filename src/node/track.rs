@@ -256,10 +256,11 @@ impl Trackers {
         // Loops, not map/collect chains: run at start and reload only.
         let mut t = Trackers::default();
         for c in &config.scripts {
-            t.checks.push(match old.check(&c.name) {
-                Some(o) => carry(c, o),
-                None => Check::new(c.clone()),
-            });
+            let mut n = Check::new(c.clone());
+            if let Some(o) = old.check(&c.name) {
+                carry(&mut n, o);
+            }
+            t.checks.push(n);
         }
         for c in &config.track_files {
             let kept = old.files.iter().find(|o| o.cfg.path == c.path);
@@ -451,21 +452,19 @@ impl Trackers {
 /// A check kept by name across a reload keeps its verdict (keepalived's
 /// clear_diff_script, "considered (un)successful on reload": good stays
 /// good, bad stays bad, counted afresh with the new rise and fall) and its
-/// run in progress.
-fn carry(c: &VrrpScript, o: &Check) -> Check {
-    let mut n = Check::new(c.clone());
+/// run in progress, onto `n`, made for the new definition.
+fn carry(n: &mut Check, o: &Check) {
     n.run = o.run;
     n.next = o.next;
     n.last_status = o.last_status;
     if o.init != Init::Waiting {
         n.init = Init::Done;
         n.result = if o.up() == Some(true) {
-            c.rise + c.fall - 1
+            n.cfg.rise + n.cfg.fall - 1
         } else {
             0
         };
     }
-    n
 }
 
 /// The same vrrp_track_process wherever its block now stands.
