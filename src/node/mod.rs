@@ -84,6 +84,7 @@ pub struct Node {
 /// The earlier of two optional deadlines (None: none). A plain match:
 /// `[a, b].into_iter().flatten().min()` is an iterator chain of its own at
 /// each call site (about 1 KB of code for the trackers' deadline).
+#[inline(never)]
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
