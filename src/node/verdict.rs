@@ -154,15 +154,15 @@ impl Node {
                 let mine = fault || waiting;
                 let want = mine || in_group_fault;
                 let faulted = self.slots[i].inst.state() == State::Fault;
-                match pass {
-                    0 if want && !faulted && mine => self.drive(i, Event::LinkDown, now, out),
-                    1 if want && !faulted => self.drive(i, Event::LinkDown, now, out),
-                    2 if !want && faulted && self.slots[i].held_own => {
-                        self.drive(i, Event::LinkUp, now, out)
-                    }
-                    3 if !want && faulted => self.drive(i, Event::LinkUp, now, out),
-                    _ => {}
-                }
+                // One call for the four passes (issue 17: size).
+                let ev = match pass {
+                    0 if want && !faulted && mine => Event::LinkDown,
+                    1 if want && !faulted => Event::LinkDown,
+                    2 if !want && faulted && self.slots[i].held_own => Event::LinkUp,
+                    3 if !want && faulted => Event::LinkUp,
+                    _ => continue,
+                };
+                self.drive(i, ev, now, out);
             }
             if pass == 0 {
                 for g in 0..self.groups.len() {
