@@ -42,19 +42,18 @@ pub(crate) struct Planned {
 /// interface index and the running slot it continues.
 pub(crate) type PlannedParts = (Box<InstanceConfig>, Params, u32, Option<usize>);
 
-/// What a reload will do; made by [`Node::plan_reload`].
-pub struct Plan {
+/// What a reload will do; made by [`Node::plan_reload`]. It borrows the
+/// configuration planned for (its tracked objects and groups) rather than
+/// keep a copy: a clone of the whole Config was some 2 KB of code
+/// (issue 17: size).
+pub struct Plan<'c> {
     items: Vec<Planned>,
-    /// The configuration planned for (its tracked objects and groups).
-    pub(crate) config: Box<Config>,
+    pub(crate) config: &'c Config,
 }
 
-impl Plan {
-    pub(crate) fn new(items: Vec<Planned>, config: &Config) -> Plan {
-        Plan {
-            items,
-            config: Box::new(config.clone()),
-        }
+impl<'c> Plan<'c> {
+    pub(crate) fn new(items: Vec<Planned>, config: &'c Config) -> Plan<'c> {
+        Plan { items, config }
     }
 
     /// Whether running slot `k` continues in the new configuration.
@@ -72,7 +71,7 @@ impl Plan {
         self.items.is_empty()
     }
 
-    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, Box<Config>) {
+    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, &'c Config) {
         let items = self
             .items
             .into_iter()

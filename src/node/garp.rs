@@ -21,6 +21,7 @@ use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
+use super::out::note;
 use super::out::{Note, Out, Outbox};
 use super::slot::{Shared, Slot, SlotTimer};
 use crate::config::GarpGroup;
@@ -287,7 +288,7 @@ impl Slot {
                 continue;
             }
             let (name, ifname, addr) = (via.name, ifc.name.as_str(), vip.addr);
-            out.push(Out::Log(Note::Garp { name, ifname, addr }));
+            note(out, Note::Garp { name, ifname, addr });
             send_paced(m, &via, count, now, pace, out);
         }
         self.arm_garp(now, cx);
@@ -322,7 +323,7 @@ impl Slot {
         }
         let via = Via::of(&self.cfg.name, ifc);
         let (name, ifname) = (via.name, ifc.name.as_str());
-        out.push(Out::Log(Note::Garp { name, ifname, addr }));
+        note(out, Note::Garp { name, ifname, addr });
         send_paced(m, &via, count, now, pace, out);
         self.arm_garp(now, cx);
     }

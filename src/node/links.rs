@@ -5,6 +5,7 @@ use arrayvec::ArrayVec;
 
 use super::Node;
 use super::iface::{Changed, Ifaces, LinkEvent, Status, link_events};
+use super::out::note;
 use super::out::{Note, Out, Outbox};
 use crate::config::Family;
 use crate::limits::MAX_INTERFACES;
@@ -40,7 +41,7 @@ impl Node {
         if let Some(p) = self.link_delays.iter().position(|d| d.0 == name) {
             if self.link_delays[p].1 != up {
                 self.link_delays.remove(p);
-                out.push(Out::Log(Note::LinkDelayCancelled { name: &name }));
+                note(out, Note::LinkDelayCancelled { name: &name });
             }
             return true;
         }
@@ -54,11 +55,14 @@ impl Node {
         }
         let due = now + crate::time::Duration::from_millis(u64::from(ms));
         let _ = self.link_delays.try_push((name, up, due));
-        out.push(Out::Log(Note::LinkDelayed {
-            name: &name,
-            up,
-            ms,
-        }));
+        note(
+            out,
+            Note::LinkDelayed {
+                name: &name,
+                up,
+                ms,
+            },
+        );
         self.rearm_router(out);
         true
     }
@@ -209,17 +213,17 @@ impl Node {
 
 fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
     if !after.exists() {
-        out.push(Out::Log(Note::IfaceDeleted { name }));
+        note(out, Note::IfaceDeleted { name });
         return;
     }
     if before.index != after.index {
         let (index, up) = (after.index, after.up);
-        out.push(Out::Log(Note::IfaceAdded { name, index, up }));
+        note(out, Note::IfaceAdded { name, index, up });
     } else if before.up != after.up {
-        out.push(Out::Log(Note::IfaceUpDown { name, up: after.up }));
+        note(out, Note::IfaceUpDown { name, up: after.up });
     }
     if (before.has4, before.has6) != (after.has4, after.has6) {
         let (has4, has6) = (after.has4, after.has6);
-        out.push(Out::Log(Note::IfaceAddrs { name, has4, has6 }));
+        note(out, Note::IfaceAddrs { name, has4, has6 });
     }
 }

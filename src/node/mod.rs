@@ -36,6 +36,7 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::{Event, Instance, Params, State};
 use crate::wire::vrrp::RxError;
 use iface::Ifaces;
+use out::note;
 use out::{AddrWhy, Note, Out, Outbox, ScriptEnd};
 use pending::{Pending, Uid};
 use slot::{Shared, Slot, SlotTimer, VIP_RETRY};
@@ -83,6 +84,7 @@ pub struct Node {
 /// The earlier of two optional deadlines (None: none). A plain match:
 /// `[a, b].into_iter().flatten().min()` is an iterator chain of its own at
 /// each call site (about 1 KB of code for the trackers' deadline).
+#[inline(never)]
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -299,7 +301,8 @@ impl Node {
         let old = core::mem::take(&mut self.track);
         self.track = track::Trackers::new(config, &old);
         self.up_down = config.up_down_delays.clone();
-        self.groups = sync::build(config, &mut self.slots, &self.groups);
+        let mut old_groups = core::mem::take(&mut self.groups);
+        self.groups = sync::build(config, &mut self.slots, &mut old_groups);
         for s in self.slots.iter_mut() {
             let sync = s
                 .group
@@ -408,7 +411,7 @@ impl Node {
         if owner == Some(routes::STATIC_UID) {
             if !ok {
                 self.netlink_errors += 1;
-                out.push(Out::Log(Note::StaticFailed { seq, errno }));
+                note(out, Note::StaticFailed { seq, errno });
             }
             return;
         }
@@ -429,13 +432,13 @@ impl Node {
         }
         self.netlink_errors += 1;
         let Some(i) = slot else {
-            out.push(Out::Log(Note::AddrFailedOrphan { seq, errno }));
+            note(out, Note::AddrFailedOrphan { seq, errno });
             return;
         };
         let s = &mut self.slots[i];
         let addr = tag.flatten().map(|(a, _)| a);
         let name = s.cfg.name.as_str();
-        out.push(Out::Log(Note::AddrFailed { name, addr, errno }));
+        note(out, Note::AddrFailed { name, addr, errno });
         // Sent just before the interface went away: its addresses went
         // with it, nothing to retry.
         if !self

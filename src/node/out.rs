@@ -15,6 +15,13 @@ pub trait Outbox {
     fn push(&mut self, out: Out<'_>);
 }
 
+/// Push one log line: one call here rather than an `Out::Log` wrapped and
+/// dispatched at each of some forty sites (issue 17: size).
+#[inline(never)]
+pub fn note(out: &mut dyn Outbox, n: Note<'_>) {
+    out.push(Out::Log(n));
+}
+
 /// Why an address is added or removed: for the log and for tests.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AddrWhy {

@@ -52,7 +52,11 @@ pub(crate) fn unspecified(f: Family) -> IpAddr {
 impl Node {
     /// Check `config` against the interfaces of `ifaces` (a fresh dump)
     /// and decide what is kept. Nothing changes yet.
-    pub fn plan_reload(&self, config: &Config, ifaces: &Ifaces) -> Result<Plan, PlanError> {
+    pub fn plan_reload<'c>(
+        &self,
+        config: &'c Config,
+        ifaces: &Ifaces,
+    ) -> Result<Plan<'c>, PlanError> {
         if config.instances.len() > MAX_INSTANCES {
             return Err(PlanError(format!(
                 "too many instances: limit MAX_INSTANCES is {MAX_INSTANCES}"
@@ -75,7 +79,13 @@ impl Node {
     /// stop like on SIGTERM, kept ones keep their state (a master whose
     /// addresses changed swaps them and announces the new ones), new ones
     /// start, and interface changes the dump shows become link events.
-    pub fn apply_reload(&mut self, plan: Plan, ifaces: Ifaces, now: Instant, out: &mut dyn Outbox) {
+    pub fn apply_reload(
+        &mut self,
+        plan: Plan<'_>,
+        ifaces: Ifaces,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
         // A reload may allocate (the steady state does not); a Vec also
         // keeps a second table of MAX_INSTANCES slots off the stack.
         let mut old: Vec<Option<Slot>> = Vec::with_capacity(self.slots.len());
@@ -116,7 +126,7 @@ impl Node {
             let _ = self.slots.try_push(slot);
         }
         self.reindex();
-        let old_track = self.track_config(&config);
+        let old_track = self.track_config(config);
         for id in self.track.orphans(&old_track) {
             out.push(Out::Kill { id, hard: true });
             self.shared.scripts_running = self.shared.scripts_running.saturating_sub(1);
@@ -136,7 +146,7 @@ impl Node {
         for (i, prev) in routes_changed {
             self.swap_routes(i, &prev, out);
         }
-        self.statics.reload(&config, &mut self.shared, out);
+        self.statics.reload(config, &mut self.shared, out);
         self.settle(now, out);
     }
 
@@ -146,7 +156,7 @@ impl Node {
     fn stop_removed(
         &mut self,
         old: &mut [Option<Slot>],
-        plan: &Plan,
+        plan: &Plan<'_>,
         now: Instant,
         out: &mut dyn Outbox,
     ) {
@@ -183,7 +193,13 @@ impl Node {
     /// place in the table, until their last script ended (their scripts
     /// have no timeout, as keepalived gives notify_deleted none; the stop
     /// kills them).
-    fn leave(&mut self, old: &mut [Option<Slot>], plan: &Plan, now: Instant, out: &mut dyn Outbox) {
+    fn leave(
+        &mut self,
+        old: &mut [Option<Slot>],
+        plan: &Plan<'_>,
+        now: Instant,
+        out: &mut dyn Outbox,
+    ) {
         for (k, s) in old.iter_mut().enumerate() {
             if plan.keeps(k) {
                 continue;

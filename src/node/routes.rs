@@ -12,6 +12,7 @@ use crate::vrrp::State;
 use crate::wire::route::{AddMode, RouteRequest, RuleRequest};
 
 use super::iface::Ifaces;
+use super::out::note;
 use super::out::{AddrReq, AddrWhy, Note, Out, Outbox, RouteReq, RuleReq};
 use super::pending::Uid;
 use super::slot::{Shared, Slot};
@@ -116,7 +117,7 @@ impl super::Node {
         let uid = owner & !ROUTE_BIT;
         let name = self.slots.iter().find(|s| s.uid == uid);
         let name = name.map_or("?", |s| s.cfg.name.as_str());
-        out.push(Out::Log(Note::RouteFailed { name, seq, errno }));
+        note(out, Note::RouteFailed { name, seq, errno });
     }
 
     /// A reload changed a kept instance's routes or rules (not its VIPs):

@@ -5,7 +5,8 @@ use core::net::IpAddr;
 
 use super::Node;
 use super::events::Rx6;
-use super::out::{Note, Out, Outbox};
+use super::out::note;
+use super::out::{Note, Outbox};
 use super::slot::REJECT_LOG_INTERVAL;
 use crate::config::Family;
 use crate::time::Instant;
@@ -87,11 +88,14 @@ impl Node {
                 }
                 *last = Some(now);
                 let count = self.rx_errors[e.index()];
-                out.push(Out::Log(Note::Dropped {
-                    from: src,
-                    why: e,
-                    count,
-                }));
+                note(
+                    out,
+                    Note::Dropped {
+                        from: src,
+                        why: e,
+                        count,
+                    },
+                );
             }
         }
     }

@@ -7,6 +7,7 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::iface::Ifaces;
+use super::out::note;
 use super::out::{AddrReq, AddrWhy, Note, NotifyArgs, Out, Outbox};
 use super::pending::{Pending, Uid};
 use super::scripts::{
@@ -288,7 +289,7 @@ impl Slot {
                 let dropped = self.scripts.transition(&*self.cfg, to, prio);
                 if dropped > 0 {
                     let name = self.cfg.name.as_str();
-                    out.push(Out::Log(Note::ScriptsDropped { name, dropped }));
+                    note(out, Note::ScriptsDropped { name, dropped });
                 }
             }
             Action::SendAdvert { priority } => self.send_advert(priority, cx, out),
@@ -296,10 +297,10 @@ impl Slot {
                 let _ = self.sync_events.try_push(SyncEv::WantMaster);
             }
             Action::PriorityChanged { from, to } => {
-                out.push(Out::Log(Note::PriorityChanged { name, from, to }));
+                note(out, Note::PriorityChanged { name, from, to });
             }
             Action::AddVips => {
-                out.push(Out::Log(Note::SettingVips { name }));
+                note(out, Note::SettingVips { name });
                 self.vips(true, AddrWhy::Master, cx, out);
             }
             Action::DelVips => self.del_vips(before, cx, out),
@@ -311,13 +312,16 @@ impl Slot {
                 ours,
                 answered,
             } => {
-                out.push(Out::Log(Note::LowerPriority {
-                    name,
-                    from,
-                    theirs,
-                    ours,
-                    answered,
-                }));
+                note(
+                    out,
+                    Note::LowerPriority {
+                        name,
+                        from,
+                        theirs,
+                        ours,
+                        answered,
+                    },
+                );
                 // keepalived's send_event_notify.
                 let state = "MASTER_RX_LOWER_PRI";
                 out.push(Out::Fifo {
@@ -327,7 +331,7 @@ impl Slot {
                     priority: ours,
                 });
                 if !self.scripts.push(&*self.cfg, Job::RxLowerPri) {
-                    out.push(Out::Log(Note::ScriptsDropped { name, dropped: 1 }));
+                    note(out, Note::ScriptsDropped { name, dropped: 1 });
                 }
             }
         }
@@ -343,7 +347,7 @@ impl Slot {
             _ => AddrWhy::Release,
         };
         let leftover = why == AddrWhy::Leftover;
-        out.push(Out::Log(Note::RemovingVips { name, leftover }));
+        note(out, Note::RemovingVips { name, leftover });
         self.vips(false, why, cx, out);
     }
 
@@ -470,10 +474,13 @@ impl Slot {
             return;
         };
         let name = self.cfg.name.as_str();
-        out.push(Out::Log(Note::ScriptTimeout {
-            name,
-            hard: r.termed,
-        }));
+        note(
+            out,
+            Note::ScriptTimeout {
+                name,
+                hard: r.termed,
+            },
+        );
         out.push(Out::Kill {
             id: r.id,
             hard: r.termed,
@@ -518,11 +525,14 @@ impl Slot {
         }
         self.last_reject_log = Some(now);
         let count = self.inst.stats().rejected[why.index()];
-        out.push(Out::Log(Note::Rejected {
-            name: &self.cfg.name,
-            why,
-            count,
-        }));
+        note(
+            out,
+            Note::Rejected {
+                name: &self.cfg.name,
+                why,
+                count,
+            },
+        );
     }
 }
 
@@ -595,13 +605,13 @@ fn transition_notes(name: &str, from: State, to: State, why: Why, out: &mut dyn 
         }
         (State::Master, _) => Some(Note::ToMaster { name }),
         (State::Init, _) => {
-            out.push(Out::Log(Note::Stopped { name, was: from }));
+            note(out, Note::Stopped { name, was: from });
             return;
         }
         _ => None,
     };
     if let Some(n) = first {
-        out.push(Out::Log(n));
+        note(out, n);
     }
-    out.push(Out::Log(Note::Entering { name, state: to }));
+    note(out, Note::Entering { name, state: to });
 }

@@ -7,6 +7,7 @@
 use arrayvec::ArrayVec;
 
 use super::Node;
+use super::out::note;
 use super::out::{Note, Out, Outbox};
 use super::scripts::{GROUP, KILL_GRACE, Queue, state_word};
 use super::slot::{Slot, SyncEv, launch_next};
@@ -39,9 +40,10 @@ pub struct Group {
 }
 
 /// The groups of `config` for `slots`, whose group index is set (None:
-/// in no group). A group keeps the state it had in `old` (by name).
+/// in no group). A group keeps the state it had in `old` (by name), its
+/// script queue moved out of `old`, not cloned (issue 17: size).
 /// Loops, not iterator chains: run at start and reload only.
-pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &[Group]) -> Vec<Group> {
+pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &mut [Group]) -> Vec<Group> {
     for s in slots.iter_mut() {
         s.group = None;
     }
@@ -64,11 +66,11 @@ pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &[Group]) -> Vec<G
             script_due: None,
             mailed: None,
         };
-        if let Some(o) = old.iter().find(|o| o.cfg.name == cfg.name) {
+        if let Some(o) = old.iter_mut().find(|o| o.cfg.name == cfg.name) {
             grp.state = o.state;
             grp.faulty = o.faulty;
             grp.waiting = o.waiting;
-            grp.scripts = o.scripts.clone();
+            grp.scripts = core::mem::take(&mut o.scripts);
             grp.script_due = o.script_due;
             grp.mailed = o.mailed;
         }
@@ -133,7 +135,7 @@ impl Node {
         }
         grp.state = state;
         let group = grp.cfg.name.as_str();
-        out.push(Out::Log(Note::GroupSync { group, state }));
+        note(out, Note::GroupSync { group, state });
         // By index (the members do not change): no copy of the list.
         for k in 0..grp.members.len() {
             let Some(&m) = self.groups[g].members.get(k) else {
@@ -162,7 +164,7 @@ impl Node {
         grp.state = State::Fault;
         let group = grp.cfg.name.as_str();
         let state = State::Fault;
-        out.push(Out::Log(Note::GroupSync { group, state }));
+        note(out, Note::GroupSync { group, state });
         self.notify_group(g, now, out);
     }
 
@@ -188,7 +190,7 @@ impl Node {
         if !was_init {
             let group = grp.cfg.name.as_str();
             let state = State::Backup;
-            out.push(Out::Log(Note::GroupSync { group, state }));
+            note(out, Note::GroupSync { group, state });
         }
         self.notify_group(g, now, out);
     }
@@ -212,7 +214,7 @@ impl Node {
         super::mail::mail(GROUP, name, alert, last, grp.state, &self.shared, out);
         let dropped = grp.scripts.transition(&grp.cfg, grp.state, 0);
         if dropped > 0 {
-            out.push(Out::Log(Note::ScriptsDropped { name, dropped }));
+            note(out, Note::ScriptsDropped { name, dropped });
         }
         self.start_group_script(g, now, out);
         self.rearm_router(out);
@@ -268,7 +270,7 @@ impl Node {
             };
             let name = grp.cfg.name.as_str();
             let hard = r.termed;
-            out.push(Out::Log(Note::ScriptTimeout { name, hard }));
+            note(out, Note::ScriptTimeout { name, hard });
             out.push(Out::Kill { id: r.id, hard });
             if hard {
                 let id = r.id;

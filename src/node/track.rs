@@ -11,6 +11,7 @@ use crate::time::{Duration, Instant};
 use crate::vrrp::MIN_STEP;
 
 use super::earliest;
+use super::out::note;
 use super::out::{CheckResult, FaultWhy, Note, Out, Outbox, ScriptEnd};
 use super::scripts::KILL_GRACE;
 use super::slot::Shared;
@@ -103,7 +104,7 @@ impl Check {
             let changed = self.result < rise || was_waiting;
             self.result = top;
             if changed {
-                out.push(Out::Log(Note::CheckResult { script, result }));
+                note(out, Note::CheckResult { script, result });
             }
             return changed;
         }
@@ -114,7 +115,7 @@ impl Check {
         let changed = self.result == rise || was_waiting;
         self.result = 0;
         if changed {
-            out.push(Out::Log(Note::CheckResult { script, result }));
+            note(out, Note::CheckResult { script, result });
         }
         changed
     }
@@ -165,10 +166,13 @@ impl ProcTrack {
         self.quorum = Some(have);
         self.since = None;
         let process = self.cfg.name.as_str();
-        out.push(Out::Log(Note::Quorum {
-            process,
-            gained: have,
-        }));
+        note(
+            out,
+            Note::Quorum {
+                process,
+                gained: have,
+            },
+        );
         true
     }
 }
@@ -252,10 +256,11 @@ impl Trackers {
         // Loops, not map/collect chains: run at start and reload only.
         let mut t = Trackers::default();
         for c in &config.scripts {
-            t.checks.push(match old.check(&c.name) {
-                Some(o) => carry(c, o),
-                None => Check::new(c.clone()),
-            });
+            let mut n = Check::new(c.clone());
+            if let Some(o) = old.check(&c.name) {
+                carry(&mut n, o);
+            }
+            t.checks.push(n);
         }
         for c in &config.track_files {
             let kept = old.files.iter().find(|o| o.cfg.path == c.path);
@@ -378,10 +383,13 @@ impl Trackers {
                 if c.last_status.is_some_and(|s| s != code)
                     || (c.last_status.is_none() && code != 0)
                 {
-                    out.push(Out::Log(Note::CheckStatus {
-                        script,
-                        status: code,
-                    }));
+                    note(
+                        out,
+                        Note::CheckStatus {
+                            script,
+                            status: code,
+                        },
+                    );
                 }
                 c.last_status = Some(code);
                 match code {
@@ -422,7 +430,7 @@ impl Trackers {
         }
         f.value = v;
         let file = f.cfg.name.as_str();
-        out.push(Out::Log(Note::TrackFile { file, value }));
+        note(out, Note::TrackFile { file, value });
         true
     }
 
@@ -444,21 +452,19 @@ impl Trackers {
 /// A check kept by name across a reload keeps its verdict (keepalived's
 /// clear_diff_script, "considered (un)successful on reload": good stays
 /// good, bad stays bad, counted afresh with the new rise and fall) and its
-/// run in progress.
-fn carry(c: &VrrpScript, o: &Check) -> Check {
-    let mut n = Check::new(c.clone());
+/// run in progress, onto `n`, made for the new definition.
+fn carry(n: &mut Check, o: &Check) {
     n.run = o.run;
     n.next = o.next;
     n.last_status = o.last_status;
     if o.init != Init::Waiting {
         n.init = Init::Done;
         n.result = if o.up() == Some(true) {
-            c.rise + c.fall - 1
+            n.cfg.rise + n.cfg.fall - 1
         } else {
             0
         };
     }
-    n
 }
 
 /// The same vrrp_track_process wherever its block now stands.
@@ -496,7 +502,7 @@ fn launch(c: &mut Check, now: Instant, cx: &mut Shared, out: &mut dyn Outbox) {
     c.next = Some(if next > now { next } else { now + interval });
     if c.run.is_some() {
         let script = c.cfg.name.as_str();
-        out.push(Out::Log(Note::CheckSkipped { script }));
+        note(out, Note::CheckSkipped { script });
         return;
     }
     if cx.scripts_running >= MAX_CHILDREN {

@@ -3,7 +3,8 @@
 //! down (or its sync group is in FAULT), priority = base + weights.
 
 use super::Node;
-use super::out::{FaultWhy, Note, Out, Outbox, ScriptEnd};
+use super::out::note;
+use super::out::{FaultWhy, Note, Outbox, ScriptEnd};
 use super::track::{Effect, effect, file_effect, line_weight};
 use crate::config::Track;
 use crate::time::Instant;
@@ -27,70 +28,23 @@ impl Node {
         let mut weight: i32 = 0;
         let group = s.group.and_then(|g| self.groups.get(g)).map(|g| &g.cfg);
         let mut first_fault: Option<FaultWhy<'_>> = None;
-        let ifaces = lines(
-            group.map(|g| &g.track_interfaces[..]),
-            &s.cfg.track_interfaces,
-        );
-        for t in ifaces {
-            let up = self
-                .shared
-                .ifaces
-                .by_name(&t.name)
-                .is_some_and(|f| f.exists() && f.up);
-            let (w, rev) = line_weight(t, 0, false);
-            add(
-                effect(Some(up), w, rev),
-                FaultWhy::Interface(&t.name),
-                &mut first_fault,
-                &mut waiting,
-                &mut weight,
-            );
-        }
-        let scripts = lines(group.map(|g| &g.track_scripts[..]), &s.cfg.track_scripts);
-        for t in scripts {
-            let Some(c) = self.track.check(&t.name) else {
-                continue;
+        // One loop over the four kinds of lines (interfaces, scripts,
+        // files, processes; the group's, then the instance's): a loop of
+        // its own per kind was more code (issue 17: size).
+        for kind in 0..4 {
+            let (g, own) = match kind {
+                0 => (group.map(|g| &g.track_interfaces), &s.cfg.track_interfaces),
+                1 => (group.map(|g| &g.track_scripts), &s.cfg.track_scripts),
+                2 => (group.map(|g| &g.track_files), &s.cfg.track_files),
+                _ => (group.map(|g| &g.track_processes), &s.cfg.track_processes),
             };
-            let (w, rev) = line_weight(t, c.cfg.weight, c.cfg.reverse);
-            add(
-                effect(c.up(), w, rev),
-                FaultWhy::Script(&c.cfg.name),
-                &mut first_fault,
-                &mut waiting,
-                &mut weight,
-            );
-        }
-        let files = lines(group.map(|g| &g.track_files[..]), &s.cfg.track_files);
-        for t in files {
-            let Some(f) = self.track.file(&t.name) else {
-                continue;
-            };
-            let (w, rev) = line_weight(t, f.cfg.weight, f.cfg.reverse);
-            let why = FaultWhy::File(&f.cfg.name, f.value);
-            add(
-                file_effect(f.value, w, rev),
-                why,
-                &mut first_fault,
-                &mut waiting,
-                &mut weight,
-            );
-        }
-        let procs = lines(
-            group.map(|g| &g.track_processes[..]),
-            &s.cfg.track_processes,
-        );
-        for t in procs {
-            let Some(p) = self.track.proc(&t.name) else {
-                continue;
-            };
-            let (w, rev) = line_weight(t, p.cfg.weight, p.cfg.reverse);
-            add(
-                effect(p.quorum, w, rev),
-                FaultWhy::Process(&p.cfg.name),
-                &mut first_fault,
-                &mut waiting,
-                &mut weight,
-            );
+            for list in [g.map_or(&[][..], |l| &l[..]), &own[..]] {
+                for t in list {
+                    if let Some((e, why)) = self.line_verdict(kind, t) {
+                        add(e, why, &mut first_fault, &mut waiting, &mut weight);
+                    }
+                }
+            }
         }
         let mut fault = first_fault;
         // dont_track_primary: the interface's carrier is ignored (not its
@@ -122,6 +76,35 @@ impl Node {
             waiting: waiting && fault.is_none(),
             priority,
         }
+    }
+
+    /// What tracked line `t` of `kind` (0 interface, 1 script, 2 file,
+    /// 3 process) does now; None when it names nothing known.
+    fn line_verdict<'a>(&'a self, kind: u8, t: &'a Track) -> Option<(Effect, FaultWhy<'a>)> {
+        Some(match kind {
+            0 => {
+                let f = self.shared.ifaces.by_name(&t.name);
+                let up = f.is_some_and(|f| f.exists() && f.up);
+                let (w, rev) = line_weight(t, 0, false);
+                (effect(Some(up), w, rev), FaultWhy::Interface(&t.name))
+            }
+            1 => {
+                let c = self.track.check(&t.name)?;
+                let (w, rev) = line_weight(t, c.cfg.weight, c.cfg.reverse);
+                (effect(c.up(), w, rev), FaultWhy::Script(&c.cfg.name))
+            }
+            2 => {
+                let f = self.track.file(&t.name)?;
+                let (w, rev) = line_weight(t, f.cfg.weight, f.cfg.reverse);
+                let why = FaultWhy::File(&f.cfg.name, f.value);
+                (file_effect(f.value, w, rev), why)
+            }
+            _ => {
+                let p = self.track.proc(&t.name)?;
+                let (w, rev) = line_weight(t, p.cfg.weight, p.cfg.reverse);
+                (effect(p.quorum, w, rev), FaultWhy::Process(&p.cfg.name))
+            }
+        })
     }
 
     /// Bring every running instance in line with its verdict and its sync
@@ -171,15 +154,15 @@ impl Node {
                 let mine = fault || waiting;
                 let want = mine || in_group_fault;
                 let faulted = self.slots[i].inst.state() == State::Fault;
-                match pass {
-                    0 if want && !faulted && mine => self.drive(i, Event::LinkDown, now, out),
-                    1 if want && !faulted => self.drive(i, Event::LinkDown, now, out),
-                    2 if !want && faulted && self.slots[i].held_own => {
-                        self.drive(i, Event::LinkUp, now, out)
-                    }
-                    3 if !want && faulted => self.drive(i, Event::LinkUp, now, out),
-                    _ => {}
-                }
+                // One call for the four passes (issue 17: size).
+                let ev = match pass {
+                    0 if want && !faulted && mine => Event::LinkDown,
+                    1 if want && !faulted => Event::LinkDown,
+                    2 if !want && faulted && self.slots[i].held_own => Event::LinkUp,
+                    3 if !want && faulted => Event::LinkUp,
+                    _ => continue,
+                };
+                self.drive(i, ev, now, out);
             }
             if pass == 0 {
                 for g in 0..self.groups.len() {
@@ -227,7 +210,7 @@ impl Node {
         let j = self.judge(i);
         let name = self.slots[i].cfg.name.as_str();
         if let Some(why) = j.fault {
-            out.push(Out::Log(Note::StartFault { name, why }));
+            note(out, Note::StartFault { name, why });
         }
     }
 
@@ -290,11 +273,6 @@ impl Node {
         self.rearm_router(out);
         true
     }
-}
-
-/// The group's lines, then the instance's.
-fn lines<'a>(group: Option<&'a [Track]>, own: &'a [Track]) -> impl Iterator<Item = &'a Track> {
-    group.unwrap_or(&[]).iter().chain(own.iter())
 }
 
 fn add<'a>(

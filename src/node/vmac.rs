@@ -7,6 +7,7 @@
 
 use super::Node;
 use super::iface::{Iface, Ifaces};
+use super::out::note;
 use super::out::{Note, Out, Outbox, VmacReq};
 use crate::config::{Family, InstanceConfig, Vmac};
 
@@ -71,10 +72,13 @@ fn want_one(c: &InstanceConfig, ifaces: &Ifaces, out: &mut dyn Outbox) -> bool {
     match ifaces.by_name(&v.name).filter(|f| f.exists()) {
         Some(f) if f.mac == v.mac => false,
         Some(_) => {
-            out.push(Out::Log(Note::VmacConflict {
-                name: &c.name,
-                ifname: &v.name,
-            }));
+            note(
+                out,
+                Note::VmacConflict {
+                    name: &c.name,
+                    ifname: &v.name,
+                },
+            );
             false
         }
         None => {

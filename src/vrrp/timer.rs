@@ -81,10 +81,29 @@ pub const MIN_STEP: Duration = Duration::from_micros(1);
 
 /// One optional deadline per variant of `T`; `N` is `T::ALL.len()` (checked
 /// when the table is made).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+///
+/// Kept as microseconds with [`NEVER`] for a stopped timer rather than as
+/// `Option<Instant>` (16 bytes, a tag and a value to compare): half the
+/// size, and a deadline comparison is one compare (issue 17: size). The
+/// API still speaks `Option<Instant>`.
+#[derive(Copy, Clone, PartialEq, Eq)]
 pub struct TimerTable<T: TimerKind, const N: usize> {
-    deadlines: [Option<Instant>; N],
+    deadlines: [u64; N],
     kind: PhantomData<T>,
+}
+
+/// A stopped timer. A deadline this far (half a million years of uptime,
+/// only reached by saturation) is one that never comes either way.
+const NEVER: u64 = u64::MAX;
+
+impl<T: TimerKind, const N: usize> Debug for TimerTable<T, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let deadlines: [Option<Instant>; N] = core::array::from_fn(|k| self.at(k));
+        f.debug_struct("TimerTable")
+            .field("deadlines", &deadlines)
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl<T: TimerKind, const N: usize> Default for TimerTable<T, N> {
@@ -100,27 +119,32 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
             assert!(N == T::ALL.len(), "TimerTable length differs from its kind");
         }
         TimerTable {
-            deadlines: [None; N],
+            deadlines: [NEVER; N],
             kind: PhantomData,
         }
     }
 
+    fn at(&self, k: usize) -> Option<Instant> {
+        let us = self.deadlines[k];
+        (us != NEVER).then_some(Instant::from_micros(us))
+    }
+
     pub fn get(&self, t: T) -> Option<Instant> {
-        self.deadlines[t.index()]
+        self.at(t.index())
     }
 
     /// Set a deadline as given; the arming helpers below are the ones that
     /// keep deadlines after `now`.
     pub fn set(&mut self, t: T, at: Instant) {
-        self.deadlines[t.index()] = Some(at);
+        self.deadlines[t.index()] = at.as_micros();
     }
 
     pub fn stop(&mut self, t: T) {
-        self.deadlines[t.index()] = None;
+        self.deadlines[t.index()] = NEVER;
     }
 
     pub fn stop_all(&mut self) {
-        self.deadlines = [None; N];
+        self.deadlines = [NEVER; N];
     }
 
     /// Arm `t` to fire `d` after `now`, and never at `now` itself.
@@ -142,7 +166,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
     /// arm it, unless it is set to fire sooner already.
     pub fn arm_no_later(&mut self, t: T, now: Instant, d: Duration) {
         let at = now + d.max(MIN_STEP);
-        if self.get(t).is_none_or(|set| at < set) {
+        if at.as_micros() < self.deadlines[t.index()] {
             self.set(t, at);
         }
     }
@@ -154,7 +178,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// Whether `t` is set and its deadline has come.
     pub fn is_due(&self, t: T, now: Instant) -> bool {
-        matches!(self.get(t), Some(at) if at <= now)
+        self.deadlines[t.index()] <= now.as_micros()
     }
 
     /// The waking timers due at `now`, in the order of `T::ALL`. The
@@ -170,15 +194,13 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// The earliest deadline of a waking timer.
     pub fn next(&self) -> Option<Instant> {
-        let mut first: Option<Instant> = None;
+        let mut first = NEVER;
         for &t in T::ALL {
-            if let Some(at) = self.get(t).filter(|_| t.wakes()) {
-                if first.is_none_or(|f| at < f) {
-                    first = Some(at);
-                }
+            if t.wakes() {
+                first = first.min(self.deadlines[t.index()]);
             }
         }
-        first
+        (first != NEVER).then_some(Instant::from_micros(first))
     }
 }
 
