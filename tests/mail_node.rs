@@ -69,8 +69,8 @@ fn at(ms: u64) -> Instant {
 /// Cold start to MASTER, eth0 down (FAULT), up again (BACKUP, MASTER),
 /// stop: the mails, in order.
 fn story(text: &str) -> Vec<String> {
-    let c = load(text);
-    let mut n = Box::new(Node::new(&c, ifaces(), false).expect("a plan"));
+    let mut c = load(text);
+    let mut n = Box::new(Node::new(&mut c, ifaces(), false).expect("a plan"));
     let mut rec = Rec::default();
     n.start(at(0), &mut rec);
     let run = |n: &mut Node, rec: &mut Rec, from: u64, to: u64| {

@@ -58,9 +58,10 @@ fn ifaces() -> Ifaces {
 }
 
 fn node(keep_vips: bool) -> Node {
-    let (config, _) = tinyvrrpd::config::load(Path::new("tests/configs/valid/15-routes-node.conf"))
-        .expect("loads");
-    Node::new(&config, ifaces(), keep_vips).expect("a plan")
+    let (mut config, _) =
+        tinyvrrpd::config::load(Path::new("tests/configs/valid/15-routes-node.conf"))
+            .expect("loads");
+    Node::new(&mut config, ifaces(), keep_vips).expect("a plan")
 }
 
 const START: &[&str] = &[
@@ -144,8 +145,8 @@ fn reload_swaps_changed_routes_and_statics_only() {
     std::fs::write(&path, text).unwrap();
     let loaded = tinyvrrpd::config::load(&path);
     let _ = std::fs::remove_file(&path);
-    let (config, _) = loaded.expect("loads");
-    let plan = n.plan_reload(&config, &ifaces()).expect("a plan");
+    let (mut config, _) = loaded.expect("loads");
+    let plan = n.plan_reload(&mut config, &ifaces()).expect("a plan");
     let mut rec = Rec::default();
     n.apply_reload(plan, ifaces(), Instant::from_micros(1_000_000), &mut rec);
     // The master's route set changed: the route no longer configured

@@ -196,7 +196,7 @@ fn at(ms: u64) -> Instant {
 /// Started on `ifaces` and run for 5 s (master: VIPs, acked, adverts,
 /// GARPs). Boxed: a router is large for a test thread's stack.
 fn run(c: &Config, t: Ifaces) -> (Box<Node>, Rec) {
-    let mut n = Box::new(Node::new(c, t, false).expect("a plan"));
+    let mut n = Box::new(Node::new(&mut c.clone(), t, false).expect("a plan"));
     let mut rec = Rec::default();
     n.start(at(0), &mut rec);
     for ms in (0..5000).step_by(10) {
@@ -213,12 +213,12 @@ fn run(c: &Config, t: Ifaces) -> (Box<Node>, Rec) {
 #[test]
 fn the_vmac_is_asked_for_before_start_and_only_when_missing() {
     let c = config("");
-    let n = Box::new(Node::new(&c, ifaces(None), false).expect("a plan"));
+    let n = Box::new(Node::new(&mut c.clone(), ifaces(None), false).expect("a plan"));
     let mut rec = Rec::default();
     assert!(n.make_vmacs(&mut rec));
     let want = "create vrrp.51 on eth0#2 idx0 [00, 00, 5e, 00, 01, 33] v6off=true";
     assert_eq!(rec.0, [want]);
-    let n = Box::new(Node::new(&c, ifaces(Some(VRRP_MAC)), false).expect("a plan"));
+    let n = Box::new(Node::new(&mut c.clone(), ifaces(Some(VRRP_MAC)), false).expect("a plan"));
     let mut rec = Rec::default();
     assert!(!n.make_vmacs(&mut rec));
     assert!(rec.0.is_empty(), "{:?}", rec.0);
@@ -266,7 +266,9 @@ fn a_missing_or_foreign_vmac_holds_the_instance_in_fault() {
     assert_eq!(n.slots()[0].inst.state(), State::Fault);
     assert!(!rec.0.iter().any(|l| l.starts_with("addr")), "{:?}", rec.0);
     let c = config("");
-    let n = Box::new(Node::new(&c, ifaces(Some([2, 0, 0, 0, 0, 9])), false).expect("a plan"));
+    let n = Box::new(
+        Node::new(&mut c.clone(), ifaces(Some([2, 0, 0, 0, 0, 9])), false).expect("a plan"),
+    );
     let mut rec = Rec::default();
     n.make_vmacs(&mut rec);
     assert_eq!(rec.0, ["conflict VI_1 vrrp.51"]);

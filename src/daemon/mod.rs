@@ -92,13 +92,25 @@ pub struct Daemon {
 }
 
 /// The router of `config` on the interfaces the kernel has now.
+/// Dump the interfaces `config` names and build the router on them. The
+/// VMACs missing from the dump are asked for first (as keepalived makes
+/// them at start-up, before the instances start) and the interfaces dumped
+/// again: the router is built once, on a dump that has them.
 fn router(
     io: &mut Io,
     nlbuf: &mut [u8],
-    config: &crate::config::Config,
+    config: &mut crate::config::Config,
     keep: bool,
 ) -> Result<Node, StartError> {
-    let ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &dumps::wanted(config))?;
+    let wanted = dumps::wanted(config);
+    let mut ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
+    if crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+        // Their creation's notifications are older than the dump below
+        // (nothing else waits there yet: no request was sent).
+        while io.nl.recv(nlbuf).is_ok_and(|n| n.is_some()) {}
+        ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
+    }
+    drop(wanted);
     Node::new(config, ifaces, keep).map_err(|e| StartError::Interface(e.0))
 }
 
@@ -114,15 +126,7 @@ impl Daemon {
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
         let mut nlbuf: Box<[u8; dumps::NL_BUF]> = crate::sys::zeroed_box();
-        let mut node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
-        // The VMACs exist before the instances start (as keepalived makes
-        // them at start-up): the router is built again on the new dump.
-        if node.make_vmacs(&mut io) {
-            // Their creation's notifications are older than the dump below
-            // (nothing else waits there yet: no request was sent).
-            while io.nl.recv(&mut nlbuf[..]).is_ok_and(|n| n.is_some()) {}
-            node = router(&mut io, &mut nlbuf[..], &config, opts.keep_vips)?;
-        }
+        let node = router(&mut io, &mut nlbuf[..], &mut config, opts.keep_vips)?;
         io.ensure_timers(node.slots().len())?;
         // Before the tracker: the last exit on error, none drops a tracker.
         let signals = Signals::new()?;
@@ -545,15 +549,16 @@ impl Daemon {
         }
         let plan = self
             .node
-            .plan_reload(&config, &ifaces)
+            .plan_reload(&mut config, &ifaces)
             .map_err(|e| StartError::Interface(e.0))?;
         self.io.ensure_timers(plan.len())?;
         // As keepalived: FIFOs reopened (their scripts restarted) before
         // the removed instances report, so the new reader gets DELETED.
-        self.scripts = config.global.clone();
+        let global = &plan.config().global;
+        self.scripts = global.clone();
         self.io.open_fifos(&self.scripts);
         // Mails not yet started go with the new settings.
-        self.io.configure_mail(&config.global);
+        self.io.configure_mail(global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).

@@ -61,6 +61,11 @@ impl<'c> Plan<'c> {
         self.items.iter().any(|p| p.kept == Some(k))
     }
 
+    /// The configuration planned for (its instances moved into the plan).
+    pub fn config(&self) -> &'c Config {
+        self.config
+    }
+
     /// How many instances the new configuration runs (the shell has a
     /// timer ready for each before applying).
     pub fn len(&self) -> usize {

@@ -143,7 +143,8 @@ fn route_devs<'a>(routes: &'a [Route], names: &mut Vec<&'a str>) {
 impl Node {
     /// A router for `config` on the interfaces of `ifaces` (a dump of the
     /// ones the configuration names). Nothing happens until [`Node::start`].
-    pub fn new(config: &Config, ifaces: Ifaces, keep_vips: bool) -> Result<Node, PlanError> {
+    /// The instances move out of `config` (as with [`Node::plan_reload`]).
+    pub fn new(config: &mut Config, ifaces: Ifaces, keep_vips: bool) -> Result<Node, PlanError> {
         let mut node = Node {
             shared: Shared {
                 ifaces: Ifaces::new(),
@@ -183,7 +184,7 @@ impl Node {
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
-        let (items, _) = plan.into_parts();
+        let (items, config) = plan.into_parts();
         for (c, params, ifindex, _) in items {
             node.add_slot(c, params, ifindex);
         }

@@ -1574,9 +1574,9 @@ impl Sim {
         }
         let before = self.routers[r].vmac_cfg.clone();
         self.routers[r].vmac_cfg_old = Some(before);
-        let config = self.load(r);
+        let mut config = self.load(r);
         let ifaces = self.reload_vmacs(r, &config);
-        let plan = match self.routers[r].node().plan_reload(&config, &ifaces) {
+        let plan = match self.routers[r].node().plan_reload(&mut config, &ifaces) {
             Ok(p) => p,
             Err(e) => self.fail(&format!("r{r}: reload plan: {e}")),
         };
@@ -2664,25 +2664,24 @@ impl Sim {
         self.routers[r].vmacs.iter().find(|v| v.name == name)
     }
 
-    /// `Node::new` as the daemon builds it: the VMACs it asks for are
-    /// created (their notifications are older than the dump that follows)
-    /// and the router is built again on a fresh dump.
+    /// `Node::new` as the daemon builds it: the VMACs the configuration
+    /// asks for are created first (their notifications are older than the
+    /// dump that follows) and the router is built once, on a fresh dump.
     fn start_node(&mut self, r: usize, config: &Config) -> Box<Node> {
-        let build = |sim: &Sim| match Node::new(config, sim.dump(r, config), false) {
-            Ok(n) => Box::new(n),
-            Err(e) => sim.fail(&format!("r{r}: Node::new: {e}")),
-        };
-        let node = build(self);
+        let mut ifaces = self.dump(r, config);
         let mut out = Collect::default();
-        if !node.make_vmacs(&mut out) {
-            return node;
-        }
-        for rec in out.recs {
-            if let Rec::Vmac(v) = rec {
-                self.kernel_vmac(r, v);
+        if tinyvrrpd::node::vmac::want(config.instances.iter(), &ifaces, &mut out) {
+            for rec in out.recs {
+                if let Rec::Vmac(v) = rec {
+                    self.kernel_vmac(r, v);
+                }
             }
+            ifaces = self.dump(r, config);
         }
-        build(self)
+        match Node::new(&mut config.clone(), ifaces, false) {
+            Ok(n) => Box::new(n),
+            Err(e) => self.fail(&format!("r{r}: Node::new: {e}")),
+        }
     }
 
     /// Before a reload's plan, as the shell: the new configuration's VMACs
