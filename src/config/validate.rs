@@ -3,6 +3,7 @@
 //! returned model is only meaningful when no error was reported.
 
 use super::names::Map;
+use core::fmt;
 use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
@@ -510,14 +511,14 @@ fn lower_prio(
     global: u32,
     strict: u32,
 ) -> u32 {
-    let show = |v: u32| match (on_off, v) {
-        (true, 0) => "off".to_string(),
-        (true, _) => "on".to_string(),
-        (false, v) => v.to_string(),
-    };
     match set {
         Some((v, pos)) if g.vrrp_strict && v != strict => {
-            let (shown, needed) = (show(v), show(strict));
+            // Shown through Display, not built into Strings (size: issue 17).
+            let (shown, needed): (&dyn fmt::Display, &dyn fmt::Display) = if on_off {
+                (&on_off_word(v), &on_off_word(strict))
+            } else {
+                (&v, &strict)
+            };
             sink.error_fmt(
                 pos,
                 format_args!(
@@ -530,6 +531,11 @@ fn lower_prio(
         None if g.vrrp_strict => strict,
         None => global,
     }
+}
+
+/// A switch's value as [`lower_prio`] shows it.
+fn on_off_word(v: u32) -> &'static str {
+    if v == 0 { "off" } else { "on" }
 }
 
 /// A keyword the instance cannot run without: reported at the
