@@ -90,14 +90,27 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, Option<u8>), ()> {
 
 /// rtnetlink scope by name (iproute2's names) or number.
 pub fn parse_scope(s: &str) -> Option<u8> {
-    match s {
-        "global" => Some(0),
-        "site" => Some(200),
-        "link" => Some(253),
-        "host" => Some(254),
-        "nowhere" => Some(255),
-        _ => parse_int(s).ok().and_then(|n| u8::try_from(n).ok()),
+    named(s, SCOPES).or_else(|| parse_int(s).ok().and_then(|n| u8::try_from(n).ok()))
+}
+
+const SCOPES: &[(&str, u8)] = &[
+    ("global", 0),
+    ("site", 200),
+    ("link", 253),
+    ("host", 254),
+    ("nowhere", 255),
+];
+
+/// The number `w` names in `table`: one loop for every table of names,
+/// not a chain of comparisons in code per table (size: issue 17).
+#[inline(never)]
+pub fn named(w: &str, table: &[(&str, u8)]) -> Option<u8> {
+    for &(name, n) in table {
+        if name == w {
+            return Some(n);
+        }
     }
+    None
 }
 
 /// The optional argument of keepalived's on/off keywords.
