@@ -813,19 +813,19 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
         let Some(v) = i.vmac.as_mut().filter(|v| v.name.is_empty()) else {
             continue;
         };
-        let order = if v6 {
-            [0, 6, 1, 2, 3, 4, 5, 7]
-        } else {
-            [0, 1, 2, 3, 4, 5, 6, 7]
-        };
-        let name = order
-            .iter()
-            .map(|&k| match k {
-                0 => format!("vrrp.{vrid}"),
-                k => format!("vrrp{k}.{vrid}"),
-            })
-            .find(|n| !taken.contains(n))
-            .unwrap_or_else(|| format!("vrrp9.{vrid}"));
+        // The names in the order tried, the last taken whatever: one
+        // format for all (size: issue 17).
+        // The digits tried after `vrrp`, in order ('-': none), the last
+        // taken whatever: one format for every name (size: issue 17).
+        let order = if v6 { "-61234579" } else { "-12345679" };
+        let mut name = String::new();
+        for i in 0..order.len() {
+            let k = order.get(i..=i).filter(|&k| k != "-").unwrap_or_default();
+            name = format!("vrrp{k}.{vrid}");
+            if !taken.contains(&name) {
+                break;
+            }
+        }
         taken.push(name.clone());
         v.name = name;
     }
@@ -984,5 +984,48 @@ fn check_members<'a>(
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load;
+
+    /// The VMAC names chosen for instance V (use_vmac, VRID 7) when
+    /// instances on `taken` interfaces come before it.
+    fn vmac_name(taken: &[&str], vip: &str) -> String {
+        let mut text = String::new();
+        for (k, t) in taken.iter().enumerate() {
+            text += &format!(
+                "vrrp_instance T{k} {{\n interface {t}\n virtual_router_id {}\n}}\n",
+                k + 1
+            );
+        }
+        text += &format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 7\n use_vmac\n \
+             virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+        );
+        let dir = std::env::temp_dir().join(format!("validate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{}.conf", taken.len() * 2 + vip.len() % 2));
+        std::fs::write(&path, text).expect("write");
+        let loaded = load(&path);
+        let _ = std::fs::remove_file(&path);
+        let (c, _) = loaded.expect("loads");
+        let v = c.instances.iter().find(|i| i.name == "V").expect("V");
+        v.vmac.as_ref().expect("vmac").name.clone()
+    }
+
+    #[test]
+    fn vmac_names_in_keepalived_order() {
+        assert_eq!(vmac_name(&[], "192.0.2.1"), "vrrp.7");
+        assert_eq!(vmac_name(&["vrrp.7"], "192.0.2.1"), "vrrp1.7");
+        assert_eq!(vmac_name(&["vrrp.7"], "2001:db8::1"), "vrrp6.7");
+        assert_eq!(vmac_name(&["vrrp.7", "vrrp6.7"], "2001:db8::1"), "vrrp1.7");
+        let all = [
+            "vrrp.7", "vrrp1.7", "vrrp2.7", "vrrp3.7", "vrrp4.7", "vrrp5.7", "vrrp6.7", "vrrp7.7",
+        ];
+        assert_eq!(vmac_name(&all, "192.0.2.1"), "vrrp9.7");
+        assert_eq!(vmac_name(&all[1..], "192.0.2.1"), "vrrp.7");
     }
 }
