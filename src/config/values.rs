@@ -1,6 +1,7 @@
 //! Parsing of single values. Pure functions on strings; the parser turns
 //! their failures into messages.
 
+use core::fmt;
 use core::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -134,12 +135,15 @@ const BOOL_WORDS: [(&str, bool); 6] = [
 ];
 
 /// A range as messages show it: `1-255`, or `-253 to 253` where a dash
-/// would be ambiguous.
-pub fn fmt_range(lo: i64, hi: i64) -> String {
-    if lo < 0 {
-        format!("{lo} to {hi}")
-    } else {
-        format!("{lo}-{hi}")
+/// would be ambiguous. Shown through Display where the message is
+/// formatted, not built into a String first (size: issue 17).
+pub struct Range(pub i64, pub i64);
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Range(lo, hi) = *self;
+        let dash = if lo < 0 { " to " } else { "-" };
+        write!(f, "{lo}{dash}{hi}")
     }
 }
 
