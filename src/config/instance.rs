@@ -206,8 +206,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vips_excluded.extend(vip_block(s, n));
     }),
     blk("virtual_routes", |s, n, i| {
-        i.vroutes
-            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
+        super::routes::route_block(s, n, &mut i.vroutes);
     }),
     blk("virtual_rules", |s, n, i| {
         i.vrules.extend(super::rules::rule_block(s, n));

@@ -140,8 +140,7 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_routes
-            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
+        super::routes::route_block(s, n, &mut r.static_routes);
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);

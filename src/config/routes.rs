@@ -158,20 +158,17 @@ fn lookup(w: &str) -> Option<Opt> {
         .map(|&(_, opt)| opt)
 }
 
-/// The lines of a `virtual_routes` / `static_routes` block.
-pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
-    let mut out = Vec::new();
-    each_line(sink, node, &mut |words, pos, warnings| {
+/// The lines of a `virtual_routes` / `static_routes` block, added to
+/// `out`: no list of positions to build and drop (only the lines' own
+/// messages need them; size: issue 17).
+pub fn route_block(sink: &mut Sink, node: &Node, out: &mut Vec<Route>) {
+    each_line(sink, node, &mut |words, _, warnings| {
         // Read in place, moved once into the list (issue 17: size).
         let mut d = Draft::new();
         route(&mut d, words, warnings)?;
-        out.push(At {
-            v: d.r,
-            pos: pos.clone(),
-        });
+        out.push(d.r);
         Ok(())
     });
-    out
 }
 
 /// What a line warns of.
