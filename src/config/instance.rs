@@ -53,7 +53,7 @@ pub struct RawInstance {
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
     pub vroutes: Vec<super::routes::Route>,
-    pub vrules: Vec<super::rules::RawRule>,
+    pub vrules: super::rules::Rules,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
     pub garp_master_delay_s: Option<u32>,
@@ -105,7 +105,7 @@ impl RawInstance {
             vips: Vec::new(),
             vips_excluded: Vec::new(),
             vroutes: Vec::new(),
-            vrules: Vec::new(),
+            vrules: super::rules::Rules::default(),
             nopreempt: None,
             preempt_delay_s: 0,
             garp_master_delay_s: None,
@@ -209,7 +209,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         super::routes::route_block(s, n, &mut i.vroutes);
     }),
     blk("virtual_rules", |s, n, i| {
-        i.vrules.extend(super::rules::rule_block(s, n));
+        super::rules::rule_block(s, n, &mut i.vrules);
     }),
     data("nopreempt", |i| Here(&mut i.nopreempt)),
     val("preempt", |s, n, i| {

@@ -144,9 +144,10 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
-        let mut rules = super::rules::rule_block(s, n);
+        let mut rules = super::rules::Rules::default();
+        super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.extend(rules.into_iter().map(|(a, _)| a.v));
+        r.static_rules.append(&mut rules.list);
     }),
 ];
 

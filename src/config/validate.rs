@@ -411,7 +411,7 @@ fn push_model<'m>(
         vips: ArrayVec::new(),
         vips_excluded: ArrayVec::new(),
         vroutes: r.vroutes.clone(),
-        vrules: r.vrules.iter().map(|(a, _)| a.v.clone()).collect(),
+        vrules: r.vrules.list.clone(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
         garp_master_delay_s: 0,
