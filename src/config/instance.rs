@@ -199,11 +199,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
         i.auth = Some(auth);
     }),
-    blk("virtual_ipaddress", |s, n, i| {
-        i.vips.extend(vip_block(s, n))
-    }),
+    blk("virtual_ipaddress", |s, n, i| vip_block(s, n, &mut i.vips)),
     blk("virtual_ipaddress_excluded", |s, n, i| {
-        i.vips_excluded.extend(vip_block(s, n));
+        vip_block(s, n, &mut i.vips_excluded);
     }),
     blk("virtual_routes", |s, n, i| {
         super::routes::route_block(s, n, &mut i.vroutes);
@@ -366,8 +364,9 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     })
 }
 
-pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
-    let mut out = Vec::new();
+/// The lines of a VIP block, added to `out` (no list of its own to move
+/// into the caller's: size, issue 17).
+pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error_fmt(
@@ -375,9 +374,8 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
                 format_args!("unexpected block in {}", node.keyword()),
             );
         }
-        vip(sink, line, node.keyword(), &mut out);
+        vip(sink, line, node.keyword(), out);
     }
-    out
 }
 
 /// What a `virtual_ipaddress` option word is.

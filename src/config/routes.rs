@@ -499,7 +499,9 @@ const PROTOCOLS: &[(&str, u8)] = &[
 
 /// The lines of a root `static_ipaddress` block: VIP syntax.
 pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
-    super::instance::vip_block(sink, node)
+    let mut out = Vec::new();
+    super::instance::vip_block(sink, node, &mut out);
+    out
 }
 
 #[cfg(test)]
