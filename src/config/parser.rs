@@ -128,7 +128,7 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
-        r.up_down_delays.extend(trackers::up_down_delays(s, n));
+        trackers::up_down_delays(s, n, &mut r.up_down_delays);
     }),
     blk("garp_group", |s, n, r| {
         super::garp_group::parse(s, n, &mut r.garp_groups)
