@@ -835,39 +835,57 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
 /// `dev`s, the interfaces instances and sync groups track) needs a slot in
 /// the daemon's interface table.
 fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup]) {
-    // Plain loops into one list: a chain of iterators over the same is
-    // its own code for every link (size: issue 17).
-    let mut used: Blocks = Vec::new();
+    // Each name offered as it is met, in the configuration's order: no
+    // list of (name, line) pairs to build first, and plain loops (a chain
+    // of iterators is code of its own for every link; size: issue 17).
+    let mut names = Interfaces::default();
     for (i, r) in resolved.models.iter().zip(&resolved.raws) {
-        used.push((&i.interface, &r.pos));
-        for v in r.vips.iter().chain(&r.vips_excluded) {
-            if let Some(dev) = &v.v.dev {
-                used.push((dev, &v.pos));
+        names.offer(sink, &i.interface, &r.pos);
+        for list in [&r.vips, &r.vips_excluded] {
+            for v in list {
+                if let Some(dev) = &v.v.dev {
+                    names.offer(sink, dev, &v.pos);
+                }
             }
         }
         for t in &r.track_interfaces {
-            used.push((&t.v.name, &t.pos));
+            names.offer(sink, &t.v.name, &t.pos);
         }
         if let Some(v) = &i.vmac {
-            used.push((&v.name, &r.pos));
+            names.offer(sink, &v.name, &r.pos);
         }
     }
-    for t in groups.iter().flat_map(|g| &g.track_interfaces) {
-        used.push((&t.v.name, &t.pos));
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for (name, pos) in used {
-        if names.contains(&name) {
-            continue;
+    for g in groups {
+        for t in &g.track_interfaces {
+            names.offer(sink, &t.v.name, &t.pos);
         }
-        if names.len() == MAX_INTERFACES {
+    }
+}
+
+/// The interface names met so far; `full` once one did not fit.
+#[derive(Default)]
+struct Interfaces<'a> {
+    names: Vec<&'a str>,
+    full: bool,
+}
+
+impl<'a> Interfaces<'a> {
+    /// Takes `name` (used at `pos`) into the table; the first that does
+    /// not fit is an error, and nothing is looked at after it.
+    #[inline(never)]
+    fn offer(&mut self, sink: &mut Sink, name: &'a str, pos: &Pos) {
+        if self.full || self.names.contains(&name) {
+            return;
+        }
+        if self.names.len() == MAX_INTERFACES {
             sink.error_fmt(
                 pos,
                 format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
             );
+            self.full = true;
             return;
         }
-        names.push(name);
+        self.names.push(name);
     }
 }
 
