@@ -815,12 +815,15 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
         };
         // The names in the order tried, the last taken whatever: one
         // format for all (size: issue 17).
-        // The digits tried after `vrrp`, in order ('-': none), the last
+        // The digits tried after `vrrp`, in order (none first), the last
         // taken whatever: one format for every name (size: issue 17).
-        let order = if v6 { "-61234579" } else { "-12345679" };
+        let order = if v6 {
+            ",6,1,2,3,4,5,7,9"
+        } else {
+            ",1,2,3,4,5,6,7,9"
+        };
         let mut name = String::new();
-        for i in 0..order.len() {
-            let k = order.get(i..=i).filter(|&k| k != "-").unwrap_or_default();
+        for k in order.split(',') {
             name = format!("vrrp{k}.{vrid}");
             if !taken.contains(&name) {
                 break;
