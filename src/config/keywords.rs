@@ -549,8 +549,10 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
 
 /// A free-form list block (`notification_email`, `group`): every word of
 /// every line is an entry.
-pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
-    let mut out = Vec::new();
+///
+/// The entries are added to `out` (no list of the block's own to move
+/// into the caller's; size: issue 17).
+pub fn word_list(sink: &mut Sink, node: &Node, out: &mut Vec<At<String>>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error_fmt(
@@ -563,7 +565,6 @@ pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
             pos: line.pos.clone(),
         }));
     }
-    out
 }
 
 // ---- ranges shared by several blocks -------------------------------------

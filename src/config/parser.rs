@@ -178,8 +178,10 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("router_id", |g| StringKeep(&mut g.router_id)),
     blk("notification_email", |s, n, g| {
+        let mut words = Vec::new();
+        word_list(s, n, &mut words);
         g.notification_email
-            .extend(word_list(s, n).into_iter().map(At::value));
+            .extend(words.into_iter().map(At::value));
     }),
     data("notification_email_from", |g| {
         StringKeep(&mut g.notification_email_from)
@@ -334,7 +336,7 @@ pub struct RawSyncGroup {
 }
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
-    blk("group", |s, n, g| g.group.extend(word_list(s, n))),
+    blk("group", |s, n, g| word_list(s, n, &mut g.group)),
     data("notify_master", |g| Notify(&mut g.notify_master)),
     data("notify_backup", |g| Notify(&mut g.notify_backup)),
     data("notify_fault", |g| Notify(&mut g.notify_fault)),
