@@ -934,7 +934,7 @@ fn check_sync_groups(
         out.push(SyncGroup {
             loc: g.pos.loc(),
             name: g.name.clone(),
-            group: g.group.iter().map(|m| m.v.clone()).collect(),
+            group: Vec::with_capacity(g.group.len()),
             notify_master: g.notify_master.clone(),
             notify_backup: g.notify_backup.clone(),
             notify_fault: g.notify_fault.clone(),
@@ -949,6 +949,10 @@ fn check_sync_groups(
             tracking_weight: g.tracking_weight,
         });
         let Some(s) = out.last_mut() else { continue };
+        // A plain loop: no collect() code of its own (size: issue 17).
+        for m in &g.group {
+            s.group.push(m.v.clone());
+        }
         let owner = Owner {
             name: &s.name,
             interface: None,
