@@ -184,7 +184,7 @@ impl Params {
 
     /// Queues the further lines of a multiline parameter (before those
     /// queued earlier: they come from inside them); false past the cap.
-    fn expand(&mut self, more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
+    fn expand(&mut self, mut more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
         self.expanded += more.len();
         if self.expanded > MAX_EXPANDED {
             sink.error_fmt(
@@ -196,7 +196,11 @@ impl Params {
             self.pending.clear();
             return false;
         }
-        self.pending.extend(more.into_iter().rev());
+        // Popped from the end, so the first line is on top: a plain loop,
+        // no reversed-iterator extend of its own (size: issue 17).
+        while let Some(l) = more.pop() {
+            self.pending.push(l);
+        }
         true
     }
 
