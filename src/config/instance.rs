@@ -53,7 +53,7 @@ pub struct RawInstance {
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
     pub vroutes: Vec<super::routes::Route>,
-    pub vrules: Vec<super::rules::RawRule>,
+    pub vrules: super::rules::Rules,
     pub nopreempt: Option<Pos>,
     pub preempt_delay_s: u16,
     pub garp_master_delay_s: Option<u32>,
@@ -105,7 +105,7 @@ impl RawInstance {
             vips: Vec::new(),
             vips_excluded: Vec::new(),
             vroutes: Vec::new(),
-            vrules: Vec::new(),
+            vrules: super::rules::Rules::default(),
             nopreempt: None,
             preempt_delay_s: 0,
             garp_master_delay_s: None,
@@ -199,18 +199,15 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
         i.auth = Some(auth);
     }),
-    blk("virtual_ipaddress", |s, n, i| {
-        i.vips.extend(vip_block(s, n))
-    }),
+    blk("virtual_ipaddress", |s, n, i| vip_block(s, n, &mut i.vips)),
     blk("virtual_ipaddress_excluded", |s, n, i| {
-        i.vips_excluded.extend(vip_block(s, n));
+        vip_block(s, n, &mut i.vips_excluded);
     }),
     blk("virtual_routes", |s, n, i| {
-        i.vroutes
-            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
+        super::routes::route_block(s, n, &mut i.vroutes);
     }),
     blk("virtual_rules", |s, n, i| {
-        i.vrules.extend(super::rules::rule_block(s, n));
+        super::rules::rule_block(s, n, &mut i.vrules);
     }),
     data("nopreempt", |i| Here(&mut i.nopreempt)),
     val("preempt", |s, n, i| {
@@ -367,8 +364,9 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     })
 }
 
-pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
-    let mut out = Vec::new();
+/// The lines of a VIP block, added to `out` (no list of its own to move
+/// into the caller's: size, issue 17).
+pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error_fmt(
@@ -376,9 +374,8 @@ pub(super) fn vip_block(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
                 format_args!("unexpected block in {}", node.keyword()),
             );
         }
-        vip(sink, line, node.keyword(), &mut out);
+        vip(sink, line, node.keyword(), out);
     }
-    out
 }
 
 /// What a `virtual_ipaddress` option word is.

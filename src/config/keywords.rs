@@ -10,7 +10,7 @@ use super::diag::{Pos, Sink};
 use super::known;
 use super::model::{Script, Track};
 use super::tree::Node;
-use super::values::{NumError, fmt_range, parse_bool, parse_fixed, parse_int, parse_ip};
+use super::values::{NumError, Range, parse_bool, parse_fixed, parse_int, parse_ip};
 
 /// A value and the statement that set it.
 #[derive(Clone, Debug)]
@@ -378,15 +378,14 @@ pub fn int_word<T: TryFrom<i64>>(
 /// message, not for every value read.
 #[inline(never)]
 fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i64> {
+    let range = Range(lo, hi);
     match parse_int(text) {
         Ok(v) if (lo..=hi).contains(&v) => Some(v),
         Ok(_) | Err(NumError::TooLarge) => {
-            let range = fmt_range(lo, hi);
             sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
             None
         }
         Err(NumError::NotNumber) => {
-            let range = fmt_range(lo, hi);
             sink.error_fmt(
                 pos,
                 format_args!("invalid {what} '{text}': expected a number {range}"),
@@ -550,8 +549,10 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
 
 /// A free-form list block (`notification_email`, `group`): every word of
 /// every line is an entry.
-pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
-    let mut out = Vec::new();
+///
+/// The entries are added to `out` (no list of the block's own to move
+/// into the caller's; size: issue 17).
+pub fn word_list(sink: &mut Sink, node: &Node, out: &mut Vec<At<String>>) {
     for line in body(node) {
         if line.block.is_some() {
             sink.error_fmt(
@@ -564,7 +565,6 @@ pub fn word_list(sink: &mut Sink, node: &Node) -> Vec<At<String>> {
             pos: line.pos.clone(),
         }));
     }
-    out
 }
 
 // ---- ranges shared by several blocks -------------------------------------

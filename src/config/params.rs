@@ -21,6 +21,7 @@
 //! line generators and the built-in `$_PWD` and `$_RANDOM`.
 
 use super::diag::{Pos, Sink};
+use super::values::named;
 
 /// How many times one line may be rescanned after a substitution (a
 /// parameter whose value names another): bounds `$A=$A` loops.
@@ -30,10 +31,15 @@ const MAX_PASSES: usize = 16;
 /// into: bounds a definition that expands to itself.
 const MAX_EXPANDED: usize = 10_000;
 
-/// keepalived's built-in parameters.
-/// keepalived's built-in parameters tinyvrrpd does not have (`_INSTANCE`,
-/// `_HASH` and `_BANG` it has).
-const BUILTIN: &[&str] = &["_PWD", "_RANDOM"];
+/// keepalived's built-in parameters: those tinyvrrpd has (`_INSTANCE`,
+/// `_HASH`, `_BANG`: 0 to 2), then those it refuses by name.
+const BUILTIN: &[(&str, u8)] = &[
+    ("_INSTANCE", 0),
+    ("_HASH", 1),
+    ("_BANG", 2),
+    ("_PWD", 3),
+    ("_RANDOM", 3),
+];
 
 /// The definitions and config id of one load.
 #[derive(Debug, Default)]
@@ -178,7 +184,7 @@ impl Params {
 
     /// Queues the further lines of a multiline parameter (before those
     /// queued earlier: they come from inside them); false past the cap.
-    fn expand(&mut self, more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
+    fn expand(&mut self, mut more: Vec<String>, pos: &Pos, sink: &mut Sink) -> bool {
         self.expanded += more.len();
         if self.expanded > MAX_EXPANDED {
             sink.error_fmt(
@@ -190,7 +196,11 @@ impl Params {
             self.pending.clear();
             return false;
         }
-        self.pending.extend(more.into_iter().rev());
+        // Popped from the end, so the first line is on top: a plain loop,
+        // no reversed-iterator extend of its own (size: issue 17).
+        while let Some(l) = more.pop() {
+            self.pending.push(l);
+        }
         true
     }
 
@@ -333,11 +343,13 @@ impl Params {
         match self.defs.iter().find(|d| d.name == name) {
             Some(d) if !d.multiline || ends => Ref::Def(&d.value, used),
             Some(_) => Ref::Other,
-            None if name == "_INSTANCE" => Ref::Def(self.id.as_deref().unwrap_or_default(), used),
-            None if name == "_HASH" => Ref::Def("#", used),
-            None if name == "_BANG" => Ref::Def("!", used),
-            None if BUILTIN.contains(&name) => Ref::Builtin(name),
-            None => Ref::Other,
+            None => match named(name, BUILTIN) {
+                Some(0) => Ref::Def(self.id.as_deref().unwrap_or_default(), used),
+                Some(1) => Ref::Def("#", used),
+                Some(2) => Ref::Def("!", used),
+                Some(_) => Ref::Builtin(name),
+                None => Ref::Other,
+            },
         }
     }
 }

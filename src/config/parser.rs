@@ -128,7 +128,7 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
-        r.up_down_delays.extend(trackers::up_down_delays(s, n));
+        trackers::up_down_delays(s, n, &mut r.up_down_delays);
     }),
     blk("garp_group", |s, n, r| {
         super::garp_group::parse(s, n, &mut r.garp_groups)
@@ -140,14 +140,14 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_routes
-            .extend(super::routes::route_block(s, n).into_iter().map(At::value));
+        super::routes::route_block(s, n, &mut r.static_routes);
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
-        let mut rules = super::rules::rule_block(s, n);
+        let mut rules = super::rules::Rules::default();
+        super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.extend(rules.into_iter().map(|(a, _)| a.v));
+        r.static_rules.append(&mut rules.list);
     }),
 ];
 
@@ -178,8 +178,10 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("router_id", |g| StringKeep(&mut g.router_id)),
     blk("notification_email", |s, n, g| {
+        let mut words = Vec::new();
+        word_list(s, n, &mut words);
         g.notification_email
-            .extend(word_list(s, n).into_iter().map(At::value));
+            .extend(words.into_iter().map(At::value));
     }),
     data("notification_email_from", |g| {
         StringKeep(&mut g.notification_email_from)
@@ -329,7 +331,7 @@ pub struct RawSyncGroup {
 }
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
-    blk("group", |s, n, g| g.group.extend(word_list(s, n))),
+    blk("group", |s, n, g| word_list(s, n, &mut g.group)),
     data("notify_master", |g| Notify(&mut g.notify_master)),
     data("notify_backup", |g| Notify(&mut g.notify_backup)),
     data("notify_fault", |g| Notify(&mut g.notify_fault)),

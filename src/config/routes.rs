@@ -15,7 +15,7 @@ use super::diag::{Pos, Sink};
 use super::keywords::{At, body};
 use super::model::Vip;
 use super::tree::Node;
-use super::values::{parse_int, parse_ip, parse_prefix, parse_scope};
+use super::values::{named, parse_int, parse_ip, parse_prefix, parse_scope};
 
 /// `RTPROT_KEEPALIVED`: keepalived marks its routes with it.
 pub const RTPROT_KEEPALIVED: u8 = 18;
@@ -158,20 +158,17 @@ fn lookup(w: &str) -> Option<Opt> {
         .map(|&(_, opt)| opt)
 }
 
-/// The lines of a `virtual_routes` / `static_routes` block.
-pub fn route_block(sink: &mut Sink, node: &Node) -> Vec<At<Route>> {
-    let mut out = Vec::new();
-    each_line(sink, node, &mut |words, pos, warnings| {
+/// The lines of a `virtual_routes` / `static_routes` block, added to
+/// `out`: no list of positions to build and drop (only the lines' own
+/// messages need them; size: issue 17).
+pub fn route_block(sink: &mut Sink, node: &Node, out: &mut Vec<Route>) {
+    each_line(sink, node, &mut |words, _, warnings| {
         // Read in place, moved once into the list (issue 17: size).
         let mut d = Draft::new();
         route(&mut d, words, warnings)?;
-        out.push(At {
-            v: d.r,
-            pos: pos.clone(),
-        });
+        out.push(d.r);
         Ok(())
     });
-    out
 }
 
 /// What a line warns of.
@@ -454,7 +451,7 @@ const NO_DST: &str = "Route must have a destination";
 /// copy of the three comparisons for both (issue 17: size).
 #[inline(never)]
 pub(super) fn is_any(t: &str) -> bool {
-    matches!(t, "default" | "any" | "all")
+    named(t, &[("default", 0), ("any", 0), ("all", 0)]).is_some()
 }
 
 /// The warning for a tracked route given another protocol (18 is
@@ -481,28 +478,30 @@ fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
 }
 
 pub(super) fn table(s: &str) -> Option<u32> {
-    match s {
-        "default" => Some(253),
-        "main" => Some(RT_TABLE_MAIN),
-        "local" => Some(255),
-        _ => u32_of(s),
-    }
+    named(s, TABLES).map(u32::from).or_else(|| u32_of(s))
 }
 
+/// `RT_TABLE_DEFAULT`, `RT_TABLE_MAIN`, `RT_TABLE_LOCAL`.
+const TABLES: &[(&str, u8)] = &[("default", 253), ("main", 254), ("local", 255)];
+
 fn protocol(s: &str) -> Option<u8> {
-    match s {
-        "redirect" => Some(1),
-        "kernel" => Some(2),
-        "boot" => Some(3),
-        "static" => Some(4),
-        "keepalived" => Some(RTPROT_KEEPALIVED),
-        _ => parse_int(s).ok().and_then(|n| u8::try_from(n).ok()),
-    }
+    named(s, PROTOCOLS).or_else(|| parse_int(s).ok().and_then(|n| u8::try_from(n).ok()))
 }
+
+/// `RTPROT_*` by name.
+const PROTOCOLS: &[(&str, u8)] = &[
+    ("redirect", 1),
+    ("kernel", 2),
+    ("boot", 3),
+    ("static", 4),
+    ("keepalived", RTPROT_KEEPALIVED),
+];
 
 /// The lines of a root `static_ipaddress` block: VIP syntax.
 pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
-    super::instance::vip_block(sink, node)
+    let mut out = Vec::new();
+    super::instance::vip_block(sink, node, &mut out);
+    out
 }
 
 #[cfg(test)]

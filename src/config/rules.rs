@@ -10,8 +10,7 @@
 
 use core::net::IpAddr;
 
-use super::diag::Sink;
-use super::keywords::At;
+use super::diag::{Pos, Sink};
 use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix};
@@ -152,42 +151,46 @@ impl Default for AutoPriority {
     }
 }
 
-/// A rule as read, and whether its line gave a preference.
-pub type RawRule = (At<Rule>, bool);
+/// The rules of one or more blocks as read, and where those without a
+/// preference are (their index in `list` and line), for [`number`].
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    pub list: Vec<Rule>,
+    pub unnumbered: Vec<(usize, Pos)>,
+}
 
-/// The lines of a `virtual_rules` / `static_rules` block; the rules
-/// without a preference are numbered by [`number`] in reading order.
-pub fn rule_block(sink: &mut Sink, node: &Node) -> Vec<RawRule> {
-    let mut out = Vec::new();
+/// The lines of a `virtual_rules` / `static_rules` block, added to
+/// `rules`; those without a preference are numbered by [`number`] in
+/// reading order. The rules go straight into their list: no list of
+/// positions and flags to build, map and drop (size: issue 17).
+pub fn rule_block(sink: &mut Sink, node: &Node, rules: &mut Rules) {
     super::routes::each_line(sink, node, &mut |words, pos, warnings| {
         // Read in place, moved once into the list (issue 17: size).
         let mut d = Draft::new();
         rule(&mut d, words, warnings)?;
-        out.push((
-            At {
-                v: d.r,
-                pos: pos.clone(),
-            },
-            d.explicit,
-        ));
+        if !d.explicit {
+            rules.unnumbered.push((rules.list.len(), pos.clone()));
+        }
+        rules.list.push(d.r);
         Ok(())
     });
-    out
 }
 
 /// Gives the rules without a preference keepalived's numbers (with its
 /// warning).
-pub fn number(sink: &mut Sink, rules: &mut [RawRule], auto: &mut AutoPriority) {
-    for (r, explicit) in rules.iter_mut().filter(|(_, e)| !*e) {
-        let next = if r.v.v6 { &mut auto.v6 } else { &mut auto.v4 };
-        r.v.priority = *next;
+pub fn number(sink: &mut Sink, rules: &mut Rules, auto: &mut AutoPriority) {
+    for (k, pos) in rules.unnumbered.drain(..) {
+        let Some(r) = rules.list.get_mut(k) else {
+            continue;
+        };
+        let next = if r.v6 { &mut auto.v6 } else { &mut auto.v4 };
+        r.priority = *next;
         *next = next.saturating_sub(1);
-        *explicit = true;
         sink.warn_fmt(
-            &r.pos,
+            &pos,
             format_args!(
                 "Rule has no preference specified - setting to {}. This is probably not what you want.",
-                r.v.priority
+                r.priority
             ),
         );
     }

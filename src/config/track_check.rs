@@ -33,13 +33,14 @@ pub struct RawTracks<'a> {
     pub processes: &'a [At<Track>],
 }
 
-/// The same lists checked, each at most `MAX_TRACKS` long.
-#[derive(Default)]
-pub struct Tracks {
-    pub interfaces: ArrayVec<Track, MAX_TRACKS>,
-    pub scripts: ArrayVec<Track, MAX_TRACKS>,
-    pub files: ArrayVec<Track, MAX_TRACKS>,
-    pub processes: ArrayVec<Track, MAX_TRACKS>,
+/// Where the same lists go checked, each at most `MAX_TRACKS` long: the
+/// model's own lists, filled in place (a returned set of lists was
+/// kilobytes moved, code at each move; size: issue 17).
+pub struct Tracks<'a> {
+    pub interfaces: &'a mut ArrayVec<Track, MAX_TRACKS>,
+    pub scripts: &'a mut ArrayVec<Track, MAX_TRACKS>,
+    pub files: &'a mut ArrayVec<Track, MAX_TRACKS>,
+    pub processes: &'a mut ArrayVec<Track, MAX_TRACKS>,
 }
 
 /// What the instance is, for the weight rules.
@@ -113,47 +114,60 @@ fn known<'a>(
     out
 }
 
-/// The checked lists of an instance (`o.interface` set) or a sync group,
-/// one list after the other (a line has at most one message from here, so
-/// the order of the lists' messages is the file's).
-pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks) -> Tracks {
-    let mut t = Tracks::default();
-    for k in 0..4 {
-        let (lines, out, names) = match k {
-            0 => (raw.interfaces, &mut t.interfaces, ("track_interface", "")),
-            1 => (raw.scripts, &mut t.scripts, ("track_script", "vrrp_script")),
-            2 => (raw.files, &mut t.files, ("track_file", "track_file")),
-            _ => (
-                raw.processes,
-                &mut t.processes,
-                ("track_process", "vrrp_track_process"),
-            ),
+/// The checked lists of an instance (`o.interface` set) or a sync group
+/// into `t`, one list after the other (a line has at most one message from
+/// here, so the order of the lists' messages is the file's).
+pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks, t: Tracks) {
+    // Four calls of one function: a loop over the four lists was unrolled
+    // into four copies of its body (size: issue 17).
+    check_list(sink, (d, o), 0, raw.interfaces, t.interfaces);
+    check_list(sink, (d, o), 1, raw.scripts, t.scripts);
+    check_list(sink, (d, o), 2, raw.files, t.files);
+    check_list(sink, (d, o), 3, raw.processes, t.processes);
+}
+
+/// The keyword of list `k` (interfaces, scripts, files, processes) and the
+/// block its lines name.
+const LISTS: [(&str, &str); 4] = [
+    ("track_interface", ""),
+    ("track_script", "vrrp_script"),
+    ("track_file", "track_file"),
+    ("track_process", "vrrp_track_process"),
+];
+
+/// One list of [`check`]: list `k`'s lines checked into `out`.
+#[inline(never)]
+fn check_list(
+    sink: &mut Sink,
+    (d, o): (&Defined, &Owner),
+    k: usize,
+    lines: &[At<Track>],
+    out: &mut ArrayVec<Track, MAX_TRACKS>,
+) {
+    let names = LISTS.get(k).copied().unwrap_or_default();
+    for line in known(sink, (d, o), k, lines, names) {
+        // None: dropped; Some(true): kept with weight 0.
+        let zero = match (k, o.interface) {
+            (0, Some(own)) => instance_interface(sink, o, own, line),
+            (1, Some(_)) => instance_script(sink, d, o, line),
+            (2, Some(_)) => instance_file(sink, d, o, line),
+            (_, Some(_)) => Some(false),
+            (_, None) => group_line(sink, d, o, k, line),
         };
-        for line in known(sink, (d, o), k, lines, names) {
-            // None: dropped; Some(true): kept with weight 0.
-            let zero = match (k, o.interface) {
-                (0, Some(own)) => instance_interface(sink, o, own, line),
-                (1, Some(_)) => instance_script(sink, d, o, line),
-                (2, Some(_)) => instance_file(sink, d, o, line),
-                (_, Some(_)) => Some(false),
-                (_, None) => group_line(sink, d, o, k, line),
-            };
-            let Some(zero) = zero else { continue };
-            let mut kept = line.v.clone();
-            if zero {
-                kept.weight = Some(0);
-            }
-            if out.try_push(kept).is_err() {
-                let keyword = names.0;
-                sink.error_fmt(
-                    &line.pos,
-                    format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
-                );
-                break;
-            }
+        let Some(zero) = zero else { continue };
+        let mut kept = line.v.clone();
+        if zero {
+            kept.weight = Some(0);
+        }
+        if out.try_push(kept).is_err() {
+            let keyword = names.0;
+            sink.error_fmt(
+                &line.pos,
+                format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
+            );
+            break;
         }
     }
-    t
 }
 
 /// Why a weight cannot apply, in keepalived's words (it spells the owner

@@ -282,8 +282,12 @@ const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
 /// `IFNAME DOWN [UP]` lines: decimal seconds 0..255 (read_timer with
 /// 255 * TIMER_HZ); UP is 0 when absent, as the 2.2.7 code does (its man
 /// page says "the same as the down delay").
-pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
-    let mut out: Vec<At<UpDownDelay>> = Vec::new();
+///
+/// The lines are added to `out` (no list of the block's own to move into
+/// the caller's; size: issue 17); a repeat is looked for among this
+/// block's lines only.
+pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<At<UpDownDelay>>) {
+    let start = out.len();
     for line in body(node) {
         if line.block.is_some() {
             sink.error(&line.pos, "unexpected block in interface_up_down_delays");
@@ -291,7 +295,8 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
         let Some(d) = up_down_line(sink, line) else {
             continue;
         };
-        if let Some(first) = out.iter_mut().find(|f| f.v.interface == d.interface) {
+        let block = out.get_mut(start..).unwrap_or_default();
+        if let Some(first) = block.iter_mut().find(|f| f.v.interface == d.interface) {
             // keepalived keeps the last line for an interface.
             let at = first.pos.refer_from(&line.pos);
             sink.warn_fmt(
@@ -312,7 +317,6 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node) -> Vec<At<UpDownDelay>> {
             pos: line.pos.clone(),
         });
     }
-    out
 }
 
 fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {

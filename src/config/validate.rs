@@ -3,6 +3,7 @@
 //! returned model is only meaningful when no error was reported.
 
 use super::names::Map;
+use core::fmt;
 use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
@@ -12,15 +13,12 @@ use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
-    TrackProcess, UpDownDelay, Vip, Vmac, VrrpScript,
+    TrackProcess, UpDownDelay, Vmac, VrrpScript,
 };
 use super::parser::{Raw, RawScript, RawSyncGroup};
-use super::track_check::{self, Defined, Owner, RawTracks};
+use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
 use super::trackers::{RawTrackFile, RawTrackProcess};
-use crate::limits::{
-    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_UNICAST_PEERS, MAX_VIPS,
-    MAX_VIPS_EXCLUDED,
-};
+use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
@@ -179,15 +177,15 @@ fn check_count(
     }
 }
 
-/// A table filled up to its capacity; one error at the first entry that
-/// does not fit.
+/// A table `out` filled up to its capacity; one error at the first entry
+/// that does not fit.
 fn bounded<T: Clone, const N: usize>(
     sink: &mut Sink,
     items: &[At<T>],
+    out: &mut ArrayVec<T, N>,
     what: &str,
     limit_name: &str,
-) -> ArrayVec<T, N> {
-    let mut out = ArrayVec::new();
+) {
     for item in items {
         if out.try_push(item.v.clone()).is_err() {
             sink.error_fmt(
@@ -197,7 +195,6 @@ fn bounded<T: Clone, const N: usize>(
             break;
         }
     }
-    out
 }
 
 // ---- vrrp_script ---------------------------------------------------------
@@ -315,11 +312,11 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 }
 
 /// Resolves one instance into `out` (with its raw block, for the checks
-/// across instances); nothing when it cannot run. Pushed from here: the
-/// model is kilobytes, and each move of it through an Option and a tuple
-/// was code (size: issue 17). Out of line: inlined into the loop of
-/// [`resolve`], its message texts were hoisted out of that loop into stack
-/// slots, code of their own.
+/// across instances); nothing when it cannot run. The model is pushed
+/// first and filled in place: it is kilobytes, and each move of it, or of
+/// its lists, through a return value was code (size: issue 17). Out of
+/// line: inlined into the loop of [`resolve`], its message texts were
+/// hoisted out of that loop into stack slots, code of their own.
 #[inline(never)]
 fn resolve_instance<'a>(
     sink: &mut Sink,
@@ -343,49 +340,91 @@ fn resolve_instance<'a>(
     let (state, priority) = state_and_priority(sink, r);
     let auth = auth(sink, r, version);
     check_unicast_family(sink, r, family);
-    let lists = Lists::bounded(sink, r);
+    // Without these three there is no instance (the model is taken back
+    // after the checks of its lists); the GARP settings are then neither
+    // resolved nor checked against vrrp_strict.
+    let complete = interface.is_some() && vrid.is_some() && advert_int_cs.is_some();
+    let Some(m) = push_model(&mut out.models, g, r, interface.unwrap_or_default()) else {
+        return;
+    };
+    (m.state, m.priority, m.version, m.family, m.auth) = (state, priority, version, family, auth);
+    m.vrid = vrid.unwrap_or(0);
+    m.advert_int_cs = advert_int_cs.unwrap_or(0);
+    bounded(sink, &r.vips, &mut m.vips, "virtual_ipaddress", "MAX_VIPS");
+    bounded(
+        sink,
+        &r.vips_excluded,
+        &mut m.vips_excluded,
+        "virtual_ipaddress_excluded",
+        "MAX_VIPS_EXCLUDED",
+    );
+    bounded(
+        sink,
+        &r.unicast_peers,
+        &mut m.unicast_peers,
+        "unicast_peer",
+        "MAX_UNICAST_PEERS",
+    );
     let owner = Owner {
         name: &r.name,
         interface: r.interface.as_ref().map(|i| i.v.as_str()),
         owner: priority == 255,
         sync_no_weight,
     };
-    let tracks = track_check::check(sink, defs, &owner, &instance_tracks(r));
-    // Without these three there is no instance; the GARP settings are then
-    // neither resolved nor checked against vrrp_strict.
-    let (Some(interface), Some(vrid), Some(advert_int_cs)) = (interface, vrid, advert_int_cs)
-    else {
-        return;
+    let tracks = Tracks {
+        interfaces: &mut m.track_interfaces,
+        scripts: &mut m.track_scripts,
+        files: &mut m.track_files,
+        processes: &mut m.track_processes,
     };
-    let garp = Garp::resolve(sink, g, r);
-    let model = InstanceConfig {
+    track_check::check(sink, defs, &owner, &instance_tracks(r), tracks);
+    if !complete {
+        out.models.pop();
+        return;
+    }
+    garp(sink, g, r, m);
+    m.vmac = vmac(sink, r, m.vrid, family);
+    out.raws.push(r);
+}
+
+/// The model of `r` pushed on `models`: what it takes from the raw block
+/// as it is; the resolved values and the lists are set by
+/// [`resolve_instance`].
+#[inline(never)]
+fn push_model<'m>(
+    models: &'m mut Vec<InstanceConfig>,
+    g: &GlobalDefs,
+    r: &RawInstance,
+    interface: String,
+) -> Option<&'m mut InstanceConfig> {
+    models.push(InstanceConfig {
         name: r.name.clone(),
         loc: r.pos.loc(),
-        state,
+        state: InitialState::Backup,
         interface,
-        vrid,
-        priority,
-        advert_int_cs,
-        version,
-        family,
-        auth,
-        vips: lists.vips,
-        vips_excluded: lists.vips_excluded,
+        vrid: 0,
+        priority: 0,
+        advert_int_cs: 0,
+        version: 0,
+        family: Family::V4,
+        auth: None,
+        vips: ArrayVec::new(),
+        vips_excluded: ArrayVec::new(),
         vroutes: r.vroutes.clone(),
-        vrules: r.vrules.iter().map(|(a, _)| a.v.clone()).collect(),
+        vrules: r.vrules.list.clone(),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
-        garp_master_delay_s: garp.master_delay_s,
-        garp_master_repeat: garp.master_repeat,
-        garp_master_refresh_s: garp.master_refresh_s,
-        garp_master_refresh_repeat: garp.master_refresh_repeat,
-        garp_lower_prio_repeat: garp.lower_prio_repeat,
-        garp_lower_prio_delay_s: garp.lower_prio_delay_s,
-        lower_prio_no_advert: garp.lower_prio_no_advert,
-        track_interfaces: tracks.interfaces,
-        track_scripts: tracks.scripts,
-        track_files: tracks.files,
-        track_processes: tracks.processes,
+        garp_master_delay_s: 0,
+        garp_master_repeat: 0,
+        garp_master_refresh_s: 0,
+        garp_master_refresh_repeat: 0,
+        garp_lower_prio_repeat: 0,
+        garp_lower_prio_delay_s: 0,
+        lower_prio_no_advert: false,
+        track_interfaces: ArrayVec::new(),
+        track_scripts: ArrayVec::new(),
+        track_files: ArrayVec::new(),
+        track_processes: ArrayVec::new(),
         notify_master: r.notify_master.clone(),
         notify_backup: r.notify_backup.clone(),
         notify_fault: r.notify_fault.clone(),
@@ -396,40 +435,16 @@ fn resolve_instance<'a>(
         notify_deleted_script: r.notify_deleted_script.clone(),
         smtp_alert: g.mails(r.smtp_alert),
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
-        unicast_peers: lists.unicast_peers,
+        unicast_peers: ArrayVec::new(),
         accept: r.accept,
         dont_track_primary: r.dont_track_primary,
-        vmac: vmac(sink, r, vrid, family),
+        vmac: None,
         native_ipv6: r.native_ipv6,
         debug: r.debug,
         v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-    };
-    out.models.push(model);
-    out.raws.push(r);
-}
-
-/// The list keywords of an instance, each cut at its limit in
-/// `src/limits.rs` with one error at the first entry that does not fit.
-struct Lists {
-    vips: ArrayVec<Vip, MAX_VIPS>,
-    vips_excluded: ArrayVec<Vip, MAX_VIPS_EXCLUDED>,
-    unicast_peers: ArrayVec<IpAddr, MAX_UNICAST_PEERS>,
-}
-
-impl Lists {
-    fn bounded(sink: &mut Sink, r: &RawInstance) -> Lists {
-        Lists {
-            vips: bounded(sink, &r.vips, "virtual_ipaddress", "MAX_VIPS"),
-            vips_excluded: bounded(
-                sink,
-                &r.vips_excluded,
-                "virtual_ipaddress_excluded",
-                "MAX_VIPS_EXCLUDED",
-            ),
-            unicast_peers: bounded(sink, &r.unicast_peers, "unicast_peer", "MAX_UNICAST_PEERS"),
-        }
-    }
+    });
+    models.last_mut()
 }
 
 fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
@@ -441,60 +456,46 @@ fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
     }
 }
 
-/// The gratuitous ARP/NA settings of an instance: the master ones from the
-/// instance keyword, else the global one; the lower-priority ones through
-/// [`lower_prio`].
-struct Garp {
-    master_delay_s: u32,
-    master_repeat: u32,
-    master_refresh_s: u32,
-    master_refresh_repeat: u32,
-    lower_prio_repeat: u32,
-    lower_prio_delay_s: u32,
-    lower_prio_no_advert: bool,
-}
-
-impl Garp {
-    fn resolve(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance) -> Garp {
-        Garp {
-            master_delay_s: r.garp_master_delay_s.unwrap_or(g.vrrp_garp_master_delay_s),
-            master_repeat: r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
-            master_refresh_s: r
-                .garp_master_refresh_s
-                .unwrap_or(g.vrrp_garp_master_refresh_s),
-            master_refresh_repeat: r
-                .garp_master_refresh_repeat
-                .unwrap_or(g.vrrp_garp_master_refresh_repeat),
-            lower_prio_repeat: lower_prio(
-                sink,
-                g,
-                r.garp_lower_prio_repeat.as_ref().map(|a| (a.v, &a.pos)),
-                ("garp_lower_prio_repeat", false),
-                g.vrrp_garp_lower_prio_repeat
-                    .unwrap_or(g.vrrp_garp_master_repeat),
-                0,
-            ),
-            lower_prio_delay_s: lower_prio(
-                sink,
-                g,
-                r.garp_lower_prio_delay_s.as_ref().map(|a| (a.v, &a.pos)),
-                ("garp_lower_prio_delay", false),
-                g.vrrp_garp_lower_prio_delay_s
-                    .unwrap_or(g.vrrp_garp_master_delay_s),
-                0,
-            ),
-            lower_prio_no_advert: lower_prio(
-                sink,
-                g,
-                r.lower_prio_no_advert
-                    .as_ref()
-                    .map(|a| (u32::from(a.v), &a.pos)),
-                ("lower_prio_no_advert", true),
-                u32::from(g.vrrp_lower_prio_no_advert),
-                1,
-            ) != 0,
-        }
-    }
+/// The gratuitous ARP/NA settings of an instance into `m`: the master ones
+/// from the instance keyword, else the global one; the lower-priority ones
+/// through [`lower_prio`].
+fn garp(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance, m: &mut InstanceConfig) {
+    m.garp_master_delay_s = r.garp_master_delay_s.unwrap_or(g.vrrp_garp_master_delay_s);
+    m.garp_master_repeat = r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat);
+    m.garp_master_refresh_s = r
+        .garp_master_refresh_s
+        .unwrap_or(g.vrrp_garp_master_refresh_s);
+    m.garp_master_refresh_repeat = r
+        .garp_master_refresh_repeat
+        .unwrap_or(g.vrrp_garp_master_refresh_repeat);
+    m.garp_lower_prio_repeat = lower_prio(
+        sink,
+        g,
+        r.garp_lower_prio_repeat.as_ref().map(|a| (a.v, &a.pos)),
+        ("garp_lower_prio_repeat", false),
+        g.vrrp_garp_lower_prio_repeat
+            .unwrap_or(g.vrrp_garp_master_repeat),
+        0,
+    );
+    m.garp_lower_prio_delay_s = lower_prio(
+        sink,
+        g,
+        r.garp_lower_prio_delay_s.as_ref().map(|a| (a.v, &a.pos)),
+        ("garp_lower_prio_delay", false),
+        g.vrrp_garp_lower_prio_delay_s
+            .unwrap_or(g.vrrp_garp_master_delay_s),
+        0,
+    );
+    m.lower_prio_no_advert = lower_prio(
+        sink,
+        g,
+        r.lower_prio_no_advert
+            .as_ref()
+            .map(|a| (u32::from(a.v), &a.pos)),
+        ("lower_prio_no_advert", true),
+        u32::from(g.vrrp_lower_prio_no_advert),
+        1,
+    ) != 0;
 }
 
 /// keepalived's chain for the lower-priority settings: the instance's
@@ -510,14 +511,14 @@ fn lower_prio(
     global: u32,
     strict: u32,
 ) -> u32 {
-    let show = |v: u32| match (on_off, v) {
-        (true, 0) => "off".to_string(),
-        (true, _) => "on".to_string(),
-        (false, v) => v.to_string(),
-    };
     match set {
         Some((v, pos)) if g.vrrp_strict && v != strict => {
-            let (shown, needed) = (show(v), show(strict));
+            // Shown through Display, not built into Strings (size: issue 17).
+            let (shown, needed): (&dyn fmt::Display, &dyn fmt::Display) = if on_off {
+                (&on_off_word(v), &on_off_word(strict))
+            } else {
+                (&v, &strict)
+            };
             sink.error_fmt(
                 pos,
                 format_args!(
@@ -530,6 +531,11 @@ fn lower_prio(
         None if g.vrrp_strict => strict,
         None => global,
     }
+}
+
+/// A switch's value as [`lower_prio`] shows it.
+fn on_off_word(v: u32) -> &'static str {
+    if v == 0 { "off" } else { "on" }
 }
 
 /// A keyword the instance cannot run without: reported at the
@@ -807,19 +813,22 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
         let Some(v) = i.vmac.as_mut().filter(|v| v.name.is_empty()) else {
             continue;
         };
+        // The names in the order tried, the last taken whatever: one
+        // format for all (size: issue 17).
+        // The digits tried after `vrrp`, in order (none first), the last
+        // taken whatever: one format for every name (size: issue 17).
         let order = if v6 {
-            [0, 6, 1, 2, 3, 4, 5, 7]
+            ",6,1,2,3,4,5,7,9"
         } else {
-            [0, 1, 2, 3, 4, 5, 6, 7]
+            ",1,2,3,4,5,6,7,9"
         };
-        let name = order
-            .iter()
-            .map(|&k| match k {
-                0 => format!("vrrp.{vrid}"),
-                k => format!("vrrp{k}.{vrid}"),
-            })
-            .find(|n| !taken.contains(n))
-            .unwrap_or_else(|| format!("vrrp9.{vrid}"));
+        let mut name = String::new();
+        for k in order.split(',') {
+            name = format!("vrrp{k}.{vrid}");
+            if !taken.contains(&name) {
+                break;
+            }
+        }
         taken.push(name.clone());
         v.name = name;
     }
@@ -829,39 +838,57 @@ fn name_vmacs(sink: &mut Sink, resolved: &mut Resolved) {
 /// `dev`s, the interfaces instances and sync groups track) needs a slot in
 /// the daemon's interface table.
 fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup]) {
-    // Plain loops into one list: a chain of iterators over the same is
-    // its own code for every link (size: issue 17).
-    let mut used: Blocks = Vec::new();
+    // Each name offered as it is met, in the configuration's order: no
+    // list of (name, line) pairs to build first, and plain loops (a chain
+    // of iterators is code of its own for every link; size: issue 17).
+    let mut names = Interfaces::default();
     for (i, r) in resolved.models.iter().zip(&resolved.raws) {
-        used.push((&i.interface, &r.pos));
-        for v in r.vips.iter().chain(&r.vips_excluded) {
-            if let Some(dev) = &v.v.dev {
-                used.push((dev, &v.pos));
+        names.offer(sink, &i.interface, &r.pos);
+        for list in [&r.vips, &r.vips_excluded] {
+            for v in list {
+                if let Some(dev) = &v.v.dev {
+                    names.offer(sink, dev, &v.pos);
+                }
             }
         }
         for t in &r.track_interfaces {
-            used.push((&t.v.name, &t.pos));
+            names.offer(sink, &t.v.name, &t.pos);
         }
         if let Some(v) = &i.vmac {
-            used.push((&v.name, &r.pos));
+            names.offer(sink, &v.name, &r.pos);
         }
     }
-    for t in groups.iter().flat_map(|g| &g.track_interfaces) {
-        used.push((&t.v.name, &t.pos));
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for (name, pos) in used {
-        if names.contains(&name) {
-            continue;
+    for g in groups {
+        for t in &g.track_interfaces {
+            names.offer(sink, &t.v.name, &t.pos);
         }
-        if names.len() == MAX_INTERFACES {
+    }
+}
+
+/// The interface names met so far; `full` once one did not fit.
+#[derive(Default)]
+struct Interfaces<'a> {
+    names: Vec<&'a str>,
+    full: bool,
+}
+
+impl<'a> Interfaces<'a> {
+    /// Takes `name` (used at `pos`) into the table; the first that does
+    /// not fit is an error, and nothing is looked at after it.
+    #[inline(never)]
+    fn offer(&mut self, sink: &mut Sink, name: &'a str, pos: &Pos) {
+        if self.full || self.names.contains(&name) {
+            return;
+        }
+        if self.names.len() == MAX_INTERFACES {
             sink.error_fmt(
                 pos,
                 format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
             );
+            self.full = true;
             return;
         }
-        names.push(name);
+        self.names.push(name);
     }
 }
 
@@ -893,41 +920,54 @@ fn check_sync_groups(
         check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
-    groups
-        .iter()
-        .map(|g| {
-            let owner = Owner {
-                name: &g.name,
-                interface: None,
-                owner: g.group.iter().any(|m| is_owner(&m.v)),
-                sync_no_weight: false,
-            };
-            let raw = RawTracks {
-                interfaces: &g.track_interfaces,
-                scripts: &g.track_scripts,
-                files: &g.track_files,
-                processes: &g.track_processes,
-            };
-            let tracks = track_check::check(sink, defs, &owner, &raw);
-            SyncGroup {
-                loc: g.pos.loc(),
-                name: g.name.clone(),
-                group: g.group.iter().map(|m| m.v.clone()).collect(),
-                notify_master: g.notify_master.clone(),
-                notify_backup: g.notify_backup.clone(),
-                notify_fault: g.notify_fault.clone(),
-                notify_stop: g.notify_stop.clone(),
-                notify: g.notify.clone(),
-                smtp_alert: global.mails(g.smtp_alert),
-                track_interfaces: tracks.interfaces,
-                track_scripts: tracks.scripts,
-                track_files: tracks.files,
-                track_processes: tracks.processes,
-                global_tracking: g.global_tracking.is_some(),
-                tracking_weight: g.tracking_weight,
-            }
-        })
-        .collect()
+    // Each group pushed, then its tracking checked into it in place (as an
+    // instance's); what the raw group holds is moved, not cloned.
+    let mut out = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let owner = g.group.iter().any(|m| is_owner(&m.v));
+        let raw = RawTracks {
+            interfaces: &g.track_interfaces,
+            scripts: &g.track_scripts,
+            files: &g.track_files,
+            processes: &g.track_processes,
+        };
+        out.push(SyncGroup {
+            loc: g.pos.loc(),
+            name: g.name.clone(),
+            group: Vec::with_capacity(g.group.len()),
+            notify_master: g.notify_master.clone(),
+            notify_backup: g.notify_backup.clone(),
+            notify_fault: g.notify_fault.clone(),
+            notify_stop: g.notify_stop.clone(),
+            notify: g.notify.clone(),
+            smtp_alert: global.mails(g.smtp_alert),
+            track_interfaces: ArrayVec::new(),
+            track_scripts: ArrayVec::new(),
+            track_files: ArrayVec::new(),
+            track_processes: ArrayVec::new(),
+            global_tracking: g.global_tracking.is_some(),
+            tracking_weight: g.tracking_weight,
+        });
+        let Some(s) = out.last_mut() else { continue };
+        // A plain loop: no collect() code of its own (size: issue 17).
+        for m in &g.group {
+            s.group.push(m.v.clone());
+        }
+        let owner = Owner {
+            name: &s.name,
+            interface: None,
+            owner,
+            sync_no_weight: false,
+        };
+        let tracks = Tracks {
+            interfaces: &mut s.track_interfaces,
+            scripts: &mut s.track_scripts,
+            files: &mut s.track_files,
+            processes: &mut s.track_processes,
+        };
+        track_check::check(sink, defs, &owner, &raw, tracks);
+    }
+    out
 }
 
 /// A group needs members, each an instance, each in one group only.
@@ -969,5 +1009,48 @@ fn check_members<'a>(
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load;
+
+    /// The VMAC names chosen for instance V (use_vmac, VRID 7) when
+    /// instances on `taken` interfaces come before it.
+    fn vmac_name(taken: &[&str], vip: &str) -> String {
+        let mut text = String::new();
+        for (k, t) in taken.iter().enumerate() {
+            text += &format!(
+                "vrrp_instance T{k} {{\n interface {t}\n virtual_router_id {}\n}}\n",
+                k + 1
+            );
+        }
+        text += &format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 7\n use_vmac\n \
+             virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+        );
+        let dir = std::env::temp_dir().join(format!("validate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{}.conf", taken.len() * 2 + vip.len() % 2));
+        std::fs::write(&path, text).expect("write");
+        let loaded = load(&path);
+        let _ = std::fs::remove_file(&path);
+        let (c, _) = loaded.expect("loads");
+        let v = c.instances.iter().find(|i| i.name == "V").expect("V");
+        v.vmac.as_ref().expect("vmac").name.clone()
+    }
+
+    #[test]
+    fn vmac_names_in_keepalived_order() {
+        assert_eq!(vmac_name(&[], "192.0.2.1"), "vrrp.7");
+        assert_eq!(vmac_name(&["vrrp.7"], "192.0.2.1"), "vrrp1.7");
+        assert_eq!(vmac_name(&["vrrp.7"], "2001:db8::1"), "vrrp6.7");
+        assert_eq!(vmac_name(&["vrrp.7", "vrrp6.7"], "2001:db8::1"), "vrrp1.7");
+        let all = [
+            "vrrp.7", "vrrp1.7", "vrrp2.7", "vrrp3.7", "vrrp4.7", "vrrp5.7", "vrrp6.7", "vrrp7.7",
+        ];
+        assert_eq!(vmac_name(&all, "192.0.2.1"), "vrrp9.7");
+        assert_eq!(vmac_name(&all[1..], "192.0.2.1"), "vrrp.7");
     }
 }

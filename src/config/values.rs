@@ -1,6 +1,7 @@
 //! Parsing of single values. Pure functions on strings; the parser turns
 //! their failures into messages.
 
+use core::fmt;
 use core::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -90,14 +91,27 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, Option<u8>), ()> {
 
 /// rtnetlink scope by name (iproute2's names) or number.
 pub fn parse_scope(s: &str) -> Option<u8> {
-    match s {
-        "global" => Some(0),
-        "site" => Some(200),
-        "link" => Some(253),
-        "host" => Some(254),
-        "nowhere" => Some(255),
-        _ => parse_int(s).ok().and_then(|n| u8::try_from(n).ok()),
+    named(s, SCOPES).or_else(|| parse_int(s).ok().and_then(|n| u8::try_from(n).ok()))
+}
+
+const SCOPES: &[(&str, u8)] = &[
+    ("global", 0),
+    ("site", 200),
+    ("link", 253),
+    ("host", 254),
+    ("nowhere", 255),
+];
+
+/// The number `w` names in `table`: one loop for every table of names,
+/// not a chain of comparisons in code per table (size: issue 17).
+#[inline(never)]
+pub fn named(w: &str, table: &[(&str, u8)]) -> Option<u8> {
+    for &(name, n) in table {
+        if name == w {
+            return Some(n);
+        }
     }
+    None
 }
 
 /// The optional argument of keepalived's on/off keywords.
@@ -121,12 +135,15 @@ const BOOL_WORDS: [(&str, bool); 6] = [
 ];
 
 /// A range as messages show it: `1-255`, or `-253 to 253` where a dash
-/// would be ambiguous.
-pub fn fmt_range(lo: i64, hi: i64) -> String {
-    if lo < 0 {
-        format!("{lo} to {hi}")
-    } else {
-        format!("{lo}-{hi}")
+/// would be ambiguous. Shown through Display where the message is
+/// formatted, not built into a String first (size: issue 17).
+pub struct Range(pub i64, pub i64);
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Range(lo, hi) = *self;
+        let dash = if lo < 0 { " to " } else { "-" };
+        write!(f, "{lo}{dash}{hi}")
     }
 }
 
