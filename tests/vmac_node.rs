@@ -295,3 +295,14 @@ fn a_deleted_vmac_is_made_again_and_the_instance_comes_back() {
     );
     assert_ne!(n.slots()[0].inst.state(), State::Fault);
 }
+
+/// Interfaces the instances name but the dump lacks are in the router's
+/// table as gone (followed by name), though the router took the instances
+/// out of the configuration it was given.
+#[test]
+fn named_interfaces_missing_from_the_dump_are_followed() {
+    let c = config("track_interface {\n        eth9\n    }");
+    let n = Box::new(Node::new(&mut c.clone(), ifaces(None), false).expect("a plan"));
+    let eth9 = n.ifaces().by_name("eth9");
+    assert!(eth9.is_some_and(|f| !f.exists()), "eth9 not followed");
+}

@@ -98,8 +98,18 @@ pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant
 /// Made at start and reload only, as a list: nested iterator chains here
 /// were about 1.6 KB of code on mipsel.
 pub fn named_ifaces(config: &Config) -> std::vec::IntoIter<&str> {
+    names_of(&mut config.instances.iter(), config)
+}
+
+/// [`named_ifaces`] with the instances given apart (the router's own once
+/// it has taken them out of `config`): one copy of the code for both.
+fn names_of<'a>(
+    instances: &mut dyn Iterator<Item = &'a InstanceConfig>,
+    config: &'a Config,
+) -> std::vec::IntoIter<&'a str> {
     let mut names = Vec::new();
-    for c in &config.instances {
+    let mut devs = Vec::new();
+    for c in instances {
         names.push(c.interface.as_str());
         if let Some(v) = &c.vmac {
             names.push(v.name.as_str());
@@ -112,16 +122,16 @@ pub fn named_ifaces(config: &Config) -> std::vec::IntoIter<&str> {
         for t in &c.track_interfaces {
             names.push(t.name.as_str());
         }
+        // The routes' `dev`s (rules name their interfaces: none needed),
+        // after the sync groups' interfaces.
+        route_devs(&c.vroutes, &mut devs);
     }
     for g in &config.sync_groups {
         for t in &g.track_interfaces {
             names.push(t.name.as_str());
         }
     }
-    // The routes' `dev`s (rules name their interfaces: none needed).
-    for c in &config.instances {
-        route_devs(&c.vroutes, &mut names);
-    }
+    names.append(&mut devs);
     route_devs(&config.static_routes, &mut names);
     for a in &config.static_addrs {
         if let Some(d) = a.dev.as_deref() {
@@ -318,11 +328,12 @@ impl Node {
     /// not there (yet) as gone: followed by name, it is seen when it
     /// appears, whatever dump the table came from.
     fn follow_named(&mut self, config: &Config) {
-        for name in named_ifaces(config) {
-            if self.shared.ifaces.by_name(name).is_none() {
+        let ifaces = &mut self.shared.ifaces;
+        for name in names_of(&mut self.slots.iter().map(|s| &*s.cfg), config) {
+            if ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {
-                    let _ = self.shared.ifaces.push(f);
+                    let _ = ifaces.push(f);
                 }
             }
         }
