@@ -43,16 +43,17 @@ pub(crate) struct Planned {
 pub(crate) type PlannedParts = (Box<InstanceConfig>, Params, u32, Option<usize>);
 
 /// What a reload will do; made by [`Node::plan_reload`]. It borrows the
-/// configuration planned for (its tracked objects and groups) rather than
-/// keep a copy: a clone of the whole Config was some 2 KB of code
-/// (issue 17: size).
+/// configuration planned for rather than keep a copy (a clone of the whole
+/// Config was some 2 KB of code: issue 17), and the router takes from it
+/// what it keeps (instances, checks, sync groups, delays); the shell still
+/// reads the rest (globals, tracked files and processes).
 pub struct Plan<'c> {
     items: Vec<Planned>,
-    pub(crate) config: &'c Config,
+    pub(crate) config: &'c mut Config,
 }
 
 impl<'c> Plan<'c> {
-    pub(crate) fn new(items: Vec<Planned>, config: &'c Config) -> Plan<'c> {
+    pub(crate) fn new(items: Vec<Planned>, config: &'c mut Config) -> Plan<'c> {
         Plan { items, config }
     }
 
@@ -62,7 +63,7 @@ impl<'c> Plan<'c> {
     }
 
     /// The configuration planned for (its instances moved into the plan).
-    pub fn config(&self) -> &'c Config {
+    pub fn config(&self) -> &Config {
         self.config
     }
 
@@ -76,7 +77,7 @@ impl<'c> Plan<'c> {
         self.items.is_empty()
     }
 
-    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, &'c Config) {
+    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, &'c mut Config) {
         let items = self
             .items
             .into_iter()

@@ -307,11 +307,11 @@ impl Node {
     /// states carry over from the running configuration).
     /// Returns the trackers it replaced: the check runs they have that
     /// the new ones do not ([`track::Trackers::orphans`]) lost their check.
-    fn track_config(&mut self, config: &Config) -> track::Trackers {
+    fn track_config(&mut self, config: &mut Config) -> track::Trackers {
         self.follow_named(config);
         let old = core::mem::take(&mut self.track);
         self.track = track::Trackers::new(config, &old);
-        self.up_down = config.up_down_delays.clone();
+        self.up_down = core::mem::take(&mut config.up_down_delays);
         let mut old_groups = core::mem::take(&mut self.groups);
         self.groups = sync::build(config, &mut self.slots, &mut old_groups);
         for s in self.slots.iter_mut() {

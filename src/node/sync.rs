@@ -41,14 +41,18 @@ pub struct Group {
 
 /// The groups of `config` for `slots`, whose group index is set (None:
 /// in no group). A group keeps the state it had in `old` (by name), its
-/// script queue moved out of `old`, not cloned (issue 17: size).
+/// script queue moved out of `old`, not cloned (issue 17: size). The
+/// groups' configurations move out of `config`.
 /// Loops, not iterator chains: run at start and reload only.
-pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &mut [Group]) -> Vec<Group> {
+pub(crate) fn build(config: &mut Config, slots: &mut [Slot], old: &mut [Group]) -> Vec<Group> {
     for s in slots.iter_mut() {
         s.group = None;
     }
     let mut groups = Vec::with_capacity(config.sync_groups.len());
-    for (g, cfg) in config.sync_groups.iter().enumerate() {
+    for (g, cfg) in core::mem::take(&mut config.sync_groups)
+        .into_iter()
+        .enumerate()
+    {
         let mut members = ArrayVec::new();
         for (i, s) in slots.iter_mut().enumerate() {
             if cfg.group.contains(&s.cfg.name) {
@@ -57,7 +61,7 @@ pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &mut [Group]) -> V
             }
         }
         let mut grp = Group {
-            cfg: cfg.clone(),
+            cfg,
             members,
             state: State::Init,
             faulty: false,
@@ -66,7 +70,7 @@ pub(crate) fn build(config: &Config, slots: &mut [Slot], old: &mut [Group]) -> V
             script_due: None,
             mailed: None,
         };
-        if let Some(o) = old.iter_mut().find(|o| o.cfg.name == cfg.name) {
+        if let Some(o) = old.iter_mut().find(|o| o.cfg.name == grp.cfg.name) {
             grp.state = o.state;
             grp.faulty = o.faulty;
             grp.waiting = o.waiting;

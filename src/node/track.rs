@@ -252,12 +252,13 @@ pub struct Trackers {
 impl Trackers {
     /// The objects of `config`; those of `old` with the same definition
     /// keep their readings (a reload does not forget that a check failed).
-    pub fn new(config: &Config, old: &Trackers) -> Trackers {
+    /// The checks' configurations move out of `config`.
+    pub fn new(config: &mut Config, old: &Trackers) -> Trackers {
         // Loops, not map/collect chains: run at start and reload only.
         let mut t = Trackers::default();
-        for c in &config.scripts {
-            let mut n = Check::new(c.clone());
-            if let Some(o) = old.check(&c.name) {
+        for c in core::mem::take(&mut config.scripts) {
+            let mut n = Check::new(c);
+            if let Some(o) = old.check(&n.cfg.name) {
                 carry(&mut n, o);
             }
             t.checks.push(n);
