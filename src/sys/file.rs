@@ -172,18 +172,31 @@ pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
 
 /// realpath(3) of `path`: absolute, without links, `.` or `..`
 /// (`std::fs::canonicalize` without the PathBuf); the error says why not.
+/// The kernel resolves it: `path` opened with O_PATH (no read permission
+/// needed, as for realpath), and its name read back from /proc/self/fd
+/// (musl's realpath walking the path itself, with getcwd, was 1.7 KB of a
+/// mipsel binary; the daemon needs /proc anyway).
 pub fn real_path(path: &[u8]) -> Result<Vec<u8>, OsError> {
-    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
-    // SAFETY: realpath with a NULL buffer returns a malloc'd string (or
-    // NULL), copied here and then freed.
-    unsafe {
-        let r = libc::realpath(c.as_ptr(), core::ptr::null_mut());
-        if r.is_null() {
-            return Err(OsError(Errno::last()));
+    let fd = open_bytes(path, libc::O_PATH, 0)?;
+    // "/proc/self/fd/" and the descriptor's decimal digits, NUL-ended.
+    let mut link = *b"/proc/self/fd/\0\0\0\0\0\0\0\0\0\0\0";
+    let mut n = fd.as_raw_fd().unsigned_abs();
+    let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    for slot in link[14..14 + digits].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: a NUL-terminated link name; readlink writes at most
+    // buf.len() bytes into buf.
+    let len = unsafe { libc::readlink(link.as_ptr().cast(), buf.as_mut_ptr().cast(), buf.len()) };
+    match usize::try_from(len) {
+        Ok(len) if len < buf.len() => {
+            buf.truncate(len);
+            Ok(buf)
         }
-        let bytes = CStr::from_ptr(r).to_bytes().to_vec();
-        libc::free(r.cast());
-        Ok(bytes)
+        Ok(_) => Err(OsError(Errno::ENAMETOOLONG)),
+        Err(_) => Err(OsError(Errno::last())),
     }
 }
 
@@ -359,6 +372,17 @@ mod tests {
         assert_eq!(real_path(b"/").ok(), Some(b"/".to_vec()));
         assert_eq!(real_path(b"/nonexistent-tinyvrrpd/x").ok(), None);
         assert_eq!(real_path(b"a\0b").ok(), None);
+        // What realpath(3) answers, for a relative path, a link, `..`.
+        let here = std::env::current_dir().unwrap();
+        for p in [".", "src/../Cargo.toml", "/proc/self/exe", "/etc/../tmp/."] {
+            let std = std::fs::canonicalize(here.join(p)).unwrap();
+            let ours = real_path(p.as_bytes()).unwrap();
+            assert_eq!(ours, std.as_os_str().as_encoded_bytes(), "{p}");
+        }
+        assert_eq!(
+            real_path(b"Cargo.toml/x").err().map(|e| e.0),
+            Some(Errno::ENOTDIR)
+        );
     }
 
     #[test]
