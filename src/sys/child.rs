@@ -11,7 +11,7 @@
 
 use super::file::{self, OsError};
 use super::{Errno, Result, SysError};
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 
 /// Who a script runs as.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -97,8 +97,8 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 
 /// Everything the forked child uses, made before the fork.
 pub struct Prepared {
-    /// Owns the strings `argv` points into.
-    _args: Vec<CString>,
+    /// Owns the NUL-terminated strings `argv` points into.
+    _args: Vec<Vec<u8>>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
@@ -117,13 +117,13 @@ impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
         let mut args = Vec::with_capacity(argv.len());
         for a in argv {
-            let c = CString::new(*a);
-            args.push(c.map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?);
+            let c = super::c_string(a.as_bytes());
+            args.push(c.map_err(|e| SysError::new("spawn: NUL in argument", e))?);
         }
         if args.is_empty() {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         }
-        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr().cast()).collect();
         let program = ptrs[0];
         ptrs.push(core::ptr::null());
         // SAFETY: plain data; all-zero is SIG_DFL with no flags.
@@ -496,6 +496,7 @@ fn unsafe_because(meta: &libc::stat) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CString;
 
     #[test]
     fn passwd_and_group_lines() {

@@ -5,7 +5,7 @@ use core::ffi::CStr;
 use core::fmt;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use super::{ErrText, Errno};
+use super::{ErrText, Errno, c_string};
 
 /// An errno worded as std's `io::Error` words an OS error:
 /// `TEXT (os error N)` (the daemon's messages kept that wording when they
@@ -27,11 +27,11 @@ pub fn open(path: &str, flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedF
 
 /// [`open`] of a path that need not be UTF-8.
 pub fn open_bytes(path: &[u8], flags: libc::c_int, mode: libc::mode_t) -> Result<OwnedFd, OsError> {
-    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    let c = c_string(path).map_err(OsError)?;
     // SAFETY: `c` is NUL-terminated for the call.
     let fd = unsafe {
         libc::open(
-            c.as_ptr(),
+            c.as_ptr().cast(),
             flags | libc::O_CLOEXEC,
             libc::c_uint::from(mode),
         )
@@ -50,14 +50,14 @@ pub fn stat(path: &str, follow: bool) -> Result<libc::stat, OsError> {
 
 /// [`stat`] of a path that need not be UTF-8.
 pub fn stat_bytes(path: &[u8], follow: bool) -> Result<libc::stat, OsError> {
-    let c = std::ffi::CString::new(path).map_err(|_| OsError(Errno::EINVAL))?;
+    let c = c_string(path).map_err(OsError)?;
     // SAFETY: stat/lstat into our own zeroed struct from a NUL-terminated path.
     unsafe {
         let mut st: libc::stat = core::mem::zeroed();
         let ret = if follow {
-            libc::stat(c.as_ptr(), &mut st)
+            libc::stat(c.as_ptr().cast(), &mut st)
         } else {
-            libc::lstat(c.as_ptr(), &mut st)
+            libc::lstat(c.as_ptr().cast(), &mut st)
         };
         if ret != 0 {
             return Err(OsError(Errno::last()));
@@ -81,13 +81,13 @@ pub fn fstat(fd: &OwnedFd) -> Result<libc::stat, OsError> {
 /// Calls `f` with each name in directory `path` but `.` and `..`, in the
 /// order readdir(3) gives them. False when it cannot be opened.
 pub fn list_dir(path: &[u8], mut f: impl FnMut(&[u8])) -> bool {
-    let Ok(c) = std::ffi::CString::new(path) else {
+    let Ok(c) = c_string(path) else {
         return false;
     };
     // SAFETY: opendir of a NUL-terminated path; each entry's name is read
     // before the next readdir, and the stream is closed once.
     unsafe {
-        let dir = libc::opendir(c.as_ptr());
+        let dir = libc::opendir(c.as_ptr().cast());
         if dir.is_null() {
             return false;
         }
@@ -113,13 +113,10 @@ pub fn is_type(st: &libc::stat, ty: libc::mode_t) -> bool {
 
 /// rename(2).
 pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
-    let inval = |_| OsError(Errno::EINVAL);
-    let (f, t) = (
-        std::ffi::CString::new(from).map_err(inval)?,
-        std::ffi::CString::new(to).map_err(inval)?,
-    );
+    let f = c_string(from.as_bytes()).map_err(OsError)?;
+    let t = c_string(to.as_bytes()).map_err(OsError)?;
     // SAFETY: two NUL-terminated paths.
-    if unsafe { libc::rename(f.as_ptr(), t.as_ptr()) } != 0 {
+    if unsafe { libc::rename(f.as_ptr().cast(), t.as_ptr().cast()) } != 0 {
         return Err(OsError(Errno::last()));
     }
     Ok(())
@@ -127,9 +124,9 @@ pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
 
 /// unlink(2), its failure ignored (a file that may already be gone).
 pub fn remove(path: &str) {
-    if let Ok(c) = std::ffi::CString::new(path) {
+    if let Ok(c) = c_string(path.as_bytes()) {
         // SAFETY: a NUL-terminated path.
-        unsafe { libc::unlink(c.as_ptr()) };
+        unsafe { libc::unlink(c.as_ptr().cast()) };
     }
 }
 

@@ -149,11 +149,25 @@ fn socket(
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 
+/// `bytes` and a NUL after them, for a C call; EINVAL when `bytes` holds
+/// a NUL. What `CString::new` does, in one function for every path and
+/// argument (CString's generic constructors and its Result's glue were
+/// about 1 KB of a mipsel binary).
+pub fn c_string(bytes: &[u8]) -> core::result::Result<Vec<u8>, Errno> {
+    if bytes.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    let mut c = Vec::with_capacity(bytes.len() + 1);
+    c.extend_from_slice(bytes);
+    c.push(0);
+    Ok(c)
+}
+
 /// The index of the interface called `name`; None when there is none.
 pub fn if_index(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
+    let c = c_string(name.as_bytes()).ok()?;
     // SAFETY: `c` is a valid NUL-terminated string for the call.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    let index = unsafe { libc::if_nametoindex(c.as_ptr().cast()) };
     (index != 0).then_some(index)
 }
 
