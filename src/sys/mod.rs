@@ -164,11 +164,35 @@ pub fn c_string(bytes: &[u8]) -> core::result::Result<Vec<u8>, Errno> {
 }
 
 /// The index of the interface called `name`; None when there is none.
+/// SIOCGIFINDEX on a datagram socket, as if_nametoindex(3) asks it, but
+/// through the raw syscall: musl's ioctl() carries a table converting
+/// time64 structures (about 1.2 KB of a mipsel binary, with strncpy) that
+/// an ifreq does not need. The name is copied as strncpy copied it: up to
+/// IFNAMSIZ bytes (the kernel ends it with a NUL at the last byte).
 pub fn if_index(name: &str) -> Option<u32> {
-    let c = c_string(name.as_bytes()).ok()?;
-    // SAFETY: `c` is a valid NUL-terminated string for the call.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr().cast()) };
-    (index != 0).then_some(index)
+    use std::os::fd::AsRawFd;
+    if name.as_bytes().contains(&0) {
+        return None;
+    }
+    let fd = socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0, "socket").ok()?;
+    // SAFETY: ifreq is plain C data; all-zero is valid.
+    let mut ifr: libc::ifreq = unsafe { core::mem::zeroed() };
+    for (d, s) in ifr.ifr_name.iter_mut().zip(name.bytes()) {
+        *d = s as libc::c_char;
+    }
+    // SAFETY: SIOCGIFINDEX reads the name from and writes the index into
+    // our live ifreq.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_ioctl,
+            fd.as_raw_fd(),
+            libc::SIOCGIFINDEX as libc::c_ulong,
+            &raw mut ifr,
+        )
+    };
+    // SAFETY: on success the kernel wrote ifru_ifindex.
+    let index = unsafe { ifr.ifr_ifru.ifru_ifindex };
+    (ret == 0 && index > 0).then_some(index as u32)
 }
 
 /// Attach a classic BPF program that accepts nothing, so a send-only
@@ -213,6 +237,28 @@ pub fn read_once(fd: &std::os::fd::OwnedFd, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// if_index answers what if_nametoindex(3) answers: for this host's
+    /// interfaces, a missing one, a name too long, an empty one, a NUL.
+    #[test]
+    fn if_index_is_if_nametoindex() {
+        let mut names = vec![
+            String::from("lo"),
+            "no-such-if".into(),
+            "lo0123456789abcdefgh".into(),
+            String::new(),
+        ];
+        assert!(file::list_dir(b"/sys/class/net", |n| {
+            names.push(String::from_utf8_lossy(n).into_owned())
+        }));
+        for name in &names {
+            let c = std::ffi::CString::new(name.as_str()).unwrap();
+            // SAFETY: a NUL-terminated name.
+            let want = unsafe { libc::if_nametoindex(c.as_ptr()) };
+            assert_eq!(if_index(name), (want != 0).then_some(want), "{name}");
+        }
+        assert_eq!(if_index("lo\0"), None);
+    }
 
     #[test]
     fn errno_texts_are_the_c_librarys() {
