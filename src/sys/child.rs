@@ -147,12 +147,23 @@ impl Prepared {
 }
 
 /// The open-files limit, bounded so the fallback close loop stays short.
+/// Asked with prlimit64 (what musl's getrlimit asks first; its fallback
+/// for kernels before 2.6.36 and its conversions were 400 bytes of mipsel).
 fn fd_limit() -> libc::c_int {
-    // SAFETY: plain data, filled by getrlimit.
-    let mut lim: libc::rlimit = unsafe { core::mem::zeroed() };
-    // SAFETY: lim is valid for the call.
-    let ret = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
-    let cur = if ret == 0 { lim.rlim_cur } else { 1024 };
+    // rlim_cur and rlim_max, 64 bits each on every target.
+    let mut lim = [0u64; 2];
+    // SAFETY: pid 0 is this process; no new limit; `lim` is the kernel's
+    // struct rlimit64, valid for the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_prlimit64,
+            0 as libc::c_long,
+            libc::RLIMIT_NOFILE as libc::c_long,
+            core::ptr::null::<u64>(),
+            lim.as_mut_ptr(),
+        )
+    };
+    let cur = if ret == 0 { lim[0] } else { 1024 };
     libc::c_int::try_from(cur.min(65_536)).unwrap_or(1024)
 }
 

@@ -119,7 +119,9 @@ fn check_size(op: &'static str, ret: libc::ssize_t) -> Result<usize> {
     usize::try_from(ret).map_err(|_| SysError::last(op))
 }
 
-/// setsockopt with a plain value.
+/// setsockopt with a plain value, through the raw syscall: musl's
+/// setsockopt() converts time64 options (SO_RCVTIMEO, SO_TIMESTAMP...)
+/// that the daemon never sets (its conversions were 450 bytes of mipsel).
 fn setsockopt<T>(
     fd: &impl std::os::fd::AsRawFd,
     level: libc::c_int,
@@ -129,9 +131,17 @@ fn setsockopt<T>(
 ) -> Result<()> {
     let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
     // SAFETY: `value` points to a live T of `len` bytes for the call.
-    let ret =
-        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len) };
-    check(op, ret).map(|_| ())
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_setsockopt,
+            libc::c_long::from(fd.as_raw_fd()),
+            libc::c_long::from(level),
+            libc::c_long::from(name),
+            (value as *const T).cast::<libc::c_void>(),
+            len as libc::c_long,
+        )
+    };
+    check(op, ret as libc::c_int).map(|_| ())
 }
 
 /// Open a socket as an `OwnedFd`.

@@ -38,17 +38,19 @@ impl Tcp {
     pub fn connect_result(&self) -> Result<()> {
         let mut err: libc::c_int = 0;
         let mut len = libc::socklen_t::try_from(core::mem::size_of::<libc::c_int>()).unwrap_or(0);
-        // SAFETY: `err` and `len` are valid for the call.
+        // SAFETY: `err` and `len` are valid for the call. The raw syscall:
+        // musl's getsockopt() converts time64 options SO_ERROR is not.
         let ret = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_ERROR,
-                (&raw mut err).cast(),
-                &mut len,
+            libc::syscall(
+                libc::SYS_getsockopt,
+                libc::c_long::from(self.fd.as_raw_fd()),
+                libc::c_long::from(libc::SOL_SOCKET),
+                libc::c_long::from(libc::SO_ERROR),
+                (&raw mut err).cast::<libc::c_void>(),
+                &raw mut len,
             )
         };
-        super::check("getsockopt(SO_ERROR)", ret)?;
+        super::check("getsockopt(SO_ERROR)", ret as libc::c_int)?;
         match err {
             0 => Ok(()),
             e => Err(SysError::new("connect", Errno::from_raw(e))),
