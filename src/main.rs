@@ -103,8 +103,8 @@ fn start_up() {
             }
         }
     }
-    // SAFETY: ignoring a signal, before any other thread or handler.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // SAFETY: SIG_IGN, before any other thread or handler.
+    unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
 }
 
 fn daemon_main(args: &[&str]) -> i32 {

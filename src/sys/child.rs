@@ -102,7 +102,6 @@ pub struct Prepared {
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
-    default_action: libc::sigaction,
     empty_mask: libc::sigset_t,
     /// Highest fd + 1 to close when close_range is missing (kernel < 5.9).
     fd_limit: libc::c_int,
@@ -126,9 +125,6 @@ impl Prepared {
         let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr().cast()).collect();
         let program = ptrs[0];
         ptrs.push(core::ptr::null());
-        // SAFETY: plain data; all-zero is SIG_DFL with no flags.
-        let mut default_action: libc::sigaction = unsafe { core::mem::zeroed() };
-        default_action.sa_sigaction = libc::SIG_DFL;
         // SAFETY: plain data, then initialised by sigemptyset.
         let mut empty_mask: libc::sigset_t = unsafe { core::mem::zeroed() };
         // SAFETY: empty_mask is a valid sigset_t to write.
@@ -137,7 +133,6 @@ impl Prepared {
             _args: args,
             program,
             argv: ptrs,
-            default_action,
             empty_mask,
             fd_limit: fd_limit(),
             nsig: libc::SIGRTMAX() + 1,
@@ -200,7 +195,7 @@ fn in_child(p: &Prepared) -> ! {
         // matter; set every one back to the default. Errors are the
         // signals that cannot be changed.
         for sig in 1..p.nsig {
-            libc::sigaction(sig, &p.default_action, core::ptr::null_mut());
+            super::signals::set_disposition(sig, libc::SIG_DFL);
         }
         libc::sigprocmask(libc::SIG_SETMASK, &p.empty_mask, core::ptr::null_mut());
         // Its own session and process group: `kill` reaches its children,
