@@ -252,19 +252,20 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
 /// failed, its errno, and whether its text has "(os error N)" (one error
 /// line in run, not a format! per step).
 fn detach() -> Result<(), (&'static str, Errno, bool)> {
-    use nix::unistd::{ForkResult, fork, setsid};
+    use nix::unistd::setsid;
+    use tinyvrrpd::sys::child::fork;
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
-        Ok(ForkResult::Parent { .. }) => exit_parent(),
-        Ok(ForkResult::Child) => {}
-        Err(e) => return Err(("fork", e, false)),
+        -1 => return Err(("fork", Errno::last(), false)),
+        0 => {}
+        _ => exit_parent(),
     }
     setsid().map_err(|e| ("setsid", e, false))?;
     // SAFETY: as above.
     match unsafe { fork() } {
-        Ok(ForkResult::Parent { .. }) => exit_parent(),
-        Ok(ForkResult::Child) => {}
-        Err(e) => return Err(("fork", e, false)),
+        -1 => return Err(("fork", Errno::last(), false)),
+        0 => {}
+        _ => exit_parent(),
     }
     // SAFETY: chdir to a NUL-terminated literal.
     if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
