@@ -438,17 +438,7 @@ pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<std::path::PathBuf> 
 /// [`find_in_path`] as a string; a PATH entry that is not UTF-8 is skipped.
 pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
-    // SAFETY: getenv gives NULL or a NUL-terminated string of the
-    // environment, read here at once; nothing in the daemon changes the
-    // environment (std's lock around it guards threads it does not have).
-    let path = unsafe {
-        let p = libc::getenv(c"PATH".as_ptr());
-        if p.is_null() {
-            &b"/usr/bin:/bin"[..]
-        } else {
-            CStr::from_ptr(p).to_bytes()
-        }
-    };
+    let path = super::env_var(b"PATH").unwrap_or(b"/usr/bin:/bin");
     path.split(|&b| b == b':')
         .filter_map(|dir| core::str::from_utf8(dir).ok())
         .map(|dir| join(dir, name))
