@@ -144,7 +144,8 @@ fn setsockopt<T>(
     check(op, ret as libc::c_int).map(|_| ())
 }
 
-/// Open a socket as an `OwnedFd`.
+/// Open a socket as an `OwnedFd`. The raw syscall: musl's socket() adds a
+/// fallback for kernels without SOCK_CLOEXEC (before 2.6.27).
 fn socket(
     domain: libc::c_int,
     ty: libc::c_int,
@@ -153,8 +154,15 @@ fn socket(
 ) -> Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain syscall; the fd is owned by the OwnedFd on success.
-    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
-    let fd = check(op, fd)?;
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_socket,
+            libc::c_long::from(domain),
+            libc::c_long::from(ty | libc::SOCK_CLOEXEC),
+            libc::c_long::from(proto),
+        )
+    };
+    let fd = check(op, fd as libc::c_int)?;
     // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
