@@ -192,11 +192,10 @@ pub fn hostname() -> Option<String> {
         .map(str::to_string)
 }
 
-/// The wall clock, seconds since the epoch (a mail's Date).
-#[allow(clippy::useless_conversion)] // time_t is not i64 on every target
+/// The wall clock, seconds since the epoch (a mail's Date; as time(2),
+/// read through the clock_gettime the daemon links anyway).
 pub fn wall_secs() -> i64 {
-    // SAFETY: time(NULL) only returns the time.
-    i64::from(unsafe { libc::time(core::ptr::null_mut()) })
+    (super::clock::wall_us() / 1_000_000) as i64
 }
 
 /// `secs` in local time (as keepalived dates a mail), in the zone of
