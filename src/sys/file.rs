@@ -79,31 +79,46 @@ pub fn fstat(fd: &OwnedFd) -> Result<libc::stat, OsError> {
 }
 
 /// Calls `f` with each name in directory `path` but `.` and `..`, in the
-/// order readdir(3) gives them. False when it cannot be opened.
+/// order the kernel gives them (readdir(3)'s order). False when it cannot
+/// be opened. getdents64 itself: musl's opendir, readdir and closedir
+/// were 400 bytes of mipsel for the same loop.
 pub fn list_dir(path: &[u8], mut f: impl FnMut(&[u8])) -> bool {
-    let Ok(c) = c_string(path) else {
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    let Ok(fd) = open_bytes(path, flags, 0) else {
         return false;
     };
-    // SAFETY: opendir of a NUL-terminated path; each entry's name is read
-    // before the next readdir, and the stream is closed once.
-    unsafe {
-        let dir = libc::opendir(c.as_ptr().cast());
-        if dir.is_null() {
-            return false;
-        }
-        loop {
-            let ent = libc::readdir(dir);
-            if ent.is_null() {
-                break;
-            }
-            let name = CStr::from_ptr((*ent).d_name.as_ptr()).to_bytes();
+    let mut buf = [0u8; 2048];
+    loop {
+        // SAFETY: getdents64 writes at most `buf.len()` bytes into `buf`.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                libc::c_long::from(fd.as_raw_fd()),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        // The end, or an error (where readdir's loop ends too).
+        let Some(got) = usize::try_from(n).ok().filter(|&n| n > 0) else {
+            return true;
+        };
+        let mut at = 0;
+        while let Some((name, len)) = buf.get(at..got).and_then(dirent_name) {
             if name != b"." && name != b".." {
                 f(name);
             }
+            at += len;
         }
-        libc::closedir(dir);
     }
-    true
+}
+
+/// The name of the first linux_dirent64 in `buf` (d_ino and d_off, 8
+/// bytes each, d_reclen, 2, d_type, 1, then the NUL-terminated name) and
+/// the record's length; None at the end.
+fn dirent_name(buf: &[u8]) -> Option<(&[u8], usize)> {
+    let len = usize::from(u16::from_ne_bytes([*buf.get(16)?, *buf.get(17)?]));
+    let name = buf.get(19..len)?;
+    Some((name.split(|&b| b == 0).next()?, len))
 }
 
 /// The file type bits of a stat's mode are `ty` (libc::S_IFREG, ...).
