@@ -1,9 +1,8 @@
 //! The signals the daemon acts on, read from a signalfd in the poll loop.
 
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::{Result, SysError};
 
@@ -57,8 +56,11 @@ pub unsafe fn set_disposition(sig: libc::c_int, handler: libc::sighandler_t) -> 
 }
 
 pub struct Signals {
-    fd: SignalFd,
+    fd: OwnedFd,
 }
+
+/// The kernel's signal set: 64 signals, 128 on MIPS.
+const KERNEL_SIGSET_BYTES: libc::c_long = if cfg!(target_arch = "mips") { 16 } else { 8 };
 
 fn mask() -> SigSet {
     let mut set = SigSet::empty();
@@ -90,16 +92,39 @@ impl Signals {
         let set = mask();
         sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
             .map_err(|e| SysError::new("sigprocmask", e))?;
-        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-            .map_err(|e| SysError::new("signalfd", e))?;
-        Ok(Signals { fd })
+        // signalfd4 itself (musl's signalfd adds a fallback for kernels
+        // before 2.6.27): a new fd (-1) for the set, non-blocking.
+        let flags = libc::SFD_NONBLOCK | libc::SFD_CLOEXEC;
+        // SAFETY: `set` is a valid sigset_t, whose first bytes are the
+        // kernel's set.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_signalfd4,
+                -1 as libc::c_long,
+                set.as_ref() as *const libc::sigset_t,
+                KERNEL_SIGSET_BYTES,
+                libc::c_long::from(flags),
+            )
+        };
+        let fd = super::check("signalfd", fd as libc::c_int)?;
+        // SAFETY: a fresh descriptor nothing else owns.
+        Ok(Signals {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     /// The next pending signal, if any.
     pub fn read(&mut self) -> Option<Sig> {
         loop {
-            let info = self.fd.read_signal().ok()??;
-            let signo = i32::try_from(info.ssi_signo).unwrap_or(0);
+            // One signalfd_siginfo (128 bytes), ssi_signo first; none
+            // pending (EAGAIN) or a failed read: None.
+            let mut info = [0u8; 128];
+            // SAFETY: reading at most 128 bytes into our 128-byte buffer.
+            let n = unsafe { libc::read(self.fd.as_raw_fd(), info.as_mut_ptr().cast(), 128) };
+            if n != 128 {
+                return None;
+            }
+            let signo = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
             let sig = match signo {
                 libc::SIGTERM | libc::SIGINT => Sig::Stop,
                 libc::SIGHUP => Sig::Reload,
@@ -114,6 +139,6 @@ impl Signals {
     }
 
     pub fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_fd().as_raw_fd()
+        self.fd.as_raw_fd()
     }
 }
