@@ -216,7 +216,7 @@ fn in_child(p: &Prepared) -> ! {
         for sig in 1..p.nsig {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
-        libc::sigprocmask(libc::SIG_SETMASK, &p.empty_mask, core::ptr::null_mut());
+        super::signals::set_mask(libc::SIG_SETMASK, &p.empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
         libc::setsid();
