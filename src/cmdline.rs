@@ -56,10 +56,10 @@ pub const OPTIONS: &[Opt] = &[
 ];
 
 /// What the command line gave: per option of [`OPTIONS`], how many times
-/// and its value.
-pub struct Given {
+/// and its value (borrowed from the arguments: nothing copied).
+pub struct Given<'a> {
     count: [u32; OPTIONS.len()],
-    values: [Option<String>; OPTIONS.len()],
+    values: [Option<&'a str>; OPTIONS.len()],
 }
 
 /// A name as written: a short letter, or a long name.
@@ -95,12 +95,12 @@ fn long_name(name: &str) -> Name<'_> {
 
 /// Reads `args` (without the program's name) against [`OPTIONS`]; the
 /// error is getopts' text for it.
-pub fn parse(args: &[String]) -> Result<Given, String> {
+pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
     let opts = OPTIONS;
     // Arrays, one slot per option: no Vecs to build.
-    let mut values = [const { None::<String> }; OPTIONS.len()];
+    let mut values = [None; OPTIONS.len()];
     let mut count = [0u32; OPTIONS.len()];
-    let mut args = args.iter();
+    let mut args = args.iter().copied();
     while let Some(cur) = args.next() {
         if cur.len() < 2 || !cur.starts_with('-') {
             continue;
@@ -129,9 +129,9 @@ pub fn parse(args: &[String]) -> Result<Given, String> {
             }
             continue;
         }
-        let value = inline.or_else(|| args.next().map(String::as_str));
+        let value = inline.or_else(|| args.next());
         let value = value.ok_or_else(|| format!("Argument to option '{}' missing", name.text()))?;
-        values[i].get_or_insert_with(|| value.to_string());
+        values[i].get_or_insert(value);
     }
     // getopts names an option by its long name when it has one.
     if let Some(o) = opts
@@ -167,7 +167,7 @@ fn cluster<'a>(
     Ok((None, None))
 }
 
-impl Given {
+impl<'a> Given<'a> {
     /// Whether the option named `name` (short letter or long name) was
     /// given.
     pub fn present(&self, name: &str) -> bool {
@@ -177,8 +177,8 @@ impl Given {
     }
 
     /// Its value, when given (borrowed: the caller copies what it keeps).
-    pub fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(long_name(name).find(OPTIONS)?)?.as_deref()
+    pub fn value(&self, name: &str) -> Option<&'a str> {
+        *self.values.get(long_name(name).find(OPTIONS)?)?
     }
 }
 
@@ -215,7 +215,8 @@ mod tests {
 
     /// Every option's presence and value, or the error, as a text.
     fn ours(args: &[String]) -> String {
-        match parse(args) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match parse(&args) {
             Err(e) => e,
             Ok(g) => names()
                 .map(|n| format!("{n}:{}:{:?} ", g.present(&n), g.value(&n)))
@@ -291,7 +292,7 @@ mod tests {
 
     #[test]
     fn main_s_uses() {
-        let args: Vec<String> = [
+        let args = [
             "-nl",
             "-G",
             "-f",
@@ -300,9 +301,7 @@ mod tests {
             "-S2",
             "--json-file",
             "/j",
-        ]
-        .map(String::from)
-        .to_vec();
+        ];
         let g = parse(&args).expect("good");
         assert!(g.present("n") && g.present("l") && g.present("G") && !g.present("t"));
         assert_eq!(g.value("f"), Some("/c"));
@@ -312,7 +311,7 @@ mod tests {
         assert_eq!(g.value("json-file"), Some("/j"));
         assert_eq!(g.value("p"), None);
         assert_eq!(
-            parse(&["-f".to_string()]).err().as_deref(),
+            parse(&["-f"]).err().as_deref(),
             Some("Argument to option 'f' missing")
         );
     }

@@ -42,36 +42,37 @@ impl core::fmt::Display for Secs {
 /// The global drop counters, indexed by [`RxError::index`].
 pub type Global = [u64; RxError::ALL.len()];
 
-/// How a global drop reason is named: (JSON key, stats label). None for
-/// the checks made by an instance, which count on that instance only. No
-/// catch-all: a new reason must be named here.
-fn global_name(e: RxError) -> Option<(&'static str, &'static str)> {
-    match e {
-        RxError::UnknownVrid => Some(("unknown_vrid", "Unknown VRID")),
-        RxError::Carp => Some(("carp", "CARP")),
-        RxError::TooShort => Some(("too_short", "Too short")),
-        RxError::BadLength => Some(("packet_len_err", "Bad length")),
-        RxError::BadTtl => Some(("ip_ttl_err", "Bad TTL")),
-        RxError::BadVersion => Some(("version_err", "Bad version")),
-        RxError::BadType => Some(("invalid_type_rcvd", "Bad type")),
-        RxError::BadChecksum => Some(("checksum_err", "Bad checksum")),
-        RxError::BadFamily => Some(("addr_family_err", "Address family")),
-        RxError::TooManyAddrs => Some(("too_many_addrs", "Too many addresses")),
-        RxError::IntervalTooShort => Some(("interval_too_short", "Interval below 10 ms")),
-        RxError::AuthTypeMismatch
-        | RxError::AuthFailure
-        | RxError::IntervalMismatch
-        | RxError::AddrCountMismatch
-        | RxError::AddrListMismatch => None,
-    }
-}
+/// The global drop reasons, each with its JSON key and stats label, in
+/// the dumps' order: a table, not a match and a filter over every reason.
+/// The checks made by an instance count on that instance only and are
+/// not here (a test keeps every reason in one list or the other).
+const GLOBALS: [(RxError, &str, &str); 11] = [
+    (RxError::TooShort, "too_short", "Too short"),
+    (RxError::BadLength, "packet_len_err", "Bad length"),
+    (RxError::BadTtl, "ip_ttl_err", "Bad TTL"),
+    (RxError::BadVersion, "version_err", "Bad version"),
+    (RxError::BadType, "invalid_type_rcvd", "Bad type"),
+    (RxError::BadChecksum, "checksum_err", "Bad checksum"),
+    (RxError::Carp, "carp", "CARP"),
+    (RxError::BadFamily, "addr_family_err", "Address family"),
+    (
+        RxError::TooManyAddrs,
+        "too_many_addrs",
+        "Too many addresses",
+    ),
+    (
+        RxError::IntervalTooShort,
+        "interval_too_short",
+        "Interval below 10 ms",
+    ),
+    (RxError::UnknownVrid, "unknown_vrid", "Unknown VRID"),
+];
 
 /// The global reasons with their names and counts, in a fixed order.
 fn globals(g: &Global) -> impl Iterator<Item = (&'static str, &'static str, u64)> + '_ {
-    RxError::ALL.into_iter().filter_map(|e| {
-        let (key, label) = global_name(e)?;
-        Some((key, label, g.get(e.index()).copied().unwrap_or(0)))
-    })
+    GLOBALS
+        .iter()
+        .map(|&(e, key, label)| (key, label, g.get(e.index()).copied().unwrap_or(0)))
 }
 
 /// An instance's counters in keepalived.stats' order, and a last one,
@@ -562,6 +563,25 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every drop reason is counted globally (in GLOBALS, in ALL's order)
+    /// or by an instance (these five), never both, never neither.
+    #[test]
+    fn every_reason_is_global_or_an_instance_s() {
+        let by_instance = [
+            RxError::AuthTypeMismatch,
+            RxError::AuthFailure,
+            RxError::IntervalMismatch,
+            RxError::AddrCountMismatch,
+            RxError::AddrListMismatch,
+        ];
+        let global: Vec<RxError> = GLOBALS.iter().map(|g| g.0).collect();
+        let in_order: Vec<RxError> = RxError::ALL
+            .into_iter()
+            .filter(|e| !by_instance.contains(e))
+            .collect();
+        assert_eq!(global, in_order);
+    }
 
     #[test]
     fn every_counter_has_one_stats_label_and_one_json_key() {

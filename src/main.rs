@@ -1,9 +1,18 @@
 //! tinyvrrpd command line: keepalived's flags, logging set-up, pid file,
 //! detaching, then the poll loop. No protocol logic here.
+//!
+//! The C `main` is ours (`no_main`): std's runtime start-up (argument
+//! copies, the main thread's name and id, the stdout flush at exit) was
+//! about 4 KB of a mipsel binary for a program that uses none of it. What
+//! of it can be seen is done here as std did it: fds 0-2 are opened on
+//! /dev/null when closed, SIGPIPE is ignored, and an argument that is not
+//! UTF-8 aborts the process.
+// The test harness has its own main; the daemon's is then unused.
+#![cfg_attr(not(test), no_main)]
+#![cfg_attr(test, allow(dead_code))]
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use tinyvrrpd::cmdline;
 use tinyvrrpd::config::{self, Severity};
@@ -15,6 +24,11 @@ use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
 use tinyvrrpd::sys::{ErrText, Errno};
+
+/// Exit statuses: success, failure, a bad command line.
+const OK: i32 = 0;
+const FAILED: i32 = 1;
+const USAGE: i32 = 2;
 
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 const DEFAULT_PIDFILE: &str = "/var/run/tinyvrrpd.pid";
@@ -51,31 +65,63 @@ Options:
     -h, --help               print this help and exit
 ";
 
-fn main() -> ExitCode {
+/// The process's entry, called by musl's start-up with the arguments.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+    start_up();
     let mut args = Vec::new();
-    // std's argument list is read to its end and not dropped (as what
-    // comes of it below): its buffer lives as long as the process.
-    let mut given = core::mem::ManuallyDrop::new(std::env::args().skip(1));
-    for a in &mut *given {
-        args.push(a);
+    for i in 1..usize::try_from(argc).unwrap_or(0) {
+        // SAFETY: argv holds argc NUL-terminated strings that live as long
+        // as the process.
+        let arg = unsafe { core::ffi::CStr::from_ptr(*argv.add(i)) };
+        match arg.to_str() {
+            Ok(a) => args.push(a),
+            // As std's args() did: no argument is read lossily.
+            // SAFETY: abort(3) ends the process.
+            Err(_) => unsafe { libc::abort() },
+        }
     }
-    // The arguments and what they gave live as long as the process: not
-    // dropped (their drops would be code for nothing, as for the daemon).
-    let args = core::mem::ManuallyDrop::new(args);
-    let m = match cmdline::parse(&args) {
+    // Lives as long as the process (as what comes of it below): not
+    // dropped (its drop would be code for nothing, as for the daemon).
+    daemon_main(&core::mem::ManuallyDrop::new(args))
+}
+
+/// What std's runtime did before main that can be seen: the standard
+/// descriptors opened on /dev/null when closed (so no socket becomes
+/// "stderr"), SIGPIPE ignored (a write to a closed pipe fails with EPIPE).
+fn start_up() {
+    for fd in 0..3 {
+        // SAFETY: lseek only asks whether fd is open (EBADF if not); the
+        // /dev/null descriptor opened takes the lowest free number, fd.
+        unsafe {
+            if libc::lseek(fd, 0, libc::SEEK_CUR) < 0
+                && Errno::last() == Errno::EBADF
+                && libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) < 0
+            {
+                libc::abort();
+            }
+        }
+    }
+    // SAFETY: SIG_IGN, before any other thread or handler.
+    unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+fn daemon_main(args: &[&str]) -> i32 {
+    let m = match cmdline::parse(args) {
         Ok(m) => core::mem::ManuallyDrop::new(m),
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
-            return ExitCode::from(2);
+            return USAGE;
         }
     };
     if m.present("h") {
         tinyvrrpd::sys::log::console(1, HELP);
-        return ExitCode::SUCCESS;
+        return OK;
     }
     if m.present("v") {
         tinyvrrpd::sys::log::console(1, concat!("tinyvrrpd ", env!("CARGO_PKG_VERSION"), "\n"));
-        return ExitCode::SUCCESS;
+        return OK;
     }
     if let Some(id) = m.value("i") {
         config::set_config_id(id);
@@ -89,7 +135,7 @@ fn main() -> ExitCode {
         Some(Ok(n)) if n <= 7 => Some(n),
         Some(_) => {
             eprintln!("tinyvrrpd: -S takes a facility number 0-7 (local0-local7)");
-            return ExitCode::from(2);
+            return USAGE;
         }
     };
     let foreground = m.present("n");
@@ -119,13 +165,13 @@ fn main() -> ExitCode {
     run(opts, pidfile, foreground)
 }
 
-fn config_test(path: &Path) -> ExitCode {
+fn config_test(path: &Path) -> i32 {
     // The process ends here: what was loaded needs no freeing (its drops
     // would be inlined into main for nothing).
     let loaded = core::mem::ManuallyDrop::new(config::load(path));
     let (diags, status) = match &*loaded {
-        Ok((_, warnings)) => (warnings, ExitCode::SUCCESS),
-        Err(diags) => (diags, ExitCode::FAILURE),
+        Ok((_, warnings)) => (warnings, OK),
+        Err(diags) => (diags, FAILED),
     };
     for d in diags {
         eprintln!("{d}");
@@ -143,11 +189,11 @@ fn config_test(path: &Path) -> ExitCode {
     status
 }
 
-fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
+fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs.
     let Some(pid) = PidFile::lock(pidfile) else {
-        return ExitCode::FAILURE;
+        return FAILED;
     };
     // Held to the end of the process, which closes it (not dropped).
     let mut pid = core::mem::ManuallyDrop::new(pid);
@@ -167,7 +213,7 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
                 other => eprintln!("tinyvrrpd: {other}"),
             }
             pid.remove();
-            return ExitCode::FAILURE;
+            return FAILED;
         }
     };
     if !foreground {
@@ -177,7 +223,7 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
             let why: &dyn core::fmt::Display = if os { &full } else { &text };
             eprintln!("tinyvrrpd: {what}: {why}");
             pid.remove();
-            return ExitCode::FAILURE;
+            return FAILED;
         }
         daemon.reopen_log();
     }
@@ -191,11 +237,11 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
         env!("CARGO_PKG_VERSION")
     );
     let status = match daemon.run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => OK,
         Err(e) => {
             log!(daemon.log_mut(), Level::Error, "poll loop failed: {e}");
             daemon.stop(clock::now());
-            ExitCode::FAILURE
+            FAILED
         }
     };
     pid.remove();
@@ -206,19 +252,20 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> ExitCode {
 /// failed, its errno, and whether its text has "(os error N)" (one error
 /// line in run, not a format! per step).
 fn detach() -> Result<(), (&'static str, Errno, bool)> {
-    use nix::unistd::{ForkResult, fork, setsid};
+    use nix::unistd::setsid;
+    use tinyvrrpd::sys::child::fork;
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
-        Ok(ForkResult::Parent { .. }) => std::process::exit(0),
-        Ok(ForkResult::Child) => {}
-        Err(e) => return Err(("fork", e, false)),
+        -1 => return Err(("fork", Errno::last(), false)),
+        0 => {}
+        _ => exit_parent(),
     }
     setsid().map_err(|e| ("setsid", e, false))?;
     // SAFETY: as above.
     match unsafe { fork() } {
-        Ok(ForkResult::Parent { .. }) => std::process::exit(0),
-        Ok(ForkResult::Child) => {}
-        Err(e) => return Err(("fork", e, false)),
+        -1 => return Err(("fork", Errno::last(), false)),
+        0 => {}
+        _ => exit_parent(),
     }
     // SAFETY: chdir to a NUL-terminated literal.
     if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
@@ -230,6 +277,13 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
         unsafe { libc::dup2(null.as_raw_fd(), fd) };
     }
     Ok(())
+}
+
+/// A parent of detach leaves: exit(3), not std's exit (its stdout flush
+/// would bring std's stdout machinery back for nothing).
+fn exit_parent() -> ! {
+    // SAFETY: ends the process.
+    unsafe { libc::exit(0) }
 }
 
 /// A pid file held with an exclusive flock for the daemon's life.

@@ -11,7 +11,7 @@
 
 use super::file::{self, OsError};
 use super::{Errno, Result, SysError};
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 
 /// Who a script runs as.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -97,12 +97,11 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 
 /// Everything the forked child uses, made before the fork.
 pub struct Prepared {
-    /// Owns the strings `argv` points into.
-    _args: Vec<CString>,
+    /// Owns the NUL-terminated strings `argv` points into.
+    _args: Vec<Vec<u8>>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
-    default_action: libc::sigaction,
     empty_mask: libc::sigset_t,
     /// Highest fd + 1 to close when close_range is missing (kernel < 5.9).
     fd_limit: libc::c_int,
@@ -117,18 +116,15 @@ impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
         let mut args = Vec::with_capacity(argv.len());
         for a in argv {
-            let c = CString::new(*a);
-            args.push(c.map_err(|_| SysError::new("spawn: NUL in argument", Errno::EINVAL))?);
+            let c = super::c_string(a.as_bytes());
+            args.push(c.map_err(|e| SysError::new("spawn: NUL in argument", e))?);
         }
         if args.is_empty() {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         }
-        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr().cast()).collect();
         let program = ptrs[0];
         ptrs.push(core::ptr::null());
-        // SAFETY: plain data; all-zero is SIG_DFL with no flags.
-        let mut default_action: libc::sigaction = unsafe { core::mem::zeroed() };
-        default_action.sa_sigaction = libc::SIG_DFL;
         // SAFETY: plain data, then initialised by sigemptyset.
         let mut empty_mask: libc::sigset_t = unsafe { core::mem::zeroed() };
         // SAFETY: empty_mask is a valid sigset_t to write.
@@ -137,7 +133,6 @@ impl Prepared {
             _args: args,
             program,
             argv: ptrs,
-            default_action,
             empty_mask,
             fd_limit: fd_limit(),
             nsig: libc::SIGRTMAX() + 1,
@@ -147,12 +142,23 @@ impl Prepared {
 }
 
 /// The open-files limit, bounded so the fallback close loop stays short.
+/// Asked with prlimit64 (what musl's getrlimit asks first; its fallback
+/// for kernels before 2.6.36 and its conversions were 400 bytes of mipsel).
 fn fd_limit() -> libc::c_int {
-    // SAFETY: plain data, filled by getrlimit.
-    let mut lim: libc::rlimit = unsafe { core::mem::zeroed() };
-    // SAFETY: lim is valid for the call.
-    let ret = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
-    let cur = if ret == 0 { lim.rlim_cur } else { 1024 };
+    // rlim_cur and rlim_max, 64 bits each on every target.
+    let mut lim = [0u64; 2];
+    // SAFETY: pid 0 is this process; no new limit; `lim` is the kernel's
+    // struct rlimit64, valid for the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_prlimit64,
+            0 as libc::c_long,
+            libc::RLIMIT_NOFILE as libc::c_long,
+            core::ptr::null::<u64>(),
+            lim.as_mut_ptr(),
+        )
+    };
+    let cur = if ret == 0 { lim[0] } else { 1024 };
     libc::c_int::try_from(cur.min(65_536)).unwrap_or(1024)
 }
 
@@ -167,12 +173,31 @@ pub fn spawn(argv: &[&str], ids: Option<Ids>) -> Result<i32> {
     spawn_prepared(&Prepared::new(argv, ids)?)
 }
 
+unsafe extern "C" {
+    /// POSIX's _Fork (musl 1.2.2, glibc 2.34).
+    fn _Fork() -> libc::pid_t;
+}
+
+/// fork(2) as `_Fork`: the process, copied, without fork(3)'s atfork
+/// handlers (none are registered) and the locks it takes against other
+/// threads (the daemon has none). musl's fork() with its thread
+/// inhibition (rwlock, timed wait) was 1.9 KB of mipsel. -1 with errno,
+/// 0 in the child, the child's pid in the parent.
+///
+/// # Safety
+/// The process must be single-threaded, or the child must make only
+/// async-signal-safe calls.
+pub unsafe fn fork() -> libc::pid_t {
+    // SAFETY: as the caller promises.
+    unsafe { _Fork() }
+}
+
 /// [`spawn`] from a command prepared once ([`Prepared::new`]): nothing is
 /// allocated, so a check script run every second costs no allocation.
 pub fn spawn_prepared(prep: &Prepared) -> Result<i32> {
     // SAFETY: the child only makes async-signal-safe calls on data made
     // before the fork (`in_child`), and never returns.
-    match unsafe { libc::fork() } {
+    match unsafe { fork() } {
         -1 => Err(SysError::last("fork")),
         0 => in_child(prep),
         pid => Ok(pid),
@@ -189,9 +214,9 @@ fn in_child(p: &Prepared) -> ! {
         // matter; set every one back to the default. Errors are the
         // signals that cannot be changed.
         for sig in 1..p.nsig {
-            libc::sigaction(sig, &p.default_action, core::ptr::null_mut());
+            super::signals::set_disposition(sig, libc::SIG_DFL);
         }
-        libc::sigprocmask(libc::SIG_SETMASK, &p.empty_mask, core::ptr::null_mut());
+        super::signals::set_mask(libc::SIG_SETMASK, &p.empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
         libc::setsid();
@@ -413,17 +438,7 @@ pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<std::path::PathBuf> 
 /// [`find_in_path`] as a string; a PATH entry that is not UTF-8 is skipped.
 pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
-    // SAFETY: getenv gives NULL or a NUL-terminated string of the
-    // environment, read here at once; nothing in the daemon changes the
-    // environment (std's lock around it guards threads it does not have).
-    let path = unsafe {
-        let p = libc::getenv(c"PATH".as_ptr());
-        if p.is_null() {
-            &b"/usr/bin:/bin"[..]
-        } else {
-            CStr::from_ptr(p).to_bytes()
-        }
-    };
+    let path = super::env_var(b"PATH").unwrap_or(b"/usr/bin:/bin");
     path.split(|&b| b == b':')
         .filter_map(|dir| core::str::from_utf8(dir).ok())
         .map(|dir| join(dir, name))
@@ -496,6 +511,7 @@ fn unsafe_because(meta: &libc::stat) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CString;
 
     #[test]
     fn passwd_and_group_lines() {

@@ -10,10 +10,9 @@ use super::{Errno, Result, SysError};
 /// Open `path` as a FIFO, creating it (mode 0600) when it does not exist.
 /// Something else at that path is refused.
 pub fn open(path: &str) -> Result<OwnedFd> {
-    let cpath =
-        std::ffi::CString::new(path).map_err(|_| SysError::new("fifo path", Errno::EINVAL))?;
+    let cpath = super::c_string(path.as_bytes()).map_err(|e| SysError::new("fifo path", e))?;
     // SAFETY: mkfifo on a NUL-terminated path; EEXIST is checked below.
-    if unsafe { libc::mkfifo(cpath.as_ptr(), 0o600) } != 0 {
+    if unsafe { libc::mkfifo(cpath.as_ptr().cast(), 0o600) } != 0 {
         let e = Errno::last();
         if e != Errno::EEXIST {
             return Err(SysError::new("mkfifo", e));

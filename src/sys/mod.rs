@@ -119,7 +119,9 @@ fn check_size(op: &'static str, ret: libc::ssize_t) -> Result<usize> {
     usize::try_from(ret).map_err(|_| SysError::last(op))
 }
 
-/// setsockopt with a plain value.
+/// setsockopt with a plain value, through the raw syscall: musl's
+/// setsockopt() converts time64 options (SO_RCVTIMEO, SO_TIMESTAMP...)
+/// that the daemon never sets (its conversions were 450 bytes of mipsel).
 fn setsockopt<T>(
     fd: &impl std::os::fd::AsRawFd,
     level: libc::c_int,
@@ -129,12 +131,21 @@ fn setsockopt<T>(
 ) -> Result<()> {
     let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
     // SAFETY: `value` points to a live T of `len` bytes for the call.
-    let ret =
-        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len) };
-    check(op, ret).map(|_| ())
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_setsockopt,
+            libc::c_long::from(fd.as_raw_fd()),
+            libc::c_long::from(level),
+            libc::c_long::from(name),
+            (value as *const T).cast::<libc::c_void>(),
+            len as libc::c_long,
+        )
+    };
+    check(op, ret as libc::c_int).map(|_| ())
 }
 
-/// Open a socket as an `OwnedFd`.
+/// Open a socket as an `OwnedFd`. The raw syscall: musl's socket() adds a
+/// fallback for kernels without SOCK_CLOEXEC (before 2.6.27).
 fn socket(
     domain: libc::c_int,
     ty: libc::c_int,
@@ -143,18 +154,91 @@ fn socket(
 ) -> Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain syscall; the fd is owned by the OwnedFd on success.
-    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
-    let fd = check(op, fd)?;
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_socket,
+            libc::c_long::from(domain),
+            libc::c_long::from(ty | libc::SOCK_CLOEXEC),
+            libc::c_long::from(proto),
+        )
+    };
+    let fd = check(op, fd as libc::c_int)?;
     // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 
+unsafe extern "C" {
+    /// The environment: "NAME=value" strings, a null pointer after them.
+    static environ: *const *const libc::c_char;
+}
+
+/// The value of the environment variable `name`, None when it is not
+/// set: the environment read as getenv(3) reads it (musl's getenv, with
+/// strncmp and strchrnul, was 560 bytes of mipsel). Nothing in the daemon
+/// changes its environment.
+pub fn env_var(name: &[u8]) -> Option<&'static [u8]> {
+    // SAFETY: environ is null or a null-ended array of NUL-terminated
+    // strings that live as long as the process; an entry is read up to
+    // its first byte that differs from `name` (at the latest its NUL).
+    unsafe {
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            let e = (*p).cast::<u8>();
+            let same = name.iter().enumerate().all(|(i, &b)| *e.add(i) == b);
+            if same && *e.add(name.len()) == b'=' {
+                let value = e.add(name.len() + 1).cast();
+                return Some(core::ffi::CStr::from_ptr(value).to_bytes());
+            }
+            p = p.add(1);
+        }
+    }
+    None
+}
+
+/// `bytes` and a NUL after them, for a C call; EINVAL when `bytes` holds
+/// a NUL. What `CString::new` does, in one function for every path and
+/// argument (CString's generic constructors and its Result's glue were
+/// about 1 KB of a mipsel binary).
+pub fn c_string(bytes: &[u8]) -> core::result::Result<Vec<u8>, Errno> {
+    if bytes.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    let mut c = Vec::with_capacity(bytes.len() + 1);
+    c.extend_from_slice(bytes);
+    c.push(0);
+    Ok(c)
+}
+
 /// The index of the interface called `name`; None when there is none.
+/// SIOCGIFINDEX on a datagram socket, as if_nametoindex(3) asks it, but
+/// through the raw syscall: musl's ioctl() carries a table converting
+/// time64 structures (about 1.2 KB of a mipsel binary, with strncpy) that
+/// an ifreq does not need. The name is copied as strncpy copied it: up to
+/// IFNAMSIZ bytes (the kernel ends it with a NUL at the last byte).
 pub fn if_index(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
-    // SAFETY: `c` is a valid NUL-terminated string for the call.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (index != 0).then_some(index)
+    use std::os::fd::AsRawFd;
+    if name.as_bytes().contains(&0) {
+        return None;
+    }
+    let fd = socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0, "socket").ok()?;
+    // SAFETY: ifreq is plain C data; all-zero is valid.
+    let mut ifr: libc::ifreq = unsafe { core::mem::zeroed() };
+    for (d, s) in ifr.ifr_name.iter_mut().zip(name.bytes()) {
+        *d = s as libc::c_char;
+    }
+    // SAFETY: SIOCGIFINDEX reads the name from and writes the index into
+    // our live ifreq.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_ioctl,
+            fd.as_raw_fd(),
+            libc::SIOCGIFINDEX as libc::c_ulong,
+            &raw mut ifr,
+        )
+    };
+    // SAFETY: on success the kernel wrote ifru_ifindex.
+    let index = unsafe { ifr.ifr_ifru.ifru_ifindex };
+    (ret == 0 && index > 0).then_some(index as u32)
 }
 
 /// Attach a classic BPF program that accepts nothing, so a send-only
@@ -199,6 +283,42 @@ pub fn read_once(fd: &std::os::fd::OwnedFd, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// env_var answers what getenv(3) answers.
+    #[test]
+    fn env_var_is_getenv() {
+        for name in ["PATH", "HOME", "PAT", "PATH=", "NO_SUCH_VARIABLE_TV", ""] {
+            let c = std::ffi::CString::new(name).unwrap();
+            // SAFETY: a NUL-terminated name; the value is copied at once.
+            let want = unsafe {
+                let p = libc::getenv(c.as_ptr());
+                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes().to_vec())
+            };
+            assert_eq!(env_var(name.as_bytes()).map(<[u8]>::to_vec), want, "{name}");
+        }
+    }
+
+    /// if_index answers what if_nametoindex(3) answers: for this host's
+    /// interfaces, a missing one, a name too long, an empty one, a NUL.
+    #[test]
+    fn if_index_is_if_nametoindex() {
+        let mut names = vec![
+            String::from("lo"),
+            "no-such-if".into(),
+            "lo0123456789abcdefgh".into(),
+            String::new(),
+        ];
+        assert!(file::list_dir(b"/sys/class/net", |n| {
+            names.push(String::from_utf8_lossy(n).into_owned())
+        }));
+        for name in &names {
+            let c = std::ffi::CString::new(name.as_str()).unwrap();
+            // SAFETY: a NUL-terminated name.
+            let want = unsafe { libc::if_nametoindex(c.as_ptr()) };
+            assert_eq!(if_index(name), (want != 0).then_some(want), "{name}");
+        }
+        assert_eq!(if_index("lo\0"), None);
+    }
 
     #[test]
     fn errno_texts_are_the_c_librarys() {

@@ -86,17 +86,7 @@ pub(super) fn recv_batch(fd: RawFd, b: &mut RxBatch, max: usize, namelen: usize)
             msg_len: 0,
         };
     }
-    // SAFETY: the first n headers point at live buffers of `b`, which the
-    // exclusive borrow keeps in place for the duration of the call.
-    let got = unsafe {
-        libc::recvmmsg(
-            fd,
-            b.hdrs.as_mut_ptr(),
-            n as libc::c_uint,
-            libc::MSG_DONTWAIT as _,
-            core::ptr::null_mut(),
-        )
-    };
+    let got = recvmmsg(fd, b, n);
     if got < 0 {
         let e = SysError::last("recvmmsg");
         if e.errno == nix::errno::Errno::EAGAIN {
@@ -105,6 +95,48 @@ pub(super) fn recv_batch(fd: RawFd, b: &mut RxBatch, max: usize, namelen: usize)
         return Err(e);
     }
     Ok(usize::try_from(got).unwrap_or(0).min(n))
+}
+
+/// recvmmsg's syscall numbers, the first that the kernel has: on 32-bit
+/// targets recvmmsg_time64 (Linux 5.1; the old call may be configured
+/// out, CONFIG_COMPAT_32BIT_TIME), then the old one. The raw syscall, not
+/// musl's recvmmsg(): that one converts SCM_TIMESTAMP control messages
+/// (never asked for here) for time64, 900 bytes of mipsel.
+#[cfg(target_pointer_width = "64")]
+const RECVMMSG: [libc::c_long; 1] = [libc::SYS_recvmmsg];
+#[cfg(all(target_pointer_width = "32", target_arch = "mips"))]
+const RECVMMSG: [libc::c_long; 2] = [4000 + 417, libc::SYS_recvmmsg];
+#[cfg(all(target_pointer_width = "32", not(target_arch = "mips")))]
+const RECVMMSG: [libc::c_long; 2] = [417, libc::SYS_recvmmsg];
+
+/// Which of RECVMMSG the kernel answered (moves on at ENOSYS only).
+static RECVMMSG_AT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// recvmmsg of the first `n` headers of `b`, without waiting and without
+/// a timeout: what the syscall returns (-1 with errno set).
+fn recvmmsg(fd: RawFd, b: &mut RxBatch, n: usize) -> libc::c_long {
+    use core::sync::atomic::Ordering::Relaxed;
+    loop {
+        let at = RECVMMSG_AT.load(Relaxed);
+        let nr = RECVMMSG.get(at).copied().unwrap_or(libc::SYS_recvmmsg);
+        // SAFETY: the first n headers point at live buffers of `b`, which
+        // the exclusive borrow keeps in place for the duration of the call.
+        let got = unsafe {
+            libc::syscall(
+                nr,
+                libc::c_long::from(fd),
+                b.hdrs.as_mut_ptr(),
+                n as libc::c_long,
+                libc::c_long::from(libc::MSG_DONTWAIT),
+                core::ptr::null_mut::<libc::c_void>(),
+            )
+        };
+        if got < 0 && at + 1 < RECVMMSG.len() && super::Errno::last() == super::Errno::ENOSYS {
+            RECVMMSG_AT.store(at + 1, Relaxed);
+            continue;
+        }
+        return got;
+    }
 }
 
 /// Datagram `i` of the last batch: its bytes and its sender (read as an

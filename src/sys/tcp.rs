@@ -38,17 +38,19 @@ impl Tcp {
     pub fn connect_result(&self) -> Result<()> {
         let mut err: libc::c_int = 0;
         let mut len = libc::socklen_t::try_from(core::mem::size_of::<libc::c_int>()).unwrap_or(0);
-        // SAFETY: `err` and `len` are valid for the call.
+        // SAFETY: `err` and `len` are valid for the call. The raw syscall:
+        // musl's getsockopt() converts time64 options SO_ERROR is not.
         let ret = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_ERROR,
-                (&raw mut err).cast(),
-                &mut len,
+            libc::syscall(
+                libc::SYS_getsockopt,
+                libc::c_long::from(self.fd.as_raw_fd()),
+                libc::c_long::from(libc::SOL_SOCKET),
+                libc::c_long::from(libc::SO_ERROR),
+                (&raw mut err).cast::<libc::c_void>(),
+                &raw mut len,
             )
         };
-        super::check("getsockopt(SO_ERROR)", ret)?;
+        super::check("getsockopt(SO_ERROR)", ret as libc::c_int)?;
         match err {
             0 => Ok(()),
             e => Err(SysError::new("connect", Errno::from_raw(e))),
@@ -190,11 +192,10 @@ pub fn hostname() -> Option<String> {
         .map(str::to_string)
 }
 
-/// The wall clock, seconds since the epoch (a mail's Date).
-#[allow(clippy::useless_conversion)] // time_t is not i64 on every target
+/// The wall clock, seconds since the epoch (a mail's Date; as time(2),
+/// read through the clock_gettime the daemon links anyway).
 pub fn wall_secs() -> i64 {
-    // SAFETY: time(NULL) only returns the time.
-    i64::from(unsafe { libc::time(core::ptr::null_mut()) })
+    (super::clock::wall_us() / 1_000_000) as i64
 }
 
 /// `secs` in local time (as keepalived dates a mail), in the zone of

@@ -2,8 +2,7 @@
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use nix::sys::time::TimeSpec;
-use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
+use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
 
 use super::{Result, SysError};
 use crate::time::Instant;
@@ -35,24 +34,29 @@ impl Timer {
         if at == self.armed && !self.expired {
             return Ok(());
         }
-        match at {
-            Some(t) => {
-                let us = t.as_micros().max(1);
-                let ts = TimeSpec::new(
-                    i64::try_from(us / 1_000_000).unwrap_or(i64::MAX) as _,
-                    ((us % 1_000_000) * 1_000) as _,
-                );
-                self.fd
-                    .set(
-                        Expiration::OneShot(ts),
-                        TimerSetTimeFlags::TFD_TIMER_ABSTIME,
-                    )
-                    .map_err(|e| SysError::new("timerfd_settime", e))?;
-            }
-            None => self
-                .fd
-                .unset()
-                .map_err(|e| SysError::new("timerfd_settime", e))?,
+        // One shot (no interval) at an absolute time, or all zero:
+        // disarmed. timerfd_settime(2) itself, not nix's Expiration.
+        let zero = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let mut its = libc::itimerspec {
+            it_interval: zero,
+            it_value: zero,
+        };
+        let mut flags = 0;
+        if let Some(t) = at {
+            let us = t.as_micros().max(1);
+            // Seconds on the monotonic clock: within any time_t.
+            its.it_value.tv_sec = (us / 1_000_000) as _;
+            its.it_value.tv_nsec = ((us % 1_000_000) * 1_000) as _;
+            flags = libc::TFD_TIMER_ABSTIME;
+        }
+        // SAFETY: `its` is a valid itimerspec; no old value is asked for.
+        let ret =
+            unsafe { libc::timerfd_settime(self.as_raw_fd(), flags, &its, core::ptr::null_mut()) };
+        if ret != 0 {
+            return Err(SysError::last("timerfd_settime"));
         }
         self.armed = at;
         // Setting the timer cleared any expiry it had.

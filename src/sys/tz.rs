@@ -41,16 +41,7 @@ pub fn zone() -> &'static Zone {
 
 /// TZ from the environment (not UTF-8: as unreadable, so UTC).
 fn tz_env() -> Option<&'static str> {
-    // SAFETY: getenv gives NULL or a NUL-terminated string of the
-    // environment, which nothing in the daemon changes (as sys::child
-    // reads PATH).
-    let tz = unsafe {
-        let p = libc::getenv(c"TZ".as_ptr());
-        if p.is_null() {
-            return None;
-        }
-        core::ffi::CStr::from_ptr(p).to_bytes()
-    };
+    let tz = super::env_var(b"TZ")?;
     Some(core::str::from_utf8(tz).unwrap_or_default())
 }
 
