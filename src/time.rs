@@ -2,28 +2,46 @@
 //! converts CLOCK_MONOTONIC readings into [`Instant`]s and passes them in,
 //! and a simulation passes virtual ones.
 
+use core::num::NonZeroU64;
 use core::ops::{Add, Sub};
 
 /// A point on a monotonic clock, in microseconds since an arbitrary epoch.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Instant(u64);
+/// Kept as microseconds + 1, never zero, so that `Option<Instant>` (every
+/// timer and deadline of the router) is 8 bytes with no separate tag: a
+/// tag and its compares at each use were about N KB of code on mipsel
+/// (issue 17: size). Order, equality and arithmetic are those of the
+/// microseconds; the largest two values (584,000 years) are one.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(NonZeroU64);
+
+impl Default for Instant {
+    fn default() -> Instant {
+        Instant::ZERO
+    }
+}
+
+impl core::fmt::Debug for Instant {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Instant({})", self.as_micros())
+    }
+}
 
 /// A span of time in microseconds.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration(u64);
 
 impl Instant {
-    pub const ZERO: Instant = Instant(0);
+    pub const ZERO: Instant = Instant(NonZeroU64::MIN);
 
     pub const fn from_micros(us: u64) -> Self {
-        Instant(us)
+        Instant(NonZeroU64::MIN.saturating_add(us))
     }
     pub const fn as_micros(self) -> u64 {
-        self.0
+        self.0.get() - 1
     }
     /// Time from `earlier` to `self`, zero if `earlier` is later.
     pub const fn saturating_since(self, earlier: Instant) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+        Duration(self.0.get().saturating_sub(earlier.0.get()))
     }
 }
 
@@ -70,7 +88,7 @@ impl Add<Duration> for Instant {
 impl Sub<Duration> for Instant {
     type Output = Instant;
     fn sub(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_sub(d.0))
+        Instant::from_micros(self.as_micros().saturating_sub(d.0))
     }
 }
 
@@ -454,6 +472,29 @@ pub fn parse_tzif(tzif: Vec<u8>) -> Option<Zone> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The +1 inside an Instant shows nowhere: same values, order and
+    /// arithmetic as the microseconds, zero and the ends included; and
+    /// Option<Instant> has no tag.
+    #[test]
+    fn instants_are_their_microseconds() {
+        assert_eq!(core::mem::size_of::<Option<Instant>>(), 8);
+        let ends = [0, 1, 2, 999_999, u64::MAX / 2, u64::MAX - 2, u64::MAX - 1];
+        for &a in &ends {
+            assert_eq!(Instant::from_micros(a).as_micros(), a);
+            for &b in &ends {
+                let (x, y) = (Instant::from_micros(a), Instant::from_micros(b));
+                assert_eq!(x.cmp(&y), a.cmp(&b), "{a} {b}");
+                assert_eq!(x.saturating_since(y).as_micros(), a.saturating_sub(b));
+                let d = Duration::from_micros(b);
+                assert_eq!((x + d).as_micros(), a.saturating_add(b).min(u64::MAX - 1));
+                assert_eq!((x - d).as_micros(), a.saturating_sub(b));
+            }
+        }
+        assert_eq!(Instant::default(), Instant::ZERO);
+        assert_eq!(Instant::ZERO.as_micros(), 0);
+        assert_eq!(format!("{:?}", Instant::from_micros(7)), "Instant(7)");
+    }
 
     #[test]
     fn units_convert() {
