@@ -9,7 +9,7 @@ use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Trac
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
-    int_word, ip, no_args, notify_script, tracks, val, value,
+    int_word, ip, no_args, notify_script, stray_block, tracks, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -368,12 +368,7 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
 /// into the caller's: size, issue 17).
 pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
     for line in body(node) {
-        if line.block.is_some() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("unexpected block in {}", node.keyword()),
-            );
-        }
+        stray_block(sink, line, node.keyword());
         vip(sink, line, node.keyword(), out);
     }
 }
@@ -546,9 +541,7 @@ fn vip_option(
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
 /// not have. Added to `out` in place (no Option<IpAddr> to move).
 fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
-    if line.block.is_some() {
-        sink.error(&line.pos, "unexpected block in unicast_peer");
-    }
+    stray_block(sink, line, "unicast_peer");
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
         bad_in(sink, line, "invalid address", text, "unicast_peer");

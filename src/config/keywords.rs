@@ -310,6 +310,17 @@ fn check(
     }
 }
 
+/// Whether a line of a list block (`block`) has a block of its own, an
+/// error said here: one message for every list block, not one per site.
+#[inline(never)]
+pub fn stray_block(sink: &mut Sink, line: &Node, block: &str) -> bool {
+    let stray = line.block.is_some();
+    if stray {
+        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
+    }
+    stray
+}
+
 /// The statements of a node's block (empty when it has none).
 pub fn body(node: &Node) -> &[Node] {
     node.block.as_deref().unwrap_or(&[])
@@ -554,12 +565,7 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
 /// into the caller's; size: issue 17).
 pub fn word_list(sink: &mut Sink, node: &Node, out: &mut Vec<At<String>>) {
     for line in body(node) {
-        if line.block.is_some() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("unexpected block in {}", node.keyword()),
-            );
-        }
+        stray_block(sink, line, node.keyword());
         out.extend(line.words.iter().map(|w| At {
             v: w.text.clone(),
             pos: line.pos.clone(),
@@ -645,9 +651,7 @@ fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<
 
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
-    if line.block.is_some() {
-        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
-    }
+    stray_block(sink, line, block);
     let name = line.keyword().to_string();
     if kind.interface {
         ifname(sink, line, Some(&name))?;
