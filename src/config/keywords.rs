@@ -332,15 +332,15 @@ pub fn body(node: &Node) -> &[Node] {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
     if let Some(extra) = node.args().get(allowed) {
-        sink.warn_fmt(
-            &node.pos,
-            format_args!(
-                "{}: extra argument '{}' ignored",
-                node.keyword(),
-                extra.text
-            ),
-        );
+        extra_ignored(sink, &node.pos, node.keyword(), &extra.text);
     }
+}
+
+/// `WHAT: extra argument 'WORD' ignored`: one message for every line that
+/// says it.
+#[inline(never)]
+pub fn extra_ignored(sink: &mut Sink, pos: &Pos, what: &str, word: &str) {
+    sink.warn_fmt(pos, format_args!("{what}: extra argument '{word}' ignored"));
 }
 
 /// The one argument of a statement. Extra words are ignored with a warning
@@ -685,10 +685,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
                 }
             };
             if let Some(extra) = rest.get(1) {
-                sink.warn_fmt(
-                    &line.pos,
-                    format_args!("{block}: extra argument '{}' ignored", extra.text),
-                );
+                extra_ignored(sink, &line.pos, block, &extra.text);
             }
             (Some(weight?), reverse)
         }

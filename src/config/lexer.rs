@@ -703,10 +703,7 @@ fn include_pattern<'p>(piece: &'p Piece, pos: &Pos, sink: &mut Sink) -> Option<O
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {
-        sink.warn_fmt(
-            pos,
-            format_args!("include: extra argument '{}' ignored", extra.text),
-        );
+        super::keywords::extra_ignored(sink, pos, "include", &extra.text);
     }
     Some(pattern)
 }
