@@ -274,7 +274,7 @@ fn check(
     match found {
         Some((i, takes_block)) => {
             if takes_block && node.block.is_none() {
-                sink.error_fmt(&node.pos, format_args!("{kw} needs a block {{ ... }}"));
+                said(sink, &node.pos, kw, "needs a block { ... }");
                 return None;
             }
             if !takes_block && node.block.is_some() {
@@ -336,6 +336,13 @@ pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
     }
 }
 
+/// The error `WHAT REST` (`interface needs a value`): one format for the
+/// messages that differ only in their words.
+#[inline(never)]
+fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
+    sink.error_fmt(pos, format_args!("{what} {rest}"));
+}
+
 /// `WHAT: extra argument 'WORD' ignored`: one message for every line that
 /// says it.
 #[inline(never)]
@@ -351,7 +358,7 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     match args.first() {
         Some(w) => Some(w.text.as_str()),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a value");
             None
         }
     }
@@ -504,10 +511,7 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
         _ => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!("{} needs a user name", node.keyword()),
-            );
+            said(sink, &node.pos, node.keyword(), "needs a user name");
             None
         }
     }
@@ -530,7 +534,7 @@ pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
             user,
         }),
         _ => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a script", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a script");
             None
         }
     }
@@ -552,7 +556,7 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
     match args.first() {
         Some(w) => Some(w.text.clone()),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a value");
             None
         }
     }
@@ -660,7 +664,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let (weight, reverse) = match args {
         [] => (None, None),
         [w] if w.text == "weight" => {
-            sink.error_fmt(&line.pos, format_args!("{block} weight needs a value"));
+            said(sink, &line.pos, block, "weight needs a value");
             return None;
         }
         [w, v, rest @ ..] if w.text == "weight" => {
