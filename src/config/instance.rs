@@ -9,7 +9,7 @@ use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Trac
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
-    int_word, ip, no_args, notify_script, stray_block, tracks, val, value,
+    int_word, invalid, ip, no_args, notify_script, stray_block, tracks, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -160,10 +160,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             Some("MASTER") => Some(InitialState::Master),
             Some("BACKUP") => Some(InitialState::Backup),
             Some(other) => {
-                s.error_fmt(
-                    &n.pos,
-                    format_args!("invalid state '{other}': expected MASTER or BACKUP"),
-                );
+                invalid(s, n, other, "MASTER or BACKUP");
                 None
             }
             None => None,
@@ -318,10 +315,7 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
                 false
             }
             Some(other) => {
-                s.error_fmt(
-                    &n.pos,
-                    format_args!("invalid auth_type '{other}': expected PASS"),
-                );
+                invalid(s, n, other, "PASS");
                 false
             }
         });
@@ -350,10 +344,7 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
         Ok((cs, exact)) => (Some(cs), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!("invalid advert_int '{text}': expected seconds"),
-            );
+            invalid(sink, node, text, "seconds");
             return None;
         }
     };

@@ -343,6 +343,17 @@ fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
     sink.error_fmt(pos, format_args!("{what} {rest}"));
 }
 
+/// `invalid KEYWORD 'WORD': expected EXPECTED`, a statement's value
+/// refused: one format for the readers that say it.
+#[inline(never)]
+pub fn invalid(sink: &mut Sink, node: &Node, word: &str, expected: &str) {
+    let kw = node.keyword();
+    sink.error_fmt(
+        &node.pos,
+        format_args!("invalid {kw} '{word}': expected {expected}"),
+    );
+}
+
 /// `WHAT: extra argument 'WORD' ignored`: one message for every line that
 /// says it.
 #[inline(never)]
@@ -474,14 +485,7 @@ pub fn flag(sink: &mut Sink, node: &Node) -> bool {
     match parse_bool(&w.text) {
         Some(b) => b,
         None => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!(
-                    "invalid {} '{}': expected on or off",
-                    node.keyword(),
-                    w.text
-                ),
-            );
+            invalid(sink, node, &w.text, "on or off");
             false
         }
     }
@@ -491,13 +495,7 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
     let text = value(sink, node)?;
     let parsed = parse_ip(text);
     if parsed.is_none() {
-        sink.error_fmt(
-            &node.pos,
-            format_args!(
-                "invalid {} '{text}': expected an IP address",
-                node.keyword()
-            ),
-        );
+        invalid(sink, node, text, "an IP address");
     }
     parsed
 }
