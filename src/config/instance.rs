@@ -520,13 +520,20 @@ fn vip_option(
             vip.scope.is_some()
         }
         VipOpt::Ignored(_) => {
-            sink.warn_fmt(
-                &line.pos,
-                format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
-            );
+            ignored_option(sink, line, block, opt);
             true
         }
     }
+}
+
+/// `BLOCK option 'OPT' is not supported by tinyvrrpd; ignored`: one format
+/// for the VIP and unicast_peer lines.
+#[inline(never)]
+fn ignored_option(sink: &mut Sink, line: &Node, block: &str, opt: &str) {
+    sink.warn_fmt(
+        &line.pos,
+        format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
+    );
 }
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
@@ -539,13 +546,7 @@ fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
         return;
     };
     if let Some(extra) = line.args().first() {
-        sink.warn_fmt(
-            &line.pos,
-            format_args!(
-                "unicast_peer option '{}' is not supported by tinyvrrpd; ignored",
-                extra.text
-            ),
-        );
+        ignored_option(sink, line, "unicast_peer", &extra.text);
     }
     out.push(At {
         v: addr,
