@@ -358,6 +358,18 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
 /// The lines of a VIP block, added to `out` (no list of its own to move
 /// into the caller's: size, issue 17).
 pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
+    vip_lines(sink, node, &mut |v, pos| {
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        })
+    });
+}
+
+/// The VIPs of a VIP block, each handed to `out` with its line: the
+/// instance keeps where each was set, the root's static_ipaddress does
+/// not (no list of positions to drop after).
+pub(super) fn vip_lines(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(Vip, &Pos)) {
     for line in body(node) {
         stray_block(sink, line, node.keyword());
         vip(sink, line, node.keyword(), out);
@@ -403,7 +415,7 @@ fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
 
 /// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`: added to `out`
 /// unless refused (in place: no Option<Vip> to move, issue 17: size).
-fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
+fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)) {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
         bad_in(sink, line, "invalid address", text, block);
@@ -444,10 +456,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
         ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
     if vip_label(sink, line, &mut vip) && ok {
-        out.push(At {
-            v: vip,
-            pos: line.pos.clone(),
-        });
+        out(vip, &line.pos);
     }
 }
 

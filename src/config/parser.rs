@@ -135,8 +135,7 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_addrs
-            .extend(super::routes::static_addrs(s, n).into_iter().map(At::value));
+        super::routes::static_addrs(s, n, &mut r.static_addrs);
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
