@@ -19,14 +19,6 @@ pub struct At<T> {
     pub pos: Pos,
 }
 
-impl<T> At<T> {
-    /// The value without its position. A named function, so the lists that
-    /// drop their positions share one copy of the loop per type.
-    pub fn value(self) -> T {
-        self.v
-    }
-}
-
 pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 
 /// What a keyword does with its statement. Most keywords read one value of
@@ -566,12 +558,26 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
 /// The entries are added to `out` (no list of the block's own to move
 /// into the caller's; size: issue 17).
 pub fn word_list(sink: &mut Sink, node: &Node, out: &mut Vec<At<String>>) {
+    words(sink, node, &mut |v, pos| {
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        })
+    });
+}
+
+/// [`word_list`] for a list that keeps no positions (`notification_email`).
+pub fn word_values(sink: &mut Sink, node: &Node, out: &mut Vec<String>) {
+    words(sink, node, &mut |v, _| out.push(v));
+}
+
+/// The words of a list block, each handed to `out` with its line.
+fn words(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(String, &Pos)) {
     for line in body(node) {
         stray_block(sink, line, node.keyword());
-        out.extend(line.words.iter().map(|w| At {
-            v: w.text.clone(),
-            pos: line.pos.clone(),
-        }));
+        for w in &line.words {
+            out(w.text.clone(), &line.pos);
+        }
     }
 }
 
