@@ -9,7 +9,7 @@ use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Trac
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
-    int_word, ip, no_args, notify_script, tracks, val, value,
+    int_word, invalid, ip, no_args, notify_script, stray_block, tracks, val, value,
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
@@ -160,10 +160,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             Some("MASTER") => Some(InitialState::Master),
             Some("BACKUP") => Some(InitialState::Backup),
             Some(other) => {
-                s.error_fmt(
-                    &n.pos,
-                    format_args!("invalid state '{other}': expected MASTER or BACKUP"),
-                );
+                invalid(s, n, other, "MASTER or BACKUP");
                 None
             }
             None => None,
@@ -318,10 +315,7 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
                 false
             }
             Some(other) => {
-                s.error_fmt(
-                    &n.pos,
-                    format_args!("invalid auth_type '{other}': expected PASS"),
-                );
+                invalid(s, n, other, "PASS");
                 false
             }
         });
@@ -350,10 +344,7 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
         Ok((cs, exact)) => (Some(cs), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!("invalid advert_int '{text}': expected seconds"),
-            );
+            invalid(sink, node, text, "seconds");
             return None;
         }
     };
@@ -367,13 +358,20 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
 /// The lines of a VIP block, added to `out` (no list of its own to move
 /// into the caller's: size, issue 17).
 pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
+    vip_lines(sink, node, &mut |v, pos| {
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        })
+    });
+}
+
+/// The VIPs of a VIP block, each handed to `out` with its line: the
+/// instance keeps where each was set, the root's static_ipaddress does
+/// not (no list of positions to drop after).
+pub(super) fn vip_lines(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(Vip, &Pos)) {
     for line in body(node) {
-        if line.block.is_some() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("unexpected block in {}", node.keyword()),
-            );
-        }
+        stray_block(sink, line, node.keyword());
         vip(sink, line, node.keyword(), out);
     }
 }
@@ -417,7 +415,7 @@ fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
 
 /// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`: added to `out`
 /// unless refused (in place: no Option<Vip> to move, issue 17: size).
-fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
+fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)) {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
         bad_in(sink, line, "invalid address", text, block);
@@ -458,10 +456,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut Vec<At<Vip>>) {
         ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
     if vip_label(sink, line, &mut vip) && ok {
-        out.push(At {
-            v: vip,
-            pos: line.pos.clone(),
-        });
+        out(vip, &line.pos);
     }
 }
 
@@ -534,34 +529,33 @@ fn vip_option(
             vip.scope.is_some()
         }
         VipOpt::Ignored(_) => {
-            sink.warn_fmt(
-                &line.pos,
-                format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
-            );
+            ignored_option(sink, line, block, opt);
             true
         }
     }
 }
 
+/// `BLOCK option 'OPT' is not supported by tinyvrrpd; ignored`: one format
+/// for the VIP and unicast_peer lines.
+#[inline(never)]
+fn ignored_option(sink: &mut Sink, line: &Node, block: &str, opt: &str) {
+    sink.warn_fmt(
+        &line.pos,
+        format_args!("{block} option '{opt}' is not supported by tinyvrrpd; ignored"),
+    );
+}
+
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
 /// not have. Added to `out` in place (no Option<IpAddr> to move).
 fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
-    if line.block.is_some() {
-        sink.error(&line.pos, "unexpected block in unicast_peer");
-    }
+    stray_block(sink, line, "unicast_peer");
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
         bad_in(sink, line, "invalid address", text, "unicast_peer");
         return;
     };
     if let Some(extra) = line.args().first() {
-        sink.warn_fmt(
-            &line.pos,
-            format_args!(
-                "unicast_peer option '{}' is not supported by tinyvrrpd; ignored",
-                extra.text
-            ),
-        );
+        ignored_option(sink, line, "unicast_peer", &extra.text);
     }
     out.push(At {
         v: addr,

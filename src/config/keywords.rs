@@ -19,14 +19,6 @@ pub struct At<T> {
     pub pos: Pos,
 }
 
-impl<T> At<T> {
-    /// The value without its position. A named function, so the lists that
-    /// drop their positions share one copy of the loop per type.
-    pub fn value(self) -> T {
-        self.v
-    }
-}
-
 pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 
 /// What a keyword does with its statement. Most keywords read one value of
@@ -274,7 +266,7 @@ fn check(
     match found {
         Some((i, takes_block)) => {
             if takes_block && node.block.is_none() {
-                sink.error_fmt(&node.pos, format_args!("{kw} needs a block {{ ... }}"));
+                said(sink, &node.pos, kw, "needs a block { ... }");
                 return None;
             }
             if !takes_block && node.block.is_some() {
@@ -310,6 +302,17 @@ fn check(
     }
 }
 
+/// Whether a line of a list block (`block`) has a block of its own, an
+/// error said here: one message for every list block, not one per site.
+#[inline(never)]
+pub fn stray_block(sink: &mut Sink, line: &Node, block: &str) -> bool {
+    let stray = line.block.is_some();
+    if stray {
+        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
+    }
+    stray
+}
+
 /// The statements of a node's block (empty when it has none).
 pub fn body(node: &Node) -> &[Node] {
     node.block.as_deref().unwrap_or(&[])
@@ -321,15 +324,33 @@ pub fn body(node: &Node) -> &[Node] {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
     if let Some(extra) = node.args().get(allowed) {
-        sink.warn_fmt(
-            &node.pos,
-            format_args!(
-                "{}: extra argument '{}' ignored",
-                node.keyword(),
-                extra.text
-            ),
-        );
+        extra_ignored(sink, &node.pos, node.keyword(), &extra.text);
     }
+}
+
+/// The error `WHAT REST` (`interface needs a value`): one format for the
+/// messages that differ only in their words.
+#[inline(never)]
+fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
+    sink.error_fmt(pos, format_args!("{what} {rest}"));
+}
+
+/// `invalid KEYWORD 'WORD': expected EXPECTED`, a statement's value
+/// refused: one format for the readers that say it.
+#[inline(never)]
+pub fn invalid(sink: &mut Sink, node: &Node, word: &str, expected: &str) {
+    let kw = node.keyword();
+    sink.error_fmt(
+        &node.pos,
+        format_args!("invalid {kw} '{word}': expected {expected}"),
+    );
+}
+
+/// `WHAT: extra argument 'WORD' ignored`: one message for every line that
+/// says it.
+#[inline(never)]
+pub fn extra_ignored(sink: &mut Sink, pos: &Pos, what: &str, word: &str) {
+    sink.warn_fmt(pos, format_args!("{what}: extra argument '{word}' ignored"));
 }
 
 /// The one argument of a statement. Extra words are ignored with a warning
@@ -340,7 +361,7 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     match args.first() {
         Some(w) => Some(w.text.as_str()),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a value");
             None
         }
     }
@@ -456,14 +477,7 @@ pub fn flag(sink: &mut Sink, node: &Node) -> bool {
     match parse_bool(&w.text) {
         Some(b) => b,
         None => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!(
-                    "invalid {} '{}': expected on or off",
-                    node.keyword(),
-                    w.text
-                ),
-            );
+            invalid(sink, node, &w.text, "on or off");
             false
         }
     }
@@ -473,13 +487,7 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
     let text = value(sink, node)?;
     let parsed = parse_ip(text);
     if parsed.is_none() {
-        sink.error_fmt(
-            &node.pos,
-            format_args!(
-                "invalid {} '{text}': expected an IP address",
-                node.keyword()
-            ),
-        );
+        invalid(sink, node, text, "an IP address");
     }
     parsed
 }
@@ -493,10 +501,7 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
         _ => {
-            sink.error_fmt(
-                &node.pos,
-                format_args!("{} needs a user name", node.keyword()),
-            );
+            said(sink, &node.pos, node.keyword(), "needs a user name");
             None
         }
     }
@@ -519,7 +524,7 @@ pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
             user,
         }),
         _ => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a script", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a script");
             None
         }
     }
@@ -541,7 +546,7 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
     match args.first() {
         Some(w) => Some(w.text.clone()),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a value", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a value");
             None
         }
     }
@@ -553,17 +558,26 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
 /// The entries are added to `out` (no list of the block's own to move
 /// into the caller's; size: issue 17).
 pub fn word_list(sink: &mut Sink, node: &Node, out: &mut Vec<At<String>>) {
+    words(sink, node, &mut |v, pos| {
+        out.push(At {
+            v,
+            pos: pos.clone(),
+        })
+    });
+}
+
+/// [`word_list`] for a list that keeps no positions (`notification_email`).
+pub fn word_values(sink: &mut Sink, node: &Node, out: &mut Vec<String>) {
+    words(sink, node, &mut |v, _| out.push(v));
+}
+
+/// The words of a list block, each handed to `out` with its line.
+fn words(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(String, &Pos)) {
     for line in body(node) {
-        if line.block.is_some() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("unexpected block in {}", node.keyword()),
-            );
+        stray_block(sink, line, node.keyword());
+        for w in &line.words {
+            out(w.text.clone(), &line.pos);
         }
-        out.extend(line.words.iter().map(|w| At {
-            v: w.text.clone(),
-            pos: line.pos.clone(),
-        }));
     }
 }
 
@@ -645,9 +659,7 @@ fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<
 
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
-    if line.block.is_some() {
-        sink.error_fmt(&line.pos, format_args!("unexpected block in {block}"));
-    }
+    stray_block(sink, line, block);
     let name = line.keyword().to_string();
     if kind.interface {
         ifname(sink, line, Some(&name))?;
@@ -656,7 +668,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let (weight, reverse) = match args {
         [] => (None, None),
         [w] if w.text == "weight" => {
-            sink.error_fmt(&line.pos, format_args!("{block} weight needs a value"));
+            said(sink, &line.pos, block, "weight needs a value");
             return None;
         }
         [w, v, rest @ ..] if w.text == "weight" => {
@@ -681,10 +693,7 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
                 }
             };
             if let Some(extra) = rest.get(1) {
-                sink.warn_fmt(
-                    &line.pos,
-                    format_args!("{block}: extra argument '{}' ignored", extra.text),
-                );
+                extra_ignored(sink, &line.pos, block, &extra.text);
             }
             (Some(weight?), reverse)
         }

@@ -242,8 +242,9 @@ struct Reader<'a, O> {
     next_seq: u32,
     /// Every file opened (canonical path): whether it is being read (the
     /// main file and the chain of includes down to the one read now, to
-    /// refuse an include cycle at once), and the include that read it, or
-    /// None when it could not be read (already reported). A file is read
+    /// refuse an include cycle at once), and the include that read it once
+    /// read, or None (while it is read, or when it could not be read:
+    /// already reported). A file is read
     /// at most once per load: with globs, files that include each other
     /// would otherwise be read factorially often.
     read: Map<Vec<u8>, (bool, Option<Pos>)>,
@@ -430,7 +431,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         let first = include.then(|| pos.clone());
         match open_regular(path) {
             Ok((opened, size)) => {
-                self.read.insert(key.clone(), (true, first.clone()));
+                // While it is read, only the flag is looked at (a cycle):
+                // the include that read it is kept once it is done.
+                self.read.insert(key.clone(), (true, None));
                 let what = if include { "include: " } else { "file" };
                 if !self.fits(size, pos, what, named) {
                     return false;
@@ -703,10 +706,7 @@ fn include_pattern<'p>(piece: &'p Piece, pos: &Pos, sink: &mut Sink) -> Option<O
     if pattern.is_none() {
         sink.error(pos, "include needs a file pattern");
     } else if let Some(extra) = words.get(2) {
-        sink.warn_fmt(
-            pos,
-            format_args!("include: extra argument '{}' ignored", extra.text),
-        );
+        super::keywords::extra_ignored(sink, pos, "include", &extra.text);
     }
     Some(pattern)
 }

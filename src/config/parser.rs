@@ -15,7 +15,7 @@ use super::keywords::Slot::{
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
-    ip, no_args, tracks, val, warn_extra, word_list,
+    ip, no_args, tracks, val, warn_extra, word_list, word_values,
 };
 use super::model::UpDownDelay;
 use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
@@ -135,8 +135,7 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_addrs
-            .extend(super::routes::static_addrs(s, n).into_iter().map(At::value));
+        super::routes::static_addrs(s, n, &mut r.static_addrs);
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
@@ -178,10 +177,7 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("router_id", |g| StringKeep(&mut g.router_id)),
     blk("notification_email", |s, n, g| {
-        let mut words = Vec::new();
-        word_list(s, n, &mut words);
-        g.notification_email
-            .extend(words.into_iter().map(At::value));
+        word_values(s, n, &mut g.notification_email);
     }),
     data("notification_email_from", |g| {
         StringKeep(&mut g.notification_email_from)

@@ -12,7 +12,7 @@ use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{Pos, Sink};
-use super::keywords::{At, body};
+use super::keywords::{body, stray_block};
 use super::model::Vip;
 use super::tree::Node;
 use super::values::{named, parse_int, parse_ip, parse_prefix, parse_scope};
@@ -225,11 +225,7 @@ pub(super) type LineReader<'a> =
 /// for both blocks.
 pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>) {
     for line in body(node) {
-        if line.block.is_some() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("unexpected block in {}", node.keyword()),
-            );
+        if stray_block(sink, line, node.keyword()) {
             continue;
         }
         // A plain loop: no collect() code of its own (issue 17: size).
@@ -498,10 +494,8 @@ const PROTOCOLS: &[(&str, u8)] = &[
 ];
 
 /// The lines of a root `static_ipaddress` block: VIP syntax.
-pub fn static_addrs(sink: &mut Sink, node: &Node) -> Vec<At<Vip>> {
-    let mut out = Vec::new();
-    super::instance::vip_block(sink, node, &mut out);
-    out
+pub fn static_addrs(sink: &mut Sink, node: &Node, out: &mut Vec<Vip>) {
+    super::instance::vip_lines(sink, node, &mut |v, _| out.push(v));
 }
 
 #[cfg(test)]

@@ -179,21 +179,23 @@ pub fn rule_block(sink: &mut Sink, node: &Node, rules: &mut Rules) {
 /// Gives the rules without a preference keepalived's numbers (with its
 /// warning).
 pub fn number(sink: &mut Sink, rules: &mut Rules, auto: &mut AutoPriority) {
-    for (k, pos) in rules.unnumbered.drain(..) {
-        let Some(r) = rules.list.get_mut(k) else {
+    // Walked in place and cleared after: no Drain of its own.
+    for (k, pos) in &rules.unnumbered {
+        let Some(r) = rules.list.get_mut(*k) else {
             continue;
         };
         let next = if r.v6 { &mut auto.v6 } else { &mut auto.v4 };
         r.priority = *next;
         *next = next.saturating_sub(1);
         sink.warn_fmt(
-            &pos,
+            pos,
             format_args!(
                 "Rule has no preference specified - setting to {}. This is probably not what you want.",
                 r.priority
             ),
         );
     }
+    rules.unnumbered.clear();
 }
 
 /// What the line has said so far: the rule itself (action 0, FR_ACT_UNSPEC,
