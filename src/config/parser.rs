@@ -17,9 +17,10 @@ use super::keywords::{
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
     ip, no_args, tracks, val, warn_extra, word_list,
 };
-use super::model::UpDownDelay;
-use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
-use super::trackers::{self, RawTrackFile, RawTrackProcess};
+use super::model::{
+    GlobalDefs, Script, SmtpServer, Track, TrackFile, TrackProcess, UpDownDelay, VrrpScript,
+};
+use super::trackers;
 use super::tree::Node;
 
 // ---- the whole file ------------------------------------------------------
@@ -29,10 +30,18 @@ pub struct Raw {
     pub global: GlobalDefs,
     pub instances: Vec<RawInstance>,
     pub sync_groups: Vec<RawSyncGroup>,
-    pub scripts: Vec<RawScript>,
-    pub track_files: Vec<RawTrackFile>,
-    pub track_processes: Vec<RawTrackProcess>,
-    pub up_down_delays: Vec<At<UpDownDelay>>,
+    /// The blocks of each kind as the model keeps them, with their
+    /// positions beside them (for the checks across blocks): the lists
+    /// then go into the model as they are (size: issue 17).
+    pub scripts: Vec<VrrpScript>,
+    /// Where each script's block is, and whether it had a `script` line.
+    pub script_at: Vec<(Pos, bool)>,
+    pub track_files: Vec<TrackFile>,
+    pub track_file_at: Vec<Pos>,
+    pub track_processes: Vec<TrackProcess>,
+    pub track_process_at: Vec<Pos>,
+    pub up_down_delays: Vec<UpDownDelay>,
+    pub up_down_at: Vec<Pos>,
     pub garp_groups: Vec<super::GarpGroup>,
     /// The static lists, without the positions only their own lines'
     /// messages needed.
@@ -101,12 +110,12 @@ static TOP_KW: &[Kw<Raw>] = &[
                 init_fail: false,
                 user: None,
             },
-            pos: n.pos.clone(),
             has_script: false,
         };
         dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
         if named {
-            r.scripts.push(sc);
+            r.scripts.push(sc.script);
+            r.script_at.push((n.pos.clone(), sc.has_script));
         }
     }),
     blk("track_file", track_file),
@@ -124,11 +133,12 @@ static TOP_KW: &[Kw<Raw>] = &[
         let p = trackers::track_process(s, n, name);
         if named {
             r.track_processes.push(p);
+            r.track_process_at.push(n.pos.clone());
         }
     }),
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
-        trackers::up_down_delays(s, n, &mut r.up_down_delays);
+        trackers::up_down_delays(s, n, &mut r.up_down_delays, &mut r.up_down_at);
     }),
     blk("garp_group", |s, n, r| {
         super::garp_group::parse(s, n, &mut r.garp_groups)
@@ -157,6 +167,7 @@ fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
     let f = trackers::track_file(s, n, name);
     if named {
         r.track_files.push(f);
+        r.track_file_at.push(n.pos.clone());
     }
 }
 
@@ -367,10 +378,10 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
 
 // ---- vrrp_script ---------------------------------------------------------
 
-pub struct RawScript {
-    pub script: VrrpScript,
-    pub pos: Pos,
-    pub has_script: bool,
+/// A vrrp_script block as it is read.
+struct RawScript {
+    script: VrrpScript,
+    has_script: bool,
 }
 
 static SCRIPT_KW: &[Kw<RawScript>] = &[

@@ -13,11 +13,10 @@ use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
-    TrackProcess, UpDownDelay, Vmac, VrrpScript,
+    TrackProcess, Vmac, VrrpScript,
 };
-use super::parser::{Raw, RawScript, RawSyncGroup};
+use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
-use super::trackers::{RawTrackFile, RawTrackProcess};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
@@ -26,18 +25,22 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         instances,
         sync_groups,
         scripts,
+        script_at,
         track_files,
+        track_file_at,
         track_processes,
+        track_process_at,
         up_down_delays,
+        up_down_at,
         garp_groups,
         static_addrs,
         static_routes,
         static_rules,
         rule_prio: _,
     } = raw;
-    let scripts = check_scripts(sink, scripts);
-    let track_files = check_track_files(sink, track_files);
-    let track_processes = check_track_processes(sink, track_processes);
+    check_scripts(sink, &scripts, &script_at);
+    check_track_files(sink, &track_files, &track_file_at);
+    check_track_processes(sink, &track_processes, &track_process_at);
     let defs = Defined {
         scripts: &scripts,
         files: &track_files,
@@ -64,7 +67,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         &resolved.models,
         &defs,
     );
-    let up_down_delays = check_up_down_delays(sink, up_down_delays);
+    check_up_down_delays(sink, &up_down_at);
     Config {
         global,
         instances: resolved.models,
@@ -199,10 +202,10 @@ fn bounded<T: Clone, const N: usize>(
 
 // ---- vrrp_script ---------------------------------------------------------
 
-fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
+fn check_scripts(sink: &mut Sink, scripts: &[VrrpScript], at: &[(Pos, bool)]) {
     let mut blocks = Blocks::with_capacity(scripts.len());
-    for s in scripts.iter() {
-        blocks.push((s.script.name.as_str(), &s.pos));
+    for (s, (pos, _)) in scripts.iter().zip(at) {
+        blocks.push((s.name.as_str(), pos));
     }
     check_count(
         sink,
@@ -212,20 +215,13 @@ fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
         MAX_SCRIPTS,
     );
     let mut seen = Firsts::default();
-    for (k, s) in scripts.iter().enumerate() {
+    for (k, (pos, has_script)) in at.iter().enumerate() {
         first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
-        if !s.has_script {
-            sink.error_fmt(
-                &s.pos,
-                format_args!("vrrp_script {} has no script", s.script.name),
-            );
+        if !has_script {
+            let name = blocks.get(k).map_or("", |b| b.0);
+            sink.error_fmt(pos, format_args!("vrrp_script {name} has no script"));
         }
     }
-    let mut out = Vec::with_capacity(scripts.len());
-    for s in scripts {
-        out.push(s.script);
-    }
-    out
 }
 
 /// Blocks of a kind with nothing else to check: their count and names.
@@ -245,23 +241,18 @@ fn check_blocks(
 
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
-fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
+fn check_track_files(sink: &mut Sink, files: &[TrackFile], at: &[Pos]) {
     let mut blocks = Blocks::with_capacity(files.len());
-    for f in files.iter() {
-        blocks.push((f.file.name.as_str(), &f.pos));
+    for (f, pos) in files.iter().zip(at) {
+        blocks.push((f.name.as_str(), pos));
     }
     check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        out.push(f.file);
-    }
-    out
 }
 
-fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
+fn check_track_processes(sink: &mut Sink, procs: &[TrackProcess], at: &[Pos]) {
     let mut blocks = Blocks::with_capacity(procs.len());
-    for p in procs.iter() {
-        blocks.push((p.process.name.as_str(), &p.pos));
+    for (p, pos) in procs.iter().zip(at) {
+        blocks.push((p.name.as_str(), pos));
     }
     check_blocks(
         sink,
@@ -270,29 +261,19 @@ fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<Tr
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut out = Vec::with_capacity(procs.len());
-    for p in procs {
-        out.push(p.process);
-    }
-    out
 }
 
 /// One line per interface (the parser kept the last of repeats); a delay
 /// only matters for an interface in the daemon's table, so the same cap.
-fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<UpDownDelay> {
-    if let Some(d) = delays.get(MAX_INTERFACES) {
+fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
+    if let Some(pos) = at.get(MAX_INTERFACES) {
         sink.error_fmt(
-            &d.pos,
+            pos,
             format_args!(
                 "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
             ),
         );
     }
-    let mut out = Vec::with_capacity(delays.len());
-    for d in delays {
-        out.push(d.v);
-    }
-    out
 }
 
 // ---- vrrp_instance -------------------------------------------------------
