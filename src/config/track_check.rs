@@ -160,11 +160,8 @@ fn check_list(
             kept.weight = Some(0);
         }
         if out.try_push(kept).is_err() {
-            let keyword = names.0;
-            sink.error_fmt(
-                &line.pos,
-                format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
-            );
+            let what = (names.0, " entries");
+            super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
             break;
         }
     }

@@ -164,7 +164,7 @@ fn first_seen<'a>(
     }
 }
 
-/// Reports one error at the first block past `limit`.
+/// Reports one error at the first block of kind `what` past `limit`.
 fn check_count(
     sink: &mut Sink,
     blocks: &[(&str, &Pos)],
@@ -173,15 +173,13 @@ fn check_count(
     limit: usize,
 ) {
     if let Some((_, pos)) = blocks.get(limit) {
-        sink.error_fmt(
-            pos,
-            format_args!("too many {what}: limit {limit_name} is {limit}"),
-        );
+        too_many(sink, pos, (what, " blocks"), limit_name, limit);
     }
 }
 
 /// A table `out` filled up to its capacity; one error at the first entry
-/// that does not fit.
+/// that does not fit (reported by [`too_many`]: one copy of the message
+/// for every table type; size: issue 17).
 fn bounded<T: Clone, const N: usize>(
     sink: &mut Sink,
     items: &[At<T>],
@@ -191,13 +189,27 @@ fn bounded<T: Clone, const N: usize>(
 ) {
     for item in items {
         if out.try_push(item.v.clone()).is_err() {
-            sink.error_fmt(
-                &item.pos,
-                format_args!("too many {what} entries: limit {limit_name} is {N}"),
-            );
+            too_many(sink, &item.pos, (what, " entries"), limit_name, N);
             break;
         }
     }
+}
+
+/// "too many WHAT KIND: limit LIMIT_NAME is LIMIT" at `pos`: one copy of
+/// the message for every cap the configuration has (`kind` " entries",
+/// " blocks" or nothing; size: issue 17).
+#[inline(never)]
+pub(super) fn too_many(
+    sink: &mut Sink,
+    pos: &Pos,
+    (what, kind): (&str, &str),
+    limit_name: &str,
+    limit: usize,
+) {
+    sink.error_fmt(
+        pos,
+        format_args!("too many {what}{kind}: limit {limit_name} is {limit}"),
+    );
 }
 
 // ---- vrrp_script ---------------------------------------------------------
@@ -207,13 +219,7 @@ fn check_scripts(sink: &mut Sink, scripts: &[VrrpScript], at: &[(Pos, bool)]) {
     for (s, (pos, _)) in scripts.iter().zip(at) {
         blocks.push((s.name.as_str(), pos));
     }
-    check_count(
-        sink,
-        &blocks,
-        "vrrp_script blocks",
-        "MAX_SCRIPTS",
-        MAX_SCRIPTS,
-    );
+    check_count(sink, &blocks, "vrrp_script", "MAX_SCRIPTS", MAX_SCRIPTS);
     let mut seen = Firsts::default();
     for (k, (pos, has_script)) in at.iter().enumerate() {
         first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
@@ -232,7 +238,7 @@ fn check_blocks(
     limit_name: &str,
     limit: usize,
 ) {
-    check_count(sink, blocks, &format!("{what} blocks"), limit_name, limit);
+    check_count(sink, blocks, what, limit_name, limit);
     let mut seen = Firsts::default();
     for k in 0..blocks.len() {
         first_seen(sink, &mut seen, blocks, k, what);
@@ -267,11 +273,13 @@ fn check_track_processes(sink: &mut Sink, procs: &[TrackProcess], at: &[Pos]) {
 /// only matters for an interface in the daemon's table, so the same cap.
 fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
     if let Some(pos) = at.get(MAX_INTERFACES) {
-        sink.error_fmt(
+        let what = "interface_up_down_delays";
+        too_many(
+            sink,
             pos,
-            format_args!(
-                "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
-            ),
+            (what, " entries"),
+            "MAX_INTERFACES",
+            MAX_INTERFACES,
         );
     }
 }
@@ -862,9 +870,12 @@ impl<'a> Interfaces<'a> {
             return;
         }
         if self.names.len() == MAX_INTERFACES {
-            sink.error_fmt(
+            too_many(
+                sink,
                 pos,
-                format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+                ("interfaces", ""),
+                "MAX_INTERFACES",
+                MAX_INTERFACES,
             );
             self.full = true;
             return;
@@ -890,7 +901,7 @@ fn check_sync_groups(
     check_count(
         sink,
         &blocks,
-        "vrrp_sync_group blocks",
+        "vrrp_sync_group",
         "MAX_SYNC_GROUPS",
         MAX_SYNC_GROUPS,
     );
