@@ -6,6 +6,8 @@
 
 use core::net::IpAddr;
 
+use arrayvec::ArrayVec;
+
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::Slot::{
@@ -18,7 +20,7 @@ use super::keywords::{
     ip, no_args, tracks, val, warn_extra, word_list,
 };
 use super::model::{
-    GlobalDefs, Script, SmtpServer, Track, TrackFile, TrackProcess, UpDownDelay, VrrpScript,
+    GlobalDefs, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess, UpDownDelay, VrrpScript,
 };
 use super::trackers;
 use super::tree::Node;
@@ -73,21 +75,30 @@ static TOP_KW: &[Kw<Raw>] = &[
     blk("vrrp_sync_group", |s, n, r| {
         let (name, named) = block_name(s, n);
         let mut g = RawSyncGroup {
-            name,
+            model: SyncGroup {
+                name,
+                loc: n.pos.loc(),
+                group: Vec::new(),
+                notify_master: None,
+                notify_backup: None,
+                notify_fault: None,
+                notify_stop: None,
+                notify: None,
+                smtp_alert: false,
+                track_interfaces: ArrayVec::new(),
+                track_scripts: ArrayVec::new(),
+                track_files: ArrayVec::new(),
+                track_processes: ArrayVec::new(),
+                global_tracking: false,
+                tracking_weight: false,
+            },
             pos: n.pos.clone(),
             group: Vec::new(),
-            notify_master: None,
-            notify_backup: None,
-            notify_fault: None,
-            notify_stop: None,
-            notify: None,
             smtp_alert: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             track_files: Vec::new(),
             track_processes: Vec::new(),
-            global_tracking: None,
-            tracking_weight: false,
         };
         dispatch(s, body(n), SYNC_KW, &mut g, "vrrp_sync_group");
         if named {
@@ -323,31 +334,26 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
 // ---- vrrp_sync_group -----------------------------------------------------
 
 pub struct RawSyncGroup {
-    pub name: String,
+    /// The model as far as the block alone sets it (name, scripts,
+    /// tracking weight), moved into the configuration as it is: no field
+    /// of it cloned there (size: issue 17). `validate` sets the rest.
+    pub model: SyncGroup,
     pub pos: Pos,
     pub group: Vec<At<String>>,
-    pub notify_master: Option<Script>,
-    pub notify_backup: Option<Script>,
-    pub notify_fault: Option<Script>,
-    pub notify_stop: Option<Script>,
-    pub notify: Option<Script>,
     pub smtp_alert: Option<bool>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
     pub track_files: Vec<At<Track>>,
     pub track_processes: Vec<At<Track>>,
-    /// Where `global_tracking` was given.
-    pub global_tracking: Option<Pos>,
-    pub tracking_weight: bool,
 }
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| word_list(s, n, &mut g.group)),
-    data("notify_master", |g| Notify(&mut g.notify_master)),
-    data("notify_backup", |g| Notify(&mut g.notify_backup)),
-    data("notify_fault", |g| Notify(&mut g.notify_fault)),
-    data("notify_stop", |g| Notify(&mut g.notify_stop)),
-    data("notify", |g| Notify(&mut g.notify)),
+    data("notify_master", |g| Notify(&mut g.model.notify_master)),
+    data("notify_backup", |g| Notify(&mut g.model.notify_backup)),
+    data("notify_fault", |g| Notify(&mut g.model.notify_fault)),
+    data("notify_stop", |g| Notify(&mut g.model.notify_stop)),
+    data("notify", |g| Notify(&mut g.model.notify)),
     data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
     tracks("track_interface", |g| {
         Tracks(&mut g.track_interfaces, &TRACK_INTERFACE)
@@ -367,13 +373,15 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
             &n.pos,
             format_args!(
                 "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
-                g.name
+                g.model.name
             ),
         );
-        g.global_tracking = Some(n.pos.clone());
-        g.tracking_weight = true;
+        g.model.global_tracking = true;
+        g.model.tracking_weight = true;
     }),
-    data("sync_group_tracking_weight", |g| On(&mut g.tracking_weight)),
+    data("sync_group_tracking_weight", |g| {
+        On(&mut g.model.tracking_weight)
+    }),
 ];
 
 // ---- vrrp_script ---------------------------------------------------------

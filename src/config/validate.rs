@@ -53,7 +53,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         let sync_no_weight = sync_of
             .get(&r.name)
             .and_then(|k| sync_groups.get(k))
-            .is_some_and(|g| !g.tracking_weight);
+            .is_some_and(|g| !g.model.tracking_weight);
         resolve_instance(sink, (&global, &defs), r, sync_no_weight, &mut resolved);
     }
     check_vrids(sink, &resolved);
@@ -896,7 +896,7 @@ fn check_sync_groups(
 ) -> Vec<SyncGroup> {
     let mut blocks = Blocks::with_capacity(groups.len());
     for g in groups.iter() {
-        blocks.push((g.name.as_str(), &g.pos));
+        blocks.push((g.model.name.as_str(), &g.pos));
     }
     check_count(
         sink,
@@ -912,10 +912,10 @@ fn check_sync_groups(
         check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
-    // Each group pushed, then its tracking checked into it in place (as an
-    // instance's); what the raw group holds is moved, not cloned.
+    // Each group's model pushed, then the rest set and its tracking checked
+    // into it in place (as an instance's); the model is moved, not cloned.
     let mut out = Vec::with_capacity(groups.len());
-    for g in &groups {
+    for g in groups {
         let owner = g.group.iter().any(|m| is_owner(&m.v));
         let raw = RawTracks {
             interfaces: &g.track_interfaces,
@@ -923,24 +923,9 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(SyncGroup {
-            loc: g.pos.loc(),
-            name: g.name.clone(),
-            group: Vec::with_capacity(g.group.len()),
-            notify_master: g.notify_master.clone(),
-            notify_backup: g.notify_backup.clone(),
-            notify_fault: g.notify_fault.clone(),
-            notify_stop: g.notify_stop.clone(),
-            notify: g.notify.clone(),
-            smtp_alert: global.mails(g.smtp_alert),
-            track_interfaces: ArrayVec::new(),
-            track_scripts: ArrayVec::new(),
-            track_files: ArrayVec::new(),
-            track_processes: ArrayVec::new(),
-            global_tracking: g.global_tracking.is_some(),
-            tracking_weight: g.tracking_weight,
-        });
+        out.push(g.model);
         let Some(s) = out.last_mut() else { continue };
+        s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
         for m in &g.group {
             s.group.push(m.v.clone());
@@ -978,7 +963,7 @@ fn check_members<'a>(
             &g.pos,
             format_args!(
                 "vrrp_sync_group {} has no group {{ ... }} of instances",
-                g.name
+                g.model.name
             ),
         );
     }
@@ -988,7 +973,7 @@ fn check_members<'a>(
                 &m.pos,
                 format_args!(
                     "vrrp_sync_group {}: no vrrp_instance named '{}'",
-                    g.name, m.v
+                    g.model.name, m.v
                 ),
             );
         } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
@@ -997,7 +982,7 @@ fn check_members<'a>(
                 &m.pos,
                 format_args!(
                     "vrrp_instance {} is already in vrrp_sync_group {}",
-                    m.v, first.name
+                    m.v, first.model.name
                 ),
             );
         }
