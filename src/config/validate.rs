@@ -187,11 +187,14 @@ fn bounded<T: Clone, const N: usize>(
     what: &str,
     limit_name: &str,
 ) {
+    // Room looked for before the clone: a clone refused by try_push was
+    // dropped again, code of its own (size: issue 17).
     for item in items {
-        if out.try_push(item.v.clone()).is_err() {
+        if out.is_full() {
             too_many(sink, &item.pos, (what, " entries"), limit_name, N);
             break;
         }
+        out.push(item.v.clone());
     }
 }
 
