@@ -371,7 +371,9 @@ fn resolve_instance<'a>(
     };
     track_check::check(sink, defs, &owner, &instance_tracks(r), tracks);
     if !complete {
-        out.models.pop();
+        // Dropped where it is: a pop moved the model out to drop it.
+        let kept = out.models.len().saturating_sub(1);
+        out.models.truncate(kept);
         return;
     }
     garp(sink, g, r, m);
