@@ -19,9 +19,7 @@ use super::keywords::{
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
     ip, no_args, tracks, val, warn_extra, word_list,
 };
-use super::model::{
-    GlobalDefs, SmtpServer, SyncGroup, Track, TrackFile, TrackProcess, UpDownDelay, VrrpScript,
-};
+use super::model::{GlobalDefs, SmtpServer, SyncGroup, Track, VrrpScript};
 use super::trackers;
 use super::tree::Node;
 
@@ -29,27 +27,23 @@ use super::tree::Node;
 
 #[derive(Default)]
 pub struct Raw {
-    pub global: GlobalDefs,
+    /// The blocks the model keeps as they are read (global_defs,
+    /// vrrp_script, track_file, vrrp_track_process,
+    /// interface_up_down_delays, garp_group, the static lists): the
+    /// configuration itself, without its instances and sync groups until
+    /// `validate` resolves them; the whole is then moved, not rebuilt
+    /// (size: issue 17).
+    pub config: super::model::Config,
     pub instances: Vec<RawInstance>,
     pub sync_groups: Vec<RawSyncGroup>,
-    /// The blocks of each kind as the model keeps them, with their
-    /// positions beside them (for the checks across blocks): the lists
-    /// then go into the model as they are (size: issue 17).
-    pub scripts: Vec<VrrpScript>,
-    /// Where each script's block is, and whether it had a `script` line.
+    /// Where each vrrp_script block is (beside `config.scripts`), and
+    /// whether it had a `script` line.
     pub script_at: Vec<(Pos, bool)>,
-    pub track_files: Vec<TrackFile>,
+    /// Where each track_file, vrrp_track_process block and
+    /// interface_up_down_delays line is, beside its list in `config`.
     pub track_file_at: Vec<Pos>,
-    pub track_processes: Vec<TrackProcess>,
     pub track_process_at: Vec<Pos>,
-    pub up_down_delays: Vec<UpDownDelay>,
     pub up_down_at: Vec<Pos>,
-    pub garp_groups: Vec<super::GarpGroup>,
-    /// The static lists, without the positions only their own lines'
-    /// messages needed.
-    pub static_addrs: Vec<super::model::Vip>,
-    pub static_routes: Vec<super::routes::Route>,
-    pub static_rules: Vec<super::rules::Rule>,
     /// keepalived's numbering of rules without a preference.
     pub rule_prio: super::rules::AutoPriority,
 }
@@ -62,7 +56,7 @@ pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
 
 static TOP_KW: &[Kw<Raw>] = &[
     blk("global_defs", |s, n, r| {
-        dispatch(s, body(n), GLOBAL_KW, &mut r.global, "global_defs")
+        dispatch(s, body(n), GLOBAL_KW, &mut r.config.global, "global_defs")
     }),
     blk("vrrp_instance", |s, n, r| {
         let (name, named) = block_name(s, n);
@@ -125,7 +119,7 @@ static TOP_KW: &[Kw<Raw>] = &[
         };
         dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
         if named {
-            r.scripts.push(sc.script);
+            r.config.scripts.push(sc.script);
             r.script_at.push((n.pos.clone(), sc.has_script));
         }
     }),
@@ -143,32 +137,33 @@ static TOP_KW: &[Kw<Raw>] = &[
         let (name, named) = block_name(s, n);
         let p = trackers::track_process(s, n, name);
         if named {
-            r.track_processes.push(p);
+            r.config.track_processes.push(p);
             r.track_process_at.push(n.pos.clone());
         }
     }),
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
-        trackers::up_down_delays(s, n, &mut r.up_down_delays, &mut r.up_down_at);
+        trackers::up_down_delays(s, n, &mut r.config.up_down_delays, &mut r.up_down_at);
     }),
     blk("garp_group", |s, n, r| {
-        super::garp_group::parse(s, n, &mut r.garp_groups)
+        super::garp_group::parse(s, n, &mut r.config.garp_groups)
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        r.static_addrs
+        r.config
+            .static_addrs
             .extend(super::routes::static_addrs(s, n).into_iter().map(At::value));
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        super::routes::route_block(s, n, &mut r.static_routes);
+        super::routes::route_block(s, n, &mut r.config.static_routes);
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
         let mut rules = super::rules::Rules::default();
         super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.append(&mut rules.list);
+        r.config.static_rules.append(&mut rules.list);
     }),
 ];
 
@@ -177,7 +172,7 @@ fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
     let (name, named) = block_name(s, n);
     let f = trackers::track_file(s, n, name);
     if named {
-        r.track_files.push(f);
+        r.config.track_files.push(f);
         r.track_file_at.push(n.pos.clone());
     }
 }

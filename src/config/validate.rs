@@ -21,31 +21,24 @@ use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS}
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
-        global,
+        mut config,
         instances,
         sync_groups,
-        scripts,
         script_at,
-        track_files,
         track_file_at,
-        track_processes,
         track_process_at,
-        up_down_delays,
         up_down_at,
-        garp_groups,
-        static_addrs,
-        static_routes,
-        static_rules,
         rule_prio: _,
     } = raw;
-    check_scripts(sink, &scripts, &script_at);
-    check_track_files(sink, &track_files, &track_file_at);
-    check_track_processes(sink, &track_processes, &track_process_at);
+    check_scripts(sink, &config.scripts, &script_at);
+    check_track_files(sink, &config.track_files, &track_file_at);
+    check_track_processes(sink, &config.track_processes, &track_process_at);
     let defs = Defined {
-        scripts: &scripts,
-        files: &track_files,
-        processes: &track_processes,
+        scripts: &config.scripts,
+        files: &config.track_files,
+        processes: &config.track_processes,
     };
+    let global = &config.global;
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
     let mut resolved = Resolved::default();
@@ -54,33 +47,23 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
             .get(&r.name)
             .and_then(|k| sync_groups.get(k))
             .is_some_and(|g| !g.model.tracking_weight);
-        resolve_instance(sink, (&global, &defs), r, sync_no_weight, &mut resolved);
+        resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
     }
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
     let sync_groups = check_sync_groups(
         sink,
-        &global,
+        global,
         sync_groups,
         &instances,
         &resolved.models,
         &defs,
     );
     check_up_down_delays(sink, &up_down_at);
-    Config {
-        global,
-        instances: resolved.models,
-        sync_groups,
-        scripts,
-        track_files,
-        track_processes,
-        up_down_delays,
-        garp_groups,
-        static_addrs,
-        static_routes,
-        static_rules,
-    }
+    config.instances = resolved.models;
+    config.sync_groups = sync_groups;
+    config
 }
 
 /// For each instance named in a sync group, the index of the first group
