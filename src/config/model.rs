@@ -15,7 +15,7 @@ pub struct Loc {
     pub line: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub global: GlobalDefs,
     /// At most `limits::MAX_INSTANCES`.

@@ -6,6 +6,8 @@
 
 use core::net::IpAddr;
 
+use arrayvec::ArrayVec;
+
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
 use super::keywords::Slot::{
@@ -17,28 +19,31 @@ use super::keywords::{
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
     ip, no_args, tracks, val, warn_extra, word_list, word_values,
 };
-use super::model::UpDownDelay;
-use super::model::{GlobalDefs, Script, SmtpServer, Track, VrrpScript};
-use super::trackers::{self, RawTrackFile, RawTrackProcess};
+use super::model::{GlobalDefs, SmtpServer, SyncGroup, Track, VrrpScript};
+use super::trackers;
 use super::tree::Node;
 
 // ---- the whole file ------------------------------------------------------
 
 #[derive(Default)]
 pub struct Raw {
-    pub global: GlobalDefs,
+    /// The blocks the model keeps as they are read (global_defs,
+    /// vrrp_script, track_file, vrrp_track_process,
+    /// interface_up_down_delays, garp_group, the static lists): the
+    /// configuration itself, without its instances and sync groups until
+    /// `validate` resolves them; the whole is then moved, not rebuilt
+    /// (size: issue 17).
+    pub config: super::model::Config,
     pub instances: Vec<RawInstance>,
     pub sync_groups: Vec<RawSyncGroup>,
-    pub scripts: Vec<RawScript>,
-    pub track_files: Vec<RawTrackFile>,
-    pub track_processes: Vec<RawTrackProcess>,
-    pub up_down_delays: Vec<At<UpDownDelay>>,
-    pub garp_groups: Vec<super::GarpGroup>,
-    /// The static lists, without the positions only their own lines'
-    /// messages needed.
-    pub static_addrs: Vec<super::model::Vip>,
-    pub static_routes: Vec<super::routes::Route>,
-    pub static_rules: Vec<super::rules::Rule>,
+    /// Where each vrrp_script block is (beside `config.scripts`), and
+    /// whether it had a `script` line.
+    pub script_at: Vec<(Pos, bool)>,
+    /// Where each track_file, vrrp_track_process block and
+    /// interface_up_down_delays line is, beside its list in `config`.
+    pub track_file_at: Vec<Pos>,
+    pub track_process_at: Vec<Pos>,
+    pub up_down_at: Vec<Pos>,
     /// keepalived's numbering of rules without a preference.
     pub rule_prio: super::rules::AutoPriority,
 }
@@ -51,7 +56,7 @@ pub fn parse(sink: &mut Sink, nodes: &[Node]) -> Raw {
 
 static TOP_KW: &[Kw<Raw>] = &[
     blk("global_defs", |s, n, r| {
-        dispatch(s, body(n), GLOBAL_KW, &mut r.global, "global_defs")
+        dispatch(s, body(n), GLOBAL_KW, &mut r.config.global, "global_defs")
     }),
     blk("vrrp_instance", |s, n, r| {
         let (name, named) = block_name(s, n);
@@ -64,21 +69,30 @@ static TOP_KW: &[Kw<Raw>] = &[
     blk("vrrp_sync_group", |s, n, r| {
         let (name, named) = block_name(s, n);
         let mut g = RawSyncGroup {
-            name,
+            model: SyncGroup {
+                name,
+                loc: n.pos.loc(),
+                group: Vec::new(),
+                notify_master: None,
+                notify_backup: None,
+                notify_fault: None,
+                notify_stop: None,
+                notify: None,
+                smtp_alert: false,
+                track_interfaces: ArrayVec::new(),
+                track_scripts: ArrayVec::new(),
+                track_files: ArrayVec::new(),
+                track_processes: ArrayVec::new(),
+                global_tracking: false,
+                tracking_weight: false,
+            },
             pos: n.pos.clone(),
             group: Vec::new(),
-            notify_master: None,
-            notify_backup: None,
-            notify_fault: None,
-            notify_stop: None,
-            notify: None,
             smtp_alert: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             track_files: Vec::new(),
             track_processes: Vec::new(),
-            global_tracking: None,
-            tracking_weight: false,
         };
         dispatch(s, body(n), SYNC_KW, &mut g, "vrrp_sync_group");
         if named {
@@ -101,12 +115,12 @@ static TOP_KW: &[Kw<Raw>] = &[
                 init_fail: false,
                 user: None,
             },
-            pos: n.pos.clone(),
             has_script: false,
         };
         dispatch(s, body(n), SCRIPT_KW, &mut sc, "vrrp_script");
         if named {
-            r.scripts.push(sc);
+            r.config.scripts.push(sc.script);
+            r.script_at.push((n.pos.clone(), sc.has_script));
         }
     }),
     blk("track_file", track_file),
@@ -123,30 +137,31 @@ static TOP_KW: &[Kw<Raw>] = &[
         let (name, named) = block_name(s, n);
         let p = trackers::track_process(s, n, name);
         if named {
-            r.track_processes.push(p);
+            r.config.track_processes.push(p);
+            r.track_process_at.push(n.pos.clone());
         }
     }),
     blk("interface_up_down_delays", |s, n, r| {
         warn_extra(s, n, 0);
-        trackers::up_down_delays(s, n, &mut r.up_down_delays);
+        trackers::up_down_delays(s, n, &mut r.config.up_down_delays, &mut r.up_down_at);
     }),
     blk("garp_group", |s, n, r| {
-        super::garp_group::parse(s, n, &mut r.garp_groups)
+        super::garp_group::parse(s, n, &mut r.config.garp_groups)
     }),
     blk("static_ipaddress", |s, n, r| {
         warn_extra(s, n, 0);
-        super::routes::static_addrs(s, n, &mut r.static_addrs);
+        super::routes::static_addrs(s, n, &mut r.config.static_addrs);
     }),
     blk("static_routes", |s, n, r| {
         warn_extra(s, n, 0);
-        super::routes::route_block(s, n, &mut r.static_routes);
+        super::routes::route_block(s, n, &mut r.config.static_routes);
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
         let mut rules = super::rules::Rules::default();
         super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.static_rules.append(&mut rules.list);
+        r.config.static_rules.append(&mut rules.list);
     }),
 ];
 
@@ -155,7 +170,8 @@ fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
     let (name, named) = block_name(s, n);
     let f = trackers::track_file(s, n, name);
     if named {
-        r.track_files.push(f);
+        r.config.track_files.push(f);
+        r.track_file_at.push(n.pos.clone());
     }
 }
 
@@ -308,31 +324,26 @@ fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
 // ---- vrrp_sync_group -----------------------------------------------------
 
 pub struct RawSyncGroup {
-    pub name: String,
+    /// The model as far as the block alone sets it (name, scripts,
+    /// tracking weight), moved into the configuration as it is: no field
+    /// of it cloned there (size: issue 17). `validate` sets the rest.
+    pub model: SyncGroup,
     pub pos: Pos,
     pub group: Vec<At<String>>,
-    pub notify_master: Option<Script>,
-    pub notify_backup: Option<Script>,
-    pub notify_fault: Option<Script>,
-    pub notify_stop: Option<Script>,
-    pub notify: Option<Script>,
     pub smtp_alert: Option<bool>,
     pub track_interfaces: Vec<At<Track>>,
     pub track_scripts: Vec<At<Track>>,
     pub track_files: Vec<At<Track>>,
     pub track_processes: Vec<At<Track>>,
-    /// Where `global_tracking` was given.
-    pub global_tracking: Option<Pos>,
-    pub tracking_weight: bool,
 }
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| word_list(s, n, &mut g.group)),
-    data("notify_master", |g| Notify(&mut g.notify_master)),
-    data("notify_backup", |g| Notify(&mut g.notify_backup)),
-    data("notify_fault", |g| Notify(&mut g.notify_fault)),
-    data("notify_stop", |g| Notify(&mut g.notify_stop)),
-    data("notify", |g| Notify(&mut g.notify)),
+    data("notify_master", |g| Notify(&mut g.model.notify_master)),
+    data("notify_backup", |g| Notify(&mut g.model.notify_backup)),
+    data("notify_fault", |g| Notify(&mut g.model.notify_fault)),
+    data("notify_stop", |g| Notify(&mut g.model.notify_stop)),
+    data("notify", |g| Notify(&mut g.model.notify)),
     data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
     tracks("track_interface", |g| {
         Tracks(&mut g.track_interfaces, &TRACK_INTERFACE)
@@ -352,21 +363,23 @@ static SYNC_KW: &[Kw<RawSyncGroup>] = &[
             &n.pos,
             format_args!(
                 "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
-                g.name
+                g.model.name
             ),
         );
-        g.global_tracking = Some(n.pos.clone());
-        g.tracking_weight = true;
+        g.model.global_tracking = true;
+        g.model.tracking_weight = true;
     }),
-    data("sync_group_tracking_weight", |g| On(&mut g.tracking_weight)),
+    data("sync_group_tracking_weight", |g| {
+        On(&mut g.model.tracking_weight)
+    }),
 ];
 
 // ---- vrrp_script ---------------------------------------------------------
 
-pub struct RawScript {
-    pub script: VrrpScript,
-    pub pos: Pos,
-    pub has_script: bool,
+/// A vrrp_script block as it is read.
+struct RawScript {
+    script: VrrpScript,
+    has_script: bool,
 }
 
 static SCRIPT_KW: &[Kw<RawScript>] = &[

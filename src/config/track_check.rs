@@ -55,31 +55,33 @@ pub struct Owner<'a> {
     pub sync_no_weight: bool,
 }
 
-/// The weight a line gives: its own, else its block's.
-fn script_weight(d: &Defined, t: &Track) -> i16 {
-    let block = d.scripts.iter().find(|s| s.name == t.name);
-    t.weight.unwrap_or(block.map_or(0, |s| s.weight))
+/// The weight of the block named `name` in list `k` (scripts, files,
+/// processes), None when there is no such block (or for interfaces, which
+/// have no block). One search per kind for every use (size: issue 17).
+fn block_weight(d: &Defined, k: usize, name: &str) -> Option<i16> {
+    match k {
+        1 => d.scripts.iter().find(|s| s.name == name).map(|s| s.weight),
+        2 => d.files.iter().find(|f| f.name == name).map(|f| f.weight),
+        3 => d
+            .processes
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.weight),
+        _ => None,
+    }
 }
 
-fn file_weight(d: &Defined, t: &Track) -> i16 {
-    let block = d.files.iter().find(|f| f.name == t.name);
-    t.weight.unwrap_or(block.map_or(1, |f| f.weight))
-}
-
-fn process_weight(d: &Defined, t: &Track) -> i16 {
-    let block = d.processes.iter().find(|p| p.name == t.name);
-    t.weight.unwrap_or(block.map_or(0, |p| p.weight))
+/// The weight a line of list `k` gives: its own, else its block's (else
+/// `none`).
+fn line_weight(d: &Defined, k: usize, t: &Track, none: i16) -> i16 {
+    t.weight
+        .unwrap_or(block_weight(d, k, &t.name).unwrap_or(none))
 }
 
 /// Whether the block a line of list `k` (interfaces, scripts, files,
 /// processes) names exists: any interface may be named.
 fn exists(d: &Defined, k: usize, name: &str) -> bool {
-    match k {
-        0 => true,
-        1 => d.scripts.iter().any(|s| s.name == name),
-        2 => d.files.iter().any(|f| f.name == name),
-        _ => d.processes.iter().any(|p| p.name == name),
-    }
+    k == 0 || block_weight(d, k, name).is_some()
 }
 
 /// Lines whose name exists, each name once (keepalived keeps the first:
@@ -160,11 +162,8 @@ fn check_list(
             kept.weight = Some(0);
         }
         if out.try_push(kept).is_err() {
-            let keyword = names.0;
-            sink.error_fmt(
-                &line.pos,
-                format_args!("too many {keyword} entries: limit MAX_TRACKS is {MAX_TRACKS}"),
-            );
+            let what = (names.0, " entries");
+            super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
             break;
         }
     }
@@ -212,7 +211,7 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
 }
 
 fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
-    if script_weight(d, &t.v) == 0 || !(o.owner || o.sync_no_weight) {
+    if line_weight(d, 1, &t.v, 0) == 0 || !(o.owner || o.sync_no_weight) {
         return Some(false);
     }
     sink.warn_fmt(
@@ -228,7 +227,7 @@ fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Op
 }
 
 fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
-    let weight = file_weight(d, &t.v);
+    let weight = line_weight(d, 2, &t.v, 1);
     if weight == 0 || !(o.owner || o.sync_no_weight) {
         return Some(false);
     }
@@ -259,9 +258,9 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
 fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<bool> {
     let (weight, what, outcome) = match k {
         0 => (t.v.weight.unwrap_or(0), "interface", "clearing weight"),
-        1 => (script_weight(d, &t.v), "script", "clearing weight"),
-        2 => (file_weight(d, &t.v), "file", "setting weight 0"),
-        _ => (process_weight(d, &t.v), "process", "setting weight 0"),
+        1 => (line_weight(d, 1, &t.v, 0), "script", "clearing weight"),
+        2 => (line_weight(d, 2, &t.v, 1), "file", "setting weight 0"),
+        _ => (line_weight(d, 3, &t.v, 0), "process", "setting weight 0"),
     };
     if weight == 0 || !o.owner {
         return Some(false);

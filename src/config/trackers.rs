@@ -40,59 +40,50 @@ pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i64, i64)) -> Optio
 
 // ---- track_file ----------------------------------------------------------
 
-pub struct RawTrackFile {
-    pub file: TrackFile,
-    pub pos: Pos,
-}
-
-pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> RawTrackFile {
-    let mut f = RawTrackFile {
-        file: TrackFile {
-            name,
-            loc: node.pos.loc(),
-            path: String::new(),
-            // trackers/track_file.c:track_file_handler: weight = 1.
-            weight: 1,
-            reverse: false,
-            init: None,
-        },
-        pos: node.pos.clone(),
+/// A track_file block read (its position is kept beside it by the caller).
+pub fn track_file(sink: &mut Sink, node: &Node, name: String) -> TrackFile {
+    let mut f = TrackFile {
+        name,
+        loc: node.pos.loc(),
+        path: String::new(),
+        // trackers/track_file.c:track_file_handler: weight = 1.
+        weight: 1,
+        reverse: false,
+        init: None,
     };
     dispatch(sink, body(node), FILE_KW, &mut f, "track_file");
-    if f.file.path.is_empty() {
+    if f.path.is_empty() {
         // keepalived: "No file set for track_file %s - ignoring".
         sink.error_fmt(
             &node.pos,
-            format_args!("{} {} has no file", node.keyword(), f.file.name),
+            format_args!("{} {} has no file", node.keyword(), f.name),
         );
     }
     f
 }
 
-static FILE_KW: &[Kw<RawTrackFile>] = &[
+static FILE_KW: &[Kw<TrackFile>] = &[
     val("file", |s, n, f| {
         let Some(path) = n.args().first() else {
             s.error(&n.pos, "file needs a path");
             return;
         };
         warn_extra(s, n, 1);
-        if !f.file.path.is_empty() {
+        if !f.path.is_empty() {
             s.error_fmt(
                 &n.pos,
-                format_args!("file already set for track_file {}", f.file.name),
+                format_args!("file already set for track_file {}", f.name),
             );
         } else if path.text.is_empty() {
             s.error(&n.pos, "file needs a path");
         } else {
-            f.file.path = path.text.clone();
+            f.path = path.text.clone();
         }
     }),
     data("weight", |f| {
-        Weight(&mut f.file.weight, &mut f.file.reverse, &WEIGHT_254)
+        Weight(&mut f.weight, &mut f.reverse, &WEIGHT_254)
     }),
-    val("init_file", |s, n, f| {
-        f.file.init = init_file(s, n, &f.file.name)
-    }),
+    val("init_file", |s, n, f| f.init = init_file(s, n, &f.name)),
 ];
 
 /// `init_file [VALUE] [overwrite]`, the words in any order
@@ -126,42 +117,42 @@ fn init_file(sink: &mut Sink, node: &Node, name: &str) -> Option<InitFile> {
 
 // ---- vrrp_track_process --------------------------------------------------
 
-pub struct RawTrackProcess {
-    pub process: TrackProcess,
-    pub pos: Pos,
-    pub quorum: Option<At<u32>>,
-    pub quorum_max: Option<At<u32>>,
+struct RawTrackProcess {
+    process: TrackProcess,
+    quorum: Option<At<u32>>,
+    quorum_max: Option<At<u32>>,
 }
 
-pub fn track_process(sink: &mut Sink, node: &Node, name: String) -> RawTrackProcess {
+/// A vrrp_track_process block read (its position is kept beside it by the
+/// caller).
+pub fn track_process(sink: &mut Sink, node: &Node, name: String) -> TrackProcess {
     let mut p = RawTrackProcess {
         // vrrp_data.c:alloc_vrrp_process: quorum 1, quorum_max UINT_MAX,
         // everything else zero (weight 0, no delays, no param match).
         process: TrackProcess::new(name, node.pos.loc(), String::new()),
-        pos: node.pos.clone(),
         quorum: None,
         quorum_max: None,
     };
     dispatch(sink, body(node), PROCESS_KW, &mut p, "vrrp_track_process");
-    finish_process(sink, &mut p);
-    p
+    finish_process(sink, &node.pos, &mut p);
+    p.process
 }
 
 /// The checks that need the whole block: a process named, and the quorum
 /// range (keepalived checks it in reading order; we check the result).
-fn finish_process(sink: &mut Sink, p: &mut RawTrackProcess) {
+fn finish_process(sink: &mut Sink, pos: &Pos, p: &mut RawTrackProcess) {
     let t = &mut p.process;
     if t.process.is_empty() {
         // keepalived: "track process '%s' process name not specified".
         sink.error_fmt(
-            &p.pos,
+            pos,
             format_args!("vrrp_track_process {} has no process", t.name),
         );
     }
     // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16).
     if !t.full_command && t.process.len() > 15 {
         sink.warn_fmt(
-            &p.pos,
+            pos,
             format_args!(
                 "vrrp_track_process {}: process name '{}' is longer than the 15 bytes the \
                  kernel keeps of a name; it matches only with full_command or parameters",
@@ -283,10 +274,11 @@ const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
 /// 255 * TIMER_HZ); UP is 0 when absent, as the 2.2.7 code does (its man
 /// page says "the same as the down delay").
 ///
-/// The lines are added to `out` (no list of the block's own to move into
-/// the caller's; size: issue 17); a repeat is looked for among this
-/// block's lines only.
-pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<At<UpDownDelay>>) {
+/// The lines are added to `out` and their positions to `at`, beside them
+/// (no list of the block's own to move into the caller's, nor one of
+/// (line, position) pairs to rebuild into the model's; size: issue 17); a
+/// repeat is looked for among this block's lines only.
+pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, at: &mut Vec<Pos>) {
     let start = out.len();
     for line in body(node) {
         if line.block.is_some() {
@@ -296,26 +288,25 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<At<UpDownDelay
             continue;
         };
         let block = out.get_mut(start..).unwrap_or_default();
-        if let Some(first) = block.iter_mut().find(|f| f.v.interface == d.interface) {
+        let again = block.iter().position(|f| f.interface == d.interface);
+        if let Some((first, first_at)) =
+            again.and_then(|k| Some((block.get_mut(k)?, at.get_mut(start + k)?)))
+        {
             // keepalived keeps the last line for an interface.
-            let at = first.pos.refer_from(&line.pos);
+            let seen = first_at.refer_from(&line.pos);
             sink.warn_fmt(
                 &line.pos,
                 format_args!(
-                    "interface_up_down_delays: {} given again (first at {at}); this line wins",
+                    "interface_up_down_delays: {} given again (first at {seen}); this line wins",
                     d.interface
                 ),
             );
-            *first = At {
-                v: d,
-                pos: line.pos.clone(),
-            };
+            *first = d;
+            *first_at = line.pos.clone();
             continue;
         }
-        out.push(At {
-            v: d,
-            pos: line.pos.clone(),
-        });
+        out.push(d);
+        at.push(line.pos.clone());
     }
 }
 

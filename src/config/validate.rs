@@ -13,36 +13,32 @@ use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
-    TrackProcess, UpDownDelay, Vmac, VrrpScript,
+    TrackProcess, Vmac, VrrpScript,
 };
-use super::parser::{Raw, RawScript, RawSyncGroup};
+use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
-use super::trackers::{RawTrackFile, RawTrackProcess};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
-        global,
+        mut config,
         instances,
         sync_groups,
-        scripts,
-        track_files,
-        track_processes,
-        up_down_delays,
-        garp_groups,
-        static_addrs,
-        static_routes,
-        static_rules,
+        script_at,
+        track_file_at,
+        track_process_at,
+        up_down_at,
         rule_prio: _,
     } = raw;
-    let scripts = check_scripts(sink, scripts);
-    let track_files = check_track_files(sink, track_files);
-    let track_processes = check_track_processes(sink, track_processes);
+    check_scripts(sink, &config.scripts, &script_at);
+    check_track_files(sink, &config.track_files, &track_file_at);
+    check_track_processes(sink, &config.track_processes, &track_process_at);
     let defs = Defined {
-        scripts: &scripts,
-        files: &track_files,
-        processes: &track_processes,
+        scripts: &config.scripts,
+        files: &config.track_files,
+        processes: &config.track_processes,
     };
+    let global = &config.global;
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
     let mut resolved = Resolved::default();
@@ -50,34 +46,24 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
         let sync_no_weight = sync_of
             .get(&r.name)
             .and_then(|k| sync_groups.get(k))
-            .is_some_and(|g| !g.tracking_weight);
-        resolve_instance(sink, (&global, &defs), r, sync_no_weight, &mut resolved);
+            .is_some_and(|g| !g.model.tracking_weight);
+        resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
     }
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
     let sync_groups = check_sync_groups(
         sink,
-        &global,
+        global,
         sync_groups,
         &instances,
         &resolved.models,
         &defs,
     );
-    let up_down_delays = check_up_down_delays(sink, up_down_delays);
-    Config {
-        global,
-        instances: resolved.models,
-        sync_groups,
-        scripts,
-        track_files,
-        track_processes,
-        up_down_delays,
-        garp_groups,
-        static_addrs,
-        static_routes,
-        static_rules,
-    }
+    check_up_down_delays(sink, &up_down_at);
+    config.instances = resolved.models;
+    config.sync_groups = sync_groups;
+    config
 }
 
 /// For each instance named in a sync group, the index of the first group
@@ -161,7 +147,7 @@ fn first_seen<'a>(
     }
 }
 
-/// Reports one error at the first block past `limit`.
+/// Reports one error at the first block of kind `what` past `limit`.
 fn check_count(
     sink: &mut Sink,
     blocks: &[(&str, &Pos)],
@@ -170,15 +156,13 @@ fn check_count(
     limit: usize,
 ) {
     if let Some((_, pos)) = blocks.get(limit) {
-        sink.error_fmt(
-            pos,
-            format_args!("too many {what}: limit {limit_name} is {limit}"),
-        );
+        too_many(sink, pos, (what, " blocks"), limit_name, limit);
     }
 }
 
 /// A table `out` filled up to its capacity; one error at the first entry
-/// that does not fit.
+/// that does not fit (reported by [`too_many`]: one copy of the message
+/// for every table type; size: issue 17).
 fn bounded<T: Clone, const N: usize>(
     sink: &mut Sink,
     items: &[At<T>],
@@ -186,46 +170,50 @@ fn bounded<T: Clone, const N: usize>(
     what: &str,
     limit_name: &str,
 ) {
+    // Room looked for before the clone: a clone refused by try_push was
+    // dropped again, code of its own (size: issue 17).
     for item in items {
-        if out.try_push(item.v.clone()).is_err() {
-            sink.error_fmt(
-                &item.pos,
-                format_args!("too many {what} entries: limit {limit_name} is {N}"),
-            );
+        if out.is_full() {
+            too_many(sink, &item.pos, (what, " entries"), limit_name, N);
             break;
         }
+        out.push(item.v.clone());
     }
+}
+
+/// "too many WHAT KIND: limit LIMIT_NAME is LIMIT" at `pos`: one copy of
+/// the message for every cap the configuration has (`kind` " entries",
+/// " blocks" or nothing; size: issue 17).
+#[inline(never)]
+pub(super) fn too_many(
+    sink: &mut Sink,
+    pos: &Pos,
+    (what, kind): (&str, &str),
+    limit_name: &str,
+    limit: usize,
+) {
+    sink.error_fmt(
+        pos,
+        format_args!("too many {what}{kind}: limit {limit_name} is {limit}"),
+    );
 }
 
 // ---- vrrp_script ---------------------------------------------------------
 
-fn check_scripts(sink: &mut Sink, scripts: Vec<RawScript>) -> Vec<VrrpScript> {
+fn check_scripts(sink: &mut Sink, scripts: &[VrrpScript], at: &[(Pos, bool)]) {
     let mut blocks = Blocks::with_capacity(scripts.len());
-    for s in scripts.iter() {
-        blocks.push((s.script.name.as_str(), &s.pos));
+    for (s, (pos, _)) in scripts.iter().zip(at) {
+        blocks.push((s.name.as_str(), pos));
     }
-    check_count(
-        sink,
-        &blocks,
-        "vrrp_script blocks",
-        "MAX_SCRIPTS",
-        MAX_SCRIPTS,
-    );
+    check_count(sink, &blocks, "vrrp_script", "MAX_SCRIPTS", MAX_SCRIPTS);
     let mut seen = Firsts::default();
-    for (k, s) in scripts.iter().enumerate() {
+    for (k, (pos, has_script)) in at.iter().enumerate() {
         first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
-        if !s.has_script {
-            sink.error_fmt(
-                &s.pos,
-                format_args!("vrrp_script {} has no script", s.script.name),
-            );
+        if !has_script {
+            let name = blocks.get(k).map_or("", |b| b.0);
+            sink.error_fmt(pos, format_args!("vrrp_script {name} has no script"));
         }
     }
-    let mut out = Vec::with_capacity(scripts.len());
-    for s in scripts {
-        out.push(s.script);
-    }
-    out
 }
 
 /// Blocks of a kind with nothing else to check: their count and names.
@@ -236,7 +224,7 @@ fn check_blocks(
     limit_name: &str,
     limit: usize,
 ) {
-    check_count(sink, blocks, &format!("{what} blocks"), limit_name, limit);
+    check_count(sink, blocks, what, limit_name, limit);
     let mut seen = Firsts::default();
     for k in 0..blocks.len() {
         first_seen(sink, &mut seen, blocks, k, what);
@@ -245,23 +233,18 @@ fn check_blocks(
 
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
-fn check_track_files(sink: &mut Sink, files: Vec<RawTrackFile>) -> Vec<TrackFile> {
+fn check_track_files(sink: &mut Sink, files: &[TrackFile], at: &[Pos]) {
     let mut blocks = Blocks::with_capacity(files.len());
-    for f in files.iter() {
-        blocks.push((f.file.name.as_str(), &f.pos));
+    for (f, pos) in files.iter().zip(at) {
+        blocks.push((f.name.as_str(), pos));
     }
     check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        out.push(f.file);
-    }
-    out
 }
 
-fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<TrackProcess> {
+fn check_track_processes(sink: &mut Sink, procs: &[TrackProcess], at: &[Pos]) {
     let mut blocks = Blocks::with_capacity(procs.len());
-    for p in procs.iter() {
-        blocks.push((p.process.name.as_str(), &p.pos));
+    for (p, pos) in procs.iter().zip(at) {
+        blocks.push((p.name.as_str(), pos));
     }
     check_blocks(
         sink,
@@ -270,29 +253,21 @@ fn check_track_processes(sink: &mut Sink, procs: Vec<RawTrackProcess>) -> Vec<Tr
         "MAX_SCRIPTS",
         MAX_SCRIPTS,
     );
-    let mut out = Vec::with_capacity(procs.len());
-    for p in procs {
-        out.push(p.process);
-    }
-    out
 }
 
 /// One line per interface (the parser kept the last of repeats); a delay
 /// only matters for an interface in the daemon's table, so the same cap.
-fn check_up_down_delays(sink: &mut Sink, delays: Vec<At<UpDownDelay>>) -> Vec<UpDownDelay> {
-    if let Some(d) = delays.get(MAX_INTERFACES) {
-        sink.error_fmt(
-            &d.pos,
-            format_args!(
-                "too many interface_up_down_delays entries: limit MAX_INTERFACES is {MAX_INTERFACES}"
-            ),
+fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
+    if let Some(pos) = at.get(MAX_INTERFACES) {
+        let what = "interface_up_down_delays";
+        too_many(
+            sink,
+            pos,
+            (what, " entries"),
+            "MAX_INTERFACES",
+            MAX_INTERFACES,
         );
     }
-    let mut out = Vec::with_capacity(delays.len());
-    for d in delays {
-        out.push(d.v);
-    }
-    out
 }
 
 // ---- vrrp_instance -------------------------------------------------------
@@ -379,7 +354,9 @@ fn resolve_instance<'a>(
     };
     track_check::check(sink, defs, &owner, &instance_tracks(r), tracks);
     if !complete {
-        out.models.pop();
+        // Dropped where it is: a pop moved the model out to drop it.
+        let kept = out.models.len().saturating_sub(1);
+        out.models.truncate(kept);
         return;
     }
     garp(sink, g, r, m);
@@ -881,9 +858,12 @@ impl<'a> Interfaces<'a> {
             return;
         }
         if self.names.len() == MAX_INTERFACES {
-            sink.error_fmt(
+            too_many(
+                sink,
                 pos,
-                format_args!("too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"),
+                ("interfaces", ""),
+                "MAX_INTERFACES",
+                MAX_INTERFACES,
             );
             self.full = true;
             return;
@@ -904,12 +884,12 @@ fn check_sync_groups(
 ) -> Vec<SyncGroup> {
     let mut blocks = Blocks::with_capacity(groups.len());
     for g in groups.iter() {
-        blocks.push((g.name.as_str(), &g.pos));
+        blocks.push((g.model.name.as_str(), &g.pos));
     }
     check_count(
         sink,
         &blocks,
-        "vrrp_sync_group blocks",
+        "vrrp_sync_group",
         "MAX_SYNC_GROUPS",
         MAX_SYNC_GROUPS,
     );
@@ -920,10 +900,10 @@ fn check_sync_groups(
         check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
-    // Each group pushed, then its tracking checked into it in place (as an
-    // instance's); what the raw group holds is moved, not cloned.
+    // Each group's model pushed, then the rest set and its tracking checked
+    // into it in place (as an instance's); the model is moved, not cloned.
     let mut out = Vec::with_capacity(groups.len());
-    for g in &groups {
+    for g in groups {
         let owner = g.group.iter().any(|m| is_owner(&m.v));
         let raw = RawTracks {
             interfaces: &g.track_interfaces,
@@ -931,24 +911,9 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(SyncGroup {
-            loc: g.pos.loc(),
-            name: g.name.clone(),
-            group: Vec::with_capacity(g.group.len()),
-            notify_master: g.notify_master.clone(),
-            notify_backup: g.notify_backup.clone(),
-            notify_fault: g.notify_fault.clone(),
-            notify_stop: g.notify_stop.clone(),
-            notify: g.notify.clone(),
-            smtp_alert: global.mails(g.smtp_alert),
-            track_interfaces: ArrayVec::new(),
-            track_scripts: ArrayVec::new(),
-            track_files: ArrayVec::new(),
-            track_processes: ArrayVec::new(),
-            global_tracking: g.global_tracking.is_some(),
-            tracking_weight: g.tracking_weight,
-        });
+        out.push(g.model);
         let Some(s) = out.last_mut() else { continue };
+        s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
         for m in &g.group {
             s.group.push(m.v.clone());
@@ -986,7 +951,7 @@ fn check_members<'a>(
             &g.pos,
             format_args!(
                 "vrrp_sync_group {} has no group {{ ... }} of instances",
-                g.name
+                g.model.name
             ),
         );
     }
@@ -996,7 +961,7 @@ fn check_members<'a>(
                 &m.pos,
                 format_args!(
                     "vrrp_sync_group {}: no vrrp_instance named '{}'",
-                    g.name, m.v
+                    g.model.name, m.v
                 ),
             );
         } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
@@ -1005,7 +970,7 @@ fn check_members<'a>(
                 &m.pos,
                 format_args!(
                     "vrrp_instance {} is already in vrrp_sync_group {}",
-                    m.v, first.name
+                    m.v, first.model.name
                 ),
             );
         }
