@@ -145,7 +145,8 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf,
-            scripts: config.global.clone(),
+            // Moved, not cloned: nothing reads the configuration after.
+            scripts: config.global,
             track: tracker,
             stopping: false,
             rx_hold: None,
@@ -558,11 +559,13 @@ impl Daemon {
         // As keepalived: FIFOs reopened (their scripts restarted) before
         // the removed instances report, so the new reader gets DELETED.
         let global = &plan.config().global;
-        self.scripts = global.clone();
-        self.io.open_fifos(&self.scripts);
+        self.io.open_fifos(global);
         // Mails not yet started go with the new settings.
         self.io.configure_mail(global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // The plan is done with them: moved, not cloned (GlobalDefs'
+        // clone was then the binary's only one).
+        self.scripts = config.global;
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
