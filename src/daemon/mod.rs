@@ -119,9 +119,7 @@ impl Daemon {
     /// and build the router. Nothing is sent yet.
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let mut log = Log::new(&opts.log);
-        let (mut config, warnings) = load(&opts.config)?;
-        log_diags(&mut log, &warnings);
-        default_script_user(&mut log, &mut config);
+        let mut config = load_logged(&mut log, &opts.config)?;
         let mut io = Io::open(log)?;
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
@@ -527,9 +525,7 @@ impl Daemon {
     /// Load, plan, make sure the plan's fds exist, then apply: anything
     /// that fails before the apply leaves the running router untouched.
     fn try_reload(&mut self) -> Result<(), StartError> {
-        let (mut config, warnings) = load(&self.opts.config)?;
-        log_diags(&mut self.io.log, &warnings);
-        default_script_user(&mut self.io.log, &mut config);
+        let mut config = load_logged(&mut self.io.log, &self.opts.config)?;
         open_raw6_if_needed(&mut self.io, &config)?;
         // Loading can take a while (a large include): first act on the link
         // and address changes that came meanwhile, in order and with the
@@ -682,6 +678,15 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
         }
     }
     (RX_BATCH - left, None)
+}
+
+/// Load the configuration, log its warnings and settle its default script
+/// user: the same steps at start-up and on a reload, in one place.
+fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::Config, StartError> {
+    let (mut config, warnings) = load(path)?;
+    log_diags(log, &warnings);
+    default_script_user(log, &mut config);
+    Ok(config)
 }
 
 /// `script_user` when not given: keepalived's default user, if it exists
