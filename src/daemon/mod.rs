@@ -131,7 +131,7 @@ impl Daemon {
         let mut tracker = track::Tracker::default();
         tracker.configure(
             &config.track_files,
-            &config.track_processes,
+            config.track_processes,
             false,
             &mut io.log,
         );
@@ -567,7 +567,7 @@ impl Daemon {
         self.node.make_vmacs(&mut self.io);
         self.track.configure(
             &config.track_files,
-            &config.track_processes,
+            config.track_processes,
             true,
             &mut self.io.log,
         );
