@@ -371,7 +371,9 @@ impl Daemon {
                 self.track.scan(&mut self.node, now, &mut self.io);
             }
         }
-        for name in core::mem::take(&mut self.io.read_router6) {
+        // Popped (in any order: each name is read on its own), not the list
+        // moved out and iterated.
+        while let Some(name) = self.io.read_router6.pop() {
             self.node.set_router6(&name, dumps::ipv6_forwarding(&name));
         }
         if core::mem::take(&mut self.io.installed_changed) {
