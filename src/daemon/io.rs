@@ -374,9 +374,10 @@ impl Io {
     /// Close the FIFOs, unlinking those this daemon created (first, as
     /// keepalived's fifo_close, so a reader that reopens cannot find it).
     pub fn close_fifos(&mut self) {
-        for path in self.fifo_created.drain(..) {
-            crate::sys::file::remove(&path);
+        for path in &self.fifo_created {
+            crate::sys::file::remove(path);
         }
+        self.fifo_created.clear();
         self.fifos.clear();
     }
 

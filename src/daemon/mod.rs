@@ -37,10 +37,6 @@ use io::Io;
 pub use options::{DumpPaths, Options, StartError, state_file_for};
 use options::{load, log_diags, open_raw6_if_needed};
 
-/// Children that ended, as [`children::Children`] keeps them.
-type Ended =
-    arrayvec::ArrayVec<(u32, crate::node::out::ScriptEnd), { crate::limits::MAX_CHILDREN }>;
-
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
@@ -119,9 +115,7 @@ impl Daemon {
     /// and build the router. Nothing is sent yet.
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let mut log = Log::new(&opts.log);
-        let (mut config, warnings) = load(&opts.config)?;
-        log_diags(&mut log, &warnings);
-        default_script_user(&mut log, &mut config);
+        let mut config = load_logged(&mut log, &opts.config)?;
         let mut io = Io::open(log)?;
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
@@ -133,7 +127,7 @@ impl Daemon {
         let mut tracker = track::Tracker::default();
         tracker.configure(
             &config.track_files,
-            &config.track_processes,
+            config.track_processes,
             false,
             &mut io.log,
         );
@@ -145,7 +139,8 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf,
-            scripts: config.global.clone(),
+            // Moved, not cloned: nothing reads the configuration after.
+            scripts: config.global,
             track: tracker,
             stopping: false,
             rx_hold: None,
@@ -363,9 +358,9 @@ impl Daemon {
     fn after_events(&mut self, now: Instant) {
         for _ in 0..FOLLOW_UP_ROUNDS {
             let failed = core::mem::take(&mut self.io.send_failed);
-            let ended = core::mem::take(&mut self.io.children.ended);
+            let ended = self.io.children.ended.len();
             let scan = core::mem::take(&mut self.io.scan_requested);
-            if failed.is_empty() && ended.is_empty() && !scan {
+            if failed.is_empty() && ended == 0 && !scan {
                 break;
             }
             for (seq, errno) in failed {
@@ -376,7 +371,9 @@ impl Daemon {
                 self.track.scan(&mut self.node, now, &mut self.io);
             }
         }
-        for name in core::mem::take(&mut self.io.read_router6) {
+        // Popped (in any order: each name is read on its own), not the list
+        // moved out and iterated.
+        while let Some(name) = self.io.read_router6.pop() {
             self.node.set_router6(&name, dumps::ipv6_forwarding(&name));
         }
         if core::mem::take(&mut self.io.installed_changed) {
@@ -430,6 +427,9 @@ impl Daemon {
         }
     }
 
+    // Not inlined: inside poll_once's signal loop, its reload and dump code
+    // made the loop keep ~400 addresses in stack slots (mipsel -256).
+    #[inline(never)]
     fn on_signal(&mut self, sig: Sig, now: Instant) {
         let kind = match sig {
             Sig::Stop => return self.stop(now),
@@ -478,16 +478,21 @@ impl Daemon {
             let io = &mut self.io;
             io.children
                 .wait_some(&mut self.signals, &mut io.log, deadline);
-            let ended = core::mem::take(&mut self.io.children.ended);
+            let ended = self.io.children.ended.len();
             self.give_ended(ended, clock::now());
         }
         self.io.children.kill_all();
     }
 
-    /// Children that ended, to whom they belong: a FIFO script's end is
-    /// the shell's, the others' the router's.
-    fn give_ended(&mut self, ended: Ended, now: Instant) {
-        for (id, end) in ended {
+    /// The first `n` children that ended, to whom they belong: a FIFO
+    /// script's end is the shell's, the others' the router's. Taken from
+    /// the front one at a time, not the list moved out (copies of 388
+    /// bytes): ends added meanwhile wait for the next round, as before.
+    fn give_ended(&mut self, n: usize, now: Instant) {
+        for _ in 0..n {
+            let Some((id, end)) = self.io.children.ended.pop_at(0) else {
+                break;
+            };
             if !self.io.fifo_script_ended(id) {
                 self.node.on_script_end(id, end, now, &mut self.io);
             }
@@ -523,9 +528,7 @@ impl Daemon {
     /// Load, plan, make sure the plan's fds exist, then apply: anything
     /// that fails before the apply leaves the running router untouched.
     fn try_reload(&mut self) -> Result<(), StartError> {
-        let (mut config, warnings) = load(&self.opts.config)?;
-        log_diags(&mut self.io.log, &warnings);
-        default_script_user(&mut self.io.log, &mut config);
+        let mut config = load_logged(&mut self.io.log, &self.opts.config)?;
         open_raw6_if_needed(&mut self.io, &config)?;
         // Loading can take a while (a large include): first act on the link
         // and address changes that came meanwhile, in order and with the
@@ -555,17 +558,19 @@ impl Daemon {
         // As keepalived: FIFOs reopened (their scripts restarted) before
         // the removed instances report, so the new reader gets DELETED.
         let global = &plan.config().global;
-        self.scripts = global.clone();
-        self.io.open_fifos(&self.scripts);
+        self.io.open_fifos(global);
         // Mails not yet started go with the new settings.
         self.io.configure_mail(global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // The plan is done with them: moved, not cloned (GlobalDefs'
+        // clone was then the binary's only one).
+        self.scripts = config.global;
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
         self.track.configure(
             &config.track_files,
-            &config.track_processes,
+            config.track_processes,
             true,
             &mut self.io.log,
         );
@@ -676,6 +681,15 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
         }
     }
     (RX_BATCH - left, None)
+}
+
+/// Load the configuration, log its warnings and settle its default script
+/// user: the same steps at start-up and on a reload, in one place.
+fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::Config, StartError> {
+    let (mut config, warnings) = load(path)?;
+    log_diags(log, &warnings);
+    default_script_user(log, &mut config);
+    Ok(config)
 }
 
 /// `script_user` when not given: keepalived's default user, if it exists

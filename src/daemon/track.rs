@@ -58,7 +58,7 @@ impl Tracker {
     pub fn configure(
         &mut self,
         files: &[TrackFile],
-        processes: &[TrackProcess],
+        processes: Vec<TrackProcess>,
         reload: bool,
         log: &mut Log,
     ) {
@@ -80,9 +80,10 @@ impl Tracker {
         self.dirty = vec![false; files.len()];
         self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
         self.filebuf = vec![0; FILE_READ].into_boxed_slice();
-        self.processes = processes.to_vec();
         self.counts = vec![0; processes.len()];
-        if !processes.is_empty() && self.scan.is_none() {
+        // Moved in, not copied: the router keeps its own copies.
+        self.processes = processes;
+        if !self.processes.is_empty() && self.scan.is_none() {
             match ProcScan::open() {
                 Ok(s) => self.scan = Some(s),
                 Err(e) => log!(log, Level::Error, "track_process: {e}"),

@@ -6,6 +6,8 @@
 //! base arp_ignore=1 and arp_filter=1, put back as they were when the last
 //! VMAC on it goes.
 
+use core::fmt;
+
 use super::dumps;
 use super::io::Io;
 use crate::log;
@@ -18,6 +20,46 @@ use crate::wire::{EmitError, link};
 
 /// Builds a request into the buffer with the sequence number given.
 type Build<'a> = dyn Fn(&mut [u8], u32) -> Result<usize, EmitError> + 'a;
+
+/// Why a request about a VMAC failed.
+enum Fail {
+    /// It could not be built.
+    Request(EmitError),
+    Sys(SysError),
+    /// The VMAC was not there once created.
+    Gone,
+}
+
+/// Why creating or removing a VMAC failed, as its log line says it:
+/// with `ll`, while adding that link-local address. Displayed where it is
+/// logged, not formatted into Strings on the way (issue 17: size).
+struct VmacError {
+    ll: Option<core::net::Ipv6Addr>,
+    why: Fail,
+}
+
+impl From<Fail> for VmacError {
+    fn from(why: Fail) -> VmacError {
+        VmacError { ll: None, why }
+    }
+}
+
+impl fmt::Display for VmacError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(ll) = self.ll {
+            write!(
+                f,
+                "adding link-local address {}: ",
+                crate::wire::addr::Ip::from(ll)
+            )?;
+        }
+        match &self.why {
+            Fail::Request(e) => write!(f, "request: {}", super::io::emit_error_name(*e)),
+            Fail::Sys(e) => fmt::Display::fmt(e, f),
+            Fail::Gone => f.write_str("gone once created"),
+        }
+    }
+}
 
 /// A base interface of IPv4 VMACs: its settings before the first one came.
 pub struct Base {
@@ -70,21 +112,20 @@ impl Io {
     }
 
     /// Send one request built by `build` and wait for the kernel's answer.
-    fn talk(&mut self, build: &Build<'_>) -> Result<(), String> {
+    fn talk(&mut self, build: &Build<'_>) -> Result<(), Fail> {
         let mut msg = [0u8; 256];
         let seq = self.nl_dump.next_seq();
-        let len = build(&mut msg, seq)
-            .map_err(|e| format!("request: {}", super::io::emit_error_name(e)))?;
+        let len = build(&mut msg, seq).map_err(Fail::Request)?;
         let mut buf = [0u8; 1024];
         let sent = self.nl_dump.send(msg.get(..len).unwrap_or_default());
         sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
-            .map_err(|e: SysError| e.to_string())
+            .map_err(Fail::Sys)
     }
 
-    fn add_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), String> {
+    fn add_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), VmacError> {
         let (name, base, mac) = (req.name, req.base_index, req.mac);
         self.talk(&|b, seq| link::new_macvlan(b, seq, name, base, mac))?;
-        let index = crate::sys::if_index(name).ok_or("gone once created")?;
+        let index = crate::sys::if_index(name).ok_or(Fail::Gone)?;
         // Before it is up: no link-local address of its own.
         let _ = sysctl::write("ipv6", name, "addr_gen_mode", 1);
         if req.ipv6_off {
@@ -108,22 +149,18 @@ impl Io {
                 broadcast: None,
                 label: None,
             };
-            self.talk(&|b, seq| nl::new_addr(b, seq, &r)).map_err(|e| {
-                format!(
-                    "adding link-local address {}: {e}",
-                    crate::wire::addr::Ip::from(ll)
-                )
-            })?;
+            self.talk(&|b, seq| nl::new_addr(b, seq, &r))
+                .map_err(|why| VmacError { ll: Some(ll), why })?;
         }
         Ok(())
     }
 
-    fn del_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), String> {
+    fn del_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), VmacError> {
         if !req.v6 {
             self.vmac_base_reset(req.base);
         }
         let index = req.index;
-        self.talk(&|b, seq| link::del_link(b, seq, index))
+        Ok(self.talk(&|b, seq| link::del_link(b, seq, index))?)
     }
 
     /// The first VMAC on `base`: arp_ignore and arp_filter to 1, the old
