@@ -53,13 +53,9 @@ pub(super) fn write_renamed(
 
 /// One state dump, as keepalived writes it.
 pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: Instant) {
-    // Seconds and microseconds apart: Duration::as_micros is u128
-    // arithmetic, costly on 32-bit targets (issue 17: size).
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| {
-            d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
-        });
+    // Our own clock read: std's SystemTime brought its Timespec code
+    // (issue 17: size).
+    let wall = crate::sys::clock::wall_us();
     let ifaces = node.ifaces();
     let views: Vec<crate::dump::View<'_>> = node
         .slots()
