@@ -417,21 +417,17 @@ fn strip_comment(s: &str) -> &str {
 
 /// The config id of this process: set once from `-i`/`--config-id`, else
 /// keepalived's default, the host name up to its first '.'.
-static CONFIG_ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+static CONFIG_ID: crate::sys::once::Leaked<Option<String>> = crate::sys::once::Leaked::empty();
 
 /// Sets the config id (`-i`); only the first call counts.
 pub fn set_config_id(id: &str) {
-    let _ = CONFIG_ID.set(Some(id.to_string()));
+    CONFIG_ID.set(Some(id.to_string()));
 }
 
-/// The config id: the one set, else the default, kept from then on. Set
-/// here the same way [`set_config_id`] sets it: one way into the cell, not
-/// a second one for `get_or_init` (size: issue 17).
+/// The config id: the one set, else the default, kept from then on.
 pub fn config_id() -> Option<String> {
-    if CONFIG_ID.get().is_none() {
-        let _ = CONFIG_ID.set(default_id());
-    }
-    CONFIG_ID.get().cloned().flatten()
+    let id = CONFIG_ID.get();
+    id.unwrap_or_else(|| CONFIG_ID.set(default_id())).clone()
 }
 
 /// The default config id, as keepalived: the host name up to its first

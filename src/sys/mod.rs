@@ -11,6 +11,7 @@ pub mod inotify;
 pub mod log;
 mod msg;
 pub mod netlink;
+pub mod once;
 pub mod packet;
 pub mod poll;
 pub mod procscan;

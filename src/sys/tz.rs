@@ -3,13 +3,11 @@
 //! else /etc/localtime; UTC when none of it can be read. Read once, at the
 //! first local time asked for (as musl caches it); no allocation after.
 
-use core::sync::atomic::{AtomicPtr, Ordering};
-
+use super::once::Leaked;
 use crate::time::{Zone, parse_tz, parse_tzif};
 
-/// The zone once read, leaked: a pointer set once (std's OnceLock costs
-/// some 700 bytes of MIPS code for what one compare-exchange does here).
-static ZONE: AtomicPtr<Zone> = AtomicPtr::new(core::ptr::null_mut());
+/// The zone once read.
+static ZONE: Leaked<Zone> = Leaked::empty();
 
 /// Where a relative TZif name is looked for, in order.
 const ZONEINFO: [&str; 3] = ["/usr/share/zoneinfo/", "/share/zoneinfo/", "/etc/zoneinfo/"];
@@ -19,24 +17,7 @@ const MAX_TZIF: usize = 256 * 1024;
 
 /// The local zone.
 pub fn zone() -> &'static Zone {
-    let p = ZONE.load(Ordering::Acquire);
-    if !p.is_null() {
-        // SAFETY: a non-null ZONE is a leaked Box, never freed or written.
-        return unsafe { &*p };
-    }
-    let new = Box::into_raw(Box::new(from_tz(tz_env())));
-    let null = core::ptr::null_mut();
-    match ZONE.compare_exchange(null, new, Ordering::AcqRel, Ordering::Acquire) {
-        // SAFETY: `new` is leaked from here on (as above).
-        Ok(_) => unsafe { &*new },
-        Err(first) => {
-            // Another thread (tests) set it first: ours was never shared.
-            // SAFETY: `new` came from Box::into_raw just above.
-            drop(unsafe { Box::from_raw(new) });
-            // SAFETY: `first` is a leaked Box, as above.
-            unsafe { &*first }
-        }
-    }
+    ZONE.get().unwrap_or_else(|| ZONE.set(from_tz(tz_env())))
 }
 
 /// TZ from the environment (not UTF-8: as unreadable, so UTC).
