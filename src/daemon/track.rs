@@ -236,7 +236,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
         }
     };
     let name = file::file_name(&path).map(<[u8]>::to_vec);
-    let dir = file::split_path(&path).and_then(|(d, _)| CString::new(d).ok());
+    let dir = file::split_path(&path).and_then(|(d, _)| crate::sys::c_string_owned(d).ok());
     let wd = match (ino, &dir) {
         (Some(ino), Some(dir)) => match ino.add_watch(dir, DIR_EVENTS) {
             Ok(wd) => Some(wd),
@@ -248,7 +248,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
         _ => None,
     };
     Watched {
-        path: CString::new(&path[..]).unwrap_or_default(),
+        path: crate::sys::c_string_owned(&path).unwrap_or_default(),
         wd,
         name: name.unwrap_or_default(),
     }

@@ -210,6 +210,14 @@ pub fn c_string(bytes: &[u8]) -> core::result::Result<Vec<u8>, Errno> {
     Ok(c)
 }
 
+/// [`c_string`] as a CString (for the callers that keep one): std's
+/// `CString::new` is a second copy of the same work per argument type.
+pub fn c_string_owned(bytes: &[u8]) -> core::result::Result<std::ffi::CString, Errno> {
+    let c = c_string(bytes)?;
+    // SAFETY: c_string checked there is no NUL inside and put one last.
+    Ok(unsafe { std::ffi::CString::from_vec_with_nul_unchecked(c) })
+}
+
 /// The index of the interface called `name`; None when there is none.
 /// SIOCGIFINDEX on a datagram socket, as if_nametoindex(3) asks it, but
 /// through the raw syscall: musl's ioctl() carries a table converting
@@ -284,6 +292,15 @@ pub fn read_once(fd: &std::os::fd::OwnedFd, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// c_string_owned is CString::new, the refusal's errno aside.
+    #[test]
+    fn c_string_owned_is_cstring_new() {
+        for b in [&b""[..], b"/tmp/x", b"a\0b", b"\0", b"x\0"] {
+            let ours = c_string_owned(b).ok();
+            assert_eq!(ours, std::ffi::CString::new(b).ok(), "{b:?}");
+        }
+    }
 
     /// env_var answers what getenv(3) answers.
     #[test]
