@@ -185,12 +185,7 @@ impl Node {
             groups: Vec::new(),
             up_down: Vec::new(),
             link_delays: ArrayVec::new(),
-            statics: routes::Statics {
-                addrs: config.static_addrs.clone(),
-                routes: config.static_routes.clone(),
-                rules: config.static_rules.clone(),
-                installed: false,
-            },
+            statics: routes::Statics::default(),
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
@@ -200,6 +195,7 @@ impl Node {
         }
         node.reindex();
         let _ = node.track_config(config);
+        node.statics.take(config);
         Ok(node)
     }
 
