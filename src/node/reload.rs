@@ -106,7 +106,8 @@ impl Node {
         let (items, config) = plan.into_parts();
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
-        (self.shared.pace).set(garp, gna, &config.garp_groups);
+        let groups = core::mem::take(&mut config.garp_groups);
+        (self.shared.pace).set(garp, gna, groups);
         self.shared.mail = super::mail::MailDefs::of(g);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
