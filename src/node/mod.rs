@@ -199,7 +199,7 @@ impl Node {
         Ok(node)
     }
 
-    fn add_slot(&mut self, c: Box<InstanceConfig>, params: Params, ifindex: u32) {
+    pub(super) fn add_slot(&mut self, c: Box<InstanceConfig>, params: Params, ifindex: u32) {
         self.next_uid += 1;
         let slot = Slot::new(self.next_uid, c, Instance::new(params), ifindex);
         // The plan was checked against MAX_INSTANCES by validation.

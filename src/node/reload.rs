@@ -14,7 +14,7 @@ use super::slot::Slot;
 use crate::config::{Config, Family, InstanceConfig};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
-use crate::vrrp::{Event, Instance, State};
+use crate::vrrp::{Event, State};
 
 /// Whether running slot `s` continues as instance `c`: same interface,
 /// VRID and family (by the interface's name, so an interface re-created
@@ -111,24 +111,19 @@ impl Node {
         self.shared.mail = super::mail::MailDefs::of(g);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
-            let slot = match taken {
-                Some(mut s) => {
-                    s.inst.reconfigure(params, now);
-                    s.ifindex = ifindex;
-                    let prev = s.set_cfg(c);
-                    if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
-                        changed.push((self.slots.len(), prev));
-                    } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
-                        routes_changed.push((self.slots.len(), prev));
-                    }
-                    s
-                }
-                None => {
-                    self.next_uid += 1;
-                    Slot::new(self.next_uid, c, Instance::new(params), ifindex)
-                }
+            let Some(mut s) = taken else {
+                self.add_slot(c, params, ifindex);
+                continue;
             };
-            let _ = self.slots.try_push(slot);
+            s.inst.reconfigure(params, now);
+            s.ifindex = ifindex;
+            let prev = s.set_cfg(c);
+            if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
+                changed.push((self.slots.len(), prev));
+            } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
+                routes_changed.push((self.slots.len(), prev));
+            }
+            let _ = self.slots.try_push(s);
         }
         self.reindex();
         let old_track = self.track_config(config);
