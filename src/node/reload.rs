@@ -65,18 +65,18 @@ impl Node {
                 "too many instances: limit MAX_INSTANCES is {MAX_INSTANCES}"
             )));
         }
-        let instances = core::mem::take(&mut config.instances);
-        let mut items = Vec::with_capacity(instances.len());
-        for c in instances {
+        let instances = core::mem::take(&mut config.instances).into_iter();
+        // Collected: one allocation, no growth check per item.
+        let items = instances.map(|c| {
             let (ifindex, src) = primary(&c, ifaces);
-            items.push(Planned {
+            Planned {
                 params: super::params(&c, src),
                 kept: self.slots.iter().position(|s| same_instance(s, &c)),
                 cfg: Box::new(c),
                 ifindex,
-            });
-        }
-        Ok(Plan::new(items, config))
+            }
+        });
+        Ok(Plan::new(items.collect(), config))
     }
 
     /// Carry out a plan with the dump it was made from: removed instances
