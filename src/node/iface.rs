@@ -213,7 +213,10 @@ impl Iface {
                 }
             }
         } else {
-            self.addrs.retain(|x| *x != addr);
+            // Each is there once, in no order that matters.
+            if let Some(k) = self.addrs.iter().position(|x| *x == addr) {
+                self.addrs.swap_remove(k);
+            }
             match addr {
                 IpAddr::V4(v4) if self.primary4 == Some(v4) => self.primary4 = None,
                 IpAddr::V6(v6) if self.link_local6 == Some(v6) => self.link_local6 = None,
