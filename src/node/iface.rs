@@ -153,6 +153,24 @@ impl Iface {
         })
     }
 
+    /// A copy as [`Iface::vanish`] leaves it (made field by field: a
+    /// clone copied the addresses only to forget them).
+    pub fn vanished(&self) -> Iface {
+        Iface {
+            name: self.name,
+            index: 0,
+            mac: self.mac,
+            up: false,
+            seen_up: self.seen_up,
+            primary4: None,
+            link_local6: None,
+            router6: self.router6,
+            addrs: ArrayVec::new(),
+            overflow4: false,
+            overflow6: false,
+        }
+    }
+
     /// The address an instance of `family` sends from, if it has one.
     pub fn source(&self, family: Family) -> Option<IpAddr> {
         match family {
@@ -213,7 +231,10 @@ impl Iface {
                 }
             }
         } else {
-            self.addrs.retain(|x| *x != addr);
+            // Each is there once, in no order that matters.
+            if let Some(k) = self.addrs.iter().position(|x| *x == addr) {
+                self.addrs.swap_remove(k);
+            }
             match addr {
                 IpAddr::V4(v4) if self.primary4 == Some(v4) => self.primary4 = None,
                 IpAddr::V6(v6) if self.link_local6 == Some(v6) => self.link_local6 = None,

@@ -92,9 +92,7 @@ impl Node {
         // The dump asked for every interface we knew: one it lacks is gone.
         for f in old.iter() {
             if self.shared.ifaces.by_name(&f.name).is_none() {
-                let mut gone = f.clone();
-                gone.vanish();
-                let _ = self.shared.ifaces.push(gone);
+                let _ = self.shared.ifaces.push(f.vanished());
             }
         }
         self.follow_table(&old, now, out);

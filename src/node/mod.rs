@@ -169,7 +169,7 @@ impl Node {
                 pace: garp::Pace::new(
                     config.global.vrrp_garp_interval_us,
                     config.global.vrrp_gna_interval_us,
-                    &config.garp_groups,
+                    core::mem::take(&mut config.garp_groups),
                 ),
                 mail: mail::MailDefs::of(&config.global),
             },
@@ -185,12 +185,7 @@ impl Node {
             groups: Vec::new(),
             up_down: Vec::new(),
             link_delays: ArrayVec::new(),
-            statics: routes::Statics {
-                addrs: config.static_addrs.clone(),
-                routes: config.static_routes.clone(),
-                rules: config.static_rules.clone(),
-                installed: false,
-            },
+            statics: routes::Statics::default(),
         };
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
@@ -200,10 +195,11 @@ impl Node {
         }
         node.reindex();
         let _ = node.track_config(config);
+        node.statics.take(config);
         Ok(node)
     }
 
-    fn add_slot(&mut self, c: Box<InstanceConfig>, params: Params, ifindex: u32) {
+    pub(super) fn add_slot(&mut self, c: Box<InstanceConfig>, params: Params, ifindex: u32) {
         self.next_uid += 1;
         let slot = Slot::new(self.next_uid, c, Instance::new(params), ifindex);
         // The plan was checked against MAX_INSTANCES by validation.

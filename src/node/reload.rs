@@ -14,7 +14,7 @@ use super::slot::Slot;
 use crate::config::{Config, Family, InstanceConfig};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
-use crate::vrrp::{Event, Instance, State};
+use crate::vrrp::{Event, State};
 
 /// Whether running slot `s` continues as instance `c`: same interface,
 /// VRID and family (by the interface's name, so an interface re-created
@@ -65,18 +65,18 @@ impl Node {
                 "too many instances: limit MAX_INSTANCES is {MAX_INSTANCES}"
             )));
         }
-        let instances = core::mem::take(&mut config.instances);
-        let mut items = Vec::with_capacity(instances.len());
-        for c in instances {
+        let instances = core::mem::take(&mut config.instances).into_iter();
+        // Collected: one allocation, no growth check per item.
+        let items = instances.map(|c| {
             let (ifindex, src) = primary(&c, ifaces);
-            items.push(Planned {
+            Planned {
                 params: super::params(&c, src),
                 kept: self.slots.iter().position(|s| same_instance(s, &c)),
                 cfg: Box::new(c),
                 ifindex,
-            });
-        }
-        Ok(Plan::new(items, config))
+            }
+        });
+        Ok(Plan::new(items.collect(), config))
     }
 
     /// Carry out a plan with the dump it was made from: removed instances
@@ -106,28 +106,24 @@ impl Node {
         let (items, config) = plan.into_parts();
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
-        (self.shared.pace).set(garp, gna, &config.garp_groups);
+        let groups = core::mem::take(&mut config.garp_groups);
+        (self.shared.pace).set(garp, gna, groups);
         self.shared.mail = super::mail::MailDefs::of(g);
         for (c, params, ifindex, kept) in items {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
-            let slot = match taken {
-                Some(mut s) => {
-                    s.inst.reconfigure(params, now);
-                    s.ifindex = ifindex;
-                    let prev = s.set_cfg(c);
-                    if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
-                        changed.push((self.slots.len(), prev));
-                    } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
-                        routes_changed.push((self.slots.len(), prev));
-                    }
-                    s
-                }
-                None => {
-                    self.next_uid += 1;
-                    Slot::new(self.next_uid, c, Instance::new(params), ifindex)
-                }
+            let Some(mut s) = taken else {
+                self.add_slot(c, params, ifindex);
+                continue;
             };
-            let _ = self.slots.try_push(slot);
+            s.inst.reconfigure(params, now);
+            s.ifindex = ifindex;
+            let prev = s.set_cfg(c);
+            if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
+                changed.push((self.slots.len(), prev));
+            } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
+                routes_changed.push((self.slots.len(), prev));
+            }
+            let _ = self.slots.try_push(s);
         }
         self.reindex();
         let old_track = self.track_config(config);

@@ -190,7 +190,7 @@ impl Statics {
 
     /// A reload: the entries no longer configured go, the new ones come
     /// (keepalived's clear_diff_static_*), the others stay as they are.
-    pub fn reload(&mut self, config: &Config, cx: &mut Shared, out: &mut dyn Outbox) {
+    pub fn reload(&mut self, config: &mut Config, cx: &mut Shared, out: &mut dyn Outbox) {
         let new = Set {
             addrs: &config.static_addrs,
             routes: &config.static_routes,
@@ -200,9 +200,15 @@ impl Statics {
             apply(self.set(), new, false, cx, out);
             apply(new, self.set(), true, cx, out);
         }
-        self.addrs = new.addrs.to_vec();
-        self.routes = new.routes.to_vec();
-        self.rules = new.rules.to_vec();
+        self.take(config);
+    }
+
+    /// The entries of `config`, moved out of it (they are the router's:
+    /// copying them was code for nothing).
+    pub fn take(&mut self, config: &mut Config) {
+        self.addrs = core::mem::take(&mut config.static_addrs);
+        self.routes = core::mem::take(&mut config.static_routes);
+        self.rules = core::mem::take(&mut config.static_rules);
     }
 }
 

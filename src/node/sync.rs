@@ -43,44 +43,43 @@ pub struct Group {
 /// in no group). A group keeps the state it had in `old` (by name), its
 /// script queue moved out of `old`, not cloned (issue 17: size). The
 /// groups' configurations move out of `config`.
-/// Loops, not iterator chains: run at start and reload only.
+/// Run at start and reload only.
 pub(crate) fn build(config: &mut Config, slots: &mut [Slot], old: &mut [Group]) -> Vec<Group> {
     for s in slots.iter_mut() {
         s.group = None;
     }
-    let mut groups = Vec::with_capacity(config.sync_groups.len());
-    for (g, cfg) in core::mem::take(&mut config.sync_groups)
-        .into_iter()
-        .enumerate()
-    {
-        let mut members = ArrayVec::new();
-        for (i, s) in slots.iter_mut().enumerate() {
-            if cfg.group.contains(&s.cfg.name) {
-                s.group = Some(g);
-                let _ = members.try_push(u8::try_from(i).unwrap_or(u8::MAX));
+    // Collected, not pushed: one allocation, each group built in place.
+    let cfgs = core::mem::take(&mut config.sync_groups).into_iter();
+    cfgs.enumerate()
+        .map(|(g, cfg)| {
+            let mut members = ArrayVec::new();
+            for (i, s) in slots.iter_mut().enumerate() {
+                if cfg.group.contains(&s.cfg.name) {
+                    s.group = Some(g);
+                    let _ = members.try_push(u8::try_from(i).unwrap_or(u8::MAX));
+                }
             }
-        }
-        let mut grp = Group {
-            cfg,
-            members,
-            state: State::Init,
-            faulty: false,
-            waiting: false,
-            scripts: Queue::default(),
-            script_due: None,
-            mailed: None,
-        };
-        if let Some(o) = old.iter_mut().find(|o| o.cfg.name == grp.cfg.name) {
-            grp.state = o.state;
-            grp.faulty = o.faulty;
-            grp.waiting = o.waiting;
-            grp.scripts = core::mem::take(&mut o.scripts);
-            grp.script_due = o.script_due;
-            grp.mailed = o.mailed;
-        }
-        groups.push(grp);
-    }
-    groups
+            let mut grp = Group {
+                cfg,
+                members,
+                state: State::Init,
+                faulty: false,
+                waiting: false,
+                scripts: Queue::default(),
+                script_due: None,
+                mailed: None,
+            };
+            if let Some(o) = old.iter_mut().find(|o| o.cfg.name == grp.cfg.name) {
+                grp.state = o.state;
+                grp.faulty = o.faulty;
+                grp.waiting = o.waiting;
+                grp.scripts = core::mem::take(&mut o.scripts);
+                grp.script_due = o.script_due;
+                grp.mailed = o.mailed;
+            }
+            grp
+        })
+        .collect()
 }
 
 impl Node {

@@ -254,14 +254,18 @@ impl Trackers {
     /// keep their readings (a reload does not forget that a check failed).
     /// The checks' configurations move out of `config`.
     pub fn new(config: &mut Config, old: &Trackers) -> Trackers {
-        // Loops, not map/collect chains: run at start and reload only.
-        let mut t = Trackers::default();
-        for c in core::mem::take(&mut config.scripts) {
-            let mut n = Check::new(c);
+        // Loops, not map/collect chains (run at start and reload only), but
+        // for the checks: one allocation and no growth check per push, and
+        // no copy of each through the stack, paid (issue 17: size).
+        let scripts = core::mem::take(&mut config.scripts);
+        let mut t = Trackers {
+            checks: scripts.into_iter().map(Check::new).collect(),
+            ..Trackers::default()
+        };
+        for n in t.checks.iter_mut() {
             if let Some(o) = old.check(&n.cfg.name) {
-                carry(&mut n, o);
+                carry(n, o);
             }
-            t.checks.push(n);
         }
         for c in &config.track_files {
             let kept = old.files.iter().find(|o| o.cfg.path == c.path);
