@@ -104,6 +104,8 @@ function group(n,    p, parts, k, i, j, q) {
     # literal text of each format string, placeholders encoded).
     if (n ~ /^\$anon\./) return "(Rust $anon: format templates, constants)"
     if (n ~ /\./) return "libc (zig parts)"
+    # Our own C entry point (src/main.rs: no_main), not musl's.
+    if (n == "main") return "tinyvrrpd"
     return "libc (musl, C)"
 }
 END {
