@@ -15,7 +15,7 @@ use super::diag::{Pos, Sink};
 use super::keywords::{body, stray_block};
 use super::model::Vip;
 use super::tree::Node;
-use super::values::{named, parse_int, parse_ip, parse_prefix, parse_scope};
+use super::values::{named, named_or_u8, parse_int, parse_ip, parse_prefix, parse_scope};
 
 /// `RTPROT_KEEPALIVED`: keepalived marks its routes with it.
 pub const RTPROT_KEEPALIVED: u8 = 18;
@@ -481,7 +481,7 @@ pub(super) fn table(s: &str) -> Option<u32> {
 const TABLES: &[(&str, u8)] = &[("default", 253), ("main", 254), ("local", 255)];
 
 fn protocol(s: &str) -> Option<u8> {
-    named(s, PROTOCOLS).or_else(|| parse_int(s).ok().and_then(|n| u8::try_from(n).ok()))
+    named_or_u8(s, PROTOCOLS)
 }
 
 /// `RTPROT_*` by name.

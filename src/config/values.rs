@@ -91,7 +91,7 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, Option<u8>), ()> {
 
 /// rtnetlink scope by name (iproute2's names) or number.
 pub fn parse_scope(s: &str) -> Option<u8> {
-    named(s, SCOPES).or_else(|| parse_int(s).ok().and_then(|n| u8::try_from(n).ok()))
+    named_or_u8(s, SCOPES)
 }
 
 const SCOPES: &[(&str, u8)] = &[
@@ -101,6 +101,11 @@ const SCOPES: &[(&str, u8)] = &[
     ("host", 254),
     ("nowhere", 255),
 ];
+
+/// A name of `table` or a number 0-255 (scopes, route protocols).
+pub fn named_or_u8(w: &str, table: &[(&str, u8)]) -> Option<u8> {
+    named(w, table).or_else(|| parse_int(w).ok().and_then(|n| u8::try_from(n).ok()))
+}
 
 /// The number `w` names in `table`: one loop for every table of names,
 /// not a chain of comparisons in code per table (size: issue 17).
