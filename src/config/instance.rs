@@ -13,7 +13,9 @@ use super::keywords::{
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
-use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
+use super::values::{
+    NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope, word_index, word_table,
+};
 
 /// `advert_int` as read: whether it is valid depends on the version, which
 /// may be set later in the block or in global_defs.
@@ -389,24 +391,26 @@ enum VipOpt {
     Ignored(bool),
 }
 
-/// The option words, as data: one search instead of a comparison per word
-/// in code (issue 17: size).
-const VIP_OPTIONS: &[(&str, VipOpt)] = &[
-    ("dev", VipOpt::Dev),
-    ("label", VipOpt::Label),
-    ("brd", VipOpt::Brd),
-    ("broadcast", VipOpt::Brd),
-    ("scope", VipOpt::Scope),
-    ("no_track", VipOpt::Ignored(false)),
-    ("home", VipOpt::Ignored(false)),
-    ("nodad", VipOpt::Ignored(false)),
-    ("-nodad", VipOpt::Ignored(false)),
-    ("noprefixroute", VipOpt::Ignored(false)),
-    ("autojoin", VipOpt::Ignored(false)),
-    ("mngtmpaddr", VipOpt::Ignored(false)),
-    ("preferred_lft", VipOpt::Ignored(true)),
-    ("track_group", VipOpt::Ignored(true)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per word
+    /// in code (issue 17: size).
+    VIP_WORDS, VIP_OPTIONS: VipOpt = [
+        "dev" => VipOpt::Dev,
+        "label" => VipOpt::Label,
+        "brd" => VipOpt::Brd,
+        "broadcast" => VipOpt::Brd,
+        "scope" => VipOpt::Scope,
+        "no_track" => VipOpt::Ignored(false),
+        "home" => VipOpt::Ignored(false),
+        "nodad" => VipOpt::Ignored(false),
+        "-nodad" => VipOpt::Ignored(false),
+        "noprefixroute" => VipOpt::Ignored(false),
+        "autojoin" => VipOpt::Ignored(false),
+        "mngtmpaddr" => VipOpt::Ignored(false),
+        "preferred_lft" => VipOpt::Ignored(true),
+        "track_group" => VipOpt::Ignored(true),
+    ]
+);
 
 /// `WHAT 'WORD' in BLOCK`: the refusals of a VIP line, said by one call.
 fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
@@ -433,7 +437,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)
     let mut words = line.args().iter();
     while let Some(opt) = words.next() {
         let opt = opt.text.as_str();
-        let Some(&(_, o)) = VIP_OPTIONS.iter().find(|(name, _)| *name == opt) else {
+        let Some(&o) = word_index(opt, VIP_WORDS).and_then(|i| VIP_OPTIONS.get(i)) else {
             bad_in(sink, line, "unknown option", opt, block);
             ok = false;
             continue;

@@ -15,7 +15,9 @@ use super::diag::{Pos, Sink};
 use super::keywords::{body, stray_block};
 use super::model::Vip;
 use super::tree::Node;
-use super::values::{named, named_or_u8, parse_int, parse_ip, parse_prefix, parse_scope};
+use super::values::{
+    named, named_or_u8, parse_int, parse_ip, parse_prefix, parse_scope, word_index, word_table,
+};
 
 /// `RTPROT_KEEPALIVED`: keepalived marks its routes with it.
 pub const RTPROT_KEEPALIVED: u8 = 18;
@@ -91,71 +93,70 @@ enum Opt {
     Kind(u8),
 }
 
-/// The option words, as data: one search instead of a comparison per
-/// word in code (issue 17: size).
-const OPTIONS: &[(&str, Opt)] = &[
-    ("inet", Opt::Family(false)),
-    ("inet6", Opt::Family(true)),
-    ("src", Opt::Src),
-    ("via", Opt::Via(false)),
-    ("gw", Opt::Via(true)),
-    ("table", Opt::Table),
-    ("protocol", Opt::Protocol),
-    ("scope", Opt::Scope),
-    ("metric", Opt::Metric),
-    ("priority", Opt::Metric),
-    ("preference", Opt::Metric),
-    ("dev", Opt::Dev),
-    ("oif", Opt::Dev),
-    ("onlink", Opt::Onlink),
-    ("no_track", Opt::NoTrack),
-    ("add", Opt::Mode(RouteMode::Add)),
-    ("prepend", Opt::Mode(RouteMode::Prepend)),
-    ("append", Opt::Mode(RouteMode::Append)),
-    ("from", Opt::Unsupported),
-    ("tos", Opt::Unsupported),
-    ("dsfield", Opt::Unsupported),
-    ("as", Opt::Unsupported),
-    ("encap", Opt::Unsupported),
-    ("expires", Opt::Unsupported),
-    ("mtu", Opt::Unsupported),
-    ("hoplimit", Opt::Unsupported),
-    ("advmss", Opt::Unsupported),
-    ("rtt", Opt::Unsupported),
-    ("rttvar", Opt::Unsupported),
-    ("reordering", Opt::Unsupported),
-    ("window", Opt::Unsupported),
-    ("cwnd", Opt::Unsupported),
-    ("ssthresh", Opt::Unsupported),
-    ("realms", Opt::Unsupported),
-    ("rto_min", Opt::Unsupported),
-    ("initcwnd", Opt::Unsupported),
-    ("initrwnd", Opt::Unsupported),
-    ("features", Opt::Unsupported),
-    ("quickack", Opt::Unsupported),
-    ("congctl", Opt::Unsupported),
-    ("pref", Opt::Unsupported),
-    ("ttl-propagate", Opt::Unsupported),
-    ("fastopen_no_cookie", Opt::Unsupported),
-    ("or", Opt::Unsupported),
-    ("nexthop", Opt::Unsupported),
-    ("track_group", Opt::Unsupported),
-    ("vrf", Opt::Unsupported),
-    // Before the destination: `to`, or a type (the route types of
-    // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
-    ("to", Opt::To),
-    ("unicast", Opt::Kind(RTN_UNICAST)),
-    ("blackhole", Opt::Kind(6)),
-    ("unreachable", Opt::Kind(7)),
-    ("prohibit", Opt::Kind(8)),
-    ("throw", Opt::Kind(9)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per
+    /// word in code (issue 17: size).
+    WORDS, OPTIONS: Opt = [
+        "inet" => Opt::Family(false),
+        "inet6" => Opt::Family(true),
+        "src" => Opt::Src,
+        "via" => Opt::Via(false),
+        "gw" => Opt::Via(true),
+        "table" => Opt::Table,
+        "protocol" => Opt::Protocol,
+        "scope" => Opt::Scope,
+        "metric" => Opt::Metric,
+        "priority" => Opt::Metric,
+        "preference" => Opt::Metric,
+        "dev" => Opt::Dev,
+        "oif" => Opt::Dev,
+        "onlink" => Opt::Onlink,
+        "no_track" => Opt::NoTrack,
+        "add" => Opt::Mode(RouteMode::Add),
+        "prepend" => Opt::Mode(RouteMode::Prepend),
+        "append" => Opt::Mode(RouteMode::Append),
+        "from" => Opt::Unsupported,
+        "tos" => Opt::Unsupported,
+        "dsfield" => Opt::Unsupported,
+        "as" => Opt::Unsupported,
+        "encap" => Opt::Unsupported,
+        "expires" => Opt::Unsupported,
+        "mtu" => Opt::Unsupported,
+        "hoplimit" => Opt::Unsupported,
+        "advmss" => Opt::Unsupported,
+        "rtt" => Opt::Unsupported,
+        "rttvar" => Opt::Unsupported,
+        "reordering" => Opt::Unsupported,
+        "window" => Opt::Unsupported,
+        "cwnd" => Opt::Unsupported,
+        "ssthresh" => Opt::Unsupported,
+        "realms" => Opt::Unsupported,
+        "rto_min" => Opt::Unsupported,
+        "initcwnd" => Opt::Unsupported,
+        "initrwnd" => Opt::Unsupported,
+        "features" => Opt::Unsupported,
+        "quickack" => Opt::Unsupported,
+        "congctl" => Opt::Unsupported,
+        "pref" => Opt::Unsupported,
+        "ttl-propagate" => Opt::Unsupported,
+        "fastopen_no_cookie" => Opt::Unsupported,
+        "or" => Opt::Unsupported,
+        "nexthop" => Opt::Unsupported,
+        "track_group" => Opt::Unsupported,
+        "vrf" => Opt::Unsupported,
+        // Before the destination: `to`, or a type (the route types of
+        // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
+        "to" => Opt::To,
+        "unicast" => Opt::Kind(RTN_UNICAST),
+        "blackhole" => Opt::Kind(6),
+        "unreachable" => Opt::Kind(7),
+        "prohibit" => Opt::Kind(8),
+        "throw" => Opt::Kind(9),
+    ]
+);
 
 fn lookup(w: &str) -> Option<Opt> {
-    OPTIONS
-        .iter()
-        .find(|(name, _)| *name == w)
-        .map(|&(_, opt)| opt)
+    word_index(w, WORDS).and_then(|i| OPTIONS.get(i).copied())
 }
 
 /// The lines of a `virtual_routes` / `static_routes` block, added to

@@ -13,7 +13,7 @@ use core::net::IpAddr;
 use super::diag::{Pos, Sink};
 use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
 use super::tree::Node;
-use super::values::{parse_int, parse_prefix};
+use super::values::{parse_int, parse_prefix, word_index, word_table};
 
 /// `FR_ACT_*` from <linux/fib_rules.h>.
 pub const FR_ACT_TO_TBL: u8 = 1;
@@ -86,52 +86,51 @@ enum Opt {
     Action(u8),
 }
 
-/// The option words, as data: one search instead of a comparison per
-/// word in code (issue 17: size). Anything else is an action.
-const OPTIONS: &[(&str, Opt)] = &[
-    ("inet", Opt::Family(false)),
-    ("inet6", Opt::Family(true)),
-    ("from", Opt::From),
-    ("to", Opt::To),
-    ("table", Opt::Table),
-    ("lookup", Opt::Table),
-    ("not", Opt::Not),
-    ("preference", Opt::Preference),
-    ("order", Opt::Preference),
-    ("priority", Opt::Preference),
-    ("tos", Opt::Tos),
-    ("dsfield", Opt::Tos),
-    ("fwmark", Opt::Fwmark),
-    ("dev", Opt::Dev(false)),
-    ("iif", Opt::Dev(false)),
-    ("oif", Opt::Dev(true)),
-    ("protocol", Opt::Protocol),
-    ("no_track", Opt::NoTrack),
-    ("realms", Opt::Unsupported),
-    ("suppress_prefixlength", Opt::Unsupported),
-    ("sup_pl", Opt::Unsupported),
-    ("suppress_ifgroup", Opt::Unsupported),
-    ("sup_group", Opt::Unsupported),
-    ("tunnel-id", Opt::Unsupported),
-    ("uidrange", Opt::Unsupported),
-    ("l3mdev", Opt::Unsupported),
-    ("ipproto", Opt::Unsupported),
-    ("sport", Opt::Unsupported),
-    ("dport", Opt::Unsupported),
-    ("track_group", Opt::Unsupported),
-    ("type", Opt::Type),
-    ("goto", Opt::Action(FR_ACT_GOTO)),
-    ("nop", Opt::Action(FR_ACT_NOP)),
-    ("blackhole", Opt::Action(FR_ACT_BLACKHOLE)),
-    ("unreachable", Opt::Action(FR_ACT_UNREACHABLE)),
-    ("prohibit", Opt::Action(FR_ACT_PROHIBIT)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per
+    /// word in code (issue 17: size). Anything else is an action.
+    WORDS, OPTIONS: Opt = [
+        "inet" => Opt::Family(false),
+        "inet6" => Opt::Family(true),
+        "from" => Opt::From,
+        "to" => Opt::To,
+        "table" => Opt::Table,
+        "lookup" => Opt::Table,
+        "not" => Opt::Not,
+        "preference" => Opt::Preference,
+        "order" => Opt::Preference,
+        "priority" => Opt::Preference,
+        "tos" => Opt::Tos,
+        "dsfield" => Opt::Tos,
+        "fwmark" => Opt::Fwmark,
+        "dev" => Opt::Dev(false),
+        "iif" => Opt::Dev(false),
+        "oif" => Opt::Dev(true),
+        "protocol" => Opt::Protocol,
+        "no_track" => Opt::NoTrack,
+        "realms" => Opt::Unsupported,
+        "suppress_prefixlength" => Opt::Unsupported,
+        "sup_pl" => Opt::Unsupported,
+        "suppress_ifgroup" => Opt::Unsupported,
+        "sup_group" => Opt::Unsupported,
+        "tunnel-id" => Opt::Unsupported,
+        "uidrange" => Opt::Unsupported,
+        "l3mdev" => Opt::Unsupported,
+        "ipproto" => Opt::Unsupported,
+        "sport" => Opt::Unsupported,
+        "dport" => Opt::Unsupported,
+        "track_group" => Opt::Unsupported,
+        "type" => Opt::Type,
+        "goto" => Opt::Action(FR_ACT_GOTO),
+        "nop" => Opt::Action(FR_ACT_NOP),
+        "blackhole" => Opt::Action(FR_ACT_BLACKHOLE),
+        "unreachable" => Opt::Action(FR_ACT_UNREACHABLE),
+        "prohibit" => Opt::Action(FR_ACT_PROHIBIT),
+    ]
+);
 
 fn lookup(w: &str) -> Option<Opt> {
-    OPTIONS
-        .iter()
-        .find(|(name, _)| *name == w)
-        .map(|&(_, opt)| opt)
+    word_index(w, WORDS).and_then(|i| OPTIONS.get(i).copied())
 }
 
 /// Numbers rules without a preference as keepalived does: one counter per

@@ -119,6 +119,24 @@ pub fn named(w: &str, table: &[(&str, u8)]) -> Option<u8> {
     None
 }
 
+/// Where `w` is in `names`: one loop for the option words of routes,
+/// rules and VIPs, not one per table (size: issue 17).
+#[inline(never)]
+pub fn word_index(w: &str, names: &[&str]) -> Option<usize> {
+    names.iter().position(|n| *n == w)
+}
+
+/// Two tables from one list of `"word" => value` pairs: the words, for
+/// [`word_index`], and their values at the same places.
+macro_rules! word_table {
+    ($(#[$doc:meta])* $words:ident, $values:ident: $t:ty = [$($w:literal => $v:expr,)*]) => {
+        $(#[$doc])*
+        const $words: &[&str] = &[$($w),*];
+        const $values: &[$t] = &[$($v),*];
+    };
+}
+pub(super) use word_table;
+
 /// The optional argument of keepalived's on/off keywords.
 pub fn parse_bool(s: &str) -> Option<bool> {
     // Compared ignoring case in place: no lowercased copy to build.
