@@ -427,7 +427,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)
     };
     let mut vip = Vip {
         addr,
-        prefix_len: len.unwrap_or(if addr.is_ipv4() { 32 } else { 128 }),
+        prefix_len: len,
         dev: None,
         label: None,
         brd: None,

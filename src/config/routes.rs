@@ -436,7 +436,7 @@ fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usiz
             parse_prefix(text).map_err(|()| Why::about(&["unknown route keyword ", ""], text))?;
         d.family(a.is_ipv6())?;
         d.r.dst = a;
-        d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
+        d.r.dst_len = len;
     }
     d.dst = Some(default);
     Ok(taken + 1)

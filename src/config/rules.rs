@@ -253,7 +253,7 @@ impl Draft {
         } else {
             let (a, len) = parse_prefix(text).map_err(|()| Why::about(bad, text))?;
             self.family(a.is_ipv6())?;
-            Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 })))
+            Some((a, len))
         };
         *if to { &mut self.r.to } else { &mut self.r.from } = p;
         Ok(())
