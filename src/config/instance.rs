@@ -198,10 +198,8 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
         i.auth = Some(auth);
     }),
-    blk("virtual_ipaddress", |s, n, i| vip_block(s, n, &mut i.vips)),
-    blk("virtual_ipaddress_excluded", |s, n, i| {
-        vip_block(s, n, &mut i.vips_excluded);
-    }),
+    blk("virtual_ipaddress", vips),
+    blk("virtual_ipaddress_excluded", vips),
     blk("virtual_routes", |s, n, i| {
         super::routes::route_block(s, n, &mut i.vroutes);
     }),
@@ -275,14 +273,8 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             unicast_peer(s, line, &mut i.unicast_peers);
         }
     }),
-    val("accept", |s, n, i| {
-        no_args(s, n);
-        i.accept = Some(true);
-    }),
-    val("no_accept", |s, n, i| {
-        no_args(s, n);
-        i.accept = Some(false);
-    }),
+    val("accept", accept),
+    val("no_accept", accept),
     data("dont_track_primary", |i| On(&mut i.dont_track_primary)),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
@@ -301,6 +293,23 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("v3_checksum_as_v2", |i| OptFlag(&mut i.v3_checksum_as_v2)),
 ];
+
+/// `virtual_ipaddress` and `virtual_ipaddress_excluded`: one handler, the
+/// keyword saying which list (one function, not two: issue 17, size).
+fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    let out = if n.keyword() == "virtual_ipaddress" {
+        &mut i.vips
+    } else {
+        &mut i.vips_excluded
+    };
+    vip_block(s, n, out);
+}
+
+/// `accept` and `no_accept`: one handler, as for [`vips`].
+fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    no_args(s, n);
+    i.accept = Some(n.keyword() == "accept");
+}
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
 fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
