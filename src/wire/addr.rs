@@ -83,16 +83,17 @@ impl Text {
     }
 
     fn v6(&mut self, a: &Ipv6Addr) {
-        let bits = u128::from(*a);
-        if bits >> 32 == 0xffff {
+        let o = a.octets();
+        // IPv4-mapped: ten zero octets and two 0xff (on the octets: no
+        // u128 maths on a 32-bit router, issue 17: size).
+        if o[..12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
             for c in b"::ffff:" {
                 self.push(*c);
             }
-            return self.v4((bits as u32).to_be_bytes());
+            return self.v4([o[12], o[13], o[14], o[15]]);
         }
         // The longest run of zero groups (the first of equal ones), as
         // `::`; a lone zero group is written.
-        let o = a.octets();
         let group = |i: usize| u16::from(o[2 * i]) << 8 | u16::from(o[2 * i + 1]);
         let (mut start, mut len, mut run) = (8, 0, 0);
         for i in 0..8 {
