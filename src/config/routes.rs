@@ -172,8 +172,17 @@ pub fn route_block(sink: &mut Sink, node: &Node, out: &mut Vec<Route>) {
     });
 }
 
-/// What a line warns of.
-pub(super) type Warnings = Vec<&'static str>;
+/// What a line warns of, in the order it is said: the deprecated `gw` so
+/// many times, then the protocol reset of a tracked route or rule (its
+/// message). Counted, not a Vec of messages to push, walk and drop (issue
+/// 17: size).
+#[derive(Default)]
+pub(super) struct Warnings {
+    gw: u32,
+    pub(super) untracked: Option<&'static str>,
+}
+
+const GW: &str = "\"gw\" for routes is deprecated. Please use \"via\"";
 
 /// Why a route or rule line is refused: its message in pieces (a word of
 /// the line or a number between two literals), put together once, where it
@@ -234,11 +243,14 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
         for w in &line.words {
             words.push(&w.text);
         }
-        let mut warnings = Vec::new();
+        let mut warnings = Warnings::default();
         // A refused line says why, and nothing of what it warned of.
         match read(&words, &line.pos, &mut warnings) {
             Ok(()) => {
-                for w in warnings {
+                for _ in 0..warnings.gw {
+                    sink.warn(&line.pos, GW);
+                }
+                if let Some(w) = warnings.untracked {
                     sink.warn(&line.pos, w);
                 }
             }
@@ -410,7 +422,7 @@ fn via<'a>(
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
     if gw {
-        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
+        warnings.gw += 1;
     }
     match next.and_then(lookup) {
         Some(Opt::Family(v6)) => {
@@ -467,7 +479,7 @@ fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     }
     if !d.no_track {
         if d.r.protocol != RTPROT_KEEPALIVED {
-            warnings.push(UNTRACKED);
+            warnings.untracked = Some(UNTRACKED);
         }
         d.r.protocol = RTPROT_KEEPALIVED;
     }
@@ -506,7 +518,7 @@ mod tests {
     fn parse(line: &str) -> Result<Route, Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
         let mut d = Draft::new();
-        route(&mut d, &words, &mut Vec::new()).map(|()| d.r)
+        route(&mut d, &words, &mut Warnings::default()).map(|()| d.r)
     }
 
     fn ok(line: &str) -> Route {
@@ -593,6 +605,16 @@ mod tests {
             "route option 'rtt' is not supported by tinyvrrpd"
         );
         assert_eq!(err("dev eth0"), "Route must have a destination");
+    }
+
+    #[test]
+    fn warnings_counted_in_order() {
+        let words: Vec<&str> = "192.0.2.0/24 gw 192.0.2.1 gw 192.0.2.2 protocol static"
+            .split_whitespace()
+            .collect();
+        let (mut d, mut w) = (Draft::new(), Warnings::default());
+        assert!(route(&mut d, &words, &mut w).is_ok());
+        assert_eq!((w.gw, w.untracked), (2, Some(UNTRACKED)));
     }
 
     #[test]

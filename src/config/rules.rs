@@ -450,7 +450,7 @@ fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     }
     if !d.no_track {
         if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(UNTRACKED);
+            warnings.untracked = Some(UNTRACKED);
         }
         r.protocol = Some(RTPROT_KEEPALIVED);
     }
@@ -469,7 +469,7 @@ mod tests {
     fn parse(line: &str) -> Result<(Rule, bool), Why<'_>> {
         let words: Vec<&str> = line.split_whitespace().collect();
         let mut d = Draft::new();
-        rule(&mut d, &words, &mut Vec::new()).map(|()| (d.r, d.explicit))
+        rule(&mut d, &words, &mut Warnings::default()).map(|()| (d.r, d.explicit))
     }
 
     fn ok(line: &str) -> (Rule, bool) {
