@@ -13,6 +13,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{Pos, Sink};
 use super::keywords::{body, stray_block};
+use super::lexer::Word;
 use super::model::Vip;
 use super::tree::Node;
 use super::values::{
@@ -228,7 +229,13 @@ impl fmt::Display for Why<'_> {
 /// Reads one line of a block: its words and place, adding to its warnings;
 /// or why it is refused.
 pub(super) type LineReader<'a> =
-    dyn for<'w> FnMut(&[&'w str], &Pos, &mut Warnings) -> Result<(), Why<'w>> + 'a;
+    dyn for<'w> FnMut(&'w [Word], &Pos, &mut Warnings) -> Result<(), Why<'w>> + 'a;
+
+/// The text of word `i` of a line: read in place, no list of the words'
+/// texts to build for each line (issue 17: size).
+pub(super) fn word(words: &[Word], i: usize) -> Option<&str> {
+    words.get(i).map(|w| w.text.as_str())
+}
 
 /// Reads each line of a route or rule block with `read` (its words and
 /// place; what it warns of, or why it is refused), and says so: one loop
@@ -238,14 +245,9 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
         if stray_block(sink, line, node.keyword()) {
             continue;
         }
-        // A plain loop: no collect() code of its own (issue 17: size).
-        let mut words: Vec<&str> = Vec::new();
-        for w in &line.words {
-            words.push(&w.text);
-        }
         let mut warnings = Warnings::default();
         // A refused line says why, and nothing of what it warned of.
-        match read(&words, &line.pos, &mut warnings) {
+        match read(&line.words, &line.pos, &mut warnings) {
             Ok(()) => {
                 for _ in 0..warnings.gw {
                     sink.warn(&line.pos, GW);
@@ -325,9 +327,9 @@ impl Draft {
 
 /// One route line's words into `d.r` (its warnings added to `warnings`),
 /// or why it is refused.
-fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
+fn route<'a>(d: &mut Draft, words: &'a [Word], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
-    while let Some(&w) = words.get(i) {
+    while let Some(w) = word(words, i) {
         let rest = words.get(i..).unwrap_or_default();
         i += option(d, w, rest, warnings)?;
     }
@@ -339,10 +341,10 @@ fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Resul
 fn option<'a>(
     d: &mut Draft,
     w: &'a str,
-    rest: &[&'a str],
+    rest: &'a [Word],
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
-    let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
+    let (next, after) = (word(rest, 1), word(rest, 2));
     let Some(opt) = lookup(w) else {
         return destination(d, rest, 0);
     };
@@ -438,8 +440,8 @@ fn via<'a>(
 /// keepalived 2.2.7 looks for the type in the word `to` itself, so `to
 /// TYPE DST` is refused there ("unknown route keyword TYPE"): the same
 /// here, so a file -t accepts is one keepalived loads.
-fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usize, Why<'a>> {
-    let text = *rest.get(taken).ok_or(Why::says(NO_DST))?;
+fn destination<'a>(d: &mut Draft, rest: &'a [Word], taken: usize) -> Result<usize, Why<'a>> {
+    let text = word(rest, taken).ok_or(Why::says(NO_DST))?;
     let default = is_any(text);
     if default {
         d.r.dst_len = 0;
@@ -512,13 +514,25 @@ pub fn static_addrs(sink: &mut Sink, node: &Node, out: &mut Vec<Vip>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Route, Why<'_>> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+    /// A line's words, as the lexer gives them.
+    pub(in super::super) fn words(line: &str) -> Vec<Word> {
+        line.split_whitespace()
+            .map(|t| Word {
+                text: t.to_string(),
+                quoted: false,
+            })
+            .collect()
+    }
+
+    fn parse(line: &str) -> Result<Route, String> {
+        let words = words(line);
         let mut d = Draft::new();
-        route(&mut d, &words, &mut Warnings::default()).map(|()| d.r)
+        route(&mut d, &words, &mut Warnings::default())
+            .map(|()| d.r)
+            .map_err(|e| e.to_string())
     }
 
     fn ok(line: &str) -> Route {
@@ -609,9 +623,7 @@ mod tests {
 
     #[test]
     fn warnings_counted_in_order() {
-        let words: Vec<&str> = "192.0.2.0/24 gw 192.0.2.1 gw 192.0.2.2 protocol static"
-            .split_whitespace()
-            .collect();
+        let words = words("192.0.2.0/24 gw 192.0.2.1 gw 192.0.2.2 protocol static");
         let (mut d, mut w) = (Draft::new(), Warnings::default());
         assert!(route(&mut d, &words, &mut w).is_ok());
         assert_eq!((w.gw, w.untracked), (2, Some(UNTRACKED)));

@@ -11,7 +11,8 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
+use super::lexer::Word;
+use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of, word};
 use super::tree::Node;
 use super::values::{parse_int, parse_prefix, word_index, word_table};
 
@@ -272,10 +273,10 @@ impl Draft {
 
 /// One rule line's words into `d` (the rule, whether it gave a preference;
 /// its warnings added to `warnings`); or why it is refused.
-fn rule<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
+fn rule<'a>(d: &mut Draft, words: &'a [Word], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
-    while let Some(&w) = words.get(i) {
-        i += option(d, w, words.get(i + 1).copied())?;
+    while let Some(w) = word(words, i) {
+        i += option(d, w, word(words, i + 1))?;
     }
     finish(d, warnings)
 }
@@ -466,10 +467,12 @@ mod tests {
         super::super::values::parse_ip(text)
     }
 
-    fn parse(line: &str) -> Result<(Rule, bool), Why<'_>> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+    fn parse(line: &str) -> Result<(Rule, bool), String> {
+        let words = super::super::routes::tests::words(line);
         let mut d = Draft::new();
-        rule(&mut d, &words, &mut Warnings::default()).map(|()| (d.r, d.explicit))
+        rule(&mut d, &words, &mut Warnings::default())
+            .map(|()| (d.r, d.explicit))
+            .map_err(|e| e.to_string())
     }
 
     fn ok(line: &str) -> (Rule, bool) {
