@@ -14,7 +14,7 @@ use super::keywords::{
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
 use super::values::{
-    NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope, word_index, word_table,
+    NumError, named, parse_fixed, parse_ipv4, parse_prefix, parse_scope, word_index, word_table,
 };
 
 /// `advert_int` as read: whether it is valid depends on the version, which
@@ -158,19 +158,16 @@ fn at<T>(v: Option<T>, node: &Node) -> Option<At<T>> {
 
 static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("state", |s, n, i| {
-        let state = match value(s, n) {
-            Some("MASTER") => Some(InitialState::Master),
-            Some("BACKUP") => Some(InitialState::Backup),
-            Some(other) => {
-                invalid(s, n, other, "MASTER or BACKUP");
-                None
-            }
-            None => None,
+        let Some(v) = value(s, n) else { return };
+        // The shared search of a table of names, not a comparison per name
+        // in code (issue 17: size). A bad value keeps what an earlier line
+        // set.
+        let state = match named(v, &[("MASTER", 0), ("BACKUP", 1)]) {
+            Some(0) => InitialState::Master,
+            Some(_) => InitialState::Backup,
+            None => return invalid(s, n, v, "MASTER or BACKUP"),
         };
-        // A bad value keeps what an earlier line set.
-        if state.is_some() {
-            i.state = at(state, n);
-        }
+        i.state = at(Some(state), n);
     }),
     val("interface", |s, n, i| {
         i.interface_seen = true;
