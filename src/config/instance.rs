@@ -187,13 +187,13 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
-        let mut auth = RawAuth {
+        // Read in place: no RawAuth to move in after (issue 17: size).
+        let auth = i.auth.insert(RawAuth {
             pos: n.pos.clone(),
             type_ok: None,
             pass: None,
-        };
-        dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
-        i.auth = Some(auth);
+        });
+        dispatch(s, body(n), AUTH_KW, auth, "authentication");
     }),
     blk("virtual_ipaddress", vips),
     blk("virtual_ipaddress_excluded", vips),
