@@ -43,35 +43,16 @@ const MAX_US: u64 = i32::MAX as u64;
 /// which interfaces are taken).
 pub fn parse(sink: &mut Sink, node: &Node, groups: &mut Vec<GarpGroup>) {
     warn_extra(sink, node, 0);
-    // The earlier groups are lent to the block's reader and given back:
-    // no copy of the names they took (issue 17: size).
-    let mut g = Parsing {
-        group: GarpGroup::default(),
-        earlier: core::mem::take(groups),
-    };
-    dispatch(sink, body(node), GARP_GROUP_KW, &mut g, "garp_group");
-    *groups = g.earlier;
-    groups.push(g.group);
+    // The block is read into the last group of the list: the interfaces
+    // of every group there, this one's so far too, are taken (one search,
+    // no groups to lend and give back: issue 17, size).
+    groups.push(GarpGroup::default());
+    dispatch(sink, body(node), GARP_GROUP_KW, groups, "garp_group");
 }
 
-struct Parsing {
-    group: GarpGroup,
-    /// The earlier groups: the interfaces they (and this one, so far)
-    /// named are taken.
-    earlier: Vec<GarpGroup>,
-}
-
-static GARP_GROUP_KW: &[Kw<Parsing>] = &[
-    val("garp_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, MAX_US, "0-2147") {
-            g.group.garp_interval_us = u32::try_from(v).ok();
-        }
-    }),
-    val("gna_interval", |s, n, g| {
-        if let Some(v) = fixed(s, n, 6, 0, MAX_US, "0-2147") {
-            g.group.gna_interval_us = u32::try_from(v).ok();
-        }
-    }),
+static GARP_GROUP_KW: &[Kw<Vec<GarpGroup>>] = &[
+    val("garp_interval", interval),
+    val("gna_interval", interval),
     val("interface", |s, n, g| {
         warn_extra(s, n, 1);
         match n.args().first() {
@@ -90,14 +71,32 @@ static GARP_GROUP_KW: &[Kw<Parsing>] = &[
     }),
 ];
 
-fn add(sink: &mut Sink, line: &Node, g: &mut Parsing, name: &str) {
-    let taken = |e: &GarpGroup| e.interfaces.iter().any(|t| t == name);
-    if g.earlier.iter().any(taken) || taken(&g.group) {
+/// `garp_interval` and `gna_interval`: one handler, the keyword saying
+/// which (one function, not two: issue 17, size).
+// A Vec: the keyword table's handler type.
+#[allow(clippy::ptr_arg)]
+fn interval(s: &mut Sink, n: &Node, g: &mut Vec<GarpGroup>) {
+    let Some(v) = fixed(s, n, 6, 0, MAX_US, "0-2147") else {
+        return;
+    };
+    let Some(g) = g.last_mut() else { return };
+    let slot = if n.keyword() == "garp_interval" {
+        &mut g.garp_interval_us
+    } else {
+        &mut g.gna_interval_us
+    };
+    *slot = u32::try_from(v).ok();
+}
+
+fn add(sink: &mut Sink, line: &Node, g: &mut [GarpGroup], name: &str) {
+    if g.iter().any(|e| e.interfaces.iter().any(|t| t == name)) {
         sink.warn_fmt(
             &line.pos,
             format_args!("garp_group already specified for {name} - ignoring"),
         );
         return;
     }
-    g.group.interfaces.push(name.to_string());
+    if let Some(last) = g.last_mut() {
+        last.interfaces.push(name.to_string());
+    }
 }

@@ -13,7 +13,9 @@ use super::keywords::{
 };
 use super::model::{InitialState, Script, Track, Vip};
 use super::tree::Node;
-use super::values::{NumError, parse_fixed, parse_ipv4, parse_prefix, parse_scope};
+use super::values::{
+    NumError, named, parse_fixed, parse_ipv4, parse_prefix, parse_scope, word_index, word_table,
+};
 
 /// `advert_int` as read: whether it is valid depends on the version, which
 /// may be set later in the block or in global_defs.
@@ -156,19 +158,16 @@ fn at<T>(v: Option<T>, node: &Node) -> Option<At<T>> {
 
 static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("state", |s, n, i| {
-        let state = match value(s, n) {
-            Some("MASTER") => Some(InitialState::Master),
-            Some("BACKUP") => Some(InitialState::Backup),
-            Some(other) => {
-                invalid(s, n, other, "MASTER or BACKUP");
-                None
-            }
-            None => None,
+        let Some(v) = value(s, n) else { return };
+        // The shared search of a table of names, not a comparison per name
+        // in code (issue 17: size). A bad value keeps what an earlier line
+        // set.
+        let state = match named(v, &[("MASTER", 0), ("BACKUP", 1)]) {
+            Some(0) => InitialState::Master,
+            Some(_) => InitialState::Backup,
+            None => return invalid(s, n, v, "MASTER or BACKUP"),
         };
-        // A bad value keeps what an earlier line set.
-        if state.is_some() {
-            i.state = at(state, n);
-        }
+        i.state = at(Some(state), n);
     }),
     val("interface", |s, n, i| {
         i.interface_seen = true;
@@ -188,18 +187,16 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("version", |i| AtU8(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
-        let mut auth = RawAuth {
+        // Read in place: no RawAuth to move in after (issue 17: size).
+        let auth = i.auth.insert(RawAuth {
             pos: n.pos.clone(),
             type_ok: None,
             pass: None,
-        };
-        dispatch(s, body(n), AUTH_KW, &mut auth, "authentication");
-        i.auth = Some(auth);
+        });
+        dispatch(s, body(n), AUTH_KW, auth, "authentication");
     }),
-    blk("virtual_ipaddress", |s, n, i| vip_block(s, n, &mut i.vips)),
-    blk("virtual_ipaddress_excluded", |s, n, i| {
-        vip_block(s, n, &mut i.vips_excluded);
-    }),
+    blk("virtual_ipaddress", vips),
+    blk("virtual_ipaddress_excluded", vips),
     blk("virtual_routes", |s, n, i| {
         super::routes::route_block(s, n, &mut i.vroutes);
     }),
@@ -273,14 +270,8 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
             unicast_peer(s, line, &mut i.unicast_peers);
         }
     }),
-    val("accept", |s, n, i| {
-        no_args(s, n);
-        i.accept = Some(true);
-    }),
-    val("no_accept", |s, n, i| {
-        no_args(s, n);
-        i.accept = Some(false);
-    }),
+    val("accept", accept),
+    val("no_accept", accept),
     data("dont_track_primary", |i| On(&mut i.dont_track_primary)),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
@@ -299,6 +290,23 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("v3_checksum_as_v2", |i| OptFlag(&mut i.v3_checksum_as_v2)),
 ];
+
+/// `virtual_ipaddress` and `virtual_ipaddress_excluded`: one handler, the
+/// keyword saying which list (one function, not two: issue 17, size).
+fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    let out = if n.keyword() == "virtual_ipaddress" {
+        &mut i.vips
+    } else {
+        &mut i.vips_excluded
+    };
+    vip_block(s, n, out);
+}
+
+/// `accept` and `no_accept`: one handler, as for [`vips`].
+fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
+    no_args(s, n);
+    i.accept = Some(n.keyword() == "accept");
+}
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
 fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
@@ -389,24 +397,26 @@ enum VipOpt {
     Ignored(bool),
 }
 
-/// The option words, as data: one search instead of a comparison per word
-/// in code (issue 17: size).
-const VIP_OPTIONS: &[(&str, VipOpt)] = &[
-    ("dev", VipOpt::Dev),
-    ("label", VipOpt::Label),
-    ("brd", VipOpt::Brd),
-    ("broadcast", VipOpt::Brd),
-    ("scope", VipOpt::Scope),
-    ("no_track", VipOpt::Ignored(false)),
-    ("home", VipOpt::Ignored(false)),
-    ("nodad", VipOpt::Ignored(false)),
-    ("-nodad", VipOpt::Ignored(false)),
-    ("noprefixroute", VipOpt::Ignored(false)),
-    ("autojoin", VipOpt::Ignored(false)),
-    ("mngtmpaddr", VipOpt::Ignored(false)),
-    ("preferred_lft", VipOpt::Ignored(true)),
-    ("track_group", VipOpt::Ignored(true)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per word
+    /// in code (issue 17: size).
+    VIP_WORDS, VIP_OPTIONS: VipOpt = [
+        "dev" => VipOpt::Dev,
+        "label" => VipOpt::Label,
+        "brd" => VipOpt::Brd,
+        "broadcast" => VipOpt::Brd,
+        "scope" => VipOpt::Scope,
+        "no_track" => VipOpt::Ignored(false),
+        "home" => VipOpt::Ignored(false),
+        "nodad" => VipOpt::Ignored(false),
+        "-nodad" => VipOpt::Ignored(false),
+        "noprefixroute" => VipOpt::Ignored(false),
+        "autojoin" => VipOpt::Ignored(false),
+        "mngtmpaddr" => VipOpt::Ignored(false),
+        "preferred_lft" => VipOpt::Ignored(true),
+        "track_group" => VipOpt::Ignored(true),
+    ]
+);
 
 /// `WHAT 'WORD' in BLOCK`: the refusals of a VIP line, said by one call.
 fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
@@ -423,7 +433,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)
     };
     let mut vip = Vip {
         addr,
-        prefix_len: len.unwrap_or(if addr.is_ipv4() { 32 } else { 128 }),
+        prefix_len: len,
         dev: None,
         label: None,
         brd: None,
@@ -433,7 +443,7 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)
     let mut words = line.args().iter();
     while let Some(opt) = words.next() {
         let opt = opt.text.as_str();
-        let Some(&(_, o)) = VIP_OPTIONS.iter().find(|(name, _)| *name == opt) else {
+        let Some(&o) = word_index(opt, VIP_WORDS).and_then(|i| VIP_OPTIONS.get(i)) else {
             bad_in(sink, line, "unknown option", opt, block);
             ok = false;
             continue;

@@ -13,9 +13,12 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{Pos, Sink};
 use super::keywords::{body, stray_block};
+use super::lexer::Word;
 use super::model::Vip;
 use super::tree::Node;
-use super::values::{named, named_or_u8, parse_int, parse_ip, parse_prefix, parse_scope};
+use super::values::{
+    named, named_or_u8, parse_int, parse_ip, parse_prefix, parse_scope, word_index, word_table,
+};
 
 /// `RTPROT_KEEPALIVED`: keepalived marks its routes with it.
 pub const RTPROT_KEEPALIVED: u8 = 18;
@@ -91,71 +94,70 @@ enum Opt {
     Kind(u8),
 }
 
-/// The option words, as data: one search instead of a comparison per
-/// word in code (issue 17: size).
-const OPTIONS: &[(&str, Opt)] = &[
-    ("inet", Opt::Family(false)),
-    ("inet6", Opt::Family(true)),
-    ("src", Opt::Src),
-    ("via", Opt::Via(false)),
-    ("gw", Opt::Via(true)),
-    ("table", Opt::Table),
-    ("protocol", Opt::Protocol),
-    ("scope", Opt::Scope),
-    ("metric", Opt::Metric),
-    ("priority", Opt::Metric),
-    ("preference", Opt::Metric),
-    ("dev", Opt::Dev),
-    ("oif", Opt::Dev),
-    ("onlink", Opt::Onlink),
-    ("no_track", Opt::NoTrack),
-    ("add", Opt::Mode(RouteMode::Add)),
-    ("prepend", Opt::Mode(RouteMode::Prepend)),
-    ("append", Opt::Mode(RouteMode::Append)),
-    ("from", Opt::Unsupported),
-    ("tos", Opt::Unsupported),
-    ("dsfield", Opt::Unsupported),
-    ("as", Opt::Unsupported),
-    ("encap", Opt::Unsupported),
-    ("expires", Opt::Unsupported),
-    ("mtu", Opt::Unsupported),
-    ("hoplimit", Opt::Unsupported),
-    ("advmss", Opt::Unsupported),
-    ("rtt", Opt::Unsupported),
-    ("rttvar", Opt::Unsupported),
-    ("reordering", Opt::Unsupported),
-    ("window", Opt::Unsupported),
-    ("cwnd", Opt::Unsupported),
-    ("ssthresh", Opt::Unsupported),
-    ("realms", Opt::Unsupported),
-    ("rto_min", Opt::Unsupported),
-    ("initcwnd", Opt::Unsupported),
-    ("initrwnd", Opt::Unsupported),
-    ("features", Opt::Unsupported),
-    ("quickack", Opt::Unsupported),
-    ("congctl", Opt::Unsupported),
-    ("pref", Opt::Unsupported),
-    ("ttl-propagate", Opt::Unsupported),
-    ("fastopen_no_cookie", Opt::Unsupported),
-    ("or", Opt::Unsupported),
-    ("nexthop", Opt::Unsupported),
-    ("track_group", Opt::Unsupported),
-    ("vrf", Opt::Unsupported),
-    // Before the destination: `to`, or a type (the route types of
-    // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
-    ("to", Opt::To),
-    ("unicast", Opt::Kind(RTN_UNICAST)),
-    ("blackhole", Opt::Kind(6)),
-    ("unreachable", Opt::Kind(7)),
-    ("prohibit", Opt::Kind(8)),
-    ("throw", Opt::Kind(9)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per
+    /// word in code (issue 17: size).
+    WORDS, OPTIONS: Opt = [
+        "inet" => Opt::Family(false),
+        "inet6" => Opt::Family(true),
+        "src" => Opt::Src,
+        "via" => Opt::Via(false),
+        "gw" => Opt::Via(true),
+        "table" => Opt::Table,
+        "protocol" => Opt::Protocol,
+        "scope" => Opt::Scope,
+        "metric" => Opt::Metric,
+        "priority" => Opt::Metric,
+        "preference" => Opt::Metric,
+        "dev" => Opt::Dev,
+        "oif" => Opt::Dev,
+        "onlink" => Opt::Onlink,
+        "no_track" => Opt::NoTrack,
+        "add" => Opt::Mode(RouteMode::Add),
+        "prepend" => Opt::Mode(RouteMode::Prepend),
+        "append" => Opt::Mode(RouteMode::Append),
+        "from" => Opt::Unsupported,
+        "tos" => Opt::Unsupported,
+        "dsfield" => Opt::Unsupported,
+        "as" => Opt::Unsupported,
+        "encap" => Opt::Unsupported,
+        "expires" => Opt::Unsupported,
+        "mtu" => Opt::Unsupported,
+        "hoplimit" => Opt::Unsupported,
+        "advmss" => Opt::Unsupported,
+        "rtt" => Opt::Unsupported,
+        "rttvar" => Opt::Unsupported,
+        "reordering" => Opt::Unsupported,
+        "window" => Opt::Unsupported,
+        "cwnd" => Opt::Unsupported,
+        "ssthresh" => Opt::Unsupported,
+        "realms" => Opt::Unsupported,
+        "rto_min" => Opt::Unsupported,
+        "initcwnd" => Opt::Unsupported,
+        "initrwnd" => Opt::Unsupported,
+        "features" => Opt::Unsupported,
+        "quickack" => Opt::Unsupported,
+        "congctl" => Opt::Unsupported,
+        "pref" => Opt::Unsupported,
+        "ttl-propagate" => Opt::Unsupported,
+        "fastopen_no_cookie" => Opt::Unsupported,
+        "or" => Opt::Unsupported,
+        "nexthop" => Opt::Unsupported,
+        "track_group" => Opt::Unsupported,
+        "vrf" => Opt::Unsupported,
+        // Before the destination: `to`, or a type (the route types of
+        // `/etc/iproute2/rt_tables`'s companion list a VRRP router has use for).
+        "to" => Opt::To,
+        "unicast" => Opt::Kind(RTN_UNICAST),
+        "blackhole" => Opt::Kind(6),
+        "unreachable" => Opt::Kind(7),
+        "prohibit" => Opt::Kind(8),
+        "throw" => Opt::Kind(9),
+    ]
+);
 
 fn lookup(w: &str) -> Option<Opt> {
-    OPTIONS
-        .iter()
-        .find(|(name, _)| *name == w)
-        .map(|&(_, opt)| opt)
+    word_index(w, WORDS).and_then(|i| OPTIONS.get(i).copied())
 }
 
 /// The lines of a `virtual_routes` / `static_routes` block, added to
@@ -171,8 +173,17 @@ pub fn route_block(sink: &mut Sink, node: &Node, out: &mut Vec<Route>) {
     });
 }
 
-/// What a line warns of.
-pub(super) type Warnings = Vec<&'static str>;
+/// What a line warns of, in the order it is said: the deprecated `gw` so
+/// many times, then the protocol reset of a tracked route or rule (its
+/// message). Counted, not a Vec of messages to push, walk and drop (issue
+/// 17: size).
+#[derive(Default)]
+pub(super) struct Warnings {
+    gw: u32,
+    pub(super) untracked: Option<&'static str>,
+}
+
+const GW: &str = "\"gw\" for routes is deprecated. Please use \"via\"";
 
 /// Why a route or rule line is refused: its message in pieces (a word of
 /// the line or a number between two literals), put together once, where it
@@ -218,7 +229,13 @@ impl fmt::Display for Why<'_> {
 /// Reads one line of a block: its words and place, adding to its warnings;
 /// or why it is refused.
 pub(super) type LineReader<'a> =
-    dyn for<'w> FnMut(&[&'w str], &Pos, &mut Warnings) -> Result<(), Why<'w>> + 'a;
+    dyn for<'w> FnMut(&'w [Word], &Pos, &mut Warnings) -> Result<(), Why<'w>> + 'a;
+
+/// The text of word `i` of a line: read in place, no list of the words'
+/// texts to build for each line (issue 17: size).
+pub(super) fn word(words: &[Word], i: usize) -> Option<&str> {
+    words.get(i).map(|w| w.text.as_str())
+}
 
 /// Reads each line of a route or rule block with `read` (its words and
 /// place; what it warns of, or why it is refused), and says so: one loop
@@ -228,16 +245,14 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
         if stray_block(sink, line, node.keyword()) {
             continue;
         }
-        // A plain loop: no collect() code of its own (issue 17: size).
-        let mut words: Vec<&str> = Vec::new();
-        for w in &line.words {
-            words.push(&w.text);
-        }
-        let mut warnings = Vec::new();
+        let mut warnings = Warnings::default();
         // A refused line says why, and nothing of what it warned of.
-        match read(&words, &line.pos, &mut warnings) {
+        match read(&line.words, &line.pos, &mut warnings) {
             Ok(()) => {
-                for w in warnings {
+                for _ in 0..warnings.gw {
+                    sink.warn(&line.pos, GW);
+                }
+                if let Some(w) = warnings.untracked {
                     sink.warn(&line.pos, w);
                 }
             }
@@ -312,9 +327,9 @@ impl Draft {
 
 /// One route line's words into `d.r` (its warnings added to `warnings`),
 /// or why it is refused.
-fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
+fn route<'a>(d: &mut Draft, words: &'a [Word], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
-    while let Some(&w) = words.get(i) {
+    while let Some(w) = word(words, i) {
         let rest = words.get(i..).unwrap_or_default();
         i += option(d, w, rest, warnings)?;
     }
@@ -326,10 +341,10 @@ fn route<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Resul
 fn option<'a>(
     d: &mut Draft,
     w: &'a str,
-    rest: &[&'a str],
+    rest: &'a [Word],
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
-    let (next, after) = (rest.get(1).copied(), rest.get(2).copied());
+    let (next, after) = (word(rest, 1), word(rest, 2));
     let Some(opt) = lookup(w) else {
         return destination(d, rest, 0);
     };
@@ -409,7 +424,7 @@ fn via<'a>(
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
     if gw {
-        warnings.push("\"gw\" for routes is deprecated. Please use \"via\"");
+        warnings.gw += 1;
     }
     match next.and_then(lookup) {
         Some(Opt::Family(v6)) => {
@@ -425,8 +440,8 @@ fn via<'a>(
 /// keepalived 2.2.7 looks for the type in the word `to` itself, so `to
 /// TYPE DST` is refused there ("unknown route keyword TYPE"): the same
 /// here, so a file -t accepts is one keepalived loads.
-fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usize, Why<'a>> {
-    let text = *rest.get(taken).ok_or(Why::says(NO_DST))?;
+fn destination<'a>(d: &mut Draft, rest: &'a [Word], taken: usize) -> Result<usize, Why<'a>> {
+    let text = word(rest, taken).ok_or(Why::says(NO_DST))?;
     let default = is_any(text);
     if default {
         d.r.dst_len = 0;
@@ -435,7 +450,7 @@ fn destination<'a>(d: &mut Draft, rest: &[&'a str], taken: usize) -> Result<usiz
             parse_prefix(text).map_err(|()| Why::about(&["unknown route keyword ", ""], text))?;
         d.family(a.is_ipv6())?;
         d.r.dst = a;
-        d.r.dst_len = len.unwrap_or(if a.is_ipv4() { 32 } else { 128 });
+        d.r.dst_len = len;
     }
     d.dst = Some(default);
     Ok(taken + 1)
@@ -466,7 +481,7 @@ fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     }
     if !d.no_track {
         if d.r.protocol != RTPROT_KEEPALIVED {
-            warnings.push(UNTRACKED);
+            warnings.untracked = Some(UNTRACKED);
         }
         d.r.protocol = RTPROT_KEEPALIVED;
     }
@@ -499,13 +514,25 @@ pub fn static_addrs(sink: &mut Sink, node: &Node, out: &mut Vec<Vip>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Route, Why<'_>> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+    /// A line's words, as the lexer gives them.
+    pub(in super::super) fn words(line: &str) -> Vec<Word> {
+        line.split_whitespace()
+            .map(|t| Word {
+                text: t.to_string(),
+                quoted: false,
+            })
+            .collect()
+    }
+
+    fn parse(line: &str) -> Result<Route, String> {
+        let words = words(line);
         let mut d = Draft::new();
-        route(&mut d, &words, &mut Vec::new()).map(|()| d.r)
+        route(&mut d, &words, &mut Warnings::default())
+            .map(|()| d.r)
+            .map_err(|e| e.to_string())
     }
 
     fn ok(line: &str) -> Route {
@@ -592,6 +619,14 @@ mod tests {
             "route option 'rtt' is not supported by tinyvrrpd"
         );
         assert_eq!(err("dev eth0"), "Route must have a destination");
+    }
+
+    #[test]
+    fn warnings_counted_in_order() {
+        let words = words("192.0.2.0/24 gw 192.0.2.1 gw 192.0.2.2 protocol static");
+        let (mut d, mut w) = (Draft::new(), Warnings::default());
+        assert!(route(&mut d, &words, &mut w).is_ok());
+        assert_eq!((w.gw, w.untracked), (2, Some(UNTRACKED)));
     }
 
     #[test]

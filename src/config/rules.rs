@@ -11,9 +11,10 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of};
+use super::lexer::Word;
+use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of, word};
 use super::tree::Node;
-use super::values::{parse_int, parse_prefix};
+use super::values::{parse_int, parse_prefix, word_index, word_table};
 
 /// `FR_ACT_*` from <linux/fib_rules.h>.
 pub const FR_ACT_TO_TBL: u8 = 1;
@@ -86,52 +87,51 @@ enum Opt {
     Action(u8),
 }
 
-/// The option words, as data: one search instead of a comparison per
-/// word in code (issue 17: size). Anything else is an action.
-const OPTIONS: &[(&str, Opt)] = &[
-    ("inet", Opt::Family(false)),
-    ("inet6", Opt::Family(true)),
-    ("from", Opt::From),
-    ("to", Opt::To),
-    ("table", Opt::Table),
-    ("lookup", Opt::Table),
-    ("not", Opt::Not),
-    ("preference", Opt::Preference),
-    ("order", Opt::Preference),
-    ("priority", Opt::Preference),
-    ("tos", Opt::Tos),
-    ("dsfield", Opt::Tos),
-    ("fwmark", Opt::Fwmark),
-    ("dev", Opt::Dev(false)),
-    ("iif", Opt::Dev(false)),
-    ("oif", Opt::Dev(true)),
-    ("protocol", Opt::Protocol),
-    ("no_track", Opt::NoTrack),
-    ("realms", Opt::Unsupported),
-    ("suppress_prefixlength", Opt::Unsupported),
-    ("sup_pl", Opt::Unsupported),
-    ("suppress_ifgroup", Opt::Unsupported),
-    ("sup_group", Opt::Unsupported),
-    ("tunnel-id", Opt::Unsupported),
-    ("uidrange", Opt::Unsupported),
-    ("l3mdev", Opt::Unsupported),
-    ("ipproto", Opt::Unsupported),
-    ("sport", Opt::Unsupported),
-    ("dport", Opt::Unsupported),
-    ("track_group", Opt::Unsupported),
-    ("type", Opt::Type),
-    ("goto", Opt::Action(FR_ACT_GOTO)),
-    ("nop", Opt::Action(FR_ACT_NOP)),
-    ("blackhole", Opt::Action(FR_ACT_BLACKHOLE)),
-    ("unreachable", Opt::Action(FR_ACT_UNREACHABLE)),
-    ("prohibit", Opt::Action(FR_ACT_PROHIBIT)),
-];
+word_table!(
+    /// The option words, as data: one search instead of a comparison per
+    /// word in code (issue 17: size). Anything else is an action.
+    WORDS, OPTIONS: Opt = [
+        "inet" => Opt::Family(false),
+        "inet6" => Opt::Family(true),
+        "from" => Opt::From,
+        "to" => Opt::To,
+        "table" => Opt::Table,
+        "lookup" => Opt::Table,
+        "not" => Opt::Not,
+        "preference" => Opt::Preference,
+        "order" => Opt::Preference,
+        "priority" => Opt::Preference,
+        "tos" => Opt::Tos,
+        "dsfield" => Opt::Tos,
+        "fwmark" => Opt::Fwmark,
+        "dev" => Opt::Dev(false),
+        "iif" => Opt::Dev(false),
+        "oif" => Opt::Dev(true),
+        "protocol" => Opt::Protocol,
+        "no_track" => Opt::NoTrack,
+        "realms" => Opt::Unsupported,
+        "suppress_prefixlength" => Opt::Unsupported,
+        "sup_pl" => Opt::Unsupported,
+        "suppress_ifgroup" => Opt::Unsupported,
+        "sup_group" => Opt::Unsupported,
+        "tunnel-id" => Opt::Unsupported,
+        "uidrange" => Opt::Unsupported,
+        "l3mdev" => Opt::Unsupported,
+        "ipproto" => Opt::Unsupported,
+        "sport" => Opt::Unsupported,
+        "dport" => Opt::Unsupported,
+        "track_group" => Opt::Unsupported,
+        "type" => Opt::Type,
+        "goto" => Opt::Action(FR_ACT_GOTO),
+        "nop" => Opt::Action(FR_ACT_NOP),
+        "blackhole" => Opt::Action(FR_ACT_BLACKHOLE),
+        "unreachable" => Opt::Action(FR_ACT_UNREACHABLE),
+        "prohibit" => Opt::Action(FR_ACT_PROHIBIT),
+    ]
+);
 
 fn lookup(w: &str) -> Option<Opt> {
-    OPTIONS
-        .iter()
-        .find(|(name, _)| *name == w)
-        .map(|&(_, opt)| opt)
+    word_index(w, WORDS).and_then(|i| OPTIONS.get(i).copied())
 }
 
 /// Numbers rules without a preference as keepalived does: one counter per
@@ -254,7 +254,7 @@ impl Draft {
         } else {
             let (a, len) = parse_prefix(text).map_err(|()| Why::about(bad, text))?;
             self.family(a.is_ipv6())?;
-            Some((a, len.unwrap_or(if a.is_ipv4() { 32 } else { 128 })))
+            Some((a, len))
         };
         *if to { &mut self.r.to } else { &mut self.r.from } = p;
         Ok(())
@@ -273,10 +273,10 @@ impl Draft {
 
 /// One rule line's words into `d` (the rule, whether it gave a preference;
 /// its warnings added to `warnings`); or why it is refused.
-fn rule<'a>(d: &mut Draft, words: &[&'a str], warnings: &mut Warnings) -> Result<(), Why<'a>> {
+fn rule<'a>(d: &mut Draft, words: &'a [Word], warnings: &mut Warnings) -> Result<(), Why<'a>> {
     let mut i = 0;
-    while let Some(&w) = words.get(i) {
-        i += option(d, w, words.get(i + 1).copied())?;
+    while let Some(w) = word(words, i) {
+        i += option(d, w, word(words, i + 1))?;
     }
     finish(d, warnings)
 }
@@ -451,7 +451,7 @@ fn finish<'a>(d: &mut Draft, warnings: &mut Warnings) -> Result<(), Why<'a>> {
     }
     if !d.no_track {
         if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
-            warnings.push(UNTRACKED);
+            warnings.untracked = Some(UNTRACKED);
         }
         r.protocol = Some(RTPROT_KEEPALIVED);
     }
@@ -467,10 +467,12 @@ mod tests {
         super::super::values::parse_ip(text)
     }
 
-    fn parse(line: &str) -> Result<(Rule, bool), Why<'_>> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+    fn parse(line: &str) -> Result<(Rule, bool), String> {
+        let words = super::super::routes::tests::words(line);
         let mut d = Draft::new();
-        rule(&mut d, &words, &mut Vec::new()).map(|()| (d.r, d.explicit))
+        rule(&mut d, &words, &mut Warnings::default())
+            .map(|()| (d.r, d.explicit))
+            .map_err(|e| e.to_string())
     }
 
     fn ok(line: &str) -> (Rule, bool) {

@@ -71,18 +71,19 @@ pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// An address with an optional prefix length: the address, and the length
-/// if one was given. Err(()) for a malformed address or length.
-pub fn parse_prefix(s: &str) -> Result<(IpAddr, Option<u8>), ()> {
+/// given, or the whole address's (32 or 128) as every caller wants it.
+/// Err(()) for a malformed address or length.
+pub fn parse_prefix(s: &str) -> Result<(IpAddr, u8), ()> {
     let (addr, len) = match s.split_once('/') {
         Some((a, l)) => (a, Some(l)),
         None => (s, None),
     };
     let addr = parse_ip(addr).ok_or(())?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let max: u8 = if addr.is_ipv4() { 32 } else { 128 };
     let len = match len {
-        None => None,
+        None => max,
         Some(l) => match parse_int(l) {
-            Ok(n) if (0..=max).contains(&n) => Some(u8::try_from(n).map_err(|_| ())?),
+            Ok(n) if (0..=i64::from(max)).contains(&n) => u8::try_from(n).map_err(|_| ())?,
             _ => return Err(()),
         },
     };
@@ -118,6 +119,24 @@ pub fn named(w: &str, table: &[(&str, u8)]) -> Option<u8> {
     }
     None
 }
+
+/// Where `w` is in `names`: one loop for the option words of routes,
+/// rules and VIPs, not one per table (size: issue 17).
+#[inline(never)]
+pub fn word_index(w: &str, names: &[&str]) -> Option<usize> {
+    names.iter().position(|n| *n == w)
+}
+
+/// Two tables from one list of `"word" => value` pairs: the words, for
+/// [`word_index`], and their values at the same places.
+macro_rules! word_table {
+    ($(#[$doc:meta])* $words:ident, $values:ident: $t:ty = [$($w:literal => $v:expr,)*]) => {
+        $(#[$doc])*
+        const $words: &[&str] = &[$($w),*];
+        const $values: &[$t] = &[$($v),*];
+    };
+}
+pub(super) use word_table;
 
 /// The optional argument of keepalived's on/off keywords.
 pub fn parse_bool(s: &str) -> Option<bool> {
@@ -196,8 +215,8 @@ mod tests {
     #[test]
     fn prefixes() {
         let v4: IpAddr = "10.0.0.100".parse().unwrap();
-        assert_eq!(parse_prefix("10.0.0.100/24"), Ok((v4, Some(24))));
-        assert_eq!(parse_prefix("10.0.0.100"), Ok((v4, None)));
+        assert_eq!(parse_prefix("10.0.0.100/24"), Ok((v4, 24)));
+        assert_eq!(parse_prefix("10.0.0.100"), Ok((v4, 32)));
         assert_eq!(parse_prefix("10.0.0.100/33"), Err(()));
         assert_eq!(parse_prefix("10.0.0.100/"), Err(()));
         assert_eq!(parse_prefix("10.0.0.256/24"), Err(()));

@@ -83,16 +83,17 @@ impl Text {
     }
 
     fn v6(&mut self, a: &Ipv6Addr) {
-        let bits = u128::from(*a);
-        if bits >> 32 == 0xffff {
+        let o = a.octets();
+        // IPv4-mapped: ten zero octets and two 0xff (on the octets: no
+        // u128 maths on a 32-bit router, issue 17: size).
+        if o[..12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
             for c in b"::ffff:" {
                 self.push(*c);
             }
-            return self.v4((bits as u32).to_be_bytes());
+            return self.v4([o[12], o[13], o[14], o[15]]);
         }
         // The longest run of zero groups (the first of equal ones), as
         // `::`; a lone zero group is written.
-        let o = a.octets();
         let group = |i: usize| u16::from(o[2 * i]) << 8 | u16::from(o[2 * i + 1]);
         let (mut start, mut len, mut run) = (8, 0, 0);
         for i in 0..8 {
@@ -156,7 +157,9 @@ pub fn parse_v4(s: &str) -> Option<Ipv4Addr> {
 /// stands for at least one zero group.
 pub fn parse_v6(s: &str) -> Option<Ipv6Addr> {
     let b = s.as_bytes();
-    let mut g = [0u16; 8];
+    // The octets, two per group: no u16 groups to swap into network order
+    // after (issue 17: size).
+    let mut o = [0u8; 16];
     let (mut n, mut gap, mut i) = (0, None, 0);
     if b.starts_with(b"::") {
         (gap, i) = (Some(0), 2);
@@ -171,18 +174,18 @@ pub fn parse_v6(s: &str) -> Option<Ipv6Addr> {
             (v, i) = (v << 4 | d, i + 1);
         }
         if b.get(i) == Some(&b'.') {
-            // An IPv4 address: the last two groups.
-            let o = parse_v4(s.get(start..)?)?.octets();
-            *g.get_mut(n)? = u16::from_be_bytes([o[0], o[1]]);
-            *g.get_mut(n + 1)? = u16::from_be_bytes([o[2], o[3]]);
-            n += 2;
+            // An IPv4 address: the last four octets.
+            let v4 = parse_v4(s.get(start..)?)?.octets();
+            o.get_mut(n..n + 4)?.copy_from_slice(&v4);
+            n += 4;
             break;
         }
         if i == start {
             return None;
         }
-        *g.get_mut(n)? = v as u16;
-        n += 1;
+        *o.get_mut(n)? = (v >> 8) as u8;
+        *o.get_mut(n + 1)? = v as u8;
+        n += 2;
         match (b.get(i), b.get(i + 1)) {
             (None, _) => break,
             (Some(b':'), Some(b':')) if gap.is_none() => (gap, i) = (Some(n), i + 2),
@@ -191,17 +194,17 @@ pub fn parse_v6(s: &str) -> Option<Ipv6Addr> {
         }
     }
     match gap {
-        None => (n == 8).then_some(())?,
-        Some(at) if n < 8 => {
-            // Move the groups after the `::` to the end, zeros before.
+        None => (n == 16).then_some(())?,
+        Some(at) if n < 16 => {
+            // Move the octets after the `::` to the end, zeros before.
             for k in (at..n).rev() {
-                let x = core::mem::take(g.get_mut(k)?);
-                *g.get_mut(k + 8 - n)? = x;
+                let x = core::mem::take(o.get_mut(k)?);
+                *o.get_mut(k + 16 - n)? = x;
             }
         }
         Some(_) => return None,
     }
-    Some(Ipv6Addr::from(g))
+    Some(Ipv6Addr::from(o))
 }
 
 /// The value of a hex digit.
