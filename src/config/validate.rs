@@ -22,7 +22,7 @@ use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS}
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
         mut config,
-        instances,
+        mut instances,
         sync_groups,
         script_at,
         track_file_at,
@@ -42,7 +42,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
     let mut resolved = Resolved::default();
-    for r in &instances {
+    for r in instances.iter_mut() {
         let sync_no_weight = sync_of
             .get(&r.name)
             .and_then(|k| sync_groups.get(k))
@@ -52,16 +52,12 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(
-        sink,
-        global,
-        sync_groups,
-        &instances,
-        &resolved.models,
-        &defs,
-    );
+    // The raw blocks' borrow ends here: the sync groups look at them all.
+    let Resolved { models, raws } = resolved;
+    drop(raws);
+    let sync_groups = check_sync_groups(sink, global, sync_groups, &instances, &models, &defs);
     check_up_down_delays(sink, &up_down_at);
-    config.instances = resolved.models;
+    config.instances = models;
     config.sync_groups = sync_groups;
     config
 }
@@ -296,11 +292,13 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 fn resolve_instance<'a>(
     sink: &mut Sink,
     (g, defs): (&GlobalDefs, &Defined),
-    r: &'a RawInstance,
+    r: &'a mut RawInstance,
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    let interface = r.interface.as_ref().map(|i| i.v.clone());
+    // Taken, not cloned: the checks after this one only look at where the
+    // interface was given (size: issue 17).
+    let interface = r.interface.as_mut().map(|i| core::mem::take(&mut i.v));
     required(
         sink,
         r,
@@ -322,6 +320,7 @@ fn resolve_instance<'a>(
     let Some(m) = push_model(&mut out.models, g, r, interface.unwrap_or_default()) else {
         return;
     };
+    let r: &'a RawInstance = r;
     (m.state, m.priority, m.version, m.family, m.auth) = (state, priority, version, family, auth);
     m.vrid = vrid.unwrap_or(0);
     m.advert_int_cs = advert_int_cs.unwrap_or(0);
@@ -342,7 +341,7 @@ fn resolve_instance<'a>(
     );
     let owner = Owner {
         name: &r.name,
-        interface: r.interface.as_ref().map(|i| i.v.as_str()),
+        interface: r.interface.as_ref().map(|_| m.interface.as_str()),
         owner: priority == 255,
         sync_no_weight,
     };
@@ -365,13 +364,14 @@ fn resolve_instance<'a>(
 }
 
 /// The model of `r` pushed on `models`: what it takes from the raw block
-/// as it is; the resolved values and the lists are set by
-/// [`resolve_instance`].
+/// as it is, moved out of it (the checks after this one do not look at
+/// those: a clone of each was code of its own; size: issue 17); the
+/// resolved values and the lists are set by [`resolve_instance`].
 #[inline(never)]
 fn push_model<'m>(
     models: &'m mut Vec<InstanceConfig>,
     g: &GlobalDefs,
-    r: &RawInstance,
+    r: &mut RawInstance,
     interface: String,
 ) -> Option<&'m mut InstanceConfig> {
     models.push(InstanceConfig {
@@ -387,8 +387,8 @@ fn push_model<'m>(
         auth: None,
         vips: ArrayVec::new(),
         vips_excluded: ArrayVec::new(),
-        vroutes: r.vroutes.clone(),
-        vrules: r.vrules.list.clone(),
+        vroutes: core::mem::take(&mut r.vroutes),
+        vrules: core::mem::take(&mut r.vrules.list),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
         garp_master_delay_s: 0,
@@ -402,14 +402,14 @@ fn push_model<'m>(
         track_scripts: ArrayVec::new(),
         track_files: ArrayVec::new(),
         track_processes: ArrayVec::new(),
-        notify_master: r.notify_master.clone(),
-        notify_backup: r.notify_backup.clone(),
-        notify_fault: r.notify_fault.clone(),
-        notify_stop: r.notify_stop.clone(),
-        notify: r.notify.clone(),
-        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.clone(),
+        notify_master: r.notify_master.take(),
+        notify_backup: r.notify_backup.take(),
+        notify_fault: r.notify_fault.take(),
+        notify_stop: r.notify_stop.take(),
+        notify: r.notify.take(),
+        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.take(),
         notify_deleted: r.notify_deleted,
-        notify_deleted_script: r.notify_deleted_script.clone(),
+        notify_deleted_script: r.notify_deleted_script.take(),
         smtp_alert: g.mails(r.smtp_alert),
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
         unicast_peers: ArrayVec::new(),
