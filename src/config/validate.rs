@@ -572,34 +572,21 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
     let Some(At { v: a, pos }) = a else {
         return Some(100);
     };
-    let t = &a.text;
-    let (lo, hi, range) = if version == 2 {
-        (100, 25_500, "1-255 for VRRPv2")
-    } else {
-        (1, 4095, "0.01-40.95 for VRRPv3")
+    let (t, v2) = (&a.text, version == 2);
+    let (lo, hi) = if v2 { (100, 25_500) } else { (1, 4095) };
+    // In range first: centiseconds then fit a u16, and the checks after
+    // need no 64-bit maths (a libcall on 32-bit MIPS). One message shape
+    // for every refusal (size: issue 17).
+    let cs = a.cs.filter(|cs| (lo..=hi).contains(cs));
+    let problem = match cs.and_then(|cs| u16::try_from(cs).ok()) {
+        None if v2 => "out of range 1-255 for VRRPv2",
+        None => "out of range 0.01-40.95 for VRRPv3",
+        Some(cs) if v2 && (!a.exact || cs % 100 != 0) => "must be whole seconds for VRRPv2",
+        Some(_) if !a.exact => "is not a multiple of 0.01 s",
+        Some(cs) => return Some(cs),
     };
-    let cs = match a.cs {
-        Some(cs) if (lo..=hi).contains(&cs) => cs,
-        _ => {
-            sink.error_fmt(pos, format_args!("advert_int {t} out of range {range}"));
-            return None;
-        }
-    };
-    if version == 2 && (!a.exact || cs % 100 != 0) {
-        sink.error_fmt(
-            pos,
-            format_args!("advert_int {t} must be whole seconds for VRRPv2"),
-        );
-        return None;
-    }
-    if !a.exact {
-        sink.error_fmt(
-            pos,
-            format_args!("advert_int {t} is not a multiple of 0.01 s"),
-        );
-        return None;
-    }
-    u16::try_from(cs).ok()
+    sink.error_fmt(pos, format_args!("advert_int {t} {problem}"));
+    None
 }
 
 fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
