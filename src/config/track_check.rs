@@ -157,14 +157,17 @@ fn check_list(
             (_, None) => group_line(sink, d, o, k, line),
         };
         let Some(zero) = zero else { continue };
-        let mut kept = line.v.clone();
-        if zero {
-            kept.weight = Some(0);
-        }
-        if out.try_push(kept).is_err() {
+        // Room looked for before the clone, and one clone for every case:
+        // a clone refused by try_push was dropped again, and the clone was
+        // repeated in each arm above (size: issue 17).
+        if out.is_full() {
             let what = (names.0, " entries");
             super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
             break;
+        }
+        out.push(line.v.clone());
+        if let Some(kept) = out.last_mut().filter(|_| zero) {
+            kept.weight = Some(0);
         }
     }
 }
