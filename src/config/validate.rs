@@ -864,7 +864,7 @@ impl<'a> Interfaces<'a> {
 fn check_sync_groups(
     sink: &mut Sink,
     global: &GlobalDefs,
-    groups: Vec<RawSyncGroup>,
+    mut groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
     resolved: &[InstanceConfig],
     defs: &Defined,
@@ -887,10 +887,13 @@ fn check_sync_groups(
         check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
-    // Each group's model pushed, then the rest set and its tracking checked
-    // into it in place (as an instance's); the model is moved, not cloned.
+    // Each group's model taken and pushed, then the rest set and its
+    // tracking checked into it in place (as an instance's); the model is
+    // moved, not cloned, and the raw groups are walked by reference (a
+    // loop that took them by value moved each whole and dropped its other
+    // fields one by one; size: issue 17).
     let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
+    for g in &mut groups {
         let owner = g.group.iter().any(|m| is_owner(&m.v));
         let raw = RawTracks {
             interfaces: &g.track_interfaces,
@@ -898,7 +901,7 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(g.model);
+        out.push(core::mem::take(&mut g.model));
         let Some(s) = out.last_mut() else { continue };
         s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
