@@ -128,13 +128,19 @@ pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks, t: Tracks
     check_list(sink, (d, o), 3, raw.processes, t.processes);
 }
 
-/// The keyword of list `k` (interfaces, scripts, files, processes) and the
-/// block its lines name.
-const LISTS: [(&str, &str); 4] = [
-    ("track_interface", ""),
-    ("track_script", "vrrp_script"),
-    ("track_file", "track_file"),
-    ("track_process", "vrrp_track_process"),
+/// The keyword of list `k` (interfaces, scripts, files, processes), the
+/// block its lines name, and what a sync group's weighted line of it is
+/// called and becomes (data, not a match in code; size: issue 17).
+const LISTS: [[&str; 4]; 4] = [
+    ["track_interface", "", "interface", "clearing weight"],
+    ["track_script", "vrrp_script", "script", "clearing weight"],
+    ["track_file", "track_file", "file", "setting weight 0"],
+    [
+        "track_process",
+        "vrrp_track_process",
+        "process",
+        "setting weight 0",
+    ],
 ];
 
 /// One list of [`check`]: list `k`'s lines checked into `out`.
@@ -146,8 +152,8 @@ fn check_list(
     lines: &[At<Track>],
     out: &mut ArrayVec<Track, MAX_TRACKS>,
 ) {
-    let names = LISTS.get(k).copied().unwrap_or_default();
-    for line in known(sink, (d, o), k, lines, names) {
+    let [keyword, block, ..] = LISTS.get(k).copied().unwrap_or_default();
+    for line in known(sink, (d, o), k, lines, (keyword, block)) {
         let Some(zero) = verdict(sink, d, o, k, line) else {
             continue;
         };
@@ -155,7 +161,7 @@ fn check_list(
         // a clone refused by try_push was dropped again, and the clone was
         // repeated in each arm above (size: issue 17).
         if out.is_full() {
-            let what = (names.0, " entries");
+            let what = (keyword, " entries");
             super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
             break;
         }
@@ -263,12 +269,7 @@ fn instance_file(sink: &mut Sink, o: &Owner, t: &At<Track>, weight: i16) -> Opti
 /// A weighted line of a sync group with an address owner among its
 /// members: its weight is cleared (vrrp.c:sync_group_tracking_init).
 fn group_line(sink: &mut Sink, o: &Owner, k: usize, t: &At<Track>) {
-    let (what, outcome) = match k {
-        0 => ("interface", "clearing weight"),
-        1 => ("script", "clearing weight"),
-        2 => ("file", "setting weight 0"),
-        _ => ("process", "setting weight 0"),
-    };
+    let [_, _, what, outcome] = LISTS.get(k).copied().unwrap_or_default();
     sink.warn_fmt(
         &t.pos,
         format_args!(
