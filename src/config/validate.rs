@@ -100,7 +100,10 @@ impl<'a> Firsts<'a> {
     /// The index `name` was first seen with; None (and `k` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
-        let first = self.0.get(name).copied();
+        // Looked up by the key type itself (`&&str`), as insert looks: one
+        // copy of the map's search, not one per type looked up by (size:
+        // issue 17).
+        let first = self.0.get(&name).copied();
         if first.is_none() {
             self.0.insert(name, k);
         }
@@ -109,7 +112,7 @@ impl<'a> Firsts<'a> {
 
     #[inline(never)]
     fn get(&self, name: &str) -> Option<usize> {
-        self.0.get(name).copied()
+        self.0.get(&name).copied()
     }
 }
 
