@@ -153,8 +153,8 @@ impl Params {
             if cur.starts_with('$') && self.define(&cur) {
                 return Line::Skip;
             }
-            if cur.starts_with("~SEQ") || cur.starts_with("~LST") {
-                let what = cur.get(..4).unwrap_or("~SEQ");
+            // One look at the first four bytes for both generators.
+            if let Some(what @ ("~SEQ" | "~LST")) = cur.get(..4) {
                 sink.error_fmt(
                     pos,
                     format_args!(
