@@ -384,7 +384,7 @@ pub struct Script {
     pub user: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncGroup {
     pub name: String,
     pub loc: Loc,

@@ -153,8 +153,8 @@ impl Params {
             if cur.starts_with('$') && self.define(&cur) {
                 return Line::Skip;
             }
-            if cur.starts_with("~SEQ") || cur.starts_with("~LST") {
-                let what = cur.get(..4).unwrap_or("~SEQ");
+            // One look at the first four bytes for both generators.
+            if let Some(what @ ("~SEQ" | "~LST")) = cur.get(..4) {
                 sink.error_fmt(
                     pos,
                     format_args!(
@@ -238,21 +238,25 @@ impl Params {
             Some(v) => (trim_end_blanks(v), true),
             None => (value, false),
         };
-        let def = Def {
-            name: name.to_string(),
-            value: value.to_string(),
-            multiline,
-        };
+        // Found or added, then set in place: a whole Def built and moved
+        // over the old one (dropping it) was code of its own (size: issue
+        // 17).
         let i = match self.defs.iter().position(|d| d.name == name) {
-            Some(i) => {
-                self.defs[i] = def;
-                i
-            }
+            Some(i) => i,
             None => {
-                self.defs.push(def);
+                self.defs.push(Def {
+                    name: name.to_string(),
+                    value: String::new(),
+                    multiline,
+                });
                 self.defs.len() - 1
             }
         };
+        if let Some(def) = self.defs.get_mut(i) {
+            def.value.clear();
+            def.value.push_str(value);
+            def.multiline = multiline;
+        }
         if multiline {
             self.collecting = Some(i);
         }

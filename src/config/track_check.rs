@@ -128,13 +128,19 @@ pub fn check(sink: &mut Sink, d: &Defined, o: &Owner, raw: &RawTracks, t: Tracks
     check_list(sink, (d, o), 3, raw.processes, t.processes);
 }
 
-/// The keyword of list `k` (interfaces, scripts, files, processes) and the
-/// block its lines name.
-const LISTS: [(&str, &str); 4] = [
-    ("track_interface", ""),
-    ("track_script", "vrrp_script"),
-    ("track_file", "track_file"),
-    ("track_process", "vrrp_track_process"),
+/// The keyword of list `k` (interfaces, scripts, files, processes), the
+/// block its lines name, and what a sync group's weighted line of it is
+/// called and becomes (data, not a match in code; size: issue 17).
+const LISTS: [[&str; 4]; 4] = [
+    ["track_interface", "", "interface", "clearing weight"],
+    ["track_script", "vrrp_script", "script", "clearing weight"],
+    ["track_file", "track_file", "file", "setting weight 0"],
+    [
+        "track_process",
+        "vrrp_track_process",
+        "process",
+        "setting weight 0",
+    ],
 ];
 
 /// One list of [`check`]: list `k`'s lines checked into `out`.
@@ -146,25 +152,22 @@ fn check_list(
     lines: &[At<Track>],
     out: &mut ArrayVec<Track, MAX_TRACKS>,
 ) {
-    let names = LISTS.get(k).copied().unwrap_or_default();
-    for line in known(sink, (d, o), k, lines, names) {
-        // None: dropped; Some(true): kept with weight 0.
-        let zero = match (k, o.interface) {
-            (0, Some(own)) => instance_interface(sink, o, own, line),
-            (1, Some(_)) => instance_script(sink, d, o, line),
-            (2, Some(_)) => instance_file(sink, d, o, line),
-            (_, Some(_)) => Some(false),
-            (_, None) => group_line(sink, d, o, k, line),
+    let [keyword, block, ..] = LISTS.get(k).copied().unwrap_or_default();
+    for line in known(sink, (d, o), k, lines, (keyword, block)) {
+        let Some(zero) = verdict(sink, d, o, k, line) else {
+            continue;
         };
-        let Some(zero) = zero else { continue };
-        let mut kept = line.v.clone();
-        if zero {
-            kept.weight = Some(0);
-        }
-        if out.try_push(kept).is_err() {
-            let what = (names.0, " entries");
+        // Room looked for before the clone, and one clone for every case:
+        // a clone refused by try_push was dropped again, and the clone was
+        // repeated in each arm above (size: issue 17).
+        if out.is_full() {
+            let what = (keyword, " entries");
             super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
             break;
+        }
+        out.push(line.v.clone());
+        if let Some(kept) = out.last_mut().filter(|_| zero) {
+            kept.weight = Some(0);
         }
     }
 }
@@ -179,9 +182,16 @@ fn reason(o: &Owner, underscore: bool) -> &'static str {
     }
 }
 
-fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> Option<bool> {
+/// What becomes of a line of list `k`: None, dropped; Some(true), kept
+/// with weight 0; Some(false), kept as it is. Every kind's weight is the
+/// line's own, else its block's (a file's defaults to 1), and it only
+/// matters for an address owner or a member of a sync group without
+/// sync_group_tracking_weight (a sync group's `sync_no_weight` is false):
+/// one path for all, the kinds apart only in what is said (size: issue
+/// 17).
+fn verdict(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<bool> {
     let (name, pos) = (&t.v.name, &t.pos);
-    if name == own {
+    if k == 0 && o.interface == Some(name.as_str()) {
         // vrrp.c:vrrp_complete_instance; the own interface is tracked
         // anyway (FAULT while down) unless dont_track_primary.
         sink.warn_fmt(
@@ -193,44 +203,47 @@ fn instance_interface(sink: &mut Sink, o: &Owner, own: &str, t: &At<Track>) -> O
         );
         return None;
     }
-    let weighted = t.v.weight.is_some_and(|w| w != 0);
-    if !weighted || !(o.owner || o.sync_no_weight) {
+    let weight = line_weight(d, k, &t.v, i16::from(k == 2));
+    let instance = o.interface.is_some();
+    if weight == 0 || !(o.owner || o.sync_no_weight) || (instance && k == 3) {
         return Some(false);
     }
-    let prefix = if o.sync_no_weight { "weight " } else { "" };
-    sink.warn_fmt(
-        pos,
-        format_args!(
-            "({}) ignoring {name} tracked interface {prefix}due to {}",
-            o.name,
-            reason(o, false)
-        ),
-    );
-    // In a sync group the line stays, unweighted; an owner drops it.
-    o.sync_no_weight.then_some(true)
+    if !instance {
+        group_line(sink, o, k, t);
+        return Some(true);
+    }
+    match k {
+        0 => {
+            let prefix = if o.sync_no_weight { "weight " } else { "" };
+            sink.warn_fmt(
+                pos,
+                format_args!(
+                    "({}) ignoring {name} tracked interface {prefix}due to {}",
+                    o.name,
+                    reason(o, false)
+                ),
+            );
+            // In a sync group the line stays, unweighted; an owner drops it.
+            o.sync_no_weight.then_some(true)
+        }
+        1 => {
+            sink.warn_fmt(
+                pos,
+                format_args!(
+                    "({}) ignoring tracked script {name} with weights due to {}",
+                    o.name,
+                    reason(o, true)
+                ),
+            );
+            None
+        }
+        _ => instance_file(sink, o, t, weight),
+    }
 }
 
-fn instance_script(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
-    if line_weight(d, 1, &t.v, 0) == 0 || !(o.owner || o.sync_no_weight) {
-        return Some(false);
-    }
-    sink.warn_fmt(
-        &t.pos,
-        format_args!(
-            "({}) ignoring tracked script {} with weights due to {}",
-            o.name,
-            t.v.name,
-            reason(o, true)
-        ),
-    );
-    None
-}
-
-fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Option<bool> {
-    let weight = line_weight(d, 2, &t.v, 1);
-    if weight == 0 || !(o.owner || o.sync_no_weight) {
-        return Some(false);
-    }
+/// A weighted track_file line of an address owner (or a member of a sync
+/// group without sync_group_tracking_weight).
+fn instance_file(sink: &mut Sink, o: &Owner, t: &At<Track>, weight: i16) -> Option<bool> {
     let (name, why) = (&t.v.name, reason(o, true));
     if weight == 1 {
         // keepalived takes weight 1 for "not set" and makes it 0.
@@ -253,18 +266,10 @@ fn instance_file(sink: &mut Sink, d: &Defined, o: &Owner, t: &At<Track>) -> Opti
     None
 }
 
-/// A sync group's line: with an address owner among the members, its
-/// weight is cleared (vrrp.c:sync_group_tracking_init).
-fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<bool> {
-    let (weight, what, outcome) = match k {
-        0 => (t.v.weight.unwrap_or(0), "interface", "clearing weight"),
-        1 => (line_weight(d, 1, &t.v, 0), "script", "clearing weight"),
-        2 => (line_weight(d, 2, &t.v, 1), "file", "setting weight 0"),
-        _ => (line_weight(d, 3, &t.v, 0), "process", "setting weight 0"),
-    };
-    if weight == 0 || !o.owner {
-        return Some(false);
-    }
+/// A weighted line of a sync group with an address owner among its
+/// members: its weight is cleared (vrrp.c:sync_group_tracking_init).
+fn group_line(sink: &mut Sink, o: &Owner, k: usize, t: &At<Track>) {
+    let [_, _, what, outcome] = LISTS.get(k).copied().unwrap_or_default();
     sink.warn_fmt(
         &t.pos,
         format_args!(
@@ -272,5 +277,4 @@ fn group_line(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) 
             o.name, t.v.name
         ),
     );
-    Some(true)
 }

@@ -22,7 +22,7 @@ use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS}
 pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let Raw {
         mut config,
-        instances,
+        mut instances,
         sync_groups,
         script_at,
         track_file_at,
@@ -42,7 +42,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
     let mut resolved = Resolved::default();
-    for r in &instances {
+    for r in instances.iter_mut() {
         let sync_no_weight = sync_of
             .get(&r.name)
             .and_then(|k| sync_groups.get(k))
@@ -52,16 +52,12 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_vrids(sink, &resolved);
     name_vmacs(sink, &mut resolved);
     check_interfaces(sink, &resolved, &sync_groups);
-    let sync_groups = check_sync_groups(
-        sink,
-        global,
-        sync_groups,
-        &instances,
-        &resolved.models,
-        &defs,
-    );
+    // The raw blocks' borrow ends here: the sync groups look at them all.
+    let Resolved { models, raws } = resolved;
+    drop(raws);
+    let sync_groups = check_sync_groups(sink, global, sync_groups, &instances, &models, &defs);
     check_up_down_delays(sink, &up_down_at);
-    config.instances = resolved.models;
+    config.instances = models;
     config.sync_groups = sync_groups;
     config
 }
@@ -104,7 +100,10 @@ impl<'a> Firsts<'a> {
     /// The index `name` was first seen with; None (and `k` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
-        let first = self.0.get(name).copied();
+        // Looked up by the key type itself (`&&str`), as insert looks: one
+        // copy of the map's search, not one per type looked up by (size:
+        // issue 17).
+        let first = self.0.get(&name).copied();
         if first.is_none() {
             self.0.insert(name, k);
         }
@@ -113,7 +112,7 @@ impl<'a> Firsts<'a> {
 
     #[inline(never)]
     fn get(&self, name: &str) -> Option<usize> {
-        self.0.get(name).copied()
+        self.0.get(&name).copied()
     }
 }
 
@@ -296,11 +295,13 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 fn resolve_instance<'a>(
     sink: &mut Sink,
     (g, defs): (&GlobalDefs, &Defined),
-    r: &'a RawInstance,
+    r: &'a mut RawInstance,
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    let interface = r.interface.as_ref().map(|i| i.v.clone());
+    // Taken, not cloned: the checks after this one only look at where the
+    // interface was given (size: issue 17).
+    let interface = r.interface.as_mut().map(|i| core::mem::take(&mut i.v));
     required(
         sink,
         r,
@@ -322,6 +323,7 @@ fn resolve_instance<'a>(
     let Some(m) = push_model(&mut out.models, g, r, interface.unwrap_or_default()) else {
         return;
     };
+    let r: &'a RawInstance = r;
     (m.state, m.priority, m.version, m.family, m.auth) = (state, priority, version, family, auth);
     m.vrid = vrid.unwrap_or(0);
     m.advert_int_cs = advert_int_cs.unwrap_or(0);
@@ -342,7 +344,7 @@ fn resolve_instance<'a>(
     );
     let owner = Owner {
         name: &r.name,
-        interface: r.interface.as_ref().map(|i| i.v.as_str()),
+        interface: r.interface.as_ref().map(|_| m.interface.as_str()),
         owner: priority == 255,
         sync_no_weight,
     };
@@ -365,13 +367,14 @@ fn resolve_instance<'a>(
 }
 
 /// The model of `r` pushed on `models`: what it takes from the raw block
-/// as it is; the resolved values and the lists are set by
-/// [`resolve_instance`].
+/// as it is, moved out of it (the checks after this one do not look at
+/// those: a clone of each was code of its own; size: issue 17); the
+/// resolved values and the lists are set by [`resolve_instance`].
 #[inline(never)]
 fn push_model<'m>(
     models: &'m mut Vec<InstanceConfig>,
     g: &GlobalDefs,
-    r: &RawInstance,
+    r: &mut RawInstance,
     interface: String,
 ) -> Option<&'m mut InstanceConfig> {
     models.push(InstanceConfig {
@@ -387,8 +390,8 @@ fn push_model<'m>(
         auth: None,
         vips: ArrayVec::new(),
         vips_excluded: ArrayVec::new(),
-        vroutes: r.vroutes.clone(),
-        vrules: r.vrules.list.clone(),
+        vroutes: core::mem::take(&mut r.vroutes),
+        vrules: core::mem::take(&mut r.vrules.list),
         nopreempt: r.nopreempt.is_some(),
         preempt_delay_s: r.preempt_delay_s,
         garp_master_delay_s: 0,
@@ -402,14 +405,14 @@ fn push_model<'m>(
         track_scripts: ArrayVec::new(),
         track_files: ArrayVec::new(),
         track_processes: ArrayVec::new(),
-        notify_master: r.notify_master.clone(),
-        notify_backup: r.notify_backup.clone(),
-        notify_fault: r.notify_fault.clone(),
-        notify_stop: r.notify_stop.clone(),
-        notify: r.notify.clone(),
-        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.clone(),
+        notify_master: r.notify_master.take(),
+        notify_backup: r.notify_backup.take(),
+        notify_fault: r.notify_fault.take(),
+        notify_stop: r.notify_stop.take(),
+        notify: r.notify.take(),
+        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.take(),
         notify_deleted: r.notify_deleted,
-        notify_deleted_script: r.notify_deleted_script.clone(),
+        notify_deleted_script: r.notify_deleted_script.take(),
         smtp_alert: g.mails(r.smtp_alert),
         unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
         unicast_peers: ArrayVec::new(),
@@ -572,34 +575,21 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
     let Some(At { v: a, pos }) = a else {
         return Some(100);
     };
-    let t = &a.text;
-    let (lo, hi, range) = if version == 2 {
-        (100, 25_500, "1-255 for VRRPv2")
-    } else {
-        (1, 4095, "0.01-40.95 for VRRPv3")
+    let (t, v2) = (&a.text, version == 2);
+    let (lo, hi) = if v2 { (100, 25_500) } else { (1, 4095) };
+    // In range first: centiseconds then fit a u16, and the checks after
+    // need no 64-bit maths (a libcall on 32-bit MIPS). One message shape
+    // for every refusal (size: issue 17).
+    let cs = a.cs.filter(|cs| (lo..=hi).contains(cs));
+    let problem = match cs.and_then(|cs| u16::try_from(cs).ok()) {
+        None if v2 => "out of range 1-255 for VRRPv2",
+        None => "out of range 0.01-40.95 for VRRPv3",
+        Some(cs) if v2 && (!a.exact || cs % 100 != 0) => "must be whole seconds for VRRPv2",
+        Some(_) if !a.exact => "is not a multiple of 0.01 s",
+        Some(cs) => return Some(cs),
     };
-    let cs = match a.cs {
-        Some(cs) if (lo..=hi).contains(&cs) => cs,
-        _ => {
-            sink.error_fmt(pos, format_args!("advert_int {t} out of range {range}"));
-            return None;
-        }
-    };
-    if version == 2 && (!a.exact || cs % 100 != 0) {
-        sink.error_fmt(
-            pos,
-            format_args!("advert_int {t} must be whole seconds for VRRPv2"),
-        );
-        return None;
-    }
-    if !a.exact {
-        sink.error_fmt(
-            pos,
-            format_args!("advert_int {t} is not a multiple of 0.01 s"),
-        );
-        return None;
-    }
-    u16::try_from(cs).ok()
+    sink.error_fmt(pos, format_args!("advert_int {t} {problem}"));
+    None
 }
 
 fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
@@ -877,7 +867,7 @@ impl<'a> Interfaces<'a> {
 fn check_sync_groups(
     sink: &mut Sink,
     global: &GlobalDefs,
-    groups: Vec<RawSyncGroup>,
+    mut groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
     resolved: &[InstanceConfig],
     defs: &Defined,
@@ -900,10 +890,13 @@ fn check_sync_groups(
         check_members(sink, &groups, k, instances, &mut member_of);
     }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
-    // Each group's model pushed, then the rest set and its tracking checked
-    // into it in place (as an instance's); the model is moved, not cloned.
+    // Each group's model taken and pushed, then the rest set and its
+    // tracking checked into it in place (as an instance's); the model is
+    // moved, not cloned, and the raw groups are walked by reference (a
+    // loop that took them by value moved each whole and dropped its other
+    // fields one by one; size: issue 17).
     let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
+    for g in &mut groups {
         let owner = g.group.iter().any(|m| is_owner(&m.v));
         let raw = RawTracks {
             interfaces: &g.track_interfaces,
@@ -911,7 +904,7 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(g.model);
+        out.push(core::mem::take(&mut g.model));
         let Some(s) = out.last_mut() else { continue };
         s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
