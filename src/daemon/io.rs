@@ -69,7 +69,8 @@ pub struct Io {
     /// The router asked for a process scan (done after this round's
     /// events, by the loop, which owns the tracker).
     pub scan_requested: bool,
-    tx: Box<[u8; PACKET_BUF]>,
+    /// Also where the VMAC requests are built (daemon/vmac.rs).
+    pub(super) tx: Box<[u8; PACKET_BUF]>,
     /// Address requests that could not be sent: (sequence, errno).
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
     /// The router's set of installed VIPs changed since the last record.
