@@ -151,24 +151,29 @@ impl Io {
         form: ChecksumForm,
         ident: u16,
     ) {
-        let result = match (src, dst) {
-            (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
-                let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
-                let len = adv.emit(body, src, dst, form).ok().and_then(|n| {
+        // One emit of the advert for both families: after the IPv4 header
+        // (built once its length is known), or at the start for IPv6.
+        let off = match (src, dst) {
+            (IpAddr::V4(_), IpAddr::V4(_)) => ipv4::HEADER_LEN,
+            (IpAddr::V6(_), IpAddr::V6(_)) => 0,
+            _ => return,
+        };
+        let (hdr, body) = self.tx.split_at_mut(off);
+        let len = adv
+            .emit(body, src, dst, form)
+            .ok()
+            .and_then(|n| match (src, dst) {
+                (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
                     let h = ipv4::Repr::vrrp(src4, dst4, n, ident).emit(hdr).ok()?;
                     Some(h + n)
-                });
-                match len {
-                    Some(len) => self.raw4.send(&self.tx[..len], dst4, ifindex),
-                    None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
                 }
-            }
-            (IpAddr::V6(src6), IpAddr::V6(dst6)) => {
-                match (adv.emit(&mut self.tx[..], src, dst, form), &self.raw6) {
-                    (Ok(len), Some(r)) => r.send(&self.tx[..len], src6, dst6, ifindex),
-                    (Ok(_), None) => Ok(()),
-                    (Err(_), _) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
-                }
+                _ => Some(n),
+            });
+        let result = match (len, src, dst, &self.raw6) {
+            (None, ..) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+            (Some(len), _, IpAddr::V4(dst4), _) => self.raw4.send(&self.tx[..len], dst4, ifindex),
+            (Some(len), IpAddr::V6(src6), IpAddr::V6(dst6), Some(r)) => {
+                r.send(&self.tx[..len], src6, dst6, ifindex)
             }
             _ => Ok(()),
         };
