@@ -347,10 +347,11 @@ impl Io {
             };
             let missing = crate::sys::file::stat(path, false).is_err();
             match fifo::open(path) {
+                // Never full: two FIFOs at most, after close_fifos.
                 Ok(f) => {
-                    let _ = self.fifos.try_push(f);
+                    self.fifos.push(f);
                     if missing {
-                        let _ = self.fifo_created.try_push(path.clone());
+                        self.fifo_created.push(path.clone());
                     }
                 }
                 Err(e) => {
