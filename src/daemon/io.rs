@@ -396,10 +396,11 @@ impl Io {
         }
     }
 
-    /// Child `id` ended: true when it was a FIFO script (not the
-    /// router's), logged when it ended of its own accord.
+    /// Child `id` ended: true when it was the shell's (a FIFO script,
+    /// logged when it ended of its own accord, or the startup/shutdown
+    /// script, whose end is left for this), not the router's.
     pub fn fifo_script_ended(&mut self, id: u32) -> bool {
-        if !(FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN..=FIFO_SCRIPT_ID_TOP).contains(&id) {
+        if id < FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN {
             return false;
         }
         if let Some(k) = self.fifo_scripts.iter().position(|&i| i == Some(id)) {
@@ -450,7 +451,8 @@ impl Io {
             );
             self.children.kill(ID, true);
         }
-        self.children.ended.retain(|e| e.0 != ID);
+        // Its end stays in the list: the next give_ended takes it as the
+        // shell's (fifo_script_ended), not the router's; no retain here.
     }
 
     fn arm(&mut self, slot: usize, at: Option<crate::time::Instant>) {

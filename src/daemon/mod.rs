@@ -485,7 +485,8 @@ impl Daemon {
     }
 
     /// The first `n` children that ended, to whom they belong: a FIFO
-    /// script's end is the shell's, the others' the router's. Taken from
+    /// script's end (or the startup/shutdown script's) is the shell's, the
+    /// others' the router's. Taken from
     /// the front one at a time, not the list moved out (copies of 388
     /// bytes): ends added meanwhile wait for the next round, as before.
     fn give_ended(&mut self, n: usize, now: Instant) {
