@@ -186,14 +186,7 @@ impl Io {
             arp_filter: sysctl::read("ipv4", base, "arp_filter"),
             vmacs: 1,
         };
-        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
-            if old == Some(1) {
-                continue;
-            }
-            if let Err(e) = sysctl::write("ipv4", base, key, 1) {
-                self.sysctl_failed("VMAC base", base, "setting", key, &e);
-            }
-        }
+        self.base_sysctls(&b, false);
         self.vmac_bases.push(b);
     }
 
@@ -207,11 +200,22 @@ impl Io {
             return;
         }
         let b = self.vmac_bases.swap_remove(k);
-        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
-            if let Some(v) = old.filter(|&v| v != 1) {
-                if let Err(e) = sysctl::write("ipv4", base, key, v) {
-                    self.sysctl_failed("VMAC base", base, "resetting", key, &e);
-                }
+        self.base_sysctls(&b, true);
+    }
+
+    /// arp_ignore and arp_filter of base `b`: set to 1 (those not 1
+    /// already), or with `reset` put back as they were (those that were
+    /// not 1). One loop for both.
+    fn base_sysctls(&mut self, b: &Base, reset: bool) {
+        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+            let value = match (reset, old) {
+                (false, Some(1)) | (true, None | Some(1)) => continue,
+                (false, _) => 1,
+                (true, Some(v)) => v,
+            };
+            if let Err(e) = sysctl::write("ipv4", &b.name, key, value) {
+                let verb = if reset { "resetting" } else { "setting" };
+                self.sysctl_failed("VMAC base", &b.name, verb, key, &e);
             }
         }
     }
