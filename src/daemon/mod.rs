@@ -37,6 +37,10 @@ use io::Io;
 pub use options::{DumpPaths, Options, StartError, state_file_for};
 use options::{load, log_diags, open_raw6_if_needed};
 
+/// How long a stop waits for its STOP scripts: their timeout and a bit
+/// (one constant: one Instant addition at run time, not two).
+const STOP_SCRIPTS_WAIT: Duration =
+    Duration::from_micros(STOP_SCRIPT_TIMEOUT.as_micros() + 100_000);
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
@@ -473,7 +477,7 @@ impl Daemon {
     /// On stop: the STOP scripts run, for at most their timeout (keepalived
     /// kills them after a second); then every child left is killed.
     fn wait_for_scripts(&mut self) {
-        let deadline = clock::now() + STOP_SCRIPT_TIMEOUT + Duration::from_millis(100);
+        let deadline = clock::now() + STOP_SCRIPTS_WAIT;
         while !self.io.children.is_empty() && clock::now() < deadline {
             let io = &mut self.io;
             io.children
