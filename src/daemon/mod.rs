@@ -580,7 +580,8 @@ impl Daemon {
             &mut self.io.log,
         );
         self.track.report_all(&mut self.node, now, &mut self.io);
-        for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
+        let n = self.node.slots().len();
+        for t in self.io.timers.get_mut(n..).unwrap_or_default() {
             let _ = t.set(None);
         }
         self.rebuild_pollfds();
