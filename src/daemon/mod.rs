@@ -367,7 +367,7 @@ impl Daemon {
             if failed.is_empty() && ended == 0 && !scan {
                 break;
             }
-            for (seq, errno) in failed {
+            for &(seq, errno) in &failed {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
             self.give_ended(ended, now);
