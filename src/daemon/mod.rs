@@ -426,7 +426,8 @@ impl Daemon {
         self.pollfds.push(poll::pollfd(self.track.fd()));
         self.pollfds.push(self.io.mailer.pollfd());
         self.pollfds.push(poll::pollfd(self.io.mailer.timer_fd()));
-        for t in self.io.timers.iter().take(self.node.slots().len()) {
+        let timers = &self.io.timers;
+        for t in timers.get(..self.node.slots().len()).unwrap_or(timers) {
             self.pollfds.push(poll::pollfd(t.as_raw_fd()));
         }
     }
