@@ -536,26 +536,33 @@ impl Daemon {
     fn try_reload(&mut self) -> Result<(), StartError> {
         let mut config = load_logged(&mut self.io.log, &self.opts.config)?;
         open_raw6_if_needed(&mut self.io, &config)?;
-        // Loading can take a while (a large include): first act on the link
-        // and address changes that came meanwhile, in order and with the
-        // running configuration, so that the dump below is newer than all
-        // the instances have seen.
         let now = clock::now();
-        self.receive_netlink(now);
         let wanted = dumps::wanted(&config);
-        let mut ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
-        // New VMACs (names not taken) before the new instances start.
-        let new_vmacs = config.instances.iter().filter(|c| {
-            c.vmac
-                .as_ref()
-                .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
-        });
-        if crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
-            // Their creation's notifications go to the running router (for
-            // which they are no news) before the dump.
+        // One dump call for the two rounds (its error path once).
+        let mut vmacs_asked = false;
+        let ifaces = loop {
+            // Loading can take a while (a large include): first act on the
+            // link and address changes that came meanwhile, in order and
+            // with the running configuration, so that the dump below is
+            // newer than all the instances have seen. After new VMACs were
+            // asked for, their creation's notifications go to the running
+            // router (for which they are no news) before the second dump.
             self.receive_netlink(now);
-            ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
-        }
+            let ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
+            if vmacs_asked {
+                break ifaces;
+            }
+            vmacs_asked = true;
+            // New VMACs (names not taken) before the new instances start.
+            let new_vmacs = config.instances.iter().filter(|c| {
+                c.vmac
+                    .as_ref()
+                    .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
+            });
+            if !crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
+                break ifaces;
+            }
+        };
         let plan = self
             .node
             .plan_reload(&mut config, &ifaces)
