@@ -103,13 +103,18 @@ fn router(
     keep: bool,
 ) -> Result<Node, StartError> {
     let wanted = dumps::wanted(config);
-    let mut ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
-    if crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+    // One dump call for the two rounds (its error path once).
+    let mut asked = false;
+    let ifaces = loop {
+        let ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
+        if asked || !crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+            break ifaces;
+        }
+        asked = true;
         // Their creation's notifications are older than the dump below
         // (nothing else waits there yet: no request was sent).
         while io.nl.recv(nlbuf).is_ok_and(|n| n.is_some()) {}
-        ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
-    }
+    };
     drop(wanted);
     Node::new(config, ifaces, keep).map_err(|e| StartError::Interface(e.0))
 }
