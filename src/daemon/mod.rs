@@ -633,7 +633,12 @@ impl Daemon {
     /// After lost notifications: dump the interfaces again.
     fn resync(&mut self, now: Instant) {
         let known = self.node.ifaces();
-        let wanted: Vec<&str> = known.iter().map(|f| f.name.as_str()).collect();
+        // Pushed, with the Vec<&str> code dumps::wanted has, not collected
+        // through an iterator adapter of its own.
+        let mut wanted: Vec<&str> = Vec::with_capacity(known.len());
+        for f in known.iter() {
+            wanted.push(f.name.as_str());
+        }
         match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
             Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
             Err(e) => log!(
