@@ -69,7 +69,8 @@ pub struct Io {
     /// The router asked for a process scan (done after this round's
     /// events, by the loop, which owns the tracker).
     pub scan_requested: bool,
-    tx: Box<[u8; PACKET_BUF]>,
+    /// Also where the VMAC requests are built (daemon/vmac.rs).
+    pub(super) tx: Box<[u8; PACKET_BUF]>,
     /// Address requests that could not be sent: (sequence, errno).
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
     /// The router's set of installed VIPs changed since the last record.
@@ -150,24 +151,29 @@ impl Io {
         form: ChecksumForm,
         ident: u16,
     ) {
-        let result = match (src, dst) {
-            (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
-                let (hdr, body) = self.tx.split_at_mut(ipv4::HEADER_LEN);
-                let len = adv.emit(body, src, dst, form).ok().and_then(|n| {
+        // One emit of the advert for both families: after the IPv4 header
+        // (built once its length is known), or at the start for IPv6.
+        let off = match (src, dst) {
+            (IpAddr::V4(_), IpAddr::V4(_)) => ipv4::HEADER_LEN,
+            (IpAddr::V6(_), IpAddr::V6(_)) => 0,
+            _ => return,
+        };
+        let (hdr, body) = self.tx.split_at_mut(off);
+        let len = adv
+            .emit(body, src, dst, form)
+            .ok()
+            .and_then(|n| match (src, dst) {
+                (IpAddr::V4(src4), IpAddr::V4(dst4)) => {
                     let h = ipv4::Repr::vrrp(src4, dst4, n, ident).emit(hdr).ok()?;
                     Some(h + n)
-                });
-                match len {
-                    Some(len) => self.raw4.send(&self.tx[..len], dst4, ifindex),
-                    None => Err(SysError::new("building advert", Errno::EMSGSIZE)),
                 }
-            }
-            (IpAddr::V6(src6), IpAddr::V6(dst6)) => {
-                match (adv.emit(&mut self.tx[..], src, dst, form), &self.raw6) {
-                    (Ok(len), Some(r)) => r.send(&self.tx[..len], src6, dst6, ifindex),
-                    (Ok(_), None) => Ok(()),
-                    (Err(_), _) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
-                }
+                _ => Some(n),
+            });
+        let result = match (len, src, dst, &self.raw6) {
+            (None, ..) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
+            (Some(len), _, IpAddr::V4(dst4), _) => self.raw4.send(&self.tx[..len], dst4, ifindex),
+            (Some(len), IpAddr::V6(src6), IpAddr::V6(dst6), Some(r)) => {
+                r.send(&self.tx[..len], src6, dst6, ifindex)
             }
             _ => Ok(()),
         };
@@ -341,10 +347,11 @@ impl Io {
             };
             let missing = crate::sys::file::stat(path, false).is_err();
             match fifo::open(path) {
+                // Never full: two FIFOs at most, after close_fifos.
                 Ok(f) => {
-                    let _ = self.fifos.try_push(f);
+                    self.fifos.push(f);
                     if missing {
-                        let _ = self.fifo_created.try_push(path.clone());
+                        self.fifo_created.push(path.clone());
                     }
                 }
                 Err(e) => {
@@ -389,10 +396,11 @@ impl Io {
         }
     }
 
-    /// Child `id` ended: true when it was a FIFO script (not the
-    /// router's), logged when it ended of its own accord.
+    /// Child `id` ended: true when it was the shell's (a FIFO script,
+    /// logged when it ended of its own accord, or the startup/shutdown
+    /// script, whose end is left for this), not the router's.
     pub fn fifo_script_ended(&mut self, id: u32) -> bool {
-        if !(FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN..=FIFO_SCRIPT_ID_TOP).contains(&id) {
+        if id < FIFO_SCRIPT_ID_TOP - FIFO_SCRIPT_ID_SPAN {
             return false;
         }
         if let Some(k) = self.fifo_scripts.iter().position(|&i| i == Some(id)) {
@@ -443,7 +451,8 @@ impl Io {
             );
             self.children.kill(ID, true);
         }
-        self.children.ended.retain(|e| e.0 != ID);
+        // Its end stays in the list: the next give_ended takes it as the
+        // shell's (fifo_script_ended), not the router's; no retain here.
     }
 
     fn arm(&mut self, slot: usize, at: Option<crate::time::Instant>) {

@@ -37,6 +37,10 @@ use io::Io;
 pub use options::{DumpPaths, Options, StartError, state_file_for};
 use options::{load, log_diags, open_raw6_if_needed};
 
+/// How long a stop waits for its STOP scripts: their timeout and a bit
+/// (one constant: one Instant addition at run time, not two).
+const STOP_SCRIPTS_WAIT: Duration =
+    Duration::from_micros(STOP_SCRIPT_TIMEOUT.as_micros() + 100_000);
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
 /// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
@@ -99,13 +103,18 @@ fn router(
     keep: bool,
 ) -> Result<Node, StartError> {
     let wanted = dumps::wanted(config);
-    let mut ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
-    if crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+    // One dump call for the two rounds (its error path once).
+    let mut asked = false;
+    let ifaces = loop {
+        let ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
+        if asked || !crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+            break ifaces;
+        }
+        asked = true;
         // Their creation's notifications are older than the dump below
         // (nothing else waits there yet: no request was sent).
         while io.nl.recv(nlbuf).is_ok_and(|n| n.is_some()) {}
-        ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
-    }
+    };
     drop(wanted);
     Node::new(config, ifaces, keep).map_err(|e| StartError::Interface(e.0))
 }
@@ -363,7 +372,7 @@ impl Daemon {
             if failed.is_empty() && ended == 0 && !scan {
                 break;
             }
-            for (seq, errno) in failed {
+            for &(seq, errno) in &failed {
                 self.node.on_ack(seq, errno, now, &mut self.io);
             }
             self.give_ended(ended, now);
@@ -422,7 +431,8 @@ impl Daemon {
         self.pollfds.push(poll::pollfd(self.track.fd()));
         self.pollfds.push(self.io.mailer.pollfd());
         self.pollfds.push(poll::pollfd(self.io.mailer.timer_fd()));
-        for t in self.io.timers.iter().take(self.node.slots().len()) {
+        let timers = &self.io.timers;
+        for t in timers.get(..self.node.slots().len()).unwrap_or(timers) {
             self.pollfds.push(poll::pollfd(t.as_raw_fd()));
         }
     }
@@ -473,7 +483,7 @@ impl Daemon {
     /// On stop: the STOP scripts run, for at most their timeout (keepalived
     /// kills them after a second); then every child left is killed.
     fn wait_for_scripts(&mut self) {
-        let deadline = clock::now() + STOP_SCRIPT_TIMEOUT + Duration::from_millis(100);
+        let deadline = clock::now() + STOP_SCRIPTS_WAIT;
         while !self.io.children.is_empty() && clock::now() < deadline {
             let io = &mut self.io;
             io.children
@@ -485,7 +495,8 @@ impl Daemon {
     }
 
     /// The first `n` children that ended, to whom they belong: a FIFO
-    /// script's end is the shell's, the others' the router's. Taken from
+    /// script's end (or the startup/shutdown script's) is the shell's, the
+    /// others' the router's. Taken from
     /// the front one at a time, not the list moved out (copies of 388
     /// bytes): ends added meanwhile wait for the next round, as before.
     fn give_ended(&mut self, n: usize, now: Instant) {
@@ -530,26 +541,33 @@ impl Daemon {
     fn try_reload(&mut self) -> Result<(), StartError> {
         let mut config = load_logged(&mut self.io.log, &self.opts.config)?;
         open_raw6_if_needed(&mut self.io, &config)?;
-        // Loading can take a while (a large include): first act on the link
-        // and address changes that came meanwhile, in order and with the
-        // running configuration, so that the dump below is newer than all
-        // the instances have seen.
         let now = clock::now();
-        self.receive_netlink(now);
         let wanted = dumps::wanted(&config);
-        let mut ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
-        // New VMACs (names not taken) before the new instances start.
-        let new_vmacs = config.instances.iter().filter(|c| {
-            c.vmac
-                .as_ref()
-                .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
-        });
-        if crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
-            // Their creation's notifications go to the running router (for
-            // which they are no news) before the dump.
+        // One dump call for the two rounds (its error path once).
+        let mut vmacs_asked = false;
+        let ifaces = loop {
+            // Loading can take a while (a large include): first act on the
+            // link and address changes that came meanwhile, in order and
+            // with the running configuration, so that the dump below is
+            // newer than all the instances have seen. After new VMACs were
+            // asked for, their creation's notifications go to the running
+            // router (for which they are no news) before the second dump.
             self.receive_netlink(now);
-            ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
-        }
+            let ifaces = dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted)?;
+            if vmacs_asked {
+                break ifaces;
+            }
+            vmacs_asked = true;
+            // New VMACs (names not taken) before the new instances start.
+            let new_vmacs = config.instances.iter().filter(|c| {
+                c.vmac
+                    .as_ref()
+                    .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
+            });
+            if !crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
+                break ifaces;
+            }
+        };
         let plan = self
             .node
             .plan_reload(&mut config, &ifaces)
@@ -575,7 +593,8 @@ impl Daemon {
             &mut self.io.log,
         );
         self.track.report_all(&mut self.node, now, &mut self.io);
-        for t in self.io.timers.iter_mut().skip(self.node.slots().len()) {
+        let n = self.node.slots().len();
+        for t in self.io.timers.get_mut(n..).unwrap_or_default() {
             let _ = t.set(None);
         }
         self.rebuild_pollfds();
@@ -614,7 +633,12 @@ impl Daemon {
     /// After lost notifications: dump the interfaces again.
     fn resync(&mut self, now: Instant) {
         let known = self.node.ifaces();
-        let wanted: Vec<&str> = known.iter().map(|f| f.name.as_str()).collect();
+        // Pushed, with the Vec<&str> code dumps::wanted has, not collected
+        // through an iterator adapter of its own.
+        let mut wanted: Vec<&str> = Vec::with_capacity(known.len());
+        for f in known.iter() {
+            wanted.push(f.name.as_str());
+        }
         match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
             Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
             Err(e) => log!(

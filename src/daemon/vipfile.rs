@@ -46,8 +46,12 @@ pub fn format<'a>(entries: impl Iterator<Item = Entry<'a>>) -> String {
 
 /// The entries of a record; lines that do not read as one (a damaged
 /// file) are skipped. The instance is not needed to delete an address.
+///
+/// Lines are split at `\n` alone, not with `lines()` (whose `\r\n`
+/// handling is code of its own): a `\r` left at a line's end is ASCII
+/// whitespace, which the fields are split at anyway.
 pub fn parse(text: &str) -> impl Iterator<Item = Entry<'_>> {
-    text.lines()
+    text.split('\n')
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
             let mut w = l.split_ascii_whitespace();
@@ -132,6 +136,14 @@ mod tests {
         };
         let text = format([e].into_iter());
         assert_eq!(parse(&text).collect::<Vec<_>>(), [e]);
+    }
+
+    /// A record whose lines end in `\r\n` reads as `lines()` read it.
+    #[test]
+    fn crlf_lines_read_as_lines_read_them() {
+        let text = "# x\r\neth0 192.0.2.1/24 A\r\n\r\neth1 192.0.2.2/32\r\n";
+        let got: Vec<(&str, &str)> = parse(text).map(|e| (e.ifname, e.instance)).collect();
+        assert_eq!(got, [("eth0", "A"), ("eth1", "")]);
     }
 
     #[test]

@@ -18,9 +18,6 @@ use crate::sys::{SysError, sysctl};
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::{EmitError, link};
 
-/// Builds a request into the buffer with the sequence number given.
-type Build<'a> = dyn Fn(&mut [u8], u32) -> Result<usize, EmitError> + 'a;
-
 /// Why a request about a VMAC failed.
 enum Fail {
     /// It could not be built.
@@ -111,20 +108,28 @@ impl Io {
         log!(self.log, Level::Warning, "{what} {name}: {verb} {key}: {e}");
     }
 
-    /// Send one request built by `build` and wait for the kernel's answer.
-    fn talk(&mut self, build: &Build<'_>) -> Result<(), Fail> {
-        let mut msg = [0u8; 256];
-        let seq = self.nl_dump.next_seq();
-        let len = build(&mut msg, seq).map_err(Fail::Request)?;
+    /// The sequence number of a request and the buffer to build it in
+    /// (the transmit buffer: [`Io::talk`] sends it from there).
+    fn request(&mut self) -> (u32, &mut [u8]) {
+        (self.nl_dump.next_seq(), &mut self.tx[..])
+    }
+
+    /// Send the request `built` in the buffer of [`Io::request`] with
+    /// `seq`, and wait for the kernel's answer. Built by the caller, not
+    /// through a `dyn Fn` builder: no closure and vtable per request kind.
+    fn talk(&mut self, seq: u32, built: Result<usize, EmitError>) -> Result<(), Fail> {
+        let len = built.map_err(Fail::Request)?;
         let mut buf = [0u8; 1024];
-        let sent = self.nl_dump.send(msg.get(..len).unwrap_or_default());
+        let sent = self.nl_dump.send(self.tx.get(..len).unwrap_or_default());
         sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
             .map_err(Fail::Sys)
     }
 
     fn add_vmac(&mut self, req: &VmacReq<'_>) -> Result<(), VmacError> {
         let (name, base, mac) = (req.name, req.base_index, req.mac);
-        self.talk(&|b, seq| link::new_macvlan(b, seq, name, base, mac))?;
+        let (seq, b) = self.request();
+        let built = link::new_macvlan(b, seq, name, base, mac);
+        self.talk(seq, built)?;
         let index = crate::sys::if_index(name).ok_or(Fail::Gone)?;
         // Before it is up: no link-local address of its own.
         let _ = sysctl::write("ipv6", name, "addr_gen_mode", 1);
@@ -139,7 +144,9 @@ impl Io {
             }
             self.vmac_base_set(req.base);
         }
-        self.talk(&|b, seq| link::set_up(b, seq, index, true))?;
+        let (seq, b) = self.request();
+        let built = link::set_up(b, seq, index, true);
+        self.talk(seq, built)?;
         if let Some(ll) = req.ll6 {
             let r = AddrRequest {
                 index,
@@ -149,7 +156,9 @@ impl Io {
                 broadcast: None,
                 label: None,
             };
-            self.talk(&|b, seq| nl::new_addr(b, seq, &r))
+            let (seq, b) = self.request();
+            let built = nl::new_addr(b, seq, &r);
+            self.talk(seq, built)
                 .map_err(|why| VmacError { ll: Some(ll), why })?;
         }
         Ok(())
@@ -159,8 +168,9 @@ impl Io {
         if !req.v6 {
             self.vmac_base_reset(req.base);
         }
-        let index = req.index;
-        Ok(self.talk(&|b, seq| link::del_link(b, seq, index))?)
+        let (seq, b) = self.request();
+        let built = link::del_link(b, seq, req.index);
+        Ok(self.talk(seq, built)?)
     }
 
     /// The first VMAC on `base`: arp_ignore and arp_filter to 1, the old
@@ -176,14 +186,7 @@ impl Io {
             arp_filter: sysctl::read("ipv4", base, "arp_filter"),
             vmacs: 1,
         };
-        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
-            if old == Some(1) {
-                continue;
-            }
-            if let Err(e) = sysctl::write("ipv4", base, key, 1) {
-                self.sysctl_failed("VMAC base", base, "setting", key, &e);
-            }
-        }
+        self.base_sysctls(&b, false);
         self.vmac_bases.push(b);
     }
 
@@ -197,11 +200,22 @@ impl Io {
             return;
         }
         let b = self.vmac_bases.swap_remove(k);
-        for &(key, old) in &[("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
-            if let Some(v) = old.filter(|&v| v != 1) {
-                if let Err(e) = sysctl::write("ipv4", base, key, v) {
-                    self.sysctl_failed("VMAC base", base, "resetting", key, &e);
-                }
+        self.base_sysctls(&b, true);
+    }
+
+    /// arp_ignore and arp_filter of base `b`: set to 1 (those not 1
+    /// already), or with `reset` put back as they were (those that were
+    /// not 1). One loop for both.
+    fn base_sysctls(&mut self, b: &Base, reset: bool) {
+        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+            let value = match (reset, old) {
+                (false, Some(1)) | (true, None | Some(1)) => continue,
+                (false, _) => 1,
+                (true, Some(v)) => v,
+            };
+            if let Err(e) = sysctl::write("ipv4", &b.name, key, value) {
+                let verb = if reset { "resetting" } else { "setting" };
+                self.sysctl_failed("VMAC base", &b.name, verb, key, &e);
             }
         }
     }
