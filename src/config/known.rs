@@ -10,8 +10,8 @@
 /// (block, its keywords): a warning each. The block is the name
 /// [`super::keywords::dispatch`] is given: `root` for the top level. Each
 /// keyword is a line `KEYWORD<TAB>what keepalived would have done`, the
-/// "would" left out: one string per block, not three pointers per
-/// keyword (size: issue 17).
+/// "would" left out. The binary holds these lists packed at compile time
+/// ([`KEYS`] and [`MEANINGS`]), not this text (size: issue 17).
 pub const UNSUPPORTED: &[(&str, &str)] = &[
     (
         "root",
@@ -177,42 +177,252 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The first (keyword, meaning) line of `block` in `list` that `pick`
-/// takes. Plain loops and a `dyn` callback: one copy of the walk for the
-/// look-up and the suggestions alike (size: issue 17).
-fn find_line(
-    list: &'static [(&'static str, &'static str)],
-    block: &str,
-    pick: &mut dyn FnMut(&'static str) -> bool,
-) -> Option<&'static str> {
-    for (b, lines) in list {
-        if *b != block {
+/// Fragments frequent in the meanings above (chosen by counting what
+/// saves most; any list works, this one halves the text): in a packed
+/// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, a byte below 0x80 for
+/// itself. The keywords stay plain, for the look-up and the suggestions
+/// (size: issue 17; the readable lists above are not in the binary).
+#[rustfmt::skip]
+const FRAGMENTS: &[&str] = &[
+    " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
+    "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
+    "priority", "real-tim", "d ", "er", "st", "re", "it", "se", "nam", "IPVS", "for", "an",
+    "yvrrp", "nftable", "VRRP", "at", "hi", "size", "netl", "add", " c", "run", "es", "notify",
+    "of ", "schedul", "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD",
+    "drop", "rul", " s", "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ",
+    "ne", "k ", "y ", "ad", "VIP", " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ",
+    "ioctl", "us", " be", "ARP", "l ", "ip", "ync daem", "ba", "pe", "to", "pol", "gur", "abl",
+    "mem", "FIFO", "MIB", "buff", "ea", "th", " a", "de", "ke", "te", "virtu", "ss", "pa", "iv",
+    "le", "wa", "ld", "op", "(t", "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go", "wr",
+    "mult", "fu", "d:",
+];
+
+/// The fragments, each followed by a NUL: what [`expand`] walks.
+static DICT: [u8; DICT_LEN] = {
+    let mut out = [0; DICT_LEN];
+    let mut n = 0;
+    let mut f = 0;
+    while f < FRAGMENTS.len() {
+        n = put(&mut out, n, FRAGMENTS[f].as_bytes(), 0, FRAGMENTS[f].len());
+        n = put(&mut out, n, b"\0", 0, 1);
+        f += 1;
+    }
+    out
+};
+const DICT_LEN: usize = {
+    assert!(FRAGMENTS.len() <= 0x80);
+    let mut n = 0;
+    let mut f = 0;
+    while f < FRAGMENTS.len() {
+        n += FRAGMENTS[f].len() + 1;
+        f += 1;
+    }
+    n
+};
+
+/// Every keyword of both lists, a line each, in their order; before each
+/// block's keywords a line `=BLOCK` (warned) or `!BLOCK` (refused).
+static KEYS: &str = match core::str::from_utf8(&KEY_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("keywords are UTF-8"),
+};
+const KEY_BYTES: [u8; KEYS_LEN] = {
+    let mut out = [0; KEYS_LEN];
+    pack(&mut out, false);
+    out
+};
+const KEYS_LEN: usize = pack(&mut [], false);
+
+/// The meanings of the keywords of [`KEYS`], in the same order, packed
+/// with [`FRAGMENTS`], each ended by a newline.
+static MEANINGS: [u8; MEANINGS_LEN] = {
+    let mut out = [0; MEANINGS_LEN];
+    let mut i = 0;
+    while i < MEANINGS_LEN {
+        out[i] = PACKED.0[i];
+        i += 1;
+    }
+    out
+};
+const MEANINGS_LEN: usize = PACKED.1;
+/// The packing done once, into room for the unpacked text.
+const PACKED: ([u8; RAW_LEN], usize) = {
+    let mut out = [0; RAW_LEN];
+    let n = pack(&mut out, true);
+    (out, n)
+};
+const RAW_LEN: usize = {
+    let mut n = 0;
+    let lists = [UNSUPPORTED, REFUSED];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut e = 0;
+        while e < lists[l].len() {
+            n += lists[l][e].1.len();
+            e += 1;
+        }
+        l += 1;
+    }
+    n
+};
+
+/// Copies `src[from..to]` into `out` at `n` as far as it has room (none
+/// when only counting); the position after it.
+const fn put(out: &mut [u8], mut n: usize, src: &[u8], mut from: usize, to: usize) -> usize {
+    while from < to {
+        if n < out.len() {
+            out[n] = src[from];
+        }
+        n += 1;
+        from += 1;
+    }
+    n
+}
+
+/// Writes [`KEYS`] (`meanings` false) or [`MEANINGS`] into `out`, as far
+/// as it has room; the whole length. At compile time only.
+const fn pack(out: &mut [u8], meanings: bool) -> usize {
+    let chains = CHAINS;
+    let lists = [UNSUPPORTED, REFUSED];
+    let mut n = 0;
+    let mut l = 0;
+    while l < lists.len() {
+        let mut e = 0;
+        while e < lists[l].len() {
+            let (block, lines) = lists[l][e];
+            if !meanings {
+                n = put(out, n, if l == 0 { b"=" } else { b"!" }, 0, 1);
+                n = put(out, n, block.as_bytes(), 0, block.len());
+                n = put(out, n, b"\n", 0, 1);
+            }
+            let t = lines.as_bytes();
+            let mut i = 0;
+            while i < t.len() {
+                let start = i;
+                while t[i] != b'\t' {
+                    i += 1;
+                }
+                if !meanings {
+                    n = put(out, n, t, start, i);
+                    n = put(out, n, b"\n", 0, 1);
+                }
+                i += 1;
+                while t[i] != b'\n' {
+                    let mut len = 1;
+                    if meanings {
+                        let code;
+                        (code, len) = fragment_at(t, i, &chains);
+                        n = put(out, n, &[code], 0, 1);
+                    }
+                    i += len;
+                }
+                if meanings {
+                    n = put(out, n, b"\n", 0, 1);
+                }
+                i += 1;
+            }
+            e += 1;
+        }
+        l += 1;
+    }
+    n
+}
+
+/// Per ASCII byte, the first fragment starting with it, and per fragment
+/// the next one starting with the same byte (0xFF: none): the packer tries
+/// only those (trying them all took seconds of compile time).
+const CHAINS: ([u8; 0x80], [u8; 0x80]) = {
+    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; 0x80]);
+    let mut f = FRAGMENTS.len();
+    while f > 0 {
+        f -= 1;
+        let b = FRAGMENTS[f].as_bytes()[0] as usize;
+        next[f] = first[b];
+        first[b] = f as u8;
+    }
+    (first, next)
+};
+
+/// The code of the longest fragment `t` has at `at`, and its length; the
+/// byte itself (length 1) when none is.
+const fn fragment_at(t: &[u8], at: usize, chains: &([u8; 0x80], [u8; 0x80])) -> (u8, usize) {
+    assert!(t[at] < 0x80, "the meanings are ASCII");
+    let mut best = (t[at], 1);
+    let mut f = chains.0[t[at] as usize];
+    while f != 0xFF {
+        let w = FRAGMENTS[f as usize].as_bytes();
+        let mut k = 0;
+        while k < w.len() && at + k < t.len() && t[at + k] == w[k] {
+            k += 1;
+        }
+        if k == w.len() && k > best.1 {
+            best = (0x80 + f, k);
+        }
+        f = chains.1[f as usize];
+    }
+    best
+}
+
+/// Walks the keywords of `block` in [`KEYS`] until `pick` takes one: its
+/// line (the index of its meaning) and whether it is refused.
+fn find_key(block: &str, pick: &mut dyn FnMut(&'static str) -> bool) -> Option<(usize, bool)> {
+    let (mut inside, mut refused, mut line) = (false, false, 0);
+    let mut rest = KEYS;
+    while let Some((k, tail)) = rest.split_once('\n') {
+        rest = tail;
+        let head = k.as_bytes().first().copied();
+        if head == Some(b'=') || head == Some(b'!') {
+            inside = k.get(1..) == Some(block);
+            refused = head == Some(b'!');
             continue;
         }
-        // Every line ends in a newline: split_once, which is code shared
-        // with others, walks them (str::lines would be a walker of its own).
-        let mut rest = *lines;
-        while let Some((line, tail)) = rest.split_once('\n') {
-            rest = tail;
-            if let Some((k, m)) = line.split_once('\t') {
-                if pick(k) {
-                    return Some(m);
-                }
-            }
+        if inside && pick(k) {
+            return Some((line, refused));
         }
+        line += 1;
     }
     None
 }
 
-/// What keepalived would have done with `keyword` in `block` (the words
-/// after "would"), when it is a keyword tinyvrrpd does not act on there,
-/// and whether that is refused.
-pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
-    let mut is = |k: &str| k == keyword;
-    match find_line(REFUSED, block, &mut is) {
-        Some(m) => Some((m, true)),
-        None => find_line(UNSUPPORTED, block, &mut is).map(|m| (m, false)),
+/// Appends what keepalived would have done with the keyword of `line`
+/// (from [`unsupported`]) to `out`.
+pub fn meaning(line: usize, out: &mut String) {
+    let mut skip = line;
+    for &b in MEANINGS.iter() {
+        if b == b'\n' {
+            if skip == 0 {
+                return;
+            }
+            skip -= 1;
+        } else if skip == 0 {
+            expand(b, out);
+        }
     }
+}
+
+/// Appends what byte `b` of a packed meaning stands for.
+fn expand(b: u8, out: &mut String) {
+    let Some(mut f) = b.checked_sub(0x80) else {
+        out.push(char::from(b));
+        return;
+    };
+    for &c in DICT.iter() {
+        if c == 0 {
+            if f == 0 {
+                return;
+            }
+            f -= 1;
+        } else if f == 0 {
+            out.push(char::from(c));
+        }
+    }
+}
+
+/// When `keyword` is one keepalived knows in `block` and tinyvrrpd does not
+/// act on: the line of what keepalived would have done (for [`meaning`])
+/// and whether that is refused.
+pub fn unsupported(block: &str, keyword: &str) -> Option<(usize, bool)> {
+    find_key(block, &mut |k| k == keyword)
 }
 
 /// The candidate closest to a word by edit distance, when it is close
@@ -242,12 +452,10 @@ impl<'w> Nearest<'w> {
 
     /// Offers the unsupported keywords of `block`, refused ones last.
     pub fn offer_known(&mut self, block: &str) {
-        for list in [UNSUPPORTED, REFUSED] {
-            find_line(list, block, &mut |k| {
-                self.offer(k);
-                false
-            });
-        }
+        find_key(block, &mut |k| {
+            self.offer(k);
+            false
+        });
     }
 
     pub fn best(&self) -> Option<&'static str> {
@@ -308,19 +516,54 @@ mod tests {
         n.best()
     }
 
-    /// The (keyword, meaning) lines of `block` in `list`.
+    /// The (keyword, meaning) lines of `block` in `list`, read from the
+    /// readable text.
     fn entries(
         list: &'static [(&'static str, &'static str)],
         block: &str,
     ) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
-        find_line(list, block, &mut |k| {
-            out.push(k);
-            false
-        });
-        out.into_iter()
-            .filter_map(|k| Some((k, find_line(list, block, &mut |o| o == k)?)))
+        list.iter()
+            .filter(|(b, _)| *b == block)
+            .flat_map(|(_, lines)| lines.lines())
+            .filter_map(|l| l.split_once('\t'))
             .collect()
+    }
+
+    fn decoded(line: usize) -> String {
+        let mut out = String::new();
+        meaning(line, &mut out);
+        out
+    }
+
+    /// The packed look-up finds every line of the readable lists, with its
+    /// meaning unpacked to the same text, in the same order (warned then
+    /// refused), and each keyword once per block.
+    #[test]
+    fn packed_meanings_unpack_to_the_text() {
+        let mut blocks: Vec<&str> = UNSUPPORTED.iter().chain(REFUSED).map(|e| e.0).collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        let mut lines = 0;
+        for block in blocks {
+            let mut want = Vec::new();
+            for (list, refused) in [(UNSUPPORTED, false), (REFUSED, true)] {
+                for (kw, m) in entries(list, block) {
+                    let (line, r) = unsupported(block, kw).expect(kw);
+                    assert_eq!((decoded(line), r), (m.to_string(), refused), "{kw}");
+                    want.push(kw);
+                }
+            }
+            let mut got = Vec::new();
+            find_key(block, &mut |k| {
+                got.push(k);
+                false
+            });
+            assert_eq!(got, want);
+            lines += want.len();
+        }
+        assert_eq!(MEANINGS.iter().filter(|&&b| b == b'\n').count(), lines);
+        // The packing pays: about half the text.
+        const { assert!(MEANINGS_LEN < RAW_LEN / 2 + 300) };
     }
 
     #[test]
@@ -371,8 +614,7 @@ mod tests {
         assert_eq!(rows("error"), ours(REFUSED));
     }
 
-    /// find_line walks lines that end in a newline: a last line without
-    /// one would not be seen.
+    /// The packer walks lines that end in a newline.
     #[test]
     fn every_line_ends_in_a_newline() {
         for (block, lines) in UNSUPPORTED.iter().chain(REFUSED) {
@@ -383,7 +625,8 @@ mod tests {
     #[test]
     fn unsupported_lookup() {
         assert!(
-            unsupported("vrrp_instance", "no_accept").is_some_and(|(m, r)| m.contains("nft") && !r)
+            unsupported("vrrp_instance", "no_accept")
+                .is_some_and(|(m, r)| decoded(m).contains("nft") && !r)
         );
         assert!(unsupported("vrrp_instance", "vrf").is_some_and(|(_, refused)| refused));
         assert!(unsupported("global_defs", "no_accept").is_none());
