@@ -180,8 +180,8 @@ pub const REFUSED: &[(&str, &str)] = &[
 /// Fragments frequent in the meanings above (chosen by counting what
 /// saves most; any list works, this one halves the text): in a packed
 /// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, a byte below 0x80 for
-/// itself. The keywords stay plain, for the look-up and the suggestions
-/// (size: issue 17; the readable lists above are not in the binary).
+/// itself (size: issue 17; the readable lists above are not in the
+/// binary).
 #[rustfmt::skip]
 const FRAGMENTS: &[&str] = &[
     " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
@@ -197,36 +197,77 @@ const FRAGMENTS: &[&str] = &[
     "mult", "fu", "d:",
 ];
 
-/// The fragments, each followed by a NUL: what [`expand`] walks.
-static DICT: [u8; DICT_LEN] = {
-    let mut out = [0; DICT_LEN];
+/// The same for the keywords (a code of their own: a keyword is unpacked
+/// for each comparison).
+#[rustfmt::skip]
+const KEY_FRAGMENTS: &[&str] = &[
+    "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
+    "netlink_cmd_rcv_", "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force",
+    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "tim", "_changes",
+    "t_", "_a", "ip", "garp", "buf", "us", "stance", "sync_daemon", "config", "netl",
+    "_extra_if", "es", "kbea", "virtual", "abl", "own_", "pr", "fi", "fa", "no", "group", "pol",
+    "it", "dir",
+];
+
+/// A fragment list at compile time: per ASCII byte, the first fragment
+/// starting with it, and per fragment the next one starting with the same
+/// byte (0xFF: none), so the packer tries only those (trying them all took
+/// seconds of compile time).
+struct Code {
+    fragments: &'static [&'static str],
+    first: [u8; 0x80],
+    next: [u8; 0x80],
+}
+
+const fn code(fragments: &'static [&'static str]) -> Code {
+    assert!(fragments.len() <= 0x80);
+    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; 0x80]);
+    let mut f = fragments.len();
+    while f > 0 {
+        f -= 1;
+        let b = fragments[f].as_bytes()[0] as usize;
+        next[f] = first[b];
+        first[b] = f as u8;
+    }
+    Code {
+        fragments,
+        first,
+        next,
+    }
+}
+
+/// The length of [`dict`]'s table.
+const fn dict_len(fragments: &[&str]) -> usize {
     let mut n = 0;
     let mut f = 0;
-    while f < FRAGMENTS.len() {
-        n = put(&mut out, n, FRAGMENTS[f].as_bytes(), 0, FRAGMENTS[f].len());
+    while f < fragments.len() {
+        n += fragments[f].len() + 1;
+        f += 1;
+    }
+    n
+}
+
+/// The fragments, each followed by a NUL: what [`expand`] walks.
+const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
+    let mut out = [0; N];
+    let mut n = 0;
+    let mut f = 0;
+    while f < fragments.len() {
+        let w = fragments[f].as_bytes();
+        n = put(&mut out, n, w, 0, w.len());
         n = put(&mut out, n, b"\0", 0, 1);
         f += 1;
     }
     out
-};
-const DICT_LEN: usize = {
-    assert!(FRAGMENTS.len() <= 0x80);
-    let mut n = 0;
-    let mut f = 0;
-    while f < FRAGMENTS.len() {
-        n += FRAGMENTS[f].len() + 1;
-        f += 1;
-    }
-    n
-};
+}
 
-/// Every keyword of both lists, a line each, in their order; before each
-/// block's keywords a line `=BLOCK` (warned) or `!BLOCK` (refused).
-static KEYS: &str = match core::str::from_utf8(&KEY_BYTES) {
-    Ok(s) => s,
-    Err(_) => panic!("keywords are UTF-8"),
-};
-const KEY_BYTES: [u8; KEYS_LEN] = {
+static DICT: [u8; dict_len(FRAGMENTS)] = dict(FRAGMENTS);
+static KEY_DICT: [u8; dict_len(KEY_FRAGMENTS)] = dict(KEY_FRAGMENTS);
+
+/// Every keyword of both lists (packed with [`KEY_FRAGMENTS`]), a line
+/// each, in their order; before each block's keywords a line `=BLOCK`
+/// (warned) or `!BLOCK` (refused).
+static KEYS: [u8; KEYS_LEN] = {
     let mut out = [0; KEYS_LEN];
     pack(&mut out, false);
     out
@@ -237,9 +278,10 @@ const KEYS_LEN: usize = pack(&mut [], false);
 /// with [`FRAGMENTS`], each ended by a newline.
 static MEANINGS: [u8; MEANINGS_LEN] = {
     let mut out = [0; MEANINGS_LEN];
+    let packed = PACKED.0;
     let mut i = 0;
     while i < MEANINGS_LEN {
-        out[i] = PACKED.0[i];
+        out[i] = packed[i];
         i += 1;
     }
     out
@@ -282,7 +324,11 @@ const fn put(out: &mut [u8], mut n: usize, src: &[u8], mut from: usize, to: usiz
 /// Writes [`KEYS`] (`meanings` false) or [`MEANINGS`] into `out`, as far
 /// as it has room; the whole length. At compile time only.
 const fn pack(out: &mut [u8], meanings: bool) -> usize {
-    let chains = CHAINS;
+    let code = if meanings {
+        code(FRAGMENTS)
+    } else {
+        code(KEY_FRAGMENTS)
+    };
     let lists = [UNSUPPORTED, REFUSED];
     let mut n = 0;
     let mut l = 0;
@@ -298,27 +344,21 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
             let t = lines.as_bytes();
             let mut i = 0;
             while i < t.len() {
+                // KEYWORD<TAB>MEANING<NEWLINE>: one of the two packed.
                 let start = i;
                 while t[i] != b'\t' {
                     i += 1;
                 }
-                if !meanings {
-                    n = put(out, n, t, start, i);
-                    n = put(out, n, b"\n", 0, 1);
-                }
-                i += 1;
+                let tab = i;
                 while t[i] != b'\n' {
-                    let mut len = 1;
-                    if meanings {
-                        let code;
-                        (code, len) = fragment_at(t, i, &chains);
-                        n = put(out, n, &[code], 0, 1);
-                    }
-                    i += len;
+                    i += 1;
                 }
-                if meanings {
-                    n = put(out, n, b"\n", 0, 1);
-                }
+                n = if meanings {
+                    pack_text(out, n, t, tab + 1, i, &code)
+                } else {
+                    pack_text(out, n, t, start, tab, &code)
+                };
+                n = put(out, n, b"\n", 0, 1);
                 i += 1;
             }
             e += 1;
@@ -328,58 +368,67 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
     n
 }
 
-/// Per ASCII byte, the first fragment starting with it, and per fragment
-/// the next one starting with the same byte (0xFF: none): the packer tries
-/// only those (trying them all took seconds of compile time).
-const CHAINS: ([u8; 0x80], [u8; 0x80]) = {
-    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; 0x80]);
-    let mut f = FRAGMENTS.len();
-    while f > 0 {
-        f -= 1;
-        let b = FRAGMENTS[f].as_bytes()[0] as usize;
-        next[f] = first[b];
-        first[b] = f as u8;
-    }
-    (first, next)
-};
-
-/// The code of the longest fragment `t` has at `at`, and its length; the
-/// byte itself (length 1) when none is.
-const fn fragment_at(t: &[u8], at: usize, chains: &([u8; 0x80], [u8; 0x80])) -> (u8, usize) {
-    assert!(t[at] < 0x80, "the meanings are ASCII");
-    let mut best = (t[at], 1);
-    let mut f = chains.0[t[at] as usize];
-    while f != 0xFF {
-        let w = FRAGMENTS[f as usize].as_bytes();
-        let mut k = 0;
-        while k < w.len() && at + k < t.len() && t[at + k] == w[k] {
-            k += 1;
+/// Writes `t[from..to]` packed with `code` into `out` at `n` (as [`put`]).
+const fn pack_text(
+    out: &mut [u8],
+    mut n: usize,
+    t: &[u8],
+    mut from: usize,
+    to: usize,
+    code: &Code,
+) -> usize {
+    while from < to {
+        assert!(t[from] < 0x80, "the lists are ASCII");
+        let mut best = (t[from], 1);
+        let mut f = code.first[t[from] as usize];
+        while f != 0xFF {
+            let w = code.fragments[f as usize].as_bytes();
+            let mut k = 0;
+            while k < w.len() && from + k < to && t[from + k] == w[k] {
+                k += 1;
+            }
+            if k == w.len() && k > best.1 {
+                best = (0x80 + f, k);
+            }
+            f = code.next[f as usize];
         }
-        if k == w.len() && k > best.1 {
-            best = (0x80 + f, k);
-        }
-        f = chains.1[f as usize];
+        n = put(out, n, &[best.0], 0, 1);
+        from += best.1;
     }
-    best
+    n
 }
 
-/// Walks the keywords of `block` in [`KEYS`] until `pick` takes one: its
-/// line (the index of its meaning) and whether it is refused.
-fn find_key(block: &str, pick: &mut dyn FnMut(&'static str) -> bool) -> Option<(usize, bool)> {
+/// Walks the keywords of `block` in [`KEYS`], each unpacked, until `pick`
+/// takes one: its line (the index of its meaning) and whether it is
+/// refused.
+fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
-    let mut rest = KEYS;
-    while let Some((k, tail)) = rest.split_once('\n') {
-        rest = tail;
-        let head = k.as_bytes().first().copied();
-        if head == Some(b'=') || head == Some(b'!') {
-            inside = k.get(1..) == Some(block);
-            refused = head == Some(b'!');
+    let mut word = String::new();
+    let mut start = 0;
+    for (i, &b) in KEYS.iter().enumerate() {
+        if b != b'\n' {
             continue;
         }
-        if inside && pick(k) {
-            return Some((line, refused));
+        let k = KEYS.get(start..i).unwrap_or_default();
+        start = i + 1;
+        match k.split_first() {
+            Some((&h @ (b'=' | b'!'), name)) => {
+                inside = name == block.as_bytes();
+                refused = h == b'!';
+            }
+            _ => {
+                if inside {
+                    word.clear();
+                    for &c in k {
+                        expand(c, &KEY_DICT, &mut word);
+                    }
+                    if pick(&word) {
+                        return Some((line, refused));
+                    }
+                }
+                line += 1;
+            }
         }
-        line += 1;
     }
     None
 }
@@ -395,18 +444,19 @@ pub fn meaning(line: usize, out: &mut String) {
             }
             skip -= 1;
         } else if skip == 0 {
-            expand(b, out);
+            expand(b, &DICT, out);
         }
     }
 }
 
-/// Appends what byte `b` of a packed meaning stands for.
-fn expand(b: u8, out: &mut String) {
+/// Appends what byte `b` of a packed text stands for (`dict` its code's
+/// fragments).
+fn expand(b: u8, dict: &[u8], out: &mut String) {
     let Some(mut f) = b.checked_sub(0x80) else {
         out.push(char::from(b));
         return;
     };
-    for &c in DICT.iter() {
+    for &c in dict {
         if c == 0 {
             if f == 0 {
                 return;
@@ -431,7 +481,7 @@ pub fn unsupported(block: &str, keyword: &str) -> Option<(usize, bool)> {
 pub struct Nearest<'w> {
     word: &'w str,
     limit: usize,
-    best: Option<(usize, &'static str)>,
+    best: Option<(usize, String)>,
 }
 
 impl<'w> Nearest<'w> {
@@ -443,10 +493,10 @@ impl<'w> Nearest<'w> {
         }
     }
 
-    pub fn offer(&mut self, c: &'static str) {
+    pub fn offer(&mut self, c: &str) {
         let d = distance(self.word, c);
-        if d <= self.limit && self.best.is_none_or(|(bd, _)| d < bd) {
-            self.best = Some((d, c));
+        if d <= self.limit && self.best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            self.best = Some((d, c.to_string()));
         }
     }
 
@@ -458,8 +508,8 @@ impl<'w> Nearest<'w> {
         });
     }
 
-    pub fn best(&self) -> Option<&'static str> {
-        self.best.map(|(_, c)| c)
+    pub fn best(&self) -> Option<&str> {
+        self.best.as_ref().map(|(_, c)| c.as_str())
     }
 }
 
@@ -510,10 +560,10 @@ mod tests {
         assert_eq!(distance("same", "same"), 0);
     }
 
-    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<String> {
         let mut n = Nearest::new(word);
         names.for_each(|c| n.offer(c));
-        n.best()
+        n.best().map(str::to_string)
     }
 
     /// The (keyword, meaning) lines of `block` in `list`, read from the
@@ -555,7 +605,7 @@ mod tests {
             }
             let mut got = Vec::new();
             find_key(block, &mut |k| {
-                got.push(k);
+                got.push(k.to_string());
                 false
             });
             assert_eq!(got, want);
@@ -578,10 +628,16 @@ mod tests {
     #[test]
     fn nearest_keyword() {
         let names = ["priority", "preempt", "state", "interface"];
-        assert_eq!(nearest("priorty", names.into_iter()), Some("priority"));
-        assert_eq!(nearest("interfce", names.into_iter()), Some("interface"));
-        assert_eq!(nearest("xyzzy", names.into_iter()), None);
-        assert_eq!(nearest("stat", names.into_iter()), Some("state"));
+        assert_eq!(
+            nearest("priorty", names.into_iter()).as_deref(),
+            Some("priority")
+        );
+        assert_eq!(
+            nearest("interfce", names.into_iter()).as_deref(),
+            Some("interface")
+        );
+        assert_eq!(nearest("xyzzy", names.into_iter()).as_deref(), None);
+        assert_eq!(nearest("stat", names.into_iter()).as_deref(), Some("state"));
     }
 
     /// The lists are the `warned` and `error` rows of tests/keywords.tsv
