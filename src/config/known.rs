@@ -177,7 +177,7 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Fragments frequent in the meanings above (chosen by counting what
+/// Fragments frequent in the meanings above (chosen by a search for what
 /// saves most; any list works, this one halves the text): in a packed
 /// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, a byte below 0x80 for
 /// itself (size: issue 17; the readable lists above are not in the
@@ -186,15 +186,16 @@ pub const REFUSED: &[(&str, &str)] = &[
 const FRAGMENTS: &[&str] = &[
     " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
     "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
-    "priority", "real-tim", "d ", "er", "st", "re", "it", "se", "nam", "IPVS", "for", "an",
-    "yvrrp", "nftable", "VRRP", "at", "hi", "size", "netl", "add", " c", "run", "es", "notify",
-    "of ", "schedul", "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD",
-    "drop", "rul", " s", "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ",
-    "ne", "k ", "y ", "ad", "VIP", " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ",
-    "ioctl", "us", " be", "ARP", "l ", "ip", "ync daem", "ba", "pe", "to", "pol", "gur", "abl",
-    "mem", "FIFO", "MIB", "buff", "ea", "th", " a", "de", "ke", "te", "virtu", "ss", "pa", "iv",
-    "le", "wa", "ld", "op", "(t", "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go", "wr",
-    "mult", "fu", "d:",
+    "priority", "real-tim", "er", "st", "re", "it", "se", "nam", "IPVS", "for", "an", "yvrrp",
+    "nftable", "VRRP", "at", "hi", "size", "netl", "add", " c", "run", "es", "notify", "of ",
+    "schedul", "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop",
+    "rul", " s", "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ",
+    "y ", "ad", "VIP", " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ", "ioctl",
+    "us", " be", "l ", "ip", "ync daem", "ba", "pe", "to", "pol", "gur", "abl", "mem", "FIFO",
+    "MIB", "buff", "th", "de", "ke", "te", "virtu", "pa", "iv", "le", "wa", "ld", "op", "(t",
+    "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go", "wr", "mult", "send ", "'s ",
+    "also send gratuitous ARP", "the ", "instance", " this ", "set the ",
+    "'s real-time CPU time", "nd", "fused: tinyvrrpd would ", "d ", " address", " changes",
 ];
 
 /// The same for the keywords (a code of their own: a keyword is unpacked
@@ -203,10 +204,12 @@ const FRAGMENTS: &[&str] = &[
 const KEY_FRAGMENTS: &[&str] = &[
     "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
     "netlink_cmd_rcv_", "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force",
-    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "tim", "_changes",
-    "t_", "_a", "ip", "garp", "buf", "us", "stance", "sync_daemon", "config", "netl",
-    "_extra_if", "es", "kbea", "virtual", "abl", "own_", "pr", "fi", "fa", "no", "group", "pol",
-    "it", "dir",
+    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_changes", "_a", "ip",
+    "garp", "buf", "stance", "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual",
+    "abl", "own_", "pr", "fi", "fa", "group", "pol", "it", "dir", "cpu_affinity",
+    "higher_prio_send_advert", "_interface", "_adv", "no_swap", "_ipvs", "checker", "flush",
+    "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st", "to", "ult", "_intvl", "at", "et",
+    "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time", "dbus", "no_",
 ];
 
 /// A fragment list at compile time: per ASCII byte, the first fragment
