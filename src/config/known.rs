@@ -179,23 +179,29 @@ pub const REFUSED: &[(&str, &str)] = &[
 
 /// Fragments frequent in the meanings above (chosen by a search for what
 /// saves most; any list works, this one halves the text): in a packed
-/// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, a byte below 0x80 for
-/// itself (size: issue 17; the readable lists above are not in the
-/// binary).
+/// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, the control bytes
+/// but the newline for the fragments after the 128th ([`code_of`]), any
+/// other byte for itself (size: issue 17; the readable lists above are not
+/// in the binary).
 #[rustfmt::skip]
 const FRAGMENTS: &[&str] = &[
     " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
     "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
-    "priority", "real-tim", "er", "st", "re", "it", "se", "nam", "IPVS", "for", "an", "yvrrp",
-    "nftable", "VRRP", "at", "hi", "size", "netl", "add", " c", "run", "es", "notify", "of ",
-    "schedul", "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop",
-    "rul", " s", "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ",
-    "y ", "ad", "VIP", " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ", "ioctl",
-    "us", " be", "l ", "ip", "ync daem", "ba", "pe", "to", "pol", "gur", "abl", "mem", "FIFO",
-    "MIB", "buff", "th", "de", "ke", "te", "virtu", "pa", "iv", "le", "wa", "ld", "op", "(t",
-    "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go", "wr", "mult", "send ", "'s ",
-    "also send gratuitous ARP", "the ", "instance", " this ", "set the ",
-    "'s real-time CPU time", "nd", "fused: tinyvrrpd would ", "d ", " address", " changes",
+    "priority", "real-tim", "er", "st", "re", "it", "se", "IPVS", "for", "an", "yvrrp",
+    "nftable", "VRRP", "at", "hi", "size", "add", " c", "run", "es", "notify", "of ", "schedul",
+    "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop", "rul", " s",
+    "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ", "y ", "VIP",
+    " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ", "ioctl", "us", "l ", "ip",
+    "ync daem", "pe", "to", "pol", "gur", "abl", "mem", "FIFO", "MIB", "buff", "th", "de", "ke",
+    "te", "virtu", "pa", "wa", "ld", "op", "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go",
+    "wr", "mult", "send ", "'s ", "also send gratuitous ARP", "the ", "instance", " this ",
+    "set the ", "'s real-time CPU time", "fused: tinyvrrpd would ", "d ", " address",
+    " changes", "this ", "instead", " (tinyvrrpd is one", " size", " with ", "monitor", "ing",
+    "netlink", "on ", "s with", "'s nice value", "interval", "limit the ", "name", " to ",
+    "al server", " traffic", "s on the VMAC's base ", " session", "master", "reload",
+    " firewall ", " not listed in ", "backup ", " a ", " before ", " command", " of ", "chain",
+    "file", "flush", "onnect", "receive ", " stat", " the IPVS ", "group", "an ", "and ",
+    "arrier", "at ",
 ];
 
 /// The same for the keywords (a code of their own: a keyword is unpacked
@@ -219,12 +225,15 @@ const KEY_FRAGMENTS: &[&str] = &[
 struct Code {
     fragments: &'static [&'static str],
     first: [u8; 0x80],
-    next: [u8; 0x80],
+    next: [u8; MAX_FRAGMENTS],
 }
 
+/// 0x80 codes from 0x80 up, 31 control bytes (not the newline).
+const MAX_FRAGMENTS: usize = 0x80 + 0x1F;
+
 const fn code(fragments: &'static [&'static str]) -> Code {
-    assert!(fragments.len() <= 0x80);
-    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; 0x80]);
+    assert!(fragments.len() <= MAX_FRAGMENTS);
+    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; MAX_FRAGMENTS]);
     let mut f = fragments.len();
     while f > 0 {
         f -= 1;
@@ -381,7 +390,10 @@ const fn pack_text(
     code: &Code,
 ) -> usize {
     while from < to {
-        assert!(t[from] < 0x80, "the lists are ASCII");
+        assert!(
+            t[from] >= 0x20 && t[from] < 0x80,
+            "the lists are printable ASCII"
+        );
         let mut best = (t[from], 1);
         let mut f = code.first[t[from] as usize];
         while f != 0xFF {
@@ -391,7 +403,7 @@ const fn pack_text(
                 k += 1;
             }
             if k == w.len() && k > best.1 {
-                best = (0x80 + f, k);
+                best = (code_of(f), k);
             }
             f = code.next[f as usize];
         }
@@ -399,6 +411,15 @@ const fn pack_text(
         from += best.1;
     }
     n
+}
+
+/// The byte that stands for fragment `f` (the inverse of [`expand`]'s).
+const fn code_of(f: u8) -> u8 {
+    match f {
+        0..0x80 => 0x80 + f,
+        0x80..0x8A => f - 0x80,
+        _ => f - 0x7F,
+    }
 }
 
 /// Walks the keywords of `block` in [`KEYS`], each unpacked, until `pick`
@@ -455,9 +476,14 @@ pub fn meaning(line: usize, out: &mut String) {
 /// Appends what byte `b` of a packed text stands for (`dict` its code's
 /// fragments).
 fn expand(b: u8, dict: &[u8], out: &mut String) {
-    let Some(mut f) = b.checked_sub(0x80) else {
-        out.push(char::from(b));
-        return;
+    let mut f = match b {
+        0x80.. => b - 0x80,
+        0..=0x09 => b + 0x80,
+        0x0B..=0x1F => b + 0x7F,
+        _ => {
+            out.push(char::from(b));
+            return;
+        }
     };
     for &c in dict {
         if c == 0 {
@@ -671,6 +697,24 @@ mod tests {
         };
         assert_eq!(rows("warned"), ours(UNSUPPORTED));
         assert_eq!(rows("error"), ours(REFUSED));
+    }
+
+    /// Every fragment number has a code of its own, not the newline nor
+    /// a printable byte, that unpacks to that fragment.
+    #[test]
+    fn codes_unpack_to_their_fragment() {
+        let dict: Vec<u8> = (0..MAX_FRAGMENTS)
+            .flat_map(|f| format!("{f}\0").into_bytes())
+            .collect();
+        let mut seen = Vec::new();
+        for f in 0..MAX_FRAGMENTS {
+            let b = code_of(u8::try_from(f).unwrap());
+            assert!(b != b'\n' && !(0x20..0x80).contains(&b) && !seen.contains(&b));
+            seen.push(b);
+            let mut out = String::new();
+            expand(b, &dict, &mut out);
+            assert_eq!(out, f.to_string());
+        }
     }
 
     /// The packer walks lines that end in a newline.
