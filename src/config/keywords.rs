@@ -245,8 +245,9 @@ fn check(
     }
     let kw = node.keyword();
     let unsupported = known::unsupported(block, kw);
-    if let Some((meaning, fatal)) = unsupported {
-        let msg = format!("{kw}: not supported by tinyvrrpd: would {meaning}");
+    if let Some((line, fatal)) = unsupported {
+        let mut msg = format!("{kw}: not supported by tinyvrrpd: would ");
+        known::meaning(line, &mut msg);
         if fatal {
             sink.error(&node.pos, msg);
             return None;

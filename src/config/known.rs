@@ -10,8 +10,8 @@
 /// (block, its keywords): a warning each. The block is the name
 /// [`super::keywords::dispatch`] is given: `root` for the top level. Each
 /// keyword is a line `KEYWORD<TAB>what keepalived would have done`, the
-/// "would" left out: one string per block, not three pointers per
-/// keyword (size: issue 17).
+/// "would" left out. The binary holds these lists packed at compile time
+/// ([`KEYS`] and [`MEANINGS`]), not this text (size: issue 17).
 pub const UNSUPPORTED: &[(&str, &str)] = &[
     (
         "root",
@@ -177,42 +177,331 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The first (keyword, meaning) line of `block` in `list` that `pick`
-/// takes. Plain loops and a `dyn` callback: one copy of the walk for the
-/// look-up and the suggestions alike (size: issue 17).
-fn find_line(
-    list: &'static [(&'static str, &'static str)],
-    block: &str,
-    pick: &mut dyn FnMut(&'static str) -> bool,
-) -> Option<&'static str> {
-    for (b, lines) in list {
-        if *b != block {
+/// Fragments frequent in the meanings above (chosen by a search for what
+/// saves most; any list works, this one halves the text): in a packed
+/// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, the control bytes
+/// but the newline for the fragments after the 128th ([`code_of`]), any
+/// other byte for itself (size: issue 17; the readable lists above are not
+/// in the binary).
+#[rustfmt::skip]
+const FRAGMENTS: &[&str] = &[
+    " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
+    "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
+    "priority", "real-tim", "er", "st", "re", "it", "se", "IPVS", "for", "an", "yvrrp",
+    "nftable", "VRRP", "at", "hi", "size", "add", " c", "run", "es", "notify", "of ", "schedul",
+    "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop", "rul", " s",
+    "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ", "y ", "VIP",
+    " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ", "ioctl", "us", "l ", "ip",
+    "ync daem", "pe", "to", "pol", "gur", "abl", "mem", "FIFO", "MIB", "buff", "th", "de", "ke",
+    "te", "virtu", "pa", "wa", "ld", "op", "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go",
+    "wr", "mult", "send ", "'s ", "also send gratuitous ARP", "the ", "instance", " this ",
+    "set the ", "'s real-time CPU time", "fused: tinyvrrpd would ", "d ", " address",
+    " changes", "this ", "instead", " (tinyvrrpd is one", " size", " with ", "monitor", "ing",
+    "netlink", "on ", "s with", "'s nice value", "interval", "limit the ", "name", " to ",
+    "al server", " traffic", "s on the VMAC's base ", " session", "master", "reload",
+    " firewall ", " not listed in ", "backup ", " a ", " before ", " command", " of ", "chain",
+    "file", "flush", "onnect", "receive ", " stat", " the IPVS ", "group", "an ", "and ",
+    "arrier", "at ",
+];
+
+/// The same for the keywords (a code of their own: a keyword is unpacked
+/// for each comparison).
+#[rustfmt::skip]
+const KEY_FRAGMENTS: &[&str] = &[
+    "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
+    "netlink_cmd_rcv_", "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force",
+    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_changes", "_a", "ip",
+    "garp", "buf", "stance", "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual",
+    "abl", "own_", "pr", "fi", "fa", "group", "pol", "it", "dir", "cpu_affinity",
+    "higher_prio_send_advert", "_interface", "_adv", "no_swap", "_ipvs", "checker", "flush",
+    "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st", "to", "ult", "_intvl", "at", "et",
+    "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time", "dbus", "no_",
+];
+
+/// A fragment list at compile time: per ASCII byte, the first fragment
+/// starting with it, and per fragment the next one starting with the same
+/// byte (0xFF: none), so the packer tries only those (trying them all took
+/// seconds of compile time).
+struct Code {
+    fragments: &'static [&'static str],
+    first: [u8; 0x80],
+    next: [u8; MAX_FRAGMENTS],
+}
+
+/// 0x80 codes from 0x80 up, 31 control bytes (not the newline).
+const MAX_FRAGMENTS: usize = 0x80 + 0x1F;
+
+const fn code(fragments: &'static [&'static str]) -> Code {
+    assert!(fragments.len() <= MAX_FRAGMENTS);
+    let (mut first, mut next) = ([0xFF; 0x80], [0xFF; MAX_FRAGMENTS]);
+    let mut f = fragments.len();
+    while f > 0 {
+        f -= 1;
+        let b = fragments[f].as_bytes()[0] as usize;
+        next[f] = first[b];
+        first[b] = f as u8;
+    }
+    Code {
+        fragments,
+        first,
+        next,
+    }
+}
+
+/// The length of [`dict`]'s table.
+const fn dict_len(fragments: &[&str]) -> usize {
+    let mut n = 0;
+    let mut f = 0;
+    while f < fragments.len() {
+        n += fragments[f].len() + 1;
+        f += 1;
+    }
+    n
+}
+
+/// The fragments, each followed by a NUL: what [`expand`] walks.
+const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
+    let mut out = [0; N];
+    let mut n = 0;
+    let mut f = 0;
+    while f < fragments.len() {
+        let w = fragments[f].as_bytes();
+        n = put(&mut out, n, w, 0, w.len());
+        n = put(&mut out, n, b"\0", 0, 1);
+        f += 1;
+    }
+    out
+}
+
+static DICT: [u8; dict_len(FRAGMENTS)] = dict(FRAGMENTS);
+static KEY_DICT: [u8; dict_len(KEY_FRAGMENTS)] = dict(KEY_FRAGMENTS);
+
+/// Every keyword of both lists (packed with [`KEY_FRAGMENTS`]), a line
+/// each, in their order; before each block's keywords a line `=BLOCK`
+/// (warned) or `!BLOCK` (refused).
+static KEYS: [u8; KEYS_LEN] = {
+    let mut out = [0; KEYS_LEN];
+    pack(&mut out, false);
+    out
+};
+const KEYS_LEN: usize = pack(&mut [], false);
+
+/// The meanings of the keywords of [`KEYS`], in the same order, packed
+/// with [`FRAGMENTS`], each ended by a newline.
+static MEANINGS: [u8; MEANINGS_LEN] = {
+    let mut out = [0; MEANINGS_LEN];
+    let packed = PACKED.0;
+    let mut i = 0;
+    while i < MEANINGS_LEN {
+        out[i] = packed[i];
+        i += 1;
+    }
+    out
+};
+const MEANINGS_LEN: usize = PACKED.1;
+/// The packing done once, into room for the unpacked text.
+const PACKED: ([u8; RAW_LEN], usize) = {
+    let mut out = [0; RAW_LEN];
+    let n = pack(&mut out, true);
+    (out, n)
+};
+const RAW_LEN: usize = {
+    let mut n = 0;
+    let lists = [UNSUPPORTED, REFUSED];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut e = 0;
+        while e < lists[l].len() {
+            n += lists[l][e].1.len();
+            e += 1;
+        }
+        l += 1;
+    }
+    n
+};
+
+/// Copies `src[from..to]` into `out` at `n` as far as it has room (none
+/// when only counting); the position after it.
+const fn put(out: &mut [u8], mut n: usize, src: &[u8], mut from: usize, to: usize) -> usize {
+    while from < to {
+        if n < out.len() {
+            out[n] = src[from];
+        }
+        n += 1;
+        from += 1;
+    }
+    n
+}
+
+/// Writes [`KEYS`] (`meanings` false) or [`MEANINGS`] into `out`, as far
+/// as it has room; the whole length. At compile time only.
+const fn pack(out: &mut [u8], meanings: bool) -> usize {
+    let code = if meanings {
+        code(FRAGMENTS)
+    } else {
+        code(KEY_FRAGMENTS)
+    };
+    let lists = [UNSUPPORTED, REFUSED];
+    let mut n = 0;
+    let mut l = 0;
+    while l < lists.len() {
+        let mut e = 0;
+        while e < lists[l].len() {
+            let (block, lines) = lists[l][e];
+            if !meanings {
+                n = put(out, n, if l == 0 { b"=" } else { b"!" }, 0, 1);
+                n = put(out, n, block.as_bytes(), 0, block.len());
+                n = put(out, n, b"\n", 0, 1);
+            }
+            let t = lines.as_bytes();
+            let mut i = 0;
+            while i < t.len() {
+                // KEYWORD<TAB>MEANING<NEWLINE>: one of the two packed.
+                let start = i;
+                while t[i] != b'\t' {
+                    i += 1;
+                }
+                let tab = i;
+                while t[i] != b'\n' {
+                    i += 1;
+                }
+                n = if meanings {
+                    pack_text(out, n, t, tab + 1, i, &code)
+                } else {
+                    pack_text(out, n, t, start, tab, &code)
+                };
+                n = put(out, n, b"\n", 0, 1);
+                i += 1;
+            }
+            e += 1;
+        }
+        l += 1;
+    }
+    n
+}
+
+/// Writes `t[from..to]` packed with `code` into `out` at `n` (as [`put`]).
+const fn pack_text(
+    out: &mut [u8],
+    mut n: usize,
+    t: &[u8],
+    mut from: usize,
+    to: usize,
+    code: &Code,
+) -> usize {
+    while from < to {
+        assert!(
+            t[from] >= 0x20 && t[from] < 0x80,
+            "the lists are printable ASCII"
+        );
+        let mut best = (t[from], 1);
+        let mut f = code.first[t[from] as usize];
+        while f != 0xFF {
+            let w = code.fragments[f as usize].as_bytes();
+            let mut k = 0;
+            while k < w.len() && from + k < to && t[from + k] == w[k] {
+                k += 1;
+            }
+            if k == w.len() && k > best.1 {
+                best = (code_of(f), k);
+            }
+            f = code.next[f as usize];
+        }
+        n = put(out, n, &[best.0], 0, 1);
+        from += best.1;
+    }
+    n
+}
+
+/// The byte that stands for fragment `f` (the inverse of [`expand`]'s).
+const fn code_of(f: u8) -> u8 {
+    match f {
+        0..0x80 => 0x80 + f,
+        0x80..0x8A => f - 0x80,
+        _ => f - 0x7F,
+    }
+}
+
+/// Walks the keywords of `block` in [`KEYS`], each unpacked, until `pick`
+/// takes one: its line (the index of its meaning) and whether it is
+/// refused.
+fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
+    let (mut inside, mut refused, mut line) = (false, false, 0);
+    let mut word = String::new();
+    let mut start = 0;
+    for (i, &b) in KEYS.iter().enumerate() {
+        if b != b'\n' {
             continue;
         }
-        // Every line ends in a newline: split_once, which is code shared
-        // with others, walks them (str::lines would be a walker of its own).
-        let mut rest = *lines;
-        while let Some((line, tail)) = rest.split_once('\n') {
-            rest = tail;
-            if let Some((k, m)) = line.split_once('\t') {
-                if pick(k) {
-                    return Some(m);
+        let k = KEYS.get(start..i).unwrap_or_default();
+        start = i + 1;
+        match k.split_first() {
+            Some((&h @ (b'=' | b'!'), name)) => {
+                inside = name == block.as_bytes();
+                refused = h == b'!';
+            }
+            _ => {
+                if inside {
+                    word.clear();
+                    for &c in k {
+                        expand(c, &KEY_DICT, &mut word);
+                    }
+                    if pick(&word) {
+                        return Some((line, refused));
+                    }
                 }
+                line += 1;
             }
         }
     }
     None
 }
 
-/// What keepalived would have done with `keyword` in `block` (the words
-/// after "would"), when it is a keyword tinyvrrpd does not act on there,
-/// and whether that is refused.
-pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
-    let mut is = |k: &str| k == keyword;
-    match find_line(REFUSED, block, &mut is) {
-        Some(m) => Some((m, true)),
-        None => find_line(UNSUPPORTED, block, &mut is).map(|m| (m, false)),
+/// Appends what keepalived would have done with the keyword of `line`
+/// (from [`unsupported`]) to `out`.
+pub fn meaning(line: usize, out: &mut String) {
+    let mut skip = line;
+    for &b in MEANINGS.iter() {
+        if b == b'\n' {
+            if skip == 0 {
+                return;
+            }
+            skip -= 1;
+        } else if skip == 0 {
+            expand(b, &DICT, out);
+        }
     }
+}
+
+/// Appends what byte `b` of a packed text stands for (`dict` its code's
+/// fragments).
+fn expand(b: u8, dict: &[u8], out: &mut String) {
+    let mut f = match b {
+        0x80.. => b - 0x80,
+        0..=0x09 => b + 0x80,
+        0x0B..=0x1F => b + 0x7F,
+        _ => {
+            out.push(char::from(b));
+            return;
+        }
+    };
+    for &c in dict {
+        if c == 0 {
+            if f == 0 {
+                return;
+            }
+            f -= 1;
+        } else if f == 0 {
+            out.push(char::from(c));
+        }
+    }
+}
+
+/// When `keyword` is one keepalived knows in `block` and tinyvrrpd does not
+/// act on: the line of what keepalived would have done (for [`meaning`])
+/// and whether that is refused.
+pub fn unsupported(block: &str, keyword: &str) -> Option<(usize, bool)> {
+    find_key(block, &mut |k| k == keyword)
 }
 
 /// The candidate closest to a word by edit distance, when it is close
@@ -221,7 +510,7 @@ pub fn unsupported(block: &str, keyword: &str) -> Option<(&'static str, bool)> {
 pub struct Nearest<'w> {
     word: &'w str,
     limit: usize,
-    best: Option<(usize, &'static str)>,
+    best: Option<(usize, String)>,
 }
 
 impl<'w> Nearest<'w> {
@@ -233,25 +522,23 @@ impl<'w> Nearest<'w> {
         }
     }
 
-    pub fn offer(&mut self, c: &'static str) {
+    pub fn offer(&mut self, c: &str) {
         let d = distance(self.word, c);
-        if d <= self.limit && self.best.is_none_or(|(bd, _)| d < bd) {
-            self.best = Some((d, c));
+        if d <= self.limit && self.best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            self.best = Some((d, c.to_string()));
         }
     }
 
     /// Offers the unsupported keywords of `block`, refused ones last.
     pub fn offer_known(&mut self, block: &str) {
-        for list in [UNSUPPORTED, REFUSED] {
-            find_line(list, block, &mut |k| {
-                self.offer(k);
-                false
-            });
-        }
+        find_key(block, &mut |k| {
+            self.offer(k);
+            false
+        });
     }
 
-    pub fn best(&self) -> Option<&'static str> {
-        self.best.map(|(_, c)| c)
+    pub fn best(&self) -> Option<&str> {
+        self.best.as_ref().map(|(_, c)| c.as_str())
     }
 }
 
@@ -302,25 +589,60 @@ mod tests {
         assert_eq!(distance("same", "same"), 0);
     }
 
-    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+    fn nearest(word: &str, names: impl Iterator<Item = &'static str>) -> Option<String> {
         let mut n = Nearest::new(word);
         names.for_each(|c| n.offer(c));
-        n.best()
+        n.best().map(str::to_string)
     }
 
-    /// The (keyword, meaning) lines of `block` in `list`.
+    /// The (keyword, meaning) lines of `block` in `list`, read from the
+    /// readable text.
     fn entries(
         list: &'static [(&'static str, &'static str)],
         block: &str,
     ) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
-        find_line(list, block, &mut |k| {
-            out.push(k);
-            false
-        });
-        out.into_iter()
-            .filter_map(|k| Some((k, find_line(list, block, &mut |o| o == k)?)))
+        list.iter()
+            .filter(|(b, _)| *b == block)
+            .flat_map(|(_, lines)| lines.lines())
+            .filter_map(|l| l.split_once('\t'))
             .collect()
+    }
+
+    fn decoded(line: usize) -> String {
+        let mut out = String::new();
+        meaning(line, &mut out);
+        out
+    }
+
+    /// The packed look-up finds every line of the readable lists, with its
+    /// meaning unpacked to the same text, in the same order (warned then
+    /// refused), and each keyword once per block.
+    #[test]
+    fn packed_meanings_unpack_to_the_text() {
+        let mut blocks: Vec<&str> = UNSUPPORTED.iter().chain(REFUSED).map(|e| e.0).collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        let mut lines = 0;
+        for block in blocks {
+            let mut want = Vec::new();
+            for (list, refused) in [(UNSUPPORTED, false), (REFUSED, true)] {
+                for (kw, m) in entries(list, block) {
+                    let (line, r) = unsupported(block, kw).expect(kw);
+                    assert_eq!((decoded(line), r), (m.to_string(), refused), "{kw}");
+                    want.push(kw);
+                }
+            }
+            let mut got = Vec::new();
+            find_key(block, &mut |k| {
+                got.push(k.to_string());
+                false
+            });
+            assert_eq!(got, want);
+            lines += want.len();
+        }
+        assert_eq!(MEANINGS.iter().filter(|&&b| b == b'\n').count(), lines);
+        // The packing pays: about half the text.
+        const { assert!(MEANINGS_LEN < RAW_LEN / 2 + 300) };
     }
 
     #[test]
@@ -335,10 +657,16 @@ mod tests {
     #[test]
     fn nearest_keyword() {
         let names = ["priority", "preempt", "state", "interface"];
-        assert_eq!(nearest("priorty", names.into_iter()), Some("priority"));
-        assert_eq!(nearest("interfce", names.into_iter()), Some("interface"));
-        assert_eq!(nearest("xyzzy", names.into_iter()), None);
-        assert_eq!(nearest("stat", names.into_iter()), Some("state"));
+        assert_eq!(
+            nearest("priorty", names.into_iter()).as_deref(),
+            Some("priority")
+        );
+        assert_eq!(
+            nearest("interfce", names.into_iter()).as_deref(),
+            Some("interface")
+        );
+        assert_eq!(nearest("xyzzy", names.into_iter()).as_deref(), None);
+        assert_eq!(nearest("stat", names.into_iter()).as_deref(), Some("state"));
     }
 
     /// The lists are the `warned` and `error` rows of tests/keywords.tsv
@@ -371,8 +699,25 @@ mod tests {
         assert_eq!(rows("error"), ours(REFUSED));
     }
 
-    /// find_line walks lines that end in a newline: a last line without
-    /// one would not be seen.
+    /// Every fragment number has a code of its own, not the newline nor
+    /// a printable byte, that unpacks to that fragment.
+    #[test]
+    fn codes_unpack_to_their_fragment() {
+        let dict: Vec<u8> = (0..MAX_FRAGMENTS)
+            .flat_map(|f| format!("{f}\0").into_bytes())
+            .collect();
+        let mut seen = Vec::new();
+        for f in 0..MAX_FRAGMENTS {
+            let b = code_of(u8::try_from(f).unwrap());
+            assert!(b != b'\n' && !(0x20..0x80).contains(&b) && !seen.contains(&b));
+            seen.push(b);
+            let mut out = String::new();
+            expand(b, &dict, &mut out);
+            assert_eq!(out, f.to_string());
+        }
+    }
+
+    /// The packer walks lines that end in a newline.
     #[test]
     fn every_line_ends_in_a_newline() {
         for (block, lines) in UNSUPPORTED.iter().chain(REFUSED) {
@@ -383,7 +728,8 @@ mod tests {
     #[test]
     fn unsupported_lookup() {
         assert!(
-            unsupported("vrrp_instance", "no_accept").is_some_and(|(m, r)| m.contains("nft") && !r)
+            unsupported("vrrp_instance", "no_accept")
+                .is_some_and(|(m, r)| decoded(m).contains("nft") && !r)
         );
         assert!(unsupported("vrrp_instance", "vrf").is_some_and(|(_, refused)| refused));
         assert!(unsupported("global_defs", "no_accept").is_none());
