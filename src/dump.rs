@@ -292,45 +292,41 @@ fn data_instance(s: &mut String, v: &View<'_>) {
 /// An instance's `Tracked ... :` lists, keepalived's `NAME weight W`
 /// lines (the weight a line resolves to, with its block's default).
 fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
-    let tr = t.trackers;
-    let w_script = |n: &str| {
-        tr.check(n)
-            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let w_file = |n: &str| {
-        tr.file(n)
-            .map_or((1, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let w_proc = |n: &str| {
-        tr.proc(n)
-            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let none = |_: &str| (0, false);
-    let lists: [(&str, &[Track], &WeightOf<'_>); 4] = [
-        ("Tracked interfaces", &c.track_interfaces, &none),
-        ("Tracked scripts", &c.track_scripts, &w_script),
-        ("Tracked files", &c.track_files, &w_file),
-        ("Tracked processes", &c.track_processes, &w_proc),
+    let lists: [(&str, &[Track]); 4] = [
+        ("Tracked interfaces", &c.track_interfaces),
+        ("Tracked scripts", &c.track_scripts),
+        ("Tracked files", &c.track_files),
+        ("Tracked processes", &c.track_processes),
     ];
-    for (head, list, dflt) in lists {
-        tracked_list(s, head, list, dflt);
+    for (kind, (head, list)) in lists.into_iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "   {head} :");
+        for l in list {
+            let (w, rev) = own_weight(t.trackers, kind, &l.name);
+            let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
+            let rev = if rev { " reverse" } else { "" };
+            let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
+        }
     }
 }
 
-/// A tracked object's own weight and sense, by name.
-type WeightOf<'a> = dyn Fn(&str) -> (i16, bool) + 'a;
-
-fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &WeightOf<'_>) {
-    if list.is_empty() {
-        return;
-    }
-    let _ = writeln!(s, "   {head} :");
-    for l in list {
-        let (w, rev) = dflt(&l.name);
-        let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
-        let rev = if rev { " reverse" } else { "" };
-        let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
-    }
+/// The weight and sense of tracked object `name` of list `kind` (0
+/// interfaces, 1 scripts, 2 files, 3 processes) from its own block: a
+/// match, not a closure per list (issue 17: size).
+fn own_weight(tr: &Trackers, kind: usize, name: &str) -> (i16, bool) {
+    let own = match kind {
+        1 => tr.check(name).map(|x| (x.cfg.weight, x.cfg.reverse)),
+        2 => {
+            return tr
+                .file(name)
+                .map_or((1, false), |x| (x.cfg.weight, x.cfg.reverse));
+        }
+        3 => tr.proc(name).map(|x| (x.cfg.weight, x.cfg.reverse)),
+        _ => None,
+    };
+    own.unwrap_or((0, false))
 }
 
 /// keepalived's sync group, script, track file and track process
