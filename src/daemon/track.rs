@@ -11,6 +11,7 @@ use super::io::Io;
 use crate::config::{TrackFile, TrackProcess};
 use crate::log;
 use crate::node::Node;
+use crate::node::track::{ProcTrack, Trackers};
 use crate::node::watch::{process_matches, stat_comm};
 use crate::sys::clock;
 use crate::sys::file::{self, OsError};
@@ -45,25 +46,19 @@ pub struct Tracker {
     dirty: Vec<bool>,
     evbuf: Box<[u8]>,
     filebuf: Box<[u8]>,
-    processes: Vec<TrackProcess>,
     counts: Vec<u32>,
     scan: Option<ProcScan>,
 }
 
 impl Tracker {
-    /// Follow `files` and `processes` (a configuration's, in order):
-    /// `init_file` applied (`reload`: keepalived does not overwrite an
-    /// existing file then), every directory watched. Replaces what was
-    /// followed before.
-    pub fn configure(
-        &mut self,
-        files: &[TrackFile],
-        processes: Vec<TrackProcess>,
-        reload: bool,
-        log: &mut Log,
-    ) {
-        for tf in files {
-            init_file(tf, reload, log);
+    /// Follow the router's track files and processes (read from its
+    /// table, in its order, never copied): `init_file` applied (`reload`:
+    /// keepalived does not overwrite an existing file then), every
+    /// directory watched. Replaces what was followed before.
+    pub fn configure(&mut self, t: &Trackers, reload: bool, log: &mut Log) {
+        let files = &t.files;
+        for f in files {
+            init_file(&f.cfg, reload, log);
         }
         self.inotify = None;
         if !files.is_empty() {
@@ -73,17 +68,15 @@ impl Tracker {
             }
         }
         self.files.clear();
-        for tf in files {
-            let w = watch(self.inotify.as_ref(), tf, log);
+        for f in files {
+            let w = watch(self.inotify.as_ref(), &f.cfg, log);
             self.files.push(w);
         }
         self.dirty = vec![false; files.len()];
         self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
         self.filebuf = vec![0; FILE_READ].into_boxed_slice();
-        self.counts = vec![0; processes.len()];
-        // Moved in, not copied: the router keeps its own copies.
-        self.processes = processes;
-        if !self.processes.is_empty() && self.scan.is_none() {
+        self.counts = vec![0; t.procs.len()];
+        if !t.procs.is_empty() && self.scan.is_none() {
             match ProcScan::open() {
                 Ok(s) => self.scan = Some(s),
                 Err(e) => log!(log, Level::Error, "track_process: {e}"),
@@ -147,10 +140,11 @@ impl Tracker {
         };
         let started = clock::now();
         self.counts.fill(0);
-        let want_cmdline = self.processes.iter().any(needs_cmdline);
-        let (processes, counts) = (&self.processes, &mut self.counts);
+        let procs = &node.trackers().procs;
+        let want_cmdline = procs.iter().any(|p| needs_cmdline(&p.cfg));
+        let counts = &mut self.counts;
         let r = scan.scan(want_cmdline, |_pid, stat, cmdline| {
-            count(processes, counts, stat, cmdline);
+            count(procs, counts, stat, cmdline);
         });
         match r {
             Ok(seen) => {
@@ -169,15 +163,15 @@ impl Tracker {
 
 /// Add one process to the counts of the `vrrp_track_process`es it
 /// matches. keepalived: zombies are not counted.
-fn count(processes: &[TrackProcess], counts: &mut [u32], stat: &[u8], cmdline: &[u8]) {
+fn count(procs: &[ProcTrack], counts: &mut [u32], stat: &[u8], cmdline: &[u8]) {
     let Some((comm, state)) = stat_comm(stat) else {
         return;
     };
     if state == b'Z' {
         return;
     }
-    for (tp, c) in processes.iter().zip(counts.iter_mut()) {
-        if process_matches(tp, comm, cmdline) {
+    for (p, c) in procs.iter().zip(counts.iter_mut()) {
+        if process_matches(&p.cfg, comm, cmdline) {
             *c = c.saturating_add(1);
         }
     }
@@ -411,11 +405,17 @@ mod tests {
     #[test]
     fn zombies_are_not_counted() {
         let tp = TrackProcess::new("p".into(), Loc::default(), "sleep".into());
-        let mut c = [0];
-        count(core::slice::from_ref(&tp), &mut c, b"10 (sleep) S 1", b"");
-        count(core::slice::from_ref(&tp), &mut c, b"11 (sleep) Z 1", b"");
-        count(core::slice::from_ref(&tp), &mut c, b"12 (sleepy) S 1", b"");
-        assert_eq!(c, [1]);
         assert!(!needs_cmdline(&tp));
+        let p = [ProcTrack {
+            cfg: tp,
+            count: 0,
+            quorum: None,
+            since: None,
+        }];
+        let mut c = [0];
+        count(&p, &mut c, b"10 (sleep) S 1", b"");
+        count(&p, &mut c, b"11 (sleep) Z 1", b"");
+        count(&p, &mut c, b"12 (sleepy) S 1", b"");
+        assert_eq!(c, [1]);
     }
 }
