@@ -422,39 +422,47 @@ fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> Result<(), TooLong> {
     w.pieces(&["\r\n\r\n", body, "\r\n\r\n.\r\n"])
 }
 
-/// The subject's end and the body (vrrp_notify.c).
+/// The subject's end and the body (vrrp_notify.c): a table by state,
+/// then instance or group, not a match of pairs (issue 17: size).
 fn texts(group: bool, state: State) -> (&'static str, &'static str) {
-    match (state, group) {
-        (State::Master, false) => (
+    const TEXTS: [(&str, [&str; 2]); 4] = [
+        (
             "Entering MASTER state",
-            "=> VRRP Instance is now owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is now owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in MASTER state <=",
+            ],
         ),
-        (State::Master, true) => (
-            "Entering MASTER state",
-            "=> All VRRP group instances are now in MASTER state <=",
-        ),
-        (State::Backup, false) => (
+        (
             "Entering BACKUP state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is no longer owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in BACKUP state <=",
+            ],
         ),
-        (State::Backup, true) => (
-            "Entering BACKUP state",
-            "=> All VRRP group instances are now in BACKUP state <=",
-        ),
-        (State::Fault, false) => (
+        (
             "Entering FAULT state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is no longer owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in FAULT state <=",
+            ],
         ),
-        (State::Fault, true) => (
-            "Entering FAULT state",
-            "=> All VRRP group instances are now in FAULT state <=",
-        ),
-        (_, false) => ("Stopping", "=> VRRP Instance stopping <="),
-        (_, true) => (
+        (
             "Stopping",
-            "=> All VRRP group instances are now stopping <=",
+            [
+                "=> VRRP Instance stopping <=",
+                "=> All VRRP group instances are now stopping <=",
+            ],
         ),
-    }
+    ];
+    let k = match state {
+        State::Master => 0,
+        State::Backup => 1,
+        State::Fault => 2,
+        _ => 3,
+    };
+    let (what, bodies) = TEXTS[k];
+    (what, bodies[usize::from(group)])
 }
 
 /// A local time broken down (what localtime_r gives).
@@ -872,6 +880,30 @@ mod tests {
         };
         assert_eq!(date(&t3), "Sat, 01 Dec 2027 03:04:05 -0330");
         assert_eq!(write_date(&t, &mut [0; 30]), Err(TooLong));
+    }
+
+    /// The texts the other cases do not reach: an instance in BACKUP, and
+    /// a stop (INIT) of each kind.
+    #[test]
+    fn backup_and_stopping_texts() {
+        assert_eq!(
+            texts(false, State::Backup),
+            (
+                "Entering BACKUP state",
+                "=> VRRP Instance is no longer owning VRRP VIPs <="
+            )
+        );
+        assert_eq!(
+            texts(false, State::Init),
+            ("Stopping", "=> VRRP Instance stopping <=")
+        );
+        assert_eq!(
+            texts(true, State::Init),
+            (
+                "Stopping",
+                "=> All VRRP group instances are now stopping <="
+            )
+        );
     }
 
     #[test]
