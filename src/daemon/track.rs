@@ -33,17 +33,25 @@ struct Watched {
     /// The path read: the real path when the file (or its directory)
     /// exists, as keepalived resolves it.
     path: CString,
-    /// The watch on its directory, and its name in it.
+    /// The watch on its directory, and its name in it: where in `path`
+    /// (a range of it, not a copy).
     wd: Option<i32>,
-    name: Vec<u8>,
+    name: (usize, usize),
+    /// An event named it since it was last read.
+    dirty: bool,
+}
+
+impl Watched {
+    fn name(&self) -> &[u8] {
+        let (at, end) = self.name;
+        self.path.as_bytes().get(at..end).unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
 pub struct Tracker {
     files: Vec<Watched>,
     inotify: Option<Inotify>,
-    /// Files with an event since they were last read.
-    dirty: Vec<bool>,
     evbuf: Box<[u8]>,
     filebuf: Box<[u8]>,
     counts: Vec<u32>,
@@ -72,7 +80,6 @@ impl Tracker {
             let w = watch(self.inotify.as_ref(), &f.cfg, log);
             self.files.push(w);
         }
-        self.dirty = vec![false; files.len()];
         self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
         self.filebuf = vec![0; FILE_READ].into_boxed_slice();
         self.counts = vec![0; t.procs.len()];
@@ -116,7 +123,7 @@ impl Tracker {
             match ino.read(&mut self.evbuf) {
                 Ok(Some(n)) if n > 0 => {
                     let buf = self.evbuf.get(..n).unwrap_or_default();
-                    mark(&mut self.files, &mut self.dirty, buf);
+                    mark(&mut self.files, buf);
                 }
                 Ok(_) => break,
                 Err(e) => {
@@ -125,8 +132,8 @@ impl Tracker {
                 }
             }
         }
-        for k in 0..self.dirty.len() {
-            if core::mem::take(&mut self.dirty[k]) {
+        for k in 0..self.files.len() {
+            if core::mem::take(&mut self.files[k].dirty) {
                 self.report(k, node, now, io);
             }
         }
@@ -186,19 +193,18 @@ fn needs_cmdline(tp: &TrackProcess) -> bool {
 /// Mark the files that the events in `buf` name. A lost-events overflow
 /// marks them all; a watch the kernel dropped (its directory went) marks
 /// its files, which then read as missing.
-fn mark(files: &mut [Watched], dirty: &mut [bool], buf: &[u8]) {
+fn mark(files: &mut [Watched], buf: &[u8]) {
     for ev in inotify::events(buf) {
-        if ev.mask & Q_OVERFLOW != 0 {
-            dirty.fill(true);
-            continue;
-        }
+        let all = ev.mask & Q_OVERFLOW != 0;
         let gone = ev.mask & libc::IN_IGNORED != 0;
-        if ev.mask & libc::IN_ISDIR != 0 && !gone {
+        if ev.mask & libc::IN_ISDIR != 0 && !gone && !all {
             continue;
         }
-        for (w, d) in files.iter_mut().zip(dirty.iter_mut()) {
-            if w.wd == Some(ev.wd) && (gone || w.name == ev.name) {
-                *d = true;
+        for w in files.iter_mut() {
+            if all {
+                w.dirty = true;
+            } else if w.wd == Some(ev.wd) && (gone || w.name() == ev.name) {
+                w.dirty = true;
                 if gone {
                     w.wd = None;
                 }
@@ -229,7 +235,11 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
             given.to_vec()
         }
     };
-    let name = file::file_name(&path).map(<[u8]>::to_vec);
+    // Where the name is in `path` (a part of it).
+    let name = file::file_name(&path).map_or((0, 0), |n| {
+        let at = n.as_ptr() as usize - path.as_ptr() as usize;
+        (at, at + n.len())
+    });
     let dir = file::split_path(&path).and_then(|(d, _)| crate::sys::c_string_owned(d).ok());
     let wd = match (ino, &dir) {
         (Some(ino), Some(dir)) => match ino.add_watch(dir, DIR_EVENTS) {
@@ -244,7 +254,8 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     Watched {
         path: crate::sys::c_string_owned(&path).unwrap_or_default(),
         wd,
-        name: name.unwrap_or_default(),
+        name,
+        dirty: false,
     }
 }
 
@@ -376,29 +387,35 @@ mod tests {
     }
 
     fn files() -> Vec<Watched> {
-        let w = |wd, name: &[u8]| Watched {
-            path: CString::default(),
+        let w = |wd, path: &str| Watched {
+            path: CString::new(path).unwrap_or_default(),
             wd: Some(wd),
-            name: name.to_vec(),
+            name: (path.len() - 1, path.len()),
+            dirty: false,
         };
-        vec![w(1, b"a"), w(1, b"b"), w(2, b"a")]
+        vec![w(1, "/d/a"), w(1, "/d/b"), w(2, "/e/a")]
+    }
+
+    fn dirty(f: &[Watched]) -> Vec<bool> {
+        f.iter().map(|w| w.dirty).collect()
     }
 
     #[test]
     fn events_mark_the_files_they_name() {
-        let (mut f, mut d) = (files(), vec![false; 3]);
+        let mut f = files();
+        assert_eq!(f[1].name(), b"b");
         let mut buf = ev(1, libc::IN_MOVED_TO, b"a");
         buf.extend(ev(1, libc::IN_CLOSE_WRITE, b"other"));
         buf.extend(ev(1, libc::IN_CREATE | libc::IN_ISDIR, b"b"));
-        mark(&mut f, &mut d, &buf);
-        assert_eq!(d, [true, false, false]);
-        let (mut f, mut d) = (files(), vec![false; 3]);
-        mark(&mut f, &mut d, &ev(-1, libc::IN_Q_OVERFLOW, b""));
-        assert_eq!(d, [true; 3]);
+        mark(&mut f, &buf);
+        assert_eq!(dirty(&f), [true, false, false]);
+        let mut f = files();
+        mark(&mut f, &ev(-1, libc::IN_Q_OVERFLOW, b""));
+        assert_eq!(dirty(&f), [true; 3]);
         // The directory went: its files read again (missing), unwatched.
-        let (mut f, mut d) = (files(), vec![false; 3]);
-        mark(&mut f, &mut d, &ev(1, libc::IN_IGNORED, b""));
-        assert_eq!(d, [true, true, false]);
+        let mut f = files();
+        mark(&mut f, &ev(1, libc::IN_IGNORED, b""));
+        assert_eq!(dirty(&f), [true, true, false]);
         assert_eq!(f[0].wd, None);
     }
 
