@@ -27,6 +27,8 @@ const EVENT_BUF: usize = 4096;
 /// Reads of the inotify fd per wake-up: a storm of events in a busy
 /// directory cannot starve the rest of the loop (the fd stays readable).
 const EVENT_READS: usize = 16;
+// One buffer serves both (see `Tracker::buf`).
+const _: () = assert!(FILE_READ == EVENT_BUF);
 
 /// A track file as the shell follows it.
 struct Watched {
@@ -52,8 +54,9 @@ impl Watched {
 pub struct Tracker {
     files: Vec<Watched>,
     inotify: Option<Inotify>,
-    evbuf: Box<[u8]>,
-    filebuf: Box<[u8]>,
+    /// The inotify events read, then the files read after them (one
+    /// buffer: the events are done with before any file is read).
+    buf: Box<[u8]>,
     counts: Vec<u32>,
     scan: Option<ProcScan>,
 }
@@ -80,8 +83,7 @@ impl Tracker {
             let w = watch(self.inotify.as_ref(), &f.cfg, log);
             self.files.push(w);
         }
-        self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
-        self.filebuf = vec![0; FILE_READ].into_boxed_slice();
+        self.buf = vec![0; FILE_READ].into_boxed_slice();
         self.counts = vec![0; t.procs.len()];
         if !t.procs.is_empty() && self.scan.is_none() {
             match ProcScan::open() {
@@ -108,8 +110,8 @@ impl Tracker {
         let Some(w) = self.files.get(k) else {
             return;
         };
-        let n = inotify::read_bounded(&w.path, &mut self.filebuf);
-        let contents = n.and_then(|n| self.filebuf.get(..n));
+        let n = inotify::read_bounded(&w.path, &mut self.buf);
+        let contents = n.and_then(|n| self.buf.get(..n));
         node.on_track_file(k, contents, now, io);
     }
 
@@ -120,9 +122,9 @@ impl Tracker {
             let Some(ino) = &self.inotify else {
                 return;
             };
-            match ino.read(&mut self.evbuf) {
+            match ino.read(&mut self.buf) {
                 Ok(Some(n)) if n > 0 => {
-                    let buf = self.evbuf.get(..n).unwrap_or_default();
+                    let buf = self.buf.get(..n).unwrap_or_default();
                     mark(&mut self.files, buf);
                 }
                 Ok(_) => break,
