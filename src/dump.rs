@@ -68,11 +68,9 @@ const GLOBALS: [(RxError, &str, &str); 11] = [
     (RxError::UnknownVrid, "unknown_vrid", "Unknown VRID"),
 ];
 
-/// The global reasons with their names and counts, in a fixed order.
-fn globals(g: &Global) -> impl Iterator<Item = (&'static str, &'static str, u64)> + '_ {
-    GLOBALS
-        .iter()
-        .map(|&(e, key, label)| (key, label, g.get(e.index()).copied().unwrap_or(0)))
+/// The count of global reason `e`.
+fn global_count(g: &Global, e: RxError) -> u64 {
+    g.get(e.index()).copied().unwrap_or(0)
 }
 
 /// An instance's counters in keepalived.stats' order, and a last one,
@@ -424,7 +422,8 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         }
     }
     s.push_str("Dropped before reaching an instance:\n");
-    for (_, label, n) in globals(global) {
+    for (e, _, label) in GLOBALS {
+        let n = global_count(global, e);
         let _ = writeln!(s, "  {label}: {n}");
     }
     s
@@ -470,8 +469,8 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
             );
         }
         s.push_str("},\"global\":{");
-        for (n, (key, _, count)) in globals(global).enumerate() {
-            jnum(&mut s, n == 0, key, count);
+        for (n, (e, key, _)) in GLOBALS.into_iter().enumerate() {
+            jnum(&mut s, n == 0, key, global_count(global, e));
         }
         s.push_str("}}");
     }
@@ -479,13 +478,23 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
     s
 }
 
-/// A JSON array of strings, after `head`.
-fn jlist(s: &mut String, head: &str, items: &mut dyn Iterator<Item = &str>) {
+/// A JSON array of the names in `list`, after `head`; with `scripts`,
+/// of the commands of the scripts they name (those found).
+fn jlist(s: &mut String, head: &str, list: &[Track], scripts: Option<&Trackers>) {
     s.push_str(head);
-    for (n, v) in items.enumerate() {
-        if n > 0 {
+    let mut first = true;
+    for l in list {
+        let v = match scripts {
+            Some(t) => match t.check(&l.name) {
+                Some(c) => &c.cfg.script[..],
+                None => continue,
+            },
+            None => &l.name[..],
+        };
+        if !first {
             s.push(',');
         }
+        first = false;
         jstr(s, v);
     }
     s.push(']');
@@ -533,14 +542,9 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
         master(i, &primary, &other, &""),
         u8::from(c.dont_track_primary)
     );
-    let ifs = &mut c.track_interfaces.iter().map(|l| &l.name[..]);
-    jlist(s, ",\"track_ifp\":[", ifs);
+    jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
     // keepalived lists the tracked scripts by their commands.
-    let cmds = &mut c
-        .track_scripts
-        .iter()
-        .filter_map(|l| Some(&t.trackers.check(&l.name)?.cfg.script[..]));
-    jlist(s, ",\"track_script\":[", cmds);
+    jlist(s, ",\"track_script\":[", &c.track_scripts, Some(t.trackers));
     for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
         let _ = write!(s, ",\"{key}\":[");
         let mut text = String::new();
