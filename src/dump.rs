@@ -68,11 +68,9 @@ const GLOBALS: [(RxError, &str, &str); 11] = [
     (RxError::UnknownVrid, "unknown_vrid", "Unknown VRID"),
 ];
 
-/// The global reasons with their names and counts, in a fixed order.
-fn globals(g: &Global) -> impl Iterator<Item = (&'static str, &'static str, u64)> + '_ {
-    GLOBALS
-        .iter()
-        .map(|&(e, key, label)| (key, label, g.get(e.index()).copied().unwrap_or(0)))
+/// The count of global reason `e`.
+fn global_count(g: &Global, e: RxError) -> u64 {
+    g.get(e.index()).copied().unwrap_or(0)
 }
 
 /// An instance's counters in keepalived.stats' order, and a last one,
@@ -222,6 +220,10 @@ pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
 }
 
 /// One instance's block of keepalived.data, up to its tracked lists.
+/// Not inlined (nor is [`tracked_lists`]): inside the daemon's signal
+/// handler, where `data` lands, its many values cost spills; measured
+/// -272 bytes on mipsel (the other writers pay inlined).
+#[inline(never)]
 fn data_instance(s: &mut String, v: &View<'_>) {
     let (c, i) = (v.cfg, v.inst);
     line(s, " VRRP Instance = ", &c.name);
@@ -291,46 +293,43 @@ fn data_instance(s: &mut String, v: &View<'_>) {
 
 /// An instance's `Tracked ... :` lists, keepalived's `NAME weight W`
 /// lines (the weight a line resolves to, with its block's default).
+#[inline(never)]
 fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
-    let tr = t.trackers;
-    let w_script = |n: &str| {
-        tr.check(n)
-            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let w_file = |n: &str| {
-        tr.file(n)
-            .map_or((1, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let w_proc = |n: &str| {
-        tr.proc(n)
-            .map_or((0, false), |x| (x.cfg.weight, x.cfg.reverse))
-    };
-    let none = |_: &str| (0, false);
-    let lists: [(&str, &[Track], &WeightOf<'_>); 4] = [
-        ("Tracked interfaces", &c.track_interfaces, &none),
-        ("Tracked scripts", &c.track_scripts, &w_script),
-        ("Tracked files", &c.track_files, &w_file),
-        ("Tracked processes", &c.track_processes, &w_proc),
+    let lists: [(&str, &[Track]); 4] = [
+        ("Tracked interfaces", &c.track_interfaces),
+        ("Tracked scripts", &c.track_scripts),
+        ("Tracked files", &c.track_files),
+        ("Tracked processes", &c.track_processes),
     ];
-    for (head, list, dflt) in lists {
-        tracked_list(s, head, list, dflt);
+    for (kind, (head, list)) in lists.into_iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "   {head} :");
+        for l in list {
+            let (w, rev) = own_weight(t.trackers, kind, &l.name);
+            let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
+            let rev = if rev { " reverse" } else { "" };
+            let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
+        }
     }
 }
 
-/// A tracked object's own weight and sense, by name.
-type WeightOf<'a> = dyn Fn(&str) -> (i16, bool) + 'a;
-
-fn tracked_list(s: &mut String, head: &str, list: &[Track], dflt: &WeightOf<'_>) {
-    if list.is_empty() {
-        return;
-    }
-    let _ = writeln!(s, "   {head} :");
-    for l in list {
-        let (w, rev) = dflt(&l.name);
-        let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
-        let rev = if rev { " reverse" } else { "" };
-        let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
-    }
+/// The weight and sense of tracked object `name` of list `kind` (0
+/// interfaces, 1 scripts, 2 files, 3 processes) from its own block: a
+/// match, not a closure per list (issue 17: size).
+fn own_weight(tr: &Trackers, kind: usize, name: &str) -> (i16, bool) {
+    let own = match kind {
+        1 => tr.check(name).map(|x| (x.cfg.weight, x.cfg.reverse)),
+        2 => {
+            return tr
+                .file(name)
+                .map_or((1, false), |x| (x.cfg.weight, x.cfg.reverse));
+        }
+        3 => tr.proc(name).map(|x| (x.cfg.weight, x.cfg.reverse)),
+        _ => None,
+    };
+    own.unwrap_or((0, false))
 }
 
 /// keepalived's sync group, script, track file and track process
@@ -428,7 +427,8 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         }
     }
     s.push_str("Dropped before reaching an instance:\n");
-    for (_, label, n) in globals(global) {
+    for (e, _, label) in GLOBALS {
+        let n = global_count(global, e);
         let _ = writeln!(s, "  {label}: {n}");
     }
     s
@@ -474,8 +474,8 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
             );
         }
         s.push_str("},\"global\":{");
-        for (n, (key, _, count)) in globals(global).enumerate() {
-            jnum(&mut s, n == 0, key, count);
+        for (n, (e, key, _)) in GLOBALS.into_iter().enumerate() {
+            jnum(&mut s, n == 0, key, global_count(global, e));
         }
         s.push_str("}}");
     }
@@ -483,13 +483,23 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
     s
 }
 
-/// A JSON array of strings, after `head`.
-fn jlist(s: &mut String, head: &str, items: &mut dyn Iterator<Item = &str>) {
+/// A JSON array of the names in `list`, after `head`; with `scripts`,
+/// of the commands of the scripts they name (those found).
+fn jlist(s: &mut String, head: &str, list: &[Track], scripts: Option<&Trackers>) {
     s.push_str(head);
-    for (n, v) in items.enumerate() {
-        if n > 0 {
+    let mut first = true;
+    for l in list {
+        let v = match scripts {
+            Some(t) => match t.check(&l.name) {
+                Some(c) => &c.cfg.script[..],
+                None => continue,
+            },
+            None => &l.name[..],
+        };
+        if !first {
             s.push(',');
         }
+        first = false;
         jstr(s, v);
     }
     s.push(']');
@@ -537,14 +547,9 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
         master(i, &primary, &other, &""),
         u8::from(c.dont_track_primary)
     );
-    let ifs = &mut c.track_interfaces.iter().map(|l| &l.name[..]);
-    jlist(s, ",\"track_ifp\":[", ifs);
+    jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
     // keepalived lists the tracked scripts by their commands.
-    let cmds = &mut c
-        .track_scripts
-        .iter()
-        .filter_map(|l| Some(&t.trackers.check(&l.name)?.cfg.script[..]));
-    jlist(s, ",\"track_script\":[", cmds);
+    jlist(s, ",\"track_script\":[", &c.track_scripts, Some(t.trackers));
     for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
         let _ = write!(s, ",\"{key}\":[");
         let mut text = String::new();

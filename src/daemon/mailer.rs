@@ -67,10 +67,10 @@ impl Settings {
             // Borrowed then copied once (a clone, else a copy of `local`,
             // would be two copies of the copying code).
             helo: g.smtp_helo_name.as_deref().unwrap_or(local).to_string(),
-            from: g
-                .notification_email_from
-                .clone()
-                .unwrap_or_else(|| format!("root@{local}")),
+            from: match &g.notification_email_from {
+                Some(f) => f.clone(),
+                None => String::from("root@") + local,
+            },
             router_id: g.router_id.as_deref().unwrap_or(local).to_string(),
             to: g.notification_email.clone(),
         }
@@ -401,6 +401,18 @@ impl Mailer {
 mod tests {
     use super::*;
     use crate::sys::log::LogOptions;
+
+    /// Without notification_email_from the sender is root at the local
+    /// name, which is also the HELO name and the router_id.
+    #[test]
+    fn default_sender_is_root_at_the_local_name() {
+        let mut log = Log::new(&LogOptions::default());
+        let s = Settings::of(&GlobalDefs::default(), &mut log);
+        let host = tcp::hostname();
+        let local = host.as_deref().unwrap_or("localhost");
+        assert_eq!(s.from, format!("root@{local}"));
+        assert_eq!((&s.helo[..], &s.router_id[..]), (local, local));
+    }
 
     /// MAX_QUEUED_MAILS wait behind the one under way; one more is lost.
     #[test]

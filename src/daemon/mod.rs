@@ -134,12 +134,7 @@ impl Daemon {
         // Before the tracker: the last exit on error, none drops a tracker.
         let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
-        tracker.configure(
-            &config.track_files,
-            config.track_processes,
-            false,
-            &mut io.log,
-        );
+        tracker.configure(node.trackers(), false, &mut io.log);
         let mut d = Daemon {
             opts,
             node,
@@ -586,12 +581,8 @@ impl Daemon {
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
-        self.track.configure(
-            &config.track_files,
-            config.track_processes,
-            true,
-            &mut self.io.log,
-        );
+        self.track
+            .configure(self.node.trackers(), true, &mut self.io.log);
         self.track.report_all(&mut self.node, now, &mut self.io);
         let n = self.node.slots().len();
         for t in self.io.timers.get_mut(n..).unwrap_or_default() {

@@ -11,6 +11,7 @@ use super::io::Io;
 use crate::config::{TrackFile, TrackProcess};
 use crate::log;
 use crate::node::Node;
+use crate::node::track::{ProcTrack, Trackers};
 use crate::node::watch::{process_matches, stat_comm};
 use crate::sys::clock;
 use crate::sys::file::{self, OsError};
@@ -26,44 +27,49 @@ const EVENT_BUF: usize = 4096;
 /// Reads of the inotify fd per wake-up: a storm of events in a busy
 /// directory cannot starve the rest of the loop (the fd stays readable).
 const EVENT_READS: usize = 16;
+// One buffer serves both (see `Tracker::buf`).
+const _: () = assert!(FILE_READ == EVENT_BUF);
 
 /// A track file as the shell follows it.
 struct Watched {
     /// The path read: the real path when the file (or its directory)
     /// exists, as keepalived resolves it.
     path: CString,
-    /// The watch on its directory, and its name in it.
+    /// The watch on its directory, and its name in it: where in `path`
+    /// (a range of it, not a copy).
     wd: Option<i32>,
-    name: Vec<u8>,
+    name: (usize, usize),
+    /// An event named it since it was last read.
+    dirty: bool,
+}
+
+impl Watched {
+    fn name(&self) -> &[u8] {
+        let (at, end) = self.name;
+        self.path.as_bytes().get(at..end).unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
 pub struct Tracker {
     files: Vec<Watched>,
     inotify: Option<Inotify>,
-    /// Files with an event since they were last read.
-    dirty: Vec<bool>,
-    evbuf: Box<[u8]>,
-    filebuf: Box<[u8]>,
-    processes: Vec<TrackProcess>,
+    /// The inotify events read, then the files read after them (one
+    /// buffer: the events are done with before any file is read).
+    buf: Box<[u8]>,
     counts: Vec<u32>,
     scan: Option<ProcScan>,
 }
 
 impl Tracker {
-    /// Follow `files` and `processes` (a configuration's, in order):
-    /// `init_file` applied (`reload`: keepalived does not overwrite an
-    /// existing file then), every directory watched. Replaces what was
-    /// followed before.
-    pub fn configure(
-        &mut self,
-        files: &[TrackFile],
-        processes: Vec<TrackProcess>,
-        reload: bool,
-        log: &mut Log,
-    ) {
-        for tf in files {
-            init_file(tf, reload, log);
+    /// Follow the router's track files and processes (read from its
+    /// table, in its order, never copied): `init_file` applied (`reload`:
+    /// keepalived does not overwrite an existing file then), every
+    /// directory watched. Replaces what was followed before.
+    pub fn configure(&mut self, t: &Trackers, reload: bool, log: &mut Log) {
+        let files = &t.files;
+        for f in files {
+            init_file(&f.cfg, reload, log);
         }
         self.inotify = None;
         if !files.is_empty() {
@@ -73,17 +79,13 @@ impl Tracker {
             }
         }
         self.files.clear();
-        for tf in files {
-            let w = watch(self.inotify.as_ref(), tf, log);
+        for f in files {
+            let w = watch(self.inotify.as_ref(), &f.cfg, log);
             self.files.push(w);
         }
-        self.dirty = vec![false; files.len()];
-        self.evbuf = vec![0; EVENT_BUF].into_boxed_slice();
-        self.filebuf = vec![0; FILE_READ].into_boxed_slice();
-        self.counts = vec![0; processes.len()];
-        // Moved in, not copied: the router keeps its own copies.
-        self.processes = processes;
-        if !self.processes.is_empty() && self.scan.is_none() {
+        self.buf = vec![0; FILE_READ].into_boxed_slice();
+        self.counts = vec![0; t.procs.len()];
+        if !t.procs.is_empty() && self.scan.is_none() {
             match ProcScan::open() {
                 Ok(s) => self.scan = Some(s),
                 Err(e) => log!(log, Level::Error, "track_process: {e}"),
@@ -108,8 +110,8 @@ impl Tracker {
         let Some(w) = self.files.get(k) else {
             return;
         };
-        let n = inotify::read_bounded(&w.path, &mut self.filebuf);
-        let contents = n.and_then(|n| self.filebuf.get(..n));
+        let n = inotify::read_bounded(&w.path, &mut self.buf);
+        let contents = n.and_then(|n| self.buf.get(..n));
         node.on_track_file(k, contents, now, io);
     }
 
@@ -120,10 +122,10 @@ impl Tracker {
             let Some(ino) = &self.inotify else {
                 return;
             };
-            match ino.read(&mut self.evbuf) {
+            match ino.read(&mut self.buf) {
                 Ok(Some(n)) if n > 0 => {
-                    let buf = self.evbuf.get(..n).unwrap_or_default();
-                    mark(&mut self.files, &mut self.dirty, buf);
+                    let buf = self.buf.get(..n).unwrap_or_default();
+                    mark(&mut self.files, buf);
                 }
                 Ok(_) => break,
                 Err(e) => {
@@ -132,8 +134,8 @@ impl Tracker {
                 }
             }
         }
-        for k in 0..self.dirty.len() {
-            if core::mem::take(&mut self.dirty[k]) {
+        for k in 0..self.files.len() {
+            if core::mem::take(&mut self.files[k].dirty) {
                 self.report(k, node, now, io);
             }
         }
@@ -147,10 +149,11 @@ impl Tracker {
         };
         let started = clock::now();
         self.counts.fill(0);
-        let want_cmdline = self.processes.iter().any(needs_cmdline);
-        let (processes, counts) = (&self.processes, &mut self.counts);
+        let procs = &node.trackers().procs;
+        let want_cmdline = procs.iter().any(|p| needs_cmdline(&p.cfg));
+        let counts = &mut self.counts;
         let r = scan.scan(want_cmdline, |_pid, stat, cmdline| {
-            count(processes, counts, stat, cmdline);
+            count(procs, counts, stat, cmdline);
         });
         match r {
             Ok(seen) => {
@@ -169,15 +172,15 @@ impl Tracker {
 
 /// Add one process to the counts of the `vrrp_track_process`es it
 /// matches. keepalived: zombies are not counted.
-fn count(processes: &[TrackProcess], counts: &mut [u32], stat: &[u8], cmdline: &[u8]) {
+fn count(procs: &[ProcTrack], counts: &mut [u32], stat: &[u8], cmdline: &[u8]) {
     let Some((comm, state)) = stat_comm(stat) else {
         return;
     };
     if state == b'Z' {
         return;
     }
-    for (tp, c) in processes.iter().zip(counts.iter_mut()) {
-        if process_matches(tp, comm, cmdline) {
+    for (p, c) in procs.iter().zip(counts.iter_mut()) {
+        if process_matches(&p.cfg, comm, cmdline) {
             *c = c.saturating_add(1);
         }
     }
@@ -192,19 +195,18 @@ fn needs_cmdline(tp: &TrackProcess) -> bool {
 /// Mark the files that the events in `buf` name. A lost-events overflow
 /// marks them all; a watch the kernel dropped (its directory went) marks
 /// its files, which then read as missing.
-fn mark(files: &mut [Watched], dirty: &mut [bool], buf: &[u8]) {
+fn mark(files: &mut [Watched], buf: &[u8]) {
     for ev in inotify::events(buf) {
-        if ev.mask & Q_OVERFLOW != 0 {
-            dirty.fill(true);
-            continue;
-        }
+        let all = ev.mask & Q_OVERFLOW != 0;
         let gone = ev.mask & libc::IN_IGNORED != 0;
-        if ev.mask & libc::IN_ISDIR != 0 && !gone {
+        if ev.mask & libc::IN_ISDIR != 0 && !gone && !all {
             continue;
         }
-        for (w, d) in files.iter_mut().zip(dirty.iter_mut()) {
-            if w.wd == Some(ev.wd) && (gone || w.name == ev.name) {
-                *d = true;
+        for w in files.iter_mut() {
+            if all {
+                w.dirty = true;
+            } else if w.wd == Some(ev.wd) && (gone || w.name() == ev.name) {
+                w.dirty = true;
                 if gone {
                     w.wd = None;
                 }
@@ -235,7 +237,11 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
             given.to_vec()
         }
     };
-    let name = file::file_name(&path).map(<[u8]>::to_vec);
+    // Where the name is in `path` (a part of it).
+    let name = file::file_name(&path).map_or((0, 0), |n| {
+        let at = n.as_ptr() as usize - path.as_ptr() as usize;
+        (at, at + n.len())
+    });
     let dir = file::split_path(&path).and_then(|(d, _)| crate::sys::c_string_owned(d).ok());
     let wd = match (ino, &dir) {
         (Some(ino), Some(dir)) => match ino.add_watch(dir, DIR_EVENTS) {
@@ -250,7 +256,8 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     Watched {
         path: crate::sys::c_string_owned(&path).unwrap_or_default(),
         wd,
-        name: name.unwrap_or_default(),
+        name,
+        dirty: false,
     }
 }
 
@@ -382,40 +389,52 @@ mod tests {
     }
 
     fn files() -> Vec<Watched> {
-        let w = |wd, name: &[u8]| Watched {
-            path: CString::default(),
+        let w = |wd, path: &str| Watched {
+            path: CString::new(path).unwrap_or_default(),
             wd: Some(wd),
-            name: name.to_vec(),
+            name: (path.len() - 1, path.len()),
+            dirty: false,
         };
-        vec![w(1, b"a"), w(1, b"b"), w(2, b"a")]
+        vec![w(1, "/d/a"), w(1, "/d/b"), w(2, "/e/a")]
+    }
+
+    fn dirty(f: &[Watched]) -> Vec<bool> {
+        f.iter().map(|w| w.dirty).collect()
     }
 
     #[test]
     fn events_mark_the_files_they_name() {
-        let (mut f, mut d) = (files(), vec![false; 3]);
+        let mut f = files();
+        assert_eq!(f[1].name(), b"b");
         let mut buf = ev(1, libc::IN_MOVED_TO, b"a");
         buf.extend(ev(1, libc::IN_CLOSE_WRITE, b"other"));
         buf.extend(ev(1, libc::IN_CREATE | libc::IN_ISDIR, b"b"));
-        mark(&mut f, &mut d, &buf);
-        assert_eq!(d, [true, false, false]);
-        let (mut f, mut d) = (files(), vec![false; 3]);
-        mark(&mut f, &mut d, &ev(-1, libc::IN_Q_OVERFLOW, b""));
-        assert_eq!(d, [true; 3]);
+        mark(&mut f, &buf);
+        assert_eq!(dirty(&f), [true, false, false]);
+        let mut f = files();
+        mark(&mut f, &ev(-1, libc::IN_Q_OVERFLOW, b""));
+        assert_eq!(dirty(&f), [true; 3]);
         // The directory went: its files read again (missing), unwatched.
-        let (mut f, mut d) = (files(), vec![false; 3]);
-        mark(&mut f, &mut d, &ev(1, libc::IN_IGNORED, b""));
-        assert_eq!(d, [true, true, false]);
+        let mut f = files();
+        mark(&mut f, &ev(1, libc::IN_IGNORED, b""));
+        assert_eq!(dirty(&f), [true, true, false]);
         assert_eq!(f[0].wd, None);
     }
 
     #[test]
     fn zombies_are_not_counted() {
         let tp = TrackProcess::new("p".into(), Loc::default(), "sleep".into());
-        let mut c = [0];
-        count(core::slice::from_ref(&tp), &mut c, b"10 (sleep) S 1", b"");
-        count(core::slice::from_ref(&tp), &mut c, b"11 (sleep) Z 1", b"");
-        count(core::slice::from_ref(&tp), &mut c, b"12 (sleepy) S 1", b"");
-        assert_eq!(c, [1]);
         assert!(!needs_cmdline(&tp));
+        let p = [ProcTrack {
+            cfg: tp,
+            count: 0,
+            quorum: None,
+            since: None,
+        }];
+        let mut c = [0];
+        count(&p, &mut c, b"10 (sleep) S 1", b"");
+        count(&p, &mut c, b"11 (sleep) Z 1", b"");
+        count(&p, &mut c, b"12 (sleepy) S 1", b"");
+        assert_eq!(c, [1]);
     }
 }

@@ -379,78 +379,90 @@ pub struct TooLong;
 /// Nothing is sent while connecting or waiting for the greeting.
 pub fn write_command(stage: Stage, mail: &Mail<'_>, buf: &mut [u8]) -> Result<usize, TooLong> {
     let mut w = Cursor { buf, at: 0 };
-    let r = match stage {
-        Stage::Connecting | Stage::Greeting => Ok(()),
-        Stage::Helo => write!(w, "HELO {}\r\n", mail.helo),
-        Stage::MailFrom => write!(w, "MAIL FROM:<{}>\r\n", mail.from),
-        Stage::Rcpt(i) => match mail.to.get(i) {
-            Some(to) => write!(w, "RCPT TO:<{to}>\r\n"),
-            None => Err(fmt::Error),
-        },
-        Stage::Data => w.write_str("DATA\r\n"),
-        Stage::Body => write_message(&mut w, mail),
-        Stage::Quit => w.write_str("QUIT\r\n"),
+    // Every command is text around at most one value: pieces, not a
+    // format per command (issue 17: size).
+    let (pre, value, post) = match stage {
+        Stage::Connecting | Stage::Greeting => ("", "", ""),
+        Stage::Helo => ("HELO ", mail.helo, "\r\n"),
+        Stage::MailFrom => ("MAIL FROM:<", mail.from, ">\r\n"),
+        Stage::Rcpt(i) => ("RCPT TO:<", &mail.to.get(i).ok_or(TooLong)?[..], ">\r\n"),
+        Stage::Data => ("DATA\r\n", "", ""),
+        Stage::Body => {
+            write_message(&mut w, mail)?;
+            ("", "", "")
+        }
+        Stage::Quit => ("QUIT\r\n", "", ""),
     };
-    r.map(|()| w.at).map_err(|_| TooLong)
+    w.pieces(&[pre, value, post])?;
+    Ok(w.at)
 }
 
 /// The message as keepalived writes it (smtp.c body_cmd): these headers in
 /// this order, an empty line, the one-line body, an empty line, the dot.
-fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> fmt::Result {
+fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> Result<(), TooLong> {
     let group = mail.kind == "GROUP";
     let (what, body) = texts(group, mail.state);
-    write!(w, "Date: {}\r\nFrom: {}\r\n", mail.date, mail.from)?;
-    write!(
-        w,
-        "Subject: [{}] VRRP {} {} - {}\r\n",
+    w.pieces(&[
+        "Date: ",
+        mail.date,
+        "\r\nFrom: ",
+        mail.from,
+        "\r\nSubject: [",
         mail.router_id,
-        if group { "Group" } else { "Instance" },
+        "] VRRP ",
+        if group { "Group " } else { "Instance " },
         mail.name,
-        what
-    )?;
-    w.write_str("X-Mailer: Keepalived\r\nTo: ")?;
+        " - ",
+        what,
+        "\r\nX-Mailer: Keepalived\r\nTo: ",
+    ])?;
     for (i, to) in mail.to.iter().enumerate() {
-        if i > 0 {
-            w.write_str(", ")?;
-        }
-        w.write_str(to)?;
+        w.pieces(&[if i > 0 { ", " } else { "" }, to])?;
     }
-    write!(w, "\r\n\r\n{body}\r\n\r\n.\r\n")
+    w.pieces(&["\r\n\r\n", body, "\r\n\r\n.\r\n"])
 }
 
-/// The subject's end and the body (vrrp_notify.c).
+/// The subject's end and the body (vrrp_notify.c): a table by state,
+/// then instance or group, not a match of pairs (issue 17: size).
 fn texts(group: bool, state: State) -> (&'static str, &'static str) {
-    match (state, group) {
-        (State::Master, false) => (
+    const TEXTS: [(&str, [&str; 2]); 4] = [
+        (
             "Entering MASTER state",
-            "=> VRRP Instance is now owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is now owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in MASTER state <=",
+            ],
         ),
-        (State::Master, true) => (
-            "Entering MASTER state",
-            "=> All VRRP group instances are now in MASTER state <=",
-        ),
-        (State::Backup, false) => (
+        (
             "Entering BACKUP state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is no longer owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in BACKUP state <=",
+            ],
         ),
-        (State::Backup, true) => (
-            "Entering BACKUP state",
-            "=> All VRRP group instances are now in BACKUP state <=",
-        ),
-        (State::Fault, false) => (
+        (
             "Entering FAULT state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+            [
+                "=> VRRP Instance is no longer owning VRRP VIPs <=",
+                "=> All VRRP group instances are now in FAULT state <=",
+            ],
         ),
-        (State::Fault, true) => (
-            "Entering FAULT state",
-            "=> All VRRP group instances are now in FAULT state <=",
-        ),
-        (_, false) => ("Stopping", "=> VRRP Instance stopping <="),
-        (_, true) => (
+        (
             "Stopping",
-            "=> All VRRP group instances are now stopping <=",
+            [
+                "=> VRRP Instance stopping <=",
+                "=> All VRRP group instances are now stopping <=",
+            ],
         ),
-    }
+    ];
+    let k = match state {
+        State::Master => 0,
+        State::Backup => 1,
+        State::Fault => 2,
+        _ => 3,
+    };
+    let (what, bodies) = TEXTS[k];
+    (what, bodies[usize::from(group)])
 }
 
 /// A local time broken down (what localtime_r gives).
@@ -502,6 +514,16 @@ pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
 struct Cursor<'a> {
     buf: &'a mut [u8],
     at: usize,
+}
+
+impl Cursor<'_> {
+    /// Each of `pieces` in turn.
+    fn pieces(&mut self, pieces: &[&str]) -> Result<(), TooLong> {
+        for p in pieces {
+            super::put(self.buf, &mut self.at, p.as_bytes()).map_err(|_| TooLong)?;
+        }
+        Ok(())
+    }
 }
 
 impl Write for Cursor<'_> {
@@ -858,6 +880,30 @@ mod tests {
         };
         assert_eq!(date(&t3), "Sat, 01 Dec 2027 03:04:05 -0330");
         assert_eq!(write_date(&t, &mut [0; 30]), Err(TooLong));
+    }
+
+    /// The texts the other cases do not reach: an instance in BACKUP, and
+    /// a stop (INIT) of each kind.
+    #[test]
+    fn backup_and_stopping_texts() {
+        assert_eq!(
+            texts(false, State::Backup),
+            (
+                "Entering BACKUP state",
+                "=> VRRP Instance is no longer owning VRRP VIPs <="
+            )
+        );
+        assert_eq!(
+            texts(false, State::Init),
+            ("Stopping", "=> VRRP Instance stopping <=")
+        );
+        assert_eq!(
+            texts(true, State::Init),
+            (
+                "Stopping",
+                "=> All VRRP group instances are now stopping <="
+            )
+        );
     }
 
     #[test]
