@@ -406,7 +406,7 @@ fn join(dir: &str, name: &str) -> String {
 
 /// keepalived's is_executable: root may run any file with an x bit; anyone
 /// else needs the bit of the class they are in.
-fn is_executable(meta: &libc::stat, ids: Ids) -> bool {
+fn is_executable(meta: &file::Stat, ids: Ids) -> bool {
     let mode = meta.st_mode;
     if ids.uid == 0 {
         mode & 0o111 != 0
@@ -420,7 +420,7 @@ fn is_executable(meta: &libc::stat, ids: Ids) -> bool {
 }
 
 /// Root runs it: as root, or through a setuid/setgid-root bit.
-fn needs_protection(meta: &libc::stat, ids: Ids) -> bool {
+fn needs_protection(meta: &file::Stat, ids: Ids) -> bool {
     let mode = meta.st_mode;
     ids.uid == 0
         || ids.gid == 0
@@ -492,7 +492,7 @@ fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(),
 }
 
 /// Why keepalived calls this path component unsafe, if it does.
-fn unsafe_because(meta: &libc::stat) -> Option<String> {
+fn unsafe_because(meta: &file::Stat) -> Option<String> {
     let mode = meta.st_mode;
     if meta.st_uid != 0 {
         return Some(format!("is owned by uid {}, not root", meta.st_uid));

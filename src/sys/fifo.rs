@@ -20,11 +20,7 @@ pub fn open(path: &str) -> Result<OwnedFd> {
     }
     let flags = libc::O_RDWR | libc::O_NONBLOCK | libc::O_NOFOLLOW;
     let fd = file::open(path, flags, 0).map_err(|e| SysError::new("opening fifo", e.0))?;
-    // SAFETY: fstat of our own descriptor into a zeroed struct.
-    let is_fifo = unsafe {
-        let mut st: libc::stat = core::mem::zeroed();
-        libc::fstat(fd.as_raw_fd(), &mut st) == 0 && file::is_type(&st, libc::S_IFIFO)
-    };
+    let is_fifo = file::fstat(&fd).is_ok_and(|st| file::is_type(&st, libc::S_IFIFO));
     if !is_fifo {
         return Err(SysError::new("opening fifo: not a FIFO", Errno::EINVAL));
     }
