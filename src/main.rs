@@ -108,7 +108,7 @@ fn start_up() {
 }
 
 fn daemon_main(args: &[&str]) -> i32 {
-    let m = match cmdline::parse(args) {
+    let m = match cmdline::read(args) {
         Ok(m) => core::mem::ManuallyDrop::new(m),
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
