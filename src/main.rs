@@ -130,10 +130,10 @@ fn daemon_main(args: &[&str]) -> i32 {
     if m.present("t") {
         return config_test(&config);
     }
-    let facility = match m.value("S").map(|s| s.parse::<u8>()) {
+    let facility = match m.value("S").map(facility_number) {
         None => None,
-        Some(Ok(n)) if n <= 7 => Some(n),
-        Some(_) => {
+        Some(Some(n)) => Some(n),
+        Some(None) => {
             eprintln!("tinyvrrpd: -S takes a facility number 0-7 (local0-local7)");
             return USAGE;
         }
@@ -163,6 +163,23 @@ fn daemon_main(args: &[&str]) -> i32 {
         state_file: Some(state_file_for(pidfile)),
     };
     run(opts, pidfile, foreground)
+}
+
+/// `-S`'s value as `str::parse::<u8>` reads it (an optional `+`, then
+/// digits), when it is 0-7: std's integer parser inlined here for one
+/// option was about 250 bytes of mipsel.
+fn facility_number(s: &str) -> Option<u8> {
+    let digits = s.as_bytes();
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    let mut n = if digits.is_empty() { 8 } else { 0 };
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // Any number above 7 is refused: no need to go past 8.
+        n = (n * 10 + (b - b'0')).min(8);
+    }
+    (n <= 7).then_some(n)
 }
 
 fn config_test(path: &Path) -> i32 {
@@ -331,5 +348,39 @@ impl PidFile {
 
     fn remove(&mut self) {
         file::remove(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `-S` takes what `parse::<u8>()` took, when it is 0-7.
+    #[test]
+    fn facility_numbers_as_std_parses_them() {
+        let words = [
+            "",
+            "+",
+            "-",
+            "0",
+            "7",
+            "8",
+            "+3",
+            "-3",
+            "03",
+            "0007",
+            "10",
+            "255",
+            "256",
+            "300",
+            "99999999999",
+            "1x",
+            " 1",
+            "1 ",
+            "++1",
+            "٣",
+        ];
+        for w in words {
+            let std = w.parse::<u8>().ok().filter(|&n| n <= 7);
+            assert_eq!(super::facility_number(w), std, "{w:?}");
+        }
     }
 }
