@@ -35,26 +35,30 @@ impl Timer {
             return Ok(());
         }
         // One shot (no interval) at an absolute time, or all zero:
-        // disarmed. timerfd_settime(2) itself, not nix's Expiration.
-        let zero = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        let mut its = libc::itimerspec {
-            it_interval: zero,
-            it_value: zero,
-        };
+        // disarmed. The kernel's itimerspec of two timespecs of two longs
+        // (interval, then value): the timerfd_settime syscall musl itself
+        // makes for times that fit in 32 bits, without its time64 wrapper
+        // (600 bytes of mipsel). Seconds on the monotonic clock (since
+        // boot) fit in any long.
+        let mut its: [libc::c_long; 4] = [0; 4];
         let mut flags = 0;
         if let Some(t) = at {
             let us = t.as_micros().max(1);
-            // Seconds on the monotonic clock: within any time_t.
-            its.it_value.tv_sec = (us / 1_000_000) as _;
-            its.it_value.tv_nsec = ((us % 1_000_000) * 1_000) as _;
+            its[2] = (us / 1_000_000) as libc::c_long;
+            its[3] = ((us % 1_000_000) * 1_000) as libc::c_long;
             flags = libc::TFD_TIMER_ABSTIME;
         }
-        // SAFETY: `its` is a valid itimerspec; no old value is asked for.
-        let ret =
-            unsafe { libc::timerfd_settime(self.as_raw_fd(), flags, &its, core::ptr::null_mut()) };
+        // SAFETY: `its` is a valid kernel itimerspec; no old value is
+        // asked for.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_timerfd_settime,
+                libc::c_long::from(self.as_raw_fd()),
+                libc::c_long::from(flags),
+                its.as_ptr(),
+                core::ptr::null_mut::<libc::c_long>(),
+            )
+        };
         if ret != 0 {
             return Err(SysError::last("timerfd_settime"));
         }
