@@ -111,3 +111,34 @@ impl AsFd for Timer {
         self.fd.as_fd()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::{clock, poll};
+    use crate::time::Duration;
+
+    /// Armed 20 ms ahead, the timer fires within a ppoll that would wait
+    /// a second, and not before; disarmed, it stays quiet.
+    #[test]
+    fn fires_at_its_time_and_not_when_disarmed() {
+        let mut t = Timer::new().expect("timerfd");
+        let start = clock::now();
+        t.set(Some(start + Duration::from_millis(20))).expect("arm");
+        assert_eq!(t.armed(), Some(start + Duration::from_millis(20)));
+        let mut fds = [poll::pollfd(t.as_raw_fd())];
+        let n = poll::ppoll(&mut fds, Duration::from_secs(1)).expect("ppoll");
+        assert_eq!(n, 1);
+        assert!(poll::readable(&fds[0]));
+        let waited = clock::now().saturating_since(start);
+        assert!(waited >= Duration::from_millis(20), "{waited:?}");
+        assert!(waited < Duration::from_millis(900), "{waited:?}");
+        assert!(t.clear());
+        t.set(Some(clock::now() + Duration::from_millis(10)))
+            .expect("arm");
+        t.set(None).expect("disarm");
+        let mut fds = [poll::pollfd(t.as_raw_fd())];
+        assert_eq!(poll::poll(&mut fds, 50).expect("poll"), 0);
+        assert!(!t.clear());
+    }
+}
