@@ -97,7 +97,8 @@ fn start_up() {
         unsafe {
             if libc::lseek(fd, 0, libc::SEEK_CUR) < 0
                 && Errno::last() == Errno::EBADF
-                && libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) < 0
+                && tinyvrrpd::sys::open_at(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR, 0)
+                    < 0
             {
                 libc::abort();
             }

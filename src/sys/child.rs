@@ -242,7 +242,7 @@ fn in_child(p: &Prepared) -> ! {
 unsafe fn stdio_to_dev_null() -> bool {
     // SAFETY: open and dup2 are async-signal-safe; DEV_NULL is a C string.
     unsafe {
-        let fd = libc::open(DEV_NULL.as_ptr(), libc::O_RDWR);
+        let fd = super::open_at(libc::AT_FDCWD, DEV_NULL.as_ptr(), libc::O_RDWR, 0);
         if fd < 0 {
             return false;
         }

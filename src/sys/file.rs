@@ -30,10 +30,11 @@ pub fn open_bytes(path: &[u8], flags: libc::c_int, mode: libc::mode_t) -> Result
     let c = c_string(path).map_err(OsError)?;
     // SAFETY: `c` is NUL-terminated for the call.
     let fd = unsafe {
-        libc::open(
+        super::open_at(
+            libc::AT_FDCWD,
             c.as_ptr().cast(),
             flags | libc::O_CLOEXEC,
-            libc::c_uint::from(mode),
+            mode,
         )
     };
     if fd < 0 {
@@ -316,7 +317,7 @@ fn utf8_line(f: &mut dyn FnMut(&str) -> bool, line: &[u8]) -> bool {
 fn each_line(path: &CStr, f: &mut dyn FnMut(&str) -> bool) {
     let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
-    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    let fd = unsafe { super::open_at(libc::AT_FDCWD, path.as_ptr(), flags, 0) };
     if fd < 0 {
         return;
     }

@@ -105,7 +105,7 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> {
 pub fn read_bounded(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
-    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    let fd = unsafe { super::open_at(libc::AT_FDCWD, path.as_ptr(), flags, 0) };
     if fd < 0 {
         return None;
     }
