@@ -155,12 +155,27 @@ pub fn is_type(st: &Stat, ty: libc::mode_t) -> bool {
     st.st_mode & libc::S_IFMT == ty
 }
 
+// The path calls below are their *at syscalls, relative to the working
+// directory, not musl's wrappers of them (each a function of its own for
+// one call): renameat2 with no flags is rename(2).
+
 /// rename(2).
 pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
     let f = c_string(from.as_bytes()).map_err(OsError)?;
     let t = c_string(to.as_bytes()).map_err(OsError)?;
+    let here = libc::c_long::from(libc::AT_FDCWD);
     // SAFETY: two NUL-terminated paths.
-    if unsafe { libc::rename(f.as_ptr().cast(), t.as_ptr().cast()) } != 0 {
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            here,
+            f.as_ptr(),
+            here,
+            t.as_ptr(),
+            0 as libc::c_long,
+        )
+    };
+    if ret != 0 {
         return Err(OsError(Errno::last()));
     }
     Ok(())
@@ -169,8 +184,9 @@ pub fn rename(from: &str, to: &str) -> Result<(), OsError> {
 /// unlink(2), its failure ignored (a file that may already be gone).
 pub fn remove(path: &str) {
     if let Ok(c) = c_string(path.as_bytes()) {
+        let here = libc::c_long::from(libc::AT_FDCWD);
         // SAFETY: a NUL-terminated path.
-        unsafe { libc::unlink(c.as_ptr().cast()) };
+        unsafe { libc::syscall(libc::SYS_unlinkat, here, c.as_ptr(), 0 as libc::c_long) };
     }
 }
 
@@ -230,7 +246,15 @@ pub fn real_path(path: &[u8]) -> Result<Vec<u8>, OsError> {
     let mut buf = vec![0u8; libc::PATH_MAX as usize];
     // SAFETY: a NUL-terminated link name; readlink writes at most
     // buf.len() bytes into buf.
-    let len = unsafe { libc::readlink(link.as_ptr().cast(), buf.as_mut_ptr().cast(), buf.len()) };
+    let len = unsafe {
+        libc::syscall(
+            libc::SYS_readlinkat,
+            libc::c_long::from(libc::AT_FDCWD),
+            link.as_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
     match usize::try_from(len) {
         Ok(len) if len < buf.len() => {
             buf.truncate(len);
@@ -446,6 +470,21 @@ mod tests {
         let fd = open(p, libc::O_RDONLY, 0).unwrap();
         assert_eq!(read_rest(&fd), "1234\n");
         std::fs::remove_file(p).unwrap();
+    }
+
+    #[test]
+    fn rename_and_remove() {
+        let dir = std::env::temp_dir();
+        let a = dir.join(format!("tinyvrrpd-ren-a-{}", std::process::id()));
+        let b = dir.join(format!("tinyvrrpd-ren-b-{}", std::process::id()));
+        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        std::fs::write(a, "x").unwrap();
+        rename(a, b).unwrap();
+        assert!(std::fs::metadata(a).is_err());
+        assert_eq!(std::fs::read_to_string(b).unwrap(), "x");
+        assert_eq!(rename(a, b).err().map(|e| e.0), Some(Errno::ENOENT));
+        remove(b);
+        assert!(std::fs::metadata(b).is_err());
     }
 
     fn lines_of(text: &[u8]) -> Vec<String> {

@@ -27,9 +27,12 @@ pub struct Inotify {
 
 impl Inotify {
     pub fn new() -> Result<Inotify> {
+        // The syscall, not musl's wrapper (its fallback for kernels before
+        // 2.6.27 is code for nothing).
+        let flags = libc::c_long::from(libc::IN_NONBLOCK | libc::IN_CLOEXEC);
         // SAFETY: plain syscall; the fd is owned below.
-        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
-        let fd = check("inotify_init1", fd)?;
+        let fd = unsafe { libc::syscall(libc::SYS_inotify_init1, flags) };
+        let fd = check("inotify_init1", fd as libc::c_int)?;
         // SAFETY: a fresh descriptor nothing else owns.
         Ok(Inotify {
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
