@@ -92,10 +92,10 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
 /// "stderr"), SIGPIPE ignored (a write to a closed pipe fails with EPIPE).
 fn start_up() {
     for fd in 0..3 {
-        // SAFETY: lseek only asks whether fd is open (EBADF if not); the
-        // /dev/null descriptor opened takes the lowest free number, fd.
+        // SAFETY: the seek only asks whether fd is open (EBADF if not);
+        // the /dev/null descriptor opened takes the lowest free number, fd.
         unsafe {
-            if libc::lseek(fd, 0, libc::SEEK_CUR) < 0
+            if !tinyvrrpd::sys::seek_zero(fd, libc::SEEK_CUR)
                 && Errno::last() == Errno::EBADF
                 && tinyvrrpd::sys::open_at(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR, 0)
                     < 0
@@ -286,7 +286,7 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
         _ => exit_parent(),
     }
     // SAFETY: chdir to a NUL-terminated literal.
-    if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
+    if unsafe { libc::syscall(libc::SYS_chdir, c"/".as_ptr()) } != 0 {
         return Err(("chdir /", Errno::last(), true));
     }
     let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
@@ -320,8 +320,10 @@ impl PidFile {
                 return None;
             }
         };
+        // The syscall, not musl's one-call wrapper.
+        let how = libc::c_long::from(libc::LOCK_EX | libc::LOCK_NB);
         // SAFETY: flock on our own open file.
-        let r = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        let r = unsafe { libc::syscall(libc::SYS_flock, libc::c_long::from(fd.as_raw_fd()), how) };
         if r != 0 {
             let s = file::read_rest(&fd);
             eprintln!(
@@ -338,10 +340,16 @@ impl PidFile {
 
     fn write(&mut self, pid: u32) -> Result<(), OsError> {
         let fd = self.fd.as_raw_fd();
-        // SAFETY: truncating and rewinding our own open file.
-        if unsafe { libc::ftruncate(fd, 0) } != 0
-            || unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } != 0
-        {
+        // SAFETY: truncating our own open file (the syscall, not musl's
+        // wrapper, which takes 64-bit lengths); then rewinding it.
+        let cut = unsafe {
+            libc::syscall(
+                libc::SYS_ftruncate,
+                libc::c_long::from(fd),
+                0 as libc::c_long,
+            )
+        };
+        if cut != 0 || !tinyvrrpd::sys::seek_zero(fd, libc::SEEK_SET) {
             return Err(OsError(Errno::last()));
         }
         file::write_all(&self.fd, format!("{pid}\n").as_bytes())

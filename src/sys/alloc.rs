@@ -167,7 +167,9 @@ pub(crate) unsafe fn release(p: *mut u8) {
     let b = unsafe { p.sub(at) };
     if size > 1 << MAX_SHIFT {
         // SAFETY: a mapping of its own, `size` bytes.
-        unsafe { libc::munmap(b.cast(), size) };
+        // (The syscall: musl's munmap waits for other threads' fixed
+        // mappings, which this allocator never makes.)
+        unsafe { libc::syscall(libc::SYS_munmap, b, size) };
         return;
     }
     let class = (size.trailing_zeros() - MIN_SHIFT) as usize;

@@ -194,6 +194,16 @@ pub unsafe fn open_at(
     fd as libc::c_int
 }
 
+/// lseek(2) of `fd` to offset 0 from `whence` (SEEK_SET or SEEK_CUR);
+/// false with errno set when it fails. The syscall itself: musl's lseek
+/// goes through _llseek on 32-bit targets, for offsets past 2 GiB that
+/// the daemon never seeks to.
+pub fn seek_zero(fd: libc::c_int, whence: libc::c_int) -> bool {
+    let (fd, whence) = (libc::c_long::from(fd), libc::c_long::from(whence));
+    // SAFETY: plain syscall; no pointer involved.
+    unsafe { libc::syscall(libc::SYS_lseek, fd, 0 as libc::c_long, whence) >= 0 }
+}
+
 unsafe extern "C" {
     /// The environment: "NAME=value" strings, a null pointer after them.
     static environ: *const *const libc::c_char;

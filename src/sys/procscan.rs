@@ -49,8 +49,7 @@ impl ProcScan {
         want_cmdline: bool,
         mut f: impl FnMut(u32, &[u8], &[u8]),
     ) -> Result<usize> {
-        // SAFETY: plain syscall on our own directory fd.
-        if unsafe { libc::lseek(self.dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+        if !super::seek_zero(self.dir.as_raw_fd(), libc::SEEK_SET) {
             return Err(SysError::last("rewinding /proc"));
         }
         let mut seen = 0;

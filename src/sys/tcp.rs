@@ -180,7 +180,8 @@ pub fn hostname() -> Option<String> {
     // SAFETY: uname fills our zeroed struct.
     let uts = unsafe {
         let mut uts: libc::utsname = core::mem::zeroed();
-        (libc::uname(&mut uts) == 0).then_some(uts)?
+        // The syscall, not musl's one-call wrapper.
+        (libc::syscall(libc::SYS_uname, &raw mut uts) == 0).then_some(uts)?
     };
     // SAFETY: `nodename` is an array of c_char, the size of one of u8.
     let bytes: &[u8] =
