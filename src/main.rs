@@ -270,7 +270,6 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
 /// failed, its errno, and whether its text has "(os error N)" (one error
 /// line in run, not a format! per step).
 fn detach() -> Result<(), (&'static str, Errno, bool)> {
-    use nix::unistd::setsid;
     use tinyvrrpd::sys::child::fork;
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
@@ -278,7 +277,10 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
         0 => {}
         _ => exit_parent(),
     }
-    setsid().map_err(|e| ("setsid", e, false))?;
+    // SAFETY: setsid's syscall (as the child of spawn makes it).
+    if unsafe { libc::syscall(libc::SYS_setsid) } < 0 {
+        return Err(("setsid", Errno::last(), false));
+    }
     // SAFETY: as above.
     match unsafe { fork() } {
         -1 => return Err(("fork", Errno::last(), false)),

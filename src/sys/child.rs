@@ -219,7 +219,7 @@ fn in_child(p: &Prepared) -> ! {
         super::signals::set_mask(libc::SIG_SETMASK, &p.empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
-        libc::setsid();
+        libc::syscall(libc::SYS_setsid);
         if !stdio_to_dev_null() {
             libc::_exit(EXIT_NOT_RUN);
         }
@@ -301,8 +301,12 @@ unsafe fn close_from_3(limit: libc::c_int) {
 pub fn reap(mut f: impl FnMut(i32, Exit)) {
     loop {
         let mut status: libc::c_int = 0;
-        // SAFETY: status is valid for the call.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        let (any, nohang) = (-1 as libc::c_long, libc::c_long::from(libc::WNOHANG));
+        let no_usage = core::ptr::null_mut::<libc::rusage>();
+        // SAFETY: status is valid for the call. wait4, the syscall musl's
+        // waitpid makes, without its wrapper.
+        let pid = unsafe { libc::syscall(libc::SYS_wait4, any, &raw mut status, nohang, no_usage) };
+        let pid = pid as i32;
         if pid > 0 {
             if let Some(exit) = decode(status) {
                 f(pid, exit);
@@ -333,10 +337,12 @@ pub fn kill(pid: i32, hard: bool) {
         return;
     }
     let sig = if hard { libc::SIGKILL } else { libc::SIGTERM };
-    // SAFETY: plain syscalls; failures (ESRCH: already gone) are harmless.
+    let (sig, pid) = (libc::c_long::from(sig), libc::c_long::from(pid));
+    // SAFETY: plain syscalls (not musl's wrapper); failures (ESRCH:
+    // already gone) are harmless.
     unsafe {
-        libc::kill(-pid, sig);
-        libc::kill(pid, sig);
+        libc::syscall(libc::SYS_kill, -pid, sig);
+        libc::syscall(libc::SYS_kill, pid, sig);
     }
 }
 

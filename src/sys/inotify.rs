@@ -42,9 +42,12 @@ impl Inotify {
     /// Watch `dir` for `mask`; the watch descriptor. Watching a directory
     /// twice gives the same descriptor (the mask is replaced).
     pub fn add_watch(&self, dir: &CStr, mask: u32) -> Result<i32> {
-        // SAFETY: `dir` is NUL-terminated for the call.
-        let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), dir.as_ptr(), mask) };
-        check("inotify_add_watch", wd)
+        let fd = libc::c_long::from(self.fd.as_raw_fd());
+        let mask = mask as libc::c_long;
+        // SAFETY: `dir` is NUL-terminated for the call (the syscall, not
+        // musl's wrapper).
+        let wd = unsafe { libc::syscall(libc::SYS_inotify_add_watch, fd, dir.as_ptr(), mask) };
+        check("inotify_add_watch", wd as libc::c_int)
     }
 
     /// Read queued events into `buf` (at least 4 KiB, so one event with the
