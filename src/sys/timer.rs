@@ -1,14 +1,12 @@
 //! One timerfd per instance: CLOCK_MONOTONIC, armed at an absolute time.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-
-use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::{Result, SysError};
 use crate::time::Instant;
 
 pub struct Timer {
-    fd: TimerFd,
+    fd: OwnedFd,
     armed: Option<Instant>,
     /// Fired and not yet read or re-armed (see [`Timer::expiring`]).
     expired: bool,
@@ -16,11 +14,13 @@ pub struct Timer {
 
 impl Timer {
     pub fn new() -> Result<Timer> {
-        let fd = TimerFd::new(
-            ClockId::CLOCK_MONOTONIC,
-            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
-        )
-        .map_err(|e| SysError::new("timerfd_create", e))?;
+        let clock = libc::c_long::from(libc::CLOCK_MONOTONIC);
+        let flags = libc::c_long::from(libc::TFD_NONBLOCK | libc::TFD_CLOEXEC);
+        // SAFETY: plain syscall (not musl's wrapper); the fd is owned below.
+        let fd = unsafe { libc::syscall(libc::SYS_timerfd_create, clock, flags) };
+        let fd = super::check("timerfd_create", fd as libc::c_int)?;
+        // SAFETY: a fresh descriptor nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Timer {
             fd,
             armed: None,
