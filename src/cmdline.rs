@@ -77,11 +77,36 @@ impl Name<'_> {
             Name::Long(l) => o.long == l,
         })
     }
-    fn text(self) -> String {
-        match self {
-            Name::Short(c) => c.to_string(),
-            Name::Long(l) => l.to_string(),
+}
+
+/// A command line getopts refuses: what is wrong, and the option's name.
+#[derive(Clone, Copy)]
+pub struct Refused<'a>(Wrong, Name<'a>);
+
+#[derive(Clone, Copy)]
+enum Wrong {
+    Unrecognized,
+    NoArgument,
+    Missing,
+    Twice,
+}
+
+impl core::fmt::Display for Refused<'_> {
+    /// getopts' texts: the name between the two parts of a table's row
+    /// (one write for all four, not a format per error).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (before, after) = match self.0 {
+            Wrong::Unrecognized => ("Unrecognized option: '", "'"),
+            Wrong::NoArgument => ("Option '", "' does not take an argument"),
+            Wrong::Missing => ("Argument to option '", "' missing"),
+            Wrong::Twice => ("Option '", "' given more than once"),
+        };
+        f.write_str(before)?;
+        match self.1 {
+            Name::Short(c) => core::fmt::Write::write_char(f, c)?,
+            Name::Long(l) => f.write_str(l)?,
         }
+        f.write_str(after)
     }
 }
 
@@ -93,9 +118,14 @@ fn long_name(name: &str) -> Name<'_> {
     }
 }
 
-/// Reads `args` (without the program's name) against [`OPTIONS`]; the
-/// error is getopts' text for it.
+/// [`read`] with the error as its text.
 pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
+    read(args).map_err(|e| e.to_string())
+}
+
+/// Reads `args` (without the program's name) against [`OPTIONS`]; the
+/// error shows as getopts' text for it.
+pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
     let opts = OPTIONS;
     // Arrays, one slot per option: no Vecs to build.
     let mut values = [None; OPTIONS.len()];
@@ -116,21 +146,16 @@ pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
             None => cluster(opts, cur, &mut count)?,
         };
         let Some(name) = name else { continue };
-        let i = name
-            .find(opts)
-            .ok_or_else(|| format!("Unrecognized option: '{}'", name.text()))?;
+        let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
         count[i] += 1;
         if !opts[i].value {
             if inline.is_some() {
-                return Err(format!(
-                    "Option '{}' does not take an argument",
-                    name.text()
-                ));
+                return Err(Refused(Wrong::NoArgument, name));
             }
             continue;
         }
         let value = inline.or_else(|| args.next());
-        let value = value.ok_or_else(|| format!("Argument to option '{}' missing", name.text()))?;
+        let value = value.ok_or(Refused(Wrong::Missing, name))?;
         values[i].get_or_insert(value);
     }
     // getopts names an option by its long name when it has one.
@@ -140,7 +165,7 @@ pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
         .find(|(_, n)| **n > 1)
         .map(|(o, _)| o)
     {
-        return Err(format!("Option '{}' given more than once", o.long));
+        return Err(Refused(Wrong::Twice, Name::Long(o.long)));
     }
     Ok(Given { count, values })
 }
@@ -152,12 +177,10 @@ fn cluster<'a>(
     opts: &[Opt],
     cur: &'a str,
     count: &mut [u32],
-) -> Result<(Option<Name<'a>>, Option<&'a str>), String> {
+) -> Result<(Option<Name<'a>>, Option<&'a str>), Refused<'a>> {
     for (j, c) in cur.char_indices().skip(1) {
         let name = Name::Short(c);
-        let i = name
-            .find(opts)
-            .ok_or_else(|| format!("Unrecognized option: '{c}'"))?;
+        let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
         if opts[i].value {
             let rest = &cur[j + c.len_utf8()..];
             return Ok((Some(name), (!rest.is_empty()).then_some(rest)));

@@ -92,12 +92,13 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
 /// "stderr"), SIGPIPE ignored (a write to a closed pipe fails with EPIPE).
 fn start_up() {
     for fd in 0..3 {
-        // SAFETY: lseek only asks whether fd is open (EBADF if not); the
-        // /dev/null descriptor opened takes the lowest free number, fd.
+        // SAFETY: the seek only asks whether fd is open (EBADF if not);
+        // the /dev/null descriptor opened takes the lowest free number, fd.
         unsafe {
-            if libc::lseek(fd, 0, libc::SEEK_CUR) < 0
+            if !tinyvrrpd::sys::seek_zero(fd, libc::SEEK_CUR)
                 && Errno::last() == Errno::EBADF
-                && libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) < 0
+                && tinyvrrpd::sys::open_at(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR, 0)
+                    < 0
             {
                 libc::abort();
             }
@@ -108,7 +109,7 @@ fn start_up() {
 }
 
 fn daemon_main(args: &[&str]) -> i32 {
-    let m = match cmdline::parse(args) {
+    let m = match cmdline::read(args) {
         Ok(m) => core::mem::ManuallyDrop::new(m),
         Err(e) => {
             eprintln!("tinyvrrpd: {e} (try -h)");
@@ -130,10 +131,10 @@ fn daemon_main(args: &[&str]) -> i32 {
     if m.present("t") {
         return config_test(&config);
     }
-    let facility = match m.value("S").map(|s| s.parse::<u8>()) {
+    let facility = match m.value("S").map(facility_number) {
         None => None,
-        Some(Ok(n)) if n <= 7 => Some(n),
-        Some(_) => {
+        Some(Some(n)) => Some(n),
+        Some(None) => {
             eprintln!("tinyvrrpd: -S takes a facility number 0-7 (local0-local7)");
             return USAGE;
         }
@@ -163,6 +164,23 @@ fn daemon_main(args: &[&str]) -> i32 {
         state_file: Some(state_file_for(pidfile)),
     };
     run(opts, pidfile, foreground)
+}
+
+/// `-S`'s value as `str::parse::<u8>` reads it (an optional `+`, then
+/// digits), when it is 0-7: std's integer parser inlined here for one
+/// option was about 250 bytes of mipsel.
+fn facility_number(s: &str) -> Option<u8> {
+    let digits = s.as_bytes();
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    let mut n = if digits.is_empty() { 8 } else { 0 };
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // Any number above 7 is refused: no need to go past 8.
+        n = (n * 10 + (b - b'0')).min(8);
+    }
+    (n <= 7).then_some(n)
 }
 
 fn config_test(path: &Path) -> i32 {
@@ -252,7 +270,6 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
 /// failed, its errno, and whether its text has "(os error N)" (one error
 /// line in run, not a format! per step).
 fn detach() -> Result<(), (&'static str, Errno, bool)> {
-    use nix::unistd::setsid;
     use tinyvrrpd::sys::child::fork;
     // SAFETY: single-threaded here; the child only continues our own code.
     match unsafe { fork() } {
@@ -260,7 +277,10 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
         0 => {}
         _ => exit_parent(),
     }
-    setsid().map_err(|e| ("setsid", e, false))?;
+    // SAFETY: setsid's syscall (as the child of spawn makes it).
+    if unsafe { libc::syscall(libc::SYS_setsid) } < 0 {
+        return Err(("setsid", Errno::last(), false));
+    }
     // SAFETY: as above.
     match unsafe { fork() } {
         -1 => return Err(("fork", Errno::last(), false)),
@@ -268,7 +288,7 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
         _ => exit_parent(),
     }
     // SAFETY: chdir to a NUL-terminated literal.
-    if unsafe { libc::chdir(c"/".as_ptr()) } != 0 {
+    if unsafe { libc::syscall(libc::SYS_chdir, c"/".as_ptr()) } != 0 {
         return Err(("chdir /", Errno::last(), true));
     }
     let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
@@ -302,8 +322,10 @@ impl PidFile {
                 return None;
             }
         };
+        // The syscall, not musl's one-call wrapper.
+        let how = libc::c_long::from(libc::LOCK_EX | libc::LOCK_NB);
         // SAFETY: flock on our own open file.
-        let r = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        let r = unsafe { libc::syscall(libc::SYS_flock, libc::c_long::from(fd.as_raw_fd()), how) };
         if r != 0 {
             let s = file::read_rest(&fd);
             eprintln!(
@@ -320,10 +342,16 @@ impl PidFile {
 
     fn write(&mut self, pid: u32) -> Result<(), OsError> {
         let fd = self.fd.as_raw_fd();
-        // SAFETY: truncating and rewinding our own open file.
-        if unsafe { libc::ftruncate(fd, 0) } != 0
-            || unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } != 0
-        {
+        // SAFETY: truncating our own open file (the syscall, not musl's
+        // wrapper, which takes 64-bit lengths); then rewinding it.
+        let cut = unsafe {
+            libc::syscall(
+                libc::SYS_ftruncate,
+                libc::c_long::from(fd),
+                0 as libc::c_long,
+            )
+        };
+        if cut != 0 || !tinyvrrpd::sys::seek_zero(fd, libc::SEEK_SET) {
             return Err(OsError(Errno::last()));
         }
         file::write_all(&self.fd, format!("{pid}\n").as_bytes())
@@ -331,5 +359,39 @@ impl PidFile {
 
     fn remove(&mut self) {
         file::remove(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `-S` takes what `parse::<u8>()` took, when it is 0-7.
+    #[test]
+    fn facility_numbers_as_std_parses_them() {
+        let words = [
+            "",
+            "+",
+            "-",
+            "0",
+            "7",
+            "8",
+            "+3",
+            "-3",
+            "03",
+            "0007",
+            "10",
+            "255",
+            "256",
+            "300",
+            "99999999999",
+            "1x",
+            " 1",
+            "1 ",
+            "++1",
+            "٣",
+        ];
+        for w in words {
+            let std = w.parse::<u8>().ok().filter(|&n| n <= 7);
+            assert_eq!(super::facility_number(w), std, "{w:?}");
+        }
     }
 }

@@ -39,7 +39,9 @@ impl Instant {
     pub const fn as_micros(self) -> u64 {
         self.0.get() - 1
     }
-    /// Time from `earlier` to `self`, zero if `earlier` is later.
+    /// Time from `earlier` to `self`, zero if `earlier` is later. Out of
+    /// line, as `add`: a u64 compare and subtract at each use.
+    #[inline(never)]
     pub const fn saturating_since(self, earlier: Instant) -> Duration {
         Duration(self.0.get().saturating_sub(earlier.0.get()))
     }

@@ -302,7 +302,7 @@ fn open_regular(path: &[u8]) -> Result<(OwnedFd, u64), Refused> {
     }
 }
 
-fn kind(st: &libc::stat) -> &'static str {
+fn kind(st: &file::Stat) -> &'static str {
     match st.st_mode & libc::S_IFMT {
         libc::S_IFIFO => "a FIFO",
         libc::S_IFCHR => "a character device",

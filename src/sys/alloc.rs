@@ -60,23 +60,30 @@ fn with_heap<T>(f: impl FnOnce(&mut Heap) -> T) -> T {
     r
 }
 
+/// mmap(2)'s syscall: mmap2 on 32-bit targets (its offset in pages, 0
+/// here as in bytes). Not musl's mmap and mremap: their checks (a length
+/// over PTRDIFF_MAX, which no Layout has; waits for other threads' unmaps
+/// of fixed addresses, which this allocator never asks for) were 550
+/// bytes of mipsel.
+#[cfg(target_pointer_width = "32")]
+const SYS_MMAP: libc::c_long = libc::SYS_mmap2;
+#[cfg(target_pointer_width = "64")]
+const SYS_MMAP: libc::c_long = libc::SYS_mmap;
+
 fn map(len: usize) -> *mut u8 {
     // SAFETY: a fresh anonymous private mapping; no pointer is involved.
     let p = unsafe {
-        libc::mmap(
-            null_mut(),
+        libc::syscall(
+            SYS_MMAP,
+            null_mut::<libc::c_void>(),
             len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
+            libc::c_long::from(libc::PROT_READ | libc::PROT_WRITE),
+            libc::c_long::from(libc::MAP_PRIVATE | libc::MAP_ANONYMOUS),
+            -1 as libc::c_long,
+            0 as libc::c_long,
         )
     };
-    if p == libc::MAP_FAILED {
-        null_mut()
-    } else {
-        p.cast()
-    }
+    if p == -1 { null_mut() } else { p as *mut u8 }
 }
 
 /// A block of `size` bytes (a class size, or a page multiple): its start.
@@ -160,7 +167,9 @@ pub(crate) unsafe fn release(p: *mut u8) {
     let b = unsafe { p.sub(at) };
     if size > 1 << MAX_SHIFT {
         // SAFETY: a mapping of its own, `size` bytes.
-        unsafe { libc::munmap(b.cast(), size) };
+        // (The syscall: musl's munmap waits for other threads' fixed
+        // mappings, which this allocator never makes.)
+        unsafe { libc::syscall(libc::SYS_munmap, b, size) };
         return;
     }
     let class = (size.trailing_zeros() - MIN_SHIFT) as usize;
@@ -193,11 +202,19 @@ pub(crate) unsafe fn resize(p: *mut u8, n: usize) -> *mut u8 {
             let grown = grown & !4095;
             // SAFETY: the block is the mapping `p - at` of `size` bytes;
             // on success the old address is no longer ours.
-            let b = unsafe { libc::mremap(p.sub(at).cast(), size, grown, libc::MREMAP_MAYMOVE) };
-            if b != libc::MAP_FAILED {
+            let b = unsafe {
+                libc::syscall(
+                    libc::SYS_mremap,
+                    p.sub(at),
+                    size,
+                    grown,
+                    libc::c_long::from(libc::MREMAP_MAYMOVE),
+                )
+            };
+            if b != -1 {
                 // SAFETY: `at` < grown; the header sits before the pointer.
                 return unsafe {
-                    let q = b.cast::<u8>().add(at);
+                    let q = (b as *mut u8).add(at);
                     q.sub(HEADER).cast::<[usize; 2]>().write([grown, at]);
                     q
                 };

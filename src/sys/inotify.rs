@@ -27,9 +27,12 @@ pub struct Inotify {
 
 impl Inotify {
     pub fn new() -> Result<Inotify> {
+        // The syscall, not musl's wrapper (its fallback for kernels before
+        // 2.6.27 is code for nothing).
+        let flags = libc::c_long::from(libc::IN_NONBLOCK | libc::IN_CLOEXEC);
         // SAFETY: plain syscall; the fd is owned below.
-        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
-        let fd = check("inotify_init1", fd)?;
+        let fd = unsafe { libc::syscall(libc::SYS_inotify_init1, flags) };
+        let fd = check("inotify_init1", fd as libc::c_int)?;
         // SAFETY: a fresh descriptor nothing else owns.
         Ok(Inotify {
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
@@ -39,9 +42,12 @@ impl Inotify {
     /// Watch `dir` for `mask`; the watch descriptor. Watching a directory
     /// twice gives the same descriptor (the mask is replaced).
     pub fn add_watch(&self, dir: &CStr, mask: u32) -> Result<i32> {
-        // SAFETY: `dir` is NUL-terminated for the call.
-        let wd = unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), dir.as_ptr(), mask) };
-        check("inotify_add_watch", wd)
+        let fd = libc::c_long::from(self.fd.as_raw_fd());
+        let mask = mask as libc::c_long;
+        // SAFETY: `dir` is NUL-terminated for the call (the syscall, not
+        // musl's wrapper).
+        let wd = unsafe { libc::syscall(libc::SYS_inotify_add_watch, fd, dir.as_ptr(), mask) };
+        check("inotify_add_watch", wd as libc::c_int)
     }
 
     /// Read queued events into `buf` (at least 4 KiB, so one event with the
@@ -105,7 +111,7 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> {
 pub fn read_bounded(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY;
     // SAFETY: `path` is NUL-terminated for the call.
-    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    let fd = unsafe { super::open_at(libc::AT_FDCWD, path.as_ptr(), flags, 0) };
     if fd < 0 {
         return None;
     }

@@ -51,12 +51,10 @@ impl Syslog {
         for (d, s) in sun.sun_path.iter_mut().zip(path.bytes()) {
             *d = s as libc::c_char;
         }
-        let len = core::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
         for (ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)] {
             let fd = super::socket(libc::AF_UNIX, ty, 0, "socket")
                 .map_err(|e| OpenError::Os(e.errno))?;
-            // SAFETY: `sun` is a live sockaddr_un of `len` bytes.
-            let ret = unsafe { libc::connect(fd.as_raw_fd(), (&raw const sun).cast(), len) };
+            let ret = super::sock_addr_call(libc::SYS_connect, fd.as_raw_fd(), &sun);
             match Errno::last() {
                 _ if ret == 0 => return Ok(Syslog { fd, stream }),
                 Errno::EPROTOTYPE if !stream => {}
@@ -84,15 +82,9 @@ impl Syslog {
         }
         let mut left = msg.as_bytes();
         while !left.is_empty() {
-            // SAFETY: `left` is valid for its length; MSG_NOSIGNAL: no SIGPIPE.
-            let n = unsafe {
-                libc::send(
-                    self.fd.as_raw_fd(),
-                    left.as_ptr().cast(),
-                    left.len(),
-                    libc::MSG_NOSIGNAL,
-                )
-            };
+            // MSG_NOSIGNAL: no SIGPIPE.
+            let (fd, no_addr) = (self.fd.as_raw_fd(), core::ptr::null());
+            let n = super::send_to(fd, left, libc::MSG_NOSIGNAL, no_addr, 0);
             match usize::try_from(n) {
                 Ok(n) if self.stream => left = left.get(n..).unwrap_or_default(),
                 Ok(_) => return true,

@@ -168,6 +168,98 @@ fn socket(
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 
+/// openat(2) of `path`, relative to `dir` (`libc::AT_FDCWD`: the working
+/// directory): the syscall musl's open and openat make, O_LARGEFILE added
+/// as they add it, without their wrappers (272 bytes of mipsel). The new
+/// descriptor, or -1 with errno set.
+///
+/// # Safety
+/// `path` is NUL-terminated.
+pub unsafe fn open_at(
+    dir: libc::c_int,
+    path: *const libc::c_char,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> libc::c_int {
+    // SAFETY: the caller's NUL-terminated path; plain syscall.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::c_long::from(dir),
+            path,
+            libc::c_long::from(flags | libc::O_LARGEFILE),
+            mode as libc::c_long,
+        )
+    };
+    fd as libc::c_int
+}
+
+// The socket calls below are their syscalls, not musl's wrappers (send
+// and recv are sendto and recvfrom there; each wrapper a function of its
+// own, for a call or two each).
+
+/// sendto(2) of `buf` on `fd` (`to`: null, or a sockaddr of `to_len`
+/// bytes); the bytes sent, or -1 with errno set.
+fn send_to(
+    fd: libc::c_int,
+    buf: &[u8],
+    flags: libc::c_int,
+    to: *const libc::c_void,
+    to_len: usize,
+) -> libc::ssize_t {
+    // SAFETY: `buf` is valid for its length, `to` null or valid for
+    // `to_len` bytes (the callers' sockaddrs).
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_sendto,
+            libc::c_long::from(fd),
+            buf.as_ptr(),
+            buf.len(),
+            libc::c_long::from(flags),
+            to,
+            to_len,
+        )
+    };
+    n as libc::ssize_t
+}
+
+/// recv(2) into `buf`: the bytes read, or -1 with errno set.
+fn recv(fd: libc::c_int, buf: &mut [u8], flags: libc::c_int) -> libc::ssize_t {
+    let no_addr = core::ptr::null_mut::<libc::c_void>();
+    // SAFETY: `buf` is valid for its length; no address is asked for.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_recvfrom,
+            libc::c_long::from(fd),
+            buf.as_mut_ptr(),
+            buf.len(),
+            libc::c_long::from(flags),
+            no_addr,
+            no_addr,
+        )
+    };
+    n as libc::ssize_t
+}
+
+/// connect(2) or bind(2) (`call`: SYS_connect or SYS_bind) of `fd` to the
+/// sockaddr `sa`: 0, or -1 with errno set.
+fn sock_addr_call<T>(call: libc::c_long, fd: libc::c_int, sa: &T) -> libc::c_int {
+    let len = core::mem::size_of::<T>();
+    // SAFETY: `sa` is a live sockaddr of `len` bytes for the call.
+    let ret = unsafe { libc::syscall(call, libc::c_long::from(fd), sa as *const T, len) };
+    ret as libc::c_int
+}
+
+/// lseek(2) of `fd` to offset 0 from `whence` (SEEK_SET or SEEK_CUR);
+/// false with errno set when it fails. The syscall itself: musl's lseek
+/// goes through _llseek on 32-bit targets, for offsets past 2 GiB that
+/// the daemon never seeks to.
+pub fn seek_zero(fd: libc::c_int, whence: libc::c_int) -> bool {
+    let (fd, whence) = (libc::c_long::from(fd), libc::c_long::from(whence));
+    // SAFETY: plain syscall; no pointer involved.
+    unsafe { libc::syscall(libc::SYS_lseek, fd, 0 as libc::c_long, whence) >= 0 }
+}
+
 unsafe extern "C" {
     /// The environment: "NAME=value" strings, a null pointer after them.
     static environ: *const *const libc::c_char;

@@ -39,14 +39,7 @@ impl Netlink {
         let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
         sa.nl_groups = groups;
-        // SAFETY: sa is a valid sockaddr_nl for the call.
-        let ret = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sa as *const libc::sockaddr_nl).cast(),
-                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        };
+        let ret = super::sock_addr_call(libc::SYS_bind, fd.as_raw_fd(), &sa);
         check("bind(AF_NETLINK)", ret)?;
         // Link events may burst; a larger queue avoids ENOBUFS.
         let rcvbuf: libc::c_int = 256 * 1024;
@@ -70,31 +63,14 @@ impl Netlink {
         // SAFETY: sockaddr_nl is plain data; pid 0 addresses the kernel.
         let mut sa: libc::sockaddr_nl = unsafe { core::mem::zeroed() };
         sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        // SAFETY: msg and sa are live for the call.
-        let n = unsafe {
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                msg.as_ptr().cast(),
-                msg.len(),
-                0,
-                (&sa as *const libc::sockaddr_nl).cast(),
-                core::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        };
+        let to = (&raw const sa).cast();
+        let n = super::send_to(self.fd.as_raw_fd(), msg, 0, to, size_of_val(&sa));
         check_size("sendto(AF_NETLINK)", n).map(|_| ())
     }
 
     /// Read one datagram (possibly several messages); None when empty.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Option<usize>> {
-        // SAFETY: buf is a live, writable buffer of its length.
-        let n = unsafe {
-            libc::recv(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                libc::MSG_DONTWAIT,
-            )
-        };
+        let n = super::recv(self.fd.as_raw_fd(), buf, libc::MSG_DONTWAIT);
         if n < 0 {
             let e = SysError::last("recv(AF_NETLINK)");
             if e.errno == nix::errno::Errno::EAGAIN {

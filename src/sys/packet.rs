@@ -32,17 +32,14 @@ impl PacketSock {
         sa.sll_ifindex = libc::c_int::try_from(ifindex).unwrap_or(0);
         sa.sll_halen = 6;
         sa.sll_addr[..6].copy_from_slice(&dst);
-        // SAFETY: frame and sa are live for the call; lengths are theirs.
-        let n = unsafe {
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                frame.as_ptr().cast(),
-                frame.len(),
-                libc::MSG_DONTWAIT,
-                (&sa as *const libc::sockaddr_ll).cast(),
-                core::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        };
+        let to = (&raw const sa).cast();
+        let n = super::send_to(
+            self.fd.as_raw_fd(),
+            frame,
+            libc::MSG_DONTWAIT,
+            to,
+            size_of_val(&sa),
+        );
         check_size("sendto(AF_PACKET)", n).map(|_| ())
     }
 }

@@ -28,24 +28,33 @@ pub fn ppoll(fds: &mut [PollFd], timeout: crate::time::Duration) -> Result<usize
     wait(fds, Some(timeout))
 }
 
-/// ppoll(2) with no signal mask change; None waits with no limit.
+/// ppoll(2) with no signal mask change; None waits with no limit. The
+/// syscall musl itself makes for a timeout that fits in 32 bits (a
+/// timespec of two longs), without its time64 wrapper.
 fn wait(fds: &mut [PollFd], timeout: Option<crate::time::Duration>) -> Result<usize> {
     let ts = timeout.map(|t| {
         let us = t.as_micros();
-        // time_t is 32 bits on 32-bit musl: a wait is far shorter anyway.
+        // A wait is far shorter than i32::MAX seconds anyway.
         let secs = i32::try_from(us / 1_000_000).unwrap_or(i32::MAX);
-        libc::timespec {
-            tv_sec: secs.into(),
-            tv_nsec: ((us % 1_000_000) * 1_000) as _,
-        }
+        [secs.into(), ((us % 1_000_000) * 1_000) as libc::c_long]
     });
     let ts_ptr = ts
         .as_ref()
-        .map_or(core::ptr::null(), |t| t as *const libc::timespec);
-    let n = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+        .map_or(core::ptr::null(), |t: &[libc::c_long; 2]| t.as_ptr());
+    let n = libc::c_long::try_from(fds.len()).unwrap_or(0);
     // SAFETY: fds is a valid slice of pollfd and ts_ptr null or a valid
-    // timespec for the call; a null sigmask leaves the mask alone.
-    let ret = unsafe { libc::ppoll(fds.as_mut_ptr(), n, ts_ptr, core::ptr::null()) };
+    // kernel timespec for the call; a null sigmask leaves the mask alone
+    // (and its size, 0, is then not looked at).
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_ppoll,
+            fds.as_mut_ptr(),
+            n,
+            ts_ptr,
+            core::ptr::null::<libc::c_void>(),
+            0 as libc::c_long,
+        )
+    } as libc::c_int;
     if ret < 0 {
         let e = SysError::last("ppoll");
         if e.errno == nix::errno::Errno::EINTR {

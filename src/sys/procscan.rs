@@ -29,7 +29,7 @@ impl ProcScan {
     pub fn open() -> Result<ProcScan> {
         let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
         // SAFETY: a NUL-terminated literal path.
-        let fd = unsafe { libc::open(c"/proc".as_ptr(), flags) };
+        let fd = unsafe { super::open_at(libc::AT_FDCWD, c"/proc".as_ptr(), flags, 0) };
         let fd = check("opening /proc", fd)?;
         Ok(ProcScan {
             // SAFETY: a fresh descriptor nothing else owns.
@@ -49,8 +49,7 @@ impl ProcScan {
         want_cmdline: bool,
         mut f: impl FnMut(u32, &[u8], &[u8]),
     ) -> Result<usize> {
-        // SAFETY: plain syscall on our own directory fd.
-        if unsafe { libc::lseek(self.dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+        if !super::seek_zero(self.dir.as_raw_fd(), libc::SEEK_SET) {
             return Err(SysError::last("rewinding /proc"));
         }
         let mut seen = 0;
@@ -127,7 +126,7 @@ fn read_at(dir: &OwnedFd, pid: u32, what: &core::ffi::CStr, buf: &mut [u8]) -> O
     path.try_extend_from_slice(what.to_bytes_with_nul()).ok()?;
     let flags = libc::O_RDONLY | libc::O_CLOEXEC;
     // SAFETY: `path` is NUL-terminated (from `what`); `dir` is open.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), path.as_ptr().cast(), flags) };
+    let fd = unsafe { super::open_at(dir.as_raw_fd(), path.as_ptr().cast(), flags, 0) };
     if fd < 0 {
         return None;
     }

@@ -59,15 +59,9 @@ impl Tcp {
 
     /// Send what the socket takes now: the bytes sent, 0 when it is full.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
-        // SAFETY: `buf` is valid for its length; MSG_NOSIGNAL: no SIGPIPE.
-        let n = unsafe {
-            libc::send(
-                self.fd.as_raw_fd(),
-                buf.as_ptr().cast(),
-                buf.len(),
-                libc::MSG_NOSIGNAL,
-            )
-        };
+        // MSG_NOSIGNAL: no SIGPIPE.
+        let no_addr = core::ptr::null();
+        let n = super::send_to(self.fd.as_raw_fd(), buf, libc::MSG_NOSIGNAL, no_addr, 0);
         match super::check_size("send", n) {
             Err(e) if matches!(e.errno, Errno::EAGAIN | Errno::EINTR) => Ok(0),
             r => r,
@@ -77,8 +71,7 @@ impl Tcp {
     /// Read what is there: Some(0) when the peer closed, None when there
     /// is nothing yet.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Option<usize>> {
-        // SAFETY: `buf` is valid for its length.
-        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let n = super::recv(self.fd.as_raw_fd(), buf, 0);
         match super::check_size("recv", n) {
             Ok(n) => Ok(Some(n)),
             Err(e) if matches!(e.errno, Errno::EAGAIN | Errno::EINTR) => Ok(None),
@@ -111,9 +104,7 @@ fn open_to(to: SocketAddr, ty: libc::c_int) -> Result<(OwnedFd, libc::c_int)> {
 
 /// connect(2) to the sockaddr `sa`.
 fn connect_to<T>(fd: &OwnedFd, sa: &T) -> libc::c_int {
-    let len = libc::socklen_t::try_from(core::mem::size_of::<T>()).unwrap_or(0);
-    // SAFETY: `sa` is a live sockaddr of `len` bytes for the call.
-    unsafe { libc::connect(fd.as_raw_fd(), (sa as *const T).cast(), len) }
+    super::sock_addr_call(libc::SYS_connect, fd.as_raw_fd(), sa)
 }
 
 /// `smtp_server HOST PORT` as keepalived resolves it at load: an address
@@ -180,7 +171,8 @@ pub fn hostname() -> Option<String> {
     // SAFETY: uname fills our zeroed struct.
     let uts = unsafe {
         let mut uts: libc::utsname = core::mem::zeroed();
-        (libc::uname(&mut uts) == 0).then_some(uts)?
+        // The syscall, not musl's one-call wrapper.
+        (libc::syscall(libc::SYS_uname, &raw mut uts) == 0).then_some(uts)?
     };
     // SAFETY: `nodename` is an array of c_char, the size of one of u8.
     let bytes: &[u8] =

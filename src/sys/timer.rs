@@ -1,14 +1,12 @@
 //! One timerfd per instance: CLOCK_MONOTONIC, armed at an absolute time.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-
-use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::{Result, SysError};
 use crate::time::Instant;
 
 pub struct Timer {
-    fd: TimerFd,
+    fd: OwnedFd,
     armed: Option<Instant>,
     /// Fired and not yet read or re-armed (see [`Timer::expiring`]).
     expired: bool,
@@ -16,11 +14,13 @@ pub struct Timer {
 
 impl Timer {
     pub fn new() -> Result<Timer> {
-        let fd = TimerFd::new(
-            ClockId::CLOCK_MONOTONIC,
-            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
-        )
-        .map_err(|e| SysError::new("timerfd_create", e))?;
+        let clock = libc::c_long::from(libc::CLOCK_MONOTONIC);
+        let flags = libc::c_long::from(libc::TFD_NONBLOCK | libc::TFD_CLOEXEC);
+        // SAFETY: plain syscall (not musl's wrapper); the fd is owned below.
+        let fd = unsafe { libc::syscall(libc::SYS_timerfd_create, clock, flags) };
+        let fd = super::check("timerfd_create", fd as libc::c_int)?;
+        // SAFETY: a fresh descriptor nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Timer {
             fd,
             armed: None,
@@ -35,26 +35,30 @@ impl Timer {
             return Ok(());
         }
         // One shot (no interval) at an absolute time, or all zero:
-        // disarmed. timerfd_settime(2) itself, not nix's Expiration.
-        let zero = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        let mut its = libc::itimerspec {
-            it_interval: zero,
-            it_value: zero,
-        };
+        // disarmed. The kernel's itimerspec of two timespecs of two longs
+        // (interval, then value): the timerfd_settime syscall musl itself
+        // makes for times that fit in 32 bits, without its time64 wrapper
+        // (600 bytes of mipsel). Seconds on the monotonic clock (since
+        // boot) fit in any long.
+        let mut its: [libc::c_long; 4] = [0; 4];
         let mut flags = 0;
         if let Some(t) = at {
             let us = t.as_micros().max(1);
-            // Seconds on the monotonic clock: within any time_t.
-            its.it_value.tv_sec = (us / 1_000_000) as _;
-            its.it_value.tv_nsec = ((us % 1_000_000) * 1_000) as _;
+            its[2] = (us / 1_000_000) as libc::c_long;
+            its[3] = ((us % 1_000_000) * 1_000) as libc::c_long;
             flags = libc::TFD_TIMER_ABSTIME;
         }
-        // SAFETY: `its` is a valid itimerspec; no old value is asked for.
-        let ret =
-            unsafe { libc::timerfd_settime(self.as_raw_fd(), flags, &its, core::ptr::null_mut()) };
+        // SAFETY: `its` is a valid kernel itimerspec; no old value is
+        // asked for.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_timerfd_settime,
+                libc::c_long::from(self.as_raw_fd()),
+                libc::c_long::from(flags),
+                its.as_ptr(),
+                core::ptr::null_mut::<libc::c_long>(),
+            )
+        };
         if ret != 0 {
             return Err(SysError::last("timerfd_settime"));
         }
@@ -105,5 +109,36 @@ impl Timer {
 impl AsFd for Timer {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::{clock, poll};
+    use crate::time::Duration;
+
+    /// Armed 20 ms ahead, the timer fires within a ppoll that would wait
+    /// a second, and not before; disarmed, it stays quiet.
+    #[test]
+    fn fires_at_its_time_and_not_when_disarmed() {
+        let mut t = Timer::new().expect("timerfd");
+        let start = clock::now();
+        t.set(Some(start + Duration::from_millis(20))).expect("arm");
+        assert_eq!(t.armed(), Some(start + Duration::from_millis(20)));
+        let mut fds = [poll::pollfd(t.as_raw_fd())];
+        let n = poll::ppoll(&mut fds, Duration::from_secs(1)).expect("ppoll");
+        assert_eq!(n, 1);
+        assert!(poll::readable(&fds[0]));
+        let waited = clock::now().saturating_since(start);
+        assert!(waited >= Duration::from_millis(20), "{waited:?}");
+        assert!(waited < Duration::from_millis(900), "{waited:?}");
+        assert!(t.clear());
+        t.set(Some(clock::now() + Duration::from_millis(10)))
+            .expect("arm");
+        t.set(None).expect("disarm");
+        let mut fds = [poll::pollfd(t.as_raw_fd())];
+        assert_eq!(poll::poll(&mut fds, 50).expect("poll"), 0);
+        assert!(!t.clear());
     }
 }
