@@ -212,8 +212,10 @@ impl Slot {
     /// deadline itself is kept to the microsecond.
     pub fn rearm(&mut self, index: usize, now: Instant, out: &mut dyn Outbox, force: bool) {
         let at = self.deadline();
-        let interval = self.inst.master_adver_int();
-        let slack = interval + Duration::from_micros(interval.as_micros() / 4);
+        // In 32 bits: the interval is at most 65,535 cs (below 2^30 us),
+        // and a u64 sum and divide are several instructions on mipsel.
+        let interval = self.inst.master_adver_int().as_micros() as u32;
+        let slack = Duration::from_micros(u64::from(interval + interval / 4));
         let keep = matches!((self.armed, at), (Some(a), Some(b)) if b > a && a > now + slack);
         if force || (at != self.armed && !keep) {
             self.armed = at;
