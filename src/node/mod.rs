@@ -190,8 +190,8 @@ impl Node {
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
         let (items, config) = plan.into_parts();
-        for (c, params, ifindex, _) in items {
-            node.add_slot(c, params, ifindex);
+        for p in items {
+            node.add_slot(p.cfg, p.params, p.ifindex);
         }
         node.reindex();
         let _ = node.track_config(config);

@@ -110,7 +110,13 @@ impl Node {
         let groups = core::mem::take(&mut config.garp_groups);
         (self.shared.pace).set(garp, gna, groups);
         self.shared.mail = super::mail::MailDefs::of(g);
-        for (c, params, ifindex, kept) in items {
+        for Planned {
+            cfg: c,
+            params,
+            ifindex,
+            kept,
+        } in items
+        {
             let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
             let Some(mut s) = taken else {
                 self.add_slot(c, params, ifindex);
