@@ -117,8 +117,9 @@ impl Node {
             kept,
         } in items
         {
-            let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
-            let Some(mut s) = taken else {
+            // Changed where it lies, then moved once into the table.
+            let slot = kept.and_then(|k| old.get_mut(k));
+            let Some(Some(s)) = slot else {
                 self.add_slot(c, params, ifindex);
                 continue;
             };
@@ -130,7 +131,9 @@ impl Node {
             } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
                 routes_changed.push((self.slots.len(), prev));
             }
-            let _ = self.slots.try_push(s);
+            if let Some(s) = slot.and_then(Option::take) {
+                let _ = self.slots.try_push(s);
+            }
         }
         self.reindex();
         let old_track = self.track_config(config);
