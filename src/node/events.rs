@@ -38,10 +38,6 @@ pub(crate) struct Planned {
     pub kept: Option<usize>,
 }
 
-/// One planned instance taken apart: its configuration, parameters,
-/// interface index and the running slot it continues.
-pub(crate) type PlannedParts = (Box<InstanceConfig>, Params, u32, Option<usize>);
-
 /// What a reload will do; made by [`Node::plan_reload`]. It borrows the
 /// configuration planned for rather than keep a copy (a clone of the whole
 /// Config was some 2 KB of code: issue 17), and the router takes from it
@@ -77,11 +73,9 @@ impl<'c> Plan<'c> {
         self.items.is_empty()
     }
 
-    pub(crate) fn into_parts(self) -> (impl Iterator<Item = PlannedParts>, &'c mut Config) {
-        let items = self
-            .items
-            .into_iter()
-            .map(|p| (p.cfg, p.params, p.ifindex, p.kept));
-        (items, self.config)
+    /// The planned instances and the configuration. The items as they
+    /// are: a map into tuples copied each Params again (issue 17: size).
+    pub(crate) fn into_parts(self) -> (Vec<Planned>, &'c mut Config) {
+        (self.items, self.config)
     }
 }

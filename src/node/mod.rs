@@ -190,8 +190,8 @@ impl Node {
         let plan = node.plan_reload(config, &ifaces)?;
         node.shared.ifaces = ifaces;
         let (items, config) = plan.into_parts();
-        for (c, params, ifindex, _) in items {
-            node.add_slot(c, params, ifindex);
+        for p in items {
+            node.add_slot(p.cfg, p.params, p.ifindex);
         }
         node.reindex();
         let _ = node.track_config(config);
@@ -413,8 +413,10 @@ impl Node {
     /// its VIPs match its state again after VIP_RETRY; a failed route or
     /// rule is logged (keepalived logs and carries on).
     pub fn on_ack(&mut self, seq: u32, errno: i32, now: Instant, out: &mut dyn Outbox) {
-        let gone = [libc::EADDRNOTAVAIL, libc::ESRCH, libc::ENOENT];
-        let ok = errno == 0 || errno == libc::EEXIST || gone.contains(&errno);
+        let ok = matches!(
+            errno,
+            0 | libc::EEXIST | libc::EADDRNOTAVAIL | libc::ESRCH | libc::ENOENT
+        );
         let (owner, tag) = self.shared.pending.lookup(seq).unzip();
         if owner == Some(routes::STATIC_UID) {
             if !ok {

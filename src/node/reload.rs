@@ -61,9 +61,10 @@ impl Node {
         ifaces: &Ifaces,
     ) -> Result<Plan<'c>, PlanError> {
         if config.instances.len() > MAX_INSTANCES {
-            return Err(PlanError(format!(
-                "too many instances: limit MAX_INSTANCES is {MAX_INSTANCES}"
-            )));
+            // The limit written out (checked below): no format! for it.
+            const _: () = assert!(MAX_INSTANCES == 255);
+            let e = "too many instances: limit MAX_INSTANCES is 255";
+            return Err(PlanError(e.into()));
         }
         let instances = core::mem::take(&mut config.instances).into_iter();
         // Collected: one allocation, no growth check per item.
@@ -109,9 +110,16 @@ impl Node {
         let groups = core::mem::take(&mut config.garp_groups);
         (self.shared.pace).set(garp, gna, groups);
         self.shared.mail = super::mail::MailDefs::of(g);
-        for (c, params, ifindex, kept) in items {
-            let taken = kept.and_then(|k| old.get_mut(k).and_then(Option::take));
-            let Some(mut s) = taken else {
+        for Planned {
+            cfg: c,
+            params,
+            ifindex,
+            kept,
+        } in items
+        {
+            // Changed where it lies, then moved once into the table.
+            let slot = kept.and_then(|k| old.get_mut(k));
+            let Some(Some(s)) = slot else {
                 self.add_slot(c, params, ifindex);
                 continue;
             };
@@ -123,7 +131,9 @@ impl Node {
             } else if prev.vroutes != s.cfg.vroutes || prev.vrules != s.cfg.vrules {
                 routes_changed.push((self.slots.len(), prev));
             }
-            let _ = self.slots.try_push(s);
+            if let Some(s) = slot.and_then(Option::take) {
+                let _ = self.slots.try_push(s);
+            }
         }
         self.reindex();
         let old_track = self.track_config(config);

@@ -212,8 +212,10 @@ impl Slot {
     /// deadline itself is kept to the microsecond.
     pub fn rearm(&mut self, index: usize, now: Instant, out: &mut dyn Outbox, force: bool) {
         let at = self.deadline();
-        let interval = self.inst.master_adver_int();
-        let slack = interval + Duration::from_micros(interval.as_micros() / 4);
+        // In 32 bits: the interval is at most 65,535 cs (below 2^30 us),
+        // and a u64 sum and divide are several instructions on mipsel.
+        let interval = self.inst.master_adver_int().as_micros() as u32;
+        let slack = Duration::from_micros(u64::from(interval + interval / 4));
         let keep = matches!((self.armed, at), (Some(a), Some(b)) if b > a && a > now + slack);
         if force || (at != self.armed && !keep) {
             self.armed = at;
@@ -277,20 +279,9 @@ impl Slot {
                     return;
                 }
                 let prio = self.inst.effective_priority();
-                let state = state_word(to);
-                out.push(Out::Fifo {
-                    kind: INSTANCE,
-                    name,
-                    state,
-                    priority: prio,
-                });
-                let (alert, last) = (self.cfg.smtp_alert, &mut self.mailed);
-                super::mail::mail(INSTANCE, name, alert, last, to, cx, out);
-                let dropped = self.scripts.transition(&*self.cfg, to, prio);
-                if dropped > 0 {
-                    let name = self.cfg.name.as_str();
-                    note(out, Note::ScriptsDropped { name, dropped });
-                }
+                let mail = (self.cfg.smtp_alert, &mut self.mailed);
+                let q = (&mut self.scripts, &*self.cfg as &dyn Notifies);
+                notify(INSTANCE, name, to, prio, mail, q, cx, out);
             }
             Action::SendAdvert { priority } => self.send_advert(priority, cx, out),
             Action::WantMaster => {
@@ -533,6 +524,35 @@ impl Slot {
                 count,
             },
         );
+    }
+}
+
+/// An instance's or a group's (`kind`) new state `to`, told: its FIFO
+/// line, its mail (`mail`: `smtp_alert` and the state mailed last) and
+/// its notify scripts queued (`q`: its queue and its notify lines). One
+/// function for both (issue 17: size).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn notify(
+    kind: &'static str,
+    name: &str,
+    to: State,
+    priority: u8,
+    mail: (bool, &mut Option<State>),
+    q: (&mut Queue, &dyn Notifies),
+    cx: &Shared,
+    out: &mut dyn Outbox,
+) {
+    let state = state_word(to);
+    out.push(Out::Fifo {
+        kind,
+        name,
+        state,
+        priority,
+    });
+    super::mail::mail(kind, name, mail.0, mail.1, to, cx, out);
+    let dropped = q.0.transition(q.1, to, priority);
+    if dropped > 0 {
+        note(out, Note::ScriptsDropped { name, dropped });
     }
 }
 

@@ -9,8 +9,8 @@ use arrayvec::ArrayVec;
 use super::Node;
 use super::out::note;
 use super::out::{Note, Out, Outbox};
-use super::scripts::{GROUP, KILL_GRACE, Queue, state_word};
-use super::slot::{Slot, SyncEv, launch_next};
+use super::scripts::{GROUP, KILL_GRACE, Notifies, Queue};
+use super::slot::{Slot, SyncEv, launch_next, notify};
 use crate::config::{Config, SyncGroup};
 use crate::limits::MAX_INSTANCES;
 use crate::time::Instant;
@@ -205,20 +205,10 @@ impl Node {
         let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
-        let name = grp.cfg.name.as_str();
-        let state = state_word(grp.state);
-        out.push(Out::Fifo {
-            kind: GROUP,
-            name,
-            state,
-            priority: 0,
-        });
-        let (alert, last) = (grp.cfg.smtp_alert, &mut grp.mailed);
-        super::mail::mail(GROUP, name, alert, last, grp.state, &self.shared, out);
-        let dropped = grp.scripts.transition(&grp.cfg, grp.state, 0);
-        if dropped > 0 {
-            note(out, Note::ScriptsDropped { name, dropped });
-        }
+        let (name, to) = (grp.cfg.name.as_str(), grp.state);
+        let mail = (grp.cfg.smtp_alert, &mut grp.mailed);
+        let q = (&mut grp.scripts, &grp.cfg as &dyn Notifies);
+        notify(GROUP, name, to, 0, mail, q, &self.shared, out);
         self.start_group_script(g, now, out);
         self.rearm_router(out);
     }

@@ -275,13 +275,16 @@ impl Trackers {
             });
         }
         for c in &config.track_processes {
-            let kept = old.procs.iter().find(|o| same_process(&o.cfg, c));
-            t.procs.push(ProcTrack {
+            let mut p = ProcTrack {
                 cfg: c.clone(),
-                count: kept.map_or(0, |o| o.count),
-                quorum: kept.and_then(|o| o.quorum),
-                since: kept.and_then(|o| o.since),
-            });
+                count: 0,
+                quorum: None,
+                since: None,
+            };
+            if let Some(o) = old.procs.iter().find(|o| same_process(&o.cfg, c)) {
+                (p.count, p.quorum, p.since) = (o.count, o.quorum, o.since);
+            }
+            t.procs.push(p);
         }
         t
     }

@@ -164,7 +164,10 @@ pub struct Instance {
     state: State,
     effective_priority: u8,
     /// RFC 5798 Master_Adver_Interval: the master's interval, learnt from
-    /// its adverts (v3); our own for v2.
+    /// its adverts (v3); our own for v2. Always a whole number of cs
+    /// (at most 65,535): below 2^30 us. Kept a Duration: the size of a
+    /// Slot decides the code of every `slots[i]` (1832 bytes on mipsel is
+    /// one multiply; 1824 became shifts and adds, some 600 bytes more).
     master_adver_int: Duration,
     /// Source of the last accepted advert while backup.
     master_addr: Option<IpAddr>,
@@ -182,6 +185,12 @@ pub struct Instance {
     /// keepalived's wantstate MASTER: the down timer fired while the group
     /// held the instance in BACKUP.
     wants_master: bool,
+}
+
+/// An interval in centiseconds (at most 65,535) as a Duration: the
+/// product fits 32 bits, one multiply on a 32-bit MIPS.
+pub fn cs_to_duration(cs: u16) -> Duration {
+    Duration::from_micros(u64::from(u32::from(cs) * 10_000))
 }
 
 /// `a > b` as `IpAddr` orders them (IPv4 below IPv6, else numerically),
@@ -272,21 +281,31 @@ impl Instance {
     /// RFC 5798 §6.1 Skew_Time: (256 - Priority) * Master_Adver_Interval / 256.
     /// v2 (RFC 3768) uses our own interval, which equals the master's there.
     pub fn skew_time(&self) -> Duration {
-        let interval = match self.params.version {
-            Version::V2 => self.params.advert_int(),
-            Version::V3 => self.master_adver_int,
-        };
-        let factor = 256 - u64::from(self.effective_priority);
-        Duration::from_micros(interval.as_micros() * factor / 256)
+        Duration::from_micros(u64::from(self.skew_us()))
+    }
+
+    /// Master_Adver_Interval in microseconds: at most 65,535 cs, so
+    /// below 2^30 and 3 x it plus Skew_Time fits a u32.
+    fn interval_us(&self) -> u32 {
+        match self.params.version {
+            Version::V2 => u32::from(self.params.advert_int_cs) * 10_000,
+            // Made from centiseconds only: the cast loses nothing.
+            Version::V3 => self.master_adver_int.as_micros() as u32,
+        }
+    }
+
+    /// Skew_Time in microseconds, rounded down as (interval x factor) /
+    /// 256 is, in 32 bits: interval = 256q + r gives q x factor + (r x
+    /// factor) / 256.
+    fn skew_us(&self) -> u32 {
+        let us = self.interval_us();
+        let factor = 256 - u32::from(self.effective_priority);
+        (us >> 8) * factor + (((us & 255) * factor) >> 8)
     }
 
     /// RFC 5798 §6.1 Master_Down_Interval: 3 * Master_Adver_Interval + Skew_Time.
     pub fn master_down_interval(&self) -> Duration {
-        let interval = match self.params.version {
-            Version::V2 => self.params.advert_int(),
-            Version::V3 => self.master_adver_int,
-        };
-        interval.mul(3) + self.skew_time()
+        Duration::from_micros(u64::from(3 * self.interval_us() + self.skew_us()))
     }
 
     /// The earliest moment the instance wants a `Timeout`.
@@ -681,7 +700,7 @@ impl Instance {
             || self.timers.get(Timer::Preempt).is_some_and(|t| t > now);
         if follow {
             if self.params.version == Version::V3 {
-                self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
+                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
             }
             self.master_addr = Some(src);
             // keepalived: a backup held by its sync group that hears a
@@ -711,7 +730,7 @@ impl Instance {
             adv.priority > ours || (adv.priority == ours && above(src, self.params.primary));
         if they_win {
             if self.params.version == Version::V3 {
-                self.master_adver_int = Duration::from_cs(u64::from(adv.max_adver_int_cs));
+                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
             }
             self.master_addr = Some(src);
             self.stats.release_master += 1;
@@ -784,6 +803,22 @@ impl Instance {
 mod tests {
     use super::above;
     use core::net::IpAddr;
+
+    /// The 32-bit Skew_Time is (interval x factor) / 256 rounded down, as
+    /// the 64-bit product gives it, over every interval and priority.
+    #[test]
+    fn skew_in_32_bits_is_the_64_bit_one() {
+        for cs in (0..=u16::MAX).step_by(7).chain([u16::MAX]) {
+            let us = u32::from(cs) * 10_000;
+            for p in 0..=255u32 {
+                let f = 256 - p;
+                let wide = u64::from(us) * u64::from(f) / 256;
+                let narrow = (us >> 8) * f + (((us & 255) * f) >> 8);
+                assert_eq!(u64::from(narrow), wide, "{cs} cs, priority {p}");
+                assert!(u64::from(us) * 3 + wide <= u64::from(u32::MAX));
+            }
+        }
+    }
 
     /// The tie-break's order is std's IpAddr order (IPv4 below IPv6, then
     /// by value), on addresses whose bytes differ early, late and in sign.

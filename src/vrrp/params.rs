@@ -70,6 +70,6 @@ impl Params {
     }
 
     pub fn advert_int(&self) -> Duration {
-        Duration::from_cs(u64::from(self.advert_int_cs))
+        super::instance::cs_to_duration(self.advert_int_cs)
     }
 }
