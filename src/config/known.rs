@@ -249,7 +249,7 @@ const fn code(fragments: &'static [&'static str]) -> Code {
 }
 
 /// The length of [`dict`]'s table.
-const fn dict_len(fragments: &[&str]) -> usize {
+pub const fn dict_len(fragments: &[&str]) -> usize {
     let mut n = 0;
     let mut f = 0;
     while f < fragments.len() {
@@ -260,7 +260,7 @@ const fn dict_len(fragments: &[&str]) -> usize {
 }
 
 /// The fragments, each followed by a NUL: what [`expand`] walks.
-const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
+pub const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
     let mut out = [0; N];
     let mut n = 0;
     let mut f = 0;
@@ -391,8 +391,8 @@ const fn pack_text(
 ) -> usize {
     while from < to {
         assert!(
-            t[from] >= 0x20 && t[from] < 0x80,
-            "the lists are printable ASCII"
+            (t[from] >= 0x20 && t[from] < 0x80) || t[from] == b'\n',
+            "the texts are printable ASCII lines"
         );
         let mut best = (t[from], 1);
         let mut f = code.first[t[from] as usize];
@@ -411,6 +411,33 @@ const fn pack_text(
         from += best.1;
     }
     n
+}
+
+/// The length of `text` packed with `fragments` (for [`packed`]'s size).
+pub const fn packed_len(text: &str, fragments: &'static [&'static str]) -> usize {
+    pack_text(&mut [], 0, text.as_bytes(), 0, text.len(), &code(fragments))
+}
+
+/// `text` packed with `fragments` at compile time: any other text kept in
+/// the binary shorter (the help text), unpacked by [`unpack`].
+pub const fn packed<const N: usize>(text: &str, fragments: &'static [&'static str]) -> [u8; N] {
+    let mut out = [0; N];
+    pack_text(
+        &mut out,
+        0,
+        text.as_bytes(),
+        0,
+        text.len(),
+        &code(fragments),
+    );
+    out
+}
+
+/// Appends the text `packed` stands for (`dict`: [`dict`] of its fragments).
+pub fn unpack(packed: &[u8], dict: &[u8], out: &mut String) {
+    for &b in packed {
+        expand(b, dict, out);
+    }
 }
 
 /// The byte that stands for fragment `f` (the inverse of [`expand`]'s).

@@ -15,7 +15,7 @@ mod garp_group;
 mod glob;
 mod instance;
 mod keywords;
-mod known;
+pub mod known;
 mod lexer;
 pub mod model;
 mod names;
