@@ -12,7 +12,7 @@ use super::diag::{Pos, Sink};
 use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
-    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
+    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, Loc, SyncGroup, TrackFile,
     TrackProcess, Vmac, VrrpScript,
 };
 use super::parser::{Raw, RawSyncGroup};
@@ -299,15 +299,9 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    // Taken, not cloned: the checks after this one only look at where the
-    // interface was given (size: issue 17).
-    let interface = r.interface.as_mut().map(|i| core::mem::take(&mut i.v));
-    required(
-        sink,
-        r,
-        interface.is_some() || r.interface_seen,
-        "interface",
-    );
+    // In the model already, empty when missing or bad.
+    let interface = !r.model.interface.is_empty();
+    required(sink, r, interface || r.interface_seen, "interface");
     let vrid = r.vrid.as_ref().map(|v| v.v);
     required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
@@ -319,8 +313,8 @@ fn resolve_instance<'a>(
     // Without these three there is no instance (the model is taken back
     // after the checks of its lists); the GARP settings are then neither
     // resolved nor checked against vrrp_strict.
-    let complete = interface.is_some() && vrid.is_some() && advert_int_cs.is_some();
-    let Some(m) = push_model(&mut out.models, g, r, interface.unwrap_or_default()) else {
+    let complete = interface && vrid.is_some() && advert_int_cs.is_some();
+    let Some(m) = push_model(&mut out.models, g, r) else {
         return;
     };
     let r: &'a RawInstance = r;
@@ -344,7 +338,7 @@ fn resolve_instance<'a>(
     );
     let owner = Owner {
         name: &r.name,
-        interface: r.interface.as_ref().map(|_| m.interface.as_str()),
+        interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
         owner: priority == 255,
         sync_no_weight,
     };
@@ -366,65 +360,32 @@ fn resolve_instance<'a>(
     out.raws.push(r);
 }
 
-/// The model of `r` pushed on `models`: what it takes from the raw block
-/// as it is, moved out of it (the checks after this one do not look at
-/// those: a clone of each was code of its own; size: issue 17); the
-/// resolved values and the lists are set by [`resolve_instance`].
+/// The model of `r` pushed on `models`: the one the parser filled in
+/// place, moved out whole (the checks after this one do not look at what
+/// it holds), and the few fields that need the raw block or global_defs
+/// set on it; the resolved values and the lists are set by
+/// [`resolve_instance`]. A literal of every field here was a kilobyte of
+/// code (size: issue 17).
 #[inline(never)]
 fn push_model<'m>(
     models: &'m mut Vec<InstanceConfig>,
     g: &GlobalDefs,
     r: &mut RawInstance,
-    interface: String,
 ) -> Option<&'m mut InstanceConfig> {
-    models.push(InstanceConfig {
-        name: r.name.clone(),
-        loc: r.pos.loc(),
-        state: InitialState::Backup,
-        interface,
-        vrid: 0,
-        priority: 0,
-        advert_int_cs: 0,
-        version: 0,
-        family: Family::V4,
-        auth: None,
-        vips: ArrayVec::new(),
-        vips_excluded: ArrayVec::new(),
-        vroutes: core::mem::take(&mut r.vroutes),
-        vrules: core::mem::take(&mut r.vrules.list),
-        nopreempt: r.nopreempt.is_some(),
-        preempt_delay_s: r.preempt_delay_s,
-        garp_master_delay_s: 0,
-        garp_master_repeat: 0,
-        garp_master_refresh_s: 0,
-        garp_master_refresh_repeat: 0,
-        garp_lower_prio_repeat: 0,
-        garp_lower_prio_delay_s: 0,
-        lower_prio_no_advert: false,
-        track_interfaces: ArrayVec::new(),
-        track_scripts: ArrayVec::new(),
-        track_files: ArrayVec::new(),
-        track_processes: ArrayVec::new(),
-        notify_master: r.notify_master.take(),
-        notify_backup: r.notify_backup.take(),
-        notify_fault: r.notify_fault.take(),
-        notify_stop: r.notify_stop.take(),
-        notify: r.notify.take(),
-        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.take(),
-        notify_deleted: r.notify_deleted,
-        notify_deleted_script: r.notify_deleted_script.take(),
-        smtp_alert: g.mails(r.smtp_alert),
-        unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
-        unicast_peers: ArrayVec::new(),
-        accept: r.accept,
-        dont_track_primary: r.dont_track_primary,
-        vmac: None,
-        native_ipv6: r.native_ipv6,
-        debug: r.debug,
-        v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
-        skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-    });
-    models.last_mut()
+    // The model moved out as the parser left it (an empty one left in its
+    // place), then what needs the whole block or global_defs set on it.
+    let empty = InstanceConfig::new(String::new(), Loc::default());
+    models.push(core::mem::replace(&mut r.model, empty));
+    let m = models.last_mut()?;
+    // Swapped, not assigned: nothing to drop (the raw list is not looked
+    // at again).
+    core::mem::swap(&mut m.vrules, &mut r.vrules.list);
+    m.nopreempt = r.nopreempt.is_some();
+    m.smtp_alert = g.mails(r.smtp_alert);
+    m.unicast_src_ip = r.unicast_src_ip.as_ref().map(|a| a.v);
+    m.v3_checksum_as_v2 = r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
+    m.skip_check_adv_addr = g.vrrp_skip_check_adv_addr;
+    Some(m)
 }
 
 fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
