@@ -222,11 +222,15 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     tracks("track_process", |i| {
         Tracks(&mut i.track_processes, &TRACK_PROCESS)
     }),
-    data("notify_master", |i| Notify(&mut i.model.notify_master)),
-    data("notify_backup", |i| Notify(&mut i.model.notify_backup)),
-    data("notify_fault", |i| Notify(&mut i.model.notify_fault)),
-    data("notify_stop", |i| Notify(&mut i.model.notify_stop)),
-    data("notify", |i| Notify(&mut i.model.notify)),
+    data("notify_master", |i| {
+        Notify(&mut i.model.notify_master, false)
+    }),
+    data("notify_backup", |i| {
+        Notify(&mut i.model.notify_backup, false)
+    }),
+    data("notify_fault", |i| Notify(&mut i.model.notify_fault, false)),
+    data("notify_stop", |i| Notify(&mut i.model.notify_stop, false)),
+    data("notify", |i| Notify(&mut i.model.notify, false)),
     val("notify_deleted", |s, n, i| {
         // keepalived: the script is optional; the keyword alone turns FAULT
         // into DELETED for a removed instance.
@@ -236,7 +240,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         }
     }),
     data("notify_master_rx_lower_pri", |i| {
-        Notify(&mut i.model.notify_master_rx_lower_pri)
+        Notify(&mut i.model.notify_master_rx_lower_pri, false)
     }),
     data("smtp_alert", |i| OptFlag(&mut i.smtp_alert)),
     val("unicast_src_ip", src_ip),
