@@ -636,21 +636,23 @@ fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
 /// duplicate names the first instance with its VRID (a search of those
 /// before it: at most MAX_INSTANCES, and no keys to build; size: issue 17).
 fn check_vrids(sink: &mut Sink, resolved: &Resolved) {
-    let models = &resolved.models;
-    for (k, (i, r)) in models.iter().zip(&resolved.raws).enumerate() {
+    let (models, raws) = (&resolved.models, &resolved.raws);
+    // Plain index walks: zip/enumerate/find adapters were code of their
+    // own (size: issue 17).
+    for k in 0..models.len() {
+        let (Some(i), Some(r)) = (models.get(k), raws.get(k)) else {
+            continue;
+        };
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let before = models.get(..k).unwrap_or_default();
-        let Some((first, first_r)) = before.iter().zip(&resolved.raws).find(|(f, f_r)| {
-            f_r.vrid.is_some()
-                && f.vrid == i.vrid
-                && f.family == i.family
-                && f.interface == i.interface
-        }) else {
-            continue;
+        let same = |f: &InstanceConfig| {
+            f.vrid == i.vrid && f.family == i.family && f.interface == i.interface
         };
-        let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
+        let Some((first, first_pos)) = (0..k).find_map(|j| {
+            let f = models.get(j).filter(|f| same(f))?;
+            Some((f, &raws.get(j)?.vrid.as_ref()?.pos))
+        }) else {
             continue;
         };
         let at = first_pos.refer_from(pos);
