@@ -213,28 +213,8 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
             g.vrrp_version = v;
         }
     }),
-    val("vrrp_mcast_group4", |s, n, g| match ip(s, n) {
-        Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
-        Some(a) => s.error_fmt(
-            &n.pos,
-            format_args!(
-                "vrrp_mcast_group4 {} is not an IPv4 multicast address",
-                crate::wire::addr::Ip(a)
-            ),
-        ),
-        None => {}
-    }),
-    val("vrrp_mcast_group6", |s, n, g| match ip(s, n) {
-        Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
-        Some(a) => s.error_fmt(
-            &n.pos,
-            format_args!(
-                "vrrp_mcast_group6 {} is not an IPv6 multicast address",
-                crate::wire::addr::Ip(a)
-            ),
-        ),
-        None => {}
-    }),
+    val("vrrp_mcast_group4", mcast_group),
+    val("vrrp_mcast_group6", mcast_group),
     data("vrrp_garp_master_delay", |g| {
         U32(&mut g.vrrp_garp_master_delay_s, &GARP_DELAY)
     }),
@@ -300,6 +280,26 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
         U32(&mut g.shutdown_script_timeout_s, &(1, 1000))
     }),
 ];
+
+/// `vrrp_mcast_group4` / `vrrp_mcast_group6`: one handler, the keyword
+/// saying which family (one message, not two: issue 17, size).
+fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
+    let Some(a) = ip(s, n) else { return };
+    let v4 = n.keyword() == "vrrp_mcast_group4";
+    match a {
+        IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
+        IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
+        _ => s.error_fmt(
+            &n.pos,
+            format_args!(
+                "{} {} is not an IPv{} multicast address",
+                n.keyword(),
+                crate::wire::addr::Ip(a),
+                if v4 { "4" } else { "6" }
+            ),
+        ),
+    }
+}
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
 fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
