@@ -22,8 +22,9 @@ use super::values::{
 #[derive(Clone, Debug)]
 pub struct AdvertInt {
     pub text: String,
-    /// Centiseconds; None when too large to hold.
-    pub cs: Option<u64>,
+    /// Centiseconds; None when too large to hold in 32 bits (far out of
+    /// any range: 32-bit maths in the checks, not 64-bit libcalls on MIPS).
+    pub cs: Option<u32>,
     /// False when finer than a centisecond.
     pub exact: bool,
 }
@@ -332,7 +333,7 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
 fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     let text = value(sink, node)?;
     let (cs, exact) = match parse_fixed(text, 2) {
-        Ok((cs, exact)) => (Some(cs), exact),
+        Ok((cs, exact)) => (u32::try_from(cs).ok(), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
             invalid(sink, node, text, "seconds");
