@@ -73,7 +73,8 @@ pub struct RawInstance {
     pub track_files: Vec<At<Track>>,
     pub track_processes: Vec<At<Track>>,
     pub smtp_alert: Option<bool>,
-    pub unicast_src_ip: Option<At<IpAddr>>,
+    /// Where `unicast_src_ip` set the model's address (None with it).
+    pub unicast_src_pos: Option<Pos>,
     pub unicast_peers: Vec<At<IpAddr>>,
     /// `use_vmac [NAME] [MAC]`: where it was, the name and MAC given.
     pub use_vmac: Option<At<RawVmac>>,
@@ -111,7 +112,7 @@ impl RawInstance {
             track_files: Vec::new(),
             track_processes: Vec::new(),
             smtp_alert: None,
-            unicast_src_ip: None,
+            unicast_src_pos: None,
             unicast_peers: Vec::new(),
             use_vmac: None,
             vmac_xmit_base: None,
@@ -294,7 +295,9 @@ fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
 fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
-    i.unicast_src_ip = at(ip(s, n), n);
+    let a = ip(s, n);
+    i.unicast_src_pos = a.map(|_| n.pos.clone());
+    i.model.unicast_src_ip = a;
 }
 
 static AUTH_KW: &[Kw<RawAuth>] = &[

@@ -382,7 +382,6 @@ fn push_model<'m>(
     core::mem::swap(&mut m.vrules, &mut r.vrules.list);
     m.nopreempt = r.nopreempt.is_some();
     m.smtp_alert = g.mails(r.smtp_alert);
-    m.unicast_src_ip = r.unicast_src_ip.as_ref().map(|a| a.v);
     m.v3_checksum_as_v2 = r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
     m.skip_check_adv_addr = g.vrrp_skip_check_adv_addr;
     Some(m)
@@ -608,22 +607,22 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
 
 fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
     // Plain calls, not a chain of the two lists: a chain is code of its own.
-    if let Some(a) = &r.unicast_src_ip {
-        unicast_family(sink, "unicast_src_ip", a, family);
+    if let (Some(a), Some(pos)) = (&r.model.unicast_src_ip, &r.unicast_src_pos) {
+        unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
     for a in &r.unicast_peers {
-        unicast_family(sink, "unicast_peer", a, family);
+        unicast_family(sink, "unicast_peer", &a.v, &a.pos, family);
     }
 }
 
-fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
-    let f = Family::of(&a.v);
+fn unicast_family(sink: &mut Sink, what: &str, a: &IpAddr, pos: &Pos, family: Family) {
+    let f = Family::of(a);
     if f != family {
         sink.error_fmt(
-            &a.pos,
+            pos,
             format_args!(
                 "{what} {} is {} but the instance is {}",
-                crate::wire::addr::Ip(a.v),
+                crate::wire::addr::Ip(*a),
                 family_name(f),
                 family_name(family)
             ),
