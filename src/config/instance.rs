@@ -5,7 +5,7 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
+use super::keywords::Slot::{AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
@@ -53,9 +53,12 @@ pub struct RawInstance {
     pub interface_seen: bool,
     pub vrid: Option<At<u8>>,
     pub vrid_seen: bool,
-    pub priority: Option<At<u8>>,
+    /// Read as the other integers are (one reader for all: size, issue
+    /// 17); 1-255.
+    pub priority: Option<At<u32>>,
     pub advert_int: Option<At<AdvertInt>>,
-    pub version: Option<At<u8>>,
+    /// 2 or 3.
+    pub version: Option<At<u32>>,
     pub auth: Option<RawAuth>,
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
@@ -157,14 +160,14 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         i.vrid_seen = true;
         i.vrid = at(int(s, n, 1, 255), n);
     }),
-    data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
+    data("priority", |i| AtU32(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
         let a = advert_int(s, n);
         if a.is_some() {
             i.advert_int = at(a, n);
         }
     }),
-    data("version", |i| AtU8(&mut i.version, &(2, 3))),
+    data("version", |i| AtU32(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
         // Read in place: no RawAuth to move in after (issue 17: size).
         let auth = i.auth.insert(RawAuth {

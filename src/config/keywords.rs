@@ -63,7 +63,6 @@ pub enum Slot<'a> {
     Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
     /// An integer in the range, with where it was set; a bad value leaves
     /// the field as it was.
-    AtU8(&'a mut Option<At<u8>>, &'static (i64, i64)),
     AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
     /// A keyword alone, remembered with where it was.
     Here(&'a mut Option<Pos>),
@@ -174,7 +173,6 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
             }
         }
         Slot::Tracks(v, kind) => track_block(sink, node, kind, v),
-        Slot::AtU8(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::AtU32(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::Here(v) => {
             no_args(sink, node);

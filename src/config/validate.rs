@@ -524,7 +524,7 @@ fn version(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance, family: Family) -> 
                     "version 2 cannot carry IPv6 virtual addresses: VRRPv2 is IPv4 only",
                 );
             }
-            v.v
+            u8::try_from(v.v).unwrap_or(3)
         }
         None if family == Family::V6 => 3,
         None => g.vrrp_version,
@@ -555,7 +555,7 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
 fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
     let explicit = r.state.as_ref().map(|s| s.v);
     let priority = match (&r.priority, explicit) {
-        (Some(p), _) => p.v,
+        (Some(p), _) => u8::try_from(p.v).unwrap_or(255),
         // keepalived: a MASTER without a priority is the address owner.
         (None, Some(InitialState::Master)) => 255,
         (None, _) => 100,
