@@ -51,7 +51,8 @@ pub struct RawInstance {
     /// The keyword was present, even if its value was bad: a bad value is
     /// reported once, not again as "missing".
     pub interface_seen: bool,
-    pub vrid: Option<At<u8>>,
+    /// 1-255, held as the other integers are (size: issue 17).
+    pub vrid: Option<At<u32>>,
     pub vrid_seen: bool,
     /// Read as the other integers are (one reader for all: size, issue
     /// 17); 1-255.

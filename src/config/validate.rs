@@ -302,7 +302,7 @@ fn resolve_instance<'a>(
     // In the model already, empty when missing or bad.
     let interface = !r.model.interface.is_empty();
     required(sink, r, interface || r.interface_seen, "interface");
-    let vrid = r.vrid.as_ref().map(|v| v.v);
+    let vrid = r.vrid.as_ref().map(|v| u8::try_from(v.v).unwrap_or(0));
     required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
     let version = version(sink, g, r, family);
