@@ -45,7 +45,6 @@ pub struct RawInstance {
     /// keywords and moved into the configuration as it is; `validate` sets
     /// the rest (size: issue 17; as a sync group's).
     pub model: InstanceConfig,
-    pub name: String,
     pub pos: Pos,
     pub state: Option<At<InitialState>>,
     /// The keyword was present, even if its value was bad: a bad value is
@@ -89,8 +88,7 @@ pub struct RawInstance {
 impl RawInstance {
     fn new(name: String, pos: Pos) -> Self {
         RawInstance {
-            model: InstanceConfig::new(name.clone(), pos.loc()),
-            name,
+            model: InstanceConfig::new(name, pos.loc()),
             pos,
             state: None,
             interface_seen: false,

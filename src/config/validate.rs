@@ -44,7 +44,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let mut resolved = Resolved::default();
     for r in instances.iter_mut() {
         let sync_no_weight = sync_of
-            .get(&r.name)
+            .get(&r.model.name)
             .and_then(|k| sync_groups.get(k))
             .is_some_and(|g| !g.model.tracking_weight);
         resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
@@ -274,7 +274,7 @@ fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
     let mut blocks = Blocks::with_capacity(instances.len());
     for i in instances.iter() {
-        blocks.push((i.name.as_str(), &i.pos));
+        blocks.push((i.model.name.as_str(), &i.pos));
     }
     check_blocks(
         sink,
@@ -337,7 +337,7 @@ fn resolve_instance<'a>(
         "MAX_UNICAST_PEERS",
     );
     let owner = Owner {
-        name: &r.name,
+        name: &m.name,
         interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
         owner: priority == 255,
         sync_no_weight,
@@ -374,7 +374,9 @@ fn push_model<'m>(
 ) -> Option<&'m mut InstanceConfig> {
     // The model moved out as the parser left it (an empty one left in its
     // place), then what needs the whole block or global_defs set on it.
-    let empty = InstanceConfig::new(String::new(), Loc::default());
+    // The name stays in the raw block too: the sync groups look their
+    // members up there.
+    let empty = InstanceConfig::new(r.model.name.clone(), Loc::default());
     models.push(core::mem::replace(&mut r.model, empty));
     let m = models.last_mut()?;
     // Swapped, not assigned: nothing to drop (the raw list is not looked
@@ -486,7 +488,7 @@ fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
     if !given {
         sink.error_fmt(
             &r.pos,
-            format_args!("vrrp_instance {} has no {keyword}", r.name),
+            format_args!("vrrp_instance {} has no {keyword}", r.model.name),
         );
     }
 }
@@ -675,7 +677,10 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
         if let Some(pos) = &r.vmac_xmit_base {
             sink.warn_fmt(
                 pos,
-                format_args!("({}) vmac_xmit_base is only valid with a vmac", r.name),
+                format_args!(
+                    "({}) vmac_xmit_base is only valid with a vmac",
+                    r.model.name
+                ),
             );
         }
         return None;
@@ -701,7 +706,7 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
             &v.pos,
             format_args!(
                 "({}) unicast with use_vmac requires vmac_xmit_base - setting",
-                r.name
+                r.model.name
             ),
         );
         xmit_base = true;
@@ -911,7 +916,7 @@ fn check_members<'a>(
         );
     }
     for m in &g.group {
-        if !instances.iter().any(|i| i.name == m.v) {
+        if !instances.iter().any(|i| i.model.name == m.v) {
             sink.error_fmt(
                 &m.pos,
                 format_args!(
