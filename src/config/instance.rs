@@ -5,13 +5,13 @@
 use core::net::IpAddr;
 
 use super::diag::{Pos, Sink};
-use super::keywords::Slot::{AtU8, AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
+use super::keywords::Slot::{AtU32, Here, Notify, On, OptFlag, OptU32, Tracks};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, blk, body, data, dispatch, flag, ifname, int,
     int_word, invalid, ip, no_args, notify_script, stray_block, tracks, val, value,
 };
-use super::model::{InitialState, Script, Track, Vip};
+use super::model::{InitialState, InstanceConfig, Track, Vip};
 use super::tree::Node;
 use super::values::{
     NumError, named, parse_fixed, parse_ipv4, parse_prefix, parse_scope, word_index, word_table,
@@ -22,8 +22,9 @@ use super::values::{
 #[derive(Clone, Debug)]
 pub struct AdvertInt {
     pub text: String,
-    /// Centiseconds; None when too large to hold.
-    pub cs: Option<u64>,
+    /// Centiseconds; None when too large to hold in 32 bits (far out of
+    /// any range: 32-bit maths in the checks, not 64-bit libcalls on MIPS).
+    pub cs: Option<u32>,
     /// False when finer than a centisecond.
     pub exact: bool,
 }
@@ -39,25 +40,30 @@ pub struct RawAuth {
 
 #[derive(Clone, Debug)]
 pub struct RawInstance {
-    pub name: String,
+    /// The model as far as the block alone sets it (the scripts, the
+    /// routes, preempt_delay, accept, debug...), written in place by the
+    /// keywords and moved into the configuration as it is; `validate` sets
+    /// the rest (size: issue 17; as a sync group's).
+    pub model: InstanceConfig,
     pub pos: Pos,
     pub state: Option<At<InitialState>>,
-    pub interface: Option<At<String>>,
     /// The keyword was present, even if its value was bad: a bad value is
     /// reported once, not again as "missing".
     pub interface_seen: bool,
-    pub vrid: Option<At<u8>>,
+    /// 1-255, held as the other integers are (size: issue 17).
+    pub vrid: Option<At<u32>>,
     pub vrid_seen: bool,
-    pub priority: Option<At<u8>>,
+    /// Read as the other integers are (one reader for all: size, issue
+    /// 17); 1-255.
+    pub priority: Option<At<u32>>,
     pub advert_int: Option<At<AdvertInt>>,
-    pub version: Option<At<u8>>,
+    /// 2 or 3.
+    pub version: Option<At<u32>>,
     pub auth: Option<RawAuth>,
     pub vips: Vec<At<Vip>>,
     pub vips_excluded: Vec<At<Vip>>,
-    pub vroutes: Vec<super::routes::Route>,
     pub vrules: super::rules::Rules,
     pub nopreempt: Option<Pos>,
-    pub preempt_delay_s: u16,
     pub garp_master_delay_s: Option<u32>,
     pub garp_master_repeat: Option<u32>,
     pub garp_master_refresh_s: Option<u32>,
@@ -69,34 +75,22 @@ pub struct RawInstance {
     pub track_scripts: Vec<At<Track>>,
     pub track_files: Vec<At<Track>>,
     pub track_processes: Vec<At<Track>>,
-    pub notify_master: Option<Script>,
-    pub notify_backup: Option<Script>,
-    pub notify_fault: Option<Script>,
-    pub notify_stop: Option<Script>,
-    pub notify: Option<Script>,
-    pub notify_master_rx_lower_pri: Option<Script>,
-    pub notify_deleted: bool,
-    pub notify_deleted_script: Option<Script>,
     pub smtp_alert: Option<bool>,
-    pub unicast_src_ip: Option<At<IpAddr>>,
+    /// Where `unicast_src_ip` set the model's address (None with it).
+    pub unicast_src_pos: Option<Pos>,
     pub unicast_peers: Vec<At<IpAddr>>,
-    pub accept: Option<bool>,
-    pub dont_track_primary: bool,
     /// `use_vmac [NAME] [MAC]`: where it was, the name and MAC given.
     pub use_vmac: Option<At<RawVmac>>,
     pub vmac_xmit_base: Option<Pos>,
-    pub native_ipv6: bool,
-    pub debug: Option<u8>,
     pub v3_checksum_as_v2: Option<bool>,
 }
 
 impl RawInstance {
     fn new(name: String, pos: Pos) -> Self {
         RawInstance {
-            name,
+            model: InstanceConfig::new(name, pos.loc()),
             pos,
             state: None,
-            interface: None,
             interface_seen: false,
             vrid: None,
             vrid_seen: false,
@@ -106,10 +100,8 @@ impl RawInstance {
             auth: None,
             vips: Vec::new(),
             vips_excluded: Vec::new(),
-            vroutes: Vec::new(),
             vrules: super::rules::Rules::default(),
             nopreempt: None,
-            preempt_delay_s: 0,
             garp_master_delay_s: None,
             garp_master_repeat: None,
             garp_master_refresh_s: None,
@@ -121,23 +113,11 @@ impl RawInstance {
             track_scripts: Vec::new(),
             track_files: Vec::new(),
             track_processes: Vec::new(),
-            notify_master: None,
-            notify_backup: None,
-            notify_fault: None,
-            notify_stop: None,
-            notify: None,
-            notify_master_rx_lower_pri: None,
-            notify_deleted: false,
-            notify_deleted_script: None,
             smtp_alert: None,
-            unicast_src_ip: None,
+            unicast_src_pos: None,
             unicast_peers: Vec::new(),
-            accept: None,
-            dont_track_primary: false,
             use_vmac: None,
             vmac_xmit_base: None,
-            native_ipv6: false,
-            debug: None,
             v3_checksum_as_v2: None,
         }
     }
@@ -172,20 +152,21 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     val("interface", |s, n, i| {
         i.interface_seen = true;
         let name = value(s, n);
-        i.interface = at(ifname(s, n, name), n);
+        // Empty when bad: no interface (a good name is never empty).
+        i.model.interface = ifname(s, n, name).unwrap_or_default();
     }),
     val("virtual_router_id", |s, n, i| {
         i.vrid_seen = true;
         i.vrid = at(int(s, n, 1, 255), n);
     }),
-    data("priority", |i| AtU8(&mut i.priority, &(1, 255))),
+    data("priority", |i| AtU32(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
         let a = advert_int(s, n);
         if a.is_some() {
             i.advert_int = at(a, n);
         }
     }),
-    data("version", |i| AtU8(&mut i.version, &(2, 3))),
+    data("version", |i| AtU32(&mut i.version, &(2, 3))),
     blk("authentication", |s, n, i| {
         // Read in place: no RawAuth to move in after (issue 17: size).
         let auth = i.auth.insert(RawAuth {
@@ -198,7 +179,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     blk("virtual_ipaddress", vips),
     blk("virtual_ipaddress_excluded", vips),
     blk("virtual_routes", |s, n, i| {
-        super::routes::route_block(s, n, &mut i.vroutes);
+        super::routes::route_block(s, n, &mut i.model.vroutes);
     }),
     blk("virtual_rules", |s, n, i| {
         super::rules::rule_block(s, n, &mut i.vrules);
@@ -211,7 +192,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     val("preempt_delay", |s, n, i| {
         if let Some(v) = int(s, n, 0, 1000) {
-            i.preempt_delay_s = v;
+            i.model.preempt_delay_s = v;
         }
     }),
     data("garp_master_delay", |i| {
@@ -245,21 +226,25 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     tracks("track_process", |i| {
         Tracks(&mut i.track_processes, &TRACK_PROCESS)
     }),
-    data("notify_master", |i| Notify(&mut i.notify_master)),
-    data("notify_backup", |i| Notify(&mut i.notify_backup)),
-    data("notify_fault", |i| Notify(&mut i.notify_fault)),
-    data("notify_stop", |i| Notify(&mut i.notify_stop)),
-    data("notify", |i| Notify(&mut i.notify)),
+    data("notify_master", |i| {
+        Notify(&mut i.model.notify_master, false)
+    }),
+    data("notify_backup", |i| {
+        Notify(&mut i.model.notify_backup, false)
+    }),
+    data("notify_fault", |i| Notify(&mut i.model.notify_fault, false)),
+    data("notify_stop", |i| Notify(&mut i.model.notify_stop, false)),
+    data("notify", |i| Notify(&mut i.model.notify, false)),
     val("notify_deleted", |s, n, i| {
         // keepalived: the script is optional; the keyword alone turns FAULT
         // into DELETED for a removed instance.
-        i.notify_deleted = true;
+        i.model.notify_deleted = true;
         if !n.args().is_empty() {
-            i.notify_deleted_script = notify_script(s, n);
+            i.model.notify_deleted_script = notify_script(s, n);
         }
     }),
     data("notify_master_rx_lower_pri", |i| {
-        Notify(&mut i.notify_master_rx_lower_pri)
+        Notify(&mut i.model.notify_master_rx_lower_pri, false)
     }),
     data("smtp_alert", |i| OptFlag(&mut i.smtp_alert)),
     val("unicast_src_ip", src_ip),
@@ -272,7 +257,9 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     val("accept", accept),
     val("no_accept", accept),
-    data("dont_track_primary", |i| On(&mut i.dont_track_primary)),
+    data("dont_track_primary", |i| {
+        On(&mut i.model.dont_track_primary)
+    }),
     val("use_vmac", |s, n, i| {
         i.use_vmac = Some(At {
             v: raw_vmac(s, n),
@@ -280,10 +267,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
         })
     }),
     data("vmac_xmit_base", |i| Here(&mut i.vmac_xmit_base)),
-    data("native_ipv6", |i| On(&mut i.native_ipv6)),
+    data("native_ipv6", |i| On(&mut i.model.native_ipv6)),
     val("debug", |s, n, i| {
         // Without a level, debugging is simply on: level 1.
-        i.debug = match n.args().first() {
+        i.model.debug = match n.args().first() {
             Some(w) => int_word(s, &n.pos, "debug", &w.text, 0, 4),
             None => Some(1),
         };
@@ -305,12 +292,14 @@ fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
 /// `accept` and `no_accept`: one handler, as for [`vips`].
 fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
     no_args(s, n);
-    i.accept = Some(n.keyword() == "accept");
+    i.model.accept = Some(n.keyword() == "accept");
 }
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
 fn src_ip(s: &mut Sink, n: &Node, i: &mut RawInstance) {
-    i.unicast_src_ip = at(ip(s, n), n);
+    let a = ip(s, n);
+    i.unicast_src_pos = a.map(|_| n.pos.clone());
+    i.model.unicast_src_ip = a;
 }
 
 static AUTH_KW: &[Kw<RawAuth>] = &[
@@ -349,7 +338,7 @@ static AUTH_KW: &[Kw<RawAuth>] = &[
 fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     let text = value(sink, node)?;
     let (cs, exact) = match parse_fixed(text, 2) {
-        Ok((cs, exact)) => (Some(cs), exact),
+        Ok((cs, exact)) => (u32::try_from(cs).ok(), exact),
         Err(NumError::TooLarge) => (None, true),
         Err(NumError::NotNumber) => {
             invalid(sink, node, text, "seconds");

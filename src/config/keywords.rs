@@ -53,30 +53,36 @@ pub enum Slot<'a> {
     OptFlag(&'a mut Option<bool>),
     /// A keyword alone ([`no_args`]) that turns the field on.
     On(&'a mut bool),
-    /// A notify script; a bad one clears the field.
-    Notify(&'a mut Option<Script>),
-    /// A notify script; a bad one leaves the field as it was.
-    NotifyKeep(&'a mut Option<Script>),
-    /// One word ([`string`]); a bad statement leaves the field as it was.
-    StringKeep(&'a mut Option<String>),
+    /// A notify script; a bad one clears the field, or with `true` leaves
+    /// it as it was (one arm for both: size, issue 17).
+    Notify(&'a mut Option<Script>, bool),
+    /// A text, read as the [`Reader`] says; a bad statement leaves the
+    /// field as it was (one arm for every text: size, issue 17).
+    Text(&'a mut Option<String>, Reader),
     /// A `track_*` block, added to the field.
     Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
     /// An integer in the range, with where it was set; a bad value leaves
     /// the field as it was.
-    AtU8(&'a mut Option<At<u8>>, &'static (i64, i64)),
     AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
     /// A keyword alone, remembered with where it was.
     Here(&'a mut Option<Pos>),
     /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
     /// units of the decimals.
     Fixed(&'a mut u32, &'static (u32, u64, u64, &'static str)),
-    /// `USER [GROUP]` ([`user_group`]); a bad one leaves the field.
-    UserKeep(&'a mut Option<String>),
-    /// A FIFO's path ([`fifo`]); a bad one leaves the field.
-    Fifo(&'a mut Option<String>),
     /// A block's `weight N [reverse]` into its weight and reverse fields
     /// (`trackers::block_weight`); a bad one leaves both.
     Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
+}
+
+/// How a [`Slot::Text`] is read.
+#[derive(Clone, Copy)]
+pub enum Reader {
+    /// One word ([`string`]).
+    Word,
+    /// `USER [GROUP]` ([`user_group`]).
+    User,
+    /// A FIFO's path ([`fifo`]).
+    Fifo,
 }
 
 /// One keyword of a block: its name and what to do with it.
@@ -150,19 +156,23 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
             no_args(sink, node);
             *v = true;
         }
-        Slot::Notify(v) => *v = notify_script(sink, node),
-        Slot::NotifyKeep(v) => {
-            if let Some(x) = notify_script(sink, node) {
-                *v = Some(x);
+        Slot::Notify(v, keep) => {
+            let x = notify_script(sink, node);
+            if x.is_some() || !keep {
+                *v = x;
             }
         }
-        Slot::StringKeep(v) => {
-            if let Some(x) = string(sink, node) {
+        Slot::Text(v, reader) => {
+            let x = match reader {
+                Reader::Word => string(sink, node),
+                Reader::User => user_group(sink, node),
+                Reader::Fifo => fifo(sink, node),
+            };
+            if let Some(x) = x {
                 *v = Some(x);
             }
         }
         Slot::Tracks(v, kind) => track_block(sink, node, kind, v),
-        Slot::AtU8(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::AtU32(v, &(lo, hi)) => keep(v, int(sink, node, lo, hi), node),
         Slot::Here(v) => {
             no_args(sink, node);
@@ -171,16 +181,6 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
         Slot::Fixed(v, &(decimals, lo, hi, shown)) => {
             if let Some(x) = fixed(sink, node, decimals, lo, hi, shown) {
                 *v = u32::try_from(x).unwrap_or(u32::MAX);
-            }
-        }
-        Slot::UserKeep(v) => {
-            if let Some(x) = user_group(sink, node) {
-                *v = Some(x);
-            }
-        }
-        Slot::Fifo(v) => {
-            if let Some(x) = fifo(sink, node) {
-                *v = Some(x);
             }
         }
         Slot::Weight(w, reverse, &range) => {

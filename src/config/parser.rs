@@ -10,10 +10,8 @@ use arrayvec::ArrayVec;
 
 use super::diag::{Pos, Sink};
 use super::instance::{self, RawInstance};
-use super::keywords::Slot::{
-    Fifo, Fixed, Flag, Notify, NotifyKeep, On, OptFlag, OptU32, StringKeep, Tracks, U32, UserKeep,
-    Weight,
-};
+use super::keywords::Reader::{Fifo, User, Word};
+use super::keywords::Slot::{Fixed, Flag, Notify, On, OptFlag, OptU32, Text, Tracks, U32, Weight};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
@@ -191,12 +189,12 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
 // ---- global_defs ---------------------------------------------------------
 
 static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
-    data("router_id", |g| StringKeep(&mut g.router_id)),
+    data("router_id", |g| Text(&mut g.router_id, Word)),
     blk("notification_email", |s, n, g| {
         word_values(s, n, &mut g.notification_email);
     }),
     data("notification_email_from", |g| {
-        StringKeep(&mut g.notification_email_from)
+        Text(&mut g.notification_email_from, Word)
     }),
     val("smtp_server", |s, n, g| {
         if let Some(server) = smtp_server(s, n) {
@@ -206,7 +204,7 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("smtp_connect_timeout", |g| {
         U32(&mut g.smtp_connect_timeout_s, &(1, 3600))
     }),
-    data("smtp_helo_name", |g| StringKeep(&mut g.smtp_helo_name)),
+    data("smtp_helo_name", |g| Text(&mut g.smtp_helo_name, Word)),
     data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
     data("smtp_alert_vrrp", |g| OptFlag(&mut g.smtp_alert_vrrp)),
     data("no_email_faults", |g| On(&mut g.no_email_faults)),
@@ -215,28 +213,8 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
             g.vrrp_version = v;
         }
     }),
-    val("vrrp_mcast_group4", |s, n, g| match ip(s, n) {
-        Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
-        Some(a) => s.error_fmt(
-            &n.pos,
-            format_args!(
-                "vrrp_mcast_group4 {} is not an IPv4 multicast address",
-                crate::wire::addr::Ip(a)
-            ),
-        ),
-        None => {}
-    }),
-    val("vrrp_mcast_group6", |s, n, g| match ip(s, n) {
-        Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
-        Some(a) => s.error_fmt(
-            &n.pos,
-            format_args!(
-                "vrrp_mcast_group6 {} is not an IPv6 multicast address",
-                crate::wire::addr::Ip(a)
-            ),
-        ),
-        None => {}
-    }),
+    val("vrrp_mcast_group4", mcast_group),
+    val("vrrp_mcast_group6", mcast_group),
     data("vrrp_garp_master_delay", |g| {
         U32(&mut g.vrrp_garp_master_delay_s, &GARP_DELAY)
     }),
@@ -272,7 +250,7 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     }),
     data("vrrp_strict", |g| Flag(&mut g.vrrp_strict)),
     data("v3_checksum_as_v2", |g| Flag(&mut g.v3_checksum_as_v2)),
-    data("script_user", |g| UserKeep(&mut g.script_user)),
+    data("script_user", |g| Text(&mut g.script_user, User)),
     // keepalived 2.2.7 exits on an interface that does not exist unless
     // this is set; tinyvrrpd always waits for such an interface in FAULT.
     val("dynamic_interfaces", |s, n, _| {
@@ -285,23 +263,43 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
     data("enable_script_security", |g| {
         Flag(&mut g.enable_script_security)
     }),
-    data("vrrp_notify_fifo", |g| Fifo(&mut g.vrrp_notify_fifo)),
-    data("notify_fifo", |g| Fifo(&mut g.notify_fifo)),
+    data("vrrp_notify_fifo", |g| Text(&mut g.vrrp_notify_fifo, Fifo)),
+    data("notify_fifo", |g| Text(&mut g.notify_fifo, Fifo)),
     data("vrrp_notify_fifo_script", |g| {
-        NotifyKeep(&mut g.vrrp_notify_fifo_script)
+        Notify(&mut g.vrrp_notify_fifo_script, true)
     }),
     data("notify_fifo_script", |g| {
-        NotifyKeep(&mut g.notify_fifo_script)
+        Notify(&mut g.notify_fifo_script, true)
     }),
-    data("startup_script", |g| NotifyKeep(&mut g.startup_script)),
+    data("startup_script", |g| Notify(&mut g.startup_script, true)),
     data("startup_script_timeout", |g| {
         U32(&mut g.startup_script_timeout_s, &(1, 1000))
     }),
-    data("shutdown_script", |g| NotifyKeep(&mut g.shutdown_script)),
+    data("shutdown_script", |g| Notify(&mut g.shutdown_script, true)),
     data("shutdown_script_timeout", |g| {
         U32(&mut g.shutdown_script_timeout_s, &(1, 1000))
     }),
 ];
+
+/// `vrrp_mcast_group4` / `vrrp_mcast_group6`: one handler, the keyword
+/// saying which family (one message, not two: issue 17, size).
+fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
+    let Some(a) = ip(s, n) else { return };
+    let v4 = n.keyword() == "vrrp_mcast_group4";
+    match a {
+        IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
+        IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
+        _ => s.error_fmt(
+            &n.pos,
+            format_args!(
+                "{} {} is not an IPv{} multicast address",
+                n.keyword(),
+                crate::wire::addr::Ip(a),
+                if v4 { "4" } else { "6" }
+            ),
+        ),
+    }
+}
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
 fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
@@ -339,11 +337,15 @@ pub struct RawSyncGroup {
 
 static SYNC_KW: &[Kw<RawSyncGroup>] = &[
     blk("group", |s, n, g| word_list(s, n, &mut g.group)),
-    data("notify_master", |g| Notify(&mut g.model.notify_master)),
-    data("notify_backup", |g| Notify(&mut g.model.notify_backup)),
-    data("notify_fault", |g| Notify(&mut g.model.notify_fault)),
-    data("notify_stop", |g| Notify(&mut g.model.notify_stop)),
-    data("notify", |g| Notify(&mut g.model.notify)),
+    data("notify_master", |g| {
+        Notify(&mut g.model.notify_master, false)
+    }),
+    data("notify_backup", |g| {
+        Notify(&mut g.model.notify_backup, false)
+    }),
+    data("notify_fault", |g| Notify(&mut g.model.notify_fault, false)),
+    data("notify_stop", |g| Notify(&mut g.model.notify_stop, false)),
+    data("notify", |g| Notify(&mut g.model.notify, false)),
     data("smtp_alert", |g| OptFlag(&mut g.smtp_alert)),
     tracks("track_interface", |g| {
         Tracks(&mut g.track_interfaces, &TRACK_INTERFACE)
@@ -397,7 +399,7 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
     data("init_fail", |r| On(&mut r.script.init_fail)),
     data("rise", |r| U32(&mut r.script.rise, &(1, 65535))),
     data("fall", |r| U32(&mut r.script.fall, &(1, 65535))),
-    data("user", |r| UserKeep(&mut r.script.user)),
+    data("user", |r| Text(&mut r.script.user, User)),
 ];
 
 /// `script CMD`: the command line, quoted or as several words. Words are

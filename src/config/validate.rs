@@ -12,7 +12,7 @@ use super::diag::{Pos, Sink};
 use super::instance::{AdvertInt, RawInstance};
 use super::keywords::At;
 use super::model::{
-    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, SyncGroup, TrackFile,
+    Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, Loc, SyncGroup, TrackFile,
     TrackProcess, Vmac, VrrpScript,
 };
 use super::parser::{Raw, RawSyncGroup};
@@ -44,7 +44,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let mut resolved = Resolved::default();
     for r in instances.iter_mut() {
         let sync_no_weight = sync_of
-            .get(&r.name)
+            .get(&r.model.name)
             .and_then(|k| sync_groups.get(k))
             .is_some_and(|g| !g.model.tracking_weight);
         resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
@@ -274,7 +274,7 @@ fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
     let mut blocks = Blocks::with_capacity(instances.len());
     for i in instances.iter() {
-        blocks.push((i.name.as_str(), &i.pos));
+        blocks.push((i.model.name.as_str(), &i.pos));
     }
     check_blocks(
         sink,
@@ -299,16 +299,10 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    // Taken, not cloned: the checks after this one only look at where the
-    // interface was given (size: issue 17).
-    let interface = r.interface.as_mut().map(|i| core::mem::take(&mut i.v));
-    required(
-        sink,
-        r,
-        interface.is_some() || r.interface_seen,
-        "interface",
-    );
-    let vrid = r.vrid.as_ref().map(|v| v.v);
+    // In the model already, empty when missing or bad.
+    let interface = !r.model.interface.is_empty();
+    required(sink, r, interface || r.interface_seen, "interface");
+    let vrid = r.vrid.as_ref().map(|v| u8::try_from(v.v).unwrap_or(0));
     required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
     let family = vip_family(sink, r);
     let version = version(sink, g, r, family);
@@ -319,8 +313,8 @@ fn resolve_instance<'a>(
     // Without these three there is no instance (the model is taken back
     // after the checks of its lists); the GARP settings are then neither
     // resolved nor checked against vrrp_strict.
-    let complete = interface.is_some() && vrid.is_some() && advert_int_cs.is_some();
-    let Some(m) = push_model(&mut out.models, g, r, interface.unwrap_or_default()) else {
+    let complete = interface && vrid.is_some() && advert_int_cs.is_some();
+    let Some(m) = push_model(&mut out.models, g, r) else {
         return;
     };
     let r: &'a RawInstance = r;
@@ -343,8 +337,8 @@ fn resolve_instance<'a>(
         "MAX_UNICAST_PEERS",
     );
     let owner = Owner {
-        name: &r.name,
-        interface: r.interface.as_ref().map(|_| m.interface.as_str()),
+        name: &m.name,
+        interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
         owner: priority == 255,
         sync_no_weight,
     };
@@ -366,65 +360,33 @@ fn resolve_instance<'a>(
     out.raws.push(r);
 }
 
-/// The model of `r` pushed on `models`: what it takes from the raw block
-/// as it is, moved out of it (the checks after this one do not look at
-/// those: a clone of each was code of its own; size: issue 17); the
-/// resolved values and the lists are set by [`resolve_instance`].
+/// The model of `r` pushed on `models`: the one the parser filled in
+/// place, moved out whole (the checks after this one do not look at what
+/// it holds), and the few fields that need the raw block or global_defs
+/// set on it; the resolved values and the lists are set by
+/// [`resolve_instance`]. A literal of every field here was a kilobyte of
+/// code (size: issue 17).
 #[inline(never)]
 fn push_model<'m>(
     models: &'m mut Vec<InstanceConfig>,
     g: &GlobalDefs,
     r: &mut RawInstance,
-    interface: String,
 ) -> Option<&'m mut InstanceConfig> {
-    models.push(InstanceConfig {
-        name: r.name.clone(),
-        loc: r.pos.loc(),
-        state: InitialState::Backup,
-        interface,
-        vrid: 0,
-        priority: 0,
-        advert_int_cs: 0,
-        version: 0,
-        family: Family::V4,
-        auth: None,
-        vips: ArrayVec::new(),
-        vips_excluded: ArrayVec::new(),
-        vroutes: core::mem::take(&mut r.vroutes),
-        vrules: core::mem::take(&mut r.vrules.list),
-        nopreempt: r.nopreempt.is_some(),
-        preempt_delay_s: r.preempt_delay_s,
-        garp_master_delay_s: 0,
-        garp_master_repeat: 0,
-        garp_master_refresh_s: 0,
-        garp_master_refresh_repeat: 0,
-        garp_lower_prio_repeat: 0,
-        garp_lower_prio_delay_s: 0,
-        lower_prio_no_advert: false,
-        track_interfaces: ArrayVec::new(),
-        track_scripts: ArrayVec::new(),
-        track_files: ArrayVec::new(),
-        track_processes: ArrayVec::new(),
-        notify_master: r.notify_master.take(),
-        notify_backup: r.notify_backup.take(),
-        notify_fault: r.notify_fault.take(),
-        notify_stop: r.notify_stop.take(),
-        notify: r.notify.take(),
-        notify_master_rx_lower_pri: r.notify_master_rx_lower_pri.take(),
-        notify_deleted: r.notify_deleted,
-        notify_deleted_script: r.notify_deleted_script.take(),
-        smtp_alert: g.mails(r.smtp_alert),
-        unicast_src_ip: r.unicast_src_ip.as_ref().map(|a| a.v),
-        unicast_peers: ArrayVec::new(),
-        accept: r.accept,
-        dont_track_primary: r.dont_track_primary,
-        vmac: None,
-        native_ipv6: r.native_ipv6,
-        debug: r.debug,
-        v3_checksum_as_v2: r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
-        skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-    });
-    models.last_mut()
+    // The model moved out as the parser left it (an empty one left in its
+    // place), then what needs the whole block or global_defs set on it.
+    // The name stays in the raw block too: the sync groups look their
+    // members up there.
+    let empty = InstanceConfig::new(r.model.name.clone(), Loc::default());
+    models.push(core::mem::replace(&mut r.model, empty));
+    let m = models.last_mut()?;
+    // Swapped, not assigned: nothing to drop (the raw list is not looked
+    // at again).
+    core::mem::swap(&mut m.vrules, &mut r.vrules.list);
+    m.nopreempt = r.nopreempt.is_some();
+    m.smtp_alert = g.mails(r.smtp_alert);
+    m.v3_checksum_as_v2 = r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
+    m.skip_check_adv_addr = g.vrrp_skip_check_adv_addr;
+    Some(m)
 }
 
 fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
@@ -526,7 +488,7 @@ fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
     if !given {
         sink.error_fmt(
             &r.pos,
-            format_args!("vrrp_instance {} has no {keyword}", r.name),
+            format_args!("vrrp_instance {} has no {keyword}", r.model.name),
         );
     }
 }
@@ -564,7 +526,7 @@ fn version(sink: &mut Sink, g: &GlobalDefs, r: &RawInstance, family: Family) -> 
                     "version 2 cannot carry IPv6 virtual addresses: VRRPv2 is IPv4 only",
                 );
             }
-            v.v
+            u8::try_from(v.v).unwrap_or(3)
         }
         None if family == Family::V6 => 3,
         None => g.vrrp_version,
@@ -595,7 +557,7 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
 fn state_and_priority(sink: &mut Sink, r: &RawInstance) -> (InitialState, u8) {
     let explicit = r.state.as_ref().map(|s| s.v);
     let priority = match (&r.priority, explicit) {
-        (Some(p), _) => p.v,
+        (Some(p), _) => u8::try_from(p.v).unwrap_or(255),
         // keepalived: a MASTER without a priority is the address owner.
         (None, Some(InitialState::Master)) => 255,
         (None, _) => 100,
@@ -647,22 +609,22 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
 
 fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
     // Plain calls, not a chain of the two lists: a chain is code of its own.
-    if let Some(a) = &r.unicast_src_ip {
-        unicast_family(sink, "unicast_src_ip", a, family);
+    if let (Some(a), Some(pos)) = (&r.model.unicast_src_ip, &r.unicast_src_pos) {
+        unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
     for a in &r.unicast_peers {
-        unicast_family(sink, "unicast_peer", a, family);
+        unicast_family(sink, "unicast_peer", &a.v, &a.pos, family);
     }
 }
 
-fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
-    let f = Family::of(&a.v);
+fn unicast_family(sink: &mut Sink, what: &str, a: &IpAddr, pos: &Pos, family: Family) {
+    let f = Family::of(a);
     if f != family {
         sink.error_fmt(
-            &a.pos,
+            pos,
             format_args!(
                 "{what} {} is {} but the instance is {}",
-                crate::wire::addr::Ip(a.v),
+                crate::wire::addr::Ip(*a),
                 family_name(f),
                 family_name(family)
             ),
@@ -675,21 +637,23 @@ fn unicast_family(sink: &mut Sink, what: &str, a: &At<IpAddr>, family: Family) {
 /// duplicate names the first instance with its VRID (a search of those
 /// before it: at most MAX_INSTANCES, and no keys to build; size: issue 17).
 fn check_vrids(sink: &mut Sink, resolved: &Resolved) {
-    let models = &resolved.models;
-    for (k, (i, r)) in models.iter().zip(&resolved.raws).enumerate() {
+    let (models, raws) = (&resolved.models, &resolved.raws);
+    // Plain index walks: zip/enumerate/find adapters were code of their
+    // own (size: issue 17).
+    for k in 0..models.len() {
+        let (Some(i), Some(r)) = (models.get(k), raws.get(k)) else {
+            continue;
+        };
         let Some(pos) = r.vrid.as_ref().map(|v| &v.pos) else {
             continue;
         };
-        let before = models.get(..k).unwrap_or_default();
-        let Some((first, first_r)) = before.iter().zip(&resolved.raws).find(|(f, f_r)| {
-            f_r.vrid.is_some()
-                && f.vrid == i.vrid
-                && f.family == i.family
-                && f.interface == i.interface
-        }) else {
-            continue;
+        let same = |f: &InstanceConfig| {
+            f.vrid == i.vrid && f.family == i.family && f.interface == i.interface
         };
-        let Some(first_pos) = first_r.vrid.as_ref().map(|v| &v.pos) else {
+        let Some((first, first_pos)) = (0..k).find_map(|j| {
+            let f = models.get(j).filter(|f| same(f))?;
+            Some((f, &raws.get(j)?.vrid.as_ref()?.pos))
+        }) else {
             continue;
         };
         let at = first_pos.refer_from(pos);
@@ -713,7 +677,10 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
         if let Some(pos) = &r.vmac_xmit_base {
             sink.warn_fmt(
                 pos,
-                format_args!("({}) vmac_xmit_base is only valid with a vmac", r.name),
+                format_args!(
+                    "({}) vmac_xmit_base is only valid with a vmac",
+                    r.model.name
+                ),
             );
         }
         return None;
@@ -739,7 +706,7 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
             &v.pos,
             format_args!(
                 "({}) unicast with use_vmac requires vmac_xmit_base - setting",
-                r.name
+                r.model.name
             ),
         );
         xmit_base = true;
@@ -949,7 +916,7 @@ fn check_members<'a>(
         );
     }
     for m in &g.group {
-        if !instances.iter().any(|i| i.name == m.v) {
+        if !instances.iter().any(|i| i.model.name == m.v) {
             sink.error_fmt(
                 &m.pos,
                 format_args!(
