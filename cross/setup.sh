@@ -22,9 +22,10 @@ if [ -n "$apt_need" ]; then
     fi
     echo "cross/setup.sh: installing$apt_need"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
+    # Another install running (make test beside make cross): wait for its lock.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
     # shellcheck disable=SC2086
-    apt-get install -y -qq $apt_need >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq $apt_need >/dev/null
 fi
 
 if [ ! -x "$CROSS_VENV/bin/cargo-zigbuild" ] || ! "$CROSS_VENV/bin/python" -m ziglang version >/dev/null 2>&1; then

@@ -13,5 +13,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "$who: installing $*"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+# Another install running (make test beside make cross): wait for its lock.
+apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
