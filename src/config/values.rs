@@ -13,6 +13,11 @@ pub enum NumError {
 
 /// `[+-]digits`, nothing else: keepalived's strtol would accept `12abc` or
 /// `0x10`, which hide typos.
+///
+/// The digits are summed in 32 bits (64-bit maths is libcall-sized code on
+/// 32-bit MIPS; size: issue 17): TooLarge past u32::MAX either way. Every
+/// caller wants at most a u32 or a range within +/-u32::MAX, where a
+/// larger number was out of range all the same.
 pub fn parse_int(s: &str) -> Result<i64, NumError> {
     let (neg, digits) = match s.as_bytes().first() {
         Some(b'-') => (true, s.get(1..).unwrap_or("")),
@@ -22,13 +27,14 @@ pub fn parse_int(s: &str) -> Result<i64, NumError> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NumError::NotNumber);
     }
-    let mut v: i64 = 0;
+    let mut v: u32 = 0;
     for b in digits.bytes() {
         v = v
             .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .and_then(|v| v.checked_add(u32::from(b - b'0')))
             .ok_or(NumError::TooLarge)?;
     }
+    let v = i64::from(v);
     Ok(if neg { -v } else { v })
 }
 
@@ -189,6 +195,9 @@ mod tests {
             parse_int("99999999999999999999999"),
             Err(NumError::TooLarge)
         );
+        assert_eq!(parse_int("4294967295"), Ok(4_294_967_295));
+        assert_eq!(parse_int("-4294967295"), Ok(-4_294_967_295));
+        assert_eq!(parse_int("4294967296"), Err(NumError::TooLarge));
     }
 
     #[test]
