@@ -672,11 +672,12 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let args = line.args();
     let (weight, reverse) = match args {
         [] => (None, None),
-        [w] if w.text == "weight" => {
-            said(sink, &line.pos, block, "weight needs a value");
-            return None;
-        }
-        [w, v, rest @ ..] if w.text == "weight" => {
+        // `weight` compared once, its value looked for after.
+        [w, after @ ..] if w.text == "weight" => {
+            let Some((v, rest)) = after.split_first() else {
+                said(sink, &line.pos, block, "weight needs a value");
+                return None;
+            };
             let (lo, hi) = kind.weight;
             let what = format!("{block} weight");
             let weight = int_word(sink, &line.pos, &what, &v.text, lo, hi);
