@@ -373,19 +373,19 @@ pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
 }
 
 /// An integer in `lo..=hi`, converted to the field's type.
-pub fn int<T: TryFrom<i64>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+pub fn int<T: TryFrom<i32>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
     int_value(sink, node, lo, hi).and_then(|v| T::try_from(v).ok())
 }
 
 /// [`int`] before the conversion: one copy for every field type.
 #[inline(never)]
-fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i64> {
+fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i32> {
     let text = value(sink, node)?;
     int_in(sink, &node.pos, node.keyword(), text, lo, hi)
 }
 
 /// An integer word anywhere on a line, `what` naming it in messages.
-pub fn int_word<T: TryFrom<i64>>(
+pub fn int_word<T: TryFrom<i32>>(
     sink: &mut Sink,
     pos: &Pos,
     what: &str,
@@ -397,24 +397,28 @@ pub fn int_word<T: TryFrom<i64>>(
 }
 
 /// [`int_word`] before the conversion. The range is formatted only for a
-/// message, not for every value read.
+/// message, not for every value read. The value is handed on as an i32
+/// (every range read fits one): the conversions to the fields' types are
+/// then 32-bit, not 64-bit, code (size: issue 17); a value that did not
+/// fit would be out of range.
 #[inline(never)]
-fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i64> {
+fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i32> {
     let range = Range(lo, hi);
-    match parse_int(text) {
-        Ok(v) if (lo..=hi).contains(&v) => Some(v),
-        Ok(_) | Err(NumError::TooLarge) => {
-            sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
-            None
-        }
-        Err(NumError::NotNumber) => {
-            sink.error_fmt(
-                pos,
-                format_args!("invalid {what} '{text}': expected a number {range}"),
-            );
-            None
+    let parsed = parse_int(text);
+    if let Ok(v) = parsed {
+        if let Some(x) = i32::try_from(v).ok().filter(|_| (lo..=hi).contains(&v)) {
+            return Some(x);
         }
     }
+    if parsed == Err(NumError::NotNumber) {
+        sink.error_fmt(
+            pos,
+            format_args!("invalid {what} '{text}': expected a number {range}"),
+        );
+    } else {
+        sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
+    }
+    None
 }
 
 /// Decimal seconds (`0.5`) in units of 10^-`decimals` s, within `lo..=hi`
@@ -668,11 +672,12 @@ fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let args = line.args();
     let (weight, reverse) = match args {
         [] => (None, None),
-        [w] if w.text == "weight" => {
-            said(sink, &line.pos, block, "weight needs a value");
-            return None;
-        }
-        [w, v, rest @ ..] if w.text == "weight" => {
+        // `weight` compared once, its value looked for after.
+        [w, after @ ..] if w.text == "weight" => {
+            let Some((v, rest)) = after.split_first() else {
+                said(sink, &line.pos, block, "weight needs a value");
+                return None;
+            };
             let (lo, hi) = kind.weight;
             let what = format!("{block} weight");
             let weight = int_word(sink, &line.pos, &what, &v.text, lo, hi);

@@ -1,10 +1,9 @@
-//! The maps of names the loader keeps (names seen, files read): a Vec of
-//! pairs kept sorted by key, searched by halves. A configuration holds
-//! tens to hundreds of names, where this is as quick as a hash table, and
-//! it costs a fraction of hashbrown's code per key type (issue 17: size).
+//! The map of names the loader keeps (files read): a Vec of pairs kept
+//! sorted by key, searched by halves. A configuration holds tens to
+//! hundreds of names, where this is as quick as a hash table, and it
+//! costs a fraction of hashbrown's code per key type (issue 17: size).
 
 use core::borrow::Borrow;
-use core::cmp::Ordering;
 
 /// Keys in order, each at most once.
 pub struct Map<K, V> {
@@ -23,12 +22,7 @@ impl<K: Ord, V> Map<K, V> {
     where
         K: Borrow<Q>,
     {
-        let pairs = &self.pairs;
-        search(pairs.len(), &mut |i| {
-            pairs
-                .get(i)
-                .map_or(Ordering::Greater, |(k, _)| k.borrow().cmp(key))
-        })
+        self.pairs.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
@@ -52,23 +46,6 @@ impl<K: Ord, V> Map<K, V> {
             }
         }
     }
-}
-
-/// Search by halves over `len` ordered items, `cmp(i)` saying how item
-/// `i` compares with the key sought: Ok(where it is), or Err(where it
-/// would go). One copy for every key type, the comparison passed in.
-#[inline(never)]
-fn search(len: usize, cmp: &mut dyn FnMut(usize) -> Ordering) -> Result<usize, usize> {
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        match cmp(mid) {
-            Ordering::Less => lo = mid + 1,
-            Ordering::Greater => hi = mid,
-            Ordering::Equal => return Ok(mid),
-        }
-    }
-    Err(lo)
 }
 
 #[cfg(test)]

@@ -13,6 +13,11 @@ pub enum NumError {
 
 /// `[+-]digits`, nothing else: keepalived's strtol would accept `12abc` or
 /// `0x10`, which hide typos.
+///
+/// The digits are summed in 32 bits (64-bit maths is libcall-sized code on
+/// 32-bit MIPS; size: issue 17): TooLarge past u32::MAX either way. Every
+/// caller wants at most a u32 or a range within +/-u32::MAX, where a
+/// larger number was out of range all the same.
 pub fn parse_int(s: &str) -> Result<i64, NumError> {
     let (neg, digits) = match s.as_bytes().first() {
         Some(b'-') => (true, s.get(1..).unwrap_or("")),
@@ -22,13 +27,14 @@ pub fn parse_int(s: &str) -> Result<i64, NumError> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NumError::NotNumber);
     }
-    let mut v: i64 = 0;
+    let mut v: u32 = 0;
     for b in digits.bytes() {
         v = v
             .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .and_then(|v| v.checked_add(u32::from(b - b'0')))
             .ok_or(NumError::TooLarge)?;
     }
+    let v = i64::from(v);
     Ok(if neg { -v } else { v })
 }
 
@@ -42,20 +48,23 @@ pub fn parse_fixed(s: &str, decimals: u32) -> Result<(u64, bool), NumError> {
     if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
         return Err(NumError::NotNumber);
     }
+    // One loop over the digits of the result: the integer part's, then
+    // `decimals` of the fraction's (padded with zeros), so the 64-bit
+    // multiply is one copy, not one per part (size: issue 17).
+    let (int, frac) = (int.as_bytes(), frac.as_bytes());
+    let decimals = decimals as usize;
     let mut v: u64 = 0;
-    let push = |v: u64, b: u8| {
-        v.checked_mul(10)
+    for k in 0..int.len() + decimals {
+        let b = match int.get(k) {
+            Some(&b) => b,
+            None => frac.get(k - int.len()).copied().unwrap_or(b'0'),
+        };
+        v = v
+            .checked_mul(10)
             .and_then(|v| v.checked_add(u64::from(b - b'0')))
-            .ok_or(NumError::TooLarge)
-    };
-    for b in int.bytes() {
-        v = push(v, b)?;
+            .ok_or(NumError::TooLarge)?;
     }
-    let mut frac_digits = frac.bytes();
-    for _ in 0..decimals {
-        v = push(v, frac_digits.next().unwrap_or(b'0'))?;
-    }
-    let exact = frac_digits.all(|b| b == b'0');
+    let exact = frac.iter().skip(decimals).all(|&b| b == b'0');
     Ok((v, exact))
 }
 
@@ -189,6 +198,9 @@ mod tests {
             parse_int("99999999999999999999999"),
             Err(NumError::TooLarge)
         );
+        assert_eq!(parse_int("4294967295"), Ok(4_294_967_295));
+        assert_eq!(parse_int("-4294967295"), Ok(-4_294_967_295));
+        assert_eq!(parse_int("4294967296"), Err(NumError::TooLarge));
     }
 
     #[test]
