@@ -372,7 +372,7 @@ impl Daemon {
             }
             self.give_ended(ended, now);
             if scan {
-                self.track.scan(&mut self.node, now, &mut self.io);
+                self.scan(now);
             }
         }
         // Popped (in any order: each name is read on its own), not the list
@@ -385,6 +385,13 @@ impl Daemon {
                 files::record_installed(&mut self.io.log, &self.node, path);
             }
         }
+    }
+
+    // Not inlined: inside after_events' loop, the scan's constants were
+    // kept in stack slots across every round.
+    #[inline(never)]
+    fn scan(&mut self, now: Instant) {
+        self.track.scan(&mut self.node, now, &mut self.io);
     }
 
     /// Packets dropped per reason before they reached an instance.
