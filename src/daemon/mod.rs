@@ -122,6 +122,7 @@ fn router(
 impl Daemon {
     /// Load the configuration, open every socket, look up the interfaces
     /// and build the router. Nothing is sent yet.
+    #[inline(never)]
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
         let mut log = Log::new(&opts.log);
         let mut config = load_logged(&mut log, &opts.config)?;
