@@ -121,9 +121,13 @@ fn router(
 
 impl Daemon {
     /// Load the configuration, open every socket, look up the interfaces
-    /// and build the router. Nothing is sent yet.
+    /// and build the router. Nothing is sent yet. On an error the options
+    /// are not dropped (leaked): the caller ends the process.
     #[inline(never)]
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
+        // Not dropped on an error: the caller then ends the process (each
+        // error exit had its own copy of the Options' drop).
+        let opts = core::mem::ManuallyDrop::new(opts);
         let mut log = Log::new(&opts.log);
         let mut config = load_logged(&mut log, &opts.config)?;
         let mut io = Io::open(log)?;
@@ -137,7 +141,7 @@ impl Daemon {
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
         let mut d = Daemon {
-            opts,
+            opts: core::mem::ManuallyDrop::into_inner(opts),
             node,
             io,
             signals,
