@@ -121,35 +121,43 @@ fn router(
 
 impl Daemon {
     /// Load the configuration, open every socket, look up the interfaces
-    /// and build the router. Nothing is sent yet. On an error the options
-    /// are not dropped (leaked): the caller ends the process.
+    /// and build the router. Nothing is sent yet. On an error what was
+    /// made so far is not dropped (leaked, fds left open): the caller ends
+    /// the process.
     #[inline(never)]
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
-        // Not dropped on an error: the caller then ends the process (each
-        // error exit had its own copy of the Options' drop).
-        let opts = core::mem::ManuallyDrop::new(opts);
+        use core::mem::ManuallyDrop;
+        // Held in ManuallyDrop until they go into the Daemon: each error
+        // exit had its own drops of what was made before it.
+        let opts = ManuallyDrop::new(opts);
         let mut log = Log::new(&opts.log);
-        let mut config = load_logged(&mut log, &opts.config)?;
-        let mut io = Io::open(log)?;
+        let mut config = ManuallyDrop::new(load_logged(&mut log, &opts.config)?);
+        let mut io = ManuallyDrop::new(Io::open(log)?);
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
-        let mut nlbuf: Box<[u8; dumps::NL_BUF]> = crate::sys::zeroed_box();
-        let node = router(&mut io, &mut nlbuf[..], &mut config, opts.keep_vips)?;
+        let mut nlbuf: ManuallyDrop<Box<[u8; dumps::NL_BUF]>> =
+            ManuallyDrop::new(crate::sys::zeroed_box());
+        let node = ManuallyDrop::new(router(
+            &mut io,
+            &mut nlbuf[..],
+            &mut config,
+            opts.keep_vips,
+        )?);
         io.ensure_timers(node.slots().len())?;
         // Before the tracker: the last exit on error, none drops a tracker.
         let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
         let mut d = Daemon {
-            opts: core::mem::ManuallyDrop::into_inner(opts),
-            node,
-            io,
+            opts: ManuallyDrop::into_inner(opts),
+            node: ManuallyDrop::into_inner(node),
+            io: ManuallyDrop::into_inner(io),
             signals,
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
-            nlbuf,
+            nlbuf: ManuallyDrop::into_inner(nlbuf),
             // Moved, not cloned: nothing reads the configuration after.
-            scripts: config.global,
+            scripts: ManuallyDrop::into_inner(config).global,
             track: tracker,
             stopping: false,
             rx_hold: None,
