@@ -121,30 +121,43 @@ fn router(
 
 impl Daemon {
     /// Load the configuration, open every socket, look up the interfaces
-    /// and build the router. Nothing is sent yet.
+    /// and build the router. Nothing is sent yet. On an error what was
+    /// made so far is not dropped (leaked, fds left open): the caller ends
+    /// the process.
+    #[inline(never)]
     pub fn new(opts: Options) -> Result<Daemon, StartError> {
+        use core::mem::ManuallyDrop;
+        // Held in ManuallyDrop until they go into the Daemon: each error
+        // exit had its own drops of what was made before it.
+        let opts = ManuallyDrop::new(opts);
         let mut log = Log::new(&opts.log);
-        let mut config = load_logged(&mut log, &opts.config)?;
-        let mut io = Io::open(log)?;
+        let mut config = ManuallyDrop::new(load_logged(&mut log, &opts.config)?);
+        let mut io = ManuallyDrop::new(Io::open(log)?);
         io.configure_mail(&config.global);
         open_raw6_if_needed(&mut io, &config)?;
-        let mut nlbuf: Box<[u8; dumps::NL_BUF]> = crate::sys::zeroed_box();
-        let node = router(&mut io, &mut nlbuf[..], &mut config, opts.keep_vips)?;
+        let mut nlbuf: ManuallyDrop<Box<[u8; dumps::NL_BUF]>> =
+            ManuallyDrop::new(crate::sys::zeroed_box());
+        let node = ManuallyDrop::new(router(
+            &mut io,
+            &mut nlbuf[..],
+            &mut config,
+            opts.keep_vips,
+        )?);
         io.ensure_timers(node.slots().len())?;
         // Before the tracker: the last exit on error, none drops a tracker.
         let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
         let mut d = Daemon {
-            opts,
-            node,
-            io,
+            opts: ManuallyDrop::into_inner(opts),
+            node: ManuallyDrop::into_inner(node),
+            io: ManuallyDrop::into_inner(io),
             signals,
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
-            nlbuf,
+            nlbuf: ManuallyDrop::into_inner(nlbuf),
             // Moved, not cloned: nothing reads the configuration after.
-            scripts: config.global,
+            scripts: ManuallyDrop::into_inner(config).global,
             track: tracker,
             stopping: false,
             rx_hold: None,
@@ -372,7 +385,7 @@ impl Daemon {
             }
             self.give_ended(ended, now);
             if scan {
-                self.track.scan(&mut self.node, now, &mut self.io);
+                self.scan(now);
             }
         }
         // Popped (in any order: each name is read on its own), not the list
@@ -385,6 +398,13 @@ impl Daemon {
                 files::record_installed(&mut self.io.log, &self.node, path);
             }
         }
+    }
+
+    // Not inlined: inside after_events' loop, the scan's constants were
+    // kept in stack slots across every round.
+    #[inline(never)]
+    fn scan(&mut self, now: Instant) {
+        self.track.scan(&mut self.node, now, &mut self.io);
     }
 
     /// Packets dropped per reason before they reached an instance.

@@ -109,7 +109,9 @@ impl Io {
     }
 
     /// The sequence number of a request and the buffer to build it in
-    /// (the transmit buffer: [`Io::talk`] sends it from there).
+    /// (the transmit buffer: [`Io::talk`] sends it from there). Not
+    /// inlined: one copy for the four requests.
+    #[inline(never)]
     fn request(&mut self) -> (u32, &mut [u8]) {
         (self.nl_dump.next_seq(), &mut self.tx[..])
     }
