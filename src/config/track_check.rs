@@ -84,38 +84,6 @@ fn exists(d: &Defined, k: usize, name: &str) -> bool {
     k == 0 || block_weight(d, k, name).is_some()
 }
 
-/// Lines whose name exists, each name once (keepalived keeps the first:
-/// vrrp_track.c "(%s) duplicate track_interface %s - ignoring").
-fn known<'a>(
-    sink: &mut Sink,
-    (d, o): (&Defined, &Owner),
-    k: usize,
-    lines: &'a [At<Track>],
-    (keyword, block): (&str, &str),
-) -> Vec<&'a At<Track>> {
-    let mut out: Vec<&At<Track>> = Vec::new();
-    for t in lines {
-        if !exists(d, k, &t.v.name) {
-            sink.error_fmt(
-                &t.pos,
-                format_args!("{keyword}: no {block} named '{}'", t.v.name),
-            );
-        } else if let Some(first) = out.iter().find(|f| f.v.name == t.v.name) {
-            let at = first.pos.refer_from(&t.pos);
-            sink.warn_fmt(
-                &t.pos,
-                format_args!(
-                    "({}) duplicate {keyword} {} - ignoring (first at {at})",
-                    o.name, t.v.name
-                ),
-            );
-        } else {
-            out.push(t);
-        }
-    }
-    out
-}
-
 /// The checked lists of an instance (`o.interface` set) or a sync group
 /// into `t`, one list after the other (a line has at most one message from
 /// here, so the order of the lists' messages is the file's).
@@ -143,7 +111,12 @@ const LISTS: [[&str; 4]; 4] = [
     ],
 ];
 
-/// One list of [`check`]: list `k`'s lines checked into `out`.
+/// One list of [`check`]: list `k`'s lines checked into `out`. Only lines
+/// whose name exists are kept, each name once (keepalived keeps the first:
+/// vrrp_track.c "(%s) duplicate track_interface %s - ignoring"); an earlier
+/// line of the same name is looked for among all the lines before, as the
+/// name decides whether a line exists: no list of the known lines to
+/// build and drop (size: issue 17).
 #[inline(never)]
 fn check_list(
     sink: &mut Sink,
@@ -153,7 +126,33 @@ fn check_list(
     out: &mut ArrayVec<Track, MAX_TRACKS>,
 ) {
     let [keyword, block, ..] = LISTS.get(k).copied().unwrap_or_default();
-    for line in known(sink, (d, o), k, lines, (keyword, block)) {
+    // Past MAX_TRACKS lines are still checked for the messages above, but
+    // no longer weighed or kept.
+    let mut full = false;
+    for (i, line) in lines.iter().enumerate() {
+        let name = &line.v.name;
+        if !exists(d, k, name) {
+            sink.error_fmt(
+                &line.pos,
+                format_args!("{keyword}: no {block} named '{name}'"),
+            );
+            continue;
+        }
+        let before = lines.get(..i).unwrap_or_default();
+        if let Some(first) = before.iter().find(|f| f.v.name == *name) {
+            let at = first.pos.refer_from(&line.pos);
+            sink.warn_fmt(
+                &line.pos,
+                format_args!(
+                    "({}) duplicate {keyword} {name} - ignoring (first at {at})",
+                    o.name
+                ),
+            );
+            continue;
+        }
+        if full {
+            continue;
+        }
         let Some(zero) = verdict(sink, d, o, k, line) else {
             continue;
         };
@@ -163,7 +162,8 @@ fn check_list(
         if out.is_full() {
             let what = (keyword, " entries");
             super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
-            break;
+            full = true;
+            continue;
         }
         out.push(line.v.clone());
         if let Some(kept) = out.last_mut().filter(|_| zero) {
