@@ -156,10 +156,15 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
-        let mut rules = super::rules::Rules::default();
+        // Read onto the end of the list itself, lent and given back: no
+        // second list to append (size: issue 17).
+        let mut rules = super::rules::Rules {
+            list: core::mem::take(&mut r.config.static_rules),
+            unnumbered: Vec::new(),
+        };
         super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.config.static_rules.append(&mut rules.list);
+        r.config.static_rules = rules.list;
     }),
 ];
 
