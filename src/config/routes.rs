@@ -345,39 +345,41 @@ fn option<'a>(
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
     let (next, after) = (word(rest, 1), word(rest, 2));
-    let Some(opt) = lookup(w) else {
-        return destination(d, rest, 0);
-    };
+    let opt = lookup(w);
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        Opt::Family(v6) => d.family(v6).map(|()| 2),
-        Opt::Src => d.addr(false, next).map(|()| 2),
-        Opt::Via(gw) => via(d, gw, next, after, warnings),
-        Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev => value(d, opt, next),
-        Opt::Onlink => {
+        Some(Opt::Family(v6)) => return d.family(v6).map(|()| 2),
+        Some(Opt::Src) => return d.addr(false, next).map(|()| 2),
+        Some(Opt::Via(gw)) => return via(d, gw, next, after, warnings),
+        Some(o @ (Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev)) => {
+            return value(d, o, next);
+        }
+        Some(Opt::Onlink) => {
             d.r.onlink = true;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::NoTrack => {
+        Some(Opt::NoTrack) => {
             d.no_track = true;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::Mode(m) => {
+        Some(Opt::Mode(m)) => {
             d.r.mode = m;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::Unsupported => Err(Why::about(
-            &["route option '", "' is not supported by tinyvrrpd"],
-            w,
-        )),
-        Opt::To => destination(d, rest, 1),
-        Opt::Kind(k) => {
-            d.r.kind = k;
-            destination(d, rest, 1)
+        Some(Opt::Unsupported) => {
+            return Err(Why::about(
+                &["route option '", "' is not supported by tinyvrrpd"],
+                w,
+            ));
         }
+        // `to DST`, `TYPE DST` or DST: one call for the three (size:
+        // issue 17).
+        Some(Opt::Kind(k)) => d.r.kind = k,
+        Some(Opt::To) | None => {}
     }
+    destination(d, rest, usize::from(opt.is_some()))
 }
 
 /// `table`, `protocol`, `scope`, `metric` or `dev` and its value `next`:
@@ -426,13 +428,14 @@ fn via<'a>(
     if gw {
         warnings.gw += 1;
     }
-    match next.and_then(lookup) {
+    let (text, taken) = match next.and_then(lookup) {
         Some(Opt::Family(v6)) => {
             d.family(v6)?;
-            d.addr(true, after).map(|()| 3)
+            (after, 3)
         }
-        _ => d.addr(true, next).map(|()| 2),
-    }
+        _ => (next, 2),
+    };
+    d.addr(true, text).map(|()| taken)
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.
