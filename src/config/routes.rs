@@ -306,6 +306,9 @@ impl Draft {
     }
 
     /// `src` (false) or `via` (true) `text`.
+    // Out of line: inlined into its one caller it grew the line's reader
+    // by more than it weighs (issue 17: size).
+    #[inline(never)]
     fn addr<'a>(&mut self, via: bool, text: Option<&'a str>) -> Result<(), Why<'a>> {
         let what = if via { "via" } else { "src" };
         let text = text.ok_or(Why::about(&["route ", " needs a value"], what))?;
@@ -351,8 +354,7 @@ fn option<'a>(
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
         Some(Opt::Family(v6)) => return d.family(v6).map(|()| 2),
-        Some(Opt::Src) => return d.addr(false, next).map(|()| 2),
-        Some(Opt::Via(gw)) => return via(d, gw, next, after, warnings),
+        Some(o @ (Opt::Src | Opt::Via(_))) => return address(d, o, next, after, warnings),
         Some(o @ (Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev)) => {
             return value(d, o, next);
         }
@@ -417,25 +419,27 @@ pub(super) fn u32_of(t: &str) -> Option<u32> {
     parse_int(t).ok().and_then(|n| u32::try_from(n).ok())
 }
 
-/// `via|gw [inet|inet6] GW`: returns how many words it took.
-fn via<'a>(
+/// `src SRC` or `via|gw [inet|inet6] GW` (`opt`): returns how many words
+/// it took. One caller of [`Draft::addr`] for both (size: issue 17).
+fn address<'a>(
     d: &mut Draft,
-    gw: bool,
+    opt: Opt,
     next: Option<&'a str>,
     after: Option<&'a str>,
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
-    if gw {
+    let via = !matches!(opt, Opt::Src);
+    if matches!(opt, Opt::Via(true)) {
         warnings.gw += 1;
     }
     let (text, taken) = match next.and_then(lookup) {
-        Some(Opt::Family(v6)) => {
+        Some(Opt::Family(v6)) if via => {
             d.family(v6)?;
             (after, 3)
         }
         _ => (next, 2),
     };
-    d.addr(true, text).map(|()| taken)
+    d.addr(via, text).map(|()| taken)
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.
