@@ -416,16 +416,16 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
         sink.error(&node.pos, "script needs a command");
         return None;
     }
-    if let [only] = args {
-        return Some(only.text.clone());
-    }
     // Built in one string: a Vec of words and a join were code of their own.
+    // A single word is taken as it is, blanks and all (one loop for both:
+    // no clone of its own; size: issue 17).
+    let several = args.len() > 1;
     let mut cmd = String::new();
     for (k, w) in args.iter().enumerate() {
         if k > 0 {
             cmd.push(' ');
         }
-        let quote = w.text.bytes().any(|b| b == b' ' || b == b'\t');
+        let quote = several && w.text.bytes().any(|b| b == b' ' || b == b'\t');
         if quote {
             cmd.push('"');
         }
