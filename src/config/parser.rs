@@ -122,15 +122,7 @@ static TOP_KW: &[Kw<Raw>] = &[
         }
     }),
     blk("track_file", track_file),
-    blk("vrrp_track_file", |s, n, r| {
-        // keepalived 2.2.7 logs this too (trackers/track_file.c:
-        // vrrp_track_file_handler) and reads the block as track_file.
-        s.warn(
-            &n.pos,
-            "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
-        );
-        track_file(s, n, r);
-    }),
+    blk("vrrp_track_file", track_file),
     blk("vrrp_track_process", |s, n, r| {
         let (name, named) = block_name(s, n);
         let p = trackers::track_process(s, n, name);
@@ -168,8 +160,17 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
 ];
 
-/// `track_file NAME { ... }` (and `vrrp_track_file`).
+/// `track_file NAME { ... }` (and `vrrp_track_file`: one handler for both,
+/// the keyword saying which; size: issue 17).
 fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
+    if n.keyword() == "vrrp_track_file" {
+        // keepalived 2.2.7 logs this too (trackers/track_file.c:
+        // vrrp_track_file_handler) and reads the block as track_file.
+        s.warn(
+            &n.pos,
+            "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
+        );
+    }
     let (name, named) = block_name(s, n);
     let f = trackers::track_file(s, n, name);
     if named {
