@@ -53,23 +53,31 @@ pub fn parse(sink: &mut Sink, node: &Node, groups: &mut Vec<GarpGroup>) {
 static GARP_GROUP_KW: &[Kw<Vec<GarpGroup>>] = &[
     val("garp_interval", interval),
     val("gna_interval", interval),
-    val("interface", |s, n, g| {
+    val("interface", interfaces),
+    blk("interfaces", interfaces),
+];
+
+/// `interface IF` and the `interfaces { ... }` block: one handler, the
+/// keyword saying which (one function, not two: issue 17, size).
+// A Vec: the keyword table's handler type.
+#[allow(clippy::ptr_arg)]
+fn interfaces(s: &mut Sink, n: &Node, g: &mut Vec<GarpGroup>) {
+    if n.keyword() == "interface" {
         warn_extra(s, n, 1);
         match n.args().first() {
             Some(w) => add(s, n, g, &w.text),
             None => s.error(&n.pos, "garp_group interface needs a name"),
         }
-    }),
-    blk("interfaces", |s, n, g| {
-        if body(n).is_empty() {
-            s.warn(&n.pos, "Warning - empty garp_group interfaces block");
-        }
-        for line in body(n) {
-            warn_extra(s, line, 0);
-            add(s, line, g, line.keyword());
-        }
-    }),
-];
+        return;
+    }
+    if body(n).is_empty() {
+        s.warn(&n.pos, "Warning - empty garp_group interfaces block");
+    }
+    for line in body(n) {
+        warn_extra(s, line, 0);
+        add(s, line, g, line.keyword());
+    }
+}
 
 /// `garp_interval` and `gna_interval`: one handler, the keyword saying
 /// which (one function, not two: issue 17, size).

@@ -122,15 +122,7 @@ static TOP_KW: &[Kw<Raw>] = &[
         }
     }),
     blk("track_file", track_file),
-    blk("vrrp_track_file", |s, n, r| {
-        // keepalived 2.2.7 logs this too (trackers/track_file.c:
-        // vrrp_track_file_handler) and reads the block as track_file.
-        s.warn(
-            &n.pos,
-            "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
-        );
-        track_file(s, n, r);
-    }),
+    blk("vrrp_track_file", track_file),
     blk("vrrp_track_process", |s, n, r| {
         let (name, named) = block_name(s, n);
         let p = trackers::track_process(s, n, name);
@@ -156,15 +148,29 @@ static TOP_KW: &[Kw<Raw>] = &[
     }),
     blk("static_rules", |s, n, r| {
         warn_extra(s, n, 0);
-        let mut rules = super::rules::Rules::default();
+        // Read onto the end of the list itself, lent and given back: no
+        // second list to append (size: issue 17).
+        let mut rules = super::rules::Rules {
+            list: core::mem::take(&mut r.config.static_rules),
+            unnumbered: Vec::new(),
+        };
         super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);
-        r.config.static_rules.append(&mut rules.list);
+        r.config.static_rules = rules.list;
     }),
 ];
 
-/// `track_file NAME { ... }` (and `vrrp_track_file`).
+/// `track_file NAME { ... }` (and `vrrp_track_file`: one handler for both,
+/// the keyword saying which; size: issue 17).
 fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
+    if n.keyword() == "vrrp_track_file" {
+        // keepalived 2.2.7 logs this too (trackers/track_file.c:
+        // vrrp_track_file_handler) and reads the block as track_file.
+        s.warn(
+            &n.pos,
+            "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
+        );
+    }
     let (name, named) = block_name(s, n);
     let f = trackers::track_file(s, n, name);
     if named {
@@ -411,16 +417,16 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
         sink.error(&node.pos, "script needs a command");
         return None;
     }
-    if let [only] = args {
-        return Some(only.text.clone());
-    }
     // Built in one string: a Vec of words and a join were code of their own.
+    // A single word is taken as it is, blanks and all (one loop for both:
+    // no clone of its own; size: issue 17).
+    let several = args.len() > 1;
     let mut cmd = String::new();
     for (k, w) in args.iter().enumerate() {
         if k > 0 {
             cmd.push(' ');
         }
-        let quote = w.text.bytes().any(|b| b == b' ' || b == b'\t');
+        let quote = several && w.text.bytes().any(|b| b == b' ' || b == b'\t');
         if quote {
             cmd.push('"');
         }

@@ -306,6 +306,9 @@ impl Draft {
     }
 
     /// `src` (false) or `via` (true) `text`.
+    // Out of line: inlined into its one caller it grew the line's reader
+    // by more than it weighs (issue 17: size).
+    #[inline(never)]
     fn addr<'a>(&mut self, via: bool, text: Option<&'a str>) -> Result<(), Why<'a>> {
         let what = if via { "via" } else { "src" };
         let text = text.ok_or(Why::about(&["route ", " needs a value"], what))?;
@@ -345,39 +348,40 @@ fn option<'a>(
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
     let (next, after) = (word(rest, 1), word(rest, 2));
-    let Some(opt) = lookup(w) else {
-        return destination(d, rest, 0);
-    };
+    let opt = lookup(w);
     match opt {
         // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
         // (one `i++` in the branch, one at the end of its loop): the same
         // here, so a line means what it means to keepalived.
-        Opt::Family(v6) => d.family(v6).map(|()| 2),
-        Opt::Src => d.addr(false, next).map(|()| 2),
-        Opt::Via(gw) => via(d, gw, next, after, warnings),
-        Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev => value(d, opt, next),
-        Opt::Onlink => {
+        Some(Opt::Family(v6)) => return d.family(v6).map(|()| 2),
+        Some(o @ (Opt::Src | Opt::Via(_))) => return address(d, o, next, after, warnings),
+        Some(o @ (Opt::Table | Opt::Protocol | Opt::Scope | Opt::Metric | Opt::Dev)) => {
+            return value(d, o, next);
+        }
+        Some(Opt::Onlink) => {
             d.r.onlink = true;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::NoTrack => {
+        Some(Opt::NoTrack) => {
             d.no_track = true;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::Mode(m) => {
+        Some(Opt::Mode(m)) => {
             d.r.mode = m;
-            Ok(1)
+            return Ok(1);
         }
-        Opt::Unsupported => Err(Why::about(
-            &["route option '", "' is not supported by tinyvrrpd"],
-            w,
-        )),
-        Opt::To => destination(d, rest, 1),
-        Opt::Kind(k) => {
-            d.r.kind = k;
-            destination(d, rest, 1)
+        Some(Opt::Unsupported) => {
+            return Err(Why::about(
+                &["route option '", "' is not supported by tinyvrrpd"],
+                w,
+            ));
         }
+        // `to DST`, `TYPE DST` or DST: one call for the three (size:
+        // issue 17).
+        Some(Opt::Kind(k)) => d.r.kind = k,
+        Some(Opt::To) | None => {}
     }
+    destination(d, rest, usize::from(opt.is_some()))
 }
 
 /// `table`, `protocol`, `scope`, `metric` or `dev` and its value `next`:
@@ -415,24 +419,27 @@ pub(super) fn u32_of(t: &str) -> Option<u32> {
     parse_int(t).ok().and_then(|n| u32::try_from(n).ok())
 }
 
-/// `via|gw [inet|inet6] GW`: returns how many words it took.
-fn via<'a>(
+/// `src SRC` or `via|gw [inet|inet6] GW` (`opt`): returns how many words
+/// it took. One caller of [`Draft::addr`] for both (size: issue 17).
+fn address<'a>(
     d: &mut Draft,
-    gw: bool,
+    opt: Opt,
     next: Option<&'a str>,
     after: Option<&'a str>,
     warnings: &mut Warnings,
 ) -> Result<usize, Why<'a>> {
-    if gw {
+    let via = !matches!(opt, Opt::Src);
+    if matches!(opt, Opt::Via(true)) {
         warnings.gw += 1;
     }
-    match next.and_then(lookup) {
-        Some(Opt::Family(v6)) => {
+    let (text, taken) = match next.and_then(lookup) {
+        Some(Opt::Family(v6)) if via => {
             d.family(v6)?;
-            d.addr(true, after).map(|()| 3)
+            (after, 3)
         }
-        _ => d.addr(true, next).map(|()| 2),
-    }
+        _ => (next, 2),
+    };
+    d.addr(via, text).map(|()| taken)
 }
 
 /// `[to] [TYPE] DST`: returns how many words it took.

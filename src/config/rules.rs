@@ -310,14 +310,21 @@ fn option<'a>(d: &mut Draft, w: &'a str, next: Option<&'a str>) -> Result<usize,
             &["rule option '", "' is not supported by tinyvrrpd"],
             w,
         )),
-        Opt::Type => {
-            let t = need(next, "type")?;
-            match lookup(t) {
-                Some(Opt::Action(a)) => action(d, a, None).map(|n| n + 1),
-                _ => Err(Why::about(&["Unknown rule option ", ""], t)),
-            }
+        // `type ACTION` or `ACTION`: one call of [`action`] for both
+        // (size: issue 17); after `type`, `goto` has no target.
+        Opt::Type | Opt::Action(_) => {
+            let (a, arg, taken) = match opt {
+                Opt::Action(a) => (a, next, 0),
+                _ => {
+                    let t = need(next, "type")?;
+                    match lookup(t) {
+                        Some(Opt::Action(a)) => (a, None, 1),
+                        _ => return Err(Why::about(&["Unknown rule option ", ""], t)),
+                    }
+                }
+            };
+            action(d, a, arg).map(|n| n + taken)
         }
-        Opt::Action(a) => action(d, a, next),
         _ => value(d, opt, w, next).map(|()| 2),
     }
 }

@@ -57,7 +57,8 @@ pub struct Owner<'a> {
 
 /// The weight of the block named `name` in list `k` (scripts, files,
 /// processes), None when there is no such block (or for interfaces, which
-/// have no block). One search per kind for every use (size: issue 17).
+/// have no block). One search per line, for whether the block exists and
+/// for its weight (size: issue 17).
 fn block_weight(d: &Defined, k: usize, name: &str) -> Option<i16> {
     match k {
         1 => d.scripts.iter().find(|s| s.name == name).map(|s| s.weight),
@@ -69,51 +70,6 @@ fn block_weight(d: &Defined, k: usize, name: &str) -> Option<i16> {
             .map(|p| p.weight),
         _ => None,
     }
-}
-
-/// The weight a line of list `k` gives: its own, else its block's (else
-/// `none`).
-fn line_weight(d: &Defined, k: usize, t: &Track, none: i16) -> i16 {
-    t.weight
-        .unwrap_or(block_weight(d, k, &t.name).unwrap_or(none))
-}
-
-/// Whether the block a line of list `k` (interfaces, scripts, files,
-/// processes) names exists: any interface may be named.
-fn exists(d: &Defined, k: usize, name: &str) -> bool {
-    k == 0 || block_weight(d, k, name).is_some()
-}
-
-/// Lines whose name exists, each name once (keepalived keeps the first:
-/// vrrp_track.c "(%s) duplicate track_interface %s - ignoring").
-fn known<'a>(
-    sink: &mut Sink,
-    (d, o): (&Defined, &Owner),
-    k: usize,
-    lines: &'a [At<Track>],
-    (keyword, block): (&str, &str),
-) -> Vec<&'a At<Track>> {
-    let mut out: Vec<&At<Track>> = Vec::new();
-    for t in lines {
-        if !exists(d, k, &t.v.name) {
-            sink.error_fmt(
-                &t.pos,
-                format_args!("{keyword}: no {block} named '{}'", t.v.name),
-            );
-        } else if let Some(first) = out.iter().find(|f| f.v.name == t.v.name) {
-            let at = first.pos.refer_from(&t.pos);
-            sink.warn_fmt(
-                &t.pos,
-                format_args!(
-                    "({}) duplicate {keyword} {} - ignoring (first at {at})",
-                    o.name, t.v.name
-                ),
-            );
-        } else {
-            out.push(t);
-        }
-    }
-    out
 }
 
 /// The checked lists of an instance (`o.interface` set) or a sync group
@@ -143,7 +99,12 @@ const LISTS: [[&str; 4]; 4] = [
     ],
 ];
 
-/// One list of [`check`]: list `k`'s lines checked into `out`.
+/// One list of [`check`]: list `k`'s lines checked into `out`. Only lines
+/// whose name exists are kept, each name once (keepalived keeps the first:
+/// vrrp_track.c "(%s) duplicate track_interface %s - ignoring"); an earlier
+/// line of the same name is looked for among all the lines before, as the
+/// name decides whether a line exists: no list of the known lines to
+/// build and drop (size: issue 17).
 #[inline(never)]
 fn check_list(
     sink: &mut Sink,
@@ -153,8 +114,37 @@ fn check_list(
     out: &mut ArrayVec<Track, MAX_TRACKS>,
 ) {
     let [keyword, block, ..] = LISTS.get(k).copied().unwrap_or_default();
-    for line in known(sink, (d, o), k, lines, (keyword, block)) {
-        let Some(zero) = verdict(sink, d, o, k, line) else {
+    // Past MAX_TRACKS lines are still checked for the messages above, but
+    // no longer weighed or kept.
+    let mut full = false;
+    for (i, line) in lines.iter().enumerate() {
+        let name = &line.v.name;
+        // Looked up once for both uses: whether the block exists (any
+        // interface may be named), and its weight.
+        let block_weight = block_weight(d, k, name);
+        if k != 0 && block_weight.is_none() {
+            sink.error_fmt(
+                &line.pos,
+                format_args!("{keyword}: no {block} named '{name}'"),
+            );
+            continue;
+        }
+        let before = lines.get(..i).unwrap_or_default();
+        if let Some(first) = before.iter().find(|f| f.v.name == *name) {
+            let at = first.pos.refer_from(&line.pos);
+            sink.warn_fmt(
+                &line.pos,
+                format_args!(
+                    "({}) duplicate {keyword} {name} - ignoring (first at {at})",
+                    o.name
+                ),
+            );
+            continue;
+        }
+        if full {
+            continue;
+        }
+        let Some(zero) = verdict(sink, o, k, line, block_weight) else {
             continue;
         };
         // Room looked for before the clone, and one clone for every case:
@@ -163,7 +153,8 @@ fn check_list(
         if out.is_full() {
             let what = (keyword, " entries");
             super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
-            break;
+            full = true;
+            continue;
         }
         out.push(line.v.clone());
         if let Some(kept) = out.last_mut().filter(|_| zero) {
@@ -189,7 +180,15 @@ fn reason(o: &Owner, underscore: bool) -> &'static str {
 /// sync_group_tracking_weight (a sync group's `sync_no_weight` is false):
 /// one path for all, the kinds apart only in what is said (size: issue
 /// 17).
-fn verdict(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> Option<bool> {
+/// `block` is the weight of the block the line names (None for an
+/// interface).
+fn verdict(
+    sink: &mut Sink,
+    o: &Owner,
+    k: usize,
+    t: &At<Track>,
+    block: Option<i16>,
+) -> Option<bool> {
     let (name, pos) = (&t.v.name, &t.pos);
     if k == 0 && o.interface == Some(name.as_str()) {
         // vrrp.c:vrrp_complete_instance; the own interface is tracked
@@ -203,7 +202,8 @@ fn verdict(sink: &mut Sink, d: &Defined, o: &Owner, k: usize, t: &At<Track>) -> 
         );
         return None;
     }
-    let weight = line_weight(d, k, &t.v, i16::from(k == 2));
+    // The line's own weight, else its block's (else a file's 1).
+    let weight = t.v.weight.unwrap_or(block.unwrap_or(i16::from(k == 2)));
     let instance = o.interface.is_some();
     if weight == 0 || !(o.owner || o.sync_no_weight) || (instance && k == 3) {
         return Some(false);
