@@ -118,18 +118,35 @@ fn long_name(name: &str) -> Name<'_> {
     }
 }
 
-/// [`read`] with the error as its text.
+/// [`Given::read`] with the error as its text.
 pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
-    read(args).map_err(|e| e.to_string())
+    let mut given = Given::NONE;
+    given.read(args).map_err(|e| e.to_string())?;
+    Ok(given)
 }
 
-/// Reads `args` (without the program's name) against [`OPTIONS`]; the
-/// error shows as getopts' text for it.
-pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
+impl<'a> Given<'a> {
+    /// Nothing given yet.
+    pub const NONE: Given<'static> = Given {
+        count: [0; OPTIONS.len()],
+        values: [None; OPTIONS.len()],
+    };
+
+    /// Reads `args` (without the program's name) against [`OPTIONS`] into
+    /// `self` ([`Given::NONE`] before: filled in place, not built and
+    /// moved); the error shows as getopts' text for it.
+    pub fn read(&mut self, args: &[&'a str]) -> Result<(), Refused<'a>> {
+        read(args, &mut self.count, &mut self.values)
+    }
+}
+
+/// [`Given::read`] on its arrays, one slot per option: no Vecs to build.
+fn read<'a>(
+    args: &[&'a str],
+    count: &mut [u32; OPTIONS.len()],
+    values: &mut [Option<&'a str>; OPTIONS.len()],
+) -> Result<(), Refused<'a>> {
     let opts = OPTIONS;
-    // Arrays, one slot per option: no Vecs to build.
-    let mut values = [None; OPTIONS.len()];
-    let mut count = [0u32; OPTIONS.len()];
     let mut args = args.iter().copied();
     while let Some(cur) = args.next() {
         if cur.len() < 2 || !cur.starts_with('-') {
@@ -143,7 +160,7 @@ pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
                 Some((n, v)) => (Some(long_name(n)), Some(v)),
                 None => (Some(long_name(tail)), None),
             },
-            None => cluster(opts, cur, &mut count)?,
+            None => cluster(opts, cur, count)?,
         };
         let Some(name) = name else { continue };
         let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
@@ -161,13 +178,13 @@ pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
     // getopts names an option by its long name when it has one.
     if let Some(o) = opts
         .iter()
-        .zip(&count)
+        .zip(count.iter())
         .find(|(_, n)| **n > 1)
         .map(|(o, _)| o)
     {
         return Err(Refused(Wrong::Twice, Name::Long(o.long)));
     }
-    Ok(Given { count, values })
+    Ok(())
 }
 
 /// A short cluster `-abc`: flags are counted; the option taking a value,

@@ -121,13 +121,11 @@ fn start_up() {
 }
 
 fn daemon_main(args: &[&str]) -> i32 {
-    let m = match cmdline::read(args) {
-        Ok(m) => core::mem::ManuallyDrop::new(m),
-        Err(e) => {
-            eprintln!("tinyvrrpd: {e} (try -h)");
-            return USAGE;
-        }
-    };
+    let mut m = cmdline::Given::NONE;
+    if let Err(e) = m.read(args) {
+        eprintln!("tinyvrrpd: {e} (try -h)");
+        return USAGE;
+    }
     if m.present("h") {
         let mut help = String::new();
         known::unpack(&HELP_PACKED, &HELP_DICT, &mut help);
