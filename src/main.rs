@@ -152,6 +152,13 @@ fn daemon_main(args: &[&str]) -> i32 {
         }
     };
     let foreground = m.present("n");
+    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
+    // The pid file is locked before anything else, so a second daemon
+    // says so plainly instead of fighting the first over the VIPs (and
+    // before the options are built: none to drop if it cannot be).
+    let Some(pid) = PidFile::lock(pidfile) else {
+        return FAILED;
+    };
     let log = LogOptions {
         console: m.present("l"),
         syslog: !m.present("G"),
@@ -167,7 +174,6 @@ fn daemon_main(args: &[&str]) -> i32 {
         stats: path("stats-file", DumpPaths::STATS),
         json: path("json-file", DumpPaths::JSON),
     };
-    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
     let opts = Options {
         config,
         keep_vips: m.present("V"),
@@ -175,7 +181,7 @@ fn daemon_main(args: &[&str]) -> i32 {
         dumps,
         state_file: Some(state_file_for(pidfile)),
     };
-    run(opts, pidfile, foreground)
+    run(opts, pid, pidfile, foreground)
 }
 
 /// `-S`'s value as `str::parse::<u8>` reads it (an optional `+`, then
@@ -219,12 +225,7 @@ fn config_test(path: &Path) -> i32 {
     status
 }
 
-fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
-    // The pid file is locked before anything else, so a second daemon
-    // says so plainly instead of fighting the first over the VIPs.
-    let Some(pid) = PidFile::lock(pidfile) else {
-        return FAILED;
-    };
+fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
     // Held to the end of the process, which closes it (not dropped).
     let mut pid = core::mem::ManuallyDrop::new(pid);
     // Never dropped: the process ends with it (as the parents of detach
