@@ -149,18 +149,17 @@ fn read<'a>(
     let opts = OPTIONS;
     let mut args = args.iter().copied();
     while let Some(cur) = args.next() {
-        if cur.len() < 2 || !cur.starts_with('-') {
+        // Free arguments and `-` are skipped.
+        let Some(flags) = cur.strip_prefix('-').filter(|f| !f.is_empty()) else {
             continue;
-        }
-        if cur == "--" {
-            break;
-        }
-        let (name, inline) = match cur.strip_prefix("--") {
+        };
+        let (name, inline) = match flags.strip_prefix('-') {
+            Some("") => break,
             Some(tail) => match tail.split_once('=') {
                 Some((n, v)) => (Some(long_name(n)), Some(v)),
                 None => (Some(long_name(tail)), None),
             },
-            None => cluster(opts, cur, count)?,
+            None => cluster(opts, flags, count)?,
         };
         let Some(name) = name else { continue };
         let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
@@ -187,19 +186,20 @@ fn read<'a>(
     Ok(())
 }
 
-/// A short cluster `-abc`: flags are counted; the option taking a value,
-/// if any, with the rest of the cluster as its value (None: the next
-/// argument).
+/// A short cluster `-abc` (`flags` is `abc`): flags are counted; the
+/// option taking a value, if any, with the rest of the cluster as its
+/// value (None: the next argument).
 fn cluster<'a>(
     opts: &[Opt],
-    cur: &'a str,
+    flags: &'a str,
     count: &mut [u32],
 ) -> Result<(Option<Name<'a>>, Option<&'a str>), Refused<'a>> {
-    for (j, c) in cur.char_indices().skip(1) {
+    let mut chars = flags.chars();
+    while let Some(c) = chars.next() {
         let name = Name::Short(c);
         let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
         if opts[i].value {
-            let rest = &cur[j + c.len_utf8()..];
+            let rest = chars.as_str();
             return Ok((Some(name), (!rest.is_empty()).then_some(rest)));
         }
         count[i] += 1;
