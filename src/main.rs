@@ -350,7 +350,9 @@ impl PidFile {
         // SAFETY: flock on our own open file.
         let r = unsafe { libc::syscall(libc::SYS_flock, libc::c_long::from(fd.as_raw_fd()), how) };
         if r != 0 {
-            let s = file::read_rest(&fd);
+            // What it holds, as text (empty when unreadable or not UTF-8).
+            let bytes = file::read_up_to(&fd, usize::MAX).unwrap_or_default();
+            let s = core::str::from_utf8(&bytes).unwrap_or_default();
             eprintln!(
                 "tinyvrrpd: another tinyvrrpd is running (pid {}, pid file {path}); not starting",
                 s.trim(),
