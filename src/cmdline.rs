@@ -154,11 +154,17 @@ fn read<'a>(
             continue;
         };
         let (name, inline) = match flags.strip_prefix('-') {
-            Some("") => break,
-            Some(tail) => match tail.split_once('=') {
-                Some((n, v)) => (Some(long_name(n)), Some(v)),
-                None => (Some(long_name(tail)), None),
-            },
+            Some(tail) => {
+                // `--` alone: the end of the options (is_empty, not a ""
+                // pattern: that is a slice compare call).
+                if tail.is_empty() {
+                    break;
+                }
+                match tail.split_once('=') {
+                    Some((n, v)) => (Some(long_name(n)), Some(v)),
+                    None => (Some(long_name(tail)), None),
+                }
+            }
             None => cluster(opts, flags, count)?,
         };
         let Some(name) = name else { continue };
