@@ -213,18 +213,64 @@ fn cluster<'a>(
     Ok((None, None))
 }
 
+/// The index in [`OPTIONS`] of the option named `name` (a short letter or
+/// a long name, as [`long_name`] tells them apart), for looking it up at
+/// compile time: `const { index("f") }` (a name not there fails the
+/// build). main's look-ups then cost no name search at run time.
+pub const fn index(name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        let o = &OPTIONS[i];
+        let found = match (name, o.short) {
+            ([b], Some(c)) => *b as u32 == c as u32,
+            ([_], None) => false,
+            _ => same_bytes(o.long.as_bytes(), name),
+        };
+        if found {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no such option");
+}
+
+/// `a == b`, in a const fn.
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 impl<'a> Given<'a> {
+    /// Whether option `i` of [`OPTIONS`] (see [`index`]) was given.
+    pub fn has(&self, i: usize) -> bool {
+        self.count.get(i).is_some_and(|&n| n > 0)
+    }
+
+    /// Option `i`'s value, when given (borrowed: the caller copies what
+    /// it keeps).
+    pub fn value_at(&self, i: usize) -> Option<&'a str> {
+        self.values.get(i).copied().flatten()
+    }
+
     /// Whether the option named `name` (short letter or long name) was
     /// given.
     pub fn present(&self, name: &str) -> bool {
-        long_name(name)
-            .find(OPTIONS)
-            .is_some_and(|i| self.count[i] > 0)
+        long_name(name).find(OPTIONS).is_some_and(|i| self.has(i))
     }
 
     /// Its value, when given (borrowed: the caller copies what it keeps).
     pub fn value(&self, name: &str) -> Option<&'a str> {
-        *self.values.get(long_name(name).find(OPTIONS)?)?
+        self.value_at(long_name(name).find(OPTIONS)?)
     }
 }
 
@@ -334,6 +380,15 @@ mod tests {
             }
         }
         assert!(n > 30_000, "{n} cases");
+    }
+
+    /// The compile-time index of every name is the one the run-time
+    /// search finds.
+    #[test]
+    fn index_as_find() {
+        for n in names() {
+            assert_eq!(Some(index(&n)), long_name(&n).find(OPTIONS), "{n}");
+        }
     }
 
     #[test]

@@ -120,30 +120,38 @@ fn start_up() {
     unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
 }
 
+/// The slot of the option named `$name` in a [`cmdline::Given`], found
+/// at compile time.
+macro_rules! opt {
+    ($name:literal) => {
+        const { cmdline::index($name) }
+    };
+}
+
 fn daemon_main(args: &[&str]) -> i32 {
     let mut m = cmdline::Given::NONE;
     if let Err(e) = m.read(args) {
         eprintln!("tinyvrrpd: {e} (try -h)");
         return USAGE;
     }
-    if m.present("h") {
+    if m.has(opt!("h")) {
         let mut help = String::new();
         known::unpack(&HELP_PACKED, &HELP_DICT, &mut help);
         tinyvrrpd::sys::log::console(1, &help);
         return OK;
     }
-    if m.present("v") {
+    if m.has(opt!("v")) {
         tinyvrrpd::sys::log::console(1, concat!("tinyvrrpd ", env!("CARGO_PKG_VERSION"), "\n"));
         return OK;
     }
-    if let Some(id) = m.value("i") {
+    if let Some(id) = m.value_at(opt!("i")) {
         config::set_config_id(id);
     }
-    let config = PathBuf::from(m.value("f").unwrap_or(DEFAULT_CONFIG));
-    if m.present("t") {
+    let config = PathBuf::from(m.value_at(opt!("f")).unwrap_or(DEFAULT_CONFIG));
+    if m.has(opt!("t")) {
         return config_test(&config);
     }
-    let facility = match m.value("S").map(facility_number) {
+    let facility = match m.value_at(opt!("S")).map(facility_number) {
         None => None,
         Some(Some(n)) => Some(n),
         Some(None) => {
@@ -151,8 +159,8 @@ fn daemon_main(args: &[&str]) -> i32 {
             return USAGE;
         }
     };
-    let foreground = m.present("n");
-    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
+    let foreground = m.has(opt!("n"));
+    let pidfile = m.value_at(opt!("p")).unwrap_or(DEFAULT_PIDFILE);
     // The pid file is locked before anything else, so a second daemon
     // says so plainly instead of fighting the first over the VIPs (and
     // before the options are built: none to drop if it cannot be).
@@ -160,23 +168,23 @@ fn daemon_main(args: &[&str]) -> i32 {
         return FAILED;
     };
     let log = LogOptions {
-        console: m.present("l"),
-        syslog: !m.present("G"),
+        console: m.has(opt!("l")),
+        syslog: !m.has(opt!("G")),
         facility,
-        socket: m.value("log-socket").map(String::from),
-        detail: m.present("D"),
+        socket: m.value_at(opt!("log-socket")).map(String::from),
+        detail: m.has(opt!("D")),
     };
     // Each path copied once, given or keepalived's (no default copied
     // to be dropped).
-    let path = |name: &str, default: &str| m.value(name).unwrap_or(default).to_string();
+    let path = |i: usize, default: &str| m.value_at(i).unwrap_or(default).to_string();
     let dumps = DumpPaths {
-        data: path("data-file", DumpPaths::DATA),
-        stats: path("stats-file", DumpPaths::STATS),
-        json: path("json-file", DumpPaths::JSON),
+        data: path(opt!("data-file"), DumpPaths::DATA),
+        stats: path(opt!("stats-file"), DumpPaths::STATS),
+        json: path(opt!("json-file"), DumpPaths::JSON),
     };
     let opts = Options {
         config,
-        keep_vips: m.present("V"),
+        keep_vips: m.has(opt!("V")),
         log,
         dumps,
         state_file: Some(state_file_for(pidfile)),
