@@ -198,15 +198,9 @@ fn daemon_main(args: &[&str]) -> i32 {
 fn facility_number(s: &str) -> Option<u8> {
     let digits = s.as_bytes();
     let digits = digits.strip_prefix(b"+").unwrap_or(digits);
-    let mut n = if digits.is_empty() { 8 } else { 0 };
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        // Any number above 7 is refused: no need to go past 8.
-        n = (n * 10 + (b - b'0')).min(8);
-    }
-    (n <= 7).then_some(n)
+    // 0-7 written with any number of leading zeros: nothing else is.
+    let (&last, zeros) = digits.split_last()?;
+    (zeros.iter().all(|&b| b == b'0') && (b'0'..=b'7').contains(&last)).then(|| last - b'0')
 }
 
 fn config_test(path: &Path) -> i32 {
