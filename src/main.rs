@@ -135,7 +135,8 @@ fn daemon_main(args: &[&str]) -> i32 {
         return USAGE;
     }
     if m.has(opt!("h")) {
-        let mut help = String::new();
+        // The process ends: not freed (as the daemon is not dropped).
+        let mut help = core::mem::ManuallyDrop::new(String::new());
         known::unpack(&HELP_PACKED, &HELP_DICT, &mut help);
         tinyvrrpd::sys::log::console(1, &help);
         return OK;
