@@ -212,14 +212,13 @@ fn config_test(path: &Path) -> i32 {
         Ok((_, warnings)) => (warnings, OK),
         Err(diags) => (diags, FAILED),
     };
+    // The errors counted as they are printed (one loop).
+    let mut n = 0usize;
     for d in diags {
         eprintln!("{d}");
+        n += usize::from(d.severity == Severity::Error);
     }
     if loaded.is_err() {
-        let n = diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
         eprintln!(
             "tinyvrrpd: {n} error(s) in {}",
             tinyvrrpd::config::path_text(path)
