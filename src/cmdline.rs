@@ -118,32 +118,54 @@ fn long_name(name: &str) -> Name<'_> {
     }
 }
 
-/// [`read`] with the error as its text.
+/// [`Given::read`] with the error as its text.
 pub fn parse<'a>(args: &[&'a str]) -> Result<Given<'a>, String> {
-    read(args).map_err(|e| e.to_string())
+    let mut given = Given::NONE;
+    given.read(args).map_err(|e| e.to_string())?;
+    Ok(given)
 }
 
-/// Reads `args` (without the program's name) against [`OPTIONS`]; the
-/// error shows as getopts' text for it.
-pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
+impl<'a> Given<'a> {
+    /// Nothing given yet.
+    pub const NONE: Given<'static> = Given {
+        count: [0; OPTIONS.len()],
+        values: [None; OPTIONS.len()],
+    };
+
+    /// Reads `args` (without the program's name) against [`OPTIONS`] into
+    /// `self` ([`Given::NONE`] before: filled in place, not built and
+    /// moved); the error shows as getopts' text for it.
+    pub fn read(&mut self, args: &[&'a str]) -> Result<(), Refused<'a>> {
+        read(args, &mut self.count, &mut self.values)
+    }
+}
+
+/// [`Given::read`] on its arrays, one slot per option: no Vecs to build.
+fn read<'a>(
+    args: &[&'a str],
+    count: &mut [u32; OPTIONS.len()],
+    values: &mut [Option<&'a str>; OPTIONS.len()],
+) -> Result<(), Refused<'a>> {
     let opts = OPTIONS;
-    // Arrays, one slot per option: no Vecs to build.
-    let mut values = [None; OPTIONS.len()];
-    let mut count = [0u32; OPTIONS.len()];
     let mut args = args.iter().copied();
     while let Some(cur) = args.next() {
-        if cur.len() < 2 || !cur.starts_with('-') {
+        // Free arguments and `-` are skipped.
+        let Some(flags) = cur.strip_prefix('-').filter(|f| !f.is_empty()) else {
             continue;
-        }
-        if cur == "--" {
-            break;
-        }
-        let (name, inline) = match cur.strip_prefix("--") {
-            Some(tail) => match tail.split_once('=') {
-                Some((n, v)) => (Some(long_name(n)), Some(v)),
-                None => (Some(long_name(tail)), None),
-            },
-            None => cluster(opts, cur, &mut count)?,
+        };
+        let (name, inline) = match flags.strip_prefix('-') {
+            Some(tail) => {
+                // `--` alone: the end of the options (is_empty, not a ""
+                // pattern: that is a slice compare call).
+                if tail.is_empty() {
+                    break;
+                }
+                match tail.split_once('=') {
+                    Some((n, v)) => (Some(long_name(n)), Some(v)),
+                    None => (Some(long_name(tail)), None),
+                }
+            }
+            None => cluster(opts, flags, count)?,
         };
         let Some(name) = name else { continue };
         let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
@@ -161,28 +183,29 @@ pub fn read<'a>(args: &[&'a str]) -> Result<Given<'a>, Refused<'a>> {
     // getopts names an option by its long name when it has one.
     if let Some(o) = opts
         .iter()
-        .zip(&count)
+        .zip(count.iter())
         .find(|(_, n)| **n > 1)
         .map(|(o, _)| o)
     {
         return Err(Refused(Wrong::Twice, Name::Long(o.long)));
     }
-    Ok(Given { count, values })
+    Ok(())
 }
 
-/// A short cluster `-abc`: flags are counted; the option taking a value,
-/// if any, with the rest of the cluster as its value (None: the next
-/// argument).
+/// A short cluster `-abc` (`flags` is `abc`): flags are counted; the
+/// option taking a value, if any, with the rest of the cluster as its
+/// value (None: the next argument).
 fn cluster<'a>(
     opts: &[Opt],
-    cur: &'a str,
+    flags: &'a str,
     count: &mut [u32],
 ) -> Result<(Option<Name<'a>>, Option<&'a str>), Refused<'a>> {
-    for (j, c) in cur.char_indices().skip(1) {
+    let mut chars = flags.chars();
+    while let Some(c) = chars.next() {
         let name = Name::Short(c);
         let i = name.find(opts).ok_or(Refused(Wrong::Unrecognized, name))?;
         if opts[i].value {
-            let rest = &cur[j + c.len_utf8()..];
+            let rest = chars.as_str();
             return Ok((Some(name), (!rest.is_empty()).then_some(rest)));
         }
         count[i] += 1;
@@ -190,18 +213,64 @@ fn cluster<'a>(
     Ok((None, None))
 }
 
+/// The index in [`OPTIONS`] of the option named `name` (a short letter or
+/// a long name, as [`long_name`] tells them apart), for looking it up at
+/// compile time: `const { index("f") }` (a name not there fails the
+/// build). main's look-ups then cost no name search at run time.
+pub const fn index(name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        let o = &OPTIONS[i];
+        let found = match (name, o.short) {
+            ([b], Some(c)) => *b as u32 == c as u32,
+            ([_], None) => false,
+            _ => same_bytes(o.long.as_bytes(), name),
+        };
+        if found {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no such option");
+}
+
+/// `a == b`, in a const fn.
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 impl<'a> Given<'a> {
+    /// Whether option `i` of [`OPTIONS`] (see [`index`]) was given.
+    pub fn has(&self, i: usize) -> bool {
+        self.count.get(i).is_some_and(|&n| n > 0)
+    }
+
+    /// Option `i`'s value, when given (borrowed: the caller copies what
+    /// it keeps).
+    pub fn value_at(&self, i: usize) -> Option<&'a str> {
+        self.values.get(i).copied().flatten()
+    }
+
     /// Whether the option named `name` (short letter or long name) was
     /// given.
     pub fn present(&self, name: &str) -> bool {
-        long_name(name)
-            .find(OPTIONS)
-            .is_some_and(|i| self.count[i] > 0)
+        long_name(name).find(OPTIONS).is_some_and(|i| self.has(i))
     }
 
     /// Its value, when given (borrowed: the caller copies what it keeps).
     pub fn value(&self, name: &str) -> Option<&'a str> {
-        *self.values.get(long_name(name).find(OPTIONS)?)?
+        self.value_at(long_name(name).find(OPTIONS)?)
     }
 }
 
@@ -311,6 +380,15 @@ mod tests {
             }
         }
         assert!(n > 30_000, "{n} cases");
+    }
+
+    /// The compile-time index of every name is the one the run-time
+    /// search finds.
+    #[test]
+    fn index_as_find() {
+        for n in names() {
+            assert_eq!(Some(index(&n)), long_name(&n).find(OPTIONS), "{n}");
+        }
     }
 
     #[test]

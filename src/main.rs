@@ -120,32 +120,39 @@ fn start_up() {
     unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
 }
 
-fn daemon_main(args: &[&str]) -> i32 {
-    let m = match cmdline::read(args) {
-        Ok(m) => core::mem::ManuallyDrop::new(m),
-        Err(e) => {
-            eprintln!("tinyvrrpd: {e} (try -h)");
-            return USAGE;
-        }
+/// The slot of the option named `$name` in a [`cmdline::Given`], found
+/// at compile time.
+macro_rules! opt {
+    ($name:literal) => {
+        const { cmdline::index($name) }
     };
-    if m.present("h") {
-        let mut help = String::new();
+}
+
+fn daemon_main(args: &[&str]) -> i32 {
+    let mut m = cmdline::Given::NONE;
+    if let Err(e) = m.read(args) {
+        eprintln!("tinyvrrpd: {e} (try -h)");
+        return USAGE;
+    }
+    if m.has(opt!("h")) {
+        // The process ends: not freed (as the daemon is not dropped).
+        let mut help = core::mem::ManuallyDrop::new(String::new());
         known::unpack(&HELP_PACKED, &HELP_DICT, &mut help);
         tinyvrrpd::sys::log::console(1, &help);
         return OK;
     }
-    if m.present("v") {
+    if m.has(opt!("v")) {
         tinyvrrpd::sys::log::console(1, concat!("tinyvrrpd ", env!("CARGO_PKG_VERSION"), "\n"));
         return OK;
     }
-    if let Some(id) = m.value("i") {
+    if let Some(id) = m.value_at(opt!("i")) {
         config::set_config_id(id);
     }
-    let config = PathBuf::from(m.value("f").unwrap_or(DEFAULT_CONFIG));
-    if m.present("t") {
+    let config = PathBuf::from(m.value_at(opt!("f")).unwrap_or(DEFAULT_CONFIG));
+    if m.has(opt!("t")) {
         return config_test(&config);
     }
-    let facility = match m.value("S").map(facility_number) {
+    let facility = match m.value_at(opt!("S")).map(facility_number) {
         None => None,
         Some(Some(n)) => Some(n),
         Some(None) => {
@@ -153,31 +160,37 @@ fn daemon_main(args: &[&str]) -> i32 {
             return USAGE;
         }
     };
-    let foreground = m.present("n");
+    let foreground = m.has(opt!("n"));
+    let pidfile = m.value_at(opt!("p")).unwrap_or(DEFAULT_PIDFILE);
+    // The pid file is locked before anything else, so a second daemon
+    // says so plainly instead of fighting the first over the VIPs (and
+    // before the options are built: none to drop if it cannot be).
+    let Some(pid) = PidFile::lock(pidfile) else {
+        return FAILED;
+    };
     let log = LogOptions {
-        console: m.present("l"),
-        syslog: !m.present("G"),
+        console: m.has(opt!("l")),
+        syslog: !m.has(opt!("G")),
         facility,
-        socket: m.value("log-socket").map(String::from),
-        detail: m.present("D"),
+        socket: m.value_at(opt!("log-socket")).map(String::from),
+        detail: m.has(opt!("D")),
     };
     // Each path copied once, given or keepalived's (no default copied
     // to be dropped).
-    let path = |name: &str, default: &str| m.value(name).unwrap_or(default).to_string();
+    let path = |i: usize, default: &str| m.value_at(i).unwrap_or(default).to_string();
     let dumps = DumpPaths {
-        data: path("data-file", DumpPaths::DATA),
-        stats: path("stats-file", DumpPaths::STATS),
-        json: path("json-file", DumpPaths::JSON),
+        data: path(opt!("data-file"), DumpPaths::DATA),
+        stats: path(opt!("stats-file"), DumpPaths::STATS),
+        json: path(opt!("json-file"), DumpPaths::JSON),
     };
-    let pidfile = m.value("p").unwrap_or(DEFAULT_PIDFILE);
     let opts = Options {
         config,
-        keep_vips: m.present("V"),
+        keep_vips: m.has(opt!("V")),
         log,
         dumps,
         state_file: Some(state_file_for(pidfile)),
     };
-    run(opts, pidfile, foreground)
+    run(opts, pid, pidfile, foreground)
 }
 
 /// `-S`'s value as `str::parse::<u8>` reads it (an optional `+`, then
@@ -186,15 +199,9 @@ fn daemon_main(args: &[&str]) -> i32 {
 fn facility_number(s: &str) -> Option<u8> {
     let digits = s.as_bytes();
     let digits = digits.strip_prefix(b"+").unwrap_or(digits);
-    let mut n = if digits.is_empty() { 8 } else { 0 };
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        // Any number above 7 is refused: no need to go past 8.
-        n = (n * 10 + (b - b'0')).min(8);
-    }
-    (n <= 7).then_some(n)
+    // 0-7 written with any number of leading zeros: nothing else is.
+    let (&last, zeros) = digits.split_last()?;
+    (zeros.iter().all(|&b| b == b'0') && (b'0'..=b'7').contains(&last)).then(|| last - b'0')
 }
 
 fn config_test(path: &Path) -> i32 {
@@ -205,14 +212,13 @@ fn config_test(path: &Path) -> i32 {
         Ok((_, warnings)) => (warnings, OK),
         Err(diags) => (diags, FAILED),
     };
+    // The errors counted as they are printed (one loop).
+    let mut n = 0usize;
     for d in diags {
         eprintln!("{d}");
+        n += usize::from(d.severity == Severity::Error);
     }
     if loaded.is_err() {
-        let n = diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
         eprintln!(
             "tinyvrrpd: {n} error(s) in {}",
             tinyvrrpd::config::path_text(path)
@@ -221,18 +227,13 @@ fn config_test(path: &Path) -> i32 {
     status
 }
 
-fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
-    // The pid file is locked before anything else, so a second daemon
-    // says so plainly instead of fighting the first over the VIPs.
-    let Some(pid) = PidFile::lock(pidfile) else {
-        return FAILED;
-    };
+fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
     // Held to the end of the process, which closes it (not dropped).
     let mut pid = core::mem::ManuallyDrop::new(pid);
     // Never dropped: the process ends with it (as the parents of detach
     // exit without dropping it), and the kernel closes its fds; dropping
     // it field by field would be about a kilobyte of code for nothing.
-    let mut daemon = match Daemon::new(opts) {
+    let mut daemon = match start_daemon(opts) {
         Ok(d) => core::mem::ManuallyDrop::new(d),
         Err(e) => {
             // Not dropped either: the process ends.
@@ -278,6 +279,16 @@ fn run(opts: Options, pidfile: &str, foreground: bool) -> i32 {
     };
     pid.remove();
     status
+}
+
+/// [`Daemon::new`], not inlined into main: with its temporaries (the
+/// router built, then moved into the daemon) main's stack frame was 47 KB,
+/// past the 32 KB a MIPS load or store reaches from the stack pointer in
+/// one instruction, and each access to its far half took three (about
+/// 1.5 KB of code). Apart, each frame is within reach.
+#[inline(never)]
+fn start_daemon(opts: Options) -> Result<Daemon, StartError> {
+    Daemon::new(opts)
 }
 
 /// Double fork, setsid, chdir /, standard streams to /dev/null. What
@@ -341,7 +352,9 @@ impl PidFile {
         // SAFETY: flock on our own open file.
         let r = unsafe { libc::syscall(libc::SYS_flock, libc::c_long::from(fd.as_raw_fd()), how) };
         if r != 0 {
-            let s = file::read_rest(&fd);
+            // What it holds, as text (empty when unreadable or not UTF-8).
+            let bytes = file::read_up_to(&fd, usize::MAX).unwrap_or_default();
+            let s = core::str::from_utf8(&bytes).unwrap_or_default();
             eprintln!(
                 "tinyvrrpd: another tinyvrrpd is running (pid {}, pid file {path}); not starting",
                 s.trim(),

@@ -31,17 +31,14 @@ pub struct Options {
 /// so daemons with their own pid files keep their own records.
 pub fn state_file_for(pidfile: &str) -> String {
     // The extension as std::path sees it: after the last dot of the last
-    // component, that dot not its first byte.
-    let name = match pidfile.bytes().rposition(|b| b == b'/') {
-        Some(i) => &pidfile[i + 1..],
-        None => pidfile,
+    // component, that dot not its first byte. So `.pid` is one when
+    // something other than `/` is before it (`.pid` alone, as the path or
+    // its last component, is no extension).
+    let base = match pidfile.strip_suffix(".pid") {
+        Some(b) if !matches!(b.as_bytes().last(), None | Some(b'/')) => b,
+        _ => pidfile,
     };
-    let stem = name.strip_suffix(".pid").filter(|s| !s.is_empty());
-    // `x.pid` loses its `.pid`; then `.vips` (one format! for both).
-    let base = match stem {
-        Some(_) => &pidfile[..pidfile.len() - 4],
-        None => pidfile,
-    };
+    // `x.pid` has lost its `.pid`; then `.vips` (one format! for both).
     format!("{base}.vips")
 }
 
