@@ -73,20 +73,20 @@ impl Children {
         if let Some(c) = hit.filter(|_| plain) {
             return sys(log, s, child::spawn_prepared(&c.prep));
         }
-        let (argv, ids) = prepare(log, s)?;
-        // The notify words are borrowed, not copied.
+        let (mut argv, ids) = prepare(log, s)?;
+        // The notify words (or the FIFO path) after the command's own; the
+        // words become the C strings themselves (Prepared::from_words).
         let mut digits = [0; 3];
-        let mut words: Vec<&str> = argv.iter().map(String::as_str).collect();
         if let Some(a) = &s.args {
             let prio = decimal(a.priority, &mut digits);
             for w in [a.kind, a.name, a.state, prio] {
-                words.push(w);
+                argv.push(w.to_string());
             }
         }
         if let Some(e) = s.extra {
-            words.push(e);
+            argv.push(e.to_string());
         }
-        let prep = sys(log, s, child::Prepared::new(&words, ids))?;
+        let prep = sys(log, s, child::Prepared::from_words(argv, ids))?;
         let pid = sys(log, s, child::spawn_prepared(&prep));
         if plain && self.prepared.len() < MAX_PREPARED {
             self.prepared.push(Cached {

@@ -98,7 +98,7 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 /// Everything the forked child uses, made before the fork.
 pub struct Prepared {
     /// Owns the NUL-terminated strings `argv` points into.
-    _args: Vec<Vec<u8>>,
+    _args: Vec<String>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
@@ -114,16 +114,23 @@ const DEV_NULL: &CStr = c"/dev/null";
 
 impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
-        let mut args = Vec::with_capacity(argv.len());
-        for a in argv {
-            let c = super::c_string(a.as_bytes());
-            args.push(c.map_err(|e| SysError::new("spawn: NUL in argument", e))?);
+        Prepared::from_words(argv.iter().map(|a| a.to_string()).collect(), ids)
+    }
+
+    /// [`Prepared::new`] of words the caller owns: each becomes its C
+    /// string in place (a NUL pushed after it), not a copy.
+    pub fn from_words(mut args: Vec<String>, ids: Option<Ids>) -> Result<Prepared> {
+        let mut ptrs: Vec<*const libc::c_char> = Vec::with_capacity(args.len() + 1);
+        for a in &mut args {
+            if a.as_bytes().contains(&0) {
+                return Err(SysError::new("spawn: NUL in argument", Errno::EINVAL));
+            }
+            a.push('\0');
+            ptrs.push(a.as_ptr().cast());
         }
-        if args.is_empty() {
+        let Some(&program) = ptrs.first() else {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
-        }
-        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr().cast()).collect();
-        let program = ptrs[0];
+        };
         ptrs.push(core::ptr::null());
         // SAFETY: plain data, then initialised by sigemptyset.
         let mut empty_mask: libc::sigset_t = unsafe { core::mem::zeroed() };
