@@ -69,26 +69,16 @@ impl Children {
         let hit = self
             .prepared
             .iter()
-            .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
-        if let Some(c) = hit.filter(|_| plain) {
-            return sys(log, s, child::spawn_prepared(&c.prep));
-        }
-        let (mut argv, ids) = prepare(log, s)?;
-        // The notify words (or the FIFO path) after the command's own; the
-        // words become the C strings themselves (Prepared::from_words).
-        let mut digits = [0; 3];
-        if let Some(a) = &s.args {
-            let prio = decimal(a.priority, &mut digits);
-            for w in [a.kind, a.name, a.state, prio] {
-                argv.push(w.to_string());
-            }
-        }
-        if let Some(e) = s.extra {
-            argv.push(e.to_string());
-        }
-        let prep = sys(log, s, child::Prepared::from_words(argv, ids))?;
-        let pid = sys(log, s, child::spawn_prepared(&prep));
-        if plain && self.prepared.len() < MAX_PREPARED {
+            .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure)
+            .filter(|_| plain);
+        // Made here when there is no prepared form to start from.
+        let mut fresh = None;
+        let prep = match hit {
+            Some(c) => &c.prep,
+            None => fresh.insert(new_prepared(log, s)?),
+        };
+        let pid = sys(log, s, child::spawn_prepared(prep));
+        if let Some(prep) = fresh.filter(|_| plain && self.prepared.len() < MAX_PREPARED) {
             self.prepared.push(Cached {
                 cmd: s.cmd.to_string(),
                 user: s.user.map(str::to_string),
@@ -253,6 +243,24 @@ fn decimal(mut n: u8, buf: &mut [u8; 3]) -> &str {
         }
     }
     core::str::from_utf8(buf.get(k..).unwrap_or_default()).unwrap_or_default()
+}
+
+/// `s` prepared from scratch: its words, then the notify words (or the
+/// FIFO path); None when it is not run (logged).
+fn new_prepared(log: &mut Log, s: &Start<'_>) -> Option<child::Prepared> {
+    let (mut argv, ids) = prepare(log, s)?;
+    let mut digits = [0; 3];
+    if let Some(a) = &s.args {
+        let prio = decimal(a.priority, &mut digits);
+        for w in [a.kind, a.name, a.state, prio] {
+            argv.push(w.to_string());
+        }
+    }
+    if let Some(e) = s.extra {
+        argv.push(e.to_string());
+    }
+    // The words become the C strings themselves (Prepared::from_words).
+    sys(log, s, child::Prepared::from_words(argv, ids))
 }
 
 /// Log why script `s` is not run (one line for every reason).
