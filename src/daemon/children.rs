@@ -138,11 +138,12 @@ impl Children {
                 Exit::Signal(s) => ScriptEnd::Signal(s),
             };
             let _ = ended.try_push((id, end));
-            match exit {
-                Exit::Code(0) => {}
-                Exit::Code(c) => log!(log, Level::Debug, "script pid {pid} exited with {c}"),
-                Exit::Signal(s) => log!(log, Level::Debug, "script pid {pid} killed by signal {s}"),
-            }
+            let (how, n) = match exit {
+                Exit::Code(0) => return,
+                Exit::Code(c) => ("exited with", c),
+                Exit::Signal(s) => ("killed by signal", s),
+            };
+            log!(log, Level::Debug, "script pid {pid} {how} {n}");
         });
     }
 
