@@ -99,16 +99,13 @@ impl Children {
                     s.name,
                     s.cmd
                 );
+                return;
             }
-            Some(pid) => {
-                // The router never asks for more than MAX_CHILDREN.
-                child::kill(pid, true);
-                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
-            }
-            None => {
-                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
-            }
+            // The router never asks for more than MAX_CHILDREN.
+            Some(pid) => child::kill(pid, true),
+            None => {}
         }
+        let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
     }
 
     /// SIGTERM (or SIGKILL) to script `id`, if it still runs.
