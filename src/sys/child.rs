@@ -2,8 +2,8 @@
 //! every child that ended, kill one with its process group, look up the user
 //! a script runs as, and keepalived's `enable_script_security` checks.
 //!
-//! `spawn` forks and execs: everything the child needs (C strings, the
-//! pointer array, the signal action) is made before `fork`, so the child
+//! `spawn` forks and execs: everything the child needs that takes memory
+//! (C strings, the pointer array) is made before `fork`, so the child
 //! only makes async-signal-safe calls and never allocates. Exits arrive as
 //! SIGCHLD on the daemon's signalfd (`Sig::Child`), then `reap` collects
 //! them all; `waitpid(-1)` takes any child of ours, so the daemon must not
@@ -95,18 +95,14 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 
 // ---- spawn ----------------------------------------------------------------
 
-/// Everything the forked child uses, made before the fork.
+/// Everything the forked child uses that is allocated, made before the
+/// fork (the rest it makes on its stack or asks the kernel for).
 pub struct Prepared {
     /// Owns the NUL-terminated strings `argv` points into.
     _args: Vec<String>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
-    empty_mask: libc::sigset_t,
-    /// Highest fd + 1 to close when close_range is missing (kernel < 5.9).
-    fd_limit: libc::c_int,
-    /// Highest signal number + 1 (65 on most Linux, 128 on MIPS).
-    nsig: libc::c_int,
     ids: Option<Ids>,
 }
 
@@ -132,23 +128,17 @@ impl Prepared {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
         };
         ptrs.push(core::ptr::null());
-        // SAFETY: plain data, then initialised by sigemptyset.
-        let mut empty_mask: libc::sigset_t = unsafe { core::mem::zeroed() };
-        // SAFETY: empty_mask is a valid sigset_t to write.
-        unsafe { libc::sigemptyset(&mut empty_mask) };
         Ok(Prepared {
             _args: args,
             program,
             argv: ptrs,
-            empty_mask,
-            fd_limit: fd_limit(),
-            nsig: libc::SIGRTMAX() + 1,
             ids,
         })
     }
 }
 
-/// The open-files limit, bounded so the fallback close loop stays short.
+/// The open-files limit, bounded so the fallback close loop stays short
+/// (asked in the forked child: a plain syscall, async-signal-safe).
 /// Asked with prlimit64 (what musl's getrlimit asks first; its fallback
 /// for kernels before 2.6.36 and its conversions were 400 bytes of mipsel).
 fn fd_limit() -> libc::c_int {
@@ -215,22 +205,27 @@ pub fn spawn_prepared(prep: &Prepared) -> Result<i32> {
 /// allocation, no panics, no return.
 fn in_child(p: &Prepared) -> ! {
     // SAFETY: every call is async-signal-safe and gets pointers into `p`,
-    // which the fork copied and nothing frees.
+    // which the fork copied and nothing frees, or into this stack.
     unsafe {
         // SIG_IGN survives exec (Rust ignores SIGPIPE), handlers do not
-        // matter; set every one back to the default. Errors are the
-        // signals that cannot be changed.
-        for sig in 1..p.nsig {
+        // matter; set every one back to the default, up to the highest
+        // signal (64 on most Linux, 127 on MIPS). Errors are the signals
+        // that cannot be changed.
+        for sig in 1..=libc::SIGRTMAX() {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
-        super::signals::set_mask(libc::SIG_SETMASK, &p.empty_mask);
+        // The empty mask, made here: plain data that sigemptyset (only
+        // writing to it) makes empty.
+        let mut empty_mask: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut empty_mask);
+        super::signals::set_mask(libc::SIG_SETMASK, &empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
         libc::syscall(libc::SYS_setsid);
         if !stdio_to_dev_null() {
             libc::_exit(EXIT_NOT_RUN);
         }
-        close_from_3(p.fd_limit);
+        close_from_3();
         if let Some(ids) = p.ids {
             if !drop_to(ids) {
                 libc::_exit(EXIT_NOT_RUN);
@@ -289,13 +284,14 @@ unsafe fn drop_to(ids: Ids) -> bool {
 ///
 /// # Safety
 /// Only for the forked child: it closes descriptors it does not own.
-unsafe fn close_from_3(limit: libc::c_int) {
+unsafe fn close_from_3() {
     // SAFETY: close_range and close are async-signal-safe syscalls.
     unsafe {
         if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) == 0 {
             return;
         }
-        for fd in 3..limit {
+        // close_range is missing (kernel < 5.9): each fd up to the limit.
+        for fd in 3..fd_limit() {
             libc::close(fd);
         }
     }
