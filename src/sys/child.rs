@@ -52,23 +52,34 @@ pub fn lookup_ids(user: &str, group: Option<&str>) -> Option<Ids> {
     Some(Ids { uid, gid })
 }
 
-/// (uid, primary gid) of the first /etc/passwd entry `matches` takes.
+/// Which /etc/passwd entry: the one with this name, or with this uid.
+#[derive(Copy, Clone)]
+enum Who<'a> {
+    Name(&'a str),
+    Uid(u32),
+}
+
+/// (uid, primary gid) of the first /etc/passwd entry that is `who`.
 /// Read as musl's getpwnam does, without its nscd query (a service
-/// OpenWrt does not have).
-fn passwd(matches: impl Fn(&str, u32) -> bool) -> Option<(u32, u32)> {
+/// OpenWrt does not have). One function for both keys: one copy of the
+/// line search.
+fn passwd(who: Who<'_>) -> Option<(u32, u32)> {
     super::file::find_line(c"/etc/passwd", |l| {
         passwd_entry(l)
-            .filter(|e| matches(e.0, e.1))
+            .filter(|e| match who {
+                Who::Name(n) => e.0 == n,
+                Who::Uid(u) => e.1 == u,
+            })
             .map(|e| (e.1, e.2))
     })
 }
 
 fn passwd_by_name(name: &str) -> Option<(u32, u32)> {
-    passwd(|n, _| n == name)
+    passwd(Who::Name(name))
 }
 
 fn passwd_by_uid(uid: u32) -> Option<(u32, u32)> {
-    passwd(|_, u| u == uid)
+    passwd(Who::Uid(uid))
 }
 
 /// The gid of the first /etc/group entry called `name`.
