@@ -460,13 +460,17 @@ pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<std::path::PathBuf> 
 pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let path = super::env_var(b"PATH").unwrap_or(b"/usr/bin:/bin");
-    path.split(|&b| b == b':')
-        .filter_map(|dir| core::str::from_utf8(dir).ok())
-        .map(|dir| join(dir, name))
-        .find(|p| {
-            file::stat(p, true)
-                .is_ok_and(|m| file::is_type(&m, libc::S_IFREG) && is_executable(&m, ids))
-        })
+    for dir in path.split(|&b| b == b':') {
+        let Ok(dir) = core::str::from_utf8(dir) else {
+            continue;
+        };
+        let p = join(dir, name);
+        let meta = file::stat(&p, true);
+        if meta.is_ok_and(|m| file::is_type(&m, libc::S_IFREG) && is_executable(&m, ids)) {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// Every prefix of `full` ("/", "/a", "/a/b", ...) without following links:
