@@ -222,13 +222,11 @@ fn in_child(p: &Prepared) -> ! {
         // matter; set every one back to the default, up to the highest
         // signal (64 on most Linux, 127 on MIPS). Errors are the signals
         // that cannot be changed.
-        for sig in 1..=libc::SIGRTMAX() {
+        for sig in 1..libc::SIGRTMAX() + 1 {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
-        // The empty mask, made here: plain data that sigemptyset (only
-        // writing to it) makes empty.
-        let mut empty_mask: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&mut empty_mask);
+        // The empty mask, made here: all-zero, as sigemptyset makes it.
+        let empty_mask: libc::sigset_t = core::mem::zeroed();
         super::signals::set_mask(libc::SIG_SETMASK, &empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
