@@ -66,11 +66,14 @@ impl Children {
     /// is not run (logged).
     fn spawn(&mut self, log: &mut Log, s: &Start<'_>) -> Option<i32> {
         let plain = s.args.is_none() && s.extra.is_none();
-        let hit = self
-            .prepared
-            .iter()
-            .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure)
-            .filter(|_| plain);
+        let same =
+            |c: &&Cached| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure;
+        // Only commands without added words are kept prepared.
+        let hit = if plain {
+            self.prepared.iter().find(same)
+        } else {
+            None
+        };
         // Made here when there is no prepared form to start from.
         let mut fresh = None;
         let prep = match hit {
