@@ -66,29 +66,22 @@ impl Children {
     /// is not run (logged).
     fn spawn(&mut self, log: &mut Log, s: &Start<'_>) -> Option<i32> {
         let plain = s.args.is_none() && s.extra.is_none();
-        let hit = self
-            .prepared
-            .iter()
-            .find(|c| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure);
-        if let Some(c) = hit.filter(|_| plain) {
-            return sys(log, s, child::spawn_prepared(&c.prep));
-        }
-        let (argv, ids) = prepare(log, s)?;
-        // The notify words are borrowed, not copied.
-        let mut digits = [0; 3];
-        let mut words: Vec<&str> = argv.iter().map(String::as_str).collect();
-        if let Some(a) = &s.args {
-            let prio = decimal(a.priority, &mut digits);
-            for w in [a.kind, a.name, a.state, prio] {
-                words.push(w);
-            }
-        }
-        if let Some(e) = s.extra {
-            words.push(e);
-        }
-        let prep = sys(log, s, child::Prepared::new(&words, ids))?;
-        let pid = sys(log, s, child::spawn_prepared(&prep));
-        if plain && self.prepared.len() < MAX_PREPARED {
+        let same =
+            |c: &&Cached| c.cmd == s.cmd && c.user.as_deref() == s.user && c.secure == s.secure;
+        // Only commands without added words are kept prepared.
+        let hit = if plain {
+            self.prepared.iter().find(same)
+        } else {
+            None
+        };
+        // Made here when there is no prepared form to start from.
+        let mut fresh = None;
+        let prep = match hit {
+            Some(c) => &c.prep,
+            None => fresh.insert(new_prepared(log, s)?),
+        };
+        let pid = sys(log, s, child::spawn_prepared(prep));
+        if let Some(prep) = fresh.filter(|_| plain && self.prepared.len() < MAX_PREPARED) {
             self.prepared.push(Cached {
                 cmd: s.cmd.to_string(),
                 user: s.user.map(str::to_string),
@@ -109,16 +102,13 @@ impl Children {
                     s.name,
                     s.cmd
                 );
+                return;
             }
-            Some(pid) => {
-                // The router never asks for more than MAX_CHILDREN.
-                child::kill(pid, true);
-                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
-            }
-            None => {
-                let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
-            }
+            // The router never asks for more than MAX_CHILDREN.
+            Some(pid) => child::kill(pid, true),
+            None => {}
         }
+        let _ = self.ended.try_push((s.id, ScriptEnd::NotRun));
     }
 
     /// SIGTERM (or SIGKILL) to script `id`, if it still runs.
@@ -148,11 +138,12 @@ impl Children {
                 Exit::Signal(s) => ScriptEnd::Signal(s),
             };
             let _ = ended.try_push((id, end));
-            match exit {
-                Exit::Code(0) => {}
-                Exit::Code(c) => log!(log, Level::Debug, "script pid {pid} exited with {c}"),
-                Exit::Signal(s) => log!(log, Level::Debug, "script pid {pid} killed by signal {s}"),
-            }
+            let (how, n) = match exit {
+                Exit::Code(0) => return,
+                Exit::Code(c) => ("exited with", c),
+                Exit::Signal(s) => ("killed by signal", s),
+            };
+            log!(log, Level::Debug, "script pid {pid} {how} {n}");
         });
     }
 
@@ -253,6 +244,24 @@ fn decimal(mut n: u8, buf: &mut [u8; 3]) -> &str {
         }
     }
     core::str::from_utf8(buf.get(k..).unwrap_or_default()).unwrap_or_default()
+}
+
+/// `s` prepared from scratch: its words, then the notify words (or the
+/// FIFO path); None when it is not run (logged).
+fn new_prepared(log: &mut Log, s: &Start<'_>) -> Option<child::Prepared> {
+    let (mut argv, ids) = prepare(log, s)?;
+    let mut digits = [0; 3];
+    if let Some(a) = &s.args {
+        let prio = decimal(a.priority, &mut digits);
+        for w in [a.kind, a.name, a.state, prio] {
+            argv.push(w.to_string());
+        }
+    }
+    if let Some(e) = s.extra {
+        argv.push(e.to_string());
+    }
+    // The words become the C strings themselves (Prepared::from_words).
+    sys(log, s, child::Prepared::from_words(argv, ids))
 }
 
 /// Log why script `s` is not run (one line for every reason).

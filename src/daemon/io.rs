@@ -345,12 +345,11 @@ impl Io {
             let Some(path) = path else {
                 continue;
             };
-            let missing = crate::sys::file::stat(path, false).is_err();
             match fifo::open(path) {
                 // Never full: two FIFOs at most, after close_fifos.
-                Ok(f) => {
+                Ok((f, created)) => {
                     self.fifos.push(f);
-                    if missing {
+                    if created {
                         self.fifo_created.push(path.clone());
                     }
                 }

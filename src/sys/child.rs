@@ -2,8 +2,8 @@
 //! every child that ended, kill one with its process group, look up the user
 //! a script runs as, and keepalived's `enable_script_security` checks.
 //!
-//! `spawn` forks and execs: everything the child needs (C strings, the
-//! pointer array, the signal action) is made before `fork`, so the child
+//! `spawn` forks and execs: everything the child needs that takes memory
+//! (C strings, the pointer array) is made before `fork`, so the child
 //! only makes async-signal-safe calls and never allocates. Exits arrive as
 //! SIGCHLD on the daemon's signalfd (`Sig::Child`), then `reap` collects
 //! them all; `waitpid(-1)` takes any child of ours, so the daemon must not
@@ -52,23 +52,34 @@ pub fn lookup_ids(user: &str, group: Option<&str>) -> Option<Ids> {
     Some(Ids { uid, gid })
 }
 
-/// (uid, primary gid) of the first /etc/passwd entry `matches` takes.
+/// Which /etc/passwd entry: the one with this name, or with this uid.
+#[derive(Copy, Clone)]
+enum Who<'a> {
+    Name(&'a str),
+    Uid(u32),
+}
+
+/// (uid, primary gid) of the first /etc/passwd entry that is `who`.
 /// Read as musl's getpwnam does, without its nscd query (a service
-/// OpenWrt does not have).
-fn passwd(matches: impl Fn(&str, u32) -> bool) -> Option<(u32, u32)> {
+/// OpenWrt does not have). One function for both keys: one copy of the
+/// line search.
+fn passwd(who: Who<'_>) -> Option<(u32, u32)> {
     super::file::find_line(c"/etc/passwd", |l| {
         passwd_entry(l)
-            .filter(|e| matches(e.0, e.1))
+            .filter(|e| match who {
+                Who::Name(n) => e.0 == n,
+                Who::Uid(u) => e.1 == u,
+            })
             .map(|e| (e.1, e.2))
     })
 }
 
 fn passwd_by_name(name: &str) -> Option<(u32, u32)> {
-    passwd(|n, _| n == name)
+    passwd(Who::Name(name))
 }
 
 fn passwd_by_uid(uid: u32) -> Option<(u32, u32)> {
-    passwd(|_, u| u == uid)
+    passwd(Who::Uid(uid))
 }
 
 /// The gid of the first /etc/group entry called `name`.
@@ -95,18 +106,14 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 
 // ---- spawn ----------------------------------------------------------------
 
-/// Everything the forked child uses, made before the fork.
+/// Everything the forked child uses that is allocated, made before the
+/// fork (the rest it makes on its stack or asks the kernel for).
 pub struct Prepared {
     /// Owns the NUL-terminated strings `argv` points into.
-    _args: Vec<Vec<u8>>,
+    _args: Vec<String>,
     /// The program (argv[0]), and the NUL-terminated array for execv.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
-    empty_mask: libc::sigset_t,
-    /// Highest fd + 1 to close when close_range is missing (kernel < 5.9).
-    fd_limit: libc::c_int,
-    /// Highest signal number + 1 (65 on most Linux, 128 on MIPS).
-    nsig: libc::c_int,
     ids: Option<Ids>,
 }
 
@@ -114,34 +121,35 @@ const DEV_NULL: &CStr = c"/dev/null";
 
 impl Prepared {
     pub fn new(argv: &[&str], ids: Option<Ids>) -> Result<Prepared> {
-        let mut args = Vec::with_capacity(argv.len());
-        for a in argv {
-            let c = super::c_string(a.as_bytes());
-            args.push(c.map_err(|e| SysError::new("spawn: NUL in argument", e))?);
+        Prepared::from_words(argv.iter().map(|a| a.to_string()).collect(), ids)
+    }
+
+    /// [`Prepared::new`] of words the caller owns: each becomes its C
+    /// string in place (a NUL pushed after it), not a copy.
+    pub fn from_words(mut args: Vec<String>, ids: Option<Ids>) -> Result<Prepared> {
+        let mut ptrs: Vec<*const libc::c_char> = Vec::with_capacity(args.len() + 1);
+        for a in &mut args {
+            if a.as_bytes().contains(&0) {
+                return Err(SysError::new("spawn: NUL in argument", Errno::EINVAL));
+            }
+            a.push('\0');
+            ptrs.push(a.as_ptr().cast());
         }
-        if args.is_empty() {
+        let Some(&program) = ptrs.first() else {
             return Err(SysError::new("spawn: empty argv", Errno::EINVAL));
-        }
-        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr().cast()).collect();
-        let program = ptrs[0];
+        };
         ptrs.push(core::ptr::null());
-        // SAFETY: plain data, then initialised by sigemptyset.
-        let mut empty_mask: libc::sigset_t = unsafe { core::mem::zeroed() };
-        // SAFETY: empty_mask is a valid sigset_t to write.
-        unsafe { libc::sigemptyset(&mut empty_mask) };
         Ok(Prepared {
             _args: args,
             program,
             argv: ptrs,
-            empty_mask,
-            fd_limit: fd_limit(),
-            nsig: libc::SIGRTMAX() + 1,
             ids,
         })
     }
 }
 
-/// The open-files limit, bounded so the fallback close loop stays short.
+/// The open-files limit, bounded so the fallback close loop stays short
+/// (asked in the forked child: a plain syscall, async-signal-safe).
 /// Asked with prlimit64 (what musl's getrlimit asks first; its fallback
 /// for kernels before 2.6.36 and its conversions were 400 bytes of mipsel).
 fn fd_limit() -> libc::c_int {
@@ -208,22 +216,25 @@ pub fn spawn_prepared(prep: &Prepared) -> Result<i32> {
 /// allocation, no panics, no return.
 fn in_child(p: &Prepared) -> ! {
     // SAFETY: every call is async-signal-safe and gets pointers into `p`,
-    // which the fork copied and nothing frees.
+    // which the fork copied and nothing frees, or into this stack.
     unsafe {
         // SIG_IGN survives exec (Rust ignores SIGPIPE), handlers do not
-        // matter; set every one back to the default. Errors are the
-        // signals that cannot be changed.
-        for sig in 1..p.nsig {
+        // matter; set every one back to the default, up to the highest
+        // signal (64 on most Linux, 127 on MIPS). Errors are the signals
+        // that cannot be changed.
+        for sig in 1..libc::SIGRTMAX() + 1 {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
-        super::signals::set_mask(libc::SIG_SETMASK, &p.empty_mask);
+        // The empty mask, made here: all-zero, as sigemptyset makes it.
+        let empty_mask: libc::sigset_t = core::mem::zeroed();
+        super::signals::set_mask(libc::SIG_SETMASK, &empty_mask);
         // Its own session and process group: `kill` reaches its children,
         // and a TERM to the group never reaches the daemon.
         libc::syscall(libc::SYS_setsid);
         if !stdio_to_dev_null() {
             libc::_exit(EXIT_NOT_RUN);
         }
-        close_from_3(p.fd_limit);
+        close_from_3();
         if let Some(ids) = p.ids {
             if !drop_to(ids) {
                 libc::_exit(EXIT_NOT_RUN);
@@ -282,13 +293,14 @@ unsafe fn drop_to(ids: Ids) -> bool {
 ///
 /// # Safety
 /// Only for the forked child: it closes descriptors it does not own.
-unsafe fn close_from_3(limit: libc::c_int) {
+unsafe fn close_from_3() {
     // SAFETY: close_range and close are async-signal-safe syscalls.
     unsafe {
         if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) == 0 {
             return;
         }
-        for fd in 3..limit {
+        // close_range is missing (kernel < 5.9): each fd up to the limit.
+        for fd in 3..fd_limit() {
             libc::close(fd);
         }
     }
@@ -446,13 +458,17 @@ pub fn find_in_path(name: &str, ids: Option<Ids>) -> Option<std::path::PathBuf> 
 pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let path = super::env_var(b"PATH").unwrap_or(b"/usr/bin:/bin");
-    path.split(|&b| b == b':')
-        .filter_map(|dir| core::str::from_utf8(dir).ok())
-        .map(|dir| join(dir, name))
-        .find(|p| {
-            file::stat(p, true)
-                .is_ok_and(|m| file::is_type(&m, libc::S_IFREG) && is_executable(&m, ids))
-        })
+    for dir in path.split(|&b| b == b':') {
+        let Ok(dir) = core::str::from_utf8(dir) else {
+            continue;
+        };
+        let p = join(dir, name);
+        let meta = file::stat(&p, true);
+        if meta.is_ok_and(|m| file::is_type(&m, libc::S_IFREG) && is_executable(&m, ids)) {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// Every prefix of `full` ("/", "/a", "/a/b", ...) without following links:

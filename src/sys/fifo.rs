@@ -7,9 +7,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use super::file;
 use super::{Errno, Result, SysError};
 
-/// Open `path` as a FIFO, creating it (mode 0600) when it does not exist.
-/// Something else at that path is refused.
-pub fn open(path: &str) -> Result<OwnedFd> {
+/// Open `path` as a FIFO, creating it (mode 0600) when nothing is there:
+/// the FIFO, and whether this call created it. Something else at that
+/// path is refused.
+pub fn open(path: &str) -> Result<(OwnedFd, bool)> {
     let cpath = super::c_string(path.as_bytes()).map_err(|e| SysError::new("fifo path", e))?;
     // mknodat(2) of a FIFO, as musl's mkfifo makes it (without its two
     // wrappers).
@@ -30,13 +31,14 @@ pub fn open(path: &str) -> Result<OwnedFd> {
             return Err(SysError::new("mkfifo", e));
         }
     }
+    let created = ret == 0;
     let flags = libc::O_RDWR | libc::O_NONBLOCK | libc::O_NOFOLLOW;
     let fd = file::open(path, flags, 0).map_err(|e| SysError::new("opening fifo", e.0))?;
     let is_fifo = file::fstat(&fd).is_ok_and(|st| file::is_type(&st, libc::S_IFIFO));
     if !is_fifo {
         return Err(SysError::new("opening fifo: not a FIFO", Errno::EINVAL));
     }
-    Ok(fd)
+    Ok((fd, created))
 }
 
 /// Write one whole line without blocking; false when it was dropped.

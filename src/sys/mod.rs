@@ -94,9 +94,10 @@ impl fmt::Display for ErrText {
         // glibc and musl) writes at most buf.len() bytes, NUL included.
         let ret =
             unsafe { libc::strerror_r(self.0 as libc::c_int, buf.as_mut_ptr().cast(), buf.len()) };
-        let text = core::ffi::CStr::from_bytes_until_nul(&buf)
+        // The text is the bytes before the NUL.
+        let len = buf.iter().position(|&b| b == 0).unwrap_or(0);
+        let text = core::str::from_utf8(buf.get(..len).unwrap_or_default())
             .ok()
-            .and_then(|c| c.to_str().ok())
             .filter(|t| ret == 0 && !t.is_empty());
         match text {
             Some(t) => f.write_str(t),
