@@ -24,7 +24,7 @@ use crate::sys::timer::Timer;
 use crate::time::Duration;
 use crate::vrrp::State;
 use crate::wire::smtp::{
-    Event, Mail, Reply, ReplyBuf, Session, Stage, Then, write_command, write_date,
+    Event, Mail, Reply, ReplyBuf, Server, Session, Stage, Then, write_command, write_date,
 };
 
 /// What mail needs from global_defs, resolved at load or reload.
@@ -273,9 +273,8 @@ impl Mailer {
                     log!(
                         log,
                         Level::Warning,
-                        "Cannot connect to remote SMTP server [{}]:{}: {e}",
-                        crate::wire::addr::Ip(server.ip()),
-                        server.port()
+                        "Cannot connect to remote SMTP server {}: {e}",
+                        Server(server)
                     );
                     continue;
                 }

@@ -205,16 +205,14 @@ impl fmt::Display for NoteLine {
     /// The lines that name the server are the text around it (one write
     /// for them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // keepalived writes `[addr]:port` in both families.
-        let ip = super::addr::Ip(self.server.ip());
-        let port = self.server.port();
+        let server = Server(self.server);
         let (pre, post) = match self.note {
             Note::Sent => return f.write_str("SMTP alert successfully sent."),
             Note::ConnectFailed => return write!(f, "smtp fd {} returned write error", self.fd),
             Note::Error { cmd, code } => {
                 return write!(
                     f,
-                    "Error processing {cmd} cmd on SMTP server [{ip}]:{port}. SMTP status code = {code}"
+                    "Error processing {cmd} cmd on SMTP server {server}. SMTP status code = {code}"
                 );
             }
             Note::Connected => ("Remote SMTP server ", " connected."),
@@ -228,7 +226,19 @@ impl fmt::Display for NoteLine {
             Note::ReadError => ("Error reading data from remote SMTP server ", "."),
             Note::SendError => ("Cannot send data to remote SMTP server ", "."),
         };
-        write!(f, "{pre}[{ip}]:{port}{post}")
+        f.write_str(pre)?;
+        fmt::Display::fmt(&server, f)?;
+        f.write_str(post)
+    }
+}
+
+/// A server as keepalived writes it in both families: `[addr]:port` (one
+/// writer for the session's lines and the mailer's).
+pub struct Server(pub SocketAddr);
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]:{}", super::addr::Ip(self.0.ip()), self.0.port())
     }
 }
 
