@@ -278,7 +278,7 @@ fn data_instance(s: &mut String, v: &View<'_>) {
         ("   Virtual IP = ", &c.vips),
         ("   Virtual IP Excluded = ", &c.vips_excluded),
     ];
-    for (k, (head, list)) in lists.into_iter().enumerate() {
+    for (k, &(head, list)) in lists.iter().enumerate() {
         if k > 0 && list.is_empty() {
             continue;
         }
@@ -301,7 +301,7 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
         ("Tracked files", &c.track_files),
         ("Tracked processes", &c.track_processes),
     ];
-    for (kind, (head, list)) in lists.into_iter().enumerate() {
+    for (kind, &(head, list)) in lists.iter().enumerate() {
         if list.is_empty() {
             continue;
         }
@@ -417,7 +417,7 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
     for v in views {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
         let mut n = counters(v.inst.stats()).into_iter();
-        for l in STATS_LINES {
+        for l in STATS_LINES.iter() {
             if l.ends_with(':') {
                 s.push_str(l);
                 s.push('\n');
@@ -427,7 +427,7 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         }
     }
     s.push_str("Dropped before reaching an instance:\n");
-    for (e, _, label) in GLOBALS {
+    for &(e, _, label) in GLOBALS.iter() {
         let n = global_count(global, e);
         let _ = writeln!(s, "  {label}: {n}");
     }
@@ -465,7 +465,7 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
         json_data(&mut s, v, t);
         s.push_str("},\"stats\":{");
         let c = counters(v.inst.stats());
-        for (n, (key, i)) in JSON_STATS.into_iter().enumerate() {
+        for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
             jnum(
                 &mut s,
                 n == 0,
@@ -474,7 +474,7 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
             );
         }
         s.push_str("},\"global\":{");
-        for (n, (e, key, _)) in GLOBALS.into_iter().enumerate() {
+        for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
             jnum(&mut s, n == 0, key, global_count(global, e));
         }
         s.push_str("}}");
