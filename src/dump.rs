@@ -73,28 +73,47 @@ fn global_count(g: &Global, e: RxError) -> u64 {
     g.get(e.index()).copied().unwrap_or(0)
 }
 
+/// The rejections behind counters 4 to 12 of [`counters`]: a reason, and
+/// another added to it or none (a table, not a sum written out per
+/// counter: issue 17, size).
+const REJECTED: [(RxError, Option<RxError>); 9] = [
+    (RxError::BadLength, Some(RxError::TooShort)),
+    (RxError::BadTtl, None),
+    (RxError::BadType, None),
+    (RxError::BadVersion, None),
+    (RxError::BadChecksum, None),
+    (RxError::IntervalMismatch, Some(RxError::IntervalTooShort)),
+    (RxError::AddrCountMismatch, Some(RxError::AddrListMismatch)),
+    (RxError::AuthTypeMismatch, None),
+    (RxError::AuthFailure, None),
+];
+
 /// An instance's counters in keepalived.stats' order, and a last one,
 /// always 0, for the JSON's `invalid_authtype` (no such check here).
 fn counters(st: &Stats) -> [u64; 16] {
     let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
-    [
+    let mut c = [
         st.advert_rcvd,
         st.advert_sent,
         st.become_master,
         st.release_master,
-        r(RxError::BadLength) + r(RxError::TooShort),
-        r(RxError::BadTtl),
-        r(RxError::BadType),
-        r(RxError::BadVersion),
-        r(RxError::BadChecksum),
-        r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
-        r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
-        r(RxError::AuthTypeMismatch),
-        r(RxError::AuthFailure),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
         st.pri_zero_rcvd,
         st.pri_zero_sent,
         0,
-    ]
+    ];
+    for (n, &(a, b)) in c[4..13].iter_mut().zip(REJECTED.iter()) {
+        *n = r(a) + b.map_or(0, r);
+    }
+    c
 }
 
 /// keepalived.stats' lines after `VRRP Instance: NAME`: a heading (ending
