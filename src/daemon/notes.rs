@@ -38,7 +38,7 @@ fn instance<'a>(note: &Note<'a>) -> Option<&'a str> {
 /// address (`?` when none), `%m` the errno's text.
 struct Vals<'a> {
     s: [&'a str; 4],
-    n: [i64; 3],
+    n: [i64; 2],
     ip: Option<&'a IpAddr>,
     err: i32,
 }
@@ -47,7 +47,7 @@ impl fmt::Display for Line<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut v = Vals {
             s: [""; 4],
-            n: [0; 3],
+            n: [0; 2],
             ip: None,
             err: 0,
         };
@@ -103,7 +103,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
             to: ours,
             ..
         } => {
-            v.n = [theirs.into(), ours.into(), 0];
+            v.n = [theirs.into(), ours.into()];
             pick(
                 matches!(note, Note::HigherPriority { .. }),
                 "Master received advert with higher priority %u, ours %u",
@@ -129,7 +129,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
         } => {
             // keepalived 2.2.7's line (vrrp_state_master_rx).
             v.ip = Some(from);
-            v.n = [theirs.into(), ours.into(), 0];
+            v.n = [theirs.into(), ours.into()];
             v.s[0] = pick(answered, ", forcing new election", "");
             "Received advert from %a with lower priority %u, ours %u%s"
         }
