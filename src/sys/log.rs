@@ -51,7 +51,7 @@ impl Syslog {
         for (d, s) in sun.sun_path.iter_mut().zip(path.bytes()) {
             *d = s as libc::c_char;
         }
-        for (ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)] {
+        for &(ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)].iter() {
             let fd = super::socket(libc::AF_UNIX, ty, 0, "socket")
                 .map_err(|e| OpenError::Os(e.errno))?;
             let ret = super::sock_addr_call(libc::SYS_connect, fd.as_raw_fd(), &sun);
@@ -66,7 +66,7 @@ impl Syslog {
 
     /// The first of SOCKET_PATHS that exists.
     fn connect_default() -> Result<Syslog, OpenError> {
-        for path in SOCKET_PATHS {
+        for path in SOCKET_PATHS.iter() {
             match Syslog::connect(path) {
                 Err(OpenError::Os(Errno::ENOENT)) => {}
                 r => return r,
