@@ -435,13 +435,14 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::new();
     for v in views {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
-        let mut n = counters(v.inst.stats()).into_iter();
+        let c = counters(v.inst.stats());
+        let mut n = c.iter();
         for l in STATS_LINES.iter() {
             if l.ends_with(':') {
                 s.push_str(l);
                 s.push('\n');
             } else {
-                line(&mut s, l, &n.next().unwrap_or(0));
+                line(&mut s, l, n.next().unwrap_or(&0));
             }
         }
     }
@@ -569,7 +570,7 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
     jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
     // keepalived lists the tracked scripts by their commands.
     jlist(s, ",\"track_script\":[", &c.track_scripts, Some(t.trackers));
-    for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
+    for &(key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])].iter() {
         let _ = write!(s, ",\"{key}\":[");
         let mut text = String::new();
         for (n, vip) in list.iter().enumerate() {
