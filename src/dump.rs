@@ -314,17 +314,24 @@ fn data_instance(s: &mut String, v: &View<'_>) {
 /// lines (the weight a line resolves to, with its block's default).
 #[inline(never)]
 fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
-    let lists: [(&str, &[Track]); 4] = [
-        ("Tracked interfaces", &c.track_interfaces),
-        ("Tracked scripts", &c.track_scripts),
-        ("Tracked files", &c.track_files),
-        ("Tracked processes", &c.track_processes),
+    // The headings a static table, the lists the instance's.
+    const HEADS: [&str; 4] = [
+        "   Tracked interfaces :\n",
+        "   Tracked scripts :\n",
+        "   Tracked files :\n",
+        "   Tracked processes :\n",
     ];
-    for (kind, &(head, list)) in lists.iter().enumerate() {
+    let lists: [&[Track]; 4] = [
+        &c.track_interfaces,
+        &c.track_scripts,
+        &c.track_files,
+        &c.track_processes,
+    ];
+    for (kind, (head, &list)) in HEADS.iter().zip(lists.iter()).enumerate() {
         if list.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "   {head} :");
+        s.push_str(head);
         for l in list {
             let (w, rev) = own_weight(t.trackers, kind, &l.name);
             let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
