@@ -293,11 +293,9 @@ fn data_instance(s: &mut String, v: &View<'_>) {
         None => &"never",
     };
     line(s, "   Last transition = ", last);
-    let lists = [
-        ("   Virtual IP = ", &c.vips),
-        ("   Virtual IP Excluded = ", &c.vips_excluded),
-    ];
-    for (k, &(head, list)) in lists.iter().enumerate() {
+    const HEADS: [&str; 2] = ["   Virtual IP = ", "   Virtual IP Excluded = "];
+    let lists = [&c.vips, &c.vips_excluded];
+    for (k, (head, &list)) in HEADS.iter().zip(lists.iter()).enumerate() {
         if k > 0 && list.is_empty() {
             continue;
         }
@@ -577,8 +575,9 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
     jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
     // keepalived lists the tracked scripts by their commands.
     jlist(s, ",\"track_script\":[", &c.track_scripts, Some(t.trackers));
-    for &(key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])].iter() {
-        let _ = write!(s, ",\"{key}\":[");
+    const KEYS: [&str; 2] = [",\"vips\":[", ",\"evips\":["];
+    for (key, &list) in KEYS.iter().zip([&c.vips, &c.vips_excluded].iter()) {
+        s.push_str(key);
         let mut text = String::new();
         for (n, vip) in list.iter().enumerate() {
             if n > 0 {
