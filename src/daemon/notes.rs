@@ -46,7 +46,7 @@ struct Vals<'a> {
 impl fmt::Display for Line<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut v = Vals {
-            s: [""; 4],
+            s: ["", "", "", ""],
             n: [0; 2],
             ip: None,
             err: 0,
