@@ -205,20 +205,19 @@ impl Log {
             console_line(2, format_args!("tinyvrrpd[{}]: {args}", self.pid));
         }
         let facility = facility(self.opts.facility);
-        if let Some(s) = self.syslog.as_mut() {
-            let sent = s.send(&mut rfc3164(facility | severity(level), self.pid, args));
+        let mut pri = facility | severity(level);
+        let mut again = false;
+        while let Some(s) = self.syslog.as_mut() {
+            let sent = s.send(&mut rfc3164(pri, self.pid, args));
             // A restarted syslogd (logd on OpenWrt) closes our socket:
-            // reconnect once and resend (at info, as before).
-            if !sent {
-                self.open_syslog();
-                if let Some(s) = self.syslog.as_mut() {
-                    s.send(&mut rfc3164(
-                        facility | severity(Level::Info),
-                        self.pid,
-                        args,
-                    ));
-                }
+            // reconnect once and resend (at info, as before); one
+            // sending for both.
+            if sent || again {
+                break;
             }
+            self.open_syslog();
+            pri = facility | severity(Level::Info);
+            again = true;
         }
     }
 }
