@@ -73,28 +73,47 @@ fn global_count(g: &Global, e: RxError) -> u64 {
     g.get(e.index()).copied().unwrap_or(0)
 }
 
+/// The rejections behind counters 4 to 12 of [`counters`]: a reason, and
+/// another added to it or none (a table, not a sum written out per
+/// counter: issue 17, size).
+const REJECTED: [(RxError, Option<RxError>); 9] = [
+    (RxError::BadLength, Some(RxError::TooShort)),
+    (RxError::BadTtl, None),
+    (RxError::BadType, None),
+    (RxError::BadVersion, None),
+    (RxError::BadChecksum, None),
+    (RxError::IntervalMismatch, Some(RxError::IntervalTooShort)),
+    (RxError::AddrCountMismatch, Some(RxError::AddrListMismatch)),
+    (RxError::AuthTypeMismatch, None),
+    (RxError::AuthFailure, None),
+];
+
 /// An instance's counters in keepalived.stats' order, and a last one,
 /// always 0, for the JSON's `invalid_authtype` (no such check here).
 fn counters(st: &Stats) -> [u64; 16] {
     let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
-    [
+    let mut c = [
         st.advert_rcvd,
         st.advert_sent,
         st.become_master,
         st.release_master,
-        r(RxError::BadLength) + r(RxError::TooShort),
-        r(RxError::BadTtl),
-        r(RxError::BadType),
-        r(RxError::BadVersion),
-        r(RxError::BadChecksum),
-        r(RxError::IntervalMismatch) + r(RxError::IntervalTooShort),
-        r(RxError::AddrCountMismatch) + r(RxError::AddrListMismatch),
-        r(RxError::AuthTypeMismatch),
-        r(RxError::AuthFailure),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
         st.pri_zero_rcvd,
         st.pri_zero_sent,
         0,
-    ]
+    ];
+    for (n, &(a, b)) in c[4..13].iter_mut().zip(REJECTED.iter()) {
+        *n = r(a) + b.map_or(0, r);
+    }
+    c
 }
 
 /// keepalived.stats' lines after `VRRP Instance: NAME`: a heading (ending
@@ -274,11 +293,9 @@ fn data_instance(s: &mut String, v: &View<'_>) {
         None => &"never",
     };
     line(s, "   Last transition = ", last);
-    let lists = [
-        ("   Virtual IP = ", &c.vips),
-        ("   Virtual IP Excluded = ", &c.vips_excluded),
-    ];
-    for (k, (head, list)) in lists.into_iter().enumerate() {
+    const HEADS: [&str; 2] = ["   Virtual IP = ", "   Virtual IP Excluded = "];
+    let lists = [&c.vips, &c.vips_excluded];
+    for (k, (head, &list)) in HEADS.iter().zip(lists.iter()).enumerate() {
         if k > 0 && list.is_empty() {
             continue;
         }
@@ -295,17 +312,24 @@ fn data_instance(s: &mut String, v: &View<'_>) {
 /// lines (the weight a line resolves to, with its block's default).
 #[inline(never)]
 fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
-    let lists: [(&str, &[Track]); 4] = [
-        ("Tracked interfaces", &c.track_interfaces),
-        ("Tracked scripts", &c.track_scripts),
-        ("Tracked files", &c.track_files),
-        ("Tracked processes", &c.track_processes),
+    // The headings a static table, the lists the instance's.
+    const HEADS: [&str; 4] = [
+        "   Tracked interfaces :\n",
+        "   Tracked scripts :\n",
+        "   Tracked files :\n",
+        "   Tracked processes :\n",
     ];
-    for (kind, (head, list)) in lists.into_iter().enumerate() {
+    let lists: [&[Track]; 4] = [
+        &c.track_interfaces,
+        &c.track_scripts,
+        &c.track_files,
+        &c.track_processes,
+    ];
+    for (kind, (head, &list)) in HEADS.iter().zip(lists.iter()).enumerate() {
         if list.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "   {head} :");
+        s.push_str(head);
         for l in list {
             let (w, rev) = own_weight(t.trackers, kind, &l.name);
             let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
@@ -416,18 +440,19 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::new();
     for v in views {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
-        let mut n = counters(v.inst.stats()).into_iter();
-        for l in STATS_LINES {
+        let c = counters(v.inst.stats());
+        let mut n = c.iter();
+        for l in STATS_LINES.iter() {
             if l.ends_with(':') {
                 s.push_str(l);
                 s.push('\n');
             } else {
-                line(&mut s, l, &n.next().unwrap_or(0));
+                line(&mut s, l, n.next().unwrap_or(&0));
             }
         }
     }
     s.push_str("Dropped before reaching an instance:\n");
-    for (e, _, label) in GLOBALS {
+    for &(e, _, label) in GLOBALS.iter() {
         let n = global_count(global, e);
         let _ = writeln!(s, "  {label}: {n}");
     }
@@ -465,7 +490,7 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
         json_data(&mut s, v, t);
         s.push_str("},\"stats\":{");
         let c = counters(v.inst.stats());
-        for (n, (key, i)) in JSON_STATS.into_iter().enumerate() {
+        for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
             jnum(
                 &mut s,
                 n == 0,
@@ -474,7 +499,7 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
             );
         }
         s.push_str("},\"global\":{");
-        for (n, (e, key, _)) in GLOBALS.into_iter().enumerate() {
+        for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
             jnum(&mut s, n == 0, key, global_count(global, e));
         }
         s.push_str("}}");
@@ -550,8 +575,9 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
     jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
     // keepalived lists the tracked scripts by their commands.
     jlist(s, ",\"track_script\":[", &c.track_scripts, Some(t.trackers));
-    for (key, list) in [("vips", &c.vips[..]), ("evips", &c.vips_excluded[..])] {
-        let _ = write!(s, ",\"{key}\":[");
+    const KEYS: [&str; 2] = [",\"vips\":[", ",\"evips\":["];
+    for (key, &list) in KEYS.iter().zip([&c.vips, &c.vips_excluded].iter()) {
+        s.push_str(key);
         let mut text = String::new();
         for (n, vip) in list.iter().enumerate() {
             if n > 0 {

@@ -38,12 +38,7 @@ pub fn interfaces(
 ) -> Result<Ifaces, StartError> {
     let mut table = Ifaces::new();
     let mut full = false;
-    let mut req = [0u8; 64];
-    let too_large = |_| StartError::Interface("netlink request too large".into());
-    let seq = nl_sock.next_seq();
-    let n = nl::dump_links(&mut req, seq).map_err(too_large)?;
-    nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, &mut |m| {
+    dump(nl_sock, buf, true, &mut |m| {
         let NlMsg::Link(l) = m else {
             return;
         };
@@ -66,10 +61,7 @@ pub fn interfaces(
             "too many interfaces: limit MAX_INTERFACES is {MAX_INTERFACES}"
         )));
     }
-    let seq = nl_sock.next_seq();
-    let n = nl::dump_addrs(&mut req, seq, nl::AF_UNSPEC).map_err(too_large)?;
-    nl_sock.send(&req[..n])?;
-    read(nl_sock, buf, seq, &mut |m| {
+    dump(nl_sock, buf, false, &mut |m| {
         if let NlMsg::Addr(a) = m {
             table.apply_addr(&a);
         }
@@ -79,6 +71,25 @@ pub fn interfaces(
         table.set_router6(k, on);
     }
     Ok(table)
+}
+
+/// Ask for a dump of the links (`links`) or of the addresses, and read
+/// its replies into `f`: one sending for both dumps.
+fn dump(
+    nl_sock: &mut Netlink,
+    buf: &mut [u8],
+    links: bool,
+    f: &mut dyn FnMut(NlMsg<'_>),
+) -> Result<(), StartError> {
+    let mut req = [0u8; 64];
+    let seq = nl_sock.next_seq();
+    let n = match links {
+        true => nl::dump_links(&mut req, seq),
+        false => nl::dump_addrs(&mut req, seq, nl::AF_UNSPEC),
+    };
+    let n = n.map_err(|_| StartError::Interface("netlink request too large".into()))?;
+    nl_sock.send(&req[..n])?;
+    read(nl_sock, buf, seq, f)
 }
 
 /// Wait for the ack of request `seq` on the request socket.

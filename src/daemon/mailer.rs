@@ -24,7 +24,7 @@ use crate::sys::timer::Timer;
 use crate::time::Duration;
 use crate::vrrp::State;
 use crate::wire::smtp::{
-    Event, Mail, Reply, ReplyBuf, Session, Stage, Then, write_command, write_date,
+    Event, Mail, Reply, ReplyBuf, Server, Session, Stage, Then, write_command, write_date,
 };
 
 /// What mail needs from global_defs, resolved at load or reload.
@@ -152,30 +152,30 @@ impl Mailer {
         if settings.server.is_none() {
             return;
         }
+        // Why it is dropped (one line for both reasons): the text around
+        // a limit.
+        let (pre, limit, post) = match ArrayString::from(name) {
+            Ok(name) => {
+                let mail = Queued {
+                    kind,
+                    name,
+                    state,
+                    secs: tcp::wall_secs(),
+                };
+                if self.queue.try_push(mail).is_ok() {
+                    return self.start_next(log);
+                }
+                ("", MAX_QUEUED_MAILS, " mails already wait")
+            }
+            Err(_) => ("name longer than ", MAIL_NAME, " bytes"),
+        };
+        self.lost += 1;
         let what = state.as_str();
-        let Ok(name) = ArrayString::from(name) else {
-            self.lost += 1;
-            return log!(
-                log,
-                Level::Warning,
-                "SMTP alert for {name} {what} dropped: name longer than {MAIL_NAME} bytes"
-            );
-        };
-        let mail = Queued {
-            kind,
-            name,
-            state,
-            secs: tcp::wall_secs(),
-        };
-        if self.queue.try_push(mail).is_err() {
-            self.lost += 1;
-            return log!(
-                log,
-                Level::Warning,
-                "SMTP alert for {name} {what} dropped: {MAX_QUEUED_MAILS} mails already wait"
-            );
-        }
-        self.start_next(log);
+        log!(
+            log,
+            Level::Warning,
+            "SMTP alert for {name} {what} dropped: {pre}{limit}{post}"
+        );
     }
 
     /// On stop: nothing more is sent (keepalived delivers no mail then).
@@ -273,9 +273,8 @@ impl Mailer {
                     log!(
                         log,
                         Level::Warning,
-                        "Cannot connect to remote SMTP server [{}]:{}: {e}",
-                        crate::wire::addr::Ip(server.ip()),
-                        server.port()
+                        "Cannot connect to remote SMTP server {}: {e}",
+                        Server(server)
                     );
                     continue;
                 }

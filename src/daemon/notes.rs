@@ -38,7 +38,7 @@ fn instance<'a>(note: &Note<'a>) -> Option<&'a str> {
 /// address (`?` when none), `%m` the errno's text.
 struct Vals<'a> {
     s: [&'a str; 4],
-    n: [i64; 3],
+    n: [i64; 2],
     ip: Option<&'a IpAddr>,
     err: i32,
 }
@@ -46,8 +46,8 @@ struct Vals<'a> {
 impl fmt::Display for Line<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut v = Vals {
-            s: [""; 4],
-            n: [0; 3],
+            s: ["", "", "", ""],
+            n: [0; 2],
             ip: None,
             err: 0,
         };
@@ -103,7 +103,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
             to: ours,
             ..
         } => {
-            v.n = [theirs.into(), ours.into(), 0];
+            v.n = [theirs.into(), ours.into()];
             pick(
                 matches!(note, Note::HigherPriority { .. }),
                 "Master received advert with higher priority %u, ours %u",
@@ -129,7 +129,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
         } => {
             // keepalived 2.2.7's line (vrrp_state_master_rx).
             v.ip = Some(from);
-            v.n = [theirs.into(), ours.into(), 0];
+            v.n = [theirs.into(), ours.into()];
             v.s[0] = pick(answered, ", forcing new election", "");
             "Received advert from %a with lower priority %u, ours %u%s"
         }
@@ -140,7 +140,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
                 IpAddr::V4(_) => "gratuitous ARPs",
                 IpAddr::V6(_) => "unsolicited Neighbour Advertisements",
             };
-            v.s = [what, ifname, "", ""];
+            [v.s[0], v.s[1]] = [what, ifname];
             v.ip = Some(addr);
             "Sending %s on %s for %a"
         }
@@ -203,7 +203,7 @@ fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
             )
         }
         Note::GroupSync { group, state } => {
-            v.s = [group, state.as_str(), "", ""];
+            [v.s[0], v.s[1]] = [group, state.as_str()];
             "VRRP_Group(%s) Syncing instances to %s state"
         }
         Note::CheckResult { script, result } => check_result(v, script, result),
@@ -217,7 +217,7 @@ fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
             "Track script %s is already running, expect idle - skipping run"
         }
         Note::Quorum { process, gained } => {
-            v.s = [pick(gained, "gained", "lost"), process, "", ""];
+            [v.s[0], v.s[1]] = [pick(gained, "gained", "lost"), process];
             "Quorum %s for tracked process %s"
         }
         Note::TrackFile { file, value } => {
@@ -230,7 +230,7 @@ fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
         }
         Note::StartFault { name, why } => start_fault(v, name, why),
         Note::LinkDelayed { name, up, ms } => {
-            v.s = [name, pick(up, "up", "down"), "", ""];
+            [v.s[0], v.s[1]] = [name, pick(up, "up", "down")];
             v.n[0] = ms.into();
             "%s: link %s delayed by %u ms (interface_up_down_delays)"
         }
@@ -239,7 +239,7 @@ fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
             "Delay timer for %s cancelled"
         }
         Note::VmacConflict { name, ifname } => {
-            v.s = [name, ifname, "", ""];
+            [v.s[0], v.s[1]] = [name, ifname];
             "(%s) VMAC %s conflicts with existing interface (another MAC): \
              the instance stays in FAULT"
         }
@@ -255,7 +255,7 @@ fn check_result<'a>(v: &mut Vals<'a>, script: &'a str, result: CheckResult) -> &
         CheckResult::Failed(why) => ("failed", why),
     };
     let (reason, code) = why.unwrap_or(("", 0));
-    v.s = [script, what, reason, ""];
+    [v.s[0], v.s[1], v.s[2]] = [script, what, reason];
     v.n[0] = code.into();
     match why {
         Some(_) => "VRRP_Script(%s) %s (%s %d)",
@@ -266,21 +266,21 @@ fn check_result<'a>(v: &mut Vals<'a>, script: &'a str, result: CheckResult) -> &
 fn interface<'a>(v: &mut Vals<'a>, note: &Note<'a>) -> &'static str {
     match *note {
         Note::IfaceDeleted { name } => {
-            v.s = [name, "deleted", "", ""];
+            [v.s[0], v.s[1]] = [name, "deleted"];
             "Interface %s %s"
         }
         Note::IfaceUpDown { name, up } => {
-            v.s = [name, pick(up, "is up", "is down"), "", ""];
+            [v.s[0], v.s[1]] = [name, pick(up, "is up", "is down")];
             "Interface %s %s"
         }
         Note::IfaceAdded { name, index, up } => {
-            v.s = [name, pick(up, "up", "down"), "", ""];
+            [v.s[0], v.s[1]] = [name, pick(up, "up", "down")];
             v.n[0] = index.into();
             "Interface %s added (index %u, %s)"
         }
         Note::IfaceAddrs { name, has4, has6 } => {
             let (v4, v6) = (pick(has4, "present", "none"), pick(has6, "present", "none"));
-            v.s = [name, v4, v6, ""];
+            [v.s[0], v.s[1], v.s[2]] = [name, v4, v6];
             "Interface %s: IPv4 address %s, IPv6 link-local address %s"
         }
         _ => "",
@@ -294,7 +294,7 @@ fn start_fault<'a>(v: &mut Vals<'a>, name: &'a str, why: FaultWhy<'a>) -> &'stat
         FaultWhy::Interface(i) => ("(interface ", i, " down)"),
         FaultWhy::Script(s) => ("due to script ", s, ""),
         FaultWhy::File(file, n) => {
-            v.s = [name, file, "", ""];
+            [v.s[0], v.s[1]] = [name, file];
             v.n[0] = n;
             return "VRRP_Instance(%s): entering FAULT state (tracked file %s has status %d)";
         }

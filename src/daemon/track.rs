@@ -56,7 +56,7 @@ pub struct Tracker {
     inotify: Option<Inotify>,
     /// The inotify events read, then the files read after them (one
     /// buffer: the events are done with before any file is read).
-    buf: Box<[u8]>,
+    buf: Vec<u8>,
     counts: Vec<u32>,
     scan: Option<ProcScan>,
 }
@@ -83,7 +83,7 @@ impl Tracker {
             let w = watch(self.inotify.as_ref(), &f.cfg, log);
             self.files.push(w);
         }
-        self.buf = vec![0; FILE_READ].into_boxed_slice();
+        self.buf = vec![0; FILE_READ];
         self.counts = vec![0; t.procs.len()];
         if !t.procs.is_empty() && self.scan.is_none() {
             match ProcScan::open() {

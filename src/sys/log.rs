@@ -51,7 +51,7 @@ impl Syslog {
         for (d, s) in sun.sun_path.iter_mut().zip(path.bytes()) {
             *d = s as libc::c_char;
         }
-        for (ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)] {
+        for &(ty, stream) in [(libc::SOCK_DGRAM, false), (libc::SOCK_STREAM, true)].iter() {
             let fd = super::socket(libc::AF_UNIX, ty, 0, "socket")
                 .map_err(|e| OpenError::Os(e.errno))?;
             let ret = super::sock_addr_call(libc::SYS_connect, fd.as_raw_fd(), &sun);
@@ -66,7 +66,7 @@ impl Syslog {
 
     /// The first of SOCKET_PATHS that exists.
     fn connect_default() -> Result<Syslog, OpenError> {
-        for path in SOCKET_PATHS {
+        for path in SOCKET_PATHS.iter() {
             match Syslog::connect(path) {
                 Err(OpenError::Os(Errno::ENOENT)) => {}
                 r => return r,
@@ -205,20 +205,19 @@ impl Log {
             console_line(2, format_args!("tinyvrrpd[{}]: {args}", self.pid));
         }
         let facility = facility(self.opts.facility);
-        if let Some(s) = self.syslog.as_mut() {
-            let sent = s.send(&mut rfc3164(facility | severity(level), self.pid, args));
+        let mut pri = facility | severity(level);
+        let mut again = false;
+        while let Some(s) = self.syslog.as_mut() {
+            let sent = s.send(&mut rfc3164(pri, self.pid, args));
             // A restarted syslogd (logd on OpenWrt) closes our socket:
-            // reconnect once and resend (at info, as before).
-            if !sent {
-                self.open_syslog();
-                if let Some(s) = self.syslog.as_mut() {
-                    s.send(&mut rfc3164(
-                        facility | severity(Level::Info),
-                        self.pid,
-                        args,
-                    ));
-                }
+            // reconnect once and resend (at info, as before); one
+            // sending for both.
+            if sent || again {
+                break;
             }
+            self.open_syslog();
+            pri = facility | severity(Level::Info);
+            again = true;
         }
     }
 }

@@ -205,16 +205,14 @@ impl fmt::Display for NoteLine {
     /// The lines that name the server are the text around it (one write
     /// for them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // keepalived writes `[addr]:port` in both families.
-        let ip = super::addr::Ip(self.server.ip());
-        let port = self.server.port();
+        let server = Server(self.server);
         let (pre, post) = match self.note {
             Note::Sent => return f.write_str("SMTP alert successfully sent."),
             Note::ConnectFailed => return write!(f, "smtp fd {} returned write error", self.fd),
             Note::Error { cmd, code } => {
                 return write!(
                     f,
-                    "Error processing {cmd} cmd on SMTP server [{ip}]:{port}. SMTP status code = {code}"
+                    "Error processing {cmd} cmd on SMTP server {server}. SMTP status code = {code}"
                 );
             }
             Note::Connected => ("Remote SMTP server ", " connected."),
@@ -228,7 +226,19 @@ impl fmt::Display for NoteLine {
             Note::ReadError => ("Error reading data from remote SMTP server ", "."),
             Note::SendError => ("Cannot send data to remote SMTP server ", "."),
         };
-        write!(f, "{pre}[{ip}]:{port}{post}")
+        f.write_str(pre)?;
+        fmt::Display::fmt(&server, f)?;
+        f.write_str(post)
+    }
+}
+
+/// A server as keepalived writes it in both families: `[addr]:port` (one
+/// writer for the session's lines and the mailer's).
+pub struct Server(pub SocketAddr);
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]:{}", super::addr::Ip(self.0.ip()), self.0.port())
     }
 }
 
@@ -379,21 +389,21 @@ pub struct TooLong;
 /// Nothing is sent while connecting or waiting for the greeting.
 pub fn write_command(stage: Stage, mail: &Mail<'_>, buf: &mut [u8]) -> Result<usize, TooLong> {
     let mut w = Cursor { buf, at: 0 };
-    // Every command is text around at most one value: pieces, not a
-    // format per command (issue 17: size).
-    let (pre, value, post) = match stage {
-        Stage::Connecting | Stage::Greeting => ("", "", ""),
-        Stage::Helo => ("HELO ", mail.helo, "\r\n"),
-        Stage::MailFrom => ("MAIL FROM:<", mail.from, ">\r\n"),
-        Stage::Rcpt(i) => ("RCPT TO:<", &mail.to.get(i).ok_or(TooLong)?[..], ">\r\n"),
-        Stage::Data => ("DATA\r\n", "", ""),
+    // Every command is a template of at most one value, not a format per
+    // command (issue 17: size).
+    let (template, value) = match stage {
+        Stage::Connecting | Stage::Greeting => ("", ""),
+        Stage::Helo => ("HELO %\r\n", mail.helo),
+        Stage::MailFrom => ("MAIL FROM:<%>\r\n", mail.from),
+        Stage::Rcpt(i) => ("RCPT TO:<%>\r\n", &mail.to.get(i).ok_or(TooLong)?[..]),
+        Stage::Data => ("DATA\r\n", ""),
         Stage::Body => {
             write_message(&mut w, mail)?;
-            ("", "", "")
+            ("", "")
         }
-        Stage::Quit => ("QUIT\r\n", "", ""),
+        Stage::Quit => ("QUIT\r\n", ""),
     };
-    w.pieces(&[pre, value, post])?;
+    w.fill(template, &[value])?;
     Ok(w.at)
 }
 
@@ -402,24 +412,21 @@ pub fn write_command(stage: Stage, mail: &Mail<'_>, buf: &mut [u8]) -> Result<us
 fn write_message(w: &mut Cursor<'_>, mail: &Mail<'_>) -> Result<(), TooLong> {
     let group = mail.kind == "GROUP";
     let (what, body) = texts(group, mail.state);
-    w.pieces(&[
-        "Date: ",
-        mail.date,
-        "\r\nFrom: ",
-        mail.from,
-        "\r\nSubject: [",
-        mail.router_id,
-        "] VRRP ",
-        if group { "Group " } else { "Instance " },
-        mail.name,
-        " - ",
-        what,
-        "\r\nX-Mailer: Keepalived\r\nTo: ",
-    ])?;
+    w.fill(
+        "Date: %\r\nFrom: %\r\nSubject: [%] VRRP %% - %\r\nX-Mailer: Keepalived\r\nTo: ",
+        &[
+            mail.date,
+            mail.from,
+            mail.router_id,
+            if group { "Group " } else { "Instance " },
+            mail.name,
+            what,
+        ],
+    )?;
     for (i, to) in mail.to.iter().enumerate() {
-        w.pieces(&[if i > 0 { ", " } else { "" }, to])?;
+        w.fill(if i > 0 { ", %" } else { "%" }, &[to])?;
     }
-    w.pieces(&["\r\n\r\n", body, "\r\n\r\n.\r\n"])
+    w.fill("\r\n\r\n%\r\n\r\n.\r\n", &[body])
 }
 
 /// The subject's end and the body (vrrp_notify.c): a table by state,
@@ -517,12 +524,21 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
-    /// Each of `pieces` in turn.
-    fn pieces(&mut self, pieces: &[&str]) -> Result<(), TooLong> {
-        for p in pieces {
-            super::put(self.buf, &mut self.at, p.as_bytes()).map_err(|_| TooLong)?;
+    /// `template` with each `%` in it replaced by the next of `values`
+    /// (only the template is looked into: a value may hold a `%`).
+    fn fill(&mut self, template: &str, values: &[&str]) -> Result<(), TooLong> {
+        let mut values = values.iter();
+        for (k, piece) in template.split('%').enumerate() {
+            if k > 0 {
+                self.put(values.next().copied().unwrap_or_default())?;
+            }
+            self.put(piece)?;
         }
         Ok(())
+    }
+
+    fn put(&mut self, s: &str) -> Result<(), TooLong> {
+        super::put(self.buf, &mut self.at, s.as_bytes()).map_err(|_| TooLong)
     }
 }
 
