@@ -537,22 +537,29 @@ pub fn unsupported(block: &str, keyword: &str) -> Option<(usize, bool)> {
 pub struct Nearest<'w> {
     word: &'w str,
     limit: usize,
-    best: Option<(usize, String)>,
+    /// The best candidate so far and its distance (`limit + 1`, and the
+    /// text empty, before there is one).
+    best: String,
+    best_d: usize,
 }
 
 impl<'w> Nearest<'w> {
     pub fn new(word: &'w str) -> Nearest<'w> {
+        let limit = 2.max(word.chars().count() / 4);
         Nearest {
             word,
-            limit: 2.max(word.chars().count() / 4),
-            best: None,
+            limit,
+            best: String::new(),
+            best_d: limit + 1,
         }
     }
 
     pub fn offer(&mut self, c: &str) {
         let d = distance(self.word, c);
-        if d <= self.limit && self.best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            self.best = Some((d, c.to_string()));
+        if d < self.best_d {
+            self.best_d = d;
+            self.best.clear();
+            self.best.push_str(c);
         }
     }
 
@@ -565,21 +572,22 @@ impl<'w> Nearest<'w> {
     }
 
     pub fn best(&self) -> Option<&str> {
-        self.best.as_ref().map(|(_, c)| c.as_str())
+        (self.best_d <= self.limit).then_some(self.best.as_str())
     }
 }
 
 /// Levenshtein distance (insertions, deletions, substitutions), with a
 /// transposition of neighbours counted as one edit.
 fn distance(a: &str, b: &str) -> usize {
-    let n = b.chars().count();
-    let w = n + 1;
-    // Three rows in one buffer (two back, for transpositions; previous;
-    // current), rotated by offset; the characters before the current ones
-    // are kept as the walk goes instead of in buffers of their own.
+    let w = b.chars().count() + 1;
+    // Three rows in one buffer (previous; current; two back, for
+    // transpositions), rotated by offset; the characters before the
+    // current ones are kept as the walk goes instead of in buffers of
+    // their own. The third is written (as the current row of the second
+    // character of `a`) before it is read.
     let mut rows = vec![0usize; 3 * w];
-    let (mut back, mut prev, mut cur) = (0, w, 2 * w);
-    for (j, slot) in rows[prev..cur].iter_mut().enumerate() {
+    let (mut prev, mut cur, mut back) = (0, w, 2 * w);
+    for (j, slot) in rows.iter_mut().take(w).enumerate() {
         *slot = j;
     }
     let mut before_a = None;
@@ -600,7 +608,7 @@ fn distance(a: &str, b: &str) -> usize {
         (back, prev, cur) = (prev, cur, back);
         before_a = Some(ca);
     }
-    rows[prev + n]
+    rows[prev + w - 1]
 }
 
 #[cfg(test)]
