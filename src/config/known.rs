@@ -454,32 +454,27 @@ const fn code_of(f: u8) -> u8 {
 /// refused.
 fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
+    // Each line unpacked as it comes, a block's line too (its bytes are
+    // printable, which unpack to themselves).
     let mut word = String::new();
-    let mut start = 0;
-    for (i, &b) in KEYS.iter().enumerate() {
+    for &b in KEYS.iter() {
         if b != b'\n' {
+            expand(b, &KEY_DICT, &mut word);
             continue;
         }
-        let k = KEYS.get(start..i).unwrap_or_default();
-        start = i + 1;
-        match k.split_first() {
+        match word.as_bytes().split_first() {
             Some((&h @ (b'=' | b'!'), name)) => {
                 inside = name == block.as_bytes();
                 refused = h == b'!';
             }
             _ => {
-                if inside {
-                    word.clear();
-                    for &c in k {
-                        expand(c, &KEY_DICT, &mut word);
-                    }
-                    if pick(&word) {
-                        return Some((line, refused));
-                    }
+                if inside && pick(&word) {
+                    return Some((line, refused));
                 }
                 line += 1;
             }
         }
+        word.clear();
     }
     None
 }
