@@ -546,11 +546,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         path: &[u8],
         depth: usize,
     ) {
-        match line {
-            params::Line::Skip => {}
-            params::Line::Same => self.lexed(text, truncated, pos, path, depth),
-            params::Line::Text(t) => self.lexed(t.as_bytes(), truncated, pos, path, depth),
-        }
+        // One call for both texts.
+        let text = match &line {
+            params::Line::Skip => return,
+            params::Line::Same => text,
+            params::Line::Text(t) => t.as_bytes(),
+        };
+        self.lexed(text, truncated, pos, path, depth);
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
