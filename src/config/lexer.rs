@@ -429,11 +429,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         let include = depth > 0;
         let named: &str = if include { name } else { "" };
         let first = include.then(|| pos.clone());
-        match open_regular(path) {
+        let opened = open_regular(path);
+        // While it is read, only the flag is looked at (a cycle): the
+        // include that read it is kept once it is done. One that cannot be
+        // read stays (false, None): reported here, once.
+        self.read.insert(key.clone(), (opened.is_ok(), None));
+        match opened {
             Ok((opened, size)) => {
-                // While it is read, only the flag is looked at (a cycle):
-                // the include that read it is kept once it is done.
-                self.read.insert(key.clone(), (true, None));
                 let what = if include { "include: " } else { "file" };
                 if !self.fits(size, pos, what, named) {
                     return false;
@@ -441,32 +443,27 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 self.read_file(name, path, opened, depth);
                 self.read.insert(key, (false, first));
             }
-            Err(refused) => {
-                self.read.insert(key, (false, None));
-                match refused {
-                    Refused::Io(e) => {
-                        let read = if include {
-                            "cannot read included file "
-                        } else {
-                            "cannot read file"
-                        };
-                        self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
-                    }
-                    Refused::NotRegular(kind) => {
-                        let (before, is) = if include {
-                            ("include: ", " is ")
-                        } else {
-                            ("", "")
-                        };
-                        self.sink.error_fmt(
-                            pos,
-                            format_args!(
-                                "{before}{named}{is}not a regular file ({kind}); not read"
-                            ),
-                        );
-                    }
+            Err(refused) => match refused {
+                Refused::Io(e) => {
+                    let read = if include {
+                        "cannot read included file "
+                    } else {
+                        "cannot read file"
+                    };
+                    self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
                 }
-            }
+                Refused::NotRegular(kind) => {
+                    let (before, is) = if include {
+                        ("include: ", " is ")
+                    } else {
+                        ("", "")
+                    };
+                    self.sink.error_fmt(
+                        pos,
+                        format_args!("{before}{named}{is}not a regular file ({kind}); not read"),
+                    );
+                }
+            },
         }
         true
     }
