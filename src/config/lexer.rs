@@ -69,6 +69,10 @@ pub struct LineInfo {
     pub comment: bool,
     /// The first byte of a word that is not UTF-8 text.
     pub bad_byte: Option<u8>,
+    /// Words and braces, and their bytes (as held: U+FFFD for bad bytes),
+    /// for the load's caps.
+    pub words: usize,
+    pub word_bytes: usize,
 }
 
 /// Splits one line (without its newline) into pieces. The line is bytes:
@@ -127,6 +131,8 @@ impl LineLexer {
             // path for both.
             let text = String::from_utf8_lossy(&self.word).into_owned();
             self.word.clear();
+            self.info.words += 1;
+            self.info.word_bytes += text.len();
             self.stmt.push(Word {
                 text,
                 quoted: self.quoted,
@@ -150,6 +156,8 @@ impl LineLexer {
         self.end_word();
         self.end_stmt();
         self.pieces.push(piece);
+        self.info.words += 1;
+        self.info.word_bytes += 1;
     }
 
     /// Only after the keyword itself, and only for script keywords: elsewhere
@@ -571,20 +579,8 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
         }
-        for p in &pieces {
-            match p {
-                Piece::Stmt(words) => {
-                    self.words += words.len();
-                    for w in words {
-                        self.word_bytes += w.text.len();
-                    }
-                }
-                Piece::Open | Piece::Close => {
-                    self.words += 1;
-                    self.word_bytes += 1;
-                }
-            }
-        }
+        self.words += info.words;
+        self.word_bytes += info.word_bytes;
         // The two caps on words: one message, its varying parts as data.
         let over = if self.words > self.limits.words {
             Some((self.limits.words, "", "MAX_CONFIG_WORDS"))
@@ -914,6 +910,8 @@ mod tests {
             info,
             LineInfo {
                 comment: true,
+                words: 2,
+                word_bytes: 9,
                 ..LineInfo::default()
             }
         );
