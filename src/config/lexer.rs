@@ -670,8 +670,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         if let Some((name, first)) = again {
             let more = match again_more {
                 0 => String::new(),
-                1 => " (and 1 more file)".into(),
-                n => format!(" (and {n} more files)"),
+                n => format!(" (and {n} more file{})", if n == 1 { "" } else { "s" }),
             };
             self.sink.error_fmt(
                 pos,
