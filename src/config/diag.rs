@@ -49,7 +49,7 @@ pub struct Pos {
 impl Pos {
     pub fn loc(&self) -> Loc {
         Loc {
-            file: self.file.to_string(),
+            file: String::from(&*self.file),
             line: self.line,
         }
     }
@@ -131,7 +131,7 @@ impl Sink {
         self.pushed = self.pushed.saturating_add(1);
         let diag = Diag {
             severity,
-            file: pos.file.to_string(),
+            file: String::from(&*pos.file),
             line: pos.line,
             msg,
             key,
@@ -174,7 +174,7 @@ impl Sink {
                 } else {
                     Severity::Warning
                 },
-                file: self.main.to_string(),
+                file: String::from(&*self.main),
                 line: 0,
                 msg: format!(
                     "... and {} more ({errors} errors, {warnings} warnings): limit \
