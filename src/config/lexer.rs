@@ -275,7 +275,7 @@ fn canonical(path: &[u8]) -> Vec<u8> {
 /// A file's name in messages: its path, any bytes that are not UTF-8
 /// shown as U+FFFD (as `Path::display` shows them).
 pub fn display(path: &[u8]) -> Rc<str> {
-    Rc::from(String::from_utf8_lossy(path))
+    Rc::from(&*String::from_utf8_lossy(path))
 }
 
 /// Why a file was not opened for reading.
