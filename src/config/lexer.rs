@@ -32,7 +32,8 @@ pub struct Word {
 /// glued to words, so `vrrp_instance VI_1{` and `a { b }` need no spaces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
-    Stmt(Vec<Word>),
+    /// Boxed at its exact size, as the tree keeps it.
+    Stmt(Box<[Word]>),
     Open,
     Close,
 }
@@ -144,10 +145,9 @@ impl LineLexer {
 
     fn end_stmt(&mut self) {
         if !self.stmt.is_empty() {
-            // Moved to a Vec of exact size: a one-word statement would otherwise
-            // hold room for four.
-            let mut words = Vec::with_capacity(self.stmt.len());
-            words.append(&mut self.stmt);
+            // Boxed at its exact size: a one-word statement would
+            // otherwise hold room for four.
+            let words = core::mem::take(&mut self.stmt).into_boxed_slice();
             self.pieces.push(Piece::Stmt(words));
         }
     }
@@ -739,6 +739,10 @@ mod tests {
         }
     }
 
+    fn stmt(words: Vec<Word>) -> Piece {
+        Piece::Stmt(words.into_boxed_slice())
+    }
+
     fn ok(line: &str) -> Vec<Piece> {
         let (pieces, result) = lex_line(line);
         assert_eq!(result, Ok(()), "{line:?}");
@@ -749,7 +753,7 @@ mod tests {
     fn blanks_and_tabs() {
         assert_eq!(
             ok("\t priority\t\t200  "),
-            vec![Piece::Stmt(vec![w("priority"), w("200")])]
+            vec![stmt(vec![w("priority"), w("200")])]
         );
         assert_eq!(ok(""), vec![]);
         assert_eq!(ok(" \t "), vec![]);
@@ -759,7 +763,7 @@ mod tests {
     fn crlf_line_endings() {
         assert_eq!(
             ok("interface eth0\r"),
-            vec![Piece::Stmt(vec![w("interface"), w("eth0")])]
+            vec![stmt(vec![w("interface"), w("eth0")])]
         );
         assert_eq!(ok("}\r"), vec![Piece::Close]);
     }
@@ -770,15 +774,15 @@ mod tests {
         assert_eq!(ok("! Configuration File for keepalived"), vec![]);
         assert_eq!(
             ok("priority 100 # trailing"),
-            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+            vec![stmt(vec![w("priority"), w("100")])]
         );
         assert_eq!(
             ok("priority 100! glued"),
-            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+            vec![stmt(vec![w("priority"), w("100")])]
         );
         assert_eq!(
             ok("virtual_ipaddress { # comment }"),
-            vec![Piece::Stmt(vec![w("virtual_ipaddress")]), Piece::Open]
+            vec![stmt(vec![w("virtual_ipaddress")]), Piece::Open]
         );
     }
 
@@ -786,10 +790,7 @@ mod tests {
     fn comment_characters_inside_quotes() {
         assert_eq!(
             ok(r#"notify_master "/bin/x --tag #1 !urgent" # real comment"#),
-            vec![Piece::Stmt(vec![
-                w("notify_master"),
-                q("/bin/x --tag #1 !urgent")
-            ])]
+            vec![stmt(vec![w("notify_master"), q("/bin/x --tag #1 !urgent")])]
         );
     }
 
@@ -797,24 +798,21 @@ mod tests {
     fn glued_braces() {
         assert_eq!(
             ok("vrrp_instance VI_1{"),
-            vec![
-                Piece::Stmt(vec![w("vrrp_instance"), w("VI_1")]),
-                Piece::Open
-            ]
+            vec![stmt(vec![w("vrrp_instance"), w("VI_1")]), Piece::Open]
         );
         assert_eq!(
             ok("virtual_ipaddress { 192.0.2.1 }"),
             vec![
-                Piece::Stmt(vec![w("virtual_ipaddress")]),
+                stmt(vec![w("virtual_ipaddress")]),
                 Piece::Open,
-                Piece::Stmt(vec![w("192.0.2.1")]),
+                stmt(vec![w("192.0.2.1")]),
                 Piece::Close
             ]
         );
         assert_eq!(
             ok("auth_pass 1066}}"),
             vec![
-                Piece::Stmt(vec![w("auth_pass"), w("1066")]),
+                stmt(vec![w("auth_pass"), w("1066")]),
                 Piece::Close,
                 Piece::Close
             ]
@@ -827,7 +825,7 @@ mod tests {
     fn quoted_braces_are_words() {
         assert_eq!(
             ok(r#"script "echo {}""#),
-            vec![Piece::Stmt(vec![w("script"), q("echo {}")])]
+            vec![stmt(vec![w("script"), q("echo {}")])]
         );
     }
 
@@ -835,11 +833,11 @@ mod tests {
     fn quotes_join_adjacent_text() {
         assert_eq!(
             ok(r#"router_id "my router"x"#),
-            vec![Piece::Stmt(vec![w("router_id"), q("my routerx")])]
+            vec![stmt(vec![w("router_id"), q("my routerx")])]
         );
         assert_eq!(
             ok(r#"router_id """#),
-            vec![Piece::Stmt(vec![w("router_id"), q("")])]
+            vec![stmt(vec![w("router_id"), q("")])]
         );
     }
 
@@ -847,15 +845,15 @@ mod tests {
     fn single_quotes_only_on_script_lines() {
         assert_eq!(
             ok("notify '/bin/echo a b'"),
-            vec![Piece::Stmt(vec![w("notify"), q("/bin/echo a b")])]
+            vec![stmt(vec![w("notify"), q("/bin/echo a b")])]
         );
         assert_eq!(
             ok("script 'pidof haproxy'"),
-            vec![Piece::Stmt(vec![w("script"), q("pidof haproxy")])]
+            vec![stmt(vec![w("script"), q("pidof haproxy")])]
         );
         assert_eq!(
             ok("notification_email_from o'brien@example.com"),
-            vec![Piece::Stmt(vec![
+            vec![stmt(vec![
                 w("notification_email_from"),
                 w("o'brien@example.com")
             ])]
@@ -863,7 +861,7 @@ mod tests {
         // Double quotes keep single quotes inside them literal.
         assert_eq!(
             ok(r#"notify "/bin/sh -c 'echo hi'""#),
-            vec![Piece::Stmt(vec![w("notify"), q("/bin/sh -c 'echo hi'")])]
+            vec![stmt(vec![w("notify"), q("/bin/sh -c 'echo hi'")])]
         );
     }
 
@@ -873,7 +871,7 @@ mod tests {
         assert_eq!(result, Err(LexError));
         assert_eq!(
             pieces,
-            vec![Piece::Stmt(vec![w("notify_master"), q("/bin/x arg")])]
+            vec![stmt(vec![w("notify_master"), q("/bin/x arg")])]
         );
         let (_, result) = lex_line("script 'never closed");
         assert_eq!(result, Err(LexError));
@@ -881,10 +879,7 @@ mod tests {
 
     #[test]
     fn keywords_are_case_sensitive_words() {
-        assert_eq!(
-            ok("Priority 1"),
-            vec![Piece::Stmt(vec![w("Priority"), w("1")])]
-        );
+        assert_eq!(ok("Priority 1"), vec![stmt(vec![w("Priority"), w("1")])]);
     }
 
     #[test]
@@ -892,10 +887,7 @@ mod tests {
         // In a word: reported, and the word keeps its place.
         let (pieces, info) = lex_bytes(b"auth_pass 10\xff6");
         assert_eq!(info.bad_byte, Some(0xff));
-        assert_eq!(
-            pieces,
-            vec![Piece::Stmt(vec![w("auth_pass"), w("10\u{fffd}6")])]
-        );
+        assert_eq!(pieces, vec![stmt(vec![w("auth_pass"), w("10\u{fffd}6")])]);
         // The first bad byte of the line is the one named; a sequence cut
         // short names its lead byte.
         let (_, info) = lex_bytes(b"a \xc3 \xe9");
@@ -914,14 +906,11 @@ mod tests {
                 ..LineInfo::default()
             }
         );
-        assert_eq!(pieces, vec![Piece::Stmt(vec![w("priority"), w("1")])]);
+        assert_eq!(pieces, vec![stmt(vec![w("priority"), w("1")])]);
         // Valid UTF-8 is text like any other.
         let (pieces, info) = lex_bytes("router_id k\u{f6}ln".as_bytes());
         assert_eq!(info.bad_byte, None);
-        assert_eq!(
-            pieces,
-            vec![Piece::Stmt(vec![w("router_id"), w("k\u{f6}ln")])]
-        );
+        assert_eq!(pieces, vec![stmt(vec![w("router_id"), w("k\u{f6}ln")])]);
     }
 
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {

@@ -83,7 +83,7 @@ impl Builder {
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
-                    words: words.into_boxed_slice(),
+                    words,
                     pos,
                     block: None,
                 });
