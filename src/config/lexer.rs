@@ -7,6 +7,7 @@
 //! that is not a regular file is refused without blocking on it.
 
 use super::names::Map;
+use core::fmt::Write as _;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -637,9 +638,10 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .warn_fmt(pos, format_args!("include '{pattern}' matches no file"));
         }
-        // Files this include names that an earlier one has read: the first,
-        // and how many more, so fan-out costs one line per include.
-        let mut again: Option<(Rc<str>, Pos)> = None;
+        // Files this include names that an earlier one has read: the
+        // message about the first (made when it is met), and how many
+        // more, so fan-out costs one line per include.
+        let mut again: Option<String> = None;
         let mut again_more = 0usize;
         for file in matches {
             if self.stopped {
@@ -656,7 +658,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                     continue;
                 }
                 match (first, &again) {
-                    (Some(first), None) => again = Some((name, first.clone())),
+                    (Some(first), None) => {
+                        again = Some(format!(
+                            "include: {name} was already read (include at {}); a file is read \
+                             at most once per load",
+                            first.refer_from(pos)
+                        ));
+                    }
                     (Some(_), Some(_)) => again_more += 1,
                     // Could not be read: said so the first time.
                     (None, _) => {}
@@ -667,19 +675,12 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 return;
             }
         }
-        if let Some((name, first)) = again {
-            let more = match again_more {
-                0 => String::new(),
-                n => format!(" (and {n} more file{})", if n == 1 { "" } else { "s" }),
-            };
-            self.sink.error_fmt(
-                pos,
-                format_args!(
-                    "include: {name} was already read (include at {}); a file is read at most \
-                     once per load{more}",
-                    first.refer_from(pos)
-                ),
-            );
+        if let Some(mut msg) = again {
+            if again_more > 0 {
+                let s = if again_more == 1 { "" } else { "s" };
+                let _ = write!(msg, " (and {again_more} more file{s})");
+            }
+            self.sink.error(pos, msg);
         }
     }
 }
