@@ -136,12 +136,14 @@ impl Sink {
             msg,
             key,
         };
-        // In reading order, then the order found.
-        let mut at = self.kept.len();
+        // In reading order, then the order found: one step of an
+        // insertion sort (swaps are less code than Vec::insert).
+        self.kept.push(diag);
+        let mut at = self.kept.len() - 1;
         while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+            self.kept.swap(at - 1, at);
             at -= 1;
         }
-        self.kept.insert(at, diag);
         if self.kept.len() > self.limit {
             // Over the limit: the one least worth keeping goes (the
             // largest key; keys are unique), the new one if it is that.
