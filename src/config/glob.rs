@@ -101,8 +101,10 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 /// The character at byte `i` of `s` and the index after it, if any: the
 /// one place a character is decoded and measured.
 fn at(s: &str, i: usize) -> Option<(char, usize)> {
-    let c = s.get(i..)?.chars().next()?;
-    Some((c, i + c.len_utf8()))
+    // The decoder's own position after it: no len_utf8 branches.
+    let mut chars = s.get(i..)?.char_indices();
+    let (_, c) = chars.next()?;
+    Some((c, i + chars.offset()))
 }
 
 /// Whether byte `i` of `s` is the ASCII `b`: an ASCII byte is a whole
