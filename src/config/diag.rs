@@ -49,7 +49,7 @@ pub struct Pos {
 impl Pos {
     pub fn loc(&self) -> Loc {
         Loc {
-            file: self.file.to_string(),
+            file: String::from(&*self.file),
             line: self.line,
         }
     }
@@ -131,17 +131,19 @@ impl Sink {
         self.pushed = self.pushed.saturating_add(1);
         let diag = Diag {
             severity,
-            file: pos.file.to_string(),
+            file: String::from(&*pos.file),
             line: pos.line,
             msg,
             key,
         };
-        // In reading order, then the order found.
-        let mut at = self.kept.len();
+        // In reading order, then the order found: one step of an
+        // insertion sort (swaps are less code than Vec::insert).
+        self.kept.push(diag);
+        let mut at = self.kept.len() - 1;
         while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+            self.kept.swap(at - 1, at);
             at -= 1;
         }
-        self.kept.insert(at, diag);
         if self.kept.len() > self.limit {
             // Over the limit: the one least worth keeping goes (the
             // largest key; keys are unique), the new one if it is that.
@@ -174,7 +176,7 @@ impl Sink {
                 } else {
                     Severity::Warning
                 },
-                file: self.main.to_string(),
+                file: String::from(&*self.main),
                 line: 0,
                 msg: format!(
                     "... and {} more ({errors} errors, {warnings} warnings): limit \

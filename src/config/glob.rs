@@ -98,9 +98,19 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     match_chars(pattern, name)
 }
 
-/// The character at byte `i` of `s`, if any.
-fn at(s: &str, i: usize) -> Option<char> {
-    s.get(i..)?.chars().next()
+/// The character at byte `i` of `s` and the index after it, if any: the
+/// one place a character is decoded and measured.
+fn at(s: &str, i: usize) -> Option<(char, usize)> {
+    // The decoder's own position after it: no len_utf8 branches.
+    let mut chars = s.get(i..)?.char_indices();
+    let (_, c) = chars.next()?;
+    Some((c, i + chars.offset()))
+}
+
+/// Whether byte `i` of `s` is the ASCII `b`: an ASCII byte is a whole
+/// character, so this needs no decoding.
+fn is(s: &str, i: usize, b: u8) -> bool {
+    s.as_bytes().get(i) == Some(&b)
 }
 
 /// Greedy matching that backtracks only to the most recent `*`: enough for
@@ -110,15 +120,15 @@ fn match_chars(p: &str, n: &str) -> bool {
     let (mut pi, mut ni) = (0usize, 0usize);
     // Where to resume after the last `*`: pattern index, name index.
     let mut star: Option<(usize, usize)> = None;
-    while let Some(c) = at(n, ni) {
-        if at(p, pi) == Some('*') {
+    while let Some((c, after)) = at(n, ni) {
+        if is(p, pi, b'*') {
             pi += 1;
             star = Some((pi, ni));
         } else if let Some(next) = step(p, pi, c) {
             pi = next;
-            ni += c.len_utf8();
+            ni = after;
         } else if let Some((sp, sn)) = star {
-            let sn = sn + at(n, sn).map_or(1, char::len_utf8);
+            let sn = at(n, sn).map_or(sn + 1, |(_, next)| next);
             pi = sp;
             ni = sn;
             star = Some((sp, sn));
@@ -132,19 +142,20 @@ fn match_chars(p: &str, n: &str) -> bool {
 
 /// Matches one pattern element at `pi` against `c`; the index after it.
 fn step(p: &str, pi: usize, c: char) -> Option<usize> {
-    match at(p, pi)? {
+    let (l, after) = at(p, pi)?;
+    match l {
         '*' => None,
-        '?' => Some(pi + 1),
-        '[' => match class(p, pi + 1, c) {
+        '?' => Some(after),
+        '[' => match class(p, after, c) {
             Some((hit, end)) => hit.then_some(end),
             // An unterminated class is a literal `[`, as in glob(3).
-            None => (c == '[').then_some(pi + 1),
+            None => (c == '[').then_some(after),
         },
-        '\\' => match at(p, pi + 1) {
-            Some(e) => (e == c).then_some(pi + 1 + e.len_utf8()),
-            None => (c == '\\').then_some(pi + 1),
+        '\\' => match at(p, after) {
+            Some((e, end)) => (e == c).then_some(end),
+            None => (c == '\\').then_some(after),
         },
-        l => (l == c).then_some(pi + l.len_utf8()),
+        l => (l == c).then_some(after),
     }
 }
 
@@ -152,24 +163,23 @@ fn step(p: &str, pi: usize, c: char) -> Option<usize> {
 /// index after the `]`; None when there is no closing `]`.
 fn class(p: &str, start: usize, c: char) -> Option<(bool, usize)> {
     let mut i = start;
-    let negate = matches!(at(p, i), Some('!' | '^'));
+    let negate = is(p, i, b'!') || is(p, i, b'^');
     if negate {
         i += 1;
     }
     let mut hit = false;
     let mut first = true;
     loop {
-        let lo = at(p, i)?;
+        let (lo, after) = at(p, i)?;
         // A `]` right after the opening is a member, not the end.
         if lo == ']' && !first {
-            return Some((hit != negate, i + 1));
+            return Some((hit != negate, after));
         }
         first = false;
-        let after = i + lo.len_utf8();
-        match (at(p, after), at(p, after + 1)) {
-            (Some('-'), Some(hi)) if hi != ']' => {
+        match at(p, after + 1) {
+            Some((hi, end)) if is(p, after, b'-') && hi != ']' => {
                 hit |= lo <= c && c <= hi;
-                i = after + 1 + hi.len_utf8();
+                i = end;
             }
             _ => {
                 hit |= lo == c;

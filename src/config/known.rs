@@ -454,32 +454,27 @@ const fn code_of(f: u8) -> u8 {
 /// refused.
 fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
+    // Each line unpacked as it comes, a block's line too (its bytes are
+    // printable, which unpack to themselves).
     let mut word = String::new();
-    let mut start = 0;
-    for (i, &b) in KEYS.iter().enumerate() {
+    for &b in KEYS.iter() {
         if b != b'\n' {
+            expand(b, &KEY_DICT, &mut word);
             continue;
         }
-        let k = KEYS.get(start..i).unwrap_or_default();
-        start = i + 1;
-        match k.split_first() {
+        match word.as_bytes().split_first() {
             Some((&h @ (b'=' | b'!'), name)) => {
                 inside = name == block.as_bytes();
                 refused = h == b'!';
             }
             _ => {
-                if inside {
-                    word.clear();
-                    for &c in k {
-                        expand(c, &KEY_DICT, &mut word);
-                    }
-                    if pick(&word) {
-                        return Some((line, refused));
-                    }
+                if inside && pick(&word) {
+                    return Some((line, refused));
                 }
                 line += 1;
             }
         }
+        word.clear();
     }
     None
 }
@@ -537,22 +532,29 @@ pub fn unsupported(block: &str, keyword: &str) -> Option<(usize, bool)> {
 pub struct Nearest<'w> {
     word: &'w str,
     limit: usize,
-    best: Option<(usize, String)>,
+    /// The best candidate so far and its distance (`limit + 1`, and the
+    /// text empty, before there is one).
+    best: String,
+    best_d: usize,
 }
 
 impl<'w> Nearest<'w> {
     pub fn new(word: &'w str) -> Nearest<'w> {
+        let limit = 2.max(word.chars().count() / 4);
         Nearest {
             word,
-            limit: 2.max(word.chars().count() / 4),
-            best: None,
+            limit,
+            best: String::new(),
+            best_d: limit + 1,
         }
     }
 
     pub fn offer(&mut self, c: &str) {
         let d = distance(self.word, c);
-        if d <= self.limit && self.best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            self.best = Some((d, c.to_string()));
+        if d < self.best_d {
+            self.best_d = d;
+            self.best.clear();
+            self.best.push_str(c);
         }
     }
 
@@ -565,21 +567,22 @@ impl<'w> Nearest<'w> {
     }
 
     pub fn best(&self) -> Option<&str> {
-        self.best.as_ref().map(|(_, c)| c.as_str())
+        (self.best_d <= self.limit).then_some(self.best.as_str())
     }
 }
 
 /// Levenshtein distance (insertions, deletions, substitutions), with a
 /// transposition of neighbours counted as one edit.
 fn distance(a: &str, b: &str) -> usize {
-    let n = b.chars().count();
-    let w = n + 1;
-    // Three rows in one buffer (two back, for transpositions; previous;
-    // current), rotated by offset; the characters before the current ones
-    // are kept as the walk goes instead of in buffers of their own.
+    let w = b.chars().count() + 1;
+    // Three rows in one buffer (previous; current; two back, for
+    // transpositions), rotated by offset; the characters before the
+    // current ones are kept as the walk goes instead of in buffers of
+    // their own. The third is written (as the current row of the second
+    // character of `a`) before it is read.
     let mut rows = vec![0usize; 3 * w];
-    let (mut back, mut prev, mut cur) = (0, w, 2 * w);
-    for (j, slot) in rows[prev..cur].iter_mut().enumerate() {
+    let (mut prev, mut cur, mut back) = (0, w, 2 * w);
+    for (j, slot) in rows.iter_mut().take(w).enumerate() {
         *slot = j;
     }
     let mut before_a = None;
@@ -600,7 +603,7 @@ fn distance(a: &str, b: &str) -> usize {
         (back, prev, cur) = (prev, cur, back);
         before_a = Some(ca);
     }
-    rows[prev + n]
+    rows[prev + w - 1]
 }
 
 #[cfg(test)]

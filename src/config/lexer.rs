@@ -7,6 +7,7 @@
 //! that is not a regular file is refused without blocking on it.
 
 use super::names::Map;
+use core::fmt::Write as _;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -32,7 +33,8 @@ pub struct Word {
 /// glued to words, so `vrrp_instance VI_1{` and `a { b }` need no spaces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
-    Stmt(Vec<Word>),
+    /// Boxed at its exact size, as the tree keeps it.
+    Stmt(Box<[Word]>),
     Open,
     Close,
 }
@@ -69,6 +71,10 @@ pub struct LineInfo {
     pub comment: bool,
     /// The first byte of a word that is not UTF-8 text.
     pub bad_byte: Option<u8>,
+    /// Words and braces, and their bytes (as held: U+FFFD for bad bytes),
+    /// for the load's caps.
+    pub words: usize,
+    pub word_bytes: usize,
 }
 
 /// Splits one line (without its newline) into pieces. The line is bytes:
@@ -127,6 +133,8 @@ impl LineLexer {
             // path for both.
             let text = String::from_utf8_lossy(&self.word).into_owned();
             self.word.clear();
+            self.info.words += 1;
+            self.info.word_bytes += text.len();
             self.stmt.push(Word {
                 text,
                 quoted: self.quoted,
@@ -138,10 +146,9 @@ impl LineLexer {
 
     fn end_stmt(&mut self) {
         if !self.stmt.is_empty() {
-            // Moved to a Vec of exact size: a one-word statement would otherwise
-            // hold room for four.
-            let mut words = Vec::with_capacity(self.stmt.len());
-            words.append(&mut self.stmt);
+            // Boxed at its exact size: a one-word statement would
+            // otherwise hold room for four.
+            let words = core::mem::take(&mut self.stmt).into_boxed_slice();
             self.pieces.push(Piece::Stmt(words));
         }
     }
@@ -150,6 +157,8 @@ impl LineLexer {
         self.end_word();
         self.end_stmt();
         self.pieces.push(piece);
+        self.info.words += 1;
+        self.info.word_bytes += 1;
     }
 
     /// Only after the keyword itself, and only for script keywords: elsewhere
@@ -267,7 +276,7 @@ fn canonical(path: &[u8]) -> Vec<u8> {
 /// A file's name in messages: its path, any bytes that are not UTF-8
 /// shown as U+FFFD (as `Path::display` shows them).
 pub fn display(path: &[u8]) -> Rc<str> {
-    Rc::from(String::from_utf8_lossy(path))
+    Rc::from(&*String::from_utf8_lossy(path))
 }
 
 /// Why a file was not opened for reading.
@@ -429,11 +438,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         let include = depth > 0;
         let named: &str = if include { name } else { "" };
         let first = include.then(|| pos.clone());
-        match open_regular(path) {
+        let opened = open_regular(path);
+        // While it is read, only the flag is looked at (a cycle): the
+        // include that read it is kept once it is done. One that cannot be
+        // read stays (false, None): reported here, once.
+        self.read.insert(key.clone(), (opened.is_ok(), None));
+        match opened {
             Ok((opened, size)) => {
-                // While it is read, only the flag is looked at (a cycle):
-                // the include that read it is kept once it is done.
-                self.read.insert(key.clone(), (true, None));
                 let what = if include { "include: " } else { "file" };
                 if !self.fits(size, pos, what, named) {
                     return false;
@@ -441,32 +452,27 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 self.read_file(name, path, opened, depth);
                 self.read.insert(key, (false, first));
             }
-            Err(refused) => {
-                self.read.insert(key, (false, None));
-                match refused {
-                    Refused::Io(e) => {
-                        let read = if include {
-                            "cannot read included file "
-                        } else {
-                            "cannot read file"
-                        };
-                        self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
-                    }
-                    Refused::NotRegular(kind) => {
-                        let (before, is) = if include {
-                            ("include: ", " is ")
-                        } else {
-                            ("", "")
-                        };
-                        self.sink.error_fmt(
-                            pos,
-                            format_args!(
-                                "{before}{named}{is}not a regular file ({kind}); not read"
-                            ),
-                        );
-                    }
+            Err(refused) => match refused {
+                Refused::Io(e) => {
+                    let read = if include {
+                        "cannot read included file "
+                    } else {
+                        "cannot read file"
+                    };
+                    self.sink.error_fmt(pos, format_args!("{read}{named}: {e}"));
                 }
-            }
+                Refused::NotRegular(kind) => {
+                    let (before, is) = if include {
+                        ("include: ", " is ")
+                    } else {
+                        ("", "")
+                    };
+                    self.sink.error_fmt(
+                        pos,
+                        format_args!("{before}{named}{is}not a regular file ({kind}); not read"),
+                    );
+                }
+            },
         }
         true
     }
@@ -546,11 +552,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         path: &[u8],
         depth: usize,
     ) {
-        match line {
-            params::Line::Skip => {}
-            params::Line::Same => self.lexed(text, truncated, pos, path, depth),
-            params::Line::Text(t) => self.lexed(t.as_bytes(), truncated, pos, path, depth),
-        }
+        // One call for both texts.
+        let text = match &line {
+            params::Line::Skip => return,
+            params::Line::Same => text,
+            params::Line::Text(t) => t.as_bytes(),
+        };
+        self.lexed(text, truncated, pos, path, depth);
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
@@ -572,20 +580,8 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
         }
-        for p in &pieces {
-            match p {
-                Piece::Stmt(words) => {
-                    self.words += words.len();
-                    for w in words {
-                        self.word_bytes += w.text.len();
-                    }
-                }
-                Piece::Open | Piece::Close => {
-                    self.words += 1;
-                    self.word_bytes += 1;
-                }
-            }
-        }
+        self.words += info.words;
+        self.word_bytes += info.word_bytes;
         // The two caps on words: one message, its varying parts as data.
         let over = if self.words > self.limits.words {
             Some((self.limits.words, "", "MAX_CONFIG_WORDS"))
@@ -642,9 +638,10 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink
                 .warn_fmt(pos, format_args!("include '{pattern}' matches no file"));
         }
-        // Files this include names that an earlier one has read: the first,
-        // and how many more, so fan-out costs one line per include.
-        let mut again: Option<(Rc<str>, Pos)> = None;
+        // Files this include names that an earlier one has read: the
+        // message about the first (made when it is met), and how many
+        // more, so fan-out costs one line per include.
+        let mut again: Option<String> = None;
         let mut again_more = 0usize;
         for file in matches {
             if self.stopped {
@@ -661,7 +658,13 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                     continue;
                 }
                 match (first, &again) {
-                    (Some(first), None) => again = Some((name, first.clone())),
+                    (Some(first), None) => {
+                        again = Some(format!(
+                            "include: {name} was already read (include at {}); a file is read \
+                             at most once per load",
+                            first.refer_from(pos)
+                        ));
+                    }
                     (Some(_), Some(_)) => again_more += 1,
                     // Could not be read: said so the first time.
                     (None, _) => {}
@@ -672,20 +675,12 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 return;
             }
         }
-        if let Some((name, first)) = again {
-            let more = match again_more {
-                0 => String::new(),
-                1 => " (and 1 more file)".into(),
-                n => format!(" (and {n} more files)"),
-            };
-            self.sink.error_fmt(
-                pos,
-                format_args!(
-                    "include: {name} was already read (include at {}); a file is read at most \
-                     once per load{more}",
-                    first.refer_from(pos)
-                ),
-            );
+        if let Some(mut msg) = again {
+            if again_more > 0 {
+                let s = if again_more == 1 { "" } else { "s" };
+                let _ = write!(msg, " (and {again_more} more file{s})");
+            }
+            self.sink.error(pos, msg);
         }
     }
 }
@@ -745,6 +740,10 @@ mod tests {
         }
     }
 
+    fn stmt(words: Vec<Word>) -> Piece {
+        Piece::Stmt(words.into_boxed_slice())
+    }
+
     fn ok(line: &str) -> Vec<Piece> {
         let (pieces, result) = lex_line(line);
         assert_eq!(result, Ok(()), "{line:?}");
@@ -755,7 +754,7 @@ mod tests {
     fn blanks_and_tabs() {
         assert_eq!(
             ok("\t priority\t\t200  "),
-            vec![Piece::Stmt(vec![w("priority"), w("200")])]
+            vec![stmt(vec![w("priority"), w("200")])]
         );
         assert_eq!(ok(""), vec![]);
         assert_eq!(ok(" \t "), vec![]);
@@ -765,7 +764,7 @@ mod tests {
     fn crlf_line_endings() {
         assert_eq!(
             ok("interface eth0\r"),
-            vec![Piece::Stmt(vec![w("interface"), w("eth0")])]
+            vec![stmt(vec![w("interface"), w("eth0")])]
         );
         assert_eq!(ok("}\r"), vec![Piece::Close]);
     }
@@ -776,15 +775,15 @@ mod tests {
         assert_eq!(ok("! Configuration File for keepalived"), vec![]);
         assert_eq!(
             ok("priority 100 # trailing"),
-            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+            vec![stmt(vec![w("priority"), w("100")])]
         );
         assert_eq!(
             ok("priority 100! glued"),
-            vec![Piece::Stmt(vec![w("priority"), w("100")])]
+            vec![stmt(vec![w("priority"), w("100")])]
         );
         assert_eq!(
             ok("virtual_ipaddress { # comment }"),
-            vec![Piece::Stmt(vec![w("virtual_ipaddress")]), Piece::Open]
+            vec![stmt(vec![w("virtual_ipaddress")]), Piece::Open]
         );
     }
 
@@ -792,10 +791,7 @@ mod tests {
     fn comment_characters_inside_quotes() {
         assert_eq!(
             ok(r#"notify_master "/bin/x --tag #1 !urgent" # real comment"#),
-            vec![Piece::Stmt(vec![
-                w("notify_master"),
-                q("/bin/x --tag #1 !urgent")
-            ])]
+            vec![stmt(vec![w("notify_master"), q("/bin/x --tag #1 !urgent")])]
         );
     }
 
@@ -803,24 +799,21 @@ mod tests {
     fn glued_braces() {
         assert_eq!(
             ok("vrrp_instance VI_1{"),
-            vec![
-                Piece::Stmt(vec![w("vrrp_instance"), w("VI_1")]),
-                Piece::Open
-            ]
+            vec![stmt(vec![w("vrrp_instance"), w("VI_1")]), Piece::Open]
         );
         assert_eq!(
             ok("virtual_ipaddress { 192.0.2.1 }"),
             vec![
-                Piece::Stmt(vec![w("virtual_ipaddress")]),
+                stmt(vec![w("virtual_ipaddress")]),
                 Piece::Open,
-                Piece::Stmt(vec![w("192.0.2.1")]),
+                stmt(vec![w("192.0.2.1")]),
                 Piece::Close
             ]
         );
         assert_eq!(
             ok("auth_pass 1066}}"),
             vec![
-                Piece::Stmt(vec![w("auth_pass"), w("1066")]),
+                stmt(vec![w("auth_pass"), w("1066")]),
                 Piece::Close,
                 Piece::Close
             ]
@@ -833,7 +826,7 @@ mod tests {
     fn quoted_braces_are_words() {
         assert_eq!(
             ok(r#"script "echo {}""#),
-            vec![Piece::Stmt(vec![w("script"), q("echo {}")])]
+            vec![stmt(vec![w("script"), q("echo {}")])]
         );
     }
 
@@ -841,11 +834,11 @@ mod tests {
     fn quotes_join_adjacent_text() {
         assert_eq!(
             ok(r#"router_id "my router"x"#),
-            vec![Piece::Stmt(vec![w("router_id"), q("my routerx")])]
+            vec![stmt(vec![w("router_id"), q("my routerx")])]
         );
         assert_eq!(
             ok(r#"router_id """#),
-            vec![Piece::Stmt(vec![w("router_id"), q("")])]
+            vec![stmt(vec![w("router_id"), q("")])]
         );
     }
 
@@ -853,15 +846,15 @@ mod tests {
     fn single_quotes_only_on_script_lines() {
         assert_eq!(
             ok("notify '/bin/echo a b'"),
-            vec![Piece::Stmt(vec![w("notify"), q("/bin/echo a b")])]
+            vec![stmt(vec![w("notify"), q("/bin/echo a b")])]
         );
         assert_eq!(
             ok("script 'pidof haproxy'"),
-            vec![Piece::Stmt(vec![w("script"), q("pidof haproxy")])]
+            vec![stmt(vec![w("script"), q("pidof haproxy")])]
         );
         assert_eq!(
             ok("notification_email_from o'brien@example.com"),
-            vec![Piece::Stmt(vec![
+            vec![stmt(vec![
                 w("notification_email_from"),
                 w("o'brien@example.com")
             ])]
@@ -869,7 +862,7 @@ mod tests {
         // Double quotes keep single quotes inside them literal.
         assert_eq!(
             ok(r#"notify "/bin/sh -c 'echo hi'""#),
-            vec![Piece::Stmt(vec![w("notify"), q("/bin/sh -c 'echo hi'")])]
+            vec![stmt(vec![w("notify"), q("/bin/sh -c 'echo hi'")])]
         );
     }
 
@@ -879,7 +872,7 @@ mod tests {
         assert_eq!(result, Err(LexError));
         assert_eq!(
             pieces,
-            vec![Piece::Stmt(vec![w("notify_master"), q("/bin/x arg")])]
+            vec![stmt(vec![w("notify_master"), q("/bin/x arg")])]
         );
         let (_, result) = lex_line("script 'never closed");
         assert_eq!(result, Err(LexError));
@@ -887,10 +880,7 @@ mod tests {
 
     #[test]
     fn keywords_are_case_sensitive_words() {
-        assert_eq!(
-            ok("Priority 1"),
-            vec![Piece::Stmt(vec![w("Priority"), w("1")])]
-        );
+        assert_eq!(ok("Priority 1"), vec![stmt(vec![w("Priority"), w("1")])]);
     }
 
     #[test]
@@ -898,10 +888,7 @@ mod tests {
         // In a word: reported, and the word keeps its place.
         let (pieces, info) = lex_bytes(b"auth_pass 10\xff6");
         assert_eq!(info.bad_byte, Some(0xff));
-        assert_eq!(
-            pieces,
-            vec![Piece::Stmt(vec![w("auth_pass"), w("10\u{fffd}6")])]
-        );
+        assert_eq!(pieces, vec![stmt(vec![w("auth_pass"), w("10\u{fffd}6")])]);
         // The first bad byte of the line is the one named; a sequence cut
         // short names its lead byte.
         let (_, info) = lex_bytes(b"a \xc3 \xe9");
@@ -915,17 +902,16 @@ mod tests {
             info,
             LineInfo {
                 comment: true,
+                words: 2,
+                word_bytes: 9,
                 ..LineInfo::default()
             }
         );
-        assert_eq!(pieces, vec![Piece::Stmt(vec![w("priority"), w("1")])]);
+        assert_eq!(pieces, vec![stmt(vec![w("priority"), w("1")])]);
         // Valid UTF-8 is text like any other.
         let (pieces, info) = lex_bytes("router_id k\u{f6}ln".as_bytes());
         assert_eq!(info.bad_byte, None);
-        assert_eq!(
-            pieces,
-            vec![Piece::Stmt(vec![w("router_id"), w("k\u{f6}ln")])]
-        );
+        assert_eq!(pieces, vec![stmt(vec![w("router_id"), w("k\u{f6}ln")])]);
     }
 
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {

@@ -57,18 +57,16 @@ pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
     let mut nest = |item, sink: &mut diag::Sink| builder.push(item, sink);
     let complete = lexer::read_config(path, &mut sink, &mut nest, lexer::Limits::CONFIG);
     let nodes = builder.finish(&mut sink, complete);
-    if !complete {
-        // A cap stopped reading: the rest of the checks would only report
-        // what is missing from a configuration cut short.
-        return Err(sink.finish());
-    }
-    let raw = parser::parse(&mut sink, &nodes);
-    let config = validate::resolve(&mut sink, raw);
+    // When a cap stopped reading (an error, said), the rest of the checks
+    // would only report what is missing from a configuration cut short.
+    let config = complete.then(|| {
+        let raw = parser::parse(&mut sink, &nodes);
+        validate::resolve(&mut sink, raw)
+    });
     let failed = sink.has_errors();
     let diags = sink.finish();
-    if failed {
-        Err(diags)
-    } else {
-        Ok((config, diags))
+    match config {
+        Some(config) if !failed => Ok((config, diags)),
+        _ => Err(diags),
     }
 }

@@ -28,13 +28,19 @@ impl Node {
         self.words.get(1..).unwrap_or(&[])
     }
 
-    /// The statement as written, for messages (at most two words, so a
-    /// long line does not drown the message).
+    /// The statement as written, for messages: ` 'WORDS'` (at most two
+    /// words, so a long line does not drown the message), or nothing for
+    /// a stray block.
     fn title(&self) -> String {
-        let mut shown = self.keyword().to_string();
-        if let Some(second) = self.words.get(1) {
-            shown.push(' ');
-            shown.push_str(&second.text);
+        let mut shown = String::new();
+        if let Some(first) = self.words.first() {
+            shown.push_str(" '");
+            shown.push_str(&first.text);
+            if let Some(second) = self.words.get(1) {
+                shown.push(' ');
+                shown.push_str(&second.text);
+            }
+            shown.push('\'');
         }
         shown
     }
@@ -77,7 +83,7 @@ impl Builder {
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
-                    words: words.into_boxed_slice(),
+                    words,
                     pos,
                     block: None,
                 });
@@ -131,17 +137,10 @@ impl Builder {
     pub fn finish(mut self, sink: &mut Sink, report: bool) -> Vec<Node> {
         while let Some(frame) = self.stack.pop() {
             if report {
-                if frame.opener.words.is_empty() {
-                    sink.error(&frame.opener.pos, "unterminated block: missing '}'");
-                } else {
-                    sink.error_fmt(
-                        &frame.opener.pos,
-                        format_args!(
-                            "unterminated block '{}': missing '}}'",
-                            frame.opener.title()
-                        ),
-                    );
-                }
+                sink.error_fmt(
+                    &frame.opener.pos,
+                    format_args!("unterminated block{}: missing '}}'", frame.opener.title()),
+                );
             }
             close(frame, &mut self.stack, &mut self.top);
         }
@@ -258,5 +257,13 @@ mod tests {
         let (nodes, msgs) = tree(&["a { }", "{ b }"]);
         assert_eq!(shape(&nodes), "a{};{b}");
         assert_eq!(msgs, ["(t.conf: Line 2) unexpected '{'"]);
+        let (_, msgs) = tree(&["{ b"]);
+        assert_eq!(
+            msgs,
+            [
+                "(t.conf: Line 1) unexpected '{'",
+                "(t.conf: Line 1) unterminated block: missing '}'"
+            ]
+        );
     }
 }
