@@ -547,9 +547,11 @@ impl Node {
         if p != self.slots[i].inst.effective_priority() {
             self.drive(i, Event::Priority(p), now, out);
         }
-        let ev = self.start_event(i);
+        // Judged once for both (nothing between them changes it).
+        let j = self.judge(i);
+        let ev = self.start_event(i, &j);
         if ev == (Event::StartFault { quiet: false }) {
-            self.start_fault_note(i, out);
+            self.start_fault_note(i, &j, out);
         }
         self.drive(i, ev, now, out);
         self.settle(now, out);
