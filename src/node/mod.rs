@@ -227,10 +227,7 @@ impl Node {
     /// Scripts still waiting: none once STOP scripts are queued, so the
     /// shell waits for [`Node::scripts_running`] only.
     pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
-        for id in self.track.runs() {
-            out.push(Out::Kill { id, hard: true });
-        }
-        self.track.forget_runs(&mut self.shared);
+        self.track.kill_runs(&mut self.shared, out);
         self.track.stop();
         self.stop_leaving(out);
         for i in 0..self.slots.len() {

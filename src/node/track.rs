@@ -442,10 +442,15 @@ impl Trackers {
         true
     }
 
-    /// The shell's children are gone (the daemon stops): no run is out.
-    pub fn forget_runs(&mut self, cx: &mut Shared) {
+    /// The daemon stops: every run is killed (SIGKILL) and forgotten, no
+    /// run is out (the shell reaps them). One loop (issue 17: size).
+    pub fn kill_runs(&mut self, cx: &mut Shared, out: &mut dyn Outbox) {
         for c in &mut self.checks {
-            if c.run.take().is_some() {
+            if let Some(r) = c.run.take() {
+                out.push(Out::Kill {
+                    id: r.id,
+                    hard: true,
+                });
                 cx.scripts_running = cx.scripts_running.saturating_sub(1);
             }
         }
