@@ -299,7 +299,7 @@ impl Node {
     /// The tracked objects and groups of `config` (kept readings and group
     /// states carry over from the running configuration).
     /// Returns the trackers it replaced: the check runs they have that
-    /// the new ones do not ([`track::Trackers::orphans`]) lost their check.
+    /// the new ones do not ([`track::Trackers::kill_orphans`]) lost their check.
     fn track_config(&mut self, config: &mut Config) -> track::Trackers {
         self.follow_named(config);
         let old = core::mem::take(&mut self.track);
