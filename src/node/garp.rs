@@ -235,6 +235,8 @@ impl<'a> Via<'a> {
 /// `count` announcements of `m`'s address: back to back without an
 /// interval; with one, at once if the interface's turn has come and the
 /// rest (however many) as one pending announcement, as keepalived.
+/// `logged`: keepalived's line for the address first (one call for both
+/// callers that log it, issue 17: size).
 fn send_paced(
     m: &mut Mark,
     via: &Via<'_>,
@@ -242,7 +244,12 @@ fn send_paced(
     now: Instant,
     pace: &mut Pace,
     out: &mut dyn Outbox,
+    logged: bool,
 ) {
+    if logged {
+        let (name, ifname, addr) = (via.name, via.ifname, m.addr);
+        note(out, Note::Garp { name, ifname, addr });
+    }
     let v6 = m.addr.is_ipv6();
     let ifc = (via.ifindex, via.ifname);
     let garp = |count| Out::Garp {
@@ -288,9 +295,7 @@ impl Slot {
                 m.owed = m.owed.max(count);
                 continue;
             }
-            let (name, ifname, addr) = (via.name, ifc.name.as_str(), vip.addr);
-            note(out, Note::Garp { name, ifname, addr });
-            send_paced(m, &via, count, now, pace, out);
+            send_paced(m, &via, count, now, pace, out, true);
         }
         self.arm_garp(now, cx);
     }
@@ -323,9 +328,7 @@ impl Slot {
             return;
         }
         let via = Via::of(&self.cfg.name, ifc);
-        let (name, ifname) = (via.name, ifc.name.as_str());
-        note(out, Note::Garp { name, ifname, addr });
-        send_paced(m, &via, count, now, pace, out);
+        send_paced(m, &via, count, now, pace, out, true);
         self.arm_garp(now, cx);
     }
 
@@ -348,7 +351,7 @@ impl Slot {
             let v6 = m.addr.is_ipv6();
             if m.queued && !m.refused && pace.ready((via.ifindex, via.ifname), v6, now) {
                 m.queued = false;
-                send_paced(m, &via, 1, now, pace, out);
+                send_paced(m, &via, 1, now, pace, out, false);
             }
         }
         // Pending for an address a reload removed, or refused: dropped.

@@ -227,10 +227,7 @@ impl Node {
     /// Scripts still waiting: none once STOP scripts are queued, so the
     /// shell waits for [`Node::scripts_running`] only.
     pub fn stop(&mut self, now: Instant, out: &mut dyn Outbox) {
-        for id in self.track.runs() {
-            out.push(Out::Kill { id, hard: true });
-        }
-        self.track.forget_runs(&mut self.shared);
+        self.track.kill_runs(&mut self.shared, out);
         self.track.stop();
         self.stop_leaving(out);
         for i in 0..self.slots.len() {
@@ -302,7 +299,7 @@ impl Node {
     /// The tracked objects and groups of `config` (kept readings and group
     /// states carry over from the running configuration).
     /// Returns the trackers it replaced: the check runs they have that
-    /// the new ones do not ([`track::Trackers::orphans`]) lost their check.
+    /// the new ones do not ([`track::Trackers::kill_orphans`]) lost their check.
     fn track_config(&mut self, config: &mut Config) -> track::Trackers {
         self.follow_named(config);
         let old = core::mem::take(&mut self.track);
@@ -547,9 +544,11 @@ impl Node {
         if p != self.slots[i].inst.effective_priority() {
             self.drive(i, Event::Priority(p), now, out);
         }
-        let ev = self.start_event(i);
+        // Judged once for both (nothing between them changes it).
+        let j = self.judge(i);
+        let ev = self.start_event(i, &j);
         if ev == (Event::StartFault { quiet: false }) {
-            self.start_fault_note(i, out);
+            self.start_fault_note(i, &j, out);
         }
         self.drive(i, ev, now, out);
         self.settle(now, out);

@@ -137,10 +137,7 @@ impl Node {
         }
         self.reindex();
         let old_track = self.track_config(config);
-        for id in self.track.orphans(&old_track) {
-            out.push(Out::Kill { id, hard: true });
-            self.shared.scripts_running = self.shared.scripts_running.saturating_sub(1);
-        }
+        self.track.kill_orphans(&old_track, &mut self.shared, out);
         self.start_tracking(now, out);
         self.join_groups(out);
         self.follow_table(&old_ifaces, now, out);

@@ -188,20 +188,26 @@ impl Queue {
     /// (the specific one, then `notify`), those that are configured.
     /// Returns how many were dropped because the queue was full.
     pub fn transition(&mut self, c: &dyn Notifies, state: State, priority: u8) -> usize {
-        let jobs = [Job::Specific(state), Job::Generic { state, priority }];
-        let mut dropped = 0;
-        for job in jobs {
-            if job.script(c).is_some() && self.waiting.try_push(job).is_err() {
-                dropped += 1;
-            }
-        }
-        dropped
+        self.queue(c, &[Job::Specific(state), Job::Generic { state, priority }])
     }
 
     /// Queue one job when its script is configured (dropped when full:
     /// false).
     pub fn push(&mut self, c: &dyn Notifies, job: Job) -> bool {
-        job.script(c).is_none() || self.waiting.try_push(job).is_ok()
+        self.queue(c, &[job]) == 0
+    }
+
+    /// Queue those of `jobs` whose script is configured, in order; how
+    /// many were dropped because the queue was full. One loop for every
+    /// caller (issue 17: size).
+    fn queue(&mut self, c: &dyn Notifies, jobs: &[Job]) -> usize {
+        let mut dropped = 0;
+        for &job in jobs {
+            if job.script(c).is_some() && self.waiting.try_push(job).is_err() {
+                dropped += 1;
+            }
+        }
+        dropped
     }
 
     /// The next job to start, when nothing runs.
@@ -231,12 +237,8 @@ impl Queue {
             return None;
         }
         let fault = !c.notify_deleted;
-        for job in [Job::Deleted, Job::GenericDeleted { fault, priority }] {
-            if job.script(c).is_some() {
-                // Cleared above: room for both.
-                let _ = self.waiting.try_push(job);
-            }
-        }
+        // Cleared above: room for both.
+        let _ = self.queue(c, &[Job::Deleted, Job::GenericDeleted { fault, priority }]);
         Some(if fault { "FAULT" } else { "DELETED" })
     }
 

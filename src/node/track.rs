@@ -290,9 +290,25 @@ impl Trackers {
     }
 
     /// Runs of `old` this table no longer follows (their checks went
-    /// away): the router kills them and frees their children.
-    pub fn orphans<'a>(&'a self, old: &'a Trackers) -> impl Iterator<Item = u32> + 'a {
-        old.runs().filter(|id| !self.runs().any(|n| n == *id))
+    /// away) are killed (SIGKILL) and no longer counted as running (their
+    /// children freed). Plain loops, not iterator chains (issue 17: size).
+    pub fn kill_orphans(&self, old: &Trackers, cx: &mut Shared, out: &mut dyn Outbox) {
+        for o in &old.checks {
+            let Some(r) = o.run else {
+                continue;
+            };
+            if !self
+                .checks
+                .iter()
+                .any(|c| c.run.is_some_and(|n| n.id == r.id))
+            {
+                out.push(Out::Kill {
+                    id: r.id,
+                    hard: true,
+                });
+                cx.scripts_running = cx.scripts_running.saturating_sub(1);
+            }
+        }
     }
 
     pub fn check(&self, name: &str) -> Option<&Check> {
@@ -442,18 +458,18 @@ impl Trackers {
         true
     }
 
-    /// The shell's children are gone (the daemon stops): no run is out.
-    pub fn forget_runs(&mut self, cx: &mut Shared) {
+    /// The daemon stops: every run is killed (SIGKILL) and forgotten, no
+    /// run is out (the shell reaps them). One loop (issue 17: size).
+    pub fn kill_runs(&mut self, cx: &mut Shared, out: &mut dyn Outbox) {
         for c in &mut self.checks {
-            if c.run.take().is_some() {
+            if let Some(r) = c.run.take() {
+                out.push(Out::Kill {
+                    id: r.id,
+                    hard: true,
+                });
                 cx.scripts_running = cx.scripts_running.saturating_sub(1);
             }
         }
-    }
-
-    /// Runs to kill on stop.
-    pub fn runs(&self) -> impl Iterator<Item = u32> + '_ {
-        self.checks.iter().filter_map(|c| c.run.map(|r| r.id))
     }
 }
 

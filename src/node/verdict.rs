@@ -184,9 +184,9 @@ impl Node {
         }
     }
 
-    /// How slot `i` starts: FAULT if something holds it there.
-    pub(crate) fn start_event(&self, i: usize) -> Event<'static> {
-        let j = self.judge(i);
+    /// How slot `i` starts, judged `j` now: FAULT if something holds it
+    /// there.
+    pub(crate) fn start_event(&self, i: usize, j: &Judged<'_>) -> Event<'static> {
         let group = self.slots[i].group.and_then(|g| self.groups.get(g));
         let group_fault = group.is_some_and(|g| g.faulty);
         // keepalived: a group with a member whose check has not reported
@@ -205,9 +205,8 @@ impl Node {
         }
     }
 
-    /// The log line for a slot starting in FAULT.
-    pub(crate) fn start_fault_note(&self, i: usize, out: &mut dyn Outbox) {
-        let j = self.judge(i);
+    /// The log line for slot `i` starting in FAULT, judged `j`.
+    pub(crate) fn start_fault_note(&self, i: usize, j: &Judged<'_>, out: &mut dyn Outbox) {
         let name = self.slots[i].cfg.name.as_str();
         if let Some(why) = j.fault {
             note(out, Note::StartFault { name, why });
