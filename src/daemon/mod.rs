@@ -130,6 +130,10 @@ impl Daemon {
         // Held in ManuallyDrop until they go into the Daemon: each error
         // exit had its own drops of what was made before it.
         let opts = ManuallyDrop::new(opts);
+        // First: from here a HUP or TERM waits for the poll loop. Blocked
+        // after the configuration's warnings were logged, a HUP sent on
+        // seeing them killed the daemon (SIGHUP's default action).
+        let signals = ManuallyDrop::new(Signals::new()?);
         let mut log = Log::new(&opts.log);
         let mut config = ManuallyDrop::new(load_logged(&mut log, &opts.config)?);
         let mut io = ManuallyDrop::new(Io::open(log)?);
@@ -144,15 +148,13 @@ impl Daemon {
             opts.keep_vips,
         )?);
         io.ensure_timers(node.slots().len())?;
-        // Before the tracker: the last exit on error, none drops a tracker.
-        let signals = Signals::new()?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
             io: ManuallyDrop::into_inner(io),
-            signals,
+            signals: ManuallyDrop::into_inner(signals),
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf: ManuallyDrop::into_inner(nlbuf),
