@@ -114,51 +114,56 @@ fn check_list(
     out: &mut ArrayVec<Track, MAX_TRACKS>,
 ) {
     let [keyword, block, ..] = LISTS.get(k).copied().unwrap_or_default();
-    // Past MAX_TRACKS lines are still checked for the messages above, but
-    // no longer weighed or kept.
-    let mut full = false;
-    for (i, line) in lines.iter().enumerate() {
-        let name = &line.v.name;
-        // Looked up once for both uses: whether the block exists (any
-        // interface may be named), and its weight.
-        let block_weight = block_weight(d, k, name);
-        if k != 0 && block_weight.is_none() {
-            sink.error_fmt(
-                &line.pos,
-                format_args!("{keyword}: no {block} named '{name}'"),
-            );
-            continue;
-        }
-        let before = lines.get(..i).unwrap_or_default();
-        if let Some(first) = before.iter().find(|f| f.v.name == *name) {
-            let at = first.pos.refer_from(&line.pos);
-            sink.warn_fmt(
-                &line.pos,
-                format_args!(
-                    "({}) duplicate {keyword} {name} - ignoring (first at {at})",
-                    o.name
-                ),
-            );
-            continue;
-        }
-        if full {
-            continue;
-        }
-        let Some(zero) = verdict(sink, o, k, line, block_weight) else {
-            continue;
-        };
-        // Room looked for before the clone, and one clone for every case:
-        // a clone refused by try_push was dropped again, and the clone was
-        // repeated in each arm above (size: issue 17).
-        if out.is_full() {
-            let what = (keyword, " entries");
-            super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
-            full = true;
-            continue;
-        }
-        out.push(line.v.clone());
-        if let Some(kept) = out.last_mut().filter(|_| zero) {
-            kept.weight = Some(0);
+    // Two passes, as keepalived reports: first every line's "no such
+    // block" and "duplicate" messages, then the kept lines' weight
+    // messages. The lines of a multiline $PARAM share one position, where
+    // messages keep the order they were said in.
+    for pass in 0..2 {
+        for (i, line) in lines.iter().enumerate() {
+            let name = &line.v.name;
+            // Looked up once for both uses: whether the block exists (any
+            // interface may be named), and its weight.
+            let block_weight = block_weight(d, k, name);
+            if k != 0 && block_weight.is_none() {
+                if pass == 0 {
+                    sink.error_fmt(
+                        &line.pos,
+                        format_args!("{keyword}: no {block} named '{name}'"),
+                    );
+                }
+                continue;
+            }
+            let before = lines.get(..i).unwrap_or_default();
+            if let Some(first) = before.iter().find(|f| f.v.name == *name) {
+                if pass == 0 {
+                    let at = first.pos.refer_from(&line.pos);
+                    sink.warn_fmt(
+                        &line.pos,
+                        format_args!(
+                            "({}) duplicate {keyword} {name} - ignoring (first at {at})",
+                            o.name
+                        ),
+                    );
+                }
+                continue;
+            }
+            if pass == 0 {
+                continue;
+            }
+            let Some(zero) = verdict(sink, o, k, line, block_weight) else {
+                continue;
+            };
+            // Room looked for before the clone, and one clone for every
+            // case (size: issue 17).
+            if out.is_full() {
+                let what = (keyword, " entries");
+                super::validate::too_many(sink, &line.pos, what, "MAX_TRACKS", MAX_TRACKS);
+                break;
+            }
+            out.push(line.v.clone());
+            if let Some(kept) = out.last_mut().filter(|_| zero) {
+                kept.weight = Some(0);
+            }
         }
     }
 }
