@@ -1,7 +1,7 @@
-//! The map of names the loader keeps (files read): a Vec of pairs kept
-//! sorted by key, searched by halves. A configuration holds tens to
-//! hundreds of names, where this is as quick as a hash table, and it
-//! costs a fraction of hashbrown's code per key type (issue 17: size).
+//! The maps of names the loader keeps (names seen, files read): a Vec of
+//! pairs kept sorted by key, searched by halves. A configuration holds
+//! tens to hundreds of names, where this is as quick as a hash table, and
+//! it costs a fraction of hashbrown's code per key type (issue 17: size).
 
 use core::borrow::Borrow;
 

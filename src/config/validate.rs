@@ -2,6 +2,7 @@
 //! checks that need more than one statement. Every problem is reported; the
 //! returned model is only meaningful when no error was reported.
 
+use super::names::Map;
 use core::fmt;
 use core::net::IpAddr;
 
@@ -84,32 +85,34 @@ struct Resolved<'a> {
 }
 
 /// The names seen so far, each with the index of the first that had it:
-/// one list type and one look-up for every check (size: issue 17). A
-/// plain list searched in order: the blocks and members named are at most
-/// a few hundred (the tables' caps), read once at load, and a sorted map
-/// of its own was code for this one key type.
-#[derive(Default)]
-struct Firsts<'a>(Vec<(&'a str, usize)>);
+/// one map type and one look-up for every check (size: issue 17).
+struct Firsts<'a>(Map<&'a str, usize>);
+
+impl Default for Firsts<'_> {
+    /// Out of line: an empty map is code at every site that makes one.
+    #[inline(never)]
+    fn default() -> Self {
+        Firsts(Map::default())
+    }
+}
 
 impl<'a> Firsts<'a> {
     /// The index `name` was first seen with; None (and `k` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
-        let first = self.get(name);
+        // Looked up by the key type itself (`&&str`), as insert looks: one
+        // copy of the map's search, not one per type looked up by (size:
+        // issue 17).
+        let first = self.0.get(&name).copied();
         if first.is_none() {
-            self.0.push((name, k));
+            self.0.insert(name, k);
         }
         first
     }
 
     #[inline(never)]
     fn get(&self, name: &str) -> Option<usize> {
-        for &(n, k) in &self.0 {
-            if n == name {
-                return Some(k);
-            }
-        }
-        None
+        self.0.get(&name).copied()
     }
 }
 
