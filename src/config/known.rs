@@ -455,11 +455,21 @@ const fn code_of(f: u8) -> u8 {
 fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
     // Each line unpacked as it comes, a block's line too (its bytes are
-    // printable, which unpack to themselves).
+    // printable, which unpack to themselves). Outside `block` a keyword's
+    // line is only counted, not unpacked: a block's line starts with a
+    // plain '=' or '!', which no keyword does.
     let mut word = String::new();
+    let mut skip = false;
     for &b in KEYS.iter() {
         if b != b'\n' {
-            expand(b, &KEY_DICT, &mut word);
+            skip |= word.is_empty() && !inside && b != b'=' && b != b'!';
+            if !skip {
+                expand(b, &KEY_DICT, &mut word);
+            }
+            continue;
+        }
+        if skip {
+            (skip, line) = (false, line + 1);
             continue;
         }
         match word.as_bytes().split_first() {
