@@ -108,3 +108,12 @@ fn add(sink: &mut Sink, line: &Node, g: &mut [GarpGroup], name: &str) {
         last.interfaces.push(name.to_string());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The keywords this table reads and keepalived's list names too.
+    #[test]
+    fn also_known_keywords() {
+        crate::config::keywords::check_also_known(super::GARP_GROUP_KW, "garp_group");
+    }
+}

@@ -635,6 +635,14 @@ fn vmac_mac(t: &str) -> Option<([u8; 6], bool)> {
 
 #[cfg(test)]
 mod tests {
+    /// The keywords these tables read and keepalived's list names too.
+    #[test]
+    fn also_known_keywords() {
+        use crate::config::keywords::check_also_known;
+        check_also_known(super::INSTANCE_KW, "vrrp_instance");
+        check_also_known(super::AUTH_KW, "authentication");
+    }
+
     use super::vmac_mac;
 
     #[test]

@@ -201,6 +201,29 @@ fn keep<T>(field: &mut Option<At<T>>, v: Option<T>, node: &Node) {
     }
 }
 
+/// The (block, keyword) pairs that a keyword table reads and that
+/// [`known::unsupported`] also names: read to check their values, and
+/// said to be not supported.
+const ALSO_KNOWN: &[(&str, &str)] = &[
+    ("vrrp_instance", "debug"),
+    ("vrrp_instance", "native_ipv6"),
+    ("vrrp_instance", "no_accept"),
+];
+
+/// For each table's test: [`ALSO_KNOWN`] lists exactly the keywords of
+/// `table` that [`known::unsupported`] names in `block`.
+#[cfg(test)]
+pub(crate) fn check_also_known<T>(table: &[Kw<T>], block: &str) {
+    for k in table {
+        assert_eq!(
+            ALSO_KNOWN.contains(&(block, k.name)),
+            known::unsupported(block, k.name).is_some(),
+            "{block} {}: ALSO_KNOWN is wrong",
+            k.name
+        );
+    }
+}
+
 /// keepalived blocks for features tinyvrrpd does not have. They are read
 /// (with everything nested) and dropped with one warning each, so configs
 /// that also drive LVS, BFD or static routes still load.
@@ -244,16 +267,6 @@ fn check(
         return None;
     }
     let kw = node.keyword();
-    let unsupported = known::unsupported(block, kw);
-    if let Some((line, fatal)) = unsupported {
-        let mut msg = format!("{kw}: not supported by tinyvrrpd: would ");
-        known::meaning(line, &mut msg);
-        if fatal {
-            sink.error(&node.pos, msg);
-            return None;
-        }
-        sink.warn(&node.pos, msg);
-    }
     // Plain walks of the table: adapters over it were code of their own.
     let mut found = None;
     let mut i = 0;
@@ -263,6 +276,24 @@ fn check(
             break;
         }
         i += 1;
+    }
+    // The known keywords are packed text, unpacked to be compared: a walk
+    // costs as much as a few hundred table look-ups. A keyword the table
+    // has is known unsupported only when it is in ALSO_KNOWN (each table's
+    // test checks that list against the packed one), so a configuration of
+    // supported keywords loads without walking it at all.
+    let unsupported = match found {
+        Some(_) if !ALSO_KNOWN.contains(&(block, kw)) => None,
+        _ => known::unsupported(block, kw),
+    };
+    if let Some((line, fatal)) = unsupported {
+        let mut msg = format!("{kw}: not supported by tinyvrrpd: would ");
+        known::meaning(line, &mut msg);
+        if fatal {
+            sink.error(&node.pos, msg);
+            return None;
+        }
+        sink.warn(&node.pos, msg);
     }
     match found {
         Some((i, takes_block)) => {

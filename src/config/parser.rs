@@ -440,6 +440,16 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    /// The keywords these tables read and keepalived's list names too.
+    #[test]
+    fn also_known_keywords() {
+        use crate::config::keywords::check_also_known;
+        check_also_known(super::TOP_KW, "root");
+        check_also_known(super::GLOBAL_KW, "global_defs");
+        check_also_known(super::SYNC_KW, "vrrp_sync_group");
+        check_also_known(super::SCRIPT_KW, "vrrp_script");
+    }
+
     use super::*;
     use crate::config::lexer::Word;
 

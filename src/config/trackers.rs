@@ -341,3 +341,14 @@ fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
         up_ms: u32::try_from(up_ms?).ok()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The keywords these tables read and keepalived's list names too.
+    #[test]
+    fn also_known_keywords() {
+        use crate::config::keywords::check_also_known;
+        check_also_known(super::FILE_KW, "track_file");
+        check_also_known(super::PROCESS_KW, "vrrp_track_process");
+    }
+}
