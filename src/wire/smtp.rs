@@ -543,8 +543,9 @@ impl Cursor<'_> {
 }
 
 impl Write for Cursor<'_> {
+    /// [`Cursor::put`], not a second copy of its code (issue 17: size).
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        super::put(self.buf, &mut self.at, s.as_bytes()).map_err(|_| fmt::Error)
+        self.put(s).map_err(|_| fmt::Error)
     }
 }
 
