@@ -466,8 +466,15 @@ fn jstr(s: &mut String, v: &str) {
         match ch {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
+            // `\u00XX` by hand: a `{:04x}` here was the binary's only
+            // hexadecimal u32 (issue 17: size).
             c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
+                s.push_str(if (c as u32) < 0x10 {
+                    "\\u000"
+                } else {
+                    "\\u001"
+                });
+                s.push(char::from_digit(c as u32 & 15, 16).unwrap_or('0'));
             }
             c => s.push(c),
         }
@@ -612,6 +619,14 @@ mod tests {
             .filter(|e| !by_instance.contains(e))
             .collect();
         assert_eq!(global, in_order);
+    }
+
+    /// Control characters as `\u00XX`, lowercase (as `{:04x}` wrote them).
+    #[test]
+    fn json_strings_escape_control_characters() {
+        let mut s = String::new();
+        jstr(&mut s, "a\u{0}\u{9}\u{1f}\"\\\u{7f}é");
+        assert_eq!(s, "\"a\\u0000\\u0009\\u001f\\\"\\\\\u{7f}é\"");
     }
 
     #[test]
