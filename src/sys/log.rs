@@ -4,7 +4,7 @@
 use core::fmt::{self, Write as _};
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use super::{ErrText, Errno};
+use super::Errno;
 
 /// The sockets tried when no `--log-socket` is given, in order (as the
 /// syslog crate tried them): a missing one is skipped.
@@ -31,7 +31,8 @@ impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Initialization error: ")?;
         match *self {
-            OpenError::Os(e) => write!(f, "Io error: {} (os error {})", ErrText(e), e as i32),
+            // OsError's wording, through its writer (issue 17: size).
+            OpenError::Os(e) => write!(f, "Io error: {}", super::file::OsError(e)),
             OpenError::TooLong => f.write_str("Io error: path must be shorter than SUN_LEN"),
             OpenError::NoSocket => f.write_str("unix socket paths not found"),
         }
