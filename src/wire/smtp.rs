@@ -500,7 +500,9 @@ pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
     let mut w = Cursor { buf, at: 0 };
     let day = DAYS.get(usize::from(t.wday)).unwrap_or(&"Sun");
     let mon = MONTHS.get(usize::from(t.mon)).unwrap_or(&"Jan");
-    let sign = if t.gmtoff_s < 0 { '-' } else { '+' };
+    // A &str, not a char: the binary's only formatted char was this one
+    // (issue 17: size).
+    let sign = if t.gmtoff_s < 0 { "-" } else { "+" };
     let off_min = t.gmtoff_s.unsigned_abs() / 60;
     write!(
         w,
