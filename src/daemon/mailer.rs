@@ -359,7 +359,9 @@ impl Mailer {
                     log,
                     Level::Warning,
                     "SMTP alert for {} dropped: longer than {MAIL_BUF} bytes",
-                    m.name
+                    // As a str: ArrayString's Display was this line's alone
+                    // (issue 17: size).
+                    m.name.as_str()
                 );
                 self.lost += 1;
                 self.end();
