@@ -269,7 +269,9 @@ impl Mailer {
                 Ok(Connect::Pending(tcp)) => (tcp, false),
                 Err(e) => {
                     self.lost += 1;
-                    self.queue.pop_at(0);
+                    // Its mail leaves the queue as a session's does (one
+                    // caller of pop_at, issue 17: size).
+                    self.end();
                     log!(
                         log,
                         Level::Warning,
