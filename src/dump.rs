@@ -116,29 +116,30 @@ fn counters(st: &Stats) -> [u64; 16] {
     c
 }
 
-/// keepalived.stats' lines after `VRRP Instance: NAME`: a heading (ending
-/// with ':') or the label of the next of [`counters`].
-const STATS_LINES: [&str; 19] = [
-    "  Advertisements:",
-    "    Received: ",
+/// keepalived.stats' lines after `VRRP Instance: NAME`, one a line: a
+/// heading (ending with ':') or the label of the next of [`counters`]. One
+/// string, not a table of 19 (issue 17: size).
+const STATS_LINES: &str = concat!(
+    "  Advertisements:\n",
+    "    Received: \n",
+    "    Sent: \n",
+    "  Became master: \n",
+    "  Released master: \n",
+    "  Packet Errors:\n",
+    "    Length: \n",
+    "    TTL: \n",
+    "    Invalid Type: \n",
+    "    Version: \n",
+    "    Checksum: \n",
+    "    Advertisement Interval: \n",
+    "    Address List: \n",
+    "  Authentication Errors:\n",
+    "    Type Mismatch: \n",
+    "    Failure: \n",
+    "  Priority Zero:\n",
+    "    Received: \n",
     "    Sent: ",
-    "  Became master: ",
-    "  Released master: ",
-    "  Packet Errors:",
-    "    Length: ",
-    "    TTL: ",
-    "    Invalid Type: ",
-    "    Version: ",
-    "    Checksum: ",
-    "    Advertisement Interval: ",
-    "    Address List: ",
-    "  Authentication Errors:",
-    "    Type Mismatch: ",
-    "    Failure: ",
-    "  Priority Zero:",
-    "    Received: ",
-    "    Sent: ",
-];
+);
 
 /// keepalived.json's `"stats"` keys in its order, each with the index of
 /// its value in [`counters`].
@@ -442,7 +443,7 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
         let c = counters(v.inst.stats());
         let mut n = c.iter();
-        for l in STATS_LINES.iter() {
+        for l in STATS_LINES.split('\n') {
             if l.ends_with(':') {
                 s.push_str(l);
                 s.push('\n');
@@ -631,7 +632,10 @@ mod tests {
 
     #[test]
     fn every_counter_has_one_stats_label_and_one_json_key() {
-        let labels = STATS_LINES.iter().filter(|l| !l.ends_with(':')).count();
+        let labels = STATS_LINES
+            .split('\n')
+            .filter(|l| !l.ends_with(':'))
+            .count();
         assert_eq!(labels, 15);
         let mut seen = [false; 16];
         for (_, i) in JSON_STATS {
