@@ -101,7 +101,7 @@ impl Syslog {
 /// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
 fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
     let tm = super::tz::zone().local(super::tcp::wall_secs());
-    let month = MONTHS.get(usize::from(tm.mon)).unwrap_or(&"Jan");
+    let month = crate::wire::smtp::month(tm.mon);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -110,10 +110,6 @@ fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
     );
     s
 }
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -290,7 +286,11 @@ mod tests {
     fn split(msg: &str) -> (&str, &str) {
         let (pri, rest) = msg.split_once('>').expect("<PRI>");
         let (stamp, text) = rest.split_at(16);
-        assert!(MONTHS.contains(&&stamp[..3]), "{msg:?}");
+        let month = &stamp[..3];
+        assert!(
+            (0..12).any(|m| crate::wire::smtp::month(m) == month),
+            "{msg:?}"
+        );
         let b = stamp.as_bytes();
         assert!(
             b[3] == b' ' && b[6] == b' ' && b[9] == b':' && b[12] == b':' && b[15] == b' ',
