@@ -116,29 +116,30 @@ fn counters(st: &Stats) -> [u64; 16] {
     c
 }
 
-/// keepalived.stats' lines after `VRRP Instance: NAME`: a heading (ending
-/// with ':') or the label of the next of [`counters`].
-const STATS_LINES: [&str; 19] = [
-    "  Advertisements:",
-    "    Received: ",
+/// keepalived.stats' lines after `VRRP Instance: NAME`, one a line: a
+/// heading (ending with ':') or the label of the next of [`counters`]. One
+/// string, not a table of 19 (issue 17: size).
+const STATS_LINES: &str = concat!(
+    "  Advertisements:\n",
+    "    Received: \n",
+    "    Sent: \n",
+    "  Became master: \n",
+    "  Released master: \n",
+    "  Packet Errors:\n",
+    "    Length: \n",
+    "    TTL: \n",
+    "    Invalid Type: \n",
+    "    Version: \n",
+    "    Checksum: \n",
+    "    Advertisement Interval: \n",
+    "    Address List: \n",
+    "  Authentication Errors:\n",
+    "    Type Mismatch: \n",
+    "    Failure: \n",
+    "  Priority Zero:\n",
+    "    Received: \n",
     "    Sent: ",
-    "  Became master: ",
-    "  Released master: ",
-    "  Packet Errors:",
-    "    Length: ",
-    "    TTL: ",
-    "    Invalid Type: ",
-    "    Version: ",
-    "    Checksum: ",
-    "    Advertisement Interval: ",
-    "    Address List: ",
-    "  Authentication Errors:",
-    "    Type Mismatch: ",
-    "    Failure: ",
-    "  Priority Zero:",
-    "    Received: ",
-    "    Sent: ",
-];
+);
 
 /// keepalived.json's `"stats"` keys in its order, each with the index of
 /// its value in [`counters`].
@@ -442,7 +443,7 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
         let c = counters(v.inst.stats());
         let mut n = c.iter();
-        for l in STATS_LINES.iter() {
+        for l in STATS_LINES.split('\n') {
             if l.ends_with(':') {
                 s.push_str(l);
                 s.push('\n');
@@ -466,8 +467,15 @@ fn jstr(s: &mut String, v: &str) {
         match ch {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
+            // `\u00XX` by hand: a `{:04x}` here was the binary's only
+            // hexadecimal u32 (issue 17: size).
             c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
+                s.push_str(if (c as u32) < 0x10 {
+                    "\\u000"
+                } else {
+                    "\\u001"
+                });
+                s.push(char::from_digit(c as u32 & 15, 16).unwrap_or('0'));
             }
             c => s.push(c),
         }
@@ -614,9 +622,20 @@ mod tests {
         assert_eq!(global, in_order);
     }
 
+    /// Control characters as `\u00XX`, lowercase (as `{:04x}` wrote them).
+    #[test]
+    fn json_strings_escape_control_characters() {
+        let mut s = String::new();
+        jstr(&mut s, "a\u{0}\u{9}\u{1f}\"\\\u{7f}é");
+        assert_eq!(s, "\"a\\u0000\\u0009\\u001f\\\"\\\\\u{7f}é\"");
+    }
+
     #[test]
     fn every_counter_has_one_stats_label_and_one_json_key() {
-        let labels = STATS_LINES.iter().filter(|l| !l.ends_with(':')).count();
+        let labels = STATS_LINES
+            .split('\n')
+            .filter(|l| !l.ends_with(':'))
+            .count();
         assert_eq!(labels, 15);
         let mut seen = [false; 16];
         for (_, i) in JSON_STATS {

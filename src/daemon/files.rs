@@ -26,7 +26,9 @@ pub enum DumpKind {
 /// for every file written), and the answer is whether it worked.
 fn write_atomic(log: &mut Log, path: &str, text: &str) -> bool {
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
-    let written = write_renamed(&format!("{path}.tmp"), flags, path, text.as_bytes());
+    // A copy and a push, not a format (issue 17: size).
+    let tmp = path.to_owned() + ".tmp";
+    let written = write_renamed(&tmp, flags, path, text.as_bytes());
     if let Err(e) = written {
         log!(log, Level::Error, "writing {path}: {e}");
     }

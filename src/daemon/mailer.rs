@@ -269,7 +269,9 @@ impl Mailer {
                 Ok(Connect::Pending(tcp)) => (tcp, false),
                 Err(e) => {
                     self.lost += 1;
-                    self.queue.pop_at(0);
+                    // Its mail leaves the queue as a session's does (one
+                    // caller of pop_at, issue 17: size).
+                    self.end();
                     log!(
                         log,
                         Level::Warning,
@@ -359,7 +361,9 @@ impl Mailer {
                     log,
                     Level::Warning,
                     "SMTP alert for {} dropped: longer than {MAIL_BUF} bytes",
-                    m.name
+                    // As a str: ArrayString's Display was this line's alone
+                    // (issue 17: size).
+                    m.name.as_str()
                 );
                 self.lost += 1;
                 self.end();

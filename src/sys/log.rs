@@ -4,7 +4,7 @@
 use core::fmt::{self, Write as _};
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use super::{ErrText, Errno};
+use super::Errno;
 
 /// The sockets tried when no `--log-socket` is given, in order (as the
 /// syslog crate tried them): a missing one is skipped.
@@ -31,7 +31,8 @@ impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Initialization error: ")?;
         match *self {
-            OpenError::Os(e) => write!(f, "Io error: {} (os error {})", ErrText(e), e as i32),
+            // OsError's wording, through its writer (issue 17: size).
+            OpenError::Os(e) => write!(f, "Io error: {}", super::file::OsError(e)),
             OpenError::TooLong => f.write_str("Io error: path must be shorter than SUN_LEN"),
             OpenError::NoSocket => f.write_str("unix socket paths not found"),
         }
@@ -100,7 +101,7 @@ impl Syslog {
 /// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
 fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
     let tm = super::tz::zone().local(super::tcp::wall_secs());
-    let month = MONTHS.get(usize::from(tm.mon)).unwrap_or(&"Jan");
+    let month = crate::wire::smtp::month(tm.mon);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -109,10 +110,6 @@ fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
     );
     s
 }
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -289,7 +286,11 @@ mod tests {
     fn split(msg: &str) -> (&str, &str) {
         let (pri, rest) = msg.split_once('>').expect("<PRI>");
         let (stamp, text) = rest.split_at(16);
-        assert!(MONTHS.contains(&&stamp[..3]), "{msg:?}");
+        let month = &stamp[..3];
+        assert!(
+            (0..12).any(|m| crate::wire::smtp::month(m) == month),
+            "{msg:?}"
+        );
         let b = stamp.as_bytes();
         assert!(
             b[3] == b' ' && b[6] == b' ' && b[9] == b':' && b[12] == b':' && b[15] == b' ',

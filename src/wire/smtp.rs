@@ -488,19 +488,34 @@ pub struct LocalTime {
     pub gmtoff_s: i32,
 }
 
-const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// The day and month names, three letters each: strings, not tables of
+/// &str (issue 17: size).
+const DAYS: &str = "SunMonTueWedThuFriSat";
+const MONTHS: &str = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+/// The `k`th three letters of `names`, else its first three.
+fn name3(names: &'static str, k: u8) -> &'static str {
+    let at = usize::from(k) * 3;
+    names
+        .get(at..at + 3)
+        .unwrap_or(names.get(..3).unwrap_or_default())
+}
+
+/// Month `m` (0 is January) in English, as the Date header and the syslog
+/// stamp (crate::sys::log) write it.
+pub(crate) fn month(m: u8) -> &'static str {
+    name3(MONTHS, m)
+}
 
 /// The Date header's value as keepalived's strftime
 /// `%a, %d %b %Y %H:%M:%S %z` writes it in the C locale; written here
 /// rather than by strftime, which costs a static musl binary about 22 KB.
 pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
     let mut w = Cursor { buf, at: 0 };
-    let day = DAYS.get(usize::from(t.wday)).unwrap_or(&"Sun");
-    let mon = MONTHS.get(usize::from(t.mon)).unwrap_or(&"Jan");
-    let sign = if t.gmtoff_s < 0 { '-' } else { '+' };
+    let (day, mon) = (name3(DAYS, t.wday), month(t.mon));
+    // A &str, not a char: the binary's only formatted char was this one
+    // (issue 17: size).
+    let sign = if t.gmtoff_s < 0 { "-" } else { "+" };
     let off_min = t.gmtoff_s.unsigned_abs() / 60;
     write!(
         w,
@@ -543,8 +558,9 @@ impl Cursor<'_> {
 }
 
 impl Write for Cursor<'_> {
+    /// [`Cursor::put`], not a second copy of its code (issue 17: size).
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        super::put(self.buf, &mut self.at, s.as_bytes()).map_err(|_| fmt::Error)
+        self.put(s).map_err(|_| fmt::Error)
     }
 }
 
