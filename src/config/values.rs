@@ -91,10 +91,12 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, u8), ()> {
     let max: u8 = if addr.is_ipv4() { 32 } else { 128 };
     let len = match len {
         None => max,
-        Some(l) => match parse_int(l) {
-            Ok(n) if (0..=i64::from(max)).contains(&n) => u8::try_from(n).map_err(|_| ())?,
-            _ => return Err(()),
-        },
+        // Through the decimal u32 reader routes and rules call: no i64
+        // comparisons of its own (size: issue 17).
+        Some(l) => super::routes::u32_of(l)
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|&n| n <= max)
+            .ok_or(())?,
     };
     Ok((addr, len))
 }
