@@ -116,7 +116,9 @@ const SCOPES: &[(&str, u8)] = &[
 
 /// A name of `table` or a number 0-255 (scopes, route protocols).
 pub fn named_or_u8(w: &str, table: &[(&str, u8)]) -> Option<u8> {
-    named(w, table).or_else(|| parse_int(w).ok().and_then(|n| u8::try_from(n).ok()))
+    // The number through the decimal u32 reader routes and rules call
+    // (size: issue 17).
+    named(w, table).or_else(|| super::routes::u32_of(w).and_then(|n| u8::try_from(n).ok()))
 }
 
 /// The number `w` names in `table`: one loop for every table of names,
