@@ -19,9 +19,9 @@ pub enum NumError {
 /// caller wants at most a u32 or a range within +/-u32::MAX, where a
 /// larger number was out of range all the same.
 pub fn parse_int(s: &str) -> Result<i64, NumError> {
+    // One slice past the sign for both signs (size: issue 17).
     let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, s.get(1..).unwrap_or("")),
-        Some(b'+') => (false, s.get(1..).unwrap_or("")),
+        Some(&b @ (b'-' | b'+')) => (b == b'-', s.get(1..).unwrap_or("")),
         _ => (false, s),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
