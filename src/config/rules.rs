@@ -399,7 +399,13 @@ fn action<'a>(d: &mut Draft, a: u8, next: Option<&'a str>) -> Result<usize, Why<
 /// `0xHEX` or a decimal, up to u32::MAX (every field it fills is a u32
 /// or smaller: 32-bit arithmetic, no u64 parser on 32-bit routers).
 fn hex_or_dec(t: &str) -> Option<u32> {
-    let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) else {
+    // The prefix by its bytes, one pattern for both cases (size: issue
+    // 17).
+    let hex = match t.as_bytes() {
+        [b'0', b'x' | b'X', ..] => t.get(2..),
+        _ => None,
+    };
+    let Some(h) = hex else {
         return u32_of(t);
     };
     // As from_str_radix: one '+' may lead, at least one digit.
