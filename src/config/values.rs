@@ -64,7 +64,12 @@ pub fn parse_fixed(s: &str, decimals: u32) -> Result<(u64, bool), NumError> {
             .and_then(|v| v.checked_add(u64::from(b - b'0')))
             .ok_or(NumError::TooLarge)?;
     }
-    let exact = frac.iter().skip(decimals).all(|&b| b == b'0');
+    // A slice past the kept digits, not a Skip adapter (size: issue 17).
+    let exact = frac
+        .get(decimals..)
+        .unwrap_or_default()
+        .iter()
+        .all(|&b| b == b'0');
     Ok((v, exact))
 }
 
