@@ -40,7 +40,8 @@ fn next_comp<'a>(rest: &mut &'a str) -> Option<&'a str> {
     loop {
         let (comp, tail) = rest.split_once('/').unwrap_or((rest, ""));
         *rest = tail;
-        if !(comp.is_empty() || comp == ".") {
+        // A slice pattern, not a call to compare with "." (size: issue 17).
+        if !matches!(comp.as_bytes(), [] | [b'.']) {
             return Some(comp);
         }
         if tail.is_empty() {

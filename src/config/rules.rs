@@ -14,7 +14,7 @@ use super::diag::{Pos, Sink};
 use super::lexer::Word;
 use super::routes::{RTPROT_KEEPALIVED, Warnings, Why, ifname_ok, is_any, table, u32_of, word};
 use super::tree::Node;
-use super::values::{parse_int, parse_prefix, word_index, word_table};
+use super::values::{parse_prefix, word_index, word_table};
 
 /// `FR_ACT_*` from <linux/fib_rules.h>.
 pub const FR_ACT_TO_TBL: u8 = 1;
@@ -399,8 +399,14 @@ fn action<'a>(d: &mut Draft, a: u8, next: Option<&'a str>) -> Result<usize, Why<
 /// `0xHEX` or a decimal, up to u32::MAX (every field it fills is a u32
 /// or smaller: 32-bit arithmetic, no u64 parser on 32-bit routers).
 fn hex_or_dec(t: &str) -> Option<u32> {
-    let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) else {
-        return parse_int(t).ok().and_then(|n| u32::try_from(n).ok());
+    // The prefix by its bytes, one pattern for both cases (size: issue
+    // 17).
+    let hex = match t.as_bytes() {
+        [b'0', b'x' | b'X', ..] => t.get(2..),
+        _ => None,
+    };
+    let Some(h) = hex else {
+        return u32_of(t);
     };
     // As from_str_radix: one '+' may lead, at least one digit.
     let digits = h.strip_prefix('+').unwrap_or(h);

@@ -19,9 +19,9 @@ pub enum NumError {
 /// caller wants at most a u32 or a range within +/-u32::MAX, where a
 /// larger number was out of range all the same.
 pub fn parse_int(s: &str) -> Result<i64, NumError> {
+    // One slice past the sign for both signs (size: issue 17).
     let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, s.get(1..).unwrap_or("")),
-        Some(b'+') => (false, s.get(1..).unwrap_or("")),
+        Some(&b @ (b'-' | b'+')) => (b == b'-', s.get(1..).unwrap_or("")),
         _ => (false, s),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -64,7 +64,12 @@ pub fn parse_fixed(s: &str, decimals: u32) -> Result<(u64, bool), NumError> {
             .and_then(|v| v.checked_add(u64::from(b - b'0')))
             .ok_or(NumError::TooLarge)?;
     }
-    let exact = frac.iter().skip(decimals).all(|&b| b == b'0');
+    // A slice past the kept digits, not a Skip adapter (size: issue 17).
+    let exact = frac
+        .get(decimals..)
+        .unwrap_or_default()
+        .iter()
+        .all(|&b| b == b'0');
     Ok((v, exact))
 }
 
@@ -91,10 +96,12 @@ pub fn parse_prefix(s: &str) -> Result<(IpAddr, u8), ()> {
     let max: u8 = if addr.is_ipv4() { 32 } else { 128 };
     let len = match len {
         None => max,
-        Some(l) => match parse_int(l) {
-            Ok(n) if (0..=i64::from(max)).contains(&n) => u8::try_from(n).map_err(|_| ())?,
-            _ => return Err(()),
-        },
+        // Through the decimal u32 reader routes and rules call: no i64
+        // comparisons of its own (size: issue 17).
+        Some(l) => super::routes::u32_of(l)
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|&n| n <= max)
+            .ok_or(())?,
     };
     Ok((addr, len))
 }
@@ -114,7 +121,9 @@ const SCOPES: &[(&str, u8)] = &[
 
 /// A name of `table` or a number 0-255 (scopes, route protocols).
 pub fn named_or_u8(w: &str, table: &[(&str, u8)]) -> Option<u8> {
-    named(w, table).or_else(|| parse_int(w).ok().and_then(|n| u8::try_from(n).ok()))
+    // The number through the decimal u32 reader routes and rules call
+    // (size: issue 17).
+    named(w, table).or_else(|| super::routes::u32_of(w).and_then(|n| u8::try_from(n).ok()))
 }
 
 /// The number `w` names in `table`: one loop for every table of names,
