@@ -366,7 +366,6 @@ fn resolve_instance<'a>(
 /// set on it; the resolved values and the lists are set by
 /// [`resolve_instance`]. A literal of every field here was a kilobyte of
 /// code (size: issue 17).
-#[inline(never)]
 fn push_model<'m>(
     models: &'m mut Vec<Box<InstanceConfig>>,
     g: &GlobalDefs,
