@@ -110,7 +110,6 @@ impl<'a> Firsts<'a> {
         first
     }
 
-    #[inline(never)]
     fn get(&self, name: &str) -> Option<usize> {
         self.0.get(&name).copied()
     }
