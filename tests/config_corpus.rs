@@ -132,7 +132,7 @@ fn seed_expected(file: &str, from: &str, state: InitialState, priority: u8) -> C
             smtp_connect_timeout_s: 30,
             ..GlobalDefs::default()
         },
-        instances: vec![inst],
+        instances: vec![Box::new(inst)],
         sync_groups: vec![],
         scripts: vec![],
         track_files: vec![],
@@ -318,7 +318,7 @@ fn openwrt_generated() {
     wan.notify_master = hotplug("NOTIFY_MASTER", "wan", "INSTANCE");
     wan.notify_backup = hotplug("NOTIFY_BACKUP", "wan", "INSTANCE");
 
-    assert_eq!(config.instances, [lan, wan]);
+    assert_eq!(config.instances, [lan, wan].map(Box::new));
 }
 
 #[test]
@@ -353,7 +353,7 @@ fn lvs_blocks_are_ignored_with_one_warning_each() {
     vi.state = InitialState::Master;
     vi.vrid = 51;
     vi.vips.push(vip("192.0.2.100", 32));
-    assert_eq!(config.instances, [vi]);
+    assert_eq!(config.instances, [vi].map(Box::new));
     assert_eq!(config.global.router_id.as_deref(), Some("LVS_DEVEL"));
     let mut st = vip("192.0.2.250", 24);
     st.dev = Some("eth0".to_string());
@@ -381,7 +381,7 @@ fn includes_with_globs() {
     vi20.version = 3;
     vi20.advert_int_cs = 50;
     vi20.vips.push(vip("192.0.2.20", 24));
-    assert_eq!(config.instances, [vi10, vi20]);
+    assert_eq!(config.instances, [vi10, vi20].map(Box::new));
 }
 
 #[test]
@@ -418,7 +418,7 @@ fn ipv6_implies_v3() {
     v4.v3_checksum_as_v2 = true;
     v4.advert_int_cs = 250;
     v4.vips.push(vip("192.0.2.60", 24));
-    assert_eq!(config.instances, [v6, v4]);
+    assert_eq!(config.instances, [v6, v4].map(Box::new));
 }
 
 #[test]
@@ -442,7 +442,7 @@ fn glued_braces_crlf_and_scripts() {
         dev: Some("eth0".to_string()),
         ..vip("192.0.2.7", 24)
     });
-    assert_eq!(config.instances, [glued]);
+    assert_eq!(config.instances, [glued].map(Box::new));
     assert_eq!(
         config.scripts,
         [
@@ -549,7 +549,7 @@ fn include_inside_a_block_with_a_glued_brace() {
     let mut after = default_instance("AFTER", file, 3);
     after.interface = "eth1".to_string();
     after.vrid = 9;
-    assert_eq!(config.instances, [inc, after]);
+    assert_eq!(config.instances, [inc, after].map(Box::new));
 }
 
 /// Issue 10 item 4: keepalived's defaults chain for the re-announcement
@@ -605,7 +605,7 @@ fn utf8_bom_and_latin1_bytes_in_comments_load() {
     let mut bom = default_instance("BOM", file, 1);
     bom.vrid = 9;
     bom.vips.push(vip("192.0.2.9", 32));
-    assert_eq!(config.instances, [bom]);
+    assert_eq!(config.instances, [bom].map(Box::new));
 }
 
 // ---- loading limits: files that are not regular, fan-out, memory ----------

@@ -44,7 +44,7 @@ pub struct RawInstance {
     /// routes, preempt_delay, accept, debug...), written in place by the
     /// keywords and moved into the configuration as it is; `validate` sets
     /// the rest (size: issue 17; as a sync group's).
-    pub model: InstanceConfig,
+    pub model: Box<InstanceConfig>,
     pub pos: Pos,
     pub state: Option<At<InitialState>>,
     /// The keyword was present, even if its value was bad: a bad value is

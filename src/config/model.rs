@@ -18,8 +18,10 @@ pub struct Loc {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub global: GlobalDefs,
-    /// At most `limits::MAX_INSTANCES`.
-    pub instances: Vec<InstanceConfig>,
+    /// At most `limits::MAX_INSTANCES`. Boxed: each is kilobytes, moved
+    /// from the parser to the running slot as a pointer, not copied at
+    /// each step (size: issue 17).
+    pub instances: Vec<Box<InstanceConfig>>,
     /// At most `limits::MAX_SYNC_GROUPS`.
     pub sync_groups: Vec<SyncGroup>,
     /// At most `limits::MAX_SCRIPTS`.
@@ -341,10 +343,10 @@ impl InstanceConfig {
     /// list empty): what the parser fills in place
     /// (`instance::RawInstance::model`) and what `validate` leaves behind
     /// when it moves the model out. One literal, out of line, for both
-    /// (size: issue 17).
+    /// (size: issue 17). Boxed, as the configuration holds it.
     #[inline(never)]
-    pub fn new(name: String, loc: Loc) -> InstanceConfig {
-        InstanceConfig {
+    pub fn new(name: String, loc: Loc) -> Box<InstanceConfig> {
+        Box::new(InstanceConfig {
             name,
             loc,
             state: InitialState::Backup,
@@ -390,7 +392,7 @@ impl InstanceConfig {
             debug: None,
             v3_checksum_as_v2: false,
             skip_check_adv_addr: false,
-        }
+        })
     }
 }
 

@@ -80,7 +80,7 @@ fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
 /// 17).
 #[derive(Default)]
 struct Resolved<'a> {
-    models: Vec<InstanceConfig>,
+    models: Vec<Box<InstanceConfig>>,
     raws: Vec<&'a RawInstance>,
 }
 
@@ -110,7 +110,6 @@ impl<'a> Firsts<'a> {
         first
     }
 
-    #[inline(never)]
     fn get(&self, name: &str) -> Option<usize> {
         self.0.get(&name).copied()
     }
@@ -366,9 +365,8 @@ fn resolve_instance<'a>(
 /// set on it; the resolved values and the lists are set by
 /// [`resolve_instance`]. A literal of every field here was a kilobyte of
 /// code (size: issue 17).
-#[inline(never)]
 fn push_model<'m>(
-    models: &'m mut Vec<InstanceConfig>,
+    models: &'m mut Vec<Box<InstanceConfig>>,
     g: &GlobalDefs,
     r: &mut RawInstance,
 ) -> Option<&'m mut InstanceConfig> {
@@ -836,7 +834,7 @@ fn check_sync_groups(
     global: &GlobalDefs,
     mut groups: Vec<RawSyncGroup>,
     instances: &[RawInstance],
-    resolved: &[InstanceConfig],
+    resolved: &[Box<InstanceConfig>],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
     let mut blocks = Blocks::with_capacity(groups.len());

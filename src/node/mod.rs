@@ -104,7 +104,7 @@ pub fn named_ifaces(config: &Config) -> std::vec::IntoIter<&str> {
 /// [`named_ifaces`] with the instances given apart (the router's own once
 /// it has taken them out of `config`): one copy of the code for both.
 fn names_of<'a>(
-    instances: &mut dyn Iterator<Item = &'a InstanceConfig>,
+    instances: &mut dyn Iterator<Item = &'a Box<InstanceConfig>>,
     config: &'a Config,
 ) -> std::vec::IntoIter<&'a str> {
     let mut names = Vec::new();
@@ -322,7 +322,7 @@ impl Node {
     /// appears, whatever dump the table came from.
     fn follow_named(&mut self, config: &Config) {
         let ifaces = &mut self.shared.ifaces;
-        for name in names_of(&mut self.slots.iter().map(|s| &*s.cfg), config) {
+        for name in names_of(&mut self.slots.iter().map(|s| &s.cfg), config) {
             if ifaces.by_name(name).is_none() {
                 // Validation bounds the names by MAX_INTERFACES.
                 if let Some(f) = iface::Iface::gone(name) {

@@ -73,7 +73,7 @@ impl Node {
             Planned {
                 params: super::params(&c, src),
                 kept: self.slots.iter().position(|s| same_instance(s, &c)),
-                cfg: Box::new(c),
+                cfg: c,
                 ifindex,
             }
         });

@@ -284,7 +284,7 @@ mod tests {
         let loaded = crate::config::load(&path);
         let _ = std::fs::remove_file(&path);
         let (config, _) = loaded.expect("a valid test config");
-        config.instances.into_iter().next().expect("one instance")
+        *config.instances.into_iter().next().expect("one instance")
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn rx_index(c: &InstanceConfig, ifaces: &Ifaces, base: u32) -> u32 {
 /// is not touched (it may not be ours): logged, its instance stays in
 /// FAULT. Returns whether any was asked for.
 pub fn want<'a>(
-    cfgs: impl Iterator<Item = &'a InstanceConfig>,
+    cfgs: impl Iterator<Item = &'a Box<InstanceConfig>>,
     ifaces: &Ifaces,
     out: &mut dyn Outbox,
 ) -> bool {
@@ -141,13 +141,13 @@ impl Node {
     /// builds the router on that dump; after a reload, for names a removed
     /// instance held: their notifications then bring them in).
     pub fn make_vmacs(&self, out: &mut dyn Outbox) -> bool {
-        want(self.slots.iter().map(|s| &*s.cfg), &self.shared.ifaces, out)
+        want(self.slots.iter().map(|s| &s.cfg), &self.shared.ifaces, out)
     }
 
     /// Interface `name` appeared or went: a running instance whose base it
     /// is, or whose VMAC it was, gets its VMAC (again).
     pub(super) fn follow_vmacs(&self, name: &str, out: &mut dyn Outbox) {
-        let cfgs = self.slots.iter().filter(|s| s.running()).map(|s| &*s.cfg);
+        let cfgs = self.slots.iter().filter(|s| s.running()).map(|s| &s.cfg);
         let touched = cfgs.filter(|c| {
             c.vmac
                 .as_ref()

@@ -2689,11 +2689,10 @@ impl Sim {
     /// notifications), and the interfaces are dumped again.
     fn reload_vmacs(&mut self, r: usize, config: &Config) -> Ifaces {
         let ifaces = self.dump(r, config);
-        let free = |c: &&tinyvrrpd::config::InstanceConfig| {
+        let new = config.instances.iter().filter(|c| {
             let v = c.vmac.as_ref();
             v.is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
-        };
-        let new = config.instances.iter().filter(free);
+        });
         let mut out = Collect::default();
         if !tinyvrrpd::node::vmac::want(new, &ifaces, &mut out) {
             return ifaces;
