@@ -28,6 +28,11 @@ pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 ///
 /// Whether the keyword opens a block of its own is part of the kind, not
 /// a field beside it: a table entry is then 16 bytes, not 20 (131 of them).
+///
+/// `repr(C)`, as [`Kw`]: [`dispatch`] reads every table as [`AnyKw`]
+/// (so the functions are read only as [`AnyAct`]'s).
+#[repr(C)]
+#[allow(dead_code)]
 pub enum Act<T: 'static> {
     /// A handler, for a keyword with a value.
     Run(Handler<T>),
@@ -86,15 +91,43 @@ pub enum Reader {
 }
 
 /// One keyword of a block: its name and what to do with it.
+#[repr(C)]
 pub struct Kw<T: 'static> {
     pub name: &'static str,
     pub act: Act<T>,
 }
 
-impl<T> Kw<T> {
+/// [`Kw`] with the block's type erased, as [`dispatch`] reads a table:
+/// the same layout (both `repr(C)`, every action one function pointer),
+/// the block a raw pointer. One copy of the statement loop then serves
+/// every table, where the copies for each `T` were not merged (the
+/// functions differ in their pointers' attributes; size: issue 17).
+#[repr(C)]
+struct AnyKw {
+    name: &'static str,
+    act: AnyAct,
+}
+
+/// [`Act`] with `&mut T` read as `*mut ()`. Never built: a table of
+/// [`Kw`] is read as one.
+#[repr(C)]
+#[allow(dead_code)]
+enum AnyAct {
+    Run(fn(&mut Sink, &Node, *mut ())),
+    RunBlock(fn(&mut Sink, &Node, *mut ())),
+    Data(fn(*mut ()) -> Slot<'static>),
+    DataBlock(fn(*mut ()) -> Slot<'static>),
+}
+
+// The layouts agree (the `repr(C)` rules make them, for every `T`).
+const _: () = assert!(
+    size_of::<Kw<u8>>() == size_of::<AnyKw>() && align_of::<Kw<u8>>() == align_of::<AnyKw>()
+);
+
+impl AnyKw {
     /// Whether the keyword opens a block of its own.
     fn block(&self) -> bool {
-        matches!(self.act, Act::RunBlock(_) | Act::DataBlock(_))
+        matches!(self.act, AnyAct::RunBlock(_) | AnyAct::DataBlock(_))
     }
 }
 
@@ -128,11 +161,12 @@ pub const fn tracks<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
     }
 }
 
-/// Runs one keyword's action on its statement: the only generic part.
-fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
+/// Runs one keyword's action on its statement, `target` the block the
+/// table is for (see [`dispatch`]).
+fn run(sink: &mut Sink, node: &Node, act: &AnyAct, target: *mut ()) {
     match *act {
-        Act::Run(f) | Act::RunBlock(f) => f(sink, node, target),
-        Act::Data(field) | Act::DataBlock(field) => apply(sink, node, field(target)),
+        AnyAct::Run(f) | AnyAct::RunBlock(f) => f(sink, node, target),
+        AnyAct::Data(field) | AnyAct::DataBlock(field) => apply(sink, node, field(target)),
     }
 }
 
@@ -219,26 +253,39 @@ const IGNORED_BLOCKS: &[&str] = &[
 /// it, so its value is checked); any other keyword is a typo, an error
 /// naming the nearest known keyword.
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
-    // Only the call is generic: the checks and their messages are one
-    // function for every table, not a copy per block (size: issue 17).
-    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block()));
+    // SAFETY: `Kw<T>` and `AnyKw` have the same layout (both `repr(C)`,
+    // the same fields; `Act<T>` and `AnyAct` are `repr(C)` enums with the
+    // same variants, each one function pointer), so the table is read as
+    // what it is. Each handler is then called through a pointer type that
+    // says `*mut ()` for its `&mut T`, which Rust documents as
+    // ABI-compatible (primitive `fn`, "ABI compatibility"); the pointer
+    // handed to it is `target`'s, and nothing else uses `target` until
+    // `statements` returns. A `Slot` a data function returns is used up
+    // by `apply` before the next statement.
+    let table = unsafe { core::slice::from_raw_parts(table.as_ptr().cast::<AnyKw>(), table.len()) };
+    statements(
+        sink,
+        nodes,
+        table,
+        core::ptr::from_mut(target).cast(),
+        block,
+    );
+}
+
+/// [`dispatch`] with the block's type erased: one function for every
+/// table (size: issue 17).
+#[inline(never)]
+fn statements(sink: &mut Sink, nodes: &[Node], table: &[AnyKw], target: *mut (), block: &str) {
     for node in nodes {
-        if let Some(k) = check(sink, node, &entry, block).and_then(|i| table.get(i)) {
+        if let Some(k) = check(sink, node, table, block).and_then(|i| table.get(i)) {
             run(sink, node, &k.act, target);
         }
     }
 }
 
-/// One statement against a table seen through `entry` (the name and
-/// block-ness of its i-th keyword): the index of the keyword to run, after
+/// One statement against a table: the index of the keyword to run, after
 /// the warnings and errors [`dispatch`] describes.
-#[inline(never)]
-fn check(
-    sink: &mut Sink,
-    node: &Node,
-    entry: &dyn Fn(usize) -> Option<(&'static str, bool)>,
-    block: &str,
-) -> Option<usize> {
+fn check(sink: &mut Sink, node: &Node, table: &[AnyKw], block: &str) -> Option<usize> {
     if node.words.is_empty() {
         // A stray `{ ... }`; the tree builder has reported it.
         return None;
@@ -257,9 +304,9 @@ fn check(
     // Plain walks of the table: adapters over it were code of their own.
     let mut found = None;
     let mut i = 0;
-    while let Some((name, takes_block)) = entry(i) {
-        if name == kw {
-            found = Some((i, takes_block));
+    while let Some(k) = table.get(i) {
+        if k.name == kw {
+            found = Some((i, k.block()));
             break;
         }
         i += 1;
@@ -286,8 +333,8 @@ fn check(
         None => {
             let mut near = known::Nearest::new(kw);
             let mut i = 0;
-            while let Some((name, _)) = entry(i) {
-                near.offer(name);
+            while let Some(k) = table.get(i) {
+                near.offer(k.name);
                 i += 1;
             }
             near.offer_known(block);
