@@ -73,7 +73,7 @@ pub enum Slot<'a> {
     Here(&'a mut Option<Pos>),
     /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
     /// units of the decimals.
-    Fixed(&'a mut u32, &'static (u32, u64, u64, &'static str)),
+    Fixed(&'a mut u32, &'static (u32, u32, u32, &'static str)),
     /// A block's `weight N [reverse]` into its weight and reverse fields
     /// (`trackers::block_weight`); a bad one leaves both.
     Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
@@ -214,7 +214,7 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
         }
         Slot::Fixed(v, &(decimals, lo, hi, shown)) => {
             if let Some(x) = fixed(sink, node, decimals, lo, hi, shown) {
-                *v = u32::try_from(x).unwrap_or(u32::MAX);
+                *v = x;
             }
         }
         Slot::Weight(w, reverse, &range) => {
@@ -474,10 +474,10 @@ pub fn fixed(
     sink: &mut Sink,
     node: &Node,
     decimals: u32,
-    lo: u64,
-    hi: u64,
+    lo: u32,
+    hi: u32,
     shown: &str,
-) -> Option<u64> {
+) -> Option<u32> {
     let text = value(sink, node)?;
     fixed_word(
         sink,
@@ -495,9 +495,17 @@ pub fn fixed_word(
     pos: &Pos,
     what: &str,
     text: &str,
-    (decimals, lo, hi, shown): (u32, u64, u64, &str),
-) -> Option<u64> {
-    match parse_fixed(text, decimals) {
+    (decimals, lo, hi, shown): (u32, u32, u32, &str),
+) -> Option<u32> {
+    // The value as the u32 the fields hold, None when out of range: the
+    // range test and what follows are 32-bit code (size: issue 17).
+    let parsed = parse_fixed(text, decimals).map(|(v, exact)| {
+        (
+            u32::try_from(v).ok().filter(|v| (lo..=hi).contains(v)),
+            exact,
+        )
+    });
+    match parsed {
         Err(NumError::NotNumber) => {
             sink.error_fmt(
                 pos,
@@ -512,8 +520,8 @@ pub fn fixed_word(
             );
             None
         }
-        Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
-        Ok(_) | Err(NumError::TooLarge) => {
+        Ok((Some(v), true)) => Some(v),
+        Ok((None, true)) | Err(NumError::TooLarge) => {
             sink.error_fmt(pos, format_args!("{what} {text} out of range {shown}"));
             None
         }

@@ -261,12 +261,11 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
 /// finer value is refused rather than rounded.
 fn delay_ms(sink: &mut Sink, node: &Node) -> Option<u32> {
     let (decimals, lo, hi, shown) = DELAY;
-    let ms = fixed(sink, node, decimals, lo, hi, shown)?;
-    u32::try_from(ms).ok()
+    fixed(sink, node, decimals, lo, hi, shown)
 }
 
 /// The delays' [`Slot::Fixed`] spec: ms, 0.001-3600 s.
-const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
+const DELAY: (u32, u32, u32, &str) = (3, 1, 3_600_000, "0.001-3600");
 
 // ---- interface_up_down_delays --------------------------------------------
 
@@ -337,7 +336,7 @@ fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
     };
     Some(UpDownDelay {
         interface,
-        down_ms: u32::try_from(down_ms?).ok()?,
-        up_ms: u32::try_from(up_ms?).ok()?,
+        down_ms: down_ms?,
+        up_ms: up_ms?,
     })
 }
