@@ -49,9 +49,9 @@ pub enum Act<T: 'static> {
 /// copy instead of one per kind.
 pub enum Slot<'a> {
     /// An integer in the range; a bad value leaves the field as it was.
-    U32(&'a mut u32, &'static (i64, i64)),
+    U32(&'a mut u32, &'static (i32, i32)),
     /// The same into an optional field.
-    OptU32(&'a mut Option<u32>, &'static (i64, i64)),
+    OptU32(&'a mut Option<u32>, &'static (i32, i32)),
     /// A switch ([`flag`]).
     Flag(&'a mut bool),
     /// A switch, remembered as given.
@@ -68,7 +68,7 @@ pub enum Slot<'a> {
     Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
     /// An integer in the range, with where it was set; a bad value leaves
     /// the field as it was.
-    AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
+    AtU32(&'a mut Option<At<u32>>, &'static (i32, i32)),
     /// A keyword alone, remembered with where it was.
     Here(&'a mut Option<Pos>),
     /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
@@ -76,7 +76,7 @@ pub enum Slot<'a> {
     Fixed(&'a mut u32, &'static (u32, u32, u32, &'static str)),
     /// A block's `weight N [reverse]` into its weight and reverse fields
     /// (`trackers::block_weight`); a bad one leaves both.
-    Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
+    Weight(&'a mut i16, &'a mut bool, &'static (i32, i32)),
 }
 
 /// How a [`Slot::Text`] is read.
@@ -420,13 +420,13 @@ pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
 }
 
 /// An integer in `lo..=hi`, converted to the field's type.
-pub fn int<T: TryFrom<i32>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+pub fn int<T: TryFrom<i32>>(sink: &mut Sink, node: &Node, lo: i32, hi: i32) -> Option<T> {
     int_value(sink, node, lo, hi).and_then(|v| T::try_from(v).ok())
 }
 
 /// [`int`] before the conversion: one copy for every field type.
 #[inline(never)]
-fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i32> {
+fn int_value(sink: &mut Sink, node: &Node, lo: i32, hi: i32) -> Option<i32> {
     let text = value(sink, node)?;
     int_in(sink, &node.pos, node.keyword(), text, lo, hi)
 }
@@ -437,8 +437,8 @@ pub fn int_word<T: TryFrom<i32>>(
     pos: &Pos,
     what: &str,
     text: &str,
-    lo: i64,
-    hi: i64,
+    lo: i32,
+    hi: i32,
 ) -> Option<T> {
     int_in(sink, pos, what, text, lo, hi).and_then(|v| T::try_from(v).ok())
 }
@@ -449,14 +449,14 @@ pub fn int_word<T: TryFrom<i32>>(
 /// then 32-bit, not 64-bit, code (size: issue 17); a value that did not
 /// fit would be out of range.
 #[inline(never)]
-fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i32> {
-    let range = Range(lo, hi);
+fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i32, hi: i32) -> Option<i32> {
     let parsed = parse_int(text);
     if let Ok(v) = parsed {
-        if let Some(x) = i32::try_from(v).ok().filter(|_| (lo..=hi).contains(&v)) {
+        if let Some(x) = i32::try_from(v).ok().filter(|x| (lo..=hi).contains(x)) {
             return Some(x);
         }
     }
+    let range = Range(lo.into(), hi.into());
     if parsed == Err(NumError::NotNumber) {
         sink.error_fmt(
             pos,
@@ -644,22 +644,22 @@ fn words(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(String, &Pos)) {
 // ---- ranges shared by several blocks -------------------------------------
 
 /// Ranges shared by the global and per-instance GARP keywords.
-pub const GARP_DELAY: (i64, i64) = (0, 3600);
-pub const GARP_REPEAT: (i64, i64) = (1, 255);
-pub const GARP_REFRESH: (i64, i64) = (0, 86400);
+pub const GARP_DELAY: (i32, i32) = (0, 3600);
+pub const GARP_REPEAT: (i32, i32) = (1, 255);
+pub const GARP_REFRESH: (i32, i32) = (0, 86400);
 /// `garp_lower_prio_repeat`: 0 turns the re-announcement off.
-pub const GARP_LOWER_PRIO_REPEAT: (i64, i64) = (0, 255);
+pub const GARP_LOWER_PRIO_REPEAT: (i32, i32) = (0, 255);
 
 /// Script weights and track weights: the most a priority can move and
 /// still stay within 1-254.
-pub const WEIGHT: (i64, i64) = (-253, 253);
+pub const WEIGHT: (i32, i32) = (-253, 253);
 
 /// Weights of `vrrp_track_file` / `vrrp_track_process` blocks and of the
 /// track_file / track_process lines: keepalived 2.2.7 reads these as
 /// -254..254 without complaint (trackers/track_file.c:track_file_weight_handler,
 /// vrrp/vrrp_track.c:alloc_track_process), where interface and script
 /// weights stop at +/-253.
-pub const WEIGHT_254: (i64, i64) = (-254, 254);
+pub const WEIGHT_254: (i32, i32) = (-254, 254);
 
 // ---- tracked objects -----------------------------------------------------
 
@@ -667,7 +667,7 @@ pub const WEIGHT_254: (i64, i64) = (-254, 254);
 pub struct TrackKind {
     /// The block keyword, naming the kind in messages.
     pub keyword: &'static str,
-    pub weight: (i64, i64),
+    pub weight: (i32, i32),
     /// `noreverse` is a word keepalived knows on this kind of line
     /// (track_script, track_file, track_process; not track_interface).
     pub noreverse: bool,
