@@ -556,14 +556,21 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
 /// the model holds one string.
 pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
     warn_extra(sink, node, 2);
-    let args = node.args();
+    let user = user_of(node.args());
+    if user.is_none() {
+        said(sink, &node.pos, node.keyword(), "needs a user name");
+    }
+    user
+}
+
+/// `USER [GROUP]` from the first words of `args`, as [`user_group`] keeps
+/// it; None without a user. One copy for it and [`notify_script`]'s
+/// (size: issue 17).
+fn user_of(args: &[super::lexer::Word]) -> Option<String> {
     match (args.first(), args.get(1)) {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
-        _ => {
-            said(sink, &node.pos, node.keyword(), "needs a user name");
-            None
-        }
+        _ => None,
     }
 }
 
@@ -573,11 +580,7 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
 pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
     warn_extra(sink, node, 3);
     let args = node.args();
-    let user = match (args.get(1), args.get(2)) {
-        (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
-        (Some(u), None) => Some(u.text.clone()),
-        _ => None,
-    };
+    let user = user_of(args.get(1..).unwrap_or_default());
     match args.first() {
         Some(w) if !w.text.trim().is_empty() => Some(Script {
             cmd: w.text.clone(),
