@@ -171,7 +171,6 @@ fn run(sink: &mut Sink, node: &Node, act: &AnyAct, target: *mut ()) {
 }
 
 /// Reads a data keyword's value into its field.
-#[inline(never)]
 fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
     match slot {
         Slot::U32(v, &(lo, hi)) => {
