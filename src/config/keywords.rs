@@ -276,15 +276,15 @@ pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mu
 #[inline(never)]
 fn statements(sink: &mut Sink, nodes: &[Node], table: &[AnyKw], target: *mut (), block: &str) {
     for node in nodes {
-        if let Some(k) = check(sink, node, table, block).and_then(|i| table.get(i)) {
+        if let Some(k) = check(sink, node, table, block) {
             run(sink, node, &k.act, target);
         }
     }
 }
 
-/// One statement against a table: the index of the keyword to run, after
+/// One statement against a table: the keyword to run, after
 /// the warnings and errors [`dispatch`] describes.
-fn check(sink: &mut Sink, node: &Node, table: &[AnyKw], block: &str) -> Option<usize> {
+fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> Option<&'t AnyKw> {
     if node.words.is_empty() {
         // A stray `{ ... }`; the tree builder has reported it.
         return None;
@@ -305,13 +305,13 @@ fn check(sink: &mut Sink, node: &Node, table: &[AnyKw], block: &str) -> Option<u
     let mut i = 0;
     while let Some(k) = table.get(i) {
         if k.name == kw {
-            found = Some((i, k.block()));
+            found = Some((k, k.block()));
             break;
         }
         i += 1;
     }
     match found {
-        Some((i, takes_block)) => {
+        Some((k, takes_block)) => {
             if takes_block && node.block.is_none() {
                 said(sink, &node.pos, kw, "needs a block { ... }");
                 return None;
@@ -319,7 +319,7 @@ fn check(sink: &mut Sink, node: &Node, table: &[AnyKw], block: &str) -> Option<u
             if !takes_block && node.block.is_some() {
                 sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
             }
-            Some(i)
+            Some(k)
         }
         None if unsupported.is_some() => None,
         None if IGNORED_BLOCKS.contains(&kw) => {
