@@ -37,7 +37,7 @@ pub struct GarpGroup {
 }
 
 /// The largest interval keepalived reads (INT_MAX microseconds).
-const MAX_US: u64 = i32::MAX as u64;
+const MAX_US: u32 = i32::MAX as u32;
 
 /// One `garp_group` block, added to `groups` (the earlier ones decide
 /// which interfaces are taken).
@@ -93,7 +93,7 @@ fn interval(s: &mut Sink, n: &Node, g: &mut Vec<GarpGroup>) {
     } else {
         &mut g.gna_interval_us
     };
-    *slot = u32::try_from(v).ok();
+    *slot = Some(v);
 }
 
 fn add(sink: &mut Sink, line: &Node, g: &mut [GarpGroup], name: &str) {

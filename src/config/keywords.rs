@@ -28,6 +28,11 @@ pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 ///
 /// Whether the keyword opens a block of its own is part of the kind, not
 /// a field beside it: a table entry is then 16 bytes, not 20 (131 of them).
+///
+/// `repr(C)`, as [`Kw`]: [`dispatch`] reads every table as [`AnyKw`]
+/// (so the functions are read only as [`AnyAct`]'s).
+#[repr(C)]
+#[allow(dead_code)]
 pub enum Act<T: 'static> {
     /// A handler, for a keyword with a value.
     Run(Handler<T>),
@@ -44,9 +49,9 @@ pub enum Act<T: 'static> {
 /// copy instead of one per kind.
 pub enum Slot<'a> {
     /// An integer in the range; a bad value leaves the field as it was.
-    U32(&'a mut u32, &'static (i64, i64)),
+    U32(&'a mut u32, &'static (i32, i32)),
     /// The same into an optional field.
-    OptU32(&'a mut Option<u32>, &'static (i64, i64)),
+    OptU32(&'a mut Option<u32>, &'static (i32, i32)),
     /// A switch ([`flag`]).
     Flag(&'a mut bool),
     /// A switch, remembered as given.
@@ -63,15 +68,15 @@ pub enum Slot<'a> {
     Tracks(&'a mut Vec<At<Track>>, &'static TrackKind),
     /// An integer in the range, with where it was set; a bad value leaves
     /// the field as it was.
-    AtU32(&'a mut Option<At<u32>>, &'static (i64, i64)),
+    AtU32(&'a mut Option<At<u32>>, &'static (i32, i32)),
     /// A keyword alone, remembered with where it was.
     Here(&'a mut Option<Pos>),
     /// Decimal seconds ([`fixed`]: decimals, lo, hi, range shown), in the
     /// units of the decimals.
-    Fixed(&'a mut u32, &'static (u32, u64, u64, &'static str)),
+    Fixed(&'a mut u32, &'static (u32, u32, u32, &'static str)),
     /// A block's `weight N [reverse]` into its weight and reverse fields
     /// (`trackers::block_weight`); a bad one leaves both.
-    Weight(&'a mut i16, &'a mut bool, &'static (i64, i64)),
+    Weight(&'a mut i16, &'a mut bool, &'static (i32, i32)),
 }
 
 /// How a [`Slot::Text`] is read.
@@ -86,15 +91,43 @@ pub enum Reader {
 }
 
 /// One keyword of a block: its name and what to do with it.
+#[repr(C)]
 pub struct Kw<T: 'static> {
     pub name: &'static str,
     pub act: Act<T>,
 }
 
-impl<T> Kw<T> {
+/// [`Kw`] with the block's type erased, as [`dispatch`] reads a table:
+/// the same layout (both `repr(C)`, every action one function pointer),
+/// the block a raw pointer. One copy of the statement loop then serves
+/// every table, where the copies for each `T` were not merged (the
+/// functions differ in their pointers' attributes; size: issue 17).
+#[repr(C)]
+struct AnyKw {
+    name: &'static str,
+    act: AnyAct,
+}
+
+/// [`Act`] with `&mut T` read as `*mut ()`. Never built: a table of
+/// [`Kw`] is read as one.
+#[repr(C)]
+#[allow(dead_code)]
+enum AnyAct {
+    Run(fn(&mut Sink, &Node, *mut ())),
+    RunBlock(fn(&mut Sink, &Node, *mut ())),
+    Data(fn(*mut ()) -> Slot<'static>),
+    DataBlock(fn(*mut ()) -> Slot<'static>),
+}
+
+// The layouts agree (the `repr(C)` rules make them, for every `T`).
+const _: () = assert!(
+    size_of::<Kw<u8>>() == size_of::<AnyKw>() && align_of::<Kw<u8>>() == align_of::<AnyKw>()
+);
+
+impl AnyKw {
     /// Whether the keyword opens a block of its own.
     fn block(&self) -> bool {
-        matches!(self.act, Act::RunBlock(_) | Act::DataBlock(_))
+        matches!(self.act, AnyAct::RunBlock(_) | AnyAct::DataBlock(_))
     }
 }
 
@@ -128,16 +161,16 @@ pub const fn tracks<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
     }
 }
 
-/// Runs one keyword's action on its statement: the only generic part.
-fn run<T>(sink: &mut Sink, node: &Node, act: &Act<T>, target: &mut T) {
+/// Runs one keyword's action on its statement, `target` the block the
+/// table is for (see [`dispatch`]).
+fn run(sink: &mut Sink, node: &Node, act: &AnyAct, target: *mut ()) {
     match *act {
-        Act::Run(f) | Act::RunBlock(f) => f(sink, node, target),
-        Act::Data(field) | Act::DataBlock(field) => apply(sink, node, field(target)),
+        AnyAct::Run(f) | AnyAct::RunBlock(f) => f(sink, node, target),
+        AnyAct::Data(field) | AnyAct::DataBlock(field) => apply(sink, node, field(target)),
     }
 }
 
 /// Reads a data keyword's value into its field.
-#[inline(never)]
 fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
     match slot {
         Slot::U32(v, &(lo, hi)) => {
@@ -180,7 +213,7 @@ fn apply(sink: &mut Sink, node: &Node, slot: Slot) {
         }
         Slot::Fixed(v, &(decimals, lo, hi, shown)) => {
             if let Some(x) = fixed(sink, node, decimals, lo, hi, shown) {
-                *v = u32::try_from(x).unwrap_or(u32::MAX);
+                *v = x;
             }
         }
         Slot::Weight(w, reverse, &range) => {
@@ -242,26 +275,39 @@ const IGNORED_BLOCKS: &[&str] = &[
 /// it, so its value is checked); any other keyword is a typo, an error
 /// naming the nearest known keyword.
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
-    // Only the call is generic: the checks and their messages are one
-    // function for every table, not a copy per block (size: issue 17).
-    let entry = |i: usize| table.get(i).map(|k| (k.name, k.block()));
+    // SAFETY: `Kw<T>` and `AnyKw` have the same layout (both `repr(C)`,
+    // the same fields; `Act<T>` and `AnyAct` are `repr(C)` enums with the
+    // same variants, each one function pointer), so the table is read as
+    // what it is. Each handler is then called through a pointer type that
+    // says `*mut ()` for its `&mut T`, which Rust documents as
+    // ABI-compatible (primitive `fn`, "ABI compatibility"); the pointer
+    // handed to it is `target`'s, and nothing else uses `target` until
+    // `statements` returns. A `Slot` a data function returns is used up
+    // by `apply` before the next statement.
+    let table = unsafe { core::slice::from_raw_parts(table.as_ptr().cast::<AnyKw>(), table.len()) };
+    statements(
+        sink,
+        nodes,
+        table,
+        core::ptr::from_mut(target).cast(),
+        block,
+    );
+}
+
+/// [`dispatch`] with the block's type erased: one function for every
+/// table (size: issue 17).
+#[inline(never)]
+fn statements(sink: &mut Sink, nodes: &[Node], table: &[AnyKw], target: *mut (), block: &str) {
     for node in nodes {
-        if let Some(k) = check(sink, node, &entry, block).and_then(|i| table.get(i)) {
+        if let Some(k) = check(sink, node, table, block) {
             run(sink, node, &k.act, target);
         }
     }
 }
 
-/// One statement against a table seen through `entry` (the name and
-/// block-ness of its i-th keyword): the index of the keyword to run, after
+/// One statement against a table: the keyword to run, after
 /// the warnings and errors [`dispatch`] describes.
-#[inline(never)]
-fn check(
-    sink: &mut Sink,
-    node: &Node,
-    entry: &dyn Fn(usize) -> Option<(&'static str, bool)>,
-    block: &str,
-) -> Option<usize> {
+fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> Option<&'t AnyKw> {
     if node.words.is_empty() {
         // A stray `{ ... }`; the tree builder has reported it.
         return None;
@@ -270,9 +316,9 @@ fn check(
     // Plain walks of the table: adapters over it were code of their own.
     let mut found = None;
     let mut i = 0;
-    while let Some((name, takes_block)) = entry(i) {
-        if name == kw {
-            found = Some((i, takes_block));
+    while let Some(k) = table.get(i) {
+        if k.name == kw {
+            found = Some((k, k.block()));
             break;
         }
         i += 1;
@@ -296,7 +342,7 @@ fn check(
         sink.warn(&node.pos, msg);
     }
     match found {
-        Some((i, takes_block)) => {
+        Some((k, takes_block)) => {
             if takes_block && node.block.is_none() {
                 said(sink, &node.pos, kw, "needs a block { ... }");
                 return None;
@@ -304,7 +350,7 @@ fn check(
             if !takes_block && node.block.is_some() {
                 sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
             }
-            Some(i)
+            Some(k)
         }
         None if unsupported.is_some() => None,
         None if IGNORED_BLOCKS.contains(&kw) => {
@@ -317,8 +363,8 @@ fn check(
         None => {
             let mut near = known::Nearest::new(kw);
             let mut i = 0;
-            while let Some((name, _)) = entry(i) {
-                near.offer(name);
+            while let Some(k) = table.get(i) {
+                near.offer(k.name);
                 i += 1;
             }
             near.offer_known(block);
@@ -404,13 +450,13 @@ pub fn string(sink: &mut Sink, node: &Node) -> Option<String> {
 }
 
 /// An integer in `lo..=hi`, converted to the field's type.
-pub fn int<T: TryFrom<i32>>(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<T> {
+pub fn int<T: TryFrom<i32>>(sink: &mut Sink, node: &Node, lo: i32, hi: i32) -> Option<T> {
     int_value(sink, node, lo, hi).and_then(|v| T::try_from(v).ok())
 }
 
 /// [`int`] before the conversion: one copy for every field type.
 #[inline(never)]
-fn int_value(sink: &mut Sink, node: &Node, lo: i64, hi: i64) -> Option<i32> {
+fn int_value(sink: &mut Sink, node: &Node, lo: i32, hi: i32) -> Option<i32> {
     let text = value(sink, node)?;
     int_in(sink, &node.pos, node.keyword(), text, lo, hi)
 }
@@ -421,8 +467,8 @@ pub fn int_word<T: TryFrom<i32>>(
     pos: &Pos,
     what: &str,
     text: &str,
-    lo: i64,
-    hi: i64,
+    lo: i32,
+    hi: i32,
 ) -> Option<T> {
     int_in(sink, pos, what, text, lo, hi).and_then(|v| T::try_from(v).ok())
 }
@@ -433,14 +479,14 @@ pub fn int_word<T: TryFrom<i32>>(
 /// then 32-bit, not 64-bit, code (size: issue 17); a value that did not
 /// fit would be out of range.
 #[inline(never)]
-fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i64, hi: i64) -> Option<i32> {
-    let range = Range(lo, hi);
+fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i32, hi: i32) -> Option<i32> {
     let parsed = parse_int(text);
     if let Ok(v) = parsed {
-        if let Some(x) = i32::try_from(v).ok().filter(|_| (lo..=hi).contains(&v)) {
+        if let Some(x) = i32::try_from(v).ok().filter(|x| (lo..=hi).contains(x)) {
             return Some(x);
         }
     }
+    let range = Range(lo.into(), hi.into());
     if parsed == Err(NumError::NotNumber) {
         sink.error_fmt(
             pos,
@@ -458,10 +504,10 @@ pub fn fixed(
     sink: &mut Sink,
     node: &Node,
     decimals: u32,
-    lo: u64,
-    hi: u64,
+    lo: u32,
+    hi: u32,
     shown: &str,
-) -> Option<u64> {
+) -> Option<u32> {
     let text = value(sink, node)?;
     fixed_word(
         sink,
@@ -479,9 +525,17 @@ pub fn fixed_word(
     pos: &Pos,
     what: &str,
     text: &str,
-    (decimals, lo, hi, shown): (u32, u64, u64, &str),
-) -> Option<u64> {
-    match parse_fixed(text, decimals) {
+    (decimals, lo, hi, shown): (u32, u32, u32, &str),
+) -> Option<u32> {
+    // The value as the u32 the fields hold, None when out of range: the
+    // range test and what follows are 32-bit code (size: issue 17).
+    let parsed = parse_fixed(text, decimals).map(|(v, exact)| {
+        (
+            u32::try_from(v).ok().filter(|v| (lo..=hi).contains(v)),
+            exact,
+        )
+    });
+    match parsed {
         Err(NumError::NotNumber) => {
             sink.error_fmt(
                 pos,
@@ -496,8 +550,8 @@ pub fn fixed_word(
             );
             None
         }
-        Ok((v, true)) if (lo..=hi).contains(&v) => Some(v),
-        Ok(_) | Err(NumError::TooLarge) => {
+        Ok((Some(v), true)) => Some(v),
+        Ok((None, true)) | Err(NumError::TooLarge) => {
             sink.error_fmt(pos, format_args!("{what} {text} out of range {shown}"));
             None
         }
@@ -532,14 +586,21 @@ pub fn ip(sink: &mut Sink, node: &Node) -> Option<IpAddr> {
 /// the model holds one string.
 pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
     warn_extra(sink, node, 2);
-    let args = node.args();
+    let user = user_of(node.args());
+    if user.is_none() {
+        said(sink, &node.pos, node.keyword(), "needs a user name");
+    }
+    user
+}
+
+/// `USER [GROUP]` from the first words of `args`, as [`user_group`] keeps
+/// it; None without a user. One copy for it and [`notify_script`]'s
+/// (size: issue 17).
+fn user_of(args: &[super::lexer::Word]) -> Option<String> {
     match (args.first(), args.get(1)) {
         (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
         (Some(u), None) => Some(u.text.clone()),
-        _ => {
-            said(sink, &node.pos, node.keyword(), "needs a user name");
-            None
-        }
+        _ => None,
     }
 }
 
@@ -549,11 +610,7 @@ pub fn user_group(sink: &mut Sink, node: &Node) -> Option<String> {
 pub fn notify_script(sink: &mut Sink, node: &Node) -> Option<Script> {
     warn_extra(sink, node, 3);
     let args = node.args();
-    let user = match (args.get(1), args.get(2)) {
-        (Some(u), Some(g)) => Some(format!("{}:{}", u.text, g.text)),
-        (Some(u), None) => Some(u.text.clone()),
-        _ => None,
-    };
+    let user = user_of(args.get(1..).unwrap_or_default());
     match args.first() {
         Some(w) if !w.text.trim().is_empty() => Some(Script {
             cmd: w.text.clone(),
@@ -620,22 +677,22 @@ fn words(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(String, &Pos)) {
 // ---- ranges shared by several blocks -------------------------------------
 
 /// Ranges shared by the global and per-instance GARP keywords.
-pub const GARP_DELAY: (i64, i64) = (0, 3600);
-pub const GARP_REPEAT: (i64, i64) = (1, 255);
-pub const GARP_REFRESH: (i64, i64) = (0, 86400);
+pub const GARP_DELAY: (i32, i32) = (0, 3600);
+pub const GARP_REPEAT: (i32, i32) = (1, 255);
+pub const GARP_REFRESH: (i32, i32) = (0, 86400);
 /// `garp_lower_prio_repeat`: 0 turns the re-announcement off.
-pub const GARP_LOWER_PRIO_REPEAT: (i64, i64) = (0, 255);
+pub const GARP_LOWER_PRIO_REPEAT: (i32, i32) = (0, 255);
 
 /// Script weights and track weights: the most a priority can move and
 /// still stay within 1-254.
-pub const WEIGHT: (i64, i64) = (-253, 253);
+pub const WEIGHT: (i32, i32) = (-253, 253);
 
 /// Weights of `vrrp_track_file` / `vrrp_track_process` blocks and of the
 /// track_file / track_process lines: keepalived 2.2.7 reads these as
 /// -254..254 without complaint (trackers/track_file.c:track_file_weight_handler,
 /// vrrp/vrrp_track.c:alloc_track_process), where interface and script
 /// weights stop at +/-253.
-pub const WEIGHT_254: (i64, i64) = (-254, 254);
+pub const WEIGHT_254: (i32, i32) = (-254, 254);
 
 // ---- tracked objects -----------------------------------------------------
 
@@ -643,7 +700,7 @@ pub const WEIGHT_254: (i64, i64) = (-254, 254);
 pub struct TrackKind {
     /// The block keyword, naming the kind in messages.
     pub keyword: &'static str,
-    pub weight: (i64, i64),
+    pub weight: (i32, i32),
     /// `noreverse` is a word keepalived knows on this kind of line
     /// (track_script, track_file, track_process; not track_interface).
     pub noreverse: bool,

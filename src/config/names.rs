@@ -3,9 +3,9 @@
 //! tens to hundreds of names, where this is as quick as a hash table, and
 //! it costs a fraction of hashbrown's code per key type (issue 17: size).
 
-use core::borrow::Borrow;
+use core::cmp::Ordering;
 
-/// Keys in order, each at most once.
+/// Keys in order (of their bytes: a `str`'s order), each at most once.
 pub struct Map<K, V> {
     pairs: Vec<(K, V)>,
 }
@@ -16,26 +16,22 @@ impl<K, V> Default for Map<K, V> {
     }
 }
 
-impl<K: Ord, V> Map<K, V> {
+impl<K: AsRef<[u8]>, V> Map<K, V> {
     /// Where `key` is (Ok) or would go (Err).
-    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
-    where
-        K: Borrow<Q>,
-    {
-        self.pairs.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    fn find(&self, key: &[u8]) -> Result<usize, usize> {
+        search(self.pairs.len(), key, &|i| {
+            self.pairs.get(i).map_or(&[][..], |(k, _)| k.as_ref())
+        })
     }
 
-    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-    {
-        let i = self.find(key).ok()?;
+    pub fn get<Q: AsRef<[u8]> + ?Sized>(&self, key: &Q) -> Option<&V> {
+        let i = self.find(key.as_ref()).ok()?;
         self.pairs.get(i).map(|(_, v)| v)
     }
 
     /// Sets `key` to `value`; the value it had, if any.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.find(&key) {
+        match self.find(key.as_ref()) {
             Ok(i) => self
                 .pairs
                 .get_mut(i)
@@ -46,6 +42,22 @@ impl<K: Ord, V> Map<K, V> {
             }
         }
     }
+}
+
+/// The search by halves of [`Map::find`] among `len` keys, `key_at`
+/// giving the i-th: one copy for every map, not one per key type (size:
+/// issue 17).
+fn search<'a>(len: usize, key: &[u8], key_at: &dyn Fn(usize) -> &'a [u8]) -> Result<usize, usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match key_at(mid).cmp(key) {
+            Ordering::Less => lo = mid + 1,
+            Ordering::Greater => hi = mid,
+            Ordering::Equal => return Ok(mid),
+        }
+    }
+    Err(lo)
 }
 
 #[cfg(test)]
@@ -66,10 +78,10 @@ mod tests {
         assert_eq!(m.get("vi_2"), Some(&20));
         assert_eq!(m.insert("vi_4", 4), None);
         assert_eq!(m.get("vi_4"), Some(&4));
-        let mut t: Map<(&str, u8, bool), u8> = Map::default();
-        t.insert(("eth0", 1, false), 1);
-        t.insert(("eth0", 1, true), 2);
-        assert_eq!(t.get(&("eth0", 1, true)), Some(&2));
-        assert_eq!(t.get(&("eth1", 1, true)), None);
+        let mut t: Map<Vec<u8>, u8> = Map::default();
+        t.insert(b"eth1".to_vec(), 1);
+        t.insert(b"eth0".to_vec(), 0);
+        assert_eq!((t.get(b"eth0"), t.get(b"eth1")), (Some(&0), Some(&1)));
+        assert_eq!(t.get(b"eth"), None);
     }
 }

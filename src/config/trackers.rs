@@ -16,7 +16,7 @@ use super::tree::Node;
 /// `weight N [reverse]` in a vrrp_script, track_file or vrrp_track_process
 /// block. keepalived knows only `reverse` after the number there
 /// (`noreverse` is a word of the track_* lines).
-pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i64, i64)) -> Option<(i16, bool)> {
+pub fn block_weight(sink: &mut Sink, node: &Node, (lo, hi): (i32, i32)) -> Option<(i16, bool)> {
     warn_extra(sink, node, 2);
     let args = node.args();
     let Some(w) = args.first() else {
@@ -99,7 +99,7 @@ fn init_file(sink: &mut Sink, node: &Node, name: &str) -> Option<InitFile> {
             init.overwrite = true;
             continue;
         }
-        let (lo, hi) = (i64::from(i32::MIN), i64::from(i32::MAX));
+        let (lo, hi) = (i32::MIN, i32::MAX);
         init.value = int_word(sink, &node.pos, "init_file value", t, lo, hi)?;
         if !(-254..=254).contains(&init.value) {
             // keepalived's words; the value is written all the same.
@@ -261,12 +261,11 @@ static PROCESS_KW: &[Kw<RawTrackProcess>] = &[
 /// finer value is refused rather than rounded.
 fn delay_ms(sink: &mut Sink, node: &Node) -> Option<u32> {
     let (decimals, lo, hi, shown) = DELAY;
-    let ms = fixed(sink, node, decimals, lo, hi, shown)?;
-    u32::try_from(ms).ok()
+    fixed(sink, node, decimals, lo, hi, shown)
 }
 
 /// The delays' [`Slot::Fixed`] spec: ms, 0.001-3600 s.
-const DELAY: (u32, u64, u64, &str) = (3, 1, 3_600_000, "0.001-3600");
+const DELAY: (u32, u32, u32, &str) = (3, 1, 3_600_000, "0.001-3600");
 
 // ---- interface_up_down_delays --------------------------------------------
 
@@ -337,8 +336,8 @@ fn up_down_line(sink: &mut Sink, line: &Node) -> Option<UpDownDelay> {
     };
     Some(UpDownDelay {
         interface,
-        down_ms: u32::try_from(down_ms?).ok()?,
-        up_ms: u32::try_from(up_ms?).ok()?,
+        down_ms: down_ms?,
+        up_ms: up_ms?,
     })
 }
 
