@@ -275,7 +275,7 @@ impl Slot {
                 transition_notes(name, from, to, why, out);
                 // keepalived: no notification for a FAULT that only
                 // waits for the first result of a check script.
-                if why == (Why::StartFault { quiet: true }) {
+                if matches!(why, Why::StartFault { quiet: true }) {
                     return;
                 }
                 let prio = self.inst.effective_priority();

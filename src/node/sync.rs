@@ -103,7 +103,7 @@ impl Node {
                     from: State::Master,
                     to: State::Backup,
                     why,
-                } if why != Why::Sync => self.group_to(g, State::Backup, now, out),
+                } if !matches!(why, Why::Sync) => self.group_to(g, State::Backup, now, out),
                 SyncEv::Entered {
                     from: State::Fault | State::Init,
                     to: State::Backup,
