@@ -253,7 +253,9 @@ impl Slot {
         let mut acts = Actions::new();
         let before = self.inst.state();
         self.inst.on_event(ev, now, &mut acts);
-        for a in acts {
+        // Walked in place: `for a in acts` moved them into an iterator
+        // first (issue 17: size).
+        for &a in acts.iter() {
             self.act(a, before, now, cx, out);
         }
     }
