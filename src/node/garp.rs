@@ -252,28 +252,28 @@ fn send_paced(
     }
     let v6 = m.addr.is_ipv6();
     let ifc = (via.ifindex, via.ifname);
-    let garp = |count| Out::Garp {
+    if count == 0 {
+        return;
+    }
+    // One push for both ways out (issue 17: size).
+    let n = if pace.interval(via.ifname, v6) == Duration::ZERO {
+        count
+    } else if pace.ready(ifc, v6, now) {
+        pace.sent(ifc, v6, now);
+        m.queued |= count > 1;
+        1
+    } else {
+        m.queued = true;
+        return;
+    };
+    out.push(Out::Garp {
         name: via.name,
         ifindex: via.ifindex,
         mac: via.mac,
         addr: m.addr,
-        count,
+        count: n,
         router: via.router,
-    };
-    if count == 0 {
-        return;
-    }
-    if pace.interval(via.ifname, v6) == Duration::ZERO {
-        out.push(garp(count));
-        return;
-    }
-    if pace.ready(ifc, v6, now) {
-        out.push(garp(1));
-        pace.sent(ifc, v6, now);
-        m.queued |= count > 1;
-    } else {
-        m.queued = true;
-    }
+    });
 }
 
 impl Slot {

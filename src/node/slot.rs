@@ -253,7 +253,9 @@ impl Slot {
         let mut acts = Actions::new();
         let before = self.inst.state();
         self.inst.on_event(ev, now, &mut acts);
-        for a in acts {
+        // Walked in place: `for a in acts` moved them into an iterator
+        // first (issue 17: size).
+        for &a in acts.iter() {
             self.act(a, before, now, cx, out);
         }
     }
@@ -275,7 +277,7 @@ impl Slot {
                 transition_notes(name, from, to, why, out);
                 // keepalived: no notification for a FAULT that only
                 // waits for the first result of a check script.
-                if why == (Why::StartFault { quiet: true }) {
+                if matches!(why, Why::StartFault { quiet: true }) {
                     return;
                 }
                 let prio = self.inst.effective_priority();

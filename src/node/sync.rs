@@ -103,7 +103,7 @@ impl Node {
                     from: State::Master,
                     to: State::Backup,
                     why,
-                } if why != Why::Sync => self.group_to(g, State::Backup, now, out),
+                } if !matches!(why, Why::Sync) => self.group_to(g, State::Backup, now, out),
                 SyncEv::Entered {
                     from: State::Fault | State::Init,
                     to: State::Backup,
@@ -152,7 +152,7 @@ impl Node {
             };
             self.drive(m, ev, now, out);
         }
-        self.notify_group(g, now, out);
+        self.notify_group(g, false, now, out);
     }
 
     /// A member is at fault: the group goes to FAULT (the members follow
@@ -165,10 +165,7 @@ impl Node {
             return;
         }
         grp.state = State::Fault;
-        let group = grp.cfg.name.as_str();
-        let state = State::Fault;
-        note(out, Note::GroupSync { group, state });
-        self.notify_group(g, now, out);
+        self.notify_group(g, true, now, out);
     }
 
     /// A member left FAULT: once none is left there (or at start, once
@@ -188,24 +185,28 @@ impl Node {
             return;
         }
         let was_init = grp.state == State::Init;
-        let grp = &mut self.groups[g];
-        grp.state = State::Backup;
-        if !was_init {
-            let group = grp.cfg.name.as_str();
-            let state = State::Backup;
-            note(out, Note::GroupSync { group, state });
-        }
-        self.notify_group(g, now, out);
+        self.groups[g].state = State::Backup;
+        self.notify_group(g, !was_init, now, out);
     }
 
     /// The group's FIFO line (`GROUP "NAME" STATE 0`) and scripts
     /// (keepalived's send_group_notifies: `notify_<state>`, then `notify
-    /// GROUP NAME STATE 0`).
-    fn notify_group(&mut self, g: usize, now: Instant, out: &mut dyn Outbox) {
+    /// GROUP NAME STATE 0`); `say`: its log line for the new state first
+    /// (one place for two callers that log it, issue 17: size).
+    fn notify_group(&mut self, g: usize, say: bool, now: Instant, out: &mut dyn Outbox) {
         let Some(grp) = self.groups.get_mut(g) else {
             return;
         };
         let (name, to) = (grp.cfg.name.as_str(), grp.state);
+        if say {
+            note(
+                out,
+                Note::GroupSync {
+                    group: name,
+                    state: to,
+                },
+            );
+        }
         let mail = (grp.cfg.smtp_alert, &mut grp.mailed);
         let q = (&mut grp.scripts, &grp.cfg as &dyn Notifies);
         notify(GROUP, name, to, 0, mail, q, &self.shared, out);
@@ -299,7 +300,7 @@ impl Node {
                 self.group_script_ended(r.id, now, out);
             }
             self.groups[g].state = State::Init;
-            self.notify_group(g, now, out);
+            self.notify_group(g, false, now, out);
         }
     }
 }

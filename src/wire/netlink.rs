@@ -212,31 +212,7 @@ pub(super) fn put_addr_attr(w: &mut Writer<'_>, kind: u16, addr: &IpAddr) {
 /// (a VIP must be usable at once, and a backup router may legitimately
 /// hold the same address off-link).
 pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize, EmitError> {
-    let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-    let is_v6 = req.addr.is_ipv6();
-    if is_v6 && (req.broadcast.is_some() || req.label.is_some()) {
-        return Err(EmitError::BadFamily);
-    }
-    let mut w = Writer::new(buf, libc::RTM_NEWADDR, flags, seq);
-    put_ifaddrmsg(
-        &mut w,
-        addr_family(req.addr),
-        req.prefix_len,
-        req.scope,
-        req.index,
-    );
-    put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
-    put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
-    if let Some(brd) = req.broadcast {
-        w.attr(libc::IFA_BROADCAST, &brd.octets());
-    }
-    if let Some(label) = req.label {
-        put_name(&mut w, libc::IFA_LABEL, label);
-    }
-    if is_v6 {
-        w.attr_u32(IFA_FLAGS, libc::IFA_F_NODAD);
-    }
-    w.finish()
+    addr_msg(buf, seq, req, true)
 }
 
 /// RTM_DELADDR with NLM_F_REQUEST|NLM_F_ACK: IFA_LOCAL and IFA_ADDRESS.
@@ -244,7 +220,29 @@ pub fn new_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
 /// refuse a delete whose label differs. A missing address comes back as
 /// EADDRNOTAVAIL.
 pub fn del_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize, EmitError> {
-    let mut w = Writer::new(buf, libc::RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, seq);
+    addr_msg(buf, seq, req, false)
+}
+
+/// [`new_addr`] (`add`) or [`del_addr`]: one body for their common part
+/// (issue 17: size).
+fn addr_msg(
+    buf: &mut [u8],
+    seq: u32,
+    req: &AddrRequest<'_>,
+    add: bool,
+) -> Result<usize, EmitError> {
+    let is_v6 = req.addr.is_ipv6();
+    if add && is_v6 && (req.broadcast.is_some() || req.label.is_some()) {
+        return Err(EmitError::BadFamily);
+    }
+    let (msg_type, flags) = match add {
+        true => (
+            libc::RTM_NEWADDR,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        ),
+        false => (libc::RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK),
+    };
+    let mut w = Writer::new(buf, msg_type, flags, seq);
     put_ifaddrmsg(
         &mut w,
         addr_family(req.addr),
@@ -254,6 +252,17 @@ pub fn del_addr(buf: &mut [u8], seq: u32, req: &AddrRequest<'_>) -> Result<usize
     );
     put_addr_attr(&mut w, libc::IFA_LOCAL, &req.addr);
     put_addr_attr(&mut w, libc::IFA_ADDRESS, &req.addr);
+    if add {
+        if let Some(brd) = req.broadcast {
+            w.attr(libc::IFA_BROADCAST, &brd.octets());
+        }
+        if let Some(label) = req.label {
+            put_name(&mut w, libc::IFA_LABEL, label);
+        }
+        if is_v6 {
+            w.attr_u32(IFA_FLAGS, libc::IFA_F_NODAD);
+        }
+    }
     w.finish()
 }
 

@@ -418,30 +418,15 @@ fn check_checksum(
     src: IpAddr,
     dst: IpAddr,
 ) -> Result<ChecksumForm, RxError> {
-    match (version, family) {
-        (Version::V2, _) => {
-            if !checksum::verify(0, buf) {
-                return Err(RxError::BadChecksum);
-            }
-            Ok(ChecksumForm::Plain)
-        }
-        (Version::V3, Family::V6) => {
-            if !checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
-                return Err(RxError::BadChecksum);
-            }
-            Ok(ChecksumForm::PseudoHeader)
-        }
-        (Version::V3, Family::V4) => {
-            // keepalived's form first: it is what most peers send.
-            if checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
-                Ok(ChecksumForm::PseudoHeader)
-            } else if checksum::verify(0, buf) {
-                Ok(ChecksumForm::Plain)
-            } else {
-                Err(RxError::BadChecksum)
-            }
-        }
+    // keepalived's form first for v3 over IPv4: it is what most peers
+    // send. One call of each check for the three cases (issue 17: size).
+    if version == Version::V3 && checksum::verify(pseudo_header(src, dst, buf.len()), buf) {
+        return Ok(ChecksumForm::PseudoHeader);
     }
+    if (version == Version::V2 || family == Family::V4) && checksum::verify(0, buf) {
+        return Ok(ChecksumForm::Plain);
+    }
+    Err(RxError::BadChecksum)
 }
 
 /// The address list: the first `addrs_len` bytes of the body, all of
