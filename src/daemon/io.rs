@@ -305,10 +305,9 @@ impl Io {
 
     fn group(&mut self, join: bool, ifindex: u32, group: IpAddr) {
         let r = match (group, &self.raw6) {
-            (IpAddr::V4(g), _) if join => self.raw4.join(g, ifindex),
-            (IpAddr::V4(g), _) => self.raw4.leave(g, ifindex),
-            (IpAddr::V6(g), Some(r6)) if join => r6.join(g, ifindex),
-            (IpAddr::V6(g), Some(r6)) => r6.leave(g, ifindex),
+            // One call each, join or leave (size: issue 17).
+            (IpAddr::V4(g), _) => self.raw4.membership(g, ifindex, join),
+            (IpAddr::V6(g), Some(r6)) => r6.membership(g, ifindex, join),
             (IpAddr::V6(_), None) => Ok(()),
         };
         if let Err(e) = r {

@@ -209,7 +209,9 @@ impl Io {
     /// already), or with `reset` put back as they were (those that were
     /// not 1). One loop for both.
     fn base_sysctls(&mut self, b: &Base, reset: bool) {
-        for (key, old) in [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)] {
+        let both = [("arp_ignore", b.arp_ignore), ("arp_filter", b.arp_filter)];
+        // By reference: an array's into_iter copies it (size: issue 17).
+        for &(key, old) in both.iter() {
             let value = match (reset, old) {
                 (false, Some(1)) | (true, None | Some(1)) => continue,
                 (false, _) => 1,

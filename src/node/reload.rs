@@ -60,26 +60,39 @@ impl Node {
         config: &'c mut Config,
         ifaces: &Ifaces,
     ) -> Result<Plan<'c>, PlanError> {
-        if config.instances.len() > MAX_INSTANCES {
-            // The limit written out (checked below): no format! for it.
-            const _: () = assert!(MAX_INSTANCES == 255);
-            let e = "too many instances: limit MAX_INSTANCES is 255";
-            return Err(PlanError(e.into()));
-        }
-        let instances = core::mem::take(&mut config.instances).into_iter();
-        // Collected: one allocation, no growth check per item.
-        let items = instances.map(|c| {
-            let (ifindex, src) = primary(&c, ifaces);
-            Planned {
-                params: super::params(&c, src),
-                kept: self.slots.iter().position(|s| same_instance(s, &c)),
-                cfg: c,
-                ifindex,
-            }
-        });
-        Ok(Plan::new(items.collect(), config))
+        plan(&self.slots, config, ifaces)
     }
+}
 
+/// [`Node::plan_reload`] against the running `slots` (none for a new
+/// router: [`Node::new`] plans before it builds the router, so a refused
+/// plan has no half-built router to drop, issue 17).
+pub(super) fn plan<'c>(
+    slots: &[Slot],
+    config: &'c mut Config,
+    ifaces: &Ifaces,
+) -> Result<Plan<'c>, PlanError> {
+    if config.instances.len() > MAX_INSTANCES {
+        // The limit written out (checked below): no format! for it.
+        const _: () = assert!(MAX_INSTANCES == 255);
+        let e = "too many instances: limit MAX_INSTANCES is 255";
+        return Err(PlanError(e.into()));
+    }
+    let instances = core::mem::take(&mut config.instances).into_iter();
+    // Collected: one allocation, no growth check per item.
+    let items = instances.map(|c| {
+        let (ifindex, src) = primary(&c, ifaces);
+        Planned {
+            params: super::params(&c, src),
+            kept: slots.iter().position(|s| same_instance(s, &c)),
+            cfg: c,
+            ifindex,
+        }
+    });
+    Ok(Plan::new(items.collect(), config))
+}
+
+impl Node {
     /// Carry out a plan with the dump it was made from: removed instances
     /// stop like on SIGTERM, kept ones keep their state (a master whose
     /// addresses changed swaps them and announces the new ones), new ones

@@ -204,11 +204,12 @@ impl Statics {
     }
 
     /// The entries of `config`, moved out of it (they are the router's:
-    /// copying them was code for nothing).
+    /// copying them was code for nothing). Swapped: the old ones go to
+    /// `config`, dropped with it, not here (size: issue 17).
     pub fn take(&mut self, config: &mut Config) {
-        self.addrs = core::mem::take(&mut config.static_addrs);
-        self.routes = core::mem::take(&mut config.static_routes);
-        self.rules = core::mem::take(&mut config.static_rules);
+        core::mem::swap(&mut self.addrs, &mut config.static_addrs);
+        core::mem::swap(&mut self.routes, &mut config.static_routes);
+        core::mem::swap(&mut self.rules, &mut config.static_rules);
     }
 }
 

@@ -60,7 +60,8 @@ impl Raw4 {
         self.membership(group, ifindex, false)
     }
 
-    fn membership(&self, group: Ipv4Addr, ifindex: u32, join: bool) -> Result<()> {
+    /// [`join`](Self::join) (`join` true) or [`leave`](Self::leave).
+    pub(crate) fn membership(&self, group: Ipv4Addr, ifindex: u32, join: bool) -> Result<()> {
         let mreq = libc::ip_mreqn {
             imr_multiaddr: libc::in_addr {
                 s_addr: u32::from_ne_bytes(group.octets()),

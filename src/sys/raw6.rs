@@ -87,7 +87,8 @@ impl Raw6 {
         self.membership(group, ifindex, false)
     }
 
-    fn membership(&self, group: Ipv6Addr, ifindex: u32, join: bool) -> Result<()> {
+    /// [`join`](Self::join) (`join` true) or [`leave`](Self::leave).
+    pub(crate) fn membership(&self, group: Ipv6Addr, ifindex: u32, join: bool) -> Result<()> {
         let mreq = libc::ipv6_mreq {
             ipv6mr_multiaddr: libc::in6_addr {
                 s6_addr: group.octets(),

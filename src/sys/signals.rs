@@ -2,7 +2,7 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::SigSet;
 
 use super::{Result, SysError};
 
@@ -83,23 +83,24 @@ pub struct Signals {
 const KERNEL_SIGSET_BYTES: libc::c_long = if cfg!(target_arch = "mips") { 16 } else { 8 };
 
 fn mask() -> SigSet {
-    let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-        Signal::SIGCHLD,
-    ] {
-        set.add(s);
-    }
-    // SIGRTMIN+2 has no `Signal` variant; add it to the raw set.
-    let mut raw: libc::sigset_t = *set.as_ref();
+    // The raw set throughout (SIGRTMIN+2 has no `Signal` variant): one
+    // copy of it, not one per form (size: issue 17).
+    let mut raw: libc::sigset_t = *SigSet::empty().as_ref();
+    let signals = [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGCHLD,
+        sig_json(),
+    ];
     // SAFETY: raw is a valid, initialised sigset_t, and stays one after
-    // sigaddset of a valid signal number.
+    // sigaddset of valid signal numbers.
     unsafe {
-        libc::sigaddset(&mut raw, sig_json());
+        for &s in signals.iter() {
+            libc::sigaddset(&mut raw, s);
+        }
         SigSet::from_sigset_t_unchecked(raw)
     }
 }
