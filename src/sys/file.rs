@@ -205,13 +205,6 @@ pub fn read_up_to(fd: &OwnedFd, limit: usize) -> Result<Vec<u8>, OsError> {
     Ok(bytes)
 }
 
-/// Everything left to read on `fd`, as text: empty when it is not UTF-8
-/// or cannot be read (as `read_to_string` leaves it).
-pub fn read_rest(fd: &OwnedFd) -> String {
-    let bytes = read_up_to(fd, usize::MAX).unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
 /// Write all of `bytes` to `fd`.
 pub fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> Result<(), OsError> {
     while !bytes.is_empty() {
@@ -468,7 +461,7 @@ mod tests {
         let fd = open(p, libc::O_RDWR | libc::O_CREAT, 0o600).unwrap();
         write_all(&fd, b"1234\n").unwrap();
         let fd = open(p, libc::O_RDONLY, 0).unwrap();
-        assert_eq!(read_rest(&fd), "1234\n");
+        assert_eq!(read_up_to(&fd, usize::MAX).unwrap(), b"1234\n");
         std::fs::remove_file(p).unwrap();
     }
 
