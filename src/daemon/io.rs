@@ -323,9 +323,6 @@ impl Io {
         }
     }
 
-    /// `startup_script` / `shutdown_script`: run and waited for, at most
-    /// its timeout (then killed), before the instances start or after they
-    /// stopped: the loop is not running yet, or no more.
     /// (Re)open the notify FIFOs the configuration names, creating them
     /// when missing; one that cannot be opened is logged and skipped. As
     /// keepalived 2.2.7 does (lib/notify.c fifo_open, vrrp_daemon.c
@@ -408,6 +405,9 @@ impl Io {
         true
     }
 
+    /// `startup_script` / `shutdown_script`: run and waited for, at most
+    /// its timeout (then killed), before the instances start or after they
+    /// stopped: the loop is not running yet, or no more.
     pub fn run_global_script(&mut self, signals: &mut Signals, g: &GlobalDefs, startup: bool) {
         const ID: u32 = u32::MAX;
         let (what, script, timeout_s) = match startup {
