@@ -11,6 +11,7 @@ use super::keywords::{
     At, Kw, WEIGHT_254, body, data, dispatch, fixed, fixed_word, ifname, int_word, val, warn_extra,
 };
 use super::model::{InitFile, ParamMatch, TrackFile, TrackProcess, UpDownDelay};
+use super::names::Map;
 use super::tree::Node;
 
 /// `weight N [reverse]` in a vrrp_script, track_file or vrrp_track_process
@@ -278,7 +279,10 @@ const DELAY: (u32, u32, u32, &str) = (3, 1, 3_600_000, "0.001-3600");
 /// (line, position) pairs to rebuild into the model's; size: issue 17); a
 /// repeat is looked for among this block's lines only.
 pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, at: &mut Vec<Pos>) {
-    let start = out.len();
+    // Where each interface of this block went, by name: one search by
+    // halves per line. (A search along the block's earlier lines made a
+    // block of 99,000 interfaces take 94 s to load on x86_64.)
+    let mut seen: Map<&str, usize> = Map::default();
     for line in body(node) {
         if line.block.is_some() {
             sink.error(&line.pos, "unexpected block in interface_up_down_delays");
@@ -286,10 +290,9 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, 
         let Some(d) = up_down_line(sink, line) else {
             continue;
         };
-        let block = out.get_mut(start..).unwrap_or_default();
-        let again = block.iter().position(|f| f.interface == d.interface);
-        if let Some((first, first_at)) =
-            again.and_then(|k| Some((block.get_mut(k)?, at.get_mut(start + k)?)))
+        // The interface is the line's keyword (ifname checks it, unchanged).
+        let again = seen.get(line.keyword()).copied();
+        if let Some((first, first_at)) = again.and_then(|k| Some((out.get_mut(k)?, at.get_mut(k)?)))
         {
             // keepalived keeps the last line for an interface.
             let seen = first_at.refer_from(&line.pos);
@@ -304,6 +307,7 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, 
             *first_at = line.pos.clone();
             continue;
         }
+        seen.insert(line.keyword(), out.len());
         out.push(d);
         at.push(line.pos.clone());
     }
