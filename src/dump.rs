@@ -13,7 +13,7 @@ use core::fmt::{Display, Write as _};
 
 use crate::config::{InitialState, InstanceConfig, Track, Vip};
 use crate::node::sync::Group;
-use crate::node::track::{Init, Trackers};
+use crate::node::track::{Check, Init, Trackers};
 use crate::vrrp::{Instance, State, Stats};
 use crate::wire::addr::Ip;
 use crate::wire::vrrp::{RxError, Version};
@@ -378,24 +378,7 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         s.push_str("------< VRRP Scripts >------\n");
     }
     for c in &tr.checks {
-        line(s, " VRRP Script = ", &c.cfg.name);
-        line(s, "   Command = ", &c.cfg.script);
-        let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
-        let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
-        weight(s, c.cfg.weight, c.cfg.reverse);
-        line(s, "   Rise = ", &c.cfg.rise);
-        line(s, "   Fall = ", &c.cfg.fall);
-        line(s, "   Result = ", &c.result);
-        let init = match c.init {
-            Init::Waiting => "INIT",
-            Init::Failed => "INIT/FAILED",
-            Init::Done => "unknown",
-        };
-        line(s, "   Init state = ", &init);
-        let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
-        line(s, "   Status = ", &good);
-        let run = if c.run.is_some() { "running" } else { "idle" };
-        line(s, "   State = ", &run);
+        script(s, c);
     }
     if !tr.files.is_empty() {
         s.push_str("------< VRRP Track files >------\n");
@@ -407,6 +390,31 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         weight(s, f.cfg.weight, f.cfg.reverse);
     }
     track_processes(s, tr);
+}
+
+/// One script of keepalived's script section. Not inlined: in the loop
+/// over the scripts its constants were hoisted and spilled (issue 17:
+/// size).
+#[inline(never)]
+fn script(s: &mut String, c: &Check) {
+    line(s, " VRRP Script = ", &c.cfg.name);
+    line(s, "   Command = ", &c.cfg.script);
+    let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
+    let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
+    weight(s, c.cfg.weight, c.cfg.reverse);
+    line(s, "   Rise = ", &c.cfg.rise);
+    line(s, "   Fall = ", &c.cfg.fall);
+    line(s, "   Result = ", &c.result);
+    let init = match c.init {
+        Init::Waiting => "INIT",
+        Init::Failed => "INIT/FAILED",
+        Init::Done => "unknown",
+    };
+    line(s, "   Init state = ", &init);
+    let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
+    line(s, "   Status = ", &good);
+    let run = if c.run.is_some() { "running" } else { "idle" };
+    line(s, "   State = ", &run);
 }
 
 /// `   Weight = W`, and ` reverse` when so.
