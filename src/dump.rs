@@ -503,25 +503,27 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
         if k > 0 {
             s.push(',');
         }
-        json_data(&mut s, v, t);
-        s.push_str("},\"stats\":{");
-        let c = counters(v.inst.stats());
-        for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
-            jnum(
-                &mut s,
-                n == 0,
-                key,
-                c.get(usize::from(i)).copied().unwrap_or(0),
-            );
-        }
-        s.push_str("},\"global\":{");
-        for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
-            jnum(&mut s, n == 0, key, global_count(global, e));
-        }
-        s.push_str("}}");
+        json_element(&mut s, v, global, t);
     }
     s.push_str("]\n");
     s
+}
+
+/// One element of keepalived.json. Not inlined: in the loop over the
+/// instances its many constants were hoisted and spilled (issue 17: size).
+#[inline(never)]
+fn json_element(s: &mut String, v: &View<'_>, global: &Global, t: &Tracking<'_>) {
+    json_data(s, v, t);
+    s.push_str("},\"stats\":{");
+    let c = counters(v.inst.stats());
+    for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
+        jnum(s, n == 0, key, c.get(usize::from(i)).copied().unwrap_or(0));
+    }
+    s.push_str("},\"global\":{");
+    for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
+        jnum(s, n == 0, key, global_count(global, e));
+    }
+    s.push_str("}}");
 }
 
 /// A JSON array of the names in `list`, after `head`; with `scripts`,
