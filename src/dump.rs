@@ -452,7 +452,8 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         let c = counters(v.inst.stats());
         let mut n = c.iter();
         for l in STATS_LINES.split('\n') {
-            if l.ends_with(':') {
+            // The last byte compared, not a char pattern (issue 17: size).
+            if l.as_bytes().last() == Some(&b':') {
                 s.push_str(l);
                 s.push('\n');
             } else {
