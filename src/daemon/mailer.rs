@@ -135,14 +135,11 @@ impl Mailer {
     }
 
     /// The settings of a load or reload; a session under way keeps the
-    /// ones it started with.
+    /// ones it started with. Always kept as the next ones, taken by the
+    /// next mail started (and read by `enqueue` meanwhile), whether or not
+    /// one is under way: one store, not two (issue 17: size).
     pub fn configure(&mut self, g: &GlobalDefs, log: &mut Log) {
-        let s = Settings::of(g, log);
-        if self.active.is_some() {
-            self.next = Some(s);
-        } else {
-            self.settings = s;
-        }
+        self.next = Some(Settings::of(g, log));
     }
 
     /// Queue the mail of `name` entering `state` (sent at once when no
