@@ -13,7 +13,7 @@ use core::fmt::{Display, Write as _};
 
 use crate::config::{InitialState, InstanceConfig, Track, Vip};
 use crate::node::sync::Group;
-use crate::node::track::{Init, Trackers};
+use crate::node::track::{Check, Init, Trackers};
 use crate::vrrp::{Instance, State, Stats};
 use crate::wire::addr::Ip;
 use crate::wire::vrrp::{RxError, Version};
@@ -378,24 +378,7 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         s.push_str("------< VRRP Scripts >------\n");
     }
     for c in &tr.checks {
-        line(s, " VRRP Script = ", &c.cfg.name);
-        line(s, "   Command = ", &c.cfg.script);
-        let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
-        let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
-        weight(s, c.cfg.weight, c.cfg.reverse);
-        line(s, "   Rise = ", &c.cfg.rise);
-        line(s, "   Fall = ", &c.cfg.fall);
-        line(s, "   Result = ", &c.result);
-        let init = match c.init {
-            Init::Waiting => "INIT",
-            Init::Failed => "INIT/FAILED",
-            Init::Done => "unknown",
-        };
-        line(s, "   Init state = ", &init);
-        let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
-        line(s, "   Status = ", &good);
-        let run = if c.run.is_some() { "running" } else { "idle" };
-        line(s, "   State = ", &run);
+        script(s, c);
     }
     if !tr.files.is_empty() {
         s.push_str("------< VRRP Track files >------\n");
@@ -407,6 +390,31 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         weight(s, f.cfg.weight, f.cfg.reverse);
     }
     track_processes(s, tr);
+}
+
+/// One script of keepalived's script section. Not inlined: in the loop
+/// over the scripts its constants were hoisted and spilled (issue 17:
+/// size).
+#[inline(never)]
+fn script(s: &mut String, c: &Check) {
+    line(s, " VRRP Script = ", &c.cfg.name);
+    line(s, "   Command = ", &c.cfg.script);
+    let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
+    let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
+    weight(s, c.cfg.weight, c.cfg.reverse);
+    line(s, "   Rise = ", &c.cfg.rise);
+    line(s, "   Fall = ", &c.cfg.fall);
+    line(s, "   Result = ", &c.result);
+    let init = match c.init {
+        Init::Waiting => "INIT",
+        Init::Failed => "INIT/FAILED",
+        Init::Done => "unknown",
+    };
+    line(s, "   Init state = ", &init);
+    let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
+    line(s, "   Status = ", &good);
+    let run = if c.run.is_some() { "running" } else { "idle" };
+    line(s, "   State = ", &run);
 }
 
 /// `   Weight = W`, and ` reverse` when so.
@@ -444,7 +452,8 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
         let c = counters(v.inst.stats());
         let mut n = c.iter();
         for l in STATS_LINES.split('\n') {
-            if l.ends_with(':') {
+            // The last byte compared, not a char pattern (issue 17: size).
+            if l.as_bytes().last() == Some(&b':') {
                 s.push_str(l);
                 s.push('\n');
             } else {
@@ -495,25 +504,27 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
         if k > 0 {
             s.push(',');
         }
-        json_data(&mut s, v, t);
-        s.push_str("},\"stats\":{");
-        let c = counters(v.inst.stats());
-        for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
-            jnum(
-                &mut s,
-                n == 0,
-                key,
-                c.get(usize::from(i)).copied().unwrap_or(0),
-            );
-        }
-        s.push_str("},\"global\":{");
-        for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
-            jnum(&mut s, n == 0, key, global_count(global, e));
-        }
-        s.push_str("}}");
+        json_element(&mut s, v, global, t);
     }
     s.push_str("]\n");
     s
+}
+
+/// One element of keepalived.json. Not inlined: in the loop over the
+/// instances its many constants were hoisted and spilled (issue 17: size).
+#[inline(never)]
+fn json_element(s: &mut String, v: &View<'_>, global: &Global, t: &Tracking<'_>) {
+    json_data(s, v, t);
+    s.push_str("},\"stats\":{");
+    let c = counters(v.inst.stats());
+    for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
+        jnum(s, n == 0, key, c.get(usize::from(i)).copied().unwrap_or(0));
+    }
+    s.push_str("},\"global\":{");
+    for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
+        jnum(s, n == 0, key, global_count(global, e));
+    }
+    s.push_str("}}");
 }
 
 /// A JSON array of the names in `list`, after `head`; with `scripts`,

@@ -135,14 +135,11 @@ impl Mailer {
     }
 
     /// The settings of a load or reload; a session under way keeps the
-    /// ones it started with.
+    /// ones it started with. Always kept as the next ones, taken by the
+    /// next mail started (and read by `enqueue` meanwhile), whether or not
+    /// one is under way: one store, not two (issue 17: size).
     pub fn configure(&mut self, g: &GlobalDefs, log: &mut Log) {
-        let s = Settings::of(g, log);
-        if self.active.is_some() {
-            self.next = Some(s);
-        } else {
-            self.settings = s;
-        }
+        self.next = Some(Settings::of(g, log));
     }
 
     /// Queue the mail of `name` entering `state` (sent at once when no
@@ -246,56 +243,64 @@ impl Mailer {
         }
     }
 
-    /// Start the mails waiting, until one is under way.
+    /// Start the mails waiting, until one is under way: one mail a call,
+    /// then a call again for the next. Each such call follows a mail
+    /// leaving the queue or a session started (the call then returns at
+    /// once), so they nest at most MAX_QUEUED_MAILS + 2 deep. Not a loop:
+    /// the compiler hoisted and spilled its body's constants (issue 17:
+    /// size).
     fn start_next(&mut self, log: &mut Log) {
-        while self.active.is_none() {
-            let Some(secs) = self.queue.first().map(|m| m.secs) else {
-                break;
-            };
-            if let Some(s) = self.next.take() {
-                self.settings = s;
-            }
-            let Some(server) = self.settings.server else {
-                // A reload turned mail off.
-                self.lost += self.queue.len() as u64;
-                self.queue.clear();
-                break;
-            };
-            self.date_len = tcp::local_time(secs)
-                .and_then(|t| write_date(&t, &mut self.date).ok())
-                .unwrap_or(0);
-            let (tcp, connected) = match Tcp::connect(server) {
-                Ok(Connect::Done(tcp)) => (tcp, true),
-                Ok(Connect::Pending(tcp)) => (tcp, false),
-                Err(e) => {
-                    self.lost += 1;
-                    // Its mail leaves the queue as a session's does (one
-                    // caller of pop_at, issue 17: size).
-                    self.end();
-                    log!(
-                        log,
-                        Level::Warning,
-                        "Cannot connect to remote SMTP server {}: {e}",
-                        Server(server)
-                    );
-                    continue;
-                }
-            };
-            self.tx_at = 0;
-            self.tx_len = 0;
-            self.active = Some(Active {
-                tcp,
-                session: Session::new(self.settings.to.len()),
-                server,
-            });
-            self.arm();
-            if connected {
-                self.event(Event::Connected, log);
-            }
+        if self.active.is_some() {
+            return;
         }
-        if self.active.is_none() {
+        let Some(secs) = self.queue.first().map(|m| m.secs) else {
             let _ = self.timer.set(None);
+            return;
+        };
+        if let Some(s) = self.next.take() {
+            self.settings = s;
         }
+        let Some(server) = self.settings.server else {
+            // A reload turned mail off.
+            self.lost += self.queue.len() as u64;
+            self.queue.clear();
+            return self.start_next(log);
+        };
+        self.date_len = tcp::local_time(secs)
+            .and_then(|t| write_date(&t, &mut self.date).ok())
+            .unwrap_or(0);
+        match Tcp::connect(server) {
+            Ok(c) => {
+                let (tcp, connected) = match c {
+                    Connect::Done(tcp) => (tcp, true),
+                    Connect::Pending(tcp) => (tcp, false),
+                };
+                self.tx_at = 0;
+                self.tx_len = 0;
+                self.active = Some(Active {
+                    tcp,
+                    session: Session::new(self.settings.to.len()),
+                    server,
+                });
+                self.arm();
+                if connected {
+                    self.event(Event::Connected, log);
+                }
+            }
+            Err(e) => {
+                self.lost += 1;
+                // Its mail leaves the queue as a session's does (one
+                // caller of pop_at, issue 17: size).
+                self.end();
+                log!(
+                    log,
+                    Level::Warning,
+                    "Cannot connect to remote SMTP server {}: {e}",
+                    Server(server)
+                );
+            }
+        }
+        self.start_next(log)
     }
 
     /// Feed the session `ev` and do what it says.

@@ -217,6 +217,8 @@ fn mark(files: &mut [Watched], buf: &[u8]) {
 
 /// Resolve `tf`'s path as keepalived does (the real path of the file, or
 /// of its directory when the file is missing) and watch its directory.
+/// Not inlined, as `init_file` (issue 17: size).
+#[inline(never)]
 fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     let given = tf.path.as_bytes();
     let resolved = file::real_path(given).ok().or_else(|| {
@@ -265,7 +267,9 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
 /// track_file_end_handler): create the file with "VALUE\n" when it is
 /// missing; with `overwrite`, also replace an existing regular file, but
 /// not on a reload. Written to a temporary file renamed over the path, as
-/// keepalived's fopen_safe does.
+/// keepalived's fopen_safe does. Not inlined: in `Tracker::configure`'s
+/// loop its constants were hoisted and spilled (issue 17: size).
+#[inline(never)]
 pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
     let Some(init) = &tf.init else {
         return;
