@@ -643,12 +643,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         // more, so fan-out costs one line per include.
         let mut again: Option<String> = None;
         let mut again_more = 0usize;
-        for file in matches {
+        // Walked by reference: no IntoIter of paths and its drop (size:
+        // issue 17).
+        for file in &matches {
             if self.stopped {
                 return;
             }
-            let name = display(&file);
-            let key = canonical(&file);
+            let name = display(file);
+            let key = canonical(file);
             if let Some((reading, first)) = self.read.get(&key) {
                 if *reading {
                     self.sink.error_fmt(
@@ -671,7 +673,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 continue;
             }
-            if !self.open_and_read(&name, &file, key, pos, depth + 1) {
+            if !self.open_and_read(&name, file, key, pos, depth + 1) {
                 return;
             }
         }
