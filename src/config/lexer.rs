@@ -252,10 +252,10 @@ struct Reader<'a, O> {
     /// Every file opened (canonical path): whether it is being read (the
     /// main file and the chain of includes down to the one read now, to
     /// refuse an include cycle at once), and the include that read it once
-    /// read, or None (while it is read, or when it could not be read:
-    /// already reported). A file is read
-    /// at most once per load: with globs, files that include each other
-    /// would otherwise be read factorially often.
+    /// read (the main file: its line 0, never looked at), or None (while
+    /// it is read, or when it could not be read: already reported). A file
+    /// is read at most once per load: with globs, files that include each
+    /// other would otherwise be read factorially often.
     read: Map<Vec<u8>, (bool, Option<Pos>)>,
     bytes: u64,
     words: usize,
@@ -437,7 +437,6 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     ) -> bool {
         let include = depth > 0;
         let named: &str = if include { name } else { "" };
-        let first = include.then(|| pos.clone());
         let opened = open_regular(path);
         // While it is read, only the flag is looked at (a cycle): the
         // include that read it is kept once it is done. One that cannot be
@@ -450,7 +449,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                     return false;
                 }
                 self.read_file(name, path, opened, depth);
-                self.read.insert(key, (false, first));
+                // The main file's entry too (its line 0): never looked at,
+                // as the load is over once it is read (size: issue 17).
+                self.read.insert(key, (false, Some(pos.clone())));
             }
             Err(refused) => match refused {
                 Refused::Io(e) => {
