@@ -96,8 +96,8 @@ pub fn lex_bytes(line: &[u8]) -> (Vec<Piece>, LineInfo) {
                 lx.info.comment = true;
                 break;
             }
-            b'{' => lx.brace(Piece::Open),
-            b'}' => lx.brace(Piece::Close),
+            // One call for both braces (size: issue 17).
+            b'{' | b'}' => lx.brace(if b == b'{' { Piece::Open } else { Piece::Close }),
             b'"' => i = lx.quoted(line, i, b'"'),
             b'\'' if lx.single_quotes_allowed() => i = lx.quoted(line, i, b'\''),
             _ => {
