@@ -98,8 +98,9 @@ pub fn lex_bytes(line: &[u8]) -> (Vec<Piece>, LineInfo) {
             }
             // One call for both braces (size: issue 17).
             b'{' | b'}' => lx.brace(if b == b'{' { Piece::Open } else { Piece::Close }),
-            b'"' => i = lx.quoted(line, i, b'"'),
-            b'\'' if lx.single_quotes_allowed() => i = lx.quoted(line, i, b'\''),
+            // One call for both quotes (size: issue 17); single quotes
+            // only where allowed, else an ordinary character (below).
+            b'"' | b'\'' if b == b'"' || lx.single_quotes_allowed() => i = lx.quoted(line, i, b),
             _ => {
                 lx.word.push(b);
                 lx.in_word = true;
