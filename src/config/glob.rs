@@ -78,9 +78,10 @@ fn step_into(dir: &[u8], comp: &str, dirs: bool, out: &mut Vec<Vec<u8>>) {
             if fits(&path) {
                 out.push(path);
                 // One step of an insertion sort: swaps are less code than
-                // a search by halves and an insert.
+                // a search by halves and an insert. The pair compared as
+                // one slice, not as two Options (size: issue 17).
                 let mut i = out.len() - 1;
-                while i > start && out.get(i - 1) > out.get(i) {
+                while i > start && matches!(out.get(i - 1..=i), Some([a, b]) if a > b) {
                     out.swap(i - 1, i);
                     i -= 1;
                 }

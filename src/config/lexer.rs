@@ -96,10 +96,11 @@ pub fn lex_bytes(line: &[u8]) -> (Vec<Piece>, LineInfo) {
                 lx.info.comment = true;
                 break;
             }
-            b'{' => lx.brace(Piece::Open),
-            b'}' => lx.brace(Piece::Close),
-            b'"' => i = lx.quoted(line, i, b'"'),
-            b'\'' if lx.single_quotes_allowed() => i = lx.quoted(line, i, b'\''),
+            // One call for both braces (size: issue 17).
+            b'{' | b'}' => lx.brace(if b == b'{' { Piece::Open } else { Piece::Close }),
+            // One call for both quotes (size: issue 17); single quotes
+            // only where allowed, else an ordinary character (below).
+            b'"' | b'\'' if b == b'"' || lx.single_quotes_allowed() => i = lx.quoted(line, i, b),
             _ => {
                 lx.word.push(b);
                 lx.in_word = true;
@@ -172,22 +173,18 @@ impl LineLexer {
     }
 
     /// The quoted text from `start` (just after the opening quote) up to
-    /// `close`; the index after the closing quote.
+    /// `close`; the index after the closing quote (past the end of the
+    /// line when there is none). One copy for both (size: issue 17).
     fn quoted(&mut self, line: &[u8], start: usize, close: u8) -> usize {
         self.in_word = true;
         self.quoted = true;
         let rest = line.get(start..).unwrap_or_default();
-        match rest.iter().position(|&b| b == close) {
-            Some(len) => {
-                self.word.extend_from_slice(&rest[..len]);
-                start + len + 1
-            }
-            None => {
-                self.word.extend_from_slice(rest);
-                self.info.unterminated = true;
-                line.len()
-            }
-        }
+        let found = rest.iter().position(|&b| b == close);
+        self.info.unterminated |= found.is_none();
+        let len = found.unwrap_or(rest.len());
+        self.word
+            .extend_from_slice(rest.get(..len).unwrap_or_default());
+        start + len + 1
     }
 }
 
@@ -252,10 +249,10 @@ struct Reader<'a, O> {
     /// Every file opened (canonical path): whether it is being read (the
     /// main file and the chain of includes down to the one read now, to
     /// refuse an include cycle at once), and the include that read it once
-    /// read, or None (while it is read, or when it could not be read:
-    /// already reported). A file is read
-    /// at most once per load: with globs, files that include each other
-    /// would otherwise be read factorially often.
+    /// read (the main file: its line 0, never looked at), or None (while
+    /// it is read, or when it could not be read: already reported). A file
+    /// is read at most once per load: with globs, files that include each
+    /// other would otherwise be read factorially often.
     read: Map<Vec<u8>, (bool, Option<Pos>)>,
     bytes: u64,
     words: usize,
@@ -437,7 +434,6 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     ) -> bool {
         let include = depth > 0;
         let named: &str = if include { name } else { "" };
-        let first = include.then(|| pos.clone());
         let opened = open_regular(path);
         // While it is read, only the flag is looked at (a cycle): the
         // include that read it is kept once it is done. One that cannot be
@@ -450,7 +446,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                     return false;
                 }
                 self.read_file(name, path, opened, depth);
-                self.read.insert(key, (false, first));
+                // The main file's entry too (its line 0): never looked at,
+                // as the load is over once it is read (size: issue 17).
+                self.read.insert(key, (false, Some(pos.clone())));
             }
             Err(refused) => match refused {
                 Refused::Io(e) => {
@@ -643,12 +641,14 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
         // more, so fan-out costs one line per include.
         let mut again: Option<String> = None;
         let mut again_more = 0usize;
-        for file in matches {
+        // Walked by reference: no IntoIter of paths and its drop (size:
+        // issue 17).
+        for file in &matches {
             if self.stopped {
                 return;
             }
-            let name = display(&file);
-            let key = canonical(&file);
+            let name = display(file);
+            let key = canonical(file);
             if let Some((reading, first)) = self.read.get(&key) {
                 if *reading {
                     self.sink.error_fmt(
@@ -671,7 +671,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 }
                 continue;
             }
-            if !self.open_and_read(&name, &file, key, pos, depth + 1) {
+            if !self.open_and_read(&name, file, key, pos, depth + 1) {
                 return;
             }
         }

@@ -97,9 +97,7 @@ impl Builder {
                     ),
                 );
                 self.stopped = true;
-                while let Some(frame) = self.stack.pop() {
-                    close(frame, &mut self.stack, &mut self.top);
-                }
+                while close(&mut self.stack, &mut self.top) {}
             }
             Piece::Open => {
                 let opener = match children.pop() {
@@ -123,9 +121,8 @@ impl Builder {
                 self.after_stmt = false;
             }
             Piece::Close => {
-                match self.stack.pop() {
-                    Some(frame) => close(frame, &mut self.stack, &mut self.top),
-                    None => sink.error(&pos, "unexpected '}'"),
+                if !close(&mut self.stack, &mut self.top) {
+                    sink.error(&pos, "unexpected '}'");
                 }
                 self.after_stmt = false;
             }
@@ -135,14 +132,14 @@ impl Builder {
     /// The tree; blocks still open are closed and, when `report` (the
     /// input was read to its end), reported as unterminated.
     pub fn finish(mut self, sink: &mut Sink, report: bool) -> Vec<Node> {
-        while let Some(frame) = self.stack.pop() {
+        while let Some(frame) = self.stack.last() {
             if report {
                 sink.error_fmt(
                     &frame.opener.pos,
                     format_args!("unterminated block{}: missing '}}'", frame.opener.title()),
                 );
             }
-            close(frame, &mut self.stack, &mut self.top);
+            close(&mut self.stack, &mut self.top);
         }
         self.top.shrink_to_fit();
         self.top
@@ -158,13 +155,20 @@ pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
     builder.finish(sink, true)
 }
 
-fn close(frame: Frame, stack: &mut [Frame], top: &mut Vec<Node>) {
+/// Closes the innermost open block into its parent's children (or the
+/// top level); false when none is open. It pops the frame itself: no
+/// frame moved in by value at each caller (size: issue 17).
+fn close(stack: &mut Vec<Frame>, top: &mut Vec<Node>) -> bool {
+    let Some(frame) = stack.pop() else {
+        return false;
+    };
     let mut node = frame.opener;
     node.block = Some(frame.children.into_boxed_slice());
     match stack.last_mut() {
         Some(parent) => parent.children.push(node),
         None => top.push(node),
     }
+    true
 }
 
 #[cfg(test)]
