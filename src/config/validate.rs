@@ -44,8 +44,8 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let mut resolved = Resolved::default();
     for r in instances.iter_mut() {
         let sync_no_weight = sync_of
-            .get(&r.model.name)
-            .and_then(|k| sync_groups.get(k))
+            .first(&r.model.name)
+            .and_then(|(k, _)| sync_groups.get(k))
             .is_some_and(|g| !g.model.tracking_weight);
         resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
     }
@@ -55,7 +55,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     // The raw blocks' borrow ends here: the sync groups look at them all.
     let Resolved { models, raws } = resolved;
     drop(raws);
-    let sync_groups = check_sync_groups(sink, global, sync_groups, &instances, &models, &defs);
+    check_sync_set(sink, &sync_groups, &instances, &sync_of);
+    drop(sync_of);
+    let sync_groups = check_sync_groups(sink, global, sync_groups, &models, &defs);
     check_up_down_delays(sink, &up_down_at);
     config.instances = models;
     config.sync_groups = sync_groups;
@@ -63,7 +65,7 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
 }
 
 /// For each instance named in a sync group, the index of the first group
-/// that names it (the one it stays in).
+/// that names it (the one it stays in) and where.
 fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
     let mut of = Firsts::default();
     for (k, g) in groups.iter().enumerate() {
@@ -112,8 +114,9 @@ impl<'a> Firsts<'a> {
         first
     }
 
-    fn get(&self, name: &str) -> Option<usize> {
-        self.0.get(&name).map(|f| f.0)
+    /// The index and position `name` was first seen with.
+    fn first(&self, name: &str) -> Option<(usize, &'a Pos)> {
+        self.0.get(&name).copied()
     }
 }
 
@@ -788,23 +791,31 @@ impl<'a> Interfaces<'a> {
 
 // ---- vrrp_sync_group -----------------------------------------------------
 
-fn check_sync_groups(
+/// The sync groups' count and names, and their members (`sync_of`: each
+/// member's first group, from [`sync_membership`]).
+fn check_sync_set(
     sink: &mut Sink,
-    global: &GlobalDefs,
-    mut groups: Vec<RawSyncGroup>,
+    groups: &[RawSyncGroup],
     instances: &[RawInstance],
-    resolved: &[Box<InstanceConfig>],
-    defs: &Defined,
-) -> Vec<SyncGroup> {
+    sync_of: &Firsts,
+) {
     let what = "vrrp_sync_group";
     let over = groups.get(MAX_SYNC_GROUPS).map(|g| &g.pos);
     check_count(sink, over, what, "MAX_SYNC_GROUPS", MAX_SYNC_GROUPS);
     let mut seen = Firsts::default();
-    let mut member_of = Firsts::default();
-    for (k, g) in groups.iter().enumerate() {
+    for g in groups {
         first_seen(sink, &mut seen, &g.model.name, &g.pos, what);
-        check_members(sink, &groups, k, instances, &mut member_of);
+        check_members(sink, groups, g, instances, sync_of);
     }
+}
+
+fn check_sync_groups(
+    sink: &mut Sink,
+    global: &GlobalDefs,
+    mut groups: Vec<RawSyncGroup>,
+    resolved: &[Box<InstanceConfig>],
+    defs: &Defined,
+) -> Vec<SyncGroup> {
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
     // Each group's model taken and pushed, then the rest set and its
     // tracking checked into it in place (as an instance's); the model is
@@ -844,17 +855,16 @@ fn check_sync_groups(
     out
 }
 
-/// A group needs members, each an instance, each in one group only.
-fn check_members<'a>(
+/// A group needs members, each an instance, each in one group only: a
+/// member is a repeat unless it is where `sync_of` first saw its name (no
+/// map of the members seen to build again; size: issue 17).
+fn check_members(
     sink: &mut Sink,
-    groups: &'a [RawSyncGroup],
-    k: usize,
+    groups: &[RawSyncGroup],
+    g: &RawSyncGroup,
     instances: &[RawInstance],
-    member_of: &mut Firsts<'a>,
+    sync_of: &Firsts,
 ) {
-    let Some(g) = groups.get(k) else {
-        return;
-    };
     if g.group.is_empty() {
         sink.error_fmt(
             &g.pos,
@@ -873,8 +883,9 @@ fn check_members<'a>(
                     g.model.name, m.v
                 ),
             );
-        } else if let Some(first) = member_of
-            .seen(&m.v, k, &m.pos)
+        } else if let Some(first) = sync_of
+            .first(&m.v)
+            .filter(|&(_, at)| !core::ptr::eq(at, &m.pos))
             .and_then(|(f, _)| groups.get(f))
         {
             // Named after the first group: that is the one it stays in.
