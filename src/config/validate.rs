@@ -114,7 +114,10 @@ impl<'a> Firsts<'a> {
         first
     }
 
-    /// The index and position `name` was first seen with.
+    /// The index and position `name` was first seen with. Inlined: out of
+    /// line, its two calls and prologue were more than the look-up's call
+    /// (size: issue 17).
+    #[inline(always)]
     fn first(&self, name: &str) -> Option<(usize, &'a Pos)> {
         self.0.get(&name).copied()
     }
