@@ -574,7 +574,9 @@ pub struct RawVmac {
 
 fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
     let mut v = RawVmac::default();
-    for w in n.args().iter().take(2) {
+    // The first two words: a slice of them, no Take adapter (size:
+    // issue 17).
+    for w in n.args().get(..2).unwrap_or(n.args()) {
         let t = w.text.as_str();
         if !t.contains(':') {
             if v.name.is_some() {
