@@ -741,8 +741,10 @@ fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup
     let mut names = Interfaces::default();
     for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         names.offer(sink, &i.interface, &r.pos);
-        for list in [&r.vips, &r.vips_excluded] {
-            for v in list {
+        // The two lists walked by reference: `for list in [..]` moved the
+        // array into an IntoIter first (size: issue 17).
+        for list in [&r.vips, &r.vips_excluded].iter() {
+            for v in *list {
                 if let Some(dev) = &v.v.dev {
                     names.offer(sink, dev, &v.pos);
                 }
