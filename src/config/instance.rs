@@ -161,9 +161,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("priority", |i| AtU32(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
-        let a = advert_int(s, n);
-        if a.is_some() {
-            i.advert_int = at(a, n);
+        if let Some(v) = advert_int(s, n) {
+            i.advert_int = Some(At {
+                v,
+                pos: n.pos.clone(),
+            });
         }
     }),
     data("version", |i| AtU32(&mut i.version, &(2, 3))),
