@@ -161,9 +161,11 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
     }),
     data("priority", |i| AtU32(&mut i.priority, &(1, 255))),
     val("advert_int", |s, n, i| {
-        let a = advert_int(s, n);
-        if a.is_some() {
-            i.advert_int = at(a, n);
+        if let Some(v) = advert_int(s, n) {
+            i.advert_int = Some(At {
+                v,
+                pos: n.pos.clone(),
+            });
         }
     }),
     data("version", |i| AtU32(&mut i.version, &(2, 3))),
@@ -281,7 +283,10 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
 /// `virtual_ipaddress` and `virtual_ipaddress_excluded`: one handler, the
 /// keyword saying which list (one function, not two: issue 17, size).
 fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
-    let out = if n.keyword() == "virtual_ipaddress" {
+    // Told by length: the table runs this for these two keywords only,
+    // and no string comparison is needed to tell them apart (size: issue
+    // 17).
+    let out = if n.keyword().len() == "virtual_ipaddress".len() {
         &mut i.vips
     } else {
         &mut i.vips_excluded
@@ -292,7 +297,8 @@ fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
 /// `accept` and `no_accept`: one handler, as for [`vips`].
 fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
     no_args(s, n);
-    i.model.accept = Some(n.keyword() == "accept");
+    // Told by length, as in [`vips`].
+    i.model.accept = Some(n.keyword().len() == "accept".len());
 }
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
@@ -574,7 +580,9 @@ pub struct RawVmac {
 
 fn raw_vmac(sink: &mut Sink, n: &Node) -> RawVmac {
     let mut v = RawVmac::default();
-    for w in n.args().iter().take(2) {
+    // The first two words: a slice of them, no Take adapter (size:
+    // issue 17).
+    for w in n.args().get(..2).unwrap_or(n.args()) {
         let t = w.text.as_str();
         if !t.contains(':') {
             if v.name.is_some() {
@@ -644,6 +652,30 @@ mod tests {
     }
 
     use super::vmac_mac;
+
+    /// The handlers shared by two keywords (told apart by length) put
+    /// each keyword's value where it belongs.
+    #[test]
+    fn shared_handlers_tell_their_keywords() {
+        let dir = std::env::temp_dir().join(format!("instance-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("shared.conf");
+        let text = |accept: &str| {
+            format!(
+                "vrrp_instance V {{\n interface eth0\n virtual_router_id 7\n {accept}\n \
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n \
+                 virtual_ipaddress_excluded {{\n 192.0.2.2\n 192.0.2.3\n }}\n}}\n"
+            )
+        };
+        for (accept, want) in [("accept", Some(true)), ("no_accept", Some(false))] {
+            std::fs::write(&path, text(accept)).expect("write");
+            let (c, _) = crate::config::load(&path).expect("loads");
+            let v = c.instances.first().expect("V");
+            assert_eq!(v.accept, want, "{accept}");
+            assert_eq!((v.vips.len(), v.vips_excluded.len()), (1, 2));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn vmac_macs() {

@@ -119,7 +119,12 @@ fn check_list(
     // messages. The lines of a multiline $PARAM share one position, where
     // messages keep the order they were said in.
     for pass in 0..2 {
-        for (i, line) in lines.iter().enumerate() {
+        for i in 0..lines.len() {
+            // The line and those before it, as one slice split (no
+            // enumerate adapter; size: issue 17).
+            let Some((line, before)) = lines.get(..=i).and_then(|l| l.split_last()) else {
+                continue;
+            };
             let name = &line.v.name;
             // Looked up once for both uses: whether the block exists (any
             // interface may be named), and its weight.
@@ -133,7 +138,6 @@ fn check_list(
                 }
                 continue;
             }
-            let before = lines.get(..i).unwrap_or_default();
             if let Some(first) = before.iter().find(|f| f.v.name == *name) {
                 if pass == 0 {
                     let at = first.pos.refer_from(&line.pos);

@@ -44,8 +44,8 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     let mut resolved = Resolved::default();
     for r in instances.iter_mut() {
         let sync_no_weight = sync_of
-            .get(&r.model.name)
-            .and_then(|k| sync_groups.get(k))
+            .first(&r.model.name)
+            .and_then(|(k, _)| sync_groups.get(k))
             .is_some_and(|g| !g.model.tracking_weight);
         resolve_instance(sink, (global, &defs), r, sync_no_weight, &mut resolved);
     }
@@ -55,7 +55,9 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     // The raw blocks' borrow ends here: the sync groups look at them all.
     let Resolved { models, raws } = resolved;
     drop(raws);
-    let sync_groups = check_sync_groups(sink, global, sync_groups, &instances, &models, &defs);
+    check_sync_set(sink, &sync_groups, &instances, &sync_of);
+    drop(sync_of);
+    let sync_groups = check_sync_groups(sink, global, sync_groups, &models, &defs);
     check_up_down_delays(sink, &up_down_at);
     config.instances = models;
     config.sync_groups = sync_groups;
@@ -63,12 +65,12 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
 }
 
 /// For each instance named in a sync group, the index of the first group
-/// that names it (the one it stays in).
+/// that names it (the one it stays in) and where.
 fn sync_membership(groups: &[RawSyncGroup]) -> Firsts<'_> {
     let mut of = Firsts::default();
     for (k, g) in groups.iter().enumerate() {
         for m in &g.group {
-            of.seen(&m.v, k);
+            of.seen(&m.v, k, &m.pos);
         }
     }
     of
@@ -84,9 +86,10 @@ struct Resolved<'a> {
     raws: Vec<&'a RawInstance>,
 }
 
-/// The names seen so far, each with the index of the first that had it:
-/// one map type and one look-up for every check (size: issue 17).
-struct Firsts<'a>(Map<&'a str, usize>);
+/// The names seen so far, each with the index and position of the first
+/// that had it: one map type and one look-up for every check, and no list
+/// of the blocks' names and positions to build for it (size: issue 17).
+struct Firsts<'a>(Map<&'a str, (usize, &'a Pos)>);
 
 impl Default for Firsts<'_> {
     /// Out of line: an empty map is code at every site that makes one.
@@ -97,26 +100,28 @@ impl Default for Firsts<'_> {
 }
 
 impl<'a> Firsts<'a> {
-    /// The index `name` was first seen with; None (and `k` kept) when new.
+    /// The index and position `name` was first seen with; None (and `k`
+    /// and `pos` kept) when new.
     #[inline(never)]
-    fn seen(&mut self, name: &'a str, k: usize) -> Option<usize> {
+    fn seen(&mut self, name: &'a str, k: usize, pos: &'a Pos) -> Option<(usize, &'a Pos)> {
         // Looked up by the key type itself (`&&str`), as insert looks: one
         // copy of the map's search, not one per type looked up by (size:
         // issue 17).
         let first = self.0.get(&name).copied();
         if first.is_none() {
-            self.0.insert(name, k);
+            self.0.insert(name, (k, pos));
         }
         first
     }
 
-    fn get(&self, name: &str) -> Option<usize> {
+    /// The index and position `name` was first seen with. Inlined: out of
+    /// line, its two calls and prologue were more than the look-up's call
+    /// (size: issue 17).
+    #[inline(always)]
+    fn first(&self, name: &str) -> Option<(usize, &'a Pos)> {
         self.0.get(&name).copied()
     }
 }
-
-/// Blocks of one kind, by name and position.
-type Blocks<'a> = Vec<(&'a str, &'a Pos)>;
 
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -125,18 +130,9 @@ fn family_name(f: Family) -> &'static str {
     }
 }
 
-/// Reports `what` when the name of block `k` was seen before.
-fn first_seen<'a>(
-    sink: &mut Sink,
-    seen: &mut Firsts<'a>,
-    blocks: &[(&'a str, &'a Pos)],
-    k: usize,
-    what: &str,
-) {
-    let Some(&(name, pos)) = blocks.get(k) else {
-        return;
-    };
-    if let Some(&(_, first)) = seen.seen(name, k).and_then(|f| blocks.get(f)) {
+/// Reports `what` when `name`, of the block at `pos`, was seen before.
+fn first_seen<'a>(sink: &mut Sink, seen: &mut Firsts<'a>, name: &'a str, pos: &'a Pos, what: &str) {
+    if let Some((_, first)) = seen.seen(name, 0, pos) {
         let at = first.refer_from(pos);
         sink.error_fmt(
             pos,
@@ -145,15 +141,10 @@ fn first_seen<'a>(
     }
 }
 
-/// Reports one error at the first block of kind `what` past `limit`.
-fn check_count(
-    sink: &mut Sink,
-    blocks: &[(&str, &Pos)],
-    what: &str,
-    limit_name: &str,
-    limit: usize,
-) {
-    if let Some((_, pos)) = blocks.get(limit) {
+/// Reports one error at the first block of kind `what` past `limit`
+/// (`over`, where there is one).
+fn check_count(sink: &mut Sink, over: Option<&Pos>, what: &str, limit_name: &str, limit: usize) {
+    if let Some(pos) = over {
         too_many(sink, pos, (what, " blocks"), limit_name, limit);
     }
 }
@@ -199,58 +190,36 @@ pub(super) fn too_many(
 // ---- vrrp_script ---------------------------------------------------------
 
 fn check_scripts(sink: &mut Sink, scripts: &[VrrpScript], at: &[(Pos, bool)]) {
-    let mut blocks = Blocks::with_capacity(scripts.len());
-    for (s, (pos, _)) in scripts.iter().zip(at) {
-        blocks.push((s.name.as_str(), pos));
-    }
-    check_count(sink, &blocks, "vrrp_script", "MAX_SCRIPTS", MAX_SCRIPTS);
+    let over = at.get(MAX_SCRIPTS).map(|a| &a.0);
+    check_count(sink, over, "vrrp_script", "MAX_SCRIPTS", MAX_SCRIPTS);
     let mut seen = Firsts::default();
-    for (k, (pos, has_script)) in at.iter().enumerate() {
-        first_seen(sink, &mut seen, &blocks, k, "vrrp_script");
+    // One position per block (the parser pushes both together).
+    for (s, (pos, has_script)) in scripts.iter().zip(at) {
+        first_seen(sink, &mut seen, &s.name, pos, "vrrp_script");
         if !has_script {
-            let name = blocks.get(k).map_or("", |b| b.0);
-            sink.error_fmt(pos, format_args!("vrrp_script {name} has no script"));
+            sink.error_fmt(pos, format_args!("vrrp_script {} has no script", s.name));
         }
-    }
-}
-
-/// Blocks of a kind with nothing else to check: their count and names.
-fn check_blocks(
-    sink: &mut Sink,
-    blocks: &[(&str, &Pos)],
-    what: &str,
-    limit_name: &str,
-    limit: usize,
-) {
-    check_count(sink, blocks, what, limit_name, limit);
-    let mut seen = Firsts::default();
-    for k in 0..blocks.len() {
-        first_seen(sink, &mut seen, blocks, k, what);
     }
 }
 
 // ---- track_file, vrrp_track_process, interface_up_down_delays ------------
 
 fn check_track_files(sink: &mut Sink, files: &[TrackFile], at: &[Pos]) {
-    let mut blocks = Blocks::with_capacity(files.len());
+    let what = "track_file";
+    check_count(sink, at.get(MAX_SCRIPTS), what, "MAX_SCRIPTS", MAX_SCRIPTS);
+    let mut seen = Firsts::default();
     for (f, pos) in files.iter().zip(at) {
-        blocks.push((f.name.as_str(), pos));
+        first_seen(sink, &mut seen, &f.name, pos, what);
     }
-    check_blocks(sink, &blocks, "track_file", "MAX_SCRIPTS", MAX_SCRIPTS);
 }
 
 fn check_track_processes(sink: &mut Sink, procs: &[TrackProcess], at: &[Pos]) {
-    let mut blocks = Blocks::with_capacity(procs.len());
+    let what = "vrrp_track_process";
+    check_count(sink, at.get(MAX_SCRIPTS), what, "MAX_SCRIPTS", MAX_SCRIPTS);
+    let mut seen = Firsts::default();
     for (p, pos) in procs.iter().zip(at) {
-        blocks.push((p.name.as_str(), pos));
+        first_seen(sink, &mut seen, &p.name, pos, what);
     }
-    check_blocks(
-        sink,
-        &blocks,
-        "vrrp_track_process",
-        "MAX_SCRIPTS",
-        MAX_SCRIPTS,
-    );
 }
 
 /// One line per interface (the parser kept the last of repeats); a delay
@@ -271,17 +240,13 @@ fn check_up_down_delays(sink: &mut Sink, at: &[Pos]) {
 // ---- vrrp_instance -------------------------------------------------------
 
 fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
-    let mut blocks = Blocks::with_capacity(instances.len());
-    for i in instances.iter() {
-        blocks.push((i.model.name.as_str(), &i.pos));
+    let what = "vrrp_instance";
+    let over = instances.get(MAX_INSTANCES).map(|i| &i.pos);
+    check_count(sink, over, what, "MAX_INSTANCES", MAX_INSTANCES);
+    let mut seen = Firsts::default();
+    for i in instances {
+        first_seen(sink, &mut seen, &i.model.name, &i.pos, what);
     }
-    check_blocks(
-        sink,
-        &blocks,
-        "vrrp_instance",
-        "MAX_INSTANCES",
-        MAX_INSTANCES,
-    );
 }
 
 /// Resolves one instance into `out` (with its raw block, for the checks
@@ -776,8 +741,10 @@ fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup
     let mut names = Interfaces::default();
     for (i, r) in resolved.models.iter().zip(&resolved.raws) {
         names.offer(sink, &i.interface, &r.pos);
-        for list in [&r.vips, &r.vips_excluded] {
-            for v in list {
+        // The two lists walked by reference: `for list in [..]` moved the
+        // array into an IntoIter first (size: issue 17).
+        for list in [&r.vips, &r.vips_excluded].iter() {
+            for v in *list {
                 if let Some(dev) = &v.v.dev {
                     names.offer(sink, dev, &v.pos);
                 }
@@ -829,31 +796,31 @@ impl<'a> Interfaces<'a> {
 
 // ---- vrrp_sync_group -----------------------------------------------------
 
+/// The sync groups' count and names, and their members (`sync_of`: each
+/// member's first group, from [`sync_membership`]).
+fn check_sync_set(
+    sink: &mut Sink,
+    groups: &[RawSyncGroup],
+    instances: &[RawInstance],
+    sync_of: &Firsts,
+) {
+    let what = "vrrp_sync_group";
+    let over = groups.get(MAX_SYNC_GROUPS).map(|g| &g.pos);
+    check_count(sink, over, what, "MAX_SYNC_GROUPS", MAX_SYNC_GROUPS);
+    let mut seen = Firsts::default();
+    for g in groups {
+        first_seen(sink, &mut seen, &g.model.name, &g.pos, what);
+        check_members(sink, groups, g, instances, sync_of);
+    }
+}
+
 fn check_sync_groups(
     sink: &mut Sink,
     global: &GlobalDefs,
     mut groups: Vec<RawSyncGroup>,
-    instances: &[RawInstance],
     resolved: &[Box<InstanceConfig>],
     defs: &Defined,
 ) -> Vec<SyncGroup> {
-    let mut blocks = Blocks::with_capacity(groups.len());
-    for g in groups.iter() {
-        blocks.push((g.model.name.as_str(), &g.pos));
-    }
-    check_count(
-        sink,
-        &blocks,
-        "vrrp_sync_group",
-        "MAX_SYNC_GROUPS",
-        MAX_SYNC_GROUPS,
-    );
-    let mut seen = Firsts::default();
-    let mut member_of = Firsts::default();
-    for k in 0..groups.len() {
-        first_seen(sink, &mut seen, &blocks, k, "vrrp_sync_group");
-        check_members(sink, &groups, k, instances, &mut member_of);
-    }
     let is_owner = |name: &str| resolved.iter().any(|i| i.name == name && i.priority == 255);
     // Each group's model taken and pushed, then the rest set and its
     // tracking checked into it in place (as an instance's); the model is
@@ -893,17 +860,16 @@ fn check_sync_groups(
     out
 }
 
-/// A group needs members, each an instance, each in one group only.
-fn check_members<'a>(
+/// A group needs members, each an instance, each in one group only: a
+/// member is a repeat unless it is where `sync_of` first saw its name (no
+/// map of the members seen to build again; size: issue 17).
+fn check_members(
     sink: &mut Sink,
-    groups: &'a [RawSyncGroup],
-    k: usize,
+    groups: &[RawSyncGroup],
+    g: &RawSyncGroup,
     instances: &[RawInstance],
-    member_of: &mut Firsts<'a>,
+    sync_of: &Firsts,
 ) {
-    let Some(g) = groups.get(k) else {
-        return;
-    };
     if g.group.is_empty() {
         sink.error_fmt(
             &g.pos,
@@ -922,7 +888,11 @@ fn check_members<'a>(
                     g.model.name, m.v
                 ),
             );
-        } else if let Some(first) = member_of.seen(&m.v, k).and_then(|f| groups.get(f)) {
+        } else if let Some(first) = sync_of
+            .first(&m.v)
+            .filter(|&(_, at)| !core::ptr::eq(at, &m.pos))
+            .and_then(|(f, _)| groups.get(f))
+        {
             // Named after the first group: that is the one it stays in.
             sink.error_fmt(
                 &m.pos,
