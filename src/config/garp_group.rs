@@ -62,9 +62,7 @@ static GARP_GROUP_KW: &[Kw<Vec<GarpGroup>>] = &[
 // A Vec: the keyword table's handler type.
 #[allow(clippy::ptr_arg)]
 fn interfaces(s: &mut Sink, n: &Node, g: &mut Vec<GarpGroup>) {
-    // Told by length: the table runs this for these two keywords only
-    // (size: issue 17).
-    if n.keyword().len() == "interface".len() {
+    if n.keyword() == "interface" {
         warn_extra(s, n, 1);
         match n.args().first() {
             Some(w) => add(s, n, g, &w.text),
@@ -90,8 +88,7 @@ fn interval(s: &mut Sink, n: &Node, g: &mut Vec<GarpGroup>) {
         return;
     };
     let Some(g) = g.last_mut() else { return };
-    // Told by length, as in [`interfaces`].
-    let slot = if n.keyword().len() == "garp_interval".len() {
+    let slot = if n.keyword() == "garp_interval" {
         &mut g.garp_interval_us
     } else {
         &mut g.gna_interval_us

@@ -283,10 +283,7 @@ static INSTANCE_KW: &[Kw<RawInstance>] = &[
 /// `virtual_ipaddress` and `virtual_ipaddress_excluded`: one handler, the
 /// keyword saying which list (one function, not two: issue 17, size).
 fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
-    // Told by length: the table runs this for these two keywords only,
-    // and no string comparison is needed to tell them apart (size: issue
-    // 17).
-    let out = if n.keyword().len() == "virtual_ipaddress".len() {
+    let out = if n.keyword() == "virtual_ipaddress" {
         &mut i.vips
     } else {
         &mut i.vips_excluded
@@ -297,8 +294,7 @@ fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
 /// `accept` and `no_accept`: one handler, as for [`vips`].
 fn accept(s: &mut Sink, n: &Node, i: &mut RawInstance) {
     no_args(s, n);
-    // Told by length, as in [`vips`].
-    i.model.accept = Some(n.keyword().len() == "accept".len());
+    i.model.accept = Some(n.keyword() == "accept");
 }
 
 /// `unicast_src_ip` / `mcast_src_ip`; a bad address clears it.
@@ -652,30 +648,6 @@ mod tests {
     }
 
     use super::vmac_mac;
-
-    /// The handlers shared by two keywords (told apart by length) put
-    /// each keyword's value where it belongs.
-    #[test]
-    fn shared_handlers_tell_their_keywords() {
-        let dir = std::env::temp_dir().join(format!("instance-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("shared.conf");
-        let text = |accept: &str| {
-            format!(
-                "vrrp_instance V {{\n interface eth0\n virtual_router_id 7\n {accept}\n \
-                 virtual_ipaddress {{\n 192.0.2.1\n }}\n \
-                 virtual_ipaddress_excluded {{\n 192.0.2.2\n 192.0.2.3\n }}\n}}\n"
-            )
-        };
-        for (accept, want) in [("accept", Some(true)), ("no_accept", Some(false))] {
-            std::fs::write(&path, text(accept)).expect("write");
-            let (c, _) = crate::config::load(&path).expect("loads");
-            let v = c.instances.first().expect("V");
-            assert_eq!(v.accept, want, "{accept}");
-            assert_eq!((v.vips.len(), v.vips_excluded.len()), (1, 2));
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 
     #[test]
     fn vmac_macs() {
