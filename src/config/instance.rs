@@ -649,6 +649,30 @@ mod tests {
 
     use super::vmac_mac;
 
+    /// The handlers shared by two keywords put
+    /// each keyword's value where it belongs.
+    #[test]
+    fn shared_handlers_tell_their_keywords() {
+        let dir = std::env::temp_dir().join(format!("instance-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("shared.conf");
+        let text = |accept: &str| {
+            format!(
+                "vrrp_instance V {{\n interface eth0\n virtual_router_id 7\n {accept}\n \
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n \
+                 virtual_ipaddress_excluded {{\n 192.0.2.2\n 192.0.2.3\n }}\n}}\n"
+            )
+        };
+        for (accept, want) in [("accept", Some(true)), ("no_accept", Some(false))] {
+            std::fs::write(&path, text(accept)).expect("write");
+            let (c, _) = crate::config::load(&path).expect("loads");
+            let v = c.instances.first().expect("V");
+            assert_eq!(v.accept, want, "{accept}");
+            assert_eq!((v.vips.len(), v.vips_excluded.len()), (1, 2));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn vmac_macs() {
         let m = [0x02, 0xab, 0x0c, 0xd, 0xff, 0x01];
