@@ -12,6 +12,9 @@ use crate::limits::MAX_INTERFACES;
 use crate::time::Instant;
 use crate::wire::netlink::{Addr, Link};
 
+/// A held-back carrier change: the interface, up or down, when it counts.
+type Delay = (super::iface::IfName, bool, Instant);
+
 impl Node {
     /// An RTM_NEWLINK / RTM_DELLINK notification.
     pub fn on_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) {
@@ -40,7 +43,7 @@ impl Node {
         let (name, up) = (f.name, l.is_up() && l.is_running());
         if let Some(p) = self.link_delays.iter().position(|d| d.0 == name) {
             if self.link_delays[p].1 != up {
-                self.link_delays.remove(p);
+                take(&mut self.link_delays, p);
                 note(out, Note::LinkDelayCancelled { name: &name });
             }
             return true;
@@ -70,7 +73,9 @@ impl Node {
     /// Held-back carrier changes whose delay is over take effect.
     pub(crate) fn delayed_links(&mut self, now: Instant, out: &mut dyn Outbox) {
         while let Some(p) = self.link_delays.iter().position(|d| d.2 <= now) {
-            let (name, up, _) = self.link_delays.remove(p);
+            let Some((name, up, _)) = take(&mut self.link_delays, p) else {
+                break;
+            };
             let k = self.shared.ifaces.iter().position(|f| f.name == name);
             if let Some((k, before)) = k.and_then(|k| self.shared.ifaces.set_up(k, up)) {
                 self.iface_changed(k, before, now, out);
@@ -207,6 +212,19 @@ impl Node {
             out.push(Out::ReadRouter6 { ifname: name });
         }
     }
+}
+
+/// Held-back change `p` taken out, the others kept in their order: a
+/// swap loop, not `ArrayVec::remove` (its drain was some 300 bytes on
+/// mipsel, issue 17: size). None when `p` is out of range.
+fn take(d: &mut ArrayVec<Delay, MAX_INTERFACES>, p: usize) -> Option<Delay> {
+    if p >= d.len() {
+        return None;
+    }
+    for j in p + 1..d.len() {
+        d.swap(j - 1, j);
+    }
+    d.pop()
 }
 
 fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
