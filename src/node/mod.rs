@@ -302,8 +302,10 @@ impl Node {
     /// the new ones do not ([`track::Trackers::kill_orphans`]) lost their check.
     fn track_config(&mut self, config: &mut Config) -> track::Trackers {
         self.follow_named(config);
-        let old = core::mem::take(&mut self.track);
-        self.track = track::Trackers::new(config, &old);
+        // Built beside the old one, then swapped in: no default table
+        // written in between (issue 17: size).
+        let new = track::Trackers::new(config, &self.track);
+        let old = core::mem::replace(&mut self.track, new);
         self.up_down = core::mem::take(&mut config.up_down_delays);
         let mut old_groups = core::mem::take(&mut self.groups);
         self.groups = sync::build(config, &mut self.slots, &mut old_groups);
