@@ -307,8 +307,9 @@ impl Node {
         let new = track::Trackers::new(config, &self.track);
         let old = core::mem::replace(&mut self.track, new);
         self.up_down = core::mem::take(&mut config.up_down_delays);
-        let mut old_groups = core::mem::take(&mut self.groups);
-        self.groups = sync::build(config, &mut self.slots, &mut old_groups);
+        // The old groups pass on their states, then go: no take of them
+        // first (issue 17: size).
+        self.groups = sync::build(config, &mut self.slots, &mut self.groups);
         for s in self.slots.iter_mut() {
             let sync = s
                 .group
