@@ -73,7 +73,9 @@ pub(crate) fn build(config: &mut Config, slots: &mut [Slot], old: &mut [Group]) 
                 grp.state = o.state;
                 grp.faulty = o.faulty;
                 grp.waiting = o.waiting;
-                grp.scripts = core::mem::take(&mut o.scripts);
+                // Swapped with the new group's empty queue: no default
+                // written and dropped (issue 17: size).
+                core::mem::swap(&mut grp.scripts, &mut o.scripts);
                 grp.script_due = o.script_due;
                 grp.mailed = o.mailed;
             }
