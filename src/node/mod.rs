@@ -306,7 +306,9 @@ impl Node {
         // written in between (issue 17: size).
         let new = track::Trackers::new(config, &self.track);
         let old = core::mem::replace(&mut self.track, new);
-        self.up_down = core::mem::take(&mut config.up_down_delays);
+        // Swapped: the old delays go with the configuration (nothing reads
+        // them there), no drop here (issue 17: size).
+        core::mem::swap(&mut self.up_down, &mut config.up_down_delays);
         // The old groups pass on their states, then go: no take of them
         // first (issue 17: size).
         self.groups = sync::build(config, &mut self.slots, &mut self.groups);
