@@ -50,18 +50,19 @@ pub type IfRef<'a> = (u32, &'a str);
 impl Pace {
     /// `vrrp_garp_interval` and `vrrp_gna_interval`, in microseconds, and
     /// the `garp_group`s.
-    pub fn new(garp_us: u32, gna_us: u32, groups: Vec<GarpGroup>) -> Pace {
+    pub fn new(garp_us: u32, gna_us: u32, mut groups: Vec<GarpGroup>) -> Pace {
         let mut p = Pace::default();
-        p.set(garp_us, gna_us, groups);
+        p.set(garp_us, gna_us, &mut groups);
         p
     }
 
-    /// A reload's settings (the groups move out of the configuration);
-    /// the times already noted stay.
-    pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: Vec<GarpGroup>) {
+    /// A reload's settings: the groups are swapped with the
+    /// configuration's, the old ones going with it (no drop here, issue
+    /// 17: size); the times already noted stay.
+    pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: &mut Vec<GarpGroup>) {
         self.garp = Duration::from_micros(u64::from(garp_us));
         self.gna = Duration::from_micros(u64::from(gna_us));
-        self.groups = groups;
+        core::mem::swap(&mut self.groups, groups);
     }
 
     fn group(&self, ifname: &str) -> Option<usize> {

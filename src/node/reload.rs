@@ -120,8 +120,7 @@ impl Node {
         let (items, config) = plan.into_parts();
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
-        let groups = core::mem::take(&mut config.garp_groups);
-        (self.shared.pace).set(garp, gna, groups);
+        (self.shared.pace).set(garp, gna, &mut config.garp_groups);
         self.shared.mail = super::mail::MailDefs::of(g);
         for Planned {
             cfg: c,
