@@ -111,7 +111,8 @@ impl Node {
             let before = old.by_name(&f.name).map_or(Status::GONE, |o| o.status());
             let _ = changes.try_push((k, before));
         }
-        for (k, before) in changes {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        for &(k, before) in changes.iter() {
             self.iface_changed(k, before, now, out);
         }
     }
