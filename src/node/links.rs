@@ -21,7 +21,9 @@ impl Node {
         if self.delay_link(l, now, out) {
             return;
         }
-        for (k, before) in self.shared.ifaces.apply_link(l) {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        let changed = self.shared.ifaces.apply_link(l);
+        for &(k, before) in changed.iter() {
             self.iface_changed(k, before, now, out);
         }
     }
