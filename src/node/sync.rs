@@ -92,7 +92,8 @@ impl Node {
             return;
         };
         let events = core::mem::take(&mut self.slots[i].sync_events);
-        for ev in events {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        for &ev in events.iter() {
             match ev {
                 SyncEv::WantMaster if self.can_go_master(g, i) => {
                     self.drive(i, Event::SyncMaster, now, out);
