@@ -172,7 +172,7 @@ impl Node {
                 pace: garp::Pace::new(
                     config.global.vrrp_garp_interval_us,
                     config.global.vrrp_gna_interval_us,
-                    core::mem::take(&mut config.garp_groups),
+                    &mut config.garp_groups,
                 ),
                 mail: mail::MailDefs::of(&config.global),
             },
