@@ -162,8 +162,10 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, now, out);
         }
-        for (i, prev) in routes_changed {
-            self.swap_routes(i, &prev, out);
+        // By reference (dropped at the end): no IntoIter of its own
+        // (issue 17: size).
+        for (i, prev) in &routes_changed {
+            self.swap_routes(*i, prev, out);
         }
         self.statics.reload(config, &mut self.shared, out);
         self.settle(now, out);
