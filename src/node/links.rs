@@ -217,17 +217,16 @@ impl Node {
     }
 }
 
-/// Held-back change `p` taken out, the others kept in their order: a
-/// swap loop, not `ArrayVec::remove` (its drain was some 300 bytes on
+/// Held-back change `p` taken out, the others moved down in their order
+/// by a plain loop, not `ArrayVec::remove` (its drain was some 300 bytes on
 /// mipsel, issue 17: size). None when `p` is out of range.
 fn take(d: &mut ArrayVec<Delay, MAX_INTERFACES>, p: usize) -> Option<Delay> {
-    if p >= d.len() {
-        return None;
-    }
+    let taken = *d.get(p)?;
     for j in p + 1..d.len() {
-        d.swap(j - 1, j);
+        d[j - 1] = d[j];
     }
-    d.pop()
+    d.pop();
+    Some(taken)
 }
 
 fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
