@@ -121,7 +121,7 @@ fn read(
         let Some(n) = nl_sock.recv(buf)? else {
             continue;
         };
-        for m in nl::messages(buf.get(..n).unwrap_or_default()).flatten() {
+        for m in nl::messages(buf.get(..n).unwrap_or_default()).ok() {
             if m.seq != seq {
                 continue;
             }

@@ -632,7 +632,7 @@ impl Daemon {
                 }
             };
             let buf = self.nlbuf.get(..n).unwrap_or_default();
-            for m in nl::messages(buf).flatten() {
+            for m in nl::messages(buf).ok() {
                 match m.parse() {
                     Ok(NlMsg::Ack(a)) => self.node.on_ack(a.seq, a.errno, now, &mut self.io),
                     Ok(NlMsg::Link(l)) => self.node.on_link(&l, now, &mut self.io),

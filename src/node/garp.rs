@@ -49,19 +49,21 @@ pub type IfRef<'a> = (u32, &'a str);
 
 impl Pace {
     /// `vrrp_garp_interval` and `vrrp_gna_interval`, in microseconds, and
-    /// the `garp_group`s.
-    pub fn new(garp_us: u32, gna_us: u32, groups: Vec<GarpGroup>) -> Pace {
+    /// the `garp_group`s, taken out of `groups` as [`Pace::set`] takes
+    /// them (no take and drop at the caller, issue 17: size).
+    pub fn new(garp_us: u32, gna_us: u32, groups: &mut Vec<GarpGroup>) -> Pace {
         let mut p = Pace::default();
         p.set(garp_us, gna_us, groups);
         p
     }
 
-    /// A reload's settings (the groups move out of the configuration);
-    /// the times already noted stay.
-    pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: Vec<GarpGroup>) {
+    /// A reload's settings: the groups are swapped with the
+    /// configuration's, the old ones going with it (no drop here, issue
+    /// 17: size); the times already noted stay.
+    pub fn set(&mut self, garp_us: u32, gna_us: u32, groups: &mut Vec<GarpGroup>) {
         self.garp = Duration::from_micros(u64::from(garp_us));
         self.gna = Duration::from_micros(u64::from(gna_us));
-        self.groups = groups;
+        core::mem::swap(&mut self.groups, groups);
     }
 
     fn group(&self, ifname: &str) -> Option<usize> {
@@ -388,7 +390,7 @@ mod tests {
 
     #[test]
     fn an_interface_announces_once_per_interval_per_family() {
-        let mut p = Pace::new(200_000, 0, Vec::new());
+        let mut p = Pace::new(200_000, 0, &mut Vec::new());
         let t0 = Instant::from_micros(1_000_000);
         let eth0 = (3, "eth0");
         assert!(p.ready(eth0, false, t0));
@@ -409,7 +411,7 @@ mod tests {
             gna_interval_us: None,
             interfaces: vec!["lan1".into(), "lan2".into()],
         };
-        let mut p = Pace::new(200_000, 100_000, vec![group]);
+        let mut p = Pace::new(200_000, 100_000, &mut vec![group]);
         let t0 = Instant::from_micros(1_000_000);
         assert_eq!(p.interval("lan1", false), Duration::from_millis(500));
         assert_eq!(

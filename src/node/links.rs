@@ -12,13 +12,18 @@ use crate::limits::MAX_INTERFACES;
 use crate::time::Instant;
 use crate::wire::netlink::{Addr, Link};
 
+/// A held-back carrier change: the interface, up or down, when it counts.
+type Delay = (super::iface::IfName, bool, Instant);
+
 impl Node {
     /// An RTM_NEWLINK / RTM_DELLINK notification.
     pub fn on_link(&mut self, l: &Link<'_>, now: Instant, out: &mut dyn Outbox) {
         if self.delay_link(l, now, out) {
             return;
         }
-        for (k, before) in self.shared.ifaces.apply_link(l) {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        let changed = self.shared.ifaces.apply_link(l);
+        for &(k, before) in changed.iter() {
             self.iface_changed(k, before, now, out);
         }
     }
@@ -40,7 +45,7 @@ impl Node {
         let (name, up) = (f.name, l.is_up() && l.is_running());
         if let Some(p) = self.link_delays.iter().position(|d| d.0 == name) {
             if self.link_delays[p].1 != up {
-                self.link_delays.remove(p);
+                take(&mut self.link_delays, p);
                 note(out, Note::LinkDelayCancelled { name: &name });
             }
             return true;
@@ -70,7 +75,9 @@ impl Node {
     /// Held-back carrier changes whose delay is over take effect.
     pub(crate) fn delayed_links(&mut self, now: Instant, out: &mut dyn Outbox) {
         while let Some(p) = self.link_delays.iter().position(|d| d.2 <= now) {
-            let (name, up, _) = self.link_delays.remove(p);
+            let Some((name, up, _)) = take(&mut self.link_delays, p) else {
+                break;
+            };
             let k = self.shared.ifaces.iter().position(|f| f.name == name);
             if let Some((k, before)) = k.and_then(|k| self.shared.ifaces.set_up(k, up)) {
                 self.iface_changed(k, before, now, out);
@@ -106,7 +113,8 @@ impl Node {
             let before = old.by_name(&f.name).map_or(Status::GONE, |o| o.status());
             let _ = changes.try_push((k, before));
         }
-        for (k, before) in changes {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        for &(k, before) in changes.iter() {
             self.iface_changed(k, before, now, out);
         }
     }
@@ -207,6 +215,18 @@ impl Node {
             out.push(Out::ReadRouter6 { ifname: name });
         }
     }
+}
+
+/// Held-back change `p` taken out, the others moved down in their order
+/// by a plain loop, not `ArrayVec::remove` (its drain was some 300 bytes on
+/// mipsel, issue 17: size). None when `p` is out of range.
+fn take(d: &mut ArrayVec<Delay, MAX_INTERFACES>, p: usize) -> Option<Delay> {
+    let taken = *d.get(p)?;
+    for j in p + 1..d.len() {
+        d[j - 1] = d[j];
+    }
+    d.pop();
+    Some(taken)
 }
 
 fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {

@@ -172,7 +172,7 @@ impl Node {
                 pace: garp::Pace::new(
                     config.global.vrrp_garp_interval_us,
                     config.global.vrrp_gna_interval_us,
-                    core::mem::take(&mut config.garp_groups),
+                    &mut config.garp_groups,
                 ),
                 mail: mail::MailDefs::of(&config.global),
             },
@@ -302,11 +302,16 @@ impl Node {
     /// the new ones do not ([`track::Trackers::kill_orphans`]) lost their check.
     fn track_config(&mut self, config: &mut Config) -> track::Trackers {
         self.follow_named(config);
-        let old = core::mem::take(&mut self.track);
-        self.track = track::Trackers::new(config, &old);
-        self.up_down = core::mem::take(&mut config.up_down_delays);
-        let mut old_groups = core::mem::take(&mut self.groups);
-        self.groups = sync::build(config, &mut self.slots, &mut old_groups);
+        // Built beside the old one, then swapped in: no default table
+        // written in between (issue 17: size).
+        let new = track::Trackers::new(config, &self.track);
+        let old = core::mem::replace(&mut self.track, new);
+        // Swapped: the old delays go with the configuration (nothing reads
+        // them there), no drop here (issue 17: size).
+        core::mem::swap(&mut self.up_down, &mut config.up_down_delays);
+        // The old groups pass on their states, then go: no take of them
+        // first (issue 17: size).
+        self.groups = sync::build(config, &mut self.slots, &mut self.groups);
         for s in self.slots.iter_mut() {
             let sync = s
                 .group

@@ -120,8 +120,7 @@ impl Node {
         let (items, config) = plan.into_parts();
         let g = &config.global;
         let (garp, gna) = (g.vrrp_garp_interval_us, g.vrrp_gna_interval_us);
-        let groups = core::mem::take(&mut config.garp_groups);
-        (self.shared.pace).set(garp, gna, groups);
+        (self.shared.pace).set(garp, gna, &mut config.garp_groups);
         self.shared.mail = super::mail::MailDefs::of(g);
         for Planned {
             cfg: c,
@@ -163,8 +162,10 @@ impl Node {
         for (i, prev) in changed {
             self.swap_vips(i, prev, now, out);
         }
-        for (i, prev) in routes_changed {
-            self.swap_routes(i, &prev, out);
+        // By reference (dropped at the end): no IntoIter of its own
+        // (issue 17: size).
+        for (i, prev) in &routes_changed {
+            self.swap_routes(*i, prev, out);
         }
         self.statics.reload(config, &mut self.shared, out);
         self.settle(now, out);
@@ -261,7 +262,9 @@ impl Node {
 
     /// The daemon stops: the removed instances' scripts are killed.
     pub(super) fn stop_leaving(&mut self, out: &mut dyn Outbox) {
-        for mut s in self.leaving.drain(..) {
+        // In place, then cleared: no move of each slot out (issue 17:
+        // size).
+        for s in &mut self.leaving {
             s.scripts.clear_waiting();
             if let Some(r) = s.scripts.running {
                 out.push(Out::Kill {
@@ -271,6 +274,7 @@ impl Node {
                 s.script_ended(r.id, &mut self.shared);
             }
         }
+        self.leaving.clear();
     }
 
     /// A kept master whose addresses changed: the old set goes, the new

@@ -212,10 +212,17 @@ impl Queue {
 
     /// The next job to start, when nothing runs.
     pub fn take_next(&mut self) -> Option<Job> {
-        if self.running.is_some() || self.waiting.is_empty() {
+        if self.running.is_some() {
             return None;
         }
-        Some(self.waiting.remove(0))
+        // The first taken, the rest moved down in a plain loop, not
+        // ArrayVec::remove's drain (issue 17: size).
+        let first = *self.waiting.first()?;
+        for j in 1..self.waiting.len() {
+            self.waiting[j - 1] = self.waiting[j];
+        }
+        self.waiting.pop();
+        Some(first)
     }
 
     /// Queue what keepalived runs for an instance a reload removed, which

@@ -73,7 +73,9 @@ pub(crate) fn build(config: &mut Config, slots: &mut [Slot], old: &mut [Group]) 
                 grp.state = o.state;
                 grp.faulty = o.faulty;
                 grp.waiting = o.waiting;
-                grp.scripts = core::mem::take(&mut o.scripts);
+                // Swapped with the new group's empty queue: no default
+                // written and dropped (issue 17: size).
+                core::mem::swap(&mut grp.scripts, &mut o.scripts);
                 grp.script_due = o.script_due;
                 grp.mailed = o.mailed;
             }
@@ -90,7 +92,8 @@ impl Node {
             return;
         };
         let events = core::mem::take(&mut self.slots[i].sync_events);
-        for ev in events {
+        // By reference, not the ArrayVec by value (issue 17: size).
+        for &ev in events.iter() {
             match ev {
                 SyncEv::WantMaster if self.can_go_master(g, i) => {
                     self.drive(i, Event::SyncMaster, now, out);

@@ -38,11 +38,12 @@ impl Node {
                 2 => (group.map(|g| &g.track_files), &s.cfg.track_files),
                 _ => (group.map(|g| &g.track_processes), &s.cfg.track_processes),
             };
-            for list in [g.map_or(&[][..], |l| &l[..]), &own[..]] {
-                for t in list {
-                    if let Some((e, why)) = self.line_verdict(kind, t) {
-                        add(e, why, &mut first_fault, &mut waiting, &mut weight);
-                    }
+            // The two lists chained: an array of them iterated by value
+            // was more code (issue 17: size).
+            let glist = g.map_or(&[][..], |l| &l[..]);
+            for t in glist.iter().chain(own.iter()) {
+                if let Some((e, why)) = self.line_verdict(kind, t) {
+                    add(e, why, &mut first_fault, &mut waiting, &mut weight);
                 }
             }
         }

@@ -47,15 +47,17 @@ fn from_file(name: &str) -> Option<Zone> {
         return None;
     }
     if name.starts_with('/') {
-        return read(name);
+        return read(name.as_bytes());
     }
+    // Each directory ends in `/`: join puts nothing between (no format!
+    // for it, issue 17: size).
     ZONEINFO
         .iter()
-        .find_map(|dir| read(&format!("{dir}{name}")))
+        .find_map(|dir| read(&super::file::join(dir.as_bytes(), name.as_bytes())))
 }
 
-fn read(path: &str) -> Option<Zone> {
-    let fd = super::file::open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0).ok()?;
+fn read(path: &[u8]) -> Option<Zone> {
+    let fd = super::file::open_bytes(path, libc::O_RDONLY | libc::O_CLOEXEC, 0).ok()?;
     let bytes = super::file::read_up_to(&fd, MAX_TZIF).ok()?;
     parse_tzif(bytes)
 }

@@ -74,11 +74,11 @@ impl Text {
 
     /// `a.b.c.d`.
     fn v4(&mut self, o: [u8; 4]) {
-        for (i, x) in o.into_iter().enumerate() {
+        for (i, x) in o.iter().enumerate() {
             if i > 0 {
                 self.push(b'.');
             }
-            self.num(u16::from(x), 10);
+            self.num(u16::from(*x), 10);
         }
     }
 

@@ -381,6 +381,26 @@ impl<'a> Iterator for Messages<'a> {
     }
 }
 
+impl<'a> Messages<'a> {
+    /// The well-formed messages: as `.flatten()` (after a malformed
+    /// header nothing follows), without Flatten's front and back slots
+    /// (issue 17: size).
+    pub fn ok(self) -> OkMessages<'a> {
+        OkMessages(self)
+    }
+}
+
+/// See [`Messages::ok`].
+pub struct OkMessages<'a>(Messages<'a>);
+
+impl<'a> Iterator for OkMessages<'a> {
+    type Item = Message<'a>;
+
+    fn next(&mut self) -> Option<Message<'a>> {
+        self.0.next()?.ok()
+    }
+}
+
 /// The outcome of a request: an NLMSG_ERROR message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Ack {
