@@ -210,7 +210,7 @@ impl Node {
     /// `vrrp_startup_delay`).
     pub fn start(&mut self, now: Instant, out: &mut dyn Outbox) {
         self.statics.apply(true, &mut self.shared, out);
-        self.join_groups(out);
+        self.join_groups(true, out);
         self.start_tracking(now, out);
         for i in 0..self.slots.len() {
             if self.startup_delay.is_zero() {
@@ -573,8 +573,9 @@ impl Node {
         }
     }
 
-    /// Join the VRRP group of each family on every interface in use.
-    fn join_groups(&self, out: &mut dyn Outbox) {
+    /// Join (or leave) the VRRP group of each family on every interface in
+    /// use.
+    fn join_groups(&self, join: bool, out: &mut dyn Outbox) {
         let mut done: ArrayVec<(u32, Family), { 2 * MAX_INTERFACES }> = ArrayVec::new();
         for s in self.slots.iter() {
             let rx = vmac::rx_index(&s.cfg, &self.shared.ifaces, s.ifindex);
@@ -589,7 +590,7 @@ impl Node {
                 Family::V6 => self.shared.group6,
             };
             out.push(Out::Group {
-                join: true,
+                join,
                 ifindex: key.0,
                 group,
             });

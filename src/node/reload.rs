@@ -104,6 +104,19 @@ impl Node {
         now: Instant,
         out: &mut dyn Outbox,
     ) {
+        // The globals the instances share are read again, as keepalived
+        // reads global_defs again on a reload: who runs the scripts, and
+        // the VRRP groups. Groups that changed are left on every interface
+        // in use now, while the old instances still say which (joined
+        // below with the rest); the removed instances' last adverts still
+        // go to the old ones.
+        let g = &plan.config().global;
+        self.shared.script_user.clone_from(&g.script_user);
+        self.shared.script_security = g.enable_script_security;
+        let groups = (g.vrrp_mcast_group4.into(), g.vrrp_mcast_group6.into());
+        if groups != (self.shared.group4, self.shared.group6) {
+            self.join_groups(false, out);
+        }
         // A reload may allocate (the steady state does not); a Vec also
         // keeps a second table of MAX_INSTANCES slots off the stack.
         let mut old: Vec<Option<Slot>> = Vec::with_capacity(self.slots.len());
@@ -115,6 +128,7 @@ impl Node {
         let old_ifaces = core::mem::replace(&mut self.shared.ifaces, ifaces);
         self.stop_removed(&mut old, &plan, now, out);
         self.leave(&mut old, &plan, now, out);
+        (self.shared.group4, self.shared.group6) = groups;
         let mut changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let mut routes_changed: Vec<(usize, Box<InstanceConfig>)> = Vec::new();
         let (items, config) = plan.into_parts();
@@ -151,7 +165,7 @@ impl Node {
         let old_track = self.track_config(config);
         self.track.kill_orphans(&old_track, &mut self.shared, out);
         self.start_tracking(now, out);
-        self.join_groups(out);
+        self.join_groups(true, out);
         self.follow_table(&old_ifaces, now, out);
         for i in 0..self.slots.len() {
             if self.slots[i].inst.state() == State::Init && !self.slots[i].waiting_to_start() {
