@@ -392,10 +392,7 @@ struct RawScript {
 
 static SCRIPT_KW: &[Kw<RawScript>] = &[
     val("script", |s, n, r| {
-        if let Some(cmd) = script_command(s, n) {
-            r.script.script = cmd;
-            r.has_script = true;
-        }
+        r.has_script |= script_command(s, n, &mut r.script.script);
     }),
     data("interval", |r| U32(&mut r.script.interval_s, &(1, 86400))),
     data("timeout", |r| OptU32(&mut r.script.timeout_s, &(1, 86400))),
@@ -410,18 +407,20 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
 
 /// `script CMD`: the command line, quoted or as several words. Words are
 /// rejoined with single spaces; a word that had blanks inside quotes is
-/// quoted again so the command splits the same way later.
-fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
+/// quoted again so the command splits the same way later. Written over
+/// `cmd` (no new string moved over it; size: issue 17); false, and `cmd`
+/// left as it was, without a command.
+fn script_command(sink: &mut Sink, node: &Node, cmd: &mut String) -> bool {
     let args = node.args();
     if args.is_empty() {
         sink.error(&node.pos, "script needs a command");
-        return None;
+        return false;
     }
     // Built in one string: a Vec of words and a join were code of their own.
     // A single word is taken as it is, blanks and all (one loop for both:
     // no clone of its own; size: issue 17).
     let several = args.len() > 1;
-    let mut cmd = String::new();
+    cmd.clear();
     for (k, w) in args.iter().enumerate() {
         if k > 0 {
             cmd.push(' ');
@@ -435,7 +434,7 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
             cmd.push('"');
         }
     }
-    Some(cmd)
+    true
 }
 
 #[cfg(test)]
@@ -474,11 +473,18 @@ mod tests {
     #[test]
     fn script_words_rejoined_and_requoted() {
         let mut sink = Sink::default();
-        let one = script_command(&mut sink, &node(&["script", "/bin/chk a  b"]));
-        assert_eq!(one.as_deref(), Some("/bin/chk a  b"));
-        let many = script_command(&mut sink, &node(&["script", "/bin/chk", "-x", "a b\tc"]));
-        assert_eq!(many.as_deref(), Some("/bin/chk -x \"a b\tc\""));
-        assert_eq!(script_command(&mut sink, &node(&["script"])), None);
+        let mut cmd = String::new();
+        assert!(script_command(
+            &mut sink,
+            &node(&["script", "/bin/chk a  b"]),
+            &mut cmd
+        ));
+        assert_eq!(cmd, "/bin/chk a  b");
+        let many = node(&["script", "/bin/chk", "-x", "a b\tc"]);
+        assert!(script_command(&mut sink, &many, &mut cmd));
+        assert_eq!(cmd, "/bin/chk -x \"a b\tc\"");
+        assert!(!script_command(&mut sink, &node(&["script"]), &mut cmd));
+        assert_eq!(cmd, "/bin/chk -x \"a b\tc\"");
         assert!(sink.has_errors());
     }
 }
