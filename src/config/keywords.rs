@@ -411,7 +411,7 @@ pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
 /// The error `WHAT REST` (`interface needs a value`): one format for the
 /// messages that differ only in their words.
 #[inline(never)]
-fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
+pub fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
     sink.error_fmt(pos, format_args!("{what} {rest}"));
 }
 

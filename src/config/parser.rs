@@ -15,7 +15,7 @@ use super::keywords::Slot::{Fixed, Flag, Notify, On, OptFlag, OptU32, Text, Trac
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
-    ip, no_args, tracks, val, warn_extra, word_list, word_values,
+    ip, no_args, said, tracks, val, warn_extra, word_list, word_values,
 };
 use super::model::{GlobalDefs, SmtpServer, SyncGroup, Track, VrrpScript};
 use super::trackers;
@@ -186,7 +186,7 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
     match node.args().first() {
         Some(w) => (w.text.clone(), true),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a name", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a name");
             (String::new(), false)
         }
     }
