@@ -350,7 +350,7 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
                 return None;
             }
             if !takes_block && node.block.is_some() {
-                sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
+                said(sink, &node.pos, kw, "does not take a block");
             }
             Some(k)
         }
