@@ -269,9 +269,8 @@ impl Params {
         let mut rest = line;
         let mut found = false;
         let mut more = Vec::new();
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..at]);
-            let after = &rest[at + 1..];
+        while let Some((before, after)) = rest.split_once('$') {
+            out.push_str(before);
             match self.reference(after) {
                 Ref::Def(value, used) => {
                     let mut lines = value.split('\n');
