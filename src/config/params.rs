@@ -323,8 +323,9 @@ impl Params {
         let name_at = usize::from(braced);
         let tail = after.get(name_at..).unwrap_or_default();
         let len = ident_len(tail);
-        let name = &tail[..len];
-        let next = tail[len..].chars().next();
+        // One cut, one boundary check (size: issue 17).
+        let (name, after_name) = tail.split_at(len);
+        let next = after_name.chars().next();
         let used = if braced {
             if next != Some('}') {
                 return Ref::Other;
