@@ -226,10 +226,11 @@ impl Params {
     fn define(&mut self, line: &str) -> bool {
         let body = line.get(1..).unwrap_or_default();
         let name_len = ident_len(body);
-        let Some(name) = body.get(..name_len).filter(|n| !n.is_empty()) else {
+        if name_len == 0 {
             return false;
-        };
-        let after = body.get(name_len..).unwrap_or_default();
+        }
+        // One cut, one boundary check (size: issue 17).
+        let (name, after) = body.split_at(name_len);
         let Some(value) = trim_start_blanks(after).strip_prefix('=') else {
             return false;
         };
