@@ -291,7 +291,8 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
 /// saying which family (one message, not two: issue 17, size).
 fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
     let Some(a) = ip(s, n) else { return };
-    let v4 = n.keyword() == "vrrp_mcast_group4";
+    let kw = n.keyword();
+    let v4 = kw == "vrrp_mcast_group4";
     match a {
         IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
         IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
@@ -299,7 +300,7 @@ fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
             &n.pos,
             format_args!(
                 "{} {} is not an IPv{} multicast address",
-                n.keyword(),
+                kw,
                 crate::wire::addr::Ip(a),
                 if v4 { "4" } else { "6" }
             ),
