@@ -816,8 +816,7 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
         && !name
             .bytes()
             .any(|b| matches!(b, b'/' | b' ' | b'\t' | b':'))
-        && name != "."
-        && name != "..";
+        && !matches!(name.as_bytes(), b"." | b"..");
     if ok {
         Some(name.to_string())
     } else {
