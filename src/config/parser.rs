@@ -163,7 +163,9 @@ static TOP_KW: &[Kw<Raw>] = &[
 /// `track_file NAME { ... }` (and `vrrp_track_file`: one handler for both,
 /// the keyword saying which; size: issue 17).
 fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
-    if n.keyword() == "vrrp_track_file" {
+    // Only the two keywords come here: the longer one is the old name
+    // (a length, not a string, compared; size: issue 17).
+    if n.keyword().len() != "track_file".len() {
         // keepalived 2.2.7 logs this too (trackers/track_file.c:
         // vrrp_track_file_handler) and reads the block as track_file.
         s.warn(
