@@ -294,7 +294,9 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
 fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
     let Some(a) = ip(s, n) else { return };
     let kw = n.keyword();
-    let v4 = kw == "vrrp_mcast_group4";
+    // Only the two keywords come here: the last byte says which (size:
+    // issue 17).
+    let v4 = kw.ends_with('4');
     match a {
         IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
         IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
