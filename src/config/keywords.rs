@@ -234,14 +234,16 @@ fn keep<T>(field: &mut Option<At<T>>, v: Option<T>, node: &Node) {
     }
 }
 
-/// The (block, keyword) pairs that a keyword table reads and that
-/// [`known::unsupported`] also names: read to check their values, and
-/// said to be not supported.
-const ALSO_KNOWN: &[(&str, &str)] = &[
-    ("vrrp_instance", "debug"),
-    ("vrrp_instance", "native_ipv6"),
-    ("vrrp_instance", "no_accept"),
-];
+/// The keywords that a keyword table reads and that
+/// [`known::unsupported`] also names, all of them vrrp_instance's: read
+/// to check their values, and said to be not supported.
+const ALSO_KNOWN: &[&str] = &["debug", "native_ipv6", "no_accept"];
+
+/// Whether `kw` of `block` is in [`ALSO_KNOWN`]: the block compared once,
+/// not a list of pairs (size: issue 17).
+fn also_known(block: &str, kw: &str) -> bool {
+    block == "vrrp_instance" && ALSO_KNOWN.contains(&kw)
+}
 
 /// For each table's test: [`ALSO_KNOWN`] lists exactly the keywords of
 /// `table` that [`known::unsupported`] names in `block`.
@@ -249,7 +251,7 @@ const ALSO_KNOWN: &[(&str, &str)] = &[
 pub(crate) fn check_also_known<T>(table: &[Kw<T>], block: &str) {
     for k in table {
         assert_eq!(
-            ALSO_KNOWN.contains(&(block, k.name)),
+            also_known(block, k.name),
             known::unsupported(block, k.name).is_some(),
             "{block} {}: ALSO_KNOWN is wrong",
             k.name
@@ -329,7 +331,7 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
     // test checks that list against the packed one), so a configuration of
     // supported keywords loads without walking it at all.
     let unsupported = match found {
-        Some(_) if !ALSO_KNOWN.contains(&(block, kw)) => None,
+        Some(_) if !also_known(block, kw) => None,
         _ => known::unsupported(block, kw),
     };
     if let Some((line, fatal)) = unsupported {
@@ -348,7 +350,7 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
                 return None;
             }
             if !takes_block && node.block.is_some() {
-                sink.error_fmt(&node.pos, format_args!("{kw} does not take a block"));
+                said(sink, &node.pos, kw, "does not take a block");
             }
             Some(k)
         }
@@ -409,7 +411,7 @@ pub fn warn_extra(sink: &mut Sink, node: &Node, allowed: usize) {
 /// The error `WHAT REST` (`interface needs a value`): one format for the
 /// messages that differ only in their words.
 #[inline(never)]
-fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
+pub fn said(sink: &mut Sink, pos: &Pos, what: &str, rest: &str) {
     sink.error_fmt(pos, format_args!("{what} {rest}"));
 }
 
@@ -814,8 +816,7 @@ pub fn ifname(sink: &mut Sink, node: &Node, name: Option<&str>) -> Option<String
         && !name
             .bytes()
             .any(|b| matches!(b, b'/' | b' ' | b'\t' | b':'))
-        && name != "."
-        && name != "..";
+        && !matches!(name.as_bytes(), b"." | b"..");
     if ok {
         Some(name.to_string())
     } else {

@@ -29,17 +29,16 @@ impl<K: AsRef<[u8]>, V> Map<K, V> {
         self.pairs.get(i).map(|(_, v)| v)
     }
 
-    /// Sets `key` to `value`; the value it had, if any.
-    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+    /// Sets `key` to `value` (the value it had, if any, dropped: no
+    /// caller wants it; size: issue 17).
+    pub fn insert(&mut self, key: K, value: V) {
         match self.find(key.as_ref()) {
-            Ok(i) => self
-                .pairs
-                .get_mut(i)
-                .map(|(_, v)| core::mem::replace(v, value)),
-            Err(i) => {
-                self.pairs.insert(i, (key, value));
-                None
+            Ok(i) => {
+                if let Some((_, v)) = self.pairs.get_mut(i) {
+                    *v = value;
+                }
             }
+            Err(i) => self.pairs.insert(i, (key, value)),
         }
     }
 }
@@ -67,16 +66,16 @@ mod tests {
     #[test]
     fn get_and_insert() {
         let mut m: Map<&str, u8> = Map::default();
-        assert_eq!(m.insert("vi_2", 2), None);
-        assert_eq!(m.insert("vi_1", 1), None);
-        assert_eq!(m.insert("vi_3", 3), None);
+        m.insert("vi_2", 2);
+        m.insert("vi_1", 1);
+        m.insert("vi_3", 3);
         assert_eq!(
             (m.get("vi_1"), m.get("vi_2"), m.get("vi_3"), m.get("vi_0")),
             (Some(&1), Some(&2), Some(&3), None)
         );
-        assert_eq!(m.insert("vi_2", 20), Some(2));
+        m.insert("vi_2", 20);
         assert_eq!(m.get("vi_2"), Some(&20));
-        assert_eq!(m.insert("vi_4", 4), None);
+        m.insert("vi_4", 4);
         assert_eq!(m.get("vi_4"), Some(&4));
         let mut t: Map<Vec<u8>, u8> = Map::default();
         t.insert(b"eth1".to_vec(), 1);

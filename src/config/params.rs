@@ -226,10 +226,11 @@ impl Params {
     fn define(&mut self, line: &str) -> bool {
         let body = line.get(1..).unwrap_or_default();
         let name_len = ident_len(body);
-        let Some(name) = body.get(..name_len).filter(|n| !n.is_empty()) else {
+        if name_len == 0 {
             return false;
-        };
-        let after = body.get(name_len..).unwrap_or_default();
+        }
+        // One cut, one boundary check (size: issue 17).
+        let (name, after) = body.split_at(name_len);
         let Some(value) = trim_start_blanks(after).strip_prefix('=') else {
             return false;
         };
@@ -269,9 +270,8 @@ impl Params {
         let mut rest = line;
         let mut found = false;
         let mut more = Vec::new();
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..at]);
-            let after = &rest[at + 1..];
+        while let Some((before, after)) = rest.split_once('$') {
+            out.push_str(before);
             match self.reference(after) {
                 Ref::Def(value, used) => {
                     let mut lines = value.split('\n');
@@ -324,8 +324,9 @@ impl Params {
         let name_at = usize::from(braced);
         let tail = after.get(name_at..).unwrap_or_default();
         let len = ident_len(tail);
-        let name = &tail[..len];
-        let next = tail[len..].chars().next();
+        // One cut, one boundary check (size: issue 17).
+        let (name, after_name) = tail.split_at(len);
+        let next = after_name.chars().next();
         let used = if braced {
             if next != Some('}') {
                 return Ref::Other;

@@ -15,7 +15,7 @@ use super::keywords::Slot::{Fixed, Flag, Notify, On, OptFlag, OptU32, Text, Trac
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
     TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
-    ip, no_args, tracks, val, warn_extra, word_list, word_values,
+    ip, no_args, said, tracks, val, warn_extra, word_list, word_values,
 };
 use super::model::{GlobalDefs, SmtpServer, SyncGroup, Track, VrrpScript};
 use super::trackers;
@@ -163,7 +163,9 @@ static TOP_KW: &[Kw<Raw>] = &[
 /// `track_file NAME { ... }` (and `vrrp_track_file`: one handler for both,
 /// the keyword saying which; size: issue 17).
 fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
-    if n.keyword() == "vrrp_track_file" {
+    // Only the two keywords come here: the longer one is the old name
+    // (a length, not a string, compared; size: issue 17).
+    if n.keyword().len() != "track_file".len() {
         // keepalived 2.2.7 logs this too (trackers/track_file.c:
         // vrrp_track_file_handler) and reads the block as track_file.
         s.warn(
@@ -186,7 +188,7 @@ fn block_name(sink: &mut Sink, node: &Node) -> (String, bool) {
     match node.args().first() {
         Some(w) => (w.text.clone(), true),
         None => {
-            sink.error_fmt(&node.pos, format_args!("{} needs a name", node.keyword()));
+            said(sink, &node.pos, node.keyword(), "needs a name");
             (String::new(), false)
         }
     }
@@ -291,7 +293,10 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
 /// saying which family (one message, not two: issue 17, size).
 fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
     let Some(a) = ip(s, n) else { return };
-    let v4 = n.keyword() == "vrrp_mcast_group4";
+    let kw = n.keyword();
+    // Only the two keywords come here: the last byte says which (size:
+    // issue 17).
+    let v4 = kw.ends_with('4');
     match a {
         IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
         IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
@@ -299,7 +304,7 @@ fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
             &n.pos,
             format_args!(
                 "{} {} is not an IPv{} multicast address",
-                n.keyword(),
+                kw,
                 crate::wire::addr::Ip(a),
                 if v4 { "4" } else { "6" }
             ),
@@ -392,10 +397,7 @@ struct RawScript {
 
 static SCRIPT_KW: &[Kw<RawScript>] = &[
     val("script", |s, n, r| {
-        if let Some(cmd) = script_command(s, n) {
-            r.script.script = cmd;
-            r.has_script = true;
-        }
+        r.has_script |= script_command(s, n, &mut r.script.script);
     }),
     data("interval", |r| U32(&mut r.script.interval_s, &(1, 86400))),
     data("timeout", |r| OptU32(&mut r.script.timeout_s, &(1, 86400))),
@@ -410,18 +412,20 @@ static SCRIPT_KW: &[Kw<RawScript>] = &[
 
 /// `script CMD`: the command line, quoted or as several words. Words are
 /// rejoined with single spaces; a word that had blanks inside quotes is
-/// quoted again so the command splits the same way later.
-fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
+/// quoted again so the command splits the same way later. Written over
+/// `cmd` (no new string moved over it; size: issue 17); false, and `cmd`
+/// left as it was, without a command.
+fn script_command(sink: &mut Sink, node: &Node, cmd: &mut String) -> bool {
     let args = node.args();
     if args.is_empty() {
         sink.error(&node.pos, "script needs a command");
-        return None;
+        return false;
     }
     // Built in one string: a Vec of words and a join were code of their own.
     // A single word is taken as it is, blanks and all (one loop for both:
     // no clone of its own; size: issue 17).
     let several = args.len() > 1;
-    let mut cmd = String::new();
+    cmd.clear();
     for (k, w) in args.iter().enumerate() {
         if k > 0 {
             cmd.push(' ');
@@ -435,7 +439,7 @@ fn script_command(sink: &mut Sink, node: &Node) -> Option<String> {
             cmd.push('"');
         }
     }
-    Some(cmd)
+    true
 }
 
 #[cfg(test)]
@@ -474,11 +478,18 @@ mod tests {
     #[test]
     fn script_words_rejoined_and_requoted() {
         let mut sink = Sink::default();
-        let one = script_command(&mut sink, &node(&["script", "/bin/chk a  b"]));
-        assert_eq!(one.as_deref(), Some("/bin/chk a  b"));
-        let many = script_command(&mut sink, &node(&["script", "/bin/chk", "-x", "a b\tc"]));
-        assert_eq!(many.as_deref(), Some("/bin/chk -x \"a b\tc\""));
-        assert_eq!(script_command(&mut sink, &node(&["script"])), None);
+        let mut cmd = String::new();
+        assert!(script_command(
+            &mut sink,
+            &node(&["script", "/bin/chk a  b"]),
+            &mut cmd
+        ));
+        assert_eq!(cmd, "/bin/chk a  b");
+        let many = node(&["script", "/bin/chk", "-x", "a b\tc"]);
+        assert!(script_command(&mut sink, &many, &mut cmd));
+        assert_eq!(cmd, "/bin/chk -x \"a b\tc\"");
+        assert!(!script_command(&mut sink, &node(&["script"]), &mut cmd));
+        assert_eq!(cmd, "/bin/chk -x \"a b\tc\"");
         assert!(sink.has_errors());
     }
 }
