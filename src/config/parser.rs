@@ -163,9 +163,7 @@ static TOP_KW: &[Kw<Raw>] = &[
 /// `track_file NAME { ... }` (and `vrrp_track_file`: one handler for both,
 /// the keyword saying which; size: issue 17).
 fn track_file(s: &mut Sink, n: &Node, r: &mut Raw) {
-    // Only the two keywords come here: the longer one is the old name
-    // (a length, not a string, compared; size: issue 17).
-    if n.keyword().len() != "track_file".len() {
+    if n.keyword() == "vrrp_track_file" {
         // keepalived 2.2.7 logs this too (trackers/track_file.c:
         // vrrp_track_file_handler) and reads the block as track_file.
         s.warn(
@@ -294,9 +292,7 @@ static GLOBAL_KW: &[Kw<GlobalDefs>] = &[
 fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
     let Some(a) = ip(s, n) else { return };
     let kw = n.keyword();
-    // Only the two keywords come here: the last byte says which (size:
-    // issue 17).
-    let v4 = kw.ends_with('4');
+    let v4 = kw == "vrrp_mcast_group4";
     match a {
         IpAddr::V4(x) if v4 && x.is_multicast() => g.vrrp_mcast_group4 = x,
         IpAddr::V6(x) if !v4 && x.is_multicast() => g.vrrp_mcast_group6 = x,
