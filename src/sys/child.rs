@@ -92,16 +92,33 @@ fn group_by_name(name: &str) -> Option<u32> {
 /// `name:password:uid:gid:gecos:home:shell`: (name, uid, gid); None for a
 /// line without the seven fields or with a uid or gid not a number.
 fn passwd_entry(line: &str) -> Option<(&str, u32, u32)> {
-    let f: arrayvec::ArrayVec<&str, 7> = line.splitn(7, ':').collect();
-    let [name, _, uid, gid, _, _, _] = f.into_inner().ok()?;
+    let mut f = [""; 7];
+    fields(line, &mut f)?;
+    let [name, _, uid, gid, _, _, _] = f;
     Some((name, uid.parse().ok()?, gid.parse().ok()?))
 }
 
 /// `name:password:gid:members`: (name, gid).
 fn group_entry(line: &str) -> Option<(&str, u32)> {
-    let f: arrayvec::ArrayVec<&str, 4> = line.splitn(4, ':').collect();
-    let [name, _, gid, _] = f.into_inner().ok()?;
+    let mut f = [""; 4];
+    fields(line, &mut f)?;
+    let [name, _, gid, _] = f;
     Some((name, gid.parse().ok()?))
+}
+
+/// `line`'s `:`-separated fields into `out`, the last one taking the rest
+/// (`splitn(out.len(), ':')`); None when there are fewer. One loop for
+/// both files, through the split_once the binary has anyway (two
+/// collects of SplitN into ArrayVecs were their own copies; size: issue
+/// 17).
+fn fields<'a>(line: &'a str, out: &mut [&'a str]) -> Option<()> {
+    let (last, head) = out.split_last_mut()?;
+    let mut rest = line;
+    for f in head {
+        (*f, rest) = rest.split_once(':')?;
+    }
+    *last = rest;
+    Some(())
 }
 
 // ---- spawn ----------------------------------------------------------------
