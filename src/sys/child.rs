@@ -11,6 +11,7 @@
 
 use super::file::{self, OsError};
 use super::{Errno, Result, SysError};
+use core::fmt;
 use std::ffi::CStr;
 
 /// Who a script runs as.
@@ -523,29 +524,33 @@ fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(),
             "Wrong file type found in script path '{script}': {shown} is not {want}"
         ));
     }
-    if let Some(why) = unsafe_because(&meta) {
-        return Err(format!(
+    unsafe_because(&meta, |why| {
+        Err(format!(
             "Unsafe permissions found for script '{script}': {shown} {why}"
-        ));
-    }
-    Ok(())
+        ))
+    })
 }
 
-/// Why keepalived calls this path component unsafe, if it does.
-fn unsafe_because(meta: &file::Stat) -> Option<String> {
+/// Why keepalived calls this path component unsafe, if it does: `unsafe_`
+/// of the reason, or Ok. The reason goes into the one message as it is
+/// (not a String of its own, formatted again; size: issue 17).
+fn unsafe_because(
+    meta: &file::Stat,
+    unsafe_: impl Fn(fmt::Arguments<'_>) -> core::result::Result<(), String>,
+) -> core::result::Result<(), String> {
     let mode = meta.st_mode;
     if meta.st_uid != 0 {
-        return Some(format!("is owned by uid {}, not root", meta.st_uid));
+        return unsafe_(format_args!("is owned by uid {}, not root", meta.st_uid));
     }
     let write_rules = file::is_type(meta, libc::S_IFREG)
         || (file::is_type(meta, libc::S_IFDIR) && mode & 0o1000 == 0);
     if write_rules && meta.st_gid != 0 && mode & 0o020 != 0 {
-        return Some(format!("is writable by group {}", meta.st_gid));
+        return unsafe_(format_args!("is writable by group {}", meta.st_gid));
     }
     if write_rules && mode & 0o002 != 0 {
-        return Some("is writable by everyone".to_string());
+        return unsafe_(format_args!("is writable by everyone"));
     }
-    None
+    Ok(())
 }
 
 #[cfg(test)]
