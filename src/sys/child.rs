@@ -388,30 +388,53 @@ pub fn kill(pid: i32, hard: bool) {
 /// bit, like /tmp, is exempt from the write rules). Err says which file or
 /// directory fails and why, starting with keepalived's own log text.
 pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), String> {
+    let mut why = None;
+    match check_secure_to(path, ids, &mut |a| why = Some(a.to_string())) {
+        Some(()) => Ok(()),
+        None => Err(why.unwrap_or_default()),
+    }
+}
+
+/// [`check_secure`] for the daemon: None when it fails, after `fail` was
+/// told why (the caller's log line formats it in place: no String of it;
+/// size: issue 17).
+pub fn check_secure_to(path: &str, ids: Option<Ids>, fail: Fail<'_>) -> Option<()> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let given = if path.contains('/') {
         path.to_string()
     } else {
-        find_script(path, Some(ids)).ok_or_else(|| format!("Cannot find script {path} in path"))?
+        let Some(found) = find_script(path, Some(ids)) else {
+            return refuse(fail, format_args!("Cannot find script {path} in path"));
+        };
+        found
     };
-    let real = real_path(&given).map_err(|e| format!("Script {path} cannot be accessed - {e}"))?;
-    let meta =
-        file::stat(&real, true).map_err(|e| format!("Unable to access script `{path}` - {e}"))?;
+    let real = match real_path(&given) {
+        Ok(r) => r,
+        Err(e) => return refuse(fail, format_args!("Script {path} cannot be accessed - {e}")),
+    };
+    let meta = match file::stat(&real, true) {
+        Ok(m) => m,
+        Err(e) => return refuse(fail, format_args!("Unable to access script `{path}` - {e}")),
+    };
     if !file::is_type(&meta, libc::S_IFREG) {
-        return Err(format!(
-            "Wrong file type found in script path '{path}': not a regular file"
-        ));
+        return refuse(
+            fail,
+            format_args!("Wrong file type found in script path '{path}': not a regular file"),
+        );
     }
     if !is_executable(&meta, ids) {
-        return Err(format!(
-            "WARNING - script '{path}' is not executable for uid:gid {}:{}",
-            ids.uid, ids.gid
-        ));
+        return refuse(
+            fail,
+            format_args!(
+                "WARNING - script '{path}' is not executable for uid:gid {}:{}",
+                ids.uid, ids.gid
+            ),
+        );
     }
     if !needs_protection(&meta, ids) {
-        return Ok(());
+        return Some(());
     }
-    check_path(path, &real)?;
+    check_path(path, &real, fail)?;
     // keepalived also checks the name the script was given by, in its real
     // directory, when it is a symbolic link with another name. (`given`
     // resolved to a regular file: its last component is a name.)
@@ -424,10 +447,19 @@ pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), St
     if let Ok(dir) = real_path(dir) {
         let link = join(&dir, name);
         if link != real {
-            check_path(path, &link)?;
+            check_path(path, &link, fail)?;
         }
     }
-    Ok(())
+    Some(())
+}
+
+/// Who hears why a script is refused (see [`check_secure`]).
+pub type Fail<'a> = &'a mut dyn FnMut(fmt::Arguments<'_>);
+
+/// `why` told to `fail`; None: the script is refused.
+fn refuse(fail: Fail<'_>, why: fmt::Arguments<'_>) -> Option<()> {
+    fail(why);
+    None
 }
 
 /// sys::file's realpath(3) as text (EILSEQ for a result that is not UTF-8).
@@ -493,26 +525,32 @@ pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
 /// directories but the last, which is a file or a link; each one root's and
 /// not writable by others (keepalived's check_security). `full` is absolute
 /// and without `.` or `..` (a real path, or one name in a real directory).
-fn check_path(script: &str, full: &str) -> core::result::Result<(), String> {
+fn check_path(script: &str, full: &str, fail: Fail<'_>) -> Option<()> {
     let names = || full.split('/').filter(|n| !n.is_empty());
     let count = names().count();
     let mut prefix = String::from("/");
-    check_part(script, &prefix, count == 0)?;
+    check_part(script, &prefix, count == 0, fail)?;
     for (i, name) in names().enumerate() {
         if prefix.len() > 1 {
             prefix.push('/');
         }
         prefix.push_str(name);
-        check_part(script, &prefix, i + 1 == count)?;
+        check_part(script, &prefix, i + 1 == count, fail)?;
     }
-    Ok(())
+    Some(())
 }
 
 /// One prefix of check_path: `last`, the script itself.
-fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(), String> {
-    let meta = file::stat(shown, false).map_err(|e| {
-        format!("check_script_secure could not find script '{script}': {shown}: {e}")
-    })?;
+fn check_part(script: &str, shown: &str, last: bool, fail: Fail<'_>) -> Option<()> {
+    let meta = match file::stat(shown, false) {
+        Ok(m) => m,
+        Err(e) => {
+            return refuse(
+                fail,
+                format_args!("check_script_secure could not find script '{script}': {shown}: {e}"),
+            );
+        }
+    };
     let fits = if last {
         file::is_type(&meta, libc::S_IFREG) || file::is_type(&meta, libc::S_IFLNK)
     } else {
@@ -520,24 +558,26 @@ fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(),
     };
     if !fits {
         let want = if last { "a file" } else { "a directory" };
-        return Err(format!(
-            "Wrong file type found in script path '{script}': {shown} is not {want}"
-        ));
+        return refuse(
+            fail,
+            format_args!("Wrong file type found in script path '{script}': {shown} is not {want}"),
+        );
     }
     unsafe_because(&meta, |why| {
-        Err(format!(
-            "Unsafe permissions found for script '{script}': {shown} {why}"
-        ))
+        refuse(
+            fail,
+            format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
+        )
     })
 }
 
 /// Why keepalived calls this path component unsafe, if it does: `unsafe_`
-/// of the reason, or Ok. The reason goes into the one message as it is
+/// of the reason, or Some. The reason goes into the one message as it is
 /// (not a String of its own, formatted again; size: issue 17).
 fn unsafe_because(
     meta: &file::Stat,
-    unsafe_: impl Fn(fmt::Arguments<'_>) -> core::result::Result<(), String>,
-) -> core::result::Result<(), String> {
+    mut unsafe_: impl FnMut(fmt::Arguments<'_>) -> Option<()>,
+) -> Option<()> {
     let mode = meta.st_mode;
     if meta.st_uid != 0 {
         return unsafe_(format_args!("is owned by uid {}, not root", meta.st_uid));
@@ -550,7 +590,7 @@ fn unsafe_because(
     if write_rules && mode & 0o002 != 0 {
         return unsafe_(format_args!("is writable by everyone"));
     }
-    Ok(())
+    Some(())
 }
 
 #[cfg(test)]
