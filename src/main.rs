@@ -77,6 +77,12 @@ static HELP_DICT: [u8; known::dict_len(HELP_FRAGMENTS)] = known::dict(HELP_FRAGM
 static HELP_PACKED: [u8; known::packed_len(HELP, HELP_FRAGMENTS)] =
     known::packed(HELP, HELP_FRAGMENTS);
 
+/// Rust's allocations straight to the daemon's allocator (sys::alloc),
+/// which also serves the C library as malloc.
+#[cfg(all(target_env = "musl", not(test)))]
+#[global_allocator]
+static HEAP: tinyvrrpd::sys::alloc::Blocks = tinyvrrpd::sys::alloc::Blocks;
+
 /// The process's entry, called by musl's start-up with the arguments.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]

@@ -2,7 +2,7 @@
 //! child processes, the clock and the log. Each resource is an `OwnedFd` wrapper that closes
 //! itself; each error names the operation and the errno.
 
-mod alloc;
+pub mod alloc;
 pub mod child;
 pub mod clock;
 pub mod fifo;
