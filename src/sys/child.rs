@@ -199,21 +199,45 @@ pub fn spawn(argv: &[&str], ids: Option<Ids>) -> Result<i32> {
     spawn_prepared(&Prepared::new(argv, ids)?)
 }
 
-unsafe extern "C" {
-    /// POSIX's _Fork (musl 1.2.2, glibc 2.34).
-    fn _Fork() -> libc::pid_t;
-}
-
-/// fork(2) as `_Fork`: the process, copied, without fork(3)'s atfork
-/// handlers (none are registered) and the locks it takes against other
-/// threads (the daemon has none). musl's fork() with its thread
-/// inhibition (rwlock, timed wait) was 1.9 KB of mipsel. -1 with errno,
-/// 0 in the child, the child's pid in the parent.
+/// fork(2) on musl as the system call clone(SIGCHLD) (what musl's _Fork
+/// makes where there is no fork call): the process, copied. Not fork(3), whose
+/// thread inhibition (rwlock, timed wait) was 1.9 KB of mipsel, nor
+/// _Fork, whose extras are for threads and signal handlers: signals
+/// blocked around the call, its abort lock, the child's thread id in
+/// libc's thread record made anew (the child's is the parent's here,
+/// which nothing the daemon calls asks for: no raise, abort or pthread
+/// call of libc), which with musl's lock were about 600 bytes of mipsel
+/// (size: issue 17). -1 with errno, 0 in the child, the child's pid in
+/// the parent.
 ///
 /// # Safety
 /// The process must be single-threaded, or the child must make only
 /// async-signal-safe calls.
+#[cfg(target_env = "musl")]
 pub unsafe fn fork() -> libc::pid_t {
+    // SAFETY: as the caller promises. With only the exit signal in its
+    // flags and no new stack, clone copies the process as fork does (on
+    // every architecture: the other arguments are for flags not given).
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_long::from(libc::SIGCHLD),
+            0 as libc::c_long,
+        ) as libc::pid_t
+    }
+}
+
+/// [`fork`] on glibc (the host's tests): its _Fork, which keeps the
+/// thread id glibc's raise and abort use.
+///
+/// # Safety
+/// As [`fork`]'s.
+#[cfg(not(target_env = "musl"))]
+pub unsafe fn fork() -> libc::pid_t {
+    unsafe extern "C" {
+        /// POSIX's _Fork (glibc 2.34).
+        fn _Fork() -> libc::pid_t;
+    }
     // SAFETY: as the caller promises.
     unsafe { _Fork() }
 }
