@@ -96,8 +96,7 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
         match arg.to_str() {
             Ok(a) => args.push(a),
             // As std's args() did: no argument is read lossily.
-            // SAFETY: abort(3) ends the process.
-            Err(_) => unsafe { libc::abort() },
+            Err(_) => abort(),
         }
     }
     // Lives as long as the process (as what comes of it below): not
@@ -118,12 +117,32 @@ fn start_up() {
                 && tinyvrrpd::sys::open_at(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR, 0)
                     < 0
             {
-                libc::abort();
+                abort();
             }
         }
     }
     // SAFETY: SIG_IGN, before any other thread or handler.
     unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// The end abort(3) makes, for a process that has set no SIGABRT handler
+/// (none is inherited through exec): SIGABRT to its default action and
+/// unblocked, then sent to the process, which it kills. Not libc's, whose
+/// raise, lock and signal blocking were about 900 bytes of mipsel (size:
+/// issue 17); _exit(127) after, as musl's last resort (never reached).
+fn abort() -> ! {
+    use tinyvrrpd::sys::signals::{set_disposition, set_mask};
+    // The kernel's set with SIGABRT alone (bit SIGABRT - 1).
+    let only: [libc::c_ulong; 4] = [1 << (libc::SIGABRT - 1), 0, 0, 0];
+    // SAFETY: SIG_DFL for a signal; `only` is the kernel's set, 16 bytes
+    // or more; kill and _exit take numbers.
+    unsafe {
+        set_disposition(libc::SIGABRT, libc::SIG_DFL);
+        set_mask(libc::SIG_UNBLOCK, only.as_ptr().cast());
+        let pid = libc::c_long::from(libc::getpid());
+        libc::syscall(libc::SYS_kill, pid, libc::c_long::from(libc::SIGABRT));
+        libc::_exit(127)
+    }
 }
 
 /// The slot of the option named `$name` in a [`cmdline::Given`], found
