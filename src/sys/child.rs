@@ -264,7 +264,7 @@ fn in_child(p: &Prepared) -> ! {
         // matter; set every one back to the default, up to the highest
         // signal (64 on most Linux, 127 on MIPS). Errors are the signals
         // that cannot be changed.
-        for sig in 1..libc::SIGRTMAX() + 1 {
+        for sig in 1..super::signals::sig_max() + 1 {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
         // The empty mask, made here: all-zero, as sigemptyset makes it.

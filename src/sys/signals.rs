@@ -22,8 +22,30 @@ pub enum Sig {
 }
 
 /// keepalived's JSON dump signal: SIGRTMIN+2 (36 on glibc, 37 on musl).
+#[cfg(not(target_env = "musl"))]
 pub fn sig_json() -> libc::c_int {
     libc::SIGRTMIN() + 2
+}
+
+/// [`sig_json`] on musl, whose SIGRTMIN is 35 always (what its
+/// `__libc_current_sigrtmin` returns): a constant, not a call (size:
+/// issue 17).
+#[cfg(target_env = "musl")]
+pub const fn sig_json() -> libc::c_int {
+    35 + 2
+}
+
+/// The highest signal number: musl's SIGRTMAX, _NSIG - 1 (127 on MIPS,
+/// 64 elsewhere; what its `__libc_current_sigrtmax` returns), a constant
+/// (size: issue 17); glibc's asked.
+pub fn sig_max() -> libc::c_int {
+    if cfg!(not(target_env = "musl")) {
+        libc::SIGRTMAX()
+    } else if cfg!(target_arch = "mips") {
+        127
+    } else {
+        64
+    }
 }
 
 /// Set `sig`'s disposition to `handler`, SIG_DFL or SIG_IGN only (no
@@ -186,6 +208,13 @@ impl Signals {
 
 #[cfg(test)]
 mod tests {
+    /// The constants are the C library's (musl's, under cross-test).
+    #[test]
+    fn signal_numbers_are_libc_s() {
+        assert_eq!(super::sig_json(), libc::SIGRTMIN() + 2);
+        assert_eq!(super::sig_max(), libc::SIGRTMAX());
+    }
+
     /// The set made by hand is the C library's, as far as the kernel
     /// reads it.
     #[test]
