@@ -343,8 +343,9 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
     }
     let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
     for fd in 0..3 {
-        // SAFETY: dup2 onto the standard descriptors.
-        unsafe { libc::dup2(null.as_raw_fd(), fd) };
+        // Never fd itself: 0-2 are open (start_up), /dev/null above them.
+        // SAFETY: dup3 onto the standard descriptors.
+        unsafe { tinyvrrpd::sys::dup_to(null.as_raw_fd(), fd) };
     }
     Ok(())
 }

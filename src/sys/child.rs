@@ -293,14 +293,14 @@ fn in_child(p: &Prepared) -> ! {
 /// # Safety
 /// Only for the forked child: it replaces the standard descriptors.
 unsafe fn stdio_to_dev_null() -> bool {
-    // SAFETY: open and dup2 are async-signal-safe; DEV_NULL is a C string.
+    // SAFETY: open and dup3 are async-signal-safe; DEV_NULL is a C string.
     unsafe {
         let fd = super::open_at(libc::AT_FDCWD, DEV_NULL.as_ptr(), libc::O_RDWR, 0);
         if fd < 0 {
             return false;
         }
         for target in 0..3 {
-            if fd != target && libc::dup2(fd, target) < 0 {
+            if fd != target && super::dup_to(fd, target) < 0 {
                 return false;
             }
         }

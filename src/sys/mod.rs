@@ -57,6 +57,20 @@ pub fn zeroed_box<T: Zeroed>() -> Box<T> {
     }
 }
 
+/// dup2(2) of `fd` onto `target`, for two different descriptors: the
+/// dup3 system call (dup2's, where there is one, but for `fd == target`),
+/// async-signal-safe; -1 with errno when refused. Not musl's dup2, which
+/// retries on EBUSY, an error of another thread's open racing it (size:
+/// issue 17).
+///
+/// # Safety
+/// `target` is replaced: the caller must own it (or mean to).
+pub unsafe fn dup_to(fd: libc::c_int, target: libc::c_int) -> libc::c_long {
+    let (fd, target) = (libc::c_long::from(fd), libc::c_long::from(target));
+    // SAFETY: as the caller promises; dup3 takes numbers.
+    unsafe { libc::syscall(libc::SYS_dup3, fd, target, 0 as libc::c_long) }
+}
+
 /// A failed system call: which operation, and why.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct SysError {
