@@ -129,7 +129,7 @@ fn fields<'a>(line: &'a str, out: &mut [&'a str]) -> Option<()> {
 pub struct Prepared {
     /// Owns the NUL-terminated strings `argv` points into.
     _args: Vec<String>,
-    /// The program (argv[0]), and the NUL-terminated array for execv.
+    /// The program (argv[0]), and the NUL-terminated array for execve.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
     ids: Option<Ids>,
@@ -282,7 +282,7 @@ fn in_child(p: &Prepared) -> ! {
                 libc::_exit(EXIT_NOT_RUN);
             }
         }
-        libc::execv(p.program, p.argv.as_ptr());
+        super::exec(p.program, p.argv.as_ptr());
         libc::_exit(EXIT_NOT_RUN)
     }
 }

@@ -280,6 +280,20 @@ unsafe extern "C" {
     static environ: *const *const libc::c_char;
 }
 
+/// execv(3): `program` run with `argv` and the daemon's environment,
+/// through the execve system call (musl's execv and execve wrappers
+/// around it; size: issue 17). Async-signal-safe; returns only on
+/// failure.
+///
+/// # Safety
+/// `program` is a NUL-terminated path, `argv` a null-ended array of
+/// NUL-terminated strings.
+pub unsafe fn exec(program: *const libc::c_char, argv: *const *const libc::c_char) {
+    // SAFETY: as the caller promises; environ is the process's (see
+    // above), read once.
+    unsafe { libc::syscall(libc::SYS_execve, program, argv, environ) };
+}
+
 /// The value of the environment variable `name`, None when it is not
 /// set: the environment read as getenv(3) reads it (musl's getenv, with
 /// strncmp and strchrnul, was 560 bytes of mipsel). Nothing in the daemon
