@@ -103,13 +103,27 @@ pub struct ErrText(pub Errno);
 
 impl fmt::Display for ErrText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // musl: its strerror, a text of its static table (read only, so
+        // safe from any thread), the same strerror_r copied out; each is
+        // shorter than 128 bytes (size: issue 17: strerror_r's copy).
+        #[cfg(target_env = "musl")]
+        // SAFETY: strerror returns a NUL-terminated string that lives as
+        // long as the process.
+        let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(self.0 as libc::c_int)) }
+            .to_str()
+            .ok()
+            .filter(|t| !t.is_empty());
+        #[cfg(not(target_env = "musl"))]
         let mut buf = [0u8; 128];
         // SAFETY: strerror_r (the XSI one, which the libc crate binds on
         // glibc and musl) writes at most buf.len() bytes, NUL included.
+        #[cfg(not(target_env = "musl"))]
         let ret =
             unsafe { libc::strerror_r(self.0 as libc::c_int, buf.as_mut_ptr().cast(), buf.len()) };
         // The text is the bytes before the NUL.
+        #[cfg(not(target_env = "musl"))]
         let len = buf.iter().position(|&b| b == 0).unwrap_or(0);
+        #[cfg(not(target_env = "musl"))]
         let text = core::str::from_utf8(buf.get(..len).unwrap_or_default())
             .ok()
             .filter(|t| ret == 0 && !t.is_empty());
