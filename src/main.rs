@@ -237,12 +237,7 @@ fn config_test(path: &Path) -> i32 {
         Ok((_, warnings)) => (warnings, OK),
         Err(diags) => (diags, FAILED),
     };
-    // The errors counted as they are printed (one loop).
-    let mut n = 0usize;
-    for d in diags {
-        eprintln!("{d}");
-        n += usize::from(d.severity == Severity::Error);
-    }
+    let n = print_diags(diags);
     if loaded.is_err() {
         eprintln!(
             "tinyvrrpd: {n} error(s) in {}",
@@ -250,6 +245,17 @@ fn config_test(path: &Path) -> i32 {
         );
     }
     status
+}
+
+/// Each message on stderr; how many are errors (counted as they are
+/// printed: one loop, for -t and a start that failed).
+fn print_diags(diags: &[config::Diag]) -> usize {
+    let mut n = 0usize;
+    for d in diags {
+        eprintln!("{d}");
+        n += usize::from(d.severity == Severity::Error);
+    }
+    n
 }
 
 fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
@@ -264,9 +270,7 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
             // Not dropped either: the process ends.
             match &*core::mem::ManuallyDrop::new(e) {
                 StartError::Config(diags) => {
-                    for d in diags {
-                        eprintln!("{d}");
-                    }
+                    print_diags(diags);
                 }
                 other => eprintln!("tinyvrrpd: {other}"),
             }
