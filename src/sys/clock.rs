@@ -23,6 +23,8 @@ fn micros(clock: libc::clockid_t) -> u64 {
 
 /// clock_gettime(2) of `clock`: seconds and nanoseconds.
 #[cfg(not(all(target_env = "musl", target_pointer_width = "32")))]
+// The fields are i64 already, but on a 32-bit glibc.
+#[allow(clippy::useless_conversion)]
 fn read(clock: libc::clockid_t) -> [i64; 2] {
     let mut ts = libc::timespec {
         tv_sec: 0,
