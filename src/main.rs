@@ -77,6 +77,12 @@ static HELP_DICT: [u8; known::dict_len(HELP_FRAGMENTS)] = known::dict(HELP_FRAGM
 static HELP_PACKED: [u8; known::packed_len(HELP, HELP_FRAGMENTS)] =
     known::packed(HELP, HELP_FRAGMENTS);
 
+/// Rust's allocations straight to the daemon's allocator (sys::alloc),
+/// which also serves the C library as malloc.
+#[cfg(all(target_env = "musl", not(test)))]
+#[global_allocator]
+static HEAP: tinyvrrpd::sys::alloc::Blocks = tinyvrrpd::sys::alloc::Blocks;
+
 /// The process's entry, called by musl's start-up with the arguments.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
@@ -90,8 +96,7 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
         match arg.to_str() {
             Ok(a) => args.push(a),
             // As std's args() did: no argument is read lossily.
-            // SAFETY: abort(3) ends the process.
-            Err(_) => unsafe { libc::abort() },
+            Err(_) => abort(),
         }
     }
     // Lives as long as the process (as what comes of it below): not
@@ -112,12 +117,32 @@ fn start_up() {
                 && tinyvrrpd::sys::open_at(libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR, 0)
                     < 0
             {
-                libc::abort();
+                abort();
             }
         }
     }
     // SAFETY: SIG_IGN, before any other thread or handler.
     unsafe { tinyvrrpd::sys::signals::set_disposition(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// The end abort(3) makes, for a process that has set no SIGABRT handler
+/// (none is inherited through exec): SIGABRT to its default action and
+/// unblocked, then sent to the process, which it kills. Not libc's, whose
+/// raise, lock and signal blocking were about 900 bytes of mipsel (size:
+/// issue 17); _exit(127) after, as musl's last resort (never reached).
+fn abort() -> ! {
+    use tinyvrrpd::sys::signals::{set_disposition, set_mask};
+    // The kernel's set with SIGABRT alone (bit SIGABRT - 1).
+    let only: [libc::c_ulong; 4] = [1 << (libc::SIGABRT - 1), 0, 0, 0];
+    // SAFETY: SIG_DFL for a signal; `only` is the kernel's set, 16 bytes
+    // or more; kill and _exit take numbers.
+    unsafe {
+        set_disposition(libc::SIGABRT, libc::SIG_DFL);
+        set_mask(libc::SIG_UNBLOCK, only.as_ptr().cast());
+        let pid = libc::c_long::from(libc::getpid());
+        libc::syscall(libc::SYS_kill, pid, libc::c_long::from(libc::SIGABRT));
+        libc::_exit(127)
+    }
 }
 
 /// The slot of the option named `$name` in a [`cmdline::Given`], found
@@ -212,12 +237,7 @@ fn config_test(path: &Path) -> i32 {
         Ok((_, warnings)) => (warnings, OK),
         Err(diags) => (diags, FAILED),
     };
-    // The errors counted as they are printed (one loop).
-    let mut n = 0usize;
-    for d in diags {
-        eprintln!("{d}");
-        n += usize::from(d.severity == Severity::Error);
-    }
+    let n = print_diags(diags);
     if loaded.is_err() {
         eprintln!(
             "tinyvrrpd: {n} error(s) in {}",
@@ -225,6 +245,17 @@ fn config_test(path: &Path) -> i32 {
         );
     }
     status
+}
+
+/// Each message on stderr; how many are errors (counted as they are
+/// printed: one loop, for -t and a start that failed).
+fn print_diags(diags: &[config::Diag]) -> usize {
+    let mut n = 0usize;
+    for d in diags {
+        eprintln!("{d}");
+        n += usize::from(d.severity == Severity::Error);
+    }
+    n
 }
 
 fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
@@ -239,9 +270,7 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
             // Not dropped either: the process ends.
             match &*core::mem::ManuallyDrop::new(e) {
                 StartError::Config(diags) => {
-                    for d in diags {
-                        eprintln!("{d}");
-                    }
+                    print_diags(diags);
                 }
                 other => eprintln!("tinyvrrpd: {other}"),
             }
@@ -318,8 +347,9 @@ fn detach() -> Result<(), (&'static str, Errno, bool)> {
     }
     let null = file::open("/dev/null", libc::O_RDWR, 0).map_err(|e| ("/dev/null", e.0, true))?;
     for fd in 0..3 {
-        // SAFETY: dup2 onto the standard descriptors.
-        unsafe { libc::dup2(null.as_raw_fd(), fd) };
+        // Never fd itself: 0-2 are open (start_up), /dev/null above them.
+        // SAFETY: dup3 onto the standard descriptors.
+        unsafe { tinyvrrpd::sys::dup_to(null.as_raw_fd(), fd) };
     }
     Ok(())
 }

@@ -311,10 +311,8 @@ fn prepare(log: &mut Log, s: &Start<'_>) -> Option<(Vec<String>, Option<Ids>)> {
         argv[0] = path;
     }
     if s.secure {
-        if let Err(e) = child::check_secure(&argv[0], ids) {
-            not_run(log, s, format_args!("insecure: {e}"));
-            return None;
-        }
+        let mut fail = |why: fmt::Arguments<'_>| not_run(log, s, format_args!("insecure: {why}"));
+        child::check_secure_to(&argv[0], ids, &mut fail)?;
     }
     Some((argv, ids))
 }

@@ -1,7 +1,8 @@
 //! The C library's malloc family for the static musl builds, in place of
 //! the one zig links in (its SmpAllocator: about 8 KB on mipsel, most of
 //! it for counting CPUs to size per-thread caches a one-thread daemon
-//! never uses). Rust's System allocator and libc's own callers (opendir,
+//! never uses). Rust's allocations ([`Blocks`], main.rs's global
+//! allocator) and libc's own callers, if any (opendir,
 //! realpath, tzset) come here.
 //!
 //! Power-of-two size classes from 32 bytes to 64 KiB, each with a free
@@ -230,6 +231,45 @@ pub(crate) unsafe fn resize(p: *mut u8, n: usize) -> *mut u8 {
         }
     }
     q
+}
+
+/// The daemon's Rust allocator on the musl builds (main.rs): these blocks
+/// at once, not through std's System and the C names above (System's
+/// choice between malloc and posix_memalign, its calloc and realloc
+/// paths; size: issue 17). The same blocks come back: malloc and
+/// posix_memalign are `alloc` too.
+pub struct Blocks;
+
+// SAFETY: `alloc` gives `size` bytes aligned to `align` (a power of two),
+// or null; `release` takes back a block of `alloc` or `resize`; `resize`
+// keeps the bytes, and an alignment of up to HEADER, or returns null
+// with the block kept.
+unsafe impl core::alloc::GlobalAlloc for Blocks {
+    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
+        alloc(layout.size(), layout.align())
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, _: core::alloc::Layout) {
+        // SAFETY: `p` is a live block of this allocator.
+        unsafe { release(p) }
+    }
+
+    unsafe fn realloc(&self, p: *mut u8, layout: core::alloc::Layout, n: usize) -> *mut u8 {
+        if layout.align() <= HEADER {
+            // SAFETY: `p` is a live block of this allocator.
+            return unsafe { resize(p, n) };
+        }
+        // A larger alignment: a new block, as GlobalAlloc's own realloc.
+        let q = alloc(n, layout.align());
+        if !q.is_null() {
+            // SAFETY: both are live and distinct; each has the bytes.
+            unsafe {
+                core::ptr::copy_nonoverlapping(p, q, layout.size().min(n));
+                release(p);
+            }
+        }
+        q
+    }
 }
 
 /// The C names, for the static musl builds only.

@@ -11,6 +11,7 @@
 
 use super::file::{self, OsError};
 use super::{Errno, Result, SysError};
+use core::fmt;
 use std::ffi::CStr;
 
 /// Who a script runs as.
@@ -92,16 +93,33 @@ fn group_by_name(name: &str) -> Option<u32> {
 /// `name:password:uid:gid:gecos:home:shell`: (name, uid, gid); None for a
 /// line without the seven fields or with a uid or gid not a number.
 fn passwd_entry(line: &str) -> Option<(&str, u32, u32)> {
-    let f: arrayvec::ArrayVec<&str, 7> = line.splitn(7, ':').collect();
-    let [name, _, uid, gid, _, _, _] = f.into_inner().ok()?;
+    let mut f = [""; 7];
+    fields(line, &mut f)?;
+    let [name, _, uid, gid, _, _, _] = f;
     Some((name, uid.parse().ok()?, gid.parse().ok()?))
 }
 
 /// `name:password:gid:members`: (name, gid).
 fn group_entry(line: &str) -> Option<(&str, u32)> {
-    let f: arrayvec::ArrayVec<&str, 4> = line.splitn(4, ':').collect();
-    let [name, _, gid, _] = f.into_inner().ok()?;
+    let mut f = [""; 4];
+    fields(line, &mut f)?;
+    let [name, _, gid, _] = f;
     Some((name, gid.parse().ok()?))
+}
+
+/// `line`'s `:`-separated fields into `out`, the last one taking the rest
+/// (`splitn(out.len(), ':')`); None when there are fewer. One loop for
+/// both files, through the split_once the binary has anyway (two
+/// collects of SplitN into ArrayVecs were their own copies; size: issue
+/// 17).
+fn fields<'a>(line: &'a str, out: &mut [&'a str]) -> Option<()> {
+    let (last, head) = out.split_last_mut()?;
+    let mut rest = line;
+    for f in head {
+        (*f, rest) = rest.split_once(':')?;
+    }
+    *last = rest;
+    Some(())
 }
 
 // ---- spawn ----------------------------------------------------------------
@@ -111,7 +129,7 @@ fn group_entry(line: &str) -> Option<(&str, u32)> {
 pub struct Prepared {
     /// Owns the NUL-terminated strings `argv` points into.
     _args: Vec<String>,
-    /// The program (argv[0]), and the NUL-terminated array for execv.
+    /// The program (argv[0]), and the NUL-terminated array for execve.
     program: *const libc::c_char,
     argv: Vec<*const libc::c_char>,
     ids: Option<Ids>,
@@ -181,21 +199,45 @@ pub fn spawn(argv: &[&str], ids: Option<Ids>) -> Result<i32> {
     spawn_prepared(&Prepared::new(argv, ids)?)
 }
 
-unsafe extern "C" {
-    /// POSIX's _Fork (musl 1.2.2, glibc 2.34).
-    fn _Fork() -> libc::pid_t;
-}
-
-/// fork(2) as `_Fork`: the process, copied, without fork(3)'s atfork
-/// handlers (none are registered) and the locks it takes against other
-/// threads (the daemon has none). musl's fork() with its thread
-/// inhibition (rwlock, timed wait) was 1.9 KB of mipsel. -1 with errno,
-/// 0 in the child, the child's pid in the parent.
+/// fork(2) on musl as the system call clone(SIGCHLD) (what musl's _Fork
+/// makes where there is no fork call): the process, copied. Not fork(3), whose
+/// thread inhibition (rwlock, timed wait) was 1.9 KB of mipsel, nor
+/// _Fork, whose extras are for threads and signal handlers: signals
+/// blocked around the call, its abort lock, the child's thread id in
+/// libc's thread record made anew (the child's is the parent's here,
+/// which nothing the daemon calls asks for: no raise, abort or pthread
+/// call of libc), which with musl's lock were about 600 bytes of mipsel
+/// (size: issue 17). -1 with errno, 0 in the child, the child's pid in
+/// the parent.
 ///
 /// # Safety
 /// The process must be single-threaded, or the child must make only
 /// async-signal-safe calls.
+#[cfg(target_env = "musl")]
 pub unsafe fn fork() -> libc::pid_t {
+    // SAFETY: as the caller promises. With only the exit signal in its
+    // flags and no new stack, clone copies the process as fork does (on
+    // every architecture: the other arguments are for flags not given).
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_long::from(libc::SIGCHLD),
+            0 as libc::c_long,
+        ) as libc::pid_t
+    }
+}
+
+/// [`fork`] on glibc (the host's tests): its _Fork, which keeps the
+/// thread id glibc's raise and abort use.
+///
+/// # Safety
+/// As [`fork`]'s.
+#[cfg(not(target_env = "musl"))]
+pub unsafe fn fork() -> libc::pid_t {
+    unsafe extern "C" {
+        /// POSIX's _Fork (glibc 2.34).
+        fn _Fork() -> libc::pid_t;
+    }
     // SAFETY: as the caller promises.
     unsafe { _Fork() }
 }
@@ -222,7 +264,7 @@ fn in_child(p: &Prepared) -> ! {
         // matter; set every one back to the default, up to the highest
         // signal (64 on most Linux, 127 on MIPS). Errors are the signals
         // that cannot be changed.
-        for sig in 1..libc::SIGRTMAX() + 1 {
+        for sig in 1..super::signals::sig_max() + 1 {
             super::signals::set_disposition(sig, libc::SIG_DFL);
         }
         // The empty mask, made here: all-zero, as sigemptyset makes it.
@@ -240,7 +282,7 @@ fn in_child(p: &Prepared) -> ! {
                 libc::_exit(EXIT_NOT_RUN);
             }
         }
-        libc::execv(p.program, p.argv.as_ptr());
+        super::exec(p.program, p.argv.as_ptr());
         libc::_exit(EXIT_NOT_RUN)
     }
 }
@@ -251,14 +293,14 @@ fn in_child(p: &Prepared) -> ! {
 /// # Safety
 /// Only for the forked child: it replaces the standard descriptors.
 unsafe fn stdio_to_dev_null() -> bool {
-    // SAFETY: open and dup2 are async-signal-safe; DEV_NULL is a C string.
+    // SAFETY: open and dup3 are async-signal-safe; DEV_NULL is a C string.
     unsafe {
         let fd = super::open_at(libc::AT_FDCWD, DEV_NULL.as_ptr(), libc::O_RDWR, 0);
         if fd < 0 {
             return false;
         }
         for target in 0..3 {
-            if fd != target && libc::dup2(fd, target) < 0 {
+            if fd != target && super::dup_to(fd, target) < 0 {
                 return false;
             }
         }
@@ -370,30 +412,53 @@ pub fn kill(pid: i32, hard: bool) {
 /// bit, like /tmp, is exempt from the write rules). Err says which file or
 /// directory fails and why, starting with keepalived's own log text.
 pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), String> {
+    let mut why = None;
+    match check_secure_to(path, ids, &mut |a| why = Some(a.to_string())) {
+        Some(()) => Ok(()),
+        None => Err(why.unwrap_or_default()),
+    }
+}
+
+/// [`check_secure`] for the daemon: None when it fails, after `fail` was
+/// told why (the caller's log line formats it in place: no String of it;
+/// size: issue 17).
+pub fn check_secure_to(path: &str, ids: Option<Ids>, fail: Fail<'_>) -> Option<()> {
     let ids = ids.unwrap_or(Ids { uid: 0, gid: 0 });
     let given = if path.contains('/') {
         path.to_string()
     } else {
-        find_script(path, Some(ids)).ok_or_else(|| format!("Cannot find script {path} in path"))?
+        let Some(found) = find_script(path, Some(ids)) else {
+            return refuse(fail, format_args!("Cannot find script {path} in path"));
+        };
+        found
     };
-    let real = real_path(&given).map_err(|e| format!("Script {path} cannot be accessed - {e}"))?;
-    let meta =
-        file::stat(&real, true).map_err(|e| format!("Unable to access script `{path}` - {e}"))?;
+    let real = match real_path(&given) {
+        Ok(r) => r,
+        Err(e) => return refuse(fail, format_args!("Script {path} cannot be accessed - {e}")),
+    };
+    let meta = match file::stat(&real, true) {
+        Ok(m) => m,
+        Err(e) => return refuse(fail, format_args!("Unable to access script `{path}` - {e}")),
+    };
     if !file::is_type(&meta, libc::S_IFREG) {
-        return Err(format!(
-            "Wrong file type found in script path '{path}': not a regular file"
-        ));
+        return refuse(
+            fail,
+            format_args!("Wrong file type found in script path '{path}': not a regular file"),
+        );
     }
     if !is_executable(&meta, ids) {
-        return Err(format!(
-            "WARNING - script '{path}' is not executable for uid:gid {}:{}",
-            ids.uid, ids.gid
-        ));
+        return refuse(
+            fail,
+            format_args!(
+                "WARNING - script '{path}' is not executable for uid:gid {}:{}",
+                ids.uid, ids.gid
+            ),
+        );
     }
     if !needs_protection(&meta, ids) {
-        return Ok(());
+        return Some(());
     }
-    check_path(path, &real)?;
+    check_path(path, &real, fail)?;
     // keepalived also checks the name the script was given by, in its real
     // directory, when it is a symbolic link with another name. (`given`
     // resolved to a regular file: its last component is a name.)
@@ -406,10 +471,19 @@ pub fn check_secure(path: &str, ids: Option<Ids>) -> core::result::Result<(), St
     if let Ok(dir) = real_path(dir) {
         let link = join(&dir, name);
         if link != real {
-            check_path(path, &link)?;
+            check_path(path, &link, fail)?;
         }
     }
-    Ok(())
+    Some(())
+}
+
+/// Who hears why a script is refused (see [`check_secure`]).
+pub type Fail<'a> = &'a mut dyn FnMut(fmt::Arguments<'_>);
+
+/// `why` told to `fail`; None: the script is refused.
+fn refuse(fail: Fail<'_>, why: fmt::Arguments<'_>) -> Option<()> {
+    fail(why);
+    None
 }
 
 /// sys::file's realpath(3) as text (EILSEQ for a result that is not UTF-8).
@@ -475,26 +549,32 @@ pub fn find_script(name: &str, ids: Option<Ids>) -> Option<String> {
 /// directories but the last, which is a file or a link; each one root's and
 /// not writable by others (keepalived's check_security). `full` is absolute
 /// and without `.` or `..` (a real path, or one name in a real directory).
-fn check_path(script: &str, full: &str) -> core::result::Result<(), String> {
+fn check_path(script: &str, full: &str, fail: Fail<'_>) -> Option<()> {
     let names = || full.split('/').filter(|n| !n.is_empty());
     let count = names().count();
     let mut prefix = String::from("/");
-    check_part(script, &prefix, count == 0)?;
+    check_part(script, &prefix, count == 0, fail)?;
     for (i, name) in names().enumerate() {
         if prefix.len() > 1 {
             prefix.push('/');
         }
         prefix.push_str(name);
-        check_part(script, &prefix, i + 1 == count)?;
+        check_part(script, &prefix, i + 1 == count, fail)?;
     }
-    Ok(())
+    Some(())
 }
 
 /// One prefix of check_path: `last`, the script itself.
-fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(), String> {
-    let meta = file::stat(shown, false).map_err(|e| {
-        format!("check_script_secure could not find script '{script}': {shown}: {e}")
-    })?;
+fn check_part(script: &str, shown: &str, last: bool, fail: Fail<'_>) -> Option<()> {
+    let meta = match file::stat(shown, false) {
+        Ok(m) => m,
+        Err(e) => {
+            return refuse(
+                fail,
+                format_args!("check_script_secure could not find script '{script}': {shown}: {e}"),
+            );
+        }
+    };
     let fits = if last {
         file::is_type(&meta, libc::S_IFREG) || file::is_type(&meta, libc::S_IFLNK)
     } else {
@@ -502,33 +582,39 @@ fn check_part(script: &str, shown: &str, last: bool) -> core::result::Result<(),
     };
     if !fits {
         let want = if last { "a file" } else { "a directory" };
-        return Err(format!(
-            "Wrong file type found in script path '{script}': {shown} is not {want}"
-        ));
+        return refuse(
+            fail,
+            format_args!("Wrong file type found in script path '{script}': {shown} is not {want}"),
+        );
     }
-    if let Some(why) = unsafe_because(&meta) {
-        return Err(format!(
-            "Unsafe permissions found for script '{script}': {shown} {why}"
-        ));
-    }
-    Ok(())
+    unsafe_because(&meta, |why| {
+        refuse(
+            fail,
+            format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
+        )
+    })
 }
 
-/// Why keepalived calls this path component unsafe, if it does.
-fn unsafe_because(meta: &file::Stat) -> Option<String> {
+/// Why keepalived calls this path component unsafe, if it does: `unsafe_`
+/// of the reason, or Some. The reason goes into the one message as it is
+/// (not a String of its own, formatted again; size: issue 17).
+fn unsafe_because(
+    meta: &file::Stat,
+    mut unsafe_: impl FnMut(fmt::Arguments<'_>) -> Option<()>,
+) -> Option<()> {
     let mode = meta.st_mode;
     if meta.st_uid != 0 {
-        return Some(format!("is owned by uid {}, not root", meta.st_uid));
+        return unsafe_(format_args!("is owned by uid {}, not root", meta.st_uid));
     }
     let write_rules = file::is_type(meta, libc::S_IFREG)
         || (file::is_type(meta, libc::S_IFDIR) && mode & 0o1000 == 0);
     if write_rules && meta.st_gid != 0 && mode & 0o020 != 0 {
-        return Some(format!("is writable by group {}", meta.st_gid));
+        return unsafe_(format_args!("is writable by group {}", meta.st_gid));
     }
     if write_rules && mode & 0o002 != 0 {
-        return Some("is writable by everyone".to_string());
+        return unsafe_(format_args!("is writable by everyone"));
     }
-    None
+    Some(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! child processes, the clock and the log. Each resource is an `OwnedFd` wrapper that closes
 //! itself; each error names the operation and the errno.
 
-mod alloc;
+pub mod alloc;
 pub mod child;
 pub mod clock;
 pub mod fifo;
@@ -57,6 +57,20 @@ pub fn zeroed_box<T: Zeroed>() -> Box<T> {
     }
 }
 
+/// dup2(2) of `fd` onto `target`, for two different descriptors: the
+/// dup3 system call (dup2's, where there is one, but for `fd == target`),
+/// async-signal-safe; -1 with errno when refused. Not musl's dup2, which
+/// retries on EBUSY, an error of another thread's open racing it (size:
+/// issue 17).
+///
+/// # Safety
+/// `target` is replaced: the caller must own it (or mean to).
+pub unsafe fn dup_to(fd: libc::c_int, target: libc::c_int) -> libc::c_long {
+    let (fd, target) = (libc::c_long::from(fd), libc::c_long::from(target));
+    // SAFETY: as the caller promises; dup3 takes numbers.
+    unsafe { libc::syscall(libc::SYS_dup3, fd, target, 0 as libc::c_long) }
+}
+
 /// A failed system call: which operation, and why.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct SysError {
@@ -89,13 +103,27 @@ pub struct ErrText(pub Errno);
 
 impl fmt::Display for ErrText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // musl: its strerror, a text of its static table (read only, so
+        // safe from any thread), the same strerror_r copied out; each is
+        // shorter than 128 bytes (size: issue 17: strerror_r's copy).
+        #[cfg(target_env = "musl")]
+        // SAFETY: strerror returns a NUL-terminated string that lives as
+        // long as the process.
+        let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(self.0 as libc::c_int)) }
+            .to_str()
+            .ok()
+            .filter(|t| !t.is_empty());
+        #[cfg(not(target_env = "musl"))]
         let mut buf = [0u8; 128];
         // SAFETY: strerror_r (the XSI one, which the libc crate binds on
         // glibc and musl) writes at most buf.len() bytes, NUL included.
+        #[cfg(not(target_env = "musl"))]
         let ret =
             unsafe { libc::strerror_r(self.0 as libc::c_int, buf.as_mut_ptr().cast(), buf.len()) };
         // The text is the bytes before the NUL.
+        #[cfg(not(target_env = "musl"))]
         let len = buf.iter().position(|&b| b == 0).unwrap_or(0);
+        #[cfg(not(target_env = "musl"))]
         let text = core::str::from_utf8(buf.get(..len).unwrap_or_default())
             .ok()
             .filter(|t| ret == 0 && !t.is_empty());
@@ -264,6 +292,20 @@ pub fn seek_zero(fd: libc::c_int, whence: libc::c_int) -> bool {
 unsafe extern "C" {
     /// The environment: "NAME=value" strings, a null pointer after them.
     static environ: *const *const libc::c_char;
+}
+
+/// execv(3): `program` run with `argv` and the daemon's environment,
+/// through the execve system call (musl's execv and execve wrappers
+/// around it; size: issue 17). Async-signal-safe; returns only on
+/// failure.
+///
+/// # Safety
+/// `program` is a NUL-terminated path, `argv` a null-ended array of
+/// NUL-terminated strings.
+pub unsafe fn exec(program: *const libc::c_char, argv: *const *const libc::c_char) {
+    // SAFETY: as the caller promises; environ is the process's (see
+    // above), read once.
+    unsafe { libc::syscall(libc::SYS_execve, program, argv, environ) };
 }
 
 /// The value of the environment variable `name`, None when it is not

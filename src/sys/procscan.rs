@@ -110,20 +110,25 @@ fn dirent_pid(buf: &[u8]) -> Option<(Option<u32>, usize)> {
 /// Read /proc/PID/WHAT (relative to the open /proc) into `buf` with one
 /// read; None when the process is gone or the file unreadable.
 fn read_at(dir: &OwnedFd, pid: u32, what: &core::ffi::CStr, buf: &mut [u8]) -> Option<usize> {
-    let mut path = arrayvec::ArrayVec::<u8, 24>::new();
-    let mut digits = arrayvec::ArrayVec::<u8, 10>::new();
+    // "PID/WHAT\0" in one array: the digits written back from the `/`
+    // (a u32 has at most 10), then `what` (size: issue 17: two ArrayVecs,
+    // a reverse and their extends).
+    let mut path = [0u8; 24];
+    let mut start = 10;
     let mut p = pid;
-    loop {
-        digits.push(b'0' + (p % 10) as u8);
+    for d in path.get_mut(..10).unwrap_or_default().iter_mut().rev() {
+        *d = b'0' + (p % 10) as u8;
+        start -= 1;
         p /= 10;
         if p == 0 {
             break;
         }
     }
-    digits.reverse();
-    path.try_extend_from_slice(&digits).ok()?;
-    path.try_push(b'/').ok()?;
-    path.try_extend_from_slice(what.to_bytes_with_nul()).ok()?;
+    let tail = what.to_bytes_with_nul();
+    let (slash, rest) = path.get_mut(10..)?.split_first_mut()?;
+    *slash = b'/';
+    rest.get_mut(..tail.len())?.copy_from_slice(tail);
+    let path = path.get(start..)?;
     let flags = libc::O_RDONLY | libc::O_CLOEXEC;
     // SAFETY: `path` is NUL-terminated (from `what`); `dir` is open.
     let fd = unsafe { super::open_at(dir.as_raw_fd(), path.as_ptr().cast(), flags, 0) };
@@ -170,5 +175,15 @@ mod tests {
             })
             .expect("scan");
         assert!(n > 0 && one && !self_seen);
+        // Each pid's own path: this process's stat starts with its pid.
+        for pid in [1, me, u32::MAX] {
+            let mut buf = [0u8; STAT_READ];
+            let got = read_at(&s.dir, pid, c"stat", &mut buf);
+            let want = format!("{pid} (");
+            assert_eq!(got.is_some(), pid != u32::MAX, "{pid}");
+            if let Some(n) = got {
+                assert!(buf[..n].starts_with(want.as_bytes()), "{pid}");
+            }
+        }
     }
 }
