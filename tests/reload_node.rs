@@ -183,4 +183,3 @@ fn a_reload_changes_who_runs_the_scripts() {
         rec.0
     );
 }
-
