@@ -926,7 +926,7 @@ fn comment_only_include_up_to_the_byte_cap_loads() {
     }
     f.flush().unwrap();
     drop(f);
-    let (loaded, took) = load_within(&main, std::time::Duration::from_secs(60));
+    let (loaded, took) = load_within(&main, HANG_LIMIT);
     println!("{} MiB of comments: {took:?}", (lines * 80) >> 20);
     assert_eq!(lines_of(loaded), Ok(vec![]));
 }
