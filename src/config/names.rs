@@ -46,7 +46,11 @@ impl<K: AsRef<[u8]>, V> Map<K, V> {
 /// The search by halves of [`Map::find`] among `len` keys, `key_at`
 /// giving the i-th: one copy for every map, not one per key type (size:
 /// issue 17).
-fn search<'a>(len: usize, key: &[u8], key_at: &dyn Fn(usize) -> &'a [u8]) -> Result<usize, usize> {
+pub(super) fn search<'a>(
+    len: usize,
+    key: &[u8],
+    key_at: &dyn Fn(usize) -> &'a [u8],
+) -> Result<usize, usize> {
     let (mut lo, mut hi) = (0, len);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;

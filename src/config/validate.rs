@@ -33,11 +33,11 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_scripts(sink, &config.scripts, &script_at);
     check_track_files(sink, &config.track_files, &track_file_at);
     check_track_processes(sink, &config.track_processes, &track_process_at);
-    let defs = Defined {
-        scripts: &config.scripts,
-        files: &config.track_files,
-        processes: &config.track_processes,
-    };
+    let defs = Defined::new(
+        &config.scripts,
+        &config.track_files,
+        &config.track_processes,
+    );
     let global = &config.global;
     check_instance_set(sink, &instances);
     let sync_of = sync_membership(&sync_groups);
