@@ -36,20 +36,11 @@ impl<'a> Defined<'a> {
         files: &'a [TrackFile],
         processes: &'a [TrackProcess],
     ) -> Defined<'a> {
-        let mut by_name: [Map<&'a str, usize>; 3] = Default::default();
-        let names = [
-            scripts.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-            files.iter().map(|f| f.name.as_str()).collect(),
-            processes.iter().map(|p| p.name.as_str()).collect(),
+        let by_name = [
+            first_of(&mut scripts.iter().map(|s| s.name.as_str())),
+            first_of(&mut files.iter().map(|f| f.name.as_str())),
+            first_of(&mut processes.iter().map(|p| p.name.as_str())),
         ];
-        for (map, names) in by_name.iter_mut().zip(&names) {
-            for (i, &name) in names.iter().enumerate() {
-                // The first block of a name, as a search in order finds.
-                if map.get(name).is_none() {
-                    map.insert(name, i);
-                }
-            }
-        }
         Defined {
             scripts,
             files,
@@ -57,6 +48,19 @@ impl<'a> Defined<'a> {
             by_name,
         }
     }
+}
+
+/// Each name of `names` with the index of its first occurrence (as a
+/// search in order finds it). One function for every list (a dyn
+/// iterator, not a generic one: issue 17, size).
+fn first_of<'a>(names: &mut dyn Iterator<Item = &'a str>) -> Map<&'a str, usize> {
+    let mut map = Map::default();
+    for (i, name) in names.enumerate() {
+        if map.get(name).is_none() {
+            map.insert(name, i);
+        }
+    }
+    map
 }
 
 /// The four track_* lists of an instance or a sync group, as read.
@@ -149,12 +153,7 @@ fn check_list(
     // messages keep the order they were said in.
     // The first line of each name (a search along the lines before each
     // line made 60,000 lines take seconds to load).
-    let mut first: Map<&str, usize> = Map::default();
-    for (i, line) in lines.iter().enumerate() {
-        if first.get(&line.v.name).is_none() {
-            first.insert(&line.v.name, i);
-        }
-    }
+    let first = first_of(&mut lines.iter().map(|l| l.v.name.as_str()));
     for pass in 0..2 {
         for (i, line) in lines.iter().enumerate() {
             let name = &line.v.name;
