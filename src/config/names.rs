@@ -41,6 +41,19 @@ impl<K: AsRef<[u8]>, V> Map<K, V> {
             Err(i) => self.pairs.insert(i, (key, value)),
         }
     }
+
+    /// The value `key` already has; None, and `key` set to `value`, when
+    /// it has none: the first one kept, with one search (a `get` and then
+    /// an `insert` searched twice).
+    pub fn first_or_insert(&mut self, key: K, value: V) -> Option<&V> {
+        match self.find(key.as_ref()) {
+            Ok(i) => self.pairs.get(i).map(|(_, v)| v),
+            Err(i) => {
+                self.pairs.insert(i, (key, value));
+                None
+            }
+        }
+    }
 }
 
 /// The search by halves of [`Map::find`] among `len` keys, `key_at`
@@ -81,6 +94,10 @@ mod tests {
         assert_eq!(m.get("vi_2"), Some(&20));
         m.insert("vi_4", 4);
         assert_eq!(m.get("vi_4"), Some(&4));
+        // The first value kept, a new key added.
+        assert_eq!(m.first_or_insert("vi_4", 40), Some(&4));
+        assert_eq!(m.first_or_insert("vi_5", 5), None);
+        assert_eq!((m.get("vi_4"), m.get("vi_5")), (Some(&4), Some(&5)));
         let mut t: Map<Vec<u8>, u8> = Map::default();
         t.insert(b"eth1".to_vec(), 1);
         t.insert(b"eth0".to_vec(), 0);

@@ -56,9 +56,7 @@ impl<'a> Defined<'a> {
 fn first_of<'a>(names: &mut dyn Iterator<Item = &'a str>) -> Map<&'a str, usize> {
     let mut map = Map::default();
     for (i, name) in names.enumerate() {
-        if map.get(name).is_none() {
-            map.insert(name, i);
-        }
+        map.first_or_insert(name, i);
     }
     map
 }

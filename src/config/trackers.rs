@@ -290,8 +290,9 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, 
         let Some(d) = up_down_line(sink, line) else {
             continue;
         };
-        // The interface is the line's keyword (ifname checks it, unchanged).
-        let again = seen.get(line.keyword()).copied();
+        // The interface is the line's keyword (ifname checks it,
+        // unchanged); a new one goes where it is pushed below.
+        let again = seen.first_or_insert(line.keyword(), out.len()).copied();
         if let Some((first, first_at)) = again.and_then(|k| Some((out.get_mut(k)?, at.get_mut(k)?)))
         {
             // keepalived keeps the last line for an interface.
@@ -307,7 +308,6 @@ pub fn up_down_delays(sink: &mut Sink, node: &Node, out: &mut Vec<UpDownDelay>, 
             *first_at = line.pos.clone();
             continue;
         }
-        seen.insert(line.keyword(), out.len());
         out.push(d);
         at.push(line.pos.clone());
     }

@@ -104,14 +104,7 @@ impl<'a> Firsts<'a> {
     /// and `pos` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize, pos: &'a Pos) -> Option<(usize, &'a Pos)> {
-        // Looked up by the key type itself (`&&str`), as insert looks: one
-        // copy of the map's search, not one per type looked up by (size:
-        // issue 17).
-        let first = self.0.get(&name).copied();
-        if first.is_none() {
-            self.0.insert(name, (k, pos));
-        }
-        first
+        self.0.first_or_insert(name, (k, pos)).copied()
     }
 
     /// The index and position `name` was first seen with. Inlined: out of
