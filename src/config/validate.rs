@@ -844,8 +844,12 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(core::mem::take(&mut g.model));
+        // An empty model pushed and swapped with the group's: a take
+        // moved it out through a temporary, two copies of it (size:
+        // issue 17).
+        out.push(SyncGroup::default());
         let Some(s) = out.last_mut() else { continue };
+        core::mem::swap(s, &mut g.model);
         s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
         for m in &g.group {
