@@ -89,13 +89,23 @@ struct Resolved<'a> {
 /// The names seen so far, each with the index and position of the first
 /// that had it: one map type and one look-up for every check, and no list
 /// of the blocks' names and positions to build for it (size: issue 17).
-struct Firsts<'a>(Map<&'a str, (usize, &'a Pos)>);
+/// The map holds where in `at` a name's first sighting is: a map of
+/// indices, as track_check's, one copy of the map's code for both (size:
+/// issue 17).
+struct Firsts<'a> {
+    names: Map<&'a str, usize>,
+    /// The index and position of each name's first sighting.
+    at: Vec<(usize, &'a Pos)>,
+}
 
 impl Default for Firsts<'_> {
     /// Out of line: an empty map is code at every site that makes one.
     #[inline(never)]
     fn default() -> Self {
-        Firsts(Map::default())
+        Firsts {
+            names: Map::default(),
+            at: Vec::new(),
+        }
     }
 }
 
@@ -104,7 +114,12 @@ impl<'a> Firsts<'a> {
     /// and `pos` kept) when new.
     #[inline(never)]
     fn seen(&mut self, name: &'a str, k: usize, pos: &'a Pos) -> Option<(usize, &'a Pos)> {
-        self.0.first_or_insert(name, (k, pos)).copied()
+        let next = self.at.len();
+        if let Some(&i) = self.names.first_or_insert(name, next) {
+            return self.at.get(i).copied();
+        }
+        self.at.push((k, pos));
+        None
     }
 
     /// The index and position `name` was first seen with. Inlined: out of
@@ -112,7 +127,7 @@ impl<'a> Firsts<'a> {
     /// (size: issue 17).
     #[inline(always)]
     fn first(&self, name: &str) -> Option<(usize, &'a Pos)> {
-        self.0.get(&name).copied()
+        self.names.get(name).and_then(|&i| self.at.get(i)).copied()
     }
 }
 
@@ -829,8 +844,12 @@ fn check_sync_groups(
             files: &g.track_files,
             processes: &g.track_processes,
         };
-        out.push(core::mem::take(&mut g.model));
+        // An empty model pushed and swapped with the group's: a take
+        // moved it out through a temporary, two copies of it (size:
+        // issue 17).
+        out.push(SyncGroup::default());
         let Some(s) = out.last_mut() else { continue };
+        core::mem::swap(s, &mut g.model);
         s.smtp_alert = global.mails(g.smtp_alert);
         // A plain loop: no collect() code of its own (size: issue 17).
         for m in &g.group {
