@@ -249,28 +249,32 @@ const fn code(fragments: &'static [&'static str]) -> Code {
 }
 
 /// The length of [`dict`]'s table.
-pub const fn dict_len(fragments: &[&str]) -> usize {
-    let mut n = 0;
-    let mut f = 0;
-    while f < fragments.len() {
-        n += fragments[f].len() + 1;
-        f += 1;
-    }
-    n
+pub const fn dict_len(fragments: &'static [&'static str]) -> usize {
+    pack_dict(&mut [], fragments)
 }
 
-/// The fragments, each followed by a NUL: what [`expand`] walks.
-pub const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
+/// The fragments, each followed by a NUL: what [`expand`] walks. Each is
+/// itself packed with the fragments shorter than it (so the unpacking of
+/// one ends), all but the one whose code is the NUL that ends it: many
+/// fragments hold others (size: issue 17).
+pub const fn dict<const N: usize>(fragments: &'static [&'static str]) -> [u8; N] {
     let mut out = [0; N];
+    pack_dict(&mut out, fragments);
+    out
+}
+
+/// Writes [`dict`]'s table into `out`, as far as it has room; its length.
+const fn pack_dict(out: &mut [u8], fragments: &'static [&'static str]) -> usize {
+    let code = code(fragments);
     let mut n = 0;
     let mut f = 0;
     while f < fragments.len() {
         let w = fragments[f].as_bytes();
-        n = put(&mut out, n, w, 0, w.len());
-        n = put(&mut out, n, b"\0", 0, 1);
+        n = pack_text(out, n, w, 0, w.len(), &code, w.len());
+        n = put(out, n, b"\0", 0, 1);
         f += 1;
     }
-    out
+    n
 }
 
 static DICT: [u8; dict_len(FRAGMENTS)] = dict(FRAGMENTS);
@@ -366,9 +370,9 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
                     i += 1;
                 }
                 n = if meanings {
-                    pack_text(out, n, t, tab + 1, i, &code)
+                    pack_text(out, n, t, tab + 1, i, &code, 0)
                 } else {
-                    pack_text(out, n, t, start, tab, &code)
+                    pack_text(out, n, t, start, tab, &code, 0)
                 };
                 n = put(out, n, b"\n", 0, 1);
                 i += 1;
@@ -381,6 +385,9 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
 }
 
 /// Writes `t[from..to]` packed with `code` into `out` at `n` (as [`put`]).
+/// `inside`: 0 for a text, or the length of the fragment being packed
+/// (for [`dict`]): then only shorter fragments are used, and not the one
+/// whose code is a NUL.
 const fn pack_text(
     out: &mut [u8],
     mut n: usize,
@@ -388,6 +395,7 @@ const fn pack_text(
     mut from: usize,
     to: usize,
     code: &Code,
+    inside: usize,
 ) -> usize {
     while from < to {
         assert!(
@@ -402,7 +410,8 @@ const fn pack_text(
             while k < w.len() && from + k < to && t[from + k] == w[k] {
                 k += 1;
             }
-            if k == w.len() && k > best.1 {
+            let usable = inside == 0 || (w.len() < inside && code_of(f) != 0);
+            if usable && k == w.len() && k > best.1 {
                 best = (code_of(f), k);
             }
             f = code.next[f as usize];
@@ -415,7 +424,15 @@ const fn pack_text(
 
 /// The length of `text` packed with `fragments` (for [`packed`]'s size).
 pub const fn packed_len(text: &str, fragments: &'static [&'static str]) -> usize {
-    pack_text(&mut [], 0, text.as_bytes(), 0, text.len(), &code(fragments))
+    pack_text(
+        &mut [],
+        0,
+        text.as_bytes(),
+        0,
+        text.len(),
+        &code(fragments),
+        0,
+    )
 }
 
 /// `text` packed with `fragments` at compile time: any other text kept in
@@ -429,6 +446,7 @@ pub const fn packed<const N: usize>(text: &str, fragments: &'static [&'static st
         0,
         text.len(),
         &code(fragments),
+        0,
     );
     out
 }
@@ -506,7 +524,8 @@ pub fn meaning(line: usize, out: &mut String) {
 }
 
 /// Appends what byte `b` of a packed text stands for (`dict` its code's
-/// fragments).
+/// fragments, each packed with shorter ones: unpacked in turn, at most
+/// as deep as the longest fragment is long).
 fn expand(b: u8, dict: &[u8], out: &mut String) {
     let mut f = match b {
         0x80.. => b - 0x80,
@@ -524,7 +543,7 @@ fn expand(b: u8, dict: &[u8], out: &mut String) {
             }
             f -= 1;
         } else if f == 0 {
-            out.push(char::from(c));
+            expand(c, dict, out);
         }
     }
 }
