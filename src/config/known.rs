@@ -209,13 +209,14 @@ const FRAGMENTS: &[&str] = &[
 #[rustfmt::skip]
 const KEY_FRAGMENTS: &[&str] = &[
     "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
-    "netlink_cmd_rcv_", "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force",
-    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_changes", "_a", "ip",
-    "garp", "buf", "stance", "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual",
-    "abl", "own_", "pr", "fi", "fa", "group", "pol", "it", "dir", "cpu_affinity",
-    "higher_prio_send_advert", "_interface", "_adv", "no_swap", "_ipvs", "checker", "flush",
-    "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st", "to", "ult", "_intvl", "at", "et",
-    "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time", "dbus", "no_",
+    "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force", "notif",
+    "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_a", "ip", "garp", "buf", "stance",
+    "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual", "abl", "own_", "pr", "fi", "fa",
+    "group", "pol", "it", "dir", "cpu_affinity", "higher_prio_send_advert", "_interface", "_adv",
+    "no_swap", "_ipvs", "checker", "flush", "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st",
+    "to", "ult", "_intvl", "at", "et", "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time",
+    "dbus", "no_", "notify_priority_changes", "process", "enable_", "priority", "checker_", "_rcv_",
+    "s_", "netlink_monitor_rcv_buf", "vrrp", "netlink_cmd_rcv_buf",
 ];
 
 /// A fragment list at compile time: per ASCII byte, the first fragment
