@@ -177,8 +177,9 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Fragments frequent in the meanings above (chosen by a search for what
-/// saves most; any list works, this one halves the text): in a packed
+/// Fragments frequent in the meanings above, whole meanings that two
+/// keywords share among them (chosen by a search for what saves most; any
+/// list works, this one more than halves the text): in a packed
 /// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, the control bytes
 /// but the newline for the fragments after the 128th ([`code_of`]), any
 /// other byte for itself (size: issue 17; the readable lists above are not
@@ -192,17 +193,21 @@ const FRAGMENTS: &[&str] = &[
     "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop", "rul", " s", "im", "CPU", "o ",
     "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ", "y ", "VIP", " (RFC ", "ic", "ra",
     "ar", "LVS ", "proc", "ioctl", "us", "l ", "ip", "ync daem", "pe", "to", "pol", "gur", "abl",
-    "mem", "FIFO", "MIB", "th", "de", "ke", "te", "virtu", "pa", "wa", "ld", "op", "ets' ", "; ",
-    "FAULT", "pu", "nt", "ov", "go", "wr", "mult", "send ", "'s ", "also send gratuitous ARP",
-    "the ", "instance", " this ", "set the ", "fused: tinyvrrpd would ", "d ", " address",
-    " changes", "this ", "instead", " (tinyvrrpd is one", " size", " with ", "ing", "netlink",
-    "on ", "s with", "'s nice value", "interval", "limit the ", "name", " to ", "al server",
-    " traffic", " session", "master", "reload", " firewall ", " not listed in ", "backup ", " a ",
-    " before ", " command", " of ", "chain", "file", "flush", "onnect", "receive ", " stat",
-    " the IPVS ", "group", "an ", "and ", "arrier", "at ", " the LVS checker process",
-    " monitor socket's receive buffer", "process", "s on the VMAC's base interface ",
-    " process's real-time CPU time", " keepalived", "receive buffer",
-    "publish VRRP state over SNMP",
+    "mem", "FIFO", "MIB", "th", "de", "ke", "te", "virtu", "pa", "ld", "op", "ets' ", "; ", "FAULT",
+    "pu", "mult", "send ", "'s ", "also send gratuitous ARP", "the ", "instance", " this ",
+    "set the ", "fused: tinyvrrpd would ", "d ", " address", " changes", "this ", "instead",
+    " (tinyvrrpd is one", " size", " with ", "ing", "netlink", "on ", "s with", "'s nice value",
+    "interval", "limit the ", "name", " to ", "al server", " traffic", " session", "master",
+    "reload", " firewall ", " not listed in ", "backup ", " a ", " before ", " command", " of ",
+    "chain", "file", "flush", "onnect", "receive ", " stat", " the IPVS ", "group", "an ", "and ",
+    "arrier", "at ", " the LVS checker process", " monitor socket's receive buffer", "process",
+    "s on the VMAC's base interface ", " process's real-time CPU time", " keepalived",
+    "receive buffer", "publish VRRP state over SNMP",
+    "wait this many advert intervals (instead of 3) before a backup takes over",
+    "send an advert before going to backup on a higher priority advert",
+    "netlink command socket's receive buffer",
+    "also send gratuitous ARPs on the VMAC's base interface (deprecated name)",
+    "also send gratuitous ARPs on the VMAC's base interface at this interval",
 ];
 
 /// The same for the keywords (a code of their own: a keyword is unpacked
