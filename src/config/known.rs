@@ -183,46 +183,48 @@ pub const REFUSED: &[(&str, &str)] = &[
 /// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, the control bytes
 /// but the newline for the fragments after the 128th ([`code_of`]), any
 /// other byte for itself (size: issue 17; the readable lists above are not
-/// in the binary).
+/// in the binary). In the order of their use in unpacking, most used
+/// first: [`expand`] walks the dictionary to a fragment, and this order
+/// halves the walking. At 128, whose code is the NUL that ends a fragment
+/// in the dictionary ([`dict`]), one that no other fragment holds.
 #[rustfmt::skip]
 const FRAGMENTS: &[&str] = &[
-    " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
-    "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
-    "priority", "real-tim", "er", "st", "re", "it", "se", "IPVS", "for", "an", "yvrrp", "nftable",
-    "VRRP", "at", "hi", "size", "add", " c", "run", "es", "notify", "of ", "schedul", "unica", "ou",
-    "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop", "rul", " s", "im", "CPU", "o ",
-    "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ", "y ", "VIP", " (RFC ", "ic", "ra",
-    "ar", "LVS ", "proc", "ioctl", "us", "l ", "ip", "ync daem", "pe", "to", "pol", "gur", "abl",
-    "mem", "FIFO", "MIB", "th", "de", "ke", "te", "virtu", "pa", "ld", "op", "ets' ", "; ", "FAULT",
-    "pu", "mult", "send ", "'s ", "also send gratuitous ARP", "the ", "instance", " this ",
-    "set the ", "fused: tinyvrrpd would ", "d ", " address", " changes", "this ", "instead",
-    " (tinyvrrpd is one", " size", " with ", "ing", "netlink", "on ", "s with", "'s nice value",
-    "interval", "limit the ", "name", " to ", "al server", " traffic", " session", "master",
-    "reload", " firewall ", " not listed in ", "backup ", " a ", " before ", " command", " of ",
-    "chain", "file", "flush", "onnect", "receive ", " stat", " the IPVS ", "group", "an ", "and ",
-    "arrier", "at ", " the LVS checker process", " monitor socket's receive buffer", "process",
-    "s on the VMAC's base interface ", " process's real-time CPU time", " keepalived",
-    "receive buffer", "publish VRRP state over SNMP",
-    "wait this many advert intervals (instead of 3) before a backup takes over",
+    "s ", "e ", " t", "in", "he", "er", "re", "es", "on", "it", " the ", "ce", "th", "st", "'s ",
+    "ck", "or", "at", " s", "d ", "se", "proc", "an", "al", "t ", "the ", "process", "on ", "te",
+    " process", "im", "hi", "ou", "fi", "o ", "ma", " c", "ne", "name", "for", "ke", "pa", "h ",
+    "VRRP", "add", "de", "ic", "LVS ", "ing", "interface", "of ", "lo", "a ", "y ", "ra", "us",
+    "advert", "IPVS", " this ", "run", " w", "send ", " to ", "receive ", "LVS checker",
+    "keepalived", "op", "at ", "receive buffer", "om", "abl", "instance", "netlink",
+    " socket's receive buffer", "yvrrp", "BFD", "l ", "ld", "pu", "this ", " stat", " the IPVS ",
+    "(deprecated", "priority", "real-tim", "rul", "CPU", "ip", "pe", "set the ", " with ", " of ",
+    "VMAC", "SNMP", "ar", "to", " address", "file", "nftable", "size", "unica", "drop", "instead",
+    " a ", "and ", "publish VRRP state over ", "notify", "k ", "VIP", "; ", " changes", " size",
+    "limit the ", "master", "reload", " before ", "an ", " monitor socket's receive buffer",
+    " process's real-time CPU time", " keepalived", "schedul", "group", " the LVS checker process",
+    "publish VRRP state over SNMP", "pol", "gur", "mem", "MIB", "fused: tinyvrrpd would ",
+    "also send gratuitous ARP", "s with", "interval", "al server", " traffic", "backup ",
+    " command", "s on the VMAC's base interface ", "netlink command socket's receive buffer",
+    " (RFC ", "ioctl", "FIFO", " (tinyvrrpd is one", "'s nice value", " session", " firewall ",
+    "chain", "flush", "onnect", "arrier", "ync daem", "virtu", "ets' ", "FAULT", "mult",
+    " not listed in ", "wait this many advert intervals (instead of 3) before a backup takes over",
     "send an advert before going to backup on a higher priority advert",
-    "netlink command socket's receive buffer",
     "also send gratuitous ARPs on the VMAC's base interface (deprecated name)",
     "also send gratuitous ARPs on the VMAC's base interface at this interval",
 ];
 
 /// The same for the keywords (a code of their own: a keyword is unpacked
-/// for each comparison).
+/// for each comparison), also most used first.
 #[rustfmt::skip]
 const KEY_FRAGMENTS: &[&str] = &[
-    "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
-    "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force", "notif",
-    "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_a", "ip", "garp", "buf", "stance",
-    "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual", "abl", "own_", "pr", "fi", "fa",
-    "group", "pol", "it", "dir", "cpu_affinity", "higher_prio_send_advert", "_interface", "_adv",
-    "no_swap", "_ipvs", "checker", "flush", "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st",
-    "to", "ult", "_intvl", "at", "et", "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time",
-    "dbus", "no_", "notify_priority_changes", "process", "enable_", "priority", "checker_", "_rcv_",
-    "s_", "netlink_monitor_rcv_buf", "vrrp", "netlink_cmd_rcv_buf",
+    "it", "er", "es", "pr", "in", "vrrp", "vrrp_", "e_", "s_", "check", "abl", "fi", "lvs_", "_a",
+    "ip", "buf", "st", "lin", "priority", "_s", "et", "rt", "_priority", "checker", "ime", "bfd",
+    "oc", "_rcv_", "ma", "checker_", "netlink", "time", "process", "enable_", "nftables",
+    "_monitor_rcv_buf", "process_name", "enable_snmp_", "rlimit_rt", "notif", "fa", "de", "use_",
+    "no_", "unicast_", "s_force", "reload", "vmac_", "garp", "_adv", "track_", "to", "at",
+    "netlink_monitor_rcv_buf", "netlink_cmd_rcv_buf", "namespac", "stance", "config", "kbea",
+    "own_", "pol", "dir", "cpu_affinity", "_interface", "no_swap", "_ipvs", "flush", "_on", "ddr",
+    "rfc", "rx_", "src", "ult", "fifo", "notify_priority_changes", "sync_daemon", "_extra_if",
+    "virtual", "group", "higher_prio_send_advert", "_intvl", "dbus",
 ];
 
 /// A fragment list at compile time: per ASCII byte, the first fragment
