@@ -216,15 +216,17 @@ const FRAGMENTS: &[&str] = &[
 /// for each comparison), also most used first.
 #[rustfmt::skip]
 const KEY_FRAGMENTS: &[&str] = &[
-    "it", "er", "es", "pr", "in", "vrrp", "vrrp_", "e_", "s_", "check", "abl", "fi", "lvs_", "_a",
-    "ip", "buf", "st", "lin", "priority", "_s", "et", "rt", "_priority", "checker", "ime", "bfd",
-    "oc", "_rcv_", "ma", "checker_", "netlink", "time", "process", "enable_", "nftables",
-    "_monitor_rcv_buf", "process_name", "enable_snmp_", "rlimit_rt", "notif", "fa", "de", "use_",
-    "no_", "unicast_", "s_force", "reload", "vmac_", "garp", "_adv", "track_", "to", "at",
-    "netlink_monitor_rcv_buf", "netlink_cmd_rcv_buf", "namespac", "stance", "config", "kbea",
-    "own_", "pol", "dir", "cpu_affinity", "_interface", "no_swap", "_ipvs", "flush", "_on", "ddr",
-    "rfc", "rx_", "src", "ult", "fifo", "notify_priority_changes", "sync_daemon", "_extra_if",
-    "virtual", "group", "higher_prio_send_advert", "_intvl", "dbus",
+    "it", "er", "pr", "in", "es", "vrrp", "vrrp_", "s_", "e_", "check", "abl", "fi", "lvs_", "_a",
+    "ip", "buf", "st", "lin", "priority", "ce", "et", "rt", "_s", "checker", "ime", "_priority",
+    "bfd", "oc", "_rcv_", "name", "ma", "checker_", "netlink", "time", "process", "enable_", "bfd_",
+    "nftables", "at", "snmp_", "_monitor_rcv_buf", "process_name", "enable_snmp_", "rlimit_rt",
+    "notif", "fa", "de", "use_", "no_", "cast_", "unicast_", "s_force", "reload", "vmac_", "garp",
+    "_adv", "track_", "to", "netlink_monitor_rcv_buf", "netlink_cmd_rcv_buf", "_ipvs", "namespac",
+    "stance", "config", "own_", "pol", "dir", "cpu_affinity", "_interface", "no_swap", "flush",
+    "_on", "ddr", "rfc", "rx_", "src", "ult", "fifo", "notify_priority_changes", "sync_daemon",
+    "_extra_if", "group", "higher_prio_send_advert", "_intvl", "dbus", "linkbeat_use_polling",
+    "down_timer_adverts", "net_namespace", "lvs_notify_fifo", "virtual_server", "check_unicast_src",
+    "_auto_priority",
 ];
 
 /// A fragment list at compile time: per ASCII byte, the first fragment
