@@ -293,7 +293,7 @@ static KEY_DICT: [u8; dict_len(KEY_FRAGMENTS)] = dict(KEY_FRAGMENTS);
 
 /// Every keyword of both lists (packed with [`KEY_FRAGMENTS`]), a line
 /// each, in their order; before each block's keywords a line `=BLOCK`
-/// (warned) or `!BLOCK` (refused).
+/// (warned) or `!BLOCK` (refused), the name packed the same way.
 static KEYS: [u8; KEYS_LEN] = {
     let mut out = [0; KEYS_LEN];
     pack(&mut out, false);
@@ -365,7 +365,7 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
             let (block, lines) = lists[l][e];
             if !meanings {
                 n = put(out, n, if l == 0 { b"=" } else { b"!" }, 0, 1);
-                n = put(out, n, block.as_bytes(), 0, block.len());
+                n = pack_text(out, n, block.as_bytes(), 0, block.len(), &code, 0);
                 n = put(out, n, b"\n", 0, 1);
             }
             let t = lines.as_bytes();
@@ -483,10 +483,10 @@ const fn code_of(f: u8) -> u8 {
 /// refused.
 fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
-    // Each line unpacked as it comes, a block's line too (its bytes are
-    // printable, which unpack to themselves). Outside `block` a keyword's
-    // line is only counted, not unpacked: a block's line starts with a
-    // plain '=' or '!', which no keyword does.
+    // Each line unpacked as it comes, a block's line too (packed as the
+    // keywords are, after its plain first byte). Outside `block` a
+    // keyword's line is only counted, not unpacked: a block's line starts
+    // with a plain '=' or '!', which no keyword does.
     let mut word = String::new();
     let mut skip = false;
     for &b in KEYS.iter() {
