@@ -177,45 +177,56 @@ pub const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Fragments frequent in the meanings above (chosen by a search for what
-/// saves most; any list works, this one halves the text): in a packed
+/// Fragments frequent in the meanings above, whole meanings that two
+/// keywords share among them (chosen by a search for what saves most; any
+/// list works, this one more than halves the text): in a packed
 /// meaning, byte 0x80 + i stands for `FRAGMENTS[i]`, the control bytes
 /// but the newline for the fragments after the 128th ([`code_of`]), any
 /// other byte for itself (size: issue 17; the readable lists above are not
-/// in the binary).
+/// in the binary). In the order of their use in unpacking, most used
+/// first: [`expand`] walks the dictionary to a fragment, and this order
+/// halves the walking. At 128, whose code is the NUL that ends a fragment
+/// in the dictionary ([`dict`]), one that no other fragment holds.
 #[rustfmt::skip]
 const FRAGMENTS: &[&str] = &[
-    " the ", " socket's receive buffer", " process", "s ", "interface", "LVS checker",
-    "publish VRRP state over ", "keepalived", "e ", "in", "(deprecated", "advert", " t", "on",
-    "priority", "real-tim", "er", "st", "re", "it", "se", "IPVS", "for", "an", "yvrrp",
-    "nftable", "VRRP", "at", "hi", "size", "add", " c", "run", "es", "notify", "of ", "schedul",
-    "unica", "ou", "fi", "al", "t ", "VMAC", "SNMP", "ce", "ck", "BFD", "drop", "rul", " s",
-    "im", "CPU", "o ", "ma", "lo", " w", "he", "h ", "or", "om", "a ", "ne", "k ", "y ", "VIP",
-    " (RFC ", "gr", "ic", "ra", "ar", "LVS ", "g ", "proc", "p ", "ioctl", "us", "l ", "ip",
-    "ync daem", "pe", "to", "pol", "gur", "abl", "mem", "FIFO", "MIB", "buff", "th", "de", "ke",
-    "te", "virtu", "pa", "wa", "ld", "op", "ets' ", "; ", "FAULT", "pu", "ev", "nt", "ov", "go",
-    "wr", "mult", "send ", "'s ", "also send gratuitous ARP", "the ", "instance", " this ",
-    "set the ", "'s real-time CPU time", "fused: tinyvrrpd would ", "d ", " address",
-    " changes", "this ", "instead", " (tinyvrrpd is one", " size", " with ", "monitor", "ing",
-    "netlink", "on ", "s with", "'s nice value", "interval", "limit the ", "name", " to ",
-    "al server", " traffic", "s on the VMAC's base ", " session", "master", "reload",
-    " firewall ", " not listed in ", "backup ", " a ", " before ", " command", " of ", "chain",
-    "file", "flush", "onnect", "receive ", " stat", " the IPVS ", "group", "an ", "and ",
-    "arrier", "at ",
+    "s ", "e ", " t", "in", "he", "er", "re", "es", "on", "it", " the ", "ce", "th", "st", "'s ",
+    "ck", "or", "at", " s", "d ", "se", "proc", "an", "al", "t ", "the ", "process", "on ", "te",
+    " process", "im", "hi", "ou", "fi", "o ", "ma", " c", "ne", "name", "for", "ke", "pa", "h ",
+    "VRRP", "add", "de", "ic", "LVS ", "ing", "interface", "of ", "lo", "a ", "y ", "ra", "us",
+    "advert", "IPVS", " this ", "run", " w", "send ", " to ", "receive ", "LVS checker",
+    "keepalived", "op", "at ", "receive buffer", "om", "abl", "instance", "netlink",
+    " socket's receive buffer", "yvrrp", "BFD", "l ", "ld", "pu", "this ", " stat", " the IPVS ",
+    "(deprecated", "priority", "real-tim", "rul", "CPU", "ip", "pe", "set the ", " with ", " of ",
+    "VMAC", "SNMP", "ar", "to", " address", "file", "nftable", "size", "unica", "drop", "instead",
+    " a ", "and ", "publish VRRP state over ", "notify", "k ", "VIP", "; ", " changes", " size",
+    "limit the ", "master", "reload", " before ", "an ", " monitor socket's receive buffer",
+    " process's real-time CPU time", " keepalived", "schedul", "group", " the LVS checker process",
+    "publish VRRP state over SNMP", "pol", "gur", "mem", "MIB", "fused: tinyvrrpd would ",
+    "also send gratuitous ARP", "s with", "interval", "al server", " traffic", "backup ",
+    " command", "s on the VMAC's base interface ", "netlink command socket's receive buffer",
+    " (RFC ", "ioctl", "FIFO", " (tinyvrrpd is one", "'s nice value", " session", " firewall ",
+    "chain", "flush", "onnect", "arrier", "ync daem", "virtu", "ets' ", "FAULT", "mult",
+    " not listed in ", "wait this many advert intervals (instead of 3) before a backup takes over",
+    "send an advert before going to backup on a higher priority advert",
+    "also send gratuitous ARPs on the VMAC's base interface (deprecated name)",
+    "also send gratuitous ARPs on the VMAC's base interface at this interval",
 ];
 
 /// The same for the keywords (a code of their own: a keyword is unpacked
-/// for each comparison).
+/// for each comparison), also most used first.
 #[rustfmt::skip]
 const KEY_FRAGMENTS: &[&str] = &[
-    "_priority", "vrrp_", "_monitor_rcv_buf", "check", "process_name", "enable_snmp_",
-    "netlink_cmd_rcv_", "nftables", "rlimit_rt", "lvs_", "er", "unicast_", "in", "s_force",
-    "notif", "reload", "bfd", "e_", "vmac_", "track_", "_s", "namespac", "_changes", "_a", "ip",
-    "garp", "buf", "stance", "sync_daemon", "config", "_extra_if", "es", "kbea", "virtual",
-    "abl", "own_", "pr", "fi", "fa", "group", "pol", "it", "dir", "cpu_affinity",
-    "higher_prio_send_advert", "_interface", "_adv", "no_swap", "_ipvs", "checker", "flush",
-    "_on", "ddr", "de", "ime", "rfc", "rx_", "src", "st", "to", "ult", "_intvl", "at", "et",
-    "fifo", "lin", "ma", "oc", "rt", "use_", "netlink", "time", "dbus", "no_",
+    "it", "er", "pr", "in", "es", "vrrp", "vrrp_", "s_", "e_", "check", "abl", "fi", "lvs_", "_a",
+    "ip", "buf", "st", "lin", "priority", "ce", "et", "rt", "_s", "checker", "ime", "_priority",
+    "bfd", "oc", "_rcv_", "name", "ma", "checker_", "netlink", "time", "process", "enable_", "bfd_",
+    "nftables", "at", "snmp_", "_monitor_rcv_buf", "process_name", "enable_snmp_", "rlimit_rt",
+    "notif", "fa", "de", "use_", "no_", "cast_", "unicast_", "s_force", "reload", "vmac_", "garp",
+    "_adv", "track_", "to", "netlink_monitor_rcv_buf", "netlink_cmd_rcv_buf", "_ipvs", "namespac",
+    "stance", "config", "own_", "pol", "dir", "cpu_affinity", "_interface", "no_swap", "flush",
+    "_on", "ddr", "rfc", "rx_", "src", "ult", "fifo", "notify_priority_changes", "sync_daemon",
+    "_extra_if", "group", "higher_prio_send_advert", "_intvl", "dbus", "linkbeat_use_polling",
+    "down_timer_adverts", "net_namespace", "lvs_notify_fifo", "virtual_server", "check_unicast_src",
+    "_auto_priority",
 ];
 
 /// A fragment list at compile time: per ASCII byte, the first fragment
@@ -249,28 +260,32 @@ const fn code(fragments: &'static [&'static str]) -> Code {
 }
 
 /// The length of [`dict`]'s table.
-pub const fn dict_len(fragments: &[&str]) -> usize {
-    let mut n = 0;
-    let mut f = 0;
-    while f < fragments.len() {
-        n += fragments[f].len() + 1;
-        f += 1;
-    }
-    n
+pub const fn dict_len(fragments: &'static [&'static str]) -> usize {
+    pack_dict(&mut [], fragments)
 }
 
-/// The fragments, each followed by a NUL: what [`expand`] walks.
-pub const fn dict<const N: usize>(fragments: &[&str]) -> [u8; N] {
+/// The fragments, each followed by a NUL: what [`expand`] walks. Each is
+/// itself packed with the fragments shorter than it (so the unpacking of
+/// one ends), all but the one whose code is the NUL that ends it: many
+/// fragments hold others (size: issue 17).
+pub const fn dict<const N: usize>(fragments: &'static [&'static str]) -> [u8; N] {
     let mut out = [0; N];
+    pack_dict(&mut out, fragments);
+    out
+}
+
+/// Writes [`dict`]'s table into `out`, as far as it has room; its length.
+const fn pack_dict(out: &mut [u8], fragments: &'static [&'static str]) -> usize {
+    let code = code(fragments);
     let mut n = 0;
     let mut f = 0;
     while f < fragments.len() {
         let w = fragments[f].as_bytes();
-        n = put(&mut out, n, w, 0, w.len());
-        n = put(&mut out, n, b"\0", 0, 1);
+        n = pack_text(out, n, w, 0, w.len(), &code, w.len());
+        n = put(out, n, b"\0", 0, 1);
         f += 1;
     }
-    out
+    n
 }
 
 static DICT: [u8; dict_len(FRAGMENTS)] = dict(FRAGMENTS);
@@ -278,7 +293,7 @@ static KEY_DICT: [u8; dict_len(KEY_FRAGMENTS)] = dict(KEY_FRAGMENTS);
 
 /// Every keyword of both lists (packed with [`KEY_FRAGMENTS`]), a line
 /// each, in their order; before each block's keywords a line `=BLOCK`
-/// (warned) or `!BLOCK` (refused).
+/// (warned) or `!BLOCK` (refused), the name packed the same way.
 static KEYS: [u8; KEYS_LEN] = {
     let mut out = [0; KEYS_LEN];
     pack(&mut out, false);
@@ -350,7 +365,7 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
             let (block, lines) = lists[l][e];
             if !meanings {
                 n = put(out, n, if l == 0 { b"=" } else { b"!" }, 0, 1);
-                n = put(out, n, block.as_bytes(), 0, block.len());
+                n = pack_text(out, n, block.as_bytes(), 0, block.len(), &code, 0);
                 n = put(out, n, b"\n", 0, 1);
             }
             let t = lines.as_bytes();
@@ -366,9 +381,9 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
                     i += 1;
                 }
                 n = if meanings {
-                    pack_text(out, n, t, tab + 1, i, &code)
+                    pack_text(out, n, t, tab + 1, i, &code, 0)
                 } else {
-                    pack_text(out, n, t, start, tab, &code)
+                    pack_text(out, n, t, start, tab, &code, 0)
                 };
                 n = put(out, n, b"\n", 0, 1);
                 i += 1;
@@ -381,6 +396,9 @@ const fn pack(out: &mut [u8], meanings: bool) -> usize {
 }
 
 /// Writes `t[from..to]` packed with `code` into `out` at `n` (as [`put`]).
+/// `inside`: 0 for a text, or the length of the fragment being packed
+/// (for [`dict`]): then only shorter fragments are used, and not the one
+/// whose code is a NUL.
 const fn pack_text(
     out: &mut [u8],
     mut n: usize,
@@ -388,6 +406,7 @@ const fn pack_text(
     mut from: usize,
     to: usize,
     code: &Code,
+    inside: usize,
 ) -> usize {
     while from < to {
         assert!(
@@ -402,7 +421,8 @@ const fn pack_text(
             while k < w.len() && from + k < to && t[from + k] == w[k] {
                 k += 1;
             }
-            if k == w.len() && k > best.1 {
+            let usable = inside == 0 || (w.len() < inside && code_of(f) != 0);
+            if usable && k == w.len() && k > best.1 {
                 best = (code_of(f), k);
             }
             f = code.next[f as usize];
@@ -415,7 +435,15 @@ const fn pack_text(
 
 /// The length of `text` packed with `fragments` (for [`packed`]'s size).
 pub const fn packed_len(text: &str, fragments: &'static [&'static str]) -> usize {
-    pack_text(&mut [], 0, text.as_bytes(), 0, text.len(), &code(fragments))
+    pack_text(
+        &mut [],
+        0,
+        text.as_bytes(),
+        0,
+        text.len(),
+        &code(fragments),
+        0,
+    )
 }
 
 /// `text` packed with `fragments` at compile time: any other text kept in
@@ -429,6 +457,7 @@ pub const fn packed<const N: usize>(text: &str, fragments: &'static [&'static st
         0,
         text.len(),
         &code(fragments),
+        0,
     );
     out
 }
@@ -454,10 +483,10 @@ const fn code_of(f: u8) -> u8 {
 /// refused.
 fn find_key(block: &str, pick: &mut dyn FnMut(&str) -> bool) -> Option<(usize, bool)> {
     let (mut inside, mut refused, mut line) = (false, false, 0);
-    // Each line unpacked as it comes, a block's line too (its bytes are
-    // printable, which unpack to themselves). Outside `block` a keyword's
-    // line is only counted, not unpacked: a block's line starts with a
-    // plain '=' or '!', which no keyword does.
+    // Each line unpacked as it comes, a block's line too (packed as the
+    // keywords are, after its plain first byte). Outside `block` a
+    // keyword's line is only counted, not unpacked: a block's line starts
+    // with a plain '=' or '!', which no keyword does.
     let mut word = String::new();
     let mut skip = false;
     for &b in KEYS.iter() {
@@ -506,7 +535,8 @@ pub fn meaning(line: usize, out: &mut String) {
 }
 
 /// Appends what byte `b` of a packed text stands for (`dict` its code's
-/// fragments).
+/// fragments, each packed with shorter ones: unpacked in turn, at most
+/// as deep as the longest fragment is long).
 fn expand(b: u8, dict: &[u8], out: &mut String) {
     let mut f = match b {
         0x80.. => b - 0x80,
@@ -524,7 +554,7 @@ fn expand(b: u8, dict: &[u8], out: &mut String) {
             }
             f -= 1;
         } else if f == 0 {
-            out.push(char::from(c));
+            expand(c, dict, out);
         }
     }
 }

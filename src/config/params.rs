@@ -128,11 +128,7 @@ impl Params {
             self.collecting = None;
             return;
         }
-        let line = trim_blanks(strip_comment(text));
-        let (line, more) = match line.strip_suffix('\\') {
-            Some(l) => (trim_end_blanks(l), true),
-            None => (line, false),
-        };
+        let (line, more) = value_part(text);
         if !more {
             self.collecting = None;
         }
@@ -245,11 +241,7 @@ impl Params {
         let Some(value) = trim_start_blanks(after).strip_prefix('=') else {
             return false;
         };
-        let value = trim_blanks(strip_comment(value));
-        let (value, multiline) = match value.strip_suffix('\\') {
-            Some(v) => (trim_end_blanks(v), true),
-            None => (value, false),
-        };
+        let (value, multiline) = value_part(value);
         // Found or added, then set in place: a whole Def built and moved
         // over the old one (dropping it) was code of its own (size: issue
         // 17).
@@ -418,6 +410,18 @@ fn trim_end_blanks(s: &str) -> &str {
 
 fn trim_blanks(s: &str) -> &str {
     trim_end_blanks(trim_start_blanks(s))
+}
+
+/// A definition's value, or a line of a multiline one: without its
+/// comment and blanks, and without the '\\' (and the blanks before it)
+/// that says the value goes on over the next line, with whether it did.
+/// One copy for both (size: issue 17).
+fn value_part(s: &str) -> (&str, bool) {
+    let s = trim_blanks(strip_comment(s));
+    match s.strip_suffix('\\') {
+        Some(v) => (trim_end_blanks(v), true),
+        None => (s, false),
+    }
 }
 
 /// `s` up to a `#` or `!` outside double quotes.
