@@ -246,38 +246,33 @@ pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
 #[inline(never)]
 fn data_instance(s: &mut String, v: &View<'_>) {
     let (c, i) = (v.cfg, v.inst);
-    line(s, " VRRP Instance = ", &c.name);
-    line(s, "   State = ", &i.state().as_str());
     let want = if wantstate(c) == 2 {
         "MASTER"
     } else {
         "BACKUP"
     };
-    line(s, "   Wantstate = ", &want);
-    line(s, "   Interface = ", &v.ifname);
-    line(s, "   Virtual Router ID = ", &c.vrid);
-    line(s, "   Version = ", &version(i));
-    let _ = writeln!(
-        s,
-        "   Priority = {}, effective {}",
-        c.priority,
-        i.effective_priority()
-    );
-    let _ = writeln!(
-        s,
-        "   Advert interval = {} ms, master's {} ms",
-        u64::from(c.advert_int_cs) * 10,
-        i.master_adver_int().as_millis()
-    );
     let (primary, other) = (Ip(i.params().primary), i.master_addr().map(Ip));
-    line(
-        s,
-        "   Master router = ",
-        master(i, &primary, &other, &"unknown"),
-    );
     let preempt = if c.nopreempt { "disabled" } else { "enabled" };
-    line(s, "   Preempt = ", &preempt);
-    let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
+    // The lines every block has in one write, not a call per line
+    // (issue 17: size).
+    let _ = writeln!(
+        s,
+        " VRRP Instance = {}\n   State = {}\n   Wantstate = {want}\n   Interface = {}\n   \
+         Virtual Router ID = {}\n   Version = {}\n   Priority = {}, effective {}\n   \
+         Advert interval = {} ms, master's {} ms\n   Master router = {}\n   \
+         Preempt = {preempt}\n   Preempt delay = {} secs",
+        c.name,
+        i.state().as_str(),
+        v.ifname,
+        c.vrid,
+        version(i),
+        c.priority,
+        i.effective_priority(),
+        u64::from(c.advert_int_cs) * 10,
+        i.master_adver_int().as_millis(),
+        master(i, &primary, &other, &"unknown"),
+        c.preempt_delay_s
+    );
     if let Some(m) = &c.vmac {
         let _ = writeln!(
             s,
