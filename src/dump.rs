@@ -387,29 +387,31 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
     track_processes(s, tr);
 }
 
-/// One script of keepalived's script section. Not inlined: in the loop
-/// over the scripts its constants were hoisted and spilled (issue 17:
-/// size).
-#[inline(never)]
+/// One script of keepalived's script section.
 fn script(s: &mut String, c: &Check) {
-    line(s, " VRRP Script = ", &c.cfg.name);
-    line(s, "   Command = ", &c.cfg.script);
-    let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
-    let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
-    weight(s, c.cfg.weight, c.cfg.reverse);
-    line(s, "   Rise = ", &c.cfg.rise);
-    line(s, "   Fall = ", &c.cfg.fall);
-    line(s, "   Result = ", &c.result);
     let init = match c.init {
         Init::Waiting => "INIT",
         Init::Failed => "INIT/FAILED",
         Init::Done => "unknown",
     };
-    line(s, "   Init state = ", &init);
     let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
-    line(s, "   Status = ", &good);
     let run = if c.run.is_some() { "running" } else { "idle" };
-    line(s, "   State = ", &run);
+    let rev = if c.cfg.reverse { " reverse" } else { "" };
+    // One write, not a call per line (issue 17: size).
+    let _ = writeln!(
+        s,
+        " VRRP Script = {}\n   Command = {}\n   Interval = {} sec\n   Timeout = {} sec\n   \
+         Weight = {}{rev}\n   Rise = {}\n   Fall = {}\n   Result = {}\n   \
+         Init state = {init}\n   Status = {good}\n   State = {run}",
+        c.cfg.name,
+        c.cfg.script,
+        c.cfg.interval_s,
+        c.cfg.timeout_s.unwrap_or(0),
+        c.cfg.weight,
+        c.cfg.rise,
+        c.cfg.fall,
+        c.result
+    );
 }
 
 /// `   Weight = W`, and ` reverse` when so.
