@@ -329,8 +329,7 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
         for l in list {
             let (w, rev) = own_weight(t.trackers, kind, &l.name);
             let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
-            let rev = if rev { " reverse" } else { "" };
-            let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
+            let _ = writeln!(s, "     {} weight {w}{}", l.name, reverse(rev));
         }
     }
 }
@@ -379,10 +378,15 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         s.push_str("------< VRRP Track files >------\n");
     }
     for f in &tr.files {
-        line(s, " Track file = ", &f.cfg.name);
-        line(s, "   File = ", &f.cfg.path);
-        line(s, "   Status = ", &f.value);
-        weight(s, f.cfg.weight, f.cfg.reverse);
+        let _ = writeln!(
+            s,
+            " Track file = {}\n   File = {}\n   Status = {}\n   Weight = {}{}",
+            f.cfg.name,
+            f.cfg.path,
+            f.value,
+            f.cfg.weight,
+            reverse(f.cfg.reverse)
+        );
     }
     track_processes(s, tr);
 }
@@ -396,7 +400,7 @@ fn script(s: &mut String, c: &Check) {
     };
     let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
     let run = if c.run.is_some() { "running" } else { "idle" };
-    let rev = if c.cfg.reverse { " reverse" } else { "" };
+    let rev = reverse(c.cfg.reverse);
     // One write, not a call per line (issue 17: size).
     let _ = writeln!(
         s,
@@ -414,10 +418,9 @@ fn script(s: &mut String, c: &Check) {
     );
 }
 
-/// `   Weight = W`, and ` reverse` when so.
-fn weight(s: &mut String, w: i16, reverse: bool) {
-    let rev = if reverse { " reverse" } else { "" };
-    let _ = writeln!(s, "   Weight = {w}{rev}");
+/// ` reverse` after a weight when so.
+fn reverse(r: bool) -> &'static str {
+    if r { " reverse" } else { "" }
 }
 
 /// keepalived's track process section.
@@ -426,15 +429,22 @@ fn track_processes(s: &mut String, tr: &Trackers) {
         s.push_str("------< VRRP Track processes >------\n");
     }
     for p in &tr.procs {
-        line(s, " VRRP Track process = ", &p.cfg.name);
-        line(s, "   Process = ", &p.cfg.process);
-        line(s, "   Min processes = ", &p.cfg.quorum);
+        let _ = writeln!(
+            s,
+            " VRRP Track process = {}\n   Process = {}\n   Min processes = {}",
+            p.cfg.name, p.cfg.process, p.cfg.quorum
+        );
         if p.cfg.quorum_max != u32::MAX {
             line(s, "   Max processes = ", &p.cfg.quorum_max);
         }
-        line(s, "   Current processes = ", &p.count);
-        line(s, "   Have quorum = ", &(p.quorum == Some(true)));
-        weight(s, p.cfg.weight, p.cfg.reverse);
+        let _ = writeln!(
+            s,
+            "   Current processes = {}\n   Have quorum = {}\n   Weight = {}{}",
+            p.count,
+            p.quorum == Some(true),
+            p.cfg.weight,
+            reverse(p.cfg.reverse)
+        );
     }
 }
 
