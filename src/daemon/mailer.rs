@@ -106,8 +106,8 @@ pub struct Mailer {
     /// What of `tx` is still to send: `tx_at..tx_len`.
     tx_at: usize,
     tx_len: usize,
-    date: [u8; 64],
-    date_len: usize,
+    /// The Date of the mail under way (room for 64 bytes, made once).
+    date: String,
     /// Mails the server took, and mails lost (failed or dropped).
     pub sent: u64,
     pub lost: u64,
@@ -127,8 +127,7 @@ impl Mailer {
             tx: crate::sys::zeroed_box(),
             tx_at: 0,
             tx_len: 0,
-            date: [0; 64],
-            date_len: 0,
+            date: String::with_capacity(64),
             sent: 0,
             lost: 0,
         })
@@ -266,9 +265,10 @@ impl Mailer {
             self.queue.clear();
             return self.start_next(log);
         };
-        self.date_len = tcp::local_time(secs)
-            .and_then(|t| write_date(&t, &mut self.date).ok())
-            .unwrap_or(0);
+        self.date.clear();
+        if let Some(t) = tcp::local_time(secs) {
+            write_date(&t, &mut self.date);
+        }
         match Tcp::connect(server) {
             Ok(c) => {
                 let (tcp, connected) = match c {
@@ -348,8 +348,7 @@ impl Mailer {
             helo: &s.helo,
             from: &s.from,
             to: &s.to,
-            date: core::str::from_utf8(self.date.get(..self.date_len).unwrap_or_default())
-                .unwrap_or_default(),
+            date: &self.date,
             router_id: &s.router_id,
             kind: m.kind,
             name: &m.name,
