@@ -186,7 +186,7 @@ impl Note {
 
     /// The line for `server`; `fd` is the socket's number (keepalived
     /// names it when a connection fails).
-    pub fn line(self, server: SocketAddr, fd: i32) -> NoteLine {
+    pub fn line(self, server: &SocketAddr, fd: i32) -> NoteLine<'_> {
         NoteLine {
             note: self,
             server,
@@ -195,13 +195,13 @@ impl Note {
     }
 }
 
-pub struct NoteLine {
+pub struct NoteLine<'a> {
     note: Note,
-    server: SocketAddr,
+    server: &'a SocketAddr,
     fd: i32,
 }
 
-impl fmt::Display for NoteLine {
+impl fmt::Display for NoteLine<'_> {
     /// The lines that name the server are the text around it (one write
     /// for them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,9 +234,9 @@ impl fmt::Display for NoteLine {
 
 /// A server as keepalived writes it in both families: `[addr]:port` (one
 /// writer for the session's lines and the mailer's).
-pub struct Server(pub SocketAddr);
+pub struct Server<'a>(pub &'a SocketAddr);
 
-impl fmt::Display for Server {
+impl fmt::Display for Server<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}]:{}", super::addr::Ip(self.0.ip()), self.0.port())
     }
@@ -772,7 +772,7 @@ mod tests {
     fn log_lines_are_keepalived_s() {
         let v4: SocketAddr = "192.0.2.50:25".parse().unwrap();
         let v6: SocketAddr = "[2001:db8::50]:2525".parse().unwrap();
-        let line = |n: Note, a| n.line(a, 15).to_string();
+        let line = |n: Note, a| n.line(&a, 15).to_string();
         assert_eq!(
             line(
                 Note::Error {
