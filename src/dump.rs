@@ -35,7 +35,9 @@ struct Secs(u64);
 
 impl core::fmt::Display for Secs {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+        // The fraction as a u32: below 10^6 (issue 17: size).
+        let micros = (self.0 % 1_000_000) as u32;
+        write!(f, "{}.{micros:06}", self.0 / 1_000_000)
     }
 }
 
