@@ -35,7 +35,9 @@ struct Secs(u64);
 
 impl core::fmt::Display for Secs {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+        // The fraction as a u32: below 10^6 (issue 17: size).
+        let micros = (self.0 % 1_000_000) as u32;
+        write!(f, "{}.{micros:06}", self.0 / 1_000_000)
     }
 }
 
@@ -246,38 +248,33 @@ pub fn data(views: &[View<'_>], t: &Tracking<'_>) -> String {
 #[inline(never)]
 fn data_instance(s: &mut String, v: &View<'_>) {
     let (c, i) = (v.cfg, v.inst);
-    line(s, " VRRP Instance = ", &c.name);
-    line(s, "   State = ", &i.state().as_str());
     let want = if wantstate(c) == 2 {
         "MASTER"
     } else {
         "BACKUP"
     };
-    line(s, "   Wantstate = ", &want);
-    line(s, "   Interface = ", &v.ifname);
-    line(s, "   Virtual Router ID = ", &c.vrid);
-    line(s, "   Version = ", &version(i));
-    let _ = writeln!(
-        s,
-        "   Priority = {}, effective {}",
-        c.priority,
-        i.effective_priority()
-    );
-    let _ = writeln!(
-        s,
-        "   Advert interval = {} ms, master's {} ms",
-        u64::from(c.advert_int_cs) * 10,
-        i.master_adver_int().as_millis()
-    );
     let (primary, other) = (Ip(i.params().primary), i.master_addr().map(Ip));
-    line(
-        s,
-        "   Master router = ",
-        master(i, &primary, &other, &"unknown"),
-    );
     let preempt = if c.nopreempt { "disabled" } else { "enabled" };
-    line(s, "   Preempt = ", &preempt);
-    let _ = writeln!(s, "   Preempt delay = {} secs", c.preempt_delay_s);
+    // The lines every block has in one write, not a call per line
+    // (issue 17: size).
+    let _ = writeln!(
+        s,
+        " VRRP Instance = {}\n   State = {}\n   Wantstate = {want}\n   Interface = {}\n   \
+         Virtual Router ID = {}\n   Version = {}\n   Priority = {}, effective {}\n   \
+         Advert interval = {} ms, master's {} ms\n   Master router = {}\n   \
+         Preempt = {preempt}\n   Preempt delay = {} secs",
+        c.name,
+        i.state().as_str(),
+        v.ifname,
+        c.vrid,
+        version(i),
+        c.priority,
+        i.effective_priority(),
+        u64::from(c.advert_int_cs) * 10,
+        i.master_adver_int().as_millis(),
+        master(i, &primary, &other, &"unknown"),
+        c.preempt_delay_s
+    );
     if let Some(m) = &c.vmac {
         let _ = writeln!(
             s,
@@ -334,8 +331,7 @@ fn tracked_lists(s: &mut String, c: &InstanceConfig, t: &Tracking<'_>) {
         for l in list {
             let (w, rev) = own_weight(t.trackers, kind, &l.name);
             let (w, rev) = (l.weight.unwrap_or(w), l.reverse.unwrap_or(rev));
-            let rev = if rev { " reverse" } else { "" };
-            let _ = writeln!(s, "     {} weight {w}{rev}", l.name);
+            let _ = writeln!(s, "     {} weight {w}{}", l.name, reverse(rev));
         }
     }
 }
@@ -384,43 +380,49 @@ fn tracking_sections(s: &mut String, t: &Tracking<'_>) {
         s.push_str("------< VRRP Track files >------\n");
     }
     for f in &tr.files {
-        line(s, " Track file = ", &f.cfg.name);
-        line(s, "   File = ", &f.cfg.path);
-        line(s, "   Status = ", &f.value);
-        weight(s, f.cfg.weight, f.cfg.reverse);
+        let _ = writeln!(
+            s,
+            " Track file = {}\n   File = {}\n   Status = {}\n   Weight = {}{}",
+            f.cfg.name,
+            f.cfg.path,
+            f.value,
+            f.cfg.weight,
+            reverse(f.cfg.reverse)
+        );
     }
     track_processes(s, tr);
 }
 
-/// One script of keepalived's script section. Not inlined: in the loop
-/// over the scripts its constants were hoisted and spilled (issue 17:
-/// size).
-#[inline(never)]
+/// One script of keepalived's script section.
 fn script(s: &mut String, c: &Check) {
-    line(s, " VRRP Script = ", &c.cfg.name);
-    line(s, "   Command = ", &c.cfg.script);
-    let _ = writeln!(s, "   Interval = {} sec", c.cfg.interval_s);
-    let _ = writeln!(s, "   Timeout = {} sec", c.cfg.timeout_s.unwrap_or(0));
-    weight(s, c.cfg.weight, c.cfg.reverse);
-    line(s, "   Rise = ", &c.cfg.rise);
-    line(s, "   Fall = ", &c.cfg.fall);
-    line(s, "   Result = ", &c.result);
     let init = match c.init {
         Init::Waiting => "INIT",
         Init::Failed => "INIT/FAILED",
         Init::Done => "unknown",
     };
-    line(s, "   Init state = ", &init);
     let good = if c.up() == Some(true) { "GOOD" } else { "BAD" };
-    line(s, "   Status = ", &good);
     let run = if c.run.is_some() { "running" } else { "idle" };
-    line(s, "   State = ", &run);
+    let rev = reverse(c.cfg.reverse);
+    // One write, not a call per line (issue 17: size).
+    let _ = writeln!(
+        s,
+        " VRRP Script = {}\n   Command = {}\n   Interval = {} sec\n   Timeout = {} sec\n   \
+         Weight = {}{rev}\n   Rise = {}\n   Fall = {}\n   Result = {}\n   \
+         Init state = {init}\n   Status = {good}\n   State = {run}",
+        c.cfg.name,
+        c.cfg.script,
+        c.cfg.interval_s,
+        c.cfg.timeout_s.unwrap_or(0),
+        c.cfg.weight,
+        c.cfg.rise,
+        c.cfg.fall,
+        c.result
+    );
 }
 
-/// `   Weight = W`, and ` reverse` when so.
-fn weight(s: &mut String, w: i16, reverse: bool) {
-    let rev = if reverse { " reverse" } else { "" };
-    let _ = writeln!(s, "   Weight = {w}{rev}");
+/// ` reverse` after a weight when so.
+fn reverse(r: bool) -> &'static str {
+    if r { " reverse" } else { "" }
 }
 
 /// keepalived's track process section.
@@ -429,15 +431,22 @@ fn track_processes(s: &mut String, tr: &Trackers) {
         s.push_str("------< VRRP Track processes >------\n");
     }
     for p in &tr.procs {
-        line(s, " VRRP Track process = ", &p.cfg.name);
-        line(s, "   Process = ", &p.cfg.process);
-        line(s, "   Min processes = ", &p.cfg.quorum);
+        let _ = writeln!(
+            s,
+            " VRRP Track process = {}\n   Process = {}\n   Min processes = {}",
+            p.cfg.name, p.cfg.process, p.cfg.quorum
+        );
         if p.cfg.quorum_max != u32::MAX {
             line(s, "   Max processes = ", &p.cfg.quorum_max);
         }
-        line(s, "   Current processes = ", &p.count);
-        line(s, "   Have quorum = ", &(p.quorum == Some(true)));
-        weight(s, p.cfg.weight, p.cfg.reverse);
+        let _ = writeln!(
+            s,
+            "   Current processes = {}\n   Have quorum = {}\n   Weight = {}{}",
+            p.count,
+            p.quorum == Some(true),
+            p.cfg.weight,
+            reverse(p.cfg.reverse)
+        );
     }
 }
 

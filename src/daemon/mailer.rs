@@ -85,11 +85,12 @@ struct Queued {
     secs: i64,
 }
 
-/// The session under way (its mail is the first of the queue).
+/// The session under way (its mail is the first of the queue). Its
+/// server is the settings' (they change only between sessions): borrowed
+/// there, not copied here (issue 17: size).
 struct Active {
     tcp: Tcp,
     session: Session,
-    server: SocketAddr,
 }
 
 pub struct Mailer {
@@ -106,8 +107,8 @@ pub struct Mailer {
     /// What of `tx` is still to send: `tx_at..tx_len`.
     tx_at: usize,
     tx_len: usize,
-    date: [u8; 64],
-    date_len: usize,
+    /// The Date of the mail under way (room for 64 bytes, made once).
+    date: String,
     /// Mails the server took, and mails lost (failed or dropped).
     pub sent: u64,
     pub lost: u64,
@@ -127,8 +128,7 @@ impl Mailer {
             tx: crate::sys::zeroed_box(),
             tx_at: 0,
             tx_len: 0,
-            date: [0; 64],
-            date_len: 0,
+            date: String::with_capacity(64),
             sent: 0,
             lost: 0,
         })
@@ -260,16 +260,17 @@ impl Mailer {
         if let Some(s) = self.next.take() {
             self.settings = s;
         }
-        let Some(server) = self.settings.server else {
+        let Some(server) = &self.settings.server else {
             // A reload turned mail off.
             self.lost += self.queue.len() as u64;
             self.queue.clear();
             return self.start_next(log);
         };
-        self.date_len = tcp::local_time(secs)
-            .and_then(|t| write_date(&t, &mut self.date).ok())
-            .unwrap_or(0);
-        match Tcp::connect(server) {
+        self.date.clear();
+        if let Some(t) = tcp::local_time(secs) {
+            write_date(&t, &mut self.date);
+        }
+        match Tcp::connect(*server) {
             Ok(c) => {
                 let (tcp, connected) = match c {
                     Connect::Done(tcp) => (tcp, true),
@@ -280,7 +281,6 @@ impl Mailer {
                 self.active = Some(Active {
                     tcp,
                     session: Session::new(self.settings.to.len()),
-                    server,
                 });
                 self.arm();
                 if connected {
@@ -288,16 +288,16 @@ impl Mailer {
                 }
             }
             Err(e) => {
-                self.lost += 1;
-                // Its mail leaves the queue as a session's does (one
-                // caller of pop_at, issue 17: size).
-                self.end();
                 log!(
                     log,
                     Level::Warning,
                     "Cannot connect to remote SMTP server {}: {e}",
                     Server(server)
                 );
+                self.lost += 1;
+                // Its mail leaves the queue as a session's does (one
+                // caller of pop_at, issue 17: size).
+                self.end();
             }
         }
         self.start_next(log)
@@ -309,13 +309,13 @@ impl Mailer {
             return;
         };
         let step = a.session.on(ev);
-        if let Some(note) = step.note {
+        if let (Some(note), Some(server)) = (step.note, &self.settings.server) {
             let level = if note.detail() {
                 Level::Debug
             } else {
                 Level::Warning
             };
-            log!(log, level, "{}", note.line(a.server, a.tcp.as_raw_fd()));
+            log!(log, level, "{}", note.line(server, a.tcp.as_raw_fd()));
         }
         match step.then {
             Then::Wait => self.arm(),
@@ -348,8 +348,7 @@ impl Mailer {
             helo: &s.helo,
             from: &s.from,
             to: &s.to,
-            date: core::str::from_utf8(self.date.get(..self.date_len).unwrap_or_default())
-                .unwrap_or_default(),
+            date: &self.date,
             router_id: &s.router_id,
             kind: m.kind,
             name: &m.name,

@@ -186,7 +186,7 @@ impl Note {
 
     /// The line for `server`; `fd` is the socket's number (keepalived
     /// names it when a connection fails).
-    pub fn line(self, server: SocketAddr, fd: i32) -> NoteLine {
+    pub fn line(self, server: &SocketAddr, fd: i32) -> NoteLine<'_> {
         NoteLine {
             note: self,
             server,
@@ -195,13 +195,13 @@ impl Note {
     }
 }
 
-pub struct NoteLine {
+pub struct NoteLine<'a> {
     note: Note,
-    server: SocketAddr,
+    server: &'a SocketAddr,
     fd: i32,
 }
 
-impl fmt::Display for NoteLine {
+impl fmt::Display for NoteLine<'_> {
     /// The lines that name the server are the text around it (one write
     /// for them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,9 +234,9 @@ impl fmt::Display for NoteLine {
 
 /// A server as keepalived writes it in both families: `[addr]:port` (one
 /// writer for the session's lines and the mailer's).
-pub struct Server(pub SocketAddr);
+pub struct Server<'a>(pub &'a SocketAddr);
 
-impl fmt::Display for Server {
+impl fmt::Display for Server<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}]:{}", super::addr::Ip(self.0.ip()), self.0.port())
     }
@@ -508,17 +508,20 @@ pub(crate) fn month(m: u8) -> &'static str {
 }
 
 /// The Date header's value as keepalived's strftime
-/// `%a, %d %b %Y %H:%M:%S %z` writes it in the C locale; written here
-/// rather than by strftime, which costs a static musl binary about 22 KB.
-pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
-    let mut w = Cursor { buf, at: 0 };
+/// `%a, %d %b %Y %H:%M:%S %z` writes it in the C locale, after what `date`
+/// holds; written here rather than by strftime, which costs a static musl
+/// binary about 22 KB. Into a String, not a byte buffer: String's writer
+/// is in the binary anyway, a buffer's was this function's alone (issue
+/// 17: size). At most 47 bytes, whatever the fields hold: an empty String
+/// with room for 64, as the mailer's, never grows.
+pub fn write_date(t: &LocalTime, date: &mut String) {
     let (day, mon) = (name3(DAYS, t.wday), month(t.mon));
     // A &str, not a char: the binary's only formatted char was this one
     // (issue 17: size).
     let sign = if t.gmtoff_s < 0 { "-" } else { "+" };
     let off_min = t.gmtoff_s.unsigned_abs() / 60;
-    write!(
-        w,
+    let _ = write!(
+        date,
         "{day}, {:02} {mon} {} {:02}:{:02}:{:02} {sign}{:02}{:02}",
         t.mday,
         t.year,
@@ -527,9 +530,7 @@ pub fn write_date(t: &LocalTime, buf: &mut [u8]) -> Result<usize, TooLong> {
         t.sec,
         off_min / 60,
         off_min % 60
-    )
-    .map(|()| w.at)
-    .map_err(|_| TooLong)
+    );
 }
 
 /// `fmt::Write` into a fixed buffer; an error when it is full.
@@ -554,13 +555,6 @@ impl Cursor<'_> {
 
     fn put(&mut self, s: &str) -> Result<(), TooLong> {
         super::put(self.buf, &mut self.at, s.as_bytes()).map_err(|_| TooLong)
-    }
-}
-
-impl Write for Cursor<'_> {
-    /// [`Cursor::put`], not a second copy of its code (issue 17: size).
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.put(s).map_err(|_| fmt::Error)
     }
 }
 
@@ -778,7 +772,7 @@ mod tests {
     fn log_lines_are_keepalived_s() {
         let v4: SocketAddr = "192.0.2.50:25".parse().unwrap();
         let v6: SocketAddr = "[2001:db8::50]:2525".parse().unwrap();
-        let line = |n: Note, a| n.line(a, 15).to_string();
+        let line = |n: Note, a| n.line(&a, 15).to_string();
         assert_eq!(
             line(
                 Note::Error {
@@ -888,9 +882,9 @@ mod tests {
             gmtoff_s: 0,
         };
         let date = |t: &LocalTime| {
-            let mut buf = [0u8; 64];
-            let n = write_date(t, &mut buf).unwrap();
-            String::from_utf8(buf[..n].to_vec()).unwrap()
+            let mut s = String::new();
+            write_date(t, &mut s);
+            s
         };
         assert_eq!(date(&t), "Mon, 30 Nov 2026 12:28:19 +0000");
         let t2 = LocalTime {
@@ -911,7 +905,6 @@ mod tests {
             ..t2
         };
         assert_eq!(date(&t3), "Sat, 01 Dec 2027 03:04:05 -0330");
-        assert_eq!(write_date(&t, &mut [0; 30]), Err(TooLong));
     }
 
     /// The texts the other cases do not reach: an instance in BACKUP, and
