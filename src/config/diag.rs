@@ -24,10 +24,10 @@ pub struct Diag {
     /// 1-based line number; 0 when the message is about the whole file.
     pub line: u32,
     pub msg: String,
-    /// Where the sink ranks it (is a warning, reading order, order
-    /// found): larger is dropped first. Kept in the message itself, so
-    /// the sink's list is the list it hands back.
-    key: (bool, u32, u32),
+    /// Its position's `seq`, by which the sink keeps its list in reading
+    /// order. Kept in the message itself, so the sink's list is the list
+    /// it hands back.
+    seq: u32,
 }
 
 impl fmt::Display for Diag {
@@ -77,7 +77,6 @@ pub struct Sink {
     limit: usize,
     /// Where the closing "... and N more" line points: the main file.
     main: Rc<str>,
-    pushed: u32,
     dropped_errors: usize,
     dropped_warnings: usize,
     errors: bool,
@@ -96,7 +95,6 @@ impl Sink {
             kept: Vec::new(),
             limit,
             main,
-            pushed: 0,
             dropped_errors: 0,
             dropped_warnings: 0,
             errors: false,
@@ -125,34 +123,35 @@ impl Sink {
     }
 
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
-        let warning = severity == Severity::Warning;
-        self.errors |= !warning;
-        let key = (warning, pos.seq, self.pushed);
-        self.pushed = self.pushed.saturating_add(1);
+        self.errors |= severity == Severity::Error;
         let diag = Diag {
             severity,
             file: String::from(&*pos.file),
             line: pos.line,
             msg,
-            key,
+            seq: pos.seq,
         };
         // In reading order, then the order found: one step of an
         // insertion sort (swaps are less code than Vec::insert).
         self.kept.push(diag);
         let mut at = self.kept.len() - 1;
-        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.seq > pos.seq) {
             self.kept.swap(at - 1, at);
             at -= 1;
         }
         if self.kept.len() > self.limit {
-            // Over the limit: the one least worth keeping goes (the
-            // largest key; keys are unique), the new one if it is that.
-            let mut worst = 0;
-            for (i, k) in self.kept.iter().enumerate() {
-                if self.kept.get(worst).is_some_and(|w| k.key > w.key) {
-                    worst = i;
-                }
-            }
+            // Over the limit: the one least worth keeping goes, the new
+            // one if it is that: the latest warning, else the latest
+            // error. The list is in reading order (those of one line in
+            // the order found), so that is the last warning, else the
+            // last one: found from the end, with no ranking key to
+            // compare (size: issue 17).
+            let last = self.kept.len() - 1;
+            let worst = self
+                .kept
+                .iter()
+                .rposition(|k| k.severity == Severity::Warning)
+                .unwrap_or(last);
             match self.kept.remove(worst).severity {
                 Severity::Error => self.dropped_errors += 1,
                 Severity::Warning => self.dropped_warnings += 1,
@@ -184,7 +183,7 @@ impl Sink {
                     errors + warnings,
                     self.limit
                 ),
-                key: (false, 0, 0),
+                seq: 0,
             });
         }
         diags
@@ -223,6 +222,27 @@ mod tests {
                 "(t.conf: Line 9) e9",
                 "(main.conf: Line 0) ... and 4 more (0 errors, 4 warnings): limit \
                  MAX_CONFIG_DIAGS is 3",
+            ]
+        );
+    }
+
+    /// Over the limit, the latest warning goes: of one line, the one
+    /// found last.
+    #[test]
+    fn drops_the_latest_warning() {
+        let mut sink = Sink::new(Rc::from("main.conf"), 2);
+        sink.warn(&at(4), "w4a");
+        sink.warn(&at(4), "w4b");
+        sink.error(&at(9), "e9");
+        sink.warn(&at(1), "w1");
+        let shown: Vec<String> = sink.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "(t.conf: Line 1) w1",
+                "(t.conf: Line 9) e9",
+                "(main.conf: Line 0) ... and 2 more (0 errors, 2 warnings): limit \
+                 MAX_CONFIG_DIAGS is 2",
             ]
         );
     }
