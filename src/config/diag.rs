@@ -55,13 +55,29 @@ impl Pos {
     }
 
     /// How another message refers to this position: "line N" in the same
-    /// file, "FILE line N" in another.
-    pub fn refer_from(&self, other: &Pos) -> String {
-        if self.file == other.file {
-            format!("line {}", self.line)
-        } else {
-            format!("{} line {}", self.file, self.line)
+    /// file, "FILE line N" in another. Shown where the message is
+    /// formatted, with no String of its own to make and drop (size: issue
+    /// 17).
+    pub fn refer_from<'a>(&'a self, other: &'a Pos) -> Refer<'a> {
+        Refer {
+            at: self,
+            from: other,
         }
+    }
+}
+
+/// [`Pos::refer_from`]: the position `at` as a message at `from` shows it.
+pub struct Refer<'a> {
+    at: &'a Pos,
+    from: &'a Pos,
+}
+
+impl fmt::Display for Refer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.at.file != self.from.file {
+            write!(f, "{} ", self.at.file)?;
+        }
+        write!(f, "line {}", self.at.line)
     }
 }
 
@@ -224,6 +240,17 @@ mod tests {
                  MAX_CONFIG_DIAGS is 3",
             ]
         );
+    }
+
+    #[test]
+    fn refer_from_the_same_file_or_another() {
+        let other = Pos {
+            file: Rc::from("o.conf"),
+            line: 7,
+            seq: 9,
+        };
+        assert_eq!(at(3).refer_from(&at(5)).to_string(), "line 3");
+        assert_eq!(other.refer_from(&at(5)).to_string(), "o.conf line 7");
     }
 
     /// Over the limit, the latest warning goes: of one line, the one
