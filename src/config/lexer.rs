@@ -218,7 +218,6 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     limits: Limits,
 ) -> bool {
     let path = path.as_os_str().as_bytes();
-    let name = display(path);
     let key = canonical(path);
     let mut reader = Reader {
         sink,
@@ -232,12 +231,13 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         stopped: false,
         params: Params::new(params::config_id(), limits.line),
     };
+    // The main file's line 0, which names it too: one Rc for both.
     let pos = Pos {
-        file: name.clone(),
+        file: display(path),
         line: 0,
         seq: 0,
     };
-    reader.open_and_read(&name, path, key, &pos, 0);
+    reader.open_and_read(&pos.file, path, key, &pos, 0);
     !reader.stopped
 }
 
