@@ -24,10 +24,10 @@ pub struct Diag {
     /// 1-based line number; 0 when the message is about the whole file.
     pub line: u32,
     pub msg: String,
-    /// Where the sink ranks it (is a warning, reading order, order
-    /// found): larger is dropped first. Kept in the message itself, so
-    /// the sink's list is the list it hands back.
-    key: (bool, u32, u32),
+    /// Its position's `seq`, by which the sink keeps its list in reading
+    /// order. Kept in the message itself, so the sink's list is the list
+    /// it hands back.
+    seq: u32,
 }
 
 impl fmt::Display for Diag {
@@ -55,13 +55,29 @@ impl Pos {
     }
 
     /// How another message refers to this position: "line N" in the same
-    /// file, "FILE line N" in another.
-    pub fn refer_from(&self, other: &Pos) -> String {
-        if self.file == other.file {
-            format!("line {}", self.line)
-        } else {
-            format!("{} line {}", self.file, self.line)
+    /// file, "FILE line N" in another. Shown where the message is
+    /// formatted, with no String of its own to make and drop (size: issue
+    /// 17).
+    pub fn refer_from<'a>(&'a self, other: &'a Pos) -> Refer<'a> {
+        Refer {
+            at: self,
+            from: other,
         }
+    }
+}
+
+/// [`Pos::refer_from`]: the position `at` as a message at `from` shows it.
+pub struct Refer<'a> {
+    at: &'a Pos,
+    from: &'a Pos,
+}
+
+impl fmt::Display for Refer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.at.file != self.from.file {
+            write!(f, "{} ", self.at.file)?;
+        }
+        write!(f, "line {}", self.at.line)
     }
 }
 
@@ -77,7 +93,6 @@ pub struct Sink {
     limit: usize,
     /// Where the closing "... and N more" line points: the main file.
     main: Rc<str>,
-    pushed: u32,
     dropped_errors: usize,
     dropped_warnings: usize,
     errors: bool,
@@ -96,7 +111,6 @@ impl Sink {
             kept: Vec::new(),
             limit,
             main,
-            pushed: 0,
             dropped_errors: 0,
             dropped_warnings: 0,
             errors: false,
@@ -125,34 +139,35 @@ impl Sink {
     }
 
     fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
-        let warning = severity == Severity::Warning;
-        self.errors |= !warning;
-        let key = (warning, pos.seq, self.pushed);
-        self.pushed = self.pushed.saturating_add(1);
+        self.errors |= severity == Severity::Error;
         let diag = Diag {
             severity,
             file: String::from(&*pos.file),
             line: pos.line,
             msg,
-            key,
+            seq: pos.seq,
         };
         // In reading order, then the order found: one step of an
         // insertion sort (swaps are less code than Vec::insert).
         self.kept.push(diag);
         let mut at = self.kept.len() - 1;
-        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.key.1 > pos.seq) {
+        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.seq > pos.seq) {
             self.kept.swap(at - 1, at);
             at -= 1;
         }
         if self.kept.len() > self.limit {
-            // Over the limit: the one least worth keeping goes (the
-            // largest key; keys are unique), the new one if it is that.
-            let mut worst = 0;
-            for (i, k) in self.kept.iter().enumerate() {
-                if self.kept.get(worst).is_some_and(|w| k.key > w.key) {
-                    worst = i;
-                }
-            }
+            // Over the limit: the one least worth keeping goes, the new
+            // one if it is that: the latest warning, else the latest
+            // error. The list is in reading order (those of one line in
+            // the order found), so that is the last warning, else the
+            // last one: found from the end, with no ranking key to
+            // compare (size: issue 17).
+            let last = self.kept.len() - 1;
+            let worst = self
+                .kept
+                .iter()
+                .rposition(|k| k.severity == Severity::Warning)
+                .unwrap_or(last);
             match self.kept.remove(worst).severity {
                 Severity::Error => self.dropped_errors += 1,
                 Severity::Warning => self.dropped_warnings += 1,
@@ -184,7 +199,7 @@ impl Sink {
                     errors + warnings,
                     self.limit
                 ),
-                key: (false, 0, 0),
+                seq: 0,
             });
         }
         diags
@@ -223,6 +238,38 @@ mod tests {
                 "(t.conf: Line 9) e9",
                 "(main.conf: Line 0) ... and 4 more (0 errors, 4 warnings): limit \
                  MAX_CONFIG_DIAGS is 3",
+            ]
+        );
+    }
+
+    #[test]
+    fn refer_from_the_same_file_or_another() {
+        let other = Pos {
+            file: Rc::from("o.conf"),
+            line: 7,
+            seq: 9,
+        };
+        assert_eq!(at(3).refer_from(&at(5)).to_string(), "line 3");
+        assert_eq!(other.refer_from(&at(5)).to_string(), "o.conf line 7");
+    }
+
+    /// Over the limit, the latest warning goes: of one line, the one
+    /// found last.
+    #[test]
+    fn drops_the_latest_warning() {
+        let mut sink = Sink::new(Rc::from("main.conf"), 2);
+        sink.warn(&at(4), "w4a");
+        sink.warn(&at(4), "w4b");
+        sink.error(&at(9), "e9");
+        sink.warn(&at(1), "w1");
+        let shown: Vec<String> = sink.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "(t.conf: Line 1) w1",
+                "(t.conf: Line 9) e9",
+                "(main.conf: Line 0) ... and 2 more (0 errors, 2 warnings): limit \
+                 MAX_CONFIG_DIAGS is 2",
             ]
         );
     }

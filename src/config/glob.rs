@@ -6,6 +6,8 @@
 use crate::sys::file;
 
 /// The files `pattern` names, relative to `base` unless absolute.
+// The list starts with a push, not vec![] (below).
+#[allow(clippy::vec_init_then_push)]
 pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     let (root, mut rest) = match pattern.strip_prefix('/') {
         Some(rest) => (&b"/"[..], rest),
@@ -13,7 +15,10 @@ pub fn expand(base: &[u8], pattern: &str) -> Vec<Vec<u8>> {
     };
     // The components, with the next one looked at by hand (no adapters).
     let mut following = next_comp(&mut rest);
-    let mut found = vec![root.to_vec()];
+    // Pushed, not vec![]: no one-element boxed array made and turned
+    // into a Vec; step_into pushes paths the same way (size: issue 17).
+    let mut found = Vec::new();
+    found.push(root.to_vec());
     while let Some(comp) = following {
         following = next_comp(&mut rest);
         // Directories to go on into; after the last component, files: a

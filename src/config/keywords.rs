@@ -488,7 +488,7 @@ fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i32, hi: i32) 
             return Some(x);
         }
     }
-    let range = Range(lo.into(), hi.into());
+    let range = Range(lo, hi);
     if parsed == Err(NumError::NotNumber) {
         sink.error_fmt(
             pos,

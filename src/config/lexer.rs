@@ -218,7 +218,6 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
     limits: Limits,
 ) -> bool {
     let path = path.as_os_str().as_bytes();
-    let name = display(path);
     let key = canonical(path);
     let mut reader = Reader {
         sink,
@@ -232,12 +231,13 @@ pub fn read_config<O: FnMut(Item, &mut Sink)>(
         stopped: false,
         params: Params::new(params::config_id(), limits.line),
     };
+    // The main file's line 0, which names it too: one Rc for both.
     let pos = Pos {
-        file: name.clone(),
+        file: display(path),
         line: 0,
         seq: 0,
     };
-    reader.open_and_read(&name, path, key, &pos, 0);
+    reader.open_and_read(&pos.file, path, key, &pos, 0);
     !reader.stopped
 }
 
@@ -477,16 +477,18 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
 
     fn read_file(&mut self, name: &Rc<str>, path: &[u8], file: OwnedFd, depth: usize) {
         let mut lines = Lines::new(file, self.limits.line);
-        let mut line_no: u32 = 0;
+        // One position for the file, moved on line by line: no name
+        // cloned and dropped per line (size: issue 17).
+        let mut pos = Pos {
+            file: name.clone(),
+            line: 0,
+            seq: 0,
+        };
         while !self.stopped {
             let left = self.limits.bytes.saturating_sub(self.bytes);
             let got = lines.next(left);
-            line_no = line_no.saturating_add(1);
-            let pos = Pos {
-                file: name.clone(),
-                line: line_no,
-                seq: self.next_seq,
-            };
+            pos.line = pos.line.saturating_add(1);
+            pos.seq = self.next_seq;
             self.next_seq = self.next_seq.saturating_add(1);
             let line = match got {
                 Ok(Some(line)) => line,
@@ -510,7 +512,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             };
             self.bytes += line.len;
             let mut text = lines.buf.as_slice();
-            if line_no == 1 {
+            if pos.line == 1 {
                 if text.starts_with(&[0xff, 0xfe]) || text.starts_with(&[0xfe, 0xff]) {
                     self.sink
                         .error(&pos, "not a text file (UTF-16 byte order mark); not read");

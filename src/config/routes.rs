@@ -241,8 +241,11 @@ pub(super) fn word(words: &[Word], i: usize) -> Option<&str> {
 /// place; what it warns of, or why it is refused), and says so: one loop
 /// for both blocks.
 pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>) {
+    // The block's keyword looked up once, not once per line (size: issue
+    // 17).
+    let keyword = node.keyword();
     for line in body(node) {
-        if stray_block(sink, line, node.keyword()) {
+        if stray_block(sink, line, keyword) {
             continue;
         }
         let mut warnings = Warnings::default();
@@ -256,7 +259,7 @@ pub(super) fn each_line(sink: &mut Sink, node: &Node, read: &mut LineReader<'_>)
                     sink.warn(&line.pos, w);
                 }
             }
-            Err(e) => sink.error_fmt(&line.pos, format_args!("{}: {e}", node.keyword())),
+            Err(e) => sink.error_fmt(&line.pos, format_args!("{keyword}: {e}")),
         }
     }
 }

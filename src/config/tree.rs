@@ -51,17 +51,16 @@ impl Node {
 /// included) bounded whatever the file holds.
 const MAX_BLOCK_DEPTH: usize = 32;
 
-struct Frame {
-    opener: Node,
-    children: Vec<Node>,
-}
-
 /// Nests items as the lexer produces them, so the load never holds the
 /// flat item stream and the tree at once.
 #[derive(Default)]
 pub struct Builder {
     top: Vec<Node>,
-    stack: Vec<Frame>,
+    /// The children of each open block, the innermost last. A block's
+    /// opener stays where it was read, the last node of the level above
+    /// (of `top` for the outermost), and takes its children when it
+    /// closes: no opener moved out and back in (size: issue 17).
+    stack: Vec<Vec<Node>>,
     /// A `{` belongs to the statement right before it, even on the next
     /// line, but not to one that already had a block closed after it.
     after_stmt: bool,
@@ -76,10 +75,7 @@ impl Builder {
         }
         let Item { piece, pos } = item;
         let depth = self.stack.len();
-        let children = match self.stack.last_mut() {
-            Some(frame) => &mut frame.children,
-            None => &mut self.top,
-        };
+        let children = self.stack.last_mut().unwrap_or(&mut self.top);
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
@@ -100,24 +96,17 @@ impl Builder {
                 while close(&mut self.stack, &mut self.top) {}
             }
             Piece::Open => {
-                let opener = match children.pop() {
-                    Some(node) if self.after_stmt => node,
-                    other => {
-                        if let Some(node) = other {
-                            children.push(node);
-                        }
-                        sink.error(&pos, "unexpected '{'");
-                        Node {
-                            words: Box::default(),
-                            pos,
-                            block: None,
-                        }
-                    }
-                };
-                self.stack.push(Frame {
-                    opener,
-                    children: Vec::new(),
-                });
+                // After a statement, it is the last node of this level and
+                // opens the block; else a node with no words does.
+                if !self.after_stmt {
+                    sink.error(&pos, "unexpected '{'");
+                    children.push(Node {
+                        words: Box::default(),
+                        pos,
+                        block: None,
+                    });
+                }
+                self.stack.push(Vec::new());
                 self.after_stmt = false;
             }
             Piece::Close => {
@@ -132,14 +121,18 @@ impl Builder {
     /// The tree; blocks still open are closed and, when `report` (the
     /// input was read to its end), reported as unterminated.
     pub fn finish(mut self, sink: &mut Sink, report: bool) -> Vec<Node> {
-        while let Some(frame) = self.stack.last() {
+        while close(&mut self.stack, &mut self.top) {
             if report {
-                sink.error_fmt(
-                    &frame.opener.pos,
-                    format_args!("unterminated block{}: missing '}}'", frame.opener.title()),
-                );
+                // The block just closed: the last node of the level it is
+                // in.
+                let level = self.stack.last().unwrap_or(&self.top);
+                if let Some(opener) = level.last() {
+                    sink.error_fmt(
+                        &opener.pos,
+                        format_args!("unterminated block{}: missing '}}'", opener.title()),
+                    );
+                }
             }
-            close(&mut self.stack, &mut self.top);
         }
         self.top.shrink_to_fit();
         self.top
@@ -155,18 +148,17 @@ pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
     builder.finish(sink, true)
 }
 
-/// Closes the innermost open block into its parent's children (or the
-/// top level); false when none is open. It pops the frame itself: no
-/// frame moved in by value at each caller (size: issue 17).
-fn close(stack: &mut Vec<Frame>, top: &mut Vec<Node>) -> bool {
-    let Some(frame) = stack.pop() else {
+/// Closes the innermost open block: its children go to its opener, the
+/// last node of the level above (or of the top level); false when none is
+/// open. It pops the children itself: nothing moved in by value at each
+/// caller (size: issue 17).
+fn close(stack: &mut Vec<Vec<Node>>, top: &mut Vec<Node>) -> bool {
+    let Some(children) = stack.pop() else {
         return false;
     };
-    let mut node = frame.opener;
-    node.block = Some(frame.children.into_boxed_slice());
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => top.push(node),
+    let level = stack.last_mut().unwrap_or(top);
+    if let Some(opener) = level.last_mut() {
+        opener.block = Some(children.into_boxed_slice());
     }
     true
 }

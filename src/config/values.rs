@@ -178,8 +178,9 @@ const BOOL_WORDS: [(&str, bool); 6] = [
 
 /// A range as messages show it: `1-255`, or `-253 to 253` where a dash
 /// would be ambiguous. Shown through Display where the message is
-/// formatted, not built into a String first (size: issue 17).
-pub struct Range(pub i64, pub i64);
+/// formatted, not built into a String first (size: issue 17). Bounds are
+/// i32, as every range read is: 32-bit code (size: issue 17).
+pub struct Range(pub i32, pub i32);
 
 impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
