@@ -272,7 +272,9 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
                 StartError::Config(diags) => {
                     print_diags(diags);
                 }
-                other => eprintln!("tinyvrrpd: {other}"),
+                // `*other`: formatted as a StartError, not through `&StartError`'s
+                // Display (its own forwarding function; size: issue 17).
+                other => eprintln!("tinyvrrpd: {}", *other),
             }
             pid.remove();
             return FAILED;

@@ -547,7 +547,9 @@ impl Daemon {
                 );
                 match &e {
                     StartError::Config(diags) => log_diags(log, diags),
-                    other => log!(log, Level::Error, "{other}"),
+                    // `*other`: formatted as a StartError, not through `&StartError`'s
+                    // Display (its own forwarding function; size: issue 17).
+                    other => log!(log, Level::Error, "{}", *other),
                 }
             }
         }
