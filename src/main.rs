@@ -256,7 +256,8 @@ fn config_test(path: &Path) -> i32 {
 fn print_diags(diags: &[config::Diag]) -> usize {
     let mut n = 0usize;
     for d in diags {
-        eprintln!("{d}");
+        // `*d`: as a Diag, not through `&Diag`'s Display (size: issue 17).
+        eprintln!("{}", *d);
         n += usize::from(d.severity == Severity::Error);
     }
     n
