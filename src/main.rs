@@ -269,7 +269,8 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
     // Never dropped: the process ends with it (as the parents of detach
     // exit without dropping it), and the kernel closes its fds; dropping
     // it field by field would be about a kilobyte of code for nothing.
-    let mut daemon = match start_daemon(opts) {
+    // (Daemon::new is not inlined into main: see there.)
+    let mut daemon = match Daemon::new(opts) {
         Ok(d) => core::mem::ManuallyDrop::new(d),
         Err(e) => {
             // Not dropped either: the process ends.
@@ -315,16 +316,6 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
     };
     pid.remove();
     status
-}
-
-/// [`Daemon::new`], not inlined into main: with its temporaries (the
-/// router built, then moved into the daemon) main's stack frame was 47 KB,
-/// past the 32 KB a MIPS load or store reaches from the stack pointer in
-/// one instruction, and each access to its far half took three (about
-/// 1.5 KB of code). Apart, each frame is within reach.
-#[inline(never)]
-fn start_daemon(opts: Options) -> Result<Daemon, StartError> {
-    Daemon::new(opts)
 }
 
 /// Double fork, setsid, chdir /, standard streams to /dev/null. What
