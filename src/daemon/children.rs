@@ -216,7 +216,9 @@ fn some_script_without_user(c: &Config) -> bool {
         &g.vrrp_notify_fifo_script,
     ];
     let no_user = |s: &Option<Script>| s.as_ref().is_some_and(|s| s.user.is_none());
-    global.into_iter().any(no_user)
+    // The arrays looked at in place, not moved into an IntoIter each
+    // (size: issue 17).
+    global.iter().any(|s| no_user(s))
         || c.instances.iter().any(|i| {
             [
                 &i.notify_master,
@@ -227,8 +229,8 @@ fn some_script_without_user(c: &Config) -> bool {
                 &i.notify_master_rx_lower_pri,
                 &i.notify_deleted_script,
             ]
-            .into_iter()
-            .any(no_user)
+            .iter()
+            .any(|s| no_user(s))
         })
 }
 

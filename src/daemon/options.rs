@@ -80,7 +80,9 @@ impl core::fmt::Display for StartError {
         match self {
             StartError::Config(d) => {
                 for x in d {
-                    writeln!(f, "{x}")?;
+                    // `*x`: as a Diag, not through `&Diag`'s Display (size:
+                    // issue 17: its own function).
+                    writeln!(f, "{}", *x)?;
                 }
                 Ok(())
             }
@@ -120,7 +122,8 @@ pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
             Severity::Error => Level::Error,
             Severity::Warning => Level::Warning,
         };
-        log!(log, level, "{d}");
+        // `*d`: as a Diag, not through `&Diag`'s Display (size: issue 17).
+        log!(log, level, "{}", *d);
     }
 }
 

@@ -105,7 +105,14 @@ impl Io {
     /// failures of a VMAC and of its base in one log line.
     #[inline(never)]
     fn sysctl_failed(&mut self, what: &str, name: &str, verb: &str, key: &str, e: &OsError) {
-        log!(self.log, Level::Warning, "{what} {name}: {verb} {key}: {e}");
+        // `*e`: formatted as an OsError, not through `&OsError`'s Display
+        // (its own forwarding function; size: issue 17).
+        log!(
+            self.log,
+            Level::Warning,
+            "{what} {name}: {verb} {key}: {}",
+            *e
+        );
     }
 
     /// The sequence number of a request and the buffer to build it in
