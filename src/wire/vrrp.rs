@@ -557,30 +557,30 @@ impl Advert {
         if !same_family {
             return Err(TxError::BadFamily);
         }
-        let interval = match self.version {
+        // The interval bytes, the length of the authentication trailer
+        // and the version nibble, from one match on the version.
+        let (interval, auth_len, version_nibble) = match self.version {
             Version::V2 => {
                 let secs = self.max_adver_int_cs / 100;
                 if self.max_adver_int_cs % 100 != 0 || !(1..=255).contains(&secs) {
                     return Err(TxError::BadInterval);
                 }
                 // Checked just above: fits one byte.
-                [self.auth_type.to_wire(), secs as u8]
+                ([self.auth_type.to_wire(), secs as u8], AUTH_LEN, 2u8)
             }
             Version::V3 => {
                 // 0 is what `parse` refuses: we never send it either.
                 if !(1..=MAX_ADVER_INT_CS).contains(&self.max_adver_int_cs) {
                     return Err(TxError::BadInterval);
                 }
-                self.max_adver_int_cs.to_be_bytes()
+                (self.max_adver_int_cs.to_be_bytes(), 0, 3u8)
             }
         };
-        let len = self.buffer_len();
+        // [`Advert::buffer_len`] without its walk of the addresses: all
+        // are of `family`, checked above (size: issue 17).
+        let len = HEADER_LEN + self.addrs.len() * family.addr_len() + auth_len;
         let out = buf.get_mut(..len).ok_or(TxError::BufferTooSmall)?;
         let (header, body) = out.split_at_mut(HEADER_LEN);
-        let version_nibble = match self.version {
-            Version::V2 => 2u8,
-            Version::V3 => 3u8,
-        };
         // ArrayVec capacity MAX_VIPS (20) keeps this within a byte.
         let count = self.addrs.len() as u8;
         header.copy_from_slice(&[
