@@ -194,10 +194,17 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// The earliest deadline of a waking timer.
     pub fn next(&self) -> Option<Instant> {
-        let mut first = NEVER;
-        for &t in T::ALL {
+        self.next_with(None)
+    }
+
+    /// The earliest of `other` and the deadlines of the waking timers: a
+    /// slot's two tables with one conversion from and to `Option`, and no
+    /// index to check (`ALL[k]` is slot `k`'s kind) (size: issue 17).
+    pub fn next_with(&self, other: Option<Instant>) -> Option<Instant> {
+        let mut first = other.map_or(NEVER, Instant::as_micros);
+        for (&t, &d) in T::ALL.iter().zip(&self.deadlines) {
             if t.wakes() {
-                first = first.min(self.deadlines[t.index()]);
+                first = first.min(d);
             }
         }
         (first != NEVER).then_some(Instant::from_micros(first))
