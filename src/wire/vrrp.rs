@@ -430,13 +430,14 @@ fn check_checksum(
 }
 
 /// The address list: the first `addrs_len` bytes of the body, all of
-/// `family`.
+/// `family`, pushed to `addrs` (the advert's own: the list is not moved
+/// into it after, 340 bytes a copy).
 fn parse_addrs(
     body: &[u8],
     addrs_len: usize,
     family: Family,
-) -> Result<ArrayVec<IpAddr, MAX_VIPS>, RxError> {
-    let mut addrs = ArrayVec::new();
+    addrs: &mut ArrayVec<IpAddr, MAX_VIPS>,
+) -> Result<(), RxError> {
     let addr_bytes = body.get(..addrs_len).ok_or(RxError::TooShort)?;
     for chunk in addr_bytes.chunks_exact(family.addr_len()) {
         let addr = match family {
@@ -451,7 +452,7 @@ fn parse_addrs(
         };
         addrs.try_push(addr).map_err(|_| RxError::TooManyAddrs)?;
     }
-    Ok(addrs)
+    Ok(())
 }
 
 /// The fields whose layout depends on the version: v2's auth type, auth
@@ -514,7 +515,16 @@ impl Advert {
         let addrs_len = check_length(&packet, version, family)?;
         let form = check_checksum(buf, version, family, src, dst)?;
         let body = packet.body();
-        let addrs = parse_addrs(body, addrs_len, family)?;
+        let mut advert = Advert {
+            version,
+            vrid: packet.vrid(),
+            priority: packet.priority(),
+            max_adver_int_cs: 0,
+            auth_type: AuthType::None,
+            auth_data: [0; AUTH_LEN],
+            addrs: ArrayVec::new(),
+        };
+        parse_addrs(body, addrs_len, family, &mut advert.addrs)?;
         let (auth_type, auth_data, max_adver_int_cs) =
             version_fields(&packet, body, addrs_len, version)?;
         // Issue 10 item 5: the one check on a field's value here, because
@@ -524,16 +534,9 @@ impl Advert {
         if max_adver_int_cs == 0 {
             return Err(RxError::IntervalTooShort);
         }
-
-        let advert = Advert {
-            version,
-            vrid: packet.vrid(),
-            priority: packet.priority(),
-            max_adver_int_cs,
-            auth_type,
-            auth_data,
-            addrs,
-        };
+        advert.auth_type = auth_type;
+        advert.auth_data = auth_data;
+        advert.max_adver_int_cs = max_adver_int_cs;
         Ok((advert, form))
     }
 
