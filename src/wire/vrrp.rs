@@ -481,11 +481,6 @@ fn version_fields(
     }
 }
 
-/// [`crate::wire::put`] with this module's error.
-fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), TxError> {
-    crate::wire::put(buf, at, bytes).map_err(|_| TxError::BufferTooSmall)
-}
-
 impl Advert {
     /// Bytes of the VRRP message (no IP header) this advert emits to.
     pub fn buffer_len(&self) -> usize {
@@ -596,15 +591,25 @@ impl Advert {
             0,
             0,
         ]);
-        let mut at = 0;
+        // The body is exactly the addresses and the auth data: written
+        // through one cursor, byte by byte, with no bound to check
+        // (size: issue 17).
+        let mut cursor = body.iter_mut();
+        let mut write = |bytes: &[u8]| {
+            for &b in bytes {
+                if let Some(to) = cursor.next() {
+                    *to = b;
+                }
+            }
+        };
         for addr in &self.addrs {
             match addr {
-                IpAddr::V4(a) => put(body, &mut at, &a.octets())?,
-                IpAddr::V6(a) => put(body, &mut at, &a.octets())?,
+                IpAddr::V4(a) => write(&a.octets()),
+                IpAddr::V6(a) => write(&a.octets()),
             }
         }
         if self.version == Version::V2 {
-            put(body, &mut at, &self.auth_data)?;
+            write(&self.auth_data);
         }
         let pseudo = match (self.version, family, form) {
             (Version::V2, _, _) | (Version::V3, Family::V4, ChecksumForm::Plain) => 0,
