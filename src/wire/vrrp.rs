@@ -578,10 +578,13 @@ impl Advert {
         // are of `family`, checked above (size: issue 17).
         let len = HEADER_LEN + self.addrs.len() * family.addr_len() + auth_len;
         let out = buf.get_mut(..len).ok_or(TxError::BufferTooSmall)?;
-        let (header, body) = out.split_at_mut(HEADER_LEN);
+        // `len` counts the header: never short (a split with no panic).
+        let (header, body) = out
+            .split_first_chunk_mut::<HEADER_LEN>()
+            .ok_or(TxError::BufferTooSmall)?;
         // ArrayVec capacity MAX_VIPS (20) keeps this within a byte.
         let count = self.addrs.len() as u8;
-        header.copy_from_slice(&[
+        *header = [
             (version_nibble << 4) | TYPE_ADVERTISEMENT,
             self.vrid,
             self.priority,
@@ -590,7 +593,7 @@ impl Advert {
             interval[1],
             0,
             0,
-        ]);
+        ];
         // The body is exactly the addresses and the auth data: written
         // through one cursor, byte by byte, with no bound to check
         // (size: issue 17).
