@@ -455,30 +455,32 @@ fn parse_addrs(
     Ok(())
 }
 
-/// The fields whose layout depends on the version: v2's auth type, auth
-/// data (after the addresses) and interval in seconds, stored in
-/// centiseconds; v3's interval in centiseconds and no authentication.
+/// The fields whose layout depends on the version, set in `advert` (made
+/// with no authentication and interval 0): v2's auth type, auth data
+/// (after the addresses) and interval in seconds, stored in centiseconds;
+/// v3's interval in centiseconds.
 fn version_fields(
     packet: &Packet<&[u8]>,
     body: &[u8],
     addrs_len: usize,
-    version: Version,
-) -> Result<(AuthType, [u8; AUTH_LEN], u16), RxError> {
-    match version {
+    advert: &mut Advert,
+) -> Result<(), RxError> {
+    match advert.version {
         Version::V2 => {
             // An auth type RFC 3768 does not define is counted as
             // vrrpStatsInvalidAuthType, which shares this variant.
-            let auth_type =
+            advert.auth_type =
                 AuthType::from_wire(packet.auth_type()).ok_or(RxError::AuthTypeMismatch)?;
-            let auth_data = body
+            advert.auth_data = body
                 .get(addrs_len..)
                 .and_then(|b| b.first_chunk::<AUTH_LEN>())
                 .copied()
                 .ok_or(RxError::TooShort)?;
-            Ok((auth_type, auth_data, u16::from(packet.adver_int_s()) * 100))
+            advert.max_adver_int_cs = u16::from(packet.adver_int_s()) * 100;
         }
-        Version::V3 => Ok((AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs())),
+        Version::V3 => advert.max_adver_int_cs = packet.max_adver_int_cs(),
     }
+    Ok(())
 }
 
 impl Advert {
@@ -520,18 +522,14 @@ impl Advert {
             addrs: ArrayVec::new(),
         };
         parse_addrs(body, addrs_len, family, &mut advert.addrs)?;
-        let (auth_type, auth_data, max_adver_int_cs) =
-            version_fields(&packet, body, addrs_len, version)?;
+        version_fields(&packet, body, addrs_len, &mut advert)?;
         // Issue 10 item 5: the one check on a field's value here, because
         // no instance could use such an advert: VRRPv3 has no
         // authentication, and an interval of 0 from anyone would make
         // backups compute Master_Down_Interval 0 and take over at once.
-        if max_adver_int_cs == 0 {
+        if advert.max_adver_int_cs == 0 {
             return Err(RxError::IntervalTooShort);
         }
-        advert.auth_type = auth_type;
-        advert.auth_data = auth_data;
-        advert.max_adver_int_cs = max_adver_int_cs;
         Ok((advert, form))
     }
 
