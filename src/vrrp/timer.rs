@@ -149,7 +149,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// Arm `t` to fire `d` after `now`, and never at `now` itself.
     pub fn arm(&mut self, t: T, now: Instant, d: Duration) {
-        self.set(t, now + d.max(MIN_STEP));
+        arm_deadline(&mut self.deadlines[t.index()], now, d);
     }
 
     /// Arm `t` `d` after `now`, or stop it if `d` is zero (a setting that
@@ -209,6 +209,13 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
         }
         (first != NEVER).then_some(Instant::from_micros(first))
     }
+}
+
+/// [`TimerTable::arm`] on the deadline of one timer: out of line, one
+/// copy for the instances' tables and the slots' (size: issue 17).
+#[inline(never)]
+fn arm_deadline(deadline: &mut u64, now: Instant, d: Duration) {
+    *deadline = (now + d.max(MIN_STEP)).as_micros();
 }
 
 /// The iterator of [`TimerTable::expired`].
