@@ -158,7 +158,8 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
         if d.is_zero() {
             self.stop(t);
         } else {
-            self.set(t, now + d);
+            // At least MIN_STEP (1 us) already: `arm` sets `now + d`.
+            self.arm(t, now, d);
         }
     }
 
