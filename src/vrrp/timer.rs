@@ -149,7 +149,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// Arm `t` to fire `d` after `now`, and never at `now` itself.
     pub fn arm(&mut self, t: T, now: Instant, d: Duration) {
-        arm_deadline(&mut self.deadlines[t.index()], now, d);
+        self.deadlines[t.index()] = after(now, d);
     }
 
     /// Arm `t` `d` after `now`, or stop it if `d` is zero (a setting that
@@ -166,9 +166,9 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
     /// Make `t` fire no later than `d` after `now` (and not at `now`):
     /// arm it, unless it is set to fire sooner already.
     pub fn arm_no_later(&mut self, t: T, now: Instant, d: Duration) {
-        let at = now + d.max(MIN_STEP);
-        if at.as_micros() < self.deadlines[t.index()] {
-            self.set(t, at);
+        let at = after(now, d);
+        if at < self.deadlines[t.index()] {
+            self.deadlines[t.index()] = at;
         }
     }
 
@@ -212,11 +212,12 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
     }
 }
 
-/// [`TimerTable::arm`] on the deadline of one timer: out of line, one
-/// copy for the instances' tables and the slots' (size: issue 17).
+/// The deadline `d` after `now`, and never `now` itself, in microseconds:
+/// out of line, one copy for the instances' tables and the slots' (size:
+/// issue 17).
 #[inline(never)]
-fn arm_deadline(deadline: &mut u64, now: Instant, d: Duration) {
-    *deadline = (now + d.max(MIN_STEP)).as_micros();
+fn after(now: Instant, d: Duration) -> u64 {
+    (now + d.max(MIN_STEP)).as_micros()
 }
 
 /// The iterator of [`TimerTable::expired`].
