@@ -240,25 +240,31 @@ impl Io {
             nl::del_addr(&mut self.tx[..], req.seq, &r)
         };
         // A request that cannot be built (a label the kernel would refuse)
-        // fails like a refused one: logged, and the router told.
-        let Ok(len) = built else {
-            log!(
-                self.log,
-                Level::Error,
-                "VRRP_Instance({name}) address request for {} cannot be built",
-                crate::wire::addr::Ip(req.addr)
-            );
-            let _ = self.send_failed.try_push((req.seq, libc::EINVAL));
-            return;
+        // fails like a refused one: logged, and the router told. One push
+        // of the failed ack for both (size: issue 17).
+        let errno = match built {
+            Err(_) => {
+                log!(
+                    self.log,
+                    Level::Error,
+                    "VRRP_Instance({name}) address request for {} cannot be built",
+                    crate::wire::addr::Ip(req.addr)
+                );
+                libc::EINVAL
+            }
+            Ok(len) => match self.nl.send(&self.tx[..len]) {
+                Ok(()) => return,
+                Err(e) => {
+                    log!(
+                        self.log,
+                        Level::Error,
+                        "VRRP_Instance({name}) address request: {e}"
+                    );
+                    e.errno as i32
+                }
+            },
         };
-        if let Err(e) = self.nl.send(&self.tx[..len]) {
-            log!(
-                self.log,
-                Level::Error,
-                "VRRP_Instance({name}) address request: {e}"
-            );
-            let _ = self.send_failed.try_push((req.seq, e.errno as i32));
-        }
+        let _ = self.send_failed.try_push((req.seq, errno));
     }
 
     fn route(&mut self, name: &str, req: &RouteReq<'_>) {

@@ -196,7 +196,7 @@ impl Slot {
     }
 
     pub fn deadline(&self) -> Option<Instant> {
-        super::earliest(self.timers.next(), self.inst.next_deadline())
+        self.timers.next_with(self.inst.next_deadline())
     }
 
     /// Tell the shell when to wake this slot, if that changed. Lazily: a

@@ -33,6 +33,30 @@ pub struct Raw6 {
     fd: OwnedFd,
 }
 
+/// The options [`Raw6::open`] sets, in order: a table in read-only data,
+/// not one built on the stack (size: issue 17). 255 hops: VRRP's TTL;
+/// traffic class 0xc0 is keepalived's, like TOS 0xc0 for IPv4.
+const RAW6_OPTS: [(libc::c_int, libc::c_int, &str); 6] = [
+    (libc::IPV6_RECVPKTINFO, 1, "setsockopt(IPV6_RECVPKTINFO)"),
+    (libc::IPV6_RECVHOPLIMIT, 1, "setsockopt(IPV6_RECVHOPLIMIT)"),
+    (
+        libc::IPV6_MULTICAST_LOOP,
+        0,
+        "setsockopt(IPV6_MULTICAST_LOOP)",
+    ),
+    (
+        libc::IPV6_MULTICAST_HOPS,
+        255,
+        "setsockopt(IPV6_MULTICAST_HOPS)",
+    ),
+    (
+        libc::IPV6_UNICAST_HOPS,
+        255,
+        "setsockopt(IPV6_UNICAST_HOPS)",
+    ),
+    (libc::IPV6_TCLASS, 0xc0, "setsockopt(IPV6_TCLASS)"),
+];
+
 impl Raw6 {
     pub fn open() -> Result<Raw6> {
         let fd = socket(
@@ -41,37 +65,8 @@ impl Raw6 {
             libc::c_int::from(IPPROTO_VRRP),
             "socket(AF_INET6, SOCK_RAW, 112)",
         )?;
-        let one: libc::c_int = 1;
-        let zero: libc::c_int = 0;
-        let hops: libc::c_int = 255;
-        // keepalived's traffic class, like TOS 0xc0 for IPv4.
-        let tclass: libc::c_int = 0xc0;
-        let opts = [
-            (libc::IPV6_RECVPKTINFO, &one, "setsockopt(IPV6_RECVPKTINFO)"),
-            (
-                libc::IPV6_RECVHOPLIMIT,
-                &one,
-                "setsockopt(IPV6_RECVHOPLIMIT)",
-            ),
-            (
-                libc::IPV6_MULTICAST_LOOP,
-                &zero,
-                "setsockopt(IPV6_MULTICAST_LOOP)",
-            ),
-            (
-                libc::IPV6_MULTICAST_HOPS,
-                &hops,
-                "setsockopt(IPV6_MULTICAST_HOPS)",
-            ),
-            (
-                libc::IPV6_UNICAST_HOPS,
-                &hops,
-                "setsockopt(IPV6_UNICAST_HOPS)",
-            ),
-            (libc::IPV6_TCLASS, &tclass, "setsockopt(IPV6_TCLASS)"),
-        ];
-        for (name, value, op) in opts {
-            setsockopt(&fd, libc::IPPROTO_IPV6, name, value, op)?;
+        for &(name, value, op) in RAW6_OPTS.iter() {
+            setsockopt(&fd, libc::IPPROTO_IPV6, name, &value, op)?;
         }
         Ok(Raw6 { fd })
     }

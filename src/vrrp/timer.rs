@@ -149,7 +149,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// Arm `t` to fire `d` after `now`, and never at `now` itself.
     pub fn arm(&mut self, t: T, now: Instant, d: Duration) {
-        self.set(t, now + d.max(MIN_STEP));
+        self.deadlines[t.index()] = after(now, d);
     }
 
     /// Arm `t` `d` after `now`, or stop it if `d` is zero (a setting that
@@ -158,16 +158,17 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
         if d.is_zero() {
             self.stop(t);
         } else {
-            self.set(t, now + d);
+            // At least MIN_STEP (1 us) already: `arm` sets `now + d`.
+            self.arm(t, now, d);
         }
     }
 
     /// Make `t` fire no later than `d` after `now` (and not at `now`):
     /// arm it, unless it is set to fire sooner already.
     pub fn arm_no_later(&mut self, t: T, now: Instant, d: Duration) {
-        let at = now + d.max(MIN_STEP);
-        if at.as_micros() < self.deadlines[t.index()] {
-            self.set(t, at);
+        let at = after(now, d);
+        if at < self.deadlines[t.index()] {
+            self.deadlines[t.index()] = at;
         }
     }
 
@@ -194,14 +195,29 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
 
     /// The earliest deadline of a waking timer.
     pub fn next(&self) -> Option<Instant> {
-        let mut first = NEVER;
-        for &t in T::ALL {
+        self.next_with(None)
+    }
+
+    /// The earliest of `other` and the deadlines of the waking timers: a
+    /// slot's two tables with one conversion from and to `Option`, and no
+    /// index to check (`ALL[k]` is slot `k`'s kind) (size: issue 17).
+    pub fn next_with(&self, other: Option<Instant>) -> Option<Instant> {
+        let mut first = other.map_or(NEVER, Instant::as_micros);
+        for (&t, &d) in T::ALL.iter().zip(&self.deadlines) {
             if t.wakes() {
-                first = first.min(self.deadlines[t.index()]);
+                first = first.min(d);
             }
         }
         (first != NEVER).then_some(Instant::from_micros(first))
     }
+}
+
+/// The deadline `d` after `now`, and never `now` itself, in microseconds:
+/// out of line, one copy for the instances' tables and the slots' (size:
+/// issue 17).
+#[inline(never)]
+fn after(now: Instant, d: Duration) -> u64 {
+    (now + d.max(MIN_STEP)).as_micros()
 }
 
 /// The iterator of [`TimerTable::expired`].

@@ -430,13 +430,14 @@ fn check_checksum(
 }
 
 /// The address list: the first `addrs_len` bytes of the body, all of
-/// `family`.
+/// `family`, pushed to `addrs` (the advert's own: the list is not moved
+/// into it after, 340 bytes a copy).
 fn parse_addrs(
     body: &[u8],
     addrs_len: usize,
     family: Family,
-) -> Result<ArrayVec<IpAddr, MAX_VIPS>, RxError> {
-    let mut addrs = ArrayVec::new();
+    addrs: &mut ArrayVec<IpAddr, MAX_VIPS>,
+) -> Result<(), RxError> {
     let addr_bytes = body.get(..addrs_len).ok_or(RxError::TooShort)?;
     for chunk in addr_bytes.chunks_exact(family.addr_len()) {
         let addr = match family {
@@ -451,38 +452,35 @@ fn parse_addrs(
         };
         addrs.try_push(addr).map_err(|_| RxError::TooManyAddrs)?;
     }
-    Ok(addrs)
+    Ok(())
 }
 
-/// The fields whose layout depends on the version: v2's auth type, auth
-/// data (after the addresses) and interval in seconds, stored in
-/// centiseconds; v3's interval in centiseconds and no authentication.
+/// The fields whose layout depends on the version, set in `advert` (made
+/// with no authentication and interval 0): v2's auth type, auth data
+/// (after the addresses) and interval in seconds, stored in centiseconds;
+/// v3's interval in centiseconds.
 fn version_fields(
     packet: &Packet<&[u8]>,
     body: &[u8],
     addrs_len: usize,
-    version: Version,
-) -> Result<(AuthType, [u8; AUTH_LEN], u16), RxError> {
-    match version {
+    advert: &mut Advert,
+) -> Result<(), RxError> {
+    match advert.version {
         Version::V2 => {
             // An auth type RFC 3768 does not define is counted as
             // vrrpStatsInvalidAuthType, which shares this variant.
-            let auth_type =
+            advert.auth_type =
                 AuthType::from_wire(packet.auth_type()).ok_or(RxError::AuthTypeMismatch)?;
-            let auth_data = body
+            advert.auth_data = body
                 .get(addrs_len..)
                 .and_then(|b| b.first_chunk::<AUTH_LEN>())
                 .copied()
                 .ok_or(RxError::TooShort)?;
-            Ok((auth_type, auth_data, u16::from(packet.adver_int_s()) * 100))
+            advert.max_adver_int_cs = u16::from(packet.adver_int_s()) * 100;
         }
-        Version::V3 => Ok((AuthType::None, [0; AUTH_LEN], packet.max_adver_int_cs())),
+        Version::V3 => advert.max_adver_int_cs = packet.max_adver_int_cs(),
     }
-}
-
-/// [`crate::wire::put`] with this module's error.
-fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), TxError> {
-    crate::wire::put(buf, at, bytes).map_err(|_| TxError::BufferTooSmall)
+    Ok(())
 }
 
 impl Advert {
@@ -514,26 +512,24 @@ impl Advert {
         let addrs_len = check_length(&packet, version, family)?;
         let form = check_checksum(buf, version, family, src, dst)?;
         let body = packet.body();
-        let addrs = parse_addrs(body, addrs_len, family)?;
-        let (auth_type, auth_data, max_adver_int_cs) =
-            version_fields(&packet, body, addrs_len, version)?;
+        let mut advert = Advert {
+            version,
+            vrid: packet.vrid(),
+            priority: packet.priority(),
+            max_adver_int_cs: 0,
+            auth_type: AuthType::None,
+            auth_data: [0; AUTH_LEN],
+            addrs: ArrayVec::new(),
+        };
+        parse_addrs(body, addrs_len, family, &mut advert.addrs)?;
+        version_fields(&packet, body, addrs_len, &mut advert)?;
         // Issue 10 item 5: the one check on a field's value here, because
         // no instance could use such an advert: VRRPv3 has no
         // authentication, and an interval of 0 from anyone would make
         // backups compute Master_Down_Interval 0 and take over at once.
-        if max_adver_int_cs == 0 {
+        if advert.max_adver_int_cs == 0 {
             return Err(RxError::IntervalTooShort);
         }
-
-        let advert = Advert {
-            version,
-            vrid: packet.vrid(),
-            priority: packet.priority(),
-            max_adver_int_cs,
-            auth_type,
-            auth_data,
-            addrs,
-        };
         Ok((advert, form))
     }
 
@@ -557,33 +553,36 @@ impl Advert {
         if !same_family {
             return Err(TxError::BadFamily);
         }
-        let interval = match self.version {
+        // The interval bytes, the length of the authentication trailer
+        // and the version nibble, from one match on the version.
+        let (interval, auth_len, version_nibble) = match self.version {
             Version::V2 => {
                 let secs = self.max_adver_int_cs / 100;
                 if self.max_adver_int_cs % 100 != 0 || !(1..=255).contains(&secs) {
                     return Err(TxError::BadInterval);
                 }
                 // Checked just above: fits one byte.
-                [self.auth_type.to_wire(), secs as u8]
+                ([self.auth_type.to_wire(), secs as u8], AUTH_LEN, 2u8)
             }
             Version::V3 => {
                 // 0 is what `parse` refuses: we never send it either.
                 if !(1..=MAX_ADVER_INT_CS).contains(&self.max_adver_int_cs) {
                     return Err(TxError::BadInterval);
                 }
-                self.max_adver_int_cs.to_be_bytes()
+                (self.max_adver_int_cs.to_be_bytes(), 0, 3u8)
             }
         };
-        let len = self.buffer_len();
+        // [`Advert::buffer_len`] without its walk of the addresses: all
+        // are of `family`, checked above (size: issue 17).
+        let len = HEADER_LEN + self.addrs.len() * family.addr_len() + auth_len;
         let out = buf.get_mut(..len).ok_or(TxError::BufferTooSmall)?;
-        let (header, body) = out.split_at_mut(HEADER_LEN);
-        let version_nibble = match self.version {
-            Version::V2 => 2u8,
-            Version::V3 => 3u8,
-        };
+        // `len` counts the header: never short (a split with no panic).
+        let (header, body) = out
+            .split_first_chunk_mut::<HEADER_LEN>()
+            .ok_or(TxError::BufferTooSmall)?;
         // ArrayVec capacity MAX_VIPS (20) keeps this within a byte.
         let count = self.addrs.len() as u8;
-        header.copy_from_slice(&[
+        *header = [
             (version_nibble << 4) | TYPE_ADVERTISEMENT,
             self.vrid,
             self.priority,
@@ -592,16 +591,26 @@ impl Advert {
             interval[1],
             0,
             0,
-        ]);
-        let mut at = 0;
+        ];
+        // The body is exactly the addresses and the auth data: written
+        // through one cursor, byte by byte, with no bound to check
+        // (size: issue 17).
+        let mut cursor = body.iter_mut();
+        let mut write = |bytes: &[u8]| {
+            for &b in bytes {
+                if let Some(to) = cursor.next() {
+                    *to = b;
+                }
+            }
+        };
         for addr in &self.addrs {
             match addr {
-                IpAddr::V4(a) => put(body, &mut at, &a.octets())?,
-                IpAddr::V6(a) => put(body, &mut at, &a.octets())?,
+                IpAddr::V4(a) => write(&a.octets()),
+                IpAddr::V6(a) => write(&a.octets()),
             }
         }
         if self.version == Version::V2 {
-            put(body, &mut at, &self.auth_data)?;
+            write(&self.auth_data);
         }
         let pseudo = match (self.version, family, form) {
             (Version::V2, _, _) | (Version::V3, Family::V4, ChecksumForm::Plain) => 0,
