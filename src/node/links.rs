@@ -176,7 +176,8 @@ impl Node {
             .ifaces
             .get(k)
             .and_then(|f| f.source(s.cfg.family));
-        if let Some(ip) = ip.filter(|&ip| ip != s.inst.params().primary) {
+        // Set even when it is the same: no compare (issue 17: size).
+        if let Some(ip) = ip {
             s.inst.set_primary(ip);
         }
     }
