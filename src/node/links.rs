@@ -219,13 +219,12 @@ impl Node {
 }
 
 /// Held-back change `p` taken out, the others moved down in their order
-/// by a plain loop, not `ArrayVec::remove` (its drain was some 300 bytes on
-/// mipsel, issue 17: size). None when `p` is out of range.
+/// by one copy_within, not `ArrayVec::remove` (its drain was some 300
+/// bytes on mipsel, issue 17: size). None when `p` is out of range (else
+/// `p + 1 <= len`: the copy is in bounds).
 fn take(d: &mut ArrayVec<Delay, MAX_INTERFACES>, p: usize) -> Option<Delay> {
     let taken = *d.get(p)?;
-    for j in p + 1..d.len() {
-        d[j - 1] = d[j];
-    }
+    d.copy_within(p + 1.., p);
     d.pop();
     Some(taken)
 }
@@ -244,5 +243,39 @@ fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
     if (before.has4, before.has6) != (after.has4, after.has6) {
         let (has4, has6) = (after.has4, after.has6);
         note(out, Note::IfaceAddrs { name, has4, has6 });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A held-back change taken out: the others keep their order, one out
+    /// of range is None and changes nothing.
+    #[test]
+    fn take_keeps_the_order() {
+        let mut d: ArrayVec<Delay, MAX_INTERFACES> = ArrayVec::new();
+        for (k, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            let when = Instant::from_micros(k as u64);
+            d.push((
+                super::super::iface::IfName::from(name).unwrap(),
+                k % 2 == 0,
+                when,
+            ));
+        }
+        let names = |d: &ArrayVec<Delay, MAX_INTERFACES>| {
+            d.iter()
+                .map(|x| x.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(take(&mut d, 4), None);
+        assert_eq!(take(&mut d, 1).map(|x| x.0.to_string()), Some("b".into()));
+        assert_eq!(names(&d), "a,c,d");
+        assert_eq!(take(&mut d, 2).map(|x| x.2), Some(Instant::from_micros(3)));
+        assert_eq!(names(&d), "a,c");
+        assert_eq!(take(&mut d, 0).map(|x| x.1), Some(true));
+        assert_eq!(names(&d), "c");
+        assert!(take(&mut d, 0).is_some() && d.is_empty() && take(&mut d, 0).is_none());
     }
 }
