@@ -112,8 +112,11 @@ impl Pace {
             None => {
                 // A full table (more interfaces than the router tracks)
                 // forgets the oldest.
+                // Moved down by one copy_within, not ArrayVec::remove's
+                // drain (issue 17: size).
                 if self.next.is_full() {
-                    self.next.remove(0);
+                    self.next.copy_within(1.., 0);
+                    self.next.pop();
                 }
                 self.next.push((key, None, None));
                 self.next.len() - 1
@@ -402,6 +405,22 @@ mod tests {
             "another interface has its own pace"
         );
         assert!(p.ready(eth0, true, t0), "NAs have their own interval");
+    }
+
+    /// A full table forgets the oldest interface's time and keeps the
+    /// others'.
+    #[test]
+    fn a_full_table_forgets_the_oldest_interface() {
+        let mut p = Pace::new(200_000, 0, &mut Vec::new());
+        let t0 = Instant::from_micros(1_000_000);
+        let n = u32::try_from(MAX_INTERFACES).unwrap();
+        for k in 1..=n + 1 {
+            p.sent((k, "x"), false, t0);
+        }
+        assert!(p.ready((1, "x"), false, t0), "the oldest forgotten");
+        for k in 2..=n + 1 {
+            assert!(!p.ready((k, "x"), false, t0), "{k} kept");
+        }
     }
 
     #[test]
