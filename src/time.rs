@@ -401,11 +401,15 @@ pub fn parse_tz(s: &str) -> Option<Rule> {
 }
 
 /// The big-endian number of `n` bytes at `at` (sign-extended), if there.
+/// Started from all ones when the first byte's top bit is set: no 64-bit
+/// shifts by a variable count after (issue 17: size).
 fn be(b: &[u8], at: usize, n: usize) -> Option<i64> {
     let bytes = b.get(at..at.checked_add(n)?)?;
-    let v = bytes.iter().fold(0i64, |v, &x| (v << 8) | i64::from(x));
-    let shift = 64 - 8 * n as u32;
-    Some((v << shift) >> shift)
+    let neg = bytes.first().is_some_and(|&x| x >= 0x80);
+    let v = bytes
+        .iter()
+        .fold(-i64::from(neg), |v, &x| (v << 8) | i64::from(x));
+    Some(v)
 }
 
 /// A TZif file's header at `at`: its six counts (RFC 8536 section 3.1).
@@ -562,6 +566,20 @@ mod tests {
         let lt = utc.local(4_107_542_399); // 2100-02-28 23:59:59 (no Feb 29)
         assert_eq!((lt.year, lt.mon, lt.mday, lt.hour), (2100, 1, 28, 23));
         assert_eq!(utc.local(4_107_542_400).mon, 2);
+    }
+
+    /// Big-endian numbers of 4 and 8 bytes, sign-extended; out of range
+    /// is None.
+    #[test]
+    fn big_endian_numbers_are_sign_extended() {
+        let b = [0xff, 0xff, 0xff, 0xfe, 0x7f, 0, 0, 1, 0x80, 0, 0, 0];
+        assert_eq!(be(&b, 0, 4), Some(-2));
+        assert_eq!(be(&b, 4, 4), Some(0x7f00_0001));
+        assert_eq!(be(&b, 8, 4), Some(-(1 << 31)));
+        assert_eq!(be(&b, 0, 8), Some(-0x1_8100_0000 + 1));
+        assert_eq!(be(&b, 4, 8), Some(0x7f00_0001_8000_0000));
+        assert_eq!(be(&b, 9, 4), None);
+        assert_eq!(be(&b, usize::MAX, 4), None);
     }
 
     #[test]
