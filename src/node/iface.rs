@@ -180,12 +180,20 @@ impl Iface {
     }
 
     pub fn status(&self) -> Status {
-        let has = |v4: bool| self.addrs.iter().any(|a| a.is_ipv4() == v4);
+        // One pass over the addresses for both families (issue 17: size).
+        let (mut has4, mut has6) = (self.overflow4, self.overflow6);
+        for a in &self.addrs {
+            if a.is_ipv4() {
+                has4 = true;
+            } else {
+                has6 = true;
+            }
+        }
         Status {
             index: self.index,
             up: self.up,
-            has4: self.overflow4 || has(true),
-            has6: self.overflow6 || has(false),
+            has4,
+            has6,
         }
     }
 
