@@ -4,7 +4,7 @@
 use arrayvec::ArrayVec;
 
 use super::Node;
-use super::iface::{Changed, Ifaces, LinkEvent, Status, link_events};
+use super::iface::{Changed, Ifaces, Status, link_events};
 use super::out::note;
 use super::out::{Note, Out, Outbox};
 use crate::config::Family;
@@ -138,16 +138,18 @@ impl Node {
             }
             self.follow_source(i, k);
             let running = self.slots[i].running();
-            for ev in link_events(before, after, self.slots[i].cfg.family) {
-                // Down on the old index (a master's release goes there,
-                // if anywhere), up on the new one.
-                match ev {
-                    LinkEvent::Down => self.slots[i].link_ok = false,
-                    LinkEvent::Up => {
-                        self.slots[i].ifindex = after.index;
-                        self.slots[i].link_ok = true;
-                    }
+            // Down on the old index (a master's release goes there, if
+            // anywhere), up on the new one.
+            let (down, up) = link_events(before, after, self.slots[i].cfg.family);
+            if down {
+                self.slots[i].link_ok = false;
+                if running {
+                    self.settle(now, out);
                 }
+            }
+            if up {
+                self.slots[i].ifindex = after.index;
+                self.slots[i].link_ok = true;
                 if running {
                     self.settle(now, out);
                 }
