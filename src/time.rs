@@ -355,20 +355,17 @@ impl TzText<'_> {
         if !self.eat(b',') {
             return None;
         }
+        // number() bounds each value: plain casts (issue 17: size).
         let day = if self.eat(b'J') {
-            Day::Julian(u16::try_from(self.number(365)?).ok().filter(|&n| n >= 1)?)
+            Day::Julian(self.number(365).filter(|&n| n >= 1)? as u16)
         } else if self.eat(b'M') {
-            let m = self.number(12)?;
-            let w = self.eat(b'.').then(|| self.number(5))??;
+            let m = self.number(12).filter(|&m| m >= 1)?;
+            let w = self.eat(b'.').then(|| self.number(5)).flatten();
+            let w = w.filter(|&w| w >= 1)?;
             let d = self.eat(b'.').then(|| self.number(6))??;
-            let small = |v: u32| u8::try_from(v).ok();
-            Day::Month(
-                small(m).filter(|&m| m >= 1)?,
-                small(w).filter(|&w| w >= 1)?,
-                small(d)?,
-            )
+            Day::Month(m as u8, w as u8, d as u8)
         } else {
-            Day::Zero(u16::try_from(self.number(365)?).ok()?)
+            Day::Zero(self.number(365)? as u16)
         };
         // RFC 8536 section 3.3.1 allows -167..=167 hours here.
         let time = if self.eat(b'/') { self.hms(167)? } else { 7200 };
@@ -533,6 +530,15 @@ mod tests {
             dst: None,
         };
         assert_eq!(parse_tz("<+0530>-5:30"), Some(ind));
+        let days = parse_tz("CET-1CEST,J1/0,365/-1:30").and_then(|r| r.dst);
+        let (start, end) = days.map(|d| (d.start, d.end)).unwrap();
+        assert_eq!((start, end), ((Day::Julian(1), 0), (Day::Zero(365), -5400)));
+        let m = parse_tz("CET-1CEST,M12.1.6,M1.5.0").and_then(|r| r.dst);
+        let (start, end) = m.map(|d| (d.start, d.end)).unwrap();
+        assert_eq!(
+            (start.0, end.0),
+            (Day::Month(12, 1, 6), Day::Month(1, 5, 0))
+        );
         for bad in [
             "",
             "C-1",
@@ -540,6 +546,14 @@ mod tests {
             "CET-1CEST,M3.5.0",
             "CET-1CEST,M13.1.0,M1.1.0",
             "CET-1CEST,J0,J5",
+            "CET-1CEST,J1,J366",
+            "CET-1CEST,0,366",
+            "CET-1CEST,M3.0.0,M10.5.0",
+            "CET-1CEST,M0.5.0,M10.5.0",
+            "CET-1CEST,M3.6.0,M10.5.0",
+            "CET-1CEST,M3.5.7,M10.5.0",
+            "CET-1CEST,M3.5,M10.5.0",
+            "CET-1CEST,M3,M10.5.0",
             "CET-1CEST,M3.5.0,M10.5.0/3x",
             "<+05-5",
             "Europe/Berlin",
