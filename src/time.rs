@@ -275,7 +275,9 @@ impl Zone {
 
     /// The offset of local time type `i`.
     fn utoff(&self, i: usize) -> Option<i32> {
-        i32::try_from(be(&self.tzif, self.types + 6 * i, 4)?).ok()
+        // Four bytes sign-extended always fit: a plain cast (issue 17:
+        // size).
+        be(&self.tzif, self.types + 6 * i, 4).map(|v| v as i32)
     }
 
     /// UTC second `t` broken down in this zone.
@@ -347,7 +349,9 @@ impl TzText<'_> {
                 s += self.number(59)?;
             }
         }
-        let s = i32::try_from(s).ok()?;
+        // At most 999:59:59 (number() reads three digits): a plain cast
+        // (issue 17: size).
+        let s = s as i32;
         Some(if neg { -s } else { s })
     }
     /// `,date[/time]`, the time 02:00:00 when left out.
