@@ -329,12 +329,18 @@ impl TzText<'_> {
         self.0 = self.0.get(n..).unwrap_or_default();
         (n >= 3 && (!quoted || self.eat(b'>'))).then_some(())
     }
+    /// One to three decimal digits, at most `max`. One loop over the
+    /// digits, not a count, a slice and a fold (issue 17: size).
     fn number(&mut self, max: u32) -> Option<u32> {
-        let n = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
-        let digits = self.0.get(..n).filter(|d| !d.is_empty() && d.len() <= 3)?;
-        self.0 = self.0.get(n..).unwrap_or_default();
-        let v = digits.iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0'));
-        (v <= max).then_some(v)
+        let (mut v, mut n) = (0, 0);
+        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+            // Capped, so a long run cannot overflow: past three digits
+            // the number is refused anyway.
+            v = (v * 10 + u32::from(d - b'0')).min(1000);
+            n += 1;
+            self.0 = self.0.get(1..).unwrap_or_default();
+        }
+        ((1..=3).contains(&n) && v <= max).then_some(v)
     }
     /// `[+-]hh[:mm[:ss]]` in seconds; hours up to `max_h`.
     fn hms(&mut self, max_h: u32) -> Option<i32> {
@@ -551,6 +557,9 @@ mod tests {
             "CET-1CEST,M13.1.0,M1.1.0",
             "CET-1CEST,J0,J5",
             "CET-1CEST,J1,J366",
+            "CET-1234",
+            "CET-12345678901234567890123",
+            "CET-1CEST,M3.5.0/99999999999999999999,M10.5.0",
             "CET-1CEST,0,366",
             "CET-1CEST,M3.0.0,M10.5.0",
             "CET-1CEST,M0.5.0,M10.5.0",
