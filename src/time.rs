@@ -275,7 +275,9 @@ impl Zone {
 
     /// The offset of local time type `i`.
     fn utoff(&self, i: usize) -> Option<i32> {
-        i32::try_from(be(&self.tzif, self.types + 6 * i, 4)?).ok()
+        // Four bytes sign-extended always fit: a plain cast (issue 17:
+        // size).
+        be(&self.tzif, self.types + 6 * i, 4).map(|v| v as i32)
     }
 
     /// UTC second `t` broken down in this zone.
@@ -327,12 +329,18 @@ impl TzText<'_> {
         self.0 = self.0.get(n..).unwrap_or_default();
         (n >= 3 && (!quoted || self.eat(b'>'))).then_some(())
     }
+    /// One to three decimal digits, at most `max`. One loop over the
+    /// digits, not a count, a slice and a fold (issue 17: size).
     fn number(&mut self, max: u32) -> Option<u32> {
-        let n = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
-        let digits = self.0.get(..n).filter(|d| !d.is_empty() && d.len() <= 3)?;
-        self.0 = self.0.get(n..).unwrap_or_default();
-        let v = digits.iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0'));
-        (v <= max).then_some(v)
+        let (mut v, mut n) = (0, 0);
+        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+            // Capped, so a long run cannot overflow: past three digits
+            // the number is refused anyway.
+            v = (v * 10 + u32::from(d - b'0')).min(1000);
+            n += 1;
+            self.0 = self.0.get(1..).unwrap_or_default();
+        }
+        ((1..=3).contains(&n) && v <= max).then_some(v)
     }
     /// `[+-]hh[:mm[:ss]]` in seconds; hours up to `max_h`.
     fn hms(&mut self, max_h: u32) -> Option<i32> {
@@ -347,7 +355,9 @@ impl TzText<'_> {
                 s += self.number(59)?;
             }
         }
-        let s = i32::try_from(s).ok()?;
+        // At most 999:59:59 (number() reads three digits): a plain cast
+        // (issue 17: size).
+        let s = s as i32;
         Some(if neg { -s } else { s })
     }
     /// `,date[/time]`, the time 02:00:00 when left out.
@@ -355,20 +365,17 @@ impl TzText<'_> {
         if !self.eat(b',') {
             return None;
         }
+        // number() bounds each value: plain casts (issue 17: size).
         let day = if self.eat(b'J') {
-            Day::Julian(u16::try_from(self.number(365)?).ok().filter(|&n| n >= 1)?)
+            Day::Julian(self.number(365).filter(|&n| n >= 1)? as u16)
         } else if self.eat(b'M') {
-            let m = self.number(12)?;
-            let w = self.eat(b'.').then(|| self.number(5))??;
+            let m = self.number(12).filter(|&m| m >= 1)?;
+            let w = self.eat(b'.').then(|| self.number(5)).flatten();
+            let w = w.filter(|&w| w >= 1)?;
             let d = self.eat(b'.').then(|| self.number(6))??;
-            let small = |v: u32| u8::try_from(v).ok();
-            Day::Month(
-                small(m).filter(|&m| m >= 1)?,
-                small(w).filter(|&w| w >= 1)?,
-                small(d)?,
-            )
+            Day::Month(m as u8, w as u8, d as u8)
         } else {
-            Day::Zero(u16::try_from(self.number(365)?).ok()?)
+            Day::Zero(self.number(365)? as u16)
         };
         // RFC 8536 section 3.3.1 allows -167..=167 hours here.
         let time = if self.eat(b'/') { self.hms(167)? } else { 7200 };
@@ -401,11 +408,15 @@ pub fn parse_tz(s: &str) -> Option<Rule> {
 }
 
 /// The big-endian number of `n` bytes at `at` (sign-extended), if there.
+/// Started from all ones when the first byte's top bit is set: no 64-bit
+/// shifts by a variable count after (issue 17: size).
 fn be(b: &[u8], at: usize, n: usize) -> Option<i64> {
     let bytes = b.get(at..at.checked_add(n)?)?;
-    let v = bytes.iter().fold(0i64, |v, &x| (v << 8) | i64::from(x));
-    let shift = 64 - 8 * n as u32;
-    Some((v << shift) >> shift)
+    let neg = bytes.first().is_some_and(|&x| x >= 0x80);
+    let v = bytes
+        .iter()
+        .fold(-i64::from(neg), |v, &x| (v << 8) | i64::from(x));
+    Some(v)
 }
 
 /// A TZif file's header at `at`: its six counts (RFC 8536 section 3.1).
@@ -529,6 +540,15 @@ mod tests {
             dst: None,
         };
         assert_eq!(parse_tz("<+0530>-5:30"), Some(ind));
+        let days = parse_tz("CET-1CEST,J1/0,365/-1:30").and_then(|r| r.dst);
+        let (start, end) = days.map(|d| (d.start, d.end)).unwrap();
+        assert_eq!((start, end), ((Day::Julian(1), 0), (Day::Zero(365), -5400)));
+        let m = parse_tz("CET-1CEST,M12.1.6,M1.5.0").and_then(|r| r.dst);
+        let (start, end) = m.map(|d| (d.start, d.end)).unwrap();
+        assert_eq!(
+            (start.0, end.0),
+            (Day::Month(12, 1, 6), Day::Month(1, 5, 0))
+        );
         for bad in [
             "",
             "C-1",
@@ -536,6 +556,17 @@ mod tests {
             "CET-1CEST,M3.5.0",
             "CET-1CEST,M13.1.0,M1.1.0",
             "CET-1CEST,J0,J5",
+            "CET-1CEST,J1,J366",
+            "CET-1234",
+            "CET-12345678901234567890123",
+            "CET-1CEST,M3.5.0/99999999999999999999,M10.5.0",
+            "CET-1CEST,0,366",
+            "CET-1CEST,M3.0.0,M10.5.0",
+            "CET-1CEST,M0.5.0,M10.5.0",
+            "CET-1CEST,M3.6.0,M10.5.0",
+            "CET-1CEST,M3.5.7,M10.5.0",
+            "CET-1CEST,M3.5,M10.5.0",
+            "CET-1CEST,M3,M10.5.0",
             "CET-1CEST,M3.5.0,M10.5.0/3x",
             "<+05-5",
             "Europe/Berlin",
@@ -562,6 +593,20 @@ mod tests {
         let lt = utc.local(4_107_542_399); // 2100-02-28 23:59:59 (no Feb 29)
         assert_eq!((lt.year, lt.mon, lt.mday, lt.hour), (2100, 1, 28, 23));
         assert_eq!(utc.local(4_107_542_400).mon, 2);
+    }
+
+    /// Big-endian numbers of 4 and 8 bytes, sign-extended; out of range
+    /// is None.
+    #[test]
+    fn big_endian_numbers_are_sign_extended() {
+        let b = [0xff, 0xff, 0xff, 0xfe, 0x7f, 0, 0, 1, 0x80, 0, 0, 0];
+        assert_eq!(be(&b, 0, 4), Some(-2));
+        assert_eq!(be(&b, 4, 4), Some(0x7f00_0001));
+        assert_eq!(be(&b, 8, 4), Some(-(1 << 31)));
+        assert_eq!(be(&b, 0, 8), Some(-0x1_8100_0000 + 1));
+        assert_eq!(be(&b, 4, 8), Some(0x7f00_0001_8000_0000));
+        assert_eq!(be(&b, 9, 4), None);
+        assert_eq!(be(&b, usize::MAX, 4), None);
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! The router's inputs that are more than a value: a received IPv6 advert
 //! and a reload's plan.
 
-use core::net::Ipv6Addr;
+use core::net::{IpAddr, Ipv6Addr};
 
 use crate::config::{Config, InstanceConfig};
-use crate::vrrp::Params;
 
 /// An IPv6 advert as the raw IPv6 socket hands it over: the VRRP payload
 /// and what the kernel said of its header.
@@ -27,13 +26,15 @@ impl core::fmt::Display for PlanError {
     }
 }
 
-/// One instance of the new configuration: its parameters, its interface's
-/// index, and the running slot it continues, if any.
+/// One instance of the new configuration: the address it sends from, its
+/// interface's index, and the running slot it continues, if any. Its
+/// parameters are made from these where it is applied, not written into
+/// each item and moved out again (issue 17: size).
 pub(crate) struct Planned {
     /// Boxed: a 6 KiB configuration moved by value through the plan
     /// reserved stack and copy code for it in every function on the way.
     pub cfg: Box<InstanceConfig>,
-    pub params: Params,
+    pub src: IpAddr,
     pub ifindex: u32,
     pub kept: Option<usize>,
 }

@@ -112,8 +112,11 @@ impl Pace {
             None => {
                 // A full table (more interfaces than the router tracks)
                 // forgets the oldest.
+                // Moved down by one copy_within, not ArrayVec::remove's
+                // drain (issue 17: size).
                 if self.next.is_full() {
-                    self.next.remove(0);
+                    self.next.copy_within(1.., 0);
+                    self.next.pop();
                 }
                 self.next.push((key, None, None));
                 self.next.len() - 1
@@ -157,25 +160,27 @@ impl Marks {
     }
 
     /// The mark for `addr`, made when missing. A full table (after
-    /// reloads changed the addresses) drops the marks nothing waits on.
+    /// reloads changed the addresses) reuses a mark nothing waits on: it
+    /// says what a missing one would (no retain of all such, issue 17:
+    /// size).
     pub fn get(&mut self, addr: IpAddr) -> Option<&mut Mark> {
         if let Some(k) = self.v.iter().position(|m| m.addr == addr) {
             return self.v.get_mut(k);
         }
-        if self.v.is_full() {
-            self.v
-                .retain(|m| m.awaiting || m.refused || m.owed > 0 || m.queued);
+        let new = Mark {
+            addr,
+            awaiting: false,
+            refused: false,
+            owed: 0,
+            queued: false,
+        };
+        if self.v.try_push(new).is_ok() {
+            return self.v.last_mut();
         }
-        self.v
-            .try_push(Mark {
-                addr,
-                awaiting: false,
-                refused: false,
-                owed: 0,
-                queued: false,
-            })
-            .ok()?;
-        self.v.last_mut()
+        let m =
+            (self.v.iter_mut()).find(|m| !(m.awaiting || m.refused || m.owed > 0 || m.queued))?;
+        *m = new;
+        Some(m)
     }
 
     /// The instance left MASTER: nothing it asked to announce goes out
@@ -404,6 +409,22 @@ mod tests {
         assert!(p.ready(eth0, true, t0), "NAs have their own interval");
     }
 
+    /// A full table forgets the oldest interface's time and keeps the
+    /// others'.
+    #[test]
+    fn a_full_table_forgets_the_oldest_interface() {
+        let mut p = Pace::new(200_000, 0, &mut Vec::new());
+        let t0 = Instant::from_micros(1_000_000);
+        let n = u32::try_from(MAX_INTERFACES).unwrap();
+        for k in 1..=n + 1 {
+            p.sent((k, "x"), false, t0);
+        }
+        assert!(p.ready((1, "x"), false, t0), "the oldest forgotten");
+        for k in 2..=n + 1 {
+            assert!(!p.ready((k, "x"), false, t0), "{k} kept");
+        }
+    }
+
     #[test]
     fn a_garp_group_shares_one_pace_and_overrides_the_global_interval() {
         let group = GarpGroup {
@@ -440,5 +461,26 @@ mod tests {
         assert_eq!(m.find(a).map(|x| x.owed), Some(5));
         m.drop_announcements();
         assert_eq!(m.find(a).map(|x| (x.owed, x.queued)), Some((0, false)));
+    }
+
+    /// A full table takes a new address in place of one nothing waits on,
+    /// and none while every mark waits on something.
+    #[test]
+    fn a_full_table_reuses_an_idle_mark() {
+        let mut m = Marks::default();
+        let ip = |k: usize| IpAddr::from([192, 0, 2, u8::try_from(k).unwrap()]);
+        for k in 0..MAX_MARKS {
+            m.get(ip(k)).unwrap().owed = 1;
+        }
+        assert!(m.get(ip(200)).is_none(), "all busy");
+        m.get(ip(7)).unwrap().owed = 0;
+        let x = m.get(ip(200)).unwrap();
+        assert_eq!(
+            (x.addr, x.owed, x.awaiting, x.queued),
+            (ip(200), 0, false, false)
+        );
+        assert!(m.find(ip(7)).is_none() && m.iter().count() == MAX_MARKS);
+        assert!(m.get(ip(201)).is_some(), "the new one is idle too");
+        assert!(m.find(ip(200)).is_none());
     }
 }

@@ -90,15 +90,9 @@ impl Status {
     }
 }
 
-/// A core link event for the instances on an interface.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum LinkEvent {
-    Down,
-    Up,
-}
-
 /// What the instances of `family` on an interface go through when it
-/// changes from `before` to `after`, in order.
+/// changes from `before` to `after`: (Down, Up), Down first when both.
+/// Two flags, not a list of events to iterate (issue 17: size).
 ///
 /// - Down when the link they ran on is gone: down, deleted, or replaced by
 ///   another interface of the same name (a new index).
@@ -106,16 +100,11 @@ pub enum LinkEvent {
 ///   Only up and running with an address of the family lets an instance
 ///   out of FAULT; losing only the address does not put it into FAULT
 ///   (addresses changing under a running instance are a later issue).
-pub fn link_events(before: Status, after: Status, family: Family) -> ArrayVec<LinkEvent, 2> {
-    let mut out = ArrayVec::new();
+pub fn link_events(before: Status, after: Status, family: Family) -> (bool, bool) {
     let moved = before.index != after.index;
-    if before.link_ok() && (moved || !after.link_ok()) {
-        out.push(LinkEvent::Down);
-    }
-    if after.ready(family) && (moved || !before.ready(family)) {
-        out.push(LinkEvent::Up);
-    }
-    out
+    let down = before.link_ok() && (moved || !after.link_ok());
+    let up = after.ready(family) && (moved || !before.ready(family));
+    (down, up)
 }
 
 impl Iface {
@@ -180,12 +169,20 @@ impl Iface {
     }
 
     pub fn status(&self) -> Status {
-        let has = |v4: bool| self.addrs.iter().any(|a| a.is_ipv4() == v4);
+        // One pass over the addresses for both families (issue 17: size).
+        let (mut has4, mut has6) = (self.overflow4, self.overflow6);
+        for a in &self.addrs {
+            if a.is_ipv4() {
+                has4 = true;
+            } else {
+                has6 = true;
+            }
+        }
         Status {
             index: self.index,
             up: self.up,
-            has4: self.overflow4 || has(true),
-            has6: self.overflow6 || has(false),
+            has4,
+            has6,
         }
     }
 
@@ -539,8 +536,23 @@ mod tests {
 
     #[test]
     fn link_events_for_each_change() {
-        use LinkEvent::{Down, Up};
-        let ev = |b, a| link_events(b, a, Family::V4).to_vec();
+        #[derive(Debug, PartialEq)]
+        enum Ev {
+            Down,
+            Up,
+        }
+        use Ev::{Down, Up};
+        let list = |(down, up): (bool, bool)| {
+            let mut v = Vec::new();
+            if down {
+                v.push(Down);
+            }
+            if up {
+                v.push(Up);
+            }
+            v
+        };
+        let ev = |b, a| list(link_events(b, a, Family::V4));
         let ready = st(2, true, true);
         assert_eq!(ev(ready, st(2, false, true)), [Down]);
         assert_eq!(ev(st(2, false, true), ready), [Up]);
@@ -560,11 +572,11 @@ mod tests {
             ..ready
         };
         assert_eq!(
-            link_events(st(2, false, false), v6only, Family::V4).len(),
-            0
+            list(link_events(st(2, false, false), v6only, Family::V4)),
+            []
         );
         assert_eq!(
-            link_events(st(2, false, false), v6only, Family::V6)[..],
+            list(link_events(st(2, false, false), v6only, Family::V6)),
             [Up]
         );
     }

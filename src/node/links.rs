@@ -4,7 +4,7 @@
 use arrayvec::ArrayVec;
 
 use super::Node;
-use super::iface::{Changed, Ifaces, LinkEvent, Status, link_events};
+use super::iface::{Changed, Ifaces, Status, link_events};
 use super::out::note;
 use super::out::{Note, Out, Outbox};
 use crate::config::Family;
@@ -138,16 +138,18 @@ impl Node {
             }
             self.follow_source(i, k);
             let running = self.slots[i].running();
-            for ev in link_events(before, after, self.slots[i].cfg.family) {
-                // Down on the old index (a master's release goes there,
-                // if anywhere), up on the new one.
-                match ev {
-                    LinkEvent::Down => self.slots[i].link_ok = false,
-                    LinkEvent::Up => {
-                        self.slots[i].ifindex = after.index;
-                        self.slots[i].link_ok = true;
-                    }
+            // Down on the old index (a master's release goes there, if
+            // anywhere), up on the new one.
+            let (down, up) = link_events(before, after, self.slots[i].cfg.family);
+            if down {
+                self.slots[i].link_ok = false;
+                if running {
+                    self.settle(now, out);
                 }
+            }
+            if up {
+                self.slots[i].ifindex = after.index;
+                self.slots[i].link_ok = true;
                 if running {
                     self.settle(now, out);
                 }
@@ -176,7 +178,8 @@ impl Node {
             .ifaces
             .get(k)
             .and_then(|f| f.source(s.cfg.family));
-        if let Some(ip) = ip.filter(|&ip| ip != s.inst.params().primary) {
+        // Set even when it is the same: no compare (issue 17: size).
+        if let Some(ip) = ip {
             s.inst.set_primary(ip);
         }
     }
@@ -186,7 +189,8 @@ impl Node {
     /// interface and counts against the socket's limit), join them on the
     /// new one, and have its IPv6 forwarding setting read.
     fn follow_groups(&self, name: &str, old: u32, new: u32, out: &mut dyn Outbox) {
-        for family in [Family::V4, Family::V6] {
+        // By reference: the array by value is more code (issue 17: size).
+        for &family in [Family::V4, Family::V6].iter() {
             let used = (self.slots.iter())
                 .any(|s| super::vmac::rx_ifname(&s.cfg) == name && s.cfg.family == family);
             if !used {
@@ -218,13 +222,12 @@ impl Node {
 }
 
 /// Held-back change `p` taken out, the others moved down in their order
-/// by a plain loop, not `ArrayVec::remove` (its drain was some 300 bytes on
-/// mipsel, issue 17: size). None when `p` is out of range.
+/// by one copy_within, not `ArrayVec::remove` (its drain was some 300
+/// bytes on mipsel, issue 17: size). None when `p` is out of range (else
+/// `p + 1 <= len`: the copy is in bounds).
 fn take(d: &mut ArrayVec<Delay, MAX_INTERFACES>, p: usize) -> Option<Delay> {
     let taken = *d.get(p)?;
-    for j in p + 1..d.len() {
-        d[j - 1] = d[j];
-    }
+    d.copy_within(p + 1.., p);
     d.pop();
     Some(taken)
 }
@@ -243,5 +246,39 @@ fn log_iface(name: &str, before: Status, after: Status, out: &mut dyn Outbox) {
     if (before.has4, before.has6) != (after.has4, after.has6) {
         let (has4, has6) = (after.has4, after.has6);
         note(out, Note::IfaceAddrs { name, has4, has6 });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A held-back change taken out: the others keep their order, one out
+    /// of range is None and changes nothing.
+    #[test]
+    fn take_keeps_the_order() {
+        let mut d: ArrayVec<Delay, MAX_INTERFACES> = ArrayVec::new();
+        for (k, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            let when = Instant::from_micros(k as u64);
+            d.push((
+                super::super::iface::IfName::from(name).unwrap(),
+                k % 2 == 0,
+                when,
+            ));
+        }
+        let names = |d: &ArrayVec<Delay, MAX_INTERFACES>| {
+            d.iter()
+                .map(|x| x.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(take(&mut d, 4), None);
+        assert_eq!(take(&mut d, 1).map(|x| x.0.to_string()), Some("b".into()));
+        assert_eq!(names(&d), "a,c,d");
+        assert_eq!(take(&mut d, 2).map(|x| x.2), Some(Instant::from_micros(3)));
+        assert_eq!(names(&d), "a,c");
+        assert_eq!(take(&mut d, 0).map(|x| x.1), Some(true));
+        assert_eq!(names(&d), "c");
+        assert!(take(&mut d, 0).is_some() && d.is_empty() && take(&mut d, 0).is_none());
     }
 }

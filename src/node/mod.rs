@@ -33,7 +33,7 @@ use arrayvec::ArrayVec;
 use crate::config::{Config, Family, InstanceConfig, Route};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES};
 use crate::time::{Duration, Instant};
-use crate::vrrp::{Event, Instance, Params, State};
+use crate::vrrp::{Event, Instance, State};
 use crate::wire::vrrp::RxError;
 use iface::Ifaces;
 use out::note;
@@ -191,7 +191,7 @@ impl Node {
             statics: routes::Statics::default(),
         };
         for p in items {
-            node.add_slot(p.cfg, p.params, p.ifindex);
+            node.add_slot(p.cfg, p.src, p.ifindex);
         }
         node.reindex();
         let _ = node.track_config(config);
@@ -199,9 +199,11 @@ impl Node {
         Ok(node)
     }
 
-    pub(super) fn add_slot(&mut self, c: Box<InstanceConfig>, params: Params, ifindex: u32) {
+    /// A new slot for `c`, sending from `src` on interface `ifindex`.
+    pub(super) fn add_slot(&mut self, c: Box<InstanceConfig>, src: IpAddr, ifindex: u32) {
         self.next_uid += 1;
-        let slot = Slot::new(self.next_uid, c, Instance::new(params), ifindex);
+        let inst = Instance::new(params(&c, src));
+        let slot = Slot::new(self.next_uid, c, inst, ifindex);
         // The plan was checked against MAX_INSTANCES by validation.
         let _ = self.slots.try_push(slot);
     }

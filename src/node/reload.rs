@@ -83,7 +83,7 @@ pub(super) fn plan<'c>(
     let items = instances.map(|c| {
         let (ifindex, src) = primary(&c, ifaces);
         Planned {
-            params: super::params(&c, src),
+            src,
             kept: slots.iter().position(|s| same_instance(s, &c)),
             cfg: c,
             ifindex,
@@ -138,7 +138,7 @@ impl Node {
         self.shared.mail = super::mail::MailDefs::of(g);
         for Planned {
             cfg: c,
-            params,
+            src,
             ifindex,
             kept,
         } in items
@@ -146,10 +146,10 @@ impl Node {
             // Changed where it lies, then moved once into the table.
             let slot = kept.and_then(|k| old.get_mut(k));
             let Some(Some(s)) = slot else {
-                self.add_slot(c, params, ifindex);
+                self.add_slot(c, src, ifindex);
                 continue;
             };
-            s.inst.reconfigure(params, now);
+            s.inst.reconfigure(super::params(&c, src), now);
             s.ifindex = ifindex;
             let prev = s.set_cfg(c);
             if prev.vips != s.cfg.vips || prev.vips_excluded != s.cfg.vips_excluded {
