@@ -494,8 +494,10 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 Ok(Some(line)) => line,
                 Ok(None) => return,
                 Err(LineError::Io(e)) => {
+                    // The Rc, not a reference to it: no forwarding
+                    // Display of its own (size: issue 17).
                     self.sink
-                        .error_fmt(&pos, format_args!("cannot read {name}: {e}"));
+                        .error_fmt(&pos, format_args!("cannot read {}: {e}", *name));
                     return;
                 }
                 Err(LineError::TooMany) => {
