@@ -267,7 +267,7 @@ struct Reader<'a, O> {
 /// far less code than paths compared component by component; canonical
 /// paths have no `//`, `.` or trailing `/` for that to differ on).
 fn canonical(path: &[u8]) -> Vec<u8> {
-    file::real_path(path).unwrap_or_else(|_| path.to_vec())
+    file::real_path(path).unwrap_or_else(|_| file::owned(path))
 }
 
 /// A file's name in messages: its path, any bytes that are not UTF-8
