@@ -13,7 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::rc::Rc;
 
-use super::diag::{Pos, Sink};
+use super::diag::{Pos, Severity, Sink};
 use super::glob;
 use super::params::{self, Params};
 use crate::limits::{
@@ -684,7 +684,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 let s = if again_more == 1 { "" } else { "s" };
                 let _ = write!(msg, " (and {again_more} more file{s})");
             }
-            self.sink.error(pos, msg);
+            self.sink.push(pos, Severity::Error, msg);
         }
     }
 }
