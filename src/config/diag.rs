@@ -138,7 +138,10 @@ impl Sink {
         self.push(pos, Severity::Warning, std::fmt::format(msg));
     }
 
-    fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
+    /// A message already built, of either severity (one call for the
+    /// callers that hold a String: no `error::<String>` of its own; size:
+    /// issue 17).
+    pub fn push(&mut self, pos: &Pos, severity: Severity, msg: String) {
         self.errors |= severity == Severity::Error;
         let diag = Diag {
             severity,

@@ -6,7 +6,7 @@
 
 use core::net::IpAddr;
 
-use super::diag::{Pos, Sink};
+use super::diag::{Pos, Severity, Sink};
 use super::known;
 use super::model::{Script, Track};
 use super::tree::Node;
@@ -337,11 +337,15 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
     if let Some((line, fatal)) = unsupported {
         let mut msg = format!("{kw}: not supported by tinyvrrpd: would ");
         known::meaning(line, &mut msg);
+        let severity = if fatal {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        sink.push(&node.pos, severity, msg);
         if fatal {
-            sink.error(&node.pos, msg);
             return None;
         }
-        sink.warn(&node.pos, msg);
     }
     match found {
         Some((k, takes_block)) => {

@@ -13,7 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::rc::Rc;
 
-use super::diag::{Pos, Sink};
+use super::diag::{Pos, Severity, Sink};
 use super::glob;
 use super::params::{self, Params};
 use crate::limits::{
@@ -267,7 +267,7 @@ struct Reader<'a, O> {
 /// far less code than paths compared component by component; canonical
 /// paths have no `//`, `.` or trailing `/` for that to differ on).
 fn canonical(path: &[u8]) -> Vec<u8> {
-    file::real_path(path).unwrap_or_else(|_| path.to_vec())
+    file::real_path(path).unwrap_or_else(|_| file::owned(path))
 }
 
 /// A file's name in messages: its path, any bytes that are not UTF-8
@@ -494,8 +494,10 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 Ok(Some(line)) => line,
                 Ok(None) => return,
                 Err(LineError::Io(e)) => {
+                    // The Rc, not a reference to it: no forwarding
+                    // Display of its own (size: issue 17).
                     self.sink
-                        .error_fmt(&pos, format_args!("cannot read {name}: {e}"));
+                        .error_fmt(&pos, format_args!("cannot read {}: {e}", *name));
                     return;
                 }
                 Err(LineError::TooMany) => {
@@ -682,7 +684,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                 let s = if again_more == 1 { "" } else { "s" };
                 let _ = write!(msg, " (and {again_more} more file{s})");
             }
-            self.sink.error(pos, msg);
+            self.sink.push(pos, Severity::Error, msg);
         }
     }
 }

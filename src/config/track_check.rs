@@ -154,7 +154,9 @@ fn check_list(
     let first = first_of(&mut lines.iter().map(|l| l.v.name.as_str()));
     for pass in 0..2 {
         for (i, line) in lines.iter().enumerate() {
-            let name = &line.v.name;
+            // A str, not a &String: no forwarding Display of its own (size:
+            // issue 17).
+            let name = line.v.name.as_str();
             // Looked up once for both uses: whether the block exists (any
             // interface may be named), and its weight.
             let block_weight = block_weight(d, k, name);
@@ -228,8 +230,8 @@ fn verdict(
     t: &At<Track>,
     block: Option<i16>,
 ) -> Option<bool> {
-    let (name, pos) = (&t.v.name, &t.pos);
-    if k == 0 && o.interface == Some(name.as_str()) {
+    let (name, pos) = (t.v.name.as_str(), &t.pos);
+    if k == 0 && o.interface == Some(name) {
         // vrrp.c:vrrp_complete_instance; the own interface is tracked
         // anyway (FAULT while down) unless dont_track_primary.
         sink.warn_fmt(
@@ -283,7 +285,7 @@ fn verdict(
 /// A weighted track_file line of an address owner (or a member of a sync
 /// group without sync_group_tracking_weight).
 fn instance_file(sink: &mut Sink, o: &Owner, t: &At<Track>, weight: i16) -> Option<bool> {
-    let (name, why) = (&t.v.name, reason(o, true));
+    let (name, why) = (t.v.name.as_str(), reason(o, true));
     if weight == 1 {
         // keepalived takes weight 1 for "not set" and makes it 0.
         sink.warn_fmt(

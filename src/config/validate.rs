@@ -508,7 +508,7 @@ fn advert_int(sink: &mut Sink, a: Option<&At<AdvertInt>>, version: u8) -> Option
     let Some(At { v: a, pos }) = a else {
         return Some(100);
     };
-    let (t, v2) = (&a.text, version == 2);
+    let (t, v2) = (a.text.as_str(), version == 2);
     let (lo, hi) = if v2 { (100, 25_500) } else { (1, 4095) };
     // In range first: centiseconds then fit a u16, and the checks after
     // need no 64-bit maths (a libcall on 32-bit MIPS). One message shape

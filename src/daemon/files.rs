@@ -87,7 +87,9 @@ pub fn dump(log: &mut Log, node: &Node, paths: &DumpPaths, kind: DumpKind, now: 
         DumpKind::Json => (crate::dump::json(&views, node.rx_errors(), &t), &paths.json),
     };
     if write_atomic(log, path, &text) {
-        log!(log, Level::Info, "state written to {path}");
+        // The String, not a reference to it: no forwarding Display of
+        // its own (size: issue 17).
+        log!(log, Level::Info, "state written to {}", *path);
     }
 }
 

@@ -356,7 +356,9 @@ impl Io {
                     }
                 }
                 Err(e) => {
-                    log!(self.log, Level::Error, "notify fifo {path}: {e}");
+                    // The String, not a reference to it: no forwarding
+                    // Display of its own (size: issue 17).
+                    log!(self.log, Level::Error, "notify fifo {}: {e}", *path);
                     continue;
                 }
             }

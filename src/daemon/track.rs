@@ -236,7 +236,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
                 "Track file directory for {} does not exist - not watched",
                 tf.name
             );
-            given.to_vec()
+            file::owned(given)
         }
     };
     // Where the name is in `path` (a part of it).

@@ -297,10 +297,19 @@ pub fn file_name(path: &[u8]) -> Option<&[u8]> {
         .filter(|last| !matches!(last, [b'.'] | [b'.', b'.']))
 }
 
+/// `bytes` copied into a Vec: pushed into an empty one, as `to_vec`
+/// brought a 120-byte copy of its own besides the one String's clone uses
+/// (size: issue 17).
+pub fn owned(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(bytes);
+    out
+}
+
 /// `dir` and `name` (a name without `/`) as one path, as `Path::join`
 /// makes it.
 pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = dir.to_vec();
+    let mut out = owned(dir);
     if !dir.is_empty() && !dir.ends_with(b"/") {
         out.push(b'/');
     }
