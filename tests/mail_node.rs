@@ -6,7 +6,6 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use tinyvrrpd::config::Config;
 use tinyvrrpd::node::Node;
@@ -41,14 +40,7 @@ fn ifaces() -> Ifaces {
 }
 
 fn load(text: &str) -> Config {
-    let dir = std::env::temp_dir().join(format!("mail-node-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    static N: AtomicU32 = AtomicU32::new(0);
-    let path = dir.join(format!("{}.conf", N.fetch_add(1, Ordering::Relaxed)));
-    std::fs::write(&path, text).expect("write");
-    let r = tinyvrrpd::config::load(&path);
-    let _ = std::fs::remove_file(&path);
-    let (c, warnings) = r.expect("loads");
+    let (c, warnings) = common::load_text(text).expect("loads");
     assert!(warnings.is_empty(), "{warnings:?}");
     c
 }

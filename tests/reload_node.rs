@@ -7,7 +7,6 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use tinyvrrpd::config::Config;
 use tinyvrrpd::node::Node;
@@ -80,15 +79,7 @@ vrrp_instance VI_1 {{
 }}
 "
     );
-    let dir = std::env::temp_dir().join(format!("reload-node-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    // One file per call: the tests run side by side.
-    static N: AtomicU32 = AtomicU32::new(0);
-    let path = dir.join(format!("{}.conf", N.fetch_add(1, Ordering::Relaxed)));
-    std::fs::write(&path, text).expect("write");
-    let loaded = tinyvrrpd::config::load(&path);
-    let _ = std::fs::remove_file(&path);
-    loaded.expect("loads").0
+    common::load_text(&text).expect("loads").0
 }
 
 /// Runs the router from `from` to `to` (seconds) in 100 ms steps: every

@@ -141,11 +141,7 @@ fn reload_swaps_changed_routes_and_statics_only() {
     let text = text
         .replace("198.51.100.0/24 via", "198.51.100.128/25 via")
         .replace("blackhole 203.0.113.192/26", "unreachable 203.0.113.192/26");
-    let path = std::env::temp_dir().join(format!("tinyvrrpd-routes-{}.conf", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    let loaded = tinyvrrpd::config::load(&path);
-    let _ = std::fs::remove_file(&path);
-    let (mut config, _) = loaded.expect("loads");
+    let (mut config, _) = common::load_text(&text).expect("loads");
     let plan = n.plan_reload(&mut config, &ifaces()).expect("a plan");
     let mut rec = Rec::default();
     n.apply_reload(plan, ifaces(), Instant::from_micros(1_000_000), &mut rec);

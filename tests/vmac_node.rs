@@ -9,7 +9,6 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use tinyvrrpd::config::Config;
 use tinyvrrpd::node::Node;
@@ -81,27 +80,14 @@ fn config(extra: &str) -> Config {
 }}
 "
     );
-    let dir = std::env::temp_dir().join(format!("vmac-node-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    // One file per call: the tests run side by side.
-    static N: AtomicU32 = AtomicU32::new(0);
-    let path = dir.join(format!("{}.conf", N.fetch_add(1, Ordering::Relaxed)));
-    std::fs::write(&path, text).expect("write");
-    let (c, warnings) = tinyvrrpd::config::load(&path).expect("loads");
-    let _ = std::fs::remove_file(&path);
+    let (c, warnings) = common::load_text(&text).expect("loads");
     assert!(warnings.is_empty(), "{warnings:?}");
     c
 }
 
 /// `text` loaded: the config, or the error lines.
 fn load(text: &str) -> Result<(Config, Vec<String>), Vec<String>> {
-    let dir = std::env::temp_dir().join(format!("vmac-node-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    static N: AtomicU32 = AtomicU32::new(1000);
-    let path = dir.join(format!("{}.conf", N.fetch_add(1, Ordering::Relaxed)));
-    std::fs::write(&path, text).expect("write");
-    let r = tinyvrrpd::config::load(&path);
-    let _ = std::fs::remove_file(&path);
+    let r = common::load_text(text);
     let lines = |d: Vec<tinyvrrpd::config::Diag>| d.iter().map(|d| d.to_string()).collect();
     match r {
         Ok((c, w)) => Ok((c, lines(w))),

@@ -38,6 +38,23 @@ use tinyvrrpd::wire::vrrp::Advert;
 pub mod ifaces;
 pub mod smtp;
 
+/// `text` loaded as a configuration file: written to a file of its own
+/// (the tests of a binary run side by side), read by `config::load`, and
+/// removed. For the tests that drive the router without a kernel.
+pub fn load_text(
+    text: &str,
+) -> Result<(tinyvrrpd::config::Config, Vec<tinyvrrpd::config::Diag>), Vec<tinyvrrpd::config::Diag>>
+{
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!("tinyvrrpd-node-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{}.conf", N.fetch_add(1, Ordering::Relaxed)));
+    fs::write(&path, text).expect("write");
+    let loaded = tinyvrrpd::config::load(&path);
+    let _ = fs::remove_file(&path);
+    loaded
+}
+
 /// The daemon under test, built by cargo for this test run.
 pub const BIN: &str = env!("CARGO_BIN_EXE_tinyvrrpd");
 /// The seed document's master config, byte for byte but for 10.0.0.x
