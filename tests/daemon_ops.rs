@@ -590,3 +590,68 @@ fn notify_fifo_lines_match_keepalived() {
     assert!(!theirs.is_empty(), "keepalived wrote nothing");
     assert_eq!(ours, theirs);
 }
+
+/// A master's adverts leave in batches (one sendmmsg per tick, issue 17).
+/// One that the kernel refuses (here a unicast peer at the LAN's broadcast
+/// address: EACCES without SO_BROADCAST) is logged with its own instance's
+/// name, and the adverts queued after it in the same batch still go out.
+#[test]
+fn a_refused_advert_is_logged_for_its_instance_and_the_batch_goes_on() {
+    if !root_or_skip() {
+        return;
+    }
+    let lan = Lan::new(1);
+    let instance = |name: &str, vrid: u8, peer: &str| {
+        format!(
+            "vrrp_instance {name} {{\n state MASTER\n interface eth0\n virtual_router_id {vrid}\n \
+             priority 200\n version 3\n advert_int 0.1\n{peer} virtual_ipaddress {{\n  192.0.2.{}/24\n }}\n}}\n",
+            100 + vrid
+        )
+    };
+    let conf = [
+        instance("VI_a", 1, ""),
+        instance("VI_bad", 2, " unicast_peer {\n  192.0.2.255\n }\n"),
+        instance("VI_c", 3, ""),
+    ]
+    .concat();
+    let cap = lan.capture();
+    let mut r1 = lan.spawn(1, &conf);
+    let refused = "VRRP_Instance(VI_bad) sending advert: sendmmsg(raw IPv4): ";
+    assert!(
+        wait_until(GENEROUS, STEP, || r1.log().matches(refused).count() >= 5).is_some(),
+        "no refusals logged for VI_bad{}",
+        logs(&[&r1])
+    );
+    let per_vrid = |vrid: u8| {
+        cap.adverts()
+            .iter()
+            .filter(|a| a.advert.vrid == vrid && a.advert.priority == 200)
+            .count()
+    };
+    let both = cap.wait_for(GENEROUS, |_| {
+        (per_vrid(1) >= 10 && per_vrid(3) >= 10).then_some(())
+    });
+    let log = r1.log();
+    r1.signal("TERM");
+    let _ = r1.wait_exit(Duration::from_secs(5));
+    assert!(
+        both.is_some(),
+        "VI_a and VI_c sent {} and {} adverts{}",
+        per_vrid(1),
+        per_vrid(3),
+        logs(&[&r1])
+    );
+    for other in ["VI_a", "VI_c"] {
+        assert!(
+            !log.contains(&format!("VRRP_Instance({other}) sending advert")),
+            "{other} blamed for VI_bad's refusals{}",
+            logs(&[&r1])
+        );
+    }
+    assert!(
+        log.lines()
+            .any(|l| l.contains(refused) && l.contains("Permission denied")),
+        "the refusal's reason{}",
+        logs(&[&r1])
+    );
+}

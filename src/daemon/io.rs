@@ -22,7 +22,7 @@ use crate::sys::raw4::Raw4;
 use crate::sys::raw6::Raw6;
 use crate::sys::signals::Signals;
 use crate::sys::timer::Timer;
-use crate::sys::{Errno, SysError};
+use crate::sys::{Errno, SysError, TX_BATCH, TxBatch};
 use crate::time::Duration;
 use crate::wire::netlink::{self as nl, AddrRequest};
 use crate::wire::vrrp::{Advert, ChecksumForm};
@@ -51,6 +51,13 @@ const FIFO_SCRIPT_ID_TOP: u32 = u32::MAX - 1;
 const FIFO_SCRIPT_ID_SPAN: u32 = 1 << 20;
 const FIFO_SCRIPT_NAMES: [&str; 2] = ["notify fifo script", "vrrp notify fifo script"];
 
+/// Bytes of instance names the queued adverts keep for their error lines:
+/// a batch ends early when the next name does not fit. A name is a word of
+/// a configuration line, at most MAX_CONFIG_LINE bytes as read, so the
+/// buffer reserved at open does not grow (a longer name, made by a $PARAM
+/// expansion, grows it once).
+const TX_NAMES: usize = crate::limits::MAX_CONFIG_LINE;
+
 pub struct Io {
     pub log: Log,
     pub raw4: Raw4,
@@ -71,6 +78,13 @@ pub struct Io {
     pub scan_requested: bool,
     /// Also where the VMAC requests are built (daemon/vmac.rs).
     pub(super) tx: Box<[u8; PACKET_BUF]>,
+    /// Adverts waiting to leave with one `sendmmsg` (see
+    /// [`Io::flush_adverts`]), and their instances' names for the error
+    /// lines: copied into `tx_names` (reserved at open, never grown),
+    /// `tx_name_ends` where each ends.
+    txb: Box<TxBatch>,
+    tx_names: Vec<u8>,
+    tx_name_ends: ArrayVec<usize, TX_BATCH>,
     /// Address requests that could not be sent: (sequence, errno).
     pub send_failed: ArrayVec<(u32, i32), MAX_SEND_FAILURES>,
     /// The router's set of installed VIPs changed since the last record.
@@ -113,6 +127,9 @@ impl Io {
             timers: Vec::with_capacity(MAX_INSTANCES),
             scan_requested: false,
             tx: crate::sys::zeroed_box(),
+            txb: TxBatch::new(),
+            tx_names: Vec::with_capacity(TX_NAMES),
+            tx_name_ends: ArrayVec::new(),
             send_failed: ArrayVec::new(),
             installed_changed: false,
             read_router6: ArrayVec::new(),
@@ -140,6 +157,10 @@ impl Io {
         Ok(())
     }
 
+    /// Build an advert and queue it: it leaves with the rest of the
+    /// round's adverts in one `sendmmsg` ([`Io::flush_adverts`]), before
+    /// any other output of the round (every other output flushes first),
+    /// and at the latest when the loop has handled the round's events.
     #[allow(clippy::too_many_arguments)]
     fn send_advert(
         &mut self,
@@ -153,12 +174,15 @@ impl Io {
     ) {
         // One emit of the advert for both families: after the IPv4 header
         // (built once its length is known), or at the start for IPv6.
-        let off = match (src, dst) {
-            (IpAddr::V4(_), IpAddr::V4(_)) => ipv4::HEADER_LEN,
-            (IpAddr::V6(_), IpAddr::V6(_)) => 0,
+        let (off, fd) = match (src, dst, &self.raw6) {
+            (IpAddr::V4(_), IpAddr::V4(_), _) => (ipv4::HEADER_LEN, self.raw4.as_raw_fd()),
+            (IpAddr::V6(_), IpAddr::V6(_), Some(r)) => (0, r.as_raw_fd()),
             _ => return,
         };
-        let (hdr, body) = self.tx.split_at_mut(off);
+        if !self.txb.takes(fd) || self.tx_names.len() + name.len() > TX_NAMES {
+            self.flush_adverts();
+        }
+        let (hdr, body) = self.txb.next_buf().split_at_mut(off);
         let len = adv
             .emit(body, src, dst, form)
             .ok()
@@ -169,21 +193,45 @@ impl Io {
                 }
                 _ => Some(n),
             });
-        let result = match (len, src, dst, &self.raw6) {
-            (None, ..) => Err(SysError::new("building advert", Errno::EMSGSIZE)),
-            (Some(len), _, IpAddr::V4(dst4), _) => self.raw4.send(&self.tx[..len], dst4, ifindex),
-            (Some(len), IpAddr::V6(src6), IpAddr::V6(dst6), Some(r)) => {
-                r.send(&self.tx[..len], src6, dst6, ifindex)
+        match (len, src, dst, &self.raw6) {
+            (None, ..) => {
+                let e = SysError::new("building advert", Errno::EMSGSIZE);
+                return advert_failed(&mut self.log, name, e);
             }
-            _ => Ok(()),
-        };
-        if let Err(e) = result {
-            log!(
-                self.log,
-                Level::Error,
-                "VRRP_Instance({name}) sending advert: {e}"
-            );
+            (Some(len), _, IpAddr::V4(dst4), _) => {
+                self.raw4.queue(&mut self.txb, len, dst4, ifindex)
+            }
+            (Some(len), IpAddr::V6(src6), IpAddr::V6(dst6), Some(r)) => {
+                r.queue(&mut self.txb, len, src6, dst6, ifindex)
+            }
+            _ => return,
         }
+        self.tx_names.extend_from_slice(name.as_bytes());
+        let _ = self.tx_name_ends.try_push(self.tx_names.len());
+    }
+
+    /// Send the queued adverts: one `sendmmsg` for all, and one more past
+    /// each that failed (its error logged with its instance's name).
+    pub fn flush_adverts(&mut self) {
+        let n = self.txb.len();
+        let mut at = 0;
+        while at < n {
+            match self.txb.send_from(at) {
+                Ok(sent) => at += sent,
+                Err(e) => {
+                    let ends = &self.tx_name_ends;
+                    let start = ends.get(at.wrapping_sub(1)).copied().unwrap_or(0);
+                    let end = ends.get(at).copied().unwrap_or(start);
+                    let name = self.tx_names.get(start..end).unwrap_or_default();
+                    let name = core::str::from_utf8(name).unwrap_or_default();
+                    advert_failed(&mut self.log, name, e);
+                    at += 1;
+                }
+            }
+        }
+        self.txb.clear();
+        self.tx_names.clear();
+        self.tx_name_ends.clear();
     }
 
     fn send_garp(
@@ -471,6 +519,15 @@ impl Io {
     }
 }
 
+/// The error line of an advert that did not leave.
+fn advert_failed(log: &mut Log, name: &str, e: SysError) {
+    log!(
+        log,
+        Level::Error,
+        "VRRP_Instance({name}) sending advert: {e}"
+    );
+}
+
 /// Whether child `id` has ended (its end not yet taken): one copy of the
 /// search for the three places that wait on a child of their own.
 fn ended(children: &Children, id: u32) -> bool {
@@ -479,6 +536,11 @@ fn ended(children: &Children, id: u32) -> bool {
 
 impl Outbox for Io {
     fn push(&mut self, out: Out<'_>) {
+        // Queued adverts leave before anything else is done: the outputs
+        // keep their order on the wire (a timer's arming is not seen).
+        if !self.txb.is_empty() && !matches!(out, Out::Advert { .. } | Out::Arm { .. }) {
+            self.flush_adverts();
+        }
         match out {
             Out::Advert {
                 name,

@@ -259,6 +259,9 @@ impl Daemon {
         if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
             got += self.receive_adverts(true, now);
         }
+        // Answers to this round's adverts leave before a signal's work (a
+        // reload may take a while).
+        self.io.flush_adverts();
         if self.pollfds.get(2).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
                 self.on_signal(sig, now);
@@ -380,7 +383,10 @@ impl Daemon {
     /// the router as failed acks, ended scripts as their ends, a process
     /// scan asked for is done, interfaces that appeared get their IPv6
     /// forwarding read, and the VIP record is rewritten if it changed.
+    /// The round's queued adverts leave first; those the follow-ups queue,
+    /// last: none waits while the loop sleeps.
     fn after_events(&mut self, now: Instant) {
+        self.io.flush_adverts();
         for _ in 0..FOLLOW_UP_ROUNDS {
             let failed = core::mem::take(&mut self.io.send_failed);
             let ended = self.io.children.ended.len();
@@ -406,6 +412,7 @@ impl Daemon {
                 files::record_installed(&mut self.io.log, &self.node, path);
             }
         }
+        self.io.flush_adverts();
     }
 
     // Not inlined: inside after_events' loop, the scan's constants were
@@ -483,6 +490,8 @@ impl Daemon {
         // FIFO scripts too (their reader is gone before the STOP lines).
         self.io.stop_fifo_scripts();
         self.node.stop(now, &mut self.io);
+        // The priority-0 adverts leave now, not after the scripts' wait.
+        self.io.flush_adverts();
         // keepalived sends no mail once it stops (nor does it wait).
         self.io.mailer.stop();
         self.wait_for_scripts();

@@ -25,7 +25,7 @@ pub mod tz;
 
 use core::fmt;
 
-pub use msg::{BATCH as RX_BATCH_MSGS, RxBatch};
+pub use msg::{BATCH as RX_BATCH_MSGS, RxBatch, TX_BATCH, TxBatch};
 pub use nix::errno::Errno;
 
 /// Types for which all-zero bytes are a valid value (byte buffers, structs

@@ -3,7 +3,7 @@
 
 use std::os::fd::RawFd;
 
-use super::{Result, SysError, check_size};
+use super::{Result, SysError};
 use crate::limits::PACKET_BUF;
 
 /// Room for the control messages we use (pktinfo + hop limit), aligned for
@@ -176,45 +176,146 @@ pub(super) unsafe fn cmsg_data<T: Copy>(data: *const u8) -> T {
     unsafe { core::ptr::read_unaligned(data.cast()) }
 }
 
-/// Send `buf` to `to` with one control message (`level`, `ty`, `value`).
-pub(super) fn send<A: Copy, C: Copy>(
+/// Adverts one `sendmmsg` sends at most.
+pub const TX_BATCH: usize = 16;
+
+/// Datagrams waiting to leave one socket with one `sendmmsg` (issue 17: a
+/// master's tick sends every instance's advert; a call each was a syscall
+/// entry each). Made once at start (boxed, about 28 KiB, its pages touched
+/// only as far as adverts fill it), reused for every batch: sending
+/// allocates nothing. Each datagram has one peer address and one control
+/// message; the headers point into the buffers and are set as each
+/// datagram is queued.
+pub struct TxBatch {
+    bufs: [[u8; PACKET_BUF]; TX_BATCH],
+    names: [libc::sockaddr_storage; TX_BATCH],
+    cmsgs: [CmsgBuf; TX_BATCH],
+    iovs: [libc::iovec; TX_BATCH],
+    hdrs: [libc::mmsghdr; TX_BATCH],
+    /// Datagrams queued.
+    len: usize,
+    /// The socket they are for and its name in errors (meaningless while
+    /// `len` is 0).
     fd: RawFd,
-    buf: &[u8],
+    op: Option<&'static str>,
+}
+
+// SAFETY: byte buffers, plain C structs (null pointers in iovec and
+// mmsghdr are valid values; they are set before each call), integers and
+// an Option of a reference (all-zero is None).
+unsafe impl super::Zeroed for TxBatch {}
+
+impl TxBatch {
+    /// Made on the heap directly (not on the stack first: see
+    /// [`super::zeroed_box`]).
+    pub fn new() -> Box<TxBatch> {
+        super::zeroed_box()
+    }
+
+    /// Datagrams queued.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Nothing queued.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether a datagram for `fd` can join the queue: there is room, and
+    /// the queue is empty or for the same socket.
+    pub fn takes(&self, fd: RawFd) -> bool {
+        self.len == 0 || (self.len < TX_BATCH && self.fd == fd)
+    }
+
+    /// The buffer the next datagram is built in (see [`Self::takes`]).
+    pub fn next_buf(&mut self) -> &mut [u8; PACKET_BUF] {
+        &mut self.bufs[self.len.min(TX_BATCH - 1)]
+    }
+
+    /// Forget what was queued (sent or not).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Send the queued datagrams from `at` on with one `sendmmsg`: how many
+    /// left (at least one), or the error of datagram `at`, which did not.
+    pub fn send_from(&mut self, at: usize) -> Result<usize> {
+        let n = self.len.min(TX_BATCH).saturating_sub(at);
+        // SAFETY: headers at..len point at live buffers of `self`, which
+        // the exclusive borrow keeps in place for the duration of the
+        // call. The raw syscall, not musl's sendmmsg(): on 64-bit targets
+        // that one is a loop of sendmsg().
+        let sent = unsafe {
+            libc::syscall(
+                libc::SYS_sendmmsg,
+                libc::c_long::from(self.fd),
+                self.hdrs[at.min(TX_BATCH)..].as_mut_ptr(),
+                n as libc::c_long,
+                libc::c_long::from(libc::MSG_DONTWAIT),
+            )
+        };
+        match usize::try_from(sent) {
+            Ok(k) => Ok(k.max(1)),
+            Err(_) => Err(SysError::last(self.op.unwrap_or("sendmmsg"))),
+        }
+    }
+}
+
+/// Queue the datagram [`TxBatch::next_buf`] holds (its first `len` bytes)
+/// to `to` on `fd` (`op` in errors), with one control message (`level`,
+/// `ty`, `value`). The caller checked [`TxBatch::takes`].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn queue<A: Copy, C: Copy>(
+    b: &mut TxBatch,
+    fd: RawFd,
+    op: &'static str,
+    len: usize,
     to: &A,
     level: libc::c_int,
     ty: libc::c_int,
     value: &C,
-    op: &'static str,
-) -> Result<()> {
-    let mut to = *to;
-    let mut iov = libc::iovec {
-        iov_base: buf.as_ptr() as *mut libc::c_void,
-        iov_len: buf.len(),
+) {
+    const {
+        assert!(core::mem::size_of::<A>() <= core::mem::size_of::<libc::sockaddr_storage>());
+        // The control messages used fit: CMSG_SPACE(C) <= 128, rounded
+        // up generously (cmsghdr is at most 16 bytes, alignment 8).
+        assert!(core::mem::size_of::<C>() + 32 <= 128);
     };
-    let mut cmsg = CmsgBuf([0; 128]);
-    let data_len = u32::try_from(core::mem::size_of::<C>()).unwrap_or(u32::MAX);
+    let i = b.len.min(TX_BATCH - 1);
+    b.fd = fd;
+    b.op = Some(op);
+    // SAFETY: sockaddr_storage is larger and more aligned than any
+    // sockaddr (checked above); A is plain data.
+    unsafe { core::ptr::write(b.names[i..].as_mut_ptr().cast(), *to) };
+    b.iovs[i] = libc::iovec {
+        iov_base: b.bufs[i].as_mut_ptr().cast(),
+        iov_len: len.min(PACKET_BUF),
+    };
+    let data_len = core::mem::size_of::<C>() as u32;
     // SAFETY: CMSG_SPACE/LEN are pure arithmetic.
-    let (space, len) = unsafe { (libc::CMSG_SPACE(data_len), libc::CMSG_LEN(data_len)) };
-    if space as usize > cmsg.0.len() {
-        return Err(SysError::new(op, nix::errno::Errno::EMSGSIZE));
-    }
+    let (space, cmsg_len) = unsafe { (libc::CMSG_SPACE(data_len), libc::CMSG_LEN(data_len)) };
     let mut msg: libc::msghdr = zeroed();
-    msg.msg_name = (&mut to as *mut A).cast();
+    msg.msg_name = (&mut b.names[i] as *mut libc::sockaddr_storage).cast();
     msg.msg_namelen = core::mem::size_of::<A>() as _;
-    msg.msg_iov = &mut iov;
+    msg.msg_iov = &mut b.iovs[i];
     msg.msg_iovlen = 1;
-    msg.msg_control = cmsg.0.as_mut_ptr().cast();
+    msg.msg_control = b.cmsgs[i].0.as_mut_ptr().cast();
     msg.msg_controllen = space as _;
-    // SAFETY: the control buffer holds `space` bytes (checked above), so
-    // CMSG_FIRSTHDR is non-null and its data has room for a C.
+    // SAFETY: the control buffer holds 128 >= `space` bytes (checked at
+    // compile time above), so CMSG_FIRSTHDR is non-null and its data has
+    // room for a C. Its padding stays zero: only these fields are ever
+    // written (64-bit kernels read cmsg_len as a size_t).
     unsafe {
         let c = libc::CMSG_FIRSTHDR(&msg);
         (*c).cmsg_level = level;
         (*c).cmsg_type = ty;
-        (*c).cmsg_len = len as _;
+        (*c).cmsg_len = cmsg_len as _;
         core::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), *value);
     }
-    // SAFETY: msg points at live buffers for the duration of the call.
-    let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT) };
-    check_size(op, n).map(|_| ())
+    b.hdrs[i] = libc::mmsghdr {
+        msg_hdr: msg,
+        msg_len: 0,
+    };
+    b.len = i + 1;
 }

@@ -5,7 +5,7 @@
 use core::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::msg::{self, RxBatch, zeroed};
+use super::msg::{self, RxBatch, TxBatch, zeroed};
 use super::{Result, setsockopt, socket};
 use crate::wire::vrrp::IPPROTO_VRRP;
 
@@ -97,21 +97,24 @@ impl Raw4 {
         (data, ifindex)
     }
 
-    /// Send one IP packet (our header included) to `dst` out of `ifindex`.
-    pub fn send(&self, packet: &[u8], dst: Ipv4Addr, ifindex: u32) -> Result<()> {
+    /// Queue the IP packet built in `b`'s next buffer (our header
+    /// included, `len` bytes) for `dst` out of `ifindex`. The caller
+    /// checked that `b` takes a datagram for this socket.
+    pub fn queue(&self, b: &mut TxBatch, len: usize, dst: Ipv4Addr, ifindex: u32) {
         let to = msg::sockaddr4(dst, 0);
         // The outgoing interface for multicast rides in IP_PKTINFO.
         let mut info: libc::in_pktinfo = zeroed();
         info.ipi_ifindex = libc::c_int::try_from(ifindex).unwrap_or(0);
-        msg::send(
+        msg::queue(
+            b,
             self.fd.as_raw_fd(),
-            packet,
+            "sendmmsg(raw IPv4)",
+            len,
             &to,
             libc::IPPROTO_IP,
             libc::IP_PKTINFO,
             &info,
-            "sendmsg(raw IPv4)",
-        )
+        );
     }
 
     pub fn as_raw_fd(&self) -> RawFd {

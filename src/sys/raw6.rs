@@ -7,7 +7,7 @@
 use core::net::Ipv6Addr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::msg::{self, RxBatch};
+use super::msg::{self, RxBatch, TxBatch};
 use super::{Result, setsockopt, socket};
 use crate::wire::vrrp::IPPROTO_VRRP;
 
@@ -148,22 +148,25 @@ impl Raw6 {
         (data, rx)
     }
 
-    /// Send one VRRP message from `src` to `dst` out of `ifindex`.
-    pub fn send(&self, payload: &[u8], src: Ipv6Addr, dst: Ipv6Addr, ifindex: u32) -> Result<()> {
+    /// Queue the VRRP message built in `b`'s next buffer (`len` bytes)
+    /// from `src` to `dst` out of `ifindex`. The caller checked that `b`
+    /// takes a datagram for this socket.
+    pub fn queue(&self, b: &mut TxBatch, len: usize, src: Ipv6Addr, dst: Ipv6Addr, ifindex: u32) {
         let to = msg::sockaddr6(dst, 0, ifindex);
         let info = In6Pktinfo {
             addr: src.octets(),
             ifindex: libc::c_int::try_from(ifindex).unwrap_or(0),
         };
-        msg::send(
+        msg::queue(
+            b,
             self.fd.as_raw_fd(),
-            payload,
+            "sendmmsg(raw IPv6)",
+            len,
             &to,
             libc::IPPROTO_IPV6,
             libc::IPV6_PKTINFO,
             &info,
-            "sendmsg(raw IPv6)",
-        )
+        );
     }
 
     pub fn as_raw_fd(&self) -> RawFd {
