@@ -384,7 +384,8 @@ impl Daemon {
     /// scan asked for is done, interfaces that appeared get their IPv6
     /// forwarding read, and the VIP record is rewritten if it changed.
     /// The round's queued adverts leave first; those the follow-ups queue,
-    /// last: none waits while the loop sleeps.
+    /// before anything slow (a process scan, the record's write): none
+    /// waits while the loop sleeps.
     fn after_events(&mut self, now: Instant) {
         self.io.flush_adverts();
         for _ in 0..FOLLOW_UP_ROUNDS {
@@ -399,9 +400,14 @@ impl Daemon {
             }
             self.give_ended(ended, now);
             if scan {
+                // Not behind the walk of /proc.
+                self.io.flush_adverts();
                 self.scan(now);
             }
         }
+        // The rest queues no adverts: none waits while the loop sleeps,
+        // nor behind the record's write.
+        self.io.flush_adverts();
         // Popped (in any order: each name is read on its own), not the list
         // moved out and iterated.
         while let Some(name) = self.io.read_router6.pop() {
@@ -416,7 +422,6 @@ impl Daemon {
                 files::record_installed(&mut self.io.log, &self.node, path);
             }
         }
-        self.io.flush_adverts();
     }
 
     // Not inlined: inside after_events' loop, the scan's constants were
@@ -618,6 +623,8 @@ impl Daemon {
         // Mails not yet started go with the new settings.
         self.io.configure_mail(global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        // Not behind the tracking files' reads below.
+        self.io.flush_adverts();
         // The plan is done with them: moved, not cloned (GlobalDefs'
         // clone was then the binary's only one).
         self.scripts = config.global;
@@ -640,6 +647,9 @@ impl Daemon {
 
     fn receive_netlink(&mut self, now: Instant) {
         for _ in 0..64 {
+            // What the last batch of messages made the router send leaves
+            // before anything else (a resync's dump, a reload's).
+            self.io.flush_adverts();
             let n = match self.io.nl.recv(&mut self.nlbuf[..]) {
                 Ok(Some(n)) => n,
                 Ok(None) => return,
@@ -662,6 +672,7 @@ impl Daemon {
                 }
             }
         }
+        self.io.flush_adverts();
     }
 
     /// After lost notifications: dump the interfaces again.
