@@ -26,21 +26,28 @@ pub type Handler<T> = fn(&mut Sink, &Node, &mut T);
 /// field and its kind ([`Slot`]), run by [`apply`], instead of a handler
 /// each (size: issue 17). A keyword with rules of its own has a handler.
 ///
-/// Whether the keyword opens a block of its own is part of the kind, not
-/// a field beside it: a table entry is then 16 bytes, not 20 (131 of them).
+/// Whether the keyword opens a block of its own is part of the kind.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Kind {
+    /// A handler, for a keyword with a value.
+    Run,
+    /// A handler, for a keyword that opens a block.
+    RunBlock,
+    Data,
+    /// Data read from a block ([`Slot::Tracks`]).
+    DataBlock,
+}
+
+/// A keyword's function: `run` for a handler, `data` for data, as the
+/// entry's [`Kind`] says (the constructors below set both together).
 ///
 /// `repr(C)`, as [`Kw`]: [`dispatch`] reads every table as [`AnyKw`]
-/// (so the functions are read only as [`AnyAct`]'s).
+/// (so the functions are read only as [`AnyFun`]'s).
 #[repr(C)]
-#[allow(dead_code)]
-pub enum Act<T: 'static> {
-    /// A handler, for a keyword with a value.
-    Run(Handler<T>),
-    /// A handler, for a keyword that opens a block.
-    RunBlock(Handler<T>),
-    Data(fn(&mut T) -> Slot<'_>),
-    /// Data read from a block ([`Slot::Tracks`]).
-    DataBlock(fn(&mut T) -> Slot<'_>),
+union Fun<T: 'static> {
+    run: Handler<T>,
+    data: fn(&mut T) -> Slot<'_>,
 }
 
 /// A field of the block being read, with the kind of value it takes. Only
@@ -90,33 +97,42 @@ pub enum Reader {
     Fifo,
 }
 
-/// One keyword of a block: its name and what to do with it.
+/// One keyword of a block: its name and what to do with it. The name is
+/// held as its bytes' address and length, the kind beside the length: an
+/// entry is then three words, not four as with a `&str` and an enum of
+/// functions (131 of them; size: issue 17). Built only by [`val`], [`blk`],
+/// [`data`] and [`tracks`].
 #[repr(C)]
 pub struct Kw<T: 'static> {
-    pub name: &'static str,
-    pub act: Act<T>,
+    name: *const u8,
+    len: u16,
+    kind: Kind,
+    fun: Fun<T>,
 }
 
+// SAFETY: an entry is read-only data, a `&'static str`'s address and
+// length and a function pointer, as shareable between threads as those.
+unsafe impl<T> Sync for Kw<T> {}
+
 /// [`Kw`] with the block's type erased, as [`dispatch`] reads a table:
-/// the same layout (both `repr(C)`, every action one function pointer),
+/// the same layout (both `repr(C)`, the functions one pointer either way),
 /// the block a raw pointer. One copy of the statement loop then serves
 /// every table, where the copies for each `T` were not merged (the
 /// functions differ in their pointers' attributes; size: issue 17).
 #[repr(C)]
 struct AnyKw {
-    name: &'static str,
-    act: AnyAct,
+    name: *const u8,
+    len: u16,
+    kind: Kind,
+    fun: AnyFun,
 }
 
-/// [`Act`] with `&mut T` read as `*mut ()`. Never built: a table of
+/// [`Fun`] with `&mut T` read as `*mut ()`. Never built: a table of
 /// [`Kw`] is read as one.
 #[repr(C)]
-#[allow(dead_code)]
-enum AnyAct {
-    Run(fn(&mut Sink, &Node, *mut ())),
-    RunBlock(fn(&mut Sink, &Node, *mut ())),
-    Data(fn(*mut ()) -> Slot<'static>),
-    DataBlock(fn(*mut ()) -> Slot<'static>),
+union AnyFun {
+    run: fn(&mut Sink, &Node, *mut ()),
+    data: fn(*mut ()) -> Slot<'static>,
 }
 
 // The layouts agree (the `repr(C)` rules make them, for every `T`).
@@ -124,49 +140,62 @@ const _: () = assert!(
     size_of::<Kw<u8>>() == size_of::<AnyKw>() && align_of::<Kw<u8>>() == align_of::<AnyKw>()
 );
 
+/// The name of an entry, from the address and length [`kw`] took from a
+/// `&'static str`.
+fn name_of(name: *const u8, len: u16) -> &'static str {
+    // SAFETY: `kw`, which builds every entry, took both from one
+    // `&'static str`: its bytes, valid UTF-8, live and unchanged for ever.
+    unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(name, usize::from(len))) }
+}
+
 impl AnyKw {
+    fn name(&self) -> &'static str {
+        name_of(self.name, self.len)
+    }
+
     /// Whether the keyword opens a block of its own.
     fn block(&self) -> bool {
-        matches!(self.act, AnyAct::RunBlock(_) | AnyAct::DataBlock(_))
+        matches!(self.kind, Kind::RunBlock | Kind::DataBlock)
+    }
+}
+
+/// An entry named `name`; [`Fun`] as `kind` says.
+const fn kw<T>(name: &'static str, kind: Kind, fun: Fun<T>) -> Kw<T> {
+    assert!(name.len() <= u16::MAX as usize);
+    Kw {
+        name: name.as_ptr(),
+        len: name.len() as u16,
+        kind,
+        fun,
     }
 }
 
 pub const fn val<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
-    Kw {
-        name,
-        act: Act::Run(f),
-    }
+    kw(name, Kind::Run, Fun { run: f })
 }
 
 pub const fn blk<T>(name: &'static str, f: Handler<T>) -> Kw<T> {
-    Kw {
-        name,
-        act: Act::RunBlock(f),
-    }
+    kw(name, Kind::RunBlock, Fun { run: f })
 }
 
 /// A keyword whose statement is read as data ([`Slot`]).
 pub const fn data<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
-    Kw {
-        name,
-        act: Act::Data(f),
-    }
+    kw(name, Kind::Data, Fun { data: f })
 }
 
 /// A `track_*` keyword: data ([`Slot::Tracks`]) with a block.
 pub const fn tracks<T>(name: &'static str, f: fn(&mut T) -> Slot<'_>) -> Kw<T> {
-    Kw {
-        name,
-        act: Act::DataBlock(f),
-    }
+    kw(name, Kind::DataBlock, Fun { data: f })
 }
 
-/// Runs one keyword's action on its statement, `target` the block the
+/// Runs one keyword's function on its statement, `target` the block the
 /// table is for (see [`dispatch`]).
-fn run(sink: &mut Sink, node: &Node, act: &AnyAct, target: *mut ()) {
-    match *act {
-        AnyAct::Run(f) | AnyAct::RunBlock(f) => f(sink, node, target),
-        AnyAct::Data(field) | AnyAct::DataBlock(field) => apply(sink, node, field(target)),
+fn run(sink: &mut Sink, node: &Node, k: &AnyKw, target: *mut ()) {
+    // SAFETY: the union holds the function the kind says (`kw`'s callers
+    // set both together).
+    match k.kind {
+        Kind::Run | Kind::RunBlock => unsafe { (k.fun.run)(sink, node, target) },
+        Kind::Data | Kind::DataBlock => apply(sink, node, unsafe { (k.fun.data)(target) }),
     }
 }
 
@@ -250,11 +279,11 @@ fn also_known(block: &str, kw: &str) -> bool {
 #[cfg(test)]
 pub(crate) fn check_also_known<T>(table: &[Kw<T>], block: &str) {
     for k in table {
+        let name = name_of(k.name, k.len);
         assert_eq!(
-            also_known(block, k.name),
-            known::unsupported(block, k.name).is_some(),
-            "{block} {}: ALSO_KNOWN is wrong",
-            k.name
+            also_known(block, name),
+            known::unsupported(block, name).is_some(),
+            "{block} {name}: ALSO_KNOWN is wrong"
         );
     }
 }
@@ -278,8 +307,8 @@ const IGNORED_BLOCKS: &[&str] = &[
 /// naming the nearest known keyword.
 pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mut T, block: &str) {
     // SAFETY: `Kw<T>` and `AnyKw` have the same layout (both `repr(C)`,
-    // the same fields; `Act<T>` and `AnyAct` are `repr(C)` enums with the
-    // same variants, each one function pointer), so the table is read as
+    // the same fields; `Fun<T>` and `AnyFun` are `repr(C)` unions of the
+    // same fields, each one function pointer), so the table is read as
     // what it is. Each handler is then called through a pointer type that
     // says `*mut ()` for its `&mut T`, which Rust documents as
     // ABI-compatible (primitive `fn`, "ABI compatibility"); the pointer
@@ -302,7 +331,7 @@ pub fn dispatch<T>(sink: &mut Sink, nodes: &[Node], table: &[Kw<T>], target: &mu
 fn statements(sink: &mut Sink, nodes: &[Node], table: &[AnyKw], target: *mut (), block: &str) {
     for node in nodes {
         if let Some(k) = check(sink, node, table, block) {
-            run(sink, node, &k.act, target);
+            run(sink, node, k, target);
         }
     }
 }
@@ -319,7 +348,7 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
     let mut found = None;
     let mut i = 0;
     while let Some(k) = table.get(i) {
-        if k.name == kw {
+        if k.name() == kw {
             found = Some((k, k.block()));
             break;
         }
@@ -370,7 +399,7 @@ fn check<'t>(sink: &mut Sink, node: &Node, table: &'t [AnyKw], block: &str) -> O
             let mut near = known::Nearest::new(kw);
             let mut i = 0;
             while let Some(k) = table.get(i) {
-                near.offer(k.name);
+                near.offer(k.name());
                 i += 1;
             }
             near.offer_known(block);
@@ -838,13 +867,13 @@ pub fn no_args(sink: &mut Sink, node: &Node) {
 mod tests {
     use super::*;
 
-    /// A table entry is its name and its action, nothing beside them
-    /// (the block-ness is in the action's kind).
+    /// A table entry is its name's address, its length and kind, and its
+    /// function, nothing beside them.
     #[test]
-    fn table_entry_is_four_words() {
+    fn table_entry_is_three_words() {
         assert_eq!(
             core::mem::size_of::<Kw<u8>>(),
-            4 * core::mem::size_of::<usize>()
+            3 * core::mem::size_of::<usize>()
         );
     }
 }
