@@ -94,27 +94,19 @@ const REJECTED: [(RxError, Option<RxError>); 9] = [
 /// always 0, for the JSON's `invalid_authtype` (no such check here).
 fn counters(st: &Stats) -> [u64; 16] {
     let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
-    let mut c = [
+    // Zeros filled in place, not an array literal: that was built on the
+    // stack and copied out (issue 17: size).
+    let mut c = [0; 16];
+    [c[0], c[1], c[2], c[3]] = [
         st.advert_rcvd,
         st.advert_sent,
         st.become_master,
         st.release_master,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        st.pri_zero_rcvd,
-        st.pri_zero_sent,
-        0,
     ];
     for (n, &(a, b)) in c[4..13].iter_mut().zip(REJECTED.iter()) {
         *n = r(a) + b.map_or(0, r);
     }
+    [c[13], c[14]] = [st.pri_zero_rcvd, st.pri_zero_sent];
     c
 }
 
