@@ -169,12 +169,14 @@ fn ask(server: &SocketAddr, name: &str, qtype: u16) -> Option<IpAddr> {
 
 /// The host name (uname's nodename), None when empty or not UTF-8.
 pub fn hostname() -> Option<String> {
-    // SAFETY: uname fills our zeroed struct.
-    let uts = unsafe {
-        let mut uts: libc::utsname = core::mem::zeroed();
-        // The syscall, not musl's one-call wrapper.
-        (libc::syscall(libc::SYS_uname, &raw mut uts) == 0).then_some(uts)?
-    };
+    // SAFETY: utsname is plain data; all-zero is valid.
+    let mut uts: libc::utsname = unsafe { core::mem::zeroed() };
+    // SAFETY: uname fills our struct. The syscall, not musl's one-call
+    // wrapper; the struct filled in place, not moved out of an Option (a
+    // copy of its 390 bytes; issue 17: size).
+    if unsafe { libc::syscall(libc::SYS_uname, &raw mut uts) } != 0 {
+        return None;
+    }
     // SAFETY: `nodename` is an array of c_char, the size of one of u8.
     let bytes: &[u8] =
         unsafe { core::slice::from_raw_parts(uts.nodename.as_ptr().cast(), uts.nodename.len()) };
