@@ -169,17 +169,19 @@ fn vip_text(s: &mut String, vip: &Vip, ifname: &str) {
 }
 
 /// Who the master is: this router's address, the last advertiser's, or
-/// `none` when not known.
-fn master<'a>(
-    i: &Instance,
-    primary: &'a Ip,
-    other: &'a Option<Ip>,
-    none: &'a &'static str,
-) -> &'a dyn Display {
-    match (i.state(), other) {
-        (State::Master, _) => primary,
-        (_, Some(a)) => a,
-        _ => none,
+/// the text after the instance when not known. Chosen as it is written:
+/// the addresses are not copied out for the dump's format (issue 17:
+/// size).
+struct Master<'a>(&'a Instance, &'static str);
+
+impl Display for Master<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let i = self.0;
+        match (i.state(), i.master_addr()) {
+            (State::Master, _) => Display::fmt(&Ip(i.params().primary), f),
+            (_, Some(a)) => Display::fmt(&Ip(a), f),
+            _ => f.write_str(self.1),
+        }
     }
 }
 
@@ -245,7 +247,6 @@ fn data_instance(s: &mut String, v: &View<'_>) {
     } else {
         "BACKUP"
     };
-    let (primary, other) = (Ip(i.params().primary), i.master_addr().map(Ip));
     let preempt = if c.nopreempt { "disabled" } else { "enabled" };
     // The lines every block has in one write, not a call per line
     // (issue 17: size).
@@ -264,7 +265,7 @@ fn data_instance(s: &mut String, v: &View<'_>) {
         i.effective_priority(),
         u64::from(c.advert_int_cs) * 10,
         i.master_adver_int().as_millis(),
-        master(i, &primary, &other, &"unknown"),
+        Master(i, "unknown"),
         c.preempt_delay_s
     );
     if let Some(m) = &c.vmac {
@@ -585,11 +586,10 @@ fn json_data(s: &mut String, v: &View<'_>, t: &Tracking<'_>) {
         Secs(v.last_transition_us.unwrap_or(0)),
     );
     // An address needs no escaping.
-    let (primary, other) = (Ip(p.primary), i.master_addr().map(Ip));
     let _ = write!(
         s,
         ",\"master_saddr\":\"{}\",\"dont_track_primary\":{}",
-        master(i, &primary, &other, &""),
+        Master(i, ""),
         u8::from(c.dont_track_primary)
     );
     jlist(s, ",\"track_ifp\":[", &c.track_interfaces, None);
