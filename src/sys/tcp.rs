@@ -120,8 +120,20 @@ pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if host == "localhost" {
         return Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
     }
-    let ip = super::file::find_line(c"/etc/hosts", |l| dns::hosts_line(l, host)).or_else(|| {
-        let server = super::file::find_line(c"/etc/resolv.conf", dns::nameserver_line);
+    // One line reader for both files (hosts: /etc/hosts' lines, else
+    // resolv.conf's): a find_line instance, not one per file (issue 17:
+    // size).
+    let line_ip = |path: &core::ffi::CStr, hosts: bool| {
+        super::file::find_line(path, |l| {
+            if hosts {
+                dns::hosts_line(l, host)
+            } else {
+                dns::nameserver_line(l)
+            }
+        })
+    };
+    let ip = line_ip(c"/etc/hosts", true).or_else(|| {
+        let server = line_ip(c"/etc/resolv.conf", false);
         // As musl: no nameserver line means one on this host.
         let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
         ask(&server, host, dns::TYPE_A).or_else(|| ask(&server, host, dns::TYPE_AAAA))
