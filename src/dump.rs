@@ -177,11 +177,12 @@ struct Master<'a>(&'a Instance, &'static str);
 impl Display for Master<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let i = self.0;
-        match (i.state(), i.master_addr()) {
-            (State::Master, _) => Display::fmt(&Ip(i.params().primary), f),
-            (_, Some(a)) => Display::fmt(&Ip(a), f),
-            _ => f.write_str(self.1),
-        }
+        let addr = match (i.state(), i.master_addr()) {
+            (State::Master, _) => i.params().primary,
+            (_, Some(a)) => a,
+            _ => return f.write_str(self.1),
+        };
+        Display::fmt(&Ip(addr), f)
     }
 }
 
