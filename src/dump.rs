@@ -94,8 +94,8 @@ const REJECTED: [(RxError, Option<RxError>); 9] = [
 /// always 0, for the JSON's `invalid_authtype` (no such check here).
 fn counters(st: &Stats) -> [u64; 16] {
     let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
-    // Zeros filled in place, not an array literal: that was built on the
-    // stack and copied out (issue 17: size).
+    // A zeroed array whose counters are then set, not a literal of all
+    // sixteen: measured smaller (issue 17: size).
     let mut c = [0; 16];
     [c[0], c[1], c[2], c[3]] = [
         st.advert_rcvd,
