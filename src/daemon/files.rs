@@ -120,7 +120,10 @@ pub fn remove_recorded(log: &mut Log, nl_sock: &mut Netlink, buf: &mut [u8], pat
             }
         };
     let text = String::from_utf8_lossy(&bytes);
-    for e in vipfile::parse(&text) {
+    // Iterated by reference: by value the parser's state was moved into
+    // the loop, a copy (issue 17: size).
+    let mut entries = vipfile::parse(&text);
+    for e in &mut entries {
         let Some(index) = crate::sys::if_index(e.ifname) else {
             continue;
         };

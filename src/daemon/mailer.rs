@@ -270,7 +270,7 @@ impl Mailer {
         if let Some(t) = tcp::local_time(secs) {
             write_date(&t, &mut self.date);
         }
-        match Tcp::connect(*server) {
+        match Tcp::connect(server) {
             Ok(c) => {
                 let (tcp, connected) = match c {
                     Connect::Done(tcp) => (tcp, true),

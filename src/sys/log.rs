@@ -160,8 +160,13 @@ fn severity(level: Level) -> u8 {
 
 impl Log {
     pub fn new(o: &LogOptions) -> Log {
+        // The options field by field (the String cloned, the rest copied):
+        // a whole clone was made aside and copied in (issue 17: size).
         let mut log = Log {
-            opts: o.clone(),
+            opts: LogOptions {
+                socket: o.socket.clone(),
+                ..*o
+            },
             syslog: None,
             pid: std::process::id(),
         };

@@ -22,7 +22,7 @@ pub enum Connect {
 
 impl Tcp {
     /// Start a non-blocking connect to `to`.
-    pub fn connect(to: SocketAddr) -> Result<Connect> {
+    pub fn connect(to: &SocketAddr) -> Result<Connect> {
         let (fd, ret) = open_to(to, libc::SOCK_STREAM | libc::SOCK_NONBLOCK)?;
         let tcp = Tcp { fd };
         if ret == 0 {
@@ -85,14 +85,15 @@ impl Tcp {
 }
 
 /// A socket of type `ty` in `to`'s family, and connect(2)'s return for
-/// `to`.
-fn open_to(to: SocketAddr, ty: libc::c_int) -> Result<(OwnedFd, libc::c_int)> {
-    let family = match to {
+/// `to`. The address by reference, here and in the callers: by value it
+/// was copied for each call (issue 17: size).
+fn open_to(to: &SocketAddr, ty: libc::c_int) -> Result<(OwnedFd, libc::c_int)> {
+    let family = match *to {
         SocketAddr::V4(_) => libc::AF_INET,
         SocketAddr::V6(_) => libc::AF_INET6,
     };
     let fd = super::socket(family, ty, 0, "socket")?;
-    let ret = match to {
+    let ret = match *to {
         SocketAddr::V4(a) => connect_to(&fd, &super::msg::sockaddr4(*a.ip(), a.port())),
         SocketAddr::V6(a) => {
             let sin6 = super::msg::sockaddr6(*a.ip(), a.port(), a.scope_id());
@@ -119,11 +120,23 @@ pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if host == "localhost" {
         return Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
     }
-    let ip = super::file::find_line(c"/etc/hosts", |l| dns::hosts_line(l, host)).or_else(|| {
-        let server = super::file::find_line(c"/etc/resolv.conf", dns::nameserver_line);
+    // One line reader for both files (hosts: /etc/hosts' lines, else
+    // resolv.conf's): a find_line instance, not one per file (issue 17:
+    // size).
+    let line_ip = |path: &core::ffi::CStr, hosts: bool| {
+        super::file::find_line(path, |l| {
+            if hosts {
+                dns::hosts_line(l, host)
+            } else {
+                dns::nameserver_line(l)
+            }
+        })
+    };
+    let ip = line_ip(c"/etc/hosts", true).or_else(|| {
+        let server = line_ip(c"/etc/resolv.conf", false);
         // As musl: no nameserver line means one on this host.
         let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
-        ask(server, host, dns::TYPE_A).or_else(|| ask(server, host, dns::TYPE_AAAA))
+        ask(&server, host, dns::TYPE_A).or_else(|| ask(&server, host, dns::TYPE_AAAA))
     })?;
     Some(SocketAddr::new(ip, port))
 }
@@ -134,7 +147,7 @@ const DNS_WAIT_MS: u64 = 2000;
 
 /// One DNS question for `name` to `server` over UDP: the first address of
 /// type `qtype` in the answer; None on any failure or after DNS_WAIT_MS.
-fn ask(server: SocketAddr, name: &str, qtype: u16) -> Option<IpAddr> {
+fn ask(server: &SocketAddr, name: &str, qtype: u16) -> Option<IpAddr> {
     let mut buf = [0u8; 512];
     let start = super::clock::now().as_micros();
     // An id not easily guessed off the host: the clock's microseconds.
@@ -168,12 +181,14 @@ fn ask(server: SocketAddr, name: &str, qtype: u16) -> Option<IpAddr> {
 
 /// The host name (uname's nodename), None when empty or not UTF-8.
 pub fn hostname() -> Option<String> {
-    // SAFETY: uname fills our zeroed struct.
-    let uts = unsafe {
-        let mut uts: libc::utsname = core::mem::zeroed();
-        // The syscall, not musl's one-call wrapper.
-        (libc::syscall(libc::SYS_uname, &raw mut uts) == 0).then_some(uts)?
-    };
+    // SAFETY: utsname is plain data; all-zero is valid.
+    let mut uts: libc::utsname = unsafe { core::mem::zeroed() };
+    // SAFETY: uname fills our struct. The syscall, not musl's one-call
+    // wrapper; the struct filled in place, not moved out of an Option (a
+    // copy of its 390 bytes; issue 17: size).
+    if unsafe { libc::syscall(libc::SYS_uname, &raw mut uts) } != 0 {
+        return None;
+    }
     // SAFETY: `nodename` is an array of c_char, the size of one of u8.
     let bytes: &[u8] =
         unsafe { core::slice::from_raw_parts(uts.nodename.as_ptr().cast(), uts.nodename.len()) };
