@@ -605,9 +605,11 @@ impl Daemon {
         // Mails not yet started go with the new settings.
         self.io.configure_mail(global);
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
-        // The plan is done with them: moved, not cloned (GlobalDefs'
-        // clone was then the binary's only one).
-        self.scripts = config.global;
+        // The plan is done with them: swapped in, not cloned (GlobalDefs'
+        // clone was then the binary's only one); the old ones go with the
+        // rest of `config`, in one drop of it, not a drop per field left
+        // after a move out of it (size: issue 17).
+        core::mem::swap(&mut self.scripts, &mut config.global);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
