@@ -156,6 +156,11 @@ impl Daemon {
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
+        // Taken, not cloned: nothing reads the configuration after (then
+        // dropped in one drop of it, not a drop per field left after a
+        // move out of it; size: issue 17).
+        let scripts = core::mem::take(&mut config.global);
+        drop(ManuallyDrop::into_inner(config));
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
@@ -164,8 +169,7 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf: ManuallyDrop::into_inner(nlbuf),
-            // Moved, not cloned: nothing reads the configuration after.
-            scripts: ManuallyDrop::into_inner(config).global,
+            scripts,
             track: tracker,
             stopping: false,
             rx_hold: None,
