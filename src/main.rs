@@ -281,9 +281,9 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
                 StartError::Config(diags) => {
                     print_diags(diags);
                 }
-                // `*other`: formatted as a StartError, not through `&StartError`'s
-                // Display (its own forwarding function; size: issue 17).
-                other => eprintln!("tinyvrrpd: {}", *other),
+                // Not a Config error: its text through why(), not the Display
+                // that also formats diagnostics (size: issue 17).
+                other => eprintln!("tinyvrrpd: {}", other.why()),
             }
             pid.remove();
             return FAILED;

@@ -557,9 +557,9 @@ impl Daemon {
                 );
                 match &e {
                     StartError::Config(diags) => log_diags(log, diags),
-                    // `*other`: formatted as a StartError, not through `&StartError`'s
-                    // Display (its own forwarding function; size: issue 17).
-                    other => log!(log, Level::Error, "{}", *other),
+                    // Not a Config error: its text through why(), not the Display
+                    // that also formats diagnostics (size: issue 17).
+                    other => log!(log, Level::Error, "{}", other.why()),
                 }
             }
         }
@@ -668,10 +668,12 @@ impl Daemon {
         }
         match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
             Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
+            // Never a Config error (a dump): its text through why().
             Err(e) => log!(
                 self.io.log,
                 Level::Warning,
-                "re-reading the interfaces: {e}"
+                "re-reading the interfaces: {}",
+                e.why()
             ),
         }
     }
