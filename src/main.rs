@@ -269,18 +269,21 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
     // Never dropped: the process ends with it (as the parents of detach
     // exit without dropping it), and the kernel closes its fds; dropping
     // it field by field would be about a kilobyte of code for nothing.
-    // (Daemon::new is not inlined into main: see there.)
-    let mut daemon = match Daemon::new(opts) {
-        Ok(d) => core::mem::ManuallyDrop::new(d),
+    // (Daemon::new is not inlined into main: see there.) Used where it
+    // was returned, not moved out of the Result (a copy of the whole
+    // daemon; size: issue 17).
+    let mut started = core::mem::ManuallyDrop::new(Daemon::new(opts));
+    let daemon = match &mut *started {
+        Ok(d) => d,
         Err(e) => {
             // Not dropped either: the process ends.
-            match &*core::mem::ManuallyDrop::new(e) {
+            match e {
                 StartError::Config(diags) => {
                     print_diags(diags);
                 }
-                // `*other`: formatted as a StartError, not through `&StartError`'s
-                // Display (its own forwarding function; size: issue 17).
-                other => eprintln!("tinyvrrpd: {}", *other),
+                // Not a Config error: its text through why(), not the Display
+                // that also formats diagnostics (size: issue 17).
+                other => eprintln!("tinyvrrpd: {}", other.why()),
             }
             pid.remove();
             return FAILED;

@@ -156,6 +156,11 @@ impl Daemon {
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
+        // Taken, not cloned: nothing reads the configuration after (then
+        // dropped in one drop of it, not a drop per field left after a
+        // move out of it; size: issue 17).
+        let scripts = core::mem::take(&mut config.global);
+        drop(ManuallyDrop::into_inner(config));
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
@@ -164,8 +169,7 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf: ManuallyDrop::into_inner(nlbuf),
-            // Moved, not cloned: nothing reads the configuration after.
-            scripts: ManuallyDrop::into_inner(config).global,
+            scripts,
             track: tracker,
             stopping: false,
             rx_hold: None,
@@ -571,9 +575,9 @@ impl Daemon {
                 );
                 match &e {
                     StartError::Config(diags) => log_diags(log, diags),
-                    // `*other`: formatted as a StartError, not through `&StartError`'s
-                    // Display (its own forwarding function; size: issue 17).
-                    other => log!(log, Level::Error, "{}", *other),
+                    // Not a Config error: its text through why(), not the Display
+                    // that also formats diagnostics (size: issue 17).
+                    other => log!(log, Level::Error, "{}", other.why()),
                 }
             }
         }
@@ -625,9 +629,11 @@ impl Daemon {
         self.node.apply_reload(plan, ifaces, now, &mut self.io);
         // Not behind the tracking files' reads below.
         self.io.flush_adverts();
-        // The plan is done with them: moved, not cloned (GlobalDefs'
-        // clone was then the binary's only one).
-        self.scripts = config.global;
+        // The plan is done with them: swapped in, not cloned (GlobalDefs'
+        // clone was then the binary's only one); the old ones go with the
+        // rest of `config`, in one drop of it, not a drop per field left
+        // after a move out of it (size: issue 17).
+        core::mem::swap(&mut self.scripts, &mut config.global);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
@@ -686,10 +692,12 @@ impl Daemon {
         }
         match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
             Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
+            // Never a Config error (a dump): its text through why().
             Err(e) => log!(
                 self.io.log,
                 Level::Warning,
-                "re-reading the interfaces: {e}"
+                "re-reading the interfaces: {}",
+                e.why()
             ),
         }
     }

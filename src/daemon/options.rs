@@ -77,15 +77,36 @@ pub enum StartError {
 
 impl core::fmt::Display for StartError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            StartError::Config(d) => {
-                for x in d {
-                    // `*x`: as a Diag, not through `&Diag`'s Display (size:
-                    // issue 17: its own function).
-                    writeln!(f, "{}", *x)?;
-                }
-                Ok(())
+        if let StartError::Config(d) = self {
+            for x in d {
+                // `*x`: as a Diag, not through `&Diag`'s Display (size:
+                // issue 17: its own function).
+                writeln!(f, "{}", *x)?;
             }
+        }
+        core::fmt::Display::fmt(&self.why(), f)
+    }
+}
+
+impl StartError {
+    /// The error as its Display says it, but for a configuration's
+    /// (nothing; see [`Why`]).
+    pub fn why(&self) -> Why<'_> {
+        Why(self)
+    }
+}
+
+/// A [`StartError`] as its Display says it, but for a configuration's
+/// (nothing): for the daemon's callers, which print those diagnostics one
+/// per line themselves (main's print_diags, log_diags on a reload). The
+/// binary then has no loop formatting them that nothing runs (size:
+/// issue 17).
+pub struct Why<'a>(&'a StartError);
+
+impl core::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            StartError::Config(_) => Ok(()),
             // Passed on as they are (a write! each would be two more
             // format calls).
             StartError::Sys(e) => core::fmt::Display::fmt(e, f),
