@@ -189,9 +189,11 @@ impl LineLexer {
 }
 
 /// The caps of one load (the `MAX_CONFIG_*` constants; smaller in tests).
+/// Bytes are counted in usize, not u64: 64-bit sums are libcall-sized
+/// code on 32-bit routers, and the cap fits any usize (size: issue 17).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    pub bytes: u64,
+    pub bytes: usize,
     pub words: usize,
     pub word_bytes: usize,
     pub line: usize,
@@ -199,12 +201,15 @@ pub struct Limits {
 
 impl Limits {
     pub const CONFIG: Limits = Limits {
-        bytes: MAX_CONFIG_BYTES,
+        bytes: MAX_CONFIG_BYTES as usize,
         words: MAX_CONFIG_WORDS,
         word_bytes: MAX_CONFIG_WORD_BYTES,
         line: MAX_CONFIG_LINE,
     };
 }
+
+// The cap fits in 32 bits: the cast above loses nothing.
+const _: () = assert!(MAX_CONFIG_BYTES <= u32::MAX as u64);
 
 /// Reads the main file and its includes, handing each item to `out` (in a
 /// load, the tree builder, which nests them as they come). A main file that
@@ -254,7 +259,8 @@ struct Reader<'a, O> {
     /// is read at most once per load: with globs, files that include each
     /// other would otherwise be read factorially often.
     read: Map<Vec<u8>, (bool, Option<Pos>)>,
-    bytes: u64,
+    /// Bytes read so far: never more than `limits.bytes`.
+    bytes: usize,
     words: usize,
     word_bytes: usize,
     /// A cap was reached: nothing more is read.
@@ -340,7 +346,7 @@ struct Line {
     /// A NUL byte anywhere in it.
     nul: bool,
     /// Bytes consumed, newline included.
-    len: u64,
+    len: usize,
 }
 
 enum LineError {
@@ -362,7 +368,7 @@ impl Lines {
     }
 
     /// The next line; `left` is how many bytes the load may still read.
-    fn next(&mut self, left: u64) -> Result<Option<Line>, LineError> {
+    fn next(&mut self, left: usize) -> Result<Option<Line>, LineError> {
         self.buf.clear();
         let mut line = Line {
             truncated: false,
@@ -383,7 +389,7 @@ impl Lines {
             let newline = chunk.iter().position(|&b| b == b'\n');
             let part = &chunk[..newline.unwrap_or(chunk.len())];
             let used = part.len() + usize::from(newline.is_some());
-            line.len += used as u64;
+            line.len += used;
             if line.len > left {
                 return Err(LineError::TooMany);
             }
@@ -404,7 +410,9 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     /// read; if not, says so at `pos` (naming it `what` `name`: the
     /// message is built only then) and stops the load.
     fn fits(&mut self, size: u64, pos: &Pos, what: &str, name: &str) -> bool {
-        if self.bytes.saturating_add(size) <= self.limits.bytes {
+        // What is left of the cap: `bytes` never passes it.
+        let left = self.limits.bytes.saturating_sub(self.bytes);
+        if size <= left as u64 {
             return true;
         }
         self.sink.error_fmt(
