@@ -39,12 +39,6 @@ pub enum Piece {
     Close,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Item {
-    pub piece: Piece,
-    pub pos: Pos,
-}
-
 /// Statements whose arguments are shell command lines, where keepalived
 /// also takes single quotes as quoting.
 const SCRIPT_KEYWORDS: &[&str] = &[
@@ -211,12 +205,14 @@ impl Limits {
 // The cap fits in 32 bits: the cast above loses nothing.
 const _: () = assert!(MAX_CONFIG_BYTES <= u32::MAX as u64);
 
-/// Reads the main file and its includes, handing each item to `out` (in a
-/// load, the tree builder, which nests them as they come). A main file that
+/// Reads the main file and its includes, handing each piece with its
+/// position to `out` (in a load, the tree builder, which nests them as
+/// they come; the position by reference: only a statement keeps it, a
+/// brace never clones it; size: issue 17). A main file that
 /// cannot be read is reported at line 0. Returns false when a cap stopped
 /// the load before the end: what was read is then only part of the
 /// configuration, not worth checking further.
-pub fn read_config<O: FnMut(Item, &mut Sink)>(
+pub fn read_config<O: FnMut(Piece, &Pos, &mut Sink)>(
     path: &Path,
     sink: &mut Sink,
     out: &mut O,
@@ -405,7 +401,7 @@ impl Lines {
     }
 }
 
-impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
+impl<O: FnMut(Piece, &Pos, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
     /// read; if not, says so at `pos` (naming it `what` `name`: the
     /// message is built only then) and stops the load.
@@ -624,11 +620,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
                     continue;
                 }
             }
-            let item = Item {
-                piece,
-                pos: pos.clone(),
-            };
-            (self.out)(item, self.sink);
+            (self.out)(piece, pos, self.sink);
         }
     }
 
@@ -929,7 +921,7 @@ mod tests {
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {
         let mut sink = Sink::default();
         // The lexer's own messages only: the files here nest no blocks.
-        let complete = read_config(path, &mut sink, &mut |_, _| {}, limits);
+        let complete = read_config(path, &mut sink, &mut |_, _, _| {}, limits);
         let msgs = sink.finish().iter().map(|d| d.msg.clone()).collect();
         (complete, msgs)
     }

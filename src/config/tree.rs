@@ -3,7 +3,7 @@
 //! can be, so the parser can report the errors inside it too.
 
 use super::diag::{Pos, Sink};
-use super::lexer::{Item, Piece, Word};
+use super::lexer::{Piece, Word};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -69,25 +69,26 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn push(&mut self, item: Item, sink: &mut Sink) {
+    /// One piece read at `pos`: a node keeps a copy of it, a brace
+    /// only says where it is (size: issue 17).
+    pub fn push(&mut self, piece: Piece, pos: &Pos, sink: &mut Sink) {
         if self.stopped {
             return;
         }
-        let Item { piece, pos } = item;
         let depth = self.stack.len();
         let children = self.stack.last_mut().unwrap_or(&mut self.top);
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
                     words,
-                    pos,
+                    pos: pos.clone(),
                     block: None,
                 });
                 self.after_stmt = true;
             }
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
                 sink.error_fmt(
-                    &pos,
+                    pos,
                     format_args!(
                         "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
                     ),
@@ -99,10 +100,10 @@ impl Builder {
                 // After a statement, it is the last node of this level and
                 // opens the block; else a node with no words does.
                 if !self.after_stmt {
-                    sink.error(&pos, "unexpected '{'");
+                    sink.error(pos, "unexpected '{'");
                     children.push(Node {
                         words: Box::default(),
-                        pos,
+                        pos: pos.clone(),
                         block: None,
                     });
                 }
@@ -111,7 +112,7 @@ impl Builder {
             }
             Piece::Close => {
                 if !close(&mut self.stack, &mut self.top) {
-                    sink.error(&pos, "unexpected '}'");
+                    sink.error(pos, "unexpected '}'");
                 }
                 self.after_stmt = false;
             }
@@ -140,10 +141,10 @@ impl Builder {
 }
 
 #[cfg(test)]
-pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
+pub fn build(items: Vec<(Piece, Pos)>, sink: &mut Sink) -> Vec<Node> {
     let mut builder = Builder::default();
-    for item in items {
-        builder.push(item, sink);
+    for (piece, pos) in items {
+        builder.push(piece, &pos, sink);
     }
     builder.finish(sink, true)
 }
@@ -181,10 +182,7 @@ mod tests {
                 seq: line_no,
             };
             let (pieces, _) = lex_line(line);
-            items.extend(pieces.into_iter().map(|piece| Item {
-                piece,
-                pos: pos.clone(),
-            }));
+            items.extend(pieces.into_iter().map(|piece| (piece, pos.clone())));
         }
         let mut sink = Sink::default();
         let nodes = build(items, &mut sink);
