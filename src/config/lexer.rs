@@ -208,11 +208,13 @@ const _: () = assert!(MAX_CONFIG_BYTES <= u32::MAX as u64);
 /// Reads the main file and its includes, handing each piece with its
 /// position to `out` (in a load, the tree builder, which nests them as
 /// they come; the position by reference: only a statement keeps it, a
-/// brace never clones it; size: issue 17). A main file that
+/// brace never clones it; size: issue 17). The piece is lent, for `out`
+/// to take a statement's words from: the line's list is walked in place,
+/// with no by-value iterator to drop (size: issue 17). A main file that
 /// cannot be read is reported at line 0. Returns false when a cap stopped
 /// the load before the end: what was read is then only part of the
 /// configuration, not worth checking further.
-pub fn read_config<O: FnMut(Piece, &Pos, &mut Sink)>(
+pub fn read_config<O: FnMut(&mut Piece, &Pos, &mut Sink)>(
     path: &Path,
     sink: &mut Sink,
     out: &mut O,
@@ -401,7 +403,7 @@ impl Lines {
     }
 }
 
-impl<O: FnMut(Piece, &Pos, &mut Sink)> Reader<'_, O> {
+impl<O: FnMut(&mut Piece, &Pos, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
     /// read; if not, says so at `pos` (naming it `what` `name`: the
     /// message is built only then) and stops the load.
@@ -568,7 +570,7 @@ impl<O: FnMut(Piece, &Pos, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
-        let (pieces, info) = lex_bytes(text);
+        let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error_fmt(
                 pos,
@@ -608,12 +610,12 @@ impl<O: FnMut(Piece, &Pos, &mut Sink)> Reader<'_, O> {
             return;
         }
         let mut first = true;
-        for piece in pieces {
+        for piece in &mut pieces {
             // An include is read where it stands, before what follows it
             // on its line.
             if first {
                 first = false;
-                if let Some(pattern) = include_pattern(&piece, pos, self.sink) {
+                if let Some(pattern) = include_pattern(piece, pos, self.sink) {
                     if let Some(pattern) = pattern {
                         self.include(path, pattern, pos, depth);
                     }
@@ -921,7 +923,12 @@ mod tests {
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {
         let mut sink = Sink::default();
         // The lexer's own messages only: the files here nest no blocks.
-        let complete = read_config(path, &mut sink, &mut |_, _, _| {}, limits);
+        let complete = read_config(
+            path,
+            &mut sink,
+            &mut |_: &mut _, _: &_, _: &mut _| {},
+            limits,
+        );
         let msgs = sink.finish().iter().map(|d| d.msg.clone()).collect();
         (complete, msgs)
     }

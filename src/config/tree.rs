@@ -70,8 +70,9 @@ pub struct Builder {
 
 impl Builder {
     /// One piece read at `pos`: a node keeps a copy of it, a brace
-    /// only says where it is (size: issue 17).
-    pub fn push(&mut self, piece: Piece, pos: &Pos, sink: &mut Sink) {
+    /// only says where it is (size: issue 17). A statement's words are
+    /// taken from it (the lexer's list of pieces is walked in place).
+    pub fn push(&mut self, piece: &mut Piece, pos: &Pos, sink: &mut Sink) {
         if self.stopped {
             return;
         }
@@ -80,7 +81,7 @@ impl Builder {
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
-                    words,
+                    words: core::mem::take(words),
                     pos: pos.clone(),
                     block: None,
                 });
@@ -143,8 +144,8 @@ impl Builder {
 #[cfg(test)]
 pub fn build(items: Vec<(Piece, Pos)>, sink: &mut Sink) -> Vec<Node> {
     let mut builder = Builder::default();
-    for (piece, pos) in items {
-        builder.push(piece, &pos, sink);
+    for (mut piece, pos) in items {
+        builder.push(&mut piece, &pos, sink);
     }
     builder.finish(sink, true)
 }
