@@ -151,11 +151,16 @@ impl Sink {
             seq: pos.seq,
         };
         // In reading order, then the order found: one step of an
-        // insertion sort (swaps are less code than Vec::insert).
+        // insertion sort (swaps are less code than Vec::insert), the pair
+        // compared and swapped as one slice: one bounds check for both
+        // (size: issue 17).
         self.kept.push(diag);
         let mut at = self.kept.len() - 1;
-        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.seq > pos.seq) {
-            self.kept.swap(at - 1, at);
+        while at > 0 {
+            match self.kept.get_mut(at - 1..=at) {
+                Some([k, new]) if k.seq > new.seq => core::mem::swap(k, new),
+                _ => break,
+            }
             at -= 1;
         }
         if self.kept.len() > self.limit {
