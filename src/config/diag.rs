@@ -117,12 +117,15 @@ impl Sink {
         }
     }
 
-    pub fn error(&mut self, pos: &Pos, msg: impl Into<String>) {
-        self.push(pos, Severity::Error, msg.into());
+    /// Through [`Sink::error_fmt`]: one call, no copy of the text of its
+    /// own (size: issue 17).
+    pub fn error(&mut self, pos: &Pos, msg: &str) {
+        self.error_fmt(pos, format_args!("{msg}"));
     }
 
-    pub fn warn(&mut self, pos: &Pos, msg: impl Into<String>) {
-        self.push(pos, Severity::Warning, msg.into());
+    /// Through [`Sink::warn_fmt`], as [`Sink::error`].
+    pub fn warn(&mut self, pos: &Pos, msg: &str) {
+        self.warn_fmt(pos, format_args!("{msg}"));
     }
 
     /// [`Sink::error`] with the message still to format: one call at each
