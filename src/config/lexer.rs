@@ -294,21 +294,20 @@ enum Refused {
 /// terminal must not become the daemon's. sys::file adds O_CLOEXEC.
 fn open_regular(path: &[u8]) -> Result<(OwnedFd, u64), Refused> {
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
-    let fd = match file::open_bytes(path, flags, 0) {
-        Ok(fd) => fd,
-        // A socket cannot be opened at all (ENXIO): name it as what it is.
-        Err(e) => {
-            return Err(match file::stat_bytes(path, true) {
-                Ok(st) if !file::is_type(&st, libc::S_IFREG) => Refused::NotRegular(kind(&st)),
-                _ => Refused::Io(e),
-            });
-        }
+    let opened = file::open_bytes(path, flags, 0);
+    // The type of what was opened, or of what could not be: a socket
+    // cannot be opened at all (ENXIO), and is named as what it is. One
+    // check of the type for both (size: issue 17).
+    let st = match &opened {
+        Ok(fd) => file::fstat(fd),
+        Err(_) => file::stat_bytes(path, true),
     };
-    let st = file::fstat(&fd).map_err(Refused::Io)?;
-    if file::is_type(&st, libc::S_IFREG) {
-        Ok((fd, u64::try_from(st.st_size).unwrap_or(0)))
-    } else {
-        Err(Refused::NotRegular(kind(&st)))
+    match (opened, st) {
+        (_, Ok(st)) if !file::is_type(&st, libc::S_IFREG) => Err(Refused::NotRegular(kind(&st))),
+        (Ok(fd), Ok(st)) => Ok((fd, u64::try_from(st.st_size).unwrap_or(0))),
+        // The open's error first: a regular file that could not be
+        // opened, or one whose type is unknown.
+        (Err(e), _) | (_, Err(e)) => Err(Refused::Io(e)),
     }
 }
 
