@@ -584,8 +584,18 @@ impl<O: FnMut(&mut Piece, &Pos, &mut Sink)> Reader<'_, O> {
             self.sink.error(pos, "unterminated quoted string");
         }
         if let Some(b) = info.bad_byte {
+            // The two hex digits by hand: a `{:02X}` here was the binary's
+            // only hexadecimal u8 (size: issue 17).
+            let hex = |n: u8| {
+                b"0123456789ABCDEF"
+                    .get(usize::from(n & 15))
+                    .copied()
+                    .unwrap_or(b'0')
+            };
+            let digits = [hex(b >> 4), hex(b)];
+            let digits = core::str::from_utf8(&digits).unwrap_or_default();
             self.sink
-                .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
+                .error_fmt(pos, format_args!("byte 0x{digits} is not UTF-8 text"));
         }
         self.words += info.words;
         self.word_bytes += info.word_bytes;
