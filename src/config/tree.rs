@@ -2,7 +2,7 @@
 //! Brace errors are reported here; the tree is still built as well as it
 //! can be, so the parser can report the errors inside it too.
 
-use super::diag::{Pos, Sink};
+use super::diag::{Pos, Severity, Sink};
 use super::lexer::{Piece, Word};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,9 +30,8 @@ impl Node {
 
     /// The statement as written, for messages: ` 'WORDS'` (at most two
     /// words, so a long line does not drown the message), or nothing for
-    /// a stray block.
-    fn title(&self) -> String {
-        let mut shown = String::new();
+    /// a stray block; added to the message `shown` (size: issue 17).
+    fn title(&self, shown: &mut String) {
         if let Some(first) = self.words.first() {
             shown.push_str(" '");
             shown.push_str(&first.text);
@@ -42,7 +41,6 @@ impl Node {
             }
             shown.push('\'');
         }
-        shown
     }
 }
 
@@ -129,10 +127,11 @@ impl Builder {
                 // in.
                 let level = self.stack.last().unwrap_or(&self.top);
                 if let Some(opener) = level.last() {
-                    sink.error_fmt(
-                        &opener.pos,
-                        format_args!("unterminated block{}: missing '}}'", opener.title()),
-                    );
+                    // Built in place: no title of its own to format in.
+                    let mut msg = String::from("unterminated block");
+                    opener.title(&mut msg);
+                    msg.push_str(": missing '}'");
+                    sink.push(&opener.pos, Severity::Error, msg);
                 }
             }
         }
