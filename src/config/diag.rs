@@ -117,12 +117,15 @@ impl Sink {
         }
     }
 
-    pub fn error(&mut self, pos: &Pos, msg: impl Into<String>) {
-        self.push(pos, Severity::Error, msg.into());
+    /// Through [`Sink::error_fmt`]: one call, no copy of the text of its
+    /// own (size: issue 17).
+    pub fn error(&mut self, pos: &Pos, msg: &str) {
+        self.error_fmt(pos, format_args!("{msg}"));
     }
 
-    pub fn warn(&mut self, pos: &Pos, msg: impl Into<String>) {
-        self.push(pos, Severity::Warning, msg.into());
+    /// Through [`Sink::warn_fmt`], as [`Sink::error`].
+    pub fn warn(&mut self, pos: &Pos, msg: &str) {
+        self.warn_fmt(pos, format_args!("{msg}"));
     }
 
     /// [`Sink::error`] with the message still to format: one call at each
@@ -151,11 +154,16 @@ impl Sink {
             seq: pos.seq,
         };
         // In reading order, then the order found: one step of an
-        // insertion sort (swaps are less code than Vec::insert).
+        // insertion sort (swaps are less code than Vec::insert), the pair
+        // compared and swapped as one slice: one bounds check for both
+        // (size: issue 17).
         self.kept.push(diag);
         let mut at = self.kept.len() - 1;
-        while at > 0 && self.kept.get(at - 1).is_some_and(|k| k.seq > pos.seq) {
-            self.kept.swap(at - 1, at);
+        while at > 0 {
+            match self.kept.get_mut(at - 1..=at) {
+                Some([k, new]) if k.seq > new.seq => core::mem::swap(k, new),
+                _ => break,
+            }
             at -= 1;
         }
         if self.kept.len() > self.limit {

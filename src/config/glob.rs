@@ -83,11 +83,15 @@ fn step_into(dir: &[u8], comp: &str, dirs: bool, out: &mut Vec<Vec<u8>>) {
             if fits(&path) {
                 out.push(path);
                 // One step of an insertion sort: swaps are less code than
-                // a search by halves and an insert. The pair compared as
-                // one slice, not as two Options (size: issue 17).
+                // a search by halves and an insert. The pair compared and
+                // swapped as one slice: one bounds check for both (size:
+                // issue 17).
                 let mut i = out.len() - 1;
-                while i > start && matches!(out.get(i - 1..=i), Some([a, b]) if a > b) {
-                    out.swap(i - 1, i);
+                while i > start {
+                    match out.get_mut(i - 1..=i) {
+                        Some([a, b]) if *a > *b => core::mem::swap(a, b),
+                        _ => break,
+                    }
                     i -= 1;
                 }
             }

@@ -39,12 +39,6 @@ pub enum Piece {
     Close,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Item {
-    pub piece: Piece,
-    pub pos: Pos,
-}
-
 /// Statements whose arguments are shell command lines, where keepalived
 /// also takes single quotes as quoting.
 const SCRIPT_KEYWORDS: &[&str] = &[
@@ -189,9 +183,11 @@ impl LineLexer {
 }
 
 /// The caps of one load (the `MAX_CONFIG_*` constants; smaller in tests).
+/// Bytes are counted in usize, not u64: 64-bit sums are libcall-sized
+/// code on 32-bit routers, and the cap fits any usize (size: issue 17).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    pub bytes: u64,
+    pub bytes: usize,
     pub words: usize,
     pub word_bytes: usize,
     pub line: usize,
@@ -199,19 +195,26 @@ pub struct Limits {
 
 impl Limits {
     pub const CONFIG: Limits = Limits {
-        bytes: MAX_CONFIG_BYTES,
+        bytes: MAX_CONFIG_BYTES as usize,
         words: MAX_CONFIG_WORDS,
         word_bytes: MAX_CONFIG_WORD_BYTES,
         line: MAX_CONFIG_LINE,
     };
 }
 
-/// Reads the main file and its includes, handing each item to `out` (in a
-/// load, the tree builder, which nests them as they come). A main file that
+// The cap fits in 32 bits: the cast above loses nothing.
+const _: () = assert!(MAX_CONFIG_BYTES <= u32::MAX as u64);
+
+/// Reads the main file and its includes, handing each piece with its
+/// position to `out` (in a load, the tree builder, which nests them as
+/// they come; the position by reference: only a statement keeps it, a
+/// brace never clones it; size: issue 17). The piece is lent, for `out`
+/// to take a statement's words from: the line's list is walked in place,
+/// with no by-value iterator to drop (size: issue 17). A main file that
 /// cannot be read is reported at line 0. Returns false when a cap stopped
 /// the load before the end: what was read is then only part of the
 /// configuration, not worth checking further.
-pub fn read_config<O: FnMut(Item, &mut Sink)>(
+pub fn read_config<O: FnMut(&mut Piece, &Pos, &mut Sink)>(
     path: &Path,
     sink: &mut Sink,
     out: &mut O,
@@ -254,7 +257,8 @@ struct Reader<'a, O> {
     /// is read at most once per load: with globs, files that include each
     /// other would otherwise be read factorially often.
     read: Map<Vec<u8>, (bool, Option<Pos>)>,
-    bytes: u64,
+    /// Bytes read so far: never more than `limits.bytes`.
+    bytes: usize,
     words: usize,
     word_bytes: usize,
     /// A cap was reached: nothing more is read.
@@ -290,21 +294,20 @@ enum Refused {
 /// terminal must not become the daemon's. sys::file adds O_CLOEXEC.
 fn open_regular(path: &[u8]) -> Result<(OwnedFd, u64), Refused> {
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
-    let fd = match file::open_bytes(path, flags, 0) {
-        Ok(fd) => fd,
-        // A socket cannot be opened at all (ENXIO): name it as what it is.
-        Err(e) => {
-            return Err(match file::stat_bytes(path, true) {
-                Ok(st) if !file::is_type(&st, libc::S_IFREG) => Refused::NotRegular(kind(&st)),
-                _ => Refused::Io(e),
-            });
-        }
+    let opened = file::open_bytes(path, flags, 0);
+    // The type of what was opened, or of what could not be: a socket
+    // cannot be opened at all (ENXIO), and is named as what it is. One
+    // check of the type for both (size: issue 17).
+    let st = match &opened {
+        Ok(fd) => file::fstat(fd),
+        Err(_) => file::stat_bytes(path, true),
     };
-    let st = file::fstat(&fd).map_err(Refused::Io)?;
-    if file::is_type(&st, libc::S_IFREG) {
-        Ok((fd, u64::try_from(st.st_size).unwrap_or(0)))
-    } else {
-        Err(Refused::NotRegular(kind(&st)))
+    match (opened, st) {
+        (_, Ok(st)) if !file::is_type(&st, libc::S_IFREG) => Err(Refused::NotRegular(kind(&st))),
+        (Ok(fd), Ok(st)) => Ok((fd, u64::try_from(st.st_size).unwrap_or(0))),
+        // The open's error first: a regular file that could not be
+        // opened, or one whose type is unknown.
+        (Err(e), _) | (_, Err(e)) => Err(Refused::Io(e)),
     }
 }
 
@@ -340,7 +343,7 @@ struct Line {
     /// A NUL byte anywhere in it.
     nul: bool,
     /// Bytes consumed, newline included.
-    len: u64,
+    len: usize,
 }
 
 enum LineError {
@@ -362,7 +365,7 @@ impl Lines {
     }
 
     /// The next line; `left` is how many bytes the load may still read.
-    fn next(&mut self, left: u64) -> Result<Option<Line>, LineError> {
+    fn next(&mut self, left: usize) -> Result<Option<Line>, LineError> {
         self.buf.clear();
         let mut line = Line {
             truncated: false,
@@ -383,7 +386,7 @@ impl Lines {
             let newline = chunk.iter().position(|&b| b == b'\n');
             let part = &chunk[..newline.unwrap_or(chunk.len())];
             let used = part.len() + usize::from(newline.is_some());
-            line.len += used as u64;
+            line.len += used;
             if line.len > left {
                 return Err(LineError::TooMany);
             }
@@ -399,12 +402,14 @@ impl Lines {
     }
 }
 
-impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
+impl<O: FnMut(&mut Piece, &Pos, &mut Sink)> Reader<'_, O> {
     /// Whether a file of `size` bytes fits in what the load may still
     /// read; if not, says so at `pos` (naming it `what` `name`: the
     /// message is built only then) and stops the load.
     fn fits(&mut self, size: u64, pos: &Pos, what: &str, name: &str) -> bool {
-        if self.bytes.saturating_add(size) <= self.limits.bytes {
+        // What is left of the cap: `bytes` never passes it.
+        let left = self.limits.bytes.saturating_sub(self.bytes);
+        if size <= left as u64 {
             return true;
         }
         self.sink.error_fmt(
@@ -564,7 +569,7 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
     }
 
     fn lexed(&mut self, text: &[u8], truncated: bool, pos: &Pos, path: &[u8], depth: usize) {
-        let (pieces, info) = lex_bytes(text);
+        let (mut pieces, info) = lex_bytes(text);
         if truncated && !info.comment {
             self.sink.error_fmt(
                 pos,
@@ -579,8 +584,18 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             self.sink.error(pos, "unterminated quoted string");
         }
         if let Some(b) = info.bad_byte {
+            // The two hex digits by hand: a `{:02X}` here was the binary's
+            // only hexadecimal u8 (size: issue 17).
+            let hex = |n: u8| {
+                b"0123456789ABCDEF"
+                    .get(usize::from(n & 15))
+                    .copied()
+                    .unwrap_or(b'0')
+            };
+            let digits = [hex(b >> 4), hex(b)];
+            let digits = core::str::from_utf8(&digits).unwrap_or_default();
             self.sink
-                .error_fmt(pos, format_args!("byte 0x{b:02X} is not UTF-8 text"));
+                .error_fmt(pos, format_args!("byte 0x{digits} is not UTF-8 text"));
         }
         self.words += info.words;
         self.word_bytes += info.word_bytes;
@@ -604,23 +619,19 @@ impl<O: FnMut(Item, &mut Sink)> Reader<'_, O> {
             return;
         }
         let mut first = true;
-        for piece in pieces {
+        for piece in &mut pieces {
             // An include is read where it stands, before what follows it
             // on its line.
             if first {
                 first = false;
-                if let Some(pattern) = include_pattern(&piece, pos, self.sink) {
+                if let Some(pattern) = include_pattern(piece, pos, self.sink) {
                     if let Some(pattern) = pattern {
                         self.include(path, pattern, pos, depth);
                     }
                     continue;
                 }
             }
-            let item = Item {
-                piece,
-                pos: pos.clone(),
-            };
-            (self.out)(item, self.sink);
+            (self.out)(piece, pos, self.sink);
         }
     }
 
@@ -921,7 +932,12 @@ mod tests {
     fn read_with(path: &Path, limits: Limits) -> (bool, Vec<String>) {
         let mut sink = Sink::default();
         // The lexer's own messages only: the files here nest no blocks.
-        let complete = read_config(path, &mut sink, &mut |_, _| {}, limits);
+        let complete = read_config(
+            path,
+            &mut sink,
+            &mut |_: &mut _, _: &_, _: &mut _| {},
+            limits,
+        );
         let msgs = sink.finish().iter().map(|d| d.msg.clone()).collect();
         (complete, msgs)
     }

@@ -54,7 +54,7 @@ pub fn load(path: &Path) -> Result<(Config, Vec<Diag>), Vec<Diag>> {
     let main = lexer::display(path.as_os_str().as_bytes());
     let mut sink = diag::Sink::new(main, crate::limits::MAX_CONFIG_DIAGS);
     let mut builder = tree::Builder::default();
-    let mut nest = |item, sink: &mut diag::Sink| builder.push(item, sink);
+    let mut nest = |piece: &mut _, pos: &_, sink: &mut diag::Sink| builder.push(piece, pos, sink);
     let complete = lexer::read_config(path, &mut sink, &mut nest, lexer::Limits::CONFIG);
     let nodes = builder.finish(&mut sink, complete);
     // When a cap stopped reading (an error, said), the rest of the checks

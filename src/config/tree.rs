@@ -2,8 +2,8 @@
 //! Brace errors are reported here; the tree is still built as well as it
 //! can be, so the parser can report the errors inside it too.
 
-use super::diag::{Pos, Sink};
-use super::lexer::{Item, Piece, Word};
+use super::diag::{Pos, Severity, Sink};
+use super::lexer::{Piece, Word};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -30,9 +30,8 @@ impl Node {
 
     /// The statement as written, for messages: ` 'WORDS'` (at most two
     /// words, so a long line does not drown the message), or nothing for
-    /// a stray block.
-    fn title(&self) -> String {
-        let mut shown = String::new();
+    /// a stray block; added to the message `shown` (size: issue 17).
+    fn title(&self, shown: &mut String) {
         if let Some(first) = self.words.first() {
             shown.push_str(" '");
             shown.push_str(&first.text);
@@ -42,7 +41,6 @@ impl Node {
             }
             shown.push('\'');
         }
-        shown
     }
 }
 
@@ -69,25 +67,27 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn push(&mut self, item: Item, sink: &mut Sink) {
+    /// One piece read at `pos`: a node keeps a copy of it, a brace
+    /// only says where it is (size: issue 17). A statement's words are
+    /// taken from it (the lexer's list of pieces is walked in place).
+    pub fn push(&mut self, piece: &mut Piece, pos: &Pos, sink: &mut Sink) {
         if self.stopped {
             return;
         }
-        let Item { piece, pos } = item;
         let depth = self.stack.len();
         let children = self.stack.last_mut().unwrap_or(&mut self.top);
         match piece {
             Piece::Stmt(words) => {
                 children.push(Node {
-                    words,
-                    pos,
+                    words: core::mem::take(words),
+                    pos: pos.clone(),
                     block: None,
                 });
                 self.after_stmt = true;
             }
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
                 sink.error_fmt(
-                    &pos,
+                    pos,
                     format_args!(
                         "blocks nested more than {MAX_BLOCK_DEPTH} deep; rest of the file ignored"
                     ),
@@ -99,10 +99,10 @@ impl Builder {
                 // After a statement, it is the last node of this level and
                 // opens the block; else a node with no words does.
                 if !self.after_stmt {
-                    sink.error(&pos, "unexpected '{'");
+                    sink.error(pos, "unexpected '{'");
                     children.push(Node {
                         words: Box::default(),
-                        pos,
+                        pos: pos.clone(),
                         block: None,
                     });
                 }
@@ -111,7 +111,7 @@ impl Builder {
             }
             Piece::Close => {
                 if !close(&mut self.stack, &mut self.top) {
-                    sink.error(&pos, "unexpected '}'");
+                    sink.error(pos, "unexpected '}'");
                 }
                 self.after_stmt = false;
             }
@@ -127,10 +127,11 @@ impl Builder {
                 // in.
                 let level = self.stack.last().unwrap_or(&self.top);
                 if let Some(opener) = level.last() {
-                    sink.error_fmt(
-                        &opener.pos,
-                        format_args!("unterminated block{}: missing '}}'", opener.title()),
-                    );
+                    // Built in place: no title of its own to format in.
+                    let mut msg = String::from("unterminated block");
+                    opener.title(&mut msg);
+                    msg.push_str(": missing '}'");
+                    sink.push(&opener.pos, Severity::Error, msg);
                 }
             }
         }
@@ -140,10 +141,10 @@ impl Builder {
 }
 
 #[cfg(test)]
-pub fn build(items: Vec<Item>, sink: &mut Sink) -> Vec<Node> {
+pub fn build(items: Vec<(Piece, Pos)>, sink: &mut Sink) -> Vec<Node> {
     let mut builder = Builder::default();
-    for item in items {
-        builder.push(item, sink);
+    for (mut piece, pos) in items {
+        builder.push(&mut piece, &pos, sink);
     }
     builder.finish(sink, true)
 }
@@ -181,10 +182,7 @@ mod tests {
                 seq: line_no,
             };
             let (pieces, _) = lex_line(line);
-            items.extend(pieces.into_iter().map(|piece| Item {
-                piece,
-                pos: pos.clone(),
-            }));
+            items.extend(pieces.into_iter().map(|piece| (piece, pos.clone())));
         }
         let mut sink = Sink::default();
         let nodes = build(items, &mut sink);
