@@ -521,23 +521,27 @@ impl Instance {
 
     // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
     fn shutdown(&mut self, now: Instant, out: &mut Actions) {
-        let was_master = self.state == State::Master;
-        if self.state != State::Init {
-            self.transition(State::Init, Why::Shutdown, now, out);
+        if self.state == State::Init {
+            self.timers.stop_all();
+            return;
         }
-        if was_master {
-            self.release(out);
-        }
-        self.timers.stop_all();
+        self.leave(State::Init, Why::Shutdown, now, out);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Actions) {
-        let was_master = match self.state {
-            State::Master => true,
-            State::Backup => false,
-            State::Init | State::Fault => return,
-        };
-        self.transition(State::Fault, Why::LinkDown, now, out);
+        if matches!(self.state, State::Init | State::Fault) {
+            return;
+        }
+        self.leave(State::Fault, Why::LinkDown, now, out);
+    }
+
+    /// The instance stops taking part (shutdown, or a link down): to `to`,
+    /// a master releasing, every timer stopped. One copy for both (issue
+    /// 17: size).
+    #[inline(never)]
+    fn leave(&mut self, to: State, why: Why, now: Instant, out: &mut Actions) {
+        let was_master = self.state == State::Master;
+        self.transition(to, why, now, out);
         if was_master {
             self.release(out);
         }
