@@ -582,22 +582,17 @@ impl Instance {
             (State::Backup, Timer::MasterDown) => self.become_master(Why::MasterDown, now, out),
             // RFC 5798 §6.4.3: Adver_Timer fires.
             (State::Master, Timer::Adver) => self.adver_fires(now, out),
-            // keepalived: the second burst after becoming master.
-            (State::Master, Timer::GarpDelayed) => {
-                let count = p.garp_master_repeat;
-                self.timers.stop(Timer::GarpDelayed);
-                push(out, Action::SendGarp { count });
-            }
-            // keepalived: garp_master_refresh.
-            (State::Master, Timer::GarpRefresh) => {
-                let (period, count) = (p.garp_master_refresh, p.garp_master_refresh_repeat);
-                self.timers.arm_unless_zero(Timer::GarpRefresh, now, period);
-                push(out, Action::SendGarp { count });
-            }
-            // keepalived: vrrp_lower_prio_gratuitous_arp_thread.
-            (State::Master, Timer::GarpLowerPrio) => {
-                let count = p.garp_lower_prio_repeat;
-                self.timers.stop(Timer::GarpLowerPrio);
+            // keepalived: the second burst after becoming master (once),
+            // garp_master_refresh (again each period), and
+            // vrrp_lower_prio_gratuitous_arp_thread (once). One arm for the
+            // three: a zero period stops the timer (issue 17: size).
+            (State::Master, Timer::GarpDelayed | Timer::GarpRefresh | Timer::GarpLowerPrio) => {
+                let (period, count) = match t {
+                    Timer::GarpDelayed => (Duration::ZERO, p.garp_master_repeat),
+                    Timer::GarpRefresh => (p.garp_master_refresh, p.garp_master_refresh_repeat),
+                    _ => (Duration::ZERO, p.garp_lower_prio_repeat),
+                };
+                self.timers.arm_unless_zero(t, now, period);
                 push(out, Action::SendGarp { count });
             }
             // No other timer runs in these states; Preempt never wakes.
