@@ -425,10 +425,7 @@ impl Instance {
                     self.timers.set_after(Timer::MasterDown, now, at);
                 }
             }
-            State::Master => {
-                self.send_advert(p, out);
-                self.timers.arm(Timer::Adver, now, self.params.advert_int());
-            }
+            State::Master => self.advertise(p, now, out),
             State::Init | State::Fault => {}
         }
     }
@@ -483,7 +480,7 @@ impl Instance {
         self.timers.stop(Timer::MasterDown);
         self.timers.stop(Timer::Preempt);
         self.master_addr = None;
-        self.send_advert(self.effective_priority, out);
+        self.advertise(self.effective_priority, now, out);
         push(out, Action::AddVips);
         push(
             out,
@@ -492,7 +489,6 @@ impl Instance {
             },
         );
         let p = &self.params;
-        self.timers.arm(Timer::Adver, now, p.advert_int());
         // keepalived: a second burst garp_master_delay later, and periodic
         // refreshes with garp_master_refresh.
         self.timers
@@ -500,6 +496,14 @@ impl Instance {
         self.timers
             .arm_unless_zero(Timer::GarpRefresh, now, p.garp_master_refresh);
         self.timers.stop(Timer::GarpLowerPrio);
+    }
+
+    /// Send an advert at `priority` and start the Adver_Timer afresh. One
+    /// copy for its four callers (issue 17: size).
+    #[inline(never)]
+    fn advertise(&mut self, priority: u8, now: Instant, out: &mut Actions) {
+        self.send_advert(priority, out);
+        self.timers.arm(Timer::Adver, now, self.params.advert_int());
     }
 
     fn send_advert(&mut self, priority: u8, out: &mut Actions) {
@@ -720,8 +724,7 @@ impl Instance {
             // leaving, assert ourselves at once (rate limited like every
             // answer).
             if self.may_answer(now) {
-                self.send_advert(ours, out);
-                self.timers.arm(Timer::Adver, now, self.params.advert_int());
+                self.advertise(ours, now, out);
             }
             return;
         }
@@ -772,8 +775,7 @@ impl Instance {
             },
         );
         if answered {
-            self.send_advert(ours, out);
-            self.timers.arm(Timer::Adver, now, self.params.advert_int());
+            self.advertise(ours, now, out);
         }
         let repeat = self.params.garp_lower_prio_repeat;
         if repeat > 0 {
