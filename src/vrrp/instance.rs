@@ -391,9 +391,7 @@ impl Instance {
             }
             Event::SyncBackup => {
                 if self.state == State::Master {
-                    self.stats.release_master += 1;
-                    self.enter_backup(Why::Sync, now, out);
-                    push(out, Action::DelVips);
+                    self.step_down(Why::Sync, now, out);
                 }
             }
         }
@@ -521,6 +519,15 @@ impl Instance {
         self.send_advert(0, out);
         push(out, Action::DelVips);
         self.stats.release_master += 1;
+    }
+
+    /// A master goes back to BACKUP (its group's, or a better master) and
+    /// removes its VIPs. One copy for both (issue 17: size).
+    #[inline(never)]
+    fn step_down(&mut self, why: Why, now: Instant, out: &mut Actions) {
+        self.stats.release_master += 1;
+        self.enter_backup(why, now, out);
+        push(out, Action::DelVips);
     }
 
     // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
@@ -735,16 +742,11 @@ impl Instance {
                 self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
             }
             self.master_addr = Some(src);
-            self.stats.release_master += 1;
-            self.enter_backup(
-                Why::HigherPriority {
-                    theirs: adv.priority,
-                    ours,
-                },
-                now,
-                out,
-            );
-            push(out, Action::DelVips);
+            let why = Why::HigherPriority {
+                theirs: adv.priority,
+                ours,
+            };
+            self.step_down(why, now, out);
         } else {
             self.lower_priority(adv.priority, src, now, out);
         }
