@@ -709,10 +709,7 @@ impl Instance {
             || adv.priority >= ours
             || self.timers.get(Timer::Preempt).is_some_and(|t| t > now);
         if follow {
-            if self.params.version == Version::V3 {
-                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
-            }
-            self.master_addr = Some(src);
+            self.follow(adv, src);
             // keepalived: a backup held by its sync group that hears a
             // master wants BACKUP again.
             self.wants_master = false;
@@ -721,6 +718,16 @@ impl Instance {
         }
         // Otherwise (preempting a lower-priority master) the advert is
         // discarded and our Master_Down_Timer fires.
+    }
+
+    /// `src`, whose advert `adv` we follow, is the master: v3 takes its
+    /// interval. One copy for a backup and a master (issue 17: size).
+    #[inline(never)]
+    fn follow(&mut self, adv: &Advert, src: IpAddr) {
+        if self.params.version == Version::V3 {
+            self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
+        }
+        self.master_addr = Some(src);
     }
 
     // RFC 5798 §6.4.3: Master receives an ADVERTISEMENT.
@@ -738,10 +745,7 @@ impl Instance {
         let they_win =
             adv.priority > ours || (adv.priority == ours && above(src, self.params.primary));
         if they_win {
-            if self.params.version == Version::V3 {
-                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
-            }
-            self.master_addr = Some(src);
+            self.follow(adv, src);
             let why = Why::HigherPriority {
                 theirs: adv.priority,
                 ours,
