@@ -147,14 +147,15 @@ impl Node {
                     self.settle(now, out);
                 }
             }
+            // The new index from here, before an up's settle: one store
+            // for both cases (issue 17: size).
+            self.slots[i].ifindex = after.index;
             if up {
-                self.slots[i].ifindex = after.index;
                 self.slots[i].link_ok = true;
                 if running {
                     self.settle(now, out);
                 }
             }
-            self.slots[i].ifindex = after.index;
         }
         if before.index != after.index {
             self.reindex();

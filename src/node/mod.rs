@@ -374,17 +374,17 @@ impl Node {
         let Some(s) = self.slots.get_mut(i) else {
             return;
         };
-        if s.timer(SlotTimer::Start).is_some_and(|t| t <= now) {
+        if due(s, SlotTimer::Start, now) {
             self.start_slot(i, now, out);
             return;
         }
-        if s.timer(SlotTimer::Script).is_some_and(|t| t <= now) {
+        if due(s, SlotTimer::Script, now) {
             let s = &mut self.slots[i];
             s.script_timeout(now, &mut self.shared, out);
             s.start_script(now, &mut self.shared, out);
         }
         let s = &self.slots[i];
-        if s.timer(SlotTimer::VipRetry).is_some_and(|t| t <= now) {
+        if due(s, SlotTimer::VipRetry, now) {
             let cx = &mut self.shared;
             let s = &mut self.slots[i];
             s.set_timer(SlotTimer::VipRetry, now, None);
@@ -392,7 +392,7 @@ impl Node {
             s.vips(master, AddrWhy::Retry, cx, out);
         }
         let s = &mut self.slots[i];
-        if s.timer(SlotTimer::Garp).is_some_and(|t| t <= now) {
+        if due(s, SlotTimer::Garp, now) {
             s.garp_due(now, &mut self.shared, out);
         }
         self.drive(i, Event::Timeout, now, out);
@@ -618,6 +618,13 @@ impl Node {
         let k = self.dispatch.binary_search_by_key(&key, |&(k, _)| k).ok()?;
         self.dispatch.get(k).map(|&(_, i)| usize::from(i))
     }
+}
+
+/// Slot timer `t` of `s` has run out at `now`. Out of line: four uses in
+/// [`Node::on_timer`], each a lookup and a 64-bit compare (issue 17: size).
+#[inline(never)]
+fn due(s: &Slot, t: SlotTimer, now: Instant) -> bool {
+    s.timer(t).is_some_and(|t| t <= now)
 }
 
 /// What a received advert is matched by: (interface index, family, VRID)

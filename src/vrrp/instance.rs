@@ -391,9 +391,7 @@ impl Instance {
             }
             Event::SyncBackup => {
                 if self.state == State::Master {
-                    self.stats.release_master += 1;
-                    self.enter_backup(Why::Sync, now, out);
-                    push(out, Action::DelVips);
+                    self.step_down(Why::Sync, now, out);
                 }
             }
         }
@@ -425,10 +423,7 @@ impl Instance {
                     self.timers.set_after(Timer::MasterDown, now, at);
                 }
             }
-            State::Master => {
-                self.send_advert(p, out);
-                self.timers.arm(Timer::Adver, now, self.params.advert_int());
-            }
+            State::Master => self.advertise(p, now, out),
             State::Init | State::Fault => {}
         }
     }
@@ -483,7 +478,7 @@ impl Instance {
         self.timers.stop(Timer::MasterDown);
         self.timers.stop(Timer::Preempt);
         self.master_addr = None;
-        self.send_advert(self.effective_priority, out);
+        self.advertise(self.effective_priority, now, out);
         push(out, Action::AddVips);
         push(
             out,
@@ -492,7 +487,6 @@ impl Instance {
             },
         );
         let p = &self.params;
-        self.timers.arm(Timer::Adver, now, p.advert_int());
         // keepalived: a second burst garp_master_delay later, and periodic
         // refreshes with garp_master_refresh.
         self.timers
@@ -500,6 +494,14 @@ impl Instance {
         self.timers
             .arm_unless_zero(Timer::GarpRefresh, now, p.garp_master_refresh);
         self.timers.stop(Timer::GarpLowerPrio);
+    }
+
+    /// Send an advert at `priority` and start the Adver_Timer afresh. One
+    /// copy for its four callers (issue 17: size).
+    #[inline(never)]
+    fn advertise(&mut self, priority: u8, now: Instant, out: &mut Actions) {
+        self.send_advert(priority, out);
+        self.timers.arm(Timer::Adver, now, self.params.advert_int());
     }
 
     fn send_advert(&mut self, priority: u8, out: &mut Actions) {
@@ -519,25 +521,38 @@ impl Instance {
         self.stats.release_master += 1;
     }
 
+    /// A master goes back to BACKUP (its group's, or a better master) and
+    /// removes its VIPs. One copy for both (issue 17: size).
+    #[inline(never)]
+    fn step_down(&mut self, why: Why, now: Instant, out: &mut Actions) {
+        self.stats.release_master += 1;
+        self.enter_backup(why, now, out);
+        push(out, Action::DelVips);
+    }
+
     // RFC 5798 §6.4.2 / §6.4.3 "If a Shutdown event is received".
     fn shutdown(&mut self, now: Instant, out: &mut Actions) {
-        let was_master = self.state == State::Master;
-        if self.state != State::Init {
-            self.transition(State::Init, Why::Shutdown, now, out);
+        if self.state == State::Init {
+            self.timers.stop_all();
+            return;
         }
-        if was_master {
-            self.release(out);
-        }
-        self.timers.stop_all();
+        self.leave(State::Init, Why::Shutdown, now, out);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Actions) {
-        let was_master = match self.state {
-            State::Master => true,
-            State::Backup => false,
-            State::Init | State::Fault => return,
-        };
-        self.transition(State::Fault, Why::LinkDown, now, out);
+        if matches!(self.state, State::Init | State::Fault) {
+            return;
+        }
+        self.leave(State::Fault, Why::LinkDown, now, out);
+    }
+
+    /// The instance stops taking part (shutdown, or a link down): to `to`,
+    /// a master releasing, every timer stopped. One copy for both (issue
+    /// 17: size).
+    #[inline(never)]
+    fn leave(&mut self, to: State, why: Why, now: Instant, out: &mut Actions) {
+        let was_master = self.state == State::Master;
+        self.transition(to, why, now, out);
         if was_master {
             self.release(out);
         }
@@ -578,22 +593,17 @@ impl Instance {
             (State::Backup, Timer::MasterDown) => self.become_master(Why::MasterDown, now, out),
             // RFC 5798 §6.4.3: Adver_Timer fires.
             (State::Master, Timer::Adver) => self.adver_fires(now, out),
-            // keepalived: the second burst after becoming master.
-            (State::Master, Timer::GarpDelayed) => {
-                let count = p.garp_master_repeat;
-                self.timers.stop(Timer::GarpDelayed);
-                push(out, Action::SendGarp { count });
-            }
-            // keepalived: garp_master_refresh.
-            (State::Master, Timer::GarpRefresh) => {
-                let (period, count) = (p.garp_master_refresh, p.garp_master_refresh_repeat);
-                self.timers.arm_unless_zero(Timer::GarpRefresh, now, period);
-                push(out, Action::SendGarp { count });
-            }
-            // keepalived: vrrp_lower_prio_gratuitous_arp_thread.
-            (State::Master, Timer::GarpLowerPrio) => {
-                let count = p.garp_lower_prio_repeat;
-                self.timers.stop(Timer::GarpLowerPrio);
+            // keepalived: the second burst after becoming master (once),
+            // garp_master_refresh (again each period), and
+            // vrrp_lower_prio_gratuitous_arp_thread (once). One arm for the
+            // three: a zero period stops the timer (issue 17: size).
+            (State::Master, Timer::GarpDelayed | Timer::GarpRefresh | Timer::GarpLowerPrio) => {
+                let (period, count) = match t {
+                    Timer::GarpDelayed => (Duration::ZERO, p.garp_master_repeat),
+                    Timer::GarpRefresh => (p.garp_master_refresh, p.garp_master_refresh_repeat),
+                    _ => (Duration::ZERO, p.garp_lower_prio_repeat),
+                };
+                self.timers.arm_unless_zero(t, now, period);
                 push(out, Action::SendGarp { count });
             }
             // No other timer runs in these states; Preempt never wakes.
@@ -699,10 +709,7 @@ impl Instance {
             || adv.priority >= ours
             || self.timers.get(Timer::Preempt).is_some_and(|t| t > now);
         if follow {
-            if self.params.version == Version::V3 {
-                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
-            }
-            self.master_addr = Some(src);
+            self.follow(adv, src);
             // keepalived: a backup held by its sync group that hears a
             // master wants BACKUP again.
             self.wants_master = false;
@@ -713,6 +720,16 @@ impl Instance {
         // discarded and our Master_Down_Timer fires.
     }
 
+    /// `src`, whose advert `adv` we follow, is the master: v3 takes its
+    /// interval. One copy for a backup and a master (issue 17: size).
+    #[inline(never)]
+    fn follow(&mut self, adv: &Advert, src: IpAddr) {
+        if self.params.version == Version::V3 {
+            self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
+        }
+        self.master_addr = Some(src);
+    }
+
     // RFC 5798 §6.4.3: Master receives an ADVERTISEMENT.
     fn master_receive(&mut self, adv: &Advert, src: IpAddr, now: Instant, out: &mut Actions) {
         let ours = self.effective_priority;
@@ -721,28 +738,19 @@ impl Instance {
             // leaving, assert ourselves at once (rate limited like every
             // answer).
             if self.may_answer(now) {
-                self.send_advert(ours, out);
-                self.timers.arm(Timer::Adver, now, self.params.advert_int());
+                self.advertise(ours, now, out);
             }
             return;
         }
         let they_win =
             adv.priority > ours || (adv.priority == ours && above(src, self.params.primary));
         if they_win {
-            if self.params.version == Version::V3 {
-                self.master_adver_int = cs_to_duration(adv.max_adver_int_cs);
-            }
-            self.master_addr = Some(src);
-            self.stats.release_master += 1;
-            self.enter_backup(
-                Why::HigherPriority {
-                    theirs: adv.priority,
-                    ours,
-                },
-                now,
-                out,
-            );
-            push(out, Action::DelVips);
+            self.follow(adv, src);
+            let why = Why::HigherPriority {
+                theirs: adv.priority,
+                ours,
+            };
+            self.step_down(why, now, out);
         } else {
             self.lower_priority(adv.priority, src, now, out);
         }
@@ -773,8 +781,7 @@ impl Instance {
             },
         );
         if answered {
-            self.send_advert(ours, out);
-            self.timers.arm(Timer::Adver, now, self.params.advert_int());
+            self.advertise(ours, now, out);
         }
         let repeat = self.params.garp_lower_prio_repeat;
         if repeat > 0 {
