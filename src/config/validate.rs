@@ -271,26 +271,29 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    // In the model already, empty when missing or bad.
-    let interface = !r.model.interface.is_empty();
-    required(sink, r, interface || r.interface_seen, "interface");
-    let vrid = r.vrid.as_ref().map(|v| u8::try_from(v.v).unwrap_or(0));
-    required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
-    let family = vip_family(sink, r);
-    let version = version(sink, g, r, family);
-    let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), version);
-    let (state, priority) = state_and_priority(sink, r);
-    let auth = auth(sink, r, version);
-    check_unicast_family(sink, r, family);
-    // Without these three there is no instance (the model is taken back
-    // after the checks of its lists); the GARP settings are then neither
-    // resolved nor checked against vrrp_strict.
-    let complete = interface && vrid.is_some() && advert_int_cs.is_some();
+    // The model pushed first and each resolved value set on it as it
+    // comes: values held across the push were kept on the stack, code of
+    // their own (size: issue 17). The push says nothing: the messages keep
+    // their order.
     let Some(m) = push_model(&mut out.models, g, r) else {
         return;
     };
     let r: &'a RawInstance = r;
-    (m.state, m.priority, m.version, m.family, m.auth) = (state, priority, version, family, auth);
+    // In the model already, empty when missing or bad.
+    let interface = !m.interface.is_empty();
+    required(sink, r, interface || r.interface_seen, "interface");
+    let vrid = r.vrid.as_ref().map(|v| u8::try_from(v.v).unwrap_or(0));
+    required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
+    m.family = vip_family(sink, r);
+    m.version = version(sink, g, r, m.family);
+    let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), m.version);
+    (m.state, m.priority) = state_and_priority(sink, r);
+    m.auth = auth(sink, r, m.version);
+    check_unicast_family(sink, m.unicast_src_ip.as_ref(), r, m.family);
+    // Without these three there is no instance (the model is taken back
+    // after the checks of its lists); the GARP settings are then neither
+    // resolved nor checked against vrrp_strict.
+    let complete = interface && vrid.is_some() && advert_int_cs.is_some();
     m.vrid = vrid.unwrap_or(0);
     m.advert_int_cs = advert_int_cs.unwrap_or(0);
     bounded(sink, &r.vips, &mut m.vips, "virtual_ipaddress", "MAX_VIPS");
@@ -311,7 +314,7 @@ fn resolve_instance<'a>(
     let owner = Owner {
         name: &m.name,
         interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
-        owner: priority == 255,
+        owner: m.priority == 255,
         sync_no_weight,
     };
     let tracks = Tracks {
@@ -328,7 +331,7 @@ fn resolve_instance<'a>(
         return;
     }
     garp(sink, g, r, m);
-    m.vmac = vmac(sink, r, m.vrid, family);
+    m.vmac = vmac(sink, r, m.vrid, m.family);
     out.raws.push(r);
 }
 
@@ -578,9 +581,10 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
     }
 }
 
-fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
+/// `src` is the model's unicast_src_ip (the raw block's model is taken).
+fn check_unicast_family(sink: &mut Sink, src: Option<&IpAddr>, r: &RawInstance, family: Family) {
     // Plain calls, not a chain of the two lists: a chain is code of its own.
-    if let (Some(a), Some(pos)) = (&r.model.unicast_src_ip, &r.unicast_src_pos) {
+    if let (Some(a), Some(pos)) = (src, &r.unicast_src_pos) {
         unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
     for a in &r.unicast_peers {
