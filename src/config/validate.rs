@@ -19,20 +19,15 @@ use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
-pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
-    let Raw {
-        mut config,
-        mut instances,
-        sync_groups,
-        script_at,
-        track_file_at,
-        track_process_at,
-        up_down_at,
-        rule_prio: _,
-    } = raw;
-    check_scripts(sink, &config.scripts, &script_at);
-    check_track_files(sink, &config.track_files, &track_file_at);
-    check_track_processes(sink, &config.track_processes, &track_process_at);
+pub fn resolve(sink: &mut Sink, mut raw: Raw) -> Config {
+    // The configuration is resolved where it is in `raw` and moved out
+    // once at the end: taken out first, it was one more copy of it (size:
+    // issue 17). The lists are moved out, the positions looked at there.
+    let (mut instances, sync_groups) = (raw.instances, raw.sync_groups);
+    let config = &mut raw.config;
+    check_scripts(sink, &config.scripts, &raw.script_at);
+    check_track_files(sink, &config.track_files, &raw.track_file_at);
+    check_track_processes(sink, &config.track_processes, &raw.track_process_at);
     let defs = Defined::new(
         &config.scripts,
         &config.track_files,
@@ -58,10 +53,11 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_sync_set(sink, &sync_groups, &instances, &sync_of);
     drop(sync_of);
     let sync_groups = check_sync_groups(sink, global, sync_groups, &models, &defs);
-    check_up_down_delays(sink, &up_down_at);
+    check_up_down_delays(sink, &raw.up_down_at);
+    drop(defs);
     config.instances = models;
     config.sync_groups = sync_groups;
-    config
+    raw.config
 }
 
 /// For each instance named in a sync group, the index of the first group
