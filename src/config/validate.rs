@@ -254,9 +254,11 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 }
 
 /// Resolves one instance into `out` (with its raw block, for the checks
-/// across instances); nothing when it cannot run. The model is pushed
-/// first and filled in place: it is kilobytes, and each move of it, or of
-/// its lists, through a return value was code (size: issue 17). Out of
+/// across instances); nothing when it cannot run. The model is taken
+/// first, in its box, and filled there: it is kilobytes, and each move of
+/// it, or of its lists, through a return value was code; pushed at the
+/// end, not first (a model in the list was looked up there again for each
+/// field set; size: issue 17). Out of
 /// line: inlined into the loop of [`resolve`], its message texts were
 /// hoisted out of that loop into stack slots, code of their own.
 #[inline(never)]
@@ -267,13 +269,10 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
-    // The model pushed first and each resolved value set on it as it
-    // comes: values held across the push were kept on the stack, code of
-    // their own (size: issue 17). The push says nothing: the messages keep
-    // their order.
-    let Some(m) = push_model(&mut out.models, g, r) else {
-        return;
-    };
+    // The model taken first and each resolved value set on it as it
+    // comes: values held until then were kept on the stack, code of their
+    // own (size: issue 17).
+    let mut m = take_model(g, r);
     let r: &'a RawInstance = r;
     // In the model already, empty when missing or bad.
     let interface = !m.interface.is_empty();
@@ -286,7 +285,7 @@ fn resolve_instance<'a>(
     (m.state, m.priority) = state_and_priority(sink, r);
     m.auth = auth(sink, r, m.version);
     check_unicast_family(sink, m.unicast_src_ip.as_ref(), r, m.family);
-    // Without these three there is no instance (the model is taken back
+    // Without these three there is no instance (the model is dropped
     // after the checks of its lists); the GARP settings are then neither
     // resolved nor checked against vrrp_strict.
     let complete = interface && vrid.is_some() && advert_int_cs.is_some();
@@ -321,34 +320,27 @@ fn resolve_instance<'a>(
     };
     track_check::check(sink, defs, &owner, &instance_tracks(r), tracks);
     if !complete {
-        // Dropped where it is: a pop moved the model out to drop it.
-        let kept = out.models.len().saturating_sub(1);
-        out.models.truncate(kept);
         return;
     }
-    garp(sink, g, r, m);
+    garp(sink, g, r, &mut m);
     m.vmac = vmac(sink, r, m.vrid, m.family);
+    out.models.push(m);
     out.raws.push(r);
 }
 
-/// The model of `r` pushed on `models`: the one the parser filled in
+/// The model of `r`: the one the parser filled in
 /// place, moved out whole (the checks after this one do not look at what
 /// it holds), and the few fields that need the raw block or global_defs
 /// set on it; the resolved values and the lists are set by
 /// [`resolve_instance`]. A literal of every field here was a kilobyte of
 /// code (size: issue 17).
-fn push_model<'m>(
-    models: &'m mut Vec<Box<InstanceConfig>>,
-    g: &GlobalDefs,
-    r: &mut RawInstance,
-) -> Option<&'m mut InstanceConfig> {
+fn take_model(g: &GlobalDefs, r: &mut RawInstance) -> Box<InstanceConfig> {
     // The model moved out as the parser left it (an empty one left in its
     // place), then what needs the whole block or global_defs set on it.
     // The name stays in the raw block too: the sync groups look their
     // members up there.
     let empty = InstanceConfig::new(r.model.name.clone(), Loc::default());
-    models.push(core::mem::replace(&mut r.model, empty));
-    let m = models.last_mut()?;
+    let mut m = core::mem::replace(&mut r.model, empty);
     // Swapped, not assigned: nothing to drop (the raw list is not looked
     // at again).
     core::mem::swap(&mut m.vrules, &mut r.vrules.list);
@@ -356,7 +348,7 @@ fn push_model<'m>(
     m.smtp_alert = g.mails(r.smtp_alert);
     m.v3_checksum_as_v2 = r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
     m.skip_check_adv_addr = g.vrrp_skip_check_adv_addr;
-    Some(m)
+    m
 }
 
 fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
