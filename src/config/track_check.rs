@@ -253,33 +253,29 @@ fn verdict(
         group_line(sink, o, k, t);
         return Some(true);
     }
-    match k {
-        0 => {
-            let prefix = if o.sync_no_weight { "weight " } else { "" };
-            sink.warn_fmt(
-                pos,
-                format_args!(
-                    "({}) ignoring {name} tracked interface {prefix}due to {}",
-                    o.name,
-                    reason(o, false)
-                ),
-            );
-            // In a sync group the line stays, unweighted; an owner drops it.
-            o.sync_no_weight.then_some(true)
-        }
-        1 => {
-            sink.warn_fmt(
-                pos,
-                format_args!(
-                    "({}) ignoring tracked script {name} with weights due to {}",
-                    o.name,
-                    reason(o, true)
-                ),
-            );
-            None
-        }
-        _ => instance_file(sink, o, t, weight),
+    if k >= 2 {
+        return instance_file(sink, o, t, weight);
     }
+    // keepalived's two wordings, "NAME tracked interface [weight ]" and
+    // "tracked script NAME with weights ", in one message: one call for
+    // both (size: issue 17).
+    let (a, b, c) = if k == 0 {
+        let prefix = if o.sync_no_weight { "weight " } else { "" };
+        (name, " tracked interface ", prefix)
+    } else {
+        ("tracked script ", name, " with weights ")
+    };
+    sink.warn_fmt(
+        pos,
+        format_args!(
+            "({}) ignoring {a}{b}{c}due to {}",
+            o.name,
+            reason(o, k == 1)
+        ),
+    );
+    // In a sync group an interface's line stays, unweighted; an owner
+    // drops it, and a script's line is dropped.
+    (k == 0 && o.sync_no_weight).then_some(true)
 }
 
 /// A weighted track_file line of an address owner (or a member of a sync
