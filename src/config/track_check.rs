@@ -36,11 +36,19 @@ impl<'a> Defined<'a> {
         files: &'a [TrackFile],
         processes: &'a [TrackProcess],
     ) -> Defined<'a> {
-        let by_name = [
-            first_of(&mut scripts.iter().map(|s| s.name.as_str())),
-            first_of(&mut files.iter().map(|f| f.name.as_str())),
-            first_of(&mut processes.iter().map(|p| p.name.as_str())),
-        ];
+        // Three plain loops: through [`first_of`], each list had an
+        // iterator's code and table of its own (size: issue 17).
+        let mut by_name = [Map::default(), Map::default(), Map::default()];
+        let [s, f, p] = &mut by_name;
+        for (i, b) in scripts.iter().enumerate() {
+            s.first_or_insert(b.name.as_str(), i);
+        }
+        for (i, b) in files.iter().enumerate() {
+            f.first_or_insert(b.name.as_str(), i);
+        }
+        for (i, b) in processes.iter().enumerate() {
+            p.first_or_insert(b.name.as_str(), i);
+        }
         Defined {
             scripts,
             files,
@@ -51,8 +59,8 @@ impl<'a> Defined<'a> {
 }
 
 /// Each name of `names` with the index of its first occurrence (as a
-/// search in order finds it). One function for every list (a dyn
-/// iterator, not a generic one: issue 17, size).
+/// search in order finds it). A dyn iterator, not a generic one (issue
+/// 17, size).
 fn first_of<'a>(names: &mut dyn Iterator<Item = &'a str>) -> Map<&'a str, usize> {
     let mut map = Map::default();
     for (i, name) in names.enumerate() {
