@@ -36,8 +36,9 @@ impl<'a> Defined<'a> {
         files: &'a [TrackFile],
         processes: &'a [TrackProcess],
     ) -> Defined<'a> {
-        // Three plain loops: through [`first_of`], each list had an
-        // iterator's code and table of its own (size: issue 17).
+        // Three plain loops: through one function taking a dyn iterator,
+        // each list had an iterator's code and table of its own (size:
+        // issue 17).
         let mut by_name = [Map::default(), Map::default(), Map::default()];
         let [s, f, p] = &mut by_name;
         for (i, b) in scripts.iter().enumerate() {
@@ -56,17 +57,6 @@ impl<'a> Defined<'a> {
             by_name,
         }
     }
-}
-
-/// Each name of `names` with the index of its first occurrence (as a
-/// search in order finds it). A dyn iterator, not a generic one (issue
-/// 17, size).
-fn first_of<'a>(names: &mut dyn Iterator<Item = &'a str>) -> Map<&'a str, usize> {
-    let mut map = Map::default();
-    for (i, name) in names.enumerate() {
-        map.first_or_insert(name, i);
-    }
-    map
 }
 
 /// The four track_* lists of an instance or a sync group, as read.
@@ -159,7 +149,11 @@ fn check_list(
     // messages keep the order they were said in.
     // The first line of each name (a search along the lines before each
     // line made 60,000 lines take seconds to load).
-    let first = first_of(&mut lines.iter().map(|l| l.v.name.as_str()));
+    // A plain loop, as in [`Defined::new`] (size: issue 17).
+    let mut first = Map::default();
+    for (i, line) in lines.iter().enumerate() {
+        first.first_or_insert(line.v.name.as_str(), i);
+    }
     for pass in 0..2 {
         for (i, line) in lines.iter().enumerate() {
             // A str, not a &String: no forwarding Display of its own (size:
