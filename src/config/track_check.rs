@@ -36,11 +36,20 @@ impl<'a> Defined<'a> {
         files: &'a [TrackFile],
         processes: &'a [TrackProcess],
     ) -> Defined<'a> {
-        let by_name = [
-            first_of(&mut scripts.iter().map(|s| s.name.as_str())),
-            first_of(&mut files.iter().map(|f| f.name.as_str())),
-            first_of(&mut processes.iter().map(|p| p.name.as_str())),
-        ];
+        // Three plain loops: through one function taking a dyn iterator,
+        // each list had an iterator's code and table of its own (size:
+        // issue 17).
+        let mut by_name = [Map::default(), Map::default(), Map::default()];
+        let [s, f, p] = &mut by_name;
+        for (i, b) in scripts.iter().enumerate() {
+            s.first_or_insert(b.name.as_str(), i);
+        }
+        for (i, b) in files.iter().enumerate() {
+            f.first_or_insert(b.name.as_str(), i);
+        }
+        for (i, b) in processes.iter().enumerate() {
+            p.first_or_insert(b.name.as_str(), i);
+        }
         Defined {
             scripts,
             files,
@@ -48,17 +57,6 @@ impl<'a> Defined<'a> {
             by_name,
         }
     }
-}
-
-/// Each name of `names` with the index of its first occurrence (as a
-/// search in order finds it). One function for every list (a dyn
-/// iterator, not a generic one: issue 17, size).
-fn first_of<'a>(names: &mut dyn Iterator<Item = &'a str>) -> Map<&'a str, usize> {
-    let mut map = Map::default();
-    for (i, name) in names.enumerate() {
-        map.first_or_insert(name, i);
-    }
-    map
 }
 
 /// The four track_* lists of an instance or a sync group, as read.
@@ -151,7 +149,11 @@ fn check_list(
     // messages keep the order they were said in.
     // The first line of each name (a search along the lines before each
     // line made 60,000 lines take seconds to load).
-    let first = first_of(&mut lines.iter().map(|l| l.v.name.as_str()));
+    // A plain loop, as in [`Defined::new`] (size: issue 17).
+    let mut first = Map::default();
+    for (i, line) in lines.iter().enumerate() {
+        first.first_or_insert(line.v.name.as_str(), i);
+    }
     for pass in 0..2 {
         for (i, line) in lines.iter().enumerate() {
             // A str, not a &String: no forwarding Display of its own (size:
@@ -253,33 +255,29 @@ fn verdict(
         group_line(sink, o, k, t);
         return Some(true);
     }
-    match k {
-        0 => {
-            let prefix = if o.sync_no_weight { "weight " } else { "" };
-            sink.warn_fmt(
-                pos,
-                format_args!(
-                    "({}) ignoring {name} tracked interface {prefix}due to {}",
-                    o.name,
-                    reason(o, false)
-                ),
-            );
-            // In a sync group the line stays, unweighted; an owner drops it.
-            o.sync_no_weight.then_some(true)
-        }
-        1 => {
-            sink.warn_fmt(
-                pos,
-                format_args!(
-                    "({}) ignoring tracked script {name} with weights due to {}",
-                    o.name,
-                    reason(o, true)
-                ),
-            );
-            None
-        }
-        _ => instance_file(sink, o, t, weight),
+    if k >= 2 {
+        return instance_file(sink, o, t, weight);
     }
+    // keepalived's two wordings, "NAME tracked interface [weight ]" and
+    // "tracked script NAME with weights ", in one message: one call for
+    // both (size: issue 17).
+    let (a, b, c) = if k == 0 {
+        let prefix = if o.sync_no_weight { "weight " } else { "" };
+        (name, " tracked interface ", prefix)
+    } else {
+        ("tracked script ", name, " with weights ")
+    };
+    sink.warn_fmt(
+        pos,
+        format_args!(
+            "({}) ignoring {a}{b}{c}due to {}",
+            o.name,
+            reason(o, k == 1)
+        ),
+    );
+    // In a sync group an interface's line stays, unweighted; an owner
+    // drops it, and a script's line is dropped.
+    (k == 0 && o.sync_no_weight).then_some(true)
 }
 
 /// A weighted track_file line of an address owner (or a member of a sync

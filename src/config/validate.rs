@@ -19,20 +19,15 @@ use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
 use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
 
-pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
-    let Raw {
-        mut config,
-        mut instances,
-        sync_groups,
-        script_at,
-        track_file_at,
-        track_process_at,
-        up_down_at,
-        rule_prio: _,
-    } = raw;
-    check_scripts(sink, &config.scripts, &script_at);
-    check_track_files(sink, &config.track_files, &track_file_at);
-    check_track_processes(sink, &config.track_processes, &track_process_at);
+pub fn resolve(sink: &mut Sink, mut raw: Raw) -> Config {
+    // The configuration is resolved where it is in `raw` and moved out
+    // once at the end: taken out first, it was one more copy of it (size:
+    // issue 17). The lists are moved out, the positions looked at there.
+    let (mut instances, sync_groups) = (raw.instances, raw.sync_groups);
+    let config = &mut raw.config;
+    check_scripts(sink, &config.scripts, &raw.script_at);
+    check_track_files(sink, &config.track_files, &raw.track_file_at);
+    check_track_processes(sink, &config.track_processes, &raw.track_process_at);
     let defs = Defined::new(
         &config.scripts,
         &config.track_files,
@@ -58,10 +53,11 @@ pub fn resolve(sink: &mut Sink, raw: Raw) -> Config {
     check_sync_set(sink, &sync_groups, &instances, &sync_of);
     drop(sync_of);
     let sync_groups = check_sync_groups(sink, global, sync_groups, &models, &defs);
-    check_up_down_delays(sink, &up_down_at);
+    check_up_down_delays(sink, &raw.up_down_at);
+    drop(defs);
     config.instances = models;
     config.sync_groups = sync_groups;
-    config
+    raw.config
 }
 
 /// For each instance named in a sync group, the index of the first group
@@ -258,9 +254,11 @@ fn check_instance_set(sink: &mut Sink, instances: &[RawInstance]) {
 }
 
 /// Resolves one instance into `out` (with its raw block, for the checks
-/// across instances); nothing when it cannot run. The model is pushed
-/// first and filled in place: it is kilobytes, and each move of it, or of
-/// its lists, through a return value was code (size: issue 17). Out of
+/// across instances); nothing when it cannot run. The model is taken
+/// first, in its box, and filled there: it is kilobytes, and each move of
+/// it, or of its lists, through a return value was code; pushed at the
+/// end, not first (a model in the list was looked up there again for each
+/// field set; size: issue 17). Out of
 /// line: inlined into the loop of [`resolve`], its message texts were
 /// hoisted out of that loop into stack slots, code of their own.
 #[inline(never)]
@@ -271,26 +269,26 @@ fn resolve_instance<'a>(
     sync_no_weight: bool,
     out: &mut Resolved<'a>,
 ) {
+    // The model taken first and each resolved value set on it as it
+    // comes: values held until then were kept on the stack, code of their
+    // own (size: issue 17).
+    let mut m = take_model(g, r);
+    let r: &'a RawInstance = r;
     // In the model already, empty when missing or bad.
-    let interface = !r.model.interface.is_empty();
+    let interface = !m.interface.is_empty();
     required(sink, r, interface || r.interface_seen, "interface");
     let vrid = r.vrid.as_ref().map(|v| u8::try_from(v.v).unwrap_or(0));
     required(sink, r, vrid.is_some() || r.vrid_seen, "virtual_router_id");
-    let family = vip_family(sink, r);
-    let version = version(sink, g, r, family);
-    let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), version);
-    let (state, priority) = state_and_priority(sink, r);
-    let auth = auth(sink, r, version);
-    check_unicast_family(sink, r, family);
-    // Without these three there is no instance (the model is taken back
+    m.family = vip_family(sink, r);
+    m.version = version(sink, g, r, m.family);
+    let advert_int_cs = advert_int(sink, r.advert_int.as_ref(), m.version);
+    (m.state, m.priority) = state_and_priority(sink, r);
+    m.auth = auth(sink, r, m.version);
+    check_unicast_family(sink, m.unicast_src_ip.as_ref(), r, m.family);
+    // Without these three there is no instance (the model is dropped
     // after the checks of its lists); the GARP settings are then neither
     // resolved nor checked against vrrp_strict.
     let complete = interface && vrid.is_some() && advert_int_cs.is_some();
-    let Some(m) = push_model(&mut out.models, g, r) else {
-        return;
-    };
-    let r: &'a RawInstance = r;
-    (m.state, m.priority, m.version, m.family, m.auth) = (state, priority, version, family, auth);
     m.vrid = vrid.unwrap_or(0);
     m.advert_int_cs = advert_int_cs.unwrap_or(0);
     bounded(sink, &r.vips, &mut m.vips, "virtual_ipaddress", "MAX_VIPS");
@@ -311,7 +309,7 @@ fn resolve_instance<'a>(
     let owner = Owner {
         name: &m.name,
         interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
-        owner: priority == 255,
+        owner: m.priority == 255,
         sync_no_weight,
     };
     let tracks = Tracks {
@@ -322,34 +320,27 @@ fn resolve_instance<'a>(
     };
     track_check::check(sink, defs, &owner, &instance_tracks(r), tracks);
     if !complete {
-        // Dropped where it is: a pop moved the model out to drop it.
-        let kept = out.models.len().saturating_sub(1);
-        out.models.truncate(kept);
         return;
     }
-    garp(sink, g, r, m);
-    m.vmac = vmac(sink, r, m.vrid, family);
+    garp(sink, g, r, &mut m);
+    m.vmac = vmac(sink, r, m.vrid, m.family);
+    out.models.push(m);
     out.raws.push(r);
 }
 
-/// The model of `r` pushed on `models`: the one the parser filled in
+/// The model of `r`: the one the parser filled in
 /// place, moved out whole (the checks after this one do not look at what
 /// it holds), and the few fields that need the raw block or global_defs
 /// set on it; the resolved values and the lists are set by
 /// [`resolve_instance`]. A literal of every field here was a kilobyte of
 /// code (size: issue 17).
-fn push_model<'m>(
-    models: &'m mut Vec<Box<InstanceConfig>>,
-    g: &GlobalDefs,
-    r: &mut RawInstance,
-) -> Option<&'m mut InstanceConfig> {
+fn take_model(g: &GlobalDefs, r: &mut RawInstance) -> Box<InstanceConfig> {
     // The model moved out as the parser left it (an empty one left in its
     // place), then what needs the whole block or global_defs set on it.
     // The name stays in the raw block too: the sync groups look their
     // members up there.
     let empty = InstanceConfig::new(r.model.name.clone(), Loc::default());
-    models.push(core::mem::replace(&mut r.model, empty));
-    let m = models.last_mut()?;
+    let mut m = core::mem::replace(&mut r.model, empty);
     // Swapped, not assigned: nothing to drop (the raw list is not looked
     // at again).
     core::mem::swap(&mut m.vrules, &mut r.vrules.list);
@@ -357,7 +348,7 @@ fn push_model<'m>(
     m.smtp_alert = g.mails(r.smtp_alert);
     m.v3_checksum_as_v2 = r.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
     m.skip_check_adv_addr = g.vrrp_skip_check_adv_addr;
-    Some(m)
+    m
 }
 
 fn instance_tracks(r: &RawInstance) -> RawTracks<'_> {
@@ -578,9 +569,10 @@ fn auth(sink: &mut Sink, r: &RawInstance, version: u8) -> Option<Auth> {
     }
 }
 
-fn check_unicast_family(sink: &mut Sink, r: &RawInstance, family: Family) {
+/// `src` is the model's unicast_src_ip (the raw block's model is taken).
+fn check_unicast_family(sink: &mut Sink, src: Option<&IpAddr>, r: &RawInstance, family: Family) {
     // Plain calls, not a chain of the two lists: a chain is code of its own.
-    if let (Some(a), Some(pos)) = (&r.model.unicast_src_ip, &r.unicast_src_pos) {
+    if let (Some(a), Some(pos)) = (src, &r.unicast_src_pos) {
         unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
     for a in &r.unicast_peers {
