@@ -142,15 +142,20 @@ const _: () = assert!(
 
 /// The name of an entry, from the address and length [`kw`] took from a
 /// `&'static str`.
-fn name_of(name: *const u8, len: u16) -> &'static str {
-    // SAFETY: `kw`, which builds every entry, took both from one
+///
+/// # Safety
+/// `name` and `len` must be one entry's own fields (so taken by [`kw`]
+/// from one `&'static str`).
+unsafe fn name_of(name: *const u8, len: u16) -> &'static str {
+    // SAFETY: the caller passes an entry's fields, which `kw` took from one
     // `&'static str`: its bytes, valid UTF-8, live and unchanged for ever.
     unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(name, usize::from(len))) }
 }
 
 impl AnyKw {
     fn name(&self) -> &'static str {
-        name_of(self.name, self.len)
+        // SAFETY: this entry's own fields.
+        unsafe { name_of(self.name, self.len) }
     }
 
     /// Whether the keyword opens a block of its own.
@@ -279,7 +284,8 @@ fn also_known(block: &str, kw: &str) -> bool {
 #[cfg(test)]
 pub(crate) fn check_also_known<T>(table: &[Kw<T>], block: &str) {
     for k in table {
-        let name = name_of(k.name, k.len);
+        // SAFETY: this entry's own fields.
+        let name = unsafe { name_of(k.name, k.len) };
         assert_eq!(
             also_known(block, name),
             known::unsupported(block, name).is_some(),
