@@ -383,15 +383,20 @@ impl Daemon {
         }
     }
 
-    /// What the outputs of this round left to do: failed sends go back to
-    /// the router as failed acks, ended scripts as their ends, a process
-    /// scan asked for is done, interfaces that appeared get their IPv6
-    /// forwarding read, and the VIP record is rewritten if it changed.
-    /// The round's queued adverts leave first; those the follow-ups queue,
-    /// before anything slow (a process scan, the record's write): none
-    /// waits while the loop sleeps.
+    /// What the outputs of this round left to do ([`Self::follow_up`]),
+    /// then the VIP record rewritten if it changed.
     fn after_events(&mut self, now: Instant) {
-        self.io.flush_adverts();
+        self.follow_up(now);
+        self.record_installed();
+    }
+
+    /// Failed sends go back to the router as failed acks, ended scripts as
+    /// their ends, a process scan asked for is done, and interfaces that
+    /// appeared get their IPv6 forwarding read. The queued adverts leave
+    /// before anything slow (a process scan) and at the end: none waits
+    /// while the loop sleeps. (Every other output sends them first, so the
+    /// acks' and ends' own work does not hold them.)
+    fn follow_up(&mut self, now: Instant) {
         for _ in 0..FOLLOW_UP_ROUNDS {
             let failed = core::mem::take(&mut self.io.send_failed);
             let ended = self.io.children.ended.len();
@@ -409,26 +414,25 @@ impl Daemon {
                 self.scan(now);
             }
         }
-        // The rest queues no adverts: none waits while the loop sleeps,
-        // nor behind the record's write.
+        // The rest queues no adverts.
         self.io.flush_adverts();
         // Popped (in any order: each name is read on its own), not the list
         // moved out and iterated.
         while let Some(name) = self.io.read_router6.pop() {
             self.node.set_router6(&name, dumps::ipv6_forwarding(&name));
         }
-        // Stopping with nothing left installed, the record is removed
-        // (stop), not rewritten first: a write and a rename less on the
-        // way out (7.5 ms of a 20 ms exit on a disk-backed /tmp).
-        let gone = self.stopping && self.node.installed().next().is_none();
-        if core::mem::take(&mut self.io.installed_changed) && !gone {
+    }
+
+    /// Rewrite the VIP record if the installed set changed since.
+    fn record_installed(&mut self) {
+        if core::mem::take(&mut self.io.installed_changed) {
             if let Some(path) = &self.opts.state_file {
                 files::record_installed(&mut self.io.log, &self.node, path);
             }
         }
     }
 
-    // Not inlined: inside after_events' loop, the scan's constants were
+    // Not inlined: inside follow_up's loop, the scan's constants were
     // kept in stack slots across every round.
     #[inline(never)]
     fn scan(&mut self, now: Instant) {
@@ -515,13 +519,17 @@ impl Daemon {
         if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
             self.receive_netlink(now);
         }
-        self.stopping = true;
-        self.after_events(now);
+        self.follow_up(now);
         self.io.close_fifos();
-        let installed = self.node.installed().next().is_some();
-        if let (false, Some(p)) = (installed, &self.opts.state_file) {
+        // The record: kept (rewritten if it changed) while VIPs stay (-V),
+        // else removed, not rewritten first (a write and a rename less on
+        // the way out: 7.5 ms of a 20 ms exit on a disk-backed /tmp).
+        if self.node.installed().next().is_some() {
+            self.record_installed();
+        } else if let Some(p) = &self.opts.state_file {
             crate::sys::file::remove(p);
         }
+        self.stopping = true;
         log!(self.io.log, Level::Info, "Stopped");
     }
 
@@ -653,9 +661,6 @@ impl Daemon {
 
     fn receive_netlink(&mut self, now: Instant) {
         for _ in 0..64 {
-            // What the last batch of messages made the router send leaves
-            // before anything else (a resync's dump, a reload's).
-            self.io.flush_adverts();
             let n = match self.io.nl.recv(&mut self.nlbuf[..]) {
                 Ok(Some(n)) => n,
                 Ok(None) => return,
@@ -677,8 +682,10 @@ impl Daemon {
                     _ => {}
                 }
             }
+            // What these messages made the router send leaves before
+            // anything else (a resync's dump, a reload's).
+            self.io.flush_adverts();
         }
-        self.io.flush_adverts();
     }
 
     /// After lost notifications: dump the interfaces again.
