@@ -9,7 +9,7 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::diag::{Pos, Sink};
-use super::instance::{AdvertInt, RawInstance};
+use super::instance::{AdvertInt, Placed, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, Loc, SyncGroup, TrackFile,
@@ -153,24 +153,26 @@ fn check_count(sink: &mut Sink, over: Option<&Pos>, what: &str, limit_name: &str
     }
 }
 
-/// A table `out` filled up to its capacity; one error at the first entry
-/// that does not fit (reported by [`too_many`]: one copy of the message
-/// for every table type; size: issue 17).
+/// A table `out` (empty) filled up to its capacity; one error at the
+/// first entry that does not fit (reported by [`too_many`]: one copy of
+/// the message for every table type; size: issue 17).
 fn bounded<T: Clone, const N: usize>(
     sink: &mut Sink,
-    items: &[At<T>],
+    items: &Placed<T>,
     out: &mut ArrayVec<T, N>,
     what: &str,
     limit_name: &str,
 ) {
+    if let Some(pos) = items.at.get(N) {
+        too_many(sink, pos, (what, " entries"), limit_name, N);
+    }
     // Room looked for before the clone: a clone refused by try_push was
     // dropped again, code of its own (size: issue 17).
-    for item in items {
+    for item in &items.list {
         if out.is_full() {
-            too_many(sink, &item.pos, (what, " entries"), limit_name, N);
             break;
         }
-        out.push(item.v.clone());
+        out.push(item.clone());
     }
 }
 
@@ -459,21 +461,24 @@ fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
 /// addresses may be of either family (keepalived's way of carrying IPv6
 /// addresses along with an IPv4 instance).
 fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
-    let Some(first) = r.vips.first() else {
+    let Some(first) = r.vips.list.first() else {
         return Family::V4;
     };
-    let family = Family::of(&first.v.addr);
-    if let Some(other) = r.vips.iter().find(|v| Family::of(&v.v.addr) != family) {
-        sink.error_fmt(
-            &other.pos,
-            format_args!(
-                "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
-                crate::wire::addr::Ip(other.v.addr),
-                family_name(Family::of(&other.v.addr)),
-                crate::wire::addr::Ip(first.v.addr),
-                family_name(family)
-            ),
-        );
+    let family = Family::of(&first.addr);
+    for (other, pos) in r.vips.list.iter().zip(&r.vips.at) {
+        if Family::of(&other.addr) != family {
+            sink.error_fmt(
+                pos,
+                format_args!(
+                    "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
+                    crate::wire::addr::Ip(other.addr),
+                    family_name(Family::of(&other.addr)),
+                    crate::wire::addr::Ip(first.addr),
+                    family_name(family)
+                ),
+            );
+            break;
+        }
     }
     family
 }
@@ -575,8 +580,8 @@ fn check_unicast_family(sink: &mut Sink, src: Option<&IpAddr>, r: &RawInstance, 
     if let (Some(a), Some(pos)) = (src, &r.unicast_src_pos) {
         unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
-    for a in &r.unicast_peers {
-        unicast_family(sink, "unicast_peer", &a.v, &a.pos, family);
+    for (a, pos) in r.unicast_peers.list.iter().zip(&r.unicast_peers.at) {
+        unicast_family(sink, "unicast_peer", a, pos, family);
     }
 }
 
@@ -664,7 +669,7 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
         ],
     };
     let mut xmit_base = r.vmac_xmit_base.is_some();
-    if !r.unicast_peers.is_empty() && !xmit_base {
+    if !r.unicast_peers.list.is_empty() && !xmit_base {
         sink.warn_fmt(
             &v.pos,
             format_args!(
@@ -744,9 +749,9 @@ fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup
         // The two lists walked by reference: `for list in [..]` moved the
         // array into an IntoIter first (size: issue 17).
         for list in [&r.vips, &r.vips_excluded].iter() {
-            for v in *list {
-                if let Some(dev) = &v.v.dev {
-                    names.offer(sink, dev, &v.pos);
+            for (v, pos) in list.list.iter().zip(&list.at) {
+                if let Some(dev) = &v.dev {
+                    names.offer(sink, dev, pos);
                 }
             }
         }
