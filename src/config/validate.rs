@@ -17,7 +17,9 @@ use super::model::{
 };
 use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
-use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
+use crate::limits::{
+    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_UNICAST_PEERS,
+};
 
 pub fn resolve(sink: &mut Sink, mut raw: Raw) -> Config {
     // The configuration is resolved where it is in `raw` and moved out
@@ -301,13 +303,16 @@ fn resolve_instance<'a>(
         "virtual_ipaddress_excluded",
         "MAX_VIPS_EXCLUDED",
     );
-    bounded(
-        sink,
-        &r.unicast_peers,
-        &mut m.unicast_peers,
-        "unicast_peer",
-        "MAX_UNICAST_PEERS",
-    );
+    // The addresses are Copy: those that fit copied at once, not cloned
+    // one by one by [`bounded`] (size: issue 17).
+    let peers = &r.unicast_peers;
+    if let Some(pos) = peers.at.get(MAX_UNICAST_PEERS) {
+        let (what, limit) = (("unicast_peer", " entries"), "MAX_UNICAST_PEERS");
+        too_many(sink, pos, what, limit, MAX_UNICAST_PEERS);
+    }
+    let fit = peers.list.get(..MAX_UNICAST_PEERS).unwrap_or(&peers.list);
+    // It fits: the list is empty and `fit` no longer than its capacity.
+    let _ = m.unicast_peers.try_extend_from_slice(fit);
     let owner = Owner {
         name: &m.name,
         interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
