@@ -60,8 +60,8 @@ pub struct RawInstance {
     /// 2 or 3.
     pub version: Option<At<u32>>,
     pub auth: Option<RawAuth>,
-    pub vips: Vec<At<Vip>>,
-    pub vips_excluded: Vec<At<Vip>>,
+    pub vips: Placed<Vip>,
+    pub vips_excluded: Placed<Vip>,
     pub vrules: super::rules::Rules,
     pub nopreempt: Option<Pos>,
     pub garp_master_delay_s: Option<u32>,
@@ -78,11 +78,31 @@ pub struct RawInstance {
     pub smtp_alert: Option<bool>,
     /// Where `unicast_src_ip` set the model's address (None with it).
     pub unicast_src_pos: Option<Pos>,
-    pub unicast_peers: Vec<At<IpAddr>>,
+    pub unicast_peers: Placed<IpAddr>,
     /// `use_vmac [NAME] [MAC]`: where it was, the name and MAC given.
     pub use_vmac: Option<At<RawVmac>>,
     pub vmac_xmit_base: Option<Pos>,
     pub v3_checksum_as_v2: Option<bool>,
+}
+
+/// The values of a block's lines, each beside its line's position: two
+/// lists, so that the VIP reader fills the instance's lists and the root's
+/// static_ipaddress (which keeps no positions) without a closure for each
+/// (size: issue 17).
+#[derive(Clone, Debug)]
+pub struct Placed<T> {
+    pub list: Vec<T>,
+    /// `at[i]` is where `list[i]` was set.
+    pub at: Vec<Pos>,
+}
+
+impl<T> Placed<T> {
+    fn new() -> Self {
+        Placed {
+            list: Vec::new(),
+            at: Vec::new(),
+        }
+    }
 }
 
 impl RawInstance {
@@ -98,8 +118,8 @@ impl RawInstance {
             advert_int: None,
             version: None,
             auth: None,
-            vips: Vec::new(),
-            vips_excluded: Vec::new(),
+            vips: Placed::new(),
+            vips_excluded: Placed::new(),
             vrules: super::rules::Rules::default(),
             nopreempt: None,
             garp_master_delay_s: None,
@@ -115,7 +135,7 @@ impl RawInstance {
             track_processes: Vec::new(),
             smtp_alert: None,
             unicast_src_pos: None,
-            unicast_peers: Vec::new(),
+            unicast_peers: Placed::new(),
             use_vmac: None,
             vmac_xmit_base: None,
             v3_checksum_as_v2: None,
@@ -288,7 +308,7 @@ fn vips(s: &mut Sink, n: &Node, i: &mut RawInstance) {
     } else {
         &mut i.vips_excluded
     };
-    vip_block(s, n, out);
+    vip_lines(s, n, &mut out.list, Some(&mut out.at));
 }
 
 /// `accept` and `no_accept`: one handler, as for [`vips`].
@@ -354,24 +374,18 @@ fn advert_int(sink: &mut Sink, node: &Node) -> Option<AdvertInt> {
     })
 }
 
-/// The lines of a VIP block, added to `out` (no list of its own to move
-/// into the caller's: size, issue 17).
-pub(super) fn vip_block(sink: &mut Sink, node: &Node, out: &mut Vec<At<Vip>>) {
-    vip_lines(sink, node, &mut |v, pos| {
-        out.push(At {
-            v,
-            pos: pos.clone(),
-        })
-    });
-}
-
-/// The VIPs of a VIP block, each handed to `out` with its line: the
+/// The VIPs of a VIP block, added to `out`, and their lines to `at`: the
 /// instance keeps where each was set, the root's static_ipaddress does
-/// not (no list of positions to drop after).
-pub(super) fn vip_lines(sink: &mut Sink, node: &Node, out: &mut dyn FnMut(Vip, &Pos)) {
+/// not (None: no list of positions to drop after).
+pub(super) fn vip_lines(
+    sink: &mut Sink,
+    node: &Node,
+    out: &mut Vec<Vip>,
+    mut at: Option<&mut Vec<Pos>>,
+) {
     for line in body(node) {
         stray_block(sink, line, node.keyword());
-        vip(sink, line, node.keyword(), out);
+        vip(sink, line, node.keyword(), (out, at.as_deref_mut()));
     }
 }
 
@@ -415,8 +429,14 @@ fn bad_in(sink: &mut Sink, line: &Node, what: &str, word: &str, block: &str) {
 }
 
 /// `IP[/LEN] [dev IF] [label LABEL] [brd IP] [scope S]`: added to `out`
-/// unless refused (in place: no Option<Vip> to move, issue 17: size).
-fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)) {
+/// (and its line to `at`, if given) unless refused (in place: no
+/// Option<Vip> to move, issue 17: size).
+fn vip(
+    sink: &mut Sink,
+    line: &Node,
+    block: &str,
+    (out, at): (&mut Vec<Vip>, Option<&mut Vec<Pos>>),
+) {
     let text = line.keyword();
     let Ok((addr, len)) = parse_prefix(text) else {
         bad_in(sink, line, "invalid address", text, block);
@@ -457,7 +477,10 @@ fn vip(sink: &mut Sink, line: &Node, block: &str, out: &mut dyn FnMut(Vip, &Pos)
         ok &= vip_option(sink, line, block, &mut vip, (opt, o), arg);
     }
     if vip_label(sink, line, &mut vip) && ok {
-        out(vip, &line.pos);
+        out.push(vip);
+        if let Some(at) = at {
+            at.push(line.pos.clone());
+        }
     }
 }
 
@@ -548,7 +571,7 @@ fn ignored_option(sink: &mut Sink, line: &Node, block: &str, opt: &str) {
 
 /// `IP [min_ttl N] [max_ttl N]`: the TTL checks are keepalived extras we do
 /// not have. Added to `out` in place (no Option<IpAddr> to move).
-fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
+fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Placed<IpAddr>) {
     stray_block(sink, line, "unicast_peer");
     let text = line.keyword();
     let Some(addr) = super::values::parse_ip(text) else {
@@ -558,10 +581,8 @@ fn unicast_peer(sink: &mut Sink, line: &Node, out: &mut Vec<At<IpAddr>>) {
     if let Some(extra) = line.args().first() {
         ignored_option(sink, line, "unicast_peer", &extra.text);
     }
-    out.push(At {
-        v: addr,
-        pos: line.pos.clone(),
-    });
+    out.list.push(addr);
+    out.at.push(line.pos.clone());
 }
 
 /// `use_vmac`'s words as given: an interface name and a MAC address, in

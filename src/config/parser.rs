@@ -152,7 +152,7 @@ static TOP_KW: &[Kw<Raw>] = &[
         // second list to append (size: issue 17).
         let mut rules = super::rules::Rules {
             list: core::mem::take(&mut r.config.static_rules),
-            unnumbered: Vec::new(),
+            ..Default::default()
         };
         super::rules::rule_block(s, n, &mut rules);
         super::rules::number(s, &mut rules, &mut r.rule_prio);

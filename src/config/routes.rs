@@ -520,7 +520,7 @@ const PROTOCOLS: &[(&str, u8)] = &[
 
 /// The lines of a root `static_ipaddress` block: VIP syntax.
 pub fn static_addrs(sink: &mut Sink, node: &Node, out: &mut Vec<Vip>) {
-    super::instance::vip_lines(sink, node, &mut |v, _| out.push(v));
+    super::instance::vip_lines(sink, node, out, None);
 }
 
 #[cfg(test)]

@@ -152,11 +152,14 @@ impl Default for AutoPriority {
 }
 
 /// The rules of one or more blocks as read, and where those without a
-/// preference are (their index in `list` and line), for [`number`].
+/// preference are (their index in `list`, and their line beside it in
+/// `unnumbered_at`), for [`number`]. Two lists, not one of pairs: a list
+/// of positions has its code already (size: issue 17).
 #[derive(Clone, Debug, Default)]
 pub struct Rules {
     pub list: Vec<Rule>,
-    pub unnumbered: Vec<(usize, Pos)>,
+    pub unnumbered: Vec<usize>,
+    pub unnumbered_at: Vec<Pos>,
 }
 
 /// The lines of a `virtual_rules` / `static_rules` block, added to
@@ -169,7 +172,8 @@ pub fn rule_block(sink: &mut Sink, node: &Node, rules: &mut Rules) {
         let mut d = Draft::new();
         rule(&mut d, words, warnings)?;
         if !d.explicit {
-            rules.unnumbered.push((rules.list.len(), pos.clone()));
+            rules.unnumbered.push(rules.list.len());
+            rules.unnumbered_at.push(pos.clone());
         }
         rules.list.push(d.r);
         Ok(())
@@ -180,7 +184,7 @@ pub fn rule_block(sink: &mut Sink, node: &Node, rules: &mut Rules) {
 /// warning).
 pub fn number(sink: &mut Sink, rules: &mut Rules, auto: &mut AutoPriority) {
     // Walked in place and cleared after: no Drain of its own.
-    for (k, pos) in &rules.unnumbered {
+    for (k, pos) in rules.unnumbered.iter().zip(&rules.unnumbered_at) {
         let Some(r) = rules.list.get_mut(*k) else {
             continue;
         };
@@ -196,6 +200,7 @@ pub fn number(sink: &mut Sink, rules: &mut Rules, auto: &mut AutoPriority) {
         );
     }
     rules.unnumbered.clear();
+    rules.unnumbered_at.clear();
 }
 
 /// What the line has said so far: the rule itself (action 0, FR_ACT_UNSPEC,

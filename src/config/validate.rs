@@ -9,7 +9,7 @@ use core::net::IpAddr;
 use arrayvec::ArrayVec;
 
 use super::diag::{Pos, Sink};
-use super::instance::{AdvertInt, RawInstance};
+use super::instance::{AdvertInt, Placed, RawInstance};
 use super::keywords::At;
 use super::model::{
     Auth, Config, Family, GlobalDefs, InitialState, InstanceConfig, Loc, SyncGroup, TrackFile,
@@ -17,7 +17,9 @@ use super::model::{
 };
 use super::parser::{Raw, RawSyncGroup};
 use super::track_check::{self, Defined, Owner, RawTracks, Tracks};
-use crate::limits::{MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS};
+use crate::limits::{
+    MAX_INSTANCES, MAX_INTERFACES, MAX_SCRIPTS, MAX_SYNC_GROUPS, MAX_UNICAST_PEERS,
+};
 
 pub fn resolve(sink: &mut Sink, mut raw: Raw) -> Config {
     // The configuration is resolved where it is in `raw` and moved out
@@ -153,24 +155,26 @@ fn check_count(sink: &mut Sink, over: Option<&Pos>, what: &str, limit_name: &str
     }
 }
 
-/// A table `out` filled up to its capacity; one error at the first entry
-/// that does not fit (reported by [`too_many`]: one copy of the message
-/// for every table type; size: issue 17).
+/// A table `out` (empty) filled up to its capacity; one error at the
+/// first entry that does not fit (reported by [`too_many`]: one copy of
+/// the message for every table type; size: issue 17).
 fn bounded<T: Clone, const N: usize>(
     sink: &mut Sink,
-    items: &[At<T>],
+    items: &Placed<T>,
     out: &mut ArrayVec<T, N>,
     what: &str,
     limit_name: &str,
 ) {
+    if let Some(pos) = items.at.get(N) {
+        too_many(sink, pos, (what, " entries"), limit_name, N);
+    }
     // Room looked for before the clone: a clone refused by try_push was
     // dropped again, code of its own (size: issue 17).
-    for item in items {
+    for item in &items.list {
         if out.is_full() {
-            too_many(sink, &item.pos, (what, " entries"), limit_name, N);
             break;
         }
-        out.push(item.v.clone());
+        out.push(item.clone());
     }
 }
 
@@ -299,13 +303,16 @@ fn resolve_instance<'a>(
         "virtual_ipaddress_excluded",
         "MAX_VIPS_EXCLUDED",
     );
-    bounded(
-        sink,
-        &r.unicast_peers,
-        &mut m.unicast_peers,
-        "unicast_peer",
-        "MAX_UNICAST_PEERS",
-    );
+    // The addresses are Copy: those that fit copied at once, not cloned
+    // one by one by [`bounded`] (size: issue 17).
+    let peers = &r.unicast_peers;
+    if let Some(pos) = peers.at.get(MAX_UNICAST_PEERS) {
+        let (what, limit) = (("unicast_peer", " entries"), "MAX_UNICAST_PEERS");
+        too_many(sink, pos, what, limit, MAX_UNICAST_PEERS);
+    }
+    let fit = peers.list.get(..MAX_UNICAST_PEERS).unwrap_or(&peers.list);
+    // It fits: the list is empty and `fit` no longer than its capacity.
+    let _ = m.unicast_peers.try_extend_from_slice(fit);
     let owner = Owner {
         name: &m.name,
         interface: Some(m.interface.as_str()).filter(|i| !i.is_empty()),
@@ -459,21 +466,24 @@ fn required(sink: &mut Sink, r: &RawInstance, given: bool, keyword: &str) {
 /// addresses may be of either family (keepalived's way of carrying IPv6
 /// addresses along with an IPv4 instance).
 fn vip_family(sink: &mut Sink, r: &RawInstance) -> Family {
-    let Some(first) = r.vips.first() else {
+    let Some(first) = r.vips.list.first() else {
         return Family::V4;
     };
-    let family = Family::of(&first.v.addr);
-    if let Some(other) = r.vips.iter().find(|v| Family::of(&v.v.addr) != family) {
-        sink.error_fmt(
-            &other.pos,
-            format_args!(
-                "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
-                crate::wire::addr::Ip(other.v.addr),
-                family_name(Family::of(&other.v.addr)),
-                crate::wire::addr::Ip(first.v.addr),
-                family_name(family)
-            ),
-        );
+    let family = Family::of(&first.addr);
+    for (other, pos) in r.vips.list.iter().zip(&r.vips.at) {
+        if Family::of(&other.addr) != family {
+            sink.error_fmt(
+                pos,
+                format_args!(
+                    "virtual_ipaddress mixes IPv4 and IPv6: {} is {} but {} is {}",
+                    crate::wire::addr::Ip(other.addr),
+                    family_name(Family::of(&other.addr)),
+                    crate::wire::addr::Ip(first.addr),
+                    family_name(family)
+                ),
+            );
+            break;
+        }
     }
     family
 }
@@ -575,8 +585,8 @@ fn check_unicast_family(sink: &mut Sink, src: Option<&IpAddr>, r: &RawInstance, 
     if let (Some(a), Some(pos)) = (src, &r.unicast_src_pos) {
         unicast_family(sink, "unicast_src_ip", a, pos, family);
     }
-    for a in &r.unicast_peers {
-        unicast_family(sink, "unicast_peer", &a.v, &a.pos, family);
+    for (a, pos) in r.unicast_peers.list.iter().zip(&r.unicast_peers.at) {
+        unicast_family(sink, "unicast_peer", a, pos, family);
     }
 }
 
@@ -664,7 +674,7 @@ fn vmac(sink: &mut Sink, r: &RawInstance, vrid: u8, family: Family) -> Option<Vm
         ],
     };
     let mut xmit_base = r.vmac_xmit_base.is_some();
-    if !r.unicast_peers.is_empty() && !xmit_base {
+    if !r.unicast_peers.list.is_empty() && !xmit_base {
         sink.warn_fmt(
             &v.pos,
             format_args!(
@@ -744,9 +754,9 @@ fn check_interfaces(sink: &mut Sink, resolved: &Resolved, groups: &[RawSyncGroup
         // The two lists walked by reference: `for list in [..]` moved the
         // array into an IntoIter first (size: issue 17).
         for list in [&r.vips, &r.vips_excluded].iter() {
-            for v in *list {
-                if let Some(dev) = &v.v.dev {
-                    names.offer(sink, dev, &v.pos);
+            for (v, pos) in list.list.iter().zip(&list.at) {
+                if let Some(dev) = &v.dev {
+                    names.offer(sink, dev, pos);
                 }
             }
         }
