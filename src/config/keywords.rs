@@ -794,10 +794,13 @@ fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
     stray_block(sink, line, block);
-    let name = line.keyword().to_string();
-    if kind.interface {
-        ifname(sink, line, Some(&name))?;
-    }
+    // An interface name is the checked copy `ifname` makes: no second
+    // copy made and dropped (size: issue 17).
+    let name = if kind.interface {
+        ifname(sink, line, Some(line.keyword()))?
+    } else {
+        line.keyword().to_string()
+    };
     let args = line.args();
     let (weight, reverse) = match args {
         [] => (None, None),
