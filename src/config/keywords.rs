@@ -10,7 +10,7 @@ use super::diag::{Pos, Severity, Sink};
 use super::known;
 use super::model::{Script, Track};
 use super::tree::Node;
-use super::values::{NumError, Range, parse_bool, parse_fixed, parse_int, parse_ip};
+use super::values::{NumError, parse_bool, parse_fixed, parse_int, parse_ip};
 
 /// A value and the statement that set it.
 #[derive(Clone, Debug)]
@@ -527,14 +527,20 @@ fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i32, hi: i32) 
             return Some(x);
         }
     }
-    let range = Range(lo, hi);
+    // The range as `1-255`, or `-253 to 253` where a dash would be
+    // ambiguous: its parts given to the format (no Display of its own;
+    // size: issue 17).
+    let dash = if lo < 0 { " to " } else { "-" };
     if parsed == Err(NumError::NotNumber) {
         sink.error_fmt(
             pos,
-            format_args!("invalid {what} '{text}': expected a number {range}"),
+            format_args!("invalid {what} '{text}': expected a number {lo}{dash}{hi}"),
         );
     } else {
-        sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
+        sink.error_fmt(
+            pos,
+            format_args!("{what} {text} out of range {lo}{dash}{hi}"),
+        );
     }
     None
 }
