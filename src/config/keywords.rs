@@ -476,8 +476,13 @@ pub fn extra_ignored(sink: &mut Sink, pos: &Pos, what: &str, word: &str) {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     warn_extra(sink, node, 1);
-    let args = node.args();
-    match args.first() {
+    first_value(sink, node)
+}
+
+/// The first argument of a statement, or an error that it needs one: for
+/// [`value`] and [`fifo`] (size: issue 17).
+fn first_value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+    match node.args().first() {
         Some(w) => Some(w.text.as_str()),
         None => {
             said(sink, &node.pos, node.keyword(), "needs a value");
@@ -683,13 +688,7 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
             ),
         );
     }
-    match args.first() {
-        Some(w) => Some(w.text.clone()),
-        None => {
-            said(sink, &node.pos, node.keyword(), "needs a value");
-            None
-        }
-    }
+    first_value(sink, node).map(str::to_string)
 }
 
 /// A free-form list block (`notification_email`, `group`): every word of
