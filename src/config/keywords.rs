@@ -480,8 +480,8 @@ pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
 }
 
 /// The first argument of a statement, or an error that it needs one: for
-/// [`value`] and [`fifo`] (size: issue 17).
-fn first_value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+/// [`value`], [`fifo`] and `smtp_server` (size: issue 17).
+pub fn first_value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     match node.args().first() {
         Some(w) => Some(w.text.as_str()),
         None => {
