@@ -10,7 +10,7 @@ use super::diag::{Pos, Severity, Sink};
 use super::known;
 use super::model::{Script, Track};
 use super::tree::Node;
-use super::values::{NumError, Range, parse_bool, parse_fixed, parse_int, parse_ip};
+use super::values::{NumError, parse_bool, parse_fixed, parse_int, parse_ip};
 
 /// A value and the statement that set it.
 #[derive(Clone, Debug)]
@@ -476,8 +476,13 @@ pub fn extra_ignored(sink: &mut Sink, pos: &Pos, what: &str, word: &str) {
 /// (keepalived ignores them silently; a typo there should be visible).
 pub fn value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
     warn_extra(sink, node, 1);
-    let args = node.args();
-    match args.first() {
+    first_value(sink, node)
+}
+
+/// The first argument of a statement, or an error that it needs one: for
+/// [`value`], [`fifo`] and `smtp_server` (size: issue 17).
+pub fn first_value<'a>(sink: &mut Sink, node: &'a Node) -> Option<&'a str> {
+    match node.args().first() {
         Some(w) => Some(w.text.as_str()),
         None => {
             said(sink, &node.pos, node.keyword(), "needs a value");
@@ -527,14 +532,20 @@ fn int_in(sink: &mut Sink, pos: &Pos, what: &str, text: &str, lo: i32, hi: i32) 
             return Some(x);
         }
     }
-    let range = Range(lo, hi);
+    // The range as `1-255`, or `-253 to 253` where a dash would be
+    // ambiguous: its parts given to the format (no Display of its own;
+    // size: issue 17).
+    let dash = if lo < 0 { " to " } else { "-" };
     if parsed == Err(NumError::NotNumber) {
         sink.error_fmt(
             pos,
-            format_args!("invalid {what} '{text}': expected a number {range}"),
+            format_args!("invalid {what} '{text}': expected a number {lo}{dash}{hi}"),
         );
     } else {
-        sink.error_fmt(pos, format_args!("{what} {text} out of range {range}"));
+        sink.error_fmt(
+            pos,
+            format_args!("{what} {text} out of range {lo}{dash}{hi}"),
+        );
     }
     None
 }
@@ -677,13 +688,7 @@ pub fn fifo(sink: &mut Sink, node: &Node) -> Option<String> {
             ),
         );
     }
-    match args.first() {
-        Some(w) => Some(w.text.clone()),
-        None => {
-            said(sink, &node.pos, node.keyword(), "needs a value");
-            None
-        }
-    }
+    first_value(sink, node).map(str::to_string)
 }
 
 /// A free-form list block (`notification_email`, `group`): every word of
@@ -794,10 +799,13 @@ fn track_block(sink: &mut Sink, node: &Node, kind: &TrackKind, out: &mut Vec<At<
 fn track_line(sink: &mut Sink, line: &Node, kind: &TrackKind) -> Option<Track> {
     let block = kind.keyword;
     stray_block(sink, line, block);
-    let name = line.keyword().to_string();
-    if kind.interface {
-        ifname(sink, line, Some(&name))?;
-    }
+    // An interface name is the checked copy `ifname` makes: no second
+    // copy made and dropped (size: issue 17).
+    let name = if kind.interface {
+        ifname(sink, line, Some(line.keyword()))?
+    } else {
+        line.keyword().to_string()
+    };
     let args = line.args();
     let (weight, reverse) = match args {
         [] => (None, None),

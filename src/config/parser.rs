@@ -14,8 +14,8 @@ use super::keywords::Reader::{Fifo, User, Word};
 use super::keywords::Slot::{Fixed, Flag, Notify, On, OptFlag, OptU32, Text, Tracks, U32, Weight};
 use super::keywords::{
     At, GARP_DELAY, GARP_LOWER_PRIO_REPEAT, GARP_REFRESH, GARP_REPEAT, Kw, TRACK_FILE,
-    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, int, int_word,
-    ip, no_args, said, tracks, val, warn_extra, word_list, word_values,
+    TRACK_INTERFACE, TRACK_PROCESS, TRACK_SCRIPT, WEIGHT, blk, body, data, dispatch, first_value,
+    int, int_word, ip, no_args, said, tracks, val, warn_extra, word_list, word_values,
 };
 use super::model::{GlobalDefs, SmtpServer, SyncGroup, Track, VrrpScript};
 use super::trackers;
@@ -310,18 +310,15 @@ fn mcast_group(s: &mut Sink, n: &Node, g: &mut GlobalDefs) {
 
 /// `smtp_server HOST [PORT]`; HOST may be a name (the seed uses localhost).
 fn smtp_server(sink: &mut Sink, node: &Node) -> Option<SmtpServer> {
-    let args = node.args();
-    let Some(host) = args.first() else {
-        sink.error(&node.pos, "smtp_server needs a value");
-        return None;
-    };
+    // The keyword's own "needs a value" (size: issue 17).
+    let host = first_value(sink, node)?;
     warn_extra(sink, node, 2);
-    let port = match args.get(1) {
+    let port = match node.args().get(1) {
         Some(p) => int_word(sink, &node.pos, "smtp_server port", &p.text, 1, 65535)?,
         None => 25,
     };
     Some(SmtpServer {
-        host: host.text.clone(),
+        host: host.to_string(),
         port,
     })
 }

@@ -75,16 +75,11 @@ impl Builder {
             return;
         }
         let depth = self.stack.len();
-        let children = self.stack.last_mut().unwrap_or(&mut self.top);
-        match piece {
-            Piece::Stmt(words) => {
-                children.push(Node {
-                    words: core::mem::take(words),
-                    pos: pos.clone(),
-                    block: None,
-                });
-                self.after_stmt = true;
-            }
+        // The words of the node this piece adds: a statement's, or none
+        // for a `{` that follows no statement (reported). One push of a
+        // node for both (size: issue 17).
+        let words = match piece {
+            Piece::Stmt(words) => Some(core::mem::take(words)),
             Piece::Open if depth >= MAX_BLOCK_DEPTH => {
                 sink.error_fmt(
                     pos,
@@ -94,28 +89,37 @@ impl Builder {
                 );
                 self.stopped = true;
                 while close(&mut self.stack, &mut self.top) {}
+                return;
             }
+            // After a statement, it is the last node of this level and
+            // opens the block; else a node with no words does.
+            Piece::Open if self.after_stmt => None,
             Piece::Open => {
-                // After a statement, it is the last node of this level and
-                // opens the block; else a node with no words does.
-                if !self.after_stmt {
-                    sink.error(pos, "unexpected '{'");
-                    children.push(Node {
-                        words: Box::default(),
-                        pos: pos.clone(),
-                        block: None,
-                    });
-                }
-                self.stack.push(Vec::new());
-                self.after_stmt = false;
+                sink.error(pos, "unexpected '{'");
+                Some(Box::default())
             }
             Piece::Close => {
                 if !close(&mut self.stack, &mut self.top) {
                     sink.error(pos, "unexpected '}'");
                 }
                 self.after_stmt = false;
+                return;
             }
+        };
+        if let Some(words) = words {
+            let children = self.stack.last_mut().unwrap_or(&mut self.top);
+            children.push(Node {
+                words,
+                pos: pos.clone(),
+                block: None,
+            });
         }
+        // A statement, or a `{` opening a block.
+        let stmt = matches!(piece, Piece::Stmt(_));
+        if !stmt {
+            self.stack.push(Vec::new());
+        }
+        self.after_stmt = stmt;
     }
 
     /// The tree; blocks still open are closed and, when `report` (the

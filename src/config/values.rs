@@ -1,7 +1,6 @@
 //! Parsing of single values. Pure functions on strings; the parser turns
 //! their failures into messages.
 
-use core::fmt;
 use core::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -175,20 +174,6 @@ const BOOL_WORDS: [(&str, bool); 6] = [
     ("false", false),
     ("no", false),
 ];
-
-/// A range as messages show it: `1-255`, or `-253 to 253` where a dash
-/// would be ambiguous. Shown through Display where the message is
-/// formatted, not built into a String first (size: issue 17). Bounds are
-/// i32, as every range read is: 32-bit code (size: issue 17).
-pub struct Range(pub i32, pub i32);
-
-impl fmt::Display for Range {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Range(lo, hi) = *self;
-        let dash = if lo < 0 { " to " } else { "-" };
-        write!(f, "{lo}{dash}{hi}")
-    }
-}
 
 #[cfg(test)]
 mod tests {
