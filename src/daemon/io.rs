@@ -198,7 +198,7 @@ impl Io {
         match (len, src, dst, &self.raw6) {
             (None, ..) => {
                 let e = SysError::new("building advert", Errno::EMSGSIZE);
-                return advert_failed(&mut self.log, name, e);
+                return instance_failed(&mut self.log, name, ADVERT_FAILED, e);
             }
             (Some(len), _, IpAddr::V4(dst4), _) => {
                 self.raw4.queue(&mut self.txb, len, dst4, ifindex)
@@ -226,7 +226,7 @@ impl Io {
                     let end = ends.get(at).copied().unwrap_or(start);
                     let name = self.tx_names.get(start..end).unwrap_or_default();
                     let name = core::str::from_utf8(name).unwrap_or_default();
-                    advert_failed(&mut self.log, name, e);
+                    instance_failed(&mut self.log, name, ADVERT_FAILED, e);
                     at += 1;
                 }
             }
@@ -265,11 +265,7 @@ impl Io {
         };
         for _ in 0..count {
             if let Err(e) = self.packet.send(&self.tx[..len], ifindex, dst, ethertype) {
-                log!(
-                    self.log,
-                    Level::Error,
-                    "VRRP_Instance({name}) gratuitous ARP: {e}"
-                );
+                instance_failed(&mut self.log, name, "gratuitous ARP", e);
                 break;
             }
         }
@@ -305,12 +301,9 @@ impl Io {
             Ok(len) => match self.nl.send(&self.tx[..len]) {
                 Ok(()) => return,
                 Err(e) => {
-                    log!(
-                        self.log,
-                        Level::Error,
-                        "VRRP_Instance({name}) address request: {e}"
-                    );
-                    e.errno as i32
+                    let errno = e.errno as i32;
+                    instance_failed(&mut self.log, name, "address request", e);
+                    errno
                 }
             },
         };
@@ -521,13 +514,14 @@ impl Io {
     }
 }
 
-/// The error line of an advert that did not leave.
-fn advert_failed(log: &mut Log, name: &str, e: SysError) {
-    log!(
-        log,
-        Level::Error,
-        "VRRP_Instance({name}) sending advert: {e}"
-    );
+/// What an advert that did not leave failed at, in its error line.
+const ADVERT_FAILED: &str = "sending advert";
+
+/// The error line of an instance's output that failed:
+/// `VRRP_Instance(NAME) WHAT: ERROR` (one copy for the advert, gratuitous
+/// ARP and address request lines; size: issue 17).
+fn instance_failed(log: &mut Log, name: &str, what: &str, e: SysError) {
+    log!(log, Level::Error, "VRRP_Instance({name}) {what}: {e}");
 }
 
 /// Whether child `id` has ended (its end not yet taken): one copy of the
