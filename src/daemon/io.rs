@@ -559,10 +559,10 @@ impl Io {
                 form,
                 ip_id,
             } => self.send_advert(name, ifindex, src, dst, advert, form, ip_id),
-            Out::Addr { name, req } => self.addr(name, &req),
-            Out::Route { name, req } => self.route(name, &req),
-            Out::Rule { name, req } => self.rule(name, &req),
-            Out::Vmac(req) => self.vmac(&req),
+            Out::Addr { name, ref req } => self.addr(name, req),
+            Out::Route { name, ref req } => self.route(name, req),
+            Out::Rule { name, ref req } => self.rule(name, req),
+            Out::Vmac(ref req) => self.vmac(req),
             Out::Garp {
                 name,
                 ifindex,
@@ -629,14 +629,14 @@ impl Io {
             Out::Mail { kind, name, state } => {
                 self.mailer.enqueue(kind, name, state, &mut self.log);
             }
-            Out::Log(note) => {
+            Out::Log(ref note) => {
                 let level = match note.loudness() {
                     Loudness::Error => Level::Error,
                     Loudness::Warning => Level::Warning,
                     Loudness::Info => Level::Info,
                     Loudness::Debug => Level::Debug,
                 };
-                log!(self.log, level, "{}", Line(&note));
+                log!(self.log, level, "{}", Line(note));
             }
         }
     }
