@@ -114,17 +114,26 @@ pub struct Io {
 }
 
 impl Io {
+    /// On an error, what was opened before it is not dropped (leaked, fds
+    /// left open), as in Daemon::new, whose caller ends the process.
     pub fn open(log: Log) -> Result<Io, SysError> {
-        // The fallible opens first (fields are made in the order written):
-        // a failure then has no buffer to free, only the fds before it.
+        // The fallible opens first, each held in a ManuallyDrop until the
+        // Io is made: an error exit has no buffer to free and no fds to
+        // close (each had its own closes: size: issue 17).
+        let log = ManuallyDrop::new(log);
+        let raw4 = ManuallyDrop::new(Raw4::open()?);
+        let packet = ManuallyDrop::new(PacketSock::open()?);
+        let nl = ManuallyDrop::new(Netlink::open_events()?);
+        let nl_dump = ManuallyDrop::new(Netlink::open_requests()?);
+        let router_timer = ManuallyDrop::new(Timer::new()?);
         Ok(Io {
-            raw4: Raw4::open()?,
-            packet: PacketSock::open()?,
-            nl: Netlink::open_events()?,
-            nl_dump: Netlink::open_requests()?,
-            router_timer: Timer::new()?,
             mailer: Mailer::new()?,
-            log,
+            raw4: ManuallyDrop::into_inner(raw4),
+            packet: ManuallyDrop::into_inner(packet),
+            nl: ManuallyDrop::into_inner(nl),
+            nl_dump: ManuallyDrop::into_inner(nl_dump),
+            router_timer: ManuallyDrop::into_inner(router_timer),
+            log: ManuallyDrop::into_inner(log),
             raw6: None,
             timers: Vec::with_capacity(MAX_INSTANCES),
             scan_requested: false,
