@@ -94,17 +94,21 @@ fn group_by_name(name: &str) -> Option<u32> {
 /// line without the seven fields or with a uid or gid not a number.
 fn passwd_entry(line: &str) -> Option<(&str, u32, u32)> {
     let mut f = [""; 7];
-    fields(line, &mut f)?;
-    let [name, _, uid, gid, _, _, _] = f;
-    Some((name, uid.parse().ok()?, gid.parse().ok()?))
+    let (name, uid) = entry(line, &mut f)?;
+    Some((name, uid, f[3].parse().ok()?))
 }
 
 /// `name:password:gid:members`: (name, gid).
 fn group_entry(line: &str) -> Option<(&str, u32)> {
-    let mut f = [""; 4];
-    fields(line, &mut f)?;
-    let [name, _, gid, _] = f;
-    Some((name, gid.parse().ok()?))
+    entry(line, &mut [""; 4])
+}
+
+/// `line`'s fields into `out` (see [`fields`]): its first (the name) and
+/// its third as a number (a passwd line's uid, a group line's gid); one
+/// copy of the split and the parse for both files (size: issue 17).
+fn entry<'a>(line: &'a str, out: &mut [&'a str]) -> Option<(&'a str, u32)> {
+    fields(line, out)?;
+    Some((out.first()?, out.get(2)?.parse().ok()?))
 }
 
 /// `line`'s `:`-separated fields into `out`, the last one taking the rest
