@@ -542,7 +542,7 @@ fn ended(children: &Children, id: u32) -> bool {
 /// The router's outputs go to the [`Io`] as the daemon holds it, in a
 /// `ManuallyDrop`: never dropped (the daemon is not; its fds and buffers
 /// go with the process). Not `impl Outbox for Io`: a trait object's
-/// vtable names its type's drop glue, and Io's (500 bytes of mipsel) was
+/// vtable names its type's drop glue, and Io's (532 bytes of mipsel) was
 /// reachable from nothing else (size: issue 17).
 impl Outbox for ManuallyDrop<Io> {
     fn push(&mut self, out: Out<'_>) {
