@@ -1,7 +1,9 @@
 //! The shell's hands: every socket the router's outputs go through, the
-//! transmit buffer and one timer per instance. [`Io`] is the [`Outbox`]
-//! the `Node` pushes to; each output is carried out at once.
+//! transmit buffer and one timer per instance. [`Io`], in the
+//! `ManuallyDrop` the daemon holds it in, is the [`Outbox`] the `Node`
+//! pushes to; each output is carried out at once.
 
+use core::mem::ManuallyDrop;
 use core::net::IpAddr;
 
 use arrayvec::ArrayVec;
@@ -112,17 +114,26 @@ pub struct Io {
 }
 
 impl Io {
+    /// On an error, what was opened before it is not dropped (leaked, fds
+    /// left open), as in Daemon::new, whose caller ends the process.
     pub fn open(log: Log) -> Result<Io, SysError> {
-        // The fallible opens first (fields are made in the order written):
-        // a failure then has no buffer to free, only the fds before it.
+        // The fallible opens first, each held in a ManuallyDrop until the
+        // Io is made: an error exit has no buffer to free and no fds to
+        // close (each had its own closes: size: issue 17).
+        let log = ManuallyDrop::new(log);
+        let raw4 = ManuallyDrop::new(Raw4::open()?);
+        let packet = ManuallyDrop::new(PacketSock::open()?);
+        let nl = ManuallyDrop::new(Netlink::open_events()?);
+        let nl_dump = ManuallyDrop::new(Netlink::open_requests()?);
+        let router_timer = ManuallyDrop::new(Timer::new()?);
         Ok(Io {
-            raw4: Raw4::open()?,
-            packet: PacketSock::open()?,
-            nl: Netlink::open_events()?,
-            nl_dump: Netlink::open_requests()?,
-            router_timer: Timer::new()?,
             mailer: Mailer::new()?,
-            log,
+            raw4: ManuallyDrop::into_inner(raw4),
+            packet: ManuallyDrop::into_inner(packet),
+            nl: ManuallyDrop::into_inner(nl),
+            nl_dump: ManuallyDrop::into_inner(nl_dump),
+            router_timer: ManuallyDrop::into_inner(router_timer),
+            log: ManuallyDrop::into_inner(log),
             raw6: None,
             timers: Vec::with_capacity(MAX_INSTANCES),
             scan_requested: false,
@@ -196,7 +207,7 @@ impl Io {
         match (len, src, dst, &self.raw6) {
             (None, ..) => {
                 let e = SysError::new("building advert", Errno::EMSGSIZE);
-                return advert_failed(&mut self.log, name, e);
+                return instance_failed(&mut self.log, name, ADVERT_FAILED, e);
             }
             (Some(len), _, IpAddr::V4(dst4), _) => {
                 self.raw4.queue(&mut self.txb, len, dst4, ifindex)
@@ -224,7 +235,7 @@ impl Io {
                     let end = ends.get(at).copied().unwrap_or(start);
                     let name = self.tx_names.get(start..end).unwrap_or_default();
                     let name = core::str::from_utf8(name).unwrap_or_default();
-                    advert_failed(&mut self.log, name, e);
+                    instance_failed(&mut self.log, name, ADVERT_FAILED, e);
                     at += 1;
                 }
             }
@@ -263,11 +274,7 @@ impl Io {
         };
         for _ in 0..count {
             if let Err(e) = self.packet.send(&self.tx[..len], ifindex, dst, ethertype) {
-                log!(
-                    self.log,
-                    Level::Error,
-                    "VRRP_Instance({name}) gratuitous ARP: {e}"
-                );
+                instance_failed(&mut self.log, name, "gratuitous ARP", e);
                 break;
             }
         }
@@ -303,12 +310,9 @@ impl Io {
             Ok(len) => match self.nl.send(&self.tx[..len]) {
                 Ok(()) => return,
                 Err(e) => {
-                    log!(
-                        self.log,
-                        Level::Error,
-                        "VRRP_Instance({name}) address request: {e}"
-                    );
-                    e.errno as i32
+                    let errno = e.errno as i32;
+                    instance_failed(&mut self.log, name, "address request", e);
+                    errno
                 }
             },
         };
@@ -519,13 +523,14 @@ impl Io {
     }
 }
 
-/// The error line of an advert that did not leave.
-fn advert_failed(log: &mut Log, name: &str, e: SysError) {
-    log!(
-        log,
-        Level::Error,
-        "VRRP_Instance({name}) sending advert: {e}"
-    );
+/// What an advert that did not leave failed at, in its error line.
+const ADVERT_FAILED: &str = "sending advert";
+
+/// The error line of an instance's output that failed:
+/// `VRRP_Instance(NAME) WHAT: ERROR` (one copy for the advert, gratuitous
+/// ARP and address request lines; size: issue 17).
+fn instance_failed(log: &mut Log, name: &str, what: &str, e: SysError) {
+    log!(log, Level::Error, "VRRP_Instance({name}) {what}: {e}");
 }
 
 /// Whether child `id` has ended (its end not yet taken): one copy of the
@@ -534,8 +539,20 @@ fn ended(children: &Children, id: u32) -> bool {
     children.ended.iter().any(|e| e.0 == id)
 }
 
-impl Outbox for Io {
+/// The router's outputs go to the [`Io`] as the daemon holds it, in a
+/// `ManuallyDrop`: never dropped (the daemon is not; its fds and buffers
+/// go with the process). Not `impl Outbox for Io`: a trait object's
+/// vtable names its type's drop glue, and Io's (532 bytes of mipsel) was
+/// reachable from nothing else (size: issue 17).
+impl Outbox for ManuallyDrop<Io> {
     fn push(&mut self, out: Out<'_>) {
+        Io::carry_out(self, out);
+    }
+}
+
+impl Io {
+    /// [`Outbox::push`]: each output carried out at once.
+    fn carry_out(&mut self, out: Out<'_>) {
         // Queued adverts leave before anything else is done: the outputs
         // keep their order on the wire (a timer's arming is not seen).
         if !self.txb.is_empty() && !matches!(out, Out::Advert { .. } | Out::Arm { .. }) {
@@ -551,10 +568,10 @@ impl Outbox for Io {
                 form,
                 ip_id,
             } => self.send_advert(name, ifindex, src, dst, advert, form, ip_id),
-            Out::Addr { name, req } => self.addr(name, &req),
-            Out::Route { name, req } => self.route(name, &req),
-            Out::Rule { name, req } => self.rule(name, &req),
-            Out::Vmac(req) => self.vmac(&req),
+            Out::Addr { name, ref req } => self.addr(name, req),
+            Out::Route { name, ref req } => self.route(name, req),
+            Out::Rule { name, ref req } => self.rule(name, req),
+            Out::Vmac(ref req) => self.vmac(req),
             Out::Garp {
                 name,
                 ifindex,
@@ -621,14 +638,14 @@ impl Outbox for Io {
             Out::Mail { kind, name, state } => {
                 self.mailer.enqueue(kind, name, state, &mut self.log);
             }
-            Out::Log(note) => {
+            Out::Log(ref note) => {
                 let level = match note.loudness() {
                     Loudness::Error => Level::Error,
                     Loudness::Warning => Level::Warning,
                     Loudness::Info => Level::Info,
                     Loudness::Debug => Level::Debug,
                 };
-                log!(self.log, level, "{}", Line(&note));
+                log!(self.log, level, "{}", Line(note));
             }
         }
     }

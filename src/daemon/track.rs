@@ -5,6 +5,7 @@
 //! this only reads, with fixed buffers and bounded reads, so a FIFO or a
 //! huge file never blocks the loop and the steady state allocates nothing.
 
+use core::mem::ManuallyDrop;
 use std::ffi::CString;
 
 use super::io::Io;
@@ -100,13 +101,13 @@ impl Tracker {
 
     /// Read every track file and tell the router (at start, after a
     /// reload, after lost events).
-    pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+    pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
         for k in 0..self.files.len() {
             self.report(k, node, now, io);
         }
     }
 
-    fn report(&mut self, k: usize, node: &mut Node, now: Instant, io: &mut Io) {
+    fn report(&mut self, k: usize, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
         let Some(w) = self.files.get(k) else {
             return;
         };
@@ -117,7 +118,7 @@ impl Tracker {
 
     /// The inotify fd is readable: mark the files the events name, then
     /// read each of them once.
-    pub fn on_inotify(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+    pub fn on_inotify(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
         for _ in 0..EVENT_READS {
             let Some(ino) = &self.inotify else {
                 return;
@@ -143,7 +144,7 @@ impl Tracker {
 
     /// Count the processes each `vrrp_track_process` matches and tell the
     /// router. A failed scan reports nothing (the counts it had stand).
-    pub fn scan(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
+    pub fn scan(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
         let Some(scan) = &mut self.scan else {
             return;
         };

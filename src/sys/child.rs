@@ -94,17 +94,21 @@ fn group_by_name(name: &str) -> Option<u32> {
 /// line without the seven fields or with a uid or gid not a number.
 fn passwd_entry(line: &str) -> Option<(&str, u32, u32)> {
     let mut f = [""; 7];
-    fields(line, &mut f)?;
-    let [name, _, uid, gid, _, _, _] = f;
-    Some((name, uid.parse().ok()?, gid.parse().ok()?))
+    let (name, uid) = entry(line, &mut f)?;
+    Some((name, uid, f[3].parse().ok()?))
 }
 
 /// `name:password:gid:members`: (name, gid).
 fn group_entry(line: &str) -> Option<(&str, u32)> {
-    let mut f = [""; 4];
-    fields(line, &mut f)?;
-    let [name, _, gid, _] = f;
-    Some((name, gid.parse().ok()?))
+    entry(line, &mut [""; 4])
+}
+
+/// `line`'s fields into `out` (see [`fields`]): its first (the name) and
+/// its third as a number (a passwd line's uid, a group line's gid); one
+/// copy of the split and the parse for both files (size: issue 17).
+fn entry<'a>(line: &'a str, out: &mut [&'a str]) -> Option<(&'a str, u32)> {
+    fields(line, out)?;
+    Some((out.first()?, out.get(2)?.parse().ok()?))
 }
 
 /// `line`'s `:`-separated fields into `out`, the last one taking the rest
@@ -494,7 +498,11 @@ fn real_path(path: &str) -> core::result::Result<String, OsError> {
 
 /// sys::file's `join` of two strings (`Path::join` for a name without `/`).
 fn join(dir: &str, name: &str) -> String {
-    String::from_utf8_lossy(&super::file::join(dir.as_bytes(), name.as_bytes())).into_owned()
+    let joined = super::file::join(dir.as_bytes(), name.as_bytes());
+    // SAFETY: file::join's bytes are `dir`'s, maybe a `/`, then `name`'s:
+    // two strs and an ASCII byte, UTF-8. (A lossy conversion, checking
+    // and copying it again, was 112 bytes of mipsel; size: issue 17.)
+    unsafe { String::from_utf8_unchecked(joined) }
 }
 
 /// keepalived's is_executable: root may run any file with an x bit; anyone
@@ -587,34 +595,25 @@ fn check_part(script: &str, shown: &str, last: bool, fail: Fail<'_>) -> Option<(
             format_args!("Wrong file type found in script path '{script}': {shown} is not {want}"),
         );
     }
-    unsafe_because(&meta, |why| {
-        refuse(
-            fail,
-            format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
-        )
-    })
-}
-
-/// Why keepalived calls this path component unsafe, if it does: `unsafe_`
-/// of the reason, or Some. The reason goes into the one message as it is
-/// (not a String of its own, formatted again; size: issue 17).
-fn unsafe_because(
-    meta: &file::Stat,
-    mut unsafe_: impl FnMut(fmt::Arguments<'_>) -> Option<()>,
-) -> Option<()> {
-    let mode = meta.st_mode;
-    if meta.st_uid != 0 {
-        return unsafe_(format_args!("is owned by uid {}, not root", meta.st_uid));
-    }
-    let write_rules = file::is_type(meta, libc::S_IFREG)
-        || (file::is_type(meta, libc::S_IFDIR) && mode & 0o1000 == 0);
-    if write_rules && meta.st_gid != 0 && mode & 0o020 != 0 {
-        return unsafe_(format_args!("is writable by group {}", meta.st_gid));
-    }
-    if write_rules && mode & 0o002 != 0 {
-        return unsafe_(format_args!("is writable by everyone"));
-    }
-    Some(())
+    // Why keepalived calls it unsafe, if it does: the reason goes into
+    // the one message as it is (not a String of its own, formatted again;
+    // nor a closure called at each reason; size: issue 17).
+    let (mode, uid, gid) = (meta.st_mode, meta.st_uid, meta.st_gid);
+    let write_rules = file::is_type(&meta, libc::S_IFREG)
+        || (file::is_type(&meta, libc::S_IFDIR) && mode & 0o1000 == 0);
+    let why = if uid != 0 {
+        format_args!("is owned by uid {uid}, not root")
+    } else if write_rules && gid != 0 && mode & 0o020 != 0 {
+        format_args!("is writable by group {gid}")
+    } else if write_rules && mode & 0o002 != 0 {
+        format_args!("is writable by everyone")
+    } else {
+        return Some(());
+    };
+    refuse(
+        fail,
+        format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
+    )
 }
 
 #[cfg(test)]
