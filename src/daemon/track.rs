@@ -217,8 +217,6 @@ fn mark(files: &mut [Watched], buf: &[u8]) {
 
 /// Resolve `tf`'s path as keepalived does (the real path of the file, or
 /// of its directory when the file is missing) and watch its directory.
-/// Not inlined, as `init_file` (issue 17: size).
-#[inline(never)]
 fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     let given = tf.path.as_bytes();
     let resolved = file::real_path(given).ok().or_else(|| {
