@@ -513,9 +513,7 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
     s
 }
 
-/// One element of keepalived.json. Not inlined: in the loop over the
-/// instances its many constants were hoisted and spilled (issue 17: size).
-#[inline(never)]
+/// One element of keepalived.json.
 fn json_element(s: &mut String, v: &View<'_>, global: &Global, t: &Tracking<'_>) {
     json_data(s, v, t);
     s.push_str("},\"stats\":{");
