@@ -265,9 +265,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
 /// track_file_end_handler): create the file with "VALUE\n" when it is
 /// missing; with `overwrite`, also replace an existing regular file, but
 /// not on a reload. Written to a temporary file renamed over the path, as
-/// keepalived's fopen_safe does. Not inlined: in `Tracker::configure`'s
-/// loop its constants were hoisted and spilled (issue 17: size).
-#[inline(never)]
+/// keepalived's fopen_safe does.
 pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
     let Some(init) = &tf.init else {
         return;
