@@ -98,10 +98,7 @@ impl Syslog {
 }
 
 /// An RFC 3164 message as glibc's syslog(3) writes it to /dev/log:
-/// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time. Not
-/// inlined: inside `Log::log`'s resend loop its many constants were
-/// hoisted and spilled (issue 17: size).
-#[inline(never)]
+/// `<PRI>Mmm dd hh:mm:ss tinyvrrpd[PID]: message`, in local time.
 fn rfc3164(pri: u8, pid: u32, message: fmt::Arguments<'_>) -> String {
     let tm = super::tz::zone().local(super::tcp::wall_secs());
     let month = crate::wire::smtp::month(tm.mon);
