@@ -101,18 +101,25 @@ impl Tracker {
     /// Read every track file and tell the router (at start, after a
     /// reload, after lost events).
     pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
-        for k in 0..self.files.len() {
-            self.report(k, node, now, io);
-        }
+        self.report(true, node, now, io);
     }
 
-    fn report(&mut self, k: usize, node: &mut Node, now: Instant, io: &mut Io) {
-        let Some(w) = self.files.get(k) else {
-            return;
-        };
-        let n = inotify::read_bounded(&w.path, &mut self.buf);
-        let contents = n.and_then(|n| self.buf.get(..n));
-        node.on_track_file(k, contents, now, io);
+    /// Read the files (all of them, else those marked since they were
+    /// last read) and tell the router. One loop for both: one place that
+    /// reads a file (issue 17: size).
+    fn report(&mut self, all: bool, node: &mut Node, now: Instant, io: &mut Io) {
+        for k in 0..self.files.len() {
+            let Some(w) = self.files.get_mut(k) else {
+                return;
+            };
+            // All: the marks stay for the next events (as they were).
+            if !all && !core::mem::take(&mut w.dirty) {
+                continue;
+            }
+            let n = inotify::read_bounded(&w.path, &mut self.buf);
+            let contents = n.and_then(|n| self.buf.get(..n));
+            node.on_track_file(k, contents, now, io);
+        }
     }
 
     /// The inotify fd is readable: mark the files the events name, then
@@ -134,11 +141,7 @@ impl Tracker {
                 }
             }
         }
-        for k in 0..self.files.len() {
-            if core::mem::take(&mut self.files[k].dirty) {
-                self.report(k, node, now, io);
-            }
-        }
+        self.report(false, node, now, io);
     }
 
     /// Count the processes each `vrrp_track_process` matches and tell the
