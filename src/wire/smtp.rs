@@ -293,13 +293,7 @@ impl Session {
             (Stage::Connecting, Event::Timeout) => step(Some(Note::ConnectTimeout), Then::Close),
             (Stage::Connecting, _) => step(Some(Note::ConnectFailed), Then::Close),
             (stage, Event::Reply(Reply::Code(code))) if code == stage.expected() => self.next(),
-            (Stage::Quit, Event::Reply(Reply::Code(code))) => step(
-                Some(Note::Error {
-                    cmd: Stage::Quit.cmd(),
-                    code,
-                }),
-                Then::Close,
-            ),
+            // After QUIT too: quit() then closes.
             (stage, Event::Reply(Reply::Code(code))) => self.quit(Note::Error {
                 cmd: stage.cmd(),
                 code,
