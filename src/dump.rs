@@ -75,7 +75,7 @@ fn global_count(g: &Global, e: RxError) -> u64 {
     g.get(e.index()).copied().unwrap_or(0)
 }
 
-/// The rejections behind counters 4 to 12 of [`counters`]: a reason, and
+/// The rejections behind counters 4 to 12 of [`counter`]: a reason, and
 /// another added to it or none (a table, not a sum written out per
 /// counter: issue 17, size).
 const REJECTED: [(RxError, Option<RxError>); 9] = [
@@ -90,28 +90,27 @@ const REJECTED: [(RxError, Option<RxError>); 9] = [
     (RxError::AuthFailure, None),
 ];
 
-/// An instance's counters in keepalived.stats' order, and a last one,
-/// always 0, for the JSON's `invalid_authtype` (no such check here).
-fn counters(st: &Stats) -> [u64; 16] {
+/// Counter `k` of an instance in keepalived.stats' order, and a last one,
+/// 16th, always 0, for the JSON's `invalid_authtype` (no such check here).
+/// One counter a call, not an array of all sixteen made and copied for
+/// each dump block (issue 17: size).
+fn counter(st: &Stats, k: usize) -> u64 {
     let r = |e: RxError| st.rejected.get(e.index()).copied().unwrap_or(0);
-    // A zeroed array whose counters are then set, not a literal of all
-    // sixteen: measured smaller (issue 17: size).
-    let mut c = [0; 16];
-    [c[0], c[1], c[2], c[3]] = [
-        st.advert_rcvd,
-        st.advert_sent,
-        st.become_master,
-        st.release_master,
-    ];
-    for (n, &(a, b)) in c[4..13].iter_mut().zip(REJECTED.iter()) {
-        *n = r(a) + b.map_or(0, r);
+    match k {
+        0 => st.advert_rcvd,
+        1 => st.advert_sent,
+        2 => st.become_master,
+        3 => st.release_master,
+        13 => st.pri_zero_rcvd,
+        14 => st.pri_zero_sent,
+        _ => REJECTED
+            .get(k.wrapping_sub(4))
+            .map_or(0, |&(a, b)| r(a) + b.map_or(0, r)),
     }
-    [c[13], c[14]] = [st.pri_zero_rcvd, st.pri_zero_sent];
-    c
 }
 
 /// keepalived.stats' lines after `VRRP Instance: NAME`, one a line: a
-/// heading (ending with ':') or the label of the next of [`counters`]. One
+/// heading (ending with ':') or the label of the next [`counter`]. One
 /// string, not a table of 19 (issue 17: size).
 const STATS_LINES: &str = concat!(
     "  Advertisements:\n",
@@ -136,7 +135,7 @@ const STATS_LINES: &str = concat!(
 );
 
 /// keepalived.json's `"stats"` keys in its order, each with the index of
-/// its value in [`counters`].
+/// its value in [`counter`].
 const JSON_STATS: [(&str, u8); 16] = [
     ("advert_rcvd", 0),
     ("advert_sent", 1),
@@ -452,15 +451,16 @@ pub fn stats(views: &[View<'_>], global: &Global) -> String {
     let mut s = String::new();
     for v in views {
         line(&mut s, "VRRP Instance: ", &v.cfg.name);
-        let c = counters(v.inst.stats());
-        let mut n = c.iter();
+        let st = v.inst.stats();
+        let mut k = 0;
         for l in STATS_LINES.split('\n') {
             // The last byte compared, not a char pattern (issue 17: size).
             if l.as_bytes().last() == Some(&b':') {
                 s.push_str(l);
                 s.push('\n');
             } else {
-                line(&mut s, l, n.next().unwrap_or(&0));
+                line(&mut s, l, &counter(st, k));
+                k += 1;
             }
         }
     }
@@ -513,15 +513,13 @@ pub fn json(views: &[View<'_>], global: &Global, t: &Tracking<'_>) -> String {
     s
 }
 
-/// One element of keepalived.json. Not inlined: in the loop over the
-/// instances its many constants were hoisted and spilled (issue 17: size).
-#[inline(never)]
+/// One element of keepalived.json.
 fn json_element(s: &mut String, v: &View<'_>, global: &Global, t: &Tracking<'_>) {
     json_data(s, v, t);
     s.push_str("},\"stats\":{");
-    let c = counters(v.inst.stats());
+    let st = v.inst.stats();
     for (n, &(key, i)) in JSON_STATS.iter().enumerate() {
-        jnum(s, n == 0, key, c.get(usize::from(i)).copied().unwrap_or(0));
+        jnum(s, n == 0, key, counter(st, usize::from(i)));
     }
     s.push_str("},\"global\":{");
     for (n, &(e, key, _)) in GLOBALS.iter().enumerate() {
@@ -659,7 +657,7 @@ mod tests {
         st.rejected[RxError::BadLength.index()] = 3;
         st.rejected[RxError::AuthFailure.index()] = 7;
         st.pri_zero_sent = 9;
-        let c = counters(&st);
-        assert_eq!((c[4], c[12], c[14], c[15]), (5, 7, 9, 0));
+        let c = |k| counter(&st, k);
+        assert_eq!((c(4), c(12), c(14), c(15)), (5, 7, 9, 0));
     }
 }

@@ -294,10 +294,9 @@ impl Mailer {
                     "Cannot connect to remote SMTP server {}: {e}",
                     Server(server)
                 );
-                self.lost += 1;
                 // Its mail leaves the queue as a session's does (one
-                // caller of pop_at, issue 17: size).
-                self.end();
+                // caller of pop_at, issue 17: size), lost.
+                self.end(false);
             }
         }
         self.start_next(log)
@@ -327,12 +326,8 @@ impl Mailer {
                 self.arm();
             }
             Then::Close => {
-                if a.session.sent {
-                    self.sent += 1;
-                } else {
-                    self.lost += 1;
-                }
-                self.end();
+                let sent = a.session.sent;
+                self.end(sent);
             }
         }
     }
@@ -369,15 +364,20 @@ impl Mailer {
                     // (issue 17: size).
                     m.name.as_str()
                 );
-                self.lost += 1;
-                self.end();
+                self.end(false);
                 false
             }
         }
     }
 
-    /// The session is over: its mail leaves the queue.
-    fn end(&mut self) {
+    /// The session is over: its mail leaves the queue, counted as sent or
+    /// lost (here, not by each caller: issue 17, size).
+    fn end(&mut self, sent: bool) {
+        if sent {
+            self.sent += 1;
+        } else {
+            self.lost += 1;
+        }
         self.active = None;
         self.tx_len = 0;
         self.queue.pop_at(0);

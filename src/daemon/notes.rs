@@ -56,10 +56,7 @@ impl fmt::Display for Line<'_, '_> {
             fill(f, "VRRP_Instance(%s) ", &v)?;
         }
         // Every line is a template and its values (data, one writer).
-        let t = match parts(self.0, &mut v) {
-            Some(t) => t,
-            None => others(self.0, &mut v),
-        };
+        let t = template(self.0, &mut v);
         fill(f, t, &v)
     }
 }
@@ -89,9 +86,11 @@ fn pick(b: bool, yes: &'static str, no: &'static str) -> &'static str {
     if b { yes } else { no }
 }
 
-/// The lines of an instance's notes (after `VRRP_Instance(NAME) `).
-fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
-    Some(match *note {
+/// A note's line (after `VRRP_Instance(NAME) ` for an instance's): its
+/// template, its values put in `v`. One match for every note, not one for
+/// the instances' and others for the rest (issue 17: size).
+fn template<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
+    match *note {
         Note::Entering { state, .. } => {
             v.s[0] = state.as_str();
             "Entering %s STATE"
@@ -172,13 +171,7 @@ fn parts<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> Option<&'static str> {
             v.s[0] = pick(hard, "SIGKILL", "SIGTERM");
             "notify script timed out: sent %s"
         }
-        _ => return None,
-    })
-}
-
-/// The lines of the other notes.
-fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
-    match *note {
+        // The notes without the `VRRP_Instance(NAME) ` prefix.
         Note::Dropped {
             ref from,
             why,
@@ -243,28 +236,6 @@ fn others<'a>(note: &'a Note<'_>, v: &mut Vals<'a>) -> &'static str {
             "(%s) VMAC %s conflicts with existing interface (another MAC): \
              the instance stays in FAULT"
         }
-        _ => interface(v, note),
-    }
-}
-
-/// A check script's result.
-fn check_result<'a>(v: &mut Vals<'a>, script: &'a str, result: CheckResult) -> &'static str {
-    let (what, why) = match result {
-        CheckResult::Succeeded => ("succeeded", None),
-        CheckResult::TimedOut => ("timed_out", None),
-        CheckResult::Failed(why) => ("failed", why),
-    };
-    let (reason, code) = why.unwrap_or(("", 0));
-    [v.s[0], v.s[1], v.s[2]] = [script, what, reason];
-    v.n[0] = code.into();
-    match why {
-        Some(_) => "VRRP_Script(%s) %s (%s %d)",
-        None => "VRRP_Script(%s) %s",
-    }
-}
-
-fn interface<'a>(v: &mut Vals<'a>, note: &Note<'a>) -> &'static str {
-    match *note {
         Note::IfaceDeleted { name } => {
             [v.s[0], v.s[1]] = [name, "deleted"];
             "Interface %s %s"
@@ -283,7 +254,22 @@ fn interface<'a>(v: &mut Vals<'a>, note: &Note<'a>) -> &'static str {
             [v.s[0], v.s[1], v.s[2]] = [name, v4, v6];
             "Interface %s: IPv4 address %s, IPv6 link-local address %s"
         }
-        _ => "",
+    }
+}
+
+/// A check script's result.
+fn check_result<'a>(v: &mut Vals<'a>, script: &'a str, result: CheckResult) -> &'static str {
+    let (what, why) = match result {
+        CheckResult::Succeeded => ("succeeded", None),
+        CheckResult::TimedOut => ("timed_out", None),
+        CheckResult::Failed(why) => ("failed", why),
+    };
+    let (reason, code) = why.unwrap_or(("", 0));
+    [v.s[0], v.s[1], v.s[2]] = [script, what, reason];
+    v.n[0] = code.into();
+    match why {
+        Some(_) => "VRRP_Script(%s) %s (%s %d)",
+        None => "VRRP_Script(%s) %s",
     }
 }
 

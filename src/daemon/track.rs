@@ -102,18 +102,25 @@ impl Tracker {
     /// Read every track file and tell the router (at start, after a
     /// reload, after lost events).
     pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
-        for k in 0..self.files.len() {
-            self.report(k, node, now, io);
-        }
+        self.report(true, node, now, io);
     }
 
-    fn report(&mut self, k: usize, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
-        let Some(w) = self.files.get(k) else {
-            return;
-        };
-        let n = inotify::read_bounded(&w.path, &mut self.buf);
-        let contents = n.and_then(|n| self.buf.get(..n));
-        node.on_track_file(k, contents, now, io);
+    /// Read the files (all of them, else those marked since they were
+    /// last read) and tell the router. One loop for both: one place that
+    /// reads a file (issue 17: size).
+    fn report(&mut self, all: bool, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
+        for k in 0..self.files.len() {
+            let Some(w) = self.files.get_mut(k) else {
+                return;
+            };
+            // All: the marks stay for the next events (as they were).
+            if !all && !core::mem::take(&mut w.dirty) {
+                continue;
+            }
+            let n = inotify::read_bounded(&w.path, &mut self.buf);
+            let contents = n.and_then(|n| self.buf.get(..n));
+            node.on_track_file(k, contents, now, io);
+        }
     }
 
     /// The inotify fd is readable: mark the files the events name, then
@@ -135,11 +142,7 @@ impl Tracker {
                 }
             }
         }
-        for k in 0..self.files.len() {
-            if core::mem::take(&mut self.files[k].dirty) {
-                self.report(k, node, now, io);
-            }
-        }
+        self.report(false, node, now, io);
     }
 
     /// Count the processes each `vrrp_track_process` matches and tell the
@@ -218,8 +221,6 @@ fn mark(files: &mut [Watched], buf: &[u8]) {
 
 /// Resolve `tf`'s path as keepalived does (the real path of the file, or
 /// of its directory when the file is missing) and watch its directory.
-/// Not inlined, as `init_file` (issue 17: size).
-#[inline(never)]
 fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
     let given = tf.path.as_bytes();
     let resolved = file::real_path(given).ok().or_else(|| {
@@ -268,9 +269,7 @@ fn watch(ino: Option<&Inotify>, tf: &TrackFile, log: &mut Log) -> Watched {
 /// track_file_end_handler): create the file with "VALUE\n" when it is
 /// missing; with `overwrite`, also replace an existing regular file, but
 /// not on a reload. Written to a temporary file renamed over the path, as
-/// keepalived's fopen_safe does. Not inlined: in `Tracker::configure`'s
-/// loop its constants were hoisted and spilled (issue 17: size).
-#[inline(never)]
+/// keepalived's fopen_safe does.
 pub fn init_file(tf: &TrackFile, reload: bool, log: &mut Log) {
     let Some(init) = &tf.init else {
         return;

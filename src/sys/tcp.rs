@@ -136,7 +136,10 @@ pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
         let server = line_ip(c"/etc/resolv.conf", false);
         // As musl: no nameserver line means one on this host.
         let server = SocketAddr::new(server.unwrap_or(Ipv4Addr::LOCALHOST.into()), 53);
-        ask(&server, host, dns::TYPE_A).or_else(|| ask(&server, host, dns::TYPE_AAAA))
+        // An A question, then AAAA: one call of `ask` (issue 17: size).
+        [dns::TYPE_A, dns::TYPE_AAAA]
+            .iter()
+            .find_map(|&qtype| ask(&server, host, qtype))
     })?;
     Some(SocketAddr::new(ip, port))
 }
