@@ -1,7 +1,6 @@
 //! The shell's hands: every socket the router's outputs go through, the
-//! transmit buffer and one timer per instance. [`Io`], in the
-//! `ManuallyDrop` the daemon holds it in, is the [`Outbox`] the `Node`
-//! pushes to; each output is carried out at once.
+//! transmit buffer and one timer per instance. [`Io`] is the [`Outbox`]
+//! the `Node` pushes to; each output is carried out at once.
 
 use core::mem::ManuallyDrop;
 use core::net::IpAddr;
@@ -539,20 +538,8 @@ fn ended(children: &Children, id: u32) -> bool {
     children.ended.iter().any(|e| e.0 == id)
 }
 
-/// The router's outputs go to the [`Io`] as the daemon holds it, in a
-/// `ManuallyDrop`: never dropped (the daemon is not; its fds and buffers
-/// go with the process). Not `impl Outbox for Io`: a trait object's
-/// vtable names its type's drop glue, and Io's (532 bytes of mipsel) was
-/// reachable from nothing else (size: issue 17).
-impl Outbox for ManuallyDrop<Io> {
+impl Outbox for Io {
     fn push(&mut self, out: Out<'_>) {
-        Io::carry_out(self, out);
-    }
-}
-
-impl Io {
-    /// [`Outbox::push`]: each output carried out at once.
-    fn carry_out(&mut self, out: Out<'_>) {
         // Queued adverts leave before anything else is done: the outputs
         // keep their order on the wire (a timer's arming is not seen).
         if !self.txb.is_empty() && !matches!(out, Out::Advert { .. } | Out::Arm { .. }) {

@@ -72,9 +72,7 @@ const RX_HOLD_ROUNDS: u8 = 8;
 pub struct Daemon {
     opts: Options,
     node: Node,
-    /// Never dropped (nor is the daemon): the router's Outbox is
-    /// `ManuallyDrop<Io>` (see daemon/io.rs).
-    io: core::mem::ManuallyDrop<Io>,
+    io: Io,
     signals: Signals,
     pollfds: Vec<PollFd>,
     /// The raw sockets' receive buffers, made once.
@@ -99,7 +97,7 @@ pub struct Daemon {
 /// them at start-up, before the instances start) and the interfaces dumped
 /// again: the router is built once, on a dump that has them.
 fn router(
-    io: &mut core::mem::ManuallyDrop<Io>,
+    io: &mut Io,
     nlbuf: &mut [u8],
     config: &mut crate::config::Config,
     keep: bool,
@@ -166,7 +164,7 @@ impl Daemon {
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
-            io,
+            io: ManuallyDrop::into_inner(io),
             signals: ManuallyDrop::into_inner(signals),
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
@@ -196,8 +194,12 @@ impl Daemon {
     /// after removing the VIPs a previous run recorded as installed.
     pub fn start(&mut self, now: Instant) {
         if let Some(path) = &self.opts.state_file {
-            let io = &mut *self.io;
-            files::remove_recorded(&mut io.log, &mut io.nl_dump, &mut self.nlbuf[..], path);
+            files::remove_recorded(
+                &mut self.io.log,
+                &mut self.io.nl_dump,
+                &mut self.nlbuf[..],
+                path,
+            );
         }
         self.io
             .run_global_script(&mut self.signals, &self.scripts, true);
@@ -372,7 +374,7 @@ impl Daemon {
         if self.pollfds.get(INOTIFY_FD).is_some_and(poll::readable) {
             self.track.on_inotify(&mut self.node, now, &mut self.io);
         }
-        let io = &mut *self.io;
+        let io = &mut self.io;
         if self.pollfds.get(MAIL_FD).is_some_and(|p| p.revents != 0) {
             io.mailer.on_ready(&mut io.log);
         }
@@ -492,10 +494,7 @@ impl Daemon {
             Sig::DumpData => DumpKind::Data,
             Sig::DumpStats => DumpKind::Stats,
             Sig::DumpJson => DumpKind::Json,
-            Sig::Child => {
-                let io = &mut *self.io;
-                return io.children.reap(&mut io.log);
-            }
+            Sig::Child => return self.io.children.reap(&mut self.io.log),
         };
         files::dump(&mut self.io.log, &self.node, &self.opts.dumps, kind, now);
     }
@@ -539,7 +538,7 @@ impl Daemon {
     fn wait_for_scripts(&mut self) {
         let deadline = clock::now() + STOP_SCRIPTS_WAIT;
         while !self.io.children.is_empty() && clock::now() < deadline {
-            let io = &mut *self.io;
+            let io = &mut self.io;
             io.children
                 .wait_some(&mut self.signals, &mut io.log, deadline);
             let ended = self.io.children.ended.len();

@@ -5,7 +5,6 @@
 //! this only reads, with fixed buffers and bounded reads, so a FIFO or a
 //! huge file never blocks the loop and the steady state allocates nothing.
 
-use core::mem::ManuallyDrop;
 use std::ffi::CString;
 
 use super::io::Io;
@@ -101,14 +100,14 @@ impl Tracker {
 
     /// Read every track file and tell the router (at start, after a
     /// reload, after lost events).
-    pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
+    pub fn report_all(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
         self.report(true, node, now, io);
     }
 
     /// Read the files (all of them, else those marked since they were
     /// last read) and tell the router. One loop for both: one place that
     /// reads a file (issue 17: size).
-    fn report(&mut self, all: bool, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
+    fn report(&mut self, all: bool, node: &mut Node, now: Instant, io: &mut Io) {
         for k in 0..self.files.len() {
             let Some(w) = self.files.get_mut(k) else {
                 return;
@@ -125,7 +124,7 @@ impl Tracker {
 
     /// The inotify fd is readable: mark the files the events name, then
     /// read each of them once.
-    pub fn on_inotify(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
+    pub fn on_inotify(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
         for _ in 0..EVENT_READS {
             let Some(ino) = &self.inotify else {
                 return;
@@ -147,7 +146,7 @@ impl Tracker {
 
     /// Count the processes each `vrrp_track_process` matches and tell the
     /// router. A failed scan reports nothing (the counts it had stand).
-    pub fn scan(&mut self, node: &mut Node, now: Instant, io: &mut ManuallyDrop<Io>) {
+    pub fn scan(&mut self, node: &mut Node, now: Instant, io: &mut Io) {
         let Some(scan) = &mut self.scan else {
             return;
         };
