@@ -43,14 +43,17 @@ const STOP_SCRIPTS_WAIT: Duration =
     Duration::from_micros(STOP_SCRIPT_TIMEOUT.as_micros() + 100_000);
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
-/// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
-/// signals, raw IPv6 socket, the router's timer, inotify, the mailer's
+/// Fixed poll slots before the instance timers: raw IPv4 socket, raw IPv6
+/// socket, netlink, signals, the router's timer, inotify, the mailer's
 /// socket (fd -1 while idle) and its timer.
 const FIXED_FDS: usize = 8;
 const RAW4_FD: usize = 0;
-const RAW6_FD: usize = 3;
-/// The slots a hold leaves out of the wait.
-const RAW_FDS: [usize; 2] = [RAW4_FD, RAW6_FD];
+const RAW6_FD: usize = 1;
+/// The first slot a hold waits on: the raw sockets' slots come first, so
+/// a hold polls the rest of the fixed slots as they are, none set aside
+/// and put back (size: issue 17).
+const NETLINK_FD: usize = 2;
+const SIGNALS_FD: usize = 3;
 const ROUTER_TIMER_FD: usize = 4;
 const INOTIFY_FD: usize = 5;
 const MAIL_FD: usize = 6;
@@ -257,7 +260,7 @@ impl Daemon {
         if held.is_some() || self.pollfds.get(RAW4_FD).is_some_and(poll::readable) {
             got += self.receive_adverts(false, now);
         }
-        if self.pollfds.get(1).is_some_and(poll::readable) {
+        if self.pollfds.get(NETLINK_FD).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
         if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
@@ -266,7 +269,7 @@ impl Daemon {
         // Answers to this round's adverts leave before a signal's work (a
         // reload may take a while).
         self.io.flush_adverts();
-        if self.pollfds.get(2).is_some_and(poll::readable) {
+        if self.pollfds.get(SIGNALS_FD).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
                 self.on_signal(sig, now);
                 if self.stopping {
@@ -312,24 +315,13 @@ impl Daemon {
         if let Ok(ms) = u64::try_from(timeout_ms) {
             wait = wait.min(Duration::from_millis(ms));
         }
-        // The instance timers' slots are not looked at after a hold (their
-        // expiries are taken by their armed times) and a negative fd gets
-        // no events: no revents to clear.
+        // The fixed slots after the raw sockets'. The slots left out keep
+        // the revents of an earlier poll, which nothing reads after a hold:
+        // the raw sockets are drained whatever their slots say, and the
+        // instance timers' expiries are taken by their armed times.
         let fixed = self.pollfds.len().min(FIXED_FDS);
-        let head = &mut self.pollfds[..fixed];
-        let mut raw = [-1; RAW_FDS.len()];
-        for (fd, &i) in raw.iter_mut().zip(&RAW_FDS) {
-            if let Some(p) = head.get_mut(i) {
-                *fd = core::mem::replace(&mut p.fd, -1);
-            }
-        }
-        let result = poll::ppoll(head, wait);
-        for (&fd, &i) in raw.iter().zip(&RAW_FDS) {
-            if let Some(p) = head.get_mut(i) {
-                p.fd = fd;
-            }
-        }
-        result.map(|_| ())
+        let rest = self.pollfds.get_mut(NETLINK_FD..fixed).unwrap_or_default();
+        poll::ppoll(rest, wait).map(|_| ())
     }
 
     /// The instances' timers that fired: by poll's word (during a hold,
@@ -468,11 +460,11 @@ impl Daemon {
     fn rebuild_pollfds(&mut self) {
         self.pollfds.clear();
         self.pollfds.push(poll::pollfd(self.io.raw4.as_raw_fd()));
-        self.pollfds.push(poll::pollfd(self.io.nl.as_raw_fd()));
-        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
         // A negative fd is a slot poll(2) skips.
         let fd6 = self.io.raw6.as_ref().map_or(-1, |r| r.as_raw_fd());
         self.pollfds.push(poll::pollfd(fd6));
+        self.pollfds.push(poll::pollfd(self.io.nl.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
         self.pollfds
             .push(poll::pollfd(self.io.router_timer.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.track.fd()));
