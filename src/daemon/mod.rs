@@ -424,9 +424,6 @@ impl Daemon {
         }
     }
 
-    // Not inlined: inside follow_up's loop, the scan's constants were
-    // kept in stack slots across every round.
-    #[inline(never)]
     fn scan(&mut self, now: Instant) {
         self.track.scan(&mut self.node, now, &mut self.io);
     }
