@@ -14,7 +14,7 @@ mod track;
 mod vipfile;
 mod vmac;
 
-use crate::config::GlobalDefs;
+use crate::config::Config;
 use crate::limits::MAX_INSTANCES;
 use crate::log;
 use crate::node::Node;
@@ -81,8 +81,13 @@ pub struct Daemon {
     /// The raw sockets' receive buffers, made once.
     rx: Box<RxBatch>,
     nlbuf: Box<[u8; dumps::NL_BUF]>,
-    /// The global settings of scripts (from the running configuration).
-    scripts: GlobalDefs,
+    /// The configuration loaded at start, as the router left it (its
+    /// instances and tables taken; the track file and process lists, which
+    /// the router copied, stay): kept whole for its global settings (the
+    /// scripts'), not those taken out and the rest dropped, which built
+    /// default settings to take their place (size: issue 17). A reload
+    /// swaps in its global settings only: `global` is the running ones.
+    config: Config,
     /// Track files and tracked processes.
     track: track::Tracker,
     stopping: bool,
@@ -102,7 +107,7 @@ pub struct Daemon {
 fn router(
     io: &mut Io,
     nlbuf: &mut [u8],
-    config: &mut crate::config::Config,
+    config: &mut Config,
     keep: bool,
 ) -> Result<Node, StartError> {
     let wanted = dumps::wanted(config);
@@ -159,11 +164,6 @@ impl Daemon {
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
-        // Taken, not cloned: nothing reads the configuration after (then
-        // dropped in one drop of it, not a drop per field left after a
-        // move out of it; size: issue 17).
-        let scripts = core::mem::take(&mut config.global);
-        drop(ManuallyDrop::into_inner(config));
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
@@ -172,14 +172,14 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf: ManuallyDrop::into_inner(nlbuf),
-            scripts,
+            config: ManuallyDrop::into_inner(config),
             track: tracker,
             stopping: false,
             rx_hold: None,
             rx_holds: 0,
             rx_burst: 0,
         };
-        d.io.open_fifos(&d.scripts);
+        d.io.open_fifos(&d.config.global);
         d.rebuild_pollfds();
         Ok(d)
     }
@@ -205,7 +205,7 @@ impl Daemon {
             );
         }
         self.io
-            .run_global_script(&mut self.signals, &self.scripts, true);
+            .run_global_script(&mut self.signals, &self.config.global, true);
         let now = now.max(clock::now());
         // keepalived reads the track files before the instances start.
         self.track.report_all(&mut self.node, now, &mut self.io);
@@ -502,7 +502,7 @@ impl Daemon {
         self.io.mailer.stop();
         self.wait_for_scripts();
         self.io
-            .run_global_script(&mut self.signals, &self.scripts, false);
+            .run_global_script(&mut self.signals, &self.config.global, false);
         // Deletions are done by the time sendmsg returns; the acks only
         // tell us whether they worked. Read what is there, briefly.
         if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
@@ -630,7 +630,7 @@ impl Daemon {
         // clone was then the binary's only one); the old ones go with the
         // rest of `config`, in one drop of it, not a drop per field left
         // after a move out of it (size: issue 17).
-        core::mem::swap(&mut self.scripts, &mut config.global);
+        core::mem::swap(&mut self.config.global, &mut config.global);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
         self.node.make_vmacs(&mut self.io);
@@ -758,7 +758,7 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
 
 /// Load the configuration, log its warnings and settle its default script
 /// user: the same steps at start-up and on a reload, in one place.
-fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::Config, StartError> {
+fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<Config, StartError> {
     let (mut config, warnings) = load(path)?;
     log_diags(log, &warnings);
     default_script_user(log, &mut config);
@@ -767,7 +767,7 @@ fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::C
 
 /// `script_user` when not given: keepalived's default user, if it exists
 /// (see children::default_script_user).
-fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
+fn default_script_user(log: &mut Log, config: &mut Config) {
     let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
     for &(level, line) in children::default_script_user(config, exists) {
         log!(log, level, "{line}");
