@@ -20,7 +20,6 @@ use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 // Ours, not std's: one write per line, without std's stderr machinery.
 use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
-use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
 use tinyvrrpd::sys::{ErrText, Errno};
@@ -314,14 +313,8 @@ fn run(opts: Options, pid: PidFile<'_>, foreground: bool) -> i32 {
         "Starting tinyvrrpd {}",
         env!("CARGO_PKG_VERSION")
     );
-    let status = match daemon.run() {
-        Ok(()) => OK,
-        Err(e) => {
-            log!(daemon.log_mut(), Level::Error, "poll loop failed: {e}");
-            daemon.stop(clock::now());
-            FAILED
-        }
-    };
+    // A failed poll loop was logged and the daemon stopped.
+    let status = if daemon.run().is_ok() { OK } else { FAILED };
     pid.remove();
     status
 }

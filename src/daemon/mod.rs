@@ -214,11 +214,18 @@ impl Daemon {
         self.after_events(now);
     }
 
-    /// Run until a stop signal has been handled.
+    /// Run until a stop signal has been handled. A poll that fails is
+    /// logged and stops the daemon as a stop signal does (through
+    /// on_signal: [`Self::stop`] then has one caller in the binary, which
+    /// takes it inline; size: issue 17); its error is returned.
     pub fn run(&mut self) -> Result<(), SysError> {
         self.start(clock::now());
         while !self.stopping {
-            self.poll_once(-1)?;
+            if let Err(e) = self.poll_once(-1) {
+                log!(self.io.log, Level::Error, "poll loop failed: {e}");
+                self.on_signal(Sig::Stop, clock::now());
+                return Err(e);
+            }
         }
         Ok(())
     }
