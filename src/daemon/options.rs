@@ -71,8 +71,10 @@ impl Default for DumpPaths {
 pub enum StartError {
     Config(Vec<config::Diag>),
     Sys(SysError),
-    /// An instance's interface is missing or unusable.
-    Interface(String),
+    /// An instance's interface is missing or unusable, or the interfaces
+    /// cannot be read: a fixed text (none is formatted: no String made
+    /// for it; size: issue 17).
+    Interface(&'static str),
 }
 
 impl core::fmt::Display for StartError {
