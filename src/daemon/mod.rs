@@ -36,7 +36,7 @@ use files::DumpKind;
 use io::Io;
 
 pub use options::{DumpPaths, Options, StartError, state_file_for};
-use options::{load, log_diags, open_raw6_if_needed};
+use options::{log_diags, open_raw6_if_needed};
 
 /// How long a stop waits for its STOP scripts: their timeout and a bit
 /// (one constant: one Instant addition at run time, not two).
@@ -786,9 +786,17 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
 }
 
 /// Load the configuration, log its warnings and settle its default script
-/// user: the same steps at start-up and on a reload, in one place.
+/// user: the same steps at start-up and on a reload, in one place. The
+/// warnings are logged: under procd nobody sees `-t`, so an ignored
+/// keyword must reach logread.
 fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<Config, StartError> {
-    let (mut config, warnings) = load(path)?;
+    // Matched here, not mapped and then taken apart: the loaded
+    // configuration is not copied through a Result of its own (size:
+    // issue 17).
+    let (mut config, warnings) = match crate::config::load(path) {
+        Ok(loaded) => loaded,
+        Err(diags) => return Err(StartError::Config(diags)),
+    };
     log_diags(log, &warnings);
     default_script_user(log, &mut config);
     Ok(config)
