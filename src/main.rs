@@ -20,7 +20,6 @@ use tinyvrrpd::daemon::{Daemon, DumpPaths, Options, StartError, state_file_for};
 // Ours, not std's: one write per line, without std's stderr machinery.
 use tinyvrrpd::eprintln;
 use tinyvrrpd::log;
-use tinyvrrpd::sys::clock;
 use tinyvrrpd::sys::file::{self, OsError};
 use tinyvrrpd::sys::log::{Level, LogOptions};
 use tinyvrrpd::sys::{ErrText, Errno};
@@ -219,7 +218,7 @@ fn daemon_main(args: &[&str]) -> i32 {
         dumps,
         state_file: Some(state_file_for(pidfile)),
     };
-    run(opts, pid, pidfile, foreground)
+    run(opts, pid, foreground)
 }
 
 /// `-S`'s value as `str::parse::<u8>` reads it (an optional `+`, then
@@ -263,7 +262,7 @@ fn print_diags(diags: &[config::Diag]) -> usize {
     n
 }
 
-fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
+fn run(opts: Options, pid: PidFile<'_>, foreground: bool) -> i32 {
     // Held to the end of the process, which closes it (not dropped).
     let mut pid = core::mem::ManuallyDrop::new(pid);
     // Never dropped: the process ends with it (as the parents of detach
@@ -301,7 +300,12 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
         daemon.reopen_log();
     }
     if let Err(e) = pid.write(std::process::id()) {
-        log!(daemon.log_mut(), Level::Warning, "pid file {pidfile}: {e}");
+        log!(
+            daemon.log_mut(),
+            Level::Warning,
+            "pid file {}: {e}",
+            pid.path
+        );
     }
     log!(
         daemon.log_mut(),
@@ -309,14 +313,8 @@ fn run(opts: Options, pid: PidFile, pidfile: &str, foreground: bool) -> i32 {
         "Starting tinyvrrpd {}",
         env!("CARGO_PKG_VERSION")
     );
-    let status = match daemon.run() {
-        Ok(()) => OK,
-        Err(e) => {
-            log!(daemon.log_mut(), Level::Error, "poll loop failed: {e}");
-            daemon.stop(clock::now());
-            FAILED
-        }
-    };
+    // A failed poll loop was logged and the daemon stopped.
+    let status = if daemon.run().is_ok() { OK } else { FAILED };
     pid.remove();
     status
 }
@@ -362,15 +360,17 @@ fn exit_parent() -> ! {
     unsafe { libc::exit(0) }
 }
 
-/// A pid file held with an exclusive flock for the daemon's life.
-struct PidFile {
+/// A pid file held with an exclusive flock for the daemon's life. Its path
+/// is borrowed from the arguments (or the default), which live as long as
+/// the process: not copied.
+struct PidFile<'a> {
     fd: OwnedFd,
-    path: String,
+    path: &'a str,
 }
 
-impl PidFile {
+impl<'a> PidFile<'a> {
     /// The pid file, locked; None (said on stderr) when it cannot be.
-    fn lock(path: &str) -> Option<PidFile> {
+    fn lock(path: &'a str) -> Option<PidFile<'a>> {
         let fd = match file::open(path, libc::O_RDWR | libc::O_CREAT, 0o644) {
             Ok(fd) => fd,
             Err(e) => {
@@ -392,10 +392,7 @@ impl PidFile {
             );
             return None;
         }
-        Some(PidFile {
-            fd,
-            path: path.to_string(),
-        })
+        Some(PidFile { fd, path })
     }
 
     fn write(&mut self, pid: u32) -> Result<(), OsError> {
@@ -416,7 +413,7 @@ impl PidFile {
     }
 
     fn remove(&mut self) {
-        file::remove(&self.path);
+        file::remove(self.path);
     }
 }
 

@@ -255,7 +255,8 @@ fn new_prepared(log: &mut Log, s: &Start<'_>) -> Option<child::Prepared> {
     let mut digits = [0; 3];
     if let Some(a) = &s.args {
         let prio = decimal(a.priority, &mut digits);
-        for w in [a.kind, a.name, a.state, prio] {
+        // By reference: an array's into_iter copies it (size: issue 17).
+        for w in [a.kind, a.name, a.state, prio].iter() {
             argv.push(w.to_string());
         }
     }

@@ -14,11 +14,12 @@ mod track;
 mod vipfile;
 mod vmac;
 
-use crate::config::GlobalDefs;
+use crate::config::Config;
 use crate::limits::MAX_INSTANCES;
 use crate::log;
 use crate::node::Node;
 use crate::node::Rx6;
+use crate::node::out::{Out, Outbox};
 use crate::node::scripts::STOP_SCRIPT_TIMEOUT;
 use crate::sys::clock;
 use crate::sys::log::{Level, Log};
@@ -35,7 +36,7 @@ use files::DumpKind;
 use io::Io;
 
 pub use options::{DumpPaths, Options, StartError, state_file_for};
-use options::{load, log_diags, open_raw6_if_needed};
+use options::{log_diags, open_raw6_if_needed};
 
 /// How long a stop waits for its STOP scripts: their timeout and a bit
 /// (one constant: one Instant addition at run time, not two).
@@ -43,14 +44,17 @@ const STOP_SCRIPTS_WAIT: Duration =
     Duration::from_micros(STOP_SCRIPT_TIMEOUT.as_micros() + 100_000);
 /// How long a stop waits for the kernel's acks of the last deletions.
 const STOP_ACK_WAIT_MS: i32 = 50;
-/// Fixed poll slots before the instance timers: raw IPv4 socket, netlink,
-/// signals, raw IPv6 socket, the router's timer, inotify, the mailer's
+/// Fixed poll slots before the instance timers: raw IPv4 socket, raw IPv6
+/// socket, netlink, signals, the router's timer, inotify, the mailer's
 /// socket (fd -1 while idle) and its timer.
 const FIXED_FDS: usize = 8;
 const RAW4_FD: usize = 0;
-const RAW6_FD: usize = 3;
-/// The slots a hold leaves out of the wait.
-const RAW_FDS: [usize; 2] = [RAW4_FD, RAW6_FD];
+const RAW6_FD: usize = 1;
+/// The first slot a hold waits on: the raw sockets' slots come first, so
+/// a hold polls the rest of the fixed slots as they are, none set aside
+/// and put back (size: issue 17).
+const NETLINK_FD: usize = 2;
+const SIGNALS_FD: usize = 3;
 const ROUTER_TIMER_FD: usize = 4;
 const INOTIFY_FD: usize = 5;
 const MAIL_FD: usize = 6;
@@ -78,8 +82,13 @@ pub struct Daemon {
     /// The raw sockets' receive buffers, made once.
     rx: Box<RxBatch>,
     nlbuf: Box<[u8; dumps::NL_BUF]>,
-    /// The global settings of scripts (from the running configuration).
-    scripts: GlobalDefs,
+    /// The configuration loaded at start, as the router left it (its
+    /// instances and tables taken; the track file and process lists, which
+    /// the router copied, stay): kept whole for its global settings (the
+    /// scripts'), not those taken out and the rest dropped, which built
+    /// default settings to take their place (size: issue 17). A reload
+    /// swaps in its global settings only: `global` is the running ones.
+    config: Config,
     /// Track files and tracked processes.
     track: track::Tracker,
     stopping: bool,
@@ -91,6 +100,26 @@ pub struct Daemon {
     rx_burst: usize,
 }
 
+/// The daemon's [`Io`] as the router's outbox (`&mut io.out()` where the
+/// router takes a `&mut dyn Outbox`). Made from `&mut Io` itself, that
+/// reference's vtable held Io's whole drop glue as its drop entry, which
+/// nothing calls (the daemon's Io is never dropped): about 530 bytes of
+/// mipsel. Through this borrow the entry does nothing (size: issue 17).
+pub(super) struct IoOut<'a>(&'a mut Io);
+
+impl Outbox for IoOut<'_> {
+    fn push(&mut self, out: Out<'_>) {
+        self.0.push(out);
+    }
+}
+
+impl Io {
+    /// This Io as the router's outbox (see [`IoOut`]).
+    pub(super) fn out(&mut self) -> IoOut<'_> {
+        IoOut(self)
+    }
+}
+
 /// The router of `config` on the interfaces the kernel has now.
 /// Dump the interfaces `config` names and build the router on them. The
 /// VMACs missing from the dump are asked for first (as keepalived makes
@@ -99,7 +128,7 @@ pub struct Daemon {
 fn router(
     io: &mut Io,
     nlbuf: &mut [u8],
-    config: &mut crate::config::Config,
+    config: &mut Config,
     keep: bool,
 ) -> Result<Node, StartError> {
     let wanted = dumps::wanted(config);
@@ -107,7 +136,7 @@ fn router(
     let mut asked = false;
     let ifaces = loop {
         let ifaces = dumps::interfaces(&mut io.nl_dump, nlbuf, &wanted)?;
-        if asked || !crate::node::vmac::want(config.instances.iter(), &ifaces, io) {
+        if asked || !crate::node::vmac::want(config.instances.iter(), &ifaces, &mut io.out()) {
             break ifaces;
         }
         asked = true;
@@ -156,11 +185,6 @@ impl Daemon {
         io.ensure_timers(node.slots().len())?;
         let mut tracker = track::Tracker::default();
         tracker.configure(node.trackers(), false, &mut io.log);
-        // Taken, not cloned: nothing reads the configuration after (then
-        // dropped in one drop of it, not a drop per field left after a
-        // move out of it; size: issue 17).
-        let scripts = core::mem::take(&mut config.global);
-        drop(ManuallyDrop::into_inner(config));
         let mut d = Daemon {
             opts: ManuallyDrop::into_inner(opts),
             node: ManuallyDrop::into_inner(node),
@@ -169,14 +193,14 @@ impl Daemon {
             pollfds: Vec::with_capacity(FIXED_FDS + MAX_INSTANCES),
             rx: RxBatch::new(),
             nlbuf: ManuallyDrop::into_inner(nlbuf),
-            scripts,
+            config: ManuallyDrop::into_inner(config),
             track: tracker,
             stopping: false,
             rx_hold: None,
             rx_holds: 0,
             rx_burst: 0,
         };
-        d.io.open_fifos(&d.scripts);
+        d.io.open_fifos(&d.config.global);
         d.rebuild_pollfds();
         Ok(d)
     }
@@ -202,20 +226,27 @@ impl Daemon {
             );
         }
         self.io
-            .run_global_script(&mut self.signals, &self.scripts, true);
+            .run_global_script(&mut self.signals, &self.config.global, true);
         let now = now.max(clock::now());
         // keepalived reads the track files before the instances start.
         self.track.report_all(&mut self.node, now, &mut self.io);
-        self.node.start(now, &mut self.io);
+        self.node.start(now, &mut self.io.out());
         self.io.installed_changed = true;
         self.after_events(now);
     }
 
-    /// Run until a stop signal has been handled.
+    /// Run until a stop signal has been handled. A poll that fails is
+    /// logged and stops the daemon as a stop signal does (through
+    /// on_signal: [`Self::stop`] then has one caller in the binary, which
+    /// takes it inline; size: issue 17); its error is returned.
     pub fn run(&mut self) -> Result<(), SysError> {
         self.start(clock::now());
         while !self.stopping {
-            self.poll_once(-1)?;
+            if let Err(e) = self.poll_once(-1) {
+                log!(self.io.log, Level::Error, "poll loop failed: {e}");
+                self.on_signal(Sig::Stop, clock::now());
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -257,7 +288,7 @@ impl Daemon {
         if held.is_some() || self.pollfds.get(RAW4_FD).is_some_and(poll::readable) {
             got += self.receive_adverts(false, now);
         }
-        if self.pollfds.get(1).is_some_and(poll::readable) {
+        if self.pollfds.get(NETLINK_FD).is_some_and(poll::readable) {
             self.receive_netlink(now);
         }
         if held.is_some() || self.pollfds.get(RAW6_FD).is_some_and(poll::readable) {
@@ -266,7 +297,7 @@ impl Daemon {
         // Answers to this round's adverts leave before a signal's work (a
         // reload may take a while).
         self.io.flush_adverts();
-        if self.pollfds.get(2).is_some_and(poll::readable) {
+        if self.pollfds.get(SIGNALS_FD).is_some_and(poll::readable) {
             while let Some(sig) = self.signals.read() {
                 self.on_signal(sig, now);
                 if self.stopping {
@@ -312,24 +343,13 @@ impl Daemon {
         if let Ok(ms) = u64::try_from(timeout_ms) {
             wait = wait.min(Duration::from_millis(ms));
         }
-        // The instance timers' slots are not looked at after a hold (their
-        // expiries are taken by their armed times) and a negative fd gets
-        // no events: no revents to clear.
+        // The fixed slots after the raw sockets'. The slots left out keep
+        // the revents of an earlier poll, which nothing reads after a hold:
+        // the raw sockets are drained whatever their slots say, and the
+        // instance timers' expiries are taken by their armed times.
         let fixed = self.pollfds.len().min(FIXED_FDS);
-        let head = &mut self.pollfds[..fixed];
-        let mut raw = [-1; RAW_FDS.len()];
-        for (fd, &i) in raw.iter_mut().zip(&RAW_FDS) {
-            if let Some(p) = head.get_mut(i) {
-                *fd = core::mem::replace(&mut p.fd, -1);
-            }
-        }
-        let result = poll::ppoll(head, wait);
-        for (&fd, &i) in raw.iter().zip(&RAW_FDS) {
-            if let Some(p) = head.get_mut(i) {
-                p.fd = fd;
-            }
-        }
-        result.map(|_| ())
+        let rest = self.pollfds.get_mut(NETLINK_FD..fixed).unwrap_or_default();
+        poll::ppoll(rest, wait).map(|_| ())
     }
 
     /// The instances' timers that fired: by poll's word (during a hold,
@@ -354,7 +374,7 @@ impl Daemon {
                 continue;
             }
             t.expiring();
-            self.node.on_timer(i, now, &mut self.io);
+            self.node.on_timer(i, now, &mut self.io.out());
             if let Some(t) = self.io.timers.get_mut(i) {
                 t.expired();
             }
@@ -369,7 +389,7 @@ impl Daemon {
             .is_some_and(poll::readable)
         {
             self.io.router_timer.clear();
-            self.node.on_router_timer(now, &mut self.io);
+            self.node.on_router_timer(now, &mut self.io.out());
         }
         if self.pollfds.get(INOTIFY_FD).is_some_and(poll::readable) {
             self.track.on_inotify(&mut self.node, now, &mut self.io);
@@ -405,7 +425,7 @@ impl Daemon {
                 break;
             }
             for &(seq, errno) in &failed {
-                self.node.on_ack(seq, errno, now, &mut self.io);
+                self.node.on_ack(seq, errno, now, &mut self.io.out());
             }
             self.give_ended(ended, now);
             if scan {
@@ -432,9 +452,6 @@ impl Daemon {
         }
     }
 
-    // Not inlined: inside follow_up's loop, the scan's constants were
-    // kept in stack slots across every round.
-    #[inline(never)]
     fn scan(&mut self, now: Instant) {
         self.track.scan(&mut self.node, now, &mut self.io);
     }
@@ -468,11 +485,11 @@ impl Daemon {
     fn rebuild_pollfds(&mut self) {
         self.pollfds.clear();
         self.pollfds.push(poll::pollfd(self.io.raw4.as_raw_fd()));
-        self.pollfds.push(poll::pollfd(self.io.nl.as_raw_fd()));
-        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
         // A negative fd is a slot poll(2) skips.
         let fd6 = self.io.raw6.as_ref().map_or(-1, |r| r.as_raw_fd());
         self.pollfds.push(poll::pollfd(fd6));
+        self.pollfds.push(poll::pollfd(self.io.nl.as_raw_fd()));
+        self.pollfds.push(poll::pollfd(self.signals.as_raw_fd()));
         self.pollfds
             .push(poll::pollfd(self.io.router_timer.as_raw_fd()));
         self.pollfds.push(poll::pollfd(self.track.fd()));
@@ -506,14 +523,14 @@ impl Daemon {
         // keepalived SIGTERMs every script before the instances stop, the
         // FIFO scripts too (their reader is gone before the STOP lines).
         self.io.stop_fifo_scripts();
-        self.node.stop(now, &mut self.io);
+        self.node.stop(now, &mut self.io.out());
         // The priority-0 adverts leave now, not after the scripts' wait.
         self.io.flush_adverts();
         // keepalived sends no mail once it stops (nor does it wait).
         self.io.mailer.stop();
         self.wait_for_scripts();
         self.io
-            .run_global_script(&mut self.signals, &self.scripts, false);
+            .run_global_script(&mut self.signals, &self.config.global, false);
         // Deletions are done by the time sendmsg returns; the acks only
         // tell us whether they worked. Read what is there, briefly.
         if self.io.nl.wait(STOP_ACK_WAIT_MS).unwrap_or(false) {
@@ -558,7 +575,7 @@ impl Daemon {
                 break;
             };
             if !self.io.fifo_script_ended(id) {
-                self.node.on_script_end(id, end, now, &mut self.io);
+                self.node.on_script_end(id, end, now, &mut self.io.out());
             }
         }
     }
@@ -619,7 +636,7 @@ impl Daemon {
                     .as_ref()
                     .is_some_and(|v| !ifaces.by_name(&v.name).is_some_and(|f| f.exists()))
             });
-            if !crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io) {
+            if !crate::node::vmac::want(new_vmacs, &ifaces, &mut self.io.out()) {
                 break ifaces;
             }
         };
@@ -634,17 +651,18 @@ impl Daemon {
         self.io.open_fifos(global);
         // Mails not yet started go with the new settings.
         self.io.configure_mail(global);
-        self.node.apply_reload(plan, ifaces, now, &mut self.io);
+        self.node
+            .apply_reload(plan, ifaces, now, &mut self.io.out());
         // Not behind the tracking files' reads below.
         self.io.flush_adverts();
         // The plan is done with them: swapped in, not cloned (GlobalDefs'
         // clone was then the binary's only one); the old ones go with the
         // rest of `config`, in one drop of it, not a drop per field left
         // after a move out of it (size: issue 17).
-        core::mem::swap(&mut self.scripts, &mut config.global);
+        core::mem::swap(&mut self.config.global, &mut config.global);
         // Those whose name was held by an instance the reload removed (their
         // instances wait in FAULT for the notifications).
-        self.node.make_vmacs(&mut self.io);
+        self.node.make_vmacs(&mut self.io.out());
         self.track
             .configure(self.node.trackers(), true, &mut self.io.log);
         self.track.report_all(&mut self.node, now, &mut self.io);
@@ -676,9 +694,9 @@ impl Daemon {
             let buf = self.nlbuf.get(..n).unwrap_or_default();
             for m in nl::messages(buf).ok() {
                 match m.parse() {
-                    Ok(NlMsg::Ack(a)) => self.node.on_ack(a.seq, a.errno, now, &mut self.io),
-                    Ok(NlMsg::Link(l)) => self.node.on_link(&l, now, &mut self.io),
-                    Ok(NlMsg::Addr(a)) => self.node.on_addr(&a, now, &mut self.io),
+                    Ok(NlMsg::Ack(a)) => self.node.on_ack(a.seq, a.errno, now, &mut self.io.out()),
+                    Ok(NlMsg::Link(l)) => self.node.on_link(&l, now, &mut self.io.out()),
+                    Ok(NlMsg::Addr(a)) => self.node.on_addr(&a, now, &mut self.io.out()),
                     _ => {}
                 }
             }
@@ -698,7 +716,7 @@ impl Daemon {
             wanted.push(f.name.as_str());
         }
         match dumps::interfaces(&mut self.io.nl_dump, &mut self.nlbuf[..], &wanted) {
-            Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io),
+            Ok(fresh) => self.node.on_resync(fresh, now, &mut self.io.out()),
             // Never a Config error (a dump): its text through why().
             Err(e) => log!(
                 self.io.log,
@@ -730,10 +748,10 @@ impl Daemon {
                         hop_limit: meta.hop_limit,
                         ifindex: meta.ifindex,
                     };
-                    node.on_rx6(rx6, now, io);
+                    node.on_rx6(rx6, now, &mut io.out());
                 } else {
                     let (packet, ifindex) = Raw4::packet(rx, i);
-                    node.on_rx4(packet, ifindex, now, io);
+                    node.on_rx4(packet, ifindex, now, &mut io.out());
                 }
             }
             Ok(n)
@@ -768,9 +786,17 @@ fn drain(mut batch: impl FnMut(usize) -> Result<usize, SysError>) -> (usize, Opt
 }
 
 /// Load the configuration, log its warnings and settle its default script
-/// user: the same steps at start-up and on a reload, in one place.
-fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::Config, StartError> {
-    let (mut config, warnings) = load(path)?;
+/// user: the same steps at start-up and on a reload, in one place. The
+/// warnings are logged: under procd nobody sees `-t`, so an ignored
+/// keyword must reach logread.
+fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<Config, StartError> {
+    // Matched here, not mapped and then taken apart: the loaded
+    // configuration is not copied through a Result of its own (size:
+    // issue 17).
+    let (mut config, warnings) = match crate::config::load(path) {
+        Ok(loaded) => loaded,
+        Err(diags) => return Err(StartError::Config(diags)),
+    };
     log_diags(log, &warnings);
     default_script_user(log, &mut config);
     Ok(config)
@@ -778,7 +804,7 @@ fn load_logged(log: &mut Log, path: &std::path::Path) -> Result<crate::config::C
 
 /// `script_user` when not given: keepalived's default user, if it exists
 /// (see children::default_script_user).
-fn default_script_user(log: &mut Log, config: &mut crate::config::Config) {
+fn default_script_user(log: &mut Log, config: &mut Config) {
     let exists = |u: &str| crate::sys::child::lookup_ids(u, None).is_some();
     for &(level, line) in children::default_script_user(config, exists) {
         log!(log, level, "{line}");

@@ -1,6 +1,6 @@
 //! How the daemon is asked to run, and why it could not start.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::io::Io;
 use crate::config::{Config, Family, Severity};
@@ -71,8 +71,10 @@ impl Default for DumpPaths {
 pub enum StartError {
     Config(Vec<config::Diag>),
     Sys(SysError),
-    /// An instance's interface is missing or unusable.
-    Interface(String),
+    /// An instance's interface is missing or unusable, or the interfaces
+    /// cannot be read: a fixed text (none is formatted: no String made
+    /// for it; size: issue 17).
+    Interface(&'static str),
 }
 
 impl core::fmt::Display for StartError {
@@ -130,12 +132,6 @@ pub(crate) fn open_raw6_if_needed(io: &mut Io, config: &Config) -> Result<(), Sy
     Ok(())
 }
 
-/// Load the configuration; its warnings come back with it, to be logged:
-/// under procd nobody sees `-t`, so an ignored keyword must reach logread.
-pub(crate) fn load(path: &Path) -> Result<(Config, Vec<config::Diag>), StartError> {
-    config::load(path).map_err(StartError::Config)
-}
-
 /// Log configuration messages: errors as errors, warnings as warnings.
 pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
     for d in diags {
@@ -151,6 +147,7 @@ pub(crate) fn log_diags(log: &mut Log, diags: &[config::Diag]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// The record's name as std::path's extension rules made it.
     #[test]

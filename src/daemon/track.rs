@@ -118,7 +118,7 @@ impl Tracker {
             }
             let n = inotify::read_bounded(&w.path, &mut self.buf);
             let contents = n.and_then(|n| self.buf.get(..n));
-            node.on_track_file(k, contents, now, io);
+            node.on_track_file(k, contents, now, &mut io.out());
         }
     }
 
@@ -166,7 +166,7 @@ impl Tracker {
                     Level::Debug,
                     "process scan: {seen} processes in {us} us"
                 );
-                node.on_process_counts(&self.counts, now, io);
+                node.on_process_counts(&self.counts, now, &mut io.out());
             }
             Err(e) => log!(io.log, Level::Error, "track_process: {e}"),
         }

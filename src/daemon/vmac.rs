@@ -128,9 +128,11 @@ impl Io {
     /// through a `dyn Fn` builder: no closure and vtable per request kind.
     fn talk(&mut self, seq: u32, built: Result<usize, EmitError>) -> Result<(), Fail> {
         let len = built.map_err(Fail::Request)?;
-        let mut buf = [0u8; 1024];
         let sent = self.nl_dump.send(self.tx.get(..len).unwrap_or_default());
-        sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut buf, seq))
+        // The answer read into the transmit buffer, free once the request
+        // is sent: no buffer of its own zeroed on the stack (size: issue
+        // 17).
+        sent.and_then(|()| dumps::wait_ack(&mut self.nl_dump, &mut self.tx[..], seq))
             .map_err(Fail::Sys)
     }
 

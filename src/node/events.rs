@@ -18,11 +18,11 @@ pub struct Rx6<'a> {
 
 /// Why a configuration cannot run on the interfaces as they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanError(pub String);
+pub struct PlanError(pub &'static str);
 
 impl core::fmt::Display for PlanError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
 }
 

@@ -76,7 +76,7 @@ pub(super) fn plan<'c>(
         // The limit written out (checked below): no format! for it.
         const _: () = assert!(MAX_INSTANCES == 255);
         let e = "too many instances: limit MAX_INSTANCES is 255";
-        return Err(PlanError(e.into()));
+        return Err(PlanError(e));
     }
     let instances = core::mem::take(&mut config.instances).into_iter();
     // Collected: one allocation, no growth check per item.
