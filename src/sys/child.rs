@@ -595,25 +595,34 @@ fn check_part(script: &str, shown: &str, last: bool, fail: Fail<'_>) -> Option<(
             format_args!("Wrong file type found in script path '{script}': {shown} is not {want}"),
         );
     }
-    // Why keepalived calls it unsafe, if it does: the reason goes into
-    // the one message as it is (not a String of its own, formatted again;
-    // nor a closure called at each reason; size: issue 17).
-    let (mode, uid, gid) = (meta.st_mode, meta.st_uid, meta.st_gid);
-    let write_rules = file::is_type(&meta, libc::S_IFREG)
-        || (file::is_type(&meta, libc::S_IFDIR) && mode & 0o1000 == 0);
-    let why = if uid != 0 {
-        format_args!("is owned by uid {uid}, not root")
-    } else if write_rules && gid != 0 && mode & 0o020 != 0 {
-        format_args!("is writable by group {gid}")
-    } else if write_rules && mode & 0o002 != 0 {
-        format_args!("is writable by everyone")
-    } else {
-        return Some(());
-    };
-    refuse(
-        fail,
-        format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
-    )
+    unsafe_because(&meta, |why| {
+        refuse(
+            fail,
+            format_args!("Unsafe permissions found for script '{script}': {shown} {why}"),
+        )
+    })
+}
+
+/// Why keepalived calls this path component unsafe, if it does: `unsafe_`
+/// of the reason, or Some. The reason goes into the one message as it is
+/// (not a String of its own, formatted again; size: issue 17).
+fn unsafe_because(
+    meta: &file::Stat,
+    mut unsafe_: impl FnMut(fmt::Arguments<'_>) -> Option<()>,
+) -> Option<()> {
+    let mode = meta.st_mode;
+    if meta.st_uid != 0 {
+        return unsafe_(format_args!("is owned by uid {}, not root", meta.st_uid));
+    }
+    let write_rules = file::is_type(meta, libc::S_IFREG)
+        || (file::is_type(meta, libc::S_IFDIR) && mode & 0o1000 == 0);
+    if write_rules && meta.st_gid != 0 && mode & 0o020 != 0 {
+        return unsafe_(format_args!("is writable by group {}", meta.st_gid));
+    }
+    if write_rules && mode & 0o002 != 0 {
+        return unsafe_(format_args!("is writable by everyone"));
+    }
+    Some(())
 }
 
 #[cfg(test)]
