@@ -578,16 +578,19 @@ impl Advert {
         // and the version nibble, from one match on the version.
         let (interval, auth_len, version_nibble) = match self.version {
             Version::V2 => {
-                let secs = self.max_adver_int_cs / 100;
-                if self.max_adver_int_cs % 100 != 0 || !(1..=255).contains(&secs) {
+                // Whole seconds, 1..=255: a byte, not 0 (tested as such,
+                // not with a range's `contains`, a function of its own
+                // for the two tests here; size: issue 17).
+                let secs = u8::try_from(self.max_adver_int_cs / 100).unwrap_or(0);
+                if self.max_adver_int_cs % 100 != 0 || secs == 0 {
                     return Err(TxError::BadInterval);
                 }
-                // Checked just above: fits one byte.
-                ([self.auth_type.to_wire(), secs as u8], AUTH_LEN, 2u8)
+                ([self.auth_type.to_wire(), secs], AUTH_LEN, 2u8)
             }
             Version::V3 => {
                 // 0 is what `parse` refuses: we never send it either.
-                if !(1..=MAX_ADVER_INT_CS).contains(&self.max_adver_int_cs) {
+                let cs = self.max_adver_int_cs;
+                if cs == 0 || cs > MAX_ADVER_INT_CS {
                     return Err(TxError::BadInterval);
                 }
                 (self.max_adver_int_cs.to_be_bytes(), 0, 3u8)
