@@ -56,6 +56,13 @@ impl Duration {
     pub const fn from_millis(ms: u64) -> Self {
         Duration(ms * 1_000)
     }
+    /// Milliseconds of a setting (a u32). Out of line: MIPS writes a
+    /// 64-bit multiply by 1,000 out as a dozen shifts and adds at each
+    /// use (issue 17: size); `from_millis` stays for constants.
+    #[inline(never)]
+    pub fn from_ms(ms: u32) -> Self {
+        Duration(u64::from(ms) * 1_000)
+    }
     /// Centiseconds: the unit of the VRRPv3 advertisement interval.
     pub const fn from_cs(cs: u64) -> Self {
         Duration(cs * 10_000)

@@ -176,7 +176,7 @@ impl Node {
                 ),
                 mail: mail::MailDefs::of(&config.global),
             },
-            startup_delay: Duration::from_millis(u64::from(config.global.vrrp_startup_delay_ms)),
+            startup_delay: Duration::from_ms(config.global.vrrp_startup_delay_ms),
             slots: Box::default(),
             leaving: Vec::new(),
             dispatch: ArrayVec::new(),
