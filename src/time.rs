@@ -39,6 +39,16 @@ impl Instant {
     pub const fn as_micros(self) -> u64 {
         self.0.get() - 1
     }
+    /// The instant `us` microseconds in, or None for u64::MAX (a timer
+    /// table's stopped timer): `us + 1` wraps to 0 there, which is
+    /// `None` of an `Option<Instant>`. One add, no compare and no
+    /// saturation at each timer read (issue 17: size).
+    pub const fn from_micros_or_none(us: u64) -> Option<Instant> {
+        match NonZeroU64::new(us.wrapping_add(1)) {
+            Some(n) => Some(Instant(n)),
+            None => None,
+        }
+    }
     /// Time from `earlier` to `self`, zero if `earlier` is later. Out of
     /// line, as `add`: a u64 compare and subtract at each use.
     #[inline(never)]
