@@ -37,7 +37,7 @@ impl Node {
     pub fn on_rx6(&mut self, rx: Rx6<'_>, now: Instant, out: &mut dyn Outbox) {
         let src = IpAddr::V6(rx.src);
         let mut adv = empty();
-        match parse6(&rx, &mut adv) {
+        match parse6(&rx, src, &mut adv) {
             Ok(()) => self.dispatch(&adv, src, rx.ifindex, now, out),
             Err(e) => {
                 let vrid = rx.payload.get(1).copied();
@@ -129,12 +129,14 @@ fn parse4(buf: &[u8], adv: &mut Advert) -> Result<IpAddr, (RxError, Option<IpAdd
     Ok(src)
 }
 
-fn parse6(rx: &Rx6<'_>, adv: &mut Advert) -> Result<(), RxError> {
+/// `src` is `rx.src`, made an IpAddr once by the caller (17 bytes written
+/// byte-wise on MIPS: one copy less; size: issue 17).
+fn parse6(rx: &Rx6<'_>, src: IpAddr, adv: &mut Advert) -> Result<(), RxError> {
     // RFC 5798 §7.1: hop limit 255. Only multicast adverts are held to it:
     // unicast ones to configured peers may cross routers.
     if rx.dst.is_multicast() && rx.hop_limit != 255 {
         return Err(RxError::BadTtl);
     }
-    Advert::parse_into(rx.payload, IpAddr::V6(rx.src), IpAddr::V6(rx.dst), adv)?;
+    Advert::parse_into(rx.payload, src, IpAddr::V6(rx.dst), adv)?;
     Ok(())
 }
