@@ -22,14 +22,7 @@ impl Node {
         let mut adv = empty();
         match parse4(packet, &mut adv) {
             Ok(src) => self.dispatch(&adv, src, ifindex, now, out),
-            Err((e, src)) => {
-                // The VRRP header's VRID, when there is one, says whose
-                // counters this belongs to.
-                let vrid = ipv4::Packet::new_checked(packet)
-                    .ok()
-                    .and_then(|p| p.payload().get(1).copied());
-                self.rx_error(e, src, ifindex, Family::V4, vrid, now, out);
-            }
+            Err((e, src, vrid)) => self.rx_error(e, src, ifindex, Family::V4, vrid, now, out),
         }
     }
 
@@ -118,14 +111,18 @@ fn empty() -> Advert {
 }
 
 /// Parsed into `adv` where it lies (no advert moved through the result);
-/// the source address.
-fn parse4(buf: &[u8], adv: &mut Advert) -> Result<IpAddr, (RxError, Option<IpAddr>)> {
-    let pkt = ipv4::Packet::new_checked(buf).map_err(|e| (RxError::from(e), None))?;
+/// the source address. A drop says its source, when the IP header was
+/// read, and the VRRP header's VRID, when there is one (whose counters
+/// it belongs to): read here, not from a second parse of the header.
+fn parse4(buf: &[u8], adv: &mut Advert) -> Result<IpAddr, (RxError, Option<IpAddr>, Option<u8>)> {
+    let pkt = ipv4::Packet::new_checked(buf).map_err(|e| (RxError::from(e), None, None))?;
     let src = IpAddr::V4(pkt.src_addr());
+    let payload = pkt.payload();
+    let vrid = payload.get(1).copied();
     pkt.check_vrrp()
-        .map_err(|e| (RxError::from(e), Some(src)))?;
+        .map_err(|e| (RxError::from(e), Some(src), vrid))?;
     let dst = IpAddr::V4(pkt.dst_addr());
-    Advert::parse_into(pkt.payload(), src, dst, adv).map_err(|e| (e, Some(src)))?;
+    Advert::parse_into(payload, src, dst, adv).map_err(|e| (e, Some(src), vrid))?;
     Ok(src)
 }
 
