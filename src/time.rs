@@ -39,6 +39,27 @@ impl Instant {
     pub const fn as_micros(self) -> u64 {
         self.0.get() - 1
     }
+    /// [`Instant::from_micros_or_none`] back: the microseconds, u64::MAX
+    /// for None (0 - 1 wraps there: one subtract; size: issue 17). No
+    /// instant is u64::MAX microseconds in (`from_micros` saturates one
+    /// below).
+    pub const fn micros_or_max(t: Option<Instant>) -> u64 {
+        let raw = match t {
+            Some(i) => i.0.get(),
+            None => 0,
+        };
+        raw.wrapping_sub(1)
+    }
+    /// The instant `us` microseconds in, or None for u64::MAX (a timer
+    /// table's stopped timer): `us + 1` wraps to 0 there, which is
+    /// `None` of an `Option<Instant>`. One add, no compare and no
+    /// saturation at each timer read (issue 17: size).
+    pub const fn from_micros_or_none(us: u64) -> Option<Instant> {
+        match NonZeroU64::new(us.wrapping_add(1)) {
+            Some(n) => Some(Instant(n)),
+            None => None,
+        }
+    }
     /// Time from `earlier` to `self`, zero if `earlier` is later. Out of
     /// line, as `add`: a u64 compare and subtract at each use.
     #[inline(never)]
@@ -55,6 +76,13 @@ impl Duration {
     }
     pub const fn from_millis(ms: u64) -> Self {
         Duration(ms * 1_000)
+    }
+    /// Milliseconds of a setting (a u32). Out of line: MIPS writes a
+    /// 64-bit multiply by 1,000 out as a dozen shifts and adds at each
+    /// use (issue 17: size); `from_millis` stays for constants.
+    #[inline(never)]
+    pub fn from_ms(ms: u32) -> Self {
+        Duration(u64::from(ms) * 1_000)
     }
     /// Centiseconds: the unit of the VRRPv3 advertisement interval.
     pub const fn from_cs(cs: u64) -> Self {
@@ -507,6 +535,21 @@ mod tests {
         assert_eq!(Instant::default(), Instant::ZERO);
         assert_eq!(Instant::ZERO.as_micros(), 0);
         assert_eq!(format!("{:?}", Instant::from_micros(7)), "Instant(7)");
+    }
+
+    /// u64::MAX microseconds is None both ways; every instant (the
+    /// saturated last one too) comes back as it went.
+    #[test]
+    fn optional_instants_as_microseconds() {
+        assert_eq!(Instant::from_micros_or_none(u64::MAX), None);
+        assert_eq!(Instant::micros_or_max(None), u64::MAX);
+        for us in [0, 1, 999_999, u64::MAX - 2, u64::MAX - 1] {
+            let t = Instant::from_micros(us);
+            assert_eq!(Instant::from_micros_or_none(us), Some(t));
+            assert_eq!(Instant::micros_or_max(Some(t)), us);
+        }
+        let last = Instant::from_micros(u64::MAX);
+        assert_eq!(Instant::micros_or_max(Some(last)), u64::MAX - 1);
     }
 
     #[test]

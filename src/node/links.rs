@@ -58,7 +58,7 @@ impl Node {
         if up == f.up || ms == 0 || !f.seen_up {
             return false;
         }
-        let due = now + crate::time::Duration::from_millis(u64::from(ms));
+        let due = now + crate::time::Duration::from_ms(ms);
         let _ = self.link_delays.try_push((name, up, due));
         note(
             out,

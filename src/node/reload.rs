@@ -114,7 +114,10 @@ impl Node {
         self.shared.script_user.clone_from(&g.script_user);
         self.shared.script_security = g.enable_script_security;
         let groups = (g.vrrp_mcast_group4.into(), g.vrrp_mcast_group6.into());
-        if groups != (self.shared.group4, self.shared.group6) {
+        // Told apart with `==`, as everywhere else: no IpAddr `ne` of its
+        // own for this one test (issue 17: size).
+        let same = groups == (self.shared.group4, self.shared.group6);
+        if !same {
             self.join_groups(false, out);
         }
         // A reload may allocate (the steady state does not); a Vec also

@@ -160,7 +160,7 @@ impl ProcTrack {
         } else {
             self.cfg.terminate_delay_ms
         };
-        if now.saturating_since(since) < Duration::from_millis(u64::from(delay_ms)) {
+        if now.saturating_since(since) < Duration::from_ms(delay_ms) {
             return false;
         }
         self.quorum = Some(have);

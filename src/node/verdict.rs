@@ -82,30 +82,34 @@ impl Node {
     /// What tracked line `t` of `kind` (0 interface, 1 script, 2 file,
     /// 3 process) does now; None when it names nothing known.
     fn line_verdict<'a>(&'a self, kind: u8, t: &'a Track) -> Option<(Effect, FaultWhy<'a>)> {
-        Some(match kind {
+        // The reading, the block's weight and sense, and the name of
+        // each kind; one weighing for the up/down kinds after (issue 17:
+        // size).
+        let (up, weight, reverse, why) = match kind {
             0 => {
                 let f = self.shared.ifaces.by_name(&t.name);
                 let up = f.is_some_and(|f| f.exists() && f.up);
-                let (w, rev) = line_weight(t, 0, false);
-                (effect(Some(up), w, rev), FaultWhy::Interface(&t.name))
+                (Some(up), 0, false, FaultWhy::Interface(&t.name))
             }
             1 => {
                 let c = self.track.check(&t.name)?;
-                let (w, rev) = line_weight(t, c.cfg.weight, c.cfg.reverse);
-                (effect(c.up(), w, rev), FaultWhy::Script(&c.cfg.name))
+                let why = FaultWhy::Script(&c.cfg.name);
+                (c.up(), c.cfg.weight, c.cfg.reverse, why)
             }
             2 => {
                 let f = self.track.file(&t.name)?;
                 let (w, rev) = line_weight(t, f.cfg.weight, f.cfg.reverse);
                 let why = FaultWhy::File(&f.cfg.name, f.value);
-                (file_effect(f.value, w, rev), why)
+                return Some((file_effect(f.value, w, rev), why));
             }
             _ => {
                 let p = self.track.proc(&t.name)?;
-                let (w, rev) = line_weight(t, p.cfg.weight, p.cfg.reverse);
-                (effect(p.quorum, w, rev), FaultWhy::Process(&p.cfg.name))
+                let why = FaultWhy::Process(&p.cfg.name);
+                (p.quorum, p.cfg.weight, p.cfg.reverse, why)
             }
-        })
+        };
+        let (w, rev) = line_weight(t, weight, reverse);
+        Some((effect(up, w, rev), why))
     }
 
     /// Bring every running instance in line with its verdict and its sync

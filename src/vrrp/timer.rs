@@ -125,8 +125,8 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
     }
 
     fn at(&self, k: usize) -> Option<Instant> {
-        let us = self.deadlines[k];
-        (us != NEVER).then_some(Instant::from_micros(us))
+        // NEVER is u64::MAX: None.
+        Instant::from_micros_or_none(self.deadlines[k])
     }
 
     pub fn get(&self, t: T) -> Option<Instant> {
@@ -208,7 +208,7 @@ impl<T: TimerKind, const N: usize> TimerTable<T, N> {
                 first = first.min(d);
             }
         }
-        (first != NEVER).then_some(Instant::from_micros(first))
+        Instant::from_micros_or_none(first)
     }
 }
 
