@@ -12,14 +12,13 @@ use crate::config::Family;
 use crate::time::Instant;
 use crate::vrrp::Event;
 use crate::wire::ipv4;
-use crate::wire::vrrp::{AUTH_LEN, Advert, AuthType, RxError, Version};
-use arrayvec::ArrayVec;
+use crate::wire::vrrp::{Advert, RxError};
 
 impl Node {
     /// A packet from the raw IPv4 socket (its IP header included) that
     /// arrived on `ifindex`.
     pub fn on_rx4(&mut self, packet: &[u8], ifindex: u32, now: Instant, out: &mut dyn Outbox) {
-        let mut adv = empty();
+        let mut adv = Advert::empty();
         match parse4(packet, &mut adv) {
             Ok(src) => self.dispatch(&adv, src, ifindex, now, out),
             Err((e, src, vrid)) => self.rx_error(e, src, ifindex, Family::V4, vrid, now, out),
@@ -29,7 +28,7 @@ impl Node {
     /// An advert from the raw IPv6 socket.
     pub fn on_rx6(&mut self, rx: Rx6<'_>, now: Instant, out: &mut dyn Outbox) {
         let src = IpAddr::V6(rx.src);
-        let mut adv = empty();
+        let mut adv = Advert::empty();
         match parse6(&rx, src, &mut adv) {
             Ok(()) => self.dispatch(&adv, src, rx.ifindex, now, out),
             Err(e) => {
@@ -94,19 +93,6 @@ impl Node {
                 );
             }
         }
-    }
-}
-
-/// An advert to parse into ([`Advert::parse_into`] sets every field).
-fn empty() -> Advert {
-    Advert {
-        version: Version::V2,
-        vrid: 0,
-        priority: 0,
-        max_adver_int_cs: 0,
-        auth_type: AuthType::None,
-        auth_data: [0; AUTH_LEN],
-        addrs: ArrayVec::new(),
     }
 }
 

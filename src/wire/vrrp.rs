@@ -501,13 +501,9 @@ impl Advert {
         HEADER_LEN + addrs + auth
     }
 
-    /// Parse the VRRP message `buf` (the IP payload) received from `src` to
-    /// `dst`. Checks length, version (2 or 3), type, family, and checksum
-    /// (v2: plain; v3 IPv4: either form, reported; v3 IPv6: pseudo-header).
-    /// Does not check TTL (that is the IP layer's) nor anything that needs
-    /// the instance's configuration.
-    pub fn parse(buf: &[u8], src: IpAddr, dst: IpAddr) -> Result<(Advert, ChecksumForm), RxError> {
-        let mut advert = Advert {
+    /// An advert to parse into ([`Advert::parse_into`] sets every field).
+    pub fn empty() -> Advert {
+        Advert {
             version: Version::V2,
             vrid: 0,
             priority: 0,
@@ -515,7 +511,16 @@ impl Advert {
             auth_type: AuthType::None,
             auth_data: [0; AUTH_LEN],
             addrs: ArrayVec::new(),
-        };
+        }
+    }
+
+    /// Parse the VRRP message `buf` (the IP payload) received from `src` to
+    /// `dst`. Checks length, version (2 or 3), type, family, and checksum
+    /// (v2: plain; v3 IPv4: either form, reported; v3 IPv6: pseudo-header).
+    /// Does not check TTL (that is the IP layer's) nor anything that needs
+    /// the instance's configuration.
+    pub fn parse(buf: &[u8], src: IpAddr, dst: IpAddr) -> Result<(Advert, ChecksumForm), RxError> {
+        let mut advert = Advert::empty();
         let form = Advert::parse_into(buf, src, dst, &mut advert)?;
         Ok((advert, form))
     }
